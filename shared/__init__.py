@@ -1,0 +1,1 @@
+"""Library code every service shares: contracts, config, database and messaging seams."""

@@ -1,0 +1,38 @@
+"""Configuration from the environment. Read in setup() or a composition root, never at import."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+SERVICES = ("identity", "directory", "notify", "rostering")
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("SCHOOL_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else a SQLite file per service under var/."""
+    return os.environ.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def database_urls() -> dict[str, str]:
+    return {service: database_url(service) for service in SERVICES}
+
+
+def service_config(**overrides) -> dict:
+    """The nameko config every service process runs with."""
+    config = {
+        "AMQP_URI": amqp_uri(),
+        "DATABASES": database_urls(),
+        "WEB_SERVER_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
+        "max_workers": int(os.environ.get("NAMEKO_MAX_WORKERS", "10")),
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,37 @@
+"""Schemas more than one contract uses."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+OUTCOMES = ("created", "updated", "unchanged", "failed")
+MAX_PAGE_ROWS = 5000
+
+
+class Problem(Schema):
+    """Why one field of one item was refused."""
+
+    field = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class ItemResult(Schema):
+    """The outcome for one item of a bulk call, keyed by the id the caller sent."""
+
+    key = fields.String(required=True)
+    id = fields.String(allow_none=True, load_default=None)
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES + (
+        "enabled", "already_enabled", "not_found", "forbidden", "not_a_student", "skipped")))
+    problems = fields.List(fields.Nested(Problem), load_default=list)
+
+
+class BulkResult(Schema):
+    results = fields.List(fields.Nested(ItemResult), required=True)
+
+
+def page_of(schema: type[Schema], **kwargs) -> fields.List:
+    """A list field bounded to one page of rows: bulk work moves in pages, never whole tables."""
+    return fields.List(fields.Nested(schema), validate=validate.Length(max=MAX_PAGE_ROWS), **kwargs)
+
+
+class Empty(Schema):
+    pass

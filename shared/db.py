@@ -1,0 +1,96 @@
+"""Database seams: one engine per service process, one session per nameko worker.
+
+A service declares `people = Database("directory", DirectoryRepository)` and its
+workers receive `DirectoryRepository(session)`: an object with domain-level
+methods, never a bare session. Under eventlet, psycopg2 is cooperative once
+`eventlet.monkey_patch()` has run, so a slow query does not stall the
+service's other green threads.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Generic, TypeVar
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# nameko runs up to `max_workers` workers at once; each holds one connection.
+POOL_SIZE = 20
+
+# Tables of every service follow one naming scheme, so Alembic autogenerate and
+# hand-written migrations agree on constraint names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **options) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    options.setdefault("pool_size", POOL_SIZE)
+    options.setdefault("max_overflow", 10)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _configure_sqlite(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the one writer; several service processes share the disk.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+Repo = TypeVar("Repo")
+
+
+class Database(DependencyProvider, Generic[Repo]):
+    """Hands each worker `repository(session)` for the service's own database."""
+
+    def __init__(self, service: str, repository: Callable[[Session], Repo]):
+        self.service = service
+        self.repository = repository
+        self.engine: Engine | None = None
+        self.sessions: dict = {}
+
+    def setup(self):
+        url = self.container.config["DATABASES"][self.service]
+        self.engine = make_engine(url)
+
+    def stop(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> Repo:
+        session = Session(self.engine, expire_on_commit=False)
+        self.sessions[worker_ctx] = session
+        return self.repository(session)
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()

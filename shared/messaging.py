@@ -1,0 +1,112 @@
+"""Thin seams between the contracts and nameko.
+
+Services never name another service or event with a bare string: they declare
+entrypoints with `rpc_endpoint(contract_method)` and `handles(contract_event)`,
+call others through `ServiceRpc(contract)` and publish through
+`EventPublisher(contract)`. Every payload is validated against its schema on
+the way in and dumped through it on the way out.
+"""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import RpcProxy, rpc
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.contracts.base import Event, RpcMethod, ServiceContract
+from shared.contracts.errors import ALL_ERRORS
+
+DEFAULT_RPC_TIMEOUT = 120
+
+
+def rpc_endpoint(method: RpcMethod):
+    """Declare a nameko RPC entrypoint that implements `method` of a contract."""
+
+    def decorate(fn):
+        if fn.__name__ != method.name:
+            raise TypeError(f"{fn.__name__} implements {method.service}.{method.name}: names must match")
+
+        @functools.wraps(fn)
+        def entry(self, request=None):
+            return method.dump_response(fn(self, method.load_request(request)))
+
+        entry.contract_method = method
+        return rpc(expected_exceptions=ALL_ERRORS)(entry)
+
+    return decorate
+
+
+def handles(event: Event, **handler_options):
+    """Declare a nameko event handler for a contract event; the method receives the loaded payload."""
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def entry(self, payload):
+            return fn(self, event.load(payload))
+
+        entry.contract_event = event
+        return event_handler(event.service, event.name, **handler_options)(entry)
+
+    return decorate
+
+
+class _CheckedProxy:
+    """Exposes only the methods a contract declares, validating each request."""
+
+    def __init__(self, contract: ServiceContract, proxy):
+        self._contract = contract
+        self._proxy = proxy
+
+    def __getattr__(self, name):
+        method = self._contract.rpcs.get(name)
+        if method is None:
+            raise AttributeError(f"{self._contract.name} declares no RPC method {name!r}")
+        remote = getattr(self._proxy, name)
+
+        def call(payload: dict | None = None, **fields):
+            return remote(method.dump_request(payload if payload is not None else fields))
+
+        def call_async(payload: dict | None = None, **fields):
+            return remote.call_async(method.dump_request(payload if payload is not None else fields))
+
+        call.call_async = call_async
+        return call
+
+
+class ServiceRpc(RpcProxy):
+    """An RPC proxy to another service, limited to what its contract declares."""
+
+    def __init__(self, contract: ServiceContract, **options):
+        super().__init__(contract.name, **options)
+        self.contract = contract
+
+    def get_dependency(self, worker_ctx):
+        return _CheckedProxy(self.contract, super().get_dependency(worker_ctx))
+
+
+class EventPublisher(EventDispatcher):
+    """Publishes only the events the owning service's contract declares."""
+
+    def __init__(self, contract: ServiceContract, **options):
+        super().__init__(**options)
+        self.contract = contract
+
+    def get_dependency(self, worker_ctx):
+        dispatch = super().get_dependency(worker_ctx)
+        contract = self.contract
+
+        def publish(event: Event, payload: dict) -> None:
+            if contract.events.get(event.name) is not event:
+                raise ValueError(f"{contract.name} does not publish {event.service}.{event.name}")
+            dispatch(event.name, event.dump(payload))
+
+        return publish
+
+
+@contextmanager
+def cluster_rpc(amqp_uri: str, timeout: float = DEFAULT_RPC_TIMEOUT):
+    """RPC from plain scripts (CLI, tests): `with cluster_rpc(uri) as rpc: rpc(directory.contract).get_schools()`."""
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as proxy:
+        yield lambda contract: _CheckedProxy(contract, getattr(proxy, contract.name))

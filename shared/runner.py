@@ -1,0 +1,44 @@
+"""`school-service NAME [NAME ...]`: run services with the config built from the environment.
+
+Replaces `nameko run --config` so the defaults live in one place (shared.config).
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 — must precede every other import that touches sockets
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import logging  # noqa: E402
+
+from nameko.cli.run import run  # noqa: E402
+
+from shared.config import service_config  # noqa: E402
+from shared.logs import configure_logging  # noqa: E402
+
+SERVICE_CLASSES = {
+    "identity": "services.identity.service:IdentityService",
+    "directory": "services.directory.service:DirectoryService",
+    "notify": "services.notify.service:NotifyService",
+    "rostering": "services.rostering.service:RosteringService",
+    "gateway": "services.gateway.service:GatewayService",
+}
+
+
+def load_service(name: str):
+    module_name, class_name = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="school-service", description=__doc__)
+    parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
+    args = parser.parse_args(argv)
+    configure_logging()
+    logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
+    run([load_service(name) for name in args.services], service_config())
+
+
+if __name__ == "__main__":
+    main()

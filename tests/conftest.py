@@ -1,0 +1,76 @@
+"""Fixtures every test layer shares: isolated PostgreSQL schemas and service config."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from shared.config import SERVICES
+from shared.migrations import upgrade
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_TEST_DATABASE = os.environ.get("TEST_PG_DATABASE", "schoolcomms_test")
+
+
+def _pg_url(database: str, schema: str | None = None) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+    return f"{base}?options=-csearch_path%3D{schema}" if schema else base
+
+
+@pytest.fixture(scope="session")
+def pg_test_database():
+    """One database for the run; each test gets its own schemas inside it."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                    {"n": PG_TEST_DATABASE}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{PG_TEST_DATABASE}"'))
+    admin.dispose()
+    return PG_TEST_DATABASE
+
+
+@pytest.fixture
+def pg_schema_url(pg_test_database):
+    """A factory: `pg_schema_url("identity")` -> URL of a fresh schema dropped after the test."""
+    engine = create_engine(_pg_url(pg_test_database), isolation_level="AUTOCOMMIT")
+    created = []
+
+    def make(label: str = "t") -> str:
+        schema = f"{label}_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        created.append(schema)
+        return _pg_url(pg_test_database, schema)
+
+    yield make
+    with engine.connect() as connection:
+        for schema in created:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_urls(pg_schema_url):
+    """Every service's database, migrated, each in its own fresh PostgreSQL schema."""
+    urls = {service: pg_schema_url(service) for service in SERVICES}
+    for service, url in urls.items():
+        upgrade(service, url)
+    return urls
+
+
+@pytest.fixture
+def sqlite_database_urls(tmp_path):
+    """The embedded default: one SQLite file per service, migrated."""
+    urls = {service: f"sqlite:///{tmp_path / (service + '.db')}" for service in SERVICES}
+    for service, url in urls.items():
+        upgrade(service, url)
+    return urls
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_urls):
+    """nameko config for a container under test: own vhost, own schemas."""
+    return {**rabbit_config, "DATABASES": database_urls, "max_workers": 10}
