@@ -71,6 +71,12 @@ def sqlite_database_urls(tmp_path):
 
 
 @pytest.fixture
-def service_config(rabbit_config, database_urls):
+def identity_token_secret(monkeypatch):
+    """identity refuses to start without a signing secret of at least 32 characters."""
+    monkeypatch.setenv("IDENTITY_TOKEN_SECRET", "test-only-identity-token-secret-0123456789")
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_urls, identity_token_secret):
     """nameko config for a container under test: own vhost, own schemas."""
     return {**rabbit_config, "DATABASES": database_urls, "max_workers": 10}

@@ -1,0 +1,71 @@
+"""What one endpoint is (a Route) and what its handler receives (an ApiCall and the Backends)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+
+_PATH_VALUE = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
+
+
+@dataclass(frozen=True)
+class Backends:
+    """The services a handler may call, each through a proxy limited to its contract."""
+
+    identity: Any  # shared.messaging.ServiceRpc(identity.contract) as a worker sees it
+    directory: Any  # shared.messaging.ServiceRpc(directory.contract) as a worker sees it
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request after authentication and validation."""
+
+    principal: Mapping | None  # identity.Principal as authenticate returned it; None on public routes
+    path: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[ApiCall, Backends], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: drives both the HTTP routing and the OpenAPI document."""
+
+    name: str  # the service method and the OpenAPI operationId
+    method: str
+    rule: str  # werkzeug rule, e.g. /api/v1/directory/students/<id>
+    summary: str
+    tag: str
+    handler: Handler
+    response: type[Schema] | None  # None: free-form JSON (the OpenAPI document itself)
+    public: bool = False  # answered without a token
+    action: str | None = None  # identity's permission action; None: any signed-in caller
+    query: type[Schema] | None = None
+    body: type[Schema] | None = None
+    errors: tuple[int, ...] = ()  # statuses the handler adds to those the pipeline can produce
+
+    @property
+    def path_values(self) -> tuple[str, ...]:
+        return tuple(_PATH_VALUE.findall(self.rule))
+
+    @property
+    def openapi_path(self) -> str:
+        return _PATH_VALUE.sub(r"{\1}", self.rule)
+
+    @property
+    def error_statuses(self) -> tuple[int, ...]:
+        statuses = {500, 503, *self.errors}
+        if self.query or self.body:
+            statuses.add(400)
+        if not self.public:
+            statuses.add(401)
+        if self.action:
+            statuses.add(403)
+        if self.path_values:
+            statuses.add(404)
+        return tuple(sorted(statuses))

@@ -1,0 +1,67 @@
+"""Use cases behind the endpoints: each takes the validated call and the backends, and returns the JSON body.
+
+Service answers are already dumped through their contract schemas, so they
+pass through as they are; only what the gateway composes is built here.
+"""
+from __future__ import annotations
+
+from services.gateway.api import ApiCall, Backends
+from services.gateway.domain.access import may_see_contact_details, require_staff
+from services.gateway.domain.profiles import account_of, user_profile
+from services.gateway.domain.results import summarize_outcomes
+
+
+def health(call: ApiCall, backends: Backends) -> dict:
+    return {"status": "ok"}
+
+
+def log_in(call: ApiCall, backends: Backends) -> dict:
+    return backends.identity.login(dict(call.body))
+
+
+def show_me(call: ApiCall, backends: Backends) -> dict:
+    person_id = call.principal["person_id"]
+    accounts = backends.identity.get_accounts({"person_ids": [person_id]})["accounts"]
+    return {"principal": call.principal, "account": account_of(accounts, person_id)}
+
+
+def search_people(call: ApiCall, backends: Backends) -> dict:
+    return backends.directory.search_people({**call.query, "viewer": call.principal})
+
+
+def show_student_profile(call: ApiCall, backends: Backends) -> dict:
+    return backends.directory.get_student_profile({"viewer": call.principal, "person_id": call.path["id"]})
+
+
+def show_user_profile(call: ApiCall, backends: Backends) -> dict:
+    person_id = call.path["id"]
+    # Directory decides whether the viewer may see this person at all (NotFound when not).
+    profile = backends.directory.get_person_profile({"viewer": call.principal, "person_id": person_id})
+    accounts = backends.identity.get_accounts({"person_ids": [person_id]})["accounts"]
+    return user_profile(profile, account_of(accounts, person_id),
+                        show_contact_details=may_see_contact_details(call.principal, person_id))
+
+
+def enable_student_accounts(call: ApiCall, backends: Backends) -> dict:
+    answer = backends.directory.enable_student_accounts(
+        {"viewer": call.principal, "student_ids": call.body["student_ids"]})
+    return {"results": answer["results"], "summary": summarize_outcomes(answer["results"])}
+
+
+def set_staff_permissions(call: ApiCall, backends: Backends) -> dict:
+    person_id = call.path["id"]
+    # Only staff the caller can see: a district admin of one district never edits another's.
+    require_staff(backends.directory.get_person_profile({"viewer": call.principal, "person_id": person_id}))
+    return backends.identity.set_staff_permissions({
+        "person_id": person_id,
+        "permissions": call.body["permissions"],
+        "changed_by": call.principal["person_id"],
+    })
+
+
+def list_schools(call: ApiCall, backends: Backends) -> dict:
+    district_id = call.principal["district_id"]
+    if district_id is None:
+        # directory reads a missing district as "every district": never hand that to a caller.
+        return {"schools": []}
+    return backends.directory.get_schools({"district_id": district_id})

@@ -1,0 +1,69 @@
+"""Request and response bodies only the gateway has.
+
+Each is built from the contract schemas (subclassed or nested), never copied:
+a field changed in a contract changes here too. Where a contract request
+carries the caller (`viewer`, `changed_by`) or a path value (`person_id`),
+the HTTP body leaves it out: the caller comes from the token, never the body.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.contracts import directory, identity
+from shared.contracts.common import BulkResult
+
+
+class HealthStatus(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ok",)))
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={
+        "description": "Stable, machine-readable: invalid_request, not_authenticated, permission_denied, "
+                       "not_found, method_not_allowed, conflict, locked, service_unavailable, internal_error."})
+    message = fields.String(required=True, metadata={"description": "For people: what went wrong and what to do."})
+    # `fields` would shadow the marshmallow module inside this class body, hence data_key.
+    field_reasons = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                                data_key="fields",
+                                metadata={"description": "Each refused field (dotted path) with its reasons."})
+
+
+class ErrorResponse(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class PeopleQuery(directory.SearchPeopleRequest):
+    """Directory search filters as query parameters."""
+
+    class Meta:
+        exclude = ("viewer",)
+
+
+class EnableStudentAccountsBody(directory.EnableStudentAccountsRequest):
+    class Meta:
+        exclude = ("viewer",)
+
+
+class SetPermissionsBody(identity.SetStaffPermissionsRequest):
+    class Meta:
+        exclude = ("person_id", "changed_by")
+
+
+class Me(Schema):
+    principal = fields.Nested(identity.Principal, required=True)
+    account = fields.Nested(identity.Account, required=True, allow_none=True)
+
+
+class UserProfile(directory.PersonProfile):
+    account_status = fields.String(required=True, allow_none=True,
+                                   validate=validate.OneOf(identity.ACCOUNT_STATUSES),
+                                   metadata={"description": "null when the person has no account"})
+    credentials = fields.List(fields.Nested(identity.Credential), metadata={
+        "description": "Present only when the viewer is this person or may view others' credentials."})
+    home_phone = fields.String(allow_none=True, metadata={
+        "description": "Kept, never used to contact or log in; present only with `credentials`."})
+
+
+class EnableStudentAccountsResult(BulkResult):
+    summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "How many students ended with each outcome."})

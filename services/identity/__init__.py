@@ -1,0 +1,1 @@
+"""identity: accounts, credentials, passwords, sessions and staff permissions."""

@@ -1,0 +1,1 @@
+"""What identity talks to: its database and the token signing key."""

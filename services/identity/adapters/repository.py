@@ -1,0 +1,173 @@
+"""AccountRepository: identity's database, in the words of the domain.
+
+Each writing method is one unit of work and commits it, so a handler that
+publishes after calling one publishes only what is stored.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from services.identity.domain.accounts import ACTIVE, INVITEE, Account, Profile, RoleGrant
+from services.identity.domain.credentials import CredentialKind
+from services.identity.domain.documents import role_documents
+from services.identity.domain.sessions import LoginSession, PermissionChange
+
+from .tables import accounts, permission_changes, sessions
+
+# Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
+PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
+                   "roles", "managed_by_sync")
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+class AccountRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def account(self, person_id: str) -> Account | None:
+        row = self.session.execute(select(accounts).where(accounts.c.person_id == person_id)).first()
+        return _account_from_row(row) if row is not None else None
+
+    def accounts_by_person_id(self, person_ids: Collection[str]) -> dict[str, Account]:
+        """The stored accounts among `person_ids`, in one query."""
+        if not person_ids:
+            return {}
+        rows = self.session.execute(select(accounts).where(accounts.c.person_id.in_(set(person_ids))))
+        return {row.person_id: _account_from_row(row) for row in rows}
+
+    def accounts_with_credential(self, kind: CredentialKind, value: str) -> list[Account]:
+        column = accounts.c[kind]
+        rows = self.session.execute(select(accounts).where(column == value).order_by(accounts.c.person_id))
+        return [_account_from_row(row) for row in rows]
+
+    def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
+        """(account, email shared, mobile phone shared) for each stored account, in one query."""
+        if not person_ids:
+            return []
+        other = accounts.alias("other")
+
+        def shared(column: str):
+            return exists().where(other.c[column] == accounts.c[column],
+                                  other.c.person_id != accounts.c.person_id)
+
+        query = select(accounts, shared("email").label("email_shared"),
+                       shared("mobile_phone").label("mobile_shared")
+                       ).where(accounts.c.person_id.in_(set(person_ids)))
+        return [(_account_from_row(row), bool(row.email_shared), bool(row.mobile_shared))
+                for row in self.session.execute(query)]
+
+    def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
+        query = select(sessions.c.jti, sessions.c.person_id.label("session_person_id"), sessions.c.issued_at,
+                       sessions.c.expires_at, sessions.c.revoked_at, accounts
+                       ).join(accounts, accounts.c.person_id == sessions.c.person_id
+                              ).where(sessions.c.jti == jti)
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        login_session = LoginSession(jti=row.jti, person_id=row.session_person_id, issued_at=row.issued_at,
+                                     expires_at=row.expires_at, revoked_at=row.revoked_at)
+        return login_session, _account_from_row(row)
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
+        """Insert new accounts and replace the profile of changed ones: one statement for the page."""
+        changed = [*created, *updated]
+        if not changed:
+            return
+        insert = _DIALECT_INSERTS[self.session.get_bind().dialect.name](accounts)
+        replaced = {name: insert.excluded[name] for name in (*PROFILE_COLUMNS, "updated_at")}
+        statement = insert.on_conflict_do_update(index_elements=[accounts.c.person_id], set_=replaced)
+        self.session.execute(statement, [_account_row(account, now) for account in changed])
+        self.session.commit()
+
+    def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
+                     rehashed_password: str | None) -> bool:
+        """Store the session; on first login activate the account. True when this login activated it."""
+        self.session.execute(sessions.insert().values(
+            jti=login_session.jti, person_id=login_session.person_id, issued_at=login_session.issued_at,
+            expires_at=login_session.expires_at, revoked_at=None))
+        joined = False
+        if joined_at is not None:
+            # Guarded by status, so two simultaneous first logins join the account once.
+            result = self.session.execute(
+                update(accounts).where(accounts.c.person_id == login_session.person_id,
+                                       accounts.c.status == INVITEE)
+                .values(status=ACTIVE, joined_at=joined_at, updated_at=joined_at))
+            joined = result.rowcount == 1
+        if rehashed_password is not None:
+            self.session.execute(update(accounts).where(accounts.c.person_id == login_session.person_id)
+                                 .values(password_hash=rehashed_password))
+        self.session.commit()
+        return joined
+
+    def replace_password(self, person_id: str, password_hash: str, now: datetime) -> None:
+        """Set the password and end every open session: whoever knew the old one is signed out."""
+        self.session.execute(update(accounts).where(accounts.c.person_id == person_id)
+                             .values(password_hash=password_hash, updated_at=now))
+        self.session.execute(update(sessions).where(sessions.c.person_id == person_id,
+                                                    sessions.c.revoked_at.is_(None))
+                             .values(revoked_at=now))
+        self.session.commit()
+
+    def replace_permissions(self, change: PermissionChange) -> None:
+        self.session.execute(update(accounts).where(accounts.c.person_id == change.person_id)
+                             .values(permissions=list(change.permissions), updated_at=change.changed_at))
+        self.session.execute(permission_changes.insert().values(
+            id=change.id, person_id=change.person_id, previous_permissions=list(change.previous_permissions),
+            permissions=list(change.permissions), changed_by=change.changed_by, changed_at=change.changed_at))
+        self.session.commit()
+
+    def permission_history(self, person_id: str) -> list[PermissionChange]:
+        rows = self.session.execute(select(permission_changes)
+                                    .where(permission_changes.c.person_id == person_id)
+                                    .order_by(permission_changes.c.changed_at))
+        return [PermissionChange(id=row.id, person_id=row.person_id,
+                                 previous_permissions=tuple(row.previous_permissions),
+                                 permissions=tuple(row.permissions), changed_by=row.changed_by,
+                                 changed_at=row.changed_at)
+                for row in rows]
+
+
+def _account_from_row(row: Row) -> Account:
+    profile = Profile(
+        district_id=row.district_id,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        email=row.email,
+        mobile_phone=row.mobile_phone,
+        home_phone=row.home_phone,
+        roles=tuple(RoleGrant(grant["role"], tuple(grant["school_ids"])) for grant in row.roles),
+        managed_by_sync=bool(row.managed_by_sync),
+    )
+    return Account(person_id=row.person_id, profile=profile, status=row.status, joined_at=row.joined_at,
+                   password_hash=row.password_hash, permissions=tuple(row.permissions))
+
+
+def _account_row(account: Account, now: datetime) -> dict:
+    profile = account.profile
+    return {
+        "person_id": account.person_id,
+        "district_id": profile.district_id,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        "email": profile.email,
+        "mobile_phone": profile.mobile_phone,
+        "home_phone": profile.home_phone,
+        "roles": role_documents(profile.roles),
+        "permissions": list(account.permissions),
+        "managed_by_sync": profile.managed_by_sync,
+        "status": account.status,
+        "joined_at": account.joined_at,
+        "password_hash": account.password_hash,
+        "created_at": now,
+        "updated_at": now,
+    }

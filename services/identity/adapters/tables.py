@@ -1,0 +1,74 @@
+"""identity's tables. Every change here comes with a revision in migrations/versions/."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.types import TypeDecorator
+
+from shared.db import new_metadata
+
+metadata = new_metadata()
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out: SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing a naive datetime: identity stores UTC instants")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+accounts = Table(
+    "accounts", metadata,
+    Column("person_id", String, primary_key=True),
+    Column("district_id", String, nullable=True),
+    Column("given_name", String, nullable=False),
+    Column("family_name", String, nullable=False),
+    # Several accounts may share a credential (two parents, one phone): indexed, not unique.
+    Column("email", String, nullable=True, index=True),
+    Column("mobile_phone", String, nullable=True, index=True),
+    Column("home_phone", String, nullable=True),
+    # Grants and permissions are always read and replaced as a whole with their account.
+    Column("roles", JSON, nullable=False),
+    Column("permissions", JSON, nullable=False),
+    Column("managed_by_sync", Boolean, nullable=False),
+    Column("status", String, nullable=False),
+    Column("joined_at", UtcDateTime, nullable=True),
+    Column("password_hash", String, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("status IN ('invitee', 'active', 'disabled')", name="status"),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("jti", String, primary_key=True),
+    Column("person_id", String, ForeignKey("accounts.person_id"), nullable=False, index=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+permission_changes = Table(
+    "permission_changes", metadata,
+    Column("id", String, primary_key=True),
+    Column("person_id", String, ForeignKey("accounts.person_id"), nullable=False, index=True),
+    Column("previous_permissions", JSON, nullable=False),
+    Column("permissions", JSON, nullable=False),
+    Column("changed_by", String, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)

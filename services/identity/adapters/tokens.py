@@ -1,0 +1,102 @@
+"""Access tokens: HS256 JWTs signed with a secret that only the environment holds."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from nameko.extensions import DependencyProvider
+
+SECRET_VARIABLE = "IDENTITY_TOKEN_SECRET"
+TTL_VARIABLE = "IDENTITY_TOKEN_TTL_SECONDS"
+MIN_SECRET_LENGTH = 32
+DEFAULT_TTL = timedelta(hours=12)
+ALGORITHM = "HS256"
+
+
+class TokenConfigurationError(RuntimeError):
+    """identity cannot start without a usable signing secret."""
+
+
+class InvalidToken(Exception):
+    """The token is forged, malformed or expired."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    jti: str
+    person_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    person_id: str
+    jti: str
+    expires_at: datetime
+
+
+class TokenSigner:
+    def __init__(self, secret: str, ttl: timedelta) -> None:
+        self._secret = secret
+        self.ttl = ttl
+
+    def issue(self, person_id: str, now: datetime) -> IssuedToken:
+        jti = uuid.uuid4().hex
+        # JWT times are whole seconds; round here so the stored session matches the claim.
+        issued_at = now.replace(microsecond=0)
+        expires_at = issued_at + self.ttl
+        claims = {"sub": person_id, "jti": jti, "iat": int(issued_at.timestamp()),
+                  "exp": int(expires_at.timestamp())}
+        token = jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return IssuedToken(token=token, jti=jti, person_id=person_id, issued_at=issued_at, expires_at=expires_at)
+
+    def verify(self, token: str, now: datetime) -> TokenClaims:
+        try:
+            # Expiry is checked against the caller's clock below, not the library's.
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM],
+                                options={"require": ["sub", "jti", "exp"], "verify_exp": False})
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        expires_at = datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
+        if now >= expires_at:
+            raise InvalidToken("token has expired")
+        return TokenClaims(person_id=str(claims["sub"]), jti=str(claims["jti"]), expires_at=expires_at)
+
+
+def signer_from_environment(environ: Mapping[str, str]) -> TokenSigner:
+    secret = environ.get(SECRET_VARIABLE, "")
+    if len(secret) < MIN_SECRET_LENGTH:
+        problem = "is not set" if not secret else f"is only {len(secret)} characters long"
+        raise TokenConfigurationError(
+            f"{SECRET_VARIABLE} {problem}: identity signs access tokens with it and needs a random secret "
+            f"of at least {MIN_SECRET_LENGTH} characters, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+    raw_ttl = environ.get(TTL_VARIABLE)
+    if raw_ttl is None or not raw_ttl.strip():
+        return TokenSigner(secret, DEFAULT_TTL)
+    try:
+        seconds = int(raw_ttl)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise TokenConfigurationError(f"{TTL_VARIABLE} must be a positive number of seconds, not {raw_ttl!r}")
+    return TokenSigner(secret, timedelta(seconds=seconds))
+
+
+class TokenSigning(DependencyProvider):
+    """Reads the signing secret once at start-up; a missing secret stops the service from starting."""
+
+    def __init__(self) -> None:
+        self.signer: TokenSigner | None = None
+
+    def setup(self) -> None:
+        self.signer = signer_from_environment(os.environ)
+
+    def get_dependency(self, worker_ctx) -> TokenSigner:
+        return self.signer

@@ -1,0 +1,1 @@
+"""Pure rules of identity: no I/O, importable by the gateway."""

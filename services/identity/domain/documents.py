@@ -1,0 +1,57 @@
+"""Accounts in the shapes the identity contract speaks (shared/contracts/identity.py)."""
+from __future__ import annotations
+
+from .accounts import Account, RoleGrant
+from .credentials import EMAIL, MOBILE_PHONE
+
+
+def role_documents(roles: tuple[RoleGrant, ...]) -> list[dict]:
+    return [{"role": grant.role, "school_ids": list(grant.school_ids)} for grant in roles]
+
+
+def principal_document(account: Account) -> dict:
+    return {
+        "person_id": account.person_id,
+        "district_id": account.profile.district_id,
+        "display_name": account.display_name,
+        "status": account.status,
+        "roles": role_documents(account.profile.roles),
+        "permissions": list(account.effective_permissions),
+    }
+
+
+def account_document(account: Account, *, email_shared: bool, mobile_shared: bool) -> dict:
+    profile = account.profile
+    credentials = []
+    if profile.email is not None:
+        credentials.append({"kind": EMAIL, "value": profile.email, "shared": email_shared})
+    if profile.mobile_phone is not None:
+        credentials.append({"kind": MOBILE_PHONE, "value": profile.mobile_phone, "shared": mobile_shared})
+    return {
+        "person_id": account.person_id,
+        "district_id": profile.district_id,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        "email": profile.email,
+        "mobile_phone": profile.mobile_phone,
+        "home_phone": profile.home_phone,
+        "credentials": credentials,
+        "status": account.status,
+        "joined_at": account.joined_at,
+        "roles": role_documents(profile.roles),
+        "permissions": list(account.effective_permissions),
+    }
+
+
+def account_change_document(account: Account) -> dict:
+    profile = account.profile
+    return {
+        "person_id": account.person_id,
+        "district_id": profile.district_id,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        "email": profile.email,
+        "mobile_phone": profile.mobile_phone,
+        "status": account.status,
+        "roles": role_documents(profile.roles),
+    }

@@ -1,0 +1,51 @@
+"""The identity nameko service: thin entrypoints over handlers.py."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from shared.contracts import identity
+from shared.db import Database
+from shared.messaging import EventPublisher, rpc_endpoint
+
+from . import handlers
+from .adapters.passwords import PasswordHashing
+from .adapters.repository import AccountRepository
+from .adapters.tokens import TokenSigning
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class IdentityService:
+    name = identity.NAME
+
+    accounts = Database(identity.NAME, AccountRepository)
+    passwords = PasswordHashing()
+    tokens = TokenSigning()
+    publish = EventPublisher(identity.contract)
+
+    @rpc_endpoint(identity.upsert_accounts)
+    def upsert_accounts(self, request):
+        return handlers.upsert_accounts(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.login)
+    def login(self, request):
+        return handlers.login(request, repo=self.accounts, passwords=self.passwords, tokens=self.tokens,
+                              publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.authenticate)
+    def authenticate(self, request):
+        return handlers.authenticate(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
+    @rpc_endpoint(identity.get_accounts)
+    def get_accounts(self, request):
+        return handlers.get_accounts(request, repo=self.accounts)
+
+    @rpc_endpoint(identity.set_password)
+    def set_password(self, request):
+        return handlers.set_password(request, repo=self.accounts, passwords=self.passwords, clock=utc_now)
+
+    @rpc_endpoint(identity.set_staff_permissions)
+    def set_staff_permissions(self, request):
+        return handlers.set_staff_permissions(request, repo=self.accounts, publish=self.publish, clock=utc_now)

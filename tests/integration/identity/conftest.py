@@ -1,0 +1,94 @@
+"""identity in a real nameko container, on a real broker vhost and a fresh PostgreSQL schema.
+
+Until every service has migrations, these tests migrate identity's schema
+alone instead of using tests/conftest.py's `database_urls`.
+"""
+from __future__ import annotations
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.identity.service import IdentityService
+from shared.contracts import identity
+from shared.messaging import handles
+from shared.migrations import upgrade
+
+TOKEN_SECRET = "integration-tests-only-secret-0123456789abcdef"
+
+
+class IdentityEventsListener:
+    """Subscribes to every identity event so tests can wait for (or count) what was published."""
+
+    name = "identity_events_listener"
+
+    @handles(identity.ACCOUNTS_UPSERTED)
+    def on_accounts_upserted(self, payload):
+        return payload
+
+    @handles(identity.USER_JOINED)
+    def on_user_joined(self, payload):
+        return payload
+
+    @handles(identity.STAFF_PERMISSIONS_CHANGED)
+    def on_staff_permissions_changed(self, payload):
+        return payload
+
+
+@pytest.fixture
+def identity_database_url(pg_schema_url) -> str:
+    url = pg_schema_url("identity")
+    upgrade("identity", url)
+    return url
+
+
+@pytest.fixture
+def identity_config(rabbit_config, identity_database_url) -> dict:
+    return {**rabbit_config, "DATABASES": {identity.NAME: identity_database_url}, "max_workers": 10}
+
+
+@pytest.fixture
+def token_secret(monkeypatch) -> str:
+    monkeypatch.setenv("IDENTITY_TOKEN_SECRET", TOKEN_SECRET)
+    monkeypatch.delenv("IDENTITY_TOKEN_TTL_SECONDS", raising=False)
+    return TOKEN_SECRET
+
+
+@pytest.fixture
+def identity_events(identity_config, container_factory):
+    """The listener's container; start it before anything publishes, or its queues miss the events."""
+    container = container_factory(IdentityEventsListener, identity_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def identity_container(identity_config, token_secret, identity_events, container_factory):
+    container = container_factory(IdentityService, identity_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def identity_rpc(identity_container, identity_config):
+    with ServiceRpcProxy(identity.NAME, identity_config, timeout=30) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def make_account_input():
+    """Builder for one row of upsert_accounts: `make_account_input(person_id=..., roles=[...])`."""
+
+    def make(**overrides) -> dict:
+        row = {
+            "person_id": "person-guardian-1",
+            "given_name": "Dana",
+            "family_name": "Rivera",
+            "email": "dana.rivera@example.org",
+            "mobile_phone": "(415) 555-2671",
+            "home_phone": "(415) 555-0100",
+            "roles": [{"role": identity.GUARDIAN, "school_ids": []}],
+        }
+        row.update(overrides)
+        return row
+
+    return make

@@ -1,0 +1,94 @@
+from unittest.mock import Mock
+
+import pytest
+
+from services.gateway import handlers
+from services.gateway.api import ApiCall, Backends
+from shared.contracts import identity
+from shared.contracts.errors import InvalidRequest
+
+from gateway_builders import make_account, make_person_profile, make_principal
+
+
+def make_backends() -> Backends:
+    return Backends(identity=Mock(name="identity"), directory=Mock(name="directory"))
+
+
+def test_search_passes_the_filters_and_the_caller_as_viewer():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+    backends.directory.search_people.return_value = {"items": [], "total": 0, "page": 1, "per_page": 25}
+
+    handlers.search_people(ApiCall(teacher, query={"kind": "student", "page": 1}), backends)
+
+    backends.directory.search_people.assert_called_once_with({"kind": "student", "page": 1, "viewer": teacher})
+
+
+def test_me_is_the_principal_with_their_account_or_none():
+    backends, guardian = make_backends(), make_principal(identity.GUARDIAN, person_id="person-1")
+    backends.identity.get_accounts.return_value = {"accounts": [make_account()]}
+    assert handlers.show_me(ApiCall(guardian), backends) == {"principal": guardian, "account": make_account()}
+
+    backends.identity.get_accounts.return_value = {"accounts": []}
+    assert handlers.show_me(ApiCall(guardian), backends)["account"] is None
+
+
+def test_a_guardian_sees_another_persons_profile_without_contact_details():
+    backends, guardian = make_backends(), make_principal(identity.GUARDIAN, person_id="g-9")
+    backends.directory.get_person_profile.return_value = make_person_profile(id="person-1")
+    backends.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
+
+    profile = handlers.show_user_profile(ApiCall(guardian, path={"id": "person-1"}), backends)
+
+    assert "credentials" not in profile and profile["account_status"] == "active"
+    backends.directory.get_person_profile.assert_called_once_with({"viewer": guardian, "person_id": "person-1"})
+    backends.identity.get_accounts.assert_called_once_with({"person_ids": ["person-1"]})
+
+
+def test_enabling_accounts_answers_each_result_and_a_summary():
+    backends, admin = make_backends(), make_principal(identity.SCHOOL_ADMIN)
+    results = [{"key": "s-1", "id": "s-1", "outcome": "enabled", "problems": []},
+               {"key": "s-2", "id": None, "outcome": "not_found", "problems": []}]
+    backends.directory.enable_student_accounts.return_value = {"results": results}
+
+    answer = handlers.enable_student_accounts(ApiCall(admin, body={"student_ids": ["s-1", "s-2"]}), backends)
+
+    assert answer == {"results": results, "summary": {"enabled": 1, "not_found": 1}}
+    backends.directory.enable_student_accounts.assert_called_once_with(
+        {"viewer": admin, "student_ids": ["s-1", "s-2"]})
+
+
+def test_setting_permissions_records_the_caller_as_the_one_who_changed_them():
+    backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN, person_id="admin-1")
+    backends.directory.get_person_profile.return_value = make_person_profile(id="staff-1", kinds=["staff"])
+
+    handlers.set_staff_permissions(
+        ApiCall(admin, path={"id": "staff-1"}, body={"permissions": [identity.USERS_MANAGER]}), backends)
+
+    backends.identity.set_staff_permissions.assert_called_once_with(
+        {"person_id": "staff-1", "permissions": [identity.USERS_MANAGER], "changed_by": "admin-1"})
+
+
+def test_permissions_are_never_set_for_someone_who_is_not_staff():
+    backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN)
+    backends.directory.get_person_profile.return_value = make_person_profile(kinds=["guardian"])
+
+    with pytest.raises(InvalidRequest):
+        handlers.set_staff_permissions(ApiCall(admin, path={"id": "person-1"}, body={"permissions": []}), backends)
+
+    backends.identity.set_staff_permissions.assert_not_called()
+
+
+def test_schools_are_those_of_the_callers_district():
+    backends = make_backends()
+    backends.directory.get_schools.return_value = {"schools": []}
+
+    handlers.list_schools(ApiCall(make_principal(district_id="district-7")), backends)
+
+    backends.directory.get_schools.assert_called_once_with({"district_id": "district-7"})
+
+
+def test_a_caller_without_a_district_sees_no_schools_rather_than_every_districts():
+    backends = make_backends()
+
+    assert handlers.list_schools(ApiCall(make_principal(district_id=None)), backends) == {"schools": []}
+    backends.directory.get_schools.assert_not_called()

@@ -1,0 +1,136 @@
+import json
+import re
+
+import pytest
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+from services.gateway.api import Route
+from services.gateway.openapi import build_document
+from services.gateway.routes import ROUTES
+from services.gateway.service import GatewayService
+from services.identity.domain.permissions import ACTIONS
+
+ROUTE_IDS = [route.name for route in ROUTES]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return build_document(ROUTES)
+
+
+def operation_of(document: dict, route: Route) -> dict:
+    return document["paths"][route.openapi_path][route.method.lower()]
+
+
+def test_the_document_is_openapi_3_and_plain_json(document):
+    assert document["openapi"].startswith("3.")
+    assert json.loads(json.dumps(document)) == document
+    assert document["info"]["title"] and document["info"]["version"]
+
+
+def test_every_route_is_an_operation_of_the_document_and_nothing_else_is(document):
+    documented = {(path, method.upper()) for path, operations in document["paths"].items() for method in operations}
+
+    assert documented == {(route.openapi_path, route.method) for route in ROUTES}
+
+
+def test_every_route_is_a_gateway_entrypoint_with_the_same_method_and_rule():
+    registered = {(entrypoint.method, entrypoint.url)
+                  for route in ROUTES
+                  for entrypoint in getattr(getattr(GatewayService, route.name), ENTRYPOINT_EXTENSIONS_ATTR)}
+
+    assert registered == {(route.method, route.rule) for route in ROUTES}
+
+
+def test_routes_are_unique_by_name_and_by_method_and_path():
+    assert len({route.name for route in ROUTES}) == len(ROUTES)
+    assert len({(route.method, route.openapi_path) for route in ROUTES}) == len(ROUTES)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_permission_action_is_one_identity_has_a_rule_for(route):
+    assert route.action is None or route.action in ACTIONS
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_operation_names_itself_and_documents_its_success(document, route):
+    operation = operation_of(document, route)
+
+    assert operation["operationId"] == route.name
+    assert operation["summary"] == route.summary
+    assert "application/json" in operation["responses"]["200"]["content"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_failure_an_operation_can_end_with_is_documented_with_the_error_shape(document, route):
+    responses = operation_of(document, route)["responses"]
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+
+    assert {500, 503} <= set(route.error_statuses)
+    for status in route.error_statuses:
+        assert responses[str(status)]["content"]["application/json"]["schema"] == error_ref
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_signed_in_operations_need_the_bearer_token_and_public_ones_do_not(document, route):
+    operation = operation_of(document, route)
+
+    if route.public:
+        assert operation["security"] == []
+    else:
+        assert "security" not in operation  # inherits the document-wide bearer requirement
+        assert "401" in operation["responses"]
+    assert ("403" in operation["responses"]) == (route.action is not None)
+
+
+def test_the_bearer_scheme_is_declared_and_required_by_default(document):
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert document["security"] == [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_path_value_is_a_required_path_parameter(document, route):
+    parameters = operation_of(document, route)["parameters"]
+    in_template = re.findall(r"{(\w+)}", route.openapi_path)
+
+    assert [p["name"] for p in parameters if p["in"] == "path"] == in_template
+    assert all(p["required"] for p in parameters if p["in"] == "path")
+
+
+def test_search_filters_are_documented_as_query_parameters_with_their_choices(document):
+    search = next(route for route in ROUTES if route.name == "search_people")
+    parameters = {p["name"]: p for p in operation_of(document, search)["parameters"] if p["in"] == "query"}
+
+    assert set(parameters) == {"query", "kind", "school_id", "classroom_id", "student_account_status",
+                               "include_archived", "page", "per_page"}
+    assert {"student", "staff", "guardian"} <= set(parameters["kind"]["schema"]["enum"])
+    assert parameters["per_page"]["schema"]["maximum"] == 200
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.body], ids=lambda route: route.name)
+def test_every_body_is_a_required_json_request_body_with_its_schema(document, route):
+    body = operation_of(document, route)["requestBody"]
+
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{route.body.__name__}"}
+
+
+def test_the_caller_cannot_be_named_in_a_documented_body(document):
+    schemas = document["components"]["schemas"]
+
+    assert "viewer" not in schemas["EnableStudentAccountsBody"]["properties"]
+    assert set(schemas["SetPermissionsBody"]["properties"]) == {"permissions"}
+
+
+def test_the_error_shape_is_documented_with_code_message_and_fields(document):
+    detail = document["components"]["schemas"]["ErrorDetail"]
+
+    assert set(detail["properties"]) == {"code", "message", "fields"}
+    assert document["components"]["schemas"]["ErrorResponse"]["properties"]["error"] == {
+        "$ref": "#/components/schemas/ErrorDetail"}
+
+
+def test_every_reference_resolves_to_a_component(document):
+    references = set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(document)))
+
+    assert references and references <= set(document["components"]["schemas"])

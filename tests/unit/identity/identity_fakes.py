@@ -1,0 +1,85 @@
+"""An in-memory AccountRepository, so handlers can be tested without a database."""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from services.identity.domain.accounts import ACTIVE, INVITEE, Account
+from services.identity.domain.sessions import LoginSession, PermissionChange
+
+
+class InMemoryAccounts:
+    def __init__(self, accounts: Iterable[Account] = ()) -> None:
+        self.accounts = {account.person_id: account for account in accounts}
+        self.sessions: dict[str, LoginSession] = {}
+        self.permission_changes: list[PermissionChange] = []
+
+    def account(self, person_id: str) -> Account | None:
+        return self.accounts.get(person_id)
+
+    def accounts_by_person_id(self, person_ids: Collection[str]) -> dict[str, Account]:
+        return {p: self.accounts[p] for p in person_ids if p in self.accounts}
+
+    def accounts_with_credential(self, kind: str, value: str) -> list[Account]:
+        return sorted((a for a in self.accounts.values() if getattr(a.profile, kind) == value),
+                      key=lambda account: account.person_id)
+
+    def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
+        def shared(account: Account, kind: str) -> bool:
+            value = getattr(account.profile, kind)
+            return value is not None and any(getattr(other.profile, kind) == value
+                                             for other in self.accounts.values() if other is not account)
+
+        return [(a, shared(a, "email"), shared(a, "mobile_phone"))
+                for a in self.accounts_by_person_id(person_ids).values()]
+
+    def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
+        login_session = self.sessions.get(jti)
+        if login_session is None:
+            return None
+        return login_session, self.accounts[login_session.person_id]
+
+    def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
+        for account in created:
+            self.accounts[account.person_id] = account
+        for account in updated:
+            self.accounts[account.person_id] = replace(self.accounts[account.person_id], profile=account.profile)
+
+    def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
+                     rehashed_password: str | None) -> bool:
+        self.sessions[login_session.jti] = login_session
+        account = self.accounts[login_session.person_id]
+        joined = joined_at is not None and account.status == INVITEE
+        if joined:
+            account = replace(account, status=ACTIVE, joined_at=joined_at)
+        if rehashed_password is not None:
+            account = replace(account, password_hash=rehashed_password)
+        self.accounts[account.person_id] = account
+        return joined
+
+    def replace_password(self, person_id: str, password_hash: str, now: datetime) -> None:
+        self.accounts[person_id] = replace(self.accounts[person_id], password_hash=password_hash)
+        for jti, login_session in self.sessions.items():
+            if login_session.person_id == person_id and login_session.revoked_at is None:
+                self.sessions[jti] = replace(login_session, revoked_at=now)
+
+    def replace_permissions(self, change: PermissionChange) -> None:
+        self.accounts[change.person_id] = replace(self.accounts[change.person_id], permissions=change.permissions)
+        self.permission_changes.append(change)
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dict]] = []
+
+    def __call__(self, event, payload: dict) -> None:
+        self.published.append((event.name, event.dump(payload)))
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -1,0 +1,124 @@
+import pytest
+
+from services.identity.domain.permissions import (
+    ACTIONS,
+    ENABLE_STUDENT_ACCOUNTS,
+    SEARCH_DIRECTORY,
+    SET_STAFF_PERMISSIONS,
+    VIEW_CREDENTIALS_OF_OTHERS,
+    VIEW_PROFILES,
+    has_permission,
+    has_role,
+    may,
+    schools_with_role,
+)
+from shared.contracts.identity import (
+    DISTRICT_ADMIN,
+    GUARDIAN,
+    PERMISSIONS_ADMIN,
+    ROLES,
+    ROSTERING_ADMINISTRATOR,
+    SCHOOL_ADMIN,
+    STAFF_PERMISSIONS,
+    STUDENT,
+    TEACHER,
+    USERS_MANAGER,
+)
+from identity_builders import make_principal
+
+# Written out by hand rather than derived from the rules, so a changed rule fails here.
+ROLES_ALLOWED = {
+    SEARCH_DIRECTORY: {DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER},
+    VIEW_PROFILES: {DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER, GUARDIAN, STUDENT},
+    ENABLE_STUDENT_ACCOUNTS: {DISTRICT_ADMIN, SCHOOL_ADMIN},
+    SET_STAFF_PERMISSIONS: {DISTRICT_ADMIN},
+    VIEW_CREDENTIALS_OF_OTHERS: {DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER},
+}
+# What a teacher may do on top of the role, per custom permission.
+TEACHER_PERMISSIONS_ALLOWED = {
+    SEARCH_DIRECTORY: set(STAFF_PERMISSIONS),
+    VIEW_PROFILES: set(STAFF_PERMISSIONS),
+    ENABLE_STUDENT_ACCOUNTS: {USERS_MANAGER, ROSTERING_ADMINISTRATOR},
+    SET_STAFF_PERMISSIONS: {PERMISSIONS_ADMIN},
+    VIEW_CREDENTIALS_OF_OTHERS: set(STAFF_PERMISSIONS),
+}
+# A permission never makes someone staff: only the rules that name the permission alone open up.
+GUARDIAN_PERMISSIONS_ALLOWED = {
+    SEARCH_DIRECTORY: set(),
+    VIEW_PROFILES: set(STAFF_PERMISSIONS),
+    ENABLE_STUDENT_ACCOUNTS: set(),
+    SET_STAFF_PERMISSIONS: {PERMISSIONS_ADMIN},
+    VIEW_CREDENTIALS_OF_OTHERS: set(),
+}
+
+
+def test_every_action_has_an_expectation_here():
+    expectations = (ROLES_ALLOWED, TEACHER_PERMISSIONS_ALLOWED, GUARDIAN_PERMISSIONS_ALLOWED)
+    assert all(set(expected) == set(ACTIONS) for expected in expectations)
+
+
+@pytest.mark.parametrize("action", sorted(ROLES_ALLOWED))
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_alone_may_do_exactly_its_actions(action, role):
+    principal = make_principal(roles=[{"role": role, "school_ids": ["school-1"]}])
+
+    assert may(principal, action) is (role in ROLES_ALLOWED[action])
+
+
+@pytest.mark.parametrize("action", sorted(TEACHER_PERMISSIONS_ALLOWED))
+@pytest.mark.parametrize("permission", STAFF_PERMISSIONS)
+def test_a_teacher_with_one_permission_may_do_what_the_role_or_that_permission_opens(action, permission):
+    principal = make_principal(roles=[{"role": TEACHER, "school_ids": ["school-1"]}], permissions=[permission])
+
+    assert may(principal, action) is (permission in TEACHER_PERMISSIONS_ALLOWED[action])
+
+
+@pytest.mark.parametrize("action", sorted(GUARDIAN_PERMISSIONS_ALLOWED))
+@pytest.mark.parametrize("permission", STAFF_PERMISSIONS)
+def test_a_permission_on_a_family_account_opens_only_rules_that_need_no_staff_role(action, permission):
+    principal = make_principal(roles=[{"role": GUARDIAN, "school_ids": []}], permissions=[permission])
+
+    assert may(principal, action) is (permission in GUARDIAN_PERMISSIONS_ALLOWED[action])
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_a_principal_without_roles_may_only_view_profiles(action):
+    assert may(make_principal(roles=[]), action) is (action == VIEW_PROFILES)
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_a_disabled_principal_may_do_nothing(action):
+    principal = make_principal(status="disabled", roles=[{"role": DISTRICT_ADMIN, "school_ids": []}],
+                               permissions=list(STAFF_PERMISSIONS))
+
+    assert may(principal, action) is False
+
+
+def test_an_unknown_action_is_a_programming_error():
+    with pytest.raises(KeyError, match="directory.delete_everything"):
+        may(make_principal(), "directory.delete_everything")
+
+
+def test_has_role_looks_at_every_grant():
+    principal = make_principal(roles=[{"role": GUARDIAN, "school_ids": []},
+                                      {"role": TEACHER, "school_ids": ["s1"]}])
+
+    assert has_role(principal, TEACHER)
+    assert has_role(principal, GUARDIAN)
+    assert not has_role(principal, SCHOOL_ADMIN)
+
+
+def test_schools_with_role_are_the_schools_of_that_role_only():
+    principal = make_principal(roles=[{"role": TEACHER, "school_ids": ["s1", "s2"]},
+                                      {"role": SCHOOL_ADMIN, "school_ids": ["s3"]}])
+
+    assert schools_with_role(principal, TEACHER) == {"s1", "s2"}
+    assert schools_with_role(principal, SCHOOL_ADMIN) == {"s3"}
+    assert schools_with_role(principal, DISTRICT_ADMIN) == frozenset()
+
+
+def test_has_permission_is_true_only_for_held_permissions():
+    principal = make_principal(roles=[{"role": TEACHER, "school_ids": []}], permissions=[USERS_MANAGER])
+
+    assert has_permission(principal, USERS_MANAGER)
+    assert not has_permission(principal, PERMISSIONS_ADMIN)
