@@ -9,6 +9,7 @@ the way in and dumped through it on the way out.
 from __future__ import annotations
 
 import functools
+import logging
 from contextlib import contextmanager
 
 from nameko.events import EventDispatcher, event_handler
@@ -16,7 +17,9 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.contracts.base import Event, RpcMethod, ServiceContract
-from shared.contracts.errors import ALL_ERRORS
+from shared.contracts.errors import ALL_ERRORS, InvalidRequest
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RPC_TIMEOUT = 120
 
@@ -44,7 +47,14 @@ def handles(event: Event, **handler_options):
     def decorate(fn):
         @functools.wraps(fn)
         def entry(self, payload):
-            return fn(self, event.load(payload))
+            try:
+                loaded = event.load(payload)
+            except InvalidRequest as invalid:
+                # A payload that breaks its schema will never load: requeueing it would loop
+                # forever, so it is dropped loudly (with the reasons) instead.
+                log.error("dropping invalid %s.%s payload: %s", event.service, event.name, invalid.fields)
+                return None
+            return fn(self, loaded)
 
         entry.contract_event = event
         return event_handler(event.service, event.name, **handler_options)(entry)

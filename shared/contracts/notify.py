@@ -21,8 +21,12 @@ class Recipient(Schema):
     family_name = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     mobile_phone = fields.String(allow_none=True)
+    account_status = fields.String(allow_none=True, validate=validate.OneOf(identity.ACCOUNT_STATUSES),
+                                   metadata={"description": "identity's account status; null until identity "
+                                                            "has described the account"})
     roles = fields.List(fields.String(), required=True)
     kinds = fields.List(fields.String(), required=True)
+    school_ids = fields.List(fields.String(), required=True)
     student_account_enabled = fields.Boolean(required=True)
     joined = fields.Boolean(required=True)
     archived = fields.Boolean(required=True)

@@ -1,0 +1,1 @@
+"""notify's ways out: its SQL tables and repository (later: providers and the delivery queue)."""

@@ -1,0 +1,132 @@
+"""The recipient projection in SQL: a page of rows per unit of work, never a statement per row."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.notify.adapters.tables import recipient_schools, recipients
+from services.notify.domain.recipients import Recipient
+
+_INSERT_BY_DIALECT = {"postgresql": postgresql, "sqlite": sqlite}
+
+
+class RecipientRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def update_page(self, person_ids: Sequence[str],
+                    update: Callable[[Mapping[str, Recipient]], Sequence[Recipient]], *, now: datetime) -> int:
+        with self.session.begin():
+            # Rows must exist before they can be locked: two pages creating the same person at
+            # once would otherwise each start from a blank row and the later would erase the other.
+            # The columns' server defaults make these new rows blank recipients.
+            self.session.execute(
+                self._dialect_insert(recipients).on_conflict_do_nothing(index_elements=["person_id"]),
+                [{"person_id": person_id} for person_id in person_ids],
+            )
+            current = self._select(person_ids, for_update=True)
+            changes = update(current)
+            self._store(changes, current, now)
+        return len(changes)
+
+    def find(self, person_ids: Sequence[str]) -> list[Recipient]:
+        with self.session.begin():
+            return list(self._select(person_ids, for_update=False).values())
+
+    def _select(self, person_ids: Sequence[str], *, for_update: bool) -> dict[str, Recipient]:
+        # One query for the page: the join repeats a recipient once per school.
+        query = (
+            select(recipients, recipient_schools.c.school_id)
+            .outerjoin(recipient_schools, recipient_schools.c.person_id == recipients.c.person_id)
+            .where(recipients.c.person_id.in_(person_ids))
+            .order_by(recipients.c.person_id, recipient_schools.c.school_id)
+        )
+        if for_update:
+            # Held until commit, so a concurrent page for the same people waits instead of
+            # overwriting this one's fields with what it read before this one committed.
+            query = query.with_for_update(of=recipients)
+        rows_by_person: dict[str, dict] = {}
+        schools_by_person: dict[str, list[str]] = {}
+        for row in self.session.execute(query).mappings():
+            rows_by_person.setdefault(row["person_id"], dict(row))
+            schools = schools_by_person.setdefault(row["person_id"], [])
+            if row["school_id"] is not None:
+                schools.append(row["school_id"])
+        return {
+            person_id: _recipient(row, schools_by_person[person_id])
+            for person_id, row in rows_by_person.items()
+        }
+
+    def _store(self, changes: Sequence[Recipient], current: dict[str, Recipient], now: datetime) -> None:
+        if not changes:
+            return
+        # Every changed row exists and is locked; the upsert is only the fast way to update many:
+        # psycopg2 runs an executemany UPDATE as one round trip per row, while an INSERT goes out
+        # as a few multi-row statements per page.
+        upsert = self._dialect_insert(recipients)
+        self.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={column.name: upsert.excluded[column.name]
+                      for column in recipients.columns if column.name != "person_id"},
+            ),
+            [_recipient_row(recipient, now) for recipient in changes],
+        )
+        moved = [recipient for recipient in changes
+                 if recipient.school_ids != current[recipient.person_id].school_ids]
+        if not moved:
+            return
+        self.session.execute(
+            delete(recipient_schools).where(
+                recipient_schools.c.person_id.in_([recipient.person_id for recipient in moved])))
+        memberships = [{"person_id": recipient.person_id, "school_id": school_id}
+                       for recipient in moved for school_id in recipient.school_ids]
+        if memberships:
+            self.session.execute(insert(recipient_schools), memberships)
+
+    def _dialect_insert(self, table: Table):
+        dialect = self.session.get_bind().dialect.name
+        # ON CONFLICT comes from the dialect modules; PostgreSQL and SQLite spell it the same way.
+        return _INSERT_BY_DIALECT[dialect].insert(table)
+
+
+def _recipient_row(recipient: Recipient, now: datetime) -> dict:
+    return {
+        "person_id": recipient.person_id,
+        "district_id": recipient.district_id,
+        "given_name": recipient.given_name,
+        "family_name": recipient.family_name,
+        "email": recipient.email,
+        "mobile_phone": recipient.mobile_phone,
+        "account_status": recipient.account_status,
+        "roles": list(recipient.roles),
+        "kinds": list(recipient.kinds),
+        "student_account_enabled": recipient.student_account_enabled,
+        "joined": recipient.joined,
+        "archived": recipient.archived,
+        "in_directory": recipient.in_directory,
+        "updated_at": now,
+    }
+
+
+def _recipient(row: dict, school_ids: list[str]) -> Recipient:
+    return Recipient(
+        person_id=row["person_id"],
+        district_id=row["district_id"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        email=row["email"],
+        mobile_phone=row["mobile_phone"],
+        account_status=row["account_status"],
+        roles=tuple(row["roles"]),
+        kinds=tuple(row["kinds"]),
+        school_ids=tuple(school_ids),
+        student_account_enabled=row["student_account_enabled"],
+        joined=row["joined"],
+        archived=row["archived"],
+        in_directory=row["in_directory"],
+    )

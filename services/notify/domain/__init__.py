@@ -1,0 +1,1 @@
+"""notify's rules in plain Python: no I/O, no framework imports."""
