@@ -16,6 +16,7 @@ from kombu import Connection
 from kombu.exceptions import OperationalError
 from rich.console import Console
 
+from schoolctl.broker import EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import identity, rostering
 from shared.messaging import cluster_rpc
@@ -24,13 +25,6 @@ from shared.migrations import upgrade
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
 console = Console()
 
-EX_UNAVAILABLE = 69
-BROKER_HELP = (
-    "RabbitMQ is not answering at {uri}.\n"
-    "Start it with `rabbitmq-server -detached` (Debian/Ubuntu package `rabbitmq-server`),\n"
-    "or in a container: `docker compose -f deploy/compose.yaml up -d rabbitmq`.\n"
-    "Then run `make run` again."
-)
 
 
 def broker_answers(uri: str) -> bool:
@@ -82,8 +76,8 @@ def run(
     """Migrate, start every service and the gateway, import the demo district; Ctrl-C stops everything."""
     uri = amqp_uri()
     if not broker_answers(uri):
-        console.print(BROKER_HELP.format(uri=uri), style="red")
-        raise typer.Exit(EX_UNAVAILABLE)
+        raise fail(f"RabbitMQ is not answering at {redacted(uri)}: {START_RABBITMQ}, then run `make run` again.",
+                   EXIT_UNAVAILABLE)
 
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -7,6 +7,7 @@ objects instead of typing service or event names by hand.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from marshmallow import Schema, ValidationError
@@ -25,11 +26,18 @@ class RpcMethod:
         return _load(self.request, payload or {}, f"{self.service}.{self.name}")
 
     def dump_response(self, result) -> dict:
-        return self.response().dump(result)
+        return _instance(self.response).dump(result)
 
     def dump_request(self, payload: dict) -> dict:
-        """Validate a caller's payload before it crosses the wire."""
-        return self.request().dump(self.load_request(payload))
+        """Refuse a malformed payload before it crosses the wire; send it as the caller wrote it.
+
+        Sending the caller's own dict (not a re-dump) keeps load-only fields such as
+        passwords, and validates each row once here instead of loading and dumping it.
+        """
+        errors = _instance(self.request).validate(payload)
+        if errors:
+            raise InvalidRequest(f"invalid {self.service}.{self.name} payload", fields=errors)
+        return payload
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class Event:
     payload: type[Schema]
 
     def dump(self, payload: dict) -> dict:
-        return self.payload().dump(_load(self.payload, payload, f"{self.service}.{self.name}"))
+        return _instance(self.payload).dump(_load(self.payload, payload, f"{self.service}.{self.name}"))
 
     def load(self, payload: dict) -> dict:
         return _load(self.payload, payload, f"{self.service}.{self.name}")
@@ -68,8 +76,15 @@ class ServiceContract:
         self.subscriptions.extend(events)
 
 
+@functools.cache
+def _instance(schema: type[Schema]) -> Schema:
+    # Building a schema (and its nested schemas) costs more than loading a row with it;
+    # marshmallow 4 schemas hold no per-call state, so one instance per class serves all.
+    return schema()
+
+
 def _load(schema: type[Schema], payload: dict, where: str) -> dict:
     try:
-        return schema().load(payload)
+        return _instance(schema).load(payload)
     except ValidationError as error:
         raise InvalidRequest(f"invalid {where} payload", fields=error.normalized_messages()) from None

@@ -30,6 +30,7 @@ class EntityCounts(Schema):
     created = fields.Integer(load_default=0)
     updated = fields.Integer(load_default=0)
     unchanged = fields.Integer(load_default=0)
+    skipped = fields.Integer(load_default=0, metadata={"description": "left alone by the owning service, not an error"})
     failed = fields.Integer(load_default=0)
 
 

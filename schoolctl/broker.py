@@ -1,0 +1,67 @@
+"""Reaching the services over RabbitMQ from the command line, and the exit codes that say how it went."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from amqp.exceptions import AccessRefused, AMQPError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import RpcTimeout, UnknownService
+from rich.console import Console
+
+from shared.config import amqp_uri as configured_amqp_uri
+from shared.messaging import cluster_rpc
+
+# sysexits.h codes, so scripts and schedulers can tell failures apart.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REJECTED = 2
+EXIT_USAGE = 64
+EXIT_DATA = 65
+EXIT_NO_USER = 67
+EXIT_UNAVAILABLE = 69
+EXIT_TEMPORARY = 75
+
+START_RABBITMQ = "start it with `rabbitmq-server -detached` (or `docker compose -f deploy/compose.yaml up -d rabbitmq`)"
+
+
+def errors() -> Console:
+    # Messages stay on one line each so they read the same in a terminal and in a log.
+    return Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print `message` on stderr and return the Exit to raise."""
+    errors().print(message, markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def redacted(uri: str) -> str:
+    """The URI without its password, fit for a message on screen."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@contextmanager
+def connected(amqp_uri: str | None, timeout: float) -> Iterator[Callable]:
+    """`rpc(contract)` proxies for the block; an unreachable broker or service exits with a clear message."""
+    uri = amqp_uri or configured_amqp_uri()
+    try:
+        with cluster_rpc(uri, timeout=timeout) as rpc:
+            yield rpc
+    except AccessRefused as refused:
+        raise fail(f"RabbitMQ at {redacted(uri)} refused the login: {refused}", EXIT_UNAVAILABLE) from None
+    except (OSError, AMQPError, OperationalError):
+        raise fail(f"RabbitMQ is not answering at {redacted(uri)}: {START_RABBITMQ}", EXIT_UNAVAILABLE) from None
+    except UnknownService as unknown:
+        service = unknown.args[0]
+        raise fail(f"The {service} service is not running: start it with `school-service {service}`",
+                   EXIT_UNAVAILABLE) from None
+    except RpcTimeout:
+        raise fail(f"No answer within {timeout:g} s; the work may still be going on in the service "
+                   "(raise --timeout for large imports)", EXIT_TEMPORARY) from None

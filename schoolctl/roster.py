@@ -1,0 +1,145 @@
+"""`schoolctl roster ...`: import OneRoster packages and look at sync runs."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from schoolctl.broker import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    connected,
+    fail,
+)
+from shared.contracts import rostering
+from shared.contracts.errors import InvalidRequest, NotFound
+
+app = typer.Typer(help="Roster syncs: import OneRoster packages and look at their runs.", no_args_is_help=True)
+
+# More than a screenful of errors is better read with --json or in the admin screens.
+SHOWN_PROBLEMS = 50
+ENTITY_LABELS = {
+    "schools": "Schools",
+    "classrooms": "Classrooms",
+    "people": "People",
+    "accounts": "Accounts",
+    "enrollments": "Enrollments",
+    "guardian_links": "Guardian links",
+}
+EXIT_CODES = {"completed": EXIT_OK, "rejected": EXIT_REJECTED, "failed": EXIT_FAILED, "running": EXIT_OK}
+
+AmqpUri = Annotated[Optional[str], typer.Option(
+    "--amqp-uri", help="RabbitMQ to reach the services through (default: $AMQP_URI, else the local broker)",
+    show_default=False)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the whole run as JSON instead of a summary.")]
+
+
+@app.command("import")
+def import_package(
+    path: Annotated[Path, typer.Argument(help="OneRoster 1.1 CSV package: a folder or a .zip")],
+    region: Annotated[str, typer.Option(help="Country for phone numbers written without one")] = "US",
+    district_name: Annotated[Optional[str], typer.Option(
+        help="Name of the district when the package has no district org")] = None,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the import to finish", min=1)] = 600,
+) -> None:
+    """Import a OneRoster package into the directory and identity, and report what changed.
+
+    Exits 0 when the package was applied (row errors allowed), 2 when it was
+    rejected, 1 when applying it failed part way.
+    """
+    if not path.exists():
+        raise fail(f"No such file or folder: {path}", EXIT_USAGE)
+    # The service reads the package itself, so it needs a path that does not depend on our working directory.
+    request = {"path": str(path.resolve()), "region": region.upper(), "district_name": district_name}
+    with connected(amqp_uri, timeout) as rpc:
+        try:
+            run = rpc(rostering.contract).import_package(request)
+        except InvalidRequest as invalid:
+            raise fail(_refusal(invalid), EXIT_USAGE) from None
+    _show(run, as_json)
+    raise typer.Exit(EXIT_CODES[run["state"]])
+
+
+@app.command("show")
+def show_run(
+    run_id: Annotated[str, typer.Argument(help="The run id an import printed")],
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
+) -> None:
+    """Show a sync run: its state, counts and errors (while running, what has landed so far)."""
+    with connected(amqp_uri, timeout) as rpc:
+        try:
+            run = rpc(rostering.contract).get_sync_run({"run_id": run_id})
+        except NotFound:
+            raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+    _show(run, as_json)
+    raise typer.Exit(EXIT_CODES[run["state"]])
+
+
+def _show(run: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(run, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(_headline(run), highlight=False)
+    if run["counts"]:
+        console.print(_counts_table(run["counts"]))
+    for title, problems in (("Errors", run["errors"]), ("Warnings", run["warnings"])):
+        if problems:
+            console.print(_problems_table(title, problems))
+            if len(problems) > SHOWN_PROBLEMS:
+                console.print(f"… {len(problems) - SHOWN_PROBLEMS} more {title.lower()} (see --json)")
+
+
+def _headline(run: dict) -> str:
+    colour = {"completed": "green", "rejected": "red", "failed": "red"}.get(run["state"], "yellow")
+    lines = [f"Sync run {run['run_id']} [bold {colour}]{run['state']}[/] — {escape(run['source'])}"]
+    if run["district_id"]:
+        lines.append(f"District {run['district_id']}")
+    if run["finished_at"]:
+        took = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+        lines.append(f"Took {took.total_seconds():.1f} s")
+    if run["message"]:
+        lines.append(escape(run["message"]))
+    return "\n".join(lines)
+
+
+def _counts_table(counts: dict) -> Table:
+    columns = ("created", "updated", "unchanged", "skipped", "failed")
+    table = Table(title="What changed", title_justify="left")
+    table.add_column("Entity")
+    for column in columns:
+        table.add_column(column.capitalize(), justify="right")
+    for entity, entity_counts in counts.items():
+        table.add_row(ENTITY_LABELS.get(entity, entity), *(str(entity_counts.get(c, 0)) for c in columns),
+                      style="red" if entity_counts.get("failed") else None)
+    return table
+
+
+def _problems_table(title: str, problems: list[dict]) -> Table:
+    table = Table(title=f"{title} ({len(problems)})", title_justify="left")
+    for column in ("Where", "Column", "Value", "Reason"):
+        table.add_column(column)
+    for problem in problems[:SHOWN_PROBLEMS]:
+        where = problem["file"] if problem["line"] is None else f"{problem['file']}:{problem['line']}"
+        # Source values are data, never rich markup.
+        table.add_row(*(Text(cell) for cell in (where, problem["column"] or "", problem["value"] or "",
+                                                problem["reason"])))
+    return table
+
+
+def _refusal(invalid: InvalidRequest) -> str:
+    reasons = "; ".join(f"{name}: {', '.join(map(str, why))}" for name, why in invalid.fields.items())
+    return f"{invalid.message}: {reasons}" if reasons else invalid.message

@@ -1,0 +1,295 @@
+"""Turn a roster Snapshot into the rows directory and identity take.
+
+Every function here is pure: a Snapshot (and the ids other services handed
+back) in, plain dicts shaped like the contract inputs out. Rows are keyed by
+the source's sourcedIds, so applying the same package twice is a no-op on the
+other side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .snapshot import GUARDIAN, STAFF, STUDENT, Org, Person, Snapshot
+
+# Small enough that one page is a short transaction on the other side, large
+# enough that a 260,000-person district is a few hundred calls, not 260,000.
+PAGE_ROWS = 1000
+
+DISTRICT_ORG_TYPE = "district"
+SCHOOL_ORG_TYPE = "school"
+FALLBACK_DISTRICT_SOURCE_ID = "district"
+FALLBACK_DISTRICT_NAME = "District"
+
+KIND_ORDER = (STUDENT, STAFF, GUARDIAN)
+
+# identity roles, in the order grants are listed on an account.
+DISTRICT_ADMIN = "district_admin"
+SCHOOL_ADMIN = "school_admin"
+TEACHER = "teacher"
+GUARDIAN_ROLE = "guardian"
+STUDENT_ROLE = "student"
+ROLE_ORDER = (DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER, GUARDIAN_ROLE, STUDENT_ROLE)
+
+# Source role names arrive in varying case, so every lookup is on the lower-cased name.
+DISTRICT_ADMIN_SOURCE_ROLES = frozenset({"administrator", "districtadministrator"})
+SCHOOL_ADMIN_SOURCE_ROLES = frozenset({"administrator", "principal", "siteadministrator", "districtadministrator"})
+NON_STAFF_SOURCE_ROLES = frozenset({"student", "parent", "guardian", "relative"})
+
+# The directory knows four class roles; OneRoster 1.2 and vendors use more.
+ENROLLMENT_ROLES = {
+    "student": "student",
+    "teacher": "teacher",
+    "aide": "aide",
+    "administrator": "administrator",
+    "proctor": "aide",
+    "counselor": "aide",
+    "principal": "administrator",
+    "siteadministrator": "administrator",
+    "districtadministrator": "administrator",
+}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Unmapped:
+    """A row the snapshot holds but the directory has no place for."""
+
+    file: str
+    source_id: str
+    column: str | None
+    value: str | None
+    reason: str
+
+
+def pages(rows: Sequence[T], size: int = PAGE_ROWS) -> Iterator[list[T]]:
+    if size < 1:
+        raise ValueError("a page holds at least one row")
+    for start in range(0, len(rows), size):
+        yield list(rows[start:start + size])
+
+
+# --- organisations -------------------------------------------------------------
+
+
+def is_school(org: Org) -> bool:
+    return (org.type or "").lower() == SCHOOL_ORG_TYPE
+
+
+def district_org(snapshot: Snapshot) -> Org | None:
+    """The package's district: its first org of type district, if any."""
+    return next((org for org in snapshot.orgs if (org.type or "").lower() == DISTRICT_ORG_TYPE), None)
+
+
+def district_row(snapshot: Snapshot, district_name: str | None = None) -> dict:
+    org = district_org(snapshot)
+    if org is None:
+        return {"source_id": FALLBACK_DISTRICT_SOURCE_ID, "name": district_name or FALLBACK_DISTRICT_NAME}
+    return {"source_id": org.source_id, "name": org.name or district_name or org.source_id}
+
+
+def school_rows(snapshot: Snapshot) -> list[dict]:
+    # A school without a name still needs one to be listed; its code is the next best label.
+    return [
+        {"source_id": org.source_id, "name": org.name or org.identifier or org.source_id,
+         "identifier": org.identifier}
+        for org in snapshot.orgs
+        if is_school(org)
+    ]
+
+
+# --- classrooms ------------------------------------------------------------------
+
+
+def classroom_rows(snapshot: Snapshot) -> list[dict]:
+    course_titles = {course.source_id: course.title for course in snapshot.courses}
+    return [
+        {
+            "source_id": klass.source_id,
+            "school_source_id": klass.school_source_id,
+            "title": klass.title,
+            "class_code": klass.class_code,
+            "course_title": course_titles.get(klass.course_source_id) if klass.course_source_id else None,
+            "grades": list(klass.grades),
+        }
+        for klass in snapshot.classes
+    ]
+
+
+# --- people ------------------------------------------------------------------------
+
+
+def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
+    """The schools each person belongs to, by source id.
+
+    A person's own school orgs come first. Exports often name only the
+    district on a user and leave the school to the enrollments, so a person
+    with no school org belongs to the schools of their classes, and a
+    guardian with neither to the schools of their linked students.
+    """
+    schools = {org.source_id for org in snapshot.orgs if is_school(org)}
+    class_schools = {klass.source_id: klass.school_source_id for klass in snapshot.classes}
+    enrolled: dict[str, dict[str, None]] = defaultdict(dict)
+    for enrollment in snapshot.enrollments:
+        school = class_schools.get(enrollment.class_source_id) or enrollment.school_source_id
+        if school in schools:
+            enrolled[enrollment.person_source_id][school] = None
+
+    resolved = {}
+    for person in snapshot.people:
+        own = tuple(dict.fromkeys(org for org in person.org_source_ids if org in schools))
+        resolved[person.source_id] = own or tuple(enrolled.get(person.source_id, ()))
+
+    children: dict[str, dict[str, None]] = defaultdict(dict)
+    for link in snapshot.guardian_links:
+        for school in resolved.get(link.student_source_id, ()):
+            children[link.guardian_source_id][school] = None
+    for person in snapshot.people:
+        if GUARDIAN in person.kinds and not resolved[person.source_id]:
+            resolved[person.source_id] = tuple(children.get(person.source_id, ()))
+    return resolved
+
+
+def person_rows(snapshot: Snapshot) -> list[dict]:
+    schools = person_schools(snapshot)
+    return [
+        {
+            "source_id": person.source_id,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "middle_name": person.middle_name,
+            "kinds": ordered_kinds(person),
+            "grade": person.grade,
+            "job_title": person.job_title,
+            "identifier": person.identifier,
+            "school_source_ids": list(schools[person.source_id]),
+        }
+        for person in snapshot.people
+    ]
+
+
+def ordered_kinds(person: Person) -> list[str]:
+    return [kind for kind in KIND_ORDER if kind in person.kinds]
+
+
+# --- enrollments and guardian links ----------------------------------------------
+
+
+def enrollment_rows(snapshot: Snapshot) -> tuple[list[dict], list[Unmapped]]:
+    """Class memberships, and the ones no class role fits (a guardian listed in a class)."""
+    people = {person.source_id: person for person in snapshot.people}
+    rows: list[dict] = []
+    unmapped: list[Unmapped] = []
+    for enrollment in snapshot.enrollments:
+        person = people.get(enrollment.person_source_id)
+        role = class_role(enrollment.role, person)
+        if role is None:
+            unmapped.append(Unmapped(
+                "enrollments.csv", enrollment.source_id, "role", enrollment.role,
+                f"enrollment {enrollment.source_id}: user {enrollment.person_source_id} "
+                "is neither a student nor staff; row skipped",
+            ))
+            continue
+        rows.append({
+            "source_id": enrollment.source_id,
+            "classroom_source_id": enrollment.class_source_id,
+            "person_source_id": enrollment.person_source_id,
+            "role": role,
+        })
+    return rows, unmapped
+
+
+def class_role(source_role: str | None, person: Person | None) -> str | None:
+    """The directory's class role for an enrollment; a missing or odd role follows the person's kind."""
+    role = ENROLLMENT_ROLES.get((source_role or "").lower())
+    if role is not None:
+        return role
+    if person is not None and STUDENT in person.kinds:
+        return "student"
+    if person is not None and STAFF in person.kinds:
+        return "teacher"
+    return None
+
+
+def guardian_link_rows(snapshot: Snapshot) -> list[dict]:
+    return [
+        {"guardian_source_id": link.guardian_source_id, "student_source_id": link.student_source_id}
+        for link in snapshot.guardian_links
+    ]
+
+
+# --- identity accounts ---------------------------------------------------------------
+
+
+def role_grants(
+    person: Person, school_source_ids: Sequence[str], district_source_id: str | None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(role, school source ids) pairs for one person; one person, one account, every role."""
+    grants: dict[str, dict[str, None]] = {}
+
+    def grant(role: str, schools: Sequence[str] = ()) -> None:
+        grants.setdefault(role, {}).update(dict.fromkeys(schools))
+
+    if STUDENT in person.kinds:
+        grant(STUDENT_ROLE, school_source_ids)
+    if GUARDIAN in person.kinds:
+        grant(GUARDIAN_ROLE)
+    if STAFF in person.kinds:
+        for role, schools in _staff_grants(person, school_source_ids, district_source_id):
+            grant(role, schools)
+    return [(role, tuple(grants[role])) for role in ROLE_ORDER if role in grants]
+
+
+def _staff_grants(
+    person: Person, school_source_ids: Sequence[str], district_source_id: str | None
+) -> list[tuple[str, Sequence[str]]]:
+    at_district = district_source_id is not None and district_source_id in person.org_source_ids
+    source_roles = [role.lower() for role in person.roles if role.lower() not in NON_STAFF_SOURCE_ROLES]
+    grants: list[tuple[str, Sequence[str]]] = []
+    for role in source_roles:
+        if role in DISTRICT_ADMIN_SOURCE_ROLES and at_district:
+            grants.append((DISTRICT_ADMIN, ()))
+        elif role in SCHOOL_ADMIN_SOURCE_ROLES and school_source_ids:
+            grants.append((SCHOOL_ADMIN, school_source_ids))
+        else:
+            # Teachers, aides, counselors, proctors, and administrators with no
+            # school to run: staff who reach only their own schools' classes.
+            grants.append((TEACHER, school_source_ids))
+    return grants or [(TEACHER, school_source_ids)]
+
+
+def account_rows(
+    snapshot: Snapshot, *, person_ids: Mapping[str, str], school_ids: Mapping[str, str]
+) -> list[dict]:
+    """Accounts of the people the directory holds, keyed by its person ids.
+
+    `person_ids` and `school_ids` map source ids to directory ids; people and
+    schools the directory refused have no id and are left out.
+    """
+    schools = person_schools(snapshot)
+    district = district_org(snapshot)
+    district_source_id = district.source_id if district else None
+    rows = []
+    for person in snapshot.people:
+        person_id = person_ids.get(person.source_id)
+        if person_id is None:
+            continue
+        grants = role_grants(person, schools[person.source_id], district_source_id)
+        rows.append({
+            "person_id": person_id,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "email": person.email,
+            "mobile_phone": person.mobile_phone,
+            "home_phone": person.home_phone,
+            "roles": [
+                {"role": role, "school_ids": [school_ids[s] for s in grant_schools if s in school_ids]}
+                for role, grant_schools in grants
+            ],
+            "managed_by_sync": True,
+        })
+    return rows

@@ -1,0 +1,181 @@
+"""A sync run: what was read, what the other services did with it, what went wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from .mapping import Unmapped
+from .snapshot import RowProblem
+
+RUNNING = "running"
+COMPLETED = "completed"
+REJECTED = "rejected"
+FAILED = "failed"
+
+# The file each entity's rows come from, so a refused item still names where to look.
+SOURCE_FILES = {
+    "schools": "orgs.csv",
+    "classrooms": "classes.csv",
+    "people": "users.csv",
+    "accounts": "users.csv",
+    "enrollments": "enrollments.csv",
+    "guardian_links": "users.csv",
+}
+
+# Contract fields that come straight from a CSV column, for errors an administrator can find.
+SOURCE_COLUMNS = {
+    "source_id": "sourcedId",
+    "name": "name",
+    "title": "title",
+    "class_code": "classCode",
+    "school_source_id": "schoolSourcedId",
+    "given_name": "givenName",
+    "family_name": "familyName",
+    "middle_name": "middleName",
+    "identifier": "identifier",
+    "grade": "grades",
+    "email": "email",
+    "mobile_phone": "sms",
+    "home_phone": "phone",
+    "classroom_source_id": "classSourcedId",
+    "person_source_id": "userSourcedId",
+    "guardian_source_id": "agentSourcedIds",
+    "student_source_id": "agentSourcedIds",
+}
+
+SAVED_OUTCOMES = ("created", "updated", "unchanged")
+
+
+@dataclass
+class EntityCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an item was not saved; `label` names it as the source does (its sourcedId), when known."""
+
+    entity: str
+    label: str | None
+    field: str | None
+    reason: str
+
+    def as_problem(self) -> dict:
+        return {
+            "file": SOURCE_FILES[self.entity],
+            "line": None,
+            "column": SOURCE_COLUMNS.get(self.field, self.field) if self.field else None,
+            "value": self.label,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What one entity's bulk calls did: counts, the ids of saved items, and refusals."""
+
+    counts: EntityCounts
+    ids: dict[str, str]
+    refusals: list[Refusal]
+
+
+def tally(entity: str, results: Iterable[Mapping], *, sent: int,
+          labels: Mapping[str, str] | None = None) -> Tally:
+    """Count the per-item results of `sent` items; items that got no result count as failed.
+
+    `labels` turns result keys into source ids where they differ (accounts
+    are keyed by directory person ids).
+    """
+    labels = labels or {}
+    counts = EntityCounts()
+    ids: dict[str, str] = {}
+    refusals: list[Refusal] = []
+    answered = 0
+    for result in results:
+        answered += 1
+        key, outcome = result["key"], result["outcome"]
+        if outcome in SAVED_OUTCOMES:
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+            if result.get("id"):
+                ids[key] = result["id"]
+        elif outcome == "skipped":
+            counts.skipped += 1
+        else:
+            counts.failed += 1
+            label = labels.get(key, key)
+            problems = result.get("problems") or [{"field": None, "reason": f"not saved ({outcome})"}]
+            refusals += [Refusal(entity, label, problem["field"], problem["reason"]) for problem in problems]
+    if answered < sent:
+        counts.failed += sent - answered
+        refusals.append(Refusal(entity, None, None, f"{sent - answered} item(s) got no result from the service"))
+    return Tally(counts, ids, refusals)
+
+
+def problem_row(problem: RowProblem) -> dict:
+    return asdict(problem)
+
+
+def unmapped_row(unmapped: Unmapped) -> dict:
+    return {"file": unmapped.file, "line": None, "column": unmapped.column, "value": unmapped.value,
+            "reason": unmapped.reason}
+
+
+@dataclass
+class SyncRun:
+    run_id: str
+    source: str
+    started_at: datetime
+    state: str = RUNNING
+    district_id: str | None = None
+    finished_at: datetime | None = None
+    counts: dict[str, EntityCounts] = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    message: str | None = None
+
+    def record(self, entity: str, result: Tally) -> None:
+        self.counts[entity] = result.counts
+        self.errors += [refusal.as_problem() for refusal in result.refusals]
+
+    def reject(self, message: str, at: datetime) -> None:
+        self._finish(REJECTED, at, message)
+
+    def fail(self, message: str, at: datetime) -> None:
+        self._finish(FAILED, at, message)
+
+    def complete(self, at: datetime) -> None:
+        failed = sum(counts.failed for counts in self.counts.values())
+        message = None
+        if self.errors:
+            message = f"{len(self.errors)} row error(s)" + (f"; {failed} item(s) not saved" if failed else "")
+        self._finish(COMPLETED, at, message)
+
+    def _finish(self, state: str, at: datetime, message: str | None) -> None:
+        if self.state != RUNNING:
+            raise ValueError(f"run {self.run_id} already finished ({self.state})")
+        self.state, self.finished_at, self.message = state, at, message
+
+    def as_payload(self) -> dict:
+        """The run as the rostering contract's SyncRun describes it."""
+        return {
+            "run_id": self.run_id,
+            "state": self.state,
+            "source": self.source,
+            "district_id": self.district_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "counts": {entity: asdict(counts) for entity, counts in self.counts.items()},
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+            "message": self.message,
+        }
+
+    def completion_event(self) -> dict:
+        return {"run_id": self.run_id, "state": self.state, "district_id": self.district_id,
+                "error_count": len(self.errors)}

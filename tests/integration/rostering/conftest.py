@@ -1,0 +1,190 @@
+"""The rostering service in a real container, beside recording stand-ins for directory and identity.
+
+The stand-ins answer through the real contracts (requests validated, results
+dumped as BulkResult), remember what they saved by key, and refuse what a
+real directory would refuse (a classroom at a school it does not hold), so
+these tests do not wait on the real services.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from roster_csv import write_package
+
+from services.rostering.service import RosteringService
+from shared.contracts import directory, identity, rostering
+from shared.contracts.errors import NotFound
+from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.migrations import upgrade
+
+KNOWN_LOGINS = ("admin@lincoln.example.org",)
+PAGE_FIELDS = {
+    "upsert_schools": "schools",
+    "upsert_classrooms": "classrooms",
+    "upsert_people": "people",
+    "upsert_enrollments": "enrollments",
+    "upsert_guardian_links": "links",
+    "upsert_accounts": "accounts",
+}
+# What each bulk call needs to exist already: (field of the row, method that saves the referenced item).
+REFERENCES = {
+    "upsert_classrooms": (("school_source_id", "upsert_schools"),),
+    "upsert_enrollments": (("classroom_source_id", "upsert_classrooms"), ("person_source_id", "upsert_people")),
+    "upsert_guardian_links": (("guardian_source_id", "upsert_people"), ("student_source_id", "upsert_people")),
+}
+
+
+@dataclass
+class Recorder:
+    """What the stand-ins were asked, and what they saved by key."""
+
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    saved: dict[tuple[str, str], tuple[dict, str]] = field(default_factory=dict)
+    completed_runs: list[dict] = field(default_factory=list)
+    passwords: dict[str, str] = field(default_factory=dict)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def calls_to(self, method: str) -> list[dict]:
+        return [payload for called, payload in self.calls if called == method]
+
+    def saved_ids(self, method: str) -> dict[str, str]:
+        return {key: item_id for (called, key), (_, item_id) in self.saved.items() if called == method}
+
+    def upsert_district(self, request: dict) -> dict:
+        self.calls.append(("upsert_district", request))
+        _, item_id = self._save("upsert_district", request["source_id"], request)
+        return {"id": item_id, **request}
+
+    def upsert(self, method: str, request: dict) -> dict:
+        self.calls.append((method, request))
+        return {"results": [self._result(method, row) for row in request[PAGE_FIELDS[method]]]}
+
+    def _result(self, method: str, row: dict) -> dict:
+        key = _key(method, row)
+        missing = [(name, row[name]) for name, saved_by in REFERENCES.get(method, ())
+                   if (saved_by, row[name]) not in self.saved]
+        if missing:
+            problems = [{"field": name, "reason": f"unknown {value}"} for name, value in missing]
+            return {"key": key, "id": None, "outcome": "failed", "problems": problems}
+        outcome, item_id = self._save(method, key, row)
+        return {"key": key, "id": item_id, "outcome": outcome, "problems": []}
+
+    def _save(self, method: str, key: str, row: dict) -> tuple[str, str]:
+        known = self.saved.get((method, key))
+        if known is None:
+            outcome, item_id = "created", f"id-{next(self.ids)}"
+        else:
+            outcome, item_id = ("unchanged" if known[0] == row else "updated"), known[1]
+        self.saved[(method, key)] = (row, item_id)
+        return outcome, item_id
+
+
+def _key(method: str, row: dict) -> str:
+    if method == "upsert_accounts":
+        return row["person_id"]
+    if method == "upsert_guardian_links":
+        return f"{row['guardian_source_id']}:{row['student_source_id']}"
+    return row["source_id"]
+
+
+def directory_stand_in(recorder: Recorder) -> type:
+    class DirectoryStandIn:
+        name = directory.NAME
+
+        @rpc_endpoint(directory.upsert_district)
+        def upsert_district(self, request):
+            return recorder.upsert_district(request)
+
+        @rpc_endpoint(directory.upsert_schools)
+        def upsert_schools(self, request):
+            return recorder.upsert("upsert_schools", request)
+
+        @rpc_endpoint(directory.upsert_classrooms)
+        def upsert_classrooms(self, request):
+            return recorder.upsert("upsert_classrooms", request)
+
+        @rpc_endpoint(directory.upsert_people)
+        def upsert_people(self, request):
+            return recorder.upsert("upsert_people", request)
+
+        @rpc_endpoint(directory.upsert_enrollments)
+        def upsert_enrollments(self, request):
+            return recorder.upsert("upsert_enrollments", request)
+
+        @rpc_endpoint(directory.upsert_guardian_links)
+        def upsert_guardian_links(self, request):
+            return recorder.upsert("upsert_guardian_links", request)
+
+    return DirectoryStandIn
+
+
+def identity_stand_in(recorder: Recorder) -> type:
+    class IdentityStandIn:
+        name = identity.NAME
+
+        @rpc_endpoint(identity.upsert_accounts)
+        def upsert_accounts(self, request):
+            return recorder.upsert("upsert_accounts", request)
+
+        @rpc_endpoint(identity.set_password)
+        def set_password(self, request):
+            if request["login"] not in KNOWN_LOGINS:
+                raise NotFound("no such account", fields={"login": ["no account has this login"]})
+            recorder.passwords[request["login"]] = request["password"]
+            return {}
+
+    return IdentityStandIn
+
+
+def sync_run_listener(recorder: Recorder) -> type:
+    class SyncRunListener:
+        name = "sync_run_listener"
+
+        @handles(rostering.SYNC_RUN_COMPLETED)
+        def on_sync_run_completed(self, payload):
+            recorder.completed_runs.append(payload)
+
+    return SyncRunListener
+
+
+@pytest.fixture
+def rostering_database_url(pg_schema_url):
+    url = pg_schema_url("rostering")
+    upgrade("rostering", url)
+    return url
+
+
+@pytest.fixture
+def rostering_config(rabbit_config, rostering_database_url):
+    return {**rabbit_config, "DATABASES": {"rostering": rostering_database_url}, "max_workers": 10}
+
+
+@pytest.fixture
+def recorder():
+    return Recorder()
+
+
+@pytest.fixture
+def running_services(container_factory, rostering_config, recorder):
+    """Rostering, the directory and identity stand-ins and a listener for run events, all started."""
+    containers = {}
+    for service in (RosteringService, directory_stand_in(recorder), identity_stand_in(recorder),
+                    sync_run_listener(recorder)):
+        container = container_factory(service, rostering_config)
+        container.start()
+        containers[container.service_name] = container
+    return containers
+
+
+@pytest.fixture
+def rostering_rpc(rostering_config, running_services):
+    with cluster_rpc(rostering_config["AMQP_URI"], timeout=60) as rpc:
+        yield rpc(rostering.contract)
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    return write_package(tmp_path / "lincoln")

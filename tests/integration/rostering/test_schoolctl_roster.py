@@ -1,0 +1,111 @@
+import json
+import socket
+
+import pytest
+from roster_csv import make_enrollment_row, make_user_row, write_package
+from typer.testing import CliRunner
+
+from schoolctl.main import app, run
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def schoolctl(rostering_config, running_services):
+    """`schoolctl ARGS...` against the running services; returns the click Result."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [*args, "--amqp-uri", rostering_config["AMQP_URI"]])
+
+    return invoke
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_import_of_a_good_package_exits_0_with_a_table_of_counts(schoolctl, package):
+    result = schoolctl("roster", "import", str(package))
+
+    assert result.exit_code == 0, result.output
+    assert "completed" in result.output
+    people_row = next(line for line in result.output.splitlines() if "People" in line)
+    assert people_row.split("│")[2].strip() == "3"  # Entity │ Created │ ...
+
+
+def test_row_errors_are_listed_with_file_line_column_value_and_still_exit_0(schoolctl, tmp_path):
+    folder = write_package(tmp_path / "bad", users=[make_user_row(), make_user_row(sourcedId="s-2", email="nope")])
+
+    result = schoolctl("roster", "import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "users.csv:3" in result.output and "email" in result.output and "nope" in result.output
+
+
+def test_more_than_fifty_errors_are_capped_with_a_count_of_the_rest(schoolctl, tmp_path):
+    users = [make_user_row()] + [make_user_row(sourcedId=f"s-{n}", email=f"bad-{n}") for n in range(60)]
+    folder = write_package(tmp_path / "many-bad", users=users, enrollments=[make_enrollment_row()])
+
+    result = schoolctl("roster", "import", str(folder))
+
+    assert result.exit_code == 0, result.output
+    assert "… 10 more errors" in result.output
+    assert "bad-49" in result.output and "bad-50" not in result.output
+
+
+def test_json_output_is_the_whole_run(schoolctl, package):
+    result = schoolctl("roster", "import", str(package), "--json")
+
+    assert result.exit_code == 0, result.output
+    run_report = json.loads(result.stdout)
+    assert run_report["state"] == "completed" and run_report["counts"]["people"]["created"] == 3
+
+
+def test_show_prints_a_finished_run_again(schoolctl, package):
+    imported = json.loads(schoolctl("roster", "import", str(package), "--json").stdout)
+
+    shown = schoolctl("roster", "show", imported["run_id"], "--json")
+
+    assert shown.exit_code == 0 and json.loads(shown.stdout) == imported
+
+
+def test_rejected_package_exits_2_with_the_reason(schoolctl, package):
+    (package / "users.csv").unlink()
+
+    result = schoolctl("roster", "import", str(package))
+
+    assert result.exit_code == 2
+    assert "rejected" in result.output and "users.csv" in result.output
+
+
+def test_path_that_does_not_exist_exits_64_before_calling_anything(schoolctl, tmp_path, recorder):
+    result = schoolctl("roster", "import", str(tmp_path / "missing"))
+
+    assert result.exit_code == 64
+    assert "No such file or folder" in result.output
+    assert recorder.calls == []
+
+
+def test_unknown_phone_region_exits_64(schoolctl, package):
+    result = schoolctl("roster", "import", str(package), "--region", "QQ")
+
+    assert result.exit_code == 64
+    assert "region" in result.output
+
+
+def test_broker_that_does_not_answer_exits_69_saying_how_to_start_it(tmp_path):
+    uri = f"amqp://guest:secret@127.0.0.1:{closed_port()}/"
+
+    result = CliRunner().invoke(app, ["roster", "import", str(tmp_path), "--amqp-uri", uri])
+
+    assert result.exit_code == 69
+    assert "RabbitMQ is not answering at" in result.output and "rabbitmq-server -detached" in result.output
+    assert "secret" not in result.output
+
+
+def test_command_line_usage_errors_exit_64_not_2(capsys):
+    assert run(["roster", "import", "--no-such-option", "x"]) == 64
+    assert "No such option" in capsys.readouterr().err

@@ -1,0 +1,132 @@
+"""In-memory stand-ins for what the rostering handlers talk to, with the contracts' own validation."""
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from services.rostering.domain.run import SyncRun
+from shared.contracts import directory, identity
+from shared.messaging import _CheckedProxy
+
+PAGE_FIELDS = {
+    "upsert_schools": "schools",
+    "upsert_classrooms": "classrooms",
+    "upsert_people": "people",
+    "upsert_enrollments": "enrollments",
+    "upsert_guardian_links": "links",
+    "upsert_accounts": "accounts",
+}
+
+
+def item_key(method: str, row: dict) -> str:
+    if method == "upsert_accounts":
+        return row["person_id"]
+    if method == "upsert_guardian_links":
+        return f"{row['guardian_source_id']}:{row['student_source_id']}"
+    return row["source_id"]
+
+
+class _Reply:
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        if isinstance(self._value, Exception):
+            raise self._value
+        return self._value
+
+
+class _Method:
+    def __init__(self, service: FakeService, name: str):
+        self.service, self.name = service, name
+
+    def __call__(self, payload):
+        return _Reply(self.service.answer(self.name, payload)).result()
+
+    def call_async(self, payload):
+        return _Reply(self.service.answer(self.name, payload))
+
+
+@dataclass
+class FakeService:
+    """Answers bulk upserts item by item: created the first time a key is seen, then unchanged or updated.
+
+    `refuse` maps a key to the problem answered for it; `broken` names a method that raises.
+    """
+
+    name: str
+    calls: list[tuple[str, dict]] = field(default_factory=list)
+    saved: dict[tuple[str, str], dict] = field(default_factory=dict)
+    refuse: dict[str, dict] = field(default_factory=dict)
+    broken: dict[str, Exception] = field(default_factory=dict)
+    ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def proxy(self, contract) -> _CheckedProxy:
+        return _CheckedProxy(contract, self)
+
+    def __getattr__(self, name: str) -> _Method:
+        if name.startswith("upsert_"):
+            return _Method(self, name)
+        raise AttributeError(name)
+
+    def method_calls(self, name: str) -> list[dict]:
+        return [payload for called, payload in self.calls if called == name]
+
+    def saved_ids(self, method: str) -> dict[str, str]:
+        """Key -> id of every item `method` has saved."""
+        return {key: item["id"] for (called, key), item in self.saved.items() if called == method}
+
+    def answer(self, method: str, payload: dict):
+        self.calls.append((method, copy.deepcopy(payload)))
+        if method in self.broken:
+            return self.broken[method]
+        if method == "upsert_district":
+            return {"id": "district-id", "source_id": payload["source_id"], "name": payload["name"]}
+        return {"results": [self._upsert(method, row) for row in payload[PAGE_FIELDS[method]]]}
+
+    def _upsert(self, method: str, row: dict) -> dict:
+        key = item_key(method, row)
+        if key in self.refuse:
+            return {"key": key, "id": None, "outcome": "failed", "problems": [self.refuse[key]]}
+        known = self.saved.get((method, key))
+        if known is None:
+            outcome, item_id = "created", f"{self.name}-{next(self.ids)}"
+        else:
+            outcome, item_id = ("unchanged" if known["row"] == row else "updated"), known["id"]
+        self.saved[(method, key)] = {"row": row, "id": item_id}
+        return {"key": key, "id": item_id, "outcome": outcome, "problems": []}
+
+
+def fake_directory() -> FakeService:
+    return FakeService(directory.NAME)
+
+
+def fake_identity() -> FakeService:
+    return FakeService(identity.NAME)
+
+
+class FakeRuns:
+    def __init__(self):
+        self.stored: dict[str, SyncRun] = {}
+        self.saved_states: list[str] = []
+
+    def add(self, run: SyncRun) -> None:
+        self.stored[run.run_id] = copy.deepcopy(run)
+
+    def save(self, run: SyncRun) -> None:
+        self.saved_states.append(run.state)
+        self.stored[run.run_id] = copy.deepcopy(run)
+
+    def get(self, run_id: str) -> SyncRun | None:
+        return copy.deepcopy(self.stored.get(run_id))
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
