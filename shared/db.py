@@ -49,6 +49,8 @@ def make_engine(url: str, **options) -> Engine:
     options.setdefault("pool_size", POOL_SIZE)
     options.setdefault("max_overflow", 10)
     options.setdefault("pool_pre_ping", True)
+    # psycopg2 otherwise sends an executemany UPDATE one row at a time.
+    options.setdefault("executemany_mode", "values_plus_batch")
     return create_engine(url, **options)
 
 

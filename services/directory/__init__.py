@@ -1,0 +1,1 @@
+"""directory: district, schools, classrooms, people, enrollments and guardian links."""

@@ -1,0 +1,1 @@
+"""The directory's SQL tables and the repository its workers use."""

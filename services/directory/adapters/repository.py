@@ -1,0 +1,298 @@
+"""The directory's repository: what a worker reads and writes, one method per question or unit of work.
+
+Bulk writes go one statement per page (INSERT with many rows, UPDATE
+executemany), after one query that fetches every stored row the page names.
+Methods that write commit their own transaction.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.directory.adapters import search_sql
+from services.directory.adapters.tables import (
+    classrooms,
+    districts,
+    enrollments,
+    guardian_links,
+    people,
+    person_schools,
+    schools,
+)
+from services.directory.domain.people import PeopleFilter, kinds_of, name_key
+from services.directory.domain.upserts import Stored, UpsertPlan
+from services.directory.domain.visibility import (
+    STUDENT_ENROLLMENT_ROLE,
+    TEACHING_ROLES,
+    PersonFacts,
+    Scope,
+    ViewerFacts,
+)
+
+SCHOOL_FIELDS = ("name", "identifier")
+CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades")
+ENROLLMENT_FIELDS = ("classroom_id", "person_id", "role")
+PERSON_FIELDS = ("given_name", "family_name", "middle_name", "is_student", "is_staff", "is_guardian",
+                 "grade", "job_title", "identifier", "archived", "managed_by_sync")
+PERSON_STATE = ("student_account_enabled",)
+PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined")
+
+
+class DirectoryRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    # --- districts and schools ----------------------------------------------------------------
+
+    def district_exists(self, district_id: str) -> bool:
+        return self.session.execute(select(districts.c.id).where(districts.c.id == district_id)).first() is not None
+
+    def stored_districts(self, source_ids: Collection[str]) -> dict[str, Stored]:
+        rows = self.session.execute(select(districts).where(districts.c.source_id.in_(list(source_ids))))
+        return {row.source_id: Stored(row.id, {"name": row.name}) for row in rows}
+
+    def save_districts(self, plan: UpsertPlan) -> None:
+        self._write(districts, plan, ("name",), extra={})
+
+    def stored_schools(self, district_id: str, source_ids: Collection[str]) -> dict[str, Stored]:
+        return self._stored(schools, district_id, source_ids, SCHOOL_FIELDS)
+
+    def save_schools(self, district_id: str, plan: UpsertPlan) -> None:
+        self._write(schools, plan, SCHOOL_FIELDS, extra={"district_id": district_id})
+
+    def school_ids_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
+        return self._ids_by_source(schools, district_id, source_ids)
+
+    def list_schools(self, district_id: str | None) -> list[dict]:
+        query = select(schools.c.id, schools.c.name, schools.c.district_id).order_by(schools.c.name, schools.c.id)
+        if district_id is not None:
+            query = query.where(schools.c.district_id == district_id)
+        return [dict(row._mapping) for row in self.session.execute(query)]
+
+    def schools_by_ids(self, school_ids: Collection[str]) -> list[dict]:
+        query = (select(schools.c.id, schools.c.name, schools.c.district_id)
+                 .where(schools.c.id.in_(sorted(school_ids))).order_by(schools.c.name, schools.c.id))
+        return [dict(row._mapping) for row in self.session.execute(query)]
+
+    # --- classrooms and enrollments -----------------------------------------------------------
+
+    def stored_classrooms(self, district_id: str, source_ids: Collection[str]) -> dict[str, Stored]:
+        return self._stored(classrooms, district_id, source_ids, CLASSROOM_FIELDS)
+
+    def save_classrooms(self, district_id: str, plan: UpsertPlan) -> None:
+        self._write(classrooms, plan, CLASSROOM_FIELDS, extra={"district_id": district_id})
+
+    def classroom_ids_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
+        return self._ids_by_source(classrooms, district_id, source_ids)
+
+    def classrooms_of_student(self, person_id: str) -> list[dict]:
+        query = (select(classrooms.c.id, classrooms.c.title, classrooms.c.school_id, classrooms.c.class_code,
+                        classrooms.c.district_id)
+                 .join(enrollments, enrollments.c.classroom_id == classrooms.c.id)
+                 .where(enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE)
+                 .distinct().order_by(classrooms.c.title, classrooms.c.id))
+        return [dict(row._mapping) for row in self.session.execute(query)]
+
+    def stored_enrollments(self, district_id: str, source_ids: Collection[str]) -> dict[str, Stored]:
+        return self._stored(enrollments, district_id, source_ids, ENROLLMENT_FIELDS)
+
+    def save_enrollments(self, district_id: str, plan: UpsertPlan) -> None:
+        self._write(enrollments, plan, ENROLLMENT_FIELDS, extra={"district_id": district_id})
+
+    # --- guardian links -----------------------------------------------------------------------
+
+    def stored_guardian_links(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Link ids of the (guardian_id, student_id) pairs that already exist."""
+        if not pairs:
+            return {}
+        query = select(guardian_links.c.id, guardian_links.c.guardian_id, guardian_links.c.student_id).where(
+            guardian_links.c.guardian_id.in_(sorted({g for g, _ in pairs})),
+            guardian_links.c.student_id.in_(sorted({s for _, s in pairs})),
+        )
+        wanted = set(pairs)
+        return {(row.guardian_id, row.student_id): row.id for row in self.session.execute(query)
+                if (row.guardian_id, row.student_id) in wanted}
+
+    def save_guardian_links(self, district_id: str, plan: UpsertPlan) -> None:
+        if plan.creates:
+            self.session.execute(insert(guardian_links), [
+                {"id": row.id, "district_id": district_id, **row.values} for row in plan.creates])
+        self.session.commit()
+
+    def guardians_of(self, student_id: str) -> list[dict]:
+        query = (select(people.c.id, people.c.given_name, people.c.family_name)
+                 .join(guardian_links, guardian_links.c.guardian_id == people.c.id)
+                 .where(guardian_links.c.student_id == student_id).order_by(*search_sql.ORDER))
+        return [dict(row._mapping) for row in self.session.execute(query)]
+
+    def linked_student_ids(self, guardian_id: str) -> list[str]:
+        query = select(guardian_links.c.student_id).where(guardian_links.c.guardian_id == guardian_id)
+        return list(self.session.execute(query).scalars())
+
+    # --- people -------------------------------------------------------------------------------
+
+    def people_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, dict]:
+        """id and kind flags of the people the page refers to."""
+        query = select(people.c.id, people.c.source_id, people.c.is_student, people.c.is_staff,
+                       people.c.is_guardian).where(people.c.district_id == district_id,
+                                                   people.c.source_id.in_(sorted(source_ids)))
+        return {row.source_id: dict(row._mapping) for row in self.session.execute(query)}
+
+    def stored_people(self, district_id: str, source_ids: Collection[str]) -> dict[str, Stored]:
+        query = select(*(people.c[name] for name in PERSON_ROW)).where(
+            people.c.district_id == district_id, people.c.source_id.in_(sorted(source_ids)))
+        rows = [dict(row._mapping) for row in self.session.execute(query)]
+        school_ids = self._school_ids_of([row["id"] for row in rows])
+        return {row["source_id"]: Stored(row["id"], {**row, "school_ids": tuple(sorted(school_ids[row["id"]]))})
+                for row in rows}
+
+    def save_people(self, district_id: str, plan: UpsertPlan) -> None:
+        if plan.creates:
+            self.session.execute(insert(people), [
+                {"id": row.id, "district_id": district_id, "source_id": row.key, **_person_columns(row.values)}
+                for row in plan.creates])
+        if plan.updates:
+            self._update(people, [(row.id, _person_columns(row.values)) for row in plan.updates],
+                         PERSON_FIELDS + ("given_name_key", "family_name_key"))
+            self.session.execute(delete(person_schools).where(
+                person_schools.c.person_id.in_([row.id for row in plan.updates])))
+        links = [{"person_id": row.id, "school_id": school_id}
+                 for row in plan.changed for school_id in row.values["school_ids"]]
+        if links:
+            self.session.execute(insert(person_schools), links)
+        self.session.commit()
+
+    def person_row(self, person_id: str) -> dict | None:
+        row = self.session.execute(select(people).where(people.c.id == person_id)).first()
+        return dict(row._mapping) if row else None
+
+    def person_rows(self, person_ids: Collection[str]) -> dict[str, dict]:
+        """Rows with their school ids, as PEOPLE_UPSERTED describes people."""
+        query = select(*(people.c[name] for name in PERSON_ROW)).where(people.c.id.in_(sorted(person_ids)))
+        rows = {row.id: dict(row._mapping) for row in self.session.execute(query)}
+        school_ids = self._school_ids_of(rows)
+        return {pid: {**row, "school_ids": tuple(sorted(school_ids[pid]))} for pid, row in rows.items()}
+
+    def people_refs(self, person_ids: Collection[str]) -> list[dict]:
+        query = (select(people.c.id, people.c.given_name, people.c.family_name)
+                 .where(people.c.id.in_(sorted(person_ids))).order_by(*search_sql.ORDER))
+        return [dict(row._mapping) for row in self.session.execute(query)]
+
+    def enable_student_accounts(self, person_ids: Sequence[str]) -> None:
+        if person_ids:
+            self.session.execute(update(people).where(people.c.id.in_(list(person_ids)))
+                                 .values(student_account_enabled=True))
+        self.session.commit()
+
+    def mark_joined(self, person_id: str) -> bool:
+        result = self.session.execute(update(people).where(people.c.id == person_id, ~people.c.joined)
+                                      .values(joined=True))
+        self.session.commit()
+        return result.rowcount > 0
+
+    # --- visibility facts and search ----------------------------------------------------------
+
+    def viewer_facts(self, person_id: str) -> ViewerFacts:
+        links = guardian_links
+        children = select(links.c.student_id).where(links.c.guardian_id == person_id)
+        return ViewerFacts(
+            taught_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id == person_id, enrollments.c.role.in_(sorted(TEACHING_ROLES)))),
+            linked_student_ids=self._ids(children),
+            linked_students_school_ids=self._ids(select(person_schools.c.school_id).where(
+                person_schools.c.person_id.in_(children))),
+            linked_students_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id.in_(children), enrollments.c.role == STUDENT_ENROLLMENT_ROLE)),
+            own_school_ids=self._ids(select(person_schools.c.school_id).where(
+                person_schools.c.person_id == person_id)),
+            own_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE)),
+        )
+
+    def person_facts(self, person_ids: Collection[str]) -> dict[str, PersonFacts]:
+        """Visibility facts of many people in five queries, whatever their number."""
+        ids = sorted(person_ids)
+        rows = self.session.execute(select(people.c.id, people.c.district_id, people.c.is_student,
+                                           people.c.is_staff, people.c.is_guardian).where(people.c.id.in_(ids)))
+        schools_of = self._school_ids_of(ids)
+        classrooms_of = self._pairs(select(enrollments.c.person_id, enrollments.c.classroom_id).where(
+            enrollments.c.person_id.in_(ids), enrollments.c.role == STUDENT_ENROLLMENT_ROLE))
+        children_schools = self._pairs(
+            select(guardian_links.c.guardian_id, person_schools.c.school_id)
+            .join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
+            .where(guardian_links.c.guardian_id.in_(ids)))
+        children_classrooms = self._pairs(
+            select(guardian_links.c.guardian_id, enrollments.c.classroom_id)
+            .join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
+            .where(guardian_links.c.guardian_id.in_(ids), enrollments.c.role == STUDENT_ENROLLMENT_ROLE))
+        return {
+            row.id: PersonFacts(
+                id=row.id, district_id=row.district_id,
+                kinds=frozenset(kinds_of(row._mapping)),
+                school_ids=frozenset(schools_of[row.id]),
+                classroom_ids=frozenset(classrooms_of[row.id]),
+                children_school_ids=frozenset(children_schools[row.id]),
+                children_classroom_ids=frozenset(children_classrooms[row.id]),
+            )
+            for row in rows
+        }
+
+    def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
+        total = self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
+        rows = [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))]
+        school_ids = self._school_ids_of([row["id"] for row in rows])
+        return [{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows], total
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _stored(self, table: Table, district_id: str, source_ids: Collection[str],
+                fields: Sequence[str]) -> dict[str, Stored]:
+        query = select(table.c.id, table.c.source_id, *(table.c[name] for name in fields)).where(
+            table.c.district_id == district_id, table.c.source_id.in_(sorted(source_ids)))
+        return {row.source_id: Stored(row.id, {name: row._mapping[name] for name in fields})
+                for row in self.session.execute(query)}
+
+    def _ids_by_source(self, table: Table, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
+        query = select(table.c.source_id, table.c.id).where(
+            table.c.district_id == district_id, table.c.source_id.in_(sorted(source_ids)))
+        return {row.source_id: row.id for row in self.session.execute(query)}
+
+    def _write(self, table: Table, plan: UpsertPlan, fields: Sequence[str], *, extra: Mapping) -> None:
+        if plan.creates:
+            self.session.execute(insert(table), [
+                {"id": row.id, "source_id": row.key, **extra, **{name: row.values[name] for name in fields}}
+                for row in plan.creates])
+        if plan.updates:
+            self._update(table, [(row.id, row.values) for row in plan.updates], fields)
+        self.session.commit()
+
+    def _update(self, table: Table, rows: Iterable[tuple[str, Mapping]], fields: Sequence[str]) -> None:
+        """One UPDATE statement executed for many rows (executemany)."""
+        statement = (update(table).where(table.c.id == bindparam("row_id"))
+                     .values({name: bindparam(f"new_{name}") for name in fields}))
+        self.session.connection().execute(statement, [
+            {"row_id": row_id, **{f"new_{name}": values[name] for name in fields}} for row_id, values in rows])
+
+    def _school_ids_of(self, person_ids: Collection[str]) -> defaultdict[str, set[str]]:
+        return self._pairs(select(person_schools.c.person_id, person_schools.c.school_id)
+                           .where(person_schools.c.person_id.in_(sorted(person_ids))))
+
+    def _pairs(self, query) -> defaultdict[str, set[str]]:
+        grouped: defaultdict[str, set[str]] = defaultdict(set)
+        for owner, member in self.session.execute(query):
+            grouped[owner].add(member)
+        return grouped
+
+    def _ids(self, query) -> frozenset[str]:
+        return frozenset(self.session.execute(query).scalars())
+
+
+def _person_columns(values: Mapping) -> dict:
+    """A person's values as columns: without the school links, with the search keys."""
+    columns = {name: values[name] for name in PERSON_FIELDS}
+    columns["given_name_key"] = name_key(values["given_name"])
+    columns["family_name_key"] = name_key(values["family_name"])
+    return columns

@@ -1,0 +1,131 @@
+"""The directory's tables (SQLAlchemy Core). Every change here comes with a migration.
+
+Rows a roster sync writes keep the source system's id; `(district_id,
+source_id)` is unique so the same page applied twice finds its own rows again.
+Ids are UUID4 hex strings generated here.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+from shared.db import new_metadata
+
+ID = String(32)
+
+metadata = new_metadata()
+
+districts = Table(
+    "districts", metadata,
+    Column("id", ID, primary_key=True),
+    Column("source_id", Text, nullable=True, unique=True),
+    Column("name", Text, nullable=False),
+)
+
+schools = Table(
+    "schools", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
+    Column("source_id", Text, nullable=True),
+    Column("name", Text, nullable=False),
+    Column("identifier", Text, nullable=True),
+    UniqueConstraint("district_id", "source_id"),
+)
+
+classrooms = Table(
+    "classrooms", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
+    Column("school_id", ID, ForeignKey("schools.id"), nullable=False, index=True),
+    Column("source_id", Text, nullable=True),
+    Column("title", Text, nullable=False),
+    Column("class_code", Text, nullable=True),
+    Column("course_title", Text, nullable=True),
+    Column("grades", JSON, nullable=False),
+    UniqueConstraint("district_id", "source_id"),
+)
+
+people = Table(
+    "people", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
+    Column("source_id", Text, nullable=True),
+    Column("given_name", Text, nullable=False),
+    Column("family_name", Text, nullable=False),
+    Column("middle_name", Text, nullable=True),
+    # Lower-cased copies, so search and ordering are case-insensitive on every database.
+    Column("given_name_key", Text, nullable=False),
+    Column("family_name_key", Text, nullable=False),
+    # One flag per kind: the same person can be a student and a guardian, or staff and a guardian.
+    Column("is_student", Boolean, nullable=False, server_default=false()),
+    Column("is_staff", Boolean, nullable=False, server_default=false()),
+    Column("is_guardian", Boolean, nullable=False, server_default=false()),
+    Column("grade", Text, nullable=True),
+    Column("job_title", Text, nullable=True),
+    Column("identifier", Text, nullable=True),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("student_account_enabled", Boolean, nullable=False, server_default=false()),
+    # Projected from identity.user_joined.
+    Column("joined", Boolean, nullable=False, server_default=false()),
+    Column("managed_by_sync", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("district_id", "source_id"),
+)
+
+# The directory list is ordered by name; these let a page be read in order, per kind too.
+Index("ix_people_district_name_order", people.c.district_id, people.c.family_name_key,
+      people.c.given_name_key, people.c.id)
+Index("ix_people_students_name_order", people.c.district_id, people.c.family_name_key,
+      people.c.given_name_key, people.c.id,
+      postgresql_where=people.c.is_student, sqlite_where=people.c.is_student)
+Index("ix_people_staff_name_order", people.c.district_id, people.c.family_name_key,
+      people.c.given_name_key, people.c.id,
+      postgresql_where=people.c.is_staff, sqlite_where=people.c.is_staff)
+Index("ix_people_guardians_name_order", people.c.district_id, people.c.family_name_key,
+      people.c.given_name_key, people.c.id,
+      postgresql_where=people.c.is_guardian, sqlite_where=people.c.is_guardian)
+
+person_schools = Table(
+    "person_schools", metadata,
+    Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("school_id", ID, ForeignKey("schools.id"), nullable=False),
+    PrimaryKeyConstraint("person_id", "school_id"),
+)
+Index("ix_person_schools_school_id_person_id", person_schools.c.school_id, person_schools.c.person_id)
+
+enrollments = Table(
+    "enrollments", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
+    Column("source_id", Text, nullable=True),
+    Column("classroom_id", ID, ForeignKey("classrooms.id"), nullable=False),
+    Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    UniqueConstraint("district_id", "source_id"),
+)
+Index("ix_enrollments_classroom_id_role_person_id", enrollments.c.classroom_id, enrollments.c.role,
+      enrollments.c.person_id)
+# Covering: a person's classrooms, and a guardian's children's classrooms, read from the index alone.
+Index("ix_enrollments_person_id_role_classroom_id", enrollments.c.person_id, enrollments.c.role,
+      enrollments.c.classroom_id)
+
+guardian_links = Table(
+    "guardian_links", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
+    Column("guardian_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("student_id", ID, ForeignKey("people.id"), nullable=False),
+    UniqueConstraint("guardian_id", "student_id"),
+)
+# Covering: from students of a school or class to their guardians without reading the table.
+Index("ix_guardian_links_student_id_guardian_id", guardian_links.c.student_id, guardian_links.c.guardian_id)

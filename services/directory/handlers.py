@@ -1,0 +1,289 @@
+"""The directory's use cases: functions(request, *, repo, publish, new_id) -> result.
+
+Requests arrive loaded by their contract schema; results are dumped through
+the response schema by the entrypoint. Events are published only after the
+repository has committed.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from shared.contracts import directory
+from shared.contracts.base import Event
+from shared.contracts.errors import NotFound
+
+from services.directory.adapters.repository import DirectoryRepository
+from services.directory.domain import people as people_rules
+from services.directory.domain import visibility as v
+from services.directory.domain.upserts import Desired, Problem, Stored, plan_upserts, unknown_reference
+
+NewId = Callable[[], str]
+
+
+class Publish(Protocol):
+    def __call__(self, event: Event, payload: dict) -> None: ...
+
+
+def new_uuid() -> str:
+    return uuid.uuid4().hex
+
+
+# --- syncing pages of rows --------------------------------------------------------------------
+
+def upsert_district(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
+    source_id = request["source_id"]
+    plan = plan_upserts([Desired(source_id, {"name": request["name"]})], repo.stored_districts([source_id]),
+                        new_id=new_id)
+    repo.save_districts(plan)
+    return {"id": plan.outcomes[0].id, "source_id": source_id, "name": request["name"]}
+
+
+def upsert_schools(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
+    district_id = _existing_district(repo, request["district_id"])
+    items = request["schools"]
+    desired = [Desired(item["source_id"], {"name": item["name"], "identifier": item["identifier"]})
+               for item in items]
+    plan = plan_upserts(desired, repo.stored_schools(district_id, _sources(items)), new_id=new_id)
+    repo.save_schools(district_id, plan)
+    return plan.results()
+
+
+def upsert_classrooms(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
+    district_id = _existing_district(repo, request["district_id"])
+    items = request["classrooms"]
+    school_ids = repo.school_ids_by_source(district_id, {item["school_source_id"] for item in items})
+    desired = []
+    for item in items:
+        school_id = school_ids.get(item["school_source_id"])
+        problems = () if school_id else (unknown_reference("school_source_id", "school", item["school_source_id"]),)
+        desired.append(Desired(item["source_id"], {
+            "school_id": school_id, "title": item["title"], "class_code": item["class_code"],
+            "course_title": item["course_title"], "grades": list(item["grades"]),
+        }, problems))
+    plan = plan_upserts(desired, repo.stored_classrooms(district_id, _sources(items)), new_id=new_id)
+    repo.save_classrooms(district_id, plan)
+    return plan.results()
+
+
+def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publish,
+                  new_id: NewId = new_uuid) -> dict:
+    district_id = _existing_district(repo, request["district_id"])
+    items = request["people"]
+    school_ids = repo.school_ids_by_source(
+        district_id, {source for item in items for source in item["school_source_ids"]})
+    desired = []
+    for item in items:
+        unknown = [source for source in item["school_source_ids"] if source not in school_ids]
+        desired.append(Desired(item["source_id"], {
+            "given_name": item["given_name"], "family_name": item["family_name"],
+            "middle_name": item["middle_name"], **people_rules.kind_flags(item["kinds"]),
+            "grade": item["grade"], "job_title": item["job_title"], "identifier": item["identifier"],
+            # A person present in the roster is current, and from now on the sync owns the record.
+            "archived": False, "managed_by_sync": True,
+            "school_ids": tuple(sorted({school_ids[s] for s in item["school_source_ids"] if s in school_ids})),
+        }, tuple(unknown_reference("school_source_ids", "school", source) for source in unknown)))
+    plan = plan_upserts(desired, repo.stored_people(district_id, _sources(items)), new_id=new_id)
+    repo.save_people(district_id, plan)
+    if plan.changed:
+        publish(directory.PEOPLE_UPSERTED, {"people": [
+            people_rules.person_change(row.id, district_id, row.values) for row in plan.changed]})
+    return plan.results()
+
+
+def upsert_enrollments(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
+    district_id = _existing_district(repo, request["district_id"])
+    items = request["enrollments"]
+    classroom_ids = repo.classroom_ids_by_source(district_id, {item["classroom_source_id"] for item in items})
+    persons = repo.people_by_source(district_id, {item["person_source_id"] for item in items})
+    desired = []
+    for item in items:
+        classroom_id = classroom_ids.get(item["classroom_source_id"])
+        person = persons.get(item["person_source_id"])
+        problems: list[Problem] = []
+        if classroom_id is None:
+            problems.append(unknown_reference("classroom_source_id", "classroom", item["classroom_source_id"]))
+        if person is None:
+            problems.append(unknown_reference("person_source_id", "person", item["person_source_id"]))
+        elif item["role"] == v.STUDENT_ENROLLMENT_ROLE and not person["is_student"]:
+            problems.append(Problem("person_source_id", "is enrolled as a student but is not a student"))
+        desired.append(Desired(item["source_id"], {
+            "classroom_id": classroom_id, "person_id": person and person["id"], "role": item["role"],
+        }, tuple(problems)))
+    plan = plan_upserts(desired, repo.stored_enrollments(district_id, _sources(items)), new_id=new_id)
+    repo.save_enrollments(district_id, plan)
+    return plan.results()
+
+
+def upsert_guardian_links(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
+    district_id = _existing_district(repo, request["district_id"])
+    items = request["links"]
+    persons = repo.people_by_source(
+        district_id, {item[field] for item in items for field in ("guardian_source_id", "student_source_id")})
+    desired = []
+    for item in items:
+        guardian = persons.get(item["guardian_source_id"])
+        student = persons.get(item["student_source_id"])
+        desired.append(Desired(
+            link_key(item),
+            {"guardian_id": guardian and guardian["id"], "student_id": student and student["id"]},
+            _link_problems(item, guardian, student),
+        ))
+    resolved = [item for item in desired if not item.problems]
+    stored_ids = repo.stored_guardian_links({(item.values["guardian_id"], item.values["student_id"])
+                                             for item in resolved})
+    stored = {item.key: Stored(stored_ids[pair], item.values) for item in resolved
+              if (pair := (item.values["guardian_id"], item.values["student_id"])) in stored_ids}
+    plan = plan_upserts(desired, stored, new_id=new_id, key_field="guardian_source_id:student_source_id")
+    repo.save_guardian_links(district_id, plan)
+    return plan.results()
+
+
+def link_key(item: Mapping) -> str:
+    return f"{item['guardian_source_id']}:{item['student_source_id']}"
+
+
+def _link_problems(item: Mapping, guardian: Mapping | None, student: Mapping | None) -> tuple[Problem, ...]:
+    problems = []
+    if guardian is None:
+        problems.append(unknown_reference("guardian_source_id", "person", item["guardian_source_id"]))
+    elif not guardian["is_guardian"]:
+        problems.append(Problem("guardian_source_id", "is not a guardian"))
+    if student is None:
+        problems.append(unknown_reference("student_source_id", "person", item["student_source_id"]))
+    elif not student["is_student"]:
+        problems.append(Problem("student_source_id", "is not a student"))
+    return tuple(problems)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def get_schools(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    return {"schools": repo.list_schools(request["district_id"])}
+
+
+def search_people(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    scope = _scope(repo, request["viewer"])
+    rows, total = repo.search_people(people_rules.people_filter(request), scope)
+    return {"items": [_summary(row, scope) for row in rows], "total": total,
+            "page": request["page"], "per_page": request["per_page"]}
+
+
+def get_student_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    scope = _scope(repo, request["viewer"])
+    facts = _visible_person(repo, scope, request["person_id"])
+    if directory.STUDENT not in facts.kinds:
+        raise _not_found()
+    row = repo.person_row(facts.id)
+    classrooms = [room for room in repo.classrooms_of_student(facts.id)
+                  if v.can_see_classroom(scope, v.ClassroomFacts(room["id"], room["district_id"], room["school_id"]))]
+    return {
+        **_names(row), "grade": row["grade"], "identifier": row["identifier"],
+        "schools": _visible_schools(repo, scope, facts.school_ids),
+        "classrooms": classrooms,
+        "guardians": repo.guardians_of(facts.id),
+        "student_account_status": _account_status(row),
+        "archived": row["archived"],
+    }
+
+
+def get_person_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    scope = _scope(repo, request["viewer"])
+    facts = _visible_person(repo, scope, request["person_id"])
+    row = repo.person_row(facts.id)
+    linked_ids = repo.linked_student_ids(facts.id) if directory.GUARDIAN in facts.kinds else []
+    # A guardian's other children stay hidden from a viewer who may not see them.
+    visible_children = [child.id for child in repo.person_facts(linked_ids).values()
+                        if v.can_see_person(scope, child)]
+    return {
+        **_names(row), "kinds": people_rules.kinds_of(row), "job_title": row["job_title"],
+        "schools": _visible_schools(repo, scope, facts.school_ids),
+        "linked_students": repo.people_refs(visible_children),
+        "archived": row["archived"], "managed_by_sync": row["managed_by_sync"],
+    }
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publish: Publish) -> dict:
+    viewer = request["viewer"]
+    scope = _scope(repo, viewer)
+    person_ids = list(dict.fromkeys(request["student_ids"]))
+    facts = repo.person_facts(person_ids)
+    rows = repo.person_rows(person_ids)
+    results = []
+    for person_id in person_ids:
+        person = facts.get(person_id)
+        outcome = people_rules.enablement_outcome(
+            exists=person is not None,
+            visible=person is not None and v.can_see_person(scope, person),
+            is_student=person is not None and directory.STUDENT in person.kinds,
+            already_enabled=person is not None and rows[person_id]["student_account_enabled"],
+        )
+        results.append({"key": person_id, "id": person_id if person else None, "outcome": outcome, "problems": []})
+    enabled = [result["key"] for result in results if result["outcome"] == people_rules.ENABLED]
+    repo.enable_student_accounts(enabled)
+    if enabled:
+        publish(directory.STUDENT_ACCOUNTS_ENABLED, {"person_ids": enabled, "enabled_by": viewer["person_id"]})
+        publish(directory.PEOPLE_UPSERTED, {"people": [
+            people_rules.person_change(pid, rows[pid]["district_id"], {**rows[pid], "student_account_enabled": True})
+            for pid in enabled]})
+    return {"results": results}
+
+
+def record_user_joined(payload: Mapping, *, repo: DirectoryRepository) -> bool:
+    """Returns whether a person of the directory was marked joined; unknown ids are someone else's."""
+    return repo.mark_joined(payload["person_id"])
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _existing_district(repo: DirectoryRepository, district_id: str) -> str:
+    if not repo.district_exists(district_id):
+        raise NotFound("no such district", fields={"district_id": ["no district with this id"]})
+    return district_id
+
+
+def _sources(items) -> set[str]:
+    return {item["source_id"] for item in items}
+
+
+def _scope(repo: DirectoryRepository, viewer: Mapping) -> v.Scope:
+    return v.scope_for(viewer, repo.viewer_facts(viewer["person_id"]))
+
+
+def _not_found() -> NotFound:
+    return NotFound("no such person", fields={"person_id": ["no person with this id"]})
+
+
+def _visible_person(repo: DirectoryRepository, scope: v.Scope, person_id: str) -> v.PersonFacts:
+    """The person's facts; NotFound alike whether they do not exist or the viewer may not see them."""
+    facts = repo.person_facts([person_id]).get(person_id)
+    if facts is None or not v.can_see_person(scope, facts):
+        raise _not_found()
+    return facts
+
+
+def _visible_schools(repo: DirectoryRepository, scope: v.Scope, school_ids) -> list[dict]:
+    return [school for school in repo.schools_by_ids(school_ids)
+            if v.can_see_school(scope, v.SchoolFacts(school["id"], school["district_id"]))]
+
+
+def _names(row: Mapping) -> dict:
+    return {"id": row["id"], "given_name": row["given_name"], "family_name": row["family_name"]}
+
+
+def _account_status(row: Mapping) -> str | None:
+    return people_rules.student_account_status(
+        is_student=row["is_student"], enabled=row["student_account_enabled"], joined=row["joined"])
+
+
+def _summary(row: Mapping, scope: v.Scope) -> dict[str, Any]:
+    return {
+        **_names(row), "kinds": people_rules.kinds_of(row), "grade": row["grade"], "job_title": row["job_title"],
+        "school_ids": [sid for sid in row["school_ids"]
+                       if v.can_see_school(scope, v.SchoolFacts(sid, row["district_id"]))],
+        "student_account_status": _account_status(row),
+        "archived": row["archived"],
+    }

@@ -1,0 +1,49 @@
+"""The directory service in a real nameko container, on its own broker vhost and PostgreSQL schema."""
+from __future__ import annotations
+
+import pytest
+from directory_district import EventRecorder, seed_district
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_waiter
+
+from services.directory.service import DirectoryService
+from shared.migrations import upgrade
+
+
+@pytest.fixture
+def directory_config(rabbit_config, pg_schema_url):
+    # Only this service's schema: the shared `database_urls` fixture migrates every service.
+    url = pg_schema_url("directory")
+    upgrade("directory", url)
+    return {**rabbit_config, "DATABASES": {"directory": url}, "max_workers": 10}
+
+
+@pytest.fixture
+def directory_container(container_factory, directory_config):
+    container = container_factory(DirectoryService, directory_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def recorder(container_factory, directory_config):
+    """A stand-in subscriber that keeps every directory event it receives, in order."""
+    EventRecorder.received = []
+    container = container_factory(EventRecorder, directory_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def directory_rpc(directory_container, directory_config):
+    with ServiceRpcProxy("directory", directory_config, timeout=60) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def district(directory_rpc, recorder):
+    """The small district of directory_district, upserted, with its seeding events already received."""
+    with entrypoint_waiter(recorder, "on_people_upserted"):
+        seeded = seed_district(directory_rpc)
+    EventRecorder.received.clear()
+    return seeded
