@@ -1,0 +1,172 @@
+"""A OneRoster package imported through rostering, then searched and viewed through the gateway.
+
+Every process runs separately (identity, directory, notify, rostering, gateway),
+on a vhost and PostgreSQL schemas of this test's own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from schoolctl.demo import DEMO_ADMIN_EMAIL, write_demo_district
+from services.rostering.domain.reader import read_package
+from shared.contracts import notify
+from shared.messaging import cluster_rpc
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "correct horse battery staple"
+
+
+def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def set_password(stack, login: str) -> None:
+    result = schoolctl(stack, "accounts", "set-password", login, "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def district(tmp_path):
+    package = write_demo_district(tmp_path / "district")
+    return package, read_package(package)
+
+
+def people_named(snapshot, **where):
+    return [p for p in snapshot.people if all(getattr(p, k) == v for k, v in where.items())]
+
+
+def search(stack, token, **params):
+    response = stack.api("GET", "/api/v1/directory/people", token, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def find_person_id(stack, token, person, kind):
+    page = search(stack, token, query=person.family_name, kind=kind, per_page=200)
+    matches = [item for item in page["items"]
+               if item["given_name"] == person.given_name and item["family_name"] == person.family_name]
+    assert matches, f"{person.given_name} {person.family_name} not found"
+    return matches[0]["id"]
+
+
+def wait_for(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, district):
+    package, snapshot = district
+    students = people_named(snapshot, roles=("student",))
+
+    imported = schoolctl(stack, "roster", "import", str(package), "--json")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    run = json.loads(imported.stdout)
+    assert run["state"] == "completed"
+    assert run["errors"] == []
+    assert run["counts"]["people"]["created"] == len(snapshot.people)
+
+    # Importing the same package again changes nothing.
+    again = json.loads(schoolctl(stack, "roster", "import", str(package), "--json").stdout)
+    for entity, counts in again["counts"].items():
+        assert counts["created"] == counts["updated"] == 0, (entity, counts)
+
+    set_password(stack, DEMO_ADMIN_EMAIL)
+    admin = stack.login(DEMO_ADMIN_EMAIL, PASSWORD)
+
+    me = stack.api("GET", "/api/v1/me", admin).json()
+    assert [grant["role"] for grant in me["principal"]["roles"]] == ["district_admin"]
+
+    # Search with filters and pagination.
+    all_students = search(stack, admin, kind="student", per_page=10)
+    assert all_students["total"] == len(students)
+    assert len(all_students["items"]) == 10
+    second_page = search(stack, admin, kind="student", per_page=10, page=2)
+    assert {i["id"] for i in second_page["items"]}.isdisjoint({i["id"] for i in all_students["items"]})
+
+    schools = stack.api("GET", "/api/v1/schools", admin).json()["schools"]
+    assert sorted(s["name"] for s in schools) == ["Lincoln Elementary", "Roosevelt Middle School"]
+    lincoln = next(s["id"] for s in schools if s["name"] == "Lincoln Elementary")
+    lincoln_students = search(stack, admin, kind="student", school_id=lincoln, per_page=200)
+    assert lincoln_students["total"] == sum("lincoln-elem" in p.org_source_ids for p in students)
+    guardians = search(stack, admin, kind="guardian", per_page=1)
+    assert guardians["total"] == len([p for p in snapshot.people if "guardian" in p.kinds])
+
+    # A student profile shows guardians, school and classrooms.
+    student = next(p for p in students if p.source_id == "lincoln-elem-student-1")
+    student_id = find_person_id(stack, admin, student, "student")
+    profile = stack.api("GET", f"/api/v1/directory/students/{student_id}", admin).json()
+    assert profile["grade"] == student.grade
+    assert [s["name"] for s in profile["schools"]] == ["Lincoln Elementary"]
+    assert [c["title"] for c in profile["classrooms"]] == ["Homeroom 03"]
+    assert len(profile["guardians"]) == 2
+    assert profile["student_account_status"] == "not_enabled"
+
+    # A guardian's user profile: credentials (the family's shared mobile is flagged), linked students.
+    guardian = next(p for p in snapshot.people if p.source_id == "lincoln-elem-student-1-guardian-1")
+    guardian_id = next(g["id"] for g in profile["guardians"] if g["given_name"] == guardian.given_name)
+    user = stack.api("GET", f"/api/v1/directory/people/{guardian_id}", admin).json()
+    assert [s["id"] for s in user["linked_students"]] == [student_id]
+    assert user["account_status"] == "invitee"
+    credentials = {c["kind"]: c for c in user["credentials"]}
+    assert credentials["email"]["value"] == guardian.email
+    assert credentials["mobile_phone"] == {"kind": "mobile_phone", "value": guardian.mobile_phone, "shared": True}
+    assert user["home_phone"] == guardian.home_phone
+
+    # The teacher of Homeroom 03 sees their own students, not another class's.
+    set_password(stack, next(p.email for p in snapshot.people if p.source_id == "lincoln-elem-teacher-1"))
+    teacher = stack.login(next(p.email for p in snapshot.people if p.source_id == "lincoln-elem-teacher-1"), PASSWORD)
+    teacher_students = search(stack, teacher, kind="student", per_page=200)
+    assert teacher_students["total"] == 8
+    other = next(p for p in students if p.source_id == "lincoln-elem-student-9")  # Mathematics class
+    other_id = find_person_id(stack, admin, other, "student")
+    hidden = stack.api("GET", f"/api/v1/directory/students/{other_id}", teacher)
+    assert hidden.status_code == 404
+    assert hidden.json()["error"]["code"] == "not_found"
+    denied = stack.api("POST", "/api/v1/directory/students/enable-accounts", teacher,
+                       json={"student_ids": [student_id]})
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "permission_denied"
+
+    # A guardian sees their own child and cannot search.
+    set_password(stack, guardian.email)
+    parent = stack.login(guardian.email, PASSWORD)
+    assert stack.api("GET", f"/api/v1/directory/students/{student_id}", parent).status_code == 200
+    assert stack.api("GET", f"/api/v1/directory/students/{other_id}", parent).status_code == 404
+    assert stack.api("GET", "/api/v1/directory/people", parent).status_code == 403
+
+    # Enabling student accounts: per-item results, visible in the filter and in notify's projection.
+    enabled = stack.api("POST", "/api/v1/directory/students/enable-accounts", admin,
+                        json={"student_ids": [student_id, other_id, "no-such-student"]})
+    assert enabled.status_code == 200, enabled.text
+    outcomes = {r["key"]: r["outcome"] for r in enabled.json()["results"]}
+    assert outcomes == {student_id: "enabled", other_id: "enabled", "no-such-student": "not_found"}
+    invited = search(stack, admin, kind="student", student_account_status="invited")
+    assert {i["id"] for i in invited["items"]} == {student_id, other_id}
+
+    def projected():
+        with cluster_rpc(stack.amqp_uri) as rpc:
+            rows = rpc(notify.contract).get_recipients({"person_ids": [student_id, guardian_id]})["recipients"]
+        by_id = {row["person_id"]: row for row in rows}
+        ready = (by_id.get(student_id, {}).get("student_account_enabled")
+                 and by_id.get(guardian_id, {}).get("joined"))
+        return by_id if ready else None
+
+    recipients = wait_for(projected)
+    assert recipients[guardian_id]["email"] == guardian.email
+    assert recipients[guardian_id]["mobile_phone"] == guardian.mobile_phone
+    assert "guardian" in recipients[guardian_id]["kinds"]
