@@ -16,14 +16,15 @@ from kombu import Connection
 from kombu.exceptions import OperationalError
 from rich.console import Console
 
-from schoolctl.broker import EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
+from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import identity, rostering
 from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
+from shared.readiness import StackNotReady, wait_for_services
 
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 
@@ -44,11 +45,15 @@ def migrate() -> None:
         console.print(f"migrated {service}: {database_url(service)}")
 
 
+def _exit_if_stopped(stack: subprocess.Popen) -> None:
+    if stack.poll() is not None:
+        raise typer.Exit(stack.returncode or 1)
+
+
 def _wait_for_gateway(url: str, stack: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if stack.poll() is not None:
-            raise typer.Exit(stack.returncode or 1)
+        _exit_if_stopped(stack)
         try:
             if requests.get(f"{url}/health", timeout=1).ok:
                 return
@@ -93,6 +98,10 @@ def run(
     try:
         gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
         _wait_for_gateway(gateway_url, stack)
+        try:
+            wait_for_services(uri, still_running=lambda: _exit_if_stopped(stack))
+        except StackNotReady as not_ready:
+            raise fail(f"the stack did not come up: {not_ready}", EXIT_FAILED) from None
         from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
 
         sync = _seed_demo_district(uri)
@@ -106,7 +115,8 @@ def run(
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C reaches honcho too (same process group); it stops every process itself.
+        console.print("stopping…")
     finally:
         if stack.poll() is None:
             stack.send_signal(signal.SIGINT)

@@ -88,6 +88,26 @@ def show_run(
     raise typer.Exit(EXIT_CODES[run["state"]])
 
 
+@app.command("runs")
+def list_runs(
+    limit: Annotated[int, typer.Option(help="How many of the latest runs", min=1, max=100)] = 20,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
+) -> None:
+    """The latest sync runs, newest first."""
+    with connected(amqp_uri, timeout) as rpc:
+        runs = rpc(rostering.contract).list_sync_runs({"limit": limit})["runs"]
+    if as_json:
+        typer.echo(json.dumps(runs, indent=2, ensure_ascii=False))
+        return
+    table = Table("run", "state", "started", "errors", "warnings", "source")
+    for run in runs:
+        table.add_row(run["run_id"], run["state"], run["started_at"], str(run["error_count"]),
+                      str(run["warning_count"]), escape(run["source"]))
+    Console().print(table)
+
+
 def _show(run: dict, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(run, indent=2, ensure_ascii=False))

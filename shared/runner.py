@@ -4,7 +4,9 @@ Replaces `nameko run --config` so the defaults live in one place (shared.config)
 """
 from __future__ import annotations
 
-import eventlet
+import shared  # noqa: F401 — silences eventlet's deprecation notice before the import below
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402 — must precede every other import that touches sockets
 

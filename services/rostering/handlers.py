@@ -44,6 +44,8 @@ class SyncRuns(Protocol):
 
     def get(self, run_id: str) -> SyncRun | None: ...
 
+    def recent(self, limit: int) -> list[SyncRun]: ...
+
 
 class ApplyFailed(Exception):
     """A call to another service failed; the run stops where it is."""
@@ -109,6 +111,10 @@ def get_sync_run(request: dict, *, runs: SyncRuns) -> dict:
     if run is None:
         raise NotFound("no such sync run", fields={"run_id": [f"{request['run_id']} is not a known sync run"]})
     return run.as_payload()
+
+
+def list_sync_runs(request: dict, *, runs: SyncRuns) -> dict:
+    return {"runs": [run.as_summary() for run in runs.recent(request["limit"])]}
 
 
 def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, directory: Any, identity: Any,

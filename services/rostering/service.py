@@ -42,3 +42,7 @@ class RosteringService:
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
         return handlers.get_sync_run(request, runs=self.runs)
+
+    @rpc_endpoint(rostering.list_sync_runs)
+    def list_sync_runs(self, request):
+        return handlers.list_sync_runs(request, runs=self.runs)

@@ -58,7 +58,27 @@ class SyncRunCompleted(Schema):
     error_count = fields.Integer(required=True)
 
 
+class ListSyncRunsRequest(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SyncRunSummary(Schema):
+    run_id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(RUN_STATES))
+    source = fields.String(required=True)
+    district_id = fields.String(allow_none=True)
+    started_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True)
+    error_count = fields.Integer(required=True)
+    warning_count = fields.Integer(required=True)
+
+
+class SyncRuns(Schema):
+    runs = fields.List(fields.Nested(SyncRunSummary), required=True)
+
+
 import_package = contract.rpc("import_package", request=ImportPackageRequest, response=SyncRun)
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun)
+list_sync_runs = contract.rpc("list_sync_runs", request=ListSyncRunsRequest, response=SyncRuns)
 
 SYNC_RUN_COMPLETED = contract.event("sync_run_completed", SyncRunCompleted)

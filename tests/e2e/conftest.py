@@ -11,20 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from nameko.exceptions import UnknownService
-
-from shared.contracts import directory, identity, notify, rostering
-from shared.contracts.errors import PlatformError
-from shared.messaging import cluster_rpc
+from shared.readiness import StackNotReady, wait_for_services
 from shared.runner import SERVICE_CLASSES
-
-READINESS_PROBES = {
-    identity.NAME: (identity.contract, "get_accounts", {"person_ids": []}),
-    directory.NAME: (directory.contract, "get_schools", {}),
-    notify.NAME: (notify.contract, "get_recipients", {"person_ids": []}),
-    rostering.NAME: (rostering.contract, "get_sync_run", {"run_id": "readiness-probe"}),
-}
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -54,24 +42,21 @@ class Stack:
 
 
 def _wait_until_ready(stack: Stack, processes: dict, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    pending = dict(READINESS_PROBES)
-    while pending or not _gateway_healthy(stack):
+    def still_running():
         for name, process in processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}\n{stack.logs()}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"stack not ready: {sorted(pending)}\n{stack.logs()}")
-        with cluster_rpc(stack.amqp_uri, timeout=5) as rpc:
-            for name, (contract, method, payload) in list(pending.items()):
-                try:
-                    getattr(rpc(contract), method)(payload)
-                except UnknownService:
-                    continue
-                except PlatformError:
-                    pass  # an answer, even a refusal, means the service is consuming
-                del pending[name]
-        time.sleep(0.3)
+
+    try:
+        wait_for_services(stack.amqp_uri, seconds=seconds, still_running=still_running)
+        deadline = time.monotonic() + seconds
+        while not _gateway_healthy(stack):
+            still_running()
+            if time.monotonic() > deadline:
+                raise StackNotReady("the gateway did not answer /health")
+            time.sleep(0.3)
+    except StackNotReady as not_ready:
+        raise RuntimeError(f"{not_ready}\n{stack.logs()}") from None
 
 
 def _gateway_healthy(stack: Stack) -> bool:

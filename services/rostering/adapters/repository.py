@@ -29,6 +29,12 @@ class SyncRunRepository:
         self.session.commit()
         return None if row is None else _run(row)
 
+    def recent(self, limit: int) -> list[SyncRun]:
+        rows = self.session.execute(
+            select(sync_runs).order_by(sync_runs.c.started_at.desc(), sync_runs.c.id).limit(limit)).mappings().all()
+        self.session.commit()
+        return [_run(row) for row in rows]
+
 
 def _columns(run: SyncRun) -> dict:
     return {

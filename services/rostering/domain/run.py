@@ -176,6 +176,19 @@ class SyncRun:
             "message": self.message,
         }
 
+    def as_summary(self) -> dict:
+        """The run as the rostering contract's SyncRunSummary describes it."""
+        return {
+            "run_id": self.run_id,
+            "state": self.state,
+            "source": self.source,
+            "district_id": self.district_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+        }
+
     def completion_event(self) -> dict:
         return {"run_id": self.run_id, "state": self.state, "district_id": self.district_id,
                 "error_count": len(self.errors)}

@@ -72,6 +72,17 @@ def test_show_prints_a_finished_run_again(schoolctl, package):
     assert shown.exit_code == 0 and json.loads(shown.stdout) == imported
 
 
+def test_runs_lists_the_latest_imports_newest_first(schoolctl, package):
+    first = json.loads(schoolctl("roster", "import", str(package), "--json").stdout)
+    second = json.loads(schoolctl("roster", "import", str(package), "--json").stdout)
+
+    listed = schoolctl("roster", "runs", "--json")
+
+    assert listed.exit_code == 0, listed.output
+    assert [run["run_id"] for run in json.loads(listed.stdout)] == [second["run_id"], first["run_id"]]
+    assert "completed" in schoolctl("roster", "runs").stdout
+
+
 def test_rejected_package_exits_2_with_the_reason(schoolctl, package):
     (package / "users.csv").unlink()
 

@@ -51,3 +51,10 @@ def test_a_run_in_progress_is_readable_before_it_finishes(runs):
 
 def test_an_unknown_run_is_none(runs):
     assert runs.get("nope") is None
+
+
+def test_recent_runs_come_newest_first_and_limited(runs):
+    for day in (1, 3, 2):
+        runs.add(make_run(run_id=f"run-{day}", started_at=datetime(2025, 9, day, 6, 0, tzinfo=timezone.utc)))
+
+    assert [run.run_id for run in runs.recent(2)] == ["run-3", "run-2"]

@@ -122,6 +122,10 @@ class FakeRuns:
     def get(self, run_id: str) -> SyncRun | None:
         return copy.deepcopy(self.stored.get(run_id))
 
+    def recent(self, limit: int) -> list[SyncRun]:
+        newest_first = sorted(self.stored.values(), key=lambda run: run.started_at, reverse=True)
+        return copy.deepcopy(newest_first[:limit])
+
 
 class FakeClock:
     def __init__(self):

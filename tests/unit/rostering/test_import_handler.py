@@ -240,3 +240,14 @@ def test_district_name_from_the_request_names_a_package_without_a_district(run_i
 
     (district,) = run_import.directory.method_calls("upsert_district")
     assert district == {"source_id": "district", "name": "Springfield"}
+
+
+def test_recent_runs_are_listed_as_summaries_with_problem_counts(run_import):
+    run = run_import(make_snapshot(problems=(make_problem(),)))
+
+    listed = handlers.list_sync_runs({"limit": 5}, runs=run_import.runs)
+
+    assert listed == {"runs": [{
+        "run_id": run["run_id"], "state": "completed", "source": run["source"], "district_id": "district-id",
+        "started_at": run["started_at"], "finished_at": run["finished_at"], "error_count": 1, "warning_count": 0,
+    }]}
