@@ -53,12 +53,20 @@ def pg_schema_url(pg_test_database):
 
 
 @pytest.fixture
-def database_urls(pg_schema_url):
-    """Every service's database, migrated, each in its own fresh PostgreSQL schema."""
-    urls = {service: pg_schema_url(service) for service in SERVICES}
-    for service, url in urls.items():
+def migrated_pg_url(pg_schema_url):
+    """A factory: `migrated_pg_url("notify")` -> a fresh schema holding that service's latest tables."""
+    def make(service: str) -> str:
+        url = pg_schema_url(service)
         upgrade(service, url)
-    return urls
+        return url
+
+    return make
+
+
+@pytest.fixture
+def database_urls(migrated_pg_url):
+    """Every service's database, migrated, each in its own fresh PostgreSQL schema."""
+    return {service: migrated_pg_url(service) for service in SERVICES}
 
 
 @pytest.fixture

@@ -66,9 +66,11 @@ def _gateway_healthy(stack: Stack) -> bool:
         return False
 
 
-@pytest.fixture
-def stack(rabbit_config, database_urls, tmp_path):
-    """Every service and the gateway, each in its own process."""
+@pytest.fixture(params=["postgresql", "sqlite"])
+def stack(request, rabbit_config, tmp_path):
+    """Every service and the gateway, each in its own process, on PostgreSQL and on the embedded SQLite default."""
+    database_urls = request.getfixturevalue("database_urls" if request.param == "postgresql"
+                                            else "sqlite_database_urls")
     port = free_port()
     env = dict(os.environ)
     env.update({

@@ -7,15 +7,12 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.directory.service import DirectoryService
-from shared.migrations import upgrade
 
 
 @pytest.fixture
-def directory_config(rabbit_config, pg_schema_url):
+def directory_config(rabbit_config, migrated_pg_url):
     # Only this service's schema: the shared `database_urls` fixture migrates every service.
-    url = pg_schema_url("directory")
-    upgrade("directory", url)
-    return {**rabbit_config, "DATABASES": {"directory": url}, "max_workers": 10}
+    return {**rabbit_config, "DATABASES": {"directory": migrated_pg_url("directory")}, "max_workers": 10}
 
 
 @pytest.fixture

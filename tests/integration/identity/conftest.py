@@ -11,7 +11,6 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.identity.service import IdentityService
 from shared.contracts import identity
 from shared.messaging import handles
-from shared.migrations import upgrade
 
 TOKEN_SECRET = "integration-tests-only-secret-0123456789abcdef"
 
@@ -35,10 +34,8 @@ class IdentityEventsListener:
 
 
 @pytest.fixture
-def identity_database_url(pg_schema_url) -> str:
-    url = pg_schema_url("identity")
-    upgrade("identity", url)
-    return url
+def identity_database_url(migrated_pg_url) -> str:
+    return migrated_pg_url("identity")
 
 
 @pytest.fixture

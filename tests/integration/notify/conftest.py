@@ -21,10 +21,8 @@ from tests.integration.notify.notify_harness import EVENT_WAIT_SECONDS, handler_
 
 
 @pytest.fixture
-def notify_database_url(pg_schema_url):
-    url = pg_schema_url("notify")
-    upgrade("notify", url)
-    return url
+def notify_database_url(migrated_pg_url):
+    return migrated_pg_url("notify")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

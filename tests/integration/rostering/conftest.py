@@ -18,7 +18,6 @@ from services.rostering.service import RosteringService
 from shared.contracts import directory, identity, rostering
 from shared.contracts.errors import NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
-from shared.migrations import upgrade
 
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
 PAGE_FIELDS = {
@@ -151,10 +150,8 @@ def sync_run_listener(recorder: Recorder) -> type:
 
 
 @pytest.fixture
-def rostering_database_url(pg_schema_url):
-    url = pg_schema_url("rostering")
-    upgrade("rostering", url)
-    return url
+def rostering_database_url(migrated_pg_url):
+    return migrated_pg_url("rostering")
 
 
 @pytest.fixture
