@@ -14,6 +14,15 @@ DEMO_ADMIN_PASSWORD = "demo-admin-2026"
 DISTRICT_ID = "demo-district"
 SCHOOL_YEAR = "2026-2027"
 
+# Numbers on the 555 exchange: fictional by convention, yet valid to phonenumbers in these areas.
+AREA_CODES = ("202", "212", "303", "312", "415", "503", "617", "702", "808", "919")
+
+
+def demo_phone(serial: int) -> str:
+    area = AREA_CODES[(serial // 10000) % len(AREA_CODES)]
+    return f"+1{area}555{serial % 10000:04d}"
+
+
 GIVEN = ["Ava", "Ben", "Chloe", "Dennis", "Elena", "Farid", "Grace", "Hugo", "Isla", "Jamal", "Keiko", "Liam",
          "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
 FAMILY = ["Anders", "Baker", "Castillo", "Dubois", "Evans", "Fischer", "Garcia", "Haddad", "Ito", "Jensen",
@@ -84,7 +93,7 @@ def write_demo_district(folder: Path, *, seed: int = 7, students_per_class: int 
             teacher_given, teacher_family = rng.choice(GIVEN), rng.choice(FAMILY)
             users.append(_user(teacher_id, "teacher", teacher_given, teacher_family, [school_id],
                                email=f"{teacher_given}.{teacher_family}.{school_index}{class_index}@demo-district.example.org".lower(),
-                               sms=f"+1202555{1000 + school_index * 10 + class_index:04d}"))
+                               sms=demo_phone(1000 + school_index * 10 + class_index)))
             enrollments.append({"sourcedId": f"enr-{teacher_id}", "status": "active", "classSourcedId": class_id,
                                 "schoolSourcedId": school_id, "userSourcedId": teacher_id, "role": "teacher",
                                 "primary": "true"})
@@ -102,12 +111,12 @@ def write_demo_district(folder: Path, *, seed: int = 7, students_per_class: int 
                                     "primary": "false"})
                 for number, guardian_id in enumerate(guardians, start=1):
                     # Two guardians of one child often share the family's mobile.
-                    phone = family_phone.setdefault(student_id, f"+1202555{2000 + len(family_phone):04d}")
+                    phone = family_phone.setdefault(student_id, demo_phone(12000 + len(family_phone)))
                     given = rng.choice(GIVEN)
                     users.append(_user(guardian_id, "guardian" if number == 1 else "parent", given, family,
                                        [school_id], email=f"{given}.{family}.{guardian_id[-12:]}@families.example.org"
                                        .lower().replace("-", ""), sms=phone,
-                                       phone=f"+1202555{5000 + len(users):04d}", agentSourcedIds=student_id))
+                                       phone=demo_phone(40000 + len(users)), agentSourcedIds=student_id))
 
     _write(folder, "courses.csv", ["sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title",
                                    "courseCode", "grades", "orgSourcedId", "subjects"], courses)

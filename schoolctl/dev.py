@@ -45,6 +45,17 @@ def migrate() -> None:
         console.print(f"migrated {service}: {database_url(service)}")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    # Installed explicitly: a shell that starts us in the background leaves SIGINT ignored,
+    # and a supervisor stops us with SIGTERM; either way the whole stack must stop with us.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def _exit_if_stopped(stack: subprocess.Popen) -> None:
     if stack.poll() is not None:
         raise typer.Exit(stack.returncode or 1)
@@ -93,6 +104,7 @@ def run(
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
 
     migrate()
+    _stop_on_signals()
     stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
                              env=env)
     try:
@@ -119,7 +131,8 @@ def run(
         console.print("stopping…")
     finally:
         if stack.poll() is None:
-            stack.send_signal(signal.SIGINT)
+            # honcho stops its processes on SIGTERM (SIGINT only reaches it from a terminal).
+            stack.send_signal(signal.SIGTERM)
             try:
                 stack.wait(timeout=20)
             except subprocess.TimeoutExpired:
