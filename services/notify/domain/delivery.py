@@ -1,0 +1,118 @@
+"""The delivery vocabulary every part of notify speaks: planner, queue, workers, providers, reports.
+
+Plain values only, no I/O. A *delivery* is one communication to one recipient on
+one channel; its key (communication, recipient, channel) is unique, which is
+what makes a redelivered job safe to process again.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    VOICE = "voice"
+    APP = "app"
+
+
+PROVIDER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.VOICE)
+
+
+class Preference(StrEnum):
+    EMAIL_APP = "email_app"
+    SMS_APP = "sms_app"
+    APP_ONLY = "app_only"
+
+
+# DESIGN.md: "Email+app unless the district sets SMS+app".
+DEFAULT_DISTRICT_PREFERENCE = Preference.EMAIL_APP
+DISTRICT_PREFERENCES = (Preference.EMAIL_APP, Preference.SMS_APP)
+
+
+class Communication(StrEnum):
+    ANNOUNCEMENT = "announcement"
+    MESSAGE = "message"
+    INVITATION = "invitation"
+
+
+class CredentialState(StrEnum):
+    GOOD = "good"
+    BAD = "bad"
+    OPTED_OUT = "opted_out"
+
+
+class Outcome(StrEnum):
+    """What a provider said about one delivery, in our own classes (one table maps their codes)."""
+
+    ACCEPTED = "accepted"  # the provider took it; a later webhook says how it ended
+    DELIVERED = "delivered"
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    OPT_OUT = "opt_out"
+    TRANSIENT = "transient"
+
+
+# Failures after which nothing more is attempted on that credential.
+PERMANENT_FAILURES = frozenset({Outcome.HARD_BOUNCE, Outcome.COMPLAINT, Outcome.OPT_OUT})
+# Failures worth retrying with backoff; a repeated pattern of them turns into bad.
+RETRYABLE_FAILURES = frozenset({Outcome.SOFT_BOUNCE, Outcome.TRANSIENT})
+
+
+class DeliveryStatus(StrEnum):
+    PLANNED = "planned"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    FELL_BACK = "fell_back"  # failed, and the same communication went out on the alternative
+    SKIPPED = "skipped"
+
+
+# A status never moves backwards (a late "sent" webhook must not undo "delivered").
+STATUS_RANK = {
+    DeliveryStatus.PLANNED: 0,
+    DeliveryStatus.QUEUED: 1,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.FAILED: 3,
+    DeliveryStatus.FELL_BACK: 4,
+    DeliveryStatus.SKIPPED: 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One provider delivery, ready to send: the body already carries any `For <name>:` label."""
+
+    delivery_id: str
+    channel: Channel
+    to: str
+    body: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderReceipt:
+    """The provider's immediate answer for one message of a batch."""
+
+    delivery_id: str
+    outcome: Outcome
+    provider_message_id: str | None = None
+    provider_code: str | None = None
+    reason: str | None = None
+
+
+class ProviderChannel(Protocol):
+    """Sends batches on one channel; email providers take many recipients per request."""
+
+    channel: Channel
+    max_batch: int
+
+    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
+        """One receipt per message, in any order; raises only when the whole batch could not be attempted."""
+        ...
