@@ -58,6 +58,6 @@ class DirectoryService:
     def enable_student_accounts(self, request):
         return handlers.enable_student_accounts(request, repo=self.people, publish=self.publish)
 
-    @handles(identity.USER_JOINED)
+    @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):
         handlers.record_user_joined(payload, repo=self.people)

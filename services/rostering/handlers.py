@@ -126,19 +126,24 @@ def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, directory: A
         return
     run.errors = [problem_row(problem) for problem in snapshot.problems]
     run.warnings = [problem_row(warning) for warning in snapshot.warnings]
+    try:
+        district = mapping.district_row(snapshot, request["district_name"])
+    except mapping.DistrictUnknown as unknown:
+        run.reject(str(unknown), clock())
+        return
     runs.save(run)
     try:
-        _apply(snapshot, request, run, runs=runs, directory=directory, identity=identity)
+        _apply(snapshot, district, request, run, runs=runs, directory=directory, identity=identity)
     except ApplyFailed as failed:
         run.fail(str(failed), clock())
         return
     run.complete(clock())
 
 
-def _apply(snapshot: Snapshot, request: dict, run: SyncRun, *, runs: SyncRuns, directory: Any,
-           identity: Any) -> None:
+def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, *, runs: SyncRuns,
+           directory: Any, identity: Any) -> None:
     with _calling("directory.upsert_district"):
-        district = directory.upsert_district(mapping.district_row(snapshot, request["district_name"]))
+        district = directory.upsert_district(district_row)
     run.district_id = district["id"]
     in_district = {"district_id": district["id"]}
 

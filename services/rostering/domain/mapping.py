@@ -21,8 +21,13 @@ PAGE_ROWS = 1000
 
 DISTRICT_ORG_TYPE = "district"
 SCHOOL_ORG_TYPE = "school"
-FALLBACK_DISTRICT_SOURCE_ID = "district"
-FALLBACK_DISTRICT_NAME = "District"
+# A package without a district org is filed under a district the operator names;
+# its key comes from that name, so two such packages never share one district by accident.
+NAMED_DISTRICT_PREFIX = "named:"
+
+
+class DistrictUnknown(ValueError):
+    """The package has no district org and the request named none."""
 
 KIND_ORDER = (STUDENT, STAFF, GUARDIAN)
 
@@ -87,9 +92,13 @@ def district_org(snapshot: Snapshot) -> Org | None:
 
 def district_row(snapshot: Snapshot, district_name: str | None = None) -> dict:
     org = district_org(snapshot)
-    if org is None:
-        return {"source_id": FALLBACK_DISTRICT_SOURCE_ID, "name": district_name or FALLBACK_DISTRICT_NAME}
-    return {"source_id": org.source_id, "name": org.name or district_name or org.source_id}
+    if org is not None:
+        return {"source_id": org.source_id, "name": org.name or district_name or org.source_id}
+    name = " ".join((district_name or "").split())
+    if not name:
+        raise DistrictUnknown("the package has no org of type district: name the district to import it into "
+                              "(--district-name)")
+    return {"source_id": NAMED_DISTRICT_PREFIX + name.casefold(), "name": name}
 
 
 def school_rows(snapshot: Snapshot) -> list[dict]:

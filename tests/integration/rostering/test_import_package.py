@@ -135,4 +135,4 @@ def test_package_without_a_district_org_is_filed_under_the_requested_district_na
     rostering_rpc.import_package({"path": str(folder), "district_name": "Springfield Public Schools"})
 
     (district,) = recorder.calls_to("upsert_district")
-    assert district == {"source_id": "district", "name": "Springfield Public Schools"}
+    assert district == {"source_id": "named:springfield public schools", "name": "Springfield Public Schools"}

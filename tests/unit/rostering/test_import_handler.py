@@ -1,6 +1,7 @@
 import pytest
 from nameko.exceptions import RemoteError
-from rostering_builders import make_enrollment, make_guardian, make_org, make_problem, make_snapshot, make_student
+from rostering_builders import (make_district, make_enrollment, make_guardian, make_org, make_problem, make_snapshot,
+                               make_student)
 from rostering_fakes import FakeClock, FakeRuns, fake_directory, fake_identity
 
 from services.rostering import handlers
@@ -164,7 +165,7 @@ def test_people_the_directory_refused_get_no_account(run_import):
 
 
 def test_row_the_contract_refuses_is_taken_out_and_the_rest_of_its_page_still_goes(run_import):
-    orgs = (make_org(), make_org(source_id="school-2", name="x" * 300))
+    orgs = (make_district(), make_org(), make_org(source_id="school-2", name="x" * 300))
 
     run = run_import(make_snapshot(orgs=orgs))
 
@@ -239,7 +240,15 @@ def test_district_name_from_the_request_names_a_package_without_a_district(run_i
     run_import(make_snapshot(orgs=(make_org(parent_source_id=None),)), district_name="Springfield")
 
     (district,) = run_import.directory.method_calls("upsert_district")
-    assert district == {"source_id": "district", "name": "Springfield"}
+    assert district == {"source_id": "named:springfield", "name": "Springfield"}
+
+
+def test_package_without_a_district_and_no_name_is_rejected_before_anything_is_applied(run_import):
+    run = run_import(make_snapshot(orgs=(make_org(parent_source_id=None),)))
+
+    assert run["state"] == "rejected"
+    assert "--district-name" in run["message"]
+    assert run_import.directory.method_calls("upsert_district") == []
 
 
 def test_recent_runs_are_listed_as_summaries_with_problem_counts(run_import):

@@ -74,14 +74,23 @@ def test_org_type_is_matched_whatever_its_case():
 def test_package_without_a_district_org_gets_one_named_by_the_request():
     snapshot = make_snapshot(orgs=(make_org(parent_source_id=None),))
 
-    assert mapping.district_row(snapshot, "Springfield Public Schools") == {
-        "source_id": "district", "name": "Springfield Public Schools"}
+    assert mapping.district_row(snapshot, "Springfield  Public Schools") == {
+        "source_id": "named:springfield public schools", "name": "Springfield Public Schools"}
 
 
-def test_package_without_a_district_org_or_a_requested_name_gets_a_plain_district():
+def test_two_packages_without_district_orgs_are_kept_apart_by_their_names():
+    snapshot = make_snapshot(orgs=(make_org(parent_source_id=None),))
+
+    assert (mapping.district_row(snapshot, "Springfield")["source_id"]
+            != mapping.district_row(snapshot, "Shelbyville")["source_id"])
+
+
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_package_without_a_district_org_or_a_requested_name_is_refused(name):
     snapshot = make_snapshot(orgs=(make_org(),))
 
-    assert mapping.district_row(snapshot, None) == {"source_id": "district", "name": "District"}
+    with pytest.raises(mapping.DistrictUnknown, match="--district-name"):
+        mapping.district_row(snapshot, name)
 
 
 def test_district_org_without_a_name_takes_the_requested_name():
