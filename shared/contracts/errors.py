@@ -60,4 +60,12 @@ class Locked(PlatformError):
     http_status = 423
 
 
-ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked)
+@deserialize_to_instance
+class TooManyRequests(PlatformError):
+    """The caller must slow down; the gateway adds Retry-After."""
+
+    code = "too_many_requests"
+    http_status = 429
+
+
+ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked, TooManyRequests)
