@@ -15,6 +15,7 @@ from shared.contracts.base import Event
 from shared.contracts.errors import NotFound
 
 from services.directory.adapters.repository import DirectoryRepository
+from services.directory.domain import audience as audience_rules
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 from services.directory.domain.upserts import Desired, Problem, Stored, plan_upserts, unknown_reference
@@ -230,6 +231,41 @@ def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publ
             people_rules.person_change(pid, rows[pid]["district_id"], {**rows[pid], "student_account_enabled": True})
             for pid in enabled]})
     return {"results": results}
+
+
+def resolve_audience(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    scope = _scope(repo, request["viewer"])
+    audience = request["audience"]
+    refused = []
+    if audience["person_ids"]:
+        selected_ids = list(dict.fromkeys(audience["person_ids"]))
+        facts = repo.person_facts(selected_ids)
+        visible = [facts[pid] for pid in selected_ids if pid in facts and v.can_see_person(scope, facts[pid])]
+        if request["after"] is None:
+            # Out of scope reads as not found, as on profiles: an audience must not probe the directory.
+            seen = {person.id for person in visible}
+            refused = [{"key": pid, "id": None, "outcome": "not_found", "problems": []}
+                       for pid in selected_ids if pid not in seen]
+        students = [person.id for person in visible if directory.STUDENT in person.kinds]
+        members = audience_rules.selection_members(audience, visible, repo.guardian_ids_of(students))
+        grants = (v.Individuals(members),) if members else ()
+    else:
+        _require_visible_target(repo, scope, audience)
+        grants = audience_rules.target_grants(audience)
+    person_ids = repo.audience_page(grants, scope, after=request["after"], limit=request["limit"])
+    next_after = person_ids[-1] if len(person_ids) == request["limit"] else None
+    return {"person_ids": person_ids, "next_after": next_after, "refused": refused}
+
+
+def _require_visible_target(repo: DirectoryRepository, scope: v.Scope, audience: Mapping) -> None:
+    if audience["school_id"]:
+        school = next(iter(repo.schools_by_ids([audience["school_id"]])), None)
+        if school is None or not v.can_see_school(scope, v.SchoolFacts(school["id"], school["district_id"])):
+            raise NotFound("no such school", fields={"audience.school_id": ["no school with this id"]})
+        return
+    classroom = repo.classroom_facts(audience["classroom_id"])
+    if classroom is None or not v.can_see_classroom(scope, classroom):
+        raise NotFound("no such classroom", fields={"audience.classroom_id": ["no classroom with this id"]})
 
 
 def record_user_joined(payload: Mapping, *, repo: DirectoryRepository) -> bool:

@@ -58,6 +58,10 @@ class DirectoryService:
     def enable_student_accounts(self, request):
         return handlers.enable_student_accounts(request, repo=self.people, publish=self.publish)
 
+    @rpc_endpoint(directory.resolve_audience)
+    def resolve_audience(self, request):
+        return handlers.resolve_audience(request, repo=self.people)
+
     @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):
         handlers.record_user_joined(payload, repo=self.people)

@@ -1,11 +1,11 @@
 """directory: district, schools, classrooms, people, enrollments and guardian links."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult, page_of
+from shared.contracts.common import MAX_PAGE_ROWS, BulkResult, ItemResult, page_of
 
 NAME = "directory"
 contract = ServiceContract(NAME)
@@ -187,6 +187,47 @@ class Schools(Schema):
     schools = fields.List(fields.Nested(School), required=True)
 
 
+class Audience(Schema):
+    """Who a communication is for: one school, one classroom, or selected people.
+
+    For a school or a classroom: its students and their guardians (and, for a
+    school, its staff when asked). For a selection: each selected person; a
+    selected student brings their guardians when `include_guardians` is set.
+    Archived people and people the viewer may not see are never included.
+    """
+
+    school_id = fields.String(allow_none=True, load_default=None)
+    classroom_id = fields.String(allow_none=True, load_default=None)
+    person_ids = fields.List(fields.String(), allow_none=True, load_default=None,
+                             validate=validate.Length(min=1, max=5000))
+    include_students = fields.Boolean(load_default=True)
+    include_guardians = fields.Boolean(load_default=True)
+    include_staff = fields.Boolean(load_default=False, metadata={"description": "school audiences only"})
+
+    @validates_schema
+    def exactly_one_target(self, data, **kwargs):
+        targets = [name for name in ("school_id", "classroom_id", "person_ids") if data.get(name)]
+        if len(targets) != 1:
+            raise ValidationError("give exactly one of school_id, classroom_id or person_ids", "_schema")
+        if data.get("include_staff") and not data.get("school_id"):
+            raise ValidationError("staff can be included only in a school audience", "include_staff")
+
+
+class ResolveAudienceRequest(Schema):
+    viewer = fields.Nested(identity.Principal, required=True)
+    audience = fields.Nested(Audience, required=True)
+    after = fields.String(allow_none=True, load_default=None,
+                          metadata={"description": "the last person id of the previous page"})
+    limit = fields.Integer(load_default=MAX_PAGE_ROWS, validate=validate.Range(min=1, max=MAX_PAGE_ROWS))
+
+
+class AudiencePage(Schema):
+    person_ids = fields.List(fields.String(), required=True)
+    next_after = fields.String(allow_none=True, metadata={"description": "null on the last page"})
+    refused = fields.List(fields.Nested(ItemResult), required=True,
+                          metadata={"description": "selected people left out (not_found), on the first page"})
+
+
 class PersonChange(Schema):
     """What other services project from a person."""
 
@@ -222,6 +263,7 @@ get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequ
 get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile)
 enable_student_accounts = contract.rpc("enable_student_accounts", request=EnableStudentAccountsRequest,
                                        response=BulkResult)
+resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage)
 
 PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
 STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, union, update
 from sqlalchemy.orm import Session
 
-from services.directory.adapters import search_sql
+from services.directory.adapters import search_sql, visibility_sql
 from services.directory.adapters.tables import (
     classrooms,
     districts,
@@ -27,7 +27,9 @@ from services.directory.domain.upserts import Stored, UpsertPlan
 from services.directory.domain.visibility import (
     STUDENT_ENROLLMENT_ROLE,
     TEACHING_ROLES,
+    ClassroomFacts,
     PersonFacts,
+    PersonGrant,
     Scope,
     ViewerFacts,
 )
@@ -87,6 +89,11 @@ class DirectoryRepository:
 
     def classroom_ids_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
         return self._ids_by_source(classrooms, district_id, source_ids)
+
+    def classroom_facts(self, classroom_id: str) -> ClassroomFacts | None:
+        row = self.session.execute(select(classrooms.c.id, classrooms.c.district_id, classrooms.c.school_id)
+                                   .where(classrooms.c.id == classroom_id)).first()
+        return None if row is None else ClassroomFacts(row.id, row.district_id, row.school_id)
 
     def classrooms_of_student(self, person_id: str) -> list[dict]:
         query = (select(classrooms.c.id, classrooms.c.title, classrooms.c.school_id, classrooms.c.class_code,
@@ -239,6 +246,24 @@ class DirectoryRepository:
             )
             for row in rows
         }
+
+    def guardian_ids_of(self, student_ids: Collection[str]) -> dict[str, set[str]]:
+        return self._pairs(select(guardian_links.c.student_id, guardian_links.c.guardian_id)
+                           .where(guardian_links.c.student_id.in_(sorted(student_ids))))
+
+    def audience_page(self, grants: Sequence[PersonGrant], scope: Scope, *, after: str | None,
+                      limit: int) -> list[str]:
+        """Ids of the active people the grants reach and the scope admits, in id order, after `after`."""
+        if not grants:
+            return []
+        members = [visibility_sql.grant_members(grant) for grant in grants]
+        query = (select(people.c.id)
+                 .where(people.c.id.in_(union(*members) if len(members) > 1 else members[0]),
+                        visibility_sql.person_visible(scope), people.c.archived.is_(False))
+                 .order_by(people.c.id).limit(limit))
+        if after is not None:
+            query = query.where(people.c.id > after)
+        return list(self.session.execute(query).scalars())
 
     def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
         total = self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
