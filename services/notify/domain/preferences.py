@@ -1,0 +1,51 @@
+"""Communication preferences: the one a user chose, the district's default, and which one counts.
+
+DESIGN.md §3: every user has exactly one preference (Email+app, SMS+app or
+App only). A user who never chose has the district default, and everything
+downstream treats it exactly as if the user had chosen it, so the planner only
+ever sees the effective preference. A district may default to Email+app or
+SMS+app, never App only: a default that reaches nobody outside the app would
+make every new family unreachable until they join.
+"""
+from __future__ import annotations
+
+from services.notify.domain.delivery import (
+    DEFAULT_DISTRICT_PREFERENCE,
+    DISTRICT_PREFERENCES,
+    Preference,
+)
+
+
+class InvalidPreference(ValueError):
+    """A preference value that is not allowed where it was given; `reason` is fit to show an administrator."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_CHOICES = ", ".join(preference.value for preference in Preference)
+_DISTRICT_CHOICES = " or ".join(preference.value for preference in DISTRICT_PREFERENCES)
+
+
+def effective_preference(chosen: Preference | None, district_default: Preference) -> Preference:
+    """The preference the rules apply: the user's own choice, else the district default."""
+    return district_default if chosen is None else chosen
+
+
+def parse_preference(value: str) -> Preference:
+    """A preference a user chose for themselves; any of the three."""
+    try:
+        return Preference(value)
+    except ValueError:
+        raise InvalidPreference(f"{value!r} is not a preference: choose one of {_CHOICES}") from None
+
+
+def parse_district_default(value: str | None) -> Preference:
+    """A district's default preference; a district that never set one has Email+app."""
+    if value is None:
+        return DEFAULT_DISTRICT_PREFERENCE
+    preference = parse_preference(value)
+    if preference not in DISTRICT_PREFERENCES:
+        raise InvalidPreference(f"a district default must be {_DISTRICT_CHOICES}, not {preference.value}")
+    return preference
