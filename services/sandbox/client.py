@@ -1,0 +1,84 @@
+"""A small client for the sandbox's own endpoints, for tests, benchmarks and `schoolctl`."""
+from __future__ import annotations
+
+import requests
+
+
+class SandboxError(RuntimeError):
+    """The sandbox refused a control request; the message carries its answer."""
+
+
+class SandboxClient:
+    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._timeout = timeout
+        self._session = requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SandboxClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        response = self._session.request(method, self.base_url + path, timeout=self._timeout, **kwargs)
+        if response.status_code >= 400:
+            raise SandboxError(f"{method} {path}: {response.status_code} {response.text}")
+        return response
+
+    @staticmethod
+    def _filters(channel: str | None, to: str | None, status: str | None) -> dict[str, str]:
+        return {name: value for name, value in (("channel", channel), ("to", to), ("status", status)) if value}
+
+    def health(self) -> bool:
+        return self._call("GET", "/sandbox/health").json()["status"] == "ok"
+
+    def messages(self, channel: str | None = None, to: str | None = None, status: str | None = None,
+                 *, offset: int = 0, limit: int | None = None) -> list[dict]:
+        params: dict[str, object] = {**self._filters(channel, to, status), "offset": offset}
+        if limit is not None:
+            params["limit"] = limit
+        return self._call("GET", "/sandbox/messages", params=params).json()["messages"]
+
+    def count(self, channel: str | None = None, to: str | None = None, status: str | None = None) -> int:
+        return self._call("GET", "/sandbox/messages/count", params=self._filters(channel, to, status)).json()["count"]
+
+    def clear_messages(self) -> None:
+        self._call("DELETE", "/sandbox/messages")
+
+    def add_rule(self, address: str, kind: str, *, times: int | None = None, code: int | None = None) -> dict:
+        """kind: hard_bounce, block, spam_report, landline, stop_reply, transient, undeliverable."""
+        payload: dict[str, object] = {"address": address, "kind": kind}
+        if times is not None:
+            payload["times"] = times
+        if code is not None:
+            payload["code"] = code
+        return self._call("POST", "/sandbox/rules", json=payload).json()["rule"]
+
+    def rules(self) -> list[dict]:
+        return self._call("GET", "/sandbox/rules").json()["rules"]
+
+    def send_inbound_sms(self, from_: str, to: str | None, body: str) -> str:
+        """A text from a handset to our number (to=None: the number that last texted it); its MessageSid."""
+        payload = {"from": from_, "body": body, **({"to": to} if to else {})}
+        return self._call("POST", "/sandbox/inbound-sms", json=payload).json()["message_sid"]
+
+    def configure(self, *, sendgrid_events_url: str | None = None, twilio_inbound_url: str | None = None) -> dict:
+        """Point webhooks somewhere else at run time; "" switches one off."""
+        payload = {name: value for name, value in (("sendgrid_events_url", sendgrid_events_url),
+                                                   ("twilio_inbound_url", twilio_inbound_url)) if value is not None}
+        return self._call("POST", "/sandbox/config", json=payload).json()
+
+    def reset(self) -> None:
+        """Forget messages, request counts, rules, opt-outs and suppressions (the config stays)."""
+        self._call("POST", "/sandbox/reset")
+
+    def stats(self) -> dict:
+        return self._call("GET", "/sandbox/stats").json()
+
+    def sendgrid_public_key(self) -> str:
+        """Base64 DER, the form SendGrid's settings page shows (EventWebhook(public_key=...))."""
+        return self._call("GET", "/sandbox/sendgrid/public-key").json()["public_key"]

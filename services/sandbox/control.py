@@ -1,0 +1,143 @@
+"""The sandbox's own endpoints under /sandbox: read what was sent, set rules, fake replies.
+
+    GET    /sandbox/messages?channel=&to=&status=&offset=&limit=   recorded messages, oldest first
+    GET    /sandbox/messages/count?channel=&to=&status=            {"count": n}
+    DELETE /sandbox/messages                                       forget messages and request counts
+    GET    /sandbox/rules      POST /sandbox/rules {address, kind, times?, code?}
+    POST   /sandbox/inbound-sms {from, to?, body}                  a text from a handset to us
+    POST   /sandbox/config {sendgrid_events_url?, twilio_inbound_url?}
+    POST   /sandbox/reset                                          forget everything but the config
+    GET    /sandbox/stats      GET /sandbox/sendgrid/public-key    GET /sandbox/health
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+from services.sandbox.outbox import twilio_form_request
+from services.sandbox.rules import RuleError, RuleKind, is_email, make_rule
+from services.sandbox.signing import public_key_base64, public_key_pem
+from services.sandbox.state import ApiAnswer, Sandbox, json_answer, new_sid
+from services.sandbox.twilio_api import API_VERSION, E164
+
+# Twilio's default Advanced Opt-Out keywords, as the provider applies them (our own
+# classification of replies lives in notify's outcomes table, on the other side).
+TWILIO_OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+TWILIO_OPT_IN = frozenset({"START", "YES", "UNSTOP"})
+TWILIO_HELP = frozenset({"HELP", "INFO"})
+
+
+def _bad_request(message: str) -> ApiAnswer:
+    return json_answer(400, {"error": message})
+
+
+def _json_body(raw: bytes) -> dict | None:
+    try:
+        payload = json.loads(raw or b"{}")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _filters(query: Mapping[str, str]) -> dict[str, str | None]:
+    return {name: query.get(name) or None for name in ("channel", "to", "status")}
+
+
+def list_messages(sandbox: Sandbox, query: Mapping[str, str]) -> ApiAnswer:
+    try:
+        offset = int(query.get("offset", "0"))
+        limit = int(query["limit"]) if query.get("limit") else None
+    except ValueError:
+        return _bad_request("offset and limit must be whole numbers")
+    return json_answer(200, {"messages": sandbox.log.query(**_filters(query), offset=offset, limit=limit)})
+
+
+def count_messages(sandbox: Sandbox, query: Mapping[str, str]) -> ApiAnswer:
+    return json_answer(200, {"count": sandbox.log.count(**_filters(query))})
+
+
+def clear_messages(sandbox: Sandbox) -> ApiAnswer:
+    sandbox.log.clear()
+    return ApiAnswer(204)
+
+
+def list_rules(sandbox: Sandbox) -> ApiAnswer:
+    return json_answer(200, {"rules": [rule.to_json() for rule in sandbox.rules.rules()]})
+
+
+def add_rule(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
+    payload = _json_body(raw)
+    if payload is None:
+        return _bad_request("expected a JSON object")
+    try:
+        rule = make_rule(payload.get("address", ""), payload.get("kind", ""), payload.get("times"),
+                         payload.get("code"))
+    except RuleError as error:
+        return _bad_request(str(error))
+    sandbox.rules.add(rule)
+    callbacks = []
+    if rule.kind is RuleKind.STOP_REPLY and not is_email(rule.address):
+        # The handset texts STOP now, as a parent would on reading our message.
+        callbacks = receive_sms(sandbox, rule.address, sandbox.sender_for(rule.address), "STOP").callbacks
+    return json_answer(201, {"rule": rule.to_json()}, callbacks=callbacks)
+
+
+def receive_sms(sandbox: Sandbox, from_: str, to: str, body: str) -> ApiAnswer:
+    """A text from a handset: Twilio applies its opt-out keywords, then posts our inbound webhook."""
+    if not E164.match(from_ or "") or not E164.match(to or ""):
+        return _bad_request("from and to must be E.164 phone numbers")
+    word = body.strip().upper()
+    opt_out_type = None
+    if word in TWILIO_OPT_OUT:
+        sandbox.rules.set_opted_out(from_, True)
+        opt_out_type = "STOP"
+    elif word in TWILIO_OPT_IN:
+        sandbox.rules.set_opted_out(from_, False)
+        opt_out_type = "START"
+    elif word in TWILIO_HELP:
+        opt_out_type = "HELP"
+    sandbox.count_inbound()
+    sid = new_sid("SM")
+    url = sandbox.twilio_inbound_url
+    if url is None:
+        return json_answer(200, {"message_sid": sid, "posted": False})
+    params = {"MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid,
+              "AccountSid": sandbox.config.twilio_account_sid, "From": from_, "To": to, "Body": body,
+              "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received", "ApiVersion": API_VERSION}
+    if opt_out_type:
+        params["OptOutType"] = opt_out_type
+    callback = twilio_form_request("twilio_inbound", url, params, sandbox.config.twilio_auth_token)
+    return json_answer(200, {"message_sid": sid, "posted": True}, callbacks=[callback])
+
+
+def inbound_sms(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
+    payload = _json_body(raw)
+    if payload is None or not isinstance(payload.get("body"), str):
+        return _bad_request("expected a JSON object with from, body and optionally to")
+    from_ = payload.get("from", "")
+    return receive_sms(sandbox, from_, payload.get("to") or sandbox.sender_for(from_), payload["body"])
+
+
+def configure(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
+    payload = _json_body(raw)
+    if payload is None:
+        return _bad_request("expected a JSON object")
+    sandbox.configure(sendgrid_events_url=payload.get("sendgrid_events_url"),
+                      twilio_inbound_url=payload.get("twilio_inbound_url"))
+    return json_answer(200, sandbox.targets())
+
+
+def reset(sandbox: Sandbox) -> ApiAnswer:
+    sandbox.reset()
+    return ApiAnswer(204)
+
+
+def public_key(sandbox: Sandbox) -> ApiAnswer:
+    return json_answer(200, {"public_key": public_key_base64(sandbox.signing_key),
+                             "pem": public_key_pem(sandbox.signing_key)})
+
+
+def stats(sandbox: Sandbox, webhook_stats: Callable[[], dict]) -> ApiAnswer:
+    return json_answer(200, {"requests": sandbox.log.requests(), "messages": sandbox.log.count(),
+                             "inbound_sms": sandbox.inbound_sms_count, "webhooks": webhook_stats(),
+                             "targets": sandbox.targets()})
