@@ -8,15 +8,19 @@ from typing import Any
 
 from marshmallow import Schema
 
+from services.gateway.domain.throttling import LoginThrottle
+
 _PATH_VALUE = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 
 
 @dataclass(frozen=True)
 class Backends:
-    """The services a handler may call, each through a proxy limited to its contract."""
+    """What a handler may use: the services, each through a proxy limited to its contract, and the
+    gateway's own per-process state."""
 
     identity: Any  # shared.messaging.ServiceRpc(identity.contract) as a worker sees it
     directory: Any  # shared.messaging.ServiceRpc(directory.contract) as a worker sees it
+    login_attempts: LoginThrottle = field(default_factory=LoginThrottle)  # one per gateway process
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class ApiCall:
     path: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, Any] = field(default_factory=dict)
     body: Mapping[str, Any] = field(default_factory=dict)
+    client_address: str | None = None  # the peer's IP address, as the gateway's socket sees it
 
 
 Handler = Callable[[ApiCall, Backends], Any]

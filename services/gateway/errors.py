@@ -13,10 +13,13 @@ from kombu.exceptions import OperationalError as BrokerUnreachable
 from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from shared.contracts.errors import NotAuthenticated, PlatformError
+from services.gateway.domain.throttling import LoginThrottled
+from shared.contracts.errors import NotAuthenticated, PlatformError, TooManyRequests
 
 INTERNAL_ERROR = "internal_error"
 SERVICE_UNAVAILABLE = "service_unavailable"
+# identity refuses logins it cannot check right away; its waiting room drains within a couple of seconds.
+RETRY_AFTER_BUSY_SECONDS = 2
 
 # A service that did not answer in time, has no consumer, is shutting down, or
 # a broker we cannot reach: all mean "try again shortly", never "you did something wrong".
@@ -41,9 +44,8 @@ class ApiProblem:
 def problem_for(error: BaseException) -> ApiProblem:
     """The HTTP answer for any error a request can end with."""
     if isinstance(error, PlatformError):
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else {}
         return ApiProblem(error.http_status, error.code, error.message, flatten_field_messages(error.fields),
-                          headers)
+                          _headers_for(error))
     if isinstance(error, HTTPException) and error.code is not None:
         return _routing_problem(error)
     if isinstance(error, SERVICE_UNAVAILABLE_ERRORS):
@@ -54,6 +56,16 @@ def problem_for(error: BaseException) -> ApiProblem:
     return ApiProblem(500, INTERNAL_ERROR,
                       f"Something went wrong on our side. Quote reference {reference} when reporting it.",
                       reference=reference)
+
+
+def _headers_for(error: PlatformError) -> dict[str, str]:
+    if isinstance(error, NotAuthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, LoginThrottled):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(RETRY_AFTER_BUSY_SECONDS)}
+    return {}
 
 
 def _routing_problem(error: HTTPException) -> ApiProblem:

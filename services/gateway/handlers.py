@@ -16,6 +16,8 @@ def health(call: ApiCall, backends: Backends) -> dict:
 
 
 def log_in(call: ApiCall, backends: Backends) -> dict:
+    # Counted before identity spends an Argon2 check on it (LoginThrottled answers 429).
+    backends.login_attempts.admit(call.body["login"], call.client_address)
     return backends.identity.login(dict(call.body))
 
 

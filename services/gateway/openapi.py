@@ -29,9 +29,15 @@ ERROR_MEANINGS = {
     404: "Nothing there that the caller may see (`not_found`).",
     409: "Conflicts with the current state (`conflict`).",
     423: "Managed by a roster sync, so locked for manual changes (`locked`).",
+    429: "Too many attempts (`too_many_requests`): sign-in attempts are limited per login and per client "
+         "address, and refused while identity is saturated; wait the seconds `Retry-After` names.",
     500: "Unexpected failure on our side (`internal_error`); the message carries a reference.",
     503: "A service this needs is not answering (`service_unavailable`); try again shortly.",
 }
+# Statuses that say when to try again.
+RETRY_AFTER_STATUSES = (429, 503)
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before trying again.",
+                      "schema": {"type": "integer", "minimum": 1}}
 
 
 def build_document(routes: Iterable[Route]) -> dict:
@@ -78,4 +84,7 @@ def _success(route: Route) -> dict:
 
 def _error(status: int) -> dict:
     description = ERROR_MEANINGS.get(status, HTTPStatus(status).phrase)
-    return {"description": description, "content": {JSON: {"schema": ErrorResponse}}}
+    response = {"description": description, "content": {JSON: {"schema": ErrorResponse}}}
+    if status in RETRY_AFTER_STATUSES:
+        response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    return response

@@ -39,7 +39,10 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
             require(principal, route.action)
     query = load(route.query, query_values(request.args), "query") if route.query else {}
     body = load(route.body, json_body(_read_body(request)), "body") if route.body else {}
-    return ApiCall(principal=principal, path=dict(path_values), query=query, body=body)
+    # The socket's peer, not X-Forwarded-For: the gateway faces clients directly (deploy/compose.yaml),
+    # and a header anyone can write must not pick whose sign-in attempts a request counts against.
+    return ApiCall(principal=principal, path=dict(path_values), query=query, body=body,
+                   client_address=request.remote_addr)
 
 
 def _read_body(request: Request) -> bytes:

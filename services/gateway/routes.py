@@ -35,7 +35,7 @@ ROUTES: tuple[Route, ...] = (
     Route("openapi", "GET", f"{API}/openapi.json", "This API as an OpenAPI 3 document", "operations",
           openapi_document, None, public=True),
     Route("log_in", "POST", f"{API}/auth/login", "Sign in with an email or mobile phone and a password", "auth",
-          handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors=(401,)),
+          handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors=(401, 429)),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
           handlers.show_me, Me),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",

@@ -7,6 +7,7 @@ from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import Backends, Route
+from services.gateway.domain.throttling import PER_ADDRESS, PER_LOGIN, Limit, LoginThrottle
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
@@ -27,9 +28,28 @@ class RequestDeadline(DependencyProvider):
         return self.seconds
 
 
+class LoginAttempts(DependencyProvider):
+    """The process's one sign-in throttle, shared by every worker; limits from the config, e.g.
+    GATEWAY_LOGIN_ATTEMPTS_PER_LOGIN=10 and GATEWAY_LOGIN_WINDOW_PER_LOGIN=900 (seconds), and the same
+    two for _PER_ADDRESS."""
+
+    def setup(self) -> None:
+        self.throttle = LoginThrottle(per_login=self._limit("PER_LOGIN", PER_LOGIN),
+                                      per_address=self._limit("PER_ADDRESS", PER_ADDRESS))
+
+    def _limit(self, scope: str, default: Limit) -> Limit:
+        config = self.container.config
+        return Limit(attempts=int(config.get(f"GATEWAY_LOGIN_ATTEMPTS_{scope}", default.attempts)),
+                     window_seconds=float(config.get(f"GATEWAY_LOGIN_WINDOW_{scope}", default.window_seconds)))
+
+    def get_dependency(self, worker_ctx) -> LoginThrottle:
+        return self.throttle
+
+
 def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
-        backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc)
+        backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc,
+                            login_attempts=self.login_attempts)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
@@ -57,3 +77,4 @@ class GatewayService:
     identity_rpc = ServiceRpc(identity.contract)
     directory_rpc = ServiceRpc(directory.contract)
     deadline = RequestDeadline()
+    login_attempts = LoginAttempts()

@@ -12,13 +12,12 @@ from datetime import datetime
 
 from shared.contracts import identity
 from shared.contracts.base import Event
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 
 from .adapters.repository import AccountRepository
 from .adapters.tokens import InvalidToken, TokenSigner
 from .domain.accounts import (
     ACTIVE,
-    DISABLED,
     FAILED,
     INVITEE,
     ItemOutcome,
@@ -28,8 +27,9 @@ from .domain.accounts import (
 )
 from .domain.credentials import InvalidCredential, parse_login
 from .domain.documents import account_change_document, account_document, principal_document
-from .domain.passwords import Passwords, find_password_owner
+from .domain.passwords import PasswordChecksBusy, Passwords, find_password_owner
 from .domain.sessions import LoginSession, PermissionChange
+from .domain.sign_in import may_sign_in, sign_in_refusal
 
 Publish = Callable[[Event, dict], None]
 Clock = Callable[[], datetime]
@@ -37,6 +37,8 @@ Clock = Callable[[], datetime]
 # One message for every failed login, so a caller cannot learn which logins exist.
 LOGIN_FAILED = "the login or password is incorrect"
 SESSION_NOT_VALID = "the session is not valid: sign in again"
+# Every login and password change costs an Argon2 hash; past what identity can afford at once it refuses.
+TOO_MANY_PASSWORD_CHECKS = "too many sign-ins are being checked right now: try again in a few seconds"
 
 
 def upsert_accounts(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -57,14 +59,17 @@ def login(request: dict, *, repo: AccountRepository, passwords: Passwords, token
         candidates = []
     else:
         candidates = repo.accounts_with_credential(kind, value)
-    account = find_password_owner(candidates, request["password"], passwords)
+    try:
+        account = find_password_owner(candidates, request["password"], passwords)
+    except PasswordChecksBusy:
+        raise TooManyRequests(TOO_MANY_PASSWORD_CHECKS) from None
     if account is None:
         raise NotAuthenticated(LOGIN_FAILED)
 
     now = clock()
     issued = tokens.issue(account.person_id, now)
     first_login = account.status == INVITEE
-    rehashed = passwords.hash(request["password"]) if passwords.needs_rehash(account.password_hash) else None
+    rehashed = _stronger_hash(account.password_hash, request["password"], passwords)
     joined = repo.record_login(
         LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
                      expires_at=issued.expires_at),
@@ -88,8 +93,9 @@ def authenticate(request: dict, *, repo: AccountRepository, tokens: TokenSigner,
     if found is None:
         raise NotAuthenticated(SESSION_NOT_VALID)
     login_session, account = found
+    # The sign-in rule holds for open sessions too: a role change can leave a student not enabled.
     if (login_session.person_id != claims.person_id or not login_session.is_valid_at(now)
-            or account.status == DISABLED):
+            or not may_sign_in(account)):
         raise NotAuthenticated(SESSION_NOT_VALID)
     return principal_document(account)
 
@@ -115,8 +121,23 @@ def set_password(request: dict, *, repo: AccountRepository, passwords: Passwords
     if len(matches) > 1:
         reason = f"{value} is shared by {len(matches)} accounts, so it does not say whose password to set"
         raise InvalidRequest(reason, fields={"login": [reason]})
-    repo.replace_password(matches[0].person_id, passwords.hash(request["password"]), clock())
+    [account] = matches
+    refusal = sign_in_refusal(account)
+    if refusal is not None:
+        raise InvalidRequest(f"no password can be set for {value}: {refusal}", fields={"login": [refusal]})
+    try:
+        password_hash = passwords.hash(request["password"])
+    except PasswordChecksBusy:
+        raise TooManyRequests(TOO_MANY_PASSWORD_CHECKS) from None
+    repo.replace_password(account.person_id, password_hash, clock())
     return {}
+
+
+def record_student_enablements(payload: dict, *, repo: AccountRepository, clock: Clock) -> int:
+    """Directory enabled these students' accounts; kept whether or not identity has the accounts yet."""
+    person_ids = list(dict.fromkeys(payload["person_ids"]))
+    repo.record_student_enablements(person_ids, enabled_by=payload["enabled_by"], now=clock())
+    return len(person_ids)
 
 
 def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -136,6 +157,20 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
                 {"person_id": person_id, "permissions": list(permissions), "changed_by": request["changed_by"]})
     [(account, email_shared, mobile_shared)] = repo.accounts_with_shared_flags([person_id])
     return account_document(account, email_shared=email_shared, mobile_shared=mobile_shared)
+
+
+def _stronger_hash(password_hash: str, password: str, passwords: Passwords) -> str | None:
+    """The password hashed with today's parameters when the stored hash is weaker, else None.
+
+    Rehashing is an improvement, not part of signing in: when the service is busy
+    it waits for a later login rather than refusing this one.
+    """
+    if not passwords.needs_rehash(password_hash):
+        return None
+    try:
+        return passwords.hash(password)
+    except PasswordChecksBusy:
+        return None
 
 
 def _item_result(outcome: ItemOutcome) -> dict:

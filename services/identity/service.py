@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from shared.contracts import identity
+from shared.contracts import directory, identity
 from shared.db import Database
-from shared.messaging import EventPublisher, rpc_endpoint
+from shared.messaging import EventPublisher, handles, rpc_endpoint
 
 from . import handlers
 from .adapters.passwords import PasswordHashing
@@ -49,3 +49,9 @@ class IdentityService:
     @rpc_endpoint(identity.set_staff_permissions)
     def set_staff_permissions(self, request):
         return handlers.set_staff_permissions(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    # Requeued on failure (database down, a deadlock): a lost enablement would keep a student out
+    # until someone enabled them again, and recording one twice changes nothing.
+    @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
+    def on_student_accounts_enabled(self, payload):
+        return handlers.record_student_enablements(payload, repo=self.accounts, clock=utc_now)

@@ -30,6 +30,8 @@ STAFF_PERMISSIONS = (
 )
 
 ACCOUNT_STATUSES = ("invitee", "active", "disabled")
+# The fields of an account row that a source (an SIS export) can hold an invalid value in.
+SOURCE_CREDENTIAL_FIELDS = ("email", "mobile_phone", "home_phone")
 
 
 class RoleGrant(Schema):
@@ -59,6 +61,14 @@ class AccountInput(Schema):
     home_phone = fields.String(allow_none=True, load_default=None)
     roles = fields.List(fields.Nested(RoleGrant), required=True)
     managed_by_sync = fields.Boolean(load_default=True)
+    enabled = fields.Boolean(load_default=True, metadata={
+        "description": "false (the SIS's enabledUser=false) disables the account; true again restores the "
+                       "status a sync disabled (invitee, or active once joined)"})
+    invalid_fields = fields.List(
+        fields.String(validate=validate.OneOf(SOURCE_CREDENTIAL_FIELDS)), load_default=list, metadata={
+            "description": "fields whose source value was invalid (and reported by the reader): the account "
+                           "keeps its stored value for these, whatever this row holds; a null field not listed "
+                           "here clears the stored value"})
 
 
 class UpsertAccountsRequest(Schema):

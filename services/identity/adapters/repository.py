@@ -8,22 +8,30 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import case, exists, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from services.identity.domain.accounts import ACTIVE, INVITEE, Account, Profile, RoleGrant
+from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account, Profile, RoleGrant
 from services.identity.domain.credentials import CredentialKind
 from services.identity.domain.documents import role_documents
 from services.identity.domain.sessions import LoginSession, PermissionChange
 
-from .tables import accounts, permission_changes, sessions
+from .tables import accounts, permission_changes, sessions, student_enablements
 
 # Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
 PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
                    "roles", "managed_by_sync")
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+# Whether directory enabled the account's student account, looked up at every read rather than copied
+# into the row: an enablement and the sync creating the account may commit in either order, or at once.
+_STUDENT_ENABLED = exists().where(student_enablements.c.person_id == accounts.c.person_id).label("student_enabled")
+
+
+def _select_accounts(*extra):
+    return select(accounts, _STUDENT_ENABLED, *extra)
 
 
 class AccountRepository:
@@ -33,19 +41,19 @@ class AccountRepository:
     # --- reads -------------------------------------------------------------------------------
 
     def account(self, person_id: str) -> Account | None:
-        row = self.session.execute(select(accounts).where(accounts.c.person_id == person_id)).first()
+        row = self.session.execute(_select_accounts().where(accounts.c.person_id == person_id)).first()
         return _account_from_row(row) if row is not None else None
 
     def accounts_by_person_id(self, person_ids: Collection[str]) -> dict[str, Account]:
         """The stored accounts among `person_ids`, in one query."""
         if not person_ids:
             return {}
-        rows = self.session.execute(select(accounts).where(accounts.c.person_id.in_(set(person_ids))))
+        rows = self.session.execute(_select_accounts().where(accounts.c.person_id.in_(set(person_ids))))
         return {row.person_id: _account_from_row(row) for row in rows}
 
     def accounts_with_credential(self, kind: CredentialKind, value: str) -> list[Account]:
         column = accounts.c[kind]
-        rows = self.session.execute(select(accounts).where(column == value).order_by(accounts.c.person_id))
+        rows = self.session.execute(_select_accounts().where(column == value).order_by(accounts.c.person_id))
         return [_account_from_row(row) for row in rows]
 
     def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
@@ -58,15 +66,15 @@ class AccountRepository:
             return exists().where(other.c[column] == accounts.c[column],
                                   other.c.person_id != accounts.c.person_id)
 
-        query = select(accounts, shared("email").label("email_shared"),
-                       shared("mobile_phone").label("mobile_shared")
-                       ).where(accounts.c.person_id.in_(set(person_ids)))
+        query = _select_accounts(shared("email").label("email_shared"),
+                                 shared("mobile_phone").label("mobile_shared")
+                                 ).where(accounts.c.person_id.in_(set(person_ids)))
         return [(_account_from_row(row), bool(row.email_shared), bool(row.mobile_shared))
                 for row in self.session.execute(query)]
 
     def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
         query = select(sessions.c.jti, sessions.c.person_id.label("session_person_id"), sessions.c.issued_at,
-                       sessions.c.expires_at, sessions.c.revoked_at, accounts
+                       sessions.c.expires_at, sessions.c.revoked_at, accounts, _STUDENT_ENABLED
                        ).join(accounts, accounts.c.person_id == sessions.c.person_id
                               ).where(sessions.c.jti == jti)
         row = self.session.execute(query).first()
@@ -79,7 +87,8 @@ class AccountRepository:
     # --- writes ------------------------------------------------------------------------------
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
-        """Insert new accounts and replace the profile of changed ones: one statement for the page."""
+        """Insert new accounts, replace the profile of changed ones, and apply what the source says about
+        enabling them: one statement for the page, and one per kind of status change."""
         changed = [*created, *updated]
         if not changed:
             return
@@ -87,6 +96,37 @@ class AccountRepository:
         replaced = {name: insert.excluded[name] for name in (*PROFILE_COLUMNS, "updated_at")}
         statement = insert.on_conflict_do_update(index_elements=[accounts.c.person_id], set_=replaced)
         self.session.execute(statement, [_account_row(account, now) for account in changed])
+        self._disable_for_sync([a.person_id for a in changed if a.status == DISABLED and a.disabled_by_sync], now)
+        self._lift_sync_disablement([a.person_id for a in updated if a.status != DISABLED], now)
+        self.session.commit()
+
+    def _disable_for_sync(self, person_ids: Sequence[str], now: datetime) -> None:
+        # Status is written by guarded statements, never copied from the row read earlier, so a
+        # first login that commits in between is neither undone nor lost.
+        if person_ids:
+            self.session.execute(update(accounts).where(accounts.c.person_id.in_(person_ids),
+                                                        accounts.c.status != DISABLED)
+                                 .values(status=DISABLED, disabled_by_sync=True, updated_at=now))
+
+    def _lift_sync_disablement(self, person_ids: Sequence[str], now: datetime) -> None:
+        if person_ids:
+            restored = case((accounts.c.joined_at.is_(None), INVITEE), else_=ACTIVE)
+            self.session.execute(update(accounts).where(accounts.c.person_id.in_(person_ids),
+                                                        accounts.c.status == DISABLED,
+                                                        accounts.c.disabled_by_sync.is_(true()))
+                                 .values(status=restored, disabled_by_sync=False, updated_at=now))
+
+    def record_student_enablements(self, person_ids: Collection[str], *, enabled_by: str, now: datetime) -> None:
+        """Remember that directory enabled these students' accounts, whether or not the accounts exist yet.
+
+        The first enablement is kept: a redelivered or repeated event changes nothing.
+        """
+        if not person_ids:
+            return
+        insert = _DIALECT_INSERTS[self.session.get_bind().dialect.name](student_enablements)
+        self.session.execute(insert.on_conflict_do_nothing(index_elements=[student_enablements.c.person_id]),
+                             [{"person_id": person_id, "enabled_by": enabled_by, "enabled_at": now}
+                              for person_id in person_ids])
         self.session.commit()
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
@@ -149,7 +189,8 @@ def _account_from_row(row: Row) -> Account:
         managed_by_sync=bool(row.managed_by_sync),
     )
     return Account(person_id=row.person_id, profile=profile, status=row.status, joined_at=row.joined_at,
-                   password_hash=row.password_hash, permissions=tuple(row.permissions))
+                   password_hash=row.password_hash, permissions=tuple(row.permissions),
+                   disabled_by_sync=bool(row.disabled_by_sync), student_enabled=bool(row.student_enabled))
 
 
 def _account_row(account: Account, now: datetime) -> dict:
@@ -166,6 +207,7 @@ def _account_row(account: Account, now: datetime) -> dict:
         "permissions": list(account.permissions),
         "managed_by_sync": profile.managed_by_sync,
         "status": account.status,
+        "disabled_by_sync": account.disabled_by_sync,
         "joined_at": account.joined_at,
         "password_hash": account.password_hash,
         "created_at": now,

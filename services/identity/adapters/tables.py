@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false
 from sqlalchemy.types import TypeDecorator
 
 from shared.db import new_metadata
@@ -47,6 +47,8 @@ accounts = Table(
     Column("permissions", JSON, nullable=False),
     Column("managed_by_sync", Boolean, nullable=False),
     Column("status", String, nullable=False),
+    # True when the SIS disabled the account (enabledUser=false): only the SIS lifts that again.
+    Column("disabled_by_sync", Boolean, nullable=False, server_default=false()),
     Column("joined_at", UtcDateTime, nullable=True),
     Column("password_hash", String, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
@@ -71,4 +73,14 @@ permission_changes = Table(
     Column("permissions", JSON, nullable=False),
     Column("changed_by", String, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Directory enables student accounts (directory.STUDENT_ACCOUNTS_ENABLED), in no order relative to the
+# sync that creates the account: the fact is kept by person, with no foreign key, and every read of an
+# account looks it up, so it counts whichever arrives first and however the two overlap.
+student_enablements = Table(
+    "student_enablements", metadata,
+    Column("person_id", String, primary_key=True),
+    Column("enabled_by", String, nullable=False),
+    Column("enabled_at", UtcDateTime, nullable=False),
 )

@@ -51,6 +51,10 @@ class Account:
     joined_at: datetime | None = None
     password_hash: str | None = None
     permissions: tuple[str, ...] = ()
+    # Set when the SIS (enabledUser=false) disabled the account, so only the SIS re-enables it.
+    disabled_by_sync: bool = False
+    # Directory enabled this person's student account (directory.STUDENT_ACCOUNTS_ENABLED).
+    student_enabled: bool = False
 
     @property
     def display_name(self) -> str:
@@ -59,6 +63,12 @@ class Account:
     def holds_any_role(self, roles: Iterable[str]) -> bool:
         wanted = set(roles)
         return any(grant.role in wanted for grant in self.profile.roles)
+
+    @property
+    def is_student_only(self) -> bool:
+        """A student and nothing else; someone who also holds another role is judged by that role."""
+        roles = {grant.role for grant in self.profile.roles}
+        return roles == {identity.STUDENT}
 
     @property
     def effective_permissions(self) -> tuple[str, ...]:
@@ -111,17 +121,42 @@ def staff_permissions_refusal(account: Account, permissions: Sequence[str]) -> s
     return None
 
 
+def status_after_sync(stored: Account | None, *, enabled: bool) -> tuple[str, bool]:
+    """(status, disabled_by_sync) once a row says whether the source enables the account.
+
+    Only a disablement the source made is lifted by the source, and lifting it
+    restores what the account was: invitee, or active once the person has joined.
+    """
+    if stored is None:
+        return (INVITEE, False) if enabled else (DISABLED, True)
+    if not enabled:
+        if stored.status == DISABLED:
+            return DISABLED, stored.disabled_by_sync
+        return DISABLED, True
+    if stored.status == DISABLED and stored.disabled_by_sync:
+        return (ACTIVE if stored.joined_at is not None else INVITEE), False
+    return stored.status, stored.disabled_by_sync
+
+
 def prepare_profile(item: Mapping, *, district_id: str, region: str,
                     stored: Profile | None) -> tuple[Profile, tuple[Problem, ...]]:
     """The profile an input row asks for, and the problems found on its fields.
 
     An invalid credential never refuses the row: it is reported, and the account
     keeps what it had for that field (nothing, for a new account), so a typo in
-    an export does not cut a family off from a working contact.
+    an export does not cut a family off from a working contact. The same holds
+    for the fields the row lists in `invalid_fields`: the source had a value
+    there, its reader refused (and reported) it, so the empty field is no removal.
     """
     problems: list[Problem] = []
+    refused_at_source = set(item.get("invalid_fields") or ())
+
+    def kept(name: str) -> str | None:
+        return getattr(stored, name) if stored is not None else None
 
     def credential(name: str, normalise) -> str | None:
+        if name in refused_at_source:
+            return kept(name)
         raw = blank_to_none(item.get(name))
         if raw is None:
             return None
@@ -129,7 +164,7 @@ def prepare_profile(item: Mapping, *, district_id: str, region: str,
             return normalise(raw)
         except InvalidCredential as error:
             problems.append(Problem(name, error.reason))
-            return getattr(stored, name) if stored is not None else None
+            return kept(name)
 
     def phone(value: str) -> str:
         return normalise_phone(value, region)
@@ -162,13 +197,14 @@ def plan_upserts(items: Iterable[Mapping], *, district_id: str, region: str,
         stored = existing.get(person_id)
         profile, problems = prepare_profile(item, district_id=district_id, region=region,
                                             stored=stored.profile if stored else None)
+        status, disabled_by_sync = status_after_sync(stored, enabled=item.get("enabled", True))
         if stored is None:
-            plan.created.append(Account(person_id, profile))
+            plan.created.append(Account(person_id, profile, status=status, disabled_by_sync=disabled_by_sync))
             outcome = CREATED
-        elif stored.profile == profile:
+        elif (stored.profile, stored.status, stored.disabled_by_sync) == (profile, status, disabled_by_sync):
             outcome = UNCHANGED
         else:
-            plan.updated.append(replace(stored, profile=profile))
+            plan.updated.append(replace(stored, profile=profile, status=status, disabled_by_sync=disabled_by_sync))
             outcome = UPDATED
         plan.outcomes.append(ItemOutcome(person_id, outcome, problems))
     return plan

@@ -7,10 +7,17 @@ from typing import Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .accounts import DISABLED, Account
+from .accounts import Account
+from .sign_in import may_sign_in
+
+
+class PasswordChecksBusy(Exception):
+    """Every Argon2 slot is taken and the bounded wait for one ran out: refuse rather than queue."""
 
 
 class Passwords(Protocol):
+    """`hash` and `matches` may raise PasswordChecksBusy when the service is saturated with them."""
+
     def hash(self, password: str) -> str: ...
 
     def matches(self, password_hash: str, password: str) -> bool: ...
@@ -51,9 +58,10 @@ def find_password_owner(candidates: Sequence[Account], password: str, passwords:
     """The account among those sharing a login whose password this is.
 
     A shared credential (two parents, one phone) names several accounts; the
-    password picks one. Accounts without a password or disabled cannot log in.
+    password picks one. Accounts without a password, and accounts that may not
+    sign in (disabled, a student not enabled), are never candidates.
     """
-    able = [account for account in candidates if account.password_hash and account.status != DISABLED]
+    able = [account for account in candidates if account.password_hash and may_sign_in(account)]
     if not able:
         # Do the work of a real check anyway, so response time does not tell which logins exist.
         passwords.matches(passwords.decoy_hash(), password)

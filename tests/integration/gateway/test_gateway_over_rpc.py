@@ -5,7 +5,7 @@ import requests
 
 from services.gateway.service import GatewayService
 from shared.contracts import directory, identity
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from shared.messaging import rpc_endpoint
 
 from gateway_http_support import assert_error, free_port, make_account, make_person_profile, make_principal
@@ -22,6 +22,10 @@ class StandInIdentity:
         if request["token"] != "good-token":
             raise NotAuthenticated("This sign-in has expired or is not valid.")
         return TEACHER
+
+    @rpc_endpoint(identity.login)
+    def login(self, request):
+        raise TooManyRequests("too many sign-ins are being checked right now: try again in a few seconds")
 
     @rpc_endpoint(identity.get_accounts)
     def get_accounts(self, request):
@@ -98,3 +102,13 @@ def test_a_service_that_was_never_started_answers_503_at_once(gateway_url):
     response = requests.get(f"{url}/api/v1/schools", headers=SIGNED_IN, timeout=10)
 
     assert_error(response, 503, "service_unavailable")
+
+
+def test_identity_refusing_a_login_as_too_busy_answers_429_with_retry_after(gateway_url):
+    url = gateway_url(StandInIdentity, StandInDirectory)
+
+    response = requests.post(f"{url}/api/v1/auth/login", json={"login": "dana@example.org", "password": "pw"},
+                             timeout=10)
+
+    assert_error(response, 429, "too_many_requests")
+    assert response.headers["Retry-After"] == "2"

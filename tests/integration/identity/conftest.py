@@ -6,10 +6,12 @@ alone instead of using tests/conftest.py's `database_urls`.
 from __future__ import annotations
 
 import pytest
+from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_waiter
 
 from services.identity.service import IdentityService
-from shared.contracts import identity
+from shared.contracts import directory, identity
 from shared.messaging import handles
 
 TOKEN_SECRET = "integration-tests-only-secret-0123456789abcdef"
@@ -69,6 +71,20 @@ def identity_container(identity_config, token_secret, identity_events, container
 def identity_rpc(identity_container, identity_config):
     with ServiceRpcProxy(identity.NAME, identity_config, timeout=30) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def enable_students(identity_container, identity_config):
+    """enable_students(*person_ids): directory's event, published as directory would, handled by identity."""
+    dispatch = event_dispatcher(identity_config)
+
+    def enable(*person_ids: str) -> int:
+        event = directory.STUDENT_ACCOUNTS_ENABLED
+        with entrypoint_waiter(identity_container, "on_student_accounts_enabled", timeout=15) as handled:
+            dispatch(event.service, event.name, event.dump({"person_ids": list(person_ids), "enabled_by": "admin-1"}))
+        return handled.get()
+
+    return enable
 
 
 @pytest.fixture

@@ -6,16 +6,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.command import downgrade
 from alembic.migration import MigrationContext
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.adapters.repository import AccountRepository
-from services.identity.adapters.tables import metadata
+from services.identity.adapters.tables import accounts, metadata, student_enablements
 from services.identity.domain.accounts import Account, Profile, RoleGrant
 from services.identity.domain.sessions import LoginSession, PermissionChange
 from shared.db import make_engine
-from shared.migrations import upgrade
+from shared.migrations import alembic_config, upgrade
 
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -162,3 +163,100 @@ def test_permission_changes_are_kept_as_history(repo):
 
     assert repo.permission_history("person-1") == [first, second]
     assert repo.account("person-1").permissions == ()
+
+
+def test_the_migrations_downgrade_to_the_first_revision_and_upgrade_again(engine):
+    url = engine.url.render_as_string(hide_password=False)
+
+    downgrade(alembic_config("identity", url), "identity_0001")
+    upgrade("identity", url)
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def student(person_id: str = "student-1") -> Account:
+    return make_account(person_id, roles=(RoleGrant("student", ("school-1",)),))
+
+
+def test_an_enablement_recorded_before_the_account_exists_shows_on_every_read_of_it(repo):
+    repo.record_student_enablements(["student-1"], enabled_by="admin-1", now=NOW)
+    repo.save_accounts([student(), student("student-2")], [], NOW)
+    repo.record_login(LoginSession(jti="j1", person_id="student-1", issued_at=NOW,
+                                   expires_at=NOW + timedelta(hours=12)), joined_at=None, rehashed_password=None)
+
+    assert repo.account("student-1").student_enabled
+    assert not repo.account("student-2").student_enabled
+    assert {p: a.student_enabled for p, a in repo.accounts_by_person_id(["student-1", "student-2"]).items()} == {
+        "student-1": True, "student-2": False}
+    assert [a.student_enabled for a in repo.accounts_with_credential("email", "student-1@example.org")] == [True]
+    assert [a.student_enabled for a, _, _ in repo.accounts_with_shared_flags(["student-1"])] == [True]
+    assert repo.session_with_account("j1")[1].student_enabled
+
+
+def test_an_enablement_recorded_after_the_account_exists_shows_too(repo):
+    repo.save_accounts([student()], [], NOW)
+
+    repo.record_student_enablements(["student-1"], enabled_by="admin-1", now=NOW)
+
+    assert repo.account("student-1").student_enabled
+
+
+def test_recording_an_enablement_again_keeps_the_first_in_one_statement_per_page(engine, repo):
+    repo.record_student_enablements(["student-1"], enabled_by="admin-1", now=NOW)
+    inserts = count_statements(engine, "INSERT")
+
+    repo.record_student_enablements(["student-1", "student-2"], enabled_by="admin-2", now=NOW + timedelta(days=1))
+
+    assert len(inserts) == 1
+    with engine.connect() as connection:
+        rows = connection.execute(select(student_enablements).order_by(student_enablements.c.person_id)).all()
+    assert [(row.person_id, row.enabled_by, row.enabled_at) for row in rows] == [
+        ("student-1", "admin-1", NOW), ("student-2", "admin-2", NOW + timedelta(days=1))]
+
+
+def test_a_new_account_the_source_disables_is_stored_disabled_by_the_sync(repo):
+    repo.save_accounts([replace(make_account(), status="disabled", disabled_by_sync=True)], [], NOW)
+
+    account = repo.account("person-1")
+    assert (account.status, account.disabled_by_sync) == ("disabled", True)
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_the_source_disables_an_account_and_enabling_it_again_restores_its_status(repo, joined):
+    repo.save_accounts([make_account()], [], NOW)
+    if joined:
+        repo.record_login(LoginSession(jti="j1", person_id="person-1", issued_at=NOW,
+                                       expires_at=NOW + timedelta(hours=12)), joined_at=NOW, rehashed_password=None)
+
+    repo.save_accounts([], [replace(repo.account("person-1"), status="disabled", disabled_by_sync=True)], NOW)
+    disabled = repo.account("person-1")
+    repo.save_accounts([], [replace(disabled, status="active" if joined else "invitee", disabled_by_sync=False)],
+                       NOW)
+
+    assert (disabled.status, disabled.disabled_by_sync) == ("disabled", True)
+    restored = repo.account("person-1")
+    assert (restored.status, restored.disabled_by_sync) == ("active" if joined else "invitee", False)
+
+
+def test_a_profile_update_never_writes_back_a_status_read_before_a_first_login(repo):
+    repo.save_accounts([make_account()], [], NOW)
+    read_before_login = repo.account("person-1")
+    repo.record_login(LoginSession(jti="j1", person_id="person-1", issued_at=NOW,
+                                   expires_at=NOW + timedelta(hours=12)), joined_at=NOW, rehashed_password=None)
+
+    repo.save_accounts([], [replace(read_before_login, profile=replace(read_before_login.profile,
+                                                                       family_name="Rivera-Lopez"))], NOW)
+
+    account = repo.account("person-1")
+    assert (account.status, account.profile.family_name) == ("active", "Rivera-Lopez")
+
+
+def test_re_enabling_leaves_an_account_disabled_otherwise_disabled(repo, engine):
+    repo.save_accounts([make_account()], [], NOW)
+    with engine.begin() as connection:
+        connection.execute(update(accounts).values(status="disabled", disabled_by_sync=False))
+
+    repo.save_accounts([], [replace(repo.account("person-1"), status="invitee")], NOW)
+
+    assert repo.account("person-1").status == "disabled"

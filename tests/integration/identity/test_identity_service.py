@@ -1,6 +1,8 @@
 """identity over RPC: a real container, broker vhost and PostgreSQL schema per test."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy.orm import Session
@@ -8,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.identity.adapters.repository import AccountRepository
 from services.identity.adapters.tokens import TokenConfigurationError
 from services.identity.service import IdentityService
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from shared.db import make_engine
 
 pytestmark = pytest.mark.postgres
@@ -282,3 +284,128 @@ def test_identity_refuses_to_start_without_a_strong_token_secret(identity_config
 
     with pytest.raises(TokenConfigurationError, match="IDENTITY_TOKEN_SECRET"):
         container.start()
+
+
+# --- students sign in only once directory enabled their account ------------------------------
+
+def a_student(make_account_input, **overrides):
+    return make_account_input(person_id="student-1", email="ada@example.org", mobile_phone=None, home_phone=None,
+                              roles=[{"role": "student", "school_ids": ["school-1"]}], **overrides)
+
+
+def test_a_student_not_enabled_can_neither_set_a_password_nor_sign_in(identity_rpc, make_account_input):
+    upsert(identity_rpc, a_student(make_account_input))
+
+    with pytest.raises(InvalidRequest) as refused:
+        identity_rpc.set_password({"login": "ada@example.org", "password": PASSWORD})
+    with pytest.raises(NotAuthenticated) as not_enabled:
+        identity_rpc.login({"login": "ada@example.org", "password": PASSWORD})
+    with pytest.raises(NotAuthenticated) as unknown:
+        identity_rpc.login({"login": "nobody@example.org", "password": PASSWORD})
+
+    assert list(refused.value.fields) == ["login"] and "not enabled" in refused.value.fields["login"][0]
+    assert str(not_enabled.value) == str(unknown.value)
+
+
+def test_a_student_enabled_after_the_account_was_created_signs_in(identity_rpc, enable_students,
+                                                                  make_account_input):
+    upsert(identity_rpc, a_student(make_account_input))
+
+    assert enable_students("student-1") == 1
+    identity_rpc.set_password({"login": "ada@example.org", "password": PASSWORD})
+    session = identity_rpc.login({"login": "ada@example.org", "password": PASSWORD})
+
+    assert identity_rpc.authenticate({"token": session["token"]})["person_id"] == "student-1"
+
+
+def test_a_student_enabled_before_the_account_was_created_signs_in(identity_rpc, enable_students,
+                                                                   make_account_input):
+    enable_students("student-1", "student-1")
+    upsert(identity_rpc, a_student(make_account_input))
+
+    identity_rpc.set_password({"login": "ada@example.org", "password": PASSWORD})
+    session = identity_rpc.login({"login": "ada@example.org", "password": PASSWORD})
+
+    assert session["principal"]["person_id"] == "student-1"
+
+
+# --- the source disables and re-enables accounts; a value it refused is no removal ------------
+
+def test_an_account_the_source_disables_is_published_disabled_and_signed_out(identity_rpc, identity_events,
+                                                                             make_account_input):
+    upsert(identity_rpc, make_account_input())
+    identity_rpc.set_password({"login": "dana.rivera@example.org", "password": PASSWORD})
+    session = identity_rpc.login({"login": "dana.rivera@example.org", "password": PASSWORD})
+
+    with entrypoint_waiter(identity_events, "on_accounts_upserted") as published:
+        results = upsert(identity_rpc, make_account_input(enabled=False))
+
+    assert [r["outcome"] for r in results] == ["updated"]
+    assert published.get()["accounts"][0]["status"] == "disabled"
+    with pytest.raises(NotAuthenticated):
+        identity_rpc.authenticate({"token": session["token"]})
+    with pytest.raises(NotAuthenticated):
+        identity_rpc.login({"login": "dana.rivera@example.org", "password": PASSWORD})
+
+
+def test_an_account_the_source_enables_again_is_active_again_once_joined(identity_rpc, identity_events,
+                                                                         make_account_input):
+    upsert(identity_rpc, make_account_input())
+    identity_rpc.set_password({"login": "dana.rivera@example.org", "password": PASSWORD})
+    identity_rpc.login({"login": "dana.rivera@example.org", "password": PASSWORD})
+    upsert(identity_rpc, make_account_input(enabled=False))
+
+    received = []
+    enabled_again = recording_until(received, lambda payload: payload["accounts"][0]["status"] != "disabled")
+    with entrypoint_waiter(identity_events, "on_accounts_upserted", timeout=15, callback=enabled_again):
+        results = upsert(identity_rpc, make_account_input(enabled=True))
+
+    assert [r["outcome"] for r in results] == ["updated"]
+    assert received[-1]["accounts"][0]["status"] == "active"
+    assert identity_rpc.login({"login": "dana.rivera@example.org", "password": PASSWORD})["principal"]["status"] == \
+        "active"
+
+
+def test_credentials_the_source_reports_invalid_are_kept_and_empty_ones_not_reported_are_removed(
+        identity_rpc, make_account_input):
+    upsert(identity_rpc, make_account_input())
+
+    results = upsert(identity_rpc, make_account_input(email=None, mobile_phone=None, home_phone=None,
+                                                      invalid_fields=["email", "home_phone"]))
+
+    assert [(r["outcome"], r["problems"]) for r in results] == [("updated", [])]
+    [account] = identity_rpc.get_accounts({"person_ids": ["person-guardian-1"]})["accounts"]
+    assert (account["email"], account["mobile_phone"], account["home_phone"]) == (
+        "dana.rivera@example.org", None, "+14155550100")
+
+
+def test_a_field_name_the_contract_does_not_know_in_invalid_fields_is_refused(identity_rpc, make_account_input):
+    with pytest.raises(InvalidRequest) as refused:
+        upsert(identity_rpc, make_account_input(invalid_fields=["password"]))
+
+    assert "accounts" in refused.value.fields
+
+
+# --- a flood of logins never starves authenticate -------------------------------------------
+
+def test_authenticate_answers_promptly_while_a_flood_of_logins_is_refused_past_what_identity_can_hash(
+        identity_rpc, make_account_input):
+    upsert(identity_rpc, make_account_input())
+    identity_rpc.set_password({"login": "dana.rivera@example.org", "password": PASSWORD})
+    token = identity_rpc.login({"login": "dana.rivera@example.org", "password": PASSWORD})["token"]
+
+    flood = [identity_rpc.login.call_async({"login": "dana.rivera@example.org", "password": f"wrong {n}"})
+             for n in range(40)]
+    started = time.perf_counter()
+    principal = identity_rpc.authenticate({"token": token})
+    waited = time.perf_counter() - started
+    refusals = []
+    for reply in flood:
+        with pytest.raises((NotAuthenticated, TooManyRequests)) as refused:
+            reply.result()
+        refusals.append(type(refused.value))
+
+    assert principal["person_id"] == "person-guardian-1"
+    # Queued behind 40 real Argon2 checks two at a time it waited 4-6 s; now it waits for refusals only.
+    assert waited < 2.5
+    assert TooManyRequests in refusals and NotAuthenticated in refusals

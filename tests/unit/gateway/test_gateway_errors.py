@@ -3,8 +3,9 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from werkzeug.exceptions import MethodNotAllowed, NotFound as RouteNotFound, RequestEntityTooLarge
 
-from services.gateway.errors import flatten_field_messages, problem_for
-from shared.contracts.errors import ALL_ERRORS, InvalidRequest, NotAuthenticated
+from services.gateway.domain.throttling import LoginThrottled
+from services.gateway.errors import RETRY_AFTER_BUSY_SECONDS, flatten_field_messages, problem_for
+from shared.contracts.errors import ALL_ERRORS, InvalidRequest, NotAuthenticated, TooManyRequests
 
 
 @pytest.mark.parametrize("error_type", ALL_ERRORS, ids=lambda error_type: error_type.__name__)
@@ -22,6 +23,21 @@ def test_an_error_without_fields_answers_an_empty_fields_map():
 
 def test_not_authenticated_tells_the_client_to_use_a_bearer_token():
     assert problem_for(NotAuthenticated("Sign in.")).headers == {"WWW-Authenticate": "Bearer"}
+
+
+def test_a_throttled_sign_in_is_too_many_requests_and_says_when_to_try_again():
+    problem = problem_for(LoginThrottled(41.2))
+
+    assert (problem.status, problem.code) == (429, "too_many_requests")
+    assert problem.headers == {"Retry-After": "42"}
+    assert problem.body()["error"]["message"] == "Too many sign-in attempts. Try again in 42 seconds."
+
+
+def test_identity_refusing_a_login_it_cannot_check_now_asks_to_retry_in_a_couple_of_seconds():
+    problem = problem_for(TooManyRequests("too many sign-ins are being checked right now"))
+
+    assert (problem.status, problem.code) == (429, "too_many_requests")
+    assert problem.headers == {"Retry-After": str(RETRY_AFTER_BUSY_SECONDS)}
 
 
 def test_nested_validation_messages_become_dotted_field_paths():

@@ -134,3 +134,13 @@ def test_every_reference_resolves_to_a_component(document):
     references = set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(document)))
 
     assert references and references <= set(document["components"]["schemas"])
+
+
+def test_signing_in_documents_too_many_requests_with_the_retry_after_header(document):
+    log_in = next(route for route in ROUTES if route.name == "log_in")
+    responses = operation_of(document, log_in)["responses"]
+
+    assert "too_many_requests" in responses["429"]["description"]
+    assert responses["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    assert "Retry-After" in responses["503"]["headers"]
+    assert "headers" not in responses["401"]

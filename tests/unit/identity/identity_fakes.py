@@ -5,31 +5,39 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from services.identity.domain.accounts import ACTIVE, INVITEE, Account
+from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account
 from services.identity.domain.sessions import LoginSession, PermissionChange
 
 
 class InMemoryAccounts:
+    """Like AccountRepository, enablements are kept apart and looked up whenever an account is read."""
+
     def __init__(self, accounts: Iterable[Account] = ()) -> None:
         self.accounts = {account.person_id: account for account in accounts}
         self.sessions: dict[str, LoginSession] = {}
         self.permission_changes: list[PermissionChange] = []
+        self.student_enablements: dict[str, tuple[str, datetime]] = {}
+
+    def _read(self, account: Account) -> Account:
+        return replace(account, student_enabled=account.person_id in self.student_enablements)
 
     def account(self, person_id: str) -> Account | None:
-        return self.accounts.get(person_id)
+        account = self.accounts.get(person_id)
+        return self._read(account) if account is not None else None
 
     def accounts_by_person_id(self, person_ids: Collection[str]) -> dict[str, Account]:
-        return {p: self.accounts[p] for p in person_ids if p in self.accounts}
+        return {p: self._read(self.accounts[p]) for p in person_ids if p in self.accounts}
 
     def accounts_with_credential(self, kind: str, value: str) -> list[Account]:
-        return sorted((a for a in self.accounts.values() if getattr(a.profile, kind) == value),
+        return sorted((self._read(a) for a in self.accounts.values() if getattr(a.profile, kind) == value),
                       key=lambda account: account.person_id)
 
     def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
         def shared(account: Account, kind: str) -> bool:
             value = getattr(account.profile, kind)
             return value is not None and any(getattr(other.profile, kind) == value
-                                             for other in self.accounts.values() if other is not account)
+                                             for other in self.accounts.values()
+                                             if other.person_id != account.person_id)
 
         return [(a, shared(a, "email"), shared(a, "mobile_phone"))
                 for a in self.accounts_by_person_id(person_ids).values()]
@@ -38,13 +46,22 @@ class InMemoryAccounts:
         login_session = self.sessions.get(jti)
         if login_session is None:
             return None
-        return login_session, self.accounts[login_session.person_id]
+        return login_session, self._read(self.accounts[login_session.person_id])
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         for account in created:
-            self.accounts[account.person_id] = account
+            self.accounts[account.person_id] = replace(account, student_enabled=False)
         for account in updated:
-            self.accounts[account.person_id] = replace(self.accounts[account.person_id], profile=account.profile)
+            stored = self.accounts[account.person_id]
+            if account.status == DISABLED and account.disabled_by_sync and stored.status != DISABLED:
+                stored = replace(stored, status=DISABLED, disabled_by_sync=True)
+            elif account.status != DISABLED and stored.status == DISABLED and stored.disabled_by_sync:
+                stored = replace(stored, status=ACTIVE if stored.joined_at else INVITEE, disabled_by_sync=False)
+            self.accounts[account.person_id] = replace(stored, profile=account.profile)
+
+    def record_student_enablements(self, person_ids: Collection[str], *, enabled_by: str, now: datetime) -> None:
+        for person_id in person_ids:
+            self.student_enablements.setdefault(person_id, (enabled_by, now))
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
                      rehashed_password: str | None) -> bool:

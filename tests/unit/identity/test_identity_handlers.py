@@ -7,8 +7,9 @@ from argon2 import PasswordHasher
 from services.identity import handlers
 from services.identity.adapters.tokens import TokenSigner
 from services.identity.domain.accounts import RoleGrant
-from services.identity.domain.passwords import Argon2Passwords
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound
+from services.identity.domain.passwords import Argon2Passwords, PasswordChecksBusy
+from services.identity.domain.sign_in import STUDENT_NOT_ENABLED
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from identity_builders import make_account, make_account_input, make_profile
 from identity_fakes import Clock, InMemoryAccounts, RecordingPublisher
 
@@ -249,3 +250,177 @@ def test_a_family_account_is_refused_staff_permissions_naming_the_field(repo, pu
 
     assert list(refused.value.fields) == ["permissions"]
     assert publish.published == []
+
+
+# --- students sign in only once directory enabled their account ------------------------------
+
+def a_student(**overrides):
+    student = make_account(person_id="student-1", password_hash=PASSWORDS.hash("secret password"),
+                           profile=make_profile(email="ada@example.org", mobile_phone=None,
+                                                roles=(RoleGrant("student", ("s1",)),)))
+    return replace(student, **overrides)
+
+
+def enable_students(*person_ids, repo, clock):
+    return handlers.record_student_enablements({"person_ids": list(person_ids), "enabled_by": "admin-1"},
+                                               repo=repo, clock=clock)
+
+
+def test_a_student_whose_account_is_not_enabled_gets_the_same_refusal_as_a_wrong_password(repo, publish, clock):
+    repo.accounts["student-1"] = a_student()
+
+    with pytest.raises(NotAuthenticated) as refused:
+        login("ada@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+    assert str(refused.value) == handlers.LOGIN_FAILED
+    assert repo.sessions == {}
+
+
+def test_a_student_signs_in_once_directory_enabled_the_account(repo, publish, clock):
+    repo.accounts["student-1"] = a_student()
+
+    assert enable_students("student-1", repo=repo, clock=clock) == 1
+    session = login("ada@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+    assert session["principal"]["person_id"] == "student-1"
+
+
+def test_an_enablement_that_arrives_before_the_account_counts_once_the_account_is_created(repo, publish, clock):
+    enable_students("student-1", repo=repo, clock=clock)
+    upsert([make_account_input(person_id="student-1", email="ada@example.org", mobile_phone=None,
+                               roles=[{"role": "student", "school_ids": ["s1"]}])],
+           repo=repo, publish=publish, clock=clock)
+    handlers.set_password({"login": "ada@example.org", "password": "secret password"}, repo=repo,
+                          passwords=PASSWORDS, clock=clock)
+
+    session = login("ada@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+    assert session["principal"]["person_id"] == "student-1"
+
+
+def test_an_enablement_delivered_twice_is_recorded_once_with_its_first_author(repo, clock):
+    enable_students("student-1", "student-1", repo=repo, clock=clock)
+    clock.now = NOW + timedelta(hours=1)
+    handlers.record_student_enablements({"person_ids": ["student-1"], "enabled_by": "admin-2"}, repo=repo,
+                                        clock=clock)
+
+    assert repo.student_enablements == {"student-1": ("admin-1", NOW)}
+
+
+def test_a_password_cannot_be_set_for_a_student_not_enabled_and_the_login_field_says_why(repo, clock):
+    repo.accounts["student-1"] = a_student(password_hash=None)
+
+    with pytest.raises(InvalidRequest) as refused:
+        handlers.set_password({"login": "ada@example.org", "password": "secret password"}, repo=repo,
+                              passwords=PASSWORDS, clock=clock)
+
+    assert refused.value.fields == {"login": [STUDENT_NOT_ENABLED]}
+    assert repo.account("student-1").password_hash is None
+
+
+def test_a_student_who_is_also_a_guardian_signs_in_as_the_guardian_without_enablement(repo, publish, clock):
+    repo.accounts["student-1"] = with_password("secret password", person_id="student-1", profile=make_profile(
+        roles=(RoleGrant("guardian"), RoleGrant("student", ("s1",)))))
+
+    assert login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+
+def test_an_open_session_ends_when_the_account_is_left_a_student_not_enabled(repo, publish, clock):
+    repo.accounts["student-1"] = with_password("secret password", person_id="student-1", profile=make_profile(
+        roles=(RoleGrant("guardian"), RoleGrant("student", ("s1",)))))
+    token = login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)["token"]
+
+    upsert([make_account_input(person_id="student-1", roles=[{"role": "student", "school_ids": ["s1"]}])],
+           repo=repo, publish=publish, clock=clock)
+
+    with pytest.raises(NotAuthenticated):
+        authenticate(token, repo=repo, clock=clock)
+
+
+# --- the source disables and re-enables accounts -----------------------------------------------
+
+def test_an_account_the_source_disables_is_published_disabled_and_can_no_longer_sign_in(repo, publish, clock):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+    token = login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)["token"]
+    publish.published.clear()
+
+    results = upsert([make_account_input(enabled=False)], repo=repo, publish=publish, clock=clock)
+
+    assert [r["outcome"] for r in results] == ["updated"]
+    [(event, payload)] = publish.published
+    assert (event, payload["accounts"][0]["status"]) == ("accounts_upserted", "disabled")
+    with pytest.raises(NotAuthenticated):
+        authenticate(token, repo=repo, clock=clock)
+    with pytest.raises(NotAuthenticated):
+        login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+
+def test_an_account_the_source_enables_again_is_published_with_its_status_before_and_signs_in(repo, publish,
+                                                                                              clock):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+    login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+    upsert([make_account_input(enabled=False)], repo=repo, publish=publish, clock=clock)
+    publish.published.clear()
+
+    results = upsert([make_account_input(enabled=True)], repo=repo, publish=publish, clock=clock)
+
+    assert [r["outcome"] for r in results] == ["updated"]
+    assert publish.published[0][1]["accounts"][0]["status"] == "active"
+    assert login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+
+# --- password work past what identity can afford is refused, not queued ------------------------
+
+class SaturatedPasswords:
+    """Every Argon2 slot is taken: what ThreadedArgon2Passwords does under a flood of logins."""
+
+    def __init__(self, passwords=PASSWORDS, *, verifying: bool = False) -> None:
+        self._passwords = passwords
+        self._verifying = verifying
+
+    def matches(self, password_hash: str, password: str) -> bool:
+        if not self._verifying:
+            raise PasswordChecksBusy("all slots taken")
+        return self._passwords.matches(password_hash, password)
+
+    def hash(self, password: str) -> str:
+        raise PasswordChecksBusy("all slots taken")
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._passwords.needs_rehash(password_hash)
+
+    def decoy_hash(self) -> str:
+        return self._passwords.decoy_hash()
+
+
+@pytest.mark.parametrize("login_value", ["dana.rivera@example.org", "nobody@example.org"])
+def test_a_login_while_every_password_slot_is_taken_is_too_many_requests(repo, publish, clock, login_value):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+
+    with pytest.raises(TooManyRequests):
+        handlers.login({"login": login_value, "password": "secret password"}, repo=repo,
+                       passwords=SaturatedPasswords(), tokens=TOKENS, publish=publish, clock=clock)
+
+    assert repo.sessions == {}
+
+
+def test_a_weak_hash_waits_for_a_quieter_login_rather_than_refusing_this_one(repo, publish, clock):
+    weak = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash("secret password")
+    repo.accounts["person-guardian-1"] = make_account(password_hash=weak)
+
+    session = handlers.login({"login": "dana.rivera@example.org", "password": "secret password"}, repo=repo,
+                             passwords=SaturatedPasswords(verifying=True), tokens=TOKENS, publish=publish,
+                             clock=clock)
+
+    assert session["principal"]["person_id"] == "person-guardian-1"
+    assert repo.account("person-guardian-1").password_hash == weak
+
+
+def test_setting_a_password_while_every_password_slot_is_taken_is_too_many_requests(repo, clock):
+    repo.accounts["person-guardian-1"] = make_account()
+
+    with pytest.raises(TooManyRequests):
+        handlers.set_password({"login": "dana.rivera@example.org", "password": "secret password"}, repo=repo,
+                              passwords=SaturatedPasswords(), clock=clock)
+
+    assert repo.account("person-guardian-1").password_hash is None

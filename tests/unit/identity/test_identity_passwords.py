@@ -1,11 +1,24 @@
+import os
+import sys
+import threading
 import time
 
 import eventlet
+from eventlet import tpool
 from argon2 import PasswordHasher, Type, extract_parameters
 
-from services.identity.adapters.passwords import ThreadedArgon2Passwords
-from services.identity.domain.passwords import Argon2Passwords, find_password_owner
-from identity_builders import make_account
+import pytest
+
+from services.identity.adapters.passwords import (
+    HASHING_NICENESS,
+    HashingGate,
+    ThreadedArgon2Passwords,
+    _as_background_work,
+    gate_for_workers,
+)
+from services.identity.domain.accounts import RoleGrant
+from services.identity.domain.passwords import Argon2Passwords, PasswordChecksBusy, find_password_owner
+from identity_builders import make_account, make_profile
 
 # Cheap parameters where the test is about choosing an account, not about the hash's strength.
 FAST = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
@@ -60,6 +73,20 @@ def test_a_disabled_account_cannot_log_in_even_with_its_password():
     assert find_password_owner([disabled], "password", FAST) is None
 
 
+def test_a_student_whose_account_is_not_enabled_cannot_log_in_even_with_its_password():
+    student = make_account(password_hash=FAST.hash("password"), profile=make_profile(roles=(RoleGrant("student"),)))
+
+    assert find_password_owner([student], "password", FAST) is None
+
+
+def test_a_shared_phone_skips_the_student_not_enabled_and_finds_the_parent():
+    student = make_account(person_id="student-1", password_hash=FAST.hash("same password"),
+                           profile=make_profile(roles=(RoleGrant("student"),)))
+    parent = make_account(person_id="parent-1", password_hash=FAST.hash("same password"))
+
+    assert find_password_owner([student, parent], "same password", FAST) is parent
+
+
 def test_no_candidates_means_no_owner():
     assert find_password_owner([], "password", FAST) is None
 
@@ -92,3 +119,115 @@ def test_threaded_hashing_leaves_other_green_threads_running():
     longest_pause = max(later - earlier for earlier, later in zip(ticks, ticks[1:]))
     # Inline, one hash paused the ticker for the whole hash (0.2-0.8 s on a 2-core box).
     assert longest_pause < 0.15
+
+
+def hold_slot(gate: HashingGate, release: eventlet.Event, entered: list):
+    """A green thread that takes a slot and keeps it until `release` is sent."""
+    def hold():
+        with gate.slot():
+            entered.append(True)
+            release.wait()
+    return eventlet.spawn(hold)
+
+
+def test_a_check_past_the_slots_and_the_waiting_room_is_refused_at_once():
+    gate, release, entered = HashingGate(concurrent=1, waiting=1, wait_seconds=5), eventlet.Event(), []
+    holder = hold_slot(gate, release, entered)
+    waiter = hold_slot(gate, release, entered)
+    eventlet.sleep(0)
+
+    started = time.perf_counter()
+    with pytest.raises(PasswordChecksBusy):
+        with gate.slot():
+            pass
+
+    assert time.perf_counter() - started < 0.05
+    release.send()
+    holder.wait()
+    waiter.wait()
+    assert entered == [True, True]
+
+
+def test_a_waiting_check_gets_the_slot_as_soon_as_it_frees():
+    gate, release, entered = HashingGate(concurrent=1, waiting=1, wait_seconds=5), eventlet.Event(), []
+    holder = hold_slot(gate, release, entered)
+    eventlet.sleep(0)
+    eventlet.spawn_after(0.05, release.send)
+
+    with gate.slot():
+        entered.append("waiter")
+
+    holder.wait()
+    assert entered == [True, "waiter"]
+
+
+def test_a_waiting_check_is_refused_when_no_slot_frees_within_the_wait():
+    gate, release, entered = HashingGate(concurrent=1, waiting=1, wait_seconds=0.1), eventlet.Event(), []
+    holder = hold_slot(gate, release, entered)
+    eventlet.sleep(0)
+
+    started = time.perf_counter()
+    with pytest.raises(PasswordChecksBusy):
+        with gate.slot():
+            pass
+
+    assert 0.09 < time.perf_counter() - started < 1
+    release.send()
+    holder.wait()
+
+
+def test_a_refused_or_finished_check_gives_its_place_back():
+    gate = HashingGate(concurrent=1, waiting=0, wait_seconds=0)
+    for _ in range(3):
+        with gate.slot():
+            pass
+
+    with gate.slot():
+        with pytest.raises(PasswordChecksBusy):
+            with gate.slot():
+                pass
+
+
+@pytest.mark.parametrize("max_workers, admitted", [(10, 5), (20, 10), (4, 2), (1, 2)])
+def test_password_checks_hold_at_most_half_of_the_workers_and_never_fewer_than_two(max_workers, admitted):
+    gate = gate_for_workers(max_workers)
+    release, entered = eventlet.Event(), []
+    holders = [hold_slot(gate, release, entered) for _ in range(admitted)]
+    eventlet.sleep(0)
+
+    with pytest.raises(PasswordChecksBusy):
+        with gate.slot():
+            pass
+
+    release.send()
+    for holder in holders:
+        holder.wait()
+    assert len(entered) == admitted
+
+
+def test_threaded_hashing_refuses_when_the_gate_is_full():
+    gate = HashingGate(concurrent=1, waiting=0, wait_seconds=0)
+    threaded = ThreadedArgon2Passwords(gate)
+
+    with gate.slot():
+        with pytest.raises(PasswordChecksBusy):
+            threaded.hash("password")
+
+
+def own_priority() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values are per thread on Linux only")
+def test_hashing_runs_at_a_lower_cpu_priority_than_the_thread_that_serves_requests():
+    serving_priority = own_priority()
+
+    assert tpool.execute(_as_background_work, own_priority) == HASHING_NICENESS
+    assert own_priority() == serving_priority < HASHING_NICENESS
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice values are per thread on Linux only")
+def test_work_run_inline_on_the_serving_thread_keeps_its_priority():
+    serving_priority = own_priority()
+
+    assert _as_background_work(own_priority) == serving_priority

@@ -1,3 +1,7 @@
+from datetime import datetime, timezone
+
+import pytest
+
 from services.identity.domain.accounts import (
     CREATED,
     FAILED,
@@ -9,6 +13,8 @@ from services.identity.domain.accounts import (
     plan_upserts,
 )
 from identity_builders import make_account, make_account_input, make_profile
+
+JOINED_AT = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def plan(items, existing=(), region="US"):
@@ -138,3 +144,90 @@ def test_only_created_and_updated_accounts_are_changes():
 
     assert [o.outcome for o in result.outcomes] == [CREATED, UNCHANGED, UPDATED]
     assert [account.person_id for account in result.changed] == ["new", "renamed"]
+
+
+# --- enabledUser: the source disables and re-enables accounts ----------------------------------
+
+def test_a_new_row_the_source_does_not_enable_creates_a_disabled_account():
+    result = plan([make_account_input(enabled=False)])
+
+    [account] = result.created
+    assert (account.status, account.disabled_by_sync) == ("disabled", True)
+
+
+def test_a_row_without_the_enabled_flag_leaves_the_account_enabled():
+    row = make_account_input()
+    row.pop("enabled", None)
+
+    assert plan([row]).created[0].status == "invitee"
+
+
+@pytest.mark.parametrize("status", ["invitee", "active"])
+def test_the_source_disabling_an_account_updates_it_to_disabled(status):
+    result = plan([make_account_input(enabled=False)], existing=[make_account(status=status)])
+
+    assert [o.outcome for o in result.outcomes] == [UPDATED]
+    assert (result.updated[0].status, result.updated[0].disabled_by_sync) == ("disabled", True)
+
+
+@pytest.mark.parametrize("joined_at, restored", [(None, "invitee"), (JOINED_AT, "active")])
+def test_the_source_enabling_an_account_it_disabled_restores_invitee_or_active(joined_at, restored):
+    disabled = make_account(status="disabled", disabled_by_sync=True, joined_at=joined_at)
+
+    result = plan([make_account_input(enabled=True)], existing=[disabled])
+
+    assert [o.outcome for o in result.outcomes] == [UPDATED]
+    assert (result.updated[0].status, result.updated[0].disabled_by_sync) == (restored, False)
+
+
+def test_the_source_does_not_lift_a_disablement_it_did_not_make():
+    disabled_otherwise = make_account(status="disabled", disabled_by_sync=False)
+
+    result = plan([make_account_input(enabled=True)], existing=[disabled_otherwise])
+
+    assert [o.outcome for o in result.outcomes] == [UNCHANGED]
+
+
+def test_disabling_an_account_that_is_already_disabled_changes_nothing():
+    result = plan([make_account_input(person_id="by-sync", enabled=False),
+                   make_account_input(person_id="otherwise", enabled=False)],
+                  existing=[make_account(person_id="by-sync", status="disabled", disabled_by_sync=True),
+                            make_account(person_id="otherwise", status="disabled", disabled_by_sync=False)])
+
+    assert [o.outcome for o in result.outcomes] == [UNCHANGED, UNCHANGED]
+    assert result.changed == []
+
+
+# --- invalid_fields: a value the reader refused is no removal -------------------------------
+
+@pytest.mark.parametrize("field", ["email", "mobile_phone", "home_phone"])
+def test_an_empty_field_the_source_reports_invalid_keeps_the_stored_value(field):
+    stored = make_account(profile=make_profile(home_phone="+14155550100"))
+    row = make_account_input(home_phone="(415) 555-0100")
+    row.update({field: None, "invalid_fields": [field]})
+
+    result = plan([row], existing=[stored])
+
+    [outcome] = result.outcomes
+    assert (outcome.outcome, outcome.problems) == (UNCHANGED, ())
+
+
+def test_a_field_reported_invalid_keeps_the_stored_value_whatever_the_row_holds():
+    result = plan([make_account_input(email="dana.new@example.org", invalid_fields=["email"], given_name="Danielle")],
+                  existing=[make_account()])
+
+    assert result.updated[0].profile.email == "dana.rivera@example.org"
+
+
+def test_an_empty_field_not_reported_invalid_still_clears_the_stored_value():
+    result = plan([make_account_input(email=None, invalid_fields=["mobile_phone"])], existing=[make_account()])
+
+    assert result.updated[0].profile.email is None
+    assert result.updated[0].profile.mobile_phone == "+14155552671"
+
+
+def test_a_new_account_has_nothing_in_a_field_reported_invalid():
+    result = plan([make_account_input(mobile_phone=None, invalid_fields=["mobile_phone"])])
+
+    assert result.created[0].profile.mobile_phone is None
+    assert result.outcomes[0].problems == ()
