@@ -1,7 +1,22 @@
 """notify's tables (SQLAlchemy Core). Every change here comes with a revision in migrations/versions/."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, String, Table, Text, false, func, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
 
 from shared.db import new_metadata
 
@@ -39,4 +54,164 @@ recipient_schools = Table(
     metadata,
     Column("person_id", ID, ForeignKey("recipients.person_id", ondelete="CASCADE"), primary_key=True),
     Column("school_id", ID, primary_key=True, index=True),
+)
+
+
+# --- The delivery loop: communications, their deliveries, the send ledger and credential health. ---
+# Statuses, channels and states are the StrEnum values of services.notify.domain.delivery; they are
+# checked in code, not by CHECK constraints, so adding a value never needs a table rebuild on SQLite.
+EMPTY_OBJECT = text("'{}'")
+
+# One row per communication: what was sent, by whom, to which audience, and how far sending got.
+communications = Table(
+    "communications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("priority", Boolean, nullable=False, server_default=false()),
+    Column("with_call", Boolean, nullable=False, server_default=false()),
+    Column("sender_id", ID, nullable=True),
+    Column("audience", JSON, nullable=False, server_default=EMPTY_OBJECT),
+    # planning (deliveries being created) -> queued (every job published) -> completed (none outstanding).
+    Column("state", String(16), nullable=False, server_default=text("'planning'")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("planned_count", Integer, nullable=False, server_default=text("0")),
+    Column("queued_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+)
+
+# Who a communication is for, as the directory resolved its audience when it was sent; the planner
+# reads it back in pages of person ids (the primary key's order).
+communication_recipients = Table(
+    "communication_recipients",
+    metadata,
+    Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ID, primary_key=True),
+)
+
+# One communication to one person on one channel. The unique key is what makes planning and
+# fallback idempotent: a second plan of the same delivery finds the first.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ID, nullable=False, index=True),
+    Column("channel", String(8), nullable=False),
+    Column("address", Text, nullable=True),  # None on the app channel
+    Column("label", Text, nullable=True),  # "For Dennis:" on SMS and calls to a shared mobile
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("provider_code", String(64), nullable=True),
+    Column("provider_message_id", String(128), nullable=True, index=True),  # webhooks find deliveries by it
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("fallback_of", ID, ForeignKey("deliveries.id"), nullable=True, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("communication_id", "person_id", "channel"),
+    # Reports count per status and channel; "is anything outstanding" looks up by status.
+    Index("ix_deliveries_communication_id_status_channel", "communication_id", "status", "channel"),
+)
+
+# Written before a provider call, keyed like a delivery: neither Twilio nor SendGrid takes an
+# idempotency key, so this is how a redelivered job knows what already went out. `job_id` is the
+# queue message that claimed the row: a row still 'sending' under the same job was left by a worker
+# that died mid-send, and only that job may send it again.
+send_ledger = Table(
+    "send_ledger",
+    metadata,
+    Column("communication_id", ID, primary_key=True),
+    Column("person_id", ID, primary_key=True),
+    Column("channel", String(8), primary_key=True),
+    Column("delivery_id", ID, nullable=False),
+    Column("state", String(8), nullable=False),  # 'sending' before the provider call, 'sent' after it answered
+    Column("job_id", String(64), nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every status a delivery went through, and why: the history reports and profiles show.
+delivery_events = Table(
+    "delivery_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("delivery_id", ID, ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("provider_code", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("source", String(16), nullable=False),  # 'worker', 'webhook' or 'planner'
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
+# The health of a credential, not of a person: a bad phone shared by two parents is bad for both.
+# No row means good.
+credential_health = Table(
+    "credential_health",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # 'email' or 'mobile_phone'
+    Column("address", Text, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("last_outcome", String(16), nullable=True),
+    Column("soft_failures", Integer, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("person_id", ID, primary_key=True),
+    Column("preference", String(16), nullable=False),
+    Column("chosen_at", DateTime(timezone=True), nullable=False),
+    Column("chosen_by", ID, nullable=True),
+)
+
+district_settings = Table(
+    "district_settings",
+    metadata,
+    Column("district_id", ID, primary_key=True),
+    Column("default_preference", String(16), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", ID, nullable=True),
+)
+
+# Reset Status sends and deletes nothing, but is recorded: who, when, why, and what it cleared.
+status_resets = Table(
+    "status_resets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("previous_state", String(16), nullable=False),
+    Column("previous_reason", Text, nullable=True),
+    Column("reset_by", ID, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("reset_at", DateTime(timezone=True), nullable=False),
+    Index("ix_status_resets_kind_address", "kind", "address"),
+)
+
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("person_id", ID, nullable=False),
+    Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("person_id", "communication_id"),
+)
+
+# Provider webhooks are stored first and answered 2xx at once, then applied idempotently.
+webhook_receipts = Table(
+    "webhook_receipts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=True, index=True),
 )

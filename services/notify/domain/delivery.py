@@ -85,6 +85,39 @@ STATUS_RANK = {
 }
 
 
+def advanced_status(current: DeliveryStatus, proposed: DeliveryStatus) -> DeliveryStatus:
+    """The status after `proposed` arrives: it wins only when it ranks higher, so late news never undoes."""
+    return proposed if STATUS_RANK[proposed] > STATUS_RANK[current] else current
+
+
+# Statuses a worker may still send: anything further along was sent, or decided, already.
+SENDABLE_STATUSES = frozenset({DeliveryStatus.PLANNED, DeliveryStatus.QUEUED})
+
+
+class CredentialKind(StrEnum):
+    """What a channel's address is; health is kept per credential, whatever channel used it."""
+
+    EMAIL = "email"
+    MOBILE_PHONE = "mobile_phone"
+
+
+CREDENTIAL_OF_CHANNEL = {
+    Channel.EMAIL: CredentialKind.EMAIL,
+    Channel.SMS: CredentialKind.MOBILE_PHONE,
+    Channel.VOICE: CredentialKind.MOBILE_PHONE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A delivery to create for one person on one channel; no address on the app channel."""
+
+    person_id: str
+    channel: Channel
+    address: str | None
+    label: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """One provider delivery, ready to send: the body already carries any `For <name>:` label."""

@@ -1,0 +1,110 @@
+"""The broker objects the delivery queue needs, declared idempotently by whoever connects first.
+
+    notify.deliveries (direct exchange)
+        └─ notify.deliveries            quorum queue the workers consume; x-delivery-limit, then ↓
+    notify.deliveries.dead (fanout)
+        └─ notify.deliveries.dead       quorum queue: poison jobs, kept for an operator
+    notify.deliveries.retry (direct)
+        └─ notify.deliveries.retry.<N>s quorum queues, N = 1, 2, 4 … 512, no consumers: a message
+                                         waits out its own `expiration`, then is dead-lettered
+                                         back to notify.deliveries
+
+Why the retry path looks like this: a queue expires messages only from its
+head, so one retry queue with a per-message expiration would hold a 2-second
+retry behind a 5-minute one; and per-delay queues with a fixed queue TTL
+would quantise the jittered delays back into a fixed ladder. Buckets of
+doubling width keep both: a job goes to the smallest bucket at least as long
+as its delay, with its own expiration, and so waits at least its delay and
+less than twice it. Every queue is a quorum queue (replicated once there is a
+cluster) and dead-letters at-least-once, which RabbitMQ allows only with
+`x-overflow: reject-publish`; no queue has a length limit, so that never
+refuses anything.
+
+Declaring an existing queue with different arguments fails (PRECONDITION_FAILED):
+changing an argument here means a new queue name or a broker policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pika.adapters.blocking_connection import BlockingChannel
+
+WORK_EXCHANGE = "notify.deliveries"
+WORK_QUEUE = "notify.deliveries"
+WORK_ROUTING_KEY = "notify.deliveries"
+DEAD_EXCHANGE = "notify.deliveries.dead"
+DEAD_QUEUE = "notify.deliveries.dead"
+RETRY_EXCHANGE = "notify.deliveries.retry"
+
+# A job is handed out at most this many times more before it is dead-lettered: it crashed worker
+# after worker, or was requeued that often. Set explicitly: RabbitMQ 4.0 defaults it to 20 silently.
+# A graceful worker restart also returns its few prefetched jobs, so leave room for rolling deploys.
+DELIVERY_LIMIT = 10
+
+# Upper bounds of the retry buckets; the longest covers domain.retry's five-minute cap.
+RETRY_BUCKETS_SECONDS = tuple(2 ** n for n in range(10))  # 1 s … 512 s
+
+_AT_LEAST_ONCE_DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    name: str
+    arguments: dict = field(default_factory=dict)
+    exchange: str = ""
+    routing_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    exchanges: tuple[tuple[str, str], ...]  # (name, type)
+    queues: tuple[QueueSpec, ...]
+
+
+def retry_queue_name(bucket_seconds: int) -> str:
+    return f"{RETRY_EXCHANGE}.{bucket_seconds}s"
+
+
+def retry_route(delay_seconds: float) -> tuple[str, int]:
+    """(routing key on RETRY_EXCHANGE, per-message expiration in ms) for a job to come back after the delay."""
+    delay_ms = max(0, round(delay_seconds * 1000))
+    for bucket in RETRY_BUCKETS_SECONDS:
+        if delay_ms <= bucket * 1000:
+            return retry_queue_name(bucket), delay_ms
+    longest = RETRY_BUCKETS_SECONDS[-1]
+    return retry_queue_name(longest), longest * 1000
+
+
+def _topology() -> Topology:
+    work = QueueSpec(WORK_QUEUE, {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": DELIVERY_LIMIT,
+        "x-dead-letter-exchange": DEAD_EXCHANGE,
+        **_AT_LEAST_ONCE_DEAD_LETTERING,
+    }, WORK_EXCHANGE, WORK_ROUTING_KEY)
+    dead = QueueSpec(DEAD_QUEUE, {"x-queue-type": "quorum"}, DEAD_EXCHANGE, "")
+    retries = tuple(
+        QueueSpec(retry_queue_name(bucket), {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": WORK_EXCHANGE,
+            "x-dead-letter-routing-key": WORK_ROUTING_KEY,
+            **_AT_LEAST_ONCE_DEAD_LETTERING,
+        }, RETRY_EXCHANGE, retry_queue_name(bucket))
+        for bucket in RETRY_BUCKETS_SECONDS
+    )
+    return Topology(
+        exchanges=((WORK_EXCHANGE, "direct"), (DEAD_EXCHANGE, "fanout"), (RETRY_EXCHANGE, "direct")),
+        queues=(work, dead, *retries),
+    )
+
+
+TOPOLOGY = _topology()
+
+
+def declare_topology(channel: BlockingChannel, topology: Topology = TOPOLOGY) -> None:
+    """Declare every exchange, queue and binding; declaring again what exists changes nothing."""
+    for name, exchange_type in topology.exchanges:
+        channel.exchange_declare(name, exchange_type, durable=True)
+    for queue in topology.queues:
+        channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
+        channel.queue_bind(queue.name, queue.exchange, routing_key=queue.routing_key)

@@ -1,0 +1,19 @@
+"""The notify worker: a process type of its own, started in any number (`notify-worker`).
+
+It consumes delivery jobs from the durable queue, sends them through the
+providers and records what happened; see process_job.py for one job's steps.
+"""
+from __future__ import annotations
+
+
+def main() -> None:
+    # Imported here: the repository imports this package's ports, and an import of app at the top
+    # would import the repository back while this package is still half-initialised.
+    import sys
+
+    from services.notify.worker.app import run_worker
+    from services.notify.worker.settings import WorkerSettings
+    from shared.logs import configure_logging
+
+    configure_logging()
+    sys.exit(run_worker(WorkerSettings.from_env()))

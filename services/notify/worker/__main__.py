@@ -1,0 +1,4 @@
+"""`python -m services.notify.worker`"""
+from services.notify.worker import main
+
+main()

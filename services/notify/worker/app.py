@@ -1,0 +1,99 @@
+"""The worker process's composition root: configuration, database, providers, queue, signals.
+
+Runs until SIGTERM or SIGINT, then finishes the job in hand, acks it and
+exits 0. A lost broker connection is retried with backoff; a job handler that
+raises unexpectedly ends the process (exit 1) so a supervisor restarts it,
+and its job goes back to the queue.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from datetime import datetime, timezone
+
+from pika.exceptions import AMQPConnectionError
+from sqlalchemy.orm import Session
+
+from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.queue.consumer import ConsumerCrashed, JobConsumer
+from services.notify.queue.publisher import DeliveryPublisher
+from services.notify.worker.handle_message import DeliveryJobHandler
+from services.notify.worker.recording import PatientRecording
+from services.notify.worker.settings import WorkerSettings
+from shared.db import make_engine
+
+log = logging.getLogger(__name__)
+
+RECONNECT_CEILING_SECONDS = 30.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Shutdown:
+    """The SIGTERM/SIGINT handler: take no more jobs, finish the one in hand."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.consumer: JobConsumer | None = None
+
+    def __call__(self, signum, _frame) -> None:
+        log.info("received %s: finishing the job in hand", signal.Signals(signum).name)
+        self.requested.set()
+        if self.consumer is not None:
+            self.consumer.stop()
+
+    def watch(self, consumer: JobConsumer) -> None:
+        self.consumer = consumer
+        if self.requested.is_set():  # the signal came while the consumer was being made
+            consumer.stop()
+
+
+def run_worker(settings: WorkerSettings) -> int:
+    # pika logs every connection step at INFO; a worker's log should say what it did with jobs.
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    # One processing thread: a small pool is plenty, and the engine is disposed on the way out.
+    engine = make_engine(settings.database_url, **_pool_options(settings.database_url))
+    session = Session(engine, expire_on_commit=False)
+    channels = settings.provider_channels()
+    handler = DeliveryJobHandler(deliveries=PatientRecording(DeliveryRepository(session)), channels=channels,
+                                 follow_ups=DeliveryPublisher(settings.amqp_uri), clock=utc_now,
+                                 draw=random.random)
+    shutdown = _Shutdown()
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    log.info("notify worker starting: providers for %s", ", ".join(sorted(c.value for c in channels)) or "none")
+    try:
+        failures = 0
+        while not shutdown.requested.is_set():
+            consumer = JobConsumer(settings.amqp_uri, handler, prefetch=settings.prefetch,
+                                   heartbeat_seconds=settings.heartbeat_seconds)
+            shutdown.watch(consumer)
+            try:
+                consumer.run()
+                failures = 0
+            except AMQPConnectionError as error:
+                failures += 1
+                delay = min(RECONNECT_CEILING_SECONDS, 2.0 ** failures)
+                log.warning("broker connection lost or refused (%r); reconnecting in %.0f s", error, delay)
+                shutdown.requested.wait(delay)
+            except ConsumerCrashed:
+                log.exception("stopping: a job handler crashed")
+                return 1
+        log.info("notify worker stopped")
+        return 0
+    finally:
+        session.close()
+        engine.dispose()
+        # Channels that hold HTTP connection pools offer close(); the Protocol does not ask for it.
+        for channel in channels.values():
+            close = getattr(channel, "close", None)
+            if close is not None:
+                close()
+
+
+def _pool_options(url: str) -> dict:
+    return {} if url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 2}

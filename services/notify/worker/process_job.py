@@ -1,0 +1,168 @@
+"""The use case: process one delivery job — a page of one communication's deliveries on one channel.
+
+1. Load the page (deliveries, their credentials' health, the communication).
+2. Publish again any fallback an earlier run of this job created but died before queueing.
+3. Fail, without a provider call, deliveries whose credential is bad or opted out (F1 follows).
+4. Claim the rest in the send ledger, committed BEFORE the provider call; skip what is claimed.
+5. Send the claimed ones in the provider's batches.
+6. Judge each answer (verdicts.py), plan fallbacks for the failures (planner.plan_fallback).
+7. Record everything in one transaction; then publish fallback and retry jobs, confirmed.
+
+The caller acks the job only after this returns. A crash anywhere loses
+nothing: before step 4 nothing happened; between 4 and 7 the job comes back
+and re-sends only what this same job had claimed (the sends in flight); after
+7 the ledger and the statuses skip everything already done.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notify.domain.delivery import (
+    SENDABLE_STATUSES,
+    Channel,
+    CredentialState,
+    DeliveryStatus,
+    OutboundMessage,
+    Outcome,
+    ProviderChannel,
+    ProviderReceipt,
+)
+from services.notify.domain.planner import plan_fallback
+from services.notify.domain.retry import DELIVERY_RETRY, Draw, RetryPolicy
+from services.notify.queue.jobs import DeliveryJob, pages_of
+from services.notify.queue.publisher import DelayedJob
+from services.notify.worker.ports import (
+    CommunicationContent,
+    DeliveryStore,
+    Fallback,
+    FollowUpPublisher,
+    JobRecord,
+    PageDelivery,
+)
+from services.notify.worker.verdicts import Verdict, judge_receipt, judge_unsendable
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+class PoisonJob(ValueError):
+    """A well-formed job no worker can ever process; it belongs in the dead-letter queue."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    sent: int = 0  # accepted or delivered by the provider (or the inbox)
+    failed: int = 0  # failed for good: fell back, or unreachable
+    fell_back: int = 0  # fallback deliveries created and queued
+    retrying: int = 0  # queued again after a backoff
+    skipped: int = 0  # already done, or claimed by another job
+
+
+def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
+                channels: Mapping[Channel, ProviderChannel], follow_ups: FollowUpPublisher, clock: Clock,
+                draw: Draw, policy: RetryPolicy = DELIVERY_RETRY) -> JobSummary:
+    page = deliveries.load_page(job)
+    communication = page.communication
+    if communication is None:
+        raise PoisonJob(f"communication {job.communication_id} does not exist")
+    if page.unqueued_fallbacks:
+        _queue_fallbacks(job.communication_id, page.unqueued_fallbacks, deliveries, follow_ups, clock)
+    sendable = [delivery for delivery in page.deliveries if delivery.status in SENDABLE_STATUSES]
+    done_before = len(job.delivery_ids) - len(sendable)
+    if job.channel is Channel.APP:
+        added = deliveries.deliver_to_inbox(job.communication_id, sendable, now=clock())
+        return JobSummary(sent=len(sendable), skipped=done_before + len(sendable) - added)
+    provider = channels.get(job.channel)
+    if provider is None:
+        raise PoisonJob(f"this worker has no provider for {job.channel.value}")
+
+    unsendable = [delivery for delivery in sendable if not _can_send(delivery)]
+    ready = [delivery for delivery in sendable if _can_send(delivery)]
+    claimed_ids = deliveries.claim_sends(job.communication_id, job.channel, ready, job_id=job_id, now=clock())
+    claimed = [delivery for delivery in ready if delivery.id in claimed_ids]
+    verdicts = [judge_unsendable(delivery) for delivery in unsendable]
+    verdicts += _send(provider, claimed, communication, policy)
+
+    fallbacks = _plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
+    created = deliveries.record_job(JobRecord(
+        job.communication_id, job.channel, tuple(v.result for v in verdicts),
+        tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks)), now=clock())
+    if created:
+        _queue_fallbacks(job.communication_id, created, deliveries, follow_ups, clock)
+    retries = [v for v in verdicts if v.retry]
+    if retries:
+        follow_ups.publish_later(_retry_jobs(job, retries, policy, draw))
+    return JobSummary(
+        sent=sum(1 for v in verdicts if v.result.status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
+        failed=sum(1 for v in verdicts if v.result.status is DeliveryStatus.FAILED),
+        fell_back=len(created), retrying=len(retries), skipped=done_before + len(ready) - len(claimed))
+
+
+def _can_send(delivery: PageDelivery) -> bool:
+    return delivery.address is not None and delivery.credential_state is CredentialState.GOOD
+
+
+def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communication: CommunicationContent,
+          policy: RetryPolicy) -> list[Verdict]:
+    verdicts = []
+    batch_size = max(1, provider.max_batch)
+    for start in range(0, len(claimed), batch_size):
+        batch = claimed[start:start + batch_size]
+        messages = [_message(delivery, communication) for delivery in batch]
+        provider_fault, no_answer = False, "the provider gave no answer for this message"
+        try:
+            receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages)}
+        # The ProviderChannel contract: send raises only when it could attempt none of the batch,
+        # whatever the cause; every message is then retried like a temporary failure.
+        except Exception as error:  # noqa: BLE001 — turned into retries, never swallowed
+            log.warning("%s provider could not take a batch of %d: %r", provider.channel.value, len(batch), error)
+            receipts, provider_fault, no_answer = {}, True, f"provider unavailable: {error}"
+        for delivery in batch:
+            receipt = receipts.get(delivery.id) or ProviderReceipt(delivery.id, Outcome.TRANSIENT, reason=no_answer)
+            verdicts.append(judge_receipt(delivery, receipt, policy, provider_fault=provider_fault))
+    return verdicts
+
+
+def _message(delivery: PageDelivery, communication: CommunicationContent) -> OutboundMessage:
+    # F2: the "For <name>:" label opens SMS and calls to a shared mobile.
+    body = f"{delivery.label} {communication.body}" if delivery.label else communication.body
+    return OutboundMessage(delivery.id, delivery.channel, delivery.address, body, communication.subject)
+
+
+def _plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],
+                    deliveries: DeliveryStore) -> list[Fallback]:
+    if not failed:
+        return []
+    context = deliveries.load_fallback_context(communication, sorted({delivery.person_id for delivery in failed}))
+    fallbacks = []
+    for delivery in failed:
+        recipient = context.recipients.get(delivery.person_id)
+        if recipient is None:
+            continue  # notify no longer knows this person: nothing to fall back to
+        planned = plan_fallback(recipient, context.request, failed_channel=delivery.channel,
+                                already_sent=context.channels_used.get(delivery.person_id, frozenset()))
+        if planned is not None:
+            fallbacks.append(Fallback(delivery.id, delivery.person_id, planned.channel, planned.to, planned.label))
+    return fallbacks
+
+
+def _queue_fallbacks(communication_id: str, fallbacks: Sequence[tuple[str, Channel]], deliveries: DeliveryStore,
+                     follow_ups: FollowUpPublisher, clock: Clock) -> None:
+    follow_ups.publish_jobs(pages_of(communication_id, fallbacks))
+    deliveries.mark_queued([delivery_id for delivery_id, _ in fallbacks], now=clock())
+
+
+def _retry_jobs(job: DeliveryJob, retries: Sequence[Verdict], policy: RetryPolicy, draw: Draw) -> list[DelayedJob]:
+    # One delayed job per attempt count: deliveries that failed together mostly come back together,
+    # each group after its own jittered delay.
+    by_attempts: dict[int, list[str]] = {}
+    for verdict in retries:
+        by_attempts.setdefault(verdict.attempts, []).append(verdict.delivery.id)
+    delayed = []
+    for attempts, ids in sorted(by_attempts.items()):
+        delay = policy.delay(attempts, draw)
+        delayed += [DelayedJob(page, delay) for page in pages_of(job.communication_id, [(i, job.channel) for i in ids])]
+    return delayed

@@ -1,0 +1,70 @@
+"""Keep a job's receipts through a database blip: `record_job` is tried again in place before giving up.
+
+Once the provider has answered, a failure to record sends the job round again,
+and the sends it had claimed go out a second time (the page in flight). A
+deadlock, a dropped connection or SQLite's busy lock usually clears within
+moments, so the recording is retried here first. Its transaction applied
+wholly or not at all, so trying it again is safe.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
+
+from services.notify.domain.delivery import Channel
+from services.notify.queue.jobs import DeliveryJob
+from services.notify.worker.ports import (
+    CommunicationContent,
+    DeliveryStore,
+    FallbackContext,
+    JobPage,
+    JobRecord,
+    PageDelivery,
+)
+
+log = logging.getLogger(__name__)
+
+# About 12 s in all: longer than a deadlock or a failover blip; a longer outage is the job retry's business.
+RECORD_PAUSES_SECONDS = (0.2, 1.0, 3.0, 8.0)
+
+
+class PatientRecording:
+    """A DeliveryStore whose `record_job` outlasts transient database errors; the rest passes through."""
+
+    def __init__(self, store: DeliveryStore, *, pauses: Sequence[float] = RECORD_PAUSES_SECONDS,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._store = store
+        self._pauses = tuple(pauses)
+        self._sleep = sleep
+
+    def record_job(self, record: JobRecord, *, now: datetime) -> list[tuple[str, Channel]]:
+        for attempt, pause in enumerate(self._pauses, start=1):
+            try:
+                return self._store.record_job(record, now=now)
+            except OperationalError as error:
+                log.warning("recording %d results of %s failed (attempt %d): %s; again in %.1f s",
+                            len(record.results), record.communication_id, attempt, error.orig, pause)
+                self._sleep(pause)
+        return self._store.record_job(record, now=now)
+
+    def load_page(self, job: DeliveryJob) -> JobPage:
+        return self._store.load_page(job)
+
+    def claim_sends(self, communication_id: str, channel: Channel, deliveries: Sequence[PageDelivery], *,
+                    job_id: str, now: datetime) -> set[str]:
+        return self._store.claim_sends(communication_id, channel, deliveries, job_id=job_id, now=now)
+
+    def deliver_to_inbox(self, communication_id: str, deliveries: Sequence[PageDelivery], *,
+                         now: datetime) -> int:
+        return self._store.deliver_to_inbox(communication_id, deliveries, now=now)
+
+    def load_fallback_context(self, communication: CommunicationContent,
+                              person_ids: Sequence[str]) -> FallbackContext:
+        return self._store.load_fallback_context(communication, person_ids)
+
+    def mark_queued(self, delivery_ids: Sequence[str], *, now: datetime) -> None:
+        self._store.mark_queued(delivery_ids, now=now)

@@ -1,0 +1,91 @@
+"""From a queue message to a disposition: dead letters for poison, the retry path for failures."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from services.notify.domain.delivery import Channel
+from services.notify.domain.retry import RetryPolicy
+from services.notify.queue.consumer import Disposition, ReceivedJob
+from services.notify.queue.jobs import PAGE_SIZES, DeliveryJob
+from services.notify.queue.publisher import FAILURES_HEADER, DelayedJob
+from services.notify.worker.handle_message import DeliveryJobHandler
+from tests.unit.notify.test_job_processing import NOW, FakeChannel, FakeDeliveryStore, FakeFollowUps, make_delivery
+
+JOB_RETRY = RetryPolicy(max_attempts=3, base_seconds=2.0, cap_seconds=60.0)
+JOB = DeliveryJob("comm-1", Channel.EMAIL, ("d-1",))
+
+
+class BrokenStore(FakeDeliveryStore):
+    def load_page(self, job):
+        raise ConnectionError("database unavailable")
+
+
+def handler_for(store, follow_ups) -> DeliveryJobHandler:
+    return DeliveryJobHandler(deliveries=store, channels={Channel.EMAIL: FakeChannel(Channel.EMAIL, store)},
+                              follow_ups=follow_ups, clock=lambda: NOW, draw=lambda: 0.5, job_retry=JOB_RETRY)
+
+
+def message(body: bytes, *, failures: int = 0, message_id: str | None = "job-1") -> ReceivedJob:
+    return ReceivedJob(body, message_id, redelivered=False, headers={FAILURES_HEADER: failures} if failures else {})
+
+
+@pytest.mark.parametrize("body", [
+    b"not json",
+    json.dumps({"communication_id": "comm-1", "channel": "fax", "delivery_ids": ["d-1"]}).encode(),
+    json.dumps({"communication_id": "comm-1", "channel": "email", "delivery_ids": []}).encode(),
+    json.dumps({"communication_id": "comm-1", "channel": "sms",
+                "delivery_ids": [f"d-{n}" for n in range(PAGE_SIZES[Channel.SMS] + 1)]}).encode(),
+], ids=["not json", "unknown channel", "no deliveries", "page too large"])
+def test_a_message_that_is_not_a_delivery_job_is_dead_lettered(body):
+    follow_ups = FakeFollowUps()
+
+    assert handler_for(FakeDeliveryStore([]), follow_ups)(message(body)) is Disposition.DEAD_LETTER
+    assert follow_ups.delayed == []
+
+
+def test_a_job_for_an_unknown_communication_is_dead_lettered():
+    store = FakeDeliveryStore([make_delivery()], communication=None)
+
+    assert handler_for(store, FakeFollowUps())(message(JOB.to_json())) is Disposition.DEAD_LETTER
+
+
+def test_a_processed_job_is_acked():
+    store = FakeDeliveryStore([make_delivery()])
+
+    assert handler_for(store, FakeFollowUps())(message(JOB.to_json())) is Disposition.ACK
+
+
+def test_a_job_whose_processing_raised_goes_round_again_under_its_own_id():
+    follow_ups = FakeFollowUps()
+
+    disposition = handler_for(BrokenStore([]), follow_ups)(message(JOB.to_json(), failures=1))
+
+    assert disposition is Disposition.ACK
+    assert follow_ups.delayed == [DelayedJob(JOB, 0.5 * JOB_RETRY.ceiling(2), message_id="job-1", failures=2)]
+
+
+def test_a_job_that_keeps_failing_is_dead_lettered_once_its_attempts_are_used_up():
+    follow_ups = FakeFollowUps()
+
+    disposition = handler_for(BrokenStore([]), follow_ups)(
+        message(JOB.to_json(), failures=JOB_RETRY.max_attempts - 1))
+
+    assert disposition is Disposition.DEAD_LETTER
+    assert follow_ups.delayed == []
+
+
+def test_a_job_without_a_message_id_is_named_by_its_content_so_its_redelivery_takes_back_its_claims():
+    store = FakeDeliveryStore([make_delivery()])
+    email = FakeChannel(Channel.EMAIL, store)
+    handler = DeliveryJobHandler(deliveries=store, channels={Channel.EMAIL: email}, follow_ups=FakeFollowUps(),
+                                 clock=lambda: NOW, draw=lambda: 0.5)
+    body = JOB.to_json()
+    # The first run of this id-less message claimed the delivery and died before the provider answered.
+    store.ledger[("person-1", Channel.EMAIL)] = ("sending", hashlib.sha256(body).hexdigest()[:32])
+
+    assert handler(message(body, message_id=None)) is Disposition.ACK
+
+    assert [sent.delivery_id for sent in email.sent] == ["d-1"]
