@@ -300,5 +300,9 @@ def account_rows(
                 for role, grant_schools in grants
             ],
             "managed_by_sync": True,
+            # enabledUser=false in the SIS disables the account; a credential the reader refused is no
+            # removal, so identity keeps what it has for it.
+            "enabled": person.enabled_user,
+            "invalid_fields": list(person.invalid_fields),
         })
     return rows

@@ -1,18 +1,37 @@
 """An immutable picture of one roster export, as read from the source.
 
 Snapshots are compared run against run to find what changed, so every
-collection is a tuple and every record is a frozen dataclass: two reads of the
-same package compare equal.
+collection is a tuple and every record immutable: two reads of the same
+package compare equal. Records are frozen dataclasses, except the two a
+district has hundreds of thousands of (Person, Enrollment): those are
+NamedTuples, which are built three times faster.
+
+The live collections (orgs, people, ...) hold only rows whose status is
+active. Rows a file marks for deletion are tombstones: the apply side
+archives what they name, as it archives what a full (bulk) file no longer
+lists; nothing is ever hard-deleted. `files` says, per file, whether it was a
+full snapshot of its entity (bulk) or a list of changes (delta).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 STUDENT = "student"
 STAFF = "staff"
 GUARDIAN = "guardian"
+
+BULK = "bulk"
+DELTA = "delta"
+ABSENT = "absent"
+
+ACTIVE = "active"
+TO_BE_DELETED = "tobedeleted"
+
+# Extension columns (`metadata.*`, vendor `ext_*`) as (column, value) pairs, empty values left out.
+Extras = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +41,9 @@ class Org:
     type: str | None
     identifier: str | None
     parent_source_id: str | None
+    status: str = ACTIVE
+    date_last_modified: datetime | None = None
+    extras: Extras = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +55,9 @@ class AcademicSession:
     end_date: date | None
     parent_source_id: str | None
     school_year: str | None
+    status: str = ACTIVE
+    date_last_modified: datetime | None = None
+    extras: Extras = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +67,10 @@ class Course:
     course_code: str | None
     org_source_id: str | None
     grades: tuple[str, ...]
+    school_year_source_id: str | None = None
+    status: str = ACTIVE
+    date_last_modified: datetime | None = None
+    extras: Extras = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +83,38 @@ class Class:
     term_source_ids: tuple[str, ...]
     grades: tuple[str, ...]
     location: str | None
+    status: str = ACTIVE
+    date_last_modified: datetime | None = None
+    extras: Extras = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
+class RoleAssignment:
+    """One role a person holds at one org (OneRoster 1.2 roles.csv, or the 1.1 `role` column)."""
+
+    role: str
+    org_source_id: str | None
+    primary: bool
+    source_id: str | None = None
+    begin_date: date | None = None
+    end_date: date | None = None
+    user_profile_source_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    """A 1.2 userProfiles.csv row: a system the person signs in to. Passwords are never kept."""
+
+    source_id: str
+    profile_type: str | None
+    vendor_id: str | None
+    application_id: str | None
+    description: str | None
+    credential_type: str | None
+    username: str | None
+
+
+class Person(NamedTuple):
     source_id: str
     given_name: str
     family_name: str
@@ -74,16 +131,27 @@ class Person:
     home_phone: str | None
     enabled_user: bool
     status: str | None
+    date_last_modified: datetime | None = None
+    role_assignments: tuple[RoleAssignment, ...] = ()
+    profiles: tuple[UserProfile, ...] = ()
+    extras: Extras = ()
+    # Credential fields (email, mobile_phone, home_phone) whose source value was invalid and reported:
+    # the source said something, so the apply side should keep what it has rather than clear it.
+    invalid_fields: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Enrollment:
+class Enrollment(NamedTuple):
     source_id: str
     class_source_id: str
     school_source_id: str | None
     person_source_id: str
     role: str | None
     primary: bool
+    begin_date: date | None = None
+    end_date: date | None = None
+    status: str = ACTIVE
+    date_last_modified: datetime | None = None
+    extras: Extras = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +161,40 @@ class GuardianLink:
 
 
 @dataclass(frozen=True, slots=True)
-class RowProblem:
-    """One row-level finding, named well enough for an administrator to fix it."""
+class Tombstone:
+    """A row its file marks for deletion (tobedeleted, or the legacy inactive): archive what it names."""
 
     file: str
     line: int
+    source_id: str
+    status: str
+    date_last_modified: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackageFile:
+    """One OneRoster file as read: its mode, how many records it held, and whether it was read at all.
+
+    A file rejected as a whole (a required column missing) is not a full
+    snapshot of anything, whatever its mode: nothing may be archived for it.
+    """
+
+    name: str
+    mode: str
+    rows: int
+    read: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """One finding, named well enough for an administrator to fix it.
+
+    `line` is the physical line where the record starts (the header is line 1);
+    `column` is None for problems about a file as a whole.
+    """
+
+    file: str
+    line: int | None
     column: str | None
     value: str | None
     reason: str
@@ -115,14 +212,28 @@ class Snapshot:
     guardian_links: tuple[GuardianLink, ...]
     problems: tuple[RowProblem, ...]
     warnings: tuple[RowProblem, ...]
+    files: tuple[PackageFile, ...] = ()
+    tombstones: tuple[Tombstone, ...] = ()
+
+    @property
+    def full_snapshot_files(self) -> frozenset[str]:
+        """Files whose entity is listed whole: what they no longer list is to be archived."""
+        return frozenset(f.name for f in self.files if f.mode == BULK and f.read)
+
+    def mode_of(self, file_name: str) -> str:
+        return next((f.mode for f in self.files if f.name == file_name), ABSENT)
 
     def counts(self) -> dict[str, int]:
+        def holding(kind: str) -> int:
+            return sum(1 for person in self.people if kind in person.kinds)
+
         return {
             "orgs": len(self.orgs),
-            "sessions": len(self.sessions),
-            "courses": len(self.courses),
+            "schools": sum(1 for org in self.orgs if (org.type or "").lower() == "school"),
+            "students": holding(STUDENT),
+            "staff": holding(STAFF),
+            "guardians": holding(GUARDIAN),
             "classes": len(self.classes),
-            "people": len(self.people),
             "enrollments": len(self.enrollments),
             "guardian_links": len(self.guardian_links),
         }

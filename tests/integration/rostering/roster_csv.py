@@ -1,4 +1,4 @@
-"""Tiny OneRoster 1.1 CSV packages written by the tests themselves."""
+"""Tiny OneRoster 1.1 CSV packages (with their manifest) written by the tests themselves."""
 from __future__ import annotations
 
 import csv
@@ -13,6 +13,11 @@ CLASS_COLUMNS = ("sourcedId", "status", "dateLastModified", "title", "grades", "
 USER_COLUMNS = ("sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
                 "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
                 "agentSourcedIds", "grades", "password")
+USER_COLUMNS_1_2 = ("sourcedId", "status", "dateLastModified", "enabledUser", "username", "givenName", "familyName",
+                    "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades",
+                    "primaryOrgSourcedId")
+ROLE_COLUMNS = ("sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role", "beginDate",
+                "endDate", "orgSourcedId")
 ENROLLMENT_COLUMNS = ("sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId",
                       "userSourcedId", "role", "primary", "beginDate", "endDate")
 
@@ -64,6 +69,13 @@ def write_package(folder: Path, *, orgs=None, courses=None, classes=None, users=
             make_enrollment_row(sourcedId="enr-2", userSourcedId="teacher-1", role="teacher", primary="true"),
         ]),
     }
+    # Real exports carry a manifest; without one the reader infers the version and says so.
+    files["manifest.csv"] = (("propertyName", "value"), [{"propertyName": "oneroster.version", "value": "1.1"}] + [
+        {"propertyName": f"file.{name.removesuffix('.csv')}", "value": "bulk"} for name in files])
+    return _write(folder, files)
+
+
+def _write(folder: Path, files: dict[str, tuple[tuple[str, ...], list[dict]]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, (columns, rows) in files.items():
         with (folder / name).open("w", newline="", encoding="utf-8") as stream:
@@ -71,3 +83,33 @@ def write_package(folder: Path, *, orgs=None, courses=None, classes=None, users=
             writer.writeheader()
             writer.writerows({column: row.get(column, "") for column in columns} for row in rows)
     return folder
+
+
+def write_package_1_2(folder: Path) -> Path:
+    """A OneRoster 1.2 package: a student and a teacher who is also the student's parent (roles.csv)."""
+    orgs = [make_org_row(sourcedId="district-1", name="Lincoln USD", type="district", identifier="",
+                         parentSourcedId=""), make_org_row()]
+    users = [{"sourcedId": "student-1", "status": "active", "enabledUser": "true", "givenName": "Ada",
+              "familyName": "Lovelace", "grades": "03"},
+             {"sourcedId": "teacher-1", "status": "active", "enabledUser": "true", "givenName": "Grace",
+              "familyName": "Hopper", "email": "grace@lincoln.example.org", "agentSourcedIds": "student-1"}]
+    roles = [{"sourcedId": "role-1", "status": "active", "userSourcedId": "student-1", "roleType": "primary",
+              "role": "student", "orgSourcedId": "school-1"},
+             {"sourcedId": "role-2", "status": "active", "userSourcedId": "teacher-1", "roleType": "primary",
+              "role": "teacher", "orgSourcedId": "school-1"},
+             {"sourcedId": "role-3", "status": "active", "userSourcedId": "teacher-1", "roleType": "secondary",
+              "role": "parent", "orgSourcedId": "school-1"}]
+    files = {
+        "orgs.csv": (ORG_COLUMNS, orgs),
+        "courses.csv": (COURSE_COLUMNS, [make_course_row()]),
+        "classes.csv": (CLASS_COLUMNS, [make_class_row()]),
+        "users.csv": (USER_COLUMNS_1_2, users),
+        "roles.csv": (ROLE_COLUMNS, roles),
+        "enrollments.csv": (ENROLLMENT_COLUMNS, [
+            make_enrollment_row(),
+            make_enrollment_row(sourcedId="enr-2", userSourcedId="teacher-1", role="teacher", primary="true")]),
+        "manifest.csv": (("propertyName", "value"), [{"propertyName": "oneroster.version", "value": "1.2"}] + [
+            {"propertyName": f"file.{name}", "value": "bulk"}
+            for name in ("orgs", "courses", "classes", "users", "roles", "enrollments")]),
+    }
+    return _write(folder, files)

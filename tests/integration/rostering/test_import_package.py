@@ -1,6 +1,15 @@
+import zipfile
+
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from roster_csv import make_class_row, make_enrollment_row, make_org_row, make_user_row, write_package
+from roster_csv import (
+    make_class_row,
+    make_enrollment_row,
+    make_org_row,
+    make_user_row,
+    write_package,
+    write_package_1_2,
+)
 
 from shared.contracts.errors import NotFound
 
@@ -136,3 +145,22 @@ def test_package_without_a_district_org_is_filed_under_the_requested_district_na
 
     (district,) = recorder.calls_to("upsert_district")
     assert district == {"source_id": "named:springfield public schools", "name": "Springfield Public Schools"}
+
+
+def test_a_1_2_zip_with_roles_is_imported_with_one_account_per_person_whatever_their_roles(rostering_rpc, recorder,
+                                                                                             tmp_path):
+    package = write_package_1_2(tmp_path / "v12")
+    archive = tmp_path / "v12.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(package.iterdir()):
+            zipped.write(path, f"export/{path.name}")
+
+    run = rostering_rpc.import_package({"path": str(archive)})
+
+    assert run["state"] == "completed", run["message"]
+    assert run["errors"] == [] and run["warnings"] == []
+    assert run["counts"]["people"]["created"] == 2 and run["counts"]["guardian_links"]["created"] == 1
+    person_ids = recorder.saved_ids("upsert_people")
+    (page,) = recorder.calls_to("upsert_accounts")
+    teacher = next(a for a in page["accounts"] if a["person_id"] == person_ids["teacher-1"])
+    assert [grant["role"] for grant in teacher["roles"]] == ["teacher", "guardian"]

@@ -313,8 +313,29 @@ def test_account_carries_directory_person_id_names_and_contacts():
     assert account == {
         "person_id": "p-9", "given_name": "Anne", "family_name": "Lovelace", "email": "anne@example.org",
         "mobile_phone": "+16172531000", "home_phone": "+16172531001",
-        "roles": [{"role": "guardian", "school_ids": []}], "managed_by_sync": True,
+        "roles": [{"role": "guardian", "school_ids": []}], "managed_by_sync": True, "enabled": True,
+        "invalid_fields": [],
     }
+
+
+def test_account_of_a_user_the_sis_disabled_is_sent_disabled():
+    person = make_guardian(enabled_user=False)
+
+    (account,) = mapping.account_rows(make_snapshot(people=(person,)), person_ids={"guardian-1": "p-9"},
+                                      school_ids=SCHOOL_IDS)
+
+    assert account["enabled"] is False
+
+
+def test_credentials_the_reader_refused_are_named_so_identity_keeps_what_it_has():
+    person = make_guardian(email=None, invalid_fields=("email", "mobile_phone"))
+
+    (account,) = mapping.account_rows(make_snapshot(people=(person,)), person_ids={"guardian-1": "p-9"},
+                                      school_ids=SCHOOL_IDS)
+
+    assert account["invalid_fields"] == ["email", "mobile_phone"]
+    loaded = identity.upsert_accounts.load_request({"district_id": "d-1", "accounts": [account]})
+    assert loaded["accounts"][0]["invalid_fields"] == ["email", "mobile_phone"]
 
 
 def test_people_the_directory_did_not_save_get_no_account():

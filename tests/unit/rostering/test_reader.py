@@ -1,138 +1,42 @@
-import csv
-import zipfile
-from datetime import date
-from pathlib import Path
+"""read_package on clean packages: every entity, its fields, and what the report says."""
+from datetime import date, datetime, timezone
 
 import pytest
-
-from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.reader import read_package
-from services.rostering.domain.snapshot import GuardianLink, RowProblem
-
-USER_COLUMNS = (
-    "sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
-    "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
-    "agentSourcedIds", "grades", "password",
+from oneroster_builders import (
+    USER_COLUMNS,
+    family_package,
+    make_enrollment_row,
+    make_session_row,
+    make_user_row,
+    people_by_id,
+    write_csv,
+    write_package,
 )
 
-
-# --- builders -----------------------------------------------------------------
-
-
-def make_org_row(**overrides: str) -> dict[str, str]:
-    row = {"sourcedId": "school-1", "status": "active", "dateLastModified": "", "name": "Lincoln Elementary",
-           "type": "school", "identifier": "LIN", "parentSourcedId": ""}
-    return {**row, **overrides}
+from services.rostering.domain.reader import read_package
+from services.rostering.domain.snapshot import BULK, GuardianLink, PackageFile
 
 
-def make_session_row(**overrides: str) -> dict[str, str]:
-    row = {"sourcedId": "term-1", "status": "active", "dateLastModified": "", "title": "Fall 2025",
-           "type": "term", "startDate": "2025-08-25", "endDate": "2025-12-19", "parentSourcedId": "",
-           "schoolYear": "2026"}
-    return {**row, **overrides}
-
-
-def make_course_row(**overrides: str) -> dict[str, str]:
-    row = {"sourcedId": "course-1", "status": "active", "dateLastModified": "", "schoolYearSourcedId": "",
-           "title": "Grade 3 Math", "courseCode": "MATH3", "grades": "03", "orgSourcedId": "school-1",
-           "subjects": ""}
-    return {**row, **overrides}
-
-
-def make_class_row(**overrides: str) -> dict[str, str]:
-    row = {"sourcedId": "class-1", "status": "active", "dateLastModified": "", "title": "Math 3A",
-           "grades": "03", "courseSourcedId": "course-1", "classCode": "M3A", "classType": "scheduled",
-           "location": "Room 12", "schoolSourcedId": "school-1", "termSourcedIds": "term-1",
-           "subjects": "", "subjectCodes": "", "periods": ""}
-    return {**row, **overrides}
-
-
-def make_user_row(**overrides: str) -> dict[str, str]:
-    row = dict.fromkeys(USER_COLUMNS, "")
-    row.update({"sourcedId": "student-1", "status": "active", "enabledUser": "true",
-                "orgSourcedIds": "school-1", "role": "student", "username": "ada", "givenName": "Ada",
-                "familyName": "Lovelace", "identifier": "S001", "grades": "03"})
-    return {**row, **overrides}
-
-
-def make_enrollment_row(**overrides: str) -> dict[str, str]:
-    row = {"sourcedId": "enr-1", "status": "active", "dateLastModified": "", "classSourcedId": "class-1",
-           "schoolSourcedId": "school-1", "userSourcedId": "student-1", "role": "student", "primary": "false",
-           "beginDate": "", "endDate": ""}
-    return {**row, **overrides}
-
-
-def write_csv(folder: Path, name: str, rows: list[dict[str, str]], columns: tuple[str, ...] | None = None) -> Path:
-    columns = columns or tuple(rows[0])
-    path = folder / name
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def write_package(folder: Path, **files: list[dict[str, str]]) -> Path:
-    """A package where every file defaults to one valid row; pass name=[rows] to replace one."""
-    defaults = {
-        "orgs": [make_org_row()],
-        "academicSessions": [make_session_row()],
-        "courses": [make_course_row()],
-        "classes": [make_class_row()],
-        "users": [make_user_row()],
-        "enrollments": [make_enrollment_row()],
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in {**defaults, **files}.items():
-        write_csv(folder, f"{name}.csv", rows)
-    return folder
-
-
-def zip_folder(folder: Path, target: Path, prefix: str = "") -> Path:
-    with zipfile.ZipFile(target, "w") as archive:
-        for path in sorted(folder.iterdir()):
-            archive.write(path, prefix + path.name)
-    return target
-
-
-def family_package(folder: Path) -> Path:
-    """A school with a teacher, two students and two guardians linked from both sides."""
-    users = [
-        make_user_row(sourcedId="teacher-1", role="teacher", givenName="Grace", familyName="Hopper",
-                      email="Grace.Hopper@Lincoln.K12.US", grades=""),
-        make_user_row(sourcedId="student-1", agentSourcedIds="guardian-1,guardian-2"),
-        make_user_row(sourcedId="student-2", givenName="Alan", familyName="Turing", grades="05"),
-        make_user_row(sourcedId="guardian-1", role="parent", givenName="Anne", familyName="Lovelace",
-                      agentSourcedIds="student-1,student-2", sms="(617) 253-1000", phone="617.253.1001",
-                      grades=""),
-        make_user_row(sourcedId="guardian-2", role="guardian", givenName="William", familyName="King",
-                      sms="+44 20 7946 0958", grades=""),
-    ]
-    enrollments = [
-        make_enrollment_row(sourcedId="enr-1", userSourcedId="student-1"),
-        make_enrollment_row(sourcedId="enr-2", userSourcedId="student-2"),
-        make_enrollment_row(sourcedId="enr-3", userSourcedId="teacher-1", role="teacher", primary="true"),
-    ]
-    district = make_org_row(sourcedId="district-1", name="Lincoln USD", type="district")
-    school = make_org_row(parentSourcedId="district-1")
-    return write_package(folder, orgs=[school, district], users=users, enrollments=enrollments)
-
-
-def people_by_id(snapshot):
-    return {person.source_id: person for person in snapshot.people}
-
-
-# --- a clean package ------------------------------------------------------------
-
-
-def test_clean_package_yields_every_entity_and_no_problems(tmp_path):
+def test_clean_package_yields_every_entity_and_no_findings(tmp_path):
     snapshot = read_package(family_package(tmp_path))
 
-    assert snapshot.counts() == {
-        "orgs": 2, "sessions": 1, "courses": 1, "classes": 1, "people": 5, "enrollments": 3, "guardian_links": 3,
-    }
-    assert snapshot.problems == () and snapshot.warnings == ()
+    assert snapshot.counts() == {"orgs": 2, "schools": 1, "students": 2, "staff": 1, "guardians": 2, "classes": 1,
+                                 "enrollments": 3, "guardian_links": 3}
+    assert (len(snapshot.sessions), len(snapshot.courses)) == (1, 1)
+    assert snapshot.problems == () and snapshot.warnings == () and snapshot.tombstones == ()
     assert snapshot.version == "1.1"
+
+
+def test_each_file_is_listed_with_its_mode_and_row_count(tmp_path):
+    snapshot = read_package(family_package(tmp_path))
+
+    assert snapshot.files == (
+        PackageFile("orgs.csv", BULK, 2), PackageFile("academicSessions.csv", BULK, 1),
+        PackageFile("courses.csv", BULK, 1), PackageFile("classes.csv", BULK, 1),
+        PackageFile("users.csv", BULK, 5), PackageFile("enrollments.csv", BULK, 3),
+    )
+    assert snapshot.full_snapshot_files == {"orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv",
+                                            "users.csv", "enrollments.csv"}
 
 
 def test_package_entities_carry_their_source_fields(tmp_path):
@@ -148,6 +52,51 @@ def test_package_entities_carry_their_source_fields(tmp_path):
     assert teacher_enrollment.role == "teacher" and teacher_enrollment.primary is True
 
 
+def test_rows_carry_their_status_and_last_modification_time(tmp_path):
+    write_package(tmp_path, users=[make_user_row(dateLastModified="2026-08-01T12:30:00Z")],
+                  enrollments=[make_enrollment_row(beginDate="2025-08-25", dateLastModified="2026-08-02")])
+
+    snapshot = read_package(tmp_path)
+
+    (person,), (enrollment,) = snapshot.people, snapshot.enrollments
+    assert person.status == "active"
+    assert person.date_last_modified == datetime(2026, 8, 1, 12, 30, tzinfo=timezone.utc)
+    assert (enrollment.status, enrollment.begin_date) == ("active", date(2025, 8, 25))
+    assert enrollment.date_last_modified == datetime(2026, 8, 2)
+
+
+def test_every_user_column_lands_in_its_own_field(tmp_path):
+    user = make_user_row(middleName="Augusta", identifier="S-77", username="ada.l", email="ada@example.org",
+                         sms="(617) 253-1000", phone="(617) 253-1001", grades="04,05", enabledUser="false",
+                         dateLastModified="2026-08-01")
+    write_package(tmp_path, users=[user])
+
+    (person,) = read_package(tmp_path).people
+
+    assert person._asdict() == {
+        "source_id": "student-1", "given_name": "Ada", "family_name": "Lovelace", "middle_name": "Augusta",
+        "kinds": frozenset({"student"}), "roles": ("student",), "job_title": None, "grade": "04",
+        "identifier": "S-77", "username": "ada.l", "org_source_ids": ("school-1",), "email": "ada@example.org",
+        "mobile_phone": "+16172531000", "home_phone": "+16172531001", "enabled_user": False, "status": "active",
+        "date_last_modified": datetime(2026, 8, 1), "role_assignments": person.role_assignments, "profiles": (),
+        "extras": (), "invalid_fields": (),
+    }
+
+
+def test_every_enrollment_column_lands_in_its_own_field(tmp_path):
+    write_package(tmp_path, enrollments=[make_enrollment_row(role="student", primary="TRUE", beginDate="2025-08-25",
+                                                             endDate="2026-06-12", dateLastModified="2026-08-01")])
+
+    (enrollment,) = read_package(tmp_path).enrollments
+
+    assert enrollment._asdict() == {
+        "source_id": "enr-1", "class_source_id": "class-1", "school_source_id": "school-1",
+        "person_source_id": "student-1", "role": "student", "primary": True, "begin_date": date(2025, 8, 25),
+        "end_date": date(2026, 6, 12), "status": "active", "date_last_modified": datetime(2026, 8, 1),
+        "extras": (),
+    }
+
+
 def test_roles_become_kinds_and_staff_roles_become_readable_job_titles(tmp_path):
     people = people_by_id(read_package(family_package(tmp_path)))
 
@@ -159,20 +108,32 @@ def test_roles_become_kinds_and_staff_roles_become_readable_job_titles(tmp_path)
 
 
 @pytest.mark.parametrize(
-    "role, title",
-    [("administrator", "Administrator"), ("districtAdministrator", "District Administrator"),
-     ("aide", "Aide"), ("counselor", "Counselor"), ("principal", "Principal")],
+    "role, kind, title",
+    [("administrator", "staff", "Administrator"), ("districtAdministrator", "staff", "District Administrator"),
+     ("siteAdministrator", "staff", "Site Administrator"), ("principal", "staff", "Principal"),
+     ("counselor", "staff", "Counselor"), ("aide", "staff", "Aide"), ("proctor", "staff", "Proctor"),
+     ("Teacher", "staff", "Teacher"), ("parent", "guardian", None), ("guardian", "guardian", None),
+     ("relative", "guardian", None), ("STUDENT", "student", None)],
 )
-def test_every_staff_role_is_staff_with_its_own_title(tmp_path, role, title):
-    write_package(
-        tmp_path,
-        users=[make_user_row(sourcedId="staff-1", role=role)],
-        enrollments=[make_enrollment_row(userSourcedId="staff-1")],
-    )
+def test_every_1_1_and_1_2_role_value_maps_to_its_kind_and_title(tmp_path, role, kind, title):
+    write_package(tmp_path, users=[make_user_row(sourcedId="user-1", role=role)],
+                  enrollments=[make_enrollment_row(userSourcedId="user-1")])
 
     (person,) = read_package(tmp_path).people
 
-    assert person.kinds == frozenset({"staff"}) and person.job_title == title
+    assert person.kinds == frozenset({kind}) and person.job_title == title and person.roles == (role,)
+
+
+def test_a_person_holds_their_role_at_each_of_their_orgs_the_first_primary(tmp_path):
+    write_package(tmp_path, orgs=[{"sourcedId": "school-1", "type": "school"},
+                                  {"sourcedId": "school-2", "type": "school"}],
+                  users=[make_user_row(orgSourcedIds="school-1,school-2", role="teacher")])
+
+    (person,) = read_package(tmp_path).people
+
+    assert person.org_source_ids == ("school-1", "school-2")
+    assert [(a.role, a.org_source_id, a.primary) for a in person.role_assignments] == [
+        ("teacher", "school-1", True), ("teacher", "school-2", False)]
 
 
 def test_guardian_links_claimed_from_both_sides_are_merged_without_duplicates(tmp_path):
@@ -203,17 +164,28 @@ def test_phone_without_country_code_uses_the_given_region(tmp_path):
     assert person.mobile_phone == "+442079460958"
 
 
+def test_an_unknown_region_is_refused_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="region"):
+        read_package(write_package(tmp_path), region="QQ")
+
+
 def test_email_is_normalised_and_lower_cased(tmp_path):
     people = people_by_id(read_package(family_package(tmp_path)))
 
     assert people["teacher-1"].email == "grace.hopper@lincoln.k12.us"
 
 
-def test_columns_are_read_by_name_in_any_order_and_unknown_columns_are_ignored(tmp_path):
+def test_disabled_user_is_read_as_not_enabled(tmp_path):
+    write_package(tmp_path, users=[make_user_row(enabledUser="FALSE")])
+
+    (person,) = read_package(tmp_path).people
+
+    assert person.enabled_user is False
+
+
+def test_columns_are_read_by_name_in_any_order(tmp_path):
     family_package(tmp_path)
-    columns = ("ext_vendor_id", *reversed(USER_COLUMNS))
-    rows = [{**make_user_row(), "ext_vendor_id": "v-9"}]
-    write_csv(tmp_path, "users.csv", rows, columns)
+    write_csv(tmp_path, "users.csv", [make_user_row()], tuple(reversed(USER_COLUMNS)))
 
     (person,) = read_package(tmp_path).people
 
@@ -221,229 +193,16 @@ def test_columns_are_read_by_name_in_any_order_and_unknown_columns_are_ignored(t
     assert person.middle_name is None  # empty cells are None, not ""
 
 
-# --- zip and file encodings -------------------------------------------------------
+def test_two_reads_of_the_same_package_compare_equal(tmp_path):
+    folder = family_package(tmp_path)
+
+    assert read_package(folder) == read_package(folder)
 
 
-def test_zip_package_reads_the_same_as_its_folder(tmp_path):
-    folder = family_package(tmp_path / "package")
-
-    from_folder = read_package(folder)
-
-    assert read_package(zip_folder(folder, tmp_path / "package.zip")) == from_folder
-    assert read_package(zip_folder(folder, tmp_path / "nested.zip", prefix="export/")) == from_folder
-
-
-def test_bom_crlf_and_missing_trailing_newline_are_tolerated(tmp_path):
-    write_package(tmp_path)
-    header = ",".join(make_user_row())
-    row = ",".join(make_user_row().values())
-    (tmp_path / "users.csv").write_bytes(("\ufeff" + header + "\r\n" + row).encode("utf-8"))
+def test_session_parent_listed_after_its_child_is_kept(tmp_path):
+    write_package(tmp_path, academicSessions=[make_session_row(parentSourcedId="year-1"),
+                                              make_session_row(sourcedId="year-1", type="schoolYear")])
 
     snapshot = read_package(tmp_path)
 
-    assert [p.source_id for p in snapshot.people] == ["student-1"]
-    assert snapshot.counts()["enrollments"] == 1 and snapshot.problems == ()
-
-
-def test_header_only_file_gives_no_rows_and_no_problems(tmp_path):
-    write_package(tmp_path, classes=[make_class_row(courseSourcedId="")])
-    (tmp_path / "enrollments.csv").write_text("\ufeff" + ",".join(make_enrollment_row()), encoding="utf-8")
-    (tmp_path / "courses.csv").write_bytes(",".join(make_course_row()).encode() + b"\r\n")
-
-    snapshot = read_package(tmp_path)
-
-    assert snapshot.enrollments == () and snapshot.courses == ()
-    assert snapshot.problems == () and snapshot.counts()["classes"] == 1
-
-
-def test_problem_line_is_where_a_multi_line_quoted_record_starts(tmp_path):
-    write_package(tmp_path)
-    columns = ",".join(USER_COLUMNS)
-    quoted = make_user_row(sourcedId="student-2", middleName='"Two\nLine\nName"')
-    bad = make_user_row(sourcedId="student-3", email="not-an-email")
-    text = "\n".join([columns, ",".join(quoted.values()), "", ",".join(bad.values())]) + "\n"
-    (tmp_path / "users.csv").write_text(text, encoding="utf-8")
-
-    snapshot = read_package(tmp_path)
-
-    # header 1, quoted record 2-4, blank line 5, bad record 6
-    assert snapshot.problems == (
-        RowProblem("users.csv", 6, "email", "not-an-email", snapshot.problems[0].reason),
-        RowProblem("enrollments.csv", 2, "userSourcedId", "student-1", "unknown user student-1; row skipped"),
-    )
-    assert people_by_id(snapshot)["student-2"].middle_name == "Two\nLine\nName"
-
-
-# --- row problems -----------------------------------------------------------------
-
-
-def test_invalid_email_and_phone_are_reported_and_the_person_kept_without_them(tmp_path):
-    write_package(tmp_path, users=[make_user_row(email="ada@", sms="555-1234", phone="12")])
-
-    snapshot = read_package(tmp_path)
-
-    (person,) = snapshot.people
-    assert (person.email, person.mobile_phone, person.home_phone) == (None, None, None)
-    assert [(p.file, p.line, p.column, p.value) for p in snapshot.problems] == [
-        ("users.csv", 2, "email", "ada@"),
-        ("users.csv", 2, "sms", "555-1234"),
-        ("users.csv", 2, "phone", "12"),
-    ]
-
-
-def test_agent_that_is_not_a_known_user_is_reported_and_only_that_link_dropped(tmp_path):
-    users = [
-        make_user_row(agentSourcedIds="guardian-1,ghost-9"),
-        make_user_row(sourcedId="guardian-1", role="parent", givenName="Anne"),
-    ]
-    write_package(tmp_path, users=users)
-
-    snapshot = read_package(tmp_path)
-
-    assert snapshot.guardian_links == (GuardianLink("guardian-1", "student-1"),)
-    (problem,) = snapshot.problems
-    assert (problem.file, problem.line, problem.column, problem.value) == (
-        "users.csv", 2, "agentSourcedIds", "ghost-9",
-    )
-    assert problem.reason.startswith("unknown user")
-
-
-def test_vendor_agents_column_builds_guardian_links_too(tmp_path):
-    users = [
-        make_user_row(sourcedId="guardian-1", role="relative", givenName="Anne", agents="student-1"),
-        make_user_row(),
-    ]
-    write_package(tmp_path, users=users)
-
-    assert read_package(tmp_path).guardian_links == (GuardianLink("guardian-1", "student-1"),)
-
-
-def test_enrollment_to_unknown_class_or_user_is_reported_and_skipped(tmp_path):
-    enrollments = [
-        make_enrollment_row(),
-        make_enrollment_row(sourcedId="enr-2", classSourcedId="class-404"),
-        make_enrollment_row(sourcedId="enr-3", userSourcedId="nobody"),
-    ]
-    write_package(tmp_path, enrollments=enrollments)
-
-    snapshot = read_package(tmp_path)
-
-    assert [e.source_id for e in snapshot.enrollments] == ["enr-1"]
-    assert [(p.line, p.column, p.value) for p in snapshot.problems] == [
-        (3, "classSourcedId", "class-404"),
-        (4, "userSourcedId", "nobody"),
-    ]
-
-
-def test_class_at_unknown_school_is_reported_and_skipped(tmp_path):
-    write_package(tmp_path, classes=[make_class_row(schoolSourcedId="school-404")])
-
-    snapshot = read_package(tmp_path)
-
-    assert snapshot.classes == () and snapshot.enrollments == ()
-    assert [(p.file, p.column, p.value) for p in snapshot.problems] == [
-        ("classes.csv", "schoolSourcedId", "school-404"),
-        ("enrollments.csv", "classSourcedId", "class-1"),
-    ]
-
-
-def test_duplicate_sourced_id_keeps_the_first_row_and_reports_the_second(tmp_path):
-    users = [make_user_row(), make_user_row(givenName="Impostor")]
-    write_package(tmp_path, users=users)
-
-    snapshot = read_package(tmp_path)
-
-    (person,) = snapshot.people
-    assert person.given_name == "Ada"
-    (problem,) = snapshot.problems
-    assert (problem.file, problem.line, problem.column, problem.value) == (
-        "users.csv", 3, "sourcedId", "student-1",
-    )
-
-
-def test_row_missing_a_required_field_is_reported_and_skipped(tmp_path):
-    users = [make_user_row(), make_user_row(sourcedId="student-2", familyName=""), make_user_row(sourcedId="")]
-    write_package(tmp_path, users=users)
-
-    snapshot = read_package(tmp_path)
-
-    assert [p.source_id for p in snapshot.people] == ["student-1"]
-    assert [(p.line, p.column) for p in snapshot.problems] == [(3, "familyName"), (4, "sourcedId")]
-
-
-def test_file_missing_a_required_column_contributes_no_rows_but_others_are_read(tmp_path):
-    write_package(tmp_path)
-    rows = [{k: v for k, v in make_enrollment_row().items() if k != "userSourcedId"}]
-    write_csv(tmp_path, "enrollments.csv", rows)
-
-    snapshot = read_package(tmp_path)
-
-    assert snapshot.enrollments == ()
-    assert snapshot.counts()["people"] == 1 and snapshot.counts()["classes"] == 1
-    (problem,) = snapshot.problems
-    assert (problem.file, problem.line, problem.column) == ("enrollments.csv", 1, "userSourcedId")
-
-
-def test_rows_to_be_deleted_are_skipped_with_a_warning_not_a_problem(tmp_path):
-    write_package(tmp_path, users=[make_user_row(), make_user_row(sourcedId="student-2", status="tobedeleted")])
-
-    snapshot = read_package(tmp_path)
-
-    assert [p.source_id for p in snapshot.people] == ["student-1"]
-    assert snapshot.problems == ()
-    (warning,) = snapshot.warnings
-    assert (warning.file, warning.line, warning.column, warning.value) == ("users.csv", 3, "status", "tobedeleted")
-
-
-def test_unparsable_session_date_is_reported_and_left_empty(tmp_path):
-    write_package(tmp_path, academicSessions=[make_session_row(startDate="08/25/2025")])
-
-    snapshot = read_package(tmp_path)
-
-    (term,) = snapshot.sessions
-    assert term.start_date is None and term.end_date == date(2025, 12, 19)
-    (problem,) = snapshot.problems
-    assert (problem.file, problem.line, problem.column, problem.value) == (
-        "academicSessions.csv", 2, "startDate", "08/25/2025",
-    )
-
-
-def test_unknown_role_is_reported_and_the_row_skipped(tmp_path):
-    write_package(tmp_path, users=[make_user_row(role="wizard")])
-
-    snapshot = read_package(tmp_path)
-
-    assert snapshot.people == ()
-    assert (snapshot.problems[0].column, snapshot.problems[0].value) == ("role", "wizard")
-
-
-# --- rejected packages ------------------------------------------------------------
-
-
-def test_package_path_that_does_not_exist_is_rejected(tmp_path):
-    with pytest.raises(PackageRejected, match="does not exist"):
-        read_package(tmp_path / "missing")
-
-
-def test_file_that_is_not_a_zip_is_rejected(tmp_path):
-    corrupt = tmp_path / "package.zip"
-    corrupt.write_bytes(b"PK\x03\x04 this is not really a zip")
-
-    with pytest.raises(PackageRejected):
-        read_package(corrupt)
-
-
-def test_package_without_users_csv_is_rejected(tmp_path):
-    write_package(tmp_path)
-    (tmp_path / "users.csv").unlink()
-
-    with pytest.raises(PackageRejected, match="users.csv"):
-        read_package(tmp_path)
-
-
-def test_users_csv_without_a_sourced_id_column_is_rejected(tmp_path):
-    write_package(tmp_path)
-    write_csv(tmp_path, "users.csv", [{k: v for k, v in make_user_row().items() if k != "sourcedId"}])
-
-    with pytest.raises(PackageRejected, match="sourcedId"):
-        read_package(str(tmp_path))
+    assert snapshot.sessions[0].parent_source_id == "year-1" and snapshot.problems == ()

@@ -1,0 +1,36 @@
+"""What reading a package found: row errors, warnings and tombstones, each naming file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from .snapshot import RowProblem, Tombstone
+
+
+class Findings:
+    """Collects findings in the order they are met; a few kinds are reported once per file and column."""
+
+    def __init__(self) -> None:
+        self.problems: list[RowProblem] = []
+        self.warnings: list[RowProblem] = []
+        self.tombstones: list[Tombstone] = []
+        self._said: set[Hashable] = set()
+
+    def problem(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
+        self.problems.append(RowProblem(file, line, column, value, reason))
+
+    def warning(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
+        self.warnings.append(RowProblem(file, line, column, value, reason))
+
+    def warning_once(self, key: Hashable, file: str, line: int | None, column: str | None, value: str | None,
+                     reason: str) -> None:
+        """A warning that would otherwise repeat on every row: said for the first row only."""
+        if key not in self._said:
+            self._said.add(key)
+            self.warning(file, line, column, value, reason)
+
+    def file_problem(self, file: str, reason: str, *, value: str | None = None, line: int | None = None) -> None:
+        self.problem(file, line, None, value, reason)
+
+    def file_warning(self, file: str, reason: str, *, value: str | None = None, line: int | None = None) -> None:
+        self.warning(file, line, None, value, reason)

@@ -1,0 +1,216 @@
+"""Where a package's files come from: a folder or a zip, its manifest, and which files to read how.
+
+File names are matched regardless of case (Windows tools and some SIS
+exports write `Users.CSV`). The manifest says the OneRoster version and, per
+file, bulk, delta or absent; without one the version is inferred from the
+files and every file is read as bulk.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from .csv_rows import CsvRecords, map_header
+from .errors import PackageRejected
+from .findings import Findings
+from .snapshot import ABSENT, BULK, DELTA
+
+V1_1 = "1.1"
+V1_2 = "1.2"
+
+MANIFEST = "manifest.csv"
+ORGS = "orgs.csv"
+SESSIONS = "academicSessions.csv"
+COURSES = "courses.csv"
+CLASSES = "classes.csv"
+USERS = "users.csv"
+ROLES = "roles.csv"
+USER_PROFILES = "userProfiles.csv"
+ENROLLMENTS = "enrollments.csv"
+
+READ_FILES = {V1_1: (ORGS, SESSIONS, COURSES, CLASSES, USERS, ENROLLMENTS),
+              V1_2: (ORGS, SESSIONS, COURSES, CLASSES, USERS, ROLES, USER_PROFILES, ENROLLMENTS)}
+_CANONICAL = {name.lower(): name for names in READ_FILES.values() for name in names}
+_MODES = (BULK, DELTA, ABSENT)
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """The package's version and, for each file to read, its member name and mode."""
+
+    version: str
+    members: dict[str, str]
+    modes: dict[str, str]
+
+
+class PackageSource:
+    """The files of a folder or zip, each opened on demand as a text stream."""
+
+    def __init__(self, path: Path, stack: ExitStack) -> None:
+        self._stack = stack
+        openers: dict[str, Callable[[], IO[bytes]]]
+        try:
+            if path.is_dir():
+                openers = {p.name: partial(p.open, "rb") for p in sorted(path.iterdir()) if p.is_file()}
+            elif path.is_file():
+                openers = _zip_members(stack.enter_context(zipfile.ZipFile(path)))
+            else:
+                raise PackageRejected(f"{path} does not exist")
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise PackageRejected(f"{path} is not a readable folder or zip: {exc}") from exc
+        self._openers = openers
+        self.by_folded_name: dict[str, str] = {}
+        for name in openers:
+            clash = self.by_folded_name.setdefault(name.lower(), name)
+            if clash != name:
+                raise PackageRejected(f"the package holds both {clash} and {name}; keep only one", file=name)
+
+    def member(self, name: str) -> str | None:
+        """The package's own name for a file, matched regardless of case."""
+        return self.by_folded_name.get(name.lower())
+
+    def records(self, member: str, canonical: str) -> CsvRecords:
+        """The file's records, open until the package is closed."""
+        return CsvRecords(canonical, self._stack.enter_context(self._text(member, canonical)))
+
+    def header(self, member: str, canonical: str) -> list[str]:
+        """Only the header row, the file closed again at once."""
+        with self._text(member, canonical) as stream:
+            return CsvRecords(canonical, stream).header_cells
+
+    def _text(self, member: str, canonical: str) -> IO[str]:
+        try:
+            binary = self._openers[member]()
+        except (OSError, RuntimeError, zipfile.BadZipFile) as exc:  # RuntimeError: an encrypted member
+            raise PackageRejected(f"{member} cannot be opened: {exc}", file=canonical) from exc
+        # newline="" hands line endings to csv, which needs them inside quoted fields; -sig drops a BOM.
+        return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, Callable[[], IO[bytes]]]:
+    """Files beside users.csv (else manifest.csv), which zipping tools often nest in one folder."""
+    files = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+
+    def folders_holding(name: str) -> list[PurePosixPath]:
+        return [PurePosixPath(i.filename).parent for i in files if PurePosixPath(i.filename).name.lower() == name]
+
+    homes = folders_holding(USERS) or folders_holding(MANIFEST)
+    home = min(homes, key=lambda p: len(p.parts), default=PurePosixPath("."))
+    return {PurePosixPath(i.filename).name: partial(archive.open, i)
+            for i in files if PurePosixPath(i.filename).parent == home}
+
+
+# --- the manifest and the plan -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    version: str | None
+    modes: dict[str, str]  # canonical file name (or the manifest's own spelling) -> mode
+
+
+def read_manifest(source: PackageSource, member: str) -> Manifest:
+    records = source.records(member, MANIFEST)
+    header = map_header(records.header_cells, ("propertyName", "value"))
+    if {"propertyName", "value"} - set(header.columns):
+        raise PackageRejected("manifest.csv is unreadable: it needs the columns propertyName and value",
+                              file=MANIFEST)
+    name_at, value_at = header.columns["propertyName"], header.columns["value"]
+    version: str | None = None
+    modes: dict[str, str] = {}
+    for line, cells, _ in records:
+        prop, value = cells[name_at], cells[value_at]
+        if prop == "oneroster.version":
+            version = _supported_version(value, line)
+        elif prop.lower().startswith("file."):
+            mode = value.lower()
+            if mode not in _MODES:
+                raise PackageRejected(f"manifest.csv line {line}: {prop} is {value!r}; expected bulk, delta or "
+                                      "absent", file=MANIFEST)
+            file_name = prop[len("file."):] + ".csv"
+            modes[_CANONICAL.get(file_name.lower(), file_name)] = mode
+    return Manifest(version, modes)
+
+
+def _supported_version(value: str, line: int) -> str:
+    for version in (V1_1, V1_2):
+        if value in (version, f"{version}.0"):
+            return version
+    raise PackageRejected(f"manifest.csv line {line}: OneRoster version {value!r} is not supported "
+                          "(1.1 or 1.2)", file=MANIFEST)
+
+
+def plan_files(source: PackageSource, findings: Findings) -> FilePlan:
+    """Which files to read, in which mode, for which version; every doubt is reported."""
+    manifest_member = source.member(MANIFEST)
+    manifest = read_manifest(source, manifest_member) if manifest_member else None
+    version = manifest.version if manifest else None
+    if version is None:
+        version, why = _inferred_version(source)
+        if manifest is None:
+            findings.file_warning(MANIFEST, f"no manifest.csv: OneRoster {version} inferred ({why}); every file "
+                                             "read as bulk")
+        else:
+            findings.file_warning(MANIFEST, f"manifest.csv has no oneroster.version: {version} inferred ({why})")
+
+    members: dict[str, str] = {}
+    modes: dict[str, str] = {}
+    for member in source.by_folded_name.values():
+        canonical = _CANONICAL.get(member.lower(), member)
+        if member.lower() == MANIFEST or not member.lower().endswith(".csv"):
+            continue
+        if canonical in _CANONICAL.values() and canonical not in READ_FILES[version]:
+            findings.file_warning(canonical, f"{member} is a OneRoster 1.2 file; ignored in a {version} package")
+            continue
+        mode = _mode_of(canonical, member, manifest, findings)
+        if mode in (BULK, DELTA) and canonical in _CANONICAL.values():
+            if member != canonical:
+                findings.file_warning(canonical, f"{member} taken as {canonical} (file names matched regardless "
+                                                 "of case)")
+            members[canonical], modes[canonical] = member, mode
+
+    for canonical, mode in (manifest.modes.items() if manifest else ()):
+        if mode != ABSENT and canonical in READ_FILES[version] and canonical not in members:
+            if canonical == USERS:
+                raise PackageRejected(f"manifest.csv lists users.csv as {mode}, but the package has no users.csv",
+                                      file=USERS)
+            findings.file_problem(canonical, f"manifest.csv lists {canonical} as {mode}, but the package does "
+                                             "not hold it")
+    if USERS not in members:
+        listed_absent = manifest is not None and manifest.modes.get(USERS) == ABSENT
+        raise PackageRejected("manifest.csv lists users.csv as absent, but every package needs its users"
+                              if listed_absent else "users.csv is missing from the package", file=USERS)
+    return FilePlan(version, members, modes)
+
+
+def _mode_of(canonical: str, member: str, manifest: Manifest | None, findings: Findings) -> str:
+    readable = canonical in _CANONICAL.values()
+    if manifest is None:
+        return BULK
+    mode = manifest.modes.get(canonical) or manifest.modes.get(member)
+    if mode is None:
+        what = "read as bulk" if readable else "ignored"
+        findings.file_warning(canonical, f"{member} is in the package but not in manifest.csv; {what}")
+        return BULK if readable else ABSENT
+    if mode == ABSENT:
+        findings.file_warning(canonical, f"manifest.csv lists {canonical} as absent; {member} ignored")
+    return mode
+
+
+def _inferred_version(source: PackageSource) -> tuple[str, str]:
+    users = source.member(USERS)
+    if users is None:
+        raise PackageRejected("users.csv is missing from the package", file=USERS)
+    if "role" in map_header(source.header(users, USERS), ("role",)).columns:
+        return V1_1, "users.csv has a role column"
+    if source.member(ROLES):
+        return V1_2, "the package has a roles.csv"
+    raise PackageRejected("cannot tell the OneRoster version: no manifest.csv, no role column in users.csv "
+                          "and no roles.csv", file=USERS)

@@ -1,0 +1,168 @@
+"""users.csv: people, their roles (1.1 `role` column, or 1.2 roles.csv) and credentials.
+
+One person is one record whatever roles they hold: a 1.2 teacher who is also
+a parent has two roles and two kinds. Invalid emails and phones are reported
+and the person kept without them; `sms` is the mobile phone (login, SMS,
+calls), `phone` the home phone (kept, never used to contact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import NamedTuple
+
+from .assigned_roles import AssignedRoles
+from .records import EntityFile, Target, file_columns
+from .role_vocabulary import is_known_role, job_title_of, kinds_of
+from .snapshot import ACTIVE, Person, RoleAssignment
+from .values import COMMON_FLAGS, PhoneNormaliser, normalise_email, parse_flag, split_list
+
+USER_COLUMNS = file_columns(
+    "enabledUser", "orgSourcedIds", "role", "username", "userIds", "userId", "givenName", "familyName", "middleName",
+    "identifier", "email", "sms", "phone", "agentSourcedIds", "agents", "grades", "grade", "password",
+    "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName", "preferredMiddleName", "preferredFamilyName",
+    "primaryOrgSourcedId", "pronouns",
+)
+# Some vendor exports name the agentSourcedIds column `agents`.
+AGENT_COLUMNS = ("agentSourcedIds", "agents")
+
+
+class AgentClaim(NamedTuple):
+    """An agent id named on a user row, resolved once every user has been read."""
+
+    line: int
+    column: str
+    claimant: str
+    agent: str
+
+
+def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser,
+               assigned: AssignedRoles | None) -> tuple[dict[str, Person], list[AgentClaim]]:
+    users = _UserRows(file, orgs, phones, assigned)
+    people: dict[str, Person] = {}
+    for line, cells, source_id, modified in file.rows():
+        person = users.person(line, cells, source_id, modified)
+        if person is not None:
+            people[source_id] = person
+    if assigned is not None:
+        assigned.report_unclaimed(file.target("user", people), file.seen)
+    return people, users.claims
+
+
+class _UserRows:
+    """Turns users.csv rows into people; the common shapes (one org, one role, a known id) go the short way."""
+
+    def __init__(self, file: EntityFile, orgs: Target, phones: PhoneNormaliser,
+                 assigned: AssignedRoles | None) -> None:
+        self.file, self.orgs, self.assigned = file, orgs, assigned
+        self.normalise_phone = phones.normalise
+        self.claims: list[AgentClaim] = []
+        self._assignments: dict[tuple[str, str | None, bool], RoleAssignment] = {}
+        self._role_facts: dict[tuple[str, ...], tuple[frozenset[str], str | None]] = {}
+        (self.role, self.given, self.family, self.middle, self.org_list, self.primary_org, self.enabled,
+         self.grades, self.grade, self.identifier, self.username, self.email, self.sms, self.phone) = (
+            file.at(c) for c in ("role", "givenName", "familyName", "middleName", "orgSourcedIds",
+                                 "primaryOrgSourcedId", "enabledUser", "grades", "grade", "identifier", "username",
+                                 "email", "sms", "phone"))
+        self.agent_columns = [(column, file.at(column)) for column in AGENT_COLUMNS if file.has(column)]
+        self.with_extras = bool(file.header.extensions)
+
+    def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None) -> Person | None:
+        file = self.file
+        role = cells[self.role]
+        if role and not is_known_role(role):
+            file.findings.problem(file.name, line, "role", role, f"unknown role {role}; row skipped")
+            return None
+        org_ids = self._org_ids(line, cells)
+        assignments = self._assignments_of(role, org_ids, source_id)
+        if not assignments:
+            file.findings.problem(file.name, line, "role" if file.has("role") else None, None,
+                                  "the user has no role (no role column value and no active row in roles.csv); "
+                                  "row skipped")
+            return None
+        if len(assignments) > 1:
+            # Primary roles first, then in file order: the first staff role names the job.
+            assignments.sort(key=lambda assignment: not assignment.primary)
+            roles = tuple(dict.fromkeys(assignment.role for assignment in assignments))
+            org_ids = list(dict.fromkeys(org_ids + [a.org_source_id for a in assignments if a.org_source_id]))
+        else:
+            roles = (assignments[0].role,)
+            role_org = assignments[0].org_source_id
+            if role_org is not None and role_org not in org_ids:
+                org_ids.append(role_org)
+        kinds, job_title = self._facts(roles)
+        invalid: list[str] = []
+        email = self._credential(line, cells, self.email, "email", "email", normalise_email, invalid)
+        mobile_phone = self._credential(line, cells, self.sms, "sms", "mobile_phone", self.normalise_phone, invalid)
+        home_phone = self._credential(line, cells, self.phone, "phone", "home_phone", self.normalise_phone, invalid)
+        grades = cells[self.grades] or cells[self.grade]
+        for column, index in self.agent_columns:
+            if cells[index]:
+                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(cells[index])]
+        given_name, family_name = cells[self.given], cells[self.family]
+        middle_name = cells[self.middle] or None
+        identifier = cells[self.identifier] or None
+        username = cells[self.username] or None
+        grade = (split_list(grades) or (None,))[0] if grades else None
+        enabled_user = self._enabled(line, cells[self.enabled])
+        profiles = self.assigned.profiles_of(source_id) if self.assigned is not None else ()
+        extras = file.extras(cells) if self.with_extras else ()
+        # Positional, in Person's field order: keyword calls cost a district read about a second.
+        return Person(
+            source_id, given_name, family_name, middle_name, kinds, roles, job_title, grade, identifier, username,
+            tuple(org_ids), email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, tuple(assignments),
+            profiles, extras, tuple(invalid),
+        )
+
+    def _enabled(self, line: int, raw: str) -> bool:
+        if not raw:
+            return True
+        flag = COMMON_FLAGS.get(raw)
+        if flag is None:
+            flag = self.file.value(line, "enabledUser", raw, parse_flag)
+        return flag is not False  # an unreadable value (reported) leaves the user as the spec's default: enabled
+
+    def _org_ids(self, line: int, cells: list[str]) -> list[str]:
+        """orgSourcedIds (and a 1.2 primaryOrgSourcedId first), unknown orgs dropped and reported."""
+        raw, primary = cells[self.org_list], cells[self.primary_org]
+        found = self.orgs.live.get(raw) if raw and not primary else None
+        if found is not None:
+            return [found.source_id]
+        resolve = self.file.resolve
+        ids = [resolve(line, "primaryOrgSourcedId", primary, self.orgs, "org dropped")] if primary else []
+        ids += [resolve(line, "orgSourcedIds", org, self.orgs, "org dropped") for org in split_list(raw)]
+        return list(dict.fromkeys(org for org in ids if org is not None))
+
+    def _assignments_of(self, role: str, org_ids: list[str], source_id: str) -> list[RoleAssignment]:
+        """The 1.1 role at each of the user's orgs (one shared object per value), then any 1.2 roles."""
+        assignments = [self._shared(role, org, index == 0) for index, org in enumerate(org_ids or [None])] \
+            if role else []
+        if self.assigned is not None:
+            assignments += self.assigned.roles_of(source_id)
+        return assignments
+
+    def _shared(self, role: str, org: str | None, primary: bool) -> RoleAssignment:
+        key = (role, org, primary)
+        found = self._assignments.get(key)
+        if found is None:
+            found = self._assignments[key] = RoleAssignment(role, org, primary)
+        return found
+
+    def _facts(self, roles: tuple[str, ...]) -> tuple[frozenset[str], str | None]:
+        facts = self._role_facts.get(roles)
+        if facts is None:
+            facts = self._role_facts[roles] = (kinds_of(roles), job_title_of(roles))
+        return facts
+
+    def _credential(self, line: int, cells: list[str], index: int, column: str, field: str,
+                    normalise: Callable[[str], str], invalid: list[str]) -> str | None:
+        raw = cells[index]
+        if not raw:
+            return None
+        try:
+            return normalise(raw)
+        except ValueError as why:
+            self.file.refused(line, column, raw, why)
+            invalid.append(field)
+            return None
