@@ -1,7 +1,10 @@
 """A small, deterministic demo district written as a OneRoster 1.1 CSV package.
 
-`make run` imports it so a fresh machine has something to search. Byte-identical
-for the same seed. The benchmark-scale generator is a separate, later piece.
+`make run` imports it so a fresh machine has something to search and to send to:
+a guardian with a login of their own (`make run` joins them, so they have an
+app inbox) and, at the middle school, students with school email addresses and
+SIS mobile phones whose accounts `make run` enables. Byte-identical for the
+same seed. The benchmark-scale generator is a separate, later piece.
 """
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from pathlib import Path
 
 DEMO_ADMIN_EMAIL = "admin@demo-district.example.org"
 DEMO_ADMIN_PASSWORD = "demo-admin-2026"
+# The first guardian of the first Lincoln student; the family shares one mobile with a second guardian.
+DEMO_GUARDIAN_SOURCE_ID = "lincoln-elem-student-1-guardian-1"
+DEMO_GUARDIAN_EMAIL = "parent@demo-district.example.org"
+DEMO_GUARDIAN_PASSWORD = "demo-parent-2026"
+# Middle-school students get a school email and an SIS mobile (the only source of student phones);
+# `make run` enables a few of their accounts so priority announcements reach students too.
+STUDENT_CONTACT_SCHOOL = "roosevelt-middle"
+STUDENT_CONTACT_SCHOOL_NAME = "Roosevelt Middle School"
 DISTRICT_ID = "demo-district"
 SCHOOL_YEAR = "2026-2027"
 
@@ -45,6 +56,13 @@ def _user(source_id, role, given, family, orgs, **extra) -> dict:
     return {"sourcedId": source_id, "status": "active", "dateLastModified": "2026-08-01", "enabledUser": "true",
             "orgSourcedIds": ",".join(orgs), "role": role, "username": source_id, "givenName": given,
             "familyName": family, **extra}
+
+
+def _student_contacts(student_id: str, school_id: str) -> dict:
+    if school_id != STUDENT_CONTACT_SCHOOL:
+        return {}
+    seat = int(student_id.rsplit("-", 1)[1])
+    return {"email": f"{student_id}@students.demo-district.example.org", "sms": demo_phone(30000 + seat)}
 
 
 def write_demo_district(folder: Path, *, seed: int = 7, students_per_class: int = 8) -> Path:
@@ -105,7 +123,7 @@ def write_demo_district(folder: Path, *, seed: int = 7, students_per_class: int 
                     guardians.append(f"{student_id}-guardian-2")
                 users.append(_user(student_id, "student", rng.choice(GIVEN), family, [school_id],
                                    identifier=f"S{rng.randrange(100000, 999999)}", grades=grade,
-                                   agentSourcedIds=",".join(guardians)))
+                                   agentSourcedIds=",".join(guardians), **_student_contacts(student_id, school_id)))
                 enrollments.append({"sourcedId": f"enr-{student_id}", "status": "active", "classSourcedId": class_id,
                                     "schoolSourcedId": school_id, "userSourcedId": student_id, "role": "student",
                                     "primary": "false"})
@@ -113,9 +131,11 @@ def write_demo_district(folder: Path, *, seed: int = 7, students_per_class: int 
                     # Two guardians of one child often share the family's mobile.
                     phone = family_phone.setdefault(student_id, demo_phone(12000 + len(family_phone)))
                     given = rng.choice(GIVEN)
+                    email = f"{given}.{family}.{guardian_id[-12:]}@families.example.org".lower().replace("-", "")
+                    if guardian_id == DEMO_GUARDIAN_SOURCE_ID:
+                        email = DEMO_GUARDIAN_EMAIL
                     users.append(_user(guardian_id, "guardian" if number == 1 else "parent", given, family,
-                                       [school_id], email=f"{given}.{family}.{guardian_id[-12:]}@families.example.org"
-                                       .lower().replace("-", ""), sms=phone,
+                                       [school_id], email=email, sms=phone,
                                        phone=demo_phone(40000 + len(users)), agentSourcedIds=student_id))
 
     _write(folder, "courses.csv", ["sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title",

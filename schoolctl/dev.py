@@ -1,4 +1,10 @@
-"""`schoolctl dev ...`: the one-machine stack behind `make run`."""
+"""`schoolctl dev ...`: the one-machine stack behind `make run`.
+
+Every process of the Procfile runs under honcho with one environment: the
+services, the gateway, two notify workers and the provider sandbox, with
+Twilio and SendGrid pointed at the sandbox and the sandbox's webhooks pointed
+at the gateway, so nothing leaves the machine and the whole delivery loop runs.
+"""
 from __future__ import annotations
 
 import os
@@ -17,14 +23,26 @@ from kombu.exceptions import OperationalError
 from rich.console import Console
 
 from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
+from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH
+from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
+from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
-from shared.contracts import identity, rostering
+from shared.contracts import directory, identity, rostering
 from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
 
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
 console = Console(soft_wrap=True)
+
+DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+DEFAULT_SANDBOX_ADDRESS = "127.0.0.1:8025"
+# What the demo district sends from: a fictional 555-01xx number and an address of its own domain.
+DEMO_FROM_NUMBER = "+12025550100"
+DEMO_FROM_EMAIL = "notifications@demo-district.example.org"
+DEMO_FROM_NAME = "Demo Unified School District"
+# How many middle-school student accounts `make run` enables (they have SIS phones and school emails).
+DEMO_ENABLED_STUDENTS = 5
 
 
 
@@ -61,35 +79,103 @@ def _exit_if_stopped(stack: subprocess.Popen) -> None:
         raise typer.Exit(stack.returncode or 1)
 
 
-def _wait_for_gateway(url: str, stack: subprocess.Popen, seconds: float = 90) -> None:
+def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str, str]:
+    """Twilio and SendGrid pointed at the sandbox, and the sandbox's webhooks pointed at the gateway.
+
+    Every process gets all of it (notify verifies webhooks, the workers send,
+    the sandbox reads the same credential names). The SendGrid signing key is
+    new per run: the sandbox signs events with its private half and notify
+    verifies them with the public half, so the two always match.
+    """
+    key = signing_key(None)
+    sandbox_url = f"http://{sandbox_address}"
+    return {
+        "SANDBOX_LISTEN": sandbox_address,
+        "TWILIO_API_BASE": sandbox_url,
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": DEMO_FROM_NUMBER,
+        "SENDGRID_API_BASE": sandbox_url,
+        "SENDGRID_API_KEY": DEFAULT_SENDGRID_API_KEY,
+        "SENDGRID_FROM_EMAIL": DEMO_FROM_EMAIL,
+        "SENDGRID_FROM_NAME": DEMO_FROM_NAME,
+        "SENDGRID_WEBHOOK_PUBLIC_KEY": public_key_base64(key),
+        "SANDBOX_SENDGRID_SIGNING_KEY": private_key_pem(key),
+        "SANDBOX_SENDGRID_EVENTS_URL": f"{gateway_url}{SENDGRID_EVENTS_PATH}",
+        "SANDBOX_TWILIO_INBOUND_URL": f"{gateway_url}{TWILIO_INBOUND_PATH}",
+        "NOTIFY_WEBHOOK_BASE_URL": gateway_url,
+    }
+
+
+def _wait_until_answering(what: str, url: str, stack: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         _exit_if_stopped(stack)
         try:
-            if requests.get(f"{url}/health", timeout=1).ok:
+            if requests.get(url, timeout=1).ok:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.5)
-    console.print(f"[red]the gateway did not answer at {url} within {seconds:.0f} s[/]")
+    console.print(f"[red]{what} did not answer at {url} within {seconds:.0f} s[/]")
     raise typer.Exit(1)
 
 
-def _seed_demo_district(uri: str) -> dict:
-    from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, write_demo_district
+def _seed_demo_district(uri: str) -> tuple[dict, int]:
+    """Import the demo district, give the administrator and a guardian their passwords (the guardian signs
+    in once, so they have joined and get app messages), and enable a few student accounts."""
+    from schoolctl.demo import (
+        DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD, write_demo_district,
+    )
 
     package = write_demo_district(var_dir() / "demo-district")
     with cluster_rpc(uri, timeout=600) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(package), "region": "US"})
-        rpc(identity.contract).set_password({"login": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD})
-    return run
+        accounts = rpc(identity.contract)
+        admin = _sign_in(accounts, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
+        _sign_in(accounts, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)
+        enabled = _enable_demo_students(rpc(directory.contract), admin)
+    return run, enabled
+
+
+def _sign_in(accounts, login: str, password: str) -> dict:
+    """Set the password and sign in through identity, as the person would: the first sign-in joins them."""
+    accounts.set_password({"login": login, "password": password})
+    return accounts.login({"login": login, "password": password})["principal"]
+
+
+def _enable_demo_students(directory_rpc, admin: dict) -> int:
+    """Enable the first few middle-school students, as the demo administrator; answers how many are enabled."""
+    from schoolctl.demo import STUDENT_CONTACT_SCHOOL_NAME
+
+    schools = directory_rpc.get_schools({"district_id": admin["district_id"]})["schools"]
+    school_id = next(school["id"] for school in schools if school["name"] == STUDENT_CONTACT_SCHOOL_NAME)
+    students = directory_rpc.search_people({"viewer": admin, "kind": directory.STUDENT, "school_id": school_id,
+                                            "per_page": DEMO_ENABLED_STUDENTS})["items"]
+    results = directory_rpc.enable_student_accounts({"viewer": admin,
+                                                     "student_ids": [student["id"] for student in students]})
+    # A second `make run` on the same databases finds them enabled already; both count.
+    return sum(result["outcome"] in ("enabled", "already_enabled") for result in results["results"])
+
+
+@app.command("sandbox-keys")
+def sandbox_keys() -> None:
+    """Print a matching SendGrid signing key pair for the sandbox and notify, as shell exports
+    (for deploy/compose.yaml; `make run` makes its own)."""
+    key = signing_key(None)
+    typer.echo(f"export SANDBOX_SENDGRID_SIGNING_KEY='{private_key_pem(key).strip()}'")
+    typer.echo(f"export SENDGRID_WEBHOOK_PUBLIC_KEY='{public_key_base64(key)}'")
 
 
 @app.command()
 def run(
-    gateway_address: str = typer.Option(None, help="host:port for the gateway (default GATEWAY_ADDRESS or 127.0.0.1:8000)"),
+    gateway_address: str = typer.Option(None, help="host:port for the gateway (default GATEWAY_ADDRESS or "
+                                                   f"{DEFAULT_GATEWAY_ADDRESS})"),
+    sandbox_address: str = typer.Option(None, help="host:port for the provider sandbox (default SANDBOX_LISTEN or "
+                                                   f"{DEFAULT_SANDBOX_ADDRESS})"),
 ) -> None:
-    """Migrate, start every service and the gateway, import the demo district; Ctrl-C stops everything."""
+    """Migrate, start every service, the gateway, two notify workers and the provider sandbox, import the demo
+    district; Ctrl-C stops everything."""
     uri = amqp_uri()
     if not broker_answers(uri):
         raise fail(f"RabbitMQ is not answering at {redacted(uri)}: {START_RABBITMQ}, then run `make run` again.",
@@ -97,7 +183,12 @@ def run(
 
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["GATEWAY_ADDRESS"] = gateway_address or env.get("GATEWAY_ADDRESS", "127.0.0.1:8000")
+    env["GATEWAY_ADDRESS"] = gateway_address or env.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
+    gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
+    sandbox_address = sandbox_address or env.get("SANDBOX_LISTEN", DEFAULT_SANDBOX_ADDRESS)
+    # Always the sandbox: `make run` never reaches the real Twilio or SendGrid, whatever the shell exports.
+    env.update(provider_environment(gateway_url=gateway_url, sandbox_address=sandbox_address))
+    sandbox_url = f"http://{sandbox_address}"
     if not env.get("IDENTITY_TOKEN_SECRET"):
         # A fresh secret per run: tokens issued before a restart stop working, which is fine on one machine.
         env["IDENTITY_TOKEN_SECRET"] = secrets.token_urlsafe(48)
@@ -108,21 +199,30 @@ def run(
     stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
                              env=env)
     try:
-        gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
-        _wait_for_gateway(gateway_url, stack)
+        _wait_until_answering("the provider sandbox", f"{sandbox_url}/sandbox/health", stack)
+        _wait_until_answering("the gateway", f"{gateway_url}/health", stack)
         try:
             wait_for_services(uri, still_running=lambda: _exit_if_stopped(stack))
         except StackNotReady as not_ready:
             raise fail(f"the stack did not come up: {not_ready}", EXIT_FAILED) from None
-        from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+        from schoolctl.demo import (
+            DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD,
+            STUDENT_CONTACT_SCHOOL_NAME,
+        )
 
-        sync = _seed_demo_district(uri)
+        sync, enabled = _seed_demo_district(uri)
         counts = ", ".join(f"{entity} {sum(c.values())}" for entity, c in sync["counts"].items())
         console.rule("[bold green]platform is running")
-        console.print(f"gateway:        {gateway_url}  (OpenAPI: {gateway_url}/api/v1/openapi.json)")
-        console.print(f"demo district:  {sync['state']}: {counts}; {len(sync['errors'])} row errors")
-        console.print(f"demo login:     {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
-        console.print(f"try:            curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
+        console.print(f"gateway:          {gateway_url}  (OpenAPI: {gateway_url}/api/v1/openapi.json)")
+        console.print(f"sent messages:    {sandbox_url}/sandbox/messages  (the provider sandbox records every "
+                      "email, SMS and call; nothing leaves this machine)")
+        console.print("notify workers:   2 (notify-worker-1, notify-worker-2)")
+        console.print(f"demo district:    {sync['state']}: {counts}; {len(sync['errors'])} row errors")
+        console.print(f"enabled students: {enabled} at {STUDENT_CONTACT_SCHOOL_NAME}")
+        console.print(f"demo logins:      {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}  (district administrator)")
+        console.print(f"                  {DEMO_GUARDIAN_EMAIL} / {DEMO_GUARDIAN_PASSWORD}  (guardian, joined: "
+                      "gets app messages)")
+        console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print("Ctrl-C stops everything.")
         stack.wait()

@@ -13,6 +13,7 @@ eventlet.monkey_patch()  # noqa: E402 — must precede every other import that t
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
@@ -28,6 +29,16 @@ SERVICE_CLASSES = {
 }
 
 
+# Settings only some services read, passed into the nameko config when the environment sets them.
+OPTIONAL_SETTINGS = (
+    "GATEWAY_PUBLIC_URL",  # the gateway's public base URL, for webhooks behind a proxy (services.gateway.service)
+)
+
+
+def optional_settings() -> dict[str, str]:
+    return {name: os.environ[name] for name in OPTIONAL_SETTINGS if os.environ.get(name)}
+
+
 def load_service(name: str):
     module_name, class_name = SERVICE_CLASSES[name].split(":")
     return getattr(importlib.import_module(module_name), class_name)
@@ -39,7 +50,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
-    run([load_service(name) for name in args.services], service_config())
+    run([load_service(name) for name in args.services], service_config(**optional_settings()))
 
 
 if __name__ == "__main__":

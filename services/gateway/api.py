@@ -11,6 +11,7 @@ from marshmallow import Schema
 from services.gateway.domain.throttling import LoginThrottle
 
 _PATH_VALUE = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,28 @@ class Backends:
 
     identity: Any  # shared.messaging.ServiceRpc(identity.contract) as a worker sees it
     directory: Any  # shared.messaging.ServiceRpc(directory.contract) as a worker sees it
+    notify: Any = None  # shared.messaging.ServiceRpc(notify.contract) as a worker sees it
     login_attempts: LoginThrottle = field(default_factory=LoginThrottle)  # one per gateway process
+    # Where callers reach the gateway (config GATEWAY_PUBLIC_URL), when a proxy stands in front of it;
+    # None: the URL each request came in on.
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    """A request exactly as it arrived, for endpoints whose callers sign the bytes (provider webhooks)."""
+
+    url: str  # the full URL the caller called, query string included, as it wrote it
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """An endpoint's body read as received, never parsed by the gateway: the signature covers these bytes."""
+
+    media_type: str
+    schema: Mapping[str, Any]  # what the sender posts, for the OpenAPI document only
 
 
 @dataclass(frozen=True)
@@ -32,6 +54,7 @@ class ApiCall:
     query: Mapping[str, Any] = field(default_factory=dict)
     body: Mapping[str, Any] = field(default_factory=dict)
     client_address: str | None = None  # the peer's IP address, as the gateway's socket sees it
+    raw: RawRequest | None = None  # set on routes with a RawBody only
 
 
 Handler = Callable[[ApiCall, Backends], Any]
@@ -53,6 +76,10 @@ class Route:
     query: type[Schema] | None = None
     body: type[Schema] | None = None
     errors: tuple[int, ...] = ()  # statuses the handler adds to those the pipeline can produce
+    raw_body: RawBody | None = None  # instead of `body`: the handler gets ApiCall.raw
+    status: int = 200  # the status of a success, e.g. 202 for work that goes on after the answer
+    media_type: str = JSON  # of a success; anything but JSON is the handler's text, sent as it is
+    description: str | None = None  # more than the summary, for the OpenAPI document
 
     @property
     def path_values(self) -> tuple[str, ...]:
@@ -65,7 +92,7 @@ class Route:
     @property
     def error_statuses(self) -> tuple[int, ...]:
         statuses = {500, 503, *self.errors}
-        if self.query or self.body:
+        if self.query or self.body or self.raw_body:
             statuses.add(400)
         if not self.public:
             statuses.add(401)

@@ -39,9 +39,13 @@ def show_user_profile(call: ApiCall, backends: Backends) -> dict:
     person_id = call.path["id"]
     # Directory decides whether the viewer may see this person at all (NotFound when not).
     profile = backends.directory.get_person_profile({"viewer": call.principal, "person_id": person_id})
-    accounts = backends.identity.get_accounts({"person_ids": [person_id]})["accounts"]
-    return user_profile(profile, account_of(accounts, person_id),
-                        show_contact_details=may_see_contact_details(call.principal, person_id))
+    account = account_of(backends.identity.get_accounts({"person_ids": [person_id]})["accounts"], person_id)
+    show_contact_details = may_see_contact_details(call.principal, person_id)
+    health = []
+    if show_contact_details and account and account["credentials"]:
+        # Asked only when credentials are shown: delivery status is contact detail too.
+        health = backends.notify.get_credential_health({"person_ids": [person_id]})["credentials"]
+    return user_profile(profile, account, show_contact_details=show_contact_details, credential_health=health)
 
 
 def enable_student_accounts(call: ApiCall, backends: Backends) -> dict:

@@ -15,11 +15,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
+from services.gateway.api import JSON
 from services.gateway.errors import problem_for
 
 _log = logging.getLogger(__name__)
-
-JSON = "application/json"
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:

@@ -7,14 +7,13 @@ from http import HTTPStatus
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.gateway.api import Route
+from services.gateway.api import JSON, Route
 from services.gateway.schemas import ErrorResponse
 
 TITLE = "School communications API"
 VERSION = "1.0.0"
 OPENAPI_VERSION = "3.0.3"
 BEARER = "bearerAuth"
-JSON = "application/json"
 
 DESCRIPTION = (
     "One JSON API for the web frontends. Send `Authorization: Bearer <token>` (from `POST /api/v1/auth/login`) "
@@ -25,7 +24,8 @@ DESCRIPTION = (
 ERROR_MEANINGS = {
     400: "The request is malformed or has invalid fields (`invalid_request`; `fields` names each).",
     401: "No valid sign-in (`not_authenticated`).",
-    403: "Signed in, but without permission for this (`permission_denied`).",
+    403: "Not allowed (`permission_denied`): signed in without permission for this, or a webhook whose "
+         "signature does not verify.",
     404: "Nothing there that the caller may see (`not_found`).",
     409: "Conflicts with the current state (`conflict`).",
     423: "Managed by a roster sync, so locked for manual changes (`locked`).",
@@ -57,14 +57,20 @@ def _operation(route: Route) -> dict:
         "summary": route.summary,
         "tags": [route.tag],
         "parameters": _parameters(route),
-        "responses": {"200": _success(route), **{str(status): _error(status) for status in route.error_statuses}},
+        "responses": {str(route.status): _success(route),
+                      **{str(status): _error(status) for status in route.error_statuses}},
     }
     if route.public:
         operation["security"] = []
-    if route.action:
-        operation["description"] = f"Needs permission `{route.action}`."
+    description = " ".join(filter(None, (f"Needs permission `{route.action}`." if route.action else None,
+                                         route.description)))
+    if description:
+        operation["description"] = description
     if route.body:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": route.body}}}
+    if route.raw_body:
+        operation["requestBody"] = {"required": True,
+                                    "content": {route.raw_body.media_type: {"schema": dict(route.raw_body.schema)}}}
     return operation
 
 
@@ -78,8 +84,11 @@ def _parameters(route: Route) -> list[dict]:
 
 
 def _success(route: Route) -> dict:
-    schema = route.response if route.response else {"type": "object"}
-    return {"description": "OK", "content": {JSON: {"schema": schema}}}
+    if route.media_type != JSON:
+        schema = {"type": "string"}  # the handler's own text, e.g. TwiML
+    else:
+        schema = route.response if route.response else {"type": "object"}
+    return {"description": HTTPStatus(route.status).phrase, "content": {route.media_type: {"schema": schema}}}
 
 
 def _error(status: int) -> dict:

@@ -7,9 +7,10 @@ import eventlet
 from nameko.exceptions import RpcTimeout
 from werkzeug.wrappers import Request, Response
 
-from services.gateway.api import ApiCall, Backends, Route
+from services.gateway.api import JSON, ApiCall, Backends, RawRequest, Route
 from services.gateway.domain.access import require
 from services.gateway.domain.authentication import bearer_token
+from services.gateway.domain.webhooks import called_url
 from services.gateway.http import error_response, json_response
 from services.gateway.parsing import json_body, load, query_values
 
@@ -27,7 +28,9 @@ def answer(route: Route, request: Request, path_values: Mapping[str, str], backe
             result = route.handler(prepare(route, request, path_values, backends), backends)
     except Exception as error:  # the boundary: every failure becomes the one JSON error shape
         return error_response(error)
-    return json_response(200, result)
+    if route.media_type == JSON:
+        return json_response(route.status, result)
+    return Response(result, status=route.status, mimetype=route.media_type)
 
 
 def prepare(route: Route, request: Request, path_values: Mapping[str, str], backends: Backends) -> ApiCall:
@@ -39,10 +42,19 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
             require(principal, route.action)
     query = load(route.query, query_values(request.args), "query") if route.query else {}
     body = load(route.body, json_body(_read_body(request)), "body") if route.body else {}
+    raw = _raw_request(request, backends.public_url) if route.raw_body else None
     # The socket's peer, not X-Forwarded-For: the gateway faces clients directly (deploy/compose.yaml),
     # and a header anyone can write must not pick whose sign-in attempts a request counts against.
     return ApiCall(principal=principal, path=dict(path_values), query=query, body=body,
-                   client_address=request.remote_addr)
+                   client_address=request.remote_addr, raw=raw)
+
+
+def _raw_request(request: Request, public_url: str | None) -> RawRequest:
+    # eventlet's server keeps the path as sent (RAW_PATH_INFO); PATH_INFO is already percent-decoded.
+    raw_path = request.environ.get("RAW_PATH_INFO") or request.path
+    url = called_url(public_url=public_url, request_host_url=request.host_url, raw_path=raw_path,
+                     query_string=request.query_string.decode("latin-1"))
+    return RawRequest(url=url, headers=dict(request.headers.items()), body=_read_body(request))
 
 
 def _read_body(request: Request) -> bytes:

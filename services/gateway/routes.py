@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import functools
 
+from services.gateway import communication_handlers as communications
 from services.gateway import handlers
-from services.gateway.api import ApiCall, Backends, Route
+from services.gateway import webhook_handlers as webhooks
+from services.gateway.api import ApiCall, Backends, RawBody, Route
+from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
+from services.gateway.domain.webhooks import TWIML
 from services.gateway.openapi import build_document
 from services.gateway.schemas import (
-    EnableStudentAccountsBody, EnableStudentAccountsResult, HealthStatus, Me, PeopleQuery, SetPermissionsBody,
-    UserProfile,
+    AnnouncementBody, DeliveryReportQuery, DistrictDefaultBody, EnableStudentAccountsBody,
+    EnableStudentAccountsResult, HealthStatus, Me, PeopleQuery, PreferenceBody, ResetStatusBody, SetPermissionsBody,
+    UnreachableContactsQuery, UserProfile,
 )
 from services.identity.domain.permissions import (
-    ENABLE_STUDENT_ACCOUNTS, SEARCH_DIRECTORY, SET_STAFF_PERMISSIONS, VIEW_PROFILES,
+    ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS, SEARCH_DIRECTORY,
+    SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
 )
-from shared.contracts import directory, identity
+from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
+from shared.contracts import directory, identity, notify
 
 API = "/api/v1"
+
+# What the providers post; the gateway passes the bytes on unparsed, so these only document them.
+TWILIO_FORM = RawBody("application/x-www-form-urlencoded",
+                      {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Twilio's form fields, signed with X-Twilio-Signature."})
+SENDGRID_EVENT_BATCH = RawBody("application/json",
+                               {"type": "array", "items": {"type": "object"},
+                                "description": "A batch of SendGrid events, signed with "
+                                               "X-Twilio-Email-Event-Webhook-Signature and -Timestamp."})
+WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
+                "does not accept answers 403 and changes nothing.")
+ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
+    f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
 
 def openapi_document(call: ApiCall, backends: Backends) -> dict:
@@ -55,4 +75,42 @@ ROUTES: tuple[Route, ...] = (
           body=SetPermissionsBody),
     Route("list_schools", "GET", f"{API}/schools", "The schools of the caller's district", "directory",
           handlers.list_schools, directory.Schools),
+    Route("show_preference", "GET", f"{API}/people/<id>/preference", "A person's communication preference",
+          "preferences", communications.show_preference, notify.PersonPreference, errors=(403,),
+          description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
+    Route("set_preference", "PUT", f"{API}/people/<id>/preference", "Choose a person's communication preference",
+          "preferences", communications.set_preference, notify.PersonPreference, body=PreferenceBody,
+          errors=(403,), description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
+    Route("show_district_settings", "GET", f"{API}/district/settings",
+          "The caller's district settings: the default preference", "preferences",
+          communications.show_district_settings, notify.DistrictSettings),
+    Route("set_district_default", "PUT", f"{API}/district/settings",
+          "Set the district's default preference (for everyone who never chose one)", "preferences",
+          communications.set_district_default, notify.DistrictSettings, action=SET_DISTRICT_DEFAULT,
+          body=DistrictDefaultBody),
+    Route("send_announcement", "POST", f"{API}/announcements",
+          "Send an announcement to a school, a classroom or selected people", "announcements",
+          communications.send_announcement, notify.Announcement, body=AnnouncementBody, status=202,
+          errors=(403,), description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background."),
+    Route("show_delivery_report", "GET", f"{API}/announcements/<id>/report",
+          "An announcement's delivery report, line by line", "announcements",
+          communications.show_delivery_report, notify.DeliveryReport, action=VIEW_DELIVERY_REPORTS,
+          query=DeliveryReportQuery),
+    Route("list_unreachable_contacts", "GET", f"{API}/schools/<id>/unreachable-contacts",
+          "People of a school who get nothing outside the app, with the reason", "announcements",
+          communications.list_unreachable_contacts, notify.UnreachableContacts,
+          action=VIEW_UNREACHABLE_CONTACTS, query=UnreachableContactsQuery),
+    Route("reset_credential_status", "POST", f"{API}/people/<id>/credentials/<kind>/reset-status",
+          "Reset Status: attempt a bad email or mobile phone again (sends nothing; recorded)", "preferences",
+          communications.reset_credential_status, notify.CredentialStatusReset, action=RESET_CREDENTIAL_STATUS,
+          body=ResetStatusBody, description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+    Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
+          "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
+          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE),
+    Route("receive_twilio_inbound", "POST", TWILIO_INBOUND_PATH, "Texts from handsets to our number (replies, "
+          "STOP, START)", "webhooks", webhooks.receive_twilio_inbound, None, public=True, raw_body=TWILIO_FORM,
+          errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML."),
+    Route("receive_sendgrid_events", "POST", SENDGRID_EVENTS_PATH, "SendGrid's event webhook (delivery events)",
+          "webhooks", webhooks.receive_sendgrid_events, notify.ProviderWebhookResult, public=True,
+          raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE),
 )

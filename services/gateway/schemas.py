@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import directory, identity
+from shared.contracts import directory, identity, notify
 from shared.contracts.common import BulkResult
 
 
@@ -55,11 +55,23 @@ class Me(Schema):
     account = fields.Nested(identity.Account, required=True, allow_none=True)
 
 
+class DeliveryStatus(notify.CredentialHealth):
+    """The most recent delivery status of one credential, as notify keeps it."""
+
+    class Meta:
+        exclude = ("person_id", "kind", "address")
+
+
+class ProfileCredential(identity.Credential):
+    delivery_status = fields.Nested(DeliveryStatus, required=True, allow_none=True, metadata={
+        "description": "good, bad (with the reason) or opted_out; null until notify knows this credential."})
+
+
 class UserProfile(directory.PersonProfile):
     account_status = fields.String(required=True, allow_none=True,
                                    validate=validate.OneOf(identity.ACCOUNT_STATUSES),
                                    metadata={"description": "null when the person has no account"})
-    credentials = fields.List(fields.Nested(identity.Credential), metadata={
+    credentials = fields.List(fields.Nested(ProfileCredential), metadata={
         "description": "Present only when the viewer is this person or may view others' credentials."})
     home_phone = fields.String(allow_none=True, metadata={
         "description": "Kept, never used to contact or log in; present only with `credentials`."})
@@ -68,3 +80,33 @@ class UserProfile(directory.PersonProfile):
 class EnableStudentAccountsResult(BulkResult):
     summary = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
                           metadata={"description": "How many students ended with each outcome."})
+
+
+class PreferenceBody(notify.SetPreferenceRequest):
+    class Meta:
+        exclude = ("person_id", "changed_by")
+
+
+class DistrictDefaultBody(notify.SetDistrictDefaultRequest):
+    class Meta:
+        exclude = ("district_id", "changed_by")
+
+
+class AnnouncementBody(notify.SendAnnouncementRequest):
+    class Meta:
+        exclude = ("sender",)
+
+
+class DeliveryReportQuery(notify.DeliveryReportRequest):
+    class Meta:
+        exclude = ("viewer", "communication_id")
+
+
+class UnreachableContactsQuery(notify.UnreachableContactsRequest):
+    class Meta:
+        exclude = ("viewer", "school_id")
+
+
+class ResetStatusBody(notify.ResetCredentialStatusRequest):
+    class Meta:
+        exclude = ("person_id", "kind", "reset_by")

@@ -11,7 +11,7 @@ from services.gateway.domain.throttling import PER_ADDRESS, PER_LOGIN, Limit, Lo
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
-from shared.contracts import directory, identity
+from shared.contracts import directory, identity, notify
 from shared.messaging import ServiceRpc
 
 NAME = "gateway"
@@ -46,10 +46,22 @@ class LoginAttempts(DependencyProvider):
         return self.throttle
 
 
+class PublicUrl(DependencyProvider):
+    """The base URL callers reach the gateway at (config GATEWAY_PUBLIC_URL, e.g. https://school.example.org),
+    when a proxy or tunnel stands in front of it. Twilio signs the URL it called, so the webhooks must
+    rebuild that URL, not the one the gateway's socket saw. Unset: each request's own host URL."""
+
+    def setup(self) -> None:
+        self.url = (self.container.config.get("GATEWAY_PUBLIC_URL") or "").strip() or None
+
+    def get_dependency(self, worker_ctx) -> str | None:
+        return self.url
+
+
 def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
-        backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc,
-                            login_attempts=self.login_attempts)
+        backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
+                            login_attempts=self.login_attempts, public_url=self.public_url)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
@@ -76,5 +88,7 @@ class GatewayService:
 
     identity_rpc = ServiceRpc(identity.contract)
     directory_rpc = ServiceRpc(directory.contract)
+    notify_rpc = ServiceRpc(notify.contract)
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
+    public_url = PublicUrl()

@@ -6,11 +6,6 @@ on a vhost and PostgreSQL schemas of this test's own.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -19,54 +14,15 @@ from services.rostering.domain.reader import read_package
 from shared.contracts import notify
 from shared.messaging import cluster_rpc
 
+from district_support import PASSWORD, find_person_id, people_named, schoolctl, search, set_password, wait_for
+
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "correct horse battery staple"
-
-
-def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def set_password(stack, login: str) -> None:
-    result = schoolctl(stack, "accounts", "set-password", login, "--password-stdin", stdin=PASSWORD + "\n")
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture
 def district(tmp_path):
     package = write_demo_district(tmp_path / "district")
     return package, read_package(package)
-
-
-def people_named(snapshot, **where):
-    return [p for p in snapshot.people if all(getattr(p, k) == v for k, v in where.items())]
-
-
-def search(stack, token, **params):
-    response = stack.api("GET", "/api/v1/directory/people", token, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def find_person_id(stack, token, person, kind):
-    page = search(stack, token, query=person.family_name, kind=kind, per_page=200)
-    matches = [item for item in page["items"]
-               if item["given_name"] == person.given_name and item["family_name"] == person.family_name]
-    assert matches, f"{person.given_name} {person.family_name} not found"
-    return matches[0]["id"]
-
-
-def wait_for(predicate, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, district):
@@ -124,7 +80,11 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     assert user["account_status"] == "invitee"
     credentials = {c["kind"]: c for c in user["credentials"]}
     assert credentials["email"]["value"] == guardian.email
-    assert credentials["mobile_phone"] == {"kind": "mobile_phone", "value": guardian.mobile_phone, "shared": True}
+    mobile = {name: value for name, value in credentials["mobile_phone"].items() if name != "delivery_status"}
+    assert mobile == {"kind": "mobile_phone", "value": guardian.mobile_phone, "shared": True}
+    # Nothing was ever sent to it: notify knows the credential, and nothing says it is bad.
+    assert credentials["mobile_phone"]["delivery_status"] in (None, {**credentials["mobile_phone"]["delivery_status"],
+                                                                     "state": "good"})
     assert user["home_phone"] == guardian.home_phone
 
     # The teacher of Homeroom 03 sees their own students, not another class's.

@@ -1,4 +1,5 @@
-"""`make run` (schoolctl dev run): it explains a missing broker, and Ctrl-C or SIGTERM stops every process."""
+"""`make run` (schoolctl dev run): it explains a missing broker, brings up every process (services, gateway,
+provider sandbox, two notify workers) with the demo district, and Ctrl-C or SIGTERM stops every process."""
 import os
 import signal
 import socket
@@ -11,7 +12,13 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
+from schoolctl.dev import provider_environment
 from schoolctl.main import app
+from services.notify.adapters.providers.settings import providers_from_env
+from services.notify.queue.topology import WORK_QUEUE
+from services.sandbox.client import SandboxClient
+from services.sandbox.config import config_from
+from services.sandbox.signing import public_key_base64, signing_key
 
 SCHOOLCTL = str(Path(sys.executable).parent / "schoolctl")
 
@@ -32,12 +39,44 @@ def test_without_a_broker_it_says_how_to_start_one_and_exits_69(monkeypatch):
     assert "rabbitmq-server -detached" in result.output
 
 
+def test_the_provider_environment_points_notify_at_the_sandbox_and_the_sandbox_at_the_gateway():
+    env = provider_environment(gateway_url="http://127.0.0.1:8000", sandbox_address="127.0.0.1:8025")
+
+    providers = providers_from_env(env)
+    sandbox = config_from([], env)
+    assert providers.twilio.api_base == providers.sendgrid.api_base == "http://127.0.0.1:8025"
+    assert (sandbox.host, sandbox.port) == ("127.0.0.1", 8025)
+    assert (providers.twilio.account_sid, providers.twilio.auth_token) == (sandbox.twilio_account_sid,
+                                                                           sandbox.twilio_auth_token)
+    assert providers.sendgrid.api_key == sandbox.sendgrid_api_key
+    # The sandbox signs SendGrid events with the private half of the key notify verifies with.
+    assert public_key_base64(signing_key(sandbox.sendgrid_signing_key_pem)) == providers.sendgrid.webhook_public_key
+    assert sandbox.sendgrid_events_url == "http://127.0.0.1:8000/webhooks/sendgrid/events"
+    assert sandbox.twilio_inbound_url == "http://127.0.0.1:8000/webhooks/twilio/inbound"
+    assert providers.webhook_base_url == "http://127.0.0.1:8000"
+
+
+def test_each_run_signs_sendgrid_events_with_a_key_of_its_own():
+    first, second = (provider_environment(gateway_url="http://gw", sandbox_address="127.0.0.1:1")
+                     for _ in range(2))
+
+    assert first["SENDGRID_WEBHOOK_PUBLIC_KEY"] != second["SENDGRID_WEBHOOK_PUBLIC_KEY"]
+
+
+def consumers_of(rabbit_manager, vhost: str, queue: str) -> int:
+    try:
+        return rabbit_manager.get_queue(vhost, queue).get("consumers", 0)
+    except requests.HTTPError:  # not declared yet: no worker has connected
+        return 0
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM])
-def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, rabbit_config, tmp_path):
-    port = free_port()
+def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, rabbit_config, rabbit_manager,
+                                                                     tmp_path):
+    port, sandbox_port = free_port(), free_port()
     env = {**os.environ, "AMQP_URI": rabbit_config["AMQP_URI"], "GATEWAY_ADDRESS": f"127.0.0.1:{port}",
-           "SCHOOL_VAR_DIR": str(tmp_path / "var")}
+           "SANDBOX_LISTEN": f"127.0.0.1:{sandbox_port}", "SCHOOL_VAR_DIR": str(tmp_path / "var")}
     for service in ("identity", "directory", "notify", "rostering"):
         env.pop(f"{service.upper()}_DATABASE_URL", None)
     log = open(tmp_path / "run.log", "w")
@@ -51,7 +90,16 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
             time.sleep(0.5)
         banner = (tmp_path / "run.log").read_text()
         assert "admin@demo-district.example.org" in banner
+        assert "parent@demo-district.example.org / demo-parent-2026" in banner
+        assert "enabled students: 5 at Roosevelt Middle School" in banner
+        assert f"http://127.0.0.1:{sandbox_port}/sandbox/messages" in banner
         assert requests.get(f"http://127.0.0.1:{port}/health", timeout=5).json() == {"status": "ok"}
+        with SandboxClient(f"http://127.0.0.1:{sandbox_port}") as sandbox:
+            assert sandbox.health()
+        deadline = time.monotonic() + 30
+        while consumers_of(rabbit_manager, rabbit_config["vhost"], WORK_QUEUE) < 2:
+            assert time.monotonic() < deadline, "two notify workers are not consuming the delivery queue"
+            time.sleep(0.5)
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "directory.db", "identity.db", "notify.db", "rostering.db"]
 
@@ -59,6 +107,8 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         process.wait(timeout=60)
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{sandbox_port}/sandbox/health", timeout=2)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

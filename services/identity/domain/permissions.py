@@ -19,6 +19,14 @@ VIEW_PROFILES = "directory.view_profiles"
 ENABLE_STUDENT_ACCOUNTS = "directory.enable_student_accounts"
 SET_STAFF_PERMISSIONS = "identity.set_staff_permissions"
 VIEW_CREDENTIALS_OF_OTHERS = "identity.view_credentials_of_others"
+ANNOUNCE_TO_SCHOOL = "notify.announce_school"
+ANNOUNCE_TO_CLASSROOM = "notify.announce_classroom"
+ANNOUNCE_TO_SELECTED = "notify.announce_selected"
+VIEW_DELIVERY_REPORTS = "notify.view_delivery_reports"
+VIEW_UNREACHABLE_CONTACTS = "notify.view_unreachable_contacts"
+RESET_CREDENTIAL_STATUS = "notify.reset_credential_status"
+MANAGE_OTHERS_PREFERENCES = "notify.manage_others_preferences"
+SET_DISTRICT_DEFAULT = "notify.set_district_default"
 
 
 def has_role(principal: Principal, role: str) -> bool:
@@ -57,18 +65,36 @@ def anyone(_principal: Principal) -> bool:
 
 
 STAFF = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
+ADMINISTRATOR = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN)
+
+
+def teacher_with(*permissions: str) -> Rule:
+    """A teacher holding any of `permissions`: custom permissions widen a staff role, never make one."""
+    return both(any_role(identity.TEACHER), any_permission(*permissions))
+
 
 ACTIONS: Mapping[str, Rule] = MappingProxyType({
     SEARCH_DIRECTORY: STAFF,
     # Every signed-in user sees some profiles; directory narrows the rows to their own scope.
     VIEW_PROFILES: anyone,
-    ENABLE_STUDENT_ACCOUNTS: either(
-        any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN),
-        both(any_role(identity.TEACHER),
-             any_permission(identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
-    ),
+    ENABLE_STUDENT_ACCOUNTS: either(ADMINISTRATOR,
+                                    teacher_with(identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
     SET_STAFF_PERMISSIONS: either(any_role(identity.DISTRICT_ADMIN), any_permission(identity.PERMISSIONS_ADMIN)),
     VIEW_CREDENTIALS_OF_OTHERS: STAFF,
+    # School-wide communication is a feature of School-Wide Communications (DESIGN.md, staff permissions).
+    ANNOUNCE_TO_SCHOOL: either(ADMINISTRATOR, teacher_with(identity.SCHOOL_WIDE_COMMUNICATIONS)),
+    # Every staff member may write to a class or to selected families; directory narrows who is reachable.
+    ANNOUNCE_TO_CLASSROOM: STAFF,
+    ANNOUNCE_TO_SELECTED: STAFF,
+    # Open to all staff; notify shows a report only to its sender, administrators and Engagement Visibility.
+    VIEW_DELIVERY_REPORTS: STAFF,
+    VIEW_UNREACHABLE_CONTACTS: either(ADMINISTRATOR, teacher_with(
+        identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
+    # DESIGN.md "Reset Status" names exactly these three permissions.
+    RESET_CREDENTIAL_STATUS: either(ADMINISTRATOR, teacher_with(
+        identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)),
+    MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
+    SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
 })
 
 

@@ -69,7 +69,7 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     if communication is None:
         raise PoisonJob(f"communication {job.communication_id} does not exist")
     if page.unqueued_fallbacks:
-        _queue_fallbacks(job.communication_id, page.unqueued_fallbacks, deliveries, follow_ups, clock)
+        queue_fallbacks(job.communication_id, page.unqueued_fallbacks, deliveries, follow_ups, clock)
     sendable = [delivery for delivery in page.deliveries if delivery.status in SENDABLE_STATUSES]
     done_before = len(job.delivery_ids) - len(sendable)
     if job.channel is Channel.APP:
@@ -86,12 +86,12 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     verdicts = [judge_unsendable(delivery) for delivery in unsendable]
     verdicts += _send(provider, claimed, communication, policy)
 
-    fallbacks = _plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
+    fallbacks = plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
     created = deliveries.record_job(JobRecord(
         job.communication_id, job.channel, tuple(v.result for v in verdicts),
         tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks)), now=clock())
     if created:
-        _queue_fallbacks(job.communication_id, created, deliveries, follow_ups, clock)
+        queue_fallbacks(job.communication_id, created, deliveries, follow_ups, clock)
     retries = [v for v in verdicts if v.retry]
     if retries:
         follow_ups.publish_later(_retry_jobs(job, retries, policy, draw))
@@ -132,7 +132,7 @@ def _message(delivery: PageDelivery, communication: CommunicationContent) -> Out
     return OutboundMessage(delivery.id, delivery.channel, delivery.address, body, communication.subject)
 
 
-def _plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],
+def plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],
                     deliveries: DeliveryStore) -> list[Fallback]:
     if not failed:
         return []
@@ -149,7 +149,7 @@ def _plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDe
     return fallbacks
 
 
-def _queue_fallbacks(communication_id: str, fallbacks: Sequence[tuple[str, Channel]], deliveries: DeliveryStore,
+def queue_fallbacks(communication_id: str, fallbacks: Sequence[tuple[str, Channel]], deliveries: DeliveryStore,
                      follow_ups: FollowUpPublisher, clock: Clock) -> None:
     follow_ups.publish_jobs(pages_of(communication_id, fallbacks))
     deliveries.mark_queued([delivery_id for delivery_id, _ in fallbacks], now=clock())

@@ -1,4 +1,5 @@
-"""A running GatewayService over a real broker, with identity and directory replaced by programmable mocks."""
+"""A running GatewayService over a real broker, with identity, directory and notify replaced by programmable
+mocks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ class RunningGateway:
     url: str
     identity: MagicMock
     directory: MagicMock
+    notify: MagicMock
     http: requests.Session
     principals_by_token: dict[str, dict] = field(default_factory=dict)
 
@@ -62,11 +64,12 @@ def start_gateway(container_factory, rabbit_config) -> Iterator:
         address = f"127.0.0.1:{free_port()}"
         container = container_factory(GatewayService, {**rabbit_config, "WEB_SERVER_ADDRESS": address,
                                                        **config_overrides})
-        identity_rpc, directory_rpc = replace_dependencies(container, "identity_rpc", "directory_rpc")
+        identity_rpc, directory_rpc, notify_rpc = replace_dependencies(container, "identity_rpc", "directory_rpc",
+                                                                       "notify_rpc")
         container.start()
         session = requests.Session()
         sessions.append(session)
-        return RunningGateway(f"http://{address}", identity_rpc, directory_rpc, session)
+        return RunningGateway(f"http://{address}", identity_rpc, directory_rpc, notify_rpc, session)
 
     yield start
     for session in sessions:

@@ -80,6 +80,14 @@ def make_item_result(key: str, outcome: str = "enabled", **overrides) -> dict:
     return {**result, **overrides}
 
 
+def make_credential_health(**overrides) -> dict:
+    health = {
+        "person_id": "person-1", "kind": "email", "address": "dana@example.org", "state": "good", "reason": None,
+        "last_status": "delivered", "updated_at": "2026-09-01T08:00:00+00:00",
+    }
+    return {**health, **overrides}
+
+
 def assert_error(response: requests.Response, status: int, code: str) -> dict:
     """The one error shape; returns its `fields` for further checks."""
     assert response.status_code == status, response.text

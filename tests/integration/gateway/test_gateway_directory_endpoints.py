@@ -5,8 +5,8 @@ from shared.contracts import identity
 from shared.contracts.errors import NotFound
 
 from gateway_http_support import (
-    assert_error, make_account, make_item_result, make_people_page, make_person_profile, make_person_summary,
-    make_principal, make_student_profile,
+    assert_error, make_account, make_credential_health, make_item_result, make_people_page, make_person_profile,
+    make_person_summary, make_principal, make_student_profile,
 )
 
 SEARCH = "/api/v1/directory/people"
@@ -75,9 +75,13 @@ def test_a_student_out_of_the_viewers_scope_is_not_found(gateway):
     assert_error(response, 404, "not_found")
 
 
-def test_a_teacher_sees_a_guardians_profile_with_credentials_home_phone_and_status(gateway):
+def test_a_teacher_sees_a_guardians_profile_with_credentials_their_delivery_status_home_phone_and_status(gateway):
     gateway.directory.get_person_profile.return_value = make_person_profile(id="person-1")
     gateway.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
+    bounced = make_credential_health(kind="email", address="dana@example.org", state="bad",
+                                     reason="hard bounce: 550 5.1.1 no such mailbox", last_status="failed")
+    gateway.notify.get_credential_health.return_value = {"credentials": [bounced, make_credential_health(
+        kind="mobile_phone", address="+15555550101")]}
 
     response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(make_principal()))
 
@@ -85,8 +89,14 @@ def test_a_teacher_sees_a_guardians_profile_with_credentials_home_phone_and_stat
     profile = response.json()
     assert profile["account_status"] == "active"
     assert profile["home_phone"] == "+15555550199"
-    assert {"kind": "mobile_phone", "value": "+15555550101", "shared": True} in profile["credentials"]
+    credentials = {credential["kind"]: credential for credential in profile["credentials"]}
+    assert credentials["email"]["delivery_status"] == {
+        "state": "bad", "reason": "hard bounce: 550 5.1.1 no such mailbox", "last_status": "failed",
+        "updated_at": bounced["updated_at"]}
+    assert credentials["mobile_phone"]["shared"] is True
+    assert credentials["mobile_phone"]["delivery_status"]["state"] == "good"
     assert profile["linked_students"] == make_person_profile()["linked_students"]
+    gateway.notify.get_credential_health.assert_called_once_with({"person_ids": ["person-1"]})
 
 
 def test_a_guardian_viewing_another_person_does_not_see_their_credentials(gateway):
@@ -101,6 +111,7 @@ def test_a_guardian_viewing_another_person_does_not_see_their_credentials(gatewa
     assert "credentials" not in profile and "home_phone" not in profile
     assert "dana@example.org" not in response.text and "+1555555" not in response.text
     assert profile["account_status"] == "active"
+    gateway.notify.get_credential_health.assert_not_called()
 
 
 def test_a_guardian_sees_their_own_credentials(gateway):
@@ -108,9 +119,12 @@ def test_a_guardian_sees_their_own_credentials(gateway):
     gateway.directory.get_person_profile.return_value = make_person_profile(id="person-1")
     gateway.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
 
+    gateway.notify.get_credential_health.return_value = {"credentials": []}
+
     response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(guardian))
 
-    assert response.json()["credentials"] == make_account()["credentials"]
+    assert response.json()["credentials"] == [{**credential, "delivery_status": None}
+                                              for credential in make_account()["credentials"]]
 
 
 def test_a_person_out_of_the_viewers_scope_is_not_found_and_identity_is_not_asked(gateway):

@@ -14,7 +14,7 @@ SIGNED_IN_ROUTES = [route for route in ROUTES if not route.public]
 
 
 def concrete_path(rule: str) -> str:
-    return rule.replace("<id>", "person-1")
+    return rule.replace("<id>", "person-1").replace("<kind>", "email")
 
 
 def test_health_answers_ok_without_a_token(gateway):
@@ -31,7 +31,7 @@ def test_every_signed_in_endpoint_refuses_a_request_without_a_token(gateway, rou
 
     assert_error(response, 401, "not_authenticated")
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert gateway.directory.method_calls == []
+    assert gateway.directory.method_calls == [] and gateway.notify.method_calls == []
 
 
 @pytest.mark.parametrize("route", SIGNED_IN_ROUTES, ids=lambda route: route.name)
@@ -41,7 +41,7 @@ def test_every_signed_in_endpoint_refuses_a_token_identity_does_not_know(gateway
 
     assert_error(response, 401, "not_authenticated")
     gateway.identity.authenticate.assert_called_once_with({"token": "forged"})
-    assert gateway.directory.method_calls == []
+    assert gateway.directory.method_calls == [] and gateway.notify.method_calls == []
 
 
 def test_a_malformed_authorization_header_is_refused_without_asking_identity(gateway):

@@ -1,16 +1,21 @@
-"""The gateway's real RPC proxies against stand-in identity and directory services on the real broker:
+"""The gateway's real RPC proxies against stand-in identity, directory and notify services on the real broker:
 payloads cross the wire through the contracts and errors come back as their own types."""
+from datetime import datetime, timezone
+
 import pytest
 import requests
 
 from services.gateway.service import GatewayService
-from shared.contracts import directory, identity
+from shared.contracts import directory, identity, notify
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from shared.messaging import rpc_endpoint
 
-from gateway_http_support import assert_error, free_port, make_account, make_person_profile, make_principal
+from gateway_http_support import (
+    assert_error, free_port, make_account, make_credential_health, make_person_profile, make_principal,
+)
 
 TEACHER = make_principal(identity.TEACHER, person_id="teacher-1")
+UPDATED_AT = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 SIGNED_IN = {"Authorization": "Bearer good-token"}
 
 
@@ -47,6 +52,22 @@ class StandInDirectory:
         raise InvalidRequest("The search is too broad.", fields={"query": {0: ["Too short."]}})
 
 
+class StandInNotify:
+    name = notify.NAME
+    webhooks_received: list[dict] = []  # what crossed the wire, for the test to compare
+
+    @rpc_endpoint(notify.get_credential_health)
+    def get_credential_health(self, request):
+        # A real datetime: the response is dumped through the contract schema on the way out.
+        return {"credentials": [make_credential_health(person_id=person_id, updated_at=UPDATED_AT)
+                                for person_id in request["person_ids"]]}
+
+    @rpc_endpoint(notify.receive_provider_webhook)
+    def receive_provider_webhook(self, request):
+        StandInNotify.webhooks_received.append(request)
+        return {"accepted": True, "applied": 1}
+
+
 @pytest.fixture
 def gateway_url(container_factory, rabbit_config):
     """Starts the given stand-ins and a gateway with its real proxies; answers the gateway's base URL."""
@@ -61,14 +82,34 @@ def gateway_url(container_factory, rabbit_config):
     return start
 
 
-def test_a_profile_is_assembled_from_both_services_over_rpc(gateway_url):
-    url = gateway_url(StandInIdentity, StandInDirectory)
+def test_a_profile_is_assembled_from_three_services_over_rpc(gateway_url):
+    url = gateway_url(StandInIdentity, StandInDirectory, StandInNotify)
 
     response = requests.get(f"{url}/api/v1/directory/people/person-1", headers=SIGNED_IN, timeout=10)
 
     assert response.status_code == 200
-    assert response.json()["credentials"] == make_account()["credentials"]
+    credentials = response.json()["credentials"]
+    assert [{k: v for k, v in c.items() if k != "delivery_status"} for c in credentials] == \
+        make_account()["credentials"]
+    assert credentials[0]["delivery_status"]["state"] == "good"
     assert response.json()["linked_students"] == make_person_profile()["linked_students"]
+
+
+def test_a_webhook_reaches_notify_over_rpc_with_its_body_and_signature_unchanged(gateway_url):
+    StandInNotify.webhooks_received.clear()
+    url = gateway_url(StandInNotify)
+    body = '[{"email":"zoë@example.org","event":"bounce","reason":"550 5.1.1  two  spaces\\u00e9"}]\n'.encode()
+    signature = "MEUCIQD+/x9Zr0aBq3kL2wPq+7Jd/fQ1YhN5cWm8vTe0gAIgX2k=="
+
+    response = requests.post(f"{url}/webhooks/sendgrid/events", data=body, timeout=10, headers={
+        "Content-Type": "application/json", "X-Twilio-Email-Event-Webhook-Signature": signature,
+        "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
+
+    assert response.status_code == 200
+    [received] = StandInNotify.webhooks_received
+    assert received["body"].encode("utf-8") == body
+    assert received["headers"]["X-Twilio-Email-Event-Webhook-Signature"] == signature
+    assert received["url"] == f"{url}/webhooks/sendgrid/events"
 
 
 def test_a_remote_not_found_answers_404_in_the_error_shape(gateway_url):

@@ -37,3 +37,11 @@ def make_account(**overrides) -> dict:
         "roles": [{"role": "guardian", "school_ids": []}], "permissions": [],
     }
     return {**account, **overrides}
+
+
+def make_credential_health(**overrides) -> dict:
+    health = {
+        "person_id": "person-1", "kind": "email", "address": "dana@example.org", "state": "good", "reason": None,
+        "last_status": "delivered", "updated_at": "2026-09-01T08:00:00+00:00",
+    }
+    return {**health, **overrides}

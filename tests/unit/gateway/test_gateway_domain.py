@@ -8,7 +8,7 @@ from services.identity.domain.permissions import ENABLE_STUDENT_ACCOUNTS, SEARCH
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, PermissionDenied
 
-from gateway_builders import make_account, make_person_profile, make_principal
+from gateway_builders import make_account, make_credential_health, make_person_profile, make_principal
 
 
 @pytest.mark.parametrize("header", [None, "", "   "])
@@ -51,8 +51,42 @@ def test_a_profile_with_contact_details_shows_credentials_home_phone_and_status(
 
     assert profile["account_status"] == "active"
     assert profile["home_phone"] == "+15555550199"
-    assert {"kind": "mobile_phone", "value": "+15555550101", "shared": True} in profile["credentials"]
+    assert {"kind": "mobile_phone", "value": "+15555550101", "shared": True,
+            "delivery_status": None} in profile["credentials"]
     assert profile["given_name"] == "Dana"
+
+
+def test_each_credential_carries_notifys_delivery_status_for_that_address():
+    health = [
+        make_credential_health(kind="email", address="dana@example.org", state="bad",
+                               reason="hard bounce: 550 5.1.1 no such mailbox", last_status="failed"),
+        make_credential_health(kind="mobile_phone", address="+15555550101", state="opted_out", reason="STOP"),
+    ]
+
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True, credential_health=health)
+
+    statuses = {credential["kind"]: credential["delivery_status"] for credential in profile["credentials"]}
+    assert statuses["email"] == {"state": "bad", "reason": "hard bounce: 550 5.1.1 no such mailbox",
+                                 "last_status": "failed", "updated_at": "2026-09-01T08:00:00+00:00"}
+    assert statuses["mobile_phone"]["state"] == "opted_out"
+
+
+def test_health_recorded_for_an_address_the_person_no_longer_has_is_not_shown_on_the_new_one():
+    old_address = make_credential_health(kind="email", address="old@example.org", state="bad", reason="bounced")
+
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True,
+                           credential_health=[old_address])
+
+    assert [credential["delivery_status"] for credential in profile["credentials"]] == [None, None]
+
+
+def test_delivery_status_stays_hidden_with_the_credentials():
+    health = [make_credential_health(kind="email", address="dana@example.org", state="bad", reason="bounced")]
+
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=False,
+                           credential_health=health)
+
+    assert "credentials" not in profile and "bounced" not in str(profile)
 
 
 def test_a_profile_without_contact_details_leaves_credentials_and_home_phone_out_but_keeps_status():

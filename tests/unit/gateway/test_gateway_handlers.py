@@ -8,11 +8,11 @@ from services.gateway.domain.throttling import Limit, LoginThrottle, LoginThrott
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest
 
-from gateway_builders import make_account, make_person_profile, make_principal
+from gateway_builders import make_account, make_credential_health, make_person_profile, make_principal
 
 
 def make_backends() -> Backends:
-    return Backends(identity=Mock(name="identity"), directory=Mock(name="directory"))
+    return Backends(identity=Mock(name="identity"), directory=Mock(name="directory"), notify=Mock(name="notify"))
 
 
 def test_a_sign_in_is_counted_and_handed_to_identity_as_it_came():
@@ -57,6 +57,32 @@ def test_a_guardian_sees_another_persons_profile_without_contact_details():
     assert "credentials" not in profile and profile["account_status"] == "active"
     backends.directory.get_person_profile.assert_called_once_with({"viewer": guardian, "person_id": "person-1"})
     backends.identity.get_accounts.assert_called_once_with({"person_ids": ["person-1"]})
+    backends.notify.get_credential_health.assert_not_called()
+
+
+def test_staff_see_each_credential_of_a_profile_with_its_delivery_status():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+    backends.directory.get_person_profile.return_value = make_person_profile(id="person-1")
+    backends.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
+    backends.notify.get_credential_health.return_value = {"credentials": [
+        make_credential_health(kind="email", address="dana@example.org", state="bad", reason="hard bounce")]}
+
+    profile = handlers.show_user_profile(ApiCall(teacher, path={"id": "person-1"}), backends)
+
+    email = next(credential for credential in profile["credentials"] if credential["kind"] == "email")
+    assert email["delivery_status"]["state"] == "bad" and email["delivery_status"]["reason"] == "hard bounce"
+    backends.notify.get_credential_health.assert_called_once_with({"person_ids": ["person-1"]})
+
+
+def test_a_person_without_credentials_costs_no_question_to_notify():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+    backends.directory.get_person_profile.return_value = make_person_profile(id="person-1")
+    backends.identity.get_accounts.return_value = {"accounts": []}
+
+    profile = handlers.show_user_profile(ApiCall(teacher, path={"id": "person-1"}), backends)
+
+    assert profile["credentials"] == []
+    backends.notify.get_credential_health.assert_not_called()
 
 
 def test_enabling_accounts_answers_each_result_and_a_summary():

@@ -58,7 +58,7 @@ def test_every_operation_names_itself_and_documents_its_success(document, route)
 
     assert operation["operationId"] == route.name
     assert operation["summary"] == route.summary
-    assert "application/json" in operation["responses"]["200"]["content"]
+    assert route.media_type in operation["responses"][str(route.status)]["content"]
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
@@ -80,7 +80,7 @@ def test_signed_in_operations_need_the_bearer_token_and_public_ones_do_not(docum
     else:
         assert "security" not in operation  # inherits the document-wide bearer requirement
         assert "401" in operation["responses"]
-    assert ("403" in operation["responses"]) == (route.action is not None)
+    assert ("403" in operation["responses"]) == (route.action is not None or 403 in route.errors)
 
 
 def test_the_bearer_scheme_is_declared_and_required_by_default(document):
@@ -144,3 +144,57 @@ def test_signing_in_documents_too_many_requests_with_the_retry_after_header(docu
     assert responses["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
     assert "Retry-After" in responses["503"]["headers"]
     assert "headers" not in responses["401"]
+
+
+def test_an_announcement_is_documented_as_accepted_with_the_permission_each_audience_needs(document):
+    send = next(route for route in ROUTES if route.name == "send_announcement")
+    operation = operation_of(document, send)
+
+    assert set(operation["responses"]) >= {"202", "400", "401", "403"} and "200" not in operation["responses"]
+    for action in ("notify.announce_school", "notify.announce_classroom", "notify.announce_selected"):
+        assert action in operation["description"]
+    assert "sender" not in document["components"]["schemas"]["AnnouncementBody"]["properties"]
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.raw_body], ids=lambda route: route.name)
+def test_provider_webhooks_are_public_outside_the_api_and_document_what_the_provider_posts(document, route):
+    operation = operation_of(document, route)
+
+    assert route.public and not route.rule.startswith("/api/")
+    assert list(operation["requestBody"]["content"]) == [route.raw_body.media_type]
+    assert "403" in operation["responses"]
+
+
+def test_the_inbound_sms_webhook_documents_its_twiml_answer(document):
+    inbound = next(route for route in ROUTES if route.name == "receive_twilio_inbound")
+
+    assert operation_of(document, inbound)["responses"]["200"]["content"] == {
+        "text/xml": {"schema": {"type": "string"}}}
+
+
+def test_webhook_routes_are_the_paths_notify_gives_the_providers():
+    from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
+
+    webhook_rules = {route.rule for route in ROUTES if route.raw_body}
+
+    assert webhook_rules == {TWILIO_STATUS_PATH, TWILIO_INBOUND_PATH, SENDGRID_EVENTS_PATH}
+
+
+def test_no_documented_body_or_query_lets_the_caller_name_who_acts(document):
+    schemas = document["components"]["schemas"]
+
+    assert set(schemas["PreferenceBody"]["properties"]) == {"preference"}
+    assert set(schemas["DistrictDefaultBody"]["properties"]) == {"default_preference"}
+    assert set(schemas["ResetStatusBody"]["properties"]) == {"reason"}
+    report = next(route for route in ROUTES if route.name == "show_delivery_report")
+    query = {p["name"] for p in operation_of(document, report)["parameters"] if p["in"] == "query"}
+    assert query == {"page", "per_page", "status"}
+
+
+def test_a_profile_documents_each_credentials_delivery_status(document):
+    credential = document["components"]["schemas"]["ProfileCredential"]["properties"]
+    status = document["components"]["schemas"]["DeliveryStatus"]["properties"]
+
+    assert set(credential) == {"kind", "value", "shared", "delivery_status"}
+    assert set(status) == {"state", "reason", "last_status", "updated_at"}
+    assert status["state"]["enum"] == ["good", "bad", "opted_out"]

@@ -1,0 +1,47 @@
+"""nameko dependencies of the notify service beyond its database: the delivery queue and webhook secrets.
+
+Both read their configuration in setup(), when the container starts, never at import.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nameko.extensions import DependencyProvider
+
+from services.notify.adapters.providers import providers_from_env
+from services.notify.queue.publisher import DeliveryPublisher
+
+
+class DeliveryQueue(DependencyProvider):
+    """Hands workers the windowed, confirmed publisher of delivery jobs (pika, green under eventlet).
+
+    Each publish opens its own short connection, so one publisher serves every worker at once.
+    """
+
+    def setup(self) -> None:
+        self.publisher = DeliveryPublisher(self.container.config["AMQP_URI"])
+
+    def get_dependency(self, worker_ctx) -> DeliveryPublisher:
+        return self.publisher
+
+
+@dataclass(frozen=True)
+class WebhookSecrets:
+    """What proves a webhook came from the provider; None when that provider is not configured."""
+
+    twilio_auth_token: str | None = field(repr=False)
+    sendgrid_public_key: str | None = field(repr=False)
+
+
+class ProviderWebhookSecrets(DependencyProvider):
+    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env)."""
+
+    def setup(self) -> None:
+        settings = providers_from_env()
+        self.secrets = WebhookSecrets(
+            twilio_auth_token=settings.twilio.auth_token if settings.twilio else None,
+            sendgrid_public_key=settings.sendgrid.webhook_public_key if settings.sendgrid else None,
+        )
+
+    def get_dependency(self, worker_ctx) -> WebhookSecrets:
+        return self.secrets

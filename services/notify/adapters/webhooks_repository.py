@@ -1,0 +1,83 @@
+"""Provider webhooks in SQL: receipts stored before anything is applied, and how reports find deliveries.
+
+Applying a status report goes through DeliveryRepository (the workers' own
+path: status guards, credential marks, fallbacks); this module only answers
+which deliveries a batch of reports is about and what was recorded on them.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.notify.adapters.tables import deliveries, delivery_events, webhook_receipts
+from services.notify.domain.delivery import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWebhook:
+    id: str
+    kind: str
+    payload: Mapping
+
+
+class WebhooksRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def store(self, *, provider: str, kind: str, payload: Mapping, now: datetime) -> str:
+        receipt_id = uuid.uuid4().hex
+        with self.session.begin():
+            self.session.execute(webhook_receipts.insert().values(
+                id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload)))
+        return receipt_id
+
+    def mark_applied(self, receipt_id: str, *, now: datetime) -> None:
+        with self.session.begin():
+            self.session.execute(update(webhook_receipts).where(webhook_receipts.c.id == receipt_id)
+                                 .values(applied_at=now))
+
+    def unapplied(self, *, received_before: datetime, limit: int = 100) -> list[StoredWebhook]:
+        """Receipts whose application failed (the database went away mid-way, say), oldest first."""
+        with self.session.begin():
+            rows = self.session.execute(
+                select(webhook_receipts.c.id, webhook_receipts.c.kind, webhook_receipts.c.payload)
+                .where(webhook_receipts.c.applied_at.is_(None), webhook_receipts.c.received_at < received_before)
+                .order_by(webhook_receipts.c.received_at).limit(limit)).all()
+        return [StoredWebhook(row.id, row.kind, row.payload) for row in rows]
+
+    def deliveries_by_message_id(self, message_ids: Collection[str]) -> dict[str, str]:
+        """Delivery ids for provider message ids that name exactly one delivery (a Twilio SID does)."""
+        if not message_ids:
+            return {}
+        with self.session.begin():
+            rows = self.session.execute(
+                select(deliveries.c.provider_message_id, func.min(deliveries.c.id))
+                .where(deliveries.c.provider_message_id.in_(sorted(message_ids)))
+                .group_by(deliveries.c.provider_message_id).having(func.count() == 1))
+            return dict(rows.all())
+
+    def delivery_keys(self, delivery_ids: Collection[str]) -> dict[str, tuple[str, Channel]]:
+        """(communication, channel) of each delivery that exists."""
+        if not delivery_ids:
+            return {}
+        with self.session.begin():
+            rows = self.session.execute(
+                select(deliveries.c.id, deliveries.c.communication_id, deliveries.c.channel)
+                .where(deliveries.c.id.in_(sorted(delivery_ids))))
+            return {row.id: (row.communication_id, Channel(row.channel)) for row in rows}
+
+    def recorded_outcomes(self, delivery_ids: Collection[str]) -> set[tuple[str, str | None, str | None]]:
+        """(delivery, outcome, provider code) already in these deliveries' histories: what a repeat would add."""
+        if not delivery_ids:
+            return set()
+        with self.session.begin():
+            rows = self.session.execute(
+                select(delivery_events.c.delivery_id, delivery_events.c.outcome, delivery_events.c.provider_code)
+                .where(delivery_events.c.delivery_id.in_(sorted(delivery_ids)),
+                       delivery_events.c.outcome.is_not(None)).distinct())
+            return {tuple(row) for row in rows}

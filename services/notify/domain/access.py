@@ -1,0 +1,77 @@
+"""Who may read what notify reports: delivery reports and unreachable contacts.
+
+The gateway checks the action first; notify checks again here with the
+viewer's Principal (a dict as shared.contracts.identity.Principal loads it),
+because only notify knows who sent a communication and whom it reached.
+
+- A delivery report: its sender; a district admin of its district; a school
+  admin, or a staff member with Engagement Visibility ("see all engagement
+  logs for students in scope"), of a school the communication reached.
+- Unreachable contacts of a school: its admins and the district's admins; its
+  staff with School-Wide Communications, Users Manager or Rostering
+  Administrator (the permissions that act on those contacts).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shared.contracts import identity
+
+Principal = Mapping
+
+UNREACHABLE_LIST_PERMISSIONS = frozenset({
+    identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR})
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAccess:
+    """`everything`: may read it whatever it reached; else only if it reached one of `via_schools`."""
+
+    everything: bool
+    via_schools: frozenset[str] = frozenset()
+
+    @property
+    def denied(self) -> bool:
+        return not self.everything and not self.via_schools
+
+
+NO_ACCESS = ReportAccess(False)
+
+
+def report_access(viewer: Principal, *, sender_id: str | None, district_id: str) -> ReportAccess:
+    if not _active(viewer):
+        return NO_ACCESS
+    if sender_id is not None and viewer["person_id"] == sender_id:
+        return ReportAccess(True)
+    if viewer.get("district_id") != district_id:
+        return NO_ACCESS
+    if _has_role(viewer, identity.DISTRICT_ADMIN):
+        return ReportAccess(True)
+    schools = _schools_with_role(viewer, identity.SCHOOL_ADMIN)
+    if identity.ENGAGEMENT_VISIBILITY in viewer.get("permissions", ()):
+        schools |= _schools_with_role(viewer, identity.TEACHER)
+    return ReportAccess(False, frozenset(schools))
+
+
+def may_list_unreachable(viewer: Principal, school_id: str) -> bool:
+    if not _active(viewer):
+        return False
+    if _has_role(viewer, identity.DISTRICT_ADMIN) or school_id in _schools_with_role(viewer, identity.SCHOOL_ADMIN):
+        return True
+    return (school_id in _schools_with_role(viewer, identity.TEACHER)
+            and bool(UNREACHABLE_LIST_PERMISSIONS & set(viewer.get("permissions", ()))))
+
+
+def _active(viewer: Principal) -> bool:
+    # identity refuses disabled accounts at sign-in; a principal held from before must not slip through.
+    return viewer.get("status") != "disabled"
+
+
+def _has_role(viewer: Principal, role: str) -> bool:
+    return any(grant["role"] == role for grant in viewer.get("roles", ()))
+
+
+def _schools_with_role(viewer: Principal, role: str) -> set[str]:
+    return {school_id for grant in viewer.get("roles", ()) if grant["role"] == role
+            for school_id in grant.get("school_ids", ())}

@@ -1,0 +1,62 @@
+"""For the end-to-end tests: the demo district imported through rostering, people found through the gateway,
+passwords set with schoolctl, and waiting for what happens in the background."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PASSWORD = "correct horse battery staple"
+WAIT_SECONDS = 60.0
+
+
+def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def set_password(stack, login: str) -> None:
+    result = schoolctl(stack, "accounts", "set-password", login, "--password-stdin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def sign_in(stack, login: str) -> str:
+    """A token for `login`, after giving it the test password."""
+    set_password(stack, login)
+    return stack.login(login, PASSWORD)
+
+
+def people_named(snapshot, **where):
+    return [p for p in snapshot.people if all(getattr(p, k) == v for k, v in where.items())]
+
+
+def person(snapshot, source_id: str):
+    return next(p for p in snapshot.people if p.source_id == source_id)
+
+
+def search(stack, token, **params):
+    response = stack.api("GET", "/api/v1/directory/people", token, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def find_person_id(stack, token, person, kind):
+    page = search(stack, token, query=person.family_name, kind=kind, per_page=200)
+    matches = [item for item in page["items"]
+               if item["given_name"] == person.given_name and item["family_name"] == person.family_name]
+    assert matches, f"{person.given_name} {person.family_name} not found"
+    return matches[0]["id"]
+
+
+def wait_for(predicate, seconds: float = WAIT_SECONDS, what: str = "condition"):
+    """The first truthy value of `predicate`, polled until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not met within {seconds:.0f} s")

@@ -1,0 +1,139 @@
+"""Webhooks through the use case: a forged one changes nothing; STOP and START from a verified one."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import pytest
+
+from services.notify.adapters.credentials_repository import GOOD, Health
+from services.notify.adapters.service_dependencies import WebhookSecrets
+from services.notify.domain.delivery import CredentialKind, CredentialState
+from services.notify.handlers_webhooks import WebhookPorts, receive_provider_webhook
+from shared.contracts import notify
+
+NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
+AUTH_TOKEN = "twilio-auth-token-for-tests"
+INBOUND_URL = "https://gateway.example.org/webhooks/twilio/inbound"
+HAL = "+15555550102"
+SECRETS = WebhookSecrets(twilio_auth_token=AUTH_TOKEN, sendgrid_public_key=None)
+
+
+def twilio_signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
+
+
+def inbound(body: str, *, token: str = AUTH_TOKEN, from_: str = HAL) -> dict:
+    params = {"MessageSid": "SM" + "b" * 32, "From": from_, "To": "+15550100000", "Body": body}
+    return {"kind": "twilio_inbound", "url": INBOUND_URL, "body": urlencode(params),
+            "headers": {"x-twilio-signature": twilio_signature(INBOUND_URL, params, token)}}
+
+
+class FakeReceipts:
+    def __init__(self):
+        self.stored: list[dict] = []
+        self.applied: list[str] = []
+
+    def store(self, *, provider, kind, payload, now):
+        self.stored.append({"provider": provider, "kind": kind, **payload})
+        return f"receipt-{len(self.stored)}"
+
+    def mark_applied(self, receipt_id, *, now):
+        self.applied.append(receipt_id)
+
+
+class FakeCredentials:
+    def __init__(self, health: dict | None = None):
+        self.health = dict(health or {})
+
+    def change_state(self, kind, address, decide, *, now):
+        before = self.health.get((kind, address), GOOD)
+        state, reason = decide(before.state)
+        if state is before.state:
+            return before, before
+        self.health[(kind, address)] = Health(state, reason, now)
+        return before, self.health[(kind, address)]
+
+
+class Published(list):
+    def __call__(self, event, payload):
+        self.append((event, payload))
+
+
+@pytest.fixture
+def world():
+    receipts, credentials, published = FakeReceipts(), FakeCredentials(), Published()
+    ports = WebhookPorts(webhooks=receipts, deliveries=None, credentials=credentials, jobs=None, publish=published,
+                         clock=lambda: NOW)
+    return receipts, credentials, published, ports
+
+
+def test_a_webhook_signed_with_another_token_is_refused_and_nothing_is_stored_or_changed(world):
+    receipts, credentials, published, ports = world
+
+    answer = receive_provider_webhook(inbound("STOP", token="forged"), secrets=SECRETS, ports=ports)
+
+    assert answer == {"accepted": False, "applied": 0}
+    assert receipts.stored == [] and credentials.health == {} and published == []
+
+
+def test_a_webhook_without_a_signature_is_refused(world):
+    receipts, _, _, ports = world
+    request = {**inbound("STOP"), "headers": {}}
+
+    assert receive_provider_webhook(request, secrets=SECRETS, ports=ports)["accepted"] is False
+    assert receipts.stored == []
+
+
+def test_every_webhook_is_refused_when_the_provider_is_not_configured(world):
+    receipts, _, _, ports = world
+
+    answer = receive_provider_webhook(inbound("STOP"), secrets=WebhookSecrets(None, None), ports=ports)
+
+    assert answer["accepted"] is False and receipts.stored == []
+
+
+def test_stop_is_stored_then_opts_the_number_out_and_announces_it(world):
+    receipts, credentials, published, ports = world
+
+    answer = receive_provider_webhook(inbound("Stop"), secrets=SECRETS, ports=ports)
+
+    assert answer == {"accepted": True, "applied": 1}
+    assert [stored["kind"] for stored in receipts.stored] == ["twilio_inbound"] and receipts.applied == ["receipt-1"]
+    assert credentials.health[(CredentialKind.MOBILE_PHONE, HAL)].state is CredentialState.OPTED_OUT
+    assert published == [(notify.CREDENTIAL_STATUS_CHANGED, {"kind": "mobile_phone", "address": HAL,
+                                                             "state": "opted_out", "reason": "recipient texted STOP"})]
+
+
+def test_start_clears_the_opt_out_and_a_second_start_changes_nothing(world):
+    _, credentials, published, ports = world
+    credentials.health[(CredentialKind.MOBILE_PHONE, HAL)] = Health(CredentialState.OPTED_OUT, "STOP", NOW)
+
+    assert receive_provider_webhook(inbound("START"), secrets=SECRETS, ports=ports)["applied"] == 1
+    assert receive_provider_webhook(inbound("START"), secrets=SECRETS, ports=ports)["applied"] == 0
+
+    assert credentials.health[(CredentialKind.MOBILE_PHONE, HAL)].state is CredentialState.GOOD
+    assert [payload["state"] for _, payload in published] == ["good"]
+
+
+def test_a_reply_that_is_not_a_keyword_is_kept_and_changes_no_state(world):
+    receipts, credentials, published, ports = world
+
+    answer = receive_provider_webhook(inbound("Thanks, see you Monday!"), secrets=SECRETS, ports=ports)
+
+    assert answer == {"accepted": True, "applied": 0}
+    assert len(receipts.stored) == 1 and credentials.health == {} and published == []
+
+
+def test_a_verified_but_malformed_webhook_is_kept_and_marked_applied_so_it_is_not_retried(world):
+    receipts, _, _, ports = world
+    params = {"MessageSid": "SM1", "Body": "STOP"}  # no From or To
+    request = {"kind": "twilio_inbound", "url": INBOUND_URL, "body": urlencode(params),
+               "headers": {"X-Twilio-Signature": twilio_signature(INBOUND_URL, params)}}
+
+    assert receive_provider_webhook(request, secrets=SECRETS, ports=ports) == {"accepted": True, "applied": 0}
+    assert receipts.applied == ["receipt-1"]
