@@ -5,7 +5,7 @@
     notify.deliveries.dead (fanout)
         └─ notify.deliveries.dead       quorum queue: poison jobs, kept for an operator
     notify.deliveries.retry (direct)
-        └─ notify.deliveries.retry.<N>s quorum queues, N = 1, 2, 4 … 512, no consumers: a message
+        └─ notify.deliveries.retry.<N>s classic durable queues, N = 1, 2, 4 … 512, no consumers: a message
                                          waits out its own `expiration`, then is dead-lettered
                                          back to notify.deliveries
 
@@ -15,10 +15,19 @@ retry behind a 5-minute one; and per-delay queues with a fixed queue TTL
 would quantise the jittered delays back into a fixed ladder. Buckets of
 doubling width keep both: a job goes to the smallest bucket at least as long
 as its delay, with its own expiration, and so waits at least its delay and
-less than twice it. Every queue is a quorum queue (replicated once there is a
-cluster) and dead-letters at-least-once, which RabbitMQ allows only with
-`x-overflow: reject-publish`; no queue has a length limit, so that never
-refuses anything.
+less than twice it.
+
+The work and dead-letter queues are quorum queues (replicated once there is a
+cluster; the work queue needs one for x-delivery-limit). Dead-lettering stays
+RabbitMQ's default, at-most-once: at-least-once dead-lettering runs a
+dead-letter worker per queue, and on RabbitMQ 3.10 churning vhosts that hold
+such queues (every integration test makes one) crashed their supervisor until
+the broker refused every later quorum queue with INTERNAL_ERROR. What
+at-most-once can lose is a job in transit between queues while the broker
+itself crashes; its deliveries then stay `queued` in the database and show
+so in the delivery report (republishing them is not automated yet). The retry buckets are
+classic durable queues: they only hold messages until their expiration, and
+classic dead-lettering needs no per-queue worker.
 
 Declaring an existing queue with different arguments fails (PRECONDITION_FAILED):
 changing an argument here means a new queue name or a broker policy.
@@ -43,8 +52,6 @@ DELIVERY_LIMIT = 10
 
 # Upper bounds of the retry buckets; the longest covers domain.retry's five-minute cap.
 RETRY_BUCKETS_SECONDS = tuple(2 ** n for n in range(10))  # 1 s … 512 s
-
-_AT_LEAST_ONCE_DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +87,13 @@ def _topology() -> Topology:
         "x-queue-type": "quorum",
         "x-delivery-limit": DELIVERY_LIMIT,
         "x-dead-letter-exchange": DEAD_EXCHANGE,
-        **_AT_LEAST_ONCE_DEAD_LETTERING,
     }, WORK_EXCHANGE, WORK_ROUTING_KEY)
     dead = QueueSpec(DEAD_QUEUE, {"x-queue-type": "quorum"}, DEAD_EXCHANGE, "")
     retries = tuple(
         QueueSpec(retry_queue_name(bucket), {
-            "x-queue-type": "quorum",
+            "x-queue-type": "classic",
             "x-dead-letter-exchange": WORK_EXCHANGE,
             "x-dead-letter-routing-key": WORK_ROUTING_KEY,
-            **_AT_LEAST_ONCE_DEAD_LETTERING,
         }, RETRY_EXCHANGE, retry_queue_name(bucket))
         for bucket in RETRY_BUCKETS_SECONDS
     )

@@ -53,9 +53,11 @@ def test_declaring_the_topology_twice_changes_nothing(rabbit_config, rabbit_mana
     work = queues[WORK_QUEUE]
     assert work["durable"] and work["arguments"]["x-queue-type"] == "quorum"
     assert work["arguments"]["x-delivery-limit"] == DELIVERY_LIMIT
-    assert work["arguments"]["x-dead-letter-strategy"] == "at-least-once"
-    assert all(queues[retry_queue_name(bucket)]["arguments"]["x-dead-letter-exchange"] == "notify.deliveries"
-               for bucket in RETRY_BUCKETS_SECONDS)
+    # At-least-once dead-lettering crashed RabbitMQ 3.10's dead-letter supervisor under vhost churn.
+    assert "x-dead-letter-strategy" not in work["arguments"]
+    retries = [queues[retry_queue_name(bucket)] for bucket in RETRY_BUCKETS_SECONDS]
+    assert all(queue["arguments"]["x-dead-letter-exchange"] == "notify.deliveries" for queue in retries)
+    assert all(queue["arguments"]["x-queue-type"] == "classic" and queue["durable"] for queue in retries)
 
 
 def test_a_job_handed_out_more_often_than_the_delivery_limit_is_dead_lettered(rabbit_config):
