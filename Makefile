@@ -26,5 +26,10 @@ test: install
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
+BENCH_SCALE ?= small
+
+bench: install
+	BENCH_SCALE=$(BENCH_SCALE) $(BIN)/python -m bench --scale $(BENCH_SCALE)
+
 clean:
 	rm -rf var .pytest_cache

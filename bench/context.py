@@ -1,0 +1,57 @@
+"""What every metric gets: the scale, loopback endpoints, a scratch folder and progress output."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AMQP_URI = os.environ.get("BENCH_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+RABBIT_API = os.environ.get("BENCH_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
+PG_DSN = os.environ.get("BENCH_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+SEED = 6
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each metric does at a scale; everything here bounds the run's time."""
+
+    messages: int
+    copy_rows: int
+    http_seconds: float
+    plan_recipients: int
+
+
+SIZES = {
+    "small": Sizes(messages=20_000, copy_rows=100_000, http_seconds=3.0, plan_recipients=200_000),
+    "district": Sizes(messages=100_000, copy_rows=500_000, http_seconds=10.0, plan_recipients=200_000),
+}
+
+
+@dataclass
+class Context:
+    scale: str
+    workdir: Path
+    started: float = field(default_factory=time.monotonic)
+    _package: Path | None = None
+
+    @property
+    def sizes(self) -> Sizes:
+        return SIZES[self.scale]
+
+    def progress(self, message: str) -> None:
+        print(f"[bench {time.monotonic() - self.started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def package(self) -> Path:
+        """The generated district for this scale, written once per run into the scratch folder."""
+        if self._package is None:
+            from services.rostering.domain.generator import SCALES, write_district
+
+            out = self.workdir / f"district-{self.scale}"
+            self.progress(f"generating the {self.scale} district package ({SCALES[self.scale]})")
+            t0 = time.monotonic()
+            write_district(out, scale=SCALES[self.scale], seed=SEED)
+            self.progress(f"package written in {time.monotonic() - t0:.1f}s")
+            self._package = out
+        return self._package

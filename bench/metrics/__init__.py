@@ -1,0 +1,1 @@
+"""One module per group of metrics; each has `run(ctx) -> list[Row]`."""
