@@ -109,7 +109,38 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
             requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{sandbox_port}/sandbox/health", timeout=2)
+        assert processes_of_run(env["SCHOOL_VAR_DIR"]) == []
     finally:
-        if process.poll() is None:
+        stop_run(process, env["SCHOOL_VAR_DIR"])
+
+
+def processes_of_run(var_dir: str) -> list[int]:
+    """Every live process started for this run: honcho gives each child a session of its own,
+    so they are found by the environment they inherited, not by process group."""
+    marker = f"SCHOOL_VAR_DIR={var_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def stop_run(process: subprocess.Popen, var_dir: str) -> None:
+    """Stop a run a failed test left behind, so no stack outlives the test."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # the graceful path stops the whole stack
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    for pid in processes_of_run(var_dir):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
