@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account, Profile, RoleGrant
 from services.identity.domain.credentials import CredentialKind
-from services.identity.domain.documents import role_documents
+from services.identity.domain.documents import profile_fields
 from services.identity.domain.sessions import LoginSession, PermissionChange
 
 from .tables import accounts, permission_changes, sessions, student_enablements
@@ -196,14 +196,8 @@ def _account_from_row(row: Row) -> Account:
 def _account_row(account: Account, now: datetime) -> dict:
     profile = account.profile
     return {
-        "person_id": account.person_id,
-        "district_id": profile.district_id,
-        "given_name": profile.given_name,
-        "family_name": profile.family_name,
-        "email": profile.email,
-        "mobile_phone": profile.mobile_phone,
+        **profile_fields(account),
         "home_phone": profile.home_phone,
-        "roles": role_documents(profile.roles),
         "permissions": list(account.permissions),
         "managed_by_sync": profile.managed_by_sync,
         "status": account.status,

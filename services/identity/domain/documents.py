@@ -9,6 +9,20 @@ def role_documents(roles: tuple[RoleGrant, ...]) -> list[dict]:
     return [{"role": grant.role, "school_ids": list(grant.school_ids)} for grant in roles]
 
 
+def profile_fields(account: Account) -> dict:
+    """The person and contact fields every shape of an account carries (documents, events, rows)."""
+    profile = account.profile
+    return {
+        "person_id": account.person_id,
+        "district_id": profile.district_id,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        "email": profile.email,
+        "mobile_phone": profile.mobile_phone,
+        "roles": role_documents(profile.roles),
+    }
+
+
 def principal_document(account: Account) -> dict:
     return {
         "person_id": account.person_id,
@@ -28,30 +42,14 @@ def account_document(account: Account, *, email_shared: bool, mobile_shared: boo
     if profile.mobile_phone is not None:
         credentials.append({"kind": MOBILE_PHONE, "value": profile.mobile_phone, "shared": mobile_shared})
     return {
-        "person_id": account.person_id,
-        "district_id": profile.district_id,
-        "given_name": profile.given_name,
-        "family_name": profile.family_name,
-        "email": profile.email,
-        "mobile_phone": profile.mobile_phone,
+        **profile_fields(account),
         "home_phone": profile.home_phone,
         "credentials": credentials,
         "status": account.status,
         "joined_at": account.joined_at,
-        "roles": role_documents(profile.roles),
         "permissions": list(account.effective_permissions),
     }
 
 
 def account_change_document(account: Account) -> dict:
-    profile = account.profile
-    return {
-        "person_id": account.person_id,
-        "district_id": profile.district_id,
-        "given_name": profile.given_name,
-        "family_name": profile.family_name,
-        "email": profile.email,
-        "mobile_phone": profile.mobile_phone,
-        "status": account.status,
-        "roles": role_documents(profile.roles),
-    }
+    return {**profile_fields(account), "status": account.status}

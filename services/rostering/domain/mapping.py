@@ -13,6 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACHER
+from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
+from shared.contracts.identity import STUDENT as STUDENT_ROLE
+
 from .snapshot import GUARDIAN, STAFF, STUDENT, Org, Person, Snapshot
 
 # Small enough that one page is a short transaction on the other side, large
@@ -31,13 +35,8 @@ class DistrictUnknown(ValueError):
 
 KIND_ORDER = (STUDENT, STAFF, GUARDIAN)
 
-# identity roles, in the order grants are listed on an account.
-DISTRICT_ADMIN = "district_admin"
-SCHOOL_ADMIN = "school_admin"
-TEACHER = "teacher"
-GUARDIAN_ROLE = "guardian"
-STUDENT_ROLE = "student"
-ROLE_ORDER = (DISTRICT_ADMIN, SCHOOL_ADMIN, TEACHER, GUARDIAN_ROLE, STUDENT_ROLE)
+# identity roles, in the order grants are listed on an account: the contract's own order.
+ROLE_ORDER = ROLES
 
 # Source role names arrive in varying case, so every lookup is on the lower-cased name.
 DISTRICT_ADMIN_SOURCE_ROLES = frozenset({"administrator", "districtadministrator"})

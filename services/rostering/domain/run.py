@@ -161,8 +161,7 @@ class SyncRun:
             raise ValueError(f"run {self.run_id} already finished ({self.state})")
         self.state, self.finished_at, self.message = state, at, message
 
-    def as_payload(self) -> dict:
-        """The run as the rostering contract's SyncRun describes it."""
+    def _heading(self) -> dict:
         return {
             "run_id": self.run_id,
             "state": self.state,
@@ -170,6 +169,12 @@ class SyncRun:
             "district_id": self.district_id,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+        }
+
+    def as_payload(self) -> dict:
+        """The run as the rostering contract's SyncRun describes it."""
+        return {
+            **self._heading(),
             "counts": {entity: asdict(counts) for entity, counts in self.counts.items()},
             "errors": list(self.errors),
             "warnings": list(self.warnings),
@@ -178,16 +183,7 @@ class SyncRun:
 
     def as_summary(self) -> dict:
         """The run as the rostering contract's SyncRunSummary describes it."""
-        return {
-            "run_id": self.run_id,
-            "state": self.state,
-            "source": self.source,
-            "district_id": self.district_id,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "error_count": len(self.errors),
-            "warning_count": len(self.warnings),
-        }
+        return {**self._heading(), "error_count": len(self.errors), "warning_count": len(self.warnings)}
 
     def completion_event(self) -> dict:
         return {"run_id": self.run_id, "state": self.state, "district_id": self.district_id,
