@@ -77,11 +77,17 @@ def import_package(
     region: Annotated[str, typer.Option(help="Country for phone numbers written without one")] = "US",
     district_name: Annotated[Optional[str], typer.Option(
         help="Name of the district when the package has no district org")] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Resend every row even if unchanged since the last import (after restoring a service's "
+                       "database from backup, say).")] = False,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the import to finish", min=1)] = 600,
 ) -> None:
     """Import a OneRoster package into the directory and identity, and report what changed.
+
+    Rows unchanged since the district's last import are not sent again and
+    count as unchanged; --full sends them all.
 
     Exits 0 when the package was applied (row errors allowed), 2 when it was
     rejected, 1 when applying it failed part way.
@@ -89,13 +95,15 @@ def import_package(
     if not path.exists():
         raise fail(f"No such file or folder: {path}", EXIT_USAGE)
     # The service reads the package itself, so it needs a path that does not depend on our working directory.
-    request = {"path": str(path.resolve()), "region": region.upper(), "district_name": district_name}
+    request = {"path": str(path.resolve()), "region": region.upper(), "district_name": district_name, "full": full}
     with connected(amqp_uri, timeout) as rpc:
         try:
             run = rpc(rostering.contract).import_package(request)
         except InvalidRequest as invalid:
             raise fail(_refusal(invalid), EXIT_USAGE) from None
     _show(run, as_json)
+    if not as_json and not full and any(counts["unchanged"] for counts in run["counts"].values()):
+        Console().print("Rows unchanged since the last import were not sent again; --full resends every row.")
     raise typer.Exit(EXIT_CODES[run["state"]])
 
 

@@ -5,6 +5,12 @@ in dependency order (district, schools, classrooms, people, accounts,
 enrollments, guardian links), one page of rows per call. Row problems never
 stop a run; a package that cannot be read is rejected before anything is
 applied.
+
+Only rows that changed since the district's last import are sent: each row
+saved is remembered by its fingerprint (and the id it was given), a page at a
+time as the answers come back, so a run that fails part way remembers only
+what was applied. `full` sends every row regardless, for when the other side
+lost what it had (a database restored from backup, say).
 """
 from __future__ import annotations
 
@@ -19,8 +25,18 @@ import phonenumbers
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
 from services.rostering.domain import mapping
+from services.rostering.domain.applied_rows import AppliedRow, applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.run import RUNNING, Refusal, SyncRun, Tally, problem_row, tally, unmapped_row
+from services.rostering.domain.run import (
+    RUNNING,
+    SOURCE_FILES,
+    Refusal,
+    SyncRun,
+    Tally,
+    problem_row,
+    tally,
+    unmapped_row,
+)
 from services.rostering.domain.snapshot import Snapshot
 from shared.contracts import rostering
 from shared.contracts.errors import InvalidRequest, NotFound, PlatformError
@@ -47,6 +63,18 @@ class SyncRuns(Protocol):
     def recent(self, limit: int) -> list[SyncRun]: ...
 
 
+class AppliedRows(Protocol):
+    """What each district's imports last applied, by entity and row key."""
+
+    def start(self, district_key: str, district_id: str) -> None: ...
+
+    def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
+
+    def remember(self, district_key: str, entity: str, rows: Mapping[str, AppliedRow]) -> None: ...
+
+    def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
+
+
 class ApplyFailed(Exception):
     """A call to another service failed; the run stops where it is."""
 
@@ -59,15 +87,17 @@ class _Stage:
     method: str
     page_field: str
     label: Callable[[dict], str]
+    # Later stages need the ids this one's items are given (schools and people).
+    gives_ids: bool = False
 
 
 def _source_id(row: dict) -> str:
     return row["source_id"]
 
 
-SCHOOLS = _Stage("schools", "directory.upsert_schools", "schools", _source_id)
+SCHOOLS = _Stage("schools", "directory.upsert_schools", "schools", _source_id, gives_ids=True)
 CLASSROOMS = _Stage("classrooms", "directory.upsert_classrooms", "classrooms", _source_id)
-PEOPLE = _Stage("people", "directory.upsert_people", "people", _source_id)
+PEOPLE = _Stage("people", "directory.upsert_people", "people", _source_id, gives_ids=True)
 ACCOUNTS = _Stage("accounts", "identity.upsert_accounts", "accounts", lambda row: row["person_id"])
 ENROLLMENTS = _Stage("enrollments", "directory.upsert_enrollments", "enrollments", _source_id)
 # A link has no id of its own: the pair names it.
@@ -83,6 +113,7 @@ def import_package(
     request: dict,
     *,
     runs: SyncRuns,
+    applied: AppliedRows,
     directory: Any,
     identity: Any,
     publish: Publish,
@@ -96,7 +127,8 @@ def import_package(
     run = SyncRun(run_id=new_id(), source=request["path"], started_at=clock())
     runs.add(run)
     try:
-        _read_and_apply(request, run, runs=runs, directory=directory, identity=identity, clock=clock, read=read)
+        _read_and_apply(request, run, runs=runs, applied=applied, directory=directory, identity=identity,
+                        clock=clock, read=read)
     finally:
         # Whatever stopped the run, it must not stay "running" forever.
         if run.state == RUNNING:
@@ -117,8 +149,8 @@ def list_sync_runs(request: dict, *, runs: SyncRuns) -> dict:
     return {"runs": [run.as_summary() for run in runs.recent(request["limit"])]}
 
 
-def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, directory: Any, identity: Any,
-                    clock: Clock, read: Reader) -> None:
+def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, applied: AppliedRows, directory: Any,
+                    identity: Any, clock: Clock, read: Reader) -> None:
     try:
         snapshot = read(request["path"], request["region"])
     except PackageRejected as rejected:
@@ -133,7 +165,7 @@ def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, directory: A
         return
     runs.save(run)
     try:
-        _apply(snapshot, district, request, run, runs=runs, directory=directory, identity=identity)
+        _apply(snapshot, district, request, run, runs=runs, applied=applied, directory=directory, identity=identity)
     except ApplyFailed as failed:
         run.fail(str(failed), clock())
         return
@@ -141,16 +173,31 @@ def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, directory: A
 
 
 def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, *, runs: SyncRuns,
-           directory: Any, identity: Any) -> None:
+           applied: AppliedRows, directory: Any, identity: Any) -> None:
+    # The district always goes: it is one call, and the id it answers tells whether the
+    # directory still holds what earlier runs applied (a wiped directory makes the district anew).
     with _calling("directory.upsert_district"):
         district = directory.upsert_district(district_row)
     run.district_id = district["id"]
     in_district = {"district_id": district["id"]}
+    district_key = district_row["source_id"]
+    applied.start(district_key, district["id"])
+    full_files = snapshot.full_snapshot_files
 
     def apply(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict],
               labels: Mapping[str, str] | None = None) -> Tally:
+        earlier = applied.load(district_key, stage.entity)
+        plan = plan_sends(rows, key=stage.label, applied={} if request["full"] else earlier,
+                          needs_ids=stage.gives_ids)
+
+        def remember(results: list[dict]) -> None:
+            applied.remember(district_key, stage.entity, applied_by(results, plan.fingerprints))
+
         with _calling(stage.method):
-            result = _send_pages(stage, call, payload, rows, labels=labels)
+            sent = _send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
+        result = with_unsent(sent, plan)
+        if SOURCE_FILES[stage.entity] in full_files:
+            applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
         run.record(stage.entity, result)
         runs.save(run)  # progress: get_sync_run shows each entity as it lands
         return result
@@ -180,8 +227,11 @@ def _calling(name: str) -> Iterator[None]:
 
 
 def _send_pages(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict], *,
-                labels: Mapping[str, str] | None) -> Tally:
-    """Send `rows` a page per call, a few calls at a time, and tally the per-item results."""
+                labels: Mapping[str, str] | None, on_answered: Callable[[list[dict]], None]) -> Tally:
+    """Send `rows` a page per call, a few calls at a time, and tally the per-item results.
+
+    `on_answered` gets each window's results once every page of it is answered.
+    """
     results: list[dict] = []
     refusals: list[Refusal] = []
     sent = 0
@@ -193,8 +243,11 @@ def _send_pages(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict], *
             sent += accepted
             if reply is not None:
                 replies.append(reply)
+        answered: list[dict] = []
         for reply in replies:
-            results += reply.result()["results"]
+            answered += reply.result()["results"]
+        on_answered(answered)
+        results += answered
     counted = tally(stage.entity, results, sent=sent, labels=labels)
     counted.counts.failed += len({refusal.label for refusal in refusals})
     return Tally(counted.counts, counted.ids, refusals + counted.refusals)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from eventlet import tpool
 
 from services.rostering import handlers
-from services.rostering.adapters.repository import SyncRunRepository
+from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.reader import read_package
 from services.rostering.domain.snapshot import Snapshot
 from shared.contracts import directory, identity, rostering
@@ -27,7 +27,7 @@ def read_in_thread(path: str, region: str) -> Snapshot:
 class RosteringService:
     name = rostering.NAME
 
-    runs = Database(rostering.NAME, SyncRunRepository)
+    sync_state = Database(rostering.NAME, SyncState)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
@@ -35,14 +35,15 @@ class RosteringService:
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
         return handlers.import_package(
-            request, runs=self.runs, directory=self.directory_rpc, identity=self.identity_rpc,
+            request, runs=self.sync_state.runs, applied=self.sync_state.applied, directory=self.directory_rpc,
+            identity=self.identity_rpc,
             publish=self.publish, clock=utc_now, read=read_in_thread,
         )
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
-        return handlers.get_sync_run(request, runs=self.runs)
+        return handlers.get_sync_run(request, runs=self.sync_state.runs)
 
     @rpc_endpoint(rostering.list_sync_runs)
     def list_sync_runs(self, request):
-        return handlers.list_sync_runs(request, runs=self.runs)
+        return handlers.list_sync_runs(request, runs=self.sync_state.runs)

@@ -16,6 +16,8 @@ class ImportPackageRequest(Schema):
     region = fields.String(load_default="US", validate=validate.Length(equal=2))
     district_name = fields.String(allow_none=True, load_default=None,
                                   metadata={"description": "used when the package has no district org"})
+    full = fields.Boolean(load_default=False, metadata={
+        "description": "resend every row, even those unchanged since the district's last import"})
 
 
 class RowProblem(Schema):

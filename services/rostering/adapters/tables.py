@@ -1,7 +1,7 @@
-"""The rostering database: one row per sync run."""
+"""The rostering database: one row per sync run, and what each district's imports last applied."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from shared.db import new_metadata
 
@@ -22,4 +22,26 @@ sync_runs = Table(
     Column("warnings", JSON, nullable=False),
     Column("message", Text, nullable=True),
     Index("ix_sync_runs_district_id_started_at", "district_id", "started_at"),
+)
+
+# A district as the source knows it (what mapping.district_row keys on), and the directory district
+# its rows were last applied to: when the directory answers another id, what was applied is gone.
+applied_districts = Table(
+    "applied_districts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_key", Text, nullable=False, unique=True),
+    Column("target_id", String(64), nullable=False),
+)
+
+# One row per item last applied: a district holds about a million, so the district is a small
+# integer here and the fingerprint 16 bytes.
+applied_rows = Table(
+    "applied_rows",
+    metadata,
+    Column("district", Integer, ForeignKey("applied_districts.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity", String(32), primary_key=True),
+    Column("row_key", Text, primary_key=True),
+    Column("fingerprint", LargeBinary(16), nullable=False),
+    Column("target_id", String(64), nullable=True),
 )

@@ -6,6 +6,10 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from rostering_builders import make_snapshot
+
+from services.rostering import handlers
+from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.run import SyncRun
 from shared.contracts import directory, identity
 from shared.messaging import _CheckedProxy
@@ -62,6 +66,7 @@ class FakeService:
     refuse: dict[str, dict] = field(default_factory=dict)
     broken: dict[str, Exception] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    district_id: str = "district-id"
 
     def proxy(self, contract) -> _CheckedProxy:
         return _CheckedProxy(contract, self)
@@ -83,7 +88,7 @@ class FakeService:
         if method in self.broken:
             return self.broken[method]
         if method == "upsert_district":
-            return {"id": "district-id", "source_id": payload["source_id"], "name": payload["name"]}
+            return {"id": self.district_id, "source_id": payload["source_id"], "name": payload["name"]}
         return {"results": [self._upsert(method, row) for row in payload[PAGE_FIELDS[method]]]}
 
     def _upsert(self, method: str, row: dict) -> dict:
@@ -127,6 +132,33 @@ class FakeRuns:
         return copy.deepcopy(newest_first[:limit])
 
 
+class FakeAppliedRows:
+    """What each district's imports applied, in memory, as the rostering database keeps it."""
+
+    def __init__(self):
+        self.targets: dict[str, str] = {}
+        self.rows: dict[tuple[str, str], dict[str, AppliedRow]] = {}
+
+    def start(self, district_key: str, district_id: str) -> None:
+        if self.targets.get(district_key, district_id) != district_id:
+            self.rows = {place: rows for place, rows in self.rows.items() if place[0] != district_key}
+        self.targets[district_key] = district_id
+
+    def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
+        assert district_key in self.targets, "start() comes first"
+        return dict(self.rows.get((district_key, entity), {}))
+
+    def remember(self, district_key: str, entity: str, rows) -> None:
+        self.rows.setdefault((district_key, entity), {}).update(rows)
+
+    def forget(self, district_key: str, entity: str, keys) -> None:
+        for key in keys:
+            self.rows.get((district_key, entity), {}).pop(key, None)
+
+    def keys(self, entity: str, district_key: str = "district-1") -> set[str]:
+        return set(self.rows.get((district_key, entity), {}))
+
+
 class FakeClock:
     def __init__(self):
         self.now = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
@@ -134,3 +166,37 @@ class FakeClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
+
+
+class Importer:
+    """Runs the import handler against in-memory directory, identity, run store and applied rows."""
+
+    def __init__(self):
+        self.directory = fake_directory()
+        self.identity = fake_identity()
+        self.identity.calls = self.directory.calls  # one log shows the order across both services
+        self.runs = FakeRuns()
+        self.applied = FakeAppliedRows()
+        self.published: list[tuple[str, dict]] = []
+        self.ids = iter(f"run-{n}" for n in range(1, 100))
+
+    def __call__(self, snapshot=None, *, rejection=None, **request):
+        def read(path, region):
+            if rejection is not None:
+                raise rejection
+            return snapshot if snapshot is not None else make_snapshot()
+
+        return handlers.import_package(
+            {"path": "/exports/lincoln", "region": "US", "district_name": None, "full": False, **request},
+            runs=self.runs,
+            applied=self.applied,
+            directory=self.directory.proxy(directory.contract),
+            identity=self.identity.proxy(identity.contract),
+            publish=lambda event, payload: self.published.append((event.name, payload)),
+            clock=FakeClock(),
+            read=read,
+            new_id=lambda: next(self.ids),
+        )
+
+    def methods_called(self):
+        return [name for name, _ in self.directory.calls]

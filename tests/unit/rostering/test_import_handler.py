@@ -2,46 +2,14 @@ import pytest
 from nameko.exceptions import RemoteError
 from rostering_builders import (make_district, make_enrollment, make_guardian, make_org, make_problem, make_snapshot,
                                make_student)
-from rostering_fakes import FakeClock, FakeRuns, fake_directory, fake_identity
+from rostering_fakes import Importer
 
 from services.rostering import handlers
 from services.rostering.domain.errors import PackageRejected
-from shared.contracts import directory, identity, rostering
+from shared.contracts import rostering
 from shared.contracts.errors import InvalidRequest, NotFound
 
 ENTITIES = ("schools", "classrooms", "people", "accounts", "enrollments", "guardian_links")
-
-
-class Importer:
-    """Runs the import handler against in-memory directory, identity and run store."""
-
-    def __init__(self):
-        self.directory = fake_directory()
-        self.identity = fake_identity()
-        self.identity.calls = self.directory.calls  # one log shows the order across both services
-        self.runs = FakeRuns()
-        self.published: list[tuple[str, dict]] = []
-        self.ids = iter(f"run-{n}" for n in range(1, 100))
-
-    def __call__(self, snapshot=None, *, rejection=None, **request):
-        def read(path, region):
-            if rejection is not None:
-                raise rejection
-            return snapshot if snapshot is not None else make_snapshot()
-
-        return handlers.import_package(
-            {"path": "/exports/lincoln", "region": "US", "district_name": None, **request},
-            runs=self.runs,
-            directory=self.directory.proxy(directory.contract),
-            identity=self.identity.proxy(identity.contract),
-            publish=lambda event, payload: self.published.append((event.name, payload)),
-            clock=FakeClock(),
-            read=read,
-            new_id=lambda: next(self.ids),
-        )
-
-    def methods_called(self):
-        return [name for name, _ in self.directory.calls]
 
 
 @pytest.fixture

@@ -1,0 +1,92 @@
+"""What each district's imports last applied, in the rostering database; every method commits its own unit of work.
+
+A district holds about a million remembered rows, so they move a page per
+statement: one executemany upsert (ON CONFLICT, on SQLite and PostgreSQL
+alike) per page remembered, one DELETE per chunk of keys forgotten.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.rostering.adapters.tables import applied_districts, applied_rows
+from services.rostering.domain.applied_rows import AppliedRow
+
+# Keys per DELETE ... IN (...): well under SQLite's bound-parameter limit.
+FORGET_CHUNK = 900
+
+
+class AppliedRowRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._districts: dict[str, int] = {}
+
+    def start(self, district_key: str, district_id: str) -> None:
+        """Note the directory district `district_key` is applied to now.
+
+        When it is not the one remembered (the directory's data was wiped and
+        the district made anew), nothing remembered is true any more: forget it all.
+        """
+        row = self.session.execute(
+            select(applied_districts.c.id, applied_districts.c.target_id)
+            .where(applied_districts.c.source_key == district_key)).first()
+        if row is None:
+            number = self.session.execute(
+                insert(applied_districts).values(source_key=district_key, target_id=district_id)
+                .returning(applied_districts.c.id)).scalar_one()
+        else:
+            number = row.id
+            if row.target_id != district_id:
+                self.session.execute(delete(applied_rows).where(applied_rows.c.district == number))
+                self.session.execute(update(applied_districts).where(applied_districts.c.id == number)
+                                     .values(target_id=district_id))
+        self.session.commit()
+        self._districts[district_key] = number
+
+    def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
+        number = self._district(district_key)
+        rows = self.session.execute(
+            select(applied_rows.c.row_key, applied_rows.c.fingerprint, applied_rows.c.target_id)
+            .where(applied_rows.c.district == number, applied_rows.c.entity == entity)).all()
+        # Close the read transaction now: the worker goes on to wait on other services.
+        self.session.commit()
+        return {row_key: AppliedRow(bytes(digest), target_id) for row_key, digest, target_id in rows}
+
+    def remember(self, district_key: str, entity: str, rows: Mapping[str, AppliedRow]) -> None:
+        if not rows:
+            return
+        number = self._district(district_key)
+        statement = self._upsert()
+        statement = statement.on_conflict_do_update(
+            index_elements=[applied_rows.c.district, applied_rows.c.entity, applied_rows.c.row_key],
+            set_={"fingerprint": statement.excluded.fingerprint, "target_id": statement.excluded.target_id},
+        )
+        self.session.execute(statement, [
+            {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
+             "target_id": row.target_id}
+            for row_key, row in rows.items()
+        ])
+        self.session.commit()
+
+    def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        number = self._district(district_key)
+        for start in range(0, len(keys), FORGET_CHUNK):
+            self.session.execute(delete(applied_rows).where(
+                applied_rows.c.district == number, applied_rows.c.entity == entity,
+                applied_rows.c.row_key.in_(keys[start:start + FORGET_CHUNK])))
+        self.session.commit()
+
+    def _district(self, district_key: str) -> int:
+        try:
+            return self._districts[district_key]
+        except KeyError:
+            raise LookupError(f"start({district_key!r}) first: which directory district is it?") from None
+
+    def _upsert(self):
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(applied_rows)

@@ -1,0 +1,115 @@
+"""Fingerprints of rows as sent, and choosing which rows of an import still need sending."""
+from services.rostering.domain.applied_rows import (
+    FINGERPRINT_BYTES,
+    AppliedRow,
+    applied_by,
+    fingerprint,
+    plan_sends,
+    stale_keys,
+    with_unsent,
+)
+from services.rostering.domain.run import EntityCounts, Refusal, Tally
+
+
+def person(source_id="student-1", **overrides):
+    return {"source_id": source_id, "given_name": "Ada", "family_name": "Lovelace", "grade": "03",
+            "school_source_ids": ["school-1"], **overrides}
+
+
+def key(row):
+    return row["source_id"]
+
+
+def remembered(*rows, ids=None):
+    ids = ids or {}
+    return {row["source_id"]: AppliedRow(fingerprint(row), ids.get(row["source_id"])) for row in rows}
+
+
+def test_a_fingerprint_is_sixteen_bytes_and_the_same_for_the_same_row_whatever_its_key_order():
+    row = person()
+    reordered = dict(reversed(list(row.items())))
+
+    assert len(fingerprint(row)) == FINGERPRINT_BYTES
+    assert fingerprint(row) == fingerprint(reordered)
+
+
+def test_any_changed_value_changes_the_fingerprint_nested_ones_and_none_included():
+    row = person(roles=[{"role": "student", "school_ids": ["s-1"]}], middle_name=None)
+    changes = [
+        person(roles=[{"role": "student", "school_ids": ["s-2"]}], middle_name=None),
+        person(roles=[{"role": "student", "school_ids": ["s-1"]}], middle_name=""),
+        person(roles=[{"role": "student", "school_ids": ["s-1"]}]),
+        {**row, "given_name": "Augusta"},
+        {**row, "school_source_ids": ["school-1", "school-2"]},
+    ]
+
+    assert len({fingerprint(row), *map(fingerprint, changes)}) == 1 + len(changes)
+
+
+def test_nothing_applied_before_means_every_row_is_sent():
+    rows = [person("a"), person("b")]
+
+    plan = plan_sends(rows, key=key, applied={})
+
+    assert plan.to_send == rows
+    assert plan.fingerprints == {"a": fingerprint(rows[0]), "b": fingerprint(rows[1])}
+    assert (plan.unsent, plan.kept_ids, plan.keys) == (0, {}, {"a", "b"})
+
+
+def test_rows_applied_exactly_as_they_are_are_not_sent_and_keep_their_remembered_ids():
+    same, changed, new = person("a"), person("b", given_name="Augusta"), person("c")
+    applied = {**remembered(same, ids={"a": "id-a"}), **remembered(person("b"), ids={"b": "id-b"})}
+
+    plan = plan_sends([same, changed, new], key=key, applied=applied)
+
+    assert plan.to_send == [changed, new]
+    assert set(plan.fingerprints) == {"b", "c"}
+    assert plan.unsent == 1 and plan.kept_ids == {"a": "id-a"}
+    assert plan.keys == {"a", "b", "c"}
+
+
+def test_a_row_remembered_without_an_id_goes_again_when_later_stages_need_its_id():
+    row = person("a")
+
+    assert plan_sends([row], key=key, applied=remembered(row), needs_ids=True).to_send == [row]
+    assert plan_sends([row], key=key, applied=remembered(row), needs_ids=False).to_send == []
+
+
+def test_only_items_the_owning_service_saved_are_remembered():
+    fingerprints = {name: bytes([n]) * 16 for n, name in enumerate("abcdef")}
+    results = [
+        {"key": "a", "id": "id-a", "outcome": "created", "problems": []},
+        {"key": "b", "id": "id-b", "outcome": "updated", "problems": []},
+        {"key": "c", "id": None, "outcome": "unchanged", "problems": []},
+        {"key": "d", "id": None, "outcome": "failed", "problems": [{"field": "x", "reason": "no"}]},
+        {"key": "e", "id": "id-e", "outcome": "skipped", "problems": []},
+        {"key": "not-sent", "id": "id-x", "outcome": "created", "problems": []},
+    ]
+
+    assert applied_by(results, fingerprints) == {
+        "a": AppliedRow(fingerprints["a"], "id-a"),
+        "b": AppliedRow(fingerprints["b"], "id-b"),
+        "c": AppliedRow(fingerprints["c"], None),
+    }
+
+
+def test_rows_not_sent_count_unchanged_and_their_ids_join_the_ids_of_rows_sent():
+    plan = plan_sends([person("a"), person("b"), person("c", grade="04")], key=key,
+                      applied=remembered(person("a"), person("b"), person("c"), ids={"a": "id-a", "b": "id-b",
+                                                                                       "c": "id-c"}))
+    refusal = Refusal("people", "d", "grade", "bad")
+    sent = Tally(EntityCounts(updated=1, failed=1), {"c": "id-c"}, [refusal])
+
+    total = with_unsent(sent, plan)
+
+    assert total.counts == EntityCounts(updated=1, unchanged=2, failed=1)
+    assert total.ids == {"a": "id-a", "b": "id-b", "c": "id-c"}
+    assert total.refusals == [refusal]
+    assert sent.counts == EntityCounts(updated=1, failed=1)  # the tally it started from is left as it was
+
+
+def test_keys_a_full_file_no_longer_lists_are_stale():
+    applied = remembered(person("a"), person("b"), person("c"))
+
+    assert stale_keys(applied, frozenset({"a", "c", "d"})) == ["b"]
+    assert stale_keys(applied, frozenset({"a", "b", "c"})) == []
