@@ -21,11 +21,15 @@ class Sizes:
     copy_rows: int
     http_seconds: float
     plan_recipients: int
+    search_seconds: float = 20.0
+    sync_timeout_seconds: float = 600.0
+    fanout_timeout_seconds: float = 900.0
 
 
 SIZES = {
     "small": Sizes(messages=20_000, copy_rows=100_000, http_seconds=3.0, plan_recipients=200_000),
-    "district": Sizes(messages=100_000, copy_rows=500_000, http_seconds=10.0, plan_recipients=200_000),
+    "district": Sizes(messages=100_000, copy_rows=500_000, http_seconds=10.0, plan_recipients=200_000,
+                      sync_timeout_seconds=2400.0, fanout_timeout_seconds=2400.0),
 }
 
 

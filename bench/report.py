@@ -4,18 +4,53 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-# metric -> the baseline it is divided by (same unit). Only metrics that are measured get a ratio.
+# metric -> the baseline it is divided by (same unit, or both rates). Only measured metrics get a ratio.
 RATIO_BASELINES: Mapping[str, str] = {
     "baseline_http_posts_2p_per_s": "baseline_http_posts_per_s",
     "roster_read_rows_per_s": "baseline_copy_rows_per_s",
+    "sync_full_rows_per_s": "baseline_copy_rows_per_s",
+    "fanout_1w_deliveries_per_s": "baseline_http_posts_per_s",
+    "fanout_2w_deliveries_per_s": "baseline_http_posts_2p_per_s",
 }
 
-# Printed beside the value, never asserted: (comparison, threshold).
-TARGETS: Mapping[str, tuple[str, float]] = {
-    "plan_recipients_per_s": (">=", 200_000),
+
+@dataclass(frozen=True)
+class Target:
+    """Printed beside the value, never asserted: `value (or ratio) op threshold (× another metric)`."""
+
+    op: str  # ">=" or "<="
+    threshold: float
+    of: str | None = None  # the threshold is a multiple of this metric's value
+    on_ratio: bool = False  # compare the row's ratio, not its value
+
+    def describe(self) -> str:
+        subject = "ratio " if self.on_ratio else ""
+        scale = f" x {self.of}" if self.of else ""
+        return f"{subject}{self.op} {_number(self.threshold)}{scale}"
+
+    def met(self, row: Row, by_name: Mapping[str, Row]) -> bool | None:
+        measured = row.ratio if self.on_ratio else row.value
+        threshold = self.threshold
+        if self.of is not None:
+            other = by_name.get(self.of)
+            threshold = None if other is None else self.threshold * other.value
+        if measured is None or threshold is None:
+            return None
+        return measured >= threshold if self.op == ">=" else measured <= threshold
+
+
+TARGETS: Mapping[str, tuple[Target, ...]] = {
+    "plan_recipients_per_s": (Target(">=", 200_000),),
+    "sync_full_rows_per_s": (Target(">=", 0.2, on_ratio=True),),  # at most 5x the time raw COPY takes
+    "sync_unchanged_seconds": (Target("<=", 0.10, of="sync_full_seconds"),),
+    "sync_delta_seconds": (Target("<=", 0.05, of="sync_full_seconds"),),
+    "fanout_enqueue_seconds": (Target("<=", 2, on_ratio=True),),
+    "fanout_2w_deliveries_per_s": (Target(">=", 1, on_ratio=True), Target(">=", 1.5, of="fanout_1w_deliveries_per_s")),
+    "fanout_duplicates": (Target("<=", 0),),
+    "search_p95_ms": (Target("<=", 50),),
 }
 
 
@@ -25,41 +60,66 @@ class Row:
     value: float
     unit: str
     ratio: float | None = None
+    # For a duration: (baseline rate, how many units) -- the ratio is value / (units / rate), i.e. against
+    # the time the raw baseline needs for as much work.
+    scaled_baseline: tuple[str, float] | None = None
 
 
 def ratio(value: float, baseline: float | None) -> float | None:
-    """value ÷ baseline, or None when there is no usable baseline."""
+    """value / baseline, or None when there is no usable baseline."""
     if baseline is None or baseline <= 0:
         return None
     return value / baseline
+
+
+def _comparable(unit: str, other: str) -> bool:
+    return unit == other or (unit.endswith("/s") and other.endswith("/s"))
 
 
 def with_ratios(rows: Sequence[Row], baselines: Mapping[str, str] = RATIO_BASELINES) -> list[Row]:
     by_name = {row.name: row for row in rows}
     out = []
     for row in rows:
+        if row.scaled_baseline is not None:
+            rate_name, units = row.scaled_baseline
+            rate = by_name.get(rate_name)
+            raw_seconds = units / rate.value if rate is not None and rate.value > 0 else None
+            out.append(replace(row, ratio=ratio(row.value, raw_seconds)))
+            continue
         base = by_name.get(baselines.get(row.name, ""))
-        if base is not None and base.unit != row.unit:
+        if base is not None and not _comparable(row.unit, base.unit):
             raise ValueError(f"{row.name} ({row.unit}) cannot be divided by {base.name} ({base.unit})")
-        out.append(Row(row.name, row.value, row.unit, ratio(row.value, base.value if base else None)))
+        out.append(replace(row, ratio=ratio(row.value, base.value if base else None)))
     return out
 
 
-def target_status(name: str, value: float, targets: Mapping[str, tuple[str, float]] = TARGETS) -> str:
-    if name not in targets:
+def baseline_label(row: Row, baselines: Mapping[str, str] = RATIO_BASELINES) -> str:
+    if row.ratio is None:
         return ""
-    op, threshold = targets[name]
-    met = value >= threshold if op == ">=" else value <= threshold
-    return f"{op} {_number(threshold)} ({'met' if met else 'NOT met'})"
+    if row.scaled_baseline is not None:
+        name, units = row.scaled_baseline
+        return f"time for {units:,.0f} at {name}"
+    return baselines.get(row.name, "")
+
+
+def target_status(row: Row, by_name: Mapping[str, Row] | None = None,
+                  targets: Mapping[str, tuple[Target, ...]] = TARGETS) -> str:
+    parts = []
+    for target in targets.get(row.name, ()):
+        met = target.met(row, by_name or {row.name: row})
+        verdict = "n/a" if met is None else "met" if met else "NOT met"
+        parts.append(f"{target.describe()} ({verdict})")
+    return "; ".join(parts)
 
 
 def format_table(rows: Sequence[Row], baselines: Mapping[str, str] = RATIO_BASELINES,
-                 targets: Mapping[str, tuple[str, float]] = TARGETS) -> str:
+                 targets: Mapping[str, tuple[Target, ...]] = TARGETS) -> str:
     header = ("metric", "value", "unit", "ratio", "vs", "target")
+    by_name = {row.name: row for row in rows}
     body = [(row.name, _number(row.value), row.unit,
              "" if row.ratio is None else f"{row.ratio:.3f}",
-             baselines.get(row.name, "") if row.ratio is not None else "",
-             target_status(row.name, row.value, targets)) for row in rows]
+             baseline_label(row, baselines),
+             target_status(row, by_name, targets)) for row in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     right = {1, 3}
 

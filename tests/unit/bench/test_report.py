@@ -33,13 +33,42 @@ def test_a_missing_baseline_leaves_no_ratio():
 
 def test_units_must_match_for_a_ratio():
     with pytest.raises(ValueError):
-        with_ratios([Row("a", 1.0, "rows/s"), Row("b", 2.0, "msgs/s")], baselines={"b": "a"})
+        with_ratios([Row("a", 1.0, "rows/s"), Row("b", 2.0, "s")], baselines={"b": "a"})
+
+
+def test_two_rates_can_be_divided():
+    (_, row) = with_ratios([Row("a", 400.0, "posts/s"), Row("b", 600.0, "deliveries/s")], baselines={"b": "a"})
+    assert row.ratio == pytest.approx(1.5)
+
+
+def test_a_duration_is_divided_by_the_time_the_baseline_needs_for_as_much_work():
+    rows = with_ratios([Row("baseline_publish_msgs_per_s", 10_000.0, "msgs/s"),
+                        Row("fanout_enqueue_seconds", 30.0, "s",
+                            scaled_baseline=("baseline_publish_msgs_per_s", 200_000))])
+    assert rows[1].ratio == pytest.approx(30.0 / 20.0)
+    assert "fanout_enqueue_seconds" in format_table(rows) and "ratio <= 2.00 (met)" in format_table(rows)
 
 
 def test_target_is_shown_met_or_not():
-    assert target_status("plan_recipients_per_s", 250_000) == ">= 200,000 (met)"
-    assert target_status("plan_recipients_per_s", 150_000) == ">= 200,000 (NOT met)"
-    assert target_status("baseline_copy_rows_per_s", 1.0) == ""
+    assert target_status(Row("plan_recipients_per_s", 250_000, "recipients/s")) == ">= 200,000 (met)"
+    assert target_status(Row("plan_recipients_per_s", 150_000, "recipients/s")) == ">= 200,000 (NOT met)"
+    assert target_status(Row("baseline_copy_rows_per_s", 1.0, "rows/s")) == ""
+
+
+def test_a_target_relative_to_another_metric():
+    full = Row("sync_full_seconds", 100.0, "s")
+    by_name = {"sync_full_seconds": full}
+    assert target_status(Row("sync_unchanged_seconds", 9.0, "s"), by_name) == "<= 0.10 x sync_full_seconds (met)"
+    assert target_status(Row("sync_unchanged_seconds", 11.0, "s"), by_name).endswith("(NOT met)")
+    assert target_status(Row("sync_delta_seconds", 4.0, "s")).endswith("(n/a)")
+
+
+def test_every_target_of_a_metric_is_shown():
+    rows = with_ratios([Row("baseline_http_posts_2p_per_s", 800.0, "posts/s"),
+                        Row("fanout_1w_deliveries_per_s", 600.0, "deliveries/s"),
+                        Row("fanout_2w_deliveries_per_s", 1000.0, "deliveries/s")])
+    status = target_status(rows[2], {row.name: row for row in rows})
+    assert status == "ratio >= 1.00 (met); >= 1.50 x fanout_1w_deliveries_per_s (met)"
 
 
 def test_table_lists_every_row_with_ratio_and_target():

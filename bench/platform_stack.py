@@ -1,0 +1,93 @@
+"""The platform under measurement: every process of `make run` on a scratch vhost and scratch PostgreSQL databases.
+
+One database per service (as deployed), migrated, dropped at the end with the
+vhost, whatever happens. Helpers read the services' databases directly only to
+*observe* (how far notify's projection got, when a communication was queued);
+everything measured goes through the platform's own entry points.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg2
+import requests
+
+from bench.context import PG_DSN, RABBIT_API, Context
+from bench.metrics.postgres import scratch_database
+from bench.metrics.rabbit import scratch_vhost
+from shared.config import SERVICES
+from shared.migrations import upgrade
+from shared.testing.stack import Stack, running_stack
+
+
+def _dsn(database: str) -> str:
+    return " ".join(part for part in PG_DSN.split() if not part.startswith("dbname=")) + f" dbname={database}"
+
+
+def _sqlalchemy_url(database: str) -> str:
+    parts = dict(part.split("=", 1) for part in PG_DSN.split())
+    user = parts.get("user", "postgres")
+    return f"postgresql+psycopg2://{user}@{parts.get('host', '127.0.0.1')}:{parts.get('port', '5432')}/{database}"
+
+
+@dataclass
+class Platform:
+    stack: Stack
+    databases: dict[str, str]  # service -> scratch database name
+    vhost_uri: str
+
+    def query(self, service: str, sql: str, params: tuple = ()) -> list[tuple]:
+        """Observe a service's database (read only)."""
+        with psycopg2.connect(_dsn(self.databases[service])) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def scalar(self, service: str, sql: str, params: tuple = ()) -> object:
+        return self.query(service, sql, params)[0][0]
+
+    def queued_messages(self) -> int:
+        """Messages ready or unacknowledged in the vhost's service queues (the notify delivery queues excluded).
+
+        From the management API, whose figures are refreshed every few seconds: good enough to tell
+        whether event handling is still going on, which is all it is used for.
+        """
+        api = urlsplit(RABBIT_API)
+        base = urlunsplit((api.scheme, f"{api.hostname}:{api.port}", "", "", ""))
+        vhost = quote(urlsplit(self.vhost_uri).path.lstrip("/"), safe="")
+        queues = requests.get(f"{base}/api/queues/{vhost}", params={"columns": "name,messages"},
+                              auth=(api.username or "guest", api.password or "guest"), timeout=10).json()
+        return sum(queue.get("messages") or 0 for queue in queues
+                   if not queue["name"].startswith("notify.deliveries"))
+
+
+def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: float,
+             every: float = 0.2, report: Callable[[], str] | None = None) -> float:
+    """Poll `done` until it holds; returns when it did (time.monotonic()). Progress every 10 s."""
+    deadline = time.monotonic() + timeout
+    last_report = time.monotonic()
+    while not done():
+        now = time.monotonic()
+        if now > deadline:
+            raise TimeoutError(f"{what}: not done after {timeout:.0f}s" + (f" ({report()})" if report else ""))
+        if report and now - last_report >= 10:
+            ctx.progress(f"  {what}: {report()}")
+            last_report = now
+        time.sleep(every)
+    return time.monotonic()
+
+
+@contextmanager
+def running_platform(ctx: Context, *, workers: int = 0) -> Iterator[Platform]:
+    with ExitStack() as cleanup:
+        vhost_uri = cleanup.enter_context(scratch_vhost())
+        databases = {service: cleanup.enter_context(scratch_database()) for service in SERVICES}
+        for service, database in databases.items():
+            upgrade(service, _sqlalchemy_url(database))
+        ctx.progress(f"starting every service, the gateway and the sandbox ({workers} notify workers)")
+        urls = {service: _sqlalchemy_url(database) for service, database in databases.items()}
+        stack = cleanup.enter_context(running_stack(vhost_uri, urls, ctx.workdir / "logs", workers=workers))
+        yield Platform(stack, databases, vhost_uri)

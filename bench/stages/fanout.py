@@ -1,0 +1,114 @@
+"""fanout_*: a priority announcement to every guardian and enabled student of the district.
+
+Timed from the gateway call: `fanout_enqueue_seconds` until notify has every job confirmed on the queue
+(the communication turns `queued`), `fanout_<n>w_seconds` until the provider sandbox has recorded
+every provider delivery (one recipient on one channel), with one and then two notify workers running
+from before the call. `fanout_duplicates` counts messages the sandbox recorded more than once over both
+announcements (same channel, address, subject and body).
+"""
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass
+
+from bench.context import Context
+from bench.platform_stack import Platform, wait_for
+from bench.report import Row
+from bench.stages.people import Viewer
+from shared.testing.stack import BIN
+
+PROVIDER_CHANNELS = ("email", "sms", "voice")
+MESSAGES_PAGE = 20_000
+# Deliveries still missing and the sandbox's count standing still this long: something is stuck.
+STALL_SECONDS = 120.0
+WHOLE_DISTRICT = {"district": True, "include_students": True, "include_guardians": True}
+
+
+@dataclass(frozen=True)
+class Fanout:
+    enqueue_seconds: float
+    seconds: float
+    deliveries: int
+    duplicates: int
+
+
+def run(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
+    one = _with_workers(ctx, platform, admin, 1)
+    two = _with_workers(ctx, platform, admin, 2)
+    return [
+        Row("fanout_enqueue_seconds", two.enqueue_seconds, "s",
+            scaled_baseline=("baseline_publish_msgs_per_s", two.deliveries)),
+        Row("fanout_1w_seconds", one.seconds, "s"),
+        Row("fanout_1w_deliveries_per_s", one.deliveries / one.seconds, "deliveries/s"),
+        Row("fanout_2w_seconds", two.seconds, "s"),
+        Row("fanout_2w_deliveries_per_s", two.deliveries / two.seconds, "deliveries/s"),
+        Row("fanout_duplicates", one.duplicates + two.duplicates, "messages"),
+    ]
+
+
+def _with_workers(ctx: Context, platform: Platform, admin: Viewer, workers: int) -> Fanout:
+    names = {f"bench-worker-{n}": [str(BIN / "notify-worker")] for n in range(1, workers + 1)}
+    platform.stack.start(names)
+    try:
+        return _announce(ctx, platform, admin, workers)
+    finally:
+        platform.stack.stop(names)
+
+
+def _announce(ctx: Context, platform: Platform, admin: Viewer, workers: int) -> Fanout:
+    sandbox = platform.stack.sandbox
+    sandbox.clear_messages()
+    timeout = ctx.sizes.fanout_timeout_seconds
+    started = time.monotonic()
+    response = platform.stack.api("POST", "/api/v1/announcements", admin.token, timeout=timeout, json={
+        "audience": WHOLE_DISTRICT, "priority": True, "subject": f"Schools closed tomorrow ({workers}w)",
+        "body": "All schools are closed tomorrow because of the storm. Stay safe."})
+    if response.status_code != 202:
+        raise RuntimeError(f"the announcement was refused: {response.status_code} {response.text[:500]}")
+    communication_id = response.json()["communication_id"]
+    ctx.progress(f"fanout with {workers} worker(s): {response.json()['recipient_count']:,} recipients")
+
+    def state() -> str:
+        return str(platform.scalar("notify", "SELECT state FROM communications WHERE id = %s", (communication_id,)))
+
+    queued_at = wait_for(ctx, "jobs confirmed on the queue", lambda: state() != "planning", timeout=timeout,
+                         every=0.05, report=lambda: f"still {state()}")
+    enqueue = queued_at - started
+
+    def expected() -> int:
+        return int(platform.scalar("notify", "SELECT count(*) FROM deliveries WHERE communication_id = %s "
+                                   "AND channel IN %s", (communication_id, PROVIDER_CHANNELS)))
+
+    progress = _Stall(sandbox.count)
+    finished_at = wait_for(ctx, "the sandbox recording every delivery",
+                           lambda: progress.check() >= expected(), timeout=timeout, every=0.1,
+                           report=lambda: f"{progress.last:,} of {expected():,} recorded")
+    seconds = finished_at - started
+    deliveries = sandbox.count()
+    duplicates = _duplicates(sandbox)
+    ctx.progress(f"  {deliveries:,} deliveries in {seconds:.1f}s (queued after {enqueue:.1f}s), "
+                 f"{duplicates} duplicates")
+    return Fanout(enqueue, seconds, deliveries, duplicates)
+
+
+class _Stall:
+    def __init__(self, count) -> None:
+        self.count, self.last, self.moved_at = count, -1, time.monotonic()
+
+    def check(self) -> int:
+        now, value = time.monotonic(), self.count()
+        if value != self.last:
+            self.last, self.moved_at = value, now
+        elif now - self.moved_at > STALL_SECONDS:
+            raise RuntimeError(f"the sandbox stayed at {value:,} messages for {STALL_SECONDS:.0f}s")
+        return value
+
+
+def _duplicates(sandbox) -> int:
+    seen: collections.Counter = collections.Counter()
+    offset = 0
+    while page := sandbox.messages(offset=offset, limit=MESSAGES_PAGE):
+        seen.update((m["channel"], m["to"].lower(), m.get("subject"), m["body"]) for m in page)
+        offset += len(page)
+    return sum(count - 1 for count in seen.values() if count > 1)

@@ -1,0 +1,76 @@
+"""search_p50_ms, search_p95_ms, search_p99_ms, search_requests_per_s: gateway directory search under load.
+
+SEARCH_CLIENTS threads, each with its own keep-alive session, for the scale's search seconds. Each
+request is one viewer (district administrator, school administrator or teacher, in turn) searching
+for a name prefix taken from the package, first page of 25, as the directory screen asks. Every
+answer must be a 200; anything else stops the stage.
+"""
+from __future__ import annotations
+
+import csv
+import itertools
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from bench.context import Context
+from bench.platform_stack import Platform
+from bench.report import Row
+from bench.stages.people import Viewer
+
+SEARCH_CLIENTS = 10
+
+
+def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Row]:
+    queries = name_prefixes(ctx.package())
+    seconds = ctx.sizes.search_seconds
+    ctx.progress(f"search: {SEARCH_CLIENTS} clients for {seconds:.0f}s, {len(queries)} name prefixes, "
+                 f"as {', '.join(viewers)}")
+    latencies: list[list[float]] = [[] for _ in range(SEARCH_CLIENTS)]
+    failures: list[str] = []
+    stop_at = time.monotonic() + seconds
+    url = f"{platform.stack.gateway_url}/api/v1/directory/people"
+
+    def client(n: int) -> None:
+        tokens = itertools.cycle([viewer.token for viewer in viewers.values()][n % len(viewers):]
+                                 + [viewer.token for viewer in viewers.values()][:n % len(viewers)])
+        terms = itertools.cycle(queries[n::SEARCH_CLIENTS] or queries)
+        with requests.Session() as session:
+            while time.monotonic() < stop_at and not failures:
+                headers = {"Authorization": f"Bearer {next(tokens)}"}
+                started = time.perf_counter()
+                response = session.get(url, params={"query": next(terms)}, headers=headers, timeout=30)
+                latencies[n].append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    failures.append(f"{response.status_code} {response.text[:300]}")
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(SEARCH_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 60)
+    elapsed = time.monotonic() - started
+    if failures:
+        raise RuntimeError(f"search answered {failures[0]}")
+    every = sorted(itertools.chain.from_iterable(latencies))
+    ctx.progress(f"  {len(every):,} searches in {elapsed:.1f}s")
+    cuts = statistics.quantiles(every, n=100, method="inclusive")
+    return [Row("search_p50_ms", cuts[49] * 1000, "ms"),
+            Row("search_p95_ms", cuts[94] * 1000, "ms"),
+            Row("search_p99_ms", cuts[98] * 1000, "ms"),
+            Row("search_requests_per_s", len(every) / elapsed, "requests/s")]
+
+
+def name_prefixes(package: Path) -> list[str]:
+    """Three-letter prefixes of the package's family and given names, as a person would type them."""
+    prefixes: set[str] = set()
+    with (package / "users.csv").open(newline="", encoding="utf-8") as users:
+        for user in itertools.islice(csv.DictReader(users), 5000):
+            for name in (user["familyName"], user["givenName"]):
+                if len(name) >= 3:
+                    prefixes.add(name[:3].lower())
+    return sorted(prefixes)

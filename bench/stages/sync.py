@@ -1,0 +1,94 @@
+"""sync_full_*, sync_unchanged_seconds, sync_delta_seconds: the generated district through rostering.
+
+Each import is `rostering.import_package` over RPC, as `schoolctl roster import` does, and is timed from
+the call until notify's projection has taken in what directory and identity published: after the call
+returns and the service queues are empty, the last `recipients.updated_at` notify wrote marks the end.
+The delta package is the same package with 1 % of the users changed (a given name or an email address).
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import time
+from pathlib import Path
+
+from bench.context import Context
+from bench.metrics.roster import count_rows
+from bench.platform_stack import Platform, wait_for
+from bench.report import Row
+from shared.contracts import rostering
+from shared.messaging import cluster_rpc
+
+DELTA_SHARE = 0.01
+# The management API refreshes queue figures every 5 s; two empty readings this far apart mean drained.
+DRAIN_CONFIRM_SECONDS = 6.0
+
+
+def run(ctx: Context, platform: Platform) -> list[Row]:
+    package = ctx.package()
+    rows = count_rows(package)
+    full = timed_import(ctx, platform, package, "full import")
+    unchanged = timed_import(ctx, platform, package, "the same package again")
+    delta = timed_import(ctx, platform, delta_package(package, ctx.workdir / "delta"), "1 % of users changed")
+    return [Row("sync_full_seconds", full, "s"),
+            Row("sync_full_rows_per_s", rows / full, "rows/s"),
+            Row("sync_unchanged_seconds", unchanged, "s"),
+            Row("sync_delta_seconds", delta, "s")]
+
+
+def timed_import(ctx: Context, platform: Platform, package: Path, label: str) -> float:
+    ctx.progress(f"sync: {label} ({package.name})")
+    timeout = ctx.sizes.sync_timeout_seconds
+    started_wall, started = time.time(), time.monotonic()
+    with cluster_rpc(platform.vhost_uri, timeout=timeout) as rpc:
+        run = rpc(rostering.contract).import_package({"path": str(package), "region": "US", "district_name": None})
+    returned_wall = time.time()
+    if run["state"] != "completed":
+        raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
+    ctx.progress(f"  import call returned after {time.monotonic() - started:.1f}s; waiting for the events to drain")
+    _wait_drained(ctx, platform, timeout)
+    projected = platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients")
+    finished_wall = max(returned_wall, float(projected or 0))
+    elapsed = finished_wall - started_wall
+    ctx.progress(f"  {label}: {elapsed:.1f}s, {_counts(run)}")
+    return elapsed
+
+
+def _wait_drained(ctx: Context, platform: Platform, timeout: float) -> None:
+    empty_since: list[float] = []
+
+    def drained() -> bool:
+        if platform.queued_messages():
+            empty_since.clear()
+            return False
+        empty_since.append(time.monotonic())
+        return empty_since[-1] - empty_since[0] >= DRAIN_CONFIRM_SECONDS
+
+    wait_for(ctx, "event queues draining", drained, timeout=timeout, every=1.0,
+             report=lambda: f"{platform.queued_messages():,} messages queued")
+
+
+def _counts(run: dict) -> str:
+    def entity(counts: dict) -> str:
+        return " ".join(f"{number:,} {name}" for name, number in counts.items() if number)
+
+    return "; ".join(f"{name}: {entity(counts)}" for name, counts in sorted(run["counts"].items()))
+
+
+def delta_package(package: Path, out: Path) -> Path:
+    """A copy of `package` with every 100th user changed: a given name, or (every other one) the email."""
+    shutil.copytree(package, out)
+    every = round(1 / DELTA_SHARE)
+    with (package / "users.csv").open(newline="", encoding="utf-8") as source:
+        reader = csv.DictReader(source)
+        fieldnames, users = reader.fieldnames, list(reader)
+    for n, user in enumerate(users[::every]):
+        if n % 2 and user["email"]:
+            user["email"] = "changed." + user["email"]
+        else:
+            user["givenName"] += "e"
+    with (out / "users.csv").open("w", newline="", encoding="utf-8") as target:
+        writer = csv.DictWriter(target, fieldnames=fieldnames, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(users)
+    return out

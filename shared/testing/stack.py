@@ -1,0 +1,140 @@
+"""The whole platform as separate processes, the way `make run` starts it, for the e2e tests and the benchmarks.
+
+Every service, the gateway, the provider sandbox and notify workers, each in a
+process of its own with its log in a folder, on the broker vhost and databases
+the caller made, with `make run`'s provider environment (Twilio and SendGrid
+pointed at the sandbox, the sandbox's webhooks at the gateway). Workers can be
+started and stopped on their own, as operators scale them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import requests
+
+from schoolctl.dev import provider_environment
+from services.sandbox.client import SandboxClient
+from shared.readiness import StackNotReady, wait_for_services
+from shared.runner import SERVICE_CLASSES
+
+BIN = Path(sys.executable).parent
+STOP_SECONDS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def process_commands(workers: int) -> dict[str, list[str]]:
+    """What the Procfile starts: one command line per process, `workers` notify workers among them."""
+    services = {name: [str(BIN / "school-service"), name] for name in SERVICE_CLASSES}
+    return services | {"sandbox": [str(BIN / "school-sandbox")]} | {
+        f"notify-worker-{n}": [str(BIN / "notify-worker")] for n in range(1, workers + 1)}
+
+
+class Stack:
+    def __init__(self, amqp_uri: str, database_urls: Mapping[str, str], log_dir: Path,
+                 extra_env: Mapping[str, str] | None = None) -> None:
+        gateway_address, sandbox_address = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+        self.amqp_uri = amqp_uri
+        self.gateway_url = f"http://{gateway_address}"
+        self.log_dir = log_dir
+        self.sandbox = SandboxClient(f"http://{sandbox_address}")  # what providers were asked to send; rules
+        self.env = {
+            **os.environ,
+            "AMQP_URI": amqp_uri,
+            "GATEWAY_ADDRESS": gateway_address,
+            "IDENTITY_TOKEN_SECRET": secrets.token_urlsafe(48),
+            "PYTHONWARNINGS": "ignore",
+            "PYTHONUNBUFFERED": "1",
+            **{f"{service.upper()}_DATABASE_URL": url for service, url in database_urls.items()},
+            **provider_environment(gateway_url=self.gateway_url, sandbox_address=sandbox_address),
+            **(extra_env or {}),
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._logs: dict[str, IO[str]] = {}
+
+    def api(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, f"{self.gateway_url}{path}", headers=headers, **kwargs)
+
+    def login(self, login: str, password: str) -> str:
+        response = self.api("POST", "/api/v1/auth/login", json={"login": login, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["token"]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
+
+    def start(self, commands: Mapping[str, list[str]]) -> None:
+        for name, command in commands.items():
+            self._logs[name] = open(self.log_dir / f"{name}.log", "a")
+            self.processes[name] = subprocess.Popen(command, env=self.env, stdout=self._logs[name],
+                                                    stderr=subprocess.STDOUT)
+
+    def stop(self, names: Iterable[str] | None = None) -> None:
+        """Terminate (SIGTERM, as an operator scaling down would), then wait; kill what does not stop."""
+        chosen = [name for name in (self.processes if names is None else names) if name in self.processes]
+        for name in chosen:
+            self.processes[name].terminate()
+        for name in chosen:
+            process = self.processes.pop(name)
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            self._logs.pop(name).close()
+
+    def wait_until_ready(self, seconds: float = 60) -> None:
+        def still_running():
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}\n{self.logs()}")
+
+        try:
+            wait_for_services(self.amqp_uri, seconds=seconds, still_running=still_running)
+            deadline = time.monotonic() + seconds
+            while not (_answers(f"{self.gateway_url}/health") and _answers(f"{self.sandbox.base_url}/sandbox/health")):
+                still_running()
+                if time.monotonic() > deadline:
+                    raise StackNotReady("the gateway or the provider sandbox did not answer")
+                time.sleep(0.3)
+        except StackNotReady as not_ready:
+            raise RuntimeError(f"{not_ready}\n{self.logs()}") from None
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.ConnectionError:
+        return False
+
+
+@contextmanager
+def running_stack(amqp_uri: str, database_urls: Mapping[str, str], log_dir: Path, *, workers: int = 2,
+                  extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
+    """Every process of `make run` with `workers` notify workers, ready to answer; all stopped on the way out."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(amqp_uri, database_urls, log_dir, extra_env)
+    try:
+        stack.start(process_commands(workers))
+        stack.wait_until_ready()
+        yield stack
+    finally:
+        stack.sandbox.close()
+        stack.stop()
