@@ -64,6 +64,22 @@ def test_json_output_is_the_whole_run(schoolctl, package):
     assert run_report["state"] == "completed" and run_report["counts"]["people"]["created"] == 3
 
 
+def test_reimport_says_unchanged_rows_were_not_sent_and_full_sends_them(schoolctl, recorder, package):
+    schoolctl("roster", "import", str(package))
+
+    again = schoolctl("roster", "import", str(package))
+    sent_before_full = len(recorder.calls)
+    full = schoolctl("roster", "import", str(package), "--full")
+
+    assert again.exit_code == full.exit_code == 0, again.output + full.output
+    people_row = next(line for line in again.output.splitlines() if "People" in line)
+    assert people_row.split("│")[4].strip() == "3"  # Entity │ Created │ Updated │ Unchanged
+    assert "not sent again; --full resends every row" in " ".join(again.output.split())
+    assert "not sent again" not in full.output
+    assert len(recorder.calls_to("upsert_people")) == 2  # the first import's and --full's
+    assert len(recorder.calls) - sent_before_full == 7
+
+
 def test_show_prints_a_finished_run_again(schoolctl, package):
     imported = json.loads(schoolctl("roster", "import", str(package), "--json").stdout)
 

@@ -1,0 +1,75 @@
+"""What each district's imports applied, in the rostering database, on SQLite and PostgreSQL."""
+import pytest
+from sqlalchemy.orm import Session
+
+from services.rostering.adapters.applied_rows import FORGET_CHUNK, AppliedRowRepository
+from services.rostering.domain.applied_rows import AppliedRow
+from shared.db import make_engine
+from shared.migrations import upgrade
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def applied(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rostering.db'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url")("rostering")
+    upgrade("rostering", url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        yield AppliedRowRepository(session)
+    engine.dispose()
+
+
+def row(n: int, target_id: str | None = None) -> AppliedRow:
+    return AppliedRow(bytes([n]) * 16, target_id)
+
+
+def test_rows_remembered_read_back_by_district_and_entity(applied):
+    applied.start("district-1", "d-1")
+    applied.start("named:springfield", "d-2")
+    applied.remember("district-1", "people", {"student-1": row(1, "p-1"), "guardian-1": row(2, "p-2")})
+    applied.remember("district-1", "enrollments", {"enr-1": row(3)})
+    applied.remember("named:springfield", "people", {"student-1": row(4, "p-9")})
+
+    assert applied.load("district-1", "people") == {"student-1": row(1, "p-1"), "guardian-1": row(2, "p-2")}
+    assert applied.load("district-1", "enrollments") == {"enr-1": row(3)}
+    assert applied.load("named:springfield", "people") == {"student-1": row(4, "p-9")}
+    assert applied.load("district-1", "accounts") == {}
+
+
+def test_remembering_a_row_again_replaces_its_fingerprint_and_id(applied):
+    applied.start("district-1", "d-1")
+    applied.remember("district-1", "people", {"student-1": row(1, "p-1")})
+
+    applied.remember("district-1", "people", {"student-1": row(5, "p-7"), "student-2": row(6, "p-8")})
+
+    assert applied.load("district-1", "people") == {"student-1": row(5, "p-7"), "student-2": row(6, "p-8")}
+
+
+def test_a_page_of_thousands_is_remembered_and_forgotten_in_one_go(applied):
+    applied.start("district-1", "d-1")
+    many = {f"enr-{n}": row(n % 256) for n in range(3 * FORGET_CHUNK)}
+    applied.remember("district-1", "enrollments", many)
+
+    applied.forget("district-1", "enrollments", [f"enr-{n}" for n in range(1, 3 * FORGET_CHUNK)])
+
+    assert applied.load("district-1", "enrollments") == {"enr-0": row(0)}
+
+
+def test_a_district_applied_to_another_directory_district_forgets_what_it_applied(applied):
+    applied.start("district-1", "d-1")
+    applied.remember("district-1", "people", {"student-1": row(1, "p-1")})
+    applied.start("district-2", "d-2")
+    applied.remember("district-2", "people", {"student-1": row(2, "p-2")})
+
+    applied.start("district-1", "d-1")
+    assert applied.load("district-1", "people") == {"student-1": row(1, "p-1")}
+    applied.start("district-1", "d-new")
+    assert applied.load("district-1", "people") == {}
+    assert applied.load("district-2", "people") == {"student-1": row(2, "p-2")}
+
+
+def test_nothing_is_read_or_written_for_a_district_not_started(applied):
+    with pytest.raises(LookupError):
+        applied.load("district-1", "people")
