@@ -140,4 +140,5 @@ def public_key(sandbox: Sandbox) -> ApiAnswer:
 def stats(sandbox: Sandbox, webhook_stats: Callable[[], dict]) -> ApiAnswer:
     return json_answer(200, {"requests": sandbox.log.requests(), "messages": sandbox.log.count(),
                              "inbound_sms": sandbox.inbound_sms_count, "webhooks": webhook_stats(),
+                             "connections": sandbox.connections_accepted,
                              "targets": sandbox.targets()})

@@ -163,6 +163,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.app = app
         super().__init__(address, SandboxRequestHandler)
 
+    def process_request(self, request, client_address) -> None:
+        # One call per accepted TCP connection: stats show whether clients keep theirs alive.
+        self.app.sandbox.count_connection()
+        super().process_request(request, client_address)
+
 
 class SandboxServer:
     """The whole sandbox in this process: `serve_forever()` in a main, or `start()` in a thread."""

@@ -49,6 +49,7 @@ class Sandbox:
         self._twilio_inbound_url = config.twilio_inbound_url
         self._last_sender: dict[str, str] = {}
         self.inbound_sms_count = 0
+        self.connections_accepted = 0  # TCP connections since start, reset or not: keep-alive shows as few
 
     @property
     def sendgrid_events_url(self) -> str | None:
@@ -81,6 +82,10 @@ class Sandbox:
         """The number an inbound reply goes to: whoever last texted this recipient."""
         with self._lock:
             return self._last_sender.get(normalise_address(to), DEFAULT_SENDER_NUMBER)
+
+    def count_connection(self) -> None:
+        with self._lock:
+            self.connections_accepted += 1
 
     def count_inbound(self) -> None:
         with self._lock:

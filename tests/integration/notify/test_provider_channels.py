@@ -124,3 +124,15 @@ def test_provider_channels_builds_one_channel_per_configured_provider(provider_s
     assert set(channels) == {Channel.EMAIL, Channel.SMS, Channel.VOICE}
     assert all(channel.channel is kind for kind, channel in channels.items())
     assert channels[Channel.EMAIL].max_batch == 1000
+
+
+def test_sms_of_a_batch_and_of_later_batches_share_one_keep_alive_connection(sandbox, twilio_sms):
+    twilio_sms.send([sms("warm-up", "+15555550120")])  # the channel's connection is open from here on
+    before = sandbox.stats()["connections"]
+
+    for batch in range(3):
+        receipts = twilio_sms.send([sms(f"b{batch}-{n}", f"+155555502{batch}{n}") for n in range(10)])
+        assert {r.outcome for r in receipts} == {Outcome.ACCEPTED}
+
+    # The test's own sandbox client keeps its connection too: nobody opened a new one.
+    assert sandbox.stats()["connections"] == before

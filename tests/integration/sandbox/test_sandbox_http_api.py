@@ -202,3 +202,19 @@ def test_a_chunked_body_is_refused_and_the_connection_closed(sandbox, sandbox_pr
 
     assert answer.startswith(b"HTTP/1.1 411 ")
     assert b"\r\nConnection: close\r\n" in answer
+
+
+def test_stats_count_accepted_connections_so_keep_alive_can_be_checked(sandbox, sandbox_process):
+    before = sandbox.stats()["connections"]
+    for _ in range(2):  # two fresh connections, one request each
+        connection = http.client.HTTPConnection(urlsplit(sandbox_process.base_url).netloc)
+        connection.request("GET", "/sandbox/health")
+        connection.getresponse().read()
+        connection.close()
+    keep_alive = http.client.HTTPConnection(urlsplit(sandbox_process.base_url).netloc)
+    for _ in range(3):  # and one connection for three requests
+        keep_alive.request("GET", "/sandbox/health")
+        keep_alive.getresponse().read()
+    keep_alive.close()
+
+    assert sandbox.stats()["connections"] == before + 3

@@ -49,7 +49,11 @@ class _TwilioChannel:
         self._twilio: TwilioSettings = settings.twilio
         self._settings = settings
         self._http = RebasedTwilioHttpClient(self._twilio.api_base, timeout=settings.timeout_seconds)
+        # Built once per channel, so once per worker process: the SDK's client, its keep-alive pool and
+        # the account's resource lists (their first use imports a good part of the SDK).
         self._client = Client(self._twilio.account_sid, self._twilio.auth_token, http_client=self._http)
+        self._messages = self._client.messages
+        self._calls = self._client.calls
 
     def close(self) -> None:
         self._http.close()
@@ -106,7 +110,7 @@ class TwilioSms(_TwilioChannel):
         return self._send_each(messages, self._create)
 
     def _create(self, message: OutboundMessage) -> str:
-        created = self._client.messages.create(to=message.to, body=message.body, **self._sender(),
+        created = self._messages.create(to=message.to, body=message.body, **self._sender(),
                                                **self._callback(message))
         return created.sid
 
@@ -129,6 +133,6 @@ class TwilioVoice(_TwilioChannel):
         return self._send_each(messages, self._create)
 
     def _create(self, message: OutboundMessage) -> str:
-        created = self._client.calls.create(to=message.to, from_=self._twilio.from_number,
+        created = self._calls.create(to=message.to, from_=self._twilio.from_number,
                                             twiml=say_twiml(message.body), **self._callback(message))
         return created.sid
