@@ -16,7 +16,9 @@ from datetime import datetime
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Text
 
 from services.notify.adapters.tables import (
     communications,
@@ -73,22 +75,36 @@ def _rank(status_column):
     return case({status.value: rank for status, rank in STATUS_RANK.items()}, value=status_column, else_=-1)
 
 
-def _status_update():
-    """Set a delivery's outcome, guarded so its status never moves backwards (STATUS_RANK)."""
+def _status_update(message_id=None):
+    """Set a delivery's outcome, guarded so its status never moves backwards (STATUS_RANK).
+
+    `message_id`: where each row's provider message id comes from; a bound `b_message_id` by default.
+    """
     advances = _rank(deliveries.c.status) < bindparam("b_rank")
     not_behind = _rank(deliveries.c.status) <= bindparam("b_rank")
+    message_id = bindparam("b_message_id") if message_id is None else message_id
     return update(deliveries).values(
         status=case((advances, bindparam("b_status")), else_=deliveries.c.status),
         reason=case((not_behind, func.coalesce(bindparam("b_reason"), deliveries.c.reason)),
                     else_=deliveries.c.reason),
         provider_code=case((not_behind, func.coalesce(bindparam("b_code"), deliveries.c.provider_code)),
                            else_=deliveries.c.provider_code),
-        provider_message_id=func.coalesce(bindparam("b_message_id"), deliveries.c.provider_message_id),
+        provider_message_id=func.coalesce(message_id, deliveries.c.provider_message_id),
         attempts=deliveries.c.attempts + bindparam("b_attempted"),
         updated_at=bindparam("b_now"))
 
 
+def _status_update_from_pairs():
+    """PostgreSQL: the same, for many rows that differ only in their provider message id, in ONE
+    statement: UPDATE ... FROM unnest(ids, message ids). An executemany would send a statement per
+    row (a page of SMS has a message id each), each parsed and planned on its own."""
+    pairs = func.unnest(bindparam("b_ids", type_=ARRAY(Text)), bindparam("b_message_ids", type_=ARRAY(Text))) \
+        .table_valued("id", "message_id").render_derived()
+    return _status_update(pairs.c.message_id).where(deliveries.c.id == pairs.c.id)
+
+
 _STATUS_UPDATE = _status_update()
+_STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 
 
 class DeliveryRepository:
@@ -363,21 +379,30 @@ class DeliveryRepository:
     def _update_deliveries(self, results: Sequence[DeliveryResult], now: datetime) -> None:
         # Most of a page ends the same way (an email batch shares even its provider message id), and
         # one UPDATE ... WHERE id IN (...) per outcome costs far less than one row each, which is
-        # what psycopg2 does with an executemany UPDATE. Rows that share nothing go as executemany.
-        groups: dict[tuple, list[str]] = {}
+        # what psycopg2 does with an executemany UPDATE. On PostgreSQL, rows that differ only in their
+        # message id (a page of SMS) go as one UPDATE ... FROM unnest(); elsewhere as executemany.
+        pairs_in_one = self.session.get_bind().dialect.name == "postgresql"
+        groups: dict[tuple, list[tuple[str, str | None]]] = {}
         for result in results:
-            key = (result.status, result.reason, result.provider_code, result.provider_message_id,
-                   int(result.attempted))
-            groups.setdefault(key, []).append(result.delivery_id)
+            key = (result.status, result.reason, result.provider_code, int(result.attempted))
+            if not pairs_in_one:
+                key += (result.provider_message_id,)
+            groups.setdefault(key, []).append((result.delivery_id, result.provider_message_id))
         alone = []
-        for (status, reason, code, message_id, attempted), ids in groups.items():
+        for (status, reason, code, attempted, *_), rows in groups.items():
             values = {"b_rank": STATUS_RANK[status], "b_status": status.value, "b_reason": reason, "b_code": code,
-                      "b_message_id": message_id, "b_attempted": attempted, "b_now": now}
-            if len(ids) == 1:
-                alone.append({**values, "b_id": ids[0]})
+                      "b_attempted": attempted, "b_now": now}
+            message_ids = {message_id for _, message_id in rows}
+            if pairs_in_one and len(message_ids) > 1:
+                self.session.execute(_STATUS_UPDATE_FROM_PAIRS, {
+                    **values, "b_ids": [delivery_id for delivery_id, _ in rows],
+                    "b_message_ids": [message_id for _, message_id in rows]})
+            elif len(rows) == 1:
+                alone.append({**values, "b_id": rows[0][0], "b_message_id": rows[0][1]})
             else:
                 self.session.execute(_STATUS_UPDATE.where(deliveries.c.id.in_(bindparam("b_ids", expanding=True))),
-                                     {**values, "b_ids": ids})
+                                     {**values, "b_message_id": message_ids.pop(),
+                                      "b_ids": [delivery_id for delivery_id, _ in rows]})
         if alone:
             self.session.execute(_STATUS_UPDATE.where(deliveries.c.id == bindparam("b_id")), alone)
 

@@ -357,3 +357,48 @@ def test_claiming_and_recording_a_page_costs_the_same_statements_whatever_its_si
         return count_statements(notify_engine, work)
 
     assert process(10, 0) == process(1000, 10)
+
+
+def phones(count: int, *, start: int = 0) -> list[NewDelivery]:
+    return [NewDelivery(f"p-{n:05d}", Channel.SMS, f"+1555555{n:04d}") for n in range(start, start + count)]
+
+
+def test_a_page_of_sms_receipts_keeps_each_message_id_on_its_own_delivery_and_never_moves_back(
+        repository, notify_engine):
+    communication_id, ids = planned(repository, phones(5))
+    page = repository.load_page(DeliveryJob(communication_id, Channel.SMS, tuple(ids))).deliveries
+    assert repository.claim_sends(communication_id, Channel.SMS, page, job_id="job-a", now=NOW) == set(ids)
+    repository.record_job(JobRecord(communication_id, Channel.SMS, (  # a webhook got there first
+        result(ids[4], "p-00004", DeliveryStatus.DELIVERED, outcome=Outcome.DELIVERED, attempted=False,
+               ledger=LedgerAction.NONE),), source=EventSource.WEBHOOK), now=NOW)
+
+    repository.record_job(JobRecord(communication_id, Channel.SMS, tuple(
+        result(d.id, d.person_id, DeliveryStatus.SENT, provider_message_id=f"SM{d.person_id}", provider_code="201")
+        for d in page)), now=NOW)
+
+    assert rows(notify_engine, select(deliveries.c.person_id, deliveries.c.status, deliveries.c.provider_message_id,
+                                      deliveries.c.attempts).order_by(deliveries.c.person_id)) == [
+        ("p-00000", "sent", "SMp-00000", 1), ("p-00001", "sent", "SMp-00001", 1),
+        ("p-00002", "sent", "SMp-00002", 1), ("p-00003", "sent", "SMp-00003", 1),
+        ("p-00004", "delivered", "SMp-00004", 1)]
+    # Every key is marked sent once, and no job may claim any of them again.
+    assert rows(notify_engine, select(send_ledger.c.state).distinct()) == [("sent",)]
+    assert repository.claim_sends(communication_id, Channel.SMS, page, job_id="job-a", now=NOW) == set()
+
+
+def test_a_page_of_sms_each_with_its_own_message_id_costs_the_same_statements_whatever_its_size(
+        repository, notify_engine):
+    def process(size: int, start: int) -> int:
+        communication_id, ids = planned(repository, phones(size, start=start))
+
+        def work():
+            job = DeliveryJob(communication_id, Channel.SMS, tuple(ids))
+            page = repository.load_page(job).deliveries
+            repository.claim_sends(communication_id, Channel.SMS, page, job_id="job", now=NOW)
+            repository.record_job(JobRecord(communication_id, Channel.SMS, tuple(
+                result(d.id, d.person_id, DeliveryStatus.SENT, provider_message_id=f"SM-{d.id}") for d in page)),
+                now=NOW)
+
+        return count_statements(notify_engine, work)
+
+    assert process(2, 0) == process(50, 10)
