@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from shared.contracts import directory
 from shared.contracts.base import Event
-from shared.contracts.errors import NotFound
+from shared.contracts.errors import NotFound, PermissionDenied
 
 from services.directory.adapters.repository import DirectoryRepository
 from services.directory.domain import audience as audience_rules
@@ -166,8 +166,8 @@ def get_schools(request: Mapping, *, repo: DirectoryRepository) -> dict:
 
 def search_people(request: Mapping, *, repo: DirectoryRepository) -> dict:
     scope = _scope(repo, request["viewer"])
-    rows, total = repo.search_people(people_rules.people_filter(request), scope)
-    return {"items": [_summary(row, scope) for row in rows], "total": total,
+    rows, total, exact = repo.search_people(people_rules.people_filter(request), scope)
+    return {"items": [_summary(row, scope) for row in rows], "total": total, "total_exact": exact,
             "page": request["page"], "per_page": request["per_page"]}
 
 
@@ -250,14 +250,20 @@ def resolve_audience(request: Mapping, *, repo: DirectoryRepository) -> dict:
         members = audience_rules.selection_members(audience, visible, repo.guardian_ids_of(students))
         grants = (v.Individuals(members),) if members else ()
     else:
-        _require_visible_target(repo, scope, audience)
-        grants = audience_rules.target_grants(audience)
+        _require_visible_target(repo, scope, audience, request["viewer"])
+        grants = audience_rules.target_grants(audience, request["viewer"].get("district_id"))
     person_ids = repo.audience_page(grants, scope, after=request["after"], limit=request["limit"])
     next_after = person_ids[-1] if len(person_ids) == request["limit"] else None
     return {"person_ids": person_ids, "next_after": next_after, "refused": refused}
 
 
-def _require_visible_target(repo: DirectoryRepository, scope: v.Scope, audience: Mapping) -> None:
+def _require_visible_target(repo: DirectoryRepository, scope: v.Scope, audience: Mapping,
+                            viewer: Mapping) -> None:
+    if audience.get("district"):
+        if not audience_rules.may_address_whole_district(scope, viewer.get("district_id")):
+            raise PermissionDenied("only a district administrator can address the whole district",
+                                   fields={"audience.district": ["needs a district administrator"]})
+        return
     if audience["school_id"]:
         school = next(iter(repo.schools_by_ids([audience["school_id"]])), None)
         if school is None or not v.can_see_school(scope, v.SchoolFacts(school["id"], school["district_id"])):

@@ -139,7 +139,10 @@ class SearchPeopleRequest(Schema):
 
 class PeoplePage(Schema):
     items = fields.List(fields.Nested(PersonSummary), required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={
+        "description": "people matching; when more than 10,000 match, 10,000 and total_exact is false"})
+    total_exact = fields.Boolean(load_default=True, metadata={
+        "description": "false when the total was counted only up to its limit"})
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
 
@@ -187,30 +190,39 @@ class Schools(Schema):
     schools = fields.List(fields.Nested(School), required=True)
 
 
-class Audience(Schema):
-    """Who a communication is for: one school, one classroom, or selected people.
+# The fields of an Audience that name whom it is for; exactly one is given.
+AUDIENCE_TARGETS = ("district", "school_id", "classroom_id", "person_ids")
 
-    For a school or a classroom: its students and their guardians (and, for a
-    school, its staff when asked). For a selection: each selected person; a
-    selected student brings their guardians when `include_guardians` is set.
-    Archived people and people the viewer may not see are never included.
+
+class Audience(Schema):
+    """Who a communication is for: the whole district, one school, one classroom, or selected people.
+
+    For the district (`district: true`, every school of the sender's district)
+    or a school: its students and their guardians, and its staff when asked;
+    only a district administrator may address the whole district. For a
+    classroom: its students and their guardians. For a selection: each
+    selected person; a selected student brings their guardians when
+    `include_guardians` is set. Archived people and people the viewer may not
+    see are never included.
     """
 
+    district = fields.Boolean(load_default=False, metadata={
+        "description": "every person of the sender's district (district administrators only)"})
     school_id = fields.String(allow_none=True, load_default=None)
     classroom_id = fields.String(allow_none=True, load_default=None)
     person_ids = fields.List(fields.String(), allow_none=True, load_default=None,
                              validate=validate.Length(min=1, max=5000))
     include_students = fields.Boolean(load_default=True)
     include_guardians = fields.Boolean(load_default=True)
-    include_staff = fields.Boolean(load_default=False, metadata={"description": "school audiences only"})
+    include_staff = fields.Boolean(load_default=False, metadata={"description": "district and school audiences only"})
 
     @validates_schema
     def exactly_one_target(self, data, **kwargs):
-        targets = [name for name in ("school_id", "classroom_id", "person_ids") if data.get(name)]
+        targets = [name for name in AUDIENCE_TARGETS if data.get(name)]
         if len(targets) != 1:
-            raise ValidationError("give exactly one of school_id, classroom_id or person_ids", "_schema")
-        if data.get("include_staff") and not data.get("school_id"):
-            raise ValidationError("staff can be included only in a school audience", "include_staff")
+            raise ValidationError("give exactly one of district, school_id, classroom_id or person_ids", "_schema")
+        if data.get("include_staff") and not (data.get("district") or data.get("school_id")):
+            raise ValidationError("staff can be included only in a district or school audience", "include_staff")
 
 
 class ResolveAudienceRequest(Schema):

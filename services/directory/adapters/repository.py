@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, insert, select, union, update
+from sqlalchemy import Table, bindparam, delete, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from services.directory.adapters import search_sql, visibility_sql
+from services.directory.adapters import reach_sql, search_sql, visibility_sql
 from services.directory.adapters.tables import (
     classrooms,
     districts,
@@ -20,6 +20,7 @@ from services.directory.adapters.tables import (
     guardian_links,
     people,
     person_schools,
+    reach,
     schools,
 )
 from services.directory.domain.people import PeopleFilter, kinds_of, name_key
@@ -41,6 +42,8 @@ PERSON_FIELDS = ("given_name", "family_name", "middle_name", "is_student", "is_s
                  "grade", "job_title", "identifier", "archived", "managed_by_sync")
 PERSON_STATE = ("student_account_enabled",)
 PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined")
+# People per reach refresh statement: keeps each IN list well under SQLite's bound-parameter limit.
+REACH_REFRESH_ROWS = 2000
 
 
 class DirectoryRepository:
@@ -107,7 +110,12 @@ class DirectoryRepository:
         return self._stored(enrollments, district_id, source_ids, ENROLLMENT_FIELDS)
 
     def save_enrollments(self, district_id: str, plan: UpsertPlan) -> None:
-        self._write(enrollments, plan, ENROLLMENT_FIELDS, extra={"district_id": district_id})
+        # An updated enrollment may have moved away from a person: they are refreshed too.
+        before = self._ids(select(enrollments.c.person_id).where(
+            enrollments.c.id.in_([row.id for row in plan.updates]))) if plan.updates else frozenset()
+        self._write(enrollments, plan, ENROLLMENT_FIELDS, extra={"district_id": district_id}, commit=False)
+        self.refresh_reach(self._with_guardians(before | {row.values["person_id"] for row in plan.changed}))
+        self.session.commit()
 
     # --- guardian links -----------------------------------------------------------------------
 
@@ -127,6 +135,7 @@ class DirectoryRepository:
         if plan.creates:
             self.session.execute(insert(guardian_links), [
                 {"id": row.id, "district_id": district_id, **row.values} for row in plan.creates])
+            self.refresh_reach({row.values["guardian_id"] for row in plan.creates})
         self.session.commit()
 
     def guardians_of(self, student_id: str) -> list[dict]:
@@ -170,6 +179,8 @@ class DirectoryRepository:
                  for row in plan.changed for school_id in row.values["school_ids"]]
         if links:
             self.session.execute(insert(person_schools), links)
+        # A student's schools are also what their guardians reach through them.
+        self.refresh_reach(self._with_guardians({row.id for row in plan.changed}))
         self.session.commit()
 
     def person_row(self, person_id: str) -> dict | None:
@@ -192,32 +203,40 @@ class DirectoryRepository:
         if person_ids:
             self.session.execute(update(people).where(people.c.id.in_(list(person_ids)))
                                  .values(student_account_enabled=True))
+            self.refresh_reach(person_ids)
         self.session.commit()
 
     def mark_joined(self, person_id: str) -> bool:
         result = self.session.execute(update(people).where(people.c.id == person_id, ~people.c.joined)
                                       .values(joined=True))
+        if result.rowcount:
+            self.refresh_reach([person_id])
         self.session.commit()
         return result.rowcount > 0
 
     # --- visibility facts and search ----------------------------------------------------------
 
     def viewer_facts(self, person_id: str) -> ViewerFacts:
+        """Every fact in one round trip: each search and profile starts here."""
         links = guardian_links
         children = select(links.c.student_id).where(links.c.guardian_id == person_id)
-        return ViewerFacts(
-            taught_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id == person_id, enrollments.c.role.in_(sorted(TEACHING_ROLES)))),
-            linked_student_ids=self._ids(children),
-            linked_students_school_ids=self._ids(select(person_schools.c.school_id).where(
-                person_schools.c.person_id.in_(children))),
-            linked_students_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id.in_(children), enrollments.c.role == STUDENT_ENROLLMENT_ROLE)),
-            own_school_ids=self._ids(select(person_schools.c.school_id).where(
-                person_schools.c.person_id == person_id)),
-            own_classroom_ids=self._ids(select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE)),
-        )
+        facts = {
+            "taught_classroom_ids": select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id == person_id, enrollments.c.role.in_(sorted(TEACHING_ROLES))),
+            "linked_student_ids": children,
+            "linked_students_school_ids": select(person_schools.c.school_id).where(
+                person_schools.c.person_id.in_(children)),
+            "linked_students_classroom_ids": select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id.in_(children), enrollments.c.role == STUDENT_ENROLLMENT_ROLE),
+            "own_school_ids": select(person_schools.c.school_id).where(person_schools.c.person_id == person_id),
+            "own_classroom_ids": select(enrollments.c.classroom_id).where(
+                enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE),
+        }
+        tagged = union_all(*(query.add_columns(literal(name).label("fact")) for name, query in facts.items()))
+        found: defaultdict[str, set[str]] = defaultdict(set)
+        for value, fact in self.session.execute(tagged):
+            found[fact].add(value)
+        return ViewerFacts(**{name: frozenset(found[name]) for name in facts})
 
     def person_facts(self, person_ids: Collection[str]) -> dict[str, PersonFacts]:
         """Visibility facts of many people in five queries, whatever their number."""
@@ -253,23 +272,58 @@ class DirectoryRepository:
 
     def audience_page(self, grants: Sequence[PersonGrant], scope: Scope, *, after: str | None,
                       limit: int) -> list[str]:
-        """Ids of the active people the grants reach and the scope admits, in id order, after `after`."""
+        """Ids of the active people the grants reach and the scope admits, in id order, after `after`.
+
+        Each page is one keyset read (`id > after`, in id order) that starts where the last one ended:
+        a school or classroom audience reads its index ranges of `reach`, a district or a selection
+        reads `people` by primary key; no page recomputes the pages before it.
+        """
         if not grants:
             return []
-        members = [visibility_sql.grant_members(grant) for grant in grants]
+        if all(isinstance(grant, reach_sql.REACH_GRANTS) for grant in grants):
+            query = (select(reach.c.person_id).distinct()
+                     .where(reach_sql.admitted_rows(grants), reach_sql.person_visible(scope),
+                            reach.c.archived.is_(False))
+                     .order_by(reach.c.person_id).limit(limit))
+            if after is not None:
+                query = query.where(reach.c.person_id > after)
+            return list(self.session.execute(query).scalars())
         query = (select(people.c.id)
-                 .where(people.c.id.in_(union(*members) if len(members) > 1 else members[0]),
-                        visibility_sql.person_visible(scope), people.c.archived.is_(False))
+                 .where(visibility_sql.admitted_by(grants), visibility_sql.person_visible(scope),
+                        people.c.archived.is_(False))
                  .order_by(people.c.id).limit(limit))
         if after is not None:
             query = query.where(people.c.id > after)
         return list(self.session.execute(query).scalars())
 
-    def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
-        total = self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
+    def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int, bool]:
+        """The page's rows with their school ids, the total, and whether that total is exact
+        (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
+        counted = self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
         rows = [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))]
         school_ids = self._school_ids_of([row["id"] for row in rows])
-        return [{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows], total
+        exact = counted <= search_sql.TOTAL_COUNT_LIMIT
+        return ([{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows],
+                counted if exact else search_sql.TOTAL_COUNT_LIMIT, exact)
+
+    # --- the reach table ----------------------------------------------------------------------
+
+    def refresh_reach(self, person_ids: Collection[str]) -> None:
+        """Rewrite every reach row of these people from the tables it is derived from (in the caller's
+        transaction). Every write that changes a person, their schools, enrollments or guardian links
+        calls this for the people it touched."""
+        ids = sorted(person_ids)
+        for start in range(0, len(ids), REACH_REFRESH_ROWS):
+            chunk = ids[start:start + REACH_REFRESH_ROWS]
+            self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
+            self.session.execute(insert(reach).from_select(reach_sql.COLUMNS, reach_sql.rows_of(chunk)))
+
+    def _with_guardians(self, person_ids: Collection[str]) -> set[str]:
+        """These people and the guardians of those among them who are students."""
+        ids = set(person_ids)
+        if ids:
+            ids |= self._ids(select(guardian_links.c.guardian_id).where(guardian_links.c.student_id.in_(sorted(ids))))
+        return ids
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -285,14 +339,16 @@ class DirectoryRepository:
             table.c.district_id == district_id, table.c.source_id.in_(sorted(source_ids)))
         return {row.source_id: row.id for row in self.session.execute(query)}
 
-    def _write(self, table: Table, plan: UpsertPlan, fields: Sequence[str], *, extra: Mapping) -> None:
+    def _write(self, table: Table, plan: UpsertPlan, fields: Sequence[str], *, extra: Mapping,
+               commit: bool = True) -> None:
         if plan.creates:
             self.session.execute(insert(table), [
                 {"id": row.id, "source_id": row.key, **extra, **{name: row.values[name] for name in fields}}
                 for row in plan.creates])
         if plan.updates:
             self._update(table, [(row.id, row.values) for row in plan.updates], fields)
-        self.session.commit()
+        if commit:
+            self.session.commit()
 
     def _update(self, table: Table, rows: Iterable[tuple[str, Mapping]], fields: Sequence[str]) -> None:
         """One UPDATE statement executed for many rows (executemany)."""

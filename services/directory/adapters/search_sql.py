@@ -1,11 +1,22 @@
 """A directory search as SQL: the viewer's scope and every filter become WHERE conditions,
-so the database computes the page and the total, never the service."""
+so the database computes the page and the total, never the service.
+
+Two plans, one set of conditions. A viewer who sees the whole district
+searches `people` itself in name order (an index walk that stops after the
+page). Everyone else searches `reach`: their scope is a few index ranges of
+it (a school's students, a class's guardians, ...), already carrying the
+columns a search filters and orders on, so neither the scope nor the total
+needs a join per person; only the page's own people are read from `people`.
+
+The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
+(`total_exact` false) instead of counting a whole district on every keystroke.
+"""
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, union
 
-from services.directory.adapters import visibility_sql
-from services.directory.adapters.tables import enrollments, people, person_schools
+from services.directory.adapters import reach_sql, visibility_sql
+from services.directory.adapters.tables import enrollments, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS, PeopleFilter
 
@@ -15,47 +26,92 @@ SUMMARY_COLUMNS = (
     people.c.archived, people.c.student_account_enabled, people.c.joined,
 )
 ORDER = (people.c.family_name_key, people.c.given_name_key, people.c.id)
+# Counting stops here: enough for any school, and a district-wide list says "more than" instead.
+TOTAL_COUNT_LIMIT = 10_000
 
 
-def conditions(wanted: PeopleFilter, scope: v.Scope) -> list[ColumnElement[bool]]:
-    where = [visibility_sql.person_visible(scope)]
+def sees_whole_district(scope: v.Scope) -> bool:
+    return any(isinstance(grant, v.WholeDistrict) for grant in scope.people)
+
+
+def filters(wanted: PeopleFilter, rows, person_id) -> list[ColumnElement[bool]]:
+    """The request's filters on `rows` (people or reach: both carry the searchable columns)."""
+    where = []
     if not wanted.include_archived:
-        where.append(~people.c.archived)
+        where.append(~rows.c.archived)
     for term in wanted.terms:
-        where.append(or_(people.c.given_name_key.contains(term, autoescape=True),
-                         people.c.family_name_key.contains(term, autoescape=True)))
+        where.append(or_(rows.c.given_name_key.contains(term, autoescape=True),
+                         rows.c.family_name_key.contains(term, autoescape=True)))
     if wanted.kind:
-        where.append(people.c[KIND_FLAGS[wanted.kind]])
+        where.append(rows.c[KIND_FLAGS[wanted.kind]])
     if wanted.school_id:
-        where.append(in_school(wanted.school_id))
+        where.append(person_id.in_(in_school(wanted.school_id)))
     if wanted.classroom_id:
-        where.append(in_classroom(wanted.classroom_id))
+        where.append(person_id.in_(in_classroom(wanted.classroom_id)))
     if wanted.students_only:
-        where.append(people.c.is_student)
-        where.append(people.c.student_account_enabled == wanted.account_enabled)
+        where.append(rows.c.is_student)
+        where.append(rows.c.student_account_enabled == wanted.account_enabled)
         if wanted.joined is not None:
-            where.append(people.c.joined == wanted.joined)
+            where.append(rows.c.joined == wanted.joined)
     return where
 
 
-def in_school(school_id: str) -> ColumnElement[bool]:
+def in_school(school_id: str) -> Select:
     """People of the school, and the guardians of its students."""
     members = select(person_schools.c.person_id).where(person_schools.c.school_id == school_id)
-    guardians = visibility_sql.grant_members(v.GuardiansOfStudentsInSchools(frozenset({school_id})))
-    return people.c.id.in_(union(members, guardians))
+    return union(members, _reached(school_id, v.GuardiansOfStudentsInSchools))
 
 
-def in_classroom(classroom_id: str) -> ColumnElement[bool]:
+def in_classroom(classroom_id: str) -> Select:
     """Everyone enrolled in the classroom, and the guardians of its students."""
     members = select(enrollments.c.person_id).where(enrollments.c.classroom_id == classroom_id)
-    guardians = visibility_sql.grant_members(v.GuardiansOfStudentsInClassrooms(frozenset({classroom_id})))
-    return people.c.id.in_(union(members, guardians))
+    return union(members, _reached(classroom_id, v.GuardiansOfStudentsInClassrooms))
+
+
+def _reached(holder_id: str, grant_type) -> Select:
+    return select(reach.c.person_id).where(reach.c.holder_id == holder_id,
+                                           reach.c.relation == reach_sql.GRANT_RELATIONS[grant_type])
+
+
+# --- the whole district: people in name order --------------------------------------------------
+
+def _district_conditions(wanted: PeopleFilter, scope: v.Scope) -> list[ColumnElement[bool]]:
+    return [visibility_sql.person_visible(scope), *filters(wanted, people, people.c.id)]
+
+
+# --- any other scope: reach rows, then the page's people ---------------------------------------
+
+def _scoped_matches(wanted: PeopleFilter, scope: v.Scope) -> Select:
+    """(id, name keys) of every match, once each: reach rows the scope admits, and the chosen individuals."""
+    in_reach = (select(reach.c.person_id.label("id"), reach.c.family_name_key, reach.c.given_name_key)
+                .where(reach_sql.admitted_rows(g for g in scope.people if isinstance(g, reach_sql.REACH_GRANTS)),
+                       *filters(wanted, reach, reach.c.person_id)))
+    individuals = [g for g in scope.people if isinstance(g, v.Individuals)]
+    chosen = (select(people.c.id, people.c.family_name_key, people.c.given_name_key)
+              .where(visibility_sql.admitted_by(individuals), *filters(wanted, people, people.c.id)))
+    return union(in_reach, chosen).subquery("matches")
+
+
+def _unsupported(scope: v.Scope) -> list[v.PersonGrant]:
+    return [g for g in scope.people if not isinstance(g, (*reach_sql.REACH_GRANTS, v.Individuals, v.WholeDistrict))]
 
 
 def page_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
-    return (select(*SUMMARY_COLUMNS).where(*conditions(wanted, scope))
-            .order_by(*ORDER).limit(wanted.limit).offset(wanted.offset))
+    if sees_whole_district(scope) or _unsupported(scope):
+        return (select(*SUMMARY_COLUMNS).where(*_district_conditions(wanted, scope))
+                .order_by(*ORDER).limit(wanted.limit).offset(wanted.offset))
+    matches = _scoped_matches(wanted, scope)
+    page = (select(matches.c.id).order_by(matches.c.family_name_key, matches.c.given_name_key, matches.c.id)
+            .limit(wanted.limit).offset(wanted.offset).subquery("page"))
+    return select(*SUMMARY_COLUMNS).join_from(people, page, page.c.id == people.c.id).order_by(*ORDER)
 
 
 def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
-    return select(func.count()).select_from(people).where(*conditions(wanted, scope))
+    """How many match, counted up to one past TOTAL_COUNT_LIMIT."""
+    if sees_whole_district(scope) or _unsupported(scope):
+        matching = select(people.c.id).where(*_district_conditions(wanted, scope))
+    else:
+        matches = _scoped_matches(wanted, scope)
+        matching = select(matches.c.id)
+    capped = matching.limit(TOTAL_COUNT_LIMIT + 1).subquery("capped")
+    return select(func.count()).select_from(capped)

@@ -129,3 +129,39 @@ guardian_links = Table(
 )
 # Covering: from students of a school or class to their guardians without reading the table.
 Index("ix_guardian_links_student_id_guardian_id", guardian_links.c.student_id, guardian_links.c.guardian_id)
+
+# Who each school and classroom reaches, precomputed from the tables above so that a scope is an
+# index range rather than joins: (holder, relation) is a school's students, staff or guardians of
+# its students, or a classroom's students or their guardians. Each row carries copies of the
+# person's searchable columns, so a search within a scope is answered here and only the page's
+# people are read from `people`. Kept current by DirectoryRepository.refresh_reach on every write
+# that changes a person, their schools, enrollments or guardian links.
+reach = Table(
+    "reach", metadata,
+    Column("holder_id", ID, nullable=False),
+    Column("relation", String(16), nullable=False),
+    Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("district_id", ID, nullable=False),
+    Column("family_name_key", Text, nullable=False),
+    Column("given_name_key", Text, nullable=False),
+    Column("is_student", Boolean, nullable=False),
+    Column("is_staff", Boolean, nullable=False),
+    Column("is_guardian", Boolean, nullable=False),
+    Column("archived", Boolean, nullable=False),
+    Column("student_account_enabled", Boolean, nullable=False),
+    Column("joined", Boolean, nullable=False),
+    PrimaryKeyConstraint("holder_id", "relation", "person_id"),
+)
+# Refreshing a person's rows starts from the person.
+Index("ix_reach_person_id", reach.c.person_id)
+
+# Name order without the district first: a district-wide list whose scope also admits a few
+# individuals (an OR) still walks names in order and stops after the page.
+Index("ix_people_name_order", people.c.family_name_key, people.c.given_name_key, people.c.id)
+# A district audience reads its people page by page in id order.
+Index("ix_people_district_id_id", people.c.district_id, people.c.id)
+# Search matches any part of a name (LIKE '%term%'); trigram indexes answer that on PostgreSQL.
+# SQLite has no such index and scans, which is fine at the sizes it is the default for.
+for _column in (people.c.given_name_key, people.c.family_name_key):
+    Index(f"ix_people_{_column.name}_trgm", _column, postgresql_using="gin",
+          postgresql_ops={_column.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")

@@ -11,22 +11,40 @@ a school or a class reaches and looks each up by primary key.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, union
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
 
 from services.directory.adapters.tables import enrollments, guardian_links, people, person_schools
 from services.directory.domain import visibility as v
+from services.directory.domain.people import KIND_FLAGS
 
 # The person a grant admits, joined to check their kind inside the subquery.
 grantee = people.alias("grantee")
 
 
 def person_visible(scope: v.Scope) -> ColumnElement[bool]:
-    district_ids = sorted(grant.district_id for grant in scope.people if isinstance(grant, v.WholeDistrict))
-    members = [grant_members(grant) for grant in scope.people if not isinstance(grant, v.WholeDistrict)]
-    conditions = [people.c.district_id.in_(district_ids)] if district_ids else []
+    return admitted_by(scope.people)
+
+
+def admitted_by(grants: Iterable[v.PersonGrant]) -> ColumnElement[bool]:
+    """People any of the grants admits: district-wide grants test the row itself, the others an id set."""
+    grants = tuple(grants)
+    conditions = [_district_condition(grant) for grant in grants if isinstance(grant, DISTRICT_GRANTS)]
+    members = [grant_members(grant) for grant in grants if not isinstance(grant, DISTRICT_GRANTS)]
     if members:
         conditions.append(people.c.id.in_(union(*members) if len(members) > 1 else members[0]))
     return or_(*conditions) if conditions else false()
+
+
+# Grants that admit by the person's own district (and kind): a condition on the row, never a subquery.
+DISTRICT_GRANTS = (v.WholeDistrict, v.KindOfDistrict)
+
+
+def _district_condition(grant: v.WholeDistrict | v.KindOfDistrict) -> ColumnElement[bool]:
+    if isinstance(grant, v.WholeDistrict):
+        return people.c.district_id == grant.district_id
+    return and_(people.c.district_id == grant.district_id, people.c[KIND_FLAGS[grant.kind]])
 
 
 def grant_members(grant: v.PersonGrant) -> Select:
@@ -48,6 +66,8 @@ def grant_members(grant: v.PersonGrant) -> Select:
                               grantee.c.is_guardian)
         case v.WholeDistrict(district_id):
             return select(grantee.c.id).where(grantee.c.district_id == district_id)
+        case v.KindOfDistrict(district_id, kind):
+            return select(grantee.c.id).where(grantee.c.district_id == district_id, grantee.c[KIND_FLAGS[kind]])
     raise TypeError(f"unknown grant {grant!r}")
 
 

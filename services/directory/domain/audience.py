@@ -14,9 +14,26 @@ from shared.contracts import directory
 from services.directory.domain import visibility as v
 
 
-def target_grants(audience: Mapping) -> tuple[v.PersonGrant, ...]:
-    """The grants of a school or classroom audience, by the kinds it asks for."""
-    if audience.get("school_id"):
+def may_address_whole_district(scope: v.Scope, district_id: str | None) -> bool:
+    """Only a viewer who sees the whole district may address all of it (a district administrator).
+
+    Anyone else is refused rather than quietly given the part they see: an
+    announcement the sender believes went to every family of the district
+    must not silently reach one school.
+    """
+    return district_id is not None and scope.whole_district_id == district_id
+
+
+def target_grants(audience: Mapping, district_id: str | None = None) -> tuple[v.PersonGrant, ...]:
+    """The grants of a district, school or classroom audience, by the kinds it asks for.
+
+    `district_id` is the sender's district, the one a district audience means.
+    """
+    if audience.get("district"):
+        wanted = ((audience["include_students"], v.KindOfDistrict(district_id, directory.STUDENT)),
+                  (audience["include_guardians"], v.KindOfDistrict(district_id, directory.GUARDIAN)),
+                  (audience["include_staff"], v.KindOfDistrict(district_id, directory.STAFF)))
+    elif audience.get("school_id"):
         schools = frozenset({audience["school_id"]})
         wanted = ((audience["include_students"], v.StudentsOfSchools(schools)),
                   (audience["include_guardians"], v.GuardiansOfStudentsInSchools(schools)),

@@ -43,6 +43,14 @@ class WholeDistrict:
 
 
 @dataclass(frozen=True)
+class KindOfDistrict:
+    """Everyone of the district holding one kind: how a district-wide audience asks for its people."""
+
+    district_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class Individuals:
     person_ids: frozenset[str]
 
@@ -72,7 +80,7 @@ class GuardiansOfStudentsInClassrooms:
     classroom_ids: frozenset[str]
 
 
-PersonGrant = (WholeDistrict | Individuals | StudentsOfSchools | StaffOfSchools
+PersonGrant = (WholeDistrict | KindOfDistrict | Individuals | StudentsOfSchools | StaffOfSchools
                | GuardiansOfStudentsInSchools | StudentsOfClassrooms | GuardiansOfStudentsInClassrooms)
 
 
@@ -199,6 +207,8 @@ def admits(grant: PersonGrant, person: PersonFacts) -> bool:
     match grant:
         case WholeDistrict(district_id):
             return person.district_id == district_id
+        case KindOfDistrict(district_id, kind):
+            return person.district_id == district_id and kind in person.kinds
         case Individuals(person_ids):
             return person.id in person_ids
         case StudentsOfSchools(school_ids):

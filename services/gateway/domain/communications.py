@@ -14,7 +14,9 @@ from shared.contracts import identity, notify
 from shared.contracts.errors import InvalidRequest, NotFound
 
 # An audience names exactly one target (directory.Audience); each target is its own permission.
+# The whole district takes the school-wide permission; directory then admits only district administrators.
 ANNOUNCE_ACTION_BY_TARGET = {
+    "district": ANNOUNCE_TO_SCHOOL,
     "school_id": ANNOUNCE_TO_SCHOOL,
     "classroom_id": ANNOUNCE_TO_CLASSROOM,
     "person_ids": ANNOUNCE_TO_SELECTED,
@@ -27,8 +29,8 @@ def announcement_action(audience: Mapping) -> str:
         if audience.get(target):
             return action
     # The body schema already refused an audience without a target; this guards other callers.
-    raise InvalidRequest("An audience needs a school, a classroom or selected people.",
-                         fields={"audience": ["Give exactly one of school_id, classroom_id or person_ids."]})
+    raise InvalidRequest("An audience needs the district, a school, a classroom or selected people.",
+                         fields={"audience": ["Give exactly one of district, school_id, classroom_id or person_ids."]})
 
 
 def is_self(principal: Mapping, person_id: str) -> bool:

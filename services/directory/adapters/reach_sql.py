@@ -1,0 +1,100 @@
+"""The `reach` table: how its rows are derived, and the visibility grants read from it.
+
+A row says "holder (a school or a classroom) reaches person as relation". The
+derivation below is the same rule `visibility_sql.grant_members` applies with
+joins, computed once per write instead of once per read:
+
+- school, student / staff: the person belongs to the school and holds that kind;
+- school, guardian: a guardian of a student who belongs to the school;
+- classroom, student: enrolled as a student (and holding the student kind);
+- classroom, guardian: a guardian of such a student.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, union
+
+from services.directory.adapters.tables import enrollments, guardian_links, people, person_schools, reach
+from services.directory.domain import visibility as v
+from services.directory.domain.people import KIND_FLAGS
+from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
+
+# Copied from the person onto each of their rows: what a search filters and orders on.
+PERSON_COLUMNS = ("district_id", "family_name_key", "given_name_key", "is_student", "is_staff", "is_guardian",
+                  "archived", "student_account_enabled", "joined")
+COLUMNS = ("holder_id", "relation", "person_id") + PERSON_COLUMNS
+
+# Each reach grant of the domain, as the (holder kind, relation) rows that admit it.
+GRANT_RELATIONS = {
+    v.StudentsOfSchools: STUDENT,
+    v.StaffOfSchools: STAFF,
+    v.GuardiansOfStudentsInSchools: GUARDIAN,
+    v.StudentsOfClassrooms: STUDENT,
+    v.GuardiansOfStudentsInClassrooms: GUARDIAN,
+}
+REACH_GRANTS = tuple(GRANT_RELATIONS)
+
+
+def rows_of(person_ids: Collection[str] | None) -> Select:
+    """Every reach row of these people (of everyone when None), as `COLUMNS`."""
+    member = people.alias("member")
+
+    def reached(holder, relation: str, person_table, *where) -> Select:
+        chosen = [person_table.c.id.in_(sorted(person_ids))] if person_ids is not None else []
+        return select(holder.label("holder_id"), literal(relation).label("relation"),
+                      person_table.c.id.label("person_id"),
+                      *(person_table.c[name] for name in PERSON_COLUMNS)).where(*where, *chosen)
+
+    school_members = person_schools.join(member, member.c.id == person_schools.c.person_id)
+    students_of_schools = (guardian_links.join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
+                           .join(member, member.c.id == guardian_links.c.guardian_id))
+    class_students = enrollments.join(member, member.c.id == enrollments.c.person_id)
+    students_of_classes = (guardian_links.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
+                           .join(member, member.c.id == guardian_links.c.guardian_id))
+    student_role = enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE
+    return union(
+        reached(person_schools.c.school_id, STUDENT, member, member.c.is_student).select_from(school_members),
+        reached(person_schools.c.school_id, STAFF, member, member.c.is_staff).select_from(school_members),
+        reached(person_schools.c.school_id, GUARDIAN, member, member.c.is_guardian).select_from(students_of_schools),
+        reached(enrollments.c.classroom_id, STUDENT, member, member.c.is_student, student_role)
+        .select_from(class_students),
+        # As in grant_members, an enrollment as a student is enough to make the child's guardians reached.
+        reached(enrollments.c.classroom_id, GUARDIAN, member, member.c.is_guardian, student_role)
+        .select_from(students_of_classes),
+    )
+
+
+def grant_condition(grant: v.PersonGrant, rows=reach) -> ColumnElement[bool]:
+    """A reach row (of `rows`, the table or an alias of it) that admits its person under `grant`."""
+    match grant:
+        case v.WholeDistrict(district_id):
+            return rows.c.district_id == district_id
+        case v.KindOfDistrict(district_id, kind):
+            return and_(rows.c.district_id == district_id, rows.c[KIND_FLAGS[kind]])
+        case v.Individuals(person_ids):
+            return rows.c.person_id.in_(sorted(person_ids))
+    holders = sorted(_holders(grant))
+    return and_(rows.c.holder_id.in_(holders), rows.c.relation == GRANT_RELATIONS[type(grant)])
+
+
+def admitted_rows(grants: Iterable[v.PersonGrant], rows=reach) -> ColumnElement[bool]:
+    """Reach rows any of the grants admits."""
+    conditions = [grant_condition(grant, rows) for grant in grants]
+    return or_(*conditions) if conditions else false()
+
+
+def person_visible(scope: v.Scope) -> ColumnElement[bool]:
+    """A reach row whose person the scope admits through any of their rows, or as one of its individuals."""
+    elsewhere = reach.alias("visible_reach")
+    row_level = [g for g in scope.people if isinstance(g, (v.WholeDistrict, v.KindOfDistrict, v.Individuals))]
+    reached = [g for g in scope.people if isinstance(g, REACH_GRANTS)]
+    conditions = [admitted_rows(row_level)] if row_level else []
+    if reached:
+        conditions.append(reach.c.person_id.in_(select(elsewhere.c.person_id)
+                                                .where(admitted_rows(reached, elsewhere))))
+    return or_(*conditions) if conditions else false()
+
+
+def _holders(grant) -> frozenset[str]:
+    return grant.school_ids if hasattr(grant, "school_ids") else grant.classroom_ids
