@@ -191,7 +191,8 @@ def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, 
                           needs_ids=stage.gives_ids)
 
         def remember(results: list[dict]) -> None:
-            applied.remember(district_key, stage.entity, applied_by(results, plan.fingerprints))
+            applied.remember(district_key, stage.entity,
+                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids))
 
         with _calling(stage.method):
             sent = _send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
@@ -204,10 +205,11 @@ def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, 
 
     schools = apply(SCHOOLS, directory.upsert_schools, in_district, mapping.school_rows(snapshot))
     apply(CLASSROOMS, directory.upsert_classrooms, in_district, mapping.classroom_rows(snapshot))
-    people = apply(PEOPLE, directory.upsert_people, in_district, mapping.person_rows(snapshot))
+    schools_of_people = mapping.person_schools(snapshot)
+    people = apply(PEOPLE, directory.upsert_people, in_district, mapping.person_rows(snapshot, schools_of_people))
     # Accounts are keyed by the directory's person ids; errors name the source's ids.
     apply(ACCOUNTS, identity.upsert_accounts, {**in_district, "region": request["region"]},
-          mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids),
+          mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids, schools=schools_of_people),
           labels={person_id: source_id for source_id, person_id in people.ids.items()})
     enrollments, unmapped = mapping.enrollment_rows(snapshot)
     run.errors += [unmapped_row(row) for row in unmapped]

@@ -82,8 +82,12 @@ def plan_sends(rows: Sequence[dict], *, key: Callable[[dict], str], applied: Map
     return SendPlan(to_send, fingerprints, kept_ids, unsent, frozenset(keys))
 
 
-def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes]) -> dict[str, AppliedRow]:
+def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes], *,
+               keep_ids: bool = True) -> dict[str, AppliedRow]:
     """What to remember of a page's per-item results: only the items the owning service saved.
+
+    Ids are kept only with `keep_ids`: where no later stage needs them, they
+    would only make a district's million remembered rows slower to read back.
 
     A failed or refused item is not remembered, so it is sent again next
     time; neither is one the service left alone (`skipped`): why it did may
@@ -93,7 +97,7 @@ def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes]) ->
     for result in results:
         digest = fingerprints.get(result["key"])
         if digest is not None and result["outcome"] in SAVED_OUTCOMES:
-            remembered[result["key"]] = AppliedRow(digest, result.get("id"))
+            remembered[result["key"]] = AppliedRow(digest, result.get("id") if keep_ids else None)
     return remembered
 
 

@@ -162,8 +162,9 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
     return resolved
 
 
-def person_rows(snapshot: Snapshot) -> list[dict]:
-    schools = person_schools(snapshot)
+def person_rows(snapshot: Snapshot, schools: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
+    """`schools` is person_schools(snapshot), when the caller has it already (it walks every enrollment)."""
+    schools = person_schools(snapshot) if schools is None else schools
     return [
         {
             "source_id": person.source_id,
@@ -271,14 +272,15 @@ def _staff_grants(
 
 
 def account_rows(
-    snapshot: Snapshot, *, person_ids: Mapping[str, str], school_ids: Mapping[str, str]
+    snapshot: Snapshot, *, person_ids: Mapping[str, str], school_ids: Mapping[str, str],
+    schools: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict]:
     """Accounts of the people the directory holds, keyed by its person ids.
 
     `person_ids` and `school_ids` map source ids to directory ids; people and
     schools the directory refused have no id and are left out.
     """
-    schools = person_schools(snapshot)
+    schools = person_schools(snapshot) if schools is None else schools
     district = district_org(snapshot)
     district_source_id = district.source_id if district else None
     rows = []

@@ -93,6 +93,12 @@ def test_only_items_the_owning_service_saved_are_remembered():
     }
 
 
+def test_ids_are_remembered_only_where_later_stages_need_them():
+    results = [{"key": "enr-1", "id": "id-1", "outcome": "created", "problems": []}]
+
+    assert applied_by(results, {"enr-1": b"f" * 16}, keep_ids=False) == {"enr-1": AppliedRow(b"f" * 16, None)}
+
+
 def test_rows_not_sent_count_unchanged_and_their_ids_join_the_ids_of_rows_sent():
     plan = plan_sends([person("a"), person("b"), person("c", grade="04")], key=key,
                       applied=remembered(person("a"), person("b"), person("c"), ids={"a": "id-a", "b": "id-b",
