@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema, ValidationError
 
 from shared.contracts.errors import InvalidRequest
+from shared.contracts.fast_load import NotPlain, compile_loader, dumps_as_loaded
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class RpcMethod:
         Sending the caller's own dict (not a re-dump) keeps load-only fields such as
         passwords, and validates each row once here instead of loading and dumping it.
         """
+        if _loads_plainly(self.request, payload):
+            return payload
         errors = _instance(self.request).validate(payload)
         if errors:
             raise InvalidRequest(f"invalid {self.service}.{self.name} payload", fields=errors)
@@ -47,7 +50,15 @@ class Event:
     payload: type[Schema]
 
     def dump(self, payload: dict) -> dict:
-        return _instance(self.payload).dump(_load(self.payload, payload, f"{self.service}.{self.name}"))
+        """The payload as it goes out: validated here, so a publisher's mistake is its own error and
+        never a page every subscriber drops.
+
+        Most event schemas are plain JSON (strings, booleans, lists, nested rows) whose dump gives
+        back what the load gave, so the loaded payload is sent as it is; the others (datetimes) are
+        loaded and then dumped.
+        """
+        loaded = _load(self.payload, payload, f"{self.service}.{self.name}")
+        return loaded if _dumps_as_loaded(self.payload) else _instance(self.payload).dump(loaded)
 
     def load(self, payload: dict) -> dict:
         return _load(self.payload, payload, f"{self.service}.{self.name}")
@@ -83,7 +94,36 @@ def _instance(schema: type[Schema]) -> Schema:
     return schema()
 
 
+@functools.cache
+def _plain_loader(schema: type[Schema]):
+    return compile_loader(_instance(schema))
+
+
+@functools.cache
+def _dumps_as_loaded(schema: type[Schema]) -> bool:
+    return dumps_as_loaded(_instance(schema))
+
+
+def _load_plainly(schema: type[Schema], payload) -> dict | None:
+    """The payload loaded by the fast path (shared/contracts/fast_load.py), or None when it takes
+    marshmallow itself: to coerce a value, or to say what is wrong."""
+    loader = _plain_loader(schema)
+    if loader is None:
+        return None
+    try:
+        return loader(payload)
+    except (NotPlain, ValidationError):
+        return None
+
+
+def _loads_plainly(schema: type[Schema], payload) -> bool:
+    return _load_plainly(schema, payload) is not None
+
+
 def _load(schema: type[Schema], payload: dict, where: str) -> dict:
+    loaded = _load_plainly(schema, payload)
+    if loaded is not None:
+        return loaded
     try:
         return _instance(schema).load(payload)
     except ValidationError as error:
