@@ -1,14 +1,14 @@
-"""Resolving who an announcement reaches: a school, a classroom or a selection, within the sender's scope."""
+"""Resolving who an announcement reaches: the district, a school, a classroom or a selection, within the sender's scope."""
 from __future__ import annotations
 
 import pytest
 
-from shared.contracts.errors import InvalidRequest, NotFound
+from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.postgres
 
 
-def resolve(rpc, district, viewer: str, *, limit: int = 5000, after: str | None = None, **audience) -> dict:
+def resolve(rpc, district, viewer: str, /, *, limit: int = 5000, after: str | None = None, **audience) -> dict:
     if "person_ids" in audience:
         audience["person_ids"] = [district.ids.get(p, p) for p in audience["person_ids"]]
     for target in ("school_id", "classroom_id"):
@@ -96,3 +96,47 @@ def test_large_audiences_come_in_pages_that_resume_after_the_last_id(directory_r
 def test_an_audience_names_exactly_one_target(directory_rpc, district):
     with pytest.raises(InvalidRequest):
         resolve(directory_rpc, district, "district_admin", school_id="sch-north", classroom_id="cls-math")
+
+
+def test_a_district_audience_is_every_student_and_guardian_of_the_district(directory_rpc, district):
+    page = resolve(directory_rpc, district, "district_admin", district=True)
+
+    assert members(district, page) == {"ana", "ben", "eve", "cal", "dot", "gina", "gus", "dana"}
+    assert page["refused"] == []
+
+
+def test_a_district_audience_can_include_staff_and_leave_out_students(directory_rpc, district):
+    page = resolve(directory_rpc, district, "district_admin", district=True, include_staff=True,
+                   include_students=False)
+
+    assert members(district, page) == {"gina", "gus", "dana", "tess", "pat", "sam"}
+
+
+def test_a_district_audience_comes_in_keyset_pages(directory_rpc, district):
+    seen, after = [], None
+    while True:
+        page = resolve(directory_rpc, district, "district_admin", district=True, limit=3, after=after)
+        seen += page["person_ids"]
+        after = page["next_after"]
+        if after is None:
+            break
+
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 8
+
+
+@pytest.mark.parametrize("viewer", ["north_admin", "tess", "tess_family_access", "gina"])
+def test_only_a_district_administrator_may_address_the_whole_district(directory_rpc, district, viewer):
+    with pytest.raises(PermissionDenied) as refused:
+        resolve(directory_rpc, district, viewer, district=True)
+
+    assert "audience.district" in refused.value.fields
+
+
+def test_the_district_and_a_school_together_are_refused(directory_rpc, district):
+    with pytest.raises(InvalidRequest):
+        resolve(directory_rpc, district, "district_admin", district=True, school_id="sch-north")
+
+
+def test_staff_can_be_included_only_in_a_district_or_school_audience(directory_rpc, district):
+    with pytest.raises(InvalidRequest):
+        resolve(directory_rpc, district, "tess", classroom_id="cls-math", include_staff=True)

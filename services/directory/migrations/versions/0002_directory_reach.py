@@ -66,12 +66,16 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     op.create_index("ix_people_district_id_id", "people", ["district_id", "id"])
     op.create_index("ix_people_name_order", "people", ["family_name_key", "given_name_key", "id"])
-    if op.get_bind().dialect.name == "postgresql":
-        # Substring search on names; the extension ships with PostgreSQL (contrib).
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # Substring search on names; the extension ships with PostgreSQL (contrib). It belongs to the
+        # database, not to this service's schema: kept in public, so dropping a schema never drops it,
+        # and its operator class is named with whatever schema it already lives in.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        home = bind.execute(sa.text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n "
+                                    "ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'")).scalar_one()
         for column in ("given_name_key", "family_name_key"):
-            op.create_index(f"ix_people_{column}_trgm", "people", [column], postgresql_using="gin",
-                            postgresql_ops={column: "gin_trgm_ops"})
+            op.execute(f'CREATE INDEX ix_people_{column}_trgm ON people USING gin ({column} "{home}".gin_trgm_ops)')
 
 
 def downgrade() -> None:
