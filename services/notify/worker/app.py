@@ -96,4 +96,8 @@ def run_worker(settings: WorkerSettings) -> int:
 
 
 def _pool_options(url: str) -> dict:
-    return {} if url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 2}
+    # No pre-ping: it is a round trip before every transaction, and a page takes four or five. A
+    # connection that went stale (PostgreSQL restarted) fails its first statement instead, the pool
+    # is invalidated, and the job goes round the retry path (recording retries in place) as for any
+    # database blip.
+    return {} if url.startswith("sqlite") else {"pool_size": 2, "max_overflow": 2, "pool_pre_ping": False}
