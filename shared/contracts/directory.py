@@ -206,7 +206,8 @@ class Audience(Schema):
     see are never included.
     """
 
-    district = fields.Boolean(load_default=False, metadata={
+    # No default: an audience that does not name the district loads exactly as it did before the field existed.
+    district = fields.Boolean(metadata={
         "description": "every person of the sender's district (district administrators only)"})
     school_id = fields.String(allow_none=True, load_default=None)
     classroom_id = fields.String(allow_none=True, load_default=None)

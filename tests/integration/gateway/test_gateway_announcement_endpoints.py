@@ -84,7 +84,7 @@ def test_an_audience_with_two_targets_is_refused_naming_the_audience(gateway):
                             headers=gateway.sign_in(make_principal(identity.SCHOOL_ADMIN)))
 
     assert assert_error(response, 400, "invalid_request") == {
-        "audience._schema": ["give exactly one of school_id, classroom_id or person_ids"]}
+        "audience._schema": ["give exactly one of district, school_id, classroom_id or person_ids"]}
     gateway.notify.send_announcement.assert_not_called()
 
 
