@@ -26,6 +26,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import AppliedRow, applied_by, plan_sends, stale_keys, with_unsent
+from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.run import (
     RUNNING,
@@ -184,11 +185,14 @@ def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, 
     applied.start(district_key, district["id"])
     full_files = snapshot.full_snapshot_files
 
-    def apply(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict],
+    def apply(stage: _Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]],
               labels: Mapping[str, str] | None = None) -> Tally:
-        earlier = applied.load(district_key, stage.entity)
-        plan = plan_sends(rows, key=stage.label, applied={} if request["full"] else earlier,
-                          needs_ids=stage.gives_ids)
+        # A district's rows are a million small dicts and no cycles: built and compared with the
+        # collector running, half the time would go to rescanning them.
+        with collector_paused():
+            earlier = applied.load(district_key, stage.entity)
+            plan = plan_sends(build_rows(), key=stage.label, applied={} if request["full"] else earlier,
+                              needs_ids=stage.gives_ids)
 
         def remember(results: list[dict]) -> None:
             applied.remember(district_key, stage.entity,
@@ -203,19 +207,23 @@ def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, 
         runs.save(run)  # progress: get_sync_run shows each entity as it lands
         return result
 
-    schools = apply(SCHOOLS, directory.upsert_schools, in_district, mapping.school_rows(snapshot))
-    apply(CLASSROOMS, directory.upsert_classrooms, in_district, mapping.classroom_rows(snapshot))
-    schools_of_people = mapping.person_schools(snapshot)
-    people = apply(PEOPLE, directory.upsert_people, in_district, mapping.person_rows(snapshot, schools_of_people))
+    schools = apply(SCHOOLS, directory.upsert_schools, in_district, lambda: mapping.school_rows(snapshot))
+    apply(CLASSROOMS, directory.upsert_classrooms, in_district, lambda: mapping.classroom_rows(snapshot))
+    with collector_paused():
+        schools_of_people = mapping.person_schools(snapshot)
+    people = apply(PEOPLE, directory.upsert_people, in_district,
+                   lambda: mapping.person_rows(snapshot, schools_of_people))
     # Accounts are keyed by the directory's person ids; errors name the source's ids.
     apply(ACCOUNTS, identity.upsert_accounts, {**in_district, "region": request["region"]},
-          mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids, schools=schools_of_people),
+          lambda: mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids,
+                                       schools=schools_of_people),
           labels={person_id: source_id for source_id, person_id in people.ids.items()})
-    enrollments, unmapped = mapping.enrollment_rows(snapshot)
+    with collector_paused():
+        enrollments, unmapped = mapping.enrollment_rows(snapshot)
     run.errors += [unmapped_row(row) for row in unmapped]
-    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollments)
+    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, lambda: enrollments)
     enrolled.counts.failed += len(unmapped)
-    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, mapping.guardian_link_rows(snapshot))
+    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
 
 
 @contextmanager

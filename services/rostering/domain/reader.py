@@ -13,12 +13,12 @@ records.py; the package, its manifest and file modes in package_source.py.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Collection
+from contextlib import ExitStack
 from pathlib import Path
 
 from .assigned_roles import PROFILE_COLUMNS, ROLE_COLUMNS, AssignedRoles
+from .collector import collector_paused
 from .enrollment_reader import ENROLLMENT_COLUMNS, read_enrollments
 from .errors import PackageRejected
 from .findings import Findings
@@ -60,25 +60,8 @@ __all__ = ["PackageRejected", "read_package"]
 def read_package(path: str | Path, *, region: str = "US") -> Snapshot:
     """Read every file of the package; `region` is the default country for phone numbers."""
     phones = PhoneNormaliser(region)
-    with _collector_paused():
+    with collector_paused():
         return _read(Path(path), phones)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a package is read.
-
-    A district read makes a few million long-lived objects and no cycles; the
-    collector would rescan the growing heap again and again (a third of the
-    read time), finding nothing to free.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
