@@ -240,11 +240,15 @@ def _send_pages(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict], *
                 labels: Mapping[str, str] | None, on_answered: Callable[[list[dict]], None]) -> Tally:
     """Send `rows` a page per call, a few calls at a time, and tally the per-item results.
 
-    `on_answered` gets each window's results once every page of it is answered.
+    `on_answered` gets each window's results once every page of it is answered:
+    while the next window's pages are being worked on, so the two overlap, and
+    before any later reply is waited for, so a failure later on still leaves
+    the answered windows handed over.
     """
     results: list[dict] = []
     refusals: list[Refusal] = []
     sent = 0
+    answered_before: list[dict] = []
     for window in mapping.pages(list(mapping.pages(rows)), PAGES_IN_FLIGHT):
         replies = []
         for page in window:
@@ -253,11 +257,15 @@ def _send_pages(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict], *
             sent += accepted
             if reply is not None:
                 replies.append(reply)
+        if answered_before:
+            on_answered(answered_before)
         answered: list[dict] = []
         for reply in replies:
             answered += reply.result()["results"]
-        on_answered(answered)
         results += answered
+        answered_before = answered
+    if answered_before:
+        on_answered(answered_before)
     counted = tally(stage.entity, results, sent=sent, labels=labels)
     counted.counts.failed += len({refusal.label for refusal in refusals})
     return Tally(counted.counts, counted.ids, refusals + counted.refusals)

@@ -57,7 +57,8 @@ class _Method:
 class FakeService:
     """Answers bulk upserts item by item: created the first time a key is seen, then unchanged or updated.
 
-    `refuse` maps a key to the problem answered for it; `broken` names a method that raises.
+    `refuse` maps a key to the problem answered for it; `broken` names a method that raises;
+    `broken_from` a method that raises from its n-th call on (counting from 1).
     """
 
     name: str
@@ -65,6 +66,7 @@ class FakeService:
     saved: dict[tuple[str, str], dict] = field(default_factory=dict)
     refuse: dict[str, dict] = field(default_factory=dict)
     broken: dict[str, Exception] = field(default_factory=dict)
+    broken_from: dict[str, tuple[int, Exception]] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     district_id: str = "district-id"
 
@@ -87,6 +89,10 @@ class FakeService:
         self.calls.append((method, copy.deepcopy(payload)))
         if method in self.broken:
             return self.broken[method]
+        if method in self.broken_from:
+            nth, error = self.broken_from[method]
+            if len(self.method_calls(method)) >= nth:
+                return error
         if method == "upsert_district":
             return {"id": self.district_id, "source_id": payload["source_id"], "name": payload["name"]}
         return {"results": [self._upsert(method, row) for row in payload[PAGE_FIELDS[method]]]}

@@ -133,6 +133,21 @@ def test_a_failed_run_remembers_only_what_was_applied_before_the_failure(run_imp
                                            "upsert_enrollments", "upsert_guardian_links"]
 
 
+def test_a_run_failing_part_way_through_an_entity_remembers_the_pages_answered_before(run_import):
+    students = tuple(make_student(source_id=f"student-{n}", identifier=f"S{n}") for n in range(4500))
+    snapshot = make_snapshot(people=students, enrollments=(), guardian_links=())
+    # Four pages go at a time: the fifth page's call fails after the first four were answered.
+    run_import.directory.broken_from["upsert_people"] = (5, RemoteError("OperationalError", "database is gone"))
+
+    assert run_import(snapshot)["state"] == "failed"
+
+    assert run_import.applied.keys("people") == {f"student-{n}" for n in range(4000)}
+    del run_import.directory.broken_from["upsert_people"]
+    calls_from_now(run_import)(snapshot)
+    assert [row["source_id"] for row in sent(run_import, "upsert_people")] == [
+        f"student-{n}" for n in range(4000, 4500)]
+
+
 def test_a_row_a_full_file_no_longer_lists_is_forgotten_and_sent_when_it_comes_back(run_import):
     run_import(make_snapshot(files=BULK_FILES))
     without_guardian = make_snapshot(files=BULK_FILES, people=(make_student(), make_staff()), guardian_links=())
