@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import json
 import os
 import shutil
 import sys
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from bench.context import SIZES, Context
 from bench.metrics.platform import PartialResult
-from bench.report import Row, format_table, machine, to_document, with_ratios, write_json
+from bench.report import (Row, format_markdown, format_table, machine, rows_from_document, to_document,
+                          with_ratios, write_json)
 
 # Ratios are worked out after every group ran, so the order is free. roster goes first: Linux carries a
 # process's peak RSS across fork and exec into the child, so the reading child must be spawned while this
@@ -28,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=sorted(SIZES), default=os.environ.get("BENCH_SCALE") or "small")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
+                        help="print the table of an earlier run's JSON as Markdown (for the README) and exit")
     args = parser.parse_args(argv)
+    if args.markdown:
+        document = json.loads(args.markdown.read_text(encoding="utf-8"))
+        print(f"Scale {document['scale']}, {document['date']}, machine {document['machine']}\n")
+        print(format_markdown(rows_from_document(document)))
+        return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     ctx = Context(args.scale, workdir)

@@ -131,11 +131,31 @@ def format_table(rows: Sequence[Row], baselines: Mapping[str, str] = RATIO_BASEL
     return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
 
 
+def format_markdown(rows: Sequence[Row], baselines: Mapping[str, str] = RATIO_BASELINES,
+                    targets: Mapping[str, tuple[Target, ...]] = TARGETS) -> str:
+    """The same table as a Markdown table, for the README."""
+    by_name = {row.name: row for row in rows}
+    lines = ["| metric | value | unit | ratio | vs | target |", "| --- | ---: | --- | ---: | --- | --- |"]
+    for row in rows:
+        cells = (f"`{row.name}`", _number(row.value), row.unit, "" if row.ratio is None else f"{row.ratio:.3f}",
+                 baseline_label(row, baselines), target_status(row, by_name, targets))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def rows_from_document(document: Mapping) -> list[Row]:
+    return [Row(item["name"], item["value"], item["unit"], item.get("ratio"),
+                tuple(item["scaled_baseline"]) if item.get("scaled_baseline") else None)
+            for item in document["rows"]]
+
+
 def to_document(rows: Sequence[Row], *, scale: str, date: str, machine: Mapping[str, object]) -> dict:
     def row_dict(row: Row) -> dict:
         item: dict = {"name": row.name, "value": row.value, "unit": row.unit}
         if row.ratio is not None:
             item["ratio"] = row.ratio
+        if row.scaled_baseline is not None:
+            item["scaled_baseline"] = list(row.scaled_baseline)
         return item
 
     return {"rows": [row_dict(row) for row in rows], "scale": scale, "date": date, "machine": dict(machine)}

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from bench.report import Row, format_table, ratio, target_status, to_document, with_ratios, write_json
+from bench.report import (Row, format_markdown, format_table, ratio, rows_from_document, target_status, to_document,
+                          with_ratios, write_json)
 
 
 def test_ratio_divides_by_the_baseline():
@@ -94,3 +95,14 @@ def test_json_document_has_the_issue_shape(tmp_path):
     assert document["machine"] == {"cores": 2, "memory": "24105 MB"}
     assert document["rows"][0] == {"name": "baseline_copy_rows_per_s", "value": 80_000.0, "unit": "rows/s"}
     assert document["rows"][1]["ratio"] == pytest.approx(0.5)
+
+
+def test_markdown_table_round_trips_through_the_json(tmp_path):
+    rows = with_ratios([Row("baseline_publish_msgs_per_s", 10_000.0, "msgs/s"),
+                        Row("fanout_enqueue_seconds", 30.0, "s",
+                            scaled_baseline=("baseline_publish_msgs_per_s", 200_000))])
+    document = json.loads(json.dumps(to_document(rows, scale="district", date="d", machine={"cores": 2})))
+    markdown = format_markdown(rows_from_document(document)).splitlines()
+    assert markdown[0].startswith("| metric | value |")
+    assert markdown[3] == ("| `fanout_enqueue_seconds` | 30.00 | s | 1.500 | time for 200,000 at "
+                           "baseline_publish_msgs_per_s | ratio <= 2.00 (met) |")
