@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import shutil
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.context import Context
@@ -20,6 +23,9 @@ from shared.contracts import rostering
 from shared.messaging import cluster_rpc
 
 DELTA_SHARE = 0.01
+PROGRESS_SECONDS = 15.0
+PROGRESS_TABLES = (("directory", "people"), ("identity", "accounts"), ("directory", "enrollments"),
+                   ("directory", "guardian_links"), ("notify", "recipients"))
 # The management API refreshes queue figures every 5 s; two empty readings this far apart mean drained.
 DRAIN_CONFIRM_SECONDS = 6.0
 
@@ -40,7 +46,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with cluster_rpc(platform.vhost_uri, timeout=timeout) as rpc:
+    with _reporting_progress(ctx, platform), cluster_rpc(platform.vhost_uri, timeout=timeout) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(package), "region": "US", "district_name": None})
     returned_wall = time.time()
     if run["state"] != "completed":
@@ -52,6 +58,26 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     elapsed = finished_wall - started_wall
     ctx.progress(f"  {label}: {elapsed:.1f}s, {_counts(run)}")
     return elapsed
+
+
+@contextmanager
+def _reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
+    """While the import call blocks: every PROGRESS_SECONDS, how many rows the owning services hold."""
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(PROGRESS_SECONDS):
+            held = {table: platform.scalar(service, f"SELECT count(*) FROM {table}")
+                    for service, table in PROGRESS_TABLES}
+            ctx.progress("  holding " + ", ".join(f"{count:,} {table}" for table, count in held.items()))
+
+    reporter = threading.Thread(target=report, daemon=True)
+    reporter.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        reporter.join()
 
 
 def _wait_drained(ctx: Context, platform: Platform, timeout: float) -> None:
