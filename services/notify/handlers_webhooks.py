@@ -2,7 +2,11 @@
 
 A webhook whose signature does not verify changes nothing (not even the
 receipts) and is answered accepted=false; the gateway turns that into a 403.
-A verified one is stored first, then applied:
+A verified status report (Twilio status callback, SendGrid event batch) is
+stored and applied in one transaction: the receipt is written already applied,
+with the delivery changes it brings; should that transaction fail, the receipt
+is stored on its own, unapplied, for the recovery timer. An inbound SMS is
+stored first, then applied. Applying means:
 - status reports (Twilio status callbacks, SendGrid events) move deliveries
   forward, never back; permanent failures mark the credential, for everyone
   who shares it, and fall back (F1) along the workers' own path
@@ -37,11 +41,16 @@ from services.notify.adapters.webhooks import (
 )
 from services.notify.adapters.webhooks_repository import WebhooksRepository
 from services.notify.domain.credential_status import OPT_OUT_REASON, state_after_keyword
-from services.notify.domain.delivery import Channel, CredentialKind, CredentialState, advanced_status
+from services.notify.domain.delivery import (
+    SENDABLE_STATUSES,
+    Channel,
+    CredentialKind,
+    CredentialState,
+    advanced_status,
+)
 from services.notify.domain.outcomes import DeliveryReport
-from services.notify.queue.jobs import DeliveryJob
 from services.notify.webhook_verdicts import judge_report
-from services.notify.worker.ports import EventSource, FollowUpPublisher, JobRecord
+from services.notify.worker.ports import EventSource, FollowUpPublisher, HealthChange, JobRecord, PageDelivery
 # The workers' own F1 path, reused so a webhook's fallback is planned and queued exactly as a worker's.
 from services.notify.worker.process_job import plan_fallbacks, queue_fallbacks
 from shared.contracts import notify
@@ -76,16 +85,21 @@ def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: W
         log.warning("refused a %s webhook for %s: its signature does not verify", kind, request["url"])
         return {"accepted": False, "applied": 0}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
-    receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload, now=ports.clock())
-    applied = _apply_receipt(receipt_id, kind, payload, ports)
-    return {"accepted": True, "applied": applied}
+    if kind == TWILIO_INBOUND:
+        receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload,
+                                          now=ports.clock())
+        return {"accepted": True, "applied": _apply_inbound_receipt(receipt_id, payload, ports)}
+    return {"accepted": True, "applied": _apply_status_receipt(None, kind, payload, ports)}
 
 
 def apply_unapplied_webhooks(*, ports: WebhookPorts) -> int:
     """Apply again the receipts whose first application failed; how many were applied now."""
     stored = ports.webhooks.unapplied(received_before=ports.clock() - UNAPPLIED_AFTER)
     for receipt in stored:
-        _apply_receipt(receipt.id, receipt.kind, receipt.payload, ports)
+        if receipt.kind == TWILIO_INBOUND:
+            _apply_inbound_receipt(receipt.id, receipt.payload, ports)
+        else:
+            _apply_status_receipt(receipt.id, receipt.kind, receipt.payload, ports)
     return len(stored)
 
 
@@ -97,19 +111,45 @@ def verified(kind: str, url: str, headers: Mapping[str, str], body: str, secrets
                          secrets.twilio_auth_token or "")
 
 
-def _apply_receipt(receipt_id: str, kind: str, payload: Mapping, ports: WebhookPorts) -> int:
+def _apply_inbound_receipt(receipt_id: str, payload: Mapping, ports: WebhookPorts) -> int:
     # An error other than a malformed payload propagates: the receipt stays unapplied for the timer.
     try:
-        if kind == TWILIO_INBOUND:
-            applied = apply_inbound_sms(_form(payload["body"]), ports=ports)
-        else:
-            applied = apply_status_reports(_reports(kind, payload, ports.clock()), ports=ports)
+        applied = apply_inbound_sms(_form(payload["body"]), ports=ports)
     except MalformedWebhook as malformed:
         # Verified, so it is the provider's, but nothing in it can be applied: keep it, never retry it.
-        log.error("stored %s webhook %s cannot be applied: %s", kind, receipt_id, malformed)
+        log.error("stored %s webhook %s cannot be applied: %s", TWILIO_INBOUND, receipt_id, malformed)
         applied = 0
     ports.webhooks.mark_applied(receipt_id, now=ports.clock())
     return applied
+
+
+def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, ports: WebhookPorts) -> int:
+    """Store (receipt_id None) or take up a stored receipt, and apply its reports, in ONE transaction.
+
+    The receipt is written already applied together with what it changes. Should that transaction
+    fail, a new receipt is stored on its own, unapplied, for the timer, and the error propagates.
+    """
+    now = ports.clock()
+    try:
+        reports = _reports(kind, payload, now)
+    except MalformedWebhook as malformed:
+        # Verified, so it is the provider's, but nothing in it can be applied: keep it, never retry it.
+        log.error("%s webhook cannot be applied: %s", kind, malformed)
+        reports = []
+    try:
+        plans = _plan_reports(reports, ports)
+        with ports.webhooks.transaction():
+            if receipt_id is None:
+                ports.webhooks.add_receipt_in_transaction(provider=PROVIDER_OF_KIND[kind], kind=kind,
+                                                          payload=payload, now=now)
+            else:
+                ports.webhooks.mark_applied_in_transaction(receipt_id, now=now)
+            written = _write_plans(plans, ports, now)
+    except Exception:
+        if receipt_id is None:
+            ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload, now=now)
+        raise
+    return _after_commit(plans, written, ports, now)
 
 
 def _reports(kind: str, payload: Mapping, received_at: datetime) -> list[DeliveryReport]:
@@ -120,20 +160,47 @@ def _reports(kind: str, payload: Mapping, received_at: datetime) -> list[Deliver
 
 
 def apply_status_reports(reports: Iterable[DeliveryReport], *, ports: WebhookPorts) -> int:
-    """Apply the reports not yet recorded on their deliveries; how many were applied."""
-    located = _locate(list(reports), ports.webhooks)
-    keys = ports.webhooks.delivery_keys({delivery_id for delivery_id, _ in located})
-    recorded = ports.webhooks.recorded_outcomes(keys)
-    pages: dict[tuple[str, Channel], list[tuple[str, DeliveryReport]]] = {}
+    """Apply the reports not yet recorded on their deliveries, in one transaction; how many were applied."""
+    plans = _plan_reports(list(reports), ports)
+    now = ports.clock()
+    with ports.webhooks.transaction():
+        written = _write_plans(plans, ports, now)
+    return _after_commit(plans, written, ports, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _PagePlan:
+    """What one (communication, channel) page of reports changes, judged before anything is written."""
+
+    record: JobRecord
+    # The credentials whose state a verdict may change, as they were when judged.
+    before: Mapping[tuple[CredentialKind, str], CredentialState]
+    # Whether a delivery left the sendable statuses, so the communication may now be complete.
+    may_complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    created: tuple[tuple[str, list[tuple[str, Channel]]], ...]
+    health: Mapping[tuple[CredentialKind, str], Health]
+
+
+def _plan_reports(reports: list[DeliveryReport], ports: WebhookPorts) -> list[_PagePlan]:
+    located = _locate(reports, ports.webhooks)
+    targets, recorded = ports.webhooks.report_targets({delivery_id for delivery_id, _ in located})
+    pages: dict[tuple[str, Channel], list[tuple[PageDelivery, DeliveryReport]]] = {}
     for delivery_id, report in located:
         mark = (delivery_id, report.outcome.value, report.provider_code)
-        if delivery_id in keys and mark not in recorded:
+        if delivery_id in targets and mark not in recorded:
             recorded.add(mark)  # the same event twice in one batch counts once
-            pages.setdefault(keys[delivery_id], []).append((delivery_id, report))
-    applied = 0
+            communication_id, delivery = targets[delivery_id]
+            pages.setdefault((communication_id, delivery.channel), []).append((delivery, report))
+    plans = []
     for (communication_id, channel), items in pages.items():
-        applied += _apply_page(communication_id, channel, items, ports)
-    return applied
+        plan = _plan_page(communication_id, channel, items, ports)
+        if plan is not None:
+            plans.append(plan)
+    return plans
 
 
 def _locate(reports: list[DeliveryReport], webhooks: WebhooksRepository) -> list[tuple[str, DeliveryReport]]:
@@ -144,45 +211,60 @@ def _locate(reports: list[DeliveryReport], webhooks: WebhooksRepository) -> list
     return [(delivery_id, report) for delivery_id, report in located if delivery_id is not None]
 
 
-def _apply_page(communication_id: str, channel: Channel, items: list[tuple[str, DeliveryReport]],
-                ports: WebhookPorts) -> int:
-    page = ports.deliveries.load_page(DeliveryJob(communication_id, channel, tuple(dict.fromkeys(i for i, _ in items))))
-    if page.communication is None:
-        return 0
-    current = {delivery.id: delivery for delivery in page.deliveries}
+def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDelivery, DeliveryReport]],
+               ports: WebhookPorts) -> _PagePlan | None:
+    current = {delivery.id: delivery for delivery, _ in items}
     verdicts = []
-    for delivery_id, report in sorted(items, key=lambda item: item[1].occurred_at):
-        delivery = current.get(delivery_id)
-        verdict = judge_report(delivery, report) if delivery is not None else None
+    for delivery_id, report in sorted(((d.id, r) for d, r in items), key=lambda item: item[1].occurred_at):
+        delivery = current[delivery_id]
+        verdict = judge_report(delivery, report)
         if verdict is None:
             continue
         verdicts.append(verdict)
         # A later report in the same batch judges the delivery as this one left it.
         current[delivery_id] = replace(delivery, status=advanced_status(delivery.status, verdict.result.status))
     if not verdicts:
-        return 0
-    # The credentials' states as the page was loaded, before this page's marks.
+        return None
+    # The credentials' states as judged, before this page's marks; a delivery's mark never changes a state.
     before = {(change.kind, change.address): verdict.delivery.credential_state
-              for verdict in verdicts if (change := verdict.credential) is not None}
-    fallbacks = plan_fallbacks(page.communication, [v.delivery for v in verdicts if v.fall_back], ports.deliveries)
-    created = ports.deliveries.record_job(JobRecord(
-        communication_id, channel, tuple(v.result for v in verdicts),
-        tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks),
-        source=EventSource.WEBHOOK), now=ports.clock())
-    if created:
-        queue_fallbacks(communication_id, created, ports.deliveries, ports.jobs, ports.clock)
-    _publish_changes(before, ports)
-    return len(verdicts)
+              for verdict in verdicts
+              if (change := verdict.credential) is not None and change.change is not HealthChange.DELIVERED}
+    failed = [v.delivery for v in verdicts if v.fall_back]
+    fallbacks = []
+    if failed:
+        communication = ports.deliveries.communication_content(communication_id)
+        if communication is None:
+            return None
+        fallbacks = plan_fallbacks(communication, failed, ports.deliveries)
+    record = JobRecord(communication_id, channel, tuple(v.result for v in verdicts),
+                       tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks),
+                       source=EventSource.WEBHOOK)
+    may_complete = any(verdict.delivery.status in SENDABLE_STATUSES for verdict in verdicts)
+    return _PagePlan(record, before, may_complete)
 
 
-def _publish_changes(before: Mapping[tuple[CredentialKind, str], CredentialState], ports: WebhookPorts) -> None:
-    if not before:
-        return
-    after = ports.credentials.health_of(before.keys())
-    for (kind, address), state in before.items():
-        now = after.get((kind, address))
-        if now is not None and now.state is not state:
-            _publish_change(kind, address, now, ports.publish)
+def _write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
+    """Inside the caller's transaction."""
+    created = tuple((plan.record.communication_id, ports.deliveries.write_record(plan.record, now=now))
+                    for plan in plans)
+    changed = {key for plan in plans for key in plan.before}
+    health = ports.credentials.health_in_transaction(changed) if changed else {}
+    return _Written(created, health)
+
+
+def _after_commit(plans: list[_PagePlan], written: _Written, ports: WebhookPorts, now: datetime) -> int:
+    for plan in plans:
+        if plan.may_complete:
+            ports.deliveries.complete_if_done(plan.record.communication_id, now=now)
+    for communication_id, created in written.created:
+        if created:
+            queue_fallbacks(communication_id, created, ports.deliveries, ports.jobs, ports.clock)
+    for plan in plans:
+        for (kind, address), state in plan.before.items():
+            now_health = written.health.get((kind, address))
+            if now_health is not None and now_health.state is not state:
+                _publish_change(kind, address, now_health, ports.publish)
+    return sum(len(plan.record.results) for plan in plans)
 
 
 def apply_inbound_sms(params: Mapping[str, str], *, ports: WebhookPorts) -> int:

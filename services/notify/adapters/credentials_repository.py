@@ -87,6 +87,10 @@ class CredentialsRepository:
         with self.session.begin():
             return self._health(keys)
 
+    def health_in_transaction(self, keys: Collection[CredentialKey]) -> dict[CredentialKey, Health]:
+        """health_of inside the caller's open transaction (it sees that transaction's own writes)."""
+        return self._health(keys)
+
     def reset(self, kind: CredentialKind, address: str, *, check: Callable[[CredentialState], None],
               reset_by: str, reason: str | None, now: datetime) -> ResetRecord:
         """Clear the credential back to good and record who, when and why; `check` may refuse (and roll back)."""

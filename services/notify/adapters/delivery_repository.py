@@ -279,19 +279,40 @@ class DeliveryRepository:
 
     def record_job(self, record: JobRecord, *, now: datetime) -> list[tuple[str, Channel]]:
         with self.session.begin():
-            created = self._insert_fallbacks(record.communication_id, record.fallbacks, now)
-            replaced = {failed_id for _, _, failed_id in created}
-            results = [replace(result, status=DeliveryStatus.FELL_BACK)
-                       if result.delivery_id in replaced else result for result in record.results]
-            self._update_deliveries(results, now)
-            self._settle_ledger(record.communication_id, record.channel, results)
-            self._insert_events([_event(result) for result in results] + [
-                {"delivery_id": fallback_id, "status": DeliveryStatus.PLANNED.value, "outcome": None,
-                 "provider_code": None, "reason": f"fallback after {record.channel.value} failed"}
-                for fallback_id, _, _ in created], now, source=record.source)
-            self._apply_credential_changes(record.credentials, now)
+            created = self.write_record(record, now=now)
         self._complete_if_done(record.communication_id, now)
+        return created
+
+    def write_record(self, record: JobRecord, *, now: datetime) -> list[tuple[str, Channel]]:
+        """record_job's writes inside the caller's open transaction; the caller then calls
+        complete_if_done once that transaction has committed (never from inside it)."""
+        created = self._insert_fallbacks(record.communication_id, record.fallbacks, now)
+        replaced = {failed_id for _, _, failed_id in created}
+        results = [replace(result, status=DeliveryStatus.FELL_BACK)
+                   if result.delivery_id in replaced else result for result in record.results]
+        self._update_deliveries(results, now)
+        self._settle_ledger(record.communication_id, record.channel, results)
+        self._insert_events([_event(result) for result in results] + [
+            {"delivery_id": fallback_id, "status": DeliveryStatus.PLANNED.value, "outcome": None,
+             "provider_code": None, "reason": f"fallback after {record.channel.value} failed"}
+            for fallback_id, _, _ in created], now, source=record.source)
+        self._apply_credential_changes(record.credentials, now)
         return [(fallback_id, channel) for fallback_id, channel, _ in created]
+
+    def complete_if_done(self, communication_id: str, *, now: datetime) -> None:
+        self._complete_if_done(communication_id, now)
+
+    def communication_content(self, communication_id: str) -> CommunicationContent | None:
+        with self.session.begin():
+            row = self.session.execute(
+                select(communications.c.id, communications.c.district_id, communications.c.kind,
+                       communications.c.subject, communications.c.body, communications.c.priority,
+                       communications.c.with_call)
+                .where(communications.c.id == communication_id)).one_or_none()
+        if row is None:
+            return None
+        return CommunicationContent(row.id, row.district_id, Communication(row.kind), row.subject, row.body,
+                                    row.priority, row.with_call)
 
     def apply_credential_changes(self, changes: Sequence[CredentialChange], *, now: datetime) -> None:
         """Mark credentials bad or opted out, count soft failures (bad after SOFT_FAILURES_BEFORE_BAD in a

@@ -11,11 +11,16 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
-from services.notify.adapters.tables import deliveries, delivery_events, webhook_receipts
-from services.notify.domain.delivery import Channel
+from services.notify.adapters.tables import credential_health, deliveries, delivery_events, webhook_receipts
+from services.notify.domain.delivery import CREDENTIAL_OF_CHANNEL, Channel, CredentialState, DeliveryStatus
+from services.notify.worker.ports import PageDelivery
+
+# The kind of credential a delivery's address is, from its channel (the app channel has none).
+_CREDENTIAL_KIND = case({channel.value: kind.value for channel, kind in CREDENTIAL_OF_CHANNEL.items()},
+                        value=deliveries.c.channel, else_=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,21 @@ class WebhooksRepository:
             self.session.execute(webhook_receipts.insert().values(
                 id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload)))
         return receipt_id
+
+    def transaction(self) -> SessionTransaction:
+        """One transaction on the store's shared session, for the *_in_transaction methods of every repository."""
+        return self.session.begin()
+
+    def add_receipt_in_transaction(self, *, provider: str, kind: str, payload: Mapping, now: datetime) -> str:
+        """A receipt stored already applied: the caller applies it in the same transaction."""
+        receipt_id = uuid.uuid4().hex
+        self.session.execute(webhook_receipts.insert().values(
+            id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload), applied_at=now))
+        return receipt_id
+
+    def mark_applied_in_transaction(self, receipt_id: str, *, now: datetime) -> None:
+        self.session.execute(update(webhook_receipts).where(webhook_receipts.c.id == receipt_id)
+                             .values(applied_at=now))
 
     def mark_applied(self, receipt_id: str, *, now: datetime) -> None:
         with self.session.begin():
@@ -81,3 +101,30 @@ class WebhooksRepository:
                 .where(delivery_events.c.delivery_id.in_(sorted(delivery_ids)),
                        delivery_events.c.outcome.is_not(None)).distinct())
             return {tuple(row) for row in rows}
+
+    def report_targets(self, delivery_ids: Collection[str]) -> tuple[
+            dict[str, tuple[str, PageDelivery]], set[tuple[str, str | None, str | None]]]:
+        """What status reports about these deliveries are judged against, in one transaction: each existing
+        delivery's communication and its state (with its credential's health, as a worker's page has it),
+        and the (delivery, outcome, provider code) marks already in their histories."""
+        if not delivery_ids:
+            return {}, set()
+        ids = sorted(delivery_ids)
+        query = (
+            select(deliveries.c.id, deliveries.c.communication_id, deliveries.c.person_id, deliveries.c.channel,
+                   deliveries.c.address, deliveries.c.label, deliveries.c.status, deliveries.c.attempts,
+                   credential_health.c.state, credential_health.c.reason)
+            .select_from(deliveries.outerjoin(credential_health, and_(
+                credential_health.c.kind == _CREDENTIAL_KIND, credential_health.c.address == deliveries.c.address)))
+            .where(deliveries.c.id.in_(ids)))
+        with self.session.begin():
+            rows = self.session.execute(query).all()
+            marks = self.session.execute(
+                select(delivery_events.c.delivery_id, delivery_events.c.outcome, delivery_events.c.provider_code)
+                .where(delivery_events.c.delivery_id.in_(ids), delivery_events.c.outcome.is_not(None))
+                .distinct()).all()
+        targets = {row.id: (row.communication_id, PageDelivery(
+            row.id, row.person_id, Channel(row.channel), row.address, row.label, DeliveryStatus(row.status),
+            row.attempts, CredentialState(row.state) if row.state else CredentialState.GOOD, row.reason))
+            for row in rows}
+        return targets, {tuple(mark) for mark in marks}
