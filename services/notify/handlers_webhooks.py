@@ -137,8 +137,9 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
         log.error("%s webhook cannot be applied: %s", kind, malformed)
         reports = []
     try:
-        plans = _plan_reports(reports, ports)
+        # One transaction (one connection checkout) reads what the reports are judged against and writes.
         with ports.webhooks.transaction():
+            plans = _plan_reports(reports, ports)
             if receipt_id is None:
                 ports.webhooks.add_receipt_in_transaction(provider=PROVIDER_OF_KIND[kind], kind=kind,
                                                           payload=payload, now=now)
@@ -161,9 +162,9 @@ def _reports(kind: str, payload: Mapping, received_at: datetime) -> list[Deliver
 
 def apply_status_reports(reports: Iterable[DeliveryReport], *, ports: WebhookPorts) -> int:
     """Apply the reports not yet recorded on their deliveries, in one transaction; how many were applied."""
-    plans = _plan_reports(list(reports), ports)
     now = ports.clock()
     with ports.webhooks.transaction():
+        plans = _plan_reports(list(reports), ports)
         written = _write_plans(plans, ports, now)
     return _after_commit(plans, written, ports, now)
 

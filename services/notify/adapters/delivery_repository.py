@@ -9,6 +9,7 @@ late "sent" cannot undo a webhook's "delivered".
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -234,7 +235,8 @@ class DeliveryRepository:
 
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:
-        with self.session.begin():
+        """Its own transaction, or the caller's when one is open (a webhook's)."""
+        with self._unit():
             people = self.session.execute(
                 select(recipients.c.person_id, recipients.c.given_name, recipients.c.kinds,
                        recipients.c.student_account_enabled, recipients.c.joined, recipients.c.email,
@@ -303,7 +305,8 @@ class DeliveryRepository:
         self._complete_if_done(communication_id, now)
 
     def communication_content(self, communication_id: str) -> CommunicationContent | None:
-        with self.session.begin():
+        """Its own transaction, or the caller's when one is open (a webhook's)."""
+        with self._unit():
             row = self.session.execute(
                 select(communications.c.id, communications.c.district_id, communications.c.kind,
                        communications.c.subject, communications.c.body, communications.c.priority,
@@ -488,6 +491,9 @@ class DeliveryRepository:
                 update(communications)
                 .where(communications.c.id == communication_id, communications.c.state == "queued", ~outstanding)
                 .values(state="completed", completed_at=now))
+
+    def _unit(self):
+        return nullcontext() if self.session.in_transaction() else self.session.begin()
 
     def _insert(self, table: Table):
         # ON CONFLICT comes from the dialect modules; PostgreSQL and SQLite spell it the same way.

@@ -7,6 +7,7 @@ which deliveries a batch of reports is about and what was recorded on them.
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +75,7 @@ class WebhooksRepository:
         """Delivery ids for provider message ids that name exactly one delivery (a Twilio SID does)."""
         if not message_ids:
             return {}
-        with self.session.begin():
+        with self._unit():
             rows = self.session.execute(
                 select(deliveries.c.provider_message_id, func.min(deliveries.c.id))
                 .where(deliveries.c.provider_message_id.in_(sorted(message_ids)))
@@ -104,7 +105,8 @@ class WebhooksRepository:
 
     def report_targets(self, delivery_ids: Collection[str]) -> tuple[
             dict[str, tuple[str, PageDelivery]], set[tuple[str, str | None, str | None]]]:
-        """What status reports about these deliveries are judged against, in one transaction: each existing
+        """What status reports about these deliveries are judged against, in one transaction (the caller's when
+        one is open): each existing
         delivery's communication and its state (with its credential's health, as a worker's page has it),
         and the (delivery, outcome, provider code) marks already in their histories."""
         if not delivery_ids:
@@ -117,7 +119,7 @@ class WebhooksRepository:
             .select_from(deliveries.outerjoin(credential_health, and_(
                 credential_health.c.kind == _CREDENTIAL_KIND, credential_health.c.address == deliveries.c.address)))
             .where(deliveries.c.id.in_(ids)))
-        with self.session.begin():
+        with self._unit():
             rows = self.session.execute(query).all()
             marks = self.session.execute(
                 select(delivery_events.c.delivery_id, delivery_events.c.outcome, delivery_events.c.provider_code)
@@ -128,3 +130,6 @@ class WebhooksRepository:
             row.attempts, CredentialState(row.state) if row.state else CredentialState.GOOD, row.reason))
             for row in rows}
         return targets, {tuple(mark) for mark in marks}
+
+    def _unit(self):
+        return nullcontext() if self.session.in_transaction() else self.session.begin()
