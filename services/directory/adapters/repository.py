@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import Table, bindparam, delete, insert, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -44,6 +45,9 @@ PERSON_STATE = ("student_account_enabled",)
 PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined")
 # People per reach refresh statement: keeps each IN list well under SQLite's bound-parameter limit.
 REACH_REFRESH_ROWS = 2000
+
+
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class DirectoryRepository:
@@ -316,7 +320,13 @@ class DirectoryRepository:
         for start in range(0, len(ids), REACH_REFRESH_ROWS):
             chunk = ids[start:start + REACH_REFRESH_ROWS]
             self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
-            self.session.execute(insert(reach).from_select(reach_sql.COLUMNS, reach_sql.rows_of(chunk)))
+            # Two pages applied at once can both refresh one guardian (of students on each page): the
+            # later writer finds the earlier one's committed rows and brings them up to date.
+            rows = _DIALECT_INSERTS[self.session.get_bind().dialect.name](reach).from_select(
+                reach_sql.COLUMNS, reach_sql.rows_of(chunk))
+            self.session.execute(rows.on_conflict_do_update(
+                index_elements=[reach.c.holder_id, reach.c.relation, reach.c.person_id],
+                set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS}))
 
     def _with_guardians(self, person_ids: Collection[str]) -> set[str]:
         """These people and the guardians of those among them who are students."""
