@@ -36,3 +36,14 @@ def service_config(**overrides) -> dict:
     }
     config.update(overrides)
     return config
+
+
+# The nameko services `school-service NAME` runs, as module:class (imported only by the runner itself,
+# so that naming them never imports eventlet's monkey patching).
+SERVICE_CLASSES = {
+    "identity": "services.identity.service:IdentityService",
+    "directory": "services.directory.service:DirectoryService",
+    "notify": "services.notify.service:NotifyService",
+    "rostering": "services.rostering.service:RosteringService",
+    "gateway": "services.gateway.service:GatewayService",
+}

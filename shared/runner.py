@@ -17,16 +17,8 @@ import os  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
-from shared.config import service_config  # noqa: E402
+from shared.config import SERVICE_CLASSES, service_config  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
-
-SERVICE_CLASSES = {
-    "identity": "services.identity.service:IdentityService",
-    "directory": "services.directory.service:DirectoryService",
-    "notify": "services.notify.service:NotifyService",
-    "rostering": "services.rostering.service:RosteringService",
-    "gateway": "services.gateway.service:GatewayService",
-}
 
 
 # Settings only some services read, passed into the nameko config when the environment sets them.

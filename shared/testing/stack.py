@@ -23,8 +23,8 @@ import requests
 
 from schoolctl.dev import provider_environment
 from services.sandbox.client import SandboxClient
+from shared.config import SERVICE_CLASSES
 from shared.readiness import StackNotReady, wait_for_services
-from shared.runner import SERVICE_CLASSES
 
 BIN = Path(sys.executable).parent
 STOP_SECONDS = 15
