@@ -5,6 +5,12 @@ workers receive `DirectoryRepository(session)`: an object with domain-level
 methods, never a bare session. Under eventlet, psycopg2 is cooperative once
 `eventlet.monkey_patch()` has run, so a slow query does not stall the
 service's other green threads.
+
+psycopg2 is a C library: monkey patching does not reach its sockets. Without a
+wait callback, every query blocks the whole process, so one worker's query
+stalls every other worker (and the AMQP heartbeats). `make_engine` installs an
+eventlet wait callback when eventlet has patched the socket module, which
+makes psycopg2 yield to the hub while it waits on the server.
 """
 from __future__ import annotations
 
@@ -38,6 +44,37 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def eventlet_wait_callback(conn, timeout=-1):
+    """psycopg2 wait callback that waits on the connection's socket through the eventlet hub."""
+    import psycopg2.extensions
+    from eventlet.hubs import trampoline
+
+    while True:
+        state = conn.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            break
+        elif state == psycopg2.extensions.POLL_READ:
+            trampoline(conn.fileno(), read=True)
+        elif state == psycopg2.extensions.POLL_WRITE:
+            trampoline(conn.fileno(), write=True)
+        else:
+            raise psycopg2.OperationalError(f"bad result from poll: {state!r}")
+
+
+def make_psycopg2_green() -> bool:
+    """Install the eventlet wait callback when eventlet has patched sockets; True when installed."""
+    try:
+        from eventlet import patcher
+        import psycopg2.extensions
+    except ImportError:
+        return False
+    if not patcher.is_monkey_patched("socket"):
+        return False
+    if psycopg2.extensions.get_wait_callback() is not eventlet_wait_callback:
+        psycopg2.extensions.set_wait_callback(eventlet_wait_callback)
+    return True
+
+
 def make_engine(url: str, **options) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -46,6 +83,8 @@ def make_engine(url: str, **options) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        make_psycopg2_green()
     options.setdefault("pool_size", POOL_SIZE)
     options.setdefault("max_overflow", 10)
     options.setdefault("pool_pre_ping", True)

@@ -52,3 +52,18 @@ def test_sqlite_default_runs_in_wal_mode(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     engine.dispose()
+
+
+def test_a_postgres_engine_makes_psycopg2_wait_through_the_eventlet_hub(pg_schema_url):
+    # The nameko pytest plugin monkey patches eventlet, as the service runner does.
+    import psycopg2.extensions
+
+    from shared.db import eventlet_wait_callback, make_engine
+
+    engine = make_engine(pg_schema_url("green"))
+    try:
+        assert psycopg2.extensions.get_wait_callback() is eventlet_wait_callback
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
