@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, insert, literal, select, union_all, update
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,8 @@ PERSON_STATE = ("student_account_enabled",)
 PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined")
 # People per reach refresh statement: keeps each IN list well under SQLite's bound-parameter limit.
 REACH_REFRESH_ROWS = 2000
+# pg_advisory_xact_lock key of the reach refresh: any fixed 64-bit number no other code of this database uses.
+REACH_REFRESH_LOCK = 0x7265616368
 
 
 _DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -317,6 +319,11 @@ class DirectoryRepository:
         transaction). Every write that changes a person, their schools, enrollments or guardian links
         calls this for the people it touched."""
         ids = sorted(person_ids)
+        if ids and self.session.get_bind().dialect.name == "postgresql":
+            # Pages applied side by side share guardians; rewriting their rows in two orders at once
+            # deadlocked at district scale. One refresh at a time per database, until the writer commits:
+            # the refresh is a small tail of each page's transaction, so the pages still overlap elsewhere.
+            self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK)))
         for start in range(0, len(ids), REACH_REFRESH_ROWS):
             chunk = ids[start:start + REACH_REFRESH_ROWS]
             self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
