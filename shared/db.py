@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -135,3 +136,11 @@ class Database(DependencyProvider, Generic[Repo]):
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()
+
+
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session: Session, table: Table):
+    """An INSERT for the session's database that offers ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
+    return _DIALECT_INSERT[session.get_bind().dialect.name](table)

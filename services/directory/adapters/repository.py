@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -35,6 +34,7 @@ from services.directory.domain.visibility import (
     Scope,
     ViewerFacts,
 )
+from shared.db import dialect_insert
 
 SCHOOL_FIELDS = ("name", "identifier")
 CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades")
@@ -48,8 +48,6 @@ REACH_REFRESH_ROWS = 2000
 # pg_advisory_xact_lock key of the reach refresh: any fixed 64-bit number no other code of this database uses.
 REACH_REFRESH_LOCK = 0x7265616368
 
-
-_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class DirectoryRepository:
@@ -329,7 +327,7 @@ class DirectoryRepository:
             self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
             # Two pages applied at once can both refresh one guardian (of students on each page): the
             # later writer finds the earlier one's committed rows and brings them up to date.
-            rows = _DIALECT_INSERTS[self.session.get_bind().dialect.name](reach).from_select(
+            rows = dialect_insert(self.session, reach).from_select(
                 reach_sql.COLUMNS, reach_sql.rows_of(chunk))
             self.session.execute(rows.on_conflict_do_update(
                 index_elements=[reach.c.holder_id, reach.c.relation, reach.c.person_id],

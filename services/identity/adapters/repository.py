@@ -9,7 +9,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import case, exists, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -17,13 +16,13 @@ from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account
 from services.identity.domain.credentials import CredentialKind
 from services.identity.domain.documents import profile_fields
 from services.identity.domain.sessions import LoginSession, PermissionChange
+from shared.db import dialect_insert
 
 from .tables import accounts, permission_changes, sessions, student_enablements
 
 # Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
 PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
                    "roles", "managed_by_sync")
-_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 # Whether directory enabled the account's student account, looked up at every read rather than copied
 # into the row: an enablement and the sync creating the account may commit in either order, or at once.
@@ -92,7 +91,7 @@ class AccountRepository:
         changed = [*created, *updated]
         if not changed:
             return
-        insert = _DIALECT_INSERTS[self.session.get_bind().dialect.name](accounts)
+        insert = dialect_insert(self.session, accounts)
         replaced = {name: insert.excluded[name] for name in (*PROFILE_COLUMNS, "updated_at")}
         statement = insert.on_conflict_do_update(index_elements=[accounts.c.person_id], set_=replaced)
         self.session.execute(statement, [_account_row(account, now) for account in changed])
@@ -123,7 +122,7 @@ class AccountRepository:
         """
         if not person_ids:
             return
-        insert = _DIALECT_INSERTS[self.session.get_bind().dialect.name](student_enablements)
+        insert = dialect_insert(self.session, student_enablements)
         self.session.execute(insert.on_conflict_do_nothing(index_elements=[student_enablements.c.person_id]),
                              [{"person_id": person_id, "enabled_by": enabled_by, "enabled_at": now}
                               for person_id in person_ids])

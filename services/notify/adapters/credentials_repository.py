@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import credential_health, deliveries, recipients, status_resets
 from services.notify.domain.delivery import PROVIDER_CHANNELS, CredentialKind, CredentialState, DeliveryStatus
+from shared.db import dialect_insert
 
-_INSERT_BY_DIALECT = {"postgresql": postgresql, "sqlite": sqlite}
 _PROVIDER_CHANNELS = [channel.value for channel in PROVIDER_CHANNELS]
 CredentialKey = tuple[CredentialKind, str]
 
@@ -161,4 +160,4 @@ class CredentialsRepository:
              "updated_at": now})
 
     def _insert(self, table: Table):
-        return _INSERT_BY_DIALECT[self.session.get_bind().dialect.name].insert(table)
+        return dialect_insert(self.session, table)

@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
@@ -61,8 +60,8 @@ from services.notify.worker.ports import (
     LedgerAction,
     PageDelivery,
 )
+from shared.db import dialect_insert
 
-_INSERT_BY_DIALECT = {"postgresql": postgresql, "sqlite": sqlite}
 SENDING, SENT = "sending", "sent"
 STUDENT = "student"
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
@@ -496,8 +495,7 @@ class DeliveryRepository:
         return nullcontext() if self.session.in_transaction() else self.session.begin()
 
     def _insert(self, table: Table):
-        # ON CONFLICT comes from the dialect modules; PostgreSQL and SQLite spell it the same way.
-        return _INSERT_BY_DIALECT[self.session.get_bind().dialect.name].insert(table)
+        return dialect_insert(self.session, table)
 
 
 _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import district_settings, preferences, recipients
+from shared.db import dialect_insert
 
-_INSERT_BY_DIALECT = {"postgresql": postgresql, "sqlite": sqlite}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,5 +79,4 @@ class PreferencesRepository:
         return StoredDistrictSettings(district_id, preference, now, updated_by)
 
     def _insert(self, table: Table):
-        # ON CONFLICT comes from the dialect modules; PostgreSQL and SQLite spell it the same way.
-        return _INSERT_BY_DIALECT[self.session.get_bind().dialect.name].insert(table)
+        return dialect_insert(self.session, table)

@@ -5,13 +5,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import recipient_schools, recipients
 from services.notify.domain.recipients import Recipient
+from shared.db import dialect_insert
 
-_INSERT_BY_DIALECT = {"postgresql": postgresql, "sqlite": sqlite}
 
 
 class RecipientRepository:
@@ -89,9 +88,7 @@ class RecipientRepository:
             self.session.execute(insert(recipient_schools), memberships)
 
     def _dialect_insert(self, table: Table):
-        dialect = self.session.get_bind().dialect.name
-        # ON CONFLICT comes from the dialect modules; PostgreSQL and SQLite spell it the same way.
-        return _INSERT_BY_DIALECT[dialect].insert(table)
+        return dialect_insert(self.session, table)
 
 
 def _recipient_row(recipient: Recipient, now: datetime) -> dict:
