@@ -13,6 +13,11 @@ PG_DSN = os.environ.get("BENCH_PG_DSN", "host=127.0.0.1 port=5432 user=postgres 
 SEED = 6
 
 
+def pg_dsn(database: str) -> str:
+    """PG_DSN pointed at another database on the same server."""
+    return " ".join(part for part in PG_DSN.split() if not part.startswith("dbname=")) + f" dbname={database}"
+
+
 @dataclass(frozen=True)
 class Sizes:
     """How much work each metric does at a scale; everything here bounds the run's time."""

@@ -16,16 +16,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg2
 import requests
 
-from bench.context import PG_DSN, RABBIT_API, Context
+from bench.context import PG_DSN, RABBIT_API, Context, pg_dsn
 from bench.metrics.postgres import scratch_database
 from bench.metrics.rabbit import scratch_vhost
 from shared.config import SERVICES
 from shared.migrations import upgrade
 from shared.testing.stack import Stack, running_stack
-
-
-def _dsn(database: str) -> str:
-    return " ".join(part for part in PG_DSN.split() if not part.startswith("dbname=")) + f" dbname={database}"
 
 
 def _sqlalchemy_url(database: str) -> str:
@@ -42,7 +38,7 @@ class Platform:
 
     def query(self, service: str, sql: str, params: tuple = ()) -> list[tuple]:
         """Observe a service's database (read only)."""
-        with psycopg2.connect(_dsn(self.databases[service])) as connection, connection.cursor() as cursor:
+        with psycopg2.connect(pg_dsn(self.databases[service])) as connection, connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import psycopg2
 
-from bench.context import PG_DSN, Context
+from bench.context import PG_DSN, Context, pg_dsn
 from bench.report import Row
 
 # The columns of directory's `people` table (services/directory/adapters/tables.py).
@@ -82,8 +82,7 @@ def run(ctx: Context) -> list[Row]:
     count = ctx.sizes.copy_rows
     data = people_csv(count)
     with scratch_database() as database:
-        dsn = " ".join(part for part in PG_DSN.split() if not part.startswith("dbname=")) + f" dbname={database}"
-        connection = psycopg2.connect(dsn)
+        connection = psycopg2.connect(pg_dsn(database))
         try:
             with connection.cursor() as cursor:
                 cursor.execute(PEOPLE_DDL)
