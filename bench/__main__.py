@@ -15,8 +15,10 @@ from pathlib import Path
 
 from bench.context import SIZES, Context
 from bench.metrics.platform import PartialResult
+from bench.preflight import problems
 from bench.report import (Row, format_markdown, format_table, machine, rows_from_document, to_document,
                           with_ratios, write_json)
+from schoolctl.broker import EXIT_UNAVAILABLE
 
 # Ratios are worked out after every group ran, so the order is free. roster goes first: Linux carries a
 # process's peak RSS across fork and exec into the child, so the reading child must be spawned while this
@@ -38,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Scale {document['scale']}, {document['date']}, machine {document['machine']}\n")
         print(format_markdown(rows_from_document(document)))
         return 0
+    if missing := problems():
+        print("\n".join(missing), file=sys.stderr)
+        return EXIT_UNAVAILABLE
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     ctx = Context(args.scale, workdir)
