@@ -24,6 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from shared.table_statistics import StatisticsKeeper
+
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -119,6 +121,7 @@ class Database(DependencyProvider, Generic[Repo]):
     def setup(self):
         url = self.container.config["DATABASES"][self.service]
         self.engine = make_engine(url)
+        self.statistics = StatisticsKeeper(self.engine)
 
     def stop(self):
         if self.engine is not None:
@@ -136,6 +139,8 @@ class Database(DependencyProvider, Generic[Repo]):
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()
+        # After the worker's answer went out; most calls find it is not time yet and return at once.
+        self.statistics.after_work()
 
 
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

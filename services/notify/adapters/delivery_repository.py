@@ -361,10 +361,14 @@ class DeliveryRepository:
         query = query.select_from(deliveries.outerjoin(credential_health, and_(
             credential_health.c.kind == (kind.value if kind else None),
             credential_health.c.address == deliveries.c.address)))
-        rows = self.session.execute(query.where(
-            deliveries.c.id.in_(job.delivery_ids), deliveries.c.communication_id == job.communication_id,
-            deliveries.c.channel == job.channel.value))
+        # By primary key only, the job's communication and channel checked here: with those in the WHERE,
+        # PostgreSQL planned a fresh district-wide announcement (statistics not yet analysed) as a walk of
+        # the communication's whole index range: 88 ms for a page of 50, against under 1 ms by key.
+        rows = self.session.execute(query.add_columns(deliveries.c.communication_id)
+                                    .where(deliveries.c.id.in_(job.delivery_ids)))
         for row in rows:
+            if row.communication_id != job.communication_id or row.channel != job.channel.value:
+                continue
             yield PageDelivery(row.id, row.person_id, Channel(row.channel), row.address, row.label,
                                DeliveryStatus(row.status), row.attempts,
                                CredentialState(row.state) if row.state else CredentialState.GOOD, row.reason)

@@ -124,6 +124,10 @@ def test_a_page_of_another_communication_or_channel_loads_nothing(repository):
 
     assert repository.load_page(DeliveryJob(communication_id, Channel.SMS, tuple(ids))).deliveries == ()
     assert repository.load_page(DeliveryJob("other", Channel.EMAIL, tuple(ids))).communication is None
+    other_id, other_ids = planned(repository, emails(1, start=2))
+    assert repository.load_page(DeliveryJob(other_id, Channel.EMAIL, tuple(ids))).deliveries == ()
+    assert [d.id for d in repository.load_page(DeliveryJob(other_id, Channel.EMAIL, (*ids, *other_ids))).deliveries] \
+        == other_ids
 
 
 def test_the_ledger_lets_one_job_claim_a_key_and_only_that_job_claim_it_again_while_sending(repository):

@@ -1,0 +1,111 @@
+"""Each service process analyzes the tables of its schema that bulk writes left with stale statistics."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from shared.db import make_engine
+from shared.table_statistics import StatisticsKeeper, analyze_stale_tables
+
+
+@pytest.fixture
+def pg_engine(pg_schema_url):
+    engine = make_engine(pg_schema_url("stats"))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE filled (id integer PRIMARY KEY, school text NOT NULL)"))
+        connection.execute(text("CREATE TABLE untouched (id integer PRIMARY KEY)"))
+    yield engine
+    engine.dispose()
+
+
+def write_rows(engine, first: int, count: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO filled SELECT n, 'school ' || (n % 7) "
+                                "FROM generate_series(:first, :last) AS n"), {"first": first, "last": first + count - 1})
+        # Counters reach the statistics views when the writer flushes them; make that now, not within a second.
+        connection.execute(text("SELECT pg_stat_force_next_flush()"))
+
+
+def planner_rows(engine) -> float:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('filled')")).scalar()
+
+
+@pytest.mark.postgres
+def test_a_bulk_filled_table_is_analyzed_once_and_only_it(pg_engine):
+    write_rows(pg_engine, 1, 5000)
+    assert planner_rows(pg_engine) == -1  # never analyzed: planned as if it held a handful of rows
+
+    assert analyze_stale_tables(pg_engine) == ["filled"]
+    assert planner_rows(pg_engine) == 5000
+    assert analyze_stale_tables(pg_engine) == []
+
+
+@pytest.mark.postgres
+def test_a_table_is_analyzed_again_only_after_a_tenth_of_it_changed(pg_engine):
+    write_rows(pg_engine, 1, 5000)
+    analyze_stale_tables(pg_engine)
+
+    write_rows(pg_engine, 5001, 400)  # 400 < 50 + 10 % of 5,000
+    assert analyze_stale_tables(pg_engine) == []
+    write_rows(pg_engine, 5401, 200)
+    assert analyze_stale_tables(pg_engine) == ["filled"]
+    assert planner_rows(pg_engine) == 5600
+
+
+@pytest.mark.postgres
+def test_only_the_connections_own_schema_is_looked_at(pg_schema_url, pg_engine):
+    write_rows(pg_engine, 1, 5000)
+    other = make_engine(pg_schema_url("other"))
+    try:
+        assert analyze_stale_tables(other) == []
+        assert analyze_stale_tables(pg_engine) == ["filled"]
+    finally:
+        other.dispose()
+
+
+def test_sqlite_is_left_alone(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE filled (id integer PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO filled (id) VALUES (1), (2), (3)"))
+    assert analyze_stale_tables(engine) == []
+    engine.dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.postgres
+def test_the_keeper_checks_at_most_once_per_interval(pg_engine):
+    clock = Clock()
+    keeper = StatisticsKeeper(pg_engine, every=20.0, clock=clock)
+    write_rows(pg_engine, 1, 5000)
+    assert keeper.after_work() == ["filled"]
+
+    write_rows(pg_engine, 5001, 5000)
+    clock.now += 19.0
+    assert keeper.after_work() == []  # not yet time, though the table doubled
+    clock.now += 1.0
+    assert keeper.after_work() == ["filled"]
+
+
+def test_a_failing_check_is_logged_and_never_raised(caplog):
+    class Broken:
+        class dialect:
+            name = "postgresql"
+
+        def connect(self):
+            raise ConnectionError("the database went away")
+
+    keeper = StatisticsKeeper(Broken(), clock=Clock())
+    with caplog.at_level(logging.WARNING, logger="shared.table_statistics"):
+        assert keeper.after_work() == []
+    assert "could not bring table statistics up to date" in caplog.text
