@@ -303,12 +303,26 @@ class DirectoryRepository:
     def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int, bool]:
         """The page's rows with their school ids, the total, and whether that total is exact
         (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
-        counted = self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
-        rows = [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))]
+        rows, counted = self._page_and_count(wanted, scope)
         school_ids = self._school_ids_of([row["id"] for row in rows])
         exact = counted <= search_sql.TOTAL_COUNT_LIMIT
         return ([{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows],
                 counted if exact else search_sql.TOTAL_COUNT_LIMIT, exact)
+
+    def _page_and_count(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
+        """The page's rows and how many match, counted up to one past search_sql.TOTAL_COUNT_LIMIT."""
+        count = search_sql.count_query(wanted, scope)
+        if search_sql.finds_matches_first(wanted, scope):
+            rows = [dict(row._mapping) for row in self.session.execute(search_sql.matches_first_page(wanted, scope))]
+            # A page past the last match (or of no match at all) carries no count.
+            counted = rows[0].pop(search_sql.MATCHED) if rows else self.session.execute(count).scalar_one()
+            if counted <= search_sql.TOTAL_COUNT_LIMIT:
+                for row in rows[1:]:
+                    del row[search_sql.MATCHED]
+                return rows, counted
+        else:
+            counted = self.session.execute(count).scalar_one()
+        return [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))], counted
 
     # --- the reach table ----------------------------------------------------------------------
 

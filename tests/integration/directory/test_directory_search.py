@@ -144,3 +144,20 @@ def test_a_summary_carries_kinds_grade_title_and_only_visible_schools(directory_
     assert item["school_ids"] == [district.ids["sch-north"]]
     assert item["student_account_status"] is None and item["archived"] is False
 
+
+
+def test_a_district_wide_name_search_pages_its_matches_in_name_order_with_an_exact_total(directory_rpc, district):
+    pages = [search(directory_rpc, district, query="okafor", page=number, per_page=2) for number in (1, 2, 3)]
+    assert [sources(district, page) for page in pages] == [["ben", "dana"], ["gus"], []]
+    assert {(page["total"], page["total_exact"]) for page in pages} == {(3, True)}
+    nobody = search(directory_rpc, district, query="zzz")
+    assert (nobody["items"], nobody["total"], nobody["total_exact"]) == ([], 0, True)
+
+
+def test_more_name_matches_than_are_counted_still_page_in_name_order(directory_rpc, district, monkeypatch):
+    from services.directory.adapters import search_sql
+
+    monkeypatch.setattr(search_sql, "TOTAL_COUNT_LIMIT", 2)
+    first, second = (search(directory_rpc, district, query="lopez", page=number, per_page=2) for number in (1, 2))
+    assert [sources(district, first), sources(district, second)] == [["ana", "cal"], ["gina"]]
+    assert {(page["total"], page["total_exact"]) for page in (first, second)} == {(2, False)}

@@ -1,0 +1,36 @@
+"""Which plan a search takes: a district-wide name search finds its matches first, because PostgreSQL
+cannot see where in the alphabet the matches lie."""
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql
+
+from services.directory.adapters import search_sql
+from services.directory.domain import people as people_rules
+from services.directory.domain import visibility as v
+
+NO_FACTS = v.ViewerFacts(*(frozenset() for _ in range(6)))
+DISTRICT_ADMIN = v.scope_for({"person_id": "admin", "district_id": "district-1", "permissions": [],
+                              "roles": [{"role": "district_admin", "school_ids": []}]}, NO_FACTS)
+SCHOOL_ADMIN = v.scope_for({"person_id": "principal", "district_id": "district-1", "permissions": [],
+                            "roles": [{"role": "school_admin", "school_ids": ["school-1"]}]}, NO_FACTS)
+
+
+def wanted(query: str) -> people_rules.PeopleFilter:
+    return people_rules.people_filter({"query": query, "page": 2, "per_page": 25})
+
+
+def test_a_district_wide_name_search_finds_its_matches_first():
+    assert search_sql.finds_matches_first(wanted("oka"), DISTRICT_ADMIN)
+
+
+def test_a_district_wide_list_without_a_name_and_a_scoped_search_do_not():
+    assert not search_sql.finds_matches_first(wanted(""), DISTRICT_ADMIN)
+    assert not search_sql.finds_matches_first(wanted("oka"), SCHOOL_ADMIN)
+
+
+def test_the_matches_are_read_once_for_the_page_and_the_count():
+    sql = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=postgresql.dialect()))
+    assert sql.startswith("WITH matches AS MATERIALIZED")
+    assert sql.count("FROM people") == 1 + sql.count("FROM people AS grantee")
+    assert "(SELECT count(*) AS count_1 \nFROM matches) AS matched" in sql
+    assert "ORDER BY matches.family_name_key, matches.given_name_key, matches.id" in sql
