@@ -13,7 +13,7 @@ The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Label, Select, func, or_, select, union
 
 from services.directory.adapters import reach_sql, visibility_sql
 from services.directory.adapters.tables import enrollments, people, person_schools, reach
@@ -82,7 +82,11 @@ def _district_conditions(wanted: PeopleFilter, scope: v.Scope) -> list[ColumnEle
 
 # --- any other scope: reach rows, then the page's people ---------------------------------------
 
-def _scoped_matches(wanted: PeopleFilter, scope: v.Scope) -> Select:
+def _scoped_matches(wanted: PeopleFilter, scope: v.Scope):
+    return _scoped_union(wanted, scope).subquery("matches")
+
+
+def _scoped_union(wanted: PeopleFilter, scope: v.Scope) -> CompoundSelect:
     """(id, name keys) of every match, once each: reach rows the scope admits, and the chosen individuals."""
     in_reach = (select(reach.c.person_id.label("id"), reach.c.family_name_key, reach.c.given_name_key)
                 .where(reach_sql.admitted_rows(g for g in scope.people if isinstance(g, reach_sql.REACH_GRANTS)),
@@ -90,35 +94,51 @@ def _scoped_matches(wanted: PeopleFilter, scope: v.Scope) -> Select:
     individuals = [g for g in scope.people if isinstance(g, v.Individuals)]
     chosen = (select(people.c.id, people.c.family_name_key, people.c.given_name_key)
               .where(visibility_sql.admitted_by(individuals), *filters(wanted, people, people.c.id)))
-    return union(in_reach, chosen).subquery("matches")
+    return union(in_reach, chosen)
 
 
 def _unsupported(scope: v.Scope) -> list[v.PersonGrant]:
     return [g for g in scope.people if not isinstance(g, (*reach_sql.REACH_GRANTS, v.Individuals, v.WholeDistrict))]
 
 
+def _district_wide(scope: v.Scope) -> bool:
+    return sees_whole_district(scope) or bool(_unsupported(scope))
+
+
 def finds_matches_first(wanted: PeopleFilter, scope: v.Scope) -> bool:
-    """Whether the search is district-wide with name terms: matches_first_page's case."""
-    return bool(wanted.terms) and (sees_whole_district(scope) or bool(_unsupported(scope)))
+    """Whether matches_first_page answers the search: a scoped one (its matches are sorted whatever
+    the plan), and a district-wide one with name terms."""
+    return bool(wanted.terms) or not _district_wide(scope)
 
 
 def matches_first_page(wanted: PeopleFilter, scope: v.Scope) -> Select:
     """The page and, in a MATCHED column, how many match (up to one past TOTAL_COUNT_LIMIT), in one statement.
 
-    The matches are found first (the trigram indexes find them) and then sorted. Left to itself,
-    PostgreSQL walks the name-order index until it meets a page of matches, costed as if matches were
-    spread evenly through the alphabet. They are not: at district scale the 8,910 people matching
-    "oka" are mostly Okafors, and the walk passed 147,000 other people first (100 ms against 16).
-    MATERIALIZED keeps the planner from folding the matches back into that walk; one statement reads
-    them once for both the page and the total. When more than TOTAL_COUNT_LIMIT match, this page is
-    not the first of them all: the caller asks page_query, whose walk meets dense matches at once.
+    The matches are found first, once, for both the page and the count, then sorted. District-wide,
+    the trigram indexes find them. Left to itself, PostgreSQL would walk the name-order index until it
+    met a page of matches, costed as if matches were spread evenly through the alphabet. They are
+    not: at district scale the 8,910 people matching "oka" are mostly Okafors, and the walk passed
+    147,000 other people first (100 ms against 16). MATERIALIZED keeps the planner from folding the
+    matches back into that walk. When more than TOTAL_COUNT_LIMIT match, this page is not the first
+    of them all: the caller asks page_query instead.
     """
-    found = (select(*SUMMARY_COLUMNS, *ORDER[:2]).where(*_district_conditions(wanted, scope))
-             .limit(TOTAL_COUNT_LIMIT + 1).cte("matches").prefix_with("MATERIALIZED"))
-    matched = select(func.count()).select_from(found).scalar_subquery().label(MATCHED)
-    return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), matched)
+    capped = TOTAL_COUNT_LIMIT + 1
+    if _district_wide(scope):
+        found = (select(*SUMMARY_COLUMNS, *ORDER[:2]).where(*_district_conditions(wanted, scope))
+                 .limit(capped).cte("matches").prefix_with("MATERIALIZED"))
+        return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), _count_of(found))
+                .order_by(found.c.family_name_key, found.c.given_name_key, found.c.id)
+                .limit(wanted.limit).offset(wanted.offset))
+    found = _scoped_union(wanted, scope).limit(capped).cte("matches").prefix_with("MATERIALIZED")
+    page = (select(found.c.id, _count_of(found))
             .order_by(found.c.family_name_key, found.c.given_name_key, found.c.id)
-            .limit(wanted.limit).offset(wanted.offset))
+            .limit(wanted.limit).offset(wanted.offset).subquery("page"))
+    return (select(*SUMMARY_COLUMNS, page.c[MATCHED]).join_from(people, page, page.c.id == people.c.id)
+            .order_by(*ORDER))
+
+
+def _count_of(found) -> Label:
+    return select(func.count()).select_from(found).scalar_subquery().label(MATCHED)
 
 
 def page_query(wanted: PeopleFilter, scope: v.Scope) -> Select:

@@ -161,3 +161,16 @@ def test_more_name_matches_than_are_counted_still_page_in_name_order(directory_r
     first, second = (search(directory_rpc, district, query="lopez", page=number, per_page=2) for number in (1, 2))
     assert [sources(district, first), sources(district, second)] == [["ana", "cal"], ["gina"]]
     assert {(page["total"], page["total_exact"]) for page in (first, second)} == {(2, False)}
+
+
+def test_a_scoped_search_over_the_count_limit_still_pages_in_name_order(directory_rpc, district, monkeypatch):
+    from services.directory.adapters import search_sql
+
+    everyone = sources(district, search(directory_rpc, district, "north_admin"))
+    monkeypatch.setattr(search_sql, "TOTAL_COUNT_LIMIT", 5)
+    pages = [search(directory_rpc, district, "north_admin", page=number, per_page=3) for number in (1, 2, 3)]
+    assert [person for page in pages for person in sources(district, page)] == everyone
+    assert {(page["total"], page["total_exact"]) for page in pages} == {(5, False)}
+    monkeypatch.setattr(search_sql, "TOTAL_COUNT_LIMIT", 8)
+    exact = search(directory_rpc, district, "north_admin", page=3, per_page=3)
+    assert (sources(district, exact), exact["total"], exact["total_exact"]) == (everyone[6:], 8, True)

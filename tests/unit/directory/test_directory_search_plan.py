@@ -1,5 +1,5 @@
-"""Which plan a search takes: a district-wide name search finds its matches first, because PostgreSQL
-cannot see where in the alphabet the matches lie."""
+"""Which plan a search takes: its matches first, read once for the page and the count, unless it is a
+district-wide list without a name, whose walk of the name order stops after one page."""
 from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql
@@ -23,9 +23,13 @@ def test_a_district_wide_name_search_finds_its_matches_first():
     assert search_sql.finds_matches_first(wanted("oka"), DISTRICT_ADMIN)
 
 
-def test_a_district_wide_list_without_a_name_and_a_scoped_search_do_not():
+def test_a_scoped_search_finds_its_matches_first_with_or_without_a_name():
+    assert search_sql.finds_matches_first(wanted("oka"), SCHOOL_ADMIN)
+    assert search_sql.finds_matches_first(wanted(""), SCHOOL_ADMIN)
+
+
+def test_a_district_wide_list_without_a_name_walks_the_name_order():
     assert not search_sql.finds_matches_first(wanted(""), DISTRICT_ADMIN)
-    assert not search_sql.finds_matches_first(wanted("oka"), SCHOOL_ADMIN)
 
 
 def test_the_matches_are_read_once_for_the_page_and_the_count():
@@ -34,3 +38,10 @@ def test_the_matches_are_read_once_for_the_page_and_the_count():
     assert sql.count("FROM people") == 1 + sql.count("FROM people AS grantee")
     assert "(SELECT count(*) AS count_1 \nFROM matches) AS matched" in sql
     assert "ORDER BY matches.family_name_key, matches.given_name_key, matches.id" in sql
+
+
+def test_a_scoped_search_reads_its_reach_rows_once_for_the_page_and_the_count():
+    sql = str(search_sql.matches_first_page(wanted("oka"), SCHOOL_ADMIN).compile(dialect=postgresql.dialect()))
+    assert sql.startswith("WITH matches AS MATERIALIZED")
+    assert sql.count("FROM reach") == 1
+    assert "(SELECT count(*) AS count_1 \nFROM matches) AS matched" in sql
