@@ -13,6 +13,7 @@ import psycopg2
 
 from bench.context import AMQP_URI, PG_DSN, RABBIT_API
 from schoolctl.broker import START_RABBITMQ, redacted
+from schoolctl.dev import broker_answers
 
 CONNECT_SECONDS = 3.0
 ENABLE_MANAGEMENT = "enable it with `rabbitmq-plugins enable rabbitmq_management`"
@@ -22,9 +23,9 @@ START_POSTGRES = "start it with `pg_ctlcluster <version> main start` (see .ci/ru
 def problems() -> list[str]:
     """One line per endpoint the bench needs that does not answer; empty when all do."""
     found = []
-    if not _answers(AMQP_URI, default_port=5672):
+    if not broker_answers(AMQP_URI):
         found.append(f"RabbitMQ is not answering at {redacted(AMQP_URI)}: {START_RABBITMQ}")
-    if not _answers(RABBIT_API, default_port=15672):
+    if not _port_answers(RABBIT_API, default_port=15672):
         found.append(f"RabbitMQ's management API is not answering at {redacted(RABBIT_API)} (the bench makes "
                      f"scratch vhosts through it): {ENABLE_MANAGEMENT}")
     try:
@@ -35,7 +36,7 @@ def problems() -> list[str]:
     return found
 
 
-def _answers(uri: str, *, default_port: int) -> bool:
+def _port_answers(uri: str, *, default_port: int) -> bool:
     parts = urlsplit(uri)
     try:
         socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port),

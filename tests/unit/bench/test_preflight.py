@@ -32,16 +32,19 @@ def postgres_answers(monkeypatch):
     monkeypatch.setattr(preflight.psycopg2, "connect", lambda *args, **kwargs: Connection())
 
 
+@pytest.fixture
+def broker_answers(monkeypatch):
+    monkeypatch.setattr(preflight, "broker_answers", lambda uri: True)
+
+
 def test_nothing_to_report_when_the_broker_and_its_management_api_answer(monkeypatch, listening_port,
-                                                                         postgres_answers):
-    monkeypatch.setattr(preflight, "AMQP_URI", f"amqp://guest:secret@127.0.0.1:{listening_port}/")
+                                                                         broker_answers, postgres_answers):
     monkeypatch.setattr(preflight, "RABBIT_API", f"http://guest:secret@127.0.0.1:{listening_port}")
     assert preflight.problems() == []
 
 
 def test_a_management_plugin_that_is_off_is_named_with_the_command_that_enables_it(
-        monkeypatch, listening_port, closed_port, postgres_answers):
-    monkeypatch.setattr(preflight, "AMQP_URI", f"amqp://guest:secret@127.0.0.1:{listening_port}/")
+        monkeypatch, closed_port, broker_answers, postgres_answers):
     monkeypatch.setattr(preflight, "RABBIT_API", f"http://guest:secret@127.0.0.1:{closed_port}")
     [problem] = preflight.problems()
     assert "management API" in problem and "rabbitmq-plugins enable rabbitmq_management" in problem
