@@ -311,17 +311,18 @@ class DirectoryRepository:
 
     def _page_and_count(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
         """The page's rows and how many match, counted up to one past search_sql.TOTAL_COUNT_LIMIT."""
-        count = search_sql.count_query(wanted, scope)
-        if search_sql.finds_matches_first(wanted, scope):
-            rows = [dict(row._mapping) for row in self.session.execute(search_sql.matches_first_page(wanted, scope))]
-            # A page past the last match (or of no match at all) carries no count.
-            counted = rows[0].pop(search_sql.MATCHED) if rows else self.session.execute(count).scalar_one()
-            if counted <= search_sql.TOTAL_COUNT_LIMIT:
-                for row in rows[1:]:
-                    del row[search_sql.MATCHED]
-                return rows, counted
+        def count() -> int:
+            return self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
+
+        if not search_sql.finds_matches_first(wanted, scope):
+            counted = count()
         else:
-            counted = self.session.execute(count).scalar_one()
+            page = self.session.execute(search_sql.matches_first_page(wanted, scope)).all()
+            # A page past the last match (or of no match at all) carries no count.
+            counted = page[0]._mapping[search_sql.MATCHED] if page else count()
+            if counted <= search_sql.TOTAL_COUNT_LIMIT:
+                return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED}
+                        for row in page], counted
         return [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))], counted
 
     # --- the reach table ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, CompoundSelect, Label, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, Label, Select, Subquery, func, or_, select, union
 
 from services.directory.adapters import reach_sql, visibility_sql
 from services.directory.adapters.tables import enrollments, people, person_schools, reach
@@ -82,7 +82,7 @@ def _district_conditions(wanted: PeopleFilter, scope: v.Scope) -> list[ColumnEle
 
 # --- any other scope: reach rows, then the page's people ---------------------------------------
 
-def _scoped_matches(wanted: PeopleFilter, scope: v.Scope):
+def _scoped_matches(wanted: PeopleFilter, scope: v.Scope) -> Subquery:
     return _scoped_union(wanted, scope).subquery("matches")
 
 
@@ -127,14 +127,17 @@ def matches_first_page(wanted: PeopleFilter, scope: v.Scope) -> Select:
         found = (select(*SUMMARY_COLUMNS, *ORDER[:2]).where(*_district_conditions(wanted, scope))
                  .limit(capped).cte("matches").prefix_with("MATERIALIZED"))
         return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), _count_of(found))
-                .order_by(found.c.family_name_key, found.c.given_name_key, found.c.id)
-                .limit(wanted.limit).offset(wanted.offset))
+                .order_by(*_name_order(found)).limit(wanted.limit).offset(wanted.offset))
     found = _scoped_union(wanted, scope).limit(capped).cte("matches").prefix_with("MATERIALIZED")
-    page = (select(found.c.id, _count_of(found))
-            .order_by(found.c.family_name_key, found.c.given_name_key, found.c.id)
+    page = (select(found.c.id, _count_of(found)).order_by(*_name_order(found))
             .limit(wanted.limit).offset(wanted.offset).subquery("page"))
     return (select(*SUMMARY_COLUMNS, page.c[MATCHED]).join_from(people, page, page.c.id == people.c.id)
             .order_by(*ORDER))
+
+
+def _name_order(matches) -> tuple:
+    """ORDER over a set of matches that carries the name keys and the id."""
+    return matches.c.family_name_key, matches.c.given_name_key, matches.c.id
 
 
 def _count_of(found) -> Label:
@@ -142,18 +145,18 @@ def _count_of(found) -> Label:
 
 
 def page_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
-    if sees_whole_district(scope) or _unsupported(scope):
+    if _district_wide(scope):
         return (select(*SUMMARY_COLUMNS).where(*_district_conditions(wanted, scope))
                 .order_by(*ORDER).limit(wanted.limit).offset(wanted.offset))
     matches = _scoped_matches(wanted, scope)
-    page = (select(matches.c.id).order_by(matches.c.family_name_key, matches.c.given_name_key, matches.c.id)
+    page = (select(matches.c.id).order_by(*_name_order(matches))
             .limit(wanted.limit).offset(wanted.offset).subquery("page"))
     return select(*SUMMARY_COLUMNS).join_from(people, page, page.c.id == people.c.id).order_by(*ORDER)
 
 
 def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
     """How many match, counted up to one past TOTAL_COUNT_LIMIT."""
-    if sees_whole_district(scope) or _unsupported(scope):
+    if _district_wide(scope):
         matching = select(people.c.id).where(*_district_conditions(wanted, scope))
     else:
         matches = _scoped_matches(wanted, scope)
