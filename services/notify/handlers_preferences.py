@@ -32,7 +32,8 @@ class PreferenceStore(Protocol):
 
 
 def get_preferences(request: dict, *, preferences: PreferenceStore) -> dict:
-    """Every person asked for, in the order asked, each once: their choice, else their district's default."""
+    """Every person asked for, in the order asked, each once: their choice, else the default that applies to
+    them (Email+app for a student, their district's default for anyone else)."""
     person_ids = list(dict.fromkeys(request["person_ids"]))
     stored = preferences.preferences_of(person_ids)
     return {"preferences": [_answer(stored[person_id]) for person_id in person_ids]}
@@ -57,7 +58,7 @@ def set_district_default(request: dict, *, preferences: PreferenceStore, clock: 
 
 def _answer(stored: StoredPreference) -> dict:
     chosen = parse_preference(stored.chosen) if stored.chosen else None
-    effective = effective_preference(chosen, parse_district_default(stored.district_default))
+    effective = effective_preference(chosen, parse_district_default(stored.district_default), student=stored.student)
     return {"person_id": stored.person_id, "preference": effective.value, "chosen": chosen is not None,
             "chosen_at": stored.chosen_at}
 

@@ -45,6 +45,7 @@ from services.notify.domain.delivery import (
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.preferences import parse_district_default
+from services.notify.domain.recipients import is_student
 from services.notify.domain.retry import SOFT_FAILURES_BEFORE_BAD
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.worker.ports import (
@@ -63,7 +64,6 @@ from services.notify.worker.ports import (
 from shared.db import dialect_insert
 
 SENDING, SENT = "sending", "sent"
-STUDENT = "student"
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -261,7 +261,7 @@ class DeliveryRepository:
             person.person_id: PlanRecipient(
                 person_id=person.person_id,
                 given_name=person.given_name or "",
-                is_student=STUDENT in person.kinds,
+                is_student=is_student(person.kinds),
                 student_account_enabled=person.student_account_enabled,
                 joined=person.joined,
                 preference=Preference(person.preference) if person.preference else None,

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.tables import credential_health, preferences, recipients
 from services.notify.domain.delivery import CredentialKind, CredentialState, Preference
 from services.notify.domain.planner import PlanRecipient
+from services.notify.domain.recipients import is_student
 from services.notify.domain.unreachable import Contact
-
-STUDENT = "student"
 
 _email_health = credential_health.alias("email_health")
 _mobile_health = credential_health.alias("mobile_health")
@@ -82,7 +81,7 @@ def _recipient(row: Row, shared_mobiles: Mapping[str, int]) -> PlanRecipient | N
      preference, email_state, mobile_state) = row
     if known_id is None or archived:
         return None
-    return PlanRecipient(known_id, given_name or "", STUDENT in (kinds or ()), student_account_enabled, joined,
+    return PlanRecipient(known_id, given_name or "", is_student(kinds), student_account_enabled, joined,
                          _PREFERENCE[preference], email, _STATE[email_state], mobile_phone, _STATE[mobile_state],
                          shared_mobiles.get(mobile_phone, 1) - 1 if mobile_phone else 0)
 

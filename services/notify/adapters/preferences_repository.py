@@ -9,8 +9,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import district_settings, preferences, recipients
+from services.notify.domain.recipients import is_student
 from shared.db import dialect_insert
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class StoredPreference:
     chosen: str | None  # None: never chose
     chosen_at: datetime | None
     district_default: str | None  # None: the district never set one (or notify does not know the person yet)
+    student: bool  # a student's default is Email+app, not the district's (False for a person notify never heard of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +35,22 @@ class PreferencesRepository:
         self.session = session
 
     def preferences_of(self, person_ids: Sequence[str]) -> dict[str, StoredPreference]:
-        """Each person's choice and their district's default; people notify never heard of included."""
+        """Each person's choice, their district's default and whether they are a student; people notify never
+        heard of included."""
         with self.session.begin():
             chosen = {row.person_id: row for row in self.session.execute(
                 select(preferences.c.person_id, preferences.c.preference, preferences.c.chosen_at)
                 .where(preferences.c.person_id.in_(person_ids)))}
-            defaults = dict(self.session.execute(
-                select(recipients.c.person_id, district_settings.c.default_preference)
-                .join(district_settings, district_settings.c.district_id == recipients.c.district_id)
-                .where(recipients.c.person_id.in_(person_ids))).all())
+            known = {row.person_id: row for row in self.session.execute(
+                select(recipients.c.person_id, recipients.c.kinds, district_settings.c.default_preference)
+                .outerjoin(district_settings, district_settings.c.district_id == recipients.c.district_id)
+                .where(recipients.c.person_id.in_(person_ids)))}
         return {person_id: StoredPreference(
             person_id,
             chosen[person_id].preference if person_id in chosen else None,
             chosen[person_id].chosen_at if person_id in chosen else None,
-            defaults.get(person_id)) for person_id in person_ids}
+            known[person_id].default_preference if person_id in known else None,
+            person_id in known and is_student(known[person_id].kinds)) for person_id in person_ids}
 
     def set_preference(self, person_id: str, preference: str, *, chosen_by: str, now: datetime) -> None:
         upsert = self._insert(preferences)

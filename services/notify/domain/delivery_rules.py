@@ -91,7 +91,7 @@ class Situation:
     district_default: Preference
     kind: Kind
     joined: bool
-    preference: Preference | None  # as chosen; None = never chose
+    preference: Preference | None  # as chosen; None = never chose (see effective_preference)
     email: CredentialState | None  # None = no email on file
     mobile: CredentialState | None  # None = no mobile on file
 
@@ -163,7 +163,7 @@ def _row_for(situation: Situation) -> _Row:
         return _Row("A6", (Channel.EMAIL, Channel.SMS, Channel.VOICE), True, None)
 
     message = mode is Mode.MESSAGE
-    preference = effective_preference(situation.preference, situation.district_default)
+    preference = effective_preference(situation.preference, situation.district_default, student=student)
     if preference is Preference.APP_ONLY:
         if situation.joined:
             return _Row("M3" if message else "A3", (), False, Reason.APP_ONLY_PREFERENCE)

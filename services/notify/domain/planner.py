@@ -48,7 +48,7 @@ class PlanRecipient:
     is_student: bool
     student_account_enabled: bool
     joined: bool
-    preference: Preference | None  # None: never chose, so the district default applies
+    preference: Preference | None  # None: never chose: the district default, or Email+app for a student
     email: str | None
     email_state: CredentialState
     mobile_phone: str | None

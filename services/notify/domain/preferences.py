@@ -1,11 +1,13 @@
 """Communication preferences: the one a user chose, the district's default, and which one counts.
 
 DESIGN.md §3: every user has exactly one preference (Email+app, SMS+app or
-App only). A user who never chose has the district default, and everything
-downstream treats it exactly as if the user had chosen it, so the planner only
-ever sees the effective preference. A district may default to Email+app or
-SMS+app, never App only: a default that reaches nobody outside the app would
-make every new family unreachable until they join.
+App only). An adult who never chose has the district default; a student who
+never chose has Email+app whatever the district default (the student-users
+article: "Email+app is the default preference"), so a district that defaults
+to SMS+app does not start texting students. Everything downstream treats the
+default exactly as if the user had chosen it. A district may default to
+Email+app or SMS+app, never App only: a default that reaches nobody outside
+the app would make every new family unreachable until they join.
 """
 from __future__ import annotations
 
@@ -28,9 +30,15 @@ _CHOICES = ", ".join(preference.value for preference in Preference)
 _DISTRICT_CHOICES = " or ".join(preference.value for preference in DISTRICT_PREFERENCES)
 
 
-def effective_preference(chosen: Preference | None, district_default: Preference) -> Preference:
-    """The preference the rules apply: the user's own choice, else the district default."""
-    return district_default if chosen is None else chosen
+# A student who never chose has this, whatever the district default.
+STUDENT_DEFAULT_PREFERENCE = Preference.EMAIL_APP
+
+
+def effective_preference(chosen: Preference | None, district_default: Preference, *, student: bool) -> Preference:
+    """The preference the rules apply: the user's own choice, else the default for a student or an adult."""
+    if chosen is not None:
+        return chosen
+    return STUDENT_DEFAULT_PREFERENCE if student else district_default
 
 
 def parse_preference(value: str) -> Preference:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from shared.contracts.directory import STUDENT
+
 # identity's account status after the user's first login.
 ACTIVE_ACCOUNT = "active"
 
@@ -82,6 +84,15 @@ class StudentAccountEnabled:
 
 
 Fact = AccountFacts | DirectoryFacts | UserJoined | StudentAccountEnabled
+
+
+def is_student(kinds: Iterable[str] | None) -> bool:
+    """Whether the rules treat the person as a student: anyone directory lists as one, whatever else they are.
+
+    The planner's rows and the preference answers both ask this, so a student who is also a guardian or
+    staff has one default preference (Email+app) and one set of rows (A7, M4, I2, and nothing until enabled).
+    """
+    return STUDENT in (kinds or ())
 
 
 def apply_fact(recipient: Recipient, fact: Fact) -> Recipient:

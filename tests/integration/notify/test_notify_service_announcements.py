@@ -136,6 +136,24 @@ def test_an_announcement_to_a_classroom_reaches_each_guardian_by_their_preferenc
     assert done["counts"]["app"] == {"delivered": 1} and done["unreachable"] == 1  # Ivy, by her own choice
 
 
+def test_where_the_district_defaults_to_sms_a_student_who_never_chose_gets_email_only_and_a_guardian_an_sms(
+        rpc, room, sandbox, worker):
+    rpc(notify.contract).set_district_default(district_id=room.district_id, default_preference="sms_app",
+                                              changed_by=room.district_admin["person_id"])
+
+    done = wait_until_completed(rpc, room, announce(rpc, room))
+
+    # Ben, an enabled student with an email and a mobile, never chose: Email+app, whatever the district says.
+    assert sent_to(sandbox, "email", BEN_EMAIL) == ["School is closed today."]
+    assert sandbox.messages(channel="sms", to=BEN_MOBILE) == []
+    # Gina, a guardian who never chose, has the district's SMS+app.
+    assert sent_to(sandbox, "sms", GINA_MOBILE) == ["School is closed today."]
+    assert sandbox.messages(channel="email", to=GINA_EMAIL) == []
+    assert {("ben", "email", "sent", None), ("ben", "sms", "skipped", "student_sms_not_allowed"),
+            ("gina", "sms", "sent", None)} <= lines_of(room, done)
+    assert not {line for line in lines_of(room, done) if line[0] == "gina" and line[1] == "email"}
+
+
 def test_a_phone_shared_by_two_guardians_gets_an_sms_for_each_named_for_them(rpc, room, sandbox, worker):
     wait_until_completed(rpc, room, announce(rpc, room))
 

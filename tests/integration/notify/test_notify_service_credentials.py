@@ -105,7 +105,26 @@ def test_preferences_fall_back_to_each_persons_district_default(notify_engine, s
         ("gina", "sms_app", False), ("hal", "app_only", True), ("stranger", "email_app", False)]
 
 
-def test_unreachable_contacts_of_a_school_come_from_the_planner_with_their_reasons(notify_engine, store):
+def test_students_who_never_chose_have_email_and_app_whatever_the_district_default(notify_engine, store):
+    add_people(notify_engine, [
+        make_person("sam", "Sam", "Ito", kinds=["student"], student_account_enabled=True),
+        make_person("pia", "Pia", "Ito", kinds=["guardian", "student"]),
+        make_person("kim", "Kim", "Ito", kinds=["student"]),
+        make_person("gus", "Gus", "Ito"),
+    ])
+    choose(notify_engine, kim="sms_app")
+    store.preferences.set_district_default("district-1", "sms_app", updated_by="admin", now=NOW)
+
+    answer = get_preferences({"person_ids": ["sam", "pia", "kim", "gus"]}, preferences=store.preferences)
+
+    assert [(row["person_id"], row["preference"], row["chosen"]) for row in answer["preferences"]] == [
+        ("sam", "email_app", False), ("pia", "email_app", False), ("kim", "sms_app", True),
+        ("gus", "sms_app", False)]
+
+
+@pytest.mark.parametrize("district_default", ["email_app", "sms_app"])
+def test_unreachable_contacts_of_a_school_come_from_the_planner_with_their_reasons(notify_engine, store,
+                                                                                   district_default):
     add_people(notify_engine, [
         make_person("gina", "Gina", "Lopez", email=GINA_EMAIL),
         make_person("hal", "Hal", "Baker", email="hal@example.org"),
@@ -120,7 +139,9 @@ def test_unreachable_contacts_of_a_school_come_from_the_planner_with_their_reaso
     ])
     mark(notify_engine, "email", "hal@example.org", "bad", "address bounced")
     choose(notify_engine, ivy="app_only")
+    store.preferences.set_district_default("district-1", district_default, updated_by="admin", now=NOW)
 
+    # Sam, a student with only a mobile who never chose, has Email+app wherever the district defaults to SMS.
     answer = list_unreachable_contacts({"viewer": PRINCIPAL_OF_SCHOOL_1, "school_id": "school-1", "page": 1,
                                         "per_page": 10}, reports=store.reports, district_defaults=store.preferences)
 

@@ -135,14 +135,19 @@ def test_a_rerun_after_a_crash_between_planning_and_publishing_publishes_and_mar
     assert {status for status, *_ in rows(notify_engine).values()} == {"queued", "skipped", "delivered"}
 
 
-def test_the_district_default_applies_to_people_who_never_chose(notify_engine, store, classroom):
+def test_the_district_default_applies_to_adults_who_never_chose_and_email_and_app_to_students(
+        notify_engine, store, classroom):
     store.preferences.set_district_default("district-1", "sms_app", updated_by="admin", now=NOW)
     announce(store, classroom)
 
     plan(store, RecordedJobs())
 
-    assert rows(notify_engine)[("gina", "sms")][0] == "queued"
-    assert ("gina", "email") not in rows(notify_engine)
+    planned = rows(notify_engine)
+    assert planned[("gina", "sms")][0] == "queued"
+    assert ("gina", "email") not in planned
+    # A student who never chose has Email+app, not the district default.
+    assert planned[("ben", "email")][0] == "queued"
+    assert planned[("ben", "sms")] == ("skipped", "+15555550103", None, "student_sms_not_allowed")
 
 
 def test_a_priority_announcement_reaches_the_enabled_student_by_sms_and_email(notify_engine, store, classroom):

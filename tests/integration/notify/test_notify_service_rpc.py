@@ -147,14 +147,16 @@ def test_a_forged_webhook_changes_nothing_while_the_same_one_properly_signed_is_
 
 
 def test_preferences_and_the_district_default_round_trip_over_rpc(rpc, room):
-    notify_rpc, gina, hal = rpc(notify.contract), room.ids["gina"], room.ids["hal"]
+    notify_rpc, gina, hal, ben = rpc(notify.contract), room.ids["gina"], room.ids["hal"], room.ids["ben"]
 
     assert notify_rpc.get_district_settings(district_id=room.district_id)["default_preference"] == "email_app"
     notify_rpc.set_district_default(district_id=room.district_id, default_preference="sms_app",
                                     changed_by="admin-person")
-    answer = notify_rpc.get_preferences(person_ids=[gina, hal])["preferences"]
+    answer = notify_rpc.get_preferences(person_ids=[gina, hal, ben])["preferences"]
 
-    assert [(row["preference"], row["chosen"]) for row in answer] == [("sms_app", False), ("sms_app", True)]
+    # Ben is a student who never chose: Email+app, not the district's SMS+app.
+    assert [(row["preference"], row["chosen"]) for row in answer] == [
+        ("sms_app", False), ("sms_app", True), ("email_app", False)]
     with pytest.raises(InvalidRequest) as refused:
         notify_rpc.set_district_default(district_id=room.district_id, default_preference="app_only",
                                         changed_by="admin-person")

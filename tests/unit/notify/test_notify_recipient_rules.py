@@ -8,6 +8,7 @@ from services.notify.domain.recipients import (
     apply_fact,
     apply_facts,
     changed,
+    is_student,
 )
 from tests.unit.notify.notify_factories import make_account_facts, make_directory_facts
 
@@ -139,3 +140,11 @@ def test_facts_about_people_not_yet_known_start_from_a_blank_recipient():
 def test_a_fact_about_another_person_is_refused():
     with pytest.raises(ValueError):
         apply_fact(Recipient("person-1"), UserJoined("person-2"))
+
+
+@pytest.mark.parametrize("kinds, student", [
+    (("student",), True), (("guardian", "student"), True), (("staff", "student"), True),
+    (("guardian",), False), (("staff",), False), ((), False), (None, False),
+])
+def test_anyone_directory_lists_as_a_student_is_a_student_whatever_else_they_are(kinds, student):
+    assert is_student(kinds) is student

@@ -1,4 +1,5 @@
-"""Preferences: the choice counts, else the district default; district defaults are Email+app or SMS+app."""
+"""Preferences: the choice counts, else the default (Email+app for a student, the district's for anyone else);
+district defaults are Email+app or SMS+app."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -18,13 +19,14 @@ NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 class FakePreferences:
-    def __init__(self, chosen: dict[str, str] = (), defaults: dict[str, str] = ()):
-        self.chosen, self.defaults = dict(chosen), dict(defaults)
+    def __init__(self, chosen: dict[str, str] = (), defaults: dict[str, str] = (), students=()):
+        self.chosen, self.defaults, self.students = dict(chosen), dict(defaults), set(students)
         self.settings: dict[str, StoredDistrictSettings] = {}
 
     def preferences_of(self, person_ids):
         return {person_id: StoredPreference(person_id, self.chosen.get(person_id),
-                                            NOW if person_id in self.chosen else None, self.defaults.get(person_id))
+                                            NOW if person_id in self.chosen else None, self.defaults.get(person_id),
+                                            person_id in self.students)
                 for person_id in person_ids}
 
     def set_preference(self, person_id, preference, *, chosen_by, now):
@@ -49,6 +51,26 @@ def test_each_person_gets_their_choice_or_their_districts_default_in_the_order_a
         {"person_id": "gina", "preference": "app_only", "chosen": True, "chosen_at": NOW},
         {"person_id": "ivy", "preference": "email_app", "chosen": False, "chosen_at": None},
     ]}
+
+
+def test_a_student_who_never_chose_has_email_and_app_even_where_the_district_defaults_to_sms():
+    preferences = FakePreferences(defaults={"sam": "sms_app", "gina": "sms_app"}, students={"sam"})
+
+    answer = get_preferences({"person_ids": ["sam", "gina"]}, preferences=preferences)
+
+    assert answer == {"preferences": [
+        {"person_id": "sam", "preference": "email_app", "chosen": False, "chosen_at": None},
+        {"person_id": "gina", "preference": "sms_app", "chosen": False, "chosen_at": None},
+    ]}
+
+
+@pytest.mark.parametrize("chosen", ["sms_app", "app_only", "email_app"])
+def test_a_students_own_choice_is_their_preference(chosen):
+    preferences = FakePreferences(chosen={"sam": chosen}, defaults={"sam": "sms_app"}, students={"sam"})
+
+    [answer] = get_preferences({"person_ids": ["sam"]}, preferences=preferences)["preferences"]
+
+    assert (answer["preference"], answer["chosen"], answer["chosen_at"]) == (chosen, True, NOW)
 
 
 def test_setting_a_preference_records_who_chose_it():

@@ -1,10 +1,12 @@
 """Unreachable contacts are whoever the planner would send nothing outside the app, with its reason."""
 from __future__ import annotations
 
+import pytest
+
 from services.notify.domain.delivery import Preference
 from services.notify.domain.planner import Reason
 from services.notify.domain.unreachable import Contact, plain_announcement, unreachable_contacts
-from tests.unit.notify.planner_builders import APP_ONLY, BAD, OPTED_OUT, make_recipient, make_student
+from tests.unit.notify.planner_builders import APP_ONLY, BAD, OPTED_OUT, SMS_APP, make_recipient, make_student
 
 
 def member(person_id: str, family_name: str, **overrides):
@@ -31,13 +33,21 @@ def test_each_unreachable_person_comes_with_the_planners_reason():
                               "chooser": Reason.APP_ONLY_PREFERENCE}
 
 
-def test_an_enabled_student_with_only_a_mobile_is_unreachable_under_email_and_app_but_not_under_sms_and_app():
+@pytest.mark.parametrize("district_default", [Preference.EMAIL_APP, Preference.SMS_APP])
+def test_an_enabled_student_with_only_a_mobile_who_never_chose_is_unreachable_whatever_the_district_default(
+        district_default):
     contact = Contact("sam", "Sam", "Ito", ("student",))
-    student = make_student(person_id="sam", email=None)
+    never_chose = make_student(person_id="sam", email=None)
 
-    assert reasons(unreachable_contacts([(contact, student)], plain_announcement(Preference.EMAIL_APP))) == {
+    assert reasons(unreachable_contacts([(contact, never_chose)], plain_announcement(district_default))) == {
         "sam": Reason.STUDENT_SMS_NOT_ALLOWED}
-    assert unreachable_contacts([(contact, student)], plain_announcement(Preference.SMS_APP)) == []
+
+
+def test_an_enabled_student_with_only_a_mobile_who_chose_sms_and_app_is_reachable():
+    contact = Contact("sam", "Sam", "Ito", ("student",))
+    chose_sms = make_student(person_id="sam", email=None, preference=SMS_APP)
+
+    assert unreachable_contacts([(contact, chose_sms)], plain_announcement(Preference.EMAIL_APP)) == []
 
 
 def test_students_whose_account_is_not_enabled_are_not_contacts_and_are_not_listed():

@@ -48,12 +48,12 @@ def test_the_student_account_flag_means_nothing_for_an_adult():
 
 @pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
 @pytest.mark.parametrize("request_kind", [announcement, message, invitation])
-def test_a_user_who_never_chose_is_planned_exactly_as_if_they_had_chosen_the_district_default(
+def test_a_user_who_never_chose_is_planned_exactly_as_if_they_had_chosen_the_district_default_or_a_student_email_app(
         district_default, request_kind):
     request = request_kind(district_default=district_default)
-    for make in (make_recipient, make_student):
+    for make, default in ((make_recipient, district_default), (make_student, EMAIL_APP)):
         never_chose = plan_recipient(make(preference=None), request)
-        chose = plan_recipient(make(preference=district_default), request)
+        chose = plan_recipient(make(preference=default), request)
 
         assert never_chose == chose
 

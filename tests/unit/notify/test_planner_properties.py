@@ -61,6 +61,20 @@ def channel_sets() -> st.SearchStrategy[frozenset[Channel]]:
     return st.frozensets(st.sampled_from(tuple(Channel)))
 
 
+def plain_requests_in_an_sms_district() -> st.SearchStrategy[PlanRequest]:
+    """Announcements and new messages that are not priority, where the district defaults to SMS+app."""
+    return st.sampled_from([request for request in every_kind_of_request() if not request.priority
+                            and request.communication is not Communication.INVITATION
+                            and request.district_default is Preference.SMS_APP])
+
+
+@st.composite
+def reachable_by_sms_who_never_chose_or_chose_sms(draw) -> PlanRecipient:
+    """Anyone eligible with a good mobile who either never chose a preference or chose SMS+app."""
+    return replace(draw(recipients()), student_account_enabled=True, mobile_phone="+15555550101", mobile_state=GOOD,
+                   preference=draw(st.sampled_from((None, Preference.SMS_APP))))
+
+
 # --- the oracles -------------------------------------------------------------------------------
 
 def good_email(recipient: PlanRecipient) -> bool:
@@ -76,13 +90,22 @@ def left_out(recipient: PlanRecipient, request: PlanRequest) -> bool:
     return not_enabled_student or (request.communication is Communication.INVITATION and recipient.joined)
 
 
+def default_preference(recipient: PlanRecipient, request: PlanRequest) -> Preference:
+    """What someone who never chose has: Email+app for a student whatever the district default, else the default."""
+    return Preference.EMAIL_APP if recipient.is_student else request.district_default
+
+
+def effective(recipient: PlanRecipient, request: PlanRequest) -> Preference:
+    return recipient.preference or default_preference(recipient, request)
+
+
 def student_sms_forbidden(recipient: PlanRecipient, request: PlanRequest) -> bool:
     """A7, M4, A4 for students, I2: a student gets SMS only by priority or by choosing SMS+app themselves."""
     if not recipient.is_student or request.priority:
         return False
     if request.communication is Communication.INVITATION:
         return True
-    preference = recipient.preference or request.district_default
+    preference = effective(recipient, request)
     if preference is Preference.APP_ONLY and not recipient.joined:
         return True  # A4: "for a student always A1 without SMS", whatever the district default
     return preference is not Preference.SMS_APP
@@ -135,6 +158,21 @@ def check_delivered_or_unreachable(recipient: PlanRecipient, request: PlanReques
     assert result.excluded_reason is None
     assert bool(result.deliveries) != (result.unreachable_reason is not None)
     assert result.app is (recipient.joined and request.communication is not Communication.INVITATION)
+
+
+def check_never_chose_is_planned_as_the_default(recipient: PlanRecipient, request: PlanRequest) -> None:
+    never_chose = replace(recipient, preference=None)
+    chose_the_default = replace(recipient, preference=default_preference(recipient, request))
+
+    assert plan_recipient(never_chose, request) == plan_recipient(chose_the_default, request)
+
+
+def check_sms_preference_gets_the_sms(recipient: PlanRecipient, request: PlanRequest) -> None:
+    """A2/M2: whoever's preference is SMS+app, chosen or by default, and has a good mobile, is sent one SMS."""
+    if request.priority or request.communication is Communication.INVITATION or left_out(recipient, request):
+        return
+    if good_mobile(recipient) and effective(recipient, request) is Preference.SMS_APP:
+        assert [delivery.channel for delivery in plan_recipient(recipient, request).deliveries] == [Channel.SMS]
 
 
 def check_fallback(recipient: PlanRecipient, request: PlanRequest, failed: Channel,
@@ -219,11 +257,27 @@ def test_sms_and_calls_to_a_shared_mobile_start_with_the_recipients_first_name(r
 
 @settings(max_examples=200)
 @given(recipients(), requests())
-def test_a_user_who_never_chose_is_planned_as_if_they_had_chosen_the_district_default(recipient, request):
-    never_chose = replace(recipient, preference=None)
-    chose_default = replace(recipient, preference=request.district_default)
+def test_an_adult_who_never_chose_is_planned_as_if_they_had_chosen_the_district_default_and_a_student_email_and_app(
+        recipient, request):
+    check_never_chose_is_planned_as_the_default(recipient, request)
 
-    assert plan_recipient(never_chose, request) == plan_recipient(chose_default, request)
+
+@settings(max_examples=300)
+@given(recipients(students_only=True), plain_requests_in_an_sms_district(), st.sampled_from(tuple(Channel)),
+       channel_sets())
+def test_a_district_default_of_sms_never_texts_a_student_who_never_chose_not_even_by_fallback(
+        recipient, request, failed, already_sent):
+    check_no_forbidden_student_sms(replace(recipient, preference=None), request, failed, already_sent)
+
+
+@settings(max_examples=200)
+@given(reachable_by_sms_who_never_chose_or_chose_sms(), plain_requests_in_an_sms_district())
+def test_in_a_district_defaulting_to_sms_adults_who_never_chose_and_students_who_chose_sms_get_the_sms(
+        recipient, request):
+    texted = Channel.SMS in [delivery.channel for delivery in plan_recipient(recipient, request).deliveries]
+
+    assert texted is (not recipient.is_student or recipient.preference is Preference.SMS_APP)
+    check_sms_preference_gets_the_sms(recipient, request)
 
 
 # --- exhaustive ------------------------------------------------------------------------------
@@ -246,6 +300,8 @@ def test_every_situation_the_rows_tell_apart_keeps_every_guarantee():
         for recipient in every_situation():
             check_deterministic_and_only_good_credentials(recipient, request)
             check_delivered_or_unreachable(recipient, request)
+            check_never_chose_is_planned_as_the_default(recipient, request)
+            check_sms_preference_gets_the_sms(recipient, request)
             if request.priority and not left_out(recipient, request):
                 check_priority_loses_no_good_channel(recipient, request)
             for failed, already_sent in fallback_histories:

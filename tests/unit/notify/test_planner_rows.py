@@ -92,11 +92,13 @@ def test_A4_app_only_student_who_has_not_joined_gets_email_never_sms_even_when_t
     assert (mobile_only.deliveries, mobile_only.unreachable_reason) == ((), Reason.STUDENT_SMS_NOT_ALLOWED)
 
 
+@pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
 @pytest.mark.parametrize("preference", [None, EMAIL_APP, SMS_APP, APP_ONLY])
 @pytest.mark.parametrize("make", [make_recipient, make_student])
 def test_A5_priority_announcement_sends_sms_and_email_to_every_good_credential_whatever_the_preference(
-        preference, make):
-    plan = plan_recipient(make(preference=preference, joined=True), priority_announcement())
+        preference, make, district_default):
+    plan = plan_recipient(make(preference=preference, joined=True),
+                          priority_announcement(district_default=district_default))
 
     assert (plan.row, channels(plan), plan.app) == ("A5", (EMAIL, SMS), True)
     assert plan.skipped == ()
@@ -131,12 +133,31 @@ def test_A6_priority_announcement_never_calls_a_bad_or_opted_out_mobile(mobile_s
     assert skip_reasons(plan) == {SMS: reason, VOICE: reason}
 
 
+@pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
 @pytest.mark.parametrize("preference", [EMAIL_APP, None])
-def test_A7_student_with_email_preference_never_gets_an_announcement_by_sms(preference):
-    plan = plan_recipient(make_student(preference=preference, joined=True), announcement())
+def test_A7_student_with_email_preference_never_gets_an_announcement_by_sms(preference, district_default):
+    plan = plan_recipient(make_student(preference=preference, joined=True),
+                          announcement(district_default=district_default))
 
     assert (plan.row, channels(plan), plan.app) == ("A7", (EMAIL,), True)
     assert skip_reasons(plan) == {SMS: Reason.STUDENT_SMS_NOT_ALLOWED}
+
+
+def test_A7_a_student_who_never_chose_has_email_and_app_so_a_district_default_of_sms_does_not_text_them():
+    student = plan_recipient(make_student(preference=None), announcement(district_default=SMS_APP))
+    adult = plan_recipient(make_recipient(preference=None), announcement(district_default=SMS_APP))
+
+    assert (student.row, channels(student)) == ("A7", (EMAIL,))
+    assert skip_reasons(student) == {SMS: Reason.STUDENT_SMS_NOT_ALLOWED}
+    assert (adult.row, channels(adult)) == ("A2", (SMS,))
+
+
+def test_A7_a_student_who_never_chose_and_has_only_a_mobile_is_unreachable_even_where_the_district_defaults_to_sms():
+    plan = plan_recipient(make_student(preference=None, email=None, joined=True),
+                          announcement(district_default=SMS_APP))
+
+    assert (plan.row, plan.deliveries, plan.app) == ("A7", (), True)
+    assert plan.unreachable_reason is Reason.STUDENT_SMS_NOT_ALLOWED
 
 
 def test_A7_student_whose_only_good_channel_is_sms_gets_the_app_and_is_listed_unreachable():
@@ -146,8 +167,9 @@ def test_A7_student_whose_only_good_channel_is_sms_gets_the_app_and_is_listed_un
     assert plan.unreachable_reason is Reason.STUDENT_SMS_NOT_ALLOWED
 
 
-def test_A7_does_not_apply_to_a_student_who_chose_sms_so_they_get_the_announcement_by_sms():
-    plan = plan_recipient(make_student(preference=SMS_APP), announcement())
+@pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
+def test_A7_does_not_apply_to_a_student_who_chose_sms_so_they_get_the_announcement_by_sms(district_default):
+    plan = plan_recipient(make_student(preference=SMS_APP), announcement(district_default=district_default))
 
     assert (plan.row, channels(plan)) == ("A2", (SMS,))
 
@@ -187,7 +209,7 @@ def test_M3_app_only_user_who_has_not_joined_gets_a_new_message_as_A4(district_d
     assert (plan.row, channels(plan)) == ("M3", expected)
 
 
-@pytest.mark.parametrize("preference", [EMAIL_APP, APP_ONLY])
+@pytest.mark.parametrize("preference", [None, EMAIL_APP, APP_ONLY])
 def test_M4_student_without_sms_preference_never_gets_a_new_message_sms(preference):
     plan = plan_recipient(make_student(preference=preference, email=None), message(district_default=SMS_APP))
 
@@ -195,14 +217,27 @@ def test_M4_student_without_sms_preference_never_gets_a_new_message_sms(preferen
     assert skip_reasons(plan)[SMS] is Reason.STUDENT_SMS_NOT_ALLOWED
 
 
-def test_M4_student_with_email_preference_gets_a_new_message_by_email():
-    plan = plan_recipient(make_student(preference=EMAIL_APP), message())
+@pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
+@pytest.mark.parametrize("preference", [EMAIL_APP, None])
+def test_M4_student_with_email_preference_chosen_or_by_default_gets_a_new_message_by_email(
+        preference, district_default):
+    plan = plan_recipient(make_student(preference=preference), message(district_default=district_default))
 
     assert (plan.row, channels(plan)) == ("M4", (EMAIL,))
+    assert skip_reasons(plan) == {SMS: Reason.STUDENT_SMS_NOT_ALLOWED}
 
 
-def test_M4_a_student_gets_the_new_message_sms_with_sms_preference():
-    plan = plan_recipient(make_student(preference=SMS_APP), message())
+def test_M1_an_adult_who_never_chose_gets_a_new_message_as_the_district_default_says():
+    by_email = plan_recipient(make_recipient(preference=None), message())
+    by_sms = plan_recipient(make_recipient(preference=None), message(district_default=SMS_APP))
+
+    assert (by_email.row, channels(by_email)) == ("M1", (EMAIL,))
+    assert (by_sms.row, channels(by_sms), by_sms.replyable) == ("M2", (SMS,), True)
+
+
+@pytest.mark.parametrize("district_default", [EMAIL_APP, SMS_APP])
+def test_M4_a_student_gets_the_new_message_sms_with_sms_preference(district_default):
+    plan = plan_recipient(make_student(preference=SMS_APP), message(district_default=district_default))
 
     assert (plan.row, channels(plan), plan.replyable) == ("M2", (SMS,), True)
 
@@ -217,9 +252,11 @@ def test_I1_adult_who_has_not_joined_is_invited_by_email_else_by_sms():
     assert (by_sms.row, channels(by_sms)) == ("I1", (SMS,))
 
 
-def test_I2_enabled_student_who_has_not_joined_is_invited_by_email_only():
-    by_email = plan_recipient(make_student(preference=SMS_APP), invitation())
-    mobile_only = plan_recipient(make_student(preference=SMS_APP, email=None), invitation())
+@pytest.mark.parametrize("preference", [None, SMS_APP])
+def test_I2_enabled_student_who_has_not_joined_is_invited_by_email_only(preference):
+    request = invitation(district_default=SMS_APP)
+    by_email = plan_recipient(make_student(preference=preference), request)
+    mobile_only = plan_recipient(make_student(preference=preference, email=None), request)
 
     assert (by_email.row, channels(by_email)) == ("I2", (EMAIL,))
     assert skip_reasons(by_email) == {SMS: Reason.STUDENT_SMS_NOT_ALLOWED}

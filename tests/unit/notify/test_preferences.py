@@ -11,13 +11,19 @@ from services.notify.domain.preferences import (
 
 
 @pytest.mark.parametrize("district_default", [Preference.EMAIL_APP, Preference.SMS_APP])
-def test_a_user_who_never_chose_has_the_district_default(district_default):
-    assert effective_preference(None, district_default) is district_default
+def test_an_adult_who_never_chose_has_the_district_default(district_default):
+    assert effective_preference(None, district_default, student=False) is district_default
 
 
+@pytest.mark.parametrize("district_default", [Preference.EMAIL_APP, Preference.SMS_APP])
+def test_a_student_who_never_chose_has_email_and_app_whatever_the_district_default(district_default):
+    assert effective_preference(None, district_default, student=True) is Preference.EMAIL_APP
+
+
+@pytest.mark.parametrize("student", [False, True])
 @pytest.mark.parametrize("chosen", list(Preference))
-def test_a_users_own_choice_wins_over_the_district_default(chosen):
-    assert effective_preference(chosen, Preference.SMS_APP) is chosen
+def test_a_users_own_choice_wins_over_any_default(chosen, student):
+    assert effective_preference(chosen, Preference.SMS_APP, student=student) is chosen
 
 
 @pytest.mark.parametrize("value", ["email_app", "sms_app", "app_only"])
