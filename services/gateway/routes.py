@@ -85,7 +85,7 @@ ROUTES: tuple[Route, ...] = (
           "The caller's district settings: the default preference", "preferences",
           communications.show_district_settings, notify.DistrictSettings),
     Route("set_district_default", "PUT", f"{API}/district/settings",
-          "Set the district's default preference (for everyone who never chose one)", "preferences",
+          "Set the district's default preference (for adults who never chose one; students default to Email+app)", "preferences",
           communications.set_district_default, notify.DistrictSettings, action=SET_DISTRICT_DEFAULT,
           body=DistrictDefaultBody),
     Route("send_announcement", "POST", f"{API}/announcements",

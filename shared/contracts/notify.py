@@ -50,8 +50,9 @@ class GetPreferencesRequest(Schema):
 class PersonPreference(Schema):
     person_id = fields.String(required=True)
     preference = fields.String(required=True, validate=validate.OneOf(PREFERENCES),
-                               metadata={"description": "what the planner uses: the choice, else the district default"})
-    chosen = fields.Boolean(required=True, metadata={"description": "false when it is the district default"})
+                               metadata={"description": "what the planner uses: the choice, else the default (Email+app "
+                                                         "for a student, the district default for anyone else)"})
+    chosen = fields.Boolean(required=True, metadata={"description": "false when it is a default"})
     chosen_at = fields.DateTime(allow_none=True)
 
 
