@@ -15,6 +15,7 @@ makes psycopg2 yield to the hub while it waits on the server.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
@@ -149,3 +150,10 @@ _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def dialect_insert(session: Session, table: Table):
     """An INSERT for the session's database that offers ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
     return _DIALECT_INSERT[session.get_bind().dialect.name](table)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime read back: SQLite hands back naive ones, and every moment stored is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment

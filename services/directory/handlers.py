@@ -18,9 +18,12 @@ from services.directory.adapters.repository import DirectoryRepository
 from services.directory.domain import audience as audience_rules
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
-from services.directory.domain.upserts import Desired, Problem, Stored, plan_upserts, unknown_reference
+from services.directory.domain.upserts import FAILED, Desired, Problem, plan_upserts, unknown_reference
 
 NewId = Callable[[], str]
+SKIPPED = "skipped"
+KEPT_ARCHIVED = ("archived, and the district's setting \"unarchive classrooms that reappear\" is off: "
+                 "unarchive it by hand or turn the setting on")
 
 
 class Publish(Protocol):
@@ -42,7 +45,7 @@ def upsert_district(request: Mapping, *, repo: DirectoryRepository, new_id: NewI
 
 
 def upsert_schools(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
-    district_id = _existing_district(repo, request["district_id"])
+    district_id = existing_district(repo, request["district_id"])
     items = request["schools"]
     desired = [Desired(item["source_id"], {"name": item["name"], "identifier": item["identifier"]})
                for item in items]
@@ -52,9 +55,13 @@ def upsert_schools(request: Mapping, *, repo: DirectoryRepository, new_id: NewId
 
 
 def upsert_classrooms(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
-    district_id = _existing_district(repo, request["district_id"])
+    district_id = existing_district(repo, request["district_id"])
     items = request["classrooms"]
     school_ids = repo.school_ids_by_source(district_id, {item["school_source_id"] for item in items})
+    stored = repo.stored_classrooms(district_id, _sources(items))
+    # An archived classroom the sync lists again comes back only when the district lets it.
+    kept_archived = {key for key, row in stored.items()
+                     if row.values["archived"] and not request["unarchive_reappearing"]}
     desired = []
     for item in items:
         school_id = school_ids.get(item["school_source_id"])
@@ -62,15 +69,22 @@ def upsert_classrooms(request: Mapping, *, repo: DirectoryRepository, new_id: Ne
         desired.append(Desired(item["source_id"], {
             "school_id": school_id, "title": item["title"], "class_code": item["class_code"],
             "course_title": item["course_title"], "grades": list(item["grades"]),
+            "archived": item["source_id"] in kept_archived,
         }, problems))
-    plan = plan_upserts(desired, repo.stored_classrooms(district_id, _sources(items)), new_id=new_id)
-    repo.save_classrooms(district_id, plan)
-    return plan.results()
+    plan = plan_upserts(desired, stored, new_id=new_id)
+    repo.save_classrooms(district_id, plan, reach_changed=[
+        row.id for row in plan.updates if stored[row.key].values["archived"] != row.values["archived"]])
+    results = plan.results()
+    for result in results["results"]:
+        if result["key"] in kept_archived and result["outcome"] != FAILED:
+            result["outcome"] = SKIPPED
+            result["problems"] = [{"field": "source_id", "reason": KEPT_ARCHIVED}]
+    return results
 
 
 def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publish,
                   new_id: NewId = new_uuid) -> dict:
-    district_id = _existing_district(repo, request["district_id"])
+    district_id = existing_district(repo, request["district_id"])
     items = request["people"]
     school_ids = repo.school_ids_by_source(
         district_id, {source for item in items for source in item["school_source_ids"]})
@@ -94,7 +108,7 @@ def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publi
 
 
 def upsert_enrollments(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
-    district_id = _existing_district(repo, request["district_id"])
+    district_id = existing_district(repo, request["district_id"])
     items = request["enrollments"]
     classroom_ids = repo.classroom_ids_by_source(district_id, {item["classroom_source_id"] for item in items})
     persons = repo.people_by_source(district_id, {item["person_source_id"] for item in items})
@@ -109,8 +123,10 @@ def upsert_enrollments(request: Mapping, *, repo: DirectoryRepository, new_id: N
             problems.append(unknown_reference("person_source_id", "person", item["person_source_id"]))
         elif item["role"] == v.STUDENT_ENROLLMENT_ROLE and not person["is_student"]:
             problems.append(Problem("person_source_id", "is enrolled as a student but is not a student"))
+        # An enrollment the sync lists is current, even one it archived before.
         desired.append(Desired(item["source_id"], {
             "classroom_id": classroom_id, "person_id": person and person["id"], "role": item["role"],
+            "archived": False,
         }, tuple(problems)))
     plan = plan_upserts(desired, repo.stored_enrollments(district_id, _sources(items)), new_id=new_id)
     repo.save_enrollments(district_id, plan)
@@ -118,7 +134,7 @@ def upsert_enrollments(request: Mapping, *, repo: DirectoryRepository, new_id: N
 
 
 def upsert_guardian_links(request: Mapping, *, repo: DirectoryRepository, new_id: NewId = new_uuid) -> dict:
-    district_id = _existing_district(repo, request["district_id"])
+    district_id = existing_district(repo, request["district_id"])
     items = request["links"]
     persons = repo.people_by_source(
         district_id, {item[field] for item in items for field in ("guardian_source_id", "student_source_id")})
@@ -126,16 +142,18 @@ def upsert_guardian_links(request: Mapping, *, repo: DirectoryRepository, new_id
     for item in items:
         guardian = persons.get(item["guardian_source_id"])
         student = persons.get(item["student_source_id"])
+        # A link the sync lists is current, and from now on the sync's own.
         desired.append(Desired(
             link_key(item),
-            {"guardian_id": guardian and guardian["id"], "student_id": student and student["id"]},
+            {"guardian_id": guardian and guardian["id"], "student_id": student and student["id"],
+             "archived": False, "managed_by_sync": True},
             _link_problems(item, guardian, student),
         ))
     resolved = [item for item in desired if not item.problems]
-    stored_ids = repo.stored_guardian_links({(item.values["guardian_id"], item.values["student_id"])
-                                             for item in resolved})
-    stored = {item.key: Stored(stored_ids[pair], item.values) for item in resolved
-              if (pair := (item.values["guardian_id"], item.values["student_id"])) in stored_ids}
+    stored_links = repo.stored_guardian_links({(item.values["guardian_id"], item.values["student_id"])
+                                               for item in resolved})
+    stored = {item.key: stored_links[pair] for item in resolved
+              if (pair := (item.values["guardian_id"], item.values["student_id"])) in stored_links}
     plan = plan_upserts(desired, stored, new_id=new_id, key_field="guardian_source_id:student_source_id")
     repo.save_guardian_links(district_id, plan)
     return plan.results()
@@ -165,14 +183,14 @@ def get_schools(request: Mapping, *, repo: DirectoryRepository) -> dict:
 
 
 def search_people(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = _scope(repo, request["viewer"])
+    scope = viewer_scope(repo, request["viewer"])
     rows, total, exact = repo.search_people(people_rules.people_filter(request), scope)
     return {"items": [_summary(row, scope) for row in rows], "total": total, "total_exact": exact,
             "page": request["page"], "per_page": request["per_page"]}
 
 
 def get_student_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = _scope(repo, request["viewer"])
+    scope = viewer_scope(repo, request["viewer"])
     facts = _visible_person(repo, scope, request["person_id"])
     if directory.STUDENT not in facts.kinds:
         raise _not_found()
@@ -190,7 +208,7 @@ def get_student_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
 
 
 def get_person_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = _scope(repo, request["viewer"])
+    scope = viewer_scope(repo, request["viewer"])
     facts = _visible_person(repo, scope, request["person_id"])
     row = repo.person_row(facts.id)
     linked_ids = repo.linked_student_ids(facts.id) if directory.GUARDIAN in facts.kinds else []
@@ -209,7 +227,7 @@ def get_person_profile(request: Mapping, *, repo: DirectoryRepository) -> dict:
 
 def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publish: Publish) -> dict:
     viewer = request["viewer"]
-    scope = _scope(repo, viewer)
+    scope = viewer_scope(repo, viewer)
     person_ids = list(dict.fromkeys(request["student_ids"]))
     facts = repo.person_facts(person_ids)
     rows = repo.person_rows(person_ids)
@@ -234,7 +252,7 @@ def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publ
 
 
 def resolve_audience(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = _scope(repo, request["viewer"])
+    scope = viewer_scope(repo, request["viewer"])
     audience = request["audience"]
     refused = []
     if audience["person_ids"]:
@@ -281,7 +299,7 @@ def record_user_joined(payload: Mapping, *, repo: DirectoryRepository) -> bool:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _existing_district(repo: DirectoryRepository, district_id: str) -> str:
+def existing_district(repo: DirectoryRepository, district_id: str) -> str:
     if not repo.district_exists(district_id):
         raise NotFound("no such district", fields={"district_id": ["no district with this id"]})
     return district_id
@@ -291,7 +309,7 @@ def _sources(items) -> set[str]:
     return {item["source_id"] for item in items}
 
 
-def _scope(repo: DirectoryRepository, viewer: Mapping) -> v.Scope:
+def viewer_scope(repo: DirectoryRepository, viewer: Mapping) -> v.Scope:
     return v.scope_for(viewer, repo.viewer_facts(viewer["person_id"]))
 
 

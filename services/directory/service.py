@@ -1,67 +1,109 @@
 """The directory as a nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, handles, rpc_endpoint
 
-from services.directory import handlers
-from services.directory.adapters.repository import DirectoryRepository
+from services.directory import handlers, handlers_archiving, handlers_sync_archiving
+from services.directory.adapters.store import DirectoryStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class DirectoryService:
     name = directory.NAME
-    people = Database(directory.NAME, DirectoryRepository)
+    store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
 
     @rpc_endpoint(directory.upsert_district)
     def upsert_district(self, request):
-        return handlers.upsert_district(request, repo=self.people)
+        return handlers.upsert_district(request, repo=self.store.people)
 
     @rpc_endpoint(directory.upsert_schools)
     def upsert_schools(self, request):
-        return handlers.upsert_schools(request, repo=self.people)
+        return handlers.upsert_schools(request, repo=self.store.people)
 
     @rpc_endpoint(directory.upsert_classrooms)
     def upsert_classrooms(self, request):
-        return handlers.upsert_classrooms(request, repo=self.people)
+        return handlers.upsert_classrooms(request, repo=self.store.people)
 
     @rpc_endpoint(directory.upsert_people)
     def upsert_people(self, request):
-        return handlers.upsert_people(request, repo=self.people, publish=self.publish)
+        return handlers.upsert_people(request, repo=self.store.people, publish=self.publish)
 
     @rpc_endpoint(directory.upsert_enrollments)
     def upsert_enrollments(self, request):
-        return handlers.upsert_enrollments(request, repo=self.people)
+        return handlers.upsert_enrollments(request, repo=self.store.people)
 
     @rpc_endpoint(directory.upsert_guardian_links)
     def upsert_guardian_links(self, request):
-        return handlers.upsert_guardian_links(request, repo=self.people)
+        return handlers.upsert_guardian_links(request, repo=self.store.people)
 
     @rpc_endpoint(directory.get_schools)
     def get_schools(self, request):
-        return handlers.get_schools(request, repo=self.people)
+        return handlers.get_schools(request, repo=self.store.people)
 
     @rpc_endpoint(directory.search_people)
     def search_people(self, request):
-        return handlers.search_people(request, repo=self.people)
+        return handlers.search_people(request, repo=self.store.people)
 
     @rpc_endpoint(directory.get_student_profile)
     def get_student_profile(self, request):
-        return handlers.get_student_profile(request, repo=self.people)
+        return handlers.get_student_profile(request, repo=self.store.people)
 
     @rpc_endpoint(directory.get_person_profile)
     def get_person_profile(self, request):
-        return handlers.get_person_profile(request, repo=self.people)
+        return handlers.get_person_profile(request, repo=self.store.people)
 
     @rpc_endpoint(directory.enable_student_accounts)
     def enable_student_accounts(self, request):
-        return handlers.enable_student_accounts(request, repo=self.people, publish=self.publish)
+        return handlers.enable_student_accounts(request, repo=self.store.people, publish=self.publish)
 
     @rpc_endpoint(directory.resolve_audience)
     def resolve_audience(self, request):
-        return handlers.resolve_audience(request, repo=self.people)
+        return handlers.resolve_audience(request, repo=self.store.people)
+
+    @rpc_endpoint(directory.archive_people)
+    def archive_people(self, request):
+        return handlers_archiving.archive_people(request, store=self.store, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.unarchive_people)
+    def unarchive_people(self, request):
+        return handlers_archiving.archive_people(request, store=self.store, publish=self.publish, clock=utc_now,
+                                                 action=handlers_archiving.UNARCHIVE_PEOPLE)
+
+    @rpc_endpoint(directory.archive_classrooms)
+    def archive_classrooms(self, request):
+        return handlers_archiving.archive_classrooms(request, store=self.store, publish=self.publish,
+                                                     clock=utc_now)
+
+    @rpc_endpoint(directory.unarchive_classrooms)
+    def unarchive_classrooms(self, request):
+        return handlers_archiving.archive_classrooms(request, store=self.store, publish=self.publish,
+                                                     clock=utc_now, action=handlers_archiving.UNARCHIVE_CLASSROOMS)
+
+    @rpc_endpoint(directory.get_job)
+    def get_job(self, request):
+        return handlers_archiving.get_job(request, store=self.store)
+
+    @rpc_endpoint(directory.archive_synced_records)
+    def archive_synced_records(self, request):
+        return handlers_sync_archiving.archive_synced_records(request, store=self.store, publish=self.publish)
+
+    @rpc_endpoint(directory.get_district_counts)
+    def get_district_counts(self, request):
+        return handlers_sync_archiving.get_district_counts(request, store=self.store)
+
+    # A job that stops part way is marked failed with where it stopped: repeating the action is safe.
+    @handles(directory.BULK_ACTION_QUEUED)
+    def on_bulk_action_queued(self, payload):
+        return handlers_archiving.work_through_job(payload, store=self.store, publish=self.publish, clock=utc_now)
 
     @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):
-        handlers.record_user_joined(payload, repo=self.people)
+        handlers.record_user_joined(payload, repo=self.store.people)

@@ -4,6 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
+# What a bulk action (archive, unarchive, remove guardians, ...) did to each item.
+DONE, ALREADY, NOT_FOUND, REFUSED = "done", "already", "not_found", "refused"
+ACTION_OUTCOMES = (DONE, ALREADY, REFUSED)
 MAX_PAGE_ROWS = 5000
 
 
@@ -20,7 +23,7 @@ class ItemResult(Schema):
     key = fields.String(required=True)
     id = fields.String(allow_none=True, load_default=None)
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES + (
-        "enabled", "already_enabled", "not_found", "forbidden", "not_a_student", "skipped")))
+        "enabled", "already_enabled", "not_found", "forbidden", "not_a_student", "skipped") + ACTION_OUTCOMES))
     problems = fields.List(fields.Nested(Problem), load_default=list)
 
 

@@ -5,17 +5,18 @@ derivation below is the same rule `visibility_sql.grant_members` applies with
 joins, computed once per write instead of once per read:
 
 - school, student / staff: the person belongs to the school and holds that kind;
-- school, guardian: a guardian of a student who belongs to the school;
-- classroom, student: enrolled as a student (and holding the student kind);
-- classroom, guardian: a guardian of such a student.
+- school, guardian: a guardian (by a current link) of a student who belongs to the school;
+- classroom, student: enrolled as a student (and holding the student kind), the enrollment and the
+  classroom current;
+- classroom, guardian: a guardian (by a current link) of such a student.
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, union_all
 
-from services.directory.adapters.tables import enrollments, guardian_links, people, person_schools, reach
+from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS
 from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
@@ -37,32 +38,52 @@ REACH_GRANTS = tuple(GRANT_RELATIONS)
 
 
 def rows_of(person_ids: Collection[str] | None) -> Select:
-    """Every reach row of these people (of everyone when None), as `COLUMNS`."""
-    member = people.alias("member")
+    """Every reach row of these people (of everyone when None), as `COLUMNS`.
 
-    def reached(holder, relation: str, person_table, *where) -> Select:
-        chosen = [person_table.c.id.in_(sorted(person_ids))] if person_ids is not None else []
+    Archived links, enrollments and classrooms make no row: the person has left that class or family.
+    An archived person keeps their rows, marked archived, so searches with `include_archived` still
+    find them where they were. So does a guardian reached only through archived students: the family
+    left with the child. A guardian with several children in one school or class is reached there as
+    long as one path is current, hence the grouping.
+    """
+    member = people.alias("member")
+    student = people.alias("student")
+    classroom = classrooms.alias("classroom")
+
+    def reached(holder, relation: str, archived, *where) -> Select:
+        chosen = [member.c.id.in_(sorted(person_ids))] if person_ids is not None else []
         return select(holder.label("holder_id"), literal(relation).label("relation"),
-                      person_table.c.id.label("person_id"),
-                      *(person_table.c[name] for name in PERSON_COLUMNS)).where(*where, *chosen)
+                      member.c.id.label("person_id"),
+                      *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
+                      case((archived, 1), else_=0).label("path_archived")).where(*where, *chosen)
 
     school_members = person_schools.join(member, member.c.id == person_schools.c.person_id)
-    students_of_schools = (guardian_links.join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
-                           .join(member, member.c.id == guardian_links.c.guardian_id))
-    class_students = enrollments.join(member, member.c.id == enrollments.c.person_id)
-    students_of_classes = (guardian_links.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
-                           .join(member, member.c.id == guardian_links.c.guardian_id))
-    student_role = enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE
-    return union(
-        reached(person_schools.c.school_id, STUDENT, member, member.c.is_student).select_from(school_members),
-        reached(person_schools.c.school_id, STAFF, member, member.c.is_staff).select_from(school_members),
-        reached(person_schools.c.school_id, GUARDIAN, member, member.c.is_guardian).select_from(students_of_schools),
-        reached(enrollments.c.classroom_id, STUDENT, member, member.c.is_student, student_role)
+    children = (guardian_links.join(member, member.c.id == guardian_links.c.guardian_id)
+                .join(student, student.c.id == guardian_links.c.student_id))
+    students_of_schools = children.join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
+    current_class = and_(enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE, ~enrollments.c.archived,
+                         ~classroom.c.archived)
+    class_students = (enrollments.join(member, member.c.id == enrollments.c.person_id)
+                      .join(classroom, classroom.c.id == enrollments.c.classroom_id))
+    students_of_classes = (children.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
+                           .join(classroom, classroom.c.id == enrollments.c.classroom_id))
+    through_child = or_(member.c.archived, student.c.archived)
+    paths = union_all(
+        reached(person_schools.c.school_id, STUDENT, member.c.archived, member.c.is_student)
+        .select_from(school_members),
+        reached(person_schools.c.school_id, STAFF, member.c.archived, member.c.is_staff).select_from(school_members),
+        reached(person_schools.c.school_id, GUARDIAN, through_child, member.c.is_guardian,
+                ~guardian_links.c.archived).select_from(students_of_schools),
+        reached(enrollments.c.classroom_id, STUDENT, member.c.archived, member.c.is_student, current_class)
         .select_from(class_students),
         # As in grant_members, an enrollment as a student is enough to make the child's guardians reached.
-        reached(enrollments.c.classroom_id, GUARDIAN, member, member.c.is_guardian, student_role)
-        .select_from(students_of_classes),
-    )
+        reached(enrollments.c.classroom_id, GUARDIAN, through_child, member.c.is_guardian,
+                ~guardian_links.c.archived, current_class).select_from(students_of_classes),
+    ).subquery("paths")
+    grouped = [paths.c[name] for name in COLUMNS if name != "archived"]
+    # Archived only when every path to the holder is: the smallest flag over the paths.
+    archived = (func.min(paths.c.path_archived) == 1).label("archived")
+    return select(*(archived if name == "archived" else paths.c[name] for name in COLUMNS)).group_by(*grouped)
 
 
 def grant_condition(grant: v.PersonGrant, rows=reach) -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
 from services.directory.adapters.tables import (
     classrooms,
+    district_sync,
     districts,
     enrollments,
     guardian_links,
@@ -24,9 +25,9 @@ from services.directory.adapters.tables import (
     schools,
 )
 from services.directory.domain.people import PeopleFilter, kinds_of, name_key
+from services.directory.domain.sync_lock import NO_SYNC, SyncOwnership
 from services.directory.domain.upserts import Stored, UpsertPlan
 from services.directory.domain.visibility import (
-    STUDENT_ENROLLMENT_ROLE,
     TEACHING_ROLES,
     ClassroomFacts,
     PersonFacts,
@@ -37,8 +38,9 @@ from services.directory.domain.visibility import (
 from shared.db import dialect_insert
 
 SCHOOL_FIELDS = ("name", "identifier")
-CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades")
-ENROLLMENT_FIELDS = ("classroom_id", "person_id", "role")
+CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades", "archived")
+ENROLLMENT_FIELDS = ("classroom_id", "person_id", "role", "archived")
+LINK_FIELDS = ("archived", "managed_by_sync")
 PERSON_FIELDS = ("given_name", "family_name", "middle_name", "is_student", "is_staff", "is_guardian",
                  "grade", "job_title", "identifier", "archived", "managed_by_sync")
 PERSON_STATE = ("student_account_enabled",)
@@ -58,6 +60,14 @@ class DirectoryRepository:
 
     def district_exists(self, district_id: str) -> bool:
         return self.session.execute(select(districts.c.id).where(districts.c.id == district_id)).first() is not None
+
+    def sync_ownership(self, district_id: str | None) -> SyncOwnership:
+        """What the district's sync owns (nothing, for a district that does not sync)."""
+        row = self.session.execute(select(district_sync).where(district_sync.c.district_id == district_id)).first()
+        if row is None:
+            return NO_SYNC
+        return SyncOwnership(source=row.source, manages_guardians=row.manages_guardians,
+                             updates_contact_details_of_active_users=row.updates_contact_details_of_active_users)
 
     def stored_districts(self, source_ids: Collection[str]) -> dict[str, Stored]:
         rows = self.session.execute(select(districts).where(districts.c.source_id.in_(list(source_ids))))
@@ -91,8 +101,14 @@ class DirectoryRepository:
     def stored_classrooms(self, district_id: str, source_ids: Collection[str]) -> dict[str, Stored]:
         return self._stored(classrooms, district_id, source_ids, CLASSROOM_FIELDS)
 
-    def save_classrooms(self, district_id: str, plan: UpsertPlan) -> None:
-        self._write(classrooms, plan, CLASSROOM_FIELDS, extra={"district_id": district_id})
+    def save_classrooms(self, district_id: str, plan: UpsertPlan, *, reach_changed: Collection[str] = ()) -> None:
+        """`reach_changed`: classrooms archived or unarchived by this plan, whose members' reach rows change."""
+        self._write(classrooms, plan, CLASSROOM_FIELDS, extra={"district_id": district_id}, commit=False)
+        if reach_changed:
+            members = self._ids(select(enrollments.c.person_id).where(enrollments.c.classroom_id.in_(
+                sorted(reach_changed))))
+            self.refresh_reach(self.with_guardians(members))
+        self.session.commit()
 
     def classroom_ids_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
         return self._ids_by_source(classrooms, district_id, source_ids)
@@ -106,7 +122,7 @@ class DirectoryRepository:
         query = (select(classrooms.c.id, classrooms.c.title, classrooms.c.school_id, classrooms.c.class_code,
                         classrooms.c.district_id)
                  .join(enrollments, enrollments.c.classroom_id == classrooms.c.id)
-                 .where(enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE)
+                 .where(enrollments.c.person_id == person_id, visibility_sql.current_student_enrollment())
                  .distinct().order_by(classrooms.c.title, classrooms.c.id))
         return [dict(row._mapping) for row in self.session.execute(query)]
 
@@ -118,38 +134,46 @@ class DirectoryRepository:
         before = self._ids(select(enrollments.c.person_id).where(
             enrollments.c.id.in_([row.id for row in plan.updates]))) if plan.updates else frozenset()
         self._write(enrollments, plan, ENROLLMENT_FIELDS, extra={"district_id": district_id}, commit=False)
-        self.refresh_reach(self._with_guardians(before | {row.values["person_id"] for row in plan.changed}))
+        self.refresh_reach(self.with_guardians(before | {row.values["person_id"] for row in plan.changed}))
         self.session.commit()
 
     # --- guardian links -----------------------------------------------------------------------
 
-    def stored_guardian_links(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """Link ids of the (guardian_id, student_id) pairs that already exist."""
+    def stored_guardian_links(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+        """The (guardian_id, student_id) pairs that already exist, with what a sync may change on them."""
         if not pairs:
             return {}
-        query = select(guardian_links.c.id, guardian_links.c.guardian_id, guardian_links.c.student_id).where(
+        query = select(guardian_links.c.id, guardian_links.c.guardian_id, guardian_links.c.student_id,
+                       *(guardian_links.c[name] for name in LINK_FIELDS)).where(
             guardian_links.c.guardian_id.in_(sorted({g for g, _ in pairs})),
             guardian_links.c.student_id.in_(sorted({s for _, s in pairs})),
         )
         wanted = set(pairs)
-        return {(row.guardian_id, row.student_id): row.id for row in self.session.execute(query)
-                if (row.guardian_id, row.student_id) in wanted}
+        return {(row.guardian_id, row.student_id): Stored(row.id, {
+            "guardian_id": row.guardian_id, "student_id": row.student_id,
+            **{name: row._mapping[name] for name in LINK_FIELDS}})
+            for row in self.session.execute(query) if (row.guardian_id, row.student_id) in wanted}
 
     def save_guardian_links(self, district_id: str, plan: UpsertPlan) -> None:
         if plan.creates:
             self.session.execute(insert(guardian_links), [
                 {"id": row.id, "district_id": district_id, **row.values} for row in plan.creates])
-            self.refresh_reach({row.values["guardian_id"] for row in plan.creates})
+        if plan.updates:
+            self._update(guardian_links, [(row.id, row.values) for row in plan.updates], LINK_FIELDS)
+        if plan.changed:
+            self.refresh_reach({row.values["guardian_id"] for row in plan.changed})
         self.session.commit()
 
     def guardians_of(self, student_id: str) -> list[dict]:
         query = (select(people.c.id, people.c.given_name, people.c.family_name)
                  .join(guardian_links, guardian_links.c.guardian_id == people.c.id)
-                 .where(guardian_links.c.student_id == student_id).order_by(*search_sql.ORDER))
+                 .where(guardian_links.c.student_id == student_id, ~guardian_links.c.archived)
+                 .order_by(*search_sql.ORDER))
         return [dict(row._mapping) for row in self.session.execute(query)]
 
     def linked_student_ids(self, guardian_id: str) -> list[str]:
-        query = select(guardian_links.c.student_id).where(guardian_links.c.guardian_id == guardian_id)
+        query = select(guardian_links.c.student_id).where(guardian_links.c.guardian_id == guardian_id,
+                                                          ~guardian_links.c.archived)
         return list(self.session.execute(query).scalars())
 
     # --- people -------------------------------------------------------------------------------
@@ -165,7 +189,7 @@ class DirectoryRepository:
         query = select(*(people.c[name] for name in PERSON_ROW)).where(
             people.c.district_id == district_id, people.c.source_id.in_(sorted(source_ids)))
         rows = [dict(row._mapping) for row in self.session.execute(query)]
-        school_ids = self._school_ids_of([row["id"] for row in rows])
+        school_ids = self.school_ids_of([row["id"] for row in rows])
         return {row["source_id"]: Stored(row["id"], {**row, "school_ids": tuple(sorted(school_ids[row["id"]]))})
                 for row in rows}
 
@@ -184,7 +208,7 @@ class DirectoryRepository:
         if links:
             self.session.execute(insert(person_schools), links)
         # A student's schools are also what their guardians reach through them.
-        self.refresh_reach(self._with_guardians({row.id for row in plan.changed}))
+        self.refresh_reach(self.with_guardians({row.id for row in plan.changed}))
         self.session.commit()
 
     def person_row(self, person_id: str) -> dict | None:
@@ -195,7 +219,7 @@ class DirectoryRepository:
         """Rows with their school ids, as PEOPLE_UPSERTED describes people."""
         query = select(*(people.c[name] for name in PERSON_ROW)).where(people.c.id.in_(sorted(person_ids)))
         rows = {row.id: dict(row._mapping) for row in self.session.execute(query)}
-        school_ids = self._school_ids_of(rows)
+        school_ids = self.school_ids_of(rows)
         return {pid: {**row, "school_ids": tuple(sorted(school_ids[pid]))} for pid, row in rows.items()}
 
     def people_refs(self, person_ids: Collection[str]) -> list[dict]:
@@ -223,18 +247,20 @@ class DirectoryRepository:
     def viewer_facts(self, person_id: str) -> ViewerFacts:
         """Every fact in one round trip: each search and profile starts here."""
         links = guardian_links
-        children = select(links.c.student_id).where(links.c.guardian_id == person_id)
+        children = select(links.c.student_id).where(links.c.guardian_id == person_id, ~links.c.archived)
+        current_classrooms = select(classrooms.c.id).where(~classrooms.c.archived)
         facts = {
             "taught_classroom_ids": select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id == person_id, enrollments.c.role.in_(sorted(TEACHING_ROLES))),
+                enrollments.c.person_id == person_id, enrollments.c.role.in_(sorted(TEACHING_ROLES)),
+                ~enrollments.c.archived, enrollments.c.classroom_id.in_(current_classrooms)),
             "linked_student_ids": children,
             "linked_students_school_ids": select(person_schools.c.school_id).where(
                 person_schools.c.person_id.in_(children)),
             "linked_students_classroom_ids": select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id.in_(children), enrollments.c.role == STUDENT_ENROLLMENT_ROLE),
+                enrollments.c.person_id.in_(children), visibility_sql.current_student_enrollment()),
             "own_school_ids": select(person_schools.c.school_id).where(person_schools.c.person_id == person_id),
             "own_classroom_ids": select(enrollments.c.classroom_id).where(
-                enrollments.c.person_id == person_id, enrollments.c.role == STUDENT_ENROLLMENT_ROLE),
+                enrollments.c.person_id == person_id, visibility_sql.current_student_enrollment()),
         }
         tagged = union_all(*(query.add_columns(literal(name).label("fact")) for name, query in facts.items()))
         found: defaultdict[str, set[str]] = defaultdict(set)
@@ -247,17 +273,18 @@ class DirectoryRepository:
         ids = sorted(person_ids)
         rows = self.session.execute(select(people.c.id, people.c.district_id, people.c.is_student,
                                            people.c.is_staff, people.c.is_guardian).where(people.c.id.in_(ids)))
-        schools_of = self._school_ids_of(ids)
+        schools_of = self.school_ids_of(ids)
         classrooms_of = self._pairs(select(enrollments.c.person_id, enrollments.c.classroom_id).where(
-            enrollments.c.person_id.in_(ids), enrollments.c.role == STUDENT_ENROLLMENT_ROLE))
+            enrollments.c.person_id.in_(ids), visibility_sql.current_student_enrollment()))
         children_schools = self._pairs(
             select(guardian_links.c.guardian_id, person_schools.c.school_id)
             .join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
-            .where(guardian_links.c.guardian_id.in_(ids)))
+            .where(guardian_links.c.guardian_id.in_(ids), ~guardian_links.c.archived))
         children_classrooms = self._pairs(
             select(guardian_links.c.guardian_id, enrollments.c.classroom_id)
             .join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
-            .where(guardian_links.c.guardian_id.in_(ids), enrollments.c.role == STUDENT_ENROLLMENT_ROLE))
+            .where(guardian_links.c.guardian_id.in_(ids), ~guardian_links.c.archived,
+                   visibility_sql.current_student_enrollment()))
         return {
             row.id: PersonFacts(
                 id=row.id, district_id=row.district_id,
@@ -272,7 +299,7 @@ class DirectoryRepository:
 
     def guardian_ids_of(self, student_ids: Collection[str]) -> dict[str, set[str]]:
         return self._pairs(select(guardian_links.c.student_id, guardian_links.c.guardian_id)
-                           .where(guardian_links.c.student_id.in_(sorted(student_ids))))
+                           .where(guardian_links.c.student_id.in_(sorted(student_ids)), ~guardian_links.c.archived))
 
     def audience_page(self, grants: Sequence[PersonGrant], scope: Scope, *, after: str | None,
                       limit: int) -> list[str]:
@@ -304,7 +331,7 @@ class DirectoryRepository:
         """The page's rows with their school ids, the total, and whether that total is exact
         (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
         rows, counted = self._page_and_count(wanted, scope)
-        school_ids = self._school_ids_of([row["id"] for row in rows])
+        school_ids = self.school_ids_of([row["id"] for row in rows])
         exact = counted <= search_sql.TOTAL_COUNT_LIMIT
         return ([{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows],
                 counted if exact else search_sql.TOTAL_COUNT_LIMIT, exact)
@@ -348,7 +375,7 @@ class DirectoryRepository:
                 index_elements=[reach.c.holder_id, reach.c.relation, reach.c.person_id],
                 set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS}))
 
-    def _with_guardians(self, person_ids: Collection[str]) -> set[str]:
+    def with_guardians(self, person_ids: Collection[str]) -> set[str]:
         """These people and the guardians of those among them who are students."""
         ids = set(person_ids)
         if ids:
@@ -387,7 +414,7 @@ class DirectoryRepository:
         self.session.connection().execute(statement, [
             {"row_id": row_id, **{f"new_{name}": values[name] for name in fields}} for row_id, values in rows])
 
-    def _school_ids_of(self, person_ids: Collection[str]) -> defaultdict[str, set[str]]:
+    def school_ids_of(self, person_ids: Collection[str]) -> defaultdict[str, set[str]]:
         return self._pairs(select(person_schools.c.person_id, person_schools.c.school_id)
                            .where(person_schools.c.person_id.in_(sorted(person_ids))))
 

@@ -64,8 +64,9 @@ def in_school(school_id: str) -> Select:
 
 
 def in_classroom(classroom_id: str) -> Select:
-    """Everyone enrolled in the classroom, and the guardians of its students."""
-    members = select(enrollments.c.person_id).where(enrollments.c.classroom_id == classroom_id)
+    """Everyone currently enrolled in the classroom, and the guardians of its students."""
+    members = select(enrollments.c.person_id).where(enrollments.c.classroom_id == classroom_id,
+                                                    ~enrollments.c.archived)
     return union(members, _reached(classroom_id, v.GuardiansOfStudentsInClassrooms))
 
 
@@ -163,3 +164,11 @@ def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
         matching = select(matches.c.id)
     capped = matching.limit(TOTAL_COUNT_LIMIT + 1).subquery("capped")
     return select(func.count()).select_from(capped)
+
+
+def matching_ids(wanted: PeopleFilter, scope: v.Scope, limit: int) -> Select:
+    """The ids of every match in name order, up to `limit` (a bulk action over a search's results)."""
+    if _district_wide(scope):
+        return (select(people.c.id).where(*_district_conditions(wanted, scope)).order_by(*ORDER).limit(limit))
+    matches = _scoped_matches(wanted, scope)
+    return select(matches.c.id).order_by(*_name_order(matches)).limit(limit)

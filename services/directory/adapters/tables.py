@@ -10,14 +10,17 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    DateTime,
     ForeignKey,
     Index,
+    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from shared.db import new_metadata
@@ -53,6 +56,8 @@ classrooms = Table(
     Column("class_code", Text, nullable=True),
     Column("course_title", Text, nullable=True),
     Column("grades", JSON, nullable=False),
+    # Archived classrooms keep their enrollments and history but reach nobody.
+    Column("archived", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("district_id", "source_id"),
 )
 
@@ -111,6 +116,8 @@ enrollments = Table(
     Column("classroom_id", ID, ForeignKey("classrooms.id"), nullable=False),
     Column("person_id", ID, ForeignKey("people.id"), nullable=False),
     Column("role", String(16), nullable=False),
+    # An archived enrollment is kept for history; the person no longer belongs to the class.
+    Column("archived", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("district_id", "source_id"),
 )
 Index("ix_enrollments_classroom_id_role_person_id", enrollments.c.classroom_id, enrollments.c.role,
@@ -125,6 +132,11 @@ guardian_links = Table(
     Column("district_id", ID, ForeignKey("districts.id"), nullable=False),
     Column("guardian_id", ID, ForeignKey("people.id"), nullable=False),
     Column("student_id", ID, ForeignKey("people.id"), nullable=False),
+    # How the guardian is related to the student, as the school or the SIS calls it (parent, grandmother, ...).
+    Column("relationship", Text, nullable=True),
+    # Links that existed before this column came from roster syncs, hence the default.
+    Column("managed_by_sync", Boolean, nullable=False, server_default=true()),
+    Column("archived", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("guardian_id", "student_id"),
 )
 # Covering: from students of a school or class to their guardians without reading the table.
@@ -165,3 +177,48 @@ Index("ix_people_district_id_id", people.c.district_id, people.c.id)
 for _column in (people.c.given_name_key, people.c.family_name_key):
     Index(f"ix_people_{_column.name}_trgm", _column, postgresql_using="gin",
           postgresql_ops={_column.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+# Who changed what in the directory, and how (DESIGN.md: every change a person makes is audited).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("action", String(48), nullable=False),
+    Column("subject_type", String(24), nullable=False),
+    Column("subject_id", Text, nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_audit_log_district_id_at", audit_log.c.district_id, audit_log.c.at)
+Index("ix_audit_log_subject_id", audit_log.c.subject_id)
+
+# Bulk actions too large to answer in one call run as jobs: progress and per-item results are kept here.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("requested_by", ID, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("processed", Integer, nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("results", JSON, nullable=False),
+    Column("message", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+# Which parts of a district a roster sync owns, as rostering last said: manual edits to them are refused.
+district_sync = Table(
+    "district_sync", metadata,
+    Column("district_id", ID, ForeignKey("districts.id"), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("manages_guardians", Boolean, nullable=False),
+    Column("updates_contact_details_of_active_users", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union
 
-from services.directory.adapters.tables import enrollments, guardian_links, people, person_schools
+from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS
 
@@ -79,21 +79,25 @@ def people_in_schools(school_ids) -> Select:
     return select(person_schools.c.person_id).where(person_schools.c.school_id.in_(sorted(school_ids)))
 
 
+def current_student_enrollment() -> ColumnElement[bool]:
+    """An enrollment as a student, itself and its classroom not archived (the reach table's rule)."""
+    return and_(enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE, ~enrollments.c.archived,
+                enrollments.c.classroom_id.in_(select(classrooms.c.id).where(~classrooms.c.archived)))
+
+
 def students_in_classrooms(classroom_ids) -> Select:
     return select(enrollments.c.person_id).where(
-        enrollments.c.classroom_id.in_(sorted(classroom_ids)),
-        enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE,
-    )
+        enrollments.c.classroom_id.in_(sorted(classroom_ids)), current_student_enrollment())
 
 
 def guardians_of_students_in_schools(school_ids) -> Select:
     return (select(guardian_links.c.guardian_id)
             .join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
-            .where(person_schools.c.school_id.in_(sorted(school_ids))))
+            .where(person_schools.c.school_id.in_(sorted(school_ids)), ~guardian_links.c.archived))
 
 
 def guardians_of_students_in_classrooms(classroom_ids) -> Select:
     return (select(guardian_links.c.guardian_id)
             .join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
-            .where(enrollments.c.classroom_id.in_(sorted(classroom_ids)),
-                   enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE))
+            .where(enrollments.c.classroom_id.in_(sorted(classroom_ids)), current_student_enrollment(),
+                   ~guardian_links.c.archived))

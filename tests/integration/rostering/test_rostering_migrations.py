@@ -1,19 +1,8 @@
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 
 from services.rostering.adapters.tables import metadata
 from shared.migrations import upgrade
-
-
-def schema_drift(url: str) -> list:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return compare_metadata(MigrationContext.configure(connection), metadata)
-    finally:
-        engine.dispose()
+from shared.testing.migrations import schema_drift
 
 
 def test_migrations_build_exactly_the_declared_tables_on_sqlite(tmp_path):
@@ -22,7 +11,7 @@ def test_migrations_build_exactly_the_declared_tables_on_sqlite(tmp_path):
     upgrade("rostering", url)
     upgrade("rostering", url)  # a second upgrade is a no-op
 
-    assert schema_drift(url) == []
+    assert schema_drift(url, metadata) == []
 
 
 @pytest.mark.postgres
@@ -31,4 +20,4 @@ def test_migrations_build_exactly_the_declared_tables_on_postgresql(pg_schema_ur
 
     upgrade("rostering", url)
 
-    assert schema_drift(url) == []
+    assert schema_drift(url, metadata) == []

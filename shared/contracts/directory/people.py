@@ -1,97 +1,11 @@
-"""directory: district, schools, classrooms, people, enrollments and guardian links."""
+"""Reading the directory: schools, search, profiles, audiences, and the events other services project."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
-from shared.contracts.base import ServiceContract
-from shared.contracts.common import MAX_PAGE_ROWS, BulkResult, ItemResult, page_of
-
-NAME = "directory"
-contract = ServiceContract(NAME)
-
-STUDENT = "student"
-STAFF = "staff"
-GUARDIAN = "guardian"
-KINDS = (STUDENT, STAFF, GUARDIAN)
-# A student's account as the directory filter shows it (DESIGN.md: Student Account Status).
-STUDENT_ACCOUNT_STATUSES = ("not_enabled", "invited", "active")
-
-
-class UpsertDistrictRequest(Schema):
-    source_id = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-
-
-class District(Schema):
-    id = fields.String(required=True)
-    source_id = fields.String(allow_none=True)
-    name = fields.String(required=True)
-
-
-class SchoolInput(Schema):
-    source_id = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    identifier = fields.String(allow_none=True, load_default=None)
-
-
-class UpsertSchoolsRequest(Schema):
-    district_id = fields.String(required=True)
-    schools = page_of(SchoolInput, required=True)
-
-
-class ClassroomInput(Schema):
-    source_id = fields.String(required=True)
-    school_source_id = fields.String(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    class_code = fields.String(allow_none=True, load_default=None)
-    course_title = fields.String(allow_none=True, load_default=None)
-    grades = fields.List(fields.String(), load_default=list)
-
-
-class UpsertClassroomsRequest(Schema):
-    district_id = fields.String(required=True)
-    classrooms = page_of(ClassroomInput, required=True)
-
-
-class PersonInput(Schema):
-    source_id = fields.String(required=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    middle_name = fields.String(allow_none=True, load_default=None)
-    kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), required=True,
-                        validate=validate.Length(min=1))
-    grade = fields.String(allow_none=True, load_default=None)
-    job_title = fields.String(allow_none=True, load_default=None)
-    identifier = fields.String(allow_none=True, load_default=None)
-    school_source_ids = fields.List(fields.String(), load_default=list)
-
-
-class UpsertPeopleRequest(Schema):
-    district_id = fields.String(required=True)
-    people = page_of(PersonInput, required=True)
-
-
-class EnrollmentInput(Schema):
-    source_id = fields.String(required=True)
-    classroom_source_id = fields.String(required=True)
-    person_source_id = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(("student", "teacher", "aide", "administrator")))
-
-
-class UpsertEnrollmentsRequest(Schema):
-    district_id = fields.String(required=True)
-    enrollments = page_of(EnrollmentInput, required=True)
-
-
-class GuardianLinkInput(Schema):
-    guardian_source_id = fields.String(required=True)
-    student_source_id = fields.String(required=True)
-
-
-class UpsertGuardianLinksRequest(Schema):
-    district_id = fields.String(required=True)
-    links = page_of(GuardianLinkInput, required=True)
+from shared.contracts.common import MAX_PAGE_ROWS, ItemResult, page_of
+from shared.contracts.directory.vocabulary import KINDS, STUDENT_ACCOUNT_STATUSES
 
 
 class School(Schema):
@@ -124,8 +38,9 @@ class PersonSummary(Schema):
     archived = fields.Boolean(required=True)
 
 
-class SearchPeopleRequest(Schema):
-    viewer = fields.Nested(identity.Principal, required=True)
+class PeopleFilters(Schema):
+    """The filters of a directory search (GET /directory/people), without paging: bulk actions take them too."""
+
     query = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
     kind = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(KINDS))
     school_id = fields.String(allow_none=True, load_default=None)
@@ -133,6 +48,10 @@ class SearchPeopleRequest(Schema):
     student_account_status = fields.String(allow_none=True, load_default=None,
                                            validate=validate.OneOf(STUDENT_ACCOUNT_STATUSES))
     include_archived = fields.Boolean(load_default=False)
+
+
+class SearchPeopleRequest(PeopleFilters):
+    viewer = fields.Nested(identity.Principal, required=True)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
@@ -261,24 +180,3 @@ class PeopleUpserted(Schema):
 class StudentAccountsEnabled(Schema):
     person_ids = fields.List(fields.String(), required=True)
     enabled_by = fields.String(required=True)
-
-
-upsert_district = contract.rpc("upsert_district", request=UpsertDistrictRequest, response=District)
-upsert_schools = contract.rpc("upsert_schools", request=UpsertSchoolsRequest, response=BulkResult)
-upsert_classrooms = contract.rpc("upsert_classrooms", request=UpsertClassroomsRequest, response=BulkResult)
-upsert_people = contract.rpc("upsert_people", request=UpsertPeopleRequest, response=BulkResult)
-upsert_enrollments = contract.rpc("upsert_enrollments", request=UpsertEnrollmentsRequest, response=BulkResult)
-upsert_guardian_links = contract.rpc("upsert_guardian_links", request=UpsertGuardianLinksRequest,
-                                     response=BulkResult)
-get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools)
-search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage)
-get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile)
-get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile)
-enable_student_accounts = contract.rpc("enable_student_accounts", request=EnableStudentAccountsRequest,
-                                       response=BulkResult)
-resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage)
-
-PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
-STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)
-
-contract.subscribe(identity.USER_JOINED)

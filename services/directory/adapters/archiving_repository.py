@@ -1,0 +1,183 @@
+"""Archiving and unarchiving people, classrooms, enrollments and guardian links, by hand or by sync.
+
+Nothing is ever deleted: a flag changes, the reach rows of everyone the change touches are rewritten
+(in the same transaction), and the changed people are handed back for the PEOPLE_UPSERTED event.
+Each method that writes commits its own unit of work, audit entries included.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from services.directory.adapters import search_sql
+from services.directory.adapters.audit_repository import AuditEntry, AuditLog
+from services.directory.adapters.repository import DirectoryRepository
+from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools
+from services.directory.domain.archiving import ClassroomState, PersonState
+from services.directory.domain.people import KIND_FLAGS, PeopleFilter, kinds_of
+from services.directory.domain.visibility import ClassroomFacts, Scope
+
+# Ids per IN list: well under SQLite's bound-parameter limit.
+CHUNK = 900
+
+
+class ArchivingRepository:
+    def __init__(self, session: Session, people: DirectoryRepository, audit: AuditLog) -> None:
+        self.session, self.people, self.audit = session, people, audit
+
+    # --- by hand ------------------------------------------------------------------------------
+
+    def person_states(self, person_ids: Collection[str]) -> dict[str, PersonState]:
+        facts = self.people.person_facts(person_ids)
+        flags = {row.id: row for row in self._rows(people, person_ids, people.c.archived, people.c.managed_by_sync)}
+        return {pid: PersonState(facts[pid], flags[pid].archived, flags[pid].managed_by_sync) for pid in facts}
+
+    def set_people_archived(self, person_ids: Sequence[str], archived: bool, audit: Sequence[AuditEntry]) -> dict:
+        """Archive or unarchive these people; their rows as PEOPLE_UPSERTED describes them."""
+        if person_ids:
+            self._set(people, person_ids, archived)
+            # A student's guardians are reached through the student: their rows change too.
+            self.people.refresh_reach(self.people.with_guardians(person_ids))
+            self.audit.add(audit)
+        self.session.commit()
+        return self.people.person_rows(person_ids) if person_ids else {}
+
+    def classroom_states(self, classroom_ids: Collection[str]) -> dict[str, ClassroomState]:
+        rows = self._rows(classrooms, classroom_ids, classrooms.c.district_id, classrooms.c.school_id,
+                          classrooms.c.archived, classrooms.c.source_id)
+        return {row.id: ClassroomState(ClassroomFacts(row.id, row.district_id, row.school_id), row.archived,
+                                       row.source_id is not None) for row in rows}
+
+    def set_classrooms_archived(self, classroom_ids: Sequence[str], archived: bool,
+                                audit: Sequence[AuditEntry]) -> None:
+        if classroom_ids:
+            self._set(classrooms, classroom_ids, archived)
+            self.people.refresh_reach(self.people.with_guardians(self._members_of(classroom_ids)))
+            self.audit.add(audit)
+        self.session.commit()
+
+    def matching_ids(self, wanted: PeopleFilter, scope: Scope, limit: int) -> list[str]:
+        """Ids of everyone the viewer's search finds, in name order, up to `limit`."""
+        return list(self.session.execute(search_sql.matching_ids(wanted, scope, limit)).scalars())
+
+    # --- by sync ------------------------------------------------------------------------------
+
+    def synced_people(self, district_id: str, source_ids: Collection[str]) -> list[dict]:
+        query = select(people.c.id, people.c.source_id, people.c.given_name, people.c.family_name,
+                       people.c.archived, *(people.c[flag] for flag in KIND_FLAGS.values()))
+        found = self._by_source(people, district_id, source_ids, query)
+        schools_of = self.people.school_ids_of([row["id"] for row in found])
+        return [{"key": row["source_id"], "id": row["id"], "archived": row["archived"],
+                 "name": f"{row['given_name']} {row['family_name']}".strip(), "kinds": kinds_of(row),
+                 "school_ids": sorted(schools_of[row["id"]])} for row in found]
+
+    def synced_classrooms(self, district_id: str, source_ids: Collection[str]) -> list[dict]:
+        query = select(classrooms.c.id, classrooms.c.source_id, classrooms.c.title, classrooms.c.school_id,
+                       classrooms.c.archived)
+        return [{"key": row["source_id"], "id": row["id"], "archived": row["archived"], "name": row["title"],
+                 "kinds": [], "school_ids": [row["school_id"]]}
+                for row in self._by_source(classrooms, district_id, source_ids, query)]
+
+    def synced_enrollments(self, district_id: str, source_ids: Collection[str]) -> list[dict]:
+        query = (select(enrollments.c.id, enrollments.c.source_id, enrollments.c.archived, enrollments.c.role,
+                        classrooms.c.title, classrooms.c.school_id)
+                 .join_from(enrollments, classrooms, classrooms.c.id == enrollments.c.classroom_id))
+        return [{"key": row["source_id"], "id": row["id"], "archived": row["archived"], "name": row["title"],
+                 "kinds": [row["role"]], "school_ids": [row["school_id"]]}
+                for row in self._by_source(enrollments, district_id, source_ids, query)]
+
+    def synced_links(self, district_id: str, pairs: Collection[tuple[str, str]]) -> list[dict]:
+        """Links named by (guardian source id, student source id), keyed `guardian:student`."""
+        guardian, student = people.alias("guardian"), people.alias("student")
+        found: list[dict] = []
+        ordered = sorted(set(pairs))
+        for start in range(0, len(ordered), CHUNK // 2):
+            chunk = ordered[start:start + CHUNK // 2]
+            query = (select(guardian_links.c.id, guardian_links.c.archived, guardian.c.source_id.label("g"),
+                            student.c.source_id.label("s"), student.c.given_name, student.c.family_name)
+                     .join_from(guardian_links, guardian, guardian.c.id == guardian_links.c.guardian_id)
+                     .join(student, student.c.id == guardian_links.c.student_id)
+                     .where(guardian_links.c.district_id == district_id,
+                            tuple_(guardian.c.source_id, student.c.source_id).in_(chunk)))
+            found += [dict(row._mapping) for row in self.session.execute(query)]
+        student_schools = self._student_schools([row["id"] for row in found])
+        return [{"key": f"{row['g']}:{row['s']}", "id": row["id"], "archived": row["archived"],
+                 "name": f"guardian of {row['given_name']} {row['family_name']}", "kinds": [],
+                 "school_ids": sorted(student_schools.get(row["id"], ()))} for row in found]
+
+    def archive_synced(self, entity: str, ids: Sequence[str]) -> dict:
+        """Archive what a sync no longer lists; the people changed, as PEOPLE_UPSERTED describes them."""
+        if not ids:
+            return {}
+        table = {"people": people, "classrooms": classrooms, "enrollments": enrollments,
+                 "guardian_links": guardian_links}[entity]
+        touched = self._touched_by(entity, ids)
+        self._set(table, ids, True)
+        self.people.refresh_reach(touched)
+        self.session.commit()
+        return self.people.person_rows(ids) if entity == "people" else {}
+
+    def district_counts(self, district_id: str) -> dict:
+        """Current (not archived) records of the district."""
+        def count(table, *where) -> int:
+            return self.session.execute(select(func.count()).select_from(table).where(
+                table.c.district_id == district_id, ~table.c.archived, *where)).scalar_one()
+
+        by_kind = {kind: count(people, people.c[flag]) for kind, flag in KIND_FLAGS.items()}
+        return {"people": count(people), "people_by_kind": by_kind, "classrooms": count(classrooms),
+                "enrollments": count(enrollments), "guardian_links": count(guardian_links)}
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _touched_by(self, entity: str, ids: Sequence[str]) -> set[str]:
+        """Whose reach rows change when these records are archived."""
+        if entity == "people":
+            return self.people.with_guardians(ids)
+        if entity == "classrooms":
+            return self.people.with_guardians(self._members_of(ids))
+        if entity == "enrollments":
+            persons = {row.person_id for row in self._rows(enrollments, ids, enrollments.c.person_id)}
+            return self.people.with_guardians(persons)
+        return {row.guardian_id for row in self._rows(guardian_links, ids, guardian_links.c.guardian_id)}
+
+    def _members_of(self, classroom_ids: Collection[str]) -> set[str]:
+        members: set[str] = set()
+        for chunk in _chunks(classroom_ids):
+            members |= set(self.session.execute(select(enrollments.c.person_id).distinct()
+                                                .where(enrollments.c.classroom_id.in_(chunk))).scalars())
+        return members
+
+    def _student_schools(self, link_ids: Sequence[str]) -> dict[str, set[str]]:
+        schools: dict[str, set[str]] = {}
+        for chunk in _chunks(link_ids):
+            query = (select(guardian_links.c.id, person_schools.c.school_id)
+                     .join_from(guardian_links, person_schools,
+                                person_schools.c.person_id == guardian_links.c.student_id)
+                     .where(guardian_links.c.id.in_(chunk)))
+            for link_id, school_id in self.session.execute(query):
+                schools.setdefault(link_id, set()).add(school_id)
+        return schools
+
+    def _set(self, table, ids: Sequence[str], archived: bool) -> None:
+        for chunk in _chunks(ids):
+            self.session.execute(update(table).where(table.c.id.in_(chunk)).values(archived=archived))
+
+    def _rows(self, table, ids: Collection[str], *columns) -> list:
+        rows = []
+        for chunk in _chunks(ids):
+            rows += self.session.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))).all()
+        return rows
+
+    def _by_source(self, table, district_id: str, source_ids: Collection[str], query) -> list[dict]:
+        found = []
+        for chunk in _chunks(source_ids):
+            found += [dict(row._mapping) for row in self.session.execute(
+                query.where(table.c.district_id == district_id, table.c.source_id.in_(chunk)))]
+        return found
+
+
+def _chunks(values: Collection[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]

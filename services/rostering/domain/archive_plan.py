@@ -1,0 +1,100 @@
+"""What a sync run archives: what a full (bulk) file no longer lists, and what any file marks tobedeleted.
+
+Archiving is keyed like everything rostering applies: by the source's ids, for the records earlier runs
+applied (their remembered keys) and for every tombstone. A record that disappears is archived, never
+deleted, so history and delivery records survive; one that reappears is sent again and unarchived.
+Schools are never archived by a sync (a school's history is the district's), only reported.
+
+The plan is pure: the snapshot, what earlier runs applied, and the keys of this run in; rows out,
+each saying what it archives, from which file and line, and why.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .snapshot import Snapshot
+
+PEOPLE, CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS = "people", "classrooms", "enrollments", "guardian_links"
+# In the order they are archived: the parts before the wholes they belong to.
+ARCHIVED_ENTITIES = (GUARDIAN_LINKS, ENROLLMENTS, CLASSROOMS, PEOPLE)
+FILE_OF = {PEOPLE: "users.csv", GUARDIAN_LINKS: "users.csv", CLASSROOMS: "classes.csv",
+           ENROLLMENTS: "enrollments.csv"}
+ENTITY_OF_FILE = {"users.csv": PEOPLE, "classes.csv": CLASSROOMS, "enrollments.csv": ENROLLMENTS}
+LINK_SEPARATOR = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveRow:
+    """One record to archive: its entity, its key as rostering remembers it, where it was found, why."""
+
+    entity: str
+    key: str
+    file: str
+    line: int | None
+    reason: str
+
+
+def current_keys(snapshot: Snapshot) -> dict[str, frozenset[str]]:
+    """The keys this run lists, per entity, as the apply stages name them."""
+    return {
+        PEOPLE: frozenset(person.source_id for person in snapshot.people),
+        CLASSROOMS: frozenset(klass.source_id for klass in snapshot.classes),
+        ENROLLMENTS: frozenset(enrollment.source_id for enrollment in snapshot.enrollments),
+        GUARDIAN_LINKS: frozenset(link_key(link.guardian_source_id, link.student_source_id)
+                                  for link in snapshot.guardian_links),
+    }
+
+
+def link_key(guardian_source_id: str, student_source_id: str) -> str:
+    return f"{guardian_source_id}{LINK_SEPARATOR}{student_source_id}"
+
+
+def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]]) -> list[ArchiveRow]:
+    """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones.
+
+    `remembered` maps each entity to the keys earlier runs applied. A key is archived once, tombstone
+    first (it names a line); a tombstone for a record this run also lists is not archived.
+    """
+    listed = current_keys(snapshot)
+    rows: dict[tuple[str, str], ArchiveRow] = {}
+    for tombstone in snapshot.tombstones:
+        entity = ENTITY_OF_FILE.get(tombstone.file)
+        if entity is not None and tombstone.source_id not in listed[entity]:
+            rows.setdefault((entity, tombstone.source_id), ArchiveRow(
+                entity, tombstone.source_id, tombstone.file, tombstone.line,
+                f"marked {tombstone.status} in {tombstone.file}"))
+    full = snapshot.full_snapshot_files
+    for entity in ARCHIVED_ENTITIES:
+        file = FILE_OF[entity]
+        if file not in full:
+            continue
+        for key in sorted(set(remembered.get(entity, ())) - listed[entity]):
+            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, f"no longer in the full {file}"))
+    return sorted(rows.values(), key=lambda row: (ARCHIVED_ENTITIES.index(row.entity), row.key))
+
+
+def split_link_keys(keys: Iterable[str], person_keys: frozenset[str]) -> dict[str, tuple[str, str]]:
+    """(guardian, student) source ids of remembered link keys.
+
+    Source ids may themselves hold the separator, so a key is split where both halves are people this
+    district ever had; a key no split explains is left out (its people are gone, and so is the link).
+    """
+    pairs = {}
+    for key in keys:
+        parts = key.split(LINK_SEPARATOR)
+        for cut in range(1, len(parts)):
+            guardian, student = LINK_SEPARATOR.join(parts[:cut]), LINK_SEPARATOR.join(parts[cut:])
+            if guardian in person_keys and student in person_keys:
+                pairs[key] = (guardian, student)
+                break
+    return pairs
+
+
+def digest(rows: Iterable[ArchiveRow]) -> str:
+    """What a held run's archives were, in a few bytes: an approval applies only this very set."""
+    hashed = hashlib.blake2b(digest_size=16)
+    for row in sorted({(row.entity, row.key) for row in rows}):
+        hashed.update(f"{row[0]}\x1f{row[1]}\x1e".encode())
+    return hashed.hexdigest()

@@ -1,0 +1,62 @@
+"""directory: district, schools, classrooms, people, enrollments and guardian links.
+
+Every RPC method and event of the directory is declared here; the schemas live in the modules beside
+this one (vocabulary, sync, people, actions) and are re-exported, so `directory.PeoplePage` and
+`from shared.contracts.directory import STUDENT` read as before.
+"""
+from __future__ import annotations
+
+from shared.contracts import identity
+from shared.contracts.base import ServiceContract
+from shared.contracts.common import BulkResult
+from shared.contracts.directory.actions import (  # noqa: F401
+    MAX_BULK_IDS, MAX_MATCHING_PEOPLE, SYNCED_ENTITIES, ArchiveClassroomsRequest, ArchivedRecord,
+    ArchivedRecords, ArchivePeopleRequest, ArchiveSyncedRecordsRequest, BulkActionQueued, DistrictCounts,
+    GetDistrictCountsRequest, GetJobRequest, Job, PeopleSelection, SyncedLink,
+)
+from shared.contracts.directory.people import (  # noqa: F401
+    AUDIENCE_TARGETS, Audience, AudiencePage, Classroom, EnableStudentAccountsRequest, GetProfileRequest,
+    GetSchoolsRequest, PeopleFilters, PeoplePage, PeopleUpserted, PersonChange, PersonProfile, PersonRef,
+    PersonSummary, ResolveAudienceRequest, School, Schools, SearchPeopleRequest, StudentAccountsEnabled,
+    StudentProfile,
+)
+from shared.contracts.directory.sync import (  # noqa: F401
+    ClassroomInput, District, EnrollmentInput, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
+    UpsertDistrictRequest, UpsertEnrollmentsRequest, UpsertGuardianLinksRequest, UpsertPeopleRequest,
+    UpsertSchoolsRequest,
+)
+from shared.contracts.directory.vocabulary import (  # noqa: F401
+    GUARDIAN, KINDS, NAME, STAFF, STUDENT, STUDENT_ACCOUNT_STATUSES,
+)
+
+contract = ServiceContract(NAME)
+
+upsert_district = contract.rpc("upsert_district", request=UpsertDistrictRequest, response=District)
+upsert_schools = contract.rpc("upsert_schools", request=UpsertSchoolsRequest, response=BulkResult)
+upsert_classrooms = contract.rpc("upsert_classrooms", request=UpsertClassroomsRequest, response=BulkResult)
+upsert_people = contract.rpc("upsert_people", request=UpsertPeopleRequest, response=BulkResult)
+upsert_enrollments = contract.rpc("upsert_enrollments", request=UpsertEnrollmentsRequest, response=BulkResult)
+upsert_guardian_links = contract.rpc("upsert_guardian_links", request=UpsertGuardianLinksRequest,
+                                     response=BulkResult)
+get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools)
+search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage)
+get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile)
+get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile)
+enable_student_accounts = contract.rpc("enable_student_accounts", request=EnableStudentAccountsRequest,
+                                       response=BulkResult)
+resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage)
+archive_people = contract.rpc("archive_people", request=ArchivePeopleRequest, response=Job)
+unarchive_people = contract.rpc("unarchive_people", request=ArchivePeopleRequest, response=Job)
+archive_classrooms = contract.rpc("archive_classrooms", request=ArchiveClassroomsRequest, response=Job)
+unarchive_classrooms = contract.rpc("unarchive_classrooms", request=ArchiveClassroomsRequest, response=Job)
+get_job = contract.rpc("get_job", request=GetJobRequest, response=Job)
+archive_synced_records = contract.rpc("archive_synced_records", request=ArchiveSyncedRecordsRequest,
+                                      response=ArchivedRecords)
+get_district_counts = contract.rpc("get_district_counts", request=GetDistrictCountsRequest, response=DistrictCounts)
+
+PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
+STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)
+# A large bulk action was accepted; the directory works through it in the background (its own subscription).
+BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued)
+
+contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED)
