@@ -12,7 +12,7 @@ from datetime import datetime
 
 from shared.contracts import identity
 from shared.contracts.base import Event
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
+from shared.contracts.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 
 from .adapters.repository import AccountRepository
 from .adapters.tokens import InvalidToken, TokenSigner
@@ -20,16 +20,35 @@ from .domain.accounts import (
     ACTIVE,
     FAILED,
     INVITEE,
+    Account,
     ItemOutcome,
     canonical_permissions,
-    plan_upserts,
     staff_permissions_refusal,
 )
-from .domain.credentials import InvalidCredential, parse_login
-from .domain.documents import account_change_document, account_document, principal_document
+from .domain.credentials import EMAIL, LOGIN_KINDS, MOBILE_PHONE, InvalidCredential, parse_login
+from .domain.documents import (
+    account_change_document,
+    account_document,
+    credential_holder_document,
+    principal_document,
+)
+from .domain.hand_edits import (
+    CONTACT_DETAILS,
+    CONTACT_FIELDS,
+    MANUAL_ROLES,
+    AccountEdit,
+    conflict_fields,
+    contact_details,
+    edited_profile,
+    manual_roles_document,
+    manual_roles_with,
+    normalise_typed,
+)
+from .domain.joined_credentials import joined_holders, new_credentials, taken_by_joined
 from .domain.passwords import PasswordChecksBusy, Passwords, find_password_owner
 from .domain.sessions import LoginSession, PermissionChange
 from .domain.sign_in import may_sign_in, sign_in_refusal
+from .domain.upserts import credentials_to_check, draft_upserts, plan_upserts
 
 Publish = Callable[[Event, dict], None]
 Clock = Callable[[], datetime]
@@ -44,7 +63,11 @@ TOO_MANY_PASSWORD_CHECKS = "too many sign-ins are being checked right now: try a
 def upsert_accounts(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
     items = request["accounts"]
     existing = repo.accounts_by_person_id([item["person_id"] for item in items])
-    plan = plan_upserts(items, district_id=request["district_id"], region=request["region"], existing=existing)
+    drafts = draft_upserts(items, district_id=request["district_id"], region=request["region"], existing=existing,
+                           update_contact_details_of_joined=request["update_contact_details_of_active_users"])
+    wanted = credentials_to_check(drafts)
+    in_store = joined_holders(repo.accounts_holding(wanted, joined_only=True), wanted)
+    plan = plan_upserts(drafts, joined_holders_in_store=in_store)
     repo.save_accounts(plan.created, plan.updated, clock())
     if plan.changed:
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(a) for a in plan.changed]})
@@ -142,9 +165,7 @@ def record_student_enablements(payload: dict, *, repo: AccountRepository, clock:
 
 def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
     person_id = request["person_id"]
-    account = repo.account(person_id)
-    if account is None:
-        raise NotFound(f"no account for person {person_id}")
+    account = _existing_account(repo, person_id)
     permissions = canonical_permissions(request["permissions"])
     refusal = staff_permissions_refusal(account, permissions)
     if refusal is not None:
@@ -155,8 +176,84 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
             permissions=permissions, changed_by=request["changed_by"], changed_at=clock()))
         publish(identity.STAFF_PERMISSIONS_CHANGED,
                 {"person_id": person_id, "permissions": list(permissions), "changed_by": request["changed_by"]})
+    return _account_document(repo, person_id)
+
+
+def match_credentials(request: dict, *, repo: AccountRepository) -> dict:
+    """Every account holding the given email or mobile phone, so staff adding someone by hand can see
+    whether the person has an account already (and whether its owner joined)."""
+    typed, invalid = normalise_typed({kind: request[kind] for kind in LOGIN_KINDS}, request["region"])
+    if invalid:
+        raise InvalidRequest(_not_valid(invalid), fields=invalid)
+    asked = {(kind, value) for kind, value in typed.items() if value is not None}
+    holders = repo.accounts_holding(asked)
+    return {**typed, "holders": [credential_holder_document(account, typed[EMAIL], typed[MOBILE_PHONE])
+                                 for account in holders]}
+
+
+def grant_roles(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
+    """Adds role grants made by hand; they are kept apart from the synced ones, so later syncs keep them."""
+    account = _existing_account(repo, request["person_id"])
+    manual_roles = manual_roles_with(account, request["roles"])
+    if manual_roles != account.manual_roles:
+        repo.replace_manual_roles(manual_roles, _edit(
+            request, MANUAL_ROLES, manual_roles_document(account.manual_roles),
+            manual_roles_document(manual_roles), clock))
+        granted = replace(account, manual_roles=manual_roles)
+        if granted.roles != account.roles:
+            publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(granted)]})
+    return _account_document(repo, account.person_id)
+
+
+def update_contact_details(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
+    """A hand edit of an account's email and phones; a credential of another account whose owner joined
+    is refused (Conflict), naming that account so staff can link it instead."""
+    typed, invalid = normalise_typed({name: request[name] for name in CONTACT_FIELDS if name in request},
+                                     request["region"])
+    if invalid:
+        raise InvalidRequest(_not_valid(invalid), fields=invalid)
+    account = _existing_account(repo, request["person_id"])
+    profile = edited_profile(account.profile, typed)
+    wanted = new_credentials(account.profile, profile)
+    in_store = joined_holders(repo.accounts_holding(wanted, joined_only=True), wanted)
+    taken = taken_by_joined(account.person_id, account.profile, profile, in_store)
+    if taken:
+        raise Conflict(identity.CREDENTIAL_OF_JOINED_ACCOUNT, fields=conflict_fields(taken, typed))
+    if profile != account.profile:
+        repo.replace_contact_details(profile, _edit(request, CONTACT_DETAILS, contact_details(account.profile),
+                                                    contact_details(profile), clock))
+        publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
+    return _account_document(repo, account.person_id)
+
+
+def record_archivals(payload: dict, *, repo: AccountRepository, clock: Clock) -> int:
+    """Directory changed these people; keep which of them are archived, whether or not identity has their
+    accounts yet. A person named twice in one page is as their last row says."""
+    archived = {person["person_id"]: person["archived"] for person in payload["people"]}
+    repo.record_archivals([p for p, is_archived in archived.items() if is_archived],
+                          [p for p, is_archived in archived.items() if not is_archived], clock())
+    return len(archived)
+
+
+def _existing_account(repo: AccountRepository, person_id: str) -> Account:
+    account = repo.account(person_id)
+    if account is None:
+        raise NotFound(f"no account for person {person_id}")
+    return account
+
+
+def _account_document(repo: AccountRepository, person_id: str) -> dict:
     [(account, email_shared, mobile_shared)] = repo.accounts_with_shared_flags([person_id])
     return account_document(account, email_shared=email_shared, mobile_shared=mobile_shared)
+
+
+def _edit(request: dict, what: str, previous: dict, current: dict, clock: Clock) -> AccountEdit:
+    return AccountEdit(id=uuid.uuid4().hex, person_id=request["person_id"], what=what, previous=previous,
+                       current=current, changed_by=request["changed_by"], changed_at=clock())
+
+
+def _not_valid(invalid: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name}: {reasons[0]}" for name, reasons in invalid.items())
 
 
 def _stronger_hash(password_hash: str, password: str, passwords: Passwords) -> str | None:

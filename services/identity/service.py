@@ -50,8 +50,26 @@ class IdentityService:
     def set_staff_permissions(self, request):
         return handlers.set_staff_permissions(request, repo=self.accounts, publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(identity.match_credentials)
+    def match_credentials(self, request):
+        return handlers.match_credentials(request, repo=self.accounts)
+
+    @rpc_endpoint(identity.grant_roles)
+    def grant_roles(self, request):
+        return handlers.grant_roles(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.update_contact_details)
+    def update_contact_details(self, request):
+        return handlers.update_contact_details(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
     # Requeued on failure (database down, a deadlock): a lost enablement would keep a student out
     # until someone enabled them again, and recording one twice changes nothing.
     @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
     def on_student_accounts_enabled(self, payload):
         return handlers.record_student_enablements(payload, repo=self.accounts, clock=utc_now)
+
+    # Requeued on failure like enablements: a lost archival would let an archived person keep signing in,
+    # and a lost unarchival keep them out; applying a page twice changes nothing.
+    @handles(directory.PEOPLE_UPSERTED, requeue_on_error=True)
+    def on_people_upserted(self, payload):
+        return handlers.record_archivals(payload, repo=self.accounts, clock=utc_now)

@@ -32,6 +32,11 @@ STAFF_PERMISSIONS = (
 ACCOUNT_STATUSES = ("invitee", "active", "disabled")
 # The fields of an account row that a source (an SIS export) can hold an invalid value in.
 SOURCE_CREDENTIAL_FIELDS = ("email", "mobile_phone", "home_phone")
+# The credentials a person signs in with (and is contacted through); a home phone is never one.
+LOGIN_CREDENTIAL_KINDS = ("email", "mobile_phone")
+# The product's words when an email or mobile phone already belongs to an account its owner controls
+# (the owner has joined): refused by hand (Conflict), reported per row by a sync, followed by the reason.
+CREDENTIAL_OF_JOINED_ACCOUNT = "This email and phone can't be used at the same time"
 
 
 class RoleGrant(Schema):
@@ -75,10 +80,14 @@ class UpsertAccountsRequest(Schema):
     district_id = fields.String(required=True)
     region = fields.String(load_default="US", validate=validate.Length(equal=2))
     accounts = page_of(AccountInput, required=True)
+    update_contact_details_of_active_users = fields.Boolean(load_default=True, metadata={
+        "description": "the district setting \"allow sync to update contact details of active users\": false "
+                       "keeps the stored email, mobile_phone and home_phone of every account whose owner has "
+                       "joined, whatever the rows say (names, roles and enabled still follow the sync)"})
 
 
 class Credential(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("email", "mobile_phone")))
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
     value = fields.String(required=True)
     shared = fields.Boolean(required=True, metadata={"description": "also a credential of another account"})
 
@@ -94,7 +103,10 @@ class Account(Schema):
     credentials = fields.List(fields.Nested(Credential), required=True)
     status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
     joined_at = fields.DateTime(allow_none=True)
-    roles = fields.List(fields.Nested(RoleGrant), required=True)
+    archived = fields.Boolean(required=True, metadata={
+        "description": "directory archived the person: the account may not sign in until unarchived"})
+    roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
+        "description": "the grants the sync sends together with those granted by hand (grant_roles)"})
     permissions = fields.List(fields.String(), required=True)
 
 
@@ -133,6 +145,46 @@ class SetStaffPermissionsRequest(Schema):
     changed_by = fields.String(required=True)
 
 
+class MatchCredentialsRequest(Schema):
+    region = fields.String(load_default="US", validate=validate.Length(equal=2),
+                           metadata={"description": "how a mobile phone without a country code is read"})
+    email = fields.String(allow_none=True, load_default=None)
+    mobile_phone = fields.String(allow_none=True, load_default=None)
+
+
+class CredentialHolder(Schema):
+    person_id = fields.String(required=True)
+    district_id = fields.String(allow_none=True)
+    holds = fields.List(fields.String(validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS)), required=True,
+                        metadata={"description": "which of the asked credentials this account holds"})
+    joined = fields.Boolean(required=True, metadata={"description": "the owner has signed in at least once"})
+    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
+
+
+class CredentialMatches(Schema):
+    email = fields.String(allow_none=True, required=True, metadata={"description": "normalised, or null"})
+    mobile_phone = fields.String(allow_none=True, required=True, metadata={"description": "E.164, or null"})
+    holders = fields.List(fields.Nested(CredentialHolder), required=True)
+
+
+class GrantRolesRequest(Schema):
+    person_id = fields.String(required=True)
+    roles = fields.List(fields.Nested(RoleGrant), required=True, validate=validate.Length(min=1), metadata={
+        "description": "added to the account's grants and kept through later syncs"})
+    changed_by = fields.String(required=True)
+
+
+class UpdateContactDetailsRequest(Schema):
+    """A hand edit of an account's contact details: an absent field is left as it is, null removes it."""
+
+    person_id = fields.String(required=True)
+    region = fields.String(load_default="US", validate=validate.Length(equal=2))
+    email = fields.String(allow_none=True)
+    mobile_phone = fields.String(allow_none=True)
+    home_phone = fields.String(allow_none=True)
+    changed_by = fields.String(required=True)
+
+
 class AccountChange(Schema):
     """What other services project from an account."""
 
@@ -167,6 +219,10 @@ authenticate = contract.rpc("authenticate", request=AuthenticateRequest, respons
 get_accounts = contract.rpc("get_accounts", request=GetAccountsRequest, response=Accounts)
 set_password = contract.rpc("set_password", request=SetPasswordRequest, response=Empty)
 set_staff_permissions = contract.rpc("set_staff_permissions", request=SetStaffPermissionsRequest, response=Account)
+match_credentials = contract.rpc("match_credentials", request=MatchCredentialsRequest, response=CredentialMatches)
+grant_roles = contract.rpc("grant_roles", request=GrantRolesRequest, response=Account)
+update_contact_details = contract.rpc("update_contact_details", request=UpdateContactDetailsRequest,
+                                      response=Account)
 
 ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted)
 USER_JOINED = contract.event("user_joined", UserJoined)

@@ -114,7 +114,8 @@ def test_a_plain_row_is_loaded_with_its_defaults():
     request = {"district_id": "d1", "accounts": [_account()]}
     loaded = _load(identity.UpsertAccountsRequest, request, "test")
     assert _plain_loader(identity.UpsertAccountsRequest)(request) == loaded  # the fast path took it
-    assert loaded == {"district_id": "d1", "region": "US", "accounts": [{
+    assert loaded == {"district_id": "d1", "region": "US", "update_contact_details_of_active_users": True,
+                      "accounts": [{
         "person_id": "p1", "given_name": "Ann", "family_name": "Lee", "email": "ann@example.org",
         "mobile_phone": None, "home_phone": None, "roles": [{"role": "guardian", "school_ids": []}],
         "managed_by_sync": True, "enabled": True, "invalid_fields": []}]}

@@ -8,17 +8,19 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, exists, select, true, update
+from sqlalchemy import case, delete, exists, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account, Profile, RoleGrant
 from services.identity.domain.credentials import CredentialKind
-from services.identity.domain.documents import profile_fields
+from services.identity.domain.documents import role_documents
+from services.identity.domain.hand_edits import AccountEdit, contact_details
+from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import LoginSession, PermissionChange
 from shared.db import dialect_insert
 
-from .tables import accounts, permission_changes, sessions, student_enablements
+from .tables import account_edits, accounts, archived_people, permission_changes, sessions, student_enablements
 
 # Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
 PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
@@ -27,10 +29,12 @@ PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_
 # Whether directory enabled the account's student account, looked up at every read rather than copied
 # into the row: an enablement and the sync creating the account may commit in either order, or at once.
 _STUDENT_ENABLED = exists().where(student_enablements.c.person_id == accounts.c.person_id).label("student_enabled")
+# Whether directory archived the person: looked up at every read for the same reason.
+_ARCHIVED = exists().where(archived_people.c.person_id == accounts.c.person_id).label("archived")
 
 
 def _select_accounts(*extra):
-    return select(accounts, _STUDENT_ENABLED, *extra)
+    return select(accounts, _STUDENT_ENABLED, _ARCHIVED, *extra)
 
 
 class AccountRepository:
@@ -55,6 +59,19 @@ class AccountRepository:
         rows = self.session.execute(_select_accounts().where(column == value).order_by(accounts.c.person_id))
         return [_account_from_row(row) for row in rows]
 
+    def accounts_holding(self, credentials: Collection[Credential], *, joined_only: bool = False) -> list[Account]:
+        """Every account holding any of `credentials` (only those whose owners joined, with `joined_only`),
+        in one query on the indexed credential columns, ordered by person id."""
+        by_kind: dict[str, set[str]] = {}
+        for kind, value in credentials:
+            by_kind.setdefault(kind, set()).add(value)
+        if not by_kind:
+            return []
+        query = _select_accounts().where(or_(*(accounts.c[kind].in_(values) for kind, values in by_kind.items())))
+        if joined_only:
+            query = query.where(accounts.c.joined_at.is_not(None))
+        return [_account_from_row(row) for row in self.session.execute(query.order_by(accounts.c.person_id))]
+
     def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
         """(account, email shared, mobile phone shared) for each stored account, in one query."""
         if not person_ids:
@@ -73,7 +90,7 @@ class AccountRepository:
 
     def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
         query = select(sessions.c.jti, sessions.c.person_id.label("session_person_id"), sessions.c.issued_at,
-                       sessions.c.expires_at, sessions.c.revoked_at, accounts, _STUDENT_ENABLED
+                       sessions.c.expires_at, sessions.c.revoked_at, accounts, _STUDENT_ENABLED, _ARCHIVED
                        ).join(accounts, accounts.c.person_id == sessions.c.person_id
                               ).where(sessions.c.jti == jti)
         row = self.session.execute(query).first()
@@ -128,6 +145,17 @@ class AccountRepository:
                               for person_id in person_ids])
         self.session.commit()
 
+    def record_archivals(self, archived: Collection[str], unarchived: Collection[str], now: datetime) -> None:
+        """Remember which people directory archived, whether or not their accounts exist yet; forget the
+        unarchived. One statement per kind of change; the first archival is kept, so a repeat changes nothing."""
+        if archived:
+            insert = dialect_insert(self.session, archived_people)
+            self.session.execute(insert.on_conflict_do_nothing(index_elements=[archived_people.c.person_id]),
+                                 [{"person_id": person_id, "archived_at": now} for person_id in archived])
+        if unarchived:
+            self.session.execute(delete(archived_people).where(archived_people.c.person_id.in_(unarchived)))
+        self.session.commit()
+
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
                      rehashed_password: str | None) -> bool:
         """Store the session; on first login activate the account. True when this login activated it."""
@@ -165,6 +193,27 @@ class AccountRepository:
             permissions=list(change.permissions), changed_by=change.changed_by, changed_at=change.changed_at))
         self.session.commit()
 
+    def replace_manual_roles(self, roles: tuple[RoleGrant, ...], edit: AccountEdit) -> None:
+        self._apply_hand_edit(edit, manual_roles=role_documents(roles))
+
+    def replace_contact_details(self, profile: Profile, edit: AccountEdit) -> None:
+        self._apply_hand_edit(edit, **contact_details(profile))
+
+    def _apply_hand_edit(self, edit: AccountEdit, **columns) -> None:
+        self.session.execute(update(accounts).where(accounts.c.person_id == edit.person_id)
+                             .values(**columns, updated_at=edit.changed_at))
+        self.session.execute(account_edits.insert().values(
+            id=edit.id, person_id=edit.person_id, what=edit.what, previous=dict(edit.previous),
+            current=dict(edit.current), changed_by=edit.changed_by, changed_at=edit.changed_at))
+        self.session.commit()
+
+    def edit_history(self, person_id: str) -> list[AccountEdit]:
+        rows = self.session.execute(select(account_edits).where(account_edits.c.person_id == person_id)
+                                    .order_by(account_edits.c.changed_at, account_edits.c.id))
+        return [AccountEdit(id=row.id, person_id=row.person_id, what=row.what, previous=row.previous,
+                            current=row.current, changed_by=row.changed_by, changed_at=row.changed_at)
+                for row in rows]
+
     def permission_history(self, person_id: str) -> list[PermissionChange]:
         rows = self.session.execute(select(permission_changes)
                                     .where(permission_changes.c.person_id == person_id)
@@ -184,19 +233,30 @@ def _account_from_row(row: Row) -> Account:
         email=row.email,
         mobile_phone=row.mobile_phone,
         home_phone=row.home_phone,
-        roles=tuple(RoleGrant(grant["role"], tuple(grant["school_ids"])) for grant in row.roles),
+        roles=_role_grants(row.roles),
         managed_by_sync=bool(row.managed_by_sync),
     )
     return Account(person_id=row.person_id, profile=profile, status=row.status, joined_at=row.joined_at,
                    password_hash=row.password_hash, permissions=tuple(row.permissions),
-                   disabled_by_sync=bool(row.disabled_by_sync), student_enabled=bool(row.student_enabled))
+                   disabled_by_sync=bool(row.disabled_by_sync), student_enabled=bool(row.student_enabled),
+                   archived=bool(row.archived), manual_roles=_role_grants(row.manual_roles))
+
+
+def _role_grants(documents: list[dict]) -> tuple[RoleGrant, ...]:
+    return tuple(RoleGrant(grant["role"], tuple(grant["school_ids"])) for grant in documents)
 
 
 def _account_row(account: Account, now: datetime) -> dict:
     profile = account.profile
     return {
-        **profile_fields(account),
-        "home_phone": profile.home_phone,
+        "person_id": account.person_id,
+        "district_id": profile.district_id,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        **contact_details(profile),
+        # The synced grants only: the account's roles are these and manual_roles together.
+        "roles": role_documents(profile.roles),
+        "manual_roles": role_documents(account.manual_roles),
         "permissions": list(account.permissions),
         "managed_by_sync": profile.managed_by_sync,
         "status": account.status,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false, text
 from sqlalchemy.types import TypeDecorator
 
 from shared.db import new_metadata
@@ -44,6 +44,8 @@ accounts = Table(
     Column("home_phone", String, nullable=True),
     # Grants and permissions are always read and replaced as a whole with their account.
     Column("roles", JSON, nullable=False),
+    # Grants made by hand (grant_roles): apart from `roles`, which every upsert replaces, so they survive syncs.
+    Column("manual_roles", JSON, nullable=False, server_default=text("'[]'")),
     Column("permissions", JSON, nullable=False),
     Column("managed_by_sync", Boolean, nullable=False),
     Column("status", String, nullable=False),
@@ -83,4 +85,25 @@ student_enablements = Table(
     Column("person_id", String, primary_key=True),
     Column("enabled_by", String, nullable=False),
     Column("enabled_at", UtcDateTime, nullable=False),
+)
+
+# Directory archives people (directory.PEOPLE_UPSERTED, archived true) and archived people may not sign in.
+# Kept like student_enablements, by person with no foreign key: the event may come before the account.
+archived_people = Table(
+    "archived_people", metadata,
+    Column("person_id", String, primary_key=True),
+    Column("archived_at", UtcDateTime, nullable=False),
+)
+
+# Who changed an account by hand (roles granted, contact details edited), when, and from what.
+account_edits = Table(
+    "account_edits", metadata,
+    Column("id", String, primary_key=True),
+    Column("person_id", String, ForeignKey("accounts.person_id"), nullable=False, index=True),
+    Column("what", String, nullable=False),
+    Column("previous", JSON, nullable=False),
+    Column("current", JSON, nullable=False),
+    Column("changed_by", String, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    CheckConstraint("what IN ('manual_roles', 'contact_details')", name="what"),
 )

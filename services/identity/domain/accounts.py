@@ -1,21 +1,11 @@
-"""Accounts: one per person whatever roles they hold, and how a sync page changes them."""
+"""Accounts: one per person whatever roles they hold (how a sync page changes them: upserts.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.contracts import identity
-
-from .credentials import (
-    EMAIL,
-    HOME_PHONE,
-    MOBILE_PHONE,
-    InvalidCredential,
-    blank_to_none,
-    normalise_email,
-    normalise_phone,
-)
 
 INVITEE, ACTIVE, DISABLED = "invitee", "active", "disabled"
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
@@ -55,19 +45,35 @@ class Account:
     disabled_by_sync: bool = False
     # Directory enabled this person's student account (directory.STUDENT_ACCOUNTS_ENABLED).
     student_enabled: bool = False
+    # Directory archived this person (directory.PEOPLE_UPSERTED with archived true).
+    archived: bool = False
+    # Granted by hand (grant_roles): kept apart from profile.roles, which every sync replaces.
+    manual_roles: tuple[RoleGrant, ...] = ()
 
     @property
     def display_name(self) -> str:
         return f"{self.profile.given_name} {self.profile.family_name}".strip()
 
+    @property
+    def roles(self) -> tuple[RoleGrant, ...]:
+        """What the account holds: the synced grants and those made by hand, one grant per role."""
+        if not self.manual_roles:
+            return self.profile.roles
+        return union_of_roles(self.profile.roles, self.manual_roles)
+
+    @property
+    def has_joined(self) -> bool:
+        """The owner has signed in at least once, so the account (and its credentials) are theirs."""
+        return self.joined_at is not None
+
     def holds_any_role(self, roles: Iterable[str]) -> bool:
         wanted = set(roles)
-        return any(grant.role in wanted for grant in self.profile.roles)
+        return any(grant.role in wanted for grant in self.roles)
 
     @property
     def is_student_only(self) -> bool:
         """A student and nothing else; someone who also holds another role is judged by that role."""
-        roles = {grant.role for grant in self.profile.roles}
+        roles = {grant.role for grant in self.roles}
         return roles == {identity.STUDENT}
 
     @property
@@ -90,22 +96,20 @@ class ItemOutcome:
     problems: tuple[Problem, ...] = ()
 
 
-@dataclass(slots=True)
-class UpsertPlan:
-    outcomes: list[ItemOutcome] = field(default_factory=list)
-    created: list[Account] = field(default_factory=list)
-    updated: list[Account] = field(default_factory=list)
-
-    @property
-    def changed(self) -> list[Account]:
-        return self.created + self.updated
-
-
 def canonical_roles(grants: Iterable[Mapping]) -> tuple[RoleGrant, ...]:
     """One grant per role, schools sorted: two spellings of the same grants compare equal."""
+    return _one_grant_per_role((grant["role"], grant.get("school_ids") or ()) for grant in grants)
+
+
+def union_of_roles(*groups: Iterable[RoleGrant]) -> tuple[RoleGrant, ...]:
+    """Every role of every group, each with the schools of all its grants, in canonical form."""
+    return _one_grant_per_role((grant.role, grant.school_ids) for group in groups for grant in group)
+
+
+def _one_grant_per_role(grants: Iterable[tuple[str, Iterable[str]]]) -> tuple[RoleGrant, ...]:
     schools_by_role: dict[str, set[str]] = {}
-    for grant in grants:
-        schools_by_role.setdefault(grant["role"], set()).update(grant.get("school_ids") or ())
+    for role, school_ids in grants:
+        schools_by_role.setdefault(role, set()).update(school_ids)
     ordered = sorted(schools_by_role, key=identity.ROLES.index)
     return tuple(RoleGrant(role, tuple(sorted(schools_by_role[role]))) for role in ordered)
 
@@ -119,92 +123,3 @@ def staff_permissions_refusal(account: Account, permissions: Sequence[str]) -> s
     if permissions and not account.holds_any_role(STAFF_ROLES):
         return "only district_admin, school_admin or teacher accounts may hold staff permissions"
     return None
-
-
-def status_after_sync(stored: Account | None, *, enabled: bool) -> tuple[str, bool]:
-    """(status, disabled_by_sync) once a row says whether the source enables the account.
-
-    Only a disablement the source made is lifted by the source, and lifting it
-    restores what the account was: invitee, or active once the person has joined.
-    """
-    if stored is None:
-        return (INVITEE, False) if enabled else (DISABLED, True)
-    if not enabled:
-        if stored.status == DISABLED:
-            return DISABLED, stored.disabled_by_sync
-        return DISABLED, True
-    if stored.status == DISABLED and stored.disabled_by_sync:
-        return (ACTIVE if stored.joined_at is not None else INVITEE), False
-    return stored.status, stored.disabled_by_sync
-
-
-def prepare_profile(item: Mapping, *, district_id: str, region: str,
-                    stored: Profile | None) -> tuple[Profile, tuple[Problem, ...]]:
-    """The profile an input row asks for, and the problems found on its fields.
-
-    An invalid credential never refuses the row: it is reported, and the account
-    keeps what it had for that field (nothing, for a new account), so a typo in
-    an export does not cut a family off from a working contact. The same holds
-    for the fields the row lists in `invalid_fields`: the source had a value
-    there, its reader refused (and reported) it, so the empty field is no removal.
-    """
-    problems: list[Problem] = []
-    refused_at_source = set(item.get("invalid_fields") or ())
-
-    def kept(name: str) -> str | None:
-        return getattr(stored, name) if stored is not None else None
-
-    def credential(name: str, normalise) -> str | None:
-        if name in refused_at_source:
-            return kept(name)
-        raw = blank_to_none(item.get(name))
-        if raw is None:
-            return None
-        try:
-            return normalise(raw)
-        except InvalidCredential as error:
-            problems.append(Problem(name, error.reason))
-            return kept(name)
-
-    def phone(value: str) -> str:
-        return normalise_phone(value, region)
-
-    profile = Profile(
-        district_id=district_id,
-        given_name=item["given_name"],
-        family_name=item["family_name"],
-        email=credential(EMAIL, normalise_email),
-        mobile_phone=credential(MOBILE_PHONE, phone),
-        home_phone=credential(HOME_PHONE, phone),
-        roles=canonical_roles(item["roles"]),
-        managed_by_sync=item.get("managed_by_sync", True),
-    )
-    return profile, tuple(problems)
-
-
-def plan_upserts(items: Iterable[Mapping], *, district_id: str, region: str,
-                 existing: Mapping[str, Account]) -> UpsertPlan:
-    """Decide, per input row, whether the account is created, updated or unchanged."""
-    plan = UpsertPlan()
-    seen: set[str] = set()
-    for item in items:
-        person_id = item["person_id"]
-        if person_id in seen:
-            plan.outcomes.append(ItemOutcome(person_id, FAILED, (
-                Problem("person_id", "appears more than once in this page; the first row was applied"),)))
-            continue
-        seen.add(person_id)
-        stored = existing.get(person_id)
-        profile, problems = prepare_profile(item, district_id=district_id, region=region,
-                                            stored=stored.profile if stored else None)
-        status, disabled_by_sync = status_after_sync(stored, enabled=item.get("enabled", True))
-        if stored is None:
-            plan.created.append(Account(person_id, profile, status=status, disabled_by_sync=disabled_by_sync))
-            outcome = CREATED
-        elif (stored.profile, stored.status, stored.disabled_by_sync) == (profile, status, disabled_by_sync):
-            outcome = UNCHANGED
-        else:
-            plan.updated.append(replace(stored, profile=profile, status=status, disabled_by_sync=disabled_by_sync))
-            outcome = UPDATED
-        plan.outcomes.append(ItemOutcome(person_id, outcome, problems))
-    return plan

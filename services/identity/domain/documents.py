@@ -19,7 +19,7 @@ def profile_fields(account: Account) -> dict:
         "family_name": profile.family_name,
         "email": profile.email,
         "mobile_phone": profile.mobile_phone,
-        "roles": role_documents(profile.roles),
+        "roles": role_documents(account.roles),
     }
 
 
@@ -29,7 +29,7 @@ def principal_document(account: Account) -> dict:
         "district_id": account.profile.district_id,
         "display_name": account.display_name,
         "status": account.status,
-        "roles": role_documents(account.profile.roles),
+        "roles": role_documents(account.roles),
         "permissions": list(account.effective_permissions),
     }
 
@@ -47,9 +47,23 @@ def account_document(account: Account, *, email_shared: bool, mobile_shared: boo
         "credentials": credentials,
         "status": account.status,
         "joined_at": account.joined_at,
+        "archived": account.archived,
         "permissions": list(account.effective_permissions),
     }
 
 
 def account_change_document(account: Account) -> dict:
     return {**profile_fields(account), "status": account.status}
+
+
+def credential_holder_document(account: Account, email: str | None, mobile_phone: str | None) -> dict:
+    """One account holding `email` or `mobile_phone` (both normalised), and which of the two it holds."""
+    asked = {EMAIL: email, MOBILE_PHONE: mobile_phone}
+    return {
+        "person_id": account.person_id,
+        "district_id": account.profile.district_id,
+        "holds": [kind for kind, value in asked.items()
+                  if value is not None and getattr(account.profile, kind) == value],
+        "joined": account.has_joined,
+        "status": account.status,
+    }

@@ -9,9 +9,12 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
+from sqlalchemy.orm import Session
 
+from services.identity.adapters.repository import AccountRepository
 from services.identity.service import IdentityService
 from shared.contracts import directory, identity
+from shared.db import make_engine
 from shared.messaging import handles
 
 TOKEN_SECRET = "integration-tests-only-secret-0123456789abcdef"
@@ -38,6 +41,17 @@ class IdentityEventsListener:
 @pytest.fixture
 def identity_database_url(migrated_pg_url) -> str:
     return migrated_pg_url("identity")
+
+
+@pytest.fixture
+def stored(identity_database_url):
+    """identity's own repository on the test's database, to read what the service stored (histories)."""
+    engine = make_engine(identity_database_url)
+    try:
+        with Session(engine) as session:
+            yield AccountRepository(session)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -105,3 +119,43 @@ def make_account_input():
         return row
 
     return make
+
+
+@pytest.fixture
+def sync(identity_rpc):
+    """sync(*rows, **request_fields): one page of upsert_accounts for district-1; answers the item results."""
+
+    def upsert(*rows: dict, **request_fields) -> list[dict]:
+        request = {"district_id": "district-1", "region": "US", "accounts": list(rows), **request_fields}
+        return identity_rpc.upsert_accounts(request)["results"]
+
+    return upsert
+
+
+@pytest.fixture
+def join(identity_rpc):
+    """join(login): the account signing in with `login` gets a password and signs in, so its owner has joined."""
+
+    def sign_in_first_time(login: str, password: str = "a long enough password") -> dict:
+        identity_rpc.set_password({"login": login, "password": password})
+        return identity_rpc.login({"login": login, "password": password})
+
+    return sign_in_first_time
+
+
+@pytest.fixture
+def people_changed(identity_container, identity_config):
+    """people_changed(person_id=archived, ...): directory's PEOPLE_UPSERTED, as directory publishes it,
+    handled by identity."""
+    dispatch = event_dispatcher(identity_config)
+
+    def publish(**archived_by_person: bool) -> int:
+        event = directory.PEOPLE_UPSERTED
+        people = [{"person_id": person_id, "district_id": "district-1", "given_name": "Dana", "family_name": "Rivera",
+                   "kinds": ["guardian"], "school_ids": [], "student_account_enabled": False, "archived": archived}
+                  for person_id, archived in archived_by_person.items()]
+        with entrypoint_waiter(identity_container, "on_people_upserted", timeout=15) as handled:
+            dispatch(event.service, event.name, event.dump({"people": people}))
+        return handled.get()
+
+    return publish

@@ -12,8 +12,9 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.adapters.repository import AccountRepository
-from services.identity.adapters.tables import accounts, metadata, student_enablements
+from services.identity.adapters.tables import accounts, archived_people, metadata, student_enablements
 from services.identity.domain.accounts import Account, Profile, RoleGrant
+from services.identity.domain.hand_edits import AccountEdit
 from services.identity.domain.sessions import LoginSession, PermissionChange
 from shared.db import make_engine
 from shared.migrations import alembic_config, upgrade
@@ -260,3 +261,115 @@ def test_re_enabling_leaves_an_account_disabled_otherwise_disabled(repo, engine)
     repo.save_accounts([], [replace(repo.account("person-1"), status="invitee")], NOW)
 
     assert repo.account("person-1").status == "disabled"
+
+
+# --- credentials held by accounts whose owners joined ----------------------------------------
+
+def join(repo, person_id: str) -> None:
+    repo.record_login(LoginSession(jti=f"j-{person_id}", person_id=person_id, issued_at=NOW,
+                                   expires_at=NOW + timedelta(hours=12)), joined_at=NOW, rehashed_password=None)
+
+
+def test_the_accounts_holding_a_page_of_credentials_are_read_in_one_query(engine, repo):
+    repo.save_accounts([make_account("owner", email="owner@example.org", mobile_phone="+14155550123"),
+                        make_account("spouse", email="spouse@example.org"),
+                        make_account("parent", email="parent@example.org", mobile_phone="+14155550124"),
+                        make_account("stranger", email="stranger@example.org", mobile_phone=None)], [], NOW)
+    join(repo, "owner")
+    join(repo, "stranger")
+    selects = count_statements(engine, "SELECT")
+    wanted = {("email", "owner@example.org"), ("email", "nobody@example.org"), ("mobile_phone", "+14155552671"),
+              ("mobile_phone", "+14155550124")}
+
+    every_holder = repo.accounts_holding(wanted)
+    joined_holders = repo.accounts_holding(wanted, joined_only=True)
+
+    assert len(selects) == 2
+    assert [a.person_id for a in every_holder] == ["owner", "parent", "spouse"]
+    assert [(a.person_id, a.joined_at) for a in joined_holders] == [("owner", NOW)]
+    assert repo.accounts_holding(set()) == []
+
+
+def test_a_full_page_of_credentials_is_looked_up_in_one_query(engine, repo):
+    repo.save_accounts([make_account("owner", email="new4999@example.org", mobile_phone="+14155564999")], [], NOW)
+    join(repo, "owner")
+    selects = count_statements(engine, "SELECT")
+    wanted = {("email", f"new{i}@example.org") for i in range(5000)} | {
+        ("mobile_phone", f"+1415556{i:04d}") for i in range(5000)}
+
+    assert [a.person_id for a in repo.accounts_holding(wanted, joined_only=True)] == ["owner"]
+    assert len(selects) == 1
+
+
+# --- hand-made grants and hand edits ---------------------------------------------------------
+
+def test_roles_granted_by_hand_survive_every_later_sync_and_are_kept_as_history(repo):
+    repo.save_accounts([make_account()], [], NOW)
+    edit = AccountEdit(id="e1", person_id="person-1", what="manual_roles", previous={"roles": []},
+                       current={"roles": [{"role": "school_admin", "school_ids": ["school-9"]}]},
+                       changed_by="admin-1", changed_at=NOW)
+
+    repo.replace_manual_roles((RoleGrant("school_admin", ("school-9",)),), edit)
+    repo.save_accounts([], [make_account(roles=(RoleGrant("guardian"),))], NOW + timedelta(days=1))
+
+    account = repo.account("person-1")
+    assert account.profile.roles == (RoleGrant("guardian"),)
+    assert account.manual_roles == (RoleGrant("school_admin", ("school-9",)),)
+    assert account.roles == (RoleGrant("school_admin", ("school-9",)), RoleGrant("guardian"))
+    assert repo.edit_history("person-1") == [edit]
+
+
+def test_a_hand_edit_replaces_the_contact_details_alone(repo):
+    repo.save_accounts([make_account(home_phone="+14155550100")], [], NOW)
+    edited = replace(make_account().profile, email="new@example.org", mobile_phone=None, home_phone=None,
+                     given_name="Not written")
+    edit = AccountEdit(id="e1", person_id="person-1", what="contact_details", previous={}, current={},
+                       changed_by="admin-1", changed_at=NOW)
+
+    repo.replace_contact_details(edited, edit)
+
+    profile = repo.account("person-1").profile
+    assert (profile.email, profile.mobile_phone, profile.home_phone, profile.given_name) == (
+        "new@example.org", None, None, "Dana")
+
+
+# --- archived people ------------------------------------------------------------------------
+
+def test_an_archival_recorded_before_the_account_exists_shows_on_every_read_of_it(repo):
+    repo.record_archivals(["person-1"], [], NOW)
+    repo.save_accounts([make_account(), make_account("person-2")], [], NOW)
+    repo.record_login(LoginSession(jti="j1", person_id="person-1", issued_at=NOW,
+                                   expires_at=NOW + timedelta(hours=12)), joined_at=None, rehashed_password=None)
+
+    assert repo.account("person-1").archived and not repo.account("person-2").archived
+    assert {p: a.archived for p, a in repo.accounts_by_person_id(["person-1", "person-2"]).items()} == {
+        "person-1": True, "person-2": False}
+    assert [a.archived for a in repo.accounts_with_credential("email", "person-1@example.org")] == [True]
+    assert [a.archived for a, _, _ in repo.accounts_with_shared_flags(["person-1"])] == [True]
+    assert [a.archived for a in repo.accounts_holding({("email", "person-1@example.org")})] == [True]
+    assert repo.session_with_account("j1")[1].archived
+
+
+def test_archivals_and_unarchivals_take_one_statement_each_per_page_and_repeat_harmlessly(engine, repo):
+    repo.record_archivals(["p1", "p2"], [], NOW)
+    inserts, deletes = count_statements(engine, "INSERT"), count_statements(engine, "DELETE")
+
+    repo.record_archivals(["p2", "p3"], ["p1", "p4"], NOW + timedelta(days=1))
+    repo.record_archivals([], ["p1"], NOW + timedelta(days=2))
+
+    assert (len(inserts), len(deletes)) == (1, 2)
+    with engine.connect() as connection:
+        rows = connection.execute(select(archived_people).order_by(archived_people.c.person_id)).all()
+    assert [(row.person_id, row.archived_at) for row in rows] == [("p2", NOW), ("p3", NOW + timedelta(days=1))]
+
+
+def test_the_migrations_downgrade_to_the_revision_before_archivals_and_upgrade_again(engine, repo):
+    repo.save_accounts([make_account()], [], NOW)
+    url = engine.url.render_as_string(hide_password=False)
+
+    downgrade(alembic_config("identity", url), "identity_0002")
+    upgrade("identity", url)
+
+    assert repo.account("person-1").manual_roles == ()
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []

@@ -5,13 +5,9 @@ import time
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
-from sqlalchemy.orm import Session
-
-from services.identity.adapters.repository import AccountRepository
 from services.identity.adapters.tokens import TokenConfigurationError
 from services.identity.service import IdentityService
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
-from shared.db import make_engine
 
 pytestmark = pytest.mark.postgres
 
@@ -217,8 +213,8 @@ def test_a_malformed_token_does_not_authenticate(identity_rpc, token):
         identity_rpc.authenticate({"token": token})
 
 
-def test_staff_permissions_are_replaced_recorded_and_published(identity_rpc, identity_events,
-                                                               identity_database_url, make_account_input):
+def test_staff_permissions_are_replaced_recorded_and_published(identity_rpc, identity_events, stored,
+                                                               make_account_input):
     upsert(identity_rpc, make_account_input(person_id="teacher-1",
                                             roles=[{"role": "teacher", "school_ids": ["s"]}]))
 
@@ -230,12 +226,7 @@ def test_staff_permissions_are_replaced_recorded_and_published(identity_rpc, ide
     assert account["permissions"] == ["permissions_admin", "users_manager"]
     assert changed.get() == {"person_id": "teacher-1", "permissions": ["permissions_admin", "users_manager"],
                              "changed_by": "admin-1"}
-    engine = make_engine(identity_database_url)
-    try:
-        with Session(engine) as session:
-            [change] = AccountRepository(session).permission_history("teacher-1")
-    finally:
-        engine.dispose()
+    [change] = stored.permission_history("teacher-1")
     assert (change.previous_permissions, change.permissions, change.changed_by) == (
         (), ("permissions_admin", "users_manager"), "admin-1")
 

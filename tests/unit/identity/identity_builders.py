@@ -1,9 +1,16 @@
 """Builders for identity's unit tests: realistic defaults, any field overridable."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime, timezone
 
 from services.identity.domain.accounts import Account, Profile, RoleGrant
+from services.identity.domain.joined_credentials import joined_holders
+from services.identity.domain.upserts import UpsertPlan, credentials_to_check, draft_upserts, plan_upserts
+
+# The handler tests' clock starts here.
+NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def make_account_input(**overrides) -> dict:
@@ -52,3 +59,15 @@ def make_principal(**overrides) -> dict:
     }
     principal.update(overrides)
     return principal
+
+
+def plan_page(items: Iterable[Mapping], *, existing: Iterable[Account] = (), others: Iterable[Account] = (),
+              region: str = "US", update_contact_details_of_joined: bool = True) -> UpsertPlan:
+    """Both passes of upsert_accounts as its handler runs them, on a store holding `existing` (the page's
+    own people) and `others` (accounts of people the page does not name)."""
+    existing = list(existing)
+    drafts = draft_upserts(items, district_id="district-1", region=region,
+                           existing={account.person_id: account for account in existing},
+                           update_contact_details_of_joined=update_contact_details_of_joined)
+    wanted = credentials_to_check(drafts)
+    return plan_upserts(drafts, joined_holders_in_store=joined_holders([*existing, *others], wanted))

@@ -5,21 +5,26 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account
+from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account, Profile, RoleGrant
+from services.identity.domain.credentials import LOGIN_KINDS
+from services.identity.domain.hand_edits import AccountEdit
 from services.identity.domain.sessions import LoginSession, PermissionChange
 
 
 class InMemoryAccounts:
-    """Like AccountRepository, enablements are kept apart and looked up whenever an account is read."""
+    """Like AccountRepository, enablements and archivals are kept apart and looked up whenever an account is read."""
 
     def __init__(self, accounts: Iterable[Account] = ()) -> None:
         self.accounts = {account.person_id: account for account in accounts}
         self.sessions: dict[str, LoginSession] = {}
         self.permission_changes: list[PermissionChange] = []
         self.student_enablements: dict[str, tuple[str, datetime]] = {}
+        self.archived_people: dict[str, datetime] = {}
+        self.edits: list[AccountEdit] = []
 
     def _read(self, account: Account) -> Account:
-        return replace(account, student_enabled=account.person_id in self.student_enablements)
+        return replace(account, student_enabled=account.person_id in self.student_enablements,
+                       archived=account.person_id in self.archived_people)
 
     def account(self, person_id: str) -> Account | None:
         account = self.accounts.get(person_id)
@@ -31,6 +36,13 @@ class InMemoryAccounts:
     def accounts_with_credential(self, kind: str, value: str) -> list[Account]:
         return sorted((self._read(a) for a in self.accounts.values() if getattr(a.profile, kind) == value),
                       key=lambda account: account.person_id)
+
+    def accounts_holding(self, credentials: Collection[tuple[str, str]], *, joined_only: bool = False
+                         ) -> list[Account]:
+        wanted = set(credentials)
+        return [self._read(account) for _, account in sorted(self.accounts.items())
+                if (account.joined_at is not None or not joined_only)
+                and any((kind, getattr(account.profile, kind)) in wanted for kind in LOGIN_KINDS)]
 
     def accounts_with_shared_flags(self, person_ids: Collection[str]) -> list[tuple[Account, bool, bool]]:
         def shared(account: Account, kind: str) -> bool:
@@ -63,6 +75,12 @@ class InMemoryAccounts:
         for person_id in person_ids:
             self.student_enablements.setdefault(person_id, (enabled_by, now))
 
+    def record_archivals(self, archived: Collection[str], unarchived: Collection[str], now: datetime) -> None:
+        for person_id in archived:
+            self.archived_people.setdefault(person_id, now)
+        for person_id in unarchived:
+            self.archived_people.pop(person_id, None)
+
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
                      rehashed_password: str | None) -> bool:
         self.sessions[login_session.jti] = login_session
@@ -84,6 +102,17 @@ class InMemoryAccounts:
     def replace_permissions(self, change: PermissionChange) -> None:
         self.accounts[change.person_id] = replace(self.accounts[change.person_id], permissions=change.permissions)
         self.permission_changes.append(change)
+
+
+    def replace_manual_roles(self, roles: tuple[RoleGrant, ...], edit: AccountEdit) -> None:
+        self.accounts[edit.person_id] = replace(self.accounts[edit.person_id], manual_roles=roles)
+        self.edits.append(edit)
+
+    def replace_contact_details(self, profile: Profile, edit: AccountEdit) -> None:
+        stored = self.accounts[edit.person_id]
+        self.accounts[edit.person_id] = replace(stored, profile=replace(
+            stored.profile, email=profile.email, mobile_phone=profile.mobile_phone, home_phone=profile.home_phone))
+        self.edits.append(edit)
 
 
 class RecordingPublisher:

@@ -1,7 +1,13 @@
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from services.identity.domain.accounts import RoleGrant
-from services.identity.domain.documents import account_change_document, account_document, principal_document
+from services.identity.domain.documents import (
+    account_change_document,
+    account_document,
+    credential_holder_document,
+    principal_document,
+)
 from shared.contracts import identity
 from identity_builders import make_account, make_profile
 
@@ -55,3 +61,35 @@ def test_the_change_other_services_project_leaves_out_the_home_phone():
 
     assert "home_phone" not in document
     assert identity.AccountChange().validate(document) == {}
+
+
+def test_every_shape_of_an_account_shows_its_synced_and_hand_made_grants_together():
+    account = make_account(status="active", permissions=("users_manager",),
+                           profile=make_profile(roles=(RoleGrant("guardian"), RoleGrant("teacher", ("school-2",)))),
+                           manual_roles=(RoleGrant("teacher", ("school-1",)),))
+    together = [{"role": "teacher", "school_ids": ["school-1", "school-2"]}, {"role": "guardian", "school_ids": []}]
+
+    assert principal_document(account)["roles"] == together
+    assert account_document(account, email_shared=False, mobile_shared=False)["roles"] == together
+    assert account_change_document(account)["roles"] == together
+    # A teacher by hand is staff, so their permissions count.
+    assert principal_document(replace(account, profile=make_profile()))["permissions"] == ["users_manager"]
+
+
+def test_an_account_says_whether_its_person_is_archived():
+    assert account_document(make_account(archived=True), email_shared=False, mobile_shared=False)["archived"]
+    assert not account_document(make_account(), email_shared=False, mobile_shared=False)["archived"]
+
+
+def test_a_credential_holder_says_which_of_the_asked_credentials_it_holds_and_whether_its_owner_joined():
+    account = make_account(status="active", joined_at=JOINED_AT)
+
+    both = credential_holder_document(account, "dana.rivera@example.org", "+14155552671")
+    phone_only = credential_holder_document(account, "someone@example.org", "+14155552671")
+    email_only = credential_holder_document(make_account(), "dana.rivera@example.org", None)
+
+    assert identity.CredentialHolder().validate(both) == {}
+    assert both == {"person_id": "person-guardian-1", "district_id": "district-1",
+                    "holds": ["email", "mobile_phone"], "joined": True, "status": "active"}
+    assert phone_only["holds"] == ["mobile_phone"]
+    assert (email_only["holds"], email_only["joined"], email_only["status"]) == (["email"], False, "invitee")

@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -9,36 +9,21 @@ from services.identity.adapters.tokens import TokenSigner
 from services.identity.domain.accounts import RoleGrant
 from services.identity.domain.passwords import Argon2Passwords, PasswordChecksBusy
 from services.identity.domain.sign_in import STUDENT_NOT_ENABLED
+from shared.contracts import directory, identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
-from identity_builders import make_account, make_account_input, make_profile
-from identity_fakes import Clock, InMemoryAccounts, RecordingPublisher
+from identity_builders import NOW, make_account, make_account_input, make_profile
 
-NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 TOKENS = TokenSigner("k" * 40, timedelta(hours=12))
-
-
-@pytest.fixture
-def repo():
-    return InMemoryAccounts()
-
-
-@pytest.fixture
-def publish():
-    return RecordingPublisher()
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOW)
 
 
 def with_password(password: str, **overrides):
     return make_account(password_hash=PASSWORDS.hash(password), **overrides)
 
 
-def upsert(rows, *, repo, publish, clock):
-    request = {"district_id": "district-1", "region": "US", "accounts": rows}
+def upsert(rows, *, repo, publish, clock, **settings):
+    request = identity.upsert_accounts.load_request(
+        {"district_id": "district-1", "region": "US", "accounts": rows, **settings})
     return handlers.upsert_accounts(request, repo=repo, publish=publish, clock=clock)["results"]
 
 
@@ -424,3 +409,98 @@ def test_setting_a_password_while_every_password_slot_is_taken_is_too_many_reque
                               passwords=SaturatedPasswords(), clock=clock)
 
     assert repo.account("person-guardian-1").password_hash is None
+
+
+# --- archived people leave sign-in; unarchiving restores it ----------------------------------
+
+def people_changed(*changes, repo, clock):
+    payload = directory.PEOPLE_UPSERTED.load({"people": [
+        {"person_id": person_id, "district_id": "district-1", "given_name": "Dana", "family_name": "Rivera",
+         "kinds": ["guardian"], "school_ids": [], "student_account_enabled": False, "archived": archived}
+        for person_id, archived in changes]})
+    return handlers.record_archivals(payload, repo=repo, clock=clock)
+
+
+def test_an_archived_person_can_neither_sign_in_nor_keep_a_session_nor_set_a_password(repo, publish, clock):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+    token = login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)["token"]
+
+    people_changed(("person-guardian-1", True), repo=repo, clock=clock)
+
+    with pytest.raises(NotAuthenticated):
+        authenticate(token, repo=repo, clock=clock)
+    with pytest.raises(NotAuthenticated):
+        login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+    with pytest.raises(InvalidRequest) as refused:
+        handlers.set_password({"login": "dana.rivera@example.org", "password": "another password"}, repo=repo,
+                              passwords=PASSWORDS, clock=clock)
+    assert refused.value.fields["login"][0].startswith("the account is archived: ")
+
+
+def test_unarchiving_restores_sign_in_and_the_open_session(repo, publish, clock):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+    token = login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)["token"]
+    people_changed(("person-guardian-1", True), repo=repo, clock=clock)
+
+    people_changed(("person-guardian-1", False), repo=repo, clock=clock)
+
+    assert authenticate(token, repo=repo, clock=clock)["person_id"] == "person-guardian-1"
+    assert login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+
+def test_an_archival_before_the_account_exists_counts_once_it_is_created(repo, publish, clock):
+    people_changed(("person-guardian-1", True), repo=repo, clock=clock)
+
+    upsert([make_account_input()], repo=repo, publish=publish, clock=clock)
+
+    assert repo.account("person-guardian-1").archived
+
+
+def test_a_person_named_twice_in_one_page_is_as_their_last_row_says(repo, clock):
+    handled = people_changed(("p1", True), ("p2", True), ("p1", False), repo=repo, clock=clock)
+
+    assert handled == 2
+    assert set(repo.archived_people) == {"p2"}
+
+
+# --- upsert_accounts and credentials of joined accounts ---------------------------------------
+
+def test_an_upsert_refuses_a_joined_accounts_email_per_field_and_publishes_the_rest_of_the_row(repo, publish,
+                                                                                              clock):
+    repo.accounts["owner"] = make_account(person_id="owner", status="active", joined_at=NOW,
+                                          profile=make_profile(email="owner@example.org", mobile_phone=None))
+
+    results = upsert([make_account_input(email="OWNER@example.org")], repo=repo, publish=publish, clock=clock)
+
+    assert results == [{"key": "person-guardian-1", "id": "person-guardian-1", "outcome": "created", "problems": [
+        {"field": "email", "reason": "This email and phone can't be used at the same time: owner@example.org "
+                                     "already belongs to another account that has joined"}]}]
+    [(_, payload)] = publish.published
+    assert [(a["email"], a["mobile_phone"]) for a in payload["accounts"]] == [(None, "+14155552671")]
+
+
+def test_an_upsert_keeps_joined_accounts_contact_details_when_the_district_does_not_let_the_sync_update_them(
+        repo, publish, clock):
+    repo.accounts["person-guardian-1"] = make_account(status="active", joined_at=NOW)
+
+    results = upsert([make_account_input(email="new@example.org")], repo=repo, publish=publish, clock=clock,
+                     update_contact_details_of_active_users=False)
+
+    assert [(r["outcome"], r["problems"]) for r in results] == [("unchanged", [])]
+    assert publish.published == []
+    assert repo.account("person-guardian-1").profile.email == "dana.rivera@example.org"
+
+
+def test_an_account_added_by_hand_is_an_invitee_and_a_later_sync_keeps_its_hand_made_grants(repo, publish, clock):
+    upsert([make_account_input(managed_by_sync=False)], repo=repo, publish=publish, clock=clock)
+    handlers.grant_roles({"person_id": "person-guardian-1", "roles": [{"role": "teacher", "school_ids": ["s1"]}],
+                          "changed_by": "admin-1"}, repo=repo, publish=publish, clock=clock)
+    added = repo.account("person-guardian-1")
+
+    upsert([make_account_input(roles=[{"role": "guardian", "school_ids": []}])], repo=repo, publish=publish,
+           clock=clock)
+
+    assert (added.status, added.profile.managed_by_sync) == ("invitee", False)
+    synced = repo.account("person-guardian-1")
+    assert synced.profile.managed_by_sync
+    assert synced.roles == (RoleGrant("teacher", ("s1",)), RoleGrant("guardian"))

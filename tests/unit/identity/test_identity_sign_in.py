@@ -1,7 +1,13 @@
 import pytest
 
 from services.identity.domain.accounts import RoleGrant
-from services.identity.domain.sign_in import ACCOUNT_DISABLED, STUDENT_NOT_ENABLED, may_sign_in, sign_in_refusal
+from services.identity.domain.sign_in import (
+    ACCOUNT_ARCHIVED,
+    ACCOUNT_DISABLED,
+    STUDENT_NOT_ENABLED,
+    may_sign_in,
+    sign_in_refusal,
+)
 from identity_builders import make_account, make_profile
 
 
@@ -34,3 +40,21 @@ def test_a_disabled_account_may_not_sign_in_whatever_its_roles(account):
 @pytest.mark.parametrize("status", ["invitee", "active"])
 def test_an_adult_account_that_is_not_disabled_may_sign_in(status):
     assert may_sign_in(make_account(status=status))
+
+
+@pytest.mark.parametrize("account", [
+    make_account(archived=True),
+    make_account(archived=True, status="active", profile=make_profile(roles=(RoleGrant("teacher", ("s",)),))),
+    student(archived=True, student_enabled=True),
+], ids=["guardian", "teacher", "enabled-student"])
+def test_an_archived_account_may_not_sign_in_and_is_told_it_is_archived(account):
+    assert sign_in_refusal(account) == ACCOUNT_ARCHIVED
+    assert ACCOUNT_ARCHIVED.startswith("the account is archived: ")
+
+
+def test_a_disabled_account_that_is_also_archived_is_told_it_is_disabled():
+    assert sign_in_refusal(make_account(status="disabled", archived=True)) == ACCOUNT_DISABLED
+
+
+def test_a_student_only_by_sync_and_a_guardian_by_hand_is_judged_as_a_guardian():
+    assert may_sign_in(student(manual_roles=(RoleGrant("guardian"),)))

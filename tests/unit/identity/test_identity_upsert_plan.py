@@ -2,24 +2,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.identity.domain.accounts import (
-    CREATED,
-    FAILED,
-    UNCHANGED,
-    UPDATED,
-    Problem,
-    RoleGrant,
-    canonical_roles,
-    plan_upserts,
-)
-from identity_builders import make_account, make_account_input, make_profile
+from services.identity.domain.accounts import CREATED, FAILED, UNCHANGED, UPDATED, Problem, RoleGrant, canonical_roles
+from identity_builders import make_account, make_account_input, make_profile, plan_page
 
 JOINED_AT = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def plan(items, existing=(), region="US"):
-    return plan_upserts(items, district_id="district-1", region=region,
-                        existing={account.person_id: account for account in existing})
+    return plan_page(items, existing=existing, region=region)
 
 
 def test_an_unknown_person_gets_a_new_invitee_account_with_normalised_credentials():
@@ -231,3 +221,70 @@ def test_a_new_account_has_nothing_in_a_field_reported_invalid():
 
     assert result.created[0].profile.mobile_phone is None
     assert result.outcomes[0].problems == ()
+
+
+# --- "allow sync to update contact details of active users" -----------------------------------
+
+def joined_account(**overrides):
+    return make_account(profile=make_profile(home_phone="+14155550100"), status="active", joined_at=JOINED_AT,
+                        **overrides)
+
+
+def test_without_the_setting_a_joined_account_keeps_its_contact_details_and_follows_the_rest_of_the_row():
+    row = make_account_input(email="new@example.org", mobile_phone="415 555 0123", home_phone=None,
+                             given_name="Danielle", roles=[{"role": "teacher", "school_ids": ["school-1"]}],
+                             enabled=False)
+
+    result = plan_page([row], existing=[joined_account()], update_contact_details_of_joined=False)
+
+    [outcome] = result.outcomes
+    assert (outcome.outcome, outcome.problems) == (UPDATED, ())
+    profile = result.updated[0].profile
+    assert (profile.email, profile.mobile_phone, profile.home_phone) == (
+        "dana.rivera@example.org", "+14155552671", "+14155550100")
+    assert (profile.given_name, profile.roles) == ("Danielle", (RoleGrant("teacher", ("school-1",)),))
+    assert result.updated[0].status == "disabled"
+
+
+def test_without_the_setting_a_joined_account_whose_row_differs_only_in_contact_details_is_unchanged():
+    row = make_account_input(email="not an email", mobile_phone=None, home_phone="020 7946 0958")
+
+    result = plan_page([row], existing=[joined_account()], update_contact_details_of_joined=False)
+
+    assert [(o.outcome, o.problems) for o in result.outcomes] == [(UNCHANGED, ())]
+
+
+def test_without_the_setting_accounts_not_joined_yet_still_take_the_rows_contact_details():
+    result = plan_page([make_account_input(email="new@example.org"), make_account_input(person_id="new")],
+                       existing=[make_account(status="disabled", disabled_by_sync=True)],
+                       update_contact_details_of_joined=False)
+
+    assert {a.person_id: a.profile.email for a in result.changed} == {
+        "person-guardian-1": "new@example.org", "new": "dana.rivera@example.org"}
+
+
+def test_with_the_setting_a_joined_accounts_contact_details_follow_the_sync():
+    result = plan_page([make_account_input(email="new@example.org")], existing=[joined_account()])
+
+    assert result.updated[0].profile.email == "new@example.org"
+
+
+# --- roles granted by hand --------------------------------------------------------------------
+
+def test_a_sync_replaces_the_synced_roles_and_keeps_the_roles_granted_by_hand():
+    stored = make_account(profile=make_profile(roles=(RoleGrant("teacher", ("school-1",)),)),
+                          manual_roles=(RoleGrant("guardian"),))
+
+    result = plan([make_account_input(roles=[{"role": "teacher", "school_ids": ["school-2"]}])], existing=[stored])
+
+    [account] = result.updated
+    assert account.manual_roles == (RoleGrant("guardian"),)
+    assert account.roles == (RoleGrant("teacher", ("school-2",)), RoleGrant("guardian"))
+
+
+def test_a_sync_row_naming_a_role_granted_by_hand_changes_nothing_that_shows():
+    stored = make_account(profile=make_profile(roles=()), manual_roles=(RoleGrant("guardian"),))
+
+    result = plan([make_account_input(roles=[{"role": "guardian"}])], existing=[stored])
+
+    assert result.updated[0].roles == stored.roles == (RoleGrant("guardian"),)
