@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from schoolctl import accounts, dev, roster
+from schoolctl import accounts, dev, roster, roster_runs  # noqa: F401 — roster_runs adds its commands to roster
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.

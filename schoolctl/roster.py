@@ -1,13 +1,12 @@
 """`schoolctl roster ...`: check, generate and import OneRoster packages, and look at sync runs.
 
-`check` and `generate` work on files alone; `import`, `show` and `runs` go
-through the rostering service.
+`check` and `generate` work on files alone; `import` goes through the rostering service, and so do the
+run commands of roster_runs.py (runs, show, approve, reject, settings), registered on the same app.
 """
 from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,9 +14,6 @@ from typing import Annotated, Optional
 import phonenumbers
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from schoolctl.broker import (
     EXIT_FAILED,
@@ -27,37 +23,21 @@ from schoolctl.broker import (
     connected,
     fail,
 )
+from schoolctl.roster_display import show_check, show_preview, show_run
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.generator import SCALES, write_district
 from services.rostering.domain.package_report import package_report, rejection_report
 from services.rostering.domain.reader import read_package
 from shared.contracts import rostering
-from shared.contracts.errors import InvalidRequest, NotFound
+from shared.contracts.errors import InvalidRequest
 
 app = typer.Typer(help="Roster syncs: check, generate and import OneRoster packages; look at their runs.",
                   no_args_is_help=True)
 
-# More than a screenful of errors is better read with --json or in the admin screens.
-SHOWN_PROBLEMS = 50
-ENTITY_LABELS = {
-    "schools": "Schools",
-    "classrooms": "Classrooms",
-    "people": "People",
-    "accounts": "Accounts",
-    "enrollments": "Enrollments",
-    "guardian_links": "Guardian links",
-}
-EXIT_CODES = {"completed": EXIT_OK, "rejected": EXIT_REJECTED, "failed": EXIT_FAILED, "running": EXIT_OK}
-COUNT_LABELS = {
-    "orgs": "Orgs",
-    "schools": "Schools",
-    "students": "Students",
-    "staff": "Staff",
-    "guardians": "Guardians",
-    "classes": "Classes",
-    "enrollments": "Enrollments",
-    "guardian_links": "Guardian links",
-}
+# awaiting_approval: applied nothing yet, by design; a scheduler should see it apart from success and failure.
+EXIT_AWAITING_APPROVAL = 3
+EXIT_CODES = {"completed": EXIT_OK, "rejected": EXIT_REJECTED, "failed": EXIT_FAILED, "running": EXIT_OK,
+              "awaiting_approval": EXIT_AWAITING_APPROVAL, "superseded": EXIT_REJECTED}
 
 
 class ScaleName(str, Enum):
@@ -80,6 +60,9 @@ def import_package(
     full: Annotated[bool, typer.Option(
         "--full", help="Resend every row even if unchanged since the last import (after restoring a service's "
                        "database from backup, say).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what the import would send and archive (and whether it would be held for "
+                          "approval) without applying anything.")] = False,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the import to finish", min=1)] = 600,
@@ -87,10 +70,12 @@ def import_package(
     """Import a OneRoster package into the directory and identity, and report what changed.
 
     Rows unchanged since the district's last import are not sent again and
-    count as unchanged; --full sends them all.
+    count as unchanged; --full sends them all. What a full (bulk) file no
+    longer lists, and what a file marks tobedeleted, is archived; a run that
+    would archive more than the district's limit is held for approval.
 
     Exits 0 when the package was applied (row errors allowed), 2 when it was
-    rejected, 1 when applying it failed part way.
+    rejected, 1 when applying it failed part way, 3 when it is held for approval.
     """
     if not path.exists():
         raise fail(f"No such file or folder: {path}", EXIT_USAGE)
@@ -98,10 +83,13 @@ def import_package(
     request = {"path": str(path.resolve()), "region": region.upper(), "district_name": district_name, "full": full}
     with connected(amqp_uri, timeout) as rpc:
         try:
+            if dry_run:
+                show_preview(rpc(rostering.contract).preview_import(request), as_json)
+                raise typer.Exit(EXIT_OK)
             run = rpc(rostering.contract).import_package(request)
         except InvalidRequest as invalid:
-            raise fail(_refusal(invalid), EXIT_USAGE) from None
-    _show(run, as_json)
+            raise fail(refusal(invalid), EXIT_USAGE) from None
+    show_run(run, as_json)
     if not as_json and not full and any(counts["unchanged"] for counts in run["counts"].values()):
         Console().print("Rows unchanged since the last import were not sent again; --full resends every row.")
     raise typer.Exit(EXIT_CODES[run["state"]])
@@ -131,7 +119,7 @@ def check_package(
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _show_check(path, report, time.perf_counter() - started)
+        show_check(path, report, time.perf_counter() - started)
     raise typer.Exit(EXIT_OK if report["applicable"] else EXIT_REJECTED)
 
 
@@ -150,120 +138,6 @@ def generate_package(
     typer.echo(f"Wrote a {scale.value}-scale package (seed {seed}) to {out} in {time.perf_counter() - started:.1f} s")
 
 
-@app.command("show")
-def show_run(
-    run_id: Annotated[str, typer.Argument(help="The run id an import printed")],
-    as_json: AsJson = False,
-    amqp_uri: AmqpUri = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
-) -> None:
-    """Show a sync run: its state, counts and errors (while running, what has landed so far)."""
-    with connected(amqp_uri, timeout) as rpc:
-        try:
-            run = rpc(rostering.contract).get_sync_run({"run_id": run_id})
-        except NotFound:
-            raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
-    _show(run, as_json)
-    raise typer.Exit(EXIT_CODES[run["state"]])
-
-
-@app.command("runs")
-def list_runs(
-    limit: Annotated[int, typer.Option(help="How many of the latest runs", min=1, max=100)] = 20,
-    as_json: AsJson = False,
-    amqp_uri: AmqpUri = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
-) -> None:
-    """The latest sync runs, newest first."""
-    with connected(amqp_uri, timeout) as rpc:
-        runs = rpc(rostering.contract).list_sync_runs({"limit": limit})["runs"]
-    if as_json:
-        typer.echo(json.dumps(runs, indent=2, ensure_ascii=False))
-        return
-    table = Table("run", "state", "started", "errors", "warnings", "source")
-    for run in runs:
-        table.add_row(run["run_id"], run["state"], run["started_at"], str(run["error_count"]),
-                      str(run["warning_count"]), escape(run["source"]))
-    Console().print(table)
-
-
-def _show(run: dict, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(run, indent=2, ensure_ascii=False))
-        return
-    console = Console()
-    console.print(_headline(run), highlight=False)
-    if run["counts"]:
-        console.print(_counts_table(run["counts"]))
-    _print_problems(console, run["errors"], run["warnings"])
-
-
-def _print_problems(console: Console, errors: list[dict], warnings: list[dict]) -> None:
-    for title, problems in (("Errors", errors), ("Warnings", warnings)):
-        if problems:
-            console.print(_problems_table(title, problems))
-            if len(problems) > SHOWN_PROBLEMS:
-                console.print(f"… {len(problems) - SHOWN_PROBLEMS} more {title.lower()} (see --json)")
-
-
-def _show_check(path: Path, report: dict, seconds: float) -> None:
-    console = Console()
-    if not report["applicable"]:
-        console.print(Text.assemble(("Rejected", "bold red"), f" — {path}: {report['rejected']}"))
-        return
-    errors, warnings = report["errors"], report["warnings"]
-    console.print(Text.assemble((f"OneRoster {report['version']} package", "bold"), f" — {path}\n",
-                                ("can be applied", "bold green"),
-                                f": {len(errors)} row error(s), {len(warnings)} warning(s); read in {seconds:.1f} s"))
-    files = Table("File", "Mode", "Rows", title="Files", title_justify="left")
-    for name, file in report["files"].items():
-        files.add_row(name, file["mode"] if file["read"] else f"{file['mode']} (not read)", str(file["rows"]))
-    console.print(files)
-    counts = Table("Entity", "Count", title="What it holds", title_justify="left")
-    for key, count in report["counts"].items():
-        counts.add_row(COUNT_LABELS.get(key, key), str(count))
-    console.print(counts)
-    _print_problems(console, errors, warnings)
-
-
-def _headline(run: dict) -> str:
-    colour = {"completed": "green", "rejected": "red", "failed": "red"}.get(run["state"], "yellow")
-    lines = [f"Sync run {run['run_id']} [bold {colour}]{run['state']}[/] — {escape(run['source'])}"]
-    if run["district_id"]:
-        lines.append(f"District {run['district_id']}")
-    if run["finished_at"]:
-        took = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
-        lines.append(f"Took {took.total_seconds():.1f} s")
-    if run["message"]:
-        lines.append(escape(run["message"]))
-    return "\n".join(lines)
-
-
-def _counts_table(counts: dict) -> Table:
-    columns = ("created", "updated", "unchanged", "skipped", "failed")
-    table = Table(title="What changed", title_justify="left")
-    table.add_column("Entity")
-    for column in columns:
-        table.add_column(column.capitalize(), justify="right")
-    for entity, entity_counts in counts.items():
-        table.add_row(ENTITY_LABELS.get(entity, entity), *(str(entity_counts.get(c, 0)) for c in columns),
-                      style="red" if entity_counts.get("failed") else None)
-    return table
-
-
-def _problems_table(title: str, problems: list[dict]) -> Table:
-    table = Table(title=f"{title} ({len(problems)})", title_justify="left")
-    for column in ("Where", "Column", "Value", "Reason"):
-        table.add_column(column)
-    for problem in problems[:SHOWN_PROBLEMS]:
-        where = problem["file"] if problem["line"] is None else f"{problem['file']}:{problem['line']}"
-        where = where or "package"
-        # Source values are data, never rich markup.
-        table.add_row(*(Text(cell) for cell in (where, problem["column"] or "", problem["value"] or "",
-                                                problem["reason"])))
-    return table
-
-
-def _refusal(invalid: InvalidRequest) -> str:
+def refusal(invalid: InvalidRequest) -> str:
     reasons = "; ".join(f"{name}: {', '.join(map(str, why))}" for name, why in invalid.fields.items())
     return f"{invalid.message}: {reasons}" if reasons else invalid.message

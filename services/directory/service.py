@@ -99,6 +99,10 @@ class DirectoryService:
     def get_district_counts(self, request):
         return handlers_sync_archiving.get_district_counts(request, store=self.store)
 
+    @rpc_endpoint(directory.set_district_sync)
+    def set_district_sync(self, request):
+        return handlers_sync_archiving.set_district_sync(request, store=self.store, clock=utc_now)
+
     # A job that stops part way is marked failed with where it stopped: repeating the action is safe.
     @handles(directory.BULK_ACTION_QUEUED)
     def on_bulk_action_queued(self, payload):

@@ -1,305 +1,189 @@
-"""Use cases of the rostering service: import a OneRoster package, look up a sync run.
+"""Use cases of the rostering service: import or preview a package, decide on a held run, read runs and
+their changes, keep each district's sync settings.
 
-An import reads the package, then applies it through directory and identity
-in dependency order (district, schools, classrooms, people, accounts,
-enrollments, guardian links), one page of rows per call. Row problems never
-stop a run; a package that cannot be read is rejected before anything is
-applied.
-
-Only rows that changed since the district's last import are sent: each row
-saved is remembered by its fingerprint (and the id it was given), a page at a
-time as the answers come back, so a run that fails part way remembers only
-what was applied. `full` sends every row regardless, for when the other side
-lost what it had (a database restored from backup, say).
+The import itself is services/rostering/importing.py; what it archives, services/rostering/archiving.py.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 import phonenumbers
-from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
+from services.rostering import archiving
 from services.rostering.domain import mapping
-from services.rostering.domain.applied_rows import AppliedRow, applied_by, plan_sends, stale_keys, with_unsent
+from services.rostering.domain.applied_rows import plan_sends
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.run import (
-    RUNNING,
-    SOURCE_FILES,
-    Refusal,
-    SyncRun,
-    Tally,
-    problem_row,
-    tally,
-    unmapped_row,
-)
-from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.run import AWAITING_APPROVAL, RUNNING, SyncRun, problem_row
+from services.rostering.domain.settings import InvalidSetting
+from services.rostering.importing import ImportPorts, run_import
+from services.rostering.ports import Clock, DistrictSettings, HeldRuns, Publish, SyncRuns
+from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
-from shared.contracts.errors import InvalidRequest, NotFound, PlatformError
+from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
-# A few pages in flight keep the owning service's workers busy while replies
-# travel back; more would only queue up behind its worker pool.
-PAGES_IN_FLIGHT = 4
-
-# What a call to another service can fail with; any of these ends the run as failed.
-CALL_FAILURES = (PlatformError, RemoteError, RpcTimeout, UnknownService)
-
-Reader = Callable[[str, str], Snapshot]
-Clock = Callable[[], datetime]
-Publish = Callable[[Any, dict], None]
-
-
-class SyncRuns(Protocol):
-    def add(self, run: SyncRun) -> None: ...
-
-    def save(self, run: SyncRun) -> None: ...
-
-    def get(self, run_id: str) -> SyncRun | None: ...
-
-    def recent(self, limit: int) -> list[SyncRun]: ...
-
-
-class AppliedRows(Protocol):
-    """What each district's imports last applied, by entity and row key."""
-
-    def start(self, district_key: str, district_id: str) -> None: ...
-
-    def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
-
-    def remember(self, district_key: str, entity: str, rows: Mapping[str, AppliedRow]) -> None: ...
-
-    def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
-
-
-class ApplyFailed(Exception):
-    """A call to another service failed; the run stops where it is."""
-
-
-@dataclass(frozen=True)
-class _Stage:
-    """One entity's bulk call: which field carries the page, how a row is named in errors."""
-
-    entity: str
-    method: str
-    page_field: str
-    label: Callable[[dict], str]
-    # Later stages need the ids this one's items are given (schools and people).
-    gives_ids: bool = False
-
-
-def _source_id(row: dict) -> str:
-    return row["source_id"]
-
-
-SCHOOLS = _Stage("schools", "directory.upsert_schools", "schools", _source_id, gives_ids=True)
-CLASSROOMS = _Stage("classrooms", "directory.upsert_classrooms", "classrooms", _source_id)
-PEOPLE = _Stage("people", "directory.upsert_people", "people", _source_id, gives_ids=True)
-ACCOUNTS = _Stage("accounts", "identity.upsert_accounts", "accounts", lambda row: row["person_id"])
-ENROLLMENTS = _Stage("enrollments", "directory.upsert_enrollments", "enrollments", _source_id)
-# A link has no id of its own: the pair names it.
-GUARDIAN_LINKS = _Stage("guardian_links", "directory.upsert_guardian_links", "links",
-                        lambda row: f"{row['guardian_source_id']}:{row['student_source_id']}")
+STOPPED_UNEXPECTEDLY = "the import stopped unexpectedly; see the rostering service log"
+PACKAGE_GONE = "the held package is no longer kept: import it again"
 
 
 def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
-def import_package(
-    request: dict,
-    *,
-    runs: SyncRuns,
-    applied: AppliedRows,
-    directory: Any,
-    identity: Any,
-    publish: Publish,
-    clock: Clock,
-    read: Reader,
-    new_id: Callable[[], str] = new_run_id,
-) -> dict:
-    region = request["region"]
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidRequest("unknown phone region", fields={"region": [f"{region} is not a known region code"]})
-    run = SyncRun(run_id=new_id(), source=request["path"], started_at=clock())
-    runs.add(run)
-    try:
-        _read_and_apply(request, run, runs=runs, applied=applied, directory=directory, identity=identity,
-                        clock=clock, read=read)
-    finally:
-        # Whatever stopped the run, it must not stay "running" forever.
-        if run.state == RUNNING:
-            run.fail("the import stopped unexpectedly; see the rostering service log", clock())
-        runs.save(run)
+def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], str] = new_run_id) -> dict:
+    _known_region(request["region"])
+    run = SyncRun(run_id=new_id(), source=request["path"], started_at=ports.clock())
+    ports.runs.add(run)
+    _finish(run, ports, lambda: run_import(request, run, ports, path=request["path"]))
+    return run.as_payload()
+
+
+def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: Publish, clock: Clock) -> dict:
+    """The held diff is confirmed: the run is applied in the background (SYNC_RUN_APPROVED)."""
+    run = _held_run(runs, request["run_id"])
+    if held.package(run.run_id) is None:
+        raise Conflict(PACKAGE_GONE, fields={"run_id": [PACKAGE_GONE]})
+    run.approve(request["decided_by"], clock())
+    runs.save(run)
+    publish(rostering.SYNC_RUN_APPROVED, {"run_id": run.run_id})
+    return run.as_payload()
+
+
+def reject_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: Publish, clock: Clock) -> dict:
+    run = _held_run(runs, request["run_id"])
+    run.decline(request["decided_by"], clock(), request["reason"])
+    runs.save(run)
+    held.release(run.run_id)
     publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
     return run.as_payload()
 
 
+def apply_approved_run(payload: dict, *, ports: ImportPorts) -> str | None:
+    """The background half of an approval: apply exactly the held diff, from the package as it was held."""
+    run = ports.runs.get(payload["run_id"])
+    kept = ports.held.package(payload["run_id"])
+    if run is None or run.state != RUNNING or kept is None:
+        return None  # decided otherwise meanwhile, or applied already (a redelivered event)
+    content, request, archive_digest = kept
+
+    def apply() -> None:
+        with ports.packages.unpacked(content) as path:
+            run_import(request, run, ports, path=path, approved_digest=archive_digest)
+
+    _finish(run, ports, apply)
+    ports.held.release(run.run_id)
+    return run.state
+
+
+def preview_import(request: dict, *, ports: ImportPorts) -> dict:
+    """What importing the package would do, computed without applying or storing anything."""
+    _known_region(request["region"])
+    try:
+        snapshot = ports.read(request["path"], request["region"])
+        district_row = mapping.district_row(snapshot, request["district_name"])
+    except PackageRejected as rejected:
+        raise InvalidRequest(f"the package is rejected: {rejected.message}",
+                             fields={"path": [rejected.message]}) from None
+    except mapping.DistrictUnknown as unknown:
+        raise InvalidRequest(str(unknown), fields={"district_name": [str(unknown)]}) from None
+    district_key = district_row["source_id"]
+    district_id = ports.applied.district_id_of(district_key)
+    entities = _pending_rows(snapshot, district_key, request["full"] or district_id is None, ports)
+    checked = archiving.NOTHING
+    if district_id is not None:
+        archives = archiving.plan(snapshot, ports.applied, district_key)
+        try:
+            checked = archiving.check(archives, district_id=district_id, directory=ports.directory,
+                                      threshold=ports.settings.get(district_id).mass_change_threshold)
+        except ApplyFailed as failed:
+            raise InvalidRequest(f"cannot preview what would be archived: {failed}") from None
+    return {"district_id": district_id, "district_name": district_row["name"], "entities": entities,
+            "diff": checked.diff, "changes": checked.changes, "would_hold": checked.verdict.hold,
+            "message": checked.verdict.message,
+            "errors": [problem_row(problem) for problem in snapshot.problems],
+            "warnings": [problem_row(warning) for warning in snapshot.warnings]}
+
+
 def get_sync_run(request: dict, *, runs: SyncRuns) -> dict:
-    run = runs.get(request["run_id"])
-    if run is None:
-        raise NotFound("no such sync run", fields={"run_id": [f"{request['run_id']} is not a known sync run"]})
-    return run.as_payload()
+    return _run(runs, request["run_id"]).as_payload()
 
 
 def list_sync_runs(request: dict, *, runs: SyncRuns) -> dict:
-    return {"runs": [run.as_summary() for run in runs.recent(request["limit"])]}
+    found = runs.recent(request["limit"], state=request.get("state"), district_id=request.get("district_id"))
+    return {"runs": [run.as_summary() for run in found]}
 
 
-def _read_and_apply(request: dict, run: SyncRun, *, runs: SyncRuns, applied: AppliedRows, directory: Any,
-                    identity: Any, clock: Clock, read: Reader) -> None:
+def get_sync_run_changes(request: dict, *, runs: SyncRuns, held: HeldRuns) -> dict:
+    _run(runs, request["run_id"])
+    per_page = request["per_page"]
+    changes, total = held.changes(request["run_id"], entity=request["entity"],
+                                  offset=(request["page"] - 1) * per_page, limit=per_page)
+    return {"changes": changes, "total": total, "page": request["page"], "per_page": per_page}
+
+
+def get_district_sync_settings(request: dict, *, settings: DistrictSettings) -> dict:
+    return settings.get(request["district_id"]).as_payload()
+
+
+def update_district_sync_settings(request: dict, *, settings: DistrictSettings, directory: Any,
+                                  clock: Clock) -> dict:
+    changes = {name: value for name, value in request.items() if name not in ("district_id", "changed_by")}
     try:
-        snapshot = read(request["path"], request["region"])
-    except PackageRejected as rejected:
-        run.reject(rejected.message, clock())
-        return
-    run.errors = [problem_row(problem) for problem in snapshot.problems]
-    run.warnings = [problem_row(warning) for warning in snapshot.warnings]
+        updated = settings.get(request["district_id"]).changed(changes, by=request["changed_by"], at=clock())
+    except InvalidSetting as invalid:
+        raise InvalidRequest(invalid.reason, fields={invalid.field: [invalid.reason]}) from None
+    settings.save(updated)
+    # The directory locks what the sync owns as soon as the district syncs, not at its next run.
+    directory.set_district_sync(updated.ownership())
+    return updated.as_payload()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _finish(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> None:
     try:
-        district = mapping.district_row(snapshot, request["district_name"])
-    except mapping.DistrictUnknown as unknown:
-        run.reject(str(unknown), clock())
-        return
-    runs.save(run)
-    try:
-        _apply(snapshot, district, request, run, runs=runs, applied=applied, directory=directory, identity=identity)
-    except ApplyFailed as failed:
-        run.fail(str(failed), clock())
-        return
-    run.complete(clock())
+        work()
+    finally:
+        # Whatever stopped the run, it must not stay "running" forever.
+        if run.state == RUNNING:
+            run.fail(STOPPED_UNEXPECTEDLY, ports.clock())
+        ports.runs.save(run)
+    if run.state != AWAITING_APPROVAL:
+        ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
 
 
-def _apply(snapshot: Snapshot, district_row: dict, request: dict, run: SyncRun, *, runs: SyncRuns,
-           applied: AppliedRows, directory: Any, identity: Any) -> None:
-    # The district always goes: it is one call, and the id it answers tells whether the
-    # directory still holds what earlier runs applied (a wiped directory makes the district anew).
-    with _calling("directory.upsert_district"):
-        district = directory.upsert_district(district_row)
-    run.district_id = district["id"]
-    in_district = {"district_id": district["id"]}
-    district_key = district_row["source_id"]
-    applied.start(district_key, district["id"])
-    full_files = snapshot.full_snapshot_files
-
-    def apply(stage: _Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]],
-              labels: Mapping[str, str] | None = None) -> Tally:
-        # A district's rows are a million small dicts and no cycles: built and compared with the
-        # collector running, half the time would go to rescanning them.
+def _pending_rows(snapshot, district_key: str, everything: bool, ports: ImportPorts) -> dict:
+    """Per entity, how many rows an import would send and how many it would leave as unchanged."""
+    builders = {SCHOOLS: lambda: mapping.school_rows(snapshot), CLASSROOMS: lambda: mapping.classroom_rows(snapshot),
+                PEOPLE: lambda: mapping.person_rows(snapshot),
+                ENROLLMENTS: lambda: mapping.enrollment_rows(snapshot)[0],
+                GUARDIAN_LINKS: lambda: mapping.guardian_link_rows(snapshot)}
+    counted = {}
+    for stage, build in builders.items():
         with collector_paused():
-            earlier = applied.load(district_key, stage.entity)
-            plan = plan_sends(build_rows(), key=stage.label, applied={} if request["full"] else earlier,
-                              needs_ids=stage.gives_ids)
-
-        def remember(results: list[dict]) -> None:
-            applied.remember(district_key, stage.entity,
-                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids))
-
-        with _calling(stage.method):
-            sent = _send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
-        result = with_unsent(sent, plan)
-        if SOURCE_FILES[stage.entity] in full_files:
-            applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
-        run.record(stage.entity, result)
-        runs.save(run)  # progress: get_sync_run shows each entity as it lands
-        return result
-
-    schools = apply(SCHOOLS, directory.upsert_schools, in_district, lambda: mapping.school_rows(snapshot))
-    apply(CLASSROOMS, directory.upsert_classrooms, in_district, lambda: mapping.classroom_rows(snapshot))
-    with collector_paused():
-        schools_of_people = mapping.person_schools(snapshot)
-    people = apply(PEOPLE, directory.upsert_people, in_district,
-                   lambda: mapping.person_rows(snapshot, schools_of_people))
-    # Accounts are keyed by the directory's person ids; errors name the source's ids.
-    apply(ACCOUNTS, identity.upsert_accounts, {**in_district, "region": request["region"]},
-          lambda: mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids,
-                                       schools=schools_of_people),
-          labels={person_id: source_id for source_id, person_id in people.ids.items()})
-    with collector_paused():
-        enrollments, unmapped = mapping.enrollment_rows(snapshot)
-    run.errors += [unmapped_row(row) for row in unmapped]
-    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, lambda: enrollments)
-    enrolled.counts.failed += len(unmapped)
-    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
+            earlier = {} if everything else ports.applied.load(district_key, stage.entity)
+            plan = plan_sends(build(), key=stage.label, applied=earlier)
+        counted[stage.entity] = {"to_send": len(plan.to_send), "unchanged": plan.unsent}
+    return counted
 
 
-@contextmanager
-def _calling(name: str) -> Iterator[None]:
-    try:
-        yield
-    except InvalidRequest as invalid:
-        raise ApplyFailed(f"{name} refused the request: {invalid} {invalid.fields}") from invalid
-    except CALL_FAILURES as error:
-        raise ApplyFailed(f"{name} failed: {error}") from error
+def _known_region(region: str) -> None:
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidRequest("unknown phone region", fields={"region": [f"{region} is not a known region code"]})
 
 
-def _send_pages(stage: _Stage, call: Any, payload: dict, rows: Sequence[dict], *,
-                labels: Mapping[str, str] | None, on_answered: Callable[[list[dict]], None]) -> Tally:
-    """Send `rows` a page per call, a few calls at a time, and tally the per-item results.
-
-    `on_answered` gets each window's results once every page of it is answered:
-    while the next window's pages are being worked on, so the two overlap, and
-    before any later reply is waited for, so a failure later on still leaves
-    the answered windows handed over.
-    """
-    results: list[dict] = []
-    refusals: list[Refusal] = []
-    sent = 0
-    answered_before: list[dict] = []
-    for window in mapping.pages(list(mapping.pages(rows)), PAGES_IN_FLIGHT):
-        replies = []
-        for page in window:
-            reply, accepted, refused = _dispatch(stage, call, payload, page)
-            refusals += [replace(r, label=labels.get(r.label, r.label)) for r in refused] if labels else refused
-            sent += accepted
-            if reply is not None:
-                replies.append(reply)
-        if answered_before:
-            on_answered(answered_before)
-        answered: list[dict] = []
-        for reply in replies:
-            answered += reply.result()["results"]
-        results += answered
-        answered_before = answered
-    if answered_before:
-        on_answered(answered_before)
-    counted = tally(stage.entity, results, sent=sent, labels=labels)
-    counted.counts.failed += len({refusal.label for refusal in refusals})
-    return Tally(counted.counts, counted.ids, refusals + counted.refusals)
+def _run(runs: SyncRuns, run_id: str) -> SyncRun:
+    run = runs.get(run_id)
+    if run is None:
+        raise NotFound("no such sync run", fields={"run_id": [f"{run_id} is not a known sync run"]})
+    return run
 
 
-def _dispatch(stage: _Stage, call: Any, payload: dict, page: list[dict]) -> tuple[Any, int, list[Refusal]]:
-    """Start one page's call; rows the contract refuses are taken out so the rest still go.
-
-    Returns the pending reply (None when no row was left), how many rows went, and the refusals.
-    """
-    try:
-        return call.call_async({**payload, stage.page_field: page}), len(page), []
-    except InvalidRequest as invalid:
-        bad_rows = invalid.fields.get(stage.page_field)
-        # Only per-row refusals can be split off; anything else is the whole request's fault.
-        if set(invalid.fields) != {stage.page_field} or not isinstance(bad_rows, dict):
-            raise
-        refusals = [
-            Refusal(stage.entity, stage.label(page[index]), field, reason)
-            for index, messages in bad_rows.items()
-            for field, reason in _reasons(messages)
-        ]
-        accepted = [row for index, row in enumerate(page) if index not in bad_rows]
-        reply = call.call_async({**payload, stage.page_field: accepted}) if accepted else None
-        return reply, len(accepted), refusals
-
-
-def _reasons(messages: Any, field: str | None = None) -> Iterator[tuple[str | None, str]]:
-    """(field, reason) pairs from marshmallow's nested error messages."""
-    if isinstance(messages, dict):
-        for name, nested in messages.items():
-            yield from _reasons(nested, name if isinstance(name, str) else field)
-    elif isinstance(messages, list):
-        for nested in messages:
-            yield from _reasons(nested, field)
-    else:
-        yield field, str(messages)
+def _held_run(runs: SyncRuns, run_id: str) -> SyncRun:
+    run = _run(runs, run_id)
+    if run.state != AWAITING_APPROVAL:
+        reason = f"run {run_id} is {run.state}: only a run awaiting approval can be approved or rejected"
+        raise Conflict(reason, fields={"run_id": [reason]})
+    return run

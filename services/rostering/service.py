@@ -6,12 +6,14 @@ from datetime import datetime, timezone
 from eventlet import tpool
 
 from services.rostering import handlers
+from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.reader import read_package
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.importing import ImportPorts
 from shared.contracts import directory, identity, rostering
 from shared.db import Database
-from shared.messaging import EventPublisher, ServiceRpc, rpc_endpoint
+from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 
 
 def utc_now() -> datetime:
@@ -34,11 +36,11 @@ class RosteringService:
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
-        return handlers.import_package(
-            request, runs=self.sync_state.runs, applied=self.sync_state.applied, directory=self.directory_rpc,
-            identity=self.identity_rpc,
-            publish=self.publish, clock=utc_now, read=read_in_thread,
-        )
+        return handlers.import_package(request, ports=self._ports())
+
+    @rpc_endpoint(rostering.preview_import)
+    def preview_import(self, request):
+        return handlers.preview_import(request, ports=self._ports())
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
@@ -47,3 +49,38 @@ class RosteringService:
     @rpc_endpoint(rostering.list_sync_runs)
     def list_sync_runs(self, request):
         return handlers.list_sync_runs(request, runs=self.sync_state.runs)
+
+    @rpc_endpoint(rostering.get_sync_run_changes)
+    def get_sync_run_changes(self, request):
+        return handlers.get_sync_run_changes(request, runs=self.sync_state.runs, held=self.sync_state.held)
+
+    @rpc_endpoint(rostering.approve_sync_run)
+    def approve_sync_run(self, request):
+        return handlers.approve_sync_run(request, runs=self.sync_state.runs, held=self.sync_state.held,
+                                         publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(rostering.reject_sync_run)
+    def reject_sync_run(self, request):
+        return handlers.reject_sync_run(request, runs=self.sync_state.runs, held=self.sync_state.held,
+                                        publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(rostering.get_district_sync_settings)
+    def get_district_sync_settings(self, request):
+        return handlers.get_district_sync_settings(request, settings=self.sync_state.settings)
+
+    @rpc_endpoint(rostering.update_district_sync_settings)
+    def update_district_sync_settings(self, request):
+        return handlers.update_district_sync_settings(request, settings=self.sync_state.settings,
+                                                      directory=self.directory_rpc, clock=utc_now)
+
+    # An approved run is applied here, in the background; a run that stops part way is marked failed,
+    # and its event is not redelivered (applying twice is safe, but a failure would only repeat).
+    @handles(rostering.SYNC_RUN_APPROVED)
+    def on_sync_run_approved(self, payload):
+        return handlers.apply_approved_run(payload, ports=self._ports())
+
+    def _ports(self) -> ImportPorts:
+        state = self.sync_state
+        return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
+                           directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
+                           clock=utc_now, read=read_in_thread, packages=PackageFiles())

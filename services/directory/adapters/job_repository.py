@@ -1,13 +1,12 @@
 """Bulk-action jobs: what was asked, how far it got, and what became of each item."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from services.directory.adapters.tables import jobs
 from services.directory.domain.jobs import JobRecord
+from shared.db import as_utc
 
 
 class JobRepository:
@@ -31,8 +30,8 @@ class JobRepository:
         return JobRecord(id=row["id"], district_id=row["district_id"], action=row["action"],
                          requested_by=row["requested_by"], request=row["request"], state=row["state"],
                          total=row["total"], processed=row["processed"], results=list(row["results"]),
-                         message=row["message"], created_at=_utc(row["created_at"]),
-                         finished_at=_utc(row["finished_at"]))
+                         message=row["message"], created_at=as_utc(row["created_at"]),
+                         finished_at=as_utc(row["finished_at"]))
 
 
 def _columns(job: JobRecord) -> dict:
@@ -41,9 +40,3 @@ def _columns(job: JobRecord) -> dict:
             "summary": job.summary(), "results": job.results, "message": job.message,
             "created_at": job.created_at, "finished_at": job.finished_at}
 
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every moment stored here was UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment

@@ -46,6 +46,21 @@ class AppliedRowRepository:
         self.session.commit()
         self._districts[district_key] = number
 
+    def district_id_of(self, district_key: str) -> str | None:
+        """The directory district the source's district was last applied to; None if it never was."""
+        target = self.session.execute(select(applied_districts.c.target_id)
+                                      .where(applied_districts.c.source_key == district_key)).scalar()
+        self.session.commit()
+        return target
+
+    def keys(self, district_key: str, entity: str) -> set[str]:
+        """Only the keys: what a full file is compared with to find what it no longer lists."""
+        number = self._district(district_key)
+        keys = set(self.session.execute(select(applied_rows.c.row_key).where(
+            applied_rows.c.district == number, applied_rows.c.entity == entity)).scalars())
+        self.session.commit()
+        return keys
+
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         number = self._district(district_key)
         rows = self.session.execute(
@@ -82,10 +97,14 @@ class AppliedRowRepository:
         self.session.commit()
 
     def _district(self, district_key: str) -> int:
-        try:
-            return self._districts[district_key]
-        except KeyError:
-            raise LookupError(f"start({district_key!r}) first: which directory district is it?") from None
+        """The district's number: noted by start(), else read (a preview reads without starting)."""
+        if district_key not in self._districts:
+            number = self.session.execute(select(applied_districts.c.id)
+                                          .where(applied_districts.c.source_key == district_key)).scalar()
+            if number is None:
+                raise LookupError(f"nothing was ever applied for district {district_key!r}")
+            self._districts[district_key] = number
+        return self._districts[district_key]
 
     def _upsert(self):
         dialect = self.session.get_bind().dialect.name

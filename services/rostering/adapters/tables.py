@@ -1,7 +1,10 @@
 """The rostering database: one row per sync run, and what each district's imports last applied."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
+    Table, Text,
+)
 
 from shared.db import new_metadata
 
@@ -11,7 +14,7 @@ sync_runs = Table(
     "sync_runs",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("state", String(16), nullable=False),
+    Column("state", String(32), nullable=False),
     Column("source", Text, nullable=False),
     Column("district_id", String(64), nullable=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
@@ -21,7 +24,12 @@ sync_runs = Table(
     Column("errors", JSON, nullable=False),
     Column("warnings", JSON, nullable=False),
     Column("message", Text, nullable=True),
+    # A run held by the mass-change guard: what it would archive (counts by school and kind), and who decided.
+    Column("diff", JSON, nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
     Index("ix_sync_runs_district_id_started_at", "district_id", "started_at"),
+    Index("ix_sync_runs_state", "state"),
 )
 
 # A district as the source knows it (what mapping.district_row keys on), and the directory district
@@ -44,4 +52,47 @@ applied_rows = Table(
     Column("row_key", Text, primary_key=True),
     Column("fingerprint", LargeBinary(16), nullable=False),
     Column("target_id", String(64), nullable=True),
+)
+
+# Each district's sync settings (rostering provider setup screens); a district never saved has the defaults.
+district_settings = Table(
+    "district_settings",
+    metadata,
+    Column("district_id", String(64), primary_key=True),
+    Column("daily_sync", Boolean, nullable=False),
+    Column("sync_manages_guardians", Boolean, nullable=False),
+    Column("unarchive_classrooms_that_reappear", Boolean, nullable=False),
+    Column("sync_updates_contact_details_of_active_users", Boolean, nullable=False),
+    Column("mass_change_threshold", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_by", String(64), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+# The package of a run held for approval, kept until it is approved and applied, rejected or superseded.
+held_packages = Table(
+    "held_packages",
+    metadata,
+    Column("run_id", String(32), ForeignKey("sync_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("archive_digest", String(64), nullable=False),
+)
+
+# What a run archives (or, held, would archive), row by row with file and line: its readable diff.
+sync_run_changes = Table(
+    "sync_run_changes",
+    metadata,
+    Column("run_id", String(32), ForeignKey("sync_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("file", String(64), nullable=False),
+    Column("line", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("kinds", JSON, nullable=False),
+    Column("school_ids", JSON, nullable=False),
+    PrimaryKeyConstraint("run_id", "seq"),
 )

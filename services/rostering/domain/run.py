@@ -13,6 +13,10 @@ RUNNING = "running"
 COMPLETED = "completed"
 REJECTED = "rejected"
 FAILED = "failed"
+# Held by the mass-change guard: nothing applied until an administrator approves (then running) or
+# rejects it (rejected), or a newer import of the district supersedes it.
+AWAITING_APPROVAL = "awaiting_approval"
+SUPERSEDED = "superseded"
 
 # The file each entity's rows come from, so a refused item still names where to look.
 SOURCE_FILES = {
@@ -138,6 +142,9 @@ class SyncRun:
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     message: str | None = None
+    diff: dict | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
     def record(self, entity: str, result: Tally) -> None:
         self.counts[entity] = result.counts
@@ -145,6 +152,33 @@ class SyncRun:
 
     def reject(self, message: str, at: datetime) -> None:
         self._finish(REJECTED, at, message)
+
+    def hold(self, message: str, diff: dict, at: datetime) -> None:
+        """Stopped by the mass-change guard before anything was applied: waits for a decision."""
+        self._finish(AWAITING_APPROVAL, at, message)
+        self.diff = diff
+
+    def approve(self, by: str, at: datetime) -> None:
+        """An administrator confirmed the held diff: the run goes on from where it stopped."""
+        self._decide(by, at)
+        self.state, self.finished_at = RUNNING, None
+        self.message = f"approved by {by}; applying"
+
+    def decline(self, by: str, at: datetime, reason: str | None) -> None:
+        self._decide(by, at)
+        self.state, self.finished_at = REJECTED, at
+        self.message = f"rejected by {by}" + (f": {reason}" if reason else "") + "; nothing was applied"
+
+    def supersede(self, newer_run_id: str, at: datetime) -> None:
+        if self.state != AWAITING_APPROVAL:
+            raise ValueError(f"run {self.run_id} is {self.state}, not awaiting approval")
+        self.state, self.finished_at = SUPERSEDED, at
+        self.message = f"superseded by run {newer_run_id} before anyone decided; nothing was applied"
+
+    def _decide(self, by: str, at: datetime) -> None:
+        if self.state != AWAITING_APPROVAL:
+            raise ValueError(f"run {self.run_id} is {self.state}, not awaiting approval")
+        self.decided_by, self.decided_at = by, at
 
     def fail(self, message: str, at: datetime) -> None:
         self._finish(FAILED, at, message)
@@ -169,6 +203,8 @@ class SyncRun:
             "district_id": self.district_id,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at,
         }
 
     def as_payload(self) -> dict:
@@ -179,6 +215,7 @@ class SyncRun:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "message": self.message,
+            "diff": self.diff,
         }
 
     def as_summary(self) -> dict:

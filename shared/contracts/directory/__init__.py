@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from shared.contracts import identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult
+from shared.contracts.common import BulkResult, Empty
 from shared.contracts.directory.actions import (  # noqa: F401
     MAX_BULK_IDS, MAX_MATCHING_PEOPLE, SYNCED_ENTITIES, ArchiveClassroomsRequest, ArchivedRecord,
     ArchivedRecords, ArchivePeopleRequest, ArchiveSyncedRecordsRequest, BulkActionQueued, DistrictCounts,
-    GetDistrictCountsRequest, GetJobRequest, Job, PeopleSelection, SyncedLink,
+    GetDistrictCountsRequest, GetJobRequest, Job, PeopleSelection, SetDistrictSyncRequest, SyncedLink,
 )
 from shared.contracts.directory.people import (  # noqa: F401
     AUDIENCE_TARGETS, Audience, AudiencePage, Classroom, EnableStudentAccountsRequest, GetProfileRequest,
@@ -53,6 +53,7 @@ get_job = contract.rpc("get_job", request=GetJobRequest, response=Job)
 archive_synced_records = contract.rpc("archive_synced_records", request=ArchiveSyncedRecordsRequest,
                                       response=ArchivedRecords)
 get_district_counts = contract.rpc("get_district_counts", request=GetDistrictCountsRequest, response=DistrictCounts)
+set_district_sync = contract.rpc("set_district_sync", request=SetDistrictSyncRequest, response=Empty)
 
 PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
 STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)

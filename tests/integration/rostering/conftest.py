@@ -18,6 +18,7 @@ from services.rostering.service import RosteringService
 from shared.contracts import directory, identity, rostering
 from shared.contracts.errors import NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.testing.synced_records import SyncedRecords
 
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
 PAGE_FIELDS = {
@@ -45,6 +46,10 @@ class Recorder:
     completed_runs: list[dict] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    ownership: dict | None = None
+
+    def __post_init__(self) -> None:
+        self.records = SyncedRecords(self.saved)
 
     def calls_to(self, method: str) -> list[dict]:
         return [payload for called, payload in self.calls if called == method]
@@ -116,6 +121,24 @@ def directory_stand_in(recorder: Recorder) -> type:
         @rpc_endpoint(directory.upsert_guardian_links)
         def upsert_guardian_links(self, request):
             return recorder.upsert("upsert_guardian_links", request)
+
+        @rpc_endpoint(directory.set_district_sync)
+        def set_district_sync(self, request):
+            recorder.ownership = request
+            return {}
+
+        @rpc_endpoint(directory.archive_synced_records)
+        def archive_synced_records(self, request):
+            recorder.calls.append(("archive_synced_records", request))
+            return recorder.records.archive(request)
+
+        @rpc_endpoint(directory.get_district_counts)
+        def get_district_counts(self, request):
+            return recorder.records.counts()
+
+        @rpc_endpoint(directory.get_schools)
+        def get_schools(self, request):
+            return recorder.records.schools()
 
     return DirectoryStandIn
 

@@ -136,3 +136,44 @@ def test_broker_that_does_not_answer_exits_69_saying_how_to_start_it(tmp_path):
 def test_command_line_usage_errors_exit_64_not_2(capsys):
     assert run(["roster", "import", "--no-such-option", "x"]) == 64
     assert "No such option" in capsys.readouterr().err
+
+
+def school_of(folder, students: range):
+    users = [make_user_row(sourcedId=f"student-{n}", givenName=f"Student{n}") for n in students]
+    enrollments = [make_enrollment_row(sourcedId=f"enr-{n}", userSourcedId=f"student-{n}") for n in students]
+    return write_package(folder, users=users, enrollments=enrollments)
+
+
+def test_a_held_import_exits_3_shows_its_diff_and_is_approved_or_rejected_by_name(schoolctl, tmp_path):
+    assert schoolctl("roster", "import", str(school_of(tmp_path / "a", range(20)))).exit_code == 0
+    dry = schoolctl("roster", "import", str(school_of(tmp_path / "b", range(14))), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run: nothing was applied" in dry.stdout and "6 of 20 people (30.0%)" in dry.stdout
+
+    held = schoolctl("roster", "import", str(school_of(tmp_path / "b", range(14))), "--json")
+    assert held.exit_code == 3, held.output
+    run_id = json.loads(held.stdout)["run_id"]
+    listed = json.loads(schoolctl("roster", "runs", "--state", "awaiting_approval", "--json").stdout)
+    assert [run["run_id"] for run in listed] == [run_id]
+    shown = schoolctl("roster", "show", run_id, "--changes", "--entity", "people")
+    assert shown.exit_code == 3 and "users.csv" in shown.stdout and "student-19" in shown.stdout
+    assert f"schoolctl roster approve {run_id}" in shown.stdout
+
+    rejected = schoolctl("roster", "reject", run_id, "--by", "Rita", "--reason", "wrong export", "--json")
+    assert rejected.exit_code == 0, rejected.output
+    assert json.loads(rejected.stdout)["message"] == "rejected by Rita: wrong export; nothing was applied"
+    again = schoolctl("roster", "approve", run_id)
+    assert again.exit_code == 64 and "only a run awaiting approval" in again.stderr
+
+
+def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl, tmp_path):
+    imported = json.loads(schoolctl("roster", "import", str(school_of(tmp_path / "a", range(3))), "--json").stdout)
+    district_id = imported["district_id"]
+
+    changed = schoolctl("roster", "settings", district_id, "--no-unarchive-classrooms",
+                        "--mass-change-threshold", "0.25", "--json")
+    assert changed.exit_code == 0, changed.output
+    settings = json.loads(changed.stdout)
+    assert settings["unarchive_classrooms_that_reappear"] is False and settings["mass_change_threshold"] == 0.25
+    refused = schoolctl("roster", "settings", district_id, "--mass-change-threshold", "2")
+    assert refused.exit_code == 64 and "mass_change_threshold" in refused.stderr

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from rostering_builders import make_snapshot
 
 from services.rostering import handlers
+from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.run import SyncRun
+from services.rostering.domain.settings import SyncSettings
+from services.rostering.domain.snapshot import Snapshot
+from services.rostering.importing import ImportPorts
 from shared.contracts import directory, identity
 from shared.messaging import _CheckedProxy
 
@@ -22,6 +28,27 @@ PAGE_FIELDS = {
     "upsert_guardian_links": "links",
     "upsert_accounts": "accounts",
 }
+
+
+# What the fake directory answers besides the upserts.
+ANSWERED = ("set_district_sync", "get_schools", "get_district_counts", "archive_synced_records")
+
+
+class _AsSaved(Mapping):
+    """The fake's saved items, seen as (row, id) pairs like SyncedRecords reads them."""
+
+    def __init__(self, saved: dict) -> None:
+        self._saved = saved
+
+    def __getitem__(self, key):
+        item = self._saved[key]
+        return item["row"], item["id"]
+
+    def __iter__(self):
+        return iter(self._saved)
+
+    def __len__(self) -> int:
+        return len(self._saved)
 
 
 def item_key(method: str, row: dict) -> str:
@@ -69,12 +96,16 @@ class FakeService:
     broken_from: dict[str, tuple[int, Exception]] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     district_id: str = "district-id"
+    ownership: dict | None = None
+
+    def __post_init__(self) -> None:
+        self.records = SyncedRecords(_AsSaved(self.saved))
 
     def proxy(self, contract) -> _CheckedProxy:
         return _CheckedProxy(contract, self)
 
     def __getattr__(self, name: str) -> _Method:
-        if name.startswith("upsert_"):
+        if name.startswith("upsert_") or name in ANSWERED:
             return _Method(self, name)
         raise AttributeError(name)
 
@@ -95,7 +126,26 @@ class FakeService:
                 return error
         if method == "upsert_district":
             return {"id": self.district_id, "source_id": payload["source_id"], "name": payload["name"]}
+        if method in ANSWERED:
+            return getattr(self, f"_{method}")(payload)
         return {"results": [self._upsert(method, row) for row in payload[PAGE_FIELDS[method]]]}
+
+    def _set_district_sync(self, payload: dict) -> dict:
+        self.ownership = payload
+        return {}
+
+    def _get_schools(self, payload: dict) -> dict:
+        return self.records.schools()
+
+    def _get_district_counts(self, payload: dict) -> dict:
+        return self.records.counts()
+
+    def _archive_synced_records(self, payload: dict) -> dict:
+        return self.records.archive(payload)
+
+    @property
+    def archived(self) -> set[tuple[str, str]]:
+        return self.records.archived
 
     def _upsert(self, method: str, row: dict) -> dict:
         key = item_key(method, row)
@@ -133,9 +183,11 @@ class FakeRuns:
     def get(self, run_id: str) -> SyncRun | None:
         return copy.deepcopy(self.stored.get(run_id))
 
-    def recent(self, limit: int) -> list[SyncRun]:
+    def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]:
         newest_first = sorted(self.stored.values(), key=lambda run: run.started_at, reverse=True)
-        return copy.deepcopy(newest_first[:limit])
+        chosen = [run for run in newest_first if state in (None, run.state)
+                  and district_id in (None, run.district_id)]
+        return copy.deepcopy(chosen[:limit])
 
 
 class FakeAppliedRows:
@@ -150,6 +202,9 @@ class FakeAppliedRows:
             self.rows = {place: rows for place, rows in self.rows.items() if place[0] != district_key}
         self.targets[district_key] = district_id
 
+    def district_id_of(self, district_key: str) -> str | None:
+        return self.targets.get(district_key)
+
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         assert district_key in self.targets, "start() comes first"
         return dict(self.rows.get((district_key, entity), {}))
@@ -161,8 +216,57 @@ class FakeAppliedRows:
         for key in keys:
             self.rows.get((district_key, entity), {}).pop(key, None)
 
-    def keys(self, entity: str, district_key: str = "district-1") -> set[str]:
+    def keys(self, district_key: str, entity: str) -> set[str]:
+        assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))
+
+    def remembered(self, entity: str, district_key: str = "district-1") -> set[str]:
+        return set(self.rows.get((district_key, entity), {}))
+
+
+class FakeHeldRuns:
+    def __init__(self):
+        self.packages: dict[str, tuple[bytes, dict, str]] = {}
+        self.rows: dict[str, list[dict]] = {}
+
+    def keep(self, run_id, *, package, request, archive_digest, changes) -> None:
+        self.packages[run_id] = (package, copy.deepcopy(request), archive_digest)
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+
+    def record_changes(self, run_id, changes) -> None:
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+
+    def package(self, run_id):
+        return self.packages.get(run_id)
+
+    def release(self, run_id) -> None:
+        self.packages.pop(run_id, None)
+
+    def changes(self, run_id, *, entity, offset, limit):
+        rows = [row for row in self.rows.get(run_id, []) if entity in (None, row["entity"])]
+        return rows[offset:offset + limit], len(rows)
+
+
+class FakeSettings:
+    def __init__(self):
+        self.stored: dict[str, SyncSettings] = {}
+
+    def get(self, district_id: str) -> SyncSettings:
+        return self.stored.get(district_id, SyncSettings(district_id))
+
+    def save(self, settings: SyncSettings) -> None:
+        self.stored[settings.district_id] = settings
+
+
+class FakePackages:
+    """Keeps the path itself as the package's bytes, and hands it back when unpacked."""
+
+    def pack(self, path: str) -> bytes:
+        return path.encode()
+
+    @contextmanager
+    def unpacked(self, content: bytes):
+        yield content.decode()
 
 
 class FakeClock:
@@ -183,26 +287,39 @@ class Importer:
         self.identity.calls = self.directory.calls  # one log shows the order across both services
         self.runs = FakeRuns()
         self.applied = FakeAppliedRows()
+        self.held = FakeHeldRuns()
+        self.settings = FakeSettings()
         self.published: list[tuple[str, dict]] = []
         self.ids = iter(f"run-{n}" for n in range(1, 100))
+        self.clock = FakeClock()
+        # What the reader answers for a path: the snapshot of the latest call, or a rejection.
+        self.packages_read: dict[str, Snapshot | Exception] = {}
 
-    def __call__(self, snapshot=None, *, rejection=None, **request):
+    def ports(self) -> ImportPorts:
         def read(path, region):
-            if rejection is not None:
-                raise rejection
-            return snapshot if snapshot is not None else make_snapshot()
+            found = self.packages_read[path]
+            if isinstance(found, Exception):
+                raise found
+            return found
 
-        return handlers.import_package(
-            {"path": "/exports/lincoln", "region": "US", "district_name": None, "full": False, **request},
-            runs=self.runs,
-            applied=self.applied,
-            directory=self.directory.proxy(directory.contract),
-            identity=self.identity.proxy(identity.contract),
+        return ImportPorts(
+            runs=self.runs, applied=self.applied, held=self.held, settings=self.settings,
+            directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
             publish=lambda event, payload: self.published.append((event.name, payload)),
-            clock=FakeClock(),
-            read=read,
-            new_id=lambda: next(self.ids),
+            clock=self.clock, read=read, packages=FakePackages(),
         )
 
+    def __call__(self, snapshot=None, *, rejection=None, **request):
+        path = request.pop("path", "/exports/lincoln")
+        self.packages_read[path] = rejection if rejection is not None else (
+            snapshot if snapshot is not None else make_snapshot())
+        return handlers.import_package(
+            {"path": path, "region": "US", "district_name": None, "full": False, "requested_by": None, **request},
+            ports=self.ports(), new_id=lambda: next(self.ids))
+
     def methods_called(self):
-        return [name for name, _ in self.directory.calls]
+        """The calls that send rows (and the district, which always goes), in order."""
+        return [name for name, _ in self.directory.calls if name not in ANSWERED]
+
+    def allow_archiving_up_to(self, share: float, district_id: str = "district-id") -> None:
+        self.settings.save(SyncSettings(district_id, mass_change_threshold=share))

@@ -227,4 +227,5 @@ def test_recent_runs_are_listed_as_summaries_with_problem_counts(run_import):
     assert listed == {"runs": [{
         "run_id": run["run_id"], "state": "completed", "source": run["source"], "district_id": "district-id",
         "started_at": run["started_at"], "finished_at": run["finished_at"], "error_count": 1, "warning_count": 0,
+        "decided_by": None, "decided_at": None,
     }]}

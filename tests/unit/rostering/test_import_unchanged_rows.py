@@ -126,8 +126,8 @@ def test_a_failed_run_remembers_only_what_was_applied_before_the_failure(run_imp
     assert run_import()["state"] == "failed"
     del run_import.directory.broken["upsert_people"]
 
-    assert run_import.applied.keys("schools") == {"school-1"} and run_import.applied.keys("classrooms") == {"class-1"}
-    assert run_import.applied.keys("people") == set()
+    assert run_import.applied.remembered("schools") == {"school-1"} and run_import.applied.remembered("classrooms") == {"class-1"}
+    assert run_import.applied.remembered("people") == set()
     calls_from_now(run_import)()
     assert run_import.methods_called() == ["upsert_district", "upsert_people", "upsert_accounts",
                                            "upsert_enrollments", "upsert_guardian_links"]
@@ -141,7 +141,7 @@ def test_a_run_failing_part_way_through_an_entity_remembers_the_pages_answered_b
 
     assert run_import(snapshot)["state"] == "failed"
 
-    assert run_import.applied.keys("people") == {f"student-{n}" for n in range(4000)}
+    assert run_import.applied.remembered("people") == {f"student-{n}" for n in range(4000)}
     del run_import.directory.broken_from["upsert_people"]
     calls_from_now(run_import)(snapshot)
     assert [row["source_id"] for row in sent(run_import, "upsert_people")] == [
@@ -149,12 +149,13 @@ def test_a_run_failing_part_way_through_an_entity_remembers_the_pages_answered_b
 
 
 def test_a_row_a_full_file_no_longer_lists_is_forgotten_and_sent_when_it_comes_back(run_import):
+    run_import.allow_archiving_up_to(1.0)
     run_import(make_snapshot(files=BULK_FILES))
     without_guardian = make_snapshot(files=BULK_FILES, people=(make_student(), make_staff()), guardian_links=())
 
     run_import(without_guardian)
 
-    assert run_import.applied.keys("people") == {"student-1", "teacher-1"}
+    assert run_import.applied.remembered("people") == {"student-1", "teacher-1"}
     calls_from_now(run_import)(make_snapshot(files=BULK_FILES))
     assert [row["source_id"] for row in sent(run_import, "upsert_people")] == ["guardian-1"]
 
@@ -166,5 +167,5 @@ def test_a_delta_file_forgets_nothing_it_does_not_list(run_import):
     run_import(make_snapshot(files=delta, people=(make_student(given_name="Augusta"),), guardian_links=(),
                              enrollments=()))
 
-    assert run_import.applied.keys("people") == {"student-1", "teacher-1", "guardian-1"}
-    assert run_import.applied.keys("enrollments") == {"enr-1", "enr-2"}
+    assert run_import.applied.remembered("people") == {"student-1", "teacher-1", "guardian-1"}
+    assert run_import.applied.remembered("enrollments") == {"enr-1", "enr-2"}

@@ -1,0 +1,160 @@
+"""`schoolctl roster runs|show|approve|reject|settings`: sync runs, runs held for approval, district settings.
+
+Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service.
+"""
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from schoolctl.broker import EXIT_USAGE, connected, fail
+from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app, refusal
+from schoolctl.roster_display import changes_table, show_run
+from shared.contracts import rostering
+from shared.contracts.errors import Conflict, InvalidRequest, NotFound
+
+# Who decided, when the operator gives no name: the CLI runs with the operator's own authority.
+OPERATOR = "operator"
+Timeout = Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)]
+
+RunState = Enum("RunState", {state: state for state in rostering.RUN_STATES}, type=str)
+Entity = Enum("Entity", {entity: entity for entity in rostering.ARCHIVED_ENTITIES}, type=str)
+
+
+@app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run id an import printed")],
+    changes: Annotated[bool, typer.Option("--changes", help="Also list what the run archives, row by row.")] = False,
+    entity: Annotated[Optional[Entity], typer.Option(help="With --changes: only this kind of record")] = None,
+    page: Annotated[int, typer.Option(help="With --changes: which page of rows", min=1)] = 1,
+    per_page: Annotated[int, typer.Option(help="With --changes: rows per page", min=1, max=1000)] = 100,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """Show a sync run: its state, counts, errors and archive diff (while running, what has landed so far)."""
+    with connected(amqp_uri, timeout) as rpc:
+        service = rpc(rostering.contract)
+        try:
+            run = service.get_sync_run({"run_id": run_id})
+            rows = service.get_sync_run_changes({"run_id": run_id, "entity": entity and entity.value, "page": page,
+                                                 "per_page": per_page}) if changes else None
+        except NotFound:
+            raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps({**run, "changes": rows} if rows else run, indent=2, ensure_ascii=False))
+    else:
+        show_run(run, as_json=False)
+        if rows is not None:
+            Console().print(changes_table(rows["changes"], rows["total"]))
+    raise typer.Exit(EXIT_CODES[run["state"]])
+
+
+@app.command("runs")
+def list_runs(
+    limit: Annotated[int, typer.Option(help="How many of the latest runs", min=1, max=100)] = 20,
+    state: Annotated[Optional[RunState], typer.Option(help="Only runs in this state, e.g. awaiting_approval")] = None,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """The latest sync runs, newest first."""
+    with connected(amqp_uri, timeout) as rpc:
+        runs = rpc(rostering.contract).list_sync_runs({"limit": limit, "state": state and state.value})["runs"]
+    if as_json:
+        typer.echo(json.dumps(runs, indent=2, ensure_ascii=False))
+        return
+    table = Table("run", "state", "started", "errors", "warnings", "source")
+    for run in runs:
+        table.add_row(run["run_id"], run["state"], run["started_at"], str(run["error_count"]),
+                      str(run["warning_count"]), escape(run["source"]))
+    Console().print(table)
+
+
+@app.command("approve")
+def approve(
+    run_id: Annotated[str, typer.Argument(help="A run awaiting approval")],
+    by: Annotated[str, typer.Option(help="Who approves, for the run's report")] = OPERATOR,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """Approve a run the mass-change guard held: exactly its diff is applied, in the background.
+
+    Follow it with `schoolctl roster show RUN`.
+    """
+    _decide(rostering.approve_sync_run.name, run_id, by, None, as_json, amqp_uri, timeout)
+
+
+@app.command("reject")
+def reject(
+    run_id: Annotated[str, typer.Argument(help="A run awaiting approval")],
+    by: Annotated[str, typer.Option(help="Who rejects, for the run's report")] = OPERATOR,
+    reason: Annotated[Optional[str], typer.Option(help="Why, for the run's report")] = None,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """Reject a run the mass-change guard held: nothing of it is applied; its report is kept."""
+    _decide(rostering.reject_sync_run.name, run_id, by, reason, as_json, amqp_uri, timeout)
+
+
+@app.command("settings")
+def settings(
+    district_id: Annotated[str, typer.Argument(help="The directory's district id (a run's district_id)")],
+    daily_sync: Annotated[Optional[bool], typer.Option(
+        "--daily-sync/--no-daily-sync", help="The district syncs with its SIS: lock what the sync owns")] = None,
+    manage_guardians: Annotated[Optional[bool], typer.Option(
+        "--manage-guardians/--no-manage-guardians", help="Allow sync to manage guardians")] = None,
+    unarchive_classrooms: Annotated[Optional[bool], typer.Option(
+        "--unarchive-classrooms/--no-unarchive-classrooms", help="Unarchive classrooms that reappear")] = None,
+    update_contacts: Annotated[Optional[bool], typer.Option(
+        "--update-contacts/--no-update-contacts",
+        help="Allow the sync to update contact details of active users")] = None,
+    mass_change_threshold: Annotated[Optional[float], typer.Option(
+        help="Share of people or enrollments a run may archive before it waits for approval (0.10 = 10 %)")] = None,
+    by: Annotated[str, typer.Option(help="Who changes them, for the record")] = OPERATOR,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """Show a district's sync settings, or change the ones given."""
+    changes = {name: value for name, value in (
+        ("daily_sync", daily_sync), ("sync_manages_guardians", manage_guardians),
+        ("unarchive_classrooms_that_reappear", unarchive_classrooms),
+        ("sync_updates_contact_details_of_active_users", update_contacts),
+        ("mass_change_threshold", mass_change_threshold)) if value is not None}
+    with connected(amqp_uri, timeout) as rpc:
+        service = rpc(rostering.contract)
+        try:
+            current = (service.update_district_sync_settings({"district_id": district_id, "changed_by": by,
+                                                              **changes})
+                       if changes else service.get_district_sync_settings({"district_id": district_id}))
+        except InvalidRequest as invalid:
+            raise fail(refusal(invalid), EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(current, indent=2, ensure_ascii=False))
+        return
+    table = Table("Setting", "Value", title=f"Sync settings of district {district_id}", title_justify="left")
+    for name, value in current.items():
+        if name != "district_id":
+            table.add_row(name.replace("_", " "), escape(str(value)))
+    Console().print(table)
+
+
+def _decide(method: str, run_id: str, by: str, reason: str | None, as_json: bool, amqp_uri: str | None,
+            timeout: float) -> None:
+    with connected(amqp_uri, timeout) as rpc:
+        try:
+            run = getattr(rpc(rostering.contract), method)({"run_id": run_id, "decided_by": by, "reason": reason})
+        except NotFound:
+            raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+        except Conflict as conflict:
+            raise fail(conflict.message, EXIT_USAGE) from None
+    show_run(run, as_json)

@@ -1,0 +1,177 @@
+"""One import run: read the package, check what it would archive, hold it or apply it, and report.
+
+Applying goes through directory and identity in dependency order (district, schools, classrooms,
+people, accounts, enrollments, guardian links), one page of rows per call, and then archives what the
+run no longer lists. Row problems never stop a run; a package that cannot be read is rejected before
+anything is applied; a run that would archive more than the district's mass-change threshold is held,
+before anything but the district itself is touched, until an administrator approves or rejects it.
+
+Only rows that changed since the district's last import are sent: each row saved is remembered by its
+fingerprint (and the id it was given), a page at a time as the answers come back, so a run that fails
+part way remembers only what was applied. `full` sends every row regardless, for when the other side
+lost what it had (a database restored from backup, say).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.rostering import archiving
+from services.rostering.domain import mapping
+from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
+from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.errors import PackageRejected
+from services.rostering.domain.run import AWAITING_APPROVAL, SOURCE_FILES, SyncRun, Tally, problem_row, unmapped_row
+from services.rostering.domain.settings import SyncSettings
+from services.rostering.domain.snapshot import Snapshot
+from services.rostering.ports import AppliedRows, Clock, DistrictSettings, HeldRuns, Packages, Publish, Reader, SyncRuns
+from services.rostering.sending import (
+    ACCOUNTS,
+    CLASSROOMS,
+    ENROLLMENTS,
+    GUARDIAN_LINKS,
+    PEOPLE,
+    SCHOOLS,
+    ApplyFailed,
+    Stage,
+    calling,
+    send_pages,
+)
+
+APPROVED_RUN_CHANGED = ("the district's roster changed since this run was held (another import applied, or what "
+                        "it would archive is not the same): nothing was applied; import the package again")
+
+
+@dataclass(frozen=True)
+class ImportPorts:
+    """Everything an import touches, injected by the service (or by the unit tests' fakes)."""
+
+    runs: SyncRuns
+    applied: AppliedRows
+    held: HeldRuns
+    settings: DistrictSettings
+    directory: Any  # ServiceRpc(directory.contract) as a worker sees it
+    identity: Any  # ServiceRpc(identity.contract) as a worker sees it
+    publish: Publish
+    clock: Clock
+    read: Reader
+    packages: Packages
+
+
+def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, path: str,
+               approved_digest: str | None = None) -> None:
+    """Read the package at `path` and apply it, holding it when the guard says so (unless approved)."""
+    clock = ports.clock
+    try:
+        snapshot = ports.read(path, request["region"])
+    except PackageRejected as rejected:
+        run.reject(rejected.message, clock())
+        return
+    run.errors = [problem_row(problem) for problem in snapshot.problems]
+    run.warnings = [problem_row(warning) for warning in snapshot.warnings]
+    try:
+        district_row = mapping.district_row(snapshot, request["district_name"])
+    except mapping.DistrictUnknown as unknown:
+        run.reject(str(unknown), clock())
+        return
+    ports.runs.save(run)
+    try:
+        _apply(snapshot, district_row, request, run, ports, approved_digest=approved_digest)
+    except ApplyFailed as failed:
+        run.fail(str(failed), clock())
+
+
+def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts, *,
+           approved_digest: str | None) -> None:
+    directory, applied = ports.directory, ports.applied
+    # The district always goes: it is one call, and the id it answers tells whether the
+    # directory still holds what earlier runs applied (a wiped directory makes the district anew).
+    with calling("directory.upsert_district"):
+        district_id = directory.upsert_district(district_row)["id"]
+    run.district_id = district_id
+    district_key = district_row["source_id"]
+    applied.start(district_key, district_id)
+    settings = ports.settings.get(district_id)
+    with calling("directory.set_district_sync"):
+        directory.set_district_sync(settings.ownership())
+    if approved_digest is None:
+        _supersede_held_runs(district_id, run, ports)
+
+    archives = archiving.plan(snapshot, applied, district_key)
+    checked = archiving.check(archives, district_id=district_id, directory=directory,
+                              threshold=settings.mass_change_threshold)
+    if approved_digest is not None and approved_digest != archives.digest:
+        run.fail(APPROVED_RUN_CHANGED, ports.clock())
+        return
+    run.diff = checked.diff
+    if checked.verdict.hold and approved_digest is None:
+        run.hold(checked.verdict.message, checked.diff, ports.clock())
+        ports.held.keep(run.run_id, package=ports.packages.pack(request["path"]), request=dict(request),
+                        archive_digest=archives.digest, changes=checked.changes)
+        return
+    _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
+    archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
+                    applied=applied)
+    if checked.changes and approved_digest is None:  # a held run's rows were kept when it was held
+        ports.held.record_changes(run.run_id, checked.changes)
+    run.complete(ports.clock())
+
+
+def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:
+    """A newer import of the district replaces any run still waiting for a decision."""
+    for held in ports.runs.recent(100, state=AWAITING_APPROVAL, district_id=district_id):
+        held.supersede(run.run_id, ports.clock())
+        ports.runs.save(held)
+        ports.held.release(held.run_id)
+
+
+def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, request: Mapping, run: SyncRun,
+                 ports: ImportPorts, settings: SyncSettings) -> None:
+    directory, identity, applied = ports.directory, ports.identity, ports.applied
+    in_district = {"district_id": district_id}
+    full_files = snapshot.full_snapshot_files
+
+    def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]],
+              labels: Mapping[str, str] | None = None) -> Tally:
+        # A district's rows are a million small dicts and no cycles: built and compared with the
+        # collector running, half the time would go to rescanning them.
+        with collector_paused():
+            earlier = applied.load(district_key, stage.entity)
+            plan = plan_sends(build_rows(), key=stage.label, applied={} if request["full"] else earlier,
+                              needs_ids=stage.gives_ids)
+
+        def remember(results: list[dict]) -> None:
+            applied.remember(district_key, stage.entity,
+                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids))
+
+        with calling(stage.method):
+            sent = send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
+        result = with_unsent(sent, plan)
+        if SOURCE_FILES[stage.entity] in full_files:
+            applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
+        run.record(stage.entity, result)
+        ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
+        return result
+
+    schools = apply(SCHOOLS, directory.upsert_schools, in_district, lambda: mapping.school_rows(snapshot))
+    apply(CLASSROOMS, directory.upsert_classrooms,
+          {**in_district, "unarchive_reappearing": settings.unarchive_classrooms_that_reappear},
+          lambda: mapping.classroom_rows(snapshot))
+    with collector_paused():
+        schools_of_people = mapping.person_schools(snapshot)
+    people = apply(PEOPLE, directory.upsert_people, in_district,
+                   lambda: mapping.person_rows(snapshot, schools_of_people))
+    # Accounts are keyed by the directory's person ids; errors name the source's ids.
+    apply(ACCOUNTS, identity.upsert_accounts,
+          {**in_district, "region": request["region"],
+           "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
+          lambda: mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids,
+                                       schools=schools_of_people),
+          labels={person_id: source_id for source_id, person_id in people.ids.items()})
+    with collector_paused():
+        enrollments, unmapped = mapping.enrollment_rows(snapshot)
+    run.errors += [unmapped_row(row) for row in unmapped]
+    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, lambda: enrollments)
+    enrolled.counts.failed += len(unmapped)
+    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))

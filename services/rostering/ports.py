@@ -1,0 +1,74 @@
+"""What rostering's use cases need from storage and from the services they apply rows to, as Protocols.
+
+The adapters (services/rostering/adapters/) implement these against the rostering database; the unit
+tests implement them in memory (tests/unit/rostering/rostering_fakes.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Callable, Protocol
+
+from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.run import SyncRun
+from services.rostering.domain.settings import SyncSettings
+from services.rostering.domain.snapshot import Snapshot
+
+Reader = Callable[[str, str], Snapshot]
+Clock = Callable[[], datetime]
+Publish = Callable[[Any, dict], None]
+
+
+class SyncRuns(Protocol):
+    def add(self, run: SyncRun) -> None: ...
+
+    def save(self, run: SyncRun) -> None: ...
+
+    def get(self, run_id: str) -> SyncRun | None: ...
+
+    def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]: ...
+
+
+class AppliedRows(Protocol):
+    """What each district's imports last applied, by entity and row key."""
+
+    def start(self, district_key: str, district_id: str) -> None: ...
+
+    def district_id_of(self, district_key: str) -> str | None: ...
+
+    def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
+
+    def keys(self, district_key: str, entity: str) -> set[str]: ...
+
+    def remember(self, district_key: str, entity: str, rows: Mapping[str, AppliedRow]) -> None: ...
+
+    def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
+
+
+class HeldRuns(Protocol):
+    """Packages of runs held for approval, and the archive rows of every run."""
+
+    def keep(self, run_id: str, *, package: bytes, request: dict, archive_digest: str,
+             changes: Sequence[dict]) -> None: ...
+
+    def record_changes(self, run_id: str, changes: Sequence[dict]) -> None: ...
+
+    def package(self, run_id: str) -> tuple[bytes, dict, str] | None: ...
+
+    def release(self, run_id: str) -> None: ...
+
+    def changes(self, run_id: str, *, entity: str | None, offset: int, limit: int) -> tuple[list[dict], int]: ...
+
+
+class DistrictSettings(Protocol):
+    def get(self, district_id: str) -> SyncSettings: ...
+
+    def save(self, settings: SyncSettings) -> None: ...
+
+
+class Packages(Protocol):
+    """A package as bytes to keep, and kept bytes as a path the reader can open again."""
+
+    def pack(self, path: str) -> bytes: ...
+
+    def unpacked(self, content: bytes): ...  # a context manager yielding a path
