@@ -51,7 +51,7 @@ from .package_source import (
 )
 from .records import EntityFile, Target, unread_target
 from .snapshot import PackageFile, Snapshot
-from .user_reader import USER_COLUMNS, read_users
+from .user_reader import USER_COLUMNS, merge_same_people, read_users
 from .values import PhoneNormaliser
 
 __all__ = ["PackageRejected", "read_package"]
@@ -88,14 +88,18 @@ def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
 
         assigned = _assigned_roles(files, plan, org_target, findings) if plan.version == V1_2 else None
         people, claims = read_users(users_file, orgs=org_target, phones=phones, assigned=assigned)
-        links = guardian_links(claims, people, users_file)
+        # 1.2 says a staff member is also a parent with a second role; 1.1 can only say it with a second row.
+        aliases = merge_same_people(people, users_file) if plan.version == V1_1 else {}
+        # Every sourcedId a reference may name, an alias naming the person it was merged into.
+        known = {**people, **{alias: people[survivor] for alias, survivor in aliases.items()}} if aliases else people
+        links = guardian_links(claims, known, users_file)
 
         enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS,
                                       required_columns=("sourcedId", "classSourcedId", "userSourcedId"),
                                       required_fields=("classSourcedId", "userSourcedId"))
         enrollments = (read_enrollments(enrollments_file, orgs=org_target,
                                         classes=_target(classes_file, "class", classes, CLASSES),
-                                        people=users_file.target("user", people)) if enrollments_file else [])
+                                        people=users_file.target("user", known)) if enrollments_file else [])
     return Snapshot(
         version=plan.version,
         orgs=tuple(orgs.values()),
@@ -109,6 +113,7 @@ def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
         warnings=tuple(findings.warnings),
         files=files.summary(),
         tombstones=tuple(findings.tombstones),
+        aliases=tuple(aliases.items()),
     )
 
 
