@@ -33,7 +33,7 @@ from .org_readers import (
     read_orgs,
     read_sessions,
 )
-from .package_source import (
+from .package_files import (
     CLASSES,
     COURSES,
     ENROLLMENTS,
@@ -45,10 +45,8 @@ from .package_source import (
     USERS,
     V1_1,
     V1_2,
-    FilePlan,
-    PackageSource,
-    plan_files,
 )
+from .package_source import FilePlan, PackageSource, plan_files
 from .records import EntityFile, Target, unread_target
 from .snapshot import PackageFile, Snapshot
 from .user_reader import USER_COLUMNS, merge_same_people, read_users
