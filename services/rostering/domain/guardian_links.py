@@ -64,7 +64,8 @@ def guardian_links(claims: list[AgentClaim], people: Mapping[str, Person], users
             findings.problem(file, claim.line, claim.column, claim.agent, _not_a_guardian(guardian))
             continue
         links.setdefault((guardian.source_id, student.source_id), claim)
-    return [GuardianLink(guardian, student, claim.line, claim.column) for (guardian, student), claim in links.items()]
+    return [GuardianLink(guardian, student, line, column)
+            for (guardian, student), (line, column, _, _) in links.items()]
 
 
 def _not_a_guardian(person: Person) -> str:

@@ -22,7 +22,12 @@ from .errors import PackageRejected
 from .findings import Findings
 from .manifest import Manifest, check_listings, read_manifest
 from .package_files import MANIFEST, READ_FILES, ROLES, USERS, V1_1, V1_2, canonical_name, is_read_file
+from .package_limits import ByteBudget, GuardedStream, check_declared_sizes, zip_sizes
 from .snapshot import ABSENT, BULK, DELTA
+
+
+# Bytes read from a file at a time: few enough reads that guarding each costs nothing.
+READ_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -35,20 +40,27 @@ class FilePlan:
 
 
 class PackageSource:
-    """The files of a folder or zip, each opened on demand as a text stream."""
+    """The files of a folder or zip, each opened on demand as a text stream, within package_limits."""
 
     def __init__(self, path: Path, stack: ExitStack) -> None:
         self._stack = stack
+        self._budget = ByteBudget()
         openers: dict[str, Callable[[], IO[bytes]]]
         try:
             if path.is_dir():
-                openers = {p.name: partial(p.open, "rb") for p in sorted(path.iterdir()) if p.is_file()}
+                files = {p.name: p for p in sorted(path.iterdir()) if p.is_file()}
+                openers = {name: partial(p.open, "rb") for name, p in files.items()}
+                sizes = [(name, p.stat().st_size, None) for name, p in files.items() if _may_open(name)]
             elif path.is_file():
-                openers = _zip_members(stack.enter_context(zipfile.ZipFile(path)))
+                archive = stack.enter_context(zipfile.ZipFile(path))
+                members = _zip_members(archive)
+                openers = {name: partial(archive.open, info) for name, info in members.items()}
+                sizes = zip_sizes(info for name, info in members.items() if _may_open(name))
             else:
                 raise PackageRejected(f"{path} does not exist")
         except (OSError, zipfile.BadZipFile) as exc:
             raise PackageRejected(f"{path} is not a readable folder or zip: {exc}") from exc
+        check_declared_sizes(sizes)
         self._openers = openers
         self.by_folded_name: dict[str, str] = {}
         for name in openers:
@@ -62,23 +74,32 @@ class PackageSource:
 
     def records(self, member: str, canonical: str) -> CsvRecords:
         """The file's records, open until the package is closed."""
-        return CsvRecords(canonical, self._stack.enter_context(self._text(member, canonical)))
+        text, guarded = self._text(member, canonical)
+        return CsvRecords(canonical, self._stack.enter_context(text), guarded)
 
     def header(self, member: str, canonical: str) -> list[str]:
         """Only the header row, the file closed again at once."""
-        with self._text(member, canonical) as stream:
-            return CsvRecords(canonical, stream).header_cells
+        text, guarded = self._text(member, canonical)
+        with text:
+            return CsvRecords(canonical, text, guarded).header_cells
 
-    def _text(self, member: str, canonical: str) -> IO[str]:
+    def _text(self, member: str, canonical: str) -> tuple[IO[str], GuardedStream]:
         try:
             binary = self._openers[member]()
         except (OSError, RuntimeError, zipfile.BadZipFile) as exc:  # RuntimeError: an encrypted member
             raise PackageRejected(f"{member} cannot be opened: {exc}", file=canonical) from exc
+        guarded = GuardedStream(binary, canonical, self._budget)
         # newline="" hands line endings to csv, which needs them inside quoted fields; -sig drops a BOM.
-        return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(io.BufferedReader(guarded, READ_SIZE), encoding="utf-8-sig", newline="")
+        text._CHUNK_SIZE = READ_SIZE  # type: ignore[attr-defined]  # else it asks for 8 KiB at a time
+        return text, guarded
 
 
-def _zip_members(archive: zipfile.ZipFile) -> dict[str, Callable[[], IO[bytes]]]:
+def _may_open(name: str) -> bool:
+    return is_read_file(name) or name.lower() == MANIFEST
+
+
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """Files beside users.csv (else manifest.csv), which zipping tools often nest in one folder."""
     files = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
 
@@ -87,8 +108,7 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, Callable[[], IO[bytes]]]
 
     homes = folders_holding(USERS) or folders_holding(MANIFEST)
     home = min(homes, key=lambda p: len(p.parts), default=PurePosixPath("."))
-    return {PurePosixPath(i.filename).name: partial(archive.open, i)
-            for i in files if PurePosixPath(i.filename).parent == home}
+    return {PurePosixPath(i.filename).name: i for i in files if PurePosixPath(i.filename).parent == home}
 
 
 # --- the manifest and the plan -----------------------------------------------------

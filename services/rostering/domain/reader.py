@@ -139,7 +139,7 @@ class _Files:
         users = self.open(USERS, USER_COLUMNS, required_columns=required, required_fields=("givenName", "familyName"))
         assert users is not None  # plan_files rejects a package without users.csv
         if not users.has("sourcedId"):
-            raise PackageRejected("users.csv has no sourcedId column", file=USERS)
+            raise PackageRejected(users.refusal or "users.csv has no sourcedId column", file=USERS)
         if version == V1_2 and users.has("role"):
             self._findings.warning(USERS, 1, "role", None, "users.csv has a role column, which OneRoster 1.2 "
                                                            "moved to roles.csv; read as each user's role too")

@@ -25,10 +25,9 @@ surviving person.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .role_vocabulary import job_title_of
 from .snapshot import GUARDIAN, STAFF, Person
@@ -40,13 +39,20 @@ STAFF_ONLY = frozenset({STAFF})
 GUARDIAN_ONLY = frozenset({GUARDIAN})
 
 
-class UserRow(NamedTuple):
-    """What the rule looks at in one row: its kinds and normalised credentials."""
+class UserRow(Protocol):
+    """What the rule looks at in one row (a Person is one): its kinds and normalised credentials."""
 
-    source_id: str
-    kinds: frozenset[str]
-    email: str | None
-    mobile: str | None
+    @property
+    def source_id(self) -> str: ...
+
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def mobile_phone(self) -> str | None: ...
 
 
 class SamePerson(NamedTuple):
@@ -55,31 +61,38 @@ class SamePerson(NamedTuple):
     column: str  # email or sms: what they share
 
 
-def same_people(rows: Sequence[UserRow]) -> list[SamePerson]:
+def same_people(rows: Iterable[UserRow]) -> list[SamePerson]:
     """The pairs of rows (given in file order) that are one person, in the order of their later row."""
-    position = {row.source_id: n for n, row in enumerate(rows)}
-    candidates = [row for row in rows if row.kinds == STAFF_ONLY or row.kinds == GUARDIAN_ONLY]
-    paired: set[str] = set()
-    found: list[SamePerson] = []
+    rows = list(rows)
+    staff = [(at, row) for at, row in enumerate(rows) if row.kinds == STAFF_ONLY]
+    # A district has a few staff for every hundred guardians: only guardians sharing a staff value matter,
+    # and every guardian holding such a value is among them, so each value's holders are all counted.
+    emails = {row.email for _, row in staff} - {None}
+    mobiles = {row.mobile_phone for _, row in staff} - {None}
+    guardians = [(at, row) for at, row in enumerate(rows)
+                 if row.kinds == GUARDIAN_ONLY and (row.email in emails or row.mobile_phone in mobiles)]
+    found: list[tuple[int, SamePerson]] = []
+    paired: set[int] = set()
     for column in (EMAIL, MOBILE):
-        holders: dict[str, list[UserRow]] = defaultdict(list)
-        for row in candidates:
-            value = row.email if column == EMAIL else row.mobile
-            if value is not None and row.source_id not in paired:
-                holders[value].append(row)
-        for group in holders.values():
-            if len(group) != 2 or group[0].kinds == group[1].kinds:
+        staff_holding, guardians_holding = _holders(staff, column, paired), _holders(guardians, column, paired)
+        for value, held in guardians_holding.items():
+            if len(held) != 1 or len(staff_holding.get(value, ())) != 1:
                 continue
-            first, second = sorted(group, key=lambda row: position[row.source_id])
+            (first_at, first), (second_at, second) = sorted((staff_holding[value][0], held[0]))
             if column == MOBILE and first.email and second.email and first.email != second.email:
                 continue
-            paired.update((first.source_id, second.source_id))
-            found.append(SamePerson(first.source_id, second.source_id, column))
-    return sorted(found, key=lambda same: position[same.alias])
+            paired.update((first_at, second_at))
+            found.append((second_at, SamePerson(first.source_id, second.source_id, column)))
+    return [same for _, same in sorted(found)]
 
 
-def user_row(person: Person) -> UserRow:
-    return UserRow(person.source_id, person.kinds, person.email, person.mobile_phone)
+def _holders(rows: list[tuple[int, UserRow]], column: str, left_out: set[int]) -> dict[str, list[tuple[int, UserRow]]]:
+    holding: dict[str, list[tuple[int, UserRow]]] = {}
+    for at, row in rows:
+        value = row.email if column == EMAIL else row.mobile_phone
+        if value is not None and at not in left_out:
+            holding.setdefault(value, []).append((at, row))
+    return holding
 
 
 def combined(first: Person, second: Person) -> Person:

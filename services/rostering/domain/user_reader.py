@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .assigned_roles import AssignedRoles
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
-from .same_person import EMAIL, combined, same_people, user_row
+from .same_person import EMAIL, combined, same_people
 from .snapshot import ACTIVE, Person, RoleAssignment
 from .values import COMMON_FLAGS, PhoneNormaliser, normalise_email, parse_flag, split_list
 
@@ -59,7 +59,7 @@ def merge_same_people(people: dict[str, Person], file: EntityFile) -> dict[str, 
     Returns alias -> surviving sourcedId; the aliases leave `people`.
     """
     aliases: dict[str, str] = {}
-    for same in same_people([user_row(person) for person in people.values()]):
+    for same in same_people(people.values()):
         survivor, alias = people[same.survivor], people.pop(same.alias)
         people[same.survivor] = combined(survivor, alias)
         aliases[same.alias] = same.survivor
