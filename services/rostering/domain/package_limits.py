@@ -35,12 +35,13 @@ PACKAGE_BYTES = 2 * GIB
 ZIP_RATIO = 100
 RATIO_FLOOR = 4 * MIB
 LINE_BYTES = 16 * MIB
+READ_BYTES = 64 * 1024  # bytes read at a time: few enough reads that guarding each costs nothing
 
 # Control characters in UTF-8: C0 controls other than the line breaks (a tab inside a cell is one) and
 # DEL are single bytes, C1 controls (U+0080-U+009F) are \xc2\x80-\xc2\x9f; neither occurs inside another
-# character's encoding. bytes.translate finds the single bytes at memory speed, where a regular
-# expression takes ten times as long; the C1 pattern runs only on reads holding a \xc2.
-_C0_AND_DEL = bytes([*range(0x00, 0x0A), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# character's encoding. A byte search per control (memchr) is thirty times faster than one regular
+# expression over the read; the C1 pattern runs only on reads holding a \xc2.
+_C0_AND_DEL = (*range(0x00, 0x0A), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)
 _C1_LEAD = 0xC2
 _C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _LINE_BREAKS = re.compile(rb"[\r\n]")
@@ -79,7 +80,7 @@ def zip_sizes(infos: Iterable[zipfile.ZipInfo]) -> list[tuple[str, int, int | No
     return [(info.filename, info.file_size, info.compress_size) for info in infos]
 
 
-class GuardedStream(io.RawIOBase):
+class GuardedStream(io.BufferedIOBase):
     """A file's bytes as they are read: counted against the package's budget, lines measured.
 
     `controls` turns True once a control byte has been read, before any record
@@ -98,21 +99,24 @@ class GuardedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
-        count = len(data)
-        if count:
-            self._budget.spend(count, self._file)
+    def read(self, size: int | None = -1) -> bytes:
+        return self._guarded(self._inner.read(-1 if size is None else size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._guarded(self._inner.read(size if size > 0 else READ_BYTES))
+
+    def _guarded(self, data: bytes) -> bytes:
+        if data:
+            self._budget.spend(len(data), self._file)
             self._measure_lines(data)
             if not self.controls:
                 self.controls = self._holds_controls(data)
-            buffer[:count] = data
-        return count
+        return data
 
     def _holds_controls(self, data: bytes) -> bool:
         split_c1 = self._last == _C1_LEAD and 0x80 <= data[0] <= 0x9F
         self._last = data[-1]
-        return (split_c1 or len(data.translate(None, _C0_AND_DEL)) != len(data)
+        return (split_c1 or any(map(data.__contains__, _C0_AND_DEL))
                 or (_C1_LEAD in data and _C1.search(data) is not None))
 
     def _measure_lines(self, data: bytes) -> None:

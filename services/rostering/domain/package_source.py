@@ -22,12 +22,8 @@ from .errors import PackageRejected
 from .findings import Findings
 from .manifest import Manifest, check_listings, read_manifest
 from .package_files import MANIFEST, READ_FILES, ROLES, USERS, V1_1, V1_2, canonical_name, is_read_file
-from .package_limits import ByteBudget, GuardedStream, check_declared_sizes, zip_sizes
+from .package_limits import READ_BYTES, ByteBudget, GuardedStream, check_declared_sizes, zip_sizes
 from .snapshot import ABSENT, BULK, DELTA
-
-
-# Bytes read from a file at a time: few enough reads that guarding each costs nothing.
-READ_SIZE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -90,8 +86,8 @@ class PackageSource:
             raise PackageRejected(f"{member} cannot be opened: {exc}", file=canonical) from exc
         guarded = GuardedStream(binary, canonical, self._budget)
         # newline="" hands line endings to csv, which needs them inside quoted fields; -sig drops a BOM.
-        text = io.TextIOWrapper(io.BufferedReader(guarded, READ_SIZE), encoding="utf-8-sig", newline="")
-        text._CHUNK_SIZE = READ_SIZE  # type: ignore[attr-defined]  # else it asks for 8 KiB at a time
+        text = io.TextIOWrapper(guarded, encoding="utf-8-sig", newline="")
+        text._CHUNK_SIZE = READ_BYTES  # type: ignore[attr-defined]  # else it asks for 8 KiB at a time
         return text, guarded
 
 
