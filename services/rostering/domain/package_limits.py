@@ -76,8 +76,9 @@ def check_declared_sizes(sizes: Iterable[tuple[str, int, int | None]], limit: in
                               "may hold")
 
 
-def zip_sizes(infos: Iterable[zipfile.ZipInfo]) -> list[tuple[str, int, int | None]]:
-    return [(info.filename, info.file_size, info.compress_size) for info in infos]
+def zip_sizes(members: Iterable[tuple[str, zipfile.ZipInfo]]) -> list[tuple[str, int, int | None]]:
+    """(file, declared size, compressed size) of (file name, zip entry) pairs."""
+    return [(name, info.file_size, info.compress_size) for name, info in members]
 
 
 class GuardedStream(io.BufferedIOBase):

@@ -51,7 +51,7 @@ class PackageSource:
                 archive = stack.enter_context(zipfile.ZipFile(path))
                 members = _zip_members(archive)
                 openers = {name: partial(archive.open, info) for name, info in members.items()}
-                sizes = zip_sizes(info for name, info in members.items() if _may_open(name))
+                sizes = zip_sizes((name, info) for name, info in members.items() if _may_open(name))
             else:
                 raise PackageRejected(f"{path} does not exist")
         except (OSError, zipfile.BadZipFile) as exc:

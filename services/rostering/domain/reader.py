@@ -1,14 +1,17 @@
 """Read a OneRoster 1.1 or 1.2 CSV package (a folder or a .zip, bulk or delta) into a Snapshot.
 
 Bad rows never cost the good ones: each is reported with its file and
-physical line, and the rest of the package is still read. A file missing a
-required column is left out with one error; the other files are still read.
-Only a package that cannot be read at all (no users.csv, an unreadable zip or
-manifest, a users.csv without sourcedId) raises PackageRejected, before
-anything could be applied. Files are read as streams, a record at a time.
+physical line, and the rest of the package is still read. A bad cell costs
+at most its row (cell_rules.py). A file missing a required column is left
+out with one error; the other files are still read. Only a package that
+cannot be read at all (no users.csv, an unreadable zip or manifest, a
+users.csv without sourcedId) or that would cost too much to read (a zip bomb,
+more than 2 GiB: package_limits.py) raises PackageRejected, before anything
+could be applied. Files are read as streams, a record at a time.
 
 The rules shared by every file (status, tombstones, references) are in
-records.py; the package, its manifest and file modes in package_source.py.
+records.py; the package and file modes in package_source.py, the manifest in
+manifest.py; who is one person in same_person.py.
 """
 
 from __future__ import annotations
