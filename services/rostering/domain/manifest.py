@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .cell_rules import shown
 from .csv_rows import CsvRecords, map_header
 from .errors import PackageRejected
 from .findings import Findings
@@ -68,15 +69,17 @@ def check_listings(manifest: Manifest, version: str, findings: Findings) -> None
     for name, listing in manifest.files.items():
         if listing.usable:
             continue
-        written = repr(listing.mode) if listing.mode else "empty"
+        # Shown shortened and escaped: a manifest is as untrusted as the rest of the package.
+        written = repr(shown(listing.mode)) if listing.mode else "empty"
+        prop = shown(listing.property_name)
         if name in READ_FILES[version]:
             why = ("expected bulk, delta or absent" if listing.mode else
                    f"OneRoster gives an empty value no meaning, and {name} is read, so it must say bulk, delta or "
                    "absent")
-            raise PackageRejected(f"manifest.csv line {listing.line}: {listing.property_name} is {written}; {why}",
+            raise PackageRejected(f"manifest.csv line {listing.line}: {prop} is {written}; {why}",
                                   file=MANIFEST, line=listing.line)
         findings.warning(MANIFEST, listing.line, "value", listing.mode or None,
-                         f"{listing.property_name} is {written}, not bulk, delta or absent; ignored, as {name} is "
+                         f"{prop} is {written}, not bulk, delta or absent; ignored, as {shown(name)} is "
                          "not a file this product reads")
 
 
@@ -84,5 +87,5 @@ def _supported_version(value: str, line: int) -> str:
     for version in (V1_1, V1_2):
         if value in (version, f"{version}.0"):
             return version
-    raise PackageRejected(f"manifest.csv line {line}: OneRoster version {value!r} is not supported "
+    raise PackageRejected(f"manifest.csv line {line}: OneRoster version {shown(value)!r} is not supported "
                           "(1.1 or 1.2)", file=MANIFEST, line=line)
