@@ -55,5 +55,5 @@ def read_enrollments(file: EntityFile, *, orgs: Target, classes: Target, people:
         extras = file.extras(cells) if with_extras else ()
         # Positional, in Enrollment's field order: keyword calls cost a district read about half a second.
         enrollments.append(Enrollment(source_id, class_id, school_id, person_id, role, is_primary, begin_date,
-                                      end_date, ACTIVE, modified, extras))
+                                      end_date, ACTIVE, modified, extras, line))
     return enrollments

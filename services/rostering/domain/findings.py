@@ -1,9 +1,14 @@
-"""What reading a package found: row errors, warnings and tombstones, each naming file and line."""
+"""What reading a package found: row errors, warnings and tombstones, each naming file and line.
+
+A finding's value is shown as cell_rules.shown makes it: a report never
+carries a 10 MB cell or raw control characters.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+from .cell_rules import shown
 from .snapshot import RowProblem, Tombstone
 
 
@@ -17,10 +22,10 @@ class Findings:
         self._said: set[Hashable] = set()
 
     def problem(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
-        self.problems.append(RowProblem(file, line, column, value, reason))
+        self.problems.append(RowProblem(file, line, column, shown(value) if value else value, reason))
 
     def warning(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
-        self.warnings.append(RowProblem(file, line, column, value, reason))
+        self.warnings.append(RowProblem(file, line, column, shown(value) if value else value, reason))
 
     def warning_once(self, key: Hashable, file: str, line: int | None, column: str | None, value: str | None,
                      reason: str) -> None:

@@ -2,35 +2,41 @@
 
 OneRoster's agentSourcedIds on a student lists the student's parents,
 guardians and relatives; on anyone else it lists the students they are an
-agent for. A staff member named that way (or naming a student) is that
-student's guardian too: one person, several kinds, reported as a warning so
-the school can check it.
+agent for. A link gives its guardian a view of the student, so it is made
+only when the non-student side holds a parent, guardian or relative role
+(least privilege): a teacher, administrator or other staff member named as a
+student's agent, or naming a student, is a row error and that link is
+dropped. A staff member who is also a parent says so with a parent role:
+in OneRoster 1.2 a second role in roles.csv, in 1.1 a second users.csv row
+read as the same person (same_person.py).
+
+Each link keeps the line and column of the first claim that made it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from .records import EntityFile
 from .snapshot import BULK, GUARDIAN, STAFF, STUDENT, GuardianLink, Person
 from .user_reader import AgentClaim
 
-
 GUARDIAN_ONLY = frozenset({GUARDIAN})
 
 
-def guardian_links(claims: list[AgentClaim], people: dict[str, Person], users: EntityFile) -> list[GuardianLink]:
-    """The merged links; `people` gains the guardian kind for staff who turn out to be guardians."""
+def guardian_links(claims: list[AgentClaim], people: Mapping[str, Person], users: EntityFile) -> list[GuardianLink]:
+    """The merged links; `people` maps every sourcedId (aliases too) to the person it names."""
     # Pairs, not GuardianLinks, while merging: a district has a few hundred thousand claims.
-    links: dict[tuple[str, str], None] = {}
-    promoted: dict[str, AgentClaim] = {}
+    links: dict[tuple[str, str], AgentClaim] = {}
     findings, file = users.findings, users.name
     for claim in claims:
         claimant = people[claim.claimant]
         agent = people.get(claim.agent)
         if agent is not None and STUDENT in claimant.kinds and GUARDIAN in agent.kinds:
-            links[agent.source_id, claimant.source_id] = None  # the common cases, checked first
+            links.setdefault((agent.source_id, claimant.source_id), claim)  # the common cases, checked first
             continue
         if agent is not None and claimant.kinds == GUARDIAN_ONLY and STUDENT in agent.kinds:
-            links[claimant.source_id, agent.source_id] = None
+            links.setdefault((claimant.source_id, agent.source_id), claim)
             continue
         if agent is None:
             status = users.deleted.get(claim.agent)
@@ -44,7 +50,7 @@ def guardian_links(claims: list[AgentClaim], people: dict[str, Person], users: E
                 # A delta names only what changed: the other side may be a person from an earlier sync.
                 pair = (claim.agent, claimant.source_id) if STUDENT in claimant.kinds else (claimant.source_id,
                                                                                           claim.agent)
-                links[pair] = None
+                links.setdefault(pair, claim)
             continue
         if STUDENT in claimant.kinds:
             guardian, student = agent, claimant
@@ -52,19 +58,18 @@ def guardian_links(claims: list[AgentClaim], people: dict[str, Person], users: E
             guardian, student = claimant, agent
         else:
             findings.problem(file, claim.line, claim.column, claim.agent,
-                             f"neither {claimant.source_id} nor {claim.agent} is a student; link dropped")
+                             f"neither {claim.claimant} nor {claim.agent} is a student; link dropped")
             continue
-        if guardian is student or (STUDENT in guardian.kinds and not guardian.kinds & {GUARDIAN, STAFF}):
-            findings.problem(file, claim.line, claim.column, claim.agent,
-                             f"user {guardian.source_id} is a student, not a guardian; link dropped")
+        if guardian is student or GUARDIAN not in guardian.kinds:
+            findings.problem(file, claim.line, claim.column, claim.agent, _not_a_guardian(guardian))
             continue
-        if GUARDIAN not in guardian.kinds:
-            promoted.setdefault(guardian.source_id, claim)
-        links[guardian.source_id, student.source_id] = None
-    for source_id, claim in promoted.items():
-        person = people[source_id]
-        people[source_id] = person._replace(kinds=person.kinds | {GUARDIAN})
-        findings.warning(file, claim.line, claim.column, claim.agent,
-                         f"{source_id} ({', '.join(person.roles)}) is linked to a student as an agent, so is "
-                         "taken as that student's guardian too")
-    return [GuardianLink(guardian, student) for guardian, student in links]
+        links.setdefault((guardian.source_id, student.source_id), claim)
+    return [GuardianLink(guardian, student, line, column)
+            for (guardian, student), (line, column, _, _) in links.items()]
+
+
+def _not_a_guardian(person: Person) -> str:
+    if STAFF in person.kinds and GUARDIAN not in person.kinds:
+        return (f"user {person.source_id} is staff ({', '.join(person.roles)}), not a parent, guardian or "
+                "relative; link dropped")
+    return f"user {person.source_id} is a student, not a guardian; link dropped"

@@ -28,7 +28,7 @@ def read_orgs(file: EntityFile) -> dict[str, Org]:
         orgs[source_id] = Org(
             source_id=source_id, name=cells[name] or None, type=cells[kind] or None,
             identifier=cells[identifier] or None, parent_source_id=cells[parent] or None,
-            date_last_modified=modified, extras=file.extras(cells),
+            date_last_modified=modified, extras=file.extras(cells), line=line,
         )
         lines[source_id] = line
     _drop_unknown_parents(file, orgs, lines, "org")
@@ -105,6 +105,6 @@ def read_classes(file: EntityFile, orgs: Target, courses: Target, sessions: Targ
         classes[source_id] = Class(
             source_id=source_id, title=cells[title], class_code=cells[code] or None, course_source_id=course_id,
             school_source_id=school_id, term_source_ids=term_ids, grades=split_list(cells[grades] or cells[grade]),
-            location=cells[location] or None, date_last_modified=modified, extras=file.extras(cells),
+            location=cells[location] or None, date_last_modified=modified, extras=file.extras(cells), line=line,
         )
     return classes

@@ -23,7 +23,7 @@ def package_report(snapshot: Snapshot) -> dict:
 
 def rejection_report(rejected: PackageRejected) -> dict:
     """A package that cannot be applied at all: one error saying why."""
-    error = RowProblem(rejected.file or "", None, None, None, rejected.message)
+    error = RowProblem(rejected.file or "", rejected.line, None, None, rejected.message)
     return {"version": None, "applicable": False, "rejected": rejected.message, "files": {}, "counts": {},
             "warnings": [], "errors": [problem_row(error)]}
 

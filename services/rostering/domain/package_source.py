@@ -20,25 +20,10 @@ from typing import IO
 from .csv_rows import CsvRecords, map_header
 from .errors import PackageRejected
 from .findings import Findings
+from .manifest import Manifest, check_listings, read_manifest
+from .package_files import MANIFEST, READ_FILES, ROLES, USERS, V1_1, V1_2, canonical_name, is_read_file
+from .package_limits import READ_BYTES, ByteBudget, GuardedStream, check_declared_sizes, zip_sizes
 from .snapshot import ABSENT, BULK, DELTA
-
-V1_1 = "1.1"
-V1_2 = "1.2"
-
-MANIFEST = "manifest.csv"
-ORGS = "orgs.csv"
-SESSIONS = "academicSessions.csv"
-COURSES = "courses.csv"
-CLASSES = "classes.csv"
-USERS = "users.csv"
-ROLES = "roles.csv"
-USER_PROFILES = "userProfiles.csv"
-ENROLLMENTS = "enrollments.csv"
-
-READ_FILES = {V1_1: (ORGS, SESSIONS, COURSES, CLASSES, USERS, ENROLLMENTS),
-              V1_2: (ORGS, SESSIONS, COURSES, CLASSES, USERS, ROLES, USER_PROFILES, ENROLLMENTS)}
-_CANONICAL = {name.lower(): name for names in READ_FILES.values() for name in names}
-_MODES = (BULK, DELTA, ABSENT)
 
 
 @dataclass(frozen=True)
@@ -51,20 +36,27 @@ class FilePlan:
 
 
 class PackageSource:
-    """The files of a folder or zip, each opened on demand as a text stream."""
+    """The files of a folder or zip, each opened on demand as a text stream, within package_limits."""
 
     def __init__(self, path: Path, stack: ExitStack) -> None:
         self._stack = stack
+        self._budget = ByteBudget()
         openers: dict[str, Callable[[], IO[bytes]]]
         try:
             if path.is_dir():
-                openers = {p.name: partial(p.open, "rb") for p in sorted(path.iterdir()) if p.is_file()}
+                files = {p.name: p for p in sorted(path.iterdir()) if p.is_file()}
+                openers = {name: partial(p.open, "rb") for name, p in files.items()}
+                sizes = [(name, p.stat().st_size, None) for name, p in files.items() if _may_open(name)]
             elif path.is_file():
-                openers = _zip_members(stack.enter_context(zipfile.ZipFile(path)))
+                archive = stack.enter_context(zipfile.ZipFile(path))
+                members = _zip_members(archive)
+                openers = {name: partial(archive.open, info) for name, info in members.items()}
+                sizes = zip_sizes((name, info) for name, info in members.items() if _may_open(name))
             else:
                 raise PackageRejected(f"{path} does not exist")
         except (OSError, zipfile.BadZipFile) as exc:
             raise PackageRejected(f"{path} is not a readable folder or zip: {exc}") from exc
+        check_declared_sizes(sizes)
         self._openers = openers
         self.by_folded_name: dict[str, str] = {}
         for name in openers:
@@ -78,23 +70,32 @@ class PackageSource:
 
     def records(self, member: str, canonical: str) -> CsvRecords:
         """The file's records, open until the package is closed."""
-        return CsvRecords(canonical, self._stack.enter_context(self._text(member, canonical)))
+        text, guarded = self._text(member, canonical)
+        return CsvRecords(canonical, self._stack.enter_context(text), guarded)
 
     def header(self, member: str, canonical: str) -> list[str]:
         """Only the header row, the file closed again at once."""
-        with self._text(member, canonical) as stream:
-            return CsvRecords(canonical, stream).header_cells
+        text, guarded = self._text(member, canonical)
+        with text:
+            return CsvRecords(canonical, text, guarded).header_cells
 
-    def _text(self, member: str, canonical: str) -> IO[str]:
+    def _text(self, member: str, canonical: str) -> tuple[IO[str], GuardedStream]:
         try:
             binary = self._openers[member]()
         except (OSError, RuntimeError, zipfile.BadZipFile) as exc:  # RuntimeError: an encrypted member
             raise PackageRejected(f"{member} cannot be opened: {exc}", file=canonical) from exc
+        guarded = GuardedStream(binary, canonical, self._budget)
         # newline="" hands line endings to csv, which needs them inside quoted fields; -sig drops a BOM.
-        return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(guarded, encoding="utf-8-sig", newline="")
+        text._CHUNK_SIZE = READ_BYTES  # type: ignore[attr-defined]  # else it asks for 8 KiB at a time
+        return text, guarded
 
 
-def _zip_members(archive: zipfile.ZipFile) -> dict[str, Callable[[], IO[bytes]]]:
+def _may_open(name: str) -> bool:
+    return is_read_file(name) or name.lower() == MANIFEST
+
+
+def _zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """Files beside users.csv (else manifest.csv), which zipping tools often nest in one folder."""
     files = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
 
@@ -103,54 +104,16 @@ def _zip_members(archive: zipfile.ZipFile) -> dict[str, Callable[[], IO[bytes]]]
 
     homes = folders_holding(USERS) or folders_holding(MANIFEST)
     home = min(homes, key=lambda p: len(p.parts), default=PurePosixPath("."))
-    return {PurePosixPath(i.filename).name: partial(archive.open, i)
-            for i in files if PurePosixPath(i.filename).parent == home}
+    return {PurePosixPath(i.filename).name: i for i in files if PurePosixPath(i.filename).parent == home}
 
 
 # --- the manifest and the plan -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Manifest:
-    version: str | None
-    modes: dict[str, str]  # canonical file name (or the manifest's own spelling) -> mode
-
-
-def read_manifest(source: PackageSource, member: str) -> Manifest:
-    records = source.records(member, MANIFEST)
-    header = map_header(records.header_cells, ("propertyName", "value"))
-    if {"propertyName", "value"} - set(header.columns):
-        raise PackageRejected("manifest.csv is unreadable: it needs the columns propertyName and value",
-                              file=MANIFEST)
-    name_at, value_at = header.columns["propertyName"], header.columns["value"]
-    version: str | None = None
-    modes: dict[str, str] = {}
-    for line, cells, _ in records:
-        prop, value = cells[name_at], cells[value_at]
-        if prop == "oneroster.version":
-            version = _supported_version(value, line)
-        elif prop.lower().startswith("file."):
-            mode = value.lower()
-            if mode not in _MODES:
-                raise PackageRejected(f"manifest.csv line {line}: {prop} is {value!r}; expected bulk, delta or "
-                                      "absent", file=MANIFEST)
-            file_name = prop[len("file."):] + ".csv"
-            modes[_CANONICAL.get(file_name.lower(), file_name)] = mode
-    return Manifest(version, modes)
-
-
-def _supported_version(value: str, line: int) -> str:
-    for version in (V1_1, V1_2):
-        if value in (version, f"{version}.0"):
-            return version
-    raise PackageRejected(f"manifest.csv line {line}: OneRoster version {value!r} is not supported "
-                          "(1.1 or 1.2)", file=MANIFEST)
-
-
 def plan_files(source: PackageSource, findings: Findings) -> FilePlan:
     """Which files to read, in which mode, for which version; every doubt is reported."""
     manifest_member = source.member(MANIFEST)
-    manifest = read_manifest(source, manifest_member) if manifest_member else None
+    manifest = read_manifest(source.records(manifest_member, MANIFEST)) if manifest_member else None
     version = manifest.version if manifest else None
     if version is None:
         version, why = _inferred_version(source)
@@ -159,49 +122,56 @@ def plan_files(source: PackageSource, findings: Findings) -> FilePlan:
                                              "read as bulk")
         else:
             findings.file_warning(MANIFEST, f"manifest.csv has no oneroster.version: {version} inferred ({why})")
+    if manifest is not None:
+        check_listings(manifest, version, findings)
 
     members: dict[str, str] = {}
     modes: dict[str, str] = {}
     for member in source.by_folded_name.values():
-        canonical = _CANONICAL.get(member.lower(), member)
+        canonical = canonical_name(member)
         if member.lower() == MANIFEST or not member.lower().endswith(".csv"):
             continue
-        if canonical in _CANONICAL.values() and canonical not in READ_FILES[version]:
+        if is_read_file(canonical) and canonical not in READ_FILES[version]:
             findings.file_warning(canonical, f"{member} is a OneRoster 1.2 file; ignored in a {version} package")
             continue
         mode = _mode_of(canonical, member, manifest, findings)
-        if mode in (BULK, DELTA) and canonical in _CANONICAL.values():
+        if mode in (BULK, DELTA) and is_read_file(canonical):
             if member != canonical:
                 findings.file_warning(canonical, f"{member} taken as {canonical} (file names matched regardless "
                                                  "of case)")
             members[canonical], modes[canonical] = member, mode
 
-    for canonical, mode in (manifest.modes.items() if manifest else ()):
-        if mode != ABSENT and canonical in READ_FILES[version] and canonical not in members:
+    for canonical, listing in (manifest.files.items() if manifest else ()):
+        if listing.mode in (BULK, DELTA) and canonical in READ_FILES[version] and canonical not in members:
             if canonical == USERS:
-                raise PackageRejected(f"manifest.csv lists users.csv as {mode}, but the package has no users.csv",
-                                      file=USERS)
-            findings.file_problem(canonical, f"manifest.csv lists {canonical} as {mode}, but the package does "
-                                             "not hold it")
+                raise PackageRejected(f"manifest.csv line {listing.line} lists users.csv as {listing.mode}, but the "
+                                      "package has no users.csv", file=MANIFEST, line=listing.line)
+            findings.problem(MANIFEST, listing.line, "value", listing.mode,
+                             f"manifest.csv lists {canonical} as {listing.mode}, but the package does not hold it")
     if USERS not in members:
-        listed_absent = manifest is not None and manifest.modes.get(USERS) == ABSENT
-        raise PackageRejected("manifest.csv lists users.csv as absent, but every package needs its users"
-                              if listed_absent else "users.csv is missing from the package", file=USERS)
+        listed = manifest.listing(USERS) if manifest is not None else None
+        if listed is not None and listed.mode == ABSENT:
+            raise PackageRejected(f"manifest.csv line {listed.line} lists users.csv as absent, but every package "
+                                  "needs its users", file=MANIFEST, line=listed.line)
+        raise PackageRejected("users.csv is missing from the package", file=USERS)
     return FilePlan(version, members, modes)
 
 
 def _mode_of(canonical: str, member: str, manifest: Manifest | None, findings: Findings) -> str:
-    readable = canonical in _CANONICAL.values()
+    readable = is_read_file(canonical)
     if manifest is None:
         return BULK
-    mode = manifest.modes.get(canonical) or manifest.modes.get(member)
-    if mode is None:
+    listing = manifest.listing(canonical, member)
+    if listing is None:
         what = "read as bulk" if readable else "ignored"
         findings.file_warning(canonical, f"{member} is in the package but not in manifest.csv; {what}")
         return BULK if readable else ABSENT
-    if mode == ABSENT:
-        findings.file_warning(canonical, f"manifest.csv lists {canonical} as absent; {member} ignored")
-    return mode
+    if not listing.usable:
+        return ABSENT  # a file this product does not read (check_listings rejected any other), already reported
+    if listing.mode == ABSENT:
+        findings.warning(MANIFEST, listing.line, "value", ABSENT,
+                         f"manifest.csv lists {canonical} as absent; {member} ignored")
+    return listing.mode
 
 
 def _inferred_version(source: PackageSource) -> tuple[str, str]:

@@ -1,14 +1,17 @@
 """Read a OneRoster 1.1 or 1.2 CSV package (a folder or a .zip, bulk or delta) into a Snapshot.
 
 Bad rows never cost the good ones: each is reported with its file and
-physical line, and the rest of the package is still read. A file missing a
-required column is left out with one error; the other files are still read.
-Only a package that cannot be read at all (no users.csv, an unreadable zip or
-manifest, a users.csv without sourcedId) raises PackageRejected, before
-anything could be applied. Files are read as streams, a record at a time.
+physical line, and the rest of the package is still read. A bad cell costs
+at most its row (cell_rules.py). A file missing a required column is left
+out with one error; the other files are still read. Only a package that
+cannot be read at all (no users.csv, an unreadable zip or manifest, a
+users.csv without sourcedId) or that would cost too much to read (a zip bomb,
+more than 2 GiB: package_limits.py) raises PackageRejected, before anything
+could be applied. Files are read as streams, a record at a time.
 
 The rules shared by every file (status, tombstones, references) are in
-records.py; the package, its manifest and file modes in package_source.py.
+records.py; the package and file modes in package_source.py, the manifest in
+manifest.py; who is one person in same_person.py.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .org_readers import (
     read_orgs,
     read_sessions,
 )
-from .package_source import (
+from .package_files import (
     CLASSES,
     COURSES,
     ENROLLMENTS,
@@ -45,13 +48,11 @@ from .package_source import (
     USERS,
     V1_1,
     V1_2,
-    FilePlan,
-    PackageSource,
-    plan_files,
 )
+from .package_source import FilePlan, PackageSource, plan_files
 from .records import EntityFile, Target, unread_target
 from .snapshot import PackageFile, Snapshot
-from .user_reader import USER_COLUMNS, read_users
+from .user_reader import USER_COLUMNS, merge_same_people, read_users
 from .values import PhoneNormaliser
 
 __all__ = ["PackageRejected", "read_package"]
@@ -88,14 +89,18 @@ def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
 
         assigned = _assigned_roles(files, plan, org_target, findings) if plan.version == V1_2 else None
         people, claims = read_users(users_file, orgs=org_target, phones=phones, assigned=assigned)
-        links = guardian_links(claims, people, users_file)
+        # 1.2 says a staff member is also a parent with a second role; 1.1 can only say it with a second row.
+        aliases = merge_same_people(people, users_file) if plan.version == V1_1 else {}
+        # Every sourcedId a reference may name, an alias naming the person it was merged into.
+        known = {**people, **{alias: people[survivor] for alias, survivor in aliases.items()}} if aliases else people
+        links = guardian_links(claims, known, users_file)
 
         enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS,
                                       required_columns=("sourcedId", "classSourcedId", "userSourcedId"),
                                       required_fields=("classSourcedId", "userSourcedId"))
         enrollments = (read_enrollments(enrollments_file, orgs=org_target,
                                         classes=_target(classes_file, "class", classes, CLASSES),
-                                        people=users_file.target("user", people)) if enrollments_file else [])
+                                        people=users_file.target("user", known)) if enrollments_file else [])
     return Snapshot(
         version=plan.version,
         orgs=tuple(orgs.values()),
@@ -109,6 +114,7 @@ def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
         warnings=tuple(findings.warnings),
         files=files.summary(),
         tombstones=tuple(findings.tombstones),
+        aliases=tuple(aliases.items()),
     )
 
 
@@ -136,7 +142,7 @@ class _Files:
         users = self.open(USERS, USER_COLUMNS, required_columns=required, required_fields=("givenName", "familyName"))
         assert users is not None  # plan_files rejects a package without users.csv
         if not users.has("sourcedId"):
-            raise PackageRejected("users.csv has no sourcedId column", file=USERS)
+            raise PackageRejected(users.refusal or "users.csv has no sourcedId column", file=USERS)
         if version == V1_2 and users.has("role"):
             self._findings.warning(USERS, 1, "role", None, "users.csv has a role column, which OneRoster 1.2 "
                                                            "moved to roles.csv; read as each user's role too")

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, TypeVar
 
-from .csv_rows import CsvRecords, Header, map_header, suggestions
+from .cell_rules import CellRules, shown
+from .csv_rows import SCREEN, CsvRecords, Header, map_header, suggestions
 from .findings import Findings
 from .snapshot import ACTIVE, BULK, TO_BE_DELETED, Extras, Tombstone
 from .values import parse_datetime
@@ -39,6 +40,9 @@ COMMON_COLUMNS = ("sourcedId", "status", "dateLastModified")
 # A live row: the line it starts on, its cells (absent columns read as ""), its id and modification
 # time. A plain tuple, because a district has a million of them.
 Row = tuple[int, list[str], str, "datetime | None"]
+
+# A header wider than this refuses its file: OneRoster's widest file has about 25 columns.
+MAX_COLUMNS = 1000
 
 # Parsed values are remembered per file while there are few distinct ones (dates, flags); a
 # column of distinct timestamps stops being remembered at this many.
@@ -76,12 +80,23 @@ class EntityFile:
     deleted: dict[str, str] = field(init=False, default_factory=dict)
     # Every sourcedId met and the line it was first met on, live or not.
     seen: dict[str, int] = field(init=False, default_factory=dict)
+    # Why the whole file was refused, when it was.
+    refusal: str | None = field(init=False, default=None)
     _moments: dict[str, datetime] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.header = map_header(self.records.header_cells, self.known)
+        width = self.records.width
+        if width > MAX_COLUMNS:
+            # Refused before the header is mapped: nothing is built per column.
+            self.header = Header({}, (), (), (), (), width)
+            self._refuse(None, f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a file may have; "
+                               f"no row of {self.name} read")
+        else:
+            self.header = map_header(self.records.header_cells, self.known)
+            self._check_header()
         self._absent = self.header.width  # the index of the always-empty cell
-        self._check_header()
+        self._cell_rules = CellRules(self.header, self.required_fields)
+        self.records.cell_limit = self._cell_rules.shortest
 
     def at(self, column: str) -> int:
         """The cell index of a column; an absent column reads as the always-empty cell."""
@@ -93,14 +108,12 @@ class EntityFile:
     def _check_header(self) -> None:
         header, name = self.header, self.name
         missing = [c for c in self.required_columns if c not in header.columns]
-        if missing or header.duplicated:
-            self.read = False
-            if missing:
-                reason = f"required column {', '.join(missing)} missing; no row of {name} read"
-                self.findings.problem(name, 1, None, ", ".join(missing), reason)
-            else:
-                reason = f"column {', '.join(header.duplicated)} appears twice; no row of {name} read"
-                self.findings.problem(name, 1, None, ", ".join(header.duplicated), reason)
+        if missing:
+            self._refuse(", ".join(missing), f"required column {', '.join(missing)} missing; no row of {name} read")
+            return
+        if header.duplicated:
+            self._refuse(", ".join(header.duplicated),
+                         f"column {', '.join(header.duplicated)} appears twice; no row of {name} read")
             return
         if header.unknown:
             self.findings.warning(name, 1, None, ", ".join(header.unknown),
@@ -109,6 +122,10 @@ class EntityFile:
             renamed = ", ".join(f"{given} as {canonical}" for given, canonical in header.renamed)
             self.findings.warning(name, 1, None, ", ".join(given for given, _ in header.renamed),
                                   f"column(s) matched regardless of case or spaces: {renamed}")
+
+    def _refuse(self, value: str | None, reason: str) -> None:
+        self.read, self.refusal = False, reason
+        self.findings.problem(self.name, 1, None, value, reason)
 
     # --- rows ------------------------------------------------------------------------
 
@@ -121,11 +138,14 @@ class EntityFile:
         required = [(column, self.at(column)) for column in self.required_fields]
         required_at = [index for _, index in required]
         first_seen, moments = self.seen, self._moments
-        for line, cells, overflow in self.records:
-            if overflow:
-                findings.problem(name, line, None, None, "the row has more cells than the header has columns "
-                                 "(an unquoted comma shifts every later column); row skipped")
-                continue
+        screen = self._cell_rules.screen
+        for line, cells, flaw in self.records:
+            if flaw is not None:
+                if flaw != SCREEN:
+                    findings.problem(name, line, None, None, flaw)
+                    continue
+                if not screen(name, findings, line, cells):
+                    continue
             source_id = cells[id_at]
             if not source_id:
                 findings.problem(name, line, "sourcedId", None, "sourcedId is required; row skipped")
@@ -160,7 +180,7 @@ class EntityFile:
             return False
         if folded not in (TO_BE_DELETED, INACTIVE):
             self.findings.problem(self.name, line, "status", status,
-                                  f"unknown status {status} (expected active or tobedeleted); row skipped")
+                                  f"unknown status {shown(status)} (expected active or tobedeleted); row skipped")
             return False
         self.deleted[source_id] = folded
         self.findings.tombstones.append(Tombstone(self.name, line, source_id, TO_BE_DELETED, modified))

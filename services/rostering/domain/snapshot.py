@@ -6,6 +6,10 @@ package compare equal. Records are frozen dataclasses, except the two a
 district has hundreds of thousands of (Person, Enrollment): those are
 NamedTuples, which are built three times faster.
 
+Records the apply side maps (Org, Class, Person, Enrollment, GuardianLink)
+end with the physical line they were read from (`line`, None when built
+elsewhere), so a refusal on that side can still name file and line.
+
 The live collections (orgs, people, ...) hold only rows whose status is
 active. Rows a file marks for deletion are tombstones: the apply side
 archives what they name, as it archives what a full (bulk) file no longer
@@ -15,7 +19,7 @@ full snapshot of its entity (bulk) or a list of changes (delta).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -44,6 +48,7 @@ class Org:
     status: str = ACTIVE
     date_last_modified: datetime | None = None
     extras: Extras = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,7 @@ class Class:
     status: str = ACTIVE
     date_last_modified: datetime | None = None
     extras: Extras = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,7 @@ class Person(NamedTuple):
     # Credential fields (email, mobile_phone, home_phone) whose source value was invalid and reported:
     # the source said something, so the apply side should keep what it has rather than clear it.
     invalid_fields: tuple[str, ...] = ()
+    line: int | None = None
 
 
 class Enrollment(NamedTuple):
@@ -152,12 +159,23 @@ class Enrollment(NamedTuple):
     status: str = ACTIVE
     date_last_modified: datetime | None = None
     extras: Extras = ()
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class GuardianLink:
+    """A guardian and a student, with where in users.csv the claim that made the link was read.
+
+    Several claims can make one link (the student names the guardian, the
+    guardian names the student); the first one's line and column are kept,
+    and a link is the pair whichever claim it was read from, so they are left
+    out of equality.
+    """
+
     guardian_source_id: str
     student_source_id: str
+    line: int | None = field(default=None, compare=False)
+    column: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +232,9 @@ class Snapshot:
     warnings: tuple[RowProblem, ...]
     files: tuple[PackageFile, ...] = ()
     tombstones: tuple[Tombstone, ...] = ()
+    # (alias, surviving sourcedId): a users.csv row read as the same person as an earlier one
+    # (same_person.py); references to the alias were resolved to the survivor.
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def full_snapshot_files(self) -> frozenset[str]:

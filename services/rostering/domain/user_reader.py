@@ -1,9 +1,11 @@
 """users.csv: people, their roles (1.1 `role` column, or 1.2 roles.csv) and credentials.
 
 One person is one record whatever roles they hold: a 1.2 teacher who is also
-a parent has two roles and two kinds. Invalid emails and phones are reported
-and the person kept without them; `sms` is the mobile phone (login, SMS,
-calls), `phone` the home phone (kept, never used to contact).
+a parent has two roles and two kinds; a 1.1 teacher who is also a parent,
+exported as two rows sharing an email or mobile, is read as one person too
+(same_person.py). Invalid emails and phones are reported and the person kept
+without them; `sms` is the mobile phone (login, SMS, calls), `phone` the home
+phone (kept, never used to contact).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import NamedTuple
 from .assigned_roles import AssignedRoles
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
+from .same_person import EMAIL, combined, same_people
 from .snapshot import ACTIVE, Person, RoleAssignment
 from .values import COMMON_FLAGS, PhoneNormaliser, normalise_email, parse_flag, split_list
 
@@ -48,6 +51,25 @@ def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser,
     if assigned is not None:
         assigned.report_unclaimed(file.target("user", people), file.seen)
     return people, users.claims
+
+
+def merge_same_people(people: dict[str, Person], file: EntityFile) -> dict[str, str]:
+    """Rows that are one person (same_person.py) merged into the earlier one, each merge a warning on the later row.
+
+    Returns alias -> surviving sourcedId; the aliases leave `people`.
+    """
+    aliases: dict[str, str] = {}
+    for same in same_people(people.values()):
+        survivor, alias = people[same.survivor], people.pop(same.alias)
+        people[same.survivor] = combined(survivor, alias)
+        aliases[same.alias] = same.survivor
+        shared, what = (alias.email, "email address") if same.column == EMAIL else (alias.mobile_phone,
+                                                                                    "mobile number")
+        file.findings.warning(file.name, alias.line, same.column, shared,
+                              f"{alias.source_id} ({', '.join(alias.roles)}) has the {what} of {survivor.source_id} "
+                              f"({', '.join(survivor.roles)}, line {survivor.line}): read as one person, "
+                              f"{survivor.source_id}, holding both roles")
+    return aliases
 
 
 class _UserRows:
@@ -112,7 +134,7 @@ class _UserRows:
         return Person(
             source_id, given_name, family_name, middle_name, kinds, roles, job_title, grade, identifier, username,
             tuple(org_ids), email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, tuple(assignments),
-            profiles, extras, tuple(invalid),
+            profiles, extras, tuple(invalid), line,
         )
 
     def _enabled(self, line: int, raw: str) -> bool:

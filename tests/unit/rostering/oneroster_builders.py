@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
 from pathlib import Path
 
@@ -180,6 +181,35 @@ def zip_folder(folder: Path, target: Path, prefix: str = "") -> Path:
         for path in sorted(folder.iterdir()):
             archive.write(path, prefix + path.name)
     return target
+
+
+def write_zeros_zip(target: Path, member: str = "users.csv", mebibytes: int = 64) -> Path:
+    """A zip bomb: a member of zeros, streamed through zipfile, about a thousandth of its size zipped.
+
+    Added to `target` when it is already a zip.
+    """
+    zeros = bytes(1 << 20)
+    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open(member, "w", force_zip64=True) as out:
+            for _ in range(mebibytes):
+                out.write(zeros)
+    return target
+
+
+def declare_size(archive: Path, member: str, size: int) -> Path:
+    """The zip with `member`'s uncompressed size rewritten in both its headers: a zip that lies about itself."""
+    with zipfile.ZipFile(archive) as reading:
+        info, directory_at = reading.getinfo(member), reading.start_dir
+    data = bytearray(archive.read_bytes())
+    struct.pack_into("<I", data, info.header_offset + 22, size)
+    at = directory_at
+    while data[at:at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46:at + 46 + name_length].decode() == member:
+            struct.pack_into("<I", data, at + 24, size)
+        at += 46 + name_length + extra_length + comment_length
+    archive.write_bytes(bytes(data))
+    return archive
 
 
 def family_package(folder: Path, **files: list[dict[str, str]]) -> Path:

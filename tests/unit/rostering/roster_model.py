@@ -3,6 +3,12 @@
 The model holds what a read must give back: normalised emails and phones,
 kinds, links, classes and enrollments. The writer chooses the version, the
 direction guardian links are written in, and per file a BOM and CRLF.
+
+A staff member who is also a parent is one 1.2 user with two roles; OneRoster
+1.1 has one role per user, so there they are two rows sharing an email (a
+teacher row, then a parent row whose sourcedId ends in PARENT_ROW), read back
+as one person. So that no other rows read as one person, no two people share
+an email and no guardian shares a staff member's phone.
 """
 from __future__ import annotations
 
@@ -18,7 +24,10 @@ STUDENT, STAFF, GUARDIAN = "student", "staff", "guardian"
 PHONES = {"(617) 253-1000": "+16172531000", "212-555-0199": "+12125550199", "+1 415 867 5309": "+14158675309",
           "303.499.7111": "+13034997111", "2025550143": "+12025550143"}
 
-names = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from(',"\n'),
+PARENT_ROW = "-parent"
+
+# Commas and quotes need CSV quoting; control characters (line breaks too) are cleaned by the reader, so none.
+names = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")) | st.sampled_from(',"'),
                 min_size=1, max_size=12).map(str.strip).filter(bool)
 emails = st.from_regex(r"[a-z][a-z0-9]{0,6}(\.[a-z0-9]{1,4})?@(example\.org|school\.example\.com)", fullmatch=True)
 
@@ -50,27 +59,29 @@ class Roster:
 def rosters(draw) -> Roster:
     schools = [f"school-{n}" for n in range(draw(st.integers(1, 3)))]
     people = []
+    emails_taken: set[str] = set()
     for n in range(draw(st.integers(1, 12))):
         kinds = draw(st.sampled_from([{STUDENT}, {STAFF}, {GUARDIAN}, {STAFF, GUARDIAN}]))
-        email = draw(st.none() | emails)
+        # Two 1.1 rows are one person by their shared email, so a staff member who is a parent has one.
+        email = draw((emails if kinds == {STAFF, GUARDIAN} else st.none() | emails).filter(
+            lambda address: address not in emails_taken))
+        if email is not None:
+            emails_taken.add(email)
         phone = draw(st.none() | st.sampled_from(sorted(PHONES)))
         people.append(ModelPerson(
             source_id=f"user-{n}", given=draw(names), family=draw(names), kinds=frozenset(kinds),
             school=draw(st.sampled_from(schools)), email=email, phone=PHONES.get(phone) if phone else None,
             written_email=email.upper() if email and draw(st.booleans()) else email, written_phone=phone,
         ))
+    staff_phones = {p.written_phone for p in people if STAFF in p.kinds}
+    for person in people:
+        if person.kinds == {GUARDIAN} and person.written_phone in staff_phones:
+            person.phone = person.written_phone = None
     students = [p.source_id for p in people if STUDENT in p.kinds]
     guardians = [p.source_id for p in people if GUARDIAN in p.kinds]
     links = set()
     if students and guardians:
         links = draw(st.sets(st.tuples(st.sampled_from(guardians), st.sampled_from(students)), max_size=10))
-    for person in people:
-        # A staff member is a guardian only through a child: OneRoster 1.1 has no other way to say so.
-        if person.kinds == {STAFF, GUARDIAN} and not any(g == person.source_id for g, _ in links):
-            if students:
-                links.add((person.source_id, students[0]))
-            else:
-                person.kinds = frozenset({STAFF})
     classes = {f"class-{n}": draw(st.sampled_from(schools)) for n in range(draw(st.integers(0, 4)))}
     members = [p.source_id for p in people if p.kinds & {STUDENT, STAFF}]
     enrollments = set()
@@ -132,22 +143,28 @@ def write_roster(folder: Path, roster: Roster, layout: Layout) -> Path:
 
 
 def _write_users(write, roster: Roster, layout: Layout) -> None:
-    agents: dict[str, list[str]] = {p.source_id: [] for p in roster.people}
+    two_rows = layout.version == "1.1"
+    # In 1.1 a staff member who is a parent is linked through their parent row.
+    row_id = {p.source_id: p.source_id + PARENT_ROW if two_rows and p.kinds == {STAFF, GUARDIAN} else p.source_id
+              for p in roster.people}
+    agents: dict[str, list[str]] = {row_id[p.source_id]: [] for p in roster.people}
     for guardian, student in sorted(roster.links):
         if layout.link_side in ("student", "both"):
-            agents[student].append(guardian)
+            agents[student].append(row_id[guardian])
         if layout.link_side in ("guardian", "both"):
-            agents[guardian].append(student)
+            agents[row_id[guardian]].append(student)
     header = ["sourcedId", "status", "enabledUser", "givenName", "familyName", "email", "sms", "agentSourcedIds"]
-    if layout.version == "1.1":
+    if two_rows:
         header += ["role", "orgSourcedIds"]
-    rows = []
-    for person in roster.people:
-        row = [person.source_id, "active", "true", person.given, person.family, person.written_email or "",
-               person.written_phone or "", ",".join(agents[person.source_id])]
-        if layout.version == "1.1":
-            row += [_main_role(person), person.school]
-        rows.append(row)
+
+    def row(person: ModelPerson, source_id: str, role: str) -> list[str]:
+        cells = [source_id, "active", "true", person.given, person.family, person.written_email or "",
+                 person.written_phone or "", ",".join(agents.get(source_id, ()))]
+        return cells + [role, person.school] if two_rows else cells
+
+    rows = [row(person, person.source_id, _main_role(person)) for person in roster.people]
+    rows += [row(person, row_id[person.source_id], "parent") for person in roster.people
+             if row_id[person.source_id] != person.source_id]
     write("users.csv", header, rows)
     if layout.version == "1.2":
         roles = [[f"role-{p.source_id}-{role}", "active", p.source_id, "primary" if n == 0 else "secondary", role,

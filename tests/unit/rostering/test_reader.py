@@ -79,7 +79,7 @@ def test_every_user_column_lands_in_its_own_field(tmp_path):
         "identifier": "S-77", "username": "ada.l", "org_source_ids": ("school-1",), "email": "ada@example.org",
         "mobile_phone": "+16172531000", "home_phone": "+16172531001", "enabled_user": False, "status": "active",
         "date_last_modified": datetime(2026, 8, 1), "role_assignments": person.role_assignments, "profiles": (),
-        "extras": (), "invalid_fields": (),
+        "extras": (), "invalid_fields": (), "line": 2,
     }
 
 
@@ -93,7 +93,7 @@ def test_every_enrollment_column_lands_in_its_own_field(tmp_path):
         "source_id": "enr-1", "class_source_id": "class-1", "school_source_id": "school-1",
         "person_source_id": "student-1", "role": "student", "primary": True, "begin_date": date(2025, 8, 25),
         "end_date": date(2026, 6, 12), "status": "active", "date_last_modified": datetime(2026, 8, 1),
-        "extras": (),
+        "extras": (), "line": 2,
     }
 
 
@@ -206,3 +206,25 @@ def test_session_parent_listed_after_its_child_is_kept(tmp_path):
     snapshot = read_package(tmp_path)
 
     assert snapshot.sessions[0].parent_source_id == "year-1" and snapshot.problems == ()
+
+
+def test_records_the_apply_side_maps_carry_the_line_they_were_read_from(tmp_path):
+    snapshot = read_package(family_package(tmp_path))
+
+    assert {org.source_id: org.line for org in snapshot.orgs} == {"school-1": 2, "district-1": 3}
+    assert [klass.line for klass in snapshot.classes] == [2]
+    assert {person.source_id: person.line for person in snapshot.people} == {
+        "teacher-1": 2, "student-1": 3, "student-2": 4, "guardian-1": 5, "guardian-2": 6}
+    assert [enrollment.line for enrollment in snapshot.enrollments] == [2, 3, 4]
+
+
+def test_a_guardian_link_carries_the_line_and_column_of_the_first_claim_that_made_it(tmp_path):
+    snapshot = read_package(family_package(tmp_path))
+
+    # student-1 (line 3) names guardian-1 and guardian-2; guardian-1 (line 5) names student-1 again and student-2.
+    assert {(link.guardian_source_id, link.student_source_id): (link.line, link.column)
+            for link in snapshot.guardian_links} == {
+        ("guardian-1", "student-1"): (3, "agentSourcedIds"),
+        ("guardian-2", "student-1"): (3, "agentSourcedIds"),
+        ("guardian-1", "student-2"): (5, "agentSourcedIds"),
+    }

@@ -1,6 +1,8 @@
 """OneRoster 1.2: roles per org from roles.csv (primary and secondary), profiles from userProfiles.csv."""
 from datetime import date
 
+import pytest
+
 from oneroster_builders import (
     located,
     make_enrollment_row,
@@ -29,9 +31,11 @@ def test_a_1_2_student_gets_its_kind_and_org_from_roles_csv(tmp_path):
     assert person.role_assignments == (RoleAssignment("student", "school-1", True, source_id="role-1"),)
 
 
-def test_a_teacher_who_is_also_a_parent_is_one_person_with_both_kinds(tmp_path):
-    users = [make_user_row_1_2(), make_user_row_1_2(sourcedId="teacher-1", givenName="Grace",
-                                                    agentSourcedIds="student-1")]
+@pytest.mark.parametrize("student_names, teacher_names", [("", "student-1"), ("teacher-1", "")])
+def test_a_teacher_who_is_also_a_parent_is_one_person_with_both_kinds_linked_from_either_side(
+        tmp_path, student_names, teacher_names):
+    users = [make_user_row_1_2(agentSourcedIds=student_names),
+             make_user_row_1_2(sourcedId="teacher-1", givenName="Grace", agentSourcedIds=teacher_names)]
     roles = [make_role_row(),
              make_role_row(sourcedId="role-2", userSourcedId="teacher-1", role="teacher", roleType="primary"),
              make_role_row(sourcedId="role-3", userSourcedId="teacher-1", role="parent", roleType="secondary")]
@@ -44,6 +48,18 @@ def test_a_teacher_who_is_also_a_parent_is_one_person_with_both_kinds(tmp_path):
     assert teacher.job_title == "Teacher"
     assert snapshot.guardian_links == (GuardianLink("teacher-1", "student-1"),)
     assert snapshot.problems == () and snapshot.warnings == ()
+
+
+def test_a_1_2_teacher_without_a_parent_role_named_as_an_agent_is_not_linked(tmp_path):
+    users = [make_user_row_1_2(agentSourcedIds="teacher-1"), make_user_row_1_2(sourcedId="teacher-1")]
+    roles = [make_role_row(), make_role_row(sourcedId="role-2", userSourcedId="teacher-1", role="teacher")]
+    write_package(tmp_path, version="1.2", users=users, roles=roles)
+
+    snapshot = read_package(tmp_path)
+
+    assert snapshot.guardian_links == ()
+    assert located(snapshot.problems) == [("users.csv", 2, "agentSourcedIds", "teacher-1")]
+    assert "is staff (teacher), not a parent, guardian or relative" in snapshot.problems[0].reason
 
 
 def test_primary_role_comes_first_and_names_the_job_whatever_the_file_order(tmp_path):

@@ -131,12 +131,13 @@ def test_problem_line_is_where_a_multi_line_quoted_record_starts(tmp_path):
 
     snapshot = read_package(tmp_path)
 
-    # header 1, quoted record 2-4, blank line 5, bad record 6
+    # header 1, quoted record 2-4, blank line 5, bad record 6; line breaks inside a name are control characters.
     assert located(snapshot.problems) == [
+        ("users.csv", 2, "middleName", "Two\\nLine\\nName"),
         ("users.csv", 6, "email", "not-an-email"),
         ("enrollments.csv", 2, "userSourcedId", "student-1"),
     ]
-    assert people_by_id(snapshot)["student-2"].middle_name == "Two\nLine\nName"
+    assert people_by_id(snapshot)["student-2"].middle_name == "Two Line Name"
 
 
 def test_a_vendor_grade_column_stands_in_for_grades(tmp_path):

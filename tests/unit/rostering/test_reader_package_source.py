@@ -89,7 +89,8 @@ def test_file_listed_as_absent_is_ignored_even_if_present_with_a_warning(tmp_pat
     snapshot = read_package(tmp_path)
 
     assert snapshot.courses == () and "courses.csv" not in {f.name for f in snapshot.files}
-    assert warnings_about(snapshot, "courses.csv") == ["manifest.csv lists courses.csv as absent; courses.csv ignored"]
+    assert warnings_about(snapshot, "manifest.csv") == ["manifest.csv lists courses.csv as absent; courses.csv ignored"]
+    assert located(w for w in snapshot.warnings if w.file == "manifest.csv") == [("manifest.csv", 6, "value", "absent")]
     # Classes name a course nobody could check: kept, said once.
     assert [c.course_source_id for c in snapshot.classes] == ["course-1"]
     assert "courses.csv was not read" in warnings_about(snapshot, "classes.csv")[0]
@@ -129,13 +130,13 @@ def test_file_names_match_the_manifest_regardless_of_case_with_a_warning(tmp_pat
                                                      "of case)"]
 
 
-def test_file_listed_in_the_manifest_but_missing_is_a_file_error(tmp_path):
+def test_file_listed_in_the_manifest_but_missing_is_an_error_on_that_manifest_line(tmp_path):
     write_package(tmp_path, modes={"courses": "bulk"}, classes=[], enrollments=[])
     (tmp_path / "courses.csv").unlink()
 
     snapshot = read_package(tmp_path)
 
-    assert located(snapshot.problems) == [("courses.csv", None, None, None)]
+    assert located(snapshot.problems) == [("manifest.csv", 6, "value", "bulk")]
     assert "does not hold it" in snapshot.problems[0].reason and len(snapshot.people) == 1
 
 
@@ -143,10 +144,11 @@ def test_manifest_listing_users_that_are_missing_rejects_the_package(tmp_path):
     write_package(tmp_path)
     (tmp_path / "users.csv").unlink()
 
-    with pytest.raises(PackageRejected, match="no users.csv") as rejected:
+    with pytest.raises(PackageRejected, match="line 8 lists users.csv as bulk, but the package has no users.csv"
+                       ) as rejected:
         read_package(tmp_path)
 
-    assert rejected.value.file == "users.csv"
+    assert (rejected.value.file, rejected.value.line) == ("manifest.csv", 8)
 
 
 def test_manifest_with_an_unknown_file_mode_rejects_the_package(tmp_path):
@@ -156,12 +158,49 @@ def test_manifest_with_an_unknown_file_mode_rejects_the_package(tmp_path):
         read_package(tmp_path)
 
 
+def test_an_empty_or_unknown_mode_for_a_file_this_product_does_not_read_is_a_warning_on_its_line(tmp_path):
+    write_package(tmp_path, modes={"lineItems": "", "results": "full", "demographics": "n/a", "roles": "?"})
+    write_csv(tmp_path, "lineItems.csv", [{"sourcedId": "li-1", "title": "Quiz 1"}])
+
+    snapshot = read_package(tmp_path)
+
+    assert len(snapshot.people) == 1 and snapshot.problems == ()
+    assert located(snapshot.warnings) == [("manifest.csv", 10, "value", None), ("manifest.csv", 11, "value", "full"),
+                                          ("manifest.csv", 12, "value", "n/a"), ("manifest.csv", 13, "value", "?")]
+    assert snapshot.warnings[0].reason == ("file.lineItems is empty, not bulk, delta or absent; ignored, as "
+                                           "lineItems.csv is not a file this product reads")
+    assert "roles.csv is not a file this product reads" in snapshot.warnings[3].reason  # not in a 1.1 package
+
+
+def test_an_empty_mode_for_a_file_this_product_reads_rejects_the_package_naming_the_line(tmp_path):
+    write_package(tmp_path, modes={"enrollments": ""})
+
+    with pytest.raises(PackageRejected) as rejected:
+        read_package(tmp_path)
+
+    assert (rejected.value.file, rejected.value.line) == ("manifest.csv", 9)
+    assert rejected.value.message == ("manifest.csv line 9: file.enrollments is empty; OneRoster gives an empty "
+                                      "value no meaning, and enrollments.csv is read, so it must say bulk, delta "
+                                      "or absent")
+
+
+def test_an_unknown_mode_for_a_1_2_file_in_a_1_2_package_rejects_it(tmp_path):
+    write_package(tmp_path, version="1.2", modes={"roles": "full"})
+
+    with pytest.raises(PackageRejected, match="file.roles is 'full'; expected bulk, delta or absent") as rejected:
+        read_package(tmp_path)
+
+    assert rejected.value.line == 10
+
+
 def test_manifest_with_an_unsupported_version_rejects_the_package(tmp_path):
     write_package(tmp_path)
     write_csv(tmp_path, "manifest.csv", manifest_rows("1.0", users="bulk"))
 
-    with pytest.raises(PackageRejected, match="version '1.0' is not supported"):
+    with pytest.raises(PackageRejected, match="version '1.0' is not supported") as rejected:
         read_package(tmp_path)
+
+    assert (rejected.value.file, rejected.value.line) == ("manifest.csv", 3)
 
 
 def test_manifest_without_its_columns_rejects_the_package(tmp_path):

@@ -48,8 +48,8 @@ def test_check_of_a_rejected_package_exits_2_with_the_reason(tmp_path):
     assert readable.exit_code == as_json.exit_code == 2
     assert "Rejected" in readable.output and "users.csv" in readable.output
     report = json.loads(as_json.stdout)
-    assert report["rejected"] == "manifest.csv lists users.csv as bulk, but the package has no users.csv"
-    assert report["errors"] == [{"file": "users.csv", "line": None, "column": None, "value": None,
+    assert report["rejected"] == "manifest.csv line 8 lists users.csv as bulk, but the package has no users.csv"
+    assert report["errors"] == [{"file": "manifest.csv", "line": 8, "column": None, "value": None,
                                  "reason": report["rejected"]}]
 
 
