@@ -16,7 +16,7 @@ from services.gateway.schemas import (
     EnableStudentAccountsResult, HealthStatus, Me, PeopleQuery, PreferenceBody, ResetStatusBody, SetPermissionsBody,
     UnreachableContactsQuery, UserProfile,
 )
-from services.identity.domain.permissions import (
+from shared.contracts.permissions import (
     ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS, SEARCH_DIRECTORY,
     SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
 )
