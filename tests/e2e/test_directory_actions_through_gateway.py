@@ -3,16 +3,13 @@ enrolling, staff, guardians (new, linked, refused for a joined account's credent
 the locks of a district that syncs, bad input, and the audit log."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_EMAIL, write_demo_district
-from services.rostering.domain.reader import read_package
+from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_EMAIL
 from shared.contracts import directory
 from shared.messaging import cluster_rpc
 
-from district_support import find_person_id, person, schoolctl, sign_in
+from district_support import find_person_id, import_demo_district, person, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +19,7 @@ DIRECTORY = "/api/v1/directory"
 @pytest.fixture
 def demo(stack, tmp_path):
     """The demo district imported; its administrator, Lincoln's principal and a Lincoln teacher signed in."""
-    package = write_demo_district(tmp_path / "district")
-    imported = schoolctl(stack, "roster", "import", str(package), "--json")
-    assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert json.loads(imported.stdout)["state"] == "completed"
-    snapshot = read_package(package)
+    snapshot = import_demo_district(stack, tmp_path / "district")
     admin = sign_in(stack, DEMO_ADMIN_EMAIL)
     schools = {s["name"]: s["id"] for s in stack.api("GET", "/api/v1/schools", admin).json()["schools"]}
     return Demo(stack, snapshot, admin, sign_in(stack, "principal1@demo-district.example.org"),
