@@ -14,7 +14,6 @@ from shared.contracts.common import ALREADY, DONE, NOT_FOUND
 
 from services.directory.adapters.store import DirectoryStore
 from services.directory.domain import people as people_rules
-from services.directory.domain.sync_lock import SyncOwnership
 from services.directory.handlers import Publish, existing_district
 
 
@@ -38,14 +37,6 @@ def archive_synced_records(request: Mapping, *, store: DirectoryStore, publish: 
             publish(directory.PEOPLE_UPSERTED, {"people": [
                 people_rules.person_change(pid, row["district_id"], row) for pid, row in changed.items()]})
     return {"results": results}
-
-
-def set_district_sync(request: Mapping, *, store: DirectoryStore, clock) -> dict:
-    district_id = existing_district(store.people, request["district_id"])
-    store.people.set_sync_ownership(district_id, SyncOwnership(
-        source=request["source"], manages_guardians=request["manages_guardians"],
-        updates_contact_details_of_active_users=request["updates_contact_details_of_active_users"]), clock())
-    return {}
 
 
 def get_district_counts(request: Mapping, *, store: DirectoryStore) -> dict:

@@ -5,9 +5,16 @@ from datetime import datetime, timezone
 
 from shared.contracts import directory, identity
 from shared.db import Database
-from shared.messaging import EventPublisher, handles, rpc_endpoint
+from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 
-from services.directory import handlers, handlers_archiving, handlers_sync_archiving
+from services.directory import (
+    handlers,
+    handlers_archiving,
+    handlers_audit,
+    handlers_guardians,
+    handlers_manual,
+    handlers_sync_archiving,
+)
 from services.directory.adapters.store import DirectoryStore
 
 
@@ -19,6 +26,8 @@ class DirectoryService:
     name = directory.NAME
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
+    # Manual actions create accounts and grant roles: identity owns credentials and roles.
+    identity_rpc = ServiceRpc(identity.contract)
 
     @rpc_endpoint(directory.upsert_district)
     def upsert_district(self, request):
@@ -101,7 +110,52 @@ class DirectoryService:
 
     @rpc_endpoint(directory.set_district_sync)
     def set_district_sync(self, request):
-        return handlers_sync_archiving.set_district_sync(request, store=self.store, clock=utc_now)
+        return handlers_audit.set_district_sync(request, store=self.store, clock=utc_now)
+
+    @rpc_endpoint(directory.get_audit_log)
+    def get_audit_log(self, request):
+        return handlers_audit.get_audit_log(request, store=self.store)
+
+    @rpc_endpoint(directory.enroll_student)
+    def enroll_student(self, request):
+        return handlers_manual.enroll_student(request, store=self.store, identity_rpc=self.identity_rpc,
+                                              publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.unenroll_person)
+    def unenroll_person(self, request):
+        return handlers_manual.unenroll_person(request, store=self.store, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.add_staff)
+    def add_staff(self, request):
+        return handlers_manual.add_staff(request, store=self.store, identity_rpc=self.identity_rpc,
+                                         publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.set_job_title)
+    def set_job_title(self, request):
+        return handlers_manual.set_job_title(request, store=self.store, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.assign_staff_to_classroom)
+    def assign_staff_to_classroom(self, request):
+        return handlers_manual.assign_staff_to_classroom(request, store=self.store, publish=self.publish,
+                                                         clock=utc_now)
+
+    @rpc_endpoint(directory.add_guardian)
+    def add_guardian(self, request):
+        return handlers_guardians.add_guardian(request, store=self.store, identity_rpc=self.identity_rpc,
+                                               publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.update_guardian)
+    def update_guardian(self, request):
+        return handlers_guardians.update_guardian(request, store=self.store, identity_rpc=self.identity_rpc,
+                                                  publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.remove_guardian)
+    def remove_guardian(self, request):
+        return handlers_guardians.remove_guardian(request, store=self.store, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.remove_guardians)
+    def remove_guardians(self, request):
+        return handlers_guardians.remove_guardians(request, store=self.store, publish=self.publish, clock=utc_now)
 
     # A job that stops part way is marked failed with where it stopped: repeating the action is safe.
     @handles(directory.BULK_ACTION_QUEUED)

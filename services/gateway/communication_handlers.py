@@ -12,7 +12,7 @@ from services.gateway.domain.access import require
 from services.gateway.domain.communications import (
     announcement_action, district_of, is_self, require_credential_kind, school_in_scope,
 )
-from services.identity.domain.permissions import MANAGE_OTHERS_PREFERENCES, has_role
+from shared.contracts.permissions import MANAGE_OTHERS_PREFERENCES, has_role
 from shared.contracts import identity
 from shared.contracts.errors import NotFound
 

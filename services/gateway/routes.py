@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from services.gateway import communication_handlers as communications
+from services.gateway import directory_handlers as manual
 from services.gateway import handlers
 from services.gateway import webhook_handlers as webhooks
 from services.gateway.api import ApiCall, Backends, RawBody, Route
@@ -12,13 +13,15 @@ from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
 from services.gateway.openapi import build_document
 from services.gateway.schemas import (
-    AnnouncementBody, DeliveryReportQuery, DistrictDefaultBody, EnableStudentAccountsBody,
-    EnableStudentAccountsResult, HealthStatus, Me, PeopleQuery, PreferenceBody, ResetStatusBody, SetPermissionsBody,
-    UnreachableContactsQuery, UserProfile,
+    AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, DeliveryReportQuery,
+    DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
+    JobTitleBody, Me, PeopleQuery, PreferenceBody, RemoveGuardiansBody, RemoveGuardiansResult, ResetStatusBody,
+    SetPermissionsBody, StaffClassroomBody, UnenrollBody, UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
-from services.identity.domain.permissions import (
-    ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS, SEARCH_DIRECTORY,
-    SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
+from shared.contracts.permissions import (
+    ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, MANAGE_PEOPLE, READ_AUDIT_LOG, RESET_CREDENTIAL_STATUS,
+    SEARCH_DIRECTORY, SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES,
+    VIEW_UNREACHABLE_CONTACTS,
 )
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
 from shared.contracts import directory, identity, notify
@@ -35,6 +38,12 @@ SENDGRID_EVENT_BATCH = RawBody("application/json",
                                                "X-Twilio-Email-Event-Webhook-Signature and -Timestamp."})
 WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
                 "does not accept answers 403 and changes nothing.")
+DIRECTORY = f"{API}/directory"
+SCOPE_NOTE = ("Within the caller's reach: a school administrator (or a teacher with Rostering Administrator) "
+              "their schools, a district administrator the district; ids outside it answer 404.")
+LOCK_NOTE = " When the district's sync owns what would change, 423 names the source and the setting."
+CREDENTIAL_NOTE = (" An email or mobile phone of an account whose owner has joined answers 409 \"This email and "
+                   "phone can't be used at the same time\" with `existing_person_id`: add that person by id instead.")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
@@ -69,6 +78,60 @@ ROUTES: tuple[Route, ...] = (
           "Enable student accounts in bulk (sends nothing)", "directory",
           handlers.enable_student_accounts, EnableStudentAccountsResult, action=ENABLE_STUDENT_ACCOUNTS,
           body=EnableStudentAccountsBody),
+    *(Route(name, method, rule, summary, "directory", handler, response, action=MANAGE_PEOPLE, body=body,
+            errors=errors, description=SCOPE_NOTE + note)
+      for name, method, rule, summary, handler, response, body, errors, note in (
+        ("enroll_student", "POST", f"{DIRECTORY}/enrollments",
+         "Enroll a new student in a school (and a classroom), or assign an existing one",
+         manual.enroll_student, directory.Enrollment, EnrollmentBody, (404, 409, 423), LOCK_NOTE),
+        ("unenroll_person", "POST", f"{DIRECTORY}/people/<id>/unenroll",
+         "Take a person out of a classroom, or out of a school and its classrooms",
+         manual.unenroll_person, directory.Unenrolled, UnenrollBody, (423,), LOCK_NOTE),
+        ("add_staff", "POST", f"{DIRECTORY}/staff", "Add a staff member to schools (new, or an existing person)",
+         manual.add_staff, directory.StaffMember, AddStaffBody, (404, 409, 423), LOCK_NOTE + CREDENTIAL_NOTE),
+        ("set_job_title", "PUT", f"{DIRECTORY}/staff/<id>/job-title", "Set a staff member's job title",
+         manual.set_job_title, directory.StaffMember, JobTitleBody, (423,), LOCK_NOTE),
+        ("assign_staff_to_classroom", "POST", f"{DIRECTORY}/staff/<id>/classrooms",
+         "Assign a staff member to a classroom of their school", manual.assign_staff_to_classroom,
+         directory.ClassroomAssignment, StaffClassroomBody, (423,), LOCK_NOTE),
+        ("add_guardian", "POST", f"{DIRECTORY}/students/<id>/guardians",
+         "Add a guardian to a student: an existing person by id, or by email and/or mobile phone",
+         manual.add_guardian, directory.GuardianLink, AddGuardianBody, (409, 423),
+         " The account holding every credential given is linked; otherwise a new invitee guardian is made "
+         "(nothing is sent)." + LOCK_NOTE + CREDENTIAL_NOTE),
+        ("update_guardian", "PATCH", f"{DIRECTORY}/students/<id>/guardians/<guardian_id>",
+         "Edit a guardian's name, credentials and relationship to the student", manual.update_guardian,
+         directory.Guardian, UpdateGuardianBody, (409, 423),
+         " Absent fields stay as they are; a null email or mobile phone removes it." + LOCK_NOTE + CREDENTIAL_NOTE),
+        ("remove_guardian", "DELETE", f"{DIRECTORY}/students/<id>/guardians/<guardian_id>",
+         "Remove one guardian from a student (the link is archived, never deleted)", manual.remove_guardian,
+         directory.GuardianLink, None, (400, 423), LOCK_NOTE),
+        ("remove_guardians", "POST", f"{DIRECTORY}/students/remove-guardians",
+         "Remove Guardians: every guardian of each selected student", manual.remove_guardians,
+         RemoveGuardiansResult, RemoveGuardiansBody, (), " Per student: done, already, not_found, or refused "
+         "with the reason (a link the sync owns refuses that student)."),
+      )),
+    *(Route(name, "POST", rule, summary, "directory", handler, directory.Job, action=ARCHIVE, body=body,
+            description=SCOPE_NOTE + " Up to 1,000 items are done before the answer; more continue in the "
+                                     "background: read the job until its state is completed.")
+      for name, rule, summary, handler, body in (
+        ("archive_people", f"{DIRECTORY}/people/archive",
+         "Archive people: chosen ids, or everyone a directory search (its filters) finds", manual.archive_people,
+         directory.PeopleSelection),
+        ("unarchive_people", f"{DIRECTORY}/people/unarchive", "Unarchive people: chosen ids, or everyone a "
+         "directory search (its filters, with include_archived) finds", manual.unarchive_people,
+         directory.PeopleSelection),
+        ("archive_classrooms", f"{DIRECTORY}/classrooms/archive", "Archive classrooms", manual.archive_classrooms,
+         ArchiveClassroomsBody),
+        ("unarchive_classrooms", f"{DIRECTORY}/classrooms/unarchive", "Unarchive classrooms",
+         manual.unarchive_classrooms, ArchiveClassroomsBody),
+      )),
+    Route("show_job", "GET", f"{DIRECTORY}/jobs/<id>", "A bulk action's progress and per-item results", "directory",
+          manual.show_job, directory.Job, action=ARCHIVE,
+          description="Only the person who asked, and the district's administrators, may read a job."),
+    Route("show_audit_log", "GET", f"{DIRECTORY}/audit-log",
+          "Who changed what in the directory, before and after, and when (newest first)", "directory",
+          manual.show_audit_log, directory.AuditLogPage, action=READ_AUDIT_LOG, query=AuditLogQuery),
     Route("set_staff_permissions", "PUT", f"{API}/staff/<id>/permissions",
           "Replace a staff member's custom permissions", "staff",
           handlers.set_staff_permissions, identity.Account, action=SET_STAFF_PERMISSIONS,

@@ -110,3 +110,59 @@ class UnreachableContactsQuery(notify.UnreachableContactsRequest):
 class ResetStatusBody(notify.ResetCredentialStatusRequest):
     class Meta:
         exclude = ("person_id", "kind", "reset_by")
+
+
+# --- the directory's manual actions: the viewer comes from the token, ids in the path from the path ---
+
+class EnrollmentBody(directory.EnrollStudentRequest):
+    class Meta:
+        exclude = ("viewer",)
+
+
+class UnenrollBody(directory.UnenrollRequest):
+    class Meta:
+        exclude = ("viewer", "person_id")
+
+
+class AddStaffBody(directory.AddStaffRequest):
+    class Meta:
+        exclude = ("viewer",)
+
+
+class JobTitleBody(directory.SetJobTitleRequest):
+    class Meta:
+        exclude = ("viewer", "person_id")
+
+
+class StaffClassroomBody(directory.AssignStaffRequest):
+    class Meta:
+        exclude = ("viewer", "person_id")
+
+
+class AddGuardianBody(directory.AddGuardianRequest):
+    class Meta:
+        exclude = ("viewer", "student_id")
+
+
+class UpdateGuardianBody(directory.UpdateGuardianRequest):
+    class Meta:
+        exclude = ("viewer", "guardian_id", "student_id")
+
+
+class RemoveGuardiansBody(directory.RemoveGuardiansRequest):
+    class Meta:
+        exclude = ("viewer",)
+
+
+class RemoveGuardiansResult(EnableStudentAccountsResult):
+    """Per selected student: done, already (no guardian), not_found, or refused with the reason."""
+
+
+class ArchiveClassroomsBody(directory.ArchiveClassroomsRequest):
+    class Meta:
+        exclude = ("viewer",)
+
+
+class AuditLogQuery(directory.GetAuditLogRequest):
+    class Meta:
+        exclude = ("viewer",)

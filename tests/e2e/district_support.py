@@ -8,6 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+from schoolctl.demo import write_demo_district
+from services.rostering.domain.reader import read_package
+
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 60.0
 
@@ -16,6 +19,14 @@ def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.Complet
     env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
                           capture_output=True, text=True, timeout=300)
+
+
+def import_demo_district(stack, folder: Path):
+    """The demo district written to `folder` and imported through rostering; its snapshot as read."""
+    package = write_demo_district(folder)
+    imported = schoolctl(stack, "roster", "import", str(package), "--json")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    return read_package(package)
 
 
 def set_password(stack, login: str) -> None:

@@ -11,12 +11,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from schoolctl.demo import DEMO_ADMIN_EMAIL, write_demo_district
-from services.rostering.domain.reader import read_package
+from schoolctl.demo import DEMO_ADMIN_EMAIL
 from shared.contracts import notify
 from shared.messaging import cluster_rpc
 
-from district_support import find_person_id, person, schoolctl, sign_in, wait_for
+from district_support import find_person_id, import_demo_district, person, sign_in, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,10 +31,7 @@ STUDENT_WITH_PHONE = "roosevelt-middle-student-1"
 
 @pytest.fixture
 def district(stack, tmp_path):
-    package = write_demo_district(tmp_path / "district")
-    imported = schoolctl(stack, "roster", "import", str(package), "--json")
-    assert imported.returncode == 0, imported.stdout + imported.stderr
-    return read_package(package)
+    return import_demo_district(stack, tmp_path / "district")
 
 
 def announce(stack, token: str, person_ids: list[str], subject: str, body: str, **options) -> str:

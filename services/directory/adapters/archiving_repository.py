@@ -144,14 +144,14 @@ class ArchivingRepository:
 
     def _members_of(self, classroom_ids: Collection[str]) -> set[str]:
         members: set[str] = set()
-        for chunk in _chunks(classroom_ids):
+        for chunk in chunks(classroom_ids):
             members |= set(self.session.execute(select(enrollments.c.person_id).distinct()
                                                 .where(enrollments.c.classroom_id.in_(chunk))).scalars())
         return members
 
     def _student_schools(self, link_ids: Sequence[str]) -> dict[str, set[str]]:
         schools: dict[str, set[str]] = {}
-        for chunk in _chunks(link_ids):
+        for chunk in chunks(link_ids):
             query = (select(guardian_links.c.id, person_schools.c.school_id)
                      .join_from(guardian_links, person_schools,
                                 person_schools.c.person_id == guardian_links.c.student_id)
@@ -161,23 +161,23 @@ class ArchivingRepository:
         return schools
 
     def _set(self, table, ids: Sequence[str], archived: bool) -> None:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             self.session.execute(update(table).where(table.c.id.in_(chunk)).values(archived=archived))
 
     def _rows(self, table, ids: Collection[str], *columns) -> list:
         rows = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows += self.session.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))).all()
         return rows
 
     def _by_source(self, table, district_id: str, source_ids: Collection[str], query) -> list[dict]:
         found = []
-        for chunk in _chunks(source_ids):
+        for chunk in chunks(source_ids):
             found += [dict(row._mapping) for row in self.session.execute(
                 query.where(table.c.district_id == district_id, table.c.source_id.in_(chunk)))]
         return found
 
 
-def _chunks(values: Collection[str]) -> list[list[str]]:
+def chunks(values: Collection[str]) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]

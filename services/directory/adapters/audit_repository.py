@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.directory.adapters.tables import audit_log
+from shared.db import as_utc
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,16 @@ class AuditLog:
             self.session.execute(insert(audit_log), [
                 {"id": uuid.uuid4().hex, **entry.__dict__} for entry in entries])
 
-    def page(self, district_id: str, *, subject_id: str | None, actor_id: str | None, before: datetime | None,
-             limit: int) -> list[dict]:
-        """Newest first; `before` continues from the last entry of the previous page."""
+    def page(self, district_id: str, *, subject_id: str | None, actor_id: str | None,
+             after: tuple[datetime, str] | None, limit: int) -> list[dict]:
+        """Newest first (ties by id); `after` (at, id) continues from the last entry of the previous page."""
         query = select(audit_log).where(audit_log.c.district_id == district_id)
         if subject_id is not None:
             query = query.where(audit_log.c.subject_id == subject_id)
         if actor_id is not None:
             query = query.where(audit_log.c.actor_id == actor_id)
-        if before is not None:
-            query = query.where(audit_log.c.at < before)
+        if after is not None:
+            at, entry_id = after
+            query = query.where(or_(audit_log.c.at < at, and_(audit_log.c.at == at, audit_log.c.id > entry_id)))
         rows = self.session.execute(query.order_by(audit_log.c.at.desc(), audit_log.c.id).limit(limit)).mappings()
-        return [dict(row) for row in rows]
+        return [{**row, "at": as_utc(row["at"])} for row in rows]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
@@ -69,15 +68,6 @@ class DirectoryRepository:
             return NO_SYNC
         return SyncOwnership(source=row.source, manages_guardians=row.manages_guardians,
                              updates_contact_details_of_active_users=row.updates_contact_details_of_active_users)
-
-    def set_sync_ownership(self, district_id: str, ownership: SyncOwnership, now: datetime) -> None:
-        self.session.execute(delete(district_sync).where(district_sync.c.district_id == district_id))
-        if ownership.source is not None:
-            self.session.execute(insert(district_sync).values(
-                district_id=district_id, source=ownership.source, manages_guardians=ownership.manages_guardians,
-                updates_contact_details_of_active_users=ownership.updates_contact_details_of_active_users,
-                updated_at=now))
-        self.session.commit()
 
     def stored_districts(self, source_ids: Collection[str]) -> dict[str, Stored]:
         rows = self.session.execute(select(districts).where(districts.c.source_id.in_(list(source_ids))))

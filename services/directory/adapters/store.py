@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.directory.adapters.archiving_repository import ArchivingRepository
 from services.directory.adapters.audit_repository import AuditLog
 from services.directory.adapters.job_repository import JobRepository
+from services.directory.adapters.manual_repository import ManualRepository
 from services.directory.adapters.repository import DirectoryRepository
 
 
@@ -19,3 +20,4 @@ class DirectoryStore:
         self.audit = AuditLog(session)
         self.archiving = ArchivingRepository(session, self.people, self.audit)
         self.jobs = JobRepository(session)
+        self.manual = ManualRepository(session, self.people, self.audit)

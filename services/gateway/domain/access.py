@@ -1,6 +1,6 @@
 """Permission decisions the gateway takes before it calls a service.
 
-The rules themselves are identity's (`services.identity.domain.permissions`);
+The rules live with the other shared vocabulary (`shared.contracts.permissions`);
 this module only turns a "no" into the error the caller sees. Row-level
 scoping stays with the owning service.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.identity.domain.permissions import VIEW_CREDENTIALS_OF_OTHERS, may
+from shared.contracts.permissions import VIEW_CREDENTIALS_OF_OTHERS, may
 from shared.contracts import directory
 from shared.contracts.errors import InvalidRequest, PermissionDenied
 

@@ -1,13 +1,13 @@
 """Which permission a communication needs, and whose settings a caller may touch.
 
-The actions are identity's (`services.identity.domain.permissions`); notify and
+The actions are shared vocabulary (`shared.contracts.permissions`); notify and
 directory still narrow the rows (who is reachable, which reports show).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from services.identity.domain.permissions import (
+from shared.contracts.permissions import (
     ANNOUNCE_TO_CLASSROOM, ANNOUNCE_TO_SCHOOL, ANNOUNCE_TO_SELECTED, has_role, schools_with_role,
 )
 from shared.contracts import identity, notify

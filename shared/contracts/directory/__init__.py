@@ -1,18 +1,24 @@
 """directory: district, schools, classrooms, people, enrollments and guardian links.
 
 Every RPC method and event of the directory is declared here; the schemas live in the modules beside
-this one (vocabulary, sync, people, actions) and are re-exported, so `directory.PeoplePage` and
+this one (vocabulary, sync, people, actions, manual) and are re-exported, so `directory.PeoplePage` and
 `from shared.contracts.directory import STUDENT` read as before.
 """
 from __future__ import annotations
 
 from shared.contracts import identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult, Empty
+from shared.contracts.common import BulkResult
 from shared.contracts.directory.actions import (  # noqa: F401
     MAX_BULK_IDS, MAX_MATCHING_PEOPLE, SYNCED_ENTITIES, ArchiveClassroomsRequest, ArchivedRecord,
     ArchivedRecords, ArchivePeopleRequest, ArchiveSyncedRecordsRequest, BulkActionQueued, DistrictCounts,
-    GetDistrictCountsRequest, GetJobRequest, Job, PeopleSelection, SetDistrictSyncRequest, SyncedLink,
+    GetDistrictCountsRequest, GetJobRequest, Job, PeopleSelection, SyncedLink,
+)
+from shared.contracts.directory.manual import (  # noqa: F401
+    AddGuardianRequest, AddStaffRequest, AssignStaffRequest, AuditLogPage, ClassroomAssignment, DistrictSync,
+    Enrollment, EnrollStudentRequest, GetAuditLogRequest, Guardian, GuardianLink, RemoveGuardianRequest,
+    RemoveGuardiansRequest, SetDistrictSyncRequest, SetJobTitleRequest, StaffMember, UnenrollRequest, Unenrolled,
+    UpdateGuardianRequest,
 )
 from shared.contracts.directory.people import (  # noqa: F401
     AUDIENCE_TARGETS, Audience, AudiencePage, Classroom, EnableStudentAccountsRequest, GetProfileRequest,
@@ -53,7 +59,19 @@ get_job = contract.rpc("get_job", request=GetJobRequest, response=Job)
 archive_synced_records = contract.rpc("archive_synced_records", request=ArchiveSyncedRecordsRequest,
                                       response=ArchivedRecords)
 get_district_counts = contract.rpc("get_district_counts", request=GetDistrictCountsRequest, response=DistrictCounts)
-set_district_sync = contract.rpc("set_district_sync", request=SetDistrictSyncRequest, response=Empty)
+set_district_sync = contract.rpc("set_district_sync", request=SetDistrictSyncRequest, response=DistrictSync)
+# Manual actions (by staff, through the gateway): each change is audited in the transaction that makes it.
+enroll_student = contract.rpc("enroll_student", request=EnrollStudentRequest, response=Enrollment)
+unenroll_person = contract.rpc("unenroll_person", request=UnenrollRequest, response=Unenrolled)
+add_staff = contract.rpc("add_staff", request=AddStaffRequest, response=StaffMember)
+set_job_title = contract.rpc("set_job_title", request=SetJobTitleRequest, response=StaffMember)
+assign_staff_to_classroom = contract.rpc("assign_staff_to_classroom", request=AssignStaffRequest,
+                                         response=ClassroomAssignment)
+add_guardian = contract.rpc("add_guardian", request=AddGuardianRequest, response=GuardianLink)
+update_guardian = contract.rpc("update_guardian", request=UpdateGuardianRequest, response=Guardian)
+remove_guardian = contract.rpc("remove_guardian", request=RemoveGuardianRequest, response=GuardianLink)
+remove_guardians = contract.rpc("remove_guardians", request=RemoveGuardiansRequest, response=BulkResult)
+get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage)
 
 PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
 STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)

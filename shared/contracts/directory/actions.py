@@ -120,12 +120,3 @@ class DistrictCounts(Schema):
     enrollments = fields.Integer(required=True)
     guardian_links = fields.Integer(required=True)
 
-
-class SetDistrictSyncRequest(Schema):
-    """What a district's sync owns, as rostering's settings say: the directory refuses changes by hand to it."""
-
-    district_id = fields.String(required=True)
-    source = fields.String(allow_none=True, required=True, metadata={
-        "description": "the sync's name as people know it (\"OneRoster SFTP\", \"Clever\"); null: no sync, nothing locked"})
-    manages_guardians = fields.Boolean(required=True)
-    updates_contact_details_of_active_users = fields.Boolean(required=True)

@@ -7,6 +7,8 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from services.directory.service import DirectoryService
+from services.identity.service import IdentityService
+from shared.contracts import identity
 
 
 @pytest.fixture
@@ -44,3 +46,13 @@ def district(directory_rpc, recorder):
         seeded = seed_district(directory_rpc)
     EventRecorder.received.clear()
     return seeded
+
+
+@pytest.fixture
+def identity_rpc(container_factory, directory_config, migrated_pg_url, identity_token_secret):
+    """identity running beside the directory (its manual actions call it), on its own PostgreSQL schema."""
+    config = {**directory_config, "DATABASES": {**directory_config["DATABASES"],
+                                                identity.NAME: migrated_pg_url(identity.NAME)}}
+    container_factory(IdentityService, config).start()
+    with ServiceRpcProxy(identity.NAME, config, timeout=60) as proxy:
+        yield proxy

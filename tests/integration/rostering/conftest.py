@@ -125,7 +125,7 @@ def directory_stand_in(recorder: Recorder) -> type:
         @rpc_endpoint(directory.set_district_sync)
         def set_district_sync(self, request):
             recorder.ownership = request
-            return {}
+            return request
 
         @rpc_endpoint(directory.archive_synced_records)
         def archive_synced_records(self, request):

@@ -3,7 +3,7 @@ import pytest
 from services.gateway.domain.communications import (
     announcement_action, district_of, is_self, require_credential_kind, school_in_scope,
 )
-from services.identity.domain.permissions import ANNOUNCE_TO_CLASSROOM, ANNOUNCE_TO_SCHOOL, ANNOUNCE_TO_SELECTED
+from shared.contracts.permissions import ANNOUNCE_TO_CLASSROOM, ANNOUNCE_TO_SCHOOL, ANNOUNCE_TO_SELECTED
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound
 

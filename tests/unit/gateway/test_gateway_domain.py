@@ -4,7 +4,7 @@ from services.gateway.domain.access import may_see_contact_details, require, req
 from services.gateway.domain.authentication import bearer_token
 from services.gateway.domain.profiles import account_of, user_profile
 from services.gateway.domain.results import summarize_outcomes
-from services.identity.domain.permissions import ENABLE_STUDENT_ACCOUNTS, SEARCH_DIRECTORY
+from shared.contracts.permissions import ENABLE_STUDENT_ACCOUNTS, SEARCH_DIRECTORY
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, PermissionDenied
 

@@ -8,7 +8,7 @@ from services.gateway.api import Route
 from services.gateway.openapi import build_document
 from services.gateway.routes import ROUTES
 from services.gateway.service import GatewayService
-from services.identity.domain.permissions import ACTIONS
+from shared.contracts.permissions import ACTIONS
 
 ROUTE_IDS = [route.name for route in ROUTES]
 

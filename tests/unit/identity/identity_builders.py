@@ -48,19 +48,6 @@ def make_account(*, profile: Profile | None = None, **overrides) -> Account:
     return replace(account, **overrides)
 
 
-def make_principal(**overrides) -> dict:
-    principal = {
-        "person_id": "person-1",
-        "district_id": "district-1",
-        "display_name": "Dana Rivera",
-        "status": "active",
-        "roles": [],
-        "permissions": [],
-    }
-    principal.update(overrides)
-    return principal
-
-
 def plan_page(items: Iterable[Mapping], *, existing: Iterable[Account] = (), others: Iterable[Account] = (),
               region: str = "US", update_contact_details_of_joined: bool = True) -> UpsertPlan:
     """Both passes of upsert_accounts as its handler runs them, on a store holding `existing` (the page's

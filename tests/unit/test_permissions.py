@@ -1,12 +1,15 @@
 import pytest
 
-from services.identity.domain.permissions import (
+from shared.contracts.permissions import (
     ACTIONS,
     ANNOUNCE_TO_CLASSROOM,
     ANNOUNCE_TO_SCHOOL,
     ANNOUNCE_TO_SELECTED,
+    ARCHIVE,
     ENABLE_STUDENT_ACCOUNTS,
     MANAGE_OTHERS_PREFERENCES,
+    MANAGE_PEOPLE,
+    READ_AUDIT_LOG,
     RESET_CREDENTIAL_STATUS,
     SEARCH_DIRECTORY,
     SET_DISTRICT_DEFAULT,
@@ -33,7 +36,7 @@ from shared.contracts.identity import (
     TEACHER,
     USERS_MANAGER,
 )
-from identity_builders import make_principal
+from shared.testing.principals import make_principal
 
 # Written out by hand rather than derived from the rules, so a changed rule fails here.
 ROLES_ALLOWED = {
@@ -50,6 +53,9 @@ ROLES_ALLOWED = {
     RESET_CREDENTIAL_STATUS: {DISTRICT_ADMIN, SCHOOL_ADMIN},
     MANAGE_OTHERS_PREFERENCES: {DISTRICT_ADMIN, SCHOOL_ADMIN},
     SET_DISTRICT_DEFAULT: {DISTRICT_ADMIN},
+    MANAGE_PEOPLE: {DISTRICT_ADMIN, SCHOOL_ADMIN},
+    ARCHIVE: {DISTRICT_ADMIN, SCHOOL_ADMIN},
+    READ_AUDIT_LOG: {DISTRICT_ADMIN},
 }
 # What a teacher may do on top of the role, per custom permission.
 TEACHER_PERMISSIONS_ALLOWED = {
@@ -66,6 +72,9 @@ TEACHER_PERMISSIONS_ALLOWED = {
     RESET_CREDENTIAL_STATUS: {ROSTERING_ADMINISTRATOR, SCHOOL_WIDE_COMMUNICATIONS, USERS_MANAGER},
     MANAGE_OTHERS_PREFERENCES: {USERS_MANAGER},
     SET_DISTRICT_DEFAULT: set(),
+    MANAGE_PEOPLE: {ROSTERING_ADMINISTRATOR},
+    ARCHIVE: {ROSTERING_ADMINISTRATOR, USERS_MANAGER},
+    READ_AUDIT_LOG: set(),
 }
 # A permission never makes someone staff: only the rules that name the permission alone open up.
 GUARDIAN_PERMISSIONS_ALLOWED = {
@@ -82,6 +91,9 @@ GUARDIAN_PERMISSIONS_ALLOWED = {
     RESET_CREDENTIAL_STATUS: set(),
     MANAGE_OTHERS_PREFERENCES: set(),
     SET_DISTRICT_DEFAULT: set(),
+    MANAGE_PEOPLE: set(),
+    ARCHIVE: set(),
+    READ_AUDIT_LOG: set(),
 }
 
 

@@ -1,7 +1,8 @@
 """Who may do what, decided from a Principal (the dict identity.authenticate returns).
 
-Pure functions, so the gateway can import them and decide before it calls a
-service. Row-level scoping (which students, which schools) is the owning
+Pure functions, shared vocabulary of every service: the gateway decides with
+them before it calls a service, and a service may check the same rule again
+on the principal it is handed. Row-level scoping (which students, which schools) is the owning
 service's business; these rules only say whether an action is open at all.
 """
 from __future__ import annotations
@@ -27,6 +28,10 @@ VIEW_UNREACHABLE_CONTACTS = "notify.view_unreachable_contacts"
 RESET_CREDENTIAL_STATUS = "notify.reset_credential_status"
 MANAGE_OTHERS_PREFERENCES = "notify.manage_others_preferences"
 SET_DISTRICT_DEFAULT = "notify.set_district_default"
+# Manual directory actions: enroll, unenroll, add staff, job titles, classroom assignments, guardians.
+MANAGE_PEOPLE = "directory.manage_people"
+ARCHIVE = "directory.archive"
+READ_AUDIT_LOG = "directory.read_audit_log"
 
 
 def has_role(principal: Principal, role: str) -> bool:
@@ -95,6 +100,12 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
         identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)),
     MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
     SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
+    # Rostering Administrator: "manage school-wide directory, enroll students, add staff, assign to
+    # classrooms, manage guardians, set job titles" (DESIGN.md, staff permissions).
+    MANAGE_PEOPLE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR)),
+    # Users Manager "update active student, staff and guardian accounts": archiving is such an update.
+    ARCHIVE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR, identity.USERS_MANAGER)),
+    READ_AUDIT_LOG: any_role(identity.DISTRICT_ADMIN),
 })
 
 
