@@ -51,6 +51,8 @@ TARGETS: Mapping[str, tuple[Target, ...]] = {
     "fanout_2w_deliveries_per_s": (Target(">=", 1, on_ratio=True), Target(">=", 1.5, of="fanout_1w_deliveries_per_s")),
     "fanout_duplicates": (Target("<=", 0),),
     "search_p95_ms": (Target("<=", 50),),
+    "sync_archive_seconds": (Target("<=", 60),),
+    "bulk_archive_20k_seconds": (Target("<=", 60),),
 }
 
 

@@ -1,9 +1,11 @@
-"""sync_*, search_*, fanout_*: the whole platform, as `make run` starts it, on scratch PostgreSQL databases.
+"""sync_*, search_*, fanout_*, *archive*: the whole platform, as `make run` starts it, on scratch PostgreSQL
+databases.
 
-One stack for the three stages, in order: the district is imported (full, unchanged, delta), viewers
+One stack for the four stages, in order: the district is imported (full, unchanged, delta), viewers
 sign in and a quarter of the students are enabled, then search runs under load, then the priority
-announcement goes out with one and with two notify workers. A stage that fails keeps the rows of the
-stages before it; the services' logs are printed with the failure.
+announcement goes out with one and with two notify workers, and last, departures are archived by a held
+and approved sync and about 20,000 people by hand (archiving changes what the stages before it measure).
+A stage that fails keeps the rows of the stages before it; the services' logs are printed with the failure.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import traceback
 from bench.context import Context
 from bench.platform_stack import running_platform
 from bench.report import Row
-from bench.stages import fanout, people, search, sync
+from bench.stages import archive, fanout, people, search, sync
 
 
 def run(ctx: Context) -> list[Row]:
@@ -24,6 +26,7 @@ def run(ctx: Context) -> list[Row]:
             people.enable_quarter_of_students(ctx, platform, viewers["district_admin"])
             rows += search.run(ctx, platform, viewers)
             rows += fanout.run(ctx, platform, viewers["district_admin"])
+            rows += archive.run(ctx, platform, viewers["district_admin"])
         except Exception:
             traceback.print_exc()
             print(platform.stack.logs())

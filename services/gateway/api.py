@@ -22,6 +22,7 @@ class Backends:
     identity: Any  # shared.messaging.ServiceRpc(identity.contract) as a worker sees it
     directory: Any  # shared.messaging.ServiceRpc(directory.contract) as a worker sees it
     notify: Any = None  # shared.messaging.ServiceRpc(notify.contract) as a worker sees it
+    rostering: Any = None  # shared.messaging.ServiceRpc(rostering.contract) as a worker sees it
     login_attempts: LoginThrottle = field(default_factory=LoginThrottle)  # one per gateway process
     # Where callers reach the gateway (config GATEWAY_PUBLIC_URL), when a proxy stands in front of it;
     # None: the URL each request came in on.

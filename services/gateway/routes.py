@@ -7,6 +7,7 @@ import functools
 from services.gateway import communication_handlers as communications
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
+from services.gateway import rostering_handlers as rostering_runs
 from services.gateway import webhook_handlers as webhooks
 from services.gateway.api import ApiCall, Backends, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
@@ -15,16 +16,18 @@ from services.gateway.openapi import build_document
 from services.gateway.schemas import (
     AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
-    JobTitleBody, Me, PeopleQuery, PreferenceBody, RemoveGuardiansBody, RemoveGuardiansResult, ResetStatusBody,
-    SetPermissionsBody, StaffClassroomBody, UnenrollBody, UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
+    JobTitleBody, Me, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
+    ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, SyncRunsQuery, UnenrollBody,
+    UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
 from shared.contracts.permissions import (
-    ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, MANAGE_PEOPLE, READ_AUDIT_LOG, RESET_CREDENTIAL_STATUS,
+    ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, MANAGE_PEOPLE, MANAGE_SYNC_RUNS, READ_AUDIT_LOG,
+    RESET_CREDENTIAL_STATUS,
     SEARCH_DIRECTORY, SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES,
     VIEW_UNREACHABLE_CONTACTS,
 )
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 
 API = "/api/v1"
 
@@ -44,6 +47,9 @@ SCOPE_NOTE = ("Within the caller's reach: a school administrator (or a teacher w
 LOCK_NOTE = " When the district's sync owns what would change, 423 names the source and the setting."
 CREDENTIAL_NOTE = (" An email or mobile phone of an account whose owner has joined answers 409 \"This email and "
                    "phone can't be used at the same time\" with `existing_person_id`: add that person by id instead.")
+ROSTERING = f"{API}/rostering"
+RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
+             "for them (another district's answer 404).")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
@@ -167,6 +173,26 @@ ROUTES: tuple[Route, ...] = (
           "Reset Status: attempt a bad email or mobile phone again (sends nothing; recorded)", "preferences",
           communications.reset_credential_status, notify.CredentialStatusReset, action=RESET_CREDENTIAL_STATUS,
           body=ResetStatusBody, description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+    *(Route(name, method, rule, summary, "rostering", handler, response, action=MANAGE_SYNC_RUNS, query=query,
+            body=body, errors=errors, description=RUNS_NOTE + note)
+      for name, method, rule, summary, handler, response, query, body, errors, note in (
+        ("list_sync_runs", "GET", f"{ROSTERING}/runs", "The district's latest sync runs, newest first",
+         rostering_runs.list_sync_runs, rostering.SyncRuns, SyncRunsQuery, None, (), " `state=awaiting_approval` "
+         "lists the runs waiting for a decision."),
+        ("show_sync_run", "GET", f"{ROSTERING}/runs/<id>", "A sync run: state, counts, row findings, archive diff",
+         rostering_runs.show_sync_run, rostering.SyncRun, None, None, (), ""),
+        ("list_sync_run_changes", "GET", f"{ROSTERING}/runs/<id>/changes",
+         "What a run archives (or, held, would archive), row by row with file and line",
+         rostering_runs.list_sync_run_changes, rostering.SyncRunChanges, SyncRunChangesQuery, None, (), ""),
+        ("approve_sync_run", "POST", f"{ROSTERING}/runs/<id>/approve",
+         "Approve a run the mass-change guard held: exactly its diff is applied, in the background",
+         rostering_runs.approve_sync_run, rostering.SyncRun, None, None, (409,),
+         " Answers the run, now running; read it until it completes. 409 when the run is not awaiting approval."),
+        ("reject_sync_run", "POST", f"{ROSTERING}/runs/<id>/reject",
+         "Reject a run the mass-change guard held: nothing of it is applied; its report is kept",
+         rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, (409,),
+         " 409 when the run is not awaiting approval."),
+      )),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
           raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.common import BulkResult
 
 
@@ -166,3 +166,18 @@ class ArchiveClassroomsBody(directory.ArchiveClassroomsRequest):
 class AuditLogQuery(directory.GetAuditLogRequest):
     class Meta:
         exclude = ("viewer",)
+
+
+class SyncRunsQuery(rostering.ListSyncRunsRequest):
+    class Meta:
+        exclude = ("district_id",)
+
+
+class SyncRunChangesQuery(rostering.GetSyncRunChangesRequest):
+    class Meta:
+        exclude = ("run_id",)
+
+
+class RejectSyncRunBody(rostering.DecideSyncRunRequest):
+    class Meta:
+        exclude = ("run_id", "decided_by")

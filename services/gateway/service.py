@@ -11,7 +11,7 @@ from services.gateway.domain.throttling import PER_ADDRESS, PER_LOGIN, Limit, Lo
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
 
 NAME = "gateway"
@@ -61,6 +61,7 @@ class PublicUrl(DependencyProvider):
 def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
+                            rostering=self.rostering_rpc,
                             login_attempts=self.login_attempts, public_url=self.public_url)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
@@ -89,6 +90,7 @@ class GatewayService:
     identity_rpc = ServiceRpc(identity.contract)
     directory_rpc = ServiceRpc(directory.contract)
     notify_rpc = ServiceRpc(notify.contract)
+    rostering_rpc = ServiceRpc(rostering.contract)
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
     public_url = PublicUrl()

@@ -150,7 +150,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         result = with_unsent(sent, plan)
         if SOURCE_FILES[stage.entity] in full_files:
             applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
-        run.record(stage.entity, result)
+        refused = {refusal.label for refusal in result.refusals if refusal.label}
+        run.record(stage.entity, result, mapping.source_lines(snapshot, stage.entity, refused))
         ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
         return result
 

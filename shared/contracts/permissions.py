@@ -32,6 +32,8 @@ SET_DISTRICT_DEFAULT = "notify.set_district_default"
 MANAGE_PEOPLE = "directory.manage_people"
 ARCHIVE = "directory.archive"
 READ_AUDIT_LOG = "directory.read_audit_log"
+# Sync runs of the caller's district: list and show them, approve or reject one the mass-change guard held.
+MANAGE_SYNC_RUNS = "rostering.manage_sync_runs"
 
 
 def has_role(principal: Principal, role: str) -> bool:
@@ -106,6 +108,10 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     # Users Manager "update active student, staff and guardian accounts": archiving is such an update.
     ARCHIVE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR, identity.USERS_MANAGER)),
     READ_AUDIT_LOG: any_role(identity.DISTRICT_ADMIN),
+    # A held run archives across the whole district: its district administrators, and staff the district
+    # made Rostering Administrators, decide on it.
+    MANAGE_SYNC_RUNS: either(any_role(identity.DISTRICT_ADMIN),
+                             both(STAFF, any_permission(identity.ROSTERING_ADMINISTRATOR))),
 })
 
 

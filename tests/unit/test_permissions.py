@@ -9,6 +9,7 @@ from shared.contracts.permissions import (
     ENABLE_STUDENT_ACCOUNTS,
     MANAGE_OTHERS_PREFERENCES,
     MANAGE_PEOPLE,
+    MANAGE_SYNC_RUNS,
     READ_AUDIT_LOG,
     RESET_CREDENTIAL_STATUS,
     SEARCH_DIRECTORY,
@@ -56,6 +57,7 @@ ROLES_ALLOWED = {
     MANAGE_PEOPLE: {DISTRICT_ADMIN, SCHOOL_ADMIN},
     ARCHIVE: {DISTRICT_ADMIN, SCHOOL_ADMIN},
     READ_AUDIT_LOG: {DISTRICT_ADMIN},
+    MANAGE_SYNC_RUNS: {DISTRICT_ADMIN},
 }
 # What a teacher may do on top of the role, per custom permission.
 TEACHER_PERMISSIONS_ALLOWED = {
@@ -75,6 +77,7 @@ TEACHER_PERMISSIONS_ALLOWED = {
     MANAGE_PEOPLE: {ROSTERING_ADMINISTRATOR},
     ARCHIVE: {ROSTERING_ADMINISTRATOR, USERS_MANAGER},
     READ_AUDIT_LOG: set(),
+    MANAGE_SYNC_RUNS: {ROSTERING_ADMINISTRATOR},
 }
 # A permission never makes someone staff: only the rules that name the permission alone open up.
 GUARDIAN_PERMISSIONS_ALLOWED = {
@@ -94,6 +97,7 @@ GUARDIAN_PERMISSIONS_ALLOWED = {
     MANAGE_PEOPLE: set(),
     ARCHIVE: set(),
     READ_AUDIT_LOG: set(),
+    MANAGE_SYNC_RUNS: set(),
 }
 
 

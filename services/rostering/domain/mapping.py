@@ -9,7 +9,7 @@ other side.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -68,6 +68,7 @@ class Unmapped:
     column: str | None
     value: str | None
     reason: str
+    line: int | None = None
 
 
 def pages(rows: Sequence[T], size: int = PAGE_ROWS) -> Iterator[list[T]]:
@@ -200,7 +201,7 @@ def enrollment_rows(snapshot: Snapshot) -> tuple[list[dict], list[Unmapped]]:
             unmapped.append(Unmapped(
                 "enrollments.csv", enrollment.source_id, "role", enrollment.role,
                 f"enrollment {enrollment.source_id}: user {enrollment.person_source_id} "
-                "is neither a student nor staff; row skipped",
+                "is neither a student nor staff; row skipped", enrollment.line,
             ))
             continue
         rows.append({
@@ -307,3 +308,29 @@ def account_rows(
             "invalid_fields": list(person.invalid_fields),
         })
     return rows
+
+
+# --- where a row came from -------------------------------------------------------------
+
+
+def source_lines(snapshot: Snapshot, entity: str, labels: Collection[str]) -> dict[str, int]:
+    """The line each of `labels` (as the stage names its rows) was read from, for the rows that have one.
+
+    Asked only for the few rows another service refused, so a walk over one collection is cheap.
+    """
+    wanted = set(labels)
+    if not wanted:
+        return {}
+    records: Iterable[tuple[str, int | None]]
+    if entity == "schools":
+        records = ((org.source_id, org.line) for org in snapshot.orgs)
+    elif entity == "classrooms":
+        records = ((klass.source_id, klass.line) for klass in snapshot.classes)
+    elif entity in ("people", "accounts"):
+        records = ((person.source_id, person.line) for person in snapshot.people)
+    elif entity == "enrollments":
+        records = ((enrollment.source_id, enrollment.line) for enrollment in snapshot.enrollments)
+    else:
+        records = ((f"{link.guardian_source_id}:{link.student_source_id}", link.line)
+                   for link in snapshot.guardian_links)
+    return {label: line for label, line in records if label in wanted and line is not None}

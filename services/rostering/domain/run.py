@@ -70,10 +70,10 @@ class Refusal:
     field: str | None
     reason: str
 
-    def as_problem(self) -> dict:
+    def as_problem(self, line: int | None = None) -> dict:
         return {
             "file": SOURCE_FILES[self.entity],
-            "line": None,
+            "line": line,
             "column": SOURCE_COLUMNS.get(self.field, self.field) if self.field else None,
             "value": self.label,
             "reason": self.reason,
@@ -126,7 +126,7 @@ def problem_row(problem: RowProblem) -> dict:
 
 
 def unmapped_row(unmapped: Unmapped) -> dict:
-    return {"file": unmapped.file, "line": None, "column": unmapped.column, "value": unmapped.value,
+    return {"file": unmapped.file, "line": unmapped.line, "column": unmapped.column, "value": unmapped.value,
             "reason": unmapped.reason}
 
 
@@ -146,9 +146,12 @@ class SyncRun:
     decided_by: str | None = None
     decided_at: datetime | None = None
 
-    def record(self, entity: str, result: Tally) -> None:
+    def record(self, entity: str, result: Tally, lines: Mapping[str, int] | None = None) -> None:
+        """An entity's counts and refusals; `lines` names the source line of a refused row by its label."""
         self.counts[entity] = result.counts
-        self.errors += [refusal.as_problem() for refusal in result.refusals]
+        lines = lines or {}
+        self.errors += [refusal.as_problem(lines.get(refusal.label) if refusal.label else None)
+                        for refusal in result.refusals]
 
     def reject(self, message: str, at: datetime) -> None:
         self._finish(REJECTED, at, message)

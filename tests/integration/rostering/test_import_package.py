@@ -102,7 +102,8 @@ def test_row_problems_carry_file_and_line_and_the_good_rows_are_still_applied(ro
     assert run["counts"]["people"]["created"] == 2
 
 
-def test_items_the_directory_refuses_are_counted_failed_and_named_by_source_id(rostering_rpc, tmp_path):
+def test_items_the_directory_refuses_are_counted_failed_and_named_by_file_line_and_source_id(rostering_rpc,
+                                                                                            tmp_path):
     # A class at an org the directory holds no school for: the directory refuses it and its enrollments.
     orgs = [make_org_row(sourcedId="district-1", type="district", parentSourcedId=""), make_org_row(),
             make_org_row(sourcedId="dept-1", name="Athletics", type="department")]
@@ -117,8 +118,8 @@ def test_items_the_directory_refuses_are_counted_failed_and_named_by_source_id(r
     assert run["counts"]["classrooms"] == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 1}
     assert run["counts"]["enrollments"]["failed"] == 1
     assert [(e["file"], e["line"], e["column"], e["value"]) for e in run["errors"]] == [
-        ("classes.csv", None, "schoolSourcedId", "class-2"),
-        ("enrollments.csv", None, "classSourcedId", "enr-2"),
+        ("classes.csv", 3, "schoolSourcedId", "class-2"),
+        ("enrollments.csv", 3, "classSourcedId", "enr-2"),
     ]
     assert "unknown dept-1" in run["errors"][0]["reason"]
 

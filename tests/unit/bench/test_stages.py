@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 
+from bench.stages.archive import departures_package
 from bench.stages.search import name_prefixes
 from bench.stages.sync import delta_package
 from services.rostering.domain.generator import Scale, write_district
+from services.rostering.domain.reader import read_package
 
 TINY = Scale(schools=2, students=300, guardians=400, staff=30, classes=20, classes_per_student=3)
 
@@ -33,3 +35,20 @@ def test_search_terms_are_lowercase_three_letter_name_prefixes(tmp_path):
     families = {user["familyName"][:3].lower() for user in _users(package) if len(user["familyName"]) >= 3}
     assert families <= set(prefixes)
     assert all(len(prefix) == 3 and prefix == prefix.lower() for prefix in prefixes)
+
+
+def test_the_departures_package_drops_15_percent_of_students_their_enrollments_and_childless_guardians(tmp_path):
+    package = write_district(tmp_path / "full", scale=TINY, seed=3)
+    out, leaving = departures_package(package, tmp_path / "departures")
+
+    before, after = read_package(package), read_package(out)
+    left_students = {p.source_id for p in before.people if "student" in p.kinds} - {
+        p.source_id for p in after.people if "student" in p.kinds}
+    assert len(left_students) == 45 and left_students <= leaving  # 15 % of 300
+    assert not any(e.person_source_id in leaving for e in after.enrollments)
+    assert not any(link.student_source_id in leaving or link.guardian_source_id in leaving
+                   for link in after.guardian_links)
+    # Every guardian kept still has a child, and nobody unrelated left.
+    kept_guardians = {p.source_id for p in after.people if "guardian" in p.kinds}
+    assert kept_guardians == {link.guardian_source_id for link in after.guardian_links}
+    assert {p.source_id for p in before.people} - {p.source_id for p in after.people} == leaving

@@ -1,7 +1,7 @@
 import pytest
 from nameko.exceptions import RemoteError
-from rostering_builders import (make_district, make_enrollment, make_guardian, make_org, make_problem, make_snapshot,
-                               make_student)
+from rostering_builders import (make_class, make_district, make_enrollment, make_guardian, make_org, make_problem,
+                               make_snapshot, make_student)
 from rostering_fakes import Importer
 
 from services.rostering import handlers
@@ -229,3 +229,25 @@ def test_recent_runs_are_listed_as_summaries_with_problem_counts(run_import):
         "started_at": run["started_at"], "finished_at": run["finished_at"], "error_count": 1, "warning_count": 0,
         "decided_by": None, "decided_at": None,
     }]}
+
+
+def test_a_row_another_service_refuses_is_named_by_file_and_line(run_import):
+    run_import.directory.refuse["class-1"] = {"field": "school_source_id", "reason": "unknown school"}
+    guardian = make_guardian(mobile_phone="+16172531000", line=9)
+    run_import()
+    run_import.identity.refuse[run_import.directory.saved_ids("upsert_people")["guardian-1"]] = {
+        "field": "mobile_phone", "reason": "belongs to an account that has joined"}
+
+    run = run_import(make_snapshot(classes=(make_class(line=4),),
+                                   people=(make_student(line=2), guardian)))
+
+    assert {(error["file"], error["line"], error["column"]) for error in run["errors"]} == {
+        ("classes.csv", 4, "schoolSourcedId"), ("users.csv", 9, "sms")}
+
+
+def test_an_enrollment_no_class_role_fits_is_named_by_its_line(run_import):
+    enrollment = make_enrollment(source_id="enr-9", person_source_id="guardian-1", role="guardian", line=7)
+    run = run_import(make_snapshot(enrollments=(enrollment,)))
+
+    [error] = run["errors"]
+    assert (error["file"], error["line"], error["value"]) == ("enrollments.csv", 7, "guardian")

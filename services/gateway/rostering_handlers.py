@@ -1,0 +1,42 @@
+"""Sync runs over HTTP, for Rostering Administrators: list and show runs, read what a run archives row by
+row, and approve or reject a run the mass-change guard held. Only the caller's own district's runs exist
+for them; another district's answer 404."""
+from __future__ import annotations
+
+from services.gateway.api import ApiCall, Backends
+from services.gateway.domain.communications import district_of
+from shared.contracts.errors import NotFound
+
+
+def list_sync_runs(call: ApiCall, backends: Backends) -> dict:
+    return backends.rostering.list_sync_runs({**call.query, "district_id": district_of(call.principal)})
+
+
+def show_sync_run(call: ApiCall, backends: Backends) -> dict:
+    return _run_of_callers_district(call, backends)
+
+
+def list_sync_run_changes(call: ApiCall, backends: Backends) -> dict:
+    run = _run_of_callers_district(call, backends)
+    return backends.rostering.get_sync_run_changes({**call.query, "run_id": run["run_id"]})
+
+
+def approve_sync_run(call: ApiCall, backends: Backends) -> dict:
+    run = _run_of_callers_district(call, backends)
+    return backends.rostering.approve_sync_run({"run_id": run["run_id"], "decided_by": call.principal["person_id"],
+                                                "reason": None})
+
+
+def reject_sync_run(call: ApiCall, backends: Backends) -> dict:
+    run = _run_of_callers_district(call, backends)
+    return backends.rostering.reject_sync_run({"run_id": run["run_id"], "decided_by": call.principal["person_id"],
+                                               "reason": call.body.get("reason")})
+
+
+def _run_of_callers_district(call: ApiCall, backends: Backends) -> dict:
+    district_id = district_of(call.principal)
+    run = backends.rostering.get_sync_run({"run_id": call.path["id"]})
+    if run["district_id"] != district_id:
+        # Another district's run does not exist for this caller.
+        raise NotFound("no such sync run", fields={"id": [f"{call.path['id']} is not a sync run of your district"]})
+    return run
