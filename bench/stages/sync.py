@@ -52,7 +52,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     if run["state"] != "completed":
         raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
     ctx.progress(f"  import call returned after {time.monotonic() - started:.1f}s; waiting for the events to drain")
-    _wait_drained(ctx, platform, timeout)
+    wait_drained(ctx, platform, timeout)
     projected = platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients")
     finished_wall = max(returned_wall, float(projected or 0))
     elapsed = finished_wall - started_wall
@@ -80,7 +80,12 @@ def _reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
         reporter.join()
 
 
-def _wait_drained(ctx: Context, platform: Platform, timeout: float) -> None:
+def projected_at(platform: Platform) -> float:
+    """When notify's projection last took in a change (epoch seconds): the end of work that reaches it."""
+    return float(platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients") or 0)
+
+
+def wait_drained(ctx: Context, platform: Platform, timeout: float) -> None:
     empty_since: list[float] = []
 
     def drained() -> bool:
