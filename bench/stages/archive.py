@@ -1,5 +1,9 @@
 """sync_archive_*, bulk_archive_*: archiving at district scale, by sync and by hand, and audiences after it.
 
+Runs after the district is imported and before search and the fan-out, and puts the district back as it
+found it after each measurement (the full package imported again unarchives the departures; the people
+archived by hand are unarchived by hand), so the stages after it measure the same district as before.
+
 sync_archive: a copy of the district package without 15 % of its students (their enrollments, the
 guardians left with no child, and every agent link to them) is imported; the mass-change guard holds
 it, an administrator approves it over RPC (as the gateway and `schoolctl roster approve` do), and the
@@ -36,10 +40,12 @@ JOB_POLL_SECONDS = 0.5
 
 
 def run(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
-    # The fan-out before this stage leaves provider status callbacks in flight; they are not archiving's work.
-    wait_drained(ctx, platform, ctx.sizes.fanout_timeout_seconds)
+    # Enabling students just before leaves projection events in flight: not archiving's work.
+    wait_drained(ctx, platform, ctx.sizes.sync_timeout_seconds)
     rows = sync_departures(ctx, platform, admin)
+    _restore_by_import(ctx, platform)
     rows += bulk_archive(ctx, platform, admin)
+    _restore_by_hand(ctx, platform, admin)
     return rows
 
 
@@ -103,6 +109,40 @@ def bulk_archive(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
     _check_audiences(ctx, platform, admin)
     ctx.progress(f"  {job['total']:,} people in {elapsed:.1f}s: {job['summary']}")
     return [Row("bulk_archive_20k_seconds", elapsed, "s"), Row("bulk_archive_20k_people", job["total"], "people")]
+
+
+def _restore_by_import(ctx: Context, platform: Platform) -> None:
+    """The whole package again: the departed reappear and are unarchived, as a returning student would be."""
+    ctx.progress("archive: the full package again, so the departed come back for the stages after this one")
+    with cluster_rpc(platform.vhost_uri, timeout=ctx.sizes.sync_timeout_seconds) as rpc:
+        run = rpc(rostering.contract).import_package({"path": str(ctx.package()), "region": "US",
+                                                      "district_name": None})
+    if run["state"] != "completed":
+        raise RuntimeError(f"restoring the district ended {run['state']}: {run.get('message')}")
+    _wait_until_nobody_archived(ctx, platform)
+
+
+def _restore_by_hand(ctx: Context, platform: Platform, admin: Viewer) -> None:
+    ctx.progress("archive: unarchiving by hand everyone archived by hand")
+    response = platform.stack.api("POST", "/api/v1/directory/people/unarchive", admin.token,
+                                  json={"matching": {**BULK_MATCHING, "include_archived": True}}, timeout=300)
+    response.raise_for_status()
+    job = response.json()
+    wait_for(ctx, "the unarchive job", lambda: platform.stack.api(
+        "GET", f"/api/v1/directory/jobs/{job['job_id']}", admin.token, timeout=60).json()["state"] == "completed",
+        timeout=ctx.sizes.sync_timeout_seconds, every=JOB_POLL_SECONDS)
+    _wait_until_nobody_archived(ctx, platform)
+
+
+def _wait_until_nobody_archived(ctx: Context, platform: Platform) -> None:
+    def archived() -> tuple[int, int]:
+        return (int(platform.scalar("directory", "SELECT count(*) FROM people WHERE archived")),
+                int(platform.scalar("notify", "SELECT count(*) FROM recipients WHERE archived")))
+
+    wait_for(ctx, "the district back as it was", lambda: archived() == (0, 0),
+             timeout=ctx.sizes.sync_timeout_seconds, every=1.0, report=lambda: "archived (directory, notify): "
+                                                                            f"{archived()}")
+    wait_drained(ctx, platform, ctx.sizes.sync_timeout_seconds)
 
 
 def _check_audiences(ctx: Context, platform: Platform, admin: Viewer) -> int:
