@@ -68,7 +68,8 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
         def finished() -> bool:
             return service.get_sync_run({"run_id": held["run_id"]})["state"] != "running"
 
-        wait_for(ctx, "the approved run", finished, timeout=timeout, every=0.5)
+        wait_for(ctx, "the approved run", finished, timeout=timeout, every=0.5,
+                 report=lambda: "still running")
         run = service.get_sync_run({"run_id": held["run_id"]})
     ended_wall = time.time()
     ctx.progress(f"  the approved run ended {run['state']} {time.monotonic() - approved_at:.1f}s after the approval")
@@ -128,9 +129,14 @@ def _restore_by_hand(ctx: Context, platform: Platform, admin: Viewer) -> None:
                                   json={"matching": {**BULK_MATCHING, "include_archived": True}}, timeout=300)
     response.raise_for_status()
     job = response.json()
-    wait_for(ctx, "the unarchive job", lambda: platform.stack.api(
-        "GET", f"/api/v1/directory/jobs/{job['job_id']}", admin.token, timeout=60).json()["state"] == "completed",
-        timeout=ctx.sizes.sync_timeout_seconds, every=JOB_POLL_SECONDS)
+
+    def completed() -> bool:
+        nonlocal job
+        job = platform.stack.api("GET", f"/api/v1/directory/jobs/{job['job_id']}", admin.token, timeout=60).json()
+        return job["state"] == "completed"
+
+    wait_for(ctx, "the unarchive job", completed, timeout=ctx.sizes.sync_timeout_seconds, every=JOB_POLL_SECONDS,
+             report=lambda: f"{job['processed']:,} of {job['total']:,}")
     _wait_until_nobody_archived(ctx, platform)
 
 

@@ -28,9 +28,9 @@ from services.rostering.domain.archive_plan import (
 from services.rostering.domain.guard import CheckedRow, GuardVerdict, diff_summary, judge
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.ports import AppliedRows
-from services.rostering.sending import calling
+from services.rostering.sending import PAGES_IN_FLIGHT, calling
 
-ARCHIVE_PAGE = 1000
+ARCHIVE_PAGE = 2000
 NOT_FOUND = "not_found"
 WOULD_ARCHIVE = "done"
 
@@ -73,10 +73,7 @@ def check(archives: ArchivePlan, *, district_id: str, directory: Any, threshold:
     """Ask the directory what each row would do (changing nothing), and judge the whole."""
     if not archives.rows:
         return NOTHING
-    checked = []
-    for entity, rows in _by_entity(archives.rows):
-        for page in mapping.pages(rows, ARCHIVE_PAGE):
-            checked += _ask(directory, district_id, entity, page, archives.person_keys, dry_run=True)
+    checked = _ask_all(directory, district_id, archives, archives.rows, dry_run=True)
     with calling("directory.get_district_counts"):
         counts = directory.get_district_counts({"district_id": district_id})
     with calling("directory.get_schools"):
@@ -86,40 +83,61 @@ def check(archives: ArchivePlan, *, district_id: str, directory: Any, threshold:
                                                        {school["id"]: school["name"] for school in schools}))
 
 
-def apply(archives: ArchivePlan, checked: ArchiveCheck, *, district_id: str, district_key: str, directory: Any,
-          applied: AppliedRows) -> None:
-    """Archive what the check found current; forget every planned key, gone from the source either way."""
-    would = {(row.row.entity, row.row.key) for row in checked.checked if row.outcome == WOULD_ARCHIVE}
-    for entity, rows in _by_entity(archives.rows):
-        for page in mapping.pages([row for row in rows if (entity, row.key) in would], ARCHIVE_PAGE):
-            _ask(directory, district_id, entity, page, archives.person_keys, dry_run=False)
-        applied.forget(district_key, entity, [row.key for row in rows])
+def apply(archives: ArchivePlan, checked: ArchiveCheck | None, *, district_id: str, district_key: str,
+          directory: Any, applied: AppliedRows) -> None:
+    """Archive what the check found current (every planned row when there was no check: an approved run,
+    whose rows the directory answers again); forget every planned key, gone from the source either way."""
+    rows = archives.rows
+    if checked is not None:
+        would = {(row.row.entity, row.row.key) for row in checked.checked if row.outcome == WOULD_ARCHIVE}
+        rows = [row for row in rows if (row.entity, row.key) in would]
+    _ask_all(directory, district_id, archives, rows, dry_run=False)
+    for entity, planned in _by_entity(archives.rows):
+        applied.forget(district_key, entity, [row.key for row in planned])
 
 
-def _ask(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow], person_keys: frozenset[str], *,
-         dry_run: bool) -> list[CheckedRow]:
+def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequence[ArchiveRow], *,
+             dry_run: bool) -> list[CheckedRow]:
+    """Every row, a page per call, entity by entity in plan order, a few calls in flight at a time.
+
+    An entity's pages go only once the entity before it is answered: the directory relies on people
+    being archived before their enrollments and links.
+    """
+    checked: list[CheckedRow] = []
+    for entity, entity_rows in _by_entity(rows):
+        pages = list(mapping.pages(entity_rows, ARCHIVE_PAGE))
+        for window in mapping.pages(pages, PAGES_IN_FLIGHT):
+            asked = [_send(directory, district_id, entity, page, archives.person_keys, dry_run=dry_run)
+                     for page in window]
+            for page, (reply, unresolved) in zip(window, asked):
+                with calling("directory.archive_synced_records"):
+                    answers = {answer["key"]: answer for answer in reply.result()["results"]} if reply else {}
+                checked += [_checked(row, None if row.key in unresolved else answers.get(row.key)) for row in page]
+    return checked
+
+
+def _send(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow], person_keys: frozenset[str], *,
+          dry_run: bool) -> tuple[Any, set[str]]:
+    """The pending reply for one page (None when no row could be named), and the keys left unresolved."""
     request: dict = {"district_id": district_id, "entity": entity, "dry_run": dry_run}
-    unresolved: list[ArchiveRow] = []
+    unresolved: set[str] = set()
     if entity == GUARDIAN_LINKS:
         pairs = split_link_keys([row.key for row in rows], person_keys)
-        unresolved = [row for row in rows if row.key not in pairs]
+        unresolved = {row.key for row in rows if row.key not in pairs}
         request["links"] = [{"guardian_source_id": g, "student_source_id": s}
                             for g, s in (pairs[row.key] for row in rows if row.key in pairs)]
     else:
         request["source_ids"] = [row.key for row in rows]
-    answers = {}
-    if request.get("links") or request.get("source_ids"):
-        with calling("directory.archive_synced_records"):
-            answers = {answer["key"]: answer for answer in directory.archive_synced_records(request)["results"]}
-    checked = []
-    for row in rows:
-        answer = answers.get(row.key)
-        if answer is None or row in unresolved:
-            checked.append(CheckedRow(row, NOT_FOUND, None, (), ()))
-        else:
-            checked.append(CheckedRow(row, answer["outcome"], answer["name"], tuple(answer["kinds"]),
-                                      tuple(answer["school_ids"])))
-    return checked
+    if not (request.get("links") or request.get("source_ids")):
+        return None, unresolved
+    with calling("directory.archive_synced_records"):
+        return directory.archive_synced_records.call_async(request), unresolved
+
+
+def _checked(row: ArchiveRow, answer: dict | None) -> CheckedRow:
+    if answer is None:
+        return CheckedRow(row, NOT_FOUND, None, (), ())
+    return CheckedRow(row, answer["outcome"], answer["name"], tuple(answer["kinds"]), tuple(answer["school_ids"]))
 
 
 def _by_entity(rows: Iterable[ArchiveRow]) -> list[tuple[str, list[ArchiveRow]]]:

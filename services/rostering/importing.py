@@ -99,21 +99,25 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
         _supersede_held_runs(district_id, run, ports)
 
     archives = archiving.plan(snapshot, applied, district_key)
-    checked = archiving.check(archives, district_id=district_id, directory=directory,
-                              threshold=settings.mass_change_threshold)
-    if approved_digest is not None and approved_digest != archives.digest:
-        run.fail(APPROVED_RUN_CHANGED, ports.clock())
-        return
-    run.diff = checked.diff
-    if checked.verdict.hold and approved_digest is None:
-        run.hold(checked.verdict.message, checked.diff, ports.clock())
-        ports.held.keep(run.run_id, package=ports.packages.pack(request["path"]), request=dict(request),
-                        archive_digest=archives.digest, changes=checked.changes)
-        return
+    if approved_digest is not None:
+        # Approved: the diff was checked, shown and kept when the run was held; only its identity is checked.
+        if approved_digest != archives.digest:
+            run.fail(APPROVED_RUN_CHANGED, ports.clock())
+            return
+        checked = None
+    else:
+        checked = archiving.check(archives, district_id=district_id, directory=directory,
+                                  threshold=settings.mass_change_threshold)
+        run.diff = checked.diff
+        if checked.verdict.hold:
+            run.hold(checked.verdict.message, checked.diff, ports.clock())
+            ports.held.keep(run.run_id, package=ports.packages.pack(request["path"]), request=dict(request),
+                            archive_digest=archives.digest, changes=checked.changes)
+            return
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
-    if checked.changes and approved_digest is None:  # a held run's rows were kept when it was held
+    if checked is not None and checked.changes:  # a held run's rows were kept when it was held
         ports.held.record_changes(run.run_id, checked.changes)
     run.complete(ports.clock())
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import search_sql
 from services.directory.adapters.audit_repository import AuditEntry, AuditLog
 from services.directory.adapters.repository import DirectoryRepository
-from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools
+from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, reach
 from services.directory.domain.archiving import ClassroomState, PersonState
 from services.directory.domain.people import KIND_FLAGS, PeopleFilter, kinds_of
 from services.directory.domain.visibility import ClassroomFacts, Scope
@@ -37,9 +37,12 @@ class ArchivingRepository:
     def set_people_archived(self, person_ids: Sequence[str], archived: bool, audit: Sequence[AuditEntry]) -> dict:
         """Archive or unarchive these people; their rows as PEOPLE_UPSERTED describes them."""
         if person_ids:
+            touched = self._touched_by("people", person_ids)
             self._set(people, person_ids, archived)
-            # A student's guardians are reached through the student: their rows change too.
-            self.people.refresh_reach(self.people.with_guardians(person_ids))
+            if archived:
+                self._archive_reach_of(person_ids, touched)
+            else:
+                self.people.refresh_reach(touched)
             self.audit.add(audit)
         self.session.commit()
         return self.people.person_rows(person_ids) if person_ids else {}
@@ -89,23 +92,24 @@ class ArchivingRepository:
                 for row in self._by_source(enrollments, district_id, source_ids, query)]
 
     def synced_links(self, district_id: str, pairs: Collection[tuple[str, str]]) -> list[dict]:
-        """Links named by (guardian source id, student source id), keyed `guardian:student`."""
-        guardian, student = people.alias("guardian"), people.alias("student")
-        found: list[dict] = []
-        ordered = sorted(set(pairs))
-        for start in range(0, len(ordered), CHUNK // 2):
-            chunk = ordered[start:start + CHUNK // 2]
-            query = (select(guardian_links.c.id, guardian_links.c.archived, guardian.c.source_id.label("g"),
-                            student.c.source_id.label("s"), student.c.given_name, student.c.family_name)
-                     .join_from(guardian_links, guardian, guardian.c.id == guardian_links.c.guardian_id)
-                     .join(student, student.c.id == guardian_links.c.student_id)
-                     .where(guardian_links.c.district_id == district_id,
-                            tuple_(guardian.c.source_id, student.c.source_id).in_(chunk)))
-            found += [dict(row._mapping) for row in self.session.execute(query)]
-        student_schools = self._student_schools([row["id"] for row in found])
-        return [{"key": f"{row['g']}:{row['s']}", "id": row["id"], "archived": row["archived"],
-                 "name": f"guardian of {row['given_name']} {row['family_name']}", "kinds": [],
-                 "school_ids": sorted(student_schools.get(row["id"], ()))} for row in found]
+        """Links named by (guardian source id, student source id), keyed `guardian:student`.
+
+        The source ids are resolved to people first (by the district's source-id index), then the links
+        are read by their own (guardian, student) index: a join filtered on pairs of source ids would
+        read every link of the district for each page.
+        """
+        source_ids = {source for pair in pairs for source in pair}
+        person_ids: dict[str, str] = {}
+        for chunk in chunks(source_ids):
+            person_ids.update(self.people.people_ids_by_source(district_id, chunk))
+        wanted = {(person_ids[g], person_ids[s]): f"{g}:{s}" for g, s in set(pairs)
+                  if g in person_ids and s in person_ids}
+        stored = self.people.stored_guardian_links(wanted)
+        students = {row["id"]: row for row in self.people.people_refs({pair[1] for pair in stored})}
+        student_schools = self.people.school_ids_of({pair[1] for pair in stored})
+        return [{"key": wanted[pair], "id": link.id, "archived": link.values["archived"],
+                 "name": "guardian of {given_name} {family_name}".format(**students[pair[1]]), "kinds": [],
+                 "school_ids": sorted(student_schools[pair[1]])} for pair, link in stored.items()]
 
     def archive_synced(self, entity: str, ids: Sequence[str]) -> dict:
         """Archive what a sync no longer lists; the people changed, as PEOPLE_UPSERTED describes them."""
@@ -115,7 +119,10 @@ class ArchivingRepository:
                  "guardian_links": guardian_links}[entity]
         touched = self._touched_by(entity, ids)
         self._set(table, ids, True)
-        self.people.refresh_reach(touched)
+        if entity == "people":
+            self._archive_reach_of(ids, touched)
+        else:
+            self.people.refresh_reach(touched)
         self.session.commit()
         return self.people.person_rows(ids) if entity == "people" else {}
 
@@ -132,15 +139,39 @@ class ArchivingRepository:
     # --- helpers ------------------------------------------------------------------------------
 
     def _touched_by(self, entity: str, ids: Sequence[str]) -> set[str]:
-        """Whose reach rows change when these records are archived."""
+        """Whose current reach rows change when these records are archived (or unarchived, for people).
+
+        An archived person's rows are all marked archived already, whatever their paths: archiving their
+        enrollments or links, or a student's links, changes no current audience and no default search,
+        so the people already archived are left out (a sync archives the people it lost before their
+        enrollments and links, so a departure costs one refresh, not three). Their rows keep the paths
+        they had, marked archived, until they are unarchived and rebuilt.
+        """
         if entity == "people":
             return self.people.with_guardians(ids)
         if entity == "classrooms":
-            return self.people.with_guardians(self._members_of(ids))
+            return self._current(self.people.with_guardians(self._current(self._members_of(ids))))
         if entity == "enrollments":
             persons = {row.person_id for row in self._rows(enrollments, ids, enrollments.c.person_id)}
-            return self.people.with_guardians(persons)
-        return {row.guardian_id for row in self._rows(guardian_links, ids, guardian_links.c.guardian_id)}
+            return self._current(self.people.with_guardians(self._current(persons)))
+        links = self._rows(guardian_links, ids, guardian_links.c.guardian_id, guardian_links.c.student_id)
+        current_students = self._current({row.student_id for row in links})
+        return self._current({row.guardian_id for row in links if row.student_id in current_students})
+
+    def _archive_reach_of(self, person_ids: Sequence[str], touched: set[str]) -> None:
+        """After archiving people: every row of theirs turns archived (the rows stay), and their guardians,
+        reached through them, are rebuilt (only those still current)."""
+        for chunk in chunks(person_ids):
+            self.session.execute(update(reach).where(reach.c.person_id.in_(chunk)).values(archived=True))
+        self.people.refresh_reach(self._current(touched - set(person_ids)))
+
+    def _current(self, person_ids: Collection[str]) -> set[str]:
+        """Those of these people not archived."""
+        current: set[str] = set()
+        for chunk in chunks(person_ids):
+            current |= set(self.session.execute(select(people.c.id).where(
+                people.c.id.in_(chunk), ~people.c.archived)).scalars())
+        return current
 
     def _members_of(self, classroom_ids: Collection[str]) -> set[str]:
         members: set[str] = set()
@@ -148,17 +179,6 @@ class ArchivingRepository:
             members |= set(self.session.execute(select(enrollments.c.person_id).distinct()
                                                 .where(enrollments.c.classroom_id.in_(chunk))).scalars())
         return members
-
-    def _student_schools(self, link_ids: Sequence[str]) -> dict[str, set[str]]:
-        schools: dict[str, set[str]] = {}
-        for chunk in chunks(link_ids):
-            query = (select(guardian_links.c.id, person_schools.c.school_id)
-                     .join_from(guardian_links, person_schools,
-                                person_schools.c.person_id == guardian_links.c.student_id)
-                     .where(guardian_links.c.id.in_(chunk)))
-            for link_id, school_id in self.session.execute(query):
-                schools.setdefault(link_id, set()).add(school_id)
-        return schools
 
     def _set(self, table, ids: Sequence[str], archived: bool) -> None:
         for chunk in chunks(ids):

@@ -178,6 +178,9 @@ class DirectoryRepository:
 
     # --- people -------------------------------------------------------------------------------
 
+    def people_ids_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, str]:
+        return self._ids_by_source(people, district_id, source_ids)
+
     def people_by_source(self, district_id: str, source_ids: Collection[str]) -> dict[str, dict]:
         """id and kind flags of the people the page refers to."""
         query = select(people.c.id, people.c.source_id, people.c.is_student, people.c.is_staff,

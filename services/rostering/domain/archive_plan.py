@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from .snapshot import Snapshot
 
 PEOPLE, CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS = "people", "classrooms", "enrollments", "guardian_links"
-# In the order they are archived: the parts before the wholes they belong to.
-ARCHIVED_ENTITIES = (GUARDIAN_LINKS, ENROLLMENTS, CLASSROOMS, PEOPLE)
+# In the order they are archived: people first, so that archiving the enrollments and links of people
+# who left changes no current audience and the directory has nothing more to rebuild for them.
+ARCHIVED_ENTITIES = (PEOPLE, CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS)
 FILE_OF = {PEOPLE: "users.csv", GUARDIAN_LINKS: "users.csv", CLASSROOMS: "classes.csv",
            ENROLLMENTS: "enrollments.csv"}
 ENTITY_OF_FILE = {"users.csv": PEOPLE, "classes.csv": CLASSROOMS, "enrollments.csv": ENROLLMENTS}

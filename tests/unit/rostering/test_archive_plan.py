@@ -36,8 +36,8 @@ def test_what_a_full_file_no_longer_lists_is_archived_with_the_reason():
     assert keys(rows) == {("people", "student-2"), ("people", "guardian-2"), ("classrooms", "class-2"),
                           ("enrollments", "enr-3"), ("guardian_links", "guardian-2:student-2")}
     assert ArchiveRow("people", "student-2", "users.csv", None, "no longer in the full users.csv") in rows
-    # Parts before the wholes they belong to.
-    assert [row.entity for row in rows] == ["guardian_links", "enrollments", "classrooms", "people", "people"]
+    # People first: their enrollments and links then change no current audience.
+    assert [row.entity for row in rows] == ["people", "people", "classrooms", "enrollments", "guardian_links"]
 
 
 def test_a_delta_archives_only_its_tombstones_and_names_their_lines():
@@ -46,8 +46,8 @@ def test_a_delta_archives_only_its_tombstones_and_names_their_lines():
                   Tombstone("orgs.csv", 2, "school-9", "tobedeleted", None))
     rows = plan_archives(make_snapshot(files=files(DELTA), tombstones=tombstones), REMEMBERED)
 
-    assert rows == [ArchiveRow("enrollments", "enr-3", "enrollments.csv", 3, "marked tobedeleted in enrollments.csv"),
-                    ArchiveRow("people", "student-2", "users.csv", 7, "marked tobedeleted in users.csv")]
+    assert rows == [ArchiveRow("people", "student-2", "users.csv", 7, "marked tobedeleted in users.csv"),
+                    ArchiveRow("enrollments", "enr-3", "enrollments.csv", 3, "marked tobedeleted in enrollments.csv")]
 
 
 def test_a_tombstone_for_a_record_the_same_run_lists_archives_nothing():
