@@ -7,9 +7,11 @@ archived by hand are unarchived by hand), so the stages after it measure the sam
 sync_archive: a copy of the district package without 15 % of its students (their enrollments, the
 guardians left with no child, and every agent link to them) is imported; the mass-change guard holds
 it, an administrator approves it over RPC (as the gateway and `schoolctl roster approve` do), and the
-approved run applies. Timed as the work the platform does: from the import call until the run is held,
-plus from the approval until the run completed and every projection took the change in. The time the
-administrator takes to decide is not the platform's.
+approved run applies. `sync_archive_seconds` is the archiving: from the approval until the run completed
+and notify's projection took the change in. `sync_archive_held_seconds` is the import before it, from the
+call until the run is held (reading the package and checking what it would archive), and
+`sync_archive_end_to_end_seconds` both together; the time the administrator takes to decide is not the
+platform's.
 
 bulk_archive: a district administrator archives everyone a directory search finds (`matching`, about
 20,000 people at district scale) through the gateway; the job is followed until it completes and the
@@ -79,9 +81,9 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
     applied_seconds = max(ended_wall, projected_at(platform)) - approved_wall
     archived = _check_audiences(ctx, platform, admin)
     ctx.progress(f"  applied {applied_seconds:.1f}s after the approval; {archived:,} people archived in all")
-    return [Row("sync_archive_seconds", held_seconds + applied_seconds, "s"),
+    return [Row("sync_archive_seconds", applied_seconds, "s"),
             Row("sync_archive_held_seconds", held_seconds, "s"),
-            Row("sync_archive_applied_seconds", applied_seconds, "s"),
+            Row("sync_archive_end_to_end_seconds", held_seconds + applied_seconds, "s"),
             Row("sync_archive_people", run["diff"]["archiving"]["people"], "people"),
             Row("sync_archive_enrollments", run["diff"]["archiving"]["enrollments"], "enrollments")]
 

@@ -19,7 +19,9 @@ class PackageFiles:
         if source.is_file():
             return source.read_bytes()
         buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # The fastest deflate: a district's 93 MB of CSV zips to 12 MB in half a second (10 MB in a second at
+        # the default level); the package is kept only until someone decides on the run.
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for member in sorted(source.iterdir()):
                 if member.is_file():
                     archive.write(member, member.name)
