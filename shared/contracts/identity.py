@@ -117,13 +117,45 @@ class LoginRequest(Schema):
 
 
 class LoginResult(Schema):
-    token = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    """A session's tokens: the short-lived access token, and the refresh token that renews it."""
+
+    token = fields.String(required=True, metadata={
+        "description": "the access token, sent as `Authorization: Bearer <token>`; short-lived (15 minutes by "
+                       "default): renew it with the refresh token"})
+    expires_at = fields.DateTime(required=True, metadata={"description": "when the access token stops working"})
+    refresh_token = fields.String(required=True, metadata={
+        "description": "trade it for new tokens (refresh_session); each works once, and one used twice ends "
+                       "the whole session"})
+    refresh_expires_at = fields.DateTime(required=True, metadata={
+        "description": "when the refresh token stops working, if not used before"})
     principal = fields.Nested(Principal, required=True)
 
 
 class AuthenticateRequest(Schema):
     token = fields.String(required=True)
+
+
+class RefreshSessionRequest(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class SessionRequest(Schema):
+    """One signed-in session, named by an access token it issued."""
+
+    token = fields.String(required=True, metadata={"description": "the caller's access token"})
+
+
+class ChangePasswordRequest(Schema):
+    token = fields.String(required=True, metadata={
+        "description": "the caller's access token: names the person, and the session that stays signed in"})
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                                 metadata={"description": "at least 8 characters"})
+
+
+class SessionsEnded(Schema):
+    sessions_ended = fields.Integer(required=True, metadata={
+        "description": "how many signed-in sessions this ended (their access and refresh tokens stop working)"})
 
 
 class GetAccountsRequest(Schema):
@@ -223,6 +255,10 @@ match_credentials = contract.rpc("match_credentials", request=MatchCredentialsRe
 grant_roles = contract.rpc("grant_roles", request=GrantRolesRequest, response=Account)
 update_contact_details = contract.rpc("update_contact_details", request=UpdateContactDetailsRequest,
                                       response=Account)
+refresh_session = contract.rpc("refresh_session", request=RefreshSessionRequest, response=LoginResult)
+sign_out = contract.rpc("sign_out", request=SessionRequest, response=SessionsEnded)
+sign_out_everywhere = contract.rpc("sign_out_everywhere", request=SessionRequest, response=SessionsEnded)
+change_password = contract.rpc("change_password", request=ChangePasswordRequest, response=SessionsEnded)
 
 ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted)
 USER_JOINED = contract.event("user_joined", UserJoined)
