@@ -187,7 +187,8 @@ def test_signing_out_hands_identity_the_callers_own_token(gateway, path, rpc):
     getattr(gateway.identity, rpc).assert_called_once_with({"token": headers["Authorization"].split()[1]})
 
 
-@pytest.mark.parametrize("path", ["/api/v1/auth/sign-out", "/api/v1/auth/sign-out-everywhere", "/api/v1/me/password"])
+@pytest.mark.parametrize("path", ["/api/v1/auth/sign-out", "/api/v1/auth/sign-out-everywhere",
+                                  "/api/v1/me/password"])
 def test_the_session_endpoints_need_a_sign_in(gateway, path):
     assert_error(gateway.post(path, json={}), 401, "not_authenticated")
 
@@ -209,7 +210,9 @@ def test_a_password_change_answers_how_many_other_sessions_ended(gateway):
     ({"current_password": "old password", "new_password": "a new password", "token": "someone else's"}, "token"),
 ])
 def test_a_malformed_password_change_names_the_field_and_identity_is_not_asked(gateway, body, field):
-    response = gateway.post("/api/v1/me/password", json=body, headers=gateway.sign_in(make_principal(identity.GUARDIAN)))
+    headers = gateway.sign_in(make_principal(identity.GUARDIAN))
+
+    response = gateway.post("/api/v1/me/password", json=body, headers=headers)
 
     assert field in assert_error(response, 400, "invalid_request")
     gateway.identity.change_password.assert_not_called()
