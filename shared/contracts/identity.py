@@ -158,11 +158,17 @@ class LoginRequest(Schema):
 
 
 class LoginResult(Schema):
+    """A session's tokens: the short-lived access token, and the refresh token that renews it."""
+
     token = fields.String(required=True, metadata={
-        "description": "the session's signed access token (HS256 JWT), sent back as a Bearer token on every call"})
-    expires_at = fields.DateTime(required=True, metadata={
-        "description": "when the token stops working, ISO 8601 with zone (UTC): 12 hours "
-                       "after sign-in unless IDENTITY_TOKEN_TTL_SECONDS says otherwise"})
+        "description": "the access token, sent as `Authorization: Bearer <token>`; short-lived (15 minutes by "
+                       "default): renew it with the refresh token"})
+    expires_at = fields.DateTime(required=True, metadata={"description": "when the access token stops working"})
+    refresh_token = fields.String(required=True, metadata={
+        "description": "trade it for new tokens (refresh_session); each works once, and one used twice ends "
+                       "the whole session"})
+    refresh_expires_at = fields.DateTime(required=True, metadata={
+        "description": "when the refresh token stops working, if not used before"})
     principal = fields.Nested(Principal, required=True, metadata={
         "description": "who signed in, as the gateway will see them on each call with this token"})
 
@@ -171,6 +177,31 @@ class AuthenticateRequest(Schema):
     token = fields.String(required=True, metadata={
         "description": "an access token from login; refused when forged, "
                        "expired, or its session or account may no longer sign in"})
+
+
+class RefreshSessionRequest(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=512), metadata={
+        "description": "the refresh token from login, join or the last refresh; each works once"})
+
+
+class SessionRequest(Schema):
+    """One signed-in session, named by an access token it issued."""
+
+    token = fields.String(required=True, metadata={"description": "the caller's access token"})
+
+
+class ChangePasswordRequest(Schema):
+    token = fields.String(required=True, metadata={
+        "description": "the caller's access token: names the person, and the session that stays signed in"})
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                                     metadata={"description": "the password in force now, proving it is the owner"})
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                                 metadata={"description": "at least 8 characters"})
+
+
+class SessionsEnded(Schema):
+    sessions_ended = fields.Integer(required=True, metadata={
+        "description": "how many signed-in sessions this ended (their access and refresh tokens stop working)"})
 
 
 class GetAccountsRequest(Schema):
@@ -326,6 +357,16 @@ update_contact_details = contract.rpc("update_contact_details", request=UpdateCo
                                       response=Account,
                                       description="Edit an account's email and phones by hand; a credential of "
                                                   "another account whose owner joined is refused (Conflict).")
+refresh_session = contract.rpc("refresh_session", request=RefreshSessionRequest, response=LoginResult,
+                               description="Trade a refresh token for new tokens; a refresh token used twice "
+                                           "ends its whole session (NotAuthenticated).")
+sign_out = contract.rpc("sign_out", request=SessionRequest, response=SessionsEnded,
+                        description="End the session the access token belongs to (sign out of this device).")
+sign_out_everywhere = contract.rpc("sign_out_everywhere", request=SessionRequest, response=SessionsEnded,
+                                   description="End every session of the token's owner (sign out of all devices).")
+change_password = contract.rpc("change_password", request=ChangePasswordRequest, response=SessionsEnded,
+                               description="The signed-in person changes their password, proving the current "
+                                           "one; their other sessions end.")
 
 ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted,
                                    description="Accounts were created or changed (by a sync or by hand): "

@@ -5,20 +5,14 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.identity import handlers
-from services.identity.adapters.tokens import TokenSigner
 from services.identity.domain.accounts import RoleGrant
-from services.identity.domain.passwords import Argon2Passwords, PasswordChecksBusy
+from services.identity.domain.passwords import PasswordChecksBusy
 from services.identity.domain.sign_in import STUDENT_NOT_ENABLED
 from shared.contracts import directory, identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from identity_builders import NOW, make_account, make_account_input, make_profile
+from identity_fakes import PASSWORDS, TOKENS, with_password
 
-PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-TOKENS = TokenSigner("k" * 40, timedelta(hours=12))
-
-
-def with_password(password: str, **overrides):
-    return make_account(password_hash=PASSWORDS.hash(password), **overrides)
 
 
 def upsert(rows, *, repo, publish, clock, **settings):
