@@ -30,6 +30,12 @@ STAFF_PERMISSIONS = (
 )
 
 ACCOUNT_STATUSES = ("invitee", "active", "disabled")
+# The language of anyone who has not chosen one (a BCP 47 tag).
+DEFAULT_LANGUAGE = "en"
+# How long an invitation's Join link and code stay valid.
+JOIN_TOKEN_DAYS = 10
+JOIN_TOKEN_ISSUED = "issued"
+JOIN_TOKEN_OUTCOMES = (JOIN_TOKEN_ISSUED, "joined", "not_found", "archived", "not_enabled", "disabled")
 # The fields of an account row that a source (an SIS export) can hold an invalid value in.
 SOURCE_CREDENTIAL_FIELDS = ("email", "mobile_phone", "home_phone")
 # The credentials a person signs in with (and is contacted through); a home phone is never one.
@@ -196,6 +202,8 @@ class AccountChange(Schema):
     mobile_phone = fields.String(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
     roles = fields.List(fields.Nested(RoleGrant), required=True)
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the language the person chose when joining or in their settings"})
 
 
 class AccountsUpserted(Schema):
@@ -205,6 +213,38 @@ class AccountsUpserted(Schema):
 class UserJoined(Schema):
     person_id = fields.String(required=True)
     joined_at = fields.DateTime(required=True)
+
+
+# --- invitations: join tokens are issued here and delivered by notify -------------------------------
+
+class IssueJoinTokensRequest(Schema):
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000))
+    issued_by = fields.String(required=True, metadata={"description": "the person (or service) inviting"})
+
+
+class IssuedJoinToken(Schema):
+    person_id = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(JOIN_TOKEN_OUTCOMES), metadata={
+        "description": "issued; or why nobody should be invited: joined already, not_found, archived, "
+                       "not_enabled (a student who is not a Student User), disabled"})
+    reason = fields.String(allow_none=True, load_default=None)
+    token = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the secret of the Join link, given only here and only once (identity keeps its hash); "
+                       "it replaces any earlier token of the person"})
+    join_code = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the same invitation as a short code a person can type (printable invitations)"})
+    expires_at = fields.DateTime(allow_none=True, load_default=None)
+
+
+class IssuedJoinTokens(Schema):
+    results = fields.List(fields.Nested(IssuedJoinToken), required=True)
+
+
+class JoinTokensIssued(Schema):
+    """People invited (a token issued for them): directory shows an enabled student as Invited from now on."""
+
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000))
+    issued_at = fields.DateTime(required=True)
 
 
 class StaffPermissionsChanged(Schema):
@@ -223,7 +263,9 @@ match_credentials = contract.rpc("match_credentials", request=MatchCredentialsRe
 grant_roles = contract.rpc("grant_roles", request=GrantRolesRequest, response=Account)
 update_contact_details = contract.rpc("update_contact_details", request=UpdateContactDetailsRequest,
                                       response=Account)
+issue_join_tokens = contract.rpc("issue_join_tokens", request=IssueJoinTokensRequest, response=IssuedJoinTokens)
 
 ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted)
 USER_JOINED = contract.event("user_joined", UserJoined)
 STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged)
+JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued)

@@ -234,6 +234,27 @@ class ProviderWebhookResult(Schema):
     applied = fields.Integer(required=True, metadata={"description": "status reports applied"})
 
 
+# --- verification codes (identity proves a person controls a new email or mobile) ---------------
+
+VERIFIED_KINDS = ("email", "mobile_phone")
+
+
+class SendVerificationCodeRequest(Schema):
+    """A one-off message to an address that is not (yet) the person's credential: no preference applies."""
+
+    person_id = fields.String(required=True)
+    district_id = fields.String(allow_none=True, load_default=None)
+    kind = fields.String(required=True, validate=validate.OneOf(VERIFIED_KINDS))
+    address = fields.String(required=True, metadata={"description": "normalised email, or E.164 mobile"})
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"), load_only=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class VerificationCodeQueued(Schema):
+    delivery_id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "sms")))
+
+
 # --- events -------------------------------------------------------------------------------------
 
 class AnnouncementRequested(Schema):
@@ -264,6 +285,8 @@ get_credential_health = contract.rpc("get_credential_health", request=GetCredent
                                      response=CredentialHealthList)
 reset_credential_status = contract.rpc("reset_credential_status", request=ResetCredentialStatusRequest,
                                        response=CredentialStatusReset)
+send_verification_code = contract.rpc("send_verification_code", request=SendVerificationCodeRequest,
+                                      response=VerificationCodeQueued)
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
                                         response=ProviderWebhookResult)
 
