@@ -16,11 +16,20 @@ from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account
 from services.identity.domain.credentials import CredentialKind
 from services.identity.domain.documents import role_documents
 from services.identity.domain.hand_edits import AccountEdit, contact_details
+from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import LoginSession, PermissionChange
 from shared.db import dialect_insert
 
-from .tables import account_edits, accounts, archived_people, permission_changes, sessions, student_enablements
+from .tables import (
+    account_edits,
+    accounts,
+    archived_people,
+    join_tokens,
+    permission_changes,
+    sessions,
+    student_enablements,
+)
 
 # Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
 PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
@@ -100,7 +109,25 @@ class AccountRepository:
                                      expires_at=row.expires_at, revoked_at=row.revoked_at)
         return login_session, _account_from_row(row)
 
+    def join_token(self, *, token_hash: str | None = None, code_hash: str | None = None) -> JoinToken | None:
+        """The invitation whose link secret or code hashes to the given value, used or not."""
+        column, value = (join_tokens.c.token_hash, token_hash) if token_hash is not None else \
+            (join_tokens.c.code_hash, code_hash)
+        row = self.session.execute(select(join_tokens).where(column == value)).first()
+        return _join_token_from_row(row) if row is not None else None
+
     # --- writes ------------------------------------------------------------------------------
+
+    def replace_join_tokens(self, tokens: Sequence[JoinToken]) -> None:
+        """Store each person's new invitation in place of any earlier one (used or not): one statement."""
+        if not tokens:
+            return
+        insert = dialect_insert(self.session, join_tokens)
+        replaced = {name: insert.excluded[name]
+                    for name in ("token_hash", "code_hash", "issued_by", "issued_at", "expires_at", "used_at")}
+        self.session.execute(insert.on_conflict_do_update(index_elements=[join_tokens.c.person_id], set_=replaced),
+                             [_join_token_row(token) for token in tokens])
+        self.session.commit()
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         """Insert new accounts, replace the profile of changed ones, and apply what the source says about
@@ -240,6 +267,18 @@ def _account_from_row(row: Row) -> Account:
                    password_hash=row.password_hash, permissions=tuple(row.permissions),
                    disabled_by_sync=bool(row.disabled_by_sync), student_enabled=bool(row.student_enabled),
                    archived=bool(row.archived), manual_roles=_role_grants(row.manual_roles))
+
+
+def _join_token_from_row(row: Row) -> JoinToken:
+    return JoinToken(person_id=row.person_id, token_hash=row.token_hash, code_hash=row.code_hash,
+                     issued_by=row.issued_by, issued_at=row.issued_at, expires_at=row.expires_at,
+                     used_at=row.used_at)
+
+
+def _join_token_row(token: JoinToken) -> dict:
+    return {"person_id": token.person_id, "token_hash": token.token_hash, "code_hash": token.code_hash,
+            "issued_by": token.issued_by, "issued_at": token.issued_at, "expires_at": token.expires_at,
+            "used_at": token.used_at}
 
 
 def _role_grants(documents: list[dict]) -> tuple[RoleGrant, ...]:

@@ -107,3 +107,15 @@ account_edits = Table(
     Column("changed_at", UtcDateTime, nullable=False),
     CheckConstraint("what IN ('manual_roles', 'contact_details')", name="what"),
 )
+
+# Invitations to join (domain/join_tokens.py): one per account, replaced by the next one issued, kept once used.
+join_tokens = Table(
+    "join_tokens", metadata,
+    Column("person_id", String, ForeignKey("accounts.person_id"), primary_key=True),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("code_hash", String, nullable=False, unique=True),
+    Column("issued_by", String, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)
