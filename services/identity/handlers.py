@@ -15,7 +15,7 @@ from shared.contracts.base import Event
 from shared.contracts.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 
 from .adapters.repository import AccountRepository
-from .adapters.tokens import InvalidToken, TokenSigner
+from .adapters.tokens import InvalidToken, IssuedToken, TokenSigner
 from .domain.accounts import (
     ACTIVE,
     FAILED,
@@ -91,19 +91,28 @@ def login(request: dict, *, repo: AccountRepository, passwords: Passwords, token
         raise NotAuthenticated(LOGIN_FAILED)
 
     now = clock()
-    issued = tokens.issue(account.person_id, now)
+    issued, login_session = open_session(account, tokens, now)
     first_login = account.status == INVITEE
     rehashed = _stronger_hash(account.password_hash, request["password"], passwords)
-    joined = repo.record_login(
-        LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
-                     expires_at=issued.expires_at),
-        joined_at=now if first_login else None, rehashed_password=rehashed)
+    joined = repo.record_login(login_session, joined_at=now if first_login else None, rehashed_password=rehashed)
     if joined:
         account = replace(account, status=ACTIVE, joined_at=now)
         publish(identity.USER_JOINED, {"person_id": account.person_id, "joined_at": now})
     elif first_login:
         # A simultaneous first login joined the account a moment earlier; show what it stored.
         account = repo.account(account.person_id) or account
+    return signed_in(issued, account)
+
+
+def open_session(account: Account, tokens: TokenSigner, now: datetime) -> tuple[IssuedToken, LoginSession]:
+    """A new access token for `account`, and the session to store so it can be revoked."""
+    issued = tokens.issue(account.person_id, now)
+    return issued, LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
+                                expires_at=issued.expires_at)
+
+
+def signed_in(issued: IssuedToken, account: Account) -> dict:
+    """The answer of every way of signing in (identity.LoginResult)."""
     return {"token": issued.token, "expires_at": issued.expires_at, "principal": principal_document(account)}
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false, text
 from sqlalchemy.types import TypeDecorator
 
+from shared.contracts.identity import DEFAULT_LANGUAGE
 from shared.db import new_metadata
 
 metadata = new_metadata()
@@ -53,6 +54,7 @@ accounts = Table(
     Column("disabled_by_sync", Boolean, nullable=False, server_default=false()),
     Column("joined_at", UtcDateTime, nullable=True),
     Column("password_hash", String, nullable=True),
+    Column("language", String, nullable=False, server_default=DEFAULT_LANGUAGE),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("status IN ('invitee', 'active', 'disabled')", name="status"),
@@ -118,4 +120,13 @@ join_tokens = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime, nullable=True),
+)
+
+# The languages a district offers its people (domain/languages.py); a district without a row offers the default.
+district_languages = Table(
+    "district_languages", metadata,
+    Column("district_id", String, primary_key=True),
+    Column("languages", JSON, nullable=False),
+    Column("changed_by", String, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""invitations to join: the hashes of each account's Join link and code
+"""invitations to join (the hashes of each account's Join link and code), and languages
 
 Revision ID: identity_0005
 Revises: identity_0003
@@ -14,6 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Everyone's language until they choose one.
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("language", sa.String(), nullable=False, server_default="en"))
+
+    op.create_table(
+        "district_languages",
+        sa.Column("district_id", sa.String(), nullable=False),
+        sa.Column("languages", sa.JSON(), nullable=False),
+        sa.Column("changed_by", sa.String(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("district_id", name=op.f("pk_district_languages")),
+    )
+
     op.create_table(
         "join_tokens",
         sa.Column("person_id", sa.String(), nullable=False),
@@ -33,3 +46,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("join_tokens")
+    op.drop_table("district_languages")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("language")
