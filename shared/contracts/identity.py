@@ -320,9 +320,43 @@ class SetLanguageRequest(Schema):
                              metadata={"description": "a BCP 47 tag among the district's languages"})
 
 
+class SendCredentialCodeRequest(Schema):
+    """Add or change one's email or mobile phone (or prove one still works): a code goes to `value`."""
+
+    person_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=320),
+                          metadata={"description": "the email address or mobile phone number, as typed"})
+    region = fields.String(load_default="US", validate=validate.Length(equal=2),
+                           metadata={"description": "how a mobile phone without a country code is read"})
+
+
+class CredentialCodeSent(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    address = fields.String(required=True, metadata={"description": "where the code went: normalised or E.164"})
+    expires_at = fields.DateTime(required=True)
+    tries = fields.Integer(required=True, metadata={"description": "how many times the code may be tried"})
+
+
+class ConfirmCredentialRequest(Schema):
+    person_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="six digits"),
+                         load_only=True)
+
+
+class RemoveCredentialRequest(Schema):
+    person_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+
+
 join = contract.rpc("join", request=JoinRequest, response=LoginResult)
 get_district_languages = contract.rpc("get_district_languages", request=DistrictLanguagesRequest,
                                       response=DistrictLanguages)
 set_district_languages = contract.rpc("set_district_languages", request=SetDistrictLanguagesRequest,
                                       response=DistrictLanguages)
 set_language = contract.rpc("set_language", request=SetLanguageRequest, response=Account)
+send_credential_code = contract.rpc("send_credential_code", request=SendCredentialCodeRequest,
+                                    response=CredentialCodeSent)
+confirm_credential = contract.rpc("confirm_credential", request=ConfirmCredentialRequest, response=Account)
+remove_credential = contract.rpc("remove_credential", request=RemoveCredentialRequest, response=Account)

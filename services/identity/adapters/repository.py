@@ -19,12 +19,14 @@ from services.identity.domain.hand_edits import AccountEdit, contact_details
 from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import LoginSession, PermissionChange
+from services.identity.domain.verification import PendingVerification
 from shared.db import dialect_insert
 
 from .tables import (
     account_edits,
     accounts,
     archived_people,
+    credential_verifications,
     district_languages,
     join_tokens,
     permission_changes,
@@ -123,7 +125,50 @@ class AccountRepository:
                                    .where(district_languages.c.district_id == district_id)).first()
         return tuple(row.languages) if row is not None else None
 
+    def verification(self, person_id: str, kind: str) -> PendingVerification | None:
+        row = self.session.execute(select(credential_verifications).where(
+            credential_verifications.c.person_id == person_id, credential_verifications.c.kind == kind)).first()
+        if row is None:
+            return None
+        return PendingVerification(person_id=row.person_id, kind=row.kind, address=row.address,
+                                   code_hash=row.code_hash, sent_at=row.sent_at, expires_at=row.expires_at,
+                                   tries=row.tries)
+
     # --- writes ------------------------------------------------------------------------------
+
+    def replace_verification(self, pending: PendingVerification) -> None:
+        """Keep the new code in place of any earlier one for the same account and kind."""
+        insert = dialect_insert(self.session, credential_verifications)
+        values = {"address": pending.address, "code_hash": pending.code_hash, "sent_at": pending.sent_at,
+                  "expires_at": pending.expires_at, "tries": pending.tries}
+        self.session.execute(insert.values(person_id=pending.person_id, kind=pending.kind, **values)
+                             .on_conflict_do_update(index_elements=[credential_verifications.c.person_id,
+                                                                    credential_verifications.c.kind], set_=values))
+        self.session.commit()
+
+    def claim_try(self, pending: PendingVerification, *, max_tries: int) -> bool:
+        """Count one try of this code before the code is compared; False when its tries are used up (or it
+        was replaced). Counted by the database, so simultaneous tries cannot pass the limit."""
+        claimed = self.session.execute(update(credential_verifications).where(
+            credential_verifications.c.person_id == pending.person_id,
+            credential_verifications.c.kind == pending.kind,
+            credential_verifications.c.code_hash == pending.code_hash,
+            credential_verifications.c.tries < max_tries,
+        ).values(tries=credential_verifications.c.tries + 1))
+        self.session.commit()
+        return claimed.rowcount == 1
+
+    def complete_verification(self, pending: PendingVerification, profile: Profile | None,
+                              edit: AccountEdit | None) -> None:
+        """The code served: it is gone, and the account holds the credential (`profile`, with `edit` as its
+        history; None when it held it already); one unit of work."""
+        self.session.execute(delete(credential_verifications).where(
+            credential_verifications.c.person_id == pending.person_id,
+            credential_verifications.c.kind == pending.kind))
+        if profile is None:
+            self.session.commit()
+        else:
+            self.replace_contact_details(profile, edit)
 
     def replace_district_languages(self, district_id: str, languages: Sequence[str], *, changed_by: str,
                                    now: datetime) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, false, text
 from sqlalchemy.types import TypeDecorator
 
 from shared.contracts.identity import DEFAULT_LANGUAGE
@@ -129,4 +129,17 @@ district_languages = Table(
     Column("languages", JSON, nullable=False),
     Column("changed_by", String, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Codes sent to prove control of an email or mobile phone (domain/verification.py): one per account and kind.
+credential_verifications = Table(
+    "credential_verifications", metadata,
+    Column("person_id", String, ForeignKey("accounts.person_id"), primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("address", String, nullable=False),
+    Column("code_hash", String, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
+    CheckConstraint("kind IN ('email', 'mobile_phone')", name="kind"),
 )

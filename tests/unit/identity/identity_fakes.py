@@ -10,6 +10,7 @@ from services.identity.domain.credentials import LOGIN_KINDS
 from services.identity.domain.hand_edits import AccountEdit
 from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.sessions import LoginSession, PermissionChange
+from services.identity.domain.verification import PendingVerification
 
 
 class InMemoryAccounts:
@@ -24,6 +25,7 @@ class InMemoryAccounts:
         self.edits: list[AccountEdit] = []
         self.join_tokens: dict[str, JoinToken] = {}
         self.district_languages_by_id: dict[str, tuple[str, ...]] = {}
+        self.verifications: dict[tuple[str, str], PendingVerification] = {}
 
     def _read(self, account: Account) -> Account:
         return replace(account, student_enabled=account.person_id in self.student_enablements,
@@ -94,6 +96,25 @@ class InMemoryAccounts:
                                                    password_hash=password_hash, language=language)
         self.sessions[login_session.jti] = login_session
         return True
+
+    def verification(self, person_id: str, kind: str) -> PendingVerification | None:
+        return self.verifications.get((person_id, kind))
+
+    def replace_verification(self, pending: PendingVerification) -> None:
+        self.verifications[(pending.person_id, pending.kind)] = pending
+
+    def claim_try(self, pending: PendingVerification, *, max_tries: int) -> bool:
+        stored = self.verifications.get((pending.person_id, pending.kind))
+        if stored is None or stored.code_hash != pending.code_hash or stored.tries >= max_tries:
+            return False
+        self.verifications[(pending.person_id, pending.kind)] = replace(stored, tries=stored.tries + 1)
+        return True
+
+    def complete_verification(self, pending: PendingVerification, profile: Profile | None,
+                              edit: AccountEdit | None) -> None:
+        del self.verifications[(pending.person_id, pending.kind)]
+        if profile is not None:
+            self.replace_contact_details(profile, edit)
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         for account in created:

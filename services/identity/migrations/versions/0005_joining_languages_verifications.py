@@ -1,4 +1,5 @@
-"""invitations to join (the hashes of each account's Join link and code), and languages
+"""invitations to join (the hashes of each account's Join link and code), languages, and the codes that
+prove control of a new email or mobile phone
 
 Revision ID: identity_0005
 Revises: identity_0003
@@ -43,8 +44,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_hash", name=op.f("uq_join_tokens_code_hash")),
     )
 
+    op.create_table(
+        "credential_verifications",
+        sa.Column("person_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("address", sa.String(), nullable=False),
+        sa.Column("code_hash", sa.String(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.CheckConstraint("kind IN ('email', 'mobile_phone')", name=op.f("ck_credential_verifications_kind")),
+        sa.ForeignKeyConstraint(["person_id"], ["accounts.person_id"],
+                                name=op.f("fk_credential_verifications_person_id_accounts")),
+        sa.PrimaryKeyConstraint("person_id", "kind", name=op.f("pk_credential_verifications")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("credential_verifications")
     op.drop_table("join_tokens")
     op.drop_table("district_languages")
     with op.batch_alter_table("accounts") as batch:
