@@ -11,6 +11,10 @@ def join(call: ApiCall, backends: Backends) -> dict:
     return backends.identity.join(dict(call.body))
 
 
+def check_join_invitation(call: ApiCall, backends: Backends) -> dict:
+    return backends.identity.check_join_invitation(dict(call.body))
+
+
 def show_district_languages(call: ApiCall, backends: Backends) -> dict:
     return backends.identity.get_district_languages({"district_id": district_of(call.principal)})
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from shared.contracts import identity
 from shared.contracts.errors import Conflict, InvalidRequest
 
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigner
-from .domain.accounts import ACTIVE
+from .domain.accounts import ACTIVE, Account
 from .domain.documents import account_change_document
 from .domain.join_tokens import (
     INVITATION_NOT_VALID,
@@ -21,7 +22,7 @@ from .domain.join_tokens import (
 )
 from .domain.passwords import Passwords
 from .handlers import Clock, Publish, open_session, password_hash_for, signed_in
-from .handlers_settings import language_of_choice
+from .handlers_settings import language_of_choice, offered_to
 
 
 def issue_join_tokens(request: dict, *, repo: AccountRepository, tokens: TokenSigner, publish: Publish,
@@ -58,8 +59,35 @@ def join(request: dict, *, repo: AccountRepository, passwords: Passwords, tokens
     does not offer) changes nothing.
     """
     now = clock()
-    field = "token" if "token" in request else "join_code"
-    invitation = _invitation(request, repo, tokens)
+    invitation, account = _usable_invitation(request, repo, tokens, now)
+    language = language_of_choice(request["language"], repo, account.profile.district_id)
+    password_hash = password_hash_for(account, request["password"], passwords)
+
+    issued, login_session = open_session(account, tokens, now)
+    if not repo.record_join(invitation, login_session, password_hash=password_hash, language=language, now=now):
+        raise Conflict(INVITATION_USED, fields={_field(request): [INVITATION_USED]})
+    joined = replace(account, status=ACTIVE, joined_at=now, password_hash=password_hash, language=language)
+    publish(identity.USER_JOINED, {"person_id": joined.person_id, "joined_at": now})
+    publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(joined)]})
+    return signed_in(issued, joined)
+
+
+def check_join_invitation(request: dict, *, repo: AccountRepository, tokens: TokenSigner, clock: Clock) -> dict:
+    """Whether the invitation can be used, and what the Join page offers; changes nothing."""
+    invitation, account = _usable_invitation(request, repo, tokens, clock())
+    return {"given_name": account.profile.given_name, "expires_at": invitation.expires_at,
+            "languages": list(offered_to(repo, account.profile.district_id))}
+
+
+def _usable_invitation(request: dict, repo: AccountRepository, tokens: TokenSigner,
+                       now: datetime) -> tuple[JoinToken, Account]:
+    """The invitation the request names and its account, if it can be used now: InvalidRequest when it is
+    forged or expired or its account may not sign in, Conflict when it was used (or the person joined)."""
+    field = _field(request)
+    if "token" in request:
+        invitation = repo.join_token(token_hash=tokens.digest(request["token"]))
+    else:
+        invitation = repo.join_token(code_hash=tokens.digest(canonical_code(request["join_code"])))
     if invitation is None:
         raise InvalidRequest(INVITATION_NOT_VALID, fields={field: [INVITATION_NOT_VALID]})
     refusal = invitation.refusal_at(now)
@@ -71,19 +99,9 @@ def join(request: dict, *, repo: AccountRepository, passwords: Passwords, tokens
         refusal = REFUSALS[outcome]
     if refusal is not None:
         raise InvalidRequest(refusal, fields={field: [refusal]})
-    language = language_of_choice(request["language"], repo, account.profile.district_id)
-    password_hash = password_hash_for(account, request["password"], passwords)
-
-    issued, login_session = open_session(account, tokens, now)
-    if not repo.record_join(invitation, login_session, password_hash=password_hash, language=language, now=now):
-        raise Conflict(INVITATION_USED, fields={field: [INVITATION_USED]})
-    joined = replace(account, status=ACTIVE, joined_at=now, password_hash=password_hash, language=language)
-    publish(identity.USER_JOINED, {"person_id": joined.person_id, "joined_at": now})
-    publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(joined)]})
-    return signed_in(issued, joined)
+    return invitation, account
 
 
-def _invitation(request: dict, repo: AccountRepository, tokens: TokenSigner) -> JoinToken | None:
-    if "token" in request:
-        return repo.join_token(token_hash=tokens.digest(request["token"]))
-    return repo.join_token(code_hash=tokens.digest(canonical_code(request["join_code"])))
+def _field(request: dict) -> str:
+    """The field naming the invitation: the link's token or the printed code."""
+    return "token" if "token" in request else "join_code"

@@ -74,6 +74,10 @@ class IdentityService:
         return handlers_joining.join(request, repo=self.accounts, passwords=self.passwords, tokens=self.tokens,
                                      publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(identity.check_join_invitation)
+    def check_join_invitation(self, request):
+        return handlers_joining.check_join_invitation(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
     @rpc_endpoint(identity.get_district_languages)
     def get_district_languages(self, request):
         return handlers_settings.get_district_languages(request, repo=self.accounts)

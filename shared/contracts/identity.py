@@ -276,23 +276,37 @@ JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued)
 
 # --- joining, languages and each person's own account settings (#12) --------------------------------
 
-class JoinRequest(Schema):
-    """Join Now: the invitation (its link's token, or its printed code), a new password and a language."""
+class JoinInvitationRequest(Schema):
+    """An invitation, by its link's token or its printed code."""
 
     token = fields.String(validate=validate.Length(min=1, max=200), metadata={
         "description": "the secret of the Join link; give it or join_code"})
     join_code = fields.String(validate=validate.Length(min=1, max=40), metadata={
         "description": "the code of a printed invitation (any case; spaces and hyphens are ignored)"})
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
-                             metadata={"description": "at least 8 characters, not a common or breached password"})
-    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.Length(min=1, max=35), metadata={
-        "description": "a BCP 47 tag among the district's languages (get_district_languages)"})
 
     @validates_schema
     def _one_invitation(self, data, **kwargs):
         if ("token" in data) == ("join_code" in data):
             raise ValidationError("give the token of the Join link or the join code, not both or neither",
                                   field_name="token")
+
+
+class JoinInvitation(Schema):
+    """What the Join page shows before the person chooses a password and a language."""
+
+    given_name = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+    languages = fields.List(fields.String(), required=True, metadata={
+        "description": "the BCP 47 tags the person may choose from (their district's)"})
+
+
+class JoinRequest(JoinInvitationRequest):
+    """Join Now: the invitation (its link's token, or its printed code), a new password and a language."""
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                             metadata={"description": "at least 8 characters, not a common or breached password"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.Length(min=1, max=35), metadata={
+        "description": "a BCP 47 tag among the district's languages (get_district_languages)"})
 
 
 class DistrictLanguagesRequest(Schema):
@@ -351,6 +365,8 @@ class RemoveCredentialRequest(Schema):
 
 
 join = contract.rpc("join", request=JoinRequest, response=LoginResult)
+check_join_invitation = contract.rpc("check_join_invitation", request=JoinInvitationRequest,
+                                     response=JoinInvitation)
 get_district_languages = contract.rpc("get_district_languages", request=DistrictLanguagesRequest,
                                       response=DistrictLanguages)
 set_district_languages = contract.rpc("set_district_languages", request=SetDistrictLanguagesRequest,

@@ -48,6 +48,10 @@ def join(stack, expect: int, **body) -> dict:
 def test_an_invitee_joins_once_in_a_language_of_the_district_and_manages_their_account(stack, invited):
     guardian, guardian_id, issued = invited
 
+    page = stack.api("POST", "/api/v1/join/invitation", json={"token": issued["token"]})
+    assert page.status_code == 200 and page.json()["languages"] == ["en", "es"], page.text
+    assert page.json()["given_name"] == guardian.given_name
+
     # Refused joins change nothing: the invitation still serves afterwards.
     assert join(stack, 400, token="forged")["error"]["fields"] == {
         "token": ["this invitation is not valid: check the link or the code, or ask the school for a new one"]}

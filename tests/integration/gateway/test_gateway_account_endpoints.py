@@ -144,3 +144,13 @@ def test_removing_a_credential_removes_the_callers(gateway):
                                           ("DELETE", "/api/v1/me/credentials/email")])
 def test_account_settings_need_a_signed_in_person(gateway, method, path):
     assert_error(gateway.request(method, path, json={"language": "en"}), 401, "not_authenticated")
+
+
+def test_the_join_page_asks_identity_about_the_invitation_without_a_token(gateway):
+    page = {"given_name": "Dana", "expires_at": "2026-09-11T08:00:00+00:00", "languages": ["en", "es"]}
+    gateway.identity.check_join_invitation.return_value = page
+
+    response = gateway.post("/api/v1/join/invitation", json={"token": "link-secret"})
+
+    assert response.status_code == 200 and response.json() == page
+    gateway.identity.check_join_invitation.assert_called_once_with({"token": "link-secret"})

@@ -153,3 +153,24 @@ def test_a_join_names_exactly_one_invitation(body):
         identity.join.load_request({"password": PASSWORD, **body})
 
     assert "token" in refused.value.fields
+
+
+def test_the_join_page_learns_the_name_expiry_and_languages_and_nothing_changes(invitation, repo, publish, clock):
+    repo.district_languages_by_id["district-1"] = ("en", "es")
+
+    page = handlers_joining.check_join_invitation({"token": invitation["token"]}, repo=repo, tokens=TOKENS,
+                                                  clock=clock)
+
+    assert page == {"given_name": "Dana", "expires_at": NOW + timedelta(days=identity.JOIN_TOKEN_DAYS),
+                    "languages": ["en", "es"]}
+    assert_nothing_changed(repo, publish)
+
+
+def test_the_join_page_refuses_what_joining_would(invitation, repo, publish, clock):
+    join({"token": invitation["token"]}, repo=repo, publish=publish, clock=clock)
+
+    with pytest.raises(Conflict):
+        handlers_joining.check_join_invitation({"token": invitation["token"]}, repo=repo, tokens=TOKENS, clock=clock)
+    with pytest.raises(InvalidRequest):
+        handlers_joining.check_join_invitation({"join_code": "ZZZZ-ZZZZ-ZZZZ"}, repo=repo, tokens=TOKENS,
+                                               clock=clock)
