@@ -15,7 +15,7 @@ from shared.contracts.errors import Conflict, InvalidRequest, TooManyRequests
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigner
 from .domain.accounts import Account, Profile
-from .domain.credentials import EMAIL, LOGIN_KINDS, MOBILE_PHONE
+from .domain.own_credentials import change_refusal, removal_refusal
 from .domain.documents import account_change_document
 from .domain.hand_edits import CONTACT_DETAILS, AccountEdit, contact_details, normalise_typed
 from .domain.joined_credentials import belongs_to_joined_account, joined_holders, taken_by_joined
@@ -32,7 +32,6 @@ from .domain.verification import (
 )
 from .handlers import Clock, Publish, _account_document, _edit, _existing_account
 
-NOUNS = {EMAIL: "email address", MOBILE_PHONE: "mobile phone"}
 BAD = "bad"
 
 
@@ -54,6 +53,9 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
         raise InvalidRequest(invalid[kind][0], fields={"value": invalid[kind]})
     address = typed[kind]
     account = _existing_account(repo, request["person_id"])
+    refusal = change_refusal(account, kind)
+    if refusal is not None:
+        raise InvalidRequest(refusal, fields={"kind": [refusal]})
     _refuse_if_taken(account, kind, address, repo)
     now = clock()
     too_soon = resend_refusal(repo.verification(account.person_id, kind), now)
@@ -99,14 +101,9 @@ def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenS
 def remove_credential(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
     account = _existing_account(repo, request["person_id"])
     kind = request["kind"]
-    other = next(other for other in LOGIN_KINDS if other != kind)
-    if getattr(account.profile, kind) is None:
-        reason = f"you have no {NOUNS[kind]} to remove"
-        raise InvalidRequest(reason, fields={"kind": [reason]})
-    if getattr(account.profile, other) is None:
-        reason = (f"your {NOUNS[kind]} is your only credential: add a {NOUNS[other]} first, "
-                  "so you can still sign in and be reached")
-        raise InvalidRequest(reason, fields={"kind": [reason]})
+    refusal = removal_refusal(account, kind)
+    if refusal is not None:
+        raise InvalidRequest(refusal, fields={"kind": [refusal]})
     profile = replace(account.profile, **{kind: None})
     repo.replace_contact_details(profile, _own_edit(account, profile, clock))
     publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})

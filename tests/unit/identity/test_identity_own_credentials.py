@@ -5,6 +5,7 @@ import pytest
 
 from services.identity import handlers_credentials
 from services.identity.adapters.tokens import TokenSigner
+from services.identity.domain.accounts import RoleGrant
 from services.identity.domain.verification import CODE_EXPIRED, NO_CODE, NO_TRIES_LEFT, PROVED_CONTROL, TOO_SOON
 from shared.contracts import identity
 from shared.contracts.errors import Conflict, InvalidRequest, TooManyRequests
@@ -214,3 +215,20 @@ def test_the_last_credential_stays(repo, publish, clock):
 def test_a_code_is_six_digits(code):
     with pytest.raises(InvalidRequest):
         identity.confirm_credential.load_request({"person_id": DANA, "kind": "email", "code": code})
+
+
+def test_a_student_neither_types_nor_removes_a_mobile_phone_but_may_change_their_email(repo, clock, notify,
+                                                                                      publish):
+    repo.accounts[DANA] = make_account(status="active", joined_at=NOW,
+                                       profile=make_profile(roles=(RoleGrant(identity.STUDENT, ("school-1",)),)))
+    repo.record_student_enablements([DANA], enabled_by="admin-1", now=NOW)
+
+    with pytest.raises(InvalidRequest, match="only from the school's information system") as typed:
+        send("mobile_phone", "415 555 0199", repo=repo, notify=notify, clock=clock)
+    with pytest.raises(InvalidRequest, match="only from the school's information system"):
+        remove("mobile_phone", repo=repo, publish=publish, clock=clock)
+    send("email", "ada@example.org", repo=repo, notify=notify, clock=clock)
+
+    assert list(typed.value.fields) == ["kind"]
+    assert [sent["address"] for sent in notify.codes_sent] == ["ada@example.org"]
+    assert repo.accounts[DANA].profile.mobile_phone == "+14155552671"
