@@ -294,8 +294,8 @@ class JoinInvitationRequest(Schema):
 class JoinInvitation(Schema):
     """What the Join page shows before the person chooses a password and a language."""
 
-    given_name = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    given_name = fields.String(required=True, metadata={"description": "the invited person's given name"})
+    expires_at = fields.DateTime(required=True, metadata={"description": "when the invitation stops serving"})
     languages = fields.List(fields.String(), required=True, metadata={
         "description": "the BCP 47 tags the person may choose from (their district's)"})
 
@@ -310,26 +310,34 @@ class JoinRequest(JoinInvitationRequest):
 
 
 class DistrictLanguagesRequest(Schema):
-    district_id = fields.String(required=True)
+    """The languages a district offers its people to choose from."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
 
 
 class SetDistrictLanguagesRequest(Schema):
-    district_id = fields.String(required=True)
+    """Replace the languages a district offers; people keep a language they chose."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
     languages = fields.List(fields.String(validate=validate.Length(min=1, max=35)), required=True,
                             validate=validate.Length(min=1, max=100), metadata={
                                 "description": f"BCP 47 tags; {DEFAULT_LANGUAGE} among them"})
-    changed_by = fields.String(required=True)
+    changed_by = fields.String(required=True, metadata={"description": "the district administrator deciding"})
 
 
 class DistrictLanguages(Schema):
-    district_id = fields.String(required=True)
+    """What a district offers."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
     languages = fields.List(fields.String(), required=True, metadata={
         "description": f"the BCP 47 tags people may choose from (standard form); [\"{DEFAULT_LANGUAGE}\"] "
                        "until the district chooses"})
 
 
 class SetLanguageRequest(Schema):
-    person_id = fields.String(required=True)
+    """A person chooses their own language."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
     language = fields.String(required=True, validate=validate.Length(min=1, max=35),
                              metadata={"description": "a BCP 47 tag among the district's languages"})
 
@@ -337,8 +345,9 @@ class SetLanguageRequest(Schema):
 class SendCredentialCodeRequest(Schema):
     """Add or change one's email or mobile phone (or prove one still works): a code goes to `value`."""
 
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
     value = fields.String(required=True, validate=validate.Length(min=1, max=320),
                           metadata={"description": "the email address or mobile phone number, as typed"})
     region = fields.String(load_default="US", validate=validate.Length(equal=2),
@@ -346,22 +355,31 @@ class SendCredentialCodeRequest(Schema):
 
 
 class CredentialCodeSent(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    """The code is on its way; notify delivers it."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
     address = fields.String(required=True, metadata={"description": "where the code went: normalised or E.164"})
-    expires_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True, metadata={"description": "when the code stops serving"})
     tries = fields.Integer(required=True, metadata={"description": "how many times the code may be tried"})
 
 
 class ConfirmCredentialRequest(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    """The code sent to the address: the address becomes the person's credential (a bad one is reset)."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="six digits"),
-                         load_only=True)
+                         load_only=True, metadata={"description": "the 6 digits sent to the address"})
 
 
 class RemoveCredentialRequest(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
+    """A person removes their own email or mobile phone; the other one stays."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
 
 
 join = contract.rpc("join", request=JoinRequest, response=LoginResult)
