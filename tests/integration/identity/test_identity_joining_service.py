@@ -13,8 +13,6 @@ from services.identity.domain.join_tokens import INVITATION_EXPIRED, JoinToken
 from shared.contracts import identity
 from shared.contracts.errors import Conflict, InvalidRequest
 
-from conftest import TOKEN_SECRET
-
 pytestmark = pytest.mark.postgres
 
 PASSWORD = "maple kettle orbit"
@@ -66,10 +64,10 @@ def test_the_second_of_two_joins_at_once_is_refused(identity_rpc, identity_confi
     assert sorted(attempt.wait() for attempt in attempts) == ["active", "refused"]
 
 
-def test_an_expired_invitation_is_refused_and_changes_nothing(identity_rpc, invite, stored):
+def test_an_expired_invitation_is_refused_and_changes_nothing(identity_rpc, invite, stored, token_secret):
     invite()
     issued_at = datetime.now(timezone.utc) - timedelta(days=11)
-    digest = TokenSigner(TOKEN_SECRET, timedelta(hours=1)).digest
+    digest = TokenSigner(token_secret, timedelta(hours=1)).digest
     stored.replace_join_tokens([JoinToken(person_id="guardian-1", token_hash=digest("old"), code_hash=digest("OLD"),
                                           issued_by="admin-1", issued_at=issued_at,
                                           expires_at=issued_at + timedelta(days=10))])
