@@ -62,10 +62,12 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
     if too_soon is not None:
         raise TooManyRequests(too_soon)
     code, pending = new_verification(account.person_id, kind, address, now=now, digest=tokens.digest)
-    repo.replace_verification(pending)
+    # Queued first, kept second: a code notify refused is never waited for (nor blocks a new one), and
+    # notify only queues it, so it cannot arrive before it is kept.
     notify.send_verification_code({"person_id": account.person_id, "district_id": account.profile.district_id,
                                    "kind": kind, "address": address, "code": code,
                                    "expires_at": pending.expires_at.isoformat()})
+    repo.replace_verification(pending)
     return {"kind": kind, "address": address, "expires_at": pending.expires_at, "tries": MAX_TRIES}
 
 

@@ -16,17 +16,21 @@ from shared.messaging import rpc_endpoint
 
 @dataclass
 class RecordingNotify:
-    """Records what it is asked; `bad` holds the (kind, address) pairs notify would have marked bad."""
+    """Records what it is asked; `bad` holds the (kind, address) pairs notify would have marked bad, and
+    `refusing` (when set) is the reason it refuses every code it is asked to send."""
 
     codes_sent: list[dict] = field(default_factory=list)
     resets: list[dict] = field(default_factory=list)
     bad: set[tuple[str, str]] = field(default_factory=set)
+    refusing: str | None = None
     _ids: itertools.count = field(default_factory=itertools.count)
 
     def last_code(self, address: str) -> str:
         return next(sent["code"] for sent in reversed(self.codes_sent) if sent["address"] == address)
 
     def send_verification_code(self, payload: dict) -> dict:
+        if self.refusing is not None:
+            raise InvalidRequest(self.refusing, fields={"address": [self.refusing]})
         self.codes_sent.append(dict(payload))
         channel = "email" if payload["kind"] == "email" else "sms"
         return {"delivery_id": f"delivery-{next(self._ids)}", "channel": channel}

@@ -232,3 +232,12 @@ def test_a_student_neither_types_nor_removes_a_mobile_phone_but_may_change_their
     assert list(typed.value.fields) == ["kind"]
     assert [sent["address"] for sent in notify.codes_sent] == ["ada@example.org"]
     assert repo.accounts[DANA].profile.mobile_phone == "+14155552671"
+
+
+def test_a_code_notify_refuses_is_not_kept_so_a_new_one_can_be_asked_at_once(repo, clock, notify):
+    notify.refusing = "no provider can reach this address"
+
+    with pytest.raises(InvalidRequest):
+        send("email", "dana.new@example.org", repo=repo, notify=notify, clock=clock)
+
+    assert repo.verifications == {}
