@@ -27,6 +27,8 @@ class Backends:
     # Where callers reach the gateway (config GATEWAY_PUBLIC_URL), when a proxy stands in front of it;
     # None: the URL each request came in on.
     public_url: str | None = None
+    # Makes the services' calls that follow carry the signed-in user's assertion (shared.callers.CallerCredential).
+    present_credential: Callable[[str], None] = lambda assertion: None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from services.gateway.domain.throttling import PER_ADDRESS, PER_LOGIN, Limit, Lo
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
+from shared.callers import CallerCredential
 from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
 
@@ -62,7 +63,8 @@ def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
                             rostering=self.rostering_rpc,
-                            login_attempts=self.login_attempts, public_url=self.public_url)
+                            login_attempts=self.login_attempts, public_url=self.public_url,
+                            present_credential=self.credential)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
@@ -94,3 +96,4 @@ class GatewayService:
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
     public_url = PublicUrl()
+    credential = CallerCredential()

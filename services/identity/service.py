@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity
+from shared.contracts import callers as caller_contract
 from shared.db import Database
 from shared.messaging import EventPublisher, handles, rpc_endpoint
 
-from . import handlers
+from . import handlers, handlers_callers
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
+from .adapters.service_credentials import ServiceCredentialRepository
+from .adapters.signing_keys import CredentialSigning, identity_public_keys
 from .adapters.tokens import TokenSigning
 
 
@@ -24,6 +28,24 @@ class IdentityService:
     passwords = PasswordHashing()
     tokens = TokenSigning()
     publish = EventPublisher(identity.contract)
+    # Who is calling (shared/callers.py), and the credentials identity issues to callers.
+    callers = CallerVerification(local_keys=identity_public_keys)
+    service_credentials = Database(identity.NAME, ServiceCredentialRepository)
+    signer = CredentialSigning()
+
+    @rpc_endpoint(caller_contract.issue_assertion)
+    def issue_assertion(self, request):
+        return handlers_callers.issue_assertion(request, repo=self.accounts, tokens=self.tokens, signer=self.signer,
+                                                clock=utc_now)
+
+    @rpc_endpoint(caller_contract.issue_service_token)
+    def issue_service_token(self, request):
+        return handlers_callers.issue_service_token(request, credentials=self.service_credentials,
+                                                    signer=self.signer, clock=utc_now)
+
+    @rpc_endpoint(caller_contract.get_signing_keys)
+    def get_signing_keys(self, request):
+        return handlers_callers.get_signing_keys(signer=self.signer)
 
     @rpc_endpoint(identity.upsert_accounts)
     def upsert_accounts(self, request):
