@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from schoolctl import accounts, dev, roster, roster_runs, services  # noqa: F401 — roster_runs adds its commands to roster
+from schoolctl import accounts, broker_accounts, dev, roster, roster_runs, services  # noqa: F401 — roster_runs adds its commands to roster
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.
@@ -22,6 +22,7 @@ app.add_typer(roster.app, name="roster")
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(services.app, name="services")
 app.add_typer(dev.app, name="dev")
+app.add_typer(broker_accounts.app, name="deploy")
 
 
 def run(argv: list[str] | None = None) -> int:
