@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from marshmallow import Schema, ValidationError, fields
 from nameko.extensions import DependencyProvider
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import RpcProxy
 
 from shared.contracts import identity
 from shared.contracts.base import RpcMethod
@@ -154,30 +154,20 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
 class RemoteSigningKeys:
     """identity's public keys, fetched over RPC and kept; asked again when a credential names an unknown key."""
 
-    def __init__(self, fetch: Callable[[], list[Mapping]], monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._fetch = fetch
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at: float | None = None
 
-    def public_key_of(self, kid: str) -> Ed25519PublicKey | None:
+    def public_key_of(self, kid: str, fetch: Callable[[], list[Mapping]]) -> Ed25519PublicKey | None:
         if kid not in self._keys and self._may_refresh():
             self._fetched_at = self._monotonic()
-            self._keys = {row["kid"]: load_pem_public_key(row["public_key"].encode("ascii"))
-                          for row in self._fetch()}
+            self._keys = {row["kid"]: load_pem_public_key(row["public_key"].encode("ascii")) for row in fetch()}
         return self._keys.get(kid)
 
     def _may_refresh(self) -> bool:
         # A forged credential naming made-up keys must not turn into a stream of calls to identity.
         return self._fetched_at is None or self._monotonic() - self._fetched_at >= KEY_REFRESH_SECONDS
-
-
-def fetch_signing_keys_over_rpc(config: Mapping) -> Callable[[], list[Mapping]]:
-    def fetch() -> list[Mapping]:
-        with ClusterRpcProxy(config, timeout=30) as rpc:
-            return getattr(getattr(rpc, get_signing_keys.service), get_signing_keys.name)({})["keys"]
-
-    return fetch
 
 
 class CallerCheck:
@@ -205,24 +195,33 @@ class CallerCheck:
             raise problem
 
 
-class CallerVerification(DependencyProvider):
+class CallerVerification(RpcProxy):
     """Declared by every service as `callers`; `rpc_endpoint` admits each call through it.
 
-    `local_keys`: identity's own public keys (identity does not ask itself over RPC); any other service
-    fetches them from identity."""
+    It asks identity for its public keys through the service's own RPC reply queue (so a service's broker
+    user needs no other); `local_keys`: identity's own keys (identity does not ask itself)."""
 
     def __init__(self, local_keys: Callable[[], Mapping[str, Ed25519PublicKey]] | None = None) -> None:
+        super().__init__(identity.NAME)
         self.local_keys = local_keys
 
     def setup(self) -> None:
+        super().setup()
         self.enforce = bool(self.container.config.get(VERIFY_CALLERS_SETTING, True))
-        if self.local_keys is not None:
-            self.public_key_of = self.local_keys().get
-        else:
-            self.public_key_of = RemoteSigningKeys(fetch_signing_keys_over_rpc(self.container.config)).public_key_of
+        self.own_keys = self.local_keys() if self.local_keys is not None else None
+        self.remote_keys = RemoteSigningKeys()
 
     def get_dependency(self, worker_ctx) -> CallerCheck:
-        return CallerCheck(worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY), self.public_key_of, enforce=self.enforce)
+        if self.own_keys is not None:
+            public_key_of = self.own_keys.get
+        else:
+            identity_rpc = super().get_dependency(worker_ctx)
+
+            def fetch() -> list[Mapping]:
+                return getattr(identity_rpc, get_signing_keys.name)({})["keys"]
+
+            public_key_of = functools.partial(self.remote_keys.public_key_of, fetch=fetch)
+        return CallerCheck(worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY), public_key_of, enforce=self.enforce)
 
 
 # --- nameko: the caller's side ----------------------------------------------------------------------------

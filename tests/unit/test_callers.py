@@ -245,13 +245,17 @@ def test_identitys_keys_are_fetched_once_and_again_only_for_an_unknown_key_and_n
     clock = Clock()
     rows = [{"kid": key_id(IDENTITY_KEY.public_key()), "algorithm": "EdDSA",
              "public_key": public_key_pem(IDENTITY_KEY.public_key())}]
-    keys = RemoteSigningKeys(lambda: fetched.append(clock.now) or rows, monotonic=clock)
+    keys = RemoteSigningKeys(monotonic=clock)
     kid = rows[0]["kid"]
 
-    assert keys.public_key_of(kid) is not None
-    assert keys.public_key_of(kid) is not None
-    assert keys.public_key_of("made-up") is None  # within the refresh interval: not asked again
+    def fetch():
+        fetched.append(clock.now)
+        return rows
+
+    assert keys.public_key_of(kid, fetch) is not None
+    assert keys.public_key_of(kid, fetch) is not None
+    assert keys.public_key_of("made-up", fetch) is None  # within the refresh interval: not asked again
     clock.now += KEY_REFRESH_SECONDS
-    assert keys.public_key_of("made-up") is None
+    assert keys.public_key_of("made-up", fetch) is None
 
     assert fetched == [100.0, 100.0 + KEY_REFRESH_SECONDS]

@@ -17,11 +17,10 @@ import pytest
 import yaml
 from nameko.containers import ServiceContainer
 from nameko.events import EventDispatcher, EventHandler
-from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc
+from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcProxy
 
 from schoolctl.broker_accounts import OPERATOR, definitions, platform_users, rabbit_password_hash
 from shared.config import PROJECT_ROOT, SERVICES
-from shared.messaging import ServiceRpc
 from shared.runner import SERVICE_CLASSES
 
 NUMBERED_COPY = re.compile(r"^(?P<service>.+)-(?P<number>\d+)$")
@@ -175,7 +174,7 @@ def nameko_names(service: str) -> tuple[set[str], set[str], set[str]]:
             binds.add(entrypoint.queue.exchange.name)
         elif isinstance(entrypoint, Rpc):
             queues.add(RPC_QUEUE_TEMPLATE.format(service))
-    if any(isinstance(dependency, ServiceRpc) for dependency in container.dependencies):
+    if any(isinstance(dependency, RpcProxy) for dependency in container.dependencies):
         queues.add(RPC_REPLY_QUEUE_TEMPLATE.format(service, uuid.uuid4()))
     if any(isinstance(dependency, EventDispatcher) for dependency in container.dependencies):
         publishes.add(f"{service}.events")

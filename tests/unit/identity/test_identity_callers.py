@@ -37,8 +37,10 @@ class InMemoryCredentials:
 
 def verified(token: str, now=NOW):
     """What any other service reads from `token`, with identity's keys as get_signing_keys publishes them."""
-    keys = RemoteSigningKeys(lambda: handlers_callers.get_signing_keys(signer=SIGNER)["keys"])
-    return read_credential(token, keys.public_key_of, now)
+    def public_key_of(kid):
+        return RemoteSigningKeys().public_key_of(kid, lambda: handlers_callers.get_signing_keys(signer=SIGNER)["keys"])
+
+    return read_credential(token, public_key_of, now)
 
 
 def test_the_signing_key_derived_from_the_token_secret_is_the_same_in_every_replica():
