@@ -28,7 +28,9 @@ from schoolctl.dev import provider_environment
 from services.identity.adapters.service_credentials import add_service_credential
 from services.sandbox.client import SandboxClient
 from shared.config import SERVICE_CLASSES
+from shared.contracts import identity
 from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.messaging import cluster_rpc
 from shared.readiness import StackNotReady, wait_for_services
 
 BIN = Path(sys.executable).parent
@@ -90,6 +92,19 @@ class Stack:
         issued = add_service_credential(self.database_urls["identity"], "e2e-operator", [ACCOUNTS_MANAGE], None,
                                         datetime.now(timezone.utc))
         return {CLIENT_ID_VARIABLE: issued.credential.client_id, CLIENT_SECRET_VARIABLE: issued.secret}
+
+    def operator_token(self) -> str:
+        """A service token for the operator's credential, for calls only an operator may make (set_password)."""
+        with cluster_rpc(self.amqp_uri) as rpc:
+            return rpc(identity.contract).issue_service_token({
+                "client_id": self.operator_env[CLIENT_ID_VARIABLE],
+                "client_secret": self.operator_env[CLIENT_SECRET_VARIABLE]})["token"]
+
+    def assertion_of(self, access_token: str) -> dict:
+        """identity's signed assertion of who `access_token` signed in (its `principal` and `assertion`), for
+        calls over RPC that name that person as the caller."""
+        with cluster_rpc(self.amqp_uri) as rpc:
+            return rpc(identity.contract).issue_assertion({"token": access_token})
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
