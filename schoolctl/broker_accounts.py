@@ -32,6 +32,7 @@ from shared.config import SERVICE_CLASSES
 RPC_EXCHANGE = "nameko-rpc"
 STANDALONE_PROXY = "standalone_rpc_proxy"  # nameko's service name for a ClusterRpcProxy's reply queues
 NAME = r"[a-z0-9_]+"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # notify's delivery queue and its exchanges (services/notify/queue/topology.py): notify publishes, workers consume.
 NOTIFY_DELIVERIES = r"notify\.deliveries(\..+)?"
 NOTIFY_WORKER = "notify-worker"
@@ -59,8 +60,9 @@ def _exactly(*patterns: str) -> str:
 
 def service_user(service: str, *, subscribes_to: Iterable[str] = (), publishes_events: bool = False,
                  extra: Iterable[str] = ()) -> BrokerUser:
-    own_queues = [rf"rpc-{service}", rf"rpc\.reply-{service}-.+", rf"evt-{NAME}-{NAME}--{service}\.{NAME}"]
-    own_exchanges = [re.escape(RPC_EXCHANGE)] + ([rf"{service}\.events"] if publishes_events else [])
+    name = re.escape(service)
+    own_queues = [rf"rpc-{name}", rf"rpc\.reply-{name}-{UUID}", rf"evt-{NAME}-{NAME}--{name}\.{NAME}"]
+    own_exchanges = [re.escape(RPC_EXCHANGE)] + ([rf"{name}\.events"] if publishes_events else [])
     sources = [rf"{re.escape(source)}\.events" for source in sorted(set(subscribes_to))]
     extra = list(extra)
     return BrokerUser(
@@ -74,10 +76,19 @@ def service_user(service: str, *, subscribes_to: Iterable[str] = (), publishes_e
     )
 
 
+STANDALONE_REPLIES = rf"rpc\.reply-{STANDALONE_PROXY}-{UUID}"
+
+
 def standalone_caller(name: str) -> BrokerUser:
     """A script or CLI calling over RPC with nameko's standalone proxy (no queue of its own but its replies)."""
-    patterns = (re.escape(RPC_EXCHANGE), rf"rpc\.reply-{STANDALONE_PROXY}-.+")
+    patterns = (re.escape(RPC_EXCHANGE), STANDALONE_REPLIES)
     return BrokerUser(name=name, configure=_exactly(*patterns), write=_exactly(*patterns), read=_exactly(*patterns))
+
+
+def other_teams_service(name: str) -> BrokerUser:
+    """Another team's nameko service: its own queues, and standalone replies (it asks identity for its token
+    with a ClusterRpcProxy, as examples/send_announcement.py does)."""
+    return service_user(name, publishes_events=True, extra=[STANDALONE_REPLIES])
 
 
 def platform_users() -> list[BrokerUser]:
@@ -133,3 +144,16 @@ def broker_definitions(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=2))
     typer.echo(f"wrote {len(document['users'])} broker users to {output}")
+
+
+@app.command("broker-user")
+def broker_user(
+    name: Annotated[str, typer.Argument(help="The service's name, as its nameko `name` and broker user")],
+    standalone: Annotated[bool, typer.Option(
+        "--standalone", help="A script using nameko's standalone proxies only (no service of its own)")] = False,
+) -> None:
+    """Print the rabbitmqctl commands that give another team's service a broker user of its own, limited like
+    the platform's (its password from $BROKER_PASSWORD)."""
+    user = standalone_caller(name) if standalone else other_teams_service(name)
+    typer.echo(f'rabbitmqctl add_user {name} "$BROKER_PASSWORD"')
+    typer.echo(f"rabbitmqctl set_permissions -p {VHOST} {name} '{user.configure}' '{user.write}' '{user.read}'")

@@ -19,7 +19,9 @@ from nameko.containers import ServiceContainer
 from nameko.events import EventDispatcher, EventHandler
 from nameko.rpc import RPC_QUEUE_TEMPLATE, RPC_REPLY_QUEUE_TEMPLATE, Rpc, RpcProxy
 
-from schoolctl.broker_accounts import OPERATOR, definitions, platform_users, rabbit_password_hash
+from schoolctl.broker_accounts import (
+    OPERATOR, definitions, other_teams_service, platform_users, rabbit_password_hash,
+)
 from shared.config import PROJECT_ROOT, SERVICES
 from shared.runner import SERVICE_CLASSES
 
@@ -218,3 +220,15 @@ def test_standalone_callers_and_workers_get_only_what_they_use():
     assert not re.match(operator.read, "rpc-identity") and not re.match(operator.write, "identity.events")
     assert re.match(worker.read, "notify.deliveries") and re.match(worker.write, "notify.deliveries.retry")
     assert not re.match(worker.configure, "nameko-rpc") and not re.match(worker.read, "rpc-notify")
+
+
+def test_another_teams_service_gets_its_own_names_and_nobody_elses():
+    lunch = other_teams_service("lunch-alerts")
+    identity_user = next(u for u in platform_users() if u.name == "identity")
+    own = ["rpc-lunch-alerts", RPC_REPLY_QUEUE_TEMPLATE.format("lunch-alerts", uuid.uuid4()),
+           RPC_REPLY_QUEUE_TEMPLATE.format("standalone_rpc_proxy", uuid.uuid4())]
+
+    assert all(re.match(lunch.read, queue) and re.match(lunch.configure, queue) for queue in own)
+    assert not any(re.match(lunch.read, queue) for queue in nameko_names("identity")[0])
+    # A service named like a platform one with a suffix takes none of that one's reply queues.
+    assert not re.match(identity_user.read, RPC_REPLY_QUEUE_TEMPLATE.format("identity-x", uuid.uuid4()))
