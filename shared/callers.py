@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ from shared.contracts.callers import (
     method_name,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied, PlatformError
-
-log = logging.getLogger(__name__)
 
 ISSUER = "identity"
 AUDIENCE = "school-platform"
@@ -74,8 +71,8 @@ def public_key_pem(public_key: Ed25519PublicKey) -> str:
     return public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
-def sign_credential(private_key: Ed25519PrivateKey, *, kind: str, principal: Mapping, scopes: frozenset[str] = frozenset(),
-                    now: datetime, ttl: timedelta) -> tuple[str, datetime]:
+def sign_credential(private_key: Ed25519PrivateKey, *, kind: str, principal: Mapping,
+                    scopes: frozenset[str] = frozenset(), now: datetime, ttl: timedelta) -> tuple[str, datetime]:
     """A credential for `principal` valid from `now` for `ttl`, and when it expires (whole seconds)."""
     issued_at = now.replace(microsecond=0)
     expires_at = issued_at + ttl
@@ -93,21 +90,28 @@ def read_credential(token: str, public_key_of: Callable[[str], Ed25519PublicKey 
         kid = jwt.get_unverified_header(token).get("kid")
         public_key = public_key_of(kid) if isinstance(kid, str) else None
         if public_key is None:
-            raise NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: ["signed by no key of identity"]})
+            raise _not_valid("signed by no key of identity")
         # Times are checked against this service's clock below (with leeway), not the library's.
         claims = jwt.decode(token, public_key, algorithms=[SIGNING_ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "kind", "principal"], "verify_exp": False,
                                      "verify_iat": False, "verify_nbf": False})
         principal = _principal_schema().load(claims["principal"])
-    except (jwt.PyJWTError, ValidationError, TypeError, AttributeError) as error:
-        raise NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: [str(error)]}) from None
-    if now >= datetime.fromtimestamp(claims["exp"], tz=timezone.utc) + CLOCK_LEEWAY:
-        raise NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: ["expired"]})
-    if datetime.fromtimestamp(claims["iat"], tz=timezone.utc) > now + CLOCK_LEEWAY:
-        raise NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: ["issued in the future"]})
+        expires_at = datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
+        issued_at = datetime.fromtimestamp(claims["iat"], tz=timezone.utc)
+        scopes = frozenset(claims.get("scopes") or ())
+    except (jwt.PyJWTError, ValidationError, TypeError, ValueError, OverflowError, AttributeError) as error:
+        raise _not_valid(str(error)) from None
+    if now >= expires_at + CLOCK_LEEWAY:
+        raise _not_valid("expired")
+    if issued_at > now + CLOCK_LEEWAY:
+        raise _not_valid("issued in the future")
     if claims["kind"] not in (USER, SERVICE) or claims["sub"] != principal["person_id"]:
-        raise NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: ["not a credential identity issues"]})
-    return Caller(kind=claims["kind"], principal=principal, scopes=frozenset(claims.get("scopes") or ()))
+        raise _not_valid("not a credential identity issues")
+    return Caller(kind=claims["kind"], principal=principal, scopes=scopes)
+
+
+def _not_valid(reason: str) -> NotAuthenticated:
+    return NotAuthenticated(CREDENTIAL_NOT_VALID, fields={CREDENTIAL_CONTEXT_KEY: [reason]})
 
 
 @functools.cache

@@ -218,7 +218,8 @@ def test_a_worker_reads_its_credential_once_and_admits_through_the_rule():
     with pytest.raises(PermissionDenied):
         check.admit(directory.search_people, search_as({**ADMIN, "person_id": "admin-2"}))
     with pytest.raises(NotAuthenticated):
-        CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW).admit(directory.search_people, search_as(ADMIN))
+        anonymous = CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW)
+        anonymous.admit(directory.search_people, search_as(ADMIN))
 
 
 def test_a_forged_credential_is_refused_even_where_no_credential_is_needed():
