@@ -12,7 +12,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from schoolctl.broker import EXIT_DATA, EXIT_NO_USER, fail
@@ -60,13 +59,12 @@ def add(
 
 @app.command("list")
 def list_credentials(url: DatabaseUrl = None) -> None:
-    """Every credential issued: client id, name, scopes, district, and whether it is revoked."""
-    table = Table("client id", "name", "scopes", "district", "created", "revoked")
+    """Every credential issued, one a line: client id, name, scopes, district, created, revoked (tab-separated)."""
     for credential in _repository_call(url, lambda repo: repo.credentials()):
-        table.add_row(credential.client_id, credential.name, ", ".join(credential.scopes),
-                      credential.district_id or "", credential.created_at.isoformat(timespec="seconds"),
-                      credential.revoked_at.isoformat(timespec="seconds") if credential.revoked_at else "")
-    Console().print(table)
+        typer.echo("\t".join((
+            credential.client_id, credential.name, ",".join(credential.scopes), credential.district_id or "-",
+            credential.created_at.isoformat(timespec="seconds"),
+            f"revoked {credential.revoked_at.isoformat(timespec='seconds')}" if credential.revoked_at else "active")))
 
 
 @app.command("revoke")
