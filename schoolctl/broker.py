@@ -33,7 +33,8 @@ EXIT_NO_PERMISSION = 77
 CLIENT_ID_VARIABLE = "SCHOOLCTL_CLIENT_ID"
 CLIENT_SECRET_VARIABLE = "SCHOOLCTL_CLIENT_SECRET"
 
-START_RABBITMQ = "start it with `rabbitmq-server -detached` (or `docker compose -f deploy/compose.yaml up -d rabbitmq`)"
+# Not deploy/compose.yaml's broker: it publishes no port, so only the containers beside it reach it.
+START_RABBITMQ = "start it with `rabbitmq-server -detached`"
 
 
 def errors() -> Console:
