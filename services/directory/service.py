@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -24,6 +25,7 @@ def utc_now() -> datetime:
 
 class DirectoryService:
     name = directory.NAME
+    callers = CallerVerification()  # who may call what: shared/callers.py
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
     # Manual actions create accounts and grant roles: identity owns credentials and roles.

@@ -22,6 +22,7 @@ from services.notify import (
 )
 from services.notify.adapters.service_dependencies import DeliveryQueue, ProviderWebhookSecrets
 from services.notify.adapters.store import NotifyStore
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -35,6 +36,7 @@ def utc_now() -> datetime:
 
 class NotifyService:
     name = notify.NAME
+    callers = CallerVerification()  # who may call what: shared/callers.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)

@@ -1,5 +1,5 @@
 """For the end-to-end tests: the demo district imported through rostering, people found through the gateway,
-passwords set with schoolctl, and waiting for what happens in the background."""
+passwords set with schoolctl (as the stack's operator), and waiting for what happens in the background."""
 from __future__ import annotations
 
 import os
@@ -16,7 +16,8 @@ WAIT_SECONDS = 60.0
 
 
 def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore", **stack.operator_env,
+           "IDENTITY_DATABASE_URL": stack.database_urls["identity"]}
     return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
                           capture_output=True, text=True, timeout=300)
 
