@@ -27,7 +27,7 @@ from shared.contracts.directory.people import (  # noqa: F401
     StudentProfile,
 )
 from shared.contracts.directory.sync import (  # noqa: F401
-    ClassroomInput, District, EnrollmentInput, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
+    ClassroomInput, District, EnrollmentInput, GetDistrictRequest, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
     UpsertDistrictRequest, UpsertEnrollmentsRequest, UpsertGuardianLinksRequest, UpsertPeopleRequest,
     UpsertSchoolsRequest,
 )
@@ -71,6 +71,7 @@ add_guardian = contract.rpc("add_guardian", request=AddGuardianRequest, response
 update_guardian = contract.rpc("update_guardian", request=UpdateGuardianRequest, response=Guardian)
 remove_guardian = contract.rpc("remove_guardian", request=RemoveGuardianRequest, response=GuardianLink)
 remove_guardians = contract.rpc("remove_guardians", request=RemoveGuardiansRequest, response=BulkResult)
+get_district = contract.rpc("get_district", request=GetDistrictRequest, response=District)
 get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage)
 
 PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
@@ -78,4 +79,5 @@ STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAcc
 # A large bulk action was accepted; the directory works through it in the background (its own subscription).
 BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued)
 
-contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED)
+# identity.JOIN_TOKENS_ISSUED: an enabled student reads Invited once an invitation was sent.
+contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED, identity.JOIN_TOKENS_ISSUED)

@@ -46,7 +46,10 @@ class PeopleFilters(Schema):
     school_id = fields.String(allow_none=True, load_default=None)
     classroom_id = fields.String(allow_none=True, load_default=None)
     student_account_status = fields.String(allow_none=True, load_default=None,
-                                           validate=validate.OneOf(STUDENT_ACCOUNT_STATUSES))
+                                           validate=validate.OneOf(STUDENT_ACCOUNT_STATUSES), metadata={
+                                               "description": "Student Account Status: not_enabled; enabled (a "
+                                                              "Student User not invited yet); invited (an "
+                                                              "invitation was sent); active (joined)"})
     include_archived = fields.Boolean(load_default=False)
 
 

@@ -18,6 +18,10 @@ class District(Schema):
     name = fields.String(required=True)
 
 
+class GetDistrictRequest(Schema):
+    district_id = fields.String(required=True)
+
+
 class SchoolInput(Schema):
     source_id = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
