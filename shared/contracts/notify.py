@@ -31,6 +31,8 @@ class Recipient(Schema):
     student_account_enabled = fields.Boolean(required=True)
     joined = fields.Boolean(required=True)
     archived = fields.Boolean(required=True)
+    language = fields.String(load_default=identity.DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language (identity's account)"})
 
 
 class Recipients(Schema):
@@ -255,12 +257,113 @@ class VerificationCodeQueued(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(("email", "sms")))
 
 
+# --- invitations (DESIGN.md I1-I3; tokens from identity.issue_join_tokens) --------------------------
+
+# Whom an audience invitation is for: any of these kinds of the school or classroom (enabled students only).
+INVITATION_KINDS = ("staff", "guardian", "student")
+INVITED, SKIPPED, PENDING = "invited", "skipped", "pending"
+INVITATION_OUTCOMES = (INVITED, SKIPPED)
+# Why a person got no invitation. The first five are identity's join-token outcomes too.
+INVITATION_SKIP_REASONS = ("joined", "not_enabled", "archived", "not_found", "disabled", "no_usable_credential")
+INVITATION_JOB_STATES = ("running", "completed")
+
+
+class InvitationAudience(Schema):
+    school_id = fields.String(allow_none=True, load_default=None)
+    classroom_id = fields.String(allow_none=True, load_default=None)
+    kinds = fields.List(fields.String(validate=validate.OneOf(INVITATION_KINDS)), required=True,
+                        validate=validate.Length(min=1), metadata={
+                            "description": "any of staff (school audiences only), guardian, student (enabled "
+                                           "students only)"})
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if bool(data.get("school_id")) == bool(data.get("classroom_id")):
+            raise ValidationError("give exactly one of school_id or classroom_id", "school_id")
+        if "staff" in data.get("kinds", ()) and data.get("classroom_id"):
+            raise ValidationError("staff can be invited by school, not by classroom", "kinds")
+
+
+class SendInvitationRequest(Schema):
+    """Send Invitation to Join, and Resend Invitation: the same action; a new token replaces the old one."""
+
+    inviter = fields.Nested(identity.Principal, required=True)
+    person_id = fields.String(required=True)
+
+
+class InvitationResult(Schema):
+    person_id = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)), metadata={
+        "description": "invited (by `channel`), skipped (see `reason`), or pending while a job runs"})
+    channel = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("email", "sms")))
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(INVITATION_SKIP_REASONS))
+    detail = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "for no_usable_credential, why (no_credential, no_good_credential, student_sms_not_allowed)"})
+    communication_id = fields.String(allow_none=True, load_default=None,
+                                     metadata={"description": "its delivery report"})
+    expires_at = fields.DateTime(allow_none=True, load_default=None)
+
+
+class StartInvitationsRequest(Schema):
+    inviter = fields.Nested(identity.Principal, required=True)
+    audience = fields.Nested(InvitationAudience, required=True)
+
+
+class GetInvitationJobRequest(Schema):
+    viewer = fields.Nested(identity.Principal, required=True)
+    job_id = fields.String(required=True)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    outcome = fields.String(allow_none=True, load_default=None,
+                            validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)))
+
+
+class InvitationJob(Schema):
+    job_id = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(INVITATION_JOB_STATES))
+    communication_id = fields.String(required=True, metadata={"description": "its delivery report"})
+    audience = fields.Nested(InvitationAudience, required=True)
+    requested_by = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True)
+    total = fields.Integer(required=True, metadata={"description": "people the audience resolved to"})
+    processed = fields.Integer(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "invited, skipped and each skip reason -> people"})
+    results = fields.List(fields.Nested(InvitationResult), required=True, metadata={"description": "one page"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class IssuePrintableInvitationRequest(Schema):
+    """Invite in another way: the invitation as a printable page; issuing it replaces any earlier token."""
+
+    inviter = fields.Nested(identity.Principal, required=True)
+    person_id = fields.String(required=True)
+
+
+class PrintableInvitation(Schema):
+    person_id = fields.String(required=True)
+    given_name = fields.String(required=True)
+    family_name = fields.String(required=True)
+    district_name = fields.String(required=True)
+    join_code = fields.String(required=True)
+    join_url = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
 # --- events -------------------------------------------------------------------------------------
 
 class AnnouncementRequested(Schema):
     """notify to itself: plan and queue in the background, so the sender's call returns at once."""
 
     communication_id = fields.String(required=True)
+
+
+class InvitationsRequested(Schema):
+    """notify to itself: work through an invitation job in the background."""
+
+    job_id = fields.String(required=True)
 
 
 class CredentialStatusChanged(Schema):
@@ -287,14 +390,21 @@ reset_credential_status = contract.rpc("reset_credential_status", request=ResetC
                                        response=CredentialStatusReset)
 send_verification_code = contract.rpc("send_verification_code", request=SendVerificationCodeRequest,
                                       response=VerificationCodeQueued)
+send_invitation = contract.rpc("send_invitation", request=SendInvitationRequest, response=InvitationResult)
+start_invitations = contract.rpc("start_invitations", request=StartInvitationsRequest, response=InvitationJob)
+get_invitation_job = contract.rpc("get_invitation_job", request=GetInvitationJobRequest, response=InvitationJob)
+issue_printable_invitation = contract.rpc("issue_printable_invitation", request=IssuePrintableInvitationRequest,
+                                          response=PrintableInvitation)
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
                                         response=ProviderWebhookResult)
 
 ANNOUNCEMENT_REQUESTED = contract.event("announcement_requested", AnnouncementRequested)
+INVITATIONS_REQUESTED = contract.event("invitations_requested", InvitationsRequested)
 CREDENTIAL_STATUS_CHANGED = contract.event("credential_status_changed", CredentialStatusChanged)
 
 contract.subscribe(
     ANNOUNCEMENT_REQUESTED,
+    INVITATIONS_REQUESTED,
     identity.ACCOUNTS_UPSERTED,
     identity.USER_JOINED,
     directory.PEOPLE_UPSERTED,

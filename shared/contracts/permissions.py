@@ -28,6 +28,10 @@ VIEW_UNREACHABLE_CONTACTS = "notify.view_unreachable_contacts"
 RESET_CREDENTIAL_STATUS = "notify.reset_credential_status"
 MANAGE_OTHERS_PREFERENCES = "notify.manage_others_preferences"
 SET_DISTRICT_DEFAULT = "notify.set_district_default"
+# Send Invitation to Join / Resend / Invite in another way, to people the inviter can see, and invitations
+# to a classroom's families and enabled students; INVITE_SCHOOL for a whole school's audience and for staff.
+INVITE_PEOPLE = "notify.invite_people"
+INVITE_SCHOOL = "notify.invite_school"
 # Manual directory actions: enroll, unenroll, add staff, job titles, classroom assignments, guardians.
 MANAGE_PEOPLE = "directory.manage_people"
 ARCHIVE = "directory.archive"
@@ -102,6 +106,11 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
         identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)),
     MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
     SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
+    # Teachers "invite families" (DESIGN.md, who uses it): those of their classes, as directory shows them.
+    INVITE_PEOPLE: STAFF,
+    # Administrators within their schools; Users Manager "update active student, staff and guardian accounts"
+    # and Rostering Administrator "manage school-wide directory, add staff" extend a teacher's to the school.
+    INVITE_SCHOOL: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
     # Rostering Administrator: "manage school-wide directory, enroll students, add staff, assign to
     # classrooms, manage guardians, set job titles" (DESIGN.md, staff permissions).
     MANAGE_PEOPLE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR)),
