@@ -15,7 +15,7 @@ from shared.contracts.base import Event
 from shared.contracts.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 
 from .adapters.repository import AccountRepository
-from .adapters.tokens import InvalidToken, TokenSigner
+from .adapters.tokens import InvalidToken, IssuedToken, TokenSigner
 from .domain.accounts import (
     ACTIVE,
     FAILED,
@@ -45,6 +45,7 @@ from .domain.hand_edits import (
     normalise_typed,
 )
 from .domain.joined_credentials import joined_holders, new_credentials, taken_by_joined
+from .domain.password_policy import refusal_for_account
 from .domain.passwords import PasswordChecksBusy, Passwords, find_password_owner
 from .domain.sessions import LoginSession, PermissionChange
 from .domain.sign_in import may_sign_in, sign_in_refusal
@@ -90,19 +91,28 @@ def login(request: dict, *, repo: AccountRepository, passwords: Passwords, token
         raise NotAuthenticated(LOGIN_FAILED)
 
     now = clock()
-    issued = tokens.issue(account.person_id, now)
+    issued, login_session = open_session(account, tokens, now)
     first_login = account.status == INVITEE
     rehashed = _stronger_hash(account.password_hash, request["password"], passwords)
-    joined = repo.record_login(
-        LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
-                     expires_at=issued.expires_at),
-        joined_at=now if first_login else None, rehashed_password=rehashed)
+    joined = repo.record_login(login_session, joined_at=now if first_login else None, rehashed_password=rehashed)
     if joined:
         account = replace(account, status=ACTIVE, joined_at=now)
         publish(identity.USER_JOINED, {"person_id": account.person_id, "joined_at": now})
     elif first_login:
         # A simultaneous first login joined the account a moment earlier; show what it stored.
         account = repo.account(account.person_id) or account
+    return signed_in(issued, account)
+
+
+def open_session(account: Account, tokens: TokenSigner, now: datetime) -> tuple[IssuedToken, LoginSession]:
+    """A new access token for `account`, and the session to store so it can be revoked."""
+    issued = tokens.issue(account.person_id, now)
+    return issued, LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
+                                expires_at=issued.expires_at)
+
+
+def signed_in(issued: IssuedToken, account: Account) -> dict:
+    """The answer of every way of signing in (identity.LoginResult)."""
     return {"token": issued.token, "expires_at": issued.expires_at, "principal": principal_document(account)}
 
 
@@ -148,12 +158,20 @@ def set_password(request: dict, *, repo: AccountRepository, passwords: Passwords
     refusal = sign_in_refusal(account)
     if refusal is not None:
         raise InvalidRequest(f"no password can be set for {value}: {refusal}", fields={"login": [refusal]})
+    repo.replace_password(account.person_id, password_hash_for(account, request["password"], passwords), clock())
+    return {}
+
+
+def password_hash_for(account: Account, password: str, passwords: Passwords) -> str:
+    """The Argon2id hash of a password `account` may choose (password_policy); InvalidRequest naming
+    `password` when it may not, TooManyRequests when identity is saturated with hashing."""
+    refusal = refusal_for_account(password, account)
+    if refusal is not None:
+        raise InvalidRequest(refusal, fields={"password": [refusal]})
     try:
-        password_hash = passwords.hash(request["password"])
+        return passwords.hash(password)
     except PasswordChecksBusy:
         raise TooManyRequests(TOO_MANY_PASSWORD_CHECKS) from None
-    repo.replace_password(account.person_id, password_hash, clock())
-    return {}
 
 
 def record_student_enablements(payload: dict, *, repo: AccountRepository, clock: Clock) -> int:

@@ -7,7 +7,7 @@ from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, handles, rpc_endpoint
 
-from . import handlers
+from . import handlers, handlers_joining, handlers_settings
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigning
@@ -61,6 +61,28 @@ class IdentityService:
     @rpc_endpoint(identity.update_contact_details)
     def update_contact_details(self, request):
         return handlers.update_contact_details(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.issue_join_tokens)
+    def issue_join_tokens(self, request):
+        return handlers_joining.issue_join_tokens(request, repo=self.accounts, tokens=self.tokens,
+                                                  publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.join)
+    def join(self, request):
+        return handlers_joining.join(request, repo=self.accounts, passwords=self.passwords, tokens=self.tokens,
+                                     publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.get_district_languages)
+    def get_district_languages(self, request):
+        return handlers_settings.get_district_languages(request, repo=self.accounts)
+
+    @rpc_endpoint(identity.set_district_languages)
+    def set_district_languages(self, request):
+        return handlers_settings.set_district_languages(request, repo=self.accounts, clock=utc_now)
+
+    @rpc_endpoint(identity.set_language)
+    def set_language(self, request):
+        return handlers_settings.set_language(request, repo=self.accounts, publish=self.publish, clock=utc_now)
 
     # Requeued on failure (database down, a deadlock): a lost enablement would keep a student out
     # until someone enabled them again, and recording one twice changes nothing.

@@ -1,7 +1,7 @@
 """identity: accounts, credentials, passwords, tokens, roles and staff permissions."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import BulkResult, Empty, page_of
@@ -61,6 +61,7 @@ class Principal(Schema):
     status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
     roles = fields.List(fields.Nested(RoleGrant), required=True)
     permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True)
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={"description": "BCP 47 tag"})
 
 
 class AccountInput(Schema):
@@ -114,6 +115,8 @@ class Account(Schema):
     roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
         "description": "the grants the sync sends together with those granted by hand (grant_roles)"})
     permissions = fields.List(fields.String(), required=True)
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language, one of those the district offers"})
 
 
 class LoginRequest(Schema):
@@ -269,3 +272,57 @@ ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted)
 USER_JOINED = contract.event("user_joined", UserJoined)
 STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged)
 JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued)
+
+
+# --- joining, languages and each person's own account settings (#12) --------------------------------
+
+class JoinRequest(Schema):
+    """Join Now: the invitation (its link's token, or its printed code), a new password and a language."""
+
+    token = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "the secret of the Join link; give it or join_code"})
+    join_code = fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "the code of a printed invitation (any case; spaces and hyphens are ignored)"})
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                             metadata={"description": "at least 8 characters, not a common or breached password"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.Length(min=1, max=35), metadata={
+        "description": "a BCP 47 tag among the district's languages (get_district_languages)"})
+
+    @validates_schema
+    def _one_invitation(self, data, **kwargs):
+        if ("token" in data) == ("join_code" in data):
+            raise ValidationError("give the token of the Join link or the join code, not both or neither",
+                                  field_name="token")
+
+
+class DistrictLanguagesRequest(Schema):
+    district_id = fields.String(required=True)
+
+
+class SetDistrictLanguagesRequest(Schema):
+    district_id = fields.String(required=True)
+    languages = fields.List(fields.String(validate=validate.Length(min=1, max=35)), required=True,
+                            validate=validate.Length(min=1, max=100), metadata={
+                                "description": f"BCP 47 tags; {DEFAULT_LANGUAGE} among them"})
+    changed_by = fields.String(required=True)
+
+
+class DistrictLanguages(Schema):
+    district_id = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True, metadata={
+        "description": f"the BCP 47 tags people may choose from (standard form); [\"{DEFAULT_LANGUAGE}\"] "
+                       "until the district chooses"})
+
+
+class SetLanguageRequest(Schema):
+    person_id = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.Length(min=1, max=35),
+                             metadata={"description": "a BCP 47 tag among the district's languages"})
+
+
+join = contract.rpc("join", request=JoinRequest, response=LoginResult)
+get_district_languages = contract.rpc("get_district_languages", request=DistrictLanguagesRequest,
+                                      response=DistrictLanguages)
+set_district_languages = contract.rpc("set_district_languages", request=SetDistrictLanguagesRequest,
+                                      response=DistrictLanguages)
+set_language = contract.rpc("set_language", request=SetLanguageRequest, response=Account)
