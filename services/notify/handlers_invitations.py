@@ -95,7 +95,7 @@ class InvitationStore(Protocol):
 
     def claim(self, job_id: str, *, now: datetime, until: datetime) -> bool: ...
 
-    def extend(self, job_id: str, *, until: datetime) -> None: ...
+    def extend(self, job_id: str, *, until: datetime | None) -> None: ...
 
     def pending(self, job_id: str, *, limit: int) -> list[str]: ...
 
@@ -190,16 +190,21 @@ def work_through_invitations(payload: dict, *, ports: Ports) -> int:
     if not ports.invitations.claim(job_id, now=ports.clock(), until=ports.clock() + LEASE):
         log.info("invitation job %s is being worked on by another runner", job_id)
         return 0
-    district_name = _district_name(ports.directory_rpc, job.district_id)
     processed = 0
-    while person_ids := ports.invitations.pending(job_id, limit=INVITATION_PAGE):
-        candidates = ports.invitations.candidates(person_ids)
-        verdicts = [decide_invitation(person_id, candidates.recipients.get(person_id),
-                                      archived=person_id in candidates.archived) for person_id in person_ids]
-        _invite_page(job.communication_id, verdicts, candidates, inviter=job.inviter, district_name=district_name,
-                     ports=ports, job_id=job_id)
-        processed += len(person_ids)
-        ports.invitations.extend(job_id, until=ports.clock() + LEASE)
+    try:
+        district_name = _district_name(ports.directory_rpc, job.district_id)
+        while person_ids := ports.invitations.pending(job_id, limit=INVITATION_PAGE):
+            candidates = ports.invitations.candidates(person_ids)
+            verdicts = [decide_invitation(person_id, candidates.recipients.get(person_id),
+                                          archived=person_id in candidates.archived) for person_id in person_ids]
+            _invite_page(job.communication_id, verdicts, candidates, inviter=job.inviter,
+                         district_name=district_name, ports=ports, job_id=job_id)
+            processed += len(person_ids)
+            ports.invitations.extend(job_id, until=ports.clock() + LEASE)
+    except Exception:
+        # Let the redelivered event (or the recovery timer) take the job up again at once, where it stopped.
+        ports.invitations.extend(job_id, until=None)
+        raise
     ports.queue_marks.mark_communication_queued(job.communication_id, now=ports.clock())
     ports.invitations.finish(job_id, now=ports.clock())
     log.info("invitation job %s: %d people processed", job_id, processed)

@@ -158,7 +158,8 @@ class InvitationsRepository:
                        or_(invitation_jobs.c.lease_until.is_(None), invitation_jobs.c.lease_until < now))
                 .values(lease_until=until, updated_at=now)).rowcount == 1
 
-    def extend(self, job_id: str, *, until: datetime) -> None:
+    def extend(self, job_id: str, *, until: datetime | None) -> None:
+        """Keep the lease `until` then; None gives the job up for the next runner."""
         with self.session.begin():
             self.session.execute(update(invitation_jobs).where(invitation_jobs.c.id == job_id)
                                  .values(lease_until=until))
