@@ -15,10 +15,13 @@ from shared.contracts.errors import Conflict, InvalidRequest, NotFound, Permissi
 from shared.messaging import rpc_endpoint
 from tests.integration.notify.notify_service_district import (
     BEN_EMAIL,
+    BEN_MOBILE,
     GINA_EMAIL,
+    GINA_MOBILE,
     HAL_EMAIL,
     SHARED_PHONE,
     CredentialEventRecorder,
+    GatewayStandIn,
     wait_until,
 )
 from tests.integration.notify.test_notify_service_announcements import (  # noqa: F401 — fixtures
@@ -154,10 +157,10 @@ def test_a_teacher_cannot_invite_a_whole_school_and_a_classroom_has_no_staff_to_
     with pytest.raises(InvalidRequest) as staff:
         notify_rpc.start_invitations(inviter=room.tess, audience={"classroom_id": room.classroom_id,
                                                                   "kinds": ["staff"]})
-    assert "audience.kinds" in str(staff.value.fields) or "kinds" in str(staff.value.fields)
+    assert staff.value.fields == {"audience": {"kinds": ["staff can be invited by school, not by classroom"]}}
     with pytest.raises(InvalidRequest) as empty:
         notify_rpc.start_invitations(inviter=room.tess, audience={"classroom_id": room.classroom_id, "kinds": []})
-    assert "kinds" in str(empty.value.fields)
+    assert "kinds" in empty.value.fields["audience"]
     with pytest.raises(NotFound):
         notify_rpc.start_invitations(inviter=room.tess, audience={"classroom_id": "f" * 32, "kinds": ["guardian"]})
 
@@ -181,3 +184,25 @@ def test_a_verification_code_goes_to_the_address_given_and_no_log_line_holds_it(
     [email] = emails_to(sandbox, "gina.new@example.org")
     assert "482913" in email["body"] and email["subject"] == "Your verification code"
     assert "482913" not in worker.log()
+
+
+def test_a_bounced_invitation_email_falls_back_to_sms_with_the_same_link_but_never_for_a_student(
+        rpc, room, sandbox, worker, receiver):
+    notify_rpc = rpc(notify.contract)
+    gateway = GatewayStandIn(receiver, notify_rpc)
+    sandbox.add_rule(GINA_EMAIL, "hard_bounce")
+    sandbox.add_rule(BEN_EMAIL, "hard_bounce")
+
+    gina = notify_rpc.send_invitation(inviter=room.tess, person_id=room.ids["gina"])
+    ben = notify_rpc.send_invitation(inviter=room.tess, person_id=room.ids["ben"])
+
+    wait_until(lambda: gateway.forward() or sandbox.messages(channel="sms", to=GINA_MOBILE),
+               what="the fallback SMS to Gina (F1)")
+    [text] = sandbox.messages(channel="sms", to=GINA_MOBILE)
+    assert text["body"].startswith("Lincoln USD invites you to join: https://school.example.org/join?token=token-1")
+    wait_until(lambda: gateway.forward() or ("email", "failed") in {
+        (line["channel"], line["status"]) for line in report(rpc, room, ben["communication_id"])["lines"]},
+        what="Ben's invitation email to fail")
+    lines = report(rpc, room, gina["communication_id"])["lines"]
+    assert {(line["channel"], line["status"]) for line in lines} >= {("email", "fell_back")}
+    assert sandbox.messages(channel="sms", to=BEN_MOBILE) == []  # I2: a student is never invited by SMS
