@@ -85,7 +85,9 @@ class Identity(Protocol):
 
 
 class InvitationStore(Protocol):
-    def candidates(self, person_ids: Sequence[str]) -> Candidates: ...
+    def shared_mobiles(self) -> dict[str, int]: ...
+
+    def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates: ...
 
     def create_communication(self, communication: NewPersonalCommunication, *,
                              job_people: Sequence[str] | None = None, inviter: Mapping | None = None,
@@ -193,8 +195,9 @@ def work_through_invitations(payload: dict, *, ports: Ports) -> int:
     processed = 0
     try:
         district_name = _district_name(ports.directory_rpc, job.district_id)
+        mobiles = ports.invitations.shared_mobiles()
         while person_ids := ports.invitations.pending(job_id, limit=INVITATION_PAGE):
-            candidates = ports.invitations.candidates(person_ids)
+            candidates = ports.invitations.candidates(person_ids, mobiles=mobiles)
             verdicts = [decide_invitation(person_id, candidates.recipients.get(person_id),
                                           archived=person_id in candidates.archived) for person_id in person_ids]
             _invite_page(job.communication_id, verdicts, candidates, inviter=job.inviter,

@@ -93,11 +93,18 @@ class InvitationsRepository:
 
     # --- who can be invited ---
 
-    def candidates(self, person_ids: Sequence[str]) -> Candidates:
+    def shared_mobiles(self) -> dict[str, int]:
+        """Mobiles several current users share (F2 labels their SMS): counted once for a whole job."""
+        with self.session.begin():
+            return shared_mobiles(self.session)
+
+    def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates:
+        """These people as the rows see them; `mobiles` as shared_mobiles answers (counted here if not given)."""
         people = select(recipients.c.person_id).where(recipients.c.person_id.in_(sorted(set(person_ids)))).subquery()
         with self.session.begin():
             rows = self.session.execute(select_members(people)).all()
-            mobiles = shared_mobiles(self.session) if any(row.mobile_phone for row in rows) else {}
+            if mobiles is None:
+                mobiles = shared_mobiles(self.session) if any(row.mobile_phone for row in rows) else {}
         planned = plan_recipients(rows, mobiles)
         return Candidates({recipient.person_id: recipient for recipient in planned},
                           frozenset(row.member_id for row in rows if row.archived),

@@ -117,6 +117,10 @@ def test_resending_sends_a_new_token_and_a_joined_or_unreachable_person_is_refus
     assert not_enabled.value.fields == {"person_id": ["not_enabled"]}
     with pytest.raises(NotFound):
         notify_rpc.send_invitation(inviter=room.tess, person_id="f" * 32)
+    with pytest.raises(NotFound) as other_district:
+        notify_rpc.send_invitation(inviter={**room.district_admin, "district_id": "another-district"},
+                                   person_id=room.ids["hal"])
+    assert other_district.value.fields == {"person_id": ["no person with this id"]}
     assert IdentityStandIn.calls == [[room.ids["gina"]], [room.ids["gina"]]]  # no token for the refused
 
 
@@ -140,6 +144,11 @@ def test_a_classroom_invitation_job_invites_who_has_not_joined_by_rows_I1_I2_and
         "ivy": ("skipped", "joined"), "ana": ("skipped", "not_enabled"),  # I3
     }
     assert (job["processed"], job["counts"]["invited"], job["counts"]["skipped"]) == (7, 5, 2)
+    with pytest.raises(NotFound):  # only who asked, and the district's administrators, read a job
+        notify_rpc.get_invitation_job(viewer=room.principal("gina", identity.GUARDIAN), job_id=started["job_id"])
+    assert notify_rpc.get_invitation_job(viewer=room.district_admin, job_id=started["job_id"],
+                                         outcome="skipped")["results"] == [
+        row for row in job["results"] if row["outcome"] == "skipped"]
     assert len(IdentityStandIn.calls) == 1 and len(IdentityStandIn.calls[0]) == 5  # one page, one call
     wait_until(lambda: len(sandbox.messages(channel="sms", to=SHARED_PHONE)) == 2, what="two SMS on one phone")
     texts = sorted(message["body"] for message in sandbox.messages(channel="sms", to=SHARED_PHONE))

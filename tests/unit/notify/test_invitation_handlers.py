@@ -66,7 +66,10 @@ class FakeStore:
     def pending(self, job_id, *, limit):
         return self.pending_ids[:limit]
 
-    def candidates(self, person_ids):
+    def shared_mobiles(self):
+        return {}
+
+    def candidates(self, person_ids, *, mobiles=None):
         return Candidates({pid: make_recipient(person_id=pid) for pid in person_ids}, frozenset())
 
     def write_page(self, page, *, now):
