@@ -49,15 +49,17 @@ class ProviderWebhookSecrets(DependencyProvider):
         return self.secrets
 
 
-# `make run` serves everything on loopback: a Join link there points at the gateway's own address.
-DEFAULT_JOIN_BASE_URL = "http://127.0.0.1:8000"
+# `make run` serves everything on loopback: unless JOIN_BASE_URL says otherwise, a Join link points at the
+# gateway's own address (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS).
+DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
 
 
 class JoinLinks(DependencyProvider):
     """The public base URL of the web app's Join page (JOIN_BASE_URL), for the links invitations carry."""
 
     def setup(self) -> None:
-        self.base_url = (os.environ.get("JOIN_BASE_URL") or "").strip() or DEFAULT_JOIN_BASE_URL
+        address = self.container.config.get("WEB_SERVER_ADDRESS") or DEFAULT_GATEWAY_ADDRESS
+        self.base_url = (os.environ.get("JOIN_BASE_URL") or "").strip() or f"http://{address}"
 
     def get_dependency(self, worker_ctx) -> str:
         return self.base_url
