@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.notify.adapters.invitations_repository import (
+from services.notify.domain.personal_communications import (
     Candidates,
     InvitationJobRow,
     NewPersonalCommunication,

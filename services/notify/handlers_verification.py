@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from services.notify.adapters.invitations_repository import NewPersonalCommunication, PersonalPage
+from services.notify.domain.personal_communications import NewPersonalCommunication, PersonalPage
 from services.notify.domain.delivery import Channel, Communication, NewDelivery
 from services.notify.domain.messages import verification_values
 from services.notify.domain.planned_rows import PlannedRows

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
@@ -27,9 +26,12 @@ from services.notify.adapters.tables import (
     recipients,
 )
 from services.notify.domain.communications import CommunicationState
-from services.notify.domain.delivery import Communication
-from services.notify.domain.planned_rows import PlannedRows
-from services.notify.domain.planner import PlanRecipient
+from services.notify.domain.personal_communications import (
+    Candidates,
+    InvitationJobRow,
+    NewPersonalCommunication,
+    PersonalPage,
+)
 from shared.contracts.notify import PENDING
 
 RUNNING, COMPLETED = "running", "completed"
@@ -37,54 +39,6 @@ RUNNING, COMPLETED = "running", "completed"
 
 def new_id() -> str:
     return uuid.uuid4().hex
-
-
-@dataclass(frozen=True, slots=True)
-class NewPersonalCommunication:
-    id: str
-    district_id: str
-    kind: Communication
-    subject: str
-    body: str  # what reports show; the messages themselves are composed from each person's values
-    sender_id: str | None
-    audience: Mapping[str, object]
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Candidates:
-    """People as the invitation rows see them: planner's view, or why there is none."""
-
-    recipients: Mapping[str, PlanRecipient]  # known and not archived
-    archived: frozenset[str]
-    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    family_names: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class PersonalPage:
-    """Everything one page of invitations (or one code) writes, in one transaction."""
-
-    communication_id: str
-    rows: PlannedRows  # the planner's deliveries for the people invited
-    personal: Mapping[str, Mapping[str, str]]  # person id -> their values
-    expires_at: datetime
-    results: Sequence[Mapping[str, object]] = ()  # a job's rows: person_id, outcome, channel, reason, detail
-    job_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InvitationJobRow:
-    id: str
-    district_id: str
-    communication_id: str
-    requested_by: str
-    inviter: Mapping
-    audience: Mapping
-    state: str
-    total: int
-    created_at: datetime
-    finished_at: datetime | None
 
 
 class InvitationsRepository:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.notify import handlers_invitations as handlers
-from services.notify.adapters.invitations_repository import Candidates, InvitationJobRow
+from services.notify.domain.personal_communications import Candidates, InvitationJobRow
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, PermissionDenied
 from shared.testing.principals import make_principal
