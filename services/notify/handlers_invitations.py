@@ -158,9 +158,10 @@ def send_invitation(request: dict, *, ports: Ports, new_id: Callable[[], str] = 
                                                           {"person_ids": [person_id]}, ports.clock()))
     [result] = _invite_page(communication_id, [verdict], candidates, inviter=inviter, district_name=district_name,
                             ports=ports, job_id=None)
+    # Queued, or completed with nothing to send when identity knew better (the person joined meanwhile).
+    ports.queue_marks.mark_communication_queued(communication_id, now=ports.clock())
     if result["outcome"] != notify.INVITED:
         raise _cannot_invite(InvitationVerdict(person_id, reason=SkipReason(result["reason"])))
-    ports.queue_marks.mark_communication_queued(communication_id, now=ports.clock())
     return {**result, "communication_id": communication_id}
 
 
@@ -240,7 +241,8 @@ def issue_printable_invitation(request: dict, *, ports: Ports) -> dict:
     if not verdict.invited:
         raise _cannot_invite(verdict)
     token = {**token, "expires_at": _moment(token["expires_at"])}
-    return {"person_id": person_id, "given_name": recipient.given_name, "family_name": candidates.family_names.get(person_id, ""),
+    return {"person_id": person_id, "given_name": recipient.given_name,
+            "family_name": candidates.family_names.get(person_id, ""),
             "district_name": _district_name(ports.directory_rpc, district_id), "join_code": token["join_code"],
             "join_url": join_url(ports.join_base_url, token["token"]), "expires_at": token["expires_at"]}
 

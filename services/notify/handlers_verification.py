@@ -35,8 +35,8 @@ class PersonalCommunications(Protocol):
 
 
 def send_verification_code(request: dict, *, invitations: PersonalCommunications, communications: Queueing,
-                           queue_marks: QueueMarks, jobs: JobPublisher, clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex
-                           ) -> dict:
+                           queue_marks: QueueMarks, jobs: JobPublisher, clock: Clock,
+                           new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> dict:
     channel = CHANNEL_OF_KIND[request["kind"]]
     person_id, communication_id, now = request["person_id"], new_id(), clock()
     invitations.create_communication(NewPersonalCommunication(

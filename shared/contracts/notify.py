@@ -269,8 +269,10 @@ INVITATION_JOB_STATES = ("running", "completed")
 
 
 class InvitationAudience(Schema):
-    school_id = fields.String(allow_none=True, load_default=None)
-    classroom_id = fields.String(allow_none=True, load_default=None)
+    school_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a school of the inviter's: its staff, its students' guardians, its students"})
+    classroom_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a classroom the inviter may reach: its students' guardians and its students"})
     kinds = fields.List(fields.String(validate=validate.OneOf(INVITATION_KINDS)), required=True,
                         validate=validate.Length(min=1), metadata={
                             "description": "any of staff (school audiences only), guardian, student (enabled "
@@ -287,69 +289,84 @@ class InvitationAudience(Schema):
 class SendInvitationRequest(Schema):
     """Send Invitation to Join, and Resend Invitation: the same action; a new token replaces the old one."""
 
-    inviter = fields.Nested(identity.Principal, required=True)
-    person_id = fields.String(required=True)
+    inviter = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who invites (the signed-in person): scope and permissions are theirs"})
+    person_id = fields.String(required=True, metadata={"description": "the person to invite"})
 
 
 class InvitationResult(Schema):
-    person_id = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={"description": "the person invited or skipped"})
     outcome = fields.String(required=True, validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)), metadata={
         "description": "invited (by `channel`), skipped (see `reason`), or pending while a job runs"})
-    channel = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("email", "sms")))
-    reason = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(INVITATION_SKIP_REASONS))
+    channel = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("email", "sms")), metadata={
+        "description": "how the invitation went out (rows I1, I2); null when skipped or pending"})
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(INVITATION_SKIP_REASONS),
+                           metadata={"description": "why nobody was invited (skipped only)"})
     detail = fields.String(allow_none=True, load_default=None, metadata={
         "description": "for no_usable_credential, why (no_credential, no_good_credential, student_sms_not_allowed)"})
     communication_id = fields.String(allow_none=True, load_default=None,
                                      metadata={"description": "its delivery report"})
-    expires_at = fields.DateTime(allow_none=True, load_default=None)
+    expires_at = fields.DateTime(allow_none=True, load_default=None,
+                                 metadata={"description": "when the Join link and code stop working (invited only)"})
 
 
 class StartInvitationsRequest(Schema):
-    inviter = fields.Nested(identity.Principal, required=True)
-    audience = fields.Nested(InvitationAudience, required=True)
+    inviter = fields.Nested(identity.Principal, required=True,
+                            metadata={"description": "who invites (the signed-in person, from the gateway)"})
+    audience = fields.Nested(InvitationAudience, required=True, metadata={"description": "whom to invite"})
 
 
 class GetInvitationJobRequest(Schema):
-    viewer = fields.Nested(identity.Principal, required=True)
-    job_id = fields.String(required=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    viewer = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who asks: the job's inviter or one of the district's administrators"})
+    job_id = fields.String(required=True, metadata={"description": "the job start_invitations answered"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "the page of per-person results, from 1"})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                              metadata={"description": "results per page"})
     outcome = fields.String(allow_none=True, load_default=None,
-                            validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)))
+                            validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)), metadata={
+        "description": "only the results with this outcome"})
 
 
 class InvitationJob(Schema):
-    job_id = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(INVITATION_JOB_STATES))
+    job_id = fields.String(required=True, metadata={"description": "the job's id"})
+    state = fields.String(required=True, validate=validate.OneOf(INVITATION_JOB_STATES),
+                          metadata={"description": "running until every person has a result, then completed"})
     communication_id = fields.String(required=True, metadata={"description": "its delivery report"})
-    audience = fields.Nested(InvitationAudience, required=True)
-    requested_by = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True)
+    audience = fields.Nested(InvitationAudience, required=True, metadata={"description": "whom the job invites"})
+    requested_by = fields.String(required=True, metadata={"description": "the inviter's person id"})
+    created_at = fields.DateTime(required=True, metadata={"description": "when the job was started"})
+    finished_at = fields.DateTime(allow_none=True,
+                                  metadata={"description": "when the last person got a result; null while running"})
     total = fields.Integer(required=True, metadata={"description": "people the audience resolved to"})
-    processed = fields.Integer(required=True)
+    processed = fields.Integer(required=True, metadata={"description": "people with a result so far"})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
         "description": "invited, skipped and each skip reason -> people"})
     results = fields.List(fields.Nested(InvitationResult), required=True, metadata={"description": "one page"})
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+    page = fields.Integer(required=True, metadata={"description": "the page of results shown"})
+    per_page = fields.Integer(required=True, metadata={"description": "results per page"})
 
 
 class IssuePrintableInvitationRequest(Schema):
     """Invite in another way: the invitation as a printable page; issuing it replaces any earlier token."""
 
-    inviter = fields.Nested(identity.Principal, required=True)
-    person_id = fields.String(required=True)
+    inviter = fields.Nested(identity.Principal, required=True,
+                            metadata={"description": "who invites (the signed-in person, from the gateway)"})
+    person_id = fields.String(required=True, metadata={"description": "the person the page is for"})
 
 
 class PrintableInvitation(Schema):
-    person_id = fields.String(required=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    district_name = fields.String(required=True)
-    join_code = fields.String(required=True)
-    join_url = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    person_id = fields.String(required=True, metadata={"description": "the person invited"})
+    given_name = fields.String(required=True, metadata={"description": "the person's given name, as the page shows it"})
+    family_name = fields.String(required=True,
+                                metadata={"description": "the person's family name, as the page shows it"})
+    district_name = fields.String(required=True, metadata={"description": "the inviting district's name"})
+    join_code = fields.String(required=True, metadata={
+        "description": "the code to type on the Join page (a secret: print it, do not log it)"})
+    join_url = fields.String(required=True,
+                             metadata={"description": "the Join link (with its secret token), for the QR code"})
+    expires_at = fields.DateTime(required=True, metadata={"description": "when the link and code stop working"})
 
 
 # --- events -------------------------------------------------------------------------------------
@@ -363,7 +380,7 @@ class AnnouncementRequested(Schema):
 class InvitationsRequested(Schema):
     """notify to itself: work through an invitation job in the background."""
 
-    job_id = fields.String(required=True)
+    job_id = fields.String(required=True, metadata={"description": "the job with people still pending"})
 
 
 class CredentialStatusChanged(Schema):

@@ -19,7 +19,7 @@ class District(Schema):
 
 
 class GetDistrictRequest(Schema):
-    district_id = fields.String(required=True)
+    district_id = fields.String(required=True, metadata={"description": "the district's id"})
 
 
 class SchoolInput(Schema):
