@@ -164,6 +164,14 @@ class DirectoryService:
     def on_bulk_action_queued(self, payload):
         return handlers_archiving.work_through_job(payload, store=self.store, publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(directory.get_district)
+    def get_district(self, request):
+        return handlers.get_district(request, repo=self.store.people)
+
+    @handles(identity.JOIN_TOKENS_ISSUED, requeue_on_error=True)
+    def on_join_tokens_issued(self, payload):
+        handlers.record_join_tokens_issued(payload, repo=self.store.people)
+
     @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):
         handlers.record_user_joined(payload, repo=self.store.people)

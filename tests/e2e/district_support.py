@@ -10,6 +10,8 @@ from pathlib import Path
 
 from schoolctl.demo import write_demo_district
 from services.rostering.domain.reader import read_package
+from shared.contracts import notify
+from shared.messaging import cluster_rpc
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 60.0
@@ -72,3 +74,17 @@ def wait_for(predicate, seconds: float = WAIT_SECONDS, what: str = "condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"{what} not met within {seconds:.0f} s")
+
+
+def enable_student(stack, token: str, student_id: str) -> None:
+    """Enable a student's account through the gateway, and wait until notify has learnt of it (an event)."""
+    enabled = stack.api("POST", "/api/v1/directory/students/enable-accounts", token,
+                        json={"student_ids": [student_id]})
+    assert enabled.status_code == 200, enabled.text
+
+    def projected() -> bool:
+        with cluster_rpc(stack.amqp_uri) as rpc:
+            rows = rpc(notify.contract).get_recipients({"person_ids": [student_id]})["recipients"]
+        return bool(rows) and rows[0]["student_account_enabled"]
+
+    wait_for(projected, what="the student enabled in notify")
