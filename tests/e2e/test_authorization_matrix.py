@@ -1,0 +1,258 @@
+"""The authorization matrix, generated from the gateway's route table: every route × every role × every
+relation of record, through the gateway, against two seeded districts on one running stack.
+
+Each cell's expectation is declared once (shared/testing/authorization.py); each route's request is built
+here from the cell's target. An allowed cell must succeed, a denied one must answer 403 or 404 (or, in a bulk
+answer, refuse the item), and no cell may answer 2xx unless allowed. Every 2xx body is held to its route's
+response schema (no field the schema does not declare, so no hash or token rides along), and a guardian's
+or student's answers hold no one else's email or phone.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from services.gateway.routes import API, ROUTES
+from shared.contracts import identity
+from shared.migrations import upgrade
+from shared.config import SERVICES
+from shared.testing.authorization import (
+    COLUMNS, DISTRICT_ADMIN, EXPECTED, GUARDIAN, RELATIONS, SCHOOL_ADMIN, STUDENT, TEACHER, TEACHERS,
+)
+from shared.testing.responses import all_keys, undeclared_keys
+from shared.testing.stack import running_stack
+
+from authorization_world import Target, World, build_world, set_teacher_permissions
+
+pytestmark = pytest.mark.e2e
+
+DIRECTORY = f"{API}/directory"
+# Per item of a bulk answer: the item was not the caller's to act on.
+DENIED_OUTCOMES = {"not_found", "forbidden"}
+# Never in any answer, whoever asks.
+SECRET_KEYS = re.compile(r"password|hash|secret|jti|refresh", re.IGNORECASE)
+EMAIL = re.compile(r"[^@\s\"]+@[^@\s\"]+\.[a-z]+")
+PHONE = re.compile(r"\+\d{10,15}")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    json: object = None
+    params: dict | None = None
+    token: str | None = None  # None: the cell's caller
+    bulk: bool = False  # the answer's results[0] says whether the item was acted on
+    restore: Callable[[World, Target, dict], None] | None = None  # puts back what an allowed cell changed
+    before: Callable[[World, Target], dict] = field(default=lambda world, target: {})
+
+
+def _readd_guardians(world: World, target: Target, before: dict) -> None:
+    for guardian_id in before["guardians"]:
+        added = world.api("POST", f"{DIRECTORY}/students/{target.student_id}/guardians", target.restorer,
+                          json={"person_id": guardian_id})
+        assert added.status_code == 200, added.text
+
+
+def _guardians(world: World, target: Target) -> dict:
+    profile = world.api("GET", f"{DIRECTORY}/students/{target.student_id}", target.restorer).json()
+    return {"guardians": [guardian["id"] for guardian in profile["guardians"]]}
+
+
+def _undo(path: str, key: str, attribute: str):
+    def restore(world: World, target: Target, before: dict) -> None:
+        undone = world.api("POST", path, target.restorer, json={key: [getattr(target, attribute)]})
+        assert undone.status_code == 200, undone.text
+    return restore
+
+
+STAFF_ONLY_SCHOOL = {"include_students": False, "include_guardians": False, "include_staff": True}
+
+REQUESTS: dict[str, Callable[[World, Target], Request]] = {
+    "health": lambda w, t: Request("GET", "/health"),
+    "openapi": lambda w, t: Request("GET", f"{API}/openapi.json"),
+    "log_in": lambda w, t: Request("POST", f"{API}/auth/login",
+                                   json={"login": f"nobody.{t.person_id}@example.org", "password": "not it"}),
+    "show_me": lambda w, t: Request("GET", f"{API}/me"),
+    "search_people": lambda w, t: Request("GET", f"{DIRECTORY}/people", params={"school_id": t.school_id}),
+    "show_student_profile": lambda w, t: Request("GET", f"{DIRECTORY}/students/{t.student_id}"),
+    "show_user_profile": lambda w, t: Request("GET", f"{DIRECTORY}/people/{t.person_id}"),
+    "enable_student_accounts": lambda w, t: Request("POST", f"{DIRECTORY}/students/enable-accounts",
+                                                    json={"student_ids": [t.student_id]}, bulk=True),
+    "enroll_student": lambda w, t: Request("POST", f"{DIRECTORY}/enrollments", json={
+        "school_id": t.school_id, "classroom_id": t.classroom_id, "person_id": t.student_id}),
+    "unenroll_person": lambda w, t: Request("POST", f"{DIRECTORY}/people/{t.student_id}/unenroll",
+                                            json={"classroom_id": t.spare_classroom_id}),
+    "add_staff": lambda w, t: Request("POST", f"{DIRECTORY}/staff",
+                                      json={"person_id": t.staff_id, "school_ids": [t.school_id]}),
+    "set_job_title": lambda w, t: Request("PUT", f"{DIRECTORY}/staff/{t.staff_id}/job-title",
+                                          json={"job_title": "Teacher"}),
+    "assign_staff_to_classroom": lambda w, t: Request("POST", f"{DIRECTORY}/staff/{t.staff_id}/classrooms",
+                                                      json={"classroom_id": t.classroom_id}),
+    "add_guardian": lambda w, t: Request("POST", f"{DIRECTORY}/students/{t.student_id}/guardians",
+                                         json={"person_id": t.guardian_id}),
+    "update_guardian": lambda w, t: Request(
+        "PATCH", f"{DIRECTORY}/students/{t.student_id}/guardians/{t.guardian_id}", json={"relationship": "guardian"}),
+    "remove_guardian": lambda w, t: Request(
+        "DELETE", f"{DIRECTORY}/students/{t.student_id}/guardians/{t.guardian_id}",
+        restore=lambda world, target, before: _readd_guardians(world, target, {"guardians": [target.guardian_id]})),
+    "remove_guardians": lambda w, t: Request("POST", f"{DIRECTORY}/students/remove-guardians",
+                                             json={"student_ids": [t.student_id]}, bulk=True,
+                                             before=_guardians, restore=_readd_guardians),
+    "archive_people": lambda w, t: Request("POST", f"{DIRECTORY}/people/archive",
+                                           json={"person_ids": [t.student_id]}, bulk=True,
+                                           restore=_undo(f"{DIRECTORY}/people/unarchive", "person_ids",
+                                                         "student_id")),
+    "unarchive_people": lambda w, t: Request("POST", f"{DIRECTORY}/people/unarchive",
+                                             json={"person_ids": [t.student_id]}, bulk=True),
+    "archive_classrooms": lambda w, t: Request("POST", f"{DIRECTORY}/classrooms/archive",
+                                               json={"classroom_ids": [t.spare_classroom_id]}, bulk=True,
+                                               restore=_undo(f"{DIRECTORY}/classrooms/unarchive",
+                                                             "classroom_ids", "spare_classroom_id")),
+    "unarchive_classrooms": lambda w, t: Request("POST", f"{DIRECTORY}/classrooms/unarchive",
+                                                 json={"classroom_ids": [t.spare_classroom_id]}, bulk=True),
+    "show_job": lambda w, t: Request("GET", f"{DIRECTORY}/jobs/{t.job_id}"),
+    "show_audit_log": lambda w, t: Request("GET", f"{DIRECTORY}/audit-log", params={"subject_id": t.person_id}),
+    "set_staff_permissions": lambda w, t: Request("PUT", f"{API}/staff/{t.staff_id}/permissions",
+                                                  json={"permissions": []}),
+    "list_schools": lambda w, t: Request("GET", f"{API}/schools"),
+    "show_preference": lambda w, t: Request("GET", f"{API}/people/{t.person_id}/preference"),
+    "set_preference": lambda w, t: Request("PUT", f"{API}/people/{t.person_id}/preference",
+                                           json={"preference": "email_app"}),
+    "show_district_settings": lambda w, t: Request("GET", f"{API}/district/settings"),
+    "set_district_default": lambda w, t: Request("PUT", f"{API}/district/settings",
+                                                 json={"default_preference": "email_app"}),
+    "send_announcement": lambda w, t: Request("POST", f"{API}/announcements", json={
+        "audience": {"school_id": t.school_id, **STAFF_ONLY_SCHOOL}, "subject": "Matrix", "body": "A check."}),
+    "show_delivery_report": lambda w, t: Request("GET", f"{API}/announcements/{t.announcement_id}/report"),
+    "list_unreachable_contacts": lambda w, t: Request("GET", f"{API}/schools/{t.school_id}/unreachable-contacts"),
+    "reset_credential_status": lambda w, t: Request(
+        "POST", f"{API}/people/{t.person_id}/credentials/email/reset-status", json={"reason": "matrix"}),
+    "list_sync_runs": lambda w, t: Request("GET", f"{API}/rostering/runs"),
+    "show_sync_run": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}"),
+    "list_sync_run_changes": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}/changes"),
+    "approve_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/approve"),
+    "reject_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/reject",
+                                            json={"reason": "matrix"}),
+    "receive_twilio_status": lambda w, t: Request("POST", "/webhooks/twilio/status"),
+    "receive_twilio_inbound": lambda w, t: Request("POST", "/webhooks/twilio/inbound"),
+    "receive_sendgrid_events": lambda w, t: Request("POST", "/webhooks/sendgrid/events", json=[]),
+}
+
+
+@pytest.fixture(scope="module")
+def world(vhost_pipeline, request, tmp_path_factory):
+    """One stack for the whole matrix (on the embedded SQLite default), with both districts seeded."""
+    folder = tmp_path_factory.mktemp("matrix")
+    urls = {service: f"sqlite:///{folder / (service + '.db')}" for service in SERVICES}
+    for service, url in urls.items():
+        upgrade(service, url)
+    amqp = request.config.getoption("RABBIT_AMQP_URI").rstrip("/")
+    with vhost_pipeline.get() as vhost:
+        with running_stack(f"{amqp}/{vhost}", urls, folder / "logs", workers=1) as stack:
+            started = time.monotonic()
+            built = build_world(stack, folder)
+            print(f"\nmatrix world seeded in {time.monotonic() - started:.1f} s")
+            yield built
+
+
+def test_every_route_has_a_request_and_an_expectation():
+    names = {route.name for route in ROUTES}
+    assert set(REQUESTS) == names
+    assert set(EXPECTED) == names
+
+
+def test_the_authorization_matrix(world):
+    started, unexpected, observed = time.monotonic(), [], {}
+    for column in COLUMNS:
+        role = TEACHER if column in TEACHERS else column
+        if role == TEACHER:
+            set_teacher_permissions(world, [column.split("+", 1)[1]] if "+" in column else [])
+        for route in ROUTES:
+            access = EXPECTED[route.name]
+            for relation in RELATIONS:
+                target = world.targets[role, relation]
+                status, verdict = run_cell(world, route, access, column, role, relation, target)
+                observed[f"{route.name} {column} {relation}"] = status
+                if verdict:
+                    unexpected.append(f"{route.name} × {column} × {relation}: {verdict}")
+    set_teacher_permissions(world, [])
+    elapsed = time.monotonic() - started
+    print(f"\nmatrix: {len(ROUTES)} routes × {len(COLUMNS)} roles × {len(RELATIONS)} relations = "
+          f"{len(observed)} cells in {elapsed:.1f} s")
+    if os.environ.get("MATRIX_OBSERVED"):
+        with open(os.environ["MATRIX_OBSERVED"], "w") as out:
+            json.dump(observed, out, indent=0, sort_keys=True)
+    assert unexpected == [], "\n".join(unexpected)
+
+
+def run_cell(world: World, route, access, column: str, role: str, relation: str, target: Target):
+    """(what it answered, why that is wrong or '')."""
+    request = REQUESTS[route.name](world, target)
+    token = None if access.public else (request.token or world.tokens[role])
+    before = request.before(world, target)
+    response = world.api(request.method, request.path, token, json=request.json, params=request.params)
+    status = response.status_code
+    body = _json(response)
+    item = body["results"][0]["outcome"] if request.bulk and status < 300 and body.get("results") else None
+    answered = f"{status}{f' {item}' if item else ''}"
+    if access.public:
+        return answered, "" if status in access.public_statuses else f"public route answered {answered}"
+    acted = status < 300 and item not in DENIED_OUTCOMES
+    if acted and request.restore is not None:
+        request.restore(world, target, before)
+    leaks = _leaks(route, body, column, world, role) if status < 300 else ""
+    if (column, relation) in access.allowed:
+        wanted = access.allowed_status
+        ok = status == wanted if wanted else acted
+        return answered, leaks or ("" if ok else f"allowed, but answered {answered}: {response.text[:200]}")
+    if acted and access.empty_when_denied and not _records(body):
+        return answered, ""
+    if acted:
+        return answered, f"UNEXPECTED 2xx: {response.text[:200]}"
+    if status not in (403, 404) and item not in DENIED_OUTCOMES:
+        return answered, f"denied, but answered {answered}: {response.text[:200]}"
+    return answered, ""
+
+
+def _records(body: dict) -> list:
+    """The rows of a page, whatever the route calls them."""
+    return [row for key in ("items", "entries", "runs", "results") for row in body.get(key) or ()]
+
+
+def _json(response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {"items": body}
+
+
+def _leaks(route, body, column: str, world: World, role: str) -> str:
+    undeclared = sorted(undeclared_keys(route.response, body)) if route.response else []
+    if undeclared:
+        return f"fields the response schema does not declare: {undeclared}"
+    secrets = sorted(key for key in all_keys(body) if SECRET_KEYS.search(key))
+    if secrets:
+        return f"secret fields in the answer: {secrets}"
+    if role in (GUARDIAN, STUDENT):
+        own = {world.emails[role]}
+        text = json.dumps(body)
+        others = {value for value in EMAIL.findall(text) + PHONE.findall(text) if value not in own}
+        mine = _own_phones(world, role)
+        others -= mine
+        if others:
+            return f"someone else's credentials: {sorted(others)}"
+    return ""
+
+
+def _own_phones(world: World, role: str) -> set[str]:
+    me = world.api("GET", f"{API}/me", world.tokens[role]).json()
+    account = me.get("account") or {}
+    return {value for value in (account.get("mobile_phone"), account.get("home_phone"), account.get("email"))
+            if value}
