@@ -87,6 +87,13 @@ CONTACT_STATUS_PERMISSIONS = (
     identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)
 
 
+# The custom permissions that widen a teacher's view from the classes they teach to every student and
+# family of their schools ("view and contact students and families school-wide", and the two that manage
+# those people); directory applies it to every read.
+SCHOOL_WIDE_VIEW_PERMISSIONS = frozenset({
+    identity.FAMILY_ACCESS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR})
+
+
 def teacher_with(*permissions: str) -> Rule:
     """A teacher holding any of `permissions`: custom permissions widen a staff role, never make one."""
     return both(any_role(identity.TEACHER), any_permission(*permissions))

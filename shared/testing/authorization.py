@@ -34,6 +34,7 @@ COLUMNS = (DISTRICT_ADMIN, SCHOOL_ADMIN, *TEACHERS, GUARDIAN, STUDENT)
 STAFF = (DISTRICT_ADMIN, SCHOOL_ADMIN, *TEACHERS)
 EVERYONE = COLUMNS
 # A teacher holding one of these sees every student and family of their schools (directory's visibility).
+# Written out, not taken from shared.contracts.permissions, so a changed rule shows here as a failing cell.
 SCHOOL_WIDE_TEACHERS = tuple(teacher_with(p) for p in (
     identity.FAMILY_ACCESS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR))
 # Inside the caller's reach: their own records and their school's.

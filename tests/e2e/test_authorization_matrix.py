@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pytest
 from services.gateway.routes import API, ROUTES
 from shared.contracts import identity
+from shared.contracts.permissions import ACTIONS, SET_STAFF_PERMISSIONS
 from shared.migrations import upgrade
 from shared.config import SERVICES
 from shared.testing.authorization import (
@@ -28,6 +29,7 @@ from shared.testing.responses import all_keys, undeclared_keys
 from shared.testing.stack import running_stack
 
 from authorization_world import Target, World, build_world, set_teacher_permissions
+from district_support import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -256,3 +258,49 @@ def _own_phones(world: World, role: str) -> set[str]:
     account = me.get("account") or {}
     return {value for value in (account.get("mobile_phone"), account.get("home_phone"), account.get("email"))
             if value}
+
+
+def test_a_permissions_admin_cannot_abuse_the_permission_and_every_change_reads_in_the_audit_log(world):
+    teacher, teacher_id = world.tokens[TEACHER], world.person_ids[TEACHER]
+    colleague = world.schools["here", "lincoln"].teacher_2
+    set_teacher_permissions(world, [identity.PERMISSIONS_ADMIN])
+
+    def put(person_id: str, *permissions: str):
+        return world.api("PUT", f"{API}/staff/{person_id}/permissions", teacher, json={"permissions": list(permissions)})
+
+    own = put(teacher_id, identity.PERMISSIONS_ADMIN, identity.ROSTERING_ADMINISTRATOR)
+    assert own.status_code == 403
+    assert "nobody changes their own permissions" in own.json()["error"]["message"]
+    assert put(colleague, identity.USERS_MANAGER).json()["permissions"] == [identity.USERS_MANAGER]
+    for beyond in (identity.PERMISSIONS_ADMIN, identity.ROSTERING_ADMINISTRATOR):
+        refused = put(colleague, identity.USERS_MANAGER, beyond)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["fields"]["permissions"] == [
+            f"you may not grant or remove {beyond}: ask a district administrator"]
+    assert put(colleague).status_code == 200
+    assert SET_STAFF_PERMISSIONS in world.api("GET", f"{API}/me", teacher).json()["effective_permissions"]
+    set_teacher_permissions(world, [])
+
+    def colleague_changes():
+        page = world.api("GET", f"{DIRECTORY}/audit-log", world.admins["here"], params={"subject_id": colleague})
+        return [entry for entry in page.json()["entries"] if entry["action"] == "set_staff_permissions"
+                and entry["actor_id"] == teacher_id]
+
+    changes = wait_for(lambda: len(colleague_changes()) == 2 and colleague_changes(), what="both changes audited")
+    assert [(entry["before"], entry["after"]) for entry in changes] == [
+        ({"permissions": [identity.USERS_MANAGER]}, {"permissions": []}),
+        ({"permissions": []}, {"permissions": [identity.USERS_MANAGER]})]
+    # Only the district's administrators read it.
+    assert world.api("GET", f"{DIRECTORY}/audit-log", world.tokens[SCHOOL_ADMIN]).status_code == 403
+
+
+def test_me_answers_what_each_caller_may_do_so_no_screen_hard_codes_roles(world):
+    def effective(role: str) -> set[str]:
+        me = world.api("GET", f"{API}/me", world.tokens[role])
+        assert me.status_code == 200, me.text
+        return set(me.json()["effective_permissions"])
+
+    assert effective(DISTRICT_ADMIN) == set(ACTIONS)
+    assert {"notify.announce_school", "directory.manage_people"} <= effective(SCHOOL_ADMIN)
+    assert "directory.read_audit_log" not in effective(SCHOOL_ADMIN)
+    assert effective(GUARDIAN) == effective(STUDENT) == {"directory.view_profiles"}
