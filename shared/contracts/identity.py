@@ -437,7 +437,8 @@ ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted,
 USER_JOINED = contract.event("user_joined", UserJoined,
                              description="A person signed in for the first time, so their account is now active.")
 STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged,
-                                           description="A staff member's custom permissions were replaced.")
+                                           description="A staff member's custom permissions were replaced: before, "
+                                                       "after, who and when (the directory keeps it in its audit log).")
 JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued,
                                     description="People were invited: a Join link and code were issued for each.")
 
