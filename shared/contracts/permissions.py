@@ -77,7 +77,9 @@ def anyone(_principal: Principal) -> bool:
     return True
 
 
-STAFF = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
+# Staff roles: only they hold custom permissions (identity keeps others' stored ones inert).
+STAFF_ROLES = (identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
+STAFF = any_role(*STAFF_ROLES)
 ADMINISTRATOR = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN)
 
 
