@@ -5,7 +5,7 @@ import pytest
 from services.gateway import handlers
 from services.gateway.api import ApiCall, Backends
 from shared.contracts import identity
-from shared.contracts.errors import InvalidRequest, PermissionDenied
+from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.permissions import (
     ACTIONS, ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS,
     VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
@@ -180,3 +180,14 @@ def test_a_caller_without_a_district_sees_no_schools_rather_than_every_districts
 
     assert handlers.list_schools(ApiCall(make_principal(district_id=None)), backends) == {"schools": []}
     backends.directory.get_schools.assert_not_called()
+
+
+def test_permissions_of_a_staff_member_without_an_account_are_not_found_and_nothing_is_set():
+    backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN, person_id="admin-1")
+    backends.directory.get_person_profile.return_value = make_person_profile(id="staff-1", kinds=["staff"])
+    backends.identity.get_accounts.return_value = {"accounts": []}
+
+    with pytest.raises(NotFound):
+        handlers.set_staff_permissions(ApiCall(admin, path={"id": "staff-1"}, body={"permissions": []}), backends)
+
+    backends.identity.set_staff_permissions.assert_not_called()
