@@ -113,6 +113,11 @@ EXPECTED: dict[str, Access] = {
     "openapi": public(200),
     # A wrong password, whoever holds which token; after enough of them from one address, 429.
     "log_in": public(401, 429),
+    "refresh_session": public(401),  # a refresh token that is not one
+    # One's own session and password: everyone, whatever the relation.
+    "sign_out": EVERYONE_ALWAYS,
+    "sign_out_everywhere": EVERYONE_ALWAYS,
+    "change_password": EVERYONE_ALWAYS,
     "show_me": EVERYONE_ALWAYS,
     "list_schools": EVERYONE_ALWAYS,
     "show_district_settings": EVERYONE_ALWAYS,

@@ -58,7 +58,9 @@ class Target:
     job_id: str
     announcement_id: str
     run_id: str
-    restorer: str  # token of the administrator of the target's district
+    district: str  # "here" (the callers' district) or "there"
+    caller: str  # the caller's role (every teacher column is the one teacher)
+    caller_login: str
 
 
 @dataclass
@@ -76,6 +78,11 @@ class World:
 
     def api(self, method: str, path: str, token: str, **kwargs):
         return self.stack.api(method, path, token, **kwargs)
+
+    def administrator(self, district: str) -> str:
+        """A token of `district`'s administrator, to put back what a cell changed; here it is the district
+        administrator column's own, renewed whenever a cell signs them out everywhere."""
+        return self.tokens[DISTRICT_ADMIN] if district == "here" else self.admins[district]
 
 
 def build_world(stack, folder) -> World:
@@ -166,7 +173,7 @@ def _seed_jobs_announcements_and_runs(world: World, here) -> None:
 
 
 def _set_permissions(world: World, person_id: str, permissions: list[str]) -> None:
-    changed = world.stack.api("PUT", f"/api/v1/staff/{person_id}/permissions", world.admins["here"],
+    changed = world.stack.api("PUT", f"/api/v1/staff/{person_id}/permissions", world.administrator("here"),
                               json={"permissions": permissions})
     assert changed.status_code == 200, changed.text
     wait_for(lambda: sorted(world.stack.api("GET", "/api/v1/me", world.tokens[TEACHER]).json()["principal"][
@@ -202,4 +209,4 @@ def _target(world: World, role: str, relation: str) -> Target:
         classroom_id=records.class_1 if in_class_1 else records.class_2,
         spare_classroom_id=records.class_3,
         job_id=world.jobs[requester], announcement_id=world.announcements[requester], run_id=world.runs[district],
-        restorer=world.admins[district])
+        district=district, caller=role, caller_login=world.emails[role])
