@@ -170,9 +170,11 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
     if refusal is not None:
         raise InvalidRequest(refusal, fields={"permissions": [refusal]})
     granter = repo.account(request["changed_by"])
-    authority = permission_change_refusal(
-        principal_document(granter) if granter else {"person_id": request["changed_by"], "roles": []},
-        {**principal_document(account), "permissions": account.permissions}, permissions)
+    # A granter identity has no account for holds no role: the rule refuses them like anyone without one.
+    granter_principal = principal_document(granter) if granter else {"person_id": request["changed_by"], "roles": []}
+    # The target as stored: what they hold now, effective or not, is what the change is measured against.
+    target = {**principal_document(account), "permissions": account.permissions}
+    authority = permission_change_refusal(granter_principal, target, permissions)
     if authority is not None:
         raise PermissionDenied(authority, fields={"permissions": [authority]})
     if permissions != account.permissions:

@@ -146,8 +146,10 @@ def _seed_jobs_announcements_and_runs(world: World, here) -> None:
     stack = world.stack
     principal_2 = sign_in(stack, "principal2@demo-district.example.org")
     requesters = {
-        "admin": (world.admins["here"], "lincoln", "here"), "principal-1": (world.tokens[SCHOOL_ADMIN], "lincoln", "here"),
-        "principal-2": (principal_2, "roosevelt", "here"), "other-admin": (world.admins["there"], "lincoln", "there"),
+        "admin": (world.admins["here"], "lincoln", "here"),
+        "principal-1": (world.tokens[SCHOOL_ADMIN], "lincoln", "here"),
+        "principal-2": (principal_2, "roosevelt", "here"),
+        "other-admin": (world.admins["there"], "lincoln", "there"),
         "teacher": (world.tokens[TEACHER], "lincoln", "here"),
     }
     teacher_id = world.person_ids[TEACHER]

@@ -62,8 +62,8 @@ class Request:
 
 def _readd_guardians(world: World, target: Target, before: dict) -> None:
     for guardian_id in before["guardians"]:
-        added = world.api("POST", f"{DIRECTORY}/students/{target.student_id}/guardians", world.administrator(target.district),
-                          json={"person_id": guardian_id})
+        added = world.api("POST", f"{DIRECTORY}/students/{target.student_id}/guardians",
+                          world.administrator(target.district), json={"person_id": guardian_id})
         assert added.status_code == 200, added.text
 
 
@@ -315,7 +315,8 @@ def test_a_permissions_admin_cannot_abuse_the_permission_and_every_change_reads_
     set_teacher_permissions(world, [identity.PERMISSIONS_ADMIN])
 
     def put(person_id: str, *permissions: str):
-        return world.api("PUT", f"{API}/staff/{person_id}/permissions", teacher, json={"permissions": list(permissions)})
+        return world.api("PUT", f"{API}/staff/{person_id}/permissions", teacher,
+                         json={"permissions": list(permissions)})
 
     own = put(teacher_id, identity.PERMISSIONS_ADMIN, identity.ROSTERING_ADMINISTRATOR)
     assert own.status_code == 403

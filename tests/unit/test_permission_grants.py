@@ -52,7 +52,8 @@ def test_nobody_changes_their_own_permissions_not_even_to_remove_one(who):
 
 
 def test_a_district_administrator_grants_any_permission_to_staff_of_the_district():
-    assert permission_change_refusal(granter(identity.DISTRICT_ADMIN), staff(identity.TEACHER, "s2"), list(identity.STAFF_PERMISSIONS)) is None
+    assert permission_change_refusal(granter(identity.DISTRICT_ADMIN), staff(identity.TEACHER, "s2"),
+                                     list(identity.STAFF_PERMISSIONS)) is None
     assert permission_change_refusal(granter(identity.DISTRICT_ADMIN), staff(identity.SCHOOL_ADMIN, "s1"),
                                      [identity.PERMISSIONS_ADMIN, identity.ROSTERING_ADMINISTRATOR]) is None
 
@@ -60,13 +61,15 @@ def test_a_district_administrator_grants_any_permission_to_staff_of_the_district
 def test_nobody_changes_permissions_of_staff_in_another_district():
     target = staff(identity.TEACHER, "s1", district_id="district-2")
 
-    assert permission_change_refusal(granter(identity.DISTRICT_ADMIN), target, [identity.USERS_MANAGER]) == OUTSIDE_DISTRICT
+    assert permission_change_refusal(granter(identity.DISTRICT_ADMIN), target,
+                                     [identity.USERS_MANAGER]) == OUTSIDE_DISTRICT
 
 
 def test_a_school_administrator_grants_permission_admin_within_their_school_but_not_rostering_administrator():
     principal = granter(identity.SCHOOL_ADMIN, "s1")
 
-    assert permission_change_refusal(principal, staff(identity.TEACHER, "s1"), [identity.PERMISSIONS_ADMIN, identity.USERS_MANAGER]) is None
+    assert permission_change_refusal(principal, staff(identity.TEACHER, "s1"),
+                                     [identity.PERMISSIONS_ADMIN, identity.USERS_MANAGER]) is None
     assert "rostering_administrator" in permission_change_refusal(principal, staff(identity.TEACHER, "s1"),
                                                                   [identity.ROSTERING_ADMINISTRATOR])
 
@@ -74,7 +77,8 @@ def test_a_school_administrator_grants_permission_admin_within_their_school_but_
 def test_a_school_administrator_does_not_reach_staff_who_also_work_in_another_school():
     principal = granter(identity.SCHOOL_ADMIN, "s1")
 
-    assert permission_change_refusal(principal, staff(identity.TEACHER, "s1", "s2"), [identity.USERS_MANAGER]) == OUTSIDE_SCHOOLS
+    assert permission_change_refusal(principal, staff(identity.TEACHER, "s1", "s2"),
+                                     [identity.USERS_MANAGER]) == OUTSIDE_SCHOOLS
     assert permission_change_refusal(principal, staff(identity.TEACHER), [identity.USERS_MANAGER]) == OUTSIDE_SCHOOLS
 
 
@@ -88,7 +92,8 @@ def test_a_school_administrator_does_not_change_a_district_administrators_permis
 
 
 def test_a_permissions_admin_grants_the_everyday_permissions_to_teachers_of_their_school():
-    everyday = [identity.SCHOOL_WIDE_COMMUNICATIONS, identity.CONTENT_MODERATOR, identity.USERS_MANAGER, identity.ENGAGEMENT_VISIBILITY]
+    everyday = [identity.SCHOOL_WIDE_COMMUNICATIONS, identity.CONTENT_MODERATOR, identity.USERS_MANAGER,
+                identity.ENGAGEMENT_VISIBILITY]
 
     assert permission_change_refusal(PERMISSIONS_ADMIN_OF_S1, staff(identity.TEACHER, "s1"), everyday) is None
 
@@ -101,7 +106,8 @@ def test_a_permissions_admin_neither_makes_nor_unmakes_permissions_admins_or_ros
     peer = staff(identity.TEACHER, "s1", permissions=[identity.PERMISSIONS_ADMIN])
     assert "permissions_admin" in permission_change_refusal(PERMISSIONS_ADMIN_OF_S1, peer, [])
     # What they may not touch, they may leave as it is while changing the rest.
-    assert permission_change_refusal(PERMISSIONS_ADMIN_OF_S1, peer, [identity.PERMISSIONS_ADMIN, identity.USERS_MANAGER]) is None
+    assert permission_change_refusal(PERMISSIONS_ADMIN_OF_S1, peer,
+                                     [identity.PERMISSIONS_ADMIN, identity.USERS_MANAGER]) is None
 
 
 def test_a_permissions_admin_does_not_change_an_administrators_permissions():
@@ -110,7 +116,8 @@ def test_a_permissions_admin_does_not_change_an_administrators_permissions():
 
 
 @pytest.mark.parametrize("who", [
-    granter(identity.TEACHER, "s1"), granter(identity.TEACHER, "s1", permissions=[identity.USERS_MANAGER]), granter(identity.GUARDIAN),
+    granter(identity.TEACHER, "s1"), granter(identity.TEACHER, "s1", permissions=[identity.USERS_MANAGER]),
+    granter(identity.GUARDIAN),
     granter(identity.STUDENT, "s1"), granter(identity.GUARDIAN, permissions=[identity.PERMISSIONS_ADMIN]),
     granter(identity.DISTRICT_ADMIN, status="disabled"),
 ])
@@ -187,6 +194,7 @@ def test_a_permissions_admin_reaches_exactly_teachers_of_their_schools_and_the_e
     permissions_admin = granter(identity.TEACHER, *sorted(own_schools), permissions=[identity.PERMISSIONS_ADMIN])
     target = staff(identity.TEACHER, *sorted(target_schools), permissions=sorted(held))
     changed = held ^ wanted
-    allowed = target_schools <= own_schools and not changed & {identity.PERMISSIONS_ADMIN, identity.ROSTERING_ADMINISTRATOR}
+    allowed = target_schools <= own_schools and not changed & {identity.PERMISSIONS_ADMIN,
+                                                               identity.ROSTERING_ADMINISTRATOR}
 
     assert (permission_change_refusal(permissions_admin, target, wanted) is None) is allowed
