@@ -52,12 +52,12 @@ def cells(columns: Iterable[str], relations: Iterable[str] = RELATIONS) -> froze
 class Access:
     """The cells a route allows; every other cell is denied (403, or 404 where the record is out of reach).
 
-    `allowed_status`: what an allowed cell answers when it is not a 2xx (an approval of a run that is not
+    `allowed_statuses`: what an allowed cell answers when it is not a 2xx (an approval of a run that is not
     waiting for one answers 409: the caller got past every check). `public_statuses`: answered without a
     token, the same for everyone, with one of these."""
 
     allowed: frozenset[Cell] = frozenset()
-    allowed_status: int | None = None
+    allowed_statuses: tuple[int, ...] = ()  # empty: a 2xx
     public_statuses: tuple[int, ...] = ()
     # A search or a log read is a filter: outside the caller's reach it may answer an empty page.
     empty_when_denied: bool = False
@@ -71,8 +71,8 @@ def public(*statuses: int) -> Access:
     return Access(public_statuses=statuses)
 
 
-def allow(*groups: frozenset[Cell], allowed_status: int | None = None, empty_when_denied: bool = False) -> Access:
-    return Access(frozenset().union(*groups), allowed_status, empty_when_denied=empty_when_denied)
+def allow(*groups: frozenset[Cell], allowed_statuses: tuple[int, ...] = (), empty_when_denied: bool = False) -> Access:
+    return Access(frozenset().union(*groups), allowed_statuses, empty_when_denied=empty_when_denied)
 
 
 # Who sees whom in the directory (services/directory/domain/visibility.py): everyone themselves and their
@@ -100,7 +100,7 @@ EVERYONE_ALWAYS = allow(cells(EVERYONE))
 MANAGE_PEOPLE = allow(in_reach(MANAGES_PEOPLE))
 ARCHIVE = allow(in_reach(ARCHIVES))
 SYNC_RUN = allow(cells(RUNS_SYNC, DISTRICT))
-HELD_RUN_DECISION = allow(cells(RUNS_SYNC, DISTRICT), allowed_status=409)  # the seeded run is not held
+HELD_RUN_DECISION = allow(cells(RUNS_SYNC, DISTRICT), allowed_statuses=(409,))  # the seeded run is not held
 PREFERENCES = allow(own_records(EVERYONE), in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN,
                                                      teacher_with(identity.USERS_MANAGER)]))
 CONTACT_STATUS_TEACHERS = tuple(teacher_with(p) for p in (
@@ -119,6 +119,18 @@ EXPECTED: dict[str, Access] = {
     "sign_out_everywhere": EVERYONE_ALWAYS,
     "change_password": EVERYONE_ALWAYS,
     "show_me": EVERYONE_ALWAYS,
+    "join": public(400),  # a Join token that is not one
+    "check_join_invitation": public(400),  # a join code that is not one
+    "show_district_languages": EVERYONE_ALWAYS,
+    "set_district_languages": allow(cells([DISTRICT_ADMIN])),
+    # One's own account settings: everyone, on their own account only (the path names no one else). The
+    # matrix sends what each refuses for the value (an address that is not one, a code never sent), so it
+    # changes nothing and sends nothing; removing a mobile phone removes the caller's own when they have one.
+    "show_my_credentials": EVERYONE_ALWAYS,
+    "set_my_language": EVERYONE_ALWAYS,
+    "send_my_credential_code": allow(cells(EVERYONE), allowed_statuses=(400,)),
+    "confirm_my_credential": allow(cells(EVERYONE), allowed_statuses=(400,)),
+    "remove_my_credential": allow(cells(EVERYONE), allowed_statuses=(200, 400)),
     "list_schools": EVERYONE_ALWAYS,
     "show_district_settings": EVERYONE_ALWAYS,
     "search_people": allow(in_reach(STAFF), empty_when_denied=True),
@@ -150,7 +162,7 @@ EXPECTED: dict[str, Access] = {
     "reset_credential_status": allow(own_records([DISTRICT_ADMIN, SCHOOL_ADMIN, *CONTACT_STATUS_TEACHERS]),
                                      cells([DISTRICT_ADMIN], DISTRICT),
                                      cells([SCHOOL_ADMIN, *SEE_AND_RESET_TEACHERS], [SAME_SCHOOL]),
-                                     allowed_status=400),
+                                     allowed_statuses=(400,)),
     "list_sync_runs": allow(cells(RUNS_SYNC)),
     "show_sync_run": SYNC_RUN,
     "list_sync_run_changes": SYNC_RUN,
