@@ -107,6 +107,10 @@ CONTACT_STATUS_TEACHERS = tuple(teacher_with(p) for p in (
     identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER))
 SEE_AND_RESET_TEACHERS = tuple(set(CONTACT_STATUS_TEACHERS) & set(SCHOOL_WIDE_TEACHERS))
 WEBHOOK = public(403)  # unsigned
+INVITES_STAFF = (DISTRICT_ADMIN, SCHOOL_ADMIN, teacher_with(identity.USERS_MANAGER),
+                 teacher_with(identity.ROSTERING_ADMINISTRATOR))
+INVITE_PERSON = allow((SEES_RECORDS & cells(STAFF)) - own_records(set(STAFF) - set(INVITES_STAFF)),
+                      allowed_statuses=(200, 409))
 
 EXPECTED: dict[str, Access] = {
     "health": public(200),
@@ -143,6 +147,14 @@ EXPECTED: dict[str, Access] = {
     **dict.fromkeys(("archive_people", "unarchive_people", "archive_classrooms", "unarchive_classrooms"), ARCHIVE),
     # Only the one who asked, and the district's administrators, read a job.
     "show_job": allow(own_records(ARCHIVES), cells([DISTRICT_ADMIN], DISTRICT)),
+    # Invitations: to people the inviter sees, staff (themselves included) only by administrators and Users
+    # Managers or Rostering Administrators; a classroom's by whoever teaches it or sees it school-wide, and the
+    # administrators; a job read by the one who asked and the district's administrators.
+    "send_invitation": INVITE_PERSON,
+    "print_invitation": INVITE_PERSON,
+    "send_invitations": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN, *SCHOOL_WIDE_TEACHERS]), own_records(TEACHERS),
+                              allowed_statuses=(202,)),
+    "show_invitation_job": allow(own_records(STAFF), cells([DISTRICT_ADMIN], DISTRICT)),
     "show_audit_log": allow(cells([DISTRICT_ADMIN], DISTRICT), empty_when_denied=True),
     # Nobody their own; administrators and Permissions Admins within their reach (permission_change_refusal).
     "set_staff_permissions": allow(cells([DISTRICT_ADMIN], [SAME_SCHOOL, OTHER_SCHOOL]),

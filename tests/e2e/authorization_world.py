@@ -56,6 +56,7 @@ class Target:
     classroom_id: str  # a classroom of the student's school, one student_id is in
     spare_classroom_id: str  # a classroom of that school student_id is not in
     job_id: str
+    invitation_job_id: str
     announcement_id: str
     run_id: str
     district: str  # "here" (the callers' district) or "there"
@@ -72,6 +73,7 @@ class World:
     schools: dict[tuple[str, str], SchoolRecords] = field(default_factory=dict)  # (district, school)
     jobs: dict[str, str] = field(default_factory=dict)  # requester key -> job id
     announcements: dict[str, str] = field(default_factory=dict)
+    invitation_jobs: dict[str, str] = field(default_factory=dict)
     runs: dict[str, str] = field(default_factory=dict)  # district -> run id
     admins: dict[str, str] = field(default_factory=dict)  # district -> token
     targets: dict[tuple[str, str], Target] = field(default_factory=dict)  # (role, relation)
@@ -167,6 +169,10 @@ def _seed_jobs_announcements_and_runs(world: World, here) -> None:
             "subject": "Staff meeting", "body": "In the library at 3."})
         assert sent.status_code == 202, sent.text
         world.announcements[key] = sent.json()["communication_id"]
+        invited = stack.api("POST", "/api/v1/invitations", token,
+                            json={"classroom_id": records.class_1, "kinds": ["student"]})
+        assert invited.status_code == 202, invited.text
+        world.invitation_jobs[key] = invited.json()["job_id"]
     _set_permissions(world, teacher_id, [])
     for district in ("here", "there"):
         runs = stack.api("GET", "/api/v1/rostering/runs", world.admins[district])
@@ -210,5 +216,6 @@ def _target(world: World, role: str, relation: str) -> Target:
         staff_id=world.person_ids[role] if own else records.teacher_2,
         classroom_id=records.class_1 if in_class_1 else records.class_2,
         spare_classroom_id=records.class_3,
-        job_id=world.jobs[requester], announcement_id=world.announcements[requester], run_id=world.runs[district],
+        job_id=world.jobs[requester], invitation_job_id=world.invitation_jobs[requester],
+        announcement_id=world.announcements[requester], run_id=world.runs[district],
         district=district, caller=role, caller_login=world.emails[role])

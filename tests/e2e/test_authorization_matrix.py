@@ -149,6 +149,12 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "unarchive_classrooms": lambda w, t: Request("POST", f"{DIRECTORY}/classrooms/unarchive",
                                                  json={"classroom_ids": [t.spare_classroom_id]}, bulk=True),
     "show_job": lambda w, t: Request("GET", f"{DIRECTORY}/jobs/{t.job_id}"),
+    "send_invitation": lambda w, t: Request("POST", f"{DIRECTORY}/people/{t.person_id}/invitation"),
+    "print_invitation": lambda w, t: Request("POST", f"{DIRECTORY}/people/{t.person_id}/printable-invitation"),
+    # Enabled students of a class: none in the seeded classes, so the job invites nobody.
+    "send_invitations": lambda w, t: Request("POST", f"{API}/invitations",
+                                             json={"classroom_id": t.classroom_id, "kinds": ["student"]}),
+    "show_invitation_job": lambda w, t: Request("GET", f"{API}/invitations/jobs/{t.invitation_job_id}"),
     "show_audit_log": lambda w, t: Request("GET", f"{DIRECTORY}/audit-log", params={"subject_id": t.person_id}),
     "set_staff_permissions": lambda w, t: Request("PUT", f"{API}/staff/{t.staff_id}/permissions",
                                                   json={"permissions": []}),

@@ -7,7 +7,7 @@ from services.gateway.api import ApiCall, Backends
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.permissions import (
-    ACTIONS, ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS,
+    ACTIONS, ARCHIVE, ENABLE_STUDENT_ACCOUNTS, INVITE_SCHOOL, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS,
     VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
 )
 
@@ -106,7 +106,7 @@ def test_me_answers_what_a_custom_permission_adds_to_a_teacher():
                                  backends)["effective_permissions"]
 
     assert set(moderator) - set(plain) == {ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, ARCHIVE,
-                                           RESET_CREDENTIAL_STATUS, VIEW_UNREACHABLE_CONTACTS}
+                                           RESET_CREDENTIAL_STATUS, VIEW_UNREACHABLE_CONTACTS, INVITE_SCHOOL}
 
 
 def staff_account(person_id: str, **overrides) -> dict:
