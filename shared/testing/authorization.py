@@ -30,9 +30,12 @@ def teacher_with(permission: str) -> str:
 
 
 TEACHERS = (TEACHER, *(teacher_with(permission) for permission in identity.STAFF_PERMISSIONS))
-COLUMNS = (DISTRICT_ADMIN, SCHOOL_ADMIN, *TEACHERS, GUARDIAN, STUDENT)
 STAFF = (DISTRICT_ADMIN, SCHOOL_ADMIN, *TEACHERS)
-EVERYONE = COLUMNS
+EVERYONE = (*STAFF, GUARDIAN, STUDENT)  # the people
+# Another team's service with a credential of its own (shared/contracts/callers.py), acting district-wide in
+# the district: its token is for RPC, never a bearer token at the gateway, so it is refused (401) everywhere.
+SERVICE_CREDENTIAL = "service_credential"
+COLUMNS = (*EVERYONE, SERVICE_CREDENTIAL)
 # A teacher holding one of these sees every student and family of their schools (directory's visibility).
 # Written out, not taken from shared.contracts.permissions, so a changed rule shows here as a failing cell.
 SCHOOL_WIDE_TEACHERS = tuple(teacher_with(p) for p in (

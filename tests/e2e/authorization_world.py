@@ -6,9 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_SOURCE_ID
+from datetime import datetime, timezone
+
+from services.identity.adapters.service_credentials import add_service_credential
 from shared.contracts import identity
+from shared.contracts.callers import ANNOUNCEMENTS_SEND, DIRECTORY_READ
+from shared.messaging import cluster_rpc
 from shared.testing.authorization import (
-    DISTRICT_ADMIN, GUARDIAN, OTHER_DISTRICT, OTHER_SCHOOL, OWN, SAME_SCHOOL, SCHOOL_ADMIN, STUDENT, TEACHER,
+    DISTRICT_ADMIN, GUARDIAN, OTHER_DISTRICT, OTHER_SCHOOL, OWN, SAME_SCHOOL, SCHOOL_ADMIN, SERVICE_CREDENTIAL, STUDENT,
+    TEACHER,
 )
 
 from district_support import (
@@ -109,7 +115,21 @@ def build_world(stack, folder) -> World:
     for role in CALLER_SOURCES:
         for relation in (OWN, SAME_SCHOOL, OTHER_SCHOOL, OTHER_DISTRICT):
             world.targets[role, relation] = _target(world, role, relation)
+    world.tokens[SERVICE_CREDENTIAL] = _service_token(world)
+    for relation in (OWN, SAME_SCHOOL, OTHER_SCHOOL, OTHER_DISTRICT):
+        # It acts district-wide: it aims where the district administrator does.
+        world.targets[SERVICE_CREDENTIAL, relation] = world.targets[DISTRICT_ADMIN, relation]
     return world
+
+
+def _service_token(world: World) -> str:
+    """A service token of a credential with every scope a service acts in a district with."""
+    district_id = world.api("GET", "/api/v1/me", world.tokens[DISTRICT_ADMIN]).json()["principal"]["district_id"]
+    issued = add_service_credential(world.stack.database_urls["identity"], "matrix-service",
+                                    [ANNOUNCEMENTS_SEND, DIRECTORY_READ], district_id, datetime.now(timezone.utc))
+    with cluster_rpc(world.stack.amqp_uri) as rpc:
+        return rpc(identity.contract).issue_service_token({
+            "client_id": issued.credential.client_id, "client_secret": issued.secret})["token"]
 
 
 def _import(stack, package):
