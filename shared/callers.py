@@ -198,6 +198,20 @@ class CallerCheck:
         if problem is not None:
             raise problem
 
+    def require_person(self, person_id: str, field: str) -> None:
+        """Raise unless the credential is a person's and vouches for `person_id`: for a payload that names who
+        acts by id (`changed_by`) where the method judges that person's authority, not a principal."""
+        if not self._enforce:
+            return
+        caller = self.caller
+        if caller is None:
+            raise NotAuthenticated(f"{field} needs the caller's credential in the nameko context "
+                                   f"({CREDENTIAL_CONTEXT_KEY})",
+                                   fields={field: ["is not vouched for by any credential"]})
+        if caller.is_service or caller.principal["person_id"] != person_id:
+            raise PermissionDenied("the payload names a caller the credential does not vouch for",
+                                   fields={field: ["is not the person of the caller's credential"]})
+
 
 class CallerVerification(RpcProxy):
     """Declared by every service as `callers`; `rpc_endpoint` admits each call through it.

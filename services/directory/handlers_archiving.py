@@ -13,6 +13,7 @@ from datetime import datetime
 from shared.contracts import directory, identity
 from shared.contracts.common import DONE
 from shared.contracts.errors import InvalidRequest, NotFound, PlatformError
+from shared.contracts.permissions import has_role
 
 from services.directory.adapters.audit_repository import AuditEntry
 from services.directory.adapters.store import DirectoryStore
@@ -150,5 +151,5 @@ def _may_see_job(viewer: Mapping, job: JobRecord) -> bool:
     """The person who asked, and district administrators of the job's district."""
     if job.requested_by == viewer["person_id"]:
         return True
-    return job.district_id is not None and job.district_id == viewer.get("district_id") and any(
-        grant["role"] == identity.DISTRICT_ADMIN for grant in viewer.get("roles") or ())
+    return (job.district_id is not None and job.district_id == viewer.get("district_id")
+            and has_role(viewer, identity.DISTRICT_ADMIN))

@@ -1,4 +1,5 @@
-"""Reading the audit log (district administrators), and what a district's sync owns (set by rostering)."""
+"""Reading the audit log (district administrators), keeping in it the permission changes identity announces,
+and what a district's sync owns (set by rostering)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,6 +8,7 @@ from datetime import datetime, timezone
 from shared.contracts.errors import InvalidRequest, PermissionDenied
 from shared.contracts.permissions import READ_AUDIT_LOG
 
+from services.directory.adapters.audit_repository import AuditEntry
 from services.directory.adapters.store import DirectoryStore
 from services.directory.domain import manual as rules
 from services.directory.domain.sync_lock import SyncOwnership
@@ -15,6 +17,8 @@ from services.directory.handlers_manual import Clock
 
 CURSOR_SEPARATOR = "~"
 NOT_A_CURSOR = "is not the next_after of a page of this log"
+# The audit log's action for a change of a staff member's custom permissions (made in identity).
+PERMISSIONS_CHANGED = "set_staff_permissions"
 
 
 def get_audit_log(request: Mapping, *, store: DirectoryStore) -> dict:
@@ -28,6 +32,17 @@ def get_audit_log(request: Mapping, *, store: DirectoryStore) -> dict:
     page = entries[:limit]
     next_after = cursor_of(page[-1]) if len(entries) > limit else None
     return {"entries": page, "next_after": next_after}
+
+
+def record_permission_change(payload: Mapping, *, store: DirectoryStore) -> bool:
+    """identity.STAFF_PERMISSIONS_CHANGED into the district's one audit log, beside the directory's own changes,
+    so its administrators read who changed whose permissions where they read everything else."""
+    if payload["district_id"] is None:
+        return False
+    entry = AuditEntry(payload["district_id"], payload["changed_by"], PERMISSIONS_CHANGED, "person",
+                       payload["person_id"], {"permissions": payload["previous_permissions"]},
+                       {"permissions": payload["permissions"]}, payload["changed_at"])
+    return store.audit.record_once(payload["change_id"], entry)
 
 
 def cursor_of(entry: Mapping) -> str:

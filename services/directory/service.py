@@ -175,3 +175,8 @@ class DirectoryService:
     @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):
         handlers.record_user_joined(payload, repo=self.store.people)
+
+    # Requeued like joins: a lost entry is a hole in the audit log; the change id makes a repeat a no-op.
+    @handles(identity.STAFF_PERMISSIONS_CHANGED, requeue_on_error=True)
+    def on_staff_permissions_changed(self, payload):
+        handlers_audit.record_permission_change(payload, store=self.store)

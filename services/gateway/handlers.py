@@ -6,9 +6,10 @@ pass through as they are; only what the gateway composes is built here.
 from __future__ import annotations
 
 from services.gateway.api import ApiCall, Backends
-from services.gateway.domain.access import may_see_contact_details, require_staff
+from services.gateway.domain.access import may_see_contact_details, require_permission_change, require_staff
 from services.gateway.domain.profiles import account_of, user_profile
 from services.gateway.domain.results import summarize_outcomes
+from shared.contracts.permissions import effective_actions
 
 
 def health(call: ApiCall, backends: Backends) -> dict:
@@ -18,7 +19,8 @@ def health(call: ApiCall, backends: Backends) -> dict:
 def show_me(call: ApiCall, backends: Backends) -> dict:
     person_id = call.principal["person_id"]
     accounts = backends.identity.get_accounts({"person_ids": [person_id]})["accounts"]
-    return {"principal": call.principal, "account": account_of(accounts, person_id)}
+    return {"principal": call.principal, "account": account_of(accounts, person_id),
+            "effective_permissions": effective_actions(call.principal)}
 
 
 def search_people(call: ApiCall, backends: Backends) -> dict:
@@ -52,6 +54,9 @@ def set_staff_permissions(call: ApiCall, backends: Backends) -> dict:
     person_id = call.path["id"]
     # Only staff the caller can see: a district admin of one district never edits another's.
     require_staff(backends.directory.get_person_profile({"viewer": call.principal, "person_id": person_id}))
+    # The rule identity applies again on its own records; asked here first so a refusal costs no write.
+    target = account_of(backends.identity.get_accounts({"person_ids": [person_id]})["accounts"], person_id)
+    require_permission_change(call.principal, target, call.body["permissions"])
     return backends.identity.set_staff_permissions({
         "person_id": person_id,
         "permissions": call.body["permissions"],

@@ -74,6 +74,12 @@ INVITE_NOTE = ("To someone who has not joined, within the caller's reach (a teac
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
+PERMISSIONS_NOTE = ("Nobody changes their own permissions. A district administrator changes any staff member of the "
+                    "district; a school administrator, or a teacher with Permissions Admin, only staff whose every "
+                    "school is theirs and who do not outrank them. Only district administrators grant or remove "
+                    "Rostering Administrator, only administrators Permissions Admin. A refusal answers 403 naming "
+                    "the reason; every change is in the audit log.")
+
 
 def openapi_document(call: ApiCall, backends: Backends) -> dict:
     return _document()
@@ -212,7 +218,7 @@ ROUTES: tuple[Route, ...] = (
     Route("set_staff_permissions", "PUT", f"{API}/staff/<id>/permissions",
           "Replace a staff member's custom permissions", "staff",
           handlers.set_staff_permissions, identity.Account, action=SET_STAFF_PERMISSIONS,
-          body=SetPermissionsBody),
+          body=SetPermissionsBody, description=PERMISSIONS_NOTE),
     Route("list_schools", "GET", f"{API}/schools", "The schools of the caller's district", "directory",
           handlers.list_schools, directory.Schools),
     Route("show_preference", "GET", f"{API}/people/<id>/preference", "A person's communication preference",

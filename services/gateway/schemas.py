@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import directory, identity, notify, rostering
+from shared.contracts import directory, identity, notify, permissions, rostering
 from shared.contracts.common import BulkResult
 
 
@@ -56,8 +56,14 @@ class ChangePasswordBody(identity.ChangePasswordRequest):
 
 
 class Me(Schema):
-    principal = fields.Nested(identity.Principal, required=True)
+    principal = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "`permissions` here are the custom staff permissions held; see effective_permissions"})
     account = fields.Nested(identity.Account, required=True, allow_none=True)
+    effective_permissions = fields.List(fields.String(validate=validate.OneOf(tuple(permissions.ACTIONS))),
+                                        required=True, metadata={
+        "description": "every action the caller may perform (what their roles grant and their custom "
+                       "permissions add), so a screen need not know what each role implies; records are "
+                       "still limited to the caller's schools or district"})
 
 
 class DeliveryStatus(notify.CredentialHealth):

@@ -12,7 +12,10 @@ from datetime import datetime
 
 from shared.contracts import identity
 from shared.contracts.base import Event
-from shared.contracts.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
+from shared.contracts.errors import (
+    Conflict, InvalidRequest, NotAuthenticated, NotFound, PermissionDenied, TooManyRequests,
+)
+from shared.contracts.permissions import permission_change_refusal
 
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigner
@@ -30,6 +33,7 @@ from .domain.documents import (
     account_change_document,
     account_document,
     credential_holder_document,
+    permission_change_document,
     principal_document,
 )
 from .domain.hand_edits import (
@@ -157,18 +161,28 @@ def record_student_enablements(payload: dict, *, repo: AccountRepository, clock:
 
 
 def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
+    """Replaces a staff member's custom permissions when the one who asks (`changed_by`, judged on identity's
+    own record of them, not on what a caller says they hold) may make exactly this change."""
     person_id = request["person_id"]
     account = _existing_account(repo, person_id)
     permissions = canonical_permissions(request["permissions"])
     refusal = staff_permissions_refusal(account, permissions)
     if refusal is not None:
         raise InvalidRequest(refusal, fields={"permissions": [refusal]})
+    granter = repo.account(request["changed_by"])
+    # A granter identity has no account for holds no role: the rule refuses them like anyone without one.
+    granter_principal = principal_document(granter) if granter else {"person_id": request["changed_by"], "roles": []}
+    # The target as stored: what they hold now, effective or not, is what the change is measured against.
+    target = {**principal_document(account), "permissions": account.permissions}
+    authority = permission_change_refusal(granter_principal, target, permissions)
+    if authority is not None:
+        raise PermissionDenied(authority, fields={"permissions": [authority]})
     if permissions != account.permissions:
-        repo.replace_permissions(PermissionChange(
+        change = PermissionChange(
             id=uuid.uuid4().hex, person_id=person_id, previous_permissions=account.permissions,
-            permissions=permissions, changed_by=request["changed_by"], changed_at=clock()))
-        publish(identity.STAFF_PERMISSIONS_CHANGED,
-                {"person_id": person_id, "permissions": list(permissions), "changed_by": request["changed_by"]})
+            permissions=permissions, changed_by=request["changed_by"], changed_at=clock())
+        repo.replace_permissions(change)
+        publish(identity.STAFF_PERMISSIONS_CHANGED, permission_change_document(change, account.profile.district_id))
     return _account_document(repo, person_id)
 
 

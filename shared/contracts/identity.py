@@ -373,11 +373,21 @@ class JoinTokensIssued(Schema):
 
 
 class StaffPermissionsChanged(Schema):
+    """A staff member's custom permissions were replaced: before, after, who and when, so a subscriber (the
+    directory's audit log) can show the change without asking back."""
+
+    change_id = fields.String(required=True, metadata={
+        "description": "identity's id of this change; the same id delivered twice is one change"})
     person_id = fields.String(required=True, metadata={
         "description": "the directory's id of the staff member whose permissions changed"})
+    district_id = fields.String(required=True, allow_none=True, metadata={
+        "description": "the staff member's district; null for an account of no district"})
+    previous_permissions = fields.List(fields.String(), required=True, metadata={
+        "description": "the custom staff permissions they held before the change"})
     permissions = fields.List(fields.String(), required=True, metadata={
         "description": "the complete set of custom staff permissions they hold now"})
     changed_by = fields.String(required=True, metadata={"description": "the person id of who made the change"})
+    changed_at = fields.DateTime(required=True, metadata={"description": "when the change was stored (UTC)"})
 
 
 upsert_accounts = contract.rpc("upsert_accounts", request=UpsertAccountsRequest, response=BulkResult,
@@ -427,7 +437,8 @@ ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted,
 USER_JOINED = contract.event("user_joined", UserJoined,
                              description="A person signed in for the first time, so their account is now active.")
 STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged,
-                                           description="A staff member's custom permissions were replaced.")
+                                           description="A staff member's custom permissions were replaced: before, "
+                                                       "after, who and when (the directory keeps it in its audit log).")
 JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued,
                                     description="People were invited: a Join link and code were issued for each.")
 

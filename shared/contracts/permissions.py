@@ -7,7 +7,7 @@ service's business; these rules only say whether an action is open at all.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from shared.contracts import identity
@@ -77,8 +77,23 @@ def anyone(_principal: Principal) -> bool:
     return True
 
 
-STAFF = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
+# Staff roles: only they hold custom permissions (identity keeps others' stored ones inert).
+STAFF_ROLES = (identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
+STAFF = any_role(*STAFF_ROLES)
 ADMINISTRATOR = any_role(identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN)
+
+
+# The custom permissions that act on people's contact details (DESIGN.md "Reset Status" names exactly these
+# three): a teacher holding one resets bad statuses and sees who is unreachable in their schools.
+CONTACT_STATUS_PERMISSIONS = (
+    identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)
+
+
+# The custom permissions that widen a teacher's view from the classes they teach to every student and
+# family of their schools ("view and contact students and families school-wide", and the two that manage
+# those people); directory applies it to every read.
+SCHOOL_WIDE_VIEW_PERMISSIONS = frozenset({
+    identity.FAMILY_ACCESS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR})
 
 
 def teacher_with(*permissions: str) -> Rule:
@@ -92,7 +107,10 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     VIEW_PROFILES: anyone,
     ENABLE_STUDENT_ACCOUNTS: either(ADMINISTRATOR,
                                     teacher_with(identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
-    SET_STAFF_PERMISSIONS: either(any_role(identity.DISTRICT_ADMIN), any_permission(identity.PERMISSIONS_ADMIN)),
+    # Administrators set permissions in their reach (the help centre: "all school or district admin can change
+    # permissions for a user in their organization"); a teacher only with Permissions Admin ("update
+    # permissions"). Which change each may make: permission_change_refusal.
+    SET_STAFF_PERMISSIONS: either(ADMINISTRATOR, teacher_with(identity.PERMISSIONS_ADMIN)),
     VIEW_CREDENTIALS_OF_OTHERS: STAFF,
     # School-wide communication is a feature of School-Wide Communications (DESIGN.md, staff permissions).
     ANNOUNCE_TO_SCHOOL: either(ADMINISTRATOR, teacher_with(identity.SCHOOL_WIDE_COMMUNICATIONS)),
@@ -101,11 +119,8 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     ANNOUNCE_TO_SELECTED: STAFF,
     # Open to all staff; notify shows a report only to its sender, administrators and Engagement Visibility.
     VIEW_DELIVERY_REPORTS: STAFF,
-    VIEW_UNREACHABLE_CONTACTS: either(ADMINISTRATOR, teacher_with(
-        identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
-    # DESIGN.md "Reset Status" names exactly these three permissions.
-    RESET_CREDENTIAL_STATUS: either(ADMINISTRATOR, teacher_with(
-        identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)),
+    VIEW_UNREACHABLE_CONTACTS: either(ADMINISTRATOR, teacher_with(*CONTACT_STATUS_PERMISSIONS)),
+    RESET_CREDENTIAL_STATUS: either(ADMINISTRATOR, teacher_with(*CONTACT_STATUS_PERMISSIONS)),
     MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
     SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
     SET_DISTRICT_LANGUAGES: any_role(identity.DISTRICT_ADMIN),
@@ -137,3 +152,87 @@ def may(principal: Principal, action: str) -> bool:
     if principal.get("status") == "disabled":
         return False
     return rule(principal)
+
+
+def effective_actions(principal: Principal) -> list[str]:
+    """Every action `principal` may perform, in the order of ACTIONS: what the roles grant and what the
+    custom permissions add, so a frontend reads it instead of knowing what each role implies."""
+    return [action for action in ACTIONS if may(principal, action)]
+
+
+# Who may change whose custom permissions, and which ones. A change is judged by what it adds AND what it
+# removes: taking a permission away is as much a decision as granting it.
+#
+# A grant never reaches beyond the granter's own reach:
+# - a district administrator changes any staff member of the district;
+# - a school administrator, or a teacher with Permissions Admin, only staff whose every school is one of
+#   theirs, and nobody who outranks them (a teacher never changes an administrator's permissions);
+# - Rostering Administrator acts on the whole district (it approves sync runs that archive across the
+#   district, MANAGE_SYNC_RUNS), so only a district administrator grants or removes it;
+# - Permissions Admin is granted and removed by administrators only: a Permissions Admin who could make
+#   others Permissions Admins could hand the whole set around without any administrator deciding.
+# And nobody changes their own permissions, whoever they are.
+RANKS: Mapping[str, int] = MappingProxyType({identity.TEACHER: 1, identity.SCHOOL_ADMIN: 2, identity.DISTRICT_ADMIN: 3})
+DISTRICT_WIDE_PERMISSIONS = frozenset({identity.ROSTERING_ADMINISTRATOR})
+ADMINISTRATOR_ONLY_PERMISSIONS = frozenset({identity.PERMISSIONS_ADMIN})
+
+NOT_YOUR_OWN = "nobody changes their own permissions: ask an administrator"
+NOT_A_GRANTER = "only administrators and Permissions Admins change permissions"
+OUTSIDE_DISTRICT = "this staff member is not in your district"
+OUTSIDE_SCHOOLS = "this staff member works in a school outside yours: ask a district administrator"
+OUTRANKS = "this staff member is an administrator above you: ask a district administrator"
+
+
+def rank(principal: Principal) -> int:
+    """The highest staff role held: 3 district administrator, 2 school administrator, 1 teacher, 0 none."""
+    return max((RANKS.get(grant["role"], 0) for grant in principal.get("roles", ())), default=0)
+
+
+def staff_schools(principal: Principal) -> frozenset[str]:
+    return schools_with_role(principal, identity.SCHOOL_ADMIN) | schools_with_role(principal, identity.TEACHER)
+
+
+def granter_reach(granter: Principal) -> frozenset[str] | None:
+    """The schools whose staff `granter` may change permissions of: None for the whole district."""
+    if has_role(granter, identity.DISTRICT_ADMIN):
+        return None
+    schools = schools_with_role(granter, identity.SCHOOL_ADMIN)
+    if has_permission(granter, identity.PERMISSIONS_ADMIN):
+        schools |= schools_with_role(granter, identity.TEACHER)
+    return schools
+
+
+def grantable_permissions(granter: Principal) -> frozenset[str]:
+    """The custom permissions `granter` may add or remove (on staff within their reach)."""
+    if not may(granter, SET_STAFF_PERMISSIONS):
+        return frozenset()
+    grantable = frozenset(identity.STAFF_PERMISSIONS)
+    if not has_role(granter, identity.DISTRICT_ADMIN):
+        grantable -= DISTRICT_WIDE_PERMISSIONS
+    if rank(granter) < RANKS[identity.SCHOOL_ADMIN]:
+        grantable -= ADMINISTRATOR_ONLY_PERMISSIONS
+    return grantable
+
+
+def permission_change_refusal(granter: Principal, target: Principal, permissions: Iterable[str]) -> str | None:
+    """Why `granter` may not replace `target`'s custom permissions with `permissions`, or None when they may.
+
+    Both are Principal-shaped (person_id, district_id, roles, permissions); `target["permissions"]` is what
+    the target holds now. Whether the target is staff at all is the caller's check (a request error, not a
+    refusal)."""
+    if granter["person_id"] == target["person_id"]:
+        return NOT_YOUR_OWN
+    if not may(granter, SET_STAFF_PERMISSIONS):
+        return NOT_A_GRANTER
+    if granter.get("district_id") is None or granter.get("district_id") != target.get("district_id"):
+        return OUTSIDE_DISTRICT
+    reach = granter_reach(granter)
+    if reach is not None and not (staff_schools(target) and staff_schools(target) <= reach):
+        return OUTSIDE_SCHOOLS
+    if rank(target) > rank(granter):
+        return OUTRANKS
+    changed = set(permissions) ^ set(target.get("permissions", ()))
+    beyond = sorted(changed - grantable_permissions(granter), key=identity.STAFF_PERMISSIONS.index)
+    if beyond:
+        return f"you may not grant or remove {', '.join(beyond)}: ask a district administrator"
+    return None

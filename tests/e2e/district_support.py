@@ -3,6 +3,7 @@ passwords set with schoolctl (as the stack's operator), and waiting for what hap
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -88,3 +89,20 @@ def enable_student(stack, token: str, student_id: str) -> None:
         return bool(rows) and rows[0]["student_account_enabled"]
 
     wait_for(projected, what="the student enabled in notify")
+
+
+OTHER_DISTRICT_ID = "other-district"
+
+
+def write_other_district(folder: Path) -> Path:
+    """The demo district again as a district of its own: other ids, names, emails and phones (the same people
+    by name, so the same seats are found the same way in both)."""
+    package = write_demo_district(folder)
+    for csv_file in package.glob("*.csv"):
+        text = csv_file.read_text(encoding="utf-8")
+        text = (text.replace("demo-district", OTHER_DISTRICT_ID).replace("Demo Unified", "Other Unified")
+                .replace("@families.example.org", f"@families.{OTHER_DISTRICT_ID}.example.org"))
+        # Same area code, another number on the 555 exchange: the demo's numbers all stay under 5000.
+        text = re.sub(r"\+1(\d{3})555(\d)(\d{3})", lambda m: f"+1{m[1]}555{int(m[2]) + 5}{m[3]}", text)
+        csv_file.write_text(text, encoding="utf-8")
+    return package

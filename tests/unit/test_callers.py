@@ -260,3 +260,24 @@ def test_identitys_keys_are_fetched_once_and_again_only_for_an_unknown_key_and_n
     assert keys.public_key_of("made-up", fetch) is None
 
     assert fetched == [100.0, 100.0 + KEY_REFRESH_SECONDS]
+
+
+# --- a payload naming who acts by id (identity.set_staff_permissions' changed_by) ---------------------------
+
+def test_the_person_a_payload_says_acts_must_be_the_person_the_assertion_vouches_for():
+    check = CallerCheck(assertion_of(), identity_keys, enforce=True, clock=lambda: NOW)
+
+    check.require_person("admin-1", "changed_by")
+    with pytest.raises(PermissionDenied) as refused:
+        check.require_person("someone-else", "changed_by")
+    assert list(refused.value.fields) == ["changed_by"]
+
+
+def test_nobody_acts_as_a_person_without_a_credential_nor_with_a_service_token():
+    with pytest.raises(NotAuthenticated):
+        CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW).require_person("admin-1", "changed_by")
+    token = sign_credential(IDENTITY_KEY, kind=SERVICE, principal=SERVICE_PRINCIPAL, now=NOW,
+                            ttl=timedelta(minutes=5), scopes=[ACCOUNTS_MANAGE])[0]
+    with pytest.raises(PermissionDenied):
+        CallerCheck(token, identity_keys, enforce=True, clock=lambda: NOW).require_person(
+            SERVICE_PRINCIPAL["person_id"], "changed_by")

@@ -40,6 +40,15 @@ class AuditLog:
             self.session.execute(insert(audit_log), [
                 {"id": uuid.uuid4().hex, **entry.__dict__} for entry in entries])
 
+    def record_once(self, entry_id: str, entry: AuditEntry) -> bool:
+        """An entry for a change another service made and announced: kept once under the id it announced,
+        however often the event arrives. Commits; answers whether it was new."""
+        if self.session.execute(select(audit_log.c.id).where(audit_log.c.id == entry_id)).first() is not None:
+            return False
+        self.session.execute(insert(audit_log), [{"id": entry_id, **entry.__dict__}])
+        self.session.commit()
+        return True
+
     def page(self, district_id: str, *, subject_id: str | None, actor_id: str | None,
              after: tuple[datetime, str] | None, limit: int) -> list[dict]:
         """Newest first (ties by id); `after` (at, id) continues from the last entry of the previous page."""

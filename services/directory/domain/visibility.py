@@ -26,13 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shared.contracts import directory, identity
+from shared.contracts.permissions import SCHOOL_WIDE_VIEW_PERMISSIONS
 
 # Enrollment roles that make a classroom "one the teacher teaches".
 TEACHING_ROLES = frozenset({"teacher", "aide"})
 STUDENT_ENROLLMENT_ROLE = "student"
-# Staff permissions that widen a teacher's view to every student and family of their schools.
-SCHOOL_WIDE_PERMISSIONS = frozenset({identity.FAMILY_ACCESS, identity.USERS_MANAGER,
-                                     identity.ROSTERING_ADMINISTRATOR})
 
 
 # --- grants: each admits a set of people ------------------------------------------------------
@@ -167,7 +165,7 @@ def scope_for(viewer: Mapping, facts: ViewerFacts) -> Scope:
         elif role == identity.TEACHER:
             built.staff_schools |= schools
             built.taught |= facts.taught_classroom_ids
-            if permissions & SCHOOL_WIDE_PERMISSIONS:
+            if permissions & SCHOOL_WIDE_VIEW_PERMISSIONS:
                 built.school_wide |= schools
         elif role == identity.GUARDIAN:
             built.individuals |= facts.linked_student_ids

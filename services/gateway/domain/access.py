@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.contracts.permissions import VIEW_CREDENTIALS_OF_OTHERS, may
 from shared.contracts import directory
-from shared.contracts.errors import InvalidRequest, PermissionDenied
+from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.contracts.permissions import VIEW_CREDENTIALS_OF_OTHERS, may, permission_change_refusal
 
 
 def require(principal: Mapping, action: str) -> None:
@@ -28,3 +28,12 @@ def require_staff(profile: Mapping) -> None:
     if directory.STAFF not in profile["kinds"]:
         raise InvalidRequest("Permissions can only be set for staff members.",
                              fields={"id": ["Not a staff member."]})
+
+
+def require_permission_change(principal: Mapping, target: Mapping | None, permissions: list[str]) -> None:
+    """403 naming the reason when `principal` may not give `target` (an identity.Account) these permissions."""
+    if target is None:
+        raise NotFound("No account for this person.")
+    refusal = permission_change_refusal(principal, target, permissions)
+    if refusal is not None:
+        raise PermissionDenied(f"These permissions cannot be set: {refusal}.", fields={"permissions": [refusal]})

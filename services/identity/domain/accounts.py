@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.contracts import identity
+from shared.contracts.permissions import STAFF_ROLES
 
 INVITEE, ACTIVE, DISABLED = "invitee", "active", "disabled"
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
-# Custom permissions refine what staff may do; nobody else may hold them.
-STAFF_ROLES = (identity.DISTRICT_ADMIN, identity.SCHOOL_ADMIN, identity.TEACHER)
 
 
 @dataclass(frozen=True, slots=True)

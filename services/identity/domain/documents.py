@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .accounts import Account, RoleGrant
 from .credentials import EMAIL, MOBILE_PHONE
+from .sessions import PermissionChange
 
 
 def role_documents(roles: tuple[RoleGrant, ...]) -> list[dict]:
@@ -69,3 +70,10 @@ def credential_holder_document(account: Account, email: str | None, mobile_phone
         "joined": account.has_joined,
         "status": account.status,
     }
+
+
+def permission_change_document(change: PermissionChange, district_id: str | None) -> dict:
+    """identity.STAFF_PERMISSIONS_CHANGED: the whole change, so an audit log can show it without asking back."""
+    return {"change_id": change.id, "person_id": change.person_id, "district_id": district_id,
+            "previous_permissions": list(change.previous_permissions), "permissions": list(change.permissions),
+            "changed_by": change.changed_by, "changed_at": change.changed_at}

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shared.contracts import identity
+from shared.contracts.permissions import CONTACT_STATUS_PERMISSIONS, has_role, schools_with_role
 
 Principal = Mapping
 
-UNREACHABLE_LIST_PERMISSIONS = frozenset({
-    identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR})
+UNREACHABLE_LIST_PERMISSIONS = frozenset(CONTACT_STATUS_PERMISSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +46,20 @@ def report_access(viewer: Principal, *, sender_id: str | None, district_id: str)
         return ReportAccess(True)
     if viewer.get("district_id") != district_id:
         return NO_ACCESS
-    if _has_role(viewer, identity.DISTRICT_ADMIN):
+    if has_role(viewer, identity.DISTRICT_ADMIN):
         return ReportAccess(True)
-    schools = _schools_with_role(viewer, identity.SCHOOL_ADMIN)
+    schools = schools_with_role(viewer, identity.SCHOOL_ADMIN)
     if identity.ENGAGEMENT_VISIBILITY in viewer.get("permissions", ()):
-        schools |= _schools_with_role(viewer, identity.TEACHER)
+        schools |= schools_with_role(viewer, identity.TEACHER)
     return ReportAccess(False, frozenset(schools))
 
 
 def may_list_unreachable(viewer: Principal, school_id: str) -> bool:
     if not _active(viewer):
         return False
-    if _has_role(viewer, identity.DISTRICT_ADMIN) or school_id in _schools_with_role(viewer, identity.SCHOOL_ADMIN):
+    if has_role(viewer, identity.DISTRICT_ADMIN) or school_id in schools_with_role(viewer, identity.SCHOOL_ADMIN):
         return True
-    return (school_id in _schools_with_role(viewer, identity.TEACHER)
+    return (school_id in schools_with_role(viewer, identity.TEACHER)
             and bool(UNREACHABLE_LIST_PERMISSIONS & set(viewer.get("permissions", ()))))
 
 
@@ -67,11 +67,3 @@ def _active(viewer: Principal) -> bool:
     # identity refuses disabled accounts at sign-in; a principal held from before must not slip through.
     return viewer.get("status") != "disabled"
 
-
-def _has_role(viewer: Principal, role: str) -> bool:
-    return any(grant["role"] == role for grant in viewer.get("roles", ()))
-
-
-def _schools_with_role(viewer: Principal, role: str) -> set[str]:
-    return {school_id for grant in viewer.get("roles", ()) if grant["role"] == role
-            for school_id in grant.get("school_ids", ())}

@@ -134,4 +134,5 @@ BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued,
                                                 "directory works through it in the background.")
 
 # identity.JOIN_TOKENS_ISSUED: an enabled student reads Invited once an invitation was sent.
-contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED, identity.JOIN_TOKENS_ISSUED)
+contract.subscribe(identity.USER_JOINED, identity.STAFF_PERMISSIONS_CHANGED, BULK_ACTION_QUEUED,
+                   identity.JOIN_TOKENS_ISSUED)

@@ -41,7 +41,8 @@ def test_me_answers_the_principal_and_their_account(gateway):
     response = gateway.get("/api/v1/me", headers=gateway.sign_in(guardian))
 
     assert response.status_code == 200
-    assert response.json() == {"principal": guardian, "account": make_account(person_id="person-1")}
+    assert response.json() == {"principal": guardian, "account": make_account(person_id="person-1"),
+                               "effective_permissions": ["directory.view_profiles"]}
     gateway.identity.get_accounts.assert_called_once_with({"person_ids": ["person-1"]})
 
 

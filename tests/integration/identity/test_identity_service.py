@@ -7,7 +7,7 @@ import pytest
 from nameko.testing.services import entrypoint_waiter
 from services.identity.adapters.tokens import TokenConfigurationError
 from services.identity.service import IdentityService
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
 
 pytestmark = pytest.mark.postgres
 
@@ -213,8 +213,14 @@ def test_a_malformed_token_does_not_authenticate(identity_rpc, token):
         identity_rpc.authenticate({"token": token})
 
 
+def with_district_admin(rpc, make_account_input, person_id="admin-1"):
+    upsert(rpc, make_account_input(person_id=person_id, email=f"{person_id}@example.org", mobile_phone=None,
+                                   roles=[{"role": "district_admin", "school_ids": []}]))
+
+
 def test_staff_permissions_are_replaced_recorded_and_published(identity_rpc, identity_events, stored,
                                                                make_account_input):
+    with_district_admin(identity_rpc, make_account_input)
     upsert(identity_rpc, make_account_input(person_id="teacher-1",
                                             roles=[{"role": "teacher", "school_ids": ["s"]}]))
 
@@ -224,14 +230,32 @@ def test_staff_permissions_are_replaced_recorded_and_published(identity_rpc, ide
             "changed_by": "admin-1"})
 
     assert account["permissions"] == ["permissions_admin", "users_manager"]
-    assert changed.get() == {"person_id": "teacher-1", "permissions": ["permissions_admin", "users_manager"],
-                             "changed_by": "admin-1"}
     [change] = stored.permission_history("teacher-1")
     assert (change.previous_permissions, change.permissions, change.changed_by) == (
         (), ("permissions_admin", "users_manager"), "admin-1")
+    published = changed.get()
+    assert published == {"change_id": change.id, "person_id": "teacher-1", "district_id": DISTRICT,
+                         "previous_permissions": [], "permissions": ["permissions_admin", "users_manager"],
+                         "changed_by": "admin-1", "changed_at": published["changed_at"]}
+
+
+def test_a_permissions_admin_is_refused_their_own_permissions_over_rpc_too(identity_rpc, make_account_input,
+                                                                          stored):
+    with_district_admin(identity_rpc, make_account_input)
+    upsert(identity_rpc, make_account_input(person_id="teacher-1", roles=[{"role": "teacher", "school_ids": ["s"]}]))
+    identity_rpc.set_staff_permissions({"person_id": "teacher-1", "permissions": ["permissions_admin"],
+                                        "changed_by": "admin-1"})
+
+    with pytest.raises(PermissionDenied) as refused:
+        identity_rpc.set_staff_permissions({"person_id": "teacher-1", "changed_by": "teacher-1",
+                                            "permissions": ["permissions_admin", "rostering_administrator"]})
+
+    assert "their own permissions" in refused.value.message
+    assert [change.changed_by for change in stored.permission_history("teacher-1")] == ["admin-1"]
 
 
 def test_staff_permissions_show_in_the_principal_at_the_next_sign_in(identity_rpc, make_account_input):
+    with_district_admin(identity_rpc, make_account_input)
     upsert(identity_rpc, make_account_input(person_id="teacher-1", roles=[{"role": "teacher", "school_ids": []}]))
     identity_rpc.set_staff_permissions({"person_id": "teacher-1", "permissions": ["rostering_administrator"],
                                         "changed_by": "admin-1"})

@@ -5,7 +5,11 @@ import pytest
 from services.gateway import handlers
 from services.gateway.api import ApiCall, Backends
 from shared.contracts import identity
-from shared.contracts.errors import InvalidRequest
+from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.contracts.permissions import (
+    ACTIONS, ARCHIVE, ENABLE_STUDENT_ACCOUNTS, INVITE_SCHOOL, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS,
+    VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
+)
 
 from gateway_builders import make_account, make_credential_health, make_person_profile, make_principal
 
@@ -26,7 +30,8 @@ def test_search_passes_the_filters_and_the_caller_as_viewer():
 def test_me_is_the_principal_with_their_account_or_none():
     backends, guardian = make_backends(), make_principal(identity.GUARDIAN, person_id="person-1")
     backends.identity.get_accounts.return_value = {"accounts": [make_account()]}
-    assert handlers.show_me(ApiCall(guardian), backends) == {"principal": guardian, "account": make_account()}
+    assert handlers.show_me(ApiCall(guardian), backends) == {
+        "principal": guardian, "account": make_account(), "effective_permissions": [VIEW_PROFILES]}
 
     backends.identity.get_accounts.return_value = {"accounts": []}
     assert handlers.show_me(ApiCall(guardian), backends)["account"] is None
@@ -83,15 +88,72 @@ def test_enabling_accounts_answers_each_result_and_a_summary():
         {"viewer": admin, "student_ids": ["s-1", "s-2"]})
 
 
+def test_me_answers_what_the_role_grants_so_a_district_administrator_sees_more_than_nothing():
+    backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN)
+    backends.identity.get_accounts.return_value = {"accounts": []}
+
+    me = handlers.show_me(ApiCall(admin), backends)
+
+    assert admin["permissions"] == [] and set(me["effective_permissions"]) == set(ACTIONS)
+
+
+def test_me_answers_what_a_custom_permission_adds_to_a_teacher():
+    backends = make_backends()
+    backends.identity.get_accounts.return_value = {"accounts": []}
+    plain = handlers.show_me(ApiCall(make_principal(identity.TEACHER)), backends)["effective_permissions"]
+
+    moderator = handlers.show_me(ApiCall(make_principal(identity.TEACHER, permissions=(identity.USERS_MANAGER,))),
+                                 backends)["effective_permissions"]
+
+    assert set(moderator) - set(plain) == {ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, ARCHIVE,
+                                           RESET_CREDENTIAL_STATUS, VIEW_UNREACHABLE_CONTACTS, INVITE_SCHOOL}
+
+
+def staff_account(person_id: str, **overrides) -> dict:
+    return make_account(person_id=person_id, roles=[{"role": identity.TEACHER, "school_ids": ["school-1"]}],
+                        **overrides)
+
+
 def test_setting_permissions_records_the_caller_as_the_one_who_changed_them():
     backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN, person_id="admin-1")
     backends.directory.get_person_profile.return_value = make_person_profile(id="staff-1", kinds=["staff"])
+    backends.identity.get_accounts.return_value = {"accounts": [staff_account("staff-1")]}
 
     handlers.set_staff_permissions(
         ApiCall(admin, path={"id": "staff-1"}, body={"permissions": [identity.USERS_MANAGER]}), backends)
 
     backends.identity.set_staff_permissions.assert_called_once_with(
         {"person_id": "staff-1", "permissions": [identity.USERS_MANAGER], "changed_by": "admin-1"})
+
+
+def test_nobody_sets_their_own_permissions_and_the_refusal_says_why():
+    backends = make_backends()
+    granter = make_principal(identity.TEACHER, person_id="t-1", permissions=(identity.PERMISSIONS_ADMIN,))
+    backends.directory.get_person_profile.return_value = make_person_profile(id="t-1", kinds=["staff"])
+    backends.identity.get_accounts.return_value = {"accounts": [staff_account(
+        "t-1", permissions=[identity.PERMISSIONS_ADMIN])]}
+
+    with pytest.raises(PermissionDenied) as refused:
+        handlers.set_staff_permissions(ApiCall(granter, path={"id": "t-1"}, body={"permissions": list(
+            identity.STAFF_PERMISSIONS)}), backends)
+
+    assert "their own permissions" in refused.value.message
+    backends.identity.set_staff_permissions.assert_not_called()
+
+
+def test_a_permissions_admin_may_not_make_another_permissions_admin():
+    backends = make_backends()
+    granter = make_principal(identity.TEACHER, person_id="t-1", permissions=(identity.PERMISSIONS_ADMIN,))
+    backends.directory.get_person_profile.return_value = make_person_profile(id="t-2", kinds=["staff"])
+    backends.identity.get_accounts.return_value = {"accounts": [staff_account("t-2")]}
+
+    with pytest.raises(PermissionDenied) as refused:
+        handlers.set_staff_permissions(ApiCall(granter, path={"id": "t-2"}, body={"permissions": [
+            identity.PERMISSIONS_ADMIN]}), backends)
+
+    assert refused.value.fields == {"permissions": [
+        "you may not grant or remove permissions_admin: ask a district administrator"]}
+    backends.identity.set_staff_permissions.assert_not_called()
 
 
 def test_permissions_are_never_set_for_someone_who_is_not_staff():
@@ -118,3 +180,14 @@ def test_a_caller_without_a_district_sees_no_schools_rather_than_every_districts
 
     assert handlers.list_schools(ApiCall(make_principal(district_id=None)), backends) == {"schools": []}
     backends.directory.get_schools.assert_not_called()
+
+
+def test_permissions_of_a_staff_member_without_an_account_are_not_found_and_nothing_is_set():
+    backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN, person_id="admin-1")
+    backends.directory.get_person_profile.return_value = make_person_profile(id="staff-1", kinds=["staff"])
+    backends.identity.get_accounts.return_value = {"accounts": []}
+
+    with pytest.raises(NotFound):
+        handlers.set_staff_permissions(ApiCall(admin, path={"id": "staff-1"}, body={"permissions": []}), backends)
+
+    backends.identity.set_staff_permissions.assert_not_called()

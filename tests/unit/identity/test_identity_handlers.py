@@ -9,7 +9,7 @@ from services.identity.domain.accounts import RoleGrant
 from services.identity.domain.passwords import PasswordChecksBusy
 from services.identity.domain.sign_in import STUDENT_NOT_ENABLED
 from shared.contracts import directory, identity
-from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
+from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
 from identity_builders import NOW, make_account, make_account_input, make_profile
 from identity_fakes import PASSWORDS, TOKENS, with_password
 
@@ -190,31 +190,43 @@ def test_get_accounts_answers_in_the_requested_order_without_unknown_people(repo
     assert [c["shared"] for c in accounts[0]["credentials"]] == [False, True]
 
 
-def teacher(**overrides):
-    return make_account(person_id="teacher-1", profile=make_profile(roles=(RoleGrant("teacher", ("s1",)),)),
+def teacher(person_id="teacher-1", schools=("s1",), **overrides):
+    return make_account(person_id=person_id, profile=make_profile(roles=(RoleGrant("teacher", schools),)),
                         **overrides)
 
 
-def test_new_staff_permissions_are_recorded_and_published(repo, publish, clock):
-    repo.accounts["teacher-1"] = teacher(permissions=("content_moderator",))
+def district_admin(person_id="admin-1", district_id="district-1"):
+    return make_account(person_id=person_id, profile=make_profile(
+        district_id=district_id, roles=(RoleGrant("district_admin"),)))
 
-    account = handlers.set_staff_permissions(
-        {"person_id": "teacher-1", "permissions": ["users_manager"], "changed_by": "admin-1"},
+
+def set_permissions(repo, publish, clock, *, changed_by="admin-1", person_id="teacher-1", permissions=()):
+    return handlers.set_staff_permissions(
+        {"person_id": person_id, "permissions": list(permissions), "changed_by": changed_by},
         repo=repo, publish=publish, clock=clock)
+
+
+def test_new_staff_permissions_are_recorded_and_published_with_before_and_after(repo, publish, clock):
+    repo.accounts["teacher-1"] = teacher(permissions=("content_moderator",))
+    repo.accounts["admin-1"] = district_admin()
+
+    account = set_permissions(repo, publish, clock, permissions=["users_manager"])
 
     assert account["permissions"] == ["users_manager"]
     [change] = repo.permission_changes
     assert (change.previous_permissions, change.permissions, change.changed_by, change.changed_at) == (
         ("content_moderator",), ("users_manager",), "admin-1", NOW)
     assert publish.published == [("staff_permissions_changed.v1", {
-        "person_id": "teacher-1", "permissions": ["users_manager"], "changed_by": "admin-1"})]
+        "change_id": change.id, "person_id": "teacher-1", "district_id": "district-1",
+        "previous_permissions": ["content_moderator"], "permissions": ["users_manager"], "changed_by": "admin-1",
+        "changed_at": NOW.isoformat()})]
 
 
 def test_setting_the_permissions_a_person_already_has_records_and_publishes_nothing(repo, publish, clock):
     repo.accounts["teacher-1"] = teacher(permissions=("users_manager",))
+    repo.accounts["admin-1"] = district_admin()
 
-    handlers.set_staff_permissions({"person_id": "teacher-1", "permissions": ["users_manager"],
-                                    "changed_by": "admin-1"}, repo=repo, publish=publish, clock=clock)
+    set_permissions(repo, publish, clock, permissions=["users_manager"])
 
     assert repo.permission_changes == []
     assert publish.published == []
@@ -222,13 +234,46 @@ def test_setting_the_permissions_a_person_already_has_records_and_publishes_noth
 
 def test_a_family_account_is_refused_staff_permissions_naming_the_field(repo, publish, clock):
     repo.accounts["person-guardian-1"] = make_account()
+    repo.accounts["admin-1"] = district_admin()
 
     with pytest.raises(InvalidRequest) as refused:
-        handlers.set_staff_permissions({"person_id": "person-guardian-1", "permissions": ["family_access"],
-                                        "changed_by": "admin-1"}, repo=repo, publish=publish, clock=clock)
+        set_permissions(repo, publish, clock, person_id="person-guardian-1", permissions=["family_access"])
 
     assert list(refused.value.fields) == ["permissions"]
     assert publish.published == []
+
+
+def test_a_permissions_admin_may_not_grant_themselves_anything(repo, publish, clock):
+    repo.accounts["teacher-1"] = teacher(permissions=("permissions_admin",))
+
+    with pytest.raises(PermissionDenied) as refused:
+        set_permissions(repo, publish, clock, changed_by="teacher-1",
+                        permissions=["permissions_admin", "users_manager"])
+
+    assert refused.value.fields == {"permissions": ["nobody changes their own permissions: ask an administrator"]}
+    assert (repo.permission_changes, publish.published) == ([], [])
+
+
+def test_the_granter_is_judged_on_identitys_record_of_them_not_on_the_callers_word(repo, publish, clock):
+    # A Permissions Admin of school s1 only: a teacher of s2 is outside their reach.
+    repo.accounts["pa-1"] = teacher(person_id="pa-1", schools=("s1",), permissions=("permissions_admin",))
+    repo.accounts["teacher-2"] = teacher(person_id="teacher-2", schools=("s2",))
+
+    with pytest.raises(PermissionDenied):
+        set_permissions(repo, publish, clock, changed_by="pa-1", person_id="teacher-2",
+                        permissions=["users_manager"])
+    with pytest.raises(PermissionDenied):
+        set_permissions(repo, publish, clock, changed_by="nobody-known", person_id="teacher-2",
+                        permissions=["users_manager"])
+    assert repo.permission_changes == []
+
+
+def test_an_administrator_of_another_district_may_not_change_permissions_here(repo, publish, clock):
+    repo.accounts["teacher-1"] = teacher()
+    repo.accounts["admin-9"] = district_admin("admin-9", district_id="district-9")
+
+    with pytest.raises(PermissionDenied):
+        set_permissions(repo, publish, clock, changed_by="admin-9", permissions=["users_manager"])
 
 
 # --- students sign in only once directory enabled their account ------------------------------
