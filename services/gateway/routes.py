@@ -5,19 +5,25 @@ from __future__ import annotations
 import functools
 
 from services.gateway import communication_handlers as communications
+from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
 from services.gateway import rostering_handlers as rostering_runs
 from services.gateway import webhook_handlers as webhooks
-from services.gateway.api import ApiCall, Backends, RawBody, Route
+from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
+from services.gateway.list_schemas import (
+    AuditLogList, DeliveryReportPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList, SyncRunsQuery,
+    UnreachableContactList,
+)
+from services.gateway.lists import PageQuery
 from services.gateway.openapi import build_document
 from services.gateway.schemas import (
     AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
     JobTitleBody, Me, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
-    ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, SyncRunsQuery, UnenrollBody,
+    ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
     UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
 from shared.contracts.permissions import (
@@ -39,9 +45,32 @@ SENDGRID_EVENT_BATCH = RawBody("application/json",
                                {"type": "array", "items": {"type": "object"},
                                 "description": "A batch of SendGrid events, signed with "
                                                "X-Twilio-Email-Event-Webhook-Signature and -Timestamp."})
+TWILIO_STATUS_EXAMPLE = {"MessageSid": "SM3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b", "MessageStatus": "delivered",
+                         "To": "+15555550101"}
+WEBHOOK_EXAMPLE = Examples(request=TWILIO_STATUS_EXAMPLE)
+DOCS_EXAMPLES = {media_type: Examples(response=text) for media_type, text in (
+    (docs.HTML, "<!DOCTYPE html><html>...</html>"), (docs.CSS, ".swagger-ui{...}"),
+    (docs.JAVASCRIPT, "/*! Swagger UI */ ..."))}
 WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
                 "does not accept answers 403 and changes nothing.")
 DIRECTORY = f"{API}/directory"
+EXAMPLE_ID = "3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b"
+# Bodies whose fields go together by a rule (exactly one of two, at least one of several): examples that
+# follow it, where examples made field by field could not.
+BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
+    "enroll_student": {"school_id": EXAMPLE_ID, "student": {"given_name": "Nia", "family_name": "Park",
+                                                             "grade": "03"}},
+    "unenroll_person": {"classroom_id": EXAMPLE_ID},
+    "add_staff": {"school_ids": [EXAMPLE_ID], "job_title": "Teacher",
+                  "staff": {"given_name": "Pat", "family_name": "Lee", "email": "pat.lee@example.org"}},
+    "add_guardian": {"relationship": "mother", "guardian": {"given_name": "Dana", "family_name": "Reyes",
+                                                            "email": "dana.reyes@example.org"}},
+    "update_guardian": {"mobile_phone": "+15555550101"},
+    "archive_people": {"person_ids": [EXAMPLE_ID]},
+    "unarchive_people": {"matching": {"query": "rey", "include_archived": True}},
+    "send_announcement": {"audience": {"school_id": EXAMPLE_ID, "include_staff": True},
+                          "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday."},
+}.items()}
 SCOPE_NOTE = ("Within the caller's reach: a school administrator (or a teacher with Rostering Administrator) "
               "their schools, a district administrator the district; ids outside it answer 404.")
 LOCK_NOTE = " When the district's sync owns what would change, 423 names the source and the setting."
@@ -52,6 +81,10 @@ RUNS_NOTE = ("For district administrators and Rostering Administrators; only run
              "for them (another district's answer 404).")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
+
+
+def announcement_report_url(announcement: dict) -> str:
+    return f"{API}/announcements/{announcement['communication_id']}/report"
 
 
 def openapi_document(call: ApiCall, backends: Backends) -> dict:
@@ -68,13 +101,23 @@ ROUTES: tuple[Route, ...] = (
     Route("health", "GET", "/health", "Whether the gateway is up", "operations",
           handlers.health, HealthStatus, public=True),
     Route("openapi", "GET", f"{API}/openapi.json", "This API as an OpenAPI 3 document", "operations",
-          openapi_document, None, public=True),
+          openapi_document, None, public=True, examples=Examples(response={
+              "openapi": "3.0.3", "info": {"title": "School communications API", "version": "1.0.0"}, "paths": {}})),
+    Route("show_docs", "GET", f"{API}/docs", "This API as an interactive reference (Swagger UI)", "operations",
+          docs.docs_page, None, public=True, media_type=docs.HTML,
+          examples=DOCS_EXAMPLES[docs.HTML]),
+    Route("show_docs_stylesheet", "GET", f"{API}/docs/swagger-ui.css", "The reference page's stylesheet",
+          "operations", docs.docs_stylesheet, None, public=True, media_type=docs.CSS,
+          examples=DOCS_EXAMPLES[docs.CSS]),
+    Route("show_docs_script", "GET", f"{API}/docs/swagger-ui-bundle.js", "The reference page's script",
+          "operations", docs.docs_script, None, public=True,
+          media_type=docs.JAVASCRIPT, examples=DOCS_EXAMPLES[docs.JAVASCRIPT]),
     Route("log_in", "POST", f"{API}/auth/login", "Sign in with an email or mobile phone and a password", "auth",
           handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors=(401, 429)),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
           handlers.show_me, Me),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
-          handlers.search_people, directory.PeoplePage, action=SEARCH_DIRECTORY, query=PeopleQuery),
+          handlers.search_people, PeopleList, action=SEARCH_DIRECTORY, query=PeopleQuery),
     Route("show_student_profile", "GET", f"{API}/directory/students/<id>", "A student's profile", "directory",
           handlers.show_student_profile, directory.StudentProfile, action=VIEW_PROFILES),
     Route("show_user_profile", "GET", f"{API}/directory/people/<id>",
@@ -85,7 +128,7 @@ ROUTES: tuple[Route, ...] = (
           handlers.enable_student_accounts, EnableStudentAccountsResult, action=ENABLE_STUDENT_ACCOUNTS,
           body=EnableStudentAccountsBody),
     *(Route(name, method, rule, summary, "directory", handler, response, action=MANAGE_PEOPLE, body=body,
-            errors=errors, description=SCOPE_NOTE + note)
+            errors=errors, description=SCOPE_NOTE + note, examples=BODY_EXAMPLES.get(name))
       for name, method, rule, summary, handler, response, body, errors, note in (
         ("enroll_student", "POST", f"{DIRECTORY}/enrollments",
          "Enroll a new student in a school (and a classroom), or assign an existing one",
@@ -118,6 +161,7 @@ ROUTES: tuple[Route, ...] = (
          "with the reason (a link the sync owns refuses that student)."),
       )),
     *(Route(name, "POST", rule, summary, "directory", handler, directory.Job, action=ARCHIVE, body=body,
+            examples=BODY_EXAMPLES.get(name),
             description=SCOPE_NOTE + " Up to 1,000 items are done before the answer; more continue in the "
                                      "background: read the job until its state is completed.")
       for name, rule, summary, handler, body in (
@@ -137,13 +181,13 @@ ROUTES: tuple[Route, ...] = (
           description="Only the person who asked, and the district's administrators, may read a job."),
     Route("show_audit_log", "GET", f"{DIRECTORY}/audit-log",
           "Who changed what in the directory, before and after, and when (newest first)", "directory",
-          manual.show_audit_log, directory.AuditLogPage, action=READ_AUDIT_LOG, query=AuditLogQuery),
+          manual.show_audit_log, AuditLogList, action=READ_AUDIT_LOG, query=AuditLogQuery),
     Route("set_staff_permissions", "PUT", f"{API}/staff/<id>/permissions",
           "Replace a staff member's custom permissions", "staff",
           handlers.set_staff_permissions, identity.Account, action=SET_STAFF_PERMISSIONS,
           body=SetPermissionsBody),
     Route("list_schools", "GET", f"{API}/schools", "The schools of the caller's district", "directory",
-          handlers.list_schools, directory.Schools),
+          handlers.list_schools, SchoolList, query=PageQuery),
     Route("show_preference", "GET", f"{API}/people/<id>/preference", "A person's communication preference",
           "preferences", communications.show_preference, notify.PersonPreference, errors=(403,),
           description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
@@ -160,14 +204,17 @@ ROUTES: tuple[Route, ...] = (
     Route("send_announcement", "POST", f"{API}/announcements",
           "Send an announcement to a school, a classroom or selected people", "announcements",
           communications.send_announcement, notify.Announcement, body=AnnouncementBody, status=202,
-          errors=(403,), description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background."),
+          examples=BODY_EXAMPLES["send_announcement"],
+          errors=(403,), location=announcement_report_url,
+          description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background: `Location` is "
+                                          "its delivery report."),
     Route("show_delivery_report", "GET", f"{API}/announcements/<id>/report",
           "An announcement's delivery report, line by line", "announcements",
-          communications.show_delivery_report, notify.DeliveryReport, action=VIEW_DELIVERY_REPORTS,
+          communications.show_delivery_report, DeliveryReportPage, action=VIEW_DELIVERY_REPORTS,
           query=DeliveryReportQuery),
     Route("list_unreachable_contacts", "GET", f"{API}/schools/<id>/unreachable-contacts",
           "People of a school who get nothing outside the app, with the reason", "announcements",
-          communications.list_unreachable_contacts, notify.UnreachableContacts,
+          communications.list_unreachable_contacts, UnreachableContactList,
           action=VIEW_UNREACHABLE_CONTACTS, query=UnreachableContactsQuery),
     Route("reset_credential_status", "POST", f"{API}/people/<id>/credentials/<kind>/reset-status",
           "Reset Status: attempt a bad email or mobile phone again (sends nothing; recorded)", "preferences",
@@ -177,13 +224,13 @@ ROUTES: tuple[Route, ...] = (
             body=body, errors=errors, description=RUNS_NOTE + note)
       for name, method, rule, summary, handler, response, query, body, errors, note in (
         ("list_sync_runs", "GET", f"{ROSTERING}/runs", "The district's latest sync runs, newest first",
-         rostering_runs.list_sync_runs, rostering.SyncRuns, SyncRunsQuery, None, (), " `state=awaiting_approval` "
-         "lists the runs waiting for a decision."),
+         rostering_runs.list_sync_runs, SyncRunList, SyncRunsQuery, None, (), " `state=awaiting_approval` "
+         "lists the runs waiting for a decision. Lists the latest 100 runs at most."),
         ("show_sync_run", "GET", f"{ROSTERING}/runs/<id>", "A sync run: state, counts, row findings, archive diff",
          rostering_runs.show_sync_run, rostering.SyncRun, None, None, (), ""),
         ("list_sync_run_changes", "GET", f"{ROSTERING}/runs/<id>/changes",
          "What a run archives (or, held, would archive), row by row with file and line",
-         rostering_runs.list_sync_run_changes, rostering.SyncRunChanges, SyncRunChangesQuery, None, (), ""),
+         rostering_runs.list_sync_run_changes, SyncRunChangeList, SyncRunChangesQuery, None, (), ""),
         ("approve_sync_run", "POST", f"{ROSTERING}/runs/<id>/approve",
          "Approve a run the mass-change guard held: exactly its diff is applied, in the background",
          rostering_runs.approve_sync_run, rostering.SyncRun, None, None, (409,),
@@ -195,11 +242,13 @@ ROUTES: tuple[Route, ...] = (
       )),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
-          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE),
+          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),
     Route("receive_twilio_inbound", "POST", TWILIO_INBOUND_PATH, "Texts from handsets to our number (replies, "
           "STOP, START)", "webhooks", webhooks.receive_twilio_inbound, None, public=True, raw_body=TWILIO_FORM,
-          errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML."),
+          errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML.",
+          examples=Examples(request={"From": "+15555550101", "Body": "STOP"}, response="<Response/>")),
     Route("receive_sendgrid_events", "POST", SENDGRID_EVENTS_PATH, "SendGrid's event webhook (delivery events)",
           "webhooks", webhooks.receive_sendgrid_events, notify.ProviderWebhookResult, public=True,
-          raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE),
+          raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE, examples=Examples(
+              request=[{"event": "bounce", "email": "dana.reyes@example.org", "sg_message_id": "3f2c9a1e"}])),
 )

@@ -168,11 +168,6 @@ class AuditLogQuery(directory.GetAuditLogRequest):
         exclude = ("viewer",)
 
 
-class SyncRunsQuery(rostering.ListSyncRunsRequest):
-    class Meta:
-        exclude = ("district_id",)
-
-
 class SyncRunChangesQuery(rostering.GetSyncRunChangesRequest):
     class Meta:
         exclude = ("run_id",)

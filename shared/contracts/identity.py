@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult, Empty, page_of
+from shared.contracts.common import BulkResult, Empty, Timestamp, page_of
 
 NAME = "identity"
 contract = ServiceContract(NAME)
@@ -102,7 +102,7 @@ class Account(Schema):
     home_phone = fields.String(allow_none=True)
     credentials = fields.List(fields.Nested(Credential), required=True)
     status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
-    joined_at = fields.DateTime(allow_none=True)
+    joined_at = Timestamp(allow_none=True)
     archived = fields.Boolean(required=True, metadata={
         "description": "directory archived the person: the account may not sign in until unarchived"})
     roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
@@ -118,7 +118,7 @@ class LoginRequest(Schema):
 
 class LoginResult(Schema):
     token = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = Timestamp(required=True)
     principal = fields.Nested(Principal, required=True)
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.contracts import directory, identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import ItemResult
+from shared.contracts.common import ItemResult, Timestamp
 
 NAME = "notify"
 contract = ServiceContract(NAME)
@@ -53,7 +53,7 @@ class PersonPreference(Schema):
                                metadata={"description": "what the planner uses: the choice, else the default (Email+app "
                                                          "for a student, the district default for anyone else)"})
     chosen = fields.Boolean(required=True, metadata={"description": "false when it is a default"})
-    chosen_at = fields.DateTime(allow_none=True)
+    chosen_at = Timestamp(allow_none=True)
 
 
 class Preferences(Schema):
@@ -73,7 +73,7 @@ class DistrictSettingsRequest(Schema):
 class DistrictSettings(Schema):
     district_id = fields.String(required=True)
     default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES))
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = Timestamp(allow_none=True)
     updated_by = fields.String(allow_none=True)
 
 
@@ -107,7 +107,7 @@ class SendAnnouncementRequest(Schema):
 class Announcement(Schema):
     communication_id = fields.String(required=True)
     state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES))
-    created_at = fields.DateTime(required=True)
+    created_at = Timestamp(required=True)
     recipient_count = fields.Integer(required=True, metadata={
         "description": "people the audience resolved to; students whose account is not enabled are among them "
                        "and get nothing"})
@@ -132,7 +132,7 @@ class DeliveryLine(Schema):
     status = fields.String(required=True, validate=validate.OneOf(DELIVERY_STATUSES))
     reason = fields.String(allow_none=True)
     fallback_of = fields.String(allow_none=True, metadata={"description": "the failed delivery this one replaces"})
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = Timestamp(allow_none=True)
 
 
 class DeliveryReport(Schema):
@@ -141,7 +141,7 @@ class DeliveryReport(Schema):
     priority = fields.Boolean(required=True)
     state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES))
     sender_id = fields.String(allow_none=True)
-    created_at = fields.DateTime(required=True)
+    created_at = Timestamp(required=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                          required=True, metadata={"description": "channel -> status -> count"})
     unreachable = fields.Integer(required=True)
@@ -191,7 +191,7 @@ class CredentialHealth(Schema):
     state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES))
     reason = fields.String(allow_none=True)
     last_status = fields.String(allow_none=True, metadata={"description": "most recent delivery status on it"})
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = Timestamp(allow_none=True)
 
 
 class CredentialHealthList(Schema):
@@ -214,7 +214,7 @@ class CredentialStatusReset(Schema):
     state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES))
     reset_by = fields.String(required=True)
     reason = fields.String(allow_none=True)
-    reset_at = fields.DateTime(required=True)
+    reset_at = Timestamp(required=True)
 
 
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.base import ServiceContract
+from shared.contracts.common import Timestamp
 
 NAME = "rostering"
 contract = ServiceContract(NAME)
@@ -63,8 +64,8 @@ class SyncRun(Schema):
     state = fields.String(required=True, validate=validate.OneOf(RUN_STATES))
     source = fields.String(required=True)
     district_id = fields.String(allow_none=True)
-    started_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True)
+    started_at = Timestamp(required=True)
+    finished_at = Timestamp(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Nested(EntityCounts), required=True)
     errors = fields.List(fields.Nested(RowProblem), required=True)
     warnings = fields.List(fields.Nested(RowProblem), required=True)
@@ -73,7 +74,7 @@ class SyncRun(Schema):
         "description": "what the run archives (rows: get_sync_run_changes); null when it archives nothing"})
     decided_by = fields.String(allow_none=True, load_default=None,
                                metadata={"description": "who approved or rejected a held run"})
-    decided_at = fields.DateTime(allow_none=True, load_default=None)
+    decided_at = Timestamp(allow_none=True, load_default=None)
 
 
 class GetSyncRunRequest(Schema):
@@ -98,12 +99,12 @@ class SyncRunSummary(Schema):
     state = fields.String(required=True, validate=validate.OneOf(RUN_STATES))
     source = fields.String(required=True)
     district_id = fields.String(allow_none=True)
-    started_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True)
+    started_at = Timestamp(required=True)
+    finished_at = Timestamp(allow_none=True)
     error_count = fields.Integer(required=True)
     warning_count = fields.Integer(required=True)
     decided_by = fields.String(allow_none=True, load_default=None)
-    decided_at = fields.DateTime(allow_none=True, load_default=None)
+    decided_at = Timestamp(allow_none=True, load_default=None)
 
 
 class SyncRuns(Schema):
@@ -182,7 +183,7 @@ class DistrictSyncSettings(Schema):
                                                                   "may archive before it waits for approval"})
     source = fields.String(required=True)
     updated_by = fields.String(allow_none=True)
-    updated_at = fields.DateTime(allow_none=True)
+    updated_at = Timestamp(allow_none=True)
 
 
 class UpdateDistrictSyncSettingsRequest(Schema):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
-from shared.contracts.common import MAX_PAGE_ROWS, ItemResult
+from shared.contracts.common import MAX_PAGE_ROWS, ItemResult, Timestamp
 from shared.contracts.directory.people import PeopleFilters
 # Explicit ids one bulk request may name; "everything matching" may reach MAX_MATCHING_PEOPLE.
 MAX_BULK_IDS = MAX_PAGE_ROWS
@@ -55,8 +55,8 @@ class Job(Schema):
     results = fields.List(fields.Nested(ItemResult), required=True, metadata={
         "description": "one per item: done, already, not_found, or refused with the reason"})
     message = fields.String(allow_none=True)
-    created_at = fields.DateTime(required=True)
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp(required=True)
+    finished_at = Timestamp(allow_none=True)
 
 
 class GetJobRequest(Schema):

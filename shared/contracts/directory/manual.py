@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
-from shared.contracts.common import MAX_PAGE_ROWS
+from shared.contracts.common import MAX_PAGE_ROWS, Timestamp
 
 NAME_FIELD = validate.Length(min=1, max=255)
 ID_FIELD = validate.Length(min=1, max=64)
@@ -224,9 +224,8 @@ class GetAuditLogRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True)
     subject_id = _id(allow_none=True, load_default=None, metadata={"description": "changes to this record only"})
     actor_id = _id(allow_none=True, load_default=None, metadata={"description": "changes by this person only"})
-    after = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100),
-                          metadata={"description": "next_after of the previous page"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_AUDIT_PAGE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_AUDIT_PAGE))
 
 
 class AuditLogEntry(Schema):
@@ -237,12 +236,14 @@ class AuditLogEntry(Schema):
     subject_id = fields.String(required=True)
     before = fields.Dict(allow_none=True, required=True)
     after = fields.Dict(allow_none=True, required=True)
-    at = fields.DateTime(required=True)
+    at = Timestamp(required=True)
 
 
 class AuditLogPage(Schema):
-    entries = fields.List(fields.Nested(AuditLogEntry), required=True, metadata={"description": "newest first"})
-    next_after = fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+    items = fields.List(fields.Nested(AuditLogEntry), required=True, metadata={"description": "newest first"})
+    total = fields.Integer(required=True, metadata={"description": "entries matching the filters"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
 
 
 class SetDistrictSyncRequest(Schema):
