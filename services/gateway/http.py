@@ -64,7 +64,8 @@ class JsonWsgiApp(WsgiApp):
             self._add_headers(response, {REQUEST_ID_HEADER: environ[REQUEST_ID_KEY],
                                          **self.cors.response_headers(origin)})
             _access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
+                "request_id": environ[REQUEST_ID_KEY], "method": request.method, "path": request.path,
+                "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             return response(environ, start_response)
         finally:
@@ -88,6 +89,7 @@ class JsonWsgiApp(WsgiApp):
         methods = set(adapter.allowed_methods())
         if not methods:
             return error_response(NotFound())
+        methods.add("OPTIONS")
         origin = request.headers.get("Origin")
         if not request.headers.get("Access-Control-Request-Method"):
             return Response(status=204, headers={"Allow": ", ".join(sorted(methods))})

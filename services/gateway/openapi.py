@@ -34,7 +34,7 @@ ERROR_MEANINGS = {
     404: "Nothing there that the caller may see (`not_found`).",
     409: "Conflicts with the current state (`conflict`).",
     413: "The body is larger than any endpoint takes (`request_entity_too_large`).",
-    414: "The request line is longer than the gateway reads (`request_uri_too_large`); send long selections in "
+    414: "The request line is longer than the gateway reads (`request_uri_too_long`); send long selections in "
          "a body.",
     423: "Managed by a roster sync, so locked for manual changes (`locked`).",
     429: "Too many attempts (`too_many_requests`): sign-in attempts are limited per login and per client "

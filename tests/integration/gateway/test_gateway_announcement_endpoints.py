@@ -55,6 +55,7 @@ def test_staff_send_an_announcement_to_an_audience_they_may_and_it_is_accepted(g
 
     assert response.status_code == 202
     assert response.json() == ANNOUNCEMENT
+    assert response.headers["Location"] == "/api/v1/announcements/comm-1/report"
     gateway.notify.send_announcement.assert_called_once_with({
         "sender": caller, "audience": {**AUDIENCE_DEFAULTS, **audience}, "subject": "Snow day",
         "body": "School is closed tomorrow.", "priority": True, "with_call": False})
