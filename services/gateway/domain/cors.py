@@ -33,7 +33,7 @@ class CorsPolicy:
         """For an answer to `origin`: nothing when it may not read it."""
         if not self.allows(origin):
             return {"Vary": "Origin"} if self.origins else {}
-        if origin in self.origins:
+        if origin != ANY_ORIGIN and origin in self.origins:  # a caller sending `Origin: *` is no listed origin
             return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
                     "Access-Control-Expose-Headers": ", ".join(EXPOSED_HEADERS), "Vary": "Origin"}
         return {"Access-Control-Allow-Origin": ANY_ORIGIN, "Access-Control-Expose-Headers": ", ".join(EXPOSED_HEADERS)}
