@@ -77,6 +77,11 @@ LOCK_NOTE = " When the district's sync owns what would change, 423 names the sou
 CREDENTIAL_NOTE = (" An email or mobile phone of an account whose owner has joined answers 409 \"This email and "
                    "phone can't be used at the same time\" with `existing_person_id`: add that person by id instead.")
 ROSTERING = f"{API}/rostering"
+# Business rules that answer 4xx, per status, for the operations they apply to.
+PREFERENCE_RULES = {403: f"someone else's preference without `{MANAGE_OTHERS_PREFERENCES}`",
+                    404: "a person the caller cannot see, or one notify does not know yet"}
+NO_DISTRICT_RULE = {404: "the caller belongs to no district"}
+NOT_AWAITING_APPROVAL = {409: "the run is not awaiting approval"}
 RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
              "for them (another district's answer 404).")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
@@ -113,7 +118,9 @@ ROUTES: tuple[Route, ...] = (
           "operations", docs.docs_script, None, public=True,
           media_type=docs.JAVASCRIPT, examples=DOCS_EXAMPLES[docs.JAVASCRIPT]),
     Route("log_in", "POST", f"{API}/auth/login", "Sign in with an email or mobile phone and a password", "auth",
-          handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors=(401, 429)),
+          handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors={
+              401: "the login and password match no account that may sign in",
+              429: "too many failed sign-ins for this login or this client address, or identity is saturated"}),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
           handlers.show_me, Me),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
@@ -185,27 +192,32 @@ ROUTES: tuple[Route, ...] = (
     Route("set_staff_permissions", "PUT", f"{API}/staff/<id>/permissions",
           "Replace a staff member's custom permissions", "staff",
           handlers.set_staff_permissions, identity.Account, action=SET_STAFF_PERMISSIONS,
-          body=SetPermissionsBody),
+          body=SetPermissionsBody, errors={400: "the person is not a staff member, or a permission is unknown",
+                                           404: "no person the caller can see has this id"}),
     Route("list_schools", "GET", f"{API}/schools", "The schools of the caller's district", "directory",
           handlers.list_schools, SchoolList, query=PageQuery),
     Route("show_preference", "GET", f"{API}/people/<id>/preference", "A person's communication preference",
-          "preferences", communications.show_preference, notify.PersonPreference, errors=(403,),
+          "preferences", communications.show_preference, notify.PersonPreference, errors=PREFERENCE_RULES,
           description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
     Route("set_preference", "PUT", f"{API}/people/<id>/preference", "Choose a person's communication preference",
           "preferences", communications.set_preference, notify.PersonPreference, body=PreferenceBody,
-          errors=(403,), description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
+          errors=PREFERENCE_RULES,
+          description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
     Route("show_district_settings", "GET", f"{API}/district/settings",
           "The caller's district settings: the default preference", "preferences",
-          communications.show_district_settings, notify.DistrictSettings),
+          communications.show_district_settings, notify.DistrictSettings, errors=NO_DISTRICT_RULE),
     Route("set_district_default", "PUT", f"{API}/district/settings",
           "Set the district's default preference (for adults who never chose one; students default to Email+app)", "preferences",
           communications.set_district_default, notify.DistrictSettings, action=SET_DISTRICT_DEFAULT,
-          body=DistrictDefaultBody),
+          body=DistrictDefaultBody, errors=NO_DISTRICT_RULE),
     Route("send_announcement", "POST", f"{API}/announcements",
           "Send an announcement to a school, a classroom or selected people", "announcements",
           communications.send_announcement, notify.Announcement, body=AnnouncementBody, status=202,
           examples=BODY_EXAMPLES["send_announcement"],
-          errors=(403,), location=announcement_report_url,
+          errors={400: "nobody in the audience can be reached, or the sender belongs to no district",
+                  403: "the audience needs a permission the sender lacks (see above)",
+                  404: "the audience's school or classroom is not one of the sender's"},
+          location=announcement_report_url,
           description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background: `Location` is "
                                           "its delivery report."),
     Route("show_delivery_report", "GET", f"{API}/announcements/<id>/report",
@@ -219,7 +231,11 @@ ROUTES: tuple[Route, ...] = (
     Route("reset_credential_status", "POST", f"{API}/people/<id>/credentials/<kind>/reset-status",
           "Reset Status: attempt a bad email or mobile phone again (sends nothing; recorded)", "preferences",
           communications.reset_credential_status, notify.CredentialStatusReset, action=RESET_CREDENTIAL_STATUS,
-          body=ResetStatusBody, description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+          body=ResetStatusBody, errors={
+              400: "`kind` is not email or mobile_phone, the person has no such credential, or Reset Status does "
+                   "not apply to it (an opted-out phone)",
+              404: "no person the caller can see has this id"},
+          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
     *(Route(name, method, rule, summary, "rostering", handler, response, action=MANAGE_SYNC_RUNS, query=query,
             body=body, errors=errors, description=RUNS_NOTE + note)
       for name, method, rule, summary, handler, response, query, body, errors, note in (
@@ -233,11 +249,11 @@ ROUTES: tuple[Route, ...] = (
          rostering_runs.list_sync_run_changes, SyncRunChangeList, SyncRunChangesQuery, None, (), ""),
         ("approve_sync_run", "POST", f"{ROSTERING}/runs/<id>/approve",
          "Approve a run the mass-change guard held: exactly its diff is applied, in the background",
-         rostering_runs.approve_sync_run, rostering.SyncRun, None, None, (409,),
+         rostering_runs.approve_sync_run, rostering.SyncRun, None, None, NOT_AWAITING_APPROVAL,
          " Answers the run, now running; read it until it completes. 409 when the run is not awaiting approval."),
         ("reject_sync_run", "POST", f"{ROSTERING}/runs/<id>/reject",
          "Reject a run the mass-change guard held: nothing of it is applied; its report is kept",
-         rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, (409,),
+         rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, NOT_AWAITING_APPROVAL,
          " 409 when the run is not awaiting approval."),
       )),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",

@@ -296,3 +296,17 @@ def test_every_created_or_accepted_answer_says_where_to_read_it(document, route)
 
     assert (route.status in (201, 202)) == (route.location is not None)
     assert ("Location" in success["headers"]) == (route.location is not None)
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.error_rules], ids=lambda route: route.name)
+def test_each_business_rule_the_table_names_is_documented_on_its_status(document, route):
+    responses = operation_of(document, route)["responses"]
+
+    for status, rule in route.error_rules.items():
+        assert responses[str(status)]["description"].endswith(f"Here: {rule}")
+
+
+def test_an_announcement_documents_the_audience_that_is_not_the_senders_as_not_found(document):
+    send = next(route for route in ROUTES if route.name == "send_announcement")
+
+    assert "school or classroom" in operation_of(document, send)["responses"]["404"]["description"]
