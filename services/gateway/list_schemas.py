@@ -9,7 +9,7 @@ from shared.contracts import directory, notify, rostering
 from shared.contracts.directory.manual import AuditLogEntry
 
 PeopleList = list_of(directory.PersonSummary, "PeopleList", total_exact=fields.Boolean(required=True, metadata={
-    "description": "false when more than 10,000 match: total is then 10,000"}))
+    "description": "false when more than 10,000 match: total is then 10,000", "example": True}))
 SchoolList = list_of(directory.School, "SchoolList")
 AuditLogList = list_of(AuditLogEntry, "AuditLogList")
 SyncRunList = list_of(rostering.SyncRunSummary, "SyncRunList")
