@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit bench migrate clean
+.PHONY: install run test test-unit bench migrate catalogue clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: install
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# The catalogue of RPC methods and events (docs/contracts/), generated from shared/contracts/.
+catalogue: install
+	$(BIN)/python -m shared.contracts.catalogue
 
 BENCH_SCALE ?= small
 

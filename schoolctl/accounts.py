@@ -24,7 +24,7 @@ def set_password(
         show_default=False)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
 ) -> None:
-    """Set an account's password (for example the first district administrator's)."""
+    """Set an account's password (for example the first district administrator's); it is signed out everywhere."""
     password = _password_from_stdin() if password_stdin else typer.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
     with connected(amqp_uri, timeout) as rpc:
@@ -35,7 +35,8 @@ def set_password(
         except InvalidRequest as invalid:
             reasons = "; ".join(f"{name}: {', '.join(map(str, why))}" for name, why in invalid.fields.items())
             raise fail(f"Password not set: {reasons or invalid.message}", EXIT_DATA) from None
-    Console().print(f"Password set for {login}.", markup=False, highlight=False)
+    Console().print(f"Password set for {login}; every session it had is signed out.", markup=False,
+                    highlight=False)
 
 
 def _password_from_stdin() -> str:

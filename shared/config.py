@@ -26,6 +26,22 @@ def database_urls() -> dict[str, str]:
     return {service: database_url(service) for service in SERVICES}
 
 
+# The gateway's sign-in protection, as the environment sets it (services/gateway/sign_in_settings.py reads
+# and checks these from the nameko config): failed sign-ins allowed per login and per client address within
+# a window of seconds, and the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client.
+SIGN_IN_DEFAULTS = {
+    "GATEWAY_LOGIN_FAILURES_PER_LOGIN": "10",
+    "GATEWAY_LOGIN_WINDOW_PER_LOGIN": "900",
+    "GATEWAY_LOGIN_FAILURES_PER_ADDRESS": "100",
+    "GATEWAY_LOGIN_WINDOW_PER_ADDRESS": "900",
+    "GATEWAY_TRUSTED_PROXIES": "",
+}
+
+
+def sign_in_settings() -> dict[str, str]:
+    return {name: os.environ.get(name, default) for name, default in SIGN_IN_DEFAULTS.items()}
+
+
 def service_config(**overrides) -> dict:
     """The nameko config every service process runs with."""
     config = {
@@ -33,6 +49,7 @@ def service_config(**overrides) -> dict:
         "DATABASES": database_urls(),
         "WEB_SERVER_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
         "max_workers": int(os.environ.get("NAMEKO_MAX_WORKERS", "10")),
+        **sign_in_settings(),
     }
     config.update(overrides)
     return config

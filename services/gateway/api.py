@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema
 
+from services.gateway.domain.client_address import TrustedProxies
 from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.lists import ListPage
 
@@ -28,6 +29,8 @@ class Backends:
     # Where callers reach the gateway (config GATEWAY_PUBLIC_URL), when a proxy stands in front of it;
     # None: the URL each request came in on.
     public_url: str | None = None
+    # The proxies whose X-Forwarded-For names the client (config GATEWAY_TRUSTED_PROXIES); none: the peer is.
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class ApiCall:
     path: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, Any] = field(default_factory=dict)
     body: Mapping[str, Any] = field(default_factory=dict)
-    client_address: str | None = None  # the peer's IP address, as the gateway's socket sees it
+    # The client's IP address: the socket's peer, or what trusted proxies name (domain/client_address.py).
+    client_address: str | None = None
+    token: str | None = None  # the bearer token the caller authenticated with; None on public routes
     raw: RawRequest | None = None  # set on routes with a RawBody only
 
 

@@ -16,12 +16,6 @@ def health(call: ApiCall, backends: Backends) -> dict:
     return {"status": "ok"}
 
 
-def log_in(call: ApiCall, backends: Backends) -> dict:
-    # Counted before identity spends an Argon2 check on it (LoginThrottled answers 429).
-    backends.login_attempts.admit(call.body["login"], call.client_address)
-    return backends.identity.login(dict(call.body))
-
-
 def show_me(call: ApiCall, backends: Backends) -> dict:
     person_id = call.principal["person_id"]
     accounts = backends.identity.get_accounts({"person_ids": [person_id]})["accounts"]

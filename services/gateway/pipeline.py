@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 from services.gateway.api import JSON, ApiCall, Backends, RawRequest, Route
 from services.gateway.domain.access import require
 from services.gateway.domain.authentication import bearer_token
+from services.gateway.domain.client_address import client_address
 from services.gateway.domain.webhooks import called_url
 from services.gateway.http import REQUEST_ID_KEY, error_response, json_response
 from services.gateway.lists import with_next_link
@@ -47,7 +48,7 @@ def _answer(route: Route, request: Request, path_values: Mapping[str, str], back
 
 
 def prepare(route: Route, request: Request, path_values: Mapping[str, str], backends: Backends) -> ApiCall:
-    principal = None
+    principal = token = None
     if not route.public:
         token = bearer_token(request.headers.get("Authorization"))
         principal = backends.identity.authenticate({"token": token})
@@ -56,10 +57,10 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
     query = load(route.query, query_values(request.args), "query") if route.query else {}
     body = load(route.body, json_body(_read_body(request)), "body") if route.body else {}
     raw = _raw_request(request, backends.public_url) if route.raw_body else None
-    # The socket's peer, not X-Forwarded-For: the gateway faces clients directly (deploy/compose.yaml),
-    # and a header anyone can write must not pick whose sign-in attempts a request counts against.
+    address = client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"),
+                             backends.trusted_proxies)
     return ApiCall(principal=principal, path=checked_path(path_values), query=query, body=body,
-                   client_address=request.remote_addr, raw=raw)
+                   client_address=address, token=token, raw=raw)
 
 
 def _raw_request(request: Request, public_url: str | None) -> RawRequest:

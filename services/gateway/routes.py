@@ -9,6 +9,7 @@ from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
 from services.gateway import rostering_handlers as rostering_runs
+from services.gateway import session_handlers as sessions
 from services.gateway import webhook_handlers as webhooks
 from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
@@ -20,7 +21,8 @@ from services.gateway.list_schemas import (
 from services.gateway.lists import PageQuery
 from services.gateway.openapi import build_document
 from services.gateway.schemas import (
-    AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, DeliveryReportQuery,
+    AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, ChangePasswordBody,
+    DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
     JobTitleBody, Me, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
     ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
@@ -84,6 +86,8 @@ NO_DISTRICT_RULE = {404: "the caller belongs to no district"}
 NOT_AWAITING_APPROVAL = {409: "the run is not awaiting approval"}
 RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
              "for them (another district's answer 404).")
+THROTTLE_NOTE = ("Too many failed attempts for one login (or person) or from one client address answer 429 "
+                 "with `Retry-After`; successful ones never count.")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
@@ -118,9 +122,27 @@ ROUTES: tuple[Route, ...] = (
           "operations", docs.docs_script, None, public=True,
           media_type=docs.JAVASCRIPT, examples=DOCS_EXAMPLES[docs.JAVASCRIPT]),
     Route("log_in", "POST", f"{API}/auth/login", "Sign in with an email or mobile phone and a password", "auth",
-          handlers.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors={
+          sessions.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors={
               401: "the login and password match no account that may sign in",
-              429: "too many failed sign-ins for this login or this client address, or identity is saturated"}),
+              429: "too many failed sign-ins for this login or this client address, or identity is saturated"},
+          description="Answers a short-lived access token (`token`) and a refresh token. " + THROTTLE_NOTE),
+    Route("refresh_session", "POST", f"{API}/auth/refresh", "Trade a refresh token for new tokens", "auth",
+          sessions.refresh_session, identity.LoginResult, public=True, body=identity.RefreshSessionRequest,
+          errors={401: "the refresh token is unknown, expired, or was used already (its session ends)"},
+          description="Each refresh token works once: the answer holds its successor. A refresh "
+                                     "token used a second time ends its whole session (every device it reached) "
+                                     "and answers 401."),
+    Route("sign_out", "POST", f"{API}/auth/sign-out", "Sign out of this device", "auth", sessions.sign_out,
+          identity.SessionsEnded, description="Ends the session of the access token sent: it and its refresh "
+                                              "token stop working at once; other devices stay signed in."),
+    Route("sign_out_everywhere", "POST", f"{API}/auth/sign-out-everywhere", "Sign out of every device", "auth",
+          sessions.sign_out_everywhere, identity.SessionsEnded,
+          description="Ends every session of the signed-in person, this one included."),
+    Route("change_password", "POST", f"{API}/me/password", "Change your password", "auth",
+          sessions.change_password, identity.SessionsEnded, body=ChangePasswordBody, errors={
+              403: "the current password given is not the account's", 429: "too many wrong current passwords"},
+          description="Needs the current password (403 naming `current_password` when it is not). Every other "
+                      "session of yours ends; this one stays signed in. " + THROTTLE_NOTE),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
           handlers.show_me, Me),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",

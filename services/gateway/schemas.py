@@ -50,6 +50,11 @@ class SetPermissionsBody(identity.SetStaffPermissionsRequest):
         exclude = ("person_id", "changed_by")
 
 
+class ChangePasswordBody(identity.ChangePasswordRequest):
+    class Meta:
+        exclude = ("token",)
+
+
 class Me(Schema):
     principal = fields.Nested(identity.Principal, required=True)
     account = fields.Nested(identity.Account, required=True, allow_none=True)

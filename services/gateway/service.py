@@ -7,10 +7,12 @@ from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import Backends, Route
-from services.gateway.domain.throttling import PER_ADDRESS, PER_LOGIN, Limit, LoginThrottle
+from services.gateway.domain.client_address import TrustedProxies
+from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
+from services.gateway.sign_in_settings import login_throttle, trusted_proxies
 from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
 
@@ -29,21 +31,26 @@ class RequestDeadline(DependencyProvider):
 
 
 class LoginAttempts(DependencyProvider):
-    """The process's one sign-in throttle, shared by every worker; limits from the config, e.g.
-    GATEWAY_LOGIN_ATTEMPTS_PER_LOGIN=10 and GATEWAY_LOGIN_WINDOW_PER_LOGIN=900 (seconds), and the same
-    two for _PER_ADDRESS."""
+    """The process's one count of failed sign-ins, shared by every worker; limits from the config, e.g.
+    GATEWAY_LOGIN_FAILURES_PER_LOGIN=10 and GATEWAY_LOGIN_WINDOW_PER_LOGIN=900 (seconds), and the same
+    two for _PER_ADDRESS (defaults in shared.config.SIGN_IN_DEFAULTS)."""
 
     def setup(self) -> None:
-        self.throttle = LoginThrottle(per_login=self._limit("PER_LOGIN", PER_LOGIN),
-                                      per_address=self._limit("PER_ADDRESS", PER_ADDRESS))
-
-    def _limit(self, scope: str, default: Limit) -> Limit:
-        config = self.container.config
-        return Limit(attempts=int(config.get(f"GATEWAY_LOGIN_ATTEMPTS_{scope}", default.attempts)),
-                     window_seconds=float(config.get(f"GATEWAY_LOGIN_WINDOW_{scope}", default.window_seconds)))
+        self.throttle = login_throttle(self.container.config)
 
     def get_dependency(self, worker_ctx) -> LoginThrottle:
         return self.throttle
+
+
+class ProxiesTrusted(DependencyProvider):
+    """The proxies whose X-Forwarded-For names the client (config GATEWAY_TRUSTED_PROXIES, CIDR blocks);
+    none by default: the socket's peer is the client."""
+
+    def setup(self) -> None:
+        self.proxies = trusted_proxies(self.container.config)
+
+    def get_dependency(self, worker_ctx) -> TrustedProxies:
+        return self.proxies
 
 
 class PublicUrl(DependencyProvider):
@@ -62,7 +69,8 @@ def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
                             rostering=self.rostering_rpc,
-                            login_attempts=self.login_attempts, public_url=self.public_url)
+                            login_attempts=self.login_attempts, public_url=self.public_url,
+                            trusted_proxies=self.trusted_proxies)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
@@ -93,4 +101,5 @@ class GatewayService:
     rostering_rpc = ServiceRpc(rostering.contract)
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
+    trusted_proxies = ProxiesTrusted()
     public_url = PublicUrl()

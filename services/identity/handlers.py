@@ -15,7 +15,7 @@ from shared.contracts.base import Event
 from shared.contracts.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 
 from .adapters.repository import AccountRepository
-from .adapters.tokens import InvalidToken, TokenSigner
+from .adapters.tokens import TokenSigner
 from .domain.accounts import (
     ACTIVE,
     FAILED,
@@ -45,19 +45,18 @@ from .domain.hand_edits import (
     normalise_typed,
 )
 from .domain.joined_credentials import joined_holders, new_credentials, taken_by_joined
+from .domain.new_passwords import new_password_refusal
 from .domain.passwords import PasswordChecksBusy, Passwords, find_password_owner
-from .domain.sessions import LoginSession, PermissionChange
-from .domain.sign_in import may_sign_in, sign_in_refusal
+from .domain.sessions import PermissionChange
+from .domain.sign_in import sign_in_refusal
 from .domain.upserts import credentials_to_check, draft_upserts, plan_upserts
+from .handlers_sessions import TOO_MANY_PASSWORD_CHECKS, open_session, signed_in
 
 Publish = Callable[[Event, dict], None]
 Clock = Callable[[], datetime]
 
 # One message for every failed login, so a caller cannot learn which logins exist.
 LOGIN_FAILED = "the login or password is incorrect"
-SESSION_NOT_VALID = "the session is not valid: sign in again"
-# Every login and password change costs an Argon2 hash; past what identity can afford at once it refuses.
-TOO_MANY_PASSWORD_CHECKS = "too many sign-ins are being checked right now: try again in a few seconds"
 
 
 def upsert_accounts(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -90,36 +89,22 @@ def login(request: dict, *, repo: AccountRepository, passwords: Passwords, token
         raise NotAuthenticated(LOGIN_FAILED)
 
     now = clock()
-    issued = tokens.issue(account.person_id, now)
+    opened = open_session(account.person_id, now, tokens)
     first_login = account.status == INVITEE
     rehashed = _stronger_hash(account.password_hash, request["password"], passwords)
-    joined = repo.record_login(
-        LoginSession(jti=issued.jti, person_id=account.person_id, issued_at=issued.issued_at,
-                     expires_at=issued.expires_at),
-        joined_at=now if first_login else None, rehashed_password=rehashed)
+    joined = repo.record_login(opened.session, joined_at=now if first_login else None, rehashed_password=rehashed,
+                               refresh_token=opened.refresh_token)
     if joined:
         account = replace(account, status=ACTIVE, joined_at=now)
         publish(identity.USER_JOINED, {"person_id": account.person_id, "joined_at": now})
     elif first_login:
         # A simultaneous first login joined the account a moment earlier; show what it stored.
         account = repo.account(account.person_id) or account
-    return {"token": issued.token, "expires_at": issued.expires_at, "principal": principal_document(account)}
+    return {**opened.tokens, "principal": principal_document(account)}
 
 
 def authenticate(request: dict, *, repo: AccountRepository, tokens: TokenSigner, clock: Clock) -> dict:
-    now = clock()
-    try:
-        claims = tokens.verify(request["token"], now)
-    except InvalidToken:
-        raise NotAuthenticated(SESSION_NOT_VALID) from None
-    found = repo.session_with_account(claims.jti)
-    if found is None:
-        raise NotAuthenticated(SESSION_NOT_VALID)
-    login_session, account = found
-    # The sign-in rule holds for open sessions too: a role change can leave a student not enabled.
-    if (login_session.person_id != claims.person_id or not login_session.is_valid_at(now)
-            or not may_sign_in(account)):
-        raise NotAuthenticated(SESSION_NOT_VALID)
+    _, account = signed_in(request["token"], repo=repo, tokens=tokens, now=clock())
     return principal_document(account)
 
 
@@ -148,6 +133,9 @@ def set_password(request: dict, *, repo: AccountRepository, passwords: Passwords
     refusal = sign_in_refusal(account)
     if refusal is not None:
         raise InvalidRequest(f"no password can be set for {value}: {refusal}", fields={"login": [refusal]})
+    refusal = new_password_refusal(request["password"])
+    if refusal is not None:
+        raise InvalidRequest(f"the password {refusal}", fields={"password": [refusal]})
     try:
         password_hash = passwords.hash(request["password"])
     except PasswordChecksBusy:

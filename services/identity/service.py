@@ -7,7 +7,7 @@ from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, handles, rpc_endpoint
 
-from . import handlers
+from . import handlers, handlers_sessions
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigning
@@ -61,6 +61,23 @@ class IdentityService:
     @rpc_endpoint(identity.update_contact_details)
     def update_contact_details(self, request):
         return handlers.update_contact_details(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.refresh_session)
+    def refresh_session(self, request):
+        return handlers_sessions.refresh_session(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
+    @rpc_endpoint(identity.sign_out)
+    def sign_out(self, request):
+        return handlers_sessions.sign_out(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
+    @rpc_endpoint(identity.sign_out_everywhere)
+    def sign_out_everywhere(self, request):
+        return handlers_sessions.sign_out_everywhere(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
+    @rpc_endpoint(identity.change_password)
+    def change_password(self, request):
+        return handlers_sessions.change_password(request, repo=self.accounts, passwords=self.passwords,
+                                                 tokens=self.tokens, clock=utc_now)
 
     # Requeued on failure (database down, a deadlock): a lost enablement would keep a student out
     # until someone enabled them again, and recording one twice changes nothing.

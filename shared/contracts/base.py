@@ -22,6 +22,8 @@ class RpcMethod:
     name: str
     request: type[Schema]
     response: type[Schema]
+    # What the method does, for the catalogue (docs/contracts/); the request schema's docstring otherwise.
+    description: str = ""
 
     def load_request(self, payload: dict | None) -> dict:
         return _load(self.request, payload or {}, f"{self.service}.{self.name}")
@@ -48,6 +50,8 @@ class Event:
     service: str
     name: str
     payload: type[Schema]
+    # What the event says happened, for the catalogue; the payload schema's docstring otherwise.
+    description: str = ""
 
     def dump(self, payload: dict) -> dict:
         """The payload as it goes out: validated here, so a publisher's mistake is its own error and
@@ -73,14 +77,16 @@ class ServiceContract:
     events: dict[str, Event] = field(default_factory=dict)
     subscriptions: list[Event] = field(default_factory=list)
 
-    def rpc(self, name: str, *, request: type[Schema], response: type[Schema]) -> RpcMethod:
-        method = RpcMethod(self.name, name, request, response)
+    def rpc(self, name: str, *, request: type[Schema], response: type[Schema], description: str = "") -> RpcMethod:
+        method = RpcMethod(self.name, name, request, response, description)
         self.rpcs[name] = method
         return method
 
-    def event(self, name: str, payload: type[Schema]) -> Event:
-        event = Event(self.name, name, payload)
-        self.events[name] = event
+    def event(self, name: str, payload: type[Schema], description: str = "", *, version: int = 1) -> Event:
+        """An event, named on the wire with its version (`people_upserted.v1`): a payload that changes
+        incompatibly is published as a new version beside the old one, so subscribers move one at a time."""
+        event = Event(self.name, f"{name}.v{version}", payload, description)
+        self.events[event.name] = event
         return event
 
     def subscribe(self, *events: Event) -> None:

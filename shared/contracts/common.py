@@ -24,22 +24,33 @@ class Timestamp(fields.DateTime):
 class Problem(Schema):
     """Why one field of one item was refused."""
 
-    field = fields.String(required=True)
-    reason = fields.String(required=True)
+    field = fields.String(required=True, metadata={
+        "description": "the field of the item that was refused, as the request names it"})
+    reason = fields.String(required=True, metadata={
+        "description": "why it was refused, in words a school administrator can act on"})
 
 
 class ItemResult(Schema):
     """The outcome for one item of a bulk call, keyed by the id the caller sent."""
 
-    key = fields.String(required=True)
-    id = fields.String(allow_none=True, load_default=None)
+    key = fields.String(required=True, metadata={
+        "description": "the item as the caller named it: a sourcedId for a sync page, a person "
+                       "or classroom id for an action (guardian:student for a guardian link)"})
+    id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the platform's id of the record the item became or named; "
+                       "null when there is none (a new item refused, an id not found)"})
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES + (
-        "enabled", "already_enabled", "not_found", "forbidden", "not_a_student", "skipped") + ACTION_OUTCOMES))
-    problems = fields.List(fields.Nested(Problem), load_default=list)
+        "enabled", "already_enabled", "not_found", "forbidden", "not_a_student", "skipped") + ACTION_OUTCOMES),
+        metadata={"description": "what became of the item: created, updated or unchanged (a sync page), done or "
+                                 "already (an action), enabled or already_enabled (student accounts), skipped, "
+                                 "or one of the refusals failed, refused, not_found, forbidden, not_a_student"})
+    problems = fields.List(fields.Nested(Problem), load_default=list, metadata={
+        "description": "each field of the item that was refused and why; empty when nothing was"})
 
 
 class BulkResult(Schema):
-    results = fields.List(fields.Nested(ItemResult), required=True)
+    results = fields.List(fields.Nested(ItemResult), required=True, metadata={
+        "description": "one result per item of the request, in the order sent"})
 
 
 def page_of(schema: type[Schema], **kwargs) -> fields.List:

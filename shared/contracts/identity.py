@@ -42,30 +42,52 @@ CREDENTIAL_OF_JOINED_ACCOUNT = "This email and phone can't be used at the same t
 class RoleGrant(Schema):
     """A role held in a set of schools (empty for district-wide roles and families)."""
 
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    school_ids = fields.List(fields.String(), load_default=list)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={
+        "description": "the role granted: district_admin, school_admin, teacher, guardian or student"})
+    school_ids = fields.List(fields.String(), load_default=list, metadata={
+        "description": "the directory's ids of the schools the role holds in; "
+                       "empty for a district administrator and a guardian"})
 
 
 class Principal(Schema):
     """Who is asking: what the gateway learns from a token and hands to services."""
 
-    person_id = fields.String(required=True)
-    district_id = fields.String(allow_none=True, load_default=None)
-    display_name = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
-    roles = fields.List(fields.Nested(RoleGrant), required=True)
-    permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the signed-in person, which is also their account's id"})
+    district_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the directory's id of the person's district; null for an account that belongs to no district"})
+    display_name = fields.String(required=True, metadata={
+        "description": "given and family name joined by a space, as shown to other people"})
+    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES), metadata={
+        "description": "the account's status: invitee (never signed in), active (has signed in) or disabled"})
+    roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
+        "description": "every role the account holds, synced and granted by hand, one grant per role"})
+    permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True, metadata={
+        "description": "the custom staff permissions in force; empty unless the person holds a staff role"})
 
 
 class AccountInput(Schema):
-    person_id = fields.String(required=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    email = fields.String(allow_none=True, load_default=None)
-    mobile_phone = fields.String(allow_none=True, load_default=None)
-    home_phone = fields.String(allow_none=True, load_default=None)
-    roles = fields.List(fields.Nested(RoleGrant), required=True)
-    managed_by_sync = fields.Boolean(load_default=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person the account belongs "
+                       "to; the account is created or updated under it"})
+    given_name = fields.String(required=True, metadata={
+        "description": "the person's given name, as the source spells it"})
+    family_name = fields.String(required=True, metadata={
+        "description": "the person's family name, as the source spells it"})
+    email = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "email address, normalised to lower case; null or blank removes "
+                       "it, an invalid one is reported and the stored one kept"})
+    mobile_phone = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "mobile phone number, read with the request's region when it has no country code and stored "
+                       "in E.164; null or blank removes it, an invalid one is reported and the stored one kept"})
+    home_phone = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "home phone number, stored in E.164 and never used "
+                       "to sign in or to send; null or blank removes it"})
+    roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
+        "description": "the grants the source gives the person, replacing "
+                       "the synced grants (grants made by hand stay)"})
+    managed_by_sync = fields.Boolean(load_default=True, metadata={
+        "description": "true when a roster sync owns the account, false for a person staff added by hand"})
     enabled = fields.Boolean(load_default=True, metadata={
         "description": "false (the SIS's enabledUser=false) disables the account; true again restores the "
                        "status a sync disabled (invitee, or active once joined)"})
@@ -77,9 +99,13 @@ class AccountInput(Schema):
 
 
 class UpsertAccountsRequest(Schema):
-    district_id = fields.String(required=True)
-    region = fields.String(load_default="US", validate=validate.Length(equal=2))
-    accounts = page_of(AccountInput, required=True)
+    district_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the district every account of the page belongs to"})
+    region = fields.String(load_default="US", validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 region (US, GB, ...) that "
+                       "phone numbers without a country code are read in"})
+    accounts = page_of(AccountInput, required=True, metadata={
+        "description": "the page of accounts to create or update, at most 5,000, each answered by person_id"})
     update_contact_details_of_active_users = fields.Boolean(load_default=True, metadata={
         "description": "the district setting \"allow sync to update contact details of active users\": false "
                        "keeps the stored email, mobile_phone and home_phone of every account whose owner has "
@@ -87,143 +113,265 @@ class UpsertAccountsRequest(Schema):
 
 
 class Credential(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS))
-    value = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS), metadata={
+        "description": "email or mobile_phone"})
+    value = fields.String(required=True, metadata={
+        "description": "the address: a lower-case email, or a mobile phone in E.164"})
     shared = fields.Boolean(required=True, metadata={"description": "also a credential of another account"})
 
 
 class Account(Schema):
-    person_id = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    email = fields.String(allow_none=True)
-    mobile_phone = fields.String(allow_none=True)
-    home_phone = fields.String(allow_none=True)
-    credentials = fields.List(fields.Nested(Credential), required=True)
-    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
-    joined_at = Timestamp(allow_none=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person, which is also the account's id"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the account's district; "
+                       "null for an account that belongs to no district"})
+    given_name = fields.String(required=True, metadata={"description": "the person's given name"})
+    family_name = fields.String(required=True, metadata={"description": "the person's family name"})
+    email = fields.String(allow_none=True, metadata={
+        "description": "the account's email address, lower case; null when it has none"})
+    mobile_phone = fields.String(allow_none=True, metadata={
+        "description": "the account's mobile phone in E.164; null when it has none"})
+    home_phone = fields.String(allow_none=True, metadata={
+        "description": "the account's home phone in E.164, kept but never "
+                       "used to sign in or to send; null when it has none"})
+    credentials = fields.List(fields.Nested(Credential), required=True, metadata={
+        "description": "the email and mobile phone the person signs in with, "
+                       "each saying whether another account holds it too"})
+    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES), metadata={
+        "description": "invitee (never signed in), active (has signed in) or disabled"})
+    joined_at = Timestamp(allow_none=True, metadata={
+        "description": "when the owner first signed in, ISO 8601 with zone (UTC); null until then"})
     archived = fields.Boolean(required=True, metadata={
         "description": "directory archived the person: the account may not sign in until unarchived"})
     roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
         "description": "the grants the sync sends together with those granted by hand (grant_roles)"})
-    permissions = fields.List(fields.String(), required=True)
+    permissions = fields.List(fields.String(), required=True, metadata={
+        "description": "the custom staff permissions in force; empty unless the person holds a staff role"})
 
 
 class LoginRequest(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=320),
                           metadata={"description": "email address or mobile phone number"})
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True, metadata={
+        "description": "the account's password, 1 to 1,024 characters; never echoed back"})
 
 
 class LoginResult(Schema):
-    token = fields.String(required=True)
-    expires_at = Timestamp(required=True)
-    principal = fields.Nested(Principal, required=True)
+    """A session's tokens: the short-lived access token, and the refresh token that renews it."""
+
+    token = fields.String(required=True, metadata={
+        "description": "the access token, sent as `Authorization: Bearer <token>`; short-lived (15 minutes by "
+                       "default): renew it with the refresh token"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the access token stops working"})
+    refresh_token = fields.String(required=True, metadata={
+        "description": "trade it for new tokens (refresh_session); each works once, and one used twice ends "
+                       "the whole session"})
+    refresh_expires_at = Timestamp(required=True, metadata={
+        "description": "when the refresh token stops working, if not used before"})
+    principal = fields.Nested(Principal, required=True, metadata={
+        "description": "who signed in, as the gateway will see them on each call with this token"})
 
 
 class AuthenticateRequest(Schema):
-    token = fields.String(required=True)
+    token = fields.String(required=True, metadata={
+        "description": "an access token from login; refused when forged, "
+                       "expired, or its session or account may no longer sign in"})
+
+
+class RefreshSessionRequest(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=512), metadata={
+        "description": "the refresh token from login, join or the last refresh; each works once"})
+
+
+class SessionRequest(Schema):
+    """One signed-in session, named by an access token it issued."""
+
+    token = fields.String(required=True, metadata={"description": "the caller's access token"})
+
+
+class ChangePasswordRequest(Schema):
+    token = fields.String(required=True, metadata={
+        "description": "the caller's access token: names the person, and the session that stays signed in"})
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                                     metadata={"description": "the password in force now, proving it is the owner"})
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                                 metadata={"description": "at least 8 characters"})
+
+
+class SessionsEnded(Schema):
+    sessions_ended = fields.Integer(required=True, metadata={
+        "description": "how many signed-in sessions this ended (their access and refresh tokens stop working)"})
 
 
 class GetAccountsRequest(Schema):
-    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000))
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000), metadata={
+        "description": "the directory's ids of the people whose accounts "
+                       "are wanted, at most 5,000; unknown ids are left out"})
 
 
 class Accounts(Schema):
-    accounts = fields.List(fields.Nested(Account), required=True)
+    accounts = fields.List(fields.Nested(Account), required=True, metadata={
+        "description": "the accounts found, in the order asked, each once"})
 
 
 class SetPasswordRequest(Schema):
-    login = fields.String(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=8, max=1024), load_only=True)
+    login = fields.String(required=True, metadata={
+        "description": "the email address or mobile phone (read as US when it has "
+                       "no country code) of exactly one account that may sign in"})
+    password = fields.String(required=True, validate=validate.Length(min=8, max=1024), load_only=True, metadata={
+        "description": "the new password, 8 to 1,024 characters, stored only as an Argon2 hash; never echoed back"})
 
 
 class SetStaffPermissionsRequest(Schema):
-    person_id = fields.String(required=True)
-    permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True)
-    changed_by = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the staff member whose permissions are replaced"})
+    permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True, metadata={
+        "description": "the complete set of custom staff permissions the "
+                       "person holds from now on (empty removes all)"})
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of who made the change, recorded with it: set by the gateway from the token"})
 
 
 class MatchCredentialsRequest(Schema):
     region = fields.String(load_default="US", validate=validate.Length(equal=2),
                            metadata={"description": "how a mobile phone without a country code is read"})
-    email = fields.String(allow_none=True, load_default=None)
-    mobile_phone = fields.String(allow_none=True, load_default=None)
+    email = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "an email address to look for; null to look only for the mobile phone"})
+    mobile_phone = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a mobile phone number to look for, read with region; null to look only for the email"})
 
 
 class CredentialHolder(Schema):
-    person_id = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person whose account holds the credential"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of that account's district; "
+                       "null for an account that belongs to no district"})
     holds = fields.List(fields.String(validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS)), required=True,
                         metadata={"description": "which of the asked credentials this account holds"})
     joined = fields.Boolean(required=True, metadata={"description": "the owner has signed in at least once"})
-    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES), metadata={
+        "description": "that account's status: invitee, active or disabled"})
 
 
 class CredentialMatches(Schema):
     email = fields.String(allow_none=True, required=True, metadata={"description": "normalised, or null"})
     mobile_phone = fields.String(allow_none=True, required=True, metadata={"description": "E.164, or null"})
-    holders = fields.List(fields.Nested(CredentialHolder), required=True)
+    holders = fields.List(fields.Nested(CredentialHolder), required=True, metadata={
+        "description": "every account holding the email or the mobile phone asked for; empty when none does"})
 
 
 class GrantRolesRequest(Schema):
-    person_id = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person whose account receives the grants"})
     roles = fields.List(fields.Nested(RoleGrant), required=True, validate=validate.Length(min=1), metadata={
         "description": "added to the account's grants and kept through later syncs"})
-    changed_by = fields.String(required=True)
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of the staff member granting the roles, recorded with the change"})
 
 
 class UpdateContactDetailsRequest(Schema):
     """A hand edit of an account's contact details: an absent field is left as it is, null removes it."""
 
-    person_id = fields.String(required=True)
-    region = fields.String(load_default="US", validate=validate.Length(equal=2))
-    email = fields.String(allow_none=True)
-    mobile_phone = fields.String(allow_none=True)
-    home_phone = fields.String(allow_none=True)
-    changed_by = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person whose account is edited"})
+    region = fields.String(load_default="US", validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 region that phone numbers without a country code are read in"})
+    email = fields.String(allow_none=True, metadata={
+        "description": "the new email address (stored lower case); null removes it, absent leaves it"})
+    mobile_phone = fields.String(allow_none=True, metadata={
+        "description": "the new mobile phone, stored in E.164; null removes it, absent leaves it"})
+    home_phone = fields.String(allow_none=True, metadata={
+        "description": "the new home phone, stored in E.164; null removes it, absent leaves it"})
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of the staff member making the edit, recorded with it"})
 
 
 class AccountChange(Schema):
     """What other services project from an account."""
 
-    person_id = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    email = fields.String(allow_none=True)
-    mobile_phone = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES))
-    roles = fields.List(fields.Nested(RoleGrant), required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person, which is also the account's id"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the account's district; "
+                       "null for an account that belongs to no district"})
+    given_name = fields.String(required=True, metadata={
+        "description": "the person's given name as the account holds it"})
+    family_name = fields.String(required=True, metadata={
+        "description": "the person's family name as the account holds it"})
+    email = fields.String(allow_none=True, metadata={
+        "description": "the account's email address, lower case; null when it has none"})
+    mobile_phone = fields.String(allow_none=True, metadata={
+        "description": "the account's mobile phone in E.164; null when it has none"})
+    status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES), metadata={
+        "description": "invitee (never signed in), active (has signed in) or disabled"})
+    roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
+        "description": "every role the account holds now, synced and granted by hand"})
 
 
 class AccountsUpserted(Schema):
-    accounts = page_of(AccountChange, required=True)
+    accounts = page_of(AccountChange, required=True, metadata={
+        "description": "the accounts created or changed, at most 5,000, each as it is now"})
 
 
 class UserJoined(Schema):
-    person_id = fields.String(required=True)
-    joined_at = fields.DateTime(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person who signed in for the first time"})
+    joined_at = fields.DateTime(required=True, metadata={
+        "description": "when they first signed in, ISO 8601 with zone (UTC)"})
 
 
 class StaffPermissionsChanged(Schema):
-    person_id = fields.String(required=True)
-    permissions = fields.List(fields.String(), required=True)
-    changed_by = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the staff member whose permissions changed"})
+    permissions = fields.List(fields.String(), required=True, metadata={
+        "description": "the complete set of custom staff permissions they hold now"})
+    changed_by = fields.String(required=True, metadata={"description": "the person id of who made the change"})
 
 
-upsert_accounts = contract.rpc("upsert_accounts", request=UpsertAccountsRequest, response=BulkResult)
-login = contract.rpc("login", request=LoginRequest, response=LoginResult)
-authenticate = contract.rpc("authenticate", request=AuthenticateRequest, response=Principal)
-get_accounts = contract.rpc("get_accounts", request=GetAccountsRequest, response=Accounts)
-set_password = contract.rpc("set_password", request=SetPasswordRequest, response=Empty)
-set_staff_permissions = contract.rpc("set_staff_permissions", request=SetStaffPermissionsRequest, response=Account)
-match_credentials = contract.rpc("match_credentials", request=MatchCredentialsRequest, response=CredentialMatches)
-grant_roles = contract.rpc("grant_roles", request=GrantRolesRequest, response=Account)
+upsert_accounts = contract.rpc("upsert_accounts", request=UpsertAccountsRequest, response=BulkResult,
+                               description="Create or update a page of accounts from a roster sync, answering each "
+                                           "by person id; publishes accounts_upserted for those that changed.")
+login = contract.rpc("login", request=LoginRequest, response=LoginResult,
+                     description="Sign in with an email or mobile phone and a password; "
+                                 "the first sign-in joins the account (user_joined).")
+authenticate = contract.rpc("authenticate", request=AuthenticateRequest, response=Principal,
+                            description="Check an access token and say who holds "
+                                        "it; the gateway calls it on every request.")
+get_accounts = contract.rpc("get_accounts", request=GetAccountsRequest, response=Accounts,
+                            description="The accounts of the people asked for, with "
+                                        "their credentials and whether each is shared.")
+set_password = contract.rpc("set_password", request=SetPasswordRequest, response=Empty,
+                            description="Set the password of the one account that signs in "
+                                        "with a login (an operator's command, not a user's).")
+set_staff_permissions = contract.rpc("set_staff_permissions", request=SetStaffPermissionsRequest, response=Account,
+                                     description="Replace a staff member's custom permissions; "
+                                                 "publishes staff_permissions_changed when they change.")
+match_credentials = contract.rpc("match_credentials", request=MatchCredentialsRequest, response=CredentialMatches,
+                                 description="Which accounts hold an email or mobile phone, so staff "
+                                             "adding someone by hand can link an existing account.")
+grant_roles = contract.rpc("grant_roles", request=GrantRolesRequest, response=Account,
+                           description="Add role grants made by hand to an account; later syncs keep them.")
 update_contact_details = contract.rpc("update_contact_details", request=UpdateContactDetailsRequest,
-                                      response=Account)
+                                      response=Account,
+                                      description="Edit an account's email and phones by hand; a credential of "
+                                                  "another account whose owner joined is refused (Conflict).")
+refresh_session = contract.rpc("refresh_session", request=RefreshSessionRequest, response=LoginResult,
+                               description="Trade a refresh token for new tokens; a refresh token used twice "
+                                           "ends its whole session (NotAuthenticated).")
+sign_out = contract.rpc("sign_out", request=SessionRequest, response=SessionsEnded,
+                        description="End the session the access token belongs to (sign out of this device).")
+sign_out_everywhere = contract.rpc("sign_out_everywhere", request=SessionRequest, response=SessionsEnded,
+                                   description="End every session of the token's owner (sign out of all devices).")
+change_password = contract.rpc("change_password", request=ChangePasswordRequest, response=SessionsEnded,
+                               description="The signed-in person changes their password, proving the current "
+                                           "one; their other sessions end.")
 
-ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted)
-USER_JOINED = contract.event("user_joined", UserJoined)
-STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged)
+ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted,
+                                   description="Accounts were created or changed (by a sync or by hand): "
+                                               "their names, credentials, status and roles as they are now.")
+USER_JOINED = contract.event("user_joined", UserJoined,
+                             description="A person signed in for the first time, so their account is now active.")
+STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged,
+                                           description="A staff member's custom permissions were replaced.")

@@ -12,29 +12,48 @@ contract = ServiceContract(NAME)
 
 
 class GetRecipientsRequest(Schema):
-    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000))
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000), metadata={
+        "description": "the directory's ids of the people wanted, at most "
+                       "5,000; people notify does not know are left out"})
 
 
 class Recipient(Schema):
-    person_id = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    given_name = fields.String(allow_none=True)
-    family_name = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    mobile_phone = fields.String(allow_none=True)
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the person's district; null until a source has named it"})
+    given_name = fields.String(allow_none=True, metadata={
+        "description": "the person's given name, from the directory once "
+                       "it has described them, else from the account"})
+    family_name = fields.String(allow_none=True, metadata={
+        "description": "the person's family name, from the directory once "
+                       "it has described them, else from the account"})
+    email = fields.String(allow_none=True, metadata={
+        "description": "the account's email address, lower case; null "
+                       "when it has none or identity has not described it"})
+    mobile_phone = fields.String(allow_none=True, metadata={
+        "description": "the account's mobile phone in E.164; null when it has none or identity has not described it"})
     account_status = fields.String(allow_none=True, validate=validate.OneOf(identity.ACCOUNT_STATUSES),
                                    metadata={"description": "identity's account status; null until identity "
                                                             "has described the account"})
-    roles = fields.List(fields.String(), required=True)
-    kinds = fields.List(fields.String(), required=True)
-    school_ids = fields.List(fields.String(), required=True)
-    student_account_enabled = fields.Boolean(required=True)
-    joined = fields.Boolean(required=True)
-    archived = fields.Boolean(required=True)
+    roles = fields.List(fields.String(), required=True, metadata={
+        "description": "the identity roles the account holds (district_admin, "
+                       "school_admin, teacher, guardian, student)"})
+    kinds = fields.List(fields.String(), required=True, metadata={
+        "description": "what the directory says the person is (student, "
+                       "staff, guardian); empty until it has described them"})
+    school_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the directory's ids of the person's schools; empty until the directory has described them"})
+    student_account_enabled = fields.Boolean(required=True, metadata={
+        "description": "true once the school has enabled the person's student account; never turns false"})
+    joined = fields.Boolean(required=True, metadata={
+        "description": "true once the person has signed in for the first time; never turns false"})
+    archived = fields.Boolean(required=True, metadata={
+        "description": "true when the directory archived the person, who then gets nothing"})
 
 
 class Recipients(Schema):
-    recipients = fields.List(fields.Nested(Recipient), required=True)
+    recipients = fields.List(fields.Nested(Recipient), required=True, metadata={
+        "description": "the recipients found, in the order asked, each once"})
 
 
 # --- preferences ------------------------------------------------------------------------------
@@ -44,43 +63,58 @@ DISTRICT_PREFERENCES = ("email_app", "sms_app")
 
 
 class GetPreferencesRequest(Schema):
-    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000))
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000), metadata={
+        "description": "the directory's ids of the people whose preferences are wanted, 1 to 5,000"})
 
 
 class PersonPreference(Schema):
-    person_id = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person"})
     preference = fields.String(required=True, validate=validate.OneOf(PREFERENCES),
                                metadata={"description": "what the planner uses: the choice, else the default (Email+app "
                                                          "for a student, the district default for anyone else)"})
     chosen = fields.Boolean(required=True, metadata={"description": "false when it is a default"})
-    chosen_at = Timestamp(allow_none=True)
+    chosen_at = Timestamp(allow_none=True, metadata={
+        "description": "when the person's choice was made, ISO 8601 with zone (UTC); null when it is a default"})
 
 
 class Preferences(Schema):
-    preferences = fields.List(fields.Nested(PersonPreference), required=True)
+    preferences = fields.List(fields.Nested(PersonPreference), required=True, metadata={
+        "description": "one preference per person asked for, in the order asked, each once"})
 
 
 class SetPreferenceRequest(Schema):
-    person_id = fields.String(required=True)
-    preference = fields.String(required=True, validate=validate.OneOf(PREFERENCES))
-    changed_by = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person whose preference is set"})
+    preference = fields.String(required=True, validate=validate.OneOf(PREFERENCES), metadata={
+        "description": "how the person is reached outside the app: email_app "
+                       "(Email+app), sms_app (SMS+app) or app_only"})
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of who made the choice (the person, or "
+                       "staff allowed to), set by the gateway from the token"})
 
 
 class DistrictSettingsRequest(Schema):
-    district_id = fields.String(required=True)
+    district_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the district, the asker's own (set by the gateway from the token)"})
 
 
 class DistrictSettings(Schema):
-    district_id = fields.String(required=True)
-    default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES))
-    updated_at = Timestamp(allow_none=True)
-    updated_by = fields.String(allow_none=True)
+    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
+    default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES), metadata={
+        "description": "the preference of every adult who has not chosen one: email_app (the default) or sms_app"})
+    updated_at = Timestamp(allow_none=True, metadata={
+        "description": "when the default was last set, ISO 8601 with zone (UTC); null when it was never set"})
+    updated_by = fields.String(allow_none=True, metadata={
+        "description": "the person id of who last set the default; null when it was never set"})
 
 
 class SetDistrictDefaultRequest(Schema):
-    district_id = fields.String(required=True)
-    default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES))
-    changed_by = fields.String(required=True)
+    district_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the district, the asker's own (set by the gateway from the token)"})
+    default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES), metadata={
+        "description": "the new default for adults who have not chosen: email_app or sms_app"})
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of the administrator making the change, set by the gateway from the token"})
 
 
 # --- announcements and their deliveries ---------------------------------------------------------
@@ -91,11 +125,18 @@ COMMUNICATION_STATES = ("planning", "queued", "completed")
 
 
 class SendAnnouncementRequest(Schema):
-    sender = fields.Nested(identity.Principal, required=True)
-    audience = fields.Nested(directory.Audience, required=True)
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    priority = fields.Boolean(load_default=False)
+    sender = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who sends it (an identity Principal), who must belong to a district and "
+                       "bounds the audience: set by the gateway from the token, never from the body"})
+    audience = fields.Nested(directory.Audience, required=True, metadata={
+        "description": "whom the announcement is for"})
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the announcement's subject, 1 to 200 characters"})
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000), metadata={
+        "description": "the announcement's text, 1 to 10,000 characters"})
+    priority = fields.Boolean(load_default=False, metadata={
+        "description": "true overrides preferences: SMS to every good mobile "
+                       "and email to every good email (default false)"})
     with_call = fields.Boolean(load_default=False, metadata={"description": "priority only: a voice call too"})
 
     @validates_schema
@@ -105,9 +146,12 @@ class SendAnnouncementRequest(Schema):
 
 
 class Announcement(Schema):
-    communication_id = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES))
-    created_at = Timestamp(required=True)
+    communication_id = fields.String(required=True, metadata={
+        "description": "notify's id of the communication, for its delivery report"})
+    state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES), metadata={
+        "description": "planning when answered: its deliveries are planned and queued in the background"})
+    created_at = Timestamp(required=True, metadata={
+        "description": "when the announcement was accepted, ISO 8601 with zone (UTC)"})
     recipient_count = fields.Integer(required=True, metadata={
         "description": "people the audience resolved to; students whose account is not enabled are among them "
                        "and get nothing"})
@@ -116,62 +160,92 @@ class Announcement(Schema):
 
 
 class DeliveryReportRequest(Schema):
-    viewer = fields.Nested(identity.Principal, required=True)
-    communication_id = fields.String(required=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    status = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(DELIVERY_STATUSES))
+    viewer = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who is asking (an identity Principal): its sender, an administrator, "
+                       "or staff with Engagement Visibility; set by the gateway from the token"})
+    communication_id = fields.String(required=True, metadata={"description": "notify's id of the communication"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "description": "the page of lines wanted, from 1"})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={
+        "description": "lines per page, 1 to 1,000 (default 100)"})
+    status = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(DELIVERY_STATUSES), metadata={
+        "description": "only lines with this delivery status; null for every line"})
 
 
 class DeliveryLine(Schema):
-    person_id = fields.String(required=True)
-    given_name = fields.String(allow_none=True)
-    family_name = fields.String(allow_none=True)
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    address = fields.String(allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(DELIVERY_STATUSES))
-    reason = fields.String(allow_none=True)
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the recipient"})
+    given_name = fields.String(allow_none=True, metadata={
+        "description": "the recipient's given name; null when notify does not know it"})
+    family_name = fields.String(allow_none=True, metadata={
+        "description": "the recipient's family name; null when notify does not know it"})
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS), metadata={
+        "description": "the channel of this delivery: email, sms, voice or app"})
+    address = fields.String(allow_none=True, metadata={
+        "description": "the email address or E.164 phone it went (or would have gone) to; null on the app channel"})
+    status = fields.String(required=True, validate=validate.OneOf(DELIVERY_STATUSES), metadata={
+        "description": "planned, queued, sent, delivered, failed, fell_back "
+                       "(failed, and went out on the other channel) or skipped"})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "why it was skipped or failed (a planner reason such "
+                       "as no_email, or the provider's error); null otherwise"})
     fallback_of = fields.String(allow_none=True, metadata={"description": "the failed delivery this one replaces"})
-    updated_at = Timestamp(allow_none=True)
+    updated_at = Timestamp(allow_none=True, metadata={
+        "description": "when its status last changed, ISO 8601 with zone (UTC); null when it never did"})
 
 
 class DeliveryReport(Schema):
-    communication_id = fields.String(required=True)
-    subject = fields.String(required=True)
-    priority = fields.Boolean(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES))
-    sender_id = fields.String(allow_none=True)
-    created_at = Timestamp(required=True)
+    communication_id = fields.String(required=True, metadata={"description": "notify's id of the communication"})
+    subject = fields.String(required=True, metadata={"description": "the communication's subject"})
+    priority = fields.Boolean(required=True, metadata={"description": "true when it was sent as priority"})
+    state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES), metadata={
+        "description": "planning, queued (handed to the senders) or completed (nothing outstanding)"})
+    sender_id = fields.String(allow_none=True, metadata={
+        "description": "the person id of the sender; null when none is recorded"})
+    created_at = Timestamp(required=True, metadata={
+        "description": "when the communication was accepted, ISO 8601 with zone (UTC)"})
     counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                          required=True, metadata={"description": "channel -> status -> count"})
-    unreachable = fields.Integer(required=True)
-    lines = fields.List(fields.Nested(DeliveryLine), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+    unreachable = fields.Integer(required=True, metadata={
+        "description": "people with email, SMS or call deliveries none of which reached them or still may"})
+    lines = fields.List(fields.Nested(DeliveryLine), required=True, metadata={
+        "description": "this page of deliveries, one per person and channel"})
+    total = fields.Integer(required=True, metadata={"description": "lines matching the status filter, over every page"})
+    page = fields.Integer(required=True, metadata={"description": "the page answered, from 1"})
+    per_page = fields.Integer(required=True, metadata={"description": "lines per page, as asked"})
 
 
 class UnreachableContactsRequest(Schema):
-    viewer = fields.Nested(identity.Principal, required=True)
-    school_id = fields.String(required=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    viewer = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who is asking (an identity Principal): an administrator of the "
+                       "school, or staff with School-Wide Communications, Users Manager "
+                       "or Rostering Administrator; set by the gateway from the token"})
+    school_id = fields.String(required=True, metadata={"description": "the directory's id of the school"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "description": "the page wanted, from 1"})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={
+        "description": "contacts per page, 1 to 1,000 (default 100)"})
 
 
 class UnreachableContact(Schema):
-    person_id = fields.String(required=True)
-    given_name = fields.String(allow_none=True)
-    family_name = fields.String(allow_none=True)
-    kinds = fields.List(fields.String(), required=True)
-    reason = fields.String(required=True)
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person"})
+    given_name = fields.String(allow_none=True, metadata={
+        "description": "the person's given name; null when notify does not know it"})
+    family_name = fields.String(allow_none=True, metadata={
+        "description": "the person's family name; null when notify does not know it"})
+    kinds = fields.List(fields.String(), required=True, metadata={
+        "description": "what the person is (student, staff, guardian)"})
+    reason = fields.String(required=True, metadata={
+        "description": "why a plain announcement would reach them only in the app, e.g. "
+                       "no_email, email_bad, mobile_opted_out, app_only_preference"})
 
 
 class UnreachableContacts(Schema):
-    school_id = fields.String(required=True)
-    contacts = fields.List(fields.Nested(UnreachableContact), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+    school_id = fields.String(required=True, metadata={"description": "the directory's id of the school"})
+    contacts = fields.List(fields.Nested(UnreachableContact), required=True, metadata={
+        "description": "this page of unreachable people, by family name, then given name"})
+    total = fields.Integer(required=True, metadata={"description": "unreachable people of the school, over every page"})
+    page = fields.Integer(required=True, metadata={"description": "the page answered, from 1"})
+    per_page = fields.Integer(required=True, metadata={"description": "contacts per page, as asked"})
 
 
 # --- credential health and Reset Status ---------------------------------------------------------
@@ -181,40 +255,55 @@ CREDENTIAL_STATES = ("good", "bad", "opted_out")
 
 
 class GetCredentialHealthRequest(Schema):
-    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000))
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000), metadata={
+        "description": "the directory's ids of the people whose credentials are wanted, 1 to 5,000"})
 
 
 class CredentialHealth(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS))
-    address = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES))
-    reason = fields.String(allow_none=True)
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person holding the credential"})
+    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS), metadata={
+        "description": "email or mobile_phone"})
+    address = fields.String(required=True, metadata={
+        "description": "the email address (lower case) or mobile phone (E.164)"})
+    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES), metadata={
+        "description": "good, bad (a delivery to it failed for good) or opted_out (its owner texted STOP)"})
+    reason = fields.String(allow_none=True, metadata={
+        "description": "why it is bad or opted out (a bounce reason, say); null when good"})
     last_status = fields.String(allow_none=True, metadata={"description": "most recent delivery status on it"})
-    updated_at = Timestamp(allow_none=True)
+    updated_at = Timestamp(allow_none=True, metadata={
+        "description": "when its state last changed, ISO 8601 with zone (UTC); null when it never did"})
 
 
 class CredentialHealthList(Schema):
-    credentials = fields.List(fields.Nested(CredentialHealth), required=True)
+    credentials = fields.List(fields.Nested(CredentialHealth), required=True, metadata={
+        "description": "the email and mobile phone of each person notify knows, in the order asked"})
 
 
 class ResetCredentialStatusRequest(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS))
-    reset_by = fields.String(required=True)
-    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    person_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the person whose credential is reset"})
+    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS), metadata={
+        "description": "which of their credentials: email or mobile_phone"})
+    reset_by = fields.String(required=True, metadata={
+        "description": "the person id of the staff member resetting it, set by the gateway from the token"})
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500), metadata={
+        "description": "a note for the record, at most 500 characters; null when none"})
 
 
 class CredentialStatusReset(Schema):
-    person_id = fields.String(required=True)
-    kind = fields.String(required=True)
-    address = fields.String(required=True)
-    previous_state = fields.String(required=True)
-    previous_reason = fields.String(allow_none=True)
-    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES))
-    reset_by = fields.String(required=True)
-    reason = fields.String(allow_none=True)
-    reset_at = Timestamp(required=True)
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person"})
+    kind = fields.String(required=True, metadata={"description": "email or mobile_phone"})
+    address = fields.String(required=True, metadata={
+        "description": "the credential reset, shared by everyone who holds it: a lower-case email or an E.164 phone"})
+    previous_state = fields.String(required=True, metadata={"description": "its state before the reset (bad)"})
+    previous_reason = fields.String(allow_none=True, metadata={
+        "description": "why it was bad; null when no reason was recorded"})
+    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES), metadata={
+        "description": "its state now: good"})
+    reset_by = fields.String(required=True, metadata={"description": "the person id of the staff member who reset it"})
+    reason = fields.String(allow_none=True, metadata={"description": "the note given with the reset; null when none"})
+    reset_at = Timestamp(required=True, metadata={"description": "when it was reset, ISO 8601 with zone (UTC)"})
 
 
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------
@@ -223,14 +312,19 @@ WEBHOOK_KINDS = ("twilio_status", "twilio_inbound", "sendgrid_events")
 
 
 class ProviderWebhookRequest(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(WEBHOOK_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(WEBHOOK_KINDS), metadata={
+        "description": "which webhook: twilio_status (an SMS or call status), "
+                       "twilio_inbound (an SMS received) or sendgrid_events (email events)"})
     url = fields.String(required=True, metadata={"description": "the full URL the provider called (Twilio signs it)"})
-    headers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    headers = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "the request's headers as received, whose signature header is verified"})
     body = fields.String(required=True, metadata={"description": "the raw request body, as received"})
 
 
 class ProviderWebhookResult(Schema):
-    accepted = fields.Boolean(required=True)
+    accepted = fields.Boolean(required=True, metadata={
+        "description": "false when the signature does not verify: nothing "
+                       "was stored or changed (the gateway answers 403)"})
     applied = fields.Integer(required=True, metadata={"description": "status reports applied"})
 
 
@@ -239,36 +333,64 @@ class ProviderWebhookResult(Schema):
 class AnnouncementRequested(Schema):
     """notify to itself: plan and queue in the background, so the sender's call returns at once."""
 
-    communication_id = fields.String(required=True)
+    communication_id = fields.String(required=True, metadata={
+        "description": "notify's id of the announcement to plan and queue"})
 
 
 class CredentialStatusChanged(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS))
-    address = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES))
-    reason = fields.String(allow_none=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_KINDS), metadata={
+        "description": "email or mobile_phone"})
+    address = fields.String(required=True, metadata={
+        "description": "the credential, shared by everyone who holds it: a lower-case email or an E.164 phone"})
+    state = fields.String(required=True, validate=validate.OneOf(CREDENTIAL_STATES), metadata={
+        "description": "its state now: good, bad or opted_out"})
+    reason = fields.String(allow_none=True, metadata={"description": "why it is bad or opted out; null when good"})
 
 
-get_recipients = contract.rpc("get_recipients", request=GetRecipientsRequest, response=Recipients)
-get_preferences = contract.rpc("get_preferences", request=GetPreferencesRequest, response=Preferences)
-set_preference = contract.rpc("set_preference", request=SetPreferenceRequest, response=PersonPreference)
+get_recipients = contract.rpc("get_recipients", request=GetRecipientsRequest, response=Recipients,
+                              description="What notify knows of each person it may reach "
+                                          "(its projection of identity and directory).")
+get_preferences = contract.rpc("get_preferences", request=GetPreferencesRequest, response=Preferences,
+                               description="Each person's communication preference in force, "
+                                           "and whether it is their choice or a default.")
+set_preference = contract.rpc("set_preference", request=SetPreferenceRequest, response=PersonPreference,
+                              description="Set a person's communication preference.")
 get_district_settings = contract.rpc("get_district_settings", request=DistrictSettingsRequest,
-                                     response=DistrictSettings)
+                                     response=DistrictSettings,
+                                     description="A district's default communication "
+                                                 "preference for adults who have not chosen.")
 set_district_default = contract.rpc("set_district_default", request=SetDistrictDefaultRequest,
-                                    response=DistrictSettings)
-send_announcement = contract.rpc("send_announcement", request=SendAnnouncementRequest, response=Announcement)
-get_delivery_report = contract.rpc("get_delivery_report", request=DeliveryReportRequest, response=DeliveryReport)
+                                    response=DistrictSettings,
+                                    description="Set a district's default communication preference.")
+send_announcement = contract.rpc("send_announcement", request=SendAnnouncementRequest, response=Announcement,
+                                 description="Accept an announcement for an audience at once; its "
+                                             "deliveries are planned and queued in the background.")
+get_delivery_report = contract.rpc("get_delivery_report", request=DeliveryReportRequest, response=DeliveryReport,
+                                   description="How a communication was delivered: counts by "
+                                               "channel and status, and a page of deliveries.")
 list_unreachable_contacts = contract.rpc("list_unreachable_contacts", request=UnreachableContactsRequest,
-                                         response=UnreachableContacts)
+                                         response=UnreachableContacts,
+                                         description="Who at a school a plain announcement "
+                                                     "would reach only in the app, and why.")
 get_credential_health = contract.rpc("get_credential_health", request=GetCredentialHealthRequest,
-                                     response=CredentialHealthList)
+                                     response=CredentialHealthList,
+                                     description="The state (good, bad, opted out) of "
+                                                 "each person's email and mobile phone.")
 reset_credential_status = contract.rpc("reset_credential_status", request=ResetCredentialStatusRequest,
-                                       response=CredentialStatusReset)
+                                       response=CredentialStatusReset,
+                                       description="Reset Status: mark a bad credential good so later "
+                                                   "communications try it again; never clears an opt-out.")
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
-                                        response=ProviderWebhookResult)
+                                        response=ProviderWebhookResult,
+                                        description="Verify, store and apply a provider webhook (delivery "
+                                                    "statuses, inbound SMS) the gateway received.")
 
-ANNOUNCEMENT_REQUESTED = contract.event("announcement_requested", AnnouncementRequested)
-CREDENTIAL_STATUS_CHANGED = contract.event("credential_status_changed", CredentialStatusChanged)
+ANNOUNCEMENT_REQUESTED = contract.event("announcement_requested", AnnouncementRequested,
+                                        description="An announcement was accepted; notify plans "
+                                                    "and queues its deliveries in the background.")
+CREDENTIAL_STATUS_CHANGED = contract.event("credential_status_changed", CredentialStatusChanged,
+                                           description="An email address or mobile phone changed state (bad, "
+                                                       "opted out, or good again), for everyone who holds it.")
 
 contract.subscribe(
     ANNOUNCEMENT_REQUESTED,

@@ -16,7 +16,9 @@ ARCHIVED_ENTITIES = ("people", "classrooms", "enrollments", "guardian_links")
 
 class ImportPackageRequest(Schema):
     path = fields.String(required=True, metadata={"description": "OneRoster CSV folder or zip, readable by the service"})
-    region = fields.String(load_default="US", validate=validate.Length(equal=2))
+    region = fields.String(load_default="US", validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 region (US, GB, ...) phone numbers without "
+                       "a country code are read in; an unknown one is refused"})
     district_name = fields.String(allow_none=True, load_default=None,
                                   metadata={"description": "used when the package has no district org"})
     full = fields.Boolean(load_default=False, metadata={
@@ -26,24 +28,32 @@ class ImportPackageRequest(Schema):
 
 
 class RowProblem(Schema):
-    file = fields.String(required=True)
-    line = fields.Integer(allow_none=True)
-    column = fields.String(allow_none=True)
-    value = fields.String(allow_none=True)
-    reason = fields.String(required=True)
+    file = fields.String(required=True, metadata={"description": "the package file it was found in, e.g. users.csv"})
+    line = fields.Integer(allow_none=True, metadata={
+        "description": "the physical line where the record starts (the header is line 1); null when no line is known"})
+    column = fields.String(allow_none=True, metadata={
+        "description": "the CSV column, e.g. sourcedId or email; null for a problem with the file as a whole"})
+    value = fields.String(allow_none=True, metadata={
+        "description": "the value refused, or the sourcedId of the record refused; null when there is none"})
+    reason = fields.String(required=True, metadata={
+        "description": "what is wrong, in words an administrator can fix the export with"})
 
 
 class EntityCounts(Schema):
-    created = fields.Integer(load_default=0)
-    updated = fields.Integer(load_default=0)
-    unchanged = fields.Integer(load_default=0)
+    created = fields.Integer(load_default=0, metadata={"description": "records the owning service created"})
+    updated = fields.Integer(load_default=0, metadata={"description": "records the owning service changed"})
+    unchanged = fields.Integer(load_default=0, metadata={
+        "description": "records sent that were already as the package says, "
+                       "or not sent because unchanged since the last import"})
     skipped = fields.Integer(load_default=0, metadata={"description": "left alone by the owning service, not an error"})
-    failed = fields.Integer(load_default=0)
+    failed = fields.Integer(load_default=0, metadata={
+        "description": "records refused (each is among the run's errors)"})
 
 
 class SchoolArchiveCounts(Schema):
     school_id = fields.String(allow_none=True, metadata={"description": "null for people with no school"})
-    school_name = fields.String(allow_none=True)
+    school_name = fields.String(allow_none=True, metadata={
+        "description": "the school's name; null for people with no school"})
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
         "description": "by kind (student, staff, guardian) and by record (enrollments, classrooms, guardian_links)"})
 
@@ -52,168 +62,245 @@ class ArchiveDiff(Schema):
     """What a run archives, or would archive when held, beside the district's current counts."""
 
     threshold = fields.Float(required=True, metadata={"description": "the district's mass-change limit, a share"})
-    people_share = fields.Float(required=True)
-    enrollments_share = fields.Float(required=True)
-    current = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    archiving = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_school = fields.List(fields.Nested(SchoolArchiveCounts), required=True)
+    people_share = fields.Float(required=True, metadata={
+        "description": "the share of the district's current people the run archives, 0 to 1 (4 decimals)"})
+    enrollments_share = fields.Float(required=True, metadata={
+        "description": "the share of the district's current enrollments the run archives, 0 to 1 (4 decimals)"})
+    current = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "the district's current people and enrollments, the wholes the shares are taken of"})
+    archiving = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "records the run archives, by entity: people, classrooms, enrollments, guardian_links"})
+    by_school = fields.List(fields.Nested(SchoolArchiveCounts), required=True, metadata={
+        "description": "what the run archives school by school, by school name"})
 
 
 class SyncRun(Schema):
-    run_id = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(RUN_STATES))
-    source = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    started_at = Timestamp(required=True)
-    finished_at = Timestamp(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Nested(EntityCounts), required=True)
-    errors = fields.List(fields.Nested(RowProblem), required=True)
-    warnings = fields.List(fields.Nested(RowProblem), required=True)
-    message = fields.String(allow_none=True)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    state = fields.String(required=True, validate=validate.OneOf(RUN_STATES), metadata={
+        "description": "running, completed, rejected (the package or an administrator "
+                       "refused it), failed, awaiting_approval (held by the mass-change "
+                       "guard) or superseded (a newer import came before a decision)"})
+    source = fields.String(required=True, metadata={"description": "what the run read: the package's path"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the district; null when the run stopped before the district was known"})
+    started_at = Timestamp(required=True, metadata={
+        "description": "when the run started, ISO 8601 with zone (UTC)"})
+    finished_at = Timestamp(allow_none=True, metadata={
+        "description": "when the run ended or was held, ISO 8601 with zone (UTC); null while it runs"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Nested(EntityCounts), required=True, metadata={
+        "description": "what the owning services did, by entity (schools, "
+                       "classrooms, people, accounts, enrollments, guardian_links)"})
+    errors = fields.List(fields.Nested(RowProblem), required=True, metadata={
+        "description": "rows refused, each naming file, line and column"})
+    warnings = fields.List(fields.Nested(RowProblem), required=True, metadata={
+        "description": "problems that refused no row (a value ignored, say), each naming file, line and column"})
+    message = fields.String(allow_none=True, metadata={
+        "description": "a summary of how the run ended or why it is held; null when there is nothing to say"})
     diff = fields.Nested(ArchiveDiff, allow_none=True, load_default=None, metadata={
         "description": "what the run archives (rows: get_sync_run_changes); null when it archives nothing"})
     decided_by = fields.String(allow_none=True, load_default=None,
                                metadata={"description": "who approved or rejected a held run"})
-    decided_at = Timestamp(allow_none=True, load_default=None)
+    decided_at = Timestamp(allow_none=True, load_default=None, metadata={
+        "description": "when an administrator approved or rejected the held "
+                       "run, ISO 8601 with zone (UTC); null until then"})
 
 
 class GetSyncRunRequest(Schema):
-    run_id = fields.String(required=True)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
 
 
 class SyncRunCompleted(Schema):
-    run_id = fields.String(required=True)
-    state = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    error_count = fields.Integer(required=True)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    state = fields.String(required=True, metadata={"description": "how the run ended: completed, failed or rejected"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the district; null when the run stopped before the district was known"})
+    error_count = fields.Integer(required=True, metadata={"description": "rows the run refused"})
 
 
 class ListSyncRunsRequest(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    state = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RUN_STATES))
-    district_id = fields.String(allow_none=True, load_default=None)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100), metadata={
+        "description": "runs to list, 1 to 100 (default 20)"})
+    state = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(RUN_STATES), metadata={
+        "description": "only runs in this state; null for every state"})
+    district_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "only runs of this district (the directory's id); null for every district"})
 
 
 class SyncRunSummary(Schema):
-    run_id = fields.String(required=True)
-    state = fields.String(required=True, validate=validate.OneOf(RUN_STATES))
-    source = fields.String(required=True)
-    district_id = fields.String(allow_none=True)
-    started_at = Timestamp(required=True)
-    finished_at = Timestamp(allow_none=True)
-    error_count = fields.Integer(required=True)
-    warning_count = fields.Integer(required=True)
-    decided_by = fields.String(allow_none=True, load_default=None)
-    decided_at = Timestamp(allow_none=True, load_default=None)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    state = fields.String(required=True, validate=validate.OneOf(RUN_STATES), metadata={
+        "description": "running, completed, rejected, failed, awaiting_approval or superseded"})
+    source = fields.String(required=True, metadata={"description": "what the run read: the package's path"})
+    district_id = fields.String(allow_none=True, metadata={
+        "description": "the directory's id of the district; null when the run stopped before the district was known"})
+    started_at = Timestamp(required=True, metadata={
+        "description": "when the run started, ISO 8601 with zone (UTC)"})
+    finished_at = Timestamp(allow_none=True, metadata={
+        "description": "when the run ended or was held, ISO 8601 with zone (UTC); null while it runs"})
+    error_count = fields.Integer(required=True, metadata={"description": "rows the run refused"})
+    warning_count = fields.Integer(required=True, metadata={"description": "problems that refused no row"})
+    decided_by = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the person id of the administrator who approved or rejected the held run; null otherwise"})
+    decided_at = Timestamp(allow_none=True, load_default=None, metadata={
+        "description": "when the held run was approved or rejected, ISO 8601 with zone (UTC); null otherwise"})
 
 
 class SyncRuns(Schema):
-    runs = fields.List(fields.Nested(SyncRunSummary), required=True)
+    runs = fields.List(fields.Nested(SyncRunSummary), required=True, metadata={"description": "the runs, newest first"})
 
 
 class ArchiveChange(Schema):
     """One record a run archives (or would archive), with where the package says so."""
 
-    entity = fields.String(required=True, validate=validate.OneOf(ARCHIVED_ENTITIES))
+    entity = fields.String(required=True, validate=validate.OneOf(ARCHIVED_ENTITIES), metadata={
+        "description": "what is archived: people, classrooms, enrollments or guardian_links"})
     key = fields.String(required=True, metadata={"description": "its sourcedId (guardian:student for a link)"})
-    file = fields.String(required=True)
+    file = fields.String(required=True, metadata={"description": "the package file that says so, e.g. users.csv"})
     line = fields.Integer(allow_none=True, metadata={"description": "null when the record is missing from a full file"})
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={
+        "description": "why: missing from a full file, or marked tobedeleted"})
     outcome = fields.String(required=True, metadata={
         "description": "done (archived, or to be), already (archived before) or not_found"})
-    name = fields.String(allow_none=True)
-    kinds = fields.List(fields.String(), required=True)
-    school_ids = fields.List(fields.String(), required=True)
+    name = fields.String(allow_none=True, metadata={
+        "description": "the person's name or the classroom's title; null when the directory does not have the record"})
+    kinds = fields.List(fields.String(), required=True, metadata={
+        "description": "for a person, what they are (student, staff, guardian); empty for other records"})
+    school_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the directory's ids of the record's schools"})
 
 
 class GetSyncRunChangesRequest(Schema):
-    run_id = fields.String(required=True)
-    entity = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(ARCHIVED_ENTITIES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    entity = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(ARCHIVED_ENTITIES), metadata={
+        "description": "only records of this entity; null for every entity"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "description": "the page wanted, from 1"})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000), metadata={
+        "description": "records per page, 1 to 1,000 (default 100)"})
 
 
 class SyncRunChanges(Schema):
-    changes = fields.List(fields.Nested(ArchiveChange), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+    changes = fields.List(fields.Nested(ArchiveChange), required=True, metadata={
+        "description": "this page of records, in the order the run found them"})
+    total = fields.Integer(required=True, metadata={"description": "records matching, over every page"})
+    page = fields.Integer(required=True, metadata={"description": "the page answered, from 1"})
+    per_page = fields.Integer(required=True, metadata={"description": "records per page, as asked"})
 
 
 class DecideSyncRunRequest(Schema):
-    run_id = fields.String(required=True)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of a run awaiting approval"})
     decided_by = fields.String(required=True, metadata={"description": "the administrator's person id"})
-    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500), metadata={
+        "description": "why it is rejected, at most 500 characters, shown in the run's message; unused on approval"})
 
 
 class PreviewEntity(Schema):
     to_send = fields.Integer(required=True, metadata={"description": "new or changed since the last import"})
-    unchanged = fields.Integer(required=True)
+    unchanged = fields.Integer(required=True, metadata={
+        "description": "rows unchanged since the last import, which an import would not send"})
 
 
 class ImportPreview(Schema):
     """What importing a package would do, computed without applying anything."""
 
     district_id = fields.String(allow_none=True, metadata={"description": "null: never imported before"})
-    district_name = fields.String(required=True)
-    entities = fields.Dict(keys=fields.String(), values=fields.Nested(PreviewEntity), required=True)
-    diff = fields.Nested(ArchiveDiff, allow_none=True)
-    changes = fields.List(fields.Nested(ArchiveChange), required=True)
+    district_name = fields.String(required=True, metadata={
+        "description": "the district's name: the package's district org, else the district_name given"})
+    entities = fields.Dict(keys=fields.String(), values=fields.Nested(PreviewEntity), required=True, metadata={
+        "description": "what an import would send, by entity (schools, classrooms, "
+                       "people, accounts, enrollments, guardian_links)"})
+    diff = fields.Nested(ArchiveDiff, allow_none=True, metadata={
+        "description": "what the import would archive; null when it would archive nothing"})
+    changes = fields.List(fields.Nested(ArchiveChange), required=True, metadata={
+        "description": "every record the import would archive"})
     would_hold = fields.Boolean(required=True, metadata={"description": "the mass-change guard would hold it"})
-    message = fields.String(allow_none=True)
-    errors = fields.List(fields.Nested(RowProblem), required=True)
-    warnings = fields.List(fields.Nested(RowProblem), required=True)
+    message = fields.String(allow_none=True, metadata={
+        "description": "why the import would be held for approval; null when it would not"})
+    errors = fields.List(fields.Nested(RowProblem), required=True, metadata={
+        "description": "rows an import would refuse, each naming file, line and column"})
+    warnings = fields.List(fields.Nested(RowProblem), required=True, metadata={
+        "description": "problems that would refuse no row, each naming file, line and column"})
 
 
 class GetDistrictSyncSettingsRequest(Schema):
-    district_id = fields.String(required=True)
+    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
 
 
 class DistrictSyncSettings(Schema):
-    district_id = fields.String(required=True)
+    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
     daily_sync = fields.Boolean(required=True, metadata={
         "description": "the district is kept in step with its SIS: what the sync manages is locked against "
                        "changes by hand"})
     sync_manages_guardians = fields.Boolean(required=True, metadata={
         "description": "else guardians come from a guardians.csv or are managed by hand"})
-    unarchive_classrooms_that_reappear = fields.Boolean(required=True)
-    sync_updates_contact_details_of_active_users = fields.Boolean(required=True)
+    unarchive_classrooms_that_reappear = fields.Boolean(required=True, metadata={
+        "description": "an archived classroom a later run lists again is unarchived; else it stays archived"})
+    sync_updates_contact_details_of_active_users = fields.Boolean(required=True, metadata={
+        "description": "runs may change the email and phones of people who have joined; else those stay as they are"})
     mass_change_threshold = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=1),
                                          metadata={"description": "share of current people or enrollments a run "
                                                                   "may archive before it waits for approval"})
-    source = fields.String(required=True)
-    updated_by = fields.String(allow_none=True)
-    updated_at = Timestamp(allow_none=True)
+    source = fields.String(required=True, metadata={
+        "description": "what the district syncs from, as people read it (OneRoster CSV)"})
+    updated_by = fields.String(allow_none=True, metadata={
+        "description": "the person id of who last changed the settings; null when never changed"})
+    updated_at = Timestamp(allow_none=True, metadata={
+        "description": "when the settings were last changed, ISO 8601 with zone (UTC); null when never changed"})
 
 
 class UpdateDistrictSyncSettingsRequest(Schema):
-    district_id = fields.String(required=True)
-    changed_by = fields.String(required=True)
-    daily_sync = fields.Boolean()
-    sync_manages_guardians = fields.Boolean()
-    unarchive_classrooms_that_reappear = fields.Boolean()
-    sync_updates_contact_details_of_active_users = fields.Boolean()
-    mass_change_threshold = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=1))
+    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
+    changed_by = fields.String(required=True, metadata={
+        "description": "the person id of who makes the change (schoolctl's --by), recorded as updated_by"})
+    daily_sync = fields.Boolean(metadata={
+        "description": "keep the district in step with its SIS, locking what the sync manages; absent leaves it"})
+    sync_manages_guardians = fields.Boolean(metadata={
+        "description": "the sync owns guardians and their links; absent leaves it"})
+    unarchive_classrooms_that_reappear = fields.Boolean(metadata={
+        "description": "unarchive an archived classroom a later run lists again; absent leaves it"})
+    sync_updates_contact_details_of_active_users = fields.Boolean(metadata={
+        "description": "runs may change the contact details of people who have joined; absent leaves it"})
+    mass_change_threshold = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=1), metadata={
+        "description": "share of current people or enrollments a run may archive before "
+                       "it waits for approval, above 0 and at most 1; absent leaves it"})
 
 
 class SyncRunApproved(Schema):
-    run_id = fields.String(required=True)
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the approved run to apply"})
 
 
-import_package = contract.rpc("import_package", request=ImportPackageRequest, response=SyncRun)
-get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun)
-list_sync_runs = contract.rpc("list_sync_runs", request=ListSyncRunsRequest, response=SyncRuns)
-get_sync_run_changes = contract.rpc("get_sync_run_changes", request=GetSyncRunChangesRequest, response=SyncRunChanges)
-approve_sync_run = contract.rpc("approve_sync_run", request=DecideSyncRunRequest, response=SyncRun)
-reject_sync_run = contract.rpc("reject_sync_run", request=DecideSyncRunRequest, response=SyncRun)
-preview_import = contract.rpc("preview_import", request=ImportPackageRequest, response=ImportPreview)
+import_package = contract.rpc("import_package", request=ImportPackageRequest, response=SyncRun,
+                              description="Read a OneRoster CSV package and apply it through directory and "
+                                          "identity; a run that would archive too much is held for approval.")
+get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
+                            description="A sync run: its state, counts, row errors "
+                                        "and warnings, and what it archives.")
+list_sync_runs = contract.rpc("list_sync_runs", request=ListSyncRunsRequest, response=SyncRuns,
+                              description="The latest sync runs, newest first, optionally of one district or state.")
+get_sync_run_changes = contract.rpc("get_sync_run_changes", request=GetSyncRunChangesRequest, response=SyncRunChanges,
+                                    description="A page of the records a run archives (or "
+                                                "would, when held), with file and line.")
+approve_sync_run = contract.rpc("approve_sync_run", request=DecideSyncRunRequest, response=SyncRun,
+                                description="Approve a held run; it is applied in the background (sync_run_approved).")
+reject_sync_run = contract.rpc("reject_sync_run", request=DecideSyncRunRequest, response=SyncRun,
+                               description="Reject a held run; nothing of it is applied.")
+preview_import = contract.rpc("preview_import", request=ImportPackageRequest, response=ImportPreview,
+                              description="What importing a package would do, computed without applying anything.")
 get_district_sync_settings = contract.rpc("get_district_sync_settings", request=GetDistrictSyncSettingsRequest,
-                                          response=DistrictSyncSettings)
+                                          response=DistrictSyncSettings,
+                                          description="A district's sync settings: what the sync "
+                                                      "owns and when a run waits for approval.")
 update_district_sync_settings = contract.rpc("update_district_sync_settings",
-                                             request=UpdateDistrictSyncSettingsRequest, response=DistrictSyncSettings)
+                                             request=UpdateDistrictSyncSettingsRequest, response=DistrictSyncSettings,
+                                             description="Change some of a district's sync settings; "
+                                                         "the directory is told what the sync now owns.")
 
-SYNC_RUN_COMPLETED = contract.event("sync_run_completed", SyncRunCompleted)
+SYNC_RUN_COMPLETED = contract.event("sync_run_completed", SyncRunCompleted,
+                                    description="A sync run ended (completed, failed or rejected); "
+                                                "a held run says nothing until it is decided.")
 # An administrator approved a held run; rostering applies it in the background (its own subscription).
-SYNC_RUN_APPROVED = contract.event("sync_run_approved", SyncRunApproved)
+SYNC_RUN_APPROVED = contract.event("sync_run_approved", SyncRunApproved,
+                                   description="An administrator approved a held run; "
+                                               "rostering applies it in the background.")
 
 contract.subscribe(SYNC_RUN_APPROVED)

@@ -78,7 +78,7 @@ def test_drift_check_reports_missing_extra_and_unbound_entrypoints():
     problems = contract_drift(contract, Pinger)
     assert "RPC undeclared_method is served but not declared in the contract" in problems
     assert any("count_pings is not bound" in p for p in problems)
-    assert "declared subscription identity.user_joined has no handler" in problems
+    assert "declared subscription identity.user_joined.v1 has no handler" in problems
     assert "handler for directory.people_upserted is not a declared subscription" in problems
     assert any("on_people is not declared with shared.messaging.handles()" in p for p in problems)
 

@@ -17,10 +17,18 @@ from services.identity.domain.credentials import CredentialKind
 from services.identity.domain.documents import role_documents
 from services.identity.domain.hand_edits import AccountEdit, contact_details
 from services.identity.domain.joined_credentials import Credential
-from services.identity.domain.sessions import LoginSession, PermissionChange
+from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
 from shared.db import dialect_insert
 
-from .tables import account_edits, accounts, archived_people, permission_changes, sessions, student_enablements
+from .tables import (
+    account_edits,
+    accounts,
+    archived_people,
+    permission_changes,
+    refresh_tokens,
+    sessions,
+    student_enablements,
+)
 
 # Columns a directory upsert replaces; status, password, permissions and join time are identity's own.
 PROFILE_COLUMNS = ("district_id", "given_name", "family_name", "email", "mobile_phone", "home_phone",
@@ -89,16 +97,23 @@ class AccountRepository:
                 for row in self.session.execute(query)]
 
     def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
-        query = select(sessions.c.jti, sessions.c.person_id.label("session_person_id"), sessions.c.issued_at,
-                       sessions.c.expires_at, sessions.c.revoked_at, accounts, _STUDENT_ENABLED, _ARCHIVED
-                       ).join(accounts, accounts.c.person_id == sessions.c.person_id
-                              ).where(sessions.c.jti == jti)
+        row = self.session.execute(_select_sessions_with_accounts().where(sessions.c.jti == jti)).first()
+        if row is None:
+            return None
+        return _login_session_from_row(row), _account_from_row(row)
+
+    def refresh_token_with_session(self, token_hash: str) -> tuple[RefreshToken, LoginSession, Account] | None:
+        query = _select_sessions_with_accounts(
+            refresh_tokens.c.token_hash, refresh_tokens.c.issued_at.label("token_issued_at"),
+            refresh_tokens.c.expires_at.label("token_expires_at"), refresh_tokens.c.used_at,
+        ).join(refresh_tokens, refresh_tokens.c.session_id == sessions.c.jti
+               ).where(refresh_tokens.c.token_hash == token_hash)
         row = self.session.execute(query).first()
         if row is None:
             return None
-        login_session = LoginSession(jti=row.jti, person_id=row.session_person_id, issued_at=row.issued_at,
-                                     expires_at=row.expires_at, revoked_at=row.revoked_at)
-        return login_session, _account_from_row(row)
+        token = RefreshToken(token_hash=row.token_hash, session_id=row.jti, issued_at=row.token_issued_at,
+                             expires_at=row.token_expires_at, used_at=row.used_at)
+        return token, _login_session_from_row(row), _account_from_row(row)
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -157,11 +172,14 @@ class AccountRepository:
         self.session.commit()
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
-                     rehashed_password: str | None) -> bool:
-        """Store the session; on first login activate the account. True when this login activated it."""
+                     rehashed_password: str | None, refresh_token: RefreshToken | None = None) -> bool:
+        """Store the session (and its first refresh token); on first login activate the account. True when this
+        login activated it."""
         self.session.execute(sessions.insert().values(
             jti=login_session.jti, person_id=login_session.person_id, issued_at=login_session.issued_at,
             expires_at=login_session.expires_at, revoked_at=None))
+        if refresh_token is not None:
+            self.session.execute(refresh_tokens.insert().values(_refresh_token_row(refresh_token)))
         joined = False
         if joined_at is not None:
             # Guarded by status, so two simultaneous first logins join the account once.
@@ -176,14 +194,48 @@ class AccountRepository:
         self.session.commit()
         return joined
 
-    def replace_password(self, person_id: str, password_hash: str, now: datetime) -> None:
-        """Set the password and end every open session: whoever knew the old one is signed out."""
+    def replace_password(self, person_id: str, password_hash: str, now: datetime, *,
+                         keep_session: str | None = None, reason: str = PASSWORD_SET) -> int:
+        """Set the password and end every open session but `keep_session`: whoever knew the old one is
+        signed out. Answers how many sessions it ended."""
         self.session.execute(update(accounts).where(accounts.c.person_id == person_id)
                              .values(password_hash=password_hash, updated_at=now))
-        self.session.execute(update(sessions).where(sessions.c.person_id == person_id,
-                                                    sessions.c.revoked_at.is_(None))
-                             .values(revoked_at=now))
+        ended = self._revoke(sessions.c.person_id == person_id, now, reason, keep=keep_session)
         self.session.commit()
+        return ended
+
+    def rotate_refresh_token(self, used_hash: str, successor: RefreshToken, now: datetime) -> bool:
+        """Mark `used_hash` used and store its successor, extending the session to the successor's expiry.
+        False (and nothing stored) when the token was used already: a second use, perhaps at the same moment."""
+        marked = self.session.execute(update(refresh_tokens).where(refresh_tokens.c.token_hash == used_hash,
+                                                                   refresh_tokens.c.used_at.is_(None))
+                                      .values(used_at=now))
+        if marked.rowcount != 1:
+            self.session.rollback()
+            return False
+        self.session.execute(refresh_tokens.insert().values(_refresh_token_row(successor)))
+        self.session.execute(update(sessions).where(sessions.c.jti == successor.session_id)
+                             .values(expires_at=successor.expires_at))
+        self.session.commit()
+        return True
+
+    def revoke_session(self, session_id: str, now: datetime, reason: str) -> int:
+        """End one session (its access and refresh tokens stop working); 0 when it had ended already."""
+        ended = self._revoke(sessions.c.jti == session_id, now, reason)
+        self.session.commit()
+        return ended
+
+    def revoke_sessions_of(self, person_id: str, now: datetime, reason: str) -> int:
+        """End every open session of a person; answers how many."""
+        ended = self._revoke(sessions.c.person_id == person_id, now, reason)
+        self.session.commit()
+        return ended
+
+    def _revoke(self, which, now: datetime, reason: str, *, keep: str | None = None) -> int:
+        statement = update(sessions).where(which, sessions.c.revoked_at.is_(None))
+        if keep is not None:
+            statement = statement.where(sessions.c.jti != keep)
+        return self.session.execute(statement.values(revoked_at=now, revoked_reason=reason)).rowcount
 
     def replace_permissions(self, change: PermissionChange) -> None:
         self.session.execute(update(accounts).where(accounts.c.person_id == change.person_id)
@@ -223,6 +275,23 @@ class AccountRepository:
                                  permissions=tuple(row.permissions), changed_by=row.changed_by,
                                  changed_at=row.changed_at)
                 for row in rows]
+
+
+def _select_sessions_with_accounts(*extra):
+    return select(sessions.c.jti, sessions.c.person_id.label("session_person_id"), sessions.c.issued_at,
+                  sessions.c.expires_at, sessions.c.revoked_at, sessions.c.revoked_reason, accounts,
+                  _STUDENT_ENABLED, _ARCHIVED, *extra
+                  ).join(accounts, accounts.c.person_id == sessions.c.person_id)
+
+
+def _login_session_from_row(row: Row) -> LoginSession:
+    return LoginSession(jti=row.jti, person_id=row.session_person_id, issued_at=row.issued_at,
+                        expires_at=row.expires_at, revoked_at=row.revoked_at, revoked_reason=row.revoked_reason)
+
+
+def _refresh_token_row(token: RefreshToken) -> dict:
+    return {"token_hash": token.token_hash, "session_id": token.session_id, "issued_at": token.issued_at,
+            "expires_at": token.expires_at, "used_at": token.used_at}
 
 
 def _account_from_row(row: Row) -> Account:

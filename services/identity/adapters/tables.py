@@ -58,6 +58,7 @@ accounts = Table(
     CheckConstraint("status IN ('invitee', 'active', 'disabled')", name="status"),
 )
 
+# One row per sign-in (domain/sessions.py): `jti` is the session's id, named by its access tokens' `sid`.
 sessions = Table(
     "sessions", metadata,
     Column("jti", String, primary_key=True),
@@ -65,6 +66,17 @@ sessions = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_reason", String, nullable=True),
+)
+
+# Every refresh token a session was given, by hash only; a used one stays, so a second use is recognised.
+refresh_tokens = Table(
+    "refresh_tokens", metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("session_id", String, ForeignKey("sessions.jti"), nullable=False, index=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
 )
 
 permission_changes = Table(

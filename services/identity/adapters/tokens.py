@@ -1,7 +1,9 @@
-"""Access tokens: HS256 JWTs signed with a secret that only the environment holds."""
+"""Access tokens (HS256 JWTs signed with a secret that only the environment holds) and refresh tokens
+(random, handed out once, stored only as hashes)."""
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,10 +12,17 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from nameko.extensions import DependencyProvider
 
+from services.identity.domain.sessions import RefreshToken, refresh_token_hash
+
 SECRET_VARIABLE = "IDENTITY_TOKEN_SECRET"
 TTL_VARIABLE = "IDENTITY_TOKEN_TTL_SECONDS"
+REFRESH_TTL_VARIABLE = "IDENTITY_REFRESH_TOKEN_TTL_SECONDS"
 MIN_SECRET_LENGTH = 32
-DEFAULT_TTL = timedelta(hours=12)
+# Access tokens are checked by signature and session alone, so they stay short; refresh tokens renew them.
+DEFAULT_TTL = timedelta(minutes=15)
+# A device left unused this long signs in again; each refresh starts the period over.
+DEFAULT_REFRESH_TTL = timedelta(days=14)
+REFRESH_TOKEN_BYTES = 32
 ALGORITHM = "HS256"
 
 
@@ -35,26 +44,43 @@ class IssuedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuedRefreshToken:
+    token: str  # handed to the caller once, never stored
+    stored: RefreshToken
+
+
+@dataclass(frozen=True, slots=True)
 class TokenClaims:
     person_id: str
     jti: str
     expires_at: datetime
+    session_id: str  # the `sid` claim; tokens issued before sessions had their own id are their session
 
 
 class TokenSigner:
-    def __init__(self, secret: str, ttl: timedelta) -> None:
+    def __init__(self, secret: str, ttl: timedelta, refresh_ttl: timedelta = DEFAULT_REFRESH_TTL) -> None:
         self._secret = secret
         self.ttl = ttl
+        self.refresh_ttl = refresh_ttl
 
-    def issue(self, person_id: str, now: datetime) -> IssuedToken:
+    def issue(self, person_id: str, now: datetime, *, session_id: str | None = None) -> IssuedToken:
         jti = uuid.uuid4().hex
         # JWT times are whole seconds; round here so the stored session matches the claim.
         issued_at = now.replace(microsecond=0)
         expires_at = issued_at + self.ttl
         claims = {"sub": person_id, "jti": jti, "iat": int(issued_at.timestamp()),
                   "exp": int(expires_at.timestamp())}
+        if session_id is not None:
+            claims["sid"] = session_id
         token = jwt.encode(claims, self._secret, algorithm=ALGORITHM)
         return IssuedToken(token=token, jti=jti, person_id=person_id, issued_at=issued_at, expires_at=expires_at)
+
+    def issue_refresh(self, session_id: str, now: datetime) -> IssuedRefreshToken:
+        token = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+        issued_at = now.replace(microsecond=0)
+        return IssuedRefreshToken(token=token, stored=RefreshToken(
+            token_hash=refresh_token_hash(token), session_id=session_id, issued_at=issued_at,
+            expires_at=issued_at + self.refresh_ttl))
 
     def verify(self, token: str, now: datetime) -> TokenClaims:
         try:
@@ -66,7 +92,9 @@ class TokenSigner:
         expires_at = datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
         if now >= expires_at:
             raise InvalidToken("token has expired")
-        return TokenClaims(person_id=str(claims["sub"]), jti=str(claims["jti"]), expires_at=expires_at)
+        jti = str(claims["jti"])
+        return TokenClaims(person_id=str(claims["sub"]), jti=jti, expires_at=expires_at,
+                           session_id=str(claims.get("sid") or jti))
 
 
 def signer_from_environment(environ: Mapping[str, str]) -> TokenSigner:
@@ -77,16 +105,21 @@ def signer_from_environment(environ: Mapping[str, str]) -> TokenSigner:
             f"{SECRET_VARIABLE} {problem}: identity signs access tokens with it and needs a random secret "
             f"of at least {MIN_SECRET_LENGTH} characters, e.g. "
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
-    raw_ttl = environ.get(TTL_VARIABLE)
+    return TokenSigner(secret, _ttl(environ, TTL_VARIABLE, DEFAULT_TTL),
+                       _ttl(environ, REFRESH_TTL_VARIABLE, DEFAULT_REFRESH_TTL))
+
+
+def _ttl(environ: Mapping[str, str], variable: str, default: timedelta) -> timedelta:
+    raw_ttl = environ.get(variable)
     if raw_ttl is None or not raw_ttl.strip():
-        return TokenSigner(secret, DEFAULT_TTL)
+        return default
     try:
         seconds = int(raw_ttl)
     except ValueError:
         seconds = 0
     if seconds <= 0:
-        raise TokenConfigurationError(f"{TTL_VARIABLE} must be a positive number of seconds, not {raw_ttl!r}")
-    return TokenSigner(secret, timedelta(seconds=seconds))
+        raise TokenConfigurationError(f"{variable} must be a positive number of seconds, not {raw_ttl!r}")
+    return timedelta(seconds=seconds)
 
 
 class TokenSigning(DependencyProvider):

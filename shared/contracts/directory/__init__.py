@@ -37,45 +37,98 @@ from shared.contracts.directory.vocabulary import (  # noqa: F401
 
 contract = ServiceContract(NAME)
 
-upsert_district = contract.rpc("upsert_district", request=UpsertDistrictRequest, response=District)
-upsert_schools = contract.rpc("upsert_schools", request=UpsertSchoolsRequest, response=BulkResult)
-upsert_classrooms = contract.rpc("upsert_classrooms", request=UpsertClassroomsRequest, response=BulkResult)
-upsert_people = contract.rpc("upsert_people", request=UpsertPeopleRequest, response=BulkResult)
-upsert_enrollments = contract.rpc("upsert_enrollments", request=UpsertEnrollmentsRequest, response=BulkResult)
+upsert_district = contract.rpc("upsert_district", request=UpsertDistrictRequest, response=District,
+                               description="Create or update the district a roster sync names, by its sourcedId.")
+upsert_schools = contract.rpc("upsert_schools", request=UpsertSchoolsRequest, response=BulkResult,
+                              description="Create or update a page of a district's "
+                                          "schools from a roster sync, by sourcedId.")
+upsert_classrooms = contract.rpc("upsert_classrooms", request=UpsertClassroomsRequest, response=BulkResult,
+                                 description="Create or update a page of a district's "
+                                             "classrooms from a roster sync, by sourcedId.")
+upsert_people = contract.rpc("upsert_people", request=UpsertPeopleRequest, response=BulkResult,
+                             description="Create or update a page of a district's people from a roster sync, "
+                                         "by sourcedId; publishes people_upserted for those that changed.")
+upsert_enrollments = contract.rpc("upsert_enrollments", request=UpsertEnrollmentsRequest, response=BulkResult,
+                                  description="Create or update a page of a district's "
+                                              "enrollments from a roster sync, by sourcedId.")
 upsert_guardian_links = contract.rpc("upsert_guardian_links", request=UpsertGuardianLinksRequest,
-                                     response=BulkResult)
-get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools)
-search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage)
-get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile)
-get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile)
+                                     response=BulkResult,
+                                     description="Create or update a page of "
+                                                 "guardian-student links from a roster sync.")
+get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools,
+                           description="The schools of a district (or of every district), by name.")
+search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage,
+                             description="A page of the people the viewer may see that match the filters.")
+get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile,
+                                   description="A student's profile as the viewer may see it: "
+                                               "schools, classrooms, guardians, account status.")
+get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile,
+                                  description="Anyone's profile as the viewer may see "
+                                              "it: kinds, schools, linked students.")
 enable_student_accounts = contract.rpc("enable_student_accounts", request=EnableStudentAccountsRequest,
-                                       response=BulkResult)
-resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage)
-archive_people = contract.rpc("archive_people", request=ArchivePeopleRequest, response=Job)
-unarchive_people = contract.rpc("unarchive_people", request=ArchivePeopleRequest, response=Job)
-archive_classrooms = contract.rpc("archive_classrooms", request=ArchiveClassroomsRequest, response=Job)
-unarchive_classrooms = contract.rpc("unarchive_classrooms", request=ArchiveClassroomsRequest, response=Job)
-get_job = contract.rpc("get_job", request=GetJobRequest, response=Job)
+                                       response=BulkResult,
+                                       description="Enable the accounts of students so they can sign in; "
+                                                   "publishes student_accounts_enabled and people_upserted.")
+resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage,
+                                description="A page of the person ids an audience "
+                                            "reaches, within what the sender may see.")
+archive_people = contract.rpc("archive_people", request=ArchivePeopleRequest, response=Job,
+                              description="Archive chosen people, or everyone a search "
+                                          "finds, as a job with per-person results.")
+unarchive_people = contract.rpc("unarchive_people", request=ArchivePeopleRequest, response=Job,
+                                description="Bring archived people back, as a job with per-person results.")
+archive_classrooms = contract.rpc("archive_classrooms", request=ArchiveClassroomsRequest, response=Job,
+                                  description="Archive classrooms (kept, but out of audiences and "
+                                              "default searches), as a job with per-classroom results.")
+unarchive_classrooms = contract.rpc("unarchive_classrooms", request=ArchiveClassroomsRequest, response=Job,
+                                    description="Bring archived classrooms back, as a job with per-classroom results.")
+get_job = contract.rpc("get_job", request=GetJobRequest, response=Job,
+                       description="The progress and results of a bulk archiving job.")
 archive_synced_records = contract.rpc("archive_synced_records", request=ArchiveSyncedRecordsRequest,
-                                      response=ArchivedRecords)
-get_district_counts = contract.rpc("get_district_counts", request=GetDistrictCountsRequest, response=DistrictCounts)
-set_district_sync = contract.rpc("set_district_sync", request=SetDistrictSyncRequest, response=DistrictSync)
+                                      response=ArchivedRecords,
+                                      description="Archive what a roster sync no longer lists, by the "
+                                                  "source's ids; a dry run says what would be archived.")
+get_district_counts = contract.rpc("get_district_counts", request=GetDistrictCountsRequest, response=DistrictCounts,
+                                   description="A district's current people, classrooms, enrollments and guardian "
+                                               "links, which the mass-change guard weighs a run against.")
+set_district_sync = contract.rpc("set_district_sync", request=SetDistrictSyncRequest, response=DistrictSync,
+                                 description="Record what a district's roster sync owns, which "
+                                             "locks those records against changes by hand.")
 # Manual actions (by staff, through the gateway): each change is audited in the transaction that makes it.
-enroll_student = contract.rpc("enroll_student", request=EnrollStudentRequest, response=Enrollment)
-unenroll_person = contract.rpc("unenroll_person", request=UnenrollRequest, response=Unenrolled)
-add_staff = contract.rpc("add_staff", request=AddStaffRequest, response=StaffMember)
-set_job_title = contract.rpc("set_job_title", request=SetJobTitleRequest, response=StaffMember)
+enroll_student = contract.rpc("enroll_student", request=EnrollStudentRequest, response=Enrollment,
+                              description="Enroll a new student, or assign an existing "
+                                          "one, to a school and optionally a classroom.")
+unenroll_person = contract.rpc("unenroll_person", request=UnenrollRequest, response=Unenrolled,
+                               description="Take a person out of one classroom, or "
+                                           "out of a school and its classrooms.")
+add_staff = contract.rpc("add_staff", request=AddStaffRequest, response=StaffMember,
+                         description="Add a new staff member, or make an existing person staff of some schools.")
+set_job_title = contract.rpc("set_job_title", request=SetJobTitleRequest, response=StaffMember,
+                             description="Set or clear a staff member's job title.")
 assign_staff_to_classroom = contract.rpc("assign_staff_to_classroom", request=AssignStaffRequest,
-                                         response=ClassroomAssignment)
-add_guardian = contract.rpc("add_guardian", request=AddGuardianRequest, response=GuardianLink)
-update_guardian = contract.rpc("update_guardian", request=UpdateGuardianRequest, response=Guardian)
-remove_guardian = contract.rpc("remove_guardian", request=RemoveGuardianRequest, response=GuardianLink)
-remove_guardians = contract.rpc("remove_guardians", request=RemoveGuardiansRequest, response=BulkResult)
-get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage)
+                                         response=ClassroomAssignment,
+                                         description="Assign a staff member of the school to "
+                                                     "one of its classrooms as teacher or aide.")
+add_guardian = contract.rpc("add_guardian", request=AddGuardianRequest, response=GuardianLink,
+                            description="Link a guardian to a student: an existing person, the "
+                                        "account holding the given credentials, or a new invitee.")
+update_guardian = contract.rpc("update_guardian", request=UpdateGuardianRequest, response=Guardian,
+                               description="Edit a guardian's names and credentials and their link to one student.")
+remove_guardian = contract.rpc("remove_guardian", request=RemoveGuardianRequest, response=GuardianLink,
+                               description="Unlink one guardian from one student.")
+remove_guardians = contract.rpc("remove_guardians", request=RemoveGuardiansRequest, response=BulkResult,
+                                description="Unlink every guardian of each selected student, answering per student.")
+get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage,
+                             description="A page of the district's audit log of changes made by hand, newest first.")
 
-PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted)
-STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled)
+PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted,
+                                 description="People were created or changed (names, kinds, schools, "
+                                             "student account, archived), each as they are now.")
+STUDENT_ACCOUNTS_ENABLED = contract.event("student_accounts_enabled", StudentAccountsEnabled,
+                                          description="Students' accounts were enabled, so they may sign in.")
 # A large bulk action was accepted; the directory works through it in the background (its own subscription).
-BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued)
+BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued,
+                                    description="A large bulk action was accepted as a job; the "
+                                                "directory works through it in the background.")
 
 contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED)

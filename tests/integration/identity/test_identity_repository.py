@@ -15,7 +15,7 @@ from services.identity.adapters.repository import AccountRepository
 from services.identity.adapters.tables import accounts, archived_people, metadata, student_enablements
 from services.identity.domain.accounts import Account, Profile, RoleGrant
 from services.identity.domain.hand_edits import AccountEdit
-from services.identity.domain.sessions import LoginSession, PermissionChange
+from services.identity.domain.sessions import LoginSession, PermissionChange, RefreshToken
 from shared.db import make_engine
 from shared.migrations import alembic_config, upgrade
 
@@ -373,3 +373,71 @@ def test_the_migrations_downgrade_to_the_revision_before_archivals_and_upgrade_a
     assert repo.account("person-1").manual_roles == ()
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+# --- refresh tokens and revocations ---------------------------------------------------------------------------
+
+def a_refresh_token(token_hash: str, session_id: str = "s1", **overrides) -> RefreshToken:
+    return replace(RefreshToken(token_hash=token_hash, session_id=session_id, issued_at=NOW,
+                                expires_at=NOW + timedelta(days=14)), **overrides)
+
+
+def signed_in(repo, session_id: str = "s1", person_id: str = "person-1") -> LoginSession:
+    login_session = LoginSession(jti=session_id, person_id=person_id, issued_at=NOW,
+                                 expires_at=NOW + timedelta(days=14))
+    repo.record_login(login_session, joined_at=None, rehashed_password=None,
+                      refresh_token=a_refresh_token(f"hash-of-{session_id}", session_id))
+    return login_session
+
+
+def test_a_refresh_token_comes_back_with_its_session_and_account(repo):
+    repo.save_accounts([make_account()], [], NOW)
+    login_session = signed_in(repo)
+
+    token, found_session, account = repo.refresh_token_with_session("hash-of-s1")
+
+    assert (token, found_session, account.person_id) == (a_refresh_token("hash-of-s1"), login_session, "person-1")
+    assert repo.refresh_token_with_session("unknown") is None
+
+
+def test_a_refresh_token_rotates_once_and_extends_its_session(repo):
+    repo.save_accounts([make_account()], [], NOW)
+    signed_in(repo)
+    later = NOW + timedelta(days=3)
+    successor = a_refresh_token("hash-2", issued_at=later, expires_at=later + timedelta(days=14))
+
+    rotated = repo.rotate_refresh_token("hash-of-s1", successor, later)
+    again = repo.rotate_refresh_token("hash-of-s1", a_refresh_token("hash-3"), later)
+
+    assert (rotated, again) == (True, False)
+    used, login_session, _ = repo.refresh_token_with_session("hash-of-s1")
+    assert used.used_at == later
+    assert login_session.expires_at == successor.expires_at
+    assert repo.refresh_token_with_session("hash-2")[0] == successor
+    assert repo.refresh_token_with_session("hash-3") is None
+
+
+def test_revoking_ends_one_session_or_every_open_one_of_a_person_with_the_reason(repo):
+    repo.save_accounts([make_account(), make_account("person-2")], [], NOW)
+    for session_id, person_id in (("s1", "person-1"), ("s2", "person-1"), ("s3", "person-1"), ("s4", "person-2")):
+        signed_in(repo, session_id, person_id)
+
+    one = repo.revoke_session("s1", NOW, "signed_out")
+    one_again = repo.revoke_session("s1", NOW + timedelta(hours=1), "refresh_token_reused")
+    rest = repo.revoke_sessions_of("person-1", NOW, "signed_out_everywhere")
+
+    assert (one, one_again, rest) == (1, 0, 2)
+    reasons = {s: repo.session_with_account(s)[0].revoked_reason for s in ("s1", "s2", "s3", "s4")}
+    assert reasons == {"s1": "signed_out", "s2": "signed_out_everywhere", "s3": "signed_out_everywhere", "s4": None}
+
+
+def test_a_password_change_can_keep_the_session_it_was_made_from(repo):
+    repo.save_accounts([make_account()], [], NOW)
+    signed_in(repo, "s1")
+    signed_in(repo, "s2")
+
+    ended = repo.replace_password("person-1", "$argon2id$new", NOW, keep_session="s1", reason="password_changed")
+
+    assert ended == 1
+    assert repo.session_with_account("s1")[0].revoked_at is None
+    assert repo.session_with_account("s2")[0].revoked_reason == "password_changed"

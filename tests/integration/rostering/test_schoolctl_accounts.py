@@ -22,7 +22,7 @@ def test_password_from_stdin_is_set_without_its_line_ending(set_password, record
 
     assert result.exit_code == 0, result.output
     assert recorder.passwords == {ADMIN: "correct horse battery"}
-    assert f"Password set for {ADMIN}" in result.output
+    assert f"Password set for {ADMIN}; every session it had is signed out." in result.output
 
 
 def test_password_is_prompted_twice_when_not_piped(set_password, recorder):

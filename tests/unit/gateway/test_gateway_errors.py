@@ -30,7 +30,7 @@ def test_a_throttled_sign_in_is_too_many_requests_and_says_when_to_try_again():
 
     assert (problem.status, problem.code) == (429, "too_many_requests")
     assert problem.headers == {"Retry-After": "42"}
-    assert problem.body()["error"]["message"] == "Too many sign-in attempts. Try again in 42 seconds."
+    assert problem.body()["error"]["message"] == "Too many failed sign-in attempts. Try again in 42 seconds."
 
 
 def test_identity_refusing_a_login_it_cannot_check_now_asks_to_retry_in_a_couple_of_seconds():

@@ -4,7 +4,6 @@ import pytest
 
 from services.gateway import handlers
 from services.gateway.api import ApiCall, Backends
-from services.gateway.domain.throttling import Limit, LoginThrottle, LoginThrottled
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest
 
@@ -13,20 +12,6 @@ from gateway_builders import make_account, make_credential_health, make_person_p
 
 def make_backends() -> Backends:
     return Backends(identity=Mock(name="identity"), directory=Mock(name="directory"), notify=Mock(name="notify"))
-
-
-def test_a_sign_in_is_counted_and_handed_to_identity_as_it_came():
-    backends = Backends(identity=Mock(name="identity"), directory=Mock(name="directory"),
-                        login_attempts=LoginThrottle(per_login=Limit(1, 900)))
-    body = {"login": "dana@example.org", "password": "secret"}
-    backends.identity.login.return_value = {"token": "t"}
-
-    assert handlers.log_in(ApiCall(None, body=body, client_address="203.0.113.7"), backends) == {"token": "t"}
-
-    backends.identity.login.assert_called_once_with(body)
-    with pytest.raises(LoginThrottled):
-        handlers.log_in(ApiCall(None, body=body, client_address="203.0.113.7"), backends)
-    assert backends.identity.login.call_count == 1
 
 
 def test_search_passes_the_filters_and_the_caller_as_viewer():

@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
+
+from services.identity.adapters.tokens import TokenSigner
 from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account, Profile, RoleGrant
 from services.identity.domain.credentials import LOGIN_KINDS
 from services.identity.domain.hand_edits import AccountEdit
-from services.identity.domain.sessions import LoginSession, PermissionChange
+from services.identity.domain.passwords import Argon2Passwords
+from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
+from identity_builders import make_account
+
+# Cheap Argon2 parameters and a fixed secret: what handler tests hash and sign with.
+PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+TOKENS = TokenSigner("k" * 40, timedelta(hours=12))
 
 
 class InMemoryAccounts:
@@ -17,6 +26,7 @@ class InMemoryAccounts:
     def __init__(self, accounts: Iterable[Account] = ()) -> None:
         self.accounts = {account.person_id: account for account in accounts}
         self.sessions: dict[str, LoginSession] = {}
+        self.refresh_tokens: dict[str, RefreshToken] = {}
         self.permission_changes: list[PermissionChange] = []
         self.student_enablements: dict[str, tuple[str, datetime]] = {}
         self.archived_people: dict[str, datetime] = {}
@@ -60,6 +70,12 @@ class InMemoryAccounts:
             return None
         return login_session, self._read(self.accounts[login_session.person_id])
 
+    def refresh_token_with_session(self, token_hash: str) -> tuple[RefreshToken, LoginSession, Account] | None:
+        token = self.refresh_tokens.get(token_hash)
+        if token is None:
+            return None
+        return (token, *self.session_with_account(token.session_id))
+
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         for account in created:
             self.accounts[account.person_id] = replace(account, student_enabled=False)
@@ -82,8 +98,10 @@ class InMemoryAccounts:
             self.archived_people.pop(person_id, None)
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
-                     rehashed_password: str | None) -> bool:
+                     rehashed_password: str | None, refresh_token: RefreshToken | None = None) -> bool:
         self.sessions[login_session.jti] = login_session
+        if refresh_token is not None:
+            self.refresh_tokens[refresh_token.token_hash] = refresh_token
         account = self.accounts[login_session.person_id]
         joined = joined_at is not None and account.status == INVITEE
         if joined:
@@ -93,11 +111,32 @@ class InMemoryAccounts:
         self.accounts[account.person_id] = account
         return joined
 
-    def replace_password(self, person_id: str, password_hash: str, now: datetime) -> None:
+    def replace_password(self, person_id: str, password_hash: str, now: datetime, *,
+                         keep_session: str | None = None, reason: str = PASSWORD_SET) -> int:
         self.accounts[person_id] = replace(self.accounts[person_id], password_hash=password_hash)
-        for jti, login_session in self.sessions.items():
-            if login_session.person_id == person_id and login_session.revoked_at is None:
-                self.sessions[jti] = replace(login_session, revoked_at=now)
+        return self._revoke(lambda s: s.person_id == person_id and s.jti != keep_session, now, reason)
+
+    def rotate_refresh_token(self, used_hash: str, successor: RefreshToken, now: datetime) -> bool:
+        used = self.refresh_tokens[used_hash]
+        if used.used_at is not None:
+            return False
+        self.refresh_tokens[used_hash] = replace(used, used_at=now)
+        self.refresh_tokens[successor.token_hash] = successor
+        session_id = successor.session_id
+        self.sessions[session_id] = replace(self.sessions[session_id], expires_at=successor.expires_at)
+        return True
+
+    def revoke_session(self, session_id: str, now: datetime, reason: str) -> int:
+        return self._revoke(lambda s: s.jti == session_id, now, reason)
+
+    def revoke_sessions_of(self, person_id: str, now: datetime, reason: str) -> int:
+        return self._revoke(lambda s: s.person_id == person_id, now, reason)
+
+    def _revoke(self, which, now: datetime, reason: str) -> int:
+        ended = [jti for jti, s in self.sessions.items() if s.revoked_at is None and which(s)]
+        for jti in ended:
+            self.sessions[jti] = replace(self.sessions[jti], revoked_at=now, revoked_reason=reason)
+        return len(ended)
 
     def replace_permissions(self, change: PermissionChange) -> None:
         self.accounts[change.person_id] = replace(self.accounts[change.person_id], permissions=change.permissions)
@@ -113,6 +152,10 @@ class InMemoryAccounts:
         self.accounts[edit.person_id] = replace(stored, profile=replace(
             stored.profile, email=profile.email, mobile_phone=profile.mobile_phone, home_phone=profile.home_phone))
         self.edits.append(edit)
+
+
+def with_password(password: str, **overrides) -> Account:
+    return make_account(password_hash=PASSWORDS.hash(password), **overrides)
 
 
 class RecordingPublisher:

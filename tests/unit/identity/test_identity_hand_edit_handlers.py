@@ -90,7 +90,7 @@ def test_a_grant_by_hand_is_added_recorded_and_published_with_every_role_the_acc
     assert account["roles"] == [{"role": "teacher", "school_ids": ["school-1"]}, {"role": "guardian", "school_ids": []}]
     assert repo.account("person-guardian-1").manual_roles == (RoleGrant("teacher", ("school-1",)),)
     [(event, payload)] = publish.published
-    assert (event, payload["accounts"][0]["roles"]) == ("accounts_upserted", account["roles"])
+    assert (event, payload["accounts"][0]["roles"]) == ("accounts_upserted.v1", account["roles"])
     [recorded] = repo.edits
     assert (recorded.what, recorded.previous, recorded.current, recorded.changed_by, recorded.changed_at) == (
         MANUAL_ROLES, {"roles": []}, {"roles": [{"role": "teacher", "school_ids": ["school-1"]}]}, "admin-1", NOW)
@@ -136,7 +136,7 @@ def test_an_edit_sets_removes_and_leaves_fields_as_asked_records_who_and_publish
     assert (account["email"], account["mobile_phone"], account["home_phone"]) == (
         "new@example.org", "+14155552671", None)
     [(event, payload)] = publish.published
-    assert (event, payload["accounts"][0]["email"]) == ("accounts_upserted", "new@example.org")
+    assert (event, payload["accounts"][0]["email"]) == ("accounts_upserted.v1", "new@example.org")
     [recorded] = repo.edits
     assert (recorded.what, recorded.previous, recorded.current) == (
         CONTACT_DETAILS,

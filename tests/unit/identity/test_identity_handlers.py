@@ -5,20 +5,14 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.identity import handlers
-from services.identity.adapters.tokens import TokenSigner
 from services.identity.domain.accounts import RoleGrant
-from services.identity.domain.passwords import Argon2Passwords, PasswordChecksBusy
+from services.identity.domain.passwords import PasswordChecksBusy
 from services.identity.domain.sign_in import STUDENT_NOT_ENABLED
 from shared.contracts import directory, identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from identity_builders import NOW, make_account, make_account_input, make_profile
+from identity_fakes import PASSWORDS, TOKENS, with_password
 
-PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-TOKENS = TokenSigner("k" * 40, timedelta(hours=12))
-
-
-def with_password(password: str, **overrides):
-    return make_account(password_hash=PASSWORDS.hash(password), **overrides)
 
 
 def upsert(rows, *, repo, publish, clock, **settings):
@@ -45,7 +39,7 @@ def test_an_upsert_publishes_the_created_and_updated_accounts_only(repo, publish
     assert [(r["key"], r["id"], r["outcome"]) for r in results] == [
         ("same", "same", "unchanged"), ("new", "new", "created")]
     [(event, payload)] = publish.published
-    assert event == "accounts_upserted"
+    assert event == "accounts_upserted.v1"
     assert [a["person_id"] for a in payload["accounts"]] == ["new"]
     assert payload["accounts"][0]["status"] == "invitee"
 
@@ -74,7 +68,7 @@ def test_the_first_login_activates_the_account_and_announces_the_join(repo, publ
     assert result["principal"]["status"] == "active"
     assert result["expires_at"] == NOW + timedelta(hours=12)
     assert repo.account("person-guardian-1").joined_at == NOW
-    assert publish.published == [("user_joined", {"person_id": "person-guardian-1",
+    assert publish.published == [("user_joined.v1", {"person_id": "person-guardian-1",
                                                   "joined_at": NOW.isoformat()})]
 
 
@@ -212,7 +206,7 @@ def test_new_staff_permissions_are_recorded_and_published(repo, publish, clock):
     [change] = repo.permission_changes
     assert (change.previous_permissions, change.permissions, change.changed_by, change.changed_at) == (
         ("content_moderator",), ("users_manager",), "admin-1", NOW)
-    assert publish.published == [("staff_permissions_changed", {
+    assert publish.published == [("staff_permissions_changed.v1", {
         "person_id": "teacher-1", "permissions": ["users_manager"], "changed_by": "admin-1"})]
 
 
@@ -333,7 +327,7 @@ def test_an_account_the_source_disables_is_published_disabled_and_can_no_longer_
 
     assert [r["outcome"] for r in results] == ["updated"]
     [(event, payload)] = publish.published
-    assert (event, payload["accounts"][0]["status"]) == ("accounts_upserted", "disabled")
+    assert (event, payload["accounts"][0]["status"]) == ("accounts_upserted.v1", "disabled")
     with pytest.raises(NotAuthenticated):
         authenticate(token, repo=repo, clock=clock)
     with pytest.raises(NotAuthenticated):

@@ -77,7 +77,7 @@ def test_a_run_that_would_archive_more_than_the_threshold_is_held_and_applies_no
     assert "upsert_people" not in sent and archived(run_import, "people") == set()
     assert run_import.held.package(run["run_id"]) is not None
     assert run["diff"]["people_share"] == 0.15
-    assert [event for event, _ in run_import.published].count("sync_run_completed") == 1  # the first run's
+    assert [event for event, _ in run_import.published].count("sync_run_completed.v1") == 1  # the first run's
 
 
 def test_an_approved_run_applies_exactly_the_held_diff_and_says_who_approved(run_import):
@@ -89,7 +89,7 @@ def test_an_approved_run_applies_exactly_the_held_diff_and_says_who_approved(run
                                          publish=lambda e, p: run_import.published.append((e.name, p)),
                                          clock=run_import.clock)
     assert approved["state"] == "running" and approved["decided_by"] == "admin-1"
-    assert run_import.published[-1] == ("sync_run_approved", {"run_id": held["run_id"]})
+    assert run_import.published[-1] == ("sync_run_approved.v1", {"run_id": held["run_id"]})
 
     assert handlers.apply_approved_run({"run_id": held["run_id"]}, ports=run_import.ports()) == "completed"
     run = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs)

@@ -84,7 +84,7 @@ def test_rejected_package_applies_nothing_and_says_why(run_import):
     assert run_import.directory.calls == []
     assert (run["state"], run["message"]) == ("rejected", "users.csv is missing from /exports/lincoln")
     assert run["finished_at"] is not None
-    assert run_import.published == [("sync_run_completed", {"run_id": "run-1", "state": "rejected",
+    assert run_import.published == [("sync_run_completed.v1", {"run_id": "run-1", "state": "rejected",
                                                              "district_id": None, "error_count": 0})]
 
 
@@ -186,7 +186,7 @@ def test_completed_run_is_stored_and_announced(run_import):
     run = run_import(make_snapshot(problems=(make_problem(),)))
 
     assert handlers.get_sync_run({"run_id": run["run_id"]}, runs=run_import.runs) == run
-    assert run_import.published == [("sync_run_completed", {"run_id": "run-1", "state": "completed",
+    assert run_import.published == [("sync_run_completed.v1", {"run_id": "run-1", "state": "completed",
                                                              "district_id": "district-id", "error_count": 1})]
     assert rostering.get_sync_run.dump_response(run)["counts"]["people"]["created"] == 3
 

@@ -1,0 +1,55 @@
+"""Logins as the platform reads them: emails normalised, phones in E.164.
+
+identity stores credentials this way, and the gateway counts failed sign-ins
+per credential however it was typed; both read a login with `parse_login`.
+Normalisation raises InvalidCredential with a reason a school administrator
+can act on; callers decide whether that refuses a row or only one field.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+EMAIL = "email"
+MOBILE_PHONE = "mobile_phone"
+# Logins and contacts use these two only: a home phone is kept, never used (DESIGN.md, rostering).
+LOGIN_KINDS = (EMAIL, MOBILE_PHONE)
+DEFAULT_LOGIN_REGION = "US"
+
+CredentialKind = Literal["email", "mobile_phone"]
+
+
+class InvalidCredential(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalise_email(value: str) -> str:
+    try:
+        normalised = validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidCredential(f"not a valid email address: {error}") from None
+    # Mail systems treat the local part case-insensitively in practice; one spelling
+    # per address is what lets two accounts share (and find) the same credential.
+    return normalised.lower()
+
+
+def normalise_phone(value: str, region: str) -> str:
+    region = region.upper()
+    try:
+        number = phonenumbers.parse(value.strip(), region)
+    except phonenumbers.NumberParseException:
+        raise InvalidCredential(f"not a phone number (read with region {region})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidCredential(f"not a valid phone number (read with region {region})")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_login(login: str, region: str = DEFAULT_LOGIN_REGION) -> tuple[CredentialKind, str]:
+    """What a person typed into the login box, as the credential it names."""
+    if "@" in login:
+        return EMAIL, normalise_email(login)
+    return MOBILE_PHONE, normalise_phone(login, region)
