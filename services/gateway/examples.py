@@ -20,7 +20,7 @@ BY_NAME: dict[str, Any] = {
     "name": "Lincoln Elementary", "password": "correct horse battery staple", "token": "eyJhbGciOiJIUzI1NiJ9.e30.sig",
     "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday.", "grade": "03",
     "job_title": "Principal", "reason": "The mailbox was fixed.", "query": "rey", "language": "en",
-    "value": "dana.reyes@example.org", "kind": "guardian", "permission": "users_manager",
+    "value": "dana.reyes@example.org", "kind": "guardian", "permission": "users_manager", "code": "123456",
 }
 # Nested schemas deeper than this are left out of an example (they only repeat).
 MAX_DEPTH = 4

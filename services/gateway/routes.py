@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from services.gateway import account_handlers as own
 from services.gateway import communication_handlers as communications
 from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
@@ -11,6 +12,9 @@ from services.gateway import handlers
 from services.gateway import rostering_handlers as rostering_runs
 from services.gateway import session_handlers as sessions
 from services.gateway import webhook_handlers as webhooks
+from services.gateway.account_schemas import (
+    ConfirmCredentialBody, CredentialCodeBody, DistrictLanguagesBody, LanguageBody, MyCredentials,
+)
 from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
@@ -31,7 +35,7 @@ from services.gateway.schemas import (
 from shared.contracts.permissions import (
     ARCHIVE, ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, MANAGE_PEOPLE, MANAGE_SYNC_RUNS, READ_AUDIT_LOG,
     RESET_CREDENTIAL_STATUS,
-    SEARCH_DIRECTORY, SET_DISTRICT_DEFAULT, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES,
+    SEARCH_DIRECTORY, SET_DISTRICT_DEFAULT, SET_DISTRICT_LANGUAGES, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES,
     VIEW_UNREACHABLE_CONTACTS,
 )
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
@@ -70,6 +74,8 @@ BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
     "update_guardian": {"mobile_phone": "+15555550101"},
     "archive_people": {"person_ids": [EXAMPLE_ID]},
     "unarchive_people": {"matching": {"query": "rey", "include_archived": True}},
+    "join": {"token": "k3Jx9QvT2mB7wLp4", "password": "correct horse battery staple", "language": "en"},
+    "check_join_invitation": {"join_code": "7KQ4-M2XP"},
     "send_announcement": {"audience": {"school_id": EXAMPLE_ID, "include_staff": True},
                           "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday."},
 }.items()}
@@ -88,6 +94,12 @@ RUNS_NOTE = ("For district administrators and Rostering Administrators; only run
              "for them (another district's answer 404).")
 THROTTLE_NOTE = ("Too many failed attempts for one login (or person) or from one client address answer 429 "
                  "with `Retry-After`; successful ones never count.")
+JOIN_NOTE = ("No token: the invitation is the proof. Give `token` (from the Join link) or `join_code` (printed). "
+             "Answers like sign-in. An expired or forged invitation answers 400, a used one 409; a password "
+             "that is short or common, or a language the district does not offer, 400 naming the field.")
+KIND_NOTE = "`kind` is `email` or `mobile_phone`."
+OWN_CREDENTIAL_NOTE = (" An address of another account whose owner has joined answers 409 \"This email and phone "
+                       "can't be used at the same time\".")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
@@ -145,6 +157,41 @@ ROUTES: tuple[Route, ...] = (
                       "session of yours ends; this one stays signed in. " + THROTTLE_NOTE),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
           handlers.show_me, Me),
+    # --- joining, languages and the signed-in person's own account settings (#12) ---
+    Route("join", "POST", f"{API}/join", "Join Now: an invitation, a new password and a language", "auth",
+          own.join, identity.LoginResult, public=True, body=identity.JoinRequest, errors=(409, 429),
+          examples=BODY_EXAMPLES["join"],
+          description=JOIN_NOTE),
+    Route("check_join_invitation", "POST", f"{API}/join/invitation",
+          "The Join page: whether an invitation can be used, and the languages to choose from", "auth",
+          own.check_join_invitation, identity.JoinInvitation, public=True, body=identity.JoinInvitationRequest,
+          errors=(409,), examples=BODY_EXAMPLES["check_join_invitation"], description="No token; changes nothing. Refused like `POST /join`."),
+    Route("show_district_languages", "GET", f"{API}/district/languages",
+          "The languages people of the caller's district choose from", "languages",
+          own.show_district_languages, identity.DistrictLanguages, errors=(404,)),
+    Route("set_district_languages", "PUT", f"{API}/district/languages",
+          "Choose the languages the district offers", "languages", own.set_district_languages,
+          identity.DistrictLanguages, action=SET_DISTRICT_LANGUAGES, body=DistrictLanguagesBody, errors=(404,),
+          description=f"BCP 47 tags, `{identity.DEFAULT_LANGUAGE}` among them; people keep a language they chose "
+                      "even once it is no longer offered."),
+    Route("show_my_credentials", "GET", f"{API}/me/credentials", "Your email and mobile phone", "account",
+          own.show_my_credentials, MyCredentials),
+    Route("set_my_language", "PUT", f"{API}/me/language", "Choose your language", "account",
+          own.set_my_language, identity.Account, body=LanguageBody,
+          description="One of the district's languages (`GET /district/languages`)."),
+    Route("send_my_credential_code", "POST", f"{API}/me/credentials/<kind>/code",
+          "Add or change your email or mobile phone: a 6-digit code goes to the new address", "account",
+          own.send_my_credential_code, identity.CredentialCodeSent, body=CredentialCodeBody,
+          errors=(409, 429), description=KIND_NOTE + " The code is valid for 10 minutes and 5 tries; send your "
+          "current address to prove it works again (this resets a bad delivery status)." + OWN_CREDENTIAL_NOTE),
+    Route("confirm_my_credential", "POST", f"{API}/me/credentials/<kind>/confirm",
+          "Type the code: the address becomes your credential", "account", own.confirm_my_credential,
+          identity.Account, body=ConfirmCredentialBody, errors=(409, 429),
+          description=KIND_NOTE + " A wrong code answers 400 with the tries left; past 5 tries, 429: ask for a "
+                                  "new code." + OWN_CREDENTIAL_NOTE),
+    Route("remove_my_credential", "DELETE", f"{API}/me/credentials/<kind>", "Remove your email or mobile phone",
+          "account", own.remove_my_credential, identity.Account,
+          description=KIND_NOTE + " Refused (400) for your only credential: add the other one first."),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
           handlers.search_people, PeopleList, action=SEARCH_DIRECTORY, query=PeopleQuery),
     Route("show_student_profile", "GET", f"{API}/directory/students/<id>", "A student's profile", "directory",

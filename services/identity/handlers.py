@@ -45,7 +45,7 @@ from .domain.hand_edits import (
     normalise_typed,
 )
 from .domain.joined_credentials import joined_holders, new_credentials, taken_by_joined
-from .domain.new_passwords import new_password_refusal
+from .domain.password_policy import refusal_for_account
 from .domain.passwords import PasswordChecksBusy, Passwords, find_password_owner
 from .domain.sessions import PermissionChange
 from .domain.sign_in import sign_in_refusal
@@ -133,15 +133,20 @@ def set_password(request: dict, *, repo: AccountRepository, passwords: Passwords
     refusal = sign_in_refusal(account)
     if refusal is not None:
         raise InvalidRequest(f"no password can be set for {value}: {refusal}", fields={"login": [refusal]})
-    refusal = new_password_refusal(request["password"])
+    repo.replace_password(account.person_id, password_hash_for(account, request["password"], passwords), clock())
+    return {}
+
+
+def password_hash_for(account: Account, password: str, passwords: Passwords) -> str:
+    """The Argon2id hash of a password `account` may choose (password_policy); InvalidRequest naming
+    `password` when it may not, TooManyRequests when identity is saturated with hashing."""
+    refusal = refusal_for_account(password, account)
     if refusal is not None:
-        raise InvalidRequest(f"the password {refusal}", fields={"password": [refusal]})
+        raise InvalidRequest(refusal, fields={"password": [refusal]})
     try:
-        password_hash = passwords.hash(request["password"])
+        return passwords.hash(password)
     except PasswordChecksBusy:
         raise TooManyRequests(TOO_MANY_PASSWORD_CHECKS) from None
-    repo.replace_password(account.person_id, password_hash, clock())
-    return {}
 
 
 def record_student_enablements(payload: dict, *, repo: AccountRepository, clock: Clock) -> int:

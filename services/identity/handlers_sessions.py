@@ -17,7 +17,7 @@ from .adapters.repository import AccountRepository
 from .adapters.tokens import InvalidToken, TokenSigner
 from .domain.accounts import Account
 from .domain.documents import principal_document
-from .domain.new_passwords import new_password_refusal
+from .domain.password_policy import refusal_for_account
 from .domain.passwords import PasswordChecksBusy, Passwords
 from .domain.sessions import (
     PASSWORD_CHANGED,
@@ -118,9 +118,9 @@ def change_password(request: dict, *, repo: AccountRepository, passwords: Passwo
     """The signed-in person replaces their password, proving the current one; every other session of theirs
     ends, the one they changed it from stays signed in."""
     login_session, account = signed_in(request["token"], repo=repo, tokens=tokens, now=clock())
-    refusal = new_password_refusal(request["new_password"])
+    refusal = refusal_for_account(request["new_password"], account)
     if refusal is not None:
-        raise InvalidRequest(f"the new password {refusal}", fields={"new_password": [refusal]})
+        raise InvalidRequest(refusal, fields={"new_password": [refusal]})
     try:
         if not (account.password_hash and passwords.matches(account.password_hash, request["current_password"])):
             raise PermissionDenied(f"the current password {WRONG_CURRENT_PASSWORD}",

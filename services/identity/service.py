@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from shared.contracts import directory, identity
+from shared.contracts import directory, identity, notify
 from shared.db import Database
-from shared.messaging import EventPublisher, handles, rpc_endpoint
+from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 
-from . import handlers, handlers_sessions
+from . import handlers, handlers_credentials, handlers_joining, handlers_sessions, handlers_settings
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
 from .adapters.tokens import TokenSigning
@@ -24,6 +24,8 @@ class IdentityService:
     passwords = PasswordHashing()
     tokens = TokenSigning()
     publish = EventPublisher(identity.contract)
+    # Sends the codes that prove control of a credential, and resets a bad one its owner proved.
+    notify_rpc = ServiceRpc(notify.contract)
 
     @rpc_endpoint(identity.upsert_accounts)
     def upsert_accounts(self, request):
@@ -78,6 +80,46 @@ class IdentityService:
     def change_password(self, request):
         return handlers_sessions.change_password(request, repo=self.accounts, passwords=self.passwords,
                                                  tokens=self.tokens, clock=utc_now)
+    @rpc_endpoint(identity.issue_join_tokens)
+    def issue_join_tokens(self, request):
+        return handlers_joining.issue_join_tokens(request, repo=self.accounts, tokens=self.tokens,
+                                                  publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.join)
+    def join(self, request):
+        return handlers_joining.join(request, repo=self.accounts, passwords=self.passwords, tokens=self.tokens,
+                                     publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.check_join_invitation)
+    def check_join_invitation(self, request):
+        return handlers_joining.check_join_invitation(request, repo=self.accounts, tokens=self.tokens, clock=utc_now)
+
+    @rpc_endpoint(identity.get_district_languages)
+    def get_district_languages(self, request):
+        return handlers_settings.get_district_languages(request, repo=self.accounts)
+
+    @rpc_endpoint(identity.set_district_languages)
+    def set_district_languages(self, request):
+        return handlers_settings.set_district_languages(request, repo=self.accounts, clock=utc_now)
+
+    @rpc_endpoint(identity.set_language)
+    def set_language(self, request):
+        return handlers_settings.set_language(request, repo=self.accounts, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.send_credential_code)
+    def send_credential_code(self, request):
+        return handlers_credentials.send_credential_code(request, repo=self.accounts, tokens=self.tokens,
+                                                         notify=self.notify_rpc, clock=utc_now)
+
+    @rpc_endpoint(identity.confirm_credential)
+    def confirm_credential(self, request):
+        return handlers_credentials.confirm_credential(request, repo=self.accounts, tokens=self.tokens,
+                                                       notify=self.notify_rpc, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(identity.remove_credential)
+    def remove_credential(self, request):
+        return handlers_credentials.remove_credential(request, repo=self.accounts, publish=self.publish,
+                                                      clock=utc_now)
 
     # Requeued on failure (database down, a deadlock): a lost enablement would keep a student out
     # until someone enabled them again, and recording one twice changes nothing.

@@ -1,7 +1,7 @@
 """identity: accounts, credentials, passwords, tokens, roles and staff permissions."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import BulkResult, Empty, Timestamp, page_of
@@ -30,6 +30,12 @@ STAFF_PERMISSIONS = (
 )
 
 ACCOUNT_STATUSES = ("invitee", "active", "disabled")
+# The language of anyone who has not chosen one (a BCP 47 tag).
+DEFAULT_LANGUAGE = "en"
+# How long an invitation's Join link and code stay valid.
+JOIN_TOKEN_DAYS = 10
+JOIN_TOKEN_ISSUED = "issued"
+JOIN_TOKEN_OUTCOMES = (JOIN_TOKEN_ISSUED, "joined", "not_found", "archived", "not_enabled", "disabled")
 # The fields of an account row that a source (an SIS export) can hold an invalid value in.
 SOURCE_CREDENTIAL_FIELDS = ("email", "mobile_phone", "home_phone")
 # The credentials a person signs in with (and is contacted through); a home phone is never one.
@@ -64,6 +70,8 @@ class Principal(Schema):
         "description": "every role the account holds, synced and granted by hand, one grant per role"})
     permissions = fields.List(fields.String(validate=validate.OneOf(STAFF_PERMISSIONS)), required=True, metadata={
         "description": "the custom staff permissions in force; empty unless the person holds a staff role"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language (default en), one the district offered"})
 
 
 class AccountInput(Schema):
@@ -148,6 +156,8 @@ class Account(Schema):
         "description": "the grants the sync sends together with those granted by hand (grant_roles)"})
     permissions = fields.List(fields.String(), required=True, metadata={
         "description": "the custom staff permissions in force; empty unless the person holds a staff role"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language (default en), one the district offered"})
 
 
 class LoginRequest(Schema):
@@ -308,6 +318,8 @@ class AccountChange(Schema):
         "description": "invitee (never signed in), active (has signed in) or disabled"})
     roles = fields.List(fields.Nested(RoleGrant), required=True, metadata={
         "description": "every role the account holds now, synced and granted by hand"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language (default en), one the district offered"})
 
 
 class AccountsUpserted(Schema):
@@ -318,8 +330,46 @@ class AccountsUpserted(Schema):
 class UserJoined(Schema):
     person_id = fields.String(required=True, metadata={
         "description": "the directory's id of the person who signed in for the first time"})
-    joined_at = fields.DateTime(required=True, metadata={
+    joined_at = Timestamp(required=True, metadata={
         "description": "when they first signed in, ISO 8601 with zone (UTC)"})
+
+
+# --- invitations: join tokens are issued here and delivered by notify -------------------------------
+
+class IssueJoinTokensRequest(Schema):
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000), metadata={
+        "description": "the directory's ids of the people to invite, 1 to 5,000"})
+    issued_by = fields.String(required=True, metadata={"description": "the person (or service) inviting"})
+
+
+class IssuedJoinToken(Schema):
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person asked for"})
+    outcome = fields.String(required=True, validate=validate.OneOf(JOIN_TOKEN_OUTCOMES), metadata={
+        "description": "issued; or why nobody should be invited: joined already, not_found, archived, "
+                       "not_enabled (a student who is not a Student User), disabled"})
+    reason = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "why no token was issued, in words staff can read; null when issued"})
+    token = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the secret of the Join link, given only here and only once (identity keeps its hash); "
+                       "it replaces any earlier token of the person"})
+    join_code = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the same invitation as a short code a person can type (printable invitations)"})
+    expires_at = Timestamp(allow_none=True, load_default=None, metadata={
+        "description": "when the token and code stop working (10 days after issue), ISO 8601 with zone; null "
+                       "unless issued"})
+
+
+class IssuedJoinTokens(Schema):
+    results = fields.List(fields.Nested(IssuedJoinToken), required=True, metadata={
+        "description": "one result per person asked for, in the order asked"})
+
+
+class JoinTokensIssued(Schema):
+    """People invited (a token issued for them): directory shows an enabled student as Invited from now on."""
+
+    person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000), metadata={
+        "description": "the directory's ids of the people invited"})
+    issued_at = Timestamp(required=True, metadata={"description": "when, ISO 8601 with zone (UTC)"})
 
 
 class StaffPermissionsChanged(Schema):
@@ -367,6 +417,9 @@ sign_out_everywhere = contract.rpc("sign_out_everywhere", request=SessionRequest
 change_password = contract.rpc("change_password", request=ChangePasswordRequest, response=SessionsEnded,
                                description="The signed-in person changes their password, proving the current "
                                            "one; their other sessions end.")
+issue_join_tokens = contract.rpc("issue_join_tokens", request=IssueJoinTokensRequest, response=IssuedJoinTokens,
+                                 description="Invite people: a new Join link token and code for each (replacing "
+                                             "any earlier one), or why they should not be invited.")
 
 ACCOUNTS_UPSERTED = contract.event("accounts_upserted", AccountsUpserted,
                                    description="Accounts were created or changed (by a sync or by hand): "
@@ -375,3 +428,138 @@ USER_JOINED = contract.event("user_joined", UserJoined,
                              description="A person signed in for the first time, so their account is now active.")
 STAFF_PERMISSIONS_CHANGED = contract.event("staff_permissions_changed", StaffPermissionsChanged,
                                            description="A staff member's custom permissions were replaced.")
+JOIN_TOKENS_ISSUED = contract.event("join_tokens_issued", JoinTokensIssued,
+                                    description="People were invited: a Join link and code were issued for each.")
+
+
+# --- joining, languages and each person's own account settings (#12) --------------------------------
+
+class JoinInvitationRequest(Schema):
+    """An invitation, by its link's token or its printed code."""
+
+    token = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "the secret of the Join link; give it or join_code"})
+    join_code = fields.String(validate=validate.Length(min=1, max=40), metadata={
+        "description": "the code of a printed invitation (any case; spaces and hyphens are ignored)"})
+
+    @validates_schema
+    def _one_invitation(self, data, **kwargs):
+        if ("token" in data) == ("join_code" in data):
+            raise ValidationError("give the token of the Join link or the join code, not both or neither",
+                                  field_name="token")
+
+
+class JoinInvitation(Schema):
+    """What the Join page shows before the person chooses a password and a language."""
+
+    given_name = fields.String(required=True, metadata={"description": "the invited person's given name"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the invitation stops serving"})
+    languages = fields.List(fields.String(), required=True, metadata={
+        "description": "the BCP 47 tags the person may choose from (their district's)"})
+
+
+class JoinRequest(JoinInvitationRequest):
+    """Join Now: the invitation (its link's token, or its printed code), a new password and a language."""
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
+                             metadata={"description": "at least 8 characters, not a common or breached password"})
+    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.Length(min=1, max=35), metadata={
+        "description": "a BCP 47 tag among the district's languages (get_district_languages)"})
+
+
+class DistrictLanguagesRequest(Schema):
+    """The languages a district offers its people to choose from."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
+
+
+class SetDistrictLanguagesRequest(Schema):
+    """Replace the languages a district offers; people keep a language they chose."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
+    languages = fields.List(fields.String(validate=validate.Length(min=1, max=35)), required=True,
+                            validate=validate.Length(min=1, max=100), metadata={
+                                "description": f"BCP 47 tags; {DEFAULT_LANGUAGE} among them"})
+    changed_by = fields.String(required=True, metadata={"description": "the district administrator deciding"})
+
+
+class DistrictLanguages(Schema):
+    """What a district offers."""
+
+    district_id = fields.String(required=True, metadata={"description": "the district"})
+    languages = fields.List(fields.String(), required=True, metadata={
+        "description": f"the BCP 47 tags people may choose from (standard form); [\"{DEFAULT_LANGUAGE}\"] "
+                       "until the district chooses"})
+
+
+class SetLanguageRequest(Schema):
+    """A person chooses their own language."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    language = fields.String(required=True, validate=validate.Length(min=1, max=35),
+                             metadata={"description": "a BCP 47 tag among the district's languages"})
+
+
+class SendCredentialCodeRequest(Schema):
+    """Add or change one's email or mobile phone (or prove one still works): a code goes to `value`."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
+    value = fields.String(required=True, validate=validate.Length(min=1, max=320),
+                          metadata={"description": "the email address or mobile phone number, as typed"})
+    region = fields.String(load_default="US", validate=validate.Length(equal=2),
+                           metadata={"description": "how a mobile phone without a country code is read"})
+
+
+class CredentialCodeSent(Schema):
+    """The code is on its way; notify delivers it."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
+    address = fields.String(required=True, metadata={"description": "where the code went: normalised or E.164"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the code stops serving"})
+    tries = fields.Integer(required=True, metadata={"description": "how many times the code may be tried"})
+
+
+class ConfirmCredentialRequest(Schema):
+    """The code sent to the address: the address becomes the person's credential (a bad one is reset)."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="six digits"),
+                         load_only=True, metadata={"description": "the 6 digits sent to the address"})
+
+
+class RemoveCredentialRequest(Schema):
+    """A person removes their own email or mobile phone; the other one stays."""
+
+    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
+                         metadata={"description": "which credential: email or mobile_phone"})
+
+
+join = contract.rpc("join", request=JoinRequest, response=LoginResult,
+                    description="Join Now: use an invitation, set a password and a language; the account "
+                                "becomes active and is signed in.")
+check_join_invitation = contract.rpc("check_join_invitation", request=JoinInvitationRequest,
+                                     response=JoinInvitation,
+                                     description="Whether an invitation can be used, and the languages to choose "
+                                                 "from; changes nothing.")
+get_district_languages = contract.rpc("get_district_languages", request=DistrictLanguagesRequest,
+                                      response=DistrictLanguages,
+                                      description="The languages a district offers its people.")
+set_district_languages = contract.rpc("set_district_languages", request=SetDistrictLanguagesRequest,
+                                      response=DistrictLanguages,
+                                      description="Replace the languages a district offers.")
+set_language = contract.rpc("set_language", request=SetLanguageRequest, response=Account,
+                            description="A person chooses their own language among the district's.")
+send_credential_code = contract.rpc("send_credential_code", request=SendCredentialCodeRequest,
+                                    response=CredentialCodeSent,
+                                    description="Send a 6-digit code to an address a person wants as their "
+                                                "credential (or proves still works).")
+confirm_credential = contract.rpc("confirm_credential", request=ConfirmCredentialRequest, response=Account,
+                                  description="The right code makes the address the person's credential.")
+remove_credential = contract.rpc("remove_credential", request=RemoveCredentialRequest, response=Account,
+                                 description="A person removes their own email or mobile phone, keeping one.")

@@ -328,6 +328,32 @@ class ProviderWebhookResult(Schema):
     applied = fields.Integer(required=True, metadata={"description": "status reports applied"})
 
 
+# --- verification codes (identity proves a person controls a new email or mobile) ---------------
+
+VERIFIED_KINDS = ("email", "mobile_phone")
+
+
+class SendVerificationCodeRequest(Schema):
+    """A one-off message to an address that is not (yet) the person's credential: no preference applies."""
+
+    person_id = fields.String(required=True, metadata={"description": "the directory's id of the person asking"})
+    district_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the person's district (whose name the message carries); null when none"})
+    kind = fields.String(required=True, validate=validate.OneOf(VERIFIED_KINDS), metadata={
+        "description": "email (sent by email) or mobile_phone (sent by SMS)"})
+    address = fields.String(required=True, metadata={"description": "normalised email, or E.164 mobile"})
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"), load_only=True, metadata={
+        "description": "the 6 digits to send; never logged"})
+    expires_at = Timestamp(required=True, metadata={
+        "description": "when the code stops working, shown in the message; ISO 8601 with zone"})
+
+
+class VerificationCodeQueued(Schema):
+    delivery_id = fields.String(required=True, metadata={"description": "notify's id of the queued delivery"})
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "sms")), metadata={
+        "description": "how the code goes: email or sms"})
+
+
 # --- events -------------------------------------------------------------------------------------
 
 class AnnouncementRequested(Schema):
@@ -380,6 +406,10 @@ reset_credential_status = contract.rpc("reset_credential_status", request=ResetC
                                        response=CredentialStatusReset,
                                        description="Reset Status: mark a bad credential good so later "
                                                    "communications try it again; never clears an opt-out.")
+send_verification_code = contract.rpc("send_verification_code", request=SendVerificationCodeRequest,
+                                      response=VerificationCodeQueued,
+                                      description="Send a 6-digit code to an address a person wants to use, so "
+                                                  "identity can check they control it.")
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
                                         response=ProviderWebhookResult,
                                         description="Verify, store and apply a provider webhook (delivery "

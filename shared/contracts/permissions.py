@@ -28,6 +28,8 @@ VIEW_UNREACHABLE_CONTACTS = "notify.view_unreachable_contacts"
 RESET_CREDENTIAL_STATUS = "notify.reset_credential_status"
 MANAGE_OTHERS_PREFERENCES = "notify.manage_others_preferences"
 SET_DISTRICT_DEFAULT = "notify.set_district_default"
+# The languages people of the district choose from (identity.set_district_languages).
+SET_DISTRICT_LANGUAGES = "identity.set_district_languages"
 # Manual directory actions: enroll, unenroll, add staff, job titles, classroom assignments, guardians.
 MANAGE_PEOPLE = "directory.manage_people"
 ARCHIVE = "directory.archive"
@@ -102,6 +104,7 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
         identity.ROSTERING_ADMINISTRATOR, identity.SCHOOL_WIDE_COMMUNICATIONS, identity.USERS_MANAGER)),
     MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
     SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
+    SET_DISTRICT_LANGUAGES: any_role(identity.DISTRICT_ADMIN),
     # Rostering Administrator: "manage school-wide directory, enroll students, add staff, assign to
     # classrooms, manage guardians, set job titles" (DESIGN.md, staff permissions).
     MANAGE_PEOPLE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR)),

@@ -16,14 +16,19 @@ from services.identity.domain.accounts import ACTIVE, DISABLED, INVITEE, Account
 from services.identity.domain.credentials import CredentialKind
 from services.identity.domain.documents import role_documents
 from services.identity.domain.hand_edits import AccountEdit, contact_details
+from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
+from services.identity.domain.verification import PendingVerification
 from shared.db import dialect_insert
 
 from .tables import (
     account_edits,
     accounts,
     archived_people,
+    credential_verifications,
+    district_languages,
+    join_tokens,
     permission_changes,
     refresh_tokens,
     sessions,
@@ -115,7 +120,87 @@ class AccountRepository:
                              expires_at=row.token_expires_at, used_at=row.used_at)
         return token, _login_session_from_row(row), _account_from_row(row)
 
+    def join_token(self, *, token_hash: str | None = None, code_hash: str | None = None) -> JoinToken | None:
+        """The invitation whose link secret or code hashes to the given value, used or not."""
+        column, value = (join_tokens.c.token_hash, token_hash) if token_hash is not None else \
+            (join_tokens.c.code_hash, code_hash)
+        row = self.session.execute(select(join_tokens).where(column == value)).first()
+        return _join_token_from_row(row) if row is not None else None
+
+    def district_languages(self, district_id: str | None) -> tuple[str, ...] | None:
+        """The languages the district chose to offer, or None when it never chose."""
+        row = self.session.execute(select(district_languages.c.languages)
+                                   .where(district_languages.c.district_id == district_id)).first()
+        return tuple(row.languages) if row is not None else None
+
+    def verification(self, person_id: str, kind: str) -> PendingVerification | None:
+        row = self.session.execute(select(credential_verifications).where(
+            credential_verifications.c.person_id == person_id, credential_verifications.c.kind == kind)).first()
+        if row is None:
+            return None
+        return PendingVerification(person_id=row.person_id, kind=row.kind, address=row.address,
+                                   code_hash=row.code_hash, sent_at=row.sent_at, expires_at=row.expires_at,
+                                   tries=row.tries)
+
     # --- writes ------------------------------------------------------------------------------
+
+    def replace_verification(self, pending: PendingVerification) -> None:
+        """Keep the new code in place of any earlier one for the same account and kind."""
+        insert = dialect_insert(self.session, credential_verifications)
+        values = {"address": pending.address, "code_hash": pending.code_hash, "sent_at": pending.sent_at,
+                  "expires_at": pending.expires_at, "tries": pending.tries}
+        self.session.execute(insert.values(person_id=pending.person_id, kind=pending.kind, **values)
+                             .on_conflict_do_update(index_elements=[credential_verifications.c.person_id,
+                                                                    credential_verifications.c.kind], set_=values))
+        self.session.commit()
+
+    def claim_try(self, pending: PendingVerification, *, max_tries: int) -> bool:
+        """Count one try of this code before the code is compared; False when its tries are used up (or it
+        was replaced). Counted by the database, so simultaneous tries cannot pass the limit."""
+        claimed = self.session.execute(update(credential_verifications).where(
+            credential_verifications.c.person_id == pending.person_id,
+            credential_verifications.c.kind == pending.kind,
+            credential_verifications.c.code_hash == pending.code_hash,
+            credential_verifications.c.tries < max_tries,
+        ).values(tries=credential_verifications.c.tries + 1))
+        self.session.commit()
+        return claimed.rowcount == 1
+
+    def complete_verification(self, pending: PendingVerification, profile: Profile | None,
+                              edit: AccountEdit | None) -> None:
+        """The code served: it is gone, and the account holds the credential (`profile`, with `edit` as its
+        history; None when it held it already); one unit of work."""
+        self.session.execute(delete(credential_verifications).where(
+            credential_verifications.c.person_id == pending.person_id,
+            credential_verifications.c.kind == pending.kind))
+        if profile is None:
+            self.session.commit()
+        else:
+            self.replace_contact_details(profile, edit)
+
+    def replace_district_languages(self, district_id: str, languages: Sequence[str], *, changed_by: str,
+                                   now: datetime) -> None:
+        insert = dialect_insert(self.session, district_languages)
+        values = {"languages": list(languages), "changed_by": changed_by, "changed_at": now}
+        self.session.execute(insert.values(district_id=district_id, **values).on_conflict_do_update(
+            index_elements=[district_languages.c.district_id], set_=values))
+        self.session.commit()
+
+    def replace_language(self, person_id: str, language: str, now: datetime) -> None:
+        self.session.execute(update(accounts).where(accounts.c.person_id == person_id)
+                             .values(language=language, updated_at=now))
+        self.session.commit()
+
+    def replace_join_tokens(self, tokens: Sequence[JoinToken]) -> None:
+        """Store each person's new invitation in place of any earlier one (used or not): one statement."""
+        if not tokens:
+            return
+        insert = dialect_insert(self.session, join_tokens)
+        replaced = {name: insert.excluded[name]
+                    for name in ("token_hash", "code_hash", "issued_by", "issued_at", "expires_at", "used_at")}
+        self.session.execute(insert.on_conflict_do_update(index_elements=[join_tokens.c.person_id], set_=replaced),
+                             [_join_token_row(token) for token in tokens])
+        self.session.commit()
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         """Insert new accounts, replace the profile of changed ones, and apply what the source says about
@@ -193,6 +278,30 @@ class AccountRepository:
                                  .values(password_hash=rehashed_password))
         self.session.commit()
         return joined
+
+    def record_join(self, invitation: JoinToken, login_session: LoginSession, refresh_token: RefreshToken, *,
+                    password_hash: str, language: str, now: datetime) -> bool:
+        """Use the invitation up, activate its account with the password and language, and store the session;
+        all or nothing. False (nothing stored) when the invitation was used, replaced or expired meanwhile,
+        or the account joined another way."""
+        used = self.session.execute(
+            update(join_tokens).where(join_tokens.c.person_id == invitation.person_id,
+                                      join_tokens.c.token_hash == invitation.token_hash,
+                                      join_tokens.c.used_at.is_(None), join_tokens.c.expires_at > now)
+            .values(used_at=now))
+        activated = used.rowcount == 1 and self.session.execute(
+            update(accounts).where(accounts.c.person_id == invitation.person_id, accounts.c.status == INVITEE)
+            .values(status=ACTIVE, joined_at=now, password_hash=password_hash, language=language,
+                    updated_at=now)).rowcount == 1
+        if not activated:
+            self.session.rollback()
+            return False
+        self.session.execute(sessions.insert().values(
+            jti=login_session.jti, person_id=login_session.person_id, issued_at=login_session.issued_at,
+            expires_at=login_session.expires_at, revoked_at=None))
+        self.session.execute(refresh_tokens.insert().values(_refresh_token_row(refresh_token)))
+        self.session.commit()
+        return True
 
     def replace_password(self, person_id: str, password_hash: str, now: datetime, *,
                          keep_session: str | None = None, reason: str = PASSWORD_SET) -> int:
@@ -308,7 +417,20 @@ def _account_from_row(row: Row) -> Account:
     return Account(person_id=row.person_id, profile=profile, status=row.status, joined_at=row.joined_at,
                    password_hash=row.password_hash, permissions=tuple(row.permissions),
                    disabled_by_sync=bool(row.disabled_by_sync), student_enabled=bool(row.student_enabled),
-                   archived=bool(row.archived), manual_roles=_role_grants(row.manual_roles))
+                   archived=bool(row.archived), manual_roles=_role_grants(row.manual_roles),
+                   language=row.language)
+
+
+def _join_token_from_row(row: Row) -> JoinToken:
+    return JoinToken(person_id=row.person_id, token_hash=row.token_hash, code_hash=row.code_hash,
+                     issued_by=row.issued_by, issued_at=row.issued_at, expires_at=row.expires_at,
+                     used_at=row.used_at)
+
+
+def _join_token_row(token: JoinToken) -> dict:
+    return {"person_id": token.person_id, "token_hash": token.token_hash, "code_hash": token.code_hash,
+            "issued_by": token.issued_by, "issued_at": token.issued_at, "expires_at": token.expires_at,
+            "used_at": token.used_at}
 
 
 def _role_grants(documents: list[dict]) -> tuple[RoleGrant, ...]:
@@ -332,6 +454,7 @@ def _account_row(account: Account, now: datetime) -> dict:
         "disabled_by_sync": account.disabled_by_sync,
         "joined_at": account.joined_at,
         "password_hash": account.password_hash,
+        "language": account.language,
         "created_at": now,
         "updated_at": now,
     }

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, String, Table, false, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table, false, text
 from sqlalchemy.types import TypeDecorator
 
+from shared.contracts.identity import DEFAULT_LANGUAGE
 from shared.db import new_metadata
 
 metadata = new_metadata()
@@ -53,6 +54,7 @@ accounts = Table(
     Column("disabled_by_sync", Boolean, nullable=False, server_default=false()),
     Column("joined_at", UtcDateTime, nullable=True),
     Column("password_hash", String, nullable=True),
+    Column("language", String, nullable=False, server_default=DEFAULT_LANGUAGE),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("status IN ('invitee', 'active', 'disabled')", name="status"),
@@ -118,4 +120,38 @@ account_edits = Table(
     Column("changed_by", String, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
     CheckConstraint("what IN ('manual_roles', 'contact_details')", name="what"),
+)
+
+# Invitations to join (domain/join_tokens.py): one per account, replaced by the next one issued, kept once used.
+join_tokens = Table(
+    "join_tokens", metadata,
+    Column("person_id", String, ForeignKey("accounts.person_id"), primary_key=True),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("code_hash", String, nullable=False, unique=True),
+    Column("issued_by", String, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)
+
+# The languages a district offers its people (domain/languages.py); a district without a row offers the default.
+district_languages = Table(
+    "district_languages", metadata,
+    Column("district_id", String, primary_key=True),
+    Column("languages", JSON, nullable=False),
+    Column("changed_by", String, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Codes sent to prove control of an email or mobile phone (domain/verification.py): one per account and kind.
+credential_verifications = Table(
+    "credential_verifications", metadata,
+    Column("person_id", String, ForeignKey("accounts.person_id"), primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("address", String, nullable=False),
+    Column("code_hash", String, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
+    CheckConstraint("kind IN ('email', 'mobile_phone')", name="kind"),
 )

@@ -2,6 +2,8 @@
 (random, handed out once, stored only as hashes)."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import uuid
@@ -81,6 +83,10 @@ class TokenSigner:
         return IssuedRefreshToken(token=token, stored=RefreshToken(
             token_hash=refresh_token_hash(token), session_id=session_id, issued_at=issued_at,
             expires_at=issued_at + self.refresh_ttl))
+    def digest(self, secret: str) -> str:
+        """A keyed hash of a one-off secret (a join token or code, a verification code), as it is stored:
+        without this service's key, the stored value opens nothing, however short the secret is."""
+        return hmac.new(self._secret.encode(), b"one-off:" + secret.encode(), hashlib.sha256).hexdigest()
 
     def verify(self, token: str, now: datetime) -> TokenClaims:
         try:

@@ -49,6 +49,8 @@ class Account:
     archived: bool = False
     # Granted by hand (grant_roles): kept apart from profile.roles, which every sync replaces.
     manual_roles: tuple[RoleGrant, ...] = ()
+    # A BCP 47 tag the owner chose (domain/languages.py), chosen when joining or in their settings.
+    language: str = identity.DEFAULT_LANGUAGE
 
     @property
     def display_name(self) -> str:

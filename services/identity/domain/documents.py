@@ -31,6 +31,7 @@ def principal_document(account: Account) -> dict:
         "status": account.status,
         "roles": role_documents(account.roles),
         "permissions": list(account.effective_permissions),
+        "language": account.language,
     }
 
 
@@ -49,11 +50,12 @@ def account_document(account: Account, *, email_shared: bool, mobile_shared: boo
         "joined_at": account.joined_at,
         "archived": account.archived,
         "permissions": list(account.effective_permissions),
+        "language": account.language,
     }
 
 
 def account_change_document(account: Account) -> dict:
-    return {**profile_fields(account), "status": account.status}
+    return {**profile_fields(account), "status": account.status, "language": account.language}
 
 
 def credential_holder_document(account: Account, email: str | None, mobile_phone: str | None) -> dict:

@@ -37,6 +37,10 @@ class IdentityEventsListener:
     def on_staff_permissions_changed(self, payload):
         return payload
 
+    @handles(identity.JOIN_TOKENS_ISSUED)
+    def on_join_tokens_issued(self, payload):
+        return payload
+
 
 @pytest.fixture
 def identity_database_url(migrated_pg_url) -> str:

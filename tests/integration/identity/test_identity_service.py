@@ -47,7 +47,7 @@ def test_an_upserted_account_signs_in_and_its_token_authenticates(identity_rpc, 
     assert joined.get()["person_id"] == "teacher-1"
     assert principal == session["principal"] == {
         "person_id": "teacher-1", "district_id": DISTRICT, "display_name": "Ann Lee", "status": "active",
-        "roles": [{"role": "teacher", "school_ids": ["school-1"]}], "permissions": []}
+        "roles": [{"role": "teacher", "school_ids": ["school-1"]}], "permissions": [], "language": "en"}
     [account] = identity_rpc.get_accounts({"person_ids": ["teacher-1"]})["accounts"]
     assert account["status"] == "active"
     assert account["joined_at"] is not None

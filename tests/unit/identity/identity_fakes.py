@@ -13,6 +13,8 @@ from services.identity.domain.credentials import LOGIN_KINDS
 from services.identity.domain.hand_edits import AccountEdit
 from services.identity.domain.passwords import Argon2Passwords
 from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
+from services.identity.domain.join_tokens import JoinToken
+from services.identity.domain.verification import PendingVerification
 from identity_builders import make_account
 
 # Cheap Argon2 parameters and a fixed secret: what handler tests hash and sign with.
@@ -31,6 +33,9 @@ class InMemoryAccounts:
         self.student_enablements: dict[str, tuple[str, datetime]] = {}
         self.archived_people: dict[str, datetime] = {}
         self.edits: list[AccountEdit] = []
+        self.join_tokens: dict[str, JoinToken] = {}
+        self.district_languages_by_id: dict[str, tuple[str, ...]] = {}
+        self.verifications: dict[tuple[str, str], PendingVerification] = {}
 
     def _read(self, account: Account) -> Account:
         return replace(account, student_enabled=account.person_id in self.student_enablements,
@@ -75,6 +80,57 @@ class InMemoryAccounts:
         if token is None:
             return None
         return (token, *self.session_with_account(token.session_id))
+    def join_token(self, *, token_hash: str | None = None, code_hash: str | None = None) -> JoinToken | None:
+        for token in self.join_tokens.values():
+            if (token.token_hash == token_hash) if token_hash is not None else (token.code_hash == code_hash):
+                return token
+        return None
+
+    def replace_join_tokens(self, tokens: Sequence[JoinToken]) -> None:
+        self.join_tokens.update((token.person_id, token) for token in tokens)
+
+    def district_languages(self, district_id: str | None) -> tuple[str, ...] | None:
+        return self.district_languages_by_id.get(district_id)
+
+    def replace_district_languages(self, district_id: str, languages: Sequence[str], *, changed_by: str,
+                                   now: datetime) -> None:
+        self.district_languages_by_id[district_id] = tuple(languages)
+
+    def replace_language(self, person_id: str, language: str, now: datetime) -> None:
+        self.accounts[person_id] = replace(self.accounts[person_id], language=language)
+
+    def record_join(self, invitation: JoinToken, login_session: LoginSession, refresh_token: RefreshToken, *,
+                    password_hash: str, language: str, now: datetime) -> bool:
+        stored = self.join_tokens.get(invitation.person_id)
+        account = self.accounts[invitation.person_id]
+        if (stored is None or stored.token_hash != invitation.token_hash or stored.refusal_at(now) is not None
+                or account.status != INVITEE):
+            return False
+        self.join_tokens[invitation.person_id] = replace(stored, used_at=now)
+        self.accounts[account.person_id] = replace(account, status=ACTIVE, joined_at=now,
+                                                   password_hash=password_hash, language=language)
+        self.sessions[login_session.jti] = login_session
+        self.refresh_tokens[refresh_token.token_hash] = refresh_token
+        return True
+
+    def verification(self, person_id: str, kind: str) -> PendingVerification | None:
+        return self.verifications.get((person_id, kind))
+
+    def replace_verification(self, pending: PendingVerification) -> None:
+        self.verifications[(pending.person_id, pending.kind)] = pending
+
+    def claim_try(self, pending: PendingVerification, *, max_tries: int) -> bool:
+        stored = self.verifications.get((pending.person_id, pending.kind))
+        if stored is None or stored.code_hash != pending.code_hash or stored.tries >= max_tries:
+            return False
+        self.verifications[(pending.person_id, pending.kind)] = replace(stored, tries=stored.tries + 1)
+        return True
+
+    def complete_verification(self, pending: PendingVerification, profile: Profile | None,
+                              edit: AccountEdit | None) -> None:
+        del self.verifications[(pending.person_id, pending.kind)]
+        if profile is not None:
+            self.replace_contact_details(profile, edit)
 
     def save_accounts(self, created: Sequence[Account], updated: Sequence[Account], now: datetime) -> None:
         for account in created:
@@ -141,7 +197,6 @@ class InMemoryAccounts:
     def replace_permissions(self, change: PermissionChange) -> None:
         self.accounts[change.person_id] = replace(self.accounts[change.person_id], permissions=change.permissions)
         self.permission_changes.append(change)
-
 
     def replace_manual_roles(self, roles: tuple[RoleGrant, ...], edit: AccountEdit) -> None:
         self.accounts[edit.person_id] = replace(self.accounts[edit.person_id], manual_roles=roles)

@@ -25,7 +25,7 @@ def test_a_principal_names_the_person_with_roles_and_permissions():
         "person_id": "person-guardian-1", "district_id": "district-1", "display_name": "Dana Rivera",
         "status": "active",
         "roles": [{"role": "teacher", "school_ids": ["school-1"]}, {"role": "guardian", "school_ids": []}],
-        "permissions": ["users_manager"],
+        "permissions": ["users_manager"], "language": "en",
     }
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from services.identity import handlers, handlers_sessions
 from services.identity.domain import sessions
-from services.identity.domain.new_passwords import TOO_SHORT
+from services.identity.domain.password_policy import TOO_SHORT
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, PermissionDenied
 from identity_builders import NOW
