@@ -191,6 +191,7 @@ ROUTES: tuple[Route, ...] = (
                                   "new code." + OWN_CREDENTIAL_NOTE),
     Route("remove_my_credential", "DELETE", f"{API}/me/credentials/<kind>", "Remove your email or mobile phone",
           "account", own.remove_my_credential, identity.Account,
+          errors={400: "it is your only credential: add the other one first"},
           description=KIND_NOTE + " Refused (400) for your only credential: add the other one first."),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
           handlers.search_people, PeopleList, action=SEARCH_DIRECTORY, query=PeopleQuery),
