@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from schoolctl.broker import EXIT_DATA, EXIT_NO_USER, EXIT_USAGE, connected, fail
+from schoolctl.broker import EXIT_DATA, EXIT_NO_USER, EXIT_USAGE, connected_as_operator, fail
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound
 
@@ -24,10 +24,12 @@ def set_password(
         show_default=False)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)] = 30,
 ) -> None:
-    """Set an account's password (for example the first district administrator's); it is signed out everywhere."""
+    """Set an account's password (for example the first district administrator's), as the operator; the account
+    is signed out everywhere. $SCHOOLCTL_CLIENT_ID and $SCHOOLCTL_CLIENT_SECRET name a service credential with
+    the accounts:manage scope."""
     password = _password_from_stdin() if password_stdin else typer.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
-    with connected(amqp_uri, timeout) as rpc:
+    with connected_as_operator(amqp_uri, timeout) as rpc:
         try:
             rpc(identity.contract).set_password({"login": login, "password": password})
         except NotFound:

@@ -1,7 +1,8 @@
 """Reaching the services over RabbitMQ from the command line, and the exit codes that say how it went."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +13,9 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from rich.console import Console
 
 from shared.config import amqp_uri as configured_amqp_uri
+from shared.contracts import identity
+from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.contracts.errors import NotAuthenticated, PermissionDenied
 from shared.messaging import cluster_rpc
 
 # sysexits.h codes, so scripts and schedulers can tell failures apart.
@@ -23,8 +27,14 @@ EXIT_DATA = 65
 EXIT_NO_USER = 67
 EXIT_UNAVAILABLE = 69
 EXIT_TEMPORARY = 75
+EXIT_NO_PERMISSION = 77
 
-START_RABBITMQ = "start it with `rabbitmq-server -detached` (or `docker compose -f deploy/compose.yaml up -d rabbitmq`)"
+# The operator's service credential (`schoolctl services add operator --scopes accounts:manage`).
+CLIENT_ID_VARIABLE = "SCHOOLCTL_CLIENT_ID"
+CLIENT_SECRET_VARIABLE = "SCHOOLCTL_CLIENT_SECRET"
+
+# Not deploy/compose.yaml's broker: it publishes no port, so only the containers beside it reach it.
+START_RABBITMQ = "start it with `rabbitmq-server -detached`"
 
 
 def errors() -> Console:
@@ -48,11 +58,13 @@ def redacted(uri: str) -> str:
 
 
 @contextmanager
-def connected(amqp_uri: str | None, timeout: float) -> Iterator[Callable]:
-    """`rpc(contract)` proxies for the block; an unreachable broker or service exits with a clear message."""
+def connected(amqp_uri: str | None, timeout: float, credential: str | None = None) -> Iterator[Callable]:
+    """`rpc(contract)` proxies for the block; an unreachable broker or service exits with a clear message.
+
+    `credential`: a service token the calls carry (see `connected_as_operator`)."""
     uri = amqp_uri or configured_amqp_uri()
     try:
-        with cluster_rpc(uri, timeout=timeout) as rpc:
+        with cluster_rpc(uri, timeout=timeout, credential=credential) as rpc:
             yield rpc
     except AccessRefused as refused:
         raise fail(f"RabbitMQ at {redacted(uri)} refused the login: {refused}", EXIT_UNAVAILABLE) from None
@@ -65,3 +77,27 @@ def connected(amqp_uri: str | None, timeout: float) -> Iterator[Callable]:
     except RpcTimeout:
         raise fail(f"No answer within {timeout:g} s; the work may still be going on in the service "
                    "(raise --timeout for large imports)", EXIT_TEMPORARY) from None
+
+
+@contextmanager
+def connected_as_operator(amqp_uri: str | None, timeout: float,
+                          environ: Mapping[str, str] = os.environ) -> Iterator[Callable]:
+    """`connected`, with every call made as the operator: the service credential in $SCHOOLCTL_CLIENT_ID and
+    $SCHOOLCTL_CLIENT_SECRET, exchanged with identity for a service token first."""
+    client_id, secret = environ.get(CLIENT_ID_VARIABLE, ""), environ.get(CLIENT_SECRET_VARIABLE, "")
+    if not client_id or not secret:
+        raise fail(f"This command acts as an operator: export {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE} of a "
+                   f"service credential with the {ACCOUNTS_MANAGE} scope (`schoolctl services add operator "
+                   f"--scopes {ACCOUNTS_MANAGE}` prints them)", EXIT_NO_PERMISSION)
+    with connected(amqp_uri, timeout) as rpc:
+        try:
+            issued = rpc(identity.contract).issue_service_token({"client_id": client_id, "client_secret": secret})
+        except NotAuthenticated:
+            raise fail(f"identity refused the operator credential {client_id}: it is unknown, revoked, or the "
+                       "secret is wrong", EXIT_NO_PERMISSION) from None
+    with connected(amqp_uri, timeout, credential=issued["token"]) as rpc:
+        try:
+            yield rpc
+        except PermissionDenied as denied:
+            raise fail(f"The operator credential {client_id} may not do this: {denied.message}",
+                       EXIT_NO_PERMISSION) from None

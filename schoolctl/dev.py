@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -26,8 +27,11 @@ from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH
 from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
 from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
+from services.identity.adapters.service_credentials import add_service_credential
+from services.identity.domain.service_credentials import IssuedCredential
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import directory, identity, rostering
+from shared.contracts.callers import ACCOUNTS_MANAGE
 from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
@@ -121,9 +125,10 @@ def _wait_until_answering(what: str, url: str, stack: subprocess.Popen, seconds:
     raise typer.Exit(1)
 
 
-def _seed_demo_district(uri: str) -> tuple[dict, int]:
-    """Import the demo district, give the administrator and a guardian their passwords (the guardian signs
-    in once, so they have joined and get app messages), and enable a few student accounts."""
+def _seed_demo_district(uri: str, operator: IssuedCredential) -> tuple[dict, int]:
+    """Import the demo district, give the administrator and a guardian their passwords as the operator (the
+    guardian signs in once, so they have joined and get app messages), and enable a few student accounts as
+    the signed-in administrator."""
     from schoolctl.demo import (
         DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD, write_demo_district,
     )
@@ -131,17 +136,20 @@ def _seed_demo_district(uri: str) -> tuple[dict, int]:
     package = write_demo_district(var_dir() / "demo-district")
     with cluster_rpc(uri, timeout=600) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(package), "region": "US"})
+        operator_token = rpc(identity.contract).issue_service_token(
+            {"client_id": operator.credential.client_id, "client_secret": operator.secret})["token"]
+    with cluster_rpc(uri, credential=operator_token) as rpc:
+        for login, password in ((DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD), (DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)):
+            rpc(identity.contract).set_password({"login": login, "password": password})
+    with cluster_rpc(uri) as rpc:
         accounts = rpc(identity.contract)
-        admin = _sign_in(accounts, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)
-        _sign_in(accounts, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)
-        enabled = _enable_demo_students(rpc(directory.contract), admin)
+        # The first sign-in joins each of them; the administrator's assertion vouches for them below.
+        admin = accounts.issue_assertion(
+            {"token": accounts.login({"login": DEMO_ADMIN_EMAIL, "password": DEMO_ADMIN_PASSWORD})["token"]})
+        accounts.login({"login": DEMO_GUARDIAN_EMAIL, "password": DEMO_GUARDIAN_PASSWORD})
+    with cluster_rpc(uri, timeout=600, credential=admin["assertion"]) as rpc:
+        enabled = _enable_demo_students(rpc(directory.contract), admin["principal"])
     return run, enabled
-
-
-def _sign_in(accounts, login: str, password: str) -> dict:
-    """Set the password and sign in through identity, as the person would: the first sign-in joins them."""
-    accounts.set_password({"login": login, "password": password})
-    return accounts.login({"login": login, "password": password})["principal"]
 
 
 def _enable_demo_students(directory_rpc, admin: dict) -> int:
@@ -195,6 +203,9 @@ def run(
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
 
     migrate()
+    # The operator's credential for this machine (schoolctl accounts set-password authenticates with it).
+    operator = add_service_credential(database_url(identity.NAME), "make-run-operator", [ACCOUNTS_MANAGE], None,
+                                      datetime.now(timezone.utc))
     _stop_on_signals()
     stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
                              env=env)
@@ -210,7 +221,7 @@ def run(
             STUDENT_CONTACT_SCHOOL_NAME,
         )
 
-        sync, enabled = _seed_demo_district(uri)
+        sync, enabled = _seed_demo_district(uri, operator)
         counts = ", ".join(f"{entity} {sum(c.values())}" for entity, c in sync["counts"].items())
         console.rule("[bold green]platform is running")
         console.print(f"gateway:          {gateway_url}  (OpenAPI: {gateway_url}/api/v1/openapi.json)")
@@ -224,6 +235,8 @@ def run(
                       "gets app messages)")
         console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
+        console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
+                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts set-password)")
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:

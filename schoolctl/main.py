@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from schoolctl import accounts, dev, roster, roster_runs  # noqa: F401 — roster_runs adds its commands to roster
+# roster_runs adds its commands to roster's app.
+from schoolctl import accounts, broker_accounts, dev, roster, roster_runs, services  # noqa: F401
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.
@@ -14,13 +15,15 @@ TYPER_USAGE_EXIT = 2
 
 app = typer.Typer(
     name="schoolctl",
-    help="Operate the school communications platform: roster imports, accounts.",
+    help="Operate the school communications platform: roster imports, accounts, service credentials.",
     no_args_is_help=True,
 )
 
 app.add_typer(roster.app, name="roster")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(services.app, name="services")
 app.add_typer(dev.app, name="dev")
+app.add_typer(broker_accounts.app, name="deploy")
 
 
 def run(argv: list[str] | None = None) -> int:

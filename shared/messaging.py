@@ -16,12 +16,15 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract
 from shared.contracts.errors import ALL_ERRORS, InvalidRequest
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RPC_TIMEOUT = 120
+# The attribute every service declares its shared.callers.CallerVerification as.
+CALLERS_ATTRIBUTE = "callers"
 
 
 def rpc_endpoint(method: RpcMethod):
@@ -33,7 +36,13 @@ def rpc_endpoint(method: RpcMethod):
 
         @functools.wraps(fn)
         def entry(self, request=None):
-            return method.dump_response(fn(self, method.load_request(request)))
+            loaded = method.load_request(request)
+            # Who may call it (shared/callers.py): the service's `callers`; absent only from test stand-ins,
+            # and tests/unit/test_contracts.py holds every real service to declaring it.
+            callers = getattr(self, CALLERS_ATTRIBUTE, None)
+            if callers is not None:
+                callers.admit(method, loaded)
+            return method.dump_response(fn(self, loaded))
 
         entry.contract_method = method
         return rpc(expected_exceptions=ALL_ERRORS)(entry)
@@ -116,7 +125,10 @@ class EventPublisher(EventDispatcher):
 
 
 @contextmanager
-def cluster_rpc(amqp_uri: str, timeout: float = DEFAULT_RPC_TIMEOUT):
-    """RPC from plain scripts (CLI, tests): `with cluster_rpc(uri) as rpc: rpc(directory.contract).get_schools()`."""
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as proxy:
+def cluster_rpc(amqp_uri: str, timeout: float = DEFAULT_RPC_TIMEOUT, credential: str | None = None):
+    """RPC from plain scripts (CLI, tests): `with cluster_rpc(uri) as rpc: rpc(directory.contract).get_schools()`.
+
+    `credential`: an assertion or service token identity issued (shared/contracts/callers.py), sent with
+    every call of the block."""
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout, context_data=credential_context(credential)) as proxy:
         yield lambda contract: _CheckedProxy(contract, getattr(proxy, contract.name))

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from shared.callers import VERIFY_CALLERS_SETTING
 from shared.config import SERVICES
 from shared.migrations import upgrade
 
@@ -88,3 +89,13 @@ def identity_token_secret(monkeypatch):
 def service_config(rabbit_config, database_urls, identity_token_secret):
     """nameko config for a container under test: own vhost, own schemas."""
     return {**rabbit_config, "DATABASES": database_urls, "max_workers": 10}
+
+
+@pytest.fixture
+def rabbit_config(rabbit_config):
+    """nameko's own vhost per test, with services that believe the principals payloads name.
+
+    Integration tests of one service hand it principals directly, with no identity on the broker to vouch
+    for them; tests of the callers' rule itself (tests/integration/callers) and every process of the real
+    stack (e2e, `make run`, deploy) verify callers (shared/callers.py)."""
+    return {**rabbit_config, VERIFY_CALLERS_SETTING: False}

@@ -157,8 +157,9 @@ def _check_audiences(ctx: Context, platform: Platform, admin: Viewer) -> int:
     """Every school's audience holds no archived person; notify marks exactly the directory's archived people."""
     archived = {row[0] for row in platform.query("directory", "SELECT id FROM people WHERE archived")}
     schools = [row[0] for row in platform.query("directory", "SELECT id FROM schools ORDER BY id")]
-    viewer = _principal(platform, admin)
-    with cluster_rpc(platform.vhost_uri, timeout=120) as rpc:
+    signed_in = platform.stack.assertion_of(admin.token)
+    viewer = signed_in["principal"]
+    with cluster_rpc(platform.vhost_uri, timeout=120, credential=signed_in["assertion"]) as rpc:
         for school_id in schools:
             after = None
             while True:
@@ -176,10 +177,6 @@ def _check_audiences(ctx: Context, platform: Platform, admin: Viewer) -> int:
         raise RuntimeError(f"notify marks {projected:,} people archived; the directory {len(archived):,}")
     ctx.progress(f"  audiences of {len(schools)} schools checked: no archived person in any")
     return len(archived)
-
-
-def _principal(platform: Platform, admin: Viewer) -> dict:
-    return platform.stack.api("GET", "/api/v1/me", admin.token, timeout=30).json()["principal"]
 
 
 def departures_package(package: Path, out: Path) -> tuple[Path, set[str]]:

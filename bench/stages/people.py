@@ -42,7 +42,7 @@ def sign_in_viewers(ctx: Context, platform: Platform, package: Path) -> dict[str
     if missing:
         raise RuntimeError(f"the package has no usable {', '.join(sorted(missing))}")
     password = secrets.token_urlsafe(16)
-    with cluster_rpc(platform.vhost_uri) as rpc:
+    with cluster_rpc(platform.vhost_uri, credential=platform.stack.operator_token()) as rpc:
         for login in chosen.values():
             rpc(identity.contract).set_password({"login": login, "password": password})
     return {kind: Viewer(kind, login, platform.stack.login(login, password)) for kind, login in chosen.items()}

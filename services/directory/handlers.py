@@ -292,6 +292,18 @@ def _require_visible_target(repo: DirectoryRepository, scope: v.Scope, audience:
         raise NotFound("no such classroom", fields={"audience.classroom_id": ["no classroom with this id"]})
 
 
+def record_join_tokens_issued(payload: Mapping, *, repo: DirectoryRepository) -> int:
+    """Students invited (a token issued for them) read Invited from now on; how many changed."""
+    return repo.mark_students_invited(payload["person_ids"])
+
+
+def get_district(request: Mapping, *, repo: DirectoryRepository) -> dict:
+    district = repo.district(request["district_id"])
+    if district is None:
+        raise NotFound("no such district", fields={"district_id": ["no district with this id"]})
+    return district
+
+
 def record_user_joined(payload: Mapping, *, repo: DirectoryRepository) -> bool:
     """Returns whether a person of the directory was marked joined; unknown ids are someone else's."""
     return repo.mark_joined(payload["person_id"])
@@ -336,7 +348,8 @@ def _names(row: Mapping) -> dict:
 
 def _account_status(row: Mapping) -> str | None:
     return people_rules.student_account_status(
-        is_student=row["is_student"], enabled=row["student_account_enabled"], joined=row["joined"])
+        is_student=row["is_student"], enabled=row["student_account_enabled"], invited=row["invited"],
+        joined=row["joined"])
 
 
 def _summary(row: Mapping, scope: v.Scope) -> dict[str, Any]:

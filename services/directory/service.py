@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -24,6 +25,7 @@ def utc_now() -> datetime:
 
 class DirectoryService:
     name = directory.NAME
+    callers = CallerVerification()  # who may call what: shared/callers.py
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
     # Manual actions create accounts and grant roles: identity owns credentials and roles.
@@ -161,6 +163,14 @@ class DirectoryService:
     @handles(directory.BULK_ACTION_QUEUED)
     def on_bulk_action_queued(self, payload):
         return handlers_archiving.work_through_job(payload, store=self.store, publish=self.publish, clock=utc_now)
+
+    @rpc_endpoint(directory.get_district)
+    def get_district(self, request):
+        return handlers.get_district(request, repo=self.store.people)
+
+    @handles(identity.JOIN_TOKENS_ISSUED, requeue_on_error=True)
+    def on_join_tokens_issued(self, payload):
+        handlers.record_join_tokens_issued(payload, repo=self.store.people)
 
     @handles(identity.USER_JOINED, requeue_on_error=True)
     def on_user_joined(self, payload):

@@ -32,7 +32,7 @@ def show_my_credentials(call: ApiCall, backends: Backends) -> dict:
 
 
 def set_my_language(call: ApiCall, backends: Backends) -> dict:
-    return backends.identity.set_language({**call.body, "person_id": call.principal["person_id"]})
+    return backends.identity.set_language({**call.body, "viewer": call.principal})
 
 
 def send_my_credential_code(call: ApiCall, backends: Backends) -> dict:
@@ -49,4 +49,4 @@ def remove_my_credential(call: ApiCall, backends: Backends) -> dict:
 
 def _mine(call: ApiCall) -> dict:
     """The body, for the caller's credential of the path's kind."""
-    return {**call.body, "person_id": call.principal["person_id"], "kind": call.path["kind"]}
+    return {**call.body, "viewer": call.principal, "kind": call.path["kind"]}

@@ -1,6 +1,6 @@
 """Bodies and answers of the joining and account-settings endpoints, built from identity's contract.
 
-The person comes from the token (`person_id`, `changed_by`), the credential kind from the path.
+The person comes from the token (`viewer`, `changed_by`), the credential kind from the path.
 """
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ class DistrictLanguagesBody(identity.SetDistrictLanguagesRequest):
 
 class LanguageBody(identity.SetLanguageRequest):
     class Meta:
-        exclude = ("person_id",)
+        exclude = ("viewer",)
 
 
 class CredentialCodeBody(identity.SendCredentialCodeRequest):
     class Meta:
-        exclude = ("person_id", "kind")
+        exclude = ("viewer", "kind")
 
 
 class ConfirmCredentialBody(identity.ConfirmCredentialRequest):
     class Meta:
-        exclude = ("person_id", "kind")
+        exclude = ("viewer", "kind")
 
 
 class MyCredentials(Schema):

@@ -31,6 +31,8 @@ class Backends:
     public_url: str | None = None
     # The proxies whose X-Forwarded-For names the client (config GATEWAY_TRUSTED_PROXIES); none: the peer is.
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    # Makes the services' calls that follow carry the signed-in user's assertion (shared.callers.CallerCredential).
+    present_credential: Callable[[str], None] = lambda assertion: None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ class UnreachableContactList(notify.UnreachableContacts, list_of(notify.Unreacha
         exclude = ("contacts",)
 
 
+class InvitationJobPage(notify.InvitationJob, list_of(notify.InvitationResult, "InvitationResultList")):
+    """The job's progress with one page of its per-person results as `items` (`total`: people it invites)."""
+
+    class Meta:
+        exclude = ("results",)
+
+
 class SyncRunsQuery(rostering.ListSyncRunsRequest, PageQuery):
     """The district's latest runs (at most rostering's limit), page by page."""
 

@@ -51,7 +51,11 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
     principal = token = None
     if not route.public:
         token = bearer_token(request.headers.get("Authorization"))
-        principal = backends.identity.authenticate({"token": token})
+        # identity answers the principal with its signed assertion; every call made for this request carries
+        # that, and services refuse a payload naming anyone else (shared/callers.py).
+        signed_in = backends.identity.issue_assertion({"token": token})
+        backends.present_credential(signed_in["assertion"])
+        principal = signed_in["principal"]
         if route.action:
             require(principal, route.action)
     query = load(route.query, query_values(request.args), "query") if route.query else {}

@@ -9,6 +9,7 @@ from services.gateway import communication_handlers as communications
 from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
+from services.gateway import invitation_handlers as invitations
 from services.gateway import rostering_handlers as rostering_runs
 from services.gateway import session_handlers as sessions
 from services.gateway import webhook_handlers as webhooks
@@ -18,8 +19,9 @@ from services.gateway.account_schemas import (
 from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
+from services.gateway.examples import example_of
 from services.gateway.list_schemas import (
-    AuditLogList, DeliveryReportPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList, SyncRunsQuery,
+    AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList, SyncRunsQuery,
     UnreachableContactList,
 )
 from services.gateway.lists import PageQuery
@@ -38,6 +40,8 @@ from shared.contracts.permissions import (
     SEARCH_DIRECTORY, SET_DISTRICT_DEFAULT, SET_DISTRICT_LANGUAGES, SET_STAFF_PERMISSIONS, VIEW_DELIVERY_REPORTS, VIEW_PROFILES,
     VIEW_UNREACHABLE_CONTACTS,
 )
+from services.gateway.schemas import InvitationJobQuery, InvitationsBody
+from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
 from shared.contracts import directory, identity, notify, rostering
 
@@ -76,6 +80,7 @@ BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
     "unarchive_people": {"matching": {"query": "rey", "include_archived": True}},
     "join": {"token": "k3Jx9QvT2mB7wLp4", "password": "correct horse battery staple", "language": "en"},
     "check_join_invitation": {"join_code": "7KQ4-M2XP"},
+    "send_invitations": {"classroom_id": EXAMPLE_ID, "kinds": ["guardian", "student"]},
     "send_announcement": {"audience": {"school_id": EXAMPLE_ID, "include_staff": True},
                           "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday."},
 }.items()}
@@ -100,12 +105,24 @@ JOIN_NOTE = ("No token: the invitation is the proof. Give `token` (from the Join
 KIND_NOTE = "`kind` is `email` or `mobile_phone`."
 OWN_CREDENTIAL_NOTE = (" An address of another account whose owner has joined answers 409 \"This email and phone "
                        "can't be used at the same time\".")
+PDF = "application/pdf"
+INVITE_NOTE = ("To someone who has not joined, within the caller's reach (a teacher: the families and enabled "
+               "students of their classes; staff need `" + INVITE_SCHOOL + "`); others answer 404. 409 says why "
+               "nobody can be invited (joined, not_enabled, archived, disabled, no_usable_credential).")
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
 
 def announcement_report_url(announcement: dict) -> str:
     return f"{API}/announcements/{announcement['communication_id']}/report"
+
+
+INVITATION_JOB_EXAMPLE = {**example_of(InvitationJobPage, request=False),
+                          "audience": {"school_id": None, "classroom_id": EXAMPLE_ID, "kinds": ["guardian"]}}
+
+
+def invitation_job_url(job: dict) -> str:
+    return f"{API}/invitations/jobs/{job['job_id']}"
 
 
 def openapi_document(call: ApiCall, backends: Backends) -> dict:
@@ -326,6 +343,29 @@ ROUTES: tuple[Route, ...] = (
          rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, NOT_AWAITING_APPROVAL,
          " 409 when the run is not awaiting approval."),
       )),
+    Route("send_invitation", "POST", f"{DIRECTORY}/people/<id>/invitation",
+          "Send Invitation to Join, or Resend Invitation (a new Join link replaces the previous one)", "invitations",
+          invitations.send_invitation, notify.InvitationResult, action=INVITE_PEOPLE, errors=(409,),
+          description=INVITE_NOTE + " By email, else SMS (rows I1, I2: an enabled student by email only)."),
+    Route("print_invitation", "POST", f"{DIRECTORY}/people/<id>/printable-invitation",
+          "Invite in another way: a printable invitation (PDF) with the join code and a QR code of the Join link",
+          "invitations", invitations.print_invitation, None, action=INVITE_PEOPLE, errors=(409,), media_type=PDF,
+          examples=Examples(response="%PDF-1.4 ..."),
+          description=INVITE_NOTE + " For people with no usable email or mobile; it counts as an invitation and "
+                                    "replaces any earlier Join link."),
+    Route("send_invitations", "POST", f"{API}/invitations",
+          "Send Invitations to a school's or classroom's staff, guardians and enabled students who have not joined",
+          "invitations", invitations.send_invitations, InvitationJobPage, action=INVITE_PEOPLE,
+          body=InvitationsBody, status=202, errors=(403,), location=invitation_job_url,
+          examples=Examples(request=BODY_EXAMPLES["send_invitations"].request, response=INVITATION_JOB_EXAMPLE),
+          description="A job: read it until its state is completed, with a result per person (invited by email "
+                      "or SMS, or skipped with the reason). A school, or staff, needs `" + INVITE_SCHOOL + "`; a "
+                      "classroom, any staff member who teaches it. Unknown or out-of-reach targets answer 404."),
+    Route("show_invitation_job", "GET", f"{API}/invitations/jobs/<id>",
+          "An invitation job's progress and per-person results", "invitations", invitations.show_invitation_job,
+          InvitationJobPage, action=INVITE_PEOPLE, query=InvitationJobQuery,
+          examples=Examples(response=INVITATION_JOB_EXAMPLE),
+          description="Only the person who asked, and the district's administrators, may read a job."),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
           raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),

@@ -181,3 +181,14 @@ class SyncRunChangesQuery(rostering.GetSyncRunChangesRequest):
 class RejectSyncRunBody(rostering.DecideSyncRunRequest):
     class Meta:
         exclude = ("run_id", "decided_by")
+
+
+# --- invitations ---
+
+class InvitationsBody(notify.InvitationAudience):
+    """Send Invitations: a school or a classroom, and which of its people."""
+
+
+class InvitationJobQuery(notify.GetInvitationJobRequest):
+    class Meta:
+        exclude = ("viewer", "job_id")

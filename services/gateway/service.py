@@ -13,6 +13,7 @@ from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
 from services.gateway.sign_in_settings import login_throttle, trusted_proxies
+from shared.callers import CallerCredential
 from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
 
@@ -70,7 +71,8 @@ def _entrypoint(route: Route):
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
                             rostering=self.rostering_rpc,
                             login_attempts=self.login_attempts, public_url=self.public_url,
-                            trusted_proxies=self.trusted_proxies)
+                            trusted_proxies=self.trusted_proxies,
+                            present_credential=self.credential)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
@@ -103,3 +105,4 @@ class GatewayService:
     login_attempts = LoginAttempts()
     trusted_proxies = ProxiesTrusted()
     public_url = PublicUrl()
+    credential = CallerCredential()

@@ -52,7 +52,7 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
     if invalid:
         raise InvalidRequest(invalid[kind][0], fields={"value": invalid[kind]})
     address = typed[kind]
-    account = _existing_account(repo, request["person_id"])
+    account = _existing_account(repo, request["viewer"]["person_id"])
     refusal = change_refusal(account, kind)
     if refusal is not None:
         raise InvalidRequest(refusal, fields={"kind": [refusal]})
@@ -74,7 +74,7 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
 def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenSigner, notify: Notify,
                        publish: Publish, clock: Clock) -> dict:
     """The right code makes the address the account's credential (or proves an unchanged one works again)."""
-    account = _existing_account(repo, request["person_id"])
+    account = _existing_account(repo, request["viewer"]["person_id"])
     kind = request["kind"]
     pending = repo.verification(account.person_id, kind)
     refusal = attempt_refusal(pending, clock())
@@ -101,7 +101,7 @@ def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenS
 
 
 def remove_credential(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
-    account = _existing_account(repo, request["person_id"])
+    account = _existing_account(repo, request["viewer"]["person_id"])
     kind = request["kind"]
     refusal = removal_refusal(account, kind)
     if refusal is not None:

@@ -30,7 +30,7 @@ def set_district_languages(request: dict, *, repo: AccountRepository, clock: Clo
 
 
 def set_language(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
-    account = _existing_account(repo, request["person_id"])
+    account = _existing_account(repo, request["viewer"]["person_id"])
     language = language_of_choice(request["language"], repo, account.profile.district_id)
     if language != account.language:
         repo.replace_language(account.person_id, language, clock())

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
+from shared.contracts import callers as caller_contract
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 
-from . import handlers, handlers_credentials, handlers_joining, handlers_sessions, handlers_settings
+from . import handlers, handlers_callers, handlers_credentials, handlers_joining, handlers_sessions, handlers_settings
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
+from .adapters.service_credentials import ServiceCredentialRepository
+from .adapters.signing_keys import CredentialSigning, identity_public_keys
 from .adapters.tokens import TokenSigning
 
 
@@ -26,6 +30,24 @@ class IdentityService:
     publish = EventPublisher(identity.contract)
     # Sends the codes that prove control of a credential, and resets a bad one its owner proved.
     notify_rpc = ServiceRpc(notify.contract)
+    # Who is calling (shared/callers.py), and the credentials identity issues to callers.
+    callers = CallerVerification(local_keys=identity_public_keys)
+    service_credentials = Database(identity.NAME, ServiceCredentialRepository)
+    signer = CredentialSigning()
+
+    @rpc_endpoint(caller_contract.issue_assertion)
+    def issue_assertion(self, request):
+        return handlers_callers.issue_assertion(request, repo=self.accounts, tokens=self.tokens, signer=self.signer,
+                                                clock=utc_now)
+
+    @rpc_endpoint(caller_contract.issue_service_token)
+    def issue_service_token(self, request):
+        return handlers_callers.issue_service_token(request, credentials=self.service_credentials,
+                                                    signer=self.signer, clock=utc_now)
+
+    @rpc_endpoint(caller_contract.get_signing_keys)
+    def get_signing_keys(self, request):
+        return handlers_callers.get_signing_keys(signer=self.signer)
 
     @rpc_endpoint(identity.upsert_accounts)
     def upsert_accounts(self, request):

@@ -83,6 +83,7 @@ def _account_facts(account: dict) -> AccountFacts:
         mobile_phone=account.get("mobile_phone"),
         status=account["status"],
         roles=tuple(grant["role"] for grant in account["roles"]),
+        language=account["language"],
     )
 
 

@@ -8,6 +8,7 @@ stuck in planning, webhook receipts stored but not applied.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from nameko.timer import timer
@@ -16,12 +17,15 @@ from services.notify import (
     handlers,
     handlers_announcements,
     handlers_credentials,
+    handlers_invitations,
     handlers_preferences,
     handlers_reports,
+    handlers_verification,
     handlers_webhooks,
 )
-from services.notify.adapters.service_dependencies import DeliveryQueue, ProviderWebhookSecrets
+from services.notify.adapters.service_dependencies import DeliveryQueue, JoinLinks, ProviderWebhookSecrets
 from services.notify.adapters.store import NotifyStore
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -33,13 +37,31 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(frozen=True)
+class InvitationPorts:
+    """handlers_invitations.Ports, for one worker."""
+
+    directory_rpc: object
+    identity_rpc: object
+    invitations: object
+    communications: object
+    queue_marks: object
+    jobs: object
+    publish: object
+    join_base_url: str
+    clock: object
+
+
 class NotifyService:
     name = notify.NAME
+    callers = CallerVerification()  # who may call what: shared/callers.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
     webhook_secrets = ProviderWebhookSecrets()
+    identity_rpc = ServiceRpc(identity.contract)
+    join_links = JoinLinks()
 
     # --- the recipient projection ---
 
@@ -95,6 +117,34 @@ class NotifyService:
             payload, communications=self.store.communications, district_defaults=self.store.preferences,
             queue_marks=self.store.deliveries, jobs=self.delivery_jobs, clock=utc_now)
 
+    # --- invitations and verification codes ---
+
+    @rpc_endpoint(notify.send_invitation)
+    def send_invitation(self, request: dict) -> dict:
+        return handlers_invitations.send_invitation(request, ports=self._invitation_ports())
+
+    @rpc_endpoint(notify.start_invitations)
+    def start_invitations(self, request: dict) -> dict:
+        return handlers_invitations.start_invitations(request, ports=self._invitation_ports())
+
+    @handles(notify.INVITATIONS_REQUESTED, requeue_on_error=True)
+    def on_invitations_requested(self, payload: dict) -> int:
+        return handlers_invitations.work_through_invitations(payload, ports=self._invitation_ports())
+
+    @rpc_endpoint(notify.get_invitation_job)
+    def get_invitation_job(self, request: dict) -> dict:
+        return handlers_invitations.get_invitation_job(request, ports=self._invitation_ports())
+
+    @rpc_endpoint(notify.issue_printable_invitation)
+    def issue_printable_invitation(self, request: dict) -> dict:
+        return handlers_invitations.issue_printable_invitation(request, ports=self._invitation_ports())
+
+    @rpc_endpoint(notify.send_verification_code)
+    def send_verification_code(self, request: dict) -> dict:
+        return handlers_verification.send_verification_code(
+            request, invitations=self.store.invitations, communications=self.store.communications,
+            queue_marks=self.store.deliveries, jobs=self.delivery_jobs, clock=utc_now)
+
     # --- reports ---
 
     @rpc_endpoint(notify.get_delivery_report)
@@ -133,6 +183,13 @@ class NotifyService:
         handlers_announcements.stalled_announcements(communications=self.store.communications,
                                                      publish=self.publish, clock=utc_now)
         handlers_webhooks.apply_unapplied_webhooks(ports=self._webhook_ports())
+        handlers_invitations.resume_stalled_invitations(ports=self._invitation_ports())
+
+    def _invitation_ports(self) -> InvitationPorts:
+        return InvitationPorts(
+            directory_rpc=self.directory_rpc, identity_rpc=self.identity_rpc, invitations=self.store.invitations,
+            communications=self.store.communications, queue_marks=self.store.deliveries, jobs=self.delivery_jobs,
+            publish=self.publish, join_base_url=self.join_links, clock=utc_now)
 
     def _webhook_ports(self) -> handlers_webhooks.WebhookPorts:
         return handlers_webhooks.WebhookPorts(

@@ -11,6 +11,7 @@ from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.reader import read_package
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
+from shared.callers import CallerVerification
 from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -28,6 +29,7 @@ def read_in_thread(path: str, region: str) -> Snapshot:
 
 class RosteringService:
     name = rostering.NAME
+    callers = CallerVerification()  # who may call what: shared/callers.py
 
     sync_state = Database(rostering.NAME, SyncState)
     directory_rpc = ServiceRpc(directory.contract)

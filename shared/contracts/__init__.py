@@ -7,4 +7,7 @@ from shared.contracts import directory, identity, notify, rostering
 # modules are complete, and every contract import runs this.
 identity.contract.subscribe(directory.STUDENT_ACCOUNTS_ENABLED, directory.PEOPLE_UPSERTED)
 
+# identity's RPC methods that issue and publish credentials, with the rule of who may call what.
+from shared.contracts import callers  # noqa: E402,F401
+
 CONTRACTS = {c.name: c for c in (identity.contract, directory.contract, notify.contract, rostering.contract)}

@@ -495,7 +495,9 @@ class DistrictLanguages(Schema):
 class SetLanguageRequest(Schema):
     """A person chooses their own language."""
 
-    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    viewer = fields.Nested(Principal, required=True, metadata={
+        "description": "the signed-in person, acting on their own account: set by the gateway from the token, "
+                       "and checked against the caller's signed assertion"})
     language = fields.String(required=True, validate=validate.Length(min=1, max=35),
                              metadata={"description": "a BCP 47 tag among the district's languages"})
 
@@ -503,7 +505,9 @@ class SetLanguageRequest(Schema):
 class SendCredentialCodeRequest(Schema):
     """Add or change one's email or mobile phone (or prove one still works): a code goes to `value`."""
 
-    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    viewer = fields.Nested(Principal, required=True, metadata={
+        "description": "the signed-in person, acting on their own account: set by the gateway from the token, "
+                       "and checked against the caller's signed assertion"})
     kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
                          metadata={"description": "which credential: email or mobile_phone"})
     value = fields.String(required=True, validate=validate.Length(min=1, max=320),
@@ -525,7 +529,9 @@ class CredentialCodeSent(Schema):
 class ConfirmCredentialRequest(Schema):
     """The code sent to the address: the address becomes the person's credential (a bad one is reset)."""
 
-    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    viewer = fields.Nested(Principal, required=True, metadata={
+        "description": "the signed-in person, acting on their own account: set by the gateway from the token, "
+                       "and checked against the caller's signed assertion"})
     kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
                          metadata={"description": "which credential: email or mobile_phone"})
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="six digits"),
@@ -535,7 +541,9 @@ class ConfirmCredentialRequest(Schema):
 class RemoveCredentialRequest(Schema):
     """A person removes their own email or mobile phone; the other one stays."""
 
-    person_id = fields.String(required=True, metadata={"description": "the person whose own account this is (the signed-in caller)"})
+    viewer = fields.Nested(Principal, required=True, metadata={
+        "description": "the signed-in person, acting on their own account: set by the gateway from the token, "
+                       "and checked against the caller's signed assertion"})
     kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
                          metadata={"description": "which credential: email or mobile_phone"})
 

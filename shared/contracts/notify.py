@@ -49,6 +49,8 @@ class Recipient(Schema):
         "description": "true once the person has signed in for the first time; never turns false"})
     archived = fields.Boolean(required=True, metadata={
         "description": "true when the directory archived the person, who then gets nothing"})
+    language = fields.String(load_default=identity.DEFAULT_LANGUAGE, metadata={
+        "description": "the BCP 47 tag of the person's language (identity's account)"})
 
 
 class Recipients(Schema):
@@ -354,6 +356,118 @@ class VerificationCodeQueued(Schema):
         "description": "how the code goes: email or sms"})
 
 
+# --- invitations (DESIGN.md I1-I3; tokens from identity.issue_join_tokens) --------------------------
+
+# Whom an audience invitation is for: any of these kinds of the school or classroom (enabled students only).
+INVITATION_KINDS = ("staff", "guardian", "student")
+INVITED, SKIPPED, PENDING = "invited", "skipped", "pending"
+INVITATION_OUTCOMES = (INVITED, SKIPPED)
+# Why a person got no invitation. The first five are identity's join-token outcomes too.
+INVITATION_SKIP_REASONS = ("joined", "not_enabled", "archived", "not_found", "disabled", "no_usable_credential")
+INVITATION_JOB_STATES = ("running", "completed")
+
+
+class InvitationAudience(Schema):
+    school_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a school of the inviter's: its staff, its students' guardians, its students"})
+    classroom_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a classroom the inviter may reach: its students' guardians and its students"})
+    kinds = fields.List(fields.String(validate=validate.OneOf(INVITATION_KINDS)), required=True,
+                        validate=validate.Length(min=1), metadata={
+                            "description": "any of staff (school audiences only), guardian, student (enabled "
+                                           "students only)"})
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if bool(data.get("school_id")) == bool(data.get("classroom_id")):
+            raise ValidationError("give exactly one of school_id or classroom_id", "school_id")
+        if "staff" in data.get("kinds", ()) and data.get("classroom_id"):
+            raise ValidationError("staff can be invited by school, not by classroom", "kinds")
+
+
+class SendInvitationRequest(Schema):
+    """Send Invitation to Join, and Resend Invitation: the same action; a new token replaces the old one."""
+
+    inviter = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who invites (the signed-in person): scope and permissions are theirs"})
+    person_id = fields.String(required=True, metadata={"description": "the person to invite"})
+
+
+class InvitationResult(Schema):
+    person_id = fields.String(required=True, metadata={"description": "the person invited or skipped"})
+    outcome = fields.String(required=True, validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)), metadata={
+        "description": "invited (by `channel`), skipped (see `reason`), or pending while a job runs"})
+    channel = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(("email", "sms")), metadata={
+        "description": "how the invitation went out (rows I1, I2); null when skipped or pending"})
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(INVITATION_SKIP_REASONS),
+                           metadata={"description": "why nobody was invited (skipped only)"})
+    detail = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "for no_usable_credential, why (no_credential, no_good_credential, student_sms_not_allowed)"})
+    communication_id = fields.String(allow_none=True, load_default=None,
+                                     metadata={"description": "its delivery report"})
+    expires_at = Timestamp(allow_none=True, load_default=None,
+                                 metadata={"description": "when the Join link and code stop working (invited only)"})
+
+
+class StartInvitationsRequest(Schema):
+    inviter = fields.Nested(identity.Principal, required=True,
+                            metadata={"description": "who invites (the signed-in person, from the gateway)"})
+    audience = fields.Nested(InvitationAudience, required=True, metadata={"description": "whom to invite"})
+
+
+class GetInvitationJobRequest(Schema):
+    viewer = fields.Nested(identity.Principal, required=True, metadata={
+        "description": "who asks: the job's inviter or one of the district's administrators"})
+    job_id = fields.String(required=True, metadata={"description": "the job start_invitations answered"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "the page of per-person results, from 1"})
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                              metadata={"description": "results per page"})
+    outcome = fields.String(allow_none=True, load_default=None,
+                            validate=validate.OneOf(INVITATION_OUTCOMES + (PENDING,)), metadata={
+        "description": "only the results with this outcome"})
+
+
+class InvitationJob(Schema):
+    job_id = fields.String(required=True, metadata={"description": "the job's id"})
+    state = fields.String(required=True, validate=validate.OneOf(INVITATION_JOB_STATES),
+                          metadata={"description": "running until every person has a result, then completed"})
+    communication_id = fields.String(required=True, metadata={"description": "its delivery report"})
+    audience = fields.Nested(InvitationAudience, required=True, metadata={"description": "whom the job invites"})
+    requested_by = fields.String(required=True, metadata={"description": "the inviter's person id"})
+    created_at = Timestamp(required=True, metadata={"description": "when the job was started"})
+    finished_at = Timestamp(allow_none=True,
+                                  metadata={"description": "when the last person got a result; null while running"})
+    total = fields.Integer(required=True, metadata={"description": "people the audience resolved to"})
+    processed = fields.Integer(required=True, metadata={"description": "people with a result so far"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "invited, skipped and each skip reason -> people"})
+    results = fields.List(fields.Nested(InvitationResult), required=True, metadata={"description": "one page"})
+    page = fields.Integer(required=True, metadata={"description": "the page of results shown"})
+    per_page = fields.Integer(required=True, metadata={"description": "results per page"})
+
+
+class IssuePrintableInvitationRequest(Schema):
+    """Invite in another way: the invitation as a printable page; issuing it replaces any earlier token."""
+
+    inviter = fields.Nested(identity.Principal, required=True,
+                            metadata={"description": "who invites (the signed-in person, from the gateway)"})
+    person_id = fields.String(required=True, metadata={"description": "the person the page is for"})
+
+
+class PrintableInvitation(Schema):
+    person_id = fields.String(required=True, metadata={"description": "the person invited"})
+    given_name = fields.String(required=True, metadata={"description": "the person's given name, as the page shows it"})
+    family_name = fields.String(required=True,
+                                metadata={"description": "the person's family name, as the page shows it"})
+    district_name = fields.String(required=True, metadata={"description": "the inviting district's name"})
+    join_code = fields.String(required=True, metadata={
+        "description": "the code to type on the Join page (a secret: print it, do not log it)"})
+    join_url = fields.String(required=True,
+                             metadata={"description": "the Join link (with its secret token), for the QR code"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the link and code stop working"})
+
+
 # --- events -------------------------------------------------------------------------------------
 
 class AnnouncementRequested(Schema):
@@ -361,6 +475,12 @@ class AnnouncementRequested(Schema):
 
     communication_id = fields.String(required=True, metadata={
         "description": "notify's id of the announcement to plan and queue"})
+
+
+class InvitationsRequested(Schema):
+    """notify to itself: work through an invitation job in the background."""
+
+    job_id = fields.String(required=True, metadata={"description": "the job with people still pending"})
 
 
 class CredentialStatusChanged(Schema):
@@ -410,6 +530,18 @@ send_verification_code = contract.rpc("send_verification_code", request=SendVeri
                                       response=VerificationCodeQueued,
                                       description="Send a 6-digit code to an address a person wants to use, so "
                                                   "identity can check they control it.")
+send_invitation = contract.rpc("send_invitation", request=SendInvitationRequest, response=InvitationResult,
+                               description="Send Invitation to Join (or Resend) to one person, by email or SMS "
+                                           "per rows I1-I3; a new Join link replaces any earlier one.")
+start_invitations = contract.rpc("start_invitations", request=StartInvitationsRequest, response=InvitationJob,
+                                 description="Invite a school's or classroom's people who have not joined, as a "
+                                             "job with progress and a result per person.")
+get_invitation_job = contract.rpc("get_invitation_job", request=GetInvitationJobRequest, response=InvitationJob,
+                                  description="An invitation job's progress, counts and per-person results.")
+issue_printable_invitation = contract.rpc("issue_printable_invitation", request=IssuePrintableInvitationRequest,
+                                          response=PrintableInvitation,
+                                          description="Invite in another way: a PDF with the join code and a QR "
+                                                      "code of the Join link, for a person to print.")
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
                                         response=ProviderWebhookResult,
                                         description="Verify, store and apply a provider webhook (delivery "
@@ -418,12 +550,16 @@ receive_provider_webhook = contract.rpc("receive_provider_webhook", request=Prov
 ANNOUNCEMENT_REQUESTED = contract.event("announcement_requested", AnnouncementRequested,
                                         description="An announcement was accepted; notify plans "
                                                     "and queues its deliveries in the background.")
+INVITATIONS_REQUESTED = contract.event("invitations_requested", InvitationsRequested,
+                                       description="notify to itself: an invitation job was accepted; its people "
+                                                   "are invited a page at a time in the background.")
 CREDENTIAL_STATUS_CHANGED = contract.event("credential_status_changed", CredentialStatusChanged,
                                            description="An email address or mobile phone changed state (bad, "
                                                        "opted out, or good again), for everyone who holds it.")
 
 contract.subscribe(
     ANNOUNCEMENT_REQUESTED,
+    INVITATIONS_REQUESTED,
     identity.ACCOUNTS_UPSERTED,
     identity.USER_JOINED,
     directory.PEOPLE_UPSERTED,

@@ -30,6 +30,10 @@ MANAGE_OTHERS_PREFERENCES = "notify.manage_others_preferences"
 SET_DISTRICT_DEFAULT = "notify.set_district_default"
 # The languages people of the district choose from (identity.set_district_languages).
 SET_DISTRICT_LANGUAGES = "identity.set_district_languages"
+# Send Invitation to Join / Resend / Invite in another way, to people the inviter can see, and invitations
+# to a classroom's families and enabled students; INVITE_SCHOOL for a whole school's audience and for staff.
+INVITE_PEOPLE = "notify.invite_people"
+INVITE_SCHOOL = "notify.invite_school"
 # Manual directory actions: enroll, unenroll, add staff, job titles, classroom assignments, guardians.
 MANAGE_PEOPLE = "directory.manage_people"
 ARCHIVE = "directory.archive"
@@ -105,6 +109,11 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     MANAGE_OTHERS_PREFERENCES: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER)),
     SET_DISTRICT_DEFAULT: any_role(identity.DISTRICT_ADMIN),
     SET_DISTRICT_LANGUAGES: any_role(identity.DISTRICT_ADMIN),
+    # Teachers "invite families" (DESIGN.md, who uses it): those of their classes, as directory shows them.
+    INVITE_PEOPLE: STAFF,
+    # Administrators within their schools; Users Manager "update active student, staff and guardian accounts"
+    # and Rostering Administrator "manage school-wide directory, add staff" extend a teacher's to the school.
+    INVITE_SCHOOL: either(ADMINISTRATOR, teacher_with(identity.USERS_MANAGER, identity.ROSTERING_ADMINISTRATOR)),
     # Rostering Administrator: "manage school-wide directory, enroll students, add staff, assign to
     # classrooms, manage guardians, set job titles" (DESIGN.md, staff permissions).
     MANAGE_PEOPLE: either(ADMINISTRATOR, teacher_with(identity.ROSTERING_ADMINISTRATOR)),

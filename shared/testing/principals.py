@@ -11,6 +11,7 @@ def make_principal(**overrides) -> dict:
         "status": "active",
         "roles": [],
         "permissions": [],
+        "language": "en",
     }
     principal.update(overrides)
     return principal

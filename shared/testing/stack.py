@@ -8,6 +8,7 @@ started and stopped on their own, as operators scale them.
 """
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import socket
@@ -16,14 +17,20 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
 import requests
 
+from schoolctl.broker import CLIENT_ID_VARIABLE, CLIENT_SECRET_VARIABLE
 from schoolctl.dev import provider_environment
+from services.identity.adapters.service_credentials import add_service_credential
 from services.sandbox.client import SandboxClient
 from shared.config import SERVICE_CLASSES
+from shared.contracts import identity
+from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.messaging import cluster_rpc
 from shared.readiness import StackNotReady, wait_for_services
 
 BIN = Path(sys.executable).parent
@@ -48,6 +55,7 @@ class Stack:
                  extra_env: Mapping[str, str] | None = None) -> None:
         gateway_address, sandbox_address = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
         self.amqp_uri = amqp_uri
+        self.database_urls = dict(database_urls)
         self.gateway_url = f"http://{gateway_address}"
         self.log_dir = log_dir
         self.sandbox = SandboxClient(f"http://{sandbox_address}")  # what providers were asked to send; rules
@@ -76,6 +84,27 @@ class Stack:
         response = self.api("POST", "/api/v1/auth/login", json={"login": login, "password": password})
         assert response.status_code == 200, response.text
         return response.json()["token"]
+
+    @functools.cached_property
+    def operator_env(self) -> dict[str, str]:
+        """The environment `schoolctl accounts set-password` authenticates with: an operator's service
+        credential, issued the operator's way (straight into identity's database)."""
+        issued = add_service_credential(self.database_urls["identity"], "e2e-operator", [ACCOUNTS_MANAGE], None,
+                                        datetime.now(timezone.utc))
+        return {CLIENT_ID_VARIABLE: issued.credential.client_id, CLIENT_SECRET_VARIABLE: issued.secret}
+
+    def operator_token(self) -> str:
+        """A service token for the operator's credential, for calls only an operator may make (set_password)."""
+        with cluster_rpc(self.amqp_uri) as rpc:
+            return rpc(identity.contract).issue_service_token({
+                "client_id": self.operator_env[CLIENT_ID_VARIABLE],
+                "client_secret": self.operator_env[CLIENT_SECRET_VARIABLE]})["token"]
+
+    def assertion_of(self, access_token: str) -> dict:
+        """identity's signed assertion of who `access_token` signed in (its `principal` and `assertion`), for
+        calls over RPC that name that person as the caller."""
+        with cluster_rpc(self.amqp_uri) as rpc:
+            return rpc(identity.contract).issue_assertion({"token": access_token})
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))

@@ -1,5 +1,5 @@
 """For the end-to-end tests: the demo district imported through rostering, people found through the gateway,
-passwords set with schoolctl, and waiting for what happens in the background."""
+passwords set with schoolctl (as the stack's operator), and waiting for what happens in the background."""
 from __future__ import annotations
 
 import os
@@ -10,13 +10,16 @@ from pathlib import Path
 
 from schoolctl.demo import write_demo_district
 from services.rostering.domain.reader import read_package
+from shared.contracts import notify
+from shared.messaging import cluster_rpc
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 60.0
 
 
 def schoolctl(stack, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "PYTHONWARNINGS": "ignore", **stack.operator_env,
+           "IDENTITY_DATABASE_URL": stack.database_urls["identity"]}
     return subprocess.run([str(Path(sys.executable).parent / "schoolctl"), *args], input=stdin, env=env,
                           capture_output=True, text=True, timeout=300)
 
@@ -71,3 +74,17 @@ def wait_for(predicate, seconds: float = WAIT_SECONDS, what: str = "condition"):
             return value
         time.sleep(0.2)
     raise AssertionError(f"{what} not met within {seconds:.0f} s")
+
+
+def enable_student(stack, token: str, student_id: str) -> None:
+    """Enable a student's account through the gateway, and wait until notify has learnt of it (an event)."""
+    enabled = stack.api("POST", "/api/v1/directory/students/enable-accounts", token,
+                        json={"student_ids": [student_id]})
+    assert enabled.status_code == 200, enabled.text
+
+    def projected() -> bool:
+        with cluster_rpc(stack.amqp_uri) as rpc:
+            rows = rpc(notify.contract).get_recipients({"person_ids": [student_id]})["recipients"]
+        return bool(rows) and rows[0]["student_account_enabled"]
+
+    wait_for(projected, what="the student enabled in notify")

@@ -12,10 +12,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL
-from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
-from district_support import find_person_id, import_demo_district, person, sign_in, wait_for
+from district_support import enable_student, find_person_id, import_demo_district, person, sign_in, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -149,10 +147,7 @@ def test_priority_reaches_students_and_shared_phones_and_the_unreachable_are_lis
     # SMS as well (A5).
     student = person(district, STUDENT_WITH_PHONE)
     student_id = find_person_id(stack, admin, student, "student")
-    enabled = stack.api("POST", "/api/v1/directory/students/enable-accounts", admin,
-                        json={"student_ids": [student_id]})
-    assert enabled.status_code == 200, enabled.text
-    wait_for(lambda: _projected_as_enabled(stack, student_id), what="the student enabled in notify")
+    enable_student(stack, admin, student_id)
     settings = stack.api("GET", "/api/v1/district/settings", admin)
     assert settings.status_code == 200 and settings.json()["default_preference"] == "email_app", settings.text
     chosen = stack.api("PUT", f"/api/v1/people/{student_id}/preference", admin, json={"preference": "email_app"})
@@ -200,8 +195,3 @@ def test_priority_reaches_students_and_shared_phones_and_the_unreachable_are_lis
     assert "guardian" in listed[lost_id]["kinds"]
     assert sharing_ids[0] not in listed  # reachable: good email and mobile
 
-
-def _projected_as_enabled(stack, student_id: str) -> bool:
-    with cluster_rpc(stack.amqp_uri) as rpc:
-        rows = rpc(notify.contract).get_recipients({"person_ids": [student_id]})["recipients"]
-    return bool(rows) and rows[0]["student_account_enabled"]

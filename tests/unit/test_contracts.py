@@ -7,7 +7,8 @@ from marshmallow import Schema
 from shared.contracts import CONTRACTS
 from shared.contracts.base import ServiceContract
 from shared.contracts.identity import UserJoined
-from shared.messaging import handles, rpc_endpoint
+from shared.callers import CallerVerification
+from shared.messaging import CALLERS_ATTRIBUTE, handles, rpc_endpoint
 from shared.runner import SERVICE_CLASSES
 from shared.testing.contract_check import contract_drift
 
@@ -20,6 +21,12 @@ def service_class(name):
 @pytest.mark.parametrize("name", sorted(CONTRACTS))
 def test_service_serves_exactly_its_declared_contract(name):
     assert contract_drift(CONTRACTS[name], service_class(name)) == []
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_every_service_admits_its_callers_through_the_shared_rule(name):
+    """rpc_endpoint checks each call through the service's `callers` (shared/callers.py)."""
+    assert isinstance(getattr(service_class(name), CALLERS_ATTRIBUTE, None), CallerVerification)
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACTS))

@@ -23,7 +23,7 @@ from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
 
 # Copied from the person onto each of their rows: what a search filters and orders on.
 PERSON_COLUMNS = ("district_id", "family_name_key", "given_name_key", "is_student", "is_staff", "is_guardian",
-                  "archived", "student_account_enabled", "joined")
+                  "archived", "student_account_enabled", "joined", "invited")
 COLUMNS = ("holder_id", "relation", "person_id") + PERSON_COLUMNS
 
 # Each reach grant of the domain, as the (holder kind, relation) rows that admit it.

@@ -44,7 +44,7 @@ LINK_FIELDS = ("archived", "managed_by_sync")
 PERSON_FIELDS = ("given_name", "family_name", "middle_name", "is_student", "is_staff", "is_guardian",
                  "grade", "job_title", "identifier", "archived", "managed_by_sync")
 PERSON_STATE = ("student_account_enabled",)
-PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined")
+PERSON_ROW = PERSON_FIELDS + PERSON_STATE + ("id", "district_id", "source_id", "joined", "invited")
 # People per reach refresh statement: keeps each IN list well under SQLite's bound-parameter limit.
 REACH_REFRESH_ROWS = 2000
 # pg_advisory_xact_lock key of the reach refresh: any fixed 64-bit number no other code of this database uses.
@@ -57,6 +57,12 @@ class DirectoryRepository:
         self.session = session
 
     # --- districts and schools ----------------------------------------------------------------
+
+    def district(self, district_id: str) -> dict | None:
+        row = self.session.execute(select(districts.c.id, districts.c.source_id, districts.c.name)
+                                   .where(districts.c.id == district_id)).first()
+        self.session.commit()
+        return dict(row._mapping) if row else None
 
     def district_exists(self, district_id: str) -> bool:
         return self.session.execute(select(districts.c.id).where(districts.c.id == district_id)).first() is not None
@@ -244,6 +250,16 @@ class DirectoryRepository:
             self.refresh_reach([person_id])
         self.session.commit()
         return result.rowcount > 0
+
+    def mark_students_invited(self, person_ids: Sequence[str]) -> int:
+        """Students among these people now read Invited (unless joined); how many changed."""
+        changed = list(self.session.execute(
+            update(people).where(people.c.id.in_(sorted(set(person_ids))), people.c.is_student, ~people.c.invited)
+            .values(invited=True).returning(people.c.id)).scalars()) if person_ids else []
+        if changed:
+            self.refresh_reach(changed)
+        self.session.commit()
+        return len(changed)
 
     # --- visibility facts and search ----------------------------------------------------------
 

@@ -23,7 +23,7 @@ from services.directory.domain.people import KIND_FLAGS, PeopleFilter
 SUMMARY_COLUMNS = (
     people.c.id, people.c.district_id, people.c.given_name, people.c.family_name,
     people.c.is_student, people.c.is_staff, people.c.is_guardian, people.c.grade, people.c.job_title,
-    people.c.archived, people.c.student_account_enabled, people.c.joined,
+    people.c.archived, people.c.student_account_enabled, people.c.joined, people.c.invited,
 )
 ORDER = (people.c.family_name_key, people.c.given_name_key, people.c.id)
 # Counting stops here: enough for any school, and a district-wide list says "more than" instead.
@@ -54,6 +54,8 @@ def filters(wanted: PeopleFilter, rows, person_id) -> list[ColumnElement[bool]]:
         where.append(rows.c.student_account_enabled == wanted.account_enabled)
         if wanted.joined is not None:
             where.append(rows.c.joined == wanted.joined)
+        if wanted.invited is not None:
+            where.append(rows.c.invited == wanted.invited)
     return where
 
 

@@ -83,6 +83,8 @@ people = Table(
     Column("student_account_enabled", Boolean, nullable=False, server_default=false()),
     # Projected from identity.user_joined.
     Column("joined", Boolean, nullable=False, server_default=false()),
+    # A student's invitation was sent (identity.join_tokens_issued): Invited rather than just enabled.
+    Column("invited", Boolean, nullable=False, server_default=false()),
     Column("managed_by_sync", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("district_id", "source_id"),
 )
@@ -162,6 +164,7 @@ reach = Table(
     Column("archived", Boolean, nullable=False),
     Column("student_account_enabled", Boolean, nullable=False),
     Column("joined", Boolean, nullable=False),
+    Column("invited", Boolean, nullable=False, server_default=false()),
     PrimaryKeyConstraint("holder_id", "relation", "person_id"),
 )
 # Refreshing a person's rows starts from the person.

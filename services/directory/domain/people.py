@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from shared.contracts.directory import GUARDIAN, KINDS, STAFF, STUDENT
 
-NOT_ENABLED, INVITED, ACTIVE = "not_enabled", "invited", "active"
+NOT_ENABLED, ENABLED, INVITED, ACTIVE = "not_enabled", "enabled", "invited", "active"
 
 # Each kind is stored as its own flag so one person can hold several.
 KIND_FLAGS = {STUDENT: "is_student", STAFF: "is_staff", GUARDIAN: "is_guardian"}
@@ -22,18 +22,22 @@ def kinds_of(row: Mapping) -> list[str]:
     return [kind for kind in KINDS if row[KIND_FLAGS[kind]]]
 
 
-def student_account_status(*, is_student: bool, enabled: bool, joined: bool) -> str | None:
-    """not enabled → not_enabled; enabled but never logged in → invited; enabled and joined → active."""
+def student_account_status(*, is_student: bool, enabled: bool, invited: bool, joined: bool) -> str | None:
+    """not enabled → not_enabled; enabled, nobody invited them yet → enabled; an invitation was sent but they
+    never logged in → invited; enabled and joined → active. Enabling sends nothing, so it is not Invited."""
     if not is_student:
         return None
     if not enabled:
         return NOT_ENABLED
-    return ACTIVE if joined else INVITED
+    if joined:
+        return ACTIVE
+    return INVITED if invited else ENABLED
 
 
-def account_status_condition(status: str) -> tuple[bool, bool | None]:
-    """The (enabled, joined) a student must have to show under a status filter; None means either."""
-    return {NOT_ENABLED: (False, None), INVITED: (True, False), ACTIVE: (True, True)}[status]
+def account_status_condition(status: str) -> tuple[bool, bool | None, bool | None]:
+    """The (enabled, invited, joined) a student must have to show under a status filter; None means either."""
+    return {NOT_ENABLED: (False, None, None), ENABLED: (True, False, False), INVITED: (True, True, False),
+            ACTIVE: (True, None, True)}[status]
 
 
 def name_key(name: str) -> str:
@@ -51,6 +55,7 @@ class PeopleFilter:
     classroom_id: str | None = None
     # Set by a student account status filter: only students with these values show.
     account_enabled: bool | None = None
+    invited: bool | None = None
     joined: bool | None = None
     include_archived: bool = False
     offset: int = 0
@@ -65,9 +70,10 @@ def people_filter(request: Mapping) -> PeopleFilter:
     """Every whitespace-separated word of `query` must occur in the given or the family name."""
     terms = tuple(dict.fromkeys(name_key(term) for term in (request.get("query") or "").split()))
     enabled: bool | None = None
+    invited: bool | None = None
     joined: bool | None = None
     if request.get("student_account_status"):
-        enabled, joined = account_status_condition(request["student_account_status"])
+        enabled, invited, joined = account_status_condition(request["student_account_status"])
     per_page = request.get("per_page", 25)
     return PeopleFilter(
         terms=terms,
@@ -75,6 +81,7 @@ def people_filter(request: Mapping) -> PeopleFilter:
         school_id=request.get("school_id"),
         classroom_id=request.get("classroom_id"),
         account_enabled=enabled,
+        invited=invited,
         joined=joined,
         include_archived=bool(request.get("include_archived")),
         offset=(request.get("page", 1) - 1) * per_page,

@@ -121,6 +121,8 @@ class CommunicationsRepository:
             return list(self.session.execute(
                 select(communications.c.id)
                 .where(communications.c.state == CommunicationState.PLANNING.value,
+                       # Invitations have their own recovery: their jobs resume where they stopped.
+                       communications.c.kind == Communication.ANNOUNCEMENT.value,
                        communications.c.created_at < created_before)
                 .order_by(communications.c.created_at).limit(limit)).scalars())
 
@@ -130,25 +132,30 @@ class CommunicationsRepository:
         ).scalar()
 
     def _write_rows(self, communication_id: str, rows: PlannedRows, now: datetime) -> int:
-        def shared(channel: Channel, status: DeliveryStatus, **more) -> dict:
-            return {"communication_id": communication_id, "channel": channel.value, "status": status.value,
-                    "created_at": now, "updated_at": now, **more}
+        return write_planned_rows(self.session, communication_id, rows, now)
 
-        for channel, page in _grouped(rows.provider, lambda row: row.channel).items():
-            insert_rows(self.session, deliveries, shared(channel, DeliveryStatus.PLANNED), {
-                "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
-                "address": [row.address for row in page], "label": [row.label for row in page]})
-        for (channel, reason), page in _grouped(rows.skipped, lambda row: (row.channel, row.reason)).items():
-            insert_rows(self.session, deliveries, shared(channel, DeliveryStatus.SKIPPED, reason=reason.value), {
-                "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
-                "address": [row.address for row in page]})
-        if rows.app:
-            # The app channel needs no provider: the inbox item is the delivery, so it is delivered now.
-            insert_rows(self.session, deliveries, shared(Channel.APP, DeliveryStatus.DELIVERED),
-                        {"id": [new_id() for _ in rows.app], "person_id": rows.app})
-            insert_rows(self.session, inbox_items, {"communication_id": communication_id, "created_at": now},
-                        {"id": [new_id() for _ in rows.app], "person_id": rows.app})
-        return len(rows)
+
+def write_planned_rows(session: Session, communication_id: str, rows: PlannedRows, now: datetime) -> int:
+    """The planner's rows as deliveries (and inbox items), in the caller's transaction; how many."""
+    def shared(channel: Channel, status: DeliveryStatus, **more) -> dict:
+        return {"communication_id": communication_id, "channel": channel.value, "status": status.value,
+                "created_at": now, "updated_at": now, **more}
+
+    for channel, page in _grouped(rows.provider, lambda row: row.channel).items():
+        insert_rows(session, deliveries, shared(channel, DeliveryStatus.PLANNED), {
+            "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
+            "address": [row.address for row in page], "label": [row.label for row in page]})
+    for (channel, reason), page in _grouped(rows.skipped, lambda row: (row.channel, row.reason)).items():
+        insert_rows(session, deliveries, shared(channel, DeliveryStatus.SKIPPED, reason=reason.value), {
+            "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
+            "address": [row.address for row in page]})
+    if rows.app:
+        # The app channel needs no provider: the inbox item is the delivery, so it is delivered now.
+        insert_rows(session, deliveries, shared(Channel.APP, DeliveryStatus.DELIVERED),
+                    {"id": [new_id() for _ in rows.app], "person_id": rows.app})
+        insert_rows(session, inbox_items, {"communication_id": communication_id, "created_at": now},
+                    {"id": [new_id() for _ in rows.app], "person_id": rows.app})
+    return len(rows)
 
 
 def _grouped(rows: Sequence[Item], key: Callable[[Item], Key]) -> dict[Key, list[Item]]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from services.notify.adapters.tables import (
+    communication_personal,
     communications,
     credential_health,
     deliveries,
@@ -33,6 +34,7 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
+    PERSONAL_COMMUNICATIONS,
     SENDABLE_STATUSES,
     STATUS_RANK,
     Channel,
@@ -190,9 +192,12 @@ class DeliveryRepository:
             if row is None:
                 return JobPage(None, ())
             page = tuple(self._page_deliveries(job))
+            kind = Communication(row.kind)
+            if kind in PERSONAL_COMMUNICATIONS and page:
+                page = self._with_personal(job.communication_id, page)
             fell_back = [delivery.id for delivery in page if delivery.status is DeliveryStatus.FELL_BACK]
             unqueued = self._unqueued_fallbacks(fell_back) if fell_back else ()
-        content = CommunicationContent(row.id, row.district_id, Communication(row.kind), row.subject, row.body,
+        content = CommunicationContent(row.id, row.district_id, kind, row.subject, row.body,
                                        row.priority, row.with_call)
         return JobPage(content, page, unqueued)
 
@@ -372,6 +377,14 @@ class DeliveryRepository:
             yield PageDelivery(row.id, row.person_id, Channel(row.channel), row.address, row.label,
                                DeliveryStatus(row.status), row.attempts,
                                CredentialState(row.state) if row.state else CredentialState.GOOD, row.reason)
+
+    def _with_personal(self, communication_id: str, page: tuple[PageDelivery, ...]) -> tuple[PageDelivery, ...]:
+        """The page's deliveries, each with what the message says to its person only (an invitation's link)."""
+        values = dict(self.session.execute(
+            select(communication_personal.c.person_id, communication_personal.c.content).where(
+                communication_personal.c.communication_id == communication_id,
+                communication_personal.c.person_id.in_(sorted({delivery.person_id for delivery in page})))).all())
+        return tuple(replace(delivery, personal=values.get(delivery.person_id)) for delivery in page)
 
     def _unqueued_fallbacks(self, failed_ids: Sequence[str]) -> tuple[tuple[str, Channel], ...]:
         rows = self.session.execute(select(deliveries.c.id, deliveries.c.channel).where(

@@ -12,7 +12,6 @@ from services.notify.domain.recipients import Recipient
 from shared.db import dialect_insert
 
 
-
 class RecipientRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -106,6 +105,7 @@ def _recipient_row(recipient: Recipient, now: datetime) -> dict:
         "joined": recipient.joined,
         "archived": recipient.archived,
         "in_directory": recipient.in_directory,
+        "language": recipient.language,
         "updated_at": now,
     }
 
@@ -126,4 +126,5 @@ def _recipient(row: dict, school_ids: list[str]) -> Recipient:
         joined=row["joined"],
         archived=row["archived"],
         in_directory=row["in_directory"],
+        language=row["language"],
     )

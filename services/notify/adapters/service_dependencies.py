@@ -1,9 +1,11 @@
-"""nameko dependencies of the notify service beyond its database: the delivery queue and webhook secrets.
+"""nameko dependencies of the notify service beyond its database: the delivery queue, webhook secrets and the
+Join links' base URL.
 
-Both read their configuration in setup(), when the container starts, never at import.
+Each reads its configuration in setup(), when the container starts, never at import.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
@@ -45,3 +47,19 @@ class ProviderWebhookSecrets(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> WebhookSecrets:
         return self.secrets
+
+
+# `make run` serves everything on loopback: unless JOIN_BASE_URL says otherwise, a Join link points at the
+# gateway's own address (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS).
+DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+
+
+class JoinLinks(DependencyProvider):
+    """The public base URL of the web app's Join page (JOIN_BASE_URL), for the links invitations carry."""
+
+    def setup(self) -> None:
+        address = self.container.config.get("WEB_SERVER_ADDRESS") or DEFAULT_GATEWAY_ADDRESS
+        self.base_url = (os.environ.get("JOIN_BASE_URL") or "").strip() or f"http://{address}"
+
+    def get_dependency(self, worker_ctx) -> str:
+        return self.base_url

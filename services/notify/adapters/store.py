@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.communications_repository import CommunicationsRepository
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.adapters.invitations_repository import InvitationsRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.reports_repository import ReportsRepository
 from services.notify.adapters.repository import RecipientRepository
@@ -25,3 +26,4 @@ class NotifyStore:
         self.reports = ReportsRepository(session)
         self.credentials = CredentialsRepository(session)
         self.webhooks = WebhooksRepository(session)
+        self.invitations = InvitationsRepository(session)

@@ -45,6 +45,8 @@ recipients = Table(
     Column("joined", Boolean, nullable=False, server_default=false()),
     Column("archived", Boolean, nullable=False, server_default=false()),
     Column("in_directory", Boolean, nullable=False, server_default=false()),
+    # From identity's accounts: the next issue renders messages in it.
+    Column("language", String(35), nullable=False, server_default=text("'en'")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -214,4 +216,52 @@ webhook_receipts = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
+
+# What a personal communication (an invitation, a verification code) says to one person only: their Join link
+# and code, their 6-digit code. Workers compose each message from it at send time (domain.messages), a
+# fallback too. It holds secrets until they expire: the recovery timer deletes rows past `expires_at`.
+communication_personal = Table(
+    "communication_personal",
+    metadata,
+    Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ID, primary_key=True),
+    Column("content", JSON, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# An invitation job: a school's or classroom's audience, invited page by page in the background. Its
+# people are listed up front (`invitation_results`, pending); each page turns pending into invited or
+# skipped in the transaction that writes its deliveries, so a rerun resumes where the last one stopped.
+invitation_jobs = Table(
+    "invitation_jobs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, nullable=False, index=True),
+    Column("communication_id", ID, ForeignKey("communications.id"), nullable=False),
+    Column("requested_by", ID, nullable=False),
+    Column("inviter", JSON, nullable=False),  # the principal, for the scope of every page
+    Column("audience", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # running -> completed
+    Column("total", Integer, nullable=False),
+    # One runner at a time: a page is worked on only under an unexpired lease (a token issued twice
+    # would make the first email's link useless).
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+invitation_results = Table(
+    "invitation_results",
+    metadata,
+    Column("job_id", ID, ForeignKey("invitation_jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ID, primary_key=True),
+    Column("outcome", String(16), nullable=False),  # pending, invited, skipped
+    Column("channel", String(8), nullable=True),
+    Column("reason", String(32), nullable=True),
+    Column("detail", String(32), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Index("ix_invitation_results_job_id_outcome", "job_id", "outcome"),
 )

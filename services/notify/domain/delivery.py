@@ -37,6 +37,14 @@ class Communication(StrEnum):
     ANNOUNCEMENT = "announcement"
     MESSAGE = "message"
     INVITATION = "invitation"
+    # A one-off code to an address someone is proving they control: no row of the table plans it, and
+    # it never falls back to another channel (the address is the point).
+    VERIFICATION = "verification"
+
+
+# Communications whose text differs per person (a Join link, a code): the worker composes each message from
+# the person's own values (communication_personal) instead of sending one body to everyone.
+PERSONAL_COMMUNICATIONS = frozenset({Communication.INVITATION, Communication.VERIFICATION})
 
 
 class CredentialState(StrEnum):

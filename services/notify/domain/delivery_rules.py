@@ -76,6 +76,8 @@ class InvalidPlanRequest(ValueError):
 def mode_of(communication: Communication, *, priority: bool, with_call: bool) -> Mode:
     if with_call and not priority:
         raise InvalidPlanRequest("a voice call goes only with a priority announcement")
+    if communication is Communication.VERIFICATION:
+        raise InvalidPlanRequest("a verification code goes to the address it verifies: no row plans it")
     if priority and communication is not Communication.ANNOUNCEMENT:
         raise InvalidPlanRequest(f"only an announcement can be sent as priority, not a {communication.value}")
     if communication is Communication.ANNOUNCEMENT:

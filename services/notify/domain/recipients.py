@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from shared.contracts.directory import STUDENT
+from shared.contracts.identity import DEFAULT_LANGUAGE
 
 # identity's account status after the user's first login.
 ACTIVE_ACCOUNT = "active"
@@ -43,6 +44,7 @@ class Recipient:
     archived: bool = False
     # Once directory has described the person its names and district win over the account's.
     in_directory: bool = False
+    language: str = DEFAULT_LANGUAGE  # the account's, a BCP 47 tag: messages will be rendered in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class AccountFacts:
     mobile_phone: str | None
     status: str
     roles: tuple[str, ...]
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,7 @@ def _apply_account(recipient: Recipient, account: AccountFacts) -> Recipient:
         account_status=account.status,
         roles=_as_set(account.roles),
         joined=recipient.joined or account.status == ACTIVE_ACCOUNT,
+        language=account.language,
     )
     if recipient.in_directory:
         return updated

@@ -48,6 +48,7 @@ class PageDelivery:
     attempts: int
     credential_state: CredentialState = CredentialState.GOOD
     credential_reason: str | None = None
+    personal: Mapping[str, str] | None = None  # what the message says to this person only (domain.messages)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notify.domain.delivery import (
+    PERSONAL_COMMUNICATIONS,
     SENDABLE_STATUSES,
     Channel,
+    Communication,
     CredentialState,
     DeliveryStatus,
     OutboundMessage,
@@ -30,6 +32,7 @@ from services.notify.domain.delivery import (
     ProviderChannel,
     ProviderReceipt,
 )
+from services.notify.domain.messages import compose
 from services.notify.domain.planner import plan_fallback
 from services.notify.domain.retry import DELIVERY_RETRY, Draw, RetryPolicy
 from services.notify.queue.jobs import DeliveryJob, pages_of
@@ -42,7 +45,7 @@ from services.notify.worker.ports import (
     JobRecord,
     PageDelivery,
 )
-from services.notify.worker.verdicts import Verdict, judge_receipt, judge_unsendable
+from services.notify.worker.verdicts import Verdict, judge_expired, judge_receipt, judge_unsendable
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -79,11 +82,14 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     if provider is None:
         raise PoisonJob(f"this worker has no provider for {job.channel.value}")
 
-    unsendable = [delivery for delivery in sendable if not _can_send(delivery)]
-    ready = [delivery for delivery in sendable if _can_send(delivery)]
+    expired = [delivery for delivery in sendable if _expired(delivery, communication.kind)]
+    sendable = [delivery for delivery in sendable if not _expired(delivery, communication.kind)]
+    unsendable = [delivery for delivery in sendable if not _can_send(delivery, communication.kind)]
+    ready = [delivery for delivery in sendable if _can_send(delivery, communication.kind)]
     claimed_ids = deliveries.claim_sends(job.communication_id, job.channel, ready, job_id=job_id, now=clock())
     claimed = [delivery for delivery in ready if delivery.id in claimed_ids]
-    verdicts = [judge_unsendable(delivery) for delivery in unsendable]
+    verdicts = [judge_expired(delivery) for delivery in expired]
+    verdicts += [judge_unsendable(delivery) for delivery in unsendable]
     verdicts += _send(provider, claimed, communication, policy)
 
     fallbacks = plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
@@ -101,8 +107,18 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
         fell_back=len(created), retrying=len(retries), skipped=done_before + len(ready) - len(claimed))
 
 
-def _can_send(delivery: PageDelivery) -> bool:
-    return delivery.address is not None and delivery.credential_state is CredentialState.GOOD
+def _expired(delivery: PageDelivery, kind: Communication) -> bool:
+    return kind in PERSONAL_COMMUNICATIONS and not delivery.personal
+
+
+def _can_send(delivery: PageDelivery, kind: Communication) -> bool:
+    if delivery.address is None:
+        return False
+    # A verification code goes to a bad address too: proving control of it is how its owner resets it.
+    # Never to an opted-out mobile: only START from that number lifts a STOP.
+    if kind is Communication.VERIFICATION:
+        return delivery.credential_state is not CredentialState.OPTED_OUT
+    return delivery.credential_state is CredentialState.GOOD
 
 
 def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communication: CommunicationContent,
@@ -127,14 +143,14 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
 
 
 def _message(delivery: PageDelivery, communication: CommunicationContent) -> OutboundMessage:
-    # F2: the "For <name>:" label opens SMS and calls to a shared mobile.
-    body = f"{delivery.label} {communication.body}" if delivery.label else communication.body
-    return OutboundMessage(delivery.id, delivery.channel, delivery.address, body, communication.subject)
+    text = compose(communication.kind, delivery.channel, subject=communication.subject, body=communication.body,
+                   label=delivery.label, personal=delivery.personal)
+    return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject)
 
 
 def plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],
                     deliveries: DeliveryStore) -> list[Fallback]:
-    if not failed:
+    if not failed or communication.kind is Communication.VERIFICATION:  # its address is the point: no fallback
         return []
     context = deliveries.load_fallback_context(communication, sorted({delivery.person_id for delivery in failed}))
     fallbacks = []

@@ -67,6 +67,14 @@ def judge_receipt(delivery: PageDelivery, receipt: ProviderReceipt, policy: Retr
                    credential=credential, fall_back=True)
 
 
+def judge_expired(delivery: PageDelivery) -> Verdict:
+    """A personal message whose values are gone (its link or code expired and was forgotten): never sent,
+    and nothing to fall back to: the same message on another channel would be as stale."""
+    return Verdict(delivery, _result(delivery, DeliveryStatus.FAILED, LedgerAction.NONE,
+                                     "expired before it could be sent", outcome=None, attempted=False),
+                   fall_back=False)
+
+
 def judge_unsendable(delivery: PageDelivery) -> Verdict:
     """A delivery whose credential went bad (or never had an address) after planning: not attempted, F1."""
     if delivery.address is None:

@@ -27,7 +27,7 @@ from shared.contracts.directory.people import (  # noqa: F401
     StudentProfile,
 )
 from shared.contracts.directory.sync import (  # noqa: F401
-    ClassroomInput, District, EnrollmentInput, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
+    ClassroomInput, District, EnrollmentInput, GetDistrictRequest, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
     UpsertDistrictRequest, UpsertEnrollmentsRequest, UpsertGuardianLinksRequest, UpsertPeopleRequest,
     UpsertSchoolsRequest,
 )
@@ -118,6 +118,8 @@ remove_guardian = contract.rpc("remove_guardian", request=RemoveGuardianRequest,
                                description="Unlink one guardian from one student.")
 remove_guardians = contract.rpc("remove_guardians", request=RemoveGuardiansRequest, response=BulkResult,
                                 description="Unlink every guardian of each selected student, answering per student.")
+get_district = contract.rpc("get_district", request=GetDistrictRequest, response=District,
+                            description="A district's name and source ids, by the directory's id.")
 get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage,
                              description="A page of the district's audit log of changes made by hand, newest first.")
 
@@ -131,4 +133,5 @@ BULK_ACTION_QUEUED = contract.event("bulk_action_queued", BulkActionQueued,
                                     description="A large bulk action was accepted as a job; the "
                                                 "directory works through it in the background.")
 
-contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED)
+# identity.JOIN_TOKENS_ISSUED: an enabled student reads Invited once an invitation was sent.
+contract.subscribe(identity.USER_JOINED, BULK_ACTION_QUEUED, identity.JOIN_TOKENS_ISSUED)

@@ -61,9 +61,10 @@ class PeopleFilters(Schema):
     classroom_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "only people enrolled in this classroom (the directory's id); null for any classroom"})
     student_account_status = fields.String(allow_none=True, load_default=None,
-                                           validate=validate.OneOf(STUDENT_ACCOUNT_STATUSES),
-                                           metadata={"description": "only students whose account is not_enabled, "
-                                                                    "invited or active; null for anyone"})
+                                           validate=validate.OneOf(STUDENT_ACCOUNT_STATUSES), metadata={
+                                               "description": "Student Account Status: not_enabled; enabled (a "
+                                                              "Student User not invited yet); invited (an "
+                                                              "invitation was sent); active (joined)"})
     include_archived = fields.Boolean(load_default=False, metadata={
         "description": "true to find archived people too; false (the default) finds current people only"})
 

@@ -22,6 +22,10 @@ class District(Schema):
     name = fields.String(required=True, metadata={"description": "the district's name"})
 
 
+class GetDistrictRequest(Schema):
+    district_id = fields.String(required=True, metadata={"description": "the district's id"})
+
+
 class SchoolInput(Schema):
     source_id = fields.String(required=True, metadata={
         "description": "the school's sourcedId in the roster source, unique in the district"})

@@ -112,10 +112,11 @@ def test_the_student_account_status_filter_follows_enabling_and_joining(
     assert sources(district, search(directory_rpc, district, student_account_status="active")) == ["ben"]
     assert set(sources(district, search(directory_rpc, district, student_account_status="not_enabled"))) == {
         "eve", "cal", "dot"}
-    assert sources(district, search(directory_rpc, district, student_account_status="invited")) == ["ana"]
+    assert sources(district, search(directory_rpc, district, student_account_status="enabled")) == ["ana"]
+    assert sources(district, search(directory_rpc, district, student_account_status="invited")) == []
     statuses = {district.source_of(item["id"]): item["student_account_status"]
                 for item in search(directory_rpc, district)["items"]}
-    assert statuses["ana"] == "invited" and statuses["ben"] == "active" and statuses["eve"] == "not_enabled"
+    assert statuses["ana"] == "enabled" and statuses["ben"] == "active" and statuses["eve"] == "not_enabled"
     assert statuses["tess"] is None
 
 

@@ -7,6 +7,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 
 from shared.contracts import directory, identity
+from shared.contracts.errors import NotFound
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +36,8 @@ def test_enabling_reports_each_student_and_publishes_what_it_enabled(directory_r
     assert enabled == {"person_ids": [district.ids["ana"]], "enabled_by": "someone-outside-the-directory"}
     [change] = upserted["people"]
     assert change["person_id"] == district.ids["ana"] and change["student_account_enabled"] is True
-    assert status(directory_rpc, district, "ana") == "invited"
+    # Enabling sends nothing: the student is enabled, not Invited, until an invitation goes out.
+    assert status(directory_rpc, district, "ana") == "enabled"
     assert status(directory_rpc, district, "cal") == "not_enabled"
 
 
@@ -62,6 +64,32 @@ def test_a_user_joining_makes_an_enabled_student_active(directory_rpc, district,
     with entrypoint_waiter(directory_container, "on_user_joined"):
         event_dispatcher(directory_config)(identity.NAME, identity.USER_JOINED.name, payload)
     assert status(directory_rpc, district, "ana") == "active"
+
+
+def test_an_invitation_makes_an_enabled_student_invited_and_a_join_makes_them_active(
+        directory_rpc, district, directory_container, directory_config):
+    enable(directory_rpc, district, "district_admin", "ana", "ben")
+    issued = identity.JOIN_TOKENS_ISSUED.dump({"person_ids": [district.ids["ana"], district.ids["gus"]],
+                                               "issued_at": "2026-11-23T09:00:00+00:00"})
+    with entrypoint_waiter(directory_container, "on_join_tokens_issued"):
+        event_dispatcher(directory_config)(identity.NAME, identity.JOIN_TOKENS_ISSUED.name, issued)
+
+    assert (status(directory_rpc, district, "ana"), status(directory_rpc, district, "ben")) == ("invited", "enabled")
+    joined = identity.USER_JOINED.dump({"person_id": district.ids["ana"], "joined_at": "2026-11-23T09:30:00+00:00"})
+    with entrypoint_waiter(directory_container, "on_user_joined"):
+        event_dispatcher(directory_config)(identity.NAME, identity.USER_JOINED.name, joined)
+    assert status(directory_rpc, district, "ana") == "active"
+    invited = directory_rpc.search_people({"viewer": district.viewer("district_admin"),
+                                           "student_account_status": "enabled"})
+    assert [item["id"] for item in invited["items"]] == [district.ids["ben"]]
+
+
+def test_the_district_is_read_by_id_and_an_unknown_one_is_not_found(directory_rpc, district):
+    found = directory_rpc.get_district({"district_id": district.id})
+    assert found["id"] == district.id and found["name"]
+    with pytest.raises(NotFound) as missing:
+        directory_rpc.get_district({"district_id": "f" * 32})
+    assert missing.value.fields == {"district_id": ["no district with this id"]}
 
 
 def test_a_join_of_someone_the_directory_does_not_know_is_ignored(directory_rpc, district, directory_container,

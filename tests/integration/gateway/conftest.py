@@ -28,13 +28,14 @@ class RunningGateway:
     principals_by_token: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.identity.authenticate.side_effect = self._authenticate
+        self.identity.issue_assertion.side_effect = self._issue_assertion
 
-    def _authenticate(self, request: dict) -> dict:
+    def _issue_assertion(self, request: dict) -> dict:
         principal = self.principals_by_token.get(request["token"])
         if principal is None:
             raise NotAuthenticated("This sign-in has expired or is not valid.")
-        return principal
+        return {"principal": principal, "assertion": f"assertion-of-{principal['person_id']}",
+                "expires_at": "2030-01-01T00:00:00+00:00"}
 
     def sign_in(self, principal: dict) -> dict[str, str]:
         """The headers of a request made by `principal`."""

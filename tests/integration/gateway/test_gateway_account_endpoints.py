@@ -84,7 +84,7 @@ def test_my_credentials_and_language_are_the_callers_own(gateway):
     assert credentials.json() == {"credentials": [{"kind": "email", "value": "dana@example.org", "shared": True}]}
     assert language.json()["language"] == "es"
     gateway.identity.get_accounts.assert_called_once_with({"person_ids": ["guardian-1"]})
-    gateway.identity.set_language.assert_called_once_with({"language": "es", "person_id": "guardian-1"})
+    assert_called_for_the_caller(gateway.identity.set_language, "guardian-1", {"language": "es"})
 
 
 def test_a_code_goes_to_the_new_address_and_confirms_it_for_the_caller_only(gateway):
@@ -100,16 +100,17 @@ def test_a_code_goes_to_the_new_address_and_confirms_it_for_the_caller_only(gate
 
     assert sent.status_code == 200 and sent.json()["address"] == "+14155550199"
     assert confirmed.status_code == 200
-    gateway.identity.send_credential_code.assert_called_once_with(
-        {"value": "415 555 0199", "region": "US", "person_id": "guardian-1", "kind": "mobile_phone"})
-    gateway.identity.confirm_credential.assert_called_once_with(
-        {"code": "123456", "person_id": "guardian-1", "kind": "mobile_phone"})
+    assert_called_for_the_caller(gateway.identity.send_credential_code, "guardian-1",
+                                 {"value": "415 555 0199", "region": "US", "kind": "mobile_phone"})
+    assert_called_for_the_caller(gateway.identity.confirm_credential, "guardian-1",
+                                 {"code": "123456", "kind": "mobile_phone"})
 
 
 def test_a_code_that_is_not_six_digits_or_names_someone_else_never_reaches_identity(gateway):
     headers = gateway.sign_in(make_principal(identity.GUARDIAN, person_id="guardian-1"))
 
-    for body in ({"code": "12345"}, {"code": "123456", "person_id": "guardian-2"}):
+    for body in ({"code": "12345"}, {"code": "123456", "person_id": "guardian-2"},
+                 {"code": "123456", "viewer": make_principal(identity.GUARDIAN, person_id="guardian-2")}):
         assert_error(gateway.post("/api/v1/me/credentials/email/confirm", json=body, headers=headers), 400,
                      "invalid_request")
 
@@ -137,7 +138,7 @@ def test_removing_a_credential_removes_the_callers(gateway):
     response = gateway.request("DELETE", "/api/v1/me/credentials/mobile_phone", headers=headers)
 
     assert response.status_code == 200
-    gateway.identity.remove_credential.assert_called_once_with({"person_id": "guardian-1", "kind": "mobile_phone"})
+    assert_called_for_the_caller(gateway.identity.remove_credential, "guardian-1", {"kind": "mobile_phone"})
 
 
 @pytest.mark.parametrize("method, path", [("GET", "/api/v1/me/credentials"), ("PUT", "/api/v1/me/language"),
@@ -154,3 +155,12 @@ def test_the_join_page_asks_identity_about_the_invitation_without_a_token(gatewa
 
     assert response.status_code == 200 and response.json() == page
     gateway.identity.check_join_invitation.assert_called_once_with({"token": "link-secret"})
+
+
+def assert_called_for_the_caller(rpc, person_id: str, fields: dict) -> None:
+    """One call, with `fields` and the signed-in caller's principal as `viewer` (never a person id from the body)."""
+    rpc.assert_called_once()
+    [payload] = rpc.call_args.args
+    viewer = payload.pop("viewer")
+    assert viewer["person_id"] == person_id
+    assert payload == fields

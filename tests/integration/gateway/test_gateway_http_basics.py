@@ -22,7 +22,7 @@ def test_health_answers_ok_without_a_token(gateway):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
-    gateway.identity.authenticate.assert_not_called()
+    gateway.identity.issue_assertion.assert_not_called()
 
 
 @pytest.mark.parametrize("route", SIGNED_IN_ROUTES, ids=lambda route: route.name)
@@ -40,7 +40,7 @@ def test_every_signed_in_endpoint_refuses_a_token_identity_does_not_know(gateway
                                headers={"Authorization": "Bearer forged"})
 
     assert_error(response, 401, "not_authenticated")
-    gateway.identity.authenticate.assert_called_once_with({"token": "forged"})
+    gateway.identity.issue_assertion.assert_called_once_with({"token": "forged"})
     assert gateway.directory.method_calls == [] and gateway.notify.method_calls == []
 
 
@@ -48,7 +48,7 @@ def test_a_malformed_authorization_header_is_refused_without_asking_identity(gat
     response = gateway.get("/api/v1/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
 
     assert_error(response, 401, "not_authenticated")
-    gateway.identity.authenticate.assert_not_called()
+    gateway.identity.issue_assertion.assert_not_called()
 
 
 def test_an_unknown_route_answers_not_found_in_the_error_shape(gateway):
@@ -121,4 +121,4 @@ def test_the_openapi_document_is_json_listing_every_path_and_method(gateway):
     assert {(path, method.upper()) for path, operations in document["paths"].items() for method in operations} == \
         {(route.openapi_path, route.method) for route in ROUTES}
     assert "ErrorResponse" in document["components"]["schemas"]
-    gateway.identity.authenticate.assert_not_called()
+    gateway.identity.issue_assertion.assert_not_called()

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from services.gateway.service import GatewayService
-from shared.contracts import directory, identity, notify
+from shared.contracts import callers, directory, identity, notify
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
 from shared.messaging import rpc_endpoint
 
@@ -22,11 +22,11 @@ SIGNED_IN = {"Authorization": "Bearer good-token"}
 class StandInIdentity:
     name = identity.NAME
 
-    @rpc_endpoint(identity.authenticate)
-    def authenticate(self, request):
+    @rpc_endpoint(callers.issue_assertion)
+    def issue_assertion(self, request):
         if request["token"] != "good-token":
             raise NotAuthenticated("This sign-in has expired or is not valid.")
-        return TEACHER
+        return {"principal": TEACHER, "assertion": "assertion-of-teacher-1", "expires_at": UPDATED_AT}
 
     @rpc_endpoint(identity.login)
     def login(self, request):

@@ -44,7 +44,7 @@ def test_a_webhook_reaches_notify_with_the_raw_body_and_signature_byte_for_byte(
         assert request["headers"][name] == value
     assert request["headers"]["Content-Type"] == content_type
     assert request["url"] == gateway.url + path
-    gateway.identity.authenticate.assert_not_called()
+    gateway.identity.issue_assertion.assert_not_called()
 
 
 def test_a_status_callback_answers_what_notify_applied(gateway):
@@ -102,7 +102,7 @@ def test_a_bearer_token_on_a_webhook_is_ignored_rather_than_checked(gateway):
                             headers={"Authorization": "Bearer forged", "Content-Type": "application/json"})
 
     assert response.status_code == 200
-    gateway.identity.authenticate.assert_not_called()
+    gateway.identity.issue_assertion.assert_not_called()
 
 
 def test_webhooks_take_posts_only(gateway):

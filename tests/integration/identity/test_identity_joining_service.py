@@ -1,5 +1,6 @@
 """Join Now and languages over RPC, on a real broker and PostgreSQL."""
 from __future__ import annotations
+from shared.testing.principals import make_principal
 
 from datetime import datetime, timedelta, timezone
 
@@ -99,7 +100,7 @@ def test_a_district_offers_languages_in_standard_form_and_people_choose_among_th
 
     offered = identity_rpc.set_district_languages({"district_id": "district-1", "languages": ["en", "ES", "zh_hant"],
                                                    "changed_by": "admin-1"})
-    account = identity_rpc.set_language({"person_id": "person-guardian-1", "language": "zh-Hant"})
+    account = identity_rpc.set_language({"viewer": make_principal(person_id="person-guardian-1"), "language": "zh-Hant"})
 
     assert offered["languages"] == ["en", "es", "zh-Hant"]
     assert account["language"] == "zh-Hant"

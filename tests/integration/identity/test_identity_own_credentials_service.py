@@ -1,5 +1,6 @@
 """A person's own credentials over RPC: identity on a real broker and PostgreSQL, notify a recording stand-in."""
 from __future__ import annotations
+from shared.testing.principals import make_principal
 
 import pytest
 from nameko.testing.services import entrypoint_waiter
@@ -29,11 +30,11 @@ def dana(identity_rpc, sync, make_account_input, join) -> str:
 def test_a_mobile_phone_is_added_with_the_code_sent_to_it(identity_rpc, identity_events, notify, dana, sync,
                                                           make_account_input, stored):
     sync(make_account_input(mobile_phone=None))
-    sent = identity_rpc.send_credential_code({"person_id": dana, "kind": "mobile_phone", "value": "415 555 0199"})
+    sent = identity_rpc.send_credential_code({"viewer": make_principal(person_id=dana), "kind": "mobile_phone", "value": "415 555 0199"})
 
     assert sent["address"] == "+14155550199"
     with entrypoint_waiter(identity_events, "on_accounts_upserted") as upserted:
-        account = identity_rpc.confirm_credential({"person_id": dana, "kind": "mobile_phone",
+        account = identity_rpc.confirm_credential({"viewer": make_principal(person_id=dana), "kind": "mobile_phone",
                                                    "code": notify.last_code("+14155550199")})
 
     assert account["mobile_phone"] == "+14155550199"
@@ -43,15 +44,15 @@ def test_a_mobile_phone_is_added_with_the_code_sent_to_it(identity_rpc, identity
 
 
 def test_wrong_codes_are_counted_by_the_database_and_the_sixth_try_is_refused(identity_rpc, notify, dana):
-    identity_rpc.send_credential_code({"person_id": dana, "kind": "email", "value": "dana.new@example.org"})
+    identity_rpc.send_credential_code({"viewer": make_principal(person_id=dana), "kind": "email", "value": "dana.new@example.org"})
     code = notify.last_code("dana.new@example.org")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
         with pytest.raises(InvalidRequest):
-            identity_rpc.confirm_credential({"person_id": dana, "kind": "email", "code": wrong})
+            identity_rpc.confirm_credential({"viewer": make_principal(person_id=dana), "kind": "email", "code": wrong})
 
     with pytest.raises(TooManyRequests):
-        identity_rpc.confirm_credential({"person_id": dana, "kind": "email", "code": code})
+        identity_rpc.confirm_credential({"viewer": make_principal(person_id=dana), "kind": "email", "code": code})
 
     [account] = identity_rpc.get_accounts({"person_ids": [dana]})["accounts"]
     assert account["email"] == "dana.rivera@example.org"
@@ -63,7 +64,7 @@ def test_an_email_of_another_joined_account_is_refused_with_the_products_message
     join("owner@example.org")
 
     with pytest.raises(Conflict) as refused:
-        identity_rpc.send_credential_code({"person_id": dana, "kind": "email", "value": "Owner@example.org"})
+        identity_rpc.send_credential_code({"viewer": make_principal(person_id=dana), "kind": "email", "value": "Owner@example.org"})
 
     assert refused.value.message == identity.CREDENTIAL_OF_JOINED_ACCOUNT
     assert notify.codes_sent == []
@@ -71,13 +72,13 @@ def test_an_email_of_another_joined_account_is_refused_with_the_products_message
 
 def test_proving_a_bad_email_resets_it_in_notify_and_removing_keeps_one(identity_rpc, notify, dana):
     notify.bad.add(("email", "dana.rivera@example.org"))
-    identity_rpc.send_credential_code({"person_id": dana, "kind": "email", "value": "dana.rivera@example.org"})
-    identity_rpc.confirm_credential({"person_id": dana, "kind": "email",
+    identity_rpc.send_credential_code({"viewer": make_principal(person_id=dana), "kind": "email", "value": "dana.rivera@example.org"})
+    identity_rpc.confirm_credential({"viewer": make_principal(person_id=dana), "kind": "email",
                                      "code": notify.last_code("dana.rivera@example.org")})
 
-    account = identity_rpc.remove_credential({"person_id": dana, "kind": "mobile_phone"})
+    account = identity_rpc.remove_credential({"viewer": make_principal(person_id=dana), "kind": "mobile_phone"})
 
     assert [reset["reset_by"] for reset in notify.resets] == [dana]
     assert [c["kind"] for c in account["credentials"]] == ["email"]
     with pytest.raises(InvalidRequest):
-        identity_rpc.remove_credential({"person_id": dana, "kind": "email"})
+        identity_rpc.remove_credential({"viewer": make_principal(person_id=dana), "kind": "email"})

@@ -21,6 +21,7 @@ DANA_AS_BOTH_SERVICES_DESCRIBE_HER = {
     "student_account_enabled": False,
     "joined": False,
     "archived": False,
+    "language": "en",
 }
 
 
@@ -60,6 +61,14 @@ def test_a_recipient_known_only_to_identity_has_empty_directory_fields(deliver, 
 
     assert (recipient["kinds"], recipient["school_ids"], recipient["archived"]) == ([], [], False)
     assert recipient["email"] == "dana.reyes@example.org"
+
+
+def test_the_language_an_account_chose_is_stored_with_the_recipient(deliver, notify_rpc):
+    deliver(identity.ACCOUNTS_UPSERTED, accounts_page(make_account_change(language="es-MX")))
+
+    [recipient] = notify_rpc.get_recipients({"person_ids": ["person-1"]})["recipients"]
+
+    assert recipient["language"] == "es-MX"
 
 
 def test_user_joined_marks_the_recipient_joined(deliver, notify_rpc):

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from roster_csv import write_package
 
 from services.rostering.service import RosteringService
-from shared.contracts import directory, identity, rostering
-from shared.contracts.errors import NotFound
+from shared.contracts import callers, directory, identity, rostering
+from shared.contracts.errors import NotAuthenticated, NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.testing.principals import make_principal
 from shared.testing.synced_records import SyncedRecords
 
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
+# The service credential the identity stand-in takes for the operator's.
+OPERATOR_CREDENTIAL = ("operator-1", "operator-secret")
 PAGE_FIELDS = {
     "upsert_schools": "schools",
     "upsert_classrooms": "classrooms",
@@ -143,6 +147,12 @@ def directory_stand_in(recorder: Recorder) -> type:
     return DirectoryStandIn
 
 
+@pytest.fixture
+def operator_credential() -> tuple[str, str]:
+    """The client id and secret the identity stand-in takes for the operator's service credential."""
+    return OPERATOR_CREDENTIAL
+
+
 def identity_stand_in(recorder: Recorder) -> type:
     class IdentityStandIn:
         name = identity.NAME
@@ -150,6 +160,13 @@ def identity_stand_in(recorder: Recorder) -> type:
         @rpc_endpoint(identity.upsert_accounts)
         def upsert_accounts(self, request):
             return recorder.upsert("upsert_accounts", request)
+
+        @rpc_endpoint(callers.issue_service_token)
+        def issue_service_token(self, request):
+            if (request["client_id"], request["client_secret"]) != OPERATOR_CREDENTIAL:
+                raise NotAuthenticated("the client id or secret is not valid")
+            return {"token": "operator-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
+                    "scopes": [callers.ACCOUNTS_MANAGE], "principal": make_principal(person_id="service:operator")}
 
         @rpc_endpoint(identity.set_password)
         def set_password(self, request):

@@ -8,11 +8,13 @@ pytestmark = pytest.mark.postgres
 ADMIN = "admin@lincoln.example.org"
 
 @pytest.fixture
-def set_password(rostering_config, running_services):
+def set_password(rostering_config, running_services, operator_credential):
     """`schoolctl accounts set-password ARGS...` with `stdin`, against the identity stand-in."""
-    def invoke(*args: str, stdin: str = ""):
+    def invoke(*args: str, stdin: str = "", credential: tuple[str, str] | None = operator_credential):
+        client_id, secret = credential or ("", "")
+        env = {"SCHOOLCTL_CLIENT_ID": client_id, "SCHOOLCTL_CLIENT_SECRET": secret}
         return CliRunner().invoke(app, ["accounts", "set-password", *args, "--amqp-uri",
-                                        rostering_config["AMQP_URI"]], input=stdin)
+                                        rostering_config["AMQP_URI"]], input=stdin, env=env)
 
     return invoke
 
@@ -51,3 +53,18 @@ def test_empty_stdin_exits_64(set_password, recorder):
     result = set_password(ADMIN, "--password-stdin", stdin="")
 
     assert result.exit_code == 64 and recorder.passwords == {}
+
+
+def test_without_an_operator_credential_exits_77_and_says_how_to_get_one(set_password, recorder):
+    result = set_password(ADMIN, "--password-stdin", stdin="correct horse battery\n", credential=None)
+
+    assert result.exit_code == 77 and recorder.passwords == {}
+    assert "schoolctl services add operator --scopes accounts:manage" in result.output
+
+
+def test_a_credential_identity_refuses_exits_77(set_password, recorder):
+    result = set_password(ADMIN, "--password-stdin", stdin="correct horse battery\n",
+                          credential=("operator-1", "a guessed secret"))
+
+    assert result.exit_code == 77 and recorder.passwords == {}
+    assert "identity refused the operator credential operator-1" in result.output

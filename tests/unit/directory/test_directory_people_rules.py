@@ -6,26 +6,32 @@ import pytest
 from services.directory.domain import people as rules
 
 
-@pytest.mark.parametrize("is_student,enabled,joined,status", [
-    (True, False, False, "not_enabled"),
-    (True, False, True, "not_enabled"),
-    (True, True, False, "invited"),
-    (True, True, True, "active"),
-    (False, True, True, None),
-    (False, False, False, None),
+@pytest.mark.parametrize("is_student,enabled,invited,joined,status", [
+    (True, False, False, False, "not_enabled"),
+    (True, False, True, True, "not_enabled"),
+    (True, True, False, False, "enabled"),
+    (True, True, True, False, "invited"),
+    (True, True, True, True, "active"),
+    (True, True, False, True, "active"),
+    (False, True, True, True, None),
+    (False, False, False, False, None),
 ])
-def test_a_student_account_status_follows_enabled_and_joined(is_student, enabled, joined, status):
-    assert rules.student_account_status(is_student=is_student, enabled=enabled, joined=joined) == status
+def test_a_student_account_status_follows_enabled_invited_and_joined(is_student, enabled, invited, joined, status):
+    shown = rules.student_account_status(is_student=is_student, enabled=enabled, invited=invited, joined=joined)
+    assert shown == status
 
 
-@pytest.mark.parametrize("status", ["not_enabled", "invited", "active"])
+@pytest.mark.parametrize("status", ["not_enabled", "enabled", "invited", "active"])
 def test_the_status_filter_admits_exactly_the_students_showing_that_status(status):
-    enabled, joined = rules.account_status_condition(status)
+    enabled, invited, joined = rules.account_status_condition(status)
     for is_enabled in (False, True):
-        for has_joined in (False, True):
-            admitted = is_enabled == enabled and (joined is None or has_joined == joined)
-            shown = rules.student_account_status(is_student=True, enabled=is_enabled, joined=has_joined)
-            assert admitted is (shown == status)
+        for was_invited in (False, True):
+            for has_joined in (False, True):
+                admitted = (is_enabled == enabled and (invited is None or was_invited == invited)
+                            and (joined is None or has_joined == joined))
+                shown = rules.student_account_status(is_student=True, enabled=is_enabled, invited=was_invited,
+                                                     joined=has_joined)
+                assert admitted is (shown == status)
 
 
 def test_kinds_are_stored_as_flags_and_read_back_in_contract_order():
@@ -47,12 +53,13 @@ def test_an_empty_query_filters_nothing_by_name():
     assert rules.people_filter({"query": None, "page": 1, "per_page": 25}).terms == ()
 
 
-@pytest.mark.parametrize("status,enabled,joined", [
-    ("not_enabled", False, None), ("invited", True, False), ("active", True, True)])
-def test_a_student_account_status_filter_restricts_the_search_to_students(status, enabled, joined):
+@pytest.mark.parametrize("status,enabled,invited,joined", [
+    ("not_enabled", False, None, None), ("enabled", True, False, False), ("invited", True, True, False),
+    ("active", True, None, True)])
+def test_a_student_account_status_filter_restricts_the_search_to_students(status, enabled, invited, joined):
     wanted = rules.people_filter({"student_account_status": status, "page": 1, "per_page": 25})
     assert wanted.students_only
-    assert (wanted.account_enabled, wanted.joined) == (enabled, joined)
+    assert (wanted.account_enabled, wanted.invited, wanted.joined) == (enabled, invited, joined)
 
 
 @pytest.mark.parametrize("exists,visible,is_student,already,outcome", [

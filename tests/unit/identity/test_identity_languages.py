@@ -1,6 +1,7 @@
 """Languages: BCP 47 tags in standard form, from the list a district offers."""
 import pytest
 from hypothesis import given
+from shared.testing.principals import make_principal
 from hypothesis import strategies as st
 
 from services.identity import handlers_settings
@@ -78,7 +79,7 @@ def test_a_person_changes_their_language_and_notify_hears_of_it(repo, publish, c
     repo.accounts["person-guardian-1"] = make_account()
     repo.district_languages_by_id["district-1"] = ("en", "es")
 
-    account = handlers_settings.set_language({"person_id": "person-guardian-1", "language": "es"}, repo=repo,
+    account = handlers_settings.set_language({"viewer": make_principal(person_id="person-guardian-1"), "language": "es"}, repo=repo,
                                              publish=publish, clock=clock)
 
     assert account["language"] == "es"
@@ -89,10 +90,10 @@ def test_a_person_changes_their_language_and_notify_hears_of_it(repo, publish, c
 def test_the_same_language_again_publishes_nothing_and_an_unoffered_one_is_refused(repo, publish, clock):
     repo.accounts["person-guardian-1"] = make_account()
 
-    handlers_settings.set_language({"person_id": "person-guardian-1", "language": "EN"}, repo=repo,
+    handlers_settings.set_language({"viewer": make_principal(person_id="person-guardian-1"), "language": "EN"}, repo=repo,
                                    publish=publish, clock=clock)
     with pytest.raises(InvalidRequest) as refused:
-        handlers_settings.set_language({"person_id": "person-guardian-1", "language": "fr"}, repo=repo,
+        handlers_settings.set_language({"viewer": make_principal(person_id="person-guardian-1"), "language": "fr"}, repo=repo,
                                        publish=publish, clock=clock)
 
     assert list(refused.value.fields) == ["language"]

@@ -1,5 +1,6 @@
 """A person's own email and mobile phone: codes that prove control, changes, removal, and Reset Status."""
 from datetime import timedelta
+from shared.testing.principals import make_principal
 
 import pytest
 
@@ -28,12 +29,12 @@ def dana(repo):
 
 def send(kind, value, *, repo, notify, clock, region="US"):
     request = identity.send_credential_code.load_request(
-        {"person_id": DANA, "kind": kind, "value": value, "region": region})
+        {"viewer": make_principal(person_id=DANA), "kind": kind, "value": value, "region": region})
     return handlers_credentials.send_credential_code(request, repo=repo, tokens=TOKENS, notify=notify, clock=clock)
 
 
 def confirm(kind, code, *, repo, notify, publish, clock):
-    request = identity.confirm_credential.load_request({"person_id": DANA, "kind": kind, "code": code})
+    request = identity.confirm_credential.load_request({"viewer": make_principal(person_id=DANA), "kind": kind, "code": code})
     return handlers_credentials.confirm_credential(request, repo=repo, tokens=TOKENS, notify=notify,
                                                    publish=publish, clock=clock)
 
@@ -186,7 +187,7 @@ def test_proving_control_of_a_good_credential_resets_nothing(repo, clock, notify
 
 
 def remove(kind, *, repo, publish, clock):
-    return handlers_credentials.remove_credential({"person_id": DANA, "kind": kind}, repo=repo, publish=publish,
+    return handlers_credentials.remove_credential({"viewer": make_principal(person_id=DANA), "kind": kind}, repo=repo, publish=publish,
                                                   clock=clock)
 
 
@@ -214,7 +215,7 @@ def test_the_last_credential_stays(repo, publish, clock):
 @pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", "12 345"])
 def test_a_code_is_six_digits(code):
     with pytest.raises(InvalidRequest):
-        identity.confirm_credential.load_request({"person_id": DANA, "kind": "email", "code": code})
+        identity.confirm_credential.load_request({"viewer": make_principal(person_id=DANA), "kind": "email", "code": code})
 
 
 def test_a_student_neither_types_nor_removes_a_mobile_phone_but_may_change_their_email(repo, clock, notify,

@@ -131,5 +131,15 @@ def test_get_recipients_result_dumps_through_the_contract():
         "person_id": "p-1", "district_id": "d-1", "given_name": "Dana", "family_name": "Reyes",
         "email": "dana@example.org", "mobile_phone": None, "account_status": "active",
         "roles": ["guardian"], "kinds": ["guardian"], "school_ids": ["s-1"],
-        "student_account_enabled": False, "joined": True, "archived": False,
+        "student_account_enabled": False, "joined": True, "archived": False, "language": "en",
     }]}
+
+
+def test_the_account_language_is_projected_and_defaults_to_english():
+    store = InMemoryRecipients()
+
+    handlers.project_accounts_upserted(accounts_upserted(
+        make_account_change(person_id="p-1", language="es-MX"), make_account_change(person_id="p-2")),
+        recipients=store, clock=clock)
+
+    assert (store.rows["p-1"].language, store.rows["p-2"].language) == ("es-MX", "en")

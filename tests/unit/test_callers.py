@@ -1,0 +1,262 @@
+"""Who may call what over RPC (shared/callers.py): credentials identity signs, read back by every service,
+and the one rule every RPC method admits its caller by."""
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.callers import (
+    CLOCK_LEEWAY, KEY_REFRESH_SECONDS, SERVICE, USER, Caller, CallerCheck, RemoteSigningKeys, key_id,
+    principal_fields, public_key_pem, read_credential, refusal, sign_credential,
+)
+from shared.contracts import directory, identity, notify
+from shared.contracts.callers import (
+    ACCOUNTS_MANAGE, ANNOUNCEMENTS_SEND, DIRECTORY_READ, get_signing_keys, issue_service_token,
+)
+from shared.contracts.errors import NotAuthenticated, PermissionDenied
+from shared.testing.principals import make_principal
+
+NOW = datetime(2026, 12, 5, 8, 0, 0, tzinfo=timezone.utc)
+IDENTITY_KEY = Ed25519PrivateKey.generate()
+ADMIN = make_principal(person_id="admin-1", roles=[{"role": identity.DISTRICT_ADMIN, "school_ids": []}])
+SERVICE_PRINCIPAL = make_principal(person_id="service:lunch-alerts-1", display_name="lunch-alerts",
+                                   roles=[{"role": identity.DISTRICT_ADMIN, "school_ids": []}])
+
+
+def identity_keys(kid: str):
+    return {key_id(IDENTITY_KEY.public_key()): IDENTITY_KEY.public_key()}.get(kid)
+
+
+def assertion_of(principal=ADMIN, *, key=IDENTITY_KEY, now=NOW, ttl=timedelta(minutes=5)) -> str:
+    return sign_credential(key, kind=USER, principal=principal, now=now, ttl=ttl)[0]
+
+
+def user(principal=ADMIN) -> Caller:
+    return Caller(kind=USER, principal=principal)
+
+
+def service(*scopes: str, principal=SERVICE_PRINCIPAL) -> Caller:
+    return Caller(kind=SERVICE, principal=principal, scopes=frozenset(scopes))
+
+
+def search_as(viewer: dict) -> dict:
+    return {"viewer": viewer, "query": "rivera"}
+
+
+# --- credentials -------------------------------------------------------------------------------------------
+
+def test_an_assertion_identity_signed_reads_back_as_the_person_it_names():
+    caller = read_credential(assertion_of(), identity_keys, NOW + timedelta(minutes=4))
+
+    assert caller == Caller(kind=USER, principal=ADMIN)
+    assert jwt.get_unverified_header(assertion_of())["alg"] == "EdDSA"
+
+
+def test_a_service_token_reads_back_with_its_scopes():
+    token, expires_at = sign_credential(IDENTITY_KEY, kind=SERVICE, principal=SERVICE_PRINCIPAL,
+                                        scopes=frozenset({DIRECTORY_READ}), now=NOW, ttl=timedelta(minutes=15))
+
+    caller = read_credential(token, identity_keys, NOW)
+
+    assert caller.is_service and caller.scopes == {DIRECTORY_READ}
+    assert expires_at == NOW + timedelta(minutes=15)
+
+
+def test_a_credential_issued_later_than_the_clock_leeway_allows_is_refused():
+    with pytest.raises(NotAuthenticated):
+        read_credential(assertion_of(now=NOW + CLOCK_LEEWAY + timedelta(seconds=1)), identity_keys, NOW)
+
+
+def test_a_credential_is_refused_once_it_expires_past_the_clock_leeway():
+    token = assertion_of(ttl=timedelta(minutes=5))
+
+    read_credential(token, identity_keys, NOW + timedelta(minutes=5) + CLOCK_LEEWAY - timedelta(seconds=1))
+    with pytest.raises(NotAuthenticated) as refused:
+        read_credential(token, identity_keys, NOW + timedelta(minutes=5) + CLOCK_LEEWAY)
+    assert refused.value.fields == {"platform_credential": ["expired"]}
+
+
+def test_a_credential_signed_by_any_other_key_is_refused():
+    forger = Ed25519PrivateKey.generate()
+    own_kid = jwt.encode({"iss": "identity", "aud": "school-platform", "sub": "admin-1", "kind": USER,
+                          "principal": ADMIN, "iat": int(NOW.timestamp()),
+                          "exp": int((NOW + timedelta(minutes=5)).timestamp())},
+                         forger, algorithm="EdDSA", headers={"kid": key_id(IDENTITY_KEY.public_key())})
+
+    for forged in (assertion_of(key=forger), own_kid):
+        with pytest.raises(NotAuthenticated):
+            read_credential(forged, identity_keys, NOW)
+
+
+def test_a_token_maced_with_identitys_public_key_is_refused():
+    """The algorithm confusion attack: HS256 keyed with identity's public key, which anyone may fetch."""
+    claims = {"iss": "identity", "aud": "school-platform", "sub": "admin-1", "kind": USER, "principal": ADMIN,
+              "iat": int(NOW.timestamp()), "exp": int((NOW + timedelta(minutes=5)).timestamp())}
+    token = _hs256(claims, public_key_pem(IDENTITY_KEY.public_key()).encode())
+
+    with pytest.raises(NotAuthenticated):
+        read_credential(token, identity_keys, NOW)
+
+
+def _hs256(claims: dict, secret: bytes) -> str:
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key_id(IDENTITY_KEY.public_key())}).encode())
+    body = part(json.dumps(claims).encode())
+    signature = part(hmac.new(secret, f"{header}.{body}".encode(), hashlib.sha256).digest())
+    return f"{header}.{body}.{signature}"
+
+
+@pytest.mark.parametrize("garbage", ["", "not-a-jwt", "a.b.c", assertion_of()[:-4] + "AAAA"])
+def test_malformed_and_tampered_credentials_are_refused(garbage):
+    with pytest.raises(NotAuthenticated):
+        read_credential(garbage, identity_keys, NOW)
+
+
+def test_a_credential_whose_subject_is_not_its_principal_is_refused():
+    claims = {"iss": "identity", "aud": "school-platform", "sub": "someone-else", "kind": USER, "principal": ADMIN,
+              "iat": int(NOW.timestamp()), "exp": int((NOW + timedelta(minutes=5)).timestamp())}
+    token = jwt.encode(claims, IDENTITY_KEY, algorithm="EdDSA", headers={"kid": key_id(IDENTITY_KEY.public_key())})
+
+    with pytest.raises(NotAuthenticated):
+        read_credential(token, identity_keys, NOW)
+
+
+# --- the rule ----------------------------------------------------------------------------------------------
+
+def test_the_fields_that_name_the_caller_are_found_in_the_request_schemas():
+    assert principal_fields(directory.search_people.request) == ("viewer",)
+    assert principal_fields(notify.send_announcement.request) == ("sender",)
+    assert principal_fields(directory.get_schools.request) == ()
+
+
+def test_signing_in_and_getting_credentials_need_no_credential():
+    for method in (identity.login, identity.authenticate, issue_service_token, get_signing_keys):
+        assert refusal(method, {}, None) is None
+
+
+def test_a_payload_naming_a_principal_without_any_credential_is_not_authenticated():
+    problem = refusal(directory.search_people, search_as(ADMIN), None)
+
+    assert isinstance(problem, NotAuthenticated)
+    assert problem.fields == {"viewer": ["is not vouched for by any credential"]}
+
+
+def test_a_persons_assertion_admits_payloads_naming_that_person():
+    assert refusal(directory.search_people, search_as(ADMIN), user(ADMIN)) is None
+
+
+@given(field=st.sampled_from(["person_id", "district_id", "display_name", "status", "roles", "permissions"]))
+def test_a_payload_naming_anyone_but_the_asserted_person_is_refused(field):
+    other_values = {"person_id": "admin-2", "district_id": "district-2", "display_name": "Someone Else",
+                    "status": "disabled", "roles": [{"role": identity.TEACHER, "school_ids": ["school-1"]}],
+                    "permissions": [identity.PERMISSIONS_ADMIN]}
+    impostor = {**ADMIN, field: other_values[field]}
+
+    problem = refusal(directory.search_people, search_as(impostor), user(ADMIN))
+
+    assert isinstance(problem, PermissionDenied)
+    assert problem.fields == {"viewer": ["is not the principal of the caller's credential"]}
+
+
+def test_a_service_token_calls_the_methods_of_its_scopes_as_itself():
+    assert refusal(directory.search_people, search_as(SERVICE_PRINCIPAL), service(DIRECTORY_READ)) is None
+    assert refusal(directory.get_schools, {"district_id": "district-1"}, service(DIRECTORY_READ)) is None
+
+
+def test_a_service_token_is_refused_a_method_outside_its_scopes():
+    problem = refusal(directory.search_people, search_as(SERVICE_PRINCIPAL), service(ANNOUNCEMENTS_SEND))
+
+    assert isinstance(problem, PermissionDenied)
+    assert "directory.search_people" in problem.message
+    assert problem.fields == {"scopes": ["announcements:send granted"]}
+    assert isinstance(refusal(identity.get_accounts, {"person_ids": []}, service(DIRECTORY_READ)), PermissionDenied)
+
+
+def test_announcements_scope_covers_the_audience_notify_resolves_for_the_sender():
+    sending = service(ANNOUNCEMENTS_SEND)
+
+    assert refusal(notify.send_announcement, {"sender": SERVICE_PRINCIPAL}, sending) is None
+    assert refusal(directory.resolve_audience, {"viewer": SERVICE_PRINCIPAL}, sending) is None
+
+
+def test_a_service_token_cannot_speak_for_a_person():
+    problem = refusal(notify.send_announcement, {"sender": ADMIN}, service(ANNOUNCEMENTS_SEND))
+
+    assert isinstance(problem, PermissionDenied) and set(problem.fields) == {"sender"}
+
+
+def test_setting_a_password_takes_an_operators_service_credential():
+    request = {"login": "admin@example.org", "password": "long enough"}
+
+    assert isinstance(refusal(identity.set_password, request, None), NotAuthenticated)
+    assert isinstance(refusal(identity.set_password, request, user(ADMIN)), PermissionDenied)
+    assert isinstance(refusal(identity.set_password, request, service(DIRECTORY_READ)), PermissionDenied)
+    assert refusal(identity.set_password, request, service(ACCOUNTS_MANAGE)) is None
+
+
+def test_a_method_naming_nobody_still_answers_callers_without_a_credential():
+    """The platform's own services call these among themselves (docs/calling-the-platform.md, what is next)."""
+    assert refusal(directory.get_schools, {"district_id": "district-1"}, None) is None
+    assert refusal(directory.get_schools, {"district_id": "district-1"}, user(ADMIN)) is None
+
+
+# --- nameko wiring -----------------------------------------------------------------------------------------
+
+def test_a_worker_reads_its_credential_once_and_admits_through_the_rule():
+    check = CallerCheck(assertion_of(), identity_keys, enforce=True, clock=lambda: NOW)
+
+    check.admit(directory.search_people, search_as(ADMIN))
+    with pytest.raises(PermissionDenied):
+        check.admit(directory.search_people, search_as({**ADMIN, "person_id": "admin-2"}))
+    with pytest.raises(NotAuthenticated):
+        anonymous = CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW)
+        anonymous.admit(directory.search_people, search_as(ADMIN))
+
+
+def test_a_forged_credential_is_refused_even_where_no_credential_is_needed():
+    check = CallerCheck("forged", identity_keys, enforce=True, clock=lambda: NOW)
+
+    with pytest.raises(NotAuthenticated):
+        check.admit(directory.get_schools, {"district_id": "district-1"})
+
+
+def test_a_service_told_not_to_verify_admits_everything():
+    CallerCheck(None, identity_keys, enforce=False).admit(directory.search_people, search_as(ADMIN))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_identitys_keys_are_fetched_once_and_again_only_for_an_unknown_key_and_not_too_often():
+    fetched = []
+    clock = Clock()
+    rows = [{"kid": key_id(IDENTITY_KEY.public_key()), "algorithm": "EdDSA",
+             "public_key": public_key_pem(IDENTITY_KEY.public_key())}]
+    keys = RemoteSigningKeys(monotonic=clock)
+    kid = rows[0]["kid"]
+
+    def fetch():
+        fetched.append(clock.now)
+        return rows
+
+    assert keys.public_key_of(kid, fetch) is not None
+    assert keys.public_key_of(kid, fetch) is not None
+    assert keys.public_key_of("made-up", fetch) is None  # within the refresh interval: not asked again
+    clock.now += KEY_REFRESH_SECONDS
+    assert keys.public_key_of("made-up", fetch) is None
+
+    assert fetched == [100.0, 100.0 + KEY_REFRESH_SECONDS]
