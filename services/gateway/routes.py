@@ -356,7 +356,9 @@ ROUTES: tuple[Route, ...] = (
     Route("send_invitations", "POST", f"{API}/invitations",
           "Send Invitations to a school's or classroom's staff, guardians and enabled students who have not joined",
           "invitations", invitations.send_invitations, InvitationJobPage, action=INVITE_PEOPLE,
-          body=InvitationsBody, status=202, errors=(403,), location=invitation_job_url,
+          body=InvitationsBody, status=202, location=invitation_job_url, errors={
+              403: f"a school, or staff, without `{INVITE_SCHOOL}`; a classroom the inviter does not teach",
+              404: "the school or classroom is unknown or out of the inviter's reach"},
           examples=Examples(request=BODY_EXAMPLES["send_invitations"].request, response=INVITATION_JOB_EXAMPLE),
           description="A job: read it until its state is completed, with a result per person (invited by email "
                       "or SMS, or skipped with the reason). A school, or staff, needs `" + INVITE_SCHOOL + "`; a "

@@ -107,7 +107,7 @@ def test_invite_resend_and_a_classroom_job_that_skips_whoever_joined(stack, dist
     def sent_lines():
         report = stack.api("GET", f"/api/v1/announcements/{job['communication_id']}/report", admin,
                            params={"per_page": 1000}).json()
-        sent = [line for line in report["lines"] if line["status"] in ("sent", "delivered")]
+        sent = [line for line in report["items"] if line["status"] in ("sent", "delivered")]
         return sent if len(sent) == len(invited) else None
 
     sent = wait_for(sent_lines, what="every invitation of the job sent")
