@@ -21,8 +21,8 @@ from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
 from services.gateway.examples import example_of
 from services.gateway.list_schemas import (
-    AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList, SyncRunsQuery,
-    UnreachableContactList,
+    AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList,
+    SyncRunsQuery, UnreachableContactList,
 )
 from services.gateway.lists import PageQuery
 from services.gateway.openapi import build_document
@@ -182,7 +182,8 @@ ROUTES: tuple[Route, ...] = (
     Route("check_join_invitation", "POST", f"{API}/join/invitation",
           "The Join page: whether an invitation can be used, and the languages to choose from", "auth",
           own.check_join_invitation, identity.JoinInvitation, public=True, body=identity.JoinInvitationRequest,
-          errors=(409,), examples=BODY_EXAMPLES["check_join_invitation"], description="No token; changes nothing. Refused like `POST /join`."),
+          errors=(409,), examples=BODY_EXAMPLES["check_join_invitation"],
+          description="No token; changes nothing. Refused like `POST /join`."),
     Route("show_district_languages", "GET", f"{API}/district/languages",
           "The languages people of the caller's district choose from", "languages",
           own.show_district_languages, identity.DistrictLanguages, errors=(404,)),
