@@ -224,7 +224,8 @@ def run(
         sync, enabled = _seed_demo_district(uri, operator)
         counts = ", ".join(f"{entity} {sum(c.values())}" for entity, c in sync["counts"].items())
         console.rule("[bold green]platform is running")
-        console.print(f"gateway:          {gateway_url}  (OpenAPI: {gateway_url}/api/v1/openapi.json)")
+        console.print(f"gateway:          {gateway_url}  (reference: {gateway_url}/api/v1/docs, "
+                      "OpenAPI: /api/v1/openapi.json)")
         console.print(f"sent messages:    {sandbox_url}/sandbox/messages  (the provider sandbox records every "
                       "email, SMS and call; nothing leaves this machine)")
         console.print("notify workers:   2 (notify-worker-1, notify-worker-2)")

@@ -24,6 +24,7 @@ from shared.logs import configure_logging  # noqa: E402
 # Settings only some services read, passed into the nameko config when the environment sets them.
 OPTIONAL_SETTINGS = (
     "GATEWAY_PUBLIC_URL",  # the gateway's public base URL, for webhooks behind a proxy (services.gateway.service)
+    "GATEWAY_CORS_ORIGINS",  # browser origins allowed to call the API (services.gateway.http)
 )
 
 

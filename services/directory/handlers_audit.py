@@ -3,9 +3,8 @@ and what a district's sync owns (set by rostering)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 
-from shared.contracts.errors import InvalidRequest, PermissionDenied
+from shared.contracts.errors import PermissionDenied
 from shared.contracts.permissions import READ_AUDIT_LOG
 
 from services.directory.adapters.audit_repository import AuditEntry
@@ -15,8 +14,6 @@ from services.directory.domain.sync_lock import SyncOwnership
 from services.directory.handlers import existing_district
 from services.directory.handlers_manual import Clock
 
-CURSOR_SEPARATOR = "~"
-NOT_A_CURSOR = "is not the next_after of a page of this log"
 # The audit log's action for a change of a staff member's custom permissions (made in identity).
 PERMISSIONS_CHANGED = "set_staff_permissions"
 
@@ -26,12 +23,10 @@ def get_audit_log(request: Mapping, *, store: DirectoryStore) -> dict:
     rules.require_action(viewer, READ_AUDIT_LOG)
     if viewer.get("district_id") is None:
         raise PermissionDenied("Only a district's administrators read its audit log.")
-    limit = request["limit"]
-    entries = store.audit.page(viewer["district_id"], subject_id=request["subject_id"], actor_id=request["actor_id"],
-                               after=parse_cursor(request["after"]), limit=limit + 1)
-    page = entries[:limit]
-    next_after = cursor_of(page[-1]) if len(entries) > limit else None
-    return {"entries": page, "next_after": next_after}
+    page, per_page = request["page"], request["per_page"]
+    entries, total = store.audit.page(viewer["district_id"], subject_id=request["subject_id"],
+                                      actor_id=request["actor_id"], offset=(page - 1) * per_page, limit=per_page)
+    return {"items": entries, "total": total, "page": page, "per_page": per_page}
 
 
 def record_permission_change(payload: Mapping, *, store: DirectoryStore) -> bool:
@@ -44,25 +39,6 @@ def record_permission_change(payload: Mapping, *, store: DirectoryStore) -> bool
                        {"permissions": payload["permissions"]}, payload["changed_at"])
     return store.audit.record_once(payload["change_id"], entry)
 
-
-def cursor_of(entry: Mapping) -> str:
-    """Where the next page starts: after this entry in (newest first, then id) order."""
-    # UTC with a Z: a cursor goes in a query string, where a "+" would read as a space.
-    moment = entry["at"].astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    return f"{moment}{CURSOR_SEPARATOR}{entry['id']}"
-
-
-def parse_cursor(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    at, separator, entry_id = cursor.partition(CURSOR_SEPARATOR)
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        moment = None
-    if not separator or not entry_id or moment is None:
-        raise InvalidRequest("the page cursor is not valid", fields={"after": [NOT_A_CURSOR]})
-    return moment, entry_id
 
 
 def set_district_sync(request: Mapping, *, store: DirectoryStore, clock: Clock) -> dict:

@@ -10,6 +10,7 @@ from marshmallow import Schema
 
 from services.gateway.domain.client_address import TrustedProxies
 from services.gateway.domain.throttling import LoginThrottle
+from services.gateway.lists import ListPage
 
 _PATH_VALUE = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 JSON = "application/json"
@@ -69,6 +70,14 @@ Handler = Callable[[ApiCall, Backends], Any]
 
 
 @dataclass(frozen=True)
+class Examples:
+    """An operation's examples for the OpenAPI document, where the ones made from its schemas do not fit."""
+
+    request: Mapping[str, Any] | None = None  # the body
+    response: Any = None
+
+
+@dataclass(frozen=True)
 class Route:
     """One endpoint: drives both the HTTP routing and the OpenAPI document."""
 
@@ -83,11 +92,21 @@ class Route:
     action: str | None = None  # identity's permission action; None: any signed-in caller
     query: type[Schema] | None = None
     body: type[Schema] | None = None
-    errors: tuple[int, ...] = ()  # statuses the handler adds to those the pipeline can produce
+    # Statuses the handler adds to those the pipeline can produce; with the business rule that answers each,
+    # e.g. {409: "the run is not awaiting approval"}, or only the statuses when their meaning says it all.
+    errors: tuple[int, ...] | Mapping[int, str] = ()
     raw_body: RawBody | None = None  # instead of `body`: the handler gets ApiCall.raw
     status: int = 200  # the status of a success, e.g. 202 for work that goes on after the answer
     media_type: str = JSON  # of a success; anything but JSON is the handler's text, sent as it is
     description: str | None = None  # more than the summary, for the OpenAPI document
+    # For a 201 or 202: where the created thing (or the work going on) can be read, from the answer.
+    location: Callable[[Mapping[str, Any]], str] | None = None
+    examples: Examples | None = None  # when the ones made from the schemas do not fit
+
+    @property
+    def lists(self) -> bool:
+        """Whether the answer is a page of a list (services.gateway.lists), which gets a `next` link."""
+        return self.response is not None and issubclass(self.response, ListPage)
 
     @property
     def path_values(self) -> tuple[str, ...]:
@@ -98,10 +117,17 @@ class Route:
         return _PATH_VALUE.sub(r"{\1}", self.rule)
 
     @property
+    def error_rules(self) -> dict[int, str]:
+        """The business rules behind the statuses the handler adds, where the table names them."""
+        return dict(self.errors) if isinstance(self.errors, Mapping) else {}
+
+    @property
     def error_statuses(self) -> tuple[int, ...]:
-        statuses = {500, 503, *self.errors}
+        statuses = {414, 500, 503, *self.errors}
         if self.query or self.body or self.raw_body:
             statuses.add(400)
+        if self.body or self.raw_body:
+            statuses.add(413)
         if not self.public:
             statuses.add(401)
         if self.action:

@@ -12,6 +12,7 @@ from services.gateway.domain.access import require
 from services.gateway.domain.communications import (
     announcement_action, district_of, is_self, require_credential_kind, school_in_scope,
 )
+from services.gateway.lists import as_list
 from shared.contracts.permissions import MANAGE_OTHERS_PREFERENCES, has_role
 from shared.contracts import identity
 from shared.contracts.errors import NotFound
@@ -62,15 +63,16 @@ def send_announcement(call: ApiCall, backends: Backends) -> dict:
 
 
 def show_delivery_report(call: ApiCall, backends: Backends) -> dict:
-    return backends.notify.get_delivery_report(
-        {**call.query, "viewer": call.principal, "communication_id": call.path["id"]})
+    return as_list(backends.notify.get_delivery_report(
+        {**call.query, "viewer": call.principal, "communication_id": call.path["id"]}), "lines")
 
 
 def list_unreachable_contacts(call: ApiCall, backends: Backends) -> dict:
     school_id = call.path["id"]
     if not school_in_scope(call.principal, school_id, _district_school_ids(call.principal, backends)):
         raise NotFound("No such school among yours.")
-    return backends.notify.list_unreachable_contacts({**call.query, "viewer": call.principal, "school_id": school_id})
+    return as_list(backends.notify.list_unreachable_contacts(
+        {**call.query, "viewer": call.principal, "school_id": school_id}), "contacts")
 
 
 def _district_school_ids(principal: Mapping, backends: Backends) -> list[str]:

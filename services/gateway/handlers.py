@@ -10,6 +10,7 @@ from services.gateway.domain.access import may_see_contact_details, require_perm
 from services.gateway.domain.profiles import account_of, user_profile
 from services.gateway.domain.results import summarize_outcomes
 from shared.contracts.permissions import effective_actions
+from services.gateway.lists import page_of
 
 
 def health(call: ApiCall, backends: Backends) -> dict:
@@ -68,5 +69,5 @@ def list_schools(call: ApiCall, backends: Backends) -> dict:
     district_id = call.principal["district_id"]
     if district_id is None:
         # directory reads a missing district as "every district": never hand that to a caller.
-        return {"schools": []}
-    return backends.directory.get_schools({"district_id": district_id})
+        return page_of([], call.query)
+    return page_of(backends.directory.get_schools({"district_id": district_id})["schools"], call.query)

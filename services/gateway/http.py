@@ -1,24 +1,38 @@
 """The seam between nameko's `@http` entrypoint and JSON: every answer, failures included, is JSON.
 
 nameko answers unknown routes, wrong methods and entrypoint failures with
-plain text; the subclasses here route those through the same error mapping
-as every handler error.
+plain text, and eventlet answers an over-long request line with an empty 414;
+the subclasses here route those through the same error mapping as every
+handler error. Every answer carries the request's X-Request-Id and, for an
+allowed browser origin, its CORS headers; OPTIONS is answered here for every
+path (preflights included), and each request is one structured log line.
 """
 from __future__ import annotations
 
 import json
 import logging
+import time
 
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge
+from werkzeug.routing import MapAdapter, RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import JSON
+from services.gateway.domain.cors import CorsPolicy
+from services.gateway.domain.request_ids import HEADER as REQUEST_ID_HEADER
+from services.gateway.domain.request_ids import request_id
 from services.gateway.errors import problem_for
+from shared.contracts.errors import PermissionDenied
+from shared.logs import REQUEST_ID
 
 _log = logging.getLogger(__name__)
+_access_log = logging.getLogger("services.gateway.access")
+# Where the request's id waits in the WSGI environ for the worker that answers it (another green thread).
+REQUEST_ID_KEY = "gateway.request_id"
+# The longest request line (method, URI, version) answered; longer ones get 414.
+MAX_REQUEST_LINE_BYTES = 8192
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
@@ -35,22 +49,95 @@ def error_response(error: BaseException) -> Response:
 
 
 class JsonWsgiApp(WsgiApp):
+    def __init__(self, server: WebServer, cors: CorsPolicy) -> None:
+        super().__init__(server)
+        self.cors = cors
+
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         request = Request(environ, shallow=True)
+        environ[REQUEST_ID_KEY] = request_id(request.headers.get(REQUEST_ID_HEADER))
+        context = REQUEST_ID.set(environ[REQUEST_ID_KEY])
+        try:
+            response = self._answer(request, environ)
+            origin = request.headers.get("Origin")
+            self._add_headers(response, {REQUEST_ID_HEADER: environ[REQUEST_ID_KEY],
+                                         **self.cors.response_headers(origin)})
+            _access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                "request_id": environ[REQUEST_ID_KEY], "method": request.method, "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            return response(environ, start_response)
+        finally:
+            REQUEST_ID.reset(context)
+
+    def _answer(self, request: Request, environ) -> Response:
         adapter = self.url_map.bind_to_environ(environ)
+        if request.method == "OPTIONS":
+            return self._options(request, adapter)
         try:
             provider, values = adapter.match()
         except RequestRedirect as redirect:  # e.g. a doubled slash: not an error, follow it
-            return redirect(environ, start_response)
+            return redirect.get_response(environ)
         except HTTPException as error:
-            return error_response(error)(environ, start_response)
+            return error_response(error)
         request.path_values = values
-        return provider.handle_request(request)(environ, start_response)
+        return provider.handle_request(request)
+
+    def _options(self, request: Request, adapter: MapAdapter) -> Response:
+        """What a path allows; for a CORS preflight, whether the origin may send the request it announces."""
+        methods = set(adapter.allowed_methods())
+        if not methods:
+            return error_response(NotFound())
+        methods.add("OPTIONS")
+        origin = request.headers.get("Origin")
+        if not request.headers.get("Access-Control-Request-Method"):
+            return Response(status=204, headers={"Allow": ", ".join(sorted(methods))})
+        if not self.cors.allows(origin):
+            return error_response(PermissionDenied(
+                "This origin may not call the API from a browser.",
+                fields={"Origin": ["Not among the origins configured in GATEWAY_CORS_ORIGINS."]}))
+        return Response(status=204, headers=self.cors.preflight_headers(origin, methods))
+
+    @staticmethod
+    def _add_headers(response: Response, headers: dict[str, str]) -> None:
+        for name, value in headers.items():
+            if name == "Vary":
+                response.vary.add(value)
+            else:
+                response.headers[name] = value
+
+
+class JsonHttpProtocol(HttpOnlyProtocol):
+    """eventlet's protocol, answering an over-long request line with the one error shape instead of an
+    empty 414."""
+
+    def _read_request_line(self):
+        line = super()._read_request_line()
+        if len(line) < self.server.url_length_limit:
+            return line
+        response = error_response(RequestURITooLarge(
+            f"The request line is longer than {MAX_REQUEST_LINE_BYTES} bytes; send long selections in a body."))
+        response.headers[REQUEST_ID_HEADER] = request_id(None)
+        response.headers["Connection"] = "close"
+        body = response.get_data()
+        response.headers["Content-Length"] = str(len(body))
+        head = f"HTTP/1.1 {response.status}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in
+                                                             response.headers.items())
+        self.wfile.write(head.encode("latin-1") + b"\r\n" + body)
+        self.close_connection = 1
+        return ""  # eventlet reads this as a closed connection and stops here
 
 
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
-        return JsonWsgiApp(self)
+        return JsonWsgiApp(self, CorsPolicy.from_setting(self.container.config.get("GATEWAY_CORS_ORIGINS")))
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=JsonHttpProtocol, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+        server.url_length_limit = MAX_REQUEST_LINE_BYTES
+        server.log_output = False  # JsonWsgiApp writes one structured line per request instead
+        return server
 
 
 class JsonHttpEntrypoint(HttpRequestHandler):

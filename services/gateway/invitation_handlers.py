@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from services.gateway.api import ApiCall, Backends
 from services.gateway.domain.access import require
+from services.gateway.lists import as_list
 from services.gateway.printable_invitation import printable_invitation_pdf
 from shared.contracts.permissions import INVITE_SCHOOL
 
@@ -19,11 +20,12 @@ def send_invitations(call: ApiCall, backends: Backends) -> dict:
     # A whole school, or its staff, takes more than inviting a class's families (shared.contracts.permissions).
     if audience.get("school_id") or "staff" in audience["kinds"]:
         require(call.principal, INVITE_SCHOOL)
-    return backends.notify.start_invitations({"inviter": call.principal, "audience": audience})
+    return as_list(backends.notify.start_invitations({"inviter": call.principal, "audience": audience}), "results")
 
 
 def show_invitation_job(call: ApiCall, backends: Backends) -> dict:
-    return backends.notify.get_invitation_job({**call.query, "viewer": call.principal, "job_id": call.path["id"]})
+    return as_list(backends.notify.get_invitation_job(
+        {**call.query, "viewer": call.principal, "job_id": call.path["id"]}), "results")
 
 
 def print_invitation(call: ApiCall, backends: Backends) -> bytes:

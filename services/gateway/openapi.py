@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.gateway.api import JSON, Route
+from services.gateway.examples import BY_NAME, EXAMPLE_ID, example_of, field_example
 from services.gateway.schemas import ErrorResponse
 
 TITLE = "School communications API"
@@ -18,7 +19,11 @@ BEARER = "bearerAuth"
 DESCRIPTION = (
     "One JSON API for the web frontends. Send `Authorization: Bearer <token>` (from `POST /api/v1/auth/login`) "
     "on every call except health, this document and login. Every failure has the same body: "
-    '`{"error": {"code": "...", "message": "...", "fields": {"field": ["reason"]}}}`.'
+    '`{"error": {"code": "...", "message": "...", "fields": {"field": ["reason"]}}}`. '
+    "Every list has the same shape: `items`, `total`, `page`, `per_page` and `next`, the path of the following "
+    "page (null on the last). Every timestamp carries its zone. Send `X-Request-Id` (letters, digits and `._:+=/-`, "
+    "up to 128) to tie a request to the gateway's logs; every answer carries it back, one made up when none (or "
+    "an unusable one) was sent. Interactive reference: `/api/v1/docs`."
 )
 
 ERROR_MEANINGS = {
@@ -28,6 +33,9 @@ ERROR_MEANINGS = {
          "signature does not verify.",
     404: "Nothing there that the caller may see (`not_found`).",
     409: "Conflicts with the current state (`conflict`).",
+    413: "The body is larger than any endpoint takes (`request_entity_too_large`).",
+    414: "The request line is longer than the gateway reads (`request_uri_too_long`); send long selections in "
+         "a body.",
     423: "Managed by a roster sync, so locked for manual changes (`locked`).",
     429: "Too many attempts (`too_many_requests`): sign-in attempts are limited per login and per client "
          "address, and refused while identity is saturated; wait the seconds `Retry-After` names.",
@@ -38,27 +46,32 @@ ERROR_MEANINGS = {
 RETRY_AFTER_STATUSES = (429, 503)
 RETRY_AFTER_HEADER = {"description": "Seconds to wait before trying again.",
                       "schema": {"type": "integer", "minimum": 1}}
+REQUEST_ID_HEADER = {"description": "The request's id: the one sent, or one made up.", "schema": {"type": "string"}}
+LOCATION_HEADER = {"description": "Where what was created, or the work going on, can be read.", "required": True,
+                   "schema": {"type": "string"}}
 
 
 def build_document(routes: Iterable[Route]) -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(title=TITLE, version=VERSION, openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION},
+                   plugins=[plugin], info={"description": DESCRIPTION},
                    security=[{BEARER: []}])
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     spec.components.schema("ErrorResponse", schema=ErrorResponse)
     for route in routes:
-        spec.path(path=route.openapi_path, operations={route.method.lower(): _operation(route)})
+        spec.path(path=route.openapi_path, operations={route.method.lower(): _operation(route, plugin)})
     return spec.to_dict()
 
 
-def _operation(route: Route) -> dict:
+def _operation(route: Route, plugin: MarshmallowPlugin) -> dict:
     operation: dict = {
         "operationId": route.name,
         "summary": route.summary,
         "tags": [route.tag],
-        "parameters": _parameters(route),
+        "parameters": _parameters(route, plugin),
         "responses": {str(route.status): _success(route),
-                      **{str(status): _error(status) for status in route.error_statuses}},
+                      **{str(status): _error(status, route.error_rules.get(status))
+                         for status in route.error_statuses}},
     }
     if route.public:
         operation["security"] = []
@@ -66,34 +79,52 @@ def _operation(route: Route) -> dict:
                                          route.description)))
     if description:
         operation["description"] = description
+    declared = route.examples.request if route.examples else None
     if route.body:
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": route.body}}}
+        example = declared if declared is not None else example_of(route.body, request=True)
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": route.body, "example": example}}}
     if route.raw_body:
-        operation["requestBody"] = {"required": True,
-                                    "content": {route.raw_body.media_type: {"schema": dict(route.raw_body.schema)}}}
+        operation["requestBody"] = {"required": True, "content": {route.raw_body.media_type: {
+            "schema": dict(route.raw_body.schema), "example": declared}}}
     return operation
 
 
-def _parameters(route: Route) -> list[dict]:
-    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+def _parameters(route: Route, plugin: MarshmallowPlugin) -> list[dict]:
+    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"},
+                   "example": BY_NAME.get(name, EXAMPLE_ID)}
                   for name in route.path_values]
     if route.query:
-        # The marshmallow plugin expands a schema into one parameter per field.
-        parameters.append({"in": "query", "schema": route.query})
+        # One parameter per field, as the marshmallow plugin expands a schema, each with its example.
+        fields = route.query().fields
+        for parameter in plugin.converter.schema2parameters(route.query, location="query"):
+            field = fields[parameter["name"]]
+            parameters.append({**parameter, "example": field_example(field, parameter["name"], request=True)})
     return parameters
 
 
 def _success(route: Route) -> dict:
+    declared = route.examples.response if route.examples else None
     if route.media_type != JSON:
         schema = {"type": "string"}  # the handler's own text, e.g. TwiML
+        example = declared
     else:
         schema = route.response if route.response else {"type": "object"}
-    return {"description": HTTPStatus(route.status).phrase, "content": {route.media_type: {"schema": schema}}}
+        example = declared if declared is not None or not route.response else example_of(route.response,
+                                                                                           request=False)
+    response = {"description": HTTPStatus(route.status).phrase,
+                "headers": {"X-Request-Id": REQUEST_ID_HEADER},
+                "content": {route.media_type: {"schema": schema, "example": example}}}
+    if route.location:
+        response["headers"]["Location"] = LOCATION_HEADER
+    return response
 
 
-def _error(status: int) -> dict:
+def _error(status: int, rule: str | None = None) -> dict:
     description = ERROR_MEANINGS.get(status, HTTPStatus(status).phrase)
-    response = {"description": description, "content": {JSON: {"schema": ErrorResponse}}}
+    if rule:
+        description = f"{description} Here: {rule}"
+    response = {"description": description, "headers": {"X-Request-Id": REQUEST_ID_HEADER},
+                "content": {JSON: {"schema": ErrorResponse}}}
     if status in RETRY_AFTER_STATUSES:
-        response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+        response["headers"]["Retry-After"] = RETRY_AFTER_HEADER
     return response

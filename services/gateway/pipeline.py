@@ -12,8 +12,10 @@ from services.gateway.domain.access import require
 from services.gateway.domain.authentication import bearer_token
 from services.gateway.domain.client_address import client_address
 from services.gateway.domain.webhooks import called_url
-from services.gateway.http import error_response, json_response
-from services.gateway.parsing import json_body, load, query_values
+from services.gateway.http import REQUEST_ID_KEY, error_response, json_response
+from services.gateway.lists import with_next_link
+from services.gateway.parsing import checked_path, json_body, load, query_values
+from shared.logs import REQUEST_ID
 
 # The largest body an endpoint takes is one page of 5,000 ids (~200 KB).
 MAX_BODY_BYTES = 1024 * 1024
@@ -22,6 +24,16 @@ MAX_BODY_BYTES = 1024 * 1024
 def answer(route: Route, request: Request, path_values: Mapping[str, str], backends: Backends, *,
            deadline: float) -> Response:
     """The HTTP answer; never raises, because the caller is nameko's web server."""
+    # This worker runs in a green thread of its own: its log lines name the request too.
+    context = REQUEST_ID.set(request.environ.get(REQUEST_ID_KEY))
+    try:
+        return _answer(route, request, path_values, backends, deadline=deadline)
+    finally:
+        REQUEST_ID.reset(context)
+
+
+def _answer(route: Route, request: Request, path_values: Mapping[str, str], backends: Backends, *,
+            deadline: float) -> Response:
     try:
         # nameko's in-service RPC proxy waits forever for a reply; a deadline per
         # request turns a service that does not answer into a 503.
@@ -29,9 +41,10 @@ def answer(route: Route, request: Request, path_values: Mapping[str, str], backe
             result = route.handler(prepare(route, request, path_values, backends), backends)
     except Exception as error:  # the boundary: every failure becomes the one JSON error shape
         return error_response(error)
-    if route.media_type == JSON:
-        return json_response(route.status, result)
-    return Response(result, status=route.status, mimetype=route.media_type)
+    if route.media_type != JSON:
+        return Response(result, status=route.status, mimetype=route.media_type)
+    headers = {"Location": route.location(result)} if route.location else None
+    return json_response(route.status, with_next_link(result, request) if route.lists else result, headers)
 
 
 def prepare(route: Route, request: Request, path_values: Mapping[str, str], backends: Backends) -> ApiCall:
@@ -50,7 +63,7 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
     raw = _raw_request(request, backends.public_url) if route.raw_body else None
     address = client_address(request.remote_addr, request.headers.getlist("X-Forwarded-For"),
                              backends.trusted_proxies)
-    return ApiCall(principal=principal, path=dict(path_values), query=query, body=body,
+    return ApiCall(principal=principal, path=checked_path(path_values), query=query, body=body,
                    client_address=address, token=token, raw=raw)
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from services.gateway.api import ApiCall, Backends
 from services.gateway.domain.communications import district_of
+from services.gateway.lists import as_list, page_of
 from shared.contracts.errors import NotFound
+
+# The runs listed: rostering answers at most this many, newest first (a daily sync's three months).
+LATEST_RUNS = 100
 
 
 def list_sync_runs(call: ApiCall, backends: Backends) -> dict:
-    return backends.rostering.list_sync_runs({**call.query, "district_id": district_of(call.principal)})
+    runs = backends.rostering.list_sync_runs({"limit": LATEST_RUNS, "state": call.query["state"],
+                                              "district_id": district_of(call.principal)})["runs"]
+    return page_of(runs, call.query)
 
 
 def show_sync_run(call: ApiCall, backends: Backends) -> dict:
@@ -18,7 +24,7 @@ def show_sync_run(call: ApiCall, backends: Backends) -> dict:
 
 def list_sync_run_changes(call: ApiCall, backends: Backends) -> dict:
     run = _run_of_callers_district(call, backends)
-    return backends.rostering.get_sync_run_changes({**call.query, "run_id": run["run_id"]})
+    return as_list(backends.rostering.get_sync_run_changes({**call.query, "run_id": run["run_id"]}), "changes")
 
 
 def approve_sync_run(call: ApiCall, backends: Backends) -> dict:

@@ -6,6 +6,7 @@ import functools
 
 from services.gateway import account_handlers as own
 from services.gateway import communication_handlers as communications
+from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
 from services.gateway import invitation_handlers as invitations
@@ -15,16 +16,22 @@ from services.gateway import webhook_handlers as webhooks
 from services.gateway.account_schemas import (
     ConfirmCredentialBody, CredentialCodeBody, DistrictLanguagesBody, LanguageBody, MyCredentials,
 )
-from services.gateway.api import ApiCall, Backends, RawBody, Route
+from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
+from services.gateway.examples import example_of
+from services.gateway.list_schemas import (
+    AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList,
+    SyncRunsQuery, UnreachableContactList,
+)
+from services.gateway.lists import PageQuery
 from services.gateway.openapi import build_document
 from services.gateway.schemas import (
     AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, ChangePasswordBody,
     DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
     JobTitleBody, Me, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
-    ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, SyncRunsQuery, UnenrollBody,
+    ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
     UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
 from shared.contracts.permissions import (
@@ -48,15 +55,46 @@ SENDGRID_EVENT_BATCH = RawBody("application/json",
                                {"type": "array", "items": {"type": "object"},
                                 "description": "A batch of SendGrid events, signed with "
                                                "X-Twilio-Email-Event-Webhook-Signature and -Timestamp."})
+TWILIO_STATUS_EXAMPLE = {"MessageSid": "SM3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b", "MessageStatus": "delivered",
+                         "To": "+15555550101"}
+WEBHOOK_EXAMPLE = Examples(request=TWILIO_STATUS_EXAMPLE)
+DOCS_EXAMPLES = {media_type: Examples(response=text) for media_type, text in (
+    (docs.HTML, "<!DOCTYPE html><html>...</html>"), (docs.CSS, ".swagger-ui{...}"),
+    (docs.JAVASCRIPT, "/*! Swagger UI */ ..."))}
 WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
                 "does not accept answers 403 and changes nothing.")
 DIRECTORY = f"{API}/directory"
+EXAMPLE_ID = "3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b"
+# Bodies whose fields go together by a rule (exactly one of two, at least one of several): examples that
+# follow it, where examples made field by field could not.
+BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
+    "enroll_student": {"school_id": EXAMPLE_ID, "student": {"given_name": "Nia", "family_name": "Park",
+                                                             "grade": "03"}},
+    "unenroll_person": {"classroom_id": EXAMPLE_ID},
+    "add_staff": {"school_ids": [EXAMPLE_ID], "job_title": "Teacher",
+                  "staff": {"given_name": "Pat", "family_name": "Lee", "email": "pat.lee@example.org"}},
+    "add_guardian": {"relationship": "mother", "guardian": {"given_name": "Dana", "family_name": "Reyes",
+                                                            "email": "dana.reyes@example.org"}},
+    "update_guardian": {"mobile_phone": "+15555550101"},
+    "archive_people": {"person_ids": [EXAMPLE_ID]},
+    "unarchive_people": {"matching": {"query": "rey", "include_archived": True}},
+    "join": {"token": "k3Jx9QvT2mB7wLp4", "password": "correct horse battery staple", "language": "en"},
+    "check_join_invitation": {"join_code": "7KQ4-M2XP"},
+    "send_invitations": {"classroom_id": EXAMPLE_ID, "kinds": ["guardian", "student"]},
+    "send_announcement": {"audience": {"school_id": EXAMPLE_ID, "include_staff": True},
+                          "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday."},
+}.items()}
 SCOPE_NOTE = ("Within the caller's reach: a school administrator (or a teacher with Rostering Administrator) "
               "their schools, a district administrator the district; ids outside it answer 404.")
 LOCK_NOTE = " When the district's sync owns what would change, 423 names the source and the setting."
 CREDENTIAL_NOTE = (" An email or mobile phone of an account whose owner has joined answers 409 \"This email and "
                    "phone can't be used at the same time\" with `existing_person_id`: add that person by id instead.")
 ROSTERING = f"{API}/rostering"
+# Business rules that answer 4xx, per status, for the operations they apply to.
+PREFERENCE_RULES = {403: f"someone else's preference without `{MANAGE_OTHERS_PREFERENCES}`",
+                    404: "a person the caller cannot see, or one notify does not know yet"}
+NO_DISTRICT_RULE = {404: "the caller belongs to no district"}
+NOT_AWAITING_APPROVAL = {409: "the run is not awaiting approval"}
 RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
              "for them (another district's answer 404).")
 THROTTLE_NOTE = ("Too many failed attempts for one login (or person) or from one client address answer 429 "
@@ -81,6 +119,18 @@ PERMISSIONS_NOTE = ("Nobody changes their own permissions. A district administra
                     "the reason; every change is in the audit log.")
 
 
+def announcement_report_url(announcement: dict) -> str:
+    return f"{API}/announcements/{announcement['communication_id']}/report"
+
+
+INVITATION_JOB_EXAMPLE = {**example_of(InvitationJobPage, request=False),
+                          "audience": {"school_id": None, "classroom_id": EXAMPLE_ID, "kinds": ["guardian"]}}
+
+
+def invitation_job_url(job: dict) -> str:
+    return f"{API}/invitations/jobs/{job['job_id']}"
+
+
 def openapi_document(call: ApiCall, backends: Backends) -> dict:
     return _document()
 
@@ -95,13 +145,26 @@ ROUTES: tuple[Route, ...] = (
     Route("health", "GET", "/health", "Whether the gateway is up", "operations",
           handlers.health, HealthStatus, public=True),
     Route("openapi", "GET", f"{API}/openapi.json", "This API as an OpenAPI 3 document", "operations",
-          openapi_document, None, public=True),
+          openapi_document, None, public=True, examples=Examples(response={
+              "openapi": "3.0.3", "info": {"title": "School communications API", "version": "1.0.0"}, "paths": {}})),
+    Route("show_docs", "GET", f"{API}/docs", "This API as an interactive reference (Swagger UI)", "operations",
+          docs.docs_page, None, public=True, media_type=docs.HTML,
+          examples=DOCS_EXAMPLES[docs.HTML]),
+    Route("show_docs_stylesheet", "GET", f"{API}/docs/swagger-ui.css", "The reference page's stylesheet",
+          "operations", docs.docs_stylesheet, None, public=True, media_type=docs.CSS,
+          examples=DOCS_EXAMPLES[docs.CSS]),
+    Route("show_docs_script", "GET", f"{API}/docs/swagger-ui-bundle.js", "The reference page's script",
+          "operations", docs.docs_script, None, public=True,
+          media_type=docs.JAVASCRIPT, examples=DOCS_EXAMPLES[docs.JAVASCRIPT]),
     Route("log_in", "POST", f"{API}/auth/login", "Sign in with an email or mobile phone and a password", "auth",
-          sessions.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors=(401, 429),
+          sessions.log_in, identity.LoginResult, public=True, body=identity.LoginRequest, errors={
+              401: "the login and password match no account that may sign in",
+              429: "too many failed sign-ins for this login or this client address, or identity is saturated"},
           description="Answers a short-lived access token (`token`) and a refresh token. " + THROTTLE_NOTE),
     Route("refresh_session", "POST", f"{API}/auth/refresh", "Trade a refresh token for new tokens", "auth",
           sessions.refresh_session, identity.LoginResult, public=True, body=identity.RefreshSessionRequest,
-          errors=(401,), description="Each refresh token works once: the answer holds its successor. A refresh "
+          errors={401: "the refresh token is unknown, expired, or was used already (its session ends)"},
+          description="Each refresh token works once: the answer holds its successor. A refresh "
                                      "token used a second time ends its whole session (every device it reached) "
                                      "and answers 401."),
     Route("sign_out", "POST", f"{API}/auth/sign-out", "Sign out of this device", "auth", sessions.sign_out,
@@ -111,7 +174,8 @@ ROUTES: tuple[Route, ...] = (
           sessions.sign_out_everywhere, identity.SessionsEnded,
           description="Ends every session of the signed-in person, this one included."),
     Route("change_password", "POST", f"{API}/me/password", "Change your password", "auth",
-          sessions.change_password, identity.SessionsEnded, body=ChangePasswordBody, errors=(403, 429),
+          sessions.change_password, identity.SessionsEnded, body=ChangePasswordBody, errors={
+              403: "the current password given is not the account's", 429: "too many wrong current passwords"},
           description="Needs the current password (403 naming `current_password` when it is not). Every other "
                       "session of yours ends; this one stays signed in. " + THROTTLE_NOTE),
     Route("show_me", "GET", f"{API}/me", "Who is signed in, with their account", "auth",
@@ -119,11 +183,13 @@ ROUTES: tuple[Route, ...] = (
     # --- joining, languages and the signed-in person's own account settings (#12) ---
     Route("join", "POST", f"{API}/join", "Join Now: an invitation, a new password and a language", "auth",
           own.join, identity.LoginResult, public=True, body=identity.JoinRequest, errors=(409, 429),
+          examples=BODY_EXAMPLES["join"],
           description=JOIN_NOTE),
     Route("check_join_invitation", "POST", f"{API}/join/invitation",
           "The Join page: whether an invitation can be used, and the languages to choose from", "auth",
           own.check_join_invitation, identity.JoinInvitation, public=True, body=identity.JoinInvitationRequest,
-          errors=(409,), description="No token; changes nothing. Refused like `POST /join`."),
+          errors=(409,), examples=BODY_EXAMPLES["check_join_invitation"],
+          description="No token; changes nothing. Refused like `POST /join`."),
     Route("show_district_languages", "GET", f"{API}/district/languages",
           "The languages people of the caller's district choose from", "languages",
           own.show_district_languages, identity.DistrictLanguages, errors=(404,)),
@@ -149,9 +215,10 @@ ROUTES: tuple[Route, ...] = (
                                   "new code." + OWN_CREDENTIAL_NOTE),
     Route("remove_my_credential", "DELETE", f"{API}/me/credentials/<kind>", "Remove your email or mobile phone",
           "account", own.remove_my_credential, identity.Account,
+          errors={400: "it is your only credential: add the other one first"},
           description=KIND_NOTE + " Refused (400) for your only credential: add the other one first."),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
-          handlers.search_people, directory.PeoplePage, action=SEARCH_DIRECTORY, query=PeopleQuery),
+          handlers.search_people, PeopleList, action=SEARCH_DIRECTORY, query=PeopleQuery),
     Route("show_student_profile", "GET", f"{API}/directory/students/<id>", "A student's profile", "directory",
           handlers.show_student_profile, directory.StudentProfile, action=VIEW_PROFILES),
     Route("show_user_profile", "GET", f"{API}/directory/people/<id>",
@@ -162,7 +229,7 @@ ROUTES: tuple[Route, ...] = (
           handlers.enable_student_accounts, EnableStudentAccountsResult, action=ENABLE_STUDENT_ACCOUNTS,
           body=EnableStudentAccountsBody),
     *(Route(name, method, rule, summary, "directory", handler, response, action=MANAGE_PEOPLE, body=body,
-            errors=errors, description=SCOPE_NOTE + note)
+            errors=errors, description=SCOPE_NOTE + note, examples=BODY_EXAMPLES.get(name))
       for name, method, rule, summary, handler, response, body, errors, note in (
         ("enroll_student", "POST", f"{DIRECTORY}/enrollments",
          "Enroll a new student in a school (and a classroom), or assign an existing one",
@@ -195,6 +262,7 @@ ROUTES: tuple[Route, ...] = (
          "with the reason (a link the sync owns refuses that student)."),
       )),
     *(Route(name, "POST", rule, summary, "directory", handler, directory.Job, action=ARCHIVE, body=body,
+            examples=BODY_EXAMPLES.get(name),
             description=SCOPE_NOTE + " Up to 1,000 items are done before the answer; more continue in the "
                                      "background: read the job until its state is completed.")
       for name, rule, summary, handler, body in (
@@ -214,60 +282,75 @@ ROUTES: tuple[Route, ...] = (
           description="Only the person who asked, and the district's administrators, may read a job."),
     Route("show_audit_log", "GET", f"{DIRECTORY}/audit-log",
           "Who changed what in the directory, before and after, and when (newest first)", "directory",
-          manual.show_audit_log, directory.AuditLogPage, action=READ_AUDIT_LOG, query=AuditLogQuery),
+          manual.show_audit_log, AuditLogList, action=READ_AUDIT_LOG, query=AuditLogQuery),
     Route("set_staff_permissions", "PUT", f"{API}/staff/<id>/permissions",
           "Replace a staff member's custom permissions", "staff",
           handlers.set_staff_permissions, identity.Account, action=SET_STAFF_PERMISSIONS,
-          body=SetPermissionsBody, description=PERMISSIONS_NOTE),
+          body=SetPermissionsBody, description=PERMISSIONS_NOTE,
+          errors={400: "the person is not a staff member, or a permission is unknown",
+                  403: "the permission rule refuses this change (one's own permissions, outside one's reach, "
+                       "or a permission only a higher role grants)",
+                  404: "no person the caller can see has this id"}),
     Route("list_schools", "GET", f"{API}/schools", "The schools of the caller's district", "directory",
-          handlers.list_schools, directory.Schools),
+          handlers.list_schools, SchoolList, query=PageQuery),
     Route("show_preference", "GET", f"{API}/people/<id>/preference", "A person's communication preference",
-          "preferences", communications.show_preference, notify.PersonPreference, errors=(403,),
+          "preferences", communications.show_preference, notify.PersonPreference, errors=PREFERENCE_RULES,
           description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
     Route("set_preference", "PUT", f"{API}/people/<id>/preference", "Choose a person's communication preference",
           "preferences", communications.set_preference, notify.PersonPreference, body=PreferenceBody,
-          errors=(403,), description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
+          errors=PREFERENCE_RULES,
+          description=f"Your own, or anyone's you can see with `{MANAGE_OTHERS_PREFERENCES}`."),
     Route("show_district_settings", "GET", f"{API}/district/settings",
           "The caller's district settings: the default preference", "preferences",
-          communications.show_district_settings, notify.DistrictSettings),
+          communications.show_district_settings, notify.DistrictSettings, errors=NO_DISTRICT_RULE),
     Route("set_district_default", "PUT", f"{API}/district/settings",
           "Set the district's default preference (for adults who never chose one; students default to Email+app)", "preferences",
           communications.set_district_default, notify.DistrictSettings, action=SET_DISTRICT_DEFAULT,
-          body=DistrictDefaultBody),
+          body=DistrictDefaultBody, errors=NO_DISTRICT_RULE),
     Route("send_announcement", "POST", f"{API}/announcements",
           "Send an announcement to a school, a classroom or selected people", "announcements",
           communications.send_announcement, notify.Announcement, body=AnnouncementBody, status=202,
-          errors=(403,), description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background."),
+          examples=BODY_EXAMPLES["send_announcement"],
+          errors={400: "nobody in the audience can be reached, or the sender belongs to no district",
+                  403: "the audience needs a permission the sender lacks (see above)",
+                  404: "the audience's school or classroom is not one of the sender's"},
+          location=announcement_report_url,
+          description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background: `Location` is "
+                                          "its delivery report."),
     Route("show_delivery_report", "GET", f"{API}/announcements/<id>/report",
           "An announcement's delivery report, line by line", "announcements",
-          communications.show_delivery_report, notify.DeliveryReport, action=VIEW_DELIVERY_REPORTS,
+          communications.show_delivery_report, DeliveryReportPage, action=VIEW_DELIVERY_REPORTS,
           query=DeliveryReportQuery),
     Route("list_unreachable_contacts", "GET", f"{API}/schools/<id>/unreachable-contacts",
           "People of a school who get nothing outside the app, with the reason", "announcements",
-          communications.list_unreachable_contacts, notify.UnreachableContacts,
+          communications.list_unreachable_contacts, UnreachableContactList,
           action=VIEW_UNREACHABLE_CONTACTS, query=UnreachableContactsQuery),
     Route("reset_credential_status", "POST", f"{API}/people/<id>/credentials/<kind>/reset-status",
           "Reset Status: attempt a bad email or mobile phone again (sends nothing; recorded)", "preferences",
           communications.reset_credential_status, notify.CredentialStatusReset, action=RESET_CREDENTIAL_STATUS,
-          body=ResetStatusBody, description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+          body=ResetStatusBody, errors={
+              400: "`kind` is not email or mobile_phone, the person has no such credential, or Reset Status does "
+                   "not apply to it (an opted-out phone)",
+              404: "no person the caller can see has this id"},
+          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
     *(Route(name, method, rule, summary, "rostering", handler, response, action=MANAGE_SYNC_RUNS, query=query,
             body=body, errors=errors, description=RUNS_NOTE + note)
       for name, method, rule, summary, handler, response, query, body, errors, note in (
         ("list_sync_runs", "GET", f"{ROSTERING}/runs", "The district's latest sync runs, newest first",
-         rostering_runs.list_sync_runs, rostering.SyncRuns, SyncRunsQuery, None, (), " `state=awaiting_approval` "
-         "lists the runs waiting for a decision."),
+         rostering_runs.list_sync_runs, SyncRunList, SyncRunsQuery, None, (), " `state=awaiting_approval` "
+         "lists the runs waiting for a decision. Lists the latest 100 runs at most."),
         ("show_sync_run", "GET", f"{ROSTERING}/runs/<id>", "A sync run: state, counts, row findings, archive diff",
          rostering_runs.show_sync_run, rostering.SyncRun, None, None, (), ""),
         ("list_sync_run_changes", "GET", f"{ROSTERING}/runs/<id>/changes",
          "What a run archives (or, held, would archive), row by row with file and line",
-         rostering_runs.list_sync_run_changes, rostering.SyncRunChanges, SyncRunChangesQuery, None, (), ""),
+         rostering_runs.list_sync_run_changes, SyncRunChangeList, SyncRunChangesQuery, None, (), ""),
         ("approve_sync_run", "POST", f"{ROSTERING}/runs/<id>/approve",
          "Approve a run the mass-change guard held: exactly its diff is applied, in the background",
-         rostering_runs.approve_sync_run, rostering.SyncRun, None, None, (409,),
+         rostering_runs.approve_sync_run, rostering.SyncRun, None, None, NOT_AWAITING_APPROVAL,
          " Answers the run, now running; read it until it completes. 409 when the run is not awaiting approval."),
         ("reject_sync_run", "POST", f"{ROSTERING}/runs/<id>/reject",
          "Reject a run the mass-change guard held: nothing of it is applied; its report is kept",
-         rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, (409,),
+         rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, NOT_AWAITING_APPROVAL,
          " 409 when the run is not awaiting approval."),
       )),
     Route("send_invitation", "POST", f"{DIRECTORY}/people/<id>/invitation",
@@ -277,26 +360,33 @@ ROUTES: tuple[Route, ...] = (
     Route("print_invitation", "POST", f"{DIRECTORY}/people/<id>/printable-invitation",
           "Invite in another way: a printable invitation (PDF) with the join code and a QR code of the Join link",
           "invitations", invitations.print_invitation, None, action=INVITE_PEOPLE, errors=(409,), media_type=PDF,
+          examples=Examples(response="%PDF-1.4 ..."),
           description=INVITE_NOTE + " For people with no usable email or mobile; it counts as an invitation and "
                                     "replaces any earlier Join link."),
     Route("send_invitations", "POST", f"{API}/invitations",
           "Send Invitations to a school's or classroom's staff, guardians and enabled students who have not joined",
-          "invitations", invitations.send_invitations, notify.InvitationJob, action=INVITE_PEOPLE,
-          body=InvitationsBody, status=202, errors=(403,),
+          "invitations", invitations.send_invitations, InvitationJobPage, action=INVITE_PEOPLE,
+          body=InvitationsBody, status=202, location=invitation_job_url, errors={
+              403: f"a school, or staff, without `{INVITE_SCHOOL}`; a classroom the inviter does not teach",
+              404: "the school or classroom is unknown or out of the inviter's reach"},
+          examples=Examples(request=BODY_EXAMPLES["send_invitations"].request, response=INVITATION_JOB_EXAMPLE),
           description="A job: read it until its state is completed, with a result per person (invited by email "
                       "or SMS, or skipped with the reason). A school, or staff, needs `" + INVITE_SCHOOL + "`; a "
                       "classroom, any staff member who teaches it. Unknown or out-of-reach targets answer 404."),
     Route("show_invitation_job", "GET", f"{API}/invitations/jobs/<id>",
           "An invitation job's progress and per-person results", "invitations", invitations.show_invitation_job,
-          notify.InvitationJob, action=INVITE_PEOPLE, query=InvitationJobQuery,
+          InvitationJobPage, action=INVITE_PEOPLE, query=InvitationJobQuery,
+          examples=Examples(response=INVITATION_JOB_EXAMPLE),
           description="Only the person who asked, and the district's administrators, may read a job."),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
-          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE),
+          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),
     Route("receive_twilio_inbound", "POST", TWILIO_INBOUND_PATH, "Texts from handsets to our number (replies, "
           "STOP, START)", "webhooks", webhooks.receive_twilio_inbound, None, public=True, raw_body=TWILIO_FORM,
-          errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML."),
+          errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML.",
+          examples=Examples(request={"From": "+15555550101", "Body": "STOP"}, response="<Response/>")),
     Route("receive_sendgrid_events", "POST", SENDGRID_EVENTS_PATH, "SendGrid's event webhook (delivery events)",
           "webhooks", webhooks.receive_sendgrid_events, notify.ProviderWebhookResult, public=True,
-          raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE),
+          raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE, examples=Examples(
+              request=[{"event": "bounce", "email": "dana.reyes@example.org", "sg_message_id": "3f2c9a1e"}])),
 )

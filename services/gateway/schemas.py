@@ -20,8 +20,8 @@ class HealthStatus(Schema):
 class ErrorDetail(Schema):
     code = fields.String(required=True, metadata={
         "description": "Stable, machine-readable: invalid_request, not_authenticated, permission_denied, "
-                       "not_found, method_not_allowed, conflict, locked, too_many_requests, "
-                       "service_unavailable, internal_error."})
+                       "not_found, method_not_allowed, conflict, locked, request_entity_too_large, request_uri_too_long, "
+                       "too_many_requests, service_unavailable, internal_error."})
     message = fields.String(required=True, metadata={"description": "For people: what went wrong and what to do."})
     # `fields` would shadow the marshmallow module inside this class body, hence data_key.
     field_reasons = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
@@ -177,11 +177,6 @@ class ArchiveClassroomsBody(directory.ArchiveClassroomsRequest):
 class AuditLogQuery(directory.GetAuditLogRequest):
     class Meta:
         exclude = ("viewer",)
-
-
-class SyncRunsQuery(rostering.ListSyncRunsRequest):
-    class Meta:
-        exclude = ("district_id",)
 
 
 class SyncRunChangesQuery(rostering.GetSyncRunChangesRequest):

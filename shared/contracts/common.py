@@ -1,6 +1,8 @@
 """Schemas more than one contract uses."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from marshmallow import Schema, fields, validate
 
 OUTCOMES = ("created", "updated", "unchanged", "failed")
@@ -8,6 +10,15 @@ OUTCOMES = ("created", "updated", "unchanged", "failed")
 DONE, ALREADY, NOT_FOUND, REFUSED = "done", "already", "not_found", "refused"
 ACTION_OUTCOMES = (DONE, ALREADY, REFUSED)
 MAX_PAGE_ROWS = 5000
+
+
+class Timestamp(fields.DateTime):
+    """A moment, always written with its zone: one stored without (SQLite hands those back) is UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class Problem(Schema):

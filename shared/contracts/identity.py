@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult, Empty, page_of
+from shared.contracts.common import BulkResult, Empty, Timestamp, page_of
 
 NAME = "identity"
 contract = ServiceContract(NAME)
@@ -148,7 +148,7 @@ class Account(Schema):
                        "each saying whether another account holds it too"})
     status = fields.String(required=True, validate=validate.OneOf(ACCOUNT_STATUSES), metadata={
         "description": "invitee (never signed in), active (has signed in) or disabled"})
-    joined_at = fields.DateTime(allow_none=True, metadata={
+    joined_at = Timestamp(allow_none=True, metadata={
         "description": "when the owner first signed in, ISO 8601 with zone (UTC); null until then"})
     archived = fields.Boolean(required=True, metadata={
         "description": "directory archived the person: the account may not sign in until unarchived"})
@@ -173,11 +173,11 @@ class LoginResult(Schema):
     token = fields.String(required=True, metadata={
         "description": "the access token, sent as `Authorization: Bearer <token>`; short-lived (15 minutes by "
                        "default): renew it with the refresh token"})
-    expires_at = fields.DateTime(required=True, metadata={"description": "when the access token stops working"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the access token stops working"})
     refresh_token = fields.String(required=True, metadata={
         "description": "trade it for new tokens (refresh_session); each works once, and one used twice ends "
                        "the whole session"})
-    refresh_expires_at = fields.DateTime(required=True, metadata={
+    refresh_expires_at = Timestamp(required=True, metadata={
         "description": "when the refresh token stops working, if not used before"})
     principal = fields.Nested(Principal, required=True, metadata={
         "description": "who signed in, as the gateway will see them on each call with this token"})
@@ -330,7 +330,7 @@ class AccountsUpserted(Schema):
 class UserJoined(Schema):
     person_id = fields.String(required=True, metadata={
         "description": "the directory's id of the person who signed in for the first time"})
-    joined_at = fields.DateTime(required=True, metadata={
+    joined_at = Timestamp(required=True, metadata={
         "description": "when they first signed in, ISO 8601 with zone (UTC)"})
 
 
@@ -354,7 +354,7 @@ class IssuedJoinToken(Schema):
                        "it replaces any earlier token of the person"})
     join_code = fields.String(allow_none=True, load_default=None, metadata={
         "description": "the same invitation as a short code a person can type (printable invitations)"})
-    expires_at = fields.DateTime(allow_none=True, load_default=None, metadata={
+    expires_at = Timestamp(allow_none=True, load_default=None, metadata={
         "description": "when the token and code stop working (10 days after issue), ISO 8601 with zone; null "
                        "unless issued"})
 
@@ -369,7 +369,7 @@ class JoinTokensIssued(Schema):
 
     person_ids = fields.List(fields.String(), required=True, validate=validate.Length(max=5000), metadata={
         "description": "the directory's ids of the people invited"})
-    issued_at = fields.DateTime(required=True, metadata={"description": "when, ISO 8601 with zone (UTC)"})
+    issued_at = Timestamp(required=True, metadata={"description": "when, ISO 8601 with zone (UTC)"})
 
 
 class StaffPermissionsChanged(Schema):
@@ -464,7 +464,7 @@ class JoinInvitation(Schema):
     """What the Join page shows before the person chooses a password and a language."""
 
     given_name = fields.String(required=True, metadata={"description": "the invited person's given name"})
-    expires_at = fields.DateTime(required=True, metadata={"description": "when the invitation stops serving"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the invitation stops serving"})
     languages = fields.List(fields.String(), required=True, metadata={
         "description": "the BCP 47 tags the person may choose from (their district's)"})
 
@@ -533,7 +533,7 @@ class CredentialCodeSent(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LOGIN_CREDENTIAL_KINDS),
                          metadata={"description": "which credential: email or mobile_phone"})
     address = fields.String(required=True, metadata={"description": "where the code went: normalised or E.164"})
-    expires_at = fields.DateTime(required=True, metadata={"description": "when the code stops serving"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the code stops serving"})
     tries = fields.Integer(required=True, metadata={"description": "how many times the code may be tried"})
 
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.contracts import directory, identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import ItemResult
+from shared.contracts.common import ItemResult, Timestamp
 
 NAME = "notify"
 contract = ServiceContract(NAME)
@@ -75,7 +75,7 @@ class PersonPreference(Schema):
                                metadata={"description": "what the planner uses: the choice, else the default (Email+app "
                                                          "for a student, the district default for anyone else)"})
     chosen = fields.Boolean(required=True, metadata={"description": "false when it is a default"})
-    chosen_at = fields.DateTime(allow_none=True, metadata={
+    chosen_at = Timestamp(allow_none=True, metadata={
         "description": "when the person's choice was made, ISO 8601 with zone (UTC); null when it is a default"})
 
 
@@ -104,7 +104,7 @@ class DistrictSettings(Schema):
     district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
     default_preference = fields.String(required=True, validate=validate.OneOf(DISTRICT_PREFERENCES), metadata={
         "description": "the preference of every adult who has not chosen one: email_app (the default) or sms_app"})
-    updated_at = fields.DateTime(allow_none=True, metadata={
+    updated_at = Timestamp(allow_none=True, metadata={
         "description": "when the default was last set, ISO 8601 with zone (UTC); null when it was never set"})
     updated_by = fields.String(allow_none=True, metadata={
         "description": "the person id of who last set the default; null when it was never set"})
@@ -152,7 +152,7 @@ class Announcement(Schema):
         "description": "notify's id of the communication, for its delivery report"})
     state = fields.String(required=True, validate=validate.OneOf(COMMUNICATION_STATES), metadata={
         "description": "planning when answered: its deliveries are planned and queued in the background"})
-    created_at = fields.DateTime(required=True, metadata={
+    created_at = Timestamp(required=True, metadata={
         "description": "when the announcement was accepted, ISO 8601 with zone (UTC)"})
     recipient_count = fields.Integer(required=True, metadata={
         "description": "people the audience resolved to; students whose account is not enabled are among them "
@@ -191,7 +191,7 @@ class DeliveryLine(Schema):
         "description": "why it was skipped or failed (a planner reason such "
                        "as no_email, or the provider's error); null otherwise"})
     fallback_of = fields.String(allow_none=True, metadata={"description": "the failed delivery this one replaces"})
-    updated_at = fields.DateTime(allow_none=True, metadata={
+    updated_at = Timestamp(allow_none=True, metadata={
         "description": "when its status last changed, ISO 8601 with zone (UTC); null when it never did"})
 
 
@@ -203,7 +203,7 @@ class DeliveryReport(Schema):
         "description": "planning, queued (handed to the senders) or completed (nothing outstanding)"})
     sender_id = fields.String(allow_none=True, metadata={
         "description": "the person id of the sender; null when none is recorded"})
-    created_at = fields.DateTime(required=True, metadata={
+    created_at = Timestamp(required=True, metadata={
         "description": "when the communication was accepted, ISO 8601 with zone (UTC)"})
     counts = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
                          required=True, metadata={"description": "channel -> status -> count"})
@@ -273,7 +273,7 @@ class CredentialHealth(Schema):
     reason = fields.String(allow_none=True, metadata={
         "description": "why it is bad or opted out (a bounce reason, say); null when good"})
     last_status = fields.String(allow_none=True, metadata={"description": "most recent delivery status on it"})
-    updated_at = fields.DateTime(allow_none=True, metadata={
+    updated_at = Timestamp(allow_none=True, metadata={
         "description": "when its state last changed, ISO 8601 with zone (UTC); null when it never did"})
 
 
@@ -305,7 +305,7 @@ class CredentialStatusReset(Schema):
         "description": "its state now: good"})
     reset_by = fields.String(required=True, metadata={"description": "the person id of the staff member who reset it"})
     reason = fields.String(allow_none=True, metadata={"description": "the note given with the reset; null when none"})
-    reset_at = fields.DateTime(required=True, metadata={"description": "when it was reset, ISO 8601 with zone (UTC)"})
+    reset_at = Timestamp(required=True, metadata={"description": "when it was reset, ISO 8601 with zone (UTC)"})
 
 
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------
@@ -346,7 +346,7 @@ class SendVerificationCodeRequest(Schema):
     address = fields.String(required=True, metadata={"description": "normalised email, or E.164 mobile"})
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"), load_only=True, metadata={
         "description": "the 6 digits to send; never logged"})
-    expires_at = fields.DateTime(required=True, metadata={
+    expires_at = Timestamp(required=True, metadata={
         "description": "when the code stops working, shown in the message; ISO 8601 with zone"})
 
 
@@ -405,7 +405,7 @@ class InvitationResult(Schema):
         "description": "for no_usable_credential, why (no_credential, no_good_credential, student_sms_not_allowed)"})
     communication_id = fields.String(allow_none=True, load_default=None,
                                      metadata={"description": "its delivery report"})
-    expires_at = fields.DateTime(allow_none=True, load_default=None,
+    expires_at = Timestamp(allow_none=True, load_default=None,
                                  metadata={"description": "when the Join link and code stop working (invited only)"})
 
 
@@ -435,8 +435,8 @@ class InvitationJob(Schema):
     communication_id = fields.String(required=True, metadata={"description": "its delivery report"})
     audience = fields.Nested(InvitationAudience, required=True, metadata={"description": "whom the job invites"})
     requested_by = fields.String(required=True, metadata={"description": "the inviter's person id"})
-    created_at = fields.DateTime(required=True, metadata={"description": "when the job was started"})
-    finished_at = fields.DateTime(allow_none=True,
+    created_at = Timestamp(required=True, metadata={"description": "when the job was started"})
+    finished_at = Timestamp(allow_none=True,
                                   metadata={"description": "when the last person got a result; null while running"})
     total = fields.Integer(required=True, metadata={"description": "people the audience resolved to"})
     processed = fields.Integer(required=True, metadata={"description": "people with a result so far"})
@@ -465,7 +465,7 @@ class PrintableInvitation(Schema):
         "description": "the code to type on the Join page (a secret: print it, do not log it)"})
     join_url = fields.String(required=True,
                              metadata={"description": "the Join link (with its secret token), for the QR code"})
-    expires_at = fields.DateTime(required=True, metadata={"description": "when the link and code stop working"})
+    expires_at = Timestamp(required=True, metadata={"description": "when the link and code stop working"})
 
 
 # --- events -------------------------------------------------------------------------------------

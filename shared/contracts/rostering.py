@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.base import ServiceContract
+from shared.contracts.common import Timestamp
 
 NAME = "rostering"
 contract = ServiceContract(NAME)
@@ -82,9 +83,9 @@ class SyncRun(Schema):
     source = fields.String(required=True, metadata={"description": "what the run read: the package's path"})
     district_id = fields.String(allow_none=True, metadata={
         "description": "the directory's id of the district; null when the run stopped before the district was known"})
-    started_at = fields.DateTime(required=True, metadata={
+    started_at = Timestamp(required=True, metadata={
         "description": "when the run started, ISO 8601 with zone (UTC)"})
-    finished_at = fields.DateTime(allow_none=True, metadata={
+    finished_at = Timestamp(allow_none=True, metadata={
         "description": "when the run ended or was held, ISO 8601 with zone (UTC); null while it runs"})
     counts = fields.Dict(keys=fields.String(), values=fields.Nested(EntityCounts), required=True, metadata={
         "description": "what the owning services did, by entity (schools, "
@@ -99,7 +100,7 @@ class SyncRun(Schema):
         "description": "what the run archives (rows: get_sync_run_changes); null when it archives nothing"})
     decided_by = fields.String(allow_none=True, load_default=None,
                                metadata={"description": "who approved or rejected a held run"})
-    decided_at = fields.DateTime(allow_none=True, load_default=None, metadata={
+    decided_at = Timestamp(allow_none=True, load_default=None, metadata={
         "description": "when an administrator approved or rejected the held "
                        "run, ISO 8601 with zone (UTC); null until then"})
 
@@ -132,15 +133,15 @@ class SyncRunSummary(Schema):
     source = fields.String(required=True, metadata={"description": "what the run read: the package's path"})
     district_id = fields.String(allow_none=True, metadata={
         "description": "the directory's id of the district; null when the run stopped before the district was known"})
-    started_at = fields.DateTime(required=True, metadata={
+    started_at = Timestamp(required=True, metadata={
         "description": "when the run started, ISO 8601 with zone (UTC)"})
-    finished_at = fields.DateTime(allow_none=True, metadata={
+    finished_at = Timestamp(allow_none=True, metadata={
         "description": "when the run ended or was held, ISO 8601 with zone (UTC); null while it runs"})
     error_count = fields.Integer(required=True, metadata={"description": "rows the run refused"})
     warning_count = fields.Integer(required=True, metadata={"description": "problems that refused no row"})
     decided_by = fields.String(allow_none=True, load_default=None, metadata={
         "description": "the person id of the administrator who approved or rejected the held run; null otherwise"})
-    decided_at = fields.DateTime(allow_none=True, load_default=None, metadata={
+    decided_at = Timestamp(allow_none=True, load_default=None, metadata={
         "description": "when the held run was approved or rejected, ISO 8601 with zone (UTC); null otherwise"})
 
 
@@ -243,7 +244,7 @@ class DistrictSyncSettings(Schema):
         "description": "what the district syncs from, as people read it (OneRoster CSV)"})
     updated_by = fields.String(allow_none=True, metadata={
         "description": "the person id of who last changed the settings; null when never changed"})
-    updated_at = fields.DateTime(allow_none=True, metadata={
+    updated_at = Timestamp(allow_none=True, metadata={
         "description": "when the settings were last changed, ISO 8601 with zone (UTC); null when never changed"})
 
 

@@ -118,6 +118,9 @@ INVITE_PERSON = allow((SEES_RECORDS & cells(STAFF)) - own_records(set(STAFF) - s
 EXPECTED: dict[str, Access] = {
     "health": public(200),
     "openapi": public(200),
+    "show_docs": public(200),
+    "show_docs_stylesheet": public(200),
+    "show_docs_script": public(200),
     # A wrong password, whoever holds which token; after enough of them from one address, 429.
     "log_in": public(401, 429),
     "refresh_session": public(401),  # a refresh token that is not one

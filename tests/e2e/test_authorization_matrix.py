@@ -89,6 +89,9 @@ STAFF_ONLY_SCHOOL = {"include_students": False, "include_guardians": False, "inc
 REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "health": lambda w, t: Request("GET", "/health"),
     "openapi": lambda w, t: Request("GET", f"{API}/openapi.json"),
+    "show_docs": lambda w, t: Request("GET", f"{API}/docs"),
+    "show_docs_stylesheet": lambda w, t: Request("GET", f"{API}/docs/swagger-ui.css"),
+    "show_docs_script": lambda w, t: Request("GET", f"{API}/docs/swagger-ui-bundle.js"),
     "log_in": lambda w, t: Request("POST", f"{API}/auth/login",
                                    json={"login": f"nobody.{t.person_id}@example.org", "password": "not it"}),
     "refresh_session": lambda w, t: Request("POST", f"{API}/auth/refresh", json={"refresh_token": "not-a-token"}),

@@ -26,7 +26,7 @@ def district(stack, tmp_path):
     import_demo_district(stack, tmp_path / "district")
     admin = sign_in(stack, DEMO_ADMIN_EMAIL)
     district_id = stack.api("GET", "/api/v1/me", admin).json()["principal"]["district_id"]
-    schools = stack.api("GET", "/api/v1/schools", admin).json()["schools"]
+    schools = stack.api("GET", "/api/v1/schools", admin).json()["items"]
     return {"admin": admin, "district_id": district_id, "school": schools[0]}
 
 
@@ -71,4 +71,4 @@ def test_a_service_without_the_scope_is_refused_and_nothing_is_sent(stack, distr
 
 def _report(stack, token: str, communication_id: str) -> dict | None:
     response = stack.api("GET", f"/api/v1/announcements/{communication_id}/report", token)
-    return response.json() if response.status_code == 200 and response.json()["lines"] else None
+    return response.json() if response.status_code == 200 and response.json()["items"] else None

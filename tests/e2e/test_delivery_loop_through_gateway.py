@@ -49,7 +49,7 @@ def report_of(stack, token: str, communication_id: str) -> dict:
 
 
 def lines_on(report: dict, channel: str) -> list[dict]:
-    return [line for line in report["lines"] if line["channel"] == channel]
+    return [line for line in report["items"] if line["channel"] == channel]
 
 
 def emails_to(stack, address: str, subject: str) -> list[dict]:
@@ -186,11 +186,11 @@ def test_priority_reaches_students_and_shared_phones_and_the_unreachable_are_lis
     wait_for(lambda: state_of(stack, admin, lost_id, "email", "bad"), what="the email marked bad")
     landline = wait_for(lambda: state_of(stack, admin, lost_id, "mobile_phone", "bad"), what="the phone marked bad")
     assert "landline" in landline["reason"]
-    lincoln = next(school["id"] for school in stack.api("GET", "/api/v1/schools", admin).json()["schools"]
+    lincoln = next(school["id"] for school in stack.api("GET", "/api/v1/schools", admin).json()["items"]
                    if school["name"] == "Lincoln Elementary")
     response = stack.api("GET", f"/api/v1/schools/{lincoln}/unreachable-contacts", admin, params={"per_page": 1000})
     assert response.status_code == 200, response.text
-    listed = {contact["person_id"]: contact for contact in response.json()["contacts"]}
+    listed = {contact["person_id"]: contact for contact in response.json()["items"]}
     assert lost_id in listed and listed[lost_id]["reason"]
     assert "guardian" in listed[lost_id]["kinds"]
     assert sharing_ids[0] not in listed  # reachable: good email and mobile

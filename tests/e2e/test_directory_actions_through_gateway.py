@@ -21,7 +21,7 @@ def demo(stack, tmp_path):
     """The demo district imported; its administrator, Lincoln's principal and a Lincoln teacher signed in."""
     snapshot = import_demo_district(stack, tmp_path / "district")
     admin = sign_in(stack, DEMO_ADMIN_EMAIL)
-    schools = {s["name"]: s["id"] for s in stack.api("GET", "/api/v1/schools", admin).json()["schools"]}
+    schools = {s["name"]: s["id"] for s in stack.api("GET", "/api/v1/schools", admin).json()["items"]}
     return Demo(stack, snapshot, admin, sign_in(stack, "principal1@demo-district.example.org"),
                 sign_in(stack, person(snapshot, "lincoln-elem-teacher-1").email), schools)
 
@@ -203,13 +203,13 @@ def locks_what_the_sync_owns(demo, student_one: str) -> None:
 
 def reads_the_audit_log(demo, new_student: str) -> None:
     page = demo.stack.api("GET", f"{DIRECTORY}/audit-log", demo.admin, params={"subject_id": new_student}).json()
-    actions = {entry["action"] for entry in page["entries"]}
+    actions = {entry["action"] for entry in page["items"]}
     assert {"create_person", "enroll_student", "add_guardian", "remove_guardian", "archive_person",
             "unarchive_person"} <= actions
-    assert all(entry["at"] for entry in page["entries"])
-    first = demo.stack.api("GET", f"{DIRECTORY}/audit-log", demo.admin, params={"limit": 2}).json()
-    after = demo.stack.api("GET", f"{DIRECTORY}/audit-log", demo.admin,
-                           params={"limit": 2, "after": first["next_after"]}).json()
-    assert {e["id"] for e in first["entries"]}.isdisjoint({e["id"] for e in after["entries"]})
+    assert all(entry["at"].endswith("+00:00") for entry in page["items"])
+    first = demo.stack.api("GET", f"{DIRECTORY}/audit-log", demo.admin, params={"per_page": 2}).json()
+    assert first["total"] > 2 and first["next"] == f"{DIRECTORY}/audit-log?per_page=2&page=2"
+    after = demo.stack.api("GET", first["next"], demo.admin).json()
+    assert {e["id"] for e in first["items"]}.isdisjoint({e["id"] for e in after["items"]})
     denied = demo.stack.api("GET", f"{DIRECTORY}/audit-log", demo.principal)
     assert denied.status_code == 403

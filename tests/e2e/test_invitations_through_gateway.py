@@ -90,9 +90,10 @@ def test_invite_resend_and_a_classroom_job_that_skips_whoever_joined(stack, dist
     started = stack.api("POST", "/api/v1/invitations", admin, json={
         "classroom_id": classroom_of(stack, admin, student_id), "kinds": ["guardian", "student"]})
     assert started.status_code == 202, started.text
+    assert started.headers["Location"] == f"/api/v1/invitations/jobs/{started.json()['job_id']}"
     assert started.json()["state"] == "running" and started.json()["total"] > 2
     job = finished_job(stack, admin, started.json()["job_id"])
-    results = {row["person_id"]: row for row in job["results"]}
+    results = {row["person_id"]: row for row in job["items"]}
     assert (results[guardian_id]["outcome"], results[guardian_id]["reason"]) == ("skipped", "joined")
     assert (results[student_id]["reason"], results[student_id]["detail"]) == ("no_usable_credential",
                                                                                "no_credential")
@@ -106,7 +107,7 @@ def test_invite_resend_and_a_classroom_job_that_skips_whoever_joined(stack, dist
     def sent_lines():
         report = stack.api("GET", f"/api/v1/announcements/{job['communication_id']}/report", admin,
                            params={"per_page": 1000}).json()
-        sent = [line for line in report["lines"] if line["status"] in ("sent", "delivered")]
+        sent = [line for line in report["items"] if line["status"] in ("sent", "delivered")]
         return sent if len(sent) == len(invited) else None
 
     sent = wait_for(sent_lines, what="every invitation of the job sent")

@@ -54,7 +54,7 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     second_page = search(stack, admin, kind="student", per_page=10, page=2)
     assert {i["id"] for i in second_page["items"]}.isdisjoint({i["id"] for i in all_students["items"]})
 
-    schools = stack.api("GET", "/api/v1/schools", admin).json()["schools"]
+    schools = stack.api("GET", "/api/v1/schools", admin).json()["items"]
     assert sorted(s["name"] for s in schools) == ["Lincoln Elementary", "Roosevelt Middle School"]
     lincoln = next(s["id"] for s in schools if s["name"] == "Lincoln Elementary")
     lincoln_students = search(stack, admin, kind="student", school_id=lincoln, per_page=200)

@@ -68,13 +68,13 @@ def test_departures_wait_for_approval_then_leave_searches_sign_in_and_announceme
     held = held_run(stack, without(package, tmp_path / "departures", LEAVING))
 
     waiting = stack.api("GET", "/api/v1/rostering/runs", admin, params={"state": "awaiting_approval"}).json()
-    assert [run["run_id"] for run in waiting["runs"]] == [held["run_id"]]
+    assert [run["run_id"] for run in waiting["items"]] == [held["run_id"]]
     shown = stack.api("GET", f"/api/v1/rostering/runs/{held['run_id']}", admin).json()
     assert shown["state"] == "awaiting_approval" and shown["diff"]["archiving"]["people"] >= len(LEAVING)
     changes = stack.api("GET", f"/api/v1/rostering/runs/{held['run_id']}/changes", admin,
                         params={"entity": "people", "per_page": 100}).json()
-    assert {change["key"] for change in changes["changes"]} >= set(LEAVING)
-    assert all(change["file"] == "users.csv" for change in changes["changes"])
+    assert {change["key"] for change in changes["items"]} >= set(LEAVING)
+    assert all(change["file"] == "users.csv" for change in changes["items"])
     # Nothing is applied while the run waits.
     assert departing_id in {item["id"] for item in search(stack, admin, kind="student", per_page=200)["items"]}
 
@@ -94,16 +94,16 @@ def test_departures_wait_for_approval_then_leave_searches_sign_in_and_announceme
         "login": person(snapshot, LEAVING_GUARDIAN).email, "password": PASSWORD}).status_code == 401,
         what="the guardian's account to be archived")
     # An announcement to the whole school reaches none of them.
-    lincoln = next(s["id"] for s in stack.api("GET", "/api/v1/schools", admin).json()["schools"]
+    lincoln = next(s["id"] for s in stack.api("GET", "/api/v1/schools", admin).json()["items"]
                    if s["name"] == "Lincoln Elementary")
     sent = stack.api("POST", "/api/v1/announcements", admin, json={
         "audience": {"school_id": lincoln}, "subject": "Picture day", "body": "Friday."})
     assert sent.status_code == 202, sent.text
     report_path = f"/api/v1/announcements/{sent.json()['communication_id']}/report"
-    wait_for(lambda: stack.api("GET", report_path, admin, params={"per_page": 1000}).json()["lines"],
+    wait_for(lambda: stack.api("GET", report_path, admin, params={"per_page": 1000}).json()["items"],
              what="the announcement to be planned")
     reached = {line["person_id"] for line in
-               stack.api("GET", report_path, admin, params={"per_page": 1000}).json()["lines"]}
+               stack.api("GET", report_path, admin, params={"per_page": 1000}).json()["items"]}
     assert departing_id not in reached and reached
 
 

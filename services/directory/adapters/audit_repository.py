@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from services.directory.adapters.tables import audit_log
@@ -50,15 +50,14 @@ class AuditLog:
         return True
 
     def page(self, district_id: str, *, subject_id: str | None, actor_id: str | None,
-             after: tuple[datetime, str] | None, limit: int) -> list[dict]:
-        """Newest first (ties by id); `after` (at, id) continues from the last entry of the previous page."""
-        query = select(audit_log).where(audit_log.c.district_id == district_id)
+             offset: int, limit: int) -> tuple[list[dict], int]:
+        """Newest first (ties by id), from `offset`; with how many entries match in all."""
+        matching = [audit_log.c.district_id == district_id]
         if subject_id is not None:
-            query = query.where(audit_log.c.subject_id == subject_id)
+            matching.append(audit_log.c.subject_id == subject_id)
         if actor_id is not None:
-            query = query.where(audit_log.c.actor_id == actor_id)
-        if after is not None:
-            at, entry_id = after
-            query = query.where(or_(audit_log.c.at < at, and_(audit_log.c.at == at, audit_log.c.id > entry_id)))
-        rows = self.session.execute(query.order_by(audit_log.c.at.desc(), audit_log.c.id).limit(limit)).mappings()
-        return [{**row, "at": as_utc(row["at"])} for row in rows]
+            matching.append(audit_log.c.actor_id == actor_id)
+        total = self.session.execute(select(func.count()).select_from(audit_log).where(*matching)).scalar_one()
+        rows = self.session.execute(select(audit_log).where(*matching).order_by(audit_log.c.at.desc(), audit_log.c.id)
+                                    .offset(offset).limit(limit)).mappings()
+        return [{**row, "at": as_utc(row["at"])} for row in rows], total

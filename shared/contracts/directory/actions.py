@@ -7,7 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
-from shared.contracts.common import MAX_PAGE_ROWS, ItemResult
+from shared.contracts.common import MAX_PAGE_ROWS, ItemResult, Timestamp
 from shared.contracts.directory.people import PeopleFilters
 # Explicit ids one bulk request may name; "everything matching" may reach MAX_MATCHING_PEOPLE.
 MAX_BULK_IDS = MAX_PAGE_ROWS
@@ -65,9 +65,9 @@ class Job(Schema):
     results = fields.List(fields.Nested(ItemResult), required=True, metadata={
         "description": "one per item: done, already, not_found, or refused with the reason"})
     message = fields.String(allow_none=True, metadata={"description": "why the job failed; null otherwise"})
-    created_at = fields.DateTime(required=True, metadata={
+    created_at = Timestamp(required=True, metadata={
         "description": "when the action was asked for, ISO 8601 with zone (UTC)"})
-    finished_at = fields.DateTime(allow_none=True, metadata={
+    finished_at = Timestamp(allow_none=True, metadata={
         "description": "when the job completed or failed, ISO 8601 with zone (UTC); null while it runs"})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import identity
-from shared.contracts.common import MAX_PAGE_ROWS
+from shared.contracts.common import MAX_PAGE_ROWS, Timestamp
 
 NAME_FIELD = validate.Length(min=1, max=255)
 ID_FIELD = validate.Length(min=1, max=64)
@@ -302,9 +302,9 @@ class GetAuditLogRequest(Schema):
                        "district whose log is read; set by the gateway from the token"})
     subject_id = _id(allow_none=True, load_default=None, metadata={"description": "changes to this record only"})
     actor_id = _id(allow_none=True, load_default=None, metadata={"description": "changes by this person only"})
-    after = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100),
-                          metadata={"description": "next_after of the previous page"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_AUDIT_PAGE), metadata={
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
+        "description": "which page, from 1 (default 1)"})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_AUDIT_PAGE), metadata={
         "description": "entries per page, 1 to 200 (default 50)"})
 
 
@@ -322,12 +322,14 @@ class AuditLogEntry(Schema):
                        "only added something (a person, link or enrollment)"})
     after = fields.Dict(allow_none=True, required=True, metadata={
         "description": "the changed values as they are now; null when the change only took something away"})
-    at = fields.DateTime(required=True, metadata={"description": "when the change was made, ISO 8601 with zone (UTC)"})
+    at = Timestamp(required=True, metadata={"description": "when the change was made, ISO 8601 with zone (UTC)"})
 
 
 class AuditLogPage(Schema):
-    entries = fields.List(fields.Nested(AuditLogEntry), required=True, metadata={"description": "newest first"})
-    next_after = fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+    items = fields.List(fields.Nested(AuditLogEntry), required=True, metadata={"description": "newest first"})
+    total = fields.Integer(required=True, metadata={"description": "entries matching the filters"})
+    page = fields.Integer(required=True, metadata={"description": "this page's number, from 1"})
+    per_page = fields.Integer(required=True, metadata={"description": "entries per page asked"})
 
 
 class SetDistrictSyncRequest(Schema):

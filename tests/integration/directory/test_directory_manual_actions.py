@@ -30,7 +30,7 @@ def profile(rpc, district, person_id: str) -> dict:
 
 def audit(rpc, district, **filters) -> list[tuple[str, str]]:
     page = rpc.get_audit_log({"viewer": district.viewer("district_admin"), **filters})
-    return [(entry["action"], entry["subject_id"]) for entry in page["entries"]]
+    return [(entry["action"], entry["subject_id"]) for entry in page["items"]]
 
 
 def test_a_new_student_is_enrolled_with_an_invitee_account_and_an_audit_entry(directory_rpc, identity_rpc, district):
@@ -203,8 +203,8 @@ def test_only_managers_act_and_only_district_administrators_read_the_audit_log(d
                                         "job_title": "Head"})["outcome"] == "updated"
     with pytest.raises(PermissionDenied):
         directory_rpc.get_audit_log({"viewer": district.viewer("north_admin")})
-    page = directory_rpc.get_audit_log({"viewer": district.viewer("district_admin"), "limit": 1})
-    [entry] = page["entries"]
+    page = directory_rpc.get_audit_log({"viewer": district.viewer("district_admin"), "per_page": 1})
+    [entry] = page["items"]
     assert (entry["action"], entry["before"], entry["after"]) == (
         "set_job_title", {"job_title": "Principal"}, {"job_title": "Head"})
-    assert page["next_after"] is None
+    assert (page["total"], page["page"], page["per_page"]) == (1, 1, 1)

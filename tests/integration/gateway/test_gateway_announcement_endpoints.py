@@ -55,6 +55,7 @@ def test_staff_send_an_announcement_to_an_audience_they_may_and_it_is_accepted(g
 
     assert response.status_code == 202
     assert response.json() == ANNOUNCEMENT
+    assert response.headers["Location"] == "/api/v1/announcements/comm-1/report"
     gateway.notify.send_announcement.assert_called_once_with({
         "sender": caller, "audience": {**AUDIENCE_DEFAULTS, **audience}, "subject": "Snow day",
         "body": "School is closed tomorrow.", "priority": True, "with_call": False})
@@ -130,7 +131,8 @@ def test_staff_ask_for_a_delivery_report_as_themselves_with_filters(gateway, cal
                            headers=gateway.sign_in(caller))
 
     assert response.status_code == 200
-    assert response.json() == REPORT_ANSWER
+    report = {name: value for name, value in REPORT_ANSWER.items() if name != "lines"}
+    assert response.json() == {**report, "items": REPORT_ANSWER["lines"], "next": None}
     gateway.notify.get_delivery_report.assert_called_once_with(
         {"viewer": caller, "communication_id": "comm-1", "status": "failed", "page": 2, "per_page": 50})
 
@@ -182,7 +184,8 @@ def test_staff_allowed_list_the_unreachable_contacts_of_their_school(gateway, ca
     response = gateway.get(UNREACHABLE, params={"page": "1", "per_page": "100"}, headers=gateway.sign_in(caller))
 
     assert response.status_code == 200
-    assert response.json() == UNREACHABLE_ANSWER
+    assert response.json() == {"school_id": "school-1", "items": UNREACHABLE_ANSWER["contacts"], "total": 1,
+                               "page": 1, "per_page": 100, "next": None}
     gateway.notify.list_unreachable_contacts.assert_called_once_with(
         {"viewer": caller, "school_id": "school-1", "page": 1, "per_page": 100})
 

@@ -129,10 +129,11 @@ def test_callers_without_the_permission_are_refused_before_directory_is_asked(ga
 
 def test_a_district_administrator_reads_the_audit_log_page_by_page(gateway):
     admin = make_principal(identity.DISTRICT_ADMIN)
-    gateway.directory.get_audit_log.return_value = {"entries": [], "next_after": None}
+    gateway.directory.get_audit_log.return_value = {"items": [], "total": 21, "page": 2, "per_page": 10}
     response = gateway.get(f"{DIRECTORY}/audit-log", headers=gateway.sign_in(admin),
-                           params={"subject_id": "p1", "limit": "10", "after": "2026-12-04T08:00:00Z~a1"})
+                           params={"subject_id": "p1", "per_page": "10", "page": "2"})
 
     assert response.status_code == 200, response.text
+    assert response.json()["next"] == f"{DIRECTORY}/audit-log?subject_id=p1&per_page=10&page=3"
     gateway.directory.get_audit_log.assert_called_once_with({
-        "viewer": admin, "subject_id": "p1", "actor_id": None, "after": "2026-12-04T08:00:00Z~a1", "limit": 10})
+        "viewer": admin, "subject_id": "p1", "actor_id": None, "page": 2, "per_page": 10})

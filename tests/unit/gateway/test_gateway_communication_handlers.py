@@ -94,26 +94,33 @@ def test_a_teacher_without_school_wide_communications_may_not_announce_to_a_scho
     backends.notify.send_announcement.assert_not_called()
 
 
-def test_a_delivery_report_is_asked_for_as_the_viewer_with_the_filters():
+def test_a_delivery_report_is_asked_for_as_the_viewer_with_the_filters_and_its_lines_are_the_items():
     backends, teacher = make_backends(), make_principal(identity.TEACHER)
+    backends.notify.get_delivery_report.return_value = {"communication_id": "c-1", "lines": [{"person_id": "p"}],
+                                                        "total": 51, "page": 2, "per_page": 50}
 
-    handlers.show_delivery_report(ApiCall(teacher, path={"id": "c-1"}, query={"page": 2, "per_page": 50,
+    report = handlers.show_delivery_report(ApiCall(teacher, path={"id": "c-1"}, query={"page": 2, "per_page": 50,
                                                                                "status": "failed"}), backends)
 
     backends.notify.get_delivery_report.assert_called_once_with(
         {"viewer": teacher, "communication_id": "c-1", "page": 2, "per_page": 50, "status": "failed"})
+    assert report == {"communication_id": "c-1", "items": [{"person_id": "p"}], "total": 51, "page": 2,
+                      "per_page": 50}
 
 
 def test_a_district_administrator_lists_unreachable_contacts_of_a_school_of_their_district():
     backends, admin = make_backends(), make_principal(identity.DISTRICT_ADMIN, district_id="d-7")
     backends.directory.get_schools.return_value = {"schools": [{"id": "school-2", "name": "Roosevelt"}]}
+    backends.notify.list_unreachable_contacts.return_value = {"school_id": "school-2", "contacts": [], "total": 0,
+                                                              "page": 1, "per_page": 100}
 
-    handlers.list_unreachable_contacts(ApiCall(admin, path={"id": "school-2"}, query={"page": 1, "per_page": 100}),
+    listed = handlers.list_unreachable_contacts(ApiCall(admin, path={"id": "school-2"}, query={"page": 1, "per_page": 100}),
                                        backends)
 
     backends.directory.get_schools.assert_called_once_with({"district_id": "d-7"})
     backends.notify.list_unreachable_contacts.assert_called_once_with(
         {"viewer": admin, "school_id": "school-2", "page": 1, "per_page": 100})
+    assert listed == {"school_id": "school-2", "items": [], "total": 0, "page": 1, "per_page": 100}
 
 
 def test_a_school_outside_the_callers_grants_is_not_found_and_notify_is_not_asked():

@@ -166,19 +166,23 @@ def test_permissions_are_never_set_for_someone_who_is_not_staff():
     backends.identity.set_staff_permissions.assert_not_called()
 
 
-def test_schools_are_those_of_the_callers_district():
+def test_schools_are_those_of_the_callers_district_page_by_page():
     backends = make_backends()
-    backends.directory.get_schools.return_value = {"schools": []}
+    backends.directory.get_schools.return_value = {"schools": [{"id": f"s-{n}", "name": f"S{n}"} for n in range(5)]}
 
-    handlers.list_schools(ApiCall(make_principal(district_id="district-7")), backends)
+    listed = handlers.list_schools(ApiCall(make_principal(district_id="district-7"),
+                                           query={"page": 2, "per_page": 2}), backends)
 
     backends.directory.get_schools.assert_called_once_with({"district_id": "district-7"})
+    assert listed == {"items": [{"id": "s-2", "name": "S2"}, {"id": "s-3", "name": "S3"}], "total": 5, "page": 2,
+                      "per_page": 2}
 
 
 def test_a_caller_without_a_district_sees_no_schools_rather_than_every_districts():
     backends = make_backends()
 
-    assert handlers.list_schools(ApiCall(make_principal(district_id=None)), backends) == {"schools": []}
+    assert handlers.list_schools(ApiCall(make_principal(district_id=None), query={"page": 1, "per_page": 100}),
+                                 backends) == {"items": [], "total": 0, "page": 1, "per_page": 100}
     backends.directory.get_schools.assert_not_called()
 
 

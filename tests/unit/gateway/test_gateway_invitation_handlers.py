@@ -15,7 +15,10 @@ from gateway_builders import make_principal
 
 
 def make_backends() -> Backends:
-    return Backends(identity=Mock(name="identity"), directory=Mock(name="directory"), notify=Mock(name="notify"))
+    backends = Backends(identity=Mock(name="identity"), directory=Mock(name="directory"), notify=Mock(name="notify"))
+    job = {"job_id": "j-1", "results": [], "total": 0, "page": 1, "per_page": 100}
+    backends.notify.start_invitations.return_value = backends.notify.get_invitation_job.return_value = job
+    return backends
 
 
 def test_an_invitation_is_sent_by_the_signed_in_person_to_the_path_person():
@@ -74,3 +77,12 @@ def test_a_printable_invitation_is_a_pdf_with_the_join_code():
 
     assert pdf.startswith(b"%PDF") and b"K7Q2-M9XD" in pdf and b"Lincoln USD" in pdf
     backends.notify.issue_printable_invitation.assert_called_once_with({"inviter": admin, "person_id": "g-1"})
+
+
+def test_a_jobs_per_person_results_are_its_items():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+
+    job = handlers.show_invitation_job(ApiCall(teacher, path={"id": "j-1"}, query={"page": 1, "per_page": 100}),
+                                       backends)
+
+    assert job == {"job_id": "j-1", "items": [], "total": 0, "page": 1, "per_page": 100}

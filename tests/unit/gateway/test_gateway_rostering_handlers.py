@@ -22,11 +22,16 @@ def admin() -> dict:
     return make_principal(identity.DISTRICT_ADMIN, person_id="boss", district_id="d1")
 
 
-def test_runs_are_listed_for_the_callers_district_only():
+def test_runs_are_listed_for_the_callers_district_only_page_by_page():
     backends = backends_with_run()
-    handlers.list_sync_runs(ApiCall(admin(), query={"state": "awaiting_approval", "limit": 20}), backends)
+    backends.rostering.list_sync_runs.return_value = {"runs": [{"run_id": "r3"}, {"run_id": "r2"}, {"run_id": "r1"}]}
+
+    listed = handlers.list_sync_runs(ApiCall(admin(), query={"state": "awaiting_approval", "page": 2, "per_page": 2}),
+                                     backends)
+
     backends.rostering.list_sync_runs.assert_called_once_with(
-        {"state": "awaiting_approval", "limit": 20, "district_id": "d1"})
+        {"state": "awaiting_approval", "limit": handlers.LATEST_RUNS, "district_id": "d1"})
+    assert listed == {"items": [{"run_id": "r1"}], "total": 3, "page": 2, "per_page": 2}
 
 
 def test_a_run_of_another_district_does_not_exist_for_the_caller():

@@ -4,10 +4,14 @@ import re
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-from services.gateway.api import Route
+from marshmallow import Schema, fields
+
+from services.gateway.api import JSON, Route
+from services.gateway.lists import ListPage
 from services.gateway.openapi import build_document
 from services.gateway.routes import ROUTES
 from services.gateway.service import GatewayService
+from shared.contracts.common import Timestamp
 from shared.contracts.permissions import ACTIONS
 
 ROUTE_IDS = [route.name for route in ROUTES]
@@ -66,7 +70,7 @@ def test_every_failure_an_operation_can_end_with_is_documented_with_the_error_sh
     responses = operation_of(document, route)["responses"]
     error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
 
-    assert {500, 503} <= set(route.error_statuses)
+    assert {414, 500, 503} <= set(route.error_statuses)
     for status in route.error_statuses:
         assert responses[str(status)]["content"]["application/json"]["schema"] == error_ref
 
@@ -143,7 +147,7 @@ def test_signing_in_documents_too_many_requests_with_the_retry_after_header(docu
     assert "too_many_requests" in responses["429"]["description"]
     assert responses["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
     assert "Retry-After" in responses["503"]["headers"]
-    assert "headers" not in responses["401"]
+    assert "Retry-After" not in responses["401"]["headers"]
 
 
 def test_an_announcement_is_documented_as_accepted_with_the_permission_each_audience_needs(document):
@@ -169,7 +173,7 @@ def test_the_inbound_sms_webhook_documents_its_twiml_answer(document):
     inbound = next(route for route in ROUTES if route.name == "receive_twilio_inbound")
 
     assert operation_of(document, inbound)["responses"]["200"]["content"] == {
-        "text/xml": {"schema": {"type": "string"}}}
+        "text/xml": {"schema": {"type": "string"}, "example": "<Response/>"}}
 
 
 def test_webhook_routes_are_the_paths_notify_gives_the_providers():
@@ -198,3 +202,112 @@ def test_a_profile_documents_each_credentials_delivery_status(document):
     assert set(credential) == {"kind", "value", "shared", "delivery_status"}
     assert set(status) == {"state", "reason", "last_status", "updated_at"}
     assert status["state"]["enum"] == ["good", "bad", "opted_out"]
+
+
+# --- what a frontend team builds on: examples, one list shape, zones, Location ---
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_operation_has_a_request_example_for_each_input_and_a_response_example(document, route):
+    operation = operation_of(document, route)
+
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        assert media["example"] is not None
+    assert all("example" in parameter for parameter in operation["parameters"])
+    assert all(media["example"] is not None
+               for media in operation["responses"][str(route.status)]["content"].values())
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.body], ids=lambda route: route.name)
+def test_every_request_body_example_is_one_the_endpoint_takes(document, route):
+    example = operation_of(document, route)["requestBody"]["content"][JSON]["example"]
+
+    assert route.body().validate(example) == {}
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.query], ids=lambda route: route.name)
+def test_every_query_example_is_one_the_endpoint_takes(document, route):
+    examples = {p["name"]: p["example"] for p in operation_of(document, route)["parameters"] if p["in"] == "query"}
+
+    assert route.query().validate({name: value for name, value in examples.items() if value is not None}) == {}
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.response], ids=lambda route: route.name)
+def test_every_response_example_is_an_answer_of_its_schema(document, route):
+    example = operation_of(document, route)["responses"][str(route.status)]["content"][JSON]["example"]
+
+    assert route.response().validate(example) == {}
+
+
+LIST_FIELDS = {"items", "total", "page", "per_page", "next"}
+PAGING_WORDS = {"page", "per_page", "limit", "after", "next_after", "offset"}  # a job's `total` is no list
+
+
+def _field_names(schema: type[Schema] | None) -> set[str]:
+    return set(schema().fields) if schema else set()
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_paged_answer_is_the_one_list_shape_asked_for_by_page_and_per_page(document, route):
+    paged = bool(PAGING_WORDS & (_field_names(route.query) | _field_names(route.response)))
+
+    assert paged == route.lists
+    if route.lists:
+        properties = document["components"]["schemas"][route.response.__name__]["properties"]
+        assert issubclass(route.response, ListPage) and LIST_FIELDS <= set(properties)
+        if route.method == "GET":  # a POST answers the first page of what it started
+            assert {"page", "per_page"} <= _field_names(route.query)
+        assert not {"limit", "after", "next_after", "offset"} & (_field_names(route.query) | set(properties))
+
+
+def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_contacts_and_sync_runs():
+    assert {route.name for route in ROUTES if route.lists} == {
+        "search_people", "list_schools", "show_audit_log", "show_delivery_report", "list_unreachable_contacts",
+        "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job"}
+
+
+def _date_time_fields(schema: type[Schema] | Schema, seen: set) -> list[tuple[str, fields.Field]]:
+    instance = schema() if isinstance(schema, type) else schema
+    if type(instance) in seen:
+        return []
+    seen.add(type(instance))
+    found = []
+    for name, field in instance.fields.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.DateTime):
+            found.append((f"{type(instance).__name__}.{name}", inner))
+        elif isinstance(inner, fields.Nested):
+            found += _date_time_fields(inner.schema, seen)
+    return found
+
+
+def test_every_timestamp_an_endpoint_answers_is_written_with_its_zone():
+    from datetime import datetime
+
+    moments = [found for route in ROUTES if route.response for found in _date_time_fields(route.response, set())]
+
+    assert moments
+    for name, field in moments:
+        assert isinstance(field, Timestamp), name
+        assert field.serialize("at", {"at": datetime(2026, 9, 1, 8, 0)}).endswith("+00:00"), name
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_IDS)
+def test_every_created_or_accepted_answer_says_where_to_read_it(document, route):
+    success = operation_of(document, route)["responses"][str(route.status)]
+
+    assert (route.status in (201, 202)) == (route.location is not None)
+    assert ("Location" in success["headers"]) == (route.location is not None)
+
+
+@pytest.mark.parametrize("route", [route for route in ROUTES if route.error_rules], ids=lambda route: route.name)
+def test_each_business_rule_the_table_names_is_documented_on_its_status(document, route):
+    responses = operation_of(document, route)["responses"]
+
+    for status, rule in route.error_rules.items():
+        assert responses[str(status)]["description"].endswith(f"Here: {rule}")
+
+
+def test_an_announcement_documents_the_audience_that_is_not_the_senders_as_not_found(document):
+    send = next(route for route in ROUTES if route.name == "send_announcement")
+
+    assert "school or classroom" in operation_of(document, send)["responses"]["404"]["description"]
