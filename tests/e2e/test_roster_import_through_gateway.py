@@ -115,8 +115,10 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     assert enabled.status_code == 200, enabled.text
     outcomes = {r["key"]: r["outcome"] for r in enabled.json()["results"]}
     assert outcomes == {student_id: "enabled", other_id: "enabled", "no-such-student": "not_found"}
-    invited = search(stack, admin, kind="student", student_account_status="invited")
-    assert {i["id"] for i in invited["items"]} == {student_id, other_id}
+    # Enabled, not yet invited: the status reads Invited only once an invitation was sent.
+    enabled_now = search(stack, admin, kind="student", student_account_status="enabled")
+    assert {i["id"] for i in enabled_now["items"]} == {student_id, other_id}
+    assert search(stack, admin, kind="student", student_account_status="invited")["items"] == []
 
     def projected():
         with cluster_rpc(stack.amqp_uri) as rpc:

@@ -30,10 +30,10 @@ def people(stack) -> dict[str, str]:
             for person_id, given, family, email in (("guardian-dana", "Dana", "Rivera", DANA),
                                                    ("guardian-lee", "Lee", "Chen", LEE))]
     with cluster_rpc(stack.amqp_uri) as rpc:
-        accounts = rpc(identity.contract)
-        accounts.upsert_accounts({"district_id": "district-1", "accounts": rows})
+        rpc(identity.contract).upsert_accounts({"district_id": "district-1", "accounts": rows})
+    with cluster_rpc(stack.amqp_uri, credential=stack.operator_token()) as operator:
         for row in rows:
-            accounts.set_password({"login": row["email"], "password": PASSWORD})
+            operator(identity.contract).set_password({"login": row["email"], "password": PASSWORD})
     return {row["email"]: row["person_id"] for row in rows}
 
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from services.identity.domain.join_tokens import JoinToken
-from services.identity.domain.sessions import LoginSession
+from services.identity.domain.sessions import LoginSession, RefreshToken
 from services.identity.domain.verification import PendingVerification
 from test_identity_repository import NOW, count_statements, engine, make_account, repo  # noqa: F401 (fixtures)
 
@@ -44,12 +44,19 @@ def session_for(person_id: str) -> LoginSession:
     return LoginSession(jti=f"jti-{person_id}", person_id=person_id, issued_at=NOW, expires_at=NOW + timedelta(hours=1))
 
 
+def refresh_for(session: LoginSession) -> RefreshToken:
+    return RefreshToken(token_hash=f"refresh-{session.jti}", session_id=session.jti, issued_at=NOW,
+                        expires_at=session.expires_at)
+
+
 def test_a_join_uses_the_invitation_activates_the_account_and_stores_the_session_once(repo):
     repo.save_accounts([make_account("p1")], [], NOW)
     repo.replace_join_tokens([make_token("p1")])
 
-    first = repo.record_join(make_token("p1"), session_for("p1"), password_hash="hash", language="es", now=NOW)
-    again = repo.record_join(make_token("p1"), replace(session_for("p1"), jti="jti-2"), password_hash="other",
+    first = repo.record_join(make_token("p1"), session_for("p1"), refresh_for(session_for("p1")),
+                             password_hash="hash", language="es", now=NOW)
+    second_session = replace(session_for("p1"), jti="jti-2")
+    again = repo.record_join(make_token("p1"), second_session, refresh_for(second_session), password_hash="other",
                              language="en", now=NOW)
 
     assert (first, again) == (True, False)
@@ -58,16 +65,18 @@ def test_a_join_uses_the_invitation_activates_the_account_and_stores_the_session
                                                                                               "es")
     assert repo.join_token(token_hash="token-p1").used_at == NOW
     assert repo.session_with_account("jti-2") is None and repo.session_with_account("jti-p1") is not None
+    assert repo.refresh_token_with_session("refresh-jti-p1") is not None
+    assert repo.refresh_token_with_session("refresh-jti-2") is None
 
 
 def test_an_expired_or_replaced_invitation_joins_nobody_and_stores_nothing(repo):
     repo.save_accounts([make_account("p1")], [], NOW)
     repo.replace_join_tokens([make_token("p1")])
 
-    expired = repo.record_join(make_token("p1"), session_for("p1"), password_hash="hash", language="en",
-                               now=NOW + timedelta(days=10))
-    replaced = repo.record_join(make_token("p1", token_hash="older"), session_for("p1"), password_hash="hash",
-                                language="en", now=NOW)
+    expired = repo.record_join(make_token("p1"), session_for("p1"), refresh_for(session_for("p1")),
+                               password_hash="hash", language="en", now=NOW + timedelta(days=10))
+    replaced = repo.record_join(make_token("p1", token_hash="older"), session_for("p1"), refresh_for(session_for("p1")),
+                                password_hash="hash", language="en", now=NOW)
 
     assert (expired, replaced) == (False, False)
     assert repo.account("p1").status == "invitee" and repo.session_with_account("jti-p1") is None
