@@ -28,7 +28,7 @@ def test_a_permission_change_reads_in_the_audit_log_once_however_often_it_is_ann
     announce_change(directory_container, directory_config, change)
 
     page = directory_rpc.get_audit_log({"viewer": district.viewer("district_admin"), "subject_id": teacher})
-    [entry] = page["entries"]
+    [entry] = page["items"]
     assert (entry["id"], entry["actor_id"], entry["action"], entry["before"], entry["after"]) == (
         "c" * 32, "admin-person", "set_staff_permissions", {"permissions": ["content_moderator"]},
         {"permissions": ["users_manager"]})
