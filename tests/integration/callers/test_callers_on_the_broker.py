@@ -10,11 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from services.directory.service import DirectoryService
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.service import IdentityService
-from shared.callers import USER, VERIFY_CALLERS_SETTING, sign_credential
+from shared.callers import USER, sign_credential
 from shared.contracts import directory, identity
 from shared.contracts.callers import ACCOUNTS_MANAGE, ANNOUNCEMENTS_SEND, DIRECTORY_READ
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
-from shared.messaging import cluster_rpc
 
 pytestmark = pytest.mark.postgres
 
@@ -23,22 +22,9 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def platform(rabbit_config, database_urls, identity_token_secret, container_factory):
-    """identity and directory verifying their callers, as every process of the real stack does."""
-    config = {**rabbit_config, "DATABASES": database_urls, "max_workers": 10, VERIFY_CALLERS_SETTING: True}
-    for service in (IdentityService, DirectoryService):
-        container_factory(service, config).start()
-    return config
-
-
-@pytest.fixture
-def call(platform):
-    """call(contract, method, payload, credential=None): one RPC over the broker, carrying `credential`."""
-    def make(contract, method: str, payload: dict, credential: str | None = None) -> dict:
-        with cluster_rpc(platform["AMQP_URI"], timeout=30, credential=credential) as rpc:
-            return getattr(rpc(contract), method)(payload)
-
-    return make
+def platform(start_verifying):
+    """identity and directory verifying their callers."""
+    return start_verifying(IdentityService, DirectoryService)
 
 
 @pytest.fixture
