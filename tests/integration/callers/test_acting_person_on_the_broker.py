@@ -1,6 +1,7 @@
 """Who a payload says acts by id (`changed_by`, `reset_by`, `decided_by`: ACTING_PERSON_FIELDS) held by every
 service that takes one, on the real broker, verifying callers as the real stack does; and a platform service
-acting for a person carries that person's credential on to the calls it makes (directory -> identity)."""
+acting for a person carries that person's credential on to the calls it makes (directory -> identity;
+identity -> notify: test_credential_carried_to_notify.py)."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,6 @@ from datetime import datetime, timezone
 import pytest
 
 from services.directory.service import DirectoryService
-from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.adapters.signing_keys import credential_signer_from_environment
 from services.identity.service import IdentityService
 from services.notify.service import NotifyService
@@ -84,13 +84,10 @@ def test_notify_takes_changed_and_reset_by_only_from_the_person_the_assertion_vo
     assert (answered["default_preference"], answered["updated_by"]) == ("sms_app", admin["person_id"])
 
 
-def test_rostering_records_as_decider_only_who_the_credential_says(call, district, assertion_of, database_urls):
+def test_rostering_records_as_decider_only_who_the_credential_says(call, district, assertion_of, credential_for):
     decision = {"run_id": "no-such-run", "reason": None}
     admin = district.viewer("district_admin")
-    issued = add_service_credential(database_urls[identity.NAME], "operator", [ROSTERING_MANAGE], None,
-                                    datetime.now(timezone.utc))
-    operator = call(identity.contract, "issue_service_token",
-                    {"client_id": issued.credential.client_id, "client_secret": issued.secret})
+    operator = credential_for(ROSTERING_MANAGE, district_id=None)
 
     assert refused(NotAuthenticated, call, rostering.contract, "approve_sync_run",
                    {**decision, "decided_by": "operator"}) == {"decided_by": [UNVOUCHED]}
@@ -114,3 +111,4 @@ def test_directory_acting_for_a_person_carries_their_assertion_to_identity(call,
     assert added["outcome"] == "created"
     [account] = call(identity.contract, "get_accounts", {"person_ids": [added["person_id"]]})["accounts"]
     assert account["roles"] == [{"role": identity.TEACHER, "school_ids": [district.ids["sch-north"]]}]
+
