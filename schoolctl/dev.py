@@ -203,7 +203,8 @@ def run(
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
 
     migrate()
-    # The operator's credential for this machine (schoolctl accounts set-password authenticates with it).
+    # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings
+    # authenticate with it).
     operator = add_service_credential(database_url(identity.NAME), "make-run-operator", list(OPERATOR_SCOPES),
                                       None, datetime.now(timezone.utc))
     _stop_on_signals()
@@ -237,7 +238,7 @@ def run(
         console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
-                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts set-password)")
+                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts and roster decisions)")
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:

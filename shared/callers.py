@@ -133,10 +133,10 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
     name = method_name(method)
     if name in PUBLIC_METHODS:
         return None
-    claimed = [field for field in principal_fields(method.request) if request.get(field) is not None]
-    acting = ACTING_PERSON_FIELDS.get(name)
-    if acting is not None and request.get(acting) is not None:
-        claimed.append(acting)
+    # Who the payload says acts: as a whole principal (`viewer`), or by person id (`changed_by`).
+    principals = [field for field in principal_fields(method.request) if request.get(field) is not None]
+    persons = [field for field in (ACTING_PERSON_FIELDS.get(name),) if field and request.get(field) is not None]
+    claimed = principals + persons
     if caller is None:
         if claimed or name in SERVICE_ONLY_METHODS:
             return NotAuthenticated(
@@ -148,10 +148,8 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
                                 fields={"scopes": [f"{', '.join(sorted(caller.scopes)) or 'none'} granted"]})
     if not caller.is_service and name in SERVICE_ONLY_METHODS:
         return PermissionDenied(f"{name} is for operators: call it with a service credential")
-    mismatched = {field: "principal" for field in claimed
-                  if field != acting and dict(request[field]) != dict(caller.principal)}
-    if acting in claimed and request[acting] != caller.principal["person_id"]:
-        mismatched[acting] = "person"
+    mismatched = {**{field: "principal" for field in principals if dict(request[field]) != dict(caller.principal)},
+                  **{field: "person" for field in persons if request[field] != caller.principal["person_id"]}}
     if mismatched:
         return PermissionDenied("the payload names a caller the credential does not vouch for",
                                 fields={field: [f"is not the {what} of the caller's credential"]
