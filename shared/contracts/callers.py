@@ -68,7 +68,8 @@ class ServiceToken(Schema):
         "description": "what the token may call (SCOPE_METHODS lists the methods of each scope)"})
     principal = fields.Nested(identity.Principal, required=True, metadata={
         "description": "who the service is to the platform: send it wherever a payload names the caller "
-                       "(`sender`, `viewer`)"})
+                       "(`sender`, `viewer`), and its person_id (`service:<client id>`) wherever a payload names "
+                       "who acts by id (`changed_by`, `decided_by`)"})
 
 
 class SigningKey(Schema):
