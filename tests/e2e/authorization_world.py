@@ -154,7 +154,7 @@ def _school_records(stack, token, snapshot, school: str) -> SchoolRecords:
         return room["id"]
 
     student_1, student_9 = find(f"{prefix}-student-1", "student"), find(f"{prefix}-student-9", "student")
-    schools = {s["name"]: s["id"] for s in stack.api("GET", "/api/v1/schools", token).json()["schools"]}
+    schools = {s["name"]: s["id"] for s in stack.api("GET", "/api/v1/schools", token).json()["items"]}
     return SchoolRecords(
         school_id=schools[SCHOOLS[school]], student_1=student_1,
         student_1_guardian_1=find(f"{prefix}-student-1-guardian-1", "guardian"), student_9=student_9,
@@ -197,7 +197,7 @@ def _seed_jobs_announcements_and_runs(world: World, here) -> None:
     for district in ("here", "there"):
         runs = stack.api("GET", "/api/v1/rostering/runs", world.admins[district])
         assert runs.status_code == 200, runs.text
-        world.runs[district] = runs.json()["runs"][0]["run_id"]
+        world.runs[district] = runs.json()["items"][0]["run_id"]
 
 
 def _set_permissions(world: World, person_id: str, permissions: list[str]) -> None:

@@ -359,7 +359,7 @@ def test_a_permissions_admin_cannot_abuse_the_permission_and_every_change_reads_
     def colleague_changes():
         page = world.api("GET", f"{DIRECTORY}/audit-log", world.administrator("here"),
                          params={"subject_id": colleague})
-        return [entry for entry in page.json()["entries"] if entry["action"] == "set_staff_permissions"
+        return [entry for entry in page.json()["items"] if entry["action"] == "set_staff_permissions"
                 and entry["actor_id"] == teacher_id]
 
     changes = wait_for(lambda: len(colleague_changes()) == 2 and colleague_changes(), what="both changes audited")
