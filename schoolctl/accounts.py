@@ -26,12 +26,12 @@ def set_password(
 ) -> None:
     """Set an account's password (for example the first district administrator's), as the operator; the account
     is signed out everywhere. $SCHOOLCTL_CLIENT_ID and $SCHOOLCTL_CLIENT_SECRET name a service credential with
-    the accounts:manage scope."""
+    the accounts:manage scope (`make run` prints one)."""
     password = _password_from_stdin() if password_stdin else typer.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
-    with connected_as_operator(amqp_uri, timeout) as rpc:
+    with connected_as_operator(amqp_uri, timeout) as operator:
         try:
-            rpc(identity.contract).set_password({"login": login, "password": password})
+            operator.rpc(identity.contract).set_password({"login": login, "password": password})
         except NotFound:
             raise fail(f"No account has the login {login}", EXIT_NO_USER) from None
         except InvalidRequest as invalid:

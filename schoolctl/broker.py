@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -14,7 +15,7 @@ from rich.console import Console
 
 from shared.config import amqp_uri as configured_amqp_uri
 from shared.contracts import identity
-from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.contracts.callers import OPERATOR_SCOPES
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
 from shared.messaging import cluster_rpc
 
@@ -29,7 +30,8 @@ EXIT_UNAVAILABLE = 69
 EXIT_TEMPORARY = 75
 EXIT_NO_PERMISSION = 77
 
-# The operator's service credential (`schoolctl services add operator --scopes accounts:manage`).
+# The operator's service credential (`schoolctl services add operator --scopes accounts:manage,rostering:manage`:
+# contracts.callers.OPERATOR_SCOPES).
 CLIENT_ID_VARIABLE = "SCHOOLCTL_CLIENT_ID"
 CLIENT_SECRET_VARIABLE = "SCHOOLCTL_CLIENT_SECRET"
 
@@ -79,16 +81,30 @@ def connected(amqp_uri: str | None, timeout: float, credential: str | None = Non
                    "(raise --timeout for large imports)", EXIT_TEMPORARY) from None
 
 
+@dataclass(frozen=True)
+class Operator:
+    """An operator's command connected: `rpc(contract)` proxies whose calls carry the operator's service token,
+    and the credential's `principal`, which is who the command records as acting (`decided_by`, `changed_by`)."""
+
+    rpc: Callable
+    principal: Mapping
+
+    @property
+    def person_id(self) -> str:
+        return self.principal["person_id"]
+
+
 @contextmanager
 def connected_as_operator(amqp_uri: str | None, timeout: float,
-                          environ: Mapping[str, str] = os.environ) -> Iterator[Callable]:
+                          environ: Mapping[str, str] = os.environ) -> Iterator[Operator]:
     """`connected`, with every call made as the operator: the service credential in $SCHOOLCTL_CLIENT_ID and
     $SCHOOLCTL_CLIENT_SECRET, exchanged with identity for a service token first."""
     client_id, secret = environ.get(CLIENT_ID_VARIABLE, ""), environ.get(CLIENT_SECRET_VARIABLE, "")
     if not client_id or not secret:
+        scopes = ",".join(OPERATOR_SCOPES)
         raise fail(f"This command acts as an operator: export {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE} of a "
-                   f"service credential with the {ACCOUNTS_MANAGE} scope (`schoolctl services add operator "
-                   f"--scopes {ACCOUNTS_MANAGE}` prints them)", EXIT_NO_PERMISSION)
+                   f"service credential with the {scopes} scopes (`schoolctl services add operator "
+                   f"--scopes {scopes}` prints them)", EXIT_NO_PERMISSION)
     with connected(amqp_uri, timeout) as rpc:
         try:
             issued = rpc(identity.contract).issue_service_token({"client_id": client_id, "client_secret": secret})
@@ -97,7 +113,7 @@ def connected_as_operator(amqp_uri: str | None, timeout: float,
                        "secret is wrong", EXIT_NO_PERMISSION) from None
     with connected(amqp_uri, timeout, credential=issued["token"]) as rpc:
         try:
-            yield rpc
+            yield Operator(rpc, issued["principal"])
         except PermissionDenied as denied:
             raise fail(f"The operator credential {client_id} may not do this: {denied.message}",
                        EXIT_NO_PERMISSION) from None

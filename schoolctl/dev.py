@@ -31,7 +31,7 @@ from services.identity.adapters.service_credentials import add_service_credentia
 from services.identity.domain.service_credentials import IssuedCredential
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import directory, identity, rostering
-from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.contracts.callers import OPERATOR_SCOPES
 from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
@@ -203,9 +203,10 @@ def run(
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
 
     migrate()
-    # The operator's credential for this machine (schoolctl accounts set-password authenticates with it).
-    operator = add_service_credential(database_url(identity.NAME), "make-run-operator", [ACCOUNTS_MANAGE], None,
-                                      datetime.now(timezone.utc))
+    # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings
+    # authenticate with it).
+    operator = add_service_credential(database_url(identity.NAME), "make-run-operator", list(OPERATOR_SCOPES),
+                                      None, datetime.now(timezone.utc))
     _stop_on_signals()
     stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
                              env=env)
@@ -237,7 +238,7 @@ def run(
         console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
-                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts set-password)")
+                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts and roster decisions)")
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:

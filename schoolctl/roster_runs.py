@@ -1,6 +1,9 @@
 """`schoolctl roster runs|show|approve|reject|settings`: sync runs, runs held for approval, district settings.
 
-Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service.
+Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service. Deciding
+a run and changing settings act as the operator (schoolctl.broker.connected_as_operator): the run and the
+settings record the operator credential's principal (`service:<client id>`), the only decider rostering accepts
+from it.
 """
 from __future__ import annotations
 
@@ -13,14 +16,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from schoolctl.broker import EXIT_USAGE, connected, fail
+from schoolctl.broker import EXIT_USAGE, connected, connected_as_operator, fail
 from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app, refusal
 from schoolctl.roster_display import changes_table, show_run
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
-# Who decided, when the operator gives no name: the CLI runs with the operator's own authority.
-OPERATOR = "operator"
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)]
 
 RunState = Enum("RunState", {state: state for state in rostering.RUN_STATES}, type=str)
@@ -80,7 +81,6 @@ def list_runs(
 @app.command("approve")
 def approve(
     run_id: Annotated[str, typer.Argument(help="A run awaiting approval")],
-    by: Annotated[str, typer.Option(help="Who approves, for the run's report")] = OPERATOR,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
     timeout: Timeout = 30,
@@ -89,20 +89,19 @@ def approve(
 
     Follow it with `schoolctl roster show RUN`.
     """
-    _decide(rostering.approve_sync_run.name, run_id, by, None, as_json, amqp_uri, timeout)
+    _decide(rostering.approve_sync_run.name, run_id, None, as_json, amqp_uri, timeout)
 
 
 @app.command("reject")
 def reject(
     run_id: Annotated[str, typer.Argument(help="A run awaiting approval")],
-    by: Annotated[str, typer.Option(help="Who rejects, for the run's report")] = OPERATOR,
     reason: Annotated[Optional[str], typer.Option(help="Why, for the run's report")] = None,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
     timeout: Timeout = 30,
 ) -> None:
     """Reject a run the mass-change guard held: nothing of it is applied; its report is kept."""
-    _decide(rostering.reject_sync_run.name, run_id, by, reason, as_json, amqp_uri, timeout)
+    _decide(rostering.reject_sync_run.name, run_id, reason, as_json, amqp_uri, timeout)
 
 
 @app.command("settings")
@@ -119,7 +118,6 @@ def settings(
         help="Allow the sync to update contact details of active users")] = None,
     mass_change_threshold: Annotated[Optional[float], typer.Option(
         help="Share of people or enrollments a run may archive before it waits for approval (0.10 = 10 %)")] = None,
-    by: Annotated[str, typer.Option(help="Who changes them, for the record")] = OPERATOR,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
     timeout: Timeout = 30,
@@ -130,14 +128,16 @@ def settings(
         ("unarchive_classrooms_that_reappear", unarchive_classrooms),
         ("sync_updates_contact_details_of_active_users", update_contacts),
         ("mass_change_threshold", mass_change_threshold)) if value is not None}
-    with connected(amqp_uri, timeout) as rpc:
-        service = rpc(rostering.contract)
-        try:
-            current = (service.update_district_sync_settings({"district_id": district_id, "changed_by": by,
-                                                              **changes})
-                       if changes else service.get_district_sync_settings({"district_id": district_id}))
-        except InvalidRequest as invalid:
-            raise fail(refusal(invalid), EXIT_USAGE) from None
+    try:
+        if changes:
+            with connected_as_operator(amqp_uri, timeout) as operator:
+                current = operator.rpc(rostering.contract).update_district_sync_settings(
+                    {"district_id": district_id, "changed_by": operator.person_id, **changes})
+        else:
+            with connected(amqp_uri, timeout) as rpc:
+                current = rpc(rostering.contract).get_district_sync_settings({"district_id": district_id})
+    except InvalidRequest as invalid:
+        raise fail(refusal(invalid), EXIT_USAGE) from None
     if as_json:
         typer.echo(json.dumps(current, indent=2, ensure_ascii=False))
         return
@@ -148,11 +148,12 @@ def settings(
     Console().print(table)
 
 
-def _decide(method: str, run_id: str, by: str, reason: str | None, as_json: bool, amqp_uri: str | None,
+def _decide(method: str, run_id: str, reason: str | None, as_json: bool, amqp_uri: str | None,
             timeout: float) -> None:
-    with connected(amqp_uri, timeout) as rpc:
+    with connected_as_operator(amqp_uri, timeout) as operator:
         try:
-            run = getattr(rpc(rostering.contract), method)({"run_id": run_id, "decided_by": by, "reason": reason})
+            run = getattr(operator.rpc(rostering.contract), method)(
+                {"run_id": run_id, "decided_by": operator.person_id, "reason": reason})
         except NotFound:
             raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
         except Conflict as conflict:

@@ -27,8 +27,8 @@ from nameko.rpc import RpcProxy
 from shared.contracts import identity
 from shared.contracts.base import RpcMethod
 from shared.contracts.callers import (
-    CREDENTIAL_CONTEXT_KEY, PUBLIC_METHODS, SCOPE_METHODS, SERVICE_ONLY_METHODS, SIGNING_ALGORITHM, get_signing_keys,
-    method_name,
+    ACTING_PERSON_FIELDS, CREDENTIAL_CONTEXT_KEY, PUBLIC_METHODS, SCOPE_METHODS, SERVICE_ONLY_METHODS,
+    SIGNING_ALGORITHM, get_signing_keys, method_name,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied, PlatformError
 
@@ -133,7 +133,10 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
     name = method_name(method)
     if name in PUBLIC_METHODS:
         return None
-    claimed = [field for field in principal_fields(method.request) if request.get(field) is not None]
+    # Who the payload says acts: as a whole principal (`viewer`), or by person id (`changed_by`).
+    principals = [field for field in principal_fields(method.request) if request.get(field) is not None]
+    persons = [field for field in (ACTING_PERSON_FIELDS.get(name),) if field and request.get(field) is not None]
+    claimed = principals + persons
     if caller is None:
         if claimed or name in SERVICE_ONLY_METHODS:
             return NotAuthenticated(
@@ -145,11 +148,12 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
                                 fields={"scopes": [f"{', '.join(sorted(caller.scopes)) or 'none'} granted"]})
     if not caller.is_service and name in SERVICE_ONLY_METHODS:
         return PermissionDenied(f"{name} is for operators: call it with a service credential")
-    mismatched = [field for field in claimed if dict(request[field]) != dict(caller.principal)]
+    mismatched = {**{field: "principal" for field in principals if dict(request[field]) != dict(caller.principal)},
+                  **{field: "person" for field in persons if request[field] != caller.principal["person_id"]}}
     if mismatched:
         return PermissionDenied("the payload names a caller the credential does not vouch for",
-                                fields={field: ["is not the principal of the caller's credential"]
-                                        for field in mismatched})
+                                fields={field: [f"is not the {what} of the caller's credential"]
+                                        for field, what in mismatched.items()})
     return None
 
 
@@ -197,20 +201,6 @@ class CallerCheck:
         problem = refusal(method, request, self.caller)
         if problem is not None:
             raise problem
-
-    def require_person(self, person_id: str, field: str) -> None:
-        """Raise unless the credential is a person's and vouches for `person_id`: for a payload that names who
-        acts by id (`changed_by`) where the method judges that person's authority, not a principal."""
-        if not self._enforce:
-            return
-        caller = self.caller
-        if caller is None:
-            raise NotAuthenticated(f"{field} needs the caller's credential in the nameko context "
-                                   f"({CREDENTIAL_CONTEXT_KEY})",
-                                   fields={field: ["is not vouched for by any credential"]})
-        if caller.is_service or caller.principal["person_id"] != person_id:
-            raise PermissionDenied("the payload names a caller the credential does not vouch for",
-                                   fields={field: ["is not the person of the caller's credential"]})
 
 
 class CallerVerification(RpcProxy):

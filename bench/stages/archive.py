@@ -64,8 +64,12 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
         if held["state"] != "awaiting_approval":
             raise RuntimeError(f"the departures were not held: {held['state']} {held.get('message')}")
         ctx.progress(f"  held after {held_seconds:.1f}s: {held['message']}")
-        approved_at, approved_wall = time.monotonic(), time.time()
-        service.approve_sync_run({"run_id": held["run_id"], "decided_by": admin.login})
+        # The administrator decides with identity's assertion of them, as the gateway does (decided_by is checked).
+        signed = platform.stack.assertion_of(admin.token)
+        with cluster_rpc(platform.vhost_uri, timeout=timeout, credential=signed["assertion"]) as deciding:
+            approved_at, approved_wall = time.monotonic(), time.time()
+            deciding(rostering.contract).approve_sync_run(
+                {"run_id": held["run_id"], "decided_by": signed["principal"]["person_id"]})
 
         def finished() -> bool:
             return service.get_sync_run({"run_id": held["run_id"]})["state"] != "running"

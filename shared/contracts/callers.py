@@ -8,8 +8,9 @@ Two kinds of caller carry a credential in the nameko context (`CREDENTIAL_CONTEX
   credential (`issue_service_token` exchanges the client id and secret for it), limited to its scopes.
 
 Every RPC method whose payload names a principal (`viewer`, `sender`) is refused unless the credential
-asserts that very principal; a service token may call only the methods its scopes name. The rule runs in
-one place, shared.callers, for every service (shared/messaging.py's `rpc_endpoint`).
+asserts that very principal, and every field of `ACTING_PERSON_FIELDS` (`changed_by`, `decided_by`, ...)
+unless it is the credential's person id; a service token may call only the methods its scopes name. The rule
+runs in one place, shared.callers, for every service (shared/messaging.py's `rpc_endpoint`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from types import MappingProxyType
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.base import RpcMethod
 from shared.contracts.common import Empty
 
@@ -28,7 +29,10 @@ SIGNING_ALGORITHM = "EdDSA"
 ANNOUNCEMENTS_SEND = "announcements:send"
 DIRECTORY_READ = "directory:read"
 ACCOUNTS_MANAGE = "accounts:manage"
-SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE)
+ROSTERING_MANAGE = "rostering:manage"
+SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE, ROSTERING_MANAGE)
+# What the operator's own credential holds (schoolctl's accounts and roster commands act with it).
+OPERATOR_SCOPES = (ACCOUNTS_MANAGE, ROSTERING_MANAGE)
 # The person id of a service credential's principal: `service:<client id>`, never a person's id.
 SERVICE_PRINCIPAL_PREFIX = "service:"
 
@@ -64,7 +68,8 @@ class ServiceToken(Schema):
         "description": "what the token may call (SCOPE_METHODS lists the methods of each scope)"})
     principal = fields.Nested(identity.Principal, required=True, metadata={
         "description": "who the service is to the platform: send it wherever a payload names the caller "
-                       "(`sender`, `viewer`)"})
+                       "(`sender`, `viewer`), and its person_id (`service:<client id>`) wherever a payload names "
+                       "who acts by id (`changed_by`, `decided_by`)"})
 
 
 class SigningKey(Schema):
@@ -106,8 +111,29 @@ SCOPE_METHODS = MappingProxyType({
         directory.get_schools, directory.search_people, directory.get_person_profile,
         directory.get_student_profile))),
     ACCOUNTS_MANAGE: frozenset(map(method_name, (identity.set_password,))),
+    # The operator's `schoolctl roster approve|reject|settings`: decided and changed by the credential's principal.
+    ROSTERING_MANAGE: frozenset(map(method_name, (
+        rostering.approve_sync_run, rostering.reject_sync_run, rostering.update_district_sync_settings))),
 })
 
 # Methods that name no principal yet act on accounts: only a service token holding the scope may call them
 # (an operator's `schoolctl accounts set-password`), never a person's assertion nor an anonymous caller.
 SERVICE_ONLY_METHODS = frozenset(map(method_name, (identity.set_password,)))
+
+# The bare person-id fields that name who acts (recorded as the decider, judged on their authority): each must be
+# the person id of the caller's credential (a service token's is `service:<client id>`), and a call that fills
+# one in without a credential is refused. A None (where the field allows it) names nobody and is not checked.
+ACTING_PERSON_FIELDS = MappingProxyType({method_name(method): field for method, field in (
+    (identity.set_staff_permissions, "changed_by"),
+    (identity.grant_roles, "changed_by"),
+    (identity.update_contact_details, "changed_by"),
+    (identity.set_district_languages, "changed_by"),
+    (notify.set_preference, "changed_by"),
+    (notify.set_district_default, "changed_by"),
+    (notify.reset_credential_status, "reset_by"),
+    (rostering.approve_sync_run, "decided_by"),
+    (rostering.reject_sync_run, "decided_by"),
+    (rostering.update_district_sync_settings, "changed_by"),
+    (rostering.import_package, "requested_by"),
+    (rostering.preview_import, "requested_by"),
+)})

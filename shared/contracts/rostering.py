@@ -189,7 +189,9 @@ class SyncRunChanges(Schema):
 
 class DecideSyncRunRequest(Schema):
     run_id = fields.String(required=True, metadata={"description": "rostering's id of a run awaiting approval"})
-    decided_by = fields.String(required=True, metadata={"description": "the administrator's person id"})
+    decided_by = fields.String(required=True, metadata={
+        "description": "who decides: the person id of the caller's credential (an administrator's, or an operator's "
+                       "service:<client id>); any other is refused"})
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500), metadata={
         "description": "why it is rejected, at most 500 characters, shown in the run's message; unused on approval"})
 
@@ -251,7 +253,8 @@ class DistrictSyncSettings(Schema):
 class UpdateDistrictSyncSettingsRequest(Schema):
     district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
     changed_by = fields.String(required=True, metadata={
-        "description": "the person id of who makes the change (schoolctl's --by), recorded as updated_by"})
+        "description": "who makes the change, recorded as updated_by: the person id of the caller's credential "
+                       "(schoolctl's is the operator's service:<client id>); any other is refused"})
     daily_sync = fields.Boolean(metadata={
         "description": "keep the district in step with its SIS, locking what the sync manages; absent leaves it"})
     sync_manages_guardians = fields.Boolean(metadata={

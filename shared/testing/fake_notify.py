@@ -9,6 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from shared.callers import CallerVerification
 from shared.contracts import notify
 from shared.contracts.errors import InvalidRequest
 from shared.messaging import rpc_endpoint
@@ -52,11 +53,14 @@ class RecordingNotify:
                 "state": "good", "reset_at": datetime.now(timezone.utc)}
 
 
-def fake_notify_service(recorder: RecordingNotify) -> type:
-    """A nameko service class named like notify, answering through `recorder`."""
+def fake_notify_service(recorder: RecordingNotify, *, verify_callers: bool = False) -> type:
+    """A nameko service class named like notify, answering through `recorder`; `verify_callers`: admitting each
+    call through shared/callers.py as notify does (when the config's VERIFY_CALLERS is on)."""
 
     class FakeNotify:
         name = notify.NAME
+        if verify_callers:
+            callers = CallerVerification()
 
         @rpc_endpoint(notify.send_verification_code)
         def send_verification_code(self, request):

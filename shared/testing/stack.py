@@ -29,7 +29,7 @@ from services.identity.adapters.service_credentials import add_service_credentia
 from services.sandbox.client import SandboxClient
 from shared.config import SERVICE_CLASSES
 from shared.contracts import identity
-from shared.contracts.callers import ACCOUNTS_MANAGE
+from shared.contracts.callers import OPERATOR_SCOPES
 from shared.messaging import cluster_rpc
 from shared.readiness import StackNotReady, wait_for_services
 
@@ -89,7 +89,7 @@ class Stack:
     def operator_env(self) -> dict[str, str]:
         """The environment `schoolctl accounts set-password` authenticates with: an operator's service
         credential, issued the operator's way (straight into identity's database)."""
-        issued = add_service_credential(self.database_urls["identity"], "e2e-operator", [ACCOUNTS_MANAGE], None,
+        issued = add_service_credential(self.database_urls["identity"], "e2e-operator", list(OPERATOR_SCOPES), None,
                                         datetime.now(timezone.utc))
         return {CLIENT_ID_VARIABLE: issued.credential.client_id, CLIENT_SECRET_VARIABLE: issued.secret}
 

@@ -16,9 +16,10 @@ from shared.callers import (
     CLOCK_LEEWAY, KEY_REFRESH_SECONDS, SERVICE, USER, Caller, CallerCheck, RemoteSigningKeys, key_id,
     principal_fields, public_key_pem, read_credential, refusal, sign_credential,
 )
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.callers import (
-    ACCOUNTS_MANAGE, ANNOUNCEMENTS_SEND, DIRECTORY_READ, get_signing_keys, issue_service_token,
+    ACCOUNTS_MANAGE, ACTING_PERSON_FIELDS, ANNOUNCEMENTS_SEND, DIRECTORY_READ, ROSTERING_MANAGE, SCOPES,
+    get_signing_keys, issue_service_token, method_name,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
 from shared.testing.principals import make_principal
@@ -262,22 +263,73 @@ def test_identitys_keys_are_fetched_once_and_again_only_for_an_unknown_key_and_n
     assert fetched == [100.0, 100.0 + KEY_REFRESH_SECONDS]
 
 
-# --- a payload naming who acts by id (identity.set_staff_permissions' changed_by) ---------------------------
+# --- a payload naming who acts by id (`changed_by`, `decided_by`, ...: ACTING_PERSON_FIELDS) -----------------
 
-def test_the_person_a_payload_says_acts_must_be_the_person_the_assertion_vouches_for():
-    check = CallerCheck(assertion_of(), identity_keys, enforce=True, clock=lambda: NOW)
+ACTING = [(method, field, {**payload, field: "admin-1"}) for method, field, payload in (
+    (identity.set_staff_permissions, "changed_by", {"person_id": "teacher-1", "permissions": []}),
+    (identity.grant_roles, "changed_by", {"person_id": "p-1", "roles": []}),
+    (identity.update_contact_details, "changed_by", {"person_id": "p-1"}),
+    (identity.set_district_languages, "changed_by", {"district_id": "district-1", "languages": ["en"]}),
+    (notify.set_preference, "changed_by", {"person_id": "admin-1", "preference": "app_only"}),
+    (notify.set_district_default, "changed_by", {"district_id": "district-1", "default_preference": "sms_app"}),
+    (notify.reset_credential_status, "reset_by", {"person_id": "p-1", "kind": "email", "reason": None}),
+    (rostering.approve_sync_run, "decided_by", {"run_id": "run-1", "reason": None}),
+    (rostering.reject_sync_run, "decided_by", {"run_id": "run-1", "reason": None}),
+    (rostering.update_district_sync_settings, "changed_by", {"district_id": "district-1"}),
+    (rostering.import_package, "requested_by", {"path": "p.zip"}),
+    (rostering.preview_import, "requested_by", {"path": "p.zip"}),
+)]
 
-    check.require_person("admin-1", "changed_by")
+
+def test_every_acting_person_field_is_declared_once_and_is_a_field_of_its_request():
+    assert {method_name(method): field for method, field, _ in ACTING} == dict(ACTING_PERSON_FIELDS)
+    for method, field, _ in ACTING:
+        assert field in method.request().fields
+
+
+@pytest.mark.parametrize(("method", "field", "request_"), ACTING, ids=[f"{m.name}.{f}" for m, f, _ in ACTING])
+def test_the_person_a_payload_says_acts_must_be_the_person_the_assertion_vouches_for(method, field, request_):
+    assert refusal(method, request_, user(ADMIN)) is None
+
+    forged = refusal(method, {**request_, field: "someone-else"}, user(ADMIN))
+    assert isinstance(forged, PermissionDenied)
+    assert forged.fields == {field: ["is not the person of the caller's credential"]}
+
+    anonymous = refusal(method, request_, None)
+    assert isinstance(anonymous, NotAuthenticated)
+    assert anonymous.fields == {field: ["is not vouched for by any credential"]}
+
+
+def test_a_forged_changed_by_with_another_persons_assertion_is_refused_by_the_worker():
+    teacher = make_principal(person_id="teacher-1")
+    check = CallerCheck(assertion_of(teacher), identity_keys, enforce=True, clock=lambda: NOW)
+    request = {"person_id": "teacher-1", "permissions": [identity.PERMISSIONS_ADMIN], "changed_by": "admin-1"}
+
     with pytest.raises(PermissionDenied) as refused:
-        check.require_person("someone-else", "changed_by")
-    assert list(refused.value.fields) == ["changed_by"]
-
-
-def test_nobody_acts_as_a_person_without_a_credential_nor_with_a_service_token():
+        check.admit(identity.set_staff_permissions, request)
+    assert refused.value.fields == {"changed_by": ["is not the person of the caller's credential"]}
     with pytest.raises(NotAuthenticated):
-        CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW).require_person("admin-1", "changed_by")
-    token = sign_credential(IDENTITY_KEY, kind=SERVICE, principal=SERVICE_PRINCIPAL, now=NOW,
-                            ttl=timedelta(minutes=5), scopes=[ACCOUNTS_MANAGE])[0]
-    with pytest.raises(PermissionDenied):
-        CallerCheck(token, identity_keys, enforce=True, clock=lambda: NOW).require_person(
-            SERVICE_PRINCIPAL["person_id"], "changed_by")
+        CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW).admit(identity.set_staff_permissions,
+                                                                                 request)
+
+
+def test_an_operators_service_token_decides_as_itself_only():
+    operator = service(ROSTERING_MANAGE)
+    decision = {"run_id": "run-1", "reason": None}
+
+    assert refusal(rostering.approve_sync_run, {**decision, "decided_by": "service:lunch-alerts-1"}, operator) is None
+    refused = refusal(rostering.approve_sync_run, {**decision, "decided_by": "Rita"}, operator)
+    assert isinstance(refused, PermissionDenied) and set(refused.fields) == {"decided_by"}
+    assert isinstance(refusal(rostering.approve_sync_run, {**decision, "decided_by": "service:lunch-alerts-1"},
+                              service(ACCOUNTS_MANAGE)), PermissionDenied)
+
+
+def test_a_service_token_cannot_act_as_a_person_by_id():
+    request = {"person_id": "teacher-1", "permissions": [], "changed_by": SERVICE_PRINCIPAL["person_id"]}
+
+    assert isinstance(refusal(identity.set_staff_permissions, request, service(*SCOPES)), PermissionDenied)
+
+
+def test_an_import_naming_nobody_needs_no_credential():
+    """`schoolctl roster import` names nobody; the run records no requester."""
+    assert refusal(rostering.import_package, {"path": "p.zip", "requested_by": None}, None) is None

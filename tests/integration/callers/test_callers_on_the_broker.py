@@ -10,11 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from services.directory.service import DirectoryService
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.service import IdentityService
-from shared.callers import USER, VERIFY_CALLERS_SETTING, sign_credential
+from shared.callers import USER, sign_credential
 from shared.contracts import directory, identity
-from shared.contracts.callers import ACCOUNTS_MANAGE, ANNOUNCEMENTS_SEND, DIRECTORY_READ
+from shared.contracts.callers import ANNOUNCEMENTS_SEND, DIRECTORY_READ
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
-from shared.messaging import cluster_rpc
 
 pytestmark = pytest.mark.postgres
 
@@ -23,46 +22,15 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def platform(rabbit_config, database_urls, identity_token_secret, container_factory):
-    """identity and directory verifying their callers, as every process of the real stack does."""
-    config = {**rabbit_config, "DATABASES": database_urls, "max_workers": 10, VERIFY_CALLERS_SETTING: True}
-    for service in (IdentityService, DirectoryService):
-        container_factory(service, config).start()
-    return config
+def platform(start_verifying):
+    """identity and directory verifying their callers."""
+    return start_verifying(IdentityService, DirectoryService)
 
 
 @pytest.fixture
-def call(platform):
-    """call(contract, method, payload, credential=None): one RPC over the broker, carrying `credential`."""
-    def make(contract, method: str, payload: dict, credential: str | None = None) -> dict:
-        with cluster_rpc(platform["AMQP_URI"], timeout=30, credential=credential) as rpc:
-            return getattr(rpc(contract), method)(payload)
-
-    return make
-
-
-@pytest.fixture
-def credential_for(call, database_urls):
-    """credential_for(*scopes, district_id=...): a service token for a new service credential."""
-    def issue(*scopes: str, district_id: str | None = "district-1") -> dict:
-        issued = add_service_credential(database_urls[identity.NAME], "test-service", scopes, district_id,
-                                        datetime.now(timezone.utc))
-        return call(identity.contract, "issue_service_token",
-                    {"client_id": issued.credential.client_id, "client_secret": issued.secret})
-
-    return issue
-
-
-@pytest.fixture
-def signed_in_admin(call, credential_for) -> dict:
+def signed_in_admin(signed_in) -> dict:
     """The district administrator's assertion, as the gateway gets it after sign-in."""
-    call(identity.contract, "upsert_accounts", {"district_id": "district-1", "accounts": [{
-        "person_id": "admin-1", "given_name": "Ada", "family_name": "Admin", "email": ADMIN_EMAIL,
-        "roles": [{"role": identity.DISTRICT_ADMIN, "school_ids": []}]}]})
-    operator = credential_for(ACCOUNTS_MANAGE, district_id=None)
-    call(identity.contract, "set_password", {"login": ADMIN_EMAIL, "password": PASSWORD}, operator["token"])
-    token = call(identity.contract, "login", {"login": ADMIN_EMAIL, "password": PASSWORD})["token"]
-    return call(identity.contract, "issue_assertion", {"token": token})
+    return signed_in("admin-1", ADMIN_EMAIL, identity.DISTRICT_ADMIN, PASSWORD)
 
 
 def search_as(viewer: dict) -> dict:

@@ -25,6 +25,7 @@ from shared.testing.synced_records import SyncedRecords
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
 # The service credential the identity stand-in takes for the operator's.
 OPERATOR_CREDENTIAL = ("operator-1", "operator-secret")
+OPERATOR_PERSON_ID = "service:operator-1"
 PAGE_FIELDS = {
     "upsert_schools": "schools",
     "upsert_classrooms": "classrooms",
@@ -153,6 +154,12 @@ def operator_credential() -> tuple[str, str]:
     return OPERATOR_CREDENTIAL
 
 
+@pytest.fixture
+def operator_person_id() -> str:
+    """Who the operator's service token says it is (`service:<client id>`): what its decisions record."""
+    return OPERATOR_PERSON_ID
+
+
 def identity_stand_in(recorder: Recorder) -> type:
     class IdentityStandIn:
         name = identity.NAME
@@ -166,7 +173,8 @@ def identity_stand_in(recorder: Recorder) -> type:
             if (request["client_id"], request["client_secret"]) != OPERATOR_CREDENTIAL:
                 raise NotAuthenticated("the client id or secret is not valid")
             return {"token": "operator-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
-                    "scopes": [callers.ACCOUNTS_MANAGE], "principal": make_principal(person_id="service:operator")}
+                    "scopes": list(callers.OPERATOR_SCOPES),
+                    "principal": make_principal(person_id=OPERATOR_PERSON_ID)}
 
         @rpc_endpoint(identity.set_password)
         def set_password(self, request):

@@ -11,12 +11,14 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def schoolctl(rostering_config, running_services):
-    """`schoolctl ARGS...` against the running services; returns the click Result."""
+def schoolctl(rostering_config, running_services, operator_credential):
+    """`schoolctl ARGS...` against the running services, as the operator; returns the click Result."""
     runner = CliRunner()
+    client_id, secret = operator_credential
 
     def invoke(*args: str):
-        return runner.invoke(app, [*args, "--amqp-uri", rostering_config["AMQP_URI"]])
+        return runner.invoke(app, [*args, "--amqp-uri", rostering_config["AMQP_URI"]],
+                             env={"SCHOOLCTL_CLIENT_ID": client_id, "SCHOOLCTL_CLIENT_SECRET": secret})
 
     return invoke
 
@@ -144,7 +146,8 @@ def school_of(folder, students: range):
     return write_package(folder, users=users, enrollments=enrollments)
 
 
-def test_a_held_import_exits_3_shows_its_diff_and_is_approved_or_rejected_by_name(schoolctl, tmp_path):
+def test_a_held_import_exits_3_shows_its_diff_and_is_rejected_by_the_operator_credential(schoolctl, tmp_path,
+                                                                                          operator_person_id):
     assert schoolctl("roster", "import", str(school_of(tmp_path / "a", range(20)))).exit_code == 0
     dry = schoolctl("roster", "import", str(school_of(tmp_path / "b", range(14))), "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -159,14 +162,17 @@ def test_a_held_import_exits_3_shows_its_diff_and_is_approved_or_rejected_by_nam
     assert shown.exit_code == 3 and "users.csv" in shown.stdout and "student-19" in shown.stdout
     assert f"schoolctl roster approve {run_id}" in shown.stdout
 
-    rejected = schoolctl("roster", "reject", run_id, "--by", "Rita", "--reason", "wrong export", "--json")
+    assert schoolctl("roster", "reject", run_id, "--by", "Rita").exit_code == 2  # no free-text decider any more
+    rejected = schoolctl("roster", "reject", run_id, "--reason", "wrong export", "--json")
     assert rejected.exit_code == 0, rejected.output
-    assert json.loads(rejected.stdout)["message"] == "rejected by Rita: wrong export; nothing was applied"
+    decided = json.loads(rejected.stdout)
+    assert decided["decided_by"] == operator_person_id
+    assert decided["message"] == f"rejected by {operator_person_id}: wrong export; nothing was applied"
     again = schoolctl("roster", "approve", run_id)
     assert again.exit_code == 64 and "only a run awaiting approval" in again.stderr
 
 
-def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl, tmp_path):
+def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl, tmp_path, operator_person_id):
     imported = json.loads(schoolctl("roster", "import", str(school_of(tmp_path / "a", range(3))), "--json").stdout)
     district_id = imported["district_id"]
 
@@ -175,5 +181,6 @@ def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl
     assert changed.exit_code == 0, changed.output
     settings = json.loads(changed.stdout)
     assert settings["unarchive_classrooms_that_reappear"] is False and settings["mass_change_threshold"] == 0.25
+    assert settings["updated_by"] == operator_person_id
     refused = schoolctl("roster", "settings", district_id, "--mass-change-threshold", "2")
     assert refused.exit_code == 64 and "mass_change_threshold" in refused.stderr
