@@ -206,4 +206,6 @@ def test_the_recovery_timer_plans_an_announcement_whose_request_was_lost(rpc, ro
         with entrypoint_hook(notify_container, "resume_unfinished_work") as resume:
             resume()
 
-    assert queued(engine, communication_id)
+    # The timer may have fired on its own meanwhile: the handler that ended first can be the one that found the
+    # announcement already being planned by the other, so the outcome is waited for, not read at once.
+    wait_until(lambda: queued(engine, communication_id), what="the resumed announcement to be queued")
