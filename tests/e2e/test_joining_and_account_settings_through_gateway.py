@@ -10,8 +10,7 @@ import time
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_SOURCE_ID
-from services.notify.service import NotifyService
-from shared.contracts import identity, notify
+from shared.contracts import identity
 from shared.messaging import cluster_rpc
 
 from district_support import WAIT_SECONDS, find_person_id, import_demo_district, person, sign_in
@@ -19,8 +18,6 @@ from district_support import WAIT_SECONDS, find_person_id, import_demo_district,
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "maple kettle orbit"
-# notify sends the codes (notify.send_verification_code); until it serves that method, codes cannot be sent.
-NOTIFY_SENDS_CODES = hasattr(NotifyService, notify.send_verification_code.name)
 
 
 @pytest.fixture
@@ -94,7 +91,6 @@ def test_a_new_credential_is_refused_when_malformed_or_another_joined_accounts(s
     assert bad_kind.status_code == 400
 
 
-@pytest.mark.skipif(not NOTIFY_SENDS_CODES, reason="notify does not serve send_verification_code yet")
 def test_a_new_email_is_proved_with_the_code_sent_to_it(stack, invited):
     _, _, issued = invited
     token = join(stack, 200, token=issued["token"])["token"]
