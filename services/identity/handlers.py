@@ -164,7 +164,7 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
     """Replaces a staff member's custom permissions when the one who asks (`changed_by`, judged on identity's
     own record of them, not on what a caller says they hold) may make exactly this change."""
     person_id = request["person_id"]
-    account = _existing_account(repo, person_id)
+    account = existing_account(repo, person_id)
     permissions = canonical_permissions(request["permissions"])
     refusal = staff_permissions_refusal(account, permissions)
     if refusal is not None:
@@ -183,7 +183,7 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
             permissions=permissions, changed_by=request["changed_by"], changed_at=clock())
         repo.replace_permissions(change)
         publish(identity.STAFF_PERMISSIONS_CHANGED, permission_change_document(change, account.profile.district_id))
-    return _account_document(repo, person_id)
+    return stored_account_document(repo, person_id)
 
 
 def match_credentials(request: dict, *, repo: AccountRepository) -> dict:
@@ -200,16 +200,16 @@ def match_credentials(request: dict, *, repo: AccountRepository) -> dict:
 
 def grant_roles(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
     """Adds role grants made by hand; they are kept apart from the synced ones, so later syncs keep them."""
-    account = _existing_account(repo, request["person_id"])
+    account = existing_account(repo, request["person_id"])
     manual_roles = manual_roles_with(account, request["roles"])
     if manual_roles != account.manual_roles:
-        repo.replace_manual_roles(manual_roles, _edit(
+        repo.replace_manual_roles(manual_roles, account_edit(
             request, MANUAL_ROLES, manual_roles_document(account.manual_roles),
             manual_roles_document(manual_roles), clock))
         granted = replace(account, manual_roles=manual_roles)
         if granted.roles != account.roles:
             publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(granted)]})
-    return _account_document(repo, account.person_id)
+    return stored_account_document(repo, account.person_id)
 
 
 def update_contact_details(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -219,7 +219,7 @@ def update_contact_details(request: dict, *, repo: AccountRepository, publish: P
                                      request["region"])
     if invalid:
         raise InvalidRequest(_not_valid(invalid), fields=invalid)
-    account = _existing_account(repo, request["person_id"])
+    account = existing_account(repo, request["person_id"])
     profile = edited_profile(account.profile, typed)
     wanted = new_credentials(account.profile, profile)
     in_store = joined_holders(repo.accounts_holding(wanted, joined_only=True), wanted)
@@ -227,10 +227,10 @@ def update_contact_details(request: dict, *, repo: AccountRepository, publish: P
     if taken:
         raise Conflict(identity.CREDENTIAL_OF_JOINED_ACCOUNT, fields=conflict_fields(taken, typed))
     if profile != account.profile:
-        repo.replace_contact_details(profile, _edit(request, CONTACT_DETAILS, contact_details(account.profile),
+        repo.replace_contact_details(profile, account_edit(request, CONTACT_DETAILS, contact_details(account.profile),
                                                     contact_details(profile), clock))
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
-    return _account_document(repo, account.person_id)
+    return stored_account_document(repo, account.person_id)
 
 
 def record_archivals(payload: dict, *, repo: AccountRepository, clock: Clock) -> int:
@@ -242,19 +242,19 @@ def record_archivals(payload: dict, *, repo: AccountRepository, clock: Clock) ->
     return len(archived)
 
 
-def _existing_account(repo: AccountRepository, person_id: str) -> Account:
+def existing_account(repo: AccountRepository, person_id: str) -> Account:
     account = repo.account(person_id)
     if account is None:
         raise NotFound(f"no account for person {person_id}")
     return account
 
 
-def _account_document(repo: AccountRepository, person_id: str) -> dict:
+def stored_account_document(repo: AccountRepository, person_id: str) -> dict:
     [(account, email_shared, mobile_shared)] = repo.accounts_with_shared_flags([person_id])
     return account_document(account, email_shared=email_shared, mobile_shared=mobile_shared)
 
 
-def _edit(request: dict, what: str, previous: dict, current: dict, clock: Clock) -> AccountEdit:
+def account_edit(request: dict, what: str, previous: dict, current: dict, clock: Clock) -> AccountEdit:
     return AccountEdit(id=uuid.uuid4().hex, person_id=request["person_id"], what=what, previous=previous,
                        current=current, changed_by=request["changed_by"], changed_at=clock())
 

@@ -30,7 +30,7 @@ from .domain.verification import (
     resend_refusal,
     wrong_code,
 )
-from .handlers import Clock, Publish, _account_document, _edit, _existing_account
+from .handlers import Clock, Publish, stored_account_document, account_edit, existing_account
 
 BAD = "bad"
 
@@ -52,7 +52,7 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
     if invalid:
         raise InvalidRequest(invalid[kind][0], fields={"value": invalid[kind]})
     address = typed[kind]
-    account = _existing_account(repo, request["viewer"]["person_id"])
+    account = existing_account(repo, request["viewer"]["person_id"])
     refusal = change_refusal(account, kind)
     if refusal is not None:
         raise InvalidRequest(refusal, fields={"kind": [refusal]})
@@ -74,7 +74,7 @@ def send_credential_code(request: dict, *, repo: AccountRepository, tokens: Toke
 def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenSigner, notify: Notify,
                        publish: Publish, clock: Clock) -> dict:
     """The right code makes the address the account's credential (or proves an unchanged one works again)."""
-    account = _existing_account(repo, request["viewer"]["person_id"])
+    account = existing_account(repo, request["viewer"]["person_id"])
     kind = request["kind"]
     pending = repo.verification(account.person_id, kind)
     refusal = attempt_refusal(pending, clock())
@@ -93,15 +93,15 @@ def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenS
     if getattr(account.profile, kind) == pending.address:
         _reset_if_bad(account, kind, pending.address, notify)
         repo.complete_verification(pending, None, None)
-        return _account_document(repo, account.person_id)
+        return stored_account_document(repo, account.person_id)
     profile = replace(account.profile, **{kind: pending.address})
     repo.complete_verification(pending, profile, _own_edit(account, profile, clock))
     publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
-    return _account_document(repo, account.person_id)
+    return stored_account_document(repo, account.person_id)
 
 
 def remove_credential(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
-    account = _existing_account(repo, request["viewer"]["person_id"])
+    account = existing_account(repo, request["viewer"]["person_id"])
     kind = request["kind"]
     refusal = removal_refusal(account, kind)
     if refusal is not None:
@@ -109,7 +109,7 @@ def remove_credential(request: dict, *, repo: AccountRepository, publish: Publis
     profile = replace(account.profile, **{kind: None})
     repo.replace_contact_details(profile, _own_edit(account, profile, clock))
     publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
-    return _account_document(repo, account.person_id)
+    return stored_account_document(repo, account.person_id)
 
 
 def _refuse_if_taken(account: Account, kind: str, address: str, repo: AccountRepository) -> None:
@@ -134,5 +134,5 @@ def _reset_if_bad(account: Account, kind: str, address: str, notify: Notify) -> 
 
 def _own_edit(account: Account, profile: Profile, clock: Clock) -> AccountEdit:
     """The history of a change the person made to their own account."""
-    return _edit({"person_id": account.person_id, "changed_by": account.person_id}, CONTACT_DETAILS,
+    return account_edit({"person_id": account.person_id, "changed_by": account.person_id}, CONTACT_DETAILS,
                  contact_details(account.profile), contact_details(profile), clock)

@@ -10,7 +10,7 @@ from shared.contracts.errors import InvalidRequest
 from .adapters.repository import AccountRepository
 from .domain.documents import account_change_document
 from .domain.languages import DEFAULT_OFFERED, InvalidLanguage, chosen_language, offered_languages
-from .handlers import Clock, Publish, _account_document, _existing_account
+from .handlers import Clock, Publish, stored_account_document, existing_account
 
 
 def get_district_languages(request: dict, *, repo: AccountRepository) -> dict:
@@ -30,12 +30,12 @@ def set_district_languages(request: dict, *, repo: AccountRepository, clock: Clo
 
 
 def set_language(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
-    account = _existing_account(repo, request["viewer"]["person_id"])
+    account = existing_account(repo, request["viewer"]["person_id"])
     language = language_of_choice(request["language"], repo, account.profile.district_id)
     if language != account.language:
         repo.replace_language(account.person_id, language, clock())
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, language=language))]})
-    return _account_document(repo, account.person_id)
+    return stored_account_document(repo, account.person_id)
 
 
 def offered_to(repo: AccountRepository, district_id: str | None) -> tuple[str, ...]:
