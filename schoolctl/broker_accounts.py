@@ -1,4 +1,5 @@
-"""`schoolctl deploy broker-definitions`: the RabbitMQ definitions deploy/ boots the broker with.
+"""`schoolctl deploy broker-definitions`: the RabbitMQ definitions deploy/ boots the broker with (and
+`schoolctl deploy platform-secrets`: each platform service's own secret, shared/platform_identity.py).
 
 One broker user per process kind, each allowed only its own queues and exchanges, named as nameko names
 them: `rpc-<service>` (its RPC queue), `rpc.reply-<service>-<uuid>` (replies to its calls),
@@ -28,6 +29,7 @@ import typer
 
 from schoolctl.broker import EXIT_USAGE, fail
 from shared.config import SERVICE_CLASSES
+from shared.platform_identity import platform_environment
 
 RPC_EXCHANGE = "nameko-rpc"
 STANDALONE_PROXY = "standalone_rpc_proxy"  # nameko's service name for a ClusterRpcProxy's reply queues
@@ -159,3 +161,15 @@ def broker_user(
     user = standalone_caller(name) if standalone else other_teams_service(name)
     typer.echo(f'rabbitmqctl add_user {name} "$BROKER_PASSWORD"')
     typer.echo(f"rabbitmqctl set_permissions -p {VHOST} {name} '{user.configure}' '{user.write}' '{user.read}'")
+
+
+@app.command("platform-secrets")
+def platform_secrets() -> None:
+    """Print each platform service's secret (`<NAME>_PLATFORM_SECRET`), derived from $IDENTITY_TOKEN_SECRET, as
+    export lines: give each service its own, and identity's secret to identity alone."""
+    identity_secret = os.environ.get("IDENTITY_TOKEN_SECRET", "")
+    if len(identity_secret) < 32:
+        raise fail("export IDENTITY_TOKEN_SECRET (32+ characters) first: the platform secrets derive from it",
+                   EXIT_USAGE)
+    for variable, value in platform_environment(identity_secret).items():
+        typer.echo(f"export {variable}={value}")

@@ -33,6 +33,7 @@ from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_di
 from shared.contracts import directory, identity, rostering
 from shared.contracts.callers import OPERATOR_SCOPES
 from shared.messaging import cluster_rpc
+from shared.platform_identity import platform_environment
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
 
@@ -134,11 +135,11 @@ def _seed_demo_district(uri: str, operator: IssuedCredential) -> tuple[dict, int
     )
 
     package = write_demo_district(var_dir() / "demo-district")
-    with cluster_rpc(uri, timeout=600) as rpc:
-        run = rpc(rostering.contract).import_package({"path": str(package), "region": "US"})
+    with cluster_rpc(uri) as rpc:
         operator_token = rpc(identity.contract).issue_service_token(
             {"client_id": operator.credential.client_id, "client_secret": operator.secret})["token"]
-    with cluster_rpc(uri, credential=operator_token) as rpc:
+    with cluster_rpc(uri, timeout=600, credential=operator_token) as rpc:
+        run = rpc(rostering.contract).import_package({"path": str(package), "region": "US"})
         for login, password in ((DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD), (DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)):
             rpc(identity.contract).set_password({"login": login, "password": password})
     with cluster_rpc(uri) as rpc:
@@ -201,6 +202,8 @@ def run(
         # A fresh secret per run: tokens issued before a restart stop working, which is fine on one machine.
         env["IDENTITY_TOKEN_SECRET"] = secrets.token_urlsafe(48)
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
+    # Each service's platform credential (shared/platform_identity.py), derived from identity's secret.
+    env.update(platform_environment(env["IDENTITY_TOKEN_SECRET"]))
 
     migrate()
     # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings

@@ -20,7 +20,7 @@ from schoolctl.broker import (
     EXIT_OK,
     EXIT_REJECTED,
     EXIT_USAGE,
-    connected,
+    connected_as_operator,
     fail,
 )
 from schoolctl.roster_display import show_check, show_preview, show_run
@@ -81,12 +81,12 @@ def import_package(
         raise fail(f"No such file or folder: {path}", EXIT_USAGE)
     # The service reads the package itself, so it needs a path that does not depend on our working directory.
     request = {"path": str(path.resolve()), "region": region.upper(), "district_name": district_name, "full": full}
-    with connected(amqp_uri, timeout) as rpc:
+    with connected_as_operator(amqp_uri, timeout) as operator:
         try:
             if dry_run:
-                show_preview(rpc(rostering.contract).preview_import(request), as_json)
+                show_preview(operator.rpc(rostering.contract).preview_import(request), as_json)
                 raise typer.Exit(EXIT_OK)
-            run = rpc(rostering.contract).import_package(request)
+            run = operator.rpc(rostering.contract).import_package(request)
         except InvalidRequest as invalid:
             raise fail(refusal(invalid), EXIT_USAGE) from None
     show_run(run, as_json)

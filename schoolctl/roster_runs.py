@@ -1,8 +1,8 @@
 """`schoolctl roster runs|show|approve|reject|settings`: sync runs, runs held for approval, district settings.
 
-Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service. Deciding
-a run and changing settings act as the operator (schoolctl.broker.connected_as_operator): the run and the
-settings record the operator credential's principal (`service:<client id>`), the only decider rostering accepts
+Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service, as the
+operator (schoolctl.broker.connected_as_operator, scope rostering:manage): deciding a run and changing settings
+record the operator credential's principal (`service:<client id>`), the only decider rostering accepts
 from it.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from schoolctl.broker import EXIT_USAGE, connected, connected_as_operator, fail
+from schoolctl.broker import EXIT_USAGE, connected_as_operator, fail
 from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app, refusal
 from schoolctl.roster_display import changes_table, show_run
 from shared.contracts import rostering
@@ -40,8 +40,8 @@ def show(
     timeout: Timeout = 30,
 ) -> None:
     """Show a sync run: its state, counts, errors and archive diff (while running, what has landed so far)."""
-    with connected(amqp_uri, timeout) as rpc:
-        service = rpc(rostering.contract)
+    with connected_as_operator(amqp_uri, timeout) as operator:
+        service = operator.rpc(rostering.contract)
         try:
             run = service.get_sync_run({"run_id": run_id})
             rows = service.get_sync_run_changes({"run_id": run_id, "entity": entity and entity.value, "page": page,
@@ -66,8 +66,8 @@ def list_runs(
     timeout: Timeout = 30,
 ) -> None:
     """The latest sync runs, newest first."""
-    with connected(amqp_uri, timeout) as rpc:
-        runs = rpc(rostering.contract).list_sync_runs({"limit": limit, "state": state and state.value})["runs"]
+    with connected_as_operator(amqp_uri, timeout) as operator:
+        runs = operator.rpc(rostering.contract).list_sync_runs({"limit": limit, "state": state and state.value})["runs"]
     if as_json:
         typer.echo(json.dumps(runs, indent=2, ensure_ascii=False))
         return
@@ -134,8 +134,8 @@ def settings(
                 current = operator.rpc(rostering.contract).update_district_sync_settings(
                     {"district_id": district_id, "changed_by": operator.person_id, **changes})
         else:
-            with connected(amqp_uri, timeout) as rpc:
-                current = rpc(rostering.contract).get_district_sync_settings({"district_id": district_id})
+            with connected_as_operator(amqp_uri, timeout) as operator:
+                current = operator.rpc(rostering.contract).get_district_sync_settings({"district_id": district_id})
     except InvalidRequest as invalid:
         raise fail(refusal(invalid), EXIT_USAGE) from None
     if as_json:

@@ -27,7 +27,8 @@ from nameko.rpc import RpcProxy
 from shared.contracts import identity
 from shared.contracts.base import RpcMethod
 from shared.contracts.callers import (
-    ACTING_PERSON_FIELDS, CREDENTIAL_CONTEXT_KEY, PUBLIC_METHODS, SCOPE_METHODS, SERVICE_ONLY_METHODS,
+    ACTING_PERSON_FIELDS, CREDENTIAL_CONTEXT_KEY, PERSON_READABLE_METHODS, PLATFORM_CLIENT_PREFIX,
+    PLATFORM_SERVICE_CONTEXT_KEY, PUBLIC_METHODS, SCOPE_METHODS, SERVICE_ONLY_METHODS, SERVICE_PRINCIPAL_PREFIX,
     SIGNING_ALGORITHM, get_signing_keys, method_name,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied, PlatformError
@@ -58,6 +59,11 @@ class Caller:
 
     def may_call(self, name: str) -> bool:
         return any(name in SCOPE_METHODS.get(scope, ()) for scope in self.scopes)
+
+    @property
+    def is_platform_service(self) -> bool:
+        return self.is_service and self.principal["person_id"].startswith(
+            SERVICE_PRINCIPAL_PREFIX + PLATFORM_CLIENT_PREFIX)
 
 
 # --- credentials: identity signs them, every service reads them -----------------------------------------
@@ -128,8 +134,12 @@ def principal_fields(request: type[Schema]) -> tuple[str, ...]:
                  if isinstance(field, fields.Nested) and field.nested is identity.Principal)
 
 
-def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> PlatformError | None:
-    """Why `caller` may not make this call with this (loaded) request; None when it may."""
+def refusal(method: RpcMethod, request: Mapping, caller: Caller | None,
+            platform_service: Callable[[], Caller | None] = lambda: None) -> PlatformError | None:
+    """Why this call may not be made with this (loaded) request; None when it may.
+
+    `caller`: who the call is for (a person's assertion, a service token); `platform_service`: reads the
+    calling platform service's own token, only when the caller alone does not admit the call."""
     name = method_name(method)
     if name in PUBLIC_METHODS:
         return None
@@ -137,16 +147,11 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
     principals = [field for field in principal_fields(method.request) if request.get(field) is not None]
     persons = [field for field in (ACTING_PERSON_FIELDS.get(name),) if field and request.get(field) is not None]
     claimed = principals + persons
-    if caller is None:
-        if claimed or name in SERVICE_ONLY_METHODS:
-            return NotAuthenticated(
-                f"{name} needs the caller's credential in the nameko context ({CREDENTIAL_CONTEXT_KEY})",
-                fields={field: ["is not vouched for by any credential"] for field in claimed})
-        return None
-    if caller.is_service and not caller.may_call(name):
-        return PermissionDenied(f"the service credential's scopes do not include {name}",
-                                fields={"scopes": [f"{', '.join(sorted(caller.scopes)) or 'none'} granted"]})
-    if not caller.is_service and name in SERVICE_ONLY_METHODS:
+    if caller is None and claimed:
+        return NotAuthenticated(
+            f"{name} needs the caller's credential in the nameko context ({CREDENTIAL_CONTEXT_KEY})",
+            fields={field: ["is not vouched for by any credential"] for field in claimed})
+    if caller is not None and not caller.is_service and name in SERVICE_ONLY_METHODS:
         return PermissionDenied(f"{name} is for operators: call it with a service credential")
     mismatched = {**{field: "principal" for field in principals if dict(request[field]) != dict(caller.principal)},
                   **{field: "person" for field in persons if request[field] != caller.principal["person_id"]}}
@@ -154,7 +159,30 @@ def refusal(method: RpcMethod, request: Mapping, caller: Caller | None) -> Platf
         return PermissionDenied("the payload names a caller the credential does not vouch for",
                                 fields={field: [f"is not the {what} of the caller's credential"]
                                         for field, what in mismatched.items()})
-    return None
+    if _caller_admits(name, caller, claimed):
+        return None
+    service = platform_service()
+    if service is not None and service.may_call(name):
+        return None
+    if caller is None and service is None:
+        return NotAuthenticated(f"{name} needs a credential in the nameko context ({CREDENTIAL_CONTEXT_KEY}, or "
+                                f"a platform service's own in {PLATFORM_SERVICE_CONTEXT_KEY})")
+    if caller is not None and caller.is_service:
+        return PermissionDenied(f"the service credential's scopes do not include {name}",
+                                fields={"scopes": [f"{', '.join(sorted(caller.scopes)) or 'none'} granted"]})
+    if caller is None:
+        return PermissionDenied(f"{service.principal['display_name']} may not call {name} (PLATFORM_METHODS)")
+    return PermissionDenied(f"{name} names nobody a person's credential could speak for: the platform's own "
+                            "services call it")
+
+
+def _caller_admits(name: str, caller: Caller | None, claimed: list[str]) -> bool:
+    if caller is None:
+        return False
+    if caller.is_service:
+        return caller.may_call(name)
+    # A person calls what names them (the callee judges what they may do) and what is harmless to anyone.
+    return bool(claimed) or name in PERSON_READABLE_METHODS
 
 
 # --- nameko: the callee's side ----------------------------------------------------------------------------
@@ -182,8 +210,10 @@ class CallerCheck:
     """One worker's view of its caller: the credential in its nameko context, read once when first needed."""
 
     def __init__(self, token: str | None, public_key_of: Callable[[str], Ed25519PublicKey | None], *,
-                 enforce: bool, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 enforce: bool, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 platform_token: str | None = None) -> None:
         self._token = token
+        self._platform_token = platform_token
         self._public_key_of = public_key_of
         self._enforce = enforce
         self._clock = clock
@@ -194,11 +224,21 @@ class CallerCheck:
             return None
         return read_credential(self._token, self._public_key_of, self._clock())
 
+    @functools.cached_property
+    def platform_service(self) -> Caller | None:
+        """The platform service making the call, from its own token; read only when a call needs it."""
+        if not self._platform_token:
+            return None
+        service = read_credential(self._platform_token, self._public_key_of, self._clock())
+        if not service.is_platform_service:
+            raise _not_valid(f"{PLATFORM_SERVICE_CONTEXT_KEY} carries no platform service's token")
+        return service
+
     def admit(self, method: RpcMethod, request: Mapping) -> None:
         """Raise NotAuthenticated (401) or PermissionDenied (403) unless the caller may make this call."""
         if not self._enforce:
             return
-        problem = refusal(method, request, self.caller)
+        problem = refusal(method, request, self.caller, lambda: self.platform_service)
         if problem is not None:
             raise problem
 
@@ -229,7 +269,8 @@ class CallerVerification(RpcProxy):
                 return getattr(identity_rpc, get_signing_keys.name)({})["keys"]
 
             public_key_of = functools.partial(self.remote_keys.public_key_of, fetch=fetch)
-        return CallerCheck(worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY), public_key_of, enforce=self.enforce)
+        return CallerCheck(worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY), public_key_of, enforce=self.enforce,
+                           platform_token=worker_ctx.data.get(PLATFORM_SERVICE_CONTEXT_KEY))
 
 
 # --- nameko: the caller's side ----------------------------------------------------------------------------

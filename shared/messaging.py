@@ -18,7 +18,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract
+from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
 from shared.contracts.errors import ALL_ERRORS, InvalidRequest
+from shared.platform_identity import PlatformIdentity
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +74,13 @@ def handles(event: Event, **handler_options):
 
 
 class _CheckedProxy:
-    """Exposes only the methods a contract declares, validating each request."""
+    """Exposes only the methods a contract declares, validating each request; `before_call()` runs before
+    each call (a platform service puts its own token in the context there)."""
 
-    def __init__(self, contract: ServiceContract, proxy):
+    def __init__(self, contract: ServiceContract, proxy, before_call=lambda: None):
         self._contract = contract
         self._proxy = proxy
+        self._before_call = before_call
 
     def __getattr__(self, name):
         method = self._contract.rpcs.get(name)
@@ -85,24 +89,35 @@ class _CheckedProxy:
         remote = getattr(self._proxy, name)
 
         def call(payload: dict | None = None, **fields):
-            return remote(method.dump_request(payload if payload is not None else fields))
+            request = method.dump_request(payload if payload is not None else fields)
+            self._before_call()
+            return remote(request)
 
         def call_async(payload: dict | None = None, **fields):
-            return remote.call_async(method.dump_request(payload if payload is not None else fields))
+            request = method.dump_request(payload if payload is not None else fields)
+            self._before_call()
+            return remote.call_async(request)
 
         call.call_async = call_async
         return call
 
 
 class ServiceRpc(RpcProxy):
-    """An RPC proxy to another service, limited to what its contract declares."""
+    """An RPC proxy to another service, limited to what its contract declares; every call carries the calling
+    service's platform token when the service declares a PlatformIdentity (shared/platform_identity.py)."""
 
     def __init__(self, contract: ServiceContract, **options):
         super().__init__(contract.name, **options)
         self.contract = contract
 
+    def setup(self) -> None:
+        super().setup()
+        self.platform = next((dependency for dependency in self.container.dependencies
+                              if isinstance(dependency, PlatformIdentity)), None)
+
     def get_dependency(self, worker_ctx):
-        return _CheckedProxy(self.contract, super().get_dependency(worker_ctx))
+        before_call = (lambda: self.platform.present(worker_ctx)) if self.platform is not None else (lambda: None)
+        return _CheckedProxy(self.contract, super().get_dependency(worker_ctx), before_call)
 
 
 class EventPublisher(EventDispatcher):
@@ -125,10 +140,13 @@ class EventPublisher(EventDispatcher):
 
 
 @contextmanager
-def cluster_rpc(amqp_uri: str, timeout: float = DEFAULT_RPC_TIMEOUT, credential: str | None = None):
+def cluster_rpc(amqp_uri: str, timeout: float = DEFAULT_RPC_TIMEOUT, credential: str | None = None,
+                platform_token: str | None = None):
     """RPC from plain scripts (CLI, tests): `with cluster_rpc(uri) as rpc: rpc(directory.contract).get_schools()`.
 
     `credential`: an assertion or service token identity issued (shared/contracts/callers.py), sent with
-    every call of the block."""
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout, context_data=credential_context(credential)) as proxy:
+    every call of the block; `platform_token`: a platform service's own token (tests that stand in for one)."""
+    context = {**credential_context(credential),
+               **({PLATFORM_SERVICE_CONTEXT_KEY: platform_token} if platform_token else {})}
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout, context_data=context) as proxy:
         yield lambda contract: _CheckedProxy(contract, getattr(proxy, contract.name))

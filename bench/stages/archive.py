@@ -57,7 +57,7 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
                  "a child); importing")
     timeout = ctx.sizes.sync_timeout_seconds
     started = time.monotonic()
-    with cluster_rpc(platform.vhost_uri, timeout=timeout) as rpc:
+    with cluster_rpc(platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
         service = rpc(rostering.contract)
         held = service.import_package({"path": str(package), "region": "US", "district_name": None})
         held_seconds = time.monotonic() - started
@@ -121,7 +121,8 @@ def bulk_archive(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
 def _restore_by_import(ctx: Context, platform: Platform) -> None:
     """The whole package again: the departed reappear and are unarchived, as a returning student would be."""
     ctx.progress("archive: the full package again, so the departed come back for the stages after this one")
-    with cluster_rpc(platform.vhost_uri, timeout=ctx.sizes.sync_timeout_seconds) as rpc:
+    with cluster_rpc(platform.vhost_uri, timeout=ctx.sizes.sync_timeout_seconds,
+                     credential=platform.stack.operator_token()) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(ctx.package()), "region": "US",
                                                       "district_name": None})
     if run["state"] != "completed":

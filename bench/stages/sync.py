@@ -46,7 +46,8 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with _reporting_progress(ctx, platform), cluster_rpc(platform.vhost_uri, timeout=timeout) as rpc:
+    with _reporting_progress(ctx, platform), cluster_rpc(
+            platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(package), "region": "US", "district_name": None})
     returned_wall = time.time()
     if run["state"] != "completed":

@@ -7,6 +7,7 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.platform_identity import PlatformIdentity
 
 from services.directory import (
     handlers,
@@ -26,6 +27,7 @@ def utc_now() -> datetime:
 class DirectoryService:
     name = directory.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
+    platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
     # Manual actions create accounts and grant roles: identity owns credentials and roles.

@@ -14,6 +14,7 @@ from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
 from services.gateway.sign_in_settings import login_throttle, trusted_proxies
 from shared.callers import CallerCredential
+from shared.platform_identity import PlatformIdentity
 from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
 
@@ -106,3 +107,4 @@ class GatewayService:
     trusted_proxies = ProxiesTrusted()
     public_url = PublicUrl()
     credential = CallerCredential()
+    platform = PlatformIdentity()  # the gateway's own token on every call it makes: shared/platform_identity.py

@@ -8,12 +8,13 @@ from shared.contracts import directory, identity, notify
 from shared.contracts import callers as caller_contract
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.platform_identity import PlatformIdentity
 
 from . import handlers, handlers_callers, handlers_credentials, handlers_joining, handlers_sessions, handlers_settings
 from .adapters.passwords import PasswordHashing
 from .adapters.repository import AccountRepository
 from .adapters.service_credentials import ServiceCredentialRepository
-from .adapters.signing_keys import CredentialSigning, identity_public_keys
+from .adapters.signing_keys import CredentialSigning, identity_platform_token, identity_public_keys
 from .adapters.tokens import TokenSigning
 
 
@@ -34,6 +35,8 @@ class IdentityService:
     callers = CallerVerification(local_keys=identity_public_keys)
     service_credentials = Database(identity.NAME, ServiceCredentialRepository)
     signer = CredentialSigning()
+    # identity's own token on its calls (to notify), signed here.
+    platform = PlatformIdentity(sign_locally=identity_platform_token)
 
     @rpc_endpoint(caller_contract.issue_assertion)
     def issue_assertion(self, request):

@@ -29,6 +29,7 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.platform_identity import PlatformIdentity
 
 RECOVERY_INTERVAL_SECONDS = 60
 
@@ -55,6 +56,7 @@ class InvitationPorts:
 class NotifyService:
     name = notify.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
+    platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)

@@ -15,6 +15,7 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.platform_identity import PlatformIdentity
 
 
 def utc_now() -> datetime:
@@ -30,6 +31,7 @@ def read_in_thread(path: str, region: str) -> Snapshot:
 class RosteringService:
     name = rostering.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
+    platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
 
     sync_state = Database(rostering.NAME, SyncState)
     directory_rpc = ServiceRpc(directory.contract)

@@ -1,16 +1,25 @@
 """Who is calling over RPC: the signed credentials identity issues, and what each one may call.
 
-Two kinds of caller carry a credential in the nameko context (`CREDENTIAL_CONTEXT_KEY`), never in the payload:
+Credentials travel in the nameko context, never in the payload. Two keys:
 
-- a person, through the gateway: an *assertion* identity signed for the principal of the signed-in user
-  (`issue_assertion` exchanges the user's access token for it);
-- a service of another team, or an operator's tool: a *service token* identity signed for a service
-  credential (`issue_service_token` exchanges the client id and secret for it), limited to its scopes.
+- `CREDENTIAL_CONTEXT_KEY`: who the call is *for*:
+  - a person, through the gateway: an *assertion* identity signed for the principal of the signed-in user
+    (`issue_assertion` exchanges the user's access token for it);
+  - a service of another team, or an operator's tool: a *service token* identity signed for a service
+    credential (`issue_service_token` exchanges the client id and secret for it), limited to its scopes.
+- `PLATFORM_SERVICE_CONTEXT_KEY`: which of the platform's own processes makes the call (gateway, directory,
+  notify, rostering, identity): a service token of its *platform credential* (client id `platform:<name>`,
+  secret `<NAME>_PLATFORM_SECRET`, derived by identity from its own secret), limited to `PLATFORM_METHODS`.
+  Each service sets it on every call it makes, so it always names the immediate caller.
 
-Every RPC method whose payload names a principal (`viewer`, `sender`) is refused unless the credential
-asserts that very principal, and every field of `ACTING_PERSON_FIELDS` (`changed_by`, `decided_by`, ...)
-unless it is the credential's person id; a service token may call only the methods its scopes name. The rule
-runs in one place, shared.callers, for every service (shared/messaging.py's `rpc_endpoint`).
+The rule (shared.callers.refusal, run by every RPC method through shared/messaging.py's `rpc_endpoint`):
+- `PUBLIC_METHODS` need nothing (signing in, getting credentials, and the calls whose payload carries the
+  secret that authorises them: a refresh token, an access token, a join token);
+- a payload naming a principal (`viewer`, `sender`) must name exactly the principal the credential asserts,
+  and every field of `ACTING_PERSON_FIELDS` (`changed_by`, `decided_by`, ...) the credential's person id;
+- then the call must be allowed: a person may call a method that names them (the callee judges what they may
+  do) and the harmless `PERSON_READABLE_METHODS`; a service token the methods of its scopes; a platform
+  service the methods of its `PLATFORM_METHODS`. Anything else is refused, anonymous calls included.
 """
 from __future__ import annotations
 
@@ -24,17 +33,36 @@ from shared.contracts.common import Empty
 
 # The nameko context key (sent as the AMQP header `nameko.platform_credential`) that carries the credential.
 CREDENTIAL_CONTEXT_KEY = "platform_credential"
+# The nameko context key that carries the calling platform service's own token (`nameko.platform_service`).
+PLATFORM_SERVICE_CONTEXT_KEY = "platform_service"
 SIGNING_ALGORITHM = "EdDSA"
 
 ANNOUNCEMENTS_SEND = "announcements:send"
 DIRECTORY_READ = "directory:read"
 ACCOUNTS_MANAGE = "accounts:manage"
 ROSTERING_MANAGE = "rostering:manage"
-SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE, ROSTERING_MANAGE)
-# What the operator's own credential holds (schoolctl's accounts and roster commands act with it).
-OPERATOR_SCOPES = (ACCOUNTS_MANAGE, ROSTERING_MANAGE)
+SUPPORT_READ = "support:read"
+SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ)
+# What the operator's own credential holds (schoolctl's accounts and roster commands act with it, and support
+# reads what notify and identity know of a person with it).
+OPERATOR_SCOPES = (ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ)
 # The person id of a service credential's principal: `service:<client id>`, never a person's id.
 SERVICE_PRINCIPAL_PREFIX = "service:"
+# A platform service's client id: `platform:<service name>` (no credential an operator adds can take that form).
+PLATFORM_CLIENT_PREFIX = "platform:"
+# The environment variable that holds a platform service's secret: `<NAME>_PLATFORM_SECRET`.
+PLATFORM_SECRET_VARIABLE = "{name}_PLATFORM_SECRET"
+GATEWAY = "gateway"
+PLATFORM_SERVICES = (GATEWAY, directory.NAME, identity.NAME, notify.NAME, rostering.NAME)
+
+
+def platform_scope(service: str) -> str:
+    """The one scope a platform service's token holds: `platform:<service name>`."""
+    return f"{PLATFORM_CLIENT_PREFIX}{service}"
+
+
+def platform_secret_variable(service: str) -> str:
+    return PLATFORM_SECRET_VARIABLE.format(name=service.upper())
 
 
 class IssueAssertionRequest(Schema):
@@ -64,7 +92,8 @@ class ServiceToken(Schema):
                        "before `expires_at`"})
     expires_at = fields.DateTime(required=True, metadata={
         "description": "when the token stops being accepted, ISO 8601 with zone"})
-    scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), required=True, metadata={
+    scopes = fields.List(fields.String(validate=validate.OneOf(
+        SCOPES + tuple(map(platform_scope, PLATFORM_SERVICES)))), required=True, metadata={
         "description": "what the token may call (SCOPE_METHODS lists the methods of each scope)"})
     principal = fields.Nested(identity.Principal, required=True, metadata={
         "description": "who the service is to the platform: send it wherever a payload names the caller "
@@ -99,9 +128,16 @@ def method_name(method: RpcMethod) -> str:
     return f"{method.service}.{method.name}"
 
 
-# Answered without any credential: signing in and getting one.
+# Answered without any credential: signing in and getting one, and the calls whose payload carries the secret
+# that authorises them (a refresh token, an access token, a join token or code).
 PUBLIC_METHODS = frozenset(map(method_name, (
-    identity.login, identity.authenticate, issue_assertion, issue_service_token, get_signing_keys)))
+    identity.login, identity.authenticate, issue_assertion, issue_service_token, get_signing_keys,
+    identity.refresh_session, identity.sign_out, identity.sign_out_everywhere, identity.change_password,
+    identity.join, identity.check_join_invitation)))
+
+# Methods that name nobody, answer nothing personal, and that a person's assertion alone may call.
+PERSON_READABLE_METHODS = frozenset(map(method_name, (
+    directory.get_schools, directory.get_district, identity.get_district_languages)))
 
 # What each scope lets a service token call, including what those methods call on its behalf (nameko passes
 # the credential on): notify resolves an announcement's audience through directory as the sender.
@@ -111,10 +147,41 @@ SCOPE_METHODS = MappingProxyType({
         directory.get_schools, directory.search_people, directory.get_person_profile,
         directory.get_student_profile))),
     ACCOUNTS_MANAGE: frozenset(map(method_name, (identity.set_password,))),
-    # The operator's `schoolctl roster approve|reject|settings`: decided and changed by the credential's principal.
+    # The operator's `schoolctl roster`: imports, runs, decisions and settings, as the credential's principal.
     ROSTERING_MANAGE: frozenset(map(method_name, (
-        rostering.approve_sync_run, rostering.reject_sync_run, rostering.update_district_sync_settings))),
+        rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.list_sync_runs,
+        rostering.get_sync_run_changes, rostering.approve_sync_run, rostering.reject_sync_run,
+        rostering.get_district_sync_settings, rostering.update_district_sync_settings))),
+    # Support answering "why did this person get nothing?": what notify and identity hold of people.
+    SUPPORT_READ: frozenset(map(method_name, (
+        notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts))),
 })
+
+# What each platform service calls that names nobody (a call naming a person is admitted by that person's
+# credential, which nameko passes on). The gateway calls on behalf of the signed-in user after its own checks.
+PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods)) for service, methods in (
+    (GATEWAY, (
+        directory.get_schools, identity.get_accounts, identity.get_district_languages,
+        notify.get_credential_health, notify.get_district_settings, notify.get_preferences,
+        notify.receive_provider_webhook,
+        rostering.get_sync_run, rostering.get_sync_run_changes, rostering.list_sync_runs,
+        rostering.get_district_sync_settings)),
+    # Manual directory actions create accounts and find who already holds a typed credential.
+    (directory.NAME, (identity.upsert_accounts, identity.get_accounts, identity.match_credentials)),
+    # Codes that prove control of a credential go out through notify's queue; a person sees their credentials' health.
+    (identity.NAME, (notify.send_verification_code, notify.get_credential_health)),
+    # Invitation jobs outlive the inviter's assertion: notify asks for tokens (and the district's name) itself,
+    # having checked the inviter when the job was started.
+    (notify.NAME, (identity.issue_join_tokens, directory.get_district)),
+    # A run applies what it read.
+    (rostering.NAME, (
+        directory.upsert_district, directory.upsert_schools, directory.upsert_classrooms, directory.upsert_people,
+        directory.upsert_enrollments, directory.upsert_guardian_links, directory.archive_synced_records,
+        directory.get_district_counts, directory.set_district_sync, directory.get_district, directory.get_schools,
+        identity.upsert_accounts)),
+)})
+SCOPE_METHODS = MappingProxyType({**SCOPE_METHODS, **{
+    platform_scope(service): methods for service, methods in PLATFORM_METHODS.items()}})
 
 # Methods that name no principal yet act on accounts: only a service token holding the scope may call them
 # (an operator's `schoolctl accounts set-password`), never a person's assertion nor an anonymous caller.
@@ -137,3 +204,4 @@ ACTING_PERSON_FIELDS = MappingProxyType({method_name(method): field for method, 
     (rostering.import_package, "requested_by"),
     (rostering.preview_import, "requested_by"),
 )})
+

@@ -339,7 +339,9 @@ class UserJoined(Schema):
 class IssueJoinTokensRequest(Schema):
     person_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000), metadata={
         "description": "the directory's ids of the people to invite, 1 to 5,000"})
-    issued_by = fields.String(required=True, metadata={"description": "the person (or service) inviting"})
+    issued_by = fields.String(required=True, metadata={
+        "description": "the person (or service) inviting, recorded with the token: notify, the only caller "
+                       "(its platform credential), checked them when the invitation or its job started"})
 
 
 class IssuedJoinToken(Schema):

@@ -29,8 +29,9 @@ from services.identity.adapters.service_credentials import add_service_credentia
 from services.sandbox.client import SandboxClient
 from shared.config import SERVICE_CLASSES
 from shared.contracts import identity
-from shared.contracts.callers import OPERATOR_SCOPES
+from shared.contracts.callers import OPERATOR_SCOPES, platform_secret_variable
 from shared.messaging import cluster_rpc
+from shared.platform_identity import platform_client_id, platform_environment
 from shared.readiness import StackNotReady, wait_for_services
 
 BIN = Path(sys.executable).parent
@@ -59,11 +60,13 @@ class Stack:
         self.gateway_url = f"http://{gateway_address}"
         self.log_dir = log_dir
         self.sandbox = SandboxClient(f"http://{sandbox_address}")  # what providers were asked to send; rules
+        identity_secret = secrets.token_urlsafe(48)
         self.env = {
             **os.environ,
             "AMQP_URI": amqp_uri,
             "GATEWAY_ADDRESS": gateway_address,
-            "IDENTITY_TOKEN_SECRET": secrets.token_urlsafe(48),
+            "IDENTITY_TOKEN_SECRET": identity_secret,
+            **platform_environment(identity_secret),
             "PYTHONWARNINGS": "ignore",
             "PYTHONUNBUFFERED": "1",
             **{f"{service.upper()}_DATABASE_URL": url for service, url in database_urls.items()},
@@ -99,6 +102,25 @@ class Stack:
             return rpc(identity.contract).issue_service_token({
                 "client_id": self.operator_env[CLIENT_ID_VARIABLE],
                 "client_secret": self.operator_env[CLIENT_SECRET_VARIABLE]})["token"]
+
+    def platform_token(self, service: str) -> str:
+        """The token identity issues platform service `service` (shared/platform_identity.py)."""
+        with cluster_rpc(self.amqp_uri) as rpc:
+            return rpc(identity.contract).issue_service_token({
+                "client_id": platform_client_id(service),
+                "client_secret": self.env[platform_secret_variable(service)]})["token"]
+
+    @contextmanager
+    def rpc_as_platform(self, service: str, timeout: float = 60) -> Iterator:
+        """RPC as platform service `service` would make it: a test standing in for rostering or notify."""
+        with cluster_rpc(self.amqp_uri, timeout=timeout, platform_token=self.platform_token(service)) as rpc:
+            yield rpc
+
+    @contextmanager
+    def rpc_as_operator(self, timeout: float = 60) -> Iterator:
+        """RPC with the operator's credential (accounts:manage, rostering:manage, support:read)."""
+        with cluster_rpc(self.amqp_uri, timeout=timeout, credential=self.operator_token()) as rpc:
+            yield rpc
 
     def assertion_of(self, access_token: str) -> dict:
         """identity's signed assertion of who `access_token` signed in (its `principal` and `assertion`), for

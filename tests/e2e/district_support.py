@@ -12,7 +12,6 @@ from pathlib import Path
 from schoolctl.demo import write_demo_district
 from services.rostering.domain.reader import read_package
 from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 60.0
@@ -84,7 +83,7 @@ def enable_student(stack, token: str, student_id: str) -> None:
     assert enabled.status_code == 200, enabled.text
 
     def projected() -> bool:
-        with cluster_rpc(stack.amqp_uri) as rpc:
+        with stack.rpc_as_operator() as rpc:
             rows = rpc(notify.contract).get_recipients({"person_ids": [student_id]})["recipients"]
         return bool(rows) and rows[0]["student_account_enabled"]
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_EMAIL
-from shared.contracts import directory
-from shared.messaging import cluster_rpc
+from shared.contracts import directory, rostering
 
 from district_support import find_person_id, import_demo_district, person, sign_in
 
@@ -49,7 +48,8 @@ class Demo:
         return {guardian["id"] for guardian in profile["guardians"]}
 
     def directory_rpc(self, method: str, request: dict) -> dict:
-        with cluster_rpc(self.stack.amqp_uri) as rpc:
+        """What only rostering calls (a sync's writes), with rostering's platform credential."""
+        with self.stack.rpc_as_platform(rostering.NAME) as rpc:
             return getattr(rpc(directory.contract), method)(request)
 
 

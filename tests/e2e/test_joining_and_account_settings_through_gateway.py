@@ -10,8 +10,7 @@ import time
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, DEMO_GUARDIAN_SOURCE_ID
-from shared.contracts import identity
-from shared.messaging import cluster_rpc
+from shared.contracts import identity, notify
 
 from district_support import WAIT_SECONDS, find_person_id, import_demo_district, person, sign_in
 
@@ -29,7 +28,7 @@ def invited(stack, tmp_path):
     assert offered.status_code == 200 and offered.json()["languages"] == ["en", "es"], offered.text
     guardian = person(snapshot, DEMO_GUARDIAN_SOURCE_ID)
     guardian_id = find_person_id(stack, admin, guardian, "guardian")
-    with cluster_rpc(stack.amqp_uri) as rpc:
+    with stack.rpc_as_platform(notify.NAME) as rpc:
         [issued] = rpc(identity.contract).issue_join_tokens({"person_ids": [guardian_id],
                                                              "issued_by": "admin-1"})["results"]
     assert issued["outcome"] == "issued"

@@ -12,7 +12,6 @@ import pytest
 from schoolctl.demo import DEMO_ADMIN_EMAIL, write_demo_district
 from services.rostering.domain.reader import read_package
 from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
 from district_support import PASSWORD, find_person_id, people_named, schoolctl, search, set_password, wait_for
 
@@ -121,7 +120,7 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     assert search(stack, admin, kind="student", student_account_status="invited")["items"] == []
 
     def projected():
-        with cluster_rpc(stack.amqp_uri) as rpc:
+        with stack.rpc_as_operator() as rpc:
             rows = rpc(notify.contract).get_recipients({"person_ids": [student_id, guardian_id]})["recipients"]
         by_id = {row["person_id"]: row for row in rows}
         ready = (by_id.get(student_id, {}).get("student_account_enabled")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.contracts import identity
+from shared.contracts import identity, rostering
 from shared.messaging import cluster_rpc
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def people(stack) -> dict[str, str]:
              "roles": [{"role": identity.GUARDIAN, "school_ids": []}]}
             for person_id, given, family, email in (("guardian-dana", "Dana", "Rivera", DANA),
                                                    ("guardian-lee", "Lee", "Chen", LEE))]
-    with cluster_rpc(stack.amqp_uri) as rpc:
+    with stack.rpc_as_platform(rostering.NAME) as rpc:
         rpc(identity.contract).upsert_accounts({"district_id": "district-1", "accounts": rows})
     with cluster_rpc(stack.amqp_uri, credential=stack.operator_token()) as operator:
         for row in rows:

@@ -19,7 +19,7 @@ from shared.callers import (
 from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.callers import (
     ACCOUNTS_MANAGE, ACTING_PERSON_FIELDS, ANNOUNCEMENTS_SEND, DIRECTORY_READ, ROSTERING_MANAGE, SCOPES,
-    get_signing_keys, issue_service_token, method_name,
+    get_signing_keys, issue_service_token, method_name, platform_scope,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
 from shared.testing.principals import make_principal
@@ -204,10 +204,66 @@ def test_setting_a_password_takes_an_operators_service_credential():
     assert refusal(identity.set_password, request, service(ACCOUNTS_MANAGE)) is None
 
 
-def test_a_method_naming_nobody_still_answers_callers_without_a_credential():
-    """The platform's own services call these among themselves (docs/calling-the-platform.md, what is next)."""
-    assert refusal(directory.get_schools, {"district_id": "district-1"}, None) is None
+def test_a_call_without_any_credential_is_refused_unless_the_method_is_public():
+    assert isinstance(refusal(directory.get_schools, {"district_id": "district-1"}, None), NotAuthenticated)
+    assert isinstance(refusal(identity.issue_join_tokens, {"person_ids": ["p1"], "issued_by": "admin-1"}, None),
+                      NotAuthenticated)
+    assert refusal(identity.join, {"token": "t", "password": "p"}, None) is None
+
+
+def test_a_person_calls_what_names_them_and_what_is_harmless_but_nothing_else():
     assert refusal(directory.get_schools, {"district_id": "district-1"}, user(ADMIN)) is None
+    assert refusal(directory.search_people, search_as(ADMIN), user(ADMIN)) is None
+    for method, request in ((identity.get_accounts, {"person_ids": ["p1"]}),
+                            (directory.upsert_people, {"district_id": "district-1", "people": []}),
+                            (identity.issue_join_tokens, {"person_ids": ["p1"], "issued_by": "admin-1"})):
+        assert isinstance(refusal(method, request, user(ADMIN)), PermissionDenied), method.name
+
+
+def platform(service_name: str) -> Caller:
+    return service(platform_scope(service_name), principal=make_principal(
+        person_id=f"service:platform:{service_name}", roles=[]))
+
+
+def test_a_platform_service_calls_the_methods_it_needs_and_no_others():
+    tokens = {"person_ids": ["p1"], "issued_by": "admin-1"}
+
+    assert refusal(identity.issue_join_tokens, tokens, None, lambda: platform(notify.NAME)) is None
+    assert isinstance(refusal(identity.issue_join_tokens, tokens, None, lambda: platform(rostering.NAME)),
+                      PermissionDenied)
+    assert refusal(directory.upsert_people, {"district_id": "d", "people": []}, None,
+                   lambda: platform(rostering.NAME)) is None
+
+
+def test_a_platform_service_cannot_name_a_person_without_that_persons_credential():
+    problem = refusal(directory.resolve_audience, {"viewer": ADMIN}, None, lambda: platform(notify.NAME))
+
+    assert isinstance(problem, NotAuthenticated) and "viewer" in problem.fields
+
+
+def test_the_platform_service_is_read_only_when_the_caller_alone_does_not_admit_the_call():
+    def never():
+        raise AssertionError("the platform token was read")
+
+    assert refusal(directory.search_people, search_as(ADMIN), user(ADMIN), never) is None
+
+
+def test_a_persons_assertion_is_no_platform_service():
+    check = CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW, platform_token=assertion_of())
+
+    with pytest.raises(NotAuthenticated):
+        check.admit(identity.get_accounts, {"person_ids": ["p1"]})
+
+
+def test_a_platform_token_in_the_context_admits_its_methods():
+    principal = make_principal(person_id="service:platform:directory", roles=[])
+    token = sign_credential(IDENTITY_KEY, kind=SERVICE, principal=principal,
+                            scopes=frozenset({platform_scope(directory.NAME)}), now=NOW, ttl=timedelta(minutes=15))[0]
+    check = CallerCheck(None, identity_keys, enforce=True, clock=lambda: NOW, platform_token=token)
+
+    check.admit(identity.get_accounts, {"person_ids": ["p1"]})
+    with pytest.raises(PermissionDenied):
+        check.admit(identity.issue_join_tokens, {"person_ids": ["p1"], "issued_by": "admin-1"})
 
 
 # --- nameko wiring -----------------------------------------------------------------------------------------
@@ -330,6 +386,9 @@ def test_a_service_token_cannot_act_as_a_person_by_id():
     assert isinstance(refusal(identity.set_staff_permissions, request, service(*SCOPES)), PermissionDenied)
 
 
-def test_an_import_naming_nobody_needs_no_credential():
-    """`schoolctl roster import` names nobody; the run records no requester."""
-    assert refusal(rostering.import_package, {"path": "p.zip", "requested_by": None}, None) is None
+def test_an_import_takes_an_operators_credential():
+    """`schoolctl roster import` acts as the operator (scope rostering:manage)."""
+    request = {"path": "p.zip", "requested_by": None}
+
+    assert isinstance(refusal(rostering.import_package, request, None), NotAuthenticated)
+    assert refusal(rostering.import_package, request, service(ROSTERING_MANAGE)) is None

@@ -9,6 +9,7 @@ from shared.contracts.base import ServiceContract
 from shared.contracts.identity import UserJoined
 from shared.callers import CallerVerification
 from shared.messaging import CALLERS_ATTRIBUTE, handles, rpc_endpoint
+from shared.platform_identity import PlatformIdentity
 from shared.runner import SERVICE_CLASSES
 from shared.testing.contract_check import contract_drift
 
@@ -27,6 +28,12 @@ def test_service_serves_exactly_its_declared_contract(name):
 def test_every_service_admits_its_callers_through_the_shared_rule(name):
     """rpc_endpoint checks each call through the service's `callers` (shared/callers.py)."""
     assert isinstance(getattr(service_class(name), CALLERS_ATTRIBUTE, None), CallerVerification)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_CLASSES))
+def test_every_service_calls_others_with_its_own_platform_credential(name):
+    """ServiceRpc sends the token of the service's PlatformIdentity with every call (shared/platform_identity.py)."""
+    assert isinstance(getattr(service_class(name), "platform", None), PlatformIdentity)
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACTS))

@@ -23,6 +23,7 @@ from schoolctl.broker_accounts import (
     OPERATOR, definitions, other_teams_service, platform_users, rabbit_password_hash,
 )
 from shared.config import PROJECT_ROOT, SERVICES
+from shared.contracts.callers import PLATFORM_SERVICES, platform_secret_variable
 from shared.runner import SERVICE_CLASSES
 
 NUMBERED_COPY = re.compile(r"^(?P<service>.+)-(?P<number>\d+)$")
@@ -87,6 +88,16 @@ def test_each_service_container_gets_its_own_database_url():
     init = (Path(PROJECT_ROOT) / "deploy" / "postgres-init.sql").read_text()
     for service in SERVICES:
         assert f"CREATE DATABASE {service};" in init
+
+
+def test_only_identity_holds_its_secret_and_each_service_its_own_platform_secret():
+    """A service with identity's secret could derive every platform secret, so nobody else gets it."""
+    for name, service in compose_services().items():
+        environment = service.get("environment") or {}
+        assert ("IDENTITY_TOKEN_SECRET" in environment) == (name == "identity"), name
+        platform_secrets = {variable for variable in environment if variable.endswith("_PLATFORM_SECRET")}
+        expected = {platform_secret_variable(name)} if name in PLATFORM_SERVICES and name != "identity" else set()
+        assert platform_secrets == expected, name
 
 
 def test_the_sandbox_posts_its_webhooks_to_the_gateways_webhook_paths():

@@ -3,9 +3,10 @@ unset, derived from IDENTITY_TOKEN_SECRET, so every identity replica signs with 
 deployment needs no second secret. Other services only ever see the public half (`get_signing_keys`)."""
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -14,7 +15,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from nameko.extensions import DependencyProvider
 
 from shared.callers import SERVICE, USER, key_id, public_key_pem, sign_credential
-from shared.contracts.callers import SIGNING_ALGORITHM
+from shared.contracts.callers import PLATFORM_CLIENT_PREFIX, PLATFORM_SERVICES, SIGNING_ALGORITHM, platform_scope
+from shared.platform_identity import platform_secret
+
+from ..domain.service_credentials import platform_principal
 
 from .tokens import SECRET_VARIABLE, TokenConfigurationError, signer_from_environment
 
@@ -26,9 +30,18 @@ _DERIVATION_INFO = b"school-platform identity credential signing key v1"
 
 
 class CredentialSigner:
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, private_key: Ed25519PrivateKey, identity_secret: str) -> None:
         self._private_key = private_key
+        self._identity_secret = identity_secret
         self.kid = key_id(private_key.public_key())
+
+    def platform_secret_matches(self, service: str, secret: str) -> bool:
+        """Whether `secret` is `service`'s platform secret (derived from identity's: shared/platform_identity.py)."""
+        return service in PLATFORM_SERVICES and hmac.compare_digest(
+            platform_secret(self._identity_secret, service), secret)
+
+    def platform_token(self, service: str, now: datetime) -> tuple[str, datetime]:
+        return self.service_token(platform_principal(service), frozenset({platform_scope(service)}), now)
 
     def assert_user(self, principal: Mapping, now: datetime) -> tuple[str, datetime]:
         return sign_credential(self._private_key, kind=USER, principal=principal, now=now, ttl=ASSERTION_TTL)
@@ -54,12 +67,14 @@ def credential_signer_from_environment(environ: Mapping[str, str]) -> Credential
             raise TokenConfigurationError(f"{SIGNING_KEY_VARIABLE} is not a PEM private key: {error}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise TokenConfigurationError(f"{SIGNING_KEY_VARIABLE} must be an Ed25519 private key")
-        return CredentialSigner(key)
     # The same checks as the access tokens' secret: a missing or short secret stops identity from starting.
     signer_from_environment(environ)
+    secret = environ[SECRET_VARIABLE]
+    if pem:
+        return CredentialSigner(key, secret)
     seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO).derive(
-        environ[SECRET_VARIABLE].encode("utf-8"))
-    return CredentialSigner(Ed25519PrivateKey.from_private_bytes(seed))
+        secret.encode("utf-8"))
+    return CredentialSigner(Ed25519PrivateKey.from_private_bytes(seed), secret)
 
 
 class CredentialSigning(DependencyProvider):
@@ -70,6 +85,14 @@ class CredentialSigning(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> CredentialSigner:
         return self.signer
+
+
+def identity_platform_token(client_id: str) -> dict:
+    """identity's own platform token (for its calls to notify), signed here rather than asked of itself."""
+    service = client_id.removeprefix(PLATFORM_CLIENT_PREFIX)
+    token, expires_at = credential_signer_from_environment(os.environ).platform_token(
+        service, datetime.now(timezone.utc))
+    return {"token": token, "expires_at": expires_at}
 
 
 def identity_public_keys() -> dict[str, Ed25519PublicKey]:

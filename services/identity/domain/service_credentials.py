@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.contracts import identity
-from shared.contracts.callers import SCOPES, SERVICE_PRINCIPAL_PREFIX
+from shared.contracts.callers import PLATFORM_CLIENT_PREFIX, SCOPES, SERVICE_PRINCIPAL_PREFIX
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 
@@ -72,4 +72,12 @@ def service_principal(credential: ServiceCredential) -> dict:
     roles = [{"role": identity.DISTRICT_ADMIN, "school_ids": []}] if credential.district_id else []
     return {"person_id": f"{SERVICE_PRINCIPAL_PREFIX}{credential.client_id}", "district_id": credential.district_id,
             "display_name": credential.name, "status": "active", "roles": roles, "permissions": [],
+            "language": identity.DEFAULT_LANGUAGE}
+
+
+def platform_principal(service: str) -> dict:
+    """Who one of the platform's own services is when it calls another: nobody's in particular, in no district
+    (PLATFORM_METHODS, not roles, bound what it may call)."""
+    return {"person_id": f"{SERVICE_PRINCIPAL_PREFIX}{PLATFORM_CLIENT_PREFIX}{service}", "district_id": None,
+            "display_name": f"platform service {service}", "status": "active", "roles": [], "permissions": [],
             "language": identity.DEFAULT_LANGUAGE}

@@ -32,9 +32,9 @@ def platform(start_verifying):
 
 
 @pytest.fixture
-def district(platform):
-    """The directory's small district (tests/integration/directory), upserted as a sync would."""
-    with cluster_rpc(platform["AMQP_URI"], timeout=60) as rpc:
+def district(platform, platform_token):
+    """The directory's small district (tests/integration/directory), upserted as a sync (rostering) would."""
+    with cluster_rpc(platform["AMQP_URI"], timeout=60, platform_token=platform_token(rostering.NAME)) as rpc:
         return seed_district(rpc(directory.contract))
 
 
@@ -109,6 +109,7 @@ def test_directory_acting_for_a_person_carries_their_assertion_to_identity(call,
         "staff": {"given_name": "Ola", "family_name": "Berg", "email": "ola@example.org"}}, assertion_of(admin))
 
     assert added["outcome"] == "created"
-    [account] = call(identity.contract, "get_accounts", {"person_ids": [added["person_id"]]})["accounts"]
+    [account] = call(identity.contract, "get_accounts", {"person_ids": [added["person_id"]]},
+                     as_platform=directory.NAME)["accounts"]
     assert account["roles"] == [{"role": identity.TEACHER, "school_ids": [district.ids["sch-north"]]}]
 

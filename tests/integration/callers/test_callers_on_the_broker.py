@@ -12,7 +12,7 @@ from services.identity.adapters.service_credentials import add_service_credentia
 from services.identity.service import IdentityService
 from shared.callers import USER, sign_credential
 from shared.contracts import directory, identity
-from shared.contracts.callers import ANNOUNCEMENTS_SEND, DIRECTORY_READ
+from shared.contracts.callers import ANNOUNCEMENTS_SEND, DIRECTORY_READ, SCOPES
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
 
 pytestmark = pytest.mark.postgres
@@ -116,3 +116,33 @@ def test_a_wrong_secret_gets_no_service_token(call, database_urls):
     with pytest.raises(NotAuthenticated):
         call(identity.contract, "issue_service_token",
              {"client_id": issued.credential.client_id, "client_secret": "guessed"})
+
+
+# --- the platform's own services ------------------------------------------------------------------------------
+
+def test_join_tokens_go_only_to_notify_not_to_anyone_on_the_broker(call, signed_in_admin, credential_for):
+    """identity.issue_join_tokens answers a join link: nobody but notify's platform credential may ask for one."""
+    request = {"person_ids": ["admin-1"], "issued_by": "admin-1"}
+    with pytest.raises(NotAuthenticated):
+        call(identity.contract, "issue_join_tokens", request)
+    with pytest.raises(PermissionDenied):
+        call(identity.contract, "issue_join_tokens", request, signed_in_admin["assertion"])
+    with pytest.raises(PermissionDenied):
+        call(identity.contract, "issue_join_tokens", request, credential_for(*SCOPES)["token"])
+    with pytest.raises(PermissionDenied):
+        call(identity.contract, "issue_join_tokens", request, as_platform="rostering")
+
+    [answer] = call(identity.contract, "issue_join_tokens", request, as_platform="notify")["results"]
+    assert answer["person_id"] == "admin-1"
+
+
+def test_reading_accounts_anonymously_or_as_a_person_is_refused(call, signed_in_admin):
+    with pytest.raises(NotAuthenticated):
+        call(identity.contract, "get_accounts", {"person_ids": ["admin-1"]})
+    with pytest.raises(PermissionDenied):
+        call(identity.contract, "get_accounts", {"person_ids": ["admin-1"]}, signed_in_admin["assertion"])
+
+
+def test_a_wrong_platform_secret_gets_no_token(call):
+    with pytest.raises(NotAuthenticated):
+        call(identity.contract, "issue_service_token", {"client_id": "platform:notify", "client_secret": "guess"})

@@ -128,7 +128,8 @@ def test_unknown_phone_region_exits_64(schoolctl, package):
 def test_broker_that_does_not_answer_exits_69_saying_how_to_start_it(tmp_path):
     uri = f"amqp://guest:secret@127.0.0.1:{closed_port()}/"
 
-    result = CliRunner().invoke(app, ["roster", "import", str(tmp_path), "--amqp-uri", uri])
+    result = CliRunner().invoke(app, ["roster", "import", str(tmp_path), "--amqp-uri", uri],
+                                env={"SCHOOLCTL_CLIENT_ID": "operator-1", "SCHOOLCTL_CLIENT_SECRET": "s"})
 
     assert result.exit_code == 69
     assert "RabbitMQ is not answering at" in result.output and "rabbitmq-server -detached" in result.output

@@ -54,10 +54,10 @@ def test_a_configured_ed25519_key_is_used_instead_of_the_derived_one():
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
 
-    signer = credential_signer_from_environment({"IDENTITY_SIGNING_KEY": pem})
+    signer = credential_signer_from_environment({"IDENTITY_SIGNING_KEY": pem, "IDENTITY_TOKEN_SECRET": SECRET})
 
     assert signer.public_keys() == {signer.kid: signer.public_keys()[signer.kid]}
-    assert signer.kid == CredentialSigner(key).kid
+    assert signer.kid == CredentialSigner(key, SECRET).kid
 
 
 @pytest.mark.parametrize("environ, reason", [
