@@ -123,7 +123,7 @@ class Route:
 
     @property
     def error_statuses(self) -> tuple[int, ...]:
-        statuses = {414, 500, 503, *self.errors}
+        statuses = {414, 431, 500, 503, *self.errors}
         if self.query or self.body or self.raw_body:
             statuses.add(400)
         if self.body or self.raw_body:

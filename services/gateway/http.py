@@ -1,9 +1,9 @@
 """The seam between nameko's `@http` entrypoint and JSON: every answer, failures included, is JSON.
 
 nameko answers unknown routes, wrong methods and entrypoint failures with
-plain text, and eventlet answers an over-long request line with an empty 414;
-the subclasses here route those through the same error mapping as every
-handler error. Every answer carries the request's X-Request-Id and, for an
+plain text, and eventlet answers an over-long request line with an empty 414
+and an over-long header with an empty 400; the subclasses here route those
+through the same error mapping as every handler error. Every answer carries the request's X-Request-Id and, for an
 allowed browser origin, its CORS headers; OPTIONS is answered here for every
 path (preflights included), and each request is one structured log line.
 """
@@ -15,7 +15,8 @@ import time
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException, NotFound, RequestURITooLarge
+from eventlet.wsgi import MAX_HEADER_LINE, MAX_TOTAL_HEADER_SIZE, HeaderLineTooLong, HeadersTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.routing import MapAdapter, RequestRedirect
 from werkzeug.wrappers import Request, Response
 
@@ -109,15 +110,29 @@ class JsonWsgiApp(WsgiApp):
 
 
 class JsonHttpProtocol(HttpOnlyProtocol):
-    """eventlet's protocol, answering an over-long request line with the one error shape instead of an
-    empty 414."""
+    """eventlet's protocol, answering an over-long request line (414) or header (431) with the one error
+    shape instead of eventlet's empty answers."""
 
     def _read_request_line(self):
         line = super()._read_request_line()
         if len(line) < self.server.url_length_limit:
             return line
-        response = error_response(RequestURITooLarge(
+        self._answer_before_routing(RequestURITooLarge(
             f"The request line is longer than {MAX_REQUEST_LINE_BYTES} bytes; send long selections in a body."))
+        return ""  # eventlet reads this as a closed connection and stops here
+
+    def parse_request(self):
+        try:
+            return super().parse_request()
+        except (HeaderLineTooLong, HeadersTooLarge) as too_long:
+            which = (f"a header line is longer than {MAX_HEADER_LINE} bytes" if isinstance(too_long, HeaderLineTooLong)
+                     else f"the headers are longer than {MAX_TOTAL_HEADER_SIZE} bytes in all")
+            self._answer_before_routing(RequestHeaderFieldsTooLarge(f"The request's {which}."))
+            return False  # eventlet stops reading this connection
+
+    def _answer_before_routing(self, error: Exception) -> None:
+        """Answer on the raw connection (no WSGI app runs for such a request) and close it."""
+        response = error_response(error)
         response.headers[REQUEST_ID_HEADER] = request_id(None)
         response.headers["Connection"] = "close"
         body = response.get_data()
@@ -126,7 +141,6 @@ class JsonHttpProtocol(HttpOnlyProtocol):
                                                              response.headers.items())
         self.wfile.write(head.encode("latin-1") + b"\r\n" + body)
         self.close_connection = 1
-        return ""  # eventlet reads this as a closed connection and stops here
 
 
 class JsonWebServer(WebServer):

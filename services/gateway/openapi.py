@@ -39,6 +39,8 @@ ERROR_MEANINGS = {
     423: "Managed by a roster sync, so locked for manual changes (`locked`).",
     429: "Too many attempts (`too_many_requests`): sign-in attempts are limited per login and per client "
          "address, and refused while identity is saturated; wait the seconds `Retry-After` names.",
+    431: "A header line is longer than 8,192 bytes, or the headers than 65,536 in all "
+         "(`request_header_fields_too_large`).",
     500: "Unexpected failure on our side (`internal_error`); the message carries a reference.",
     503: "A service this needs is not answering (`service_unavailable`); try again shortly.",
 }

@@ -177,17 +177,34 @@ def test_a_nul_in_an_announcement_subject_is_refused_naming_it(gateway, staff):
     assert list(assert_error(response, 400, "invalid_request")) == ["subject"]
 
 
-def test_an_over_long_uri_answers_414_in_the_error_shape(gateway):
+def raw_answer(gateway, request: str) -> tuple[bytes, bytes]:
+    """Send `request` as bytes on a socket of its own (no client library would send it) and read to the end."""
     host, port = gateway.url.removeprefix("http://").split(":")
-    request = f"GET /api/v1/directory/people?query={'a' * 9000} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-
     with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(request)
+        connection.sendall(request.replace("{host}", host).encode())
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
-
     head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_an_over_long_uri_answers_414_in_the_error_shape(gateway):
+    head, body = raw_answer(gateway, f"GET /api/v1/directory/people?query={'a' * 9000} HTTP/1.1\r\n"
+                                     "Host: {host}\r\n\r\n")
+
     assert head.startswith(b"HTTP/1.1 414 ")
     assert b"Content-Type: application/json" in head and b"X-Request-Id: " in head
     assert b'"code": "request_uri_too_long"' in body
+
+
+@pytest.mark.parametrize("headers, says", [
+    ("X-Note: " + "a" * 9000 + "\r\n", b"a header line is longer"),
+    ("".join(f"X-Note-{n}: {'a' * 4000}\r\n" for n in range(20)), b"the headers are longer"),
+])
+def test_over_long_headers_answer_431_in_the_error_shape(gateway, headers, says):
+    head, body = raw_answer(gateway, "GET /api/v1/me HTTP/1.1\r\nHost: {host}\r\n" + headers + "\r\n")
+
+    assert head.startswith(b"HTTP/1.1 431 ")
+    assert b"Content-Type: application/json" in head and b"X-Request-Id: " in head
+    assert b'"code": "request_header_fields_too_large"' in body and says in body

@@ -70,7 +70,7 @@ def test_every_failure_an_operation_can_end_with_is_documented_with_the_error_sh
     responses = operation_of(document, route)["responses"]
     error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
 
-    assert {414, 500, 503} <= set(route.error_statuses)
+    assert {414, 431, 500, 503} <= set(route.error_statuses)
     for status in route.error_statuses:
         assert responses[str(status)]["content"]["application/json"]["schema"] == error_ref
 
