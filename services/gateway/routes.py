@@ -367,12 +367,14 @@ ROUTES: tuple[Route, ...] = (
           "Send Invitations to a school's or classroom's staff, guardians and enabled students who have not joined",
           "invitations", invitations.send_invitations, InvitationJobPage, action=INVITE_PEOPLE,
           body=InvitationsBody, status=202, location=invitation_job_url, errors={
-              403: f"a school, or staff, without `{INVITE_SCHOOL}`; a classroom the inviter does not teach",
+              403: f"a school, or staff, without `{INVITE_SCHOOL}`",
               404: "the school or classroom is unknown or out of the inviter's reach"},
           examples=Examples(request=BODY_EXAMPLES["send_invitations"].request, response=INVITATION_JOB_EXAMPLE),
           description="A job: read it until its state is completed, with a result per person (invited by email "
                       "or SMS, or skipped with the reason). A school, or staff, needs `" + INVITE_SCHOOL + "`; a "
-                      "classroom, any staff member who teaches it. Unknown or out-of-reach targets answer 404."),
+                      "classroom, any staff member whose view reaches it: who teaches it, or, with a school-wide "
+                      "permission (Family Access, Users Manager, Rostering Administrator), any classroom of their "
+                      "schools. Unknown or out-of-reach targets answer 404."),
     Route("show_invitation_job", "GET", f"{API}/invitations/jobs/<id>",
           "An invitation job's progress and per-person results", "invitations", invitations.show_invitation_job,
           InvitationJobPage, action=INVITE_PEOPLE, query=InvitationJobQuery,
