@@ -20,11 +20,13 @@ from services.notify import (
     handlers_invitations,
     handlers_preferences,
     handlers_reports,
+    handlers_translations,
     handlers_verification,
     handlers_webhooks,
 )
 from services.notify.adapters.service_dependencies import DeliveryQueue, JoinLinks, ProviderWebhookSecrets
 from services.notify.adapters.store import NotifyStore
+from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
@@ -62,6 +64,7 @@ class NotifyService:
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
+    translator = TranslationProvider()
 
     # --- the recipient projection ---
 
@@ -113,6 +116,10 @@ class NotifyService:
 
     @handles(notify.ANNOUNCEMENT_REQUESTED, requeue_on_error=True)
     def on_announcement_requested(self, payload: dict) -> int:
+        # Each language once, before the deliveries exist: the workers read the translations when they send.
+        handlers_translations.translate_communication(
+            payload, translations=self.store.translations, translator=self.translator,
+            cache=self.store.translations, clock=utc_now)
         return handlers_announcements.plan_announcement(
             payload, communications=self.store.communications, district_defaults=self.store.preferences,
             queue_marks=self.store.deliveries, jobs=self.delivery_jobs, clock=utc_now)

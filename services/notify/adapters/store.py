@@ -14,6 +14,7 @@ from services.notify.adapters.invitations_repository import InvitationsRepositor
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.reports_repository import ReportsRepository
 from services.notify.adapters.repository import RecipientRepository
+from services.notify.adapters.translations_repository import TranslationsRepository
 from services.notify.adapters.webhooks_repository import WebhooksRepository
 
 
@@ -27,3 +28,4 @@ class NotifyStore:
         self.credentials = CredentialsRepository(session)
         self.webhooks = WebhooksRepository(session)
         self.invitations = InvitationsRepository(session)
+        self.translations = TranslationsRepository(session)
