@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.notify.domain.communications import CommunicationState
+from services.notify.domain.sms_length import sms_length
 from services.notify.domain.translation import (
     CommunicationTranslation,
     TranslationCache,
@@ -28,6 +29,7 @@ from services.notify.domain.translation import (
     Translator,
     language_key,
     languages_to_translate,
+    render,
     same_language,
     texts_of,
     translation_of,
@@ -104,3 +106,24 @@ def _translated(source: TranslationSource, language: str, translator: Translator
                     language, error)
         return CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=str(error))
     return translation_of(source.subject, source.body, language, texts)
+
+
+def sms_size(body: str) -> dict:
+    length = sms_length(body)
+    return {"sms_encoding": length.encoding.value, "sms_characters": length.units, "sms_segments": length.segments}
+
+
+def report_languages(communication_id: str, *, translations: CommunicationTranslations) -> dict:
+    """A report's `original` and `translations`: what each language's readers got, with its SMS size."""
+    source = translations.translation_source(communication_id)
+    if source is None:
+        return {}
+    lines = []
+    for language, translation in translations.communication_translations(communication_id).items():
+        text = render(subject=source.subject, body=source.body, original_language=source.original_language,
+                      language=language, translations={language: translation})
+        lines.append({"language": language, "outcome": translation.outcome.value, "subject": text.subject,
+                      "body": text.body, "reason": translation.reason, **sms_size(text.body)})
+    return {"original": {"language": source.original_language, "subject": source.subject, "body": source.body,
+                         **sms_size(source.body)},
+            "translations": lines}

@@ -19,6 +19,7 @@ from services.notify import (
     handlers_credentials,
     handlers_invitations,
     handlers_preferences,
+    handlers_preview,
     handlers_reports,
     handlers_translations,
     handlers_verification,
@@ -114,6 +115,13 @@ class NotifyService:
             request, directory_rpc=self.directory_rpc, communications=self.store.communications,
             publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(notify.preview_announcement)
+    def preview_announcement(self, request: dict) -> dict:
+        return handlers_preview.preview_announcement(
+            request, directory_rpc=self.directory_rpc, audience=self.store.preview,
+            district_defaults=self.store.preferences, translator=self.translator, cache=self.store.translations,
+            clock=utc_now)
+
     @handles(notify.ANNOUNCEMENT_REQUESTED, requeue_on_error=True)
     def on_announcement_requested(self, payload: dict) -> int:
         # Each language once, before the deliveries exist: the workers read the translations when they send.
@@ -158,7 +166,7 @@ class NotifyService:
     def get_delivery_report(self, request: dict) -> dict:
         return handlers_reports.get_delivery_report(
             request, communications=self.store.communications, counts=self.store.deliveries,
-            reports=self.store.reports)
+            reports=self.store.reports, translations=self.store.translations)
 
     @rpc_endpoint(notify.list_unreachable_contacts)
     def list_unreachable_contacts(self, request: dict) -> dict:

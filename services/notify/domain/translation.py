@@ -112,4 +112,9 @@ def render(*, subject: str | None, body: str, original_language: str, language: 
         return RenderedText(subject, body, original_language, False)
     if translation.outcome is TranslationOutcome.TRANSLATED:
         return RenderedText(translation.subject, translation.body or body, translation.language, True)
-    return RenderedText(subject, f"{UNTRANSLATED_NOTE}\n{body}", original_language, False)
+    return RenderedText(subject, with_untranslated_note(body), original_language, False)
+
+
+def with_untranslated_note(body: str) -> str:
+    """The original, as readers get it when their translation failed."""
+    return f"{UNTRANSLATED_NOTE}\n{body}"
