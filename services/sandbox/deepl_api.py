@@ -29,15 +29,18 @@ class TranslatorBehaviour:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.reset()
+        self._forget()
 
     def reset(self) -> None:
-        with getattr(self, "_lock", threading.Lock()):
-            self.fail = False
-            self.failure_status = DEFAULT_FAILURE_STATUS
-            self.delay_seconds = 0.0
-            self.requests = 0
-            self.texts: list[dict] = []
+        with self._lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        self.fail = False
+        self.failure_status = DEFAULT_FAILURE_STATUS
+        self.delay_seconds = 0.0
+        self.requests = 0
+        self.texts: list[dict] = []
 
     def configure(self, raw: bytes) -> ApiAnswer:
         try:
