@@ -6,10 +6,8 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from sqlalchemy import func, select
 
-from services.directory.service import DirectoryService
 from services.notify.adapters.tables import metadata
 from services.notify.domain.translation import UNTRANSLATED_NOTE
-from services.notify.service import NotifyService
 from services.sandbox.config import DEFAULT_DEEPL_AUTH_KEY
 from shared.contracts import identity, notify
 from shared.db import make_engine
@@ -18,7 +16,6 @@ from tests.integration.notify.notify_service_district import (
     GINA_EMAIL,
     GINA_MOBILE,
     HAL_MOBILE,
-    CredentialEventRecorder,
     wait_until,
 )
 from tests.integration.notify.test_notify_service_announcements import (  # noqa: F401 — fixtures
@@ -28,6 +25,7 @@ from tests.integration.notify.test_notify_service_announcements import (  # noqa
     room,
     rpc,
     sent_to,
+    services,
     wait_until_completed,
     worker,
 )
@@ -41,16 +39,13 @@ from tests.integration.sandbox.sandbox_harness import (  # noqa: F401 — fixtur
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def services(container_factory, config, provider_secrets, monkeypatch, sandbox_process):
-    """As the announcements' services, with notify's translator pointed at the sandbox (read in setup())."""
+@pytest.fixture(autouse=True)
+def translator_settings(monkeypatch, sandbox_process):
+    """notify's translator pointed at the sandbox; autouse, so it is set before `services` starts notify."""
     monkeypatch.setenv("DEEPL_AUTH_KEY", DEFAULT_DEEPL_AUTH_KEY)
     monkeypatch.setenv("DEEPL_SERVER_URL", sandbox_process.base_url)
     monkeypatch.setenv("TRANSLATION_TIMEOUT_SECONDS", "1")
     monkeypatch.setenv("TRANSLATION_RETRIES", "0")
-    CredentialEventRecorder.received = []
-    for service in (DirectoryService, NotifyService, CredentialEventRecorder):
-        container_factory(service, config).start()
 
 
 @pytest.fixture
