@@ -105,7 +105,7 @@ def _translated(source: TranslationSource, language: str, translator: Translator
         log.warning("communication %s goes to %s readers in the original: %s", source.communication_id,
                     language, error)
         return CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=str(error))
-    return translation_of(source.subject, source.body, language, texts)
+    return translation_of(language, texts)
 
 
 def sms_size(body: str) -> dict:

@@ -91,11 +91,10 @@ def languages_to_translate(original: str, languages: Iterable[str]) -> list[str]
                    if language and not same_language(language, original)})
 
 
-def translation_of(subject: str | None, body: str, language: str, translated: Sequence[str]) -> CommunicationTranslation:
-    """The provider's answer for [subject?, body] (in that order) as a translation."""
-    if subject is None:
-        return CommunicationTranslation(language, TranslationOutcome.TRANSLATED, None, translated[0])
-    return CommunicationTranslation(language, TranslationOutcome.TRANSLATED, translated[0], translated[1])
+def translation_of(language: str, translated: Sequence[str]) -> CommunicationTranslation:
+    """The provider's answer for `texts_of(subject, body)` (the body alone when there is no subject)."""
+    subject, body = (None, translated[0]) if len(translated) == 1 else (translated[0], translated[1])
+    return CommunicationTranslation(language, TranslationOutcome.TRANSLATED, subject, body)
 
 
 def texts_of(subject: str | None, body: str) -> list[str]:
