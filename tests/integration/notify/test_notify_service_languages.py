@@ -11,6 +11,7 @@ from services.notify.domain.translation import UNTRANSLATED_NOTE
 from services.sandbox.config import DEFAULT_DEEPL_AUTH_KEY
 from shared.contracts import identity, notify
 from shared.db import make_engine
+from shared.messaging import handles
 from tests.integration.notify.notify_service_district import (
     CREDENTIALS,
     GINA_EMAIL,
@@ -87,8 +88,21 @@ def test_a_priority_announcement_goes_in_the_original_with_a_note_when_the_trans
     assert spanish["outcome"] == "unavailable" and "DeepL did not translate to es" in spanish["reason"]
 
 
+class AnnouncementRequestRecorder:
+    """Another subscriber to notify's announcement_requested: what a send publishes, a preview must not."""
+
+    name = "announcement_request_recorder"
+    received: list[dict] = []
+
+    @handles(notify.ANNOUNCEMENT_REQUESTED)
+    def on_announcement_requested(self, payload: dict) -> None:
+        self.received.append(payload)
+
+
 def test_the_preview_answers_what_the_send_would_do_and_writes_and_sends_nothing(
-        rpc, room, sandbox, config, spanish_gina):
+        rpc, room, sandbox, config, container_factory, spanish_gina):
+    AnnouncementRequestRecorder.received = []
+    container_factory(AnnouncementRequestRecorder, config).start()
     before = _row_counts(config)
 
     answer = rpc(notify.contract).preview_announcement(
@@ -103,6 +117,10 @@ def test_the_preview_answers_what_the_send_would_do_and_writes_and_sends_nothing
     assert answer["languages"][1]["body"] == "[es] School is closed today."
     assert _row_counts(config) == before
     assert sandbox.messages() == []
+    # The recorder hears a send: had the preview published anything, it would have heard that first.
+    sent = announce(rpc, room)
+    wait_until(lambda: AnnouncementRequestRecorder.received, what="the send's announcement_requested")
+    assert AnnouncementRequestRecorder.received == [{"communication_id": sent}]
 
 
 def _row_counts(config) -> dict[str, int]:
