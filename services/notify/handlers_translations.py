@@ -5,8 +5,10 @@ deliveries are written: every language among its recipients other than the
 original's gets one translation of subject and body, stored with the
 communication (the original stays on the communication itself). A language
 the provider could not translate, in time or at all, is stored as unavailable
-with the reason: its readers get the original with a short note, nothing waits
-for the provider, priority or not, and the delivery report shows why.
+with the reason: its readers get the original with a short note, and the
+delivery report shows why. Nothing waits longer than one failed call (the
+adapter's timeout and retries): after a failure the remaining languages go in
+the original without asking again, priority or not.
 
 translate_text is what conversations call to turn a reply into a staff
 member's language: the same port and cache.
@@ -89,15 +91,21 @@ def translate_communication(payload: dict, *, translations: CommunicationTransla
     done = translations.communication_translations(communication_id)
     needed = [language for language in languages_to_translate(source.original_language, source.languages)
               if language not in done]
-    made = [_translated(source, language, translator, cache, clock) for language in needed]
+    made: list[CommunicationTranslation] = []
+    failure = None if translator is not None else NO_PROVIDER
+    for language in needed:
+        # After one failure the rest go in the original at once: a provider that is down or slow for one
+        # language would cost each of the others the same wait, and the announcement waits for them all.
+        translation = (CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=failure)
+                       if failure else _translated(source, language, translator, cache, clock))
+        failure = translation.reason
+        made.append(translation)
     translations.store_translations(communication_id, made, now=clock())
     return made
 
 
-def _translated(source: TranslationSource, language: str, translator: Translator | None,
+def _translated(source: TranslationSource, language: str, translator: Translator,
                 cache: TranslationCache, clock: Clock) -> CommunicationTranslation:
-    if translator is None:
-        return CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=NO_PROVIDER)
     try:
         texts = translate_texts(texts_of(source.subject, source.body), target=language,
                                 source=source.original_language, translator=translator, cache=cache, clock=clock)

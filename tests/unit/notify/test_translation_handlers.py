@@ -68,6 +68,18 @@ def test_a_failing_translator_leaves_the_language_unavailable_with_the_reason_an
                                                           False)
 
 
+def test_after_one_language_fails_the_others_go_in_the_original_without_asking_the_provider_again():
+    store, translator = InMemoryTranslations(), FakeTranslator(failing=True)
+    store.add_source("c-1", body="Stay inside.", languages=("es", "vi", "zh"), priority=True)
+
+    made = translate(store, translator)
+
+    assert len(translator.calls) == 1
+    assert [(t.language, t.outcome) for t in made] == [(language, TranslationOutcome.UNAVAILABLE)
+                                                       for language in ("es", "vi", "zh")]
+    assert len({t.reason for t in made}) == 1
+
+
 def test_without_a_provider_every_other_language_is_unavailable_and_nothing_waits():
     store = InMemoryTranslations()
     store.add_source("c-1", body="Hello", languages=("es",))

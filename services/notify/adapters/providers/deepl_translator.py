@@ -5,8 +5,9 @@
     TRANSLATION_TIMEOUT_SECONDS    per HTTP attempt, default 3
     TRANSLATION_RETRIES            attempts after the first, default 1
 
-A slow or failing DeepL costs at most (retries + 1) x timeout plus the SDK's
-backoff; then the caller sends the original (domain.translation).
+A slow or failing DeepL costs a communication at most one call's (retries + 1)
+x timeout plus the SDK's backoff; then it goes in the original
+(handlers_translations).
 """
 from __future__ import annotations
 
