@@ -25,7 +25,9 @@ from rich.console import Console
 
 from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH
-from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
+from services.sandbox.config import (
+    DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_DEEPL_AUTH_KEY, DEFAULT_SENDGRID_API_KEY,
+)
 from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.domain.service_credentials import IssuedCredential
@@ -109,6 +111,8 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
         "SANDBOX_SENDGRID_EVENTS_URL": f"{gateway_url}{SENDGRID_EVENTS_PATH}",
         "SANDBOX_TWILIO_INBOUND_URL": f"{gateway_url}{TWILIO_INBOUND_PATH}",
         "NOTIFY_WEBHOOK_BASE_URL": gateway_url,
+        "DEEPL_SERVER_URL": sandbox_url,
+        "DEEPL_AUTH_KEY": DEFAULT_DEEPL_AUTH_KEY,
     }
 
 

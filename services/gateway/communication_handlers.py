@@ -62,6 +62,12 @@ def send_announcement(call: ApiCall, backends: Backends) -> dict:
     return backends.notify.send_announcement({**call.body, "sender": call.principal})
 
 
+def preview_announcement(call: ApiCall, backends: Backends) -> dict:
+    # The send's body and the send's permission: a preview tells only what the caller could send.
+    require(call.principal, announcement_action(call.body["audience"]))
+    return backends.notify.preview_announcement({**call.body, "sender": call.principal})
+
+
 def show_delivery_report(call: ApiCall, backends: Backends) -> dict:
     return as_list(backends.notify.get_delivery_report(
         {**call.query, "viewer": call.principal, "communication_id": call.path["id"]}), "lines")

@@ -43,7 +43,7 @@ from shared.contracts.permissions import (
 from services.gateway.schemas import InvitationJobQuery, InvitationsBody
 from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
-from shared.contracts import directory, identity, notify, rostering
+from shared.contracts import directory, identity, notify, notify_languages, rostering
 
 API = "/api/v1"
 
@@ -317,6 +317,16 @@ ROUTES: tuple[Route, ...] = (
           location=announcement_report_url,
           description=ANNOUNCEMENT_NOTE + " Answers at once; delivery goes on in the background: `Location` is "
                                           "its delivery report."),
+    Route("preview_announcement", "POST", f"{API}/announcements/preview",
+          "What sending this announcement would do: people reached per channel, the unreachable and why, "
+          "the languages and SMS segments (sends and stores nothing)", "announcements",
+          communications.preview_announcement, notify_languages.AudiencePreview, body=AnnouncementBody,
+          examples=BODY_EXAMPLES["send_announcement"],
+          errors={400: "nobody in the audience can be reached, or the sender belongs to no district",
+                  403: "the audience needs a permission the sender lacks (see above)",
+                  404: "the audience's school or classroom is not one of the sender's"},
+          description=ANNOUNCEMENT_NOTE + " Takes the body of the send; answers what the send would do "
+                                          "now, and sends and stores nothing."),
     Route("show_delivery_report", "GET", f"{API}/announcements/<id>/report",
           "An announcement's delivery report, line by line", "announcements",
           communications.show_delivery_report, DeliveryReportPage, action=VIEW_DELIVERY_REPORTS,

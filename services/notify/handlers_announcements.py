@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from services.notify.domain.communications import CommunicationFacts, CommunicationState, NewAnnouncement
-from services.notify.domain.delivery import Channel
+from services.notify.domain.delivery import Channel, Preference
 from services.notify.domain.planned_rows import PlannedRows, planned_rows
 from services.notify.domain.planner import PlanRecipient
 from services.notify.domain.preferences import parse_district_default
@@ -78,13 +78,7 @@ class JobPublisher(Protocol):
 def send_announcement(request: dict, *, directory_rpc: AudienceResolver, communications: CommunicationStore,
                       publish: Publish, clock: Clock, new_id: NewId = lambda: uuid.uuid4().hex) -> dict:
     sender = request["sender"]
-    if not sender.get("district_id"):
-        raise InvalidRequest("Only a member of a district can send an announcement.",
-                             fields={"sender.district_id": ["required to send an announcement"]})
-    person_ids, refused = _resolve(directory_rpc, sender, request["audience"])
-    if not person_ids:
-        raise InvalidRequest("Nobody in this audience can be reached.",
-                             fields={"audience": ["resolves to nobody you may send to"]})
+    person_ids, refused = resolved_audience(request, directory_rpc=directory_rpc)
     announcement = NewAnnouncement(
         id=new_id(), district_id=sender["district_id"], sender_id=sender["person_id"], subject=request["subject"],
         body=request["body"], priority=request["priority"], with_call=request["with_call"],
@@ -93,6 +87,25 @@ def send_announcement(request: dict, *, directory_rpc: AudienceResolver, communi
     publish(notify.ANNOUNCEMENT_REQUESTED, {"communication_id": announcement.id})
     return {"communication_id": announcement.id, "state": CommunicationState.PLANNING.value,
             "created_at": announcement.created_at, "recipient_count": len(person_ids), "refused": refused}
+
+
+def resolved_audience(request: dict, *, directory_rpc: AudienceResolver) -> tuple[list[str], list[dict]]:
+    """Every person id a send (or its preview) is for, and who the directory refused; InvalidRequest when the
+    sender has no district or the audience resolves to nobody."""
+    sender = request["sender"]
+    if not sender.get("district_id"):
+        raise InvalidRequest("Only a member of a district can send an announcement.",
+                             fields={"sender.district_id": ["required to send an announcement"]})
+    person_ids, refused = _resolve(directory_rpc, sender, request["audience"])
+    if not person_ids:
+        raise InvalidRequest("Nobody in this audience can be reached.",
+                             fields={"audience": ["resolves to nobody you may send to"]})
+    return person_ids, refused
+
+
+def district_default(district_defaults: DistrictDefaults, district_id: str) -> Preference:
+    """The preference of adults in the district who never chose one, as planning applies it."""
+    return parse_district_default(district_defaults.district_settings(district_id).default_preference)
 
 
 def plan_announcement(payload: dict, *, communications: CommunicationStore, district_defaults: DistrictDefaults,
@@ -105,9 +118,7 @@ def plan_announcement(payload: dict, *, communications: CommunicationStore, dist
         return 0
     if communication.state is not CommunicationState.PLANNING:
         return 0
-    default = parse_district_default(district_defaults.district_settings(communication.district_id)
-                                     .default_preference)
-    request = communication.plan_request(default)
+    request = communication.plan_request(district_default(district_defaults, communication.district_id))
     written = communications.write_plan(communication_id, lambda page: planned_rows(page, request), now=clock())
     unqueued = communications.unqueued_provider_deliveries(communication_id)
     jobs.publish_jobs(pages_of(communication_id, unqueued))

@@ -11,6 +11,7 @@ from services.notify.domain.communications import CommunicationFacts
 from services.notify.domain.delivery import Channel, DeliveryStatus
 from services.notify.domain.preferences import parse_district_default
 from services.notify.domain.unreachable import UnreachableContact, plain_announcement, unreachable_contacts
+from services.notify.handlers_translations import CommunicationTranslations, report_languages
 from shared.contracts.errors import NotFound, PermissionDenied
 
 
@@ -38,7 +39,7 @@ class DistrictDefaults(Protocol):
 
 
 def get_delivery_report(request: dict, *, communications: CommunicationLookup, counts: DeliveryCounts,
-                        reports: ReportStore) -> dict:
+                        reports: ReportStore, translations: CommunicationTranslations) -> dict:
     communication_id = request["communication_id"]
     communication = communications.communication(communication_id)
     if communication is None:
@@ -60,6 +61,7 @@ def get_delivery_report(request: dict, *, communications: CommunicationLookup, c
         "unreachable": reports.unreachable_count(communication_id),
         "lines": [_line(line) for line in lines], "total": total,
         "page": request["page"], "per_page": request["per_page"],
+        **report_languages(communication_id, translations=translations),
     }
 
 

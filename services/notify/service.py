@@ -19,12 +19,15 @@ from services.notify import (
     handlers_credentials,
     handlers_invitations,
     handlers_preferences,
+    handlers_preview,
     handlers_reports,
+    handlers_translations,
     handlers_verification,
     handlers_webhooks,
 )
 from services.notify.adapters.service_dependencies import DeliveryQueue, JoinLinks, ProviderWebhookSecrets
 from services.notify.adapters.store import NotifyStore
+from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
@@ -64,6 +67,7 @@ class NotifyService:
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
+    translator = TranslationProvider()
 
     # --- the recipient projection ---
 
@@ -113,8 +117,19 @@ class NotifyService:
             request, directory_rpc=self.directory_rpc, communications=self.store.communications,
             publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(notify.preview_announcement)
+    def preview_announcement(self, request: dict) -> dict:
+        return handlers_preview.preview_announcement(
+            request, directory_rpc=self.directory_rpc, audience=self.store.preview,
+            district_defaults=self.store.preferences, translator=self.translator, cache=self.store.translations,
+            clock=utc_now)
+
     @handles(notify.ANNOUNCEMENT_REQUESTED, requeue_on_error=True)
     def on_announcement_requested(self, payload: dict) -> int:
+        # Each language once, before the deliveries exist: the workers read the translations when they send.
+        handlers_translations.translate_communication(
+            payload, translations=self.store.translations, translator=self.translator,
+            cache=self.store.translations, clock=utc_now)
         return handlers_announcements.plan_announcement(
             payload, communications=self.store.communications, district_defaults=self.store.preferences,
             queue_marks=self.store.deliveries, jobs=self.delivery_jobs, clock=utc_now)
@@ -153,7 +168,7 @@ class NotifyService:
     def get_delivery_report(self, request: dict) -> dict:
         return handlers_reports.get_delivery_report(
             request, communications=self.store.communications, counts=self.store.deliveries,
-            reports=self.store.reports)
+            reports=self.store.reports, translations=self.store.translations)
 
     @rpc_endpoint(notify.list_unreachable_contacts)
     def list_unreachable_contacts(self, request: dict) -> dict:

@@ -82,3 +82,14 @@ class SandboxClient:
     def sendgrid_public_key(self) -> str:
         """Base64 DER, the form SendGrid's settings page shows (EventWebhook(public_key=...))."""
         return self._call("GET", "/sandbox/sendgrid/public-key").json()["public_key"]
+
+    def set_translator(self, *, fail: bool = False, status: int | None = None, delay_seconds: float = 0.0) -> dict:
+        """Make the fake DeepL fail (with `status`, default 503) or answer late; all defaults: work again."""
+        payload: dict[str, object] = {"fail": fail, "delay_seconds": delay_seconds}
+        if status is not None:
+            payload["status"] = status
+        return self._call("POST", "/sandbox/translator", json=payload).json()
+
+    def translator(self) -> dict:
+        """The fake DeepL's behaviour, its request count and every text it translated."""
+        return self._call("GET", "/sandbox/translator").json()

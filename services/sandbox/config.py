@@ -15,6 +15,7 @@ DEFAULT_LISTEN = "127.0.0.1:8025"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "sandbox-auth-token"
 DEFAULT_SENDGRID_API_KEY = "SG.sandbox-api-key"
+DEFAULT_DEEPL_AUTH_KEY = "sandbox-deepl-auth-key"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SandboxConfig:
     twilio_account_sid: str = DEFAULT_ACCOUNT_SID
     twilio_auth_token: str = field(default=DEFAULT_AUTH_TOKEN, repr=False)
     sendgrid_api_key: str = field(default=DEFAULT_SENDGRID_API_KEY, repr=False)
+    deepl_auth_key: str = field(default=DEFAULT_DEEPL_AUTH_KEY, repr=False)
     sendgrid_events_url: str | None = None
     twilio_inbound_url: str | None = None
     sendgrid_signing_key_pem: str | None = field(default=None, repr=False)  # None: a new key at start
@@ -61,6 +63,7 @@ def config_from(argv: Sequence[str] | None = None, environ: Mapping[str, str] | 
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or DEFAULT_AUTH_TOKEN,
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or DEFAULT_SENDGRID_API_KEY,
+        deepl_auth_key=env.get("DEEPL_AUTH_KEY") or DEFAULT_DEEPL_AUTH_KEY,
         sendgrid_events_url=args.sendgrid_events_url,
         twilio_inbound_url=args.twilio_inbound_url,
         sendgrid_signing_key_pem=env.get("SANDBOX_SENDGRID_SIGNING_KEY") or None,

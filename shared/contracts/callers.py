@@ -142,7 +142,8 @@ PERSON_READABLE_METHODS = frozenset(map(method_name, (
 # What each scope lets a service token call, including what those methods call on its behalf (nameko passes
 # the credential on): notify resolves an announcement's audience through directory as the sender.
 SCOPE_METHODS = MappingProxyType({
-    ANNOUNCEMENTS_SEND: frozenset(map(method_name, (notify.send_announcement, directory.resolve_audience))),
+    ANNOUNCEMENTS_SEND: frozenset(map(method_name, (notify.send_announcement, notify.preview_announcement,
+                                                    directory.resolve_audience))),
     DIRECTORY_READ: frozenset(map(method_name, (
         directory.get_schools, directory.search_people, directory.get_person_profile,
         directory.get_student_profile))),

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from shared.contracts import directory, identity
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
+from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
 
 NAME = "notify"
 contract = ServiceContract(NAME)
@@ -214,6 +215,11 @@ class DeliveryReport(Schema):
     total = fields.Integer(required=True, metadata={"description": "lines matching the status filter, over every page"})
     page = fields.Integer(required=True, metadata={"description": "the page answered, from 1"})
     per_page = fields.Integer(required=True, metadata={"description": "lines per page, as asked"})
+    original = fields.Nested(OriginalText, required=True, metadata={
+        "description": "the communication as written, in its sender's language, with its SMS size"})
+    translations = fields.List(fields.Nested(TranslationLine), required=True, metadata={
+        "description": "each other language among its recipients: the text they got (translated, or the "
+                       "original with a note when the translator failed) and its SMS size"})
 
 
 class UnreachableContactsRequest(Schema):
@@ -511,6 +517,11 @@ set_district_default = contract.rpc("set_district_default", request=SetDistrictD
 send_announcement = contract.rpc("send_announcement", request=SendAnnouncementRequest, response=Announcement,
                                  description="Accept an announcement for an audience at once; its "
                                              "deliveries are planned and queued in the background.")
+preview_announcement = contract.rpc("preview_announcement", request=SendAnnouncementRequest,
+                                    response=AudiencePreview,
+                                    description="What sending this announcement would do, sending and storing "
+                                                "nothing: people reached per channel, the unreachable and why, "
+                                                "the languages and the SMS segments of each one's text.")
 get_delivery_report = contract.rpc("get_delivery_report", request=DeliveryReportRequest, response=DeliveryReport,
                                    description="How a communication was delivered: counts by "
                                                "channel and status, and a page of deliveries.")

@@ -170,6 +170,9 @@ EXPECTED: dict[str, Access] = {
     "set_district_default": allow(cells([DISTRICT_ADMIN])),
     "send_announcement": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN,
                                          teacher_with(identity.SCHOOL_WIDE_COMMUNICATIONS)])),
+    # The send's permission exactly: a preview answers what the caller could send.
+    "preview_announcement": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN,
+                                            teacher_with(identity.SCHOOL_WIDE_COMMUNICATIONS)])),
     # Its sender; the district's administrators; a school administrator, or a teacher with Engagement
     # Visibility, of a school it reached.
     "show_delivery_report": allow(own_records(STAFF), cells([DISTRICT_ADMIN], DISTRICT), cells(

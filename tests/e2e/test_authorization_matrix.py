@@ -171,6 +171,8 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
                                                  json={"default_preference": "email_app"}),
     "send_announcement": lambda w, t: Request("POST", f"{API}/announcements", json={
         "audience": {"school_id": t.school_id, **STAFF_ONLY_SCHOOL}, "subject": "Matrix", "body": "A check."}),
+    "preview_announcement": lambda w, t: Request("POST", f"{API}/announcements/preview", json={
+        "audience": {"school_id": t.school_id, **STAFF_ONLY_SCHOOL}, "subject": "Matrix", "body": "A check."}),
     "show_delivery_report": lambda w, t: Request("GET", f"{API}/announcements/{t.announcement_id}/report"),
     "list_unreachable_contacts": lambda w, t: Request("GET", f"{API}/schools/{t.school_id}/unreachable-contacts"),
     "reset_credential_status": lambda w, t: Request(

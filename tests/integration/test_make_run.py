@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from schoolctl.dev import provider_environment
 from schoolctl.main import app
+from services.notify.adapters.providers.deepl_translator import translation_settings_from_env
 from services.notify.adapters.providers.settings import providers_from_env
 from services.notify.queue.topology import WORK_QUEUE
 from services.sandbox.client import SandboxClient
@@ -54,6 +55,8 @@ def test_the_provider_environment_points_notify_at_the_sandbox_and_the_sandbox_a
     assert sandbox.sendgrid_events_url == "http://127.0.0.1:8000/webhooks/sendgrid/events"
     assert sandbox.twilio_inbound_url == "http://127.0.0.1:8000/webhooks/twilio/inbound"
     assert providers.webhook_base_url == "http://127.0.0.1:8000"
+    translation = translation_settings_from_env(env)
+    assert (translation.server_url, translation.auth_key) == ("http://127.0.0.1:8025", sandbox.deepl_auth_key)
 
 
 def test_each_run_signs_sendgrid_events_with_a_key_of_its_own():

@@ -32,6 +32,7 @@ from services.notify.adapters.tables import (
     recipients,
     send_ledger,
 )
+from services.notify.adapters.translations_repository import PageLanguages
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
     PERSONAL_COMMUNICATIONS,
@@ -195,10 +196,16 @@ class DeliveryRepository:
             kind = Communication(row.kind)
             if kind in PERSONAL_COMMUNICATIONS and page:
                 page = self._with_personal(job.communication_id, page)
+            languages = PageLanguages(self.session).of(job.communication_id, page)
+            if languages is not None:
+                page = languages.page
             fell_back = [delivery.id for delivery in page if delivery.status is DeliveryStatus.FELL_BACK]
             unqueued = self._unqueued_fallbacks(fell_back) if fell_back else ()
         content = CommunicationContent(row.id, row.district_id, kind, row.subject, row.body,
                                        row.priority, row.with_call)
+        if languages is not None:
+            content = replace(content, original_language=languages.original_language,
+                              translations=languages.translations)
         return JobPage(content, page, unqueued)
 
     def claim_sends(self, communication_id: str, channel: Channel, page: Sequence[PageDelivery], *,

@@ -12,8 +12,10 @@ from services.notify.adapters.credentials_repository import CredentialsRepositor
 from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
+from services.notify.adapters.preview_repository import PreviewRepository
 from services.notify.adapters.reports_repository import ReportsRepository
 from services.notify.adapters.repository import RecipientRepository
+from services.notify.adapters.translations_repository import TranslationsRepository
 from services.notify.adapters.webhooks_repository import WebhooksRepository
 
 
@@ -27,3 +29,5 @@ class NotifyStore:
         self.credentials = CredentialsRepository(session)
         self.webhooks = WebhooksRepository(session)
         self.invitations = InvitationsRepository(session)
+        self.translations = TranslationsRepository(session)
+        self.preview = PreviewRepository(session)

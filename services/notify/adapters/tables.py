@@ -265,3 +265,31 @@ invitation_results = Table(
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_invitation_results_job_id_outcome", "job_id", "outcome"),
 )
+
+
+# --- each person's language ---------------------------------------------------------------------
+
+# Every text the provider translated, per target language (a BCP 47 tag in lower case), kept so the same
+# text is paid for once: an announcement's subject sent again, a reply translated back to the same staff.
+translation_cache = Table(
+    "translation_cache",
+    metadata,
+    Column("text_sha256", String(64), primary_key=True),
+    Column("language", String(35), primary_key=True),
+    Column("translation", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A communication in each of its recipients' languages other than its original's (the communication row
+# keeps the original): made once per communication and language when it is planned, read by the workers.
+communication_translations = Table(
+    "communication_translations",
+    metadata,
+    Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), primary_key=True),
+    Column("language", String(35), primary_key=True),
+    Column("outcome", String(16), nullable=False),  # translated, unavailable (the original went, with a note)
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

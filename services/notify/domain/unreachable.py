@@ -40,8 +40,8 @@ def unreachable_contacts(members: Iterable[tuple[Contact, PlanRecipient]],
     decided = plan((recipient for _, recipient in members), request)
     found = [UnreachableContact(contact, plan_of.unreachable_reason)
              for (contact, _), plan_of in zip(members, decided) if plan_of.unreachable_reason is not None]
-    return sorted(found, key=lambda found: _by_name(found.contact))
+    return sorted(found, key=lambda found: by_name(found.contact))
 
 
-def _by_name(contact: Contact) -> tuple[str, str, str]:
+def by_name(contact: Contact) -> tuple[str, str, str]:
     return ((contact.family_name or "").casefold(), (contact.given_name or "").casefold(), contact.person_id)

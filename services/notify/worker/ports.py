@@ -20,8 +20,10 @@ from services.notify.domain.delivery import (
     Outcome,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
+from services.notify.domain.translation import CommunicationTranslation
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DelayedJob
+from shared.contracts.identity import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,10 @@ class CommunicationContent:
     body: str
     priority: bool
     with_call: bool
+    # Each person's language (domain.translation): what the subject and body were written in, and their
+    # translations by language; none when every recipient reads the original.
+    original_language: str = DEFAULT_LANGUAGE
+    translations: Mapping[str, CommunicationTranslation] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,7 @@ class PageDelivery:
     credential_state: CredentialState = CredentialState.GOOD
     credential_reason: str | None = None
     personal: Mapping[str, str] | None = None  # what the message says to this person only (domain.messages)
+    language: str | None = None  # the person's, when the communication has translations
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from services.notify.domain.delivery import Channel, Communication, DeliveryStat
 from services.notify.domain.unreachable import Contact
 from services.notify.handlers_reports import get_delivery_report, list_unreachable_contacts
 from shared.contracts.errors import NotFound, PermissionDenied
+from shared.testing.translation_fakes import InMemoryTranslations
 from tests.unit.notify.planner_builders import make_recipient
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -62,7 +63,7 @@ class NoDistrictDefault:
 def report(viewer: dict, reports=None, communication_id="comm-1") -> dict:
     request = {"viewer": viewer, "communication_id": communication_id, "page": 1, "per_page": 100, "status": None}
     return get_delivery_report(request, communications=FakeCommunications(), counts=FakeCounts(),
-                               reports=reports or FakeReports())
+                               reports=reports or FakeReports(), translations=InMemoryTranslations())
 
 
 def test_the_sender_reads_the_counts_the_unreachable_and_the_lines():

@@ -1,0 +1,137 @@
+"""Each person's language: translate a communication once per language, and any text through the cache.
+
+translate_communication runs when an announcement is planned, before its
+deliveries are written: every language among its recipients other than the
+original's gets one translation of subject and body, stored with the
+communication (the original stays on the communication itself). A language
+the provider could not translate, in time or at all, is stored as unavailable
+with the reason: its readers get the original with a short note, and the
+delivery report shows why. Nothing waits longer than one failed call (the
+adapter's timeout and retries): after a failure the remaining languages go in
+the original without asking again, priority or not.
+
+translate_text is what conversations call to turn a reply into a staff
+member's language: the same port and cache.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from services.notify.domain.communications import CommunicationState
+from services.notify.domain.sms_length import sms_length
+from services.notify.domain.translation import (
+    CommunicationTranslation,
+    TranslationCache,
+    TranslationFailed,
+    TranslationOutcome,
+    TranslationSource,
+    Translator,
+    language_key,
+    languages_to_translate,
+    render,
+    same_language,
+    texts_of,
+    translation_of,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+NO_PROVIDER = "no translation provider is configured"
+
+
+class CommunicationTranslations(Protocol):
+    def translation_source(self, communication_id: str) -> TranslationSource | None: ...
+
+    def communication_translations(self, communication_id: str) -> dict[str, CommunicationTranslation]: ...
+
+    def store_translations(self, communication_id: str, translations: Sequence[CommunicationTranslation], *,
+                           now: datetime) -> None: ...
+
+
+def translate_texts(texts: Sequence[str], *, target: str, source: str | None, translator: Translator,
+                    cache: TranslationCache, clock: Clock, remember: bool = True) -> list[str]:
+    """`texts` in `target`: from the cache, the rest from the provider in one call (kept unless `remember`
+    is false). Raises TranslationFailed."""
+    known = cache.cached_translations(texts, target=target)
+    missing = list(dict.fromkeys(text for text in texts if text not in known))
+    if missing:
+        fresh = dict(zip(missing, translator.translate(missing, target=target, source=source)))
+        if remember:
+            cache.remember_translations(fresh, target=target, now=clock())
+        known.update(fresh)
+    return [known[text] for text in texts]
+
+
+def translate_text(text: str, target: str, *, translator: Translator | None, cache: TranslationCache,
+                   clock: Clock, source: str | None = None) -> str:
+    """One text in `target` (a BCP 47 tag), through the cache; the text itself when it is in `target` already.
+
+    Raises TranslationFailed when the provider fails or none is configured: the caller keeps the original.
+    """
+    if source is not None and same_language(source, target):
+        return text
+    if translator is None:
+        raise TranslationFailed(NO_PROVIDER)
+    return translate_texts([text], target=language_key(target), source=source, translator=translator,
+                           cache=cache, clock=clock)[0]
+
+
+def translate_communication(payload: dict, *, translations: CommunicationTranslations,
+                            translator: Translator | None, cache: TranslationCache,
+                            clock: Clock) -> list[CommunicationTranslation]:
+    """Translate a communication being planned into its recipients' languages not done yet; those made."""
+    communication_id = payload["communication_id"]
+    source = translations.translation_source(communication_id)
+    if source is None or source.state is not CommunicationState.PLANNING:
+        return []
+    done = translations.communication_translations(communication_id)
+    needed = [language for language in languages_to_translate(source.original_language, source.languages)
+              if language not in done]
+    made: list[CommunicationTranslation] = []
+    failure = None if translator is not None else NO_PROVIDER
+    for language in needed:
+        # After one failure the rest go in the original at once: a provider that is down or slow for one
+        # language would cost each of the others the same wait, and the announcement waits for them all.
+        translation = (CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=failure)
+                       if failure else _translated(source, language, translator, cache, clock))
+        failure = translation.reason
+        made.append(translation)
+    translations.store_translations(communication_id, made, now=clock())
+    return made
+
+
+def _translated(source: TranslationSource, language: str, translator: Translator,
+                cache: TranslationCache, clock: Clock) -> CommunicationTranslation:
+    try:
+        texts = translate_texts(texts_of(source.subject, source.body), target=language,
+                                source=source.original_language, translator=translator, cache=cache, clock=clock)
+    except TranslationFailed as error:
+        log.warning("communication %s goes to %s readers in the original: %s", source.communication_id,
+                    language, error)
+        return CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=str(error))
+    return translation_of(language, texts)
+
+
+def sms_size(body: str) -> dict:
+    length = sms_length(body)
+    return {"sms_encoding": length.encoding.value, "sms_characters": length.units, "sms_segments": length.segments}
+
+
+def report_languages(communication_id: str, *, translations: CommunicationTranslations) -> dict:
+    """A report's `original` and `translations`: what each language's readers got, with its SMS size."""
+    source = translations.translation_source(communication_id)
+    if source is None:
+        return {}
+    lines = []
+    for language, translation in translations.communication_translations(communication_id).items():
+        text = render(subject=source.subject, body=source.body, original_language=source.original_language,
+                      language=language, translations={language: translation})
+        lines.append({"language": language, "outcome": translation.outcome.value, "subject": text.subject,
+                      "body": text.body, "reason": translation.reason, **sms_size(text.body)})
+    return {"original": {"language": source.original_language, "subject": source.subject, "body": source.body,
+                         **sms_size(source.body)},
+            "translations": lines}
