@@ -18,7 +18,7 @@ from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.run import AWAITING_APPROVAL, RUNNING, SyncRun, problem_row
 from services.rostering.domain.settings import InvalidSetting
-from services.rostering.importing import ImportPorts, run_import
+from services.rostering.importing import CsvPackage, ImportPorts, run_import
 from services.rostering.ports import Clock, DistrictSettings, HeldRuns, Publish, SyncRuns
 from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
@@ -36,7 +36,7 @@ def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], st
     _known_region(request["region"])
     run = SyncRun(run_id=new_id(), source=request["path"], started_at=ports.clock())
     ports.runs.add(run)
-    _finish(run, ports, lambda: run_import(request, run, ports, path=request["path"]))
+    _finish(run, ports, lambda: run_import(request, run, ports, source=CsvPackage(request["path"], ports)))
     return run.as_payload()
 
 
@@ -70,7 +70,7 @@ def apply_approved_run(payload: dict, *, ports: ImportPorts) -> str | None:
 
     def apply() -> None:
         with ports.packages.unpacked(content) as path:
-            run_import(request, run, ports, path=path, approved_digest=archive_digest)
+            run_import(request, run, ports, source=CsvPackage(path, ports), approved_digest=archive_digest)
 
     _finish(run, ports, apply)
     ports.held.release(run.run_id)

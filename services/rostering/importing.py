@@ -1,4 +1,5 @@
-"""One import run: read the package, check what it would archive, hold it or apply it, and report.
+"""One import run: read the source whole (a package, a district's provider), check what it would archive,
+hold it or apply it, and report.
 
 Applying goes through directory and identity in dependency order (district, schools, classrooms,
 people, accounts, enrollments, guardian links), one page of rows per call, and then archives what the
@@ -21,11 +22,21 @@ from services.rostering import archiving
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
-from services.rostering.domain.errors import PackageRejected
+from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.run import AWAITING_APPROVAL, SOURCE_FILES, SyncRun, Tally, problem_row, unmapped_row
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
-from services.rostering.ports import AppliedRows, Clock, DistrictSettings, HeldRuns, Packages, Publish, Reader, SyncRuns
+from services.rostering.ports import (
+    AppliedRows,
+    Clock,
+    DistrictSettings,
+    HeldRuns,
+    Packages,
+    Publish,
+    Reader,
+    RosterSource,
+    SyncRuns,
+)
 from services.rostering.sending import (
     ACCOUNTS,
     CLASSROOMS,
@@ -59,13 +70,31 @@ class ImportPorts:
     packages: Packages
 
 
-def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, path: str,
+@dataclass(frozen=True)
+class CsvPackage:
+    """The OneRoster CSV package at a path as a run's source, read by the ports' reader."""
+
+    path: str
+    ports: ImportPorts
+
+    @property
+    def description(self) -> str:
+        return self.path
+
+    def read(self, region: str) -> Snapshot:
+        return self.ports.read(self.path, region)
+
+    def kept(self) -> bytes:
+        return self.ports.packages.pack(self.path)
+
+
+def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: RosterSource,
                approved_digest: str | None = None) -> None:
-    """Read the package at `path` and apply it, holding it when the guard says so (unless approved)."""
+    """Read the source whole and apply it, holding it when the guard says so (unless approved)."""
     clock = ports.clock
     try:
-        snapshot = ports.read(path, request["region"])
-    except PackageRejected as rejected:
+        snapshot = source.read(request["region"])
+    except SourceRejected as rejected:
         run.reject(rejected.message, clock())
         return
     run.errors = [problem_row(problem) for problem in snapshot.problems]
@@ -77,13 +106,13 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, path: str,
         return
     ports.runs.save(run)
     try:
-        _apply(snapshot, district_row, request, run, ports, approved_digest=approved_digest)
+        _apply(snapshot, district_row, request, run, ports, source, approved_digest=approved_digest)
     except ApplyFailed as failed:
         run.fail(str(failed), clock())
 
 
-def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts, *,
-           approved_digest: str | None) -> None:
+def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts,
+           source: RosterSource, *, approved_digest: str | None) -> None:
     directory, applied = ports.directory, ports.applied
     # The district always goes: it is one call, and the id it answers tells whether the
     # directory still holds what earlier runs applied (a wiped directory makes the district anew).
@@ -111,7 +140,7 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
         run.diff = checked.diff
         if checked.verdict.hold:
             run.hold(checked.verdict.message, checked.diff, ports.clock())
-            ports.held.keep(run.run_id, package=ports.packages.pack(request["path"]), request=dict(request),
+            ports.held.keep(run.run_id, package=source.kept(), request=dict(request),
                             archive_digest=archives.digest, changes=checked.changes)
             return
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)

@@ -8,7 +8,7 @@ from eventlet import tpool
 from services.rostering import handlers
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.sync_state import SyncState
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification

@@ -20,13 +20,13 @@ from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
 
-from .assigned_roles import PROFILE_COLUMNS, ROLE_COLUMNS, AssignedRoles
-from .collector import collector_paused
-from .enrollment_reader import ENROLLMENT_COLUMNS, read_enrollments
-from .errors import PackageRejected
-from .findings import Findings
-from .guardian_links import guardian_links
-from .org_readers import (
+from services.rostering.domain.assigned_roles import PROFILE_COLUMNS, ROLE_COLUMNS, AssignedRoles
+from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.enrollment_reader import ENROLLMENT_COLUMNS, read_enrollments
+from services.rostering.domain.errors import PackageRejected
+from services.rostering.domain.findings import Findings
+from services.rostering.domain.guardian_links import guardian_links
+from services.rostering.domain.org_readers import (
     CLASS_COLUMNS,
     COURSE_COLUMNS,
     ORG_COLUMNS,
@@ -36,7 +36,7 @@ from .org_readers import (
     read_orgs,
     read_sessions,
 )
-from .package_files import (
+from services.rostering.domain.package_files import (
     CLASSES,
     COURSES,
     ENROLLMENTS,
@@ -49,11 +49,12 @@ from .package_files import (
     V1_1,
     V1_2,
 )
+from services.rostering.domain.records import EntityFile, Target, unread_target
+from services.rostering.domain.snapshot import PackageFile, Snapshot
+from services.rostering.domain.user_reader import USER_COLUMNS, merge_same_people, read_users
+from services.rostering.domain.values import PhoneNormaliser
+
 from .package_source import FilePlan, PackageSource, plan_files
-from .records import EntityFile, Target, unread_target
-from .snapshot import PackageFile, Snapshot
-from .user_reader import USER_COLUMNS, merge_same_people, read_users
-from .values import PhoneNormaliser
 
 __all__ = ["PackageRejected", "read_package"]
 
