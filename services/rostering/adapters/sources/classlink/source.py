@@ -1,0 +1,102 @@
+"""A district's ClassLink tenant as a run's source (ports.RosterSource).
+
+A full run reads every collection whole (bulk: what is no longer listed is archived). An incremental
+run asks only for what changed after `changed_since` (OneRoster's `dateLastModified` filter): users,
+classes, courses and enrollments are then deltas (a record marked tobedeleted is archived, an absent
+one is left alone), while orgs and academic sessions, a handful of records, are always read whole so
+the district and every school can be found. Deletions a delta cannot show are seen by the weekly full
+run (domain/sync_schedule.py).
+
+Everything is fetched before anything is read or applied: a run that fails part way fails as a whole.
+What was fetched is what a held run keeps, so approving it applies exactly what was read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.errors import SourceRejected
+from services.rostering.domain.findings import Findings
+from services.rostering.domain.package_files import (
+    CLASSES,
+    COURSES,
+    ENROLLMENTS,
+    ORGS,
+    ROLES,
+    SESSIONS,
+    USERS,
+    V1_2,
+)
+from services.rostering.domain.roster_assembly import EntityFiles, assemble
+from services.rostering.domain.snapshot import BULK, DELTA, Snapshot
+from services.rostering.domain.values import PhoneNormaliser
+
+from .client import RosterServerClient
+from .connection import ClassLinkConnection
+from .json_records import LAYOUTS, JsonRecords, user_roles
+
+# The REST collections in reading order, and the package file each stands for in the Snapshot.
+COLLECTIONS = {"orgs": ORGS, "academicSessions": SESSIONS, "courses": COURSES, "classes": CLASSES,
+               "users": USERS, "enrollments": ENROLLMENTS}
+ALWAYS_WHOLE = ("orgs", "academicSessions")
+
+
+class ClassLinkSource:
+    def __init__(self, connection: ClassLinkConnection, *, changed_since: datetime | None = None,
+                 client: RosterServerClient | None = None) -> None:
+        self._connection, self._changed_since = connection, changed_since
+        self._client = client or RosterServerClient(connection)
+        self._fetched: dict[str, Any] | None = None
+
+    @property
+    def description(self) -> str:
+        since = self._changed_since
+        changes = f", changes since {since.isoformat()}" if since is not None else ""
+        return f"ClassLink tenant {self._connection.tenant_id} (OneRoster {self._connection.version}{changes})"
+
+    def read(self, region: str) -> Snapshot:
+        return snapshot_of(self._fetch(), region)
+
+    def kept(self) -> bytes:
+        return json.dumps(self._fetch(), separators=(",", ":")).encode()
+
+    def _fetch(self) -> dict[str, Any]:
+        if self._fetched is None:
+            since = self._changed_since
+            collections = {name: self._client.collection(name, modified_after=None if name in ALWAYS_WHOLE else since)
+                           for name in COLLECTIONS}
+            self._fetched = {"version": self._connection.version, "delta": since is not None,
+                             "collections": collections}
+        return self._fetched
+
+
+def read_kept(content: bytes, region: str) -> Snapshot:
+    """The roster a held run kept, read again for its approval."""
+    try:
+        return snapshot_of(json.loads(content), region)
+    except (ValueError, KeyError, TypeError) as unreadable:
+        raise SourceRejected(f"the roster kept with this run cannot be read again: {unreadable}") from None
+
+
+def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
+    """What was fetched, read under the shared OneRoster rules; findings name the collection and position."""
+    version, collections = fetched["version"], fetched["collections"]
+    streams: dict[str, tuple[str, JsonRecords]] = {}
+    for name, file in COLLECTIONS.items():
+        mode = DELTA if fetched["delta"] and name not in ALWAYS_WHOLE else BULK
+        streams[file] = (mode, JsonRecords(file, LAYOUTS[name], collections[name]))
+    if version == V1_2:
+        streams[ROLES] = (streams[USERS][0], JsonRecords(ROLES, LAYOUTS["roles"], user_roles(collections["users"])))
+    findings = Findings()
+    files = EntityFiles(version, findings, streams.get, streams.__contains__)
+    with collector_paused():
+        snapshot = assemble(files, PhoneNormaliser(region))
+    collection_of = {file: f"/{name}" for name, file in COLLECTIONS.items()}
+    collection_of[ROLES] = "/users (roles)"
+    return replace(snapshot,
+                   problems=tuple(replace(p, file=collection_of.get(p.file, p.file)) for p in snapshot.problems),
+                   warnings=tuple(replace(w, file=collection_of.get(w.file, w.file)) for w in snapshot.warnings))
