@@ -30,7 +30,9 @@ from services.rostering.ports import (
     AppliedRows,
     Clock,
     DistrictSettings,
+    DistrictSources,
     HeldRuns,
+    Marks,
     Packages,
     Publish,
     Reader,
@@ -68,6 +70,8 @@ class ImportPorts:
     clock: Clock
     read: Reader
     packages: Packages
+    sources: DistrictSources | None = None  # the providers districts sync from (sync_district)
+    marks: Marks | None = None  # when each district's provider was last read
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.run import SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.sync_schedule import SyncMarks
 
 # Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py).
 Reader = Callable[[str, str], Snapshot]
@@ -33,6 +34,24 @@ class RosterSource(Protocol):
     def read(self, region: str) -> Snapshot: ...
 
     def kept(self) -> bytes: ...  # what a run held for approval keeps, so approving applies what was read
+
+
+class DistrictSources(Protocol):
+    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable."""
+
+    def describe(self, district: str) -> str: ...
+
+    def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource: ...
+
+    def kept(self, district: str, content: bytes) -> RosterSource: ...  # a held run's roster, read again
+
+
+class Marks(Protocol):
+    """When each district's last completed runs from its provider started (domain/sync_schedule.py)."""
+
+    def get(self, district: str) -> SyncMarks: ...
+
+    def save(self, district: str, marks: SyncMarks) -> None: ...
 
 
 class SyncRuns(Protocol):

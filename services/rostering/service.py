@@ -5,10 +5,11 @@ from datetime import datetime, timezone
 
 from eventlet import tpool
 
-from services.rostering import handlers
+from services.rostering import handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
-from services.rostering.adapters.sync_state import SyncState
+from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification
@@ -43,6 +44,10 @@ class RosteringService:
     @rpc_endpoint(rostering.preview_import)
     def preview_import(self, request):
         return handlers.preview_import(request, ports=self._ports())
+
+    @rpc_endpoint(rostering.sync_district)
+    def sync_district(self, request):
+        return syncing.sync_district(request, ports=self._ports())
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
@@ -81,8 +86,14 @@ class RosteringService:
     def on_sync_run_approved(self, payload):
         return handlers.apply_approved_run(payload, ports=self._ports())
 
+    # A district's requested sync is read from its provider and applied here, in the background.
+    @handles(rostering.DISTRICT_SYNC_REQUESTED)
+    def on_district_sync_requested(self, payload):
+        return syncing.run_district_sync(payload, ports=self._ports())
+
     def _ports(self) -> ImportPorts:
         state = self.sync_state
         return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
-                           clock=utc_now, read=read_in_thread, packages=PackageFiles())
+                           clock=utc_now, read=read_in_thread, packages=PackageFiles(),
+                           sources=ConfiguredSources(), marks=state.marks)

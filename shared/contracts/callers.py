@@ -113,7 +113,8 @@ SCOPE_METHODS = MappingProxyType({
     ACCOUNTS_MANAGE: frozenset(map(method_name, (identity.set_password,))),
     # The operator's `schoolctl roster approve|reject|settings`: decided and changed by the credential's principal.
     ROSTERING_MANAGE: frozenset(map(method_name, (
-        rostering.approve_sync_run, rostering.reject_sync_run, rostering.update_district_sync_settings))),
+        rostering.approve_sync_run, rostering.reject_sync_run, rostering.update_district_sync_settings,
+        rostering.sync_district))),
 })
 
 # Methods that name no principal yet act on accounts: only a service token holding the scope may call them
@@ -136,4 +137,5 @@ ACTING_PERSON_FIELDS = MappingProxyType({method_name(method): field for method, 
     (rostering.update_district_sync_settings, "changed_by"),
     (rostering.import_package, "requested_by"),
     (rostering.preview_import, "requested_by"),
+    (rostering.sync_district, "requested_by"),
 )})

@@ -15,3 +15,7 @@ class SourceRejected(Exception):
 
 class PackageRejected(SourceRejected):
     """A OneRoster CSV package that cannot be read as a whole."""
+
+
+class UnknownSource(Exception):
+    """No source is configured for the district, or its configuration cannot be used (a missing secret)."""

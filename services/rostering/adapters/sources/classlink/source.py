@@ -74,6 +74,19 @@ class ClassLinkSource:
         return self._fetched
 
 
+class KeptRoster:
+    """What a held ClassLink run fetched, as the source its approval applies."""
+
+    def __init__(self, description: str, content: bytes) -> None:
+        self.description, self._content = description, content
+
+    def read(self, region: str) -> Snapshot:
+        return read_kept(self._content, region)
+
+    def kept(self) -> bytes:
+        return self._content
+
+
 def read_kept(content: bytes, region: str) -> Snapshot:
     """The roster a held run kept, read again for its approval."""
     try:
