@@ -49,9 +49,11 @@ class DistrictSyncRequested(Schema):
 
 
 class RowProblem(Schema):
-    file = fields.String(required=True, metadata={"description": "the package file it was found in, e.g. users.csv"})
+    file = fields.String(required=True, metadata={
+        "description": "the package file it was found in, e.g. users.csv, or the provider's collection, e.g. /users"})
     line = fields.Integer(allow_none=True, metadata={
-        "description": "the physical line where the record starts (the header is line 1); null when no line is known"})
+        "description": "the physical line where the record starts (the header is line 1), or the record's position "
+                       "in the provider's collection (from 1); null when no line is known"})
     column = fields.String(allow_none=True, metadata={
         "description": "the CSV column, e.g. sourcedId or email; null for a problem with the file as a whole"})
     value = fields.String(allow_none=True, metadata={
