@@ -7,6 +7,7 @@ from eventlet import tpool
 
 from services.rostering import handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
+from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.adapters.sync_state import SyncState
@@ -26,6 +27,11 @@ def read_in_thread(path: str, region: str) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
     return tpool.execute(read_package, path, region=region)
+
+
+def parse_in_thread(fetched: dict, region: str) -> Snapshot:
+    # A provider's roster is fetched on the hub (network waits yield); reading it is CPU, as a package's is.
+    return tpool.execute(snapshot_of, fetched, region)
 
 
 class RosteringService:
@@ -96,4 +102,4 @@ class RosteringService:
         return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           sources=ConfiguredSources(), marks=state.marks)
+                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks)

@@ -1,5 +1,7 @@
 """The ClassLink client against the loopback roster server: signing, paging, throttling, retries, refusals."""
-from datetime import datetime, timezone
+import email.utils
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -96,6 +98,23 @@ def test_429_waits_as_long_as_retry_after_says(fake):
     client, sleeps = client_for(fake)
     assert len(client.collection("users")) == 1
     assert sleeps == [7.0]
+
+
+def test_429_with_an_http_date_waits_until_that_date(fake):
+    fake.roster["users"] = students(1)
+    when = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    fake.then("users", json_answer(429, {"error": "slow down"}, {"Retry-After": when}))
+    client, sleeps = client_for(fake)
+    assert len(client.collection("users")) == 1
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+
+
+def test_a_server_that_does_not_answer_in_time_is_retried_then_refuses_the_run(fake):
+    fake.on_request("users", lambda query: time.sleep(0.5))
+    client = RosterServerClient(connect(fake), page_size=2, sleep=lambda seconds: None, timeout=(1, 0.1))
+    with pytest.raises(SourceRejected, match="did not answer \\(ReadTimeout\\)"):
+        client.collection("users")
+    assert len(fake.requests) == ATTEMPTS
 
 
 def test_5xx_is_retried_with_exponential_backoff_and_signed_anew(fake):

@@ -5,7 +5,7 @@ import pytest
 
 from services.rostering.adapters.sources.classlink.client import RosterServerClient
 from services.rostering.adapters.sources.classlink.connection import ClassLinkConnection
-from services.rostering.adapters.sources.classlink.source import ClassLinkSource, read_kept
+from services.rostering.adapters.sources.classlink.source import ClassLinkSource, KeptRoster
 from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.snapshot import BULK, DELTA, GUARDIAN, STAFF, STUDENT, GuardianLink
 from shared.testing.classlink_fake import FakeClassLink, json_answer
@@ -76,9 +76,14 @@ def test_an_incremental_read_is_a_delta_whose_deletions_are_tombstones(fake):
 
 def test_what_a_held_run_keeps_reads_back_to_the_same_snapshot(fake):
     source = source_for(fake)
-    assert read_kept(source.kept(), "US") == source.read("US")
+    assert KeptRoster("kept", source.kept()).read("US") == source.read("US")
     pages = [(collection, query["offset"]) for collection, query in fake.requests]
     assert len(pages) == len(set(pages)) == 7  # fetched once, for both: six collections, users in two pages
+
+
+def test_a_kept_roster_that_is_not_json_is_refused():
+    with pytest.raises(SourceRejected, match="cannot be read again"):
+        KeptRoster("kept", b"<html>").read("US")
 
 
 def test_a_failure_in_a_later_collection_fails_the_whole_read(fake):

@@ -32,7 +32,7 @@ from services.rostering.domain.errors import UnknownSource
 from services.rostering.ports import RosterSource
 
 from .classlink.connection import ClassLinkConnection
-from .classlink.source import ClassLinkSource, KeptRoster
+from .classlink.source import ClassLinkSource, KeptRoster, Parse
 
 SOURCES_FILE_VARIABLE = "ROSTERING_SOURCES_FILE"
 CLASSLINK = "classlink"
@@ -43,8 +43,8 @@ class ConfiguredSources:
     """The file is read when a district's source is first asked for, so a broken one fails only syncs."""
 
     def __init__(self, environ: Mapping[str, str] = os.environ,
-                 districts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self._environ, self._districts = environ, districts
+                 districts: Mapping[str, Mapping[str, Any]] | None = None, *, parse: Parse | None = None) -> None:
+        self._environ, self._districts, self._parse = environ, districts, parse
 
     def _entry(self, district: str) -> Any:
         if self._districts is None:
@@ -62,10 +62,10 @@ class ConfiguredSources:
         return f"ClassLink tenant {connection.tenant_id} (OneRoster {connection.version})"
 
     def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource:
-        return ClassLinkSource(self._connection(district), changed_since=changed_since)
+        return ClassLinkSource(self._connection(district), changed_since=changed_since, parse=self._parse)
 
     def kept(self, district: str, content: bytes) -> RosterSource:
-        return KeptRoster(self.describe(district), content)
+        return KeptRoster(self.describe(district), content, parse=self._parse)
 
     def _connection(self, district: str) -> ClassLinkConnection:
         entry = self._entry(district)

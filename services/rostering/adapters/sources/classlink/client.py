@@ -41,8 +41,10 @@ REREADS = 2
 
 class RosterServerClient:
     def __init__(self, connection: ClassLinkConnection, *, page_size: int = PAGE_SIZE,
-                 sleep: Callable[[float], None] = time.sleep, backoff: float = BACKOFF_SECONDS) -> None:
+                 sleep: Callable[[float], None] = time.sleep, backoff: float = BACKOFF_SECONDS,
+                 timeout: tuple[float, float] = TIMEOUT_SECONDS) -> None:
         self._connection, self._page_size, self._sleep, self._backoff = connection, page_size, sleep, backoff
+        self._timeout = timeout
         self._tenant = connection.tenant_id
         self._session: requests.Session | None = None
 
@@ -91,7 +93,7 @@ class RosterServerClient:
         renewed = False
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                response = self._session_for().get(url, params=params, timeout=TIMEOUT_SECONDS,
+                response = self._session_for().get(url, params=params, timeout=self._timeout,
                                                    headers={"Accept": "application/json"})
             except requests.RequestException as failed:
                 self._wait_or_give_up(attempt, None, f"did not answer ({type(failed).__name__})")
@@ -138,7 +140,7 @@ class RosterServerClient:
         session = OAuth2Session(client=BackendApplicationClient(client_id=connection.client_id))
         try:
             session.fetch_token(token_url=connection.token_url, client_id=connection.client_id,
-                                client_secret=connection.client_secret, timeout=TIMEOUT_SECONDS)
+                                client_secret=connection.client_secret, timeout=self._timeout)
         except OAuth2Error:
             raise self._refused() from None
         except (requests.RequestException, ValueError) as failed:

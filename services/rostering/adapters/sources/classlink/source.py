@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import SourceRejected
@@ -45,11 +45,16 @@ COLLECTIONS = {"orgs": ORGS, "academicSessions": SESSIONS, "courses": COURSES, "
 ALWAYS_WHOLE = ("orgs", "academicSessions")
 
 
+# Reads what was fetched into a Snapshot: snapshot_of, or the service's way of running it off the event loop.
+Parse = Callable[[dict, str], Snapshot]
+
+
 class ClassLinkSource:
     def __init__(self, connection: ClassLinkConnection, *, changed_since: datetime | None = None,
-                 client: RosterServerClient | None = None) -> None:
+                 client: RosterServerClient | None = None, parse: Parse | None = None) -> None:
         self._connection, self._changed_since = connection, changed_since
         self._client = client or RosterServerClient(connection)
+        self._parse = parse or snapshot_of
         self._fetched: dict[str, Any] | None = None
 
     @property
@@ -59,7 +64,7 @@ class ClassLinkSource:
         return f"ClassLink tenant {self._connection.tenant_id} (OneRoster {self._connection.version}{changes})"
 
     def read(self, region: str) -> Snapshot:
-        return snapshot_of(self._fetch(), region)
+        return self._parse(self._fetch(), region)
 
     def kept(self) -> bytes:
         return json.dumps(self._fetch(), separators=(",", ":")).encode()
@@ -77,22 +82,18 @@ class ClassLinkSource:
 class KeptRoster:
     """What a held ClassLink run fetched, as the source its approval applies."""
 
-    def __init__(self, description: str, content: bytes) -> None:
-        self.description, self._content = description, content
+    def __init__(self, description: str, content: bytes, *, parse: Parse | None = None) -> None:
+        self.description, self._content, self._parse = description, content, parse or snapshot_of
 
     def read(self, region: str) -> Snapshot:
-        return read_kept(self._content, region)
+        try:
+            fetched = json.loads(self._content)
+        except ValueError as unreadable:
+            raise SourceRejected(f"the roster kept with this run cannot be read again: {unreadable}") from None
+        return self._parse(fetched, region)
 
     def kept(self) -> bytes:
         return self._content
-
-
-def read_kept(content: bytes, region: str) -> Snapshot:
-    """The roster a held run kept, read again for its approval."""
-    try:
-        return snapshot_of(json.loads(content), region)
-    except (ValueError, KeyError, TypeError) as unreadable:
-        raise SourceRejected(f"the roster kept with this run cannot be read again: {unreadable}") from None
 
 
 def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
