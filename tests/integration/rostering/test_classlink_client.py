@@ -4,6 +4,8 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.rostering.adapters.sources.classlink.client import ATTEMPTS, RosterServerClient
 from services.rostering.adapters.sources.classlink.connection import OAUTH2, ClassLinkConnection
@@ -189,3 +191,17 @@ def test_oneroster_1_2_is_read_from_the_rostering_service_path(fake):
     fake.roster["orgs"] = [{"sourcedId": "d", "status": "active", "name": "D", "type": "district"}]
     client, _ = client_for(fake, version="1.2")
     assert client.collection("orgs")[0]["sourcedId"] == "d"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(count=st.integers(min_value=0, max_value=23), page_size=st.integers(min_value=1, max_value=7),
+       paging_headers=st.booleans())
+def test_paging_reads_every_record_once_in_order_whatever_the_sizes(fake, count, page_size, paging_headers):
+    fake.roster["users"], fake.paging_headers = students(count), paging_headers
+    fake.requests.clear()
+    client = RosterServerClient(connect(fake), page_size=page_size, sleep=lambda seconds: None)
+    assert [u["sourcedId"] for u in client.collection("users")] == [f"s{n}" for n in range(1, count + 1)]
+    full_pages, rest = divmod(count, page_size)
+    # With a total the read stops once it is reached; without one, only a short (maybe empty) page ends it.
+    expected = full_pages + (1 if rest or not paging_headers or count == 0 else 0)
+    assert len(fake.requests) == expected
