@@ -94,6 +94,13 @@ def test_a_collection_that_keeps_changing_refuses_the_run(fake):
         client.collection("users")
 
 
+def test_a_collection_that_never_ends_refuses_the_run(fake):
+    fake.roster["users"], fake.paging_headers = students(12), False
+    client = RosterServerClient(connect(fake), page_size=2, sleep=lambda seconds: None, max_records=9)
+    with pytest.raises(SourceRejected, match="hold more than 9 records"):
+        client.collection("users")
+
+
 def test_429_waits_as_long_as_retry_after_says(fake):
     fake.roster["users"] = students(1)
     fake.then("users", json_answer(429, {"error": "slow down"}, {"Retry-After": "7"}))

@@ -37,14 +37,17 @@ LONGEST_WAIT_SECONDS = 120.0
 TIMEOUT_SECONDS = (10, 120)  # connect, read
 # How many times a collection that changed while it was read is read again before the run gives up.
 REREADS = 2
+# The most records one collection may hold: a million-student district has about five million enrollments.
+# A server that never ends a collection (full pages forever) refuses the run instead of exhausting memory.
+MAX_RECORDS = 10_000_000
 
 
 class RosterServerClient:
     def __init__(self, connection: ClassLinkConnection, *, page_size: int = PAGE_SIZE,
                  sleep: Callable[[float], None] = time.sleep, backoff: float = BACKOFF_SECONDS,
-                 timeout: tuple[float, float] = TIMEOUT_SECONDS) -> None:
+                 timeout: tuple[float, float] = TIMEOUT_SECONDS, max_records: int = MAX_RECORDS) -> None:
         self._connection, self._page_size, self._sleep, self._backoff = connection, page_size, sleep, backoff
-        self._timeout = timeout
+        self._timeout, self._max_records = timeout, max_records
         self._tenant = connection.tenant_id
         self._session: requests.Session | None = None
 
@@ -79,6 +82,9 @@ class RosterServerClient:
                                      "(offset ignored?); nothing was applied", file=name)
             seen |= ids
             objects.extend(page)
+            if len(objects) > self._max_records:
+                raise SourceRejected(f"ClassLink's {name} for tenant {self._tenant} hold more than "
+                                     f"{self._max_records:,} records; nothing was applied", file=name)
             if len(page) < limit or (total is not None and len(objects) >= total):
                 break
             if response.headers.get("Link") is not None and "next" not in response.links:
