@@ -120,7 +120,7 @@ class RosterServerClient:
                 raise SourceRejected(f"ClassLink answered {status} to {url} for tenant {self._tenant}; "
                                      "nothing was applied")
             return response
-        raise AssertionError("unreachable: the last attempt gives up")
+        raise self._refused()  # every other way out of the last attempt returns or raises: a token renewed too late
 
     def _wait_or_give_up(self, attempt: int, wait: float | None, what: str) -> None:
         if attempt == ATTEMPTS:
