@@ -23,7 +23,15 @@ from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import SourceRejected
-from services.rostering.domain.run import AWAITING_APPROVAL, SOURCE_FILES, SyncRun, Tally, problem_row, unmapped_row
+from services.rostering.domain.run import (
+    AWAITING_APPROVAL,
+    SOURCE_FILES,
+    SyncRun,
+    Tally,
+    named_as_reported,
+    problem_row,
+    unmapped_row,
+)
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.ports import (
@@ -104,15 +112,24 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
     run.errors = [problem_row(problem) for problem in snapshot.problems]
     run.warnings = [problem_row(warning) for warning in snapshot.warnings]
     try:
+        _read_and_apply(snapshot, request, run, ports, source, approved_digest)
+    finally:
+        names = dict(snapshot.report_names)
+        run.errors, run.warnings = named_as_reported(run.errors, names), named_as_reported(run.warnings, names)
+
+
+def _read_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: ImportPorts, source: RosterSource,
+                    approved_digest: str | None) -> None:
+    try:
         district_row = mapping.district_row(snapshot, request["district_name"])
     except mapping.DistrictUnknown as unknown:
-        run.reject(str(unknown), clock())
+        run.reject(str(unknown), ports.clock())
         return
     ports.runs.save(run)
     try:
         _apply(snapshot, district_row, request, run, ports, source, approved_digest=approved_digest)
     except ApplyFailed as failed:
-        run.fail(str(failed), clock())
+        run.fail(str(failed), ports.clock())
 
 
 def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts,
@@ -145,14 +162,18 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
         if checked.verdict.hold:
             run.hold(checked.verdict.message, checked.diff, ports.clock())
             ports.held.keep(run.run_id, package=source.kept(), request=dict(request),
-                            archive_digest=archives.digest, changes=checked.changes)
+                            archive_digest=archives.digest, changes=_changes(checked, snapshot))
             return
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
     if checked is not None and checked.changes:  # a held run's rows were kept when it was held
-        ports.held.record_changes(run.run_id, checked.changes)
+        ports.held.record_changes(run.run_id, _changes(checked, snapshot))
     run.complete(ports.clock())
+
+
+def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
+    return named_as_reported(checked.changes, dict(snapshot.report_names))
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:

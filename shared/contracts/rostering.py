@@ -178,7 +178,8 @@ class ArchiveChange(Schema):
     entity = fields.String(required=True, validate=validate.OneOf(ARCHIVED_ENTITIES), metadata={
         "description": "what is archived: people, classrooms, enrollments or guardian_links"})
     key = fields.String(required=True, metadata={"description": "its sourcedId (guardian:student for a link)"})
-    file = fields.String(required=True, metadata={"description": "the package file that says so, e.g. users.csv"})
+    file = fields.String(required=True, metadata={
+        "description": "the package file that says so, e.g. users.csv, or the provider's collection, e.g. /users"})
     line = fields.Integer(allow_none=True, metadata={"description": "null when the record is missing from a full file"})
     reason = fields.String(required=True, metadata={
         "description": "why: missing from a full file, or marked tobedeleted"})

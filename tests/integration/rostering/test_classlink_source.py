@@ -39,12 +39,13 @@ def test_a_full_read_is_the_same_model_a_csv_package_gives(fake):
     assert snapshot.counts()["schools"] == 1 and snapshot.problems == ()
 
 
-def test_bad_records_are_findings_named_by_collection_and_position(fake):
+def test_bad_records_are_findings_at_their_position_in_the_collection_reported_by_endpoint(fake):
     fake.roster["users"].append(user("bad-1", "student", ("school-1",), givenName=""))
     fake.roster["users"].append("not an object")
     snapshot = source_for(fake).read("US")
-    assert {(p.file, p.line, p.column) for p in snapshot.problems} == {("/users", 4, "givenName"),
-                                                                       ("/users", 5, None)}
+    assert {(p.file, p.line, p.column) for p in snapshot.problems} == {("users.csv", 4, "givenName"),
+                                                                       ("users.csv", 5, None)}
+    assert dict(snapshot.report_names)["users.csv"] == "/users"
     assert "bad-1" not in {person.source_id for person in snapshot.people}
 
 

@@ -41,6 +41,12 @@ def test_a_sync_answers_the_running_run_and_applies_the_tenant_in_the_background
     assert not any("filter" in query for _, query in classlink.requests)  # the first run is full
 
 
+def test_a_run_report_names_the_collection_and_position_of_a_bad_record(rostering_rpc, classlink):
+    classlink.roster["users"].append(user("student-9", "student", ("school-1",), email="not-an-email"))
+    run = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": "lincoln"})["run_id"], "completed")
+    assert [(error["file"], error["line"], error["column"]) for error in run["errors"]] == [("/users", 4, "email")]
+
+
 def test_the_next_run_asks_only_for_changes_and_applies_them(rostering_rpc, recorder, classlink):
     first = rostering_rpc.sync_district({"district": "lincoln"})
     wait_for(rostering_rpc, first["run_id"], "completed")
@@ -84,6 +90,8 @@ def test_a_held_run_is_applied_on_approval_from_what_it_fetched(rostering_rpc, r
     held = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": "lincoln", "full": True})["run_id"],
                     "awaiting_approval")
     assert held["diff"]["archiving"]["people"] == 10
+    changes = rostering_rpc.get_sync_run_changes({"run_id": held["run_id"], "entity": "people"})["changes"]
+    assert {change["file"] for change in changes} == {"/users"}
     classlink.roster["users"] = []  # approval applies what the run read, not what the tenant says now
     rostering_rpc.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1"})
 

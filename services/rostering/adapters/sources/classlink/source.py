@@ -43,6 +43,8 @@ from .json_records import LAYOUTS, JsonRecords, user_roles
 COLLECTIONS = {"orgs": ORGS, "academicSessions": SESSIONS, "courses": COURSES, "classes": CLASSES,
                "users": USERS, "enrollments": ENROLLMENTS}
 ALWAYS_WHOLE = ("orgs", "academicSessions")
+# What a run's report calls each collection: the endpoint the records came from.
+REPORT_NAMES = (*((file, f"/{name}") for name, file in COLLECTIONS.items()), (ROLES, "/users (roles)"))
 
 
 # Reads what was fetched into a Snapshot: snapshot_of, or the service's way of running it off the event loop.
@@ -97,7 +99,8 @@ class KeptRoster:
 
 
 def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
-    """What was fetched, read under the shared OneRoster rules; findings name the collection and position."""
+    """What was fetched, read under the shared OneRoster rules; a finding's line is the record's position, and a
+    run's report names the collection by its endpoint (report_names)."""
     version, collections = fetched["version"], fetched["collections"]
     streams: dict[str, tuple[str, JsonRecords]] = {}
     for name, file in COLLECTIONS.items():
@@ -109,8 +112,4 @@ def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
     files = EntityFiles(version, findings, streams.get, streams.__contains__)
     with collector_paused():
         snapshot = assemble(files, PhoneNormaliser(region))
-    collection_of = {file: f"/{name}" for name, file in COLLECTIONS.items()}
-    collection_of[ROLES] = "/users (roles)"
-    return replace(snapshot,
-                   problems=tuple(replace(p, file=collection_of.get(p.file, p.file)) for p in snapshot.problems),
-                   warnings=tuple(replace(w, file=collection_of.get(w.file, w.file)) for w in snapshot.warnings))
+    return replace(snapshot, report_names=REPORT_NAMES)
