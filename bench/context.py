@@ -55,7 +55,7 @@ class Context:
     def package(self) -> Path:
         """The generated district for this scale, written once per run into the scratch folder."""
         if self._package is None:
-            from services.rostering.domain.generator import SCALES, write_district
+            from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 
             out = self.workdir / f"district-{self.scale}"
             self.progress(f"generating the {self.scale} district package ({SCALES[self.scale]})")

@@ -25,9 +25,9 @@ from schoolctl.broker import (
 )
 from schoolctl.roster_display import show_check, show_preview, show_run
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.generator import SCALES, write_district
+from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.domain.package_report import package_report, rejection_report
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from shared.contracts import rostering
 from shared.contracts.errors import InvalidRequest
 

@@ -35,7 +35,7 @@ def _peak_mb() -> float:
 
 
 def _read_in_child(package: str) -> tuple[float, float, float, int]:
-    from services.rostering.domain.reader import read_package
+    from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
     before_mb = _peak_mb()  # what the child started with (inherited peak included): shown, so it can be judged
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.run import AWAITING_APPROVAL, RUNNING, SyncRun, problem_row
 from services.rostering.domain.settings import InvalidSetting
-from services.rostering.importing import ImportPorts, run_import
+from services.rostering.importing import CsvPackage, ImportPorts, run_import
 from services.rostering.ports import Clock, DistrictSettings, HeldRuns, Publish, SyncRuns
 from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
@@ -33,10 +33,10 @@ def new_run_id() -> str:
 
 
 def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], str] = new_run_id) -> dict:
-    _known_region(request["region"])
+    known_region(request["region"])
     run = SyncRun(run_id=new_id(), source=request["path"], started_at=ports.clock())
     ports.runs.add(run)
-    _finish(run, ports, lambda: run_import(request, run, ports, path=request["path"]))
+    finish_run(run, ports, lambda: run_import(request, run, ports, source=CsvPackage(request["path"], ports)))
     return run.as_payload()
 
 
@@ -69,17 +69,21 @@ def apply_approved_run(payload: dict, *, ports: ImportPorts) -> str | None:
     content, request, archive_digest = kept
 
     def apply() -> None:
+        if "district" in request:  # a run from a district's provider (syncing.py) kept what it fetched
+            source = ports.sources.kept(request["district"], content)
+            run_import(request, run, ports, source=source, approved_digest=archive_digest)
+            return
         with ports.packages.unpacked(content) as path:
-            run_import(request, run, ports, path=path, approved_digest=archive_digest)
+            run_import(request, run, ports, source=CsvPackage(path, ports), approved_digest=archive_digest)
 
-    _finish(run, ports, apply)
+    finish_run(run, ports, apply)
     ports.held.release(run.run_id)
     return run.state
 
 
 def preview_import(request: dict, *, ports: ImportPorts) -> dict:
     """What importing the package would do, computed without applying or storing anything."""
-    _known_region(request["region"])
+    known_region(request["region"])
     try:
         snapshot = ports.read(request["path"], request["region"])
         district_row = mapping.district_row(snapshot, request["district_name"])
@@ -142,7 +146,7 @@ def update_district_sync_settings(request: dict, *, settings: DistrictSettings, 
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _finish(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> None:
+def finish_run(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> None:
     try:
         work()
     finally:
@@ -169,7 +173,7 @@ def _pending_rows(snapshot, district_key: str, everything: bool, ports: ImportPo
     return counted
 
 
-def _known_region(region: str) -> None:
+def known_region(region: str) -> None:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidRequest("unknown phone region", fields={"region": [f"{region} is not a known region code"]})
 

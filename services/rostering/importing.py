@@ -1,4 +1,5 @@
-"""One import run: read the package, check what it would archive, hold it or apply it, and report.
+"""One import run: read the source whole (a package, a district's provider), check what it would archive,
+hold it or apply it, and report.
 
 Applying goes through directory and identity in dependency order (district, schools, classrooms,
 people, accounts, enrollments, guardian links), one page of rows per call, and then archives what the
@@ -21,11 +22,31 @@ from services.rostering import archiving
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
-from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.run import AWAITING_APPROVAL, SOURCE_FILES, SyncRun, Tally, problem_row, unmapped_row
+from services.rostering.domain.errors import SourceRejected
+from services.rostering.domain.run import (
+    AWAITING_APPROVAL,
+    SOURCE_FILES,
+    SyncRun,
+    Tally,
+    named_as_reported,
+    problem_row,
+    unmapped_row,
+)
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
-from services.rostering.ports import AppliedRows, Clock, DistrictSettings, HeldRuns, Packages, Publish, Reader, SyncRuns
+from services.rostering.ports import (
+    AppliedRows,
+    Clock,
+    DistrictSettings,
+    DistrictSources,
+    HeldRuns,
+    Marks,
+    Packages,
+    Publish,
+    Reader,
+    RosterSource,
+    SyncRuns,
+)
 from services.rostering.sending import (
     ACCOUNTS,
     CLASSROOMS,
@@ -57,33 +78,62 @@ class ImportPorts:
     clock: Clock
     read: Reader
     packages: Packages
+    sources: DistrictSources | None = None  # the providers districts sync from (sync_district)
+    marks: Marks | None = None  # when each district's provider was last read
 
 
-def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, path: str,
+@dataclass(frozen=True)
+class CsvPackage:
+    """The OneRoster CSV package at a path as a run's source, read by the ports' reader."""
+
+    path: str
+    ports: ImportPorts
+
+    @property
+    def description(self) -> str:
+        return self.path
+
+    def read(self, region: str) -> Snapshot:
+        return self.ports.read(self.path, region)
+
+    def kept(self) -> bytes:
+        return self.ports.packages.pack(self.path)
+
+
+def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: RosterSource,
                approved_digest: str | None = None) -> None:
-    """Read the package at `path` and apply it, holding it when the guard says so (unless approved)."""
+    """Read the source whole and apply it, holding it when the guard says so (unless approved)."""
     clock = ports.clock
     try:
-        snapshot = ports.read(path, request["region"])
-    except PackageRejected as rejected:
+        snapshot = source.read(request["region"])
+    except SourceRejected as rejected:
         run.reject(rejected.message, clock())
         return
     run.errors = [problem_row(problem) for problem in snapshot.problems]
     run.warnings = [problem_row(warning) for warning in snapshot.warnings]
     try:
+        _read_and_apply(snapshot, request, run, ports, source, approved_digest)
+    finally:
+        names = dict(snapshot.report_names)
+        run.errors, run.warnings = named_as_reported(run.errors, names), named_as_reported(run.warnings, names)
+
+
+def _read_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: ImportPorts, source: RosterSource,
+                    approved_digest: str | None) -> None:
+    try:
         district_row = mapping.district_row(snapshot, request["district_name"])
     except mapping.DistrictUnknown as unknown:
-        run.reject(str(unknown), clock())
+        run.reject(str(unknown), ports.clock())
         return
     ports.runs.save(run)
     try:
-        _apply(snapshot, district_row, request, run, ports, approved_digest=approved_digest)
+        _apply(snapshot, district_row, request, run, ports, source, approved_digest=approved_digest)
     except ApplyFailed as failed:
-        run.fail(str(failed), clock())
+        run.fail(str(failed), ports.clock())
 
 
-def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts, *,
-           approved_digest: str | None) -> None:
+def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts,
+           source: RosterSource, *, approved_digest: str | None) -> None:
     directory, applied = ports.directory, ports.applied
     # The district always goes: it is one call, and the id it answers tells whether the
     # directory still holds what earlier runs applied (a wiped directory makes the district anew).
@@ -111,15 +161,19 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
         run.diff = checked.diff
         if checked.verdict.hold:
             run.hold(checked.verdict.message, checked.diff, ports.clock())
-            ports.held.keep(run.run_id, package=ports.packages.pack(request["path"]), request=dict(request),
-                            archive_digest=archives.digest, changes=checked.changes)
+            ports.held.keep(run.run_id, package=source.kept(), request=dict(request),
+                            archive_digest=archives.digest, changes=_changes(checked, snapshot))
             return
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
     if checked is not None and checked.changes:  # a held run's rows were kept when it was held
-        ports.held.record_changes(run.run_id, checked.changes)
+        ports.held.record_changes(run.run_id, _changes(checked, snapshot))
     run.complete(ports.clock())
+
+
+def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
+    return named_as_reported(checked.changes, dict(snapshot.report_names))
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:

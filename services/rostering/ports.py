@@ -13,10 +13,45 @@ from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.run import SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.sync_schedule import SyncMarks
 
+# Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py).
 Reader = Callable[[str, str], Snapshot]
 Clock = Callable[[], datetime]
 Publish = Callable[[Any, dict], None]
+
+
+class RosterSource(Protocol):
+    """Where a run's roster comes from: one adapter per kind under adapters/sources/ (a OneRoster CSV
+    package, a ClassLink tenant, ...), each reading its source whole into the same Snapshot.
+
+    `read` raises SourceRejected when the source cannot be read at all (refused credentials, garbage
+    answers, a package that is not one): a run applies nothing it has not read whole.
+    """
+
+    description: str  # what the run names as its source: a package's path, "ClassLink tenant 1234"
+
+    def read(self, region: str) -> Snapshot: ...
+
+    def kept(self) -> bytes: ...  # what a run held for approval keeps, so approving applies what was read
+
+
+class DistrictSources(Protocol):
+    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable."""
+
+    def describe(self, district: str) -> str: ...
+
+    def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource: ...
+
+    def kept(self, district: str, content: bytes) -> RosterSource: ...  # a held run's roster, read again
+
+
+class Marks(Protocol):
+    """When each district's last completed runs from its provider started (domain/sync_schedule.py)."""
+
+    def get(self, district: str) -> SyncMarks: ...
+
+    def save(self, district: str, marks: SyncMarks) -> None: ...
 
 
 class SyncRuns(Protocol):

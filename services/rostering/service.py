@@ -5,10 +5,12 @@ from datetime import datetime, timezone
 
 from eventlet import tpool
 
-from services.rostering import handlers
+from services.rostering import handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
+from services.rostering.adapters.sources.classlink.source import snapshot_of
+from services.rostering.adapters.sources.configured import ConfiguredSources
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.adapters.sync_state import SyncState
-from services.rostering.domain.reader import read_package
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification
@@ -28,6 +30,11 @@ def read_in_thread(path: str, region: str) -> Snapshot:
     return tpool.execute(read_package, path, region=region)
 
 
+def parse_in_thread(fetched: dict, region: str) -> Snapshot:
+    # A provider's roster is fetched on the hub (network waits yield); reading it is CPU, as a package's is.
+    return tpool.execute(snapshot_of, fetched, region)
+
+
 class RosteringService:
     name = rostering.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
@@ -45,6 +52,10 @@ class RosteringService:
     @rpc_endpoint(rostering.preview_import)
     def preview_import(self, request):
         return handlers.preview_import(request, ports=self._ports())
+
+    @rpc_endpoint(rostering.sync_district)
+    def sync_district(self, request):
+        return syncing.sync_district(request, ports=self._ports())
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
@@ -83,8 +94,14 @@ class RosteringService:
     def on_sync_run_approved(self, payload):
         return handlers.apply_approved_run(payload, ports=self._ports())
 
+    # A district's requested sync is read from its provider and applied here, in the background.
+    @handles(rostering.DISTRICT_SYNC_REQUESTED)
+    def on_district_sync_requested(self, payload):
+        return syncing.run_district_sync(payload, ports=self._ports())
+
     def _ports(self) -> ImportPorts:
         state = self.sync_state
         return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
-                           clock=utc_now, read=read_in_thread, packages=PackageFiles())
+                           clock=utc_now, read=read_in_thread, packages=PackageFiles(),
+                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks)

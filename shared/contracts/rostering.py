@@ -27,10 +27,33 @@ class ImportPackageRequest(Schema):
                                  metadata={"description": "who started the import, for the run's report"})
 
 
+class SyncDistrictRequest(Schema):
+    district = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "the district's key in rostering's sources configuration: which provider (ClassLink) and "
+                       "tenant it syncs from"})
+    full = fields.Boolean(load_default=False, metadata={
+        "description": "read the whole roster even when an incremental run is due (a full run also happens by "
+                       "itself at least weekly, so records the provider deleted are archived)"})
+    region = fields.String(load_default="US", validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 region phone numbers without a country code are read in"})
+    requested_by = fields.String(allow_none=True, load_default=None,
+                                 metadata={"description": "who started the sync, for the run's report"})
+
+
+class DistrictSyncRequested(Schema):
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run to carry out"})
+    district = fields.String(required=True, metadata={"description": "the district's key in the sources configuration"})
+    full = fields.Boolean(required=True, metadata={"description": "a full run was asked for"})
+    region = fields.String(required=True, metadata={"description": "the phone region the roster is read in"})
+    requested_by = fields.String(allow_none=True, metadata={"description": "who started the sync"})
+
+
 class RowProblem(Schema):
-    file = fields.String(required=True, metadata={"description": "the package file it was found in, e.g. users.csv"})
+    file = fields.String(required=True, metadata={
+        "description": "the package file it was found in, e.g. users.csv, or the provider's collection, e.g. /users"})
     line = fields.Integer(allow_none=True, metadata={
-        "description": "the physical line where the record starts (the header is line 1); null when no line is known"})
+        "description": "the physical line where the record starts (the header is line 1), or the record's position "
+                       "in the provider's collection (from 1); null when no line is known"})
     column = fields.String(allow_none=True, metadata={
         "description": "the CSV column, e.g. sourcedId or email; null for a problem with the file as a whole"})
     value = fields.String(allow_none=True, metadata={
@@ -155,7 +178,8 @@ class ArchiveChange(Schema):
     entity = fields.String(required=True, validate=validate.OneOf(ARCHIVED_ENTITIES), metadata={
         "description": "what is archived: people, classrooms, enrollments or guardian_links"})
     key = fields.String(required=True, metadata={"description": "its sourcedId (guardian:student for a link)"})
-    file = fields.String(required=True, metadata={"description": "the package file that says so, e.g. users.csv"})
+    file = fields.String(required=True, metadata={
+        "description": "the package file that says so, e.g. users.csv, or the provider's collection, e.g. /users"})
     line = fields.Integer(allow_none=True, metadata={"description": "null when the record is missing from a full file"})
     reason = fields.String(required=True, metadata={
         "description": "why: missing from a full file, or marked tobedeleted"})
@@ -275,6 +299,10 @@ class SyncRunApproved(Schema):
 import_package = contract.rpc("import_package", request=ImportPackageRequest, response=SyncRun,
                               description="Read a OneRoster CSV package and apply it through directory and "
                                           "identity; a run that would archive too much is held for approval.")
+sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, response=SyncRun,
+                             description="Start a run reading the district's roster from its provider "
+                                         "(ClassLink), full or incremental; answers the running run at once, "
+                                         "which is read and applied in the background (district_sync_requested).")
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
                             description="A sync run: its state, counts, row errors "
                                         "and warnings, and what it archives.")
@@ -306,4 +334,9 @@ SYNC_RUN_APPROVED = contract.event("sync_run_approved", SyncRunApproved,
                                    description="An administrator approved a held run; "
                                                "rostering applies it in the background.")
 
-contract.subscribe(SYNC_RUN_APPROVED)
+# A district's sync was requested; rostering reads and applies it in the background (its own subscription).
+DISTRICT_SYNC_REQUESTED = contract.event("district_sync_requested", DistrictSyncRequested,
+                                         description="A run from a district's provider was started; "
+                                                     "rostering reads and applies it in the background.")
+
+contract.subscribe(SYNC_RUN_APPROVED, DISTRICT_SYNC_REQUESTED)

@@ -133,7 +133,7 @@ def _service_token(world: World) -> str:
 
 
 def _import(stack, package):
-    from services.rostering.domain.reader import read_package
+    from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
     from district_support import schoolctl
     imported = schoolctl(stack, "roster", "import", str(package), "--json")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from schoolctl.demo import write_demo_district
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from shared.contracts import notify
 
 PASSWORD = "correct horse battery staple"

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, write_demo_district
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from shared.contracts import notify
 
 from district_support import PASSWORD, find_person_id, people_named, schoolctl, search, set_password, wait_for

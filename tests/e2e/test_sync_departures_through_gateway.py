@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL, write_demo_district
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 from district_support import PASSWORD, find_person_id, person, schoolctl, search, set_password, sign_in, wait_for
 

@@ -334,6 +334,7 @@ ACTING = [(method, field, {**payload, field: "admin-1"}) for method, field, payl
     (rostering.update_district_sync_settings, "changed_by", {"district_id": "district-1"}),
     (rostering.import_package, "requested_by", {"path": "p.zip"}),
     (rostering.preview_import, "requested_by", {"path": "p.zip"}),
+    (rostering.sync_district, "requested_by", {"district": "lincoln"}),
 )]
 
 

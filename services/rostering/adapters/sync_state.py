@@ -1,4 +1,5 @@
-"""Rostering's repositories on one worker's session: runs, what the runs applied, held packages, settings."""
+"""Rostering's repositories on one worker's session: runs, what the runs applied, held packages, settings,
+and when each district's provider was last read."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -7,6 +8,7 @@ from services.rostering.adapters.applied_rows import AppliedRowRepository
 from services.rostering.adapters.held_runs import HeldRuns
 from services.rostering.adapters.repository import SyncRunRepository
 from services.rostering.adapters.settings_repository import SettingsRepository
+from services.rostering.adapters.sync_marks import SyncMarksRepository
 
 
 class SyncState:
@@ -15,3 +17,4 @@ class SyncState:
         self.applied = AppliedRowRepository(session)
         self.held = HeldRuns(session)
         self.settings = SettingsRepository(session)
+        self.marks = SyncMarksRepository(session)

@@ -96,3 +96,12 @@ sync_run_changes = Table(
     Column("school_ids", JSON, nullable=False),
     PrimaryKeyConstraint("run_id", "seq"),
 )
+
+# When each district's last completed runs from its provider started: the next run's full-or-incremental choice.
+source_sync_marks = Table(
+    "source_sync_marks",
+    metadata,
+    Column("district", String(64), primary_key=True),
+    Column("last_full_started_at", DateTime(timezone=True), nullable=True),
+    Column("last_started_at", DateTime(timezone=True), nullable=True),
+)

@@ -33,7 +33,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from .csv_rows import Header
+    from .columns import Header
     from .findings import Findings
 
 IDENTITY = "identity"

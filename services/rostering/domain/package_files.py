@@ -1,4 +1,8 @@
-"""The OneRoster versions this product reads and, per version, the files it reads."""
+"""The OneRoster versions this product reads and, per version, the files it reads.
+
+Every source names OneRoster's collections by these file names in its Snapshot (a REST provider's
+/users is users.csv there): archiving, the guard and a run's counts key on them.
+"""
 
 from __future__ import annotations
 

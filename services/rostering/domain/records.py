@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 from .cell_rules import CellRules, shown
-from .csv_rows import SCREEN, CsvRecords, Header, map_header, suggestions
+from .columns import SCREEN, Header, map_header, suggestions
 from .findings import Findings
 from .snapshot import ACTIVE, BULK, TO_BE_DELETED, Extras, Tombstone
 from .values import parse_datetime
@@ -49,6 +49,26 @@ MAX_COLUMNS = 1000
 MEMO_LIMIT = 4096
 
 
+class RecordStream(Protocol):
+    """A source's records of one entity as cells under a header: a CSV file, or a REST answer laid out so.
+
+    Iterating yields (line, cells, flaw): `line` where the record is found (a CSV's physical line, a REST
+    object's position), cells one per header column plus an always-empty one at the end, and a flaw
+    (SCREEN, or why the record cannot be read) or None. `cell_limit` is set by the reader: a record with a
+    longer cell must be flagged SCREEN.
+    """
+
+    name: str
+    header_cells: list[str]
+    count: int
+    cell_limit: int
+
+    @property
+    def width(self) -> int: ...
+
+    def __iter__(self) -> Iterator[tuple[int, list[str], str | None]]: ...
+
+
 @dataclass
 class Target:
     """What references to one file resolve against."""
@@ -70,7 +90,7 @@ class EntityFile:
 
     name: str
     mode: str
-    records: CsvRecords
+    records: RecordStream
     findings: Findings
     known: Collection[str]
     required_columns: tuple[str, ...] = ("sourcedId",)

@@ -121,6 +121,15 @@ def tally(entity: str, results: Iterable[Mapping], *, sent: int,
     return Tally(counts, ids, refusals)
 
 
+def named_as_reported(rows: Iterable[dict], names: Mapping[str, str]) -> list[dict]:
+    """Report rows (errors, warnings, changes) with each file named as the source's report calls it."""
+    rows = list(rows)
+    if not names:
+        return rows
+    return [{**row, "file": names.get(row["file"], row["file"])} if row.get("file") in names else row
+            for row in rows]
+
+
 def problem_row(problem: RowProblem) -> dict:
     return asdict(problem)
 

@@ -235,6 +235,8 @@ class Snapshot:
     # (alias, surviving sourcedId): a users.csv row read as the same person as an earlier one
     # (same_person.py); references to the alias were resolved to the survivor.
     aliases: tuple[tuple[str, str], ...] = ()
+    # (file, what a run's report calls it) for a source without files: a provider's users.csv is its /users.
+    report_names: tuple[tuple[str, str], ...] = ()
 
     @property
     def full_snapshot_files(self) -> frozenset[str]:

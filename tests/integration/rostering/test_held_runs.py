@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 from roster_csv import make_enrollment_row, make_user_row, write_package
+from run_waiting import wait_for
 
 from shared.contracts.errors import Conflict, InvalidRequest
 
@@ -16,16 +16,6 @@ def school(folder, students: range):
     users = [make_user_row(sourcedId=f"student-{n}", givenName=f"Student{n}") for n in students]
     enrollments = [make_enrollment_row(sourcedId=f"enr-{n}", userSourcedId=f"student-{n}") for n in students]
     return write_package(folder, users=users, enrollments=enrollments)
-
-
-def wait_for(rostering_rpc, run_id: str, state: str) -> dict:
-    deadline = time.monotonic() + 30
-    run = rostering_rpc.get_sync_run({"run_id": run_id})
-    while run["state"] != state and time.monotonic() < deadline:
-        time.sleep(0.1)
-        run = rostering_rpc.get_sync_run({"run_id": run_id})
-    assert run["state"] == state, run["message"]
-    return run
 
 
 def archived_people(recorder) -> set[str]:

@@ -6,8 +6,8 @@ import csv
 from bench.stages.archive import departures_package
 from bench.stages.search import name_prefixes
 from bench.stages.sync import delta_package
-from services.rostering.domain.generator import Scale, write_district
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.generator import Scale, write_district
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 TINY = Scale(schools=2, students=300, guardians=400, staff=30, classes=20, classes_per_student=3)
 

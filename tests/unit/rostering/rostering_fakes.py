@@ -13,9 +13,11 @@ from rostering_builders import make_snapshot
 from services.rostering import handlers
 from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.errors import UnknownSource
 from services.rostering.domain.run import SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.sync_schedule import SyncMarks
 from services.rostering.importing import ImportPorts
 from shared.contracts import directory, identity
 from shared.messaging import _CheckedProxy
@@ -269,6 +271,51 @@ class FakePackages:
         yield content.decode()
 
 
+class FakeSources:
+    """One configured district, `lincoln`, whose provider answers `answer` (a Snapshot, or an exception it raises)."""
+
+    def __init__(self):
+        self.answer: Snapshot | Exception = make_snapshot()
+        self.asked_since: list[datetime | None] = []
+
+    def describe(self, district: str) -> str:
+        if district != "lincoln":
+            raise UnknownSource(f"no source is configured for district {district}")
+        return "Fake provider"
+
+    def for_district(self, district: str, *, changed_since):
+        self.asked_since.append(changed_since)
+        return FakeSource(self.describe(district) + (" (changes)" if changed_since else ""), self.answer)
+
+    def kept(self, district: str, content: bytes):
+        return FakeSource("kept", self.answer)
+
+
+@dataclass
+class FakeSource:
+    description: str
+    answer: Snapshot | Exception
+
+    def read(self, region: str) -> Snapshot:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+    def kept(self) -> bytes:
+        return b"fetched"
+
+
+class FakeMarks:
+    def __init__(self):
+        self.stored: dict[str, SyncMarks] = {}
+
+    def get(self, district: str) -> SyncMarks:
+        return self.stored.get(district, SyncMarks())
+
+    def save(self, district: str, marks: SyncMarks) -> None:
+        self.stored[district] = marks
+
+
 class FakeClock:
     def __init__(self):
         self.now = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
@@ -294,6 +341,8 @@ class Importer:
         self.clock = FakeClock()
         # What the reader answers for a path: the snapshot of the latest call, or a rejection.
         self.packages_read: dict[str, Snapshot | Exception] = {}
+        self.sources = FakeSources()
+        self.marks = FakeMarks()
 
     def ports(self) -> ImportPorts:
         def read(path, region):
@@ -306,7 +355,7 @@ class Importer:
             runs=self.runs, applied=self.applied, held=self.held, settings=self.settings,
             directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
             publish=lambda event, payload: self.published.append((event.name, payload)),
-            clock=self.clock, read=read, packages=FakePackages(),
+            clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):

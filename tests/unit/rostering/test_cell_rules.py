@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.rostering.domain.cell_rules import CONTROLS, ID_CHARS, LIMITS, NAME_CHARS, CellRules, shown
-from services.rostering.domain.csv_rows import map_header
+from services.rostering.domain.columns import map_header
 from services.rostering.domain.findings import Findings
 
 COLUMNS = ("sourcedId", "givenName", "familyName", "agentSourcedIds", "password")

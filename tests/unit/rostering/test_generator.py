@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from services.rostering.domain.generator import SCALES, write_district
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 TINY = replace(SCALES["small"], schools=2, students=200, guardians=300, staff=30, classes=40)
 

@@ -13,7 +13,7 @@ from oneroster_builders import (
     write_package,
 )
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import BULK, GuardianLink, PackageFile
 
 

@@ -14,7 +14,7 @@ from oneroster_builders import (
     write_package,
 )
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import GUARDIAN, STAFF, STUDENT, GuardianLink, RoleAssignment, UserProfile
 
 TWO_SCHOOLS = [make_org_row(), make_org_row(sourcedId="school-2", name="Roosevelt High")]

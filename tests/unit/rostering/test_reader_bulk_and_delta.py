@@ -11,7 +11,7 @@ from oneroster_builders import (
     write_package,
 )
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import BULK, DELTA, GuardianLink, Tombstone
 
 MODIFIED = "2026-08-01T12:00:00Z"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from schoolctl.main import app
 from services.rostering.domain.cell_rules import LIMITS, NAME_CHARS, SHOWN_CHARS
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 
 def test_a_nul_in_a_name_is_removed_and_reported_and_the_row_kept(tmp_path):

@@ -14,7 +14,7 @@ from oneroster_builders import (
     write_package,
 )
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 
 def test_bom_crlf_and_missing_trailing_newline_are_tolerated(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from oneroster_builders import located, people_by_id
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import BULK, DELTA, GUARDIAN, STAFF, GuardianLink, Tombstone
 
 FIXTURES = Path(__file__).parent / "fixtures"

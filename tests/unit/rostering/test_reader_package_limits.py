@@ -16,14 +16,14 @@ from oneroster_builders import (
 )
 
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.package_limits import (
+from services.rostering.adapters.sources.oneroster_csv.package_limits import (
     LINE_BYTES,
     PACKAGE_BYTES,
     ByteBudget,
     GuardedStream,
     check_declared_sizes,
 )
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 MIB = 1 << 20
 

@@ -18,7 +18,7 @@ from oneroster_builders import (
 )
 
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.snapshot import BULK, DELTA
 
 

@@ -14,7 +14,7 @@ from oneroster_builders import (
     write_package,
 )
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 
 def test_invalid_email_and_phone_are_reported_and_the_person_kept_without_them(tmp_path):

@@ -3,7 +3,7 @@ reads back as the same roster."""
 from hypothesis import HealthCheck, given, settings
 from roster_model import GUARDIAN, PARENT_ROW, STAFF, Layout, Roster, layouts, rosters, write_roster
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
 
 def expected_view(roster: Roster) -> dict:

@@ -7,7 +7,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 from oneroster_builders import located, make_enrollment_row, make_org_row, make_session_row, write_package
 
-from services.rostering.domain.reader import read_package
+from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.values import (
     PhoneNormaliser,
     normalise_email,

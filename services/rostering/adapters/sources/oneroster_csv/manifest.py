@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cell_rules import shown
-from .csv_rows import CsvRecords, map_header
-from .errors import PackageRejected
-from .findings import Findings
-from .package_files import MANIFEST, READ_FILES, V1_1, V1_2, canonical_name
-from .snapshot import ABSENT, BULK, DELTA
+from services.rostering.domain.cell_rules import shown
+from services.rostering.domain.columns import map_header
+from services.rostering.domain.errors import PackageRejected
+from services.rostering.domain.findings import Findings
+from services.rostering.domain.package_files import MANIFEST, READ_FILES, V1_1, V1_2, canonical_name
+from services.rostering.domain.snapshot import ABSENT, BULK, DELTA
+
+from .csv_rows import CsvRecords
 
 MODES = (BULK, DELTA, ABSENT)
 FILE_PREFIX = "file."

@@ -17,13 +17,24 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from .csv_rows import CsvRecords, map_header
-from .errors import PackageRejected
-from .findings import Findings
+from services.rostering.domain.columns import map_header
+from services.rostering.domain.errors import PackageRejected
+from services.rostering.domain.findings import Findings
+from services.rostering.domain.package_files import (
+    MANIFEST,
+    READ_FILES,
+    ROLES,
+    USERS,
+    V1_1,
+    V1_2,
+    canonical_name,
+    is_read_file,
+)
+from services.rostering.domain.snapshot import ABSENT, BULK, DELTA
+
+from .csv_rows import CsvRecords
 from .manifest import Manifest, check_listings, read_manifest
-from .package_files import MANIFEST, READ_FILES, ROLES, USERS, V1_1, V1_2, canonical_name, is_read_file
 from .package_limits import READ_BYTES, ByteBudget, GuardedStream, check_declared_sizes, zip_sizes
-from .snapshot import ABSENT, BULK, DELTA
 
 
 @dataclass(frozen=True)

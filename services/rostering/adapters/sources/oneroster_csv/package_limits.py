@@ -27,7 +27,7 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO
 
-from .errors import PackageRejected
+from services.rostering.domain.errors import PackageRejected
 
 GIB = 1 << 30
 MIB = 1 << 20

@@ -1,4 +1,4 @@
-"""One CSV stream: its header mapped to known columns by name, and its records with physical lines.
+"""One CSV stream: its header cells, and its records with physical lines (the header is mapped by columns.py).
 
 Records are handed out one at a time (files are never loaded whole) as lists
 of trimmed cells, padded to the header's width, each with the physical line
@@ -18,18 +18,14 @@ limit can hold a cell longer than it.
 from __future__ import annotations
 
 import csv
-import difflib
-import zipfile
 import sys
-from collections.abc import Collection, Iterable, Iterator
+import zipfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import PackageRejected
-
-# OneRoster's extension columns; vendors use `ext_` where the spec says `metadata.`.
-EXTENSION_PREFIXES = ("metadata.", "ext_")
+from services.rostering.domain.columns import SCREEN
+from services.rostering.domain.errors import PackageRejected
 
 # Some quoted cells (long multi-line notes) exceed csv's 128 KiB default; no roster cell is near this.
 # A longer cell is a finding on its row (csv.reader raises, and resumes at the next line).
@@ -37,63 +33,10 @@ CELL_CHARS = 1 << 20
 csv.field_size_limit(CELL_CHARS)
 _FIELD_TOO_LONG = "field larger than field limit"
 
-SCREEN = "screen"
 TOO_MANY_CELLS = ("the row has more cells than the header has columns (an unquoted comma shifts every later "
                   "column); row skipped")
 CELL_TOO_LONG = (f"a cell of the row is longer than {CELL_CHARS:,} characters, more than a cell may hold; row "
                  "skipped")
-
-
-@dataclass(frozen=True)
-class Header:
-    """What the header row says: where each known column is, and what else it holds."""
-
-    columns: dict[str, int]
-    extensions: tuple[tuple[str, int], ...]
-    unknown: tuple[str, ...]
-    renamed: tuple[tuple[str, str], ...]
-    duplicated: tuple[str, ...]
-    width: int
-
-
-def map_header(cells: list[str], known: Collection[str]) -> Header:
-    """Known columns by exact name, else by name regardless of case and spaces (reported as renamed)."""
-    by_folded = {_fold(name): name for name in known}
-    columns: dict[str, int] = {}
-    extensions: list[tuple[str, int]] = []
-    unknown: list[str] = []
-    renamed: list[tuple[str, str]] = []
-    duplicated: list[str] = []
-    for index, raw in enumerate(cells):
-        name = raw.strip()
-        if not name:
-            continue
-        canonical = name if name in known else by_folded.get(_fold(name))
-        if canonical is not None:
-            if canonical in columns:
-                duplicated.append(name)
-                continue
-            columns[canonical] = index
-            if canonical != name:
-                renamed.append((name, canonical))
-        elif name.lower().startswith(EXTENSION_PREFIXES):
-            extensions.append((name, index))
-        else:
-            unknown.append(name)
-    return Header(columns, tuple(extensions), tuple(unknown), tuple(renamed), tuple(duplicated), len(cells))
-
-
-def suggestions(unknown: Iterable[str], known: Collection[str]) -> str:
-    """`name (did you mean x?)` for each unknown column with a close known one."""
-    described = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-        described.append(f"{name} (did you mean {close[0]}?)" if close else name)
-    return ", ".join(described)
-
-
-def _fold(name: str) -> str:
-    return "".join(name.split()).lower()
 
 
 class ControlSignal(Protocol):

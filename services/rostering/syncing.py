@@ -1,0 +1,57 @@
+"""Runs from a district's provider (ClassLink): started at once, read and applied in the background.
+
+`sync_district` answers the run, running, and publishes DISTRICT_SYNC_REQUESTED; rostering's own
+subscription carries it out: full or incremental as domain/sync_schedule.py decides, the roster read
+whole from the provider, then applied exactly as a package import (importing.py). A source that cannot be
+read (refused credentials, garbage answers, a failure part way) rejects the run with nothing applied.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.rostering.domain.errors import UnknownSource
+from services.rostering.domain.run import COMPLETED, RUNNING, SyncRun
+from services.rostering.domain.sync_schedule import changes_since, completed
+from services.rostering.handlers import finish_run, known_region, new_run_id
+from services.rostering.importing import ImportPorts, run_import
+from shared.contracts import rostering
+from shared.contracts.errors import InvalidRequest
+
+
+def sync_district(request: dict, *, ports: ImportPorts, new_id: Callable[[], str] = new_run_id) -> dict:
+    known_region(request["region"])
+    try:
+        description = ports.sources.describe(request["district"])
+    except UnknownSource as unknown:
+        raise InvalidRequest(str(unknown), fields={"district": [str(unknown)]}) from None
+    run = SyncRun(run_id=new_id(), source=description, started_at=ports.clock())
+    ports.runs.add(run)
+    ports.publish(rostering.DISTRICT_SYNC_REQUESTED, {"run_id": run.run_id, **request})
+    return run.as_payload()
+
+
+def run_district_sync(payload: dict, *, ports: ImportPorts) -> str | None:
+    """The background half: read the district's provider and apply what it says."""
+    run = ports.runs.get(payload["run_id"])
+    if run is None or run.state != RUNNING:
+        return None  # carried out already (a redelivered event)
+    district = payload["district"]
+    marks = ports.marks.get(district)
+    since = changes_since(marks, run.started_at, full_requested=payload["full"])
+    # `district` says, when the run is held, that its kept roster is a provider's (handlers.apply_approved_run).
+    request = {"district": district, "region": payload["region"], "district_name": None, "full": False,
+               "requested_by": payload.get("requested_by")}
+
+    def work() -> None:
+        try:
+            source = ports.sources.for_district(district, changed_since=since)
+        except UnknownSource as unknown:
+            run.reject(str(unknown), ports.clock())
+            return
+        run.source = source.description
+        run_import(request, run, ports, source=source)
+
+    finish_run(run, ports, work)
+    if run.state == COMPLETED:
+        ports.marks.save(district, completed(marks, run.started_at, full=since is None))
+    return run.state

@@ -1,0 +1,90 @@
+"""sync_district and its background half, against in-memory ports and a fake provider."""
+from datetime import timedelta
+
+import pytest
+from rostering_fakes import Importer
+
+from services.rostering import syncing
+from services.rostering.domain.errors import SourceRejected
+from services.rostering.domain.sync_schedule import OVERLAP, SyncMarks
+from shared.contracts import rostering
+from shared.contracts.errors import InvalidRequest
+
+REQUEST = {"district": "lincoln", "full": False, "region": "US", "requested_by": "operator"}
+
+
+@pytest.fixture
+def importer():
+    return Importer()
+
+
+def start(importer, **changes):
+    run = syncing.sync_district({**REQUEST, **changes}, ports=importer.ports(), new_id=lambda: next(importer.ids))
+    event, payload = importer.published[-1]
+    assert event == rostering.DISTRICT_SYNC_REQUESTED.name and payload["run_id"] == run["run_id"]
+    return run, payload
+
+
+def carry_out(importer, **changes):
+    run, payload = start(importer, **changes)
+    syncing.run_district_sync(payload, ports=importer.ports())
+    return importer.runs.get(run["run_id"])
+
+
+def test_a_sync_answers_the_running_run_at_once_and_applies_nothing_yet(importer):
+    run, _ = start(importer)
+    assert run["state"] == "running" and run["source"] == "Fake provider"
+    assert importer.methods_called() == []
+
+
+def test_the_background_half_applies_the_provider_roster_and_marks_a_full_run(importer):
+    run = carry_out(importer)
+    assert run.state == "completed"
+    assert "upsert_people" in importer.methods_called()
+    assert importer.marks.get("lincoln") == SyncMarks(run.started_at, run.started_at)
+    assert importer.sources.asked_since == [None]
+
+
+def test_the_next_run_asks_for_changes_since_the_last_run_started(importer):
+    first = carry_out(importer)
+    second = carry_out(importer)
+    assert importer.sources.asked_since == [None, first.started_at - OVERLAP]
+    assert second.source == "Fake provider (changes)"
+    assert importer.marks.get("lincoln") == SyncMarks(first.started_at, second.started_at)
+
+
+def test_a_full_run_can_be_asked_for_between_weekly_ones(importer):
+    carry_out(importer)
+    carry_out(importer, full=True)
+    assert importer.sources.asked_since == [None, None]
+
+
+def test_a_provider_that_fails_part_way_rejects_the_run_applies_nothing_and_keeps_the_marks(importer):
+    importer.sources.answer = SourceRejected("ClassLink refused the credentials for tenant 1234")
+    run = carry_out(importer)
+    assert (run.state, run.message) == ("rejected", "ClassLink refused the credentials for tenant 1234")
+    assert importer.methods_called() == []
+    assert importer.marks.get("lincoln") == SyncMarks()
+    assert importer.published[-1][0] == rostering.SYNC_RUN_COMPLETED.name
+
+
+def test_a_redelivered_request_is_not_carried_out_twice(importer):
+    run, payload = start(importer)
+    syncing.run_district_sync(payload, ports=importer.ports())
+    calls = len(importer.directory.calls)
+    assert syncing.run_district_sync(payload, ports=importer.ports()) is None
+    assert len(importer.directory.calls) == calls
+
+
+def test_an_unknown_district_is_refused_before_a_run_exists(importer):
+    with pytest.raises(InvalidRequest, match="no source is configured for district springfield"):
+        syncing.sync_district({**REQUEST, "district": "springfield"}, ports=importer.ports())
+    assert importer.runs.recent(10) == []
+
+
+def test_the_weekly_full_run_comes_round(importer):
+    carry_out(importer)
+    marks = importer.marks.get("lincoln")
+    importer.marks.save("lincoln", SyncMarks(marks.last_full_started_at - timedelta(days=7), marks.last_started_at))
+    carry_out(importer)
+    assert importer.sources.asked_since[-1] is None
