@@ -34,9 +34,9 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
-    PERSONAL_COMMUNICATIONS,
     SENDABLE_STATUSES,
     STATUS_RANK,
+    WITH_PERSONAL_VALUES,
     Channel,
     Communication,
     CredentialKind,
@@ -193,7 +193,7 @@ class DeliveryRepository:
                 return JobPage(None, ())
             page = tuple(self._page_deliveries(job))
             kind = Communication(row.kind)
-            if kind in PERSONAL_COMMUNICATIONS and page:
+            if kind in WITH_PERSONAL_VALUES and page:
                 page = self._with_personal(job.communication_id, page)
             fell_back = [delivery.id for delivery in page if delivery.status is DeliveryStatus.FELL_BACK]
             unqueued = self._unqueued_fallbacks(fell_back) if fell_back else ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.communications_repository import CommunicationsRepository
+from services.notify.adapters.conversations_repository import ConversationsRepository
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
@@ -27,3 +28,4 @@ class NotifyStore:
         self.credentials = CredentialsRepository(session)
         self.webhooks = WebhooksRepository(session)
         self.invitations = InvitationsRepository(session)
+        self.conversations = ConversationsRepository(session)

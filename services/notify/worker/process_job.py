@@ -145,7 +145,7 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
 def _message(delivery: PageDelivery, communication: CommunicationContent) -> OutboundMessage:
     text = compose(communication.kind, delivery.channel, subject=communication.subject, body=communication.body,
                    label=delivery.label, personal=delivery.personal)
-    return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject)
+    return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject, text.reply_to)
 
 
 def plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],
