@@ -25,6 +25,8 @@ VIA_APP, VIA_SMS, VIA_EMAIL = "app", "sms", "email"
 MESSAGE_SOURCES = (VIA_APP, VIA_SMS, VIA_EMAIL)
 # What became of an inbound email reply.
 FILED, IGNORED = "filed", "ignored"
+# Where SendGrid's Inbound Parse posts replies: the last segment is a secret, so the URL itself authenticates.
+SENDGRID_INBOUND_PATH = "/webhooks/sendgrid/inbound/<url_secret>"
 
 
 class Attachment(Schema):

@@ -88,17 +88,11 @@ def refusals_for_staff_start(starter_id: str, people: Mapping[str, Person | None
 def refusals_for_family_start(starter_id: str, people: Mapping[str, Person | None],
                               teachers: Iterable[str]) -> dict[str, Refusal]:
     """A guardian or enabled student starts with exactly one teacher of their student or class."""
-    teachers = set(teachers)
+    teachers = set(teachers) - {starter_id}
     if len(people) != 1:
         return {person_id: Refusal.TOO_MANY for person_id in people}
-    refused: dict[str, Refusal] = {}
-    for person_id, person in people.items():
-        refusal = _common_refusal(starter_id, person_id, person, teachers)
-        if refusal is Refusal.NOT_FOUND and person is not None:
-            refusal = Refusal.NOT_THEIR_TEACHER
-        if refusal is not None:
-            refused[person_id] = refusal
-    return refused
+    # Directory lists only current teachers; anyone else, whoever they are, is not the family's to name.
+    return {person_id: Refusal.NOT_THEIR_TEACHER for person_id in people if person_id not in teachers}
 
 
 def _common_refusal(starter_id: str, person_id: str, person: Person | None, allowed: set[str]) -> Refusal | None:

@@ -178,10 +178,12 @@ def test_the_inbound_sms_webhook_documents_its_twiml_answer(document):
 
 def test_webhook_routes_are_the_paths_notify_gives_the_providers():
     from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
+    from shared.contracts import conversations
 
     webhook_rules = {route.rule for route in ROUTES if route.raw_body}
 
-    assert webhook_rules == {TWILIO_STATUS_PATH, TWILIO_INBOUND_PATH, SENDGRID_EVENTS_PATH}
+    assert webhook_rules == {TWILIO_STATUS_PATH, TWILIO_INBOUND_PATH, SENDGRID_EVENTS_PATH,
+                             conversations.SENDGRID_INBOUND_PATH}
 
 
 def test_no_documented_body_or_query_lets_the_caller_name_who_acts(document):

@@ -67,6 +67,8 @@ def test_a_family_starts_with_one_teacher_of_their_student_or_class_only():
     assert rules.refusals_for_family_start("g1", {"t1": teacher("t1")}, teachers=["t1"]) == {}
     assert rules.refusals_for_family_start("g1", {"t2": teacher("t2")}, teachers=["t1"]) == \
         {"t2": Refusal.NOT_THEIR_TEACHER}
+    assert rules.refusals_for_family_start("g1", {"g1": guardian("g1")}, teachers=["t1"]) == \
+        {"g1": Refusal.NOT_THEIR_TEACHER}
     assert set(rules.refusals_for_family_start(
         "g1", {"t1": teacher("t1"), "t2": teacher("t2")}, ["t1", "t2"]).values()) == {Refusal.TOO_MANY}
 
