@@ -417,7 +417,10 @@ ROUTES: tuple[Route, ...] = (
               404: "no conversation the caller takes part in has this id"}),
     Route("receive_email_reply", "POST", conversations.SENDGRID_INBOUND_PATH,
           "SendGrid Inbound Parse: an email reply to a conversation", "webhooks", talk.receive_email_reply,
-          conversations.EmailReplyResult, public=True, raw_body=INBOUND_EMAIL_FORM, errors={
+          conversations.EmailReplyResult, public=True, raw_body=INBOUND_EMAIL_FORM, examples=Examples(request={
+              "from": "Dana Reyes <dana.reyes@example.org>", "to": "reply-abc@replies.example.org",
+              "text": "Thank you, see you Monday.", "envelope": '{"to": ["reply-abc@replies.example.org"]}'}),
+          errors={
               403: "the URL's secret is not the configured one"},
           description="Called by SendGrid without a token: the URL's last segment is a secret. A reply whose "
                       "Reply-To token is forged, expired or names no conversation is answered 200 `ignored` and "
