@@ -31,7 +31,8 @@ SENDGRID_INBOUND_PATH = "/webhooks/sendgrid/inbound/<url_secret>"
 
 class Attachment(Schema):
     url = fields.Url(required=True, schemes={"https"}, validate=validate.Length(max=2000), metadata={
-        "description": "where the file is stored (https); the message keeps this reference, never the file"})
+        "description": "where the file is stored (https); the message keeps this reference, never the file",
+        "example": "https://files.example.org/reading-log.pdf"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
         "description": "the file's name as shown to the participants, 1 to 200 characters"})
     content_type = fields.String(required=True, validate=validate.OneOf(
