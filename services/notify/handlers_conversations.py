@@ -141,7 +141,8 @@ def start_conversation(request: dict, *, ports: Ports, new_id: NewId = _new_id) 
     message = _new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
                            request["attachments"], now, new_id)
     ports.conversations.create(conversation, message)
-    _deliver(conversation, message, wanted, ports)
+    # Read back: the stored participants come with their names, which the message is signed with.
+    _deliver(ports.conversations.conversation(conversation.id), message, wanted, ports)
     return get_conversation({"viewer": sender, "conversation_id": conversation.id}, ports=ports)
 
 
