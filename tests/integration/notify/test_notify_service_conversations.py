@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.directory.service import DirectoryService
+from services.notify.adapters.webhooks import TWILIO_INBOUND_PATH
 from services.notify.domain import conversations as rules
 from services.notify.service import NotifyService
 from shared.contracts import notify
@@ -61,7 +62,7 @@ def messages(rpc, room, conversation_id: str) -> list[dict]:  # noqa: F811
 
 
 def test_a_message_to_anas_guardians_goes_by_their_rows_and_hals_text_back_is_filed_stop_is_not(
-        rpc, room, sandbox, worker, gateway):
+        rpc, room, sandbox, worker, gateway, receiver):
     notify_rpc = rpc(notify.contract)
     started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ana"],
                                             text="Parent night is on Thursday.")
@@ -83,6 +84,17 @@ def test_a_message_to_anas_guardians_goes_by_their_rows_and_hals_text_back_is_fi
     assert (reply["via"], reply["author_id"], reply["text"]) == ("sms", room.ids["hal"], "Thursday is fine.")
     wait_until(lambda: sandbox.messages(channel="email", to="tess.ito@lincoln.example.org"),
                what="Hal's reply delivered to Tess")
+
+    # The same signed webhook again (a replay), and a text from a phone no message went to: nothing filed.
+    [hal_text] = [w for w in receiver.received(TWILIO_INBOUND_PATH) if w.form["Body"] == "Thursday is fine."]
+    again = notify_rpc.receive_provider_webhook(kind="twilio_inbound", url=hal_text.url,
+                                                headers=dict(hal_text.headers.items()), body=hal_text.body.decode())
+    assert again == {"accepted": True, "applied": 0}
+    sandbox.send_inbound_sms("+15555550999", OUR_NUMBER, "Who is this?")
+    wait_until(lambda: any(w.form["Body"] == "Who is this?" for w in receiver.received(TWILIO_INBOUND_PATH)),
+               what="the stranger's text")
+    gateway.forward()
+    assert len(messages(rpc, room, started["conversation_id"])) == 2
 
     sandbox.send_inbound_sms(HAL_MOBILE, OUR_NUMBER, "STOP")
     wait_until(lambda: gateway.forward() or CredentialEventRecorder.received, what="Hal's STOP applied")
