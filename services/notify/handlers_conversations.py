@@ -8,13 +8,12 @@ deliveries and inbox items in one transaction), then its provider deliveries are
 goes through the same composing as an announcement's (domain.messages.compose), with the F2 label on
 shared phones; the email also carries the recipient's own Reply-To address.
 
-Who may take part is decided by directory (whom the starter can reach; which teachers a family's students
+Replies that come without signing in (a text, an email) are filed by handlers_conversation_replies and
+delivered here like any message. Who may take part is decided by directory (whom the starter can reach; which teachers a family's students
 have) and by notify's projection (archived, not enabled): domain.conversations holds the rules.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +21,6 @@ from datetime import datetime, time, timezone
 from typing import Protocol
 
 from services.notify.domain import conversations as rules
-from services.notify.domain import email_replies
 from services.notify.domain.conversation_records import (
     NewMessage,
     ReplySettings,
@@ -103,13 +101,13 @@ class Ports(Protocol):
     clock: Clock
 
 
-def _new_id() -> str:
+def random_id() -> str:
     return uuid.uuid4().hex
 
 
 # --- written in the app --------------------------------------------------------------------------------
 
-def start_conversation(request: dict, *, ports: Ports, new_id: NewId = _new_id) -> dict:
+def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id) -> dict:
     sender = request["sender"]
     district_id = _district_of(sender)
     roles = {grant["role"] for grant in sender.get("roles") or ()}
@@ -138,21 +136,21 @@ def start_conversation(request: dict, *, ports: Ports, new_id: NewId = _new_id) 
         *(StoredParticipant(person_id, position, rules.role_of(candidates.kinds.get(person_id, ())))
           for position, person_id in enumerate(wanted, start=1)))
     conversation = StoredConversation(new_id(), district_id, sender["person_id"], now, now, participants)
-    message = _new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
+    message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
                            request["attachments"], now, new_id)
     ports.conversations.create(conversation, message)
     # Read back: the stored participants come with their names, which the message is signed with.
-    _deliver(ports.conversations.conversation(conversation.id), message, wanted, ports)
+    deliver_message(ports.conversations.conversation(conversation.id), message, wanted, ports)
     return get_conversation({"viewer": sender, "conversation_id": conversation.id}, ports=ports)
 
 
-def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = _new_id) -> dict:
+def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = random_id) -> dict:
     sender = request["sender"]
     conversation = _participating(ports, sender, request["conversation_id"])
-    message = _new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
+    message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
                            request["attachments"], ports.clock(), new_id)
     ports.conversations.add_message(message)
-    _deliver(conversation, message, _others(conversation, {sender["person_id"]}), ports)
+    deliver_message(conversation, message, others_in(conversation, {sender["person_id"]}), ports)
     return _message_answer(message)
 
 
@@ -175,66 +173,9 @@ def list_conversations(request: dict, *, ports: Ports) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-# --- replies without signing in --------------------------------------------------------------------------
-
-def file_text_reply(*, phone: str, text: str, message_sid: str | None, ports: Ports,
-                    new_id: NewId = _new_id) -> bool:
-    """A text from a phone, into the conversation whose latest message went to it; whether it was filed."""
-    latest = ports.conversations.latest_sms_to(phone)
-    if latest is None or not text.strip():
-        log.info("a text from a phone no conversation message went to was not filed")
-        return False
-    conversation_id, recipient = latest
-    conversation = ports.conversations.conversation(conversation_id)
-    author = rules.attribute_text(ports.conversations.sharers(conversation_id, phone), recipient)
-    message = _new_message(conversation_id, author.author_id, author.possible_author_ids, contract.VIA_SMS,
-                           text.strip(), (), ports.clock(), new_id,
-                           source_ref=f"twilio:{message_sid}" if message_sid else None)
-    if not ports.conversations.add_message(message):
-        log.info("text %s was filed already", message_sid)
-        return False
-    _deliver(conversation, message, rules.message_recipients(_others(conversation, set()), author), ports)
-    return True
-
-
-def receive_email_reply(request: dict, *, ports: Ports, new_id: NewId = _new_id) -> dict:
-    settings = ports.replies
-    if not settings.url_secret or not settings.token_secret or not hmac.compare_digest(
-            request["url_secret"].encode(), settings.url_secret.encode()):
-        log.warning("refused an inbound email post: its URL's secret is not the configured one")
-        return {"accepted": False, "outcome": contract.IGNORED}
-    route = _route(email_replies.recipients_of(request["to"], request["envelope"]), settings,
-                   ports.clock().date())
-    conversation = ports.conversations.conversation(route.conversation_id) if route else None
-    author = next((p.person_id for p in conversation.participants if p.position == route.position), None) \
-        if conversation else None
-    text = email_replies.new_text(request["text"], request["html"])
-    if author is None or not text:
-        log.warning("an inbound email was not filed: %s", "it has no new text" if author else
-                    "no valid reply address (forged, expired, or an unknown conversation)")
-        return {"accepted": True, "outcome": contract.IGNORED}
-    source = email_replies.message_id(request["headers"]) or hashlib.sha256(
-        f"{request['to']}\n{request['sender']}\n{request['text']}".encode()).hexdigest()
-    message = _new_message(conversation.id, author, (), contract.VIA_EMAIL, text, (), ports.clock(), new_id,
-                           source_ref=f"email:{source}"[:255])
-    if not ports.conversations.add_message(message):
-        return {"accepted": True, "outcome": contract.IGNORED}
-    _deliver(conversation, message, _others(conversation, {author}), ports)
-    return {"accepted": True, "outcome": contract.FILED}
-
-
-def _route(addresses: Sequence[str], settings: ReplySettings, today) -> rules.ReplyRoute | None:
-    for token in rules.tokens_in(addresses, settings.email_domain):
-        try:
-            return rules.read_reply_token(settings.token_secret, token, today=today)
-        except rules.BadReplyToken as bad:
-            log.warning("an inbound email's reply token was refused: %s", bad)
-    return None
-
-
 # --- delivering a message ----------------------------------------------------------------------------------
 
-def _deliver(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
+def deliver_message(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
              ports: Ports) -> None:
     """The message as a communication of kind message to these people, planned by M1-M4, queued."""
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
@@ -326,11 +267,11 @@ def _participating(ports: Ports, person: Mapping, conversation_id: str) -> Store
     return conversation
 
 
-def _others(conversation: StoredConversation, excluded: set[str]) -> list[str]:
+def others_in(conversation: StoredConversation, excluded: set[str]) -> list[str]:
     return [p.person_id for p in conversation.participants if p.person_id not in excluded]
 
 
-def _new_message(conversation_id: str, author_id: str | None, possible: Sequence[str], via: str, text: str,
+def new_message(conversation_id: str, author_id: str | None, possible: Sequence[str], via: str, text: str,
                  attachments: Sequence[Mapping], now: datetime, new_id: NewId, *,
                  source_ref: str | None = None) -> NewMessage:
     return NewMessage(new_id(), conversation_id, author_id, tuple(possible), via, text,

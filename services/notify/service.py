@@ -16,6 +16,7 @@ from nameko.timer import timer
 from services.notify import (
     handlers,
     handlers_announcements,
+    handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
     handlers_invitations,
@@ -187,7 +188,7 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
-        return handlers_conversations.receive_email_reply(request, ports=self._conversation_ports())
+        return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
 
     # --- reports ---
 
@@ -248,5 +249,5 @@ class NotifyService:
             file_text=self._file_text)
 
     def _file_text(self, *, phone: str, text: str, message_sid: str | None) -> bool:
-        return handlers_conversations.file_text_reply(phone=phone, text=text, message_sid=message_sid,
-                                                      ports=self._conversation_ports())
+        return handlers_conversation_replies.file_text_reply(phone=phone, text=text, message_sid=message_sid,
+                                                             ports=self._conversation_ports())
