@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from nameko.standalone.events import event_dispatcher
 
 from services.directory.service import DirectoryService
 from services.notify.adapters.webhooks import TWILIO_INBOUND_PATH
 from services.notify.domain import conversations as rules
 from services.notify.service import NotifyService
-from shared.contracts import notify
+from shared.contracts import directory, notify
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 from tests.integration.notify.notify_service_district import (
     GINA_EMAIL,
@@ -146,7 +147,7 @@ def test_an_email_reply_is_filed_once_without_its_quote_and_forged_expired_or_mi
     assert [(m["author_id"], m["text"]) for m in filed] == [(room.ids["gina"], "See you there.")]
 
 
-def test_who_may_start_a_conversation_with_whom(rpc, room):
+def test_who_may_start_a_conversation_with_whom(rpc, room, config):
     notify_rpc = rpc(notify.contract)
     gina = room.principal("gina", "guardian", schools=False)
 
@@ -171,3 +172,14 @@ def test_who_may_start_a_conversation_with_whom(rpc, room):
                                                                      started["conversation_id"]]
     with pytest.raises(NotFound):  # only participants read a conversation
         notify_rpc.get_conversation(viewer=room.principal("hal", "guardian"), conversation_id=started["conversation_id"])
+
+    # Hal archived, as directory tells notify: nobody starts a conversation with him any more.
+    event_dispatcher(config)(directory.NAME, directory.PEOPLE_UPSERTED.name, directory.PEOPLE_UPSERTED.dump(
+        {"people": [{"person_id": room.ids["hal"], "district_id": room.district_id, "given_name": "Hal",
+                     "family_name": "Baker", "kinds": ["guardian"], "school_ids": [room.school_id],
+                     "student_account_enabled": False, "archived": True}]}))
+    wait_until(lambda: notify_rpc.get_recipients(person_ids=[room.ids["hal"]])["recipients"][0]["archived"],
+               what="Hal archived in notify")
+    with pytest.raises(InvalidRequest) as archived:
+        notify_rpc.start_conversation(sender=room.tess, participant_ids=[room.ids["hal"]], text="Hi")
+    assert archived.value.fields["participant_ids"] == [f"{room.ids['hal']} is archived"]
