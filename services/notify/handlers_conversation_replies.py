@@ -26,8 +26,6 @@ from shared.contracts import conversations as contract
 log = logging.getLogger(__name__)
 
 
-# --- replies without signing in --------------------------------------------------------------------------
-
 def file_text_reply(*, phone: str, text: str, message_sid: str | None, ports: Ports,
                     new_id: NewId = random_id) -> bool:
     """A text from a phone, into the conversation whose latest message went to it; whether it was filed."""
@@ -39,8 +37,8 @@ def file_text_reply(*, phone: str, text: str, message_sid: str | None, ports: Po
     conversation = ports.conversations.conversation(conversation_id)
     author = rules.attribute_text(ports.conversations.sharers(conversation_id, phone), recipient)
     message = new_message(conversation_id, author.author_id, author.possible_author_ids, contract.VIA_SMS,
-                           text.strip(), (), ports.clock(), new_id,
-                           source_ref=f"twilio:{message_sid}" if message_sid else None)
+                          text.strip(), (), ports.clock(), new_id,
+                          source_ref=f"twilio:{message_sid}" if message_sid else None)
     if not ports.conversations.add_message(message):
         log.info("text %s was filed already", message_sid)
         return False
@@ -67,7 +65,7 @@ def receive_email_reply(request: dict, *, ports: Ports, new_id: NewId = random_i
     source = email_replies.message_id(request["headers"]) or hashlib.sha256(
         f"{request['to']}\n{request['sender']}\n{request['text']}".encode()).hexdigest()
     message = new_message(conversation.id, author, (), contract.VIA_EMAIL, text, (), ports.clock(), new_id,
-                           source_ref=f"email:{source}"[:255])
+                          source_ref=f"email:{source}"[:255])
     if not ports.conversations.add_message(message):
         return {"accepted": True, "outcome": contract.IGNORED}
     deliver_message(conversation, message, others_in(conversation, {author}), ports)

@@ -137,7 +137,7 @@ def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id
           for position, person_id in enumerate(wanted, start=1)))
     conversation = StoredConversation(new_id(), district_id, sender["person_id"], now, now, participants)
     message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
-                           request["attachments"], now, new_id)
+                          request["attachments"], now, new_id)
     ports.conversations.create(conversation, message)
     # Read back: the stored participants come with their names, which the message is signed with.
     deliver_message(ports.conversations.conversation(conversation.id), message, wanted, ports)
@@ -148,7 +148,7 @@ def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = ra
     sender = request["sender"]
     conversation = _participating(ports, sender, request["conversation_id"])
     message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
-                           request["attachments"], ports.clock(), new_id)
+                          request["attachments"], ports.clock(), new_id)
     ports.conversations.add_message(message)
     deliver_message(conversation, message, others_in(conversation, {sender["person_id"]}), ports)
     return _message_answer(message)
@@ -176,7 +176,7 @@ def list_conversations(request: dict, *, ports: Ports) -> dict:
 # --- delivering a message ----------------------------------------------------------------------------------
 
 def deliver_message(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
-             ports: Ports) -> None:
+                    ports: Ports) -> None:
     """The message as a communication of kind message to these people, planned by M1-M4, queued."""
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
     writer = names.get(message.author_id) if message.author_id else \
