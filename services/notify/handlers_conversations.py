@@ -68,7 +68,7 @@ class ConversationStore(Protocol):
 
     def of_person(self, person_id: str, *, offset: int, limit: int) -> tuple[list[str], int]: ...
 
-    def latest_message(self, conversation_id: str) -> dict | None: ...
+    def summaries(self, conversation_ids: Sequence[str]) -> list[dict]: ...
 
     def latest_sms_to(self, phone: str) -> tuple[str, str] | None: ...
 
@@ -163,14 +163,7 @@ def list_conversations(request: dict, *, ports: Ports) -> dict:
     page, per_page = request["page"], request["per_page"]
     ids, total = ports.conversations.of_person(request["viewer"]["person_id"], offset=(page - 1) * per_page,
                                                limit=per_page)
-    items = []
-    for conversation_id in ids:
-        conversation = ports.conversations.conversation(conversation_id)
-        latest = ports.conversations.latest_message(conversation_id)
-        items.append({"conversation_id": conversation.id, "participants": _participants(conversation),
-                      "last_message_at": conversation.last_message_at,
-                      "last_message_text": latest["text"] if latest else ""})
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return {"items": ports.conversations.summaries(ids), "total": total, "page": page, "per_page": per_page}
 
 
 # --- delivering a message ----------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ communication); this repository keeps the conversation side and answers the look
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -91,9 +93,36 @@ class ConversationsRepository:
                 .offset(offset).limit(limit)).scalars())
         return ids, total
 
-    def latest_message(self, conversation_id: str) -> dict | None:
-        found = self.messages(conversation_id, limit=1)
-        return found[0] if found else None
+    def summaries(self, conversation_ids: Sequence[str]) -> list[dict]:
+        """Each conversation with its participants and latest message's text, in the order given: three queries
+        for a whole page."""
+        if not conversation_ids:
+            return []
+        ids = sorted(set(conversation_ids))
+        ranked = select(conversation_messages.c.conversation_id, conversation_messages.c.text, func.row_number().over(
+            partition_by=conversation_messages.c.conversation_id,
+            order_by=(conversation_messages.c.created_at.desc(), conversation_messages.c.id.desc())).label("rank")
+        ).where(conversation_messages.c.conversation_id.in_(ids)).subquery()
+        with self.session.begin():
+            heads = {row.id: row for row in self.session.execute(
+                select(conversations.c.id, conversations.c.last_message_at).where(conversations.c.id.in_(ids)))}
+            people = self.session.execute(
+                select(conversation_participants.c.conversation_id, conversation_participants.c.person_id,
+                       conversation_participants.c.role, recipients.c.given_name, recipients.c.family_name)
+                .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
+                .where(conversation_participants.c.conversation_id.in_(ids))
+                .order_by(conversation_participants.c.conversation_id, conversation_participants.c.position)).all()
+            latest = dict(self.session.execute(select(ranked.c.conversation_id, ranked.c.text)
+                                               .where(ranked.c.rank == 1)).all())
+        participants: dict[str, list[dict]] = {}
+        for row in people:
+            participants.setdefault(row.conversation_id, []).append({
+                "person_id": row.person_id, "given_name": row.given_name, "family_name": row.family_name,
+                "role": row.role})
+        return [{"conversation_id": conversation_id, "participants": participants.get(conversation_id, []),
+                 "last_message_at": heads[conversation_id].last_message_at,
+                 "last_message_text": latest.get(conversation_id, "")}
+                for conversation_id in conversation_ids if conversation_id in heads]
 
     # --- replies ---
 
