@@ -33,6 +33,7 @@ from services.identity.adapters.service_credentials import add_service_credentia
 from services.identity.domain.service_credentials import IssuedCredential
 from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import directory, identity, rostering
+from shared.contracts.conversations import SENDGRID_INBOUND_PATH
 from shared.contracts.callers import OPERATOR_SCOPES
 from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_environment
@@ -95,6 +96,7 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
     verifies them with the public half, so the two always match.
     """
     key = signing_key(None)
+    reply_secret, inbound_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     sandbox_url = f"http://{sandbox_address}"
     return {
         "SANDBOX_LISTEN": sandbox_address,
@@ -113,6 +115,11 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
         "NOTIFY_WEBHOOK_BASE_URL": gateway_url,
         "DEEPL_SERVER_URL": sandbox_url,
         "DEEPL_AUTH_KEY": DEFAULT_DEEPL_AUTH_KEY,
+        # Replies to conversation emails: new secrets per run, shared by notify (which checks them) and the
+        # sandbox (which posts Inbound Parse to the secret URL).
+        "CONVERSATION_REPLY_SECRET": reply_secret,
+        "INBOUND_EMAIL_URL_SECRET": inbound_secret,
+        "SANDBOX_SENDGRID_INBOUND_URL": f"{gateway_url}{SENDGRID_INBOUND_PATH.replace('<url_secret>', inbound_secret)}",
     }
 
 

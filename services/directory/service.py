@@ -16,6 +16,7 @@ from services.directory import (
     handlers_guardians,
     handlers_manual,
     handlers_sync_archiving,
+    handlers_teachers,
 )
 from services.directory.adapters.store import DirectoryStore
 
@@ -80,6 +81,10 @@ class DirectoryService:
     @rpc_endpoint(directory.resolve_audience)
     def resolve_audience(self, request):
         return handlers.resolve_audience(request, repo=self.store.people)
+
+    @rpc_endpoint(directory.list_teachers_of)
+    def list_teachers_of(self, request):
+        return handlers_teachers.list_teachers_of(request, repo=self.store.people)
 
     @rpc_endpoint(directory.archive_people)
     def archive_people(self, request):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from services.gateway.lists import PageQuery, list_of
-from shared.contracts import directory, notify, rostering
+from shared.contracts import conversations, directory, notify, rostering
 from shared.contracts.directory.manual import AuditLogEntry
 
 PeopleList = list_of(directory.PersonSummary, "PeopleList", total_exact=fields.Boolean(required=True, metadata={
@@ -14,6 +14,7 @@ SchoolList = list_of(directory.School, "SchoolList")
 AuditLogList = list_of(AuditLogEntry, "AuditLogList")
 SyncRunList = list_of(rostering.SyncRunSummary, "SyncRunList")
 SyncRunChangeList = list_of(rostering.ArchiveChange, "SyncRunChangeList")
+ConversationList = list_of(conversations.ConversationSummary, "ConversationList")
 
 
 class DeliveryReportPage(notify.DeliveryReport, list_of(notify.DeliveryLine, "DeliveryLineList")):

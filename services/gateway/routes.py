@@ -6,6 +6,7 @@ import functools
 
 from services.gateway import account_handlers as own
 from services.gateway import communication_handlers as communications
+from services.gateway import conversation_handlers as talk
 from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
@@ -41,9 +42,11 @@ from shared.contracts.permissions import (
     VIEW_UNREACHABLE_CONTACTS,
 )
 from services.gateway.schemas import InvitationJobQuery, InvitationsBody
+from services.gateway.schemas import ConversationMessageBody, StartConversationBody
+from services.gateway.list_schemas import ConversationList
 from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
-from shared.contracts import directory, identity, notify, notify_languages, rostering
+from shared.contracts import conversations, directory, identity, notify, notify_languages, rostering
 
 API = "/api/v1"
 
@@ -81,6 +84,10 @@ BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
     "join": {"token": "k3Jx9QvT2mB7wLp4", "password": "correct horse battery staple", "language": "en"},
     "check_join_invitation": {"join_code": "7KQ4-M2XP"},
     "send_invitations": {"classroom_id": EXAMPLE_ID, "kinds": ["guardian", "student"]},
+    "start_conversation": {"participant_ids": [EXAMPLE_ID], "text": "Could we talk about Nia's reading?",
+                           "attachments": [{"url": "https://files.example.org/reading-log.pdf",
+                                            "name": "reading-log.pdf", "content_type": "application/pdf",
+                                            "size_bytes": 48213}]},
     "send_announcement": {"audience": {"school_id": EXAMPLE_ID, "include_staff": True},
                           "subject": "Early dismissal on Friday", "body": "School closes at noon on Friday."},
 }.items()}
@@ -109,6 +116,15 @@ PDF = "application/pdf"
 INVITE_NOTE = ("To someone who has not joined, within the caller's reach (a teacher: the families and enabled "
                "students of their classes; staff need `" + INVITE_SCHOOL + "`); others answer 404. 409 says why "
                "nobody can be invited (joined, not_enabled, archived, disabled, no_usable_credential).")
+CONVERSATION_NOTE = ("Staff name guardians or enabled students in their reach (`participant_ids`, up to 15), or "
+                     "a student whose guardians take part (`guardians_of`); a guardian or an enabled student names "
+                     "one teacher of their student or class. Attachments are links (https) to PDF, image, text "
+                     "or Word files of at most 10 MB, five per message. Each message goes to every other "
+                     "participant by rows M1-M4; replies by SMS or email land in the same conversation.")
+INBOUND_EMAIL_FORM = RawBody("multipart/form-data",
+                             {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "SendGrid Inbound Parse's fields: from, to, text, html, envelope, "
+                                             "headers, ..."})
 ANNOUNCEMENT_NOTE = "Needs, by audience: " + ", ".join(
     f"`{target}` → `{action}`" for target, action in ANNOUNCE_ACTION_BY_TARGET.items()) + "."
 
@@ -390,6 +406,37 @@ ROUTES: tuple[Route, ...] = (
           InvitationJobPage, action=INVITE_PEOPLE, query=InvitationJobQuery,
           examples=Examples(response=INVITATION_JOB_EXAMPLE),
           description="Only the person who asked, and the district's administrators, may read a job."),
+    Route("start_conversation", "POST", f"{API}/conversations",
+          "Start a conversation with its first message", "conversations", talk.start_conversation,
+          conversations.Conversation, body=StartConversationBody, status=201, location=talk.conversation_url,
+          examples=BODY_EXAMPLES["start_conversation"], errors={
+              400: "someone named cannot take part (archived, a student whose account is not enabled, staff, "
+                   "more than 15), the message is too long, or an attachment's type or size is refused",
+              403: "a family may start one only with a teacher of their student or class; a student whose "
+                   "account is not enabled may not start one",
+              404: "someone named is out of the caller's reach, or unknown"},
+          description=CONVERSATION_NOTE),
+    Route("list_conversations", "GET", f"{API}/conversations", "The caller's conversations, latest first",
+          "conversations", talk.list_conversations, ConversationList, query=PageQuery),
+    Route("show_conversation", "GET", f"{API}/conversations/<id>", "A conversation with its messages",
+          "conversations", talk.show_conversation, conversations.Conversation,
+          errors={404: "no conversation the caller takes part in has this id"}),
+    Route("post_conversation_message", "POST", f"{API}/conversations/<id>/messages",
+          "Write in a conversation; delivered to every other participant (rows M1-M4)", "conversations",
+          talk.post_message, conversations.ConversationMessage, body=ConversationMessageBody, status=201,
+          location=talk.conversation_url, errors={
+              400: "the message is too long, or an attachment's type or size is refused",
+              404: "no conversation the caller takes part in has this id"}),
+    Route("receive_email_reply", "POST", conversations.SENDGRID_INBOUND_PATH,
+          "SendGrid Inbound Parse: an email reply to a conversation", "webhooks", talk.receive_email_reply,
+          conversations.EmailReplyResult, public=True, raw_body=INBOUND_EMAIL_FORM, examples=Examples(request={
+              "from": "Dana Reyes <dana.reyes@example.org>", "to": "reply-abc@replies.example.org",
+              "text": "Thank you, see you Monday.", "envelope": '{"to": ["reply-abc@replies.example.org"]}'}),
+          errors={
+              403: "the URL's secret is not the configured one"},
+          description="Called by SendGrid without a token: the URL's last segment is a secret. A reply whose "
+                      "Reply-To token is forged, expired or names no conversation is answered 200 `ignored` and "
+                      "files nothing (SendGrid would only post it again)."),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
           raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import directory, identity, notify, permissions, rostering
+from shared.contracts import conversations, directory, identity, notify, permissions, rostering
 from shared.contracts.common import BulkResult
 
 
@@ -198,3 +198,15 @@ class InvitationsBody(notify.InvitationAudience):
 class InvitationJobQuery(notify.GetInvitationJobRequest):
     class Meta:
         exclude = ("viewer", "job_id")
+
+
+# --- conversations: the sender comes from the token, the conversation from the path ---
+
+class StartConversationBody(conversations.StartConversationRequest):
+    class Meta:
+        exclude = ("sender",)
+
+
+class ConversationMessageBody(conversations.PostMessageRequest):
+    class Meta:
+        exclude = ("sender", "conversation_id")

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from services.notify.adapters.credentials_repository import CredentialsRepository, Health
@@ -60,6 +61,11 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Publish = Callable[..., None]
 
+
+class FileText(Protocol):
+    def __call__(self, *, phone: str, text: str, message_sid: str | None) -> bool: ...
+
+
 TWILIO_STATUS, TWILIO_INBOUND, SENDGRID_EVENTS = notify.WEBHOOK_KINDS
 PROVIDER_OF_KIND = {TWILIO_STATUS: "twilio", TWILIO_INBOUND: "twilio", SENDGRID_EVENTS: "sendgrid"}
 # Receipts not applied this long after they arrived are applied again by the recovery timer.
@@ -76,6 +82,8 @@ class WebhookPorts:
     jobs: FollowUpPublisher
     publish: Publish
     clock: Clock
+    # Files a text that is not STOP/START into its conversation (handlers_conversations.file_text_reply).
+    file_text: FileText | None = None
 
 
 def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: WebhookPorts) -> dict:
@@ -271,11 +279,14 @@ def _after_commit(plans: list[_PagePlan], written: _Written, ports: WebhookPorts
 def apply_inbound_sms(params: Mapping[str, str], *, ports: WebhookPorts) -> int:
     """STOP opts the number out, START opts it back in; 1 when the number's state changed.
 
-    Other texts are replies: they are kept with the receipt until conversations thread them.
+    Other texts are replies, filed into the conversation whose latest message went to that phone (1 when
+    filed); a keyword never is.
     """
     sms = parse_twilio_inbound(params)
     if sms.keyword is None:
-        return 0
+        if ports.file_text is None:
+            return 0
+        return int(ports.file_text(phone=sms.from_, text=sms.body, message_sid=params.get("MessageSid")))
     keyword = sms.keyword
 
     def decide(state: CredentialState) -> tuple[CredentialState, str | None]:

@@ -16,6 +16,8 @@ from nameko.timer import timer
 from services.notify import (
     handlers,
     handlers_announcements,
+    handlers_conversation_replies,
+    handlers_conversations,
     handlers_credentials,
     handlers_invitations,
     handlers_preferences,
@@ -25,7 +27,12 @@ from services.notify import (
     handlers_verification,
     handlers_webhooks,
 )
-from services.notify.adapters.service_dependencies import DeliveryQueue, JoinLinks, ProviderWebhookSecrets
+from services.notify.adapters.service_dependencies import (
+    ConversationReplies,
+    DeliveryQueue,
+    JoinLinks,
+    ProviderWebhookSecrets,
+)
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
@@ -56,6 +63,21 @@ class InvitationPorts:
     clock: object
 
 
+@dataclass(frozen=True)
+class ConversationPorts:
+    """handlers_conversations.Ports, for one worker."""
+
+    directory_rpc: object
+    conversations: object
+    personal: object
+    communications: object
+    queue_marks: object
+    jobs: object
+    district_defaults: object
+    replies: object
+    clock: object
+
+
 class NotifyService:
     name = notify.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
@@ -68,6 +90,7 @@ class NotifyService:
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
     translator = TranslationProvider()
+    replies = ConversationReplies()
 
     # --- the recipient projection ---
 
@@ -162,6 +185,28 @@ class NotifyService:
             request, invitations=self.store.invitations, communications=self.store.communications,
             queue_marks=self.store.deliveries, jobs=self.delivery_jobs, clock=utc_now)
 
+    # --- conversations ---
+
+    @rpc_endpoint(notify.start_conversation)
+    def start_conversation(self, request: dict) -> dict:
+        return handlers_conversations.start_conversation(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.post_conversation_message)
+    def post_conversation_message(self, request: dict) -> dict:
+        return handlers_conversations.post_conversation_message(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.get_conversation)
+    def get_conversation(self, request: dict) -> dict:
+        return handlers_conversations.get_conversation(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.list_conversations)
+    def list_conversations(self, request: dict) -> dict:
+        return handlers_conversations.list_conversations(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.receive_email_reply)
+    def receive_email_reply(self, request: dict) -> dict:
+        return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
+
     # --- reports ---
 
     @rpc_endpoint(notify.get_delivery_report)
@@ -208,7 +253,18 @@ class NotifyService:
             communications=self.store.communications, queue_marks=self.store.deliveries, jobs=self.delivery_jobs,
             publish=self.publish, join_base_url=self.join_links, clock=utc_now)
 
+    def _conversation_ports(self) -> ConversationPorts:
+        return ConversationPorts(
+            directory_rpc=self.directory_rpc, conversations=self.store.conversations, personal=self.store.invitations,
+            communications=self.store.communications, queue_marks=self.store.deliveries, jobs=self.delivery_jobs,
+            district_defaults=self.store.preferences, replies=self.replies, clock=utc_now)
+
     def _webhook_ports(self) -> handlers_webhooks.WebhookPorts:
         return handlers_webhooks.WebhookPorts(
             webhooks=self.store.webhooks, deliveries=self.store.deliveries, credentials=self.store.credentials,
-            jobs=self.delivery_jobs, publish=self.publish, clock=utc_now)
+            jobs=self.delivery_jobs, publish=self.publish, clock=utc_now,
+            file_text=self._file_text)
+
+    def _file_text(self, *, phone: str, text: str, message_sid: str | None) -> bool:
+        return handlers_conversation_replies.file_text_reply(phone=phone, text=text, message_sid=message_sid,
+                                                             ports=self._conversation_ports())

@@ -66,6 +66,13 @@ class SandboxClient:
         payload = {"from": from_, "body": body, **({"to": to} if to else {})}
         return self._call("POST", "/sandbox/inbound-sms", json=payload).json()["message_sid"]
 
+    def send_inbound_email(self, from_: str, to: str, text: str, *, html: str = "",
+                           message_id: str | None = None) -> str:
+        """An email reply to one of our addresses, posted as Inbound Parse posts it; its Message-ID."""
+        payload = {"from": from_, "to": to, "text": text, "html": html,
+                   **({"message_id": message_id} if message_id else {})}
+        return self._call("POST", "/sandbox/inbound-email", json=payload).json()["message_id"]
+
     def configure(self, *, sendgrid_events_url: str | None = None, twilio_inbound_url: str | None = None) -> dict:
         """Point webhooks somewhere else at run time; "" switches one off."""
         payload = {name: value for name, value in (("sendgrid_events_url", sendgrid_events_url),

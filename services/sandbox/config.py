@@ -28,6 +28,7 @@ class SandboxConfig:
     deepl_auth_key: str = field(default=DEFAULT_DEEPL_AUTH_KEY, repr=False)
     sendgrid_events_url: str | None = None
     twilio_inbound_url: str | None = None
+    sendgrid_inbound_url: str | None = None  # where Inbound Parse posts email replies (its secret included)
     sendgrid_signing_key_pem: str | None = field(default=None, repr=False)  # None: a new key at start
     event_flush_seconds: float = 0.2  # SendGrid posts events in batches, not one by one
     webhook_workers: int = 4
@@ -66,6 +67,7 @@ def config_from(argv: Sequence[str] | None = None, environ: Mapping[str, str] | 
         deepl_auth_key=env.get("DEEPL_AUTH_KEY") or DEFAULT_DEEPL_AUTH_KEY,
         sendgrid_events_url=args.sendgrid_events_url,
         twilio_inbound_url=args.twilio_inbound_url,
+        sendgrid_inbound_url=env.get("SANDBOX_SENDGRID_INBOUND_URL") or None,
         sendgrid_signing_key_pem=env.get("SANDBOX_SENDGRID_SIGNING_KEY") or None,
         event_flush_seconds=args.event_flush_seconds,
         verbose=args.verbose,

@@ -5,6 +5,7 @@
     DELETE /sandbox/messages                                       forget messages and request counts
     GET    /sandbox/rules      POST /sandbox/rules {address, kind, times?, code?}
     POST   /sandbox/inbound-sms {from, to?, body}                  a text from a handset to us
+    POST   /sandbox/inbound-email {from, to, text, html?, message_id?}  an email reply (Inbound Parse)
     POST   /sandbox/config {sendgrid_events_url?, twilio_inbound_url?}
     POST   /sandbox/reset                                          forget everything but the config
     GET    /sandbox/stats      GET /sandbox/sendgrid/public-key    GET /sandbox/health
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
-from services.sandbox.outbox import twilio_form_request
+from services.sandbox.outbox import sendgrid_inbound_request, twilio_form_request
 from services.sandbox.rules import RuleError, RuleKind, is_email, make_rule
 from services.sandbox.signing import public_key_base64, public_key_pem
 from services.sandbox.state import ApiAnswer, Sandbox, json_answer, new_sid
@@ -117,6 +118,24 @@ def inbound_sms(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
         return _bad_request("expected a JSON object with from, body and optionally to")
     from_ = payload.get("from", "")
     return receive_sms(sandbox, from_, payload.get("to") or sandbox.sender_for(from_), payload["body"])
+
+
+def inbound_email(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
+    """An email someone sends to one of our reply addresses, as SendGrid's Inbound Parse posts it."""
+    payload = _json_body(raw)
+    if payload is None or not all(isinstance(payload.get(name), str) for name in ("from", "to", "text")):
+        return _bad_request("expected a JSON object with from, to and text (html and message_id optional)")
+    message_id = payload.get("message_id") or f"<{new_sid('EM')}@sandbox.example>"
+    fields = {"from": payload["from"], "to": payload["to"], "subject": payload.get("subject") or "Re: your message",
+              "text": payload["text"], "html": payload.get("html") or "",
+              "envelope": json.dumps({"to": [payload["to"]], "from": payload["from"]}),
+              "headers": f"Message-ID: {message_id}\nFrom: {payload['from']}\nTo: {payload['to']}\n",
+              "charsets": json.dumps({"to": "UTF-8", "text": "UTF-8", "from": "UTF-8"}), "SPF": "pass"}
+    url = sandbox.config.sendgrid_inbound_url
+    if url is None:
+        return json_answer(200, {"message_id": message_id, "posted": False})
+    return json_answer(200, {"message_id": message_id, "posted": True},
+                       callbacks=[sendgrid_inbound_request(url, fields)])
 
 
 def configure(sandbox: Sandbox, raw: bytes) -> ApiAnswer:

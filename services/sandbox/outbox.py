@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from urllib3 import encode_multipart_formdata
 
 from services.sandbox.signing import sendgrid_signature, twilio_signature
 
@@ -55,3 +56,12 @@ def sendgrid_events_request(url: str, events: Sequence[Mapping], key: ec.Ellipti
         },
         retry_on_error_status=True,
     )
+
+
+def sendgrid_inbound_request(url: str, fields: Mapping[str, str]) -> OutgoingRequest:
+    """An Inbound Parse post: the email as a multipart form (from, to, subject, text, html, envelope, headers).
+    Unsigned, as SendGrid's are: the secret is in the URL."""
+    body, content_type = encode_multipart_formdata(dict(fields))
+    return OutgoingRequest(kind="sendgrid_inbound", url=url, body=body,
+                           headers={"Content-Type": content_type, "User-Agent": "Sendlib/1.0 (sandbox)"},
+                           retry_on_error_status=True)

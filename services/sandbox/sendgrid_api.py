@@ -143,7 +143,8 @@ def mail_send(sandbox: Sandbox, raw_body: bytes) -> ApiAnswer:
                                    subject=personalization.get("subject") or subject, body=body,
                                    provider_message_id=sg_message_id, batch_id=message_id,
                                    status=fate.bounce_type if fate.event == "bounce" else fate.event,
-                                   extra={"custom_args": custom_args})
+                                   extra={"custom_args": custom_args,
+                                          "reply_to": (mail.get("reply_to") or {}).get("email")})
                 base = {**custom_args, "email": email, "timestamp": now, "sg_message_id": sg_message_id,
                         "smtp-id": f"<{message_id}@sandbox.sendgrid.net>"}
                 if categories := mail.get("categories"):

@@ -75,6 +75,7 @@ class SandboxApp:
             ("GET", "/sandbox/rules"): lambda: control.list_rules(sandbox),
             ("POST", "/sandbox/rules"): lambda: control.add_rule(sandbox, body),
             ("POST", "/sandbox/inbound-sms"): lambda: control.inbound_sms(sandbox, body),
+            ("POST", "/sandbox/inbound-email"): lambda: control.inbound_email(sandbox, body),
             ("POST", "/sandbox/config"): lambda: control.configure(sandbox, body),
             ("POST", "/sandbox/reset"): self._reset,
             ("GET", "/sandbox/stats"): lambda: control.stats(sandbox, self._webhook_stats),

@@ -164,7 +164,7 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
     (GATEWAY, (
         directory.get_schools, identity.get_accounts, identity.get_district_languages,
         notify.get_credential_health, notify.get_district_settings, notify.get_preferences,
-        notify.receive_provider_webhook,
+        notify.receive_provider_webhook, notify.receive_email_reply,
         rostering.get_sync_run, rostering.get_sync_run_changes, rostering.list_sync_runs,
         rostering.get_district_sync_settings)),
     # Manual directory actions create accounts and find who already holds a typed credential.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts import directory, identity
+from shared.contracts import conversations, directory, identity
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
@@ -557,6 +557,26 @@ receive_provider_webhook = contract.rpc("receive_provider_webhook", request=Prov
                                         response=ProviderWebhookResult,
                                         description="Verify, store and apply a provider webhook (delivery "
                                                     "statuses, inbound SMS) the gateway received.")
+
+start_conversation = contract.rpc("start_conversation", request=conversations.StartConversationRequest,
+                                  response=conversations.Conversation,
+                                  description="Start a conversation (staff with guardians or enabled students; a "
+                                              "guardian or student with a teacher) with its first message, "
+                                              "delivered to the others by rows M1-M4.")
+post_conversation_message = contract.rpc("post_conversation_message", request=conversations.PostMessageRequest,
+                                         response=conversations.ConversationMessage,
+                                         description="Add a message to a conversation; it is delivered to every "
+                                                     "other participant by rows M1-M4.")
+get_conversation = contract.rpc("get_conversation", request=conversations.GetConversationRequest,
+                                response=conversations.Conversation,
+                                description="A conversation with its participants and messages, for a participant.")
+list_conversations = contract.rpc("list_conversations", request=conversations.ListConversationsRequest,
+                                  response=conversations.ConversationPage,
+                                  description="The caller's conversations, the most recently active first.")
+receive_email_reply = contract.rpc("receive_email_reply", request=conversations.EmailReplyRequest,
+                                   response=conversations.EmailReplyResult,
+                                   description="File an email reply (SendGrid Inbound Parse) into the conversation "
+                                               "its signed Reply-To address names, quoted history removed.")
 
 ANNOUNCEMENT_REQUESTED = contract.event("announcement_requested", AnnouncementRequested,
                                         description="An announcement was accepted; notify plans "

@@ -192,4 +192,13 @@ EXPECTED: dict[str, Access] = {
     "receive_twilio_status": WEBHOOK,
     "receive_twilio_inbound": WEBHOOK,
     "receive_sendgrid_events": WEBHOOK,
+    "receive_email_reply": WEBHOOK,  # the URL's secret is wrong
+    # Staff with a guardian in their reach (a teacher: the families of their own class); a family names only a
+    # teacher of theirs, so a guardian is refused them (403).
+    "start_conversation": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN, *SCHOOL_WIDE_TEACHERS]),
+                                own_records(TEACHERS)),
+    "list_conversations": EVERYONE_ALWAYS,
+    # Only participants see a conversation: the matrix's callers take part in none of the ids it names.
+    "show_conversation": allow(),
+    "post_conversation_message": allow(),
 }

@@ -186,6 +186,13 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "receive_twilio_status": lambda w, t: Request("POST", "/webhooks/twilio/status"),
     "receive_twilio_inbound": lambda w, t: Request("POST", "/webhooks/twilio/inbound"),
     "receive_sendgrid_events": lambda w, t: Request("POST", "/webhooks/sendgrid/events", json=[]),
+    "receive_email_reply": lambda w, t: Request("POST", "/webhooks/sendgrid/inbound/not-the-secret"),
+    "start_conversation": lambda w, t: Request("POST", f"{API}/conversations", json={
+        "participant_ids": [t.guardian_id], "text": "A matrix check."}),
+    "list_conversations": lambda w, t: Request("GET", f"{API}/conversations"),
+    "show_conversation": lambda w, t: Request("GET", f"{API}/conversations/{t.person_id}"),
+    "post_conversation_message": lambda w, t: Request("POST", f"{API}/conversations/{t.person_id}/messages",
+                                                      json={"text": "A matrix check."}),
 }
 
 

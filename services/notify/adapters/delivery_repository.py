@@ -35,9 +35,9 @@ from services.notify.adapters.tables import (
 from services.notify.adapters.translations_repository import PageLanguages
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
-    PERSONAL_COMMUNICATIONS,
     SENDABLE_STATUSES,
     STATUS_RANK,
+    WITH_PERSONAL_VALUES,
     Channel,
     Communication,
     CredentialKind,
@@ -194,7 +194,7 @@ class DeliveryRepository:
                 return JobPage(None, ())
             page = tuple(self._page_deliveries(job))
             kind = Communication(row.kind)
-            if kind in PERSONAL_COMMUNICATIONS and page:
+            if kind in WITH_PERSONAL_VALUES and page:
                 page = self._with_personal(job.communication_id, page)
             languages = PageLanguages(self.session).of(job.communication_id, page)
             if languages is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
+from services.notify.domain.conversation_records import ReplySettings
 from services.notify.queue.publisher import DeliveryPublisher
 
 
@@ -52,6 +53,26 @@ class ProviderWebhookSecrets(DependencyProvider):
 # `make run` serves everything on loopback: unless JOIN_BASE_URL says otherwise, a Join link points at the
 # gateway's own address (WEB_SERVER_ADDRESS, from GATEWAY_ADDRESS).
 DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
+
+
+# Reply-To addresses are <token>@INBOUND_EMAIL_DOMAIN: the domain whose mail SendGrid's Inbound Parse posts to us.
+DEFAULT_INBOUND_EMAIL_DOMAIN = "replies.localhost"
+
+
+class ConversationReplies(DependencyProvider):
+    """How replies come back, from the environment: CONVERSATION_REPLY_SECRET signs each Reply-To address,
+    INBOUND_EMAIL_URL_SECRET is the secret path segment of the Inbound Parse URL. Either unset: no email
+    replies (emails go without a Reply-To, and every inbound post is refused)."""
+
+    def setup(self) -> None:
+        token_secret = (os.environ.get("CONVERSATION_REPLY_SECRET") or "").strip()
+        self.settings = ReplySettings(
+            token_secret=token_secret.encode() or None,
+            email_domain=(os.environ.get("INBOUND_EMAIL_DOMAIN") or "").strip() or DEFAULT_INBOUND_EMAIL_DOMAIN,
+            url_secret=(os.environ.get("INBOUND_EMAIL_URL_SECRET") or "").strip() or None)
+
+    def get_dependency(self, worker_ctx) -> ReplySettings:
+        return self.settings
 
 
 class JoinLinks(DependencyProvider):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.communications_repository import CommunicationsRepository
+from services.notify.adapters.conversations_repository import ConversationsRepository
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
@@ -31,3 +32,4 @@ class NotifyStore:
         self.invitations = InvitationsRepository(session)
         self.translations = TranslationsRepository(session)
         self.preview = PreviewRepository(session)
+        self.conversations = ConversationsRepository(session)

@@ -116,6 +116,8 @@ deliveries = Table(
     UniqueConstraint("communication_id", "person_id", "channel"),
     # Reports count per status and channel; "is anything outstanding" looks up by status.
     Index("ix_deliveries_communication_id_status_channel", "communication_id", "status", "channel"),
+    # A text from a phone finds the latest SMS that went to it.
+    Index("ix_deliveries_address_channel", "address", "channel"),
 )
 
 # Written before a provider call, keyed like a delivery: neither Twilio nor SendGrid takes an
@@ -292,4 +294,46 @@ communication_translations = Table(
     Column("body", Text, nullable=True),
     Column("reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Conversations between staff and families. Each message written is delivered as a communication of kind
+# `message` (`communication_id`), through the same deliveries, queue and reports as everything else; a
+# text from a phone finds its conversation through the latest SMS delivery to that phone.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("district_id", ID, nullable=False),
+    Column("started_by", ID, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_message_at", DateTime(timezone=True), nullable=False),
+)
+
+conversation_participants = Table(
+    "conversation_participants",
+    metadata,
+    Column("conversation_id", ID, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ID, primary_key=True),
+    # Its place in the conversation (0 = the starter): what a Reply-To token names, to stay short.
+    Column("position", Integer, nullable=False),
+    Column("role", String(8), nullable=False),  # staff, family
+    UniqueConstraint("conversation_id", "position"),
+    Index("ix_conversation_participants_person_id", "person_id"),
+)
+
+conversation_messages = Table(
+    "conversation_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("conversation_id", ID, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ID, nullable=True),  # None: a text from a phone several participants share
+    Column("possible_author_ids", JSON, nullable=False),
+    Column("via", String(8), nullable=False),  # app, sms, email
+    Column("text", Text, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("communication_id", ID, nullable=True, index=True),
+    # The provider's id of an inbound reply (Twilio's MessageSid, the email's Message-ID): a repeat files nothing.
+    Column("source_ref", String(255), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_conversation_messages_conversation_id_created_at", "conversation_id", "created_at"),
 )

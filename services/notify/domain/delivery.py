@@ -45,6 +45,9 @@ class Communication(StrEnum):
 # Communications whose text differs per person (a Join link, a code): the worker composes each message from
 # the person's own values (communication_personal) instead of sending one body to everyone.
 PERSONAL_COMMUNICATIONS = frozenset({Communication.INVITATION, Communication.VERIFICATION})
+# Communications whose deliveries may carry per-person values: the personal ones, and a conversation message
+# (one text for all, but each email's own Reply-To address).
+WITH_PERSONAL_VALUES = PERSONAL_COMMUNICATIONS | {Communication.MESSAGE}
 
 
 class CredentialState(StrEnum):
@@ -135,6 +138,7 @@ class OutboundMessage:
     to: str
     body: str
     subject: str | None = None
+    reply_to: str | None = None  # an email's Reply-To: a conversation message's own reply address
 
 
 @dataclass(frozen=True, slots=True)

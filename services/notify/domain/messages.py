@@ -25,6 +25,7 @@ JOIN_PATH = "/join"
 class Text:
     subject: str | None
     body: str
+    reply_to: str | None = None
 
 
 class MissingPersonalValues(ValueError):
@@ -52,6 +53,8 @@ def compose(kind: Communication, channel: Channel, *, subject: str | None, body:
         text = _invitation(channel, _required(personal, kind))
     elif kind is Communication.VERIFICATION:
         text = _verification(channel, _required(personal, kind))
+    elif kind is Communication.MESSAGE and channel is Channel.EMAIL and personal:
+        text = Text(subject, body, personal.get("reply_to"))
     else:
         text = Text(subject, body)
     if label:  # the planner labels SMS and calls only

@@ -151,7 +151,7 @@ def _message(delivery: PageDelivery, communication: CommunicationContent) -> Out
         subject, body = rendered.subject, rendered.body
     text = compose(communication.kind, delivery.channel, subject=subject, body=body,
                    label=delivery.label, personal=delivery.personal)
-    return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject)
+    return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject, text.reply_to)
 
 
 def plan_fallbacks(communication: CommunicationContent, failed: Sequence[PageDelivery],

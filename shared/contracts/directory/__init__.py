@@ -31,6 +31,7 @@ from shared.contracts.directory.sync import (  # noqa: F401
     UpsertDistrictRequest, UpsertEnrollmentsRequest, UpsertGuardianLinksRequest, UpsertPeopleRequest,
     UpsertSchoolsRequest,
 )
+from shared.contracts.directory.teachers import ListTeachersRequest, Teacher, Teachers  # noqa: F401
 from shared.contracts.directory.vocabulary import (  # noqa: F401
     GUARDIAN, KINDS, NAME, STAFF, STUDENT, STUDENT_ACCOUNT_STATUSES,
 )
@@ -122,6 +123,9 @@ get_district = contract.rpc("get_district", request=GetDistrictRequest, response
                             description="A district's name and source ids, by the directory's id.")
 get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage,
                              description="A page of the district's audit log of changes made by hand, newest first.")
+list_teachers_of = contract.rpc("list_teachers_of", request=ListTeachersRequest, response=Teachers,
+                                description="The teachers of a guardian's students or of a student's classes: "
+                                            "whom a family may start a conversation with.")
 
 PEOPLE_UPSERTED = contract.event("people_upserted", PeopleUpserted,
                                  description="People were created or changed (names, kinds, schools, "

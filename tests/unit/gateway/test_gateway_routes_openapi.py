@@ -178,10 +178,12 @@ def test_the_inbound_sms_webhook_documents_its_twiml_answer(document):
 
 def test_webhook_routes_are_the_paths_notify_gives_the_providers():
     from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
+    from shared.contracts import conversations
 
     webhook_rules = {route.rule for route in ROUTES if route.raw_body}
 
-    assert webhook_rules == {TWILIO_STATUS_PATH, TWILIO_INBOUND_PATH, SENDGRID_EVENTS_PATH}
+    assert webhook_rules == {TWILIO_STATUS_PATH, TWILIO_INBOUND_PATH, SENDGRID_EVENTS_PATH,
+                             conversations.SENDGRID_INBOUND_PATH}
 
 
 def test_no_documented_body_or_query_lets_the_caller_name_who_acts(document):
@@ -259,10 +261,10 @@ def test_every_paged_answer_is_the_one_list_shape_asked_for_by_page_and_per_page
         assert not {"limit", "after", "next_after", "offset"} & (_field_names(route.query) | set(properties))
 
 
-def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_contacts_and_sync_runs():
+def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_contacts_sync_runs_and_conversations():
     assert {route.name for route in ROUTES if route.lists} == {
         "search_people", "list_schools", "show_audit_log", "show_delivery_report", "list_unreachable_contacts",
-        "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job"}
+        "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job", "list_conversations"}
 
 
 def _date_time_fields(schema: type[Schema] | Schema, seen: set) -> list[tuple[str, fields.Field]]:

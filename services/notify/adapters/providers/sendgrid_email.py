@@ -1,6 +1,6 @@
 """Email through the real sendgrid SDK: up to 1,000 recipients per mail send.
 
-Messages with the same subject and body (one announcement) share a request,
+Messages with the same subject, body and Reply-To (one announcement) share a request,
 one personalization per recipient so nobody sees anyone else's address, each
 carrying its delivery id in custom_args: SendGrid copies custom_args into
 every event, which is how the Event Webhook finds each delivery again. Every
@@ -58,9 +58,9 @@ class SendGridEmail:
 
     def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
         self._check(messages)
-        groups: dict[tuple[str, str], list[OutboundMessage]] = {}
+        groups: dict[tuple[str, str, str | None], list[OutboundMessage]] = {}
         for message in messages:
-            groups.setdefault((message.subject or "", message.body), []).append(message)
+            groups.setdefault((message.subject or "", message.body, message.reply_to), []).append(message)
         chunks = [group[start:start + MAX_RECIPIENTS_PER_REQUEST]
                   for group in groups.values() for start in range(0, len(group), MAX_RECIPIENTS_PER_REQUEST)]
         receipts: list[ProviderReceipt] = []
@@ -88,13 +88,16 @@ class SendGridEmail:
         sender = {"email": self._sendgrid.from_email}
         if self._sendgrid.from_name:
             sender["name"] = self._sendgrid.from_name
-        return {
+        mail = {
             "personalizations": [{"to": [{"email": m.to}], "custom_args": {DELIVERY_ID_FIELD: m.delivery_id}}
                                  for m in chunk],
             "from": sender,
             "subject": chunk[0].subject,
             "content": [{"type": "text/plain", "value": chunk[0].body}],
         }
+        if chunk[0].reply_to:  # a request's messages share it: they are grouped by it
+            mail["reply_to"] = {"email": chunk[0].reply_to}
+        return mail
 
     def _send_chunk(self, chunk: list[OutboundMessage], *, retry_without_invalid: bool) -> list[ProviderReceipt]:
         try:

@@ -1,0 +1,155 @@
+"""Conversations in SQL: conversations, their participants and messages, and how a reply finds its conversation.
+
+A message's deliveries are an ordinary communication (InvitationsRepository writes it, as for every personal
+communication); this repository keeps the conversation side and answers the lookups replies need.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.notify.adapters.tables import (
+    communications,
+    conversation_messages,
+    conversation_participants,
+    conversations,
+    deliveries,
+    recipients,
+)
+from services.notify.domain.conversation_records import NewMessage, StoredConversation, StoredParticipant
+from services.notify.domain.delivery import Channel, Communication
+
+# A conversation shows its latest messages; older ones are a later page's business.
+MESSAGES_SHOWN = 200
+
+
+class ConversationsRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def create(self, conversation: StoredConversation, first: NewMessage) -> None:
+        with self.session.begin():
+            self.session.execute(conversations.insert().values(
+                id=conversation.id, district_id=conversation.district_id, started_by=conversation.started_by,
+                created_at=conversation.created_at, last_message_at=conversation.last_message_at))
+            self.session.execute(conversation_participants.insert(), [
+                {"conversation_id": conversation.id, "person_id": p.person_id, "position": p.position,
+                 "role": p.role} for p in conversation.participants])
+            self._insert_message(first)
+
+    def add_message(self, message: NewMessage) -> bool:
+        """False when a reply with the same source was filed already (a provider's repeat)."""
+        try:
+            with self.session.begin():
+                self._insert_message(message)
+        except IntegrityError:
+            return False
+        return True
+
+    def _insert_message(self, message: NewMessage) -> None:
+        self.session.execute(conversation_messages.insert().values(
+            id=message.id, conversation_id=message.conversation_id, author_id=message.author_id,
+            possible_author_ids=list(message.possible_author_ids), via=message.via, text=message.text,
+            attachments=[dict(a) for a in message.attachments], communication_id=message.communication_id,
+            source_ref=message.source_ref, created_at=message.created_at))
+        self.session.execute(update(conversations).where(conversations.c.id == message.conversation_id)
+                             .values(last_message_at=message.created_at))
+
+    def conversation(self, conversation_id: str) -> StoredConversation | None:
+        with self.session.begin():
+            row = self.session.execute(select(conversations).where(
+                conversations.c.id == conversation_id)).one_or_none()
+            if row is None:
+                return None
+            people = self.session.execute(
+                select(conversation_participants.c.person_id, conversation_participants.c.position,
+                       conversation_participants.c.role, recipients.c.given_name, recipients.c.family_name)
+                .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
+                .where(conversation_participants.c.conversation_id == conversation_id)
+                .order_by(conversation_participants.c.position)).all()
+        return StoredConversation(row.id, row.district_id, row.started_by, row.created_at, row.last_message_at,
+                                  tuple(StoredParticipant(*person) for person in people))
+
+    def messages(self, conversation_id: str, *, limit: int = MESSAGES_SHOWN) -> list[dict]:
+        with self.session.begin():
+            rows = self.session.execute(
+                select(conversation_messages).where(conversation_messages.c.conversation_id == conversation_id)
+                .order_by(conversation_messages.c.created_at.desc(), conversation_messages.c.id.desc())
+                .limit(limit)).mappings().all()
+        return [_message(row) for row in reversed(rows)]
+
+    def of_person(self, person_id: str, *, offset: int, limit: int) -> tuple[list[str], int]:
+        """The ids of a person's conversations, the most recently active first, and how many there are."""
+        mine = select(conversation_participants.c.conversation_id).where(
+            conversation_participants.c.person_id == person_id)
+        with self.session.begin():
+            total = self.session.execute(select(func.count()).select_from(mine.subquery())).scalar_one()
+            ids = list(self.session.execute(
+                select(conversations.c.id).where(conversations.c.id.in_(mine))
+                .order_by(conversations.c.last_message_at.desc(), conversations.c.id)
+                .offset(offset).limit(limit)).scalars())
+        return ids, total
+
+    def summaries(self, conversation_ids: Sequence[str]) -> list[dict]:
+        """Each conversation with its participants and latest message's text, in the order given: three queries
+        for a whole page."""
+        if not conversation_ids:
+            return []
+        ids = sorted(set(conversation_ids))
+        ranked = select(conversation_messages.c.conversation_id, conversation_messages.c.text, func.row_number().over(
+            partition_by=conversation_messages.c.conversation_id,
+            order_by=(conversation_messages.c.created_at.desc(), conversation_messages.c.id.desc())).label("rank")
+        ).where(conversation_messages.c.conversation_id.in_(ids)).subquery()
+        with self.session.begin():
+            heads = {row.id: row for row in self.session.execute(
+                select(conversations.c.id, conversations.c.last_message_at).where(conversations.c.id.in_(ids)))}
+            people = self.session.execute(
+                select(conversation_participants.c.conversation_id, conversation_participants.c.person_id,
+                       conversation_participants.c.role, recipients.c.given_name, recipients.c.family_name)
+                .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
+                .where(conversation_participants.c.conversation_id.in_(ids))
+                .order_by(conversation_participants.c.conversation_id, conversation_participants.c.position)).all()
+            latest = dict(self.session.execute(select(ranked.c.conversation_id, ranked.c.text)
+                                               .where(ranked.c.rank == 1)).all())
+        participants: dict[str, list[dict]] = {}
+        for row in people:
+            participants.setdefault(row.conversation_id, []).append({
+                "person_id": row.person_id, "given_name": row.given_name, "family_name": row.family_name,
+                "role": row.role})
+        return [{"conversation_id": conversation_id, "participants": participants.get(conversation_id, []),
+                 "last_message_at": heads[conversation_id].last_message_at,
+                 "last_message_text": latest.get(conversation_id, "")}
+                for conversation_id in conversation_ids if conversation_id in heads]
+
+    # --- replies ---
+
+    def latest_sms_to(self, phone: str) -> tuple[str, str] | None:
+        """(conversation id, person id) of the latest conversation message that went by SMS to this phone."""
+        with self.session.begin():
+            row = self.session.execute(
+                select(conversation_messages.c.conversation_id, deliveries.c.person_id)
+                .join(deliveries, deliveries.c.communication_id == conversation_messages.c.communication_id)
+                .join(communications, communications.c.id == deliveries.c.communication_id)
+                .where(deliveries.c.address == phone, deliveries.c.channel == Channel.SMS.value,
+                       communications.c.kind == Communication.MESSAGE.value)
+                .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc()).limit(1)).one_or_none()
+        return (row.conversation_id, row.person_id) if row else None
+
+    def sharers(self, conversation_id: str, phone: str) -> list[str]:
+        """The participants whose mobile is this phone."""
+        with self.session.begin():
+            return sorted(self.session.execute(
+                select(conversation_participants.c.person_id)
+                .join(recipients, recipients.c.person_id == conversation_participants.c.person_id)
+                .where(conversation_participants.c.conversation_id == conversation_id,
+                       recipients.c.mobile_phone == phone)).scalars())
+
+
+def _message(row) -> dict:
+    return {"message_id": row["id"], "conversation_id": row["conversation_id"], "author_id": row["author_id"],
+            "possible_author_ids": list(row["possible_author_ids"] or ()), "via": row["via"], "text": row["text"],
+            "attachments": list(row["attachments"] or ()), "communication_id": row["communication_id"],
+            "created_at": row["created_at"]}

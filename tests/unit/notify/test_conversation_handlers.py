@@ -1,0 +1,194 @@
+"""The conversation use cases with in-memory ports: who is refused with which error, what one message writes
+and queues, and how a text or an email reply is filed (or not)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import pytest
+
+from services.notify import handlers_conversation_replies as replies
+from services.notify import handlers_conversations as handlers
+from services.notify.domain import conversations as rules
+from services.notify.domain.conversation_records import ReplySettings, StoredConversation, StoredParticipant
+from services.notify.domain.personal_communications import Candidates
+from shared.contracts import identity
+from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.testing.principals import make_principal
+from tests.unit.notify.planner_builders import SMS_APP, make_recipient
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
+SECRET = b"reply-secret"
+TEACHER = make_principal(person_id="t-1", district_id="d-1", roles=[{"role": identity.TEACHER, "school_ids": ["s"]}])
+GUARDIAN = make_principal(person_id="g-1", district_id="d-1", roles=[{"role": identity.GUARDIAN, "school_ids": []}])
+KINDS = {"t-1": ("staff",), "t-2": ("staff",), "g-1": ("guardian",), "g-2": ("guardian",), "s-1": ("student",)}
+
+
+class FakeDirectory:
+    def __init__(self, reachable=("g-1", "g-2", "s-1", "t-2"), teachers=("t-1",)):
+        self.reachable, self.teachers = set(reachable), list(teachers)
+
+    def resolve_audience(self, payload: dict) -> dict:
+        wanted = payload["audience"]["person_ids"]
+        return {"person_ids": [p for p in wanted if p in self.reachable], "next_after": None, "refused": []}
+
+    def list_teachers_of(self, payload: dict) -> dict:
+        return {"teachers": [{"person_id": t, "given_name": "T", "family_name": "Ito", "classroom_ids": []}
+                             for t in self.teachers]}
+
+
+@dataclass
+class FakeWorld:
+    """The stores: conversations, personal communications, queueing; what was written and queued."""
+
+    archived: frozenset = frozenset()
+    conversations: dict = field(default_factory=dict)
+    stored: list = field(default_factory=list)  # the messages
+    pages: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    latest_sms: tuple | None = None
+    sharing: list = field(default_factory=list)
+
+    # conversations
+    def create(self, conversation, first):
+        self.conversations[conversation.id] = conversation
+        self.stored.append(first)
+
+    def add_message(self, message):
+        if message.source_ref and any(m.source_ref == message.source_ref for m in self.stored):
+            return False
+        self.stored.append(message)
+        return True
+
+    def conversation(self, conversation_id):
+        return self.conversations.get(conversation_id)
+
+    def messages(self, conversation_id, *, limit=200):
+        return [{"message_id": m.id, "text": m.text} for m in self.stored if m.conversation_id == conversation_id]
+
+    def latest_sms_to(self, phone):
+        return self.latest_sms
+
+    def sharers(self, conversation_id, phone):
+        return self.sharing
+
+    # personal communications
+    def candidates(self, person_ids, *, mobiles=None):
+        known = {p: make_recipient(person_id=p, is_student=p.startswith("s"), student_account_enabled=True,
+                                   preference=SMS_APP) for p in person_ids if p in KINDS and p not in self.archived}
+        return Candidates(known, frozenset(p for p in person_ids if p in self.archived),
+                          {p: KINDS[p] for p in person_ids if p in KINDS})
+
+    def create_communication(self, communication, **job):
+        pass
+
+    def write_page(self, page, *, now):
+        self.pages.append(page)
+
+    # queueing
+    def unqueued_provider_deliveries(self, communication_id):
+        return [(f"d-{row.person_id}", row.channel) for page in self.pages for row in page.rows.provider]
+
+    def mark_planned_queued(self, communication_id, *, now):
+        return 0
+
+    def mark_communication_queued(self, communication_id, *, now):
+        pass
+
+    def publish_jobs(self, jobs):
+        self.jobs.extend(jobs)
+
+    def district_settings(self, district_id):
+        return type("Settings", (), {"default_preference": None})()
+
+
+@dataclass
+class Ports:
+    directory_rpc: FakeDirectory
+    conversations: FakeWorld
+    personal: FakeWorld
+    communications: FakeWorld
+    queue_marks: FakeWorld
+    jobs: FakeWorld
+    district_defaults: FakeWorld
+    replies: ReplySettings
+    clock: object = lambda: NOW
+
+
+def ports_for(world: FakeWorld, directory: FakeDirectory | None = None) -> Ports:
+    return Ports(directory or FakeDirectory(), world, world, world, world, world, world,
+                 ReplySettings(SECRET, "replies.example.org", "url-secret"))
+
+
+def start(ports, sender=TEACHER, **body):
+    request = {"sender": sender, "participant_ids": None, "guardians_of": None, "text": "Hello",
+               "attachments": [], **body}
+    return handlers.start_conversation(request, ports=ports)
+
+
+def test_a_staff_message_is_one_page_with_each_recipients_own_reply_to_and_its_jobs_queued():
+    world = FakeWorld()
+    ports = ports_for(world)
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family"),
+        StoredParticipant("g-2", 2, "family")))
+    world.conversations[conversation.id] = conversation
+    message = handlers.new_message(conversation.id, "t-1", (), "app", "Hi", (), NOW, lambda: "f" * 32)
+
+    handlers.deliver_message(conversation, message, ["g-1", "g-2"], ports)
+
+    [page] = world.pages
+    assert sorted(page.personal) == ["g-1", "g-2"]
+    route = rules.read_reply_token(SECRET, page.personal["g-2"]["reply_to"][len("reply-"):].split("@")[0],
+                                   today=date(2026, 12, 5))
+    assert (route.conversation_id, route.position) == (conversation.id, 2)
+    assert {row.channel.value for row in page.rows.provider} == {"sms"}  # M2 for SMS+app
+    assert world.jobs, "the provider deliveries were queued"
+
+
+@pytest.mark.parametrize(("body", "sender", "error"), [
+    ({"participant_ids": ["g-9"]}, TEACHER, NotFound),  # out of reach
+    ({"participant_ids": ["t-2"]}, TEACHER, InvalidRequest),  # staff talk with families
+    ({"guardians_of": "s-1"}, GUARDIAN, PermissionDenied),  # only staff name a student's guardians
+    ({"participant_ids": ["g-2"]}, GUARDIAN, PermissionDenied),  # a family names a teacher of theirs only
+])
+def test_who_is_refused_and_with_which_error(body, sender, error):
+    with pytest.raises(error):
+        start(ports_for(FakeWorld()), sender, **body)
+
+
+def test_an_archived_person_is_refused_by_name():
+    with pytest.raises(InvalidRequest) as refused:
+        start(ports_for(FakeWorld(archived=frozenset({"g-1"}))), participant_ids=["g-1"])
+    assert refused.value.fields == {"participant_ids": ["g-1 is archived"]}
+
+
+def test_a_text_from_a_phone_no_message_went_to_and_a_repeat_file_nothing():
+    world = FakeWorld()
+    assert replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world)) is False
+
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
+    world.conversations[conversation.id], world.latest_sms = conversation, (conversation.id, "g-1")
+    filed = [replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world))
+             for _ in range(2)]
+    assert filed == [True, False]
+    [page] = world.pages
+    assert sorted(page.personal) == ["t-1"]  # delivered to everyone but who wrote it
+
+
+def test_an_email_post_to_a_url_with_the_wrong_secret_is_not_accepted():
+    answer = replies.receive_email_reply({"url_secret": "guess", "to": "", "envelope": "", "sender": "", "text": "x",
+                                          "html": "", "headers": ""}, ports=ports_for(FakeWorld()))
+    assert answer == {"accepted": False, "outcome": "ignored"}
+
+
+def test_a_guardian_starts_with_a_teacher_of_theirs_who_alone_gets_the_first_message():
+    world = FakeWorld()
+
+    answer = start(ports_for(world), GUARDIAN, participant_ids=["t-1"], text="A question")
+
+    assert [(p["person_id"], p["role"]) for p in answer["participants"]] == [("g-1", "family"), ("t-1", "staff")]
+    assert [m["text"] for m in answer["messages"]] == ["A question"]
+    [page] = world.pages
+    assert sorted(page.personal) == ["t-1"]
