@@ -26,6 +26,7 @@ from rich.console import Console
 from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH
 from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
+from services.sandbox.fcm_api import SANDBOX_PROJECT_ID, TOKEN_PATH, sandbox_service_account
 from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.domain.service_credentials import IssuedCredential
@@ -84,12 +85,13 @@ def _exit_if_stopped(stack: subprocess.Popen) -> None:
 
 
 def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str, str]:
-    """Twilio and SendGrid pointed at the sandbox, and the sandbox's webhooks pointed at the gateway.
+    """Twilio, SendGrid and FCM pointed at the sandbox, and the sandbox's webhooks pointed at the gateway.
 
     Every process gets all of it (notify verifies webhooks, the workers send,
     the sandbox reads the same credential names). The SendGrid signing key is
     new per run: the sandbox signs events with its private half and notify
-    verifies them with the public half, so the two always match.
+    verifies them with the public half, so the two always match; so is the FCM
+    service account's key, whose token requests the sandbox checks with it.
     """
     key = signing_key(None)
     sandbox_url = f"http://{sandbox_address}"
@@ -108,6 +110,9 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
         "SANDBOX_SENDGRID_EVENTS_URL": f"{gateway_url}{SENDGRID_EVENTS_PATH}",
         "SANDBOX_TWILIO_INBOUND_URL": f"{gateway_url}{TWILIO_INBOUND_PATH}",
         "NOTIFY_WEBHOOK_BASE_URL": gateway_url,
+        "FCM_PROJECT_ID": SANDBOX_PROJECT_ID,
+        "FCM_API_BASE": sandbox_url,
+        "FCM_CREDENTIALS_JSON": sandbox_service_account(f"{sandbox_url}{TOKEN_PATH}"),
     }
 
 

@@ -8,6 +8,7 @@
     POST   /sandbox/config {sendgrid_events_url?, twilio_inbound_url?}
     POST   /sandbox/reset                                          forget everything but the config
     GET    /sandbox/stats      GET /sandbox/sendgrid/public-key    GET /sandbox/health
+    GET    /sandbox/pushes?to=       POST /sandbox/push/tokens {token, fate, times?}   (fcm_api.py)
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from services.sandbox import control, sendgrid_api, twilio_api
+from services.sandbox import control, fcm_api, sendgrid_api, twilio_api
 from services.sandbox.config import SandboxConfig
 from services.sandbox.dispatcher import SendGridEventBatcher, WebhookDispatcher
 from services.sandbox.state import ApiAnswer, Sandbox, json_answer
@@ -30,6 +30,7 @@ class SandboxApp:
 
     def __init__(self, config: SandboxConfig) -> None:
         self.sandbox = Sandbox(config)
+        self.fcm = fcm_api.FcmSandbox(self.sandbox.log, config.fcm_service_account_json)
         self.dispatcher = WebhookDispatcher(config.webhook_workers)
         self.batcher = SendGridEventBatcher(self.dispatcher, self.sandbox.signing_key,
                                             lambda: self.sandbox.sendgrid_events_url, config.event_flush_seconds)
@@ -58,6 +59,10 @@ class SandboxApp:
             sandbox.log.count_request("sendgrid_mail_send")
             return sendgrid_api.check_auth(sandbox, headers.get("Authorization")) or \
                 sendgrid_api.mail_send(sandbox, body)
+        if method == "POST" and path == fcm_api.TOKEN_PATH:
+            return self.fcm.issue_token(body)
+        if method == "POST" and (match := fcm_api.SEND_PATH.match(path)):
+            return self.fcm.send(match["project"], headers.get("Authorization"), body)
         return self._control(method, path, query, body)
 
     def _control(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> ApiAnswer:
@@ -74,6 +79,8 @@ class SandboxApp:
             ("POST", "/sandbox/reset"): self._reset,
             ("GET", "/sandbox/stats"): lambda: control.stats(sandbox, self._webhook_stats),
             ("GET", "/sandbox/sendgrid/public-key"): lambda: control.public_key(sandbox),
+            ("GET", "/sandbox/pushes"): lambda: self.fcm.pushes(query),
+            ("POST", "/sandbox/push/tokens"): lambda: self.fcm.set_fate(body),
         }
         route = routes.get((method, path))
         if route is not None:
@@ -86,6 +93,7 @@ class SandboxApp:
         """Webhooks not yet posted belong to the forgotten past too (a test's leftovers)."""
         self.batcher.discard_pending()
         self.dispatcher.discard_pending()
+        self.fcm.reset()
         return control.reset(self.sandbox)
 
     def _webhook_stats(self) -> dict:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.communications_repository import CommunicationsRepository
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.adapters.devices_repository import DevicesRepository
+from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.reports_repository import ReportsRepository
@@ -27,3 +29,5 @@ class NotifyStore:
         self.credentials = CredentialsRepository(session)
         self.webhooks = WebhooksRepository(session)
         self.invitations = InvitationsRepository(session)
+        self.inbox = InboxRepository(session)
+        self.devices = DevicesRepository(session)

@@ -204,6 +204,8 @@ inbox_items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("person_id", "communication_id"),
+    # A person's inbox, newest first, page by page.
+    Index("ix_inbox_items_person_id_created_at", "person_id", "created_at"),
 )
 
 # Provider webhooks are stored first and answered 2xx at once, then applied idempotently.
@@ -264,4 +266,19 @@ invitation_results = Table(
     Column("detail", String(32), nullable=True),
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_invitation_results_job_id_outcome", "job_id", "outcome"),
+)
+
+
+# A person's registered devices for push: FCM registration tokens. A token belongs to one device, so to
+# one person at a time: registering it again (another person signed in on that phone) moves it. A token
+# FCM reports stale is deleted by the worker that heard it.
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("person_id", ID, nullable=False, index=True),
+    Column("token", String(4096), nullable=False, unique=True),
+    Column("platform", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )
