@@ -234,6 +234,7 @@ def run(
                       "OpenAPI: /api/v1/openapi.json)")
         console.print(f"sent messages:    {sandbox_url}/sandbox/messages  (the provider sandbox records every "
                       "email, SMS and call; nothing leaves this machine)")
+        console.print(f"pushes:           {sandbox_url}/sandbox/pushes  (FCM pushes to registered devices)")
         console.print("notify workers:   2 (notify-worker-1, notify-worker-2)")
         console.print(f"demo district:    {sync['state']}: {counts}; {len(sync['errors'])} row errors")
         console.print(f"enabled students: {enabled} at {STUDENT_CONTACT_SCHOOL_NAME}")
