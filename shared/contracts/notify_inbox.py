@@ -9,6 +9,9 @@ from shared.contracts.common import Timestamp
 # What an inbox item can be: the communication kinds that reach the app.
 INBOX_KINDS = ("announcement", "message")
 DEVICE_PLATFORMS = ("android", "ios", "web")
+# FCM registration tokens are URL-safe text of about 160 characters.
+MAX_DEVICE_TOKEN_LENGTH = 512
+DEVICE_TOKEN_PATTERN = r"^[A-Za-z0-9_:.\-]+$"
 
 _VIEWER = {"description": "whose inbox or devices (an identity Principal): always the signed-in person, set by "
                           "the gateway from the token"}
@@ -54,7 +57,7 @@ class InboxPage(Schema):
 
 class OpenInboxItemRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True, metadata=_VIEWER)
-    communication_id = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+    communication_id = fields.String(required=True, metadata={
         "description": "the item's communication id"})
 
 
@@ -75,9 +78,12 @@ class InboxMarkedRead(Schema):
 
 class RegisterDeviceRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True, metadata=_VIEWER)
-    token = fields.String(required=True, validate=validate.Length(min=1, max=4096), metadata={
-        "description": "the app's FCM registration token; registering it again keeps one device (and moves it "
-                       "to this person when someone else had it)"})
+    token = fields.String(required=True, validate=[
+        validate.Length(min=1, max=MAX_DEVICE_TOKEN_LENGTH),
+        validate.Regexp(DEVICE_TOKEN_PATTERN, error="not an FCM registration token")], metadata={
+        "description": "the app's FCM registration token (letters, digits, `-`, `_`, `:` and `.`; at most 512); "
+                       "registering it again keeps one device (and moves it to this person when someone else "
+                       "had it)"})
     platform = fields.String(required=True, validate=validate.OneOf(DEVICE_PLATFORMS), metadata={
         "description": "android, ios or web"})
 
@@ -101,5 +107,5 @@ class Devices(Schema):
 
 class RemoveDeviceRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True, metadata=_VIEWER)
-    device_id = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+    device_id = fields.String(required=True, metadata={
         "description": "the device's id, as registering it answered"})

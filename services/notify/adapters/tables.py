@@ -277,7 +277,7 @@ devices = Table(
     metadata,
     Column("id", ID, primary_key=True),
     Column("person_id", ID, nullable=False, index=True),
-    Column("token", String(4096), nullable=False, unique=True),
+    Column("token", String(512), nullable=False, unique=True),
     Column("platform", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),

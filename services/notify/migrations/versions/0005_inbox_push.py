@@ -23,7 +23,7 @@ def upgrade() -> None:
         "devices",
         sa.Column("id", ID, nullable=False),
         sa.Column("person_id", ID, nullable=False),
-        sa.Column("token", sa.String(4096), nullable=False),
+        sa.Column("token", sa.String(512), nullable=False),
         sa.Column("platform", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
