@@ -39,10 +39,12 @@ from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DelayedJob
 from services.notify.worker.ports import (
     CommunicationContent,
+    DeliveryResult,
     DeliveryStore,
     Fallback,
     FollowUpPublisher,
     JobRecord,
+    LedgerAction,
     PageDelivery,
 )
 from services.notify.worker.push_job import PushChannel, push_verdicts
@@ -116,7 +118,12 @@ def _push(job: DeliveryJob, communication: CommunicationContent, sendable: Seque
           follow_ups: FollowUpPublisher, clock: Clock, draw: Draw, policy: RetryPolicy) -> JobSummary:
     """Steps 4-7 for push: claim, push to each person's devices, forget stale tokens, record, retry."""
     if push is None:
-        raise PoisonJob("this worker has no push channel (FCM_PROJECT_ID and its credentials)")
+        # Push is optional (a deployment without FCM settings): the inbox item went out; the push cannot.
+        deliveries.record_job(JobRecord(job.communication_id, job.channel, tuple(
+            DeliveryResult(delivery.id, delivery.person_id, DeliveryStatus.FAILED, outcome=None, attempted=False,
+                           ledger=LedgerAction.NONE, reason="push is not configured (FCM_PROJECT_ID)")
+            for delivery in sendable)), now=clock())
+        return JobSummary(failed=len(sendable), skipped=done_before)
     claimed_ids = deliveries.claim_sends(job.communication_id, job.channel, sendable, job_id=job_id, now=clock())
     claimed = [delivery for delivery in sendable if delivery.id in claimed_ids]
     tokens = deliveries.device_tokens([delivery.person_id for delivery in claimed]) if claimed else {}

@@ -100,3 +100,12 @@ def test_a_redelivered_job_pushes_nothing_twice():
     run(store, push_job("d-1"), push, job_id="job-2")
 
     assert len(push.sent) == 1
+
+
+def test_a_worker_without_fcm_settings_fails_the_push_and_keeps_nothing_outstanding():
+    store = FakeDevicesStore([push_delivery(1)], {"p-1": ["t-1"]})
+
+    summary = run(store, push_job("d-1"))
+
+    assert summary.failed == 1 and store.deliveries["d-1"].status is DeliveryStatus.FAILED
+    assert store.records[-1].results[0].reason == "push is not configured (FCM_PROJECT_ID)"
