@@ -19,7 +19,6 @@ TITLE_LENGTH = 100
 PUSH_PREVIEW_LENGTH = 180
 # The most devices one person keeps; registering another forgets their least recently seen one.
 MAX_DEVICES_PER_PERSON = 10
-PLATFORMS = ("android", "ios", "web")
 
 
 class PushOutcome(StrEnum):
