@@ -28,6 +28,7 @@ from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOU
 from services.sandbox.config import (
     DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_DEEPL_AUTH_KEY, DEFAULT_SENDGRID_API_KEY,
 )
+from services.sandbox.fcm_api import SANDBOX_PROJECT_ID, TOKEN_PATH, sandbox_service_account
 from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.domain.service_credentials import IssuedCredential
@@ -88,12 +89,13 @@ def _exit_if_stopped(stack: subprocess.Popen) -> None:
 
 
 def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str, str]:
-    """Twilio and SendGrid pointed at the sandbox, and the sandbox's webhooks pointed at the gateway.
+    """Twilio, SendGrid and FCM pointed at the sandbox, and the sandbox's webhooks pointed at the gateway.
 
     Every process gets all of it (notify verifies webhooks, the workers send,
     the sandbox reads the same credential names). The SendGrid signing key is
     new per run: the sandbox signs events with its private half and notify
-    verifies them with the public half, so the two always match.
+    verifies them with the public half, so the two always match; so is the FCM
+    service account's key, whose token requests the sandbox checks with it.
     """
     key = signing_key(None)
     reply_secret, inbound_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
@@ -120,6 +122,9 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
         "CONVERSATION_REPLY_SECRET": reply_secret,
         "INBOUND_EMAIL_URL_SECRET": inbound_secret,
         "SANDBOX_SENDGRID_INBOUND_URL": f"{gateway_url}{SENDGRID_INBOUND_PATH.replace('<url_secret>', inbound_secret)}",
+        "FCM_PROJECT_ID": SANDBOX_PROJECT_ID,
+        "FCM_API_BASE": sandbox_url,
+        "FCM_CREDENTIALS_JSON": sandbox_service_account(f"{sandbox_url}{TOKEN_PATH}"),
     }
 
 
@@ -243,6 +248,7 @@ def run(
                       "OpenAPI: /api/v1/openapi.json)")
         console.print(f"sent messages:    {sandbox_url}/sandbox/messages  (the provider sandbox records every "
                       "email, SMS and call; nothing leaves this machine)")
+        console.print(f"pushes:           {sandbox_url}/sandbox/pushes  (FCM pushes to registered devices)")
         console.print("notify workers:   2 (notify-worker-1, notify-worker-2)")
         console.print(f"demo district:    {sync['state']}: {counts}; {len(sync['errors'])} row errors")
         console.print(f"enabled students: {enabled} at {STUDENT_CONTACT_SCHOOL_NAME}")

@@ -10,6 +10,7 @@ from services.gateway import conversation_handlers as talk
 from services.gateway import docs_handlers as docs
 from services.gateway import directory_handlers as manual
 from services.gateway import handlers
+from services.gateway import inbox_handlers as inbox
 from services.gateway import invitation_handlers as invitations
 from services.gateway import rostering_handlers as rostering_runs
 from services.gateway import session_handlers as sessions
@@ -21,6 +22,7 @@ from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
 from services.gateway.examples import example_of
+from services.gateway.inbox_schemas import DeviceBody, InboxList, InboxQuery, MarkReadBody
 from services.gateway.list_schemas import (
     AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList,
     SyncRunsQuery, UnreachableContactList,
@@ -46,7 +48,7 @@ from services.gateway.schemas import ConversationMessageBody, StartConversationB
 from services.gateway.list_schemas import ConversationList
 from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
-from shared.contracts import conversations, directory, identity, notify, notify_languages, rostering
+from shared.contracts import conversations, directory, identity, notify, notify_inbox, notify_languages, rostering
 
 API = "/api/v1"
 
@@ -143,6 +145,14 @@ INVITATION_JOB_EXAMPLE = {**example_of(InvitationJobPage, request=False),
                           "audience": {"school_id": None, "classroom_id": EXAMPLE_ID, "kinds": ["guardian"]}}
 
 
+def my_device_url(device: dict) -> str:
+    return f"{API}/me/devices/{device['device_id']}"
+
+
+INBOX_NOTE = ("Your own items only: announcements (and conversation messages) that reached you in the app, which "
+              "happens once you have joined.")
+
+
 def invitation_job_url(job: dict) -> str:
     return f"{API}/invitations/jobs/{job['job_id']}"
 
@@ -233,6 +243,26 @@ ROUTES: tuple[Route, ...] = (
           "account", own.remove_my_credential, identity.Account,
           errors={400: "it is your only credential: add the other one first"},
           description=KIND_NOTE + " Refused (400) for your only credential: add the other one first."),
+    # --- the signed-in person's app inbox and push devices (#13) ---
+    Route("show_my_inbox", "GET", f"{API}/me/inbox", "Your app inbox, newest first, with your unread count",
+          "inbox", inbox.show_my_inbox, InboxList, query=InboxQuery,
+          description=INBOX_NOTE + " `unread=true` lists only unread items; `kind` one kind."),
+    Route("open_my_inbox_item", "GET", f"{API}/me/inbox/<id>", "Open an item of your inbox (it is read from now "
+          "on)", "inbox", inbox.open_my_inbox_item, notify_inbox.OpenedInboxItem,
+          description=INBOX_NOTE + " `id` is the item's `communication_id`; another person's answers 404."),
+    Route("mark_my_inbox_read", "POST", f"{API}/me/inbox/read-all", "Mark every item of your inbox read",
+          "inbox", inbox.mark_my_inbox_read, notify_inbox.InboxMarkedRead, body=MarkReadBody,
+          description="Of one `kind` when given; answers how many were marked and the unread count left."),
+    Route("list_my_devices", "GET", f"{API}/me/devices", "Your devices registered for push", "inbox",
+          inbox.list_my_devices, notify_inbox.Devices),
+    Route("register_my_device", "POST", f"{API}/me/devices", "Register this device for push (an FCM "
+          "registration token)", "inbox", inbox.register_my_device, notify_inbox.Device, body=DeviceBody,
+          status=201, location=my_device_url,
+          description="Every app delivery to you is also pushed to your devices. Registering a token again "
+                      "keeps one device; a token FCM reports stale is removed."),
+    Route("remove_my_device", "DELETE", f"{API}/me/devices/<id>", "Stop pushing to one of your devices",
+          "inbox", inbox.remove_my_device, notify_inbox.Devices,
+          description="Answers your devices left; another person's device answers 404."),
     Route("search_people", "GET", f"{API}/directory/people", "Search the directory", "directory",
           handlers.search_people, PeopleList, action=SEARCH_DIRECTORY, query=PeopleQuery),
     Route("show_student_profile", "GET", f"{API}/directory/students/<id>", "A student's profile", "directory",

@@ -1,7 +1,8 @@
 """Reports: how a communication went (delivery report), and who a school cannot reach (U1)."""
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from services.notify.adapters.plan_recipients_sql import Member
@@ -34,12 +35,19 @@ class ReportStore(Protocol):
     def school_members(self, school_id: str, *, district_id: str | None) -> list[Member]: ...
 
 
+class ReadState(Protocol):
+    def read_counts(self, communication_id: str) -> tuple[int, int]: ...
+
+    def read_times(self, communication_id: str, person_ids: Sequence[str]) -> dict[str, datetime | None]: ...
+
+
 class DistrictDefaults(Protocol):
     def district_settings(self, district_id: str): ...
 
 
 def get_delivery_report(request: dict, *, communications: CommunicationLookup, counts: DeliveryCounts,
-                        reports: ReportStore, translations: CommunicationTranslations) -> dict:
+                        reports: ReportStore, translations: CommunicationTranslations,
+                        reads: ReadState) -> dict:
     communication_id = request["communication_id"]
     communication = communications.communication(communication_id)
     if communication is None:
@@ -52,6 +60,9 @@ def get_delivery_report(request: dict, *, communications: CommunicationLookup, c
                                "how this communication was delivered.")
     lines, total = reports.report_lines(communication_id, status=request["status"], page=request["page"],
                                         per_page=request["per_page"])
+    read_at = reads.read_times(communication_id, [line.person_id for line in lines
+                                                  if line.channel == Channel.APP.value])
+    read, unread = reads.read_counts(communication_id)
     return {
         "communication_id": communication.id, "subject": communication.subject or "",
         "priority": communication.priority, "state": communication.state.value,
@@ -59,7 +70,8 @@ def get_delivery_report(request: dict, *, communications: CommunicationLookup, c
         "counts": {channel.value: {status.value: count for status, count in statuses.items()}
                    for channel, statuses in counts.delivery_report(communication_id).items()},
         "unreachable": reports.unreachable_count(communication_id),
-        "lines": [_line(line) for line in lines], "total": total,
+        "app_read": {"read": read, "unread": unread},
+        "lines": [_line(line, read_at) for line in lines], "total": total,
         "page": request["page"], "per_page": request["per_page"],
         **report_languages(communication_id, translations=translations),
     }
@@ -85,10 +97,11 @@ def _page(items: Sequence, page: int, per_page: int) -> Sequence:
     return items[(page - 1) * per_page:page * per_page]
 
 
-def _line(line: ReportLine) -> dict:
+def _line(line: ReportLine, read_at: Mapping[str, datetime | None]) -> dict:
     return {"person_id": line.person_id, "given_name": line.given_name, "family_name": line.family_name,
             "channel": line.channel, "address": line.address, "status": line.status, "reason": line.reason,
-            "fallback_of": line.fallback_of, "updated_at": line.updated_at}
+            "fallback_of": line.fallback_of, "updated_at": line.updated_at,
+            "read_at": read_at.get(line.person_id) if line.channel == Channel.APP.value else None}
 
 
 def _contact(found: UnreachableContact) -> dict:

@@ -19,6 +19,7 @@ from services.notify import (
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
+    handlers_inbox,
     handlers_invitations,
     handlers_preferences,
     handlers_preview,
@@ -213,12 +214,38 @@ class NotifyService:
     def get_delivery_report(self, request: dict) -> dict:
         return handlers_reports.get_delivery_report(
             request, communications=self.store.communications, counts=self.store.deliveries,
-            reports=self.store.reports, translations=self.store.translations)
+            reports=self.store.reports, translations=self.store.translations, reads=self.store.inbox)
 
     @rpc_endpoint(notify.list_unreachable_contacts)
     def list_unreachable_contacts(self, request: dict) -> dict:
         return handlers_reports.list_unreachable_contacts(
             request, reports=self.store.reports, district_defaults=self.store.preferences)
+
+    # --- each person's own inbox and push devices ---
+
+    @rpc_endpoint(notify.get_inbox)
+    def get_inbox(self, request: dict) -> dict:
+        return handlers_inbox.get_inbox(request, inbox=self.store.inbox)
+
+    @rpc_endpoint(notify.open_inbox_item)
+    def open_inbox_item(self, request: dict) -> dict:
+        return handlers_inbox.open_inbox_item(request, inbox=self.store.inbox, clock=utc_now)
+
+    @rpc_endpoint(notify.mark_inbox_read)
+    def mark_inbox_read(self, request: dict) -> dict:
+        return handlers_inbox.mark_inbox_read(request, inbox=self.store.inbox, clock=utc_now)
+
+    @rpc_endpoint(notify.register_device)
+    def register_device(self, request: dict) -> dict:
+        return handlers_inbox.register_device(request, devices=self.store.devices, clock=utc_now)
+
+    @rpc_endpoint(notify.list_devices)
+    def list_devices(self, request: dict) -> dict:
+        return handlers_inbox.list_devices(request, devices=self.store.devices)
+
+    @rpc_endpoint(notify.remove_device)
+    def remove_device(self, request: dict) -> dict:
+        return handlers_inbox.remove_device(request, devices=self.store.devices)
 
     # --- credential health ---
 

@@ -1,4 +1,4 @@
-"""A local stand-in for Twilio and SendGrid: the parts of their HTTP APIs the SDKs call.
+"""A local stand-in for Twilio, SendGrid and FCM: the parts of their HTTP APIs the SDKs call.
 
 It records every message, can be told to make an address fail in a given way,
 and posts signed status webhooks back, so notify's delivery loop runs end to

@@ -79,6 +79,15 @@ class SandboxClient:
                                                    ("twilio_inbound_url", twilio_inbound_url)) if value is not None}
         return self._call("POST", "/sandbox/config", json=payload).json()
 
+    def pushes(self, to: str | None = None) -> list[dict]:
+        """Pushes FCM was asked to send, oldest first; `to` a registration token."""
+        return self._call("GET", "/sandbox/pushes", params={"to": to} if to else {}).json()["pushes"]
+
+    def set_push_token_fate(self, token: str, fate: str, *, times: int | None = None) -> dict:
+        """fate: unregistered (404, stale), invalid_argument (400 naming the token) or unavailable (503)."""
+        payload: dict[str, object] = {"token": token, "fate": fate, **({"times": times} if times else {})}
+        return self._call("POST", "/sandbox/push/tokens", json=payload).json()
+
     def reset(self) -> None:
         """Forget messages, request counts, rules, opt-outs and suppressions (the config stays)."""
         self._call("POST", "/sandbox/reset")

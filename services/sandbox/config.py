@@ -30,6 +30,8 @@ class SandboxConfig:
     twilio_inbound_url: str | None = None
     sendgrid_inbound_url: str | None = None  # where Inbound Parse posts email replies (its secret included)
     sendgrid_signing_key_pem: str | None = field(default=None, repr=False)  # None: a new key at start
+    # The FCM service account notify signs its token requests with (FCM_CREDENTIALS_JSON); None: not checked.
+    fcm_service_account_json: str | None = field(default=None, repr=False)
     event_flush_seconds: float = 0.2  # SendGrid posts events in batches, not one by one
     webhook_workers: int = 4
     verbose: bool = False
@@ -69,6 +71,7 @@ def config_from(argv: Sequence[str] | None = None, environ: Mapping[str, str] | 
         twilio_inbound_url=args.twilio_inbound_url,
         sendgrid_inbound_url=env.get("SANDBOX_SENDGRID_INBOUND_URL") or None,
         sendgrid_signing_key_pem=env.get("SANDBOX_SENDGRID_SIGNING_KEY") or None,
+        fcm_service_account_json=env.get("FCM_CREDENTIALS_JSON") or None,
         event_flush_seconds=args.event_flush_seconds,
         verbose=args.verbose,
     )

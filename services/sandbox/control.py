@@ -10,6 +10,7 @@
     POST   /sandbox/reset                                          forget everything but the config
     GET    /sandbox/stats      GET /sandbox/sendgrid/public-key    GET /sandbox/health
     GET    /sandbox/translator POST /sandbox/translator {fail?, status?, delay_seconds?}   (deepl_api.py)
+    GET    /sandbox/pushes?to=       POST /sandbox/push/tokens {token, fate, times?}   (fcm_api.py)
 """
 from __future__ import annotations
 

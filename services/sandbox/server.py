@@ -14,7 +14,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from services.sandbox import control, sendgrid_api, twilio_api
+from services.sandbox import control, fcm_api, sendgrid_api, twilio_api
 from services.sandbox.deepl_api import TranslatorBehaviour
 from services.sandbox.config import SandboxConfig
 from services.sandbox.dispatcher import SendGridEventBatcher, WebhookDispatcher
@@ -32,6 +32,7 @@ class SandboxApp:
     def __init__(self, config: SandboxConfig) -> None:
         self.sandbox = Sandbox(config)
         self.translator = TranslatorBehaviour()
+        self.fcm = fcm_api.FcmSandbox(self.sandbox.log, config.fcm_service_account_json)
         self.dispatcher = WebhookDispatcher(config.webhook_workers)
         self.batcher = SendGridEventBatcher(self.dispatcher, self.sandbox.signing_key,
                                             lambda: self.sandbox.sendgrid_events_url, config.event_flush_seconds)
@@ -63,6 +64,10 @@ class SandboxApp:
         if method == "POST" and path == "/v2/translate":
             sandbox.log.count_request("deepl_translate")
             return self.translator.translate(sandbox, headers.get("Authorization"), body)
+        if method == "POST" and path == fcm_api.TOKEN_PATH:
+            return self.fcm.issue_token(body)
+        if method == "POST" and (match := fcm_api.SEND_PATH.match(path)):
+            return self.fcm.send(match["project"], headers.get("Authorization"), body)
         return self._control(method, path, query, body)
 
     def _control(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> ApiAnswer:
@@ -82,6 +87,8 @@ class SandboxApp:
             ("GET", "/sandbox/sendgrid/public-key"): lambda: control.public_key(sandbox),
             ("GET", "/sandbox/translator"): self.translator.describe,
             ("POST", "/sandbox/translator"): lambda: self.translator.configure(body),
+            ("GET", "/sandbox/pushes"): lambda: self.fcm.pushes(query),
+            ("POST", "/sandbox/push/tokens"): lambda: self.fcm.set_fate(body),
         }
         route = routes.get((method, path))
         if route is not None:
@@ -95,6 +102,7 @@ class SandboxApp:
         self.batcher.discard_pending()
         self.dispatcher.discard_pending()
         self.translator.reset()
+        self.fcm.reset()
         return control.reset(self.sandbox)
 
     def _webhook_stats(self) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import conversations, directory, identity
+from shared.contracts import notify_inbox as inbox
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
@@ -122,7 +123,7 @@ class SetDistrictDefaultRequest(Schema):
 
 # --- announcements and their deliveries ---------------------------------------------------------
 
-CHANNELS = ("email", "sms", "voice", "app")
+CHANNELS = ("email", "sms", "voice", "app", "push")
 DELIVERY_STATUSES = ("planned", "queued", "sent", "delivered", "failed", "fell_back", "skipped")
 COMMUNICATION_STATES = ("planning", "queued", "completed")
 
@@ -182,7 +183,8 @@ class DeliveryLine(Schema):
     family_name = fields.String(allow_none=True, metadata={
         "description": "the recipient's family name; null when notify does not know it"})
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS), metadata={
-        "description": "the channel of this delivery: email, sms, voice or app"})
+        "description": "the channel of this delivery: email, sms, voice, app (the inbox) or push (the "
+                       "person's registered devices)"})
     address = fields.String(allow_none=True, metadata={
         "description": "the email address or E.164 phone it went (or would have gone) to; null on the app channel"})
     status = fields.String(required=True, validate=validate.OneOf(DELIVERY_STATUSES), metadata={
@@ -194,6 +196,14 @@ class DeliveryLine(Schema):
     fallback_of = fields.String(allow_none=True, metadata={"description": "the failed delivery this one replaces"})
     updated_at = Timestamp(allow_none=True, metadata={
         "description": "when its status last changed, ISO 8601 with zone (UTC); null when it never did"})
+    read_at = Timestamp(allow_none=True, load_default=None, metadata={
+        "description": "app lines: when the recipient opened it in the inbox, null while unread; null on every "
+                       "other channel"})
+
+
+class InboxReadCounts(Schema):
+    read = fields.Integer(required=True, metadata={"description": "inbox items of this communication opened"})
+    unread = fields.Integer(required=True, metadata={"description": "inbox items of this communication not opened"})
 
 
 class DeliveryReport(Schema):
@@ -210,6 +220,9 @@ class DeliveryReport(Schema):
                          required=True, metadata={"description": "channel -> status -> count"})
     unreachable = fields.Integer(required=True, metadata={
         "description": "people with email, SMS or call deliveries none of which reached them or still may"})
+    app_read = fields.Nested(InboxReadCounts, required=True, metadata={
+        "description": "the app line's read state: how many recipients opened it in their inbox, and how many "
+                       "have not"})
     lines = fields.List(fields.Nested(DeliveryLine), required=True, metadata={
         "description": "this page of deliveries, one per person and channel"})
     total = fields.Integer(required=True, metadata={"description": "lines matching the status filter, over every page"})
@@ -596,3 +609,21 @@ contract.subscribe(
     directory.PEOPLE_UPSERTED,
     directory.STUDENT_ACCOUNTS_ENABLED,
 )
+
+# --- each person's own app inbox and push devices (schemas in notify_inbox.py) ------------------
+
+get_inbox = contract.rpc("get_inbox", request=inbox.InboxRequest, response=inbox.InboxPage,
+                         description="The signed-in person's app inbox, newest first, with their unread count.")
+open_inbox_item = contract.rpc("open_inbox_item", request=inbox.OpenInboxItemRequest,
+                               response=inbox.OpenedInboxItem,
+                               description="One item of the person's inbox, whole; opening it marks it read.")
+mark_inbox_read = contract.rpc("mark_inbox_read", request=inbox.MarkInboxReadRequest,
+                               response=inbox.InboxMarkedRead,
+                               description="Mark every unread item of the person's inbox (of one kind) read.")
+register_device = contract.rpc("register_device", request=inbox.RegisterDeviceRequest, response=inbox.Device,
+                               description="Register a device of the person's for push (an FCM registration "
+                                           "token); app deliveries are pushed to it from then on.")
+list_devices = contract.rpc("list_devices", request=inbox.DevicesRequest, response=inbox.Devices,
+                            description="The person's registered push devices.")
+remove_device = contract.rpc("remove_device", request=inbox.RemoveDeviceRequest, response=inbox.Devices,
+                             description="Remove one of the person's push devices; answers the devices left.")

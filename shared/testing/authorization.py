@@ -141,6 +141,15 @@ EXPECTED: dict[str, Access] = {
     "send_my_credential_code": allow(cells(EVERYONE), allowed_statuses=(400,)),
     "confirm_my_credential": allow(cells(EVERYONE), allowed_statuses=(400,)),
     "remove_my_credential": allow(cells(EVERYONE), allowed_statuses=(200, 400)),
+    # One's own inbox and push devices: the path names no one else. Nothing is in anyone's inbox in the seeded
+    # world and the matrix names no device of theirs, so opening an item or removing a device answers 404
+    # once past authorization; a device the matrix registers is the caller's own.
+    "show_my_inbox": EVERYONE_ALWAYS,
+    "open_my_inbox_item": allow(cells(EVERYONE), allowed_statuses=(404,)),
+    "mark_my_inbox_read": EVERYONE_ALWAYS,
+    "list_my_devices": EVERYONE_ALWAYS,
+    "register_my_device": EVERYONE_ALWAYS,
+    "remove_my_device": allow(cells(EVERYONE), allowed_statuses=(404,)),
     "list_schools": EVERYONE_ALWAYS,
     "show_district_settings": EVERYONE_ALWAYS,
     "search_people": allow(in_reach(STAFF), empty_when_denied=True),

@@ -16,16 +16,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.bulk_insert import insert_rows
+from services.notify.adapters.devices_repository import tokens_of
 from services.notify.adapters.plan_recipients_sql import plan_recipients, select_members, shared_mobiles
 from services.notify.adapters.tables import communication_recipients, communications, deliveries, inbox_items
 from services.notify.domain.communications import CommunicationFacts, CommunicationState, NewAnnouncement
-from services.notify.domain.delivery import PROVIDER_CHANNELS, Channel, Communication, DeliveryStatus
+from services.notify.domain.delivery import QUEUED_CHANNELS, Channel, Communication, DeliveryStatus
 from services.notify.domain.planned_rows import PlannedRows
 from services.notify.domain.planner import PlanRecipient
 
 # Recipients planned per page: one query to read them, a few INSERTs to write their rows.
 PLAN_PAGE_SIZE = 10_000
-_PROVIDER_CHANNELS = [channel.value for channel in PROVIDER_CHANNELS]
+_QUEUED_CHANNELS = [channel.value for channel in QUEUED_CHANNELS]
 
 PlanPage = Callable[[list[PlanRecipient]], PlannedRows]
 Item = TypeVar("Item")
@@ -99,7 +100,7 @@ class CommunicationsRepository:
                 select(deliveries.c.id, deliveries.c.channel)
                 .where(deliveries.c.communication_id == communication_id,
                        deliveries.c.status == DeliveryStatus.PLANNED.value,
-                       deliveries.c.channel.in_(_PROVIDER_CHANNELS),
+                       deliveries.c.channel.in_(_QUEUED_CHANNELS),
                        # A worker's fallbacks are its own to queue (it republishes them if it died).
                        deliveries.c.fallback_of.is_(None))
                 .order_by(deliveries.c.channel, deliveries.c.id)).all()
@@ -112,7 +113,7 @@ class CommunicationsRepository:
                 update(deliveries)
                 .where(deliveries.c.communication_id == communication_id,
                        deliveries.c.status == DeliveryStatus.PLANNED.value,
-                       deliveries.c.channel.in_(_PROVIDER_CHANNELS),
+                       deliveries.c.channel.in_(_QUEUED_CHANNELS),
                        deliveries.c.fallback_of.is_(None))
                 .values(status=DeliveryStatus.QUEUED.value, updated_at=now)).rowcount
 
@@ -155,6 +156,12 @@ def write_planned_rows(session: Session, communication_id: str, rows: PlannedRow
                     {"id": [new_id() for _ in rows.app], "person_id": rows.app})
         insert_rows(session, inbox_items, {"communication_id": communication_id, "created_at": now},
                     {"id": [new_id() for _ in rows.app], "person_id": rows.app})
+        # Push accompanies the inbox item for people with a registered device, through the queue like a
+        # provider's delivery: its ledger, retries and report line are the same.
+        pushed = sorted(tokens_of(session, rows.app))
+        if pushed:
+            insert_rows(session, deliveries, shared(Channel.PUSH, DeliveryStatus.PLANNED),
+                        {"id": [new_id() for _ in pushed], "person_id": pushed})
     return len(rows)
 
 

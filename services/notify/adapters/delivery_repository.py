@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
+from services.notify.adapters.devices_repository import forget_tokens, tokens_of
 from services.notify.adapters.tables import (
     communication_personal,
     communications,
@@ -243,6 +244,14 @@ class DeliveryRepository:
             self._insert_events([_event(result) for result in results], now)
         self._complete_if_done(communication_id, now)
         return len(added)
+
+    def device_tokens(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
+        with self.session.begin():
+            return tokens_of(self.session, person_ids)
+
+    def forget_device_tokens(self, tokens: Sequence[str]) -> None:
+        with self.session.begin():
+            forget_tokens(self.session, tokens)
 
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:

@@ -11,6 +11,8 @@ from services.notify.adapters.communications_repository import CommunicationsRep
 from services.notify.adapters.conversations_repository import ConversationsRepository
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.adapters.devices_repository import DevicesRepository
+from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.preview_repository import PreviewRepository
@@ -33,3 +35,5 @@ class NotifyStore:
         self.translations = TranslationsRepository(session)
         self.preview = PreviewRepository(session)
         self.conversations = ConversationsRepository(session)
+        self.inbox = InboxRepository(session)
+        self.devices = DevicesRepository(session)

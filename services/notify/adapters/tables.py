@@ -206,6 +206,8 @@ inbox_items = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("person_id", "communication_id"),
+    # A person's inbox, newest first, page by page.
+    Index("ix_inbox_items_person_id_created_at", "person_id", "created_at"),
 )
 
 # Provider webhooks are stored first and answered 2xx at once, then applied idempotently.
@@ -336,4 +338,18 @@ conversation_messages = Table(
     Column("source_ref", String(255), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_conversation_messages_conversation_id_created_at", "conversation_id", "created_at"),
+)
+
+# A person's registered devices for push: FCM registration tokens. A token belongs to one device, so to
+# one person at a time: registering it again (another person signed in on that phone) moves it. A token
+# FCM reports stale is deleted by the worker that heard it.
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("person_id", ID, nullable=False, index=True),
+    Column("token", String(512), nullable=False, unique=True),
+    Column("platform", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
 )

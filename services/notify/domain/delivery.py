@@ -17,9 +17,14 @@ class Channel(StrEnum):
     SMS = "sms"
     VOICE = "voice"
     APP = "app"
+    # A notification to the person's registered devices, alongside each app delivery (FCM).
+    PUSH = "push"
 
 
 PROVIDER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.VOICE)
+# Channels whose deliveries go through the queue and the workers: the providers', and push, which has no
+# credential health and never falls back (it only ever accompanies the inbox item).
+QUEUED_CHANNELS = (*PROVIDER_CHANNELS, Channel.PUSH)
 
 
 class Preference(StrEnum):

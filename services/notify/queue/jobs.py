@@ -14,6 +14,7 @@ one worker, the sandbox and PostgreSQL on a 2-core box (noisy, shared):
   same. 50 halves what a crash can repeat, and at Twilio's real ~300 ms per
   request a page still ends within a 30 s stop grace period.
 - app 1,000: one database transaction per page, no provider.
+- push 50: FCM takes one message per device token, so it paces like SMS.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.notify.domain.delivery import Channel
 
-PAGE_SIZES = {Channel.EMAIL: 1000, Channel.SMS: 50, Channel.VOICE: 50, Channel.APP: 1000}
+PAGE_SIZES = {Channel.EMAIL: 1000, Channel.SMS: 50, Channel.VOICE: 50, Channel.APP: 1000, Channel.PUSH: 50}
 MAX_ID_LENGTH = 64
 
 

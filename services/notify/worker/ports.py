@@ -153,6 +153,12 @@ class DeliveryStore(Protocol):
                          now: datetime) -> int:
         """The app channel: inbox items and delivered statuses in one transaction; how many were new."""
 
+    def device_tokens(self, person_ids: Sequence[str]) -> Mapping[str, Sequence[str]]:
+        """Push: each person's registered device tokens; people without any left out."""
+
+    def forget_device_tokens(self, tokens: Sequence[str]) -> None:
+        """Push: delete the devices whose tokens FCM reported stale."""
+
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:
         """What the planner needs to choose these people's alternative channel."""

@@ -40,12 +40,15 @@ from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DelayedJob
 from services.notify.worker.ports import (
     CommunicationContent,
+    DeliveryResult,
     DeliveryStore,
     Fallback,
     FollowUpPublisher,
     JobRecord,
+    LedgerAction,
     PageDelivery,
 )
+from services.notify.worker.push_job import PushChannel, push_verdicts
 from services.notify.worker.verdicts import Verdict, judge_expired, judge_receipt, judge_unsendable
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,9 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     if job.channel is Channel.APP:
         added = deliveries.deliver_to_inbox(job.communication_id, sendable, now=clock())
         return JobSummary(sent=len(sendable), skipped=done_before + len(sendable) - added)
+    if job.channel is Channel.PUSH:
+        return _push(job, communication, sendable, done_before, job_id=job_id, deliveries=deliveries,
+                     push=channels.get(Channel.PUSH), follow_ups=follow_ups, clock=clock, draw=draw, policy=policy)
     provider = channels.get(job.channel)
     if provider is None:
         raise PoisonJob(f"this worker has no provider for {job.channel.value}")
@@ -106,6 +112,33 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
         sent=sum(1 for v in verdicts if v.result.status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
         failed=sum(1 for v in verdicts if v.result.status is DeliveryStatus.FAILED),
         fell_back=len(created), retrying=len(retries), skipped=done_before + len(ready) - len(claimed))
+
+
+def _push(job: DeliveryJob, communication: CommunicationContent, sendable: Sequence[PageDelivery],
+          done_before: int, *, job_id: str, deliveries: DeliveryStore, push: PushChannel | None,
+          follow_ups: FollowUpPublisher, clock: Clock, draw: Draw, policy: RetryPolicy) -> JobSummary:
+    """Steps 4-7 for push: claim, push to each person's devices, forget stale tokens, record, retry."""
+    if push is None:
+        # Push is optional (a deployment without FCM settings): the inbox item went out; the push cannot.
+        deliveries.record_job(JobRecord(job.communication_id, job.channel, tuple(
+            DeliveryResult(delivery.id, delivery.person_id, DeliveryStatus.FAILED, outcome=None, attempted=False,
+                           ledger=LedgerAction.NONE, reason="push is not configured (FCM_PROJECT_ID)")
+            for delivery in sendable)), now=clock())
+        return JobSummary(failed=len(sendable), skipped=done_before)
+    claimed_ids = deliveries.claim_sends(job.communication_id, job.channel, sendable, job_id=job_id, now=clock())
+    claimed = [delivery for delivery in sendable if delivery.id in claimed_ids]
+    tokens = deliveries.device_tokens([delivery.person_id for delivery in claimed]) if claimed else {}
+    verdicts, stale = push_verdicts(claimed, communication, tokens, push, policy)
+    if stale:
+        deliveries.forget_device_tokens(stale)
+    deliveries.record_job(JobRecord(job.communication_id, job.channel, tuple(v.result for v in verdicts)),
+                          now=clock())
+    retries = [v for v in verdicts if v.retry]
+    if retries:
+        follow_ups.publish_later(_retry_jobs(job, retries, policy, draw))
+    return JobSummary(sent=sum(1 for v in verdicts if v.result.status is DeliveryStatus.SENT),
+                      failed=sum(1 for v in verdicts if v.result.status is DeliveryStatus.FAILED),
+                      retrying=len(retries), skipped=done_before + len(sendable) - len(claimed))
 
 
 def _expired(delivery: PageDelivery, kind: Communication) -> bool:

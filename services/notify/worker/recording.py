@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
@@ -61,6 +61,12 @@ class PatientRecording:
     def deliver_to_inbox(self, communication_id: str, deliveries: Sequence[PageDelivery], *,
                          now: datetime) -> int:
         return self._store.deliver_to_inbox(communication_id, deliveries, now=now)
+
+    def device_tokens(self, person_ids: Sequence[str]) -> Mapping[str, Sequence[str]]:
+        return self._store.device_tokens(person_ids)
+
+    def forget_device_tokens(self, tokens: Sequence[str]) -> None:
+        self._store.forget_device_tokens(tokens)
 
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:

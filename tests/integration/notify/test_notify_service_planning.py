@@ -179,16 +179,18 @@ def test_the_report_counts_each_channel_and_status_lists_lines_by_family_name_an
     request = {"viewer": ADMIN, "communication_id": "comm-1", "page": 1, "per_page": 5, "status": None}
 
     report = get_delivery_report(request, communications=store.communications, counts=store.deliveries,
-                                 reports=store.reports)
+                                 reports=store.reports, reads=store.inbox)
 
     assert report["counts"] == {"email": {"queued": 2, "skipped": 5}, "sms": {"queued": 3, "skipped": 3},
                                 "app": {"delivered": 1}}
     # Ivy chose App only and Nora has no credential: nothing reaches them outside the app.
     assert report["unreachable"] == 2 and report["total"] == 14
+    assert report["app_read"] == {"read": 0, "unread": 1}
     assert [(line["family_name"], line["person_id"], line["channel"]) for line in report["lines"]] == [
         ("Adams", "ivy", "app"), ("Adams", "ivy", "email"), ("Adams", "ivy", "sms"),
         ("Baker", "hal", "email"), ("Baker", "hal", "sms")]
 
     skipped = get_delivery_report({**request, "status": "skipped", "per_page": 100},
-                                  communications=store.communications, counts=store.deliveries, reports=store.reports)
+                                  communications=store.communications, counts=store.deliveries, reports=store.reports,
+                                  reads=store.inbox)
     assert skipped["total"] == 8 and {line["status"] for line in skipped["lines"]} == {"skipped"}

@@ -261,10 +261,11 @@ def test_every_paged_answer_is_the_one_list_shape_asked_for_by_page_and_per_page
         assert not {"limit", "after", "next_after", "offset"} & (_field_names(route.query) | set(properties))
 
 
-def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_contacts_sync_runs_and_conversations():
+def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_contacts_sync_runs_conversations_and_inbox():
     assert {route.name for route in ROUTES if route.lists} == {
         "search_people", "list_schools", "show_audit_log", "show_delivery_report", "list_unreachable_contacts",
-        "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job", "list_conversations"}
+        "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job", "list_conversations",
+        "show_my_inbox"}
 
 
 def _date_time_fields(schema: type[Schema] | Schema, seen: set) -> list[tuple[str, fields.Field]]:

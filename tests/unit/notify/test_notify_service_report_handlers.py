@@ -55,6 +55,16 @@ class FakeCounts:
         return {Channel.EMAIL: {DeliveryStatus.SENT: 1}, Channel.SMS: {DeliveryStatus.SKIPPED: 1}}
 
 
+class FakeReads:
+    """Gina read the app item at 9:00; one more recipient has not."""
+
+    def read_counts(self, communication_id):
+        return 1, 1
+
+    def read_times(self, communication_id, person_ids):
+        return {person_id: NOW for person_id in person_ids if person_id == "gina"}
+
+
 class NoDistrictDefault:
     def district_settings(self, district_id):
         return type("Settings", (), {"default_preference": None})()
@@ -63,7 +73,8 @@ class NoDistrictDefault:
 def report(viewer: dict, reports=None, communication_id="comm-1") -> dict:
     request = {"viewer": viewer, "communication_id": communication_id, "page": 1, "per_page": 100, "status": None}
     return get_delivery_report(request, communications=FakeCommunications(), counts=FakeCounts(),
-                               reports=reports or FakeReports(), translations=InMemoryTranslations())
+                               reports=reports or FakeReports(), translations=InMemoryTranslations(),
+                               reads=FakeReads())
 
 
 def test_the_sender_reads_the_counts_the_unreachable_and_the_lines():
@@ -72,6 +83,8 @@ def test_the_sender_reads_the_counts_the_unreachable_and_the_lines():
     assert answer["counts"] == {"email": {"sent": 1}, "sms": {"skipped": 1}}
     assert answer["unreachable"] == 1 and answer["total"] == 1
     assert answer["lines"][0]["person_id"] == "gina" and answer["state"] == "queued"
+    # Only app lines carry a read time: Gina's email line has none, whatever her inbox says.
+    assert answer["app_read"] == {"read": 1, "unread": 1} and answer["lines"][0]["read_at"] is None
 
 
 def test_another_teacher_without_engagement_visibility_is_denied():

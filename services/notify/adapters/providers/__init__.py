@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+from services.notify.adapters.providers.fcm_push import FcmPush
 from services.notify.adapters.providers.sendgrid_email import SendGridEmail
 from services.notify.adapters.providers.settings import (
     ProviderConfigError,
@@ -18,7 +19,7 @@ from services.notify.adapters.providers.twilio_channels import TwilioSms, Twilio
 from services.notify.domain.delivery import Channel, ProviderChannel
 
 __all__ = [
-    "ProviderConfigError", "ProviderSettings", "SendGridEmail", "SendGridSettings", "TwilioSettings", "TwilioSms",
+    "FcmPush", "ProviderConfigError", "ProviderSettings", "SendGridEmail", "SendGridSettings", "TwilioSettings", "TwilioSms",
     "TwilioVoice", "provider_channels", "providers_from_env", "say_twiml",
 ]
 
@@ -32,4 +33,6 @@ def provider_channels(settings: ProviderSettings) -> dict[Channel, ProviderChann
         channels[Channel.SMS] = TwilioSms(settings)
         if settings.twilio.from_number:
             channels[Channel.VOICE] = TwilioVoice(settings)
+    if settings.fcm is not None:
+        channels[Channel.PUSH] = FcmPush(settings.fcm, timeout_seconds=settings.timeout_seconds)
     return channels

@@ -6,6 +6,7 @@
     SENDGRID_API_KEY, SENDGRID_FROM_EMAIL      both, or neither (then no email channel)
     SENDGRID_FROM_NAME, SENDGRID_API_BASE      optional; SENDGRID_API_BASE unset: SendGrid itself
     SENDGRID_WEBHOOK_PUBLIC_KEY                the Event Webhook verification key (base64 or PEM)
+    FCM_PROJECT_ID, FCM_CREDENTIALS_FILE | FCM_CREDENTIALS_JSON, FCM_API_BASE   push (fcm_push.fcm_settings)
     NOTIFY_WEBHOOK_BASE_URL                    public base of notify's webhooks; unset: no status callbacks
     PROVIDER_TIMEOUT_SECONDS                   per HTTP call, default 10
 """
@@ -15,6 +16,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from services.notify.adapters.providers.fcm_push import FcmSettings, fcm_settings
 
 SENDGRID_DEFAULT_BASE = "https://api.sendgrid.com"
 
@@ -45,6 +48,7 @@ class SendGridSettings:
 class ProviderSettings:
     twilio: TwilioSettings | None = None
     sendgrid: SendGridSettings | None = None
+    fcm: FcmSettings | None = None
     webhook_base_url: str | None = None
     timeout_seconds: float = 10.0
 
@@ -96,5 +100,5 @@ def providers_from_env(environ: Mapping[str, str] | None = None) -> ProviderSett
         raise ProviderConfigError("PROVIDER_TIMEOUT_SECONDS must be a number of seconds") from None
     if timeout <= 0:
         raise ProviderConfigError("PROVIDER_TIMEOUT_SECONDS must be positive")
-    return ProviderSettings(twilio=twilio, sendgrid=sendgrid,
+    return ProviderSettings(twilio=twilio, sendgrid=sendgrid, fcm=fcm_settings(env, _value),
                             webhook_base_url=_value(env, "NOTIFY_WEBHOOK_BASE_URL"), timeout_seconds=timeout)
