@@ -40,6 +40,10 @@ ARCHIVE = "directory.archive"
 READ_AUDIT_LOG = "directory.read_audit_log"
 # Sync runs of the caller's district: list and show them, approve or reject one the mass-change guard held.
 MANAGE_SYNC_RUNS = "rostering.manage_sync_runs"
+# What a user profile shows of others (DESIGN.md, Directory: who sees what on a user profile): every
+# communication a person in scope received, and the delivery status of each of their credentials.
+VIEW_ALL_COMMUNICATION_HISTORY = "notify.view_all_communication_history"
+VIEW_DELIVERY_STATUS = "notify.view_delivery_status"
 
 
 def has_role(principal: Principal, role: str) -> bool:
@@ -139,6 +143,12 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     # made Rostering Administrators, decide on it.
     MANAGE_SYNC_RUNS: either(any_role(identity.DISTRICT_ADMIN),
                              both(STAFF, any_permission(identity.ROSTERING_ADMINISTRATOR))),
+    # Engagement Visibility: "see all engagement logs for students in scope"; staff without it see only the
+    # communications they took part in (communication_history_scope).
+    VIEW_ALL_COMMUNICATION_HISTORY: either(ADMINISTRATOR, teacher_with(identity.ENGAGEMENT_VISIBILITY)),
+    # The extended permissions (DESIGN.md, Directory): Users Manager, Engagement Visibility, administrators.
+    VIEW_DELIVERY_STATUS: either(ADMINISTRATOR,
+                                 teacher_with(identity.USERS_MANAGER, identity.ENGAGEMENT_VISIBILITY)),
 })
 
 
@@ -236,3 +246,32 @@ def permission_change_refusal(granter: Principal, target: Principal, permissions
     if beyond:
         return f"you may not grant or remove {', '.join(beyond)}: ask a district administrator"
     return None
+
+
+# --- a user profile's communication history and delivery status ---------------------------------------------
+# Which of a person's communications a viewer sees on their profile. The viewer's scope (whether they may see
+# the person at all) is directory's answer, asked first; these rules say what the profile then shows.
+HISTORY_EVERYTHING = "everything"
+HISTORY_TOOK_PART = "took_part"  # only what the viewer sent, or a conversation they are a participant of
+HISTORY_NOTHING = "nothing"
+HISTORY_SCOPES = (HISTORY_EVERYTHING, HISTORY_TOOK_PART, HISTORY_NOTHING)
+
+
+def _is_self(viewer: Principal, person_id: str) -> bool:
+    return viewer.get("status") != "disabled" and viewer.get("person_id") == person_id
+
+
+def communication_history_scope(viewer: Principal, person_id: str) -> str:
+    """Which of `person_id`'s communications `viewer` sees: everything of one's own, everything with Engagement
+    Visibility (or as an administrator), what they took part in for other staff, nothing for families."""
+    if _is_self(viewer, person_id) or may(viewer, VIEW_ALL_COMMUNICATION_HISTORY):
+        return HISTORY_EVERYTHING
+    if may(viewer, VIEW_CREDENTIALS_OF_OTHERS):
+        return HISTORY_TOOK_PART
+    return HISTORY_NOTHING
+
+
+def may_see_delivery_status(viewer: Principal, person_id: str) -> bool:
+    """Whether `viewer` sees the delivery status of `person_id`'s credentials: of one's own (a bounce is
+    something the person can fix), otherwise only with an extended permission."""
+    return _is_self(viewer, person_id) or may(viewer, VIEW_DELIVERY_STATUS)
