@@ -19,6 +19,7 @@ from services.notify import (
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
+    handlers_history,
     handlers_inbox,
     handlers_invitations,
     handlers_preferences,
@@ -246,6 +247,12 @@ class NotifyService:
     @rpc_endpoint(notify.remove_device)
     def remove_device(self, request: dict) -> dict:
         return handlers_inbox.remove_device(request, devices=self.store.devices)
+
+    # --- a person's communication history, for their user profile ---
+
+    @rpc_endpoint(notify.get_communication_history)
+    def get_communication_history(self, request: dict) -> dict:
+        return handlers_history.get_communication_history(request, history=self.store.history)
 
     # --- credential health ---
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts import conversations, directory, identity
+from shared.contracts import notify_history as history
 from shared.contracts import notify_inbox as inbox
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
@@ -627,3 +628,11 @@ list_devices = contract.rpc("list_devices", request=inbox.DevicesRequest, respon
                             description="The person's registered push devices.")
 remove_device = contract.rpc("remove_device", request=inbox.RemoveDeviceRequest, response=inbox.Devices,
                              description="Remove one of the person's push devices; answers the devices left.")
+
+# --- a person's communication history, for their user profile (schemas in notify_history.py) -------------
+
+get_communication_history = contract.rpc(
+    "get_communication_history", request=history.CommunicationHistoryRequest, response=history.CommunicationHistory,
+    description="A person's announcements and conversation messages, newest first, as the viewer may see them: "
+                "everything with Engagement Visibility, only what they took part in otherwise; delivery status "
+                "per credential only with an extended permission.")

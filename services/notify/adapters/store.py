@@ -12,6 +12,7 @@ from services.notify.adapters.conversations_repository import ConversationsRepos
 from services.notify.adapters.credentials_repository import CredentialsRepository
 from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.devices_repository import DevicesRepository
+from services.notify.adapters.history_repository import HistoryRepository
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
@@ -37,3 +38,4 @@ class NotifyStore:
         self.conversations = ConversationsRepository(session)
         self.inbox = InboxRepository(session)
         self.devices = DevicesRepository(session)
+        self.history = HistoryRepository(session)
