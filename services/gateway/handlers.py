@@ -9,8 +9,13 @@ from services.gateway.api import ApiCall, Backends
 from services.gateway.domain.access import may_see_contact_details, require_permission_change, require_staff
 from services.gateway.domain.profiles import account_of, user_profile
 from services.gateway.domain.results import summarize_outcomes
-from shared.contracts.permissions import effective_actions
+from shared.contracts.permissions import (
+    HISTORY_NOTHING, communication_history_scope, effective_actions, may_see_delivery_status,
+)
 from services.gateway.lists import page_of
+
+# How many of a person's latest communications their profile shows (notify's first page).
+PROFILE_HISTORY_SHOWN = 20
 
 
 def health(call: ApiCall, backends: Backends) -> dict:
@@ -38,11 +43,18 @@ def show_user_profile(call: ApiCall, backends: Backends) -> dict:
     profile = backends.directory.get_person_profile({"viewer": call.principal, "person_id": person_id})
     account = account_of(backends.identity.get_accounts({"person_ids": [person_id]})["accounts"], person_id)
     show_contact_details = may_see_contact_details(call.principal, person_id)
+    show_delivery_status = show_contact_details and may_see_delivery_status(call.principal, person_id)
     health = []
-    if show_contact_details and account and account["credentials"]:
-        # Asked only when credentials are shown: delivery status is contact detail too.
+    if show_delivery_status and account and account["credentials"]:
         health = backends.notify.get_credential_health({"person_ids": [person_id]})["credentials"]
-    return user_profile(profile, account, show_contact_details=show_contact_details, credential_health=health)
+    history = None
+    if communication_history_scope(call.principal, person_id) != HISTORY_NOTHING:
+        # notify judges the viewer again: only it knows who sent what and who takes part in what.
+        history = backends.notify.get_communication_history(
+            {"viewer": call.principal, "person_id": person_id, "page": 1, "per_page": PROFILE_HISTORY_SHOWN})
+    return user_profile(profile, account, show_contact_details=show_contact_details,
+                        show_delivery_status=show_delivery_status, credential_health=health,
+                        communication_history=history)
 
 
 def enable_student_accounts(call: ApiCall, backends: Backends) -> dict:

@@ -269,7 +269,11 @@ ROUTES: tuple[Route, ...] = (
           handlers.show_student_profile, directory.StudentProfile, action=VIEW_PROFILES),
     Route("show_user_profile", "GET", f"{API}/directory/people/<id>",
           "A user's profile; credentials only for themselves or staff allowed to see them", "directory",
-          handlers.show_user_profile, UserProfile, action=VIEW_PROFILES),
+          handlers.show_user_profile, UserProfile, action=VIEW_PROFILES,
+          description="Credentials go to the person and to staff; their delivery status only to the person and "
+                      "to staff with Users Manager, Engagement Visibility or an administrator role. The latest "
+                      "communications go to the person and to staff: all of them with Engagement Visibility or "
+                      "as an administrator, otherwise only those the viewer sent or takes part in."),
     Route("enable_student_accounts", "POST", f"{API}/directory/students/enable-accounts",
           "Enable student accounts in bulk (sends nothing)", "directory",
           handlers.enable_student_accounts, EnableStudentAccountsResult, action=ENABLE_STUDENT_ACCOUNTS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import conversations, directory, identity, notify, permissions, rostering
+from shared.contracts import conversations, directory, identity, notify, notify_history, permissions, rostering
 from shared.contracts.common import BulkResult
 
 
@@ -74,8 +74,10 @@ class DeliveryStatus(notify.CredentialHealth):
 
 
 class ProfileCredential(identity.Credential):
-    delivery_status = fields.Nested(DeliveryStatus, required=True, allow_none=True, metadata={
-        "description": "good, bad (with the reason) or opted_out; null until notify knows this credential."})
+    delivery_status = fields.Nested(DeliveryStatus, allow_none=True, metadata={
+        "description": "good, bad (with the reason) or opted_out; null until notify knows this credential. "
+                       "Present only for the person themselves and for staff with an extended permission "
+                       "(Users Manager, Engagement Visibility, administrators)."})
 
 
 class UserProfile(directory.PersonProfile):
@@ -86,6 +88,11 @@ class UserProfile(directory.PersonProfile):
         "description": "Present only when the viewer is this person or may view others' credentials."})
     home_phone = fields.String(allow_none=True, metadata={
         "description": "Kept, never used to contact or log in; present only with `credentials`."})
+    communication_history = fields.Nested(notify_history.CommunicationHistory, metadata={
+        "description": "The person's most recent announcements and conversation messages (the first page, newest "
+                       "first; `total` counts them all). Present for the person themselves and for staff: "
+                       "everything with Engagement Visibility or as an administrator, otherwise only what the "
+                       "viewer sent or takes part in; each item's `deliveries` only with an extended permission."})
 
 
 class EnableStudentAccountsResult(BulkResult):

@@ -14,18 +14,24 @@ def account_of(accounts: Iterable[Mapping], person_id: str) -> Mapping | None:
 
 
 def user_profile(profile: Mapping, account: Mapping | None, *, show_contact_details: bool,
-                 credential_health: Iterable[Mapping] = ()) -> dict:
+                 show_delivery_status: bool = False, credential_health: Iterable[Mapping] = (),
+                 communication_history: Mapping | None = None) -> dict:
     """The profile screen's data.
 
     Credentials and the home phone are contact details: when the viewer may not
     see them the keys are left out rather than emptied, so "hidden" never reads
-    as "this person has none". Delivery status rides on the credentials, so it
-    is shown exactly where they are.
+    as "this person has none". Delivery status rides on the credentials, and is
+    left out the same way from those of a viewer without an extended permission;
+    so is the communication history of a viewer who may see none of it.
     """
     merged = {**profile, "account_status": account["status"] if account else None}
     if show_contact_details:
-        merged["credentials"] = with_delivery_status(account["credentials"], credential_health) if account else []
+        credentials = account["credentials"] if account else []
+        merged["credentials"] = (with_delivery_status(credentials, credential_health) if show_delivery_status
+                                 else [dict(credential) for credential in credentials])
         merged["home_phone"] = account.get("home_phone") if account else None
+    if communication_history is not None:
+        merged["communication_history"] = communication_history
     return merged
 
 

@@ -98,3 +98,14 @@ def assert_error(response: requests.Response, status: int, code: str) -> dict:
     assert body["error"]["code"] == code
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body["error"]["fields"]
+
+
+def make_communication_history(*, with_deliveries: bool = True, scope: str = "everything") -> dict:
+    """notify's first page of a person's history: one announcement, its email delivery when status is shown."""
+    item = {"communication_id": "comm-1", "kind": "announcement", "conversation_id": None, "subject": "Field trip",
+            "preview": "The bus leaves at 8.", "priority": False, "sender_id": "teacher-1",
+            "sent_at": "2026-09-01T08:00:00+00:00"}
+    if with_deliveries:
+        item["deliveries"] = [{"channel": "email", "address": "dana@example.org", "status": "delivered",
+                               "reason": None, "updated_at": "2026-09-01T08:01:00+00:00"}]
+    return {"items": [item], "total": 1, "page": 1, "per_page": 20, "scope": scope}

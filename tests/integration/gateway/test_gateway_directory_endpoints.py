@@ -5,8 +5,8 @@ from shared.contracts import identity
 from shared.contracts.errors import NotFound
 
 from gateway_http_support import (
-    assert_error, make_account, make_credential_health, make_item_result, make_people_page, make_person_profile,
-    make_person_summary, make_principal, make_student_profile,
+    assert_error, make_account, make_communication_history, make_credential_health, make_item_result,
+    make_people_page, make_person_profile, make_person_summary, make_principal, make_student_profile,
 )
 
 SEARCH = "/api/v1/directory/people"
@@ -75,15 +75,18 @@ def test_a_student_out_of_the_viewers_scope_is_not_found(gateway):
     assert_error(response, 404, "not_found")
 
 
-def test_a_teacher_sees_a_guardians_profile_with_credentials_their_delivery_status_home_phone_and_status(gateway):
+def test_engagement_visibility_sees_a_guardians_profile_with_delivery_status_history_home_phone_and_status(
+        gateway):
     gateway.directory.get_person_profile.return_value = make_person_profile(id="person-1")
     gateway.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
     bounced = make_credential_health(kind="email", address="dana@example.org", state="bad",
                                      reason="hard bounce: 550 5.1.1 no such mailbox", last_status="failed")
     gateway.notify.get_credential_health.return_value = {"credentials": [bounced, make_credential_health(
         kind="mobile_phone", address="+15555550101")]}
+    gateway.notify.get_communication_history.return_value = make_communication_history()
+    viewer = make_principal(permissions=(identity.ENGAGEMENT_VISIBILITY,))
 
-    response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(make_principal()))
+    response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(viewer))
 
     assert response.status_code == 200
     profile = response.json()
@@ -97,6 +100,24 @@ def test_a_teacher_sees_a_guardians_profile_with_credentials_their_delivery_stat
     assert credentials["mobile_phone"]["delivery_status"]["state"] == "good"
     assert profile["linked_students"] == make_person_profile()["linked_students"]
     gateway.notify.get_credential_health.assert_called_once_with({"person_ids": ["person-1"]})
+    assert profile["communication_history"] == make_communication_history()
+    gateway.notify.get_communication_history.assert_called_once_with(
+        {"viewer": viewer, "person_id": "person-1", "page": 1, "per_page": 20})
+
+
+def test_a_teacher_without_an_extended_permission_sees_credentials_without_status_and_their_own_part(gateway):
+    gateway.directory.get_person_profile.return_value = make_person_profile(id="person-1")
+    gateway.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
+    history = make_communication_history(with_deliveries=False, scope="took_part")
+    gateway.notify.get_communication_history.return_value = history
+
+    response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(make_principal()))
+
+    assert response.status_code == 200, response.text
+    profile = response.json()
+    assert profile["credentials"] == make_account()["credentials"]
+    assert profile["communication_history"] == history
+    gateway.notify.get_credential_health.assert_not_called()
 
 
 def test_a_guardian_viewing_another_person_does_not_see_their_credentials(gateway):
@@ -108,7 +129,7 @@ def test_a_guardian_viewing_another_person_does_not_see_their_credentials(gatewa
 
     assert response.status_code == 200
     profile = response.json()
-    assert "credentials" not in profile and "home_phone" not in profile
+    assert "credentials" not in profile and "home_phone" not in profile and "communication_history" not in profile
     assert "dana@example.org" not in response.text and "+1555555" not in response.text
     assert profile["account_status"] == "active"
     gateway.notify.get_credential_health.assert_not_called()
@@ -120,6 +141,7 @@ def test_a_guardian_sees_their_own_credentials(gateway):
     gateway.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
 
     gateway.notify.get_credential_health.return_value = {"credentials": []}
+    gateway.notify.get_communication_history.return_value = make_communication_history()
 
     response = gateway.get("/api/v1/directory/people/person-1", headers=gateway.sign_in(guardian))
 

@@ -11,10 +11,11 @@ from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, 
 from shared.messaging import rpc_endpoint
 
 from gateway_http_support import (
-    assert_error, free_port, make_account, make_credential_health, make_person_profile, make_principal,
+    assert_error, free_port, make_account, make_communication_history, make_credential_health, make_person_profile,
+    make_principal,
 )
 
-TEACHER = make_principal(identity.TEACHER, person_id="teacher-1")
+TEACHER = make_principal(identity.TEACHER, person_id="teacher-1", permissions=(identity.ENGAGEMENT_VISIBILITY,))
 UPDATED_AT = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 SIGNED_IN = {"Authorization": "Bearer good-token"}
 
@@ -62,6 +63,12 @@ class StandInNotify:
         return {"credentials": [make_credential_health(person_id=person_id, updated_at=UPDATED_AT)
                                 for person_id in request["person_ids"]]}
 
+    @rpc_endpoint(notify.get_communication_history)
+    def get_communication_history(self, request):
+        history = make_communication_history()
+        return {**history, "items": [{**item, "sent_at": UPDATED_AT, "deliveries": [
+            {**delivery, "updated_at": UPDATED_AT} for delivery in item["deliveries"]]} for item in history["items"]]}
+
     @rpc_endpoint(notify.receive_provider_webhook)
     def receive_provider_webhook(self, request):
         StandInNotify.webhooks_received.append(request)
@@ -92,6 +99,8 @@ def test_a_profile_is_assembled_from_three_services_over_rpc(gateway_url):
     assert [{k: v for k, v in c.items() if k != "delivery_status"} for c in credentials] == \
         make_account()["credentials"]
     assert credentials[0]["delivery_status"]["state"] == "good"
+    [item] = response.json()["communication_history"]["items"]
+    assert item["sent_at"] == "2026-09-01T08:00:00+00:00" and item["deliveries"][0]["status"] == "delivered"
     assert response.json()["linked_students"] == make_person_profile()["linked_students"]
 
 

@@ -47,7 +47,8 @@ def test_the_account_of_a_person_is_found_among_others():
 
 
 def test_a_profile_with_contact_details_shows_credentials_home_phone_and_status():
-    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True)
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True,
+                           show_delivery_status=True)
 
     assert profile["account_status"] == "active"
     assert profile["home_phone"] == "+15555550199"
@@ -63,7 +64,8 @@ def test_each_credential_carries_notifys_delivery_status_for_that_address():
         make_credential_health(kind="mobile_phone", address="+15555550101", state="opted_out", reason="STOP"),
     ]
 
-    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True, credential_health=health)
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True,
+                           show_delivery_status=True, credential_health=health)
 
     statuses = {credential["kind"]: credential["delivery_status"] for credential in profile["credentials"]}
     assert statuses["email"] == {"state": "bad", "reason": "hard bounce: 550 5.1.1 no such mailbox",
@@ -75,7 +77,7 @@ def test_health_recorded_for_an_address_the_person_no_longer_has_is_not_shown_on
     old_address = make_credential_health(kind="email", address="old@example.org", state="bad", reason="bounced")
 
     profile = user_profile(make_person_profile(), make_account(), show_contact_details=True,
-                           credential_health=[old_address])
+                           show_delivery_status=True, credential_health=[old_address])
 
     assert [credential["delivery_status"] for credential in profile["credentials"]] == [None, None]
 
@@ -87,6 +89,27 @@ def test_delivery_status_stays_hidden_with_the_credentials():
                            credential_health=health)
 
     assert "credentials" not in profile and "bounced" not in str(profile)
+
+
+def test_without_an_extended_permission_credentials_are_shown_without_their_delivery_status():
+    health = [make_credential_health(kind="email", address="dana@example.org", state="bad", reason="bounced")]
+
+    profile = user_profile(make_person_profile(), make_account(), show_contact_details=True,
+                           show_delivery_status=False, credential_health=health)
+
+    assert [credential["kind"] for credential in profile["credentials"]] == ["email", "mobile_phone"]
+    assert all("delivery_status" not in credential for credential in profile["credentials"])
+    assert "bounced" not in str(profile)
+
+
+def test_the_communication_history_is_shown_as_notify_answered_it_and_left_out_when_there_is_none():
+    history = {"items": [], "total": 0, "page": 1, "per_page": 20, "scope": "took_part"}
+
+    shown = user_profile(make_person_profile(), make_account(), show_contact_details=True,
+                         communication_history=history)
+    hidden = user_profile(make_person_profile(), make_account(), show_contact_details=False)
+
+    assert shown["communication_history"] == history and "communication_history" not in hidden
 
 
 def test_a_profile_without_contact_details_leaves_credentials_and_home_phone_out_but_keeps_status():

@@ -8,7 +8,7 @@ from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.permissions import (
     ACTIONS, ARCHIVE, ENABLE_STUDENT_ACCOUNTS, INVITE_SCHOOL, MANAGE_OTHERS_PREFERENCES, RESET_CREDENTIAL_STATUS,
-    VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
+    VIEW_DELIVERY_STATUS, VIEW_PROFILES, VIEW_UNREACHABLE_CONTACTS,
 )
 
 from gateway_builders import make_account, make_credential_health, make_person_profile, make_principal
@@ -48,10 +48,11 @@ def test_a_guardian_sees_another_persons_profile_without_contact_details():
     backends.directory.get_person_profile.assert_called_once_with({"viewer": guardian, "person_id": "person-1"})
     backends.identity.get_accounts.assert_called_once_with({"person_ids": ["person-1"]})
     backends.notify.get_credential_health.assert_not_called()
+    backends.notify.get_communication_history.assert_not_called()
 
 
-def test_staff_see_each_credential_of_a_profile_with_its_delivery_status():
-    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+def test_staff_with_an_extended_permission_see_each_credential_of_a_profile_with_its_delivery_status():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER, permissions=(identity.USERS_MANAGER,))
     backends.directory.get_person_profile.return_value = make_person_profile(id="person-1")
     backends.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
     backends.notify.get_credential_health.return_value = {"credentials": [
@@ -62,6 +63,22 @@ def test_staff_see_each_credential_of_a_profile_with_its_delivery_status():
     email = next(credential for credential in profile["credentials"] if credential["kind"] == "email")
     assert email["delivery_status"]["state"] == "bad" and email["delivery_status"]["reason"] == "hard bounce"
     backends.notify.get_credential_health.assert_called_once_with({"person_ids": ["person-1"]})
+
+
+def test_staff_without_one_see_credentials_without_status_and_the_history_notify_answers_for_them():
+    backends, teacher = make_backends(), make_principal(identity.TEACHER)
+    backends.directory.get_person_profile.return_value = make_person_profile(id="person-1")
+    backends.identity.get_accounts.return_value = {"accounts": [make_account(person_id="person-1")]}
+    history = {"items": [], "total": 0, "page": 1, "per_page": 20, "scope": "took_part"}
+    backends.notify.get_communication_history.return_value = history
+
+    profile = handlers.show_user_profile(ApiCall(teacher, path={"id": "person-1"}), backends)
+
+    assert profile["credentials"] and all("delivery_status" not in c for c in profile["credentials"])
+    assert profile["communication_history"] == history
+    backends.notify.get_credential_health.assert_not_called()
+    backends.notify.get_communication_history.assert_called_once_with(
+        {"viewer": teacher, "person_id": "person-1", "page": 1, "per_page": handlers.PROFILE_HISTORY_SHOWN})
 
 
 def test_a_person_without_credentials_costs_no_question_to_notify():
@@ -106,7 +123,8 @@ def test_me_answers_what_a_custom_permission_adds_to_a_teacher():
                                  backends)["effective_permissions"]
 
     assert set(moderator) - set(plain) == {ENABLE_STUDENT_ACCOUNTS, MANAGE_OTHERS_PREFERENCES, ARCHIVE,
-                                           RESET_CREDENTIAL_STATUS, VIEW_UNREACHABLE_CONTACTS, INVITE_SCHOOL}
+                                           RESET_CREDENTIAL_STATUS, VIEW_UNREACHABLE_CONTACTS, INVITE_SCHOOL,
+                                           VIEW_DELIVERY_STATUS}
 
 
 def staff_account(person_id: str, **overrides) -> dict:
