@@ -86,12 +86,12 @@ communications = Table(
 )
 
 # Who a communication is for, as the directory resolved its audience when it was sent; the planner
-# reads it back in pages of person ids (the primary key's order).
+# reads it back in pages of person ids (the primary key's order), a profile's history by person.
 communication_recipients = Table(
     "communication_recipients",
     metadata,
     Column("communication_id", ID, ForeignKey("communications.id", ondelete="CASCADE"), primary_key=True),
-    Column("person_id", ID, primary_key=True),
+    Column("person_id", ID, primary_key=True, index=True),
 )
 
 # One communication to one person on one channel. The unique key is what makes planning and
