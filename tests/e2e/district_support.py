@@ -12,7 +12,6 @@ from pathlib import Path
 from schoolctl.demo import write_demo_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
 PASSWORD = "correct horse battery staple"
 WAIT_SECONDS = 60.0
@@ -109,7 +108,7 @@ def write_other_district(folder: Path) -> Path:
 
 
 def joined_in_notify(stack, person_id: str) -> bool:
-    with cluster_rpc(stack.amqp_uri) as rpc:
+    with stack.rpc_as_operator() as rpc:
         rows = rpc(notify.contract).get_recipients({"person_ids": [person_id]})["recipients"]
     return bool(rows) and rows[0]["joined"]
 
