@@ -11,7 +11,6 @@ import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL
 from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
 from district_support import find_person_id, import_demo_district, person, sign_in, wait_for
 
@@ -28,7 +27,7 @@ def district(stack, tmp_path):
 
 
 def joined_in_notify(stack, person_id: str) -> bool:
-    with cluster_rpc(stack.amqp_uri) as rpc:
+    with stack.rpc_as_operator() as rpc:
         rows = rpc(notify.contract).get_recipients({"person_ids": [person_id]})["recipients"]
     return bool(rows) and rows[0]["joined"]
 
