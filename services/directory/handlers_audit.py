@@ -40,6 +40,16 @@ def record_permission_change(payload: Mapping, *, store: DirectoryStore) -> bool
     return store.audit.record_once(payload["change_id"], entry)
 
 
+def record_moderation_decision(payload: Mapping, *, store: DirectoryStore) -> bool:
+    """notify.CONTENT_MODERATED (a message flagged, hidden or restored) into the district's audit log: the
+    message is the subject; before and after say whether it was shown, after also why."""
+    entry = AuditEntry(payload["district_id"], payload["actor_id"], payload["action"], "message",
+                       payload["message_id"], {"hidden": payload["hidden_before"]},
+                       {"hidden": payload["hidden_after"], "reason": payload["reason"],
+                        "conversation_id": payload["conversation_id"]}, payload["at"])
+    return store.audit.record_once(payload["decision_id"], entry)
+
+
 
 def set_district_sync(request: Mapping, *, store: DirectoryStore, clock: Clock) -> dict:
     district_id = existing_district(store.people, request["district_id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from shared.callers import CallerVerification
-from shared.contracts import directory, identity
+from shared.contracts import directory, identity, notify
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
@@ -187,3 +187,8 @@ class DirectoryService:
     @handles(identity.STAFF_PERMISSIONS_CHANGED, requeue_on_error=True)
     def on_staff_permissions_changed(self, payload):
         handlers_audit.record_permission_change(payload, store=self.store)
+
+    # Likewise: a moderation decision lost would be a hole in the audit log; its decision id dedupes.
+    @handles(notify.CONTENT_MODERATED, requeue_on_error=True)
+    def on_content_moderated(self, payload):
+        handlers_audit.record_moderation_decision(payload, store=self.store)

@@ -46,6 +46,10 @@ from shared.contracts.permissions import (
 from services.gateway.schemas import InvitationJobQuery, InvitationsBody
 from services.gateway.schemas import ConversationMessageBody, StartConversationBody
 from services.gateway.list_schemas import ConversationList
+from services.gateway import moderation_handlers as moderation
+from services.gateway.moderation_schemas import FlagBody, FlaggedMessageList, FlaggedQuery, ModerationBody
+from shared.contracts import moderation as moderation_contract
+from shared.contracts.permissions import MODERATE_CONTENT
 from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
 from shared.contracts import conversations, directory, identity, notify, notify_inbox, notify_languages, rostering
@@ -149,6 +153,10 @@ def my_device_url(device: dict) -> str:
     return f"{API}/me/devices/{device['device_id']}"
 
 
+MODERATION_NOTE = ("Administrators and teachers with Content Moderator: a district administrator the district's "
+                   "conversations, the others those with a participant of their schools. A hidden message shows "
+                   f"\"{moderation_contract.HIDDEN_NOTICE}\" to everyone, in the conversation and the inbox; every "
+                   "decision is kept in the audit log (who, when, why, before and after).")
 INBOX_NOTE = ("Your own items only: announcements (and conversation messages) that reached you in the app, which "
               "happens once you have joined.")
 
@@ -461,6 +469,28 @@ ROUTES: tuple[Route, ...] = (
           location=talk.conversation_url, errors={
               400: "the message is too long, or an attachment's type or size is refused",
               404: "no conversation the caller takes part in has this id"}),
+    # --- content moderation (#13 point 7) ---
+    Route("flag_conversation_message", "POST", f"{API}/conversations/<id>/messages/<message_id>/flag",
+          "Flag a message of your conversation for a moderator to review", "moderation", moderation.flag_message,
+          moderation_contract.Flag, body=FlagBody, examples=Examples(request={
+              "reason": "This message shares another family's phone number."}),
+          errors={400: "the caller wrote the message, or the reason is missing or too long",
+                  404: "no conversation the caller takes part in has this id, or no message of it has that id"},
+          description="Any participant but the author. Flagging the same message again answers the first flag. "
+                      "The flag is kept in the audit log."),
+    Route("list_flagged_messages", "GET", f"{API}/moderation/flags",
+          "Flagged conversation messages in your reach, the most recently flagged first", "moderation",
+          moderation.list_flagged_messages, FlaggedMessageList, action=MODERATE_CONTENT, query=FlaggedQuery,
+          description=MODERATION_NOTE),
+    *(Route(name, "POST", f"{API}/moderation/messages/<id>/{verb}", summary, "moderation", handler,
+            moderation_contract.FlaggedMessage, action=MODERATE_CONTENT, body=ModerationBody,
+            examples=Examples(request={"reason": reason}), description=MODERATION_NOTE,
+            errors={404: "no message in the caller's reach has this id", 409: conflict})
+      for name, verb, summary, handler, reason, conflict in (
+        ("hide_message", "hide", "Hide a message: everyone sees a notice instead", moderation.hide_message,
+         "Shares another family's phone number.", "the message is hidden already"),
+        ("restore_message", "restore", "Show a hidden message again", moderation.restore_message,
+         "Reviewed with the family: nothing private in it.", "the message is not hidden"))),
     Route("receive_email_reply", "POST", conversations.SENDGRID_INBOUND_PATH,
           "SendGrid Inbound Parse: an email reply to a conversation", "webhooks", talk.receive_email_reply,
           conversations.EmailReplyResult, public=True, raw_body=INBOUND_EMAIL_FORM, examples=Examples(request={

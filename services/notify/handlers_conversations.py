@@ -286,4 +286,4 @@ def _message_answer(message: NewMessage) -> dict:
     return {"message_id": message.id, "conversation_id": message.conversation_id, "author_id": message.author_id,
             "possible_author_ids": list(message.possible_author_ids), "via": message.via, "text": message.text,
             "attachments": list(message.attachments), "communication_id": message.communication_id,
-            "created_at": message.created_at}
+            "created_at": message.created_at, "hidden": False}

@@ -22,6 +22,7 @@ from services.notify import (
     handlers_history,
     handlers_inbox,
     handlers_invitations,
+    handlers_moderation,
     handlers_preferences,
     handlers_preview,
     handlers_reports,
@@ -221,6 +222,27 @@ class NotifyService:
     def list_unreachable_contacts(self, request: dict) -> dict:
         return handlers_reports.list_unreachable_contacts(
             request, reports=self.store.reports, district_defaults=self.store.preferences)
+
+    # --- content moderation ---
+
+    @rpc_endpoint(notify.flag_message)
+    def flag_message(self, request: dict) -> dict:
+        return handlers_moderation.flag_message(request, store=self.store.moderation, publish=self.publish,
+                                                clock=utc_now)
+
+    @rpc_endpoint(notify.list_flagged_messages)
+    def list_flagged_messages(self, request: dict) -> dict:
+        return handlers_moderation.list_flagged_messages(request, store=self.store.moderation)
+
+    @rpc_endpoint(notify.hide_message)
+    def hide_message(self, request: dict) -> dict:
+        return handlers_moderation.hide_message(request, store=self.store.moderation, publish=self.publish,
+                                                clock=utc_now)
+
+    @rpc_endpoint(notify.restore_message)
+    def restore_message(self, request: dict) -> dict:
+        return handlers_moderation.restore_message(request, store=self.store.moderation, publish=self.publish,
+                                                   clock=utc_now)
 
     # --- each person's own inbox and push devices ---
 

@@ -6,6 +6,8 @@ from shared.contracts import directory, identity, notify, rostering
 # module cannot import directory's without a cycle: the subscriptions are declared here, where both
 # modules are complete, and every contract import runs this.
 identity.contract.subscribe(directory.STUDENT_ACCOUNTS_ENABLED, directory.PEOPLE_UPSERTED)
+# directory's audit log keeps notify's moderation decisions; notify's contract imports directory's, likewise.
+directory.contract.subscribe(notify.CONTENT_MODERATED)
 
 # identity's RPC methods that issue and publish credentials, with the rule of who may call what.
 from shared.contracts import callers  # noqa: E402,F401

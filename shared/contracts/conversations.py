@@ -125,6 +125,8 @@ class ConversationMessage(Schema):
         "description": "notify's id of the communication that delivered it to the other participants "
                        "(its delivery report); null when nobody else could be reached"})
     created_at = Timestamp(required=True, metadata={"description": "when it was written, ISO 8601 with zone"})
+    hidden = fields.Boolean(metadata={
+        "description": "true when a moderator hid it: its text is then the notice, without attachments"})
 
 
 class Conversation(Schema):

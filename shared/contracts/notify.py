@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.contracts import conversations, directory, identity
 from shared.contracts import notify_history as history
+from shared.contracts import moderation
 from shared.contracts import notify_inbox as inbox
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
@@ -636,3 +637,23 @@ get_communication_history = contract.rpc(
     description="A person's announcements and conversation messages, newest first, as the viewer may see them: "
                 "everything with Engagement Visibility, only what they took part in otherwise; delivery status "
                 "per credential only with an extended permission.")
+
+# --- content moderation (schemas in moderation.py) -----------------------------------------------------------
+
+flag_message = contract.rpc("flag_message", request=moderation.FlagMessageRequest, response=moderation.Flag,
+                            description="A participant flags a message of their conversation for a moderator to "
+                                        "review; flagging the same message again answers the first flag.")
+list_flagged_messages = contract.rpc("list_flagged_messages", request=moderation.ListFlaggedRequest,
+                                     response=moderation.FlaggedPage,
+                                     description="Flagged messages in the moderator's reach (administrators and "
+                                                 "Content Moderators), with their flags.")
+hide_message = contract.rpc("hide_message", request=moderation.ModerateMessageRequest,
+                            response=moderation.FlaggedMessage,
+                            description="Hide a message: everyone sees a notice instead, in the conversation and "
+                                        "the inbox; its flags are reviewed.")
+restore_message = contract.rpc("restore_message", request=moderation.ModerateMessageRequest,
+                               response=moderation.FlaggedMessage,
+                               description="Show a hidden message again; its flags are reviewed.")
+CONTENT_MODERATED = contract.event("content_moderated", moderation.ContentModerated,
+                                   description="A message was flagged, hidden or restored: who, when, why, before "
+                                               "and after (the directory keeps it in its audit log).")

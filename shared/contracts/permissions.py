@@ -44,6 +44,8 @@ MANAGE_SYNC_RUNS = "rostering.manage_sync_runs"
 # communication a person in scope received, and the delivery status of each of their credentials.
 VIEW_ALL_COMMUNICATION_HISTORY = "notify.view_all_communication_history"
 VIEW_DELIVERY_STATUS = "notify.view_delivery_status"
+# List flagged conversation messages, hide or restore them (DESIGN.md: Content Moderator).
+MODERATE_CONTENT = "notify.moderate_content"
 
 
 def has_role(principal: Principal, role: str) -> bool:
@@ -149,6 +151,8 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     # The extended permissions (DESIGN.md, Directory): Users Manager, Engagement Visibility, administrators.
     VIEW_DELIVERY_STATUS: either(ADMINISTRATOR,
                                  teacher_with(identity.USERS_MANAGER, identity.ENGAGEMENT_VISIBILITY)),
+    # Administrators, and teachers the district made Content Moderators; which messages: may_moderate.
+    MODERATE_CONTENT: either(ADMINISTRATOR, teacher_with(identity.CONTENT_MODERATOR)),
 })
 
 
@@ -204,11 +208,17 @@ def staff_schools(principal: Principal) -> frozenset[str]:
 
 def granter_reach(granter: Principal) -> frozenset[str] | None:
     """The schools whose staff `granter` may change permissions of: None for the whole district."""
-    if has_role(granter, identity.DISTRICT_ADMIN):
+    return administered_schools(granter, identity.PERMISSIONS_ADMIN)
+
+
+def administered_schools(principal: Principal, permission: str) -> frozenset[str] | None:
+    """None for a district administrator (the whole district); else the schools they administer, and those they
+    teach in when they hold `permission` (a custom permission widens a teacher to their schools)."""
+    if has_role(principal, identity.DISTRICT_ADMIN):
         return None
-    schools = schools_with_role(granter, identity.SCHOOL_ADMIN)
-    if has_permission(granter, identity.PERMISSIONS_ADMIN):
-        schools |= schools_with_role(granter, identity.TEACHER)
+    schools = schools_with_role(principal, identity.SCHOOL_ADMIN)
+    if has_permission(principal, permission):
+        schools |= schools_with_role(principal, identity.TEACHER)
     return schools
 
 
@@ -275,3 +285,21 @@ def may_see_delivery_status(viewer: Principal, person_id: str) -> bool:
     """Whether `viewer` sees the delivery status of `person_id`'s credentials: of one's own (a bounce is
     something the person can fix), otherwise only with an extended permission."""
     return _is_self(viewer, person_id) or may(viewer, VIEW_DELIVERY_STATUS)
+# Who may moderate which conversation: a district administrator any of their district; a school administrator,
+# or a teacher with Content Moderator, a conversation one of whose participants belongs to one of their schools
+# (a conversation has no school of its own: its people do).
+
+def moderation_reach(moderator: Principal) -> frozenset[str] | None:
+    """The schools whose conversations `moderator` moderates: None for the whole district, empty for none."""
+    if not may(moderator, MODERATE_CONTENT):
+        return frozenset()
+    return administered_schools(moderator, identity.CONTENT_MODERATOR)
+
+
+def may_moderate(moderator: Principal, district_id: str, participant_schools: Iterable[str]) -> bool:
+    """Whether `moderator` may hide or restore a message of a conversation of `district_id` whose participants
+    belong to `participant_schools`."""
+    if moderator.get("district_id") is None or moderator.get("district_id") != district_id:
+        return False
+    reach = moderation_reach(moderator)
+    return reach is None or bool(reach & set(participant_schools))

@@ -210,4 +210,10 @@ EXPECTED: dict[str, Access] = {
     # Only participants see a conversation: the matrix's callers take part in none of the ids it names.
     "show_conversation": allow(),
     "post_conversation_message": allow(),
+    "flag_conversation_message": allow(),
+    # Moderators list what is flagged in their reach (the matrix's world has nothing flagged: an empty page);
+    # the matrix's ids name no message, so a moderator's decision answers 404 and everyone else's 403.
+    "list_flagged_messages": allow(cells([DISTRICT_ADMIN, SCHOOL_ADMIN, teacher_with(identity.CONTENT_MODERATOR)])),
+    "hide_message": allow(),
+    "restore_message": allow(),
 }

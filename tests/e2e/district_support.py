@@ -105,3 +105,18 @@ def write_other_district(folder: Path) -> Path:
         text = re.sub(r"\+1(\d{3})555(\d)(\d{3})", lambda m: f"+1{m[1]}555{int(m[2]) + 5}{m[3]}", text)
         csv_file.write_text(text, encoding="utf-8")
     return package
+
+
+def joined_in_notify(stack, person_id: str) -> bool:
+    with stack.rpc_as_operator() as rpc:
+        rows = rpc(notify.contract).get_recipients({"person_ids": [person_id]})["recipients"]
+    return bool(rows) and rows[0]["joined"]
+
+
+def signed_in_guardian(stack, admin: str, district, source_id: str) -> tuple[str, str]:
+    """A guardian who signed in (so joined: the app channel exists for them), once notify knows it."""
+    guardian = person(district, source_id)
+    token = sign_in(stack, guardian.email)
+    guardian_id = find_person_id(stack, admin, guardian, "guardian")
+    wait_for(lambda: joined_in_notify(stack, guardian_id), what="notify to learn the guardian joined")
+    return token, guardian_id

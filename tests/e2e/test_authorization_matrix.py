@@ -200,6 +200,13 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "show_conversation": lambda w, t: Request("GET", f"{API}/conversations/{t.person_id}"),
     "post_conversation_message": lambda w, t: Request("POST", f"{API}/conversations/{t.person_id}/messages",
                                                       json={"text": "A matrix check."}),
+    "flag_conversation_message": lambda w, t: Request(
+        "POST", f"{API}/conversations/{t.person_id}/messages/{t.person_id}/flag", json={"reason": "matrix"}),
+    "list_flagged_messages": lambda w, t: Request("GET", f"{API}/moderation/flags"),
+    "hide_message": lambda w, t: Request("POST", f"{API}/moderation/messages/{t.person_id}/hide",
+                                         json={"reason": "matrix"}),
+    "restore_message": lambda w, t: Request("POST", f"{API}/moderation/messages/{t.person_id}/restore",
+                                            json={"reason": "matrix"}),
 }
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL
-from shared.contracts import notify
-from shared.messaging import cluster_rpc
 
-from district_support import find_person_id, import_demo_district, person, sign_in, wait_for
+from district_support import find_person_id, import_demo_district, person, sign_in, signed_in_guardian, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,21 +23,6 @@ ME = "/api/v1/me"
 @pytest.fixture
 def district(stack, tmp_path):
     return import_demo_district(stack, tmp_path / "district")
-
-
-def joined_in_notify(stack, person_id: str) -> bool:
-    with cluster_rpc(stack.amqp_uri) as rpc:
-        rows = rpc(notify.contract).get_recipients({"person_ids": [person_id]})["recipients"]
-    return bool(rows) and rows[0]["joined"]
-
-
-def signed_in_guardian(stack, admin: str, district, source_id: str) -> tuple[str, str]:
-    """A guardian who signed in (so joined: the app channel exists for them), once notify knows it."""
-    guardian = person(district, source_id)
-    token = sign_in(stack, guardian.email)
-    guardian_id = find_person_id(stack, admin, guardian, "guardian")
-    wait_for(lambda: joined_in_notify(stack, guardian_id), what="notify to learn the guardian joined")
-    return token, guardian_id
 
 
 def announce(stack, token: str, person_ids: list[str], subject: str, body: str) -> str:

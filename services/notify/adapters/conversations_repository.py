@@ -21,6 +21,7 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.conversation_records import NewMessage, StoredConversation, StoredParticipant
 from services.notify.domain.delivery import Channel, Communication
+from services.notify.domain.moderation import as_shown, shown_text
 
 # A conversation shows its latest messages; older ones are a later page's business.
 MESSAGES_SHOWN = 200
@@ -99,7 +100,8 @@ class ConversationsRepository:
         if not conversation_ids:
             return []
         ids = sorted(set(conversation_ids))
-        ranked = select(conversation_messages.c.conversation_id, conversation_messages.c.text, func.row_number().over(
+        ranked = select(conversation_messages.c.conversation_id, conversation_messages.c.text,
+                        conversation_messages.c.hidden_at, func.row_number().over(
             partition_by=conversation_messages.c.conversation_id,
             order_by=(conversation_messages.c.created_at.desc(), conversation_messages.c.id.desc())).label("rank")
         ).where(conversation_messages.c.conversation_id.in_(ids)).subquery()
@@ -112,8 +114,9 @@ class ConversationsRepository:
                 .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
                 .where(conversation_participants.c.conversation_id.in_(ids))
                 .order_by(conversation_participants.c.conversation_id, conversation_participants.c.position)).all()
-            latest = dict(self.session.execute(select(ranked.c.conversation_id, ranked.c.text)
-                                               .where(ranked.c.rank == 1)).all())
+            latest = {row.conversation_id: shown_text(row.text, row.hidden_at is not None)
+                      for row in self.session.execute(select(ranked.c.conversation_id, ranked.c.text,
+                                                             ranked.c.hidden_at).where(ranked.c.rank == 1))}
         participants: dict[str, list[dict]] = {}
         for row in people:
             participants.setdefault(row.conversation_id, []).append({
@@ -149,7 +152,7 @@ class ConversationsRepository:
 
 
 def _message(row) -> dict:
-    return {"message_id": row["id"], "conversation_id": row["conversation_id"], "author_id": row["author_id"],
+    return as_shown({"message_id": row["id"], "conversation_id": row["conversation_id"], "author_id": row["author_id"],
             "possible_author_ids": list(row["possible_author_ids"] or ()), "via": row["via"], "text": row["text"],
             "attachments": list(row["attachments"] or ()), "communication_id": row["communication_id"],
-            "created_at": row["created_at"]}
+            "created_at": row["created_at"]}, row["hidden_at"] is not None)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from services.notify.adapters.tables import communications, inbox_items
+from services.notify.adapters.tables import communications, conversation_messages, inbox_items
 from services.notify.domain.delivery import Communication
 from services.notify.domain.inbox import INBOX_KINDS, InboxFilter, InboxItem
 from shared.db import as_utc
@@ -16,7 +16,7 @@ from shared.db import as_utc
 _KINDS = [kind.value for kind in INBOX_KINDS]
 _ITEM_COLUMNS = (communications.c.id, communications.c.kind, communications.c.subject, communications.c.body,
                  communications.c.priority, communications.c.sender_id, inbox_items.c.created_at,
-                 inbox_items.c.read_at)
+                 inbox_items.c.read_at, conversation_messages.c.hidden_at)
 
 
 class InboxRepository:
@@ -85,8 +85,10 @@ class InboxRepository:
 
 
 def _items():
+    # A conversation message's item shows the notice while a moderator keeps the message hidden.
     return select(*_ITEM_COLUMNS).select_from(
-        inbox_items.join(communications, communications.c.id == inbox_items.c.communication_id))
+        inbox_items.join(communications, communications.c.id == inbox_items.c.communication_id)
+        .outerjoin(conversation_messages, conversation_messages.c.communication_id == communications.c.id))
 
 
 def _mine(person_id: str) -> list:
@@ -95,4 +97,4 @@ def _mine(person_id: str) -> list:
 
 def _item(row) -> InboxItem:
     return InboxItem(row.id, Communication(row.kind), row.subject, row.body, row.priority, row.sender_id,
-                     as_utc(row.created_at), as_utc(row.read_at))
+                     as_utc(row.created_at), as_utc(row.read_at), hidden=row.hidden_at is not None)

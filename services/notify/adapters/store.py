@@ -15,6 +15,7 @@ from services.notify.adapters.devices_repository import DevicesRepository
 from services.notify.adapters.history_repository import HistoryRepository
 from services.notify.adapters.inbox_repository import InboxRepository
 from services.notify.adapters.invitations_repository import InvitationsRepository
+from services.notify.adapters.moderation_repository import ModerationRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.preview_repository import PreviewRepository
 from services.notify.adapters.reports_repository import ReportsRepository
@@ -39,3 +40,4 @@ class NotifyStore:
         self.inbox = InboxRepository(session)
         self.devices = DevicesRepository(session)
         self.history = HistoryRepository(session)
+        self.moderation = ModerationRepository(session)

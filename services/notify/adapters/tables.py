@@ -337,6 +337,9 @@ conversation_messages = Table(
     # The provider's id of an inbound reply (Twilio's MessageSid, the email's Message-ID): a repeat files nothing.
     Column("source_ref", String(255), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set while a moderator keeps it hidden: its text stays, everyone else sees a notice instead.
+    Column("hidden_at", DateTime(timezone=True), nullable=True),
+    Column("hidden_by", ID, nullable=True),
     Index("ix_conversation_messages_conversation_id_created_at", "conversation_id", "created_at"),
 )
 
@@ -352,4 +355,19 @@ devices = Table(
     Column("platform", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+# A participant's flag on a message, for a moderator to review: one per person and message. A moderator's
+# decision (hide or restore) marks the message's flags reviewed.
+message_flags = Table(
+    "message_flags",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("message_id", ID, ForeignKey("conversation_messages.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("flagged_by", ID, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("message_id", "flagged_by"),
 )

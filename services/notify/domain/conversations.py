@@ -173,7 +173,11 @@ def reply_token(secret: bytes, route: ReplyRoute) -> str:
                             (route.expires_on - _EPOCH).days)
     signature = hmac.new(secret, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
     # Base32 in lower case: mail systems may change the case of an address's local part.
-    return base64.b32encode(payload + signature).decode().rstrip("=").lower()
+    return _encoded(payload + signature)
+
+
+def _encoded(raw: bytes) -> str:
+    return base64.b32encode(raw).decode().rstrip("=").lower()
 
 
 def read_reply_token(secret: bytes, token: str, *, today: date) -> ReplyRoute:
@@ -181,7 +185,8 @@ def read_reply_token(secret: bytes, token: str, *, today: date) -> ReplyRoute:
         raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
     except (ValueError, TypeError):
         raise BadReplyToken("not a reply token") from None
-    if len(raw) != _PAYLOAD.size + _SIGNATURE_BYTES:
+    # Only the canonical spelling: the last base32 character carries spare bits that decode the same.
+    if len(raw) != _PAYLOAD.size + _SIGNATURE_BYTES or _encoded(raw) != token.lower():
         raise BadReplyToken("not a reply token")
     payload, signature = raw[:_PAYLOAD.size], raw[_PAYLOAD.size:]
     expected = hmac.new(secret, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]

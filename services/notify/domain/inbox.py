@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notify.domain.delivery import Communication
+from services.notify.domain.moderation import shown_text
 
 # What the inbox lists; invitations and verification codes are never sent to the app.
 INBOX_KINDS = (Communication.ANNOUNCEMENT, Communication.MESSAGE)
@@ -33,10 +34,16 @@ class InboxItem:
     sender_id: str | None
     received_at: datetime
     read_at: datetime | None
+    # A conversation message a moderator hid: everyone sees the notice instead of its body.
+    hidden: bool = False
 
     @property
     def read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_body(self) -> str:
+        return shown_text(self.body, self.hidden)
 
 
 def inbox_filter(request: Mapping) -> InboxFilter:
@@ -56,12 +63,12 @@ def preview(body: str, length: int = PREVIEW_LENGTH) -> str:
 
 def summary(item: InboxItem) -> dict:
     """An item as the inbox lists it: its preview, not its whole body."""
-    return {**_common(item), "preview": preview(item.body)}
+    return {**_common(item), "preview": preview(item.shown_body)}
 
 
 def opened(item: InboxItem) -> dict:
     """An item as its reader opens it: the whole body."""
-    return {**_common(item), "preview": preview(item.body), "body": item.body}
+    return {**_common(item), "preview": preview(item.shown_body), "body": item.shown_body}
 
 
 def _common(item: InboxItem) -> dict:

@@ -314,9 +314,11 @@ class AuditLogEntry(Schema):
     action = fields.String(required=True, metadata={
         "description": "what was done, e.g. enroll_student, add_guardian, archive_person, update_contact_details"})
     subject_type = fields.String(required=True, metadata={
-        "description": "what kind of record was changed: person, classroom, or "
-                       "student (a guardian link, kept on the student's record)"})
-    subject_id = fields.String(required=True, metadata={"description": "the directory's id of the record changed"})
+        "description": "what kind of record was changed: person, classroom, "
+                       "student (a guardian link, kept on the student's record), or message (a conversation "
+                       "message flagged, hidden or restored, kept by notify)"})
+    subject_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the record changed (notify's id for a message)"})
     before = fields.Dict(allow_none=True, required=True, metadata={
         "description": "the changed values as they were; null when the change "
                        "only added something (a person, link or enrollment)"})

@@ -105,7 +105,8 @@ def test_the_report_shows_who_read_the_app_item(store, families):
 
     report = get_delivery_report({"viewer": ADMIN, "communication_id": communication_id, "page": 1,
                                   "per_page": 100, "status": None}, communications=store.communications,
-                                 counts=store.deliveries, reports=store.reports, reads=store.inbox)
+                                 counts=store.deliveries, reports=store.reports, reads=store.inbox,
+                                 translations=store.translations)
 
     assert report["app_read"] == {"read": 1, "unread": 1}
     app_lines = {line["person_id"]: line["read_at"] for line in report["lines"] if line["channel"] == "app"}

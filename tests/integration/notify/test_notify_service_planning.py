@@ -179,7 +179,8 @@ def test_the_report_counts_each_channel_and_status_lists_lines_by_family_name_an
     request = {"viewer": ADMIN, "communication_id": "comm-1", "page": 1, "per_page": 5, "status": None}
 
     report = get_delivery_report(request, communications=store.communications, counts=store.deliveries,
-                                 reports=store.reports, reads=store.inbox)
+                                 reports=store.reports, reads=store.inbox,
+                                 translations=store.translations)
 
     assert report["counts"] == {"email": {"queued": 2, "skipped": 5}, "sms": {"queued": 3, "skipped": 3},
                                 "app": {"delivered": 1}}
@@ -192,5 +193,5 @@ def test_the_report_counts_each_channel_and_status_lists_lines_by_family_name_an
 
     skipped = get_delivery_report({**request, "status": "skipped", "per_page": 100},
                                   communications=store.communications, counts=store.deliveries, reports=store.reports,
-                                  reads=store.inbox)
+                                  reads=store.inbox, translations=store.translations)
     assert skipped["total"] == 8 and {line["status"] for line in skipped["lines"]} == {"skipped"}

@@ -265,6 +265,7 @@ def test_the_lists_are_the_directory_schools_audit_log_reports_unreachable_conta
     assert {route.name for route in ROUTES if route.lists} == {
         "search_people", "list_schools", "show_audit_log", "show_delivery_report", "list_unreachable_contacts",
         "list_sync_runs", "list_sync_run_changes", "send_invitations", "show_invitation_job", "list_conversations",
+            "list_flagged_messages",
         "show_my_inbox"}
 
 

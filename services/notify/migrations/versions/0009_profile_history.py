@@ -1,16 +1,16 @@
 """A person's communication history read from their side: communication_recipients by person (its primary key
 starts with the communication, so finding one person's rows would scan the table).
 
-Revision ID: notify_0008_profile_history
-Revises: notify_0007_inbox_push
+Revision ID: notify_0009_profile_history
+Revises: notify_0008_moderation
 Create Date: 2026-12-05
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "notify_0008_profile_history"
-down_revision = "notify_0007_inbox_push"
+revision = "notify_0009_profile_history"
+down_revision = "notify_0008_moderation"
 branch_labels = None
 depends_on = None
 
