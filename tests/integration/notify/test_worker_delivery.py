@@ -27,13 +27,8 @@ SHARED_PHONE = "+15555550101"
 
 
 @pytest.fixture
-def notify_url(migrated_pg_url):
-    return migrated_pg_url("notify")
-
-
-@pytest.fixture
-def engine(notify_url):
-    engine = make_engine(notify_url)
+def engine(notify_database_url):
+    engine = make_engine(notify_database_url)
     yield engine
     engine.dispose()
 
@@ -45,17 +40,17 @@ def sandbox():
 
 
 @pytest.fixture
-def worker(rabbit_config, notify_url, sandbox, tmp_path):
+def worker(rabbit_config, notify_database_url, sandbox, tmp_path):
     """One worker process, stopped with SIGTERM at the end of the test."""
-    with worker_pool(rabbit_config["AMQP_URI"], notify_url, sandbox.base_url, tmp_path) as start:
+    with worker_pool(rabbit_config["AMQP_URI"], notify_database_url, sandbox.base_url, tmp_path) as start:
         running = start("worker")
         yield running
         assert running.terminate() == 0, running.log()
 
 
-def send(notify_url: str, amqp_uri: str, rows: list[NewDelivery]) -> tuple[str, list[str]]:
-    communication_id, ids = seed_communication(notify_url, rows)
-    queue_communication(notify_url, amqp_uri, communication_id, ids, rows)
+def send(notify_database_url: str, amqp_uri: str, rows: list[NewDelivery]) -> tuple[str, list[str]]:
+    communication_id, ids = seed_communication(notify_database_url, rows)
+    queue_communication(notify_database_url, amqp_uri, communication_id, ids, rows)
     return communication_id, ids
 
 
@@ -67,14 +62,14 @@ def guardian(person_id: str, given_name: str, **overrides) -> dict:
 
 
 def test_a_landline_is_marked_bad_for_everyone_sharing_it_and_each_of_them_gets_the_email_instead(
-        rabbit_config, notify_url, engine, sandbox, worker):
+        rabbit_config, notify_database_url, engine, sandbox, worker):
     with engine.begin() as connection:
         connection.execute(insert(recipients), [
             guardian("dana", "Dana", email="dana@example.org", mobile_phone=SHARED_PHONE),
             guardian("dennis", "Dennis", email="dennis@example.org", mobile_phone=SHARED_PHONE)])
     sandbox.client.add_rule(SHARED_PHONE, "landline", code=21614)  # refused at once, as Twilio does
 
-    communication_id, ids = send(notify_url, rabbit_config["AMQP_URI"], [
+    communication_id, ids = send(notify_database_url, rabbit_config["AMQP_URI"], [
         NewDelivery("dana", Channel.SMS, SHARED_PHONE, "For Dana:"),
         NewDelivery("dennis", Channel.SMS, SHARED_PHONE, "For Dennis:")])
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the SMS and their fallbacks")
@@ -92,12 +87,12 @@ def test_a_landline_is_marked_bad_for_everyone_sharing_it_and_each_of_them_gets_
         "dana@example.org", "dennis@example.org"]
 
 
-def test_a_temporary_refusal_is_sent_again_after_a_backoff(rabbit_config, notify_url, engine, sandbox, worker):
+def test_a_temporary_refusal_is_sent_again_after_a_backoff(rabbit_config, notify_database_url, engine, sandbox, worker):
     phone = "+15555550199"
     # 21606 is a refusal about our own sending number: temporary, and not the recipient's fault.
     sandbox.client.add_rule(phone, "transient", times=1, code=21606)
 
-    communication_id, [delivery_id] = send(notify_url, rabbit_config["AMQP_URI"],
+    communication_id, [delivery_id] = send(notify_database_url, rabbit_config["AMQP_URI"],
                                            [NewDelivery("dana", Channel.SMS, phone)])
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the retried SMS")
 
@@ -112,7 +107,7 @@ def test_a_temporary_refusal_is_sent_again_after_a_backoff(rabbit_config, notify
         True, False]
 
 
-def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, notify_url, engine, worker):
+def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, notify_database_url, engine, worker):
     amqp_uri = rabbit_config["AMQP_URI"]
     publisher = DeliveryPublisher(amqp_uri)
     publisher.declare_topology()
@@ -122,7 +117,7 @@ def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, 
     connection.close()
     publisher.publish_jobs([DeliveryJob("no-such-communication", Channel.EMAIL, ("d-1",))])
 
-    communication_id, _ = send(notify_url, amqp_uri, [NewDelivery("dana", Channel.EMAIL, "dana@example.org")])
+    communication_id, _ = send(notify_database_url, amqp_uri, [NewDelivery("dana", Channel.EMAIL, "dana@example.org")])
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the good job")
     wait_until(lambda: queue_depth(amqp_uri, DEAD_QUEUE) == 2, what="two dead letters")
 
@@ -131,8 +126,8 @@ def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, 
     assert "communication no-such-communication does not exist" in log
 
 
-def test_app_deliveries_land_in_the_inbox_without_a_provider(rabbit_config, notify_url, engine, sandbox, worker):
-    communication_id, _ = send(notify_url, rabbit_config["AMQP_URI"],
+def test_app_deliveries_land_in_the_inbox_without_a_provider(rabbit_config, notify_database_url, engine, sandbox, worker):
+    communication_id, _ = send(notify_database_url, rabbit_config["AMQP_URI"],
                                [NewDelivery(f"p-{n}", Channel.APP, None) for n in range(3)])
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the inbox items")
 
@@ -163,8 +158,8 @@ def test_a_worker_on_the_embedded_sqlite_default_sends_and_records(rabbit_config
     assert sandbox.client.count() == len(rows)
 
 
-def test_a_worker_without_a_broker_keeps_trying_and_still_stops_cleanly(notify_url, tmp_path):
-    with worker_pool("amqp://guest:guest@127.0.0.1:1/", notify_url, "http://127.0.0.1:1", tmp_path) as start:
+def test_a_worker_without_a_broker_keeps_trying_and_still_stops_cleanly(notify_database_url, tmp_path):
+    with worker_pool("amqp://guest:guest@127.0.0.1:1/", notify_database_url, "http://127.0.0.1:1", tmp_path) as start:
         waiting = start("worker")
         wait_until(lambda: "reconnecting in" in waiting.log(), what="a failed connection attempt")
 

@@ -25,13 +25,8 @@ NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def notify_url(migrated_pg_url):
-    return migrated_pg_url("notify")
-
-
-@pytest.fixture
-def engine(notify_url):
-    engine = make_engine(notify_url)
+def engine(notify_database_url):
+    engine = make_engine(notify_database_url)
     yield engine
     engine.dispose()
 
@@ -49,9 +44,9 @@ def sandbox(service_account):
 
 
 @pytest.fixture
-def worker(rabbit_config, notify_url, sandbox, service_account, tmp_path):
+def worker(rabbit_config, notify_database_url, sandbox, service_account, tmp_path):
     account = {**service_account, "token_uri": f"{sandbox.base_url}{TOKEN_PATH}"}
-    with worker_pool(rabbit_config["AMQP_URI"], notify_url, sandbox.base_url, tmp_path,
+    with worker_pool(rabbit_config["AMQP_URI"], notify_database_url, sandbox.base_url, tmp_path,
                      FCM_PROJECT_ID=SANDBOX_PROJECT_ID, FCM_API_BASE=sandbox.base_url,
                      FCM_CREDENTIALS_JSON=json.dumps(account)) as start:
         running = start("worker")
@@ -73,22 +68,22 @@ def statuses(engine, communication_id: str) -> dict[str, tuple[str, str | None]]
     return {person_id: (status, reason) for person_id, status, reason in rows}
 
 
-def pushed(rabbit_config, notify_url, engine, *people: str) -> str:
+def pushed(rabbit_config, notify_database_url, engine, *people: str) -> str:
     rows = [NewDelivery(person_id, Channel.PUSH, None) for person_id in people]
-    communication_id, ids = seed_communication(notify_url, rows)
-    queue_communication(notify_url, rabbit_config["AMQP_URI"], communication_id, ids, rows)
+    communication_id, ids = seed_communication(notify_database_url, rows)
+    queue_communication(notify_database_url, rabbit_config["AMQP_URI"], communication_id, ids, rows)
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the pushes")
     return communication_id
 
 
 def test_every_registered_device_gets_the_push_and_a_stale_token_is_forgotten(
-        rabbit_config, notify_url, engine, sandbox, worker):
+        rabbit_config, notify_database_url, engine, sandbox, worker):
     register(engine, "dana", "dana-phone", "dana-old-tablet")
     register(engine, "omar", "omar-uninstalled")
     sandbox.client.set_push_token_fate("dana-old-tablet", "invalid_argument")
     sandbox.client.set_push_token_fate("omar-uninstalled", "unregistered")
 
-    communication_id = pushed(rabbit_config, notify_url, engine, "dana", "omar")
+    communication_id = pushed(rabbit_config, notify_database_url, engine, "dana", "omar")
 
     assert statuses(engine, communication_id) == {
         "dana": ("sent", "pushed to 1 of 2 devices"), "omar": ("failed", "every registered device is stale")}
@@ -99,11 +94,11 @@ def test_every_registered_device_gets_the_push_and_a_stale_token_is_forgotten(
         assert connection.execute(select(devices.c.token)).scalars().all() == ["dana-phone"]
 
 
-def test_a_busy_fcm_is_tried_again_after_a_backoff(rabbit_config, notify_url, engine, sandbox, worker):
+def test_a_busy_fcm_is_tried_again_after_a_backoff(rabbit_config, notify_database_url, engine, sandbox, worker):
     register(engine, "dana", "dana-phone")
     sandbox.client.set_push_token_fate("dana-phone", "unavailable", times=1)
 
-    communication_id = pushed(rabbit_config, notify_url, engine, "dana")
+    communication_id = pushed(rabbit_config, notify_database_url, engine, "dana")
 
     assert statuses(engine, communication_id)["dana"][0] == "sent"
     assert [push["status"] for push in sandbox.client.pushes(to="dana-phone")] == ["unavailable", "accepted"]
