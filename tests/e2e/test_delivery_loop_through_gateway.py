@@ -15,7 +15,7 @@ from schoolctl.demo import DEMO_ADMIN_EMAIL
 
 from district_support import enable_student, find_person_id, import_demo_district, person, sign_in, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.also_on_sqlite]
 
 # Seats of the demo district (schoolctl.demo): student 1's two guardians share the family mobile; students
 # 2 and 3 have one guardian each; middle-school students have a school email and an SIS mobile.
