@@ -399,8 +399,13 @@ ROUTES: tuple[Route, ...] = (
           body=ResetStatusBody, errors={
               400: "`kind` is not email or mobile_phone, the person has no such credential, or Reset Status does "
                    "not apply to it (an opted-out phone)",
-              404: "no person the caller can see has this id"},
-          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+              404: "no person the caller can see has this id",
+              503: "the email provider could not take the address off its bounce lists; nothing was reset, and "
+                   "trying again is safe"},
+          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out. For an email, the "
+                      "address also comes off the email provider's lists of failed deliveries (bounces, blocks, "
+                      "invalid addresses), so the retry is not dropped there; a spam report or an unsubscribe "
+                      "stays, and `provider_suppressions` says which."),
     *(Route(name, method, rule, summary, "rostering", handler, response, action=MANAGE_SYNC_RUNS, query=query,
             body=body, errors=errors, description=RUNS_NOTE + note)
       for name, method, rule, summary, handler, response, query, body, errors, note in (

@@ -33,6 +33,7 @@ from services.notify import (
 from services.notify.adapters.service_dependencies import (
     ConversationReplies,
     DeliveryQueue,
+    EmailSuppressionLists,
     JoinLinks,
     ProviderWebhookSecrets,
 )
@@ -94,6 +95,7 @@ class NotifyService:
     join_links = JoinLinks()
     translator = TranslationProvider()
     replies = ConversationReplies()
+    email_suppressions = EmailSuppressionLists()  # lifted by Reset Status, so its retry is not dropped
 
     # --- the recipient projection ---
 
@@ -285,7 +287,8 @@ class NotifyService:
     @rpc_endpoint(notify.reset_credential_status)
     def reset_credential_status(self, request: dict) -> dict:
         return handlers_credentials.reset_credential_status(
-            request, credentials=self.store.credentials, publish=self.publish, clock=utc_now)
+            request, credentials=self.store.credentials, suppressions=self.email_suppressions, publish=self.publish,
+            clock=utc_now)
 
     # --- provider webhooks ---
 
