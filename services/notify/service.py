@@ -42,6 +42,7 @@ from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
 
@@ -86,6 +87,7 @@ class NotifyService:
     name = notify.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    health = HealthCheck()  # its database answers: shared/health.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
@@ -114,6 +116,10 @@ class NotifyService:
     @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
     def on_student_accounts_enabled(self, payload: dict) -> int:
         return handlers.project_student_accounts_enabled(payload, recipients=self.store.recipients, clock=utc_now)
+
+    @rpc_endpoint(notify.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(notify.get_recipients)
     def get_recipients(self, request: dict) -> dict:

@@ -10,9 +10,11 @@ from shared.contracts import notify_inbox as inbox
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
+from shared.contracts.health import declare_health_check
 
 NAME = "notify"
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 
 class GetRecipientsRequest(Schema):
