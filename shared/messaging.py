@@ -21,6 +21,7 @@ from shared.contracts.base import Event, RpcMethod, ServiceContract
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
 from shared.contracts.errors import ALL_ERRORS, InvalidRequest
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import carry_request_id
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,11 @@ class ServiceRpc(RpcProxy):
                               if isinstance(dependency, PlatformIdentity)), None)
 
     def get_dependency(self, worker_ctx):
-        before_call = (lambda: self.platform.present(worker_ctx)) if self.platform is not None else (lambda: None)
+        def before_call() -> None:
+            carry_request_id(worker_ctx)
+            if self.platform is not None:
+                self.platform.present(worker_ctx)
+
         return _CheckedProxy(self.contract, super().get_dependency(worker_ctx), before_call)
 
 

@@ -41,7 +41,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="school-service", description=__doc__)
     parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
     args = parser.parse_args(argv)
-    configure_logging()
+    configure_logging(service=",".join(args.services))
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
     run([load_service(name) for name in args.services], service_config(**optional_settings()))
 

@@ -9,6 +9,7 @@ from shared.db import Database
 from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 from services.directory import (
     handlers,
@@ -30,6 +31,7 @@ class DirectoryService:
     name = directory.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)

@@ -19,6 +19,7 @@ from shared.db import Database
 from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 
 def utc_now() -> datetime:
@@ -40,6 +41,7 @@ class RosteringService:
     name = rostering.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
 
     sync_state = Database(rostering.NAME, SyncState)

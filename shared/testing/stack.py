@@ -131,6 +131,11 @@ class Stack:
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
 
+    def platform_logs(self) -> dict[str, str]:
+        """Everything each of the platform's own processes logged so far (the sandbox stands in for the providers
+        and is left out), by process name."""
+        return {path.stem: path.read_text() for path in sorted(self.log_dir.glob("*.log")) if path.stem != "sandbox"}
+
     def start(self, commands: Mapping[str, list[str]]) -> None:
         for name, command in commands.items():
             self._logs[name] = open(self.log_dir / f"{name}.log", "a")

@@ -13,7 +13,7 @@ import pytest
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL
 
-from district_support import enable_student, find_person_id, import_demo_district, person, sign_in, wait_for
+from district_support import PASSWORD, enable_student, find_person_id, import_demo_district, person, sign_in, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.also_on_sqlite]
 
@@ -139,6 +139,11 @@ def test_a_bounced_email_goes_bad_falls_back_to_sms_until_reset_status_then_emai
                                   if line["status"] == "delivered"], what="the third email delivered in the report")
     assert delivered[0]["address"] == guardian.email
     assert texts_to(stack, guardian.mobile_phone, "Third: smile!") == []
+
+    # 6. Nothing of the guardian's contact details, nor a password or token, is in any process's log.
+    for process, log in stack.platform_logs().items():
+        for secret in (guardian.email, guardian.mobile_phone, PASSWORD, admin, teacher):
+            assert secret not in log, f"{process}'s log holds {secret[:3]}..."
 
 
 def test_priority_reaches_students_and_shared_phones_and_the_unreachable_are_listed(stack, district):

@@ -15,5 +15,5 @@ def main() -> None:
     from services.notify.worker.settings import WorkerSettings
     from shared.logs import configure_logging
 
-    configure_logging()
+    configure_logging(service="notify-worker")
     sys.exit(run_worker(WorkerSettings.from_env()))
