@@ -89,8 +89,9 @@ def person(user: dict, status: str = ACTIVE) -> dict:
             "email": user.get("email"), "sms": phone if is_cell else None, "phone": None if is_cell else phone,
             "grades": _grades(student.get("grade")),
             "orgs": list(dict.fromkeys(org for _, org in assigned if org)),
+            # A deleted user is one tombstone: the roles go with the person.
             "roles": [{"roleType": "primary" if index == 0 else "secondary", "role": role, "org": org}
-                      for index, (role, org) in enumerate(assigned)],
+                      for index, (role, org) in enumerate(assigned)] if status == ACTIVE else [],
             "agents": _guardian_of(contact)}
 
 
