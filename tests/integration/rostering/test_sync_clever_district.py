@@ -8,7 +8,7 @@ from run_waiting import wait_for
 
 from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
 from shared.testing.clever_fake import Answer, FakeClever
-from shared.testing.clever_objects import small_district, student_role, user
+from shared.testing.clever_objects import contact_role, section, small_district, student_role, user
 
 pytestmark = pytest.mark.postgres
 
@@ -51,6 +51,22 @@ def test_a_first_run_reads_the_district_whole_and_the_next_one_only_its_events(r
     assert third["source"] == "Clever district d-1, events after evt00000001"
     archived = {key for entity, key in recorder.records.archived if entity == "people"}
     assert archived == {"student-2"}
+
+
+def test_an_events_run_enrols_and_links_people_an_earlier_run_read(rostering_rpc, recorder, clever):
+    clever.roster["users"].append(user("student-2", "Finn", student=student_role("school-1")))
+    sync(rostering_rpc, "completed")
+    clever.create("sections", section("section-2", "school-1", teachers=("teacher-1",), students=("student-1",)))
+    parent = next(u for u in clever.roster["users"] if u["id"] == "parent-1")
+    clever.update("users", "parent-1", roles={"contact": contact_role(("student-1", "Mother", "Parent/Guardian"),
+                                                                      ("student-2", "Mother", "Parent/Guardian"))})
+
+    run = sync(rostering_rpc, "completed")
+    assert run["errors"] == [] and parent["roles"]["contact"]["student_relationships"][1]["student"] == "student-2"
+    counts = {entity: counts["created"] for entity, counts in run["counts"].items()}
+    assert counts == {"schools": 0, "classrooms": 1, "people": 0, "accounts": 0, "enrollments": 2,
+                      "guardian_links": 1}
+    assert run["counts"]["people"]["updated"] == 1  # the mother, now linked to both her children
 
 
 def test_a_refused_token_rejects_the_run_by_district_and_applies_nothing(rostering_rpc, recorder, clever,
