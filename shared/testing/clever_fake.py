@@ -41,6 +41,7 @@ class FakeClever:
         self.token = token
         self.roster: dict[str, list[dict]] = {name: [] for name in COLLECTIONS}
         self.events: list[dict] = []
+        self.events_enabled = True  # events are opt-in: without them /events answers 404
         self.requests: list[tuple[str, dict[str, str]]] = []  # (collection, query) of every authorised GET
         self._scripted: list[tuple[str, Answer]] = []
         self._hooks: list[tuple[str, Callable[[dict[str, str]], None]]] = []
@@ -103,6 +104,8 @@ class FakeClever:
         if headers.get("authorization") != f"Bearer {self.token}":
             return json_answer(401, {"error": "Unauthorized"})
         query = dict(parse_qsl(query_string, keep_blank_values=True))
+        if collection == "events" and not self.events_enabled:
+            return json_answer(404, {"error": "Resource not found"})
         with self._lock:
             self.requests.append((collection, query))
             scripted = next((i for i, (name, _) in enumerate(self._scripted) if name == collection), None)

@@ -53,6 +53,13 @@ def test_a_full_read_notes_the_newest_event_so_the_next_run_reads_after_it(fake)
     assert source.event_cursor == "evt00000001"
 
 
+def test_without_events_for_the_district_a_full_read_leaves_no_cursor_so_the_next_run_is_full_too(fake):
+    fake.events_enabled = False
+    source = source_for(fake)
+    assert len(source.read("US").people) == 3
+    assert source.event_cursor is None
+
+
 def test_an_events_read_is_a_delta_of_what_changed_after_the_cursor(fake):
     fake.create("users", user("student-2", "Finn", student=student_role("school-1")))
     cursor = fake.events[-1]["id"]

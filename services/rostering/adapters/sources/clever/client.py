@@ -67,9 +67,13 @@ class CleverClient:
         """The district's events after the event `cursor` names, oldest first ("" for the whole feed)."""
         return self.collection("events", **({"starting_after": cursor} if cursor else {}))
 
-    def newest_event(self) -> str:
-        """The id of the district's newest event, or "" when its feed is empty."""
-        items, _ = self._page(self._connection.url_of(f"events?{urlencode(NEWEST_EVENT)}"), "events")
+    def newest_event(self) -> str | None:
+        """The id of the district's newest event, "" when its feed is empty, None when the application has no
+        events for the district (Clever answers 404: events are opt-in), so every run reads it whole."""
+        response = self._get(self._connection.url_of(f"events?{urlencode(NEWEST_EVENT)}"))
+        if response.status_code == 404:
+            return None
+        items, _ = self._listing(response, "events")
         newest = [_object_of(item, "events", self._district) for item in items]
         return str(newest[-1].get("id") or "") if newest else ""
 
@@ -81,7 +85,12 @@ class CleverClient:
         return urlunsplit(parts._replace(query=urlencode(query)))
 
     def _page(self, url: str, name: str) -> tuple[list, str | None]:
-        response = self._patience.get(lambda: self._session.get(url, timeout=self._timeout))
+        return self._listing(self._get(url), name)
+
+    def _get(self, url: str) -> requests.Response:
+        return self._patience.get(lambda: self._session.get(url, timeout=self._timeout))
+
+    def _listing(self, response: requests.Response, name: str) -> tuple[list, str | None]:
         status = response.status_code
         if status in (401, 403):
             raise SourceRejected(f"Clever refused the token for district {self._district}; nothing was applied")

@@ -9,7 +9,8 @@ reads is thus read again by the next run, which is harmless; one missed would no
 events too, and the weekly full run (domain/sync_schedule.py) catches anything else.
 
 `event_cursor`, once read, is where the next incremental run starts: the last event this run read (or
-the newest one when the full read began; "" when the district had none, meaning its whole feed).
+the newest one when the full read began; "" when the district had none, meaning its whole feed; None
+when the application has no events for the district, so its next run is a full one again).
 
 Everything is fetched, Clever's objects laid out as OneRoster 1.2 collections (oneroster_objects.py),
 before anything is read or applied; what was fetched is what a held run keeps (../rest_roster.py).
@@ -54,7 +55,7 @@ class CleverSource:
 
     @property
     def event_cursor(self) -> str | None:
-        """Where the next incremental run starts; None until the roster was read."""
+        """Where the next incremental run starts (None until the roster was read, or without events)."""
         return self._cursor
 
     def read(self, region: str) -> Snapshot:
