@@ -81,6 +81,15 @@ def test_5xx_is_retried_with_exponential_backoff(fake):
     assert sleeps == [1.0, 2.0]
 
 
+def test_an_api_that_does_not_answer_in_time_is_retried_then_refuses_the_run(fake):
+    fake.on_request("users", lambda query: time.sleep(0.5))
+    connection = CleverConnection(district_id=DISTRICT, token=fake.token, api_url=fake.url)
+    client = CleverClient(connection, sleep=lambda seconds: None, timeout=(1, 0.1))
+    with pytest.raises(SourceRejected, match="did not answer \\(ReadTimeout\\)"):
+        client.collection("users")
+    assert len(fake.requests) == ATTEMPTS
+
+
 def test_an_api_that_keeps_failing_refuses_the_run_after_the_last_attempt(fake):
     fake.then("users", *[Answer(503, b"") for _ in range(ATTEMPTS)])
     client, sleeps = client_for(fake)

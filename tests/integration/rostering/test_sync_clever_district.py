@@ -83,3 +83,18 @@ def test_a_failure_part_way_through_the_roster_rejects_the_run_and_applies_nothi
     run = sync(rostering_rpc, "rejected")
     assert "users" in run["message"] and "not JSON" in run["message"]
     assert recorder.calls == []
+
+
+def test_a_held_run_is_applied_on_approval_from_what_it_fetched(rostering_rpc, recorder, clever):
+    clever.roster["users"] += [user(f"student-{n}", "Kim", student=student_role("school-1")) for n in range(10, 30)]
+    sync(rostering_rpc, "completed")
+    clever.roster["users"] = clever.roster["users"][:13]  # ten of the students are gone
+
+    held = sync(rostering_rpc, "awaiting_approval", full=True)
+    assert held["diff"]["archiving"]["people"] == 10
+    clever.roster["users"] = []  # approval applies what the run read, not what Clever says now
+    rostering_rpc.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1"})
+
+    wait_for(rostering_rpc, held["run_id"], "completed")
+    archived = {key for entity, key in recorder.records.archived if entity == "people"}
+    assert archived == {f"student-{n}" for n in range(20, 30)}
