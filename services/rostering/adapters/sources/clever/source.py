@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.package_files import CLASSES, COURSES, ENROLLMENTS, ORGS, ROLES, SESSIONS, USERS, V1_2
 from services.rostering.domain.snapshot import Snapshot
 
@@ -67,18 +68,21 @@ class CleverSource:
     def _fetch(self) -> dict[str, Any]:
         if self._fetched is None:
             client, after = self._client, self._after_event
+            districts, schools, terms = (client.collection(name) for name in ("districts", "schools", "terms"))
             if after is None:
                 cursor = client.newest_event()
-                collections = roster_of(districts=client.collection("districts"),
-                                        schools=client.collection("schools"), terms=client.collection("terms"),
-                                        sections=client.collection("sections"), users=self._users())
+                sections, users = client.collection("sections"), self._users()
+                with collector_paused():  # a district's worth of new objects, and no cycles among them
+                    collections = roster_of(districts=districts, schools=schools, terms=terms, sections=sections,
+                                            users=users)
             else:
                 events = client.events_after(after)
                 cursor = str(events[-1].get("id") or after) if events else after
-                whole = roster_of(districts=client.collection("districts"), schools=client.collection("schools"),
-                                  terms=client.collection("terms"), sections=(), users=())
+                whole = roster_of(districts=districts, schools=schools, terms=terms, sections=(), users=())
+                with collector_paused():
+                    changes = changes_of(events)
                 collections = {"orgs": whole["orgs"], "academicSessions": whole["academicSessions"], "courses": [],
-                               **changes_of(events)}
+                               **changes}
             self._fetched = {"version": V1_2, "delta": after is not None, "collections": collections,
                              "report_names": DELTA_REPORT_NAMES if after is not None else REPORT_NAMES}
             self._cursor = cursor
