@@ -1,10 +1,10 @@
 """A district's Clever data as a run's source (ports.RosterSource).
 
 A full run reads the district, schools, terms, sections and users (by role: students, teachers, staff,
-district admins, contacts; a person with several roles is read once) whole. Before it does, it notes
-the district's newest event: the next, incremental run asks Clever's events API only for what came
-after it (`after_event`), and reads users and sections as deltas built from those events, while the
-district, schools and terms, a handful of records, are read whole. A change made while a full run
+district admins, contacts; a person with several roles is read once) whole. Before it reads sections
+and users it notes the district's newest event: the next, incremental run asks Clever's events API
+only for what came after it (`after_event`), and reads users and sections as deltas built from those
+events, while the district, schools and terms, a handful of records, are read whole. A change made while a full run
 reads is thus read again by the next run, which is harmless; one missed would not be. Deletions are
 events too, and the weekly full run (domain/sync_schedule.py) catches anything else.
 
