@@ -36,12 +36,24 @@ class RosterSource(Protocol):
     def kept(self) -> bytes: ...  # what a run held for approval keeps, so approving applies what was read
 
 
+class ProviderSource(RosterSource, Protocol):
+    """A district's provider as a run's source. `event_cursor`, once read, is where the provider's change feed
+    stood (Clever's events); None for a provider without one (ClassLink)."""
+
+    @property
+    def event_cursor(self) -> str | None: ...
+
+
 class DistrictSources(Protocol):
-    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable."""
+    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable.
+
+    `changed_since` asks a provider that filters by modification time for changes only, `after_event` one
+    with a change feed for the events after that one; both None ask for a full read."""
 
     def describe(self, district: str) -> str: ...
 
-    def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource: ...
+    def for_district(self, district: str, *, changed_since: datetime | None,
+                     after_event: str | None = None) -> ProviderSource: ...
 
     def kept(self, district: str, content: bytes) -> RosterSource: ...  # a held run's roster, read again
 

@@ -7,7 +7,7 @@ from eventlet import tpool
 
 from services.rostering import handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
-from services.rostering.adapters.sources.classlink.source import snapshot_of
+from services.rostering.adapters.sources.rest_roster import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.adapters.sync_state import SyncState

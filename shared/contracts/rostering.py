@@ -31,8 +31,8 @@ class ImportPackageRequest(Schema):
 
 class SyncDistrictRequest(Schema):
     district = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "the district's key in rostering's sources configuration: which provider (ClassLink) and "
-                       "tenant it syncs from"})
+        "description": "the district's key in rostering's sources configuration: which provider (ClassLink or "
+                       "Clever) and tenant or district it syncs from"})
     full = fields.Boolean(load_default=False, metadata={
         "description": "read the whole roster even when an incremental run is due (a full run also happens by "
                        "itself at least weekly, so records the provider deleted are archived)"})
@@ -303,7 +303,7 @@ import_package = contract.rpc("import_package", request=ImportPackageRequest, re
                                           "identity; a run that would archive too much is held for approval.")
 sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, response=SyncRun,
                              description="Start a run reading the district's roster from its provider "
-                                         "(ClassLink), full or incremental; answers the running run at once, "
+                                         "(ClassLink, Clever), full or incremental; answers the running run at once, "
                                          "which is read and applied in the background (district_sync_requested).")
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
                             description="A sync run: its state, counts, row errors "

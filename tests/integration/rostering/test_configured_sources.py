@@ -19,9 +19,20 @@ def test_a_configured_district_is_described_without_its_secret():
     assert "s3cret" not in source.description and "s3cret" not in repr(source.__dict__)
 
 
+def test_a_clever_district_reads_its_token_from_the_environment_and_never_shows_it():
+    configured = sources({"source": "clever", "district_id": "d-1", "token_env": "LINCOLN_SECRET"})
+    assert configured.describe("lincoln") == "Clever district d-1"
+    source = configured.for_district("lincoln", changed_since=None, after_event="event-3")
+    assert source.description == "Clever district d-1, events after event-3"
+    assert "s3cret" not in repr(source.__dict__)
+
+
 @pytest.mark.parametrize(("entry", "environ", "reason"), [
     (None, {}, "no source is configured for district lincoln"),
-    ({**LINCOLN, "source": "clever"}, {}, "'clever' is not one rostering can sync from"),
+    ({**LINCOLN, "source": "powerschool"}, {}, "'powerschool' is not one rostering can sync from"),
+    ({"source": "clever", "district_id": "d-1", "token_env": "T"}, {}, "Clever token is not set \\(the environment "
+                                                                        "variable T\\)"),
+    ({"source": "clever", "token_env": "LINCOLN_SECRET"}, {}, "Clever configuration cannot be used"),
     (LINCOLN, {"LINCOLN_SECRET": ""}, "secret is not set \\(the environment variable LINCOLN_SECRET\\)"),
     ({**LINCOLN, "auth": "oauth2"}, {}, "need the token URL"),
     ({key: value for key, value in LINCOLN.items() if key != "tenant_id"}, {}, "cannot be used"),

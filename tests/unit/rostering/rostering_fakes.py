@@ -277,15 +277,19 @@ class FakeSources:
     def __init__(self):
         self.answer: Snapshot | Exception = make_snapshot()
         self.asked_since: list[datetime | None] = []
+        self.asked_after_event: list[str | None] = []
+        self.feed_at: str | None = None  # where the provider's change feed stands, None for one without a feed
 
     def describe(self, district: str) -> str:
         if district != "lincoln":
             raise UnknownSource(f"no source is configured for district {district}")
         return "Fake provider"
 
-    def for_district(self, district: str, *, changed_since):
+    def for_district(self, district: str, *, changed_since, after_event=None):
         self.asked_since.append(changed_since)
-        return FakeSource(self.describe(district) + (" (changes)" if changed_since else ""), self.answer)
+        self.asked_after_event.append(after_event)
+        return FakeSource(self.describe(district) + (" (changes)" if changed_since else ""), self.answer,
+                          self.feed_at)
 
     def kept(self, district: str, content: bytes):
         return FakeSource("kept", self.answer)
@@ -295,6 +299,7 @@ class FakeSources:
 class FakeSource:
     description: str
     answer: Snapshot | Exception
+    event_cursor: str | None = None
 
     def read(self, region: str) -> Snapshot:
         if isinstance(self.answer, Exception):

@@ -53,6 +53,25 @@ def test_the_next_run_asks_for_changes_since_the_last_run_started(importer):
     assert importer.marks.get("lincoln") == SyncMarks(first.started_at, second.started_at)
 
 
+def test_a_provider_with_a_change_feed_is_asked_for_the_events_after_the_last_completed_run_read(importer):
+    importer.sources.feed_at = "event-7"
+    first = carry_out(importer)
+    importer.sources.feed_at = "event-9"
+    second = carry_out(importer)
+    assert importer.sources.asked_after_event == [None, "event-7"]  # a full run starts the feed afresh
+    assert importer.marks.get("lincoln") == SyncMarks(first.started_at, second.started_at, "event-9")
+    carry_out(importer, full=True)
+    assert importer.sources.asked_after_event[-1] is None
+
+
+def test_a_rejected_run_leaves_the_feed_where_the_last_completed_run_left_it(importer):
+    importer.sources.feed_at = "event-7"
+    carry_out(importer)
+    importer.sources.answer, importer.sources.feed_at = SourceRejected("Clever refused the token"), "event-9"
+    carry_out(importer)
+    assert importer.marks.get("lincoln").event_cursor == "event-7"
+
+
 def test_a_full_run_can_be_asked_for_between_weekly_ones(importer):
     carry_out(importer)
     carry_out(importer, full=True)

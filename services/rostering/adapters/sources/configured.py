@@ -1,7 +1,7 @@
 """Which provider each district syncs from, as the operator configured it, secrets from the environment.
 
 Until districts keep their source in their settings, the sources are a YAML file named by
-ROSTERING_SOURCES_FILE:
+ROSTERING_SOURCES_FILE (ClassLink or Clever):
 
     districts:
       lincoln:                      # the key `sync_district` and `schoolctl` name the district by
@@ -13,6 +13,11 @@ ROSTERING_SOURCES_FILE:
         auth: oauth1                # or oauth2, with token_url
         client_id: KEY
         client_secret_env: LINCOLN_CLASSLINK_SECRET
+      jefferson:
+        source: clever
+        district_id: 5b2ad81a709e300001e2cd7a  # Clever's id of the district
+        token_env: JEFFERSON_CLEVER_TOKEN       # the district-app token Clever issued
+        api_url: https://...                   # optional: Clever's API, up to /v3.0
 
 The file never holds a secret, only the name of the environment variable that does; nothing here is
 ever answered back through an API.
@@ -29,14 +34,19 @@ from typing import Any
 import yaml
 
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.ports import RosterSource
+from services.rostering.ports import ProviderSource, RosterSource
 
 from .classlink.connection import ClassLinkConnection
-from .classlink.source import ClassLinkSource, KeptRoster, Parse
+from .classlink.source import ClassLinkSource
+from .clever.connection import CleverConnection
+from .clever.source import CleverSource
+from .rest_roster import KeptRoster, Parse
 
 SOURCES_FILE_VARIABLE = "ROSTERING_SOURCES_FILE"
 CLASSLINK = "classlink"
+CLEVER = "clever"
 CONNECTION_FIELDS = ("tenant_id", "application_id", "server_url", "client_id", "version", "auth", "token_url")
+CLEVER_FIELDS = ("district_id", "api_url")
 
 
 class ConfiguredSources:
@@ -59,21 +69,29 @@ class ConfiguredSources:
 
     def describe(self, district: str) -> str:
         connection = self._connection(district)
+        if isinstance(connection, CleverConnection):
+            return f"Clever district {connection.district_id}"
         return f"ClassLink tenant {connection.tenant_id} (OneRoster {connection.version})"
 
-    def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource:
-        return ClassLinkSource(self._connection(district), changed_since=changed_since, parse=self._parse)
+    def for_district(self, district: str, *, changed_since: datetime | None,
+                     after_event: str | None = None) -> ProviderSource:
+        connection = self._connection(district)
+        if isinstance(connection, CleverConnection):
+            return CleverSource(connection, after_event=after_event, parse=self._parse)
+        return ClassLinkSource(connection, changed_since=changed_since, parse=self._parse)
 
     def kept(self, district: str, content: bytes) -> RosterSource:
         return KeptRoster(self.describe(district), content, parse=self._parse)
 
-    def _connection(self, district: str) -> ClassLinkConnection:
+    def _connection(self, district: str) -> ClassLinkConnection | CleverConnection:
         entry = self._entry(district)
         if not isinstance(entry, Mapping):
             raise UnknownSource(f"no source is configured for district {district}")
+        if entry.get("source") == CLEVER:
+            return self._clever(district, entry)
         if entry.get("source") != CLASSLINK:
             raise UnknownSource(f"district {district}'s source {entry.get('source')!r} is not one rostering can "
-                                f"sync from (expected {CLASSLINK})")
+                                f"sync from (expected {CLASSLINK} or {CLEVER})")
         secret_variable = entry.get("client_secret_env")
         secret = self._environ.get(secret_variable) if secret_variable else None
         if not secret:
@@ -84,3 +102,15 @@ class ConfiguredSources:
                                                                 if entry.get(name) is not None})
         except (TypeError, ValueError) as unusable:
             raise UnknownSource(f"district {district}'s ClassLink configuration cannot be used: {unusable}") from None
+
+    def _clever(self, district: str, entry: Mapping[str, Any]) -> CleverConnection:
+        token_variable = entry.get("token_env")
+        token = self._environ.get(token_variable) if token_variable else None
+        if not token:
+            raise UnknownSource(f"district {district}'s Clever token is not set (the environment variable "
+                                f"{token_variable or 'named by token_env'})")
+        try:
+            return CleverConnection(token=token, **{name: str(entry[name]) for name in CLEVER_FIELDS
+                                                    if entry.get(name) is not None})
+        except (TypeError, ValueError) as unusable:
+            raise UnknownSource(f"district {district}'s Clever configuration cannot be used: {unusable}") from None
