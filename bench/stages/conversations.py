@@ -11,7 +11,8 @@
   phones at INBOUND_OFFERED_PER_S for the scale's inbound seconds; every reply has its own MessageSid.
   The rate is the replies filed in the conversation store over the time from the first post until the
   last one was filed; a reply not filed when the filing stopped moving is lost. Replies are offered above
-  the target rate, since a run offered exactly the target can only come in just under it.
+  the target rate, since a run offered exactly the target can only come in just under it. The stage ends
+  once every filed reply was handed off to the staff member too (not timed).
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ INBOUND_OFFERED_PER_S = 250  # a quarter above the 200/s target
 INBOUND_CLIENTS = 16
 # Filing has stopped moving when the count of filed replies stood still this long after the last post.
 SETTLE_SECONDS = 10.0
+PROGRESS_SECONDS = 15.0
 
 
 def run(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
@@ -157,8 +159,9 @@ def inbound_replies(ctx: Context, platform: Platform, admin: Viewer, repliers: l
                              int(INBOUND_OFFERED_PER_S * ctx.sizes.inbound_seconds))
     ctx.progress(f"  posting {len(replies):,} texts back at {INBOUND_OFFERED_PER_S}/s "
                  f"from {INBOUND_CLIENTS} connections")
+    cpu_before = platform.cpu_seconds()
     started_wall = time.time()
-    offered, refused = post_at_rate(url, replies, INBOUND_OFFERED_PER_S)
+    offered, refused = post_at_rate(ctx, url, replies, INBOUND_OFFERED_PER_S)
     if refused:
         ctx.progress(f"  {len(refused)} posts were not answered 200, e.g. {refused[0]}")
 
@@ -172,8 +175,23 @@ def inbound_replies(ctx: Context, platform: Platform, admin: Viewer, repliers: l
     count, last_filed = platform.query("notify", "SELECT count(*), extract(epoch FROM max(created_at)) "
                                        "FROM conversation_messages WHERE source_ref = ANY(%s)", (sources,))[0]
     elapsed = float(last_filed or time.time()) - started_wall
-    ctx.progress(f"  {count:,} of {len(replies):,} filed in {elapsed:.1f}s (offered at {offered:.0f}/s)")
+    ctx.progress(f"  {count:,} of {len(replies):,} filed in {elapsed:.1f}s (offered at {offered:.0f}/s); "
+                 f"CPU per reply: {_cpu_per_item(cpu_before, platform.cpu_seconds(), len(replies))}")
+    _wait_replies_delivered(ctx, platform)
     return Inbound(len(replies), int(count), offered, int(count) / elapsed)
+
+
+def _wait_replies_delivered(ctx: Context, platform: Platform) -> None:
+    """Every filed reply handed off to the staff member too, so that no job of this stage is left on the
+    queue for the stages after it (fanout counts what the sandbox records)."""
+    def outstanding() -> int:
+        return int(platform.scalar("notify", (
+            "SELECT count(*) FROM conversation_messages m JOIN deliveries d ON d.communication_id = m.communication_id "
+            "LEFT JOIN send_ledger l ON l.delivery_id = d.id WHERE m.via = 'sms' AND d.channel IN %s "
+            "AND d.status <> 'skipped' AND l.state IS DISTINCT FROM 'sent'"), (PROVIDER_CHANNELS,)))
+
+    wait_for(ctx, "the replies delivered to the staff member", lambda: outstanding() == 0,
+             timeout=ctx.sizes.fanout_timeout_seconds, every=1.0, report=lambda: f"{outstanding():,} still to send")
 
 
 def signed_replies(url: str, env: Mapping[str, str], phones: list[str],
@@ -190,11 +208,13 @@ def signed_replies(url: str, env: Mapping[str, str], phones: list[str],
     return replies
 
 
-def post_at_rate(url: str, replies: list[tuple[str, dict[str, str]]], per_second: float) -> tuple[float, list[str]]:
+def post_at_rate(ctx: Context, url: str, replies: list[tuple[str, dict[str, str]]],
+                 per_second: float) -> tuple[float, list[str]]:
     """Post each reply at its place in a schedule of `per_second`; (the rate achieved, the posts refused)."""
     schedule = iter(range(len(replies)))
     lock = threading.Lock()
     refused: list[str] = []
+    taken = [0]
     started = time.monotonic()
 
     def client() -> None:
@@ -202,6 +222,7 @@ def post_at_rate(url: str, replies: list[tuple[str, dict[str, str]]], per_second
             while True:
                 with lock:
                     n = next(schedule, None)
+                    taken[0] += n is not None
                 if n is None:
                     return
                 time.sleep(max(0.0, started + n / per_second - time.monotonic()))
@@ -219,8 +240,17 @@ def post_at_rate(url: str, replies: list[tuple[str, dict[str, str]]], per_second
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        while thread.is_alive():
+            thread.join(PROGRESS_SECONDS)
+            if thread.is_alive():
+                ctx.progress(f"  {taken[0]:,} of {len(replies):,} posted after {time.monotonic() - started:.0f}s")
     return len(replies) / (time.monotonic() - started), refused
+
+
+def _cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: int) -> str:
+    """Each process's CPU milliseconds per item between the two readings, the busiest first."""
+    spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
+    return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
 
 
 class _Settling:
