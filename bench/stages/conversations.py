@@ -113,6 +113,8 @@ def _wait_handed_off(ctx: Context, platform: Platform, communication_id: str) ->
             "count(*) FILTER (WHERE l.state = 'sent'), count(DISTINCT d.person_id) "
             "FROM deliveries d LEFT JOIN send_ledger l ON l.delivery_id = d.id WHERE d.communication_id = %s"),
             (PROVIDER_CHANNELS, communication_id))[0]
+        # A message's deliveries (app, provider, skipped) are written in one transaction before the gateway
+        # answers, so any row at all means all of them; then every provider one must be sent.
         return people > 0 and sent >= planned
 
     return wait_for(ctx, f"message {communication_id} handed off", handed_off, timeout=HANDOFF_TIMEOUT_SECONDS,
