@@ -27,11 +27,12 @@ from pika.spec import Basic
 
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.topology import (
+    DEAD_EXCHANGE,
     RETRY_EXCHANGE,
     WORK_EXCHANGE,
-    WORK_ROUTING_KEY,
     declare_topology,
     retry_route,
+    work_queue,
 )
 
 # PLATFORM-NOTES: ~1,000 unconfirmed messages is where confirms stop being the bottleneck.
@@ -77,6 +78,15 @@ class _Outgoing:
     properties: pika.BasicProperties
 
 
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A message as it came off a queue, to publish on unchanged but for its headers."""
+
+    body: bytes
+    message_id: str | None
+    headers: dict
+
+
 class DeliveryPublisher:
     def __init__(self, amqp_uri: str, *, window: int = DEFAULT_WINDOW,
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, declare: bool = True) -> None:
@@ -91,15 +101,28 @@ class DeliveryPublisher:
         self._declared = False
 
     def publish_jobs(self, jobs: Iterable[DeliveryJob]) -> None:
-        self._publish([_Outgoing(WORK_EXCHANGE, WORK_ROUTING_KEY, job.to_json(), _properties())
+        self._publish([_Outgoing(WORK_EXCHANGE, work_queue(job.channel), job.to_json(), _properties())
                        for job in jobs])
+
+    def publish_dead_letter(self, message: RawMessage) -> None:
+        """The message, with its reason in `headers`, onto the dead-letter queue; confirmed."""
+        self._publish([_Outgoing(DEAD_EXCHANGE, "", message.body, _properties(
+            message_id=message.message_id, headers=message.headers))])
+
+    def replay(self, job: DeliveryJob, *, message_id: str | None) -> None:
+        """A dead job back onto its channel's queue, under its id (the ledger rows it left are its own)."""
+        self._publish([_Outgoing(WORK_EXCHANGE, work_queue(job.channel), job.to_json(),
+                                 _properties(message_id=message_id))])
 
     def publish_later(self, delayed: Iterable[DelayedJob]) -> None:
         outgoing = []
         for item in delayed:
             routing_key, expiration_ms = retry_route(item.delay_seconds)
             properties = _properties(message_id=item.message_id, expiration_ms=expiration_ms,
-                                     failures=item.failures)
+                                     headers=_failures(item.failures),
+                                     # Dead-lettered back from the bucket under the routing keys it was
+                                     # published with, CC included: so it lands on its channel's queue.
+                                     cc=work_queue(item.job.channel))
             outgoing.append(_Outgoing(RETRY_EXCHANGE, routing_key, item.job.to_json(), properties))
         self._publish(outgoing)
 
@@ -125,15 +148,21 @@ class DeliveryPublisher:
         return parameters
 
 
+def _failures(failures: int) -> dict | None:
+    return {FAILURES_HEADER: failures} if failures else None
+
+
 def _properties(*, message_id: str | None = None, expiration_ms: int | None = None,
-                failures: int = 0) -> pika.BasicProperties:
+                headers: dict | None = None, cc: str | None = None) -> pika.BasicProperties:
+    if cc is not None:
+        headers = {**(headers or {}), "CC": [cc]}
     return pika.BasicProperties(
         delivery_mode=PERSISTENT,
         content_type=JOB_CONTENT_TYPE,
         type=JOB_TYPE,
         message_id=message_id or uuid.uuid4().hex,
         expiration=None if expiration_ms is None else str(expiration_ms),
-        headers={FAILURES_HEADER: failures} if failures else None,
+        headers=headers or None,
     )
 
 
