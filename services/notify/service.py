@@ -4,7 +4,8 @@ The recipient projection is built only from identity's and directory's events.
 Every event handler requeues its message on failure rather than losing it:
 applying a page twice, or planning an announcement twice, is harmless.
 A timer picks up work whose event or first attempt was lost: announcements
-stuck in planning, webhook receipts stored but not applied.
+stuck in planning, webhook receipts stored but not applied, deliveries left
+`queued` whose job is gone (handlers_sweeper).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from services.notify import (
     handlers_preferences,
     handlers_preview,
     handlers_reports,
+    handlers_sweeper,
     handlers_translations,
     handlers_verification,
     handlers_webhooks,
@@ -35,6 +37,7 @@ from services.notify.adapters.service_dependencies import (
     DeliveryQueue,
     JoinLinks,
     ProviderWebhookSecrets,
+    SweepBound,
 )
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
@@ -89,6 +92,7 @@ class NotifyService:
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
+    sweep_after = SweepBound()
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
@@ -302,6 +306,8 @@ class NotifyService:
                                                      publish=self.publish, clock=utc_now)
         handlers_webhooks.apply_unapplied_webhooks(ports=self._webhook_ports())
         handlers_invitations.resume_stalled_invitations(ports=self._invitation_ports())
+        handlers_sweeper.sweep_stuck_deliveries(deliveries=self.store.sweep, queue=self.delivery_jobs,
+                                                clock=utc_now, sweep_after=self.sweep_after)
 
     def _invitation_ports(self) -> InvitationPorts:
         return InvitationPorts(

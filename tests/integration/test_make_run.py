@@ -16,7 +16,8 @@ from schoolctl.dev import provider_environment
 from schoolctl.main import app
 from services.notify.adapters.providers.deepl_translator import translation_settings_from_env
 from services.notify.adapters.providers.settings import providers_from_env
-from services.notify.queue.topology import WORK_QUEUE
+from services.notify.domain.delivery import Channel
+from services.notify.queue.topology import work_queue
 from services.sandbox.client import SandboxClient
 from services.sandbox.config import config_from
 from services.sandbox.signing import public_key_base64, signing_key
@@ -100,7 +101,7 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         with SandboxClient(f"http://127.0.0.1:{sandbox_port}") as sandbox:
             assert sandbox.health()
         deadline = time.monotonic() + 30
-        while consumers_of(rabbit_manager, rabbit_config["vhost"], WORK_QUEUE) < 2:
+        while consumers_of(rabbit_manager, rabbit_config["vhost"], work_queue(Channel.SMS)) < 2:
             assert time.monotonic() < deadline, "two notify workers are not consuming the delivery queue"
             time.sleep(0.5)
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [

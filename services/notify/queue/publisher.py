@@ -23,8 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pika
+from pika.exceptions import AMQPError
 from pika.spec import Basic
 
+from services.notify.domain.delivery import Channel
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.topology import (
     DEAD_EXCHANGE,
@@ -109,10 +111,10 @@ class DeliveryPublisher:
         self._publish([_Outgoing(DEAD_EXCHANGE, "", message.body, _properties(
             message_id=message.message_id, headers=message.headers))])
 
-    def replay(self, job: DeliveryJob, *, message_id: str | None) -> None:
-        """A dead job back onto its channel's queue, under its id (the ledger rows it left are its own)."""
+    def replay(self, jobs: Iterable[tuple[DeliveryJob, str | None]]) -> None:
+        """Dead jobs back onto their channels' queues, each under its id (the ledger rows it left are its own)."""
         self._publish([_Outgoing(WORK_EXCHANGE, work_queue(job.channel), job.to_json(),
-                                 _properties(message_id=message_id))])
+                                 _properties(message_id=message_id)) for job, message_id in jobs])
 
     def publish_later(self, delayed: Iterable[DelayedJob]) -> None:
         outgoing = []
@@ -125,6 +127,25 @@ class DeliveryPublisher:
                                      cc=work_queue(item.job.channel))
             outgoing.append(_Outgoing(RETRY_EXCHANGE, routing_key, item.job.to_json(), properties))
         self._publish(outgoing)
+
+    def ready_jobs(self, channels: Iterable[Channel]) -> dict[Channel, int | None]:
+        """Jobs waiting (not handed out) on each channel's queue; None where the broker would not say."""
+        counts: dict[Channel, int | None] = {}
+        try:
+            connection = pika.BlockingConnection(self._parameters())
+        except AMQPError:
+            return dict.fromkeys(channels)
+        try:
+            for channel in channels:
+                try:
+                    counts[channel] = connection.channel().queue_declare(
+                        work_queue(channel), passive=True).method.message_count
+                except AMQPError:  # not declared yet (404 closes that channel only)
+                    counts[channel] = None
+        finally:
+            if connection.is_open:
+                connection.close()
+        return counts
 
     def declare_topology(self) -> None:
         connection = pika.BlockingConnection(self._parameters())

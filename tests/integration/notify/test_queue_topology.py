@@ -16,12 +16,13 @@ from services.notify.queue.topology import (
     DELIVERY_LIMIT,
     RETRY_BUCKETS_SECONDS,
     TOPOLOGY,
-    WORK_QUEUE,
     declare_topology,
     retry_queue_name,
+    work_queue,
 )
 
 JOB = DeliveryJob("comm-1", Channel.EMAIL, ("d-1", "d-2"))
+WORK_QUEUE = work_queue(Channel.EMAIL)
 
 
 @contextmanager
