@@ -20,6 +20,7 @@ from services.notify import (
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
+    handlers_dead_letters,
     handlers_history,
     handlers_inbox,
     handlers_invitations,
@@ -34,6 +35,7 @@ from services.notify import (
 )
 from services.notify.adapters.service_dependencies import (
     ConversationReplies,
+    DeadLetterQueueAccess,
     DeliveryQueue,
     JoinLinks,
     ProviderWebhookSecrets,
@@ -93,6 +95,7 @@ class NotifyService:
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
     sweep_after = SweepBound()
+    dead_letters = DeadLetterQueueAccess()
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
@@ -297,6 +300,20 @@ class NotifyService:
     def receive_provider_webhook(self, request: dict) -> dict:
         return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
                                                           ports=self._webhook_ports())
+
+    # --- the delivery queue's dead letters (the operator) ---
+
+    @rpc_endpoint(notify.list_dead_letters)
+    def list_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.list_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.replay_dead_letters)
+    def replay_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.replay_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.purge_dead_letters)
+    def purge_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.purge_dead_letters(request, dead_letters=self.dead_letters)
 
     # --- recovery ---
 

@@ -14,6 +14,7 @@ from nameko.extensions import DependencyProvider
 from services.notify.adapters.providers import providers_from_env
 from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
+from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
 
 
@@ -28,6 +29,16 @@ class DeliveryQueue(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> DeliveryPublisher:
         return self.publisher
+
+
+class DeadLetterQueueAccess(DependencyProvider):
+    """The delivery queue's dead letters, for the operator's RPCs (a short pika connection per call)."""
+
+    def setup(self) -> None:
+        self.dead_letters = DeadLetterQueue(self.container.config["AMQP_URI"])
+
+    def get_dependency(self, worker_ctx) -> DeadLetterQueue:
+        return self.dead_letters
 
 
 SWEEP_AFTER_VARIABLE = "NOTIFY_SWEEP_AFTER_SECONDS"
