@@ -11,7 +11,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from schoolctl.broker import EXIT_DATA, EXIT_NO_USER, connected_as_operator, fail
 from shared.contracts import notify
@@ -40,7 +39,8 @@ def list_dead_letters(
     limit: Annotated[int, typer.Option(help="The most to show, oldest first", min=1, max=MAX_DEAD_LETTERS)] = 100,
     as_json: AsJson = False, amqp_uri: AmqpUri = None, timeout: Timeout = 30,
 ) -> None:
-    """The dead letters, oldest first: message id, reason, communication, channel, deliveries, when."""
+    """The dead letters, oldest first, one a line: message id, reason, communication, channel, deliveries, when,
+    detail (tab-separated)."""
     answer = _call(notify.list_dead_letters, {"limit": limit}, amqp_uri, timeout)
     if as_json:
         typer.echo(json.dumps(answer))
@@ -49,12 +49,12 @@ def list_dead_letters(
     if not answer["items"]:
         console.print("No dead letters.", markup=False)
         return
-    table = Table("message id", "reason", "communication", "channel", "deliveries", "dead at", "detail", box=None)
+    # One line each, tab-separated: nothing cut to the terminal's width, and easy to filter.
     for item in answer["items"]:
-        table.add_row(item["message_id"] or "-", item["reason"], item["communication_id"] or "-",
-                      item["channel"] or "-", "-" if item["delivery_count"] is None else str(item["delivery_count"]),
-                      item["dead_at"] or "-", item["detail"])
-    console.print(table)
+        typer.echo("\t".join((
+            item["message_id"] or "-", item["reason"], item["communication_id"] or "-", item["channel"] or "-",
+            "-" if item["delivery_count"] is None else f"{item['delivery_count']} deliveries",
+            item["dead_at"] or "-", item["detail"])))
     shown = len(answer["items"])
     console.print(f"{answer['total']} dead letters" + (f", the oldest {shown} shown" if shown < answer["total"] else ""),
                   markup=False)
