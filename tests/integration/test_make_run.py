@@ -107,6 +107,21 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "directory.db", "identity.db", "notify.db", "rostering.db"]
 
+        # One more worker, the way the banner says: no settings copied, only where the stack runs from.
+        assert "make add-worker" in banner
+        extra = subprocess.Popen([SCHOOLCTL, "dev", "add-worker"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env={**clean_environment(), "SCHOOL_VAR_DIR": env[
+                                     "SCHOOL_VAR_DIR"]})
+        try:
+            deadline = time.monotonic() + 30
+            while consumers_of(rabbit_manager, rabbit_config["vhost"], work_queue(Channel.SMS)) < 3:
+                assert extra.poll() is None, "the added worker stopped"
+                assert time.monotonic() < deadline, "the added worker is not consuming the SMS queue"
+                time.sleep(0.5)
+        finally:
+            extra.terminate()
+            assert extra.wait(timeout=30) == 0
+
         process.send_signal(stop_with)
         process.wait(timeout=60)
         with pytest.raises(requests.ConnectionError):
@@ -116,6 +131,12 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         assert processes_of_run(env["SCHOOL_VAR_DIR"]) == []
     finally:
         stop_run(process, env["SCHOOL_VAR_DIR"])
+
+
+def clean_environment() -> dict[str, str]:
+    """This shell's environment without anything `make run` sets up for its own processes."""
+    return {name: value for name, value in os.environ.items()
+            if not name.startswith(("TWILIO_", "SENDGRID_", "FCM_", "NOTIFY_", "AMQP_"))}
 
 
 def processes_of_run(var_dir: str) -> list[int]:
