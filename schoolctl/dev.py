@@ -303,7 +303,7 @@ def run(
         console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
-                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts and roster decisions)")
+                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts, roster decisions and dead-letters)")
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:
