@@ -12,12 +12,10 @@ from shared.contracts.errors import NotAuthenticated, PermissionDenied
 
 pytestmark = pytest.mark.postgres
 
-ADMIN_EMAIL = "admin@district-1.example.org"
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture
 def platform(start_verifying):
+    """identity, which issues the credentials, and notify, which answers for the dead letters."""
     return start_verifying(IdentityService, NotifyService)
 
 
@@ -33,7 +31,7 @@ def test_the_operator_s_scope_lists_replays_and_purges_dead_letters(call, creden
 
 
 def test_anyone_else_is_refused(call, credential_for, signed_in):
-    admin = signed_in("admin-1", ADMIN_EMAIL, identity.DISTRICT_ADMIN, PASSWORD)
+    admin = signed_in("admin-1", "admin@district-1.example.org", identity.DISTRICT_ADMIN, "a long enough password")
 
     with pytest.raises(NotAuthenticated):
         call(notify.contract, "purge_dead_letters", {})
