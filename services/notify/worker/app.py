@@ -60,6 +60,15 @@ class _Shutdown:
             consumer.stop()
 
 
+# What a worker needs in its environment to take each channel's jobs (adapters/providers/settings.py).
+CHANNEL_SETTINGS = {
+    Channel.EMAIL: "SENDGRID_API_KEY and SENDGRID_FROM_EMAIL",
+    Channel.SMS: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)",
+    Channel.VOICE: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER",
+    Channel.PUSH: "FCM_PROJECT_ID and FCM_CREDENTIALS_FILE (or FCM_CREDENTIALS_JSON)",
+}
+
+
 def channels_to_consume(provided: Iterable[Channel]) -> list[Channel]:
     """The channels whose jobs this worker takes: app always (the inbox needs no provider), the rest
     only with their provider."""
@@ -81,10 +90,12 @@ def run_worker(settings: WorkerSettings) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     consumed = channels_to_consume(channels)
-    left = [channel.value for channel in QUEUED_JOB_CHANNELS if channel not in consumed]
+    left = [channel for channel in QUEUED_JOB_CHANNELS if channel not in consumed]
     log.info("notify worker starting: providers for %s; taking jobs for %s%s",
              ", ".join(sorted(c.value for c in channels)) or "none", ", ".join(c.value for c in consumed),
-             f"; leaving {', '.join(left)} to workers configured for them" if left else "")
+             f"; leaving {', '.join(c.value for c in left)} to workers configured for them" if left else "")
+    for channel in left:
+        log.warning("this worker takes no %s jobs: it needs %s", channel.value, CHANNEL_SETTINGS[channel])
     try:
         failures = 0
         while not shutdown.requested.is_set():

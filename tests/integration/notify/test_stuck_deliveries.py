@@ -191,7 +191,9 @@ def test_a_worker_without_a_provider_leaves_that_channel_to_workers_that_have_on
         wait_until(lambda: status_of(engine, email) == "sent", what="the email")
         assert queue_depth(amqp_uri, work_queue(Channel.SMS)) == 1, "the SMS job waits for an SMS worker"
         assert status_of(engine, sms) == "queued"
-        assert "leaving sms, voice, push to workers configured for them" in email_only.log()
+        log = email_only.log()
+        assert "leaving sms, voice, push to workers configured for them" in log
+        assert "this worker takes no sms jobs: it needs TWILIO_ACCOUNT_SID" in log
         assert email_only.terminate() == 0
     with worker_pool(amqp_uri, notify_database_url, sandbox.base_url, tmp_path) as start:
         start("full")
