@@ -37,6 +37,7 @@ from services.notify.adapters.service_dependencies import (
     ConversationReplies,
     DeadLetterQueueAccess,
     DeliveryQueue,
+    EmailSuppressionLists,
     JoinLinks,
     ProviderWebhookSecrets,
     SweepBound,
@@ -46,6 +47,7 @@ from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
 
@@ -90,6 +92,7 @@ class NotifyService:
     name = notify.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    health = HealthCheck()  # its database answers: shared/health.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
@@ -101,6 +104,7 @@ class NotifyService:
     join_links = JoinLinks()
     translator = TranslationProvider()
     replies = ConversationReplies()
+    email_suppressions = EmailSuppressionLists()  # lifted by Reset Status, so its retry is not dropped
 
     # --- the recipient projection ---
 
@@ -119,6 +123,10 @@ class NotifyService:
     @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
     def on_student_accounts_enabled(self, payload: dict) -> int:
         return handlers.project_student_accounts_enabled(payload, recipients=self.store.recipients, clock=utc_now)
+
+    @rpc_endpoint(notify.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(notify.get_recipients)
     def get_recipients(self, request: dict) -> dict:
@@ -292,7 +300,8 @@ class NotifyService:
     @rpc_endpoint(notify.reset_credential_status)
     def reset_credential_status(self, request: dict) -> dict:
         return handlers_credentials.reset_credential_status(
-            request, credentials=self.store.credentials, publish=self.publish, clock=utc_now)
+            request, credentials=self.store.credentials, suppressions=self.email_suppressions, publish=self.publish,
+            clock=utc_now)
 
     # --- provider webhooks ---
 

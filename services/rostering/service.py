@@ -16,6 +16,7 @@ from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, rostering
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
 
@@ -39,11 +40,16 @@ class RosteringService:
     name = rostering.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    health = HealthCheck()  # its database answers: shared/health.py
 
     sync_state = Database(rostering.NAME, SyncState)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
+
+    @rpc_endpoint(rostering.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):

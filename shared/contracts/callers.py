@@ -129,6 +129,9 @@ def method_name(method: RpcMethod) -> str:
     return f"{method.service}.{method.name}"
 
 
+# Each service's health check: the gateway's `/health/ready` asks them all, and so may an operator.
+HEALTH_CHECKS = (directory.check_health, identity.check_health, notify.check_health, rostering.check_health)
+
 # Answered without any credential: signing in and getting one, and the calls whose payload carries the secret
 # that authorises them (a refresh token, an access token, a join token or code).
 PUBLIC_METHODS = frozenset(map(method_name, (
@@ -156,7 +159,8 @@ SCOPE_METHODS = MappingProxyType({
         rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district))),
     # Support answering "why did this person get nothing?": what notify and identity hold of people.
     SUPPORT_READ: frozenset(map(method_name, (
-        notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts))),
+        notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts,
+        *HEALTH_CHECKS))),
     # The operator's `schoolctl dead-letters`: the delivery jobs given up on, read, replayed or purged.
     DELIVERIES_MANAGE: frozenset(map(method_name, (
         notify.list_dead_letters, notify.replay_dead_letters, notify.purge_dead_letters))),
@@ -170,7 +174,7 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
         notify.get_credential_health, notify.get_district_settings, notify.get_preferences,
         notify.receive_provider_webhook, notify.receive_email_reply,
         rostering.get_sync_run, rostering.get_sync_run_changes, rostering.list_sync_runs,
-        rostering.get_district_sync_settings)),
+        rostering.get_district_sync_settings, *HEALTH_CHECKS)),
     # Manual directory actions create accounts and find who already holds a typed credential.
     (directory.NAME, (identity.upsert_accounts, identity.get_accounts, identity.match_credentials)),
     # Codes that prove control of a credential go out through notify's queue; a person sees their credentials' health.

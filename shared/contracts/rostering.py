@@ -5,9 +5,11 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import Timestamp
+from shared.contracts.health import declare_health_check
 
 NAME = "rostering"
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 RUN_STATES = ("running", "completed", "rejected", "failed", "awaiting_approval", "superseded")
 AWAITING_APPROVAL = "awaiting_approval"

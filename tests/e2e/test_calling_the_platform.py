@@ -72,3 +72,20 @@ def test_a_service_without_the_scope_is_refused_and_nothing_is_sent(stack, distr
 def _report(stack, token: str, communication_id: str) -> dict | None:
     response = stack.api("GET", f"/api/v1/announcements/{communication_id}/report", token)
     return response.json() if response.status_code == 200 and response.json()["items"] else None
+
+
+def test_readiness_reports_every_service_and_names_the_one_that_stopped(stack):
+    ready = stack.api("GET", "/health/ready")
+
+    assert ready.status_code == 200, ready.text
+    report = ready.json()
+    assert report["status"] == "ready" and report["broker"]["status"] == "ok"
+    assert {service["service"]: [check["name"] for check in service["checks"]] for service in report["services"]} == {
+        "identity": ["database"], "directory": ["database"], "notify": ["database"], "rostering": ["database"]}
+
+    stack.stop(["rostering"])
+    not_ready = stack.api("GET", "/health/ready")
+
+    assert not_ready.status_code == 503, not_ready.text
+    error = not_ready.json()["error"]
+    assert error["code"] == "not_ready" and error["fields"] == {"rostering": ["no answer within 3 s"]}

@@ -120,3 +120,16 @@ class JoinLinks(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> str:
         return self.base_url
+
+
+class EmailSuppressionLists(DependencyProvider):
+    """SendGrid's suppression lists for Reset Status, or None when no email provider is configured."""
+
+    def setup(self) -> None:
+        from services.notify.adapters.providers.sendgrid_suppressions import SendGridSuppressions
+
+        settings = providers_from_env()
+        self.suppressions = SendGridSuppressions(settings) if settings.sendgrid else None
+
+    def get_dependency(self, worker_ctx):
+        return self.suppressions
