@@ -56,8 +56,8 @@ def list_dead_letters(
             "-" if item["delivery_count"] is None else f"{item['delivery_count']} deliveries",
             item["dead_at"] or "-", item["detail"])))
     shown = len(answer["items"])
-    console.print(f"{answer['total']} dead letters" + (f", the oldest {shown} shown" if shown < answer["total"] else ""),
-                  markup=False)
+    more = f", the oldest {shown} shown" if shown < answer["total"] else ""
+    console.print(f"{answer['total']} dead letters{more}", markup=False)
 
 
 @app.command("show")
@@ -91,7 +91,8 @@ def _chosen(message_ids: list[str] | None, every: bool) -> list[str] | None:
 
 @app.command("replay")
 def replay_dead_letters(
-    message_ids: Annotated[Optional[list[str]], typer.Argument(help="Message ids to replay", show_default=False)] = None,
+    message_ids: Annotated[Optional[list[str]], typer.Argument(
+        help="Message ids to replay", show_default=False)] = None,
     every: Annotated[bool, typer.Option("--all", help="Replay every dead letter that is a delivery job")] = False,
     as_json: AsJson = False, amqp_uri: AmqpUri = None, timeout: Timeout = 60,
 ) -> None:
@@ -112,7 +113,8 @@ def replay_dead_letters(
 
 @app.command("purge")
 def purge_dead_letters(
-    message_ids: Annotated[Optional[list[str]], typer.Argument(help="Message ids to delete", show_default=False)] = None,
+    message_ids: Annotated[Optional[list[str]], typer.Argument(
+        help="Message ids to delete", show_default=False)] = None,
     every: Annotated[bool, typer.Option("--all", help="Delete every dead letter")] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
     as_json: AsJson = False, amqp_uri: AmqpUri = None, timeout: Timeout = 30,

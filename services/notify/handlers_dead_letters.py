@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 class DeadLetters(Protocol):
     def count(self) -> int: ...
 
-    def list(self, *, limit: int) -> list[DeadLetterEntry]: ...
+    def read(self, *, limit: int) -> list[DeadLetterEntry]: ...
 
     def replay(self, message_ids: list[str] | None = None) -> ReplayResult: ...
 
@@ -20,7 +20,8 @@ class DeadLetters(Protocol):
 
 
 def list_dead_letters(request: dict, *, dead_letters: DeadLetters) -> dict:
-    return {"total": dead_letters.count(), "items": [_item(entry) for entry in dead_letters.list(limit=request["limit"])]}
+    items = [_item(entry) for entry in dead_letters.read(limit=request["limit"])]
+    return {"total": dead_letters.count(), "items": items}
 
 
 def replay_dead_letters(request: dict, *, dead_letters: DeadLetters) -> dict:

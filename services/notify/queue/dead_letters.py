@@ -64,7 +64,7 @@ class DeadLetterQueue:
         with self._channel() as channel:
             return channel.queue_declare(DEAD_QUEUE, passive=True).method.message_count
 
-    def list(self, *, limit: int = MAX_DEAD_LETTERS) -> list[DeadLetterEntry]:
+    def read(self, *, limit: int = MAX_DEAD_LETTERS) -> list[DeadLetterEntry]:
         """Up to `limit` dead letters, oldest first; all of them stay in the queue."""
         with self._channel() as channel:
             return [describe(body, properties.message_id, properties.headers)

@@ -145,7 +145,7 @@ def test_a_replayed_dead_letter_sends_what_was_not_sent_and_nothing_twice(
     dead_job(amqp_uri, DeliveryJob(communication_id, Channel.EMAIL, (ana, ben)), "job-dead")
     dead_letters = DeadLetterQueue(amqp_uri)
 
-    [entry] = dead_letters.list()
+    [entry] = dead_letters.read()
     assert (entry.message_id, entry.reason, entry.detail) == ("job-dead", DeadReason.RETRIES_EXHAUSTED,
                                                               "database unavailable")
     assert entry.job == DeliveryJob(communication_id, Channel.EMAIL, (ana, ben))
@@ -174,7 +174,7 @@ def test_a_dead_letter_that_is_not_a_job_is_not_replayed_and_purging_chosen_ones
     assert result.replayed == ["job-1"] and set(result.skipped) == {"garbage"}
     assert queue_depth(amqp_uri, work_queue(Channel.SMS)) == 1
     assert dead_letters.purge({"garbage"}) == 1
-    assert [entry.message_id for entry in dead_letters.list()] == ["job-2"]
+    assert [entry.message_id for entry in dead_letters.read()] == ["job-2"]
     assert dead_letters.purge() == 1
     assert dead_letters.count() == 0
 

@@ -67,7 +67,8 @@ def test_the_broker_s_delivery_limit_reads_from_x_death_most_recent_first():
         {"reason": "expired", "queue": "notify.deliveries.delay.4s", "count": 1},
     ]}
 
-    assert dead_letter_reason(headers) == (DeadReason.DELIVERY_LIMIT, "handed out too many times by notify.deliveries.sms")
+    assert dead_letter_reason(headers) == (DeadReason.DELIVERY_LIMIT,
+                                           "handed out too many times by notify.deliveries.sms")
 
 
 def test_a_rejection_without_our_reason_says_so():
