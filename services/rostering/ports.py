@@ -107,3 +107,20 @@ class Packages(Protocol):
     def pack(self, path: str) -> bytes: ...
 
     def unpacked(self, content: bytes): ...  # a context manager yielding a path
+
+
+class Inbox(Protocol):
+    """A district's SFTP inbox for one poll (adapters/sources/sftp/inbox.py): list, claim into processing/,
+    download, file into processed/ or failed/, write a report."""
+
+    def entries(self) -> list: ...  # domain.sftp_pickup.Entry
+
+    def claim(self, name: str, claimed: str) -> bool: ...
+
+    def remove(self, name: str) -> None: ...
+
+    def download(self, claimed: str, local) -> None: ...
+
+    def file(self, claimed: str, outcome: str) -> None: ...
+
+    def write(self, folder: str, name: str, content: bytes) -> None: ...

@@ -1,15 +1,22 @@
 """The rostering nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 from eventlet import tpool
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 
-from services.rostering import handlers, syncing
+from services.rostering import handlers, sftp_pickup, syncing
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.adapters.sources.sftp.drop import StagedDrop
+from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
@@ -18,6 +25,21 @@ from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+
+
+# How often every SFTP inbox is listed; a drop is picked up on the second poll that sees it unchanged
+# (or the first after its `.done` marker), so within two intervals of the upload finishing.
+SFTP_POLL_SECONDS = float(os.environ.get("ROSTERING_SFTP_POLL_SECONDS", "20"))
+
+
+class UploadWatch(DependencyProvider):
+    """What each SFTP inbox looked like on the last poll, kept by the process between the timer's workers."""
+
+    def setup(self) -> None:
+        self.seen: dict = {}
+
+    def get_dependency(self, worker_ctx) -> dict:
+        return self.seen
 
 
 def utc_now() -> datetime:
@@ -44,6 +66,7 @@ class RosteringService:
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
+    uploads_seen = UploadWatch()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
@@ -99,9 +122,32 @@ class RosteringService:
     def on_district_sync_requested(self, payload):
         return syncing.run_district_sync(payload, ports=self._ports())
 
+    # Districts that drop their roster on SFTP: each inbox is listed, and a complete drop imported and filed.
+    @timer(interval=SFTP_POLL_SECONDS)
+    def poll_sftp_inboxes(self):
+        ports = self._ports()
+        return sftp_pickup.poll_inboxes(ports=ports, pickup=self._pickup_ports(ports))
+
+    def _pickup_ports(self, ports: ImportPorts) -> sftp_pickup.PickupPorts:
+        sources = ports.sources
+
+        def staged(description: str, folder: Path) -> StagedDrop:
+            return StagedDrop(description, folder, read=read_in_thread,
+                              guardians_managed=sftp_pickup.guardians_managed(ports))
+
+        return sftp_pickup.PickupPorts(inboxes=sources.sftp_inboxes, region_of=sources.region_of,
+                                       open_inbox=SftpInbox, staged=staged, seen=self.uploads_seen)
+
+    @staticmethod
+    def _sources(ports: ImportPorts) -> ConfiguredSources:
+        return ConfiguredSources(parse=parse_in_thread, read=read_in_thread,
+                                 guardians_managed=sftp_pickup.guardians_managed(ports))
+
     def _ports(self) -> ImportPorts:
         state = self.sync_state
-        return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
+        ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks)
+                           marks=state.marks)
+        # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
+        return replace(ports, sources=self._sources(ports))

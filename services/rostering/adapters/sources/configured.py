@@ -13,13 +13,24 @@ ROSTERING_SOURCES_FILE:
         auth: oauth1                # or oauth2, with token_url
         client_id: KEY
         client_secret_env: LINCOLN_CLASSLINK_SECRET
+      springfield:
+        source: sftp                # a OneRoster CSV package (and guardians.csv) dropped in an SFTP inbox
+        host: sftp.springfield.example
+        port: 22
+        username: springfield
+        password_env: SPRINGFIELD_SFTP_PASSWORD     # or private_key_env: the key's text (OpenSSH or PEM)
+        folder: /inbox
+        host_key: "ssh-ed25519 AAAA..."             # pins the server; without it any key is accepted
+        region: US                  # phone numbers without a country code
 
 The file never holds a secret, only the name of the environment variable that does; nothing here is
-ever answered back through an API.
+ever answered back through an API. An SFTP district is not synced on request: rostering's timer polls its
+inbox (services/rostering/sftp_pickup.py).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -29,24 +40,44 @@ from typing import Any
 import yaml
 
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.ports import RosterSource
+from services.rostering.ports import Reader, RosterSource
 
 from .classlink.connection import ClassLinkConnection
 from .classlink.source import ClassLinkSource, KeptRoster, Parse
+from .oneroster_csv.reader import read_package
+from .sftp.connection import SftpConnection
+from .sftp.drop import GuardiansManaged, KeptDrop
+
+log = logging.getLogger(__name__)
 
 SOURCES_FILE_VARIABLE = "ROSTERING_SOURCES_FILE"
 CLASSLINK = "classlink"
+SFTP = "sftp"
+SOURCES = (CLASSLINK, SFTP)
 CONNECTION_FIELDS = ("tenant_id", "application_id", "server_url", "client_id", "version", "auth", "token_url")
+SFTP_FIELDS = ("host", "username", "folder", "host_key")
+DEFAULT_REGION = "US"
+
+
+def _read_package(path: str, region: str):
+    return read_package(path, region=region)
+
+
+def _guardians_always_managed(_snapshot) -> bool:
+    return True
 
 
 class ConfiguredSources:
     """The file is read when a district's source is first asked for, so a broken one fails only syncs."""
 
     def __init__(self, environ: Mapping[str, str] = os.environ,
-                 districts: Mapping[str, Mapping[str, Any]] | None = None, *, parse: Parse | None = None) -> None:
+                 districts: Mapping[str, Mapping[str, Any]] | None = None, *, parse: Parse | None = None,
+                 read: Reader | None = None, guardians_managed: GuardiansManaged | None = None) -> None:
         self._environ, self._districts, self._parse = environ, districts, parse
+        self._read = read or _read_package
+        self._guardians_managed = guardians_managed or _guardians_always_managed
 
-    def _entry(self, district: str) -> Any:
+    def _all(self) -> Mapping[str, Any]:
         if self._districts is None:
             path = self._environ.get(SOURCES_FILE_VARIABLE)
             try:
@@ -55,25 +86,69 @@ class ConfiguredSources:
                 raise UnknownSource(f"the rostering sources file cannot be read: {unreadable}") from None
             districts = document.get("districts") if isinstance(document, dict) else None
             self._districts = districts if isinstance(districts, Mapping) else {}
-        return self._districts.get(district)
+        return self._districts
+
+    def _entry(self, district: str, *, source: str | None = None) -> Mapping[str, Any]:
+        entry = self._all().get(district)
+        if not isinstance(entry, Mapping):
+            raise UnknownSource(f"no source is configured for district {district}")
+        if entry.get("source") not in SOURCES or (source is not None and entry.get("source") != source):
+            raise UnknownSource(f"district {district}'s source {entry.get('source')!r} is not one rostering can "
+                                f"sync from (expected {source or ' or '.join(SOURCES)})")
+        return entry
 
     def describe(self, district: str) -> str:
+        if self._entry(district).get("source") == SFTP:
+            return f"SFTP inbox {self.sftp_connection(district).address}"
         connection = self._connection(district)
         return f"ClassLink tenant {connection.tenant_id} (OneRoster {connection.version})"
 
     def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource:
+        if self._entry(district).get("source") == SFTP:
+            raise UnknownSource(f"district {district}'s roster is picked up from its SFTP inbox when the SIS drops "
+                                "it; it cannot be synced on request")
         return ClassLinkSource(self._connection(district), changed_since=changed_since, parse=self._parse)
 
     def kept(self, district: str, content: bytes) -> RosterSource:
+        if self._entry(district).get("source") == SFTP:
+            return KeptDrop(self.describe(district), content, read=self._read,
+                            guardians_managed=self._guardians_managed)
         return KeptRoster(self.describe(district), content, parse=self._parse)
 
+    def region_of(self, district: str) -> str:
+        return str(self._entry(district).get("region") or DEFAULT_REGION)
+
+    def sftp_inboxes(self) -> dict[str, SftpConnection]:
+        """Every district that drops its roster on SFTP; one configured unusably is logged and left out."""
+        try:
+            districts = [name for name, entry in self._all().items()
+                         if isinstance(entry, Mapping) and entry.get("source") == SFTP]
+        except UnknownSource as unreadable:
+            log.warning("no SFTP inbox polled: %s", unreadable)
+            return {}
+        inboxes = {}
+        for district in districts:
+            try:
+                inboxes[str(district)] = self.sftp_connection(str(district))
+            except UnknownSource as unusable:
+                log.warning("SFTP inbox of district %s not polled: %s", district, unusable)
+        return inboxes
+
+    def sftp_connection(self, district: str) -> SftpConnection:
+        entry = self._entry(district, source=SFTP)
+        secrets = {name: self._environ.get(entry[f"{name}_env"]) for name in ("password", "private_key")
+                   if entry.get(f"{name}_env")}
+        if not any(secrets.values()):
+            raise UnknownSource(f"district {district}'s SFTP password or private key is not set (the environment "
+                                "variable named by password_env or private_key_env)")
+        try:
+            return SftpConnection(port=int(entry.get("port", 22)), **secrets,
+                                  **{name: str(entry[name]) for name in SFTP_FIELDS if entry.get(name) is not None})
+        except (TypeError, ValueError) as unusable:
+            raise UnknownSource(f"district {district}'s SFTP configuration cannot be used: {unusable}") from None
+
     def _connection(self, district: str) -> ClassLinkConnection:
-        entry = self._entry(district)
-        if not isinstance(entry, Mapping):
-            raise UnknownSource(f"no source is configured for district {district}")
-        if entry.get("source") != CLASSLINK:
-            raise UnknownSource(f"district {district}'s source {entry.get('source')!r} is not one rostering can "
-                                f"sync from (expected {CLASSLINK})")
+        entry = self._entry(district, source=CLASSLINK)
         secret_variable = entry.get("client_secret_env")
         secret = self._environ.get(secret_variable) if secret_variable else None
         if not secret:

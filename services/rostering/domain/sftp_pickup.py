@@ -1,0 +1,112 @@
+"""Which uploads in a district's SFTP inbox are complete enough to pick up (no I/O: the listing comes in).
+
+An SIS drops a OneRoster CSV package (a .zip, or a folder of CSV files) and, for districts whose sync does
+not manage guardians, a guardians.csv. SFTP has no "upload finished" signal, so an upload is taken as
+complete when either
+  - a marker names it: `roster.zip.done` or `roster.done` beside `roster.zip`, `guardians.csv.done`; or
+  - it looks the same on two polls in a row (size, and for a folder each file's name and size) and is not
+    empty.
+Names a client uses while writing (`.part`, `.filepart`, `.tmp`, or starting with a dot) are never taken.
+
+A poll picks up at most one package, the oldest complete one, together with guardians.csv. When a
+guardians.csv is there but still being written, the package waits for it: the two are one drop. A
+guardians.csv with no package waits for the next package.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .guardian_file import GUARDIANS_FILE
+
+# How a pickup stages a drop locally: the package as package.zip or package/, beside guardians.csv.
+PACKAGE_ZIP, PACKAGE_FOLDER = "package.zip", "package"
+MARKER_SUFFIX = ".done"
+PROCESSING, PROCESSED, FAILED = "processing", "processed", "failed"
+OUTCOME_FOLDERS = (PROCESSING, PROCESSED, FAILED)
+IN_PROGRESS_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
+
+# What an upload looked like on one poll: its size, and for a folder its files' (name, size).
+Signature = tuple[int, tuple[tuple[str, int], ...]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One name in the inbox as the SFTP listing shows it."""
+
+    name: str
+    size: int
+    modified: int  # seconds since the epoch, as SFTP lists it
+    is_folder: bool = False
+    files: tuple[tuple[str, int], ...] = ()  # a folder's files, (name, size)
+
+    @property
+    def signature(self) -> Signature:
+        return (self.size if not self.is_folder else sum(size for _, size in self.files), tuple(sorted(self.files)))
+
+    @property
+    def empty(self) -> bool:
+        return not self.files if self.is_folder else self.size == 0
+
+
+@dataclass(frozen=True)
+class Pickup:
+    """What this poll takes (package and guardians.csv, either may be None), and what it remembers."""
+
+    package: Entry | None
+    guardians: Entry | None
+    markers: tuple[str, ...]  # the `.done` markers of what is taken, removed once it is claimed
+    waiting: tuple[str, ...]  # uploads seen but not yet complete, for the log
+    seen: dict[str, Signature]
+
+
+def is_package(entry: Entry) -> bool:
+    return entry.is_folder or entry.name.lower().endswith(".zip")
+
+
+def is_guardians(entry: Entry) -> bool:
+    return not entry.is_folder and entry.name.lower() == GUARDIANS_FILE
+
+
+def _ignored(name: str) -> bool:
+    lowered = name.lower()
+    return name.startswith(".") or lowered.endswith(IN_PROGRESS_SUFFIXES) or lowered in OUTCOME_FOLDERS
+
+
+def _markers_of(entry: Entry, marker_names: set[str]) -> tuple[str, ...]:
+    stem = entry.name.rsplit(".", 1)[0] if "." in entry.name and not entry.is_folder else entry.name
+    candidates = {entry.name + MARKER_SUFFIX, stem + MARKER_SUFFIX}
+    return tuple(sorted(name for name in marker_names if name.lower() in {c.lower() for c in candidates}))
+
+
+def choose(entries: Iterable[Entry], seen: Mapping[str, Signature]) -> Pickup:
+    """The uploads this poll takes, given the inbox's listing and what the previous poll saw."""
+    listed = [entry for entry in entries if not _ignored(entry.name)]
+    marker_names = {entry.name for entry in listed if not entry.is_folder and entry.name.lower().endswith(MARKER_SUFFIX)}
+    uploads = [entry for entry in listed if entry.name not in marker_names and (is_package(entry) or is_guardians(entry))]
+
+    def complete(entry: Entry) -> bool:
+        if _markers_of(entry, marker_names):
+            return True
+        return not entry.empty and seen.get(entry.name) == entry.signature
+
+    ready = [entry for entry in uploads if complete(entry)]
+    waiting = tuple(sorted(entry.name for entry in uploads if not complete(entry)))
+    now_seen = {entry.name: entry.signature for entry in uploads}
+    guardians = next((entry for entry in uploads if is_guardians(entry)), None)
+    packages = sorted((entry for entry in ready if is_package(entry)), key=lambda entry: (entry.modified, entry.name))
+    if not packages or (guardians is not None and guardians not in ready):
+        return Pickup(None, None, (), waiting, now_seen)
+    package = packages[0]
+    markers = _markers_of(package, marker_names) + (_markers_of(guardians, marker_names) if guardians else ())
+    return Pickup(package, guardians, markers, waiting, now_seen)
+
+
+def stamped(stamp: str, name: str) -> str:
+    """The name an upload is filed under in processing/, processed/ or failed/: a drop named the same every day
+    never overwrites the last one."""
+    return f"{stamp}-{name}"
+
+
+def report_name(stamped_package: str) -> str:
+    return f"{stamped_package}.report.json"
