@@ -50,6 +50,9 @@ class SftpInbox:
             self._sftp = paramiko.SFTPClient.from_transport(self._transport)
             for folder in OUTCOME_FOLDERS:
                 self._ensure_folder(self._path(folder))
+        except InboxUnreachable:
+            self.close()
+            raise
         except paramiko.AuthenticationException:
             self.close()
             raise InboxUnreachable(f"{connection.address} refused the credentials for {connection.username}") from None
@@ -76,8 +79,8 @@ class SftpInbox:
                         key.get_name(), key.fingerprint)
             return
         if pinned.split()[:2] != [key.get_name(), key.get_base64()]:
-            raise paramiko.SSHException(f"the server's {key.get_name()} host key is not the pinned one "
-                                        f"(it shows {key.fingerprint})")
+            raise InboxUnreachable(f"{self.connection.address} is refused: its {key.get_name()} host key is not the "
+                                   f"pinned one (it shows {key.fingerprint})")
 
     @property
     def sftp(self) -> paramiko.SFTPClient:
