@@ -47,6 +47,7 @@ class FakeSftpServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._transports: list[paramiko.Transport] = []
+        self._closing = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @property
@@ -60,16 +61,21 @@ class FakeSftpServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        # The accept loop is woken and left before the listener closes: under eventlet, a socket closed while
+        # a green thread still waits on it leaves that wait behind on a file number the next socket reuses.
+        self._closing = True
+        socket.create_connection(("127.0.0.1", self.port)).close()
+        self._thread.join(timeout=10)
         self._listener.close()
         for transport in self._transports:
             transport.close()
 
     def _accept(self) -> None:
         while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return  # closed
+            connection, _ = self._listener.accept()
+            if self._closing:
+                connection.close()
+                return
             transport = paramiko.Transport(connection)
             transport.add_server_key(host_key())
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, _FolderSftp, root=self.root)

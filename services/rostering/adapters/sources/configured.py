@@ -98,22 +98,25 @@ class ConfiguredSources:
         return entry
 
     def describe(self, district: str) -> str:
-        if self._entry(district).get("source") == SFTP:
-            return f"SFTP inbox {self.sftp_connection(district).address}"
+        """What a run synced on request names as its source; an SFTP district is not synced on request."""
+        self._not_sftp(district)
         connection = self._connection(district)
         return f"ClassLink tenant {connection.tenant_id} (OneRoster {connection.version})"
 
     def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource:
-        if self._entry(district).get("source") == SFTP:
-            raise UnknownSource(f"district {district}'s roster is picked up from its SFTP inbox when the SIS drops "
-                                "it; it cannot be synced on request")
+        self._not_sftp(district)
         return ClassLinkSource(self._connection(district), changed_since=changed_since, parse=self._parse)
 
     def kept(self, district: str, content: bytes) -> RosterSource:
         if self._entry(district).get("source") == SFTP:
-            return KeptDrop(self.describe(district), content, read=self._read,
+            return KeptDrop(f"SFTP inbox {self.sftp_connection(district).address}", content, read=self._read,
                             guardians_managed=self._guardians_managed)
         return KeptRoster(self.describe(district), content, parse=self._parse)
+
+    def _not_sftp(self, district: str) -> None:
+        if self._entry(district).get("source") == SFTP:
+            raise UnknownSource(f"district {district}'s roster is picked up from its SFTP inbox when the SIS drops "
+                                "it; it cannot be synced on request")
 
     def region_of(self, district: str) -> str:
         return str(self._entry(district).get("region") or DEFAULT_REGION)
