@@ -31,6 +31,7 @@ ALIASES = {"studentsourcedid": STUDENT_ID, "studentid": STUDENT_ID, "student": S
            "guardianname": NAME, "name": NAME, "guardian": NAME, "mobile": SMS, "mobilephone": SMS,
            "homephone": PHONE}
 SOURCE_PREFIX = "guardians.csv:"
+RELATIONSHIP_MAX = 64  # what the directory keeps of a relationship
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def read_guardians(lines: Iterable[str], *, students: frozenset[str],
         elif (known.given_name, known.family_name) != (given, family):
             warnings.append(RowProblem(GUARDIANS_FILE, line, NAME, name, f"the guardian on line {known.line} has "
                                        f"the same email or SMS under another name; that line's name is kept"))
-        links.setdefault(GuardianLink(source_id, student, line=line, column=STUDENT_ID), None)
+        relationship = cell(RELATIONSHIP)[:RELATIONSHIP_MAX] or None
+        links.setdefault(GuardianLink(source_id, student, line=line, column=STUDENT_ID, relationship=relationship), None)
     return GuardianRows(tuple(guardians.values()), tuple(links), tuple(problems), tuple(warnings), rows)
 
 

@@ -159,7 +159,9 @@ def test_guardians_csv_gives_guardians_when_the_sync_does_not_manage_them(sftp, 
     assert run["state"] == "completed"
     dana = "guardians.csv:email:dana@example.org"
     assert dana in recorder.saved_ids("upsert_people")
-    assert f"{dana}:student-1" in recorder.saved_ids("upsert_guardian_links")
+    (link,) = [row for (method, key), (row, _) in recorder.saved.items()
+               if method == "upsert_guardian_links" and key == f"{dana}:student-1"]
+    assert link["relationship"] == "mother"
     account = next(row for row, _ in (recorder.saved[key] for key in recorder.saved if key[0] == "upsert_accounts")
                    if row.get("email") == "dana@example.org")
     assert (account["mobile_phone"], account["home_phone"]) == ("+14155550101", "+14155550199")

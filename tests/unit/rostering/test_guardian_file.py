@@ -10,6 +10,7 @@ from services.rostering.domain.guardian_file import (
     students_of,
     with_guardians,
 )
+from services.rostering.domain.mapping import guardian_link_rows
 from services.rostering.domain.snapshot import GUARDIAN, GuardianLink
 from services.rostering.domain.values import PhoneNormaliser
 
@@ -30,7 +31,18 @@ def test_a_row_makes_a_guardian_with_sms_as_mobile_and_phone_as_home_phone_linke
     assert (guardian.email, guardian.mobile_phone, guardian.home_phone) == ("dana@example.org", "+14155550101",
                                                                             "+14155550199")
     assert added.links == (GuardianLink(guardian.source_id, "student-1"),)
+    assert added.links[0].relationship == "mother"
     assert added.problems == () and guardian.line == 2
+
+
+def test_the_relationship_goes_to_the_directory_only_when_the_file_says_one():
+    snapshot = make_snapshot()
+    merged = with_guardians(snapshot, read(HEADER + "student-1,Dana Reyes,dana@example.org,,,grandmother\n"
+                                                    "student-1,Sam Stone,sam@example.org,,,\n",
+                                           students=students_of(snapshot)))
+    rows = guardian_link_rows(merged)
+    assert rows[0] == {"guardian_source_id": "guardian-1", "student_source_id": "student-1"}  # from users.csv
+    assert rows[1]["relationship"] == "grandmother" and "relationship" not in rows[2]
 
 
 def test_the_same_guardian_on_two_rows_is_one_person_linked_to_both_students():
