@@ -1,13 +1,11 @@
 """The rostering nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from eventlet import tpool
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.rostering import handlers, sftp_pickup, syncing
@@ -18,6 +16,7 @@ from services.rostering.adapters.sources.oneroster_csv.reader import read_packag
 from services.rostering.adapters.sources.sftp.drop import StagedDrop
 from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
+from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification
@@ -25,21 +24,6 @@ from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
-
-
-# How often every SFTP inbox is listed; a drop is picked up on the second poll that sees it unchanged
-# (or the first after its `.done` marker), so within two intervals of the upload finishing.
-SFTP_POLL_SECONDS = float(os.environ.get("ROSTERING_SFTP_POLL_SECONDS", "20"))
-
-
-class UploadWatch(DependencyProvider):
-    """What each SFTP inbox looked like on the last poll, kept by the process between the timer's workers."""
-
-    def setup(self) -> None:
-        self.seen: dict = {}
-
-    def get_dependency(self, worker_ctx) -> dict:
-        return self.seen
 
 
 def utc_now() -> datetime:
@@ -66,7 +50,7 @@ class RosteringService:
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
-    uploads_seen = UploadWatch()
+    sftp_watch = UploadWatch()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
@@ -123,8 +107,10 @@ class RosteringService:
         return syncing.run_district_sync(payload, ports=self._ports())
 
     # Districts that drop their roster on SFTP: each inbox is listed, and a complete drop imported and filed.
-    @timer(interval=SFTP_POLL_SECONDS)
+    @timer(interval=TICK_SECONDS)
     def poll_sftp_inboxes(self):
+        if not self.sftp_watch.due(utc_now()):
+            return []
         ports = self._ports()
         return sftp_pickup.poll_inboxes(ports=ports, pickup=self._pickup_ports(ports))
 
@@ -136,7 +122,7 @@ class RosteringService:
                               guardians_managed=sftp_pickup.guardians_managed(ports))
 
         return sftp_pickup.PickupPorts(inboxes=sources.sftp_inboxes, region_of=sources.region_of,
-                                       open_inbox=SftpInbox, staged=staged, seen=self.uploads_seen)
+                                       open_inbox=SftpInbox, staged=staged, seen=self.sftp_watch.seen)
 
     @staticmethod
     def _sources(ports: ImportPorts) -> ConfiguredSources:

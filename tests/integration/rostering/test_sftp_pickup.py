@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 from nameko.testing.services import entrypoint_hook
+from nameko.timer import Timer
 from roster_csv import write_package
 
 from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
+from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from shared.contracts.errors import InvalidRequest
 from shared.testing.sftp_fake import PASSWORD, USERNAME, FakeSftpServer, client_key, private_key_text
 
@@ -37,14 +39,20 @@ def sftp(tmp_path, monkeypatch):
         path.write_text(yaml.safe_dump({"districts": {"lincoln": entry}}))
         monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
         monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+        monkeypatch.setenv(POLL_SECONDS_VARIABLE, "0")  # every poll the tests ask for happens
         server.sources_file = path
         yield server
 
 
 @pytest.fixture
-def poll(running_services):
+def poll(sftp, running_services):  # the inbox (and the poll interval) first: the service reads it as it starts
+    rostering = running_services["rostering"]
+    for entrypoint in rostering.entrypoints:
+        if isinstance(entrypoint, Timer):
+            entrypoint.stop()  # the tests poll when they mean to, never the timer beside them
+
     def poll_once() -> list[dict]:
-        with entrypoint_hook(running_services["rostering"], "poll_sftp_inboxes") as poll_inboxes:
+        with entrypoint_hook(rostering, "poll_sftp_inboxes") as poll_inboxes:
             return poll_inboxes()
 
     return poll_once
