@@ -12,6 +12,7 @@ from services.rostering import handlers, sftp_pickup, syncing
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
+from services.rostering.adapters.sources.oneroster_csv.package_limits import PACKAGE_BYTES
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.adapters.sources.sftp.drop import StagedDrop
 from services.rostering.adapters.sources.sftp.inbox import SftpInbox
@@ -122,7 +123,8 @@ class RosteringService:
                               guardians_managed=sftp_pickup.guardians_managed(ports))
 
         return sftp_pickup.PickupPorts(inboxes=sources.sftp_inboxes, region_of=sources.region_of,
-                                       open_inbox=SftpInbox, staged=staged, seen=self.sftp_watch.seen)
+                                       open_inbox=SftpInbox, staged=staged, seen=self.sftp_watch.seen,
+                                       max_drop_bytes=PACKAGE_BYTES)
 
     @staticmethod
     def _sources(ports: ImportPorts) -> ConfiguredSources:

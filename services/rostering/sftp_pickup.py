@@ -50,6 +50,7 @@ class PickupPorts:
     open_inbox: Callable[[object], AbstractContextManager[Inbox]]
     staged: Callable[[str, Path], RosterSource]  # a staging folder (package.zip or package/, guardians.csv)
     seen: MutableMapping[str, dict[str, Signature]]  # per inbox, what the last poll saw
+    max_drop_bytes: int  # a larger drop is not downloaded: no package that large could be read
 
 
 def poll_inboxes(*, ports: ImportPorts, pickup: PickupPorts) -> list[dict]:
@@ -93,7 +94,13 @@ def poll_inbox(district: str, connection, *, ports: ImportPorts, pickup: PickupP
         request = {"district": district, "region": pickup.region_of(district), "district_name": None,
                    "full": False, "requested_by": f"sftp:{district}"}
 
+        size = sum(entry.signature[0] for entry in (choice.package, choice.guardians) if entry is not None)
+
         def work() -> None:
+            if size > pickup.max_drop_bytes:
+                run.reject(f"the drop holds {size:,} bytes, more than the {pickup.max_drop_bytes:,} a package may "
+                           "hold; nothing was downloaded", ports.clock())
+                return
             with tempfile.TemporaryDirectory(prefix="sftp-drop-") as folder:
                 staging = Path(folder)
                 try:

@@ -372,3 +372,44 @@ class Importer:
 
     def allow_archiving_up_to(self, share: float, district_id: str = "district-id") -> None:
         self.settings.save(SyncSettings(district_id, mass_change_threshold=share))
+
+
+class FakeInbox:
+    """An SFTP inbox in memory: uploads by name, what was claimed, filed and written (sftp_pickup's Inbox)."""
+
+    def __init__(self, *entries):
+        self.uploads = {entry.name: entry for entry in entries}
+        self.claimed: dict[str, str] = {}
+        self.filed: dict[str, str] = {}
+        self.written: dict[tuple[str, str], bytes] = {}
+        self.removed: list[str] = []
+        self.taken_by_another: set[str] = set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def entries(self):
+        return list(self.uploads.values())
+
+    def claim(self, name: str, claimed: str) -> bool:
+        if name in self.taken_by_another:
+            return False
+        self.claimed[claimed] = name
+        del self.uploads[name]
+        return True
+
+    def remove(self, name: str) -> None:
+        self.removed.append(name)
+        self.uploads.pop(name, None)
+
+    def download(self, claimed: str, local) -> None:
+        local.write_text(self.claimed[claimed])
+
+    def file(self, claimed: str, outcome: str) -> None:
+        self.filed[claimed] = outcome
+
+    def write(self, folder: str, name: str, content: bytes) -> None:
+        self.written[(folder, name)] = content

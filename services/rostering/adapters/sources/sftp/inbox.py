@@ -102,6 +102,8 @@ class SftpInbox:
         for attributes in self.sftp.listdir_attr(self._path()):
             name = attributes.filename
             if stat.S_ISDIR(attributes.st_mode or 0):
+                if name.lower() in OUTCOME_FOLDERS:
+                    continue  # they only grow; what they hold is never picked up
                 files = tuple((inner.filename, inner.st_size or 0) for inner in self.sftp.listdir_attr(self._path(name))
                               if stat.S_ISREG(inner.st_mode or 0))
                 listed.append(Entry(name, 0, attributes.st_mtime or 0, is_folder=True, files=files))
