@@ -79,6 +79,9 @@ class AppliedRows(Protocol):
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
 
+    # By the directory's district id: the ids it gave rows of an entity (a notice's students), found ones only.
+    def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]: ...
+
 
 class HeldRuns(Protocol):
     """Packages of runs held for approval, and the archive rows of every run."""

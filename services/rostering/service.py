@@ -8,7 +8,7 @@ from pathlib import Path
 from eventlet import tpool
 from nameko.timer import timer
 
-from services.rostering import handlers, sftp_pickup, syncing
+from services.rostering import handlers, sftp_notices, sftp_pickup, syncing
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
@@ -20,8 +20,8 @@ from services.rostering.adapters.sync_state import SyncState
 from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
-from shared.callers import CallerVerification
-from shared.contracts import directory, identity, rostering
+from shared.callers import CallerCredential, CallerVerification
+from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
@@ -50,8 +50,11 @@ class RosteringService:
     sync_state = Database(rostering.NAME, SyncState)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
+    notify_rpc = ServiceRpc(notify.contract)
+    credential = CallerCredential()  # a notices folder's announcements go out as the district's notices credential
     publish = EventPublisher(rostering.contract)
     sftp_watch = UploadWatch()
+    notices_watch = UploadWatch()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
@@ -114,6 +117,18 @@ class RosteringService:
             return []
         ports = self._ports()
         return sftp_pickup.poll_inboxes(ports=ports, pickup=self._pickup_ports(ports))
+
+    # Notices CSVs dropped by the SIS: one announcement per row to the student's guardians (sftp_notices.py).
+    # Its own worker, so the notices credential it presents never rides on the roster calls.
+    @timer(interval=TICK_SECONDS)
+    def poll_sftp_notices(self):
+        if not self.notices_watch.due(utc_now()):
+            return []
+        ports = self._ports()
+        return sftp_notices.poll_notice_folders(ports=sftp_notices.NoticePorts(
+            folders=ports.sources.notice_folders, open_inbox=SftpInbox, identity=self.identity_rpc,
+            notify=self.notify_rpc, present=self.credential, applied=ports.applied, seen=self.notices_watch.seen,
+            clock=utc_now))
 
     def _pickup_ports(self, ports: ImportPorts) -> sftp_pickup.PickupPorts:
         sources = ports.sources

@@ -79,27 +79,45 @@ def _markers_of(entry: Entry, marker_names: set[str]) -> tuple[str, ...]:
     return tuple(sorted(name for name in marker_names if name.lower() in {c.lower() for c in candidates}))
 
 
-def choose(entries: Iterable[Entry], seen: Mapping[str, Signature]) -> Pickup:
-    """The uploads this poll takes, given the inbox's listing and what the previous poll saw."""
+def _complete(uploads: list[Entry], marker_names: set[str], seen: Mapping[str, Signature]) -> list[Entry]:
+    return [entry for entry in uploads
+            if _markers_of(entry, marker_names) or (not entry.empty and seen.get(entry.name) == entry.signature)]
+
+
+def _listed(entries: Iterable[Entry]) -> tuple[list[Entry], set[str]]:
     listed = [entry for entry in entries if not _ignored(entry.name)]
-    marker_names = {entry.name for entry in listed if not entry.is_folder and entry.name.lower().endswith(MARKER_SUFFIX)}
-    uploads = [entry for entry in listed if entry.name not in marker_names and (is_package(entry) or is_guardians(entry))]
+    markers = {entry.name for entry in listed if not entry.is_folder and entry.name.lower().endswith(MARKER_SUFFIX)}
+    return [entry for entry in listed if entry.name not in markers], markers
 
-    def complete(entry: Entry) -> bool:
-        if _markers_of(entry, marker_names):
-            return True
-        return not entry.empty and seen.get(entry.name) == entry.signature
 
-    ready = [entry for entry in uploads if complete(entry)]
-    waiting = tuple(sorted(entry.name for entry in uploads if not complete(entry)))
+def _oldest(entries: Iterable[Entry]) -> Entry | None:
+    return min(entries, key=lambda entry: (entry.modified, entry.name), default=None)
+
+
+def choose(entries: Iterable[Entry], seen: Mapping[str, Signature]) -> Pickup:
+    """The roster drop this poll takes, given the inbox's listing and what the previous poll saw."""
+    listed, marker_names = _listed(entries)
+    uploads = [entry for entry in listed if is_package(entry) or is_guardians(entry)]
+    ready = _complete(uploads, marker_names, seen)
+    waiting = tuple(sorted(entry.name for entry in uploads if entry not in ready))
     now_seen = {entry.name: entry.signature for entry in uploads}
     guardians = next((entry for entry in uploads if is_guardians(entry)), None)
-    packages = sorted((entry for entry in ready if is_package(entry)), key=lambda entry: (entry.modified, entry.name))
-    if not packages or (guardians is not None and guardians not in ready):
+    package = _oldest(entry for entry in ready if is_package(entry))
+    if package is None or (guardians is not None and guardians not in ready):
         return Pickup(None, None, (), waiting, now_seen)
-    package = packages[0]
     markers = _markers_of(package, marker_names) + (_markers_of(guardians, marker_names) if guardians else ())
     return Pickup(package, guardians, markers, waiting, now_seen)
+
+
+def choose_file(entries: Iterable[Entry], seen: Mapping[str, Signature], *, suffix: str) -> Pickup:
+    """The oldest complete file named `*<suffix>` (a notices CSV), under the same rules, as the Pickup's package."""
+    listed, marker_names = _listed(entries)
+    uploads = [entry for entry in listed if not entry.is_folder and entry.name.lower().endswith(suffix)]
+    ready = _complete(uploads, marker_names, seen)
+    waiting = tuple(sorted(entry.name for entry in uploads if entry not in ready))
+    chosen = _oldest(ready)
+    markers = _markers_of(chosen, marker_names) if chosen is not None else ()
+    return Pickup(chosen, None, markers, waiting, {entry.name: entry.signature for entry in uploads})
 
 
 def stamped(stamp: str, name: str) -> str:

@@ -5,76 +5,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
-from nameko.testing.services import entrypoint_hook
-from nameko.timer import Timer
 from roster_csv import write_package
+from sftp_drops import SFTP_PASSWORD_VARIABLE, drop_zip, filed, inbox, zipped
 
-from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
-from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from shared.contracts.errors import InvalidRequest
-from shared.testing.sftp_fake import PASSWORD, USERNAME, FakeSftpServer, client_key, private_key_text
+from shared.testing.sftp_fake import FakeSftpServer, client_key, private_key_text
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD_VARIABLE = "LINCOLN_SFTP_PASSWORD"
 KEY_VARIABLE = "LINCOLN_SFTP_KEY"
 GUARDIANS = ("Student ID,Guardian Name,Email,SMS,Phone,Relationship\n"
              "student-1,Dana Reyes,dana@example.org,(415) 555-0101,(415) 555-0199,mother\n"
              "student-9,Sam Stone,sam@example.org,,,father\n")
-
-
-@pytest.fixture
-def sftp(tmp_path, monkeypatch):
-    root = tmp_path / "server"
-    (root / "inbox").mkdir(parents=True)
-    with FakeSftpServer(root) as server:
-        entry = {"source": "sftp", "host": "127.0.0.1", "port": server.port, "username": USERNAME,
-                 "password_env": PASSWORD_VARIABLE, "folder": "/inbox", "host_key": server.host_key}
-        path = tmp_path / "sources.yaml"
-        path.write_text(yaml.safe_dump({"districts": {"lincoln": entry}}))
-        monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
-        monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
-        monkeypatch.setenv(POLL_SECONDS_VARIABLE, "0")  # every poll the tests ask for happens
-        server.sources_file = path
-        yield server
-
-
-@pytest.fixture
-def poll(sftp, running_services):  # the inbox (and the poll interval) first: the service reads it as it starts
-    rostering = running_services["rostering"]
-    for entrypoint in rostering.entrypoints:
-        if isinstance(entrypoint, Timer):
-            entrypoint.stop()  # the tests poll when they mean to, never the timer beside them
-
-    def poll_once() -> list[dict]:
-        with entrypoint_hook(rostering, "poll_sftp_inboxes") as poll_inboxes:
-            return poll_inboxes()
-
-    return poll_once
-
-
-def inbox(server: FakeSftpServer) -> Path:
-    return server.root / "inbox"
-
-
-def zipped(folder: Path, target: Path) -> Path:
-    with zipfile.ZipFile(target, "w") as archive:
-        for member in sorted(folder.iterdir()):
-            archive.write(member, member.name)
-    return target
-
-
-def drop_zip(server: FakeSftpServer, tmp_path: Path, name: str = "roster.zip", **package) -> Path:
-    return zipped(write_package(tmp_path / "export", **package), inbox(server) / name)
-
-
-def filed(server: FakeSftpServer, outcome: str) -> dict[str, Path]:
-    return {path.name.split("-", 2)[2]: path for path in (inbox(server) / outcome).iterdir()}
 
 
 def report(server: FakeSftpServer, outcome: str) -> dict:
@@ -192,7 +138,7 @@ def test_a_private_key_signs_in_too(sftp, poll, tmp_path, monkeypatch):
 
 
 def test_wrong_credentials_pick_up_nothing_and_leave_the_drop(sftp, poll, recorder, tmp_path, monkeypatch):
-    monkeypatch.setenv(PASSWORD_VARIABLE, "an-old-password")
+    monkeypatch.setenv(SFTP_PASSWORD_VARIABLE, "an-old-password")
     drop_zip(sftp, tmp_path)
     (inbox(sftp) / "roster.zip.done").write_text("")
     assert poll() == [] and recorder.calls == []

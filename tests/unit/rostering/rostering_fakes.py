@@ -218,6 +218,13 @@ class FakeAppliedRows:
         for key in keys:
             self.rows.get((district_key, entity), {}).pop(key, None)
 
+    def target_ids(self, district_id: str, entity: str, keys) -> dict[str, str]:
+        found = {}
+        for district_key, target in self.targets.items():
+            rows = self.rows.get((district_key, entity), {}) if target == district_id else {}
+            found.update({key: rows[key].target_id for key in keys if key in rows and rows[key].target_id})
+        return found
+
     def keys(self, district_key: str, entity: str) -> set[str]:
         assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))

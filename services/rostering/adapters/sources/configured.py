@@ -22,6 +22,13 @@ ROSTERING_SOURCES_FILE:
         folder: /inbox
         host_key: "ssh-ed25519 AAAA..."             # pins the server; without it any key is accepted
         region: US                  # phone numbers without a country code
+        notices:                    # optional: automated announcements from CSVs dropped in another folder
+          folder: /notices
+          subject: "Attendance: {Student Name}"             # {Column} is the row's cell of that column
+          body: "{Student Name} was marked {Status} on {Date}."
+          client_id: lincoln-notices                        # a service credential with announcements:send
+          client_secret_env: LINCOLN_NOTICES_SECRET
+          priority: false
 
 The file never holds a secret, only the name of the environment variable that does; nothing here is
 ever answered back through an API. An SFTP district is not synced on request: rostering's timer polls its
@@ -33,6 +40,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +53,7 @@ from services.rostering.ports import Reader, RosterSource
 from .classlink.connection import ClassLinkConnection
 from .classlink.source import ClassLinkSource, KeptRoster, Parse
 from .oneroster_csv.reader import read_package
-from .sftp.connection import SftpConnection
+from .sftp.connection import NoticeFolder, SftpConnection
 from .sftp.drop import GuardiansManaged, KeptDrop
 
 log = logging.getLogger(__name__)
@@ -136,6 +144,35 @@ class ConfiguredSources:
             except UnknownSource as unusable:
                 log.warning("SFTP inbox of district %s not polled: %s", district, unusable)
         return inboxes
+
+    def notice_folders(self) -> dict[str, NoticeFolder]:
+        """Every SFTP district with a notices folder; one configured unusably is logged and left out."""
+        folders = {}
+        for district in self.sftp_inboxes():
+            notices = self._entry(district).get("notices")
+            if notices is None:
+                continue
+            try:
+                folders[district] = self._notice_folder(district, notices)
+            except UnknownSource as unusable:
+                log.warning("SFTP notices folder of district %s not polled: %s", district, unusable)
+        return folders
+
+    def _notice_folder(self, district: str, notices: Any) -> NoticeFolder:
+        if not isinstance(notices, Mapping):
+            raise UnknownSource(f"district {district}'s notices must be a mapping (folder, subject, body, ...)")
+        missing = [name for name in ("folder", "subject", "body", "client_id", "client_secret_env")
+                   if not notices.get(name)]
+        if missing:
+            raise UnknownSource(f"district {district}'s notices need {', '.join(missing)}")
+        secret = self._environ.get(str(notices["client_secret_env"]))
+        if not secret:
+            raise UnknownSource(f"district {district}'s notices secret is not set (the environment variable "
+                                f"{notices['client_secret_env']})")
+        return NoticeFolder(replace(self.sftp_connection(district), folder=str(notices["folder"])),
+                            subject=str(notices["subject"]), body=str(notices["body"]),
+                            client_id=str(notices["client_id"]), client_secret=secret,
+                            priority=bool(notices.get("priority", False)))
 
     def sftp_connection(self, district: str) -> SftpConnection:
         entry = self._entry(district, source=SFTP)

@@ -32,3 +32,19 @@ class SftpConnection:
     @property
     def address(self) -> str:
         return f"sftp://{self.username}@{self.host}:{self.port}/{self.folder.strip('/')}"
+
+
+@dataclass(frozen=True)
+class NoticeFolder:
+    """Where a district's SIS drops notices CSVs, and how each row becomes an announcement to a student's guardians.
+
+    The announcements are sent as the service credential `client_id` (made with `schoolctl services add NAME
+    --scopes announcements:send --district ID`): the district's own sender, as any integration of theirs would be.
+    """
+
+    connection: SftpConnection  # its folder is the notices folder
+    subject: str  # templates: `{Column}` is the row's cell of that column
+    body: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    priority: bool = False
