@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from roster_csv import write_package
+from roster_csv import make_user_row, write_package
+from run_waiting import wait_for
 from sftp_drops import SFTP_PASSWORD_VARIABLE, drop_zip, filed, inbox, zipped
 
 from shared.contracts.errors import InvalidRequest
@@ -148,3 +149,27 @@ def test_wrong_credentials_pick_up_nothing_and_leave_the_drop(sftp, poll, record
 def test_an_sftp_district_is_not_synced_on_request(sftp, rostering_rpc):
     with pytest.raises(InvalidRequest, match="picked up from its SFTP inbox"):
         rostering_rpc.sync_district({"district": "lincoln"})
+
+
+def test_a_held_drop_is_applied_on_approval_from_what_was_picked_up_guardians_included(sftp, poll, recorder, tmp_path,
+                                                                                       rostering_rpc):
+    students = [make_user_row(sourcedId=f"student-{n}") for n in range(1, 21)]
+    drop_zip(sftp, tmp_path, users=students)
+    (inbox(sftp) / "roster.zip.done").write_text("")
+    (first,) = poll()
+    rostering_rpc.update_district_sync_settings({"district_id": first["district_id"], "changed_by": "admin-1",
+                                                 "sync_manages_guardians": False})
+    shutil.rmtree(tmp_path / "export")
+    drop_zip(sftp, tmp_path, "tuesday.zip", users=students[:10])  # ten students gone: the guard holds it
+    (inbox(sftp) / "guardians.csv").write_text(GUARDIANS)
+    (inbox(sftp) / "tuesday.zip.done").write_text("")
+    (inbox(sftp) / "guardians.csv.done").write_text("")
+
+    (held,) = poll()
+    assert held["state"] == "awaiting_approval" and "tuesday.zip" in filed(sftp, "processed")
+    rostering_rpc.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1"})
+
+    wait_for(rostering_rpc, held["run_id"], "completed")
+    archived = {key for entity, key in recorder.records.archived if entity == "people"}
+    assert archived == {f"student-{n}" for n in range(11, 21)}
+    assert "guardians.csv:email:dana@example.org" in recorder.saved_ids("upsert_people")

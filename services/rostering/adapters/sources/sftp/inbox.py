@@ -126,8 +126,13 @@ class SftpInbox:
             pass
 
     def download(self, claimed: str, local: Path) -> None:
-        """A claimed upload (a file, or a folder's files) copied to `local`."""
-        remote = self._path(OUTCOME_FOLDERS[0], claimed)
+        """A claimed upload (a file, or a folder's files) copied to `local`; OSError when the copy breaks off."""
+        try:
+            self._download(self._path(OUTCOME_FOLDERS[0], claimed), local)
+        except (EOFError, paramiko.SSHException) as broken:
+            raise OSError(f"the connection broke off: {broken}") from None
+
+    def _download(self, remote: str, local: Path) -> None:
         if stat.S_ISDIR(self.sftp.stat(remote).st_mode or 0):
             local.mkdir()
             for inner in self.sftp.listdir_attr(remote):
