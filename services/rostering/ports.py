@@ -120,6 +120,10 @@ class Inbox(Protocol):
 
     def claim(self, name: str, claimed: str) -> bool: ...
 
+    def claimed(self) -> list[str]: ...  # what processing/ holds
+
+    def release(self, claimed: str, name: str) -> None: ...  # a stale claim back into the inbox
+
     def remove(self, name: str) -> None: ...
 
     def download(self, claimed: str, local) -> None: ...

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from services.rostering.domain.notice_file import NoticeFileRefused, addressed, read_notices
-from services.rostering.domain.sftp_pickup import FAILED, PROCESSED, Signature, choose_file, report_name, stamped
+from services.rostering.domain.sftp_pickup import (
+    FAILED,
+    PROCESSED,
+    Signature,
+    choose_file,
+    claim_stamp,
+    report_name,
+    stamped,
+)
 from services.rostering.domain.snapshot import RowProblem
 from services.rostering.ports import AppliedRows, Clock, Inbox
 from shared.contracts.errors import PlatformError
@@ -63,7 +71,7 @@ def poll_notice_folder(district: str, folder, *, ports: NoticePorts) -> dict | N
             return None
         name = choice.package.name
         started = ports.clock()
-        claimed = stamped(f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}", name)
+        claimed = stamped(claim_stamp(started, uuid.uuid4().hex), name)
         if not inbox.claim(name, claimed):
             return None
         for marker in choice.markers:

@@ -28,7 +28,9 @@ from services.rostering.domain.sftp_pickup import (
     PROCESSED,
     Signature,
     choose,
+    claim_stamp,
     report_name,
+    stale_claims,
     stamped,
 )
 from services.rostering.domain.snapshot import Snapshot
@@ -72,6 +74,9 @@ def poll_inbox(district: str, connection, *, ports: ImportPorts, pickup: PickupP
                new_id: Callable[[], str] = new_run_id) -> dict | None:
     with pickup.open_inbox(connection) as inbox:
         address = connection.address
+        for claimed, name in stale_claims(inbox.claimed(), now=ports.clock()):
+            log.warning("SFTP %s: %s was claimed hours ago and never filed; dropped back as %s", address, claimed, name)
+            inbox.release(claimed, name)
         choice = choose(inbox.entries(), pickup.seen.get(address, {}))
         pickup.seen[address] = choice.seen
         if choice.package is None:
@@ -79,7 +84,7 @@ def poll_inbox(district: str, connection, *, ports: ImportPorts, pickup: PickupP
                 log.info("SFTP %s: waiting for %s to be complete", address, ", ".join(choice.waiting))
             return None
         run_id = new_id()
-        stamp = f"{ports.clock():%Y%m%dT%H%M%SZ}-{run_id[:8]}"
+        stamp = claim_stamp(ports.clock(), run_id)
         package = stamped(stamp, choice.package.name)
         if not inbox.claim(choice.package.name, package):
             return None  # another poller took it

@@ -69,6 +69,8 @@ class FakeSftpServer:
         self._listener.close()
         for transport in self._transports:
             transport.close()
+            if transport.is_alive():
+                transport.join(timeout=10)  # see SftpInbox.close: the reader must let go of the file number
 
     def _accept(self) -> None:
         while True:

@@ -6,6 +6,7 @@ complete when either
   - a marker names it: `roster.zip.done` or `roster.done` beside `roster.zip`, `guardians.csv.done`; or
   - it looks the same on two polls in a row (size, and for a folder each file's name and size) and is not
     empty.
+A claim left in processing/ for hours (the poller's process stopped mid-run) is dropped back into the inbox.
 Names a client uses while writing (`.part`, `.filepart`, `.tmp`, or starting with a dot) are never taken.
 
 A poll picks up at most one package, the oldest complete one, together with guardians.csv. When a
@@ -14,8 +15,10 @@ guardians.csv with no package waits for the next package.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from .guardian_file import GUARDIANS_FILE
 
@@ -25,6 +28,11 @@ MARKER_SUFFIX = ".done"
 PROCESSING, PROCESSED, FAILED = "processing", "processed", "failed"
 OUTCOME_FOLDERS = (PROCESSING, PROCESSED, FAILED)
 IN_PROGRESS_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
+
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+STAMPED = re.compile(r"^(?P<at>\d{8}T\d{6}Z)-[0-9a-f]{8}-(?P<name>.+)$")
+# An import of the largest district takes minutes; a claim this old was left by a poller that stopped.
+STALE_CLAIM = timedelta(hours=6)
 
 # What an upload looked like on one poll: its size, and for a folder its files' (name, size).
 Signature = tuple[int, tuple[tuple[str, int], ...]]
@@ -118,6 +126,25 @@ def choose_file(entries: Iterable[Entry], seen: Mapping[str, Signature], *, suff
     chosen = _oldest(ready)
     markers = _markers_of(chosen, marker_names) if chosen is not None else ()
     return Pickup(chosen, None, markers, waiting, {entry.name: entry.signature for entry in uploads})
+
+
+def claim_stamp(moment: datetime, token: str) -> str:
+    """What a claimed upload's name starts with: when it was claimed (UTC) and a token of the run."""
+    return f"{moment.astimezone(timezone.utc):{STAMP_FORMAT}}-{token[:8]}"
+
+
+def stale_claims(claimed: Iterable[str], *, now: datetime, max_age: timedelta = STALE_CLAIM) -> list[tuple[str, str]]:
+    """Uploads claimed into processing/ longer than `max_age` ago, whose poller stopped before filing them (its
+    process ended mid-run): (claimed name, the name to drop it back into the inbox as, to be picked up again)."""
+    stale = []
+    for name in claimed:
+        match = STAMPED.match(name)
+        if match is None:
+            continue
+        claimed_at = datetime.strptime(match.group("at"), STAMP_FORMAT).replace(tzinfo=timezone.utc)
+        if now - claimed_at > max_age:
+            stale.append((name, match.group("name")))
+    return stale
 
 
 def stamped(stamp: str, name: str) -> str:

@@ -173,3 +173,11 @@ def test_a_held_drop_is_applied_on_approval_from_what_was_picked_up_guardians_in
     archived = {key for entity, key in recorder.records.archived if entity == "people"}
     assert archived == {f"student-{n}" for n in range(11, 21)}
     assert "guardians.csv:email:dana@example.org" in recorder.saved_ids("upsert_people")
+
+
+def test_a_drop_a_stopped_poller_left_in_processing_is_picked_up_again(sftp, poll, recorder, tmp_path):
+    (inbox(sftp) / "processing").mkdir()
+    zipped(write_package(tmp_path / "export"), inbox(sftp) / "processing" / "20200101T000000Z-0123abcd-roster.zip")
+    assert poll() == [] and (inbox(sftp) / "roster.zip").exists()
+    (run,) = poll()
+    assert run["state"] == "completed" and "roster.zip" in filed(sftp, "processed")

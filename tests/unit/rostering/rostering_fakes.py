@@ -386,10 +386,12 @@ class FakeInbox:
 
     def __init__(self, *entries):
         self.uploads = {entry.name: entry for entry in entries}
-        self.claimed: dict[str, str] = {}
+        self.claims: dict[str, str] = {}  # claimed name -> the name it was uploaded as
         self.filed: dict[str, str] = {}
         self.written: dict[tuple[str, str], bytes] = {}
         self.removed: list[str] = []
+        self.released: list[tuple[str, str]] = []
+        self.left_in_processing: list[str] = []  # claims an earlier poller never filed
         self.taken_by_another: set[str] = set()
 
     def __enter__(self):
@@ -404,16 +406,22 @@ class FakeInbox:
     def claim(self, name: str, claimed: str) -> bool:
         if name in self.taken_by_another:
             return False
-        self.claimed[claimed] = name
+        self.claims[claimed] = name
         del self.uploads[name]
         return True
+
+    def claimed(self) -> list[str]:
+        return [claimed for claimed in self.claims if claimed not in self.filed] + list(self.left_in_processing)
+
+    def release(self, claimed: str, name: str) -> None:
+        self.released.append((claimed, name))
 
     def remove(self, name: str) -> None:
         self.removed.append(name)
         self.uploads.pop(name, None)
 
     def download(self, claimed: str, local) -> None:
-        local.write_text(self.claimed[claimed])
+        local.write_text(self.claims[claimed])
 
     def file(self, claimed: str, outcome: str) -> None:
         self.filed[claimed] = outcome

@@ -2,10 +2,12 @@
 poll with its guardians.csv, nothing half-written."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.rostering.domain.sftp_pickup import Entry, choose, report_name, stamped
+from services.rostering.domain.sftp_pickup import Entry, choose, claim_stamp, report_name, stale_claims, stamped
 
 
 def file(name: str, size: int = 100, modified: int = 1_000) -> Entry:
@@ -115,3 +117,13 @@ def test_what_is_taken_was_listed_and_is_a_package(names):
         assert pickup.package in listing and pickup.package.name.endswith(".zip")
         assert pickup.package.modified == min(e.modified for e in listing if e.name.endswith(".zip"))
     assert (pickup.package is None) == (not any(name.endswith(".zip") for name in names))
+
+
+NOW = datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_a_claim_is_stale_only_hours_after_it_was_made_and_goes_back_under_its_own_name():
+    old = stamped(claim_stamp(NOW - timedelta(hours=7), "0123abcdef"), "roster.zip")
+    recent = stamped(claim_stamp(NOW - timedelta(minutes=30), "4567abcdef"), "tuesday.zip")
+    assert old == "20260901T050000Z-0123abcd-roster.zip"
+    assert stale_claims([old, recent, "not-ours.zip"], now=NOW) == [(old, "roster.zip")]

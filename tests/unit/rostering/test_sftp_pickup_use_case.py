@@ -43,7 +43,7 @@ def test_a_marked_drop_is_claimed_imported_and_filed_in_processed_with_its_repor
 
     assert run["state"] == "completed" and run["source"].endswith("/inbox/roster.zip with guardians.csv")
     assert folders == [["guardians.csv", "package.zip"]]
-    assert sorted(inbox.claimed.values()) == ["guardians.csv", "roster.zip"]
+    assert sorted(inbox.claims.values()) == ["guardians.csv", "roster.zip"]
     assert set(inbox.filed.values()) == {"processed"} and inbox.uploads == {}
     ((folder, name), report), = inbox.written.items()
     assert folder == "processed" and name.endswith("-roster.zip.report.json")
@@ -78,7 +78,7 @@ def test_a_drop_another_poller_claimed_first_is_left_to_it(importer):
 def test_nothing_complete_means_no_run(importer):
     inbox = FakeInbox(Entry("roster.zip", 100, 1))
     assert sftp_pickup.poll_inboxes(ports=importer.ports(), pickup=pickup(inbox, make_snapshot())) == []
-    assert inbox.claimed == {}
+    assert inbox.claims == {}
 
 
 def test_one_inbox_failing_does_not_stop_the_others(importer):
@@ -88,3 +88,10 @@ def test_one_inbox_failing_does_not_stop_the_others(importer):
     ports = sftp_pickup.PickupPorts(inboxes=lambda: {"lincoln": Connection()}, region_of=lambda district: "US",
                                     open_inbox=broken, staged=None, seen={}, max_drop_bytes=1)
     assert sftp_pickup.poll_inboxes(ports=importer.ports(), pickup=ports) == []
+
+
+def test_a_claim_left_in_processing_for_hours_is_dropped_back_into_the_inbox(importer):
+    inbox = FakeInbox()
+    inbox.left_in_processing += ["20250901T000000Z-0123abcd-roster.zip", "20250901T055900Z-4567abcd-recent.zip"]
+    sftp_pickup.poll_inboxes(ports=importer.ports(), pickup=pickup(inbox, make_snapshot()))
+    assert inbox.released == [("20250901T000000Z-0123abcd-roster.zip", "roster.zip")]

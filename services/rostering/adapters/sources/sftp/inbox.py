@@ -70,6 +70,11 @@ class SftpInbox:
             self._sftp.close()
         if self._transport is not None:
             self._transport.close()
+            # Under eventlet the transport's reader may still wait on the closed socket's file number until its
+            # read times out; the next socket reusing that number (a database connection) would then find it
+            # taken. Waiting for the reader to end leaves the number free.
+            if self._transport.is_alive():
+                self._transport.join(timeout=TIMEOUT_SECONDS)
         self._sftp = self._transport = None
 
     def _check_host_key(self, key: paramiko.PKey) -> None:
@@ -118,6 +123,17 @@ class SftpInbox:
         except OSError:
             return False
         return True
+
+    def claimed(self) -> list[str]:
+        """What processing/ holds: claimed uploads not yet filed."""
+        return [attributes.filename for attributes in self.sftp.listdir_attr(self._path(OUTCOME_FOLDERS[0]))]
+
+    def release(self, claimed: str, name: str) -> None:
+        """A claimed upload back into the inbox under its own name (kept in processing/ if that name is taken)."""
+        try:
+            self.sftp.rename(self._path(OUTCOME_FOLDERS[0], claimed), self._path(name))
+        except OSError as refused:
+            log.warning("SFTP %s: %s left in processing/: %s", self.connection.address, claimed, refused)
 
     def remove(self, name: str) -> None:
         try:
