@@ -272,6 +272,7 @@ ROUTES: tuple[Route, ...] = (
     Route("register_my_device", "POST", f"{API}/me/devices", "Register this device for push (an FCM "
           "registration token)", "inbox", inbox.register_my_device, notify_inbox.Device, body=DeviceBody,
           status=201, location=my_device_url,
+          errors={409: "push (FCM) is not configured on this platform: no device can be registered"},
           description="Every app delivery to you is also pushed to your devices. Registering a token again "
                       "keeps one device; a token FCM reports stale is removed."),
     Route("remove_my_device", "DELETE", f"{API}/me/devices/<id>", "Stop pushing to one of your devices",

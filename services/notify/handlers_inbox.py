@@ -10,7 +10,7 @@ from services.notify.adapters.devices_repository import Device
 from services.notify.domain.delivery import Communication
 from services.notify.domain.inbox import InboxFilter, InboxItem, inbox_filter, opened, summary
 from services.notify.domain.push import MAX_DEVICES_PER_PERSON
-from shared.contracts.errors import NotFound
+from shared.contracts.errors import Conflict, NotFound
 
 Clock = Callable[[], datetime]
 
@@ -55,7 +55,12 @@ def mark_inbox_read(request: dict, *, inbox: InboxStore, clock: Clock) -> dict:
     return {"marked": marked, "unread_count": unread}
 
 
-def register_device(request: dict, *, devices: DeviceStore, clock: Clock) -> dict:
+def register_device(request: dict, *, devices: DeviceStore, push_configured: bool, clock: Clock) -> dict:
+    # Without FCM no worker takes push jobs (each consumes only the channels it has a provider for), so a device
+    # registered now would leave every push to it queued for good.
+    if not push_configured:
+        raise Conflict("Push notifications are not set up on this platform, so no device can be registered; "
+                       "messages still reach the app's inbox.", fields={"token": ["push (FCM) is not configured"]})
     device = devices.register(request["viewer"]["person_id"], request["token"], request["platform"],
                               now=clock(), keep=MAX_DEVICES_PER_PERSON)
     return _device(device)

@@ -38,6 +38,7 @@ from services.notify.adapters.service_dependencies import (
     DeadLetterQueueAccess,
     DeliveryQueue,
     EmailSuppressionLists,
+    PushAvailability,
     JoinLinks,
     ProviderWebhookSecrets,
     SweepBound,
@@ -107,6 +108,7 @@ class NotifyService:
     translator = TranslationProvider()
     replies = ConversationReplies()
     email_suppressions = EmailSuppressionLists()  # lifted by Reset Status, so its retry is not dropped
+    push_available = PushAvailability()  # devices are registered only when FCM is configured
 
     # --- the recipient projection ---
 
@@ -277,7 +279,8 @@ class NotifyService:
 
     @rpc_endpoint(notify.register_device)
     def register_device(self, request: dict) -> dict:
-        return handlers_inbox.register_device(request, devices=self.store.devices, clock=utc_now)
+        return handlers_inbox.register_device(request, devices=self.store.devices,
+                                              push_configured=self.push_available, clock=utc_now)
 
     @rpc_endpoint(notify.list_devices)
     def list_devices(self, request: dict) -> dict:

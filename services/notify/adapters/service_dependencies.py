@@ -133,3 +133,13 @@ class EmailSuppressionLists(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.suppressions
+
+
+class PushAvailability(DependencyProvider):
+    """Whether push (FCM) is configured: without it no device may be registered (handlers_inbox.register_device)."""
+
+    def setup(self) -> None:
+        self.configured = providers_from_env().fcm is not None
+
+    def get_dependency(self, worker_ctx) -> bool:
+        return self.configured

@@ -45,10 +45,11 @@ def config(rabbit_config, migrated_pg_url):
 
 @pytest.fixture
 def provider_secrets(monkeypatch, sandbox_process):
-    """notify reads these in setup(): the sandbox's Twilio token and SendGrid Event Webhook key."""
+    """notify reads these in setup(): the sandbox's Twilio token, its SendGrid (Reset Status lifts suppressions
+    there) and its Event Webhook key."""
     for name, value in {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
                         "TWILIO_FROM_NUMBER": OUR_NUMBER, "SENDGRID_API_KEY": DEFAULT_SENDGRID_API_KEY,
-                        "SENDGRID_FROM_EMAIL": "school@example.org",
+                        "SENDGRID_FROM_EMAIL": "school@example.org", "SENDGRID_API_BASE": sandbox_process.base_url,
                         "SENDGRID_WEBHOOK_PUBLIC_KEY": sandbox_process.client.sendgrid_public_key()}.items():
         monkeypatch.setenv(name, value)
 
@@ -196,6 +197,7 @@ def test_a_bounce_marks_the_email_bad_falls_back_to_sms_and_sms_is_used_until_re
     reset = notify_rpc.reset_credential_status(person_id=gina, kind="email", reset_by=room.ids["tess"],
                                                reason="Gina fixed her mailbox")
     assert (reset["previous_state"], reset["state"]) == ("bad", "good")
+    assert reset["provider_suppressions"] == {"lifted": ["bounces"], "kept": []}  # the retry is not dropped
     wait_until(lambda: CredentialEventRecorder.received[-1]["state"] == "good", what="the reset's event")
 
     third = announce(rpc, room, body="Third.")

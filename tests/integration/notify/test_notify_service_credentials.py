@@ -67,7 +67,8 @@ def test_reset_status_clears_bad_and_records_who_when_why_and_what_it_cleared(no
 
     answer = reset_credential_status({"person_id": "gina", "kind": "email", "reset_by": "pat",
                                       "reason": "Gina fixed her mailbox"},
-                                     credentials=store.credentials, publish=published, clock=lambda: NOW)
+                                     credentials=store.credentials, suppressions=None, publish=published,
+                                     clock=lambda: NOW)
 
     assert answer["state"] == "good" and answer["previous_state"] == "bad"
     [health] = get_credential_health({"person_ids": ["gina"]}, credentials=store.credentials)["credentials"][:1]
@@ -85,7 +86,8 @@ def test_reset_status_refuses_an_opted_out_mobile_and_records_nothing(notify_eng
 
     with pytest.raises(InvalidRequest) as refused:
         reset_credential_status({"person_id": "gina", "kind": "mobile_phone", "reset_by": "pat", "reason": None},
-                                credentials=store.credentials, publish=Published(), clock=lambda: NOW)
+                                credentials=store.credentials, suppressions=None, publish=Published(),
+                                clock=lambda: NOW)
 
     assert list(refused.value.fields) == ["kind"]
     with notify_engine.connect() as connection:

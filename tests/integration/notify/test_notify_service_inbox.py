@@ -20,7 +20,7 @@ from services.notify.handlers_inbox import (
     remove_device,
 )
 from services.notify.handlers_reports import get_delivery_report
-from shared.contracts.errors import NotFound
+from shared.contracts.errors import Conflict, NotFound
 from tests.integration.notify.notify_service_world import NOW, RecordedJobs, add_people, make_person
 
 ADMIN = {"person_id": "admin", "district_id": "district-1", "display_name": "Admin", "status": "active",
@@ -115,10 +115,10 @@ def test_the_report_shows_who_read_the_app_item(store, families):
 
 
 def test_push_is_planned_and_queued_only_for_joined_people_with_a_device(store, families):
-    register_device({"viewer": viewer("ivy"), "token": "ivy-phone", "platform": "ios"}, devices=store.devices,
+    register_device({"viewer": viewer("ivy"), "token": "ivy-phone", "platform": "ios"}, devices=store.devices, push_configured=True,
                     clock=lambda: NOW)
     register_device({"viewer": viewer("nora"), "token": "nora-phone", "platform": "android"},
-                    devices=store.devices, clock=lambda: NOW)
+                    devices=store.devices, push_configured=True, clock=lambda: NOW)
     communication_id = announce(store, families, 1)
 
     counts = store.deliveries.delivery_report(communication_id)
@@ -129,13 +129,13 @@ def test_push_is_planned_and_queued_only_for_joined_people_with_a_device(store, 
 
 def test_a_device_is_registered_once_moves_to_whoever_registers_it_and_is_removed_by_its_owner(store, families):
     first = register_device({"viewer": viewer("ivy"), "token": "shared-tablet", "platform": "android"},
-                            devices=store.devices, clock=lambda: NOW)
+                            devices=store.devices, push_configured=True, clock=lambda: NOW)
     again = register_device({"viewer": viewer("ivy"), "token": "shared-tablet", "platform": "android"},
-                            devices=store.devices, clock=lambda: NOW + timedelta(days=1))
+                            devices=store.devices, push_configured=True, clock=lambda: NOW + timedelta(days=1))
     assert again["device_id"] == first["device_id"] and again["last_seen_at"] == NOW + timedelta(days=1)
 
     register_device({"viewer": viewer("gus"), "token": "shared-tablet", "platform": "android"},
-                    devices=store.devices, clock=lambda: NOW + timedelta(days=2))
+                    devices=store.devices, push_configured=True, clock=lambda: NOW + timedelta(days=2))
     assert list_devices({"viewer": viewer("ivy")}, devices=store.devices) == {"devices": []}
 
     with pytest.raises(NotFound):
@@ -147,7 +147,17 @@ def test_a_device_is_registered_once_moves_to_whoever_registers_it_and_is_remove
 def test_a_person_keeps_their_ten_most_recently_seen_devices(store, families):
     for number in range(12):
         register_device({"viewer": viewer("ivy"), "token": f"phone-{number}", "platform": "android"},
-                        devices=store.devices, clock=lambda number=number: NOW + timedelta(minutes=number))
+                        devices=store.devices, push_configured=True,
+                        clock=lambda number=number: NOW + timedelta(minutes=number))
 
     kept = list_devices({"viewer": viewer("ivy")}, devices=store.devices)["devices"]
     assert len(kept) == 10 and kept[0]["last_seen_at"] == NOW + timedelta(minutes=11)
+
+
+def test_no_device_is_registered_while_push_is_not_configured(store, families):
+    with pytest.raises(Conflict) as refused:
+        register_device({"viewer": viewer("ivy"), "token": "ivy-phone", "platform": "ios"}, devices=store.devices,
+                        push_configured=False, clock=lambda: NOW)
+
+    assert refused.value.fields == {"token": ["push (FCM) is not configured"]}
+    assert list_devices({"viewer": viewer("ivy")}, devices=store.devices) == {"devices": []}

@@ -53,7 +53,13 @@ class WorkerProcess:
         self.process.wait(STOP_SECONDS)
 
     def terminate(self) -> int:
-        """SIGTERM, as an orchestrator stops a worker; its exit code."""
+        """SIGTERM, as an orchestrator stops a running worker; its exit code. A worker still importing has no
+        handler yet and would die of the signal, so this waits for it to have started (on a loaded machine a
+        worker can start after its peers finished every job)."""
+        deadline = time.monotonic() + STOP_SECONDS
+        while self.process.poll() is None and "notify worker starting" not in self.log() \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(STOP_SECONDS)
