@@ -31,11 +31,15 @@ from services.notify.domain.delivery import Communication
 from services.notify.domain.personal_communications import Candidates, NewPersonalCommunication, PersonalPage
 from services.notify.domain.planned_rows import planned_rows
 from services.notify.domain.preferences import parse_district_default
+from services.notify.domain.translation import TranslationCache, Translator
 from services.notify.handlers_invitations import JobPublisher, QueueMarks, Queueing
+from services.notify.handlers_translations import CommunicationTranslations, messages_for_viewer, \
+    translate_communication
 from services.notify.queue.jobs import pages_of
 from shared.contracts import conversations as contract
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.contracts.identity import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ class ConversationStore(Protocol):
 
     def sharers(self, conversation_id: str, phone: str) -> list[str]: ...
 
+    def languages_of(self, person_ids: Sequence[str]) -> dict[str, str]: ...
+
 
 class PersonalCommunications(Protocol):
     def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates: ...
@@ -87,6 +93,10 @@ class DistrictDefaults(Protocol):
     def district_settings(self, district_id: str): ...
 
 
+class Translations(CommunicationTranslations, TranslationCache, Protocol):
+    """A communication's translations, and the cache per text and language."""
+
+
 class Ports(Protocol):
     """What the conversation use cases are handed (services.notify.service builds it per worker)."""
 
@@ -98,6 +108,8 @@ class Ports(Protocol):
     jobs: JobPublisher
     district_defaults: DistrictDefaults
     replies: ReplySettings
+    translator: Translator | None
+    translations: Translations
     clock: Clock
 
 
@@ -155,8 +167,15 @@ def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = ra
 
 
 def get_conversation(request: dict, *, ports: Ports) -> dict:
+    """The conversation with each message in the viewer's language (the original beside it)."""
+    viewer_id = request["viewer"]["person_id"]
     conversation = _participating(ports, request["viewer"], request["conversation_id"])
-    return {**_conversation_answer(conversation), "messages": ports.conversations.messages(conversation.id)}
+    messages = ports.conversations.messages(conversation.id)
+    people = {viewer_id, *(p.person_id for p in conversation.participants)}
+    shown = messages_for_viewer(messages, viewer_id=viewer_id, languages=ports.conversations.languages_of(sorted(people)),
+                                default=DEFAULT_LANGUAGE, translator=ports.translator, cache=ports.translations,
+                                clock=ports.clock)
+    return {**_conversation_answer(conversation), "messages": shown}
 
 
 def list_conversations(request: dict, *, ports: Ports) -> dict:
@@ -192,6 +211,9 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
     ports.personal.write_page(PersonalPage(
         message.communication_id, rows, personal,
         datetime.combine(expires_on, time.max, tzinfo=timezone.utc)), now=now)
+    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
+    translate_communication({"communication_id": message.communication_id}, translations=ports.translations,
+                            translator=ports.translator, cache=ports.translations, clock=ports.clock)
     unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
     ports.jobs.publish_jobs(pages_of(message.communication_id, unqueued))
     ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
@@ -283,7 +305,9 @@ def _conversation_answer(conversation: StoredConversation) -> dict:
 
 
 def _message_answer(message: NewMessage) -> dict:
+    """The sender's own message, as they wrote it."""
     return {"message_id": message.id, "conversation_id": message.conversation_id, "author_id": message.author_id,
             "possible_author_ids": list(message.possible_author_ids), "via": message.via, "text": message.text,
             "attachments": list(message.attachments), "communication_id": message.communication_id,
-            "created_at": message.created_at, "hidden": False}
+            "created_at": message.created_at, "hidden": False, "original_text": message.text,
+            "translation": contract.AS_WRITTEN}

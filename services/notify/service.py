@@ -78,6 +78,8 @@ class ConversationPorts:
     jobs: object
     district_defaults: object
     replies: object
+    translator: object
+    translations: object
     clock: object
 
 
@@ -313,7 +315,8 @@ class NotifyService:
         return ConversationPorts(
             directory_rpc=self.directory_rpc, conversations=self.store.conversations, personal=self.store.invitations,
             communications=self.store.communications, queue_marks=self.store.deliveries, jobs=self.delivery_jobs,
-            district_defaults=self.store.preferences, replies=self.replies, clock=utc_now)
+            district_defaults=self.store.preferences, replies=self.replies, translator=self.translator,
+            translations=self.store.translations, clock=utc_now)
 
     def _webhook_ports(self) -> handlers_webhooks.WebhookPorts:
         return handlers_webhooks.WebhookPorts(

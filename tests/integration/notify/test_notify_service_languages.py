@@ -131,3 +131,24 @@ def _row_counts(config) -> dict[str, int]:
                     for table in metadata.sorted_tables}
     finally:
         engine.dispose()
+
+
+def test_a_conversation_reaches_a_spanish_guardian_in_spanish_and_her_reply_reaches_the_teacher_in_english(
+        rpc, room, sandbox, worker, spanish_gina):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, participant_ids=[spanish_gina],
+                                            text="Parent night is on Thursday.")
+
+    wait_until(lambda: sandbox.messages(channel="email", to=GINA_EMAIL), what="Gina's email")
+    [email] = sandbox.messages(channel="email", to=GINA_EMAIL)
+    assert (email["subject"], email["body"]) == ("[es] New message from Tess Ito",
+                                                 "[es] Tess Ito: Parent night is on Thursday.")
+    gina = room.principal("gina", identity.GUARDIAN, schools=False)
+    notify_rpc.post_conversation_message(sender=gina, conversation_id=started["conversation_id"], text="Gracias")
+
+    seen_by_tess = notify_rpc.get_conversation(viewer=room.tess, conversation_id=started["conversation_id"])
+    reply = seen_by_tess["messages"][-1]
+    assert (reply["text"], reply["original_text"], reply["original_language"], reply["translation"]) == (
+        "[en-us] Gracias", "Gracias", "es", "translated")  # DeepL writes English as EN-US
+    seen_by_gina = notify_rpc.get_conversation(viewer=gina, conversation_id=started["conversation_id"])
+    assert [m["text"] for m in seen_by_gina["messages"]] == ["[es] Parent night is on Thursday.", "Gracias"]
