@@ -230,8 +230,9 @@ ROUTES: tuple[Route, ...] = (
     Route("set_district_languages", "PUT", f"{API}/district/languages",
           "Choose the languages the district offers", "languages", own.set_district_languages,
           identity.DistrictLanguages, action=SET_DISTRICT_LANGUAGES, body=DistrictLanguagesBody, errors=(404,),
-          description=f"BCP 47 tags, `{identity.DEFAULT_LANGUAGE}` among them; people keep a language they chose "
-                      "even once it is no longer offered."),
+          description="BCP 47 tags, the default language among them, and optionally a new default language "
+                      f"(at first `{identity.DEFAULT_LANGUAGE}`): the language of everyone who has not chosen one. "
+                      "People keep a language they chose even once it is no longer offered."),
     Route("show_my_credentials", "GET", f"{API}/me/credentials", "Your email and mobile phone", "account",
           own.show_my_credentials, MyCredentials),
     Route("set_my_language", "PUT", f"{API}/me/language", "Choose your language", "account",

@@ -115,6 +115,10 @@ class NotifyService:
     def on_student_accounts_enabled(self, payload: dict) -> int:
         return handlers.project_student_accounts_enabled(payload, recipients=self.store.recipients, clock=utc_now)
 
+    @handles(identity.DISTRICT_LANGUAGES_CHANGED, requeue_on_error=True)
+    def on_district_languages_changed(self, payload: dict) -> int:
+        return handlers.apply_district_languages(payload, recipients=self.store.recipients, clock=utc_now)
+
     @rpc_endpoint(notify.get_recipients)
     def get_recipients(self, request: dict) -> dict:
         return handlers.get_recipients(request, recipients=self.store.recipients)

@@ -56,7 +56,7 @@ def test_identitys_refusal_of_an_invitation_is_the_answer(gateway, error, status
 
 
 def test_anyone_signed_in_reads_the_district_languages_and_only_a_district_admin_sets_them(gateway):
-    languages = {"district_id": "district-1", "languages": ["en", "es"]}
+    languages = {"district_id": "district-1", "languages": ["en", "es"], "default_language": "es"}
     gateway.identity.get_district_languages.return_value = languages
     gateway.identity.set_district_languages.return_value = languages
     guardian = gateway.sign_in(make_principal(identity.GUARDIAN, person_id="guardian-1"))
@@ -65,12 +65,13 @@ def test_anyone_signed_in_reads_the_district_languages_and_only_a_district_admin
     assert gateway.get("/api/v1/district/languages", headers=guardian).json() == languages
     assert_error(gateway.put("/api/v1/district/languages", json={"languages": ["en"]}, headers=guardian), 403,
                  "permission_denied")
-    response = gateway.put("/api/v1/district/languages", json={"languages": ["en", "es"]}, headers=admin)
+    response = gateway.put("/api/v1/district/languages", json={"languages": ["en", "es"], "default_language": "es"},
+                           headers=admin)
 
     assert response.status_code == 200
     gateway.identity.get_district_languages.assert_called_once_with({"district_id": "district-1"})
     gateway.identity.set_district_languages.assert_called_once_with(
-        {"district_id": "district-1", "languages": ["en", "es"], "changed_by": "admin-1"})
+        {"district_id": "district-1", "languages": ["en", "es"], "default_language": "es", "changed_by": "admin-1"})
 
 
 def test_my_credentials_and_language_are_the_callers_own(gateway):

@@ -152,3 +152,21 @@ def test_a_conversation_reaches_a_spanish_guardian_in_spanish_and_her_reply_reac
         "[en-us] Gracias", "Gracias", "es", "translated")  # DeepL writes English as EN-US
     seen_by_gina = notify_rpc.get_conversation(viewer=gina, conversation_id=started["conversation_id"])
     assert [m["text"] for m in seen_by_gina["messages"]] == ["[es] Parent night is on Thursday.", "Gracias"]
+
+
+def test_who_has_not_chosen_a_language_reads_the_districts_default_which_identity_announces(
+        rpc, room, config):
+    notify_rpc = rpc(notify.contract)
+    people = [room.ids["hal"], room.ids["tess"]]
+    before = {r["person_id"]: r for r in notify_rpc.get_recipients(person_ids=people)["recipients"]}
+
+    event_dispatcher(config)(identity.NAME, identity.DISTRICT_LANGUAGES_CHANGED.name,
+                             identity.DISTRICT_LANGUAGES_CHANGED.dump({
+                                 "district_id": room.district_id, "languages": ["en", "es"],
+                                 "default_language": "es"}))
+
+    def languages():
+        return {r["person_id"]: r["language"] for r in notify_rpc.get_recipients(person_ids=people)["recipients"]}
+    expected = {person_id: "es" if not r["joined"] else r["language"] for person_id, r in before.items()}
+    wait_until(lambda: languages() == expected, what="the district's default for who has not joined")
+    assert "es" in expected.values()
