@@ -459,6 +459,16 @@ ROUTES: tuple[Route, ...] = (
                    "account is not enabled may not start one",
               404: "someone named is out of the caller's reach, or unknown"},
           description=CONVERSATION_NOTE),
+    Route("preview_conversation", "POST", f"{API}/conversations/preview",
+          "What starting this conversation would do: people reached per channel, the unreachable and why, the "
+          "languages and SMS segments (sends and stores nothing)", "conversations", talk.preview_conversation,
+          notify_languages.AudiencePreview, body=StartConversationBody,
+          examples=BODY_EXAMPLES["start_conversation"], errors={
+              400: "someone named cannot take part, the message is too long, or an attachment is refused",
+              403: "a family may start one only with a teacher of their student or class",
+              404: "someone named is out of the caller's reach, or unknown"},
+          description="Takes the body of `POST /api/v1/conversations` and makes its checks; answers what the "
+                      "start would do now (rows M1-M4), and sends and stores nothing."),
     Route("list_conversations", "GET", f"{API}/conversations", "The caller's conversations, latest first",
           "conversations", talk.list_conversations, ConversationList, query=PageQuery),
     Route("show_conversation", "GET", f"{API}/conversations/<id>", "A conversation with its messages",
@@ -470,6 +480,13 @@ ROUTES: tuple[Route, ...] = (
           location=talk.conversation_url, errors={
               400: "the message is too long, or an attachment's type or size is refused",
               404: "no conversation the caller takes part in has this id"}),
+    Route("preview_conversation_message", "POST", f"{API}/conversations/<id>/messages/preview",
+          "What writing this message would do: people reached per channel, the unreachable and why, the "
+          "languages and SMS segments (sends and stores nothing)", "conversations", talk.preview_message,
+          notify_languages.AudiencePreview, body=ConversationMessageBody, errors={
+              400: "the message is too long, or an attachment's type or size is refused",
+              404: "no conversation the caller takes part in has this id"},
+          description="Takes the body of `POST /api/v1/conversations/{id}/messages`; sends and stores nothing."),
     # --- content moderation (#13 point 7) ---
     Route("flag_conversation_message", "POST", f"{API}/conversations/<id>/messages/<message_id>/flag",
           "Flag a message of your conversation for a moderator to review", "moderation", moderation.flag_message,

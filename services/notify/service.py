@@ -16,6 +16,7 @@ from nameko.timer import timer
 from services.notify import (
     handlers,
     handlers_announcements,
+    handlers_conversation_preview,
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
@@ -211,6 +212,16 @@ class NotifyService:
     @rpc_endpoint(notify.list_conversations)
     def list_conversations(self, request: dict) -> dict:
         return handlers_conversations.list_conversations(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.preview_conversation)
+    def preview_conversation(self, request: dict) -> dict:
+        return handlers_conversation_preview.preview_conversation(request, ports=self._conversation_ports(),
+                                                                  audience=self.store.preview)
+
+    @rpc_endpoint(notify.preview_conversation_message)
+    def preview_conversation_message(self, request: dict) -> dict:
+        return handlers_conversation_preview.preview_conversation_message(
+            request, ports=self._conversation_ports(), audience=self.store.preview)
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
