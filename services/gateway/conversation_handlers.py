@@ -45,6 +45,10 @@ def preview_message(call: ApiCall, backends: Backends) -> dict:
                                                          "conversation_id": call.path["id"]})
 
 
+def list_my_teachers(call: ApiCall, backends: Backends) -> dict:
+    return backends.directory.list_teachers_of({"viewer": call.principal})
+
+
 def show_conversation(call: ApiCall, backends: Backends) -> dict:
     return backends.notify.get_conversation({"viewer": call.principal, "conversation_id": call.path["id"]})
 

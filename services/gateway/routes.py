@@ -469,6 +469,12 @@ ROUTES: tuple[Route, ...] = (
               404: "someone named is out of the caller's reach, or unknown"},
           description="Takes the body of `POST /api/v1/conversations` and makes its checks; answers what the "
                       "start would do now (rows M1-M4), and sends and stores nothing."),
+    Route("list_my_teachers", "GET", f"{API}/me/teachers",
+          "The teachers you may start a conversation with", "conversations", talk.list_my_teachers,
+          directory.Teachers,
+          description="For a guardian, the teachers and aides of their students' classes; for a student, of their "
+                      "own classes (a student whose account is not enabled is still refused when starting one); "
+                      "for anyone else, none. Each with the classes of yours they teach."),
     Route("list_conversations", "GET", f"{API}/conversations", "The caller's conversations, latest first",
           "conversations", talk.list_conversations, ConversationList, query=PageQuery),
     Route("show_conversation", "GET", f"{API}/conversations/<id>", "A conversation with its messages",

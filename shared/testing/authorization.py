@@ -207,6 +207,7 @@ EXPECTED: dict[str, Access] = {
     "start_conversation": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN, *SCHOOL_WIDE_TEACHERS]),
                                 own_records(TEACHERS)),
     "list_conversations": EVERYONE_ALWAYS,
+    "list_my_teachers": EVERYONE_ALWAYS,  # one's own teachers: an empty list for staff
     # Only participants see a conversation: the matrix's callers take part in none of the ids it names.
     "show_conversation": allow(),
     "post_conversation_message": allow(),

@@ -197,6 +197,7 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "start_conversation": lambda w, t: Request("POST", f"{API}/conversations", json={
         "participant_ids": [t.guardian_id], "text": "A matrix check."}),
     "list_conversations": lambda w, t: Request("GET", f"{API}/conversations"),
+    "list_my_teachers": lambda w, t: Request("GET", f"{API}/me/teachers"),
     "show_conversation": lambda w, t: Request("GET", f"{API}/conversations/{t.person_id}"),
     "post_conversation_message": lambda w, t: Request("POST", f"{API}/conversations/{t.person_id}/messages",
                                                       json={"text": "A matrix check."}),

@@ -165,3 +165,16 @@ def assert_called_for_the_caller(rpc, person_id: str, fields: dict) -> None:
     viewer = payload.pop("viewer")
     assert viewer["person_id"] == person_id
     assert payload == fields
+
+
+def test_my_teachers_are_those_directory_lists_for_the_caller_and_only_the_caller(gateway):
+    teachers = {"teachers": [{"person_id": "teacher-1", "given_name": "Tess", "family_name": "Ito",
+                              "classroom_ids": ["classroom-1"]}]}
+    gateway.directory.list_teachers_of.return_value = teachers
+    guardian = make_principal(identity.GUARDIAN, person_id="guardian-1")
+
+    response = gateway.get("/api/v1/me/teachers?person_id=someone-else", headers=gateway.sign_in(guardian))
+
+    assert response.status_code == 200 and response.json() == teachers
+    gateway.directory.list_teachers_of.assert_called_once_with({"viewer": guardian})
+    assert gateway.get("/api/v1/me/teachers").status_code == 401
