@@ -617,6 +617,7 @@ contract.subscribe(
     INVITATIONS_REQUESTED,
     identity.ACCOUNTS_UPSERTED,
     identity.USER_JOINED,
+    identity.DISTRICT_LANGUAGES_CHANGED,
     directory.PEOPLE_UPSERTED,
     directory.STUDENT_ACCOUNTS_ENABLED,
 )
