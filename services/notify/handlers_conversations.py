@@ -191,10 +191,9 @@ def get_conversation(request: dict, *, ports: Ports) -> dict:
     viewer_id = request["viewer"]["person_id"]
     conversation = participating(ports, request["viewer"], request["conversation_id"])
     messages = ports.conversations.messages(conversation.id)
-    people = {viewer_id, *(p.person_id for p in conversation.participants)}
-    shown = messages_for_viewer(messages, viewer_id=viewer_id, languages=ports.conversations.languages_of(sorted(people)),
-                                default=DEFAULT_LANGUAGE, translator=ports.translator, cache=ports.translations,
-                                clock=ports.clock)
+    languages = ports.conversations.languages_of(sorted({viewer_id, *(p.person_id for p in conversation.participants)}))
+    shown = messages_for_viewer(messages, viewer_id=viewer_id, languages=languages, default=DEFAULT_LANGUAGE,
+                                translator=ports.translator, cache=ports.translations, clock=ports.clock)
     return {**_conversation_answer(conversation), "messages": shown}
 
 

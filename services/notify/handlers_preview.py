@@ -58,7 +58,8 @@ def audience_preview(person_ids: Sequence[str], plan_request: PlanRequest, *, se
     members, unknown = audience.audience_members(person_ids)
     reach = audience_reach(members, plan_request, unknown=unknown)
     original = audience.language_of(sender_id)
-    sms_body = compose(plan_request.communication, Channel.SMS, subject=subject, body=body, label=None, personal=None).body
+    sms_body = compose(plan_request.communication, Channel.SMS, subject=subject, body=body, label=None,
+                       personal=None).body
     return {
         "recipient_count": len(person_ids), "reached": reach.reached, "not_contacted": reach.not_contacted,
         "reach": {"email": reach.by_channel[Channel.EMAIL], "sms": reach.by_channel[Channel.SMS],
