@@ -22,6 +22,7 @@ def show_district_languages(call: ApiCall, backends: Backends) -> dict:
 def set_district_languages(call: ApiCall, backends: Backends) -> dict:
     return backends.identity.set_district_languages({"district_id": district_of(call.principal),
                                                      "languages": call.body["languages"],
+                                                     "default_language": call.body["default_language"],
                                                      "changed_by": call.principal["person_id"]})
 
 

@@ -35,6 +35,20 @@ def post_message(call: ApiCall, backends: Backends) -> dict:
                                                       "conversation_id": call.path["id"]})
 
 
+def preview_conversation(call: ApiCall, backends: Backends) -> dict:
+    # The start's body and checks: a preview tells only what the caller could send.
+    return backends.notify.preview_conversation({**call.body, "sender": call.principal})
+
+
+def preview_message(call: ApiCall, backends: Backends) -> dict:
+    return backends.notify.preview_conversation_message({**call.body, "sender": call.principal,
+                                                         "conversation_id": call.path["id"]})
+
+
+def list_my_teachers(call: ApiCall, backends: Backends) -> dict:
+    return backends.directory.list_teachers_of({"viewer": call.principal})
+
+
 def show_conversation(call: ApiCall, backends: Backends) -> dict:
     return backends.notify.get_conversation({"viewer": call.principal, "conversation_id": call.path["id"]})
 

@@ -236,8 +236,9 @@ ROUTES: tuple[Route, ...] = (
     Route("set_district_languages", "PUT", f"{API}/district/languages",
           "Choose the languages the district offers", "languages", own.set_district_languages,
           identity.DistrictLanguages, action=SET_DISTRICT_LANGUAGES, body=DistrictLanguagesBody, errors=(404,),
-          description=f"BCP 47 tags, `{identity.DEFAULT_LANGUAGE}` among them; people keep a language they chose "
-                      "even once it is no longer offered."),
+          description="BCP 47 tags, the default language among them, and optionally a new default language "
+                      f"(at first `{identity.DEFAULT_LANGUAGE}`): the language of everyone who has not chosen one. "
+                      "People keep a language they chose even once it is no longer offered."),
     Route("show_my_credentials", "GET", f"{API}/me/credentials", "Your email and mobile phone", "account",
           own.show_my_credentials, MyCredentials),
     Route("set_my_language", "PUT", f"{API}/me/language", "Choose your language", "account",
@@ -470,6 +471,22 @@ ROUTES: tuple[Route, ...] = (
                    "account is not enabled may not start one",
               404: "someone named is out of the caller's reach, or unknown"},
           description=CONVERSATION_NOTE),
+    Route("preview_conversation", "POST", f"{API}/conversations/preview",
+          "What starting this conversation would do: people reached per channel, the unreachable and why, the "
+          "languages and SMS segments (sends and stores nothing)", "conversations", talk.preview_conversation,
+          notify_languages.AudiencePreview, body=StartConversationBody,
+          examples=BODY_EXAMPLES["start_conversation"], errors={
+              400: "someone named cannot take part, the message is too long, or an attachment is refused",
+              403: "a family may start one only with a teacher of their student or class",
+              404: "someone named is out of the caller's reach, or unknown"},
+          description="Takes the body of `POST /api/v1/conversations` and makes its checks; answers what the "
+                      "start would do now (rows M1-M4), and sends and stores nothing."),
+    Route("list_my_teachers", "GET", f"{API}/me/teachers",
+          "The teachers you may start a conversation with", "conversations", talk.list_my_teachers,
+          directory.Teachers,
+          description="For a guardian, the teachers and aides of their students' classes; for a student, of their "
+                      "own classes (a student whose account is not enabled is still refused when starting one); "
+                      "for anyone else, none. Each with the classes of yours they teach."),
     Route("list_conversations", "GET", f"{API}/conversations", "The caller's conversations, latest first",
           "conversations", talk.list_conversations, ConversationList, query=PageQuery),
     Route("show_conversation", "GET", f"{API}/conversations/<id>", "A conversation with its messages",
@@ -481,6 +498,13 @@ ROUTES: tuple[Route, ...] = (
           location=talk.conversation_url, errors={
               400: "the message is too long, or an attachment's type or size is refused",
               404: "no conversation the caller takes part in has this id"}),
+    Route("preview_conversation_message", "POST", f"{API}/conversations/<id>/messages/preview",
+          "What writing this message would do: people reached per channel, the unreachable and why, the "
+          "languages and SMS segments (sends and stores nothing)", "conversations", talk.preview_message,
+          notify_languages.AudiencePreview, body=ConversationMessageBody, errors={
+              400: "the message is too long, or an attachment's type or size is refused",
+              404: "no conversation the caller takes part in has this id"},
+          description="Takes the body of `POST /api/v1/conversations/{id}/messages`; sends and stores nothing."),
     # --- content moderation (#13 point 7) ---
     Route("flag_conversation_message", "POST", f"{API}/conversations/<id>/messages/<message_id>/flag",
           "Flag a message of your conversation for a moderator to review", "moderation", moderation.flag_message,

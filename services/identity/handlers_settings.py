@@ -9,24 +9,33 @@ from shared.contracts.errors import InvalidRequest
 
 from .adapters.repository import AccountRepository
 from .domain.documents import account_change_document
-from .domain.languages import DEFAULT_OFFERED, InvalidLanguage, chosen_language, offered_languages
+from .domain.languages import DEFAULT_OFFERED, InvalidLanguage, canonical_tag, chosen_language, offered_languages
 from .handlers import Clock, Publish, stored_account_document, existing_account
 
 
 def get_district_languages(request: dict, *, repo: AccountRepository) -> dict:
     district_id = request["district_id"]
-    return {"district_id": district_id, "languages": list(offered_to(repo, district_id))}
+    return {"district_id": district_id, "languages": list(offered_to(repo, district_id)),
+            "default_language": default_of(repo, district_id)}
 
 
-def set_district_languages(request: dict, *, repo: AccountRepository, clock: Clock) -> dict:
-    """Replace what the district offers. People keep a language they chose even when it is no longer offered."""
+def set_district_languages(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
+    """Replace what the district offers and its default language (kept when not given), which must be offered.
+    People keep a language they chose even when it is no longer offered; notify hears of the change, for the
+    people who have not chosen one."""
+    district_id = request["district_id"]
     try:
-        languages = offered_languages(request["languages"])
+        default = canonical_tag(request["default_language"] or default_of(repo, district_id))
+    except InvalidLanguage as error:
+        raise InvalidRequest(error.reason, fields={"default_language": [error.reason]}) from None
+    try:
+        languages = offered_languages(request["languages"], default)
     except InvalidLanguage as error:
         raise InvalidRequest(error.reason, fields={"languages": [error.reason]}) from None
-    repo.replace_district_languages(request["district_id"], languages, changed_by=request["changed_by"],
-                                    now=clock())
-    return {"district_id": request["district_id"], "languages": list(languages)}
+    repo.replace_district_languages(district_id, languages, default, changed_by=request["changed_by"], now=clock())
+    answer = {"district_id": district_id, "languages": list(languages), "default_language": default}
+    publish(identity.DISTRICT_LANGUAGES_CHANGED, answer)
+    return answer
 
 
 def set_language(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -42,10 +51,14 @@ def offered_to(repo: AccountRepository, district_id: str | None) -> tuple[str, .
     return repo.district_languages(district_id) or DEFAULT_OFFERED
 
 
-def language_of_choice(tag: str, repo: AccountRepository, district_id: str | None) -> str:
-    """The standard form of a language a person of `district_id` chose; InvalidRequest naming `language`
-    unless the district offers it."""
+def default_of(repo: AccountRepository, district_id: str | None) -> str:
+    return repo.district_default_language(district_id) or identity.DEFAULT_LANGUAGE
+
+
+def language_of_choice(tag: str | None, repo: AccountRepository, district_id: str | None) -> str:
+    """The standard form of a language a person of `district_id` chose (the district's default when they chose
+    none); InvalidRequest naming `language` unless the district offers it."""
     try:
-        return chosen_language(tag, offered_to(repo, district_id))
+        return chosen_language(tag or default_of(repo, district_id), offered_to(repo, district_id))
     except InvalidLanguage as error:
         raise InvalidRequest(error.reason, fields={"language": [error.reason]}) from None

@@ -133,7 +133,8 @@ class IdentityService:
 
     @rpc_endpoint(identity.set_district_languages)
     def set_district_languages(self, request):
-        return handlers_settings.set_district_languages(request, repo=self.accounts, clock=utc_now)
+        return handlers_settings.set_district_languages(request, repo=self.accounts, publish=self.publish,
+                                                        clock=utc_now)
 
     @rpc_endpoint(identity.set_language)
     def set_language(self, request):

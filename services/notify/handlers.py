@@ -19,6 +19,7 @@ from services.notify.domain.recipients import (
     UserJoined,
     apply_facts,
     changed,
+    in_district_language,
 )
 
 Clock = Callable[[], datetime]
@@ -33,6 +34,12 @@ class RecipientStore(Protocol):
 
     def find(self, person_ids: Sequence[str]) -> list[Recipient]:
         """The stored recipients among `person_ids`."""
+
+    def district_default_languages(self, district_ids: Sequence[str]) -> dict[str, str]:
+        """The default language of each of these districts that chose one (inside update_page's unit too)."""
+
+    def set_district_default_language(self, district_id: str, language: str, *, now: datetime) -> int:
+        """Keep the district's default and give it to its people who have not joined; how many changed."""
 
 
 def project_accounts_upserted(payload: dict, *, recipients: RecipientStore, clock: Clock) -> int:
@@ -54,6 +61,13 @@ def project_student_accounts_enabled(payload: dict, *, recipients: RecipientStor
     return _project(facts, recipients=recipients, clock=clock)
 
 
+def apply_district_languages(payload: dict, *, recipients: RecipientStore, clock: Clock) -> int:
+    """identity.district_languages_changed: the district's people who have not chosen a language read its
+    default from now on."""
+    return recipients.set_district_default_language(payload["district_id"], payload["default_language"],
+                                                    now=clock())
+
+
 def get_recipients(request: dict, *, recipients: RecipientStore) -> dict:
     """The recipients asked for, in the order asked, each once; unknown ids are left out."""
     wanted = list(dict.fromkeys(request["person_ids"]))
@@ -66,7 +80,11 @@ def _project(facts: list[Fact], *, recipients: RecipientStore, clock: Clock) -> 
         return 0
 
     def update(current: Mapping[str, Recipient]) -> list[Recipient]:
-        return changed(current, apply_facts(current, facts))
+        after = apply_facts(current, facts)
+        defaults = recipients.district_default_languages(
+            sorted({r.district_id for r in after.values() if r.district_id and not r.joined}))
+        return changed(current, {person_id: in_district_language(recipient, defaults)
+                                 for person_id, recipient in after.items()})
 
     # Sorted, so two pages sharing people take their row locks in the same order and cannot deadlock.
     person_ids = sorted({fact.person_id for fact in facts})

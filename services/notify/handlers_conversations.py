@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, time, timezone
+from dataclasses import dataclass
 from typing import Protocol
 
 from services.notify.domain import conversations as rules
@@ -30,12 +31,17 @@ from services.notify.domain.conversation_records import (
 from services.notify.domain.delivery import Communication
 from services.notify.domain.personal_communications import Candidates, NewPersonalCommunication, PersonalPage
 from services.notify.domain.planned_rows import planned_rows
+from services.notify.domain.planner import PlanRequest
 from services.notify.domain.preferences import parse_district_default
+from services.notify.domain.translation import TranslationCache, Translator
 from services.notify.handlers_invitations import JobPublisher, QueueMarks, Queueing
+from services.notify.handlers_translations import CommunicationTranslations, messages_for_viewer, \
+    translate_communication
 from services.notify.queue.jobs import pages_of
 from shared.contracts import conversations as contract
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.contracts.identity import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +80,8 @@ class ConversationStore(Protocol):
 
     def sharers(self, conversation_id: str, phone: str) -> list[str]: ...
 
+    def languages_of(self, person_ids: Sequence[str]) -> dict[str, str]: ...
+
 
 class PersonalCommunications(Protocol):
     def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates: ...
@@ -87,6 +95,10 @@ class DistrictDefaults(Protocol):
     def district_settings(self, district_id: str): ...
 
 
+class Translations(CommunicationTranslations, TranslationCache, Protocol):
+    """A communication's translations, and the cache per text and language."""
+
+
 class Ports(Protocol):
     """What the conversation use cases are handed (services.notify.service builds it per worker)."""
 
@@ -98,6 +110,8 @@ class Ports(Protocol):
     jobs: JobPublisher
     district_defaults: DistrictDefaults
     replies: ReplySettings
+    translator: Translator | None
+    translations: Translations
     clock: Clock
 
 
@@ -107,7 +121,18 @@ def random_id() -> str:
 
 # --- written in the app --------------------------------------------------------------------------------
 
-def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id) -> dict:
+@dataclass(frozen=True, slots=True)
+class CheckedStart:
+    """A conversation the sender may start: with whom, and those people as the rows see them."""
+
+    district_id: str
+    as_staff: bool
+    wanted: list[str]
+    candidates: Candidates
+
+
+def checked_start(request: dict, ports: Ports) -> CheckedStart:
+    """Whom a start (or its preview) names, every check of the send passed; the send's errors otherwise."""
     sender = request["sender"]
     district_id = _district_of(sender)
     roles = {grant["role"] for grant in sender.get("roles") or ()}
@@ -130,12 +155,19 @@ def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id
                                                   [teacher["person_id"] for teacher in teachers])
     if refused:
         raise _refusal(refused)
+    return CheckedStart(district_id, as_staff, wanted, candidates)
+
+
+def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id) -> dict:
+    sender = request["sender"]
+    start = checked_start(request, ports)
+    candidates, wanted = start.candidates, start.wanted
     now = ports.clock()
     participants = (StoredParticipant(sender["person_id"], 0, rules.role_of(candidates.kinds.get(
-        sender["person_id"], ("staff",) if as_staff else ()))),
+        sender["person_id"], ("staff",) if start.as_staff else ()))),
         *(StoredParticipant(person_id, position, rules.role_of(candidates.kinds.get(person_id, ())))
           for position, person_id in enumerate(wanted, start=1)))
-    conversation = StoredConversation(new_id(), district_id, sender["person_id"], now, now, participants)
+    conversation = StoredConversation(new_id(), start.district_id, sender["person_id"], now, now, participants)
     message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
                           request["attachments"], now, new_id)
     ports.conversations.create(conversation, message)
@@ -146,7 +178,7 @@ def start_conversation(request: dict, *, ports: Ports, new_id: NewId = random_id
 
 def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = random_id) -> dict:
     sender = request["sender"]
-    conversation = _participating(ports, sender, request["conversation_id"])
+    conversation = participating(ports, sender, request["conversation_id"])
     message = new_message(conversation.id, sender["person_id"], (), contract.VIA_APP, request["text"],
                           request["attachments"], ports.clock(), new_id)
     ports.conversations.add_message(message)
@@ -155,8 +187,14 @@ def post_conversation_message(request: dict, *, ports: Ports, new_id: NewId = ra
 
 
 def get_conversation(request: dict, *, ports: Ports) -> dict:
-    conversation = _participating(ports, request["viewer"], request["conversation_id"])
-    return {**_conversation_answer(conversation), "messages": ports.conversations.messages(conversation.id)}
+    """The conversation with each message in the viewer's language (the original beside it)."""
+    viewer_id = request["viewer"]["person_id"]
+    conversation = participating(ports, request["viewer"], request["conversation_id"])
+    messages = ports.conversations.messages(conversation.id)
+    languages = ports.conversations.languages_of(sorted({viewer_id, *(p.person_id for p in conversation.participants)}))
+    shown = messages_for_viewer(messages, viewer_id=viewer_id, languages=languages, default=DEFAULT_LANGUAGE,
+                                translator=ports.translator, cache=ports.translations, clock=ports.clock)
+    return {**_conversation_answer(conversation), "messages": shown}
 
 
 def list_conversations(request: dict, *, ports: Ports) -> dict:
@@ -182,9 +220,7 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
         created_at=now))
     candidates = ports.personal.candidates(person_ids)
     recipients = [candidates.recipients[person_id] for person_id in person_ids if person_id in candidates.recipients]
-    default = parse_district_default(ports.district_defaults.district_settings(conversation.district_id)
-                                     .default_preference)
-    rows = planned_rows(recipients, rules.message_request(default))
+    rows = planned_rows(recipients, message_rows(ports, conversation.district_id))
     expires_on = rules.expiry_from(now.date())
     positions = {p.person_id: p.position for p in conversation.participants}
     personal = {recipient.person_id: _reply_values(conversation.id, positions[recipient.person_id], expires_on,
@@ -192,10 +228,19 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
     ports.personal.write_page(PersonalPage(
         message.communication_id, rows, personal,
         datetime.combine(expires_on, time.max, tzinfo=timezone.utc)), now=now)
+    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
+    translate_communication({"communication_id": message.communication_id}, translations=ports.translations,
+                            translator=ports.translator, cache=ports.translations, clock=ports.clock)
     unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
     ports.jobs.publish_jobs(pages_of(message.communication_id, unqueued))
     ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
     ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
+
+
+def message_rows(ports: Ports, district_id: str) -> PlanRequest:
+    """What the rows plan a message in this district by (M1-M4, with its default preference)."""
+    return rules.message_request(parse_district_default(
+        ports.district_defaults.district_settings(district_id).default_preference))
 
 
 def _reply_values(conversation_id: str, position: int, expires_on, settings: ReplySettings) -> dict[str, str]:
@@ -253,7 +298,7 @@ def _refusal(refused: Mapping[str, rules.Refusal]) -> Exception:
                                                       for person_id, reason in sorted(refused.items())]})
 
 
-def _participating(ports: Ports, person: Mapping, conversation_id: str) -> StoredConversation:
+def participating(ports: Ports, person: Mapping, conversation_id: str) -> StoredConversation:
     conversation = ports.conversations.conversation(conversation_id)
     if conversation is None or person["person_id"] not in {p.person_id for p in conversation.participants}:
         raise NotFound("No such conversation.", fields={"conversation_id": ["no conversation of yours has this id"]})
@@ -283,7 +328,9 @@ def _conversation_answer(conversation: StoredConversation) -> dict:
 
 
 def _message_answer(message: NewMessage) -> dict:
+    """The sender's own message, as they wrote it."""
     return {"message_id": message.id, "conversation_id": message.conversation_id, "author_id": message.author_id,
             "possible_author_ids": list(message.possible_author_ids), "via": message.via, "text": message.text,
             "attachments": list(message.attachments), "communication_id": message.communication_id,
-            "created_at": message.created_at, "hidden": False}
+            "created_at": message.created_at, "hidden": False, "original_text": message.text,
+            "translation": contract.AS_WRITTEN}

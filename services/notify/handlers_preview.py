@@ -2,7 +2,8 @@
 
 The same audience resolution and checks as the send (handlers_announcements.resolved_audience), the same
 planner over the same facts (domain.audience_preview), and each language's SMS text as the workers would
-compose it, translated through the cache without adding to it.
+compose it, translated through the cache without adding to it. A conversation message's draft is previewed
+by the same `audience_preview` (handlers_conversation_preview), with the message rows.
 """
 from __future__ import annotations
 
@@ -44,11 +45,21 @@ def preview_announcement(request: dict, *, directory_rpc: AudienceResolver, audi
     plan_request = PlanRequest(Communication.ANNOUNCEMENT, priority=request["priority"],
                                with_call=request["with_call"],
                                district_default=district_default(district_defaults, sender["district_id"]))
+    return {**audience_preview(person_ids, plan_request, sender_id=sender["person_id"], subject=request["subject"],
+                               body=request["body"], audience=audience, translator=translator, cache=cache,
+                               clock=clock),
+            "refused": refused}
+
+
+def audience_preview(person_ids: Sequence[str], plan_request: PlanRequest, *, sender_id: str, subject: str | None,
+                     body: str, audience: AudienceFacts, translator: Translator | None, cache: TranslationCache,
+                     clock: Clock) -> dict:
+    """What sending `subject` and `body` to these people would do, planned by `plan_request`'s rows."""
     members, unknown = audience.audience_members(person_ids)
     reach = audience_reach(members, plan_request, unknown=unknown)
-    original = audience.language_of(sender["person_id"])
-    sms_body = compose(Communication.ANNOUNCEMENT, Channel.SMS, subject=request["subject"], body=request["body"],
-                       label=None, personal=None).body
+    original = audience.language_of(sender_id)
+    sms_body = compose(plan_request.communication, Channel.SMS, subject=subject, body=body, label=None,
+                       personal=None).body
     return {
         "recipient_count": len(person_ids), "reached": reach.reached, "not_contacted": reach.not_contacted,
         "reach": {"email": reach.by_channel[Channel.EMAIL], "sms": reach.by_channel[Channel.SMS],
@@ -60,7 +71,7 @@ def preview_announcement(request: dict, *, directory_rpc: AudienceResolver, audi
         "original_language": original,
         "languages": [_language(language, people, sms_body, original, translator, cache, clock)
                       for language, people in sorted(reach.languages.items())],
-        "refused": refused,
+        "refused": [],
     }
 
 

@@ -10,16 +10,19 @@ delivery report shows why. Nothing waits longer than one failed call (the
 adapter's timeout and retries): after a failure the remaining languages go in
 the original without asking again, priority or not.
 
-translate_text is what conversations call to turn a reply into a staff
-member's language: the same port and cache.
+Conversation messages are translated the same way when they are delivered
+(translate_communication, from handlers_conversations), and each viewer reads
+a conversation in their own language (messages_for_viewer): replies come back
+to staff in theirs, through the same port and cache, the original kept.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from services.notify.domain import message_language
 from services.notify.domain.communications import CommunicationState
 from services.notify.domain.sms_length import sms_length
 from services.notify.domain.translation import (
@@ -78,6 +81,30 @@ def translate_text(text: str, target: str, *, translator: Translator | None, cac
         raise TranslationFailed(NO_PROVIDER)
     return translate_texts([text], target=language_key(target), source=source, translator=translator,
                            cache=cache, clock=clock)[0]
+
+
+def messages_for_viewer(messages: Sequence[Mapping], *, viewer_id: str, languages: Mapping[str, str],
+                        default: str, translator: Translator | None, cache: TranslationCache,
+                        clock: Clock) -> list[dict]:
+    """Each message as the viewer reads it (domain.message_language): every text they need in their
+    language in one call to the provider at most, the cache first; on a failure, the originals with a note."""
+    viewer_language = languages.get(viewer_id) or default
+    wanted = message_language.texts_to_translate(messages, viewer_id=viewer_id, viewer_language=viewer_language,
+                                                 languages=languages, default=default)
+    translations: dict[str, str] | None = {}
+    if wanted:
+        try:
+            if translator is None:
+                raise TranslationFailed(NO_PROVIDER)
+            translations = dict(zip(wanted, translate_texts(wanted, target=language_key(viewer_language),
+                                                            source=None, translator=translator, cache=cache,
+                                                            clock=clock)))
+        except TranslationFailed as error:
+            log.warning("conversation messages shown to %s in the original: %s", viewer_id, error)
+            translations = None
+    return [message_language.shown_to(message, viewer_id=viewer_id, viewer_language=viewer_language,
+                                      languages=languages, default=default, translations=translations)
+            for message in messages]
 
 
 def translate_communication(payload: dict, *, translations: CommunicationTranslations,

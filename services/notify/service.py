@@ -17,6 +17,7 @@ from nameko.timer import timer
 from services.notify import (
     handlers,
     handlers_announcements,
+    handlers_conversation_preview,
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
@@ -87,6 +88,8 @@ class ConversationPorts:
     jobs: object
     district_defaults: object
     replies: object
+    translator: object
+    translations: object
     clock: object
 
 
@@ -127,6 +130,10 @@ class NotifyService:
     @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
     def on_student_accounts_enabled(self, payload: dict) -> int:
         return handlers.project_student_accounts_enabled(payload, recipients=self.store.recipients, clock=utc_now)
+
+    @handles(identity.DISTRICT_LANGUAGES_CHANGED, requeue_on_error=True)
+    def on_district_languages_changed(self, payload: dict) -> int:
+        return handlers.apply_district_languages(payload, recipients=self.store.recipients, clock=utc_now)
 
     @rpc_endpoint(notify.check_health)
     def check_health(self, request: dict) -> dict:
@@ -224,6 +231,16 @@ class NotifyService:
     @rpc_endpoint(notify.list_conversations)
     def list_conversations(self, request: dict) -> dict:
         return handlers_conversations.list_conversations(request, ports=self._conversation_ports())
+
+    @rpc_endpoint(notify.preview_conversation)
+    def preview_conversation(self, request: dict) -> dict:
+        return handlers_conversation_preview.preview_conversation(request, ports=self._conversation_ports(),
+                                                                  audience=self.store.preview)
+
+    @rpc_endpoint(notify.preview_conversation_message)
+    def preview_conversation_message(self, request: dict) -> dict:
+        return handlers_conversation_preview.preview_conversation_message(
+            request, ports=self._conversation_ports(), audience=self.store.preview)
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
@@ -350,7 +367,8 @@ class NotifyService:
         return ConversationPorts(
             directory_rpc=self.directory_rpc, conversations=self.store.conversations, personal=self.store.invitations,
             communications=self.store.communications, queue_marks=self.store.deliveries, jobs=self.delivery_jobs,
-            district_defaults=self.store.preferences, replies=self.replies, clock=utc_now)
+            district_defaults=self.store.preferences, replies=self.replies, translator=self.translator,
+            translations=self.store.translations, clock=utc_now)
 
     def _webhook_ports(self) -> handlers_webhooks.WebhookPorts:
         return handlers_webhooks.WebhookPorts(

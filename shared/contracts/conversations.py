@@ -23,6 +23,9 @@ PARTICIPANT_ROLES = (STAFF, FAMILY)
 # How a message came in: written in the app, or a reply to an SMS or an email without signing in.
 VIA_APP, VIA_SMS, VIA_EMAIL = "app", "sms", "email"
 MESSAGE_SOURCES = (VIA_APP, VIA_SMS, VIA_EMAIL)
+# How a message's text is shown to its viewer: as written, in their language, or as written for want of one.
+AS_WRITTEN, TRANSLATED, TRANSLATION_UNAVAILABLE = "original", "translated", "unavailable"
+TRANSLATION_OUTCOMES = (AS_WRITTEN, TRANSLATED, TRANSLATION_UNAVAILABLE)
 # What became of an inbound email reply.
 FILED, IGNORED = "filed", "ignored"
 # Where SendGrid's Inbound Parse posts replies: the last segment is a secret, so the URL itself authenticates.
@@ -127,6 +130,18 @@ class ConversationMessage(Schema):
     created_at = Timestamp(required=True, metadata={"description": "when it was written, ISO 8601 with zone"})
     hidden = fields.Boolean(metadata={
         "description": "true when a moderator hid it: its text is then the notice, without attachments"})
+    original_text = fields.String(metadata={
+        "description": "the text as its author wrote it (`text` is it translated when `translation` is translated)"})
+    original_language = fields.String(allow_none=True, metadata={
+        "description": "the BCP 47 tag of the language it was written in (its author's)"})
+    language = fields.String(allow_none=True, metadata={
+        "description": "the BCP 47 tag of the language `text` is in: the viewer's when translated"})
+    translation = fields.String(validate=validate.OneOf(TRANSLATION_OUTCOMES), metadata={
+        "description": "original: `text` is as written (the viewer's own language, their own message, or a "
+                       "hidden one); translated: `text` is in the viewer's language; unavailable: the "
+                       "translation failed, `text` is the original and `translation_note` says so"})
+    translation_note = fields.String(allow_none=True, metadata={
+        "description": "why `text` is not in the viewer's language when its translation was unavailable"})
 
 
 class Conversation(Schema):

@@ -478,8 +478,9 @@ class JoinRequest(JoinInvitationRequest):
 
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024), load_only=True,
                              metadata={"description": "at least 8 characters, not a common or breached password"})
-    language = fields.String(load_default=DEFAULT_LANGUAGE, validate=validate.Length(min=1, max=35), metadata={
-        "description": "a BCP 47 tag among the district's languages (get_district_languages)"})
+    language = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=35), metadata={
+        "description": "a BCP 47 tag among the district's languages (get_district_languages); the district's "
+                       "default language when left out"})
 
 
 class DistrictLanguagesRequest(Schema):
@@ -494,7 +495,11 @@ class SetDistrictLanguagesRequest(Schema):
     district_id = fields.String(required=True, metadata={"description": "the district"})
     languages = fields.List(fields.String(validate=validate.Length(min=1, max=35)), required=True,
                             validate=validate.Length(min=1, max=100), metadata={
-                                "description": f"BCP 47 tags; {DEFAULT_LANGUAGE} among them"})
+                                "description": "BCP 47 tags; the default language among them"})
+    default_language = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=35),
+                                      metadata={"description": "the BCP 47 tag of the language of everyone who has "
+                                                               "not chosen one; when left out, the current default "
+                                                               f"(at first {DEFAULT_LANGUAGE})"})
     changed_by = fields.String(required=True, metadata={"description": "the district administrator deciding"})
 
 
@@ -505,6 +510,9 @@ class DistrictLanguages(Schema):
     languages = fields.List(fields.String(), required=True, metadata={
         "description": f"the BCP 47 tags people may choose from (standard form); [\"{DEFAULT_LANGUAGE}\"] "
                        "until the district chooses"})
+    default_language = fields.String(required=True, metadata={
+        "description": "the BCP 47 tag of the language of everyone who has not chosen one (invited people who "
+                       f"have not joined, people without an account); {DEFAULT_LANGUAGE} until the district chooses"})
 
 
 class SetLanguageRequest(Schema):
@@ -576,6 +584,10 @@ get_district_languages = contract.rpc("get_district_languages", request=District
 set_district_languages = contract.rpc("set_district_languages", request=SetDistrictLanguagesRequest,
                                       response=DistrictLanguages,
                                       description="Replace the languages a district offers.")
+DISTRICT_LANGUAGES_CHANGED = contract.event(
+    "district_languages_changed", DistrictLanguages,
+    description="A district replaced the languages it offers or its default language (notify renders messages "
+                "to people who have not chosen a language in the default).")
 set_language = contract.rpc("set_language", request=SetLanguageRequest, response=Account,
                             description="A person chooses their own language among the district's.")
 send_credential_code = contract.rpc("send_credential_code", request=SendCredentialCodeRequest,

@@ -603,6 +603,15 @@ get_conversation = contract.rpc("get_conversation", request=conversations.GetCon
 list_conversations = contract.rpc("list_conversations", request=conversations.ListConversationsRequest,
                                   response=conversations.ConversationPage,
                                   description="The caller's conversations, the most recently active first.")
+preview_conversation = contract.rpc(
+    "preview_conversation", request=conversations.StartConversationRequest, response=AudiencePreview,
+    description="What starting this conversation would do, with the same checks, writing and sending nothing: "
+                "people reached per channel by rows M1-M4, the unreachable and why, the languages and SMS "
+                "segments.")
+preview_conversation_message = contract.rpc(
+    "preview_conversation_message", request=conversations.PostMessageRequest, response=AudiencePreview,
+    description="What writing this message in a conversation would do, with the same checks, writing and "
+                "sending nothing.")
 receive_email_reply = contract.rpc("receive_email_reply", request=conversations.EmailReplyRequest,
                                    response=conversations.EmailReplyResult,
                                    description="File an email reply (SendGrid Inbound Parse) into the conversation "
@@ -623,6 +632,7 @@ contract.subscribe(
     INVITATIONS_REQUESTED,
     identity.ACCOUNTS_UPSERTED,
     identity.USER_JOINED,
+    identity.DISTRICT_LANGUAGES_CHANGED,
     directory.PEOPLE_UPSERTED,
     directory.STUDENT_ACCOUNTS_ENABLED,
 )

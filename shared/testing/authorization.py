@@ -208,9 +208,14 @@ EXPECTED: dict[str, Access] = {
     "start_conversation": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN, *SCHOOL_WIDE_TEACHERS]),
                                 own_records(TEACHERS)),
     "list_conversations": EVERYONE_ALWAYS,
+    "list_my_teachers": EVERYONE_ALWAYS,  # one's own teachers: an empty list for staff
     # Only participants see a conversation: the matrix's callers take part in none of the ids it names.
     "show_conversation": allow(),
     "post_conversation_message": allow(),
+    # A preview answers whom the send could reach: the send's checks, so the send's expectations.
+    "preview_conversation": allow(in_reach([DISTRICT_ADMIN, SCHOOL_ADMIN, *SCHOOL_WIDE_TEACHERS]),
+                                  own_records(TEACHERS)),
+    "preview_conversation_message": allow(),
     "flag_conversation_message": allow(),
     # Moderators list what is flagged in their reach (the matrix's world has nothing flagged: an empty page);
     # the matrix's ids name no message, so a moderator's decision answers 404 and everyone else's 403.

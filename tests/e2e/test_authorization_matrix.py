@@ -197,9 +197,14 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "start_conversation": lambda w, t: Request("POST", f"{API}/conversations", json={
         "participant_ids": [t.guardian_id], "text": "A matrix check."}),
     "list_conversations": lambda w, t: Request("GET", f"{API}/conversations"),
+    "list_my_teachers": lambda w, t: Request("GET", f"{API}/me/teachers"),
     "show_conversation": lambda w, t: Request("GET", f"{API}/conversations/{t.person_id}"),
     "post_conversation_message": lambda w, t: Request("POST", f"{API}/conversations/{t.person_id}/messages",
                                                       json={"text": "A matrix check."}),
+    "preview_conversation": lambda w, t: Request("POST", f"{API}/conversations/preview", json={
+        "participant_ids": [t.guardian_id], "text": "A matrix check."}),
+    "preview_conversation_message": lambda w, t: Request(
+        "POST", f"{API}/conversations/{t.person_id}/messages/preview", json={"text": "A matrix check."}),
     "flag_conversation_message": lambda w, t: Request(
         "POST", f"{API}/conversations/{t.person_id}/messages/{t.person_id}/flag", json={"reason": "matrix"}),
     "list_flagged_messages": lambda w, t: Request("GET", f"{API}/moderation/flags"),

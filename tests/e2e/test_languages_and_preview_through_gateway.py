@@ -1,7 +1,9 @@
 """Each person's language and the audience preview through the gateway, with every process running: a
 Spanish-speaking guardian gets announcements translated (the sandbox's DeepL translates, its Twilio and
 SendGrid record what went out), the original is kept in the report, a priority announcement is never held
-by a failing translator, and the preview answers what a send would do without doing any of it."""
+by a failing translator, and the preview answers what a send would do without doing any of it. A teacher's
+conversation message reaches her phone as a translated push (the sandbox's FCM records it), and her reply
+reaches the teacher in English with the original beside it."""
 from __future__ import annotations
 
 import pytest
@@ -16,6 +18,8 @@ pytestmark = pytest.mark.e2e
 SPANISH_GUARDIAN = "lincoln-elem-student-2-guardian-1"  # an email and a mobile of her own
 APP_ONLY_GUARDIAN = "lincoln-elem-student-3-guardian-1"
 STUDENT = "lincoln-elem-student-2"  # the school has not enabled student accounts
+HOMEROOM_TEACHER = "lincoln-elem-teacher-1"  # teaches students 1 to 8
+CONVERSATIONS = "/api/v1/conversations"
 
 
 @pytest.fixture
@@ -112,3 +116,59 @@ def test_the_preview_counts_what_a_send_would_reach_and_sends_and_stores_nothing
     assert priority["reach"] == {"email": 2, "sms": 2, "call": 2, "app_only": 0}  # priority overrides App only
     assert stack.sandbox.messages() == []
     assert stack.sandbox.translator()["texts"][0]["text"] == "The bus leaves at 8."
+
+
+def test_a_conversation_reaches_a_spanish_guardians_phone_in_spanish_and_her_reply_reaches_the_teacher_in_english(
+        stack, district):
+    admin = sign_in(stack, DEMO_ADMIN_EMAIL)
+    guardian_id, guardian = choose_spanish(stack, admin, district)
+    family = sign_in(stack, guardian.email)
+    device = stack.api("POST", "/api/v1/me/devices", family, json={"token": "spanish-phone", "platform": "android"})
+    assert device.status_code == 201, device.text
+    teacher_person = person(district, HOMEROOM_TEACHER)
+    teacher = sign_in(stack, teacher_person.email)
+    teacher_id = find_person_id(stack, admin, teacher_person, "staff")
+
+    # The family sees whom it may write to; the teacher previews the draft, and nothing goes out.
+    mine = stack.api("GET", "/api/v1/me/teachers", family)
+    assert mine.status_code == 200 and teacher_id in [t["person_id"] for t in mine.json()["teachers"]], mine.text
+    draft = {"participant_ids": [guardian_id], "text": "Parent night is on Thursday."}
+    previewed = stack.api("POST", f"{CONVERSATIONS}/preview", teacher, json=draft)
+    assert previewed.status_code == 200, previewed.text
+    assert [(language["language"], language["translated"]) for language in previewed.json()["languages"]] == [
+        ("es", True)]
+    assert stack.sandbox.pushes(to="spanish-phone") == [] and stack.sandbox.messages() == []
+
+    started = stack.api("POST", CONVERSATIONS, teacher, json=draft)
+    assert started.status_code == 201, started.text
+    conversation_id = started.json()["conversation_id"]
+    [push] = wait_for(lambda: stack.sandbox.pushes(to="spanish-phone"), what="the push to her phone")
+    signed = f"{teacher_person.given_name} {teacher_person.family_name}"
+    assert (push["subject"], push["body"]) == (f"[es] New message from {signed}",
+                                               f"[es] {signed}: Parent night is on Thursday.")
+
+    replied = stack.api("POST", f"{CONVERSATIONS}/{conversation_id}/messages", family, json={"text": "Allí estaremos."})
+    assert replied.status_code == 201, replied.text
+    seen_by_teacher = stack.api("GET", f"{CONVERSATIONS}/{conversation_id}", teacher).json()["messages"]
+    assert [(m["text"], m["original_text"], m["original_language"], m["translation"]) for m in seen_by_teacher] == [
+        ("Parent night is on Thursday.", "Parent night is on Thursday.", "en", "original"),
+        ("[en-us] Allí estaremos.", "Allí estaremos.", "es", "translated")]
+    seen_by_family = stack.api("GET", f"{CONVERSATIONS}/{conversation_id}", family).json()["messages"]
+    assert [m["text"] for m in seen_by_family] == ["[es] Parent night is on Thursday.", "Allí estaremos."]
+
+
+def test_who_has_not_chosen_a_language_reads_the_default_a_district_admin_sets(stack, district):
+    admin = sign_in(stack, DEMO_ADMIN_EMAIL)
+    not_joined_id = find_person_id(stack, admin, person(district, APP_ONLY_GUARDIAN), "guardian")
+    assert [language["language"] for language in preview(stack, admin, [not_joined_id])["languages"]] == ["en"]
+
+    refused = stack.api("PUT", "/api/v1/district/languages", admin, json={"languages": ["en"],
+                                                                          "default_language": "es"})
+    assert refused.status_code == 400 and "languages" in refused.json()["error"]["fields"], refused.text
+    chosen = stack.api("PUT", "/api/v1/district/languages", admin, json={"languages": ["en", "es"],
+                                                                         "default_language": "es"})
+    assert chosen.status_code == 200 and chosen.json()["default_language"] == "es", chosen.text
+
+    wait_for(lambda: [language["language"] for language in preview(stack, admin, [not_joined_id])["languages"]]
+             == ["es"], what="notify to render the district's default for who has not chosen")
+    assert stack.api("GET", "/api/v1/district/languages", admin).json()["default_language"] == "es"

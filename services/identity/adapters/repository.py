@@ -133,6 +133,11 @@ class AccountRepository:
                                    .where(district_languages.c.district_id == district_id)).first()
         return tuple(row.languages) if row is not None else None
 
+    def district_default_language(self, district_id: str | None) -> str | None:
+        """The district's default language, or None when it never chose one."""
+        return self.session.execute(select(district_languages.c.default_language)
+                                    .where(district_languages.c.district_id == district_id)).scalar()
+
     def verification(self, person_id: str, kind: str) -> PendingVerification | None:
         row = self.session.execute(select(credential_verifications).where(
             credential_verifications.c.person_id == person_id, credential_verifications.c.kind == kind)).first()
@@ -178,10 +183,11 @@ class AccountRepository:
         else:
             self.replace_contact_details(profile, edit)
 
-    def replace_district_languages(self, district_id: str, languages: Sequence[str], *, changed_by: str,
-                                   now: datetime) -> None:
+    def replace_district_languages(self, district_id: str, languages: Sequence[str], default_language: str, *,
+                                   changed_by: str, now: datetime) -> None:
         insert = dialect_insert(self.session, district_languages)
-        values = {"languages": list(languages), "changed_by": changed_by, "changed_at": now}
+        values = {"languages": list(languages), "default_language": default_language, "changed_by": changed_by,
+                  "changed_at": now}
         self.session.execute(insert.values(district_id=district_id, **values).on_conflict_do_update(
             index_elements=[district_languages.c.district_id], set_=values))
         self.session.commit()

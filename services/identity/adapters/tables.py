@@ -139,6 +139,7 @@ district_languages = Table(
     "district_languages", metadata,
     Column("district_id", String, primary_key=True),
     Column("languages", JSON, nullable=False),
+    Column("default_language", String, nullable=True),  # None: DEFAULT_LANGUAGE, the district never chose
     Column("changed_by", String, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
 )

@@ -31,11 +31,12 @@ def canonical_tag(tag: str) -> str:
     return langcodes.standardize_tag(tag)
 
 
-def offered_languages(tags: Iterable[str]) -> tuple[str, ...]:
+def offered_languages(tags: Iterable[str], default: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
     """The tags a district means to offer, standard and without repeats, in the order given.
 
     InvalidLanguage names every tag that is none, and refuses a list without
-    DEFAULT_LANGUAGE: it is every account's language until its owner chooses.
+    `default` (a standard tag): the district's default language, everyone's
+    until they choose.
     """
     offered: dict[str, None] = {}
     reasons: list[str] = []
@@ -44,8 +45,9 @@ def offered_languages(tags: Iterable[str]) -> tuple[str, ...]:
             offered[canonical_tag(tag)] = None
         except InvalidLanguage as error:
             reasons.append(error.reason)
-    if not reasons and DEFAULT_LANGUAGE not in offered:
-        reasons.append(f"{DEFAULT_LANGUAGE} must be offered: it is the language of everyone who has not chosen one")
+    if not reasons and default not in offered:
+        reasons.append(f"{default} must be offered: it is the district's default language, the language of "
+                       "everyone who has not chosen one")
     if reasons:
         raise InvalidLanguage("; ".join(reasons))
     return tuple(offered)

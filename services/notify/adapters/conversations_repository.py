@@ -127,6 +127,15 @@ class ConversationsRepository:
                  "last_message_text": latest.get(conversation_id, "")}
                 for conversation_id in conversation_ids if conversation_id in heads]
 
+    def languages_of(self, person_ids: Sequence[str]) -> dict[str, str]:
+        """Each known person's language (the projection's), to show messages in."""
+        if not person_ids:
+            return {}
+        with self.session.begin():
+            return dict(self.session.execute(
+                select(recipients.c.person_id, recipients.c.language)
+                .where(recipients.c.person_id.in_(sorted(set(person_ids))))).all())
+
     # --- replies ---
 
     def latest_sms_to(self, phone: str) -> tuple[str, str] | None:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.notify.adapters.tables import recipient_schools, recipients
+from services.notify.adapters.tables import district_languages, recipient_schools, recipients
 from services.notify.domain.recipients import Recipient
 from shared.db import dialect_insert
 
@@ -34,6 +35,25 @@ class RecipientRepository:
     def find(self, person_ids: Sequence[str]) -> list[Recipient]:
         with self.session.begin():
             return list(self._select(person_ids, for_update=False).values())
+
+    def district_default_languages(self, district_ids: Sequence[str]) -> dict[str, str]:
+        if not district_ids:
+            return {}
+        with nullcontext() if self.session.in_transaction() else self.session.begin():
+            return dict(self.session.execute(
+                select(district_languages.c.district_id, district_languages.c.default_language)
+                .where(district_languages.c.district_id.in_(sorted(set(district_ids))))).all())
+
+    def set_district_default_language(self, district_id: str, language: str, *, now: datetime) -> int:
+        with self.session.begin():
+            upsert = self._dialect_insert(district_languages)
+            self.session.execute(upsert.values(district_id=district_id, default_language=language, updated_at=now)
+                                 .on_conflict_do_update(index_elements=["district_id"],
+                                                        set_={"default_language": language, "updated_at": now}))
+            return self.session.execute(
+                update(recipients).where(recipients.c.district_id == district_id, recipients.c.joined.is_(False),
+                                         recipients.c.language != language)
+                .values(language=language, updated_at=now)).rowcount
 
     def _select(self, person_ids: Sequence[str], *, for_update: bool) -> dict[str, Recipient]:
         # One query for the page: the join repeats a recipient once per school.

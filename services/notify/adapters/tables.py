@@ -185,6 +185,16 @@ district_settings = Table(
     Column("updated_by", ID, nullable=True),
 )
 
+# Each district's default language (identity.district_languages_changed): the language of its people who have not
+# chosen one (not joined); a district without a row has DEFAULT_LANGUAGE.
+district_languages = Table(
+    "district_languages",
+    metadata,
+    Column("district_id", ID, primary_key=True),
+    Column("default_language", String(35), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # Reset Status sends and deletes nothing, but is recorded: who, when, why, and what it cleared.
 status_resets = Table(
     "status_resets",

@@ -122,6 +122,14 @@ def apply_facts(current: Mapping[str, Recipient], facts: Iterable[Fact]) -> dict
     return projection
 
 
+def in_district_language(recipient: Recipient, defaults: Mapping[str, str]) -> Recipient:
+    """Who has not joined has not chosen a language (joining is where one is chosen): they read their
+    district's default (`defaults` by district, DEFAULT_LANGUAGE for a district that chose none)."""
+    if recipient.joined:
+        return recipient
+    return replace(recipient, language=defaults.get(recipient.district_id or "", DEFAULT_LANGUAGE))
+
+
 def changed(before: Mapping[str, Recipient], after: Mapping[str, Recipient]) -> list[Recipient]:
     """The recipients of `after` that differ from `before`: what needs writing, nothing on a redelivery."""
     return [recipient for person_id, recipient in after.items() if before.get(person_id) != recipient]

@@ -20,7 +20,7 @@ from services.notify.domain.delivery import (
     Outcome,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
-from services.notify.domain.translation import CommunicationTranslation
+from services.notify.domain.translation import CommunicationTranslation, render
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DelayedJob, RawMessage
 from shared.contracts.identity import DEFAULT_LANGUAGE
@@ -39,6 +39,15 @@ class CommunicationContent:
     # translations by language; none when every recipient reads the original.
     original_language: str = DEFAULT_LANGUAGE
     translations: Mapping[str, CommunicationTranslation] | None = None
+
+    def text_for(self, language: str | None) -> tuple[str | None, str]:
+        """Subject and body as a reader of `language` gets them: their translation, or the original (with a
+        note when their translation failed). Every channel, push included, renders through this."""
+        if not self.translations:
+            return self.subject, self.body
+        rendered = render(subject=self.subject, body=self.body, original_language=self.original_language,
+                          language=language, translations=self.translations)
+        return rendered.subject, rendered.body
 
 
 @dataclass(frozen=True, slots=True)

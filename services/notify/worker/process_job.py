@@ -35,7 +35,6 @@ from services.notify.domain.delivery import (
 from services.notify.domain.messages import compose
 from services.notify.domain.planner import plan_fallback
 from services.notify.domain.retry import DELIVERY_RETRY, Draw, RetryPolicy
-from services.notify.domain.translation import render
 from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DelayedJob
 from services.notify.worker.ports import (
@@ -177,11 +176,7 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
 
 
 def _message(delivery: PageDelivery, communication: CommunicationContent) -> OutboundMessage:
-    subject, body = communication.subject, communication.body
-    if communication.translations:  # the reader's language, or the original (with a note if that failed)
-        rendered = render(subject=subject, body=body, original_language=communication.original_language,
-                          language=delivery.language, translations=communication.translations)
-        subject, body = rendered.subject, rendered.body
+    subject, body = communication.text_for(delivery.language)
     text = compose(communication.kind, delivery.channel, subject=subject, body=body,
                    label=delivery.label, personal=delivery.personal)
     return OutboundMessage(delivery.id, delivery.channel, delivery.address, text.body, text.subject, text.reply_to)

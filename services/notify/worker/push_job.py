@@ -35,14 +35,14 @@ def push_verdicts(claimed: Sequence[PageDelivery], communication: CommunicationC
                   tokens: Mapping[str, Sequence[str]], push: PushChannel,
                   policy: RetryPolicy) -> tuple[list[Verdict], list[str]]:
     """A verdict per claimed delivery (none falls back), and the stale tokens to forget."""
-    notification = notification_for(communication.id, communication.kind, communication.subject,
-                                    communication.body, priority=communication.priority)
     verdicts, stale = [], []
     for delivery in claimed:
         person_tokens = tokens.get(delivery.person_id, ())
         if not person_tokens:
             verdicts.append(_no_device(delivery))
             continue
+        notification = notification_for(communication.id, communication.kind,
+                                        *communication.text_for(delivery.language), priority=communication.priority)
         result = person_result({token: push.push(token, notification) for token in person_tokens})
         stale.extend(result.stale_tokens)
         receipt = ProviderReceipt(delivery.id, _RECEIPT_OUTCOMES[result.outcome], provider_code=result.code,

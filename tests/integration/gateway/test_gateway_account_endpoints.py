@@ -56,7 +56,7 @@ def test_identitys_refusal_of_an_invitation_is_the_answer(gateway, error, status
 
 
 def test_anyone_signed_in_reads_the_district_languages_and_only_a_district_admin_sets_them(gateway):
-    languages = {"district_id": "district-1", "languages": ["en", "es"]}
+    languages = {"district_id": "district-1", "languages": ["en", "es"], "default_language": "es"}
     gateway.identity.get_district_languages.return_value = languages
     gateway.identity.set_district_languages.return_value = languages
     guardian = gateway.sign_in(make_principal(identity.GUARDIAN, person_id="guardian-1"))
@@ -65,12 +65,13 @@ def test_anyone_signed_in_reads_the_district_languages_and_only_a_district_admin
     assert gateway.get("/api/v1/district/languages", headers=guardian).json() == languages
     assert_error(gateway.put("/api/v1/district/languages", json={"languages": ["en"]}, headers=guardian), 403,
                  "permission_denied")
-    response = gateway.put("/api/v1/district/languages", json={"languages": ["en", "es"]}, headers=admin)
+    response = gateway.put("/api/v1/district/languages", json={"languages": ["en", "es"], "default_language": "es"},
+                           headers=admin)
 
     assert response.status_code == 200
     gateway.identity.get_district_languages.assert_called_once_with({"district_id": "district-1"})
     gateway.identity.set_district_languages.assert_called_once_with(
-        {"district_id": "district-1", "languages": ["en", "es"], "changed_by": "admin-1"})
+        {"district_id": "district-1", "languages": ["en", "es"], "default_language": "es", "changed_by": "admin-1"})
 
 
 def test_my_credentials_and_language_are_the_callers_own(gateway):
@@ -164,3 +165,16 @@ def assert_called_for_the_caller(rpc, person_id: str, fields: dict) -> None:
     viewer = payload.pop("viewer")
     assert viewer["person_id"] == person_id
     assert payload == fields
+
+
+def test_my_teachers_are_those_directory_lists_for_the_caller_and_only_the_caller(gateway):
+    teachers = {"teachers": [{"person_id": "teacher-1", "given_name": "Tess", "family_name": "Ito",
+                              "classroom_ids": ["classroom-1"]}]}
+    gateway.directory.list_teachers_of.return_value = teachers
+    guardian = make_principal(identity.GUARDIAN, person_id="guardian-1")
+
+    response = gateway.get("/api/v1/me/teachers?person_id=someone-else", headers=gateway.sign_in(guardian))
+
+    assert response.status_code == 200 and response.json() == teachers
+    gateway.directory.list_teachers_of.assert_called_once_with({"viewer": guardian})
+    assert gateway.get("/api/v1/me/teachers").status_code == 401

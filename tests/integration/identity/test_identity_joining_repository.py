@@ -102,9 +102,10 @@ def test_a_completed_verification_is_gone_and_the_district_keeps_its_languages(r
                                   sent_at=NOW, expires_at=NOW + timedelta(minutes=10))
     repo.replace_verification(pending)
     repo.complete_verification(pending, None, None)
-    repo.replace_district_languages("district-1", ["en", "es"], changed_by="admin-1", now=NOW)
-    repo.replace_district_languages("district-1", ["en", "vi"], changed_by="admin-1", now=NOW)
+    repo.replace_district_languages("district-1", ["en", "es"], "es", changed_by="admin-1", now=NOW)
+    repo.replace_district_languages("district-1", ["en", "vi"], "vi", changed_by="admin-1", now=NOW)
 
     assert repo.verification("p1", "email") is None
     assert repo.district_languages("district-1") == ("en", "vi")
-    assert repo.district_languages("district-2") is None
+    assert repo.district_default_language("district-1") == "vi"
+    assert repo.district_languages("district-2") is None and repo.district_default_language("district-2") is None

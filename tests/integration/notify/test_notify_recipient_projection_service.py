@@ -64,11 +64,22 @@ def test_a_recipient_known_only_to_identity_has_empty_directory_fields(deliver, 
 
 
 def test_the_language_an_account_chose_is_stored_with_the_recipient(deliver, notify_rpc):
-    deliver(identity.ACCOUNTS_UPSERTED, accounts_page(make_account_change(language="es-MX")))
+    deliver(identity.ACCOUNTS_UPSERTED, accounts_page(make_account_change(language="es-MX", status="active")))
 
     [recipient] = notify_rpc.get_recipients({"person_ids": ["person-1"]})["recipients"]
 
     assert recipient["language"] == "es-MX"
+
+
+def test_who_has_not_joined_is_stored_with_the_districts_default_language(deliver, notify_rpc):
+    deliver(identity.DISTRICT_LANGUAGES_CHANGED, {"district_id": "district-1", "languages": ["en", "vi"],
+                                                  "default_language": "vi"})
+    deliver(identity.ACCOUNTS_UPSERTED, accounts_page(make_account_change(person_id="invited"),
+                                                      make_account_change(person_id="joined", status="active")))
+
+    found = notify_rpc.get_recipients({"person_ids": ["invited", "joined"]})["recipients"]
+
+    assert [(r["person_id"], r["language"]) for r in found] == [("invited", "vi"), ("joined", "en")]
 
 
 def test_user_joined_marks_the_recipient_joined(deliver, notify_rpc):

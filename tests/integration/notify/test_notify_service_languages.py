@@ -10,6 +10,7 @@ from services.notify.adapters.tables import metadata
 from services.notify.domain.translation import UNTRANSLATED_NOTE
 from services.sandbox.config import DEFAULT_DEEPL_AUTH_KEY
 from shared.contracts import identity, notify
+from shared.contracts.errors import InvalidRequest, NotFound
 from shared.db import make_engine
 from shared.messaging import handles
 from tests.integration.notify.notify_service_district import (
@@ -51,12 +52,12 @@ def translator_settings(monkeypatch, sandbox_process):
 
 @pytest.fixture
 def spanish_gina(room, rpc, config):
-    """Gina chose Spanish: identity says so in her account."""
+    """Gina chose Spanish when she joined: identity says so in her account."""
     gina = room.ids["gina"]
     event_dispatcher(config)(identity.NAME, identity.ACCOUNTS_UPSERTED.name, identity.ACCOUNTS_UPSERTED.dump(
         {"accounts": [{"person_id": gina, "district_id": room.district_id, "given_name": "Gina",
                        "family_name": "Lopez", "email": CREDENTIALS["gina"][0], "mobile_phone": CREDENTIALS["gina"][1],
-                       "status": "invitee", "roles": [{"role": "guardian", "school_ids": []}], "language": "es"}]}))
+                       "status": "active", "roles": [{"role": "guardian", "school_ids": []}], "language": "es"}]}))
     wait_until(lambda: rpc(notify.contract).get_recipients(person_ids=[gina])["recipients"][0]["language"] == "es",
                what="Gina's language in notify")
     return gina
@@ -131,3 +132,76 @@ def _row_counts(config) -> dict[str, int]:
                     for table in metadata.sorted_tables}
     finally:
         engine.dispose()
+
+
+def test_a_conversation_reaches_a_spanish_guardian_in_spanish_and_her_reply_reaches_the_teacher_in_english(
+        rpc, room, sandbox, worker, spanish_gina):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, participant_ids=[spanish_gina],
+                                            text="Parent night is on Thursday.")
+
+    wait_until(lambda: sandbox.messages(channel="email", to=GINA_EMAIL), what="Gina's email")
+    [email] = sandbox.messages(channel="email", to=GINA_EMAIL)
+    assert (email["subject"], email["body"]) == ("[es] New message from Tess Ito",
+                                                 "[es] Tess Ito: Parent night is on Thursday.")
+    gina = room.principal("gina", identity.GUARDIAN, schools=False)
+    notify_rpc.post_conversation_message(sender=gina, conversation_id=started["conversation_id"], text="Gracias")
+
+    seen_by_tess = notify_rpc.get_conversation(viewer=room.tess, conversation_id=started["conversation_id"])
+    reply = seen_by_tess["messages"][-1]
+    assert (reply["text"], reply["original_text"], reply["original_language"], reply["translation"]) == (
+        "[en-us] Gracias", "Gracias", "es", "translated")  # DeepL writes English as EN-US
+    seen_by_gina = notify_rpc.get_conversation(viewer=gina, conversation_id=started["conversation_id"])
+    assert [m["text"] for m in seen_by_gina["messages"]] == ["[es] Parent night is on Thursday.", "Gracias"]
+
+
+def test_who_has_not_chosen_a_language_reads_the_districts_default_which_identity_announces(
+        rpc, room, config):
+    notify_rpc = rpc(notify.contract)
+    people = [room.ids["hal"], room.ids["tess"]]
+    before = {r["person_id"]: r for r in notify_rpc.get_recipients(person_ids=people)["recipients"]}
+
+    event_dispatcher(config)(identity.NAME, identity.DISTRICT_LANGUAGES_CHANGED.name,
+                             identity.DISTRICT_LANGUAGES_CHANGED.dump({
+                                 "district_id": room.district_id, "languages": ["en", "es"],
+                                 "default_language": "es"}))
+
+    def languages():
+        return {r["person_id"]: r["language"] for r in notify_rpc.get_recipients(person_ids=people)["recipients"]}
+    expected = {person_id: "es" if not r["joined"] else r["language"] for person_id, r in before.items()}
+    wait_until(lambda: languages() == expected, what="the district's default for who has not joined")
+    assert "es" in expected.values()
+
+
+def test_a_conversation_draft_is_previewed_with_the_sends_checks_and_nothing_is_written_or_sent(
+        rpc, room, sandbox, config, spanish_gina):
+    notify_rpc = rpc(notify.contract)
+    before = _row_counts(config)
+
+    answer = notify_rpc.preview_conversation(sender=room.tess, guardians_of=room.ids["ana"],
+                                             text="Parent night is on Thursday.")
+
+    assert (answer["recipient_count"], answer["reach"]) == (2, {"email": 1, "sms": 1, "call": 0, "app_only": 0})
+    assert [(language["language"], language["people"], language["translated"]) for language in answer["languages"]] \
+        == [("en", 1, False), ("es", 1, True)]
+    assert answer["languages"][1]["body"] == "[es] Tess Ito: Parent night is on Thursday."
+    assert _row_counts(config) == before and sandbox.messages() == []
+    with pytest.raises(InvalidRequest):  # the send's checks: staff talk with families, not themselves
+        notify_rpc.preview_conversation(sender=room.tess, participant_ids=[room.ids["tess"]], text="Hi")
+
+
+def test_a_message_draft_in_a_conversation_is_previewed_for_its_other_participants_only(
+        rpc, room, sandbox, worker, config, spanish_gina):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, participant_ids=[spanish_gina], text="Hello")
+    wait_until(lambda: sandbox.messages(channel="email", to=GINA_EMAIL), what="the first message")
+    before = _row_counts(config)
+
+    answer = notify_rpc.preview_conversation_message(sender=room.tess, conversation_id=started["conversation_id"],
+                                                     text="See you Thursday.")
+
+    assert (answer["recipient_count"], answer["reach"]["email"]) == (1, 1)
+    assert [language["language"] for language in answer["languages"]] == ["es"]
+    assert _row_counts(config) == before
+    with pytest.raises(NotFound):
+        notify_rpc.preview_conversation_message(sender=room.tess, conversation_id="no-such-conversation", text="x")

@@ -35,6 +35,7 @@ class InMemoryAccounts:
         self.edits: list[AccountEdit] = []
         self.join_tokens: dict[str, JoinToken] = {}
         self.district_languages_by_id: dict[str, tuple[str, ...]] = {}
+        self.district_defaults: dict[str, str] = {}
         self.verifications: dict[tuple[str, str], PendingVerification] = {}
 
     def _read(self, account: Account) -> Account:
@@ -92,9 +93,13 @@ class InMemoryAccounts:
     def district_languages(self, district_id: str | None) -> tuple[str, ...] | None:
         return self.district_languages_by_id.get(district_id)
 
-    def replace_district_languages(self, district_id: str, languages: Sequence[str], *, changed_by: str,
-                                   now: datetime) -> None:
+    def district_default_language(self, district_id: str | None) -> str | None:
+        return self.district_defaults.get(district_id)
+
+    def replace_district_languages(self, district_id: str, languages: Sequence[str], default_language: str, *,
+                                   changed_by: str, now: datetime) -> None:
         self.district_languages_by_id[district_id] = tuple(languages)
+        self.district_defaults[district_id] = default_language
 
     def replace_language(self, person_id: str, language: str, now: datetime) -> None:
         self.accounts[person_id] = replace(self.accounts[person_id], language=language)

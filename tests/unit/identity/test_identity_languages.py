@@ -54,25 +54,57 @@ def test_a_person_chooses_only_among_the_offered():
         chosen_language("es-MX", ("en", "es"))
 
 
-def test_a_district_offers_english_until_it_chooses(repo, clock):
+def set_languages(repo, publish, clock, languages, default_language=None):
+    return handlers_settings.set_district_languages(
+        {"district_id": "district-1", "languages": languages, "default_language": default_language,
+         "changed_by": "admin-1"}, repo=repo, publish=publish, clock=clock)
+
+
+def test_a_district_offers_english_until_it_chooses(repo, publish, clock):
     get = handlers_settings.get_district_languages
 
-    assert get({"district_id": "district-1"}, repo=repo) == {"district_id": "district-1", "languages": ["en"]}
+    assert get({"district_id": "district-1"}, repo=repo) == {"district_id": "district-1", "languages": ["en"],
+                                                             "default_language": "en"}
 
-    handlers_settings.set_district_languages({"district_id": "district-1", "languages": ["en", "Es"],
-                                              "changed_by": "admin-1"}, repo=repo, clock=clock)
+    set_languages(repo, publish, clock, ["en", "Es"])
 
     assert get({"district_id": "district-1"}, repo=repo)["languages"] == ["en", "es"]
     assert get({"district_id": "district-2"}, repo=repo)["languages"] == ["en"]
 
 
-def test_a_refused_list_changes_nothing(repo, clock):
+def test_a_district_chooses_its_default_language_and_notify_hears_of_it(repo, publish, clock):
+    answer = set_languages(repo, publish, clock, ["en", "es"], default_language="ES")
+
+    assert answer == {"district_id": "district-1", "languages": ["en", "es"], "default_language": "es"}
+    assert publish.published == [(identity.DISTRICT_LANGUAGES_CHANGED.name, answer)]
+    # Without a new default the current one stays, and must stay offered.
+    assert set_languages(repo, publish, clock, ["es", "vi"])["default_language"] == "es"
+    with pytest.raises(InvalidRequest, match="es must be offered") as refused:
+        set_languages(repo, publish, clock, ["en", "vi"])
+    assert list(refused.value.fields) == ["languages"]
+
+
+def test_a_default_language_that_is_no_language_is_refused_by_name(repo, publish, clock):
     with pytest.raises(InvalidRequest) as refused:
-        handlers_settings.set_district_languages({"district_id": "district-1", "languages": ["es"],
-                                                  "changed_by": "admin-1"}, repo=repo, clock=clock)
+        set_languages(repo, publish, clock, ["en"], default_language="klingon")
+
+    assert list(refused.value.fields) == ["default_language"]
+    assert repo.district_languages_by_id == {} and publish.published == []
+
+
+def test_a_person_who_joins_without_choosing_gets_the_districts_default(repo):
+    repo.district_languages_by_id["district-1"], repo.district_defaults["district-1"] = ("en", "es"), "es"
+
+    assert handlers_settings.language_of_choice(None, repo, "district-1") == "es"
+    assert handlers_settings.language_of_choice("en", repo, "district-1") == "en"
+
+
+def test_a_refused_list_changes_nothing(repo, publish, clock):
+    with pytest.raises(InvalidRequest) as refused:
+        set_languages(repo, publish, clock, ["es"])
 
     assert list(refused.value.fields) == ["languages"]
-    assert repo.district_languages_by_id == {}
+    assert repo.district_languages_by_id == {} and publish.published == []
 
 
 def test_a_person_changes_their_language_and_notify_hears_of_it(repo, publish, clock):

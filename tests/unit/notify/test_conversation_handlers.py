@@ -12,9 +12,11 @@ from services.notify import handlers_conversations as handlers
 from services.notify.domain import conversations as rules
 from services.notify.domain.conversation_records import ReplySettings, StoredConversation, StoredParticipant
 from services.notify.domain.personal_communications import Candidates
+from services.notify.domain.translation import UNTRANSLATED_NOTE
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
 from shared.testing.principals import make_principal
+from shared.testing.translation_fakes import FakeTranslator, InMemoryTranslations
 from tests.unit.notify.planner_builders import SMS_APP, make_recipient
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
@@ -48,6 +50,8 @@ class FakeWorld:
     jobs: list = field(default_factory=list)
     latest_sms: tuple | None = None
     sharing: list = field(default_factory=list)
+    languages: dict = field(default_factory=dict)  # person id -> language; "en" otherwise
+    translations: InMemoryTranslations = field(default_factory=InMemoryTranslations)
 
     # conversations
     def create(self, conversation, first):
@@ -64,7 +68,11 @@ class FakeWorld:
         return self.conversations.get(conversation_id)
 
     def messages(self, conversation_id, *, limit=200):
-        return [{"message_id": m.id, "text": m.text} for m in self.stored if m.conversation_id == conversation_id]
+        return [{"message_id": m.id, "author_id": m.author_id, "possible_author_ids": list(m.possible_author_ids),
+                 "text": m.text, "hidden": False} for m in self.stored if m.conversation_id == conversation_id]
+
+    def languages_of(self, person_ids):
+        return {p: self.languages.get(p, "en") for p in person_ids if p in KINDS}
 
     def latest_sms_to(self, phone):
         return self.latest_sms
@@ -80,7 +88,10 @@ class FakeWorld:
                           {p: KINDS[p] for p in person_ids if p in KINDS})
 
     def create_communication(self, communication, **job):
-        pass
+        readers = communication.audience["person_ids"]
+        self.translations.add_source(communication.id, subject=communication.subject, body=communication.body,
+                                     languages=[self.languages.get(p, "en") for p in readers],
+                                     original_language=self.languages.get(communication.sender_id, "en"))
 
     def write_page(self, page, *, now):
         self.pages.append(page)
@@ -112,12 +123,16 @@ class Ports:
     jobs: FakeWorld
     district_defaults: FakeWorld
     replies: ReplySettings
+    translator: FakeTranslator | None
+    translations: InMemoryTranslations
     clock: object = lambda: NOW
 
 
-def ports_for(world: FakeWorld, directory: FakeDirectory | None = None) -> Ports:
+def ports_for(world: FakeWorld, directory: FakeDirectory | None = None,
+              translator: FakeTranslator | None = None) -> Ports:
     return Ports(directory or FakeDirectory(), world, world, world, world, world, world,
-                 ReplySettings(SECRET, "replies.example.org", "url-secret"))
+                 ReplySettings(SECRET, "replies.example.org", "url-secret"), translator or FakeTranslator(),
+                 world.translations)
 
 
 def start(ports, sender=TEACHER, **body):
@@ -192,3 +207,64 @@ def test_a_guardian_starts_with_a_teacher_of_theirs_who_alone_gets_the_first_mes
     assert [m["text"] for m in answer["messages"]] == ["A question"]
     [page] = world.pages
     assert sorted(page.personal) == ["t-1"]
+
+
+def two_person_conversation(world: FakeWorld) -> StoredConversation:
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
+    world.conversations[conversation.id] = conversation
+    return conversation
+
+
+def test_a_message_is_translated_into_each_recipients_language_before_its_jobs_are_queued():
+    world = FakeWorld(languages={"g-1": "es"})
+    conversation = two_person_conversation(world)
+    message = handlers.new_message(conversation.id, "t-1", (), "app", "Field trip", (), NOW, lambda: "f" * 32)
+
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(world))
+
+    spanish = world.translations.stored[message.communication_id]["es"]
+    assert spanish.outcome.value == "translated" and spanish.body.startswith("[es] ")
+    assert world.jobs
+
+
+def test_a_failing_translator_never_holds_a_message_back():
+    world = FakeWorld(languages={"g-1": "es"})
+    conversation = two_person_conversation(world)
+    message = handlers.new_message(conversation.id, "t-1", (), "app", "Field trip", (), NOW, lambda: "f" * 32)
+
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(world, translator=FakeTranslator(failing=True)))
+
+    assert world.translations.stored[message.communication_id]["es"].outcome.value == "unavailable"
+    assert world.jobs, "queued in the original all the same"
+
+
+def test_a_familys_reply_reaches_the_teacher_in_the_teachers_language_with_the_original_kept():
+    world = FakeWorld(languages={"t-1": "en", "g-1": "es"})
+    conversation = two_person_conversation(world)
+    world.stored += [handlers.new_message(conversation.id, "t-1", (), "app", "Welcome", (), NOW, lambda: "m-1"),
+                     handlers.new_message(conversation.id, "g-1", (), "sms", "Gracias", (), NOW, lambda: "m-2")]
+
+    seen_by_teacher = handlers.get_conversation({"viewer": TEACHER, "conversation_id": conversation.id},
+                                                ports=ports_for(world))["messages"]
+    seen_by_guardian = handlers.get_conversation({"viewer": GUARDIAN, "conversation_id": conversation.id},
+                                                 ports=ports_for(world))["messages"]
+
+    own, reply = seen_by_teacher
+    assert (own["text"], own["translation"]) == ("Welcome", "original")
+    assert (reply["text"], reply["original_text"], reply["language"], reply["original_language"],
+            reply["translation"]) == ("[en] Gracias", "Gracias", "en", "es", "translated")
+    assert [(m["text"], m["translation"]) for m in seen_by_guardian] == [
+        ("[es] Welcome", "translated"), ("Gracias", "original")]
+
+
+def test_a_reply_whose_translation_fails_is_shown_in_the_original_with_a_note():
+    world = FakeWorld(languages={"g-1": "es"})
+    conversation = two_person_conversation(world)
+    world.stored.append(handlers.new_message(conversation.id, "g-1", (), "app", "Gracias", (), NOW, lambda: "m-1"))
+
+    [reply] = handlers.get_conversation({"viewer": TEACHER, "conversation_id": conversation.id},
+                                        ports=ports_for(world, translator=FakeTranslator(failing=True)))["messages"]
+
+    assert (reply["text"], reply["translation"]) == ("Gracias", "unavailable")
+    assert reply["translation_note"] == UNTRANSLATED_NOTE

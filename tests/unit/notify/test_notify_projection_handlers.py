@@ -1,5 +1,6 @@
 """The projection use cases, against an in-memory store: payloads in, one unit of work per page."""
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from services.notify import handlers
@@ -20,6 +21,7 @@ class InMemoryRecipients:
     def __init__(self, *recipients: Recipient):
         self.rows = {recipient.person_id: recipient for recipient in recipients}
         self.units_of_work: list[list[str]] = []
+        self.defaults: dict[str, str] = {}  # district -> default language
 
     def update_page(self, person_ids: Sequence[str],
                     update: Callable[[Mapping[str, Recipient]], Sequence[Recipient]], *, now: datetime) -> int:
@@ -31,6 +33,16 @@ class InMemoryRecipients:
 
     def find(self, person_ids: Sequence[str]) -> list[Recipient]:
         return [self.rows[person_id] for person_id in person_ids if person_id in self.rows]
+
+    def district_default_languages(self, district_ids: Sequence[str]) -> dict[str, str]:
+        return {district: self.defaults[district] for district in district_ids if district in self.defaults}
+
+    def set_district_default_language(self, district_id: str, language: str, *, now: datetime) -> int:
+        self.defaults[district_id] = language
+        unchosen = [r for r in self.rows.values() if r.district_id == district_id and not r.joined
+                    and r.language != language]
+        self.rows.update({r.person_id: replace(r, language=language) for r in unchosen})
+        return len(unchosen)
 
 
 def accounts_upserted(*changes: dict) -> dict:
@@ -135,11 +147,30 @@ def test_get_recipients_result_dumps_through_the_contract():
     }]}
 
 
-def test_the_account_language_is_projected_and_defaults_to_english():
+def test_the_language_a_member_chose_is_projected_and_who_has_not_joined_reads_english_by_default():
     store = InMemoryRecipients()
 
     handlers.project_accounts_upserted(accounts_upserted(
-        make_account_change(person_id="p-1", language="es-MX"), make_account_change(person_id="p-2")),
-        recipients=store, clock=clock)
+        make_account_change(person_id="p-1", language="es-MX", status="active"),
+        make_account_change(person_id="p-2")), recipients=store, clock=clock)
 
     assert (store.rows["p-1"].language, store.rows["p-2"].language) == ("es-MX", "en")
+
+
+def test_who_has_not_chosen_a_language_reads_the_districts_default_even_as_it_changes():
+    store = InMemoryRecipients()
+    handlers.apply_district_languages({"district_id": "district-1", "default_language": "es"}, recipients=store,
+                                      clock=clock)
+
+    handlers.project_accounts_upserted(accounts_upserted(
+        make_account_change(person_id="p-invited"), make_account_change(person_id="p-joined", status="active")),
+        recipients=store, clock=clock)
+    handlers.project_people_upserted(people_upserted(make_person_change(person_id="p-no-account")),
+                                     recipients=store, clock=clock)
+
+    assert {p: r.language for p, r in store.rows.items()} == {"p-invited": "es", "p-joined": "en",
+                                                               "p-no-account": "es"}
+    changed = handlers.apply_district_languages({"district_id": "district-1", "default_language": "vi"},
+                                                recipients=store, clock=clock)
+    assert changed == 2 and store.rows["p-invited"].language == "vi" and store.rows["p-joined"].language == "en"
+

@@ -1,11 +1,14 @@
 """A push job with in-memory fakes: the ledger, each person's devices, stale tokens, retries, no fallback."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.notify.domain.delivery import Channel, DeliveryStatus
 from services.notify.domain.push import PushAnswer, PushNotification, PushOutcome
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.worker.ports import LedgerAction
 from tests.unit.notify.test_job_processing import FakeDeliveryStore, FakeFollowUps, make_delivery, run
+from tests.unit.notify.test_translated_job_processing import TRANSLATED
 
 
 class FakePush:
@@ -109,3 +112,16 @@ def test_a_worker_without_fcm_settings_fails_the_push_and_keeps_nothing_outstand
 
     assert summary.failed == 1 and store.deliveries["d-1"].status is DeliveryStatus.FAILED
     assert store.records[-1].results[0].reason == "push is not configured (FCM_PROJECT_ID)"
+
+
+def test_each_persons_push_is_in_their_language():
+    spanish, english = (replace(push_delivery(number), language=language)
+                        for number, language in ((1, "es"), (2, "en")))
+    store = FakeDevicesStore([spanish, english], {"p-1": ["t-1"], "p-2": ["t-2"]})
+    store.communication = TRANSLATED
+    push = FakePush()
+
+    run(store, push_job("d-1", "d-2"), push)
+
+    shown = {token: (notification.title, notification.body) for token, notification in push.sent}
+    assert shown == {"t-1": ("Día de nieve", "Hoy no hay clases."), "t-2": ("Snow day", "School is closed today.")}
