@@ -4,7 +4,8 @@ The recipient projection is built only from identity's and directory's events.
 Every event handler requeues its message on failure rather than losing it:
 applying a page twice, or planning an announcement twice, is harmless.
 A timer picks up work whose event or first attempt was lost: announcements
-stuck in planning, webhook receipts stored but not applied.
+stuck in planning, webhook receipts stored but not applied, deliveries left
+`queued` whose job is gone (handlers_sweeper).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.notify import (
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
+    handlers_dead_letters,
     handlers_history,
     handlers_inbox,
     handlers_invitations,
@@ -26,16 +28,19 @@ from services.notify import (
     handlers_preferences,
     handlers_preview,
     handlers_reports,
+    handlers_sweeper,
     handlers_translations,
     handlers_verification,
     handlers_webhooks,
 )
 from services.notify.adapters.service_dependencies import (
     ConversationReplies,
+    DeadLetterQueueAccess,
     DeliveryQueue,
     EmailSuppressionLists,
     JoinLinks,
     ProviderWebhookSecrets,
+    SweepBound,
 )
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
@@ -94,6 +99,8 @@ class NotifyService:
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
+    sweep_after = SweepBound()
+    dead_letters = DeadLetterQueueAccess()
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
@@ -305,6 +312,20 @@ class NotifyService:
         return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
                                                           ports=self._webhook_ports())
 
+    # --- the delivery queue's dead letters (the operator) ---
+
+    @rpc_endpoint(notify.list_dead_letters)
+    def list_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.list_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.replay_dead_letters)
+    def replay_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.replay_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.purge_dead_letters)
+    def purge_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.purge_dead_letters(request, dead_letters=self.dead_letters)
+
     # --- recovery ---
 
     @timer(interval=RECOVERY_INTERVAL_SECONDS)
@@ -313,6 +334,8 @@ class NotifyService:
                                                      publish=self.publish, clock=utc_now)
         handlers_webhooks.apply_unapplied_webhooks(ports=self._webhook_ports())
         handlers_invitations.resume_stalled_invitations(ports=self._invitation_ports())
+        handlers_sweeper.sweep_stuck_deliveries(deliveries=self.store.sweep, queue=self.delivery_jobs,
+                                                clock=utc_now, sweep_after=self.sweep_after)
 
     def _invitation_ports(self) -> InvitationPorts:
         return InvitationPorts(

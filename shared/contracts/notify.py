@@ -7,6 +7,7 @@ from shared.contracts import conversations, directory, identity
 from shared.contracts import notify_history as history
 from shared.contracts import moderation
 from shared.contracts import notify_inbox as inbox
+from shared.contracts import notify_queues as queues
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
@@ -671,3 +672,16 @@ restore_message = contract.rpc("restore_message", request=moderation.ModerateMes
 CONTENT_MODERATED = contract.event("content_moderated", moderation.ContentModerated,
                                    description="A message was flagged, hidden or restored: who, when, why, before "
                                                "and after (the directory keeps it in its audit log).")
+
+# --- the delivery queue's dead letters, for the operator (schemas in notify_queues.py) ------------------------
+
+list_dead_letters = contract.rpc(
+    "list_dead_letters", request=queues.ListDeadLettersRequest, response=queues.DeadLetterList,
+    description="The delivery jobs given up on, oldest first, each with its reason; reading leaves them queued.")
+replay_dead_letters = contract.rpc(
+    "replay_dead_letters", request=queues.DeadLettersRequest, response=queues.ReplayedDeadLetters,
+    description="Put dead delivery jobs back on their channels' queues under their own ids: the send ledger "
+                "keeps what was sent from being sent again.")
+purge_dead_letters = contract.rpc(
+    "purge_dead_letters", request=queues.DeadLettersRequest, response=queues.PurgedDeadLetters,
+    description="Delete dead letters (the chosen ones, or all); their deliveries stay as they are.")

@@ -75,6 +75,7 @@ class Stack:
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs: dict[str, IO[str]] = {}
+        self.metrics_urls: dict[str, str] = {}  # each process's Prometheus exporter
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -139,7 +140,11 @@ class Stack:
     def start(self, commands: Mapping[str, list[str]]) -> None:
         for name, command in commands.items():
             self._logs[name] = open(self.log_dir / f"{name}.log", "a")
-            self.processes[name] = subprocess.Popen(command, env=self.env, stdout=self._logs[name],
+            # Each process its own metrics port, as each container has in deploy/ (shared/metrics.py).
+            self.metrics_urls[name] = f"http://127.0.0.1:{free_port()}/metrics"
+            env = {**self.env, "METRICS_ADDRESS": self.metrics_urls[name].removeprefix("http://")
+                   .removesuffix("/metrics")}
+            self.processes[name] = subprocess.Popen(command, env=env, stdout=self._logs[name],
                                                     stderr=subprocess.STDOUT)
 
     def stop(self, names: Iterable[str] | None = None) -> None:
