@@ -7,7 +7,7 @@ replica consumes the queue and serves (shared/readiness.py reads an answer the s
 concern: the gateway's `/health/ready` reports them.
 
 A notify worker has no RPC; its broker user reaches only the delivery queues. Its probe signs in as that user and
-finds the work queue declared.
+finds every channel's work queue declared.
 
 Neither can tell this pod's answer from a sibling's: the broker hands a call to any replica.
 """
@@ -32,7 +32,7 @@ def probe(
     """Exit 0 when the process's queue is served (a Kubernetes exec probe); otherwise say why and exit 69."""
     if process not in PROBED:
         raise fail(f"no probe for {process!r}: one of {', '.join(PROBED)}", EXIT_USAGE)
-    check = delivery_queue_declared if process == NOTIFY_WORKER else service_answers
+    check = work_queues_declared if process == NOTIFY_WORKER else service_answers
     problem = check(process, amqp_uri(), timeout)
     if problem:
         raise fail(f"{process}: {problem}", EXIT_UNAVAILABLE)
@@ -64,20 +64,22 @@ def service_answers(service: str, uri: str, timeout: float) -> str | None:
     return None
 
 
-def delivery_queue_declared(_process: str, uri: str, timeout: float) -> str | None:
-    """None when the broker takes the worker's credentials and the delivery work queue exists."""
+def work_queues_declared(_process: str, uri: str, timeout: float) -> str | None:
+    """None when the broker takes the worker's credentials and every channel's work queue exists."""
     import pika
     from pika.exceptions import AMQPError, ChannelClosedByBroker
 
-    from services.notify.queue.topology import WORK_QUEUE
+    from services.notify.queue.topology import WORK_QUEUES
 
     parameters = pika.URLParameters(uri)
     parameters.socket_timeout = parameters.blocked_connection_timeout = timeout
     try:
         with pika.BlockingConnection(parameters) as connection:
-            connection.channel().queue_declare(WORK_QUEUE, passive=True)
+            for queue in WORK_QUEUES:
+                # A passive declare that fails closes the channel: one channel per queue.
+                connection.channel().queue_declare(queue, passive=True)
     except ChannelClosedByBroker as refused:
-        return f"{WORK_QUEUE}: {refused.reply_text}"
+        return refused.reply_text
     except (AMQPError, OSError) as unreachable:
         return f"cannot reach the broker: {type(unreachable).__name__}"
     return None

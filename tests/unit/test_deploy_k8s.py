@@ -22,7 +22,7 @@ import yaml
 from schoolctl.broker_accounts import NOTIFY_WORKER
 from schoolctl.probes import PROBED
 from services.gateway.routes import ROUTES
-from services.notify.queue.topology import WORK_QUEUE
+from services.notify.queue.topology import WORK_QUEUES
 from shared.config import PROJECT_ROOT, SERVICES
 from tests.unit.test_deploy import NUMBERED_COPY, compose_service_of, procfile_processes
 
@@ -118,20 +118,22 @@ def test_the_example_overlay_renders_valid_manifests_with_the_sandbox_and_its_na
 
 # --- custom resources: what their operators require -------------------------------------------------------------
 
-def test_the_workers_scale_on_the_depth_of_the_delivery_queue_the_workers_consume():
+def test_the_workers_scale_on_the_depth_of_every_channels_queue_the_workers_consume():
     scaled = named(BASE_DOCUMENTS, "ScaledObject")["schoolcomms-notify-worker"]
     workers = named(BASE_DOCUMENTS, "Deployment")[scaled["spec"]["scaleTargetRef"]["name"]]
-    [trigger] = scaled["spec"]["triggers"]
-    authentication = named(BASE_DOCUMENTS, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]
+    triggers = scaled["spec"]["triggers"]
 
     assert scaled["apiVersion"] == "keda.sh/v1alpha1" and process_of(workers) == NOTIFY_WORKER
-    assert trigger["type"] == "rabbitmq" and trigger["metadata"]["queueName"] == WORK_QUEUE
-    assert trigger["metadata"]["mode"] == "QueueLength" and int(trigger["metadata"]["value"]) > 0
+    assert sorted(trigger["metadata"]["queueName"] for trigger in triggers) == sorted(WORK_QUEUES)
+    for trigger in triggers:
+        assert trigger["type"] == "rabbitmq" and trigger["metadata"]["mode"] == "QueueLength"
+        assert int(trigger["metadata"]["value"]) > 0
+        # KEDA signs in with the workers' own broker account: the one their AMQP_URI names.
+        authentication = named(BASE_DOCUMENTS, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]
+        [host] = authentication["spec"]["secretTargetRef"]
+        assert host["parameter"] == "host"
+        assert (host["name"], host["key"]) == secret_refs(workers)["AMQP_URI"]
     assert 0 < scaled["spec"]["minReplicaCount"] <= scaled["spec"]["maxReplicaCount"]
-    # KEDA signs in with the workers' own broker account: the one their AMQP_URI names.
-    [host] = authentication["spec"]["secretTargetRef"]
-    assert host["parameter"] == "host"
-    assert (host["name"], host["key"]) == secret_refs(workers)["AMQP_URI"]
     # KEDA owns the count: a replicas field would be reset by every apply.
     assert "replicas" not in workers["spec"]
 
@@ -276,3 +278,14 @@ def test_docker_compose_accepts_the_compose_file():
     checked = subprocess.run([*command, "-f", str(PROJECT_ROOT / "deploy" / "compose.yaml"), "config", "--quiet"],
                              capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"], **exported})
     assert checked.returncode == 0, checked.stderr
+
+
+def test_every_long_running_process_names_the_port_its_metrics_are_served_on():
+    from shared.metrics import ADDRESS_VARIABLE
+
+    [config] = named(BASE_DOCUMENTS, "ConfigMap").values()
+    port = int(config["data"][ADDRESS_VARIABLE].rsplit(":", 1)[1])
+    for workload in named(BASE_DOCUMENTS, "Deployment").values():
+        [container] = containers(workload)
+        assert {"name": "metrics", "containerPort": port} in container["ports"], workload["metadata"]["name"]
+        assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]

@@ -119,7 +119,7 @@ def test_a_workers_probe_passes_once_the_delivery_queue_is_declared(broker_uris,
     from services.notify.queue.topology import declare_topology
 
     assert probe_exit_code(monkeypatch, broker_uris[NOTIFY_WORKER], NOTIFY_WORKER) == EXIT_UNAVAILABLE
-    assert "no queue 'notify.deliveries'" in capsys.readouterr().err
+    assert "no queue 'notify.deliveries." in capsys.readouterr().err
 
     with pika.BlockingConnection(pika.URLParameters(broker_uris["notify"])) as connection:
         declare_topology(connection.channel())
