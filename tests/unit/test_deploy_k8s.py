@@ -250,13 +250,15 @@ def test_each_long_running_process_has_probes_that_ask_what_it_serves():
     assert containers(gateway)[0]["readinessProbe"]["httpGet"]["path"] == "/health/ready"
 
 
-def test_the_gateway_service_reaches_the_gateways_port():
+def test_the_gateway_service_and_disruption_budget_select_the_gateways_pods():
     service = named(BASE_DOCUMENTS, "Service")["schoolcomms-gateway"]
     gateway = named(BASE_DOCUMENTS, "Deployment")["schoolcomms-gateway"]
     [port] = service["spec"]["ports"]
     [container] = containers(gateway)
 
     assert service["spec"]["selector"] == gateway["spec"]["selector"]["matchLabels"]
+    budget = named(BASE_DOCUMENTS, "PodDisruptionBudget")["schoolcomms-gateway"]
+    assert budget["spec"]["selector"] == gateway["spec"]["selector"]
     assert port["targetPort"] in {declared["name"] for declared in container["ports"]}
     assert environment(gateway)["GATEWAY_ADDRESS"]["value"].endswith(f":{container['ports'][0]['containerPort']}")
 
