@@ -91,6 +91,9 @@ class AppliedRows(Protocol):
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
 
+    # By the directory's district id: the ids it gave rows of an entity (a notice's students), found ones only.
+    def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]: ...
+
 
 class HeldRuns(Protocol):
     """Packages of runs held for approval, and the archive rows of every run."""
@@ -119,3 +122,24 @@ class Packages(Protocol):
     def pack(self, path: str) -> bytes: ...
 
     def unpacked(self, content: bytes): ...  # a context manager yielding a path
+
+
+class Inbox(Protocol):
+    """A district's SFTP inbox for one poll (adapters/sources/sftp/inbox.py): list, claim into processing/,
+    download, file into processed/ or failed/, write a report."""
+
+    def entries(self) -> list: ...  # domain.sftp_pickup.Entry
+
+    def claim(self, name: str, claimed: str) -> bool: ...
+
+    def claimed(self) -> list[str]: ...  # what processing/ holds
+
+    def release(self, claimed: str, name: str) -> None: ...  # a stale claim back into the inbox
+
+    def remove(self, name: str) -> None: ...
+
+    def download(self, claimed: str, local) -> None: ...
+
+    def file(self, claimed: str, outcome: str) -> None: ...
+
+    def write(self, folder: str, name: str, content: bytes) -> None: ...

@@ -13,13 +13,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
+from nameko.testing.services import entrypoint_hook
+from nameko.timer import Timer
 from roster_csv import write_package
+from sftp_drops import SFTP_PASSWORD_VARIABLE
 
+from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
+from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from services.rostering.service import RosteringService
 from shared.contracts import callers, directory, identity, rostering
 from shared.contracts.errors import NotAuthenticated, NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
 from shared.testing.principals import make_principal
+from shared.testing.sftp_fake import PASSWORD as SFTP_PASSWORD
+from shared.testing.sftp_fake import USERNAME as SFTP_USERNAME
+from shared.testing.sftp_fake import FakeSftpServer
 from shared.testing.synced_records import SyncedRecords
 
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
@@ -52,6 +61,8 @@ class Recorder:
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     ownership: dict | None = None
+    # Service credentials the identity stand-in exchanges for tokens beside the operator's: (id, secret) -> principal.
+    service_credentials: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(self.saved)
@@ -170,7 +181,11 @@ def identity_stand_in(recorder: Recorder) -> type:
 
         @rpc_endpoint(callers.issue_service_token)
         def issue_service_token(self, request):
-            if (request["client_id"], request["client_secret"]) != OPERATOR_CREDENTIAL:
+            credential = (request["client_id"], request["client_secret"])
+            if credential in recorder.service_credentials:
+                return {"token": f"{credential[0]}-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
+                        "scopes": [callers.ANNOUNCEMENTS_SEND], "principal": recorder.service_credentials[credential]}
+            if credential != OPERATOR_CREDENTIAL:
                 raise NotAuthenticated("the client id or secret is not valid")
             return {"token": "operator-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
                     "scopes": list(callers.OPERATOR_SCOPES),
@@ -233,3 +248,38 @@ def rostering_rpc(rostering_config, running_services):
 @pytest.fixture
 def package(tmp_path) -> Path:
     return write_package(tmp_path / "lincoln")
+
+
+# --- SFTP drops --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sftp(tmp_path, monkeypatch):
+    """A loopback SFTP server whose /inbox is district lincoln's, configured in the sources file."""
+    root = tmp_path / "server"
+    (root / "inbox").mkdir(parents=True)
+    with FakeSftpServer(root) as server:
+        entry = {"source": "sftp", "host": "127.0.0.1", "port": server.port, "username": SFTP_USERNAME,
+                 "password_env": SFTP_PASSWORD_VARIABLE, "folder": "/inbox", "host_key": server.host_key}
+        path = tmp_path / "sources.yaml"
+        path.write_text(yaml.safe_dump({"districts": {"lincoln": entry}}))
+        monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
+        monkeypatch.setenv(SFTP_PASSWORD_VARIABLE, SFTP_PASSWORD)
+        monkeypatch.setenv(POLL_SECONDS_VARIABLE, "0")  # every poll the tests ask for happens
+        server.sources_file = path
+        yield server
+
+
+@pytest.fixture
+def poll(sftp, running_services):  # the inbox (and the poll interval) first: the service reads it as it starts
+    """`poll()` lists the inboxes once (`poll("poll_sftp_notices")` the notices folders), as the timer would."""
+    rostering = running_services["rostering"]
+    for entrypoint in rostering.entrypoints:
+        if isinstance(entrypoint, Timer):
+            entrypoint.stop()  # the tests poll when they mean to, never the timer beside them
+
+    def poll_once(entrypoint: str = "poll_sftp_inboxes") -> list[dict]:
+        with entrypoint_hook(rostering, entrypoint) as poll_folders:
+            return poll_folders()
+
+    return poll_once

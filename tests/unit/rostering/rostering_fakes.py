@@ -218,6 +218,13 @@ class FakeAppliedRows:
         for key in keys:
             self.rows.get((district_key, entity), {}).pop(key, None)
 
+    def target_ids(self, district_id: str, entity: str, keys) -> dict[str, str]:
+        found = {}
+        for district_key, target in self.targets.items():
+            rows = self.rows.get((district_key, entity), {}) if target == district_id else {}
+            found.update({key: rows[key].target_id for key in keys if key in rows and rows[key].target_id})
+        return found
+
     def keys(self, district_key: str, entity: str) -> set[str]:
         assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))
@@ -377,3 +384,52 @@ class Importer:
 
     def allow_archiving_up_to(self, share: float, district_id: str = "district-id") -> None:
         self.settings.save(SyncSettings(district_id, mass_change_threshold=share))
+
+
+class FakeInbox:
+    """An SFTP inbox in memory: uploads by name, what was claimed, filed and written (sftp_pickup's Inbox)."""
+
+    def __init__(self, *entries):
+        self.uploads = {entry.name: entry for entry in entries}
+        self.claims: dict[str, str] = {}  # claimed name -> the name it was uploaded as
+        self.filed: dict[str, str] = {}
+        self.written: dict[tuple[str, str], bytes] = {}
+        self.removed: list[str] = []
+        self.released: list[tuple[str, str]] = []
+        self.left_in_processing: list[str] = []  # claims an earlier poller never filed
+        self.taken_by_another: set[str] = set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def entries(self):
+        return list(self.uploads.values())
+
+    def claim(self, name: str, claimed: str) -> bool:
+        if name in self.taken_by_another:
+            return False
+        self.claims[claimed] = name
+        del self.uploads[name]
+        return True
+
+    def claimed(self) -> list[str]:
+        return [claimed for claimed in self.claims if claimed not in self.filed] + list(self.left_in_processing)
+
+    def release(self, claimed: str, name: str) -> None:
+        self.released.append((claimed, name))
+
+    def remove(self, name: str) -> None:
+        self.removed.append(name)
+        self.uploads.pop(name, None)
+
+    def download(self, claimed: str, local) -> None:
+        local.write_text(self.claims[claimed])
+
+    def file(self, claimed: str, outcome: str) -> None:
+        self.filed[claimed] = outcome
+
+    def write(self, folder: str, name: str, content: bytes) -> None:
+        self.written[(folder, name)] = content
