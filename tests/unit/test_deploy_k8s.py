@@ -206,14 +206,27 @@ def test_each_process_is_given_only_its_own_secrets(process):
             assert (secret, key) == (f"schoolcomms-{process}", variable), variable
         else:
             assert (secret, key) == ("schoolcomms-providers", variable), variable
-    # Secrets come from Secrets only: never a literal, never a whole Secret poured in.
+    # Secrets come from Secrets only: never a literal, and a whole Secret only where the operator names the
+    # variables (the districts' secrets a rostering sources file names).
     assert not {name for name, variable in environment(workload).items() if "value" in variable} & refs.keys()
-    assert not [source for container in containers(workload) for source in container.get("envFrom", [])
-                if "secretRef" in source]
+    whole = [source["secretRef"]["name"] for container in containers(workload)
+             for source in container.get("envFrom", []) if "secretRef" in source]
+    assert whole == (["schoolcomms-rostering-sources"] if process == "rostering" else [])
+
+
+def test_rostering_reads_its_sources_file_from_a_config_map_that_names_no_secret():
+    rostering = named(BASE_DOCUMENTS, "Deployment")["schoolcomms-rostering"]
+    [container] = containers(rostering)
+    path = Path(environment(rostering)["ROSTERING_SOURCES_FILE"]["value"])
+    [mount] = [mount for mount in container["volumeMounts"] if Path(mount["mountPath"]) == path.parent]
+    [volume] = [volume for volume in rostering["spec"]["template"]["spec"]["volumes"] if volume["name"] == mount["name"]]
+    sources = named(BASE_DOCUMENTS, "ConfigMap")[volume["configMap"]["name"]]
+
+    assert yaml.safe_load(sources["data"][path.name]) == {"districts": {}}
 
 
 def test_the_config_map_holds_no_secret_and_every_setting_it_holds_is_documented():
-    [config] = named(BASE_DOCUMENTS, "ConfigMap").values()
+    config = named(BASE_DOCUMENTS, "ConfigMap")["schoolcomms-config"]
     readme = (PROJECT_ROOT / "README.md").read_text()
     secret_like = re.compile(r"(SECRET|TOKEN|PASSWORD|API_KEY|AUTH_KEY|DATABASE_URL|AMQP_URI)")
 
@@ -285,7 +298,7 @@ def test_docker_compose_accepts_the_compose_file():
 def test_every_long_running_process_names_the_port_its_metrics_are_served_on():
     from shared.metrics import ADDRESS_VARIABLE
 
-    [config] = named(BASE_DOCUMENTS, "ConfigMap").values()
+    config = named(BASE_DOCUMENTS, "ConfigMap")["schoolcomms-config"]
     port = int(config["data"][ADDRESS_VARIABLE].rsplit(":", 1)[1])
     for workload in named(BASE_DOCUMENTS, "Deployment").values():
         [container] = containers(workload)
