@@ -70,7 +70,7 @@ def migrate() -> None:
     """Bring every service's database to its latest migration."""
     for service in SERVICES:
         upgrade(service)
-        console.print(f"migrated {service}: {database_url(service)}")
+        console.print(f"migrated {service}: {redacted(database_url(service))}")
 
 
 def _interrupt(signum, frame):

@@ -6,8 +6,10 @@ import sys
 
 import typer
 
-# roster_runs adds its commands to roster's app.
-from schoolctl import accounts, broker_accounts, dead_letters, dev, queues, roster, roster_runs, services  # noqa: F401
+# roster_runs adds its commands to roster's app, probes its own to deploy's.
+from schoolctl import (  # noqa: F401
+    accounts, broker_accounts, dead_letters, dev, probes, queues, roster, roster_runs, services,
+)
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.

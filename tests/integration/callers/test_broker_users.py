@@ -7,12 +7,14 @@ import secrets
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
+import pika
 import pytest
 import requests
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue
 
-from schoolctl.broker_accounts import OPERATOR, platform_users
+from schoolctl.broker import EXIT_UNAVAILABLE
+from schoolctl.broker_accounts import NOTIFY_WORKER, OPERATOR, platform_users
 from services.directory.service import DirectoryService
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.service import IdentityService
@@ -92,3 +94,41 @@ def test_one_service_cannot_take_another_services_queue(platform):
         f"rpc-{identity.NAME}", channel=channel, durable=True).declare())
     assert refused(platform[directory.NAME], lambda channel: channel.basic_consume(
         f"rpc-{identity.NAME}", callback=print))
+
+
+# --- the exec probes of deploy/k8s (schoolctl deploy probe), as each pod's own broker user -----------------------
+
+def probe_exit_code(monkeypatch, uri: str, process: str) -> int:
+    from schoolctl.main import run
+
+    monkeypatch.setenv("AMQP_URI", uri)
+    return run(["deploy", "probe", process, "--timeout", "5"])
+
+
+def test_a_services_probe_passes_as_its_own_user_once_it_consumes_its_queue(platform, monkeypatch, capsys):
+    assert probe_exit_code(monkeypatch, platform[identity.NAME], identity.NAME) == 0
+    assert probe_exit_code(monkeypatch, platform[directory.NAME], directory.NAME) == 0
+    assert "identity: ok" in capsys.readouterr().out
+
+    # notify runs nowhere in this test: its probe fails, saying why.
+    assert probe_exit_code(monkeypatch, platform["notify"], "notify") == EXIT_UNAVAILABLE
+    assert "notify: nobody consumes its RPC queue" in capsys.readouterr().err
+
+
+def test_a_workers_probe_passes_once_the_delivery_queue_is_declared(broker_uris, monkeypatch, capsys):
+    from services.notify.queue.topology import declare_topology
+
+    assert probe_exit_code(monkeypatch, broker_uris[NOTIFY_WORKER], NOTIFY_WORKER) == EXIT_UNAVAILABLE
+    assert "no queue 'notify.deliveries." in capsys.readouterr().err
+
+    with pika.BlockingConnection(pika.URLParameters(broker_uris["notify"])) as connection:
+        declare_topology(connection.channel())
+
+    assert probe_exit_code(monkeypatch, broker_uris[NOTIFY_WORKER], NOTIFY_WORKER) == 0
+
+
+def test_a_probe_with_a_wrong_password_fails_naming_the_broker(broker_uris, monkeypatch, capsys):
+    wrong = broker_uris[NOTIFY_WORKER].replace("@", "x@", 1)
+
+    assert probe_exit_code(monkeypatch, wrong, NOTIFY_WORKER) == EXIT_UNAVAILABLE
+    assert "cannot reach the broker" in capsys.readouterr().err
