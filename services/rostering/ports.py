@@ -61,6 +61,20 @@ class SyncRuns(Protocol):
 
     def get(self, run_id: str) -> SyncRun | None: ...
 
+    def find(self, run_id: str) -> SyncRun | None: ...  # by id or unique prefix (AmbiguousRunId)
+
+    # Make the run its district's one running run, worked on by `owner` (DistrictBusy when another is).
+    def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None: ...
+
+    def running_from(self, source: str) -> SyncRun | None: ...
+
+    def save_progress(self, run: SyncRun, at: datetime) -> None: ...  # progress alone, and the heartbeat
+
+    def beat(self, owner: str, at: datetime) -> int: ...  # the owner's running runs are alive
+
+    # Fail the runs a worker took up and stopped beating for before `silent_since`; their ids.
+    def fail_abandoned(self, silent_since: datetime, message: str, at: datetime) -> list[str]: ...
+
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]: ...
 
 

@@ -1,9 +1,13 @@
 """The rostering nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import datetime, timezone
 
 from eventlet import tpool
+from nameko.timer import timer
 
 from services.rostering import handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
@@ -18,6 +22,10 @@ from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+
+
+# This process, as the runs it works on name it: a restarted process is a new owner.
+OWNER = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def utc_now() -> datetime:
@@ -59,11 +67,11 @@ class RosteringService:
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
-        return handlers.get_sync_run(request, runs=self.sync_state.runs)
+        return handlers.get_sync_run(request, runs=self.sync_state.runs, clock=utc_now)
 
     @rpc_endpoint(rostering.list_sync_runs)
     def list_sync_runs(self, request):
-        return handlers.list_sync_runs(request, runs=self.sync_state.runs)
+        return handlers.list_sync_runs(request, runs=self.sync_state.runs, clock=utc_now)
 
     @rpc_endpoint(rostering.get_sync_run_changes)
     def get_sync_run_changes(self, request):
@@ -99,9 +107,20 @@ class RosteringService:
     def on_district_sync_requested(self, payload):
         return syncing.run_district_sync(payload, ports=self._ports())
 
+    # A requested import is read and applied here, in the background.
+    @handles(rostering.PACKAGE_IMPORT_REQUESTED)
+    def on_package_import_requested(self, payload):
+        return handlers.run_package_import(payload, ports=self._ports())
+
+    # Eager: a restarted process fails at once what a dead one left running, so the district can sync again.
+    @timer(interval=handlers.HEARTBEAT_SECONDS, eager=True)
+    def keep_runs_alive(self):
+        handlers.keep_runs_alive(runs=self.sync_state.runs, owner=OWNER, clock=utc_now)
+
     def _ports(self) -> ImportPorts:
         state = self.sync_state
         return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks)
+                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks,
+                           owner=OWNER)

@@ -92,7 +92,7 @@ def test_an_approved_run_applies_exactly_the_held_diff_and_says_who_approved(run
     assert run_import.published[-1] == ("sync_run_approved.v1", {"run_id": held["run_id"]})
 
     assert handlers.apply_approved_run({"run_id": held["run_id"]}, ports=run_import.ports()) == "completed"
-    run = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs)
+    run = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)
     assert run["decided_by"] == "admin-1" and run["counts"]["people"]["unchanged"] == 15
     assert archived(run_import, "people") == {f"student-{n}" for n in range(16, 21)}
     assert run_import.held.package(held["run_id"]) is None
@@ -111,7 +111,7 @@ def test_an_approval_is_not_applied_when_the_archive_set_changed_since_it_was_he
     assert handlers.apply_approved_run({"run_id": held["run_id"]}, ports=run_import.ports()) == "failed"
     assert archived(run_import, "people") == set()
     assert "changed since this run was held" in handlers.get_sync_run(
-        {"run_id": held["run_id"]}, runs=run_import.runs)["message"]
+        {"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)["message"]
 
 
 def test_a_rejected_run_applies_nothing_and_keeps_its_report(run_import):
@@ -135,7 +135,7 @@ def test_a_newer_import_supersedes_a_held_run_which_can_then_not_be_approved(run
     newer = run_import(district(20))
 
     assert newer["state"] == "completed"
-    old = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs)
+    old = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)
     assert old["state"] == "superseded" and newer["run_id"] in old["message"]
     with pytest.raises(Conflict):
         handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
