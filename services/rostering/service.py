@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from eventlet import tpool
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.rostering import handlers, syncing
@@ -24,8 +25,15 @@ from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
 
 
-# This process, as the runs it works on name it: a restarted process is a new owner.
-OWNER = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class RunOwner(DependencyProvider):
+    """This service instance as the runs it works on name it: a restarted instance is a new owner, so what a
+    dead one left running stops beating and is failed (handlers.keep_runs_alive)."""
+
+    def setup(self) -> None:
+        self.owner = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def get_dependency(self, worker_ctx) -> str:
+        return self.owner
 
 
 def utc_now() -> datetime:
@@ -52,6 +60,7 @@ class RosteringService:
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
+    owner = RunOwner()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
@@ -115,7 +124,7 @@ class RosteringService:
     # Eager: a restarted process fails at once what a dead one left running, so the district can sync again.
     @timer(interval=handlers.HEARTBEAT_SECONDS, eager=True)
     def keep_runs_alive(self):
-        handlers.keep_runs_alive(runs=self.sync_state.runs, owner=OWNER, clock=utc_now)
+        handlers.keep_runs_alive(runs=self.sync_state.runs, owner=self.owner, clock=utc_now)
 
     def _ports(self) -> ImportPorts:
         state = self.sync_state
@@ -123,4 +132,4 @@ class RosteringService:
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
                            sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks,
-                           owner=OWNER)
+                           owner=self.owner)

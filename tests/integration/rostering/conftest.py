@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from eventlet.event import Event
 from roster_csv import write_package
 
 from services.rostering.service import RosteringService
@@ -52,9 +53,19 @@ class Recorder:
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     ownership: dict | None = None
+    # A bulk method that waits for `released` before answering: a run kept going while a test looks at it.
+    held_method: str | None = None
+    released: Event = field(default_factory=Event)
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(self.saved)
+
+    def hold(self, method: str) -> None:
+        self.held_method, self.released = method, Event()
+
+    def release(self) -> None:
+        self.held_method = None
+        self.released.send()
 
     def calls_to(self, method: str) -> list[dict]:
         return [payload for called, payload in self.calls if called == method]
@@ -69,6 +80,8 @@ class Recorder:
 
     def upsert(self, method: str, request: dict) -> dict:
         self.calls.append((method, request))
+        if method == self.held_method:
+            self.released.wait()
         return {"results": [self._result(method, row) for row in request[PAGE_FIELDS[method]]]}
 
     def _result(self, method: str, row: dict) -> dict:
@@ -222,6 +235,17 @@ def running_services(container_factory, rostering_config, recorder):
         container.start()
         containers[container.service_name] = container
     return containers
+
+
+@pytest.fixture
+def start_rostering(container_factory, rostering_config):
+    """Start another rostering container (a restarted process, say); answers it, started."""
+    def start():
+        container = container_factory(RosteringService, rostering_config)
+        container.start()
+        return container
+
+    return start
 
 
 @pytest.fixture
