@@ -19,8 +19,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
-from shared.contracts.errors import ALL_ERRORS, InvalidRequest
+from shared.contracts.errors import ALL_ERRORS, InvalidRequest, register_with_nameko
 from shared.platform_identity import PlatformIdentity
+
+register_with_nameko()
 
 log = logging.getLogger(__name__)
 
