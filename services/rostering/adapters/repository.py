@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.rostering.adapters.tables import sync_runs
 from services.rostering.domain.progress import RunProgress
 from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, EntityCounts, SyncRun
-from services.rostering.domain.run_ids import the_one
+from services.rostering.domain.run_ids import the_one, usable_prefix
 from shared.db import as_utc
 
 
@@ -83,12 +83,13 @@ class SyncRunRepository:
     def find(self, run_id: str) -> SyncRun | None:
         """The run with this id, or the one whose id starts with it (AmbiguousRunId when several do)."""
         run = self.get(run_id)
-        if run is not None:
+        prefix = usable_prefix(run_id)
+        if run is not None or prefix is None:
             return run
         matches = self.session.execute(select(sync_runs.c.id).where(
-            sync_runs.c.id.startswith(run_id, autoescape=True)).limit(6)).scalars().all()
+            sync_runs.c.id.startswith(prefix, autoescape=True)).limit(6)).scalars().all()
         self.session.commit()
-        found = the_one(run_id, list(matches))
+        found = the_one(prefix, list(matches))
         return None if found is None else self.get(found)
 
     def get(self, run_id: str) -> SyncRun | None:

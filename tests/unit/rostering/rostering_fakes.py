@@ -15,7 +15,7 @@ from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.errors import UnknownSource
 from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, SyncRun
-from services.rostering.domain.run_ids import the_one
+from services.rostering.domain.run_ids import the_one, usable_prefix
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
@@ -190,9 +190,10 @@ class FakeRuns:
         return copy.deepcopy(self.stored.get(run_id))
 
     def find(self, run_id: str) -> SyncRun | None:
-        if run_id in self.stored:
+        prefix = usable_prefix(run_id)
+        if run_id in self.stored or prefix is None:
             return self.get(run_id)
-        found = the_one(run_id, [known for known in self.stored if known.startswith(run_id)])
+        found = the_one(prefix, [known for known in self.stored if known.startswith(prefix)])
         return None if found is None else self.get(found)
 
     def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None:
