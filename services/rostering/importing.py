@@ -15,7 +15,8 @@ lost what it had (a database restored from backup, say).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.rostering import archiving
@@ -23,7 +24,7 @@ from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import SourceRejected
-from services.rostering.domain.progress import ProgressThrottle, pages_of
+from services.rostering.domain.progress import ProgressThrottle, RowCount, pages_of
 from services.rostering.domain.run import (
     ABANDONED,
     ABANDONED_AFTER,
@@ -87,6 +88,9 @@ class ImportPorts:
     marks: Marks | None = None  # when each district's provider was last read
     owner: str = "this process"  # the service instance working on runs: what its heartbeat names
     progress_throttle: Callable[[], ProgressThrottle] = ProgressThrottle
+    # Calls a function about once a second while a block runs (the service's: adapters/ticking.py); by default
+    # never, so a read shows its rows only once it is done.
+    ticking: Callable[[Callable[[], None]], AbstractContextManager] = lambda tick: nullcontext()
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -97,17 +101,19 @@ class ImportPorts:
 
 @dataclass(frozen=True)
 class CsvPackage:
-    """The OneRoster CSV package at a path as a run's source, read by the ports' reader."""
+    """The OneRoster CSV package at a path as a run's source, read by the ports' reader (which counts the
+    records it reads in `row_count`)."""
 
     path: str
     ports: ImportPorts
+    row_count: RowCount = field(default_factory=RowCount)
 
     @property
     def description(self) -> str:
         return self.path
 
     def read(self, region: str) -> Snapshot:
-        return self.ports.read(self.path, region)
+        return self.ports.read(self.path, region, self.row_count)
 
     def kept(self) -> bytes:
         return self.ports.packages.pack(self.path)
@@ -119,8 +125,15 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
     clock = ports.clock
     run.progress.reading()
     ports.report_progress(run)
+    count = getattr(source, "row_count", None)  # a source that counts its records as it reads them
+
+    def rows_so_far() -> None:
+        run.progress.reading_rows(count.rows)
+        ports.report_progress(run)
+
     try:
-        snapshot = source.read(request["region"])
+        with ports.ticking(rows_so_far) if count is not None else nullcontext():
+            snapshot = source.read(request["region"])
     except SourceRejected as rejected:
         run.reject(rejected.message, clock())
         return

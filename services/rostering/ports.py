@@ -15,8 +15,9 @@ from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
 
-# Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py).
-Reader = Callable[[str, str], Snapshot]
+# Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py),
+# counting the records it reads in the RowCount given, if one is.
+Reader = Callable[..., Snapshot]
 Clock = Callable[[], datetime]
 Publish = Callable[[Any, dict], None]
 

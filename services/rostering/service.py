@@ -16,6 +16,8 @@ from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.adapters.sync_state import SyncState
+from services.rostering.adapters.ticking import every_second
+from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerVerification
@@ -40,10 +42,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def read_in_thread(path: str, region: str) -> Snapshot:
+def read_in_thread(path: str, region: str, rows: RowCount | None = None) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
-    return tpool.execute(read_package, path, region=region)
+    return tpool.execute(read_package, path, region=region, rows=rows)
 
 
 def parse_in_thread(fetched: dict, region: str) -> Snapshot:
@@ -132,4 +134,4 @@ class RosteringService:
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
                            sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks,
-                           owner=self.owner)
+                           owner=self.owner, ticking=every_second)

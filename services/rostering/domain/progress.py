@@ -13,6 +13,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
+
+T = TypeVar("T")
 
 QUEUED = "queued"
 READING = "reading"
@@ -43,10 +46,15 @@ class RunProgress:
     def reading(self) -> None:
         self.phase = READING
 
+    def reading_rows(self, rows: int) -> None:
+        self.rows_read = rows
+
     def read(self, rows: int, rows_per_stage: Mapping[str, int], page_rows: int) -> None:
         """The source is read whole: what each stage could send, at most, sets the first estimate."""
         self.phase, self.rows_read = CHECKING, rows
         self.stage_pages = {stage: pages_of(count, page_rows) for stage, count in rows_per_stage.items()}
+        # An approved run reads its held package again: it starts applying from nothing.
+        self.stages_done, self.pages_applied, self.applying_since = [], 0, None
 
     def applying(self, stage: str, pages: int, at: datetime) -> None:
         """A stage starts, knowing exactly how many pages it sends."""
@@ -93,6 +101,22 @@ class RunProgress:
         return cls(phase=stored["phase"], stage=stored.get("stage"), rows_read=stored["rows_read"],
                    pages_applied=stored["pages_applied"], stage_pages=dict(stored["stage_pages"]),
                    stages_done=list(stored.get("stages_done", [])), applying_since=datetime.fromisoformat(since) if since else None)
+
+
+class RowCount:
+    """Records read so far, for whoever reports progress while a reader (in a thread of its own) goes on:
+    the sum of what each record stream it watches has counted (RecordStream.count grows as it is read)."""
+
+    def __init__(self) -> None:
+        self._streams: list = []
+
+    def watching(self, stream: T) -> T:
+        self._streams.append(stream)
+        return stream
+
+    @property
+    def rows(self) -> int:
+        return sum(stream.count for stream in list(self._streams))
 
 
 def pages_of(rows: int, page_rows: int) -> int:

@@ -362,6 +362,13 @@ class FakeMarks:
         self.stored[district] = marks
 
 
+@dataclass
+class CountedStream:
+    """A record stream as a RowCount sees it: how many records it has read."""
+
+    count: int
+
+
 class FakeClock:
     def __init__(self):
         self.now = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
@@ -391,17 +398,25 @@ class Importer:
         self.marks = FakeMarks()
 
     def ports(self) -> ImportPorts:
-        def read(path, region):
+        def read(path, region, rows=None):
             found = self.packages_read[path]
             if isinstance(found, Exception):
                 raise found
+            if rows is not None:  # the records a reader would have counted on its way through
+                rows.watching(CountedStream(len(found.people + found.orgs + found.classes + found.enrollments)))
             return found
+
+        @contextmanager
+        def ticking(tick):
+            yield
+            tick()  # once, as the read ends: what a reporter beside it would have seen last
 
         return ImportPorts(
             runs=self.runs, applied=self.applied, held=self.held, settings=self.settings,
             directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
             publish=lambda event, payload: self.published.append((event.name, payload)),
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
+            ticking=ticking,
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rostering_builders import make_snapshot
-from rostering_fakes import Importer
+from rostering_fakes import CountedStream, Importer
 
 from services.rostering import handlers
-from services.rostering.domain.progress import ProgressThrottle, RunProgress, pages_of
+from services.rostering.domain.progress import ProgressThrottle, RowCount, RunProgress, pages_of
 from services.rostering.domain.run import ABANDONED
 
 START = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
@@ -76,10 +76,14 @@ def test_an_import_answers_a_queued_run_and_its_worker_records_progress_in_batch
     run = importer.runs.get(started["run_id"])
     assert run.state == "completed" and run.progress.pages_applied == run.progress.pages_total > 0
     phases = [(written.phase, written.stage) for written in importer.runs.progress_writes]
-    assert phases[:2] == [("reading", None), ("checking", None)] and phases[-1] == ("archiving", None)
+    assert phases[:3] == [("reading", None), ("reading", None), ("checking", None)]
+    assert phases[-1] == ("archiving", None)
+    snapshot = importer.packages_read["/exports/lincoln"]
+    counted = len(snapshot.people + snapshot.orgs + snapshot.classes + snapshot.enrollments)
+    assert importer.runs.progress_writes[1].rows_read == counted  # counted while the package was read
     assert ("applying", "people") in phases
     # Pages landing write at most once a second (the fake clock ticks a second a call, so each may write).
-    assert len(importer.runs.progress_writes) <= 3 + 2 * 6
+    assert len(importer.runs.progress_writes) <= 4 + 2 * 6
 
 
 def test_a_redelivered_import_event_does_not_run_the_import_twice():
@@ -144,3 +148,12 @@ def test_keeping_runs_alive_beats_for_the_worker_and_fails_the_silent():
 
     assert failed == [silent["run_id"]]
     assert importer.runs.get(mine["run_id"]).state == "running"
+
+
+def test_a_row_count_sums_what_its_streams_have_counted_so_far():
+    count = RowCount()
+    count.watching(CountedStream(3))
+    growing = count.watching(CountedStream(0))
+    growing.count = 4
+
+    assert count.rows == 7
