@@ -10,13 +10,15 @@ import time
 
 import typer
 
-from schoolctl.broker import EXIT_TEMPORARY, connected_as_operator, errors, fail
+from schoolctl.broker import EXIT_NO_PERMISSION, EXIT_TEMPORARY, connected_as_operator, errors, fail
 from schoolctl.run_progress import StillRunning, follow
 from shared.contracts import rostering
 from shared.contracts.errors import NotAuthenticated
 
 # Each poll is one short call; the overall wait is the command's --timeout.
 POLL_CALL_SECONDS = 30
+# A token refused again this soon after it was issued did not expire: it is refused for good.
+FRESH_TOKEN_SECONDS = 60
 
 
 def followed(run_id: str, amqp_uri: str | None, timeout: float) -> dict:
@@ -24,12 +26,16 @@ def followed(run_id: str, amqp_uri: str | None, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     console = errors()
     while True:
+        issued_at = time.monotonic()
         with connected_as_operator(amqp_uri, min(timeout, POLL_CALL_SECONDS)) as operator:
             service = operator.rpc(rostering.contract)
             try:
                 return follow(lambda wanted: service.get_sync_run({"run_id": wanted}), run_id, deadline=deadline,
                               console=console)
-            except NotAuthenticated:
+            except NotAuthenticated as refused:
+                if time.monotonic() - issued_at < FRESH_TOKEN_SECONDS:
+                    raise fail(f"rostering refused the operator's token: {refused.message}",
+                               EXIT_NO_PERMISSION) from None
                 continue  # the operator's token expired while the run went on: exchange the credential again
             except StillRunning as still:
                 raise fail(f"Run {still.run['short_id']} is still running after {timeout:g} s; it goes on in the "
