@@ -123,6 +123,7 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
                approved_digest: str | None = None) -> None:
     """Read the source whole and apply it, holding it when the guard says so (unless approved)."""
     clock = ports.clock
+    ports.runs.take_up(run, ports.owner, clock())  # from here a dead worker's run is failed, not left running
     run.progress.reading()
     ports.report_progress(run)
     count = getattr(source, "row_count", None)  # a source that counts its records as it reads them

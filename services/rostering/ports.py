@@ -64,6 +64,8 @@ class SyncRuns(Protocol):
 
     def find(self, run_id: str) -> SyncRun | None: ...  # by id or unique prefix (AmbiguousRunId)
 
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None: ...  # `owner` works on it from now
+
     # Make the run its district's one running run, worked on by `owner` (DistrictBusy when another is).
     def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None: ...
 

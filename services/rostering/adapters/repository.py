@@ -30,6 +30,13 @@ class SyncRunRepository:
         self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
         self.session.commit()
 
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
+        """`owner` works on the run from now on: its heartbeat keeps it alive, its silence fails it."""
+        self.session.rollback()
+        self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(
+            owner=owner, heartbeat_at=at))
+        self.session.commit()
+
     def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None:
         """Make `run` the district's one running run, worked on by `owner`; DistrictBusy when another is."""
         self.session.rollback()

@@ -120,3 +120,11 @@ def test_a_run_is_found_by_a_unique_prefix_of_its_id(runs):
     assert runs.find("0000") is None
     with pytest.raises(AmbiguousRunId, match="abcd names more than one run"):
         runs.find("abcd")
+
+
+def test_a_run_taken_up_but_never_claimed_is_failed_when_its_worker_goes_silent(runs):
+    run = make_run(run_id="read0001")
+    runs.add(run)
+    runs.take_up(run, "dead-worker", AT)
+
+    assert runs.fail_abandoned(AT + timedelta(seconds=61), "its worker died", AT) == ["read0001"]

@@ -196,6 +196,9 @@ class FakeRuns:
         found = the_one(prefix, [known for known in self.stored if known.startswith(prefix)])
         return None if found is None else self.get(found)
 
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
+        self.owners[run.run_id], self.heartbeats[run.run_id] = owner, at
+
     def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None:
         running = self.running_in(district_key, apart_from=run.run_id)
         if running is not None:

@@ -157,3 +157,20 @@ def test_a_row_count_sums_what_its_streams_have_counted_so_far():
     growing.count = 4
 
     assert count.rows == 7
+
+
+def test_a_run_whose_worker_died_while_reading_is_failed_too():
+    importer = Importer()
+    started = importer.request_import()
+    # Taken up, not yet claimed for a district: the worker died reading the package.
+    importer.runs.take_up(importer.runs.stored[started["run_id"]], "dead-worker", importer.clock())
+    importer.clock.now += timedelta(minutes=5)
+
+    assert handlers.keep_runs_alive(runs=importer.runs, owner="me", clock=importer.clock) == [started["run_id"]]
+
+
+def test_the_worker_that_takes_up_a_run_owns_it_before_it_reads():
+    importer = Importer()
+    importer(make_snapshot())
+
+    assert importer.runs.owners == {"run-1": importer.ports().owner}
