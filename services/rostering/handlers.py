@@ -22,6 +22,7 @@ from services.rostering.domain.run import (
     ABANDONED_AFTER,
     AWAITING_APPROVAL,
     RUNNING,
+    DistrictBusy,
     SyncRun,
     busy_refusal,
     problem_row,
@@ -80,7 +81,11 @@ def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: 
     if held.package(run.run_id) is None:
         raise Conflict(PACKAGE_GONE, fields={"run_id": [PACKAGE_GONE]})
     run.approve(request["decided_by"], clock())
-    runs.save(run)
+    try:
+        runs.save(run)
+    except DistrictBusy as busy:
+        reason = busy_refusal(f"district {run.district_id}", busy.running)
+        raise Conflict(reason, fields={"run_id": [reason]}) from None
     publish(rostering.SYNC_RUN_APPROVED, {"run_id": run.run_id})
     return run.as_payload()
 

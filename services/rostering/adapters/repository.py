@@ -27,8 +27,15 @@ class SyncRunRepository:
         # Every method here commits its own work, so nothing is pending; but a statement that failed
         # (the reason the run is being saved as failed) leaves the transaction aborted: start afresh.
         self.session.rollback()
-        self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
-        self.session.commit()
+        try:
+            self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
+            self.session.commit()
+        except IntegrityError:  # a held run approved while another run of its district is running
+            self.session.rollback()
+            running = self.running_in(run.district_key) if run.district_key else None
+            if running is None:
+                raise
+            raise DistrictBusy(running) from None
 
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
         """`owner` works on the run from now on: its heartbeat keeps it alive, its silence fails it."""

@@ -128,3 +128,19 @@ def test_a_run_taken_up_but_never_claimed_is_failed_when_its_worker_goes_silent(
     runs.take_up(run, "dead-worker", AT)
 
     assert runs.fail_abandoned(AT + timedelta(seconds=61), "its worker died", AT) == ["read0001"]
+
+
+def test_a_held_run_made_running_again_while_its_district_is_busy_is_refused(runs):
+    held, newer = make_run(run_id="held0001"), make_run(run_id="newr0001")
+    runs.add(held)
+    runs.add(newer)
+    runs.claim(held, "district-1", "worker-1", AT)
+    held.hold("too many leave", {}, AT)
+    runs.save(held)
+    runs.claim(newer, "district-1", "worker-2", AT)
+
+    held.approve("admin-1", AT)
+    with pytest.raises(DistrictBusy) as busy:
+        runs.save(held)
+
+    assert busy.value.running.run_id == "newr0001" and runs.get("held0001").state == "awaiting_approval"

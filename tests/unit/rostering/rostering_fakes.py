@@ -183,6 +183,9 @@ class FakeRuns:
         self.stored[run.run_id] = copy.deepcopy(run)
 
     def save(self, run: SyncRun) -> None:
+        running = self.running_in(run.district_key, apart_from=run.run_id) if run.district_key else None
+        if run.state == RUNNING and running is not None:
+            raise DistrictBusy(running)
         self.saved_states.append(run.state)
         self.stored[run.run_id] = copy.deepcopy(run)
 

@@ -218,3 +218,17 @@ def test_updating_settings_validates_the_threshold_and_locks_the_directory_at_on
             {"district_id": "district-id", "changed_by": "admin-1", "mass_change_threshold": 0},
             settings=run_import.settings, directory=directory, clock=run_import.clock)
     assert "mass_change_threshold" in refused.value.fields
+
+
+def test_a_held_run_is_not_approved_while_another_run_of_its_district_is_running(run_import):
+    run_import(district(20))
+    held = run_import(district(15))
+    run_import.packages_read["/exports/next"] = district(20)
+    newer = run_import.request_import("/exports/next")
+    run_import.runs.claim(run_import.runs.stored[newer["run_id"]], "district-1", "worker-2", run_import.clock())
+
+    with pytest.raises(Conflict, match=f"already being synced by run {newer['short_id']}"):
+        handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
+                                  runs=run_import.runs, held=run_import.held, publish=lambda e, p: None,
+                                  clock=run_import.clock)
+    assert run_import.runs.get(held["run_id"]).state == "awaiting_approval"

@@ -174,3 +174,4 @@ def test_the_worker_that_takes_up_a_run_owns_it_before_it_reads():
     importer(make_snapshot())
 
     assert importer.runs.owners == {"run-1": importer.ports().owner}
+
