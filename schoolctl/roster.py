@@ -84,8 +84,9 @@ def import_package(
     would archive more than the district's limit is held for approval.
 
     Exits 0 when the package was applied (row errors allowed), 2 when it was
-    rejected, 1 when applying it failed part way, 3 when it is held for approval,
-    75 when another run of the district is going (or the wait ran out).
+    rejected (also when another run of the district is going), 1 when applying it
+    failed part way, 3 when it is held for approval, 75 when the same package is
+    being imported already or the wait ran out (the run goes on).
     """
     if not path.exists():
         raise fail(f"No such file or folder: {path}", EXIT_USAGE)
