@@ -26,7 +26,9 @@ def show_sync_run(call: ApiCall, backends: Backends) -> dict:
 
 def follow_sync_run(call: ApiCall, backends: Backends) -> dict:
     run = _run_of_callers_district(call, backends)
-    return {**run, "error_count": len(run["errors"]), "warning_count": len(run["warnings"]),
+    # The findings and the archive diff can be long: a client polling every second reads them once, at the end.
+    followed = {name: value for name, value in run.items() if name not in ("errors", "warnings", "diff")}
+    return {**followed, "error_count": len(run["errors"]), "warning_count": len(run["warnings"]),
             "poll_after_seconds": POLL_AFTER_SECONDS if run["state"] == "running" else None}
 
 

@@ -63,6 +63,7 @@ def test_following_a_run_answers_its_counts_of_findings_and_when_to_ask_again():
     followed = handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)
 
     assert (followed["error_count"], followed["warning_count"]) == (3, 0)
+    assert "errors" not in followed and "warnings" not in followed
     assert followed["poll_after_seconds"] == handlers.POLL_AFTER_SECONDS
-    backends.rostering.get_sync_run.return_value = {**followed, "state": "completed"}
+    backends.rostering.get_sync_run.return_value = {**followed, "state": "completed", "errors": [], "warnings": []}
     assert handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)["poll_after_seconds"] is None
