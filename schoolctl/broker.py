@@ -8,16 +8,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
-from amqp.exceptions import AccessRefused, AMQPError
-from kombu.exceptions import OperationalError
-from nameko.exceptions import RpcTimeout, UnknownService
 from rich.console import Console
 
 from shared.config import amqp_uri as configured_amqp_uri
 from shared.contracts import identity
 from shared.contracts.callers import OPERATOR_SCOPES
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
-from shared.messaging import cluster_rpc
 
 # sysexits.h codes, so scripts and schedulers can tell failures apart.
 EXIT_OK = 0
@@ -64,6 +60,13 @@ def connected(amqp_uri: str | None, timeout: float, credential: str | None = Non
     """`rpc(contract)` proxies for the block; an unreachable broker or service exits with a clear message.
 
     `credential`: a service token the calls carry (see `connected_as_operator`)."""
+    # Imported here, not above: commands that reach no service (--help, roster check) start without them.
+    from amqp.exceptions import AccessRefused, AMQPError
+    from kombu.exceptions import OperationalError
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    from shared.messaging import cluster_rpc
+
     uri = amqp_uri or configured_amqp_uri()
     try:
         with cluster_rpc(uri, timeout=timeout, credential=credential) as rpc:

@@ -1,4 +1,4 @@
-"""`schoolctl`: the root command; each area of the platform is a sub-app of its own."""
+"""`schoolctl`: the root command; each area of the platform is a sub-app of its own, imported when used."""
 from __future__ import annotations
 
 import logging
@@ -6,28 +6,46 @@ import sys
 
 import typer
 
-# roster_runs adds its commands to roster's app, probes its own to deploy's.
-from schoolctl import (  # noqa: F401
-    accounts, broker_accounts, dead_letters, dev, probes, queues, roster, roster_runs, services,
-)
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
+from schoolctl.lazy_commands import LazySubApp
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.
 TYPER_USAGE_EXIT = 2
+
+# name: (the modules that make the sub-app, the first holding its `app`; its help, as the app itself says it).
+SUB_APPS = {
+    # roster_runs adds its commands to roster's app.
+    "roster": (("schoolctl.roster", "schoolctl.roster_runs"),
+               "Roster syncs: check, generate and import OneRoster packages; look at their runs."),
+    "accounts": (("schoolctl.accounts",), "Accounts: passwords and other operator actions."),
+    "services": (("schoolctl.services",), "Service credentials: who may call the platform over RPC, and what."),
+    "dev": (("schoolctl.dev",), "Run the whole platform on this machine."),
+    # probes adds its commands to deploy's app.
+    "deploy": (("schoolctl.broker_accounts", "schoolctl.probes"), "What deploy/ runs with."),
+    "dead-letters": (("schoolctl.dead_letters",), "The delivery queue's dead letters: list, show, replay, purge."),
+    "queues": (("schoolctl.queues",), "Every queue of the platform: depth (ready and unacked), consumers, and "
+                                      "rates in, out and acked per second."),
+}
+
+
+class RootGroup(typer.core.TyperGroup):
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        for name, (modules, help_text) in SUB_APPS.items():
+            self.add_command(LazySubApp(name, modules, help_text))
+
 
 app = typer.Typer(
     name="schoolctl",
     help="Operate the school communications platform: roster imports, accounts, service credentials, queues.",
     no_args_is_help=True,
+    cls=RootGroup,
 )
 
-app.add_typer(roster.app, name="roster")
-app.add_typer(accounts.app, name="accounts")
-app.add_typer(services.app, name="services")
-app.add_typer(dev.app, name="dev")
-app.add_typer(broker_accounts.app, name="deploy")
-app.add_typer(dead_letters.app, name="dead-letters")
-app.command("queues")(queues.show_queues)
+
+@app.callback()
+def root() -> None:
+    """Operate the school communications platform: roster imports, accounts, service credentials, queues."""
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -81,6 +81,10 @@ def fetch_queues(amqp_uri: str, management_url: str, timeout: float) -> list[Que
     return queue_lines(answer.json())
 
 
+app = typer.Typer(invoke_without_command=True)
+
+
+@app.callback()
 def show_queues(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array of the queues")] = False,
     amqp_uri: Annotated[Optional[str], typer.Option(

@@ -19,17 +19,19 @@ from schoolctl.broker import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_TEMPORARY,
     EXIT_USAGE,
     connected_as_operator,
     fail,
 )
 from schoolctl.roster_display import show_check, show_preview, show_run
+from schoolctl.roster_follow import announce_start, detached, followed
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.domain.package_report import package_report, rejection_report
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from shared.contracts import rostering
-from shared.contracts.errors import InvalidRequest
+from shared.contracts.errors import Conflict, InvalidRequest
 
 app = typer.Typer(help="Roster syncs: check, generate and import OneRoster packages; look at their runs.",
                   no_args_is_help=True)
@@ -63,11 +65,18 @@ def import_package(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what the import would send and archive (and whether it would be held for "
                           "approval) without applying anything.")] = False,
+    detach: Annotated[bool, typer.Option(
+        "--detach", help="Start the import and return at once with its run id; the run goes on in the service "
+                         "(`schoolctl roster follow RUN`).")] = False,
     as_json: AsJson = False,
     amqp_uri: AmqpUri = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the import to finish", min=1)] = 600,
+    timeout: Annotated[float, typer.Option(
+        help="Seconds to follow the import before leaving it to run on", min=1)] = 3600,
 ) -> None:
     """Import a OneRoster package into the directory and identity, and report what changed.
+
+    The run's id is printed at once and its progress shown as it goes (rows
+    read, pages applied, ETA); --detach returns at once instead.
 
     Rows unchanged since the district's last import are not sent again and
     count as unchanged; --full sends them all. What a full (bulk) file no
@@ -75,7 +84,9 @@ def import_package(
     would archive more than the district's limit is held for approval.
 
     Exits 0 when the package was applied (row errors allowed), 2 when it was
-    rejected, 1 when applying it failed part way, 3 when it is held for approval.
+    rejected (also when another run of the district is going), 1 when applying it
+    failed part way, 3 when it is held for approval, 75 when the same package is
+    being imported already or the wait ran out (the run goes on).
     """
     if not path.exists():
         raise fail(f"No such file or folder: {path}", EXIT_USAGE)
@@ -89,6 +100,12 @@ def import_package(
             run = operator.rpc(rostering.contract).import_package(request)
         except InvalidRequest as invalid:
             raise fail(refusal(invalid), EXIT_USAGE) from None
+        except Conflict as busy:
+            raise fail(busy.message, EXIT_TEMPORARY) from None
+    announce_start(run)
+    if detach:
+        raise detached(run, as_json)
+    run = followed(run["run_id"], amqp_uri, timeout)
     show_run(run, as_json)
     if not as_json and not full and any(counts["unchanged"] for counts in run["counts"].values()):
         Console().print("Rows unchanged since the last import were not sent again; --full resends every row.")

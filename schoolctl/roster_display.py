@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -11,8 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from schoolctl.run_progress import progress_line
+
 # More than a screenful of errors is better read with --json or in the admin screens.
 SHOWN_PROBLEMS = 50
+# A longer list than this is summarised by reason first: how many of each, then the first few rows of each.
+SUMMARISED_AFTER = 20
+FIRST_PER_REASON = 3
 ENTITY_LABELS = {
     "schools": "Schools",
     "classrooms": "Classrooms",
@@ -51,12 +58,44 @@ def show_run(run: dict, as_json: bool) -> None:
                       soft_wrap=True, highlight=False)
 
 
+@dataclass(frozen=True)
+class ReasonGroup:
+    reason: str
+    count: int
+    first: list[dict]  # the first rows with this reason, in the order found
+
+
+def by_reason(problems: list[dict], first: int = FIRST_PER_REASON) -> list[ReasonGroup]:
+    """Findings grouped by reason, the commonest first (ties in the order first found)."""
+    counts: Counter = Counter()
+    firsts: dict[str, list[dict]] = {}
+    for problem in problems:
+        counts[problem["reason"]] += 1
+        rows = firsts.setdefault(problem["reason"], [])
+        if len(rows) < first:
+            rows.append(problem)
+    order = list(firsts)
+    return [ReasonGroup(reason, counts[reason], firsts[reason])
+            for reason in sorted(order, key=lambda reason: (-counts[reason], order.index(reason)))]
+
+
 def print_problems(console: Console, errors: list[dict], warnings: list[dict]) -> None:
     for title, problems in (("Errors", errors), ("Warnings", warnings)):
-        if problems:
+        if len(problems) > SUMMARISED_AFTER:
+            print_summary(console, title, problems)
+        elif problems:
             console.print(problems_table(title, problems))
-            if len(problems) > SHOWN_PROBLEMS:
-                console.print(f"… {len(problems) - SHOWN_PROBLEMS} more {title.lower()} (see --json)")
+
+
+def print_summary(console: Console, title: str, problems: list[dict]) -> None:
+    groups = by_reason(problems)
+    reasons = Table("Reason", "Rows", title=f"{title} by reason ({len(problems):,})", title_justify="left")
+    for group in groups:
+        reasons.add_row(Text(group.reason), f"{group.count:,}")
+    console.print(reasons)
+    shown = [row for group in groups[:SHOWN_PROBLEMS // FIRST_PER_REASON] for row in group.first]
+    console.print(problems_table(f"{title}: the first {FIRST_PER_REASON} of each reason", shown))
+    console.print(f"… {len(problems) - len(shown):,} more {title.lower()} (see --json)", highlight=False)
 
 
 def show_check(path: Path, report: dict, seconds: float) -> None:
@@ -91,6 +130,8 @@ def headline(run: dict) -> str:
         lines.append(f"Decided by {run['decided_by']} at {run['decided_at']}")
     if run["message"]:
         lines.append(escape(run["message"]))
+    if run["state"] == "running":
+        lines.append(escape(progress_line(run)))
     return "\n".join(lines)
 
 

@@ -19,6 +19,8 @@ from rich.table import Table
 from schoolctl.broker import EXIT_USAGE, connected_as_operator, fail
 from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app, refusal
 from schoolctl.roster_display import changes_table, show_run
+from schoolctl.roster_follow import followed
+from schoolctl.run_progress import progress_line
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
@@ -30,7 +32,7 @@ Entity = Enum("Entity", {entity: entity for entity in rostering.ARCHIVED_ENTITIE
 
 @app.command("show")
 def show(
-    run_id: Annotated[str, typer.Argument(help="The run id an import printed")],
+    run_id: Annotated[str, typer.Argument(help="The run id an import printed, or a unique prefix of it")],
     changes: Annotated[bool, typer.Option("--changes", help="Also list what the run archives, row by row.")] = False,
     entity: Annotated[Optional[Entity], typer.Option(help="With --changes: only this kind of record")] = None,
     page: Annotated[int, typer.Option(help="With --changes: which page of rows", min=1)] = 1,
@@ -48,12 +50,39 @@ def show(
                                                  "per_page": per_page}) if changes else None
         except NotFound:
             raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+        except InvalidRequest as invalid:  # a prefix that names several runs
+            raise fail(invalid.message, EXIT_USAGE) from None
     if as_json:
         typer.echo(json.dumps({**run, "changes": rows} if rows else run, indent=2, ensure_ascii=False))
     else:
         show_run(run, as_json=False)
         if rows is not None:
             Console().print(changes_table(rows["changes"], rows["total"]))
+    raise typer.Exit(EXIT_CODES[run["state"]])
+
+
+@app.command("follow")
+def follow_run(
+    run_id: Annotated[str, typer.Argument(help="The run id an import printed, or a unique prefix of it")],
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to follow the run before leaving it to run on",
+                                           min=1)] = 3600,
+) -> None:
+    """Follow a sync run to its end, showing its progress (rows read, pages applied, ETA), then its report.
+
+    Exits as `schoolctl roster import` does: 0 completed, 2 rejected, 1 failed,
+    3 held for approval, 75 still running when --timeout ran out.
+    """
+    with connected_as_operator(amqp_uri, timeout) as operator:
+        try:
+            run_id = operator.rpc(rostering.contract).get_sync_run({"run_id": run_id})["run_id"]
+        except NotFound:
+            raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+        except InvalidRequest as invalid:
+            raise fail(invalid.message, EXIT_USAGE) from None
+    run = followed(run_id, amqp_uri, timeout)
+    show_run(run, as_json)
     raise typer.Exit(EXIT_CODES[run["state"]])
 
 
@@ -71,10 +100,11 @@ def list_runs(
     if as_json:
         typer.echo(json.dumps(runs, indent=2, ensure_ascii=False))
         return
-    table = Table("run", "state", "started", "errors", "warnings", "source")
+    table = Table("run", "state", "started", "errors", "warnings", "source", "progress")
     for run in runs:
-        table.add_row(run["run_id"], run["state"], run["started_at"], str(run["error_count"]),
-                      str(run["warning_count"]), escape(run["source"]))
+        table.add_row(run["short_id"], run["state"], run["started_at"], str(run["error_count"]),
+                      str(run["warning_count"]), escape(run["source"]),
+                      escape(progress_line(run)) if run["state"] == "running" else "")
     Console().print(table)
 
 
@@ -156,6 +186,8 @@ def _decide(method: str, run_id: str, reason: str | None, as_json: bool, amqp_ur
                 {"run_id": run_id, "decided_by": operator.person_id, "reason": reason})
         except NotFound:
             raise fail(f"No sync run {run_id}", EXIT_USAGE) from None
+        except InvalidRequest as invalid:
+            raise fail(invalid.message, EXIT_USAGE) from None
         except Conflict as conflict:
             raise fail(conflict.message, EXIT_USAGE) from None
     show_run(run, as_json)

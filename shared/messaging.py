@@ -20,10 +20,12 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
-from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError
+from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError, register_with_nameko
 from shared.metrics import EVENTS_HANDLED, RPC_SECONDS
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import carry_request_id
+
+register_with_nameko()
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """sync_full_*, sync_unchanged_seconds, sync_delta_seconds: the generated district through rostering.
 
-Each import is `rostering.import_package` over RPC, as `schoolctl roster import` does, and is timed from
-the call until notify's projection has taken in what directory and identity published: after the call
-returns and the service queues are empty, the last `recipients.updated_at` notify wrote marks the end.
+Each import is `rostering.import_package` over RPC, followed until its run ends, as `schoolctl roster import`
+does, and is timed from the call until notify's projection has taken in what directory and identity published:
+after the run ended and the service queues are empty, the last `recipients.updated_at` notify wrote marks the end.
 The delta package is the same package with 1 % of the users changed (a given name or an email address).
 """
 from __future__ import annotations
@@ -48,17 +48,32 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     started_wall, started = time.time(), time.monotonic()
     with _reporting_progress(ctx, platform), cluster_rpc(
             platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
-        run = rpc(rostering.contract).import_package({"path": str(package), "region": "US", "district_name": None})
+        run = imported(ctx, rpc(rostering.contract), package, timeout)
     returned_wall = time.time()
     if run["state"] != "completed":
         raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
-    ctx.progress(f"  import call returned after {time.monotonic() - started:.1f}s; waiting for the events to drain")
+    ctx.progress(f"  import run ended after {time.monotonic() - started:.1f}s; waiting for the events to drain")
     wait_drained(ctx, platform, timeout)
     projected = platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients")
     finished_wall = max(returned_wall, float(projected or 0))
     elapsed = finished_wall - started_wall
     ctx.progress(f"  {label}: {elapsed:.1f}s, {_counts(run)}")
     return elapsed
+
+
+def imported(ctx: Context, service, package: Path, timeout: float) -> dict:
+    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does."""
+    run_id = service.import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
+    last = {}
+
+    def ended() -> bool:
+        last.update(service.get_sync_run({"run_id": run_id}))
+        return last["state"] != "running"
+
+    wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,
+             report=lambda: f"{last['progress']['phase']}, {last['progress']['pages_applied']:,}/"
+                            f"{last['progress']['pages_total']:,} pages")
+    return dict(last)
 
 
 @contextmanager

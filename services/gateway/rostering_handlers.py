@@ -10,6 +10,8 @@ from shared.contracts.errors import NotFound
 
 # The runs listed: rostering answers at most this many, newest first (a daily sync's three months).
 LATEST_RUNS = 100
+# A running run's progress is written about once a second; polling faster would show nothing new.
+POLL_AFTER_SECONDS = 1.0
 
 
 def list_sync_runs(call: ApiCall, backends: Backends) -> dict:
@@ -20,6 +22,14 @@ def list_sync_runs(call: ApiCall, backends: Backends) -> dict:
 
 def show_sync_run(call: ApiCall, backends: Backends) -> dict:
     return _run_of_callers_district(call, backends)
+
+
+def follow_sync_run(call: ApiCall, backends: Backends) -> dict:
+    run = _run_of_callers_district(call, backends)
+    # The findings and the archive diff can be long: a client polling every second reads them once, at the end.
+    followed = {name: value for name, value in run.items() if name not in ("errors", "warnings", "diff")}
+    return {**followed, "error_count": len(run["errors"]), "warning_count": len(run["warnings"]),
+            "poll_after_seconds": POLL_AFTER_SECONDS if run["state"] == "running" else None}
 
 
 def list_sync_run_changes(call: ApiCall, backends: Backends) -> dict:

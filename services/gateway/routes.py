@@ -33,7 +33,8 @@ from services.gateway.schemas import (
     AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, ChangePasswordBody,
     DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
-    JobTitleBody, Me, ReadinessReport, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
+    JobTitleBody, Me, PeopleQuery, PreferenceBody, ReadinessReport, RejectSyncRunBody, RemoveGuardiansBody,
+    RemoveGuardiansResult, SyncRunFollowed,
     ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
     UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
@@ -108,6 +109,8 @@ PREFERENCE_RULES = {403: f"someone else's preference without `{MANAGE_OTHERS_PRE
                     404: "a person the caller cannot see, or one notify does not know yet"}
 NO_DISTRICT_RULE = {404: "the caller belongs to no district"}
 NOT_AWAITING_APPROVAL = {409: "the run is not awaiting approval"}
+AMBIGUOUS_RUN_ID = {400: "`id` is a prefix shared by several runs"}
+SHORT_ID_NOTE = " `id` may be the run's short id (any unique prefix of 4 characters or more)."
 RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
              "for them (another district's answer 404).")
 THROTTLE_NOTE = ("Too many failed attempts for one login (or person) or from one client address answer 429 "
@@ -421,7 +424,13 @@ ROUTES: tuple[Route, ...] = (
          rostering_runs.list_sync_runs, SyncRunList, SyncRunsQuery, None, (), " `state=awaiting_approval` "
          "lists the runs waiting for a decision. Lists the latest 100 runs at most."),
         ("show_sync_run", "GET", f"{ROSTERING}/runs/<id>", "A sync run: state, counts, row findings, archive diff",
-         rostering_runs.show_sync_run, rostering.SyncRun, None, None, (), ""),
+         rostering_runs.show_sync_run, rostering.SyncRun, None, None, AMBIGUOUS_RUN_ID, SHORT_ID_NOTE),
+        ("follow_sync_run", "GET", f"{ROSTERING}/runs/<id>/progress",
+         "A run's state, progress (phase, rows read, pages applied, ETA) and counts, without its findings: "
+         "the view to poll while it runs",
+         rostering_runs.follow_sync_run, SyncRunFollowed, None, None, AMBIGUOUS_RUN_ID, SHORT_ID_NOTE +
+         " Poll it every `poll_after_seconds` until `state` is no longer `running`; then read the whole run (its "
+         "findings) from the run itself."),
         ("list_sync_run_changes", "GET", f"{ROSTERING}/runs/<id>/changes",
          "What a run archives (or, held, would archive), row by row with file and line",
          rostering_runs.list_sync_run_changes, SyncRunChangeList, SyncRunChangesQuery, None, (), ""),

@@ -16,7 +16,18 @@ from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import plan_sends
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
-from services.rostering.domain.run import AWAITING_APPROVAL, RUNNING, SyncRun, problem_row
+from services.rostering.domain.progress import QUEUED
+from services.rostering.domain.run import (
+    ABANDONED,
+    ABANDONED_AFTER,
+    AWAITING_APPROVAL,
+    RUNNING,
+    DistrictBusy,
+    SyncRun,
+    busy_refusal,
+    problem_row,
+)
+from services.rostering.domain.run_ids import AmbiguousRunId
 from services.rostering.domain.settings import InvalidSetting
 from services.rostering.importing import CsvPackage, ImportPorts, run_import
 from services.rostering.ports import Clock, DistrictSettings, HeldRuns, Publish, SyncRuns
@@ -25,6 +36,8 @@ from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
 STOPPED_UNEXPECTEDLY = "the import stopped unexpectedly; see the rostering service log"
+# A worker says its runs are alive this often; a run silent for ABANDONED_AFTER was left by a dead process.
+HEARTBEAT_SECONDS = 10
 PACKAGE_GONE = "the held package is no longer kept: import it again"
 
 
@@ -33,11 +46,33 @@ def new_run_id() -> str:
 
 
 def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], str] = new_run_id) -> dict:
+    """Start an import: the run is answered at once, queued, and carried out by run_package_import."""
     known_region(request["region"])
+    running = ports.runs.running_from(request["path"])
+    if running is not None:
+        reason = busy_refusal(request["path"], running)
+        raise Conflict(reason, fields={"path": [reason]})
     run = SyncRun(run_id=new_id(), source=request["path"], started_at=ports.clock())
     ports.runs.add(run)
+    ports.publish(rostering.PACKAGE_IMPORT_REQUESTED, {"run_id": run.run_id, **request})
+    return run.as_payload(ports.clock())
+
+
+def run_package_import(payload: dict, *, ports: ImportPorts) -> str | None:
+    """The background half of an import: read the package and apply it."""
+    run = ports.runs.get(payload["run_id"])
+    if run is None or run.state != RUNNING or run.progress.phase != QUEUED:
+        return None  # taken up already (a redelivered event); a dead worker's run is failed by keep_runs_alive
+    request = {name: payload[name] for name in ("path", "region", "district_name", "full", "requested_by")}
     finish_run(run, ports, lambda: run_import(request, run, ports, source=CsvPackage(request["path"], ports)))
-    return run.as_payload()
+    return run.state
+
+
+def keep_runs_alive(*, runs: SyncRuns, owner: str, clock: Clock) -> list[str]:
+    """This worker's runs are alive; runs whose worker stopped beating are failed (their ids)."""
+    now = clock()
+    runs.beat(owner, now)
+    return runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now)
 
 
 def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: Publish, clock: Clock) -> dict:
@@ -46,7 +81,11 @@ def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: 
     if held.package(run.run_id) is None:
         raise Conflict(PACKAGE_GONE, fields={"run_id": [PACKAGE_GONE]})
     run.approve(request["decided_by"], clock())
-    runs.save(run)
+    try:
+        runs.save(run)
+    except DistrictBusy as busy:
+        reason = busy_refusal(f"district {run.district_id}", busy.running)
+        raise Conflict(reason, fields={"run_id": [reason]}) from None
     publish(rostering.SYNC_RUN_APPROVED, {"run_id": run.run_id})
     return run.as_payload()
 
@@ -110,19 +149,20 @@ def preview_import(request: dict, *, ports: ImportPorts) -> dict:
             "warnings": [problem_row(warning) for warning in snapshot.warnings]}
 
 
-def get_sync_run(request: dict, *, runs: SyncRuns) -> dict:
-    return _run(runs, request["run_id"]).as_payload()
+def get_sync_run(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
+    return _run(runs, request["run_id"]).as_payload(clock())
 
 
-def list_sync_runs(request: dict, *, runs: SyncRuns) -> dict:
+def list_sync_runs(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
     found = runs.recent(request["limit"], state=request.get("state"), district_id=request.get("district_id"))
-    return {"runs": [run.as_summary() for run in found]}
+    now = clock()
+    return {"runs": [run.as_summary(now) for run in found]}
 
 
 def get_sync_run_changes(request: dict, *, runs: SyncRuns, held: HeldRuns) -> dict:
-    _run(runs, request["run_id"])
+    run = _run(runs, request["run_id"])
     per_page = request["per_page"]
-    changes, total = held.changes(request["run_id"], entity=request["entity"],
+    changes, total = held.changes(run.run_id, entity=request["entity"],
                                   offset=(request["page"] - 1) * per_page, limit=per_page)
     return {"changes": changes, "total": total, "page": request["page"], "per_page": per_page}
 
@@ -179,7 +219,10 @@ def known_region(region: str) -> None:
 
 
 def _run(runs: SyncRuns, run_id: str) -> SyncRun:
-    run = runs.get(run_id)
+    try:
+        run = runs.find(run_id)
+    except AmbiguousRunId as ambiguous:
+        raise InvalidRequest(str(ambiguous), fields={"run_id": [str(ambiguous)]}) from None
     if run is None:
         raise NotFound("no such sync run", fields={"run_id": [f"{run_id} is not a known sync run"]})
     return run

@@ -15,7 +15,8 @@ lost what it had (a database restored from backup, say).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.rostering import archiving
@@ -23,11 +24,16 @@ from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import SourceRejected
+from services.rostering.domain.progress import ProgressThrottle, RowCount, pages_of
 from services.rostering.domain.run import (
+    ABANDONED,
+    ABANDONED_AFTER,
     AWAITING_APPROVAL,
     SOURCE_FILES,
+    DistrictBusy,
     SyncRun,
     Tally,
+    busy_refusal,
     named_as_reported,
     problem_row,
     unmapped_row,
@@ -80,21 +86,34 @@ class ImportPorts:
     packages: Packages
     sources: DistrictSources | None = None  # the providers districts sync from (sync_district)
     marks: Marks | None = None  # when each district's provider was last read
+    owner: str = "this process"  # the service instance working on runs: what its heartbeat names
+    progress_throttle: Callable[[], ProgressThrottle] = ProgressThrottle
+    # Calls a function about once a second while a block runs (the service's: adapters/ticking.py); by default
+    # never, so a read shows its rows only once it is done.
+    ticking: Callable[[Callable[[], None]], AbstractContextManager] = lambda tick: nullcontext()
+
+    def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
+        """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
+        now = self.clock()
+        if throttle is None or throttle.due(now):
+            self.runs.save_progress(run, now)
 
 
 @dataclass(frozen=True)
 class CsvPackage:
-    """The OneRoster CSV package at a path as a run's source, read by the ports' reader."""
+    """The OneRoster CSV package at a path as a run's source, read by the ports' reader (which counts the
+    records it reads in `row_count`)."""
 
     path: str
     ports: ImportPorts
+    row_count: RowCount = field(default_factory=RowCount)
 
     @property
     def description(self) -> str:
         return self.path
 
     def read(self, region: str) -> Snapshot:
-        return self.ports.read(self.path, region)
+        return self.ports.read(self.path, region, self.row_count)
 
     def kept(self) -> bytes:
         return self.ports.packages.pack(self.path)
@@ -104,11 +123,23 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
                approved_digest: str | None = None) -> None:
     """Read the source whole and apply it, holding it when the guard says so (unless approved)."""
     clock = ports.clock
+    ports.runs.take_up(run, ports.owner, clock())  # from here a dead worker's run is failed, not left running
+    run.progress.reading()
+    ports.report_progress(run)
+    count = getattr(source, "row_count", None)  # a source that counts its records as it reads them
+
+    def rows_so_far() -> None:
+        run.progress.reading_rows(count.rows)
+        ports.report_progress(run)
+
     try:
-        snapshot = source.read(request["region"])
+        with ports.ticking(rows_so_far) if count is not None else nullcontext():
+            snapshot = source.read(request["region"])
     except SourceRejected as rejected:
         run.reject(rejected.message, clock())
         return
+    run.progress.read(rows_read(snapshot), rows_per_stage(snapshot), mapping.PAGE_ROWS)
+    ports.report_progress(run)
     run.errors = [problem_row(problem) for problem in snapshot.problems]
     run.warnings = [problem_row(warning) for warning in snapshot.warnings]
     try:
@@ -125,11 +156,41 @@ def _read_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: I
     except mapping.DistrictUnknown as unknown:
         run.reject(str(unknown), ports.clock())
         return
+    try:
+        _claim(run, district_row["source_id"], ports)
+    except DistrictBusy as busy:
+        run.reject(busy_refusal(f"district {district_row['name'] or district_row['source_id']}", busy.running),
+                   ports.clock())
+        return
     ports.runs.save(run)
     try:
         _apply(snapshot, district_row, request, run, ports, source, approved_digest=approved_digest)
     except ApplyFailed as failed:
         run.fail(str(failed), ports.clock())
+
+
+def _claim(run: SyncRun, district_key: str, ports: ImportPorts) -> None:
+    """One running run per district; a run whose worker died is failed first, so the next one can go."""
+    try:
+        ports.runs.claim(run, district_key, ports.owner, ports.clock())
+    except DistrictBusy as busy:
+        now = ports.clock()
+        if busy.running.run_id not in ports.runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now):
+            raise
+        ports.runs.claim(run, district_key, ports.owner, now)
+
+
+def rows_read(snapshot: Snapshot) -> int:
+    """Records read: the package's rows, or, for a source without files, what it answered."""
+    return sum(file.rows for file in snapshot.files) or sum(
+        len(records) for records in (snapshot.orgs, snapshot.classes, snapshot.people, snapshot.enrollments))
+
+
+def rows_per_stage(snapshot: Snapshot) -> dict[str, int]:
+    """The most rows each stage could send: what was read of its entity."""
+    return {SCHOOLS.entity: len(snapshot.orgs), CLASSROOMS.entity: len(snapshot.classes),
+            PEOPLE.entity: len(snapshot.people), ACCOUNTS.entity: len(snapshot.people),
+            ENROLLMENTS.entity: len(snapshot.enrollments), GUARDIAN_LINKS.entity: len(snapshot.guardian_links)}
 
 
 def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRun, ports: ImportPorts,
@@ -165,6 +226,8 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
                             archive_digest=archives.digest, changes=_changes(checked, snapshot))
             return
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
+    run.progress.archiving()
+    ports.report_progress(run)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
     if checked is not None and checked.changes:  # a held run's rows were kept when it was held
@@ -189,6 +252,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     directory, identity, applied = ports.directory, ports.identity, ports.applied
     in_district = {"district_id": district_id}
     full_files = snapshot.full_snapshot_files
+    throttle = ports.progress_throttle()
 
     def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]],
               labels: Mapping[str, str] | None = None) -> Tally:
@@ -199,12 +263,18 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             plan = plan_sends(build_rows(), key=stage.label, applied={} if request["full"] else earlier,
                               needs_ids=stage.gives_ids)
 
+        run.progress.applying(stage.entity, pages_of(len(plan.to_send), mapping.PAGE_ROWS), ports.clock())
+        ports.report_progress(run)
+
         def remember(results: list[dict]) -> None:
             applied.remember(district_key, stage.entity,
                              applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids))
+            run.progress.page_applied(pages_of(len(results), mapping.PAGE_ROWS))
+            ports.report_progress(run, throttle)
 
         with calling(stage.method):
             sent = send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
+        run.progress.stage_applied(stage.entity)
         result = with_unsent(sent, plan)
         if SOURCE_FILES[stage.entity] in full_files:
             applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))

@@ -15,8 +15,9 @@ from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
 
-# Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py).
-Reader = Callable[[str, str], Snapshot]
+# Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py),
+# counting the records it reads in the RowCount given, if one is.
+Reader = Callable[..., Snapshot]
 Clock = Callable[[], datetime]
 Publish = Callable[[Any, dict], None]
 
@@ -72,6 +73,22 @@ class SyncRuns(Protocol):
     def save(self, run: SyncRun) -> None: ...
 
     def get(self, run_id: str) -> SyncRun | None: ...
+
+    def find(self, run_id: str) -> SyncRun | None: ...  # by id or unique prefix (AmbiguousRunId)
+
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None: ...  # `owner` works on it from now
+
+    # Make the run its district's one running run, worked on by `owner` (DistrictBusy when another is).
+    def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None: ...
+
+    def running_from(self, source: str) -> SyncRun | None: ...
+
+    def save_progress(self, run: SyncRun, at: datetime) -> None: ...  # progress alone, and the heartbeat
+
+    def beat(self, owner: str, at: datetime) -> int: ...  # the owner's running runs are alive
+
+    # Fail the runs a worker took up and stopped beating for before `silent_since`; their ids.
+    def fail_abandoned(self, silent_since: datetime, message: str, at: datetime) -> list[str]: ...
 
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]: ...
 

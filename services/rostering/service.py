@@ -1,11 +1,15 @@
 """The rostering nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from eventlet import tpool
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.rostering import handlers, sftp_notices, sftp_pickup, syncing
@@ -17,7 +21,9 @@ from services.rostering.adapters.sources.oneroster_csv.reader import read_packag
 from services.rostering.adapters.sources.sftp.drop import StagedDrop
 from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
+from services.rostering.adapters.ticking import every_second
 from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
+from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
 from shared.callers import CallerCredential, CallerVerification
@@ -29,14 +35,25 @@ from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
 
+class RunOwner(DependencyProvider):
+    """This service instance as the runs it works on name it: a restarted instance is a new owner, so what a
+    dead one left running stops beating and is failed (handlers.keep_runs_alive)."""
+
+    def setup(self) -> None:
+        self.owner = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def get_dependency(self, worker_ctx) -> str:
+        return self.owner
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def read_in_thread(path: str, region: str) -> Snapshot:
+def read_in_thread(path: str, region: str, rows: RowCount | None = None) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
-    return tpool.execute(read_package, path, region=region)
+    return tpool.execute(read_package, path, region=region, rows=rows)
 
 
 def parse_in_thread(fetched: dict, region: str) -> Snapshot:
@@ -57,6 +74,7 @@ class RosteringService:
     notify_rpc = ServiceRpc(notify.contract)
     credential = CallerCredential()  # a notices folder's announcements go out as the district's notices credential
     publish = EventPublisher(rostering.contract)
+    owner = RunOwner()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()
 
@@ -78,11 +96,11 @@ class RosteringService:
 
     @rpc_endpoint(rostering.get_sync_run)
     def get_sync_run(self, request):
-        return handlers.get_sync_run(request, runs=self.sync_state.runs)
+        return handlers.get_sync_run(request, runs=self.sync_state.runs, clock=utc_now)
 
     @rpc_endpoint(rostering.list_sync_runs)
     def list_sync_runs(self, request):
-        return handlers.list_sync_runs(request, runs=self.sync_state.runs)
+        return handlers.list_sync_runs(request, runs=self.sync_state.runs, clock=utc_now)
 
     @rpc_endpoint(rostering.get_sync_run_changes)
     def get_sync_run_changes(self, request):
@@ -117,6 +135,16 @@ class RosteringService:
     @handles(rostering.DISTRICT_SYNC_REQUESTED)
     def on_district_sync_requested(self, payload):
         return syncing.run_district_sync(payload, ports=self._ports())
+
+    # A requested import is read and applied here, in the background.
+    @handles(rostering.PACKAGE_IMPORT_REQUESTED)
+    def on_package_import_requested(self, payload):
+        return handlers.run_package_import(payload, ports=self._ports())
+
+    # Eager: a restarted process fails at once what a dead one left running, so the district can sync again.
+    @timer(interval=handlers.HEARTBEAT_SECONDS, eager=True)
+    def keep_runs_alive(self):
+        handlers.keep_runs_alive(runs=self.sync_state.runs, owner=self.owner, clock=utc_now)
 
     # Districts that drop their roster on SFTP: each inbox is listed, and a complete drop imported and filed.
     @timer(interval=TICK_SECONDS)
@@ -159,6 +187,6 @@ class RosteringService:
         ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           marks=state.marks)
+                           marks=state.marks, owner=self.owner, ticking=every_second)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

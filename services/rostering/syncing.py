@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.rostering.domain.errors import UnknownSource
+from services.rostering.domain.progress import QUEUED
 from services.rostering.domain.run import COMPLETED, RUNNING, SyncRun
 from services.rostering.domain.sync_schedule import changes_since, completed
 from services.rostering.handlers import finish_run, known_region, new_run_id
@@ -28,14 +29,14 @@ def sync_district(request: dict, *, ports: ImportPorts, new_id: Callable[[], str
     run = SyncRun(run_id=new_id(), source=description, started_at=ports.clock())
     ports.runs.add(run)
     ports.publish(rostering.DISTRICT_SYNC_REQUESTED, {"run_id": run.run_id, **request})
-    return run.as_payload()
+    return run.as_payload(ports.clock())
 
 
 def run_district_sync(payload: dict, *, ports: ImportPorts) -> str | None:
     """The background half: read the district's provider and apply what it says."""
     run = ports.runs.get(payload["run_id"])
-    if run is None or run.state != RUNNING:
-        return None  # carried out already (a redelivered event)
+    if run is None or run.state != RUNNING or run.progress.phase != QUEUED:
+        return None  # taken up already (a redelivered event); a dead worker's run is failed by keep_runs_alive
     district = payload["district"]
     marks = ports.marks.get(district)
     since = changes_since(marks, run.started_at, full_requested=payload["full"])

@@ -1,12 +1,13 @@
 """Errors that cross service boundaries.
 
-Each is registered with nameko so a caller gets the same type back instead of
-a generic RemoteError, and the gateway maps each type to one HTTP status in
-one place. `fields` maps a field name to the reasons it was refused.
+Each is registered with nameko (by shared/messaging.py, through which every RPC goes) so a caller gets the same
+type back instead of a generic RemoteError, and the gateway maps each type to one HTTP status in one place.
+`fields` maps a field name to the reasons it was refused.
+
+This module does not import nameko itself: the contracts are read by commands that reach no service
+(`schoolctl roster check`), which start faster without it.
 """
 from __future__ import annotations
-
-from nameko.exceptions import deserialize_to_instance
 
 
 class PlatformError(Exception):
@@ -22,37 +23,31 @@ class PlatformError(Exception):
         return self.message
 
 
-@deserialize_to_instance
 class InvalidRequest(PlatformError):
     code = "invalid_request"
     http_status = 400
 
 
-@deserialize_to_instance
 class NotAuthenticated(PlatformError):
     code = "not_authenticated"
     http_status = 401
 
 
-@deserialize_to_instance
 class PermissionDenied(PlatformError):
     code = "permission_denied"
     http_status = 403
 
 
-@deserialize_to_instance
 class NotFound(PlatformError):
     code = "not_found"
     http_status = 404
 
 
-@deserialize_to_instance
 class Conflict(PlatformError):
     code = "conflict"
     http_status = 409
 
 
-@deserialize_to_instance
 class Locked(PlatformError):
     """A manual change to something a roster sync manages."""
 
@@ -60,7 +55,6 @@ class Locked(PlatformError):
     http_status = 423
 
 
-@deserialize_to_instance
 class TooManyRequests(PlatformError):
     """The caller must slow down; the gateway adds Retry-After."""
 
@@ -68,7 +62,6 @@ class TooManyRequests(PlatformError):
     http_status = 429
 
 
-@deserialize_to_instance
 class ProviderUnavailable(PlatformError):
     """A provider the request needs (email, SMS) failed to answer; nothing was changed, so trying again is safe."""
 
@@ -78,3 +71,11 @@ class ProviderUnavailable(PlatformError):
 
 ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked, TooManyRequests,
               ProviderUnavailable)
+
+
+def register_with_nameko() -> None:
+    """Have nameko raise these errors as themselves on the caller's side, not as RemoteError."""
+    from nameko.exceptions import deserialize_to_instance
+
+    for error in ALL_ERRORS:
+        deserialize_to_instance(error)

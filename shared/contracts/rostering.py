@@ -13,6 +13,7 @@ check_health = declare_health_check(contract)
 
 RUN_STATES = ("running", "completed", "rejected", "failed", "awaiting_approval", "superseded")
 AWAITING_APPROVAL = "awaiting_approval"
+RUN_PHASES = ("queued", "reading", "checking", "applying", "archiving")
 ARCHIVED_ENTITIES = ("people", "classrooms", "enrollments", "guardian_links")
 
 
@@ -40,6 +41,16 @@ class SyncDistrictRequest(Schema):
         "description": "ISO 3166-1 alpha-2 region phone numbers without a country code are read in"})
     requested_by = fields.String(allow_none=True, load_default=None,
                                  metadata={"description": "who started the sync, for the run's report"})
+
+
+class PackageImportRequested(Schema):
+    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run to carry out"})
+    path = fields.String(required=True, metadata={"description": "the OneRoster CSV folder or zip to import"})
+    region = fields.String(required=True, metadata={"description": "the phone region the package is read in"})
+    district_name = fields.String(allow_none=True, metadata={
+        "description": "used when the package has no district org"})
+    full = fields.Boolean(required=True, metadata={"description": "resend every row"})
+    requested_by = fields.String(allow_none=True, metadata={"description": "who started the import"})
 
 
 class DistrictSyncRequested(Schema):
@@ -99,8 +110,33 @@ class ArchiveDiff(Schema):
         "description": "what the run archives school by school, by school name"})
 
 
+class SyncRunProgress(Schema):
+    """How far a run has got; a finished run keeps what it ended with."""
+
+    phase = fields.String(required=True, validate=validate.OneOf(RUN_PHASES), metadata={
+        "description": "queued (waiting for a worker), reading the source, checking what it would archive, "
+                       "applying rows, or archiving what the source no longer lists"})
+    stage = fields.String(allow_none=True, metadata={
+        "description": "while applying: the entity being sent (schools, classrooms, people, accounts, "
+                       "enrollments, guardian_links); null otherwise"})
+    rows_read = fields.Integer(required=True, metadata={"description": "rows (records) read from the source"})
+    pages_applied = fields.Integer(required=True, metadata={
+        "description": "pages of rows the owning services have answered so far"})
+    pages_total = fields.Integer(required=True, metadata={
+        "description": "pages the run will send: an estimate from the rows read until each stage has compared "
+                       "its rows with the last import, exact after"})
+    applying_since = Timestamp(allow_none=True, metadata={
+        "description": "when the first page was sent, ISO 8601 with zone (UTC); null before"})
+    eta_seconds = fields.Float(allow_none=True, metadata={
+        "description": "seconds until the last page lands at the pace so far; null before a page has landed "
+                       "and once the run has ended"})
+
+
 class SyncRun(Schema):
     run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    short_id = fields.String(required=True, metadata={
+        "description": "the run id's first 8 characters, as the CLI prints it; any unique prefix of 4 or more "
+                       "characters names the run wherever a run id is asked for"})
     state = fields.String(required=True, validate=validate.OneOf(RUN_STATES), metadata={
         "description": "running, completed, rejected (the package or an administrator "
                        "refused it), failed, awaiting_approval (held by the mass-change "
@@ -128,10 +164,13 @@ class SyncRun(Schema):
     decided_at = Timestamp(allow_none=True, load_default=None, metadata={
         "description": "when an administrator approved or rejected the held "
                        "run, ISO 8601 with zone (UTC); null until then"})
+    progress = fields.Nested(SyncRunProgress, required=True, metadata={
+        "description": "how far the run has got: phase, rows read, pages applied, ETA"})
 
 
 class GetSyncRunRequest(Schema):
-    run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    run_id = fields.String(required=True, metadata={
+        "description": "rostering's id of the run, or a unique prefix of it (4 characters or more)"})
 
 
 class SyncRunCompleted(Schema):
@@ -153,6 +192,9 @@ class ListSyncRunsRequest(Schema):
 
 class SyncRunSummary(Schema):
     run_id = fields.String(required=True, metadata={"description": "rostering's id of the run"})
+    short_id = fields.String(required=True, metadata={
+        "description": "the run id's first 8 characters, as the CLI prints it; any unique prefix of 4 or more "
+                       "characters names the run wherever a run id is asked for"})
     state = fields.String(required=True, validate=validate.OneOf(RUN_STATES), metadata={
         "description": "running, completed, rejected, failed, awaiting_approval or superseded"})
     source = fields.String(required=True, metadata={"description": "what the run read: the package's path"})
@@ -168,6 +210,8 @@ class SyncRunSummary(Schema):
         "description": "the person id of the administrator who approved or rejected the held run; null otherwise"})
     decided_at = Timestamp(allow_none=True, load_default=None, metadata={
         "description": "when the held run was approved or rejected, ISO 8601 with zone (UTC); null otherwise"})
+    progress = fields.Nested(SyncRunProgress, required=True, metadata={
+        "description": "how far the run has got: phase, rows read, pages applied, ETA"})
 
 
 class SyncRuns(Schema):
@@ -299,8 +343,11 @@ class SyncRunApproved(Schema):
 
 
 import_package = contract.rpc("import_package", request=ImportPackageRequest, response=SyncRun,
-                              description="Read a OneRoster CSV package and apply it through directory and "
-                                          "identity; a run that would archive too much is held for approval.")
+                              description="Start a run reading a OneRoster CSV package and applying it through "
+                                          "directory and identity; answers the running run at once, which is read "
+                                          "and applied in the background (package_import_requested). A run that "
+                                          "would archive too much is held for approval. Refused (conflict) while "
+                                          "another run of the same package is going.")
 sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, response=SyncRun,
                              description="Start a run reading the district's roster from its provider "
                                          "(ClassLink, Clever), full or incremental; answers the running run at once, "
@@ -341,4 +388,9 @@ DISTRICT_SYNC_REQUESTED = contract.event("district_sync_requested", DistrictSync
                                          description="A run from a district's provider was started; "
                                                      "rostering reads and applies it in the background.")
 
-contract.subscribe(SYNC_RUN_APPROVED, DISTRICT_SYNC_REQUESTED)
+# A package import was requested; rostering reads and applies it in the background (its own subscription).
+PACKAGE_IMPORT_REQUESTED = contract.event("package_import_requested", PackageImportRequested,
+                                          description="An import of a OneRoster package was started; "
+                                                      "rostering reads and applies it in the background.")
+
+contract.subscribe(SYNC_RUN_APPROVED, DISTRICT_SYNC_REQUESTED, PACKAGE_IMPORT_REQUESTED)

@@ -196,6 +196,7 @@ EXPECTED: dict[str, Access] = {
                                      allowed_statuses=(400,)),
     "list_sync_runs": allow(cells(RUNS_SYNC)),
     "show_sync_run": SYNC_RUN,
+    "follow_sync_run": SYNC_RUN,
     "list_sync_run_changes": SYNC_RUN,
     "approve_sync_run": HELD_RUN_DECISION,
     "reject_sync_run": HELD_RUN_DECISION,

@@ -186,6 +186,7 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
         "POST", f"{API}/people/{t.person_id}/credentials/email/reset-status", json={"reason": "matrix"}),
     "list_sync_runs": lambda w, t: Request("GET", f"{API}/rostering/runs"),
     "show_sync_run": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}"),
+    "follow_sync_run": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}/progress"),
     "list_sync_run_changes": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}/changes"),
     "approve_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/approve"),
     "reject_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/reject",

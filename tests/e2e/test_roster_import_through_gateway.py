@@ -46,6 +46,14 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     me = stack.api("GET", "/api/v1/me", admin).json()
     assert [grant["role"] for grant in me["principal"]["roles"]] == ["district_admin"]
 
+    # The import printed its run's short id at once; the run's progress view answers to it.
+    assert f"Sync run {run['short_id']} started" in imported.stderr
+    followed = stack.api("GET", f"/api/v1/rostering/runs/{run['short_id']}/progress", admin).json()
+    assert (followed["run_id"], followed["state"], followed["poll_after_seconds"]) == (run["run_id"], "completed",
+                                                                                      None)
+    assert followed["progress"]["pages_applied"] == followed["progress"]["pages_total"] > 0
+    assert followed["counts"] == run["counts"] and followed["error_count"] == 0
+
     # Search with filters and pagination.
     all_students = search(stack, admin, kind="student", per_page=10)
     assert all_students["total"] == len(students)

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import sync_runs
-from services.rostering.domain.run import EntityCounts, SyncRun
+from services.rostering.domain.progress import RunProgress
+from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, EntityCounts, SyncRun
+from services.rostering.domain.run_ids import the_one, usable_prefix
 from shared.db import as_utc
 
 
@@ -23,8 +27,84 @@ class SyncRunRepository:
         # Every method here commits its own work, so nothing is pending; but a statement that failed
         # (the reason the run is being saved as failed) leaves the transaction aborted: start afresh.
         self.session.rollback()
-        self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
+        try:
+            self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
+            self.session.commit()
+        except IntegrityError:  # a held run approved while another run of its district is running
+            self.session.rollback()
+            running = self.running_in(run.district_key) if run.district_key else None
+            if running is None:
+                raise
+            raise DistrictBusy(running) from None
+
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
+        """`owner` works on the run from now on: its heartbeat keeps it alive, its silence fails it."""
+        self.session.rollback()
+        self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(
+            owner=owner, heartbeat_at=at))
         self.session.commit()
+
+    def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None:
+        """Make `run` the district's one running run, worked on by `owner`; DistrictBusy when another is."""
+        self.session.rollback()
+        try:
+            self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(
+                district_key=district_key, owner=owner, heartbeat_at=at))
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            running = self.running_in(district_key)
+            if running is None:  # it ended between the two statements: try once more
+                return self.claim(run, district_key, owner, at)
+            raise DistrictBusy(running) from None
+        run.district_key = district_key
+
+    def running_in(self, district_key: str) -> SyncRun | None:
+        row = self.session.execute(select(sync_runs).where(
+            sync_runs.c.district_key == district_key, sync_runs.c.state == RUNNING)).mappings().first()
+        self.session.commit()
+        return None if row is None else _run(row)
+
+    def running_from(self, source: str) -> SyncRun | None:
+        row = self.session.execute(select(sync_runs).where(
+            sync_runs.c.source == source, sync_runs.c.state == RUNNING)).mappings().first()
+        self.session.commit()
+        return None if row is None else _run(row)
+
+    def save_progress(self, run: SyncRun, at: datetime) -> None:
+        """Only the progress (and the heartbeat it is): a narrow write, made in batches while the run works."""
+        self.session.rollback()
+        self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(
+            progress=run.progress.as_stored(), heartbeat_at=at))
+        self.session.commit()
+
+    def beat(self, owner: str, at: datetime) -> int:
+        """Every run `owner` is working on is still alive."""
+        done = self.session.execute(update(sync_runs).where(
+            sync_runs.c.owner == owner, sync_runs.c.state == RUNNING).values(heartbeat_at=at))
+        self.session.commit()
+        return done.rowcount
+
+    def fail_abandoned(self, silent_since: datetime, message: str, at: datetime) -> list[str]:
+        """Fail the runs a worker took up and stopped beating for before `silent_since`: its process died."""
+        abandoned = self.session.execute(update(sync_runs).where(
+            sync_runs.c.state == RUNNING, sync_runs.c.owner.is_not(None),
+            sync_runs.c.heartbeat_at < silent_since).values(
+            state=FAILED, finished_at=at, message=message).returning(sync_runs.c.id)).scalars().all()
+        self.session.commit()
+        return list(abandoned)
+
+    def find(self, run_id: str) -> SyncRun | None:
+        """The run with this id, or the one whose id starts with it (AmbiguousRunId when several do)."""
+        run = self.get(run_id)
+        prefix = usable_prefix(run_id)
+        if run is not None or prefix is None:
+            return run
+        matches = self.session.execute(select(sync_runs.c.id).where(
+            sync_runs.c.id.startswith(prefix, autoescape=True)).limit(6)).scalars().all()
+        self.session.commit()
+        found = the_one(prefix, list(matches))
+        return None if found is None else self.get(found)
 
     def get(self, run_id: str) -> SyncRun | None:
         row = self.session.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
@@ -57,6 +137,7 @@ def _columns(run: SyncRun) -> dict:
         "diff": run.diff,
         "decided_by": run.decided_by,
         "decided_at": run.decided_at,
+        "progress": run.progress.as_stored(),
     }
 
 
@@ -75,5 +156,7 @@ def _run(row) -> SyncRun:
         diff=row["diff"],
         decided_by=row["decided_by"],
         decided_at=as_utc(row["decided_at"]),
+        progress=RunProgress.from_stored(row["progress"]),
+        district_key=row["district_key"],
     )
 

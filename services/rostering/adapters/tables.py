@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
-    Table, Text,
+    Table, Text, text,
 )
 
 from shared.db import new_metadata
@@ -28,8 +28,18 @@ sync_runs = Table(
     Column("diff", JSON, nullable=True),
     Column("decided_by", String(64), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
+    # How far the run has got (domain/progress.py), written in batches while it works.
+    Column("progress", JSON, nullable=True),
+    # The district as its source names it; a second running run of it is refused by the index below.
+    Column("district_key", Text, nullable=True),
+    # The service instance working on the run and when it last said so: a run whose heartbeat stopped
+    # was left by a dead process and is failed (adapters/repository.py fail_abandoned).
+    Column("owner", String(64), nullable=True),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=True),
     Index("ix_sync_runs_district_id_started_at", "district_id", "started_at"),
     Index("ix_sync_runs_state", "state"),
+    Index("uq_sync_runs_running_district_key", "district_key", unique=True,
+          postgresql_where=text("state = 'running'"), sqlite_where=text("state = 'running'")),
 )
 
 # A district as the source knows it (what mapping.district_row keys on), and the directory district

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .mapping import Unmapped
+from .progress import RunProgress
+from .run_ids import short
 from .snapshot import RowProblem
 
 RUNNING = "running"
@@ -50,6 +52,11 @@ SOURCE_COLUMNS = {
 }
 
 SAVED_OUTCOMES = ("created", "updated", "unchanged")
+
+# A run whose worker has not said it is alive for this long was left by a dead process: it is failed.
+ABANDONED_AFTER = timedelta(seconds=60)
+ABANDONED = ("the process working on this run stopped (it was killed or crashed) before the run ended: what was "
+             "applied stays applied and is remembered, so the next run sends only the rest")
 
 
 @dataclass
@@ -154,6 +161,9 @@ class SyncRun:
     diff: dict | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    progress: RunProgress = field(default_factory=RunProgress)
+    # The district as its source names it, set once the source is read: one running run per district.
+    district_key: str | None = None
 
     def record(self, entity: str, result: Tally, lines: Mapping[str, int] | None = None) -> None:
         """An entity's counts and refusals; `lines` names the source line of a refused row by its label."""
@@ -207,9 +217,10 @@ class SyncRun:
             raise ValueError(f"run {self.run_id} already finished ({self.state})")
         self.state, self.finished_at, self.message = state, at, message
 
-    def _heading(self) -> dict:
+    def _heading(self, now: datetime | None) -> dict:
         return {
             "run_id": self.run_id,
+            "short_id": short(self.run_id),
             "state": self.state,
             "source": self.source,
             "district_id": self.district_id,
@@ -217,12 +228,13 @@ class SyncRun:
             "finished_at": self.finished_at,
             "decided_by": self.decided_by,
             "decided_at": self.decided_at,
+            "progress": self.progress.as_payload(now if self.state == RUNNING else None),
         }
 
-    def as_payload(self) -> dict:
-        """The run as the rostering contract's SyncRun describes it."""
+    def as_payload(self, now: datetime | None = None) -> dict:
+        """The run as the rostering contract's SyncRun describes it (`now` gives a running run its ETA)."""
         return {
-            **self._heading(),
+            **self._heading(now),
             "counts": {entity: asdict(counts) for entity, counts in self.counts.items()},
             "errors": list(self.errors),
             "warnings": list(self.warnings),
@@ -230,10 +242,25 @@ class SyncRun:
             "diff": self.diff,
         }
 
-    def as_summary(self) -> dict:
+    def as_summary(self, now: datetime | None = None) -> dict:
         """The run as the rostering contract's SyncRunSummary describes it."""
-        return {**self._heading(), "error_count": len(self.errors), "warning_count": len(self.warnings)}
+        return {**self._heading(now), "error_count": len(self.errors), "warning_count": len(self.warnings)}
 
     def completion_event(self) -> dict:
         return {"run_id": self.run_id, "state": self.state, "district_id": self.district_id,
                 "error_count": len(self.errors)}
+
+
+class DistrictBusy(Exception):
+    """Another run of the district is running: `running` is that run."""
+
+    def __init__(self, running: SyncRun) -> None:
+        super().__init__(running.run_id)
+        self.running = running
+
+
+def busy_refusal(what: str, running: SyncRun) -> str:
+    """Why a run may not start while another run of the same district (or package) is going."""
+    return (f"{what} is already being synced by run {short(running.run_id)} (running since "
+            f"{running.started_at.isoformat(timespec='seconds')}, from {running.source}): nothing was applied; "
+            f"follow it with `schoolctl roster follow {short(running.run_id)}` and start again when it ends")

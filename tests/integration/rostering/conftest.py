@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from eventlet.event import Event
 from nameko.testing.services import entrypoint_hook
 from nameko.timer import Timer
 from roster_csv import write_package
@@ -63,9 +64,19 @@ class Recorder:
     ownership: dict | None = None
     # Service credentials the identity stand-in exchanges for tokens beside the operator's: (id, secret) -> principal.
     service_credentials: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # A bulk method that waits for `released` before answering: a run kept going while a test looks at it.
+    held_method: str | None = None
+    released: Event = field(default_factory=Event)
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(self.saved)
+
+    def hold(self, method: str) -> None:
+        self.held_method, self.released = method, Event()
+
+    def release(self) -> None:
+        self.held_method = None
+        self.released.send()
 
     def calls_to(self, method: str) -> list[dict]:
         return [payload for called, payload in self.calls if called == method]
@@ -80,6 +91,8 @@ class Recorder:
 
     def upsert(self, method: str, request: dict) -> dict:
         self.calls.append((method, request))
+        if method == self.held_method:
+            self.released.wait()
         return {"results": [self._result(method, row) for row in request[PAGE_FIELDS[method]]]}
 
     def _result(self, method: str, row: dict) -> dict:
@@ -237,6 +250,17 @@ def running_services(container_factory, rostering_config, recorder):
         container.start()
         containers[container.service_name] = container
     return containers
+
+
+@pytest.fixture
+def start_rostering(container_factory, rostering_config):
+    """Start another rostering container (a restarted process, say); answers it, started."""
+    def start():
+        container = container_factory(RosteringService, rostering_config)
+        container.start()
+        return container
+
+    return start
 
 
 @pytest.fixture

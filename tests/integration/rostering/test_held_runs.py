@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from roster_csv import make_enrollment_row, make_user_row, write_package
+from run_waiting import imported as run_to_end
 from run_waiting import wait_for
 
 from shared.contracts.errors import Conflict, InvalidRequest
@@ -25,7 +26,7 @@ def archived_people(recorder) -> set[str]:
 @pytest.fixture
 def imported(rostering_rpc, tmp_path):
     """A school of 20 students, imported."""
-    run = rostering_rpc.import_package({"path": str(school(tmp_path / "first", range(20)))})
+    run = run_to_end(rostering_rpc, {"path": str(school(tmp_path / "first", range(20)))})
     assert run["state"] == "completed", run["message"]
     return run
 
@@ -33,7 +34,7 @@ def imported(rostering_rpc, tmp_path):
 def test_a_package_that_drops_a_quarter_of_the_students_is_held_with_its_diff_and_applies_nothing(
         rostering_rpc, recorder, imported, tmp_path):
     calls_before = len(recorder.calls)
-    held = rostering_rpc.import_package({"path": str(school(tmp_path / "second", range(15)))})
+    held = run_to_end(rostering_rpc, {"path": str(school(tmp_path / "second", range(15)))})
 
     assert held["state"] == "awaiting_approval"
     assert held["diff"]["archiving"] == {"people": 5, "classrooms": 0, "enrollments": 5, "guardian_links": 0}
@@ -50,7 +51,7 @@ def test_a_package_that_drops_a_quarter_of_the_students_is_held_with_its_diff_an
 
 def test_an_approved_run_is_applied_from_the_package_as_it_was_held(rostering_rpc, recorder, imported, tmp_path):
     folder = school(tmp_path / "second", range(15))
-    held = rostering_rpc.import_package({"path": str(folder)})
+    held = run_to_end(rostering_rpc, {"path": str(folder)})
     shutil.rmtree(folder)  # the file at the original path is gone: the held copy is what counts
 
     approved = rostering_rpc.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1"})
@@ -65,8 +66,8 @@ def test_an_approved_run_is_applied_from_the_package_as_it_was_held(rostering_rp
 
 def test_a_rejected_run_keeps_its_report_and_a_newer_import_supersedes_a_held_one(rostering_rpc, recorder, imported,
                                                                                  tmp_path):
-    first = rostering_rpc.import_package({"path": str(school(tmp_path / "a", range(10)))})
-    second = rostering_rpc.import_package({"path": str(school(tmp_path / "b", range(12)))})
+    first = run_to_end(rostering_rpc, {"path": str(school(tmp_path / "a", range(10)))})
+    second = run_to_end(rostering_rpc, {"path": str(school(tmp_path / "b", range(12)))})
 
     assert rostering_rpc.get_sync_run({"run_id": first["run_id"]})["state"] == "superseded"
     rejected = rostering_rpc.reject_sync_run({"run_id": second["run_id"], "decided_by": "admin-2",

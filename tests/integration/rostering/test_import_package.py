@@ -10,6 +10,7 @@ from roster_csv import (
     write_package,
     write_package_1_2,
 )
+from run_waiting import imported
 
 from shared.contracts.errors import NotFound
 
@@ -33,7 +34,7 @@ def counts_of(run, outcome):
 
 def test_import_applies_the_package_in_dependency_order_and_reports_what_it_created(rostering_rpc, recorder,
                                                                                      package):
-    run = rostering_rpc.import_package({"path": str(package)})
+    run = imported(rostering_rpc, {"path": str(package)})
 
     assert run["state"] == "completed", run["message"]
     assert [method for method, _ in recorder.calls] == APPLY_ORDER
@@ -44,7 +45,7 @@ def test_import_applies_the_package_in_dependency_order_and_reports_what_it_crea
 
 
 def test_rows_travel_a_page_per_call_never_a_row_per_call(rostering_rpc, recorder, tmp_path):
-    run = rostering_rpc.import_package({"path": str(large_school(tmp_path / "big", students=2100))})
+    run = imported(rostering_rpc, {"path": str(large_school(tmp_path / "big", students=2100))})
 
     people_pages = recorder.calls_to("upsert_people")
     assert [len(page["people"]) for page in people_pages] == [1000, 1000, 101]
@@ -55,7 +56,7 @@ def test_rows_travel_a_page_per_call_never_a_row_per_call(rostering_rpc, recorde
 
 
 def test_accounts_are_sent_with_the_directory_ids_of_people_and_schools(rostering_rpc, recorder, package):
-    rostering_rpc.import_package({"path": str(package)})
+    imported(rostering_rpc, {"path": str(package)})
 
     person_ids = recorder.saved_ids("upsert_people")
     school_id = recorder.saved_ids("upsert_schools")["school-1"]
@@ -67,9 +68,9 @@ def test_accounts_are_sent_with_the_directory_ids_of_people_and_schools(rosterin
 
 
 def test_importing_the_same_package_twice_reports_everything_unchanged(rostering_rpc, package):
-    first = rostering_rpc.import_package({"path": str(package)})
+    first = imported(rostering_rpc, {"path": str(package)})
 
-    second = rostering_rpc.import_package({"path": str(package)})
+    second = imported(rostering_rpc, {"path": str(package)})
 
     assert second["run_id"] != first["run_id"]
     assert counts_of(second, "unchanged") == counts_of(first, "created")
@@ -79,7 +80,7 @@ def test_importing_the_same_package_twice_reports_everything_unchanged(rostering
 def test_rejected_package_applies_nothing_and_says_why(rostering_rpc, recorder, package):
     (package / "users.csv").unlink()
 
-    run = rostering_rpc.import_package({"path": str(package)})
+    run = imported(rostering_rpc, {"path": str(package)})
 
     assert run["state"] == "rejected"
     assert "users.csv" in run["message"]
@@ -94,7 +95,7 @@ def test_row_problems_carry_file_and_line_and_the_good_rows_are_still_applied(ro
     ]
     folder = write_package(tmp_path / "bad-rows", users=users, enrollments=[make_enrollment_row()])
 
-    run = rostering_rpc.import_package({"path": str(folder)})
+    run = imported(rostering_rpc, {"path": str(folder)})
 
     assert run["state"] == "completed"
     problems = [(e["file"], e["line"], e["column"], e["value"]) for e in run["errors"]]
@@ -113,7 +114,7 @@ def test_items_the_directory_refuses_are_counted_failed_and_named_by_file_line_a
     folder = write_package(tmp_path / "refused", orgs=orgs, classes=classes, enrollments=enrollments,
                            users=[make_user_row()])
 
-    run = rostering_rpc.import_package({"path": str(folder)})
+    run = imported(rostering_rpc, {"path": str(folder)})
 
     assert run["counts"]["classrooms"] == {"created": 1, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 1}
     assert run["counts"]["enrollments"]["failed"] == 1
@@ -126,7 +127,7 @@ def test_items_the_directory_refuses_are_counted_failed_and_named_by_file_line_a
 
 def test_finished_run_is_stored_and_announced(rostering_rpc, recorder, running_services, package):
     with entrypoint_waiter(running_services["sync_run_listener"], "on_sync_run_completed"):
-        run = rostering_rpc.import_package({"path": str(package)})
+        run = imported(rostering_rpc, {"path": str(package)})
 
     assert rostering_rpc.get_sync_run({"run_id": run["run_id"]}) == run
     assert recorder.completed_runs == [{"run_id": run["run_id"], "state": "completed",
@@ -142,7 +143,7 @@ def test_package_without_a_district_org_is_filed_under_the_requested_district_na
                                                                                     tmp_path):
     folder = write_package(tmp_path / "no-district", orgs=[make_org_row(parentSourcedId="")])
 
-    rostering_rpc.import_package({"path": str(folder), "district_name": "Springfield Public Schools"})
+    imported(rostering_rpc, {"path": str(folder), "district_name": "Springfield Public Schools"})
 
     (district,) = recorder.calls_to("upsert_district")
     assert district == {"source_id": "named:springfield public schools", "name": "Springfield Public Schools"}
@@ -156,7 +157,7 @@ def test_a_1_2_zip_with_roles_is_imported_with_one_account_per_person_whatever_t
         for path in sorted(package.iterdir()):
             zipped.write(path, f"export/{path.name}")
 
-    run = rostering_rpc.import_package({"path": str(archive)})
+    run = imported(rostering_rpc, {"path": str(archive)})
 
     assert run["state"] == "completed", run["message"]
     assert run["errors"] == [] and run["warnings"] == []

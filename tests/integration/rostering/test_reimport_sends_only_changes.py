@@ -1,6 +1,7 @@
 """Re-imports through the running service send directory and identity only what changed (real broker, real PG)."""
 import pytest
 from roster_csv import make_class_row, make_enrollment_row, make_org_row, make_user_row, write_package
+from run_waiting import imported
 
 pytestmark = pytest.mark.postgres
 
@@ -28,12 +29,12 @@ def methods_called_since(recorder, start):
 
 def test_reimport_sends_only_what_changed_and_full_sends_everything(rostering_rpc, recorder, tmp_path):
     package = write_package(tmp_path / "lincoln", users=users())
-    first = rostering_rpc.import_package({"path": str(package)})
+    first = imported(rostering_rpc, {"path": str(package)})
     assert first["state"] == "completed", first["message"]
 
     # The same package again: nothing but the district goes, and every row counts unchanged.
     mark = len(recorder.calls)
-    again = rostering_rpc.import_package({"path": str(package)})
+    again = imported(rostering_rpc, {"path": str(package)})
     assert methods_called_since(recorder, mark) == ["upsert_district"]
     assert again["state"] == "completed"
     assert counts_of(again, "unchanged") == counts_of(first, "created")
@@ -42,7 +43,7 @@ def test_reimport_sends_only_what_changed_and_full_sends_everything(rostering_rp
     # One student renamed: their person row and their account go, nothing else.
     renamed = write_package(tmp_path / "renamed", users=users(givenName="Augusta"))
     mark = len(recorder.calls)
-    delta = rostering_rpc.import_package({"path": str(renamed)})
+    delta = imported(rostering_rpc, {"path": str(renamed)})
     assert methods_called_since(recorder, mark) == ["upsert_district", "upsert_people", "upsert_accounts"]
     (people_page,), (accounts_page,) = recorder.calls_to("upsert_people")[-1:], recorder.calls_to("upsert_accounts")[-1:]
     assert [person["source_id"] for person in people_page["people"]] == ["student-1"]
@@ -54,7 +55,7 @@ def test_reimport_sends_only_what_changed_and_full_sends_everything(rostering_rp
 
     # --full: every row goes again, and the owning services find it unchanged.
     mark = len(recorder.calls)
-    full = rostering_rpc.import_package({"path": str(renamed), "full": True})
+    full = imported(rostering_rpc, {"path": str(renamed), "full": True})
     assert methods_called_since(recorder, mark) == ["upsert_district", *UPSERTS]
     assert counts_of(full, "unchanged") == counts_of(first, "created")
 
@@ -71,18 +72,18 @@ def test_items_refused_are_sent_again_until_they_are_taken(rostering_rpc, record
                              users=[make_user_row()])
 
     refused = package("refused", "department")
-    assert rostering_rpc.import_package({"path": str(refused)})["counts"]["classrooms"]["failed"] == 1
+    assert imported(rostering_rpc, {"path": str(refused)})["counts"]["classrooms"]["failed"] == 1
 
     mark = len(recorder.calls)
-    again = rostering_rpc.import_package({"path": str(refused)})
+    again = imported(rostering_rpc, {"path": str(refused)})
     assert methods_called_since(recorder, mark) == ["upsert_district", "upsert_classrooms", "upsert_enrollments"]
     assert [row["source_id"] for row in recorder.calls_to("upsert_classrooms")[-1]["classrooms"]] == ["class-2"]
     assert again["counts"]["classrooms"] == {"created": 0, "updated": 0, "unchanged": 1, "skipped": 0, "failed": 1}
 
     # The org becomes a school: the class and its enrollment are taken, and not sent again after that.
     taken = package("taken", "school")
-    run = rostering_rpc.import_package({"path": str(taken)})
+    run = imported(rostering_rpc, {"path": str(taken)})
     assert run["counts"]["classrooms"]["created"] == run["counts"]["enrollments"]["created"] == 1
     mark = len(recorder.calls)
-    rostering_rpc.import_package({"path": str(taken)})
+    imported(rostering_rpc, {"path": str(taken)})
     assert methods_called_since(recorder, mark) == ["upsert_district"]

@@ -1,5 +1,6 @@
 import json
 import socket
+import threading
 
 import pytest
 from roster_csv import make_enrollment_row, make_user_row, write_package
@@ -47,15 +48,20 @@ def test_row_errors_are_listed_with_file_line_column_value_and_still_exit_0(scho
     assert "users.csv:3" in result.output and "email" in result.output and "nope" in result.output
 
 
-def test_more_than_fifty_errors_are_capped_with_a_count_of_the_rest(schoolctl, tmp_path):
-    users = [make_user_row()] + [make_user_row(sourcedId=f"s-{n}", email=f"bad-{n}") for n in range(60)]
+def test_a_long_list_of_errors_is_summarised_by_reason_then_the_first_rows_of_each(schoolctl, tmp_path):
+    users = ([make_user_row()] + [make_user_row(sourcedId=f"s-{n}", email=f"bad-{n}") for n in range(60)]
+             + [make_user_row(sourcedId=f"g-{n}", grades="99") for n in range(5)])
     folder = write_package(tmp_path / "many-bad", users=users, enrollments=[make_enrollment_row()])
 
     result = schoolctl("roster", "import", str(folder))
 
     assert result.exit_code == 0, result.output
-    assert "… 10 more errors" in result.output
-    assert "bad-49" in result.output and "bad-50" not in result.output
+    lines = result.output.splitlines()
+    assert "Errors by reason (" in result.output
+    email_row = next(line for line in lines if "invalid email address" in line and "│" in line)
+    assert email_row.split("│")[2].strip() == "60"  # Reason │ Rows
+    assert "bad-2" in result.output and "bad-3" not in result.output  # the first 3 of the reason
+    assert "more errors (see --json)" in result.output
 
 
 def test_json_output_is_the_whole_run(schoolctl, package):
@@ -185,3 +191,62 @@ def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl
     assert settings["updated_by"] == operator_person_id
     refused = schoolctl("roster", "settings", district_id, "--mass-change-threshold", "2")
     assert refused.exit_code == 64 and "mass_change_threshold" in refused.stderr
+
+
+def test_import_prints_the_run_id_at_once_and_detach_returns_while_the_run_goes_on(schoolctl, recorder, package):
+    recorder.hold("upsert_people")
+    try:
+        result = schoolctl("roster", "import", str(package), "--detach", "--json")
+        started = json.loads(result.stdout)
+        assert result.exit_code == 0, result.output
+        assert started["state"] == "running"
+        assert f"Sync run {started['short_id']} started" in result.output
+        assert f"schoolctl roster follow {started['short_id']}" in " ".join(result.output.split())
+    finally:
+        recorder.release()
+
+    followed = schoolctl("roster", "follow", started["short_id"], "--json")
+
+    assert followed.exit_code == 0, followed.output
+    assert json.loads(followed.stdout)["state"] == "completed"
+
+
+def test_follow_shows_the_progress_of_a_running_run_and_exits_by_its_outcome(schoolctl, recorder, tmp_path):
+    folder = write_package(tmp_path / "lincoln")
+    started = json.loads(schoolctl("roster", "import", str(folder), "--detach", "--json").stdout)
+    ended = schoolctl("roster", "follow", started["run_id"][:6])
+    assert ended.exit_code == 0 and "completed" in ended.output, ended.output
+
+    rejected = json.loads(schoolctl("roster", "import", str(write_package(tmp_path / "empty", orgs=[])),
+                                    "--detach", "--json").stdout)
+    followed_rejected = schoolctl("roster", "follow", rejected["short_id"])
+    assert followed_rejected.exit_code == 2, followed_rejected.output
+
+
+def test_follow_prints_a_line_per_phase_while_the_run_goes_on(schoolctl, recorder, package):
+    recorder.hold("upsert_enrollments")
+    started = json.loads(schoolctl("roster", "import", str(package), "--detach", "--json").stdout)
+
+    threading.Timer(2.0, recorder.release).start()
+    followed = schoolctl("roster", "follow", started["short_id"], "--timeout", "20")
+
+    assert followed.exit_code == 0, followed.output
+    assert f"{started['short_id']} applying enrollments:" in followed.output
+    assert "pages applied" in followed.output and "rows read" in followed.output
+
+
+def test_a_second_import_of_a_running_package_exits_75_naming_the_running_run(schoolctl, recorder, package):
+    recorder.hold("upsert_people")
+    try:
+        first = json.loads(schoolctl("roster", "import", str(package), "--detach", "--json").stdout)
+        second = schoolctl("roster", "import", str(package))
+    finally:
+        recorder.release()
+
+    assert second.exit_code == 75, second.output
+    assert f"already being synced by run {first['short_id']}" in " ".join(second.output.split())
+
+
+def test_an_unknown_run_id_exits_64(schoolctl):
+    assert schoolctl("roster", "follow", "ffffffff").exit_code == 64
+    assert schoolctl("roster", "show", "ffffffff").exit_code == 64

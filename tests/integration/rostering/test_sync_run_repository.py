@@ -1,10 +1,11 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.repository import SyncRunRepository
-from services.rostering.domain.run import EntityCounts, SyncRun
+from services.rostering.domain.run import DistrictBusy, EntityCounts, SyncRun
+from services.rostering.domain.run_ids import AmbiguousRunId
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -58,3 +59,88 @@ def test_recent_runs_come_newest_first_and_limited(runs):
         runs.add(make_run(run_id=f"run-{day}", started_at=datetime(2025, 9, day, 6, 0, tzinfo=timezone.utc)))
 
     assert [run.run_id for run in runs.recent(2)] == ["run-3", "run-2"]
+
+
+AT = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
+
+
+def test_progress_is_written_alone_and_reads_back(runs):
+    run = make_run()
+    runs.add(run)
+    run.progress.read(1200, {"people": 1100, "schools": 3}, 1000)
+    run.progress.applying("schools", 1, AT)
+    run.progress.page_applied()
+    run.errors.append({"file": "users.csv", "line": 3, "column": None, "value": None, "reason": "not saved"})
+
+    runs.save_progress(run, AT)
+
+    stored = runs.get("run-1")
+    assert stored.progress == run.progress and stored.progress.pages_total == 3
+    assert stored.errors == []  # a progress write leaves the rest of the run as it was last saved
+
+
+def test_only_one_run_of_a_district_runs_at_a_time_and_the_busy_one_is_named(runs):
+    first, second = make_run(run_id="aaaa1111"), make_run(run_id="bbbb2222")
+    runs.add(first)
+    runs.add(second)
+    runs.claim(first, "district-1", "worker-1", AT)
+
+    with pytest.raises(DistrictBusy) as busy:
+        runs.claim(second, "district-1", "worker-2", AT)
+
+    assert busy.value.running.run_id == "aaaa1111"
+    first.complete(AT)
+    runs.save(first)
+    runs.claim(second, "district-1", "worker-2", AT)  # the district is free once its run ended
+    assert runs.get("bbbb2222").district_key == "district-1"
+
+
+def test_runs_whose_worker_stopped_beating_are_failed_and_the_others_kept(runs):
+    for run_id, owner in (("dead0001", "dead-worker"), ("live0001", "live-worker"), ("queued01", None)):
+        run = make_run(run_id=run_id)
+        runs.add(run)
+        if owner:
+            runs.claim(run, f"district-{run_id}", owner, AT)
+    later = AT + timedelta(minutes=5)
+    runs.beat("live-worker", later)
+
+    failed = runs.fail_abandoned(later - timedelta(seconds=60), "its worker died", later)
+
+    assert failed == ["dead0001"]
+    assert runs.get("dead0001").state == "failed" and runs.get("dead0001").message == "its worker died"
+    assert runs.get("live0001").state == runs.get("queued01").state == "running"  # a queued run has no worker yet
+
+
+def test_a_run_is_found_by_a_unique_prefix_of_its_id(runs):
+    for run_id in ("abcd1234ef", "abcd9999ef", "ffff0000aa"):
+        runs.add(make_run(run_id=run_id))
+
+    assert runs.find("ffff").run_id == "ffff0000aa"
+    assert runs.find("abcd1").run_id == "abcd1234ef"
+    assert runs.find("0000") is None
+    with pytest.raises(AmbiguousRunId, match="abcd names more than one run"):
+        runs.find("abcd")
+
+
+def test_a_run_taken_up_but_never_claimed_is_failed_when_its_worker_goes_silent(runs):
+    run = make_run(run_id="read0001")
+    runs.add(run)
+    runs.take_up(run, "dead-worker", AT)
+
+    assert runs.fail_abandoned(AT + timedelta(seconds=61), "its worker died", AT) == ["read0001"]
+
+
+def test_a_held_run_made_running_again_while_its_district_is_busy_is_refused(runs):
+    held, newer = make_run(run_id="held0001"), make_run(run_id="newr0001")
+    runs.add(held)
+    runs.add(newer)
+    runs.claim(held, "district-1", "worker-1", AT)
+    held.hold("too many leave", {}, AT)
+    runs.save(held)
+    runs.claim(newer, "district-1", "worker-2", AT)
+
+    held.approve("admin-1", AT)
+    with pytest.raises(DistrictBusy) as busy:
+        runs.save(held)
+
+    assert busy.value.running.run_id == "newr0001" and runs.get("held0001").state == "awaiting_approval"

@@ -37,7 +37,7 @@ def test_runs_are_listed_for_the_callers_district_only_page_by_page():
 def test_a_run_of_another_district_does_not_exist_for_the_caller():
     backends = backends_with_run(district_id="d2")
     for handler in (handlers.show_sync_run, handlers.approve_sync_run, handlers.reject_sync_run,
-                    handlers.list_sync_run_changes):
+                    handlers.list_sync_run_changes, handlers.follow_sync_run):
         with pytest.raises(NotFound):
             handler(ApiCall(admin(), path={"id": "r1"}, body={}, query={}), backends)
     backends.rostering.approve_sync_run.assert_not_called()
@@ -53,3 +53,17 @@ def test_the_caller_approves_and_rejects_as_themselves_never_as_the_body_says():
                                                                  "reason": None})
     backends.rostering.reject_sync_run.assert_called_once_with({"run_id": "r1", "decided_by": "boss",
                                                                 "reason": "cut short"})
+
+
+def test_following_a_run_answers_its_counts_of_findings_and_when_to_ask_again():
+    backends = backends_with_run()
+    backends.rostering.get_sync_run.return_value = {
+        "run_id": "r1", "district_id": "d1", "state": "running", "errors": [{"reason": "bad"}] * 3, "warnings": []}
+
+    followed = handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)
+
+    assert (followed["error_count"], followed["warning_count"]) == (3, 0)
+    assert "errors" not in followed and "warnings" not in followed
+    assert followed["poll_after_seconds"] == handlers.POLL_AFTER_SECONDS
+    backends.rostering.get_sync_run.return_value = {**followed, "state": "completed", "errors": [], "warnings": []}
+    assert handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)["poll_after_seconds"] is None

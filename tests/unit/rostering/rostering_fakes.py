@@ -14,7 +14,8 @@ from services.rostering import handlers
 from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.domain.run import SyncRun
+from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, SyncRun
+from services.rostering.domain.run_ids import the_one, usable_prefix
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
@@ -174,16 +175,67 @@ class FakeRuns:
     def __init__(self):
         self.stored: dict[str, SyncRun] = {}
         self.saved_states: list[str] = []
+        self.owners: dict[str, str] = {}
+        self.heartbeats: dict[str, datetime] = {}
+        self.progress_writes: list = []
 
     def add(self, run: SyncRun) -> None:
         self.stored[run.run_id] = copy.deepcopy(run)
 
     def save(self, run: SyncRun) -> None:
+        running = self.running_in(run.district_key, apart_from=run.run_id) if run.district_key else None
+        if run.state == RUNNING and running is not None:
+            raise DistrictBusy(running)
         self.saved_states.append(run.state)
         self.stored[run.run_id] = copy.deepcopy(run)
 
     def get(self, run_id: str) -> SyncRun | None:
         return copy.deepcopy(self.stored.get(run_id))
+
+    def find(self, run_id: str) -> SyncRun | None:
+        prefix = usable_prefix(run_id)
+        if run_id in self.stored or prefix is None:
+            return self.get(run_id)
+        found = the_one(prefix, [known for known in self.stored if known.startswith(prefix)])
+        return None if found is None else self.get(found)
+
+    def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
+        self.owners[run.run_id], self.heartbeats[run.run_id] = owner, at
+
+    def claim(self, run: SyncRun, district_key: str, owner: str, at: datetime) -> None:
+        running = self.running_in(district_key, apart_from=run.run_id)
+        if running is not None:
+            raise DistrictBusy(running)
+        run.district_key = district_key
+        self.stored[run.run_id].district_key = district_key
+        self.owners[run.run_id], self.heartbeats[run.run_id] = owner, at
+
+    def running_in(self, district_key: str, apart_from: str | None = None) -> SyncRun | None:
+        return next((copy.deepcopy(run) for run in self.stored.values() if run.state == RUNNING
+                     and run.district_key == district_key and run.run_id != apart_from), None)
+
+    def running_from(self, source: str) -> SyncRun | None:
+        return next((copy.deepcopy(run) for run in self.stored.values()
+                     if run.state == RUNNING and run.source == source), None)
+
+    def save_progress(self, run: SyncRun, at: datetime) -> None:
+        self.progress_writes.append(copy.deepcopy(run.progress))
+        self.stored[run.run_id].progress = copy.deepcopy(run.progress)
+        self.heartbeats[run.run_id] = at
+
+    def beat(self, owner: str, at: datetime) -> int:
+        mine = [run_id for run_id, run in self.stored.items() if run.state == RUNNING
+                and self.owners.get(run_id) == owner]
+        self.heartbeats.update({run_id: at for run_id in mine})
+        return len(mine)
+
+    def fail_abandoned(self, silent_since: datetime, message: str, at: datetime) -> list[str]:
+        abandoned = [run_id for run_id, run in self.stored.items() if run.state == RUNNING
+                     and run_id in self.owners and self.heartbeats[run_id] < silent_since]
+        for run_id in abandoned:
+            run = self.stored[run_id]
+            run.state, run.finished_at, run.message = FAILED, at, message
+        return abandoned
 
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]:
         newest_first = sorted(self.stored.values(), key=lambda run: run.started_at, reverse=True)
@@ -328,6 +380,13 @@ class FakeMarks:
         self.stored[district] = marks
 
 
+@dataclass
+class CountedStream:
+    """A record stream as a RowCount sees it: how many records it has read."""
+
+    count: int
+
+
 class FakeClock:
     def __init__(self):
         self.now = datetime(2025, 9, 1, 6, 0, tzinfo=timezone.utc)
@@ -357,23 +416,37 @@ class Importer:
         self.marks = FakeMarks()
 
     def ports(self) -> ImportPorts:
-        def read(path, region):
+        def read(path, region, rows=None):
             found = self.packages_read[path]
             if isinstance(found, Exception):
                 raise found
+            if rows is not None:  # the records a reader would have counted on its way through
+                rows.watching(CountedStream(len(found.people + found.orgs + found.classes + found.enrollments)))
             return found
+
+        @contextmanager
+        def ticking(tick):
+            yield
+            tick()  # once, as the read ends: what a reporter beside it would have seen last
 
         return ImportPorts(
             runs=self.runs, applied=self.applied, held=self.held, settings=self.settings,
             directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
             publish=lambda event, payload: self.published.append((event.name, payload)),
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
+            ticking=ticking,
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):
         path = request.pop("path", "/exports/lincoln")
         self.packages_read[path] = rejection if rejection is not None else (
             snapshot if snapshot is not None else make_snapshot())
+        started = self.request_import(path, **request)
+        handlers.run_package_import(self.published[-1][1], ports=self.ports())
+        return self.runs.get(started["run_id"]).as_payload()
+
+    def request_import(self, path: str = "/exports/lincoln", **request) -> dict:
+        """The RPC's half alone: the run answered at once, its event published, nothing read yet."""
         return handlers.import_package(
             {"path": path, "region": "US", "district_name": None, "full": False, "requested_by": None, **request},
             ports=self.ports(), new_id=lambda: next(self.ids))

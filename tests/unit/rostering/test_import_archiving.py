@@ -92,7 +92,7 @@ def test_an_approved_run_applies_exactly_the_held_diff_and_says_who_approved(run
     assert run_import.published[-1] == ("sync_run_approved.v1", {"run_id": held["run_id"]})
 
     assert handlers.apply_approved_run({"run_id": held["run_id"]}, ports=run_import.ports()) == "completed"
-    run = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs)
+    run = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)
     assert run["decided_by"] == "admin-1" and run["counts"]["people"]["unchanged"] == 15
     assert archived(run_import, "people") == {f"student-{n}" for n in range(16, 21)}
     assert run_import.held.package(held["run_id"]) is None
@@ -111,7 +111,7 @@ def test_an_approval_is_not_applied_when_the_archive_set_changed_since_it_was_he
     assert handlers.apply_approved_run({"run_id": held["run_id"]}, ports=run_import.ports()) == "failed"
     assert archived(run_import, "people") == set()
     assert "changed since this run was held" in handlers.get_sync_run(
-        {"run_id": held["run_id"]}, runs=run_import.runs)["message"]
+        {"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)["message"]
 
 
 def test_a_rejected_run_applies_nothing_and_keeps_its_report(run_import):
@@ -135,7 +135,7 @@ def test_a_newer_import_supersedes_a_held_run_which_can_then_not_be_approved(run
     newer = run_import(district(20))
 
     assert newer["state"] == "completed"
-    old = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs)
+    old = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)
     assert old["state"] == "superseded" and newer["run_id"] in old["message"]
     with pytest.raises(Conflict):
         handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
@@ -218,3 +218,17 @@ def test_updating_settings_validates_the_threshold_and_locks_the_directory_at_on
             {"district_id": "district-id", "changed_by": "admin-1", "mass_change_threshold": 0},
             settings=run_import.settings, directory=directory, clock=run_import.clock)
     assert "mass_change_threshold" in refused.value.fields
+
+
+def test_a_held_run_is_not_approved_while_another_run_of_its_district_is_running(run_import):
+    run_import(district(20))
+    held = run_import(district(15))
+    run_import.packages_read["/exports/next"] = district(20)
+    newer = run_import.request_import("/exports/next")
+    run_import.runs.claim(run_import.runs.stored[newer["run_id"]], "district-1", "worker-2", run_import.clock())
+
+    with pytest.raises(Conflict, match=f"already being synced by run {newer['short_id']}"):
+        handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
+                                  runs=run_import.runs, held=run_import.held, publish=lambda e, p: None,
+                                  clock=run_import.clock)
+    assert run_import.runs.get(held["run_id"]).state == "awaiting_approval"

@@ -84,7 +84,8 @@ def test_rejected_package_applies_nothing_and_says_why(run_import):
     assert run_import.directory.calls == []
     assert (run["state"], run["message"]) == ("rejected", "users.csv is missing from /exports/lincoln")
     assert run["finished_at"] is not None
-    assert run_import.published == [("sync_run_completed.v1", {"run_id": "run-1", "state": "rejected",
+    assert [name for name, _ in run_import.published] == ["package_import_requested.v1", "sync_run_completed.v1"]
+    assert run_import.published[1:] == [("sync_run_completed.v1", {"run_id": "run-1", "state": "rejected",
                                                              "district_id": None, "error_count": 0})]
 
 
@@ -185,15 +186,15 @@ def test_progress_is_saved_after_each_entity(run_import):
 def test_completed_run_is_stored_and_announced(run_import):
     run = run_import(make_snapshot(problems=(make_problem(),)))
 
-    assert handlers.get_sync_run({"run_id": run["run_id"]}, runs=run_import.runs) == run
-    assert run_import.published == [("sync_run_completed.v1", {"run_id": "run-1", "state": "completed",
+    assert handlers.get_sync_run({"run_id": run["run_id"]}, runs=run_import.runs, clock=run_import.clock) == run
+    assert run_import.published[1:] == [("sync_run_completed.v1", {"run_id": "run-1", "state": "completed",
                                                              "district_id": "district-id", "error_count": 1})]
     assert rostering.get_sync_run.dump_response(run)["counts"]["people"]["created"] == 3
 
 
 def test_unknown_run_is_not_found(run_import):
     with pytest.raises(NotFound):
-        handlers.get_sync_run({"run_id": "nope"}, runs=run_import.runs)
+        handlers.get_sync_run({"run_id": "nope"}, runs=run_import.runs, clock=run_import.clock)
 
 
 def test_unknown_phone_region_is_refused_before_a_run_starts(run_import):
@@ -222,12 +223,12 @@ def test_package_without_a_district_and_no_name_is_rejected_before_anything_is_a
 def test_recent_runs_are_listed_as_summaries_with_problem_counts(run_import):
     run = run_import(make_snapshot(problems=(make_problem(),)))
 
-    listed = handlers.list_sync_runs({"limit": 5}, runs=run_import.runs)
+    listed = handlers.list_sync_runs({"limit": 5}, runs=run_import.runs, clock=run_import.clock)
 
     assert listed == {"runs": [{
         "run_id": run["run_id"], "state": "completed", "source": run["source"], "district_id": "district-id",
         "started_at": run["started_at"], "finished_at": run["finished_at"], "error_count": 1, "warning_count": 0,
-        "decided_by": None, "decided_at": None,
+        "decided_by": None, "decided_at": None, "short_id": run["run_id"][:8], "progress": run["progress"],
     }]}
 
 

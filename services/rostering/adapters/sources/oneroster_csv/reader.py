@@ -22,6 +22,7 @@ from pathlib import Path
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.findings import Findings
+from services.rostering.domain.progress import RowCount
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.values import PhoneNormaliser
@@ -31,14 +32,15 @@ from .package_source import PackageSource, plan_files
 __all__ = ["PackageRejected", "read_package"]
 
 
-def read_package(path: str | Path, *, region: str = "US") -> Snapshot:
-    """Read every file of the package; `region` is the default country for phone numbers."""
+def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None) -> Snapshot:
+    """Read every file of the package; `region` is the default country for phone numbers. `rows`, when
+    given, counts the records as they are read (a run's progress shows it while the read goes on)."""
     phones = PhoneNormaliser(region)
     with collector_paused():
-        return _read(Path(path), phones)
+        return _read(Path(path), phones, rows)
 
 
-def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
+def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None = None) -> Snapshot:
     findings = Findings()
     with ExitStack() as stack:
         source = PackageSource(path, stack)
@@ -46,7 +48,10 @@ def _read(path: Path, phones: PhoneNormaliser) -> Snapshot:
 
         def stream_of(name: str):
             member = plan.members.get(name)
-            return None if member is None else (plan.modes[name], source.records(member, name))
+            if member is None:
+                return None
+            records = source.records(member, name)
+            return plan.modes[name], (records if rows is None else rows.watching(records))
 
         files = EntityFiles(plan.version, findings, stream_of, plan.members.__contains__, PackageRejected)
         return assemble(files, phones)
