@@ -196,6 +196,13 @@ class RejectSyncRunBody(rostering.DecideSyncRunRequest):
         exclude = ("run_id", "decided_by")
 
 
+class SyncSettingsBody(rostering.UpdateDistrictSyncSettingsRequest):
+    """The settings to change, of the caller's district; absent ones stay as they are."""
+
+    class Meta:
+        exclude = ("district_id", "changed_by")
+
+
 # --- invitations ---
 
 class InvitationsBody(notify.InvitationAudience):

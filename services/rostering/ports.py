@@ -6,7 +6,7 @@ tests implement them in memory (tests/unit/rostering/rostering_fakes.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
 from services.rostering.domain.applied_rows import AppliedRow
@@ -37,7 +37,8 @@ class RosterSource(Protocol):
 
 
 class DistrictSources(Protocol):
-    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable."""
+    """The provider each district syncs from, as its settings say (adapters/sources/configured.py); UnknownSource
+    when none is usable."""
 
     def describe(self, district: str) -> str: ...
 
@@ -96,9 +97,17 @@ class HeldRuns(Protocol):
 
 
 class DistrictSettings(Protocol):
+    """Each district's sync settings, and the local day the daily schedule last started its run."""
+
     def get(self, district_id: str) -> SyncSettings: ...
 
     def save(self, settings: SyncSettings) -> None: ...
+
+    def scheduled(self) -> list[tuple[SyncSettings, date | None]]: ...  # daily sync on, from a provider
+
+    def last_scheduled_on(self, district_id: str) -> date | None: ...
+
+    def claim_scheduled_day(self, district_id: str, day: date) -> bool: ...  # False: claimed already
 
 
 class Packages(Protocol):

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from eventlet import tpool
+from nameko.timer import timer
 
-from services.rostering import handlers, syncing
+from services.rostering import handlers, settings_handlers, syncing
 from services.rostering.adapters.packages import PackageFiles
+from services.rostering.adapters.secret_box import SettingsSecrets
 from services.rostering.adapters.sources.classlink.source import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
@@ -18,6 +20,10 @@ from shared.contracts import directory, identity, rostering
 from shared.db import Database
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+
+
+# How often the daily schedule looks for districts whose time has come: a run starts within this of its time.
+SCHEDULE_EVERY_SECONDS = 60
 
 
 def utc_now() -> datetime:
@@ -41,6 +47,7 @@ class RosteringService:
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
 
     sync_state = Database(rostering.NAME, SyncState)
+    settings_secrets = SettingsSecrets()  # seals and opens districts' source secrets (ROSTERING_SETTINGS_KEY)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     publish = EventPublisher(rostering.contract)
@@ -79,14 +86,24 @@ class RosteringService:
         return handlers.reject_sync_run(request, runs=self.sync_state.runs, held=self.sync_state.held,
                                         publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(rostering.plan_district_sync)
+    def plan_district_sync(self, request):
+        return syncing.plan_district_sync(request, ports=self._ports())
+
     @rpc_endpoint(rostering.get_district_sync_settings)
     def get_district_sync_settings(self, request):
-        return handlers.get_district_sync_settings(request, settings=self.sync_state.settings)
+        return settings_handlers.get_district_sync_settings(request, settings=self.sync_state.settings)
 
     @rpc_endpoint(rostering.update_district_sync_settings)
     def update_district_sync_settings(self, request):
-        return handlers.update_district_sync_settings(request, settings=self.sync_state.settings,
-                                                      directory=self.directory_rpc, clock=utc_now)
+        return settings_handlers.update_district_sync_settings(
+            request, settings=self.sync_state.settings, secrets=self.settings_secrets, directory=self.directory_rpc,
+            publish=self.publish, clock=utc_now)
+
+    # The daily schedule: every minute, start the districts whose daily time has come (once a local day each).
+    @timer(interval=SCHEDULE_EVERY_SECONDS)
+    def start_due_syncs(self):
+        return syncing.start_due_syncs(ports=self._ports())
 
     # An approved run is applied here, in the background; a run that stops part way is marked failed,
     # and its event is not redelivered (applying twice is safe, but a failure would only repeat).
@@ -104,4 +121,5 @@ class RosteringService:
         return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                            clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           sources=ConfiguredSources(parse=parse_in_thread), marks=state.marks)
+                           sources=ConfiguredSources(state.settings, self.settings_secrets, parse=parse_in_thread),
+                           marks=state.marks)

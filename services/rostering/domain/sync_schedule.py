@@ -1,4 +1,7 @@
-"""Full or incremental: what a district's next run from its provider asks for.
+"""When a district's provider is read, and how much of it: the daily schedule, then full or incremental.
+
+The daily sync starts at the district's daily time in its own time zone, at most once a local day; a schedule
+that was not running at that time (a restart) starts it later the same day, not twice and not the next day.
 
 A provider's incremental answer (OneRoster's `dateLastModified` filter) lists what changed, including
 records marked tobedeleted, but not records it deleted outright: only a full read shows those, by no
@@ -10,7 +13,8 @@ overlap for clocks that disagree (reading a change twice is harmless, missing on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 FULL_RUN_EVERY = timedelta(days=7)
 OVERLAP = timedelta(minutes=10)
@@ -37,3 +41,25 @@ def completed(marks: SyncMarks, started_at: datetime, *, full: bool) -> SyncMark
     """The marks once a run that started at `started_at` has completed."""
     return SyncMarks(last_full_started_at=started_at if full else marks.last_full_started_at,
                      last_started_at=started_at)
+
+
+def scheduled_day(now: datetime, *, daily_time: str, time_zone: str, last_scheduled_on: date | None) -> date | None:
+    """The district's local day whose daily run is due now, or None when it is not time or that day had its run."""
+    local = now.astimezone(ZoneInfo(time_zone))
+    if local.time() < time.fromisoformat(daily_time):
+        return None
+    if last_scheduled_on is not None and last_scheduled_on >= local.date():
+        return None
+    return local.date()
+
+
+def next_scheduled_at(now: datetime, *, daily_time: str, time_zone: str, last_scheduled_on: date | None) -> datetime:
+    """When the schedule next starts the district's run (now, when it is due already)."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    if scheduled_day(now, daily_time=daily_time, time_zone=time_zone, last_scheduled_on=last_scheduled_on):
+        return now
+    day = local.date()
+    if local.time() >= time.fromisoformat(daily_time) or (last_scheduled_on is not None and last_scheduled_on >= day):
+        day += timedelta(days=1)
+    return datetime.combine(day, time.fromisoformat(daily_time), zone).astimezone(now.tzinfo)

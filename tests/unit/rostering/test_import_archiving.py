@@ -8,8 +8,7 @@ from rostering_fakes import Importer
 from services.rostering import handlers
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import BULK, DELTA, GuardianLink, PackageFile, Tombstone
-from shared.contracts import directory as directory_contract
-from shared.contracts.errors import Conflict, InvalidRequest
+from shared.contracts.errors import Conflict
 
 BULK_FILES = tuple(PackageFile(name, BULK, 3) for name in ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv"))
 DELTA_FILES = tuple(PackageFile(name, DELTA, 1) for name in ("users.csv", "enrollments.csv"))
@@ -204,17 +203,3 @@ def test_the_district_settings_reach_the_stages_and_the_directory(run_import):
                                               "manages_guardians": True,
                                               "updates_contact_details_of_active_users": True}
 
-
-def test_updating_settings_validates_the_threshold_and_locks_the_directory_at_once(run_import):
-    directory = run_import.directory.proxy(directory_contract.contract)
-    updated = handlers.update_district_sync_settings(
-        {"district_id": "district-id", "changed_by": "admin-1", "daily_sync": True, "mass_change_threshold": 0.2},
-        settings=run_import.settings, directory=directory, clock=run_import.clock)
-
-    assert updated["daily_sync"] is True and updated["mass_change_threshold"] == 0.2
-    assert updated["updated_by"] == "admin-1" and run_import.directory.ownership["source"] == "OneRoster CSV"
-    with pytest.raises(InvalidRequest) as refused:
-        handlers.update_district_sync_settings(
-            {"district_id": "district-id", "changed_by": "admin-1", "mass_change_threshold": 0},
-            settings=run_import.settings, directory=directory, clock=run_import.clock)
-    assert "mass_change_threshold" in refused.value.fields

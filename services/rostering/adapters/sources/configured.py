@@ -1,61 +1,33 @@
-"""Which provider each district syncs from, as the operator configured it, secrets from the environment.
+"""Which source each district syncs from, as its sync settings say (rostering's database), secrets opened from
+their sealed form only to build the connection.
 
-Until districts keep their source in their settings, the sources are a YAML file named by
-ROSTERING_SOURCES_FILE:
-
-    districts:
-      lincoln:                      # the key `sync_district` and `schoolctl` name the district by
-        source: classlink
-        tenant_id: "1234"           # the District Tenant ID
-        application_id: "5678"
-        server_url: https://...     # the tenant's OneRoster server, up to /ims
-        version: "1.1"              # or "1.2"
-        auth: oauth1                # or oauth2, with token_url
-        client_id: KEY
-        client_secret_env: LINCOLN_CLASSLINK_SECRET
-
-The file never holds a secret, only the name of the environment variable that does; nothing here is
-ever answered back through an API.
+A district's settings name the source (`classlink`, `clever`, `sftp`, or `oneroster_csv` for packages handed
+to `import_package`) and its connection; `schoolctl roster settings` and the gateway's
+`/api/v1/rostering/settings` change them. Adding a source is one builder in SOURCE_BUILDERS beside its
+adapter. Nothing here is ever answered back through an API.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Any
-
-import yaml
 
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.ports import RosterSource
+from services.rostering.ports import DistrictSettings, RosterSource
+from shared.contracts.rostering import CLASSLINK, SOURCE_LABELS, SYNCED_SOURCES
+from shared.sealed_secrets import SealedSecrets, SecretsUnavailable
 
 from .classlink.connection import ClassLinkConnection
 from .classlink.source import ClassLinkSource, KeptRoster, Parse
 
-SOURCES_FILE_VARIABLE = "ROSTERING_SOURCES_FILE"
-CLASSLINK = "classlink"
 CONNECTION_FIELDS = ("tenant_id", "application_id", "server_url", "client_id", "version", "auth", "token_url")
 
 
 class ConfiguredSources:
-    """The file is read when a district's source is first asked for, so a broken one fails only syncs."""
+    """The settings are read when a district's source is asked for, so a broken one fails only its syncs."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ,
-                 districts: Mapping[str, Mapping[str, Any]] | None = None, *, parse: Parse | None = None) -> None:
-        self._environ, self._districts, self._parse = environ, districts, parse
-
-    def _entry(self, district: str) -> Any:
-        if self._districts is None:
-            path = self._environ.get(SOURCES_FILE_VARIABLE)
-            try:
-                document = yaml.safe_load(Path(path).read_text()) if path else None
-            except (OSError, yaml.YAMLError) as unreadable:
-                raise UnknownSource(f"the rostering sources file cannot be read: {unreadable}") from None
-            districts = document.get("districts") if isinstance(document, dict) else None
-            self._districts = districts if isinstance(districts, Mapping) else {}
-        return self._districts.get(district)
+    def __init__(self, settings: DistrictSettings, secrets: SealedSecrets, *, parse: Parse | None = None) -> None:
+        self._settings, self._secrets, self._parse = settings, secrets, parse
 
     def describe(self, district: str) -> str:
         connection = self._connection(district)
@@ -67,20 +39,38 @@ class ConfiguredSources:
     def kept(self, district: str, content: bytes) -> RosterSource:
         return KeptRoster(self.describe(district), content, parse=self._parse)
 
+    def _entry(self, district: str) -> dict:
+        """The district's source and connection, its secrets opened."""
+        settings = self._settings.get(district)
+        if settings.source is None:
+            raise UnknownSource(f"no source is configured for district {district}")
+        if settings.source not in SYNCED_SOURCES:
+            raise UnknownSource(f"district {district} syncs from {SOURCE_LABELS[settings.source]} packages, which "
+                                "are imported (schoolctl roster import), not read by rostering")
+        try:
+            secrets = self._secrets.open(settings.sealed_secrets)
+        except SecretsUnavailable as unavailable:
+            raise UnknownSource(f"district {district}'s source secrets cannot be read: {unavailable}") from None
+        return {"source": settings.source, **settings.connection, **secrets}
+
     def _connection(self, district: str) -> ClassLinkConnection:
         entry = self._entry(district)
-        if not isinstance(entry, Mapping):
-            raise UnknownSource(f"no source is configured for district {district}")
-        if entry.get("source") != CLASSLINK:
-            raise UnknownSource(f"district {district}'s source {entry.get('source')!r} is not one rostering can "
-                                f"sync from (expected {CLASSLINK})")
-        secret_variable = entry.get("client_secret_env")
-        secret = self._environ.get(secret_variable) if secret_variable else None
-        if not secret:
-            raise UnknownSource(f"district {district}'s ClassLink secret is not set (the environment variable "
-                                f"{secret_variable or 'named by client_secret_env'})")
-        try:
-            return ClassLinkConnection(client_secret=secret, **{name: str(entry[name]) for name in CONNECTION_FIELDS
-                                                                if entry.get(name) is not None})
-        except (TypeError, ValueError) as unusable:
-            raise UnknownSource(f"district {district}'s ClassLink configuration cannot be used: {unusable}") from None
+        build = SOURCE_BUILDERS.get(entry["source"])
+        if build is None:
+            raise UnknownSource(f"district {district}'s source {SOURCE_LABELS[entry['source']]} is not one rostering "
+                                f"can sync from yet (expected {SOURCE_LABELS[CLASSLINK]})")
+        return build(district, entry)
+
+
+def classlink_connection(district: str, entry: Mapping) -> ClassLinkConnection:
+    if not entry.get("client_secret"):
+        raise UnknownSource(f"district {district}'s ClassLink client secret is not set")
+    try:
+        return ClassLinkConnection(client_secret=entry["client_secret"],
+                                   **{name: str(entry[name]) for name in CONNECTION_FIELDS
+                                      if entry.get(name) is not None})
+    except (TypeError, ValueError) as unusable:
+        raise UnknownSource(f"district {district}'s ClassLink configuration cannot be used: {unusable}") from None
+
+
+SOURCE_BUILDERS: dict[str, Callable[[str, Mapping], ClassLinkConnection]] = {CLASSLINK: classlink_connection}
