@@ -13,12 +13,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from roster_csv import write_package
 
 from services.rostering.service import RosteringService
 from shared.contracts import callers, directory, identity, rostering
 from shared.contracts.errors import NotAuthenticated, NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.sealed_secrets import ROSTERING_SETTINGS_KEY
 from shared.testing.principals import make_principal
 from shared.testing.synced_records import SyncedRecords
 
@@ -49,6 +51,7 @@ class Recorder:
     calls: list[tuple[str, dict]] = field(default_factory=list)
     saved: dict[tuple[str, str], tuple[dict, str]] = field(default_factory=dict)
     completed_runs: list[dict] = field(default_factory=list)
+    settings_changes: list[dict] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     ownership: dict | None = None
@@ -194,7 +197,19 @@ def sync_run_listener(recorder: Recorder) -> type:
         def on_sync_run_completed(self, payload):
             recorder.completed_runs.append(payload)
 
+        @handles(rostering.DISTRICT_SYNC_SETTINGS_CHANGED)
+        def on_settings_changed(self, payload):
+            recorder.settings_changes.append(payload)
+
     return SyncRunListener
+
+
+@pytest.fixture(autouse=True)
+def settings_key(monkeypatch) -> str:
+    """The key rostering seals districts' source secrets with, read when its container starts."""
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv(ROSTERING_SETTINGS_KEY, key)
+    return key
 
 
 @pytest.fixture

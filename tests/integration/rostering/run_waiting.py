@@ -12,3 +12,11 @@ def wait_for(rostering_rpc, run_id: str, state: str) -> dict:
         run = rostering_rpc.get_sync_run({"run_id": run_id})
     assert run["state"] == state, run["message"]
     return run
+
+
+def wait_until(condition, seconds: float = 10) -> None:
+    """Until `condition()` holds (an event a listener records), or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.05)

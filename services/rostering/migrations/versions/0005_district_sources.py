@@ -1,7 +1,7 @@
 """each district's source and connection (secrets sealed), daily time, time zone, region, student accounts,
 and the day the schedule last started its sync
 
-Revision ID: 0005_district_sources_and_schedule
+Revision ID: 0005_district_sources
 Revises: 0004_classlink_sync_marks
 Create Date: 2026-12-05
 """
@@ -10,7 +10,7 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_district_sources_and_schedule"
+revision: str = "0005_district_sources"
 down_revision: Union[str, Sequence[str], None] = "0004_classlink_sync_marks"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
