@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-# roster_runs adds its commands to roster's app.
-from schoolctl import accounts, broker_accounts, dev, roster, roster_runs, services  # noqa: F401
+# roster_runs and roster_settings add their commands to roster's app.
+from schoolctl import accounts, broker_accounts, dev, roster, roster_runs, roster_settings, services  # noqa: F401
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.
