@@ -191,7 +191,7 @@ def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl
     refused = schoolctl("roster", "settings", district_id, "--set", "mass_change_threshold=2")
     assert refused.exit_code == 64 and "mass_change_threshold" in refused.stderr
     unknown = schoolctl("roster", "settings", district_id, "--set", "source=powerschool")
-    assert unknown.exit_code == 64 and "source: 'powerschool' is not a source" in unknown.stderr
+    assert unknown.exit_code == 64 and "source=powerschool: 'powerschool' is not a source" in unknown.stderr
     not_a_setting = schoolctl("roster", "settings", district_id, "--set", "colour=blue")
     assert not_a_setting.exit_code == 64 and "--set colour: not a setting" in not_a_setting.stderr
 
