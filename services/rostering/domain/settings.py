@@ -18,7 +18,9 @@ from datetime import datetime
 
 from shared.contracts.rostering import (
     CLASSLINK,
+    CLEVER,
     ONEROSTER_CSV,
+    SFTP,
     SOURCE_CONNECTIONS,
     SOURCE_LABELS,
     SYNCED_SOURCES,
@@ -30,7 +32,8 @@ from .guard import DEFAULT_THRESHOLD
 
 DEFAULT_DAILY_TIME = "02:00"
 # What a district must have told before a sync from its source can start.
-REQUIRED_CONNECTION = {CLASSLINK: ("tenant_id", "application_id", "server_url", "client_id", "client_secret")}
+REQUIRED_CONNECTION = {CLASSLINK: ("tenant_id", "application_id", "server_url", "client_id", "client_secret"),
+                       CLEVER: ("token",), SFTP: ("host", "username", "folder", "host_key")}
 # Changed only through their own rules, never laid over by a request.
 _KEPT = {"district_id", "updated_by", "updated_at", "connection", "secrets_set", "sealed_secrets"}
 _NOT_ANSWERED = {"connection", "secrets_set", "sealed_secrets"}

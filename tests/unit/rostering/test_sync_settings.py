@@ -154,3 +154,14 @@ def test_without_a_key_a_secret_is_refused_naming_the_connection(settings):
         settings.change(source="clever", connection={"token": "t"})
     assert "ROSTERING_SETTINGS_KEY is not set" in refused.value.fields["connection"][0]
     assert settings.change(mass_change_threshold=0.5)["mass_change_threshold"] == 0.5  # no secret: no key needed
+
+
+@pytest.mark.parametrize(("source", "connection", "missing"), [
+    ("clever", {}, "connection.token"),
+    ("sftp", {"host": "sftp.example.org", "username": "lincoln", "folder": "/drop", "password": "pw"},
+     "connection.host_key"),
+])
+def test_each_provider_needs_its_own_connection_before_the_daily_sync(settings, source, connection, missing):
+    with pytest.raises(InvalidRequest) as refused:
+        settings.change(source=source, connection=connection, daily_sync=True)
+    assert list(refused.value.fields) == [missing]
