@@ -1,7 +1,8 @@
 """When a district's provider is read, and how much of it: the daily schedule, then full or incremental.
 
 The daily sync starts at the district's daily time in its own time zone, at most once a local day; a schedule
-that was not running at that time (a restart) starts it later the same day, not twice and not the next day.
+that was not running at that time (a restart) starts it up to CATCH_UP later, past midnight too (a 23:59 time
+is not lost to a minute's outage), but never twice for one day.
 
 A provider's incremental answer (OneRoster's `dateLastModified` filter) lists what changed, including
 records marked tobedeleted, but not records it deleted outright: only a full read shows those, by no
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 FULL_RUN_EVERY = timedelta(days=7)
 OVERLAP = timedelta(minutes=10)
+CATCH_UP = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -44,22 +46,29 @@ def completed(marks: SyncMarks, started_at: datetime, *, full: bool) -> SyncMark
 
 
 def scheduled_day(now: datetime, *, daily_time: str, time_zone: str, last_scheduled_on: date | None) -> date | None:
-    """The district's local day whose daily run is due now, or None when it is not time or that day had its run."""
-    local = now.astimezone(ZoneInfo(time_zone))
-    if local.time() < time.fromisoformat(daily_time):
+    """The district's local day whose daily run is due now, or None: not time yet, that day had its run, or its
+    time is more than CATCH_UP ago (after a long outage the next day's time comes first)."""
+    zone = ZoneInfo(time_zone)
+    day = now.astimezone(zone).date()
+    if now < _instant(day, daily_time, zone):
+        day -= timedelta(days=1)  # today's time is still to come: the latest time was yesterday's
+    if now - _instant(day, daily_time, zone) >= CATCH_UP:
         return None
-    if last_scheduled_on is not None and last_scheduled_on >= local.date():
+    if last_scheduled_on is not None and last_scheduled_on >= day:
         return None
-    return local.date()
+    return day
 
 
 def next_scheduled_at(now: datetime, *, daily_time: str, time_zone: str, last_scheduled_on: date | None) -> datetime:
     """When the schedule next starts the district's run (now, when it is due already)."""
-    zone = ZoneInfo(time_zone)
-    local = now.astimezone(zone)
     if scheduled_day(now, daily_time=daily_time, time_zone=time_zone, last_scheduled_on=last_scheduled_on):
         return now
-    day = local.date()
-    if local.time() >= time.fromisoformat(daily_time) or (last_scheduled_on is not None and last_scheduled_on >= day):
+    zone = ZoneInfo(time_zone)
+    day = now.astimezone(zone).date()
+    while _instant(day, daily_time, zone) <= now or (last_scheduled_on is not None and day <= last_scheduled_on):
         day += timedelta(days=1)
-    return datetime.combine(day, time.fromisoformat(daily_time), zone).astimezone(now.tzinfo)
+    return _instant(day, daily_time, zone).astimezone(now.tzinfo)
+
+
+def _instant(day: date, daily_time: str, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.fromisoformat(daily_time), zone)
