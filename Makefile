@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit bench migrate catalogue clean
+.PHONY: install run add-worker test test-unit bench migrate catalogue clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/schoolctl dev run
+
+# One more notify worker on the stack `make run` is running (from another terminal).
+add-worker: install
+	$(BIN)/schoolctl dev add-worker
 
 migrate: install
 	$(BIN)/schoolctl dev migrate

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from bench.context import SIZES, Context
-from bench.metrics.platform import PartialResult
+from bench.metrics.platform import STAGES, PartialResult
 from bench.preflight import problems
 from bench.report import (Row, format_markdown, format_table, machine, rows_from_document, to_document,
                           with_ratios, write_json)
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=sorted(SIZES), default=os.environ.get("BENCH_SCALE") or "small")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=None,
+                        help="the platform group's stages to measure (default: all)")
     parser.add_argument("--markdown", type=Path, metavar="RESULTS_JSON",
                         help="print the table of an earlier run's JSON as Markdown (for the README) and exit")
     args = parser.parse_args(argv)
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNAVAILABLE
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    ctx = Context(args.scale, workdir)
+    ctx = Context(args.scale, workdir, stages=tuple(args.stages) if args.stages else None)
     rows: list[Row] = []
     failed: list[str] = []
     try:

@@ -29,12 +29,13 @@ class Sizes:
     search_seconds: float = 20.0
     sync_timeout_seconds: float = 600.0
     fanout_timeout_seconds: float = 900.0
+    inbound_seconds: float = 10.0  # texts back posted for this long
 
 
 SIZES = {
     "small": Sizes(messages=20_000, copy_rows=100_000, http_seconds=3.0, plan_recipients=200_000),
     "district": Sizes(messages=100_000, copy_rows=500_000, http_seconds=10.0, plan_recipients=200_000,
-                      sync_timeout_seconds=2400.0, fanout_timeout_seconds=2400.0),
+                      sync_timeout_seconds=2400.0, fanout_timeout_seconds=2400.0, inbound_seconds=30.0),
 }
 
 
@@ -42,12 +43,17 @@ SIZES = {
 class Context:
     scale: str
     workdir: Path
+    # The platform group's stages to measure (bench/metrics/platform.py); None: all of them.
+    stages: tuple[str, ...] | None = None
     started: float = field(default_factory=time.monotonic)
     _package: Path | None = None
 
     @property
     def sizes(self) -> Sizes:
         return SIZES[self.scale]
+
+    def measures(self, stage: str) -> bool:
+        return self.stages is None or stage in self.stages
 
     def progress(self, message: str) -> None:
         print(f"[bench {time.monotonic() - self.started:6.1f}s] {message}", file=sys.stderr, flush=True)

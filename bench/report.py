@@ -53,6 +53,9 @@ TARGETS: Mapping[str, tuple[Target, ...]] = {
     "search_p95_ms": (Target("<=", 50),),
     "sync_archive_seconds": (Target("<=", 60),),
     "bulk_archive_20k_seconds": (Target("<=", 60),),
+    "message_p95_ms": (Target("<=", 2000),),
+    "inbound_replies_per_s": (Target(">=", 200),),
+    "inbound_replies_lost": (Target("<=", 0),),
 }
 
 

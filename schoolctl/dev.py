@@ -7,6 +7,7 @@ at the gateway, so nothing leaves the machine and the whole delivery loop runs.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -129,6 +130,47 @@ def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str,
     }
 
 
+# Where a running `make run` leaves the environment its notify workers got, for `schoolctl dev add-worker`:
+# readable by this user only, deleted when the stack stops (it holds this run's generated secrets).
+WORKER_ENVIRONMENT_FILE = "dev-run-worker-environment.json"
+_WORKER_VARIABLES = ("AMQP_URI", "NOTIFY_DATABASE_URL", "SCHOOL_VAR_DIR", "LOG_FORMAT", "LOG_LEVEL",
+                     "NOTIFY_PROVIDER_FACTORY", "NOTIFY_WORKER_PREFETCH", "NOTIFY_WORKER_HEARTBEAT")
+
+
+def worker_environment(env: dict[str, str], provider_variables: set[str]) -> dict[str, str]:
+    """What a notify worker of this stack reads: the broker, notify's database, the providers (the sandbox)."""
+    return {name: env[name] for name in (*_WORKER_VARIABLES, *sorted(provider_variables)) if name in env}
+
+
+def _worker_environment_path() -> Path:
+    return var_dir() / WORKER_ENVIRONMENT_FILE
+
+
+def _save_worker_environment(environment: dict[str, str]) -> Path:
+    path = _worker_environment_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        json.dump(environment, file)
+    return path
+
+
+@app.command("add-worker")
+def add_worker() -> None:
+    """Start one more notify worker on the stack `make run` is running (this terminal; Ctrl-C stops it).
+
+    It gets the running stack's broker, database and provider sandbox settings: nothing to copy."""
+    path = _worker_environment_path()
+    try:
+        saved = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise fail(f"No stack is running from {var_dir()} (no {path.name}): start one with `make run` first",
+                   EXIT_UNAVAILABLE) from None
+    env = {**os.environ, **saved}
+    worker = Path(sys.executable).parent / "notify-worker"
+    os.execve(str(worker), [str(worker)], env)
+
+
 def _wait_until_answering(what: str, url: str, stack: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -213,7 +255,8 @@ def run(
     gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
     sandbox_address = sandbox_address or env.get("SANDBOX_LISTEN", DEFAULT_SANDBOX_ADDRESS)
     # Always the sandbox: `make run` never reaches the real Twilio or SendGrid, whatever the shell exports.
-    env.update(provider_environment(gateway_url=gateway_url, sandbox_address=sandbox_address))
+    providers = provider_environment(gateway_url=gateway_url, sandbox_address=sandbox_address)
+    env.update(providers)
     sandbox_url = f"http://{sandbox_address}"
     if not env.get("IDENTITY_TOKEN_SECRET"):
         # A fresh secret per run: tokens issued before a restart stop working, which is fine on one machine.
@@ -231,6 +274,7 @@ def run(
     operator = add_service_credential(database_url(identity.NAME), "make-run-operator", list(OPERATOR_SCOPES),
                                       None, datetime.now(timezone.utc))
     _stop_on_signals()
+    _save_worker_environment(worker_environment(env, set(providers)))
     stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
                              env=env)
     try:
@@ -253,7 +297,8 @@ def run(
         console.print(f"sent messages:    {sandbox_url}/sandbox/messages  (the provider sandbox records every "
                       "email, SMS and call; nothing leaves this machine)")
         console.print(f"pushes:           {sandbox_url}/sandbox/pushes  (FCM pushes to registered devices)")
-        console.print("notify workers:   2 (notify-worker-1, notify-worker-2)")
+        console.print("notify workers:   2 (notify-worker-1, notify-worker-2); add one from another terminal with "
+                      "`make add-worker` (.venv/bin/schoolctl dev add-worker): it joins this stack as it is")
         console.print(f"demo district:    {sync['state']}: {counts}; {len(sync['errors'])} row errors")
         console.print(f"enabled students: {enabled} at {STUDENT_CONTACT_SCHOOL_NAME}")
         console.print(f"demo logins:      {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}  (district administrator)")
@@ -262,13 +307,14 @@ def run(
         console.print(f"try:              curl -s {gateway_url}/api/v1/auth/login -H 'content-type: application/json' "
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
-                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts and roster decisions)")
+                      f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts, roster decisions and dead-letters)")
         console.print("Ctrl-C stops everything.")
         stack.wait()
     except KeyboardInterrupt:
         # Ctrl-C reaches honcho too (same process group); it stops every process itself.
         console.print("stopping…")
     finally:
+        _worker_environment_path().unlink(missing_ok=True)
         if stack.poll() is None:
             # honcho stops its processes on SIGTERM (SIGINT only reaches it from a terminal).
             stack.send_signal(signal.SIGTERM)

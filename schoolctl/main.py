@@ -7,7 +7,17 @@ import sys
 import typer
 
 # roster_runs and roster_settings add their commands to roster's app.
-from schoolctl import accounts, broker_accounts, dev, roster, roster_runs, roster_settings, services  # noqa: F401
+from schoolctl import (  # noqa: F401
+    accounts,
+    broker_accounts,
+    dead_letters,
+    dev,
+    queues,
+    roster,
+    roster_runs,
+    roster_settings,
+    services,
+)
 from schoolctl.broker import EXIT_FAILED, EXIT_USAGE
 
 # The exit code typer (click) gives its own usage errors; ours is EX_USAGE, because 2 means a rejected package.
@@ -15,7 +25,7 @@ TYPER_USAGE_EXIT = 2
 
 app = typer.Typer(
     name="schoolctl",
-    help="Operate the school communications platform: roster imports, accounts, service credentials.",
+    help="Operate the school communications platform: roster imports, accounts, service credentials, queues.",
     no_args_is_help=True,
 )
 
@@ -24,6 +34,8 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(services.app, name="services")
 app.add_typer(dev.app, name="dev")
 app.add_typer(broker_accounts.app, name="deploy")
+app.add_typer(dead_letters.app, name="dead-letters")
+app.command("queues")(queues.show_queues)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from contextlib import contextmanager
 
 from nameko.events import EventDispatcher, event_handler
@@ -19,8 +20,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
-from shared.contracts.errors import ALL_ERRORS, InvalidRequest
+from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError
+from shared.metrics import EVENTS_HANDLED, RPC_SECONDS
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import carry_request_id
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +41,22 @@ def rpc_endpoint(method: RpcMethod):
 
         @functools.wraps(fn)
         def entry(self, request=None):
-            loaded = method.load_request(request)
-            # Who may call it (shared/callers.py): the service's `callers`; absent only from test stand-ins,
-            # and tests/unit/test_contracts.py holds every real service to declaring it.
-            callers = getattr(self, CALLERS_ATTRIBUTE, None)
-            if callers is not None:
-                callers.admit(method, loaded)
-            return method.dump_response(fn(self, loaded))
+            started, outcome = time.perf_counter(), "error"
+            try:
+                loaded = method.load_request(request)
+                # Who may call it (shared/callers.py): the service's `callers`; absent only from test stand-ins,
+                # and tests/unit/test_contracts.py holds every real service to declaring it.
+                callers = getattr(self, CALLERS_ATTRIBUTE, None)
+                if callers is not None:
+                    callers.admit(method, loaded)
+                answer = method.dump_response(fn(self, loaded))
+                outcome = "ok"
+                return answer
+            except PlatformError as refused:
+                outcome = refused.code
+                raise
+            finally:
+                RPC_SECONDS.labels(method.service, method.name, outcome).observe(time.perf_counter() - started)
 
         entry.contract_method = method
         return rpc(expected_exceptions=ALL_ERRORS)(entry)
@@ -58,14 +70,24 @@ def handles(event: Event, **handler_options):
     def decorate(fn):
         @functools.wraps(fn)
         def entry(self, payload):
+            def count(outcome: str) -> None:
+                EVENTS_HANDLED.labels(getattr(self, "name", "?"), f"{event.service}.{event.name}", outcome).inc()
+
             try:
                 loaded = event.load(payload)
             except InvalidRequest as invalid:
                 # A payload that breaks its schema will never load: requeueing it would loop
                 # forever, so it is dropped loudly (with the reasons) instead.
                 log.error("dropping invalid %s.%s payload: %s", event.service, event.name, invalid.fields)
+                count("invalid")
                 return None
-            return fn(self, loaded)
+            try:
+                result = fn(self, loaded)
+            except Exception:
+                count("error")
+                raise
+            count("ok")
+            return result
 
         entry.contract_event = event
         return event_handler(event.service, event.name, **handler_options)(entry)
@@ -116,7 +138,11 @@ class ServiceRpc(RpcProxy):
                               if isinstance(dependency, PlatformIdentity)), None)
 
     def get_dependency(self, worker_ctx):
-        before_call = (lambda: self.platform.present(worker_ctx)) if self.platform is not None else (lambda: None)
+        def before_call() -> None:
+            carry_request_id(worker_ctx)
+            if self.platform is not None:
+                self.platform.present(worker_ctx)
+
         return _CheckedProxy(self.contract, super().get_dependency(worker_ctx), before_call)
 
 

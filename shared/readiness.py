@@ -10,13 +10,10 @@ from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.errors import PlatformError
 from shared.messaging import cluster_rpc
 
-# One cheap, read-only call per service that succeeds on an empty database.
-PROBES = {
-    identity.NAME: (identity.contract, "get_accounts", {"person_ids": []}),
-    directory.NAME: (directory.contract, "get_schools", {}),
-    notify.NAME: (notify.contract, "get_recipients", {"person_ids": []}),
-    rostering.NAME: (rostering.contract, "list_sync_runs", {"limit": 1}),
-}
+# Each service's health check (shared/contracts/health.py): any answer, a refusal of an anonymous caller included,
+# shows the service consumes its queue.
+PROBES = {contract.name: contract for contract in (identity.contract, directory.contract, notify.contract,
+                                                   rostering.contract)}
 
 
 class StackNotReady(RuntimeError):
@@ -30,9 +27,9 @@ def wait_for_services(amqp_uri: str, *, seconds: float = 90, still_running: Call
     while pending:
         still_running()
         with cluster_rpc(amqp_uri, timeout=5) as rpc:
-            for name, (contract, method, payload) in list(pending.items()):
+            for name, contract in list(pending.items()):
                 try:
-                    getattr(rpc(contract), method)(payload)
+                    rpc(contract).check_health()
                 except UnknownService:
                     continue
                 except PlatformError:

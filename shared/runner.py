@@ -19,6 +19,7 @@ from nameko.cli.run import run  # noqa: E402
 
 from shared.config import SERVICE_CLASSES, service_config  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
+from shared.metrics import serve_metrics  # noqa: E402
 
 
 # Settings only some services read, passed into the nameko config when the environment sets them.
@@ -41,8 +42,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="school-service", description=__doc__)
     parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
     args = parser.parse_args(argv)
-    configure_logging()
+    configure_logging(service=",".join(args.services))
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
+    serve_metrics(",".join(args.services))
     run([load_service(name) for name in args.services], service_config(**optional_settings()))
 
 

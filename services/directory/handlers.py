@@ -143,10 +143,12 @@ def upsert_guardian_links(request: Mapping, *, repo: DirectoryRepository, new_id
         guardian = persons.get(item["guardian_source_id"])
         student = persons.get(item["student_source_id"])
         # A link the sync lists is current, and from now on the sync's own.
+        # A relationship only when the source says one: a users.csv link leaves what was set by hand.
+        said = {"relationship": item["relationship"]} if "relationship" in item else {}
         desired.append(Desired(
             link_key(item),
             {"guardian_id": guardian and guardian["id"], "student_id": student and student["id"],
-             "archived": False, "managed_by_sync": True},
+             "archived": False, "managed_by_sync": True, **said},
             _link_problems(item, guardian, student),
         ))
     resolved = [item for item in desired if not item.problems]

@@ -6,8 +6,10 @@ from datetime import datetime, timezone
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 from services.directory import (
     handlers,
@@ -29,10 +31,16 @@ class DirectoryService:
     name = directory.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
+    health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
     publish = EventPublisher(directory.contract)
     # Manual actions create accounts and grant roles: identity owns credentials and roles.
     identity_rpc = ServiceRpc(identity.contract)
+
+    @rpc_endpoint(directory.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(directory.upsert_district)
     def upsert_district(self, request):

@@ -5,14 +5,21 @@ pass through as they are; only what the gateway composes is built here.
 """
 from __future__ import annotations
 
+import time
+
+import eventlet
+
 from services.gateway.api import ApiCall, Backends
 from services.gateway.domain.access import may_see_contact_details, require_permission_change, require_staff
 from services.gateway.domain.profiles import account_of, user_profile
+from services.gateway.domain.readiness import readiness_report
+from services.gateway.errors import SERVICE_UNAVAILABLE_ERRORS
 from services.gateway.domain.results import summarize_outcomes
 from shared.contracts.permissions import (
     HISTORY_NOTHING, communication_history_scope, effective_actions, may_see_delivery_status,
 )
 from services.gateway.lists import page_of
+from shared.contracts.health import FAILING, OK
 
 # How many of a person's latest communications their profile shows (notify's first page).
 PROFILE_HISTORY_SHOWN = 20
@@ -83,3 +90,36 @@ def list_schools(call: ApiCall, backends: Backends) -> dict:
         # directory reads a missing district as "every district": never hand that to a caller.
         return page_of([], call.query)
     return page_of(backends.directory.get_schools({"district_id": district_id})["schools"], call.query)
+
+
+# How long `/health/ready` waits for every service's answer: a probe must answer well within its own timeout.
+READINESS_WAIT_SECONDS = 3.0
+CHECKED_SERVICES = ("identity", "directory", "notify", "rostering")
+
+
+def show_readiness(call: ApiCall, backends: Backends) -> dict:
+    """Asks every service at once over the broker, then waits for all the answers up to one deadline."""
+    started = time.perf_counter()
+    asked, answers = {}, {}
+    broker = {"name": "broker", "status": OK, "latency_ms": 0.0, "detail": None}
+    for name in CHECKED_SERVICES:
+        try:
+            asked[name] = getattr(backends, name).check_health.call_async()
+        except SERVICE_UNAVAILABLE_ERRORS as unreachable:
+            broker = {**broker, "status": FAILING, "detail": f"cannot publish to the broker: {unreachable}"}
+            answers[name] = "not asked: the broker is unreachable"
+    broker["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    deadline = started + READINESS_WAIT_SECONDS
+    for name, reply in asked.items():
+        waited = eventlet.Timeout(max(deadline - time.perf_counter(), 0.01))
+        try:
+            answers[name] = reply.result()
+        except eventlet.Timeout as timeout:
+            if timeout is not waited:  # the request's own deadline: not this service's failure
+                raise
+            answers[name] = f"no answer within {READINESS_WAIT_SECONDS:g} s"
+        except Exception as error:  # noqa: BLE001 - any failure of one service is that service's state
+            answers[name] = f"answered with an error: {type(error).__name__}"
+        finally:
+            waited.cancel()
+    return readiness_report(broker, {name: answers[name] for name in CHECKED_SERVICES})

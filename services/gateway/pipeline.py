@@ -1,6 +1,7 @@
 """One request, start to end: authenticate, check the permission, validate, run the handler, answer JSON."""
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import eventlet
@@ -16,6 +17,7 @@ from services.gateway.http import REQUEST_ID_KEY, error_response, json_response
 from services.gateway.lists import with_next_link
 from services.gateway.parsing import checked_path, json_body, load, query_values
 from shared.logs import REQUEST_ID
+from shared.metrics import HTTP_SECONDS
 
 # The largest body an endpoint takes is one page of 5,000 ids (~200 KB).
 MAX_BODY_BYTES = 1024 * 1024
@@ -26,8 +28,11 @@ def answer(route: Route, request: Request, path_values: Mapping[str, str], backe
     """The HTTP answer; never raises, because the caller is nameko's web server."""
     # This worker runs in a green thread of its own: its log lines name the request too.
     context = REQUEST_ID.set(request.environ.get(REQUEST_ID_KEY))
+    started = time.perf_counter()
     try:
-        return _answer(route, request, path_values, backends, deadline=deadline)
+        response = _answer(route, request, path_values, backends, deadline=deadline)
+        HTTP_SECONDS.labels(route.name, str(response.status_code)).observe(time.perf_counter() - started)
+        return response
     finally:
         REQUEST_ID.reset(context)
 

@@ -33,8 +33,8 @@ from services.gateway.schemas import (
     AddGuardianBody, AddStaffBody, AnnouncementBody, ArchiveClassroomsBody, AuditLogQuery, ChangePasswordBody,
     DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
-    JobTitleBody, Me, PeopleQuery, PreferenceBody, RejectSyncRunBody, RemoveGuardiansBody, RemoveGuardiansResult,
-    SyncSettingsBody,
+    JobTitleBody, Me, PeopleQuery, PreferenceBody, ReadinessReport, RejectSyncRunBody, RemoveGuardiansBody,
+    RemoveGuardiansResult, SyncSettingsBody,
     ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
     UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
@@ -187,6 +187,12 @@ def _document() -> dict:
 ROUTES: tuple[Route, ...] = (
     Route("health", "GET", "/health", "Whether the gateway is up", "operations",
           handlers.health, HealthStatus, public=True),
+    Route("show_readiness", "GET", "/health/ready", "Whether every service, the broker and each database answer",
+          "operations", handlers.show_readiness, ReadinessReport, public=True,
+          errors={503: "`not_ready`: a service did not answer within 3 s, or its database failed; `fields` names "
+                       "each failing part and why"},
+          description="For readiness probes and operators. Every service is asked at once over the broker; each "
+                      "answers for its own database. Answers 200 only when every part is ok."),
     Route("openapi", "GET", f"{API}/openapi.json", "This API as an OpenAPI 3 document", "operations",
           openapi_document, None, public=True, examples=Examples(response={
               "openapi": "3.0.3", "info": {"title": "School communications API", "version": "1.0.0"}, "paths": {}})),
@@ -408,8 +414,13 @@ ROUTES: tuple[Route, ...] = (
           body=ResetStatusBody, errors={
               400: "`kind` is not email or mobile_phone, the person has no such credential, or Reset Status does "
                    "not apply to it (an opted-out phone)",
-              404: "no person the caller can see has this id"},
-          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out."),
+              404: "no person the caller can see has this id",
+              503: "the email provider could not take the address off its bounce lists; nothing was reset, and "
+                   "trying again is safe"},
+          description="`kind` is `email` or `mobile_phone`. An opted-out phone stays opted out. For an email, the "
+                      "address also comes off the email provider's lists of failed deliveries (bounces, blocks, "
+                      "invalid addresses), so the retry is not dropped there; a spam report or an unsubscribe "
+                      "stays, and `provider_suppressions` says which."),
     *(Route(name, method, rule, summary, "rostering", handler, response, action=MANAGE_SYNC_RUNS, query=query,
             body=body, errors=errors, description=RUNS_NOTE + note)
       for name, method, rule, summary, handler, response, query, body, errors, note in (

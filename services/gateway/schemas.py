@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts import conversations, directory, identity, notify, notify_history, permissions, rostering
+from shared.contracts import (conversations, directory, health, identity, notify, notify_history, permissions,
+                              rostering)
 from shared.contracts.common import BulkResult
 
 
 class HealthStatus(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("ok",)))
+
+
+class ReadinessReport(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ready",)), metadata={
+        "description": "ready: every service and its database answered (otherwise the answer is a 503 "
+                       "`not_ready` whose `fields` name each failing part and why)"})
+    broker = fields.Nested(health.ComponentHealth, required=True, metadata={
+        "description": "the gateway's questions reached the broker"})
+    services = fields.List(fields.Nested(health.ServiceHealth), required=True, metadata={
+        "description": "each service's own answer: its database checks and their latency"})
 
 
 class ErrorDetail(Schema):

@@ -17,6 +17,7 @@ from shared.callers import CallerCredential
 from shared.platform_identity import PlatformIdentity
 from shared.contracts import directory, identity, notify, rostering
 from shared.messaging import ServiceRpc
+from shared.request_tracing import RequestTracing
 
 NAME = "gateway"
 DEFAULT_REQUEST_TIMEOUT = 30.0
@@ -108,3 +109,4 @@ class GatewayService:
     public_url = PublicUrl()
     credential = CallerCredential()
     platform = PlatformIdentity()  # the gateway's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines

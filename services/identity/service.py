@@ -7,8 +7,10 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.contracts import callers as caller_contract
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 from . import handlers, handlers_callers, handlers_credentials, handlers_joining, handlers_sessions, handlers_settings
 from .adapters.passwords import PasswordHashing
@@ -37,6 +39,12 @@ class IdentityService:
     signer = CredentialSigning()
     # identity's own token on its calls (to notify), signed here.
     platform = PlatformIdentity(sign_locally=identity_platform_token)
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
+    health = HealthCheck()  # its database answers: shared/health.py
+
+    @rpc_endpoint(identity.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(caller_contract.issue_assertion)
     def issue_assertion(self, request):

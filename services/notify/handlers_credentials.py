@@ -20,8 +20,10 @@ from services.notify.adapters.credentials_repository import (
 )
 from services.notify.domain.credential_status import ResetRefused, check_reset
 from services.notify.domain.delivery import CredentialKind, CredentialState
+from services.notify.domain.email_suppression import SuppressionLift, SuppressionsUnavailable, plan_lift
+from services.notify.ports import EmailSuppressions
 from shared.contracts import notify
-from shared.contracts.errors import InvalidRequest, NotFound
+from shared.contracts.errors import InvalidRequest, NotFound, ProviderUnavailable
 
 Clock = Callable[[], datetime]
 Publish = Callable[..., None]
@@ -54,7 +56,8 @@ def get_credential_health(request: dict, *, credentials: CredentialStore) -> dic
     } for report in credentials.reports_of(people)]}
 
 
-def reset_credential_status(request: dict, *, credentials: CredentialStore, publish: Publish, clock: Clock) -> dict:
+def reset_credential_status(request: dict, *, credentials: CredentialStore, suppressions: EmailSuppressions | None,
+                            publish: Publish, clock: Clock) -> dict:
     person_id, kind = request["person_id"], CredentialKind(request["kind"])
     person = credentials.credentials_of([person_id]).get(person_id)
     if person is None:
@@ -62,18 +65,40 @@ def reset_credential_status(request: dict, *, credentials: CredentialStore, publ
     address = person.address(kind)
     if address is None:
         raise InvalidRequest(f"This person has no {_noun(kind)}.", fields={"kind": [f"no {_noun(kind)} on file"]})
-    try:
-        record = credentials.reset(kind, address, check=lambda state: check_reset(kind, state),
-                                   reset_by=request["reset_by"], reason=request["reason"], now=clock())
-    except ResetRefused as refused:
-        raise InvalidRequest(f"Reset Status does not apply: {refused.reason}.", fields={"kind": [refused.reason]}) \
-            from None
+    check = lambda state: _check_or_refuse(kind, state)  # noqa: E731 - once before the provider, again when saved
+    lift = None
+    if kind is CredentialKind.EMAIL and suppressions is not None:
+        health = credentials.health_of([(kind, address)]).get((kind, address))
+        check(health.state if health else CredentialState.GOOD)
+        lift = _lift_suppressions(suppressions, address)
+    record = credentials.reset(kind, address, check=check, reset_by=request["reset_by"], reason=request["reason"],
+                               now=clock())
     publish(notify.CREDENTIAL_STATUS_CHANGED, {"kind": kind.value, "address": address,
                                                 "state": CredentialState.GOOD.value, "reason": None})
     return {"person_id": person_id, "kind": kind.value, "address": address,
             "previous_state": record.previous.state.value, "previous_reason": record.previous.reason,
             "state": CredentialState.GOOD.value, "reset_by": request["reset_by"], "reason": request["reason"],
-            "reset_at": record.reset_at}
+            "reset_at": record.reset_at, "provider_suppressions": lift.as_dict() if lift else None}
+
+
+def _check_or_refuse(kind: CredentialKind, state: CredentialState) -> None:
+    try:
+        check_reset(kind, state)
+    except ResetRefused as refused:
+        raise InvalidRequest(f"Reset Status does not apply: {refused.reason}.", fields={"kind": [refused.reason]}) \
+            from None
+
+
+def _lift_suppressions(suppressions: EmailSuppressions, address: str) -> SuppressionLift:
+    try:
+        lift = plan_lift(suppressions.lists_holding(address))
+        for list_name in lift.lifted:
+            suppressions.remove(address, list_name)
+    except SuppressionsUnavailable as unavailable:
+        raise ProviderUnavailable(
+            f"The email provider could not take this address off its bounce lists, so nothing was reset "
+            f"(a retry would be dropped); try again: {unavailable}", fields={"kind": [str(unavailable)]}) from None
+    return lift
 
 
 def _noun(kind: CredentialKind) -> str:

@@ -4,7 +4,8 @@ The recipient projection is built only from identity's and directory's events.
 Every event handler requeues its message on failure rather than losing it:
 applying a page twice, or planning an announcement twice, is harmless.
 A timer picks up work whose event or first attempt was lost: announcements
-stuck in planning, webhook receipts stored but not applied.
+stuck in planning, webhook receipts stored but not applied, deliveries left
+`queued` whose job is gone (handlers_sweeper).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.notify import (
     handlers_conversation_replies,
     handlers_conversations,
     handlers_credentials,
+    handlers_dead_letters,
     handlers_history,
     handlers_inbox,
     handlers_invitations,
@@ -26,23 +28,29 @@ from services.notify import (
     handlers_preferences,
     handlers_preview,
     handlers_reports,
+    handlers_sweeper,
     handlers_translations,
     handlers_verification,
     handlers_webhooks,
 )
 from services.notify.adapters.service_dependencies import (
     ConversationReplies,
+    DeadLetterQueueAccess,
     DeliveryQueue,
+    EmailSuppressionLists,
     JoinLinks,
     ProviderWebhookSecrets,
+    SweepBound,
 )
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 RECOVERY_INTERVAL_SECONDS = 60
 
@@ -85,15 +93,20 @@ class NotifyService:
     name = notify.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
+    health = HealthCheck()  # its database answers: shared/health.py
     store = Database(notify.NAME, NotifyStore)
     publish = EventPublisher(notify.contract)
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
+    sweep_after = SweepBound()
+    dead_letters = DeadLetterQueueAccess()
     webhook_secrets = ProviderWebhookSecrets()
     identity_rpc = ServiceRpc(identity.contract)
     join_links = JoinLinks()
     translator = TranslationProvider()
     replies = ConversationReplies()
+    email_suppressions = EmailSuppressionLists()  # lifted by Reset Status, so its retry is not dropped
 
     # --- the recipient projection ---
 
@@ -112,6 +125,10 @@ class NotifyService:
     @handles(directory.STUDENT_ACCOUNTS_ENABLED, requeue_on_error=True)
     def on_student_accounts_enabled(self, payload: dict) -> int:
         return handlers.project_student_accounts_enabled(payload, recipients=self.store.recipients, clock=utc_now)
+
+    @rpc_endpoint(notify.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(notify.get_recipients)
     def get_recipients(self, request: dict) -> dict:
@@ -285,7 +302,8 @@ class NotifyService:
     @rpc_endpoint(notify.reset_credential_status)
     def reset_credential_status(self, request: dict) -> dict:
         return handlers_credentials.reset_credential_status(
-            request, credentials=self.store.credentials, publish=self.publish, clock=utc_now)
+            request, credentials=self.store.credentials, suppressions=self.email_suppressions, publish=self.publish,
+            clock=utc_now)
 
     # --- provider webhooks ---
 
@@ -293,6 +311,20 @@ class NotifyService:
     def receive_provider_webhook(self, request: dict) -> dict:
         return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
                                                           ports=self._webhook_ports())
+
+    # --- the delivery queue's dead letters (the operator) ---
+
+    @rpc_endpoint(notify.list_dead_letters)
+    def list_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.list_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.replay_dead_letters)
+    def replay_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.replay_dead_letters(request, dead_letters=self.dead_letters)
+
+    @rpc_endpoint(notify.purge_dead_letters)
+    def purge_dead_letters(self, request: dict) -> dict:
+        return handlers_dead_letters.purge_dead_letters(request, dead_letters=self.dead_letters)
 
     # --- recovery ---
 
@@ -302,6 +334,8 @@ class NotifyService:
                                                      publish=self.publish, clock=utc_now)
         handlers_webhooks.apply_unapplied_webhooks(ports=self._webhook_ports())
         handlers_invitations.resume_stalled_invitations(ports=self._invitation_ports())
+        handlers_sweeper.sweep_stuck_deliveries(deliveries=self.store.sweep, queue=self.delivery_jobs,
+                                                clock=utc_now, sweep_after=self.sweep_after)
 
     def _invitation_ports(self) -> InvitationPorts:
         return InvitationPorts(

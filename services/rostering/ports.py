@@ -36,13 +36,25 @@ class RosterSource(Protocol):
     def kept(self) -> bytes: ...  # what a run held for approval keeps, so approving applies what was read
 
 
+class ProviderSource(RosterSource, Protocol):
+    """A district's provider as a run's source. `event_cursor`, once read, is where the provider's change feed
+    stood (Clever's events); None for a provider without one (ClassLink)."""
+
+    @property
+    def event_cursor(self) -> str | None: ...
+
+
 class DistrictSources(Protocol):
     """The provider each district syncs from, as its settings say (adapters/sources/configured.py); UnknownSource
-    when none is usable."""
+    when none is usable.
+
+    `changed_since` asks a provider that filters by modification time for changes only, `after_event` one
+    with a change feed for the events after that one; both None ask for a full read."""
 
     def describe(self, district: str) -> str: ...
 
-    def for_district(self, district: str, *, changed_since: datetime | None) -> RosterSource: ...
+    def for_district(self, district: str, *, changed_since: datetime | None,
+                     after_event: str | None = None) -> ProviderSource: ...
 
     def kept(self, district: str, content: bytes) -> RosterSource: ...  # a held run's roster, read again
 
@@ -80,6 +92,9 @@ class AppliedRows(Protocol):
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None: ...
 
+    # By the directory's district id: the ids it gave rows of an entity (a notice's students), found ones only.
+    def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]: ...
+
 
 class HeldRuns(Protocol):
     """Packages of runs held for approval, and the archive rows of every run."""
@@ -103,6 +118,8 @@ class DistrictSettings(Protocol):
 
     def save(self, settings: SyncSettings) -> None: ...
 
+    def with_source(self, source: str) -> list[SyncSettings]: ...
+
     def scheduled(self) -> list[tuple[SyncSettings, date | None]]: ...  # daily sync on, from a provider
 
     def last_scheduled_on(self, district_id: str) -> date | None: ...
@@ -116,3 +133,24 @@ class Packages(Protocol):
     def pack(self, path: str) -> bytes: ...
 
     def unpacked(self, content: bytes): ...  # a context manager yielding a path
+
+
+class Inbox(Protocol):
+    """A district's SFTP inbox for one poll (adapters/sources/sftp/inbox.py): list, claim into processing/,
+    download, file into processed/ or failed/, write a report."""
+
+    def entries(self) -> list: ...  # domain.sftp_pickup.Entry
+
+    def claim(self, name: str, claimed: str) -> bool: ...
+
+    def claimed(self) -> list[str]: ...  # what processing/ holds
+
+    def release(self, claimed: str, name: str) -> None: ...  # a stale claim back into the inbox
+
+    def remove(self, name: str) -> None: ...
+
+    def download(self, claimed: str, local) -> None: ...
+
+    def file(self, claimed: str, outcome: str) -> None: ...
+
+    def write(self, folder: str, name: str, content: bytes) -> None: ...

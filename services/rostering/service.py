@@ -1,25 +1,33 @@
 """The rostering nameko service: thin entrypoints over handlers."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 from eventlet import tpool
 from nameko.timer import timer
 
-from services.rostering import handlers, settings_handlers, syncing
+from services.rostering import handlers, settings_handlers, sftp_notices, sftp_pickup, syncing
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.secret_box import SettingsSecrets
-from services.rostering.adapters.sources.classlink.source import snapshot_of
+from services.rostering.adapters.sources.rest_roster import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
+from services.rostering.adapters.sources.oneroster_csv.package_limits import PACKAGE_BYTES
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.adapters.sources.sftp.drop import StagedDrop
+from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
+from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
-from shared.callers import CallerVerification
-from shared.contracts import directory, identity, rostering
+from shared.callers import CallerCredential, CallerVerification
+from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
+from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
+from shared.request_tracing import RequestTracing
 
 
 # How often the daily schedule looks for districts whose time has come: a run starts within this of its time.
@@ -45,12 +53,22 @@ class RosteringService:
     name = rostering.NAME
     callers = CallerVerification()  # who may call what: shared/callers.py
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
+    tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
+    health = HealthCheck()  # its database answers: shared/health.py
 
     sync_state = Database(rostering.NAME, SyncState)
     settings_secrets = SettingsSecrets()  # seals and opens districts' source secrets (ROSTERING_SETTINGS_KEY)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
+    notify_rpc = ServiceRpc(notify.contract)
+    credential = CallerCredential()  # a notices folder's announcements go out as the district's notices credential
     publish = EventPublisher(rostering.contract)
+    sftp_watch = UploadWatch()
+    notices_watch = UploadWatch()
+
+    @rpc_endpoint(rostering.check_health)
+    def check_health(self, request: dict) -> dict:
+        return self.health()
 
     @rpc_endpoint(rostering.import_package)
     def import_package(self, request):
@@ -116,10 +134,45 @@ class RosteringService:
     def on_district_sync_requested(self, payload):
         return syncing.run_district_sync(payload, ports=self._ports())
 
+    # Districts that drop their roster on SFTP: each inbox is listed, and a complete drop imported and filed.
+    @timer(interval=TICK_SECONDS)
+    def poll_sftp_inboxes(self):
+        if not self.sftp_watch.due(utc_now()):
+            return []
+        ports = self._ports()
+        return sftp_pickup.poll_inboxes(ports=ports, pickup=self._pickup_ports(ports))
+
+    # Notices CSVs dropped by the SIS: one announcement per row to the student's guardians (sftp_notices.py).
+    # Its own worker, so the notices credential it presents never rides on the roster calls.
+    @timer(interval=TICK_SECONDS)
+    def poll_sftp_notices(self):
+        if not self.notices_watch.due(utc_now()):
+            return []
+        ports = self._ports()
+        return sftp_notices.poll_notice_folders(ports=sftp_notices.NoticePorts(
+            folders=ports.sources.notice_folders, open_inbox=SftpInbox, identity=self.identity_rpc,
+            notify=self.notify_rpc, present=self.credential, applied=ports.applied, seen=self.notices_watch.seen,
+            clock=utc_now))
+
+    def _pickup_ports(self, ports: ImportPorts) -> sftp_pickup.PickupPorts:
+        sources = ports.sources
+
+        def staged(description: str, folder: Path) -> StagedDrop:
+            return StagedDrop(description, folder, read=read_in_thread,
+                              guardians_managed=sftp_pickup.guardians_managed(ports))
+
+        return sftp_pickup.PickupPorts(inboxes=sources.sftp_inboxes, region_of=sources.region_of,
+                                       open_inbox=SftpInbox, staged=staged, seen=self.sftp_watch.seen,
+                                       max_drop_bytes=PACKAGE_BYTES)
+
+    def _sources(self, ports: ImportPorts) -> ConfiguredSources:
+        return ConfiguredSources(ports.settings, self.settings_secrets, parse=parse_in_thread, read=read_in_thread,
+                                 guardians_managed=sftp_pickup.guardians_managed(ports))
+
     def _ports(self) -> ImportPorts:
         state = self.sync_state
-        return ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
-                           directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
-                           clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           sources=ConfiguredSources(state.settings, self.settings_secrets, parse=parse_in_thread),
-                           marks=state.marks)
+        ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
+                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
+                            clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks)
+        # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
+        return replace(ports, sources=self._sources(ports))

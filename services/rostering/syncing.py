@@ -1,5 +1,6 @@
-"""Runs from a district's provider (the source its settings name): started at once, by a request or by the
-daily schedule, read and applied in the background.
+"""Runs from a district's provider (ClassLink, Clever: the source its settings name): started at once, by a
+request or by the daily schedule, read and applied in the background. An SFTP district's roster is picked up
+when its SIS drops it (sftp_pickup.py), not by these runs.
 
 `sync_district` answers the run, running, and publishes DISTRICT_SYNC_REQUESTED; rostering's own
 subscription carries it out: full or incremental as domain/sync_schedule.py decides, the roster read
@@ -21,6 +22,7 @@ from services.rostering.domain.run import COMPLETED, RUNNING, SyncRun
 from services.rostering.domain.sync_schedule import changes_since, completed, next_scheduled_at, scheduled_day
 from services.rostering.handlers import finish_run, known_region, new_run_id
 from services.rostering.importing import ImportPorts, run_import
+from services.rostering.ports import ProviderSource
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest
 
@@ -117,16 +119,22 @@ def run_district_sync(payload: dict, *, ports: ImportPorts) -> str | None:
     request = {"district": district, "region": payload["region"], "district_name": None, "full": False,
                "requested_by": payload.get("requested_by")}
 
+    # A feed's cursor only continues an incremental run: a full one starts the feed afresh.
+    after_event = marks.event_cursor if since is not None else None
+    read: list[ProviderSource] = []
+
     def work() -> None:
         try:
-            source = ports.sources.for_district(district, changed_since=since)
+            source = ports.sources.for_district(district, changed_since=since, after_event=after_event)
         except UnknownSource as unknown:
             run.reject(str(unknown), ports.clock())
             return
+        read.append(source)
         run.source = source.description
         run_import(request, run, ports, source=source)
 
     finish_run(run, ports, work)
     if run.state == COMPLETED:
-        ports.marks.save(district, completed(marks, run.started_at, full=since is None))
+        cursor = read[0].event_cursor if read else None
+        ports.marks.save(district, completed(marks, run.started_at, full=since is None, event_cursor=cursor))
     return run.state

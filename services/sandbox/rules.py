@@ -139,11 +139,12 @@ EMAIL_FATES = {
     RuleKind.STOP_REPLY: EmailFate("unsubscribe"),
 }
 
-# SendGrid's drop reasons for addresses on its suppression lists.
+# The suppression list an event puts an address on (as SendGrid's suppression API names it), and the drop
+# reason SendGrid gives for later sends to it.
 SUPPRESSION_AFTER = {
-    "bounce": "Bounced Address",
-    "spamreport": "Spam Reporting Address",
-    "unsubscribe": "Unsubscribed Address",
+    "bounce": ("bounces", "Bounced Address"),
+    "spamreport": ("spam_reports", "Spam Reporting Address"),
+    "unsubscribe": ("global_unsubscribes", "Unsubscribed Address"),
 }
 
 
@@ -154,7 +155,7 @@ class RuleBook:
         self._lock = threading.Lock()
         self._rules: dict[str, Rule] = {}
         self._opted_out: set[str] = set()
-        self._suppressed: dict[str, str] = {}
+        self._suppressed: dict[str, dict[str, str]] = {}  # email -> {suppression list: drop reason}
 
     def add(self, rule: Rule) -> None:
         with self._lock:
@@ -216,11 +217,27 @@ class RuleBook:
     def email_fate(self, email: str) -> EmailFate:
         email = normalise_address(email)
         with self._lock:
-            if email in self._suppressed:
-                return EmailFate("dropped", status="5.0.0", reason=self._suppressed[email])
+            if lists := self._suppressed.get(email):
+                return EmailFate("dropped", status="5.0.0", reason=next(iter(lists.values())))
             rule = self._take(email)
             fate = DELIVERED_EMAIL if rule is None else EMAIL_FATES[rule.kind]
             suppression = SUPPRESSION_AFTER.get(fate.event) if fate.bounce_type != "blocked" else None
             if suppression:
-                self._suppressed[email] = suppression
+                list_name, reason = suppression
+                self._suppressed.setdefault(email, {})[list_name] = reason
         return fate
+
+    def suppression_lists(self, email: str) -> list[str]:
+        """The suppression lists that hold `email`, in the order it was put on them."""
+        with self._lock:
+            return list(self._suppressed.get(normalise_address(email), {}))
+
+    def unsuppress(self, email: str, list_name: str) -> bool:
+        """Takes `email` off one list, as SendGrid's DELETE does; False when it was not on it."""
+        email = normalise_address(email)
+        with self._lock:
+            lists = self._suppressed.get(email, {})
+            removed = lists.pop(list_name, None) is not None
+            if not lists:
+                self._suppressed.pop(email, None)
+        return removed

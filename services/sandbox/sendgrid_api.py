@@ -6,6 +6,9 @@ recipient then gets events in the Event Webhook's shape: `processed` and its
 fate (delivered, bounce, deferred, spamreport, unsubscribe), or `dropped` for a
 suppressed address. custom_args ride along as top-level event fields, which is
 how a delivery id finds its way back.
+
+The suppression API (GET/DELETE /v3/suppression/<list>/<email>, /v3/asm/suppressions/global/<email>) shows and
+lifts the lists those fates put an address on, so a Reset Status that lifts a bounce is seen to work.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import json
 import re
 import secrets
 import time
+from urllib.parse import unquote
 
 from services.sandbox.rules import EmailFate
 from services.sandbox.state import ApiAnswer, Sandbox, json_answer
@@ -151,3 +155,27 @@ def mail_send(sandbox: Sandbox, raw_body: bytes) -> ApiAnswer:
                     base["category"] = categories
                 events.extend(_events_for(fate, base))
     return ApiAnswer(202, b"", {"X-Message-Id": message_id}, events=events)
+
+
+# --- the suppression API: what Reset Status reads and lifts ------------------------------------------------------
+
+SUPPRESSION_PATH = re.compile(
+    r"^/v3/(?:suppression/(?P<list>bounces|blocks|invalid_emails|spam_reports)|asm/suppressions/(?P<group>global))"
+    r"/(?P<email>[^/]+)$")
+GLOBAL_UNSUBSCRIBES = "global_unsubscribes"
+
+
+def suppression(sandbox: Sandbox, method: str, match: re.Match) -> ApiAnswer:
+    """GET answers the entries for one address (an array; global unsubscribes an object), DELETE answers 204."""
+    list_name = match["list"] or GLOBAL_UNSUBSCRIBES
+    email = unquote(match["email"]).lower()
+    if method == "DELETE":
+        sandbox.rules.unsuppress(email, list_name)
+        return ApiAnswer(204)
+    if method != "GET":
+        return _errors_answer(405, [_error(f"{method} is not allowed here", None)])
+    listed = list_name in sandbox.rules.suppression_lists(email)
+    if list_name == GLOBAL_UNSUBSCRIBES:
+        return json_answer(200, {"recipient_email": email} if listed else {})
+    return json_answer(200, [{"created": int(time.time()), "email": email, "reason": "suppressed in the sandbox",
+                              "status": "5.0.0"}] if listed else [])

@@ -61,6 +61,10 @@ class SandboxApp:
             sandbox.log.count_request("sendgrid_mail_send")
             return sendgrid_api.check_auth(sandbox, headers.get("Authorization")) or \
                 sendgrid_api.mail_send(sandbox, body)
+        if match := sendgrid_api.SUPPRESSION_PATH.match(path):
+            sandbox.log.count_request("sendgrid_suppression")
+            return sendgrid_api.check_auth(sandbox, headers.get("Authorization")) or \
+                sendgrid_api.suppression(sandbox, method, match)
         if method == "POST" and path == "/v2/translate":
             sandbox.log.count_request("deepl_translate")
             return self.translator.translate(sandbox, headers.get("Authorization"), body)

@@ -42,10 +42,11 @@ DIRECTORY_READ = "directory:read"
 ACCOUNTS_MANAGE = "accounts:manage"
 ROSTERING_MANAGE = "rostering:manage"
 SUPPORT_READ = "support:read"
-SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ)
-# What the operator's own credential holds (schoolctl's accounts and roster commands act with it, and support
-# reads what notify and identity know of a person with it).
-OPERATOR_SCOPES = (ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ)
+DELIVERIES_MANAGE = "deliveries:manage"
+SCOPES = (ANNOUNCEMENTS_SEND, DIRECTORY_READ, ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ, DELIVERIES_MANAGE)
+# What the operator's own credential holds (schoolctl's accounts, roster and dead-letters commands act with it,
+# and support reads what notify and identity know of a person with it).
+OPERATOR_SCOPES = (ACCOUNTS_MANAGE, ROSTERING_MANAGE, SUPPORT_READ, DELIVERIES_MANAGE)
 # The person id of a service credential's principal: `service:<client id>`, never a person's id.
 SERVICE_PRINCIPAL_PREFIX = "service:"
 # A platform service's client id: `platform:<service name>` (no credential an operator adds can take that form).
@@ -128,6 +129,9 @@ def method_name(method: RpcMethod) -> str:
     return f"{method.service}.{method.name}"
 
 
+# Each service's health check: the gateway's `/health/ready` asks them all, and so may an operator.
+HEALTH_CHECKS = (directory.check_health, identity.check_health, notify.check_health, rostering.check_health)
+
 # Answered without any credential: signing in and getting one, and the calls whose payload carries the secret
 # that authorises them (a refresh token, an access token, a join token or code).
 PUBLIC_METHODS = frozenset(map(method_name, (
@@ -156,7 +160,11 @@ SCOPE_METHODS = MappingProxyType({
         rostering.plan_district_sync))),
     # Support answering "why did this person get nothing?": what notify and identity hold of people.
     SUPPORT_READ: frozenset(map(method_name, (
-        notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts))),
+        notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts,
+        *HEALTH_CHECKS))),
+    # The operator's `schoolctl dead-letters`: the delivery jobs given up on, read, replayed or purged.
+    DELIVERIES_MANAGE: frozenset(map(method_name, (
+        notify.list_dead_letters, notify.replay_dead_letters, notify.purge_dead_letters))),
 })
 
 # What each platform service calls that names nobody (a call naming a person is admitted by that person's
@@ -167,7 +175,7 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
         notify.get_credential_health, notify.get_district_settings, notify.get_preferences,
         notify.receive_provider_webhook, notify.receive_email_reply,
         rostering.get_sync_run, rostering.get_sync_run_changes, rostering.list_sync_runs,
-        rostering.get_district_sync_settings)),
+        rostering.get_district_sync_settings, *HEALTH_CHECKS)),
     # Manual directory actions create accounts and find who already holds a typed credential.
     (directory.NAME, (identity.upsert_accounts, identity.get_accounts, identity.match_credentials)),
     # Codes that prove control of a credential go out through notify's queue; a person sees their credentials' health.
@@ -185,9 +193,11 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
 SCOPE_METHODS = MappingProxyType({**SCOPE_METHODS, **{
     platform_scope(service): methods for service, methods in PLATFORM_METHODS.items()}})
 
-# Methods that name no principal yet act on accounts: only a service token holding the scope may call them
-# (an operator's `schoolctl accounts set-password`), never a person's assertion nor an anonymous caller.
-SERVICE_ONLY_METHODS = frozenset(map(method_name, (identity.set_password,)))
+# Methods that name no principal yet act on accounts or the platform: only a service token holding the scope may
+# call them (an operator's `schoolctl accounts set-password` or `dead-letters`), never a person's assertion nor
+# an anonymous caller.
+SERVICE_ONLY_METHODS = frozenset(map(method_name, (
+    identity.set_password, notify.list_dead_letters, notify.replay_dead_letters, notify.purge_dead_letters)))
 
 # The bare person-id fields that name who acts (recorded as the decider, judged on their authority): each must be
 # the person id of the caller's credential (a service token's is `service:<client id>`), and a call that fills

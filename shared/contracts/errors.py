@@ -68,4 +68,13 @@ class TooManyRequests(PlatformError):
     http_status = 429
 
 
-ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked, TooManyRequests)
+@deserialize_to_instance
+class ProviderUnavailable(PlatformError):
+    """A provider the request needs (email, SMS) failed to answer; nothing was changed, so trying again is safe."""
+
+    code = "provider_unavailable"
+    http_status = 503
+
+
+ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked, TooManyRequests,
+              ProviderUnavailable)

@@ -5,9 +5,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import BulkResult, Empty, Timestamp, page_of
+from shared.contracts.health import declare_health_check
 
 NAME = "identity"
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 DISTRICT_ADMIN = "district_admin"
 SCHOOL_ADMIN = "school_admin"

@@ -7,12 +7,15 @@ from shared.contracts import conversations, directory, identity
 from shared.contracts import notify_history as history
 from shared.contracts import moderation
 from shared.contracts import notify_inbox as inbox
+from shared.contracts import notify_queues as queues
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
+from shared.contracts.health import declare_health_check
 
 NAME = "notify"
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 
 class GetRecipientsRequest(Schema):
@@ -314,6 +317,15 @@ class ResetCredentialStatusRequest(Schema):
         "description": "a note for the record, at most 500 characters; null when none"})
 
 
+class ProviderSuppressionsLifted(Schema):
+    lifted = fields.List(fields.String(), required=True, metadata={
+        "description": "the provider's lists of failed deliveries the address was taken off "
+                       "(bounces, blocks, invalid_emails)"})
+    kept = fields.List(fields.String(), required=True, metadata={
+        "description": "lists the address stays on because the person chose them (spam_reports, "
+                       "global_unsubscribes): later emails to it are still dropped by the provider"})
+
+
 class CredentialStatusReset(Schema):
     person_id = fields.String(required=True, metadata={"description": "the directory's id of the person"})
     kind = fields.String(required=True, metadata={"description": "email or mobile_phone"})
@@ -327,6 +339,9 @@ class CredentialStatusReset(Schema):
     reset_by = fields.String(required=True, metadata={"description": "the person id of the staff member who reset it"})
     reason = fields.String(allow_none=True, metadata={"description": "the note given with the reset; null when none"})
     reset_at = Timestamp(required=True, metadata={"description": "when it was reset, ISO 8601 with zone (UTC)"})
+    provider_suppressions = fields.Nested(ProviderSuppressionsLifted, allow_none=True, metadata={
+        "description": "for an email: what was done about the email provider's suppression lists, so the retry "
+                       "is not dropped by the provider; null for a phone, or when no email provider is configured"})
 
 
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------
@@ -657,3 +672,16 @@ restore_message = contract.rpc("restore_message", request=moderation.ModerateMes
 CONTENT_MODERATED = contract.event("content_moderated", moderation.ContentModerated,
                                    description="A message was flagged, hidden or restored: who, when, why, before "
                                                "and after (the directory keeps it in its audit log).")
+
+# --- the delivery queue's dead letters, for the operator (schemas in notify_queues.py) ------------------------
+
+list_dead_letters = contract.rpc(
+    "list_dead_letters", request=queues.ListDeadLettersRequest, response=queues.DeadLetterList,
+    description="The delivery jobs given up on, oldest first, each with its reason; reading leaves them queued.")
+replay_dead_letters = contract.rpc(
+    "replay_dead_letters", request=queues.DeadLettersRequest, response=queues.ReplayedDeadLetters,
+    description="Put dead delivery jobs back on their channels' queues under their own ids: the send ledger "
+                "keeps what was sent from being sent again.")
+purge_dead_letters = contract.rpc(
+    "purge_dead_letters", request=queues.DeadLettersRequest, response=queues.PurgedDeadLetters,
+    description="Delete dead letters (the chosen ones, or all); their deliveries stay as they are.")

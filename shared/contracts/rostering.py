@@ -5,10 +5,13 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import Timestamp
+from shared.contracts.health import declare_health_check
 from shared.contracts.rostering_settings import (  # noqa: F401 (the settings' vocabulary, named from here too)
     CLASSLINK,
     CLEVER,
+    NOTICE_FIELDS,
     ONEROSTER_CSV,
+    PROVIDER_SOURCES,
     SFTP,
     SOURCE_CONNECTIONS,
     SOURCE_LABELS,
@@ -26,6 +29,7 @@ from shared.contracts.rostering_settings import (  # noqa: F401 (the settings' v
 
 NAME = "rostering"
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 RUN_STATES = ("running", "completed", "rejected", "failed", "awaiting_approval", "superseded")
 AWAITING_APPROVAL = "awaiting_approval"
@@ -47,7 +51,8 @@ class ImportPackageRequest(Schema):
 
 class SyncDistrictRequest(Schema):
     district = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "the directory's id of the district, whose sync settings name the source it syncs from"})
+        "description": "the directory's id of the district, whose sync settings name the source it syncs from "
+                       "(ClassLink or Clever)"})
     full = fields.Boolean(load_default=False, metadata={
         "description": "read the whole roster even when an incremental run is due (a full run also happens by "
                        "itself at least weekly, so records the provider deleted are archived)"})
@@ -275,7 +280,7 @@ import_package = contract.rpc("import_package", request=ImportPackageRequest, re
                                           "identity; a run that would archive too much is held for approval.")
 sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, response=SyncRun,
                              description="Start a run reading the district's roster from the source its settings name "
-                                         "(ClassLink), full or incremental; answers the running run at once, "
+                                         "(ClassLink, Clever), full or incremental; answers the running run at once, "
                                          "which is read and applied in the background (district_sync_requested).")
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
                             description="A sync run: its state, counts, row errors "

@@ -17,8 +17,14 @@ ONEROSTER_CSV, CLASSLINK, CLEVER, SFTP = "oneroster_csv", "classlink", "clever",
 SOURCES = (ONEROSTER_CSV, CLASSLINK, CLEVER, SFTP)
 # As people read them, and as the directory names what locks synced records.
 SOURCE_LABELS = {ONEROSTER_CSV: "OneRoster CSV", CLASSLINK: "ClassLink", CLEVER: "Clever", SFTP: "OneRoster SFTP"}
-# Sources rostering reads by itself on the daily schedule; OneRoster CSV packages are handed to it (import).
+# Sources rostering reads by itself; OneRoster CSV packages are handed to it (import).
 SYNCED_SOURCES = (CLASSLINK, CLEVER, SFTP)
+# Providers rostering asks, on request and at the daily time; an SFTP district's drops are picked up when they
+# are complete (its inbox is polled), never on request.
+PROVIDER_SOURCES = (CLASSLINK, CLEVER)
+# An SFTP district's automated announcements from notices CSVs: all of them, priority aside, or none.
+NOTICE_FIELDS = ("notices_folder", "notices_subject", "notices_body", "notices_client_id", "notices_client_secret",
+                 "notices_priority")
 _DAILY_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -71,6 +77,7 @@ class ClassLinkConnection(Schema):
 
 
 class CleverConnection(Schema):
+    district_id = _text("Clever's id of the district (the district app's district)", max=100)
     token = _text("the district app's bearer token: kept sealed, never answered", secret=True, max=2000)
     api_url = fields.Url(allow_none=True, require_tld=False, schemes={"http", "https"}, metadata={
         "description": "Clever's API base, when not the public one"})
@@ -86,14 +93,24 @@ class SftpConnection(Schema):
     password = _text("the SFTP password: kept sealed, never answered", secret=True)
     private_key = _text("a private key (OpenSSH/PEM) instead of a password: kept sealed, never answered",
                         secret=True, max=20000)
+    notices_folder = _text("optional: another folder where the SIS drops notices CSVs, one announcement per row to "
+                           "the student's guardians", max=1000)
+    notices_subject = _text("the notices' subject template: {Column} is the row's cell of that column", max=200)
+    notices_body = _text("the notices' body template: {Column} is the row's cell of that column", max=5000)
+    notices_client_id = _text("the service credential the notices are sent as (schoolctl services add NAME "
+                              "--scopes announcements:send --district ID)", max=200)
+    notices_client_secret = _text("that credential's secret: kept sealed, never answered", secret=True)
+    notices_priority = fields.Boolean(allow_none=True, metadata={
+        "description": "the notices go out as priority announcements (false when absent)"})
 
 
 SOURCE_CONNECTIONS: dict[str, type[Schema]] = {ONEROSTER_CSV: OneRosterCsvConnection, CLASSLINK: ClassLinkConnection,
                                                CLEVER: CleverConnection, SFTP: SftpConnection}
 _SOURCE_CHOICE = validate.OneOf(SOURCES, error="{input!r} is not a source: give one of {choices}, or null for none")
 _CONNECTION_NOTE = ("the source's connection: ClassLink tenant_id, application_id, server_url, version, auth, "
-                    "token_url, client_id, client_secret; Clever token, api_url; SFTP host, port, username, folder, "
-                    "host_key, password, private_key")
+                    "token_url, client_id, client_secret; Clever district_id, token, api_url; SFTP host, port, "
+                    "username, folder, host_key, password, private_key and, for notices CSVs, notices_folder, "
+                    "notices_subject, notices_body, notices_client_id, notices_client_secret, notices_priority")
 
 
 class GetDistrictSyncSettingsRequest(Schema):
@@ -106,10 +123,11 @@ class DistrictSyncSettings(Schema):
         "description": "what the district syncs from: oneroster_csv, classlink, clever, sftp; null for none"})
     connection = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
         "description": _CONNECTION_NOTE + ". Secrets are never answered: `client_secret_set`, `token_set`, "
-                                          "`password_set`, `private_key_set` say whether each is kept"})
+                                          "`password_set`, `private_key_set`, `notices_client_secret_set` say whether each is kept"})
     daily_sync = fields.Boolean(required=True, metadata={
         "description": "Enable Daily sync: the district is kept in step with its source, which rostering reads at "
-                       "daily_time (ClassLink, Clever, SFTP); what the sync manages is locked against changes by hand"})
+                       "daily_time (ClassLink, Clever; an SFTP district's drops are picked up as they come); what the "
+                       "sync manages is locked against changes by hand"})
     daily_time = fields.String(required=True, metadata={
         "description": "when the daily sync starts, HH:MM in time_zone"})
     time_zone = fields.String(required=True, metadata={"description": "the district's IANA time zone"})

@@ -117,6 +117,7 @@ INVITE_PERSON = allow((SEES_RECORDS & cells(STAFF)) - own_records(set(STAFF) - s
 
 EXPECTED: dict[str, Access] = {
     "health": public(200),
+    "show_readiness": public(200),
     "openapi": public(200),
     "show_docs": public(200),
     "show_docs_stylesheet": public(200),

@@ -1,4 +1,5 @@
-"""A stand-in for notify where identity calls it: verification codes, credential health and Reset Status.
+"""A stand-in for notify where identity calls it (verification codes, credential health and Reset Status) and
+rostering sends a notices folder's announcements.
 
 `RecordingNotify` is the collaborator for handler tests; `fake_notify_service(recorder)` is a nameko
 service named `notify` that serves those methods through it, for tests on a real broker.
@@ -9,7 +10,10 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from nameko.extensions import DependencyProvider
+
 from shared.callers import CallerVerification
+from shared.contracts.callers import CREDENTIAL_CONTEXT_KEY
 from shared.contracts import notify
 from shared.contracts.errors import InvalidRequest
 from shared.messaging import rpc_endpoint
@@ -21,6 +25,7 @@ class RecordingNotify:
     `refusing` (when set) is the reason it refuses every code it is asked to send."""
 
     codes_sent: list[dict] = field(default_factory=list)
+    announcements: list[tuple[dict, str | None]] = field(default_factory=list)  # (request, credential it came with)
     resets: list[dict] = field(default_factory=list)
     bad: set[tuple[str, str]] = field(default_factory=set)
     refusing: str | None = None
@@ -35,6 +40,11 @@ class RecordingNotify:
         self.codes_sent.append(dict(payload))
         channel = "email" if payload["kind"] == "email" else "sms"
         return {"delivery_id": f"delivery-{next(self._ids)}", "channel": channel}
+
+    def send_announcement(self, payload: dict, credential: str | None = None) -> dict:
+        self.announcements.append((dict(payload), credential))
+        return {"communication_id": f"communication-{next(self._ids)}", "state": "planning",
+                "created_at": datetime.now(timezone.utc), "recipient_count": 1, "refused": []}
 
     def get_credential_health(self, payload: dict) -> dict:
         return {"credentials": [
@@ -53,18 +63,30 @@ class RecordingNotify:
                 "state": "good", "reset_at": datetime.now(timezone.utc)}
 
 
+class CredentialToken(DependencyProvider):
+    """The credential the call came with (what a caller presented), for tests to check."""
+
+    def get_dependency(self, worker_ctx) -> str | None:
+        return worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY)
+
+
 def fake_notify_service(recorder: RecordingNotify, *, verify_callers: bool = False) -> type:
     """A nameko service class named like notify, answering through `recorder`; `verify_callers`: admitting each
     call through shared/callers.py as notify does (when the config's VERIFY_CALLERS is on)."""
 
     class FakeNotify:
         name = notify.NAME
+        credential_token = CredentialToken()
         if verify_callers:
             callers = CallerVerification()
 
         @rpc_endpoint(notify.send_verification_code)
         def send_verification_code(self, request):
             return recorder.send_verification_code(request)
+
+        @rpc_endpoint(notify.send_announcement)
+        def send_announcement(self, request):
+            return recorder.send_announcement(request, self.credential_token)
 
         @rpc_endpoint(notify.get_credential_health)
         def get_credential_health(self, request):

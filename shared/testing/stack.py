@@ -77,6 +77,7 @@ class Stack:
         }
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs: dict[str, IO[str]] = {}
+        self.metrics_urls: dict[str, str] = {}  # each process's Prometheus exporter
 
     def api(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -133,10 +134,19 @@ class Stack:
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.log_dir.glob("*.log")))
 
+    def platform_logs(self) -> dict[str, str]:
+        """Everything each of the platform's own processes logged so far (the sandbox stands in for the providers
+        and is left out), by process name."""
+        return {path.stem: path.read_text() for path in sorted(self.log_dir.glob("*.log")) if path.stem != "sandbox"}
+
     def start(self, commands: Mapping[str, list[str]]) -> None:
         for name, command in commands.items():
             self._logs[name] = open(self.log_dir / f"{name}.log", "a")
-            self.processes[name] = subprocess.Popen(command, env=self.env, stdout=self._logs[name],
+            # Each process its own metrics port, as each container has in deploy/ (shared/metrics.py).
+            self.metrics_urls[name] = f"http://127.0.0.1:{free_port()}/metrics"
+            env = {**self.env, "METRICS_ADDRESS": self.metrics_urls[name].removeprefix("http://")
+                   .removesuffix("/metrics")}
+            self.processes[name] = subprocess.Popen(command, env=env, stdout=self._logs[name],
                                                     stderr=subprocess.STDOUT)
 
     def stop(self, names: Iterable[str] | None = None) -> None:

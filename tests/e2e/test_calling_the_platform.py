@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from schoolctl.demo import DEMO_ADMIN_EMAIL
 from shared.config import PROJECT_ROOT
@@ -72,3 +73,27 @@ def test_a_service_without_the_scope_is_refused_and_nothing_is_sent(stack, distr
 def _report(stack, token: str, communication_id: str) -> dict | None:
     response = stack.api("GET", f"/api/v1/announcements/{communication_id}/report", token)
     return response.json() if response.status_code == 200 and response.json()["items"] else None
+
+
+def test_readiness_reports_every_service_and_names_the_one_that_stopped(stack):
+    ready = stack.api("GET", "/health/ready")
+
+    assert ready.status_code == 200, ready.text
+    report = ready.json()
+    assert report["status"] == "ready" and report["broker"]["status"] == "ok"
+    assert {service["service"]: [check["name"] for check in service["checks"]] for service in report["services"]} == {
+        "identity": ["database"], "directory": ["database"], "notify": ["database"], "rostering": ["database"]}
+
+    # Every process exports its metrics: the gateway its requests, each service the RPCs it answered.
+    gateway_metrics = requests.get(stack.metrics_urls["gateway"], timeout=5).text
+    assert 'school_http_request_seconds_count{route="show_readiness",status="200"}' in gateway_metrics
+    identity_metrics = requests.get(stack.metrics_urls["identity"], timeout=5).text
+    assert 'school_rpc_seconds_count{method="check_health",outcome="ok",service="identity"}' in identity_metrics
+    assert requests.get(stack.metrics_urls["notify-worker-1"], timeout=5).ok
+
+    stack.stop(["rostering"])
+    not_ready = stack.api("GET", "/health/ready")
+
+    assert not_ready.status_code == 503, not_ready.text
+    error = not_ready.json()["error"]
+    assert error["code"] == "not_ready" and error["fields"] == {"rostering": ["no answer within 3 s"]}

@@ -12,7 +12,7 @@ from schoolctl.demo import DEMO_ADMIN_EMAIL
 
 from district_support import find_person_id, import_demo_district, person, sign_in, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.also_on_sqlite]
 
 API = "/api/v1/conversations"
 SHARED_PHONE_GUARDIANS = ("lincoln-elem-student-1-guardian-1", "lincoln-elem-student-1-guardian-2")

@@ -1,4 +1,4 @@
-"""Staff managing the directory by hand through the gateway, every process running, on PostgreSQL and SQLite:
+"""Staff managing the directory by hand through the gateway, every process running, on PostgreSQL:
 enrolling, staff, guardians (new, linked, refused for a joined account's credential), archiving with jobs,
 the locks of a district that syncs, bad input, and the audit log."""
 from __future__ import annotations

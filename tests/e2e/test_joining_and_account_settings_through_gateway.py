@@ -1,4 +1,4 @@
-"""Joining and one's own account settings through the gateway, every process running, on PostgreSQL and SQLite:
+"""Joining and one's own account settings through the gateway, every process running, on PostgreSQL:
 an invitation issued by identity, Join Now in a language the district offers (and every way a join is refused),
 then the person's credentials and language."""
 from __future__ import annotations

@@ -15,7 +15,7 @@ from shared.contracts import notify
 
 from district_support import PASSWORD, find_person_id, people_named, schoolctl, search, set_password, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.also_on_sqlite]
 
 
 @pytest.fixture

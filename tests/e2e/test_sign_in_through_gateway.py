@@ -1,4 +1,4 @@
-"""Signing in through the gateway with every process running, on PostgreSQL and SQLite: only failures lock a
+"""Signing in through the gateway with every process running, on PostgreSQL: only failures lock a
 login (or an address behind a trusted proxy) out; refresh tokens rotate and a reused one ends its session;
 signing out everywhere and changing the password end the other sessions."""
 from __future__ import annotations

@@ -15,7 +15,7 @@ from services.rostering.adapters.sources.oneroster_csv.reader import read_packag
 
 from district_support import PASSWORD, find_person_id, person, schoolctl, search, set_password, sign_in, wait_for
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.also_on_sqlite]
 
 LEAVING = tuple(f"lincoln-elem-student-{n}" for n in range(1, 9))
 LEAVING_GUARDIAN = "lincoln-elem-student-2-guardian-1"

@@ -16,7 +16,8 @@ from schoolctl.dev import provider_environment
 from schoolctl.main import app
 from services.notify.adapters.providers.deepl_translator import translation_settings_from_env
 from services.notify.adapters.providers.settings import providers_from_env
-from services.notify.queue.topology import WORK_QUEUE
+from services.notify.domain.delivery import Channel
+from services.notify.queue.topology import work_queue
 from services.sandbox.client import SandboxClient
 from services.sandbox.config import config_from
 from services.sandbox.signing import public_key_base64, signing_key
@@ -100,11 +101,26 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         with SandboxClient(f"http://127.0.0.1:{sandbox_port}") as sandbox:
             assert sandbox.health()
         deadline = time.monotonic() + 30
-        while consumers_of(rabbit_manager, rabbit_config["vhost"], WORK_QUEUE) < 2:
+        while consumers_of(rabbit_manager, rabbit_config["vhost"], work_queue(Channel.SMS)) < 2:
             assert time.monotonic() < deadline, "two notify workers are not consuming the delivery queue"
             time.sleep(0.5)
         assert sorted(p.name for p in (tmp_path / "var").glob("*.db")) == [
             "directory.db", "identity.db", "notify.db", "rostering.db"]
+
+        # One more worker, the way the banner says: no settings copied, only where the stack runs from.
+        assert "make add-worker" in banner
+        extra = subprocess.Popen([SCHOOLCTL, "dev", "add-worker"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env={**clean_environment(), "SCHOOL_VAR_DIR": env[
+                                     "SCHOOL_VAR_DIR"]})
+        try:
+            deadline = time.monotonic() + 30
+            while consumers_of(rabbit_manager, rabbit_config["vhost"], work_queue(Channel.SMS)) < 3:
+                assert extra.poll() is None, "the added worker stopped"
+                assert time.monotonic() < deadline, "the added worker is not consuming the SMS queue"
+                time.sleep(0.5)
+        finally:
+            extra.terminate()
+            assert extra.wait(timeout=30) == 0
 
         process.send_signal(stop_with)
         process.wait(timeout=60)
@@ -115,6 +131,12 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         assert processes_of_run(env["SCHOOL_VAR_DIR"]) == []
     finally:
         stop_run(process, env["SCHOOL_VAR_DIR"])
+
+
+def clean_environment() -> dict[str, str]:
+    """This shell's environment without anything `make run` sets up for its own processes."""
+    return {name: value for name, value in os.environ.items()
+            if not name.startswith(("TWILIO_", "SENDGRID_", "FCM_", "NOTIFY_", "AMQP_"))}
 
 
 def processes_of_run(var_dir: str) -> list[int]:

@@ -40,7 +40,7 @@ from shared.db import dialect_insert
 SCHOOL_FIELDS = ("name", "identifier")
 CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades", "archived")
 ENROLLMENT_FIELDS = ("classroom_id", "person_id", "role", "archived")
-LINK_FIELDS = ("archived", "managed_by_sync")
+LINK_FIELDS = ("archived", "managed_by_sync", "relationship")
 PERSON_FIELDS = ("given_name", "family_name", "middle_name", "is_student", "is_staff", "is_guardian",
                  "grade", "job_title", "identifier", "archived", "managed_by_sync")
 PERSON_STATE = ("student_account_enabled",)
@@ -163,7 +163,10 @@ class DirectoryRepository:
     def save_guardian_links(self, district_id: str, plan: UpsertPlan) -> None:
         if plan.creates:
             self.session.execute(insert(guardian_links), [
-                {"id": row.id, "district_id": district_id, **row.values} for row in plan.creates])
+                # One statement for the page: every row names every column, a link the source gave no
+                # relationship as well.
+                {"id": row.id, "district_id": district_id, "relationship": None, **row.values}
+                for row in plan.creates])
         if plan.updates:
             self._update(guardian_links, [(row.id, row.values) for row in plan.updates], LINK_FIELDS)
         if plan.changed:

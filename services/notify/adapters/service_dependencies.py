@@ -1,5 +1,5 @@
-"""nameko dependencies of the notify service beyond its database: the delivery queue, webhook secrets and the
-Join links' base URL.
+"""nameko dependencies of the notify service beyond its database: the delivery queue, the sweeper's bound,
+webhook secrets and the Join links' base URL.
 
 Each reads its configuration in setup(), when the container starts, never at import.
 """
@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
 from services.notify.domain.conversation_records import ReplySettings
+from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
+from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
 
 
@@ -26,6 +29,39 @@ class DeliveryQueue(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> DeliveryPublisher:
         return self.publisher
+
+
+class DeadLetterQueueAccess(DependencyProvider):
+    """The delivery queue's dead letters, for the operator's RPCs (a short pika connection per call)."""
+
+    def setup(self) -> None:
+        self.dead_letters = DeadLetterQueue(self.container.config["AMQP_URI"])
+
+    def get_dependency(self, worker_ctx) -> DeadLetterQueue:
+        return self.dead_letters
+
+
+SWEEP_AFTER_VARIABLE = "NOTIFY_SWEEP_AFTER_SECONDS"
+
+
+class SweepBound(DependencyProvider):
+    """How long a delivery may stay `queued` with no job on its queue before the sweeper queues it again."""
+
+    def setup(self) -> None:
+        raw = os.environ.get(SWEEP_AFTER_VARIABLE)
+        if not raw:
+            self.bound = DEFAULT_SWEEP_AFTER
+            return
+        try:
+            seconds = float(raw)
+        except ValueError:
+            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be a number of seconds, not {raw!r}") from None
+        if seconds <= 0:
+            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be more than 0 seconds")
+        self.bound = timedelta(seconds=seconds)
+
+    def get_dependency(self, worker_ctx) -> timedelta:
+        return self.bound
 
 
 @dataclass(frozen=True)
@@ -84,3 +120,16 @@ class JoinLinks(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> str:
         return self.base_url
+
+
+class EmailSuppressionLists(DependencyProvider):
+    """SendGrid's suppression lists for Reset Status, or None when no email provider is configured."""
+
+    def setup(self) -> None:
+        from services.notify.adapters.providers.sendgrid_suppressions import SendGridSuppressions
+
+        settings = providers_from_env()
+        self.suppressions = SendGridSuppressions(settings) if settings.sendgrid else None
+
+    def get_dependency(self, worker_ctx):
+        return self.suppressions

@@ -19,6 +19,7 @@ from services.notify.adapters.moderation_repository import ModerationRepository
 from services.notify.adapters.preferences_repository import PreferencesRepository
 from services.notify.adapters.preview_repository import PreviewRepository
 from services.notify.adapters.reports_repository import ReportsRepository
+from services.notify.adapters.sweep_repository import SweepRepository
 from services.notify.adapters.repository import RecipientRepository
 from services.notify.adapters.translations_repository import TranslationsRepository
 from services.notify.adapters.webhooks_repository import WebhooksRepository
@@ -41,3 +42,4 @@ class NotifyStore:
         self.devices = DevicesRepository(session)
         self.history = HistoryRepository(session)
         self.moderation = ModerationRepository(session)
+        self.sweep = SweepRepository(session)

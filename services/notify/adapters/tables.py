@@ -118,6 +118,9 @@ deliveries = Table(
     Index("ix_deliveries_communication_id_status_channel", "communication_id", "status", "channel"),
     # A text from a phone finds the latest SMS that went to it.
     Index("ix_deliveries_address_channel", "address", "channel"),
+    # The sweeper looks for the oldest `queued` deliveries; only those rows are in the index.
+    Index("ix_deliveries_queued_updated_at", "updated_at", postgresql_where=text("status = 'queued'"),
+          sqlite_where=text("status = 'queued'")),
 )
 
 # Written before a provider call, keyed like a delivery: neither Twilio nor SendGrid takes an

@@ -25,6 +25,8 @@ class ResetRefused(ValueError):
 def check_reset(kind: CredentialKind, state: CredentialState) -> None:
     """Raises ResetRefused unless `state` is one Reset Status clears (bad)."""
     noun = "email address" if kind is CredentialKind.EMAIL else "mobile phone"
+    if state is CredentialState.OPTED_OUT and kind is CredentialKind.EMAIL:
+        raise ResetRefused("this email address unsubscribed; only its owner can subscribe again")
     if state is CredentialState.OPTED_OUT:
         raise ResetRefused(f"this {noun} opted out by texting STOP; only START from that number clears it")
     if state is CredentialState.GOOD:

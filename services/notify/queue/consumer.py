@@ -22,7 +22,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -32,7 +32,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
 from services.notify.queue.publisher import FAILURES_HEADER
-from services.notify.queue.topology import WORK_QUEUE, declare_topology
+from services.notify.queue.topology import WORK_QUEUES, declare_topology
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,16 @@ _STOP = object()
 
 class JobConsumer:
     def __init__(self, amqp_uri: str, handle: JobHandler, *, prefetch: int,
-                 heartbeat_seconds: int = DEFAULT_HEARTBEAT_SECONDS, queue_name: str = WORK_QUEUE) -> None:
+                 heartbeat_seconds: int = DEFAULT_HEARTBEAT_SECONDS, queues: Sequence[str] = WORK_QUEUES) -> None:
         if prefetch < 1:
             raise ValueError("prefetch must be at least 1")
+        if not queues:
+            raise ValueError("a consumer needs at least one queue")
         self._amqp_uri = amqp_uri
         self._handle = handle
         self._prefetch = prefetch
         self._heartbeat_seconds = heartbeat_seconds
-        self._queue_name = queue_name
+        self._queues = tuple(queues)
         self._stopping = threading.Event()
         self._crash: BaseException | None = None
         self._inbox: queue.Queue = queue.Queue()
@@ -109,17 +111,20 @@ class JobConsumer:
         try:
             channel = connection.channel()
             declare_topology(channel)
+            # Per consumer (quorum queues know no global prefetch): each channel's queue gets its own.
             channel.basic_qos(prefetch_count=self._prefetch)
-            consumer_tag = channel.basic_consume(self._queue_name, partial(self._on_message, connection))
+            consumer_tags = [channel.basic_consume(name, partial(self._on_message, connection))
+                             for name in self._queues]
             worker = threading.Thread(target=self._work, args=(connection, channel), name="notify-job",
                                       daemon=True)
             worker.start()
-            log.info("consuming %s with prefetch %d", self._queue_name, self._prefetch)
+            log.info("consuming %s with prefetch %d", ", ".join(self._queues), self._prefetch)
             while worker.is_alive():
                 connection.process_data_events(time_limit=POLL_SECONDS)
-                if self._stopping.is_set() and consumer_tag is not None:
-                    channel.basic_cancel(consumer_tag)  # also returns deliveries pika holds undispatched
-                    consumer_tag = None
+                if self._stopping.is_set() and consumer_tags:
+                    for tag in consumer_tags:
+                        channel.basic_cancel(tag)  # also returns deliveries pika holds undispatched
+                    consumer_tags = []
                     self._inbox.put(_STOP)
             # The last acks and requeues were handed over just before the processing thread ended.
             deadline = time.monotonic() + SETTLE_SECONDS

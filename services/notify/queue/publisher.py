@@ -23,15 +23,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pika
+from pika.exceptions import AMQPError
 from pika.spec import Basic
 
+from services.notify.domain.delivery import Channel
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.topology import (
+    DEAD_EXCHANGE,
     RETRY_EXCHANGE,
     WORK_EXCHANGE,
-    WORK_ROUTING_KEY,
     declare_topology,
     retry_route,
+    work_queue,
 )
 
 # PLATFORM-NOTES: ~1,000 unconfirmed messages is where confirms stop being the bottleneck.
@@ -77,6 +80,15 @@ class _Outgoing:
     properties: pika.BasicProperties
 
 
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """A message as it came off a queue, to publish on unchanged but for its headers."""
+
+    body: bytes
+    message_id: str | None
+    headers: dict
+
+
 class DeliveryPublisher:
     def __init__(self, amqp_uri: str, *, window: int = DEFAULT_WINDOW,
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, declare: bool = True) -> None:
@@ -91,17 +103,49 @@ class DeliveryPublisher:
         self._declared = False
 
     def publish_jobs(self, jobs: Iterable[DeliveryJob]) -> None:
-        self._publish([_Outgoing(WORK_EXCHANGE, WORK_ROUTING_KEY, job.to_json(), _properties())
+        self._publish([_Outgoing(WORK_EXCHANGE, work_queue(job.channel), job.to_json(), _properties())
                        for job in jobs])
+
+    def publish_dead_letter(self, message: RawMessage) -> None:
+        """The message, with its reason in `headers`, onto the dead-letter queue; confirmed."""
+        self._publish([_Outgoing(DEAD_EXCHANGE, "", message.body, _properties(
+            message_id=message.message_id, headers=message.headers))])
+
+    def replay(self, jobs: Iterable[tuple[DeliveryJob, str | None]]) -> None:
+        """Dead jobs back onto their channels' queues, each under its id (the ledger rows it left are its own)."""
+        self._publish([_Outgoing(WORK_EXCHANGE, work_queue(job.channel), job.to_json(),
+                                 _properties(message_id=message_id)) for job, message_id in jobs])
 
     def publish_later(self, delayed: Iterable[DelayedJob]) -> None:
         outgoing = []
         for item in delayed:
             routing_key, expiration_ms = retry_route(item.delay_seconds)
             properties = _properties(message_id=item.message_id, expiration_ms=expiration_ms,
-                                     failures=item.failures)
+                                     headers=_failures(item.failures),
+                                     # Dead-lettered back from the bucket under the routing keys it was
+                                     # published with, CC included: so it lands on its channel's queue.
+                                     cc=work_queue(item.job.channel))
             outgoing.append(_Outgoing(RETRY_EXCHANGE, routing_key, item.job.to_json(), properties))
         self._publish(outgoing)
+
+    def ready_jobs(self, channels: Iterable[Channel]) -> dict[Channel, int | None]:
+        """Jobs waiting (not handed out) on each channel's queue; None where the broker would not say."""
+        counts: dict[Channel, int | None] = {}
+        try:
+            connection = pika.BlockingConnection(self._parameters())
+        except AMQPError:
+            return dict.fromkeys(channels)
+        try:
+            for channel in channels:
+                try:
+                    counts[channel] = connection.channel().queue_declare(
+                        work_queue(channel), passive=True).method.message_count
+                except AMQPError:  # not declared yet (404 closes that channel only)
+                    counts[channel] = None
+        finally:
+            if connection.is_open:
+                connection.close()
+        return counts
 
     def declare_topology(self) -> None:
         connection = pika.BlockingConnection(self._parameters())
@@ -125,15 +169,21 @@ class DeliveryPublisher:
         return parameters
 
 
+def _failures(failures: int) -> dict | None:
+    return {FAILURES_HEADER: failures} if failures else None
+
+
 def _properties(*, message_id: str | None = None, expiration_ms: int | None = None,
-                failures: int = 0) -> pika.BasicProperties:
+                headers: dict | None = None, cc: str | None = None) -> pika.BasicProperties:
+    if cc is not None:
+        headers = {**(headers or {}), "CC": [cc]}
     return pika.BasicProperties(
         delivery_mode=PERSISTENT,
         content_type=JOB_CONTENT_TYPE,
         type=JOB_TYPE,
         message_id=message_id or uuid.uuid4().hex,
         expiration=None if expiration_ms is None else str(expiration_ms),
-        headers={FAILURES_HEADER: failures} if failures else None,
+        headers=headers or None,
     )
 
 

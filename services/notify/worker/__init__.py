@@ -14,6 +14,8 @@ def main() -> None:
     from services.notify.worker.app import run_worker
     from services.notify.worker.settings import WorkerSettings
     from shared.logs import configure_logging
+    from shared.metrics import serve_metrics
 
-    configure_logging()
+    configure_logging(service="notify-worker")
+    serve_metrics("notify-worker")
     sys.exit(run_worker(WorkerSettings.from_env()))

@@ -1,5 +1,10 @@
 """The worker process's composition root: configuration, database, providers, queue, signals.
 
+A worker consumes only the queues of the channels it can send on: the app
+channel (no provider needed) and each channel it has a provider for. A worker
+started without Twilio settings never takes an SMS job, so workers of any
+configuration can be added beside each other.
+
 Runs until SIGTERM or SIGINT, then finishes the job in hand, acks it and
 exits 0. A lost broker connection is retried with backoff; a job handler that
 raises unexpectedly ends the process (exit 1) so a supervisor restarts it,
@@ -11,14 +16,17 @@ import logging
 import random
 import signal
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from pika.exceptions import AMQPConnectionError
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.domain.delivery import Channel
 from services.notify.queue.consumer import ConsumerCrashed, JobConsumer
 from services.notify.queue.publisher import DeliveryPublisher
+from services.notify.queue.topology import QUEUED_JOB_CHANNELS, work_queue
 from services.notify.worker.handle_message import DeliveryJobHandler
 from services.notify.worker.recording import PatientRecording
 from services.notify.worker.settings import WorkerSettings
@@ -52,6 +60,22 @@ class _Shutdown:
             consumer.stop()
 
 
+# What a worker needs in its environment to take each channel's jobs (adapters/providers/settings.py).
+CHANNEL_SETTINGS = {
+    Channel.EMAIL: "SENDGRID_API_KEY and SENDGRID_FROM_EMAIL",
+    Channel.SMS: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER (or TWILIO_MESSAGING_SERVICE_SID)",
+    Channel.VOICE: "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER",
+    Channel.PUSH: "FCM_PROJECT_ID and FCM_CREDENTIALS_FILE (or FCM_CREDENTIALS_JSON)",
+}
+
+
+def channels_to_consume(provided: Iterable[Channel]) -> list[Channel]:
+    """The channels whose jobs this worker takes: app always (the inbox needs no provider), the rest
+    only with their provider."""
+    wanted = {Channel.APP, *provided}
+    return [channel for channel in QUEUED_JOB_CHANNELS if channel in wanted]
+
+
 def run_worker(settings: WorkerSettings) -> int:
     # pika logs every connection step at INFO; a worker's log should say what it did with jobs.
     logging.getLogger("pika").setLevel(logging.WARNING)
@@ -65,12 +89,19 @@ def run_worker(settings: WorkerSettings) -> int:
     shutdown = _Shutdown()
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    log.info("notify worker starting: providers for %s", ", ".join(sorted(c.value for c in channels)) or "none")
+    consumed = channels_to_consume(channels)
+    left = [channel for channel in QUEUED_JOB_CHANNELS if channel not in consumed]
+    log.info("notify worker starting: providers for %s; taking jobs for %s%s",
+             ", ".join(sorted(c.value for c in channels)) or "none", ", ".join(c.value for c in consumed),
+             f"; leaving {', '.join(c.value for c in left)} to workers configured for them" if left else "")
+    for channel in left:
+        log.warning("this worker takes no %s jobs: it needs %s", channel.value, CHANNEL_SETTINGS[channel])
     try:
         failures = 0
         while not shutdown.requested.is_set():
             consumer = JobConsumer(settings.amqp_uri, handler, prefetch=settings.prefetch,
-                                   heartbeat_seconds=settings.heartbeat_seconds)
+                                   heartbeat_seconds=settings.heartbeat_seconds,
+                                   queues=[work_queue(channel) for channel in consumed])
             shutdown.watch(consumer)
             try:
                 consumer.run()

@@ -6,6 +6,10 @@
   message id, goes round the retry path with backoff (JOB_RETRY), and is
   dead-lettered once those attempts are used up;
 - otherwise acked, after every follow-up job it made was confirmed.
+
+Dead-lettering publishes the message to the dead-letter exchange with its
+reason in the headers (domain.stuck_jobs), confirmed, then acks it; only if
+that publish fails is it rejected for the broker to dead-letter without ours.
 """
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from datetime import datetime
 
 from services.notify.domain.delivery import Channel, ProviderChannel
 from services.notify.domain.retry import DELIVERY_RETRY, JOB_RETRY, Draw, RetryPolicy
+from services.notify.domain.stuck_jobs import DeadLetter, DeadReason, dead_letter_headers
 from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import InvalidJob, parse_job
-from services.notify.queue.publisher import DelayedJob
+from services.notify.queue.publisher import DelayedJob, PublishFailed, RawMessage
 from services.notify.worker.ports import DeliveryStore, FollowUpPublisher
 from services.notify.worker.process_job import PoisonJob, process_job
 
@@ -45,7 +50,7 @@ class DeliveryJobHandler:
             job = parse_job(message.body)
         except InvalidJob as error:
             log.error("dead-lettering message %s: %s", job_id, error)
-            return Disposition.DEAD_LETTER
+            return self._dead_letter(message, DeadLetter(DeadReason.INVALID_JOB, str(error)))
         try:
             summary = process_job(job, job_id=job_id, deliveries=self._deliveries, channels=self._channels,
                                   follow_ups=self._follow_ups, clock=self._clock, draw=self._draw,
@@ -53,22 +58,35 @@ class DeliveryJobHandler:
         except PoisonJob as error:
             log.error("dead-lettering job %s (%s, %d deliveries): %s", job_id, job.channel.value,
                       len(job.delivery_ids), error)
-            return Disposition.DEAD_LETTER
-        except Exception:  # noqa: BLE001 — the job goes round again, or to the dead letters; never dropped
-            return self._try_again_later(job, job_id, message.failures + 1)
+            return self._dead_letter(message, DeadLetter(DeadReason.POISON_JOB, str(error)))
+        except Exception as error:  # noqa: BLE001 — the job goes round again, or to the dead letters; never dropped
+            return self._try_again_later(message, job, job_id, message.failures + 1, error)
         log.info("job %s done (%s x%d of %s%s): sent %d, failed %d, fell back %d, retrying %d, skipped %d",
                  job_id, job.channel.value, len(job.delivery_ids), job.communication_id,
                  ", redelivered" if message.redelivered else "", summary.sent, summary.failed, summary.fell_back,
                  summary.retrying, summary.skipped)
         return Disposition.ACK
 
-    def _try_again_later(self, job, job_id: str, failures: int) -> Disposition:
+    def _try_again_later(self, message: ReceivedJob, job, job_id: str, failures: int,
+                         error: Exception) -> Disposition:
         delay = self._job_retry.delay(failures, self._draw)
         if delay is None:
             log.exception("dead-lettering job %s: processing failed %d times", job_id, failures)
-            return Disposition.DEAD_LETTER
+            return self._dead_letter(message, DeadLetter(
+                DeadReason.RETRIES_EXHAUSTED, f"processing failed {failures} times, last: {error!r}"),
+                failures=failures)
         log.exception("job %s failed (%d of %d); trying again in %.1f s", job_id, failures,
                       self._job_retry.max_attempts, delay)
         # Same message id: ledger rows this run left 'sending' stay claimable by this job only.
         self._follow_ups.publish_later([DelayedJob(job, delay, message_id=job_id, failures=failures)])
+        return Disposition.ACK
+
+    def _dead_letter(self, message: ReceivedJob, letter: DeadLetter, *, failures: int = 0) -> Disposition:
+        headers = dead_letter_headers(letter, now=self._clock(), failures=failures, original=message.headers)
+        try:
+            self._follow_ups.publish_dead_letter(RawMessage(message.body, message.message_id, headers))
+        except PublishFailed as error:
+            log.warning("could not write the reason of dead letter %s (%s); rejecting it without",
+                        message.message_id, error)
+            return Disposition.DEAD_LETTER
         return Disposition.ACK

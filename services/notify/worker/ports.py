@@ -22,7 +22,7 @@ from services.notify.domain.delivery import (
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.translation import CommunicationTranslation
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.queue.publisher import DelayedJob
+from services.notify.queue.publisher import DelayedJob, RawMessage
 from shared.contracts.identity import DEFAULT_LANGUAGE
 
 
@@ -176,3 +176,6 @@ class FollowUpPublisher(Protocol):
 
     def publish_later(self, delayed: Iterable[DelayedJob]) -> None:
         """The same, for jobs that come back to the work queue after a delay."""
+
+    def publish_dead_letter(self, message: RawMessage) -> None:
+        """A message given up on, its reason in its headers, onto the dead-letter queue; confirmed."""

@@ -70,6 +70,19 @@ class AppliedRowRepository:
         self.session.commit()
         return {row_key: AppliedRow(bytes(digest), target_id) for row_key, digest, target_id in rows}
 
+    def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
+        """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), FORGET_CHUNK):
+            found.update(self.session.execute(
+                select(applied_rows.c.row_key, applied_rows.c.target_id)
+                .join(applied_districts, applied_districts.c.id == applied_rows.c.district)
+                .where(applied_districts.c.target_id == district_id, applied_rows.c.entity == entity,
+                       applied_rows.c.target_id.is_not(None),
+                       applied_rows.c.row_key.in_(keys[start:start + FORGET_CHUNK]))).tuples().all())
+        self.session.commit()
+        return found
+
     def remember(self, district_key: str, entity: str, rows: Mapping[str, AppliedRow]) -> None:
         if not rows:
             return

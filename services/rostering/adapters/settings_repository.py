@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import district_settings
 from services.rostering.domain.settings import SyncSettings
-from shared.contracts.rostering import SYNCED_SOURCES
+from shared.contracts.rostering import PROVIDER_SOURCES
 from shared.db import as_utc, dialect_insert
 
 COLUMNS = ("daily_sync", "sync_manages_guardians", "unarchive_classrooms_that_reappear",
@@ -43,10 +43,18 @@ class SettingsRepository:
     def scheduled(self) -> list[tuple[SyncSettings, date | None]]:
         """Districts the daily schedule starts, with the local day it last started each one on."""
         rows = self.session.execute(select(district_settings).where(
-            district_settings.c.daily_sync.is_(True), district_settings.c.source.in_(SYNCED_SOURCES))
+            district_settings.c.daily_sync.is_(True), district_settings.c.source.in_(PROVIDER_SOURCES))
             .order_by(district_settings.c.district_id)).mappings().all()
         self.session.commit()
         return [(_settings(row), row["last_scheduled_on"]) for row in rows]
+
+    def with_source(self, source: str) -> list[SyncSettings]:
+        """Every district whose settings name `source`, whatever its daily sync (SFTP drops are picked up as they
+        come)."""
+        rows = self.session.execute(select(district_settings).where(district_settings.c.source == source)
+                                    .order_by(district_settings.c.district_id)).mappings().all()
+        self.session.commit()
+        return [_settings(row) for row in rows]
 
     def last_scheduled_on(self, district_id: str) -> date | None:
         day = self.session.execute(select(district_settings.c.last_scheduled_on)

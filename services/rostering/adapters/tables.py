@@ -114,4 +114,5 @@ source_sync_marks = Table(
     Column("district", String(64), primary_key=True),
     Column("last_full_started_at", DateTime(timezone=True), nullable=True),
     Column("last_started_at", DateTime(timezone=True), nullable=True),
+    Column("event_cursor", String(64), nullable=True),
 )

@@ -227,7 +227,8 @@ def class_role(source_role: str | None, person: Person | None) -> str | None:
 
 def guardian_link_rows(snapshot: Snapshot) -> list[dict]:
     return [
-        {"guardian_source_id": link.guardian_source_id, "student_source_id": link.student_source_id}
+        {"guardian_source_id": link.guardian_source_id, "student_source_id": link.student_source_id,
+         **({"relationship": link.relationship} if link.relationship is not None else {})}
         for link in snapshot.guardian_links
     ]
 

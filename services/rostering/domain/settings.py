@@ -19,11 +19,12 @@ from datetime import datetime
 from shared.contracts.rostering import (
     CLASSLINK,
     CLEVER,
+    NOTICE_FIELDS,
     ONEROSTER_CSV,
+    PROVIDER_SOURCES,
     SFTP,
     SOURCE_CONNECTIONS,
     SOURCE_LABELS,
-    SYNCED_SOURCES,
     valid_daily_time,
     valid_time_zone,
 )
@@ -33,7 +34,7 @@ from .guard import DEFAULT_THRESHOLD
 DEFAULT_DAILY_TIME = "02:00"
 # What a district must have told before a sync from its source can start.
 REQUIRED_CONNECTION = {CLASSLINK: ("tenant_id", "application_id", "server_url", "client_id", "client_secret"),
-                       CLEVER: ("token",), SFTP: ("host", "username", "folder", "host_key")}
+                       CLEVER: ("district_id", "token"), SFTP: ("host", "username", "folder", "host_key")}
 # Changed only through their own rules, never laid over by a request.
 _KEPT = {"district_id", "updated_by", "updated_at", "connection", "secrets_set", "sealed_secrets"}
 _NOT_ANSWERED = {"connection", "secrets_set", "sealed_secrets"}
@@ -97,6 +98,7 @@ class SyncSettings:
             else:
                 connection[name] = value
         updated = replace(updated, connection=connection, secrets_set=frozenset(secrets))
+        updated.check_notices()
         if updated.daily_sync:
             updated.check_complete()
         return updated
@@ -111,10 +113,20 @@ class SyncSettings:
             raise InvalidSetting(f"connection.{missing[0]}", f"the {SOURCE_LABELS[self.source]} source needs "
                                                               f"{', '.join(missing)} before the daily sync is on")
 
+    def check_notices(self) -> None:
+        """InvalidSetting naming the first field an SFTP notices folder still needs, once any of it is given."""
+        told = set(self.connection) | self.secrets_set
+        if self.source != SFTP or not told & set(NOTICE_FIELDS):
+            return
+        missing = [name for name in NOTICE_FIELDS if name != "notices_priority" and name not in told]
+        if missing:
+            raise InvalidSetting(f"connection.{missing[0]}", f"SFTP notices need {', '.join(missing)} as well "
+                                                              "(or none of the notices fields)")
+
     @property
     def fetched(self) -> bool:
-        """The sync reads the source itself (the schedule starts it), rather than being handed packages."""
-        return self.daily_sync and self.source in SYNCED_SOURCES
+        """The daily schedule reads the provider itself, rather than being handed packages or drops."""
+        return self.daily_sync and self.source in PROVIDER_SOURCES
 
     def as_payload(self) -> dict:
         """What the API answers: every setting, the connection without its secrets, only whether each is set."""

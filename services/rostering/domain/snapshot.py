@@ -176,6 +176,7 @@ class GuardianLink:
     student_source_id: str
     line: int | None = field(default=None, compare=False)
     column: str | None = field(default=None, compare=False)
+    relationship: str | None = field(default=None, compare=False)  # only a guardians.csv says it
 
 
 @dataclass(frozen=True, slots=True)

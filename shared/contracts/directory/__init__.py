@@ -35,8 +35,10 @@ from shared.contracts.directory.teachers import ListTeachersRequest, Teacher, Te
 from shared.contracts.directory.vocabulary import (  # noqa: F401
     GUARDIAN, KINDS, NAME, STAFF, STUDENT, STUDENT_ACCOUNT_STATUSES,
 )
+from shared.contracts.health import declare_health_check
 
 contract = ServiceContract(NAME)
+check_health = declare_health_check(contract)
 
 upsert_district = contract.rpc("upsert_district", request=UpsertDistrictRequest, response=District,
                                description="Create or update the district a roster sync names, by its sourcedId.")

@@ -121,6 +121,9 @@ class GuardianLinkInput(Schema):
         "description": "the sourcedId of the guardian, a person of kind guardian sent in an earlier page"})
     student_source_id = fields.String(required=True, metadata={
         "description": "the sourcedId of the student, a person of kind student sent in an earlier page"})
+    relationship = fields.String(allow_none=True, validate=validate.Length(max=64), metadata={
+        "description": "how the guardian is related to the student (mother, grandparent, ...), at most 64 "
+                       "characters, when the source says (a guardians.csv); absent leaves the link's as it is"})
 
 
 class UpsertGuardianLinksRequest(Schema):

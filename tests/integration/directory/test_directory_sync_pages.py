@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 from directory_district import CLASSROOMS, ENROLLMENTS, LINKS, PEOPLE, SCHOOLS, EventRecorder, make_person_input
 from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import create_engine, select
+
+from services.directory.adapters.tables import guardian_links
 
 from shared.contracts.errors import InvalidRequest, NotFound
 
@@ -113,6 +116,25 @@ def test_rows_naming_unknown_source_ids_fail_alone_and_the_rest_of_the_page_appl
     assert outcomes(links) == {"gina:ana": "unchanged", "gina:eve": "created", "nobody:eve": "failed",
                                "gus:pat": "failed"}
     assert links["results"][3]["problems"] == [{"field": "student_source_id", "reason": "is not a student"}]
+
+
+def test_a_link_keeps_the_relationship_a_source_gives_until_another_source_gives_one(directory_rpc, district,
+                                                                                      directory_config):
+    def relationship() -> str | None:
+        engine = create_engine(directory_config["DATABASES"]["directory"])
+        with engine.connect() as connection:
+            found = connection.execute(select(guardian_links.c.relationship).where(
+                guardian_links.c.guardian_id == district.ids["gina"],
+                guardian_links.c.student_id == district.ids["ana"])).scalar_one()
+        engine.dispose()
+        return found
+
+    link = {"guardian_source_id": "gina", "student_source_id": "ana"}
+    said = directory_rpc.upsert_guardian_links({"district_id": district.id,
+                                                "links": [{**link, "relationship": "aunt"}]})
+    assert outcomes(said) == {"gina:ana": "updated"} and relationship() == "aunt"
+    silent = directory_rpc.upsert_guardian_links({"district_id": district.id, "links": [link]})
+    assert outcomes(silent) == {"gina:ana": "unchanged"} and relationship() == "aunt"
 
 
 def test_an_enrollment_can_move_to_another_classroom(directory_rpc, district):

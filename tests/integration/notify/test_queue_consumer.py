@@ -15,10 +15,12 @@ from services.notify.domain.delivery import Channel
 from services.notify.queue.consumer import ConsumerCrashed, Disposition, JobConsumer, ReceivedJob
 from services.notify.queue.jobs import DeliveryJob, parse_job
 from services.notify.queue.publisher import DeliveryPublisher
-from services.notify.queue.topology import DEAD_QUEUE, WORK_QUEUE
+from services.notify.queue.topology import DEAD_QUEUE, work_queue
 from shared.config import PROJECT_ROOT
 
 WAIT_SECONDS = 20
+# Every job of these tests is an email job.
+WORK_QUEUE = work_queue(Channel.EMAIL)
 
 
 def jobs(count: int) -> list[DeliveryJob]:

@@ -17,7 +17,7 @@ from services.notify.domain.delivery import Channel
 from services.notify.queue.jobs import DeliveryJob, parse_job
 from services.notify.adapters.service_dependencies import DeliveryQueue
 from services.notify.queue.publisher import DeliveryPublisher, PublishFailed
-from services.notify.queue.topology import WORK_EXCHANGE, WORK_QUEUE
+from services.notify.queue.topology import WORK_EXCHANGE, WORK_QUEUES, work_queue
 from shared.config import PROJECT_ROOT
 
 # Waiting for each confirm caps a publisher at ~760 msg/s on this kind of machine (PLATFORM-NOTES);
@@ -29,10 +29,12 @@ def sms_jobs(count: int, *, ids_per_job: int = 10) -> list[DeliveryJob]:
     return [DeliveryJob("comm-1", Channel.SMS, tuple(f"d-{n}-{i}" for i in range(ids_per_job))) for n in range(count)]
 
 
-def queue_depth(amqp_uri: str, queue: str = WORK_QUEUE) -> int:
+def queue_depth(amqp_uri: str, *queues: str) -> int:
+    """Jobs waiting on the queues named, by default every channel's work queue together."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
+        channel = connection.channel()
+        return sum(channel.queue_declare(queue, passive=True).method.message_count for queue in queues or WORK_QUEUES)
     finally:
         connection.close()
 
@@ -101,7 +103,7 @@ def test_a_job_survives_the_trip_unchanged(rabbit_config):
 
     connection = pika.BlockingConnection(pika.URLParameters(rabbit_config["AMQP_URI"]))
     try:
-        method, properties, body = connection.channel().basic_get(WORK_QUEUE, auto_ack=True)
+        method, properties, body = connection.channel().basic_get(work_queue(Channel.EMAIL), auto_ack=True)
     finally:
         connection.close()
     assert parse_job(body) == job

@@ -16,12 +16,13 @@ from services.notify.queue.topology import (
     DELIVERY_LIMIT,
     RETRY_BUCKETS_SECONDS,
     TOPOLOGY,
-    WORK_QUEUE,
     declare_topology,
     retry_queue_name,
+    work_queue,
 )
 
 JOB = DeliveryJob("comm-1", Channel.EMAIL, ("d-1", "d-2"))
+WORK_QUEUE = work_queue(Channel.EMAIL)
 
 
 @contextmanager
@@ -50,13 +51,17 @@ def test_declaring_the_topology_twice_changes_nothing(rabbit_config, rabbit_mana
 
     queues = {queue["name"]: queue for queue in rabbit_manager.get_queues(rabbit_config["vhost"])}
     assert set(queues) == {spec.name for spec in TOPOLOGY.queues}
-    work = queues[WORK_QUEUE]
-    assert work["durable"] and work["arguments"]["x-queue-type"] == "quorum"
-    assert work["arguments"]["x-delivery-limit"] == DELIVERY_LIMIT
-    # At-least-once dead-lettering crashed RabbitMQ 3.10's dead-letter supervisor under vhost churn.
-    assert "x-dead-letter-strategy" not in work["arguments"]
+    for channel in Channel:  # a queue per channel, each with its delivery limit
+        work = queues[work_queue(channel)]
+        assert work["durable"] and work["arguments"]["x-queue-type"] == "quorum"
+        assert work["arguments"]["x-delivery-limit"] == DELIVERY_LIMIT
+        assert work["arguments"]["x-dead-letter-exchange"] == "notify.deliveries.dead"
+        # At-least-once dead-lettering crashed RabbitMQ 3.10's dead-letter supervisor under vhost churn.
+        assert "x-dead-letter-strategy" not in work["arguments"]
     retries = [queues[retry_queue_name(bucket)] for bucket in RETRY_BUCKETS_SECONDS]
     assert all(queue["arguments"]["x-dead-letter-exchange"] == "notify.deliveries" for queue in retries)
+    # No fixed routing key: a delayed job comes back under the one it was published with (its channel's, in CC).
+    assert not any("x-dead-letter-routing-key" in queue["arguments"] for queue in retries)
     assert all(queue["arguments"]["x-queue-type"] == "classic" and queue["durable"] for queue in retries)
 
 
@@ -87,6 +92,17 @@ def test_a_rejected_job_goes_straight_to_the_dead_letters(rabbit_config):
         _, properties, _ = get_when_ready(channel, DEAD_QUEUE)
 
     assert properties.headers["x-first-death-reason"] == "rejected"
+
+
+def test_a_delayed_job_returns_to_its_own_channel_s_queue(rabbit_config):
+    sms_job = DeliveryJob("comm-1", Channel.SMS, ("d-3",))
+
+    DeliveryPublisher(rabbit_config["AMQP_URI"]).publish_later([DelayedJob(sms_job, 0.2), DelayedJob(JOB, 0.2)])
+
+    with broker_channel(rabbit_config["AMQP_URI"]) as channel:
+        _, _, sms_body = get_when_ready(channel, work_queue(Channel.SMS))
+        _, _, email_body = get_when_ready(channel, WORK_QUEUE)
+    assert (parse_job(sms_body), parse_job(email_body)) == (sms_job, JOB)
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.5])

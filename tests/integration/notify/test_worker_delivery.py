@@ -10,7 +10,8 @@ from services.notify.adapters.tables import credential_health, deliveries, deliv
 from services.notify.domain.delivery import Channel, NewDelivery
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DeliveryPublisher
-from services.notify.queue.topology import DEAD_QUEUE
+from services.notify.domain.stuck_jobs import DeadReason, dead_letter_reason
+from services.notify.queue.topology import DEAD_QUEUE, WORK_EXCHANGE, work_queue
 from services.sandbox.process import running_sandbox
 from shared.db import make_engine
 from shared.migrations import upgrade
@@ -112,7 +113,7 @@ def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, 
     publisher = DeliveryPublisher(amqp_uri)
     publisher.declare_topology()
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    connection.channel().basic_publish("notify.deliveries", "notify.deliveries", b"{not json",
+    connection.channel().basic_publish(WORK_EXCHANGE, work_queue(Channel.EMAIL), b"{not json",
                                        pika.BasicProperties(delivery_mode=2, message_id="garbage"))
     connection.close()
     publisher.publish_jobs([DeliveryJob("no-such-communication", Channel.EMAIL, ("d-1",))])
@@ -121,6 +122,17 @@ def test_poison_jobs_are_dead_lettered_and_the_worker_carries_on(rabbit_config, 
     wait_until(lambda: outstanding(engine, communication_id) == 0, what="the good job")
     wait_until(lambda: queue_depth(amqp_uri, DEAD_QUEUE) == 2, what="two dead letters")
 
+    dead = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        reasons = {}
+        for _ in range(2):
+            method, properties, _body = dead.channel().basic_get(DEAD_QUEUE, auto_ack=True)
+            reasons[properties.message_id] = dead_letter_reason(properties.headers)
+    finally:
+        dead.close()
+    assert reasons["garbage"][0] is DeadReason.INVALID_JOB and reasons["garbage"][1].startswith("not JSON")
+    [(poison_reason, poison_detail)] = [reason for key, reason in reasons.items() if key != "garbage"]
+    assert poison_reason is DeadReason.POISON_JOB and "no-such-communication does not exist" in poison_detail
     log = worker.log()
     assert "dead-lettering message garbage: not JSON" in log
     assert "communication no-such-communication does not exist" in log

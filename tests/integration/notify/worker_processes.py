@@ -21,7 +21,7 @@ from services.notify.adapters.tables import deliveries
 from services.notify.domain.delivery import SENDABLE_STATUSES, Communication, NewDelivery
 from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DeliveryPublisher
-from services.notify.queue.topology import WORK_QUEUE
+from services.notify.queue.topology import WORK_QUEUES
 from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
 from shared.config import PROJECT_ROOT
 from shared.db import make_engine
@@ -124,11 +124,12 @@ def queue_communication(database_url: str, amqp_uri: str, communication_id: str,
     return jobs
 
 
-def queue_depth(amqp_uri: str, queue: str = WORK_QUEUE) -> int:
-    """Jobs waiting on the queue; with no worker running, that is every job not yet acked."""
+def queue_depth(amqp_uri: str, *queues: str) -> int:
+    """Jobs waiting on the queues named, by default every channel's work queue together."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
+        channel = connection.channel()
+        return sum(channel.queue_declare(queue, passive=True).method.message_count for queue in queues or WORK_QUEUES)
     finally:
         connection.close()
 

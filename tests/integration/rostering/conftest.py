@@ -14,14 +14,21 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from nameko.testing.services import entrypoint_hook
+from nameko.timer import Timer
 from roster_csv import write_package
+from sftp_drops import configure_lincoln
 
+from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from services.rostering.service import RosteringService
 from shared.contracts import callers, directory, identity, rostering
 from shared.contracts.errors import NotAuthenticated, NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
 from shared.sealed_secrets import ROSTERING_SETTINGS_KEY
 from shared.testing.principals import make_principal
+from shared.testing.sftp_fake import PASSWORD as SFTP_PASSWORD
+from shared.testing.sftp_fake import USERNAME as SFTP_USERNAME
+from shared.testing.sftp_fake import FakeSftpServer
 from shared.testing.synced_records import SyncedRecords
 
 KNOWN_LOGINS = ("admin@lincoln.example.org",)
@@ -55,6 +62,8 @@ class Recorder:
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     ownership: dict | None = None
+    # Service credentials the identity stand-in exchanges for tokens beside the operator's: (id, secret) -> principal.
+    service_credentials: dict[tuple[str, str], dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(self.saved)
@@ -173,7 +182,11 @@ def identity_stand_in(recorder: Recorder) -> type:
 
         @rpc_endpoint(callers.issue_service_token)
         def issue_service_token(self, request):
-            if (request["client_id"], request["client_secret"]) != OPERATOR_CREDENTIAL:
+            credential = (request["client_id"], request["client_secret"])
+            if credential in recorder.service_credentials:
+                return {"token": f"{credential[0]}-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
+                        "scopes": [callers.ANNOUNCEMENTS_SEND], "principal": recorder.service_credentials[credential]}
+            if credential != OPERATOR_CREDENTIAL:
                 raise NotAuthenticated("the client id or secret is not valid")
             return {"token": "operator-token", "expires_at": datetime(2030, 1, 1, tzinfo=timezone.utc),
                     "scopes": list(callers.OPERATOR_SCOPES),
@@ -248,3 +261,39 @@ def rostering_rpc(rostering_config, running_services):
 @pytest.fixture
 def package(tmp_path) -> Path:
     return write_package(tmp_path / "lincoln")
+
+
+# --- SFTP drops --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sftp_server(tmp_path, monkeypatch):
+    """A loopback SFTP server with an /inbox, and rostering told to poll whenever the tests ask."""
+    root = tmp_path / "server"
+    (root / "inbox").mkdir(parents=True)
+    with FakeSftpServer(root) as server:
+        monkeypatch.setenv(POLL_SECONDS_VARIABLE, "0")  # every poll the tests ask for happens
+        yield server
+
+
+@pytest.fixture
+def sftp(sftp_server, rostering_rpc):
+    """The loopback server's /inbox as district lincoln's, configured in its settings as an administrator would."""
+    configure_lincoln(rostering_rpc, source="sftp", host="127.0.0.1", port=sftp_server.port, username=SFTP_USERNAME,
+                      password=SFTP_PASSWORD, folder="/inbox", host_key=sftp_server.host_key)
+    return sftp_server
+
+
+@pytest.fixture
+def poll(sftp, running_services):  # the inbox (and the poll interval) first: the service reads it as it starts
+    """`poll()` lists the inboxes once (`poll("poll_sftp_notices")` the notices folders), as the timer would."""
+    rostering = running_services["rostering"]
+    for entrypoint in rostering.entrypoints:
+        if isinstance(entrypoint, Timer):
+            entrypoint.stop()  # the tests poll when they mean to, never the timer beside them
+
+    def poll_once(entrypoint: str = "poll_sftp_inboxes") -> list[dict]:
+        with entrypoint_hook(rostering, entrypoint) as poll_folders:
+            return poll_folders()
+
+    return poll_once

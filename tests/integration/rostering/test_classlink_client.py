@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.rostering.adapters.sources.classlink.client import ATTEMPTS, RosterServerClient
+from services.rostering.adapters.sources.classlink.client import RosterServerClient
 from services.rostering.adapters.sources.classlink.connection import OAUTH2, ClassLinkConnection
+from services.rostering.adapters.sources.patient_http import ATTEMPTS
 from services.rostering.domain.errors import SourceRejected
 from shared.testing.classlink_fake import Answer, FakeClassLink, json_answer
 from shared.testing.oneroster_rest import user

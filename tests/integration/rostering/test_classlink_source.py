@@ -5,7 +5,8 @@ import pytest
 
 from services.rostering.adapters.sources.classlink.client import RosterServerClient
 from services.rostering.adapters.sources.classlink.connection import ClassLinkConnection
-from services.rostering.adapters.sources.classlink.source import ClassLinkSource, KeptRoster
+from services.rostering.adapters.sources.classlink.source import ClassLinkSource
+from services.rostering.adapters.sources.rest_roster import KeptRoster
 from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.snapshot import BULK, DELTA, GUARDIAN, STAFF, STUDENT, GuardianLink
 from shared.testing.classlink_fake import FakeClassLink, json_answer

@@ -1,11 +1,14 @@
-"""The pure parts of the platform stages: the delta package and the search terms."""
+"""The pure parts of the platform stages: the delta package, the search terms and the signed texts back."""
 from __future__ import annotations
 
 import csv
+from urllib.parse import parse_qsl
 
 from bench.stages.archive import departures_package
+from bench.stages.conversations import signed_replies
 from bench.stages.search import name_prefixes
 from bench.stages.sync import delta_package
+from services.notify.adapters.webhooks import parse_twilio_inbound, verify_twilio
 from services.rostering.adapters.sources.oneroster_csv.generator import Scale, write_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 
@@ -52,3 +55,18 @@ def test_the_departures_package_drops_15_percent_of_students_their_enrollments_a
     kept_guardians = {p.source_id for p in after.people if "guardian" in p.kinds}
     assert kept_guardians == {link.guardian_source_id for link in after.guardian_links}
     assert {p.source_id for p in before.people} - {p.source_id for p in after.people} == leaving
+
+
+def test_the_texts_back_are_signed_as_notify_verifies_them_distinct_and_never_a_keyword():
+    url = "http://127.0.0.1:8000/webhooks/twilio/inbound"
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "secret-token", "TWILIO_FROM_NUMBER": "+15550100"}
+    phones = ["+15550001", "+15550002", "+15550003"]
+    replies = signed_replies(url, env, phones, 7)
+
+    assert len({sid for sid, _ in replies}) == 7
+    for n, (sid, reply) in enumerate(replies):
+        params = dict(parse_qsl(reply["body"], keep_blank_values=True))
+        assert verify_twilio(url, params, reply["signature"], env["TWILIO_AUTH_TOKEN"])
+        assert not verify_twilio(url, params, reply["signature"], "another-token")
+        sms = parse_twilio_inbound(params)
+        assert (params["MessageSid"], sms.from_, sms.to, sms.keyword) == (sid, phones[n % 3], "+15550100", None)

@@ -10,7 +10,8 @@ from services.notify.domain.delivery import Channel
 from services.notify.domain.retry import RetryPolicy
 from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import PAGE_SIZES, DeliveryJob
-from services.notify.queue.publisher import FAILURES_HEADER, DelayedJob
+from services.notify.domain.stuck_jobs import DETAIL_HEADER, REASON_HEADER, DeadReason
+from services.notify.queue.publisher import FAILURES_HEADER, DelayedJob, PublishFailed
 from services.notify.worker.handle_message import DeliveryJobHandler
 from tests.unit.notify.test_job_processing import NOW, FakeChannel, FakeDeliveryStore, FakeFollowUps, make_delivery
 
@@ -39,17 +40,36 @@ def message(body: bytes, *, failures: int = 0, message_id: str | None = "job-1")
     json.dumps({"communication_id": "comm-1", "channel": "sms",
                 "delivery_ids": [f"d-{n}" for n in range(PAGE_SIZES[Channel.SMS] + 1)]}).encode(),
 ], ids=["not json", "unknown channel", "no deliveries", "page too large"])
-def test_a_message_that_is_not_a_delivery_job_is_dead_lettered(body):
+def test_a_message_that_is_not_a_delivery_job_is_dead_lettered_with_its_reason(body):
     follow_ups = FakeFollowUps()
 
-    assert handler_for(FakeDeliveryStore([]), follow_ups)(message(body)) is Disposition.DEAD_LETTER
+    assert handler_for(FakeDeliveryStore([]), follow_ups)(message(body)) is Disposition.ACK
     assert follow_ups.delayed == []
+    [dead] = follow_ups.dead_letters
+    assert (dead.body, dead.message_id) == (body, "job-1")
+    assert dead.headers[REASON_HEADER] == DeadReason.INVALID_JOB.value
+    assert dead.headers[DETAIL_HEADER].startswith(("not JSON", "not a delivery job"))
 
 
-def test_a_job_for_an_unknown_communication_is_dead_lettered():
+def test_a_job_for_an_unknown_communication_is_dead_lettered_as_poison():
+    store = FakeDeliveryStore([make_delivery()], communication=None)
+    follow_ups = FakeFollowUps()
+
+    assert handler_for(store, follow_ups)(message(JOB.to_json())) is Disposition.ACK
+    [dead] = follow_ups.dead_letters
+    assert dead.headers[REASON_HEADER] == DeadReason.POISON_JOB.value
+    assert "comm-1 does not exist" in dead.headers[DETAIL_HEADER]
+
+
+class UnreachableDeadLetters(FakeFollowUps):
+    def publish_dead_letter(self, message) -> None:
+        raise PublishFailed("connection closed", returned=[], nacked=[], unconfirmed=1)
+
+
+def test_a_dead_letter_whose_reason_cannot_be_published_is_rejected_for_the_broker_to_dead_letter():
     store = FakeDeliveryStore([make_delivery()], communication=None)
 
-    assert handler_for(store, FakeFollowUps())(message(JOB.to_json())) is Disposition.DEAD_LETTER
+    assert handler_for(store, UnreachableDeadLetters())(message(JOB.to_json())) is Disposition.DEAD_LETTER
 
 
 def test_a_processed_job_is_acked():
@@ -73,8 +93,12 @@ def test_a_job_that_keeps_failing_is_dead_lettered_once_its_attempts_are_used_up
     disposition = handler_for(BrokenStore([]), follow_ups)(
         message(JOB.to_json(), failures=JOB_RETRY.max_attempts - 1))
 
-    assert disposition is Disposition.DEAD_LETTER
+    assert disposition is Disposition.ACK
     assert follow_ups.delayed == []
+    [dead] = follow_ups.dead_letters
+    assert dead.headers[REASON_HEADER] == DeadReason.RETRIES_EXHAUSTED.value
+    assert dead.headers[FAILURES_HEADER] == JOB_RETRY.max_attempts
+    assert "database unavailable" in dead.headers[DETAIL_HEADER]
 
 
 def test_a_job_without_a_message_id_is_named_by_its_content_so_its_redelivery_takes_back_its_claims():

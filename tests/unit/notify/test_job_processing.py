@@ -182,9 +182,13 @@ class FakeFollowUps:
     def __init__(self):
         self.jobs: list[DeliveryJob] = []
         self.delayed: list[DelayedJob] = []
+        self.dead_letters: list = []
 
     def publish_jobs(self, jobs) -> None:
         self.jobs.extend(jobs)
+
+    def publish_dead_letter(self, message) -> None:
+        self.dead_letters.append(message)
 
     def publish_later(self, delayed) -> None:
         self.delayed.extend(delayed)

@@ -15,7 +15,8 @@ from services.notify.adapters.credentials_repository import (
 from services.notify.domain.delivery import CredentialKind, CredentialState
 from services.notify.handlers_credentials import get_credential_health, reset_credential_status
 from shared.contracts import notify
-from shared.contracts.errors import InvalidRequest, NotFound
+from services.notify.domain.email_suppression import SuppressionsUnavailable
+from shared.contracts.errors import InvalidRequest, NotFound, ProviderUnavailable
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 GINA = PersonCredentials("gina", "gina@example.org", "+15555550101")
@@ -34,6 +35,9 @@ class FakeCredentials:
         return [CredentialReport(person.person_id, kind, address, self.health.get((kind, address), GOOD), "sent")
                 for person in people for kind in CredentialKind if (address := person.address(kind))]
 
+    def health_of(self, keys):
+        return {key: self.health.get(key, GOOD) for key in keys}
+
     def reset(self, kind, address, *, check, reset_by, reason, now):
         previous = self.health.get((kind, address), GOOD)
         check(previous.state)
@@ -47,11 +51,29 @@ class Published(list):
         self.append((event, payload))
 
 
-def reset(credentials, kind="email", person_id="gina", published=None):
+class FakeSuppressions:
+    """SendGrid's suppression lists by address; `failing` makes every call fail as an unreachable provider does."""
+
+    def __init__(self, lists: dict[str, set[str]] | None = None, failing: bool = False):
+        self.lists = {address: set(names) for address, names in (lists or {}).items()}
+        self.failing = failing
+        self.removed: list[tuple[str, str]] = []
+
+    def lists_holding(self, address):
+        if self.failing:
+            raise SuppressionsUnavailable("SendGrid could not be reached (connection refused)")
+        return frozenset(self.lists.get(address, ()))
+
+    def remove(self, address, list_name):
+        self.lists[address].discard(list_name)
+        self.removed.append((address, list_name))
+
+
+def reset(credentials, kind="email", person_id="gina", published=None, suppressions=None):
     return reset_credential_status({"person_id": person_id, "kind": kind, "reset_by": "admin-1",
                                     "reason": "family fixed their mailbox"},
-                                   credentials=credentials, publish=published if published is not None else Published(),
-                                   clock=lambda: NOW)
+                                   credentials=credentials, suppressions=suppressions,
+                                   publish=published if published is not None else Published(), clock=lambda: NOW)
 
 
 def test_a_bad_email_is_reset_to_good_recorded_and_announced():
@@ -100,3 +122,53 @@ def test_credential_health_lists_each_known_persons_credentials_in_the_order_ask
 
     assert [(row["person_id"], row["kind"], row["state"]) for row in answer["credentials"]] == [
         ("hal", "mobile_phone", "good"), ("gina", "email", "good"), ("gina", "mobile_phone", "good")]
+
+
+BOUNCED = {(CredentialKind.EMAIL, GINA.email): Health(CredentialState.BAD, "address bounced", NOW)}
+
+
+def test_a_reset_email_comes_off_the_providers_bounce_list_so_the_retry_is_not_dropped():
+    suppressions = FakeSuppressions({GINA.email: {"bounces"}})
+
+    answer = reset(FakeCredentials(health=BOUNCED), suppressions=suppressions)
+
+    assert suppressions.removed == [(GINA.email, "bounces")]
+    assert answer["provider_suppressions"] == {"lifted": ["bounces"], "kept": []}
+
+
+def test_a_spam_report_or_an_unsubscribe_stays_on_the_providers_lists_and_the_answer_says_so():
+    suppressions = FakeSuppressions({GINA.email: {"bounces", "spam_reports", "global_unsubscribes"}})
+
+    answer = reset(FakeCredentials(health=BOUNCED), suppressions=suppressions)
+
+    assert suppressions.removed == [(GINA.email, "bounces")]
+    assert answer["provider_suppressions"] == {"lifted": ["bounces"], "kept": ["spam_reports", "global_unsubscribes"]}
+
+
+def test_when_the_provider_cannot_be_reached_nothing_is_reset_and_the_error_says_to_try_again():
+    credentials, published = FakeCredentials(health=BOUNCED), Published()
+
+    with pytest.raises(ProviderUnavailable) as unavailable:
+        reset(credentials, suppressions=FakeSuppressions(failing=True), published=published)
+
+    assert "try again" in unavailable.value.message and "connection refused" in unavailable.value.fields["kind"][0]
+    assert credentials.resets == [] and published == []
+
+
+def test_the_provider_is_not_asked_about_an_email_that_reset_status_does_not_apply_to():
+    suppressions = FakeSuppressions(failing=True)  # any call would raise
+
+    with pytest.raises(InvalidRequest) as refused:
+        reset(FakeCredentials(), suppressions=suppressions)
+
+    assert "not marked bad" in refused.value.fields["kind"][0]
+
+
+def test_a_phone_reset_leaves_the_email_provider_alone():
+    suppressions = FakeSuppressions(failing=True)
+    credentials = FakeCredentials(health={(CredentialKind.MOBILE_PHONE, GINA.mobile_phone): Health(
+        CredentialState.BAD, "landline", NOW)})
+
+    answer = reset(credentials, kind="mobile_phone", suppressions=suppressions)
+
+    assert answer["state"] == "good" and answer["provider_suppressions"] is None

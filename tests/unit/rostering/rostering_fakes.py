@@ -218,6 +218,13 @@ class FakeAppliedRows:
         for key in keys:
             self.rows.get((district_key, entity), {}).pop(key, None)
 
+    def target_ids(self, district_id: str, entity: str, keys) -> dict[str, str]:
+        found = {}
+        for district_key, target in self.targets.items():
+            rows = self.rows.get((district_key, entity), {}) if target == district_id else {}
+            found.update({key: rows[key].target_id for key in keys if key in rows and rows[key].target_id})
+        return found
+
     def keys(self, district_key: str, entity: str) -> set[str]:
         assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))
@@ -264,6 +271,9 @@ class FakeSettings:
         return [(settings, self.scheduled_on.get(district_id)) for district_id, settings in sorted(self.stored.items())
                 if settings.fetched]
 
+    def with_source(self, source: str) -> list[SyncSettings]:
+        return [settings for _, settings in sorted(self.stored.items()) if settings.source == source]
+
     def last_scheduled_on(self, district_id: str) -> date | None:
         return self.scheduled_on.get(district_id)
 
@@ -291,15 +301,19 @@ class FakeSources:
     def __init__(self):
         self.answer: Snapshot | Exception = make_snapshot()
         self.asked_since: list[datetime | None] = []
+        self.asked_after_event: list[str | None] = []
+        self.feed_at: str | None = None  # where the provider's change feed stands, None for one without a feed
 
     def describe(self, district: str) -> str:
         if district != "lincoln":
             raise UnknownSource(f"no source is configured for district {district}")
         return "Fake provider"
 
-    def for_district(self, district: str, *, changed_since):
+    def for_district(self, district: str, *, changed_since, after_event=None):
         self.asked_since.append(changed_since)
-        return FakeSource(self.describe(district) + (" (changes)" if changed_since else ""), self.answer)
+        self.asked_after_event.append(after_event)
+        return FakeSource(self.describe(district) + (" (changes)" if changed_since else ""), self.answer,
+                          self.feed_at)
 
     def kept(self, district: str, content: bytes):
         return FakeSource("kept", self.answer)
@@ -309,6 +323,7 @@ class FakeSources:
 class FakeSource:
     description: str
     answer: Snapshot | Exception
+    event_cursor: str | None = None
 
     def read(self, region: str) -> Snapshot:
         if isinstance(self.answer, Exception):
@@ -386,3 +401,52 @@ class Importer:
 
     def allow_archiving_up_to(self, share: float, district_id: str = "district-id") -> None:
         self.settings.save(SyncSettings(district_id, mass_change_threshold=share))
+
+
+class FakeInbox:
+    """An SFTP inbox in memory: uploads by name, what was claimed, filed and written (sftp_pickup's Inbox)."""
+
+    def __init__(self, *entries):
+        self.uploads = {entry.name: entry for entry in entries}
+        self.claims: dict[str, str] = {}  # claimed name -> the name it was uploaded as
+        self.filed: dict[str, str] = {}
+        self.written: dict[tuple[str, str], bytes] = {}
+        self.removed: list[str] = []
+        self.released: list[tuple[str, str]] = []
+        self.left_in_processing: list[str] = []  # claims an earlier poller never filed
+        self.taken_by_another: set[str] = set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def entries(self):
+        return list(self.uploads.values())
+
+    def claim(self, name: str, claimed: str) -> bool:
+        if name in self.taken_by_another:
+            return False
+        self.claims[claimed] = name
+        del self.uploads[name]
+        return True
+
+    def claimed(self) -> list[str]:
+        return [claimed for claimed in self.claims if claimed not in self.filed] + list(self.left_in_processing)
+
+    def release(self, claimed: str, name: str) -> None:
+        self.released.append((claimed, name))
+
+    def remove(self, name: str) -> None:
+        self.removed.append(name)
+        self.uploads.pop(name, None)
+
+    def download(self, claimed: str, local) -> None:
+        local.write_text(self.claims[claimed])
+
+    def file(self, claimed: str, outcome: str) -> None:
+        self.filed[claimed] = outcome
+
+    def write(self, folder: str, name: str, content: bytes) -> None:
+        self.written[(folder, name)] = content

@@ -54,6 +54,25 @@ def test_the_next_run_asks_for_changes_since_the_last_run_started(importer):
     assert importer.marks.get("lincoln") == SyncMarks(first.started_at, second.started_at)
 
 
+def test_a_provider_with_a_change_feed_is_asked_for_the_events_after_the_last_completed_run_read(importer):
+    importer.sources.feed_at = "event-7"
+    first = carry_out(importer)
+    importer.sources.feed_at = "event-9"
+    second = carry_out(importer)
+    assert importer.sources.asked_after_event == [None, "event-7"]  # a full run starts the feed afresh
+    assert importer.marks.get("lincoln") == SyncMarks(first.started_at, second.started_at, "event-9")
+    carry_out(importer, full=True)
+    assert importer.sources.asked_after_event[-1] is None
+
+
+def test_a_rejected_run_leaves_the_feed_where_the_last_completed_run_left_it(importer):
+    importer.sources.feed_at = "event-7"
+    carry_out(importer)
+    importer.sources.answer, importer.sources.feed_at = SourceRejected("Clever refused the token"), "event-9"
+    carry_out(importer)
+    assert importer.marks.get("lincoln").event_cursor == "event-7"
+
+
 def test_a_full_run_can_be_asked_for_between_weekly_ones(importer):
     carry_out(importer)
     carry_out(importer, full=True)
@@ -141,9 +160,10 @@ def test_the_schedule_waits_for_a_district_run_in_progress_and_starts_it_later_t
     assert len(syncing.start_due_syncs(ports=importer.ports())) == 1
 
 
-def test_the_schedule_leaves_districts_whose_sync_is_off_or_handed_packages(importer):
+def test_the_schedule_leaves_districts_whose_sync_is_off_or_handed_packages_or_sftp_drops(importer):
     scheduled_district(importer, district="off", daily_sync=False)
     scheduled_district(importer, district="packages", source="oneroster_csv")
+    scheduled_district(importer, district="drops", source="sftp")  # picked up as they come, never on request
     importer.clock.now = datetime(2025, 9, 1, 12, 0, tzinfo=timezone.utc)
     assert syncing.start_due_syncs(ports=importer.ports()) == []
 

@@ -78,6 +78,8 @@ def test_an_unknown_source_is_refused_naming_the_field(settings):
     ({"source": "classlink", "connection": {"password": "x"}}, "connection.password"),
     ({"source": "classlink", "connection": {"version": "2.0"}}, "connection.version"),
     ({"source": "sftp", "connection": {"port": 70000}}, "connection.port"),
+    ({"source": "clever", "connection": {"notices_folder": "/notices"}}, "connection.notices_folder"),
+    ({"source": "sftp", "connection": {"notices_priority": "often"}}, "connection.notices_priority"),
     ({"daily_time": "25:00"}, "daily_time"),
     ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
 ])
@@ -127,7 +129,7 @@ def test_other_changes_keep_the_secret_null_removes_it_and_a_new_source_starts_e
     settings.change(connection={"client_secret": "another"})
     moved = settings.change(source="sftp", connection={"host": "sftp.lincoln.example.org", "password": "pw"})
     assert moved["connection"] == {"host": "sftp.lincoln.example.org", "password_set": True,
-                                   "private_key_set": False}
+                                   "private_key_set": False, "notices_client_secret_set": False}
     assert settings.secrets.open(settings.importer.settings.get(DISTRICT).sealed_secrets) == {"password": "pw"}
 
 
@@ -157,7 +159,8 @@ def test_without_a_key_a_secret_is_refused_naming_the_connection(settings):
 
 
 @pytest.mark.parametrize(("source", "connection", "missing"), [
-    ("clever", {}, "connection.token"),
+    ("clever", {}, "connection.district_id"),
+    ("clever", {"district_id": "5b2ad81a709e300001e2cd7a"}, "connection.token"),
     ("sftp", {"host": "sftp.example.org", "username": "lincoln", "folder": "/drop", "password": "pw"},
      "connection.host_key"),
 ])
@@ -165,3 +168,31 @@ def test_each_provider_needs_its_own_connection_before_the_daily_sync(settings, 
     with pytest.raises(InvalidRequest) as refused:
         settings.change(source=source, connection=connection, daily_sync=True)
     assert list(refused.value.fields) == [missing]
+
+
+SFTP = {"host": "sftp.example.org", "username": "lincoln", "folder": "/drop", "host_key": "ssh-ed25519 AAAA",
+        "password": "pw"}
+NOTICES = {"notices_folder": "/notices", "notices_subject": "Attendance: {Student Name}",
+           "notices_body": "{Student Name} was {Status}", "notices_client_id": "lincoln-notices",
+           "notices_client_secret": "n0tices"}
+
+
+def test_an_sftp_notices_folder_is_kept_whole_its_secret_sealed(settings):
+    shown = settings.change(source="sftp", connection={**SFTP, **NOTICES, "notices_priority": True},
+                            daily_sync=True)
+    assert shown["connection"]["notices_client_secret_set"] is True and "notices_client_secret" not in shown[
+        "connection"]
+    assert shown["connection"]["notices_priority"] is True
+    kept = settings.importer.settings.get(DISTRICT)
+    assert settings.secrets.open(kept.sealed_secrets) == {"password": "pw", "notices_client_secret": "n0tices"}
+
+
+@pytest.mark.parametrize(("connection", "missing"), [
+    ({"notices_folder": "/notices"}, "connection.notices_subject"),
+    ({**NOTICES, "notices_client_secret": None}, "connection.notices_client_secret"),
+])
+def test_notices_settings_are_all_given_or_none_naming_the_first_missing(settings, connection, missing):
+    settings.change(source="sftp", connection=SFTP)
+    with pytest.raises(InvalidRequest) as refused:
+        settings.change(connection=connection)
+    assert list(refused.value.fields) == [missing] and "SFTP notices need" in refused.value.message

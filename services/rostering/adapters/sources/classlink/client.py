@@ -6,16 +6,15 @@
   header without `rel="next"`. A collection whose total changes while it is read is read again from the
   start (an insert or delete shifts every later page: a record could be skipped, and a skipped record in
   a full run would be archived); one that keeps changing refuses the run.
-- 429 waits as long as `Retry-After` says (seconds or an HTTP date, capped), 5xx and network errors
-  are retried with exponential backoff. Retries happen here, not in the transport, because every
-  attempt must be signed anew: an OAuth 1.0a nonce is good for one request only.
+- 429 waits as long as the server says, 5xx and network errors are retried with exponential backoff
+  (../patient_http.py). Retries happen there, not in the transport, because every attempt must be
+  signed anew: an OAuth 1.0a nonce is good for one request only.
 - Anything else refuses the whole run with a reason an administrator can act on (SourceRejected):
   refused credentials, an answer that is not OneRoster JSON, a server that keeps failing.
 """
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -28,12 +27,10 @@ from requests_oauthlib import OAuth1, OAuth2Session
 
 from services.rostering.domain.errors import SourceRejected
 
+from ..patient_http import BACKOFF_SECONDS, Patience
 from .connection import OAUTH1, ClassLinkConnection
 
 PAGE_SIZE = 1000
-ATTEMPTS = 5
-BACKOFF_SECONDS = 1.0
-LONGEST_WAIT_SECONDS = 120.0
 TIMEOUT_SECONDS = (10, 120)  # connect, read
 # How many times a collection that changed while it was read is read again before the run gives up.
 REREADS = 2
@@ -46,9 +43,10 @@ class RosterServerClient:
     def __init__(self, connection: ClassLinkConnection, *, page_size: int = PAGE_SIZE,
                  sleep: Callable[[float], None] = time.sleep, backoff: float = BACKOFF_SECONDS,
                  timeout: tuple[float, float] = TIMEOUT_SECONDS, max_records: int = MAX_RECORDS) -> None:
-        self._connection, self._page_size, self._sleep, self._backoff = connection, page_size, sleep, backoff
+        self._connection, self._page_size = connection, page_size
         self._timeout, self._max_records = timeout, max_records
         self._tenant = connection.tenant_id
+        self._patience = Patience(f"ClassLink's roster server for tenant {self._tenant}", sleep=sleep, backoff=backoff)
         self._session: requests.Session | None = None
 
     def collection(self, name: str, *, modified_after: datetime | None = None) -> list[dict]:
@@ -96,37 +94,20 @@ class RosterServerClient:
     # --- one request ---------------------------------------------------------------------------
 
     def _get(self, url: str, params: dict) -> requests.Response:
-        renewed = False
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                response = self._session_for().get(url, params=params, timeout=self._timeout,
-                                                   headers={"Accept": "application/json"})
-            except requests.RequestException as failed:
-                self._wait_or_give_up(attempt, None, f"did not answer ({type(failed).__name__})")
-                continue
+        renewable = self._connection.auth != OAUTH1
+        while True:
+            response = self._patience.get(lambda: self._session_for().get(
+                url, params=params, timeout=self._timeout, headers={"Accept": "application/json"}))
             status = response.status_code
             if status in (401, 403):
-                if not renewed and self._connection.auth != OAUTH1:
-                    self._session, renewed = None, True  # a token may have expired: fetch a new one once
+                if renewable:
+                    self._session, renewable = None, False  # a token may have expired: fetch a new one once
                     continue
                 raise self._refused()
-            if status == 429:
-                self._wait_or_give_up(attempt, _retry_after(response), "kept throttling the sync (429)")
-                continue
-            if status >= 500:
-                self._wait_or_give_up(attempt, None, f"kept failing ({status})")
-                continue
             if status != 200:
                 raise SourceRejected(f"ClassLink answered {status} to {url} for tenant {self._tenant}; "
                                      "nothing was applied")
             return response
-        raise self._refused()  # every other way out of the last attempt returns or raises: a token renewed too late
-
-    def _wait_or_give_up(self, attempt: int, wait: float | None, what: str) -> None:
-        if attempt == ATTEMPTS:
-            raise SourceRejected(f"ClassLink's roster server for tenant {self._tenant} {what}; "
-                                 f"gave up after {ATTEMPTS} tries, nothing was applied")
-        self._sleep(min(wait if wait is not None else self._backoff * 2 ** (attempt - 1), LONGEST_WAIT_SECONDS))
 
     def _refused(self) -> SourceRejected:
         return SourceRejected(f"ClassLink refused the credentials for tenant {self._tenant}; nothing was applied")
@@ -175,22 +156,6 @@ def _total_of(response: requests.Response) -> int | None:
         return int(raw) if raw is not None else None
     except ValueError:
         return None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Retry-After as seconds: a number of seconds, or an HTTP date."""
-    raw = (response.headers.get("Retry-After") or "").strip()
-    if not raw:
-        return None
-    if raw.isdigit():
-        return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _instant(moment: datetime) -> str:

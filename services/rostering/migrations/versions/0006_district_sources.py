@@ -1,8 +1,8 @@
 """each district's source and connection (secrets sealed), daily time, time zone, region, student accounts,
 and the day the schedule last started its sync
 
-Revision ID: 0005_district_sources
-Revises: 0004_classlink_sync_marks
+Revision ID: 0006_district_sources
+Revises: 0005_source_event_cursor
 Create Date: 2026-12-05
 """
 from typing import Sequence, Union
@@ -10,8 +10,8 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_district_sources"
-down_revision: Union[str, Sequence[str], None] = "0004_classlink_sync_marks"
+revision: str = "0006_district_sources"
+down_revision: Union[str, Sequence[str], None] = "0005_source_event_cursor"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,62 @@
+"""Prometheus metrics (prometheus_client) from every process, on an HTTP port of the process's own.
+
+Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, honcho's PORT for the
+process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
+neither: no exporter. Each process exports its own series; Prometheus adds the process (pod, job) labels.
+
+Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_prometheus plugin), not from here.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+ADDRESS_VARIABLE = "METRICS_ADDRESS"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+RPC_SECONDS = Histogram(
+    "school_rpc_seconds", "Time a service took to answer an RPC, by method and outcome (ok or the error code)",
+    ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
+EVENTS_HANDLED = Counter(
+    "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error)",
+    ["service", "event", "outcome"])
+HTTP_SECONDS = Histogram(
+    "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
+    ["route", "status"], buckets=LATENCY_BUCKETS)
+
+
+class MetricsAddressError(ValueError):
+    pass
+
+
+def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+    """(host, port) to serve /metrics on, or None; a malformed METRICS_ADDRESS stops the process at start."""
+    configured = (environ.get(ADDRESS_VARIABLE) or "").strip()
+    if not configured:
+        honcho_port = (environ.get("PORT") or "").strip()
+        return ("127.0.0.1", int(honcho_port)) if honcho_port.isdigit() else None
+    host, _, port = configured.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise MetricsAddressError(f"{ADDRESS_VARIABLE} must be host:port (e.g. 0.0.0.0:9100), not {configured!r}")
+    return host or "0.0.0.0", int(port)
+
+
+def serve_metrics(process: str, environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+    """Starts the exporter for this process when an address is configured; a port already taken is logged, and
+    the process runs on without metrics rather than not at all."""
+    address = metrics_address(environ)
+    if address is None:
+        return None
+    host, port = address
+    try:
+        start_http_server(port, addr=host)
+    except OSError as taken:
+        log.warning("%s: no metrics exporter on %s:%s (%s)", process, host, port, taken)
+        return None
+    log.info("%s: metrics on http://%s:%s/metrics", process, host, port)
+    return address
