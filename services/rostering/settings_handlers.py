@@ -36,7 +36,9 @@ def update_district_sync_settings(request: dict, *, settings: DistrictSettings, 
     connection_changes = changes.get("connection") or {}
     try:
         if connection_changes:
-            check_connection(changes.get("source", current.source), connection_changes)
+            # Kept as read: a port given as text (schoolctl --set) is kept a number.
+            connection_changes = changes["connection"] = check_connection(changes.get("source", current.source),
+                                                                          connection_changes)
         updated = current.changed(changes, by=request["changed_by"], at=clock())
     except ValidationError as invalid:
         raise InvalidRequest("the settings are not valid", fields=invalid.messages) from None

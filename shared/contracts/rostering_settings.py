@@ -22,9 +22,9 @@ SYNCED_SOURCES = (CLASSLINK, CLEVER, SFTP)
 # Providers rostering asks, on request and at the daily time; an SFTP district's drops are picked up when they
 # are complete (its inbox is polled), never on request.
 PROVIDER_SOURCES = (CLASSLINK, CLEVER)
-# An SFTP district's automated announcements from notices CSVs: all of them, priority aside, or none.
-NOTICE_FIELDS = ("notices_folder", "notices_subject", "notices_body", "notices_client_id", "notices_client_secret",
-                 "notices_priority")
+# An SFTP district's automated announcements from notices CSVs need all of these or none (notices_priority is
+# optional).
+NOTICE_FIELDS = ("notices_folder", "notices_subject", "notices_body", "notices_client_id", "notices_client_secret")
 _DAILY_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
@@ -189,13 +189,14 @@ class UpdateDistrictSyncSettingsRequest(Schema):
             check_connection(data["source"], data["connection"])
 
 
-def check_connection(source: str | None, connection: dict) -> None:
-    """ValidationError naming `connection.<field>` for what the source does not take or cannot read."""
+def check_connection(source: str | None, connection: dict) -> dict:
+    """The connection as its source's fields read it (`"22"` a port of 22, `"true"` true); ValidationError naming
+    `connection.<field>` for what the source does not take or cannot read."""
     schema = SOURCE_CONNECTIONS.get(source) if source else None
     if schema is None:
         raise ValidationError({"connection": [f"the source {source or 'none'} takes no connection"]})
     try:
-        schema().load(connection, partial=True)
+        return schema().load(connection, partial=True)
     except ValidationError as invalid:
         raise ValidationError({f"connection.{name}": reasons for name, reasons in invalid.messages.items()}) \
             from None

@@ -118,7 +118,7 @@ class SyncSettings:
         told = set(self.connection) | self.secrets_set
         if self.source != SFTP or not told & set(NOTICE_FIELDS):
             return
-        missing = [name for name in NOTICE_FIELDS if name != "notices_priority" and name not in told]
+        missing = [name for name in NOTICE_FIELDS if name not in told]
         if missing:
             raise InvalidSetting(f"connection.{missing[0]}", f"SFTP notices need {', '.join(missing)} as well "
                                                               "(or none of the notices fields)")

@@ -196,3 +196,8 @@ def test_notices_settings_are_all_given_or_none_naming_the_first_missing(setting
     with pytest.raises(InvalidRequest) as refused:
         settings.change(connection=connection)
     assert list(refused.value.fields) == [missing] and "SFTP notices need" in refused.value.message
+
+
+def test_connection_values_given_as_text_are_kept_as_their_fields_read_them(settings):
+    shown = settings.change(source="sftp", connection={**SFTP, "port": "2222", "notices_priority": "false"})
+    assert shown["connection"]["port"] == 2222 and shown["connection"]["notices_priority"] is False

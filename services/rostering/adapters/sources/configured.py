@@ -168,7 +168,7 @@ def sftp_connection(district: str, entry: Mapping[str, Any]) -> SftpConnection:
 
 def notice_folder(district: str, entry: Mapping[str, Any], inbox: SftpConnection) -> NoticeFolder:
     """The district's notices folder on its SFTP server (the inbox's connection, another folder)."""
-    missing = [name for name in NOTICE_FIELDS if name != "notices_priority" and not entry.get(name)]
+    missing = [name for name in NOTICE_FIELDS if not entry.get(name)]
     if missing:
         raise UnknownSource(f"district {district}'s notices need {', '.join(missing)}")
     return NoticeFolder(replace(inbox, folder=str(entry["notices_folder"])), subject=str(entry["notices_subject"]),
