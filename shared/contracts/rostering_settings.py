@@ -123,7 +123,8 @@ class DistrictSyncSettings(Schema):
         "description": "what the district syncs from: oneroster_csv, classlink, clever, sftp; null for none"})
     connection = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
         "description": _CONNECTION_NOTE + ". Secrets are never answered: `client_secret_set`, `token_set`, "
-                                          "`password_set`, `private_key_set`, `notices_client_secret_set` say whether each is kept"})
+                                          "`password_set`, `private_key_set`, `notices_client_secret_set` say "
+                                          "whether each is kept"})
     daily_sync = fields.Boolean(required=True, metadata={
         "description": "Enable Daily sync: the district is kept in step with its source, which rostering reads at "
                        "daily_time (ClassLink, Clever; an SFTP district's drops are picked up as they come); what the "
