@@ -39,6 +39,7 @@ from shared.contracts.conversations import SENDGRID_INBOUND_PATH
 from shared.contracts.callers import OPERATOR_SCOPES
 from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_environment
+from shared.sealed_secrets import sealed_secrets_environment
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
 
@@ -263,6 +264,9 @@ def run(
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
     # Each service's platform credential (shared/platform_identity.py), derived from identity's secret.
     env.update(platform_environment(env["IDENTITY_TOKEN_SECRET"]))
+    # The key sealing districts' source secrets: derived too, unless the shell gives one (kept across runs).
+    for variable, key in sealed_secrets_environment(env["IDENTITY_TOKEN_SECRET"]).items():
+        env.setdefault(variable, key)
 
     migrate()
     # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings

@@ -14,8 +14,8 @@ TYPER_USAGE_EXIT = 2
 
 # name: (the modules that make the sub-app, the first holding its `app`; its help, as the app itself says it).
 SUB_APPS = {
-    # roster_runs adds its commands to roster's app.
-    "roster": (("schoolctl.roster", "schoolctl.roster_runs"),
+    # roster_runs and roster_settings add their commands to roster's app.
+    "roster": (("schoolctl.roster", "schoolctl.roster_runs", "schoolctl.roster_settings"),
                "Roster syncs: check, generate and import OneRoster packages; look at their runs."),
     "accounts": (("schoolctl.accounts",), "Accounts: passwords and other operator actions."),
     "services": (("schoolctl.services",), "Service credentials: who may call the platform over RPC, and what."),

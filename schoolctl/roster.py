@@ -1,7 +1,8 @@
 """`schoolctl roster ...`: check, generate and import OneRoster packages, and look at sync runs.
 
 `check` and `generate` work on files alone; `import` goes through the rostering service, and so do the
-run commands of roster_runs.py (runs, show, approve, reject, settings), registered on the same app.
+run commands of roster_runs.py (runs, show, approve, reject) and roster_settings.py (settings, sync),
+registered on the same app.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""`schoolctl roster runs|show|approve|reject|settings`: sync runs, runs held for approval, district settings.
+"""`schoolctl roster runs|show|approve|reject`: sync runs and runs held for approval.
 
 Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service, as the
-operator (schoolctl.broker.connected_as_operator, scope rostering:manage): deciding a run and changing settings
-record the operator credential's principal (`service:<client id>`), the only decider rostering accepts
-from it.
+operator (schoolctl.broker.connected_as_operator, scope rostering:manage): deciding a run records the operator
+credential's principal (`service:<client id>`), the only decider rostering accepts from it. District settings
+and provider syncs are roster_settings.py's.
 """
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from schoolctl.broker import EXIT_USAGE, connected_as_operator, fail
-from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app, refusal
+from schoolctl.roster import EXIT_CODES, AmqpUri, AsJson, app
 from schoolctl.roster_display import changes_table, show_run
 from schoolctl.roster_follow import followed
 from schoolctl.run_progress import progress_line
 from shared.contracts import rostering
-from shared.contracts.errors import Conflict, InvalidRequest, NotFound
+from shared.contracts.errors import Conflict, NotFound
 
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)]
 
@@ -132,50 +132,6 @@ def reject(
 ) -> None:
     """Reject a run the mass-change guard held: nothing of it is applied; its report is kept."""
     _decide(rostering.reject_sync_run.name, run_id, reason, as_json, amqp_uri, timeout)
-
-
-@app.command("settings")
-def settings(
-    district_id: Annotated[str, typer.Argument(help="The directory's district id (a run's district_id)")],
-    daily_sync: Annotated[Optional[bool], typer.Option(
-        "--daily-sync/--no-daily-sync", help="The district syncs with its SIS: lock what the sync owns")] = None,
-    manage_guardians: Annotated[Optional[bool], typer.Option(
-        "--manage-guardians/--no-manage-guardians", help="Allow sync to manage guardians")] = None,
-    unarchive_classrooms: Annotated[Optional[bool], typer.Option(
-        "--unarchive-classrooms/--no-unarchive-classrooms", help="Unarchive classrooms that reappear")] = None,
-    update_contacts: Annotated[Optional[bool], typer.Option(
-        "--update-contacts/--no-update-contacts",
-        help="Allow the sync to update contact details of active users")] = None,
-    mass_change_threshold: Annotated[Optional[float], typer.Option(
-        help="Share of people or enrollments a run may archive before it waits for approval (0.10 = 10 %)")] = None,
-    as_json: AsJson = False,
-    amqp_uri: AmqpUri = None,
-    timeout: Timeout = 30,
-) -> None:
-    """Show a district's sync settings, or change the ones given."""
-    changes = {name: value for name, value in (
-        ("daily_sync", daily_sync), ("sync_manages_guardians", manage_guardians),
-        ("unarchive_classrooms_that_reappear", unarchive_classrooms),
-        ("sync_updates_contact_details_of_active_users", update_contacts),
-        ("mass_change_threshold", mass_change_threshold)) if value is not None}
-    try:
-        if changes:
-            with connected_as_operator(amqp_uri, timeout) as operator:
-                current = operator.rpc(rostering.contract).update_district_sync_settings(
-                    {"district_id": district_id, "changed_by": operator.person_id, **changes})
-        else:
-            with connected_as_operator(amqp_uri, timeout) as operator:
-                current = operator.rpc(rostering.contract).get_district_sync_settings({"district_id": district_id})
-    except InvalidRequest as invalid:
-        raise fail(refusal(invalid), EXIT_USAGE) from None
-    if as_json:
-        typer.echo(json.dumps(current, indent=2, ensure_ascii=False))
-        return
-    table = Table("Setting", "Value", title=f"Sync settings of district {district_id}", title_justify="left")
-    for name, value in current.items():
-        if name != "district_id":
-            table.add_row(name.replace("_", " "), escape(str(value)))
-    Console().print(table)
 
 
 def _decide(method: str, run_id: str, reason: str | None, as_json: bool, amqp_uri: str | None,

@@ -1,5 +1,5 @@
 """Reading the audit log (district administrators), keeping in it the permission changes identity announces,
-and what a district's sync owns (set by rostering)."""
+moderation decisions and sync settings changes, and what a district's sync owns (set by rostering)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -49,6 +49,17 @@ def record_moderation_decision(payload: Mapping, *, store: DirectoryStore) -> bo
                         "conversation_id": payload["conversation_id"]}, payload["at"])
     return store.audit.record_once(payload["decision_id"], entry)
 
+
+# The audit log's action for a change of a district's sync settings (made in rostering).
+SYNC_SETTINGS_CHANGED = "change_sync_settings"
+
+
+def record_sync_settings_change(payload: Mapping, *, store: DirectoryStore) -> bool:
+    """rostering.DISTRICT_SYNC_SETTINGS_CHANGED into the district's audit log: the district is the subject;
+    before and after hold only what changed (a secret only as whether it is set, or that one was given)."""
+    entry = AuditEntry(payload["district_id"], payload["changed_by"], SYNC_SETTINGS_CHANGED, "district",
+                       payload["district_id"], payload["before"], payload["after"], payload["changed_at"])
+    return store.audit.record_once(payload["change_id"], entry)
 
 
 def set_district_sync(request: Mapping, *, store: DirectoryStore, clock: Clock) -> dict:

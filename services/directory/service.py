@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from shared.callers import CallerVerification
-from shared.contracts import directory, identity, notify
+from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -200,3 +200,8 @@ class DirectoryService:
     @handles(notify.CONTENT_MODERATED, requeue_on_error=True)
     def on_content_moderated(self, payload):
         handlers_audit.record_moderation_decision(payload, store=self.store)
+
+    # Likewise: a change of a district's sync settings (made in rostering); its change id dedupes.
+    @handles(rostering.DISTRICT_SYNC_SETTINGS_CHANGED, requeue_on_error=True)
+    def on_sync_settings_changed(self, payload):
+        handlers_audit.record_sync_settings_change(payload, store=self.store)

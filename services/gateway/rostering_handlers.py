@@ -1,6 +1,6 @@
-"""Sync runs over HTTP, for Rostering Administrators: list and show runs, read what a run archives row by
-row, and approve or reject a run the mass-change guard held. Only the caller's own district's runs exist
-for them; another district's answer 404."""
+"""Sync runs and sync settings over HTTP, for Rostering Administrators: list and show runs, read what a run
+archives row by row, approve or reject a run the mass-change guard held, read and change the district's sync
+settings. Only the caller's own district's runs and settings exist for them; another district's answer 404."""
 from __future__ import annotations
 
 from services.gateway.api import ApiCall, Backends
@@ -47,6 +47,15 @@ def reject_sync_run(call: ApiCall, backends: Backends) -> dict:
     run = _run_of_callers_district(call, backends)
     return backends.rostering.reject_sync_run({"run_id": run["run_id"], "decided_by": call.principal["person_id"],
                                                "reason": call.body.get("reason")})
+
+
+def show_sync_settings(call: ApiCall, backends: Backends) -> dict:
+    return backends.rostering.get_district_sync_settings({"district_id": district_of(call.principal)})
+
+
+def change_sync_settings(call: ApiCall, backends: Backends) -> dict:
+    return backends.rostering.update_district_sync_settings({**call.body, "district_id": district_of(call.principal),
+                                                             "changed_by": call.principal["person_id"]})
 
 
 def _run_of_callers_district(call: ApiCall, backends: Backends) -> dict:

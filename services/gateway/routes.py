@@ -34,7 +34,7 @@ from services.gateway.schemas import (
     DeliveryReportQuery,
     DistrictDefaultBody, EnableStudentAccountsBody, EnableStudentAccountsResult, EnrollmentBody, HealthStatus,
     JobTitleBody, Me, PeopleQuery, PreferenceBody, ReadinessReport, RejectSyncRunBody, RemoveGuardiansBody,
-    RemoveGuardiansResult, SyncRunFollowed,
+    RemoveGuardiansResult, SyncRunFollowed, SyncSettingsBody,
     ResetStatusBody, SetPermissionsBody, StaffClassroomBody, SyncRunChangesQuery, UnenrollBody,
     UnreachableContactsQuery, UpdateGuardianBody, UserProfile,
 )
@@ -81,6 +81,11 @@ BODY_EXAMPLES = {name: Examples(request=body) for name, body in {
     "enroll_student": {"school_id": EXAMPLE_ID, "student": {"given_name": "Nia", "family_name": "Park",
                                                              "grade": "03"}},
     "unenroll_person": {"classroom_id": EXAMPLE_ID},
+    "change_sync_settings": {"source": "classlink", "daily_sync": True, "daily_time": "05:30",
+                             "time_zone": "America/Chicago",
+                             "connection": {"tenant_id": "1234", "application_id": "5678",
+                                            "server_url": "https://lincoln-ca-v2.oneroster.com",
+                                            "client_id": "key", "client_secret": "secret"}},
     "add_staff": {"school_ids": [EXAMPLE_ID], "job_title": "Teacher",
                   "staff": {"given_name": "Pat", "family_name": "Lee", "email": "pat.lee@example.org"}},
     "add_guardian": {"relationship": "mother", "guardian": {"given_name": "Dana", "family_name": "Reyes",
@@ -113,6 +118,9 @@ AMBIGUOUS_RUN_ID = {400: "`id` is a prefix shared by several runs"}
 SHORT_ID_NOTE = " `id` may be the run's short id (any unique prefix of 4 characters or more)."
 RUNS_NOTE = ("For district administrators and Rostering Administrators; only runs of the caller's district exist "
              "for them (another district's answer 404).")
+SETTINGS_NOTE = ("For district administrators and Rostering Administrators, of the caller's district. Secrets "
+                 "(client_secret, token, password, private_key) are kept sealed and never answered: the answer's "
+                 "connection says `<name>_set`.")
 THROTTLE_NOTE = ("Too many failed attempts for one login (or person) or from one client address answer 429 "
                  "with `Retry-After`; successful ones never count.")
 JOIN_NOTE = ("No token: the invitation is the proof. Give `token` (from the Join link) or `join_code` (printed). "
@@ -442,6 +450,17 @@ ROUTES: tuple[Route, ...] = (
          "Reject a run the mass-change guard held: nothing of it is applied; its report is kept",
          rostering_runs.reject_sync_run, rostering.SyncRun, None, RejectSyncRunBody, NOT_AWAITING_APPROVAL,
          " 409 when the run is not awaiting approval."),
+      )),
+    *(Route(name, method, f"{ROSTERING}/settings", summary, "rostering", handler, rostering.DistrictSyncSettings,
+            action=MANAGE_SYNC_RUNS, body=body, errors=errors, examples=examples, description=SETTINGS_NOTE + note)
+      for name, method, summary, handler, body, errors, examples, note in (
+        ("show_sync_settings", "GET", "The district's sync settings: source, connection (no secrets), schedule, "
+         "what the sync owns", rostering_runs.show_sync_settings, None, (), None, ""),
+        ("change_sync_settings", "PATCH", "Change some of the district's sync settings (audited)",
+         rostering_runs.change_sync_settings, SyncSettingsBody, (), BODY_EXAMPLES["change_sync_settings"],
+         " Only the fields given change; `connection` fields are laid over the kept ones (null removes one), and a "
+         "new `source` starts with no connection. 400 names the field: an unknown source, a connection field the "
+         "source does not take, a daily sync turned on before the source's connection is complete."),
       )),
     Route("send_invitation", "POST", f"{DIRECTORY}/people/<id>/invitation",
           "Send Invitation to Join, or Resend Invitation (a new Join link replaces the previous one)", "invitations",

@@ -218,6 +218,13 @@ class SyncRunFollowed(rostering.SyncRunSummary):
         "description": "how long to wait before asking again; null once the run has ended"})
 
 
+class SyncSettingsBody(rostering.UpdateDistrictSyncSettingsRequest):
+    """The settings to change, of the caller's district; absent ones stay as they are."""
+
+    class Meta:
+        exclude = ("district_id", "changed_by")
+
+
 # --- invitations ---
 
 class InvitationsBody(notify.InvitationAudience):

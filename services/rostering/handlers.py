@@ -1,5 +1,5 @@
 """Use cases of the rostering service: import or preview a package, decide on a held run, read runs and
-their changes, keep each district's sync settings.
+their changes. A district's settings are settings_handlers.py's; its syncs from a provider, syncing.py's.
 
 The import itself is services/rostering/importing.py; what it archives, services/rostering/archiving.py.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import phonenumbers
 
@@ -28,9 +27,8 @@ from services.rostering.domain.run import (
     problem_row,
 )
 from services.rostering.domain.run_ids import AmbiguousRunId
-from services.rostering.domain.settings import InvalidSetting
 from services.rostering.importing import CsvPackage, ImportPorts, run_import
-from services.rostering.ports import Clock, DistrictSettings, HeldRuns, Publish, SyncRuns
+from services.rostering.ports import Clock, HeldRuns, Publish, SyncRuns
 from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
@@ -165,23 +163,6 @@ def get_sync_run_changes(request: dict, *, runs: SyncRuns, held: HeldRuns) -> di
     changes, total = held.changes(run.run_id, entity=request["entity"],
                                   offset=(request["page"] - 1) * per_page, limit=per_page)
     return {"changes": changes, "total": total, "page": request["page"], "per_page": per_page}
-
-
-def get_district_sync_settings(request: dict, *, settings: DistrictSettings) -> dict:
-    return settings.get(request["district_id"]).as_payload()
-
-
-def update_district_sync_settings(request: dict, *, settings: DistrictSettings, directory: Any,
-                                  clock: Clock) -> dict:
-    changes = {name: value for name, value in request.items() if name not in ("district_id", "changed_by")}
-    try:
-        updated = settings.get(request["district_id"]).changed(changes, by=request["changed_by"], at=clock())
-    except InvalidSetting as invalid:
-        raise InvalidRequest(invalid.reason, fields={invalid.field: [invalid.reason]}) from None
-    settings.save(updated)
-    # The directory locks what the sync owns as soon as the district syncs, not at its next run.
-    directory.set_district_sync(updated.ownership())
-    return updated.as_payload()
 
 
 # --- helpers ----------------------------------------------------------------------------------

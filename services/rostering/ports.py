@@ -6,7 +6,7 @@ tests implement them in memory (tests/unit/rostering/rostering_fakes.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
 from services.rostering.domain.applied_rows import AppliedRow
@@ -46,7 +46,8 @@ class ProviderSource(RosterSource, Protocol):
 
 
 class DistrictSources(Protocol):
-    """The provider each district syncs from (adapters/sources/configured.py); UnknownSource when none is usable.
+    """The provider each district syncs from, as its settings say (adapters/sources/configured.py); UnknownSource
+    when none is usable.
 
     `changed_since` asks a provider that filters by modification time for changes only, `after_event` one
     with a change feed for the events after that one; both None ask for a full read."""
@@ -128,9 +129,19 @@ class HeldRuns(Protocol):
 
 
 class DistrictSettings(Protocol):
+    """Each district's sync settings, and the local day the daily schedule last started its run."""
+
     def get(self, district_id: str) -> SyncSettings: ...
 
     def save(self, settings: SyncSettings) -> None: ...
+
+    def with_source(self, source: str) -> list[SyncSettings]: ...
+
+    def scheduled(self) -> list[tuple[SyncSettings, date | None]]: ...  # daily sync on, from a provider
+
+    def last_scheduled_on(self, district_id: str) -> date | None: ...
+
+    def claim_scheduled_day(self, district_id: str, day: date) -> bool: ...  # False: claimed already
 
 
 class Packages(Protocol):

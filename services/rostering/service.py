@@ -12,8 +12,9 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.rostering import handlers, sftp_notices, sftp_pickup, syncing
+from services.rostering import handlers, settings_handlers, sftp_notices, sftp_pickup, syncing
 from services.rostering.adapters.packages import PackageFiles
+from services.rostering.adapters.secret_box import SettingsSecrets
 from services.rostering.adapters.sources.rest_roster import snapshot_of
 from services.rostering.adapters.sources.configured import ConfiguredSources
 from services.rostering.adapters.sources.oneroster_csv.package_limits import PACKAGE_BYTES
@@ -33,6 +34,10 @@ from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
+
+
+# How often the daily schedule looks for districts whose time has come: a run starts within this of its time.
+SCHEDULE_EVERY_SECONDS = 60
 
 
 class RunOwner(DependencyProvider):
@@ -69,6 +74,7 @@ class RosteringService:
     health = HealthCheck()  # its database answers: shared/health.py
 
     sync_state = Database(rostering.NAME, SyncState)
+    settings_secrets = SettingsSecrets()  # seals and opens districts' source secrets (ROSTERING_SETTINGS_KEY)
     directory_rpc = ServiceRpc(directory.contract)
     identity_rpc = ServiceRpc(identity.contract)
     notify_rpc = ServiceRpc(notify.contract)
@@ -116,14 +122,24 @@ class RosteringService:
         return handlers.reject_sync_run(request, runs=self.sync_state.runs, held=self.sync_state.held,
                                         publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(rostering.plan_district_sync)
+    def plan_district_sync(self, request):
+        return syncing.plan_district_sync(request, ports=self._ports())
+
     @rpc_endpoint(rostering.get_district_sync_settings)
     def get_district_sync_settings(self, request):
-        return handlers.get_district_sync_settings(request, settings=self.sync_state.settings)
+        return settings_handlers.get_district_sync_settings(request, settings=self.sync_state.settings)
 
     @rpc_endpoint(rostering.update_district_sync_settings)
     def update_district_sync_settings(self, request):
-        return handlers.update_district_sync_settings(request, settings=self.sync_state.settings,
-                                                      directory=self.directory_rpc, clock=utc_now)
+        return settings_handlers.update_district_sync_settings(
+            request, settings=self.sync_state.settings, secrets=self.settings_secrets, directory=self.directory_rpc,
+            publish=self.publish, clock=utc_now)
+
+    # The daily schedule: every minute, start the districts whose daily time has come (once a local day each).
+    @timer(interval=SCHEDULE_EVERY_SECONDS)
+    def start_due_syncs(self):
+        return syncing.start_due_syncs(ports=self._ports())
 
     # An approved run is applied here, in the background; a run that stops part way is marked failed,
     # and its event is not redelivered (applying twice is safe, but a failure would only repeat).
@@ -177,16 +193,15 @@ class RosteringService:
                                        open_inbox=SftpInbox, staged=staged, seen=self.sftp_watch.seen,
                                        max_drop_bytes=PACKAGE_BYTES)
 
-    @staticmethod
-    def _sources(ports: ImportPorts) -> ConfiguredSources:
-        return ConfiguredSources(parse=parse_in_thread, read=read_in_thread,
+    def _sources(self, ports: ImportPorts) -> ConfiguredSources:
+        return ConfiguredSources(ports.settings, self.settings_secrets, parse=parse_in_thread, read=read_in_thread,
                                  guardians_managed=sftp_pickup.guardians_managed(ports))
 
     def _ports(self) -> ImportPorts:
         state = self.sync_state
         ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
-                           directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
-                           clock=utc_now, read=read_in_thread, packages=PackageFiles(),
-                           marks=state.marks, owner=self.owner, ticking=every_second)
+                            directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
+                            clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks,
+                            owner=self.owner, ticking=every_second)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

@@ -39,7 +39,7 @@ PEOPLE = "people"
 
 @dataclass(frozen=True)
 class NoticePorts:
-    folders: Callable[[], Mapping[str, Any]]  # district key -> its NoticeFolder, as configured
+    folders: Callable[[], Mapping[str, Any]]  # district -> its NoticeFolder, from its sync settings
     open_inbox: Callable[[Any], AbstractContextManager[Inbox]]
     identity: Any  # ServiceRpc(identity.contract): issue_service_token
     notify: Any  # ServiceRpc(notify.contract): send_announcement

@@ -47,7 +47,7 @@ FILED_AS_READ = (COMPLETED, AWAITING_APPROVAL)
 class PickupPorts:
     """What polling needs beside an import's ports."""
 
-    inboxes: Callable[[], Mapping[str, object]]  # district key -> its connection, as configured
+    inboxes: Callable[[], Mapping[str, object]]  # district -> its connection, from its sync settings
     region_of: Callable[[str], str]
     open_inbox: Callable[[object], AbstractContextManager[Inbox]]
     staged: Callable[[str, Path], RosterSource]  # a staging folder (package.zip or package/, guardians.csv)

@@ -8,6 +8,8 @@ from shared.contracts import directory, identity, notify, rostering
 identity.contract.subscribe(directory.STUDENT_ACCOUNTS_ENABLED, directory.PEOPLE_UPSERTED)
 # directory's audit log keeps notify's moderation decisions; notify's contract imports directory's, likewise.
 directory.contract.subscribe(notify.CONTENT_MODERATED)
+# ... and rostering's changes of a district's sync settings (rostering's contract knows nothing of directory's).
+directory.contract.subscribe(rostering.DISTRICT_SYNC_SETTINGS_CHANGED)
 
 # identity's RPC methods that issue and publish credentials, with the rule of who may call what.
 from shared.contracts import callers  # noqa: E402,F401

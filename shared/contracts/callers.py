@@ -156,7 +156,8 @@ SCOPE_METHODS = MappingProxyType({
     ROSTERING_MANAGE: frozenset(map(method_name, (
         rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.list_sync_runs,
         rostering.get_sync_run_changes, rostering.approve_sync_run, rostering.reject_sync_run,
-        rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district))),
+        rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district,
+        rostering.plan_district_sync))),
     # Support answering "why did this person get nothing?": what notify and identity hold of people.
     SUPPORT_READ: frozenset(map(method_name, (
         notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts,

@@ -6,6 +6,26 @@ from marshmallow import Schema, fields, validate
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import Timestamp
 from shared.contracts.health import declare_health_check
+from shared.contracts.rostering_settings import (  # noqa: F401 (the settings' vocabulary, named from here too)
+    CLASSLINK,
+    CLEVER,
+    NOTICE_FIELDS,
+    ONEROSTER_CSV,
+    PROVIDER_SOURCES,
+    SFTP,
+    SOURCE_CONNECTIONS,
+    SOURCE_LABELS,
+    SOURCES,
+    SYNCED_SOURCES,
+    DistrictSyncPlan,
+    DistrictSyncSettings,
+    DistrictSyncSettingsChanged,
+    GetDistrictSyncSettingsRequest,
+    PlanDistrictSyncRequest,
+    UpdateDistrictSyncSettingsRequest,
+    valid_daily_time,
+    valid_time_zone,
+)
 
 NAME = "rostering"
 contract = ServiceContract(NAME)
@@ -32,13 +52,14 @@ class ImportPackageRequest(Schema):
 
 class SyncDistrictRequest(Schema):
     district = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "the district's key in rostering's sources configuration: which provider (ClassLink or "
-                       "Clever) and tenant or district it syncs from"})
+        "description": "the directory's id of the district, whose sync settings name the source it syncs from "
+                       "(ClassLink or Clever)"})
     full = fields.Boolean(load_default=False, metadata={
         "description": "read the whole roster even when an incremental run is due (a full run also happens by "
                        "itself at least weekly, so records the provider deleted are archived)"})
-    region = fields.String(load_default="US", validate=validate.Length(equal=2), metadata={
-        "description": "ISO 3166-1 alpha-2 region phone numbers without a country code are read in"})
+    region = fields.String(allow_none=True, load_default=None, validate=validate.Length(equal=2), metadata={
+        "description": "ISO 3166-1 alpha-2 region phone numbers without a country code are read in; null for the "
+                       "district's setting"})
     requested_by = fields.String(allow_none=True, load_default=None,
                                  metadata={"description": "who started the sync, for the run's report"})
 
@@ -55,7 +76,7 @@ class PackageImportRequested(Schema):
 
 class DistrictSyncRequested(Schema):
     run_id = fields.String(required=True, metadata={"description": "rostering's id of the run to carry out"})
-    district = fields.String(required=True, metadata={"description": "the district's key in the sources configuration"})
+    district = fields.String(required=True, metadata={"description": "the directory's id of the district"})
     full = fields.Boolean(required=True, metadata={"description": "a full run was asked for"})
     region = fields.String(required=True, metadata={"description": "the phone region the roster is read in"})
     requested_by = fields.String(allow_none=True, metadata={"description": "who started the sync"})
@@ -294,50 +315,6 @@ class ImportPreview(Schema):
         "description": "problems that would refuse no row, each naming file, line and column"})
 
 
-class GetDistrictSyncSettingsRequest(Schema):
-    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
-
-
-class DistrictSyncSettings(Schema):
-    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
-    daily_sync = fields.Boolean(required=True, metadata={
-        "description": "the district is kept in step with its SIS: what the sync manages is locked against "
-                       "changes by hand"})
-    sync_manages_guardians = fields.Boolean(required=True, metadata={
-        "description": "else guardians come from a guardians.csv or are managed by hand"})
-    unarchive_classrooms_that_reappear = fields.Boolean(required=True, metadata={
-        "description": "an archived classroom a later run lists again is unarchived; else it stays archived"})
-    sync_updates_contact_details_of_active_users = fields.Boolean(required=True, metadata={
-        "description": "runs may change the email and phones of people who have joined; else those stay as they are"})
-    mass_change_threshold = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=1),
-                                         metadata={"description": "share of current people or enrollments a run "
-                                                                  "may archive before it waits for approval"})
-    source = fields.String(required=True, metadata={
-        "description": "what the district syncs from, as people read it (OneRoster CSV)"})
-    updated_by = fields.String(allow_none=True, metadata={
-        "description": "the person id of who last changed the settings; null when never changed"})
-    updated_at = Timestamp(allow_none=True, metadata={
-        "description": "when the settings were last changed, ISO 8601 with zone (UTC); null when never changed"})
-
-
-class UpdateDistrictSyncSettingsRequest(Schema):
-    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
-    changed_by = fields.String(required=True, metadata={
-        "description": "who makes the change, recorded as updated_by: the person id of the caller's credential "
-                       "(schoolctl's is the operator's service:<client id>); any other is refused"})
-    daily_sync = fields.Boolean(metadata={
-        "description": "keep the district in step with its SIS, locking what the sync manages; absent leaves it"})
-    sync_manages_guardians = fields.Boolean(metadata={
-        "description": "the sync owns guardians and their links; absent leaves it"})
-    unarchive_classrooms_that_reappear = fields.Boolean(metadata={
-        "description": "unarchive an archived classroom a later run lists again; absent leaves it"})
-    sync_updates_contact_details_of_active_users = fields.Boolean(metadata={
-        "description": "runs may change the contact details of people who have joined; absent leaves it"})
-    mass_change_threshold = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=1), metadata={
-        "description": "share of current people or enrollments a run may archive before "
-                       "it waits for approval, above 0 and at most 1; absent leaves it"})
-
-
 class SyncRunApproved(Schema):
     run_id = fields.String(required=True, metadata={"description": "rostering's id of the approved run to apply"})
 
@@ -349,7 +326,7 @@ import_package = contract.rpc("import_package", request=ImportPackageRequest, re
                                           "would archive too much is held for approval. Refused (conflict) while "
                                           "another run of the same package is going.")
 sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, response=SyncRun,
-                             description="Start a run reading the district's roster from its provider "
+                             description="Start a run reading the district's roster from the source its settings name "
                                          "(ClassLink, Clever), full or incremental; answers the running run at once, "
                                          "which is read and applied in the background (district_sync_requested).")
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
@@ -372,8 +349,12 @@ get_district_sync_settings = contract.rpc("get_district_sync_settings", request=
                                                       "owns and when a run waits for approval.")
 update_district_sync_settings = contract.rpc("update_district_sync_settings",
                                              request=UpdateDistrictSyncSettingsRequest, response=DistrictSyncSettings,
-                                             description="Change some of a district's sync settings; "
-                                                         "the directory is told what the sync now owns.")
+                                             description="Change some of a district's sync settings (its source "
+                                                         "and connection, secrets kept sealed); the directory is "
+                                                         "told what the sync now owns and audits the change.")
+plan_district_sync = contract.rpc("plan_district_sync", request=PlanDistrictSyncRequest, response=DistrictSyncPlan,
+                                  description="What a sync of the district would read now (full or since when), "
+                                              "and when the schedule next starts one, without starting a run.")
 
 SYNC_RUN_COMPLETED = contract.event("sync_run_completed", SyncRunCompleted,
                                     description="A sync run ended (completed, failed or rejected); "
@@ -392,5 +373,10 @@ DISTRICT_SYNC_REQUESTED = contract.event("district_sync_requested", DistrictSync
 PACKAGE_IMPORT_REQUESTED = contract.event("package_import_requested", PackageImportRequested,
                                           description="An import of a OneRoster package was started; "
                                                       "rostering reads and applies it in the background.")
+
+# Each change of a district's settings, for the directory's audit log.
+DISTRICT_SYNC_SETTINGS_CHANGED = contract.event("district_sync_settings_changed", DistrictSyncSettingsChanged,
+                                                description="A district's sync settings changed: before and after, "
+                                                            "secrets only as whether they are set.")
 
 contract.subscribe(SYNC_RUN_APPROVED, DISTRICT_SYNC_REQUESTED, PACKAGE_IMPORT_REQUESTED)

@@ -200,6 +200,8 @@ EXPECTED: dict[str, Access] = {
     "list_sync_run_changes": SYNC_RUN,
     "approve_sync_run": HELD_RUN_DECISION,
     "reject_sync_run": HELD_RUN_DECISION,
+    "show_sync_settings": allow(cells(RUNS_SYNC)),
+    "change_sync_settings": allow(cells(RUNS_SYNC)),
     "receive_twilio_status": WEBHOOK,
     "receive_twilio_inbound": WEBHOOK,
     "receive_sendgrid_events": WEBHOOK,

@@ -32,6 +32,7 @@ from shared.contracts import identity
 from shared.contracts.callers import OPERATOR_SCOPES, platform_secret_variable
 from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_client_id, platform_environment
+from shared.sealed_secrets import sealed_secrets_environment
 from shared.readiness import StackNotReady, wait_for_services
 
 BIN = Path(sys.executable).parent
@@ -67,6 +68,7 @@ class Stack:
             "GATEWAY_ADDRESS": gateway_address,
             "IDENTITY_TOKEN_SECRET": identity_secret,
             **platform_environment(identity_secret),
+            **sealed_secrets_environment(identity_secret),
             "PYTHONWARNINGS": "ignore",
             "PYTHONUNBUFFERED": "1",
             **{f"{service.upper()}_DATABASE_URL": url for service, url in database_urls.items()},

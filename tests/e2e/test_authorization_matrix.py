@@ -189,6 +189,10 @@ REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "follow_sync_run": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}/progress"),
     "list_sync_run_changes": lambda w, t: Request("GET", f"{API}/rostering/runs/{t.run_id}/changes"),
     "approve_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/approve"),
+    "show_sync_settings": lambda w, t: Request("GET", f"{API}/rostering/settings"),
+    # A change that changes nothing the world's other rows depend on (the threshold is the default).
+    "change_sync_settings": lambda w, t: Request("PATCH", f"{API}/rostering/settings",
+                                                 json={"mass_change_threshold": 0.1}),
     "reject_sync_run": lambda w, t: Request("POST", f"{API}/rostering/runs/{t.run_id}/reject",
                                             json={"reason": "matrix"}),
     "receive_twilio_status": lambda w, t: Request("POST", "/webhooks/twilio/status"),

@@ -139,3 +139,29 @@ def test_imported_district_is_searchable_and_scoped_through_the_gateway(stack, d
     assert recipients[guardian_id]["email"] == guardian.email
     assert recipients[guardian_id]["mobile_phone"] == guardian.mobile_phone
     assert "guardian" in recipients[guardian_id]["kinds"]
+
+    # The district's sync settings: a source with its secret, which is never answered; each change audited.
+    settings = stack.api("GET", "/api/v1/rostering/settings", admin)
+    assert settings.status_code == 200, settings.text
+    assert settings.json()["source"] == "oneroster_csv" and settings.json()["daily_sync"] is False
+    connection = {"tenant_id": "1234", "application_id": "5678", "server_url": "https://lincoln.example.org",
+                  "client_id": "key", "client_secret": "the-classlink-secret"}
+    changed = stack.api("PATCH", "/api/v1/rostering/settings", admin,
+                        json={"source": "classlink", "connection": connection, "daily_time": "05:30",
+                              "time_zone": "America/Chicago"})  # the daily sync stays off: no run starts by itself
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["connection"]["client_secret_set"] is True and changed.json()["daily_time"] == "05:30"
+    assert changed.json()["updated_by"] == me["principal"]["person_id"]
+    shown = stack.api("GET", "/api/v1/rostering/settings", admin)
+    assert "the-classlink-secret" not in changed.text + shown.text
+    unknown = stack.api("PATCH", "/api/v1/rostering/settings", admin, json={"source": "powerschool"})
+    assert unknown.status_code == 400 and "source" in unknown.json()["error"]["fields"]
+    assert stack.api("GET", "/api/v1/rostering/settings", teacher).status_code == 403
+
+    def audited():
+        entries = stack.api("GET", "/api/v1/directory/audit-log", admin).json()["items"]
+        return [entry for entry in entries if entry["action"] == "change_sync_settings"] or None
+
+    [entry] = wait_for(audited)
+    assert entry["subject_type"] == "district" and entry["after"]["source"] == "classlink"
+    assert entry["after"]["connection"]["client_secret_set"] is True and "the-classlink-secret" not in str(entry)

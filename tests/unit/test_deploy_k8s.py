@@ -183,7 +183,8 @@ def test_migrations_run_as_a_job_over_every_services_database():
 # --- secrets: each process holds its own ------------------------------------------------------------------------
 
 def expected_secrets(process: str) -> set[str]:
-    own = {"identity": {"IDENTITY_TOKEN_SECRET"}, NOTIFY_WORKER: set()}.get(
+    own = {"identity": {"IDENTITY_TOKEN_SECRET"}, NOTIFY_WORKER: set(),
+           "rostering": {"ROSTERING_PLATFORM_SECRET", "ROSTERING_SETTINGS_KEY"}}.get(
         process, {f"{process.upper()}_PLATFORM_SECRET"})
     database = {"notify" if process == NOTIFY_WORKER else process}.intersection(SERVICES)
     providers = {"TWILIO_AUTH_TOKEN", "SENDGRID_API_KEY", "DEEPL_AUTH_KEY", "FCM_CREDENTIALS_JSON",
@@ -202,27 +203,16 @@ def test_each_process_is_given_only_its_own_secrets(process):
     for variable, (secret, key) in refs.items():
         if variable.endswith("_DATABASE_URL"):
             assert (secret, key) == (f"schoolcomms-database-{variable.removesuffix('_DATABASE_URL').lower()}", "url")
-        elif variable in ("AMQP_URI", "IDENTITY_TOKEN_SECRET") or variable.endswith("_PLATFORM_SECRET"):
+        elif variable in ("AMQP_URI", "IDENTITY_TOKEN_SECRET", "ROSTERING_SETTINGS_KEY") \
+                or variable.endswith("_PLATFORM_SECRET"):
             assert (secret, key) == (f"schoolcomms-{process}", variable), variable
         else:
             assert (secret, key) == ("schoolcomms-providers", variable), variable
-    # Secrets come from Secrets only: never a literal, and a whole Secret only where the operator names the
-    # variables (the districts' secrets a rostering sources file names).
+    # Secrets come from Secrets only: never a literal, and never a whole Secret.
     assert not {name for name, variable in environment(workload).items() if "value" in variable} & refs.keys()
     whole = [source["secretRef"]["name"] for container in containers(workload)
              for source in container.get("envFrom", []) if "secretRef" in source]
-    assert whole == (["schoolcomms-rostering-sources"] if process == "rostering" else [])
-
-
-def test_rostering_reads_its_sources_file_from_a_config_map_that_names_no_secret():
-    rostering = named(BASE_DOCUMENTS, "Deployment")["schoolcomms-rostering"]
-    [container] = containers(rostering)
-    path = Path(environment(rostering)["ROSTERING_SOURCES_FILE"]["value"])
-    [mount] = [mount for mount in container["volumeMounts"] if Path(mount["mountPath"]) == path.parent]
-    [volume] = [volume for volume in rostering["spec"]["template"]["spec"]["volumes"] if volume["name"] == mount["name"]]
-    sources = named(BASE_DOCUMENTS, "ConfigMap")[volume["configMap"]["name"]]
-
-    assert yaml.safe_load(sources["data"][path.name]) == {"districts": {}}
+    assert whole == []
 
 
 def test_the_config_map_holds_no_secret_and_every_setting_it_holds_is_documented():

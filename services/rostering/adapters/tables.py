@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
-    Table, Text, text,
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, String,
+    Table, Text, false, text,
 )
 
 from shared.db import new_metadata
@@ -74,9 +74,19 @@ district_settings = Table(
     Column("unarchive_classrooms_that_reappear", Boolean, nullable=False),
     Column("sync_updates_contact_details_of_active_users", Boolean, nullable=False),
     Column("mass_change_threshold", Float, nullable=False),
-    Column("source", Text, nullable=False),
+    Column("source", Text, nullable=True),
     Column("updated_by", String(64), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("enable_student_accounts_automatically", Boolean, nullable=False, server_default=false()),
+    Column("connection", JSON, nullable=False, server_default="{}"),
+    Column("secret_names", JSON, nullable=False, server_default="[]"),
+    # The source's secrets, sealed with ROSTERING_SETTINGS_KEY (shared/sealed_secrets.py).
+    Column("sealed_secrets", Text, nullable=True),
+    Column("daily_time", String(5), nullable=False, server_default="02:00"),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
+    Column("region", String(2), nullable=False, server_default="US"),
+    # The district's local day the schedule last started a run on: at most one scheduled run a day.
+    Column("last_scheduled_on", Date, nullable=True),
 )
 
 # The package of a run held for approval, kept until it is approved and applied, rejected or superseded.

@@ -315,8 +315,9 @@ class AuditLogEntry(Schema):
         "description": "what was done, e.g. enroll_student, add_guardian, archive_person, update_contact_details"})
     subject_type = fields.String(required=True, metadata={
         "description": "what kind of record was changed: person, classroom, "
-                       "student (a guardian link, kept on the student's record), or message (a conversation "
-                       "message flagged, hidden or restored, kept by notify)"})
+                       "student (a guardian link, kept on the student's record), message (a conversation "
+                       "message flagged, hidden or restored, kept by notify), or district (its sync settings, "
+                       "change_sync_settings, changed in rostering; a secret appears only as whether it is set)"})
     subject_id = fields.String(required=True, metadata={
         "description": "the directory's id of the record changed (notify's id for a message)"})
     before = fields.Dict(allow_none=True, required=True, metadata={

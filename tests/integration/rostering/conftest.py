@@ -13,19 +13,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import yaml
+from cryptography.fernet import Fernet
 from eventlet.event import Event
 from nameko.testing.services import entrypoint_hook
 from nameko.timer import Timer
 from roster_csv import write_package
-from sftp_drops import SFTP_PASSWORD_VARIABLE
+from sftp_drops import configure_lincoln
 
-from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
 from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from services.rostering.service import RosteringService
 from shared.contracts import callers, directory, identity, rostering
 from shared.contracts.errors import NotAuthenticated, NotFound
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.sealed_secrets import ROSTERING_SETTINGS_KEY
 from shared.testing.principals import make_principal
 from shared.testing.sftp_fake import PASSWORD as SFTP_PASSWORD
 from shared.testing.sftp_fake import USERNAME as SFTP_USERNAME
@@ -59,6 +59,7 @@ class Recorder:
     calls: list[tuple[str, dict]] = field(default_factory=list)
     saved: dict[tuple[str, str], tuple[dict, str]] = field(default_factory=dict)
     completed_runs: list[dict] = field(default_factory=list)
+    settings_changes: list[dict] = field(default_factory=list)
     passwords: dict[str, str] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     ownership: dict | None = None
@@ -222,7 +223,19 @@ def sync_run_listener(recorder: Recorder) -> type:
         def on_sync_run_completed(self, payload):
             recorder.completed_runs.append(payload)
 
+        @handles(rostering.DISTRICT_SYNC_SETTINGS_CHANGED)
+        def on_settings_changed(self, payload):
+            recorder.settings_changes.append(payload)
+
     return SyncRunListener
+
+
+@pytest.fixture(autouse=True)
+def settings_key(monkeypatch) -> str:
+    """The key rostering seals districts' source secrets with, read when its container starts."""
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv(ROSTERING_SETTINGS_KEY, key)
+    return key
 
 
 @pytest.fixture
@@ -278,20 +291,21 @@ def package(tmp_path) -> Path:
 
 
 @pytest.fixture
-def sftp(tmp_path, monkeypatch):
-    """A loopback SFTP server whose /inbox is district lincoln's, configured in the sources file."""
+def sftp_server(tmp_path, monkeypatch):
+    """A loopback SFTP server with an /inbox, and rostering told to poll whenever the tests ask."""
     root = tmp_path / "server"
     (root / "inbox").mkdir(parents=True)
     with FakeSftpServer(root) as server:
-        entry = {"source": "sftp", "host": "127.0.0.1", "port": server.port, "username": SFTP_USERNAME,
-                 "password_env": SFTP_PASSWORD_VARIABLE, "folder": "/inbox", "host_key": server.host_key}
-        path = tmp_path / "sources.yaml"
-        path.write_text(yaml.safe_dump({"districts": {"lincoln": entry}}))
-        monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
-        monkeypatch.setenv(SFTP_PASSWORD_VARIABLE, SFTP_PASSWORD)
         monkeypatch.setenv(POLL_SECONDS_VARIABLE, "0")  # every poll the tests ask for happens
-        server.sources_file = path
         yield server
+
+
+@pytest.fixture
+def sftp(sftp_server, rostering_rpc):
+    """The loopback server's /inbox as district lincoln's, configured in its settings as an administrator would."""
+    configure_lincoln(rostering_rpc, source="sftp", host="127.0.0.1", port=sftp_server.port, username=SFTP_USERNAME,
+                      password=SFTP_PASSWORD, folder="/inbox", host_key=sftp_server.host_key)
+    return sftp_server
 
 
 @pytest.fixture

@@ -31,3 +31,11 @@ def _polled(rostering_rpc, run_id: str, done) -> dict:
         time.sleep(0.1)
         run = rostering_rpc.get_sync_run({"run_id": run_id})
     return run
+
+
+def wait_until(condition, seconds: float = 10) -> None:
+    """Until `condition()` holds (an event a listener records), or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.05)

@@ -9,8 +9,14 @@ from roster_csv import write_package
 
 from shared.testing.sftp_fake import FakeSftpServer
 
-SFTP_PASSWORD_VARIABLE = "LINCOLN_SFTP_PASSWORD"
 STAMP = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}-")
+
+
+def configure_lincoln(rostering_rpc, source: str | None = None, **connection) -> dict:
+    """Lays `connection` over district lincoln's source settings (`source` changes it first), through rostering."""
+    return rostering_rpc.update_district_sync_settings({
+        "district_id": "lincoln", "changed_by": "admin-1", "connection": connection,
+        **({"source": source} if source else {})})
 
 
 def inbox(server: FakeSftpServer) -> Path:

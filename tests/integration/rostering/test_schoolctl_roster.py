@@ -1,12 +1,15 @@
 import json
 import socket
 import threading
+import time
 
 import pytest
 from roster_csv import make_enrollment_row, make_user_row, write_package
 from typer.testing import CliRunner
 
 from schoolctl.main import app, run
+from shared.testing.classlink_fake import FakeClassLink
+from shared.testing.oneroster_rest import small_district
 
 pytestmark = pytest.mark.postgres
 
@@ -17,10 +20,12 @@ def schoolctl(rostering_config, running_services, operator_credential):
     runner = CliRunner()
     client_id, secret = operator_credential
 
-    def invoke(*args: str):
-        return runner.invoke(app, [*args, "--amqp-uri", rostering_config["AMQP_URI"]],
-                             env={"SCHOOLCTL_CLIENT_ID": client_id, "SCHOOLCTL_CLIENT_SECRET": secret})
+    env = {"SCHOOLCTL_CLIENT_ID": client_id, "SCHOOLCTL_CLIENT_SECRET": secret}
 
+    def invoke(*args: str):
+        return runner.invoke(app, [*args, "--amqp-uri", rostering_config["AMQP_URI"]], env=env)
+
+    invoke.amqp_uri, invoke.env = rostering_config["AMQP_URI"], env
     return invoke
 
 
@@ -183,14 +188,57 @@ def test_settings_are_shown_and_changed_and_a_bad_threshold_is_refused(schoolctl
     imported = json.loads(schoolctl("roster", "import", str(school_of(tmp_path / "a", range(3))), "--json").stdout)
     district_id = imported["district_id"]
 
-    changed = schoolctl("roster", "settings", district_id, "--no-unarchive-classrooms",
-                        "--mass-change-threshold", "0.25", "--json")
+    changed = schoolctl("roster", "settings", district_id, "--set", "unarchive_classrooms_that_reappear=false",
+                        "--set", "mass_change_threshold=0.25", "--json")
     assert changed.exit_code == 0, changed.output
     settings = json.loads(changed.stdout)
     assert settings["unarchive_classrooms_that_reappear"] is False and settings["mass_change_threshold"] == 0.25
     assert settings["updated_by"] == operator_person_id
-    refused = schoolctl("roster", "settings", district_id, "--mass-change-threshold", "2")
+    refused = schoolctl("roster", "settings", district_id, "--set", "mass_change_threshold=2")
     assert refused.exit_code == 64 and "mass_change_threshold" in refused.stderr
+    unknown = schoolctl("roster", "settings", district_id, "--set", "source=powerschool")
+    assert unknown.exit_code == 64 and "source=powerschool: 'powerschool' is not a source" in unknown.stderr
+    not_a_setting = schoolctl("roster", "settings", district_id, "--set", "colour=blue")
+    assert not_a_setting.exit_code == 64 and "--set colour: not a setting" in not_a_setting.stderr
+
+
+def test_a_districts_classlink_source_is_set_with_a_secret_asked_for_and_synced_now(schoolctl, tmp_path):
+    with FakeClassLink() as classlink:
+        classlink.roster.update(small_district())
+        result = CliRunner().invoke(app, [
+            "roster", "settings", "lincoln", "--set", "source=classlink", "--set", "connection.tenant_id=1234",
+            "--set", "connection.application_id=5678", "--set", f"connection.server_url={classlink.url}",
+            "--set", f"connection.client_id={classlink.client_id}", "--set", "connection.client_secret=-",
+            "--set", "daily_sync=true", "--set", "daily_time=05:30", "--set", "time_zone=America/Chicago", "--json",
+            "--amqp-uri", schoolctl.amqp_uri], input=classlink.client_secret + "\n", env=schoolctl.env)
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.stdout[result.stdout.index("{"):])
+        assert shown["connection"]["client_secret_set"] is True and classlink.client_secret not in result.stdout
+
+        planned = schoolctl("roster", "sync", "lincoln", "--dry-run")
+        assert planned.exit_code == 0, planned.output
+        assert "would read the whole roster from ClassLink tenant 1234" in planned.output
+        assert "Nothing was started" in planned.output
+
+        started = schoolctl("roster", "sync", "lincoln", "--now", "--json")
+        assert started.exit_code == 0, started.output
+        run = wait_for_run(schoolctl, json.loads(started.stdout)["run_id"], "completed")
+        assert run["counts"]["people"]["created"] == 3
+
+
+def test_a_sync_of_a_district_that_imports_packages_is_refused_with_why(schoolctl):
+    refused = schoolctl("roster", "sync", "springfield", "--now")
+    assert refused.exit_code == 64 and "syncs from OneRoster CSV packages" in refused.stderr
+
+
+def wait_for_run(schoolctl, run_id: str, state: str) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        run = json.loads(schoolctl("roster", "show", run_id, "--json").stdout)
+        if run["state"] == state or time.monotonic() > deadline:
+            assert run["state"] == state, run["message"]
+            return run
+        time.sleep(0.2)
 
 
 def test_import_prints_the_run_id_at_once_and_detach_returns_while_the_run_goes_on(schoolctl, recorder, package):

@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
-from sftp_drops import drop_zip, filed, inbox
+from sftp_drops import configure_lincoln, drop_zip, filed, inbox
 
 from shared.testing.fake_notify import RecordingNotify, fake_notify_service
 from shared.testing.principals import make_principal
 
 pytestmark = pytest.mark.postgres
 
-NOTICES_SECRET_VARIABLE = "LINCOLN_NOTICES_SECRET"
 NOTICES_CREDENTIAL = ("lincoln-notices", "notices-secret")
 ABSENCES = ("Student ID,Student Name,Status,Date\n"
             "student-1,Ada Lovelace,absent,2026-09-01\n"
@@ -29,19 +27,15 @@ def notify_recorder(container_factory, rostering_config):
 
 
 @pytest.fixture
-def notices(sftp, poll, recorder, tmp_path, monkeypatch, notify_recorder):
+def notices(sftp, poll, recorder, tmp_path, rostering_rpc, notify_recorder):
     """District lincoln imported once from its inbox, then given a notices folder and credential."""
     drop_zip(sftp, tmp_path)
     (inbox(sftp) / "roster.zip.done").write_text("")
     (run,) = poll()
     (sftp.root / "notices").mkdir()
-    document = yaml.safe_load(sftp.sources_file.read_text())
-    document["districts"]["lincoln"]["notices"] = {
-        "folder": "/notices", "subject": "Attendance: {Student Name}",
-        "body": "{Student Name} was marked {Status} on {Date}.", "client_id": NOTICES_CREDENTIAL[0],
-        "client_secret_env": NOTICES_SECRET_VARIABLE}
-    sftp.sources_file.write_text(yaml.safe_dump(document))
-    monkeypatch.setenv(NOTICES_SECRET_VARIABLE, NOTICES_CREDENTIAL[1])
+    configure_lincoln(rostering_rpc, notices_folder="/notices", notices_subject="Attendance: {Student Name}",
+                      notices_body="{Student Name} was marked {Status} on {Date}.",
+                      notices_client_id=NOTICES_CREDENTIAL[0], notices_client_secret=NOTICES_CREDENTIAL[1])
     sender = make_principal(person_id="service:lincoln-notices", district_id=run["district_id"],
                             display_name="Lincoln notices")
     recorder.service_credentials[NOTICES_CREDENTIAL] = sender
@@ -84,8 +78,8 @@ def test_a_file_the_templates_cannot_fill_goes_to_failed_and_nothing_is_sent(sft
     assert notify_recorder.announcements == [] and "absences.csv" in filed(sftp, "failed", "notices")
 
 
-def test_a_refused_notices_credential_sends_nothing(sftp, poll, notices, notify_recorder, monkeypatch):
-    monkeypatch.setenv(NOTICES_SECRET_VARIABLE, "an-old-secret")
+def test_a_refused_notices_credential_sends_nothing(sftp, poll, notices, notify_recorder, rostering_rpc):
+    configure_lincoln(rostering_rpc, notices_client_secret="an-old-secret")
     (sftp.root / "notices" / "absences.csv").write_text(ABSENCES)
     (sftp.root / "notices" / "absences.csv.done").write_text("")
     (report,) = poll("poll_sftp_notices")

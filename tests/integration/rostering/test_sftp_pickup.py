@@ -8,17 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from roster_csv import make_user_row, write_package
 from run_waiting import wait_for
-from sftp_drops import SFTP_PASSWORD_VARIABLE, drop_zip, filed, inbox, zipped
+from sftp_drops import configure_lincoln, drop_zip, filed, inbox, zipped
 
 from shared.contracts.errors import InvalidRequest
 from shared.testing.sftp_fake import FakeSftpServer, client_key, private_key_text
 
 pytestmark = pytest.mark.postgres
 
-KEY_VARIABLE = "LINCOLN_SFTP_KEY"
 GUARDIANS = ("Student ID,Guardian Name,Email,SMS,Phone,Relationship\n"
              "student-1,Dana Reyes,dana@example.org,(415) 555-0101,(415) 555-0199,mother\n"
              "student-9,Sam Stone,sam@example.org,,,father\n")
@@ -125,21 +123,16 @@ def test_guardians_csv_gives_guardians_when_the_sync_does_not_manage_them(sftp, 
     assert not any(key.startswith("guardians.csv:email:sam") for key in recorder.saved_ids("upsert_people"))
 
 
-def test_a_private_key_signs_in_too(sftp, poll, tmp_path, monkeypatch):
-    document = yaml.safe_load(sftp.sources_file.read_text())
-    entry = document["districts"]["lincoln"]
-    del entry["password_env"]
-    entry["private_key_env"] = KEY_VARIABLE
-    sftp.sources_file.write_text(yaml.safe_dump(document))
-    monkeypatch.setenv(KEY_VARIABLE, private_key_text(client_key()))
+def test_a_private_key_signs_in_too(sftp, poll, tmp_path, rostering_rpc):
+    configure_lincoln(rostering_rpc, password=None, private_key=private_key_text(client_key()))
     drop_zip(sftp, tmp_path)
     (inbox(sftp) / "roster.zip.done").write_text("")
     (run,) = poll()
     assert run["state"] == "completed" and "publickey" in sftp.logins
 
 
-def test_wrong_credentials_pick_up_nothing_and_leave_the_drop(sftp, poll, recorder, tmp_path, monkeypatch):
-    monkeypatch.setenv(SFTP_PASSWORD_VARIABLE, "an-old-password")
+def test_wrong_credentials_pick_up_nothing_and_leave_the_drop(sftp, poll, recorder, tmp_path, rostering_rpc):
+    configure_lincoln(rostering_rpc, password="an-old-password")
     drop_zip(sftp, tmp_path)
     (inbox(sftp) / "roster.zip.done").write_text("")
     assert poll() == [] and recorder.calls == []

@@ -3,28 +3,22 @@ a refused token and a failure part way reject the run with nothing applied."""
 from __future__ import annotations
 
 import pytest
-import yaml
 from run_waiting import wait_for
 
-from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
 from shared.testing.clever_fake import Answer, FakeClever
 from shared.testing.clever_objects import contact_role, section, small_district, student_role, user
 
 pytestmark = pytest.mark.postgres
 
-TOKEN_VARIABLE = "JEFFERSON_CLEVER_TOKEN"
-
 
 @pytest.fixture
-def clever(tmp_path, monkeypatch):
+def clever(rostering_rpc):
+    """District jefferson's settings name the loopback Clever, as an administrator would set them."""
     with FakeClever() as fake:
         fake.roster.update(small_district())
-        sources = {"districts": {"jefferson": {"source": "clever", "district_id": "d-1", "api_url": fake.url,
-                                               "token_env": TOKEN_VARIABLE}}}
-        path = tmp_path / "sources.yaml"
-        path.write_text(yaml.safe_dump(sources))
-        monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
-        monkeypatch.setenv(TOKEN_VARIABLE, fake.token)
+        rostering_rpc.update_district_sync_settings({
+            "district_id": "jefferson", "changed_by": "admin-1", "source": "clever",
+            "connection": {"district_id": "d-1", "api_url": fake.url, "token": fake.token}})
         yield fake
 
 
@@ -69,9 +63,9 @@ def test_an_events_run_enrols_and_links_people_an_earlier_run_read(rostering_rpc
     assert run["counts"]["people"]["updated"] == 1  # the mother, now linked to both her children
 
 
-def test_a_refused_token_rejects_the_run_by_district_and_applies_nothing(rostering_rpc, recorder, clever,
-                                                                         monkeypatch):
-    monkeypatch.setenv(TOKEN_VARIABLE, "a-revoked-token")
+def test_a_refused_token_rejects_the_run_by_district_and_applies_nothing(rostering_rpc, recorder, clever):
+    rostering_rpc.update_district_sync_settings({"district_id": "jefferson", "changed_by": "admin-1",
+                                                 "connection": {"token": "a-revoked-token"}})
     run = sync(rostering_rpc, "rejected")
     assert "Clever refused the token for district d-1" in run["message"]
     assert recorder.calls == []

@@ -1,32 +1,30 @@
-"""A district synced from its ClassLink tenant through the running service: full, then incremental; refusals
-and failures part way reject the run with nothing applied."""
+"""A district synced from its ClassLink tenant through the running service, configured by its settings: full,
+then incremental; refusals and failures part way reject the run with nothing applied; one run at a time; the
+settings keep the secret sealed and announce each change for the audit log."""
 from __future__ import annotations
 
 import pytest
-import yaml
-from run_waiting import wait_for
+from run_waiting import wait_for, wait_until
+from sqlalchemy import create_engine, text
 
-from services.rostering.adapters.sources.configured import SOURCES_FILE_VARIABLE
-from shared.contracts.errors import InvalidRequest
-from shared.testing.classlink_fake import Answer, FakeClassLink
+from shared.contracts.errors import Conflict, InvalidRequest
+from shared.testing.classlink_fake import Answer, FakeClassLink, json_answer
 from shared.testing.oneroster_rest import small_district, user
 
 pytestmark = pytest.mark.postgres
 
-SECRET_VARIABLE = "LINCOLN_CLASSLINK_SECRET"
+
+def configure(rostering_rpc, **connection):
+    return rostering_rpc.update_district_sync_settings({
+        "district_id": "lincoln", "changed_by": "admin-1", "source": "classlink", "connection": connection})
 
 
 @pytest.fixture
-def classlink(tmp_path, monkeypatch):
+def classlink(rostering_rpc):
     with FakeClassLink() as fake:
         fake.roster.update(small_district())
-        sources = {"districts": {"lincoln": {
-            "source": "classlink", "tenant_id": "1234", "application_id": "5678", "server_url": fake.url,
-            "version": "1.1", "auth": "oauth1", "client_id": fake.client_id, "client_secret_env": SECRET_VARIABLE}}}
-        path = tmp_path / "sources.yaml"
-        path.write_text(yaml.safe_dump(sources))
-        monkeypatch.setenv(SOURCES_FILE_VARIABLE, str(path))
-        monkeypatch.setenv(SECRET_VARIABLE, fake.client_secret)
+        configure(rostering_rpc, tenant_id="1234", application_id="5678", server_url=fake.url, version="1.1",
+                  auth="oauth1", client_id=fake.client_id, client_secret=fake.client_secret)
         yield fake
 
 
@@ -61,9 +59,8 @@ def test_the_next_run_asks_only_for_changes_and_applies_them(rostering_rpc, reco
     assert filtered == {"courses", "classes", "users", "enrollments"}  # orgs and sessions are read whole
 
 
-def test_refused_credentials_reject_the_run_by_tenant_and_apply_nothing(rostering_rpc, recorder, classlink,
-                                                                        monkeypatch):
-    monkeypatch.setenv(SECRET_VARIABLE, "an-old-secret")
+def test_refused_credentials_reject_the_run_by_tenant_and_apply_nothing(rostering_rpc, recorder, classlink):
+    configure(rostering_rpc, client_secret="an-old-secret")
     run = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": "lincoln"})["run_id"], "rejected")
     assert "ClassLink refused the credentials for tenant 1234" in run["message"]
     assert recorder.calls == []
@@ -77,9 +74,18 @@ def test_a_failure_part_way_through_the_roster_rejects_the_run_and_applies_nothi
     assert recorder.calls == []
 
 
-def test_a_district_without_a_configured_source_is_refused(rostering_rpc, classlink):
-    with pytest.raises(InvalidRequest, match="no source is configured for district springfield"):
+def test_a_district_without_a_source_rostering_reads_is_refused(rostering_rpc, classlink):
+    with pytest.raises(InvalidRequest, match="district springfield syncs from OneRoster CSV packages"):
         rostering_rpc.sync_district({"district": "springfield"})
+
+
+def test_a_second_sync_while_the_districts_run_is_in_progress_is_refused(rostering_rpc, classlink):
+    # The tenant throttles the first run for two seconds: it is still reading when the second is asked for.
+    classlink.then("orgs", json_answer(429, {"error": "slow down"}, {"Retry-After": "2"}))
+    first = rostering_rpc.sync_district({"district": "lincoln"})
+    with pytest.raises(Conflict, match=f"district lincoln has a run in progress \\({first['run_id']}\\)"):
+        rostering_rpc.sync_district({"district": "lincoln"})
+    wait_for(rostering_rpc, first["run_id"], "completed")
 
 
 def test_a_held_run_is_applied_on_approval_from_what_it_fetched(rostering_rpc, recorder, classlink):
@@ -98,3 +104,32 @@ def test_a_held_run_is_applied_on_approval_from_what_it_fetched(rostering_rpc, r
     wait_for(rostering_rpc, held["run_id"], "completed")
     archived = {key for entity, key in recorder.records.archived if entity == "people"}
     assert archived == {f"student-{n}" for n in range(20, 30)}
+
+
+def test_settings_keep_the_secret_sealed_and_answer_only_that_it_is_set(rostering_rpc, recorder, classlink,
+                                                                         rostering_database_url):
+    shown = rostering_rpc.get_district_sync_settings({"district_id": "lincoln"})
+    assert shown["source"] == "classlink" and shown["connection"]["client_secret_set"] is True
+    assert "client_secret" not in shown["connection"]
+    with create_engine(rostering_database_url).connect() as connection:
+        stored = connection.execute(text("SELECT * FROM district_settings")).mappings().one()
+    assert classlink.client_secret not in str(dict(stored)) and stored["sealed_secrets"]
+    assert stored["secret_names"] == ["client_secret"]
+
+
+def test_a_settings_change_is_announced_for_the_audit_log_without_the_secret(rostering_rpc, recorder, classlink):
+    configure(rostering_rpc, client_secret="rotated-secret", tenant_id="4321")
+    wait_until(lambda: len(recorder.settings_changes) == 2)
+    first, second = recorder.settings_changes
+    assert first["after"]["source"] == "classlink" and first["changed_by"] == "admin-1"
+    assert second["before"]["connection"]["tenant_id"] == "1234"
+    assert second["after"]["connection"]["tenant_id"] == "4321" and second["after"]["secrets_given"] == [
+        "client_secret"]
+    assert "rotated-secret" not in str(recorder.settings_changes) and first["change_id"] != second["change_id"]
+
+
+def test_an_unknown_source_is_refused_naming_the_field(rostering_rpc):
+    with pytest.raises(InvalidRequest) as refused:
+        rostering_rpc.update_district_sync_settings({"district_id": "lincoln", "changed_by": "admin-1",
+                                                     "source": "powerschool"})
+    assert list(refused.value.fields) == ["source"]

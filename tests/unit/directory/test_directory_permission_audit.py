@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from services.directory.adapters.audit_repository import AuditEntry
-from services.directory.handlers_audit import record_permission_change
+from services.directory.handlers_audit import record_permission_change, record_sync_settings_change
 
 CHANGED_AT = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 
@@ -39,3 +39,16 @@ def test_an_account_of_no_district_has_no_audit_log_to_go_to():
 
     assert record_permission_change(change(district_id=None), store=store) is False
     assert store.audit.recorded == {}
+
+
+def test_a_sync_settings_change_is_an_audit_entry_of_its_district_recorded_once():
+    store = SimpleNamespace(audit=RecordingAudit())
+    payload = {"change_id": "s1", "district_id": "district-1", "changed_by": "admin-1", "changed_at": CHANGED_AT,
+               "before": {"daily_sync": False}, "after": {"daily_sync": True, "secrets_given": ["client_secret"]}}
+
+    assert record_sync_settings_change(payload, store=store) is True
+    assert record_sync_settings_change(payload, store=store) is False
+
+    assert store.audit.recorded == {"s1": AuditEntry(
+        "district-1", "admin-1", "change_sync_settings", "district", "district-1", {"daily_sync": False},
+        {"daily_sync": True, "secrets_given": ["client_secret"]}, CHANGED_AT)}

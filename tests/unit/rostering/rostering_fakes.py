@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from rostering_builders import make_snapshot
 
@@ -311,12 +311,29 @@ class FakeHeldRuns:
 class FakeSettings:
     def __init__(self):
         self.stored: dict[str, SyncSettings] = {}
+        self.scheduled_on: dict[str, date] = {}
 
     def get(self, district_id: str) -> SyncSettings:
         return self.stored.get(district_id, SyncSettings(district_id))
 
     def save(self, settings: SyncSettings) -> None:
         self.stored[settings.district_id] = settings
+
+    def scheduled(self) -> list[tuple[SyncSettings, date | None]]:
+        return [(settings, self.scheduled_on.get(district_id)) for district_id, settings in sorted(self.stored.items())
+                if settings.fetched]
+
+    def with_source(self, source: str) -> list[SyncSettings]:
+        return [settings for _, settings in sorted(self.stored.items()) if settings.source == source]
+
+    def last_scheduled_on(self, district_id: str) -> date | None:
+        return self.scheduled_on.get(district_id)
+
+    def claim_scheduled_day(self, district_id: str, day: date) -> bool:
+        if self.scheduled_on.get(district_id, date.min) >= day:
+            return False
+        self.scheduled_on[district_id] = day
+        return True
 
 
 class FakePackages:

@@ -1,14 +1,15 @@
 """sync_district and its background half, against in-memory ports and a fake provider."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rostering_fakes import Importer
 
 from services.rostering import syncing
 from services.rostering.domain.errors import SourceRejected
+from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.sync_schedule import OVERLAP, SyncMarks
 from shared.contracts import rostering
-from shared.contracts.errors import InvalidRequest
+from shared.contracts.errors import Conflict, InvalidRequest
 
 REQUEST = {"district": "lincoln", "full": False, "region": "US", "requested_by": "operator"}
 
@@ -107,3 +108,81 @@ def test_the_weekly_full_run_comes_round(importer):
     importer.marks.save("lincoln", SyncMarks(marks.last_full_started_at - timedelta(days=7), marks.last_started_at))
     carry_out(importer)
     assert importer.sources.asked_since[-1] is None
+
+
+# --- one run at a time, and the daily schedule ------------------------------------------------------
+
+def scheduled_district(importer, district="lincoln", **overrides):
+    importer.settings.save(SyncSettings(district, **{"daily_sync": True, "source": "classlink",
+                                                     "daily_time": "05:30", "time_zone": "America/Chicago",
+                                                     **overrides}))
+
+
+def test_a_second_sync_of_a_district_while_one_runs_is_refused(importer):
+    running, _ = start(importer)
+    with pytest.raises(Conflict, match=f"district lincoln has a run in progress \\({running['run_id']}\\)"):
+        start(importer)
+
+
+def test_the_region_of_a_sync_is_the_districts_setting_unless_the_request_names_one(importer):
+    importer.settings.save(SyncSettings("lincoln", region="GB"))
+    _, payload = start(importer, region=None)
+    assert payload["region"] == "GB"
+
+
+def test_the_schedule_starts_a_district_once_its_local_time_has_come_and_once_a_day(importer):
+    scheduled_district(importer)
+    importer.clock.now = datetime(2025, 9, 1, 10, 29, tzinfo=timezone.utc)  # 05:29 in Chicago (CDT)
+    assert syncing.start_due_syncs(ports=importer.ports()) == []
+
+    importer.clock.now = datetime(2025, 9, 1, 10, 31, tzinfo=timezone.utc)
+    [run_id] = syncing.start_due_syncs(ports=importer.ports())
+    event, payload = importer.published[-1]
+    assert event == rostering.DISTRICT_SYNC_REQUESTED.name and payload["run_id"] == run_id
+    assert payload["requested_by"] == syncing.SCHEDULE and payload["full"] is False
+    syncing.run_district_sync(payload, ports=importer.ports())
+    assert importer.runs.get(run_id).state == "completed"
+
+    importer.clock.now = datetime(2025, 9, 1, 22, 0, tzinfo=timezone.utc)
+    assert syncing.start_due_syncs(ports=importer.ports()) == []  # the same local day
+    importer.clock.now = datetime(2025, 9, 2, 10, 31, tzinfo=timezone.utc)
+    assert len(syncing.start_due_syncs(ports=importer.ports())) == 1
+
+
+def test_the_schedule_waits_for_a_district_run_in_progress_and_starts_it_later_that_day(importer):
+    scheduled_district(importer)
+    importer.clock.now = datetime(2025, 9, 1, 10, 0, tzinfo=timezone.utc)
+    running, payload = start(importer)
+    importer.clock.now = datetime(2025, 9, 1, 10, 31, tzinfo=timezone.utc)
+    assert syncing.start_due_syncs(ports=importer.ports()) == []
+
+    syncing.run_district_sync(payload, ports=importer.ports())
+    assert len(syncing.start_due_syncs(ports=importer.ports())) == 1
+
+
+def test_the_schedule_leaves_districts_whose_sync_is_off_or_handed_packages_or_sftp_drops(importer):
+    scheduled_district(importer, district="off", daily_sync=False)
+    scheduled_district(importer, district="packages", source="oneroster_csv")
+    scheduled_district(importer, district="drops", source="sftp")  # picked up as they come, never on request
+    importer.clock.now = datetime(2025, 9, 1, 12, 0, tzinfo=timezone.utc)
+    assert syncing.start_due_syncs(ports=importer.ports()) == []
+
+
+def test_a_scheduled_run_that_cannot_start_is_a_rejected_run_saying_why(importer):
+    scheduled_district(importer, district="springfield")  # the fake provider knows only lincoln
+    importer.clock.now = datetime(2025, 9, 1, 12, 0, tzinfo=timezone.utc)
+    [run_id] = syncing.start_due_syncs(ports=importer.ports())
+    run = importer.runs.get(run_id)
+    assert run.state == "rejected" and run.district_id == "springfield"
+    assert "no source is configured for district springfield" in run.message
+    assert syncing.start_due_syncs(ports=importer.ports()) == []  # the day is spent: no retry every minute
+
+
+def test_a_dry_run_plans_without_starting_anything(importer):
+    scheduled_district(importer)
+    importer.clock.now = datetime(2025, 9, 1, 9, 0, tzinfo=timezone.utc)
+    plan = syncing.plan_district_sync({"district": "lincoln", "full": False}, ports=importer.ports())
+    assert plan["full"] is True and plan["changes_since"] is None and plan["running_run_id"] is None
+    assert plan["source"] == "Fake provider" and plan["daily_sync"] is True
+    assert plan["next_scheduled_at"] == datetime(2025, 9, 1, 10, 30, tzinfo=timezone.utc)
+    assert importer.published == [] and importer.runs.stored == {}

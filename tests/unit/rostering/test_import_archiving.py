@@ -8,8 +8,7 @@ from rostering_fakes import Importer
 from services.rostering import handlers
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import BULK, DELTA, GuardianLink, PackageFile, Tombstone
-from shared.contracts import directory as directory_contract
-from shared.contracts.errors import Conflict, InvalidRequest
+from shared.contracts.errors import Conflict
 
 BULK_FILES = tuple(PackageFile(name, BULK, 3) for name in ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv"))
 DELTA_FILES = tuple(PackageFile(name, DELTA, 1) for name in ("users.csv", "enrollments.csv"))

@@ -1,59 +1,35 @@
-"""Which provider each district syncs from, as the operator configured it, secrets from the environment.
+"""Which source each district syncs from, as its sync settings say (rostering's database), secrets opened from
+their sealed form only to build the connection.
 
-Until districts keep their source in their settings, the sources are a YAML file named by
-ROSTERING_SOURCES_FILE (ClassLink, Clever or SFTP):
+A district's settings name the source (`classlink`, `clever`, `sftp`, or `oneroster_csv` for packages handed
+to `import_package`) and its connection; `schoolctl roster settings` and the gateway's
+`/api/v1/rostering/settings` change them. Adding a source is one builder in SOURCE_BUILDERS beside its
+adapter. Nothing here is ever answered back through an API.
 
-    districts:
-      lincoln:                      # the key `sync_district` and `schoolctl` name the district by
-        source: classlink
-        tenant_id: "1234"           # the District Tenant ID
-        application_id: "5678"
-        server_url: https://...     # the tenant's OneRoster server, up to /ims
-        version: "1.1"              # or "1.2"
-        auth: oauth1                # or oauth2, with token_url
-        client_id: KEY
-        client_secret_env: LINCOLN_CLASSLINK_SECRET
-      jefferson:
-        source: clever
-        district_id: 5b2ad81a709e300001e2cd7a  # Clever's id of the district
-        token_env: JEFFERSON_CLEVER_TOKEN       # the district-app token Clever issued
-        api_url: https://...                   # optional: Clever's API, up to /v3.0
-      springfield:
-        source: sftp                # a OneRoster CSV package (and guardians.csv) dropped in an SFTP inbox
-        host: sftp.springfield.example
-        port: 22
-        username: springfield
-        password_env: SPRINGFIELD_SFTP_PASSWORD     # or private_key_env: the key's text (OpenSSH or PEM)
-        folder: /inbox
-        host_key: "ssh-ed25519 AAAA..."             # pins the server; without it any key is accepted
-        region: US                  # phone numbers without a country code
-        notices:                    # optional: automated announcements from CSVs dropped in another folder
-          folder: /notices
-          subject: "Attendance: {Student Name}"             # {Column} is the row's cell of that column
-          body: "{Student Name} was marked {Status} on {Date}."
-          client_id: lincoln-notices                        # a service credential with announcements:send
-          client_secret_env: LINCOLN_NOTICES_SECRET
-          priority: false
-
-The file never holds a secret, only the name of the environment variable that does; nothing here is
-ever answered back through an API. An SFTP district is not synced on request: rostering's timer polls its
-inbox (services/rostering/sftp_pickup.py).
+An SFTP district is not synced on request: rostering's timers poll its inbox (services/rostering/sftp_pickup.py)
+and, when its settings name a notices folder, that folder (services/rostering/sftp_notices.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.ports import ProviderSource, Reader, RosterSource
+from services.rostering.domain.settings import REQUIRED_CONNECTION
+from services.rostering.ports import DistrictSettings, ProviderSource, Reader, RosterSource
+from shared.contracts.rostering import (
+    CLASSLINK,
+    CLEVER,
+    NOTICE_FIELDS,
+    SFTP,
+    SOURCE_LABELS,
+    SYNCED_SOURCES,
+)
+from shared.sealed_secrets import SealedSecrets, SecretsUnavailable
 
 from .classlink.connection import ClassLinkConnection
 from .classlink.source import ClassLinkSource
@@ -66,15 +42,9 @@ from .sftp.drop import GuardiansManaged, KeptDrop
 
 log = logging.getLogger(__name__)
 
-SOURCES_FILE_VARIABLE = "ROSTERING_SOURCES_FILE"
-CLASSLINK = "classlink"
-CLEVER = "clever"
-SFTP = "sftp"
-SOURCES = (CLASSLINK, CLEVER, SFTP)
 CONNECTION_FIELDS = ("tenant_id", "application_id", "server_url", "client_id", "version", "auth", "token_url")
 CLEVER_FIELDS = ("district_id", "api_url")
 SFTP_FIELDS = ("host", "username", "folder", "host_key")
-DEFAULT_REGION = "US"
 
 
 def _read_package(path: str, region: str):
@@ -86,147 +56,137 @@ def _guardians_always_managed(_snapshot) -> bool:
 
 
 class ConfiguredSources:
-    """The file is read when a district's source is first asked for, so a broken one fails only syncs."""
+    """The settings are read when a district's source is asked for, so a broken one fails only its syncs."""
 
-    def __init__(self, environ: Mapping[str, str] = os.environ,
-                 districts: Mapping[str, Mapping[str, Any]] | None = None, *, parse: Parse | None = None,
+    def __init__(self, settings: DistrictSettings, secrets: SealedSecrets, *, parse: Parse | None = None,
                  read: Reader | None = None, guardians_managed: GuardiansManaged | None = None) -> None:
-        self._environ, self._districts, self._parse = environ, districts, parse
+        self._settings, self._secrets, self._parse = settings, secrets, parse
         self._read = read or _read_package
         self._guardians_managed = guardians_managed or _guardians_always_managed
 
-    def _all(self) -> Mapping[str, Any]:
-        if self._districts is None:
-            path = self._environ.get(SOURCES_FILE_VARIABLE)
-            try:
-                document = yaml.safe_load(Path(path).read_text()) if path else None
-            except (OSError, yaml.YAMLError) as unreadable:
-                raise UnknownSource(f"the rostering sources file cannot be read: {unreadable}") from None
-            districts = document.get("districts") if isinstance(document, dict) else None
-            self._districts = districts if isinstance(districts, Mapping) else {}
-        return self._districts
-
-    def _entry(self, district: str, *, source: str | None = None) -> Mapping[str, Any]:
-        entry = self._all().get(district)
-        if not isinstance(entry, Mapping):
-            raise UnknownSource(f"no source is configured for district {district}")
-        if entry.get("source") not in SOURCES or (source is not None and entry.get("source") != source):
-            raise UnknownSource(f"district {district}'s source {entry.get('source')!r} is not one rostering can "
-                                f"sync from (expected {source or ' or '.join(SOURCES)})")
-        return entry
-
     def describe(self, district: str) -> str:
         """What a run synced on request names as its source; an SFTP district is not synced on request."""
-        self._not_sftp(district)
-        connection = self._connection(district)
+        connection = self._provider(district)
         if isinstance(connection, CleverConnection):
             return f"Clever district {connection.district_id}"
         return f"ClassLink tenant {connection.tenant_id} (OneRoster {connection.version})"
 
     def for_district(self, district: str, *, changed_since: datetime | None,
                      after_event: str | None = None) -> ProviderSource:
-        self._not_sftp(district)
-        connection = self._connection(district)
+        connection = self._provider(district)
         if isinstance(connection, CleverConnection):
             return CleverSource(connection, after_event=after_event, parse=self._parse)
         return ClassLinkSource(connection, changed_since=changed_since, parse=self._parse)
 
     def kept(self, district: str, content: bytes) -> RosterSource:
-        if self._entry(district).get("source") == SFTP:
+        if self._settings.get(district).source == SFTP:
             return KeptDrop(f"SFTP inbox {self.sftp_connection(district).address}", content, read=self._read,
                             guardians_managed=self._guardians_managed)
         return KeptRoster(self.describe(district), content, parse=self._parse)
 
-    def _not_sftp(self, district: str) -> None:
-        if self._entry(district).get("source") == SFTP:
-            raise UnknownSource(f"district {district}'s roster is picked up from its SFTP inbox when the SIS drops "
-                                "it; it cannot be synced on request")
-
     def region_of(self, district: str) -> str:
-        return str(self._entry(district).get("region") or DEFAULT_REGION)
+        return self._settings.get(district).region
 
     def sftp_inboxes(self) -> dict[str, SftpConnection]:
-        """Every district that drops its roster on SFTP; one configured unusably is logged and left out."""
-        try:
-            districts = [name for name, entry in self._all().items()
-                         if isinstance(entry, Mapping) and entry.get("source") == SFTP]
-        except UnknownSource as unreadable:
-            log.warning("no SFTP inbox polled: %s", unreadable)
-            return {}
+        """Every district whose source is SFTP; one configured unusably is logged and left out."""
         inboxes = {}
-        for district in districts:
+        for settings in self._settings.with_source(SFTP):
             try:
-                inboxes[str(district)] = self.sftp_connection(str(district))
+                inboxes[settings.district_id] = self.sftp_connection(settings.district_id)
             except UnknownSource as unusable:
-                log.warning("SFTP inbox of district %s not polled: %s", district, unusable)
+                log.warning("SFTP inbox of district %s not polled: %s", settings.district_id, unusable)
         return inboxes
 
     def notice_folders(self) -> dict[str, NoticeFolder]:
         """Every SFTP district with a notices folder; one configured unusably is logged and left out."""
         folders = {}
-        for district in self.sftp_inboxes():
-            notices = self._entry(district).get("notices")
-            if notices is None:
+        for district, inbox in self.sftp_inboxes().items():
+            entry = self._entry(district)
+            if not any(entry.get(name) for name in NOTICE_FIELDS):
                 continue
             try:
-                folders[district] = self._notice_folder(district, notices)
+                folders[district] = notice_folder(district, entry, inbox)
             except UnknownSource as unusable:
                 log.warning("SFTP notices folder of district %s not polled: %s", district, unusable)
         return folders
 
-    def _notice_folder(self, district: str, notices: Any) -> NoticeFolder:
-        if not isinstance(notices, Mapping):
-            raise UnknownSource(f"district {district}'s notices must be a mapping (folder, subject, body, ...)")
-        missing = [name for name in ("folder", "subject", "body", "client_id", "client_secret_env")
-                   if not notices.get(name)]
-        if missing:
-            raise UnknownSource(f"district {district}'s notices need {', '.join(missing)}")
-        secret = self._environ.get(str(notices["client_secret_env"]))
-        if not secret:
-            raise UnknownSource(f"district {district}'s notices secret is not set (the environment variable "
-                                f"{notices['client_secret_env']})")
-        return NoticeFolder(replace(self.sftp_connection(district), folder=str(notices["folder"])),
-                            subject=str(notices["subject"]), body=str(notices["body"]),
-                            client_id=str(notices["client_id"]), client_secret=secret,
-                            priority=bool(notices.get("priority", False)))
-
     def sftp_connection(self, district: str) -> SftpConnection:
-        entry = self._entry(district, source=SFTP)
-        secrets = {name: self._environ.get(entry[f"{name}_env"]) for name in ("password", "private_key")
-                   if entry.get(f"{name}_env")}
-        if not any(secrets.values()):
-            raise UnknownSource(f"district {district}'s SFTP password or private key is not set (the environment "
-                                "variable named by password_env or private_key_env)")
-        try:
-            return SftpConnection(port=int(entry.get("port", 22)), **secrets,
-                                  **{name: str(entry[name]) for name in SFTP_FIELDS if entry.get(name) is not None})
-        except (TypeError, ValueError) as unusable:
-            raise UnknownSource(f"district {district}'s SFTP configuration cannot be used: {unusable}") from None
+        connection = self._connection(district)
+        if not isinstance(connection, SftpConnection):
+            raise UnknownSource(f"district {district} does not drop its roster on SFTP")
+        return connection
 
-    def _connection(self, district: str) -> ClassLinkConnection | CleverConnection:
+    def _provider(self, district: str) -> ClassLinkConnection | CleverConnection:
+        connection = self._connection(district)
+        if isinstance(connection, SftpConnection):
+            raise UnknownSource(f"district {district}'s roster is picked up from its SFTP inbox when the SIS drops "
+                                "it; it cannot be synced on request")
+        return connection
+
+    def _entry(self, district: str) -> dict[str, Any]:
+        """The district's source and connection, its secrets opened."""
+        settings = self._settings.get(district)
+        if settings.source is None:
+            raise UnknownSource(f"no source is configured for district {district}")
+        if settings.source not in SYNCED_SOURCES:
+            raise UnknownSource(f"district {district} syncs from {SOURCE_LABELS[settings.source]} packages, which "
+                                "are imported (schoolctl roster import), not read by rostering")
+        try:
+            secrets = self._secrets.open(settings.sealed_secrets)
+        except SecretsUnavailable as unavailable:
+            raise UnknownSource(f"district {district}'s source secrets cannot be read: {unavailable}") from None
+        return {"source": settings.source, **settings.connection, **secrets}
+
+    def _connection(self, district: str) -> ClassLinkConnection | CleverConnection | SftpConnection:
         entry = self._entry(district)
-        if entry.get("source") == CLEVER:
-            return self._clever(district, entry)
-        entry = self._entry(district, source=CLASSLINK)
-        secret_variable = entry.get("client_secret_env")
-        secret = self._environ.get(secret_variable) if secret_variable else None
-        if not secret:
-            raise UnknownSource(f"district {district}'s ClassLink secret is not set (the environment variable "
-                                f"{secret_variable or 'named by client_secret_env'})")
-        try:
-            return ClassLinkConnection(client_secret=secret, **{name: str(entry[name]) for name in CONNECTION_FIELDS
-                                                                if entry.get(name) is not None})
-        except (TypeError, ValueError) as unusable:
-            raise UnknownSource(f"district {district}'s ClassLink configuration cannot be used: {unusable}") from None
+        source = entry["source"]
+        missing = [name for name in REQUIRED_CONNECTION[source] if not entry.get(name)]
+        if missing:
+            raise UnknownSource(f"district {district}'s {SOURCE_LABELS[source]} connection needs "
+                                f"{', '.join(missing)} (set in its sync settings)")
+        return SOURCE_BUILDERS[source](district, entry)
 
-    def _clever(self, district: str, entry: Mapping[str, Any]) -> CleverConnection:
-        token_variable = entry.get("token_env")
-        token = self._environ.get(token_variable) if token_variable else None
-        if not token:
-            raise UnknownSource(f"district {district}'s Clever token is not set (the environment variable "
-                                f"{token_variable or 'named by token_env'})")
-        try:
-            return CleverConnection(token=token, **{name: str(entry[name]) for name in CLEVER_FIELDS
-                                                    if entry.get(name) is not None})
-        except (TypeError, ValueError) as unusable:
-            raise UnknownSource(f"district {district}'s Clever configuration cannot be used: {unusable}") from None
+
+def classlink_connection(district: str, entry: Mapping[str, Any]) -> ClassLinkConnection:
+    return _built(district, SOURCE_LABELS[CLASSLINK], ClassLinkConnection, client_secret=entry["client_secret"],
+                  **_present(entry, CONNECTION_FIELDS))
+
+
+def clever_connection(district: str, entry: Mapping[str, Any]) -> CleverConnection:
+    return _built(district, SOURCE_LABELS[CLEVER], CleverConnection, token=entry["token"],
+                  **_present(entry, CLEVER_FIELDS))
+
+
+def sftp_connection(district: str, entry: Mapping[str, Any]) -> SftpConnection:
+    secrets = _present(entry, ("password", "private_key"))
+    if not secrets:
+        raise UnknownSource(f"district {district}'s SFTP password or private key is not set")
+    port = entry.get("port")
+    return _built(district, SOURCE_LABELS[SFTP], SftpConnection, **secrets, **_present(entry, SFTP_FIELDS),
+                  **({} if port is None else {"port": port}))
+
+
+def notice_folder(district: str, entry: Mapping[str, Any], inbox: SftpConnection) -> NoticeFolder:
+    """The district's notices folder on its SFTP server (the inbox's connection, another folder)."""
+    missing = [name for name in NOTICE_FIELDS if not entry.get(name)]
+    if missing:
+        raise UnknownSource(f"district {district}'s notices need {', '.join(missing)}")
+    return NoticeFolder(replace(inbox, folder=str(entry["notices_folder"])), subject=str(entry["notices_subject"]),
+                        body=str(entry["notices_body"]), client_id=str(entry["notices_client_id"]),
+                        client_secret=str(entry["notices_client_secret"]),
+                        priority=bool(entry.get("notices_priority", False)))
+
+
+def _present(entry: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(entry[name]) for name in names if entry.get(name) is not None}
+
+
+def _built(district: str, label: str, connection: Callable[..., Any], **values: Any) -> Any:
+    try:
+        return connection(**values)
+    except (TypeError, ValueError) as unusable:
+        raise UnknownSource(f"district {district}'s {label} configuration cannot be used: {unusable}") from None
+
+
+SOURCE_BUILDERS: dict[str, Callable[[str, Mapping[str, Any]], Any]] = {
+    CLASSLINK: classlink_connection, CLEVER: clever_connection, SFTP: sftp_connection}

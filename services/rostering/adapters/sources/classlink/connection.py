@@ -2,7 +2,7 @@
 
 ClassLink issues each application, per district tenant, either an OAuth 1.0a key and secret (requests
 signed with HMAC-SHA256, no token) or OAuth 2 client credentials (a bearer token from its token URL).
-The secret is never stored in plain text here: it comes from the environment (sources_config.py).
+The secret is kept sealed in the district's settings and opened only to build this (sources/configured.py).
 """
 
 from __future__ import annotations

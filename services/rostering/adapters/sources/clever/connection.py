@@ -1,7 +1,7 @@
 """How to reach one district's data in Clever: the district-app token Clever issues when a district shares
 its data with the application (a Bearer token, no OAuth dance), and the district's Clever id.
 
-The token is never stored in plain text here: it comes from the environment (configured.py).
+The token is kept sealed in the district's settings and opened only to build this (configured.py).
 """
 
 from __future__ import annotations

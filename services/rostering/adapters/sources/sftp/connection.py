@@ -1,4 +1,4 @@
-"""How to reach one district's SFTP inbox: a plain value, whoever keeps it (the sources file, district settings).
+"""How to reach one district's SFTP inbox: a plain value, built from its sync settings (configured.py).
 
 A password or a private key (OpenSSH or PEM text) signs in; `host_key` ("ssh-ed25519 AAAA...", as in
 known_hosts without the host name) pins the server, and a server showing another key is refused. Without a
