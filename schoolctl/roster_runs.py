@@ -22,7 +22,7 @@ from schoolctl.roster_display import changes_table, show_run
 from schoolctl.roster_follow import followed
 from schoolctl.run_progress import progress_line
 from shared.contracts import rostering
-from shared.contracts.errors import Conflict, NotFound
+from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for an answer", min=1)]
 

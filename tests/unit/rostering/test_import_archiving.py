@@ -204,20 +204,6 @@ def test_the_district_settings_reach_the_stages_and_the_directory(run_import):
                                               "updates_contact_details_of_active_users": True}
 
 
-def test_updating_settings_validates_the_threshold_and_locks_the_directory_at_once(run_import):
-    directory = run_import.directory.proxy(directory_contract.contract)
-    updated = handlers.update_district_sync_settings(
-        {"district_id": "district-id", "changed_by": "admin-1", "daily_sync": True, "mass_change_threshold": 0.2},
-        settings=run_import.settings, directory=directory, clock=run_import.clock)
-
-    assert updated["daily_sync"] is True and updated["mass_change_threshold"] == 0.2
-    assert updated["updated_by"] == "admin-1" and run_import.directory.ownership["source"] == "OneRoster CSV"
-    with pytest.raises(InvalidRequest) as refused:
-        handlers.update_district_sync_settings(
-            {"district_id": "district-id", "changed_by": "admin-1", "mass_change_threshold": 0},
-            settings=run_import.settings, directory=directory, clock=run_import.clock)
-    assert "mass_change_threshold" in refused.value.fields
-
 
 def test_a_held_run_is_not_approved_while_another_run_of_its_district_is_running(run_import):
     run_import(district(20))
