@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, time, timezone
 from typing import Protocol
 
@@ -70,9 +70,13 @@ class ConversationStore(Protocol):
 
     def summaries(self, conversation_ids: Sequence[str]) -> list[dict]: ...
 
-    def latest_sms_to(self, phone: str) -> tuple[str, str] | None: ...
+    def latest_sms_to_each(self, phones: Collection[str]) -> dict[str, tuple[str, str]]: ...
 
-    def sharers(self, conversation_id: str, phone: str) -> list[str]: ...
+    def sharers_of_each(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[str]]: ...
+
+    def conversations_by_id(self, conversation_ids: Collection[str]) -> dict[str, StoredConversation]: ...
+
+    def add_messages(self, messages: Sequence[NewMessage]) -> set[str]: ...
 
 
 class PersonalCommunications(Protocol):

@@ -11,6 +11,7 @@ from services.notify import handlers_conversation_replies as replies
 from services.notify import handlers_conversations as handlers
 from services.notify.domain import conversations as rules
 from services.notify.domain.conversation_records import ReplySettings, StoredConversation, StoredParticipant
+from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.personal_communications import Candidates
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
@@ -66,11 +67,17 @@ class FakeWorld:
     def messages(self, conversation_id, *, limit=200):
         return [{"message_id": m.id, "text": m.text} for m in self.stored if m.conversation_id == conversation_id]
 
-    def latest_sms_to(self, phone):
-        return self.latest_sms
+    def add_messages(self, messages):
+        return {message.id for message in messages if self.add_message(message)}
 
-    def sharers(self, conversation_id, phone):
-        return self.sharing
+    def conversations_by_id(self, conversation_ids):
+        return {id_: self.conversations[id_] for id_ in conversation_ids if id_ in self.conversations}
+
+    def latest_sms_to_each(self, phones):
+        return {phone: self.latest_sms for phone in phones} if self.latest_sms else {}
+
+    def sharers_of_each(self, pairs):
+        return {pair: list(self.sharing) for pair in pairs}
 
     # personal communications
     def candidates(self, person_ids, *, mobiles=None):
@@ -165,14 +172,14 @@ def test_an_archived_person_is_refused_by_name():
 
 def test_a_text_from_a_phone_no_message_went_to_and_a_repeat_file_nothing():
     world = FakeWorld()
-    assert replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world)) is False
+    assert replies.file_text_replies([InboundText("+15555550100", "Hi", "SM1")], ports=ports_for(world)) == 0
 
     conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
         StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
     world.conversations[conversation.id], world.latest_sms = conversation, (conversation.id, "g-1")
-    filed = [replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world))
+    filed = [replies.file_text_replies([InboundText("+15555550100", "Hi", "SM1")], ports=ports_for(world))
              for _ in range(2)]
-    assert filed == [True, False]
+    assert filed == [1, 0]
     [page] = world.pages
     assert sorted(page.personal) == ["t-1"]  # delivered to everyone but who wrote it
 
