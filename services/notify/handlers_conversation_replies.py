@@ -22,7 +22,15 @@ from services.notify.domain import conversations as rules
 from services.notify.domain import email_replies, inbound_texts
 from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.inbound_texts import InboundText
-from services.notify.handlers_conversations import NewId, Ports, deliver_message, new_message, others_in, random_id
+from services.notify.handlers_conversations import (
+    NewId,
+    Ports,
+    deliver_message,
+    deliver_messages,
+    new_message,
+    others_in,
+    random_id,
+)
 from shared.contracts import conversations as contract
 
 log = logging.getLogger(__name__)
@@ -32,7 +40,8 @@ def file_text_replies(texts: Sequence[InboundText], *, ports: Ports, new_id: New
     """Texts from phones, each into the conversation whose latest message went to it; how many were filed.
 
     One statement per kind for the whole batch (the conversations the phones last heard from, their sharers,
-    the conversations, the messages); then each filed message is delivered on to the other participants.
+    the conversations, the messages); then the filed messages are delivered on to the other participants
+    (deliver_messages: one read of the people, one publish of the jobs).
     """
     latest = ports.conversations.latest_sms_to_each({text.phone for text in texts})
     sharers = ports.conversations.sharers_of_each(inbound_texts.routed_pairs(texts, latest))
@@ -49,10 +58,9 @@ def file_text_replies(texts: Sequence[InboundText], *, ports: Ports, new_id: New
     for reply, message in messages:
         if message.id not in filed:
             log.info("text %s was filed already", reply.source_ref)
-            continue
-        conversation = stored[reply.conversation_id]
-        deliver_message(conversation, message, rules.message_recipients(others_in(conversation, set()),
-                                                                         reply.author), ports)
+    deliver_messages([(stored[reply.conversation_id], message,
+                       rules.message_recipients(others_in(stored[reply.conversation_id], set()), reply.author))
+                      for reply, message in messages if message.id in filed], ports)
     return len(filed)
 
 

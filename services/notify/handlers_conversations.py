@@ -175,6 +175,32 @@ def list_conversations(request: dict, *, ports: Ports) -> dict:
 def deliver_message(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
                     ports: Ports) -> None:
     """The message as a communication of kind message to these people, planned by M1-M4, queued."""
+    deliver_messages([(conversation, message, person_ids)], ports)
+
+
+def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
+                     ports: Ports) -> None:
+    """Each message as deliver_message delivers it; the people and district defaults of all of them read
+    once, and the jobs of all of them published together once every one is written."""
+    if not messages:
+        return
+    candidates = ports.personal.candidates(sorted({p for _, _, person_ids in messages for p in person_ids}))
+    defaults = {district_id: parse_district_default(ports.district_defaults.district_settings(district_id)
+                                                    .default_preference)
+                for district_id in {conversation.district_id for conversation, _, _ in messages}}
+    jobs = []
+    for conversation, message, person_ids in messages:
+        _write_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id], ports)
+        unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
+        jobs.extend(pages_of(message.communication_id, unqueued))
+    ports.jobs.publish_jobs(jobs)
+    for _, message, _ in messages:
+        ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
+        ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
+
+
+def _write_message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
+                        candidates: Candidates, default, ports: Ports) -> None:
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
     writer = names.get(message.author_id) if message.author_id else \
         " or ".join(names.get(person_id, "a family member") for person_id in message.possible_author_ids)
@@ -184,10 +210,7 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
         subject=rules.message_subject(writer), body=rules.message_body(writer, message.text, message.attachments),
         sender_id=message.author_id, audience={"conversation_id": conversation.id, "person_ids": list(person_ids)},
         created_at=now))
-    candidates = ports.personal.candidates(person_ids)
     recipients = [candidates.recipients[person_id] for person_id in person_ids if person_id in candidates.recipients]
-    default = parse_district_default(ports.district_defaults.district_settings(conversation.district_id)
-                                     .default_preference)
     rows = planned_rows(recipients, rules.message_request(default))
     expires_on = rules.expiry_from(now.date())
     positions = {p.person_id: p.position for p in conversation.participants}
@@ -196,10 +219,6 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
     ports.personal.write_page(PersonalPage(
         message.communication_id, rows, personal,
         datetime.combine(expires_on, time.max, tzinfo=timezone.utc)), now=now)
-    unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
-    ports.jobs.publish_jobs(pages_of(message.communication_id, unqueued))
-    ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
-    ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
 
 
 def _reply_values(conversation_id: str, position: int, expires_on, settings: ReplySettings) -> dict[str, str]:

@@ -49,6 +49,8 @@ class FakeWorld:
     jobs: list = field(default_factory=list)
     latest_sms: tuple | None = None
     sharing: list = field(default_factory=list)
+    publishes: int = 0
+    candidate_reads: int = 0
 
     # conversations
     def create(self, conversation, first):
@@ -81,6 +83,7 @@ class FakeWorld:
 
     # personal communications
     def candidates(self, person_ids, *, mobiles=None):
+        self.candidate_reads += 1
         known = {p: make_recipient(person_id=p, is_student=p.startswith("s"), student_account_enabled=True,
                                    preference=SMS_APP) for p in person_ids if p in KINDS and p not in self.archived}
         return Candidates(known, frozenset(p for p in person_ids if p in self.archived),
@@ -94,7 +97,8 @@ class FakeWorld:
 
     # queueing
     def unqueued_provider_deliveries(self, communication_id):
-        return [(f"d-{row.person_id}", row.channel) for page in self.pages for row in page.rows.provider]
+        return [(f"d-{row.person_id}", row.channel) for page in self.pages
+                if page.communication_id == communication_id for row in page.rows.provider]
 
     def mark_planned_queued(self, communication_id, *, now):
         return 0
@@ -104,6 +108,7 @@ class FakeWorld:
 
     def publish_jobs(self, jobs):
         self.jobs.extend(jobs)
+        self.publishes += 1
 
     def district_settings(self, district_id):
         return type("Settings", (), {"default_preference": None})()
@@ -151,6 +156,25 @@ def test_a_staff_message_is_one_page_with_each_recipients_own_reply_to_and_its_j
     assert (route.conversation_id, route.position) == (conversation.id, 2)
     assert {row.channel.value for row in page.rows.provider} == {"sms"}  # M2 for SMS+app
     assert world.jobs, "the provider deliveries were queued"
+
+
+def test_messages_delivered_together_read_the_people_once_and_publish_all_their_jobs_at_once():
+    world = FakeWorld()
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family"),
+        StoredParticipant("g-2", 2, "family")))
+    ids = iter(f"{n:032x}" for n in range(10))
+    first, second = (handlers.new_message(conversation.id, "t-1", (), "app", text, (), NOW, lambda: next(ids))
+                     for text in ("Hi", "Again"))
+
+    handlers.deliver_messages([(conversation, first, ["g-1"]), (conversation, second, ["g-1", "g-2"])],
+                              ports_for(world))
+
+    assert [(page.communication_id, sorted(page.personal)) for page in world.pages] == [
+        (first.communication_id, ["g-1"]), (second.communication_id, ["g-1", "g-2"])]
+    assert world.candidate_reads == 1 and world.publishes == 1
+    assert sorted(job.communication_id for job in world.jobs) == sorted({first.communication_id,
+                                                                          second.communication_id})
 
 
 @pytest.mark.parametrize(("body", "sender", "error"), [
