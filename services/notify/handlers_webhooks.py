@@ -6,12 +6,16 @@ A verified status report (Twilio status callback, SendGrid event batch) is
 stored and applied in one transaction: the receipt is written already applied,
 with the delivery changes it brings; should that transaction fail, the receipt
 is stored on its own, unapplied, for the recovery timer. An inbound SMS is
-stored first, then applied. Applying means:
+stored (committed) before the provider is answered, then applied: in the
+service, moments later and together with the others stored meanwhile
+(apply_inbound_batch, woken by wake_inbound); without wake_inbound, at once.
+Applying means:
 - status reports (Twilio status callbacks, SendGrid events) move deliveries
   forward, never back; permanent failures mark the credential, for everyone
   who shares it, and fall back (F1) along the workers' own path
   (DeliveryRepository.record_job and the worker's fallback planning);
-- an inbound STOP opts the number out, START opts it back in.
+- an inbound STOP opts the number out, START opts it back in; any other text
+  is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
 skipped, so a repeat never marks a credential again after a Reset Status.
 CREDENTIAL_STATUS_CHANGED is published for every credential whose state
