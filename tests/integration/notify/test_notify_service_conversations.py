@@ -5,15 +5,19 @@ Room 5 as in notify_service_district."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 import pytest
 from nameko.standalone.events import event_dispatcher
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.directory.service import DirectoryService
 from services.notify.adapters.webhooks import TWILIO_INBOUND_PATH
+from services.notify.adapters.tables import conversation_messages
 from services.notify.adapters.webhooks_repository import WebhooksRepository
 from services.notify.domain import conversations as rules
+from services.notify.handlers_webhooks import INBOUND_BATCH
 from services.notify.service import NotifyService
 from shared.contracts import directory, notify
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
@@ -137,6 +141,34 @@ def test_texts_stored_before_notify_stopped_are_filed_once_in_order_when_it_star
                what="the three replies delivered to Tess")
     assert [m["text"] for m in messages(rpc, room, started["conversation_id"])[1:]] == [
         "Reply 0", "Reply 1", "Reply 2"]
+
+
+def test_a_backlog_of_texts_larger_than_a_batch_is_all_filed_when_notify_starts(
+        rpc, room, sandbox, worker, services, container_factory, config):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ana"], text="Any questions?")
+    wait_until(lambda: texts(sandbox, HAL_MOBILE), what="Hal's SMS")
+    services[NotifyService].stop()
+    backlog = 2 * INBOUND_BATCH + 50
+    engine = make_engine(config["DATABASES"]["notify"])
+    with Session(engine) as session:
+        for n in range(backlog):
+            body = urlencode({"MessageSid": f"SM{n:032x}", "From": HAL_MOBILE, "To": OUR_NUMBER, "Body": f"Text {n}"})
+            WebhooksRepository(session).store(provider="twilio", kind="twilio_inbound", now=datetime.now(timezone.utc),
+                                              payload={"url": "https://gateway.example.org/webhooks/twilio/inbound",
+                                                       "headers": {}, "body": body})
+    engine.dispose()
+    container_factory(NotifyService, config).start()
+
+    # More than a conversation shows (its latest 200): count them in the store.
+    engine = make_engine(config["DATABASES"]["notify"])
+    filed = select(func.count()).select_from(conversation_messages).where(
+        conversation_messages.c.conversation_id == started["conversation_id"])
+    try:
+        with engine.connect() as connection:
+            wait_until(lambda: connection.execute(filed).scalar_one() == 1 + backlog, what="the backlog filed")
+    finally:
+        engine.dispose()
 
 
 def test_a_text_from_the_phone_dana_and_dennis_share_may_be_from_either_and_goes_to_everyone_else(
