@@ -75,7 +75,8 @@ PROVIDER_OF_KIND = {TWILIO_STATUS: "twilio", TWILIO_INBOUND: "twilio", SENDGRID_
 # Receipts not applied this long after they arrived are applied again by the recovery timer.
 UNAPPLIED_AFTER = timedelta(minutes=1)
 # Stored inbound texts applied in one go (file_texts reads and writes them with one statement per kind).
-INBOUND_BATCH = 200
+# Small enough that a batch, delivery of its replies included, takes seconds, not tens of seconds.
+INBOUND_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
