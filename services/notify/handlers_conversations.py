@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, time, timezone
 from dataclasses import dataclass
 from typing import Protocol
@@ -76,9 +76,13 @@ class ConversationStore(Protocol):
 
     def summaries(self, conversation_ids: Sequence[str]) -> list[dict]: ...
 
-    def latest_sms_to(self, phone: str) -> tuple[str, str] | None: ...
+    def latest_sms_to_each(self, phones: Collection[str]) -> dict[str, tuple[str, str]]: ...
 
-    def sharers(self, conversation_id: str, phone: str) -> list[str]: ...
+    def sharers_of_each(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[str]]: ...
+
+    def conversations_by_id(self, conversation_ids: Collection[str]) -> dict[str, StoredConversation]: ...
+
+    def add_messages(self, messages: Sequence[NewMessage]) -> set[str]: ...
 
     def languages_of(self, person_ids: Sequence[str]) -> dict[str, str]: ...
 
@@ -209,6 +213,32 @@ def list_conversations(request: dict, *, ports: Ports) -> dict:
 def deliver_message(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
                     ports: Ports) -> None:
     """The message as a communication of kind message to these people, planned by M1-M4, queued."""
+    deliver_messages([(conversation, message, person_ids)], ports)
+
+
+def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
+                     ports: Ports) -> None:
+    """Each message as deliver_message delivers it; the people and district defaults of all of them read
+    once, and the jobs of all of them published together once every one is written."""
+    if not messages:
+        return
+    candidates = ports.personal.candidates(sorted({p for _, _, person_ids in messages for p in person_ids}))
+    defaults = {district_id: parse_district_default(ports.district_defaults.district_settings(district_id)
+                                                    .default_preference)
+                for district_id in {conversation.district_id for conversation, _, _ in messages}}
+    jobs = []
+    for conversation, message, person_ids in messages:
+        _write_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id], ports)
+        unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
+        jobs.extend(pages_of(message.communication_id, unqueued))
+    ports.jobs.publish_jobs(jobs)
+    for _, message, _ in messages:
+        ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
+        ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
+
+
+def _write_message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
+                        candidates: Candidates, default, ports: Ports) -> None:
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
     writer = names.get(message.author_id) if message.author_id else \
         " or ".join(names.get(person_id, "a family member") for person_id in message.possible_author_ids)
@@ -218,9 +248,8 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
         subject=rules.message_subject(writer), body=rules.message_body(writer, message.text, message.attachments),
         sender_id=message.author_id, audience={"conversation_id": conversation.id, "person_ids": list(person_ids)},
         created_at=now))
-    candidates = ports.personal.candidates(person_ids)
     recipients = [candidates.recipients[person_id] for person_id in person_ids if person_id in candidates.recipients]
-    rows = planned_rows(recipients, message_rows(ports, conversation.district_id))
+    rows = planned_rows(recipients, rules.message_request(default))
     expires_on = rules.expiry_from(now.date())
     positions = {p.person_id: p.position for p in conversation.participants}
     personal = {recipient.person_id: _reply_values(conversation.id, positions[recipient.person_id], expires_on,
@@ -231,10 +260,6 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
     # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
     translate_communication({"communication_id": message.communication_id}, translations=ports.translations,
                             translator=ports.translator, cache=ports.translations, clock=ports.clock)
-    unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
-    ports.jobs.publish_jobs(pages_of(message.communication_id, unqueued))
-    ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
-    ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
 
 
 def message_rows(ports: Ports, district_id: str) -> PlanRequest:

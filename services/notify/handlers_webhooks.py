@@ -6,12 +6,16 @@ A verified status report (Twilio status callback, SendGrid event batch) is
 stored and applied in one transaction: the receipt is written already applied,
 with the delivery changes it brings; should that transaction fail, the receipt
 is stored on its own, unapplied, for the recovery timer. An inbound SMS is
-stored first, then applied. Applying means:
+stored (committed) before the provider is answered, then applied: in the
+service, moments later and together with the others stored meanwhile
+(apply_inbound_batch, woken by wake_inbound); without wake_inbound, at once.
+Applying means:
 - status reports (Twilio status callbacks, SendGrid events) move deliveries
   forward, never back; permanent failures mark the credential, for everyone
   who shares it, and fall back (F1) along the workers' own path
   (DeliveryRepository.record_job and the worker's fallback planning);
-- an inbound STOP opts the number out, START opts it back in.
+- an inbound STOP opts the number out, START opts it back in; any other text
+  is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
 skipped, so a repeat never marks a credential again after a Reset Status.
 CREDENTIAL_STATUS_CHANGED is published for every credential whose state
@@ -20,10 +24,9 @@ changed, after the change is committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 from urllib.parse import parse_qsl
 
 from services.notify.adapters.credentials_repository import CredentialsRepository, Health
@@ -49,6 +52,7 @@ from services.notify.domain.delivery import (
     CredentialState,
     advanced_status,
 )
+from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.webhook_verdicts import judge_report
 from services.notify.worker.ports import EventSource, FollowUpPublisher, HealthChange, JobRecord, PageDelivery
@@ -62,14 +66,17 @@ Clock = Callable[[], datetime]
 Publish = Callable[..., None]
 
 
-class FileText(Protocol):
-    def __call__(self, *, phone: str, text: str, message_sid: str | None) -> bool: ...
+# Files texts that are not STOP/START into their conversations; how many were filed.
+FileTexts = Callable[[Sequence[InboundText]], int]
 
 
 TWILIO_STATUS, TWILIO_INBOUND, SENDGRID_EVENTS = notify.WEBHOOK_KINDS
 PROVIDER_OF_KIND = {TWILIO_STATUS: "twilio", TWILIO_INBOUND: "twilio", SENDGRID_EVENTS: "sendgrid"}
 # Receipts not applied this long after they arrived are applied again by the recovery timer.
 UNAPPLIED_AFTER = timedelta(minutes=1)
+# Stored inbound texts applied in one go (file_texts reads and writes them with one statement per kind).
+# Small enough that a batch, delivery of its replies included, takes seconds, not tens of seconds.
+INBOUND_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +89,11 @@ class WebhookPorts:
     jobs: FollowUpPublisher
     publish: Publish
     clock: Clock
-    # Files a text that is not STOP/START into its conversation (handlers_conversations.file_text_reply).
-    file_text: FileText | None = None
+    # handlers_conversation_replies.file_text_replies
+    file_texts: FileTexts | None = None
+    # Starts the filing of stored inbound texts in batches (apply_inbound_batch) soon, off the provider's
+    # request; without it each inbound text is applied before the provider is answered.
+    wake_inbound: Callable[[], None] | None = None
 
 
 def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: WebhookPorts) -> dict:
@@ -94,15 +104,27 @@ def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: W
         return {"accepted": False, "applied": 0}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
     if kind == TWILIO_INBOUND:
+        # Stored (committed) before the provider is answered: from here on the text cannot be lost.
         receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload,
                                           now=ports.clock())
+        if ports.wake_inbound is not None:
+            ports.wake_inbound()
+            return {"accepted": True, "applied": 0}
         return {"accepted": True, "applied": _apply_inbound_receipt(receipt_id, payload, ports)}
     return {"accepted": True, "applied": _apply_status_receipt(None, kind, payload, ports)}
 
 
 def apply_unapplied_webhooks(*, ports: WebhookPorts) -> int:
-    """Apply again the receipts whose first application failed; how many were applied now."""
-    stored = ports.webhooks.unapplied(received_before=ports.clock() - UNAPPLIED_AFTER)
+    """Apply again the receipts whose first application failed; how many were applied now.
+
+    With inbound batches, stored inbound texts are theirs: they are only woken here, so a backlog of
+    texts is never applied twice at once.
+    """
+    kinds = None
+    if ports.wake_inbound is not None:
+        ports.wake_inbound()
+        kinds = [kind for kind in PROVIDER_OF_KIND if kind != TWILIO_INBOUND]
+    stored = ports.webhooks.unapplied(received_before=ports.clock() - UNAPPLIED_AFTER, kinds=kinds)
     for receipt in stored:
         if receipt.kind == TWILIO_INBOUND:
             _apply_inbound_receipt(receipt.id, receipt.payload, ports)
@@ -119,7 +141,42 @@ def verified(kind: str, url: str, headers: Mapping[str, str], body: str, secrets
                          secrets.twilio_auth_token or "")
 
 
+def apply_inbound_batch(*, ports: WebhookPorts, limit: int = INBOUND_BATCH) -> bool:
+    """Apply up to `limit` stored inbound texts, oldest first; whether more may be waiting.
+
+    STOP and START change their phone's state one by one (they are rare); the other texts are filed
+    together (file_texts). All are marked applied together afterwards; should the batch fail, none is, and
+    the next batch applies them again: a filed text is never filed twice (its MessageSid is kept) and a
+    keyword changes a state only once.
+    """
+    stored = ports.webhooks.unapplied(received_before=ports.clock() + timedelta(seconds=1), limit=limit,
+                                      kinds=[TWILIO_INBOUND])
+    texts = []
+    for receipt in stored:
+        params = _form(receipt.payload["body"])
+        try:
+            sms = parse_twilio_inbound(params)
+        except MalformedWebhook as malformed:
+            # Verified, so it is the provider's, but nothing in it can be applied: keep it, never retry it.
+            log.error("stored %s webhook %s cannot be applied: %s", TWILIO_INBOUND, receipt.id, malformed)
+            continue
+        if sms.keyword is None:
+            texts.append(InboundText(sms.from_, sms.body, params.get("MessageSid")))
+        else:
+            _apply_keyword(sms.from_, sms.keyword, ports)
+    if texts and ports.file_texts is not None:
+        ports.file_texts(texts)
+    ports.webhooks.mark_all_applied([receipt.id for receipt in stored], now=ports.clock())
+    return len(stored) == limit
+
+
 def _apply_inbound_receipt(receipt_id: str, payload: Mapping, ports: WebhookPorts) -> int:
+    applied = _apply_inbound_payload(receipt_id, payload, ports)
+    ports.webhooks.mark_applied(receipt_id, now=ports.clock())
+    return applied
+
+
+def _apply_inbound_payload(receipt_id: str, payload: Mapping, ports: WebhookPorts) -> int:
     # An error other than a malformed payload propagates: the receipt stays unapplied for the timer.
     try:
         applied = apply_inbound_sms(_form(payload["body"]), ports=ports)
@@ -127,7 +184,6 @@ def _apply_inbound_receipt(receipt_id: str, payload: Mapping, ports: WebhookPort
         # Verified, so it is the provider's, but nothing in it can be applied: keep it, never retry it.
         log.error("stored %s webhook %s cannot be applied: %s", TWILIO_INBOUND, receipt_id, malformed)
         applied = 0
-    ports.webhooks.mark_applied(receipt_id, now=ports.clock())
     return applied
 
 
@@ -284,19 +340,21 @@ def apply_inbound_sms(params: Mapping[str, str], *, ports: WebhookPorts) -> int:
     """
     sms = parse_twilio_inbound(params)
     if sms.keyword is None:
-        if ports.file_text is None:
+        if ports.file_texts is None:
             return 0
-        return int(ports.file_text(phone=sms.from_, text=sms.body, message_sid=params.get("MessageSid")))
-    keyword = sms.keyword
+        return ports.file_texts([InboundText(sms.from_, sms.body, params.get("MessageSid"))])
+    return _apply_keyword(sms.from_, sms.keyword, ports)
 
+
+def _apply_keyword(phone: str, keyword, ports: WebhookPorts) -> int:
     def decide(state: CredentialState) -> tuple[CredentialState, str | None]:
         after = state_after_keyword(state, keyword)
         return after, OPT_OUT_REASON if after is CredentialState.OPTED_OUT else None
 
-    before, after = ports.credentials.change_state(CredentialKind.MOBILE_PHONE, sms.from_, decide, now=ports.clock())
+    before, after = ports.credentials.change_state(CredentialKind.MOBILE_PHONE, phone, decide, now=ports.clock())
     if after.state is before.state:
         return 0
-    _publish_change(CredentialKind.MOBILE_PHONE, sms.from_, after, ports.publish)
+    _publish_change(CredentialKind.MOBILE_PHONE, phone, after, ports.publish)
     return 1
 
 

@@ -5,7 +5,8 @@ Every event handler requeues its message on failure rather than losing it:
 applying a page twice, or planning an announcement twice, is harmless.
 A timer picks up work whose event or first attempt was lost: announcements
 stuck in planning, webhook receipts stored but not applied, deliveries left
-`queued` whose job is gone (handlers_sweeper).
+`queued` whose job is gone (handlers_sweeper). Inbound texts are stored on the
+provider's request and filed in batches right after it.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from services.notify.adapters.service_dependencies import (
     ProviderWebhookSecrets,
     SweepBound,
 )
+from services.notify.adapters.inbound_batches import InboundWakeup, files_inbound_batches
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
@@ -112,6 +114,7 @@ class NotifyService:
     replies = ConversationReplies()
     email_suppressions = EmailSuppressionLists()  # lifted by Reset Status, so its retry is not dropped
     push_available = PushAvailability()  # devices are registered only when FCM is configured
+    inbound_wakeup = InboundWakeup()  # inbound texts are stored on the provider's request, filed in batches
 
     # --- the recipient projection ---
 
@@ -346,6 +349,10 @@ class NotifyService:
     def purge_dead_letters(self, request: dict) -> dict:
         return handlers_dead_letters.purge_dead_letters(request, dead_letters=self.dead_letters)
 
+    @files_inbound_batches
+    def file_inbound_texts(self) -> bool:
+        return handlers_webhooks.apply_inbound_batch(ports=self._webhook_ports())
+
     # --- recovery ---
 
     @timer(interval=RECOVERY_INTERVAL_SECONDS)
@@ -374,8 +381,7 @@ class NotifyService:
         return handlers_webhooks.WebhookPorts(
             webhooks=self.store.webhooks, deliveries=self.store.deliveries, credentials=self.store.credentials,
             jobs=self.delivery_jobs, publish=self.publish, clock=utc_now,
-            file_text=self._file_text)
+            file_texts=self._file_texts, wake_inbound=self.inbound_wakeup)
 
-    def _file_text(self, *, phone: str, text: str, message_sid: str | None) -> bool:
-        return handlers_conversation_replies.file_text_reply(phone=phone, text=text, message_sid=message_sid,
-                                                             ports=self._conversation_ports())
+    def _file_texts(self, texts) -> int:
+        return handlers_conversation_replies.file_text_replies(texts, ports=self._conversation_ports())

@@ -363,7 +363,9 @@ class ProviderWebhookResult(Schema):
     accepted = fields.Boolean(required=True, metadata={
         "description": "false when the signature does not verify: nothing "
                        "was stored or changed (the gateway answers 403)"})
-    applied = fields.Integer(required=True, metadata={"description": "status reports applied"})
+    applied = fields.Integer(required=True, metadata={
+        "description": "status reports applied; 0 for an inbound SMS, which is stored before the answer and "
+                       "applied (filed, or STOP/START) moments later with others in a batch"})
 
 
 # --- verification codes (identity proves a person controls a new email or mobile) ---------------

@@ -5,9 +5,10 @@ communication); this repository keeps the conversation side and answers the look
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, String, column, func, select, update, values
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,28 +52,55 @@ class ConversationsRepository:
         return True
 
     def _insert_message(self, message: NewMessage) -> None:
-        self.session.execute(conversation_messages.insert().values(
-            id=message.id, conversation_id=message.conversation_id, author_id=message.author_id,
-            possible_author_ids=list(message.possible_author_ids), via=message.via, text=message.text,
-            attachments=[dict(a) for a in message.attachments], communication_id=message.communication_id,
-            source_ref=message.source_ref, created_at=message.created_at))
+        self.session.execute(conversation_messages.insert().values(**_message_row(message)))
         self.session.execute(update(conversations).where(conversations.c.id == message.conversation_id)
                              .values(last_message_at=message.created_at))
 
-    def conversation(self, conversation_id: str) -> StoredConversation | None:
+    def add_messages(self, messages: Sequence[NewMessage]) -> set[str]:
+        """The ids of the messages filed now, in one transaction; one whose source was filed already is not."""
+        if not messages:
+            return set()
         with self.session.begin():
-            row = self.session.execute(select(conversations).where(
-                conversations.c.id == conversation_id)).one_or_none()
-            if row is None:
-                return None
+            filed = set(self.session.execute(
+                insert(conversation_messages).values([_message_row(message) for message in messages])
+                .on_conflict_do_nothing(index_elements=[conversation_messages.c.source_ref])
+                .returning(conversation_messages.c.id)).scalars())
+            latest: dict[str, object] = {}
+            for message in messages:
+                if message.id in filed:
+                    latest[message.conversation_id] = max(message.created_at,
+                                                          latest.get(message.conversation_id, message.created_at))
+            if latest:
+                moments = values(column("id", String), column("at", DateTime(timezone=True)), name="latest").data(
+                    sorted(latest.items()))
+                self.session.execute(update(conversations).where(conversations.c.id == moments.c.id)
+                                     .values(last_message_at=moments.c.at))
+        return filed
+
+    def conversation(self, conversation_id: str) -> StoredConversation | None:
+        return self.conversations_by_id([conversation_id]).get(conversation_id)
+
+    def conversations_by_id(self, conversation_ids: Collection[str]) -> dict[str, StoredConversation]:
+        if not conversation_ids:
+            return {}
+        ids = sorted(set(conversation_ids))
+        with self.session.begin():
+            rows = self.session.execute(select(conversations).where(conversations.c.id.in_(ids))).all()
+            if not rows:
+                return {}
             people = self.session.execute(
-                select(conversation_participants.c.person_id, conversation_participants.c.position,
-                       conversation_participants.c.role, recipients.c.given_name, recipients.c.family_name)
+                select(conversation_participants.c.conversation_id, conversation_participants.c.person_id,
+                       conversation_participants.c.position, conversation_participants.c.role,
+                       recipients.c.given_name, recipients.c.family_name)
                 .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
-                .where(conversation_participants.c.conversation_id == conversation_id)
-                .order_by(conversation_participants.c.position)).all()
-        return StoredConversation(row.id, row.district_id, row.started_by, row.created_at, row.last_message_at,
-                                  tuple(StoredParticipant(*person) for person in people))
+                .where(conversation_participants.c.conversation_id.in_(ids))
+                .order_by(conversation_participants.c.conversation_id, conversation_participants.c.position)).all()
+        participants: dict[str, list[StoredParticipant]] = {}
+        for conversation_id, *person in people:
+            participants.setdefault(conversation_id, []).append(StoredParticipant(*person))
+        return {row.id: StoredConversation(row.id, row.district_id, row.started_by, row.created_at,
+                                           row.last_message_at, tuple(participants.get(row.id, ())))
+                for row in rows}
 
     def messages(self, conversation_id: str, *, limit: int = MESSAGES_SHOWN) -> list[dict]:
         with self.session.begin():
@@ -138,26 +166,45 @@ class ConversationsRepository:
 
     # --- replies ---
 
-    def latest_sms_to(self, phone: str) -> tuple[str, str] | None:
-        """(conversation id, person id) of the latest conversation message that went by SMS to this phone."""
+    def latest_sms_to_each(self, phones: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Per phone, (conversation id, person id) of the latest conversation message that went to it by SMS."""
+        if not phones:
+            return {}
         with self.session.begin():
-            row = self.session.execute(
-                select(conversation_messages.c.conversation_id, deliveries.c.person_id)
+            rows = self.session.execute(
+                select(deliveries.c.address, conversation_messages.c.conversation_id, deliveries.c.person_id)
+                .distinct(deliveries.c.address)
                 .join(deliveries, deliveries.c.communication_id == conversation_messages.c.communication_id)
                 .join(communications, communications.c.id == deliveries.c.communication_id)
-                .where(deliveries.c.address == phone, deliveries.c.channel == Channel.SMS.value,
+                .where(deliveries.c.address.in_(sorted(set(phones))), deliveries.c.channel == Channel.SMS.value,
                        communications.c.kind == Communication.MESSAGE.value)
-                .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc()).limit(1)).one_or_none()
-        return (row.conversation_id, row.person_id) if row else None
+                .order_by(deliveries.c.address, deliveries.c.created_at.desc(), deliveries.c.id.desc())).all()
+        return {row.address: (row.conversation_id, row.person_id) for row in rows}
 
-    def sharers(self, conversation_id: str, phone: str) -> list[str]:
-        """The participants whose mobile is this phone."""
+    def sharers_of_each(self, pairs: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+        """Per (conversation id, phone), the participants whose mobile is that phone."""
+        if not pairs:
+            return {}
+        wanted = set(pairs)
         with self.session.begin():
-            return sorted(self.session.execute(
-                select(conversation_participants.c.person_id)
+            rows = self.session.execute(
+                select(conversation_participants.c.conversation_id, recipients.c.mobile_phone,
+                       conversation_participants.c.person_id)
                 .join(recipients, recipients.c.person_id == conversation_participants.c.person_id)
-                .where(conversation_participants.c.conversation_id == conversation_id,
-                       recipients.c.mobile_phone == phone)).scalars())
+                .where(conversation_participants.c.conversation_id.in_(sorted({c for c, _ in wanted})),
+                       recipients.c.mobile_phone.in_(sorted({p for _, p in wanted})))).all()
+        found: dict[tuple[str, str], list[str]] = {}
+        for conversation_id, phone, person_id in rows:
+            if (conversation_id, phone) in wanted:
+                found.setdefault((conversation_id, phone), []).append(person_id)
+        return {pair: sorted(people) for pair, people in found.items()}
+
+
+def _message_row(message: NewMessage) -> dict:
+    return {"id": message.id, "conversation_id": message.conversation_id, "author_id": message.author_id,
+            "possible_author_ids": list(message.possible_author_ids), "via": message.via, "text": message.text,
+            "attachments": [dict(a) for a in message.attachments], "communication_id": message.communication_id,
+            "source_ref": message.source_ref, "created_at": message.created_at}
 
 
 def _message(row) -> dict:

@@ -21,11 +21,15 @@ from services.notify.queue.publisher import DeliveryPublisher
 class DeliveryQueue(DependencyProvider):
     """Hands workers the windowed, confirmed publisher of delivery jobs (pika, green under eventlet).
 
-    Each publish opens its own short connection, so one publisher serves every worker at once.
+    Its connections stay open between publishes, one per publish under way, so one publisher serves
+    every worker at once; they are closed when the service stops.
     """
 
     def setup(self) -> None:
         self.publisher = DeliveryPublisher(self.container.config["AMQP_URI"])
+
+    def stop(self) -> None:
+        self.publisher.close()
 
     def get_dependency(self, worker_ctx) -> DeliveryPublisher:
         return self.publisher

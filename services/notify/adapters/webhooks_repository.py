@@ -62,13 +62,22 @@ class WebhooksRepository:
             self.session.execute(update(webhook_receipts).where(webhook_receipts.c.id == receipt_id)
                                  .values(applied_at=now))
 
-    def unapplied(self, *, received_before: datetime, limit: int = 100) -> list[StoredWebhook]:
-        """Receipts whose application failed (the database went away mid-way, say), oldest first."""
+    def mark_all_applied(self, receipt_ids: Collection[str], *, now: datetime) -> None:
+        if not receipt_ids:
+            return
         with self.session.begin():
-            rows = self.session.execute(
-                select(webhook_receipts.c.id, webhook_receipts.c.kind, webhook_receipts.c.payload)
-                .where(webhook_receipts.c.applied_at.is_(None), webhook_receipts.c.received_at < received_before)
-                .order_by(webhook_receipts.c.received_at).limit(limit)).all()
+            self.session.execute(update(webhook_receipts).where(webhook_receipts.c.id.in_(sorted(receipt_ids)))
+                                 .values(applied_at=now))
+
+    def unapplied(self, *, received_before: datetime, limit: int = 100,
+                  kinds: Collection[str] | None = None) -> list[StoredWebhook]:
+        """Receipts not applied yet (their application failed, or is still to come), oldest first."""
+        query = (select(webhook_receipts.c.id, webhook_receipts.c.kind, webhook_receipts.c.payload)
+                 .where(webhook_receipts.c.applied_at.is_(None), webhook_receipts.c.received_at < received_before))
+        if kinds is not None:
+            query = query.where(webhook_receipts.c.kind.in_(sorted(kinds)))
+        with self.session.begin():
+            rows = self.session.execute(query.order_by(webhook_receipts.c.received_at).limit(limit)).all()
         return [StoredWebhook(row.id, row.kind, row.payload) for row in rows]
 
     def deliveries_by_message_id(self, message_ids: Collection[str]) -> dict[str, str]:

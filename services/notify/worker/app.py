@@ -83,8 +83,9 @@ def run_worker(settings: WorkerSettings) -> int:
     engine = make_engine(settings.database_url, **_pool_options(settings.database_url))
     session = Session(engine, expire_on_commit=False)
     channels = settings.provider_channels()
+    follow_ups = DeliveryPublisher(settings.amqp_uri)
     handler = DeliveryJobHandler(deliveries=PatientRecording(DeliveryRepository(session)), channels=channels,
-                                 follow_ups=DeliveryPublisher(settings.amqp_uri), clock=utc_now,
+                                 follow_ups=follow_ups, clock=utc_now,
                                  draw=random.random)
     shutdown = _Shutdown()
     signal.signal(signal.SIGTERM, shutdown)
@@ -117,6 +118,7 @@ def run_worker(settings: WorkerSettings) -> int:
         log.info("notify worker stopped")
         return 0
     finally:
+        follow_ups.close()
         session.close()
         engine.dispose()
         # Channels that hold HTTP connection pools offer close(); the Protocol does not ask for it.

@@ -4,17 +4,24 @@ gateway would, and email replies handed to notify as the gateway hands SendGrid'
 Room 5 as in notify_service_district."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 import pytest
 from nameko.standalone.events import event_dispatcher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from services.directory.service import DirectoryService
 from services.notify.adapters.webhooks import TWILIO_INBOUND_PATH
+from services.notify.adapters.tables import conversation_messages
+from services.notify.adapters.webhooks_repository import WebhooksRepository
 from services.notify.domain import conversations as rules
+from services.notify.handlers_webhooks import INBOUND_BATCH
 from services.notify.service import NotifyService
 from shared.contracts import directory, notify
 from shared.contracts.errors import InvalidRequest, NotFound, PermissionDenied
+from shared.db import make_engine
 from tests.integration.notify.notify_service_district import (
     GINA_EMAIL,
     HAL_MOBILE,
@@ -50,8 +57,11 @@ def services(container_factory, config, provider_secrets, monkeypatch):  # noqa:
     monkeypatch.setenv("CONVERSATION_REPLY_SECRET", REPLY_SECRET)
     monkeypatch.setenv("INBOUND_EMAIL_URL_SECRET", URL_SECRET)
     CredentialEventRecorder.received = []
-    for service in (DirectoryService, NotifyService, CredentialEventRecorder):
-        container_factory(service, config).start()
+    containers = {service: container_factory(service, config) for service in
+                  (DirectoryService, NotifyService, CredentialEventRecorder)}
+    for container in containers.values():
+        container.start()
+    return containers
 
 
 def texts(sandbox, number: str) -> list[str]:
@@ -100,6 +110,65 @@ def test_a_message_to_anas_guardians_goes_by_their_rows_and_hals_text_back_is_fi
     sandbox.send_inbound_sms(HAL_MOBILE, OUR_NUMBER, "STOP")
     wait_until(lambda: gateway.forward() or CredentialEventRecorder.received, what="Hal's STOP applied")
     assert len(messages(rpc, room, started["conversation_id"])) == 2
+
+
+def test_texts_stored_before_notify_stopped_are_filed_once_in_order_when_it_starts_again(
+        rpc, room, sandbox, worker, receiver, services, container_factory, config):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ana"],
+                                            text="Parent night is on Thursday.")
+    wait_until(lambda: texts(sandbox, HAL_MOBILE), what="Hal's SMS")
+    for n in range(3):
+        sandbox.send_inbound_sms(HAL_MOBILE, OUR_NUMBER, f"Reply {n}")
+    wait_until(lambda: len(receiver.received(TWILIO_INBOUND_PATH)) == 3, what="Hal's three texts")
+
+    # notify stored the receipts (committed before Twilio was answered), then stopped before filing them;
+    # the first text's webhook came twice (Twilio repeats itself).
+    services[NotifyService].stop()
+    webhooks = receiver.received(TWILIO_INBOUND_PATH)
+    engine = make_engine(config["DATABASES"]["notify"])
+    with Session(engine) as session:
+        for webhook in [*webhooks, webhooks[0]]:
+            WebhooksRepository(session).store(
+                provider="twilio", kind="twilio_inbound", now=datetime.now(timezone.utc),
+                payload={"url": webhook.url, "headers": {k.lower(): v for k, v in webhook.headers.items()},
+                         "body": webhook.body.decode()})
+    engine.dispose()
+    container_factory(NotifyService, config).start()
+
+    wait_until(lambda: len(messages(rpc, room, started["conversation_id"])) == 4, what="the three texts filed")
+    wait_until(lambda: len(sandbox.messages(channel="email", to="tess.ito@lincoln.example.org")) == 3,
+               what="the three replies delivered to Tess")
+    assert [m["text"] for m in messages(rpc, room, started["conversation_id"])[1:]] == [
+        "Reply 0", "Reply 1", "Reply 2"]
+
+
+def test_a_backlog_of_texts_larger_than_a_batch_is_all_filed_when_notify_starts(
+        rpc, room, sandbox, worker, services, container_factory, config):
+    notify_rpc = rpc(notify.contract)
+    started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ana"], text="Any questions?")
+    wait_until(lambda: texts(sandbox, HAL_MOBILE), what="Hal's SMS")
+    services[NotifyService].stop()
+    backlog = 2 * INBOUND_BATCH + 50
+    engine = make_engine(config["DATABASES"]["notify"])
+    with Session(engine) as session:
+        for n in range(backlog):
+            body = urlencode({"MessageSid": f"SM{n:032x}", "From": HAL_MOBILE, "To": OUR_NUMBER, "Body": f"Text {n}"})
+            WebhooksRepository(session).store(provider="twilio", kind="twilio_inbound", now=datetime.now(timezone.utc),
+                                              payload={"url": "https://gateway.example.org/webhooks/twilio/inbound",
+                                                       "headers": {}, "body": body})
+    engine.dispose()
+    container_factory(NotifyService, config).start()
+
+    # More than a conversation shows (its latest 200): count them in the store.
+    engine = make_engine(config["DATABASES"]["notify"])
+    filed = select(func.count()).select_from(conversation_messages).where(
+        conversation_messages.c.conversation_id == started["conversation_id"])
+    try:
+        with engine.connect() as connection:
+            wait_until(lambda: connection.execute(filed).scalar_one() == 1 + backlog, what="the backlog filed")
+    finally:
+        engine.dispose()
 
 
 def test_a_text_from_the_phone_dana_and_dennis_share_may_be_from_either_and_goes_to_everyone_else(

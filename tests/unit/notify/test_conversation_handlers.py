@@ -11,6 +11,7 @@ from services.notify import handlers_conversation_replies as replies
 from services.notify import handlers_conversations as handlers
 from services.notify.domain import conversations as rules
 from services.notify.domain.conversation_records import ReplySettings, StoredConversation, StoredParticipant
+from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.personal_communications import Candidates
 from services.notify.domain.translation import UNTRANSLATED_NOTE
 from shared.contracts import identity
@@ -52,6 +53,8 @@ class FakeWorld:
     sharing: list = field(default_factory=list)
     languages: dict = field(default_factory=dict)  # person id -> language; "en" otherwise
     translations: InMemoryTranslations = field(default_factory=InMemoryTranslations)
+    publishes: int = 0
+    candidate_reads: int = 0
 
     # conversations
     def create(self, conversation, first):
@@ -74,14 +77,21 @@ class FakeWorld:
     def languages_of(self, person_ids):
         return {p: self.languages.get(p, "en") for p in person_ids if p in KINDS}
 
-    def latest_sms_to(self, phone):
-        return self.latest_sms
+    def add_messages(self, messages):
+        return {message.id for message in messages if self.add_message(message)}
 
-    def sharers(self, conversation_id, phone):
-        return self.sharing
+    def conversations_by_id(self, conversation_ids):
+        return {id_: self.conversations[id_] for id_ in conversation_ids if id_ in self.conversations}
+
+    def latest_sms_to_each(self, phones):
+        return {phone: self.latest_sms for phone in phones} if self.latest_sms else {}
+
+    def sharers_of_each(self, pairs):
+        return {pair: list(self.sharing) for pair in pairs}
 
     # personal communications
     def candidates(self, person_ids, *, mobiles=None):
+        self.candidate_reads += 1
         known = {p: make_recipient(person_id=p, is_student=p.startswith("s"), student_account_enabled=True,
                                    preference=SMS_APP) for p in person_ids if p in KINDS and p not in self.archived}
         return Candidates(known, frozenset(p for p in person_ids if p in self.archived),
@@ -98,7 +108,8 @@ class FakeWorld:
 
     # queueing
     def unqueued_provider_deliveries(self, communication_id):
-        return [(f"d-{row.person_id}", row.channel) for page in self.pages for row in page.rows.provider]
+        return [(f"d-{row.person_id}", row.channel) for page in self.pages
+                if page.communication_id == communication_id for row in page.rows.provider]
 
     def mark_planned_queued(self, communication_id, *, now):
         return 0
@@ -108,6 +119,7 @@ class FakeWorld:
 
     def publish_jobs(self, jobs):
         self.jobs.extend(jobs)
+        self.publishes += 1
 
     def district_settings(self, district_id):
         return type("Settings", (), {"default_preference": None})()
@@ -161,6 +173,25 @@ def test_a_staff_message_is_one_page_with_each_recipients_own_reply_to_and_its_j
     assert world.jobs, "the provider deliveries were queued"
 
 
+def test_messages_delivered_together_read_the_people_once_and_publish_all_their_jobs_at_once():
+    world = FakeWorld()
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family"),
+        StoredParticipant("g-2", 2, "family")))
+    ids = iter(f"{n:032x}" for n in range(10))
+    first, second = (handlers.new_message(conversation.id, "t-1", (), "app", text, (), NOW, lambda: next(ids))
+                     for text in ("Hi", "Again"))
+
+    handlers.deliver_messages([(conversation, first, ["g-1"]), (conversation, second, ["g-1", "g-2"])],
+                              ports_for(world))
+
+    assert [(page.communication_id, sorted(page.personal)) for page in world.pages] == [
+        (first.communication_id, ["g-1"]), (second.communication_id, ["g-1", "g-2"])]
+    assert world.candidate_reads == 1 and world.publishes == 1
+    assert sorted(job.communication_id for job in world.jobs) == sorted({first.communication_id,
+                                                                          second.communication_id})
+
+
 @pytest.mark.parametrize(("body", "sender", "error"), [
     ({"participant_ids": ["g-9"]}, TEACHER, NotFound),  # out of reach
     ({"participant_ids": ["t-2"]}, TEACHER, InvalidRequest),  # staff talk with families
@@ -180,14 +211,14 @@ def test_an_archived_person_is_refused_by_name():
 
 def test_a_text_from_a_phone_no_message_went_to_and_a_repeat_file_nothing():
     world = FakeWorld()
-    assert replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world)) is False
+    assert replies.file_text_replies([InboundText("+15555550100", "Hi", "SM1")], ports=ports_for(world)) == 0
 
     conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
         StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
     world.conversations[conversation.id], world.latest_sms = conversation, (conversation.id, "g-1")
-    filed = [replies.file_text_reply(phone="+15555550100", text="Hi", message_sid="SM1", ports=ports_for(world))
+    filed = [replies.file_text_replies([InboundText("+15555550100", "Hi", "SM1")], ports=ports_for(world))
              for _ in range(2)]
-    assert filed == [True, False]
+    assert filed == [1, 0]
     [page] = world.pages
     assert sorted(page.personal) == ["t-1"]  # delivered to everyone but who wrote it
 

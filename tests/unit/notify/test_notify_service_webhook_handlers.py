@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
@@ -12,7 +13,8 @@ import pytest
 from services.notify.adapters.credentials_repository import GOOD, Health
 from services.notify.adapters.service_dependencies import WebhookSecrets
 from services.notify.domain.delivery import CredentialKind, CredentialState
-from services.notify.handlers_webhooks import WebhookPorts, receive_provider_webhook
+from services.notify.adapters.webhooks_repository import StoredWebhook
+from services.notify.handlers_webhooks import WebhookPorts, apply_inbound_batch, receive_provider_webhook
 from shared.contracts import notify
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -44,6 +46,15 @@ class FakeReceipts:
 
     def mark_applied(self, receipt_id, *, now):
         self.applied.append(receipt_id)
+
+    def mark_all_applied(self, receipt_ids, *, now):
+        self.applied.extend(receipt_ids)
+
+    def unapplied(self, *, received_before, limit=100, kinds=None):
+        waiting = [StoredWebhook(f"receipt-{n}", stored["kind"], {key: stored[key] for key in ("url", "headers", "body")})
+                   for n, stored in enumerate(self.stored, 1)
+                   if f"receipt-{n}" not in self.applied and (kinds is None or stored["kind"] in kinds)]
+        return waiting[:limit]
 
 
 class FakeCredentials:
@@ -137,3 +148,73 @@ def test_a_verified_but_malformed_webhook_is_kept_and_marked_applied_so_it_is_no
 
     assert receive_provider_webhook(request, secrets=SECRETS, ports=ports) == {"accepted": True, "applied": 0}
     assert receipts.applied == ["receipt-1"]
+
+
+class FiledTexts(list):
+    """file_texts as the service gives it: each call is one batch; texts from FAILING_PHONE make it raise."""
+
+    def __call__(self, texts):
+        if any(text.phone == FAILING_PHONE for text in texts):
+            raise RuntimeError("the database went away")
+        self.append(list(texts))
+        return len(texts)
+
+
+FAILING_PHONE = "+15555550666"
+
+
+@pytest.fixture
+def batching(world):
+    receipts, credentials, published, ports = world
+    woken, filed = [], FiledTexts()
+    return receipts, credentials, filed, woken, replace(ports, file_texts=filed, wake_inbound=lambda: woken.append(1))
+
+
+def test_with_batches_an_inbound_text_is_stored_and_the_batch_woken_before_the_provider_is_answered(batching):
+    receipts, credentials, filed, woken, ports = batching
+
+    answer = receive_provider_webhook(inbound("STOP"), secrets=SECRETS, ports=ports)
+
+    assert answer == {"accepted": True, "applied": 0}
+    assert len(receipts.stored) == 1 and receipts.applied == [] and woken == [1]
+    assert credentials.health == {} and filed == []  # nothing applied on the provider's request
+
+
+def test_a_batch_files_its_texts_together_applies_its_keywords_and_marks_every_receipt_applied(batching):
+    receipts, credentials, filed, _, ports = batching
+    for body in ("Thursday is fine.", "STOP", "See you then"):
+        receive_provider_webhook(inbound(body), secrets=SECRETS, ports=ports)
+    params = {"MessageSid": "SM1", "Body": "hello"}  # no From or To: kept, never applied
+    receive_provider_webhook({"kind": "twilio_inbound", "url": INBOUND_URL, "body": urlencode(params),
+                              "headers": {"X-Twilio-Signature": twilio_signature(INBOUND_URL, params)}},
+                             secrets=SECRETS, ports=ports)
+
+    more = apply_inbound_batch(ports=ports)
+
+    assert more is False
+    assert [[text.text for text in batch] for batch in filed] == [["Thursday is fine.", "See you then"]]
+    assert credentials.health[(CredentialKind.MOBILE_PHONE, HAL)].state is CredentialState.OPTED_OUT
+    assert receipts.applied == ["receipt-1", "receipt-2", "receipt-3", "receipt-4"]
+    assert apply_inbound_batch(ports=ports) is False and len(filed) == 1  # nothing left to apply
+
+
+def test_a_full_batch_says_more_may_wait_and_the_next_takes_the_rest(batching):
+    receipts, _, filed, _, ports = batching
+    for n in range(5):
+        receive_provider_webhook(inbound(f"reply {n}"), secrets=SECRETS, ports=ports)
+
+    assert apply_inbound_batch(ports=ports, limit=3) is True
+    assert apply_inbound_batch(ports=ports, limit=3) is False
+    assert [len(batch) for batch in filed] == [3, 2] and len(receipts.applied) == 5
+
+
+def test_a_batch_that_fails_marks_nothing_applied_so_every_text_is_applied_again(batching):
+    receipts, _, filed, _, ports = batching
+    receive_provider_webhook(inbound("fine"), secrets=SECRETS, ports=ports)
+    receive_provider_webhook(inbound("fails", from_=FAILING_PHONE), secrets=SECRETS, ports=ports)
+
+    with pytest.raises(RuntimeError):
+        apply_inbound_batch(ports=ports)
+
+    assert receipts.applied == [] and filed == []
+    assert len(receipts.unapplied(received_before=NOW, kinds=["twilio_inbound"])) == 2
