@@ -22,7 +22,7 @@ from bench.context import Context
 from bench.platform_stack import Platform, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
-from bench.stages.sync import DELTA_SHARE, change_of, projected_at, run_counts, wait_drained
+from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
 from shared.contracts import rostering
 from shared.messaging import cluster_rpc
 from shared.testing.classlink_fake import FakeClassLink
@@ -97,8 +97,8 @@ def timed_sync(ctx: Context, platform: Platform, label: str) -> float:
     ctx.progress(f"sync: {label}")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall = time.time()
-    with cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
-                     credential=platform.stack.operator_token()) as rpc:
+    with reporting_progress(ctx, platform), cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
+                                                        credential=platform.stack.operator_token()) as rpc:
         service = rpc(rostering.contract)
         run = service.sync_district({"district": DISTRICT, "region": "US"})
         latest = [run]

@@ -46,7 +46,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with _reporting_progress(ctx, platform), cluster_rpc(
+    with reporting_progress(ctx, platform), cluster_rpc(
             platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
         run = rpc(rostering.contract).import_package({"path": str(package), "region": "US", "district_name": None})
     returned_wall = time.time()
@@ -62,7 +62,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
 
 
 @contextmanager
-def _reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
+def reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
     """While the import call blocks: every PROGRESS_SECONDS, how many rows the owning services hold."""
     stop = threading.Event()
 
