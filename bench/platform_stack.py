@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +97,8 @@ def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: floa
 
 
 @contextmanager
-def running_platform(ctx: Context, *, workers: int = 0) -> Iterator[Platform]:
+def running_platform(ctx: Context, *, workers: int = 0,
+                     extra_env: Mapping[str, str] | None = None) -> Iterator[Platform]:
     with ExitStack() as cleanup:
         vhost_uri = cleanup.enter_context(scratch_vhost())
         databases = {service: cleanup.enter_context(scratch_database()) for service in SERVICES}
@@ -106,5 +107,5 @@ def running_platform(ctx: Context, *, workers: int = 0) -> Iterator[Platform]:
         ctx.progress(f"starting every service, the gateway and the sandbox ({workers} notify workers)")
         urls = {service: _sqlalchemy_url(database) for service, database in databases.items()}
         stack = cleanup.enter_context(running_stack(vhost_uri, urls, ctx.workdir / "logs", workers=workers,
-                                                    extra_env=BENCH_ENVIRONMENT))
+                                                    extra_env={**BENCH_ENVIRONMENT, **(extra_env or {})}))
         yield Platform(stack, databases, vhost_uri)

@@ -14,6 +14,9 @@ RATIO_BASELINES: Mapping[str, str] = {
     "sync_full_rows_per_s": "baseline_copy_rows_per_s",
     "fanout_1w_deliveries_per_s": "baseline_http_posts_per_s",
     "fanout_2w_deliveries_per_s": "baseline_http_posts_2p_per_s",
+    # A provider's full run against the CSV package's full import of the same district.
+    "sync_classlink_full_seconds": "sync_full_seconds",
+    "sync_clever_full_seconds": "sync_full_seconds",
 }
 
 
@@ -47,6 +50,10 @@ TARGETS: Mapping[str, tuple[Target, ...]] = {
     "sync_full_rows_per_s": (Target(">=", 0.2, on_ratio=True),),  # at most 5x the time raw COPY takes
     "sync_unchanged_seconds": (Target("<=", 0.10, of="sync_full_seconds"),),
     "sync_delta_seconds": (Target("<=", 0.05, of="sync_full_seconds"),),
+    "sync_classlink_full_seconds": (Target("<=", 1.2, on_ratio=True),),
+    "sync_classlink_delta_seconds": (Target("<=", 60),),
+    "sync_clever_full_seconds": (Target("<=", 1.2, on_ratio=True),),
+    "sync_clever_delta_seconds": (Target("<=", 60),),
     "fanout_enqueue_seconds": (Target("<=", 2, on_ratio=True),),
     "fanout_2w_deliveries_per_s": (Target(">=", 1, on_ratio=True), Target(">=", 1.5, of="fanout_1w_deliveries_per_s")),
     "fanout_duplicates": (Target("<=", 0),),

@@ -1,12 +1,14 @@
-"""sync_*, search_*, message_*, inbound_replies_*, fanout_*, *archive*: the whole platform, as `make run` starts
-it, on scratch PostgreSQL databases.
+"""sync_*, search_*, message_*, inbound_replies_*, fanout_*, *archive*, sync_classlink_*, sync_clever_*: the whole
+platform, as `make run` starts it, on scratch PostgreSQL databases.
 
 One stack for the five stages, in order: the district is imported (full, unchanged, delta), viewers
 sign in and a quarter of the students are enabled, departures are archived by a held and approved sync
 and about 20,000 people by hand (and the district restored after each), then search runs under load,
 then conversation messages and texts back go through the idle stack, then the priority announcement goes
 out with one and with two notify workers. `--stages` measures some of them only; the full import always
-runs, as every other stage needs the district.
+runs when any of them is measured, as every other stage needs the district.
+Then (stages `classlink`, `clever`) the same district is synced from a loopback ClassLink tenant and a
+loopback Clever district, each on a fresh stack of its own (stages/provider_sync.py).
 A stage that fails keeps the rows of the stages before it; the services' logs are printed with the failure.
 """
 from __future__ import annotations
@@ -16,12 +18,28 @@ import traceback
 from bench.context import Context
 from bench.platform_stack import running_platform
 from bench.report import Row
-from bench.stages import archive, conversations, fanout, people, search, sync
+from bench.stages import archive, conversations, fanout, people, provider_sync, search, sync
 
-STAGES = ("sync", "archive", "search", "conversations", "fanout")
+# The stages measured on one stack, the district imported from its CSV package first.
+DISTRICT_STAGES = ("sync", "archive", "search", "conversations", "fanout")
+STAGES = (*DISTRICT_STAGES, *provider_sync.PROVIDERS)
 
 
 def run(ctx: Context) -> list[Row]:
+    rows: list[Row] = []
+    if any(ctx.measures(stage) for stage in DISTRICT_STAGES):
+        rows += _district_stages(ctx)
+    for provider in provider_sync.PROVIDERS:
+        if ctx.measures(provider):
+            try:
+                rows += provider_sync.run(ctx, provider)
+            except Exception:
+                traceback.print_exc()
+                raise PartialResult(rows)
+    return rows
+
+
+def _district_stages(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     with running_platform(ctx, workers=0) as platform:
         try:

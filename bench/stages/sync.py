@@ -46,7 +46,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with _reporting_progress(ctx, platform), cluster_rpc(
+    with reporting_progress(ctx, platform), cluster_rpc(
             platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
         run = imported(ctx, rpc(rostering.contract), package, timeout)
     returned_wall = time.time()
@@ -57,7 +57,7 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     projected = platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients")
     finished_wall = max(returned_wall, float(projected or 0))
     elapsed = finished_wall - started_wall
-    ctx.progress(f"  {label}: {elapsed:.1f}s, {_counts(run)}")
+    ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
     return elapsed
 
 
@@ -77,7 +77,7 @@ def imported(ctx: Context, service, package: Path, timeout: float) -> dict:
 
 
 @contextmanager
-def _reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
+def reporting_progress(ctx: Context, platform: Platform) -> Iterator[None]:
     """While the import call blocks: every PROGRESS_SECONDS, how many rows the owning services hold."""
     stop = threading.Event()
 
@@ -115,11 +115,19 @@ def wait_drained(ctx: Context, platform: Platform, timeout: float) -> None:
              report=lambda: f"{platform.queued_messages():,} messages queued")
 
 
-def _counts(run: dict) -> str:
+def run_counts(run: dict) -> str:
     def entity(counts: dict) -> str:
         return " ".join(f"{number:,} {name}" for name, number in counts.items() if number)
 
     return "; ".join(f"{name}: {entity(counts)}" for name, counts in sorted(run["counts"].items()))
+
+
+def change_of(n: int, given_name: str, email: str) -> tuple[str, str]:
+    """The nth changed user's change, (field, new value): every other one with an email a new email, else a
+    new given name. The CSV delta package and the providers' changed users are changed alike."""
+    if n % 2 and email:
+        return "email", "changed." + email
+    return "givenName", given_name + "e"
 
 
 def delta_package(package: Path, out: Path) -> Path:
@@ -130,10 +138,8 @@ def delta_package(package: Path, out: Path) -> Path:
         reader = csv.DictReader(source)
         fieldnames, users = reader.fieldnames, list(reader)
     for n, user in enumerate(users[::every]):
-        if n % 2 and user["email"]:
-            user["email"] = "changed." + user["email"]
-        else:
-            user["givenName"] += "e"
+        field, value = change_of(n, user["givenName"], user["email"])
+        user[field] = value
     with (out / "users.csv").open("w", newline="", encoding="utf-8") as target:
         writer = csv.DictWriter(target, fieldnames=fieldnames, lineterminator="\r\n")
         writer.writeheader()

@@ -1,0 +1,124 @@
+"""sync_classlink_*, sync_clever_*: the generated district synced from a loopback ClassLink tenant and Clever district.
+
+Each provider gets a platform of its own, empty as the CSV full import finds it, and its loopback fake
+serving the same district (provider_rosters.py). `rostering.sync_district` is asked for a first, full
+run; then 1 % of the users are changed in the fake, as sync.delta_package changes them (ClassLink: a
+newer `dateLastModified`, which the incremental run's filter asks for; Clever: an `updated` event each,
+which the incremental run reads from the events API), and a second, incremental run is asked for. Each
+run is timed as sync.py times an import: from the request until the run completed and notify's
+projection took in what directory and identity published.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from bench.context import Context
+from bench.platform_stack import Platform, running_platform, wait_for
+from bench.report import Row
+from bench.stages.provider_rosters import classlink_roster, clever_roster
+from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
+from shared.contracts import rostering
+from shared.messaging import cluster_rpc
+from shared.testing.classlink_fake import FakeClassLink
+from shared.testing.clever_fake import FakeClever
+
+CLASSLINK, CLEVER = "classlink", "clever"
+PROVIDERS = (CLASSLINK, CLEVER)
+DISTRICT = "bench"  # the district's key in the sources configuration
+CLASSLINK_SECRET_VARIABLE = "BENCH_CLASSLINK_SECRET"
+CLEVER_TOKEN_VARIABLE = "BENCH_CLEVER_TOKEN"
+RPC_TIMEOUT_SECONDS = 60.0
+FINISHED = ("completed", "failed", "rejected", "awaiting_approval")
+
+
+def run(ctx: Context, provider: str) -> list[Row]:
+    package = ctx.package()
+    with _serving(provider, package) as fake, running_platform(
+            ctx, extra_env=configured_source(ctx.workdir, provider, fake)) as platform:
+        try:
+            full = timed_sync(ctx, platform, f"{provider}: first, full run")
+            ctx.progress(f"{provider}: changing 1 % of the users")
+            changed = change_users(provider, fake)
+            delta = timed_sync(ctx, platform, f"{provider}: incremental run, {changed:,} users changed")
+        except Exception:
+            print(platform.stack.logs())
+            raise
+    return [Row(f"sync_{provider}_full_seconds", full, "s"), Row(f"sync_{provider}_delta_seconds", delta, "s")]
+
+
+@contextmanager
+def _serving(provider: str, package: Path) -> Iterator[FakeClassLink | FakeClever]:
+    fake = FakeClassLink() if provider == CLASSLINK else FakeClever()
+    fake.roster.update(classlink_roster(package) if provider == CLASSLINK else clever_roster(package))
+    with fake:
+        yield fake
+
+
+def configured_source(workdir: Path, provider: str, fake: FakeClassLink | FakeClever) -> dict[str, str]:
+    """Configure the district's source to be `fake`; answers the environment rostering needs for it.
+
+    The one place the bench says where a district syncs from (today rostering's sources file)."""
+    if provider == CLASSLINK:
+        entry = {"source": CLASSLINK, "tenant_id": "bench", "application_id": "bench", "server_url": fake.url,
+                 "version": "1.1", "auth": "oauth1", "client_id": fake.client_id,
+                 "client_secret_env": CLASSLINK_SECRET_VARIABLE}
+        secret = {CLASSLINK_SECRET_VARIABLE: fake.client_secret}
+    else:
+        district_id = fake.roster["districts"][0]["id"]
+        entry = {"source": CLEVER, "district_id": district_id, "api_url": fake.url, "token_env": CLEVER_TOKEN_VARIABLE}
+        secret = {CLEVER_TOKEN_VARIABLE: fake.token}
+    path = workdir / f"sources-{provider}.yaml"
+    path.write_text(yaml.safe_dump({"districts": {DISTRICT: entry}}), encoding="utf-8")
+    return {"ROSTERING_SOURCES_FILE": str(path), **secret}
+
+
+def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
+    """Change every 100th user in the fake, as the provider would show it; answers how many."""
+    users = fake.roster["users"][::round(1 / DELTA_SHARE)]
+    modified = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    for n, user in enumerate(users):
+        if provider == CLASSLINK:
+            field, value = change_of(n, user["givenName"], user.get("email", ""))
+            user.update({field: value, "dateLastModified": modified})
+        else:
+            field, value = change_of(n, user["name"]["first"], user.get("email") or "")
+            change = {"email": value} if field == "email" else {"name": {**user["name"], "first": value}}
+            fake.update("users", user["id"], **change, last_modified=modified)
+    return len(users)
+
+
+def timed_sync(ctx: Context, platform: Platform, label: str) -> float:
+    ctx.progress(f"sync: {label}")
+    timeout = ctx.sizes.sync_timeout_seconds
+    started_wall = time.time()
+    with reporting_progress(ctx, platform), cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
+                                                        credential=platform.stack.operator_token()) as rpc:
+        service = rpc(rostering.contract)
+        run = service.sync_district({"district": DISTRICT, "region": "US"})
+        latest = [run]
+
+        def finished() -> bool:
+            latest[0] = service.get_sync_run({"run_id": run["run_id"]})
+            return latest[0]["state"] in FINISHED
+
+        wait_for(ctx, "the sync run", finished, timeout=timeout, every=0.2, report=lambda: latest[0]["state"])
+    run = latest[0]
+    if run["state"] != "completed":
+        raise RuntimeError(f"the sync run ended {run['state']}: {run.get('message')}")
+    ctx.progress(f"  run completed after {time.time() - started_wall:.1f}s; waiting for the events to drain")
+    wait_drained(ctx, platform, timeout)
+    elapsed = max(_epoch(run["finished_at"]), projected_at(platform)) - started_wall
+    ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
+    return elapsed
+
+
+def _epoch(instant: str | datetime) -> float:
+    moment = instant if isinstance(instant, datetime) else datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
+    return moment.timestamp()
+
