@@ -16,32 +16,30 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from bench.context import Context
 from bench.platform_stack import Platform, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
 from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
+from schoolctl.broker import CLIENT_ID_VARIABLE
 from shared.contracts import rostering
+from shared.contracts.callers import SERVICE_PRINCIPAL_PREFIX
 from shared.messaging import cluster_rpc
 from shared.testing.classlink_fake import FakeClassLink
 from shared.testing.clever_fake import FakeClever
 
 CLASSLINK, CLEVER = "classlink", "clever"
 PROVIDERS = (CLASSLINK, CLEVER)
-DISTRICT = "bench"  # the district's key in the sources configuration
-CLASSLINK_SECRET_VARIABLE = "BENCH_CLASSLINK_SECRET"
-CLEVER_TOKEN_VARIABLE = "BENCH_CLEVER_TOKEN"
+DISTRICT = "bench"  # the district its sync settings are kept under
 RPC_TIMEOUT_SECONDS = 60.0
 FINISHED = ("completed", "failed", "rejected", "awaiting_approval")
 
 
 def run(ctx: Context, provider: str) -> list[Row]:
     package = ctx.package()
-    with _serving(provider, package) as fake, running_platform(
-            ctx, extra_env=configured_source(ctx.workdir, provider, fake)) as platform:
+    with _serving(provider, package) as fake, running_platform(ctx) as platform:
         try:
+            configure_source(platform, provider, fake)
             full = timed_sync(ctx, platform, f"{provider}: first, full run")
             ctx.progress(f"{provider}: changing 1 % of the users")
             changed = change_users(provider, fake)
@@ -60,22 +58,20 @@ def _serving(provider: str, package: Path) -> Iterator[FakeClassLink | FakeCleve
         yield fake
 
 
-def configured_source(workdir: Path, provider: str, fake: FakeClassLink | FakeClever) -> dict[str, str]:
-    """Configure the district's source to be `fake`; answers the environment rostering needs for it.
+def configure_source(platform: Platform, provider: str, fake: FakeClassLink | FakeClever) -> None:
+    """Point the district's sync settings at `fake` (its secret sealed by rostering, as an operator gives it).
 
-    The one place the bench says where a district syncs from (today rostering's sources file)."""
+    The one place the bench says where a district syncs from."""
     if provider == CLASSLINK:
-        entry = {"source": CLASSLINK, "tenant_id": "bench", "application_id": "bench", "server_url": fake.url,
-                 "version": "1.1", "auth": "oauth1", "client_id": fake.client_id,
-                 "client_secret_env": CLASSLINK_SECRET_VARIABLE}
-        secret = {CLASSLINK_SECRET_VARIABLE: fake.client_secret}
+        connection = {"tenant_id": "bench", "application_id": "bench", "server_url": fake.url, "version": "1.1",
+                      "auth": "oauth1", "client_id": fake.client_id, "client_secret": fake.client_secret}
     else:
-        district_id = fake.roster["districts"][0]["id"]
-        entry = {"source": CLEVER, "district_id": district_id, "api_url": fake.url, "token_env": CLEVER_TOKEN_VARIABLE}
-        secret = {CLEVER_TOKEN_VARIABLE: fake.token}
-    path = workdir / f"sources-{provider}.yaml"
-    path.write_text(yaml.safe_dump({"districts": {DISTRICT: entry}}), encoding="utf-8")
-    return {"ROSTERING_SOURCES_FILE": str(path), **secret}
+        connection = {"district_id": fake.roster["districts"][0]["id"], "api_url": fake.url, "token": fake.token}
+    with cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
+                     credential=platform.stack.operator_token()) as rpc:
+        rpc(rostering.contract).update_district_sync_settings({
+            "district_id": DISTRICT, "source": provider, "connection": connection,
+            "changed_by": SERVICE_PRINCIPAL_PREFIX + platform.stack.operator_env[CLIENT_ID_VARIABLE]})
 
 
 def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
