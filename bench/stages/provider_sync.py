@@ -22,7 +22,7 @@ from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
 from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
 from schoolctl.broker import CLIENT_ID_VARIABLE
-from shared.contracts import rostering
+from shared.contracts import directory, rostering
 from shared.contracts.callers import SERVICE_PRINCIPAL_PREFIX
 from shared.messaging import cluster_rpc
 from shared.testing.classlink_fake import FakeClassLink
@@ -30,7 +30,6 @@ from shared.testing.clever_fake import FakeClever
 
 CLASSLINK, CLEVER = "classlink", "clever"
 PROVIDERS = (CLASSLINK, CLEVER)
-DISTRICT = "bench"  # the district its sync settings are kept under
 RPC_TIMEOUT_SECONDS = 60.0
 FINISHED = ("completed", "failed", "rejected", "awaiting_approval")
 
@@ -39,11 +38,11 @@ def run(ctx: Context, provider: str) -> list[Row]:
     package = ctx.package()
     with _serving(provider, package) as fake, running_platform(ctx) as platform:
         try:
-            configure_source(platform, provider, fake)
-            full = timed_sync(ctx, platform, f"{provider}: first, full run")
+            district_id = configure_source(platform, provider, fake)
+            full = timed_sync(ctx, platform, district_id, f"{provider}: first, full run")
             ctx.progress(f"{provider}: changing 1 % of the users")
             changed = change_users(provider, fake)
-            delta = timed_sync(ctx, platform, f"{provider}: incremental run, {changed:,} users changed")
+            delta = timed_sync(ctx, platform, district_id, f"{provider}: incremental run, {changed:,} users changed")
         except Exception:
             print(platform.stack.logs())
             raise
@@ -58,20 +57,29 @@ def _serving(provider: str, package: Path) -> Iterator[FakeClassLink | FakeCleve
         yield fake
 
 
-def configure_source(platform: Platform, provider: str, fake: FakeClassLink | FakeClever) -> None:
-    """Point the district's sync settings at `fake` (its secret sealed by rostering, as an operator gives it).
+def configure_source(platform: Platform, provider: str, fake: FakeClassLink | FakeClever) -> str:
+    """Point the district's sync settings at `fake` (its secret sealed by rostering, as an operator gives it);
+    answers the directory's id of the district. The one place the bench says where a district syncs from.
 
-    The one place the bench says where a district syncs from."""
+    Settings are kept for a district the directory knows, so the district is made first under the sourcedId the
+    provider gives it, as its first sync would."""
     if provider == CLASSLINK:
+        district = next(org for org in fake.roster["orgs"] if org["type"] == "district")
+        source_id, name = district["sourcedId"], district["name"]
         connection = {"tenant_id": "bench", "application_id": "bench", "server_url": fake.url, "version": "1.1",
                       "auth": "oauth1", "client_id": fake.client_id, "client_secret": fake.client_secret}
     else:
-        connection = {"district_id": fake.roster["districts"][0]["id"], "api_url": fake.url, "token": fake.token}
+        district = fake.roster["districts"][0]
+        source_id, name = district["id"], district["name"]
+        connection = {"district_id": source_id, "api_url": fake.url, "token": fake.token}
+    with platform.stack.rpc_as_platform(rostering.NAME, timeout=RPC_TIMEOUT_SECONDS) as rpc:
+        district_id = rpc(directory.contract).upsert_district({"source_id": source_id, "name": name})["id"]
     with cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
                      credential=platform.stack.operator_token()) as rpc:
         rpc(rostering.contract).update_district_sync_settings({
-            "district_id": DISTRICT, "source": provider, "connection": connection,
+            "district_id": district_id, "source": provider, "connection": connection,
             "changed_by": SERVICE_PRINCIPAL_PREFIX + platform.stack.operator_env[CLIENT_ID_VARIABLE]})
+    return district_id
 
 
 def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
@@ -89,14 +97,14 @@ def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
     return len(users)
 
 
-def timed_sync(ctx: Context, platform: Platform, label: str) -> float:
+def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -> float:
     ctx.progress(f"sync: {label}")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall = time.time()
     with reporting_progress(ctx, platform), cluster_rpc(platform.vhost_uri, timeout=RPC_TIMEOUT_SECONDS,
                                                         credential=platform.stack.operator_token()) as rpc:
         service = rpc(rostering.contract)
-        run = service.sync_district({"district": DISTRICT, "region": "US"})
+        run = service.sync_district({"district": district_id, "region": "US"})
         latest = [run]
 
         def finished() -> bool:
