@@ -185,20 +185,31 @@ def _wait_until_answering(what: str, url: str, stack: subprocess.Popen, seconds:
     raise typer.Exit(1)
 
 
+# How long `make run` waits for the demo district's import (a few seconds on an idle machine).
+DEMO_IMPORT_SECONDS = 300
+
+
 def _seed_demo_district(uri: str, operator: IssuedCredential) -> tuple[dict, int]:
     """Import the demo district, give the administrator and a guardian their passwords as the operator (the
     guardian signs in once, so they have joined and get app messages), and enable a few student accounts as
     the signed-in administrator."""
+    from rich.console import Console
+
     from schoolctl.demo import (
         DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD, write_demo_district,
     )
+    from schoolctl.run_progress import follow
 
     package = write_demo_district(var_dir() / "demo-district")
     with cluster_rpc(uri) as rpc:
         operator_token = rpc(identity.contract).issue_service_token(
             {"client_id": operator.credential.client_id, "client_secret": operator.secret})["token"]
     with cluster_rpc(uri, timeout=600, credential=operator_token) as rpc:
-        run = rpc(rostering.contract).import_package({"path": str(package), "region": "US"})
+        runs = rpc(rostering.contract)
+        started = runs.import_package({"path": str(package), "region": "US"})
+        # The import answers at once and goes on in rostering: the accounts exist once its run has ended.
+        run = follow(lambda run_id: runs.get_sync_run({"run_id": run_id}), started["run_id"],
+                     deadline=time.monotonic() + DEMO_IMPORT_SECONDS, console=Console(stderr=True))
         for login, password in ((DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD), (DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)):
             rpc(identity.contract).set_password({"login": login, "password": password})
     with cluster_rpc(uri) as rpc:

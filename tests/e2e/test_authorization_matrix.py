@@ -88,6 +88,7 @@ STAFF_ONLY_SCHOOL = {"include_students": False, "include_guardians": False, "inc
 
 REQUESTS: dict[str, Callable[[World, Target], Request]] = {
     "health": lambda w, t: Request("GET", "/health"),
+    "show_readiness": lambda w, t: Request("GET", "/health/ready"),
     "openapi": lambda w, t: Request("GET", f"{API}/openapi.json"),
     "show_docs": lambda w, t: Request("GET", f"{API}/docs"),
     "show_docs_stylesheet": lambda w, t: Request("GET", f"{API}/docs/swagger-ui.css"),

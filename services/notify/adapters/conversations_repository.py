@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import DateTime, String, column, func, select, update, values
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -71,10 +71,11 @@ class ConversationsRepository:
                     latest[message.conversation_id] = max(message.created_at,
                                                           latest.get(message.conversation_id, message.created_at))
             if latest:
-                moments = values(column("id", String), column("at", DateTime(timezone=True)), name="latest").data(
-                    sorted(latest.items()))
-                self.session.execute(update(conversations).where(conversations.c.id == moments.c.id)
-                                     .values(last_message_at=moments.c.at))
+                # One executemany: UPDATE ... FROM (VALUES ...) AS t (id, at) is PostgreSQL's, not SQLite's.
+                self.session.execute(
+                    update(conversations).where(conversations.c.id == bindparam("moment_id"))
+                    .values(last_message_at=bindparam("moment_at")),
+                    [{"moment_id": conversation_id, "moment_at": at} for conversation_id, at in sorted(latest.items())])
         return filed
 
     def conversation(self, conversation_id: str) -> StoredConversation | None:
