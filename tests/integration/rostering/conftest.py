@@ -8,6 +8,7 @@ these tests do not wait on the real services.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from cryptography.fernet import Fernet
 from eventlet.event import Event
 from nameko.testing.services import entrypoint_hook
 from nameko.timer import Timer
+from sqlalchemy.orm import Session
 from roster_csv import write_package
 from sftp_drops import configure_lincoln
 
@@ -24,7 +26,9 @@ from services.rostering.adapters.upload_watch import POLL_SECONDS_VARIABLE
 from services.rostering.service import RosteringService
 from shared.contracts import callers, directory, identity, rostering
 from shared.contracts.errors import NotAuthenticated, NotFound
+from shared.db import make_engine
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
+from shared.migrations import upgrade
 from shared.sealed_secrets import ROSTERING_SETTINGS_KEY
 from shared.testing.principals import make_principal
 from shared.testing.sftp_fake import PASSWORD as SFTP_PASSWORD
@@ -236,6 +240,20 @@ def settings_key(monkeypatch) -> str:
     key = Fernet.generate_key().decode()
     monkeypatch.setenv(ROSTERING_SETTINGS_KEY, key)
     return key
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def rostering_session(request, tmp_path) -> Iterator[Session]:
+    """A session on a migrated rostering database, once on SQLite and once on PostgreSQL, for repository tests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rostering.db'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url")("rostering")
+    upgrade("rostering", url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

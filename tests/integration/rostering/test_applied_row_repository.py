@@ -1,24 +1,13 @@
 """What each district's imports applied, in the rostering database, on SQLite and PostgreSQL."""
 import pytest
-from sqlalchemy.orm import Session
 
 from services.rostering.adapters.applied_rows import FORGET_CHUNK, AppliedRowRepository
 from services.rostering.domain.applied_rows import AppliedRow
-from shared.db import make_engine
-from shared.migrations import upgrade
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def applied(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rostering.db'}"
-    else:
-        url = request.getfixturevalue("pg_schema_url")("rostering")
-    upgrade("rostering", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        yield AppliedRowRepository(session)
-    engine.dispose()
+@pytest.fixture
+def applied(rostering_session):
+    return AppliedRowRepository(rostering_session)
 
 
 def row(n: int, target_id: str | None = None) -> AppliedRow:

@@ -3,25 +3,14 @@ secrets stored as given, and the schedule's day claimed once."""
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.rostering.adapters.settings_repository import SettingsRepository
 from services.rostering.domain.settings import SyncSettings
-from shared.db import make_engine
-from shared.migrations import upgrade
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def settings(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rostering.db'}"
-    else:
-        url = request.getfixturevalue("pg_schema_url")("rostering")
-    upgrade("rostering", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        yield SettingsRepository(session)
-    engine.dispose()
+@pytest.fixture
+def settings(rostering_session):
+    return SettingsRepository(rostering_session)
 
 
 def classlink_district(district_id="lincoln", **overrides) -> SyncSettings:

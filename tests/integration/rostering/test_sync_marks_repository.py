@@ -2,27 +2,16 @@
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.rostering.adapters.sync_marks import SyncMarksRepository
 from services.rostering.domain.sync_schedule import SyncMarks
-from shared.db import make_engine
-from shared.migrations import upgrade
 
 STARTED = datetime(2026, 9, 1, 6, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def marks(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rostering.db'}"
-    else:
-        url = request.getfixturevalue("pg_schema_url")("rostering")
-    upgrade("rostering", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        yield SyncMarksRepository(session)
-    engine.dispose()
+@pytest.fixture
+def marks(rostering_session):
+    return SyncMarksRepository(rostering_session)
 
 
 def test_a_district_never_synced_has_no_marks(marks):

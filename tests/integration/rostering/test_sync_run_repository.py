@@ -1,26 +1,15 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.orm import Session
 
 from services.rostering.adapters.repository import SyncRunRepository
 from services.rostering.domain.run import DistrictBusy, EntityCounts, SyncRun
 from services.rostering.domain.run_ids import AmbiguousRunId
-from shared.db import make_engine
-from shared.migrations import upgrade
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def runs(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rostering.db'}"
-    else:
-        url = request.getfixturevalue("pg_schema_url")("rostering")
-    upgrade("rostering", url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        yield SyncRunRepository(session)
-    engine.dispose()
+@pytest.fixture
+def runs(rostering_session):
+    return SyncRunRepository(rostering_session)
 
 
 def make_run(**overrides) -> SyncRun:
