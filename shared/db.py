@@ -80,6 +80,9 @@ def make_psycopg2_green() -> bool:
 
 
 def make_engine(url: str, **options) -> Engine:
+    # A database error names its statement but never its values (people's names, addresses, tokens), in the
+    # exception's text and so in every log line that carries it.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

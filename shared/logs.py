@@ -70,3 +70,5 @@ def configure_logging(service: str | None = None) -> None:
     else:
         handler.setFormatter(ReadableFormatter(service))
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), handlers=[handler], force=True)
+    # pika narrates every connection it opens and closes at INFO, a dozen lines a publish; its warnings stay.
+    logging.getLogger("pika").setLevel(logging.WARNING)

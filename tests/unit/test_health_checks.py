@@ -34,3 +34,4 @@ def test_a_service_is_ok_only_when_every_check_is():
 
     assert service_health("notify", [ok])["status"] == "ok"
     assert service_health("notify", [ok, failing])["status"] == "failing"
+
