@@ -25,6 +25,12 @@ RPC_SECONDS = Histogram(
 EVENTS_HANDLED = Counter(
     "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error)",
     ["service", "event", "outcome"])
+PROVIDER_CALL_SECONDS = Histogram(
+    "school_provider_call_seconds", "Time one call to a provider (a batch of messages) took, by channel and "
+    "whether the provider answered", ["channel", "answered"], buckets=LATENCY_BUCKETS)
+PROVIDER_RECEIPTS = Counter(
+    "school_provider_receipts_total", "What providers answered per message, by channel and outcome "
+    "(accepted, hard_bounce, transient, ...)", ["channel", "outcome"])
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)

@@ -16,6 +16,7 @@ and re-sends only what this same job had claimed (the sends in flight); after
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,7 @@ from services.notify.worker.ports import (
 )
 from services.notify.worker.push_job import PushChannel, push_verdicts
 from services.notify.worker.verdicts import Verdict, judge_expired, judge_receipt, judge_unsendable
+from shared.metrics import PROVIDER_CALL_SECONDS, PROVIDER_RECEIPTS
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -162,6 +164,7 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
         batch = claimed[start:start + batch_size]
         messages = [_message(delivery, communication) for delivery in batch]
         provider_fault, no_answer = False, "the provider gave no answer for this message"
+        started = time.perf_counter()
         try:
             receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages)}
         # The ProviderChannel contract: send raises only when it could attempt none of the batch,
@@ -169,8 +172,11 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
         except Exception as error:  # noqa: BLE001 — turned into retries, never swallowed
             log.warning("%s provider could not take a batch of %d: %r", provider.channel.value, len(batch), error)
             receipts, provider_fault, no_answer = {}, True, f"provider unavailable: {error}"
+        PROVIDER_CALL_SECONDS.labels(provider.channel.value, "no" if provider_fault else "yes").observe(
+            time.perf_counter() - started)
         for delivery in batch:
             receipt = receipts.get(delivery.id) or ProviderReceipt(delivery.id, Outcome.TRANSIENT, reason=no_answer)
+            PROVIDER_RECEIPTS.labels(provider.channel.value, receipt.outcome.value).inc()
             verdicts.append(judge_receipt(delivery, receipt, policy, provider_fault=provider_fault))
     return verdicts
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
@@ -417,3 +418,28 @@ def test_a_status_never_moves_backwards_whatever_order_the_news_arrives_in(news)
         assert STATUS_RANK[after] >= STATUS_RANK[status]
         status = after
     assert STATUS_RANK[status] == max(STATUS_RANK[s] for s in [DeliveryStatus.PLANNED, *news])
+
+
+def _metric(name: str, **labels) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_each_provider_call_is_timed_and_each_answer_counted_by_channel_and_outcome():
+    calls = _metric("school_provider_call_seconds_count", channel="email", answered="yes")
+    outages = _metric("school_provider_call_seconds_count", channel="email", answered="no")
+    accepted = _metric("school_provider_receipts_total", channel="email", outcome="accepted")
+    bounced = _metric("school_provider_receipts_total", channel="email", outcome="hard_bounce")
+    transient = _metric("school_provider_receipts_total", channel="email", outcome="transient")
+    store = FakeDeliveryStore([make_delivery(id="d-1", person_id="p-1", address="ana@example.org"),
+                               make_delivery(id="d-2", person_id="p-2", address="gone@example.org")])
+
+    run(store, email_job("d-1", "d-2"), FakeChannel(Channel.EMAIL, store,
+                                                    outcomes={"gone@example.org": Outcome.HARD_BOUNCE}))
+    down_store = FakeDeliveryStore([make_delivery(id="d-3", person_id="p-3", address="cy@example.org")])
+    run(down_store, email_job("d-3"), FakeChannel(Channel.EMAIL, down_store, fails_with=ConnectionError("down")))
+
+    assert _metric("school_provider_call_seconds_count", channel="email", answered="yes") == calls + 1
+    assert _metric("school_provider_call_seconds_count", channel="email", answered="no") == outages + 1
+    assert _metric("school_provider_receipts_total", channel="email", outcome="accepted") == accepted + 1
+    assert _metric("school_provider_receipts_total", channel="email", outcome="hard_bounce") == bounced + 1
+    assert _metric("school_provider_receipts_total", channel="email", outcome="transient") == transient + 1
