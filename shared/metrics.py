@@ -31,6 +31,12 @@ PROVIDER_CALL_SECONDS = Histogram(
 PROVIDER_RECEIPTS = Counter(
     "school_provider_receipts_total", "What providers answered per message, by channel and outcome "
     "(accepted, hard_bounce, transient, ...)", ["channel", "outcome"])
+SYNC_RUN_SECONDS = Histogram(
+    "school_sync_run_seconds", "How long a roster run took from start to its end, by how it ended",
+    ["state"], buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600))
+SYNC_ROWS = Counter(
+    "school_sync_rows_total", "Rows roster runs sent to the owning services, by entity and what became of them "
+    "(created, updated, unchanged, skipped, failed)", ["entity", "result"])
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)

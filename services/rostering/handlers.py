@@ -32,6 +32,7 @@ from services.rostering.ports import Clock, HeldRuns, Publish, SyncRuns
 from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
+from shared.metrics import SYNC_ROWS, SYNC_RUN_SECONDS
 
 STOPPED_UNEXPECTEDLY = "the import stopped unexpectedly; see the rostering service log"
 # A worker says its runs are alive this often; a run silent for ABANDONED_AFTER was left by a dead process.
@@ -175,8 +176,19 @@ def finish_run(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> No
         if run.state == RUNNING:
             run.fail(STOPPED_UNEXPECTEDLY, ports.clock())
         ports.runs.save(run)
+        _measure(run)
     if run.state != AWAITING_APPROVAL:
         ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
+
+
+def _measure(run: SyncRun) -> None:
+    """The run's duration and row counts, for the metrics (shared/metrics.py)."""
+    if run.finished_at is not None:
+        SYNC_RUN_SECONDS.labels(run.state).observe((run.finished_at - run.started_at).total_seconds())
+    for entity, counts in run.counts.items():
+        for result, count in vars(counts).items():
+            if count:
+                SYNC_ROWS.labels(entity, result).inc(count)
 
 
 def _pending_rows(snapshot, district_key: str, everything: bool, ports: ImportPorts) -> dict:

@@ -1,5 +1,6 @@
 import pytest
 from nameko.exceptions import RemoteError
+from prometheus_client import REGISTRY
 from rostering_builders import (make_class, make_district, make_enrollment, make_guardian, make_org, make_problem,
                                make_snapshot, make_student)
 from rostering_fakes import Importer
@@ -252,3 +253,16 @@ def test_an_enrollment_no_class_role_fits_is_named_by_its_line(run_import):
 
     [error] = run["errors"]
     assert (error["file"], error["line"], error["value"]) == ("enrollments.csv", 7, "guardian")
+
+
+def test_a_finished_run_is_measured_for_the_metrics(run_import):
+    def sample(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    runs = sample("school_sync_run_seconds_count", state="completed")
+    people = sample("school_sync_rows_total", entity="people", result="created")
+
+    run_import()
+
+    assert sample("school_sync_run_seconds_count", state="completed") == runs + 1
+    assert sample("school_sync_rows_total", entity="people", result="created") == people + 3
