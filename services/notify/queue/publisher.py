@@ -44,6 +44,7 @@ from services.notify.queue.topology import (
     retry_route,
     work_queue,
 )
+from shared.logs import REQUEST_ID
 
 # PLATFORM-NOTES: ~1,000 unconfirmed messages is where confirms stop being the bottleneck.
 DEFAULT_WINDOW = 1000
@@ -234,10 +235,16 @@ def _broken_between_publishes(failed: PublishFailed) -> bool:
                                                                                    "channel closed"))
 
 
+REQUEST_ID_HEADER = "x-request-id"
+
+
 def _properties(*, message_id: str | None = None, expiration_ms: int | None = None,
                 headers: dict | None = None, cc: str | None = None) -> pika.BasicProperties:
     if cc is not None:
         headers = {**(headers or {}), "CC": [cc]}
+    # The job carries the id of the request that caused it (shared/request_tracing.py), for the worker's log lines.
+    if (request_id := REQUEST_ID.get()) and REQUEST_ID_HEADER not in (headers or {}):
+        headers = {**(headers or {}), REQUEST_ID_HEADER: request_id}
     return pika.BasicProperties(
         delivery_mode=PERSISTENT,
         content_type=JOB_CONTENT_TYPE,

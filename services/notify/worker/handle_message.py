@@ -23,9 +23,10 @@ from services.notify.domain.retry import DELIVERY_RETRY, JOB_RETRY, Draw, RetryP
 from services.notify.domain.stuck_jobs import DeadLetter, DeadReason, dead_letter_headers
 from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import InvalidJob, parse_job
-from services.notify.queue.publisher import DelayedJob, PublishFailed, RawMessage
+from services.notify.queue.publisher import REQUEST_ID_HEADER, DelayedJob, PublishFailed, RawMessage
 from services.notify.worker.ports import DeliveryStore, FollowUpPublisher
 from services.notify.worker.process_job import PoisonJob, process_job
+from shared.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ class DeliveryJobHandler:
         # Every job our publisher sends has an id; anything else is named by its content, so a
         # redelivery of it still recognises the ledger rows it wrote.
         job_id = message.message_id or hashlib.sha256(message.body).hexdigest()[:32]
+        # The request that caused the job names this job's log lines and follow-up jobs (else the job's own id).
+        traced = REQUEST_ID.set(str(message.headers.get(REQUEST_ID_HEADER) or job_id))
+        try:
+            return self._handle(message, job_id)
+        finally:
+            REQUEST_ID.reset(traced)
+
+    def _handle(self, message: ReceivedJob, job_id: str) -> Disposition:
         try:
             job = parse_job(message.body)
         except InvalidJob as error:

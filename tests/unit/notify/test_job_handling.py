@@ -11,8 +11,9 @@ from services.notify.domain.retry import RetryPolicy
 from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import PAGE_SIZES, DeliveryJob
 from services.notify.domain.stuck_jobs import DETAIL_HEADER, REASON_HEADER, DeadReason
-from services.notify.queue.publisher import FAILURES_HEADER, DelayedJob, PublishFailed
+from services.notify.queue.publisher import FAILURES_HEADER, REQUEST_ID_HEADER, DelayedJob, PublishFailed, _properties
 from services.notify.worker.handle_message import DeliveryJobHandler
+from shared.logs import REQUEST_ID
 from tests.unit.notify.test_job_processing import NOW, FakeChannel, FakeDeliveryStore, FakeFollowUps, make_delivery
 
 JOB_RETRY = RetryPolicy(max_attempts=3, base_seconds=2.0, cap_seconds=60.0)
@@ -113,3 +114,35 @@ def test_a_job_without_a_message_id_is_named_by_its_content_so_its_redelivery_ta
     assert handler(message(body, message_id=None)) is Disposition.ACK
 
     assert [sent.delivery_id for sent in email.sent] == ["d-1"]
+
+
+class TracingStore(FakeDeliveryStore):
+    """Notes the request id the worker's log lines carry while it loads the job's page."""
+
+    seen_request_ids: list = []
+
+    def load_page(self, job):
+        self.seen_request_ids.append(REQUEST_ID.get())
+        return super().load_page(job)
+
+
+def test_a_job_is_handled_under_the_request_id_it_carries_else_its_own_id():
+    store = TracingStore([make_delivery()])
+    store.seen_request_ids = []
+    handler = handler_for(store, FakeFollowUps())
+    traced = ReceivedJob(JOB.to_json(), "job-1", redelivered=False, headers={REQUEST_ID_HEADER: "req-from-gateway"})
+
+    handler(traced)
+    handler(message(JOB.to_json(), message_id="job-2"))
+
+    assert store.seen_request_ids == ["req-from-gateway", "job-2"]
+    assert REQUEST_ID.get() is None  # nothing of a job's lingers after it
+
+
+def test_a_job_published_while_serving_a_request_carries_its_id():
+    token = REQUEST_ID.set("req-42")
+    try:
+        assert _properties(message_id="m-1").headers == {REQUEST_ID_HEADER: "req-42"}
+    finally:
+        REQUEST_ID.reset(token)
+    assert _properties(message_id="m-1").headers is None
