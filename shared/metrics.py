@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Mapping
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ SYNC_RUN_SECONDS = Histogram(
 SYNC_ROWS = Counter(
     "school_sync_rows_total", "Rows roster runs sent to the owning services, by entity and what became of them "
     "(created, updated, unchanged, skipped, failed)", ["entity", "result"])
+OLDEST_QUEUED_SECONDS = Gauge(
+    "school_oldest_queued_delivery_seconds", "How long the delivery queued longest has waited, by channel (0: none "
+    "waits); measured by notify every minute", ["channel"])
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)

@@ -16,6 +16,7 @@ from typing import Protocol
 from services.notify.domain.delivery import QUEUED_CHANNELS, Channel
 from services.notify.domain.stuck_jobs import SWEEP_BATCH, QueuedDelivery, channels_to_sweep, stuck, sweep_cutoff
 from services.notify.queue.jobs import DeliveryJob, pages_of
+from shared.metrics import OLDEST_QUEUED_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +26,23 @@ class SweptDeliveries(Protocol):
 
     def touch_queued(self, delivery_ids: Sequence[str], *, now: datetime) -> int: ...
 
+    def oldest_queued(self) -> Mapping[Channel, datetime]: ...
+
 
 class SweepQueue(Protocol):
     def ready_jobs(self, channels: Sequence[Channel]) -> Mapping[Channel, int | None]: ...
 
     def publish_jobs(self, jobs: Sequence[DeliveryJob]) -> None: ...
+
+
+def measure_queue_age(*, deliveries: SweptDeliveries, clock: Callable[[], datetime]) -> dict[Channel, float]:
+    """How long the oldest queued delivery of each channel has waited, in seconds, exported as a gauge."""
+    now, oldest = clock(), deliveries.oldest_queued()
+    ages = {channel: max((now - oldest[channel]).total_seconds(), 0.0) if channel in oldest else 0.0
+            for channel in QUEUED_CHANNELS}
+    for channel, age in ages.items():
+        OLDEST_QUEUED_SECONDS.labels(channel.value).set(age)
+    return ages
 
 
 def sweep_stuck_deliveries(*, deliveries: SweptDeliveries, queue: SweepQueue, clock: Callable[[], datetime],

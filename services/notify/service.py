@@ -361,6 +361,7 @@ class NotifyService:
                                                      publish=self.publish, clock=utc_now)
         handlers_webhooks.apply_unapplied_webhooks(ports=self._webhook_ports())
         handlers_invitations.resume_stalled_invitations(ports=self._invitation_ports())
+        handlers_sweeper.measure_queue_age(deliveries=self.store.sweep, clock=utc_now)
         handlers_sweeper.sweep_stuck_deliveries(deliveries=self.store.sweep, queue=self.delivery_jobs,
                                                 clock=utc_now, sweep_after=self.sweep_after)
 

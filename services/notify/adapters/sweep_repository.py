@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import deliveries
@@ -28,6 +28,14 @@ class SweepRepository:
                 .order_by(deliveries.c.updated_at).limit(limit)).all()
         return [QueuedDelivery(row.id, row.communication_id, Channel(row.channel), _aware(row.updated_at))
                 for row in rows]
+
+    def oldest_queued(self) -> dict[Channel, datetime]:
+        """Per channel, when the delivery queued longest was last queued; channels with none left out."""
+        with self.session.begin():
+            rows = self.session.execute(
+                select(deliveries.c.channel, func.min(deliveries.c.updated_at))
+                .where(deliveries.c.status == DeliveryStatus.QUEUED.value).group_by(deliveries.c.channel)).all()
+        return {Channel(channel): _aware(oldest) for channel, oldest in rows}
 
     def touch_queued(self, delivery_ids: Sequence[str], *, now: datetime) -> int:
         """Queued again just now: the next sweep leaves them alone for another bound."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from services.notify.adapters.sweep_repository import SweepRepository
 from services.notify.adapters.tables import deliveries, send_ledger
 from services.notify.domain.delivery import Channel, NewDelivery
 from services.notify.domain.stuck_jobs import DeadLetter, DeadReason, dead_letter_headers
-from services.notify.handlers_sweeper import sweep_stuck_deliveries
+from services.notify.handlers_sweeper import measure_queue_age, sweep_stuck_deliveries
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DeliveryPublisher, RawMessage
@@ -200,3 +201,14 @@ def test_a_worker_without_a_provider_leaves_that_channel_to_workers_that_have_on
         wait_until(lambda: status_of(engine, sms) == "sent", what="the SMS, once a worker with Twilio runs")
         # The management API's counts lag the broker by its statistics interval (5 s by default).
         wait_until(lambda: queue_depth(amqp_uri, work_queue(Channel.SMS)) == 0, what="the SMS queue drained")
+
+
+def test_the_age_of_the_longest_waiting_delivery_is_measured_per_channel(notify_database_url, engine):
+    queued_without_a_job(engine, EMAILS, notify_database_url, minutes_ago=11)
+
+    with Session(engine) as session:
+        ages = measure_queue_age(deliveries=SweepRepository(session), clock=utc_now)
+
+    assert 11 * 60 <= ages[Channel.EMAIL] < 12 * 60 and ages[Channel.SMS] == 0.0
+    assert REGISTRY.get_sample_value("school_oldest_queued_delivery_seconds", {"channel": "email"}) == \
+        ages[Channel.EMAIL]
