@@ -40,6 +40,9 @@ SYNC_ROWS = Counter(
 OLDEST_QUEUED_SECONDS = Gauge(
     "school_oldest_queued_delivery_seconds", "How long the delivery queued longest has waited, by channel (0: none "
     "waits); measured by notify every minute", ["channel"])
+WEBHOOK_LAG_SECONDS = Histogram(
+    "school_webhook_lag_seconds", "From a provider's event (its own timestamp: SendGrid's events) to notify "
+    "applying it", ["provider"], buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600))
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)

@@ -59,6 +59,7 @@ from services.notify.worker.ports import EventSource, FollowUpPublisher, HealthC
 # The workers' own F1 path, reused so a webhook's fallback is planned and queued exactly as a worker's.
 from services.notify.worker.process_job import plan_fallbacks, queue_fallbacks
 from shared.contracts import notify
+from shared.metrics import WEBHOOK_LAG_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,10 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
         if receipt_id is None:
             ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload, now=now)
         raise
+    if kind == SENDGRID_EVENTS:  # Twilio's status callbacks carry no time of their own
+        for report in reports:
+            WEBHOOK_LAG_SECONDS.labels(PROVIDER_OF_KIND[kind]).observe(
+                max((now - report.occurred_at).total_seconds(), 0.0))
     return _after_commit(plans, written, ports, now)
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from prometheus_client import REGISTRY
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -138,8 +139,11 @@ def test_a_forged_webhook_changes_nothing_while_the_same_one_properly_signed_is_
         assert connection.execute(select(deliveries.c.status).where(deliveries.c.id == gina_email)).scalar() == \
             "queued"
 
+    lags = REGISTRY.get_sample_value("school_webhook_lag_seconds_count", {"provider": "sendgrid"}) or 0.0
     assert notify_rpc.receive_provider_webhook(sendgrid_webhook(sendgrid_key, bounce)) == {
         "accepted": True, "applied": 1}
+    # The event's own timestamp to its applying, measured for the metrics.
+    assert REGISTRY.get_sample_value("school_webhook_lag_seconds_count", {"provider": "sendgrid"}) == lags + 1
     # An inbound text is stored on Twilio's request and applied by the batch right after it (applied: 0 here).
     assert notify_rpc.receive_provider_webhook(twilio_inbound("STOP", TWILIO_TOKEN)) == {"accepted": True, "applied": 0}
 
