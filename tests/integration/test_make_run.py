@@ -88,7 +88,8 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
                                start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while "platform is running" not in (tmp_path / "run.log").read_text():
+        # The banner is printed a line at a time: wait for its last line, not its first.
+        while "guardian, joined" not in (tmp_path / "run.log").read_text():
             assert process.poll() is None, (tmp_path / "run.log").read_text()
             assert time.monotonic() < deadline, (tmp_path / "run.log").read_text()
             time.sleep(0.5)
