@@ -84,3 +84,24 @@ def _until_reset(raw: str | None) -> float | None:
     except ValueError:
         return None
     return max(0.0, reset - time.time())
+
+
+class PagedCollection:
+    """A collection read a page at a time, with the two refusals every paging source needs: a page seen before
+    (the provider's paging went back) and more records than a district can hold. `provider` and `owner` name the
+    source as the refusals say it (e.g. "Clever", "district X"), `going_back` why a page could repeat."""
+
+    def __init__(self, name: str, *, provider: str, owner: str, going_back: str, max_records: int) -> None:
+        self.name, self.objects = name, []
+        self._provider, self._owner, self._going_back, self._max = provider, owner, going_back, max_records
+        self._seen: set[str] = set()
+
+    def add(self, page: list[dict], ids: set[str]) -> None:
+        if ids and ids <= self._seen:
+            raise SourceRejected(f"{self._provider} answered the same page of {self.name} twice for {self._owner} "
+                                 f"({self._going_back}); nothing was applied", file=self.name)
+        self._seen |= ids
+        self.objects.extend(page)
+        if len(self.objects) > self._max:
+            raise SourceRejected(f"{self._provider}'s {self.name} for {self._owner} hold more than "
+                                 f"{self._max:,} records; nothing was applied", file=self.name)

@@ -27,7 +27,7 @@ from requests_oauthlib import OAuth1, OAuth2Session
 
 from services.rostering.domain.errors import SourceRejected
 
-from ..patient_http import BACKOFF_SECONDS, Patience
+from ..patient_http import BACKOFF_SECONDS, PagedCollection, Patience
 from .connection import OAUTH1, ClassLinkConnection
 
 PAGE_SIZE = 1000
@@ -64,8 +64,9 @@ class RosterServerClient:
         params: dict[str, Any] = {"limit": limit}
         if modified_after is not None:
             params["filter"] = f"dateLastModified>'{_instant(modified_after)}'"
-        objects: list[dict] = []
-        seen: set[str] = set()
+        collected = PagedCollection(name, provider="ClassLink", owner=f"tenant {self._tenant}",
+                                    going_back="offset ignored?", max_records=self._max_records)
+        objects = collected.objects
         total: int | None = None
         while True:
             response = self._get(url, {**params, "offset": len(objects)})
@@ -74,15 +75,7 @@ class RosterServerClient:
             if total is not None and page_total is not None and page_total != total:
                 return None
             total = page_total if page_total is not None else total
-            ids = {str(item.get("sourcedId")) for item in page if isinstance(item, dict)}
-            if ids and ids <= seen:
-                raise SourceRejected(f"ClassLink answered the same page of {name} twice for tenant {self._tenant} "
-                                     "(offset ignored?); nothing was applied", file=name)
-            seen |= ids
-            objects.extend(page)
-            if len(objects) > self._max_records:
-                raise SourceRejected(f"ClassLink's {name} for tenant {self._tenant} hold more than "
-                                     f"{self._max_records:,} records; nothing was applied", file=name)
+            collected.add(page, {str(item.get("sourcedId")) for item in page if isinstance(item, dict)})
             if len(page) < limit or (total is not None and len(objects) >= total):
                 break
             if response.headers.get("Link") is not None and "next" not in response.links:

@@ -20,7 +20,7 @@ import requests
 
 from services.rostering.domain.errors import SourceRejected
 
-from ..patient_http import BACKOFF_SECONDS, Patience
+from ..patient_http import BACKOFF_SECONDS, PagedCollection, Patience
 from .connection import CleverConnection
 
 PAGE_SIZE = 10_000  # Clever's largest `limit`
@@ -45,22 +45,14 @@ class CleverClient:
     def collection(self, name: str, **query: str) -> list[dict]:
         """Every object of a collection (`users` with role="student", `sections`, `events` ...), in Clever's order."""
         url = self._with_limit(self._connection.url_of(f"{name}?{urlencode(query)}" if query else name))
-        objects: list[dict] = []
-        seen: set[str] = set()
+        collected = PagedCollection(name, provider="Clever", owner=f"district {self._district}",
+                                    going_back="its next link goes back", max_records=self._max_records)
         while True:
             items, next_link = self._page(url, name)
             page = [_object_of(item, name, self._district) for item in items]
-            ids = {str(item.get("id")) for item in page}
-            if ids and ids <= seen:
-                raise SourceRejected(f"Clever answered the same page of {name} twice for district {self._district} "
-                                     "(its next link goes back); nothing was applied", file=name)
-            seen |= ids
-            objects.extend(page)
-            if len(objects) > self._max_records:
-                raise SourceRejected(f"Clever's {name} for district {self._district} hold more than "
-                                     f"{self._max_records:,} records; nothing was applied", file=name)
+            collected.add(page, {str(item.get("id")) for item in page})
             if not page or next_link is None:
-                return objects
+                return collected.objects
             url = self._with_limit(self._connection.url_of(next_link))
 
     def events_after(self, cursor: str) -> list[dict]:
