@@ -16,6 +16,7 @@ from services.notify.service import NotifyService
 from shared.contracts import notify
 from shared.contracts.base import Event
 from shared.db import make_engine
+from shared.db import make_engine
 from shared.migrations import upgrade
 from tests.integration.notify.notify_harness import EVENT_WAIT_SECONDS, handler_for
 
@@ -23,6 +24,14 @@ from tests.integration.notify.notify_harness import EVENT_WAIT_SECONDS, handler_
 @pytest.fixture
 def notify_database_url(migrated_pg_url):
     return migrated_pg_url("notify")
+
+
+@pytest.fixture
+def engine(notify_database_url):
+    """An engine on notify's migrated PostgreSQL schema, for tests that read what the workers wrote."""
+    engine = make_engine(notify_database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,7 +22,6 @@ from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DeliveryPublisher, RawMessage
 from services.notify.queue.topology import work_queue
 from services.sandbox.process import running_sandbox
-from shared.db import make_engine
 from tests.integration.notify.worker_processes import (
     queue_communication,
     queue_depth,
@@ -38,12 +37,6 @@ EMAILS = [NewDelivery("ana", Channel.EMAIL, "ana@example.org"), NewDelivery("ben
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
-
-@pytest.fixture
-def engine(notify_database_url):
-    engine = make_engine(notify_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

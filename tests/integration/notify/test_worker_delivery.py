@@ -27,12 +27,6 @@ from tests.integration.notify.worker_processes import (
 SHARED_PHONE = "+15555550101"
 
 
-@pytest.fixture
-def engine(notify_database_url):
-    engine = make_engine(notify_database_url)
-    yield engine
-    engine.dispose()
-
 
 @pytest.fixture
 def sandbox():

@@ -12,7 +12,6 @@ from services.notify.adapters.tables import deliveries, devices
 from services.notify.domain.delivery import Channel, NewDelivery
 from services.sandbox.fcm_api import SANDBOX_PROJECT_ID, TOKEN_PATH, sandbox_service_account
 from services.sandbox.process import running_sandbox
-from shared.db import make_engine
 from tests.integration.notify.worker_processes import (
     outstanding,
     queue_communication,
@@ -23,12 +22,6 @@ from tests.integration.notify.worker_processes import (
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 
-
-@pytest.fixture
-def engine(notify_database_url):
-    engine = make_engine(notify_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
