@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import MetaData, Table, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
@@ -153,6 +153,21 @@ _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def dialect_insert(session: Session, table: Table):
     """An INSERT for the session's database that offers ON CONFLICT (PostgreSQL and SQLite spell it alike)."""
     return _DIALECT_INSERT[session.get_bind().dialect.name](table)
+
+
+def read_one_snapshot(session: Session) -> None:
+    """Make the session's just-begun transaction read one snapshot, so a page and its counts agree.
+
+    PostgreSQL's default (READ COMMITTED) gives every statement its own snapshot, and pysqlite opens no
+    transaction for a SELECT: either way a page read before another process's commit and its count read
+    after it disagree. Call it first in the transaction, before any statement.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    elif dialect == "sqlite":
+        # In WAL mode a read transaction keeps the snapshot of its first read until it ends.
+        session.execute(text("BEGIN"))
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

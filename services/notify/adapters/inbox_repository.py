@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.tables import communications, conversation_messages, inbox_items
 from services.notify.domain.delivery import Communication
 from services.notify.domain.inbox import INBOX_KINDS, InboxFilter, InboxItem
-from shared.db import as_utc
+from shared.db import as_utc, read_one_snapshot
 
 _KINDS = [kind.value for kind in INBOX_KINDS]
 _ITEM_COLUMNS = (communications.c.id, communications.c.kind, communications.c.subject, communications.c.body,
@@ -37,6 +37,7 @@ class InboxRepository:
         counted = select(func.count(), func.sum(case((inbox_items.c.read_at.is_(None), 1), else_=0))) \
             .select_from(inbox_items.join(communications, communications.c.id == inbox_items.c.communication_id))
         with self.session.begin():
+            read_one_snapshot(self.session)
             items = [_item(row) for row in self.session.execute(query)]
             total = self.session.execute(counted.where(*where)).one()[0]
             unread = self.session.execute(counted.where(*_mine(person_id))).one()[1] or 0
