@@ -152,12 +152,19 @@ def problems_table(title: str, problems: list[dict]) -> Table:
     for column in ("Where", "Column", "Value", "Reason"):
         table.add_column(column)
     for problem in problems[:SHOWN_PROBLEMS]:
-        where = problem["file"] if problem["line"] is None else f"{problem['file']}:{problem['line']}"
-        where = where or "package"
+        where = problem_place(problem)
         # Source values are data, never rich markup.
         table.add_row(*(Text(cell) for cell in (where, problem["column"] or "", problem["value"] or "",
                                                 problem["reason"])))
     return table
+
+
+def problem_place(problem: dict) -> str:
+    """Where a finding is: a provider's record by its endpoint (/users/ID), a package's by file and line."""
+    if problem.get("source_id") and problem["file"].startswith("/"):
+        return f"{problem['file']}/{problem['source_id']}"
+    where = problem["file"] if problem["line"] is None else f"{problem['file']}:{problem['line']}"
+    return where or "package"
 
 
 def diff_table(diff: dict) -> Table:

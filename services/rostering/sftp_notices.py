@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ def _send_file(local: Path, name: str, folder, ports: NoticePorts) -> dict:
             continue
         sent.append({"line": notice.line, "student_source_id": notice.student_source_id,
                      "communication_id": answer["communication_id"], "recipient_count": answer["recipient_count"]})
-    return {"state": "completed", "message": None, "sent": sent, "problems": [asdict(problem) for problem in problems]}
+    return {"state": "completed", "message": None, "sent": sent, "problems": [problem.as_row() for problem in problems]}
 
 
 def _refused(message: str) -> dict:

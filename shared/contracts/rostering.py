@@ -94,6 +94,9 @@ class RowProblem(Schema):
         "description": "the value refused, or the sourcedId of the record refused; null when there is none"})
     reason = fields.String(required=True, metadata={
         "description": "what is wrong, in words an administrator can fix the export with"})
+    source_id = fields.String(allow_none=True, metadata={
+        "description": "the id of the source's record it is about: its sourcedId (ClassLink, a OneRoster package), "
+                       "its Clever id; absent when the finding names no one record"})
 
 
 class EntityCounts(Schema):

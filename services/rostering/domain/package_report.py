@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from .errors import PackageRejected
 from .snapshot import RowProblem, Snapshot
 
@@ -29,4 +27,4 @@ def rejection_report(rejected: PackageRejected) -> dict:
 
 
 def problem_row(problem: RowProblem) -> dict:
-    return asdict(problem)
+    return problem.as_row()

@@ -84,6 +84,8 @@ class Refusal:
             "column": SOURCE_COLUMNS.get(self.field, self.field) if self.field else None,
             "value": self.label,
             "reason": self.reason,
+            # A link has no record of its own: its label is the guardian:student pair.
+            **({"source_id": self.label} if self.label and self.entity != "guardian_links" else {}),
         }
 
 
@@ -138,12 +140,12 @@ def named_as_reported(rows: Iterable[dict], names: Mapping[str, str]) -> list[di
 
 
 def problem_row(problem: RowProblem) -> dict:
-    return asdict(problem)
+    return problem.as_row()
 
 
 def unmapped_row(unmapped: Unmapped) -> dict:
     return {"file": unmapped.file, "line": unmapped.line, "column": unmapped.column, "value": unmapped.value,
-            "reason": unmapped.reason}
+            "reason": unmapped.reason, "source_id": unmapped.source_id}
 
 
 @dataclass

@@ -208,8 +208,9 @@ class PackageFile:
 class RowProblem:
     """One finding, named well enough for an administrator to fix it.
 
-    `line` is the physical line where the record starts (the header is line 1);
-    `column` is None for problems about a file as a whole.
+    `line` is the physical line where the record starts (the header is line 1), or a provider's record's position
+    in its collection; `column` is None for problems about a file as a whole. `source_id` is the id of the
+    source's record the finding is about (a ClassLink sourcedId, a Clever id), when a provider's record is named.
     """
 
     file: str
@@ -217,6 +218,13 @@ class RowProblem:
     column: str | None
     value: str | None
     reason: str
+    source_id: str | None = None
+
+    def as_row(self) -> dict:
+        """As a report carries it: `source_id` only when a source's record is named."""
+        row = {"file": self.file, "line": self.line, "column": self.column, "value": self.value,
+               "reason": self.reason}
+        return {**row, "source_id": self.source_id} if self.source_id is not None else row
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ def test_item_the_directory_refuses_is_counted_failed_and_named_by_its_source_id
 
     assert run["counts"]["classrooms"]["failed"] == 1
     assert run["errors"] == [{"file": "classes.csv", "line": None, "column": "schoolSourcedId",
-                              "value": "class-1", "reason": "unknown school"}]
+                              "value": "class-1", "reason": "unknown school", "source_id": "class-1"}]
     assert run["state"] == "completed" and "1 row error" in run["message"]
 
 
@@ -122,7 +122,7 @@ def test_refused_account_is_named_by_the_person_source_id_and_csv_column(run_imp
 
     assert run["counts"]["accounts"]["failed"] == 1
     assert run["errors"] == [{"file": "users.csv", "line": None, "column": "sms", "value": "guardian-1",
-                              "reason": "not a mobile number"}]
+                              "reason": "not a mobile number", "source_id": "guardian-1"}]
 
 
 def test_people_the_directory_refused_get_no_account(run_import):

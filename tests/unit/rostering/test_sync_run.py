@@ -66,7 +66,7 @@ def test_refusal_becomes_an_error_row_with_the_csv_file_and_column():
     row = Refusal("people", "student-1", "given_name", "required").as_problem()
 
     assert row == {"file": "users.csv", "line": None, "column": "givenName", "value": "student-1",
-                   "reason": "required"}
+                   "reason": "required", "source_id": "student-1"}
 
 
 def test_refusal_of_a_field_with_no_csv_column_keeps_the_field_name():
@@ -77,7 +77,8 @@ def test_reader_problems_and_unmapped_rows_become_error_rows():
     assert problem_row(make_problem()) == {"file": "users.csv", "line": 3, "column": "email", "value": "ada@",
                                            "reason": "invalid email address"}
     assert unmapped_row(Unmapped("enrollments.csv", "enr-1", "role", "parent", "no class role")) == {
-        "file": "enrollments.csv", "line": None, "column": "role", "value": "parent", "reason": "no class role"}
+        "file": "enrollments.csv", "line": None, "column": "role", "value": "parent", "reason": "no class role",
+        "source_id": "enr-1"}
 
 
 def test_completed_run_with_errors_says_how_many():

@@ -28,7 +28,7 @@ from services.rostering.domain.package_files import (
     V1_2,
 )
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
-from services.rostering.domain.snapshot import BULK, DELTA, Snapshot
+from services.rostering.domain.snapshot import BULK, DELTA, RowProblem, Snapshot
 from services.rostering.domain.values import PhoneNormaliser
 
 from .classlink.json_records import LAYOUTS, JsonRecords, user_roles
@@ -82,4 +82,33 @@ def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
     with collector_paused():
         snapshot = assemble(files, PhoneNormaliser(region))
     names = fetched.get("report_names")
-    return replace(snapshot, report_names=tuple(map(tuple, names)) if names else REPORT_NAMES)
+    named = _record_ids(collections, version, {p.file for p in (*snapshot.problems, *snapshot.warnings)})
+    return replace(snapshot, report_names=tuple(map(tuple, names)) if names else REPORT_NAMES,
+                   problems=_naming_records(snapshot.problems, named),
+                   warnings=_naming_records(snapshot.warnings, named))
+
+
+def _record_ids(collections: dict[str, Any], version: str, files: set[str]) -> dict[str, list[Any]]:
+    """For each of `files` (those with findings), the id of each record by its position: what a finding's line
+    points at (a 1.2 user's role is its user's)."""
+    named = {file: [_object_id(item) for item in collections[name]]
+             for name, file in COLLECTIONS.items() if file in files}
+    if version == V1_2 and ROLES in files:
+        named[ROLES] = [role["userSourcedId"] for role in user_roles(collections["users"])]
+    return named
+
+
+def _object_id(item: Any) -> Any:
+    return item.get("sourcedId") if isinstance(item, dict) else None
+
+
+def _naming_records(problems: tuple[RowProblem, ...], named: dict[str, list[Any]]) -> tuple[RowProblem, ...]:
+    """Each finding about one record with the record's id: a provider's records have no lines to look up."""
+    return tuple(replace(problem, source_id=_id_at(named.get(problem.file), problem.line)) for problem in problems)
+
+
+def _id_at(ids: list[Any] | None, position: int | None) -> str | None:
+    if ids is None or position is None or not 1 <= position <= len(ids):
+        return None
+    found = ids[position - 1]
+    return found if isinstance(found, str) and found else None
