@@ -1,4 +1,5 @@
-"""`schoolctl roster settings|sync`: a district's sync settings, and a sync from its provider now.
+"""`schoolctl roster settings|connect|sync`: a district's sync settings (a new district connecting its provider first
+made with them), and a sync from its provider now.
 
 Registered on the `roster` app of schoolctl/roster.py; everything goes through the rostering service as the
 operator (schoolctl.broker.connected_as_operator, scope rostering:manage), whose principal
@@ -12,7 +13,8 @@ A value `-` is asked for without echo (a secret kept out of the shell's history)
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import typer
 from marshmallow import ValidationError
@@ -46,22 +48,55 @@ def settings(
     timeout: Timeout = 30,
 ) -> None:
     """Show a district's sync settings, or change the ones given with --set (secrets are never shown)."""
+    def ask(service, person_id: str, changes: dict) -> dict:
+        return service.update_district_sync_settings(
+            {"district_id": district_id, "changed_by": person_id, **changes}) if changes \
+            else service.get_district_sync_settings({"district_id": district_id})
+
+    show_settings(_answered(assignments, amqp_uri, timeout, ask), as_json)
+
+
+@app.command("connect")
+def connect(
+    source_id: Annotated[str, typer.Argument(help="The district's id at its provider: the sourcedId of its ClassLink "
+                                                  "district org, or its Clever district id")],
+    name: Annotated[str, typer.Option("--name", help="The district's name (its first run reads the provider's)")],
+    assignments: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="key=value settings, as `roster settings` takes them (source, connection.<field>, "
+                      "daily_sync, ...)", show_default=False)] = None,
+    as_json: AsJson = False,
+    amqp_uri: AmqpUri = None,
+    timeout: Timeout = 30,
+) -> None:
+    """Onboard a district that connects its provider before anything was imported: make it in the directory under
+    its provider's id and save its sync settings; prints them with the directory's id of the district."""
+    def ask(service, person_id: str, changes: dict) -> dict:
+        return service.connect_district({"source_id": source_id, "name": name, "changed_by": person_id, **changes})
+
+    show_settings(_answered(assignments, amqp_uri, timeout, ask), as_json)
+
+
+def _answered(assignments: list[str] | None, amqp_uri: str | None, timeout: float,
+              ask: Callable[[Any, str, dict], dict]) -> dict:
+    """The settings rostering answers `ask(service, the operator's person id, the --set changes)` with; exits 64
+    on an unusable --set or a refusal."""
     try:
         changes = settings_changes(assignments or [])
     except ValueError as unusable:
         raise fail(str(unusable), EXIT_USAGE) from None
     try:
         with connected_as_operator(amqp_uri, timeout) as operator:
-            service = operator.rpc(rostering.contract)
-            current = service.update_district_sync_settings(
-                {"district_id": district_id, "changed_by": operator.person_id, **changes}) if changes \
-                else service.get_district_sync_settings({"district_id": district_id})
+            return ask(operator.rpc(rostering.contract), operator.person_id, changes)
     except InvalidRequest as invalid:
         raise fail(refusal(invalid), EXIT_USAGE) from None
+
+
+def show_settings(current: dict, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(current, indent=2, ensure_ascii=False))
         return
-    table = Table("Setting", "Value", title=f"Sync settings of district {district_id}", title_justify="left")
+    table = Table("Setting", "Value", title=f"Sync settings of district {current['district_id']}",
+                  title_justify="left")
     for name, value in current.items():
         if name == "connection":
             for field, field_value in value.items():

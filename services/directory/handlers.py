@@ -243,10 +243,34 @@ def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publ
             already_enabled=person is not None and rows[person_id]["student_account_enabled"],
         )
         results.append({"key": person_id, "id": person_id if person else None, "outcome": outcome, "problems": []})
+    return _enabled(results, rows, viewer["person_id"], repo=repo, publish=publish)
+
+
+def enable_synced_student_accounts(request: Mapping, *, repo: DirectoryRepository, publish: Publish) -> dict:
+    """A roster sync enabling the accounts of its district's students (the district's "enable student accounts
+    automatically"): the district is its scope, as it is the sync's."""
+    district_id = existing_district(repo, request["district_id"])
+    person_ids = list(dict.fromkeys(request["student_ids"]))
+    rows = repo.person_rows(person_ids)
+    results = []
+    for person_id in person_ids:
+        row = rows.get(person_id)
+        in_district = row is not None and row["district_id"] == district_id
+        outcome = people_rules.enablement_outcome(
+            exists=in_district, visible=in_district, is_student=in_district and row["is_student"],
+            already_enabled=in_district and row["student_account_enabled"])
+        results.append({"key": person_id, "id": person_id if in_district else None, "outcome": outcome,
+                        "problems": []})
+    return _enabled(results, rows, request["enabled_by"], repo=repo, publish=publish)
+
+
+def _enabled(results: list[dict], rows: Mapping[str, dict], enabled_by: str, *, repo: DirectoryRepository,
+             publish: Publish) -> dict:
+    """Enable the accounts whose result says so, and tell identity (sign-in) and notify (reach)."""
     enabled = [result["key"] for result in results if result["outcome"] == people_rules.ENABLED]
     repo.enable_student_accounts(enabled)
     if enabled:
-        publish(directory.STUDENT_ACCOUNTS_ENABLED, {"person_ids": enabled, "enabled_by": viewer["person_id"]})
+        publish(directory.STUDENT_ACCOUNTS_ENABLED, {"person_ids": enabled, "enabled_by": enabled_by})
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(pid, rows[pid]["district_id"], {**rows[pid], "student_account_enabled": True})
             for pid in enabled]})

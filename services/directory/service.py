@@ -86,6 +86,10 @@ class DirectoryService:
     def enable_student_accounts(self, request):
         return handlers.enable_student_accounts(request, repo=self.store.people, publish=self.publish)
 
+    @rpc_endpoint(directory.enable_synced_student_accounts)
+    def enable_synced_student_accounts(self, request):
+        return handlers.enable_synced_student_accounts(request, repo=self.store.people, publish=self.publish)
+
     @rpc_endpoint(directory.resolve_audience)
     def resolve_audience(self, request):
         return handlers.resolve_audience(request, repo=self.store.people)

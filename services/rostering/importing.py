@@ -23,6 +23,7 @@ from services.rostering import archiving
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
 from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.district_match import district_mismatch
 from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.progress import ProgressThrottle, RowCount, pages_of
 from services.rostering.domain.run import (
@@ -31,6 +32,7 @@ from services.rostering.domain.run import (
     AWAITING_APPROVAL,
     SOURCE_FILES,
     DistrictBusy,
+    EntityCounts,
     SyncRun,
     Tally,
     busy_refusal,
@@ -40,6 +42,12 @@ from services.rostering.domain.run import (
 )
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.student_enablement import (
+    STUDENT_ACCOUNTS,
+    added,
+    enablement_results,
+    students_to_enable,
+)
 from services.rostering.ports import (
     AppliedRows,
     Clock,
@@ -155,6 +163,11 @@ def _read_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: I
         district_row = mapping.district_row(snapshot, request["district_name"])
     except mapping.DistrictUnknown as unknown:
         run.reject(str(unknown), ports.clock())
+        return
+    # A provider's run is bound to the district whose settings name the provider: never another one.
+    mismatch = district_mismatch(request.get("expected_district"), district_row, source.description)
+    if mismatch is not None:
+        run.reject(mismatch, ports.clock())
         return
     try:
         _claim(run, district_row["source_id"], ports)
@@ -298,9 +311,29 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
           lambda: mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids,
                                        schools=schools_of_people),
           labels={person_id: source_id for source_id, person_id in people.ids.items()})
+    if settings.enable_student_accounts_automatically:
+        _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
     with collector_paused():
         enrollments, unmapped = mapping.enrollment_rows(snapshot)
     run.errors += [unmapped_row(row) for row in unmapped]
     enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, lambda: enrollments)
     enrolled.counts.failed += len(unmapped)
     apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
+
+
+def _enable_students(snapshot: Snapshot, person_ids: Mapping[str, str], district_id: str, district_key: str,
+                     request: Mapping, run: SyncRun, ports: ImportPorts) -> None:
+    """The district enables its students' accounts automatically: each student not enabled by an earlier run, a
+    page per call, remembered as each page is answered (domain/student_enablement.py)."""
+    remembered = {} if request["full"] else ports.applied.load(district_key, STUDENT_ACCOUNTS)
+    wanted = students_to_enable(snapshot.people, person_ids, remembered)
+    total = Tally(EntityCounts(), {}, [])
+    with calling("directory.enable_synced_student_accounts"):
+        for page in mapping.pages(wanted):
+            answer = ports.directory.enable_synced_student_accounts({
+                "district_id": district_id, "student_ids": [person_id for _, person_id in page],
+                "enabled_by": f"sync:{run.run_id}"})
+            tally, enabled = enablement_results(answer["results"], {pid: sid for sid, pid in page})
+            ports.applied.remember(district_key, STUDENT_ACCOUNTS, enabled)
+            total = added(total, tally)
+    run.record(STUDENT_ACCOUNTS, total, mapping.source_lines(snapshot, "people", {r.label for r in total.refusals}))

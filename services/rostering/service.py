@@ -136,6 +136,12 @@ class RosteringService:
             request, settings=self.sync_state.settings, secrets=self.settings_secrets, directory=self.directory_rpc,
             publish=self.publish, clock=utc_now)
 
+    @rpc_endpoint(rostering.connect_district)
+    def connect_district(self, request):
+        return settings_handlers.connect_district(
+            request, settings=self.sync_state.settings, secrets=self.settings_secrets, directory=self.directory_rpc,
+            publish=self.publish, clock=utc_now)
+
     # The daily schedule: every minute, start the districts whose daily time has come (once a local day each).
     @timer(interval=SCHEDULE_EVERY_SECONDS)
     def start_due_syncs(self):

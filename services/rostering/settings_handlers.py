@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from services.rostering.domain.district_match import connected_connection
 from services.rostering.domain.settings import InvalidSetting, SyncSettings, changed_secrets, secret_names
 from services.rostering.ports import Clock, DistrictSettings, Publish
 from shared.contracts import rostering
@@ -28,22 +29,31 @@ def get_district_sync_settings(request: dict, *, settings: DistrictSettings) -> 
     return settings.get(request["district_id"]).as_payload()
 
 
+def connect_district(request: dict, *, settings: DistrictSettings, secrets: SealedSecrets, directory: Any,
+                     publish: Publish, clock: Clock, new_id: Callable[[], str] = new_change_id) -> dict:
+    """A district that connects its provider first: made in the directory under its provider's id of it (found
+    there when it is already), then its settings saved as update_district_sync_settings saves them. The settings
+    are checked before the district is made, so a refused request makes nothing."""
+    changes = {name: value for name, value in request.items() if name not in ("source_id", "name")}
+    try:
+        connection = connected_connection(changes.get("source"), changes.get("connection"), request["source_id"])
+    except InvalidSetting as invalid:
+        raise InvalidRequest(invalid.reason, fields={invalid.field: [invalid.reason]}) from None
+    if connection:
+        changes["connection"] = connection
+    _changed(SyncSettings(request["source_id"]), changes, clock)
+    district = directory.upsert_district({"source_id": request["source_id"], "name": request["name"]})
+    return update_district_sync_settings({**changes, "district_id": district["id"]}, settings=settings,
+                                         secrets=secrets, directory=directory, publish=publish, clock=clock,
+                                         new_id=new_id)
+
+
 def update_district_sync_settings(request: dict, *, settings: DistrictSettings, secrets: SealedSecrets,
                                   directory: Any, publish: Publish, clock: Clock,
                                   new_id: Callable[[], str] = new_change_id) -> dict:
     current = settings.get(request["district_id"])
-    changes = {name: value for name, value in request.items() if name not in ("district_id", "changed_by")}
-    connection_changes = changes.get("connection") or {}
-    try:
-        if connection_changes:
-            # Kept as read: a port given as text (schoolctl --set) is kept a number.
-            connection_changes = changes["connection"] = check_connection(changes.get("source", current.source),
-                                                                          connection_changes)
-        updated = current.changed(changes, by=request["changed_by"], at=clock())
-    except ValidationError as invalid:
-        raise InvalidRequest("the settings are not valid", fields=invalid.messages) from None
-    except InvalidSetting as invalid:
-        raise InvalidRequest(invalid.reason, fields={invalid.field: [invalid.reason]}) from None
+    changes = {name: value for name, value in request.items() if name != "district_id"}
+    updated, connection_changes = _changed(current, changes, clock)
     secrets_given = sorted(name for name in secret_names(updated.source) if name in connection_changes)
     if updated.source != current.source or secrets_given:
         updated = replace(updated, sealed_secrets=_sealed(current, updated, connection_changes, secrets))
@@ -52,6 +62,23 @@ def update_district_sync_settings(request: dict, *, settings: DistrictSettings, 
     directory.set_district_sync(updated.ownership())
     _audit(current, updated, secrets_given, publish, new_id)
     return updated.as_payload()
+
+
+def _changed(current: SyncSettings, request: dict, clock: Clock) -> tuple[SyncSettings, dict]:
+    """The settings with a request's changes laid over them, and the connection changes as the source reads
+    them; InvalidRequest naming the field when they cannot be."""
+    changes = {name: value for name, value in request.items() if name != "changed_by"}
+    connection_changes = changes.get("connection") or {}
+    try:
+        if connection_changes:
+            # Kept as read: a port given as text (schoolctl --set) is kept a number.
+            connection_changes = changes["connection"] = check_connection(changes.get("source", current.source),
+                                                                          connection_changes)
+        return current.changed(changes, by=request["changed_by"], at=clock()), connection_changes
+    except ValidationError as invalid:
+        raise InvalidRequest("the settings are not valid", fields=invalid.messages) from None
+    except InvalidSetting as invalid:
+        raise InvalidRequest(invalid.reason, fields={invalid.field: [invalid.reason]}) from None
 
 
 def _sealed(current: SyncSettings, updated: SyncSettings, connection_changes: dict,

@@ -24,6 +24,7 @@ from services.rostering.domain.sync_schedule import changes_since, completed, ne
 from services.rostering.handlers import finish_run, known_region, new_run_id
 from services.rostering.importing import ImportPorts, run_import
 from services.rostering.ports import ProviderSource
+from services.rostering.sending import ApplyFailed, calling
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest
 
@@ -129,6 +130,13 @@ def run_district_sync(payload: dict, *, ports: ImportPorts) -> str | None:
             source = ports.sources.for_district(district, changed_since=since, after_event=after_event)
         except UnknownSource as unknown:
             run.reject(str(unknown), ports.clock())
+            return
+        # The district the settings belong to, which the provider's district must be (domain/district_match.py).
+        try:
+            with calling("directory.get_district"):
+                request["expected_district"] = ports.directory.get_district({"district_id": district})
+        except ApplyFailed as failed:
+            run.fail(str(failed), ports.clock())
             return
         read.append(source)
         run.source = source.description

@@ -157,7 +157,7 @@ SCOPE_METHODS = MappingProxyType({
         rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.list_sync_runs,
         rostering.get_sync_run_changes, rostering.approve_sync_run, rostering.reject_sync_run,
         rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district,
-        rostering.plan_district_sync))),
+        rostering.plan_district_sync, rostering.connect_district))),
     # Support answering "why did this person get nothing?": what notify and identity hold of people.
     SUPPORT_READ: frozenset(map(method_name, (
         notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts,
@@ -188,7 +188,7 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
         directory.upsert_district, directory.upsert_schools, directory.upsert_classrooms, directory.upsert_people,
         directory.upsert_enrollments, directory.upsert_guardian_links, directory.archive_synced_records,
         directory.get_district_counts, directory.set_district_sync, directory.get_district, directory.get_schools,
-        identity.upsert_accounts)),
+        directory.enable_synced_student_accounts, identity.upsert_accounts)),
 )})
 SCOPE_METHODS = MappingProxyType({**SCOPE_METHODS, **{
     platform_scope(service): methods for service, methods in PLATFORM_METHODS.items()}})
@@ -213,6 +213,7 @@ ACTING_PERSON_FIELDS = MappingProxyType({method_name(method): field for method, 
     (rostering.approve_sync_run, "decided_by"),
     (rostering.reject_sync_run, "decided_by"),
     (rostering.update_district_sync_settings, "changed_by"),
+    (rostering.connect_district, "changed_by"),
     (rostering.import_package, "requested_by"),
     (rostering.preview_import, "requested_by"),
     (rostering.sync_district, "requested_by"),

@@ -17,6 +17,7 @@ from shared.contracts.rostering_settings import (  # noqa: F401 (the settings' v
     SOURCE_LABELS,
     SOURCES,
     SYNCED_SOURCES,
+    ConnectDistrictRequest,
     DistrictSyncPlan,
     DistrictSyncSettings,
     DistrictSyncSettingsChanged,
@@ -355,6 +356,11 @@ update_district_sync_settings = contract.rpc("update_district_sync_settings",
                                              description="Change some of a district's sync settings (its source "
                                                          "and connection, secrets kept sealed); the directory is "
                                                          "told what the sync now owns and audits the change.")
+connect_district = contract.rpc("connect_district", request=ConnectDistrictRequest, response=DistrictSyncSettings,
+                                description="Onboard a district that connects its provider first: make it in the "
+                                            "directory under the id its provider gives it (or find it there) and "
+                                            "save its sync settings; its runs then apply only that district's "
+                                            "roster.")
 plan_district_sync = contract.rpc("plan_district_sync", request=PlanDistrictSyncRequest, response=DistrictSyncPlan,
                                   description="What a sync of the district would read now (full or since when), "
                                               "and when the schedule next starts one, without starting a run.")

@@ -151,8 +151,9 @@ class DistrictSyncSettings(Schema):
         "description": "when the settings were last changed, ISO 8601 with zone (UTC); null when never changed"})
 
 
-class UpdateDistrictSyncSettingsRequest(Schema):
-    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
+class SyncSettingsChanges(Schema):
+    """The settings a change may give, each absent when left as it is."""
+
     changed_by = fields.String(required=True, metadata={
         "description": "who makes the change, recorded as updated_by: the person id of the caller's credential "
                        "(schoolctl's is the operator's service:<client id>); any other is refused"})
@@ -188,6 +189,22 @@ class UpdateDistrictSyncSettingsRequest(Schema):
         checked against the district's kept source by rostering."""
         if data.get("source") is not None and data.get("connection"):
             check_connection(data["source"], data["connection"])
+
+
+class UpdateDistrictSyncSettingsRequest(SyncSettingsChanges):
+    district_id = fields.String(required=True, metadata={"description": "the directory's id of the district"})
+
+
+class ConnectDistrictRequest(SyncSettingsChanges):
+    """A district that connects its provider before anything was imported: made in the directory under the id its
+    provider gives it, with its settings."""
+
+    source_id = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
+        "description": "the district's id at its provider: the sourcedId of its ClassLink district org, its Clever "
+                       "district id (connection.district_id, given from it when absent). A district the directory "
+                       "holds under it already is the one connected"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255), metadata={
+        "description": "the district's name until its first run reads the provider's"})
 
 
 def check_connection(source: str | None, connection: dict) -> dict:

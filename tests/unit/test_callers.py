@@ -332,6 +332,7 @@ ACTING = [(method, field, {**payload, field: "admin-1"}) for method, field, payl
     (rostering.approve_sync_run, "decided_by", {"run_id": "run-1", "reason": None}),
     (rostering.reject_sync_run, "decided_by", {"run_id": "run-1", "reason": None}),
     (rostering.update_district_sync_settings, "changed_by", {"district_id": "district-1"}),
+    (rostering.connect_district, "changed_by", {"source_id": "district-1", "name": "Lincoln Unified"}),
     (rostering.import_package, "requested_by", {"path": "p.zip"}),
     (rostering.preview_import, "requested_by", {"path": "p.zip"}),
     (rostering.sync_district, "requested_by", {"district": "lincoln"}),

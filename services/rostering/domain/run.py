@@ -28,6 +28,7 @@ SOURCE_FILES = {
     "accounts": "users.csv",
     "enrollments": "enrollments.csv",
     "guardian_links": "users.csv",
+    "student_accounts": "users.csv",
 }
 
 # Contract fields that come straight from a CSV column, for errors an administrator can find.

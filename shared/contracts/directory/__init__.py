@@ -21,10 +21,10 @@ from shared.contracts.directory.manual import (  # noqa: F401
     UpdateGuardianRequest,
 )
 from shared.contracts.directory.people import (  # noqa: F401
-    AUDIENCE_TARGETS, Audience, AudiencePage, Classroom, EnableStudentAccountsRequest, GetProfileRequest,
-    GetSchoolsRequest, PeopleFilters, PeoplePage, PeopleUpserted, PersonChange, PersonProfile, PersonRef,
-    PersonSummary, ResolveAudienceRequest, School, Schools, SearchPeopleRequest, StudentAccountsEnabled,
-    StudentProfile,
+    AUDIENCE_TARGETS, Audience, AudiencePage, Classroom, EnableStudentAccountsRequest,
+    EnableSyncedStudentAccountsRequest, GetProfileRequest, GetSchoolsRequest, PeopleFilters, PeoplePage,
+    PeopleUpserted, PersonChange, PersonProfile, PersonRef, PersonSummary, ResolveAudienceRequest, School, Schools,
+    SearchPeopleRequest, StudentAccountsEnabled, StudentProfile,
 )
 from shared.contracts.directory.sync import (  # noqa: F401
     ClassroomInput, District, EnrollmentInput, GetDistrictRequest, GuardianLinkInput, PersonInput, SchoolInput, UpsertClassroomsRequest,
@@ -72,6 +72,10 @@ enable_student_accounts = contract.rpc("enable_student_accounts", request=Enable
                                        response=BulkResult,
                                        description="Enable the accounts of students so they can sign in; "
                                                    "publishes student_accounts_enabled and people_upserted.")
+enable_synced_student_accounts = contract.rpc(
+    "enable_synced_student_accounts", request=EnableSyncedStudentAccountsRequest, response=BulkResult,
+    description="A roster sync enabling the accounts of its district's students (the district's \"enable student "
+                "accounts automatically\"); publishes student_accounts_enabled and people_upserted.")
 resolve_audience = contract.rpc("resolve_audience", request=ResolveAudienceRequest, response=AudiencePage,
                                 description="A page of the person ids an audience "
                                             "reaches, within what the sender may see.")

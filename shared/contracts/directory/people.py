@@ -146,6 +146,15 @@ class EnableStudentAccountsRequest(Schema):
         "description": "the directory's ids of the students whose accounts are enabled, 1 to 5,000"})
 
 
+class EnableSyncedStudentAccountsRequest(Schema):
+    district_id = fields.String(required=True, metadata={
+        "description": "the directory's id of the district whose roster sync enables them: only its students are"})
+    student_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=5000), metadata={
+        "description": "the directory's ids of the students whose accounts are enabled, 1 to 5,000"})
+    enabled_by = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "the sync run that enables them, as `sync:<run id>`"})
+
+
 class GetSchoolsRequest(Schema):
     district_id = fields.String(allow_none=True, load_default=None, metadata={
         "description": "the directory's id of the district whose schools are listed; null lists every school"})
@@ -241,4 +250,5 @@ class StudentAccountsEnabled(Schema):
     person_ids = fields.List(fields.String(), required=True, metadata={
         "description": "the directory's ids of the students whose accounts were enabled just now"})
     enabled_by = fields.String(required=True, metadata={
-        "description": "the person id of the staff member who enabled them"})
+        "description": "the person id of the staff member who enabled them, or `sync:<run id>` for a roster sync "
+                       "run (the district's \"enable student accounts automatically\")"})

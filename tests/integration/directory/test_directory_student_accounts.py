@@ -100,3 +100,26 @@ def test_a_join_of_someone_the_directory_does_not_know_is_ignored(directory_rpc,
     result.get()  # re-raises whatever the handler raised
     statuses = directory_rpc.search_people({"viewer": district.viewer("district_admin"), "kind": "student"})
     assert {item["student_account_status"] for item in statuses["items"]} == {"not_enabled"}
+
+
+def test_a_roster_sync_enables_its_districts_students_and_tells_identity_who_did(directory_rpc, district, recorder):
+    other = directory_rpc.upsert_district({"source_id": "oak-hills", "name": "Oak Hills USD"})
+    ids = [district.ids["ana"], district.ids["tess"], "no-such-person"]
+    with entrypoint_waiter(recorder, "on_people_upserted"):
+        response = directory_rpc.enable_synced_student_accounts(
+            {"district_id": district.id, "student_ids": ids, "enabled_by": "sync:run-1"})
+    assert [result["outcome"] for result in response["results"]] == ["enabled", "not_a_student", "not_found"]
+    enabled = [payload for event, payload in EventRecorder.received if event == directory.STUDENT_ACCOUNTS_ENABLED.name]
+    assert enabled == [{"person_ids": [district.ids["ana"]], "enabled_by": "sync:run-1"}]
+    assert status(directory_rpc, district, "ana") == "enabled"
+
+    elsewhere = directory_rpc.enable_synced_student_accounts(
+        {"district_id": other["id"], "student_ids": [district.ids["ben"]], "enabled_by": "sync:run-2"})
+    assert elsewhere["results"][0]["outcome"] == "not_found"  # another district's sync reaches no one here
+    assert status(directory_rpc, district, "ben") == "not_enabled"
+
+
+def test_a_sync_naming_an_unknown_district_is_refused(directory_rpc, district):
+    with pytest.raises(NotFound):
+        directory_rpc.enable_synced_student_accounts(
+            {"district_id": "no-such-district", "student_ids": [district.ids["ana"]], "enabled_by": "sync:run-1"})

@@ -30,6 +30,7 @@ from shared.db import make_engine
 from shared.messaging import cluster_rpc, handles, rpc_endpoint
 from shared.migrations import upgrade
 from shared.sealed_secrets import ROSTERING_SETTINGS_KEY
+from shared.testing.clever_objects import DISTRICT as CLEVER_DISTRICT
 from shared.testing.principals import make_principal
 from shared.testing.sftp_fake import PASSWORD as SFTP_PASSWORD
 from shared.testing.sftp_fake import USERNAME as SFTP_USERNAME
@@ -72,6 +73,11 @@ class Recorder:
     # A bulk method that waits for `released` before answering: a run kept going while a test looks at it.
     held_method: str | None = None
     released: Event = field(default_factory=Event)
+    # Districts the directory holds beside those upsert_district made, as their providers name them: the tests'
+    # ClassLink and Clever districts, as connecting them would have made them.
+    districts: dict[str, dict] = field(default_factory=lambda: {
+        "lincoln": {"source_id": "district-1", "name": "Lincoln Unified"},
+        "jefferson": {"source_id": CLEVER_DISTRICT, "name": "Jefferson Unified"}})
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(self.saved)
@@ -93,6 +99,13 @@ class Recorder:
         self.calls.append(("upsert_district", request))
         _, item_id = self._save("upsert_district", request["source_id"], request)
         return {"id": item_id, **request}
+
+    def get_district(self, request: dict) -> dict:
+        made = {item_id: row for (called, _), (row, item_id) in self.saved.items() if called == "upsert_district"}
+        district = self.districts.get(request["district_id"]) or made.get(request["district_id"])
+        if district is None:
+            raise NotFound("no such district", fields={"district_id": ["no district has this id"]})
+        return {"id": request["district_id"], **district}
 
     def upsert(self, method: str, request: dict) -> dict:
         self.calls.append((method, request))
@@ -135,6 +148,10 @@ def directory_stand_in(recorder: Recorder) -> type:
         @rpc_endpoint(directory.upsert_district)
         def upsert_district(self, request):
             return recorder.upsert_district(request)
+
+        @rpc_endpoint(directory.get_district)
+        def get_district(self, request):
+            return recorder.get_district(request)
 
         @rpc_endpoint(directory.upsert_schools)
         def upsert_schools(self, request):

@@ -298,3 +298,17 @@ def test_a_second_import_of_a_running_package_exits_75_naming_the_running_run(sc
 def test_an_unknown_run_id_exits_64(schoolctl):
     assert schoolctl("roster", "follow", "ffffffff").exit_code == 64
     assert schoolctl("roster", "show", "ffffffff").exit_code == 64
+
+
+def test_a_new_district_is_connected_to_its_tenant_and_its_settings_printed_with_its_directory_id(schoolctl,
+                                                                                                  recorder):
+    connected = schoolctl("roster", "connect", "district-7", "--name", "Springfield Unified", "--set",
+                          "source=classlink", "--set", "connection.tenant_id=1234", "--json")
+    assert connected.exit_code == 0, connected.output
+    settings = json.loads(connected.stdout)
+    assert settings["district_id"] == recorder.saved_ids("upsert_district")["district-7"]
+    assert settings["source"] == "classlink" and settings["connection"]["tenant_id"] == "1234"
+    refused = schoolctl("roster", "connect", "district-8", "--name", "Shelbyville", "--set", "daily_sync=true",
+                        "--set", "source=clever")
+    assert refused.exit_code == 64 and "connection.token" in refused.stderr
+    assert "district-8" not in recorder.saved_ids("upsert_district")

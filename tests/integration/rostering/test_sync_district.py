@@ -39,10 +39,35 @@ def test_a_sync_answers_the_running_run_and_applies_the_tenant_in_the_background
     assert not any("filter" in query for _, query in classlink.requests)  # the first run is full
 
 
-def test_a_run_report_names_the_collection_and_position_of_a_bad_record(rostering_rpc, classlink):
+def test_a_run_report_names_the_collection_position_and_sourced_id_of_a_bad_record(rostering_rpc, classlink):
     classlink.roster["users"].append(user("student-9", "student", ("school-1",), email="not-an-email"))
     run = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": "lincoln"})["run_id"], "completed")
-    assert [(error["file"], error["line"], error["column"]) for error in run["errors"]] == [("/users", 4, "email")]
+    assert [(error["file"], error["line"], error["column"], error["source_id"]) for error in run["errors"]] == [
+        ("/users", 4, "email", "student-9")]
+
+
+def test_a_tenant_holding_another_district_rejects_the_run_and_applies_nothing(rostering_rpc, recorder,
+                                                                               classlink):
+    classlink.roster["orgs"][0]["sourcedId"] = "district-2"
+    classlink.roster["orgs"][1]["parent"]["sourcedId"] = "district-2"
+    run = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": "lincoln"})["run_id"], "rejected")
+    assert run["message"].startswith("ClassLink tenant 1234 (OneRoster 1.1) holds district district-2 (Lincoln "
+                                     "Unified), not district-1, the district these settings are for")
+    assert recorder.calls == []
+
+
+def test_a_new_district_connects_its_tenant_first_and_its_first_run_fills_it(rostering_rpc, recorder):
+    with FakeClassLink() as fake:
+        fake.roster.update(small_district())
+        connected = rostering_rpc.connect_district({
+            "source_id": "district-1", "name": "Lincoln Unified", "changed_by": "admin-1", "source": "classlink",
+            "connection": {"tenant_id": "1234", "application_id": "5678", "server_url": fake.url,
+                           "client_id": fake.client_id, "client_secret": fake.client_secret}})
+        district_id = connected["district_id"]
+        assert recorder.saved_ids("upsert_district") == {"district-1": district_id}
+        assert connected["connection"]["client_secret_set"] is True and recorder.ownership["district_id"] == district_id
+        run = wait_for(rostering_rpc, rostering_rpc.sync_district({"district": district_id})["run_id"], "completed")
+    assert run["district_id"] == district_id and run["counts"]["people"]["created"] == 3
 
 
 def test_the_next_run_asks_only_for_changes_and_applies_them(rostering_rpc, recorder, classlink):

@@ -34,7 +34,7 @@ PAGE_FIELDS = {
 
 
 # What the fake directory answers besides the upserts.
-ANSWERED = ("set_district_sync", "get_schools", "get_district_counts", "archive_synced_records")
+ANSWERED = ("set_district_sync", "get_schools", "get_district_counts", "archive_synced_records", "get_district")
 
 
 class _AsSaved(Mapping):
@@ -99,7 +99,11 @@ class FakeService:
     broken_from: dict[str, tuple[int, Exception]] = field(default_factory=dict)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     district_id: str = "district-id"
+    # The district the directory holds under district_id, as the provider names it (None: made by hand).
+    district: dict = field(default_factory=lambda: {"source_id": "district-1", "name": "Lincoln Unified"})
     ownership: dict | None = None
+    enabled_students: set[str] = field(default_factory=set)
+    refuse_enabling: bool = False  # answer every student to enable as not a student
 
     def __post_init__(self) -> None:
         self.records = SyncedRecords(_AsSaved(self.saved))
@@ -108,7 +112,7 @@ class FakeService:
         return _CheckedProxy(contract, self)
 
     def __getattr__(self, name: str) -> _Method:
-        if name.startswith("upsert_") or name in ANSWERED:
+        if name.startswith("upsert_") or name in ANSWERED or name == "enable_synced_student_accounts":
             return _Method(self, name)
         raise AttributeError(name)
 
@@ -128,8 +132,9 @@ class FakeService:
             if len(self.method_calls(method)) >= nth:
                 return error
         if method == "upsert_district":
-            return {"id": self.district_id, "source_id": payload["source_id"], "name": payload["name"]}
-        if method in ANSWERED:
+            self.district = {"source_id": payload["source_id"], "name": payload["name"]}
+            return {"id": self.district_id, **self.district}
+        if method in ANSWERED or method == "enable_synced_student_accounts":
             return getattr(self, f"_{method}")(payload)
         return {"results": [self._upsert(method, row) for row in payload[PAGE_FIELDS[method]]]}
 
@@ -139,6 +144,23 @@ class FakeService:
 
     def _get_schools(self, payload: dict) -> dict:
         return self.records.schools()
+
+    def _enable_synced_student_accounts(self, payload: dict) -> dict:
+        """As the directory answers: each saved student enabled once; anyone else refused."""
+        people = {item["id"]: item["row"] for (method, _), item in self.saved.items() if method == "upsert_people"}
+        results = []
+        for person_id in payload["student_ids"]:
+            row = people.get(person_id)
+            outcome = ("not_found" if row is None
+                       else "not_a_student" if "student" not in row["kinds"] or self.refuse_enabling
+                       else "already_enabled" if person_id in self.enabled_students else "enabled")
+            if outcome == "enabled":
+                self.enabled_students.add(person_id)
+            results.append({"key": person_id, "id": person_id if row else None, "outcome": outcome, "problems": []})
+        return {"results": results}
+
+    def _get_district(self, payload: dict) -> dict:
+        return {"id": payload["district_id"], **self.district}
 
     def _get_district_counts(self, payload: dict) -> dict:
         return self.records.counts()

@@ -9,7 +9,7 @@ from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.sync_schedule import OVERLAP, SyncMarks
 from shared.contracts import rostering
-from shared.contracts.errors import Conflict, InvalidRequest
+from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 
 REQUEST = {"district": "lincoln", "full": False, "region": "US", "requested_by": "operator"}
 
@@ -86,6 +86,30 @@ def test_a_provider_that_fails_part_way_rejects_the_run_applies_nothing_and_keep
     assert importer.methods_called() == []
     assert importer.marks.get("lincoln") == SyncMarks()
     assert importer.published[-1][0] == rostering.SYNC_RUN_COMPLETED.name
+
+
+def test_a_provider_answering_another_district_rejects_the_run_with_nothing_applied(importer):
+    importer.directory.district = {"source_id": "district-9", "name": "Springfield Unified"}
+    run = carry_out(importer)
+    assert run.state == "rejected"
+    assert run.message.startswith("Fake provider holds district district-1 (Lincoln USD), not district-9, the "
+                                  "district these settings are for (Springfield Unified): nothing was applied")
+    assert importer.methods_called() == []
+    assert importer.marks.get("lincoln") == SyncMarks()
+
+
+def test_a_district_made_by_hand_cannot_take_a_providers_roster(importer):
+    importer.directory.district = {"source_id": None, "name": "Springfield Unified"}
+    run = carry_out(importer)
+    assert run.state == "rejected" and "was not made by a roster sync" in run.message
+    assert importer.methods_called() == []
+
+
+def test_a_directory_that_cannot_say_which_district_it_is_fails_the_run_before_anything_is_read(importer):
+    importer.directory.broken["get_district"] = NotFound("no such district", fields={"district_id": ["unknown"]})
+    run = carry_out(importer)
+    assert run.state == "failed" and run.message.startswith("directory.get_district failed")
+    assert importer.methods_called() == [] and importer.sources.asked_since == [None]
 
 
 def test_a_redelivered_request_is_not_carried_out_twice(importer):

@@ -201,3 +201,48 @@ def test_notices_settings_are_all_given_or_none_naming_the_first_missing(setting
 def test_connection_values_given_as_text_are_kept_as_their_fields_read_them(settings):
     shown = settings.change(source="sftp", connection={**SFTP, "port": "2222", "notices_priority": "false"})
     assert shown["connection"]["port"] == 2222 and shown["connection"]["notices_priority"] is False
+
+
+# --- a district that connects its provider before anything was imported ---------------------------------------
+
+def connect(settings: Settings, **changes) -> dict:
+    request = rostering.ConnectDistrictRequest().load(
+        {"source_id": "clever-district-7", "name": "Springfield Unified", "changed_by": "operator", **changes})
+    return settings_handlers.connect_district(
+        request, settings=settings.importer.settings, secrets=settings.secrets,
+        directory=settings.importer.directory.proxy(directory_contract.contract),
+        publish=lambda event, payload: settings.importer.published.append((event.name, payload)),
+        clock=settings.importer.clock, new_id=lambda: next(settings.changes))
+
+
+def test_a_new_district_connecting_clever_is_made_in_the_directory_under_its_clever_id(settings):
+    connected = connect(settings, source="clever", connection={"token": "t0ken"}, daily_sync=True)
+    assert settings.importer.directory.method_calls("upsert_district") == [
+        {"source_id": "clever-district-7", "name": "Springfield Unified"}]
+    assert connected["district_id"] == DISTRICT and connected["source"] == "clever"
+    assert connected["connection"] == {"district_id": "clever-district-7", "token_set": True}
+    assert settings.importer.settings.get(DISTRICT).daily_sync is True
+    assert settings.importer.directory.ownership["source"] == "Clever"
+    assert settings.audited()[0]["after"]["source"] == "clever"
+
+
+def test_a_clever_connection_naming_another_district_is_refused_and_makes_nothing(settings):
+    with pytest.raises(InvalidRequest) as refused:
+        connect(settings, source="clever", connection={"district_id": "clever-district-8", "token": "t0ken"})
+    assert refused.value.fields == {"connection.district_id": [
+        "the Clever district clever-district-8 is not clever-district-7, the district being connected"]}
+    assert settings.importer.directory.calls == []
+
+
+def test_settings_that_cannot_be_kept_make_no_district(settings):
+    with pytest.raises(InvalidRequest) as refused:
+        connect(settings, source="classlink", connection={"tenant_id": "1234"}, daily_sync=True)
+    assert "connection.application_id" in refused.value.fields
+    assert settings.importer.directory.calls == [] and settings.importer.settings.stored == {}
+
+
+def test_a_new_classlink_district_is_made_under_its_district_orgs_sourced_id(settings):
+    connected = connect(settings, source_id="district-1", name="Lincoln Unified", source="classlink",
+                        connection=CLASSLINK)
+    assert settings.importer.directory.district == {"source_id": "district-1", "name": "Lincoln Unified"}
+    assert connected["connection"]["tenant_id"] == "1234" and connected["connection"]["client_secret_set"] is True
