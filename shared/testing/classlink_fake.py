@@ -17,16 +17,15 @@ is served (to change the roster mid-run); `paging_headers` turns X-Total-Count a
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from oauthlib.oauth1.rfc5849 import signature
+
+from shared.testing.loopback_provider import Answer, LoopbackProvider, json_answer
+
+__all__ = ["Answer", "FakeClassLink", "json_answer"]
 
 COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
 ROSTER_PATH = re.compile(r"^/ims/oneroster/(?:v1p1|rostering/v1p2)/(?P<collection>\w+)$")
@@ -34,57 +33,18 @@ FILTER = re.compile(r"^dateLastModified>'(?P<instant>[^']+)'$")
 DEFAULT_LIMIT = 100
 
 
-@dataclass
-class Answer:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def json_answer(status: int, document, headers: dict[str, str] | None = None) -> Answer:
-    return Answer(status, json.dumps(document).encode(), {"Content-Type": "application/json", **(headers or {})})
-
-
-class FakeClassLink:
+class FakeClassLink(LoopbackProvider):
     def __init__(self, *, client_id: str = "classlink-key", client_secret: str = "classlink-secret") -> None:
+        super().__init__(self.answer)
         self.client_id, self.client_secret = client_id, client_secret
         self.roster: dict[str, list[dict]] = {name: [] for name in COLLECTIONS}
         self.paging_headers = True
-        self.requests: list[tuple[str, dict[str, str]]] = []  # (collection, query) of every roster GET
-        self._scripted: list[tuple[str, Answer]] = []
-        self._hooks: list[tuple[str, Callable[[dict[str, str]], None]]] = []
         self._nonces: set[str] = set()
         self._tokens: set[str] = set()
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def token_url(self) -> str:
         return f"{self.url}/oauth2/token"
-
-    def __enter__(self) -> FakeClassLink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    # --- scripting ---------------------------------------------------------------------------
-
-    def then(self, collection: str, *answers: Answer) -> None:
-        """The next requests for `collection` get these answers, in order, instead of the roster."""
-        with self._lock:
-            self._scripted += [(collection, answer) for answer in answers]
-
-    def on_request(self, collection: str, hook: Callable[[dict[str, str]], None]) -> None:
-        """Run `hook(query)` before each request for `collection` is served."""
-        self._hooks.append((collection, hook))
 
     def revoke_tokens(self) -> None:
         self._tokens.clear()
@@ -101,15 +61,7 @@ class FakeClassLink:
         if not self._authorised(path, query_string, headers):
             return json_answer(401, {"imsx_codeMajor": "failure", "imsx_description": "unauthorized"})
         collection, query = match["collection"], dict(parse_qsl(query_string, keep_blank_values=True))
-        with self._lock:
-            self.requests.append((collection, query))
-            scripted = next((i for i, (name, _) in enumerate(self._scripted) if name == collection), None)
-            if scripted is not None:
-                return self._scripted.pop(scripted)[1]
-        for name, hook in self._hooks:
-            if name == collection:
-                hook(query)
-        return self._page(collection, path, query)
+        return self.scripted(collection, query) or self._page(collection, path, query)
 
     def _page(self, collection: str, path: str, query: dict[str, str]) -> Answer:
         objects = self.roster[collection]
@@ -165,28 +117,3 @@ class FakeClassLink:
         self._tokens.add(token)
         return json_answer(200, {"access_token": token, "token_type": "bearer", "expires_in": 3600})
 
-
-def _handler_for(fake: FakeClassLink) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._serve(b"")
-
-        def do_POST(self) -> None:
-            self._serve(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-
-        def _serve(self, body: bytes) -> None:
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            answer = fake.answer(self.command, self.path, headers, body)
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    return Handler

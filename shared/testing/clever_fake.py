@@ -19,13 +19,10 @@ next matching requests get instead; `on_request(...)` runs a hook before a reque
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode
 
-from shared.testing.classlink_fake import Answer, json_answer
+from shared.testing.loopback_provider import Answer, LoopbackProvider, json_answer
 
 __all__ = ["Answer", "FakeClever", "json_answer"]
 
@@ -36,30 +33,13 @@ MAX_LIMIT = 10_000
 PREFIX = "/v3.0/"
 
 
-class FakeClever:
+class FakeClever(LoopbackProvider):
     def __init__(self, *, token: str = "clever-district-token") -> None:
+        super().__init__(self.answer)
         self.token = token
         self.roster: dict[str, list[dict]] = {name: [] for name in COLLECTIONS}
         self.events: list[dict] = []
         self.events_enabled = True  # events are opt-in: without them /events answers 404
-        self.requests: list[tuple[str, dict[str, str]]] = []  # (collection, query) of every authorised GET
-        self._scripted: list[tuple[str, Answer]] = []
-        self._hooks: list[tuple[str, Callable[[dict[str, str]], None]]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeClever:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- changing the district, as its SIS would: each change is an event -----------------------
 
@@ -84,19 +64,9 @@ class FakeClever:
         self.events.append({"id": f"evt{len(self.events) + 1:08d}", "type": f"{collection}.{action}",
                             "created": created, "data": data})
 
-    # --- scripting ---------------------------------------------------------------------------
-
-    def then(self, collection: str, *answers: Answer) -> None:
-        """The next requests for `collection` get these answers, in order, instead of the roster."""
-        with self._lock:
-            self._scripted += [(collection, answer) for answer in answers]
-
-    def on_request(self, collection: str, hook: Callable[[dict[str, str]], None]) -> None:
-        self._hooks.append((collection, hook))
-
     # --- serving -----------------------------------------------------------------------------
 
-    def answer(self, method: str, target: str, headers: dict[str, str]) -> Answer:
+    def answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         path, _, query_string = target.partition("?")
         collection = path[len(PREFIX):] if path.startswith(PREFIX) else ""
         if method != "GET" or collection not in (*COLLECTIONS, "events"):
@@ -106,15 +76,7 @@ class FakeClever:
         query = dict(parse_qsl(query_string, keep_blank_values=True))
         if collection == "events" and not self.events_enabled:
             return json_answer(404, {"error": "Resource not found"})
-        with self._lock:
-            self.requests.append((collection, query))
-            scripted = next((i for i, (name, _) in enumerate(self._scripted) if name == collection), None)
-            if scripted is not None:
-                return self._scripted.pop(scripted)[1]
-        for name, hook in self._hooks:
-            if name == collection:
-                hook(query)
-        return self._page(collection, query)
+        return self.scripted(collection, query) or self._page(collection, query)
 
     def _page(self, collection: str, query: dict[str, str]) -> Answer:
         limit = int(query.get("limit", DEFAULT_LIMIT))
@@ -144,22 +106,3 @@ class FakeClever:
         data = [{"data": item, "uri": f"{PREFIX}{collection}/{item['id']}"} for item in page]
         return json_answer(200, {"data": data, "links": links})
 
-
-def _handler_for(fake: FakeClever) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            answer = fake.answer(self.command, self.path, headers)
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    return Handler
