@@ -22,6 +22,7 @@ from bench.context import PG_DSN, RABBIT_API, Context, pg_dsn
 from bench.metrics.postgres import scratch_database
 from bench.metrics.rabbit import scratch_vhost
 from shared.config import SERVICES
+from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
 from shared.testing.stack import Stack, running_stack
 
@@ -94,6 +95,35 @@ def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: floa
             last_report = now
         time.sleep(every)
     return time.monotonic()
+
+
+# identity's service tokens last 15 minutes; a district's run is followed for longer.
+OPERATOR_TOKEN_RENEWAL_SECONDS = 600.0
+
+
+class AsOperator:
+    """`rpc(contract)` as the operator for as long as a run is followed: the operator's token is asked for again,
+    on a connection of its own, once it is 10 minutes old. Close it (a context manager) when done."""
+
+    def __init__(self, platform: Platform, timeout: float) -> None:
+        self._platform, self._timeout = platform, timeout
+        self._connection = ExitStack()
+        self._rpc: Callable | None = None
+        self._since = 0.0
+
+    def __call__(self, contract):
+        if self._rpc is None or time.monotonic() - self._since > OPERATOR_TOKEN_RENEWAL_SECONDS:
+            self._connection.close()
+            self._rpc = self._connection.enter_context(cluster_rpc(
+                self._platform.vhost_uri, timeout=self._timeout, credential=self._platform.stack.operator_token()))
+            self._since = time.monotonic()
+        return self._rpc(contract)
+
+    def __enter__(self) -> AsOperator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._connection.close()
 
 
 @contextmanager

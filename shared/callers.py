@@ -286,6 +286,15 @@ class CallerCredential(DependencyProvider):
         return present
 
 
+class ActingAsItself(DependencyProvider):
+    """`self.act_as_itself()`: the RPC calls this worker makes from now on carry no caller's credential, only the
+    service's own platform token. For background work a request started (a sync run): the requester's
+    credential was checked when the work was asked for, and expires (minutes) long before a district's run ends."""
+
+    def get_dependency(self, worker_ctx) -> Callable[[], None]:
+        return lambda: worker_ctx.data.pop(CREDENTIAL_CONTEXT_KEY, None)
+
+
 def credential_context(token: str | None) -> dict:
     """The nameko context data that carries `token` (for standalone proxies: ClusterRpcProxy(context_data=...))."""
     return {CREDENTIAL_CONTEXT_KEY: token} if token else {}

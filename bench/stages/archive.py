@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench.context import Context
-from bench.platform_stack import Platform, wait_for
+from bench.platform_stack import AsOperator, Platform, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
 from bench.stages.sync import imported, projected_at, wait_drained
@@ -59,7 +59,7 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
     started = time.monotonic()
     with cluster_rpc(platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
         service = rpc(rostering.contract)
-        held = imported(ctx, service, package, timeout)
+        held = imported(ctx, lambda: service, package, timeout)
         held_seconds = time.monotonic() - started
         if held["state"] != "awaiting_approval":
             raise RuntimeError(f"the departures were not held: {held['state']} {held.get('message')}")
@@ -121,9 +121,8 @@ def bulk_archive(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
 def _restore_by_import(ctx: Context, platform: Platform) -> None:
     """The whole package again: the departed reappear and are unarchived, as a returning student would be."""
     ctx.progress("archive: the full package again, so the departed come back for the stages after this one")
-    with cluster_rpc(platform.vhost_uri, timeout=ctx.sizes.sync_timeout_seconds,
-                     credential=platform.stack.operator_token()) as rpc:
-        run = imported(ctx, rpc(rostering.contract), ctx.package(), ctx.sizes.sync_timeout_seconds)
+    with AsOperator(platform, ctx.sizes.sync_timeout_seconds) as rpc:
+        run = imported(ctx, lambda: rpc(rostering.contract), ctx.package(), ctx.sizes.sync_timeout_seconds)
     if run["state"] != "completed":
         raise RuntimeError(f"restoring the district ended {run['state']}: {run.get('message')}")
     _wait_until_nobody_archived(ctx, platform)

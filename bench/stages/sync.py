@@ -11,16 +11,16 @@ import csv
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bench.context import Context
 from bench.metrics.roster import count_rows
-from bench.platform_stack import Platform, wait_for
+from bench.platform_stack import AsOperator, Platform, wait_for
 from bench.report import Row
 from shared.contracts import rostering
-from shared.messaging import cluster_rpc
 
 DELTA_SHARE = 0.01
 PROGRESS_SECONDS = 15.0
@@ -46,9 +46,8 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with reporting_progress(ctx, platform), cluster_rpc(
-            platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
-        run = imported(ctx, rpc(rostering.contract), package, timeout)
+    with reporting_progress(ctx, platform), AsOperator(platform, timeout) as rpc:
+        run = imported(ctx, lambda: rpc(rostering.contract), package, timeout)
     returned_wall = time.time()
     if run["state"] != "completed":
         raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
@@ -61,13 +60,14 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     return elapsed
 
 
-def imported(ctx: Context, service, package: Path, timeout: float) -> dict:
-    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does."""
-    run_id = service.import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
+def imported(ctx: Context, service: Callable[[], Any], package: Path, timeout: float) -> dict:
+    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does;
+    `service()` is rostering as the operator (renewed as a long run goes on)."""
+    run_id = service().import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
     last = {}
 
     def ended() -> bool:
-        last.update(service.get_sync_run({"run_id": run_id}))
+        last.update(service().get_sync_run({"run_id": run_id}))
         return last["state"] != "running"
 
     wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,

@@ -27,7 +27,7 @@ from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
-from shared.callers import CallerCredential, CallerVerification
+from shared.callers import ActingAsItself, CallerCredential, CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
@@ -79,6 +79,7 @@ class RosteringService:
     identity_rpc = ServiceRpc(identity.contract)
     notify_rpc = ServiceRpc(notify.contract)
     credential = CallerCredential()  # a notices folder's announcements go out as the district's notices credential
+    act_as_itself = ActingAsItself()  # a run applies as rostering, not as whoever asked for it (their token expires)
     publish = EventPublisher(rostering.contract)
     owner = RunOwner()
     sftp_watch = UploadWatch()
@@ -151,16 +152,19 @@ class RosteringService:
     # and its event is not redelivered (applying twice is safe, but a failure would only repeat).
     @handles(rostering.SYNC_RUN_APPROVED)
     def on_sync_run_approved(self, payload):
+        self.act_as_itself()
         return handlers.apply_approved_run(payload, ports=self._ports())
 
     # A district's requested sync is read from its provider and applied here, in the background.
     @handles(rostering.DISTRICT_SYNC_REQUESTED)
     def on_district_sync_requested(self, payload):
+        self.act_as_itself()
         return syncing.run_district_sync(payload, ports=self._ports())
 
     # A requested import is read and applied here, in the background.
     @handles(rostering.PACKAGE_IMPORT_REQUESTED)
     def on_package_import_requested(self, payload):
+        self.act_as_itself()
         return handlers.run_package_import(payload, ports=self._ports())
 
     # Eager: a restarted process fails at once what a dead one left running, so the district can sync again.

@@ -13,13 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.callers import (
-    CLOCK_LEEWAY, KEY_REFRESH_SECONDS, SERVICE, USER, Caller, CallerCheck, RemoteSigningKeys, key_id,
+    CLOCK_LEEWAY, KEY_REFRESH_SECONDS, SERVICE, USER, ActingAsItself, Caller, CallerCheck, RemoteSigningKeys, key_id,
     principal_fields, public_key_pem, read_credential, refusal, sign_credential,
 )
 from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.callers import (
-    ACCOUNTS_MANAGE, ACTING_PERSON_FIELDS, ANNOUNCEMENTS_SEND, DIRECTORY_READ, ROSTERING_MANAGE, SCOPES,
-    get_signing_keys, issue_service_token, method_name, platform_scope,
+    ACCOUNTS_MANAGE, ACTING_PERSON_FIELDS, ANNOUNCEMENTS_SEND, CREDENTIAL_CONTEXT_KEY, DIRECTORY_READ,
+    PLATFORM_SERVICE_CONTEXT_KEY, ROSTERING_MANAGE, SCOPES, get_signing_keys, issue_service_token, method_name, platform_scope,
 )
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
 from shared.testing.principals import make_principal
@@ -394,3 +394,19 @@ def test_an_import_takes_an_operators_credential():
 
     assert isinstance(refusal(rostering.import_package, request, None), NotAuthenticated)
     assert refusal(rostering.import_package, request, service(ROSTERING_MANAGE)) is None
+
+
+def test_background_work_acting_as_itself_passes_on_no_callers_credential_only_its_own_token():
+    """A sync run outlives the operator's 15-minute token: its calls must be admitted on rostering's own token,
+    which an expired caller credential beside it would spoil (a credential that no longer reads is refused)."""
+
+    class Worker:
+        data = {CREDENTIAL_CONTEXT_KEY: "operator-token", PLATFORM_SERVICE_CONTEXT_KEY: "rostering-token",
+                "call_id_stack": ["rostering.on_district_sync_requested.1"]}
+
+    worker = Worker()
+    ActingAsItself().get_dependency(worker)()
+    assert worker.data == {PLATFORM_SERVICE_CONTEXT_KEY: "rostering-token",
+                           "call_id_stack": ["rostering.on_district_sync_requested.1"]}
+    ActingAsItself().get_dependency(worker)()  # nothing to drop the second time
+    assert CREDENTIAL_CONTEXT_KEY not in worker.data
