@@ -28,15 +28,18 @@ from services.notify.domain.conversation_records import (
     StoredConversation,
     StoredParticipant,
 )
-from services.notify.domain.delivery import Communication
+from services.notify.domain.delivery import Channel, Communication
 from services.notify.domain.personal_communications import Candidates, NewPersonalCommunication, PersonalPage
 from services.notify.domain.planned_rows import planned_rows
 from services.notify.domain.planner import PlanRequest
 from services.notify.domain.preferences import parse_district_default
 from services.notify.domain.translation import TranslationCache, Translator
-from services.notify.handlers_invitations import JobPublisher, QueueMarks, Queueing
-from services.notify.handlers_translations import CommunicationTranslations, messages_for_viewer, \
-    translate_communication
+from services.notify.handlers_invitations import JobPublisher
+from services.notify.handlers_translations import (
+    CommunicationTranslations,
+    messages_for_viewer,
+    translate_communications,
+)
 from services.notify.queue.jobs import pages_of
 from shared.contracts import conversations as contract
 from shared.contracts import identity
@@ -90,9 +93,18 @@ class ConversationStore(Protocol):
 class PersonalCommunications(Protocol):
     def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates: ...
 
-    def create_communication(self, communication: NewPersonalCommunication, **job) -> None: ...
+    def write_communications(self, written: Sequence[tuple[NewPersonalCommunication, PersonalPage]], *,
+                             now: datetime) -> None: ...
 
-    def write_page(self, page: PersonalPage, *, now: datetime) -> None: ...
+
+class MessageQueueing(Protocol):
+    def unqueued_provider_deliveries_of(self, communication_ids: Sequence[str]) -> dict[str, list[tuple[str, Channel]]]: ...
+
+    def mark_planned_queued_of(self, communication_ids: Sequence[str], *, now: datetime) -> int: ...
+
+
+class MessageQueueMarks(Protocol):
+    def mark_communications_queued(self, communication_ids: Sequence[str], *, now: datetime) -> None: ...
 
 
 class DistrictDefaults(Protocol):
@@ -109,8 +121,8 @@ class Ports(Protocol):
     directory_rpc: Directory
     conversations: ConversationStore
     personal: PersonalCommunications
-    communications: Queueing
-    queue_marks: QueueMarks
+    communications: MessageQueueing
+    queue_marks: MessageQueueMarks
     jobs: JobPublisher
     district_defaults: DistrictDefaults
     replies: ReplySettings
@@ -218,48 +230,51 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
 
 def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
                      ports: Ports) -> None:
-    """Each message as deliver_message delivers it; the people and district defaults of all of them read
-    once, and the jobs of all of them published together once every one is written."""
+    """Each message as deliver_message delivers it, a batch (replies filed together) at the cost of about one:
+    the people and district defaults read once, every communication with its page written in one transaction
+    of one statement per kind, translated together, their jobs published together once every one is written,
+    then marked queued together."""
     if not messages:
         return
     candidates = ports.personal.candidates(sorted({p for _, _, person_ids in messages for p in person_ids}))
     defaults = {district_id: parse_district_default(ports.district_defaults.district_settings(district_id)
                                                     .default_preference)
                 for district_id in {conversation.district_id for conversation, _, _ in messages}}
-    jobs = []
-    for conversation, message, person_ids in messages:
-        _write_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id], ports)
-        unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
-        jobs.extend(pages_of(message.communication_id, unqueued))
-    ports.jobs.publish_jobs(jobs)
-    for _, message, _ in messages:
-        ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
-        ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
+    now = ports.clock()
+    written = [_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id],
+                             ports.replies, now) for conversation, message, person_ids in messages]
+    ports.personal.write_communications(written, now=now)
+    ids = [communication.id for communication, _ in written]
+    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
+    translate_communications(ids, translations=ports.translations, translator=ports.translator,
+                             cache=ports.translations, clock=ports.clock)
+    unqueued = ports.communications.unqueued_provider_deliveries_of(ids)
+    ports.jobs.publish_jobs([job for communication_id in ids
+                             for job in pages_of(communication_id, unqueued.get(communication_id, []))])
+    ports.communications.mark_planned_queued_of(ids, now=ports.clock())
+    ports.queue_marks.mark_communications_queued(ids, now=ports.clock())
 
 
-def _write_message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
-                        candidates: Candidates, default, ports: Ports) -> None:
+def _message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
+                  candidates: Candidates, default, replies: ReplySettings,
+                  now: datetime) -> tuple[NewPersonalCommunication, PersonalPage]:
+    """The message's communication and its one page: M1-M4 rows, each recipient's own Reply-To."""
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
     writer = names.get(message.author_id) if message.author_id else \
         " or ".join(names.get(person_id, "a family member") for person_id in message.possible_author_ids)
-    now = ports.clock()
-    ports.personal.create_communication(NewPersonalCommunication(
+    communication = NewPersonalCommunication(
         id=message.communication_id, district_id=conversation.district_id, kind=Communication.MESSAGE,
         subject=rules.message_subject(writer), body=rules.message_body(writer, message.text, message.attachments),
         sender_id=message.author_id, audience={"conversation_id": conversation.id, "person_ids": list(person_ids)},
-        created_at=now))
+        created_at=now)
     recipients = [candidates.recipients[person_id] for person_id in person_ids if person_id in candidates.recipients]
     rows = planned_rows(recipients, rules.message_request(default))
     expires_on = rules.expiry_from(now.date())
     positions = {p.person_id: p.position for p in conversation.participants}
     personal = {recipient.person_id: _reply_values(conversation.id, positions[recipient.person_id], expires_on,
-                                                   ports.replies) for recipient in recipients}
-    ports.personal.write_page(PersonalPage(
-        message.communication_id, rows, personal,
-        datetime.combine(expires_on, time.max, tzinfo=timezone.utc)), now=now)
-    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
-    translate_communication({"communication_id": message.communication_id}, translations=ports.translations,
-                            translator=ports.translator, cache=ports.translations, clock=ports.clock)
+                                                   replies) for recipient in recipients}
+    return communication, PersonalPage(message.communication_id, rows, personal,
+                                       datetime.combine(expires_on, time.max, tzinfo=timezone.utc))
 
 
 def message_rows(ports: Ports, district_id: str) -> PlanRequest:

@@ -158,13 +158,27 @@ class DeliveryRepository:
 
     def mark_communication_queued(self, communication_id: str, *, now: datetime) -> None:
         """Every job of the communication is on the queue; it completes once nothing is outstanding."""
+        self.mark_communications_queued([communication_id], now=now)
+
+    def mark_communications_queued(self, communication_ids: Sequence[str], *, now: datetime) -> None:
+        """mark_communication_queued for several communications: a statement for them all, then the
+        completing one (its own transaction, as _complete_if_done says why; correlated per communication)."""
+        if not communication_ids:
+            return
+        ids = sorted(set(communication_ids))
         with self.session.begin():
-            planned = select(func.count()).where(deliveries.c.communication_id == communication_id)
+            planned = select(func.count()).where(deliveries.c.communication_id == communications.c.id)
             self.session.execute(
                 update(communications)
-                .where(communications.c.id == communication_id, communications.c.state == "planning")
+                .where(communications.c.id.in_(ids), communications.c.state == "planning")
                 .values(state="queued", queued_at=now, planned_count=planned.scalar_subquery()))
-        self._complete_if_done(communication_id, now)
+        outstanding = select(deliveries.c.id).where(
+            deliveries.c.communication_id == communications.c.id, deliveries.c.status.in_(_SENDABLE)).exists()
+        with self.session.begin():
+            self.session.execute(
+                update(communications)
+                .where(communications.c.id.in_(ids), communications.c.state == "queued", ~outstanding)
+                .values(state="completed", completed_at=now))
 
     def delivery_report(self, communication_id: str) -> dict[Channel, dict[DeliveryStatus, int]]:
         with self.session.begin():
