@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from services.notify.domain import conversations as rules
+from services.notify.domain import message_language
 from services.notify.domain.conversation_records import (
     NewMessage,
     ReplySettings,
@@ -33,12 +34,13 @@ from services.notify.domain.personal_communications import Candidates, NewPerson
 from services.notify.domain.planned_rows import planned_rows
 from services.notify.domain.planner import PlanRequest
 from services.notify.domain.preferences import parse_district_default
-from services.notify.domain.translation import TranslationCache, Translator
+from services.notify.domain.translation import TranslationCache, TranslationFailed, Translator, language_key
 from services.notify.handlers_invitations import JobPublisher
 from services.notify.handlers_translations import (
     CommunicationTranslations,
     messages_for_viewer,
     translate_communications,
+    translate_texts,
 )
 from services.notify.queue.jobs import pages_of
 from shared.contracts import conversations as contract
@@ -214,10 +216,27 @@ def get_conversation(request: dict, *, ports: Ports) -> dict:
 
 
 def list_conversations(request: dict, *, ports: Ports) -> dict:
+    """The viewer's conversations, each latest message in their language: the translation stored for it
+    (the cache, filled when it was delivered), never asked of the provider here; as written on request."""
+    viewer_id = request["viewer"]["person_id"]
     page, per_page = request["page"], request["per_page"]
-    ids, total = ports.conversations.of_person(request["viewer"]["person_id"], offset=(page - 1) * per_page,
-                                               limit=per_page)
-    return {"items": ports.conversations.summaries(ids), "total": total, "page": page, "per_page": per_page}
+    ids, total = ports.conversations.of_person(viewer_id, offset=(page - 1) * per_page, limit=per_page)
+    summaries = ports.conversations.summaries(ids)
+    latest = [summary["last_message"] for summary in summaries if summary["last_message"]]
+    languages = ports.conversations.languages_of(sorted({viewer_id, *(
+        person_id for message in latest for person_id in (message["author_id"], *message["possible_author_ids"])
+        if person_id)}))
+    viewer_language = languages.get(viewer_id) or DEFAULT_LANGUAGE
+    wanted = [] if request.get("original") else message_language.texts_to_translate(
+        latest, viewer_id=viewer_id, viewer_language=viewer_language, languages=languages, default=DEFAULT_LANGUAGE)
+    stored = ports.translations.cached_translations(wanted, target=language_key(viewer_language)) if wanted else {}
+    items = [{**{key: value for key, value in summary.items() if key != "last_message"},
+              **message_language.latest_in_list(summary["last_message"], viewer_id=viewer_id,
+                                                viewer_language=viewer_language, languages=languages,
+                                                default=DEFAULT_LANGUAGE, translations=stored,
+                                                original=bool(request.get("original")))}
+             for summary in summaries]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 # --- delivering a message ----------------------------------------------------------------------------------
@@ -248,11 +267,39 @@ def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Se
     # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
     translate_communications(ids, translations=ports.translations, translator=ports.translator,
                              cache=ports.translations, clock=ports.clock)
+    _store_texts_in_readers_languages(messages, ports)
     unqueued = ports.communications.unqueued_provider_deliveries_of(ids)
     ports.jobs.publish_jobs([job for communication_id in ids
                              for job in pages_of(communication_id, unqueued.get(communication_id, []))])
     ports.communications.mark_planned_queued_of(ids, now=ports.clock())
     ports.queue_marks.mark_communications_queued(ids, now=ports.clock())
+
+
+def _store_texts_in_readers_languages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
+                                      ports: Ports) -> None:
+    """Each message's text in each of its readers' languages, kept in the translation cache, so that their
+    conversation lists show it in theirs (a listing never asks the provider) and opening the conversation
+    asks nothing more. One provider call per language pair for the batch; a failure is logged and the rest
+    not asked: a list then shows the original, marked unavailable, and the conversation asks again."""
+    if ports.translator is None:
+        return
+    people = sorted({person_id for _, message, readers in messages
+                     for person_id in (*readers, message.author_id, *message.possible_author_ids) if person_id})
+    languages = ports.conversations.languages_of(people)
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for _, message, readers in messages:
+        written = {"text": message.text, "author_id": message.author_id,
+                   "possible_author_ids": list(message.possible_author_ids)}
+        for pair, text in message_language.readers_texts(written, readers, languages=languages,
+                                                         default=DEFAULT_LANGUAGE).items():
+            wanted.setdefault(pair, []).append(text)
+    for (target, source), texts in sorted(wanted.items()):
+        try:
+            translate_texts(list(dict.fromkeys(texts)), target=target, source=source, translator=ports.translator,
+                            cache=ports.translations, clock=ports.clock)
+        except TranslationFailed as error:
+            log.warning("%d message text(s) not kept in %s for conversation lists: %s", len(texts), target, error)
+            return
 
 
 def _message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
