@@ -675,12 +675,14 @@ list_flagged_messages = contract.rpc("list_flagged_messages", request=moderation
                                      description="Flagged messages in the moderator's reach (administrators and "
                                                  "Content Moderators), with their flags.")
 hide_message = contract.rpc("hide_message", request=moderation.ModerateMessageRequest,
-                            response=moderation.FlaggedMessage,
+                            response=moderation.ModerationDecision,
                             description="Hide a message: everyone sees a notice instead, in the conversation and "
-                                        "the inbox; its flags are reviewed.")
+                                        "the inbox; its flags are reviewed; its deliveries not yet handed to a "
+                                        "provider are withdrawn (what was sent by SMS or email cannot be recalled).")
 restore_message = contract.rpc("restore_message", request=moderation.ModerateMessageRequest,
-                               response=moderation.FlaggedMessage,
-                               description="Show a hidden message again; its flags are reviewed.")
+                               response=moderation.ModerationDecision,
+                               description="Show a hidden message again; its flags are reviewed; deliveries "
+                                           "withdrawn when it was hidden are not sent again.")
 CONTENT_MODERATED = contract.event("content_moderated", moderation.ContentModerated,
                                    description="A message was flagged, hidden or restored: who, when, why, before "
                                                "and after (the directory keeps it in its audit log).")

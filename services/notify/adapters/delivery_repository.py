@@ -172,13 +172,7 @@ class DeliveryRepository:
                 update(communications)
                 .where(communications.c.id.in_(ids), communications.c.state == "planning")
                 .values(state="queued", queued_at=now, planned_count=planned.scalar_subquery()))
-        outstanding = select(deliveries.c.id).where(
-            deliveries.c.communication_id == communications.c.id, deliveries.c.status.in_(_SENDABLE)).exists()
-        with self.session.begin():
-            self.session.execute(
-                update(communications)
-                .where(communications.c.id.in_(ids), communications.c.state == "queued", ~outstanding)
-                .values(state="completed", completed_at=now))
+        complete_if_nothing_outstanding(self.session, ids, now)
 
     def delivery_report(self, communication_id: str) -> dict[Channel, dict[DeliveryStatus, int]]:
         with self.session.begin():
@@ -543,6 +537,19 @@ class DeliveryRepository:
 
     def _insert(self, table: Table):
         return dialect_insert(self.session, table)
+
+
+def complete_if_nothing_outstanding(session: Session, communication_ids: Sequence[str], now: datetime) -> None:
+    """Complete the queued ones of these communications with nothing left to send, in a transaction of its own
+    after the caller's committed (DeliveryRepository._complete_if_done says why)."""
+    outstanding = select(deliveries.c.id).where(
+        deliveries.c.communication_id == communications.c.id, deliveries.c.status.in_(_SENDABLE)).exists()
+    with session.begin():
+        session.execute(
+            update(communications)
+            .where(communications.c.id.in_(sorted(set(communication_ids))), communications.c.state == "queued",
+                   ~outstanding)
+            .values(state="completed", completed_at=now))
 
 
 _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "
