@@ -24,6 +24,7 @@ from services.notify.adapters.devices_repository import forget_tokens, tokens_of
 from services.notify.adapters.tables import (
     communication_personal,
     communications,
+    conversation_messages,
     credential_health,
     deliveries,
     delivery_events,
@@ -263,14 +264,18 @@ class DeliveryRepository:
 
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:
-        """Its own transaction, or the caller's when one is open (a webhook's)."""
+        """Its own transaction, or the caller's when one is open (a webhook's). A conversation message a
+        moderator hid has nobody to fall back to: what failed is not sent again on another channel."""
+        hidden = select(conversation_messages.c.id).where(
+            conversation_messages.c.communication_id == communication.id,
+            conversation_messages.c.hidden_at.is_not(None)).exists()
         with self._unit():
             people = self.session.execute(
                 select(recipients.c.person_id, recipients.c.given_name, recipients.c.kinds,
                        recipients.c.student_account_enabled, recipients.c.joined, recipients.c.email,
                        recipients.c.mobile_phone, preferences.c.preference)
                 .outerjoin(preferences, preferences.c.person_id == recipients.c.person_id)
-                .where(recipients.c.person_id.in_(person_ids))).all()
+                .where(recipients.c.person_id.in_(person_ids), ~hidden)).all()
             emails = {person.email for person in people if person.email}
             phones = {person.mobile_phone for person in people if person.mobile_phone}
             health = self._health(emails, phones)

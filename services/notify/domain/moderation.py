@@ -77,8 +77,8 @@ class ModeratedMessage:
 # What hiding does to the message's deliveries, said in the moderator's answer (and the docs).
 WITHDRAWAL_NOTE = ("Its deliveries not yet handed to a provider were withdrawn and will not be sent (the delivery "
                    "report shows them skipped, withdrawn_by_moderator). What was already handed to a provider "
-                   "(SMS, email, calls, push notifications) cannot be recalled; the app shows everyone the notice "
-                   "from now on.")
+                   "(SMS, email, calls, push notifications) cannot be recalled, and should it fail it falls back to "
+                   "nothing; the app shows everyone the notice from now on.")
 RESTORE_NOTE = "Deliveries withdrawn when it was hidden are not sent again."
 
 

@@ -14,6 +14,7 @@ from services.directory.service import DirectoryService
 from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.tables import deliveries
 from services.notify.domain.delivery import Channel, DeliveryStatus
+from services.notify.queue.jobs import DeliveryJob
 from services.notify.service import NotifyService
 from services.notify.worker.ports import PageDelivery
 from shared.contracts import directory, identity, notify
@@ -117,7 +118,8 @@ def test_a_flagged_message_is_listed_hidden_for_everyone_restored_and_every_deci
 def test_hiding_withdraws_the_deliveries_no_provider_had_and_counts_those_already_sent(rpc, room, config):  # noqa: F811
     """No worker runs here, so every provider delivery of Tess's message waits on its queue; one of them a worker
     has claimed (its ledger row is 'sending': handed to the provider). Hiding withdraws the others: the report shows
-    them skipped, withdrawn_by_moderator, and no worker's claim on them succeeds afterwards."""
+    them skipped, withdrawn_by_moderator, and no worker's claim on them succeeds afterwards; the claimed one, should
+    it fail, falls back to nothing."""
     notify_rpc = rpc(notify.contract)
     moderator = room.principal("tess", identity.TEACHER, permissions=[identity.CONTENT_MODERATOR])
     started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ben"], text=TEXT)
@@ -131,6 +133,8 @@ def test_hiding_withdraws_the_deliveries_no_provider_had_and_counts_those_alread
                       if line["channel"] in PROVIDER_LINES and line["status"] == "queued"]
             assert len(queued) >= 2, queued
             first, rest = queued[0], queued[1:]
+            content = repository.load_page(DeliveryJob(communication_id, Channel(first["channel"]), ("x",))).communication
+            assert first["person_id"] in repository.load_fallback_context(content, [first["person_id"]]).recipients
             claimed = repository.claim_sends(communication_id, Channel(first["channel"]),
                                              [_page_delivery(session, communication_id, first)], job_id="job-1",
                                              now=datetime.now(timezone.utc))
@@ -148,6 +152,8 @@ def test_hiding_withdraws_the_deliveries_no_provider_had_and_counts_those_alread
             for line in rest:
                 withdrawn = lines[(line["person_id"], line["channel"])]
                 assert (withdrawn["status"], withdrawn["reason"]) == ("skipped", "withdrawn_by_moderator")
+            # Should what the provider has fail now, it falls back to nothing: the message is hidden.
+            assert repository.load_fallback_context(content, [first["person_id"]]).recipients == {}
             # A worker that loaded the page before the hiding finds the key taken: nothing is sent.
             late = rest[0]
             assert repository.claim_sends(communication_id, Channel(late["channel"]),
