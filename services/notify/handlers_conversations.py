@@ -34,7 +34,13 @@ from services.notify.domain.personal_communications import Candidates, NewPerson
 from services.notify.domain.planned_rows import planned_rows
 from services.notify.domain.planner import PlanRequest
 from services.notify.domain.preferences import parse_district_default
-from services.notify.domain.translation import TranslationCache, TranslationFailed, Translator, language_key
+from services.notify.domain.translation import (
+    TranslationCache,
+    TranslationFailed,
+    TranslationOutcome,
+    Translator,
+    language_key,
+)
 from services.notify.handlers_invitations import JobPublisher
 from services.notify.handlers_translations import (
     CommunicationTranslations,
@@ -252,7 +258,7 @@ def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Se
     """Each message as deliver_message delivers it, a batch (replies filed together) at the cost of about one:
     the people and district defaults read once, every communication with its page written in one transaction
     of one statement per kind, translated together, their jobs published together once every one is written,
-    then marked queued together."""
+    then marked queued together; last, each text kept in its readers' languages for their lists."""
     if not messages:
         return
     candidates = ports.personal.candidates(sorted({p for _, _, person_ids in messages for p in person_ids}))
@@ -265,14 +271,16 @@ def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Se
     ports.personal.write_communications(written, now=now)
     ids = [communication.id for communication, _ in written]
     # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
-    translate_communications(ids, translations=ports.translations, translator=ports.translator,
-                             cache=ports.translations, clock=ports.clock)
-    _store_texts_in_readers_languages(messages, ports)
+    made = translate_communications(ids, translations=ports.translations, translator=ports.translator,
+                                    cache=ports.translations, clock=ports.clock)
     unqueued = ports.communications.unqueued_provider_deliveries_of(ids)
     ports.jobs.publish_jobs([job for communication_id in ids
                              for job in pages_of(communication_id, unqueued.get(communication_id, []))])
     ports.communications.mark_planned_queued_of(ids, now=ports.clock())
     ports.queue_marks.mark_communications_queued(ids, now=ports.clock())
+    # After the jobs, and not after a failure: the lists' copy never holds a message back or waits twice.
+    if not any(translation.outcome is TranslationOutcome.UNAVAILABLE for done in made.values() for translation in done):
+        _store_texts_in_readers_languages(messages, ports)
 
 
 def _store_texts_in_readers_languages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],

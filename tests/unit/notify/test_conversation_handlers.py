@@ -303,3 +303,17 @@ def test_a_reply_whose_translation_fails_is_shown_in_the_original_with_a_note():
 
     assert (reply["text"], reply["translation"]) == ("Gracias", "unavailable")
     assert reply["translation_note"] == UNTRANSLATED_NOTE
+
+
+def test_a_message_keeps_its_text_in_each_readers_language_for_their_lists_but_never_asks_twice_after_a_failure():
+    world = FakeWorld(languages={"g-1": "es"})
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
+    message = handlers.new_message(conversation.id, "t-1", (), "app", "Hi", (), NOW, lambda: "f" * 32)
+
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(world))
+
+    assert world.translations.cache[("Hi", "es")] == "[es] Hi"
+    failing, broken = FakeTranslator(failing=True), FakeWorld(languages={"g-1": "es"})
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(broken, translator=failing))
+    assert len(failing.calls) == 1 and broken.jobs, "one failed call, and the message went all the same"
