@@ -42,6 +42,7 @@ from shared.platform_identity import platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
+from shared.settings import environment
 
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -166,7 +167,7 @@ def add_worker() -> None:
     except FileNotFoundError:
         raise fail(f"No stack is running from {var_dir()} (no {path.name}): start one with `make run` first",
                    EXIT_UNAVAILABLE) from None
-    env = {**os.environ, **saved}
+    env = {**environment(), **saved}
     worker = Path(sys.executable).parent / "notify-worker"
     os.execve(str(worker), [str(worker)], env)
 
@@ -260,7 +261,7 @@ def run(
         raise fail(f"RabbitMQ is not answering at {redacted(uri)}: {START_RABBITMQ}, then run `make run` again.",
                    EXIT_UNAVAILABLE)
 
-    env = dict(os.environ)
+    env = dict(environment())
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["GATEWAY_ADDRESS"] = gateway_address or env.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
     gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
