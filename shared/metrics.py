@@ -1,7 +1,7 @@
 """Prometheus metrics (prometheus_client) from every process, on an HTTP port of the process's own.
 
-Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, honcho's PORT for the
-process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
+Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, the PORT its
+supervisor gives the process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
 neither: no exporter. Each process exports its own series; Prometheus adds the process (pod, job) labels.
 
 Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_prometheus plugin), not from here.

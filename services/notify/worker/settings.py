@@ -74,9 +74,9 @@ def _positive_int(name: str, default: int) -> int:
     if not raw:
         return default
     try:
-        value = int(raw)
+        number = int(raw)
     except ValueError:
         raise WorkerConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
+    if number < 1:
         raise WorkerConfigError(f"{name} must be at least 1")
-    return value
+    return number
