@@ -46,13 +46,13 @@ from shared.platform_identity import platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
-from shared.settings import environment, exit_if_misconfigured
+from shared.settings import declared, environment, exit_if_misconfigured, value
 
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
 console = Console(soft_wrap=True)
 
-DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
-DEFAULT_SANDBOX_ADDRESS = "127.0.0.1:8025"
+DEFAULT_GATEWAY_ADDRESS = declared("GATEWAY_ADDRESS").default
+DEFAULT_SANDBOX_ADDRESS = declared("SANDBOX_LISTEN").default
 # What the demo district sends from: a fictional 555-01xx number and an address of its own domain.
 DEMO_FROM_NUMBER = "+12025550100"
 DEMO_FROM_EMAIL = "notifications@demo-district.example.org"
@@ -286,16 +286,14 @@ def run(
 
     env = dict(environment())
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["GATEWAY_ADDRESS"] = gateway_address or env.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
+    env["GATEWAY_ADDRESS"] = gateway_address or value("GATEWAY_ADDRESS", env)
     gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
-    sandbox_address = sandbox_address or env.get("SANDBOX_LISTEN", DEFAULT_SANDBOX_ADDRESS)
-    _refuse_taken_ports({"the gateway": (env["GATEWAY_ADDRESS"], "--gateway-address or GATEWAY_ADDRESS"),
-                         "the provider sandbox": (sandbox_address, "--sandbox-address or SANDBOX_LISTEN")})
+    sandbox_address = sandbox_address or value("SANDBOX_LISTEN", env)
     # Always the sandbox: `make run` never reaches the real Twilio or SendGrid, whatever the shell exports.
     providers = provider_environment(gateway_url=gateway_url, sandbox_address=sandbox_address)
     env.update(providers)
     sandbox_url = f"http://{sandbox_address}"
-    if not env.get("IDENTITY_TOKEN_SECRET"):
+    if not value("IDENTITY_TOKEN_SECRET", env):
         # A fresh secret per run: tokens issued before a restart stop working, which is fine on one machine.
         env["IDENTITY_TOKEN_SECRET"] = secrets.token_urlsafe(48)
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
@@ -307,6 +305,8 @@ def run(
     procfile = read_procfile(PROJECT_ROOT / "Procfile")
     # Every process's settings checked at once, before anything starts (each checks its own again at start).
     exit_if_misconfigured([*SERVICE_CLASSES, "notify-worker", "sandbox"], env)
+    _refuse_taken_ports({"the gateway": (env["GATEWAY_ADDRESS"], "--gateway-address or GATEWAY_ADDRESS"),
+                         "the provider sandbox": (sandbox_address, "--sandbox-address or SANDBOX_LISTEN")})
 
     migrate()
     # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings
@@ -316,8 +316,8 @@ def run(
     _stop_on_signals()
     _save_worker_environment(worker_environment(env, set(providers)))
     stack = Supervisor(procfile, env=env, cwd=PROJECT_ROOT)
-    stack.start()
     try:
+        stack.start()
         _wait_until_answering("the provider sandbox", f"{sandbox_url}/sandbox/health", stack)
         _wait_until_answering("the gateway", f"{gateway_url}/health", stack)
         try:

@@ -76,7 +76,8 @@ class Supervisor:
         self._env, self._cwd, self._policy, self._out = dict(env), cwd, policy, out
         self._poll_seconds = poll_seconds
         self._width = max([len("supervisor"), *(len(entry.name) for entry in entries)])
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one line of output at a time
+        self._spawning = threading.Lock()  # no process starts once stop() has begun
         self._started = False
         self._stopping = threading.Event()
         self._ended = threading.Event()
@@ -101,7 +102,8 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM to every process's group, SIGKILL to what is left after STOP_SECONDS."""
-        self._stopping.set()
+        with self._spawning:
+            self._stopping.set()
         running = [p.popen for p in self._processes if p.popen and p.popen.poll() is None]
         for popen in running:
             _signal_group(popen, signal.SIGTERM)
@@ -142,8 +144,10 @@ class Supervisor:
             now = time.monotonic()
             for process in self._processes:
                 if process.restart_at is not None:
-                    if now >= process.restart_at and not self._stopping.is_set():
-                        self._spawn(process)
+                    if now >= process.restart_at:
+                        with self._spawning:
+                            if not self._stopping.is_set():
+                                self._spawn(process)
                     continue
                 returncode = process.popen.poll()
                 if returncode is None or self._stopping.is_set():

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from shared.settings import value
 
-DEFAULT_LISTEN = "127.0.0.1:8025"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "sandbox-auth-token"
 DEFAULT_SENDGRID_API_KEY = "SG.sandbox-api-key"

@@ -146,3 +146,66 @@ def test_a_misconfigured_process_exits_78_naming_every_problem(capsys):
 
 def test_a_well_configured_process_starts():
     exit_if_misconfigured(["notify-worker"], {"NOTIFY_WORKER_PREFETCH": "4", "LOG_FORMAT": "json"})
+
+
+COMPOSE_REFERENCE = re.compile(r"\$\{([A-Z0-9_]+)(:?[-?])([^}]*)\}")
+
+
+def compose_value(text: str) -> str | None:
+    """A compose value as it reaches the process when the shell sets nothing: `${X:-default}` is its default,
+    `${X:?message}` something the operator must give (checked as a placeholder inside a longer value; a value
+    that is only that cannot be checked here)."""
+    if COMPOSE_REFERENCE.fullmatch(text) and COMPOSE_REFERENCE.fullmatch(text).group(2).endswith("?"):
+        return None
+    return COMPOSE_REFERENCE.sub(lambda m: "given" if m.group(2).endswith("?") else m.group(3), text)
+
+
+def our_containers(node):
+    """Every container (compose service or pod container) that runs the project's image."""
+    if isinstance(node, dict):
+        if str(node.get("image", "")).startswith("schoolcomms"):
+            yield node
+        for child in node.values():
+            yield from our_containers(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from our_containers(child)
+
+
+def deploy_settings() -> list[tuple[str, str, str | None]]:
+    """(where, variable, value or None when it comes from a Secret or the operator) for what deploy/ sets."""
+    import yaml
+
+    found = []
+    compose = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        for variable, text in (service.get("environment") or {}).items() if str(
+                service.get("image", "")).startswith("schoolcomms") else ():
+            found.append((f"compose {name}", variable, compose_value(str(text))))
+    for path in sorted((ROOT / "deploy/k8s").rglob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if not document:
+                continue
+            if document.get("kind") == "ConfigMap" and document["metadata"]["name"] == "schoolcomms-config":
+                found += [(path.name, variable, str(text)) for variable, text in (document.get("data") or {}).items()]
+            for container in our_containers(document):
+                found += [(path.name, entry["name"], str(entry["value"]) if "value" in entry else None)
+                          for entry in container.get("env") or ()]
+    return found
+
+
+def test_what_deploy_sets_is_declared_and_passes_its_checks():
+    found = deploy_settings()
+    assert len(found) > 100  # compose's services and the manifests were read
+
+    wrong = []
+    for where, name, text in found:
+        try:
+            variable = declared(name)
+        except UndeclaredSetting as undeclared:
+            wrong.append(f"{where}: {undeclared}")
+            continue
+        if text and text.strip() and variable.check and (reason := variable.check(text.strip())):
+            wrong.append(f"{where}: {name}={text!r}: {reason}")
+
+    assert wrong == []
