@@ -1,7 +1,7 @@
 """Prometheus metrics (prometheus_client) from every process, on an HTTP port of the process's own.
 
-Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, honcho's PORT for the
-process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
+Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, the PORT its
+supervisor gives the process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
 neither: no exporter. Each process exports its own series; Prometheus adds the process (pod, job) labels.
 
 Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_prometheus plugin), not from here.
@@ -9,10 +9,11 @@ Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_promet
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from shared.settings import value
 
 log = logging.getLogger(__name__)
 
@@ -52,19 +53,19 @@ class MetricsAddressError(ValueError):
     pass
 
 
-def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+def metrics_address(environ: Mapping[str, str] | None = None) -> tuple[str, int] | None:
     """(host, port) to serve /metrics on, or None; a malformed METRICS_ADDRESS stops the process at start."""
-    configured = (environ.get(ADDRESS_VARIABLE) or "").strip()
+    configured = value(ADDRESS_VARIABLE, environ)
     if not configured:
-        honcho_port = (environ.get("PORT") or "").strip()
-        return ("127.0.0.1", int(honcho_port)) if honcho_port.isdigit() else None
+        runner_port = value("PORT", environ) or ""
+        return ("127.0.0.1", int(runner_port)) if runner_port.isdigit() else None
     host, _, port = configured.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise MetricsAddressError(f"{ADDRESS_VARIABLE} must be host:port (e.g. 0.0.0.0:9100), not {configured!r}")
     return host or "0.0.0.0", int(port)
 
 
-def serve_metrics(process: str, environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+def serve_metrics(process: str, environ: Mapping[str, str] | None = None) -> tuple[str, int] | None:
     """Starts the exporter for this process when an address is configured; a port already taken is logged, and
     the process runs on without metrics rather than not at all."""
     address = metrics_address(environ)

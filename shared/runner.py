@@ -13,13 +13,13 @@ eventlet.monkey_patch()  # noqa: E402 — must precede every other import that t
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
 from shared.config import SERVICE_CLASSES, service_config  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
 from shared.metrics import serve_metrics  # noqa: E402
+from shared.settings import exit_if_misconfigured, value  # noqa: E402
 
 
 # Settings only some services read, passed into the nameko config when the environment sets them.
@@ -30,7 +30,7 @@ OPTIONAL_SETTINGS = (
 
 
 def optional_settings() -> dict[str, str]:
-    return {name: os.environ[name] for name in OPTIONAL_SETTINGS if os.environ.get(name)}
+    return {name: value(name) for name in OPTIONAL_SETTINGS if value(name)}
 
 
 def load_service(name: str):
@@ -42,6 +42,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="school-service", description=__doc__)
     parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
     args = parser.parse_args(argv)
+    exit_if_misconfigured(args.services)
     configure_logging(service=",".join(args.services))
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
     serve_metrics(",".join(args.services))

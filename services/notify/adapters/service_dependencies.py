@@ -5,7 +5,6 @@ Each reads its configuration in setup(), when the container starts, never at imp
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
+from shared.settings import value
 
 
 class DeliveryQueue(DependencyProvider):
@@ -52,7 +52,7 @@ class SweepBound(DependencyProvider):
     """How long a delivery may stay `queued` with no job on its queue before the sweeper queues it again."""
 
     def setup(self) -> None:
-        raw = os.environ.get(SWEEP_AFTER_VARIABLE)
+        raw = value(SWEEP_AFTER_VARIABLE)
         if not raw:
             self.bound = DEFAULT_SWEEP_AFTER
             return
@@ -105,11 +105,11 @@ class ConversationReplies(DependencyProvider):
     replies (emails go without a Reply-To, and every inbound post is refused)."""
 
     def setup(self) -> None:
-        token_secret = (os.environ.get("CONVERSATION_REPLY_SECRET") or "").strip()
+        token_secret = value("CONVERSATION_REPLY_SECRET") or ""
         self.settings = ReplySettings(
             token_secret=token_secret.encode() or None,
-            email_domain=(os.environ.get("INBOUND_EMAIL_DOMAIN") or "").strip() or DEFAULT_INBOUND_EMAIL_DOMAIN,
-            url_secret=(os.environ.get("INBOUND_EMAIL_URL_SECRET") or "").strip() or None)
+            email_domain=value("INBOUND_EMAIL_DOMAIN") or DEFAULT_INBOUND_EMAIL_DOMAIN,
+            url_secret=value("INBOUND_EMAIL_URL_SECRET"))
 
     def get_dependency(self, worker_ctx) -> ReplySettings:
         return self.settings
@@ -120,7 +120,7 @@ class JoinLinks(DependencyProvider):
 
     def setup(self) -> None:
         address = self.container.config.get("WEB_SERVER_ADDRESS") or DEFAULT_GATEWAY_ADDRESS
-        self.base_url = (os.environ.get("JOIN_BASE_URL") or "").strip() or f"http://{address}"
+        self.base_url = value("JOIN_BASE_URL") or f"http://{address}"
 
     def get_dependency(self, worker_ctx) -> str:
         return self.base_url
