@@ -54,8 +54,15 @@ from services.notify.domain.delivery import (
 )
 from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
-from services.notify.webhook_verdicts import judge_report
-from services.notify.worker.ports import EventSource, FollowUpPublisher, HealthChange, JobRecord, PageDelivery
+from services.notify.webhook_verdicts import judge_report, overturns
+from services.notify.worker.ports import (
+    DeliveryResult,
+    EventSource,
+    FollowUpPublisher,
+    HealthChange,
+    JobRecord,
+    PageDelivery,
+)
 # The workers' own F1 path, reused so a webhook's fallback is planned and queued exactly as a worker's.
 from services.notify.worker.process_job import plan_fallbacks, queue_fallbacks
 from shared.contracts import notify
@@ -247,6 +254,8 @@ class _PagePlan:
     before: Mapping[tuple[CredentialKind, str], CredentialState]
     # Whether a delivery left the sendable statuses, so the communication may now be complete.
     may_complete: bool
+    # Failures that overturn `delivered` (report_order: SendGrid's later bounce), which ranks no lower.
+    overturned: tuple[DeliveryResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +294,20 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
                ports: WebhookPorts) -> _PagePlan | None:
     current = {delivery.id: delivery for delivery, _ in items}
     verdicts = []
+    overturned = []
     for delivery_id, report in sorted(((d.id, r) for d, r in items), key=lambda item: item[1].occurred_at):
         delivery = current[delivery_id]
         verdict = judge_report(delivery, report)
         if verdict is None:
             continue
         verdicts.append(verdict)
+        if overturns(delivery, verdict):
+            overturned.append(verdict.result)
+            status = verdict.result.status
+        else:
+            status = advanced_status(delivery.status, verdict.result.status)
         # A later report in the same batch judges the delivery as this one left it.
-        current[delivery_id] = replace(delivery, status=advanced_status(delivery.status, verdict.result.status))
+        current[delivery_id] = replace(delivery, status=status)
     if not verdicts:
         return None
     # The credentials' states as judged, before this page's marks; a delivery's mark never changes a state.
@@ -310,13 +325,15 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
                        tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks),
                        source=EventSource.WEBHOOK)
     may_complete = any(verdict.delivery.status in SENDABLE_STATUSES for verdict in verdicts)
-    return _PagePlan(record, before, may_complete)
+    return _PagePlan(record, before, may_complete, tuple(overturned))
 
 
 def _write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
     """Inside the caller's transaction."""
     created = tuple((plan.record.communication_id, ports.deliveries.write_record(plan.record, now=now))
                     for plan in plans)
+    ports.webhooks.overturn_delivered_in_transaction([result for plan in plans for result in plan.overturned],
+                                                     now=now)
     changed = {key for plan in plans for key in plan.before}
     health = ports.credentials.health_in_transaction(changed) if changed else {}
     return _Written(created, health)
