@@ -41,6 +41,7 @@ from services.notify.adapters.webhooks import (
     parse_twilio_inbound,
     parse_twilio_status,
     verify_sendgrid,
+    sendgrid_signed_within,
     verify_twilio,
 )
 from services.notify.adapters.webhooks_repository import WebhooksRepository
@@ -109,7 +110,14 @@ def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: W
     headers = {name.lower(): value for name, value in request["headers"].items()}
     if not verified(kind, request["url"], headers, request["body"], secrets):
         log.warning("refused a %s webhook for %s: its signature does not verify", kind, request["url"])
-        return {"accepted": False, "applied": 0}
+        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_SIGNATURE_REFUSED}
+    if kind == SENDGRID_EVENTS and not sendgrid_signed_within(headers.get(SENDGRID_TIMESTAMP_HEADER.lower()),
+                                                             ports.clock(), secrets.replay_window):
+        # Twilio signs no time: its replays meet the receipts' idempotency instead (a report already in a
+        # delivery's history changes nothing).
+        log.warning("refused a %s webhook signed at %s: outside the replay window of %s", kind,
+                    headers.get(SENDGRID_TIMESTAMP_HEADER.lower()), secrets.replay_window)
+        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_REPLAY_REFUSED}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
     if kind == TWILIO_INBOUND:
         # Stored (committed) before the provider is answered: from here on the text cannot be lost.

@@ -88,7 +88,7 @@ def test_a_webhook_signed_with_another_token_is_refused_and_nothing_is_stored_or
 
     answer = receive_provider_webhook(inbound("STOP", token="forged"), secrets=SECRETS, ports=ports)
 
-    assert answer == {"accepted": False, "applied": 0}
+    assert answer == {"accepted": False, "applied": 0, "refused": "signature"}
     assert receipts.stored == [] and credentials.health == {} and published == []
 
 
