@@ -35,14 +35,16 @@ class Signer:
                                       sendgrid_public_key=public_key_base64(self.sendgrid_key), **options)
 
     def twilio_status(self, delivery_id: str, sid: str, status: str, *, error_code: str | None = None,
-                      to: str = "+15555550101") -> dict:
-        url = f"{PUBLIC_BASE}{TWILIO_STATUS_PATH}?delivery_id={delivery_id}"
+                      to: str = "+15555550101", base: str = PUBLIC_BASE) -> dict:
+        """`base`: the gateway's address as the provider calls it (Twilio signs the whole URL)."""
+        url = f"{base}{TWILIO_STATUS_PATH}?delivery_id={delivery_id}"
         params = {"MessageSid": sid, "MessageStatus": status, "SmsStatus": status, "To": to,
                   "From": "+15005550006", "AccountSid": "AC" + "0" * 32}
         if error_code:
             params["ErrorCode"] = error_code
         return {"kind": "twilio_status", "url": url, "body": urlencode(params),
-                "headers": {TWILIO_SIGNATURE_HEADER: twilio_signature(url, params, TWILIO_TOKEN)}}
+                "headers": {TWILIO_SIGNATURE_HEADER: twilio_signature(url, params, TWILIO_TOKEN),
+                            "Content-Type": "application/x-www-form-urlencoded"}}
 
     def sendgrid_events(self, events: Sequence[Mapping], *, signed_at: datetime) -> dict:
         body = json.dumps(list(events)).encode()
