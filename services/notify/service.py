@@ -248,7 +248,8 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
-        return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
+        with database_answers(notify.NAME, "an Inbound Parse email reply"):  # 503: SendGrid posts it again
+            return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
 
     # --- reports ---
 

@@ -1,4 +1,4 @@
-"""A webhook that meets a database in trouble answers 503 (the provider posts it again), never 500.
+"""A webhook (a status report, an email reply) that meets a database in trouble answers 503 (the provider posts it again), never 500.
 
 The database really is in trouble: notify's URL points at a port nothing listens on, or at a schema whose
 every transaction is read-only (as a replica after a failover), or PostgreSQL terminates notify's backends
@@ -8,20 +8,26 @@ containers on the broker; the provider's post goes to the gateway over HTTP.
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import pytest
 import requests
 from sqlalchemy import create_engine, select, text
 
 from services.gateway.service import GatewayService
+from services.notify.adapters.service_dependencies import DEFAULT_INBOUND_EMAIL_DOMAIN
 from services.notify.adapters.tables import webhook_receipts
+from services.notify.domain.conversations import ReplyRoute, reply_address
 from services.notify.service import NotifyService
+from shared.contracts.conversations import SENDGRID_INBOUND_PATH
 from shared.db import make_engine
 from shared.metrics import DEPENDENCY_FAILURES
 from tests.integration.gateway.gateway_http_support import free_port
 from tests.integration.notify.signed_webhooks import TWILIO_TOKEN, Signer
 
 pytestmark = pytest.mark.postgres
+
+REPLY_SECRET, URL_SECRET = "reply-secret-for-fault-tests", "inbound-url-secret-for-fault-tests"
 
 
 @pytest.fixture
@@ -36,16 +42,27 @@ def signer(monkeypatch) -> Signer:
 
 
 @pytest.fixture
-def stack(container_factory, rabbit_config, signer):
-    """start(notify's database URL) -> post(): a signed Twilio status callback to the gateway, its answer."""
+def addresses(container_factory, rabbit_config, signer):
+    """start(notify's database URL) -> the gateway's base URL, notify and the gateway running."""
 
-    def start(database_url: str):
+    def start(database_url: str) -> str:
         container_factory(NotifyService, {**rabbit_config, "DATABASES": {"notify": database_url}}).start()
         address = f"127.0.0.1:{free_port()}"
         container_factory(GatewayService, {**rabbit_config, "WEB_SERVER_ADDRESS": address}).start()
+        return f"http://{address}"
+
+    return start
+
+
+@pytest.fixture
+def stack(addresses, signer):
+    """start(notify's database URL) -> post(): a signed Twilio status callback to the gateway, its answer."""
+
+    def start(database_url: str):
+        base = addresses(database_url)
 
         def post() -> requests.Response:
-            request = signer.twilio_status("d-1", "SM" + "d" * 32, "delivered", base=f"http://{address}")
+            request = signer.twilio_status("d-1", "SM" + "d" * 32, "delivered", base=base)
             return requests.post(request["url"], data=request["body"].encode(), headers=request["headers"],
                                  timeout=30)
 
@@ -109,3 +126,18 @@ def test_after_postgresql_terminates_notifys_backends_the_next_webhook_is_taken(
     with engine.connect() as connection:
         assert len(connection.execute(select(webhook_receipts)).all()) == 2
     engine.dispose()
+
+
+def test_an_email_reply_meeting_an_unreachable_database_answers_503(addresses, monkeypatch):
+    monkeypatch.setenv("CONVERSATION_REPLY_SECRET", REPLY_SECRET)
+    monkeypatch.setenv("INBOUND_EMAIL_URL_SECRET", URL_SECRET)
+    base = addresses(f"postgresql+psycopg2://school@127.0.0.1:{closed_port()}/notify")
+    route = ReplyRoute(uuid.uuid4().hex, 1, date.today() + timedelta(days=30))
+    to = reply_address(REPLY_SECRET.encode(), route, DEFAULT_INBOUND_EMAIL_DOMAIN)
+    form = {"to": to, "from": "Gina <gina@example.org>", "text": "See you Monday."}  # multipart, as SendGrid posts
+
+    response = requests.post(f"{base}{SENDGRID_INBOUND_PATH.replace('<url_secret>', URL_SECRET)}", timeout=30,
+                             files={name: (None, value) for name, value in form.items()})
+
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["fields"] == {"database": ["database_unreachable"]}
