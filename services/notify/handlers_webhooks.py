@@ -120,9 +120,13 @@ def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: W
         return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_REPLAY_REFUSED}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
     if kind == TWILIO_INBOUND:
-        # Stored (committed) before the provider is answered: from here on the text cannot be lost.
+        # Stored (committed) before the provider is answered: from here on the text cannot be lost. Once per
+        # MessageSid: Twilio signs no time, so a captured STOP or START verifies for ever; its replay is a no-op.
         receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload,
-                                          now=ports.clock())
+                                          now=ports.clock(), message_id=_message_sid(request["body"]))
+        if receipt_id is None:
+            log.warning("a %s webhook repeated a text already taken (its MessageSid): nothing done again", kind)
+            return {"accepted": True, "applied": 0}
         if ports.wake_inbound is not None:
             ports.wake_inbound()
             return {"accepted": True, "applied": 0}
@@ -391,6 +395,11 @@ def _apply_keyword(phone: str, keyword, ports: WebhookPorts) -> int:
 def _publish_change(kind: CredentialKind, address: str, health: Health, publish: Publish) -> None:
     publish(notify.CREDENTIAL_STATUS_CHANGED, {"kind": kind.value, "address": address, "state": health.state.value,
                                                 "reason": health.reason})
+
+
+def _message_sid(body: str) -> str | None:
+    """Twilio's id of an inbound text (34 characters); None when it gives none."""
+    return (_form(body).get("MessageSid") or "").strip()[:64] or None
 
 
 def _form(body: str) -> dict[str, str]:

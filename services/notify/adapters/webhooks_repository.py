@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from services.notify.adapters.tables import credential_health, deliveries, delivery_events, webhook_receipts
 from services.notify.domain.delivery import CREDENTIAL_OF_CHANNEL, Channel, CredentialState, DeliveryStatus
 from services.notify.worker.ports import DeliveryResult, PageDelivery
+from shared.db import dialect_insert
 
 # The kind of credential a delivery's address is, from its channel (the app channel has none).
 _CREDENTIAL_KIND = case({channel.value: kind.value for channel, kind in CREDENTIAL_OF_CHANNEL.items()},
@@ -35,12 +36,17 @@ class WebhooksRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def store(self, *, provider: str, kind: str, payload: Mapping, now: datetime) -> str:
+    def store(self, *, provider: str, kind: str, payload: Mapping, now: datetime,
+              message_id: str | None = None) -> str | None:
+        """The new receipt's id; None when a receipt of this kind with this provider message id is stored
+        already (a replay, or the provider posting again what was taken)."""
         receipt_id = uuid.uuid4().hex
         with self.session.begin():
-            self.session.execute(webhook_receipts.insert().values(
-                id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload)))
-        return receipt_id
+            stored = self.session.execute(dialect_insert(self.session, webhook_receipts).values(
+                id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload),
+                provider_message_id=message_id).on_conflict_do_nothing(
+                    index_elements=["kind", "provider_message_id"]))
+        return receipt_id if stored.rowcount else None
 
     def transaction(self) -> SessionTransaction:
         """One transaction on the store's shared session, for the *_in_transaction methods of every repository."""

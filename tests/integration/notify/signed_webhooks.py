@@ -16,6 +16,7 @@ from services.notify.adapters.webhooks import (
     SENDGRID_EVENTS_PATH,
     SENDGRID_SIGNATURE_HEADER,
     SENDGRID_TIMESTAMP_HEADER,
+    TWILIO_INBOUND_PATH,
     TWILIO_SIGNATURE_HEADER,
     TWILIO_STATUS_PATH,
 )
@@ -43,6 +44,14 @@ class Signer:
         if error_code:
             params["ErrorCode"] = error_code
         return {"kind": "twilio_status", "url": url, "body": urlencode(params),
+                "headers": {TWILIO_SIGNATURE_HEADER: twilio_signature(url, params, TWILIO_TOKEN),
+                            "Content-Type": "application/x-www-form-urlencoded"}}
+
+    def twilio_inbound(self, body: str, sid: str, *, from_: str = "+15555550101", base: str = PUBLIC_BASE) -> dict:
+        url = f"{base}{TWILIO_INBOUND_PATH}"
+        params = {"MessageSid": sid, "From": from_, "To": "+15005550006", "Body": body,
+                  "AccountSid": "AC" + "0" * 32}
+        return {"kind": "twilio_inbound", "url": url, "body": urlencode(params),
                 "headers": {TWILIO_SIGNATURE_HEADER: twilio_signature(url, params, TWILIO_TOKEN),
                             "Content-Type": "application/x-www-form-urlencoded"}}
 

@@ -189,3 +189,20 @@ def test_a_replayed_twilio_failure_a_day_later_changes_nothing_after_a_reset(not
                                                                                           "applied": 0}
     with notify_engine.connect() as connection:
         assert connection.execute(select(credential_health.c.state)).scalars().all() == ["good"]
+
+
+@pytest.mark.parametrize("keyword, then, state", [("STOP", "START", "good"), ("START", "STOP", "opted_out")])
+def test_a_replayed_inbound_keyword_is_taken_once_so_it_never_undoes_a_later_one(notify_engine, world, keyword,
+                                                                                  then, state):
+    _, _, ports = world
+    signer = Signer()
+    replayed = signer.twilio_inbound(keyword, "SM" + "f" * 32, from_=MOBILE)
+    receive_provider_webhook(replayed, secrets=signer.secrets, ports=ports)
+    receive_provider_webhook(signer.twilio_inbound(then, "SM" + "0" * 32, from_=MOBILE), secrets=signer.secrets,
+                             ports=ports)
+
+    assert receive_provider_webhook(replayed, secrets=signer.secrets, ports=ports) == {"accepted": True,
+                                                                                       "applied": 0}
+    with notify_engine.connect() as connection:
+        assert connection.execute(select(credential_health.c.state)).scalar() == state
+    assert len(rows(notify_engine, webhook_receipts)) == 2
