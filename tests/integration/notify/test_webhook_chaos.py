@@ -1,4 +1,5 @@
-"""Chaos: 1,000 deliveries' status webhooks, shuffled and each sent 10 times, by several callers at once.
+"""Chaos: 1,000 deliveries' status webhooks, shuffled and each sent 10 times, by several callers at once, while
+PostgreSQL terminates the callers' backends every 2 s.
 
 Twilio status callbacks (one report a request) and SendGrid event batches (any mix of deliveries, any
 batch size) arrive in one shuffled stream, applied through notify's receive_provider_webhook on
@@ -7,26 +8,31 @@ drawn first (delivered, a failure, a SendGrid bounce after delivered, a complain
 Twilio undelivered after delivered, no ending yet); then every final state must be what
 domain/report_order.py says that history ends in, each failure fell back exactly once, a soft failure is
 counted once however often it was reported, and a watcher reading every status while the stream runs
-never sees one step back. The figures are printed (they show in CI's output).
+never sees one step back. A webhook that meets a terminated backend is answered 503 (never anything else) and
+posted again, as the providers do; what was stored but not applied is applied by the recovery timer. The
+figures are printed (they show in CI's output).
 """
 from __future__ import annotations
 
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.tables import credential_health, deliveries, webhook_receipts
 from services.notify.domain.delivery import STATUS_RANK, Channel, DeliveryStatus, NewDelivery
-from services.notify.handlers_webhooks import WebhookPorts, receive_provider_webhook
+from services.notify.handlers_webhooks import WebhookPorts, apply_unapplied_webhooks, receive_provider_webhook
+from shared.contracts.errors import StorageUnavailable
+from shared.database_faults import DATABASE_BUSY, DATABASE_UNREACHABLE, database_answers
 from shared.db import make_engine
 from tests.integration.notify.notify_service_world import NOW, Published, RecordedJobs, add_people, make_person
 from tests.integration.notify.signed_webhooks import Signer, sendgrid_event
@@ -41,6 +47,9 @@ CALLERS = 8
 SMS_IN_TEN = 3
 SEED = 15
 COMMUNICATIONS = 10
+# The callers' PostgreSQL backends are terminated this often while the stream runs: a webhook meeting it is
+# answered 503 and posted again, as a provider does.
+TERMINATE_EVERY = 2.0
 
 # A history's name: what the provider says, in true order, and the ending it means (status, credential state).
 TWILIO_HISTORIES = {
@@ -90,6 +99,33 @@ def engine(notify_database_url):
     engine = make_engine(notify_database_url, pool_size=CALLERS + 2)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def callers_engine(notify_database_url):
+    """The callers' connections, named so the terminator ends only theirs (the server is shared)."""
+    name = f"webhook-chaos-{uuid.uuid4().hex[:12]}"
+    engine = make_engine(f"{notify_database_url}&application_name={name}", pool_size=CALLERS + 2)
+    yield engine, name
+    engine.dispose()
+
+
+class Terminator:
+    """Has PostgreSQL terminate the callers' backends every TERMINATE_EVERY seconds while the stream runs."""
+
+    def __init__(self, engine, application_name: str):
+        self.engine, self.name = engine, application_name
+        self.rounds = self.backends = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(TERMINATE_EVERY):
+            with self.engine.connect() as connection:
+                self.backends += connection.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": self.name}).scalar()
+                connection.commit()
+            self.rounds += 1
 
 
 def build_world(engine, rng: random.Random) -> list[Truth]:
@@ -187,7 +223,8 @@ class StatusWatcher:
         self.last = now
 
 
-def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_never_step_back(engine, capsys):
+def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_never_step_back(engine, callers_engine,
+                                                                                             capsys):
     rng = random.Random(SEED)
     truths = build_world(engine, rng)
     signer = Signer()
@@ -198,14 +235,25 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
     answers: Counter[str] = Counter()
     failures: list[BaseException] = []
 
-    def caller(pending: list) -> None:
-        session = Session(engine, expire_on_commit=False)
+    def ports_on(bound_engine, clock) -> tuple[Session, WebhookPorts]:
+        session = Session(bound_engine, expire_on_commit=False)
         store = NotifyStore(session)
-        ports = WebhookPorts(webhooks=store.webhooks, deliveries=store.deliveries, credentials=store.credentials,
-                             jobs=jobs, publish=Published(), clock=lambda: datetime.now(timezone.utc))
+        return session, WebhookPorts(webhooks=store.webhooks, deliveries=store.deliveries,
+                                     credentials=store.credentials, jobs=jobs, publish=Published(), clock=clock)
+
+    def caller(pending: list) -> None:
+        session, ports = ports_on(callers_engine[0], lambda: datetime.now(timezone.utc))
         try:
             while pending:
-                answer = receive_provider_webhook(pending.pop(), secrets=signer.secrets, ports=ports)
+                request = pending.pop()
+                try:
+                    # As notify's entrypoint does: a database fault is a 503, which the provider posts again.
+                    with database_answers("notify", "a webhook"):
+                        answer = receive_provider_webhook(request, secrets=signer.secrets, ports=ports)
+                except StorageUnavailable as unavailable:
+                    answers[f"503 {unavailable.fields['database'][0]}, posted again"] += 1
+                    pending.insert(0, request)
+                    continue
                 answers["accepted" if answer["accepted"] else answer.get("refused", "refused")] += 1
         except BaseException as failure:  # noqa: BLE001 — reported by the test, never swallowed
             failures.append(failure)
@@ -218,12 +266,21 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
             running.wait()
 
     watcher = StatusWatcher(engine, [truth.delivery_id for truth in truths])
-    pool = eventlet.GreenPool(CALLERS + 1)
+    terminator = Terminator(engine, callers_engine[1])
+    pool = eventlet.GreenPool(CALLERS + 2)
     started = time.monotonic()
-    watching = pool.spawn(watcher.watch)
+    watching, terminating = pool.spawn(watcher.watch), pool.spawn(terminator.run)
     wave(first_wave)
     wave(second_wave)
     elapsed = time.monotonic() - started
+    terminator.done.set()
+    terminating.wait()
+    # notify's recovery timer: receipts stored when applying them failed are applied again.
+    session, timer_ports = ports_on(engine, lambda: datetime.now(timezone.utc) + timedelta(minutes=2))
+    applied_by_timer = 0
+    while applied := apply_unapplied_webhooks(ports=timer_ports):
+        applied_by_timer += applied
+    session.close()
     watcher.done.set()
     watching.wait()
 
@@ -256,6 +313,9 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
                     f"{len(requests) - twilio_requests} SendGrid batches of 1-100 events); "
                     f"{len(second_wave)} of them Twilio failures after delivered, once it was applied",
         "callers at once": CALLERS,
+        "backend terminations": f"{terminator.backends} backends in {terminator.rounds} rounds, one every "
+                                f"{TERMINATE_EVERY:g} s",
+        "receipts applied later by the recovery timer": applied_by_timer,
         "answers": dict(answers),
         "receipts stored": receipts,
         "elapsed": f"{elapsed:.1f} s ({len(requests) / elapsed:.0f} requests/s)",
@@ -269,7 +329,8 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
         "wrong final states": len(wrong),
     })
     assert failures == []
-    assert answers == Counter({"accepted": len(requests)})
+    assert answers["accepted"] == len(requests) and set(answers) <= {"accepted"} | {
+        f"503 {fault}, posted again" for fault in (DATABASE_UNREACHABLE, DATABASE_BUSY)}
     assert wrong == []
     assert watcher.steps_back == []
     # The one move out of delivered: SendGrid's later bounce, and only where the true history had one.
