@@ -1,7 +1,9 @@
 """Provider webhooks, as the gateway hands them over: verify, store, then apply idempotently.
 
-A webhook whose signature does not verify changes nothing (not even the
-receipts) and is answered accepted=false; the gateway turns that into a 403.
+A webhook whose signature does not verify, or a SendGrid batch signed outside
+the replay window, changes nothing (not even the receipts) and is answered
+accepted=false with the reason; the gateway turns that into a 403. An inbound
+text is stored once per MessageSid (Twilio signs no time: its replay is a no-op).
 A verified status report (Twilio status callback, SendGrid event batch) is
 stored and applied in one transaction: the receipt is written already applied,
 with the delivery changes it brings; should that transaction fail, the receipt
@@ -11,9 +13,11 @@ service, moments later and together with the others stored meanwhile
 (apply_inbound_batch, woken by wake_inbound); without wake_inbound, at once.
 Applying means:
 - status reports (Twilio status callbacks, SendGrid events) move deliveries
-  forward, never back; permanent failures mark the credential, for everyone
-  who shares it, and fall back (F1) along the workers' own path
-  (DeliveryRepository.record_job and the worker's fallback planning);
+  forward, never back; what a report arriving after an ending does is one rule
+  per provider (domain/report_order.py: SendGrid's later bounce overturns
+  delivered, Twilio's first ending stands); permanent failures mark the
+  credential, for everyone who shares it, and fall back (F1) along the workers'
+  own path (DeliveryRepository.record_job and the worker's fallback planning);
 - an inbound STOP opts the number out, START opts it back in; any other text
   is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
@@ -40,8 +44,8 @@ from services.notify.adapters.webhooks import (
     parse_sendgrid_events,
     parse_twilio_inbound,
     parse_twilio_status,
-    verify_sendgrid,
     sendgrid_signed_within,
+    verify_sendgrid,
     verify_twilio,
 )
 from services.notify.adapters.webhooks_repository import WebhooksRepository
