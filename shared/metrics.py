@@ -44,6 +44,10 @@ OLDEST_QUEUED_SECONDS = Gauge(
 WEBHOOK_LAG_SECONDS = Histogram(
     "school_webhook_lag_seconds", "From a provider's event (its own timestamp: SendGrid's events) to notify "
     "applying it", ["provider"], buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600))
+DEPENDENCY_FAILURES = Counter(
+    "school_dependency_failures_total", "Work a process could not do because something it depends on failed, by "
+    "dependency and the failure's name (database_unreachable, database_read_only, database_busy, ...)",
+    ["service", "dependency", "failure"])
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)

@@ -187,6 +187,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("INBOUND_EMAIL_URL_SECRET", None, ("notify",), secret=True),
     Variable("INBOUND_EMAIL_DOMAIN", "replies.localhost", ("notify",)),
     Variable("NOTIFY_SWEEP_AFTER_SECONDS", "600", ("notify",), _positive_seconds),
+    Variable("NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS", "600", ("notify",), _positive_seconds),
     Variable("NOTIFY_WORKER_PREFETCH", "2", ("notify-worker",), _positive_int),
     Variable("NOTIFY_WORKER_HEARTBEAT", "30", ("notify-worker",), _positive_int),
     Variable("NOTIFY_PROVIDER_FACTORY", None, ("notify-worker",), _module_function),

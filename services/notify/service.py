@@ -50,6 +50,7 @@ from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
+from shared.database_faults import database_answers
 from shared.db import Database
 from shared.health import HealthCheck
 from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
@@ -247,7 +248,8 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
-        return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
+        with database_answers(notify.NAME, "an Inbound Parse email reply"):  # 503: SendGrid posts it again
+            return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
 
     # --- reports ---
 
@@ -332,8 +334,10 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_provider_webhook)
     def receive_provider_webhook(self, request: dict) -> dict:
-        return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
-                                                          ports=self._webhook_ports())
+        # A database that cannot take it answers 503, and the provider posts it again: never a 500.
+        with database_answers(notify.NAME, f"a {request['kind']} webhook"):
+            return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
+                                                              ports=self._webhook_ports())
 
     # --- the delivery queue's dead letters (the operator) ---
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
+from services.notify.adapters.webhooks import DEFAULT_REPLAY_WINDOW
 from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
@@ -70,20 +71,39 @@ class SweepBound(DependencyProvider):
 
 @dataclass(frozen=True)
 class WebhookSecrets:
-    """What proves a webhook came from the provider; None when that provider is not configured."""
+    """What proves a webhook came from the provider; None when that provider is not configured. A signed
+    SendGrid batch is fresh only within `replay_window` of its signed time."""
 
     twilio_auth_token: str | None = field(repr=False)
     sendgrid_public_key: str | None = field(repr=False)
+    replay_window: timedelta = DEFAULT_REPLAY_WINDOW
+
+
+REPLAY_WINDOW_VARIABLE = "NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"
+
+
+def replay_window_from(raw: str | None) -> timedelta:
+    if not (raw or "").strip():
+        return DEFAULT_REPLAY_WINDOW
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be a number of seconds, not {raw!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be more than 0 seconds, not {raw!r}")
+    return timedelta(seconds=seconds)
 
 
 class ProviderWebhookSecrets(DependencyProvider):
-    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env)."""
+    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env), and
+    the replay window of signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS)."""
 
     def setup(self) -> None:
         settings = providers_from_env()
         self.secrets = WebhookSecrets(
             twilio_auth_token=settings.twilio.auth_token if settings.twilio else None,
             sendgrid_public_key=settings.sendgrid.webhook_public_key if settings.sendgrid else None,
+            replay_window=replay_window_from(value(REPLAY_WINDOW_VARIABLE)),
         )
 
     def get_dependency(self, worker_ctx) -> WebhookSecrets:

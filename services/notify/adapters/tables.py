@@ -233,6 +233,10 @@ webhook_receipts = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=True, index=True),
+    # An inbound text's MessageSid (None for status reports, which repeat it legitimately): stored once, so a
+    # replayed STOP or START is taken once.
+    Column("provider_message_id", String(64), nullable=True),
+    Index("ix_webhook_receipts_kind_provider_message_id", "kind", "provider_message_id", unique=True),
 )
 
 
