@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
@@ -45,7 +45,9 @@ from services.notify.domain.delivery import (
     CredentialState,
     DeliveryStatus,
     NewDelivery,
+    Outcome,
     Preference,
+    ProviderReceipt,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.preferences import parse_district_default
@@ -67,7 +69,7 @@ from services.notify.worker.ports import (
 )
 from shared.db import dialect_insert
 
-SENDING, SENT = "sending", "sent"
+SENDING, ANSWERED, SENT = "sending", "answered", "sent"
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -107,6 +109,14 @@ def _status_update_from_pairs():
     return _status_update(pairs.c.message_id).where(deliveries.c.id == pairs.c.id)
 
 
+# record_answers: this job's claim of the key becomes its provider's answer.
+_KEEP_ANSWER = update(send_ledger).where(
+    send_ledger.c.communication_id == bindparam("b_communication_id"),
+    send_ledger.c.channel == bindparam("b_channel"), send_ledger.c.person_id == bindparam("b_person_id"),
+    send_ledger.c.job_id == bindparam("b_job_id"), send_ledger.c.state == SENDING,
+).values(state=ANSWERED, written_at=bindparam("b_now"), outcome=bindparam("b_outcome"),
+         provider_message_id=bindparam("b_message_id"), provider_code=bindparam("b_code"),
+         reason=bindparam("b_reason"))
 _STATUS_UPDATE = _status_update()
 _STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 
@@ -227,6 +237,36 @@ class DeliveryRepository:
                 {"communication_id": communication_id, "person_id": delivery.person_id, "channel": channel.value,
                  "delivery_id": delivery.id, "state": SENDING, "job_id": job_id, "written_at": now}
                 for delivery in page]).scalars())
+
+    def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
+                       job_id: str, now: datetime) -> None:
+        """A row per provider request (an SMS) or one executemany (an email batch): the worker's write
+        between two requests, so it is kept to one statement and one commit."""
+        if not answers:
+            return
+        with self.session.begin():
+            if self.session.get_bind().dialect.name == "postgresql":
+                # Only the worker dying is guarded against here, and a commit it made survives that. Not
+                # waiting for the WAL's flush keeps this write off each SMS's path; should the server
+                # itself crash, the last instants of answers go back to 'sending' and are sent again.
+                self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            self.session.execute(_KEEP_ANSWER, [
+                {"b_communication_id": communication_id, "b_channel": channel.value, "b_person_id": person_id,
+                 "b_job_id": job_id, "b_now": now, "b_outcome": receipt.outcome.value,
+                 "b_message_id": receipt.provider_message_id, "b_code": receipt.provider_code,
+                 "b_reason": receipt.reason} for person_id, receipt in answers.items()])
+
+    def answered_sends(self, communication_id: str, channel: Channel, page: Sequence[PageDelivery], *,
+                       job_id: str) -> dict[str, ProviderReceipt]:
+        with self.session.begin():
+            rows = self.session.execute(
+                select(send_ledger.c.delivery_id, send_ledger.c.outcome, send_ledger.c.provider_message_id,
+                       send_ledger.c.provider_code, send_ledger.c.reason)
+                .where(send_ledger.c.communication_id == communication_id, send_ledger.c.channel == channel.value,
+                       send_ledger.c.person_id.in_([delivery.person_id for delivery in page]),
+                       send_ledger.c.state == ANSWERED, send_ledger.c.job_id == job_id)).all()
+        return {row.delivery_id: ProviderReceipt(row.delivery_id, Outcome(row.outcome), row.provider_message_id,
+                                                 row.provider_code, row.reason) for row in rows}
 
     def deliver_to_inbox(self, communication_id: str, page: Sequence[PageDelivery], *, now: datetime) -> int:
         """The inbox's unique (person, communication) is this channel's ledger: a replay adds nothing."""
@@ -470,7 +510,7 @@ class DeliveryRepository:
             self.session.execute(update(send_ledger).where(key, send_ledger.c.person_id.in_(sent)).values(state=SENT))
         if released:
             self.session.execute(send_ledger.delete().where(
-                key, send_ledger.c.person_id.in_(released), send_ledger.c.state == SENDING))
+                key, send_ledger.c.person_id.in_(released), send_ledger.c.state.in_((SENDING, ANSWERED))))
 
     def _insert_events(self, events: Sequence[dict], now: datetime,
                        source: EventSource = EventSource.WORKER) -> None:
