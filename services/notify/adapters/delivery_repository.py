@@ -15,12 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
+from services.notify.adapters.ledger_answers import ANSWERED, KEEP_ANSWER, SENDING, AnswerConnection, answer_rows
 from services.notify.adapters.tables import (
     communication_personal,
     communications,
@@ -69,7 +70,7 @@ from services.notify.worker.ports import (
 )
 from shared.db import dialect_insert
 
-SENDING, ANSWERED, SENT = "sending", "answered", "sent"
+SENT = "sent"  # the ledger key settled: never sent again (ledger_answers: sending, answered)
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -109,14 +110,6 @@ def _status_update_from_pairs():
     return _status_update(pairs.c.message_id).where(deliveries.c.id == pairs.c.id)
 
 
-# record_answers: this job's claim of the key becomes its provider's answer.
-_KEEP_ANSWER = update(send_ledger).where(
-    send_ledger.c.communication_id == bindparam("b_communication_id"),
-    send_ledger.c.channel == bindparam("b_channel"), send_ledger.c.person_id == bindparam("b_person_id"),
-    send_ledger.c.job_id == bindparam("b_job_id"), send_ledger.c.state == SENDING,
-).values(state=ANSWERED, written_at=bindparam("b_now"), outcome=bindparam("b_outcome"),
-         provider_message_id=bindparam("b_message_id"), provider_code=bindparam("b_code"),
-         reason=bindparam("b_reason"))
 _STATUS_UPDATE = _status_update()
 _STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 
@@ -124,6 +117,12 @@ _STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 class DeliveryRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._answers: AnswerConnection | None = None  # a worker's, once it keeps a provider answer
+
+    def close(self) -> None:
+        """The worker's connection for provider answers, if it opened one; the session is the caller's."""
+        if self._answers is not None:
+            self._answers.close()
 
     # --- The notify service: create, queue and report. ---
 
@@ -240,21 +239,17 @@ class DeliveryRepository:
 
     def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
                        job_id: str, now: datetime) -> None:
-        """A row per provider request (an SMS) or one executemany (an email batch): the worker's write
-        between two requests, so it is kept to one statement and one commit."""
-        if not answers:
+        """One statement, on PostgreSQL one round trip (adapters.ledger_answers): it runs between two SMS."""
+        rows = answer_rows(communication_id, channel, answers, job_id=job_id, now=now)
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            if self._answers is None:
+                self._answers = AnswerConnection(self.session.get_bind())
+            self._answers.keep(rows)
             return
         with self.session.begin():
-            if self.session.get_bind().dialect.name == "postgresql":
-                # Only the worker dying is guarded against here, and a commit it made survives that. Not
-                # waiting for the WAL's flush keeps this write off each SMS's path; should the server
-                # itself crash, the last instants of answers go back to 'sending' and are sent again.
-                self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            self.session.execute(_KEEP_ANSWER, [
-                {"b_communication_id": communication_id, "b_channel": channel.value, "b_person_id": person_id,
-                 "b_job_id": job_id, "b_now": now, "b_outcome": receipt.outcome.value,
-                 "b_message_id": receipt.provider_message_id, "b_code": receipt.provider_code,
-                 "b_reason": receipt.reason} for person_id, receipt in answers.items()])
+            self.session.execute(KEEP_ANSWER, rows)
 
     def answered_sends(self, communication_id: str, channel: Channel, page: Sequence[PageDelivery], *,
                        job_id: str) -> dict[str, ProviderReceipt]:

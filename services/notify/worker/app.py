@@ -84,7 +84,8 @@ def run_worker(settings: WorkerSettings) -> int:
     session = Session(engine, expire_on_commit=False)
     channels = settings.provider_channels()
     follow_ups = DeliveryPublisher(settings.amqp_uri)
-    handler = DeliveryJobHandler(deliveries=PatientRecording(DeliveryRepository(session)), channels=channels,
+    repository = DeliveryRepository(session)
+    handler = DeliveryJobHandler(deliveries=PatientRecording(repository), channels=channels,
                                  follow_ups=follow_ups, clock=utc_now,
                                  draw=random.random)
     shutdown = _Shutdown()
@@ -119,6 +120,7 @@ def run_worker(settings: WorkerSettings) -> int:
         return 0
     finally:
         follow_ups.close()
+        repository.close()
         session.close()
         engine.dispose()
         # Channels that hold HTTP connection pools offer close(); the Protocol does not ask for it.

@@ -2,8 +2,11 @@
 the answers its dead run kept, and the page's record settles them like any claim."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.delivery_repository import DeliveryRepository
@@ -11,6 +14,8 @@ from services.notify.adapters.tables import send_ledger
 from services.notify.domain.delivery import Channel, DeliveryStatus, Outcome, ProviderReceipt
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.worker.ports import JobRecord, LedgerAction
+from shared.db import make_engine
+from shared.testing.faults import terminate_backends, with_application_name
 from tests.integration.notify.test_delivery_repository import (
     NOW,
     count_statements,
@@ -87,11 +92,33 @@ def test_the_pages_record_settles_answered_keys_sent_or_released(repository, not
 
 def test_keeping_one_answer_is_one_statement(repository, notify_engine):
     communication_id, ids, _ = claimed_page(repository, 2)
+    keep = lambda n: repository.record_answers(  # noqa: E731
+        communication_id, Channel.SMS, {f"p-0000{n}": ProviderReceipt(ids[n], Outcome.ACCEPTED, f"SM{n}")},
+        job_id="job-a", now=NOW)
+    keep(0)  # PostgreSQL: opens the worker's connection for answers
 
-    statements = count_statements(notify_engine, lambda: repository.record_answers(
-        communication_id, Channel.SMS, {"p-00000": ProviderReceipt(ids[0], Outcome.ACCEPTED, "SM0")},
-        job_id="job-a", now=NOW))
+    # And on PostgreSQL one round trip: autocommit, no BEGIN or COMMIT (adapters/ledger_answers.py).
+    assert count_statements(notify_engine, lambda: keep(1)) == 1
+    assert [row[1] for row in ledger(notify_engine)] == ["answered", "answered"]
+    repository.close()
 
-    dialect = notify_engine.dialect.name
-    # PostgreSQL: the answer, and not waiting for the WAL's flush (SET LOCAL); SQLite's BEGIN is not a statement.
-    assert statements == (2 if dialect == "postgresql" else 1)
+
+def test_a_terminated_connection_fails_one_answer_and_the_next_opens_a_new_one(notify_database_url):
+    name = f"answers-{uuid.uuid4().hex[:12]}"
+    engine = make_engine(with_application_name(notify_database_url, name))
+    repository = DeliveryRepository(Session(engine, expire_on_commit=False))
+    try:
+        communication_id, ids, _ = claimed_page(repository, 2)
+        answer = lambda n: {f"p-0000{n}": ProviderReceipt(ids[n], Outcome.ACCEPTED)}  # noqa: E731
+        repository.record_answers(communication_id, Channel.SMS, answer(0), job_id="job-a", now=NOW)
+        assert terminate_backends(notify_database_url, name) >= 1
+
+        with pytest.raises(OperationalError):
+            repository.record_answers(communication_id, Channel.SMS, answer(1), job_id="job-a", now=NOW)
+        repository.record_answers(communication_id, Channel.SMS, answer(1), job_id="job-a", now=NOW)
+
+        assert [row[1] for row in ledger(engine)] == ["answered", "answered"]
+    finally:
+        repository.close()
+        repository.session.close()
+        engine.dispose()
