@@ -3,6 +3,7 @@
 to send more than once."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,11 +12,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
-def close_vhost_connections(rabbit_manager, vhost: str) -> list[str]:
+def close_vhost_connections(rabbit_manager, vhost: str, *, at_least: int = 1, wait_seconds: float = 15.0,
+                            ) -> list[str]:
     """What `rabbitmqctl close_all_connections` does, for one vhost only (other tests share the broker),
-    through the management API; the names of the connections closed."""
-    names = [connection["name"] for connection in rabbit_manager.get_connections()
-             if connection.get("vhost") == vhost]
+    through the management API; the names of the connections closed. The API lists a new connection only
+    at its next statistics tick (5 s), so this waits until it lists `at_least` of them."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        names = [connection["name"] for connection in rabbit_manager.get_connections()
+                 if connection.get("vhost") == vhost]
+        if len(names) >= at_least or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
     for name in names:
         rabbit_manager.delete_connection(name)
     return names
