@@ -5,28 +5,29 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
-def close_vhost_connections(rabbit_manager, vhost: str, *, at_least: int = 1, wait_seconds: float = 15.0,
-                            ) -> list[str]:
+def close_vhost_connections(rabbit_manager, vhost: str, *, at_least: int = 1, only: int | None = None,
+                            closed_before: Collection[str] = (), wait_seconds: float = 15.0) -> list[str]:
     """What `rabbitmqctl close_all_connections` does, for one vhost only (other tests share the broker),
-    through the management API; the names of the connections closed. The API lists a new connection only
-    at its next statistics tick (5 s), so this waits until it lists `at_least` of them."""
+    through the management API; the names of the connections closed (`only`: that many of them, as when
+    one process alone loses the broker). The API lists a new connection only at its next statistics tick
+    (5 s), so this first waits until it lists `at_least` of them besides those `closed_before`."""
     deadline = time.monotonic() + wait_seconds
     while True:
-        names = [connection["name"] for connection in rabbit_manager.get_connections()
-                 if connection.get("vhost") == vhost]
+        names = sorted(connection["name"] for connection in rabbit_manager.get_connections()
+                       if connection.get("vhost") == vhost and connection["name"] not in closed_before)
         if len(names) >= at_least or time.monotonic() > deadline:
             break
         time.sleep(0.25)
-    for name in names:
+    for name in names[:only]:
         rabbit_manager.delete_connection(name)
-    return names
+    return names[:only]
 
 
 def consumers_by_queue(rabbit_manager, vhost: str, queues: Iterable[str]) -> dict[str, int]:

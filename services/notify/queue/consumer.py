@@ -94,6 +94,7 @@ class JobConsumer:
         self._inbox: queue.Queue = queue.Queue()
         self._scheduled = 0  # settlements the processing thread handed to the connection thread
         self._settled = 0
+        self.connected = False  # run() got as far as consuming: a connection lost later is a new outage
 
     def stop(self) -> None:
         """Finish the job in hand and return from run(); safe from a signal handler."""
@@ -119,6 +120,7 @@ class JobConsumer:
                                       daemon=True)
             worker.start()
             log.info("consuming %s with prefetch %d", ", ".join(self._queues), self._prefetch)
+            self.connected = True
             while worker.is_alive():
                 connection.process_data_events(time_limit=POLL_SECONDS)
                 if self._stopping.is_set() and consumer_tags:

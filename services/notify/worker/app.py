@@ -109,7 +109,9 @@ def run_worker(settings: WorkerSettings) -> int:
                 consumer.run()
                 failures = 0
             except AMQPConnectionError as error:
-                failures += 1
+                # Backoff grows over failed attempts in a row; a connection that was up starts it again, so
+                # outages hours apart do not add up to the 30 s ceiling.
+                failures = 1 if consumer.connected else failures + 1
                 delay = min(RECONNECT_CEILING_SECONDS, 2.0 ** failures)
                 log.warning("broker connection lost or refused (%r); reconnecting in %.0f s", error, delay)
                 shutdown.requested.wait(delay)
