@@ -63,6 +63,11 @@ class PoisonJob(ValueError):
     """A well-formed job no worker can ever process; it belongs in the dead-letter queue."""
 
 
+class JobAbandoned(RuntimeError):
+    """This worker no longer holds the job (its broker connection is gone, the job went to another worker):
+    stop sending after the answer just kept; the other worker's run takes the kept answers and the rest."""
+
+
 class AnswersNotKept(RuntimeError):
     """The ledger could not take a provider's answers: stop sending (the job goes round again, and its next
     run sends again only what went unrecorded), and never mistake it for the provider failing."""
@@ -79,7 +84,8 @@ class JobSummary:
 
 def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
                 channels: Mapping[Channel, ProviderChannel], follow_ups: FollowUpPublisher, clock: Clock,
-                draw: Draw, policy: RetryPolicy = DELIVERY_RETRY) -> JobSummary:
+                draw: Draw, policy: RetryPolicy = DELIVERY_RETRY,
+                still_held: Callable[[], bool] = lambda: True) -> JobSummary:
     page = deliveries.load_page(job)
     communication = page.communication
     if communication is None:
@@ -111,7 +117,8 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     verdicts += [judge_unsendable(delivery) for delivery in unsendable]
     verdicts += [judge_receipt(delivery, kept[delivery.id], policy) for delivery in unclaimed if delivery.id in kept]
     verdicts += _send(provider, claimed, communication, policy,
-                      _keeper(job, claimed, job_id=job_id, deliveries=deliveries, clock=clock))
+                      _keeper(job, claimed, job_id=job_id, deliveries=deliveries, clock=clock,
+                              still_held=still_held))
 
     fallbacks = plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
     created = deliveries.record_job(JobRecord(
@@ -129,8 +136,9 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
 
 
 def _keeper(job: DeliveryJob, claimed: Sequence[PageDelivery], *, job_id: str, deliveries: DeliveryStore,
-            clock: Clock) -> Answered:
-    """Step 5's write: each provider request's answers into the ledger before the next request."""
+            clock: Clock, still_held: Callable[[], bool]) -> Answered:
+    """Step 5's write: each provider request's answers into the ledger before the next request, which goes
+    out only while this worker still holds the job."""
     person_of = {delivery.id: delivery.person_id for delivery in claimed}
 
     def keep(receipts: Sequence[ProviderReceipt]) -> None:
@@ -143,6 +151,9 @@ def _keeper(job: DeliveryJob, claimed: Sequence[PageDelivery], *, job_id: str, d
         except Exception as error:  # noqa: BLE001 — raised again as what it means to the send loop
             raise AnswersNotKept(f"{len(answers)} {job.channel.value} answers of job {job_id} could not be kept: "
                                  f"{error!r}") from error
+        if not still_held():
+            raise JobAbandoned(f"job {job_id} went to another worker with the broker connection; stopped "
+                               f"sending after {len(answers)} more {job.channel.value} answers")
 
     return keep
 
@@ -199,7 +210,7 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
         started = time.perf_counter()
         try:
             receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages, answered)}
-        except AnswersNotKept:
+        except (AnswersNotKept, JobAbandoned):
             raise
         # The ProviderChannel contract: send raises only when it could attempt none of the batch,
         # whatever the cause; every message is then retried like a temporary failure.

@@ -37,7 +37,7 @@ from services.notify.worker.ports import (
     LedgerAction,
     PageDelivery,
 )
-from services.notify.worker.process_job import AnswersNotKept, PoisonJob, process_job
+from services.notify.worker.process_job import AnswersNotKept, JobAbandoned, PoisonJob, process_job
 from tests.unit.notify.planner_builders import make_recipient
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -346,6 +346,20 @@ def test_an_answer_another_job_kept_is_left_to_that_job():
 
     assert sms.sent == [] and summary.skipped == 1
     assert store.status("d-0") is DeliveryStatus.QUEUED
+
+
+def test_a_worker_that_lost_the_job_to_another_stops_after_the_answer_in_hand():
+    store, job = sms_page(5)
+    sms = FakeChannel(Channel.SMS, store, per_request=1)
+    held = iter([True, False])
+
+    with pytest.raises(JobAbandoned, match="stopped sending after 1 more sms answers"):
+        process_job(job, job_id="job-1", deliveries=store, channels={Channel.SMS: sms}, follow_ups=FakeFollowUps(),
+                    clock=lambda: NOW, draw=lambda: 0.5, policy=POLICY, still_held=lambda: next(held))
+
+    assert [message.delivery_id for message in sms.sent] == ["d-0", "d-1"]
+    assert [store.ledger[(f"p-{n}", Channel.SMS)][0] for n in range(5)] == ["answered"] * 2 + ["sending"] * 3
+    assert store.records == []
 
 
 class LedgerAway(FakeDeliveryStore):
