@@ -144,8 +144,8 @@ class JobConsumer:
             self._stopping.set()
             self._inbox.put(_STOP)
             if worker is not None:
-                # On a lost connection the job in hand still finishes; its ack is lost and the broker
-                # hands the job out again, which the send ledger makes harmless.
+                # On a lost connection the job in hand stops sending after the answer in hand (still_held);
+                # its ack is lost and the broker hands the job out again, which the send ledger makes harmless.
                 worker.join()
             if connection.is_open:
                 connection.close()
