@@ -119,7 +119,11 @@ def queue_communication(database_url: str, amqp_uri: str, communication_id: str,
                         rows: Sequence[NewDelivery]) -> list[DeliveryJob]:
     """Publish the communication's jobs, confirmed, then mark it and its deliveries queued."""
     jobs = pages_of(communication_id, [(delivery_id, row.channel) for delivery_id, row in zip(ids, rows)])
-    DeliveryPublisher(amqp_uri).publish_jobs(jobs)
+    publisher = DeliveryPublisher(amqp_uri)
+    try:
+        publisher.publish_jobs(jobs)
+    finally:
+        publisher.close()  # the vhost's connections are then the workers' alone (the chaos tests close them)
     now = datetime.now(timezone.utc)
     engine = make_engine(database_url)
     try:
