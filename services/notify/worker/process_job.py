@@ -25,8 +25,8 @@ from datetime import datetime
 
 from services.notify.domain.delivery import (
     PERSONAL_COMMUNICATIONS,
-    Answered,
     SENDABLE_STATUSES,
+    Answered,
     Channel,
     Communication,
     CredentialState,
