@@ -134,9 +134,16 @@ send_ledger = Table(
     Column("person_id", ID, primary_key=True),
     Column("channel", String(8), primary_key=True),
     Column("delivery_id", ID, nullable=False),
-    Column("state", String(8), nullable=False),  # 'sending' before the provider call, 'sent' after it answered
+    # 'sending' before the provider call; 'answered' once it answered, with its receipt below, written
+    # as each answer comes (a worker killed mid-page leaves at most its call in flight unanswered);
+    # 'sent' once the page's results are recorded.
+    Column("state", String(8), nullable=False),
     Column("job_id", String(64), nullable=False),
     Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("provider_message_id", String(128), nullable=True),
+    Column("provider_code", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
 )
 
 # Every status a delivery went through, and why: the history reports and profiles show.
