@@ -18,7 +18,7 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.callers import credential_context
-from shared.contracts.base import Event, RpcMethod, ServiceContract
+from shared.contracts.base import Event, RpcMethod, ServiceContract, event_id_of
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
 from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError, register_with_nameko
 from shared.metrics import EVENTS_HANDLED, RPC_SECONDS
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 DEFAULT_RPC_TIMEOUT = 120
 # The attribute every service declares its shared.callers.CallerVerification as.
 CALLERS_ATTRIBUTE = "callers"
+# The attribute a consuming service declares its shared.outbox.ProcessedEvents as.
+PROCESSED_EVENTS_ATTRIBUTE = "processed_events"
 
 
 def rpc_endpoint(method: RpcMethod):
@@ -67,7 +69,10 @@ def rpc_endpoint(method: RpcMethod):
 
 
 def handles(event: Event, **handler_options):
-    """Declare a nameko event handler for a contract event; the method receives the loaded payload."""
+    """Declare a nameko event handler for a contract event; the method receives the loaded payload.
+
+    Events arrive at least once (shared/outbox.py): a service that declares `processed_events` handles
+    each event id once; a repeat is acknowledged and changes nothing."""
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -83,11 +88,18 @@ def handles(event: Event, **handler_options):
                 log.error("dropping invalid %s.%s payload: %s", event.service, event.name, invalid.fields)
                 count("invalid")
                 return None
+            event_id = event_id_of(payload)
+            processed = getattr(self, PROCESSED_EVENTS_ATTRIBUTE, None) if event_id else None
+            if processed is not None and processed.already(event_id):
+                count("repeat")
+                return None
             try:
                 result = fn(self, loaded)
             except Exception:
                 count("error")
                 raise
+            if processed is not None:
+                processed.remember(event_id, f"{event.service}.{event.name}")
             count("ok")
             return result
 

@@ -7,7 +7,8 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, OutboxRelay, ProcessedEvents
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -34,7 +35,10 @@ class DirectoryService:
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
-    publish = EventPublisher(directory.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(directory.contract, database="store")
+    relay = OutboxRelay(database="store")
+    processed_events = ProcessedEvents(database="store")  # each event it handles, once
     # Manual actions create accounts and grant roles: identity owns credentials and roles.
     identity_rpc = ServiceRpc(identity.contract)
 

@@ -240,6 +240,7 @@ class DirectoryRepository:
         return [dict(row._mapping) for row in self.session.execute(query)]
 
     def enable_student_accounts(self, person_ids: Sequence[str]) -> None:
+        """Commits what the session holds, events a handler staged first included (shared/outbox.py)."""
         if person_ids:
             self.session.execute(update(people).where(people.c.id.in_(list(person_ids)))
                                  .values(student_account_enabled=True))
