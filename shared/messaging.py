@@ -34,6 +34,15 @@ DEFAULT_RPC_TIMEOUT = 120
 CALLERS_ATTRIBUTE = "callers"
 # The attribute a consuming service declares its shared.outbox.ProcessedEvents as.
 PROCESSED_EVENTS_ATTRIBUTE = "processed_events"
+# The attribute a publishing service declares its shared.outbox.Outbox as.
+PUBLISH_ATTRIBUTE = "publish"
+
+
+def _flush_events(service) -> None:
+    """The handler returned: what it published goes out before its answer (shared.outbox.OutboxPublisher)."""
+    flush = getattr(getattr(service, PUBLISH_ATTRIBUTE, None), "flush", None)
+    if callable(flush):
+        flush()
 
 
 def rpc_endpoint(method: RpcMethod):
@@ -54,6 +63,7 @@ def rpc_endpoint(method: RpcMethod):
                 if callers is not None:
                     callers.admit(method, loaded)
                 answer = method.dump_response(fn(self, loaded))
+                _flush_events(self)
                 outcome = "ok"
                 return answer
             except PlatformError as refused:
@@ -98,6 +108,7 @@ def handles(event: Event, **handler_options):
             except Exception:
                 count("error")
                 raise
+            _flush_events(self)
             if processed is not None:
                 processed.remember(event_id, f"{event.service}.{event.name}")
             count("ok")

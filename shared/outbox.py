@@ -151,11 +151,11 @@ def stage_event(session: Session, contract: ServiceContract, event: Event, paylo
     event_id = new_id()
     row = {"event_id": event_id, "event": event.name, "payload": event.dump(payload),
            "request_id": request_id, "created_at": clock()}
-    session.info.setdefault(_STAGED, []).append(row)
     if not session.info.get(_LISTENING):
         sa_event.listen(session, "before_commit", _insert_staged)
-        sa_event.listen(session, "after_rollback", _forget_staged)
+        sa_event.listen(session, "after_soft_rollback", _forget_staged)
         session.info[_LISTENING] = True
+    session.info.setdefault(_STAGED, []).append(row)
     return event_id
 
 
@@ -169,14 +169,20 @@ def _insert_staged(session: Session) -> None:
         session.execute(insert(outbox), rows)
 
 
-def _forget_staged(session: Session) -> None:
-    # Rolled back with the change they describe.
-    session.info.pop(_STAGED, None)
+def _forget_staged(session: Session, previous_transaction) -> None:
+    # Rolled back with the change they describe (a savepoint's rollback leaves the transaction going on).
+    if not previous_transaction.nested:
+        session.info.pop(_STAGED, None)
 
 
 class Outbox(DependencyProvider):
     """Hands each worker `publish(event, payload)`, writing to the outbox on the worker's session of
-    `database` (the attribute name of the service's Database dependency)."""
+    `database` (the attribute name of the service's Database dependency).
+
+    `publish.flush()`, which shared.messaging's entrypoints call when the handler returned and before its
+    answer goes out, commits what was published after the handler's last commit and has the relay publish
+    at once: a caller that got its answer finds the events on their way (the relay's thread retries
+    whatever the broker refused)."""
 
     def __init__(self, contract: ServiceContract, *, database: str):
         self.contract = contract
@@ -186,36 +192,48 @@ class Outbox(DependencyProvider):
         self.database = _database_named(self.container, self.database_attribute)
         self.relay = next((dependency for dependency in self.container.dependencies
                            if isinstance(dependency, OutboxRelay)), None)
-        self.publishing: set = set()  # the workers that published
 
-    def get_dependency(self, worker_ctx):
-        def publish(event: Event, payload: dict) -> None:
-            request_id = worker_ctx.data.get(REQUEST_ID_CONTEXT_KEY) or REQUEST_ID.get()
-            stage_event(self._session(worker_ctx), self.contract, event, payload, request_id=request_id)
-            self.publishing.add(worker_ctx)
-
-        return publish
-
-    def _session(self, worker_ctx) -> Session:
-        return _worker_session(self.database, worker_ctx)
+    def get_dependency(self, worker_ctx) -> OutboxPublisher:
+        return OutboxPublisher(self, worker_ctx)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         session = self.database.sessions.get(worker_ctx)
         if session is None or not staged_count(session):
             return
         if exc_info is None:
-            # Published after the handler's last commit: committed now, on their own.
+            # Published after the handler's last commit by an entrypoint that did not flush: committed now.
             session.commit()
+            if self.relay is not None:
+                self.relay.nudge()
         else:
             names = [row["event"] for row in session.info.pop(_STAGED)]
             log.warning("%s: a failed worker's events are dropped with its change: %s", self.contract.name, names)
 
-    def worker_teardown(self, worker_ctx) -> None:
-        # What the worker committed is published now, not at the relay's next look.
-        if worker_ctx in self.publishing:
-            self.publishing.discard(worker_ctx)
-            if self.relay is not None:
-                self.relay.nudge()
+
+class OutboxPublisher:
+    """What a worker of a service with an Outbox calls `publish`."""
+
+    def __init__(self, outbox: Outbox, worker_ctx) -> None:
+        self._outbox = outbox
+        self._worker_ctx = worker_ctx
+        self._published = False
+
+    def __call__(self, event: Event, payload: dict) -> None:
+        worker_ctx = self._worker_ctx
+        request_id = worker_ctx.data.get(REQUEST_ID_CONTEXT_KEY) or REQUEST_ID.get()
+        stage_event(_worker_session(self._outbox.database, worker_ctx), self._outbox.contract, event, payload,
+                    request_id=request_id)
+        self._published = True
+
+    def flush(self) -> None:
+        if not self._published:
+            return
+        self._published = False
+        session = _worker_session(self._outbox.database, self._worker_ctx)
+        if staged_count(session):
+            session.commit()
+        if self._outbox.relay is not None:
+            self._outbox.relay.relay_now()
 
 
 def _worker_session(database: Database, worker_ctx) -> Session:
@@ -350,6 +368,18 @@ class OutboxRelay(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
+    def relay_now(self) -> None:
+        """Publish what is pending from the calling worker; what fails is left to the relay's thread."""
+        try:
+            sent = relay_pending(self.database.engine, self.send, lock_key=self.lock_key, batch=self.settings.batch)
+        except Exception as failure:  # the broker away: the thread backs off and retries
+            log.info("%s outbox: publishing left to the relay: %s", self.service, failure)
+            self.nudge()
+            return
+        OUTBOX_PUBLISHED.labels(self.service).inc(sent)
+        if sent == self.settings.batch:
+            self.nudge()
+
     def nudge(self) -> None:
         """Look at the outbox now rather than at the next interval."""
         if self._wakeup is not None and not self._wakeup.ready():
@@ -400,8 +430,10 @@ class OutboxRelay(DependencyProvider):
 # --- consuming: each event once ------------------------------------------------------------------
 
 def already_processed(session: Session, event_id: str) -> bool:
-    return session.execute(select(processed_events.c.event_id)
-                           .where(processed_events.c.event_id == event_id)).first() is not None
+    found = session.execute(select(processed_events.c.event_id)
+                            .where(processed_events.c.event_id == event_id)).first() is not None
+    session.commit()  # ends the read, so the handler's repositories begin their own transactions
+    return found
 
 
 def mark_processed(session: Session, event_id: str, event_name: str, *,

@@ -32,9 +32,9 @@ def set_district_languages(request: dict, *, repo: AccountRepository, publish: P
         languages = offered_languages(request["languages"], default)
     except InvalidLanguage as error:
         raise InvalidRequest(error.reason, fields={"languages": [error.reason]}) from None
-    repo.replace_district_languages(district_id, languages, default, changed_by=request["changed_by"], now=clock())
     answer = {"district_id": district_id, "languages": list(languages), "default_language": default}
-    publish(identity.DISTRICT_LANGUAGES_CHANGED, answer)
+    publish(identity.DISTRICT_LANGUAGES_CHANGED, answer)  # staged first: it commits with the change
+    repo.replace_district_languages(district_id, languages, default, changed_by=request["changed_by"], now=clock())
     return answer
 
 
@@ -42,8 +42,8 @@ def set_language(request: dict, *, repo: AccountRepository, publish: Publish, cl
     account = existing_account(repo, request["viewer"]["person_id"])
     language = language_of_choice(request["language"], repo, account.profile.district_id)
     if language != account.language:
-        repo.replace_language(account.person_id, language, clock())
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, language=language))]})
+        repo.replace_language(account.person_id, language, clock())
     return stored_account_document(repo, account.person_id)
 
 
