@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 
 from eventlet.event import Event as Wakeup
 from nameko.amqp.publish import Publisher
-from nameko.constants import DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
+from nameko.constants import CALL_ID_STACK_CONTEXT_KEY, DEFAULT_SERIALIZER, HEADER_PREFIX, SERIALIZER_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import (
@@ -76,6 +76,9 @@ outbox = Table(
     Column("event", String(120), nullable=False),  # the contract event's wire name (`people_upserted.v1`)
     Column("payload", JSON, nullable=False),  # dumped through the contract schema, without the event id
     Column("request_id", String(64), nullable=True),
+    # The nameko context the event carries as EventDispatcher sent it (the request id, the credential of the
+    # person the work is for: a consumer's calls act for them); cleared once sent.
+    Column("context", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
 )
@@ -108,6 +111,7 @@ def create_event_tables() -> None:
         sa.Column("event", sa.String(120), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("request_id", sa.String(64), nullable=True),
+        sa.Column("context", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("seq", name="pk_outbox"),
@@ -143,19 +147,20 @@ def new_event_id() -> str:
 # --- writing: in the change's transaction --------------------------------------------------------
 
 def stage_event(session: Session, contract: ServiceContract, event: Event, payload: dict, *,
-                request_id: str | None = None, clock: Callable[[], datetime] = utc_now,
-                new_id: Callable[[], str] = new_event_id) -> str:
+                request_id: str | None = None, context: dict | None = None,
+                clock: Callable[[], datetime] = utc_now, new_id: Callable[[], str] = new_event_id) -> str:
     """Keep `event` on the session until its next commit, which inserts it with the change; its event id."""
     if contract.events.get(event.name) is not event:
         raise ValueError(f"{contract.name} does not publish {event.service}.{event.name}")
     event_id = new_id()
     row = {"event_id": event_id, "event": event.name, "payload": event.dump(payload),
-           "request_id": request_id, "created_at": clock()}
+           "request_id": request_id, "context": context or None, "created_at": clock()}
     if not session.info.get(_LISTENING):
         sa_event.listen(session, "before_commit", _insert_staged)
         sa_event.listen(session, "after_soft_rollback", _forget_staged)
         session.info[_LISTENING] = True
-    session.info.setdefault(_STAGED, []).append(row)
+    # With the transaction it was staged in (None between transactions: then no rollback takes it back).
+    session.info.setdefault(_STAGED, []).append((session.get_transaction(), row))
     return event_id
 
 
@@ -164,15 +169,18 @@ def staged_count(session: Session) -> int:
 
 
 def _insert_staged(session: Session) -> None:
-    rows = session.info.pop(_STAGED, None)
-    if rows:
-        session.execute(insert(outbox), rows)
+    staged = session.info.pop(_STAGED, None)
+    if staged:
+        session.execute(insert(outbox), [row for _, row in staged])
 
 
 def _forget_staged(session: Session, previous_transaction) -> None:
-    # Rolled back with the change they describe (a savepoint's rollback leaves the transaction going on).
-    if not previous_transaction.nested:
-        session.info.pop(_STAGED, None)
+    # Rolled back with the change they describe (a savepoint's rollback leaves the transaction going on);
+    # staged between transactions, they describe a change committed before and wait for the next commit.
+    if previous_transaction.nested or not session.info.get(_STAGED):
+        return
+    session.info[_STAGED] = [(transaction, row) for transaction, row in session.info[_STAGED]
+                             if transaction is not previous_transaction]
 
 
 class Outbox(DependencyProvider):
@@ -206,7 +214,7 @@ class Outbox(DependencyProvider):
             if self.relay is not None:
                 self.relay.nudge()
         else:
-            names = [row["event"] for row in session.info.pop(_STAGED)]
+            names = [row["event"] for _, row in session.info.pop(_STAGED)]
             log.warning("%s: a failed worker's events are dropped with its change: %s", self.contract.name, names)
 
 
@@ -221,8 +229,10 @@ class OutboxPublisher:
     def __call__(self, event: Event, payload: dict) -> None:
         worker_ctx = self._worker_ctx
         request_id = worker_ctx.data.get(REQUEST_ID_CONTEXT_KEY) or REQUEST_ID.get()
+        context = {key: value for key, value in worker_ctx.context_data.items()
+                   if value is not None and key != CALL_ID_STACK_CONTEXT_KEY}
         stage_event(_worker_session(self._outbox.database, worker_ctx), self._outbox.contract, event, payload,
-                    request_id=request_id)
+                    request_id=request_id, context={**context, REQUEST_ID_CONTEXT_KEY: request_id})
         self._published = True
 
     def flush(self) -> None:
@@ -274,7 +284,7 @@ class Outgoing:
     event_id: str
     event: str
     payload: dict
-    request_id: str | None
+    context: dict | None
 
 
 Send = Callable[[Outgoing], None]
@@ -293,7 +303,7 @@ def relay_pending(engine: Engine, send: Send, *, lock_key: int, batch: int = 200
         if not _take_relay_lock(session, lock_key):
             return 0
         rows = session.execute(select(outbox.c.seq, outbox.c.event_id, outbox.c.event, outbox.c.payload,
-                                      outbox.c.request_id)
+                                      outbox.c.context)
                                .where(outbox.c.sent_at.is_(None)).order_by(outbox.c.seq).limit(batch)).all()
         failure: Exception | None = None
         for row in rows:
@@ -304,7 +314,7 @@ def relay_pending(engine: Engine, send: Send, *, lock_key: int, batch: int = 200
                 break
             sent.append(row.seq)
         if sent:
-            session.execute(update(outbox).where(outbox.c.seq.in_(sent)).values(sent_at=clock()))
+            session.execute(update(outbox).where(outbox.c.seq.in_(sent)).values(sent_at=clock(), context=None))
     if failure is not None:
         raise BrokerAway(f"published {len(sent)} of {len(rows)} outbox rows: {failure!r}") from failure
     return len(sent)
@@ -386,7 +396,7 @@ class OutboxRelay(DependencyProvider):
             self._wakeup.send()
 
     def send(self, row: Outgoing) -> None:
-        headers = {"nameko.request_id": row.request_id} if row.request_id else {}
+        headers = {f"{HEADER_PREFIX}.{key}": value for key, value in (row.context or {}).items()}
         self.publisher.publish(with_event_id(row.payload, row.event_id), exchange=self.exchange,
                                routing_key=row.event, extra_headers=headers)
 

@@ -28,6 +28,8 @@ from tests.unit.notify.notify_factories import make_person_change
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
 LOCK = 1
+# What the worker's nameko context carried: the consumer's worker gets it as if the publisher had sent it.
+CONTEXT = {"request_id": "request-1", "credential": "the sender's assertion"}
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def people_page(*names: str) -> dict:
 
 def stage(session: Session, *names: str) -> str:
     return stage_event(session, directory.contract, directory.PEOPLE_UPSERTED, people_page(*names),
-                       request_id="request-1", clock=lambda: NOW)
+                       request_id="request-1", context=CONTEXT, clock=lambda: NOW)
 
 
 def published(engine) -> list[tuple[str, bool]]:
@@ -93,6 +95,17 @@ def test_an_event_rolled_back_with_its_change_is_never_written(engine):
     assert published(engine) == []
 
 
+def test_an_event_staged_after_its_change_committed_waits_for_the_next_commit_through_a_rollback(engine):
+    with Session(engine) as session:
+        session.execute(insert(processed_events).values(event_id="a" * 32, event="the change", processed_at=NOW))
+        session.commit()
+        stage(session, "ana")  # between transactions: it speaks of the change committed above
+        session.rollback()  # a repository starting afresh
+        session.commit()
+
+    assert published(engine) == [("ana", False)]
+
+
 def test_an_event_is_checked_against_its_contract_when_staged(engine):
     with Session(engine) as session:
         with pytest.raises(InvalidRequest):
@@ -112,7 +125,10 @@ def test_the_relay_publishes_in_commit_order_with_the_event_id_and_marks_each_se
 
     assert broker.people() == ["ana", "ben", "cai"]
     assert len({row.event_id for row in broker.received}) == 3
+    assert broker.received[0].context == CONTEXT
     assert published(engine) == [("ana", True), ("ben", True), ("cai", True)]
+    with engine.connect() as connection:  # the credential is not kept once sent
+        assert connection.execute(select(outbox.c.context)).scalars().all() == [None] * 3
     assert relay_pending(engine, broker, lock_key=LOCK) == 0
     assert pending_count(engine) == 0
 
@@ -180,3 +196,25 @@ def test_a_consumer_handles_an_event_delivered_twice_once(engine):
 
         assert projection.applied == [["ana"]]
         assert session.execute(select(processed_events.c.event_id)).scalars().all() == ["e" * 32]
+
+
+SERVICES_WITH_EVENTS = ("directory", "identity", "notify", "rostering")
+
+
+@pytest.mark.parametrize("name", SERVICES_WITH_EVENTS)
+def test_every_service_publishes_through_its_outbox_and_handles_each_event_once(name):
+    import importlib
+
+    from nameko.extensions import DependencyProvider
+
+    from shared.outbox import Outbox, OutboxRelay, ProcessedEvents
+    from shared.testing.event_delivery import handled_events
+
+    module = importlib.import_module(f"services.{name}.service")
+    [service] = [value for value in vars(module).values()
+                 if isinstance(value, type) and getattr(value, "name", None) == name]
+    dependencies = {type(value) for value in vars(service).values() if isinstance(value, DependencyProvider)}
+
+    assert {Outbox, OutboxRelay} <= dependencies
+    if handled_events(service):
+        assert isinstance(service.processed_events, ProcessedEvents)
