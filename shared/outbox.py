@@ -480,3 +480,22 @@ class ProcessedEventLog:
 
     def remember(self, event_id: str, event_name: str) -> None:
         mark_processed(self._session(), event_id, event_name)
+
+
+# --- republishing: a district's current state again ------------------------------------------------
+
+REPUBLISH_PAGE = 1000
+
+
+def republish_in_pages(*, ids_after: Callable[[str | None, int], list[str]],
+                       publish_page: Callable[[list[str]], None], page: int = REPUBLISH_PAGE) -> dict:
+    """Walk a district's ids in order, a page at a time, publishing each page as it is now (an owner's
+    `republish_district`); the Republished answer: events written and rows they describe."""
+    events = rows = 0
+    after = None
+    while True:
+        ids = ids_after(after, page)
+        if not ids:
+            return {"events": events, "rows": rows}
+        publish_page(ids)
+        events, rows, after = events + 1, rows + len(ids), ids[-1]

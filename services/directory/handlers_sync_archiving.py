@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.contracts.common import ALREADY, DONE, NOT_FOUND
+from shared.outbox import republish_in_pages
 
 from services.directory.adapters.store import DirectoryStore
 from services.directory.handlers import Publish, announce_people, existing_district
@@ -33,6 +34,16 @@ def archive_synced_records(request: Mapping, *, store: DirectoryStore, publish: 
         store.archiving.archive_synced(entity, [r["id"] for r in results if r["outcome"] == DONE],
                                        announce=announce_people(publish))
     return {"results": results}
+
+
+def republish_district(request: Mapping, *, store: DirectoryStore, publish: Publish) -> dict:
+    """PEOPLE_UPSERTED again for every person of the district as they are now, so a consumer that lost events
+    rebuilds its projection (the others apply what they hold already, which changes nothing)."""
+    district_id = existing_district(store.people, request["district_id"])
+    announce = announce_people(publish)
+    return republish_in_pages(
+        ids_after=lambda after, limit: store.people.person_ids_of_district(district_id, after, limit),
+        publish_page=lambda ids: announce(store.people.person_rows(ids)))
 
 
 def get_district_counts(request: Mapping, *, store: DirectoryStore) -> dict:

@@ -125,6 +125,10 @@ class DirectoryService:
     def archive_synced_records(self, request):
         return handlers_sync_archiving.archive_synced_records(request, store=self.store, publish=self.publish)
 
+    @rpc_endpoint(directory.republish_district)
+    def republish_district(self, request):
+        return handlers_sync_archiving.republish_district(request, store=self.store, publish=self.publish)
+
     @rpc_endpoint(directory.get_district_counts)
     def get_district_counts(self, request):
         return handlers_sync_archiving.get_district_counts(request, store=self.store)

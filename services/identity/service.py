@@ -135,6 +135,10 @@ class IdentityService:
     def get_district_languages(self, request):
         return handlers_settings.get_district_languages(request, repo=self.accounts)
 
+    @rpc_endpoint(identity.republish_district)
+    def republish_district(self, request):
+        return handlers_settings.republish_district(request, repo=self.accounts, publish=self.publish)
+
     @rpc_endpoint(identity.set_district_languages)
     def set_district_languages(self, request):
         return handlers_settings.set_district_languages(request, repo=self.accounts, publish=self.publish,

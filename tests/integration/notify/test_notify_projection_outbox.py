@@ -1,6 +1,7 @@
 """notify's recipient projection under at-least-once delivery (shared/outbox.py): every event it takes from
-identity and directory, delivered twice, changes nothing the second time; and a directory import made while
-the directory's relay cannot reach the broker reaches the projection when it can, without a re-import."""
+identity and directory, delivered twice, changes nothing the second time; a directory import made while the
+directory's relay cannot reach the broker reaches the projection when it can, without a re-import; and a
+projection that lost people is rebuilt by the directory publishing the district again."""
 from __future__ import annotations
 
 import time
@@ -8,10 +9,10 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from services.directory.service import DirectoryService
-from services.notify.adapters.tables import metadata
+from services.notify.adapters.tables import metadata, recipient_schools, recipients
 from services.notify.service import NotifyService
 from shared.contracts import directory, identity
 from shared.db import make_engine
@@ -85,11 +86,25 @@ def people_inputs(page: int, size: int) -> list[dict]:
              "kinds": ["student"], "school_source_ids": ["north"], "grade": "05"} for n in range(size)]
 
 
-def test_an_import_made_while_the_broker_is_away_reaches_the_projection_when_it_returns(directory_rpc, notify_rpc):
-    relay = relay_of(directory_rpc.container)
+def seeded_district(directory_rpc) -> str:
     district = directory_rpc.upsert_district({"source_id": "mv", "name": "Maple Valley"})
     directory_rpc.upsert_schools({"district_id": district["id"], "schools": [
         {"source_id": "north", "name": "North Elementary", "identifier": "N"}]})
+    return district["id"]
+
+
+def known_to_notify(notify_rpc, person_ids: list[str], *, since: float) -> list[str]:
+    """The people notify knows, once it knows them all or CATCH_UP_SECONDS after `since`."""
+    while True:
+        known = notify_rpc.get_recipients({"person_ids": person_ids})["recipients"]
+        if len(known) == len(person_ids) or time.monotonic() - since > CATCH_UP_SECONDS:
+            return sorted(recipient["person_id"] for recipient in known)
+        time.sleep(0.2)
+
+
+def test_an_import_made_while_the_broker_is_away_reaches_the_projection_when_it_returns(directory_rpc, notify_rpc):
+    relay = relay_of(directory_rpc.container)
+    district = {"id": seeded_district(directory_rpc)}
     broker = relay.publisher.amqp_uri
     relay.publisher.amqp_uri = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens there: every publish fails
 
@@ -106,12 +121,25 @@ def test_an_import_made_while_the_broker_is_away_reaches_the_projection_when_it_
 
     relay.publisher.amqp_uri = broker
     returned = time.monotonic()
-    while True:
-        known = notify_rpc.get_recipients({"person_ids": person_ids})["recipients"]
-        if len(known) == len(person_ids) or time.monotonic() - returned > CATCH_UP_SECONDS:
-            break
-        time.sleep(0.2)
+    known = known_to_notify(notify_rpc, person_ids, since=returned)
     print(f"\nprojection caught up with {len(known)} of {len(person_ids)} people "
           f"{time.monotonic() - returned:.1f} s after the broker returned")
-    assert sorted(recipient["person_id"] for recipient in known) == sorted(person_ids)
+    assert known == sorted(person_ids)
     assert pending_count(directory_rpc.engine) == 0
+
+
+def test_a_projection_that_lost_people_is_rebuilt_when_the_directory_publishes_the_district_again(
+        directory_rpc, notify_rpc, engine):
+    district_id = seeded_district(directory_rpc)
+    results = directory_rpc.upsert_people({"district_id": district_id, "people": people_inputs(0, 30)})["results"]
+    person_ids = sorted(result["id"] for result in results)
+    assert known_to_notify(notify_rpc, person_ids, since=time.monotonic()) == person_ids
+    with engine.begin() as connection:  # notify's copy loses them, as after events lost for good
+        connection.execute(delete(recipient_schools))
+        connection.execute(delete(recipients))
+    assert notify_rpc.get_recipients({"person_ids": person_ids})["recipients"] == []
+
+    answer = directory_rpc.republish_district({"district_id": district_id})
+
+    assert answer == {"events": 1, "rows": 30}
+    assert known_to_notify(notify_rpc, person_ids, since=time.monotonic()) == person_ids
