@@ -9,7 +9,8 @@ from shared.contracts import callers as caller_contract
 from shared.db import Database
 from shared.health import HealthCheck
 from shared.messaging import ServiceRpc, handles, rpc_endpoint
-from shared.outbox import Outbox, OutboxRelay, ProcessedEvents
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 

@@ -13,17 +13,8 @@ from shared.contracts.base import EVENT_ID, event_id_of, with_event_id
 from shared.contracts.errors import InvalidRequest
 from shared.db import make_engine, new_metadata
 from shared.messaging import handles
-from shared.outbox import (
-    BrokerAway,
-    ProcessedEventLog,
-    add_event_tables,
-    outbox,
-    pending_count,
-    processed_events,
-    prune,
-    relay_pending,
-    stage_event,
-)
+from shared.outbox import ProcessedEventLog, add_event_tables, outbox, processed_events, stage_event
+from shared.outbox_relay import BrokerAway, pending_count, prune, relay_pending
 from tests.unit.notify.notify_factories import make_person_change
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
@@ -207,7 +198,8 @@ def test_every_service_publishes_through_its_outbox_and_handles_each_event_once(
 
     from nameko.extensions import DependencyProvider
 
-    from shared.outbox import Outbox, OutboxRelay, ProcessedEvents
+    from shared.outbox import Outbox, ProcessedEvents
+    from shared.outbox_relay import OutboxRelay
     from shared.testing.event_delivery import handled_events
 
     module = importlib.import_module(f"services.{name}.service")

@@ -16,7 +16,8 @@ from services.notify.adapters.tables import metadata, recipient_schools, recipie
 from services.notify.service import NotifyService
 from shared.contracts import directory, identity
 from shared.db import make_engine
-from shared.outbox import OUTBOX, PROCESSED_EVENTS, OutboxRelay, pending_count
+from shared.outbox import OUTBOX, PROCESSED_EVENTS
+from shared.outbox_relay import OutboxRelay, pending_count
 from shared.testing.event_delivery import EnvelopeDispatcher, deliver_twice, handled_events
 from tests.unit.notify.notify_factories import make_account_change, make_person_change
 
