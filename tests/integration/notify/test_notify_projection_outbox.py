@@ -144,3 +144,38 @@ def test_a_projection_that_lost_people_is_rebuilt_when_the_directory_publishes_t
 
     assert answer == {"events": 1, "rows": 30}
     assert known_to_notify(notify_rpc, person_ids, since=time.monotonic()) == person_ids
+
+
+def close_vhost_connections(rabbit_manager, vhost: str) -> int:
+    """What `rabbitmqctl close_all_connections` does, for the test's vhost only: every process there loses its link.
+    The management API lists a connection some seconds after it opened: wait until it lists those of the vhost."""
+    listed = time.monotonic()
+    while True:
+        closed = [connection["name"] for connection in rabbit_manager.get_connections()
+                  if connection["vhost"] == vhost]
+        if closed or time.monotonic() - listed > CATCH_UP_SECONDS:
+            break
+        time.sleep(0.5)
+    for name in closed:
+        rabbit_manager.delete_connection(name)
+    return len(closed)
+
+
+def test_pages_imported_around_the_vhost_losing_every_connection_all_reach_the_projection(
+        directory_rpc, notify_rpc, rabbit_manager, rabbit_config):
+    district_id = seeded_district(directory_rpc)
+    before = directory_rpc.upsert_people({"district_id": district_id, "people": people_inputs(0, 40)})["results"]
+
+    assert close_vhost_connections(rabbit_manager, rabbit_config["vhost"]) > 0
+    dropped = time.monotonic()
+    # The test's own proxy lost its link too: a new one, as a caller would after reconnecting.
+    with ServiceRpcProxy(directory.NAME, rabbit_config, timeout=60) as directory_again:
+        after = directory_again.upsert_people({"district_id": district_id, "people": people_inputs(1, 40)})["results"]
+
+    person_ids = sorted(result["id"] for result in before + after)
+    with ServiceRpcProxy("notify", rabbit_config, timeout=60) as notify_again:
+        known = known_to_notify(notify_again, person_ids, since=dropped)
+    print(f"\nafter every connection of the vhost was closed: {len(known)} of {len(person_ids)} people in notify's "
+          f"projection {time.monotonic() - dropped:.1f} s later")
+    assert known == person_ids
+    assert pending_count(directory_rpc.engine) == 0
