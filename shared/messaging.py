@@ -2,9 +2,10 @@
 
 Services never name another service or event with a bare string: they declare
 entrypoints with `rpc_endpoint(contract_method)` and `handles(contract_event)`,
-call others through `ServiceRpc(contract)` and publish through
-`EventPublisher(contract)`. Every payload is validated against its schema on
-the way in and dumped through it on the way out.
+call others through `ServiceRpc(contract)` and publish through their outbox
+(`Outbox(contract)`, shared/outbox.py; `EventPublisher(contract)` publishes at
+once, for a stand-in without a database). Every payload is validated against its
+schema on the way in and dumped through it on the way out.
 """
 from __future__ import annotations
 
@@ -172,7 +173,8 @@ class ServiceRpc(RpcProxy):
 
 
 class EventPublisher(EventDispatcher):
-    """Publishes only the events the owning service's contract declares."""
+    """Publishes only the events the owning service's contract declares, at once and without an event id (the
+    platform's services publish through shared.outbox.Outbox instead)."""
 
     def __init__(self, contract: ServiceContract, **options):
         super().__init__(**options)

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RelaySettings:
     batch: int = 200
-    interval: float = 0.5  # seconds between looks when the outbox was empty
+    # Seconds between looks when the outbox was empty: workers relay what they commit themselves, so the
+    # thread mostly catches what they could not (the broker away, another relay holding the lock).
+    interval: float = 1.0
     backoff_first: float = 0.5  # seconds, doubled while the broker stays away
     backoff_most: float = 30.0
     keep_sent: timedelta = timedelta(days=1)
@@ -150,7 +152,7 @@ class OutboxRelay(DependencyProvider):
             self.nudge()
             return
         OUTBOX_PUBLISHED.labels(self.service).inc(sent)
-        if sent == self.settings.batch:
+        if sent in (0, self.settings.batch):  # another relay held the lock, or more is waiting: the thread looks
             self.nudge()
 
     def nudge(self) -> None:
