@@ -24,8 +24,13 @@ RPC_SECONDS = Histogram(
     "school_rpc_seconds", "Time a service took to answer an RPC, by method and outcome (ok or the error code)",
     ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
 EVENTS_HANDLED = Counter(
-    "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error)",
+    "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error, repeat)",
     ["service", "event", "outcome"])
+OUTBOX_PUBLISHED = Counter(
+    "school_outbox_published_total", "Events a service's outbox relay published with the broker's confirm",
+    ["service"])
+OUTBOX_PENDING = Gauge(
+    "school_outbox_pending", "Events a service committed that its relay has not published yet", ["service"])
 PROVIDER_CALL_SECONDS = Histogram(
     "school_provider_call_seconds", "Time one call to a provider (a batch of messages) took, by channel and "
     "whether the provider answered", ["channel", "answered"], buckets=LATENCY_BUCKETS)

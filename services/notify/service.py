@@ -53,7 +53,9 @@ from shared.contracts import directory, identity, notify
 from shared.database_faults import database_answers
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -103,7 +105,10 @@ class NotifyService:
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(notify.NAME, NotifyStore)
-    publish = EventPublisher(notify.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(notify.contract, database="store")
+    relay = OutboxRelay(database="store")
+    processed_events = ProcessedEvents(database="store")  # each event it handles, once
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
     sweep_after = SweepBound()
