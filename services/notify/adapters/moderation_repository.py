@@ -24,7 +24,7 @@ from services.notify.adapters.tables import (
 from services.notify.domain.delivery import QUEUED_CHANNELS, SENDABLE_STATUSES, DeliveryStatus
 from services.notify.domain.delivery_rules import Reason
 from services.notify.domain.moderation import ModeratedMessage, Withdrawal
-from shared.db import as_utc, dialect_insert
+from shared.db import as_utc, dialect_insert, read_one_snapshot
 
 # The send ledger's state of a delivery a moderator withdrew: the key is taken, so no worker's claim on it
 # succeeds (claim_sends only takes a key it wrote 'sending' itself). At most 8 characters (the column's).
@@ -143,6 +143,7 @@ class ModerationRepository:
         joined = (flagged.join(conversation_messages, conversation_messages.c.id == flagged.c.message_id)
                   .join(conversations, conversations.c.id == conversation_messages.c.conversation_id))
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
             rows = self.session.execute(select(*_MESSAGE_COLUMNS).select_from(joined).where(*where)
                                         .order_by(flagged.c.latest.desc(), conversation_messages.c.id)
