@@ -28,13 +28,15 @@ def database_urls() -> dict[str, str]:
 
 # The gateway's sign-in protection, as the environment sets it (services/gateway/sign_in_settings.py reads
 # and checks these from the nameko config): failed sign-ins allowed per login and per client address within
-# a window of seconds, and the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client.
+# a window of seconds, the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client, and
+# how many seconds a gateway process keeps identity's answer for an access token (0: it asks every time).
 SIGN_IN_DEFAULTS = {
     "GATEWAY_LOGIN_FAILURES_PER_LOGIN": "10",
     "GATEWAY_LOGIN_WINDOW_PER_LOGIN": "900",
     "GATEWAY_LOGIN_FAILURES_PER_ADDRESS": "100",
     "GATEWAY_LOGIN_WINDOW_PER_ADDRESS": "900",
     "GATEWAY_TRUSTED_PROXIES": "",
+    "GATEWAY_SIGNED_IN_CACHE_SECONDS": "2",
 }
 
 
