@@ -52,6 +52,8 @@ def service_config(**overrides) -> dict:
         "WEB_SERVER_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
         "max_workers": int(os.environ.get("NAMEKO_MAX_WORKERS", "10")),
         **sign_in_settings(),
+        # How long a directory process keeps each viewer's facts (services/directory/adapters/kept_facts.py).
+        **{name: os.environ[name] for name in ("DIRECTORY_SCOPE_CACHE_SECONDS",) if os.environ.get(name)},
     }
     config.update(overrides)
     return config

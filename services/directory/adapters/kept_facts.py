@@ -7,6 +7,8 @@ process's writes go unseen.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from nameko.extensions import DependencyProvider
 
 from services.directory.domain.kept_facts import KeptViewerFacts
@@ -21,12 +23,25 @@ READS = frozenset(method.name for method in (
     directory.get_district_counts, directory.get_audit_log, directory.get_district))
 
 
+# Another directory process's writes may go unseen this long at most: it must stay a few seconds.
+MAX_SECONDS = 30.0
+
+
+def scope_cache_seconds(config: Mapping) -> float:
+    raw = config.get(SECONDS_SETTING, DEFAULT_SECONDS)
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"{SECONDS_SETTING} must be a number of seconds from 0 (keep nothing) to "
+                         f"{MAX_SECONDS:.0f}, not {raw!r}")
+    return seconds
+
+
 class ViewerFactsKept(DependencyProvider):
     def setup(self) -> None:
-        seconds = float(self.container.config.get(SECONDS_SETTING, DEFAULT_SECONDS))
-        if not seconds >= 0:
-            raise ValueError(f"{SECONDS_SETTING} must be 0 or more seconds, not {seconds!r}")
-        self.kept = KeptViewerFacts(seconds)
+        self.kept = KeptViewerFacts(scope_cache_seconds(self.container.config))
 
     def worker_setup(self, worker_ctx) -> None:
         if worker_ctx.entrypoint.method_name not in READS:

@@ -1,4 +1,7 @@
 """A directory process keeps each viewer's facts a few seconds for searches; no write it makes is missed."""
+import pytest
+
+from services.directory.adapters.kept_facts import scope_cache_seconds
 from services.directory.domain.kept_facts import KeptViewerFacts
 from services.directory.domain.visibility import ViewerFacts
 
@@ -71,3 +74,10 @@ def test_zero_seconds_keeps_nothing_and_a_full_cache_starts_over():
     for viewer in ("a", "b", "c"):
         small.facts_of(viewer, Reads(TEACHER))
     assert len(small) == 1
+
+
+def test_the_scope_cache_setting_defaults_to_five_seconds_and_refuses_what_makes_no_sense():
+    assert (scope_cache_seconds({}), scope_cache_seconds({"DIRECTORY_SCOPE_CACHE_SECONDS": "0"})) == (5.0, 0.0)
+    for setting in ("-1", "31", "soon", "nan"):
+        with pytest.raises(ValueError, match="DIRECTORY_SCOPE_CACHE_SECONDS"):
+            scope_cache_seconds({"DIRECTORY_SCOPE_CACHE_SECONDS": setting})
