@@ -7,10 +7,12 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from services.gateway.api import Backends, Route
+from services.gateway.api import ApiCall, Backends, Route
 from services.gateway.domain.signed_in import ASSERTION_MARGIN, SignedInCache
 from services.gateway.pipeline import answer
+from services.gateway.session_handlers import refresh_session
 from services.gateway.sign_in_settings import SignInConfigurationError, signed_in_cache
+from shared.contracts.errors import NotAuthenticated
 
 from gateway_builders import make_principal
 
@@ -153,3 +155,14 @@ def test_a_failed_write_forgets_too():
     assert call(services, "POST", handler=refused) == 500
     call(services, "GET")
     assert services.identity.issue_assertion.call_count == 3
+
+
+def test_a_refresh_forgets_every_kept_answer_whether_identity_renews_or_ends_the_session():
+    services = backends()
+    call(services, "GET")
+    services.identity.refresh_session.side_effect = NotAuthenticated("this refresh token was used before")
+
+    with pytest.raises(NotAuthenticated):
+        refresh_session(ApiCall(principal=None, body={"refresh_token": "used-twice"}), services)
+
+    assert len(services.signed_in) == 0
