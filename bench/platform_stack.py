@@ -22,6 +22,7 @@ from bench.context import PG_DSN, RABBIT_API, Context, pg_dsn
 from bench.metrics.postgres import scratch_database
 from bench.metrics.rabbit import scratch_vhost
 from shared.config import SERVICES
+from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
 from shared.testing.stack import Stack, running_stack
 
@@ -88,6 +89,28 @@ class Platform:
                               auth=(api.username or "guest", api.password or "guest"), timeout=10).json()
         return sum(queue.get("messages") or 0 for queue in queues
                    if not queue["name"].startswith("notify.deliveries"))
+
+
+# identity issues the operator's token for 15 minutes; a district import on a loaded box outlasts that.
+OPERATOR_TOKEN_RENEW_SECONDS = 600.0
+
+
+@contextmanager
+def operator_rpc(platform: Platform, contract, timeout: float) -> Iterator[Callable[[], object]]:
+    """`service()`: `contract`'s service as the operator, over a connection reopened with a fresh token once
+    the last one is OPERATOR_TOKEN_RENEW_SECONDS old (call it for each call, not once for a whole wait)."""
+    with ExitStack() as connection:
+        current: list = [None, 0.0]  # the proxy, when its token was issued
+
+        def service():
+            if current[0] is None or time.monotonic() - current[1] >= OPERATOR_TOKEN_RENEW_SECONDS:
+                connection.close()
+                rpc = connection.enter_context(cluster_rpc(platform.vhost_uri, timeout=timeout,
+                                                           credential=platform.stack.operator_token()))
+                current[:] = [rpc(contract), time.monotonic()]
+            return current[0]
+
+        yield service
 
 
 def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: int) -> str:
