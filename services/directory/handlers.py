@@ -1,8 +1,9 @@
 """The directory's use cases: functions(request, *, repo, publish, new_id) -> result.
 
 Requests arrive loaded by their contract schema; results are dumped through
-the response schema by the entrypoint. Events are published only after the
-repository has committed.
+the response schema by the entrypoint. `publish` writes to the directory's
+outbox (shared/outbox.py): a handler publishes before the repository call that
+commits its change, so the change and its events commit together.
 """
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ KEPT_ARCHIVED = ("archived, and the district's setting \"unarchive classrooms th
 
 class Publish(Protocol):
     def __call__(self, event: Event, payload: dict) -> None: ...
+
+
+def announce_people(publish: Publish) -> Callable[[dict], None]:
+    """What a repository tells the people a change leaves, before it commits: PEOPLE_UPSERTED for them."""
+
+    def announce(rows: dict) -> None:
+        if rows:
+            publish(directory.PEOPLE_UPSERTED, {"people": [
+                people_rules.person_change(pid, row["district_id"], row) for pid, row in rows.items()]})
+
+    return announce
 
 
 def new_uuid() -> str:
@@ -101,10 +113,10 @@ def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publi
             "school_ids": tuple(sorted({school_ids[s] for s in item["school_source_ids"] if s in school_ids})),
         }, tuple(unknown_reference("school_source_ids", "school", source) for source in unknown)))
     plan = plan_upserts(desired, repo.stored_people(district_id, _sources(items)), new_id=new_id)
-    repo.save_people(district_id, plan)
-    if plan.changed:
+    if plan.changed:  # staged first: it commits with the page
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(row.id, district_id, row.values) for row in plan.changed]})
+    repo.save_people(district_id, plan)
     return plan.results()
 
 
@@ -245,12 +257,12 @@ def enable_student_accounts(request: Mapping, *, repo: DirectoryRepository, publ
         )
         results.append({"key": person_id, "id": person_id if person else None, "outcome": outcome, "problems": []})
     enabled = [result["key"] for result in results if result["outcome"] == people_rules.ENABLED]
-    repo.enable_student_accounts(enabled)
-    if enabled:
+    if enabled:  # staged first: they commit with the enablement
         publish(directory.STUDENT_ACCOUNTS_ENABLED, {"person_ids": enabled, "enabled_by": viewer["person_id"]})
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(pid, rows[pid]["district_id"], {**rows[pid], "student_account_enabled": True})
             for pid in enabled]})
+    repo.enable_student_accounts(enabled)
     return {"results": results}
 
 

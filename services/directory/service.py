@@ -7,7 +7,9 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -36,7 +38,10 @@ class DirectoryService:
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
     kept_facts = ViewerFactsKept()  # each viewer's facts for a few seconds; every write drops them
-    publish = EventPublisher(directory.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(directory.contract, database="store")
+    relay = OutboxRelay(database="store")
+    processed_events = ProcessedEvents(database="store")  # each event it handles, once
     # Manual actions create accounts and grant roles: identity owns credentials and roles.
     identity_rpc = ServiceRpc(identity.contract)
 
@@ -122,6 +127,10 @@ class DirectoryService:
     @rpc_endpoint(directory.archive_synced_records)
     def archive_synced_records(self, request):
         return handlers_sync_archiving.archive_synced_records(request, store=self.store, publish=self.publish)
+
+    @rpc_endpoint(directory.republish_district)
+    def republish_district(self, request):
+        return handlers_sync_archiving.republish_district(request, store=self.store, publish=self.publish)
 
     @rpc_endpoint(directory.get_district_counts)
     def get_district_counts(self, request):

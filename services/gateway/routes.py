@@ -71,8 +71,9 @@ WEBHOOK_EXAMPLE = Examples(request=TWILIO_STATUS_EXAMPLE)
 DOCS_EXAMPLES = {media_type: Examples(response=text) for media_type, text in (
     (docs.HTML, "<!DOCTYPE html><html>...</html>"), (docs.CSS, ".swagger-ui{...}"),
     (docs.JAVASCRIPT, "/*! Swagger UI */ ..."))}
-WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
-                "does not accept answers 403 and changes nothing.")
+WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify (a SendGrid batch also "
+                "against a replay window of its signed time), and a request it does not accept answers 403 and "
+                "changes nothing. A database that cannot take it answers 503 with Retry-After: post it again.")
 DIRECTORY = f"{API}/directory"
 EXAMPLE_ID = "3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b"
 # Bodies whose fields go together by a rule (exactly one of two, at least one of several): examples that

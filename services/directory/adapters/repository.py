@@ -227,6 +227,13 @@ class DirectoryRepository:
         row = self.session.execute(select(people).where(people.c.id == person_id)).first()
         return dict(row._mapping) if row else None
 
+    def person_ids_of_district(self, district_id: str, after: str | None, limit: int) -> list[str]:
+        """The district's people by id, the next `limit` after `after` (every one, archived too)."""
+        query = select(people.c.id).where(people.c.district_id == district_id).order_by(people.c.id).limit(limit)
+        if after is not None:
+            query = query.where(people.c.id > after)
+        return list(self.session.execute(query).scalars())
+
     def person_rows(self, person_ids: Collection[str]) -> dict[str, dict]:
         """Rows with their school ids, as PEOPLE_UPSERTED describes people."""
         query = select(*(people.c[name] for name in PERSON_ROW)).where(people.c.id.in_(sorted(person_ids)))
@@ -240,6 +247,7 @@ class DirectoryRepository:
         return [dict(row._mapping) for row in self.session.execute(query)]
 
     def enable_student_accounts(self, person_ids: Sequence[str]) -> None:
+        """Commits what the session holds, events a handler staged first included (shared/outbox.py)."""
         if person_ids:
             self.session.execute(update(people).where(people.c.id.in_(list(person_ids)))
                                  .values(student_account_enabled=True))

@@ -23,6 +23,7 @@ from services.notify.adapters.tables import (
 from services.notify.domain.conversation_records import NewMessage, StoredConversation, StoredParticipant
 from services.notify.domain.delivery import Channel, Communication
 from services.notify.domain.moderation import as_shown, shown_text
+from shared.db import read_one_snapshot
 
 # A conversation shows its latest messages; older ones are a later page's business.
 MESSAGES_SHOWN = 200
@@ -116,6 +117,7 @@ class ConversationsRepository:
         mine = select(conversation_participants.c.conversation_id).where(
             conversation_participants.c.person_id == person_id)
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(mine.subquery())).scalar_one()
             ids = list(self.session.execute(
                 select(conversations.c.id).where(conversations.c.id.in_(mine))

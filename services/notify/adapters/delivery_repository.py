@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
+from services.notify.adapters.ledger_answers import ANSWERED, KEEP_ANSWER, SENDING, AnswerConnection, answer_rows
 from services.notify.adapters.tables import (
     communication_personal,
     communications,
@@ -45,7 +46,9 @@ from services.notify.domain.delivery import (
     CredentialState,
     DeliveryStatus,
     NewDelivery,
+    Outcome,
     Preference,
+    ProviderReceipt,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.preferences import parse_district_default
@@ -67,7 +70,7 @@ from services.notify.worker.ports import (
 )
 from shared.db import dialect_insert
 
-SENDING, SENT = "sending", "sent"
+SENT = "sent"  # the ledger key settled: never sent again (ledger_answers: sending, answered)
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -114,6 +117,12 @@ _STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 class DeliveryRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._answers: AnswerConnection | None = None  # a worker's, once it keeps a provider answer
+
+    def close(self) -> None:
+        """The worker's connection for provider answers, if it opened one; the session is the caller's."""
+        if self._answers is not None:
+            self._answers.close()
 
     # --- The notify service: create, queue and report. ---
 
@@ -227,6 +236,32 @@ class DeliveryRepository:
                 {"communication_id": communication_id, "person_id": delivery.person_id, "channel": channel.value,
                  "delivery_id": delivery.id, "state": SENDING, "job_id": job_id, "written_at": now}
                 for delivery in page]).scalars())
+
+    def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
+                       job_id: str, now: datetime) -> None:
+        """One statement, on PostgreSQL one round trip (adapters.ledger_answers): it runs between two SMS."""
+        rows = answer_rows(communication_id, channel, answers, job_id=job_id, now=now)
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            if self._answers is None:
+                self._answers = AnswerConnection(self.session.get_bind())
+            self._answers.keep(rows)
+            return
+        with self.session.begin():
+            self.session.execute(KEEP_ANSWER, rows)
+
+    def answered_sends(self, communication_id: str, channel: Channel, page: Sequence[PageDelivery], *,
+                       job_id: str) -> dict[str, ProviderReceipt]:
+        with self.session.begin():
+            rows = self.session.execute(
+                select(send_ledger.c.delivery_id, send_ledger.c.outcome, send_ledger.c.provider_message_id,
+                       send_ledger.c.provider_code, send_ledger.c.reason)
+                .where(send_ledger.c.communication_id == communication_id, send_ledger.c.channel == channel.value,
+                       send_ledger.c.person_id.in_([delivery.person_id for delivery in page]),
+                       send_ledger.c.state == ANSWERED, send_ledger.c.job_id == job_id)).all()
+        return {row.delivery_id: ProviderReceipt(row.delivery_id, Outcome(row.outcome), row.provider_message_id,
+                                                 row.provider_code, row.reason) for row in rows}
 
     def deliver_to_inbox(self, communication_id: str, page: Sequence[PageDelivery], *, now: datetime) -> int:
         """The inbox's unique (person, communication) is this channel's ledger: a replay adds nothing."""
@@ -470,7 +505,7 @@ class DeliveryRepository:
             self.session.execute(update(send_ledger).where(key, send_ledger.c.person_id.in_(sent)).values(state=SENT))
         if released:
             self.session.execute(send_ledger.delete().where(
-                key, send_ledger.c.person_id.in_(released), send_ledger.c.state == SENDING))
+                key, send_ledger.c.person_id.in_(released), send_ledger.c.state.in_((SENDING, ANSWERED))))
 
     def _insert_events(self, events: Sequence[dict], now: datetime,
                        source: EventSource = EventSource.WORKER) -> None:

@@ -16,7 +16,7 @@ from services.notify.adapters.tables import (
     recipient_schools,
 )
 from services.notify.domain.moderation import ModeratedMessage
-from shared.db import as_utc
+from shared.db import as_utc, read_one_snapshot
 
 _MESSAGE_COLUMNS = (conversation_messages.c.id, conversation_messages.c.conversation_id, conversations.c.district_id,
                     conversation_messages.c.author_id, conversation_messages.c.text,
@@ -82,6 +82,7 @@ class ModerationRepository:
         joined = (flagged.join(conversation_messages, conversation_messages.c.id == flagged.c.message_id)
                   .join(conversations, conversations.c.id == conversation_messages.c.conversation_id))
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
             rows = self.session.execute(select(*_MESSAGE_COLUMNS).select_from(joined).where(*where)
                                         .order_by(flagged.c.latest.desc(), conversation_messages.c.id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.plan_recipients_sql import Member, members, select_members
 from services.notify.adapters.tables import communication_recipients, deliveries, recipient_schools, recipients
 from services.notify.domain.delivery import PROVIDER_CHANNELS, DeliveryStatus
+from shared.db import read_one_snapshot
 
 _PROVIDER_CHANNELS = [channel.value for channel in PROVIDER_CHANNELS]
 # A provider delivery in one of these reached the person, or still may.
@@ -74,6 +75,7 @@ class ReportsRepository:
                            deliveries.c.person_id, deliveries.c.created_at, deliveries.c.channel)
                  .limit(per_page).offset((page - 1) * per_page))
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(deliveries).where(*where)).scalar()
             lines = [ReportLine(**row._mapping) for row in self.session.execute(query)]
         return lines, total
