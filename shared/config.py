@@ -28,9 +28,11 @@ def database_urls() -> dict[str, str]:
 
 # The gateway's sign-in protection, as the environment sets it (services/gateway/sign_in_settings.py reads
 # and checks these from the nameko config): failed sign-ins allowed per login and per client address within
-# a window of seconds, and the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client.
+# a window of seconds, the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client, and
+# how many seconds a gateway process keeps identity's answer for an access token (0: it asks every time).
 SIGN_IN_VARIABLES = ("GATEWAY_LOGIN_FAILURES_PER_LOGIN", "GATEWAY_LOGIN_WINDOW_PER_LOGIN",
-                     "GATEWAY_LOGIN_FAILURES_PER_ADDRESS", "GATEWAY_LOGIN_WINDOW_PER_ADDRESS", "GATEWAY_TRUSTED_PROXIES")
+                     "GATEWAY_LOGIN_FAILURES_PER_ADDRESS", "GATEWAY_LOGIN_WINDOW_PER_ADDRESS", "GATEWAY_TRUSTED_PROXIES",
+                     "GATEWAY_SIGNED_IN_CACHE_SECONDS")
 SIGN_IN_DEFAULTS = {name: declared(name).default for name in SIGN_IN_VARIABLES}
 
 
@@ -46,6 +48,8 @@ def service_config(**overrides) -> dict:
         "WEB_SERVER_ADDRESS": value("GATEWAY_ADDRESS"),
         "max_workers": int(value("NAMEKO_MAX_WORKERS")),
         **sign_in_settings(),
+        # How long a directory process keeps each viewer's facts (services/directory/adapters/kept_facts.py).
+        "DIRECTORY_SCOPE_CACHE_SECONDS": value("DIRECTORY_SCOPE_CACHE_SECONDS"),
     }
     config.update(overrides)
     return config

@@ -41,6 +41,16 @@ def _positive_seconds(text: str) -> str | None:
     return None if 0 < seconds < float("inf") else "must be a number of seconds above 0"
 
 
+def _seconds_up_to(most: float) -> Check:
+    def check(text: str) -> str | None:
+        try:
+            seconds = float(text)
+        except ValueError:
+            return "must be a number of seconds"
+        return None if 0 <= seconds <= most else f"must be a number of seconds from 0 to {most:g}"
+    return check
+
+
 def _host_port(text: str) -> str | None:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or int(port) > 65535:
@@ -161,6 +171,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("GATEWAY_LOGIN_FAILURES_PER_ADDRESS", "100", ("gateway",), _positive_int),
     Variable("GATEWAY_LOGIN_WINDOW_PER_ADDRESS", "900", ("gateway",), _positive_int),
     Variable("GATEWAY_TRUSTED_PROXIES", "", ("gateway",)),
+    Variable("GATEWAY_SIGNED_IN_CACHE_SECONDS", "2", ("gateway",), _seconds_up_to(10)),
+    # directory: how long a process keeps each viewer's classes, children and schools
+    Variable("DIRECTORY_SCOPE_CACHE_SECONDS", "5", ("directory",), _seconds_up_to(30)),
     # notify and its workers: the providers (the sandbox reads the same credential names)
     Variable("TWILIO_ACCOUNT_SID", None, (*NOTIFY, "sandbox")),
     Variable("TWILIO_AUTH_TOKEN", None, (*NOTIFY, "sandbox"), secret=True),

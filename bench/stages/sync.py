@@ -17,10 +17,9 @@ from pathlib import Path
 
 from bench.context import Context
 from bench.metrics.roster import count_rows
-from bench.platform_stack import Platform, wait_for
+from bench.platform_stack import Platform, operator_rpc, wait_for
 from bench.report import Row
 from shared.contracts import rostering
-from shared.messaging import cluster_rpc
 
 DELTA_SHARE = 0.01
 PROGRESS_SECONDS = 15.0
@@ -46,9 +45,8 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with reporting_progress(ctx, platform), cluster_rpc(
-            platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
-        run = imported(ctx, rpc(rostering.contract), package, timeout)
+    with reporting_progress(ctx, platform):
+        run = imported(ctx, platform, package, timeout)
     returned_wall = time.time()
     if run["state"] != "completed":
         raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
@@ -61,18 +59,19 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     return elapsed
 
 
-def imported(ctx: Context, service, package: Path, timeout: float) -> dict:
+def imported(ctx: Context, platform: Platform, package: Path, timeout: float) -> dict:
     """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does."""
-    run_id = service.import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
-    last = {}
+    with operator_rpc(platform, rostering.contract, timeout) as service:
+        run_id = service().import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
+        last = {}
 
-    def ended() -> bool:
-        last.update(service.get_sync_run({"run_id": run_id}))
-        return last["state"] != "running"
+        def ended() -> bool:
+            last.update(service().get_sync_run({"run_id": run_id}))
+            return last["state"] != "running"
 
-    wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,
-             report=lambda: f"{last['progress']['phase']}, {last['progress']['pages_applied']:,}/"
-                            f"{last['progress']['pages_total']:,} pages")
+        wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,
+                 report=lambda: f"{last['progress']['phase']}, {last['progress']['pages_applied']:,}/"
+                                f"{last['progress']['pages_total']:,} pages")
     return dict(last)
 
 

@@ -19,6 +19,7 @@ from services.directory.adapters.repository import DirectoryRepository
 from services.directory.domain import audience as audience_rules
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
+from services.directory.domain.kept_facts import KeptViewerFacts
 from services.directory.domain.upserts import FAILED, Desired, Problem, plan_upserts, unknown_reference
 
 NewId = Callable[[], str]
@@ -196,8 +197,8 @@ def get_schools(request: Mapping, *, repo: DirectoryRepository) -> dict:
     return {"schools": repo.list_schools(request["district_id"])}
 
 
-def search_people(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = viewer_scope(repo, request["viewer"])
+def search_people(request: Mapping, *, repo: DirectoryRepository, kept_facts: KeptViewerFacts | None = None) -> dict:
+    scope = viewer_scope(repo, request["viewer"], kept_facts)
     rows, total, exact = repo.search_people(people_rules.people_filter(request), scope)
     return {"items": [_summary(row, scope) for row in rows], "total": total, "total_exact": exact,
             "page": request["page"], "per_page": request["per_page"]}
@@ -335,8 +336,13 @@ def _sources(items) -> set[str]:
     return {item["source_id"] for item in items}
 
 
-def viewer_scope(repo: DirectoryRepository, viewer: Mapping) -> v.Scope:
-    return v.scope_for(viewer, repo.viewer_facts(viewer["person_id"]))
+def viewer_scope(repo: DirectoryRepository, viewer: Mapping, kept_facts: KeptViewerFacts | None = None) -> v.Scope:
+    """The viewer's scope: their principal's roles and permissions over their facts (`kept_facts`: a read
+    may use facts this process read a few seconds ago; domain/kept_facts.py)."""
+    person_id = viewer["person_id"]
+    if kept_facts is None:
+        return v.scope_for(viewer, repo.viewer_facts(person_id))
+    return v.scope_for(viewer, kept_facts.facts_of(person_id, lambda: repo.viewer_facts(person_id)))
 
 
 def _not_found() -> NotFound:

@@ -22,6 +22,7 @@ from services.directory import (
     handlers_sync_archiving,
     handlers_teachers,
 )
+from services.directory.adapters.kept_facts import ViewerFactsKept
 from services.directory.adapters.store import DirectoryStore
 
 
@@ -36,6 +37,7 @@ class DirectoryService:
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
+    kept_facts = ViewerFactsKept()  # each viewer's facts for a few seconds; every write drops them
     # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
     publish = Outbox(directory.contract, database="store")
     relay = OutboxRelay(database="store")
@@ -77,7 +79,7 @@ class DirectoryService:
 
     @rpc_endpoint(directory.search_people)
     def search_people(self, request):
-        return handlers.search_people(request, repo=self.store.people)
+        return handlers.search_people(request, repo=self.store.people, kept_facts=self.kept_facts)
 
     @rpc_endpoint(directory.get_student_profile)
     def get_student_profile(self, request):
