@@ -259,11 +259,11 @@ def queue_fallbacks(communication_id: str, fallbacks: Sequence[tuple[str, Channe
 def _retry_jobs(job: DeliveryJob, retries: Sequence[Verdict], policy: RetryPolicy, draw: Draw) -> list[DelayedJob]:
     # One delayed job per attempt count: deliveries that failed together mostly come back together,
     # each group after its own jittered delay.
-    by_attempts: dict[int, list[str]] = {}
+    grouped: dict[tuple[int, bool], list[str]] = {}
     for verdict in retries:
-        by_attempts.setdefault(verdict.attempts, []).append(verdict.delivery.id)
+        grouped.setdefault((verdict.attempts, verdict.provider_outage), []).append(verdict.delivery.id)
     delayed = []
-    for attempts, ids in sorted(by_attempts.items()):
-        delay = policy.delay(attempts, draw)
+    for (attempts, provider_outage), ids in sorted(grouped.items()):
+        delay = policy.delay(attempts, draw, provider_outage=provider_outage)
         delayed += [DelayedJob(page, delay) for page in pages_of(job.communication_id, [(i, job.channel) for i in ids])]
     return delayed

@@ -231,10 +231,10 @@ class FakeFollowUps:
 
 
 def run(store: FakeDeliveryStore, job: DeliveryJob, *channels: FakeChannel, follow_ups: FakeFollowUps | None = None,
-        job_id: str = "job-1", draw: float = 0.5):
+        job_id: str = "job-1", draw: float = 0.5, policy: RetryPolicy = POLICY):
     return process_job(job, job_id=job_id, deliveries=store, channels={c.channel: c for c in channels},
                        follow_ups=follow_ups or FakeFollowUps(), clock=lambda: NOW, draw=lambda: draw,
-                       policy=POLICY)
+                       policy=policy)
 
 
 def email_job(*ids: str) -> DeliveryJob:
@@ -480,6 +480,48 @@ def test_a_provider_outage_is_retried_without_counting_against_anyones_credentia
     assert store.credentials == {}
     [record] = store.records
     assert "provider unavailable" in record.results[0].reason
+
+
+OUTAGE_POLICY = RetryPolicy(max_attempts=3, base_seconds=4.0, cap_seconds=60.0, outage_attempts=6)
+
+
+def test_a_provider_outage_keeps_retrying_past_the_budget_of_a_recipients_failure():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.max_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    down = FakeChannel(Channel.EMAIL, store, fails_with=ConnectionError("503 Service Unavailable"))
+    follow_ups = FakeFollowUps()
+
+    summary = run(store, email_job(), down, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    attempts = OUTAGE_POLICY.max_attempts
+    assert follow_ups.delayed == [DelayedJob(email_job(), delay_seconds=0.5 * OUTAGE_POLICY.ceiling(attempts))]
+    assert follow_ups.jobs == [] and summary.retrying == 1
+    assert store.status("d-1") is DeliveryStatus.QUEUED and store.credentials == {}
+
+
+def test_a_recipients_failure_at_the_same_attempt_gives_up_and_falls_back():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.max_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    email = FakeChannel(Channel.EMAIL, store, outcomes={"dennis@example.org": Outcome.SOFT_BOUNCE})
+    follow_ups = FakeFollowUps()
+
+    run(store, email_job(), email, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    assert follow_ups.delayed == [] and [job.channel for job in follow_ups.jobs] == [Channel.SMS]
+
+
+def test_a_provider_outage_outlasting_its_budget_falls_back_without_counting_against_the_credential():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.outage_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    down = FakeChannel(Channel.EMAIL, store, fails_with=ConnectionError("503 Service Unavailable"))
+    follow_ups = FakeFollowUps()
+
+    run(store, email_job(), down, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    assert follow_ups.delayed == [] and [job.channel for job in follow_ups.jobs] == [Channel.SMS]
+    assert store.status("d-1") is DeliveryStatus.FELL_BACK and store.credentials == {}
+    [record] = store.records
+    assert record.results[0].reason.startswith(f"gave up after {OUTAGE_POLICY.outage_attempts} attempts")
 
 
 def test_a_credential_that_went_bad_after_planning_is_not_attempted_and_falls_back():
