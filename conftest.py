@@ -5,3 +5,6 @@ import shared  # noqa: F401 — silences eventlet's deprecation notice before th
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
+
+# The chaos tests' figures, printed in every run's summary (shared/testing/chaos_report.py).
+pytest_plugins = ("shared.testing.chaos_report",)

@@ -5,7 +5,6 @@ import argparse
 import datetime
 import importlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from bench.preflight import problems
 from bench.report import (Row, format_markdown, format_table, machine, rows_from_document, to_document,
                           with_ratios, write_json)
 from schoolctl.broker import EXIT_UNAVAILABLE
+from shared.settings import value
 
 # Ratios are worked out after every group ran, so the order is free. roster goes first: Linux carries a
 # process's peak RSS across fork and exec into the child, so the reading child must be spawned while this
@@ -29,7 +29,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Measure against this box's raw limits.")
-    parser.add_argument("--scale", choices=sorted(SIZES), default=os.environ.get("BENCH_SCALE") or "small")
+    parser.add_argument("--scale", choices=sorted(SIZES), default=value("BENCH_SCALE"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=None,

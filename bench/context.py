@@ -1,15 +1,16 @@
 """What every metric gets: the scale, loopback endpoints, a scratch folder and progress output."""
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-AMQP_URI = os.environ.get("BENCH_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
-RABBIT_API = os.environ.get("BENCH_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
-PG_DSN = os.environ.get("BENCH_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+from shared.settings import value
+
+AMQP_URI = value("BENCH_AMQP_URI")
+RABBIT_API = value("BENCH_RABBIT_API")
+PG_DSN = value("BENCH_PG_DSN")
 SEED = 6
 
 

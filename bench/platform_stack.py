@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -43,6 +43,7 @@ class Platform:
     stack: Stack
     databases: dict[str, str]  # service -> scratch database name
     vhost_uri: str
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # process kind -> its largest VmHWM so far
 
     def query(self, service: str, sql: str, params: tuple = ()) -> list[tuple]:
         """Observe a service's database (read only)."""
@@ -66,6 +67,15 @@ class Platform:
             used[name] = (int(fields[11]) + int(fields[12])) / ticks
         return used
 
+    def note_peak_rss(self) -> None:
+        """Keep each running process's peak resident set so far (VmHWM, Linux); read before a process stops,
+        as the kernel forgets it then. Notify workers count as one kind: the largest of them."""
+        for name, process in self.stack.processes.items():
+            peak_mb = _peak_rss_mb(process.pid)
+            if peak_mb is not None:
+                kind = process_kind(name)
+                self.peak_rss_mb[kind] = max(self.peak_rss_mb.get(kind, 0.0), peak_mb)
+
     def queued_messages(self) -> int:
         """Messages ready or unacknowledged in the vhost's service queues (the notify delivery queues excluded).
 
@@ -79,6 +89,50 @@ class Platform:
                               auth=(api.username or "guest", api.password or "guest"), timeout=10).json()
         return sum(queue.get("messages") or 0 for queue in queues
                    if not queue["name"].startswith("notify.deliveries"))
+
+
+# identity issues the operator's token for 15 minutes; a district import on a loaded box outlasts that.
+OPERATOR_TOKEN_RENEW_SECONDS = 600.0
+
+
+@contextmanager
+def operator_rpc(platform: Platform, contract, timeout: float) -> Iterator[Callable[[], object]]:
+    """`service()`: `contract`'s service as the operator, over a connection reopened with a fresh token once
+    the last one is OPERATOR_TOKEN_RENEW_SECONDS old (call it for each call, not once for a whole wait)."""
+    with ExitStack() as connection:
+        current: list = [None, 0.0]  # the proxy, when its token was issued
+
+        def service():
+            if current[0] is None or time.monotonic() - current[1] >= OPERATOR_TOKEN_RENEW_SECONDS:
+                connection.close()
+                rpc = connection.enter_context(cluster_rpc(platform.vhost_uri, timeout=timeout,
+                                                           credential=platform.stack.operator_token()))
+                current[:] = [rpc(contract), time.monotonic()]
+            return current[0]
+
+        yield service
+
+
+def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: int) -> str:
+    """Each process's CPU milliseconds per item between two cpu_seconds() readings, the busiest first."""
+    spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
+    return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
+
+
+def process_kind(name: str) -> str:
+    """A stack process's name as a metric's prefix: `notify-worker-2` and `bench-worker-1` are `notify_worker`."""
+    return "notify_worker" if "worker" in name else name.replace("-", "_")
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None  # it has exited
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return None
 
 
 def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: float,
@@ -95,35 +149,6 @@ def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: floa
             last_report = now
         time.sleep(every)
     return time.monotonic()
-
-
-# identity's service tokens last 15 minutes; a district's run is followed for longer.
-OPERATOR_TOKEN_RENEWAL_SECONDS = 600.0
-
-
-class AsOperator:
-    """`rpc(contract)` as the operator for as long as a run is followed: the operator's token is asked for again,
-    on a connection of its own, once it is 10 minutes old. Close it (a context manager) when done."""
-
-    def __init__(self, platform: Platform, timeout: float) -> None:
-        self._platform, self._timeout = platform, timeout
-        self._connection = ExitStack()
-        self._rpc: Callable | None = None
-        self._since = 0.0
-
-    def __call__(self, contract):
-        if self._rpc is None or time.monotonic() - self._since > OPERATOR_TOKEN_RENEWAL_SECONDS:
-            self._connection.close()
-            self._rpc = self._connection.enter_context(cluster_rpc(
-                self._platform.vhost_uri, timeout=self._timeout, credential=self._platform.stack.operator_token()))
-            self._since = time.monotonic()
-        return self._rpc(contract)
-
-    def __enter__(self) -> AsOperator:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._connection.close()
 
 
 @contextmanager

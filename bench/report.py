@@ -58,12 +58,26 @@ TARGETS: Mapping[str, tuple[Target, ...]] = {
     "fanout_2w_deliveries_per_s": (Target(">=", 1, on_ratio=True), Target(">=", 1.5, of="fanout_1w_deliveries_per_s")),
     "fanout_duplicates": (Target("<=", 0),),
     "search_p95_ms": (Target("<=", 50),),
+    "search_p99_ms": (Target("<=", 100),),
+    "search50_p95_ms": (Target("<=", 150),),
     "sync_archive_seconds": (Target("<=", 60),),
     "bulk_archive_20k_seconds": (Target("<=", 60),),
     "message_p95_ms": (Target("<=", 2000),),
     "inbound_replies_per_s": (Target(">=", 200),),
     "inbound_replies_lost": (Target("<=", 0),),
 }
+
+
+# Targets of every metric whose name ends so (each process's `<process>_peak_rss_mb`).
+SUFFIX_TARGETS: Mapping[str, tuple[Target, ...]] = {
+    "_peak_rss_mb": (Target("<=", 1024),),  # no process above 1 GB
+}
+
+
+def targets_of(name: str, targets: Mapping[str, tuple[Target, ...]] = TARGETS) -> tuple[Target, ...]:
+    if name in targets:
+        return targets[name]
+    return next((found for suffix, found in SUFFIX_TARGETS.items() if name.endswith(suffix)), ())
 
 
 @dataclass(frozen=True)
@@ -117,7 +131,7 @@ def baseline_label(row: Row, baselines: Mapping[str, str] = RATIO_BASELINES) -> 
 def target_status(row: Row, by_name: Mapping[str, Row] | None = None,
                   targets: Mapping[str, tuple[Target, ...]] = TARGETS) -> str:
     parts = []
-    for target in targets.get(row.name, ()):
+    for target in targets_of(row.name, targets):
         met = target.met(row, by_name or {row.name: row})
         verdict = "n/a" if met is None else "met" if met else "NOT met"
         parts.append(f"{target.describe()} ({verdict})")

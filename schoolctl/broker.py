@@ -1,7 +1,6 @@
 """Reaching the services over RabbitMQ from the command line, and the exit codes that say how it went."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from shared.config import amqp_uri as configured_amqp_uri
 from shared.contracts import identity
 from shared.contracts.callers import OPERATOR_SCOPES
 from shared.contracts.errors import NotAuthenticated, PermissionDenied
+from shared.settings import value
 
 # sysexits.h codes, so scripts and schedulers can tell failures apart.
 EXIT_OK = 0
@@ -99,10 +99,10 @@ class Operator:
 
 @contextmanager
 def connected_as_operator(amqp_uri: str | None, timeout: float,
-                          environ: Mapping[str, str] = os.environ) -> Iterator[Operator]:
+                          environ: Mapping[str, str] | None = None) -> Iterator[Operator]:
     """`connected`, with every call made as the operator: the service credential in $SCHOOLCTL_CLIENT_ID and
     $SCHOOLCTL_CLIENT_SECRET, exchanged with identity for a service token first."""
-    client_id, secret = environ.get(CLIENT_ID_VARIABLE, ""), environ.get(CLIENT_SECRET_VARIABLE, "")
+    client_id, secret = value(CLIENT_ID_VARIABLE, environ), value(CLIENT_SECRET_VARIABLE, environ)
     if not client_id or not secret:
         scopes = ",".join(OPERATOR_SCOPES)
         raise fail(f"This command acts as an operator: export {CLIENT_ID_VARIABLE} and {CLIENT_SECRET_VARIABLE} of a "

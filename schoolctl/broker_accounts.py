@@ -17,7 +17,6 @@ import base64
 import hashlib
 import importlib
 import json
-import os
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -30,6 +29,7 @@ import typer
 from schoolctl.broker import EXIT_USAGE, fail
 from shared.config import SERVICE_CLASSES
 from shared.platform_identity import platform_environment
+from shared.settings import value
 
 RPC_EXCHANGE = "nameko-rpc"
 STANDALONE_PROXY = "standalone_rpc_proxy"  # nameko's service name for a ClusterRpcProxy's reply queues
@@ -122,14 +122,14 @@ def rabbit_password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode("utf-8")).digest()).decode("ascii")
 
 
-def definitions(users: Iterable[BrokerUser], environ: Mapping[str, str]) -> dict:
+def definitions(users: Iterable[BrokerUser], environ: Mapping[str, str] | None = None) -> dict:
     users = list(users)
-    missing = [user.password_variable for user in users if not environ.get(user.password_variable)]
+    missing = [user.password_variable for user in users if not value(user.password_variable, environ)]
     if missing:
         raise ValueError(f"set {', '.join(missing)}: each broker user's password comes from the environment")
     return {
         "vhosts": [{"name": VHOST}],
-        "users": [{"name": user.name, "password_hash": rabbit_password_hash(environ[user.password_variable]),
+        "users": [{"name": user.name, "password_hash": rabbit_password_hash(value(user.password_variable, environ)),
                    "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []} for user in users],
         "permissions": [{"user": user.name, "vhost": VHOST, "configure": user.configure, "write": user.write,
                          "read": user.read} for user in users],
@@ -142,7 +142,7 @@ def broker_definitions(
 ) -> None:
     """Write the broker's users and permissions, with passwords from $BROKER_PASSWORD_<USER>."""
     try:
-        document = definitions(platform_users(), os.environ)
+        document = definitions(platform_users())
     except ValueError as missing:
         raise fail(str(missing), EXIT_USAGE) from None
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -167,9 +167,9 @@ def broker_user(
 def platform_secrets() -> None:
     """Print each platform service's secret (`<NAME>_PLATFORM_SECRET`), derived from $IDENTITY_TOKEN_SECRET, as
     export lines: give each service its own, and identity's secret to identity alone."""
-    identity_secret = os.environ.get("IDENTITY_TOKEN_SECRET", "")
+    identity_secret = value("IDENTITY_TOKEN_SECRET") or ""
     if len(identity_secret) < 32:
         raise fail("export IDENTITY_TOKEN_SECRET (32+ characters) first: the platform secrets derive from it",
                    EXIT_USAGE)
-    for variable, value in platform_environment(identity_secret).items():
-        typer.echo(f"export {variable}={value}")
+    for variable, secret in platform_environment(identity_secret).items():
+        typer.echo(f"export {variable}={secret}")

@@ -1,9 +1,12 @@
 """`schoolctl dev ...`: the one-machine stack behind `make run`.
 
-Every process of the Procfile runs under honcho with one environment: the
-services, the gateway, two notify workers and the provider sandbox, with
-Twilio and SendGrid pointed at the sandbox and the sandbox's webhooks pointed
-at the gateway, so nothing leaves the machine and the whole delivery loop runs.
+Every process of the Procfile runs under our supervisor (supervisor.py) with one
+environment: the services, the gateway, two notify workers and the provider
+sandbox, with Twilio and SendGrid pointed at the sandbox and the sandbox's
+webhooks pointed at the gateway, so nothing leaves the machine and the whole
+delivery loop runs. It fails honestly: a port taken or a process that ends
+before the stack is up stops the run with a non-zero status saying which; once
+up, a crashed process is started again with backoff.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import json
 import os
 import secrets
 import signal
-import subprocess
+import socket
 import sys
 import time
 from datetime import datetime, timezone
@@ -25,6 +28,7 @@ from kombu.exceptions import OperationalError
 from rich.console import Console
 
 from schoolctl.broker import EXIT_FAILED, EXIT_UNAVAILABLE, START_RABBITMQ, fail, redacted
+from schoolctl.supervisor import Supervisor, read_procfile
 from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH
 from services.sandbox.config import (
     DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_DEEPL_AUTH_KEY, DEFAULT_SENDGRID_API_KEY,
@@ -33,7 +37,7 @@ from services.sandbox.fcm_api import SANDBOX_PROJECT_ID, TOKEN_PATH, sandbox_ser
 from services.sandbox.signing import private_key_pem, public_key_base64, signing_key
 from services.identity.adapters.service_credentials import add_service_credential
 from services.identity.domain.service_credentials import IssuedCredential
-from shared.config import PROJECT_ROOT, SERVICES, amqp_uri, database_url, var_dir
+from shared.config import PROJECT_ROOT, SERVICE_CLASSES, SERVICES, amqp_uri, database_url, var_dir
 from shared.contracts import directory, identity, rostering
 from shared.contracts.conversations import SENDGRID_INBOUND_PATH
 from shared.contracts.callers import OPERATOR_SCOPES
@@ -42,12 +46,13 @@ from shared.platform_identity import platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.migrations import upgrade
 from shared.readiness import StackNotReady, wait_for_services
+from shared.settings import declared, environment, exit_if_misconfigured, value
 
 app = typer.Typer(help="Run the whole platform on this machine.", no_args_is_help=True)
 console = Console(soft_wrap=True)
 
-DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
-DEFAULT_SANDBOX_ADDRESS = "127.0.0.1:8025"
+DEFAULT_GATEWAY_ADDRESS = declared("GATEWAY_ADDRESS").default
+DEFAULT_SANDBOX_ADDRESS = declared("SANDBOX_LISTEN").default
 # What the demo district sends from: a fictional 555-01xx number and an address of its own domain.
 DEMO_FROM_NUMBER = "+12025550100"
 DEMO_FROM_EMAIL = "notifications@demo-district.example.org"
@@ -85,9 +90,29 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
 
 
-def _exit_if_stopped(stack: subprocess.Popen) -> None:
-    if stack.poll() is not None:
-        raise typer.Exit(stack.returncode or 1)
+def _exit_if_failed(stack: Supervisor) -> None:
+    if stack.failure is not None:
+        raise fail(f"the stack did not come up: {stack.failure}", EXIT_FAILED)
+
+
+def port_taken(address: str) -> str | None:
+    """Why nothing could listen on host:port now (another process does), or None when it is free."""
+    host, _, port = address.rpartition(":")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port left in TIME_WAIT is free
+        try:
+            probe.bind((host.strip("[]"), int(port)))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
+def _refuse_taken_ports(addresses: dict[str, tuple[str, str]]) -> None:
+    """Before anything starts: each address the stack listens on must be free, or the run stops naming it."""
+    taken = [f"{what} cannot listen on {address}: {reason} (choose another with {how})"
+             for what, (address, how) in addresses.items() if (reason := port_taken(address))]
+    if taken:
+        raise fail("; ".join(taken) + ". Is another `make run` running? Stop it, or move this one.", EXIT_UNAVAILABLE)
 
 
 def provider_environment(*, gateway_url: str, sandbox_address: str) -> dict[str, str]:
@@ -146,12 +171,12 @@ def _worker_environment_path() -> Path:
     return var_dir() / WORKER_ENVIRONMENT_FILE
 
 
-def _save_worker_environment(environment: dict[str, str]) -> Path:
+def _save_worker_environment(variables: dict[str, str]) -> Path:
     path = _worker_environment_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
-        json.dump(environment, file)
+        json.dump(variables, file)
     return path
 
 
@@ -166,23 +191,22 @@ def add_worker() -> None:
     except FileNotFoundError:
         raise fail(f"No stack is running from {var_dir()} (no {path.name}): start one with `make run` first",
                    EXIT_UNAVAILABLE) from None
-    env = {**os.environ, **saved}
+    env = {**environment(), **saved}
     worker = Path(sys.executable).parent / "notify-worker"
     os.execve(str(worker), [str(worker)], env)
 
 
-def _wait_until_answering(what: str, url: str, stack: subprocess.Popen, seconds: float = 90) -> None:
+def _wait_until_answering(what: str, url: str, stack: Supervisor, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        _exit_if_stopped(stack)
+        _exit_if_failed(stack)
         try:
             if requests.get(url, timeout=1).ok:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.5)
-    console.print(f"[red]{what} did not answer at {url} within {seconds:.0f} s[/]")
-    raise typer.Exit(1)
+    raise fail(f"{what} did not answer at {url} within {seconds:.0f} s", EXIT_FAILED)
 
 
 # How long `make run` waits for the demo district's import (a few seconds on an idle machine).
@@ -260,16 +284,16 @@ def run(
         raise fail(f"RabbitMQ is not answering at {redacted(uri)}: {START_RABBITMQ}, then run `make run` again.",
                    EXIT_UNAVAILABLE)
 
-    env = dict(os.environ)
+    env = dict(environment())
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["GATEWAY_ADDRESS"] = gateway_address or env.get("GATEWAY_ADDRESS", DEFAULT_GATEWAY_ADDRESS)
+    env["GATEWAY_ADDRESS"] = gateway_address or value("GATEWAY_ADDRESS", env)
     gateway_url = f"http://{env['GATEWAY_ADDRESS']}"
-    sandbox_address = sandbox_address or env.get("SANDBOX_LISTEN", DEFAULT_SANDBOX_ADDRESS)
+    sandbox_address = sandbox_address or value("SANDBOX_LISTEN", env)
     # Always the sandbox: `make run` never reaches the real Twilio or SendGrid, whatever the shell exports.
     providers = provider_environment(gateway_url=gateway_url, sandbox_address=sandbox_address)
     env.update(providers)
     sandbox_url = f"http://{sandbox_address}"
-    if not env.get("IDENTITY_TOKEN_SECRET"):
+    if not value("IDENTITY_TOKEN_SECRET", env):
         # A fresh secret per run: tokens issued before a restart stop working, which is fine on one machine.
         env["IDENTITY_TOKEN_SECRET"] = secrets.token_urlsafe(48)
         console.print("IDENTITY_TOKEN_SECRET not set: generated one for this run")
@@ -278,6 +302,11 @@ def run(
     # The key sealing districts' source secrets: derived too, unless the shell gives one (kept across runs).
     for variable, key in sealed_secrets_environment(env["IDENTITY_TOKEN_SECRET"]).items():
         env.setdefault(variable, key)
+    procfile = read_procfile(PROJECT_ROOT / "Procfile")
+    # Every process's settings checked at once, before anything starts (each checks its own again at start).
+    exit_if_misconfigured([*SERVICE_CLASSES, "notify-worker", "sandbox"], env)
+    _refuse_taken_ports({"the gateway": (env["GATEWAY_ADDRESS"], "--gateway-address or GATEWAY_ADDRESS"),
+                         "the provider sandbox": (sandbox_address, "--sandbox-address or SANDBOX_LISTEN")})
 
     migrate()
     # The operator's credential for this machine (schoolctl accounts set-password and roster approve|reject|settings
@@ -286,13 +315,13 @@ def run(
                                       None, datetime.now(timezone.utc))
     _stop_on_signals()
     _save_worker_environment(worker_environment(env, set(providers)))
-    stack = subprocess.Popen(["honcho", "start", "-f", str(PROJECT_ROOT / "Procfile"), "-d", str(PROJECT_ROOT)],
-                             env=env)
+    stack = Supervisor(procfile, env=env, cwd=PROJECT_ROOT)
     try:
+        stack.start()
         _wait_until_answering("the provider sandbox", f"{sandbox_url}/sandbox/health", stack)
         _wait_until_answering("the gateway", f"{gateway_url}/health", stack)
         try:
-            wait_for_services(uri, still_running=lambda: _exit_if_stopped(stack))
+            wait_for_services(uri, still_running=lambda: _exit_if_failed(stack))
         except StackNotReady as not_ready:
             raise fail(f"the stack did not come up: {not_ready}", EXIT_FAILED) from None
         from schoolctl.demo import (
@@ -301,6 +330,7 @@ def run(
         )
 
         sync, enabled = _seed_demo_district(uri, operator)
+        _exit_if_failed(stack)
         counts = ", ".join(f"{entity} {sum(c.values())}" for entity, c in sync["counts"].items())
         console.rule("[bold green]platform is running")
         console.print(f"gateway:          {gateway_url}  (reference: {gateway_url}/api/v1/docs, "
@@ -319,19 +349,13 @@ def run(
                       f"-d '{{\"login\": \"{DEMO_ADMIN_EMAIL}\", \"password\": \"{DEMO_ADMIN_PASSWORD}\"}}'")
         console.print(f"operator:         export SCHOOLCTL_CLIENT_ID={operator.credential.client_id} "
                       f"SCHOOLCTL_CLIENT_SECRET={operator.secret}  (for schoolctl accounts, roster decisions and dead-letters)")
-        console.print("Ctrl-C stops everything.")
-        stack.wait()
+        console.print("Ctrl-C stops everything. A process that crashes is started again, with backoff.")
+        stack.started()
+        while not stack.wait(timeout=1):  # woken each second, so Ctrl-C is seen at once
+            pass
+        raise fail(f"the platform stopped: {stack.failure}", EXIT_FAILED)
     except KeyboardInterrupt:
-        # Ctrl-C reaches honcho too (same process group); it stops every process itself.
-        console.print("stopping…")
+        stack.say("stopping every process (Ctrl-C or SIGTERM)")
     finally:
         _worker_environment_path().unlink(missing_ok=True)
-        if stack.poll() is None:
-            # honcho stops its processes on SIGTERM (SIGINT only reaches it from a terminal).
-            stack.send_signal(signal.SIGTERM)
-            try:
-                stack.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                stack.terminate()
-                stack.wait()
-    raise typer.Exit(stack.returncode or 0)
+        stack.stop()

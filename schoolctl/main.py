@@ -23,6 +23,8 @@ SUB_APPS = {
     # probes adds its commands to deploy's app.
     "deploy": (("schoolctl.broker_accounts", "schoolctl.probes"), "What deploy/ runs with."),
     "dead-letters": (("schoolctl.dead_letters",), "The delivery queue's dead letters: list, show, replay, purge."),
+    "republish": (("schoolctl.republish",), "Publish a district's state again, so the services that keep a copy "
+                                            "rebuild it."),
     "queues": (("schoolctl.queues",), "Every queue of the platform: depth (ready and unacked), consumers, and "
                                       "rates in, out and acked per second."),
 }

@@ -7,7 +7,6 @@ unless the URL carries its own; the vhost is $AMQP_URI's.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Annotated, Optional
@@ -20,9 +19,10 @@ from rich.table import Table
 
 from schoolctl.broker import EXIT_NO_PERMISSION, EXIT_UNAVAILABLE, fail, redacted
 from shared.config import amqp_uri as configured_amqp_uri
+from shared.settings import declared, value
 
 MANAGEMENT_URL_VARIABLE = "RABBITMQ_MANAGEMENT_URL"
-DEFAULT_MANAGEMENT_URL = "http://127.0.0.1:15672"
+DEFAULT_MANAGEMENT_URL = declared(MANAGEMENT_URL_VARIABLE).default
 ENABLE_MANAGEMENT = "enable it with `rabbitmq-plugins enable rabbitmq_management`"
 
 
@@ -97,7 +97,7 @@ def show_queues(
 ) -> None:
     """Every queue of the platform: depth (ready and unacked), consumers, and rates in, out and acked per second."""
     lines = fetch_queues(amqp_uri or configured_amqp_uri(),
-                         management_url or os.environ.get(MANAGEMENT_URL_VARIABLE) or DEFAULT_MANAGEMENT_URL,
+                         management_url or value(MANAGEMENT_URL_VARIABLE),
                          timeout)
     if as_json:
         typer.echo(json.dumps([asdict(line) for line in lines]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -194,11 +195,18 @@ class RemoteSigningKeys:
         self._monotonic = monotonic
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at: float | None = None
+        # Calls arriving while the keys are fetched wait for them instead of finding none (nameko's workers
+        # are green threads: this lock is green under eventlet's monkey patching).
+        self._fetching = threading.Lock()
 
     def public_key_of(self, kid: str, fetch: Callable[[], list[Mapping]]) -> Ed25519PublicKey | None:
-        if kid not in self._keys and self._may_refresh():
-            self._fetched_at = self._monotonic()
-            self._keys = {row["kid"]: load_pem_public_key(row["public_key"].encode("ascii")) for row in fetch()}
+        if kid in self._keys:
+            return self._keys[kid]
+        with self._fetching:
+            if kid not in self._keys and self._may_refresh():
+                self._fetched_at = self._monotonic()
+                self._keys = {row["kid"]: load_pem_public_key(row["public_key"].encode("ascii"))
+                              for row in fetch()}
         return self._keys.get(kid)
 
     def _may_refresh(self) -> bool:

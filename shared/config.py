@@ -1,25 +1,25 @@
 """Configuration from the environment. Read in setup() or a composition root, never at import."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from shared.settings import declared, value
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 SERVICES = ("identity", "directory", "notify", "rostering")
 
 
 def amqp_uri() -> str:
-    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    return value("AMQP_URI")
 
 
 def var_dir() -> Path:
-    return Path(os.environ.get("SCHOOL_VAR_DIR", PROJECT_ROOT / "var"))
+    return Path(value("SCHOOL_VAR_DIR") or PROJECT_ROOT / "var")
 
 
 def database_url(service: str) -> str:
     """`<SERVICE>_DATABASE_URL`, else a SQLite file per service under var/."""
-    return os.environ.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{var_dir() / (service + '.db')}"
+    return value(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{var_dir() / (service + '.db')}"
 
 
 def database_urls() -> dict[str, str]:
@@ -28,18 +28,16 @@ def database_urls() -> dict[str, str]:
 
 # The gateway's sign-in protection, as the environment sets it (services/gateway/sign_in_settings.py reads
 # and checks these from the nameko config): failed sign-ins allowed per login and per client address within
-# a window of seconds, and the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client.
-SIGN_IN_DEFAULTS = {
-    "GATEWAY_LOGIN_FAILURES_PER_LOGIN": "10",
-    "GATEWAY_LOGIN_WINDOW_PER_LOGIN": "900",
-    "GATEWAY_LOGIN_FAILURES_PER_ADDRESS": "100",
-    "GATEWAY_LOGIN_WINDOW_PER_ADDRESS": "900",
-    "GATEWAY_TRUSTED_PROXIES": "",
-}
+# a window of seconds, the proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client, and
+# how many seconds a gateway process keeps identity's answer for an access token (0: it asks every time).
+SIGN_IN_VARIABLES = ("GATEWAY_LOGIN_FAILURES_PER_LOGIN", "GATEWAY_LOGIN_WINDOW_PER_LOGIN",
+                     "GATEWAY_LOGIN_FAILURES_PER_ADDRESS", "GATEWAY_LOGIN_WINDOW_PER_ADDRESS", "GATEWAY_TRUSTED_PROXIES",
+                     "GATEWAY_SIGNED_IN_CACHE_SECONDS")
+SIGN_IN_DEFAULTS = {name: declared(name).default for name in SIGN_IN_VARIABLES}
 
 
 def sign_in_settings() -> dict[str, str]:
-    return {name: os.environ.get(name, default) for name, default in SIGN_IN_DEFAULTS.items()}
+    return {name: value(name) for name in SIGN_IN_VARIABLES}
 
 
 def service_config(**overrides) -> dict:
@@ -47,9 +45,11 @@ def service_config(**overrides) -> dict:
     config = {
         "AMQP_URI": amqp_uri(),
         "DATABASES": database_urls(),
-        "WEB_SERVER_ADDRESS": os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000"),
-        "max_workers": int(os.environ.get("NAMEKO_MAX_WORKERS", "10")),
+        "WEB_SERVER_ADDRESS": value("GATEWAY_ADDRESS"),
+        "max_workers": int(value("NAMEKO_MAX_WORKERS")),
         **sign_in_settings(),
+        # How long a directory process keeps each viewer's facts (services/directory/adapters/kept_facts.py).
+        "DIRECTORY_SCOPE_CACHE_SECONDS": value("DIRECTORY_SCOPE_CACHE_SECONDS"),
     }
     config.update(overrides)
     return config

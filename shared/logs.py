@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from contextvars import ContextVar
 
 from shared.log_redaction import redact
+from shared.settings import value
 
 # The request a log line was written for (the gateway's X-Request-Id); set per request, per green thread.
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -65,10 +65,10 @@ class ReadableFormatter(logging.Formatter):
 def configure_logging(service: str | None = None) -> None:
     """`service`: what each line names as its writer (the process's services, e.g. "notify" or "notify-worker")."""
     handler = logging.StreamHandler(sys.stdout)
-    if os.environ.get("LOG_FORMAT") == "json":
+    if value("LOG_FORMAT") == "json":
         handler.setFormatter(JsonFormatter(service))
     else:
         handler.setFormatter(ReadableFormatter(service))
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), handlers=[handler], force=True)
+    logging.basicConfig(level=value("LOG_LEVEL"), handlers=[handler], force=True)
     # pika narrates every connection it opens and closes at INFO, a dozen lines a publish; its warnings stay.
     logging.getLogger("pika").setLevel(logging.WARNING)

@@ -2,9 +2,10 @@
 
 Services never name another service or event with a bare string: they declare
 entrypoints with `rpc_endpoint(contract_method)` and `handles(contract_event)`,
-call others through `ServiceRpc(contract)` and publish through
-`EventPublisher(contract)`. Every payload is validated against its schema on
-the way in and dumped through it on the way out.
+call others through `ServiceRpc(contract)` and publish through their outbox
+(`Outbox(contract)`, shared/outbox.py; `EventPublisher(contract)` publishes at
+once, for a stand-in without a database). Every payload is validated against its
+schema on the way in and dumped through it on the way out.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.callers import credential_context
-from shared.contracts.base import Event, RpcMethod, ServiceContract
+from shared.contracts.base import Event, RpcMethod, ServiceContract, event_id_of
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
 from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError, register_with_nameko
 from shared.metrics import EVENTS_HANDLED, RPC_SECONDS
@@ -32,6 +33,17 @@ log = logging.getLogger(__name__)
 DEFAULT_RPC_TIMEOUT = 120
 # The attribute every service declares its shared.callers.CallerVerification as.
 CALLERS_ATTRIBUTE = "callers"
+# The attribute a consuming service declares its shared.outbox.ProcessedEvents as.
+PROCESSED_EVENTS_ATTRIBUTE = "processed_events"
+# The attribute a publishing service declares its shared.outbox.Outbox as.
+PUBLISH_ATTRIBUTE = "publish"
+
+
+def _flush_events(service) -> None:
+    """The handler returned: what it published goes out before its answer (shared.outbox.OutboxPublisher)."""
+    flush = getattr(getattr(service, PUBLISH_ATTRIBUTE, None), "flush", None)
+    if callable(flush):
+        flush()
 
 
 def rpc_endpoint(method: RpcMethod):
@@ -52,6 +64,7 @@ def rpc_endpoint(method: RpcMethod):
                 if callers is not None:
                     callers.admit(method, loaded)
                 answer = method.dump_response(fn(self, loaded))
+                _flush_events(self)
                 outcome = "ok"
                 return answer
             except PlatformError as refused:
@@ -67,7 +80,10 @@ def rpc_endpoint(method: RpcMethod):
 
 
 def handles(event: Event, **handler_options):
-    """Declare a nameko event handler for a contract event; the method receives the loaded payload."""
+    """Declare a nameko event handler for a contract event; the method receives the loaded payload.
+
+    Events arrive at least once (shared/outbox.py): a service that declares `processed_events` handles
+    each event id once; a repeat is acknowledged and changes nothing."""
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -83,11 +99,19 @@ def handles(event: Event, **handler_options):
                 log.error("dropping invalid %s.%s payload: %s", event.service, event.name, invalid.fields)
                 count("invalid")
                 return None
+            event_id = event_id_of(payload)
+            processed = getattr(self, PROCESSED_EVENTS_ATTRIBUTE, None) if event_id else None
+            if processed is not None and processed.already(event_id):
+                count("repeat")
+                return None
             try:
                 result = fn(self, loaded)
             except Exception:
                 count("error")
                 raise
+            _flush_events(self)
+            if processed is not None:
+                processed.remember(event_id, f"{event.service}.{event.name}")
             count("ok")
             return result
 
@@ -149,7 +173,8 @@ class ServiceRpc(RpcProxy):
 
 
 class EventPublisher(EventDispatcher):
-    """Publishes only the events the owning service's contract declares."""
+    """Publishes only the events the owning service's contract declares, at once and without an event id (the
+    platform's services publish through shared.outbox.Outbox instead)."""
 
     def __init__(self, contract: ServiceContract, **options):
         super().__init__(**options)

@@ -1,7 +1,7 @@
 """Prometheus metrics (prometheus_client) from every process, on an HTTP port of the process's own.
 
-Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, honcho's PORT for the
-process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
+Where: METRICS_ADDRESS (host:port, e.g. 0.0.0.0:9100 in a container); else, under `make run`, the PORT its
+supervisor gives the process (the Procfile's convention for "the port this process may listen on", which nothing else here uses);
 neither: no exporter. Each process exports its own series; Prometheus adds the process (pod, job) labels.
 
 Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_prometheus plugin), not from here.
@@ -9,10 +9,11 @@ Queue depth and consumers come from RabbitMQ's own exporter (the rabbitmq_promet
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from shared.settings import value
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,13 @@ RPC_SECONDS = Histogram(
     "school_rpc_seconds", "Time a service took to answer an RPC, by method and outcome (ok or the error code)",
     ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
 EVENTS_HANDLED = Counter(
-    "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error)",
+    "school_events_handled_total", "Events a service handled, by event and outcome (ok, invalid, error, repeat)",
     ["service", "event", "outcome"])
+OUTBOX_PUBLISHED = Counter(
+    "school_outbox_published_total", "Events a service's outbox relay published with the broker's confirm",
+    ["service"])
+OUTBOX_PENDING = Gauge(
+    "school_outbox_pending", "Events a service committed that its relay has not published yet", ["service"])
 PROVIDER_CALL_SECONDS = Histogram(
     "school_provider_call_seconds", "Time one call to a provider (a batch of messages) took, by channel and "
     "whether the provider answered", ["channel", "answered"], buckets=LATENCY_BUCKETS)
@@ -43,6 +49,10 @@ OLDEST_QUEUED_SECONDS = Gauge(
 WEBHOOK_LAG_SECONDS = Histogram(
     "school_webhook_lag_seconds", "From a provider's event (its own timestamp: SendGrid's events) to notify "
     "applying it", ["provider"], buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600))
+DEPENDENCY_FAILURES = Counter(
+    "school_dependency_failures_total", "Work a process could not do because something it depends on failed, by "
+    "dependency and the failure's name (database_unreachable, database_read_only, database_busy, ...)",
+    ["service", "dependency", "failure"])
 HTTP_SECONDS = Histogram(
     "school_http_request_seconds", "Time the gateway took to answer a request, by route and status",
     ["route", "status"], buckets=LATENCY_BUCKETS)
@@ -52,19 +62,19 @@ class MetricsAddressError(ValueError):
     pass
 
 
-def metrics_address(environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+def metrics_address(environ: Mapping[str, str] | None = None) -> tuple[str, int] | None:
     """(host, port) to serve /metrics on, or None; a malformed METRICS_ADDRESS stops the process at start."""
-    configured = (environ.get(ADDRESS_VARIABLE) or "").strip()
+    configured = value(ADDRESS_VARIABLE, environ)
     if not configured:
-        honcho_port = (environ.get("PORT") or "").strip()
-        return ("127.0.0.1", int(honcho_port)) if honcho_port.isdigit() else None
+        runner_port = value("PORT", environ) or ""
+        return ("127.0.0.1", int(runner_port)) if runner_port.isdigit() else None
     host, _, port = configured.rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise MetricsAddressError(f"{ADDRESS_VARIABLE} must be host:port (e.g. 0.0.0.0:9100), not {configured!r}")
     return host or "0.0.0.0", int(port)
 
 
-def serve_metrics(process: str, environ: Mapping[str, str] = os.environ) -> tuple[str, int] | None:
+def serve_metrics(process: str, environ: Mapping[str, str] | None = None) -> tuple[str, int] | None:
     """Starts the exporter for this process when an address is configured; a port already taken is logged, and
     the process runs on without metrics rather than not at all."""
     address = metrics_address(environ)

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -26,6 +25,7 @@ from shared.contracts.callers import (
     PLATFORM_CLIENT_PREFIX, PLATFORM_SERVICE_CONTEXT_KEY, PLATFORM_SERVICES, issue_service_token,
     platform_secret_variable,
 )
+from shared.settings import value
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class PlatformIdentity(DependencyProvider):
         if self.sign_locally is not None:
             self.tokens: PlatformTokens | None = PlatformTokens(client_id, "", lambda cid, _: self.sign_locally(cid))
             return
-        secret = os.environ.get(platform_secret_variable(service), "")
+        secret = value(platform_secret_variable(service)) or ""
         if not secret:
             log.warning("%s is not set: %s calls other services without a platform credential",
                         platform_secret_variable(service), service)

@@ -13,14 +13,17 @@ eventlet.monkey_patch()  # noqa: E402 — must precede every other import that t
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
+from shared.broker_faults import BROKER_REFUSED_CREDENTIALS, BrokerFault, check_broker  # noqa: E402
 from shared.config import SERVICE_CLASSES, service_config  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
 from shared.metrics import serve_metrics  # noqa: E402
+from shared.settings import exit_if_misconfigured, value  # noqa: E402
 
+
+EXIT_UNAVAILABLE, EXIT_CONFIG = 69, 78  # sysexits.h
 
 # Settings only some services read, passed into the nameko config when the environment sets them.
 OPTIONAL_SETTINGS = (
@@ -30,7 +33,7 @@ OPTIONAL_SETTINGS = (
 
 
 def optional_settings() -> dict[str, str]:
-    return {name: os.environ[name] for name in OPTIONAL_SETTINGS if os.environ.get(name)}
+    return {name: value(name) for name in OPTIONAL_SETTINGS if value(name)}
 
 
 def load_service(name: str):
@@ -42,10 +45,17 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="school-service", description=__doc__)
     parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
     args = parser.parse_args(argv)
+    exit_if_misconfigured(args.services)
     configure_logging(service=",".join(args.services))
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
     serve_metrics(",".join(args.services))
-    run([load_service(name) for name in args.services], service_config(**optional_settings()))
+    config = service_config(**optional_settings())
+    try:
+        check_broker(config["AMQP_URI"], service=",".join(args.services))
+    except BrokerFault as fault:
+        # A refused login is a setting to fix (EX_CONFIG); a broker that never answered may come back (EX_UNAVAILABLE).
+        raise SystemExit(EXIT_CONFIG if fault.failure == BROKER_REFUSED_CREDENTIALS else EXIT_UNAVAILABLE) from None
+    run([load_service(name) for name in args.services], config)
 
 
 if __name__ == "__main__":

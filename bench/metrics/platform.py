@@ -1,5 +1,5 @@
-"""sync_*, search_*, message_*, inbound_replies_*, fanout_*, *archive*, sync_classlink_*, sync_clever_*: the whole
-platform, as `make run` starts it, on scratch PostgreSQL databases.
+"""sync_*, search_*, search50_*, message_*, inbound_replies_*, fanout_*, *archive*, sync_classlink_*, sync_clever_*,
+*_peak_rss_mb: the whole platform, as `make run` starts it, on scratch PostgreSQL databases.
 
 One stack for the five stages, in order: the district is imported (full, unchanged, delta), viewers
 sign in and a quarter of the students are enabled, departures are archived by a held and approved sync
@@ -9,6 +9,8 @@ out with one and with two notify workers. `--stages` measures some of them only;
 runs when any of them is measured, as every other stage needs the district.
 Then (stages `classlink`, `clever`) the same district is synced from a loopback ClassLink tenant and a
 loopback Clever district, each on a fresh stack of its own (stages/provider_sync.py).
+Each process's peak resident set over the district stages is read from /proc (`*_peak_rss_mb`, notify workers
+as one kind: the largest), after each stage and before the fan-out's workers stop.
 A stage that fails keeps the rows of the stages before it; the services' logs are printed with the failure.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import traceback
 
 from bench.context import Context
-from bench.platform_stack import running_platform
+from bench.platform_stack import Platform, running_platform
 from bench.report import Row
 from bench.stages import archive, conversations, fanout, people, provider_sync, search, sync
 
@@ -47,10 +49,12 @@ def _district_stages(ctx: Context) -> list[Row]:
                 rows += sync.run(ctx, platform)
             else:
                 sync.timed_import(ctx, platform, ctx.package(), "full import, for the stages after it")
+            platform.note_peak_rss()
             viewers = people.sign_in_viewers(ctx, platform, ctx.package())
             people.enable_quarter_of_students(ctx, platform, viewers["district_admin"])
             if ctx.measures("archive"):
                 rows += archive.run(ctx, platform, viewers["district_admin"])
+                platform.note_peak_rss()
             if ctx.measures("search"):
                 rows += search.run(ctx, platform, viewers)
             if ctx.measures("conversations"):
@@ -60,8 +64,14 @@ def _district_stages(ctx: Context) -> list[Row]:
         except Exception:
             traceback.print_exc()
             print(platform.stack.logs())
-            raise PartialResult(rows)
-    return rows
+            raise PartialResult(rows + peak_rss_rows(platform))
+        return rows + peak_rss_rows(platform)
+
+
+def peak_rss_rows(platform: Platform) -> list[Row]:
+    """`<process>_peak_rss_mb`: each process's largest resident set over the district stages."""
+    platform.note_peak_rss()
+    return [Row(f"{kind}_peak_rss_mb", peak, "MB") for kind, peak in sorted(platform.peak_rss_mb.items())]
 
 
 class PartialResult(Exception):

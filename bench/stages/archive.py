@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from bench.context import Context
-from bench.platform_stack import AsOperator, Platform, wait_for
+from bench.platform_stack import Platform, operator_rpc, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
 from bench.stages.sync import imported, projected_at, wait_drained
@@ -57,9 +57,8 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
                  "a child); importing")
     timeout = ctx.sizes.sync_timeout_seconds
     started = time.monotonic()
-    with cluster_rpc(platform.vhost_uri, timeout=timeout, credential=platform.stack.operator_token()) as rpc:
-        service = rpc(rostering.contract)
-        held = imported(ctx, lambda: service, package, timeout)
+    with operator_rpc(platform, rostering.contract, timeout) as service:
+        held = imported(ctx, platform, package, timeout)
         held_seconds = time.monotonic() - started
         if held["state"] != "awaiting_approval":
             raise RuntimeError(f"the departures were not held: {held['state']} {held.get('message')}")
@@ -72,11 +71,11 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
                 {"run_id": held["run_id"], "decided_by": signed["principal"]["person_id"]})
 
         def finished() -> bool:
-            return service.get_sync_run({"run_id": held["run_id"]})["state"] != "running"
+            return service().get_sync_run({"run_id": held["run_id"]})["state"] != "running"
 
         wait_for(ctx, "the approved run", finished, timeout=timeout, every=0.5,
                  report=lambda: "still running")
-        run = service.get_sync_run({"run_id": held["run_id"]})
+        run = service().get_sync_run({"run_id": held["run_id"]})
     ended_wall = time.time()
     ctx.progress(f"  the approved run ended {run['state']} {time.monotonic() - approved_at:.1f}s after the approval")
     if run["state"] != "completed":
@@ -121,8 +120,7 @@ def bulk_archive(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
 def _restore_by_import(ctx: Context, platform: Platform) -> None:
     """The whole package again: the departed reappear and are unarchived, as a returning student would be."""
     ctx.progress("archive: the full package again, so the departed come back for the stages after this one")
-    with AsOperator(platform, ctx.sizes.sync_timeout_seconds) as rpc:
-        run = imported(ctx, lambda: rpc(rostering.contract), ctx.package(), ctx.sizes.sync_timeout_seconds)
+    run = imported(ctx, platform, ctx.package(), ctx.sizes.sync_timeout_seconds)
     if run["state"] != "completed":
         raise RuntimeError(f"restoring the district ended {run['state']}: {run.get('message')}")
     _wait_until_nobody_archived(ctx, platform)

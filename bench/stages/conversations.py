@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import requests
 
 from bench.context import Context
-from bench.platform_stack import Platform, wait_for
+from bench.platform_stack import Platform, cpu_per_item, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
 from services.notify.adapters.webhooks import TWILIO_SIGNATURE_HEADER
@@ -178,7 +178,7 @@ def inbound_replies(ctx: Context, platform: Platform, admin: Viewer, repliers: l
                                        "FROM conversation_messages WHERE source_ref = ANY(%s)", (sources,))[0]
     elapsed = float(last_filed or time.time()) - started_wall
     ctx.progress(f"  {count:,} of {len(replies):,} filed in {elapsed:.1f}s (offered at {offered:.0f}/s); "
-                 f"CPU per reply: {_cpu_per_item(cpu_before, platform.cpu_seconds(), len(replies))}")
+                 f"CPU per reply: {cpu_per_item(cpu_before, platform.cpu_seconds(), len(replies))}")
     _wait_replies_delivered(ctx, platform)
     return Inbound(len(replies), int(count), offered, int(count) / elapsed)
 
@@ -247,12 +247,6 @@ def post_at_rate(ctx: Context, url: str, replies: list[tuple[str, dict[str, str]
             if thread.is_alive():
                 ctx.progress(f"  {taken[0]:,} of {len(replies):,} posted after {time.monotonic() - started:.0f}s")
     return len(replies) / (time.monotonic() - started), refused
-
-
-def _cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: int) -> str:
-    """Each process's CPU milliseconds per item between the two readings, the busiest first."""
-    spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
-    return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
 
 
 class _Settling:

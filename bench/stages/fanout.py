@@ -56,6 +56,7 @@ def _with_workers(ctx: Context, platform: Platform, admin: Viewer, workers: int)
     try:
         return _announce(ctx, platform, admin, workers)
     finally:
+        platform.note_peak_rss()  # the kernel forgets a process's peak when it exits
         platform.stack.stop(names)
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.context import Context
-from bench.platform_stack import AsOperator, Platform, running_platform, wait_for
+from bench.platform_stack import Platform, operator_rpc, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
 from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
@@ -101,12 +101,12 @@ def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -
     ctx.progress(f"sync: {label}")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall = time.time()
-    with reporting_progress(ctx, platform), AsOperator(platform, RPC_TIMEOUT_SECONDS) as rpc:
-        run = rpc(rostering.contract).sync_district({"district": district_id, "region": "US"})
+    with reporting_progress(ctx, platform), operator_rpc(platform, rostering.contract, RPC_TIMEOUT_SECONDS) as rostering_rpc:
+        run = rostering_rpc().sync_district({"district": district_id, "region": "US"})
         latest = [run]
 
         def finished() -> bool:
-            latest[0] = rpc(rostering.contract).get_sync_run({"run_id": run["run_id"]})
+            latest[0] = rostering_rpc().get_sync_run({"run_id": run["run_id"]})
             return latest[0]["state"] in FINISHED
 
         wait_for(ctx, "the sync run", finished, timeout=timeout, every=0.2, report=lambda: latest[0]["state"])

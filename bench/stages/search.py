@@ -1,6 +1,7 @@
-"""search_p50_ms, search_p95_ms, search_p99_ms, search_requests_per_s: gateway directory search under load.
+"""search_p50_ms, search_p95_ms, search_p99_ms, search_requests_per_s: gateway directory search under load;
+search50_*: the same with 50 clients.
 
-SEARCH_CLIENTS threads, each with its own keep-alive session, for the scale's search seconds. Each
+10 (then 50) threads, each with its own keep-alive session, for the scale's search seconds. Each
 request is one viewer (district administrator, school administrator or teacher, in turn) searching
 for a name prefix taken from the package, first page of 25, as the directory screen asks. Every
 answer must be a 200; anything else stops the stage.
@@ -17,19 +18,28 @@ from pathlib import Path
 import requests
 
 from bench.context import Context
-from bench.platform_stack import Platform
+from bench.platform_stack import Platform, cpu_per_item
 from bench.report import Row
 from bench.stages.people import Viewer
 
-SEARCH_CLIENTS = 10
+# Clients searching at once -> the prefix of their rows.
+LOADS = {10: "search", 50: "search50"}
 
 
 def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Row]:
     queries = name_prefixes(ctx.package())
+    rows = []
+    for clients, prefix in LOADS.items():
+        rows += searching(ctx, platform, viewers, queries, clients=clients, prefix=prefix)
+    return rows
+
+
+def searching(ctx: Context, platform: Platform, viewers: dict[str, Viewer], queries: list[str], *,
+              clients: int, prefix: str) -> list[Row]:
     seconds = ctx.sizes.search_seconds
-    ctx.progress(f"search: {SEARCH_CLIENTS} clients for {seconds:.0f}s, {len(queries)} name prefixes, "
+    ctx.progress(f"search: {clients} clients for {seconds:.0f}s, {len(queries)} name prefixes, "
                  f"as {', '.join(viewers)}")
-    latencies: list[list[float]] = [[] for _ in range(SEARCH_CLIENTS)]
+    latencies: list[list[float]] = [[] for _ in range(clients)]
     failures: list[str] = []
     stop_at = time.monotonic() + seconds
     url = f"{platform.stack.gateway_url}/api/v1/directory/people"
@@ -37,7 +47,7 @@ def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Ro
     def client(n: int) -> None:
         tokens = itertools.cycle([viewer.token for viewer in viewers.values()][n % len(viewers):]
                                  + [viewer.token for viewer in viewers.values()][:n % len(viewers)])
-        terms = itertools.cycle(queries[n::SEARCH_CLIENTS] or queries)
+        terms = itertools.cycle(queries[n::clients] or queries)
         with requests.Session() as session:
             while time.monotonic() < stop_at and not failures:
                 headers = {"Authorization": f"Bearer {next(tokens)}"}
@@ -47,8 +57,9 @@ def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Ro
                 if response.status_code != 200:
                     failures.append(f"{response.status_code} {response.text[:300]}")
 
+    cpu_before = platform.cpu_seconds()
     started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(SEARCH_CLIENTS)]
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -57,12 +68,13 @@ def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Ro
     if failures:
         raise RuntimeError(f"search answered {failures[0]}")
     every = sorted(itertools.chain.from_iterable(latencies))
-    ctx.progress(f"  {len(every):,} searches in {elapsed:.1f}s")
+    ctx.progress(f"  {len(every):,} searches in {elapsed:.1f}s; CPU ms per search: "
+                 f"{cpu_per_item(cpu_before, platform.cpu_seconds(), len(every))}")
     cuts = statistics.quantiles(every, n=100, method="inclusive")
-    return [Row("search_p50_ms", cuts[49] * 1000, "ms"),
-            Row("search_p95_ms", cuts[94] * 1000, "ms"),
-            Row("search_p99_ms", cuts[98] * 1000, "ms"),
-            Row("search_requests_per_s", len(every) / elapsed, "requests/s")]
+    return [Row(f"{prefix}_p50_ms", cuts[49] * 1000, "ms"),
+            Row(f"{prefix}_p95_ms", cuts[94] * 1000, "ms"),
+            Row(f"{prefix}_p99_ms", cuts[98] * 1000, "ms"),
+            Row(f"{prefix}_requests_per_s", len(every) / elapsed, "requests/s")]
 
 
 def name_prefixes(package: Path) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.context import Context
 from bench.metrics.roster import count_rows
-from bench.platform_stack import AsOperator, Platform, wait_for
+from bench.platform_stack import Platform, operator_rpc, wait_for
 from bench.report import Row
 from shared.contracts import rostering
 
@@ -46,8 +46,8 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
-    with reporting_progress(ctx, platform), AsOperator(platform, timeout) as rpc:
-        run = imported(ctx, lambda: rpc(rostering.contract), package, timeout)
+    with reporting_progress(ctx, platform):
+        run = imported(ctx, platform, package, timeout)
     returned_wall = time.time()
     if run["state"] != "completed":
         raise RuntimeError(f"the import ended {run['state']}: {run.get('message')}")
@@ -60,19 +60,19 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     return elapsed
 
 
-def imported(ctx: Context, service: Callable[[], Any], package: Path, timeout: float) -> dict:
-    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does;
-    `service()` is rostering as the operator (renewed as a long run goes on)."""
-    run_id = service().import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
-    last = {}
+def imported(ctx: Context, platform: Platform, package: Path, timeout: float) -> dict:
+    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does."""
+    with operator_rpc(platform, rostering.contract, timeout) as service:
+        run_id = service().import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
+        last = {}
 
-    def ended() -> bool:
-        last.update(service().get_sync_run({"run_id": run_id}))
-        return last["state"] != "running"
+        def ended() -> bool:
+            last.update(service().get_sync_run({"run_id": run_id}))
+            return last["state"] != "running"
 
-    wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,
-             report=lambda: f"{last['progress']['phase']}, {last['progress']['pages_applied']:,}/"
-                            f"{last['progress']['pages_total']:,} pages")
+        wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=0.5,
+                 report=lambda: f"{last['progress']['phase']}, {last['progress']['pages_applied']:,}/"
+                                f"{last['progress']['pages_total']:,} pages")
     return dict(last)
 
 

@@ -1,8 +1,9 @@
 """The directory's use cases: functions(request, *, repo, publish, new_id) -> result.
 
 Requests arrive loaded by their contract schema; results are dumped through
-the response schema by the entrypoint. Events are published only after the
-repository has committed.
+the response schema by the entrypoint. `publish` writes to the directory's
+outbox (shared/outbox.py): a handler publishes before the repository call that
+commits its change, so the change and its events commit together.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.directory.adapters.repository import DirectoryRepository
 from services.directory.domain import audience as audience_rules
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
+from services.directory.domain.kept_facts import KeptViewerFacts
 from services.directory.domain.upserts import FAILED, Desired, Problem, plan_upserts, unknown_reference
 
 NewId = Callable[[], str]
@@ -28,6 +30,17 @@ KEPT_ARCHIVED = ("archived, and the district's setting \"unarchive classrooms th
 
 class Publish(Protocol):
     def __call__(self, event: Event, payload: dict) -> None: ...
+
+
+def announce_people(publish: Publish) -> Callable[[dict], None]:
+    """What a repository tells the people a change leaves, before it commits: PEOPLE_UPSERTED for them."""
+
+    def announce(rows: dict) -> None:
+        if rows:
+            publish(directory.PEOPLE_UPSERTED, {"people": [
+                people_rules.person_change(pid, row["district_id"], row) for pid, row in rows.items()]})
+
+    return announce
 
 
 def new_uuid() -> str:
@@ -100,10 +113,10 @@ def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publi
             "school_ids": tuple(sorted({school_ids[s] for s in item["school_source_ids"] if s in school_ids})),
         }, tuple(unknown_reference("school_source_ids", "school", source) for source in unknown)))
     plan = plan_upserts(desired, repo.stored_people(district_id, _sources(items)), new_id=new_id)
-    repo.save_people(district_id, plan)
-    if plan.changed:
+    if plan.changed:  # staged first: it commits with the page
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(row.id, district_id, row.values) for row in plan.changed]})
+    repo.save_people(district_id, plan)
     return plan.results()
 
 
@@ -184,8 +197,8 @@ def get_schools(request: Mapping, *, repo: DirectoryRepository) -> dict:
     return {"schools": repo.list_schools(request["district_id"])}
 
 
-def search_people(request: Mapping, *, repo: DirectoryRepository) -> dict:
-    scope = viewer_scope(repo, request["viewer"])
+def search_people(request: Mapping, *, repo: DirectoryRepository, kept_facts: KeptViewerFacts | None = None) -> dict:
+    scope = viewer_scope(repo, request["viewer"], kept_facts)
     rows, total, exact = repo.search_people(people_rules.people_filter(request), scope)
     return {"items": [_summary(row, scope) for row in rows], "total": total, "total_exact": exact,
             "page": request["page"], "per_page": request["per_page"]}
@@ -268,12 +281,12 @@ def _enabled(results: list[dict], rows: Mapping[str, dict], enabled_by: str, *, 
              publish: Publish) -> dict:
     """Enable the accounts whose result says so, and tell identity (sign-in) and notify (reach)."""
     enabled = [result["key"] for result in results if result["outcome"] == people_rules.ENABLED]
-    repo.enable_student_accounts(enabled)
-    if enabled:
+    if enabled:  # staged first: they commit with the enablement
         publish(directory.STUDENT_ACCOUNTS_ENABLED, {"person_ids": enabled, "enabled_by": enabled_by})
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(pid, rows[pid]["district_id"], {**rows[pid], "student_account_enabled": True})
             for pid in enabled]})
+    repo.enable_student_accounts(enabled)
     return {"results": results}
 
 
@@ -347,8 +360,13 @@ def _sources(items) -> set[str]:
     return {item["source_id"] for item in items}
 
 
-def viewer_scope(repo: DirectoryRepository, viewer: Mapping) -> v.Scope:
-    return v.scope_for(viewer, repo.viewer_facts(viewer["person_id"]))
+def viewer_scope(repo: DirectoryRepository, viewer: Mapping, kept_facts: KeptViewerFacts | None = None) -> v.Scope:
+    """The viewer's scope: their principal's roles and permissions over their facts (`kept_facts`: a read
+    may use facts this process read a few seconds ago; domain/kept_facts.py)."""
+    person_id = viewer["person_id"]
+    if kept_facts is None:
+        return v.scope_for(viewer, repo.viewer_facts(person_id))
+    return v.scope_for(viewer, kept_facts.facts_of(person_id, lambda: repo.viewer_facts(person_id)))
 
 
 def _not_found() -> NotFound:

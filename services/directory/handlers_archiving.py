@@ -22,7 +22,7 @@ from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 from services.directory.domain import jobs
 from services.directory.domain.jobs import JobRecord
-from services.directory.handlers import NewId, Publish, new_uuid, viewer_scope
+from services.directory.handlers import NewId, Publish, announce_people, new_uuid, viewer_scope
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def _start(action: str, viewer: Mapping, ids: list[str], *, store: DirectoryStor
             _work_page(job, store=store, publish=publish, clock=clock, save=False)
         store.jobs.add(job)
         return job.as_payload()
+    publish(directory.BULK_ACTION_QUEUED, {"job_id": job.id})  # staged first: it commits with the job
     store.jobs.add(job)
-    publish(directory.BULK_ACTION_QUEUED, {"job_id": job.id})
     return job.as_payload()
 
 
@@ -114,10 +114,7 @@ def _people_page(action: str, ids: list[str], *, viewer: Mapping, scope: v.Scope
     archived = action == rules.ARCHIVE
     audit = [AuditEntry(states[pid].facts.district_id, viewer["person_id"], f"{action}_person", "person", pid,
                         {"archived": not archived}, {"archived": archived}, now) for pid in changing]
-    rows = store.archiving.set_people_archived(changing, archived, audit)
-    if rows:
-        publish(directory.PEOPLE_UPSERTED, {"people": [
-            people_rules.person_change(pid, row["district_id"], row) for pid, row in rows.items()]})
+    store.archiving.set_people_archived(changing, archived, audit, announce=announce_people(publish))
     return [verdicts[pid].as_result(pid, pid) for pid in ids]
 
 

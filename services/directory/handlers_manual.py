@@ -22,11 +22,10 @@ from services.directory.adapters.audit_repository import AuditEntry
 from services.directory.adapters.manual_repository import ManualChange
 from services.directory.adapters.store import DirectoryStore
 from services.directory.domain import manual as rules
-from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 from services.directory.domain.credential_match import LINK
 from services.directory.domain.sync_lock import SyncOwnership, record_lock
-from services.directory.handlers import NewId, Publish, new_uuid, viewer_scope
+from services.directory.handlers import NewId, Publish, announce_people, new_uuid, viewer_scope
 
 Clock = Callable[[], datetime]
 
@@ -61,11 +60,8 @@ def actor_for(request: Mapping, store: DirectoryStore, clock: Clock, action: str
 
 
 def apply(change: ManualChange, *, store: DirectoryStore, publish: Publish) -> None:
-    """Write the change; tell other services about the people it changed, once it is committed."""
-    rows = store.manual.apply(change)
-    if rows:
-        publish(directory.PEOPLE_UPSERTED, {"people": [
-            people_rules.person_change(pid, row["district_id"], row) for pid, row in rows.items()]})
+    """Write the change, and tell other services about the people it changed in the same transaction."""
+    store.manual.apply(change, announce=announce_people(publish))
 
 
 def unlocked_person(actor: Actor, person: rules.ManagedPerson, field: str) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.contracts import directory
 from shared.contracts.common import ALREADY, DONE, NOT_FOUND
+from shared.outbox import republish_in_pages
 
 from services.directory.adapters.store import DirectoryStore
-from services.directory.domain import people as people_rules
-from services.directory.handlers import Publish, existing_district
+from services.directory.handlers import Publish, announce_people, existing_district
 
 
 def archive_synced_records(request: Mapping, *, store: DirectoryStore, publish: Publish) -> dict:
@@ -32,11 +31,19 @@ def archive_synced_records(request: Mapping, *, store: DirectoryStore, publish: 
     by_key = {record["key"]: record for record in found}
     results = [_result(key, by_key.get(key)) for key in dict.fromkeys(keys)]
     if not request["dry_run"]:
-        changed = store.archiving.archive_synced(entity, [r["id"] for r in results if r["outcome"] == DONE])
-        if changed:
-            publish(directory.PEOPLE_UPSERTED, {"people": [
-                people_rules.person_change(pid, row["district_id"], row) for pid, row in changed.items()]})
+        store.archiving.archive_synced(entity, [r["id"] for r in results if r["outcome"] == DONE],
+                                       announce=announce_people(publish))
     return {"results": results}
+
+
+def republish_district(request: Mapping, *, store: DirectoryStore, publish: Publish) -> dict:
+    """PEOPLE_UPSERTED again for every person of the district as they are now, so a consumer that lost events
+    rebuilds its projection (the others apply what they hold already, which changes nothing)."""
+    district_id = existing_district(store.people, request["district_id"])
+    announce = announce_people(publish)
+    return republish_in_pages(
+        ids_after=lambda after, limit: store.people.person_ids_of_district(district_id, after, limit),
+        publish_page=lambda ids: announce(store.people.person_rows(ids)))
 
 
 def get_district_counts(request: Mapping, *, store: DirectoryStore) -> dict:

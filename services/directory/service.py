@@ -7,7 +7,9 @@ from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -20,6 +22,7 @@ from services.directory import (
     handlers_sync_archiving,
     handlers_teachers,
 )
+from services.directory.adapters.kept_facts import ViewerFactsKept
 from services.directory.adapters.store import DirectoryStore
 
 
@@ -34,7 +37,11 @@ class DirectoryService:
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(directory.NAME, DirectoryStore)
-    publish = EventPublisher(directory.contract)
+    kept_facts = ViewerFactsKept()  # each viewer's facts for a few seconds; every write drops them
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(directory.contract, database="store")
+    relay = OutboxRelay(database="store")
+    processed_events = ProcessedEvents(database="store")  # each event it handles, once
     # Manual actions create accounts and grant roles: identity owns credentials and roles.
     identity_rpc = ServiceRpc(identity.contract)
 
@@ -72,7 +79,7 @@ class DirectoryService:
 
     @rpc_endpoint(directory.search_people)
     def search_people(self, request):
-        return handlers.search_people(request, repo=self.store.people)
+        return handlers.search_people(request, repo=self.store.people, kept_facts=self.kept_facts)
 
     @rpc_endpoint(directory.get_student_profile)
     def get_student_profile(self, request):
@@ -124,6 +131,10 @@ class DirectoryService:
     @rpc_endpoint(directory.archive_synced_records)
     def archive_synced_records(self, request):
         return handlers_sync_archiving.archive_synced_records(request, store=self.store, publish=self.publish)
+
+    @rpc_endpoint(directory.republish_district)
+    def republish_district(self, request):
+        return handlers_sync_archiving.republish_district(request, store=self.store, publish=self.publish)
 
     @rpc_endpoint(directory.get_district_counts)
     def get_district_counts(self, request):

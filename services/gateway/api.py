@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema
 
 from services.gateway.domain.client_address import TrustedProxies
+from services.gateway.domain.signed_in import SignedInCache
 from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.lists import ListPage
 
@@ -31,6 +32,9 @@ class Backends:
     public_url: str | None = None
     # The proxies whose X-Forwarded-For names the client (config GATEWAY_TRUSTED_PROXIES); none: the peer is.
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    # identity's recent answers per access token, kept a couple of seconds (domain/signed_in.py); one per process.
+    # Unless given one, nothing is kept.
+    signed_in: SignedInCache = field(default_factory=lambda: SignedInCache(0))
     # Makes the services' calls that follow carry the signed-in user's assertion (shared.callers.CallerCredential).
     present_credential: Callable[[str], None] = lambda assertion: None
 

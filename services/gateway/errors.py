@@ -14,12 +14,14 @@ from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.gateway.domain.throttling import LoginThrottled
-from shared.contracts.errors import NotAuthenticated, PlatformError, TooManyRequests
+from shared.contracts.errors import NotAuthenticated, PlatformError, StorageUnavailable, TooManyRequests
 
 INTERNAL_ERROR = "internal_error"
 SERVICE_UNAVAILABLE = "service_unavailable"
 # identity refuses logins it cannot check right away; its waiting room drains within a couple of seconds.
 RETRY_AFTER_BUSY_SECONDS = 2
+# A service's database that is unreachable, read-only or busy: a failover or a restart takes seconds to tens.
+RETRY_AFTER_STORAGE_SECONDS = 10
 
 # A service that did not answer in time, has no consumer, is shutting down, or
 # a broker we cannot reach: all mean "try again shortly", never "you did something wrong".
@@ -65,6 +67,8 @@ def _headers_for(error: PlatformError) -> dict[str, str]:
         return {"Retry-After": str(error.retry_after_seconds)}
     if isinstance(error, TooManyRequests):
         return {"Retry-After": str(RETRY_AFTER_BUSY_SECONDS)}
+    if isinstance(error, StorageUnavailable):
+        return {"Retry-After": str(RETRY_AFTER_STORAGE_SECONDS)}
     return {}
 
 

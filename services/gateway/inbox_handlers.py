@@ -10,7 +10,8 @@ def show_my_inbox(call: ApiCall, backends: Backends) -> dict:
 
 
 def open_my_inbox_item(call: ApiCall, backends: Backends) -> dict:
-    return backends.notify.open_inbox_item({"viewer": call.principal, "communication_id": call.path["id"]})
+    return backends.notify.open_inbox_item({**call.query, "viewer": call.principal,
+                                            "communication_id": call.path["id"]})
 
 
 def mark_my_inbox_read(call: ApiCall, backends: Backends) -> dict:

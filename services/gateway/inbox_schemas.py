@@ -17,6 +17,11 @@ InboxList = list_of(inbox.InboxItem, "InboxList", unread_count=fields.Integer(re
     "description": "your unread items of every kind, whatever the filters", "example": 2}))
 
 
+class OpenItemQuery(inbox.OpenInboxItemRequest):
+    class Meta:
+        exclude = ("viewer", "communication_id")
+
+
 class MarkReadBody(inbox.MarkInboxReadRequest):
     class Meta:
         exclude = ("viewer",)

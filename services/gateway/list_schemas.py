@@ -17,6 +17,13 @@ SyncRunChangeList = list_of(rostering.ArchiveChange, "SyncRunChangeList")
 ConversationList = list_of(conversations.ConversationSummary, "ConversationList")
 
 
+class ConversationListQuery(PageQuery, conversations.ListConversationsRequest):
+    """The gateway's paging (PageQuery's bounds win) and `original`; the viewer is the caller."""
+
+    class Meta:
+        exclude = ("viewer",)
+
+
 class DeliveryReportPage(notify.DeliveryReport, list_of(notify.DeliveryLine, "DeliveryLineList")):
     """The report with one page of its lines as `items`."""
 

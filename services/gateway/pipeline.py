@@ -46,6 +46,10 @@ def _answer(route: Route, request: Request, path_values: Mapping[str, str], back
             result = route.handler(prepare(route, request, path_values, backends), backends)
     except Exception as error:  # the boundary: every failure becomes the one JSON error shape
         return error_response(error)
+    finally:
+        if route.method != "GET" and not route.public:
+            # A write may have ended a session or changed a principal: no kept answer outlives it.
+            backends.signed_in.forget_everyone()
     if route.media_type != JSON:
         return Response(result, status=route.status, mimetype=route.media_type)
     headers = {"Location": route.location(result)} if route.location else None
@@ -57,8 +61,12 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
     if not route.public:
         token = bearer_token(request.headers.get("Authorization"))
         # identity answers the principal with its signed assertion; every call made for this request carries
-        # that, and services refuse a payload naming anyone else (shared/callers.py).
-        signed_in = backends.identity.issue_assertion({"token": token})
+        # that, and services refuse a payload naming anyone else (shared/callers.py). The answer is kept a
+        # couple of seconds for reads (domain/signed_in.py); a write always asks identity.
+        signed_in = backends.signed_in.answer_for(token) if route.method == "GET" else None
+        if signed_in is None:
+            signed_in = backends.identity.issue_assertion({"token": token})
+            backends.signed_in.keep(token, signed_in)
         backends.present_credential(signed_in["assertion"])
         principal = signed_in["principal"]
         if route.action:

@@ -22,7 +22,7 @@ from services.gateway.api import ApiCall, Backends, Examples, RawBody, Route
 from services.gateway.domain.communications import ANNOUNCE_ACTION_BY_TARGET
 from services.gateway.domain.webhooks import TWIML
 from services.gateway.examples import example_of
-from services.gateway.inbox_schemas import DeviceBody, InboxList, InboxQuery, MarkReadBody
+from services.gateway.inbox_schemas import DeviceBody, InboxList, InboxQuery, MarkReadBody, OpenItemQuery
 from services.gateway.list_schemas import (
     AuditLogList, DeliveryReportPage, InvitationJobPage, PeopleList, SchoolList, SyncRunChangeList, SyncRunList,
     SyncRunsQuery, UnreachableContactList,
@@ -46,7 +46,7 @@ from shared.contracts.permissions import (
 )
 from services.gateway.schemas import InvitationJobQuery, InvitationsBody
 from services.gateway.schemas import ConversationMessageBody, StartConversationBody
-from services.gateway.list_schemas import ConversationList
+from services.gateway.list_schemas import ConversationList, ConversationListQuery
 from services.gateway import moderation_handlers as moderation
 from services.gateway.moderation_schemas import FlagBody, FlaggedMessageList, FlaggedQuery, ModerationBody
 from shared.contracts import moderation as moderation_contract
@@ -71,8 +71,9 @@ WEBHOOK_EXAMPLE = Examples(request=TWILIO_STATUS_EXAMPLE)
 DOCS_EXAMPLES = {media_type: Examples(response=text) for media_type, text in (
     (docs.HTML, "<!DOCTYPE html><html>...</html>"), (docs.CSS, ".swagger-ui{...}"),
     (docs.JAVASCRIPT, "/*! Swagger UI */ ..."))}
-WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify, and a request it "
-                "does not accept answers 403 and changes nothing.")
+WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify (a SendGrid batch also "
+                "against a replay window of its signed time), and a request it does not accept answers 403 and "
+                "changes nothing. A database that cannot take it answers 503 with Retry-After: post it again.")
 DIRECTORY = f"{API}/directory"
 EXAMPLE_ID = "3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b"
 # Bodies whose fields go together by a rule (exactly one of two, at least one of several): examples that
@@ -167,7 +168,10 @@ def my_device_url(device: dict) -> str:
 MODERATION_NOTE = ("Administrators and teachers with Content Moderator: a district administrator the district's "
                    "conversations, the others those with a participant of their schools. A hidden message shows "
                    f"\"{moderation_contract.HIDDEN_NOTICE}\" to everyone, in the conversation and the inbox; every "
-                   "decision is kept in the audit log (who, when, why, before and after).")
+                   "decision is kept in the audit log (who, when, why, before and after). Hiding withdraws the "
+                   "message's deliveries not yet handed to a provider (never sent; its report shows them skipped, "
+                   "`withdrawn_by_moderator`); what was already sent by SMS, email, call or push cannot be recalled, "
+                   "and the answer's `deliveries` counts both.")
 INBOX_NOTE = ("Your own items only: announcements (and conversation messages) that reached you in the app, which "
               "happens once you have joined.")
 
@@ -272,9 +276,10 @@ ROUTES: tuple[Route, ...] = (
     # --- the signed-in person's app inbox and push devices (#13) ---
     Route("show_my_inbox", "GET", f"{API}/me/inbox", "Your app inbox, newest first, with your unread count",
           "inbox", inbox.show_my_inbox, InboxList, query=InboxQuery,
-          description=INBOX_NOTE + " `unread=true` lists only unread items; `kind` one kind."),
+          description=INBOX_NOTE + " `unread=true` lists only unread items; `kind` one kind; `original=true` "
+                                   "shows subjects and texts as written instead of in your language."),
     Route("open_my_inbox_item", "GET", f"{API}/me/inbox/<id>", "Open an item of your inbox (it is read from now "
-          "on)", "inbox", inbox.open_my_inbox_item, notify_inbox.OpenedInboxItem,
+          "on)", "inbox", inbox.open_my_inbox_item, notify_inbox.OpenedInboxItem, query=OpenItemQuery,
           description=INBOX_NOTE + " `id` is the item's `communication_id`; another person's answers 404."),
     Route("mark_my_inbox_read", "POST", f"{API}/me/inbox/read-all", "Mark every item of your inbox read",
           "inbox", inbox.mark_my_inbox_read, notify_inbox.InboxMarkedRead, body=MarkReadBody,
@@ -516,7 +521,7 @@ ROUTES: tuple[Route, ...] = (
                       "own classes (a student whose account is not enabled is still refused when starting one); "
                       "for anyone else, none. Each with the classes of yours they teach."),
     Route("list_conversations", "GET", f"{API}/conversations", "The caller's conversations, latest first",
-          "conversations", talk.list_conversations, ConversationList, query=PageQuery),
+          "conversations", talk.list_conversations, ConversationList, query=ConversationListQuery),
     Route("show_conversation", "GET", f"{API}/conversations/<id>", "A conversation with its messages",
           "conversations", talk.show_conversation, conversations.Conversation,
           errors={404: "no conversation the caller takes part in has this id"}),
@@ -547,11 +552,12 @@ ROUTES: tuple[Route, ...] = (
           moderation.list_flagged_messages, FlaggedMessageList, action=MODERATE_CONTENT, query=FlaggedQuery,
           description=MODERATION_NOTE),
     *(Route(name, "POST", f"{API}/moderation/messages/<id>/{verb}", summary, "moderation", handler,
-            moderation_contract.FlaggedMessage, action=MODERATE_CONTENT, body=ModerationBody,
+            moderation_contract.ModerationDecision, action=MODERATE_CONTENT, body=ModerationBody,
             examples=Examples(request={"reason": reason}), description=MODERATION_NOTE,
             errors={404: "no message in the caller's reach has this id", 409: conflict})
       for name, verb, summary, handler, reason, conflict in (
-        ("hide_message", "hide", "Hide a message: everyone sees a notice instead", moderation.hide_message,
+        ("hide_message", "hide", "Hide a message: everyone sees a notice instead; its unsent deliveries are "
+         "withdrawn (SMS and email already sent cannot be recalled)", moderation.hide_message,
          "Shares another family's phone number.", "the message is hidden already"),
         ("restore_message", "restore", "Show a hidden message again", moderation.restore_message,
          "Reviewed with the family: nothing private in it.", "the message is not hidden"))),

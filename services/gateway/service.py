@@ -8,11 +8,12 @@ from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import Backends, Route
 from services.gateway.domain.client_address import TrustedProxies
+from services.gateway.domain.signed_in import SignedInCache
 from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
-from services.gateway.sign_in_settings import login_throttle, trusted_proxies
+from services.gateway.sign_in_settings import login_throttle, signed_in_cache, trusted_proxies
 from shared.callers import CallerCredential
 from shared.platform_identity import PlatformIdentity
 from shared.contracts import directory, identity, notify, rostering
@@ -45,6 +46,17 @@ class LoginAttempts(DependencyProvider):
         return self.throttle
 
 
+class SignedInAnswers(DependencyProvider):
+    """The process's one cache of identity's answers per access token (config GATEWAY_SIGNED_IN_CACHE_SECONDS;
+    services/gateway/domain/signed_in.py says what it keeps and for how long)."""
+
+    def setup(self) -> None:
+        self.cache = signed_in_cache(self.container.config)
+
+    def get_dependency(self, worker_ctx) -> SignedInCache:
+        return self.cache
+
+
 class ProxiesTrusted(DependencyProvider):
     """The proxies whose X-Forwarded-For names the client (config GATEWAY_TRUSTED_PROXIES, CIDR blocks);
     none by default: the socket's peer is the client."""
@@ -72,7 +84,8 @@ def _entrypoint(route: Route):
     def endpoint(self, request: Request, **path_values: str) -> Response:
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
                             rostering=self.rostering_rpc,
-                            login_attempts=self.login_attempts, public_url=self.public_url,
+                            login_attempts=self.login_attempts, signed_in=self.signed_in,
+                            public_url=self.public_url,
                             trusted_proxies=self.trusted_proxies,
                             present_credential=self.credential)
         return answer(route, request, path_values, backends, deadline=self.deadline)
@@ -105,6 +118,7 @@ class GatewayService:
     rostering_rpc = ServiceRpc(rostering.contract)
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
+    signed_in = SignedInAnswers()
     trusted_proxies = ProxiesTrusted()
     public_url = PublicUrl()
     credential = CallerCredential()

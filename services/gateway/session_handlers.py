@@ -17,7 +17,11 @@ def log_in(call: ApiCall, backends: Backends) -> dict:
 
 
 def refresh_session(call: ApiCall, backends: Backends) -> dict:
-    return backends.identity.refresh_session(dict(call.body))
+    try:
+        return backends.identity.refresh_session(dict(call.body))
+    finally:
+        # A refresh token used twice ends its whole session: no answer kept for its access tokens outlives it.
+        backends.signed_in.forget_everyone()
 
 
 def sign_out(call: ApiCall, backends: Backends) -> dict:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.gateway.domain.client_address import InvalidProxyList, TrustedProxies
+from services.gateway.domain.signed_in import SignedInCache
 from services.gateway.domain.throttling import Limit, LoginThrottle
 from shared.config import SIGN_IN_DEFAULTS
+
+
+# A session ended through another process may be honoured this long at most: it must stay a few seconds.
+MAX_SIGNED_IN_CACHE_SECONDS = 10.0
 
 
 class SignInConfigurationError(RuntimeError):
@@ -22,6 +27,20 @@ def trusted_proxies(config: Mapping) -> TrustedProxies:
         return TrustedProxies.parse(str(_setting(config, "GATEWAY_TRUSTED_PROXIES")))
     except InvalidProxyList as error:
         raise SignInConfigurationError(f"GATEWAY_TRUSTED_PROXIES: {error}") from None
+
+
+def signed_in_cache(config: Mapping) -> SignedInCache:
+    name = "GATEWAY_SIGNED_IN_CACHE_SECONDS"
+    raw = _setting(config, name)
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_SIGNED_IN_CACHE_SECONDS:
+        raise SignInConfigurationError(
+            f"{name} must be a number of seconds from 0 (ask identity on every request) to "
+            f"{MAX_SIGNED_IN_CACHE_SECONDS:.0f}, not {raw!r}: a session ended elsewhere is honoured this long")
+    return SignedInCache(seconds)
 
 
 def _limit(config: Mapping, scope: str) -> Limit:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from services.gateway.api import ApiCall, Backends
 from services.gateway.domain.webhooks import EMPTY_TWIML, body_text
+from shared.contracts import notify
 from shared.contracts.errors import PermissionDenied
 
 
@@ -29,5 +30,7 @@ def _hand_to_notify(kind: str, call: ApiCall, backends: Backends) -> dict:
         "kind": kind, "url": call.raw.url, "headers": dict(call.raw.headers), "body": body_text(call.raw.body),
     })
     if not answer["accepted"]:
+        if answer.get("refused") == notify.WEBHOOK_REPLAY_REFUSED:
+            raise PermissionDenied("This webhook was signed outside the replay window: a replay is refused.")
         raise PermissionDenied("This webhook's signature does not verify.")
     return answer

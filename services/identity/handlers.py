@@ -1,7 +1,10 @@
 """identity's use cases: each takes a loaded request and its collaborators, returns the response.
 
-Repository methods commit their own unit of work, so every `publish` below
-runs after the change it announces is stored.
+Repository methods commit their own unit of work. `publish` writes to identity's outbox
+(shared/outbox.py) and its rows are inserted at the session's next commit, so a handler
+publishes just before the repository call that stores the change: both commit together.
+Where the write may find nothing to do (a join or first login raced by another), the
+handler publishes after it; the outbox commits those rows when the handler returns.
 """
 from __future__ import annotations
 
@@ -71,9 +74,9 @@ def upsert_accounts(request: dict, *, repo: AccountRepository, publish: Publish,
     wanted = credentials_to_check(drafts)
     in_store = joined_holders(repo.accounts_holding(wanted, joined_only=True), wanted)
     plan = plan_upserts(drafts, joined_holders_in_store=in_store)
-    repo.save_accounts(plan.created, plan.updated, clock())
-    if plan.changed:
+    if plan.changed:  # staged first: it commits with the accounts
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(a) for a in plan.changed]})
+    repo.save_accounts(plan.created, plan.updated, clock())
     return {"results": [_item_result(outcome) for outcome in plan.outcomes]}
 
 
@@ -181,8 +184,8 @@ def set_staff_permissions(request: dict, *, repo: AccountRepository, publish: Pu
         change = PermissionChange(
             id=uuid.uuid4().hex, person_id=person_id, previous_permissions=account.permissions,
             permissions=permissions, changed_by=request["changed_by"], changed_at=clock())
-        repo.replace_permissions(change)
         publish(identity.STAFF_PERMISSIONS_CHANGED, permission_change_document(change, account.profile.district_id))
+        repo.replace_permissions(change)
     return stored_account_document(repo, person_id)
 
 
@@ -203,12 +206,12 @@ def grant_roles(request: dict, *, repo: AccountRepository, publish: Publish, clo
     account = existing_account(repo, request["person_id"])
     manual_roles = manual_roles_with(account, request["roles"])
     if manual_roles != account.manual_roles:
-        repo.replace_manual_roles(manual_roles, account_edit(
-            request, MANUAL_ROLES, manual_roles_document(account.manual_roles),
-            manual_roles_document(manual_roles), clock))
         granted = replace(account, manual_roles=manual_roles)
         if granted.roles != account.roles:
             publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(granted)]})
+        repo.replace_manual_roles(manual_roles, account_edit(
+            request, MANUAL_ROLES, manual_roles_document(account.manual_roles),
+            manual_roles_document(manual_roles), clock))
     return stored_account_document(repo, account.person_id)
 
 
@@ -227,9 +230,9 @@ def update_contact_details(request: dict, *, repo: AccountRepository, publish: P
     if taken:
         raise Conflict(identity.CREDENTIAL_OF_JOINED_ACCOUNT, fields=conflict_fields(taken, typed))
     if profile != account.profile:
+        publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
         repo.replace_contact_details(profile, account_edit(request, CONTACT_DETAILS, contact_details(account.profile),
                                                     contact_details(profile), clock))
-        publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
     return stored_account_document(repo, account.person_id)
 
 

@@ -95,8 +95,8 @@ def confirm_credential(request: dict, *, repo: AccountRepository, tokens: TokenS
         repo.complete_verification(pending, None, None)
         return stored_account_document(repo, account.person_id)
     profile = replace(account.profile, **{kind: pending.address})
-    repo.complete_verification(pending, profile, _own_edit(account, profile, clock))
     publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
+    repo.complete_verification(pending, profile, _own_edit(account, profile, clock))
     return stored_account_document(repo, account.person_id)
 
 
@@ -107,8 +107,8 @@ def remove_credential(request: dict, *, repo: AccountRepository, publish: Publis
     if refusal is not None:
         raise InvalidRequest(refusal, fields={"kind": [refusal]})
     profile = replace(account.profile, **{kind: None})
-    repo.replace_contact_details(profile, _own_edit(account, profile, clock))
     publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, profile=profile))]})
+    repo.replace_contact_details(profile, _own_edit(account, profile, clock))
     return stored_account_document(repo, account.person_id)
 
 

@@ -44,10 +44,10 @@ def issue_join_tokens(request: dict, *, repo: AccountRepository, tokens: TokenSi
         invitations.append(invitation.stored)
         results.append({"person_id": person_id, "outcome": outcome, "reason": None, "token": invitation.token,
                         "join_code": invitation.join_code, "expires_at": invitation.stored.expires_at})
-    repo.replace_join_tokens(invitations)
-    if invitations:
+    if invitations:  # staged first: it commits with the tokens
         publish(identity.JOIN_TOKENS_ISSUED, {"person_ids": [token.person_id for token in invitations],
                                               "issued_at": now})
+    repo.replace_join_tokens(invitations)
     return {"results": results}
 
 

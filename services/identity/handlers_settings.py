@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest
+from shared.outbox import REPUBLISH_PAGE, republish_in_pages
 
 from .adapters.repository import AccountRepository
 from .domain.documents import account_change_document
@@ -17,6 +18,25 @@ def get_district_languages(request: dict, *, repo: AccountRepository) -> dict:
     district_id = request["district_id"]
     return {"district_id": district_id, "languages": list(offered_to(repo, district_id)),
             "default_language": default_of(repo, district_id)}
+
+
+def republish_district(request: dict, *, repo: AccountRepository, publish: Publish,
+                       page: int = REPUBLISH_PAGE) -> dict:
+    """ACCOUNTS_UPSERTED again for every account of the district as it is now, and the district's languages
+    (when it chose them), so a consumer that lost events rebuilds its projection."""
+    district_id = request["district_id"]
+
+    def publish_page(person_ids: list[str]) -> None:
+        found = repo.accounts_by_person_id(person_ids)
+        publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(found[pid]) for pid in person_ids
+                                                          if pid in found]})
+
+    answer = republish_in_pages(ids_after=lambda after, limit: repo.person_ids_of_district(district_id, after, limit),
+                                publish_page=publish_page, page=page)
+    if repo.district_languages(district_id) is not None:
+        publish(identity.DISTRICT_LANGUAGES_CHANGED, get_district_languages(request, repo=repo))
+        answer["events"] += 1
+    return answer
 
 
 def set_district_languages(request: dict, *, repo: AccountRepository, publish: Publish, clock: Clock) -> dict:
@@ -32,9 +52,9 @@ def set_district_languages(request: dict, *, repo: AccountRepository, publish: P
         languages = offered_languages(request["languages"], default)
     except InvalidLanguage as error:
         raise InvalidRequest(error.reason, fields={"languages": [error.reason]}) from None
-    repo.replace_district_languages(district_id, languages, default, changed_by=request["changed_by"], now=clock())
     answer = {"district_id": district_id, "languages": list(languages), "default_language": default}
-    publish(identity.DISTRICT_LANGUAGES_CHANGED, answer)
+    publish(identity.DISTRICT_LANGUAGES_CHANGED, answer)  # staged first: it commits with the change
+    repo.replace_district_languages(district_id, languages, default, changed_by=request["changed_by"], now=clock())
     return answer
 
 
@@ -42,8 +62,8 @@ def set_language(request: dict, *, repo: AccountRepository, publish: Publish, cl
     account = existing_account(repo, request["viewer"]["person_id"])
     language = language_of_choice(request["language"], repo, account.profile.district_id)
     if language != account.language:
-        repo.replace_language(account.person_id, language, clock())
         publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(replace(account, language=language))]})
+        repo.replace_language(account.person_id, language, clock())
     return stored_account_document(repo, account.person_id)
 
 

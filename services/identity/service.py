@@ -8,7 +8,9 @@ from shared.contracts import directory, identity, notify
 from shared.contracts import callers as caller_contract
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -30,7 +32,10 @@ class IdentityService:
     accounts = Database(identity.NAME, AccountRepository)
     passwords = PasswordHashing()
     tokens = TokenSigning()
-    publish = EventPublisher(identity.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(identity.contract, database="accounts")
+    relay = OutboxRelay(database="accounts")
+    processed_events = ProcessedEvents(database="accounts")  # each event it handles, once
     # Sends the codes that prove control of a credential, and resets a bad one its owner proved.
     notify_rpc = ServiceRpc(notify.contract)
     # Who is calling (shared/callers.py), and the credentials identity issues to callers.
@@ -130,6 +135,10 @@ class IdentityService:
     @rpc_endpoint(identity.get_district_languages)
     def get_district_languages(self, request):
         return handlers_settings.get_district_languages(request, repo=self.accounts)
+
+    @rpc_endpoint(identity.republish_district)
+    def republish_district(self, request):
+        return handlers_settings.republish_district(request, repo=self.accounts, publish=self.publish)
 
     @rpc_endpoint(identity.set_district_languages)
     def set_district_languages(self, request):

@@ -22,21 +22,32 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from services.notify.domain import conversations as rules
+from services.notify.domain import message_language
 from services.notify.domain.conversation_records import (
     NewMessage,
     ReplySettings,
     StoredConversation,
     StoredParticipant,
 )
-from services.notify.domain.delivery import Communication
+from services.notify.domain.delivery import Channel, Communication
 from services.notify.domain.personal_communications import Candidates, NewPersonalCommunication, PersonalPage
 from services.notify.domain.planned_rows import planned_rows
 from services.notify.domain.planner import PlanRequest
 from services.notify.domain.preferences import parse_district_default
-from services.notify.domain.translation import TranslationCache, Translator
-from services.notify.handlers_invitations import JobPublisher, QueueMarks, Queueing
-from services.notify.handlers_translations import CommunicationTranslations, messages_for_viewer, \
-    translate_communication
+from services.notify.domain.translation import (
+    TranslationCache,
+    TranslationFailed,
+    TranslationOutcome,
+    Translator,
+    language_key,
+)
+from services.notify.handlers_invitations import JobPublisher
+from services.notify.handlers_translations import (
+    CommunicationTranslations,
+    messages_for_viewer,
+    translate_communications,
+    translate_texts,
+)
 from services.notify.queue.jobs import pages_of
 from shared.contracts import conversations as contract
 from shared.contracts import identity
@@ -90,9 +101,18 @@ class ConversationStore(Protocol):
 class PersonalCommunications(Protocol):
     def candidates(self, person_ids: Sequence[str], *, mobiles: Mapping[str, int] | None = None) -> Candidates: ...
 
-    def create_communication(self, communication: NewPersonalCommunication, **job) -> None: ...
+    def write_communications(self, written: Sequence[tuple[NewPersonalCommunication, PersonalPage]], *,
+                             now: datetime) -> None: ...
 
-    def write_page(self, page: PersonalPage, *, now: datetime) -> None: ...
+
+class MessageQueueing(Protocol):
+    def unqueued_provider_deliveries_of(self, communication_ids: Sequence[str]) -> dict[str, list[tuple[str, Channel]]]: ...
+
+    def mark_planned_queued_of(self, communication_ids: Sequence[str], *, now: datetime) -> int: ...
+
+
+class MessageQueueMarks(Protocol):
+    def mark_communications_queued(self, communication_ids: Sequence[str], *, now: datetime) -> None: ...
 
 
 class DistrictDefaults(Protocol):
@@ -109,8 +129,8 @@ class Ports(Protocol):
     directory_rpc: Directory
     conversations: ConversationStore
     personal: PersonalCommunications
-    communications: Queueing
-    queue_marks: QueueMarks
+    communications: MessageQueueing
+    queue_marks: MessageQueueMarks
     jobs: JobPublisher
     district_defaults: DistrictDefaults
     replies: ReplySettings
@@ -202,10 +222,27 @@ def get_conversation(request: dict, *, ports: Ports) -> dict:
 
 
 def list_conversations(request: dict, *, ports: Ports) -> dict:
+    """The viewer's conversations, each latest message in their language: the translation stored for it
+    (the cache, filled when it was delivered), never asked of the provider here; as written on request."""
+    viewer_id = request["viewer"]["person_id"]
     page, per_page = request["page"], request["per_page"]
-    ids, total = ports.conversations.of_person(request["viewer"]["person_id"], offset=(page - 1) * per_page,
-                                               limit=per_page)
-    return {"items": ports.conversations.summaries(ids), "total": total, "page": page, "per_page": per_page}
+    ids, total = ports.conversations.of_person(viewer_id, offset=(page - 1) * per_page, limit=per_page)
+    summaries = ports.conversations.summaries(ids)
+    latest = [summary["last_message"] for summary in summaries if summary["last_message"]]
+    languages = ports.conversations.languages_of(sorted({viewer_id, *(
+        person_id for message in latest for person_id in (message["author_id"], *message["possible_author_ids"])
+        if person_id)}))
+    viewer_language = languages.get(viewer_id) or DEFAULT_LANGUAGE
+    wanted = [] if request.get("original") else message_language.texts_to_translate(
+        latest, viewer_id=viewer_id, viewer_language=viewer_language, languages=languages, default=DEFAULT_LANGUAGE)
+    stored = ports.translations.cached_translations(wanted, target=language_key(viewer_language)) if wanted else {}
+    items = [{**{key: value for key, value in summary.items() if key != "last_message"},
+              **message_language.latest_in_list(summary["last_message"], viewer_id=viewer_id,
+                                                viewer_language=viewer_language, languages=languages,
+                                                default=DEFAULT_LANGUAGE, translations=stored,
+                                                original=bool(request.get("original")))}
+             for summary in summaries]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 # --- delivering a message ----------------------------------------------------------------------------------
@@ -218,48 +255,81 @@ def deliver_message(conversation: StoredConversation, message: NewMessage, perso
 
 def deliver_messages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
                      ports: Ports) -> None:
-    """Each message as deliver_message delivers it; the people and district defaults of all of them read
-    once, and the jobs of all of them published together once every one is written."""
+    """Each message as deliver_message delivers it, a batch (replies filed together) at the cost of about one:
+    the people and district defaults read once, every communication with its page written in one transaction
+    of one statement per kind, translated together, their jobs published together once every one is written,
+    then marked queued together; last, each text kept in its readers' languages for their lists."""
     if not messages:
         return
     candidates = ports.personal.candidates(sorted({p for _, _, person_ids in messages for p in person_ids}))
     defaults = {district_id: parse_district_default(ports.district_defaults.district_settings(district_id)
                                                     .default_preference)
                 for district_id in {conversation.district_id for conversation, _, _ in messages}}
-    jobs = []
-    for conversation, message, person_ids in messages:
-        _write_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id], ports)
-        unqueued = ports.communications.unqueued_provider_deliveries(message.communication_id)
-        jobs.extend(pages_of(message.communication_id, unqueued))
-    ports.jobs.publish_jobs(jobs)
-    for _, message, _ in messages:
-        ports.communications.mark_planned_queued(message.communication_id, now=ports.clock())
-        ports.queue_marks.mark_communication_queued(message.communication_id, now=ports.clock())
+    now = ports.clock()
+    written = [_message_page(conversation, message, person_ids, candidates, defaults[conversation.district_id],
+                             ports.replies, now) for conversation, message, person_ids in messages]
+    ports.personal.write_communications(written, now=now)
+    ids = [communication.id for communication, _ in written]
+    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
+    made = translate_communications(ids, translations=ports.translations, translator=ports.translator,
+                                    cache=ports.translations, clock=ports.clock)
+    unqueued = ports.communications.unqueued_provider_deliveries_of(ids)
+    ports.jobs.publish_jobs([job for communication_id in ids
+                             for job in pages_of(communication_id, unqueued.get(communication_id, []))])
+    ports.communications.mark_planned_queued_of(ids, now=ports.clock())
+    ports.queue_marks.mark_communications_queued(ids, now=ports.clock())
+    # After the jobs, and not after a failure: the lists' copy never holds a message back or waits twice.
+    if not any(translation.outcome is TranslationOutcome.UNAVAILABLE for done in made.values() for translation in done):
+        _store_texts_in_readers_languages(messages, ports)
 
 
-def _write_message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
-                        candidates: Candidates, default, ports: Ports) -> None:
+def _store_texts_in_readers_languages(messages: Sequence[tuple[StoredConversation, NewMessage, Sequence[str]]],
+                                      ports: Ports) -> None:
+    """Each message's text in each of its readers' languages, kept in the translation cache, so that their
+    conversation lists show it in theirs (a listing never asks the provider) and opening the conversation
+    asks nothing more. One provider call per language pair for the batch; a failure is logged and the rest
+    not asked: a list then shows the original, marked unavailable, and the conversation asks again."""
+    if ports.translator is None:
+        return
+    people = sorted({person_id for _, message, readers in messages
+                     for person_id in (*readers, message.author_id, *message.possible_author_ids) if person_id})
+    languages = ports.conversations.languages_of(people)
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for _, message, readers in messages:
+        written = {"text": message.text, "author_id": message.author_id,
+                   "possible_author_ids": list(message.possible_author_ids)}
+        for pair, text in message_language.readers_texts(written, readers, languages=languages,
+                                                         default=DEFAULT_LANGUAGE).items():
+            wanted.setdefault(pair, []).append(text)
+    for (target, source), texts in sorted(wanted.items()):
+        try:
+            translate_texts(list(dict.fromkeys(texts)), target=target, source=source, translator=ports.translator,
+                            cache=ports.translations, clock=ports.clock)
+        except TranslationFailed as error:
+            log.warning("%d message text(s) not kept in %s for conversation lists: %s", len(texts), target, error)
+            return
+
+
+def _message_page(conversation: StoredConversation, message: NewMessage, person_ids: Sequence[str],
+                  candidates: Candidates, default, replies: ReplySettings,
+                  now: datetime) -> tuple[NewPersonalCommunication, PersonalPage]:
+    """The message's communication and its one page: M1-M4 rows, each recipient's own Reply-To."""
     names = {p.person_id: rules.display_name(p.given_name, p.family_name) for p in conversation.participants}
     writer = names.get(message.author_id) if message.author_id else \
         " or ".join(names.get(person_id, "a family member") for person_id in message.possible_author_ids)
-    now = ports.clock()
-    ports.personal.create_communication(NewPersonalCommunication(
+    communication = NewPersonalCommunication(
         id=message.communication_id, district_id=conversation.district_id, kind=Communication.MESSAGE,
         subject=rules.message_subject(writer), body=rules.message_body(writer, message.text, message.attachments),
         sender_id=message.author_id, audience={"conversation_id": conversation.id, "person_ids": list(person_ids)},
-        created_at=now))
+        created_at=now)
     recipients = [candidates.recipients[person_id] for person_id in person_ids if person_id in candidates.recipients]
     rows = planned_rows(recipients, rules.message_request(default))
     expires_on = rules.expiry_from(now.date())
     positions = {p.person_id: p.position for p in conversation.participants}
     personal = {recipient.person_id: _reply_values(conversation.id, positions[recipient.person_id], expires_on,
-                                                   ports.replies) for recipient in recipients}
-    ports.personal.write_page(PersonalPage(
-        message.communication_id, rows, personal,
-        datetime.combine(expires_on, time.max, tzinfo=timezone.utc)), now=now)
-    # Each recipient's language once, before the jobs: the workers render each delivery in its reader's.
-    translate_communication({"communication_id": message.communication_id}, translations=ports.translations,
-                            translator=ports.translator, cache=ports.translations, clock=ports.clock)
+                                                   replies) for recipient in recipients}
+    return communication, PersonalPage(message.communication_id, rows, personal,
+                                       datetime.combine(expires_on, time.max, tzinfo=timezone.utc))
 
 
 def message_rows(ports: Ports, district_id: str) -> PlanRequest:

@@ -1,5 +1,6 @@
 """Each person's own app inbox and push devices. The person is always the viewer (the signed-in caller):
-nobody lists, opens or marks anyone else's items, or registers a device for anyone else."""
+nobody lists, opens or marks anyone else's items, or registers a device for anyone else. Items are shown in
+the viewer's language (the translation stored when each was sent; domain.inbox.shown), the original on request."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -36,7 +37,8 @@ def get_inbox(request: dict, *, inbox: InboxStore) -> dict:
     page, per_page = request["page"], request["per_page"]
     items, total, unread = inbox.inbox_page(request["viewer"]["person_id"], inbox_filter(request), page=page,
                                             per_page=per_page)
-    return {"items": [summary(item) for item in items], "total": total, "unread_count": unread,
+    original = bool(request.get("original"))
+    return {"items": [summary(item, original=original) for item in items], "total": total, "unread_count": unread,
             "page": page, "per_page": per_page}
 
 
@@ -44,7 +46,7 @@ def open_inbox_item(request: dict, *, inbox: InboxStore, clock: Clock) -> dict:
     item = inbox.open_item(request["viewer"]["person_id"], request["communication_id"], now=clock())
     if item is None:
         raise NotFound("No such item in your inbox.", fields={"communication_id": ["not in your inbox"]})
-    return opened(item)
+    return opened(item, original=bool(request.get("original")))
 
 
 def mark_inbox_read(request: dict, *, inbox: InboxStore, clock: Clock) -> dict:

@@ -3,7 +3,9 @@ messages in their reach and hides or restores them. Every decision (a flag too) 
 CONTENT_MODERATED, which the directory keeps in its audit log: who, when, why, before and after.
 
 Who may moderate which conversation: permissions.may_moderate (a conversation's schools are its participants');
-what a hidden message shows: domain.moderation.
+what a hidden message shows: domain.moderation. Hiding withdraws the message's deliveries no provider has had
+yet (they are never sent; the report shows them skipped, withdrawn_by_moderator); what was already handed to a
+provider by SMS, email, call or push cannot be recalled, and the answer says how many of each there were.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.notify.domain import moderation as rules
-from services.notify.domain.moderation import ModeratedMessage
+from services.notify.domain.moderation import ModeratedMessage, Withdrawal
 from shared.contracts import moderation as contract
 from shared.contracts import notify
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
@@ -29,7 +31,7 @@ class ModerationStore(Protocol):
 
     def add_flag(self, flag: dict) -> tuple[dict, bool]: ...
 
-    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> None: ...
+    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> Withdrawal | None: ...
 
     def flagged_page(self, district_id: str, schools: frozenset[str] | None, *, pending_only: bool, offset: int,
                      limit: int) -> tuple[list[ModeratedMessage], int]: ...
@@ -87,10 +89,12 @@ def _decide(request: dict, action: str, *, store: ModerationStore, publish: Publ
     if refusal:
         raise Conflict(refusal)
     now = clock()
-    store.set_hidden(message.id, hidden_by=viewer["person_id"] if action == contract.HIDDEN else None, now=now)
+    withdrawal = store.set_hidden(message.id, hidden_by=viewer["person_id"] if action == contract.HIDDEN else None,
+                                  now=now)
     _publish_decision(publish, message, action, viewer["person_id"], request["reason"], now)
     decided = store.message(message.id)
-    return _flagged_answer(decided, store.flags_of([message.id]).get(message.id, []))
+    return {**_flagged_answer(decided, store.flags_of([message.id]).get(message.id, [])),
+            "deliveries": rules.withdrawal_answer(withdrawal, action)}
 
 
 def _publish_decision(publish: Publish, message: ModeratedMessage, action: str, actor_id: str, reason: str,

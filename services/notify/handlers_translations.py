@@ -11,7 +11,7 @@ adapter's timeout and retries): after a failure the remaining languages go in
 the original without asking again, priority or not.
 
 Conversation messages are translated the same way when they are delivered
-(translate_communication, from handlers_conversations), and each viewer reads
+(translate_communications, a batch at a time, from handlers_conversations), and each viewer reads
 a conversation in their own language (messages_for_viewer): replies come back
 to staff in theirs, through the same port and cache, the original kept.
 """
@@ -49,10 +49,14 @@ NO_PROVIDER = "no translation provider is configured"
 class CommunicationTranslations(Protocol):
     def translation_source(self, communication_id: str) -> TranslationSource | None: ...
 
+    def translation_sources(self, communication_ids: Sequence[str]) -> dict[str, TranslationSource]: ...
+
     def communication_translations(self, communication_id: str) -> dict[str, CommunicationTranslation]: ...
 
-    def store_translations(self, communication_id: str, translations: Sequence[CommunicationTranslation], *,
-                           now: datetime) -> None: ...
+    def translations_of(self, communication_ids: Sequence[str]) -> dict[str, dict[str, CommunicationTranslation]]: ...
+
+    def store_translations_of(self, translations: Mapping[str, Sequence[CommunicationTranslation]], *,
+                              now: datetime) -> None: ...
 
 
 def translate_texts(texts: Sequence[str], *, target: str, source: str | None, translator: Translator,
@@ -112,35 +116,56 @@ def translate_communication(payload: dict, *, translations: CommunicationTransla
                             clock: Clock) -> list[CommunicationTranslation]:
     """Translate a communication being planned into its recipients' languages not done yet; those made."""
     communication_id = payload["communication_id"]
-    source = translations.translation_source(communication_id)
-    if source is None or source.state is not CommunicationState.PLANNING:
-        return []
-    done = translations.communication_translations(communication_id)
-    needed = [language for language in languages_to_translate(source.original_language, source.languages)
-              if language not in done]
-    made: list[CommunicationTranslation] = []
+    return translate_communications([communication_id], translations=translations, translator=translator,
+                                    cache=cache, clock=clock).get(communication_id, [])
+
+
+def translate_communications(communication_ids: Sequence[str], *, translations: CommunicationTranslations,
+                             translator: Translator | None, cache: TranslationCache,
+                             clock: Clock) -> dict[str, list[CommunicationTranslation]]:
+    """translate_communication for several communications at once (a batch of replies): their sources and
+    stored translations read once, one provider call per language and original language for all of their
+    texts (through the cache), every translation stored in one statement. Those made, per communication."""
+    sources = [source for source in translations.translation_sources(communication_ids).values()
+               if source.state is CommunicationState.PLANNING]
+    done = translations.translations_of([source.communication_id for source in sources])
+    work: dict[tuple[str, str], list[TranslationSource]] = {}
+    for source in sources:
+        for language in languages_to_translate(source.original_language, source.languages):
+            if language not in done.get(source.communication_id, {}):
+                work.setdefault((language, source.original_language), []).append(source)
+    made: dict[str, list[CommunicationTranslation]] = {}
     failure = None if translator is not None else NO_PROVIDER
-    for language in needed:
+    for (language, original), group in sorted(work.items()):
         # After one failure the rest go in the original at once: a provider that is down or slow for one
-        # language would cost each of the others the same wait, and the announcement waits for them all.
-        translation = (CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=failure)
-                       if failure else _translated(source, language, translator, cache, clock))
-        failure = translation.reason
-        made.append(translation)
-    translations.store_translations(communication_id, made, now=clock())
+        # language would cost each of the others the same wait, and the communications wait for them all.
+        results = [CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=failure)
+                   for _ in group] if failure else _translated(group, language, original, translator, cache, clock)
+        failure = next((result.reason for result in results if result.reason), None)
+        for source, result in zip(group, results):
+            made.setdefault(source.communication_id, []).append(result)
+    for communication_made in made.values():
+        communication_made.sort(key=lambda translation: translation.language)
+    translations.store_translations_of(made, now=clock())
     return made
 
 
-def _translated(source: TranslationSource, language: str, translator: Translator,
-                cache: TranslationCache, clock: Clock) -> CommunicationTranslation:
+def _translated(group: Sequence[TranslationSource], language: str, original: str, translator: Translator,
+                cache: TranslationCache, clock: Clock) -> list[CommunicationTranslation]:
+    """Each source's subject and body in `language`, every text of the group in one call."""
+    texts = [texts_of(source.subject, source.body) for source in group]
     try:
-        texts = translate_texts(texts_of(source.subject, source.body), target=language,
-                                source=source.original_language, translator=translator, cache=cache, clock=clock)
+        translated = translate_texts([text for pair in texts for text in pair], target=language, source=original,
+                                     translator=translator, cache=cache, clock=clock)
     except TranslationFailed as error:
-        log.warning("communication %s goes to %s readers in the original: %s", source.communication_id,
-                    language, error)
-        return CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=str(error))
-    return translation_of(language, texts)
+        log.warning("%d communication(s) go to %s readers in the original: %s", len(group), language, error)
+        return [CommunicationTranslation(language, TranslationOutcome.UNAVAILABLE, reason=str(error))
+                for _ in group]
+    results, at = [], 0
+    for pair in texts:
+        results.append(translation_of(language, translated[at:at + len(pair)]))
+        at += len(pair)
+    return results
 
 
 def sms_size(body: str) -> dict:

@@ -1,7 +1,9 @@
 """Provider webhooks, as the gateway hands them over: verify, store, then apply idempotently.
 
-A webhook whose signature does not verify changes nothing (not even the
-receipts) and is answered accepted=false; the gateway turns that into a 403.
+A webhook whose signature does not verify, or a SendGrid batch signed outside
+the replay window, changes nothing (not even the receipts) and is answered
+accepted=false with the reason; the gateway turns that into a 403. An inbound
+text is stored once per MessageSid (Twilio signs no time: its replay is a no-op).
 A verified status report (Twilio status callback, SendGrid event batch) is
 stored and applied in one transaction: the receipt is written already applied,
 with the delivery changes it brings; should that transaction fail, the receipt
@@ -11,9 +13,11 @@ service, moments later and together with the others stored meanwhile
 (apply_inbound_batch, woken by wake_inbound); without wake_inbound, at once.
 Applying means:
 - status reports (Twilio status callbacks, SendGrid events) move deliveries
-  forward, never back; permanent failures mark the credential, for everyone
-  who shares it, and fall back (F1) along the workers' own path
-  (DeliveryRepository.record_job and the worker's fallback planning);
+  forward, never back; what a report arriving after an ending does is one rule
+  per provider (domain/report_order.py: SendGrid's later bounce overturns
+  delivered, Twilio's first ending stands); permanent failures mark the
+  credential, for everyone who shares it, and fall back (F1) along the workers'
+  own path (DeliveryRepository.record_job and the worker's fallback planning);
 - an inbound STOP opts the number out, START opts it back in; any other text
   is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
@@ -40,6 +44,7 @@ from services.notify.adapters.webhooks import (
     parse_sendgrid_events,
     parse_twilio_inbound,
     parse_twilio_status,
+    sendgrid_signed_within,
     verify_sendgrid,
     verify_twilio,
 )
@@ -54,8 +59,15 @@ from services.notify.domain.delivery import (
 )
 from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
-from services.notify.webhook_verdicts import judge_report
-from services.notify.worker.ports import EventSource, FollowUpPublisher, HealthChange, JobRecord, PageDelivery
+from services.notify.webhook_verdicts import judge_report, overturns
+from services.notify.worker.ports import (
+    DeliveryResult,
+    EventSource,
+    FollowUpPublisher,
+    HealthChange,
+    JobRecord,
+    PageDelivery,
+)
 # The workers' own F1 path, reused so a webhook's fallback is planned and queued exactly as a worker's.
 from services.notify.worker.process_job import plan_fallbacks, queue_fallbacks
 from shared.contracts import notify
@@ -102,12 +114,23 @@ def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: W
     headers = {name.lower(): value for name, value in request["headers"].items()}
     if not verified(kind, request["url"], headers, request["body"], secrets):
         log.warning("refused a %s webhook for %s: its signature does not verify", kind, request["url"])
-        return {"accepted": False, "applied": 0}
+        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_SIGNATURE_REFUSED}
+    if kind == SENDGRID_EVENTS and not sendgrid_signed_within(headers.get(SENDGRID_TIMESTAMP_HEADER.lower()),
+                                                             ports.clock(), secrets.replay_window):
+        # Twilio signs no time: its replays meet the receipts' idempotency instead (a report already in a
+        # delivery's history changes nothing).
+        log.warning("refused a %s webhook signed at %s: outside the replay window of %s", kind,
+                    headers.get(SENDGRID_TIMESTAMP_HEADER.lower()), secrets.replay_window)
+        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_REPLAY_REFUSED}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
     if kind == TWILIO_INBOUND:
-        # Stored (committed) before the provider is answered: from here on the text cannot be lost.
+        # Stored (committed) before the provider is answered: from here on the text cannot be lost. Once per
+        # MessageSid: Twilio signs no time, so a captured STOP or START verifies for ever; its replay is a no-op.
         receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload,
-                                          now=ports.clock())
+                                          now=ports.clock(), message_id=_message_sid(request["body"]))
+        if receipt_id is None:
+            log.warning("a %s webhook repeated a text already taken (its MessageSid): nothing done again", kind)
+            return {"accepted": True, "applied": 0}
         if ports.wake_inbound is not None:
             ports.wake_inbound()
             return {"accepted": True, "applied": 0}
@@ -247,6 +270,8 @@ class _PagePlan:
     before: Mapping[tuple[CredentialKind, str], CredentialState]
     # Whether a delivery left the sendable statuses, so the communication may now be complete.
     may_complete: bool
+    # Failures that overturn `delivered` (report_order: SendGrid's later bounce), which ranks no lower.
+    overturned: tuple[DeliveryResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,14 +310,20 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
                ports: WebhookPorts) -> _PagePlan | None:
     current = {delivery.id: delivery for delivery, _ in items}
     verdicts = []
+    overturned = []
     for delivery_id, report in sorted(((d.id, r) for d, r in items), key=lambda item: item[1].occurred_at):
         delivery = current[delivery_id]
         verdict = judge_report(delivery, report)
         if verdict is None:
             continue
         verdicts.append(verdict)
+        if overturns(delivery, verdict):
+            overturned.append(verdict.result)
+            status = verdict.result.status
+        else:
+            status = advanced_status(delivery.status, verdict.result.status)
         # A later report in the same batch judges the delivery as this one left it.
-        current[delivery_id] = replace(delivery, status=advanced_status(delivery.status, verdict.result.status))
+        current[delivery_id] = replace(delivery, status=status)
     if not verdicts:
         return None
     # The credentials' states as judged, before this page's marks; a delivery's mark never changes a state.
@@ -310,13 +341,15 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
                        tuple(v.credential for v in verdicts if v.credential is not None), tuple(fallbacks),
                        source=EventSource.WEBHOOK)
     may_complete = any(verdict.delivery.status in SENDABLE_STATUSES for verdict in verdicts)
-    return _PagePlan(record, before, may_complete)
+    return _PagePlan(record, before, may_complete, tuple(overturned))
 
 
 def _write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
     """Inside the caller's transaction."""
     created = tuple((plan.record.communication_id, ports.deliveries.write_record(plan.record, now=now))
                     for plan in plans)
+    ports.webhooks.overturn_delivered_in_transaction([result for plan in plans for result in plan.overturned],
+                                                     now=now)
     changed = {key for plan in plans for key in plan.before}
     health = ports.credentials.health_in_transaction(changed) if changed else {}
     return _Written(created, health)
@@ -366,6 +399,11 @@ def _apply_keyword(phone: str, keyword, ports: WebhookPorts) -> int:
 def _publish_change(kind: CredentialKind, address: str, health: Health, publish: Publish) -> None:
     publish(notify.CREDENTIAL_STATUS_CHANGED, {"kind": kind.value, "address": address, "state": health.state.value,
                                                 "reason": health.reason})
+
+
+def _message_sid(body: str) -> str | None:
+    """Twilio's id of an inbound text (34 characters); None when it gives none."""
+    return (_form(body).get("MessageSid") or "").strip()[:64] or None
 
 
 def _form(body: str) -> dict[str, str]:

@@ -50,9 +50,12 @@ from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
 from shared.contracts import directory, identity, notify
+from shared.database_faults import database_answers
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -102,7 +105,10 @@ class NotifyService:
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
     store = Database(notify.NAME, NotifyStore)
-    publish = EventPublisher(notify.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(notify.contract, database="store")
+    relay = OutboxRelay(database="store")
+    processed_events = ProcessedEvents(database="store")  # each event it handles, once
     directory_rpc = ServiceRpc(directory.contract)
     delivery_jobs = DeliveryQueue()
     sweep_after = SweepBound()
@@ -247,7 +253,8 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_email_reply)
     def receive_email_reply(self, request: dict) -> dict:
-        return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
+        with database_answers(notify.NAME, "an Inbound Parse email reply"):  # 503: SendGrid posts it again
+            return handlers_conversation_replies.receive_email_reply(request, ports=self._conversation_ports())
 
     # --- reports ---
 
@@ -332,8 +339,10 @@ class NotifyService:
 
     @rpc_endpoint(notify.receive_provider_webhook)
     def receive_provider_webhook(self, request: dict) -> dict:
-        return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
-                                                          ports=self._webhook_ports())
+        # A database that cannot take it answers 503, and the provider posts it again: never a 500.
+        with database_answers(notify.NAME, f"a {request['kind']} webhook"):
+            return handlers_webhooks.receive_provider_webhook(request, secrets=self.webhook_secrets,
+                                                              ports=self._webhook_ports())
 
     # --- the delivery queue's dead letters (the operator) ---
 

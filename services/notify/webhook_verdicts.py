@@ -1,6 +1,8 @@
 """What a provider's status report means for one delivery: the worker's verdicts, seen from a webhook.
 
-Pure. A report is news about a message already handed to the provider, so:
+Pure. Which reports still count once a delivery has an ending, per provider,
+is domain/report_order.py's rule. A report is news about a message already
+handed to the provider, so:
 - it is never an attempt of ours (attempts stay as the worker counted them);
 - accepted, delivered and permanent failures mean what the worker's
   `judge_receipt` says they mean (statuses, credential marks, F1);
@@ -8,9 +10,11 @@ Pure. A report is news about a message already handed to the provider, so:
   with 30003, a call nobody answered) ends the delivery: the provider's own
   tries are over, so it counts as a soft failure on the credential and F1
   falls back, as when the worker's retries run out;
-- SendGrid's `deferred` is not final (SendGrid keeps trying for 72 h): nothing changes;
-- a delivery already delivered or decided is not sent again (no F1), but a
-  complaint or unsubscribe after delivery still marks the credential.
+- SendGrid's bounce after `delivered` overturns it: failed, marked, F1;
+- a reaction (complaint, unsubscribe) marks the credential and delivers the
+  delivery if nothing had yet; it never sends anything again;
+- what the rule ignores (Twilio's failure after delivered, any report after a
+  failure, deferred) is judged None: nothing changes.
 """
 from __future__ import annotations
 
@@ -19,38 +23,44 @@ from dataclasses import replace
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
     RETRYABLE_FAILURES,
-    STATUS_RANK,
     DeliveryStatus,
     ProviderReceipt,
 )
 from services.notify.domain.outcomes import DeliveryReport
+from services.notify.domain.report_order import PROVIDER_OF_CHANNEL, Effect, effect_of, report_kind
 from services.notify.domain.retry import DELIVERY_RETRY
 from services.notify.worker.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
 from services.notify.worker.verdicts import Verdict, judge_receipt
 
-SENDGRID_DEFERRED = "deferred"
 
-
-def is_final(report: DeliveryReport) -> bool:
-    """Whether the provider has finished with the message (SendGrid's event name is the report's code)."""
-    return report.provider_code != SENDGRID_DEFERRED
+def effect_of_report(delivery: PageDelivery, report: DeliveryReport) -> Effect:
+    provider = PROVIDER_OF_CHANNEL.get(delivery.channel)
+    if provider is None:  # app and push deliveries have no provider reports
+        return Effect.IGNORE
+    return effect_of(provider, delivery.status, report_kind(provider, report.outcome, report.provider_code))
 
 
 def judge_report(delivery: PageDelivery, report: DeliveryReport) -> Verdict | None:
-    """None when the report changes nothing yet."""
+    """None when the report changes nothing."""
+    effect = effect_of_report(delivery, report)
+    if effect is Effect.IGNORE:
+        return None
     if report.outcome in RETRYABLE_FAILURES:
-        if not is_final(report):
-            return None
-        verdict = _gave_up(delivery, report)
-    else:
-        # Accepted, delivered and permanent outcomes never consult the retry policy.
-        receipt = ProviderReceipt(delivery.id, report.outcome, provider_code=report.provider_code,
-                                  reason=report.reason)
-        verdict = judge_receipt(delivery, receipt, DELIVERY_RETRY)
-        verdict = replace(verdict, result=replace(verdict.result, attempted=False))
-    if verdict.fall_back and STATUS_RANK[delivery.status] >= STATUS_RANK[DeliveryStatus.DELIVERED]:
-        verdict = replace(verdict, fall_back=False)
+        return _gave_up(delivery, report)
+    # Accepted, delivered, permanent outcomes and reactions never consult the retry policy.
+    receipt = ProviderReceipt(delivery.id, report.outcome, provider_code=report.provider_code, reason=report.reason)
+    verdict = judge_receipt(delivery, receipt, DELIVERY_RETRY)
+    verdict = replace(verdict, result=replace(verdict.result, attempted=False))
+    if effect is Effect.REACTION:
+        # The person received it: delivered (where it had no ending yet), the credential marked, nothing resent.
+        verdict = replace(verdict, result=replace(verdict.result, status=DeliveryStatus.DELIVERED), fall_back=False)
     return verdict
+
+
+def overturns(delivery: PageDelivery, verdict: Verdict) -> bool:
+    """Whether the verdict fails a delivery that was delivered (a later bounce): a status of the same rank,
+    which the store's forward-only writes would not take on their own."""
+    return delivery.status is DeliveryStatus.DELIVERED and verdict.result.status is DeliveryStatus.FAILED
 
 
 def _gave_up(delivery: PageDelivery, report: DeliveryReport) -> Verdict:

@@ -31,7 +31,9 @@ from shared.callers import ActingAsItself, CallerCredential, CallerVerification
 from shared.contracts import directory, identity, notify, rostering
 from shared.db import Database
 from shared.health import HealthCheck
-from shared.messaging import EventPublisher, ServiceRpc, handles, rpc_endpoint
+from shared.messaging import ServiceRpc, handles, rpc_endpoint
+from shared.outbox import Outbox, ProcessedEvents
+from shared.outbox_relay import OutboxRelay
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
@@ -80,7 +82,10 @@ class RosteringService:
     notify_rpc = ServiceRpc(notify.contract)
     credential = CallerCredential()  # a notices folder's announcements go out as the district's notices credential
     act_as_itself = ActingAsItself()  # a run applies as rostering, not as whoever asked for it (their token expires)
-    publish = EventPublisher(rostering.contract)
+    # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
+    publish = Outbox(rostering.contract, database="sync_state")
+    relay = OutboxRelay(database="sync_state")
+    processed_events = ProcessedEvents(database="sync_state")  # each event it handles, once
     owner = RunOwner()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()

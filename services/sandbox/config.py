@@ -7,11 +7,10 @@ so one environment configures both sides of `make run`.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from shared.settings import value
 
-DEFAULT_LISTEN = "127.0.0.1:8025"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "sandbox-auth-token"
 DEFAULT_SENDGRID_API_KEY = "SG.sandbox-api-key"
@@ -45,33 +44,32 @@ def _listen_address(value: str) -> tuple[str, int]:
 
 
 def config_from(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> SandboxConfig:
-    env = os.environ if environ is None else environ
     parser = argparse.ArgumentParser(prog="school-sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--listen", type=_listen_address,
-                        default=_listen_address(env.get("SANDBOX_LISTEN", DEFAULT_LISTEN)),
+                        default=_listen_address(value("SANDBOX_LISTEN", environ)),
                         help="HOST:PORT to serve on; port 0 picks a free one (env SANDBOX_LISTEN)")
-    parser.add_argument("--sendgrid-events-url", default=env.get("SANDBOX_SENDGRID_EVENTS_URL"),
+    parser.add_argument("--sendgrid-events-url", default=value("SANDBOX_SENDGRID_EVENTS_URL", environ),
                         help="where SendGrid event batches are posted (env SANDBOX_SENDGRID_EVENTS_URL)")
-    parser.add_argument("--twilio-inbound-url", default=env.get("SANDBOX_TWILIO_INBOUND_URL"),
+    parser.add_argument("--twilio-inbound-url", default=value("SANDBOX_TWILIO_INBOUND_URL", environ),
                         help="where inbound SMS are posted (env SANDBOX_TWILIO_INBOUND_URL)")
     parser.add_argument("--event-flush-seconds", type=float,
-                        default=float(env.get("SANDBOX_EVENT_FLUSH_SECONDS", "0.2")))
-    parser.add_argument("--verbose", action="store_true", default=env.get("SANDBOX_VERBOSE") == "1",
+                        default=float(value("SANDBOX_EVENT_FLUSH_SECONDS", environ)))
+    parser.add_argument("--verbose", action="store_true", default=value("SANDBOX_VERBOSE", environ) == "1",
                         help="log every request")
     args = parser.parse_args(argv)
     host, port = args.listen
     return SandboxConfig(
         host=host,
         port=port,
-        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID,
-        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or DEFAULT_AUTH_TOKEN,
-        sendgrid_api_key=env.get("SENDGRID_API_KEY") or DEFAULT_SENDGRID_API_KEY,
-        deepl_auth_key=env.get("DEEPL_AUTH_KEY") or DEFAULT_DEEPL_AUTH_KEY,
+        twilio_account_sid=value("TWILIO_ACCOUNT_SID", environ) or DEFAULT_ACCOUNT_SID,
+        twilio_auth_token=value("TWILIO_AUTH_TOKEN", environ) or DEFAULT_AUTH_TOKEN,
+        sendgrid_api_key=value("SENDGRID_API_KEY", environ) or DEFAULT_SENDGRID_API_KEY,
+        deepl_auth_key=value("DEEPL_AUTH_KEY", environ) or DEFAULT_DEEPL_AUTH_KEY,
         sendgrid_events_url=args.sendgrid_events_url,
         twilio_inbound_url=args.twilio_inbound_url,
-        sendgrid_inbound_url=env.get("SANDBOX_SENDGRID_INBOUND_URL") or None,
-        sendgrid_signing_key_pem=env.get("SANDBOX_SENDGRID_SIGNING_KEY") or None,
-        fcm_service_account_json=env.get("FCM_CREDENTIALS_JSON") or None,
+        sendgrid_inbound_url=value("SANDBOX_SENDGRID_INBOUND_URL", environ),
+        sendgrid_signing_key_pem=value("SANDBOX_SENDGRID_SIGNING_KEY", environ),
+        fcm_service_account_json=value("FCM_CREDENTIALS_JSON", environ),
         event_flush_seconds=args.event_flush_seconds,
         verbose=args.verbose,
     )

@@ -5,7 +5,6 @@ GIL (or an eventlet hub) with the code under test.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from services.sandbox.client import SandboxClient
+from shared.settings import environment
 
 READY_PREFIX = "sandbox listening on "
 START_TIMEOUT_SECONDS = 15.0
@@ -33,7 +33,7 @@ class SandboxProcess:
 @contextmanager
 def running_sandbox(env: Mapping[str, str] | None = None, *, args: tuple[str, ...] = ()) -> Iterator[SandboxProcess]:
     """env adds to (and overrides) this process's environment: credentials, SANDBOX_* targets."""
-    child_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+    child_env = {**environment(), **(env or {}), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "services.sandbox", "--listen", "127.0.0.1:0", *args],
                                stdout=subprocess.PIPE, env=child_env, text=True)
     try:

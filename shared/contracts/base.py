@@ -45,6 +45,21 @@ class RpcMethod:
         return payload
 
 
+# The envelope every event payload travels in: its own fields and the id the publisher's outbox gave it
+# (a uuid4 hex), which consumers remember to handle each event once (shared/outbox.py).
+EVENT_ID = "event_id"
+
+
+def with_event_id(payload: dict, event_id: str) -> dict:
+    return {**payload, EVENT_ID: event_id}
+
+
+def event_id_of(message: dict) -> str | None:
+    """The envelope's event id; None from a publisher that sent none (a test's bare dispatch)."""
+    event_id = message.get(EVENT_ID) if isinstance(message, dict) else None
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
 @dataclass(frozen=True)
 class Event:
     service: str
@@ -65,6 +80,9 @@ class Event:
         return loaded if _dumps_as_loaded(self.payload) else _instance(self.payload).dump(loaded)
 
     def load(self, payload: dict) -> dict:
+        """The payload as its schema loads it, out of its envelope (the event id is not the schema's)."""
+        if isinstance(payload, dict) and EVENT_ID in payload:
+            payload = {key: value for key, value in payload.items() if key != EVENT_ID}
         return _load(self.payload, payload, f"{self.service}.{self.name}")
 
 

@@ -152,12 +152,14 @@ SCOPE_METHODS = MappingProxyType({
         directory.get_schools, directory.search_people, directory.get_person_profile,
         directory.get_student_profile))),
     ACCOUNTS_MANAGE: frozenset(map(method_name, (identity.set_password,))),
-    # The operator's `schoolctl roster`: imports, runs, decisions and settings, as the credential's principal.
+    # The operator's `schoolctl roster`: imports, runs, decisions and settings, as the credential's principal;
+    # and `schoolctl republish district`: the roster's owners publish a district's state again.
     ROSTERING_MANAGE: frozenset(map(method_name, (
         rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.list_sync_runs,
         rostering.get_sync_run_changes, rostering.approve_sync_run, rostering.reject_sync_run,
         rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district,
-        rostering.plan_district_sync, rostering.connect_district))),
+        rostering.plan_district_sync, rostering.connect_district, directory.republish_district,
+        identity.republish_district))),
     # Support answering "why did this person get nothing?": what notify and identity hold of people.
     SUPPORT_READ: frozenset(map(method_name, (
         notify.get_recipients, notify.get_preferences, notify.get_credential_health, identity.get_accounts,
@@ -197,7 +199,8 @@ SCOPE_METHODS = MappingProxyType({**SCOPE_METHODS, **{
 # call them (an operator's `schoolctl accounts set-password` or `dead-letters`), never a person's assertion nor
 # an anonymous caller.
 SERVICE_ONLY_METHODS = frozenset(map(method_name, (
-    identity.set_password, notify.list_dead_letters, notify.replay_dead_letters, notify.purge_dead_letters)))
+    identity.set_password, notify.list_dead_letters, notify.replay_dead_letters, notify.purge_dead_letters,
+    directory.republish_district, identity.republish_district)))
 
 # The bare person-id fields that name who acts (recorded as the decider, judged on their authority): each must be
 # the person id of the caller's credential (a service token's is `service:<client id>`), and a call that fills

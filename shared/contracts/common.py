@@ -60,3 +60,15 @@ def page_of(schema: type[Schema], **kwargs) -> fields.List:
 
 class Empty(Schema):
     pass
+
+
+class RepublishDistrictRequest(Schema):
+    """Publish a district's current state again, as the owner's events, so a consumer rebuilds its projection
+    (consumers apply them like any other delivery: what they hold already is unchanged)."""
+    district_id = fields.String(required=True, validate=validate.Length(min=1), metadata={
+        "description": "the directory's id of the district"})
+
+
+class Republished(Schema):
+    events = fields.Integer(required=True, metadata={"description": "events written to the owner's outbox"})
+    rows = fields.Integer(required=True, metadata={"description": "people or accounts the events describe"})

@@ -95,6 +95,12 @@ class GetConversationRequest(Schema):
     conversation_id = fields.String(required=True, metadata={"description": "notify's id of the conversation"})
 
 
+def translation_outcome(description: str) -> fields.String:
+    """How a listed text is shown to its reader: one of TRANSLATION_OUTCOMES."""
+    return fields.String(required=True, validate=validate.OneOf(TRANSLATION_OUTCOMES),
+                         metadata={"description": description})
+
+
 class ListConversationsRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True, metadata={
         "description": "who asks (an identity Principal): their own conversations are listed"})
@@ -102,6 +108,9 @@ class ListConversationsRequest(Schema):
         "description": "1-based page number"})
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={
         "description": "conversations per page, 1 to 200"})
+    original = fields.Boolean(load_default=False, metadata={
+        "description": "true: each latest message as its author wrote it; by default in the viewer's language "
+                       "(the translation stored for it)"})
 
 
 class Participant(Schema):
@@ -161,7 +170,16 @@ class ConversationSummary(Schema):
     participants = fields.List(fields.Nested(Participant), required=True, metadata={
         "description": "everyone in it, the starter first"})
     last_message_at = Timestamp(required=True, metadata={"description": "when its latest message was written"})
-    last_message_text = fields.String(required=True, metadata={"description": "the latest message's text"})
+    last_message_text = fields.String(required=True, metadata={
+        "description": "the latest message's text, in the viewer's language when its translation is stored "
+                       "(the notice when a moderator hid it)"})
+    last_message_original_text = fields.String(required=True, metadata={
+        "description": "the latest message's text as its author wrote it (the notice when hidden)"})
+    last_message_language = fields.String(allow_none=True, metadata={
+        "description": "the BCP 47 tag of the language `last_message_text` is in; null when there is no message"})
+    last_message_translation = translation_outcome(
+        "original: as written (the viewer's language or own message, asked for the original, or hidden); "
+        "translated: in the viewer's language; unavailable: no translation is stored for it, the original is shown")
 
 
 class ConversationPage(Schema):

@@ -69,8 +69,16 @@ class ProviderUnavailable(PlatformError):
     http_status = 503
 
 
+class StorageUnavailable(PlatformError):
+    """The service's database could not take the request (unreachable, read-only, busy); nothing was changed
+    that the caller must know of, so trying again shortly is safe. A provider's webhook answered so is retried."""
+
+    code = "storage_unavailable"
+    http_status = 503
+
+
 ALL_ERRORS = (InvalidRequest, NotAuthenticated, PermissionDenied, NotFound, Conflict, Locked, TooManyRequests,
-              ProviderUnavailable)
+              ProviderUnavailable, StorageUnavailable)
 
 
 def register_with_nameko() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult, Empty, Timestamp, page_of
+from shared.contracts.common import BulkResult, Empty, Republished, RepublishDistrictRequest, Timestamp, page_of
 from shared.contracts.health import declare_health_check
 
 NAME = "identity"
@@ -598,3 +598,7 @@ confirm_credential = contract.rpc("confirm_credential", request=ConfirmCredentia
                                   description="The right code makes the address the person's credential.")
 remove_credential = contract.rpc("remove_credential", request=RemoveCredentialRequest, response=Account,
                                  description="A person removes their own email or mobile phone, keeping one.")
+republish_district = contract.rpc("republish_district", request=RepublishDistrictRequest, response=Republished,
+                                  description="Publish accounts_upserted again for every account of the district, "
+                                              "and its languages, as they are now (an operator's "
+                                              "`schoolctl republish district`).")

@@ -74,6 +74,26 @@ class FlaggedMessage(Schema):
         "description": "every flag of the message, the latest first"})
 
 
+class DeliveriesOfDecision(Schema):
+    withdrawn = fields.Integer(required=True, metadata={
+        "description": "deliveries of the message not yet handed to a provider when it was hidden: withdrawn, "
+                       "never sent (its delivery report shows them skipped, withdrawn_by_moderator); 0 on restore"})
+    already_sent = fields.Integer(required=True, metadata={
+        "description": "deliveries already handed to a provider (SMS, email, call, push) when it was hidden: "
+                       "they cannot be recalled; 0 on restore"})
+    withdrawn_by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "channel -> deliveries withdrawn"})
+    already_sent_by_channel = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "channel -> deliveries beyond recall"})
+    note = fields.String(required=True, metadata={"description": "what this means, in words"})
+
+
+class ModerationDecision(FlaggedMessage):
+    deliveries = fields.Nested(DeliveriesOfDecision, required=True, metadata={
+        "description": "what the decision did to the message's deliveries: hiding withdraws those not yet "
+                       "handed to a provider; what was sent by SMS or email cannot be recalled"})
+
+
 class FlaggedPage(Schema):
     items = fields.List(fields.Nested(FlaggedMessage), required=True, metadata={
         "description": "flagged messages in the moderator's reach, the most recently flagged first"})

@@ -347,6 +347,8 @@ class CredentialStatusReset(Schema):
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------
 
 WEBHOOK_KINDS = ("twilio_status", "twilio_inbound", "sendgrid_events")
+# Why a webhook was refused: its signature does not verify, or it is signed outside the replay window (SendGrid).
+WEBHOOK_SIGNATURE_REFUSED, WEBHOOK_REPLAY_REFUSED = WEBHOOK_REFUSALS = ("signature", "replayed")
 
 
 class ProviderWebhookRequest(Schema):
@@ -361,11 +363,14 @@ class ProviderWebhookRequest(Schema):
 
 class ProviderWebhookResult(Schema):
     accepted = fields.Boolean(required=True, metadata={
-        "description": "false when the signature does not verify: nothing "
+        "description": "false when the signature does not verify or is outside the replay window: nothing "
                        "was stored or changed (the gateway answers 403)"})
     applied = fields.Integer(required=True, metadata={
         "description": "status reports applied; 0 for an inbound SMS, which is stored before the answer and "
                        "applied (filed, or STOP/START) moments later with others in a batch"})
+    refused = fields.String(validate=validate.OneOf(WEBHOOK_REFUSALS), metadata={
+        "description": "when not accepted, why: signature (it does not verify) or replayed (a SendGrid batch "
+                       "signed further from now than the replay window)"})
 
 
 # --- verification codes (identity proves a person controls a new email or mobile) ---------------
@@ -675,12 +680,14 @@ list_flagged_messages = contract.rpc("list_flagged_messages", request=moderation
                                      description="Flagged messages in the moderator's reach (administrators and "
                                                  "Content Moderators), with their flags.")
 hide_message = contract.rpc("hide_message", request=moderation.ModerateMessageRequest,
-                            response=moderation.FlaggedMessage,
+                            response=moderation.ModerationDecision,
                             description="Hide a message: everyone sees a notice instead, in the conversation and "
-                                        "the inbox; its flags are reviewed.")
+                                        "the inbox; its flags are reviewed; its deliveries not yet handed to a "
+                                        "provider are withdrawn (what was sent by SMS or email cannot be recalled).")
 restore_message = contract.rpc("restore_message", request=moderation.ModerateMessageRequest,
-                               response=moderation.FlaggedMessage,
-                               description="Show a hidden message again; its flags are reviewed.")
+                               response=moderation.ModerationDecision,
+                               description="Show a hidden message again; its flags are reviewed; deliveries "
+                                           "withdrawn when it was hidden are not sent again.")
 CONTENT_MODERATED = contract.event("content_moderated", moderation.ContentModerated,
                                    description="A message was flagged, hidden or restored: who, when, why, before "
                                                "and after (the directory keeps it in its audit log).")

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts import identity
 from shared.contracts.common import Timestamp
+from shared.contracts.conversations import translation_outcome
 
 # What an inbox item can be: the communication kinds that reach the app.
 INBOX_KINDS = ("announcement", "message")
@@ -13,6 +14,8 @@ DEVICE_PLATFORMS = ("android", "ios", "web")
 MAX_DEVICE_TOKEN_LENGTH = 512
 DEVICE_TOKEN_PATTERN = r"^[A-Za-z0-9_:.\-]+$"
 
+_ORIGINAL = {"description": "true: subjects and texts as their sender wrote them; by default in your language "
+                            "(the translation stored when it was sent to you)"}
 _VIEWER = {"description": "whose inbox or devices (an identity Principal): always the signed-in person, set by "
                           "the gateway from the token"}
 
@@ -26,6 +29,7 @@ class InboxRequest(Schema):
     unread = fields.Boolean(load_default=False, metadata={"description": "true: only the items not read yet"})
     kind = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(INBOX_KINDS), metadata={
         "description": "only items of this kind (announcement or message); null for every kind"})
+    original = fields.Boolean(load_default=False, metadata=_ORIGINAL)
 
 
 class InboxItem(Schema):
@@ -43,6 +47,14 @@ class InboxItem(Schema):
     read = fields.Boolean(required=True, metadata={"description": "true once the person opened it"})
     read_at = Timestamp(allow_none=True, metadata={
         "description": "when the person first opened it (or marked all read); null while unread"})
+    language = fields.String(required=True, metadata={
+        "description": "the BCP 47 tag of the language its subject and text are shown in"})
+    original_language = fields.String(required=True, metadata={
+        "description": "the BCP 47 tag of the language its sender wrote it in"})
+    translation = translation_outcome(
+        "original: shown as written (your language, asked for the original, or hidden); translated: in your "
+        "language, the translation stored when it was sent to you; unavailable: its translation failed, the "
+        "original is shown with a note")
 
 
 class InboxPage(Schema):
@@ -59,6 +71,7 @@ class OpenInboxItemRequest(Schema):
     viewer = fields.Nested(identity.Principal, required=True, metadata=_VIEWER)
     communication_id = fields.String(required=True, metadata={
         "description": "the item's communication id"})
+    original = fields.Boolean(load_default=False, metadata=_ORIGINAL)
 
 
 class OpenedInboxItem(InboxItem):

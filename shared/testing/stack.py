@@ -9,7 +9,6 @@ started and stopped on their own, as operators scale them.
 from __future__ import annotations
 
 import functools
-import os
 import secrets
 import socket
 import subprocess
@@ -34,6 +33,7 @@ from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_client_id, platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.readiness import StackNotReady, wait_for_services
+from shared.settings import environment
 
 BIN = Path(sys.executable).parent
 STOP_SECONDS = 15
@@ -63,7 +63,7 @@ class Stack:
         self.sandbox = SandboxClient(f"http://{sandbox_address}")  # what providers were asked to send; rules
         identity_secret = secrets.token_urlsafe(48)
         self.env = {
-            **os.environ,
+            **environment(),
             "AMQP_URI": amqp_uri,
             "GATEWAY_ADDRESS": gateway_address,
             "IDENTITY_TOKEN_SECRET": identity_secret,

@@ -47,11 +47,18 @@ class InMemoryTranslations:
     def translation_source(self, communication_id: str) -> TranslationSource | None:
         return self.sources.get(communication_id)
 
+    def translation_sources(self, communication_ids: Sequence[str]) -> dict[str, TranslationSource]:
+        return {c: self.sources[c] for c in communication_ids if c in self.sources}
+
     def communication_translations(self, communication_id: str) -> dict[str, CommunicationTranslation]:
         return dict(self.stored.get(communication_id, {}))
 
-    def store_translations(self, communication_id: str, translations: Sequence[CommunicationTranslation], *,
-                           now: datetime) -> None:
-        kept = self.stored.setdefault(communication_id, {})
-        for translation in translations:
-            kept.setdefault(translation.language, replace(translation))
+    def translations_of(self, communication_ids: Sequence[str]) -> dict[str, dict[str, CommunicationTranslation]]:
+        return {c: dict(self.stored[c]) for c in communication_ids if self.stored.get(c)}
+
+    def store_translations_of(self, translations: Mapping[str, Sequence[CommunicationTranslation]], *,
+                              now: datetime) -> None:
+        for communication_id, made in translations.items():
+            kept = self.stored.setdefault(communication_id, {})
+            for translation in made:
+                kept.setdefault(translation.language, replace(translation))

@@ -73,6 +73,19 @@ def test_a_guardian_flags_a_moderator_hides_and_restores_and_the_audit_log_shows
     inbox = wait_for(lambda: (found := ok(stack.api("GET", "/api/v1/me/inbox", guardian)))["items"] and found,
                      what="the message in the guardian's inbox")
     assert inbox["items"][0]["preview"] == HIDDEN_NOTICE
+    # Hiding withdrew what no provider had yet; what the workers had handed over already cannot be recalled.
+    assert "cannot be recalled" in hidden["deliveries"]["note"]
+    report = ok(stack.api("GET", f"/api/v1/announcements/{started['messages'][0]['communication_id']}/report",
+                          teacher, params={"per_page": 100}))
+    withdrawn = [line for line in report["items"] if line["reason"] == "withdrawn_by_moderator"]
+    assert len(withdrawn) == hidden["deliveries"]["withdrawn"]
+    assert all(line["status"] == "skipped" for line in withdrawn)
+    # Asked for as written, a hidden message is still the notice, in the list and in the inbox.
+    [listed] = ok(stack.api("GET", "/api/v1/conversations", guardian, params={"original": "true"}))["items"]
+    assert (listed["last_message_text"], listed["last_message_translation"]) == (HIDDEN_NOTICE, "original")
+    item_id = inbox["items"][0]["communication_id"]
+    assert ok(stack.api("GET", f"/api/v1/me/inbox/{item_id}", guardian, params={"original": "true"}))[
+        "body"] == HIDDEN_NOTICE
     again = stack.api("POST", f"/api/v1/moderation/messages/{message_id}/hide", moderator, json={"reason": "twice"})
     assert again.status_code == 409
     assert ok(stack.api("GET", "/api/v1/moderation/flags", moderator))["total"] == 0

@@ -1,6 +1,8 @@
-"""`make run` (schoolctl dev run): it explains a missing broker, brings up every process (services, gateway,
-provider sandbox, two notify workers) with the demo district, and Ctrl-C or SIGTERM stops every process."""
+"""`make run` (schoolctl dev run): it explains a missing broker, refuses a taken port and a process that dies at
+start (non-zero, naming it), brings up every process (services, gateway, provider sandbox, two notify workers)
+with the demo district, starts a killed process again with backoff, and Ctrl-C or SIGTERM stops every process."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -39,6 +41,35 @@ def test_without_a_broker_it_says_how_to_start_one_and_exits_69(monkeypatch):
     assert result.exit_code == 69
     assert "RabbitMQ is not answering" in result.output
     assert "rabbitmq-server -detached" in result.output
+
+
+def test_a_taken_gateway_port_stops_the_run_before_anything_starts_naming_it(rabbit_config, monkeypatch, tmp_path):
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    monkeypatch.setenv("SCHOOL_VAR_DIR", str(tmp_path / "var"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+
+        result = CliRunner().invoke(app, ["dev", "run", "--gateway-address", address,
+                                          "--sandbox-address", f"127.0.0.1:{free_port()}"])
+
+    assert result.exit_code == 69
+    assert (f"the gateway cannot listen on {address}: Address already in use (choose another with "
+            "--gateway-address or GATEWAY_ADDRESS)") in result.output
+    assert "Is another `make run` running?" in result.output
+    assert not (tmp_path / "var").exists()  # nothing migrated, nothing started
+
+
+def test_a_wrong_setting_stops_the_run_naming_it(monkeypatch, rabbit_config):
+    monkeypatch.setenv("AMQP_URI", rabbit_config["AMQP_URI"])
+    monkeypatch.setenv("NOTIFY_WORKER_PREFETCH", "lots")
+
+    result = CliRunner().invoke(app, ["dev", "run", "--gateway-address", f"127.0.0.1:{free_port()}",
+                                      "--sandbox-address", f"127.0.0.1:{free_port()}"])
+
+    assert result.exit_code == 78
+    assert "NOTIFY_WORKER_PREFETCH='lots': must be a whole number, 1 or more" in result.output
 
 
 def test_the_provider_environment_points_notify_at_the_sandbox_and_the_sandbox_at_the_gateway():
@@ -123,6 +154,20 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
             extra.terminate()
             assert extra.wait(timeout=30) == 0
 
+        # A worker killed under the running stack is started again after its backoff, and the log says so.
+        killed = int(re.search(r"notify-worker-1 started \(pid (\d+)\)", banner).group(1))
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not (restarted := re.findall(r"notify-worker-1 started \(pid (\d+)\)", read(tmp_path)))[1:]:
+            assert time.monotonic() < deadline, read(tmp_path)
+            time.sleep(0.5)
+        assert (f"notify-worker-1 (pid {killed}) ended: killed by SIGKILL; starting it again in 1 s "
+                "(crash 1 in a row; giving up at 5)") in read(tmp_path)
+        assert int(restarted[-1]) != killed
+        while consumers_of(rabbit_manager, rabbit_config["vhost"], work_queue(Channel.SMS)) < 2:
+            assert time.monotonic() < deadline, "the restarted worker is not consuming the SMS queue"
+            time.sleep(0.5)
+
         process.send_signal(stop_with)
         process.wait(timeout=60)
         with pytest.raises(requests.ConnectionError):
@@ -134,6 +179,32 @@ def test_stack_comes_up_with_the_demo_district_and_stops_on_a_signal(stop_with, 
         stop_run(process, env["SCHOOL_VAR_DIR"])
 
 
+@pytest.mark.e2e
+def test_a_process_that_dies_at_start_fails_the_run_naming_it_and_stops_the_rest(rabbit_config, tmp_path):
+    env = {**os.environ, "AMQP_URI": rabbit_config["AMQP_URI"], "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
+           "SANDBOX_LISTEN": f"127.0.0.1:{free_port()}", "SCHOOL_VAR_DIR": str(tmp_path / "var"),
+           "NOTIFY_PROVIDER_FACTORY": "no_such_module:channels"}
+    for service in ("identity", "directory", "notify", "rostering"):
+        env.pop(f"{service.upper()}_DATABASE_URL", None)
+    process = subprocess.Popen([SCHOOLCTL, "dev", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=180)
+    finally:
+        stop_run(process, env["SCHOOL_VAR_DIR"])
+
+    assert process.returncode == 1, output
+    assert re.search(r"the stack did not come up: notify-worker-\d \(pid \d+\) ended while the stack was "
+                     r"starting: exit status 1\. Its last lines:", output), output
+    assert "No module named 'no_such_module'" in output
+    assert "platform is running" not in output
+    assert processes_of_run(env["SCHOOL_VAR_DIR"]) == []
+
+
+def read(tmp_path) -> str:
+    return (tmp_path / "run.log").read_text()
+
+
 def clean_environment() -> dict[str, str]:
     """This shell's environment without anything `make run` sets up for its own processes."""
     return {name: value for name, value in os.environ.items()
@@ -141,7 +212,7 @@ def clean_environment() -> dict[str, str]:
 
 
 def processes_of_run(var_dir: str) -> list[int]:
-    """Every live process started for this run: honcho gives each child a session of its own,
+    """Every live process started for this run: the supervisor gives each child a session of its own,
     so they are found by the environment they inherited, not by process group."""
     marker = f"SCHOOL_VAR_DIR={var_dir}".encode()
     found = []

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -317,6 +318,30 @@ def test_identitys_keys_are_fetched_once_and_again_only_for_an_unknown_key_and_n
     assert keys.public_key_of("made-up", fetch) is None
 
     assert fetched == [100.0, 100.0 + KEY_REFRESH_SECONDS]
+
+
+def test_calls_arriving_while_identitys_keys_are_fetched_wait_for_them_instead_of_being_refused():
+    rows = [{"kid": key_id(IDENTITY_KEY.public_key()), "algorithm": "EdDSA",
+             "public_key": public_key_pem(IDENTITY_KEY.public_key())}]
+    keys = RemoteSigningKeys(monotonic=Clock())
+    in_flight, answer = threading.Event(), threading.Event()
+    found = []
+
+    def slow_fetch():
+        in_flight.set()
+        answer.wait(5)
+        return rows
+
+    first = threading.Thread(target=lambda: found.append(keys.public_key_of(rows[0]["kid"], slow_fetch)))
+    first.start()
+    in_flight.wait(5)
+    second = threading.Thread(target=lambda: found.append(keys.public_key_of(rows[0]["kid"], slow_fetch)))
+    second.start()
+    answer.set()
+    first.join(5)
+    second.join(5)
+
+    assert len(found) == 2 and all(key is not None for key in found)
 
 
 # --- a payload naming who acts by id (`changed_by`, `decided_by`, ...: ACTING_PERSON_FIELDS) -----------------

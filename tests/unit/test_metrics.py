@@ -11,7 +11,7 @@ from shared.messaging import handles, rpc_endpoint
 from shared.metrics import MetricsAddressError, metrics_address
 
 
-def test_the_address_comes_from_metrics_address_then_honchos_port_else_none():
+def test_the_address_comes_from_metrics_address_then_the_procfile_port_else_none():
     assert metrics_address({"METRICS_ADDRESS": "0.0.0.0:9100", "PORT": "5000"}) == ("0.0.0.0", 9100)
     assert metrics_address({"METRICS_ADDRESS": ":9100"}) == ("0.0.0.0", 9100)
     assert metrics_address({"PORT": "5100"}) == ("127.0.0.1", 5100)

@@ -6,7 +6,7 @@ Each method that writes commits its own unit of work, audit entries included.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +18,13 @@ from services.directory.adapters.tables import classrooms, enrollments, guardian
 from services.directory.domain.archiving import ClassroomState, PersonState
 from services.directory.domain.people import KIND_FLAGS, PeopleFilter, kinds_of
 from services.directory.domain.visibility import ClassroomFacts, Scope
+
+# Told the rows a change leaves, inside its transaction: the events it stages commit with the change.
+Announce = Callable[[dict], None]
+
+
+def ignore(rows: dict) -> None:
+    return None
 
 # Ids per IN list: well under SQLite's bound-parameter limit.
 CHUNK = 900
@@ -34,8 +41,10 @@ class ArchivingRepository:
         flags = {row.id: row for row in self._rows(people, person_ids, people.c.archived, people.c.managed_by_sync)}
         return {pid: PersonState(facts[pid], flags[pid].archived, flags[pid].managed_by_sync) for pid in facts}
 
-    def set_people_archived(self, person_ids: Sequence[str], archived: bool, audit: Sequence[AuditEntry]) -> dict:
-        """Archive or unarchive these people; their rows as PEOPLE_UPSERTED describes them."""
+    def set_people_archived(self, person_ids: Sequence[str], archived: bool, audit: Sequence[AuditEntry], *,
+                            announce: Announce = ignore) -> None:
+        """Archive or unarchive these people; `announce` gets their rows, as PEOPLE_UPSERTED describes them,
+        before the commit (so the events it stages commit with the change)."""
         if person_ids:
             touched = self._touched_by("people", person_ids)
             self._set(people, person_ids, archived)
@@ -44,8 +53,8 @@ class ArchivingRepository:
             else:
                 self.people.refresh_reach(touched)
             self.audit.add(audit)
+            announce(self.people.person_rows(person_ids))
         self.session.commit()
-        return self.people.person_rows(person_ids) if person_ids else {}
 
     def classroom_states(self, classroom_ids: Collection[str]) -> dict[str, ClassroomState]:
         rows = self._rows(classrooms, classroom_ids, classrooms.c.district_id, classrooms.c.school_id,
@@ -111,10 +120,11 @@ class ArchivingRepository:
                  "name": "guardian of {given_name} {family_name}".format(**students[pair[1]]), "kinds": [],
                  "school_ids": sorted(student_schools[pair[1]])} for pair, link in stored.items()]
 
-    def archive_synced(self, entity: str, ids: Sequence[str]) -> dict:
-        """Archive what a sync no longer lists; the people changed, as PEOPLE_UPSERTED describes them."""
+    def archive_synced(self, entity: str, ids: Sequence[str], *, announce: Announce = ignore) -> None:
+        """Archive what a sync no longer lists; `announce` gets the people changed, as PEOPLE_UPSERTED describes
+        them, before the commit."""
         if not ids:
-            return {}
+            return
         table = {"people": people, "classrooms": classrooms, "enrollments": enrollments,
                  "guardian_links": guardian_links}[entity]
         touched = self._touched_by(entity, ids)
@@ -123,8 +133,9 @@ class ArchivingRepository:
             self._archive_reach_of(ids, touched)
         else:
             self.people.refresh_reach(touched)
+        if entity == "people":
+            announce(self.people.person_rows(ids))
         self.session.commit()
-        return self.people.person_rows(ids) if entity == "people" else {}
 
     def district_counts(self, district_id: str) -> dict:
         """Current (not archived) records of the district."""

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.directory.adapters.archiving_repository import chunks
+from services.directory.adapters.archiving_repository import Announce, chunks, ignore
 from services.directory.adapters.audit_repository import AuditEntry, AuditLog
 from services.directory.adapters.repository import DirectoryRepository
 from services.directory.adapters.tables import (
@@ -106,8 +106,9 @@ class ManualRepository:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def apply(self, change: ManualChange) -> dict[str, dict]:
-        """Write the change and its audit entries in one transaction; the announced people's rows after it."""
+    def apply(self, change: ManualChange, *, announce: Announce = ignore) -> None:
+        """Write the change and its audit entries in one transaction; `announce` gets the announced people's
+        rows before its commit (the events it stages commit with the change)."""
         if change.new_people:
             self.session.execute(insert(people), [_person_columns(row) for row in change.new_people])
         for person_id, values in change.person_updates.items():
@@ -133,8 +134,9 @@ class ManualRepository:
             self.session.execute(update(guardian_links).where(guardian_links.c.id.in_(chunk)).values(archived=True))
         self.people.refresh_reach(self.people.with_guardians(self._touched(change)))
         self.audit.add(change.audit)
+        if change.announce:
+            announce(self.people.person_rows(change.announce))
         self.session.commit()
-        return self.people.person_rows(change.announce) if change.announce else {}
 
     def set_sync_ownership(self, district_id: str, ownership: SyncOwnership, now: datetime) -> None:
         """What the district's sync owns from now on; a district without a source has no row (nothing locked)."""

@@ -227,6 +227,13 @@ class DirectoryRepository:
         row = self.session.execute(select(people).where(people.c.id == person_id)).first()
         return dict(row._mapping) if row else None
 
+    def person_ids_of_district(self, district_id: str, after: str | None, limit: int) -> list[str]:
+        """The district's people by id, the next `limit` after `after` (every one, archived too)."""
+        query = select(people.c.id).where(people.c.district_id == district_id).order_by(people.c.id).limit(limit)
+        if after is not None:
+            query = query.where(people.c.id > after)
+        return list(self.session.execute(query).scalars())
+
     def person_rows(self, person_ids: Collection[str]) -> dict[str, dict]:
         """Rows with their school ids, as PEOPLE_UPSERTED describes people."""
         query = select(*(people.c[name] for name in PERSON_ROW)).where(people.c.id.in_(sorted(person_ids)))
@@ -240,6 +247,7 @@ class DirectoryRepository:
         return [dict(row._mapping) for row in self.session.execute(query)]
 
     def enable_student_accounts(self, person_ids: Sequence[str]) -> None:
+        """Commits what the session holds, events a handler staged first included (shared/outbox.py)."""
         if person_ids:
             self.session.execute(update(people).where(people.c.id.in_(list(person_ids)))
                                  .values(student_account_enabled=True))
@@ -352,13 +360,18 @@ class DirectoryRepository:
     def search_people(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int, bool]:
         """The page's rows with their school ids, the total, and whether that total is exact
         (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
-        rows, counted = self._page_and_count(wanted, scope)
-        school_ids = self.school_ids_of([row["id"] for row in rows])
+        # On PostgreSQL the page's rows carry their school ids: the whole search is one statement.
+        with_schools = self.session.get_bind().dialect.name == "postgresql"
+        rows, counted = self._page_and_count(wanted, scope, with_schools)
+        if with_schools:
+            rows = [{**row, "school_ids": sorted(row[search_sql.SCHOOL_IDS] or ())} for row in rows]
+        else:
+            school_ids = self.school_ids_of([row["id"] for row in rows])
+            rows = [{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows]
         exact = counted <= search_sql.TOTAL_COUNT_LIMIT
-        return ([{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows],
-                counted if exact else search_sql.TOTAL_COUNT_LIMIT, exact)
+        return rows, counted if exact else search_sql.TOTAL_COUNT_LIMIT, exact
 
-    def _page_and_count(self, wanted: PeopleFilter, scope: Scope) -> tuple[list[dict], int]:
+    def _page_and_count(self, wanted: PeopleFilter, scope: Scope, with_schools: bool) -> tuple[list[dict], int]:
         """The page's rows and how many match, counted up to one past search_sql.TOTAL_COUNT_LIMIT."""
         def count() -> int:
             return self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
@@ -366,13 +379,14 @@ class DirectoryRepository:
         if not search_sql.finds_matches_first(wanted, scope):
             counted = count()
         else:
-            page = self.session.execute(search_sql.matches_first_page(wanted, scope)).all()
+            page = self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools)).all()
             # A page past the last match (or of no match at all) carries no count.
             counted = page[0]._mapping[search_sql.MATCHED] if page else count()
             if counted <= search_sql.TOTAL_COUNT_LIMIT:
                 return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED}
                         for row in page], counted
-        return [dict(row._mapping) for row in self.session.execute(search_sql.page_query(wanted, scope))], counted
+        page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools))
+        return [dict(row._mapping) for row in page], counted
 
     # --- the reach table ----------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ ORDER = (people.c.family_name_key, people.c.given_name_key, people.c.id)
 # Counting stops here: enough for any school, and a district-wide list says "more than" instead.
 TOTAL_COUNT_LIMIT = 10_000
 MATCHED = "matched"
+SCHOOL_IDS = "school_ids"
 
 
 def sees_whole_district(scope: v.Scope) -> bool:
@@ -114,7 +115,7 @@ def finds_matches_first(wanted: PeopleFilter, scope: v.Scope) -> bool:
     return bool(wanted.terms) or not _district_wide(scope)
 
 
-def matches_first_page(wanted: PeopleFilter, scope: v.Scope) -> Select:
+def matches_first_page(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool = False) -> Select:
     """The page and, in a MATCHED column, how many match (up to one past TOTAL_COUNT_LIMIT), in one statement.
 
     The matches are found first, once, for both the page and the count, then sorted. District-wide,
@@ -123,19 +124,21 @@ def matches_first_page(wanted: PeopleFilter, scope: v.Scope) -> Select:
     not: at district scale the 8,910 people matching "oka" are mostly Okafors, and the walk passed
     147,000 other people first (100 ms against 16). MATERIALIZED keeps the planner from folding the
     matches back into that walk. When more than TOTAL_COUNT_LIMIT match, this page is not the first
-    of them all: the caller asks page_query instead.
+    of them all: the caller asks page_query instead. `school_ids`: each row carries its person's school
+    ids too (SCHOOL_IDS, PostgreSQL only), so the page needs no second statement.
     """
     capped = TOTAL_COUNT_LIMIT + 1
     if _district_wide(scope):
         found = (select(*SUMMARY_COLUMNS, *ORDER[:2]).where(*_district_conditions(wanted, scope))
                  .limit(capped).cte("matches").prefix_with("MATERIALIZED"))
-        return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), _count_of(found))
+        return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), _count_of(found),
+                       *_school_ids(found.c.id, school_ids))
                 .order_by(*_name_order(found)).limit(wanted.limit).offset(wanted.offset))
     found = _scoped_union(wanted, scope).limit(capped).cte("matches").prefix_with("MATERIALIZED")
     page = (select(found.c.id, _count_of(found)).order_by(*_name_order(found))
             .limit(wanted.limit).offset(wanted.offset).subquery("page"))
-    return (select(*SUMMARY_COLUMNS, page.c[MATCHED]).join_from(people, page, page.c.id == people.c.id)
-            .order_by(*ORDER))
+    return (select(*SUMMARY_COLUMNS, page.c[MATCHED], *_school_ids(people.c.id, school_ids))
+            .join_from(people, page, page.c.id == people.c.id).order_by(*ORDER))
 
 
 def _name_order(matches) -> tuple:
@@ -147,14 +150,25 @@ def _count_of(found) -> Label:
     return select(func.count()).select_from(found).scalar_subquery().label(MATCHED)
 
 
-def page_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
+def page_query(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool = False) -> Select:
+    extra = _school_ids(people.c.id, school_ids)
     if _district_wide(scope):
-        return (select(*SUMMARY_COLUMNS).where(*_district_conditions(wanted, scope))
+        return (select(*SUMMARY_COLUMNS, *extra).where(*_district_conditions(wanted, scope))
                 .order_by(*ORDER).limit(wanted.limit).offset(wanted.offset))
     matches = _scoped_matches(wanted, scope)
     page = (select(matches.c.id).order_by(*_name_order(matches))
             .limit(wanted.limit).offset(wanted.offset).subquery("page"))
-    return select(*SUMMARY_COLUMNS).join_from(people, page, page.c.id == people.c.id).order_by(*ORDER)
+    return select(*SUMMARY_COLUMNS, *extra).join_from(people, page, page.c.id == people.c.id).order_by(*ORDER)
+
+
+def _school_ids(person_id, wanted: bool) -> tuple[Label, ...]:
+    """The person's school ids as a PostgreSQL ARRAY(subquery), when `wanted`. A correlated subplan costs
+    enough that PostgreSQL evaluates it after the sort and limit: for the page's rows only."""
+    if not wanted:
+        return ()
+    schools = (select(person_schools.c.school_id).where(person_schools.c.person_id == person_id)
+               .order_by(person_schools.c.school_id).scalar_subquery())
+    return (func.array(schools).label(SCHOOL_IDS),)
 
 
 def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:

@@ -24,10 +24,13 @@ from sqlalchemy import (
 )
 
 from shared.db import new_metadata
+from shared.outbox import add_event_tables
 
 ID = String(32)
 
 metadata = new_metadata()
+# Its outbox and the ids of the events it handled (shared/outbox.py).
+add_event_tables(metadata)
 
 districts = Table(
     "districts", metadata,

@@ -67,6 +67,14 @@ class AccountRepository:
         rows = self.session.execute(_select_accounts().where(accounts.c.person_id.in_(set(person_ids))))
         return {row.person_id: _account_from_row(row) for row in rows}
 
+    def person_ids_of_district(self, district_id: str, after: str | None, limit: int) -> list[str]:
+        """The district's accounts by person id, the next `limit` after `after`."""
+        query = (select(accounts.c.person_id).where(accounts.c.district_id == district_id)
+                 .order_by(accounts.c.person_id).limit(limit))
+        if after is not None:
+            query = query.where(accounts.c.person_id > after)
+        return list(self.session.execute(query).scalars())
+
     def accounts_with_credential(self, kind: CredentialKind, value: str) -> list[Account]:
         column = accounts.c[kind]
         rows = self.session.execute(_select_accounts().where(column == value).order_by(accounts.c.person_id))

@@ -4,7 +4,6 @@ deployment needs no second secret. Other services only ever see the public half 
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +16,7 @@ from nameko.extensions import DependencyProvider
 from shared.callers import SERVICE, USER, key_id, public_key_pem, sign_credential
 from shared.contracts.callers import PLATFORM_CLIENT_PREFIX, PLATFORM_SERVICES, SIGNING_ALGORITHM, platform_scope
 from shared.platform_identity import platform_secret
+from shared.settings import environment, value
 
 from ..domain.service_credentials import platform_principal
 
@@ -59,7 +59,7 @@ class CredentialSigner:
 
 
 def credential_signer_from_environment(environ: Mapping[str, str]) -> CredentialSigner:
-    pem = environ.get(SIGNING_KEY_VARIABLE, "").strip()
+    pem = value(SIGNING_KEY_VARIABLE, environ) or ""
     if pem:
         try:
             key = load_pem_private_key(pem.encode("ascii"), password=None)
@@ -69,7 +69,7 @@ def credential_signer_from_environment(environ: Mapping[str, str]) -> Credential
             raise TokenConfigurationError(f"{SIGNING_KEY_VARIABLE} must be an Ed25519 private key")
     # The same checks as the access tokens' secret: a missing or short secret stops identity from starting.
     signer_from_environment(environ)
-    secret = environ[SECRET_VARIABLE]
+    secret = value(SECRET_VARIABLE, environ)
     if pem:
         return CredentialSigner(key, secret)
     seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO).derive(
@@ -81,7 +81,7 @@ class CredentialSigning(DependencyProvider):
     """The signer, read once at start-up like the access tokens' secret."""
 
     def setup(self) -> None:
-        self.signer = credential_signer_from_environment(os.environ)
+        self.signer = credential_signer_from_environment(environment())
 
     def get_dependency(self, worker_ctx) -> CredentialSigner:
         return self.signer
@@ -90,11 +90,11 @@ class CredentialSigning(DependencyProvider):
 def identity_platform_token(client_id: str) -> dict:
     """identity's own platform token (for its calls to notify), signed here rather than asked of itself."""
     service = client_id.removeprefix(PLATFORM_CLIENT_PREFIX)
-    token, expires_at = credential_signer_from_environment(os.environ).platform_token(
+    token, expires_at = credential_signer_from_environment(environment()).platform_token(
         service, datetime.now(timezone.utc))
     return {"token": token, "expires_at": expires_at}
 
 
 def identity_public_keys() -> dict[str, Ed25519PublicKey]:
     """identity's own public keys, for its CallerVerification (identity does not ask itself over RPC)."""
-    return credential_signer_from_environment(os.environ).public_keys()
+    return credential_signer_from_environment(environment()).public_keys()

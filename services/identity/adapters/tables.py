@@ -8,8 +8,11 @@ from sqlalchemy.types import TypeDecorator
 
 from shared.contracts.identity import DEFAULT_LANGUAGE
 from shared.db import new_metadata
+from shared.outbox import add_event_tables
 
 metadata = new_metadata()
+# Its outbox and the ids of the events it handled (shared/outbox.py).
+add_event_tables(metadata)
 
 
 class UtcDateTime(TypeDecorator):

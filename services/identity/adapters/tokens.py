@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ import jwt
 from nameko.extensions import DependencyProvider
 
 from services.identity.domain.sessions import RefreshToken, refresh_token_hash
+from shared.settings import environment, value
 
 SECRET_VARIABLE = "IDENTITY_TOKEN_SECRET"
 TTL_VARIABLE = "IDENTITY_TOKEN_TTL_SECONDS"
@@ -104,7 +104,7 @@ class TokenSigner:
 
 
 def signer_from_environment(environ: Mapping[str, str]) -> TokenSigner:
-    secret = environ.get(SECRET_VARIABLE, "")
+    secret = value(SECRET_VARIABLE, environ) or ""
     if len(secret) < MIN_SECRET_LENGTH:
         problem = "is not set" if not secret else f"is only {len(secret)} characters long"
         raise TokenConfigurationError(
@@ -116,8 +116,8 @@ def signer_from_environment(environ: Mapping[str, str]) -> TokenSigner:
 
 
 def _ttl(environ: Mapping[str, str], variable: str, default: timedelta) -> timedelta:
-    raw_ttl = environ.get(variable)
-    if raw_ttl is None or not raw_ttl.strip():
+    raw_ttl = value(variable, environ)
+    if raw_ttl is None:
         return default
     try:
         seconds = int(raw_ttl)
@@ -135,7 +135,7 @@ class TokenSigning(DependencyProvider):
         self.signer: TokenSigner | None = None
 
     def setup(self) -> None:
-        self.signer = signer_from_environment(os.environ)
+        self.signer = signer_from_environment(environment())
 
     def get_dependency(self, worker_ctx) -> TokenSigner:
         return self.signer

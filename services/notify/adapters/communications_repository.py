@@ -95,23 +95,38 @@ class CommunicationsRepository:
 
     def unqueued_provider_deliveries(self, communication_id: str) -> list[tuple[str, Channel]]:
         """Provider deliveries the planner made that are not confirmed on the queue yet, by channel."""
+        return self.unqueued_provider_deliveries_of([communication_id]).get(communication_id, [])
+
+    def unqueued_provider_deliveries_of(self, communication_ids: Sequence[str]) -> dict[str, list[tuple[str, Channel]]]:
+        """unqueued_provider_deliveries of several communications in one statement; those with none left out."""
+        if not communication_ids:
+            return {}
         with self.session.begin():
             rows = self.session.execute(
-                select(deliveries.c.id, deliveries.c.channel)
-                .where(deliveries.c.communication_id == communication_id,
+                select(deliveries.c.communication_id, deliveries.c.id, deliveries.c.channel)
+                .where(deliveries.c.communication_id.in_(sorted(set(communication_ids))),
                        deliveries.c.status == DeliveryStatus.PLANNED.value,
                        deliveries.c.channel.in_(_QUEUED_CHANNELS),
                        # A worker's fallbacks are its own to queue (it republishes them if it died).
                        deliveries.c.fallback_of.is_(None))
-                .order_by(deliveries.c.channel, deliveries.c.id)).all()
-        return [(delivery_id, Channel(channel)) for delivery_id, channel in rows]
+                .order_by(deliveries.c.communication_id, deliveries.c.channel, deliveries.c.id)).all()
+        found: dict[str, list[tuple[str, Channel]]] = {}
+        for communication_id, delivery_id, channel in rows:
+            found.setdefault(communication_id, []).append((delivery_id, Channel(channel)))
+        return found
 
     def mark_planned_queued(self, communication_id: str, *, now: datetime) -> int:
         """After the broker confirmed every job: one statement for the whole communication."""
+        return self.mark_planned_queued_of([communication_id], now=now)
+
+    def mark_planned_queued_of(self, communication_ids: Sequence[str], *, now: datetime) -> int:
+        """mark_planned_queued for several communications, one statement for them all."""
+        if not communication_ids:
+            return 0
         with self.session.begin():
             return self.session.execute(
                 update(deliveries)
-                .where(deliveries.c.communication_id == communication_id,
+                .where(deliveries.c.communication_id.in_(sorted(set(communication_ids))),
                        deliveries.c.status == DeliveryStatus.PLANNED.value,
                        deliveries.c.channel.in_(_QUEUED_CHANNELS),
                        deliveries.c.fallback_of.is_(None))
@@ -138,31 +153,46 @@ class CommunicationsRepository:
 
 def write_planned_rows(session: Session, communication_id: str, rows: PlannedRows, now: datetime) -> int:
     """The planner's rows as deliveries (and inbox items), in the caller's transaction; how many."""
-    def shared(channel: Channel, status: DeliveryStatus, **more) -> dict:
-        return {"communication_id": communication_id, "channel": channel.value, "status": status.value,
-                "created_at": now, "updated_at": now, **more}
+    return write_planned_rows_of(session, [(communication_id, rows)], now)
 
-    for channel, page in _grouped(rows.provider, lambda row: row.channel).items():
+
+def write_planned_rows_of(session: Session, planned: Sequence[tuple[str, PlannedRows]], now: datetime) -> int:
+    """Several communications' rows as deliveries (and inbox items), in the caller's transaction: one
+    statement per kind of row for all of them (a batch of replies writes as few as one message); how many."""
+    def shared(channel: Channel, status: DeliveryStatus, **more) -> dict:
+        return {"channel": channel.value, "status": status.value, "created_at": now, "updated_at": now, **more}
+
+    def ids_of(items: Sequence) -> list[str]:
+        return [new_id() for _ in items]
+
+    provider = [(communication_id, row) for communication_id, rows in planned for row in rows.provider]
+    for channel, page in _grouped(provider, lambda item: item[1].channel).items():
         insert_rows(session, deliveries, shared(channel, DeliveryStatus.PLANNED), {
-            "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
-            "address": [row.address for row in page], "label": [row.label for row in page]})
-    for (channel, reason), page in _grouped(rows.skipped, lambda row: (row.channel, row.reason)).items():
+            "id": ids_of(page), "communication_id": [c for c, _ in page],
+            "person_id": [row.person_id for _, row in page], "address": [row.address for _, row in page],
+            "label": [row.label for _, row in page]})
+    skipped = [(communication_id, row) for communication_id, rows in planned for row in rows.skipped]
+    for (channel, reason), page in _grouped(skipped, lambda item: (item[1].channel, item[1].reason)).items():
         insert_rows(session, deliveries, shared(channel, DeliveryStatus.SKIPPED, reason=reason.value), {
-            "id": [new_id() for _ in page], "person_id": [row.person_id for row in page],
-            "address": [row.address for row in page]})
-    if rows.app:
+            "id": ids_of(page), "communication_id": [c for c, _ in page],
+            "person_id": [row.person_id for _, row in page], "address": [row.address for _, row in page]})
+    app = [(communication_id, person_id) for communication_id, rows in planned for person_id in rows.app]
+    if app:
         # The app channel needs no provider: the inbox item is the delivery, so it is delivered now.
+        communication_ids, person_ids = [c for c, _ in app], [p for _, p in app]
         insert_rows(session, deliveries, shared(Channel.APP, DeliveryStatus.DELIVERED),
-                    {"id": [new_id() for _ in rows.app], "person_id": rows.app})
-        insert_rows(session, inbox_items, {"communication_id": communication_id, "created_at": now},
-                    {"id": [new_id() for _ in rows.app], "person_id": rows.app})
+                    {"id": ids_of(app), "communication_id": communication_ids, "person_id": person_ids})
+        insert_rows(session, inbox_items, {"created_at": now},
+                    {"id": ids_of(app), "communication_id": communication_ids, "person_id": person_ids})
         # Push accompanies the inbox item for people with a registered device, through the queue like a
         # provider's delivery: its ledger, retries and report line are the same.
-        pushed = sorted(tokens_of(session, rows.app))
+        devices = tokens_of(session, sorted(set(person_ids)))
+        pushed = [(c, p) for c, p in app if devices.get(p)]
         if pushed:
             insert_rows(session, deliveries, shared(Channel.PUSH, DeliveryStatus.PLANNED),
-                        {"id": [new_id() for _ in pushed], "person_id": pushed})
-    return len(rows)
+                        {"id": ids_of(pushed), "communication_id": [c for c, _ in pushed],
+                         "person_id": [p for _, p in pushed]})
+    return sum(len(rows) for _, rows in planned)
 
 
 def _grouped(rows: Sequence[Item], key: Callable[[Item], Key]) -> dict[Key, list[Item]]:

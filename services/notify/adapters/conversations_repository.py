@@ -22,7 +22,8 @@ from services.notify.adapters.tables import (
 )
 from services.notify.domain.conversation_records import NewMessage, StoredConversation, StoredParticipant
 from services.notify.domain.delivery import Channel, Communication
-from services.notify.domain.moderation import as_shown, shown_text
+from services.notify.domain.moderation import as_shown
+from shared.db import read_one_snapshot
 
 # A conversation shows its latest messages; older ones are a later page's business.
 MESSAGES_SHOWN = 200
@@ -116,6 +117,7 @@ class ConversationsRepository:
         mine = select(conversation_participants.c.conversation_id).where(
             conversation_participants.c.person_id == person_id)
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(mine.subquery())).scalar_one()
             ids = list(self.session.execute(
                 select(conversations.c.id).where(conversations.c.id.in_(mine))
@@ -124,13 +126,15 @@ class ConversationsRepository:
         return ids, total
 
     def summaries(self, conversation_ids: Sequence[str]) -> list[dict]:
-        """Each conversation with its participants and latest message's text, in the order given: three queries
-        for a whole page."""
+        """Each conversation with its participants and latest message (`last_message`: its text as
+        participants see it, its author or possible authors; None without one), in the order given: three
+        queries for a whole page."""
         if not conversation_ids:
             return []
         ids = sorted(set(conversation_ids))
         ranked = select(conversation_messages.c.conversation_id, conversation_messages.c.text,
-                        conversation_messages.c.hidden_at, func.row_number().over(
+                        conversation_messages.c.hidden_at, conversation_messages.c.author_id,
+                        conversation_messages.c.possible_author_ids, func.row_number().over(
             partition_by=conversation_messages.c.conversation_id,
             order_by=(conversation_messages.c.created_at.desc(), conversation_messages.c.id.desc())).label("rank")
         ).where(conversation_messages.c.conversation_id.in_(ids)).subquery()
@@ -143,9 +147,12 @@ class ConversationsRepository:
                 .outerjoin(recipients, recipients.c.person_id == conversation_participants.c.person_id)
                 .where(conversation_participants.c.conversation_id.in_(ids))
                 .order_by(conversation_participants.c.conversation_id, conversation_participants.c.position)).all()
-            latest = {row.conversation_id: shown_text(row.text, row.hidden_at is not None)
-                      for row in self.session.execute(select(ranked.c.conversation_id, ranked.c.text,
-                                                             ranked.c.hidden_at).where(ranked.c.rank == 1))}
+            latest = {row.conversation_id: as_shown(
+                {"text": row.text, "author_id": row.author_id,
+                 "possible_author_ids": list(row.possible_author_ids or ())}, row.hidden_at is not None)
+                for row in self.session.execute(select(
+                    ranked.c.conversation_id, ranked.c.text, ranked.c.hidden_at, ranked.c.author_id,
+                    ranked.c.possible_author_ids).where(ranked.c.rank == 1))}
         participants: dict[str, list[dict]] = {}
         for row in people:
             participants.setdefault(row.conversation_id, []).append({
@@ -153,7 +160,7 @@ class ConversationsRepository:
                 "role": row.role})
         return [{"conversation_id": conversation_id, "participants": participants.get(conversation_id, []),
                  "last_message_at": heads[conversation_id].last_message_at,
-                 "last_message_text": latest.get(conversation_id, "")}
+                 "last_message": latest.get(conversation_id)}
                 for conversation_id in conversation_ids if conversation_id in heads]
 
     def languages_of(self, person_ids: Sequence[str]) -> dict[str, str]:

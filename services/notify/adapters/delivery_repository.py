@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
+from services.notify.adapters.ledger_answers import ANSWERED, KEEP_ANSWER, SENDING, AnswerConnection, answer_rows
 from services.notify.adapters.tables import (
     communication_personal,
     communications,
+    conversation_messages,
     credential_health,
     deliveries,
     delivery_events,
@@ -45,7 +47,9 @@ from services.notify.domain.delivery import (
     CredentialState,
     DeliveryStatus,
     NewDelivery,
+    Outcome,
     Preference,
+    ProviderReceipt,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.preferences import parse_district_default
@@ -67,7 +71,7 @@ from services.notify.worker.ports import (
 )
 from shared.db import dialect_insert
 
-SENDING, SENT = "sending", "sent"
+SENT = "sent"  # the ledger key settled: never sent again (ledger_answers: sending, answered)
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -114,6 +118,12 @@ _STATUS_UPDATE_FROM_PAIRS = _status_update_from_pairs()
 class DeliveryRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._answers: AnswerConnection | None = None  # a worker's, once it keeps a provider answer
+
+    def close(self) -> None:
+        """The worker's connection for provider answers, if it opened one; the session is the caller's."""
+        if self._answers is not None:
+            self._answers.close()
 
     # --- The notify service: create, queue and report. ---
 
@@ -158,13 +168,21 @@ class DeliveryRepository:
 
     def mark_communication_queued(self, communication_id: str, *, now: datetime) -> None:
         """Every job of the communication is on the queue; it completes once nothing is outstanding."""
+        self.mark_communications_queued([communication_id], now=now)
+
+    def mark_communications_queued(self, communication_ids: Sequence[str], *, now: datetime) -> None:
+        """mark_communication_queued for several communications: a statement for them all, then the
+        completing one (its own transaction, as _complete_if_done says why; correlated per communication)."""
+        if not communication_ids:
+            return
+        ids = sorted(set(communication_ids))
         with self.session.begin():
-            planned = select(func.count()).where(deliveries.c.communication_id == communication_id)
+            planned = select(func.count()).where(deliveries.c.communication_id == communications.c.id)
             self.session.execute(
                 update(communications)
-                .where(communications.c.id == communication_id, communications.c.state == "planning")
+                .where(communications.c.id.in_(ids), communications.c.state == "planning")
                 .values(state="queued", queued_at=now, planned_count=planned.scalar_subquery()))
-        self._complete_if_done(communication_id, now)
+        complete_if_nothing_outstanding(self.session, ids, now)
 
     def delivery_report(self, communication_id: str) -> dict[Channel, dict[DeliveryStatus, int]]:
         with self.session.begin():
@@ -228,6 +246,32 @@ class DeliveryRepository:
                  "delivery_id": delivery.id, "state": SENDING, "job_id": job_id, "written_at": now}
                 for delivery in page]).scalars())
 
+    def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
+                       job_id: str, now: datetime) -> None:
+        """One statement, on PostgreSQL one round trip (adapters.ledger_answers): it runs between two SMS."""
+        rows = answer_rows(communication_id, channel, answers, job_id=job_id, now=now)
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            if self._answers is None:
+                self._answers = AnswerConnection(self.session.get_bind())
+            self._answers.keep(rows)
+            return
+        with self.session.begin():
+            self.session.execute(KEEP_ANSWER, rows)
+
+    def answered_sends(self, communication_id: str, channel: Channel, page: Sequence[PageDelivery], *,
+                       job_id: str) -> dict[str, ProviderReceipt]:
+        with self.session.begin():
+            rows = self.session.execute(
+                select(send_ledger.c.delivery_id, send_ledger.c.outcome, send_ledger.c.provider_message_id,
+                       send_ledger.c.provider_code, send_ledger.c.reason)
+                .where(send_ledger.c.communication_id == communication_id, send_ledger.c.channel == channel.value,
+                       send_ledger.c.person_id.in_([delivery.person_id for delivery in page]),
+                       send_ledger.c.state == ANSWERED, send_ledger.c.job_id == job_id)).all()
+        return {row.delivery_id: ProviderReceipt(row.delivery_id, Outcome(row.outcome), row.provider_message_id,
+                                                 row.provider_code, row.reason) for row in rows}
+
     def deliver_to_inbox(self, communication_id: str, page: Sequence[PageDelivery], *, now: datetime) -> int:
         """The inbox's unique (person, communication) is this channel's ledger: a replay adds nothing."""
         if not page:
@@ -255,14 +299,18 @@ class DeliveryRepository:
 
     def load_fallback_context(self, communication: CommunicationContent,
                               person_ids: Sequence[str]) -> FallbackContext:
-        """Its own transaction, or the caller's when one is open (a webhook's)."""
+        """Its own transaction, or the caller's when one is open (a webhook's). A conversation message a
+        moderator hid has nobody to fall back to: what failed is not sent again on another channel."""
+        hidden = select(conversation_messages.c.id).where(
+            conversation_messages.c.communication_id == communication.id,
+            conversation_messages.c.hidden_at.is_not(None)).exists()
         with self._unit():
             people = self.session.execute(
                 select(recipients.c.person_id, recipients.c.given_name, recipients.c.kinds,
                        recipients.c.student_account_enabled, recipients.c.joined, recipients.c.email,
                        recipients.c.mobile_phone, preferences.c.preference)
                 .outerjoin(preferences, preferences.c.person_id == recipients.c.person_id)
-                .where(recipients.c.person_id.in_(person_ids))).all()
+                .where(recipients.c.person_id.in_(person_ids), ~hidden)).all()
             emails = {person.email for person in people if person.email}
             phones = {person.mobile_phone for person in people if person.mobile_phone}
             health = self._health(emails, phones)
@@ -470,7 +518,7 @@ class DeliveryRepository:
             self.session.execute(update(send_ledger).where(key, send_ledger.c.person_id.in_(sent)).values(state=SENT))
         if released:
             self.session.execute(send_ledger.delete().where(
-                key, send_ledger.c.person_id.in_(released), send_ledger.c.state == SENDING))
+                key, send_ledger.c.person_id.in_(released), send_ledger.c.state.in_((SENDING, ANSWERED))))
 
     def _insert_events(self, events: Sequence[dict], now: datetime,
                        source: EventSource = EventSource.WORKER) -> None:
@@ -529,6 +577,19 @@ class DeliveryRepository:
 
     def _insert(self, table: Table):
         return dialect_insert(self.session, table)
+
+
+def complete_if_nothing_outstanding(session: Session, communication_ids: Sequence[str], now: datetime) -> None:
+    """Complete the queued ones of these communications with nothing left to send, in a transaction of its own
+    after the caller's committed (DeliveryRepository._complete_if_done says why)."""
+    outstanding = select(deliveries.c.id).where(
+        deliveries.c.communication_id == communications.c.id, deliveries.c.status.in_(_SENDABLE)).exists()
+    with session.begin():
+        session.execute(
+            update(communications)
+            .where(communications.c.id.in_(sorted(set(communication_ids))), communications.c.state == "queued",
+                   ~outstanding)
+            .values(state="completed", completed_at=now))
 
 
 _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "

@@ -13,7 +13,7 @@ from services.notify.domain.communication_history import (
     HISTORY_KINDS, HistoryDelivery, HistoryEntry, HistoryFilter,
 )
 from services.notify.domain.delivery import Communication
-from shared.db import as_utc
+from shared.db import as_utc, read_one_snapshot
 
 _KINDS = [kind.value for kind in HISTORY_KINDS]
 
@@ -28,6 +28,7 @@ class HistoryRepository:
         query = (select(matching).order_by(matching.c.created_at.desc(), matching.c.id.desc())
                  .limit(per_page).offset((page - 1) * per_page))
         with self.session.begin():
+            read_one_snapshot(self.session)
             entries = [_entry(row) for row in self.session.execute(query)]
             total = self.session.execute(select(func.count()).select_from(matching)).scalar_one()
         return entries, total

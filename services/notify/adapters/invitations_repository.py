@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.bulk_insert import insert_rows
-from services.notify.adapters.communications_repository import write_planned_rows
+from services.notify.adapters.communications_repository import write_planned_rows, write_planned_rows_of
 from services.notify.adapters.plan_recipients_sql import plan_recipients, select_members, shared_mobiles
 from services.notify.adapters.tables import (
     communication_personal,
@@ -107,6 +107,28 @@ class InvitationsRepository:
                     {"job_id": page.job_id, **row} for row in page.results])
                 self.session.execute(update(invitation_jobs).where(invitation_jobs.c.id == page.job_id)
                                      .values(updated_at=now))
+
+    def write_communications(self, written: Sequence[tuple[NewPersonalCommunication, PersonalPage]], *,
+                             now: datetime) -> None:
+        """Several communications of one page each (a batch of conversation replies), in one transaction and
+        one statement per kind: the communications, their recipients and values, deliveries and inbox items."""
+        if not written:
+            return
+        with self.session.begin():
+            self.session.execute(communications.insert(), [
+                {"id": c.id, "district_id": c.district_id, "kind": c.kind.value, "subject": c.subject,
+                 "body": c.body, "sender_id": c.sender_id, "audience": dict(c.audience),
+                 "state": CommunicationState.PLANNING.value, "created_at": c.created_at} for c, _ in written])
+            personal = [(page, person_id) for _, page in written for person_id in sorted(page.personal)]
+            insert_rows(self.session, communication_recipients, {}, {
+                "communication_id": [page.communication_id for page, _ in personal],
+                "person_id": [person_id for _, person_id in personal]})
+            if personal:
+                self.session.execute(communication_personal.insert(), [
+                    {"communication_id": page.communication_id, "person_id": person_id,
+                     "content": dict(page.personal[person_id]), "expires_at": page.expires_at}
+                    for page, person_id in personal])
+            write_planned_rows_of(self.session, [(page.communication_id, page.rows) for _, page in written], now)
 
     # --- jobs ---
 

@@ -4,19 +4,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import uuid
+
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.notify.adapters.delivery_repository import complete_if_nothing_outstanding
 from services.notify.adapters.tables import (
     conversation_messages,
     conversation_participants,
     conversations,
+    deliveries,
+    delivery_events,
     message_flags,
     recipient_schools,
+    send_ledger,
 )
-from services.notify.domain.moderation import ModeratedMessage
-from shared.db import as_utc
+from services.notify.domain.delivery import QUEUED_CHANNELS, SENDABLE_STATUSES, DeliveryStatus
+from services.notify.domain.delivery_rules import Reason
+from services.notify.domain.moderation import ModeratedMessage, Withdrawal
+from shared.db import as_utc, dialect_insert, read_one_snapshot
+
+# The send ledger's state of a delivery a moderator withdrew: the key is taken, so no worker's claim on it
+# succeeds (claim_sends only takes a key it wrote 'sending' itself). At most 8 characters (the column's).
+WITHHELD = "withheld"
+_EVENT_SOURCE = "moderation"  # delivery_events.source of a withdrawal
+_QUEUED = [channel.value for channel in QUEUED_CHANNELS]
+_SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 _MESSAGE_COLUMNS = (conversation_messages.c.id, conversation_messages.c.conversation_id, conversations.c.district_id,
                     conversation_messages.c.author_id, conversation_messages.c.text,
@@ -56,14 +71,60 @@ class ModerationRepository:
                 message_flags.c.flagged_by == flag["flagged_by"])).mappings().one()
         return dict(row), False
 
-    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> None:
-        """Hide the message (by `hidden_by`) or, with None, show it again; its pending flags are reviewed now."""
+    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> Withdrawal | None:
+        """Hide the message (by `hidden_by`) or, with None, show it again; its pending flags are reviewed now.
+
+        Hiding also withdraws, in the same transaction, its deliveries no provider has had yet; what it did is
+        answered (None on restoring, which sends nothing again)."""
         with self.session.begin():
             self.session.execute(update(conversation_messages).where(conversation_messages.c.id == message_id)
                                  .values(hidden_at=now if hidden_by else None, hidden_by=hidden_by))
             self.session.execute(update(message_flags).where(message_flags.c.message_id == message_id,
                                                              message_flags.c.reviewed_at.is_(None))
                                  .values(reviewed_at=now))
+            communication_id = self.session.execute(select(conversation_messages.c.communication_id).where(
+                conversation_messages.c.id == message_id)).scalar()
+            withdrawal = self._withdraw(message_id, communication_id, now) if hidden_by and communication_id \
+                else None
+        if withdrawal is not None and withdrawal.withdrawn:
+            complete_if_nothing_outstanding(self.session, [communication_id], now)
+        return withdrawal if hidden_by else None
+
+    def _withdraw(self, message_id: str, communication_id: str, now: datetime) -> Withdrawal:
+        """Take the send ledger's key of every delivery still to send (no worker's claim on it can succeed
+        afterwards: a key it finds taken is not sent), mark those deliveries skipped, and count what was
+        handed to a provider before (the ledger's other keys). A worker that claimed first keeps its delivery:
+        it counts as already sent."""
+        pending = self.session.execute(
+            select(deliveries.c.id, deliveries.c.person_id, deliveries.c.channel)
+            .where(deliveries.c.communication_id == communication_id, deliveries.c.status.in_(_SENDABLE),
+                   deliveries.c.channel.in_(_QUEUED))).all()
+        withdrawn: list[str] = []
+        if pending:
+            withdrawn = list(self.session.execute(
+                dialect_insert(self.session, send_ledger).on_conflict_do_nothing(
+                    index_elements=["communication_id", "person_id", "channel"]).returning(send_ledger.c.delivery_id),
+                [{"communication_id": communication_id, "person_id": row.person_id, "channel": row.channel,
+                  "delivery_id": row.id, "state": WITHHELD, "job_id": f"hidden:{message_id}", "written_at": now}
+                 for row in pending]).scalars())
+        if withdrawn:
+            self.session.execute(
+                update(deliveries).where(deliveries.c.id.in_(withdrawn), deliveries.c.status.in_(_SENDABLE))
+                .values(status=DeliveryStatus.SKIPPED.value, reason=Reason.WITHDRAWN_BY_MODERATOR.value,
+                        updated_at=now))
+            self.session.execute(delivery_events.insert(), [
+                {"id": uuid.uuid4().hex, "delivery_id": delivery_id, "status": DeliveryStatus.SKIPPED.value,
+                 "reason": Reason.WITHDRAWN_BY_MODERATOR.value, "source": _EVENT_SOURCE, "occurred_at": now}
+                for delivery_id in withdrawn])
+        channel_of = {row.id: row.channel for row in pending}
+        withdrawn_by_channel: dict[str, int] = {}
+        for delivery_id in withdrawn:
+            withdrawn_by_channel[channel_of[delivery_id]] = withdrawn_by_channel.get(channel_of[delivery_id], 0) + 1
+        sent = dict(self.session.execute(
+            select(send_ledger.c.channel, func.count())
+            .where(send_ledger.c.communication_id == communication_id, send_ledger.c.state != WITHHELD)
+            .group_by(send_ledger.c.channel)).all())
+        return Withdrawal(withdrawn_by_channel, sent)
 
     def flagged_page(self, district_id: str, schools: frozenset[str] | None, *, pending_only: bool, offset: int,
                      limit: int) -> tuple[list[ModeratedMessage], int]:
@@ -82,6 +143,7 @@ class ModerationRepository:
         joined = (flagged.join(conversation_messages, conversation_messages.c.id == flagged.c.message_id)
                   .join(conversations, conversations.c.id == conversation_messages.c.conversation_id))
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
             rows = self.session.execute(select(*_MESSAGE_COLUMNS).select_from(joined).where(*where)
                                         .order_by(flagged.c.latest.desc(), conversation_messages.c.id)

@@ -8,12 +8,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.plan_recipients_sql import Member, members, select_members
 from services.notify.adapters.tables import communication_recipients, deliveries, recipient_schools, recipients
 from services.notify.domain.delivery import PROVIDER_CHANNELS, DeliveryStatus
+from services.notify.domain.delivery_rules import Reason
+from shared.db import read_one_snapshot
 
 _PROVIDER_CHANNELS = [channel.value for channel in PROVIDER_CHANNELS]
 # A provider delivery in one of these reached the person, or still may.
@@ -50,8 +52,10 @@ class ReportsRepository:
                        recipient_schools.c.school_id.in_(sorted(school_ids))).exists())).scalar()
 
     def unreachable_count(self, communication_id: str) -> int:
-        """People with provider deliveries in this communication, none of which reached them or still may (U1)."""
-        reaching = func.sum(case((deliveries.c.status.in_(_REACHING), 1), else_=0))
+        """People with provider deliveries in this communication, none of which reached them or still may (U1).
+        A delivery a moderator withdrew was held back, not unreachable: its person is not counted."""
+        reaching = func.sum(case((or_(deliveries.c.status.in_(_REACHING),
+                                      deliveries.c.reason == Reason.WITHDRAWN_BY_MODERATOR.value), 1), else_=0))
         unreached = (select(deliveries.c.person_id)
                      .where(deliveries.c.communication_id == communication_id,
                             deliveries.c.channel.in_(_PROVIDER_CHANNELS))
@@ -74,6 +78,7 @@ class ReportsRepository:
                            deliveries.c.person_id, deliveries.c.created_at, deliveries.c.channel)
                  .limit(per_page).offset((page - 1) * per_page))
         with self.session.begin():
+            read_one_snapshot(self.session)
             total = self.session.execute(select(func.count()).select_from(deliveries).where(*where)).scalar()
             lines = [ReportLine(**row._mapping) for row in self.session.execute(query)]
         return lines, total

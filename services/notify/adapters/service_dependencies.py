@@ -5,17 +5,18 @@ Each reads its configuration in setup(), when the container starts, never at imp
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
+from services.notify.adapters.webhooks import DEFAULT_REPLAY_WINDOW
 from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
+from shared.settings import value
 
 
 class DeliveryQueue(DependencyProvider):
@@ -52,7 +53,7 @@ class SweepBound(DependencyProvider):
     """How long a delivery may stay `queued` with no job on its queue before the sweeper queues it again."""
 
     def setup(self) -> None:
-        raw = os.environ.get(SWEEP_AFTER_VARIABLE)
+        raw = value(SWEEP_AFTER_VARIABLE)
         if not raw:
             self.bound = DEFAULT_SWEEP_AFTER
             return
@@ -70,20 +71,39 @@ class SweepBound(DependencyProvider):
 
 @dataclass(frozen=True)
 class WebhookSecrets:
-    """What proves a webhook came from the provider; None when that provider is not configured."""
+    """What proves a webhook came from the provider; None when that provider is not configured. A signed
+    SendGrid batch is fresh only within `replay_window` of its signed time."""
 
     twilio_auth_token: str | None = field(repr=False)
     sendgrid_public_key: str | None = field(repr=False)
+    replay_window: timedelta = DEFAULT_REPLAY_WINDOW
+
+
+REPLAY_WINDOW_VARIABLE = "NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"
+
+
+def replay_window_from(raw: str | None) -> timedelta:
+    if not (raw or "").strip():
+        return DEFAULT_REPLAY_WINDOW
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be a number of seconds, not {raw!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be more than 0 seconds, not {raw!r}")
+    return timedelta(seconds=seconds)
 
 
 class ProviderWebhookSecrets(DependencyProvider):
-    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env)."""
+    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env), and
+    the replay window of signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS)."""
 
     def setup(self) -> None:
         settings = providers_from_env()
         self.secrets = WebhookSecrets(
             twilio_auth_token=settings.twilio.auth_token if settings.twilio else None,
             sendgrid_public_key=settings.sendgrid.webhook_public_key if settings.sendgrid else None,
+            replay_window=replay_window_from(value(REPLAY_WINDOW_VARIABLE)),
         )
 
     def get_dependency(self, worker_ctx) -> WebhookSecrets:
@@ -105,11 +125,11 @@ class ConversationReplies(DependencyProvider):
     replies (emails go without a Reply-To, and every inbound post is refused)."""
 
     def setup(self) -> None:
-        token_secret = (os.environ.get("CONVERSATION_REPLY_SECRET") or "").strip()
+        token_secret = value("CONVERSATION_REPLY_SECRET") or ""
         self.settings = ReplySettings(
             token_secret=token_secret.encode() or None,
-            email_domain=(os.environ.get("INBOUND_EMAIL_DOMAIN") or "").strip() or DEFAULT_INBOUND_EMAIL_DOMAIN,
-            url_secret=(os.environ.get("INBOUND_EMAIL_URL_SECRET") or "").strip() or None)
+            email_domain=value("INBOUND_EMAIL_DOMAIN") or DEFAULT_INBOUND_EMAIL_DOMAIN,
+            url_secret=value("INBOUND_EMAIL_URL_SECRET"))
 
     def get_dependency(self, worker_ctx) -> ReplySettings:
         return self.settings
@@ -120,7 +140,7 @@ class JoinLinks(DependencyProvider):
 
     def setup(self) -> None:
         address = self.container.config.get("WEB_SERVER_ADDRESS") or DEFAULT_GATEWAY_ADDRESS
-        self.base_url = (os.environ.get("JOIN_BASE_URL") or "").strip() or f"http://{address}"
+        self.base_url = value("JOIN_BASE_URL") or f"http://{address}"
 
     def get_dependency(self, worker_ctx) -> str:
         return self.base_url

@@ -19,8 +19,11 @@ from sqlalchemy import (
 )
 
 from shared.db import new_metadata
+from shared.outbox import add_event_tables
 
 metadata = new_metadata()
+# Its outbox and the ids of the events it handled (shared/outbox.py).
+add_event_tables(metadata)
 
 # Ids are the owning services' UUID4 hex strings.
 ID = String(64)
@@ -134,9 +137,16 @@ send_ledger = Table(
     Column("person_id", ID, primary_key=True),
     Column("channel", String(8), primary_key=True),
     Column("delivery_id", ID, nullable=False),
-    Column("state", String(8), nullable=False),  # 'sending' before the provider call, 'sent' after it answered
+    # 'sending' before the provider call; 'answered' once it answered, with its receipt below, written
+    # as each answer comes (a worker killed mid-page leaves at most its call in flight unanswered);
+    # 'sent' once the page's results are recorded.
+    Column("state", String(8), nullable=False),
     Column("job_id", String(64), nullable=False),
     Column("written_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("provider_message_id", String(128), nullable=True),
+    Column("provider_code", String(64), nullable=True),
+    Column("reason", Text, nullable=True),
 )
 
 # Every status a delivery went through, and why: the history reports and profiles show.
@@ -233,6 +243,10 @@ webhook_receipts = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=True, index=True),
+    # An inbound text's MessageSid (None for status reports, which repeat it legitimately): stored once, so a
+    # replayed STOP or START is taken once.
+    Column("provider_message_id", String(64), nullable=True),
+    Index("ix_webhook_receipts_kind_provider_message_id", "kind", "provider_message_id", unique=True),
 )
 
 

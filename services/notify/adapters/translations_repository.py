@@ -62,47 +62,72 @@ class TranslationsRepository:
     # --- a communication's translations ---
 
     def translation_source(self, communication_id: str) -> TranslationSource | None:
+        return self.translation_sources([communication_id]).get(communication_id)
+
+    def translation_sources(self, communication_ids: Sequence[str]) -> dict[str, TranslationSource]:
+        """Several communications as translation needs them, two statements for them all; unknown ones left out."""
+        if not communication_ids:
+            return {}
+        ids = sorted(set(communication_ids))
         sender = recipients.alias("sender")
         with self._unit():
-            row = self.session.execute(
-                select(communications.c.subject, communications.c.body, communications.c.priority,
-                       communications.c.state, sender.c.language)
+            rows = self.session.execute(
+                select(communications.c.id, communications.c.subject, communications.c.body,
+                       communications.c.priority, communications.c.state, sender.c.language)
                 .outerjoin(sender, sender.c.person_id == communications.c.sender_id)
-                .where(communications.c.id == communication_id)).one_or_none()
-            if row is None:
-                return None
-            languages = self.session.execute(
-                select(recipients.c.language).distinct()
-                .join(communication_recipients, communication_recipients.c.person_id == recipients.c.person_id)
-                .where(communication_recipients.c.communication_id == communication_id,
-                       recipients.c.archived == false())).scalars().all()
-        return TranslationSource(communication_id, row.subject, row.body, row.priority,
-                                 CommunicationState(row.state), row.language or DEFAULT_LANGUAGE,
-                                 tuple(sorted(languages)))
+                .where(communications.c.id.in_(ids))).all()
+            if not rows:
+                return {}
+            languages: dict[str, set[str]] = {}
+            for communication_id, language in self.session.execute(
+                    select(communication_recipients.c.communication_id, recipients.c.language).distinct()
+                    .join(communication_recipients, communication_recipients.c.person_id == recipients.c.person_id)
+                    .where(communication_recipients.c.communication_id.in_(ids),
+                           recipients.c.archived == false())):
+                languages.setdefault(communication_id, set()).add(language)
+        return {row.id: TranslationSource(row.id, row.subject, row.body, row.priority, CommunicationState(row.state),
+                                          row.language or DEFAULT_LANGUAGE,
+                                          tuple(sorted(languages.get(row.id, ()))))
+                for row in rows}
 
     def communication_translations(self, communication_id: str) -> dict[str, CommunicationTranslation]:
+        return self.translations_of([communication_id]).get(communication_id, {})
+
+    def translations_of(self, communication_ids: Sequence[str]) -> dict[str, dict[str, CommunicationTranslation]]:
+        """Each communication's stored translations by language, one statement; those with none left out."""
+        if not communication_ids:
+            return {}
         with self._unit():
             rows = self.session.execute(
-                select(communication_translations.c.language, communication_translations.c.outcome,
-                       communication_translations.c.subject, communication_translations.c.body,
-                       communication_translations.c.reason)
-                .where(communication_translations.c.communication_id == communication_id)
-                .order_by(communication_translations.c.language)).all()
-        return {row.language: CommunicationTranslation(row.language, TranslationOutcome(row.outcome), row.subject,
-                                                       row.body, row.reason) for row in rows}
+                select(communication_translations.c.communication_id, communication_translations.c.language,
+                       communication_translations.c.outcome, communication_translations.c.subject,
+                       communication_translations.c.body, communication_translations.c.reason)
+                .where(communication_translations.c.communication_id.in_(sorted(set(communication_ids))))
+                .order_by(communication_translations.c.communication_id, communication_translations.c.language)).all()
+        found: dict[str, dict[str, CommunicationTranslation]] = {}
+        for row in rows:
+            found.setdefault(row.communication_id, {})[row.language] = CommunicationTranslation(
+                row.language, TranslationOutcome(row.outcome), row.subject, row.body, row.reason)
+        return found
 
     def store_translations(self, communication_id: str, translations: Sequence[CommunicationTranslation], *,
                            now: datetime) -> None:
         """Each language once: a rerun's translation of a language already stored is dropped."""
-        if not translations:
+        self.store_translations_of({communication_id: translations}, now=now)
+
+    def store_translations_of(self, translations: Mapping[str, Sequence[CommunicationTranslation]], *,
+                              now: datetime) -> None:
+        """store_translations for several communications, one statement for them all."""
+        rows = [{"communication_id": communication_id, "language": translation.language,
+                 "outcome": translation.outcome.value, "subject": translation.subject, "body": translation.body,
+                 "reason": translation.reason, "created_at": now}
+                for communication_id, made in translations.items() for translation in made]
+        if not rows:
             return
         with self._unit():
             self.session.execute(
                 dialect_insert(self.session, communication_translations).on_conflict_do_nothing(
-                    index_elements=["communication_id", "language"]),
-                [{"communication_id": communication_id, "language": translation.language,
-                  "outcome": translation.outcome.value, "subject": translation.subject, "body": translation.body,
-                  "reason": translation.reason, "created_at": now} for translation in translations])
+                    index_elements=["communication_id", "language"]), rows)
 
     def _unit(self):
         """Its own transaction, or the caller's when one is open."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import binascii
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -71,6 +71,21 @@ def verify_sendgrid(raw_body: bytes | str, signature: str | None, timestamp: str
     except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
         # Undecodable body, malformed signature, a key that is not EC P-256: nothing was proven.
         return False
+
+
+# SendGrid signs the time of each post (the timestamp header) with its body: a signed batch whose time is further
+# than this from ours is a replay, refused however good its signature (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS).
+DEFAULT_REPLAY_WINDOW = timedelta(minutes=10)
+
+
+def sendgrid_signed_within(timestamp: str | None, now: datetime, window: timedelta) -> bool:
+    """Whether SendGrid's signed timestamp (Unix seconds) lies within `window` of `now`, either side (clocks
+    drift); a missing or unreadable one is not."""
+    try:
+        signed_at = datetime.fromtimestamp(int((timestamp or "").strip()), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return False
+    return abs(now - signed_at) <= window
 
 
 def _delivery_id_from(url: str) -> str | None:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from services.notify.adapters.tables import credential_health, deliveries, delivery_events, webhook_receipts
 from services.notify.domain.delivery import CREDENTIAL_OF_CHANNEL, Channel, CredentialState, DeliveryStatus
-from services.notify.worker.ports import PageDelivery
+from services.notify.worker.ports import DeliveryResult, PageDelivery
+from shared.db import dialect_insert
 
 # The kind of credential a delivery's address is, from its channel (the app channel has none).
 _CREDENTIAL_KIND = case({channel.value: kind.value for channel, kind in CREDENTIAL_OF_CHANNEL.items()},
@@ -35,12 +36,17 @@ class WebhooksRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def store(self, *, provider: str, kind: str, payload: Mapping, now: datetime) -> str:
+    def store(self, *, provider: str, kind: str, payload: Mapping, now: datetime,
+              message_id: str | None = None) -> str | None:
+        """The new receipt's id; None when a receipt of this kind with this provider message id is stored
+        already (a replay, or the provider posting again what was taken)."""
         receipt_id = uuid.uuid4().hex
         with self.session.begin():
-            self.session.execute(webhook_receipts.insert().values(
-                id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload)))
-        return receipt_id
+            stored = self.session.execute(dialect_insert(self.session, webhook_receipts).values(
+                id=receipt_id, provider=provider, kind=kind, received_at=now, payload=dict(payload),
+                provider_message_id=message_id).on_conflict_do_nothing(
+                    index_elements=["kind", "provider_message_id"]))
+        return receipt_id if stored.rowcount else None
 
     def transaction(self) -> SessionTransaction:
         """One transaction on the store's shared session, for the *_in_transaction methods of every repository."""
@@ -127,7 +133,10 @@ class WebhooksRepository:
                    credential_health.c.state, credential_health.c.reason)
             .select_from(deliveries.outerjoin(credential_health, and_(
                 credential_health.c.kind == _CREDENTIAL_KIND, credential_health.c.address == deliveries.c.address)))
-            .where(deliveries.c.id.in_(ids)))
+            .where(deliveries.c.id.in_(ids))
+            # Two webhooks about one delivery (providers repeat themselves at once) are judged one after the
+            # other: the second sees the first's marks and skips its repeat. Locked in id order: no deadlock.
+            .order_by(deliveries.c.id).with_for_update(of=deliveries))
         with self._unit():
             rows = self.session.execute(query).all()
             marks = self.session.execute(
@@ -139,6 +148,19 @@ class WebhooksRepository:
             row.attempts, CredentialState(row.state) if row.state else CredentialState.GOOD, row.reason))
             for row in rows}
         return targets, {tuple(mark) for mark in marks}
+
+    def overturn_delivered_in_transaction(self, results: Sequence[DeliveryResult], *, now: datetime) -> None:
+        """Fail deliveries still `delivered` that a later failure overturned (report_order.py), with its reason;
+        one that fell back meanwhile is already further along."""
+        if not results:
+            return
+        self.session.execute(
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("b_id"), deliveries.c.status == DeliveryStatus.DELIVERED.value)
+            .values(status=DeliveryStatus.FAILED.value, reason=bindparam("b_reason"),
+                    provider_code=bindparam("b_code"), updated_at=now),
+            [{"b_id": result.delivery_id, "b_reason": result.reason, "b_code": result.provider_code}
+             for result in results])
 
     def _unit(self):
         return nullcontext() if self.session.in_transaction() else self.session.begin()

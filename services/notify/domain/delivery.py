@@ -6,7 +6,7 @@ what makes a redelivered job safe to process again.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -157,12 +157,20 @@ class ProviderReceipt:
     reason: str | None = None
 
 
+# Told each provider call's receipts as soon as that call returns, before the next call starts.
+Answered = Callable[[Sequence[ProviderReceipt]], None]
+
+
 class ProviderChannel(Protocol):
     """Sends batches on one channel; email providers take many recipients per request."""
 
     channel: Channel
     max_batch: int
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
-        """One receipt per message, in any order; raises only when the whole batch could not be attempted."""
+    def send(self, messages: Sequence[OutboundMessage], answered: Answered | None = None) -> list[ProviderReceipt]:
+        """One receipt per message, in any order; raises only when the whole batch could not be attempted.
+
+        `answered`, when given, gets the receipts of each request the provider answered, right after it
+        answered and before the next request of the batch: the worker writes them down there, so a crash
+        mid-batch repeats only the request in flight. Whatever `answered` raises propagates unchanged."""
         ...

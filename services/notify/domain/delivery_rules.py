@@ -49,6 +49,8 @@ class Reason(StrEnum):
     NO_GOOD_CREDENTIAL = "no_good_credential"
     # F1 at delivery time: every planned channel failed and no alternative is left.
     DELIVERY_FAILED = "delivery_failed"
+    # A moderator hid the conversation message before this delivery was handed to its provider: never sent.
+    WITHDRAWN_BY_MODERATOR = "withdrawn_by_moderator"
 
 
 class Mode(Enum):

@@ -49,3 +49,36 @@ def shown_to(message: Mapping, *, viewer_id: str, viewer_language: str, language
     if translated is None:
         return {**shown, "translation": TRANSLATION_UNAVAILABLE, "translation_note": UNTRANSLATED_NOTE}
     return {**shown, "text": translated, "language": language_key(viewer_language), "translation": TRANSLATED}
+
+
+def latest_in_list(message: Mapping | None, *, viewer_id: str, viewer_language: str, languages: Mapping[str, str],
+                   default: str, translations: Mapping[str, str], original: bool = False) -> dict:
+    """A conversation list's fields of its latest message as the viewer reads it.
+
+    `translations` are the stored ones (original text -> in the viewer's language): a listing never asks the
+    provider, so a text whose translation is not stored is shown as written, marked unavailable. `original`:
+    every text as written.
+    """
+    if message is None:
+        return {"last_message_text": "", "last_message_original_text": "", "last_message_language": None,
+                "last_message_translation": AS_WRITTEN}
+    shown = shown_to(message, viewer_id=viewer_id, viewer_language=viewer_language, languages=languages,
+                     default=default, translations=translations)
+    if original:
+        shown = {**shown, "text": shown["original_text"], "language": shown["original_language"],
+                 "translation": AS_WRITTEN}
+    return {"last_message_text": shown["text"], "last_message_original_text": shown["original_text"],
+            "last_message_language": shown["language"], "last_message_translation": shown["translation"]}
+
+
+def readers_texts(message: Mapping, reader_ids: Sequence[str], *, languages: Mapping[str, str],
+                  default: str) -> dict[tuple[str, str], str]:
+    """(reader language, written-in language) -> the message's text, for each of its readers who need it in
+    another language: what delivering it stores so that listings show it in theirs."""
+    written_in = message_language(message, languages, default)
+    wanted = {}
+    for reader_id in reader_ids:
+        reader_language = languages.get(reader_id) or default
+        if needs_translation(message, viewer_id=reader_id, viewer_language=reader_language, written_in=written_in):
+            wanted[(language_key(reader_language), written_in)] = message["text"]
+    return wanted

@@ -7,7 +7,7 @@ the inbox).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.contracts.moderation import FLAGGED, HIDDEN, HIDDEN_NOTICE, RESTORED
@@ -72,3 +72,28 @@ class ModeratedMessage:
     @property
     def hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+# What hiding does to the message's deliveries, said in the moderator's answer (and the docs).
+WITHDRAWAL_NOTE = ("Its deliveries not yet handed to a provider were withdrawn and will not be sent (the delivery "
+                   "report shows them skipped, withdrawn_by_moderator). What was already handed to a provider "
+                   "(SMS, email, calls, push notifications) cannot be recalled, and should it fail it falls back to "
+                   "nothing; the app shows everyone the notice from now on.")
+RESTORE_NOTE = "Deliveries withdrawn when it was hidden are not sent again."
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """What hiding a message did to its deliveries, per channel: withdrawn before any provider had them, or
+    handed to a provider already (the send ledger holds them) and so beyond recall."""
+
+    withdrawn: Mapping[str, int] = field(default_factory=dict)
+    already_sent: Mapping[str, int] = field(default_factory=dict)
+
+
+def withdrawal_answer(withdrawal: Withdrawal | None, action: str) -> dict:
+    """The moderator's answer about deliveries: counts per channel and what they mean."""
+    withdrawal = withdrawal or Withdrawal()
+    return {"withdrawn": sum(withdrawal.withdrawn.values()), "already_sent": sum(withdrawal.already_sent.values()),
+            "withdrawn_by_channel": dict(withdrawal.withdrawn), "already_sent_by_channel": dict(withdrawal.already_sent),
+            "note": WITHDRAWAL_NOTE if action == HIDDEN else RESTORE_NOTE}

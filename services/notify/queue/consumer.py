@@ -55,6 +55,9 @@ class ReceivedJob:
     message_id: str | None
     redelivered: bool
     headers: Mapping[str, object] = field(default_factory=dict)
+    # Whether this worker still holds the job: False once its broker connection is gone, when the broker
+    # hands the job to another worker; the job in hand then stops sending (the other takes it up).
+    still_held: Callable[[], bool] = lambda: True
 
     @property
     def failures(self) -> int:
@@ -94,6 +97,8 @@ class JobConsumer:
         self._inbox: queue.Queue = queue.Queue()
         self._scheduled = 0  # settlements the processing thread handed to the connection thread
         self._settled = 0
+        self.connected = False  # run() got as far as consuming: a connection lost later is a new outage
+        self._lost = threading.Event()  # the connection went away under the job in hand
 
     def stop(self) -> None:
         """Finish the job in hand and return from run(); safe from a signal handler."""
@@ -119,8 +124,13 @@ class JobConsumer:
                                       daemon=True)
             worker.start()
             log.info("consuming %s with prefetch %d", ", ".join(self._queues), self._prefetch)
+            self.connected = True
             while worker.is_alive():
-                connection.process_data_events(time_limit=POLL_SECONDS)
+                try:
+                    connection.process_data_events(time_limit=POLL_SECONDS)
+                except AMQPError:
+                    self._lost.set()
+                    raise
                 if self._stopping.is_set() and consumer_tags:
                     for tag in consumer_tags:
                         channel.basic_cancel(tag)  # also returns deliveries pika holds undispatched
@@ -134,8 +144,8 @@ class JobConsumer:
             self._stopping.set()
             self._inbox.put(_STOP)
             if worker is not None:
-                # On a lost connection the job in hand still finishes; its ack is lost and the broker
-                # hands the job out again, which the send ledger makes harmless.
+                # On a lost connection the job in hand stops sending after the answer in hand (still_held);
+                # its ack is lost and the broker hands the job out again, which the send ledger makes harmless.
                 worker.join()
             if connection.is_open:
                 connection.close()
@@ -147,7 +157,10 @@ class JobConsumer:
             channel.basic_nack(method.delivery_tag, requeue=True)
             return
         self._inbox.put((method.delivery_tag, ReceivedJob(body, properties.message_id, method.redelivered,
-                                                          dict(properties.headers or {}))))
+                                                          dict(properties.headers or {}), self._held)))
+
+    def _held(self) -> bool:
+        return not self._lost.is_set()
 
     def _work(self, connection: pika.BlockingConnection, channel: BlockingChannel) -> None:
         while True:

@@ -15,7 +15,9 @@ def main() -> None:
     from services.notify.worker.settings import WorkerSettings
     from shared.logs import configure_logging
     from shared.metrics import serve_metrics
+    from shared.settings import exit_if_misconfigured
 
+    exit_if_misconfigured(["notify-worker"])
     configure_logging(service="notify-worker")
     serve_metrics("notify-worker")
     sys.exit(run_worker(WorkerSettings.from_env()))

@@ -84,7 +84,8 @@ def run_worker(settings: WorkerSettings) -> int:
     session = Session(engine, expire_on_commit=False)
     channels = settings.provider_channels()
     follow_ups = DeliveryPublisher(settings.amqp_uri)
-    handler = DeliveryJobHandler(deliveries=PatientRecording(DeliveryRepository(session)), channels=channels,
+    repository = DeliveryRepository(session)
+    handler = DeliveryJobHandler(deliveries=PatientRecording(repository), channels=channels,
                                  follow_ups=follow_ups, clock=utc_now,
                                  draw=random.random)
     shutdown = _Shutdown()
@@ -108,7 +109,9 @@ def run_worker(settings: WorkerSettings) -> int:
                 consumer.run()
                 failures = 0
             except AMQPConnectionError as error:
-                failures += 1
+                # Backoff grows over failed attempts in a row; a connection that was up starts it again, so
+                # outages hours apart do not add up to the 30 s ceiling.
+                failures = 1 if consumer.connected else failures + 1
                 delay = min(RECONNECT_CEILING_SECONDS, 2.0 ** failures)
                 log.warning("broker connection lost or refused (%r); reconnecting in %.0f s", error, delay)
                 shutdown.requested.wait(delay)
@@ -119,6 +122,7 @@ def run_worker(settings: WorkerSettings) -> int:
         return 0
     finally:
         follow_ups.close()
+        repository.close()
         session.close()
         engine.dispose()
         # Channels that hold HTTP connection pools offer close(); the Protocol does not ask for it.

@@ -2,6 +2,8 @@
 
 - not a job, or a job no worker can process (unknown communication, no
   provider for its channel): dead-lettered at once, logged with the reason;
+- the broker connection went away mid-job: it stops sending after the answer in hand (the broker has
+  handed the job to another worker, which takes up the answers kept so far and the rest);
 - processing raised (database away, a bug): the same job, under the same
   message id, goes round the retry path with backoff (JOB_RETRY), and is
   dead-lettered once those attempts are used up;
@@ -25,7 +27,7 @@ from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import InvalidJob, parse_job
 from services.notify.queue.publisher import REQUEST_ID_HEADER, DelayedJob, PublishFailed, RawMessage
 from services.notify.worker.ports import DeliveryStore, FollowUpPublisher
-from services.notify.worker.process_job import PoisonJob, process_job
+from services.notify.worker.process_job import JobAbandoned, PoisonJob, process_job
 from shared.logs import REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,10 @@ class DeliveryJobHandler:
         try:
             summary = process_job(job, job_id=job_id, deliveries=self._deliveries, channels=self._channels,
                                   follow_ups=self._follow_ups, clock=self._clock, draw=self._draw,
-                                  policy=self._delivery_retry)
+                                  policy=self._delivery_retry, still_held=message.still_held)
+        except JobAbandoned as error:
+            log.warning("%s", error)
+            return Disposition.REQUEUE  # the broker already handed it on; nothing to settle
         except PoisonJob as error:
             log.error("dead-lettering job %s (%s, %d deliveries): %s", job_id, job.channel.value,
                       len(job.delivery_ids), error)

@@ -18,6 +18,7 @@ from services.notify.domain.delivery import (
     CredentialState,
     DeliveryStatus,
     Outcome,
+    ProviderReceipt,
 )
 from services.notify.domain.planner import PlanRecipient, PlanRequest
 from services.notify.domain.translation import CommunicationTranslation, render
@@ -157,6 +158,15 @@ class DeliveryStore(Protocol):
                     job_id: str, now: datetime) -> set[str]:
         """Write 'sending' ledger rows, committed before any provider call; the ids this job may send:
         keys not in the ledger yet, and keys this same job left 'sending' when it died."""
+
+    def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
+                       job_id: str, now: datetime) -> None:
+        """One provider call's receipts by person id, committed before the next call: this job's 'sending'
+        ledger rows become 'answered', each keeping its receipt."""
+
+    def answered_sends(self, communication_id: str, channel: Channel, deliveries: Sequence[PageDelivery], *,
+                       job_id: str) -> dict[str, ProviderReceipt]:
+        """By delivery id: the receipts an earlier run of this same job kept and died before recording."""
 
     def deliver_to_inbox(self, communication_id: str, deliveries: Sequence[PageDelivery], *,
                          now: datetime) -> int:

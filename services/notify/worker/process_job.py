@@ -4,14 +4,16 @@
 2. Publish again any fallback an earlier run of this job created but died before queueing.
 3. Fail, without a provider call, deliveries whose credential is bad or opted out (F1 follows).
 4. Claim the rest in the send ledger, committed BEFORE the provider call; skip what is claimed.
-5. Send the claimed ones in the provider's batches.
+5. Send the claimed ones in the provider's batches, writing each provider request's answers into the
+   ledger as they come ('answered', with the receipt), before the next request.
 6. Judge each answer (verdicts.py), plan fallbacks for the failures (planner.plan_fallback).
 7. Record everything in one transaction; then publish fallback and retry jobs, confirmed.
 
 The caller acks the job only after this returns. A crash anywhere loses
-nothing: before step 4 nothing happened; between 4 and 7 the job comes back
-and re-sends only what this same job had claimed (the sends in flight); after
-7 the ledger and the statuses skip everything already done.
+nothing: before step 4 nothing happened; between 4 and 7 the job comes back,
+takes the answers its earlier run kept as if just given (no provider call) and
+re-sends only what that run had claimed and not heard back about: the one
+request in flight; after 7 the ledger and the statuses skip everything done.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from datetime import datetime
 from services.notify.domain.delivery import (
     PERSONAL_COMMUNICATIONS,
     SENDABLE_STATUSES,
+    Answered,
     Channel,
     Communication,
     CredentialState,
@@ -60,6 +63,16 @@ class PoisonJob(ValueError):
     """A well-formed job no worker can ever process; it belongs in the dead-letter queue."""
 
 
+class JobAbandoned(RuntimeError):
+    """This worker no longer holds the job (its broker connection is gone, the job went to another worker):
+    stop sending after the answer just kept; the other worker's run takes the kept answers and the rest."""
+
+
+class AnswersNotKept(RuntimeError):
+    """The ledger could not take a provider's answers: stop sending (the job goes round again, and its next
+    run sends again only what went unrecorded), and never mistake it for the provider failing."""
+
+
 @dataclass(frozen=True, slots=True)
 class JobSummary:
     sent: int = 0  # accepted or delivered by the provider (or the inbox)
@@ -71,7 +84,8 @@ class JobSummary:
 
 def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
                 channels: Mapping[Channel, ProviderChannel], follow_ups: FollowUpPublisher, clock: Clock,
-                draw: Draw, policy: RetryPolicy = DELIVERY_RETRY) -> JobSummary:
+                draw: Draw, policy: RetryPolicy = DELIVERY_RETRY,
+                still_held: Callable[[], bool] = lambda: True) -> JobSummary:
     page = deliveries.load_page(job)
     communication = page.communication
     if communication is None:
@@ -96,9 +110,15 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     ready = [delivery for delivery in sendable if _can_send(delivery, communication.kind)]
     claimed_ids = deliveries.claim_sends(job.communication_id, job.channel, ready, job_id=job_id, now=clock())
     claimed = [delivery for delivery in ready if delivery.id in claimed_ids]
+    unclaimed = [delivery for delivery in ready if delivery.id not in claimed_ids]
+    kept = deliveries.answered_sends(job.communication_id, job.channel, unclaimed, job_id=job_id) \
+        if unclaimed else {}
     verdicts = [judge_expired(delivery) for delivery in expired]
     verdicts += [judge_unsendable(delivery) for delivery in unsendable]
-    verdicts += _send(provider, claimed, communication, policy)
+    verdicts += [judge_receipt(delivery, kept[delivery.id], policy) for delivery in unclaimed if delivery.id in kept]
+    verdicts += _send(provider, claimed, communication, policy,
+                      _keeper(job, claimed, job_id=job_id, deliveries=deliveries, clock=clock,
+                              still_held=still_held))
 
     fallbacks = plan_fallbacks(communication, [v.delivery for v in verdicts if v.fall_back], deliveries)
     created = deliveries.record_job(JobRecord(
@@ -112,7 +132,30 @@ def process_job(job: DeliveryJob, *, job_id: str, deliveries: DeliveryStore,
     return JobSummary(
         sent=sum(1 for v in verdicts if v.result.status in (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
         failed=sum(1 for v in verdicts if v.result.status is DeliveryStatus.FAILED),
-        fell_back=len(created), retrying=len(retries), skipped=done_before + len(ready) - len(claimed))
+        fell_back=len(created), retrying=len(retries), skipped=done_before + len(unclaimed) - len(kept))
+
+
+def _keeper(job: DeliveryJob, claimed: Sequence[PageDelivery], *, job_id: str, deliveries: DeliveryStore,
+            clock: Clock, still_held: Callable[[], bool]) -> Answered:
+    """Step 5's write: each provider request's answers into the ledger before the next request, which goes
+    out only while this worker still holds the job."""
+    person_of = {delivery.id: delivery.person_id for delivery in claimed}
+
+    def keep(receipts: Sequence[ProviderReceipt]) -> None:
+        answers = {person_of[receipt.delivery_id]: receipt for receipt in receipts
+                   if receipt.delivery_id in person_of}
+        if not answers:
+            return
+        try:
+            deliveries.record_answers(job.communication_id, job.channel, answers, job_id=job_id, now=clock())
+        except Exception as error:  # noqa: BLE001 — raised again as what it means to the send loop
+            raise AnswersNotKept(f"{len(answers)} {job.channel.value} answers of job {job_id} could not be kept: "
+                                 f"{error!r}") from error
+        if not still_held():
+            raise JobAbandoned(f"job {job_id} went to another worker with the broker connection; stopped "
+                               f"sending after {len(answers)} more {job.channel.value} answers")
+
+    return keep
 
 
 def _push(job: DeliveryJob, communication: CommunicationContent, sendable: Sequence[PageDelivery],
@@ -157,7 +200,7 @@ def _can_send(delivery: PageDelivery, kind: Communication) -> bool:
 
 
 def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communication: CommunicationContent,
-          policy: RetryPolicy) -> list[Verdict]:
+          policy: RetryPolicy, answered: Answered) -> list[Verdict]:
     verdicts = []
     batch_size = max(1, provider.max_batch)
     for start in range(0, len(claimed), batch_size):
@@ -166,7 +209,9 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
         provider_fault, no_answer = False, "the provider gave no answer for this message"
         started = time.perf_counter()
         try:
-            receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages)}
+            receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages, answered)}
+        except (AnswersNotKept, JobAbandoned):
+            raise
         # The ProviderChannel contract: send raises only when it could attempt none of the batch,
         # whatever the cause; every message is then retried like a temporary failure.
         except Exception as error:  # noqa: BLE001 — turned into retries, never swallowed
@@ -214,11 +259,11 @@ def queue_fallbacks(communication_id: str, fallbacks: Sequence[tuple[str, Channe
 def _retry_jobs(job: DeliveryJob, retries: Sequence[Verdict], policy: RetryPolicy, draw: Draw) -> list[DelayedJob]:
     # One delayed job per attempt count: deliveries that failed together mostly come back together,
     # each group after its own jittered delay.
-    by_attempts: dict[int, list[str]] = {}
+    grouped: dict[tuple[int, bool], list[str]] = {}
     for verdict in retries:
-        by_attempts.setdefault(verdict.attempts, []).append(verdict.delivery.id)
+        grouped.setdefault((verdict.attempts, verdict.provider_outage), []).append(verdict.delivery.id)
     delayed = []
-    for attempts, ids in sorted(by_attempts.items()):
-        delay = policy.delay(attempts, draw)
+    for (attempts, provider_outage), ids in sorted(grouped.items()):
+        delay = policy.delay(attempts, draw, provider_outage=provider_outage)
         delayed += [DelayedJob(page, delay) for page in pages_of(job.communication_id, [(i, job.channel) for i in ids])]
     return delayed

@@ -1,9 +1,10 @@
-"""Keep a job's receipts through a database blip: `record_job` is tried again in place before giving up.
+"""Keep a job's receipts through a database blip: `record_answers` and `record_job` are tried again in place
+before giving up.
 
-Once the provider has answered, a failure to record sends the job round again,
-and the sends it had claimed go out a second time (the page in flight). A
-deadlock, a dropped connection or SQLite's busy lock usually clears within
-moments, so the recording is retried here first. Its transaction applied
+Once the provider has answered, a failure to keep its answer sends the job round
+again, and what went unrecorded goes out a second time. A deadlock, a dropped
+connection (a terminated backend) or SQLite's busy lock usually clears within
+moments, so the write is retried here first. Each is one transaction, applied
 wholly or not at all, so trying it again is safe.
 """
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError
 
-from services.notify.domain.delivery import Channel
+from services.notify.domain.delivery import Channel, ProviderReceipt
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.worker.ports import (
     CommunicationContent,
@@ -27,6 +29,7 @@ from services.notify.worker.ports import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # About 12 s in all: longer than a deadlock or a failover blip; a longer outage is the job retry's business.
 RECORD_PAUSES_SECONDS = (0.2, 1.0, 3.0, 8.0)
@@ -42,14 +45,26 @@ class PatientRecording:
         self._sleep = sleep
 
     def record_job(self, record: JobRecord, *, now: datetime) -> list[tuple[str, Channel]]:
+        return self._patiently(lambda: self._store.record_job(record, now=now),
+                               f"recording {len(record.results)} results of {record.communication_id}")
+
+    def record_answers(self, communication_id: str, channel: Channel, answers: Mapping[str, ProviderReceipt], *,
+                       job_id: str, now: datetime) -> None:
+        self._patiently(lambda: self._store.record_answers(communication_id, channel, answers, job_id=job_id, now=now),
+                        f"keeping {len(answers)} {channel.value} answers of job {job_id}")
+
+    def _patiently(self, write: Callable[[], T], what: str) -> T:
         for attempt, pause in enumerate(self._pauses, start=1):
             try:
-                return self._store.record_job(record, now=now)
+                return write()
             except OperationalError as error:
-                log.warning("recording %d results of %s failed (attempt %d): %s; again in %.1f s",
-                            len(record.results), record.communication_id, attempt, error.orig, pause)
+                log.warning("%s failed (attempt %d): %s; again in %.1f s", what, attempt, error.orig, pause)
                 self._sleep(pause)
-        return self._store.record_job(record, now=now)
+        return write()
+
+    def answered_sends(self, communication_id: str, channel: Channel, deliveries: Sequence[PageDelivery], *,
+                       job_id: str) -> dict[str, ProviderReceipt]:
+        return self._store.answered_sends(communication_id, channel, deliveries, job_id=job_id)
 
     def load_page(self, job: DeliveryJob) -> JobPage:
         return self._store.load_page(job)

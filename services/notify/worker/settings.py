@@ -15,12 +15,12 @@ other workers could be sending and return them all when this worker stops.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from services.notify.domain.delivery import Channel, ProviderChannel
 from shared.config import amqp_uri, database_url
+from shared.settings import value
 
 DEFAULT_PREFETCH = 2
 DEFAULT_HEARTBEAT_SECONDS = 30
@@ -48,7 +48,7 @@ class WorkerSettings:
             database_url=database_url("notify"),
             prefetch=_positive_int("NOTIFY_WORKER_PREFETCH", DEFAULT_PREFETCH),
             heartbeat_seconds=_positive_int("NOTIFY_WORKER_HEARTBEAT", DEFAULT_HEARTBEAT_SECONDS),
-            provider_factory=os.environ.get("NOTIFY_PROVIDER_FACTORY") or DEFAULT_PROVIDER_FACTORY,
+            provider_factory=value("NOTIFY_PROVIDER_FACTORY") or DEFAULT_PROVIDER_FACTORY,
         )
 
     def provider_channels(self) -> Mapping[Channel, ProviderChannel]:
@@ -70,13 +70,13 @@ def configured_provider_channels() -> Mapping[Channel, ProviderChannel]:
 
 
 def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+    raw = value(name)
     if not raw:
         return default
     try:
-        value = int(raw)
+        number = int(raw)
     except ValueError:
         raise WorkerConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
+    if number < 1:
         raise WorkerConfigError(f"{name} must be at least 1")
-    return value
+    return number

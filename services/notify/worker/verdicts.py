@@ -31,6 +31,7 @@ class Verdict:
     credential: CredentialChange | None = None
     fall_back: bool = False  # F1: plan the alternative channel
     retry: bool = False  # send again after a backoff; `result` keeps it queued with its ledger key released
+    provider_outage: bool = False  # the provider could not take its batch: the longer outage budget applies
 
     @property
     def attempts(self) -> int:
@@ -58,9 +59,9 @@ def judge_receipt(delivery: PageDelivery, receipt: ProviderReceipt, policy: Retr
     if outcome not in RETRYABLE_FAILURES:
         raise ValueError(f"no rule for the outcome {outcome!r}")
     reason = receipt.reason or outcome.value.replace("_", " ")
-    if not policy.exhausted(delivery.attempts + 1):
+    if not policy.exhausted(delivery.attempts + 1, provider_outage=provider_fault):
         return Verdict(delivery, _result(delivery, DeliveryStatus.QUEUED, LedgerAction.RELEASE, reason, **answered),
-                       retry=True)
+                       retry=True, provider_outage=provider_fault)
     exhausted = f"gave up after {delivery.attempts + 1} attempts: {reason}"
     credential = None if provider_fault else _credential(delivery, HealthChange.SOFT_FAILURE, outcome, reason)
     return Verdict(delivery, _result(delivery, DeliveryStatus.FAILED, LedgerAction.MARK_SENT, exhausted, **answered),

@@ -2,15 +2,15 @@
 service starts, not at import."""
 from __future__ import annotations
 
-import os
 
 from nameko.extensions import DependencyProvider
 
 from shared.sealed_secrets import ROSTERING_SETTINGS_KEY, SealedSecrets
+from shared.settings import value
 
 
-def settings_secrets(environ=os.environ) -> SealedSecrets:
-    return SealedSecrets(ROSTERING_SETTINGS_KEY, environ.get(ROSTERING_SETTINGS_KEY))
+def settings_secrets(environ=None) -> SealedSecrets:
+    return SealedSecrets(ROSTERING_SETTINGS_KEY, value(ROSTERING_SETTINGS_KEY, environ))
 
 
 class SettingsSecrets(DependencyProvider):

@@ -7,8 +7,11 @@ from sqlalchemy import (
 )
 
 from shared.db import new_metadata
+from shared.outbox import add_event_tables
 
 metadata = new_metadata()
+# Its outbox and the ids of the events it handled (shared/outbox.py).
+add_event_tables(metadata)
 
 sync_runs = Table(
     "sync_runs",

@@ -5,13 +5,13 @@ service starts), so the interval is configuration rather than a constant fixed w
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from nameko.extensions import DependencyProvider
 
 from services.rostering.domain.sftp_pickup import Signature
+from shared.settings import value
 
 POLL_SECONDS_VARIABLE = "ROSTERING_SFTP_POLL_SECONDS"
 DEFAULT_POLL_SECONDS = 20.0
@@ -34,7 +34,7 @@ class Watch:
 
 class UploadWatch(DependencyProvider):
     def setup(self) -> None:
-        seconds = float(os.environ.get(POLL_SECONDS_VARIABLE, DEFAULT_POLL_SECONDS))
+        seconds = float(value(POLL_SECONDS_VARIABLE) or DEFAULT_POLL_SECONDS)
         self.watch = Watch(timedelta(seconds=seconds))
 
     def get_dependency(self, worker_ctx) -> Watch:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from shared.contracts import identity
 from shared.contracts.base import ServiceContract
-from shared.contracts.common import BulkResult
+from shared.contracts.common import BulkResult, Republished, RepublishDistrictRequest
 from shared.contracts.directory.actions import (  # noqa: F401
     MAX_BULK_IDS, MAX_MATCHING_PEOPLE, SYNCED_ENTITIES, ArchiveClassroomsRequest, ArchivedRecord,
     ArchivedRecords, ArchivePeopleRequest, ArchiveSyncedRecordsRequest, BulkActionQueued, DistrictCounts,
@@ -129,6 +129,9 @@ get_district = contract.rpc("get_district", request=GetDistrictRequest, response
                             description="A district's name and source ids, by the directory's id.")
 get_audit_log = contract.rpc("get_audit_log", request=GetAuditLogRequest, response=AuditLogPage,
                              description="A page of the district's audit log of changes made by hand, newest first.")
+republish_district = contract.rpc("republish_district", request=RepublishDistrictRequest, response=Republished,
+                                  description="Publish people_upserted again for every person of the district, "
+                                              "as they are now (an operator's `schoolctl republish district`).")
 list_teachers_of = contract.rpc("list_teachers_of", request=ListTeachersRequest, response=Teachers,
                                 description="The teachers of a guardian's students or of a student's classes: "
                                             "whom a family may start a conversation with.")

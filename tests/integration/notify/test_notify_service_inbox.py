@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session
 
 from services.notify.adapters.store import NotifyStore
 from services.notify.domain.communications import NewAnnouncement
+from services.notify.domain.translation import (
+    UNTRANSLATED_NOTE,
+    CommunicationTranslation,
+    TranslationOutcome,
+)
 from services.notify.handlers_announcements import plan_announcement
 from services.notify.handlers_inbox import (
     get_inbox,
@@ -161,3 +166,30 @@ def test_no_device_is_registered_while_push_is_not_configured(store, families):
 
     assert refused.value.fields == {"token": ["push (FCM) is not configured"]}
     assert list_devices({"viewer": viewer("ivy")}, devices=store.devices) == {"devices": []}
+
+
+def test_items_are_shown_in_the_readers_language_from_the_stored_translation_and_as_written_on_request(
+        store, notify_engine):
+    add_people(notify_engine, [
+        make_person("rosa", "Rosa", "Diaz", email="rosa@example.org", joined=True, language="es"),
+        make_person("vu", "Vu", "Tran", email="vu@example.org", joined=True, language="vi"),
+    ])
+    communication_id = announce(store, ["rosa", "vu"], 1)
+    store.translations.store_translations_of({communication_id: [
+        CommunicationTranslation("es", TranslationOutcome.TRANSLATED, "Aviso 1", "Cuerpo del aviso 1."),
+        CommunicationTranslation("vi", TranslationOutcome.UNAVAILABLE, reason="the translator timed out")]}, now=NOW)
+
+    [rosas] = inbox(store, "rosa")["items"]
+    assert (rosas["subject"], rosas["preview"], rosas["language"], rosas["original_language"],
+            rosas["translation"]) == ("Aviso 1", "Cuerpo del aviso 1.", "es", "en", "translated")
+    [as_written] = inbox(store, "rosa", original=True)["items"]
+    assert (as_written["subject"], as_written["preview"], as_written["translation"]) == (
+        "Notice 1", "Body of notice 1.", "original")
+    opened = open_inbox_item({"viewer": viewer("rosa"), "communication_id": communication_id}, inbox=store.inbox,
+                             clock=lambda: NOW)
+    assert (opened["subject"], opened["body"]) == ("Aviso 1", "Cuerpo del aviso 1.")
+    assert open_inbox_item({"viewer": viewer("rosa"), "communication_id": communication_id, "original": True},
+                           inbox=store.inbox, clock=lambda: NOW)["body"] == "Body of notice 1."
+    [vus] = inbox(store, "vu")["items"]  # the translation failed when it was sent: the original, with the note
+    assert (vus["subject"], vus["translation"], vus["language"]) == ("Notice 1", "unavailable", "en")
+    assert vus["preview"].startswith(UNTRANSLATED_NOTE)

@@ -155,6 +155,29 @@ def test_a_conversation_reaches_a_spanish_guardian_in_spanish_and_her_reply_reac
     assert [m["text"] for m in seen_by_gina["messages"]] == ["[es] Parent night is on Thursday.", "Gracias"]
 
 
+def test_the_conversation_list_shows_each_latest_message_in_the_readers_language_and_as_written_on_request(
+        rpc, room, sandbox, worker, spanish_gina):
+    notify_rpc = rpc(notify.contract)
+    gina = room.principal("gina", identity.GUARDIAN, schools=False)
+    started = notify_rpc.start_conversation(sender=room.tess, participant_ids=[spanish_gina],
+                                            text="Parent night is on Thursday.")
+
+    [for_gina] = notify_rpc.list_conversations(viewer=gina)["items"]
+    assert (for_gina["last_message_text"], for_gina["last_message_original_text"], for_gina["last_message_language"],
+            for_gina["last_message_translation"]) == ("[es] Parent night is on Thursday.",
+                                                      "Parent night is on Thursday.", "es", "translated")
+    [as_written] = notify_rpc.list_conversations(viewer=gina, original=True)["items"]
+    assert (as_written["last_message_text"], as_written["last_message_translation"]) == (
+        "Parent night is on Thursday.", "original")
+
+    notify_rpc.post_conversation_message(sender=gina, conversation_id=started["conversation_id"], text="Gracias")
+    [for_tess] = notify_rpc.list_conversations(viewer=room.tess)["items"]
+    assert (for_tess["last_message_text"], for_tess["last_message_original_text"],
+            for_tess["last_message_translation"]) == ("[en-us] Gracias", "Gracias", "translated")
+    [own] = notify_rpc.list_conversations(viewer=gina)["items"]  # her own message, as she wrote it
+    assert (own["last_message_text"], own["last_message_translation"]) == ("Gracias", "original")
+
+
 def test_who_has_not_chosen_a_language_reads_the_districts_default_which_identity_announces(
         rpc, room, config):
     notify_rpc = rpc(notify.contract)

@@ -4,13 +4,23 @@ the notice, in the conversation and in Ivy's inbox), restores it; the directory'
 Room 5 as in notify_service_district."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.directory.service import DirectoryService
+from services.notify.adapters.delivery_repository import DeliveryRepository
+from services.notify.adapters.tables import deliveries
+from services.notify.domain.delivery import Channel, DeliveryStatus
+from services.notify.queue.jobs import DeliveryJob
 from services.notify.service import NotifyService
+from services.notify.worker.ports import PageDelivery
 from shared.contracts import directory, identity, notify
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.moderation import FLAGGED, HIDDEN, HIDDEN_NOTICE, RESTORED
+from shared.db import make_engine
 from tests.integration.notify.notify_service_district import wait_until
 from tests.integration.notify.test_notify_service_announcements import (  # noqa: F401 — fixtures
     config,
@@ -103,3 +113,73 @@ def test_a_flagged_message_is_listed_hidden_for_everyone_restored_and_every_deci
         (False, False), (False, True), (True, False)]
     assert [e["after"]["reason"] for e in entries] == [
         "another family's phone number", "private number", "the number was the school's"]
+
+
+def test_hiding_withdraws_the_deliveries_no_provider_had_and_counts_those_already_sent(rpc, room, config):  # noqa: F811
+    """No worker runs here, so every provider delivery of Tess's message waits on its queue; one of them a worker
+    has claimed (its ledger row is 'sending': handed to the provider). Hiding withdraws the others: the report shows
+    them skipped, withdrawn_by_moderator, and no worker's claim on them succeeds afterwards; the claimed one, should
+    it fail, falls back to nothing."""
+    notify_rpc = rpc(notify.contract)
+    moderator = room.principal("tess", identity.TEACHER, permissions=[identity.CONTENT_MODERATOR])
+    started = notify_rpc.start_conversation(sender=room.tess, guardians_of=room.ids["ben"], text=TEXT)
+    [message] = started["messages"]
+    communication_id = message["communication_id"]
+    engine = make_engine(config["DATABASES"]["notify"])
+    try:
+        with Session(engine) as session:
+            repository = DeliveryRepository(session)
+            queued = [line for line in _report_lines(notify_rpc, room, communication_id)
+                      if line["channel"] in PROVIDER_LINES and line["status"] == "queued"]
+            assert len(queued) >= 2, queued
+            first, rest = queued[0], queued[1:]
+            content = repository.load_page(DeliveryJob(communication_id, Channel(first["channel"]), ("x",))).communication
+            assert first["person_id"] in repository.load_fallback_context(content, [first["person_id"]]).recipients
+            claimed = repository.claim_sends(communication_id, Channel(first["channel"]),
+                                             [_page_delivery(session, communication_id, first)], job_id="job-1",
+                                             now=datetime.now(timezone.utc))
+            assert len(claimed) == 1
+
+            hidden = notify_rpc.hide_message(viewer=moderator, message_id=message["message_id"], reason="private")
+
+            assert hidden["deliveries"]["withdrawn"] == len(rest)
+            assert hidden["deliveries"]["already_sent"] == 1
+            assert hidden["deliveries"]["already_sent_by_channel"] == {first["channel"]: 1}
+            assert "cannot be recalled" in hidden["deliveries"]["note"]
+            lines = {(line["person_id"], line["channel"]): line
+                     for line in _report_lines(notify_rpc, room, communication_id)}
+            assert lines[(first["person_id"], first["channel"])]["status"] == "queued"  # the provider has it
+            for line in rest:
+                withdrawn = lines[(line["person_id"], line["channel"])]
+                assert (withdrawn["status"], withdrawn["reason"]) == ("skipped", "withdrawn_by_moderator")
+            # Should what the provider has fail now, it falls back to nothing: the message is hidden.
+            assert repository.load_fallback_context(content, [first["person_id"]]).recipients == {}
+            # A worker that loaded the page before the hiding finds the key taken: nothing is sent.
+            late = rest[0]
+            assert repository.claim_sends(communication_id, Channel(late["channel"]),
+                                          [_page_delivery(session, communication_id, late)], job_id="job-2",
+                                          now=datetime.now(timezone.utc)) == set()
+    finally:
+        engine.dispose()
+
+    restored = notify_rpc.restore_message(viewer=room.district_admin, message_id=message["message_id"],
+                                          reason="reviewed")
+    assert (restored["deliveries"]["withdrawn"], restored["deliveries"]["already_sent"]) == (0, 0)
+    assert "not sent again" in restored["deliveries"]["note"]
+
+
+PROVIDER_LINES = ("email", "sms", "voice")
+
+
+def _report_lines(notify_rpc, room, communication_id: str) -> list[dict]:
+    return notify_rpc.get_delivery_report(viewer=room.tess, communication_id=communication_id,
+                                          per_page=200)["lines"]
+
+
+def _page_delivery(session: Session, communication_id: str, line: dict) -> PageDelivery:
+    delivery_id = session.execute(select(deliveries.c.id).where(
+        deliveries.c.communication_id == communication_id, deliveries.c.person_id == line["person_id"],
+        deliveries.c.channel == line["channel"])).scalar_one()
+    session.rollback()
+    return PageDelivery(delivery_id, line["person_id"], Channel(line["channel"]), line["address"], None,
+                        DeliveryStatus.QUEUED, 0)

@@ -132,7 +132,7 @@ def test_a_forged_webhook_changes_nothing_while_the_same_one_properly_signed_is_
               notify_rpc.receive_provider_webhook({**sendgrid_webhook(sendgrid_key, bounce), "headers": {}}),
               notify_rpc.receive_provider_webhook(twilio_inbound("STOP", "not-our-token"))]
 
-    assert forged == [{"accepted": False, "applied": 0}] * 3
+    assert forged == [{"accepted": False, "applied": 0, "refused": "signature"}] * 3
     with engine.connect() as connection:
         assert connection.execute(select(webhook_receipts)).all() == []
         assert connection.execute(select(credential_health)).all() == []

@@ -148,3 +148,65 @@ def test_a_landline_reported_by_a_callback_is_bad_for_every_guardian_sharing_the
     assert states == {("dana", "mobile_phone"): "bad", ("dennis", "mobile_phone"): "bad"}
     assert published[-1][1] == {"kind": "mobile_phone", "address": shared, "state": "bad",
                                 "reason": "landline or unreachable carrier"}
+
+
+# --- report_order.py: a failure arriving after `delivered`, one rule per provider -----------------------------
+
+def reasons(engine) -> dict[str, tuple]:
+    with engine.connect() as connection:
+        return {row.channel: (row.status, row.reason, row.provider_code) for row in connection.execute(select(deliveries))}
+
+
+def test_a_sendgrid_bounce_after_delivered_fails_the_email_marks_it_bad_and_falls_back_to_sms(notify_engine, world):
+    email_id, ports, jobs, _ = world
+    apply_status_reports([report(Outcome.DELIVERED, "delivered", email_id)], ports=ports)
+
+    assert apply_status_reports([report(Outcome.HARD_BOUNCE, "bounce/bounce", email_id, seconds=60)],
+                                ports=ports) == 1
+
+    assert statuses(notify_engine) == {"email": ("fell_back", None, GINA_EMAIL),
+                                       "sms": ("queued", email_id, GINA_MOBILE)}
+    assert health(notify_engine) == [("email", GINA_EMAIL, "bad", "address bounced")]
+    assert [job.channel for job in jobs] == [Channel.SMS]
+
+
+def test_a_late_sendgrid_bounce_with_no_alternative_leaves_the_email_failed_with_the_bounce_reason(
+        notify_engine, world):
+    email_id, ports, jobs, _ = world
+    with notify_engine.begin() as connection:  # nothing to fall back to
+        connection.execute(credential_health.insert().values(kind="mobile_phone", address=GINA_MOBILE, state="bad",
+                                                             reason="landline", updated_at=NOW))
+
+    apply_status_reports([report(Outcome.DELIVERED, "delivered", email_id),
+                          report(Outcome.HARD_BOUNCE, "bounce/bounce", email_id, seconds=60)], ports=ports)
+
+    assert reasons(notify_engine) == {"email": ("failed", "address bounced", "bounce/bounce")}
+    assert jobs == []
+
+
+def test_delivered_arriving_after_a_bounce_changes_neither_the_delivery_nor_its_reason(notify_engine, world):
+    email_id, ports, _, _ = world
+    apply_status_reports([report(Outcome.HARD_BOUNCE, "bounce/bounce", email_id, seconds=60)], ports=ports)
+
+    assert apply_status_reports([report(Outcome.DELIVERED, "delivered", email_id)], ports=ports) == 0
+
+    assert reasons(notify_engine)["email"] == ("fell_back", "address bounced", "bounce/bounce")
+
+
+def test_a_twilio_failure_after_delivered_keeps_delivered_its_reason_and_the_number_good(notify_engine, store, world):
+    _, ports, jobs, published = world
+    communication_id = store.deliveries.create_communication(district_id="district-1", kind="announcement",
+                                                             subject="Snow day", body="Closed.", now=NOW)
+    [sms_id] = store.deliveries.create_deliveries(communication_id, [NewDelivery("gina", Channel.SMS, GINA_MOBILE)],
+                                                  now=NOW)
+    delivered = DeliveryReport("SM1", sms_id, Outcome.DELIVERED, None, "delivered to the handset", NOW)
+    undelivered = DeliveryReport("SM1", sms_id, Outcome.HARD_BOUNCE, "30006", "landline or unreachable carrier",
+                                 NOW + timedelta(seconds=5))
+    apply_status_reports([delivered], ports=ports)
+
+    assert apply_status_reports([undelivered], ports=ports) == 0
+
+    with notify_engine.connect() as connection:
+        row = connection.execute(select(deliveries).where(deliveries.c.id == sms_id)).one()
+    assert (row.status, row.reason, row.provider_code) == ("delivered", "delivered to the handset", None)
+    assert health(notify_engine) == [] and jobs == [] and published == []

@@ -136,3 +136,25 @@ def test_sms_of_a_batch_and_of_later_batches_share_one_keep_alive_connection(san
 
     # The test's own sandbox client keeps its connection too: nobody opened a new one.
     assert sandbox.stats()["connections"] == before
+
+
+def test_sms_tells_each_answer_before_the_next_request_goes_out(sandbox, twilio_sms):
+    heard = []
+
+    receipts = twilio_sms.send([sms("d-1", "+15555550105"), sms("d-2", "+15555550106")],
+                               lambda answers: heard.append(([a.delivery_id for a in answers], sandbox.count("sms"))))
+
+    # Each answer is told while the sandbox holds only the messages sent so far: before the next request.
+    assert heard == [(["d-1"], 1), (["d-2"], 2)]
+    assert [r.delivery_id for r in receipts] == ["d-1", "d-2"]
+
+
+def test_email_tells_the_answers_of_each_request_as_it_returns(sandbox, provider_settings):
+    heard = []
+
+    SendGridEmail(provider_settings).send(
+        [email("e-1", "ana@example.org"), email("e-2", "bo@example.org", body="Bring boots."),
+         email("e-3", "cy@example.org")],
+        lambda answers: heard.append((sorted(a.delivery_id for a in answers), sandbox.count("email"))))
+
+    assert heard == [(["e-1", "e-3"], 2), (["e-2"], 3)]

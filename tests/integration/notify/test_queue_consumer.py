@@ -17,6 +17,7 @@ from services.notify.queue.jobs import DeliveryJob, parse_job
 from services.notify.queue.publisher import DeliveryPublisher
 from services.notify.queue.topology import DEAD_QUEUE, work_queue
 from shared.config import PROJECT_ROOT
+from shared.testing.faults import close_vhost_connections
 
 WAIT_SECONDS = 20
 # Every job of these tests is an email job.
@@ -117,6 +118,31 @@ def test_stop_finishes_the_job_in_hand_and_returns_the_prefetched_ones_to_the_qu
 
     assert len(finished) == 1 and consuming.error is None
     assert depth(uri) == 4
+
+
+def test_the_job_in_hand_learns_its_connection_is_gone_and_the_broker_hands_it_out_again(
+        rabbit_config, rabbit_manager):
+    uri = rabbit_config["AMQP_URI"]
+    DeliveryPublisher(uri).publish_jobs(jobs(1))
+    started, release = threading.Event(), threading.Event()
+    in_hand: list[ReceivedJob] = []
+
+    def handle(message: ReceivedJob) -> Disposition:
+        in_hand.append(message)
+        started.set()
+        release.wait(WAIT_SECONDS)
+        return Disposition.REQUEUE
+
+    with Consuming(uri, handle) as consuming:
+        assert started.wait(WAIT_SECONDS)
+        assert in_hand[0].still_held()
+        assert close_vhost_connections(rabbit_manager, rabbit_config["vhost"])
+        wait_until(lambda: not in_hand[0].still_held(), timeout=5)
+        release.set()
+        consuming.thread.join(WAIT_SECONDS)
+
+    assert isinstance(consuming.error, pika.exceptions.AMQPConnectionError)
+    assert depth(uri) == 1  # back on the queue for another worker
 
 
 def test_a_handler_that_crashes_ends_the_consumer_and_its_job_goes_back(rabbit_config):

@@ -98,7 +98,8 @@ def worker_pool(amqp_uri: str, database_url: str, sandbox_url: str, log_dir: Pat
 
 
 def seed_communication(database_url: str, rows: Sequence[NewDelivery], *,
-                       kind: Communication = Communication.ANNOUNCEMENT) -> tuple[str, list[str]]:
+                       kind: Communication = Communication.ANNOUNCEMENT, priority: bool = False,
+                       ) -> tuple[str, list[str]]:
     """A communication with these deliveries, planned as the notify service plans them."""
     now = datetime.now(timezone.utc)
     engine = make_engine(database_url)
@@ -106,7 +107,8 @@ def seed_communication(database_url: str, rows: Sequence[NewDelivery], *,
         with Session(engine) as session:
             repository = DeliveryRepository(session)
             communication_id = repository.create_communication(
-                district_id="district-1", kind=kind, subject="Snow day", body="School is closed today.", now=now)
+                district_id="district-1", kind=kind, subject="Snow day", body="School is closed today.", now=now,
+                priority=priority)
             ids = repository.create_deliveries(communication_id, rows, now=now)
     finally:
         engine.dispose()
@@ -117,7 +119,11 @@ def queue_communication(database_url: str, amqp_uri: str, communication_id: str,
                         rows: Sequence[NewDelivery]) -> list[DeliveryJob]:
     """Publish the communication's jobs, confirmed, then mark it and its deliveries queued."""
     jobs = pages_of(communication_id, [(delivery_id, row.channel) for delivery_id, row in zip(ids, rows)])
-    DeliveryPublisher(amqp_uri).publish_jobs(jobs)
+    publisher = DeliveryPublisher(amqp_uri)
+    try:
+        publisher.publish_jobs(jobs)
+    finally:
+        publisher.close()  # the vhost's connections are then the workers' alone (the chaos tests close them)
     now = datetime.now(timezone.utc)
     engine = make_engine(database_url)
     try:

@@ -106,3 +106,16 @@ def test_markdown_table_round_trips_through_the_json(tmp_path):
     assert markdown[0].startswith("| metric | value |")
     assert markdown[3] == ("| `fanout_enqueue_seconds` | 30.00 | s | 1.500 | time for 200,000 at "
                            "baseline_publish_msgs_per_s | ratio <= 2.00 (met) |")
+
+
+def test_every_process_peak_rss_row_has_the_one_gigabyte_target_beside_it():
+    rows = [Row("directory_peak_rss_mb", 180.0, "MB"), Row("notify_worker_peak_rss_mb", 1500.0, "MB")]
+    by_name = {row.name: row for row in rows}
+    assert [target_status(row, by_name) for row in rows] == ["<= 1,024 (met)", "<= 1,024 (NOT met)"]
+
+
+def test_the_search_rows_carry_their_targets_at_10_and_50_clients():
+    rows = [Row("search_p95_ms", 40.0, "ms"), Row("search_p99_ms", 120.0, "ms"), Row("search50_p95_ms", 140.0, "ms")]
+    by_name = {row.name: row for row in rows}
+    assert [target_status(row, by_name) for row in rows] == [
+        "<= 50.00 (met)", "<= 100 (NOT met)", "<= 150 (met)"]

@@ -45,3 +45,14 @@ def test_a_scoped_search_reads_its_reach_rows_once_for_the_page_and_the_count():
     assert sql.startswith("WITH matches AS MATERIALIZED")
     assert sql.count("FROM reach") == 1
     assert "(SELECT count(*) AS count_1 \nFROM matches) AS matched" in sql
+
+
+def test_on_postgresql_the_page_carries_its_school_ids_so_a_search_is_one_statement():
+    for scope in (DISTRICT_ADMIN, SCHOOL_ADMIN):
+        for query in (search_sql.matches_first_page(wanted("oka"), scope, school_ids=True),
+                      search_sql.page_query(wanted("oka"), scope, school_ids=True)):
+            sql = str(query.compile(dialect=postgresql.dialect()))
+            assert "array((SELECT person_schools.school_id" in sql
+            assert f"AS {search_sql.SCHOOL_IDS}" in sql
+    asked_apart = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=postgresql.dialect()))
+    assert "person_schools" not in asked_apart

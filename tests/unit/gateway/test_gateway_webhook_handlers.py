@@ -51,3 +51,11 @@ def test_sendgrid_events_go_to_notify_as_sendgrid_events():
 def test_a_webhook_notify_does_not_accept_is_permission_denied(receive):
     with pytest.raises(PermissionDenied, match="signature"):
         receive(webhook_call(), make_backends(accepted=False))
+
+
+def test_a_replayed_sendgrid_batch_is_permission_denied_saying_so():
+    backends = make_backends(accepted=False)
+    backends.notify.receive_provider_webhook.return_value = {"accepted": False, "applied": 0, "refused": "replayed"}
+
+    with pytest.raises(PermissionDenied, match="replay window"):
+        handlers.receive_sendgrid_events(webhook_call(body=b"[]"), backends)

@@ -49,6 +49,10 @@ class InMemoryAccounts:
     def accounts_by_person_id(self, person_ids: Collection[str]) -> dict[str, Account]:
         return {p: self._read(self.accounts[p]) for p in person_ids if p in self.accounts}
 
+    def person_ids_of_district(self, district_id: str, after: str | None, limit: int) -> list[str]:
+        return sorted(pid for pid, account in self.accounts.items()
+                      if account.profile.district_id == district_id and (after is None or pid > after))[:limit]
+
     def accounts_with_credential(self, kind: str, value: str) -> list[Account]:
         return sorted((self._read(a) for a in self.accounts.values() if getattr(a.profile, kind) == value),
                       key=lambda account: account.person_id)

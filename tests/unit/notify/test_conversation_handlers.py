@@ -55,6 +55,8 @@ class FakeWorld:
     translations: InMemoryTranslations = field(default_factory=InMemoryTranslations)
     publishes: int = 0
     candidate_reads: int = 0
+    writes: int = 0
+    queued: list = field(default_factory=list)  # communications whose planned deliveries were marked queued
 
     # conversations
     def create(self, conversation, first):
@@ -97,24 +99,25 @@ class FakeWorld:
         return Candidates(known, frozenset(p for p in person_ids if p in self.archived),
                           {p: KINDS[p] for p in person_ids if p in KINDS})
 
-    def create_communication(self, communication, **job):
-        readers = communication.audience["person_ids"]
-        self.translations.add_source(communication.id, subject=communication.subject, body=communication.body,
-                                     languages=[self.languages.get(p, "en") for p in readers],
-                                     original_language=self.languages.get(communication.sender_id, "en"))
-
-    def write_page(self, page, *, now):
-        self.pages.append(page)
+    def write_communications(self, written, *, now):
+        self.writes += 1
+        for communication, page in written:
+            readers = communication.audience["person_ids"]
+            self.translations.add_source(communication.id, subject=communication.subject, body=communication.body,
+                                         languages=[self.languages.get(p, "en") for p in readers],
+                                         original_language=self.languages.get(communication.sender_id, "en"))
+            self.pages.append(page)
 
     # queueing
-    def unqueued_provider_deliveries(self, communication_id):
-        return [(f"d-{row.person_id}", row.channel) for page in self.pages
-                if page.communication_id == communication_id for row in page.rows.provider]
+    def unqueued_provider_deliveries_of(self, communication_ids):
+        return {page.communication_id: [(f"d-{row.person_id}", row.channel) for row in page.rows.provider]
+                for page in self.pages if page.communication_id in communication_ids and page.rows.provider}
 
-    def mark_planned_queued(self, communication_id, *, now):
+    def mark_planned_queued_of(self, communication_ids, *, now):
+        self.queued.extend(communication_ids)
         return 0
 
-    def mark_communication_queued(self, communication_id, *, now):
+    def mark_communications_queued(self, communication_ids, *, now):
         pass
 
     def publish_jobs(self, jobs):
@@ -187,7 +190,8 @@ def test_messages_delivered_together_read_the_people_once_and_publish_all_their_
 
     assert [(page.communication_id, sorted(page.personal)) for page in world.pages] == [
         (first.communication_id, ["g-1"]), (second.communication_id, ["g-1", "g-2"])]
-    assert world.candidate_reads == 1 and world.publishes == 1
+    assert world.candidate_reads == 1 and world.publishes == 1 and world.writes == 1
+    assert sorted(world.queued) == sorted([first.communication_id, second.communication_id])
     assert sorted(job.communication_id for job in world.jobs) == sorted({first.communication_id,
                                                                           second.communication_id})
 
@@ -299,3 +303,17 @@ def test_a_reply_whose_translation_fails_is_shown_in_the_original_with_a_note():
 
     assert (reply["text"], reply["translation"]) == ("Gracias", "unavailable")
     assert reply["translation_note"] == UNTRANSLATED_NOTE
+
+
+def test_a_message_keeps_its_text_in_each_readers_language_for_their_lists_but_never_asks_twice_after_a_failure():
+    world = FakeWorld(languages={"g-1": "es"})
+    conversation = StoredConversation("c" * 32, "d-1", "t-1", NOW, NOW, (
+        StoredParticipant("t-1", 0, "staff"), StoredParticipant("g-1", 1, "family")))
+    message = handlers.new_message(conversation.id, "t-1", (), "app", "Hi", (), NOW, lambda: "f" * 32)
+
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(world))
+
+    assert world.translations.cache[("Hi", "es")] == "[es] Hi"
+    failing, broken = FakeTranslator(failing=True), FakeWorld(languages={"g-1": "es"})
+    handlers.deliver_message(conversation, message, ["g-1"], ports_for(broken, translator=failing))
+    assert len(failing.calls) == 1 and broken.jobs, "one failed call, and the message went all the same"

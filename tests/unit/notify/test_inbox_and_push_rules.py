@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from services.notify.domain.delivery import Communication
 from services.notify.domain.inbox import InboxItem, inbox_filter, opened, preview, summary
+from services.notify.domain.translation import UNTRANSLATED_NOTE, CommunicationTranslation, TranslationOutcome
+from shared.contracts.moderation import HIDDEN_NOTICE
 from services.notify.domain.push import (
     PushAnswer,
     PushOutcome,
@@ -86,3 +88,36 @@ def test_a_notification_names_its_communication_and_marks_priority():
     assert notification.title == "Priority: Snow day" and notification.body == "Closed today."
     assert notification.data == {"communication_id": "comm-1", "kind": "announcement"}
     assert notification_for("comm-2", Communication.MESSAGE, None, "Hi").title == "New message"
+
+
+SPANISH = CommunicationTranslation("es", TranslationOutcome.TRANSLATED, "Día de nieve", "Cerrado.")
+
+
+def spanish_item(**overrides) -> InboxItem:
+    fields = {"communication_id": "comm-1", "kind": Communication.ANNOUNCEMENT, "subject": "Snow day",
+              "body": "Closed.", "priority": False, "sender_id": "tess", "received_at": NOW, "read_at": None,
+              "original_language": "en", "reader_language": "es", "translation": SPANISH}
+    return InboxItem(**{**fields, **overrides})
+
+
+def test_an_item_is_shown_in_its_readers_language_from_the_translation_stored_when_it_was_sent():
+    listed = summary(spanish_item())
+    assert (listed["subject"], listed["preview"], listed["language"], listed["original_language"],
+            listed["translation"]) == ("Día de nieve", "Cerrado.", "es", "en", "translated")
+    assert opened(spanish_item())["body"] == "Cerrado."
+
+
+def test_the_original_is_shown_on_request_in_the_senders_language_and_when_hidden():
+    as_written = opened(spanish_item(), original=True)
+    assert (as_written["subject"], as_written["body"], as_written["language"], as_written["translation"]) == (
+        "Snow day", "Closed.", "en", "original")
+    assert opened(spanish_item(hidden=True))["body"] == HIDDEN_NOTICE
+
+
+def test_a_failed_translation_shows_the_original_with_the_note_and_a_changed_language_the_original():
+    failed = CommunicationTranslation("es", TranslationOutcome.UNAVAILABLE, reason="timed out")
+    shown = opened(spanish_item(translation=failed))
+    assert (shown["body"], shown["translation"]) == (f"{UNTRANSLATED_NOTE}\nClosed.", "unavailable")
+    moved = opened(spanish_item(reader_language="vi"))  # no translation was stored for Vietnamese
+    assert (moved["body"], moved["translation"], moved["language"]) == ("Closed.", "original", "en")
+    assert opened(spanish_item(reader_language="en-US", translation=None))["translation"] == "original"

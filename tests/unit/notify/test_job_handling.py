@@ -73,6 +73,16 @@ def test_a_dead_letter_whose_reason_cannot_be_published_is_rejected_for_the_brok
     assert handler_for(store, UnreachableDeadLetters())(message(JOB.to_json())) is Disposition.DEAD_LETTER
 
 
+def test_a_job_whose_broker_connection_went_away_is_left_to_the_worker_the_broker_gave_it_to():
+    store = FakeDeliveryStore([make_delivery()])
+    follow_ups = FakeFollowUps()
+    lost = ReceivedJob(JOB.to_json(), "job-1", redelivered=False, still_held=lambda: False)
+
+    assert handler_for(store, follow_ups)(lost) is Disposition.REQUEUE
+    assert follow_ups.delayed == [] and follow_ups.dead_letters == [] and store.records == []
+    assert store.ledger[("person-1", Channel.EMAIL)] == ("answered", "job-1")
+
+
 def test_a_processed_job_is_acked():
     store = FakeDeliveryStore([make_delivery()])
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client import REGISTRY
+from sqlalchemy.exc import OperationalError
 
 from services.notify.domain.delivery import (
     CREDENTIAL_OF_CHANNEL,
@@ -36,7 +37,7 @@ from services.notify.worker.ports import (
     LedgerAction,
     PageDelivery,
 )
-from services.notify.worker.process_job import PoisonJob, process_job
+from services.notify.worker.process_job import AnswersNotKept, JobAbandoned, PoisonJob, process_job
 from tests.unit.notify.planner_builders import make_recipient
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -59,6 +60,7 @@ class FakeDeliveryStore:
         self.deliveries = {delivery.id: delivery for delivery in deliveries}
         self.recipients = {recipient.person_id: recipient for recipient in recipients}
         self.ledger: dict[tuple[str, Channel], tuple[str, str]] = {}  # key -> (state, job id)
+        self.answers: dict[tuple[str, Channel], ProviderReceipt] = {}  # the receipts of 'answered' keys
         self.credentials: dict[tuple[CredentialKind, str], tuple[CredentialState, str | None, int]] = {}
         self.inbox: set[str] = set()
         self.records: list[JobRecord] = []
@@ -82,6 +84,16 @@ class FakeDeliveryStore:
                 self.ledger[key] = ("sending", job_id)
                 claimed.add(delivery.id)
         return claimed
+
+    def record_answers(self, communication_id, channel, answers, *, job_id, now) -> None:
+        for person_id, receipt in answers.items():
+            if self.ledger.get((person_id, channel)) == ("sending", job_id):
+                self.ledger[(person_id, channel)] = ("answered", job_id)
+                self.answers[(person_id, channel)] = receipt
+
+    def answered_sends(self, communication_id, channel, deliveries, *, job_id) -> dict[str, ProviderReceipt]:
+        return {delivery.id: self.answers[(delivery.person_id, channel)] for delivery in deliveries
+                if self.ledger.get((delivery.person_id, channel)) == ("answered", job_id)}
 
     def deliver_to_inbox(self, communication_id, deliveries, *, now) -> int:
         new = {d.person_id for d in deliveries} - self.inbox
@@ -126,6 +138,7 @@ class FakeDeliveryStore:
                 self.ledger[key] = ("sent", self.ledger[key][1])
             elif result.ledger is LedgerAction.RELEASE:
                 del self.ledger[key]
+                self.answers.pop(key, None)
         for change in record.credentials:
             state, reason, soft = self.credentials.get((change.kind, change.address), (CredentialState.GOOD, None, 0))
             if change.change is HealthChange.SOFT_FAILURE:
@@ -156,27 +169,49 @@ class FakeDeliveryStore:
         return self.credentials.get((kind, address), (CredentialState.GOOD, None, 0))[0]
 
 
+class WorkerKilled(BaseException):
+    """kill -9 in a unit test: nothing after it runs (no except Exception catches it)."""
+
+
 class FakeChannel:
-    """Answers by address (ACCEPTED unless told otherwise) and remembers what was in the ledger at the call."""
+    """Answers by address (ACCEPTED unless told otherwise) and remembers what was in the ledger at the call.
+
+    `per_request`: messages per provider request (Twilio: 1; the whole batch by default, as SendGrid);
+    `dies_after_requests`: the worker dies once the provider took that many requests, before the last answer."""
 
     def __init__(self, channel: Channel, store: FakeDeliveryStore, *, max_batch: int = 1000,
-                 outcomes: dict[str, Outcome] | None = None, fails_with: Exception | None = None):
+                 outcomes: dict[str, Outcome] | None = None, fails_with: Exception | None = None,
+                 per_request: int | None = None, dies_after_requests: int | None = None):
         self.channel = channel
         self.max_batch = max_batch
         self.store = store
         self.outcomes = outcomes or {}
         self.fails_with = fails_with
+        self.per_request = per_request
+        self.dies_after_requests = dies_after_requests
         self.sent: list[OutboundMessage] = []
         self.ledger_at_send: list[dict] = []
+        self.ledger_at_request: list[dict] = []
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
+    def send(self, messages: Sequence[OutboundMessage], answered=None) -> list[ProviderReceipt]:
         assert len(messages) <= self.max_batch
         self.ledger_at_send.append(dict(self.store.ledger))
         if self.fails_with is not None:
             raise self.fails_with
-        self.sent.extend(messages)
-        return [ProviderReceipt(m.delivery_id, self.outcomes.get(m.to, Outcome.ACCEPTED), f"msg-{m.delivery_id}",
-                                reason="provider says so" if m.to in self.outcomes else None) for m in messages]
+        receipts = []
+        size = self.per_request or len(messages)
+        for start in range(0, len(messages), size):
+            request = messages[start:start + size]
+            self.ledger_at_request.append(dict(self.store.ledger))
+            self.sent.extend(request)
+            if self.dies_after_requests is not None and len(self.ledger_at_request) >= self.dies_after_requests:
+                raise WorkerKilled()
+            answers = [ProviderReceipt(m.delivery_id, self.outcomes.get(m.to, Outcome.ACCEPTED), f"msg-{m.delivery_id}",
+                                       reason="provider says so" if m.to in self.outcomes else None) for m in request]
+            if answered is not None:
+                answered(answers)
+            receipts += answers
+        return receipts
 
 
 class FakeFollowUps:
@@ -196,10 +231,10 @@ class FakeFollowUps:
 
 
 def run(store: FakeDeliveryStore, job: DeliveryJob, *channels: FakeChannel, follow_ups: FakeFollowUps | None = None,
-        job_id: str = "job-1", draw: float = 0.5):
+        job_id: str = "job-1", draw: float = 0.5, policy: RetryPolicy = POLICY):
     return process_job(job, job_id=job_id, deliveries=store, channels={c.channel: c for c in channels},
                        follow_ups=follow_ups or FakeFollowUps(), clock=lambda: NOW, draw=lambda: draw,
-                       policy=POLICY)
+                       policy=policy)
 
 
 def email_job(*ids: str) -> DeliveryJob:
@@ -249,6 +284,100 @@ def test_a_job_killed_mid_send_sends_again_only_what_it_had_claimed_itself():
 
     assert [message.delivery_id for message in email.sent] == ["d-1"]
     assert store.status("d-2") is DeliveryStatus.QUEUED
+
+
+def sms_page(count: int) -> tuple[FakeDeliveryStore, DeliveryJob]:
+    store = FakeDeliveryStore([make_delivery(id=f"d-{n}", person_id=f"p-{n}", channel=Channel.SMS,
+                                             address=f"+1555555{n:04d}") for n in range(count)],
+                              recipients=[make_recipient(person_id=f"p-{n}") for n in range(count)])
+    return store, DeliveryJob("comm-1", Channel.SMS, tuple(f"d-{n}" for n in range(count)))
+
+
+def test_each_provider_request_is_answered_in_the_ledger_before_the_next_request():
+    store, job = sms_page(4)
+    sms = FakeChannel(Channel.SMS, store, per_request=1)
+
+    run(store, job, sms)
+
+    answered = [sorted(person for (person, _), (state, _) in ledger.items() if state == "answered")
+                for ledger in sms.ledger_at_request]
+    assert answered == [[], ["p-0"], ["p-0", "p-1"], ["p-0", "p-1", "p-2"]]
+    assert set(store.ledger.values()) == {("sent", "job-1")} and store.answers["p-3", Channel.SMS].provider_message_id
+
+
+def test_a_job_killed_mid_page_sends_again_only_its_request_in_flight():
+    store, job = sms_page(50)
+    with pytest.raises(WorkerKilled):
+        run(store, job, FakeChannel(Channel.SMS, store, per_request=1, dies_after_requests=20))
+    again = FakeChannel(Channel.SMS, store, per_request=1)
+
+    summary = run(store, job, again)
+
+    assert [message.delivery_id for message in again.sent] == [f"d-{n}" for n in range(19, 50)]
+    assert summary.sent == 50 and summary.skipped == 0
+    assert {store.status(f"d-{n}") for n in range(50)} == {DeliveryStatus.SENT}
+    assert set(store.ledger.values()) == {("sent", "job-1")}
+    [record] = store.records
+    assert {result.provider_message_id for result in record.results} == {f"msg-d-{n}" for n in range(50)}
+
+
+def test_an_answer_kept_by_a_dead_run_is_judged_as_if_just_given():
+    store, job = sms_page(1)
+    store.ledger[("p-0", Channel.SMS)] = ("answered", "job-1")
+    store.answers[("p-0", Channel.SMS)] = ProviderReceipt("d-0", Outcome.HARD_BOUNCE, "msg-0", "30006", "landline")
+    sms = FakeChannel(Channel.SMS, store)
+    follow_ups = FakeFollowUps()
+
+    summary = run(store, job, sms, follow_ups=follow_ups)
+
+    assert sms.sent == []
+    assert store.credentials[(CredentialKind.MOBILE_PHONE, "+15555550000")][:2] == (CredentialState.BAD, "landline")
+    assert store.status("d-0") is DeliveryStatus.FELL_BACK
+    assert [job.channel for job in follow_ups.jobs] == [Channel.EMAIL] and summary.failed == 1
+
+
+def test_an_answer_another_job_kept_is_left_to_that_job():
+    store, job = sms_page(1)
+    store.ledger[("p-0", Channel.SMS)] = ("answered", "job-other")
+    store.answers[("p-0", Channel.SMS)] = ProviderReceipt("d-0", Outcome.ACCEPTED, "msg-0")
+    sms = FakeChannel(Channel.SMS, store)
+
+    summary = run(store, job, sms)
+
+    assert sms.sent == [] and summary.skipped == 1
+    assert store.status("d-0") is DeliveryStatus.QUEUED
+
+
+def test_a_worker_that_lost_the_job_to_another_stops_after_the_answer_in_hand():
+    store, job = sms_page(5)
+    sms = FakeChannel(Channel.SMS, store, per_request=1)
+    held = iter([True, False])
+
+    with pytest.raises(JobAbandoned, match="stopped sending after 1 more sms answers"):
+        process_job(job, job_id="job-1", deliveries=store, channels={Channel.SMS: sms}, follow_ups=FakeFollowUps(),
+                    clock=lambda: NOW, draw=lambda: 0.5, policy=POLICY, still_held=lambda: next(held))
+
+    assert [message.delivery_id for message in sms.sent] == ["d-0", "d-1"]
+    assert [store.ledger[(f"p-{n}", Channel.SMS)][0] for n in range(5)] == ["answered"] * 2 + ["sending"] * 3
+    assert store.records == []
+
+
+class LedgerAway(FakeDeliveryStore):
+    def record_answers(self, communication_id, channel, answers, *, job_id, now) -> None:
+        raise OperationalError("UPDATE send_ledger ...", {}, Exception("terminating connection"))
+
+
+def test_answers_the_ledger_cannot_take_stop_the_page_and_are_not_taken_for_a_provider_failure():
+    store = LedgerAway([make_delivery(id=f"d-{n}", person_id=f"p-{n}", channel=Channel.SMS,
+                                      address=f"+1555555{n:04d}") for n in range(3)])
+    sms = FakeChannel(Channel.SMS, store, per_request=1)
+
+    with pytest.raises(AnswersNotKept, match="1 sms answers of job job-1 could not be kept"):
+        run(store, DeliveryJob("comm-1", Channel.SMS, ("d-0", "d-1", "d-2")), sms)
+
+    assert len(sms.sent) == 1 and store.records == []
+    # Still this job's claim: its next run sends the one request that went unrecorded, and the rest.
+    assert set(store.ledger.values()) == {("sending", "job-1")}
 
 
 def test_the_label_of_a_shared_mobile_opens_the_sms():
@@ -351,6 +480,48 @@ def test_a_provider_outage_is_retried_without_counting_against_anyones_credentia
     assert store.credentials == {}
     [record] = store.records
     assert "provider unavailable" in record.results[0].reason
+
+
+OUTAGE_POLICY = RetryPolicy(max_attempts=3, base_seconds=4.0, cap_seconds=60.0, outage_attempts=6)
+
+
+def test_a_provider_outage_keeps_retrying_past_the_budget_of_a_recipients_failure():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.max_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    down = FakeChannel(Channel.EMAIL, store, fails_with=ConnectionError("503 Service Unavailable"))
+    follow_ups = FakeFollowUps()
+
+    summary = run(store, email_job(), down, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    attempts = OUTAGE_POLICY.max_attempts
+    assert follow_ups.delayed == [DelayedJob(email_job(), delay_seconds=0.5 * OUTAGE_POLICY.ceiling(attempts))]
+    assert follow_ups.jobs == [] and summary.retrying == 1
+    assert store.status("d-1") is DeliveryStatus.QUEUED and store.credentials == {}
+
+
+def test_a_recipients_failure_at_the_same_attempt_gives_up_and_falls_back():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.max_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    email = FakeChannel(Channel.EMAIL, store, outcomes={"dennis@example.org": Outcome.SOFT_BOUNCE})
+    follow_ups = FakeFollowUps()
+
+    run(store, email_job(), email, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    assert follow_ups.delayed == [] and [job.channel for job in follow_ups.jobs] == [Channel.SMS]
+
+
+def test_a_provider_outage_outlasting_its_budget_falls_back_without_counting_against_the_credential():
+    store = FakeDeliveryStore([make_delivery(attempts=OUTAGE_POLICY.outage_attempts - 1)],
+                              recipients=[make_recipient(person_id="person-1")])
+    down = FakeChannel(Channel.EMAIL, store, fails_with=ConnectionError("503 Service Unavailable"))
+    follow_ups = FakeFollowUps()
+
+    run(store, email_job(), down, follow_ups=follow_ups, policy=OUTAGE_POLICY)
+
+    assert follow_ups.delayed == [] and [job.channel for job in follow_ups.jobs] == [Channel.SMS]
+    assert store.status("d-1") is DeliveryStatus.FELL_BACK and store.credentials == {}
+    [record] = store.records
+    assert record.results[0].reason.startswith(f"gave up after {OUTAGE_POLICY.outage_attempts} attempts")
 
 
 def test_a_credential_that_went_bad_after_planning_is_not_attempted_and_falls_back():

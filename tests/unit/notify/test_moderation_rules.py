@@ -44,3 +44,12 @@ def test_what_each_decision_leaves_shown():
     assert rules.hidden_after(FLAGGED, False) is False and rules.hidden_after(FLAGGED, True) is True
     assert rules.hidden_after(HIDDEN, False) is True
     assert rules.hidden_after(RESTORED, True) is False
+
+
+def test_the_answer_to_hiding_counts_what_was_withdrawn_and_says_what_was_sent_cannot_be_recalled():
+    answer = rules.withdrawal_answer(rules.Withdrawal({"sms": 2, "email": 1}, {"email": 3}), HIDDEN)
+    assert (answer["withdrawn"], answer["already_sent"]) == (3, 3)
+    assert answer["withdrawn_by_channel"] == {"sms": 2, "email": 1} and answer["already_sent_by_channel"] == {"email": 3}
+    assert "cannot be recalled" in answer["note"]
+    restored = rules.withdrawal_answer(None, RESTORED)
+    assert (restored["withdrawn"], restored["already_sent"]) == (0, 0) and "not sent again" in restored["note"]

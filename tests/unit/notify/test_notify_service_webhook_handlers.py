@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlencode
@@ -29,8 +30,12 @@ def twilio_signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) 
     return base64.b64encode(hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()).decode()
 
 
-def inbound(body: str, *, token: str = AUTH_TOKEN, from_: str = HAL) -> dict:
-    params = {"MessageSid": "SM" + "b" * 32, "From": from_, "To": "+15550100000", "Body": body}
+TEXTS = itertools.count(1)
+
+
+def inbound(body: str, *, token: str = AUTH_TOKEN, from_: str = HAL, sid: str | None = None) -> dict:
+    """A signed inbound text; each its own MessageSid unless `sid` names one (a replay)."""
+    params = {"MessageSid": sid or f"SM{next(TEXTS):032d}", "From": from_, "To": "+15550100000", "Body": body}
     return {"kind": "twilio_inbound", "url": INBOUND_URL, "body": urlencode(params),
             "headers": {"x-twilio-signature": twilio_signature(INBOUND_URL, params, token)}}
 
@@ -40,8 +45,10 @@ class FakeReceipts:
         self.stored: list[dict] = []
         self.applied: list[str] = []
 
-    def store(self, *, provider, kind, payload, now):
-        self.stored.append({"provider": provider, "kind": kind, **payload})
+    def store(self, *, provider, kind, payload, now, message_id=None):
+        if message_id is not None and any(stored["message_id"] == message_id for stored in self.stored):
+            return None
+        self.stored.append({"provider": provider, "kind": kind, "message_id": message_id, **payload})
         return f"receipt-{len(self.stored)}"
 
     def mark_applied(self, receipt_id, *, now):
@@ -88,7 +95,7 @@ def test_a_webhook_signed_with_another_token_is_refused_and_nothing_is_stored_or
 
     answer = receive_provider_webhook(inbound("STOP", token="forged"), secrets=SECRETS, ports=ports)
 
-    assert answer == {"accepted": False, "applied": 0}
+    assert answer == {"accepted": False, "applied": 0, "refused": "signature"}
     assert receipts.stored == [] and credentials.health == {} and published == []
 
 
@@ -218,3 +225,16 @@ def test_a_batch_that_fails_marks_nothing_applied_so_every_text_is_applied_again
 
     assert receipts.applied == [] and filed == []
     assert len(receipts.unapplied(received_before=NOW, kinds=["twilio_inbound"])) == 2
+
+
+def test_a_replayed_stop_after_start_is_taken_once_and_changes_nothing(world):
+    receipts, credentials, published, ports = world
+    stop = inbound("STOP", sid="SM" + "e" * 32)
+    receive_provider_webhook(stop, secrets=SECRETS, ports=ports)
+    receive_provider_webhook(inbound("START"), secrets=SECRETS, ports=ports)
+
+    answer = receive_provider_webhook(stop, secrets=SECRETS, ports=ports)
+
+    assert answer == {"accepted": True, "applied": 0}
+    assert credentials.health[(CredentialKind.MOBILE_PHONE, HAL)].state is CredentialState.GOOD
+    assert len(receipts.stored) == 2 and len(published) == 2

@@ -64,7 +64,6 @@ def test_a_temporary_failure_the_provider_gave_up_on_fails_counts_a_soft_failure
                                                                    HealthChange.SOFT_FAILURE)
 
 
-def test_a_report_on_a_delivery_that_already_fell_back_does_not_fall_back_twice():
-    verdict = judge_report(make_delivery(status=DeliveryStatus.FELL_BACK), make_report(Outcome.HARD_BOUNCE, "dropped"))
-
-    assert not verdict.fall_back
+def test_a_report_on_a_delivery_that_already_fell_back_changes_nothing_so_it_never_falls_back_twice():
+    assert judge_report(make_delivery(status=DeliveryStatus.FELL_BACK),
+                        make_report(Outcome.HARD_BOUNCE, "dropped")) is None

@@ -45,6 +45,40 @@ def test_a_policy_that_could_never_retry_sensibly_is_refused(arguments):
         RetryPolicy(**arguments)
 
 
+def test_a_provider_outage_has_its_own_longer_budget():
+    policy = RetryPolicy(max_attempts=3, base_seconds=5.0, cap_seconds=30.0, outage_attempts=5)
+
+    assert policy.exhausted(3) and not policy.exhausted(3, provider_outage=True)
+    assert policy.delay(4, lambda: 0.5, provider_outage=True) == 15.0
+    assert policy.delay(5, lambda: 0.5, provider_outage=True) is None
+    assert POLICY.exhausted(5, provider_outage=True)  # no outage budget: the same as any other failure
+
+
+def test_an_outage_budget_below_the_ordinary_one_is_refused():
+    with pytest.raises(ValueError, match="provider outage"):
+        RetryPolicy(max_attempts=5, base_seconds=5.0, cap_seconds=30.0, outage_attempts=4)
+
+
+@given(draws=st.lists(st.floats(min_value=0.0, max_value=ALMOST_ONE), min_size=8, max_size=8))
+def test_the_shipped_outage_budget_waits_longer_than_the_ordinary_one_whatever_the_draws(draws):
+    def waited(provider_outage: bool) -> float:
+        total, attempts = 0.0, 1
+        while (delay := DELIVERY_RETRY.delay(attempts, lambda: draws[attempts - 1],
+                                             provider_outage=provider_outage)) is not None:
+            total, attempts = total + delay, attempts + 1
+        return total
+
+    assert waited(provider_outage=True) >= waited(provider_outage=False)
+
+
+def test_the_shipped_outage_budget_rides_out_a_minute_long_outage_on_average_draws():
+    # A provider answering 500 for a minute: with every draw at its mean, the attempts before the outage
+    # budget runs out span far more than a minute (the ordinary budget spans 37.5 s).
+    average_wait = sum(0.5 * DELIVERY_RETRY.ceiling(n) for n in range(1, DELIVERY_RETRY.outage_attempts))
+    ordinary_wait = sum(0.5 * DELIVERY_RETRY.ceiling(n) for n in range(1, DELIVERY_RETRY.max_attempts))
+    assert ordinary_wait == 37.5 and average_wait >= 5 * 60
+
+
 def test_a_retry_needs_an_attempt_before_it():
     with pytest.raises(ValueError):
         POLICY.ceiling(0)

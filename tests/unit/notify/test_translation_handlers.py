@@ -15,7 +15,12 @@ from services.notify.domain.translation import (
     render,
     same_language,
 )
-from services.notify.handlers_translations import report_languages, translate_communication, translate_text
+from services.notify.handlers_translations import (
+    report_languages,
+    translate_communication,
+    translate_communications,
+    translate_text,
+)
 from shared.testing.translation_fakes import FakeTranslator, InMemoryTranslations
 
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
@@ -141,3 +146,32 @@ def test_the_report_keeps_the_original_and_shows_each_languages_text_with_its_sm
     assert (spanish["outcome"], spanish["body"], spanish["reason"]) == ("translated", "Traiga un sombrero.", None)
     assert (vietnamese["outcome"], vietnamese["reason"]) == ("unavailable", "timed out")
     assert vietnamese["body"] == f"{UNTRANSLATED_NOTE}\nBring a hat."
+
+
+def test_communications_translated_together_ask_the_provider_once_per_language_and_store_each_ones_own():
+    store, translator = InMemoryTranslations(), FakeTranslator()
+    store.add_source("c-1", subject="Hi", body="Parent night.", languages=("es", "vi"))
+    store.add_source("c-2", subject="Hi", body="Bus late.", languages=("es",))
+    store.add_source("c-3", subject="Hi", body="Closed.", languages=("es",), state=CommunicationState.QUEUED)
+
+    made = translate_communications(["c-1", "c-2", "c-3"], translations=store, translator=translator, cache=store,
+                                    clock=clock)
+
+    assert sorted(call[1] for call in translator.calls) == ["es", "vi"]
+    assert [t.language for t in made["c-1"]] == ["es", "vi"] and "c-3" not in made
+    assert store.stored["c-2"]["es"].body == "[es] Bus late." and store.stored["c-1"]["es"].body == "[es] Parent night."
+
+
+def test_a_failure_for_one_language_leaves_every_communication_of_the_batch_in_the_original_for_the_rest():
+    store = InMemoryTranslations()
+    store.add_source("c-1", body="Stay inside.", languages=("es", "vi"))
+    store.add_source("c-2", body="Stay calm.", languages=("es",))
+    translator = FakeTranslator(failing=True)
+
+    made = translate_communications(["c-1", "c-2"], translations=store, translator=translator, cache=store,
+                                    clock=clock)
+
+    assert len(translator.calls) == 1
+    assert {(c, t.language, t.outcome) for c, ts in made.items() for t in ts} == {
+        ("c-1", "es", TranslationOutcome.UNAVAILABLE), ("c-1", "vi", TranslationOutcome.UNAVAILABLE),
+        ("c-2", "es", TranslationOutcome.UNAVAILABLE)}

@@ -9,12 +9,14 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from services.notify.adapters.webhooks import verify_sendgrid, verify_twilio
+from services.notify.adapters.service_dependencies import replay_window_from
+from services.notify.adapters.webhooks import sendgrid_signed_within, verify_sendgrid, verify_twilio
 
 AUTH_TOKEN = "12345678901234567890123456789012"
 URL = "https://notify.lincoln.example.org/webhooks/twilio/status?delivery_id=d-1"
@@ -135,3 +137,30 @@ def test_sendgrid_key_of_the_wrong_kind_fails_without_raising(key):
     rsa_public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     assert not verify_sendgrid(BODY, sendgrid_signature(key, TIMESTAMP, BODY), TIMESTAMP, rsa_public)
+
+
+# --- SendGrid's replay window: the signed time against ours ---
+
+SIGNED_AT = datetime.fromtimestamp(int(TIMESTAMP), timezone.utc)
+WINDOW = timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("now, fresh", [
+    (SIGNED_AT, True), (SIGNED_AT + WINDOW, True), (SIGNED_AT - WINDOW, True),
+    (SIGNED_AT + WINDOW + timedelta(seconds=1), False), (SIGNED_AT - WINDOW - timedelta(seconds=1), False)],
+    ids=["now", "at the edge", "clock behind by the window", "just too old", "just too far ahead"])
+def test_a_sendgrid_signed_time_counts_within_the_window_either_side(now, fresh):
+    assert sendgrid_signed_within(TIMESTAMP, now, WINDOW) is fresh
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "yesterday", "1e9", "99999999999999999999"])
+def test_a_missing_or_unreadable_signed_time_is_never_fresh(timestamp):
+    assert not sendgrid_signed_within(timestamp, SIGNED_AT, WINDOW)
+
+
+def test_the_replay_window_is_ten_minutes_unless_configured_and_a_bad_setting_names_the_variable():
+    assert replay_window_from(None) == replay_window_from(" ") == timedelta(minutes=10)
+    assert replay_window_from("90") == timedelta(seconds=90)
+    for bad in ("ten", "0", "-5"):
+        with pytest.raises(ValueError, match="NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"):
+            replay_window_from(bad)

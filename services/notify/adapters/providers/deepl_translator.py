@@ -11,13 +11,13 @@ x timeout plus the SDK's backoff; then it goes in the original
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import deepl
 
 from services.notify.domain.translation import TranslationFailed
+from shared.settings import value
 
 # DeepL refuses the bare tags of languages it offers in several variants as targets.
 _TARGET_VARIANTS = {"EN": "EN-US", "PT": "PT-BR"}
@@ -32,13 +32,12 @@ class TranslationSettings:
 
 
 def translation_settings_from_env(environ: Mapping[str, str] | None = None) -> TranslationSettings | None:
-    env = os.environ if environ is None else environ
-    auth_key = (env.get("DEEPL_AUTH_KEY") or "").strip()
+    auth_key = value("DEEPL_AUTH_KEY", environ)
     if not auth_key:
         return None
-    return TranslationSettings(auth_key=auth_key, server_url=(env.get("DEEPL_SERVER_URL") or "").strip() or None,
-                               timeout_seconds=float(env.get("TRANSLATION_TIMEOUT_SECONDS") or 3.0),
-                               retries=int(env.get("TRANSLATION_RETRIES") or 1))
+    return TranslationSettings(auth_key=auth_key, server_url=value("DEEPL_SERVER_URL", environ),
+                               timeout_seconds=float(value("TRANSLATION_TIMEOUT_SECONDS", environ)),
+                               retries=int(value("TRANSLATION_RETRIES", environ)))
 
 
 def deepl_target(language: str) -> str:

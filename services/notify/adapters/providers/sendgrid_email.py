@@ -24,7 +24,7 @@ from sendgrid import SendGridAPIClient
 
 from services.notify.adapters.providers.settings import ProviderSettings, SendGridSettings
 from services.notify.adapters.webhooks import DELIVERY_ID_FIELD
-from services.notify.domain.delivery import Channel, OutboundMessage, Outcome, ProviderReceipt
+from services.notify.domain.delivery import Answered, Channel, OutboundMessage, Outcome, ProviderReceipt
 from services.notify.domain.outcomes import sendgrid_http_outcome, sendgrid_invalid_address
 
 MAX_RECIPIENTS_PER_REQUEST = 1000
@@ -56,7 +56,7 @@ class SendGridEmail:
         self._timeout = settings.timeout_seconds
         self._client = SendGridAPIClient(self._sendgrid.api_key, host=self._sendgrid.api_base)
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
+    def send(self, messages: Sequence[OutboundMessage], answered: Answered | None = None) -> list[ProviderReceipt]:
         self._check(messages)
         groups: dict[tuple[str, str, str | None], list[OutboundMessage]] = {}
         for message in messages:
@@ -66,7 +66,7 @@ class SendGridEmail:
         receipts: list[ProviderReceipt] = []
         for position, chunk in enumerate(chunks):
             try:
-                receipts.extend(self._send_chunk(chunk, retry_without_invalid=True))
+                chunk_receipts = self._send_chunk(chunk, retry_without_invalid=True)
             except _Unavailable as unavailable:
                 receipts.extend(ProviderReceipt(m.delivery_id, Outcome.TRANSIENT, provider_code=unavailable.code,
                                                 reason=unavailable.reason) for m in chunk)
@@ -74,6 +74,9 @@ class SendGridEmail:
                                                 reason=f"not attempted: {unavailable.reason}")
                                 for later in chunks[position + 1:] for m in later)
                 break
+            receipts.extend(chunk_receipts)
+            if answered is not None:
+                answered(chunk_receipts)
         return receipts
 
     def _check(self, messages: Sequence[OutboundMessage]) -> None:

@@ -12,12 +12,12 @@
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from services.notify.adapters.providers.fcm_push import FcmSettings, fcm_settings
+from shared.settings import value
 
 SENDGRID_DEFAULT_BASE = "https://api.sendgrid.com"
 
@@ -59,8 +59,8 @@ class ProviderSettings:
         return f"{self.webhook_base_url.rstrip('/')}{path}?delivery_id={quote(delivery_id, safe='')}"
 
 
-def _value(env: Mapping[str, str], name: str) -> str | None:
-    return (env.get(name) or "").strip() or None
+def _value(env: Mapping[str, str] | None, name: str) -> str | None:
+    return value(name, env)
 
 
 def _require_together(env: Mapping[str, str], names: tuple[str, ...]) -> bool:
@@ -73,14 +73,14 @@ def _require_together(env: Mapping[str, str], names: tuple[str, ...]) -> bool:
 
 
 def providers_from_env(environ: Mapping[str, str] | None = None) -> ProviderSettings:
-    env = os.environ if environ is None else environ
+    env = environ
     twilio = None
     if _require_together(env, ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")):
         if not (_value(env, "TWILIO_FROM_NUMBER") or _value(env, "TWILIO_MESSAGING_SERVICE_SID")):
             raise ProviderConfigError("Twilio needs TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
         twilio = TwilioSettings(
-            account_sid=env["TWILIO_ACCOUNT_SID"].strip(),
-            auth_token=env["TWILIO_AUTH_TOKEN"].strip(),
+            account_sid=_value(env, "TWILIO_ACCOUNT_SID"),
+            auth_token=_value(env, "TWILIO_AUTH_TOKEN"),
             from_number=_value(env, "TWILIO_FROM_NUMBER"),
             messaging_service_sid=_value(env, "TWILIO_MESSAGING_SERVICE_SID"),
             api_base=_value(env, "TWILIO_API_BASE"),
@@ -88,14 +88,14 @@ def providers_from_env(environ: Mapping[str, str] | None = None) -> ProviderSett
     sendgrid = None
     if _require_together(env, ("SENDGRID_API_KEY", "SENDGRID_FROM_EMAIL")):
         sendgrid = SendGridSettings(
-            api_key=env["SENDGRID_API_KEY"].strip(),
-            from_email=env["SENDGRID_FROM_EMAIL"].strip(),
+            api_key=_value(env, "SENDGRID_API_KEY"),
+            from_email=_value(env, "SENDGRID_FROM_EMAIL"),
             from_name=_value(env, "SENDGRID_FROM_NAME"),
-            api_base=_value(env, "SENDGRID_API_BASE") or SENDGRID_DEFAULT_BASE,
+            api_base=_value(env, "SENDGRID_API_BASE"),
             webhook_public_key=_value(env, "SENDGRID_WEBHOOK_PUBLIC_KEY"),
         )
     try:
-        timeout = float(_value(env, "PROVIDER_TIMEOUT_SECONDS") or 10.0)
+        timeout = float(_value(env, "PROVIDER_TIMEOUT_SECONDS"))
     except ValueError:
         raise ProviderConfigError("PROVIDER_TIMEOUT_SECONDS must be a number of seconds") from None
     if timeout <= 0:

@@ -19,7 +19,7 @@ from twilio.rest import Client
 from services.notify.adapters.providers.settings import ProviderSettings, TwilioSettings
 from services.notify.adapters.providers.twilio_http import RebasedTwilioHttpClient
 from services.notify.adapters.webhooks import TWILIO_STATUS_PATH
-from services.notify.domain.delivery import Channel, OutboundMessage, Outcome, ProviderReceipt
+from services.notify.domain.delivery import Answered, Channel, OutboundMessage, Outcome, ProviderReceipt
 from services.notify.domain.outcomes import twilio_error_outcome
 
 SMS_BATCH = 100
@@ -63,13 +63,15 @@ class _TwilioChannel:
         if wrong:
             raise ValueError(f"{type(self).__name__} sends {self.channel} only; not deliveries {wrong[:5]}")
 
-    def _send_each(self, messages: Sequence[OutboundMessage],
-                   create: Callable[[OutboundMessage], str]) -> list[ProviderReceipt]:
+    def _send_each(self, messages: Sequence[OutboundMessage], create: Callable[[OutboundMessage], str],
+                   answered: Answered | None) -> list[ProviderReceipt]:
         self._check(messages)
         receipts: list[ProviderReceipt] = []
         for position, message in enumerate(messages):
             receipt, provider_unavailable = self._attempt(message, create)
             receipts.append(receipt)
+            if answered is not None:
+                answered([receipt])
             if provider_unavailable:
                 receipts.extend(ProviderReceipt(m.delivery_id, Outcome.TRANSIENT, provider_code=receipt.provider_code,
                                                 reason=f"not attempted: {receipt.reason}")
@@ -106,8 +108,8 @@ class TwilioSms(_TwilioChannel):
     channel = Channel.SMS
     max_batch = SMS_BATCH
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
-        return self._send_each(messages, self._create)
+    def send(self, messages: Sequence[OutboundMessage], answered: Answered | None = None) -> list[ProviderReceipt]:
+        return self._send_each(messages, self._create, answered)
 
     def _create(self, message: OutboundMessage) -> str:
         created = self._messages.create(to=message.to, body=message.body, **self._sender(),
@@ -129,8 +131,8 @@ class TwilioVoice(_TwilioChannel):
         if not self._twilio.from_number:
             raise ValueError("voice calls need TWILIO_FROM_NUMBER (a Messaging Service cannot place calls)")
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[ProviderReceipt]:
-        return self._send_each(messages, self._create)
+    def send(self, messages: Sequence[OutboundMessage], answered: Answered | None = None) -> list[ProviderReceipt]:
+        return self._send_each(messages, self._create, answered)
 
     def _create(self, message: OutboundMessage) -> str:
         created = self._calls.create(to=message.to, from_=self._twilio.from_number,
