@@ -99,6 +99,10 @@ class SandboxClient:
         """Base64 DER, the form SendGrid's settings page shows (EventWebhook(public_key=...))."""
         return self._call("GET", "/sandbox/sendgrid/public-key").json()["public_key"]
 
+    def set_provider_latency(self, seconds: float) -> dict:
+        """Each Twilio create and SendGrid send answers `seconds` late (0: at once again)."""
+        return self._call("POST", "/sandbox/latency", json={"seconds": seconds}).json()
+
     def set_translator(self, *, fail: bool = False, status: int | None = None, delay_seconds: float = 0.0) -> dict:
         """Make the fake DeepL fail (with `status`, default 503) or answer late; all defaults: work again."""
         payload: dict[str, object] = {"fail": fail, "delay_seconds": delay_seconds}

@@ -7,6 +7,7 @@
     POST   /sandbox/inbound-sms {from, to?, body}                  a text from a handset to us
     POST   /sandbox/inbound-email {from, to, text, html?, message_id?}  an email reply (Inbound Parse)
     POST   /sandbox/config {sendgrid_events_url?, twilio_inbound_url?}
+    GET    /sandbox/latency    POST /sandbox/latency {seconds}     each Twilio create and SendGrid send answers late
     POST   /sandbox/reset                                          forget everything but the config
     GET    /sandbox/stats      GET /sandbox/sendgrid/public-key    GET /sandbox/health
     GET    /sandbox/translator POST /sandbox/translator {fail?, status?, delay_seconds?}   (deepl_api.py)
@@ -146,6 +147,26 @@ def configure(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
     sandbox.configure(sendgrid_events_url=payload.get("sendgrid_events_url"),
                       twilio_inbound_url=payload.get("twilio_inbound_url"))
     return json_answer(200, sandbox.targets())
+
+
+# A provider slower than this is a provider down: tests of that use rules or a closed port.
+MAX_PROVIDER_LATENCY_SECONDS = 5.0
+
+
+def provider_latency(sandbox: Sandbox) -> ApiAnswer:
+    return json_answer(200, {"seconds": sandbox.provider_latency_seconds})
+
+
+def set_provider_latency(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
+    """A provider that takes `seconds` to answer each request, as a real one does over the internet: a fan-out
+    then lasts long enough for a test to fault it midway on a fast machine."""
+    payload = _json_body(raw)
+    seconds = payload.get("seconds") if payload is not None else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or not 0 <= seconds <= MAX_PROVIDER_LATENCY_SECONDS:
+        return _bad_request(f"seconds: a number from 0 to {MAX_PROVIDER_LATENCY_SECONDS:g}")
+    sandbox.provider_latency_seconds = float(seconds)
+    return provider_latency(sandbox)
 
 
 def reset(sandbox: Sandbox) -> ApiAnswer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,10 +56,12 @@ class SandboxApp:
             if refused:
                 return refused
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            _answer_late(sandbox)
             create = twilio_api.create_message if match["resource"] == "Messages" else twilio_api.create_call
             return create(sandbox, form)
         if method == "POST" and path == "/v3/mail/send":
             sandbox.log.count_request("sendgrid_mail_send")
+            _answer_late(sandbox)
             return sendgrid_api.check_auth(sandbox, headers.get("Authorization")) or \
                 sendgrid_api.mail_send(sandbox, body)
         if match := sendgrid_api.SUPPRESSION_PATH.match(path):
@@ -86,6 +89,8 @@ class SandboxApp:
             ("POST", "/sandbox/inbound-sms"): lambda: control.inbound_sms(sandbox, body),
             ("POST", "/sandbox/inbound-email"): lambda: control.inbound_email(sandbox, body),
             ("POST", "/sandbox/config"): lambda: control.configure(sandbox, body),
+            ("GET", "/sandbox/latency"): lambda: control.provider_latency(sandbox),
+            ("POST", "/sandbox/latency"): lambda: control.set_provider_latency(sandbox, body),
             ("POST", "/sandbox/reset"): self._reset,
             ("GET", "/sandbox/stats"): lambda: control.stats(sandbox, self._webhook_stats),
             ("GET", "/sandbox/sendgrid/public-key"): lambda: control.public_key(sandbox),
@@ -219,3 +224,8 @@ class SandboxServer:
         self.httpd.shutdown()
         if self._thread is not None:
             self._thread.join(5)
+
+
+def _answer_late(sandbox: Sandbox) -> None:
+    if sandbox.provider_latency_seconds:
+        time.sleep(sandbox.provider_latency_seconds)

@@ -50,6 +50,7 @@ class Sandbox:
         self._last_sender: dict[str, str] = {}
         self.inbound_sms_count = 0
         self.connections_accepted = 0  # TCP connections since start, reset or not: keep-alive shows as few
+        self.provider_latency_seconds = 0.0  # how long each Twilio create and SendGrid send takes to answer
 
     @property
     def sendgrid_events_url(self) -> str | None:
@@ -97,3 +98,4 @@ class Sandbox:
         with self._lock:
             self._last_sender.clear()
             self.inbound_sms_count = 0
+            self.provider_latency_seconds = 0.0

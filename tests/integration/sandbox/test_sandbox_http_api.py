@@ -218,3 +218,17 @@ def test_stats_count_accepted_connections_so_keep_alive_can_be_checked(sandbox, 
     keep_alive.close()
 
     assert sandbox.stats()["connections"] == before + 3
+
+
+def test_a_provider_latency_delays_each_send_until_reset_and_is_bounded(sandbox, sandbox_process):
+    assert sandbox.set_provider_latency(0.3) == {"seconds": 0.3}
+    started = time.monotonic()
+    assert post_sms(sandbox_process.base_url).status_code == 201
+    assert requests.post(sandbox_process.base_url + "/v3/mail/send", json=mail("ana@example.org"),
+                         headers=SENDGRID_HEADERS, timeout=5).status_code == 202
+    assert time.monotonic() - started >= 0.6
+
+    refused = requests.post(sandbox_process.base_url + "/sandbox/latency", json={"seconds": 60}, timeout=5)
+    assert refused.status_code == 400 and "seconds" in refused.json()["error"]
+    sandbox.reset()
+    assert requests.get(sandbox_process.base_url + "/sandbox/latency", timeout=5).json() == {"seconds": 0.0}
