@@ -20,6 +20,7 @@ from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
 from services.identity.domain.verification import PendingVerification
+from shared.bulk_sql import insert_rows
 from shared.db import dialect_insert
 
 from .tables import (
@@ -222,10 +223,8 @@ class AccountRepository:
         changed = [*created, *updated]
         if not changed:
             return
-        insert = dialect_insert(self.session, accounts)
-        replaced = {name: insert.excluded[name] for name in (*PROFILE_COLUMNS, "updated_at")}
-        statement = insert.on_conflict_do_update(index_elements=[accounts.c.person_id], set_=replaced)
-        self.session.execute(statement, [_account_row(account, now) for account in changed])
+        insert_rows(self.session, accounts, [_account_row(account, now) for account in changed],
+                    conflict=("person_id",), replace=(*PROFILE_COLUMNS, "updated_at"))
         self._disable_for_sync([a.person_id for a in changed if a.status == DISABLED and a.disabled_by_sync], now)
         self._lift_sync_disablement([a.person_id for a in updated if a.status != DISABLED], now)
         self.session.commit()
