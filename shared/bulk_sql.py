@@ -18,7 +18,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ARRAY, JSON, Table, Text, bindparam, cast, func, select
+from sqlalchemy import ARRAY, JSON, String, Table, Text, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -70,7 +70,11 @@ def _column_values(table: Table, name: str, rows: Sequence[Mapping]) -> list:
 
 
 def _carried_as(column_type):
-    return Text() if _is_json(column_type) else column_type
+    # Text for a bounded string too: a cast to VARCHAR(n)[] would cut an over-long value silently, where the
+    # INSERT refuses it, as an executemany would.
+    if _is_json(column_type) or (isinstance(column_type, String) and column_type.length is not None):
+        return Text()
+    return column_type
 
 
 def _is_json(column_type) -> bool:

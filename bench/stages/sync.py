@@ -45,7 +45,7 @@ def run(ctx: Context, platform: Platform) -> list[Row]:
 
 def timed_import(ctx: Context, platform: Platform, package: Path, label: str, rows: int | None = None) -> float:
     """Seconds from the import call until notify's projection took it in; prints each process's CPU per package
-    row (the stack's PostgreSQL backends as `postgres`), the figure that load on a shared box does not move."""
+    row (the stack's PostgreSQL backends as `postgres`), on a shared box a steadier figure than the seconds."""
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     cpu_before = platform.cpu_seconds(with_database=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text,
                         create_engine, select)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from services.identity.adapters.tables import UtcDateTime
@@ -89,6 +89,14 @@ def test_without_conflict_a_duplicate_fails_the_whole_page(session):
         insert_rows(session, things, [thing("b"), thing("a")])
     session.rollback()
     assert list(stored(session)) == ["a"]
+
+
+def test_a_value_longer_than_its_column_is_refused_not_cut(pg_schema_url):
+    engine = create_engine(pg_schema_url("bulk"))
+    metadata.create_all(engine)
+    with Session(engine) as session, pytest.raises(DataError):
+        insert_rows(session, things, [thing("a", code="x" * 17)])
+    engine.dispose()
 
 
 def test_no_rows_is_no_statement(session):
