@@ -5,17 +5,20 @@ Each reads its configuration in setup(), when the container starts, never at imp
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
-from services.notify.adapters.webhooks import DEFAULT_REPLAY_WINDOW
 from services.notify.domain.conversation_records import ReplySettings
 from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
+from shared.provider_signatures import (  # noqa: F401 (replay_window_from re-exported)
+    WebhookSecrets,
+    replay_window_from,
+    webhook_secrets_from_env,
+)
 from shared.settings import value
 
 
@@ -69,42 +72,12 @@ class SweepBound(DependencyProvider):
         return self.bound
 
 
-@dataclass(frozen=True)
-class WebhookSecrets:
-    """What proves a webhook came from the provider; None when that provider is not configured. A signed
-    SendGrid batch is fresh only within `replay_window` of its signed time."""
-
-    twilio_auth_token: str | None = field(repr=False)
-    sendgrid_public_key: str | None = field(repr=False)
-    replay_window: timedelta = DEFAULT_REPLAY_WINDOW
-
-
-REPLAY_WINDOW_VARIABLE = "NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"
-
-
-def replay_window_from(raw: str | None) -> timedelta:
-    if not (raw or "").strip():
-        return DEFAULT_REPLAY_WINDOW
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be a number of seconds, not {raw!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be more than 0 seconds, not {raw!r}")
-    return timedelta(seconds=seconds)
-
-
 class ProviderWebhookSecrets(DependencyProvider):
-    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env), and
-    the replay window of signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS)."""
+    """The Twilio auth token and the SendGrid Event Webhook key, from the environment, and the replay window of
+    signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS): what the gateway verifies with too."""
 
     def setup(self) -> None:
-        settings = providers_from_env()
-        self.secrets = WebhookSecrets(
-            twilio_auth_token=settings.twilio.auth_token if settings.twilio else None,
-            sendgrid_public_key=settings.sendgrid.webhook_public_key if settings.sendgrid else None,
-            replay_window=replay_window_from(value(REPLAY_WINDOW_VARIABLE)),
-        )
+        self.secrets = webhook_secrets_from_env()
 
     def get_dependency(self, worker_ctx) -> WebhookSecrets:
         return self.secrets

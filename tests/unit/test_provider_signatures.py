@@ -15,8 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from services.notify.adapters.service_dependencies import replay_window_from
-from services.notify.adapters.webhooks import sendgrid_signed_within, verify_sendgrid, verify_twilio
+from shared.provider_signatures import replay_window_from, sendgrid_signed_within, verify_sendgrid, verify_twilio
 
 AUTH_TOKEN = "12345678901234567890123456789012"
 URL = "https://notify.lincoln.example.org/webhooks/twilio/status?delivery_id=d-1"
