@@ -58,13 +58,6 @@ class _Message:
     body: bytes
 
 
-class _Outcome:
-    """What one worker run ended with: None for success, else the exception it raised."""
-
-    def __init__(self) -> None:
-        self.done = Event()
-
-
 class WebhookBatches(Entrypoint):
     def __init__(self, max_batch: int = MAX_BATCH, max_wait_seconds: float = MAX_WAIT_SECONDS, **kwargs) -> None:
         self.max_batch = max_batch
@@ -124,8 +117,8 @@ class WebhookBatches(Entrypoint):
             if connection.is_open:
                 try:
                     connection.close()
-                except AMQPError:
-                    pass
+                except AMQPError:  # closing a connection that is failing: the broker requeues what it held
+                    log.debug("the webhook queue's connection did not close cleanly")
 
     def _settle(self, connection, channel, batch: Sequence[_Message]) -> None:
         readable = []
@@ -167,16 +160,16 @@ class WebhookBatches(Entrypoint):
 
     def _run(self, connection, webhooks: list[dict]) -> BaseException | None:
         """The method in a worker; the connection keeps serving the broker meanwhile."""
-        outcome = _Outcome()
+        failure = Event()  # sent None on success, else the exception the worker raised
 
         def finished(worker_ctx, result, exc_info):
-            outcome.done.send(None if exc_info is None else exc_info[1])
+            failure.send(None if exc_info is None else exc_info[1])
             return result, exc_info
 
         self.container.spawn_worker(self, (webhooks,), {}, handle_result=finished)
-        while not outcome.done.ready():
+        while not failure.ready():
             connection.process_data_events(time_limit=0.05)
-        return outcome.done.wait()
+        return failure.wait()
 
     def _dead_letter(self, channel, message: _Message, reason: str, detail: str) -> None:
         log.error("dead-lettered a webhook message (%s): %s", reason, detail)
