@@ -41,7 +41,7 @@ from services.notify.domain.planner import plan_fallback
 from services.notify.domain.retry import DELIVERY_RETRY, Draw, RetryPolicy
 from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DelayedJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CommunicationContent,
     DeliveryResult,
     DeliveryStore,

@@ -18,7 +18,7 @@ from services.notify.domain.delivery import (
     ProviderReceipt,
 )
 from services.notify.domain.retry import RetryPolicy
-from services.notify.worker.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
+from services.notify.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
 
 _MARK_FOR = {Outcome.HARD_BOUNCE: HealthChange.BAD, Outcome.COMPLAINT: HealthChange.BAD,
              Outcome.OPT_OUT: HealthChange.OPTED_OUT}
