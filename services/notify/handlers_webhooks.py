@@ -60,7 +60,7 @@ from services.notify.domain.delivery import (
 from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.webhook_verdicts import judge_report, overturns
-from services.notify.worker.ports import (
+from services.notify.ports import (
     DeliveryResult,
     EventSource,
     FollowUpPublisher,
