@@ -5,6 +5,7 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,11 @@ from shared.config import SERVICES
 from shared.db import make_engine
 from shared.migrations import upgrade
 from shared.testing.transaction_faults import staging_publish
+
+# Property tests check rules, never speed (the benchmarks measure speed): an example that runs slowly on a
+# loaded machine is no failure.
+settings.register_profile("rules-not-speed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rules-not-speed")
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DATABASE = os.environ.get("TEST_PG_DATABASE", "schoolcomms_test")
