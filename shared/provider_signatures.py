@@ -18,45 +18,31 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 from twilio.request_validator import RequestValidator
 
 from shared.contracts.provider_webhooks import SENDGRID_EVENTS, WEBHOOK_REPLAY_REFUSED, WEBHOOK_SIGNATURE_REFUSED
-from shared.settings import value
+from shared.settings import seconds, value
 
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 # SendGrid signs the time of each post (the timestamp header) with its body: a signed batch whose time is further
-# than this from ours is a replay, refused however good its signature (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS).
-DEFAULT_REPLAY_WINDOW = timedelta(minutes=10)
+# than NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS from ours is a replay, refused however good its signature.
 REPLAY_WINDOW_VARIABLE = "NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"
 
 
 @dataclass(frozen=True)
 class WebhookSecrets:
     """What proves a webhook came from the provider; None when that provider is not configured. A signed
-    SendGrid batch is fresh only within `replay_window` of its signed time."""
+    SendGrid batch is fresh only within `replay_window` of its signed time (the setting, unless given)."""
 
     twilio_auth_token: str | None = field(repr=False)
     sendgrid_public_key: str | None = field(repr=False)
-    replay_window: timedelta = DEFAULT_REPLAY_WINDOW
-
-
-def replay_window_from(raw: str | None) -> timedelta:
-    if not (raw or "").strip():
-        return DEFAULT_REPLAY_WINDOW
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be a number of seconds, not {raw!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be more than 0 seconds, not {raw!r}")
-    return timedelta(seconds=seconds)
+    replay_window: timedelta = field(default_factory=lambda: seconds(REPLAY_WINDOW_VARIABLE))
 
 
 def webhook_secrets_from_env() -> WebhookSecrets:
     """TWILIO_AUTH_TOKEN, SENDGRID_WEBHOOK_PUBLIC_KEY and NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS; read at start."""
     return WebhookSecrets(twilio_auth_token=(value("TWILIO_AUTH_TOKEN") or "").strip() or None,
-                          sendgrid_public_key=(value("SENDGRID_WEBHOOK_PUBLIC_KEY") or "").strip() or None,
-                          replay_window=replay_window_from(value(REPLAY_WINDOW_VARIABLE)))
+                          sendgrid_public_key=(value("SENDGRID_WEBHOOK_PUBLIC_KEY") or "").strip() or None)
 
 
 def refusal(kind: str, url: str, headers: Mapping[str, str], body: str, secrets: WebhookSecrets,

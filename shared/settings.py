@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 # The exit status of a process that stops on its configuration (sysexits.h EX_CONFIG).
@@ -260,6 +261,12 @@ def value(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     raw = (environment() if environ is None else environ).get(name)
     text = raw.strip() if raw else ""
     return text or variable.default
+
+
+def seconds(name: str, environ: Mapping[str, str] | None = None) -> timedelta:
+    """A duration variable's value. Its check ran when the process started (exit_if_misconfigured), so the
+    default declared above is the only default there is."""
+    return timedelta(seconds=float(value(name, environ)))
 
 
 @dataclass(frozen=True)

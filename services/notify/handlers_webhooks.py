@@ -24,8 +24,8 @@ Applying means:
   is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
 skipped, so a repeat never marks a credential again after a Reset Status.
-CREDENTIAL_STATUS_CHANGED is published for every credential whose state
-changed, after the change is committed.
+CREDENTIAL_STATUS_CHANGED is staged for every credential whose state
+changed, in the transaction of the change (the outbox publishes it).
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ from services.notify.domain.delivery import (
 from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.webhook_verdicts import judge_report, overturns
-from services.notify.worker.ports import (
+from services.notify.ports import (
     DeliveryResult,
     EventSource,
     FollowUpPublisher,
@@ -215,6 +215,7 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
             else:
                 ports.webhooks.mark_applied_in_transaction(receipt_id, now=now)
             written = write_plans(plans, ports, now)
+            publish_credential_changes(plans, written, ports.publish)
     except Exception:
         if receipt_id is None:
             ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload, now=now)
@@ -239,6 +240,7 @@ def apply_status_reports(reports: Iterable[DeliveryReport], *, ports: WebhookPor
     with ports.webhooks.transaction():
         plans = plan_reports(list(reports), ports)
         written = write_plans(plans, ports, now)
+        publish_credential_changes(plans, written, ports.publish)
     return _after_commit(plans, written, ports, now)
 
 
@@ -338,7 +340,6 @@ def write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _
 
 def _after_commit(plans: list[_PagePlan], written: _Written, ports: WebhookPorts, now: datetime) -> int:
     complete_and_fall_back(plans, written, ports, now)
-    publish_credential_changes(plans, written, ports.publish)
     return applied_count(plans)
 
 
@@ -385,11 +386,10 @@ def _apply_keyword(phone: str, keyword, ports: WebhookPorts) -> int:
         after = state_after_keyword(state, keyword)
         return after, OPT_OUT_REASON if after is CredentialState.OPTED_OUT else None
 
-    before, after = ports.credentials.change_state(CredentialKind.MOBILE_PHONE, phone, decide, now=ports.clock())
-    if after.state is before.state:
-        return 0
-    publish_change(CredentialKind.MOBILE_PHONE, phone, after, ports.publish)
-    return 1
+    before, after = ports.credentials.change_state(
+        CredentialKind.MOBILE_PHONE, phone, decide, now=ports.clock(),
+        announce_change=lambda health: publish_change(CredentialKind.MOBILE_PHONE, phone, health, ports.publish))
+    return 0 if after.state is before.state else 1
 
 
 def publish_change(kind: CredentialKind, address: str, health: Health, publish: Publish) -> None:

@@ -11,15 +11,10 @@ from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
 from services.notify.domain.conversation_records import ReplySettings
-from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
-from shared.provider_signatures import (  # noqa: F401 (replay_window_from re-exported)
-    WebhookSecrets,
-    replay_window_from,
-    webhook_secrets_from_env,
-)
-from shared.settings import value
+from shared.provider_signatures import WebhookSecrets, webhook_secrets_from_env
+from shared.settings import seconds, value
 
 
 class DeliveryQueue(DependencyProvider):
@@ -56,17 +51,7 @@ class SweepBound(DependencyProvider):
     """How long a delivery may stay `queued` with no job on its queue before the sweeper queues it again."""
 
     def setup(self) -> None:
-        raw = value(SWEEP_AFTER_VARIABLE)
-        if not raw:
-            self.bound = DEFAULT_SWEEP_AFTER
-            return
-        try:
-            seconds = float(raw)
-        except ValueError:
-            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be a number of seconds, not {raw!r}") from None
-        if seconds <= 0:
-            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be more than 0 seconds")
-        self.bound = timedelta(seconds=seconds)
+        self.bound = seconds(SWEEP_AFTER_VARIABLE)
 
     def get_dependency(self, worker_ctx) -> timedelta:
         return self.bound
@@ -88,20 +73,17 @@ class ProviderWebhookSecrets(DependencyProvider):
 DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
 
 
-# Reply-To addresses are <token>@INBOUND_EMAIL_DOMAIN: the domain whose mail SendGrid's Inbound Parse posts to us.
-DEFAULT_INBOUND_EMAIL_DOMAIN = "replies.localhost"
-
-
 class ConversationReplies(DependencyProvider):
     """How replies come back, from the environment: CONVERSATION_REPLY_SECRET signs each Reply-To address,
-    INBOUND_EMAIL_URL_SECRET is the secret path segment of the Inbound Parse URL. Either unset: no email
-    replies (emails go without a Reply-To, and every inbound post is refused)."""
+    INBOUND_EMAIL_URL_SECRET is the secret path segment of the Inbound Parse URL, and Reply-To addresses are
+    <token>@INBOUND_EMAIL_DOMAIN, the domain whose mail Inbound Parse posts to us. Either secret unset: no
+    email replies (emails go without a Reply-To, and every inbound post is refused)."""
 
     def setup(self) -> None:
         token_secret = value("CONVERSATION_REPLY_SECRET") or ""
         self.settings = ReplySettings(
             token_secret=token_secret.encode() or None,
-            email_domain=value("INBOUND_EMAIL_DOMAIN") or DEFAULT_INBOUND_EMAIL_DOMAIN,
+            email_domain=value("INBOUND_EMAIL_DOMAIN"),
             url_secret=value("INBOUND_EMAIL_URL_SECRET"))
 
     def get_dependency(self, worker_ctx) -> ReplySettings:

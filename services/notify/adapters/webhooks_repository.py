@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from services.notify.adapters.tables import credential_health, deliveries, delivery_events, webhook_receipts
 from services.notify.domain.delivery import CREDENTIAL_OF_CHANNEL, Channel, CredentialState, DeliveryStatus
-from services.notify.worker.ports import DeliveryResult, PageDelivery
+from services.notify.ports import DeliveryResult, PageDelivery
 from shared.db import dialect_insert
 
 # The kind of credential a delivery's address is, from its channel (the app channel has none).

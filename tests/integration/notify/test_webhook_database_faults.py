@@ -19,13 +19,13 @@ import requests
 from sqlalchemy import create_engine, select, text
 
 from services.gateway.service import GatewayService
-from services.notify.adapters.service_dependencies import DEFAULT_INBOUND_EMAIL_DOMAIN
 from services.notify.adapters.tables import webhook_receipts
 from services.notify.domain.conversations import ReplyRoute, reply_address
 from services.notify.service import NotifyService
 from shared.contracts.conversations import SENDGRID_INBOUND_PATH
 from shared.db import make_engine
 from shared.metrics import DEPENDENCY_FAILURES
+from shared.settings import value
 from tests.integration.gateway.gateway_http_support import free_port
 from tests.integration.notify.signed_webhooks import TWILIO_TOKEN, Signer
 
@@ -146,7 +146,7 @@ def test_an_email_reply_meeting_an_unreachable_database_answers_503(addresses, m
     monkeypatch.setenv("INBOUND_EMAIL_URL_SECRET", URL_SECRET)
     base = addresses(f"postgresql+psycopg2://school@127.0.0.1:{closed_port()}/notify")
     route = ReplyRoute(uuid.uuid4().hex, 1, date.today() + timedelta(days=30))
-    to = reply_address(REPLY_SECRET.encode(), route, DEFAULT_INBOUND_EMAIL_DOMAIN)
+    to = reply_address(REPLY_SECRET.encode(), route, value("INBOUND_EMAIL_DOMAIN"))
     form = {"to": to, "from": "Gina <gina@example.org>", "text": "See you Monday."}  # multipart, as SendGrid posts
 
     response = requests.post(f"{base}{SENDGRID_INBOUND_PATH.replace('<url_secret>', URL_SECRET)}", timeout=30,
