@@ -21,7 +21,13 @@ from typing import Any
 
 from services.rostering import archiving
 from services.rostering.domain import mapping
-from services.rostering.domain.applied_rows import applied_by, plan_sends, stale_keys, with_unsent
+from services.rostering.domain.applied_rows import (
+    applied_by,
+    plan_sends,
+    plan_sends_from_sources,
+    stale_keys,
+    with_unsent,
+)
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.district_match import district_mismatch
 from services.rostering.domain.errors import SourceRejected
@@ -41,7 +47,7 @@ from services.rostering.domain.run import (
     unmapped_row,
 )
 from services.rostering.domain.settings import SyncSettings
-from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.snapshot import Person, Snapshot
 from services.rostering.domain.student_enablement import (
     STUDENT_ACCOUNTS,
     added,
@@ -105,6 +111,16 @@ class ImportPorts:
         now = self.clock()
         if throttle is None or throttle.due(now):
             self.runs.save_progress(run, now)
+
+
+@dataclass(frozen=True)
+class SourcedRows:
+    """A stage's rows as built one per source record, each with its source fingerprint (applied_rows.py)."""
+
+    records: Sequence[Person]
+    key: Callable[[Person], str | None]
+    source: Callable[[Person], bytes | None]
+    build: Callable[[Person], dict | None]
 
 
 @dataclass(frozen=True)
@@ -267,21 +283,27 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     full_files = snapshot.full_snapshot_files
     throttle = ports.progress_throttle()
 
-    def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]],
-              labels: Mapping[str, str] | None = None) -> Tally:
+    def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]] | None = None,
+              labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None) -> Tally:
         # A district's rows are a million small dicts and no cycles: built and compared with the
         # collector running, half the time would go to rescanning them.
         with collector_paused():
             earlier = applied.load(district_key, stage.entity)
-            plan = plan_sends(build_rows(), key=stage.label, applied={} if request["full"] else earlier,
-                              needs_ids=stage.gives_ids)
+            compared = {} if request["full"] else earlier
+            if sourced is None:
+                plan = plan_sends(build_rows(), key=stage.label, applied=compared, needs_ids=stage.gives_ids)
+            else:
+                plan = plan_sends_from_sources(sourced.records, key=sourced.key, source=sourced.source,
+                                               build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
+        # Rows unchanged by what they send, with a source fingerprint not yet remembered: applied already.
+        applied.remember(district_key, stage.entity, plan.resourced)
 
         run.progress.applying(stage.entity, pages_of(len(plan.to_send), mapping.PAGE_ROWS), ports.clock())
         ports.report_progress(run)
 
         def remember(results: list[dict]) -> None:
             applied.remember(district_key, stage.entity,
-                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids))
+                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids, sources=plan.sources))
             run.progress.page_applied(pages_of(len(results), mapping.PAGE_ROWS))
             ports.report_progress(run, throttle)
 
@@ -302,15 +324,31 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
           lambda: mapping.classroom_rows(snapshot))
     with collector_paused():
         schools_of_people = mapping.person_schools(snapshot)
-    people = apply(PEOPLE, directory.upsert_people, in_district,
-                   lambda: mapping.person_rows(snapshot, schools_of_people))
+    people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
+        snapshot.people, key=lambda person: person.source_id,
+        source=lambda person: mapping.person_source(person, schools_of_people[person.source_id]),
+        build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])))
     # Accounts are keyed by the directory's person ids; errors name the source's ids.
+    person_ids, school_ids = people.ids, schools.ids
+    district_source_id = mapping.district_source_of(snapshot)
+
+    def account_row(person: Person) -> dict | None:
+        person_id = person_ids.get(person.source_id)
+        if person_id is None:  # the directory refused the person: no account
+            return None
+        return mapping.account_row(person, person_id, schools_of_people[person.source_id], school_ids,
+                                   district_source_id)
+
     apply(ACCOUNTS, identity.upsert_accounts,
           {**in_district, "region": request["region"],
            "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
-          lambda: mapping.account_rows(snapshot, person_ids=people.ids, school_ids=schools.ids,
-                                       schools=schools_of_people),
-          labels={person_id: source_id for source_id, person_id in people.ids.items()})
+          labels={person_id: source_id for source_id, person_id in people.ids.items()},
+          sourced=SourcedRows(
+              snapshot.people, key=lambda person: person_ids.get(person.source_id),
+              source=lambda person: mapping.account_source(
+                  person, person_ids.get(person.source_id), schools_of_people[person.source_id], school_ids,
+                  district_source_id, request["region"]),
+              build=account_row))
     if settings.enable_student_accounts_automatically:
         _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
     with collector_paused():

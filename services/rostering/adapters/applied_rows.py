@@ -65,11 +65,13 @@ class AppliedRowRepository:
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         number = self._district(district_key)
         rows = self.session.execute(
-            select(applied_rows.c.row_key, applied_rows.c.fingerprint, applied_rows.c.target_id)
+            select(applied_rows.c.row_key, applied_rows.c.fingerprint, applied_rows.c.target_id,
+                   applied_rows.c.source_fingerprint)
             .where(applied_rows.c.district == number, applied_rows.c.entity == entity)).all()
         # Close the read transaction now: the worker goes on to wait on other services.
         self.session.commit()
-        return {row_key: AppliedRow(bytes(digest), target_id) for row_key, digest, target_id in rows}
+        return {row_key: AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None)
+                for row_key, digest, target_id, source in rows}
 
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
         """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""
@@ -90,9 +92,9 @@ class AppliedRowRepository:
         number = self._district(district_key)
         insert_rows(self.session, applied_rows, [
             {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
-             "target_id": row.target_id}
+             "target_id": row.target_id, "source_fingerprint": row.source}
             for row_key, row in rows.items()
-        ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id"))
+        ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id", "source_fingerprint"))
         self.session.commit()
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None:

@@ -65,6 +65,8 @@ applied_rows = Table(
     Column("row_key", Text, primary_key=True),
     Column("fingerprint", LargeBinary(16), nullable=False),
     Column("target_id", String(64), nullable=True),
+    # The source fingerprint of the record the row was built from (domain/applied_rows.py), where the stage keeps one.
+    Column("source_fingerprint", LargeBinary(16), nullable=True),
 )
 
 # Each district's sync settings (rostering provider setup screens); a district never saved has the defaults.

@@ -10,6 +10,12 @@ read and a comparison, not a round trip per page through every service.
 Rows are fingerprinted as sent, so whatever they carry that came from
 elsewhere (an account's directory person and school ids) is part of the
 fingerprint: a changed id makes the row change.
+
+A row built from one source record (a users.csv line) can also be remembered
+by a source fingerprint: the record's raw cells, what the row takes from
+other records (source_rows.py), and the version of the reading rules. A row whose
+source fingerprint is the one remembered is neither built nor fingerprinted:
+an unchanged import then spends no time building or digesting its rows.
 """
 
 from __future__ import annotations
@@ -17,31 +23,26 @@ from __future__ import annotations
 import hashlib
 import marshal
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple, TypeVar
 
 from .run import SAVED_OUTCOMES, Tally
+from .source_rows import FINGERPRINT_BYTES, MARSHAL_VERSION
 
-FINGERPRINT_BYTES = 16
-
-# A row's fields in key order, written by marshal's version 2: a value's type and contents only, with no
-# back-references to objects met twice and no mark for interned strings (both came in version 3), so equal rows
-# give equal bytes whichever string objects they share. Values nested in a field (an account's roles) are in the
-# order the mapping builds them. About half the cost of a key-sorted JSON encoding (a district has a million
-# rows); a later Python that writes version 2 differently only makes every row go once more, as a `full` run does.
-_MARSHAL_VERSION = 2
-
+T = TypeVar("T")
 
 class AppliedRow(NamedTuple):
     """One row as last applied: the fingerprint of what was sent, and the id the owning service answered."""
 
     fingerprint: bytes
     target_id: str | None
+    # The source fingerprint of the record the row was built from; None where the stage keeps none.
+    source: bytes | None = None
 
 
 def fingerprint(row: Mapping) -> bytes:
     """A compact digest of a row's values and their types; equal rows, equal fingerprints."""
-    return hashlib.blake2b(marshal.dumps(sorted(row.items()), _MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES).digest()
+    return hashlib.blake2b(marshal.dumps(sorted(row.items()), MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES).digest()
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class SendPlan:
     unsent: int
     # Key of every row, sent or not.
     keys: frozenset[str]
+    # Key -> source fingerprint of rows sent (to remember with them) or left out as unchanged by what they send.
+    sources: dict[str, bytes] = field(default_factory=dict)
+    # Rows left out as unchanged by what they send whose source fingerprint is new: remembered without sending.
+    resourced: dict[str, AppliedRow] = field(default_factory=dict)
 
 
 def plan_sends(rows: Sequence[dict], *, key: Callable[[dict], str], applied: Mapping[str, AppliedRow],
@@ -65,28 +70,63 @@ def plan_sends(rows: Sequence[dict], *, key: Callable[[dict], str], applied: Map
     With `needs_ids`, a row remembered without an id is sent again: later
     stages need the id, and only the owning service can give it.
     """
+    return plan_sends_from_sources(rows, key=key, source=_no_source, build=_as_built, applied=applied,
+                                   needs_ids=needs_ids)
+
+
+def _no_source(row: dict) -> None:
+    return None
+
+
+def _as_built(row: dict) -> dict:
+    return row
+
+
+def plan_sends_from_sources(records: Iterable[T], *, key: Callable[[T], str], source: Callable[[T], bytes | None],
+                            build: Callable[[T], dict | None], applied: Mapping[str, AppliedRow],
+                            needs_ids: bool = False) -> SendPlan:
+    """plan_sends for rows built one per source record: a record whose source fingerprint is the one
+    remembered is left out unbuilt, and still counts as listed (it is in `keys`, so nothing archives it).
+
+    `source` gives None for a record that cannot be fingerprinted (one built from two records); `build` gives
+    None for a record that makes no row (an account for a person the directory refused). A row built and found
+    unchanged by what it sends is not sent either; its new source fingerprint is remembered (`resourced`) so the
+    next run skips it.
+    """
     to_send: list[dict] = []
     fingerprints: dict[str, bytes] = {}
+    sources: dict[str, bytes] = {}
+    resourced: dict[str, AppliedRow] = {}
     kept_ids: dict[str, str] = {}
     unsent = 0
     keys = set()
-    for row in rows:
-        row_key = key(row)
-        keys.add(row_key)
-        digest = fingerprint(row)
+    for record in records:
+        row_key = key(record)
         known = applied.get(row_key)
-        if known is not None and known.fingerprint == digest and not (needs_ids and known.target_id is None):
+        usable = known is not None and not (needs_ids and known.target_id is None)
+        source_digest = source(record)
+        unchanged_source = usable and source_digest is not None and known.source == source_digest
+        row = None if unchanged_source else build(record)
+        if row is None and not unchanged_source:
+            continue
+        keys.add(row_key)
+        digest = None if unchanged_source else fingerprint(row)
+        if unchanged_source or (usable and known.fingerprint == digest):
             unsent += 1
             if known.target_id is not None:
                 kept_ids[row_key] = known.target_id
+            if not unchanged_source and source_digest is not None:
+                resourced[row_key] = known._replace(source=source_digest)
             continue
         to_send.append(row)
         fingerprints[row_key] = digest
-    return SendPlan(to_send, fingerprints, kept_ids, unsent, frozenset(keys))
+        if source_digest is not None:
+            sources[row_key] = source_digest
+    return SendPlan(to_send, fingerprints, kept_ids, unsent, frozenset(keys), sources, resourced)
 
 
 def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes], *,
-               keep_ids: bool = True) -> dict[str, AppliedRow]:
+               keep_ids: bool = True, sources: Mapping[str, bytes] | None = None) -> dict[str, AppliedRow]:
     """What to remember of a page's per-item results: only the items the owning service saved.
 
     Ids are kept only with `keep_ids`: where no later stage needs them, they
@@ -100,7 +140,8 @@ def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes], *,
     for result in results:
         digest = fingerprints.get(result["key"])
         if digest is not None and result["outcome"] in SAVED_OUTCOMES:
-            remembered[result["key"]] = AppliedRow(digest, result.get("id") if keep_ids else None)
+            remembered[result["key"]] = AppliedRow(digest, result.get("id") if keep_ids else None,
+                                                   sources.get(result["key"]) if sources else None)
     return remembered
 
 

@@ -17,6 +17,7 @@ from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACH
 from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
 from shared.contracts.identity import STUDENT as STUDENT_ROLE
 
+from .source_rows import source_fingerprint
 from .snapshot import GUARDIAN, STAFF, STUDENT, Org, Person, Snapshot
 
 # Small enough that one page is a short transaction on the other side, large
@@ -166,20 +167,29 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
 def person_rows(snapshot: Snapshot, schools: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
     """`schools` is person_schools(snapshot), when the caller has it already (it walks every enrollment)."""
     schools = person_schools(snapshot) if schools is None else schools
-    return [
-        {
-            "source_id": person.source_id,
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "middle_name": person.middle_name,
-            "kinds": ordered_kinds(person),
-            "grade": person.grade,
-            "job_title": person.job_title,
-            "identifier": person.identifier,
-            "school_source_ids": list(schools[person.source_id]),
-        }
-        for person in snapshot.people
-    ]
+    return [person_row(person, schools[person.source_id]) for person in snapshot.people]
+
+
+def person_row(person: Person, schools: Sequence[str]) -> dict:
+    return {
+        "source_id": person.source_id,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "middle_name": person.middle_name,
+        "kinds": ordered_kinds(person),
+        "grade": person.grade,
+        "job_title": person.job_title,
+        "identifier": person.identifier,
+        "school_source_ids": list(schools),
+    }
+
+
+def person_source(person: Person, schools: Sequence[str]) -> bytes | None:
+    """The source fingerprint of a person's directory row: the record, and what it takes from other records
+    (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can)."""
+    if person.source_digest is None:
+        return None
+    return source_fingerprint(person.source_digest, (person.roles, person.org_source_ids, tuple(schools)))
 
 
 def ordered_kinds(person: Person) -> list[str]:
@@ -283,32 +293,52 @@ def account_rows(
     schools the directory refused have no id and are left out.
     """
     schools = person_schools(snapshot) if schools is None else schools
-    district = district_org(snapshot)
-    district_source_id = district.source_id if district else None
+    district_source_id = district_source_of(snapshot)
     rows = []
     for person in snapshot.people:
         person_id = person_ids.get(person.source_id)
-        if person_id is None:
-            continue
-        grants = role_grants(person, schools[person.source_id], district_source_id)
-        rows.append({
-            "person_id": person_id,
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "email": person.email,
-            "mobile_phone": person.mobile_phone,
-            "home_phone": person.home_phone,
-            "roles": [
-                {"role": role, "school_ids": [school_ids[s] for s in grant_schools if s in school_ids]}
-                for role, grant_schools in grants
-            ],
-            "managed_by_sync": True,
-            # enabledUser=false in the SIS disables the account; a credential the reader refused is no
-            # removal, so identity keeps what it has for it.
-            "enabled": person.enabled_user,
-            "invalid_fields": list(person.invalid_fields),
-        })
+        if person_id is not None:
+            rows.append(account_row(person, person_id, schools[person.source_id], school_ids, district_source_id))
     return rows
+
+
+def district_source_of(snapshot: Snapshot) -> str | None:
+    district = district_org(snapshot)
+    return district.source_id if district else None
+
+
+def account_row(person: Person, person_id: str, schools: Sequence[str], school_ids: Mapping[str, str],
+                district_source_id: str | None) -> dict:
+    grants = role_grants(person, schools, district_source_id)
+    return {
+        "person_id": person_id,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "email": person.email,
+        "mobile_phone": person.mobile_phone,
+        "home_phone": person.home_phone,
+        "roles": [
+            {"role": role, "school_ids": [school_ids[s] for s in grant_schools if s in school_ids]}
+            for role, grant_schools in grants
+        ],
+        "managed_by_sync": True,
+        # enabledUser=false in the SIS disables the account; a credential the reader refused is no
+        # removal, so identity keeps what it has for it.
+        "enabled": person.enabled_user,
+        "invalid_fields": list(person.invalid_fields),
+    }
+
+
+def account_source(person: Person, person_id: str | None, schools: Sequence[str], school_ids: Mapping[str, str],
+                   district_source_id: str | None, region: str) -> bytes | None:
+    """The source fingerprint of a person's account row: the record; the ids the directory gave the person and
+    their schools; roles, orgs and schools as for person_source; the district (an administrator's grant); and the
+    region its phone numbers were read in."""
+    if person.source_digest is None or person_id is None:
+        return None
+    context = (person_id, person.roles, person.org_source_ids, tuple(schools),
+               tuple(school_ids.get(school) for school in schools), district_source_id, region)
+    return source_fingerprint(person.source_digest, context)
 
 
 # --- where a row came from -------------------------------------------------------------

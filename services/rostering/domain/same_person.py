@@ -117,6 +117,7 @@ def combined(first: Person, second: Person) -> Person:
         role_assignments=first.role_assignments + second.role_assignments,
         profiles=first.profiles + second.profiles,
         extras=extras,
+        source_digest=None,  # two records: neither one's cells say what the person is
     )
     # A field one row had invalid and the other filled is no longer unknown.
     invalid = tuple(dict.fromkeys(field for field in first.invalid_fields + second.invalid_fields

@@ -145,6 +145,9 @@ class Person(NamedTuple):
     # the source said something, so the apply side should keep what it has rather than clear it.
     invalid_fields: tuple[str, ...] = ()
     line: int | None = None
+    # A digest of the user record's raw cells under its header (applied_rows.raw_cells_hasher), None for a person
+    # built from more than one record or built elsewhere: what lets an unchanged record's rows go unbuilt.
+    source_digest: bytes | None = None
 
 
 class Enrollment(NamedTuple):

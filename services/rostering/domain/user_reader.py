@@ -17,6 +17,7 @@ from typing import NamedTuple
 from .assigned_roles import AssignedRoles
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
+from .source_rows import raw_cells_hasher
 from .same_person import EMAIL, combined, same_people
 from .snapshot import ACTIVE, Person, RoleAssignment
 from .values import COMMON_FLAGS, PhoneNormaliser, normalise_email, parse_flag, split_list
@@ -89,6 +90,7 @@ class _UserRows:
                                  "email", "sms", "phone"))
         self.agent_columns = [(column, file.at(column)) for column in AGENT_COLUMNS if file.has(column)]
         self.with_extras = bool(file.header.extensions)
+        self.raw_digest = raw_cells_hasher(file.records.header_cells)
 
     def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None) -> Person | None:
         file = self.file
@@ -134,7 +136,7 @@ class _UserRows:
         return Person(
             source_id, given_name, family_name, middle_name, kinds, roles, job_title, grade, identifier, username,
             tuple(org_ids), email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, tuple(assignments),
-            profiles, extras, tuple(invalid), line,
+            profiles, extras, tuple(invalid), line, self.raw_digest(cells),
         )
 
     def _enabled(self, line: int, raw: str) -> bool:

@@ -36,6 +36,17 @@ def test_remembering_a_row_again_replaces_its_fingerprint_and_id(applied):
     assert applied.load("district-1", "people") == {"student-1": row(5, "p-7"), "student-2": row(6, "p-8")}
 
 
+def test_a_source_fingerprint_is_remembered_replaced_and_read_back_and_may_be_absent(applied):
+    applied.start("district-1", "d-1")
+    applied.remember("district-1", "people", {"student-1": row(1, "p-1")._replace(source=bytes([7]) * 16),
+                                              "student-2": row(2, "p-2")})
+
+    applied.remember("district-1", "people", {"student-2": row(2, "p-2")._replace(source=bytes([8]) * 16)})
+
+    assert applied.load("district-1", "people") == {"student-1": AppliedRow(bytes([1]) * 16, "p-1", bytes([7]) * 16),
+                                                    "student-2": AppliedRow(bytes([2]) * 16, "p-2", bytes([8]) * 16)}
+
+
 def test_a_page_of_thousands_is_remembered_and_forgotten_in_one_go(applied):
     applied.start("district-1", "d-1")
     many = {f"enr-{n}": row(n % 256) for n in range(3 * FORGET_CHUNK)}

@@ -4,6 +4,7 @@ from nameko.exceptions import RemoteError
 from rostering_builders import make_guardian, make_org, make_snapshot, make_staff, make_student
 from rostering_fakes import Importer
 
+from services.rostering.domain import mapping
 from services.rostering.domain.snapshot import BULK, DELTA, PackageFile
 
 BULK_FILES = tuple(PackageFile(name, BULK, 1) for name in ("orgs.csv", "classes.csv", "users.csv",
@@ -169,3 +170,50 @@ def test_a_delta_file_forgets_nothing_it_does_not_list(run_import):
 
     assert run_import.applied.remembered("people") == {"student-1", "teacher-1", "guardian-1"}
     assert run_import.applied.remembered("enrollments") == {"enr-1", "enr-2"}
+
+
+def with_cells(*people):
+    """People as the CSV reader gives them: each with the digest of its users.csv record's cells."""
+    return tuple(person._replace(source_digest=f"cells of {person.source_id}".encode()) for person in people)
+
+
+def test_people_whose_records_are_unchanged_are_not_even_built_again(run_import, monkeypatch):
+    people = with_cells(make_student(), make_staff(), make_guardian())
+    first = run_import(make_snapshot(people=people))
+    for build in ("person_row", "account_row"):
+        monkeypatch.setattr(mapping, build, lambda *args, name=build: pytest.fail(f"{name} called"))
+
+    again = calls_from_now(run_import)(make_snapshot(people=people))
+
+    assert run_import.methods_called() == ["upsert_district"]
+    assert again["counts"]["people"]["unchanged"] == again["counts"]["accounts"]["unchanged"] == 3
+    assert again["counts"] == {entity: {**counts, "created": 0, "unchanged": counts["created"]}
+                               for entity, counts in first["counts"].items()}
+
+
+def test_a_changed_record_or_what_it_takes_from_other_records_sends_the_person_again(run_import):
+    student, staff, guardian = with_cells(make_student(), make_staff(), make_guardian())
+    run_import(make_snapshot(people=(student, staff, guardian)))
+    renamed = make_student(given_name="Augusta")._replace(source_digest=b"the renamed row's cells")
+    # The teacher's own row is as it was, but roles.csv made her an administrator too.
+    promoted = staff._replace(roles=("teacher", "administrator"))
+
+    calls_from_now(run_import)(make_snapshot(people=(renamed, promoted, guardian)))
+
+    assert [row["source_id"] for row in sent(run_import, "upsert_people")] == ["student-1"]
+    assert sorted(row["given_name"] for row in sent(run_import, "upsert_accounts")) == ["Augusta", "Grace"]
+
+
+def test_a_row_skipped_unbuilt_still_counts_as_listed_so_a_full_file_neither_forgets_nor_archives_it(run_import):
+    people = with_cells(make_student(), make_staff(), make_guardian())
+    run_import(make_snapshot(people=people, files=BULK_FILES))
+    remembered = {entity: dict(rows) for (_, entity), rows in run_import.applied.rows.items()}
+
+    again = calls_from_now(run_import)(make_snapshot(people=people, files=BULK_FILES))
+    third = calls_from_now(run_import)(make_snapshot(people=people, files=BULK_FILES))
+
+    assert again["state"] == third["state"] == "completed" and again["diff"] is None
+    assert run_import.directory.archived == set()
+    assert {entity: set(rows) for (_, entity), rows in run_import.applied.rows.items()} == {
+        entity: set(rows) for entity, rows in remembered.items()}
+    assert run_import.methods_called() == ["upsert_district"]

@@ -79,8 +79,9 @@ def test_every_user_column_lands_in_its_own_field(tmp_path):
         "identifier": "S-77", "username": "ada.l", "org_source_ids": ("school-1",), "email": "ada@example.org",
         "mobile_phone": "+16172531000", "home_phone": "+16172531001", "enabled_user": False, "status": "active",
         "date_last_modified": datetime(2026, 8, 1), "role_assignments": person.role_assignments, "profiles": (),
-        "extras": (), "invalid_fields": (), "line": 2,
+        "extras": (), "invalid_fields": (), "line": 2, "source_digest": person.source_digest,
     }
+    assert len(person.source_digest) == 16  # its record's cells (test_source_rows.py)
 
 
 def test_every_enrollment_column_lands_in_its_own_field(tmp_path):

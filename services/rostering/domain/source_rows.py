@@ -1,0 +1,44 @@
+"""Source fingerprints: what a row was built from, digested before it is built (applied_rows.py uses them).
+
+A record's raw cells are digested as they are read, under their file's header;
+a stage adds what its row takes from other records, and READING_VERSION.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from collections.abc import Callable, Sequence
+
+FINGERPRINT_BYTES = 16
+
+# Rows (a row's fields in key order, applied_rows.fingerprint) and cells are written by marshal's version 2: a value's type and contents only, with no
+# back-references to objects met twice and no mark for interned strings (both came in version 3), so equal rows
+# give equal bytes whichever string objects they share. Values nested in a field (an account's roles) are in the
+# order the mapping builds them. About half the cost of a key-sorted JSON encoding (a district has a million
+# rows); a later Python that writes version 2 differently only makes every row go once more, as a `full` run does.
+MARSHAL_VERSION = 2
+
+# Part of every source fingerprint: raise it whenever reading or mapping turns the same cells into other rows
+# (a new rule for emails, a new field sent): every remembered source fingerprint then differs, and each row is
+# built and compared by what it sends once more, so none is skipped on the strength of an older rule.
+READING_VERSION = 1
+
+
+def raw_cells_hasher(header: Sequence[str]) -> Callable[[Sequence[str]], bytes]:
+    """A digest of one record's cells under `header`: the same cells under other columns differ."""
+    under_header = hashlib.blake2b(marshal.dumps(tuple(header), MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES)
+
+    def digest(cells: Sequence[str]) -> bytes:
+        hasher = under_header.copy()
+        hasher.update(marshal.dumps(cells, MARSHAL_VERSION))
+        return hasher.digest()
+
+    return digest
+
+
+def source_fingerprint(raw: bytes, context: tuple) -> bytes:
+    """A row's source fingerprint: its record's raw digest, everything it takes from elsewhere (`context`: plain
+    values only), and READING_VERSION."""
+    return hashlib.blake2b(marshal.dumps((READING_VERSION, raw, context), MARSHAL_VERSION),
+                           digest_size=FINGERPRINT_BYTES).digest()
