@@ -6,9 +6,11 @@ a stage adds what its row takes from other records, and READING_VERSION.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 FINGERPRINT_BYTES = 16
 
@@ -23,6 +25,10 @@ MARSHAL_VERSION = 2
 # (a new rule for emails, a new field sent): every remembered source fingerprint then differs, and each row is
 # built and compared by what it sends once more, so none is skipped on the strength of an older rule.
 READING_VERSION = 1
+# Also part of it, so that a forgotten READING_VERSION cannot leave a new rule unapplied: the text of the code
+# that reads and maps records (this package, and the credential rules it uses). Any change to it makes the next
+# import build and compare every row once, as a `full` run does.
+_READING_CODE = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[3] / "shared" / "credentials.py")
 
 
 def raw_cells_hasher(header: Sequence[str]) -> Callable[[Sequence[str]], bytes]:
@@ -39,6 +45,15 @@ def raw_cells_hasher(header: Sequence[str]) -> Callable[[Sequence[str]], bytes]:
 
 def source_fingerprint(raw: bytes, context: tuple) -> bytes:
     """A row's source fingerprint: its record's raw digest, everything it takes from elsewhere (`context`: plain
-    values only), and READING_VERSION."""
-    return hashlib.blake2b(marshal.dumps((READING_VERSION, raw, context), MARSHAL_VERSION),
+    values only), READING_VERSION and the reading code's own digest."""
+    return hashlib.blake2b(marshal.dumps((READING_VERSION, reading_code(), raw, context), MARSHAL_VERSION),
                            digest_size=FINGERPRINT_BYTES).digest()
+
+
+@functools.cache
+def reading_code() -> bytes:
+    """A digest of the reading and mapping code as this process runs it (read once, on first use)."""
+    digest = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    for path in _READING_CODE:
+        digest.update(path.read_bytes())
+    return digest.digest()

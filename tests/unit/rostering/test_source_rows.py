@@ -51,6 +51,24 @@ def test_the_reading_rules_version_is_part_of_every_source_fingerprint(monkeypat
     assert source_fingerprint(b"raw", ("school-1",)) != before
 
 
+def test_a_change_to_the_reading_code_changes_every_source_fingerprint_without_a_version_raised(tmp_path,
+                                                                                             monkeypatch):
+    before = source_fingerprint(b"cells", ("student",))
+    edited = tmp_path / "mapping.py"
+    edited.write_text("# a new rule for emails\n")
+    monkeypatch.setattr(source_rows, "_READING_CODE", (*source_rows._READING_CODE, edited))
+    source_rows.reading_code.cache_clear()
+    try:
+        assert source_fingerprint(b"cells", ("student",)) != before
+    finally:
+        source_rows.reading_code.cache_clear()
+
+
+def test_the_reading_code_covers_the_mapping_and_the_credential_rules():
+    names = {path.name for path in source_rows._READING_CODE}
+    assert {"mapping.py", "user_reader.py", "values.py", "credentials.py"} <= names
+
+
 def test_a_record_whose_source_fingerprint_is_remembered_is_not_built_and_still_counts_as_listed():
     ada = make_person(source_digest=b"ada-cells")
     applied = remembered_after_sending([ada])
