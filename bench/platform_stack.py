@@ -82,13 +82,18 @@ class Platform:
         From the management API, whose figures are refreshed every few seconds: good enough to tell
         whether event handling is still going on, which is all it is used for.
         """
+        return sum(messages for name, messages in self.queue_depths().items()
+                   if not name.startswith("notify.deliveries"))
+
+    def queue_depths(self) -> dict[str, int]:
+        """Each queue of the vhost: its messages ready or unacknowledged (the management API's figures, a few
+        seconds old at most)."""
         api = urlsplit(RABBIT_API)
         base = urlunsplit((api.scheme, f"{api.hostname}:{api.port}", "", "", ""))
         vhost = quote(urlsplit(self.vhost_uri).path.lstrip("/"), safe="")
         queues = requests.get(f"{base}/api/queues/{vhost}", params={"columns": "name,messages"},
                               auth=(api.username or "guest", api.password or "guest"), timeout=10).json()
-        return sum(queue.get("messages") or 0 for queue in queues
-                   if not queue["name"].startswith("notify.deliveries"))
+        return {queue["name"]: queue.get("messages") or 0 for queue in queues}
 
 
 # Six processes importing their libraries at once on a 2-core box shared with other runs took over a minute to
