@@ -8,6 +8,7 @@ everything measured goes through the platform's own entry points.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -117,6 +118,21 @@ def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items:
     """Each process's CPU milliseconds per item between two cpu_seconds() readings, the busiest first."""
     spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
     return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
+
+
+def cpu_spent(before: Mapping[str, float], after: Mapping[str, float]) -> str:
+    """The CPU seconds each process used between two cpu_seconds() readings, their total first, the busiest next:
+    on a shared box a run's CPU compares two sources better than its wall-clock time does."""
+    spent = sorted(((after[name] - before.get(name, 0.0), name) for name in after), reverse=True)
+    return f"{sum(s for s, _ in spent):.1f} s CPU (" + ", ".join(f"{name} {s:.1f}" for s, name in spent
+                                                                  if s >= 0.05) + ")"
+
+
+def cpu_with_bench(platform: Platform) -> dict[str, float]:
+    """cpu_seconds() of the stack, and as "bench" the bench's own process: its polling, and whatever loopback
+    provider fake it serves."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {**platform.cpu_seconds(), "bench": used.ru_utime + used.ru_stime}
 
 
 def process_kind(name: str) -> str:
