@@ -20,8 +20,8 @@ from bench.context import Context
 from bench.platform_stack import Platform, cpu_spent, cpu_with_bench, operator_rpc, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
-from bench.stages.sync import (DELTA_SHARE, RUN_POLL_SECONDS, change_of, progress_of, projected_at, reporting_progress,
-                               run_counts, wait_drained)
+from bench.stages.sync import (DELTA_SHARE, RUN_POLL_SECONDS, TimedRun, change_of, progress_of, projected_at,
+                               reporting_progress, timed_run, wait_drained)
 from schoolctl.broker import CLIENT_ID_VARIABLE
 from shared.contracts import directory, rostering
 from shared.contracts.callers import SERVICE_PRINCIPAL_PREFIX
@@ -47,7 +47,9 @@ def run(ctx: Context, provider: str) -> list[Row]:
         except Exception:
             print(platform.stack.logs())
             raise
-    return [Row(f"sync_{provider}_full_seconds", full, "s"), Row(f"sync_{provider}_delta_seconds", delta, "s")]
+    return [Row(f"sync_{provider}_full_seconds", full.seconds, "s"),
+            Row(f"sync_{provider}_full_cpu_seconds", full.cpu_seconds, "s"),
+            Row(f"sync_{provider}_delta_seconds", delta.seconds, "s")]
 
 
 @contextmanager
@@ -98,7 +100,7 @@ def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
     return len(users)
 
 
-def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -> float:
+def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -> TimedRun:
     ctx.progress(f"sync: {label}")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall = time.time()
@@ -119,9 +121,7 @@ def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -
     ctx.progress(f"  run completed after {time.time() - started_wall:.1f}s; waiting for the events to drain")
     wait_drained(ctx, platform, timeout)
     elapsed = max(_epoch(run["finished_at"]), projected_at(platform)) - started_wall
-    ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
-    ctx.progress(f"  {label}: {cpu_spent(cpu_before, cpu_with_bench(platform))}")
-    return elapsed
+    return timed_run(ctx, label, elapsed, run, cpu_spent(cpu_before, cpu_with_bench(platform)))
 
 
 def _epoch(instant: str | datetime) -> float:
