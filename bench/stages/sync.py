@@ -19,7 +19,15 @@ from typing import Any
 
 from bench.context import Context
 from bench.metrics.roster import count_rows
-from bench.platform_stack import Platform, cpu_spent, cpu_with_bench, describe_cpu, operator_rpc, wait_for
+from bench.platform_stack import (
+    Platform,
+    cpu_per_item,
+    cpu_spent,
+    cpu_with_bench,
+    describe_cpu,
+    operator_rpc,
+    wait_for,
+)
 from bench.report import Row
 from shared.contracts import rostering
 
@@ -45,9 +53,10 @@ class TimedRun:
 def run(ctx: Context, platform: Platform) -> list[Row]:
     package = ctx.package()
     rows = count_rows(package)
-    full = timed_import(ctx, platform, package, "full import")
-    unchanged = timed_import(ctx, platform, package, "the same package again")
-    delta = timed_import(ctx, platform, delta_package(package, ctx.workdir / "delta"), "1 % of users changed")
+    full = timed_import(ctx, platform, package, "full import", rows)
+    unchanged = timed_import(ctx, platform, package, "the same package again", rows)
+    delta = timed_import(ctx, platform, delta_package(package, ctx.workdir / "delta"), "1 % of users changed",
+                         rows)
     return [Row("sync_full_seconds", full.seconds, "s"),
             Row("sync_full_cpu_seconds", full.cpu_seconds, "s"),
             Row("sync_full_rows_per_s", rows / full.seconds, "rows/s"),
@@ -55,7 +64,10 @@ def run(ctx: Context, platform: Platform) -> list[Row]:
             Row("sync_delta_seconds", delta.seconds, "s")]
 
 
-def timed_import(ctx: Context, platform: Platform, package: Path, label: str) -> TimedRun:
+def timed_import(ctx: Context, platform: Platform, package: Path, label: str, rows: int | None = None) -> TimedRun:
+    """From the import call until notify's projection took it in; prints each process's CPU (the stack's
+    PostgreSQL backends as `postgres`, the bench's own process as `bench`), and per package row when `rows` is
+    given: on a shared box a steadier figure than the seconds."""
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall, started = time.time(), time.monotonic()
@@ -70,12 +82,15 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     projected = platform.scalar("notify", "SELECT extract(epoch FROM max(updated_at)) FROM recipients")
     finished_wall = max(returned_wall, float(projected or 0))
     elapsed = finished_wall - started_wall
-    return timed_run(ctx, label, elapsed, run, cpu_spent(cpu_before, cpu_with_bench(platform)))
+    return timed_run(ctx, label, elapsed, run, cpu_spent(cpu_before, cpu_with_bench(platform)), rows)
 
 
-def timed_run(ctx: Context, label: str, elapsed: float, run: dict, cpu: dict[str, float]) -> TimedRun:
+def timed_run(ctx: Context, label: str, elapsed: float, run: dict, cpu: dict[str, float],
+              rows: int | None = None) -> TimedRun:
     ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
     ctx.progress(f"  {label}: {describe_cpu(cpu)}")
+    if rows:
+        ctx.progress(f"  CPU per 1,000 package rows: {cpu_per_item({}, cpu, rows / 1000)}")
     return TimedRun(elapsed, sum(cpu.values()))
 
 
