@@ -373,19 +373,22 @@ class DirectoryRepository:
 
     def _page_and_count(self, wanted: PeopleFilter, scope: Scope, with_schools: bool) -> tuple[list[dict], int]:
         """The page's rows and how many match, counted up to one past search_sql.TOTAL_COUNT_LIMIT."""
+        values = search_sql.parameters(wanted)
+
         def count() -> int:
-            return self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
+            return self.session.execute(search_sql.count_query(wanted, scope), values).scalar_one()
 
         if not search_sql.finds_matches_first(wanted, scope):
             counted = count()
         else:
-            page = self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools)).all()
+            page = self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools),
+                                        values).all()
             # A page past the last match (or of no match at all) carries no count.
             counted = page[0]._mapping[search_sql.MATCHED] if page else count()
             if counted <= search_sql.TOTAL_COUNT_LIMIT:
                 return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED}
                         for row in page], counted
-        page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools))
+        page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools), values)
         return [dict(row._mapping) for row in page], counted
 
     # --- the reach table ----------------------------------------------------------------------
