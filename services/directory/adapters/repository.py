@@ -35,7 +35,7 @@ from services.directory.domain.visibility import (
     Scope,
     ViewerFacts,
 )
-from shared.db import dialect_insert
+from shared.db import dialect_insert, read_without_transaction
 
 SCHOOL_FIELDS = ("name", "identifier")
 CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades", "archived")
@@ -362,6 +362,7 @@ class DirectoryRepository:
         (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
         # On PostgreSQL the page's rows carry their school ids: the whole search is one statement.
         with_schools = self.session.get_bind().dialect.name == "postgresql"
+        read_without_transaction(self.session)
         rows, counted = self._page_and_count(wanted, scope, with_schools)
         if with_schools:
             rows = [{**row, "school_ids": sorted(row[search_sql.SCHOOL_IDS] or ())} for row in rows]
