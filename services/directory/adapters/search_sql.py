@@ -84,7 +84,6 @@ def _kept(build):
     def statement(wanted: PeopleFilter, scope: v.Scope, **options):
         return kept(replace(wanted, terms=("",) * len(wanted.terms), offset=0, limit=0), scope, **options)
 
-    statement.cache_clear = kept.cache_clear
     return statement
 
 
