@@ -54,17 +54,17 @@ class Platform:
     def scalar(self, service: str, sql: str, params: tuple = ()) -> object:
         return self.query(service, sql, params)[0][0]
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) each process of the stack has used so far, from /proc (Linux)."""
-        ticks = os.sysconf("SC_CLK_TCK")
+    def cpu_seconds(self, *, with_database: bool = False) -> dict[str, float]:
+        """CPU time (user + system) each process of the stack has used so far, from /proc (Linux); with
+        `with_database`, also `postgres`: the PostgreSQL backends connected to the stack's databases now
+        (a backend that closed since an earlier reading takes its CPU with it: a low bound)."""
         used = {}
         for name, process in self.stack.processes.items():
-            try:
-                # Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
-                fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue  # it has exited
-            used[name] = (int(fields[11]) + int(fields[12])) / ticks
+            seconds = _cpu_seconds_of(process.pid)
+            if seconds is not None:
+                used[name] = seconds
+        if with_database:
+            used["postgres"] = sum(_cpu_seconds_of(pid) or 0.0 for (pid,) in _backend_pids(list(self.databases.values())))
         return used
 
     def note_peak_rss(self) -> None:
@@ -90,6 +90,10 @@ class Platform:
         return sum(queue.get("messages") or 0 for queue in queues
                    if not queue["name"].startswith("notify.deliveries"))
 
+
+# Six processes importing their libraries at once on a 2-core box shared with other runs took over a minute to
+# answer (load average 13 to 20); the stages measure the running stack, not its start.
+STACK_READY_SECONDS = 240.0
 
 # identity issues the operator's token for 15 minutes; a district import on a loaded box outlasts that.
 OPERATOR_TOKEN_RENEW_SECONDS = 600.0
@@ -122,6 +126,21 @@ def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items:
 def process_kind(name: str) -> str:
     """A stack process's name as a metric's prefix: `notify-worker-2` and `bench-worker-1` are `notify_worker`."""
     return "notify_worker" if "worker" in name else name.replace("-", "_")
+
+
+def _cpu_seconds_of(pid: int) -> float | None:
+    try:
+        # Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None  # it has exited
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pids(databases: list[str]) -> list[tuple[int]]:
+    with psycopg2.connect(PG_DSN) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s)", (databases,))
+        return cursor.fetchall()
 
 
 def _peak_rss_mb(pid: int) -> float | None:
@@ -162,5 +181,6 @@ def running_platform(ctx: Context, *, workers: int = 0,
         ctx.progress(f"starting every service, the gateway and the sandbox ({workers} notify workers)")
         urls = {service: _sqlalchemy_url(database) for service, database in databases.items()}
         stack = cleanup.enter_context(running_stack(vhost_uri, urls, ctx.workdir / "logs", workers=workers,
-                                                    extra_env={**BENCH_ENVIRONMENT, **(extra_env or {})}))
+                                                    extra_env={**BENCH_ENVIRONMENT, **(extra_env or {})},
+                                                    ready_seconds=STACK_READY_SECONDS))
         yield Platform(stack, databases, vhost_uri)

@@ -39,6 +39,10 @@ EVENT = rf"{NAME}\.v[0-9]+"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # notify's delivery queue and its exchanges (services/notify/queue/topology.py): notify publishes, workers consume.
 NOTIFY_DELIVERIES = r"notify\.deliveries(\..+)?"
+# The verified provider webhooks (shared/contracts/provider_webhooks.py): the gateway publishes, notify consumes.
+NOTIFY_WEBHOOKS = r"notify\.webhooks(\..+)?"
+# The queues and exchanges a service uses beyond nameko's own.
+EXTRA_PATTERNS = {"notify": [NOTIFY_DELIVERIES, NOTIFY_WEBHOOKS], "gateway": [NOTIFY_WEBHOOKS]}
 NOTIFY_WORKER = "notify-worker"
 OPERATOR = "operator"
 VHOST = "/"
@@ -113,7 +117,7 @@ def _user_of_service(name: str) -> BrokerUser:
     subscribes_to = {member.contract_event.service for member in members if hasattr(member, "contract_event")}
     publishes = any(isinstance(member, EventDispatcher) for member in members)
     return service_user(name, subscribes_to=subscribes_to, publishes_events=publishes,
-                        extra=[NOTIFY_DELIVERIES] if name == "notify" else [])
+                        extra=EXTRA_PATTERNS.get(name, []))
 
 
 def rabbit_password_hash(password: str, salt: bytes | None = None) -> str:

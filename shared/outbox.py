@@ -13,9 +13,12 @@ and adds the tables to its metadata (`add_event_tables(metadata)`) and its migra
 error) and keeps the row on the worker's session; the row is inserted just before that session's next commit,
 so the change and its events commit together or not at all, and the outbox's order is the order in which
 conflicting changes committed (their row locks are held when the row takes its place). A handler publishes
-before the repository call that commits its change; what is published after the last commit is committed when
-the handler returns (`OutboxPublisher.flush`, called by shared.messaging's entrypoints, or `worker_result`), and a
-worker that failed drops what it staged with its change.
+before the repository call that commits its change, or hands that call an `Announce` that publishes inside its
+transaction once the change is certain (a write that may find nothing to do, or that rolls back first); a
+process killed right after the commit has its events in the outbox already. A handler that changes nothing (a
+republish, a timer asking again) publishes on its own: that is committed when the handler returns
+(`OutboxPublisher.flush`, called by shared.messaging's entrypoints, or `worker_result`), and a worker that failed
+drops what it staged with its change.
 
 Consumers are idempotent on the event id every payload carries (shared/contracts/base.py EVENT_ID): the
 `processed_events` table remembers what a service has handled (shared.messaging.handles skips a repeat).
@@ -136,6 +139,16 @@ def new_event_id() -> str:
 
 
 # --- writing: in the change's transaction --------------------------------------------------------
+
+# What a handler hands a repository's write when the events depend on what the write finds (a first login that
+# joined the account, a flag that is new) or when the write starts its transaction afresh: the repository calls
+# it inside the change's transaction once the change is certain, so the events are staged on that transaction
+# and commit with it, or go with its rollback.
+Announce = Callable[[], None]
+
+
+def nothing_to_announce() -> None:
+    """The Announce of a write whose caller publishes nothing with it."""
 
 def stage_event(session: Session, contract: ServiceContract, event: Event, payload: dict, *,
                 request_id: str | None = None, context: dict | None = None,

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 # The exit status of a process that stops on its configuration (sysexits.h EX_CONFIG).
@@ -176,7 +177,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DIRECTORY_SCOPE_CACHE_SECONDS", "5", ("directory",), _seconds_up_to(30)),
     # notify and its workers: the providers (the sandbox reads the same credential names)
     Variable("TWILIO_ACCOUNT_SID", None, (*NOTIFY, "sandbox")),
-    Variable("TWILIO_AUTH_TOKEN", None, (*NOTIFY, "sandbox"), secret=True),
+    # The gateway verifies provider webhooks with the Twilio auth token and the SendGrid key (edge authentication).
+    Variable("TWILIO_AUTH_TOKEN", None, (*NOTIFY, "sandbox", "gateway"), secret=True),
     Variable("TWILIO_FROM_NUMBER", None, NOTIFY),
     Variable("TWILIO_MESSAGING_SERVICE_SID", None, NOTIFY),
     Variable("TWILIO_API_BASE", None, NOTIFY, _url("https", "http")),
@@ -184,7 +186,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SENDGRID_FROM_EMAIL", None, NOTIFY),
     Variable("SENDGRID_FROM_NAME", None, NOTIFY),
     Variable("SENDGRID_API_BASE", "https://api.sendgrid.com", NOTIFY, _url("https", "http")),
-    Variable("SENDGRID_WEBHOOK_PUBLIC_KEY", None, NOTIFY),
+    Variable("SENDGRID_WEBHOOK_PUBLIC_KEY", None, (*NOTIFY, "gateway")),
     Variable("FCM_PROJECT_ID", None, NOTIFY),
     Variable("FCM_CREDENTIALS_FILE", None, NOTIFY),
     Variable("FCM_CREDENTIALS_JSON", None, (*NOTIFY, "sandbox"), secret=True),
@@ -200,7 +202,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("INBOUND_EMAIL_URL_SECRET", None, ("notify",), secret=True),
     Variable("INBOUND_EMAIL_DOMAIN", "replies.localhost", ("notify",)),
     Variable("NOTIFY_SWEEP_AFTER_SECONDS", "600", ("notify",), _positive_seconds),
-    Variable("NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS", "600", ("notify",), _positive_seconds),
+    Variable("NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS", "600", ("notify", "gateway"), _positive_seconds),
     Variable("NOTIFY_WORKER_PREFETCH", "2", ("notify-worker",), _positive_int),
     Variable("NOTIFY_WORKER_HEARTBEAT", "30", ("notify-worker",), _positive_int),
     Variable("NOTIFY_PROVIDER_FACTORY", None, ("notify-worker",), _module_function),
@@ -259,6 +261,12 @@ def value(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     raw = (environment() if environ is None else environ).get(name)
     text = raw.strip() if raw else ""
     return text or variable.default
+
+
+def seconds(name: str, environ: Mapping[str, str] | None = None) -> timedelta:
+    """A duration variable's value. Its check ran when the process started (exit_if_misconfigured), so the
+    default declared above is the only default there is."""
+    return timedelta(seconds=float(value(name, environ)))
 
 
 @dataclass(frozen=True)

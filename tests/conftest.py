@@ -5,11 +5,20 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from shared.callers import VERIFY_CALLERS_SETTING
 from shared.config import SERVICES
+from shared.db import make_engine
 from shared.migrations import upgrade
+from shared.testing.transaction_faults import staging_publish
+
+# Property tests check rules, never speed (the benchmarks measure speed): an example that runs slowly on a
+# loaded machine is no failure.
+settings.register_profile("rules-not-speed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("rules-not-speed")
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DATABASE = os.environ.get("TEST_PG_DATABASE", "schoolcomms_test")
@@ -77,6 +86,35 @@ def sqlite_database_urls(tmp_path):
     for service, url in urls.items():
         upgrade(service, url)
     return urls
+
+
+@pytest.fixture
+def service_contract(request):
+    """The contract of the service a test module is about: its `SERVICE_CONTRACT`."""
+    return request.module.SERVICE_CONTRACT
+
+
+@pytest.fixture
+def service_engine(migrated_pg_url, service_contract):
+    """An engine on a fresh, migrated PostgreSQL schema of the module's service."""
+    engine = make_engine(migrated_pg_url(service_contract.name))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def worker_session(service_engine):
+    """A session on the service's database, as a nameko worker of the service has one."""
+    session = Session(service_engine, expire_on_commit=False)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def staged_publish(worker_session, service_contract):
+    """`publish` as a worker of the module's service has it: staged on `worker_session`, to commit with the
+    change (shared/outbox.py)."""
+    return staging_publish(worker_session, service_contract)
 
 
 @pytest.fixture

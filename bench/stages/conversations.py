@@ -31,9 +31,9 @@ from bench.context import Context
 from bench.platform_stack import Platform, cpu_per_item, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
-from services.notify.adapters.webhooks import TWILIO_SIGNATURE_HEADER
 from services.sandbox.signing import twilio_signature
 from shared.contracts.conversations import MAX_PARTICIPANTS
+from shared.provider_signatures import TWILIO_SIGNATURE_HEADER
 from shared.testing.stack import BIN
 
 API = "/api/v1/conversations"

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from bench.context import Context
-from bench.platform_stack import Platform, wait_for
+from bench.platform_stack import Platform, cpu_per_item, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
 from shared.testing.stack import BIN
@@ -64,6 +64,7 @@ def _announce(ctx: Context, platform: Platform, admin: Viewer, workers: int) -> 
     sandbox = platform.stack.sandbox
     sandbox.clear_messages()
     timeout = ctx.sizes.fanout_timeout_seconds
+    cpu_before = platform.cpu_seconds()
     started = time.monotonic()
     response = platform.stack.api("POST", "/api/v1/announcements", admin.token, timeout=timeout, json={
         "audience": WHOLE_DISTRICT, "priority": True, "subject": f"Schools closed tomorrow ({workers}w)",
@@ -106,7 +107,8 @@ def _announce(ctx: Context, platform: Platform, admin: Viewer, workers: int) -> 
                              "GROUP BY channel, lower(address)", (communication_id, PROVIDER_CHANNELS))
     duplicates = _duplicates(sandbox, {(channel, address): count for channel, address, count in planned})
     ctx.progress(f"  {deliveries:,} deliveries in {seconds:.1f}s (queued after {enqueue:.1f}s), "
-                 f"{duplicates} duplicates")
+                 f"{duplicates} duplicates; CPU per delivery (its status callbacks included, as far as they "
+                 f"came): {cpu_per_item(cpu_before, platform.cpu_seconds(), max(deliveries, 1))}")
     return Fanout(enqueue, seconds, deliveries, duplicates)
 
 

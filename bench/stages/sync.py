@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.context import Context
 from bench.metrics.roster import count_rows
-from bench.platform_stack import Platform, operator_rpc, wait_for
+from bench.platform_stack import Platform, cpu_per_item, operator_rpc, wait_for
 from bench.report import Row
 from shared.contracts import rostering
 
@@ -33,18 +33,22 @@ DRAIN_CONFIRM_SECONDS = 6.0
 def run(ctx: Context, platform: Platform) -> list[Row]:
     package = ctx.package()
     rows = count_rows(package)
-    full = timed_import(ctx, platform, package, "full import")
-    unchanged = timed_import(ctx, platform, package, "the same package again")
-    delta = timed_import(ctx, platform, delta_package(package, ctx.workdir / "delta"), "1 % of users changed")
+    full = timed_import(ctx, platform, package, "full import", rows)
+    unchanged = timed_import(ctx, platform, package, "the same package again", rows)
+    delta = timed_import(ctx, platform, delta_package(package, ctx.workdir / "delta"), "1 % of users changed",
+                         rows)
     return [Row("sync_full_seconds", full, "s"),
             Row("sync_full_rows_per_s", rows / full, "rows/s"),
             Row("sync_unchanged_seconds", unchanged, "s"),
             Row("sync_delta_seconds", delta, "s")]
 
 
-def timed_import(ctx: Context, platform: Platform, package: Path, label: str) -> float:
+def timed_import(ctx: Context, platform: Platform, package: Path, label: str, rows: int | None = None) -> float:
+    """Seconds from the import call until notify's projection took it in; prints each process's CPU per package
+    row (the stack's PostgreSQL backends as `postgres`), on a shared box a steadier figure than the seconds."""
     ctx.progress(f"sync: {label} ({package.name})")
     timeout = ctx.sizes.sync_timeout_seconds
+    cpu_before = platform.cpu_seconds(with_database=True)
     started_wall, started = time.time(), time.monotonic()
     with reporting_progress(ctx, platform):
         run = imported(ctx, platform, package, timeout)
@@ -57,6 +61,9 @@ def timed_import(ctx: Context, platform: Platform, package: Path, label: str) ->
     finished_wall = max(returned_wall, float(projected or 0))
     elapsed = finished_wall - started_wall
     ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
+    if rows:
+        ctx.progress(f"  CPU per 1,000 package rows: "
+                     f"{cpu_per_item(cpu_before, platform.cpu_seconds(with_database=True), rows / 1000)}")
     return elapsed
 
 

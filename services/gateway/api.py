@@ -35,6 +35,8 @@ class Backends:
     # identity's recent answers per access token, kept a couple of seconds (domain/signed_in.py); one per process.
     # Unless given one, nothing is kept.
     signed_in: SignedInCache = field(default_factory=lambda: SignedInCache(0))
+    # The provider webhooks' secrets and durable queue (services/gateway/webhook_intake.py); one per process.
+    webhooks: Any = None
     # Makes the services' calls that follow carry the signed-in user's assertion (shared.callers.CallerCredential).
     present_credential: Callable[[str], None] = lambda assertion: None
 

@@ -52,8 +52,13 @@ from services.gateway.moderation_schemas import FlagBody, FlaggedMessageList, Fl
 from shared.contracts import moderation as moderation_contract
 from shared.contracts.permissions import MODERATE_CONTENT
 from shared.contracts.permissions import INVITE_PEOPLE, INVITE_SCHOOL
-from services.notify.adapters.webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
 from shared.contracts import conversations, directory, identity, notify, notify_inbox, notify_languages, rostering
+from shared.contracts.provider_webhooks import (
+    SENDGRID_EVENTS_PATH,
+    TWILIO_INBOUND_PATH,
+    TWILIO_STATUS_PATH,
+    WebhookAccepted,
+)
 
 API = "/api/v1"
 
@@ -71,9 +76,10 @@ WEBHOOK_EXAMPLE = Examples(request=TWILIO_STATUS_EXAMPLE)
 DOCS_EXAMPLES = {media_type: Examples(response=text) for media_type, text in (
     (docs.HTML, "<!DOCTYPE html><html>...</html>"), (docs.CSS, ".swagger-ui{...}"),
     (docs.JAVASCRIPT, "/*! Swagger UI */ ..."))}
-WEBHOOK_NOTE = ("Called by the provider, without a token; the signature is checked by notify (a SendGrid batch also "
-                "against a replay window of its signed time), and a request it does not accept answers 403 and "
-                "changes nothing. A database that cannot take it answers 503 with Retry-After: post it again.")
+WEBHOOK_NOTE = ("Called by the provider, without a token; the gateway checks the signature (a SendGrid batch also "
+                "against a replay window of its signed time): a post that does not verify answers 403 and changes "
+                "nothing. A verified post is answered once it is held on a durable queue, and applied moments "
+                "later; when the queue cannot take it the answer is 503 with Retry-After: post it again.")
 DIRECTORY = f"{API}/directory"
 EXAMPLE_ID = "3f2c9a1e5b7d4c6e8a0b1c2d3e4f5a6b"
 # Bodies whose fields go together by a rule (exactly one of two, at least one of several): examples that
@@ -572,14 +578,14 @@ ROUTES: tuple[Route, ...] = (
                       "Reply-To token is forged, expired or names no conversation is answered 200 `ignored` and "
                       "files nothing (SendGrid would only post it again)."),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
-          "webhooks", webhooks.receive_twilio_status, notify.ProviderWebhookResult, public=True,
+          "webhooks", webhooks.receive_twilio_status, WebhookAccepted, public=True,
           raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),
     Route("receive_twilio_inbound", "POST", TWILIO_INBOUND_PATH, "Texts from handsets to our number (replies, "
           "STOP, START)", "webhooks", webhooks.receive_twilio_inbound, None, public=True, raw_body=TWILIO_FORM,
           errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML.",
           examples=Examples(request={"From": "+15555550101", "Body": "STOP"}, response="<Response/>")),
     Route("receive_sendgrid_events", "POST", SENDGRID_EVENTS_PATH, "SendGrid's event webhook (delivery events)",
-          "webhooks", webhooks.receive_sendgrid_events, notify.ProviderWebhookResult, public=True,
+          "webhooks", webhooks.receive_sendgrid_events, WebhookAccepted, public=True,
           raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE, examples=Examples(
               request=[{"event": "bounce", "email": "dana.reyes@example.org", "sg_message_id": "3f2c9a1e"}])),
 )

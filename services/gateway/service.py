@@ -13,6 +13,7 @@ from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
+from services.gateway.webhook_intake import ProviderWebhookIntake
 from services.gateway.sign_in_settings import login_throttle, signed_in_cache, trusted_proxies
 from shared.callers import CallerCredential
 from shared.platform_identity import PlatformIdentity
@@ -86,7 +87,7 @@ def _entrypoint(route: Route):
                             rostering=self.rostering_rpc,
                             login_attempts=self.login_attempts, signed_in=self.signed_in,
                             public_url=self.public_url,
-                            trusted_proxies=self.trusted_proxies,
+                            trusted_proxies=self.trusted_proxies, webhooks=self.webhooks,
                             present_credential=self.credential)
         return answer(route, request, path_values, backends, deadline=self.deadline)
 
@@ -121,6 +122,7 @@ class GatewayService:
     signed_in = SignedInAnswers()
     trusted_proxies = ProxiesTrusted()
     public_url = PublicUrl()
+    webhooks = ProviderWebhookIntake()  # verified at the edge, handed to notify on a durable queue
     credential = CallerCredential()
     platform = PlatformIdentity()  # the gateway's own token on every call it makes: shared/platform_identity.py
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines

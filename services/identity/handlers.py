@@ -3,8 +3,8 @@
 Repository methods commit their own unit of work. `publish` writes to identity's outbox
 (shared/outbox.py) and its rows are inserted at the session's next commit, so a handler
 publishes just before the repository call that stores the change: both commit together.
-Where the write may find nothing to do (a join or first login raced by another), the
-handler publishes after it; the outbox commits those rows when the handler returns.
+Where only the write finds whether there is a change (a join or first login raced by another),
+the handler hands it an `announce` that publishes inside the write's transaction once it is certain.
 """
 from __future__ import annotations
 
@@ -95,15 +95,16 @@ def login(request: dict, *, repo: AccountRepository, passwords: Passwords, token
     if account is None:
         raise NotAuthenticated(LOGIN_FAILED)
 
-    now = clock()
-    opened = open_session(account.person_id, now, tokens)
+    now, person_id = clock(), account.person_id
+    opened = open_session(person_id, now, tokens)
     first_login = account.status == INVITEE
     rehashed = _stronger_hash(account.password_hash, request["password"], passwords)
-    joined = repo.record_login(opened.session, joined_at=now if first_login else None, rehashed_password=rehashed,
-                               refresh_token=opened.refresh_token)
+    joined = repo.record_login(
+        opened.session, joined_at=now if first_login else None, rehashed_password=rehashed,
+        refresh_token=opened.refresh_token,
+        announce_join=lambda: publish(identity.USER_JOINED, {"person_id": person_id, "joined_at": now}))
     if joined:
         account = replace(account, status=ACTIVE, joined_at=now)
-        publish(identity.USER_JOINED, {"person_id": account.person_id, "joined_at": now})
     elif first_login:
         # A simultaneous first login joined the account a moment earlier; show what it stored.
         account = repo.account(account.person_id) or account

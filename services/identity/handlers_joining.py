@@ -65,12 +65,15 @@ def join(request: dict, *, repo: AccountRepository, passwords: Passwords, tokens
     password_hash = password_hash_for(account, request["password"], passwords)
 
     opened = open_session(account.person_id, now, tokens)
-    if not repo.record_join(invitation, opened.session, opened.refresh_token, password_hash=password_hash,
-                            language=language, now=now):
-        raise Conflict(INVITATION_USED, fields={_field(request): [INVITATION_USED]})
     joined = replace(account, status=ACTIVE, joined_at=now, password_hash=password_hash, language=language)
-    publish(identity.USER_JOINED, {"person_id": joined.person_id, "joined_at": now})
-    publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(joined)]})
+
+    def announce_join() -> None:
+        publish(identity.USER_JOINED, {"person_id": joined.person_id, "joined_at": now})
+        publish(identity.ACCOUNTS_UPSERTED, {"accounts": [account_change_document(joined)]})
+
+    if not repo.record_join(invitation, opened.session, opened.refresh_token, password_hash=password_hash,
+                            language=language, now=now, announce_join=announce_join):
+        raise Conflict(INVITATION_USED, fields={_field(request): [INVITATION_USED]})
     return {**opened.tokens, "principal": principal_document(joined)}
 
 

@@ -32,6 +32,7 @@ from services.notify.queue.jobs import DeliveryJob, pages_of
 from shared.contracts import notify
 from shared.contracts.common import MAX_PAGE_ROWS
 from shared.contracts.errors import InvalidRequest
+from shared.outbox import Announce, nothing_to_announce
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class AudienceResolver(Protocol):
 
 
 class CommunicationStore(Protocol):
-    def create_announcement(self, announcement: NewAnnouncement, person_ids: Sequence[str]) -> None: ...
+    def create_announcement(self, announcement: NewAnnouncement, person_ids: Sequence[str], *,
+                            announce: Announce = nothing_to_announce) -> None: ...
 
     def communication(self, communication_id: str) -> CommunicationFacts | None: ...
 
@@ -83,8 +85,9 @@ def send_announcement(request: dict, *, directory_rpc: AudienceResolver, communi
         id=new_id(), district_id=sender["district_id"], sender_id=sender["person_id"], subject=request["subject"],
         body=request["body"], priority=request["priority"], with_call=request["with_call"],
         audience=dict(request["audience"]), created_at=clock())
-    communications.create_announcement(announcement, person_ids)
-    publish(notify.ANNOUNCEMENT_REQUESTED, {"communication_id": announcement.id})
+    communications.create_announcement(
+        announcement, person_ids,
+        announce=lambda: publish(notify.ANNOUNCEMENT_REQUESTED, {"communication_id": announcement.id}))
     return {"communication_id": announcement.id, "state": CommunicationState.PLANNING.value,
             "created_at": announcement.created_at, "recipient_count": len(person_ids), "refused": refused}
 

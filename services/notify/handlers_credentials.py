@@ -24,6 +24,7 @@ from services.notify.domain.email_suppression import SuppressionLift, Suppressio
 from services.notify.ports import EmailSuppressions
 from shared.contracts import notify
 from shared.contracts.errors import InvalidRequest, NotFound, ProviderUnavailable
+from shared.outbox import Announce, nothing_to_announce
 
 Clock = Callable[[], datetime]
 Publish = Callable[..., None]
@@ -37,11 +38,12 @@ class CredentialStore(Protocol):
     def health_of(self, keys: Collection[CredentialKey]) -> dict[CredentialKey, Health]: ...
 
     def reset(self, kind: CredentialKind, address: str, *, check: Callable[[CredentialState], None],
-              reset_by: str, reason: str | None, now: datetime) -> ResetRecord: ...
+              reset_by: str, reason: str | None, now: datetime,
+              announce: Announce = nothing_to_announce) -> ResetRecord: ...
 
     def change_state(self, kind: CredentialKind, address: str,
                      decide: Callable[[CredentialState], tuple[CredentialState, str | None]], *,
-                     now: datetime) -> tuple[Health, Health]: ...
+                     now: datetime, announce_change: Callable[[Health], None] = ...) -> tuple[Health, Health]: ...
 
 
 def get_credential_health(request: dict, *, credentials: CredentialStore) -> dict:
@@ -71,10 +73,10 @@ def reset_credential_status(request: dict, *, credentials: CredentialStore, supp
         health = credentials.health_of([(kind, address)]).get((kind, address))
         check(health.state if health else CredentialState.GOOD)
         lift = _lift_suppressions(suppressions, address)
-    record = credentials.reset(kind, address, check=check, reset_by=request["reset_by"], reason=request["reason"],
-                               now=clock())
-    publish(notify.CREDENTIAL_STATUS_CHANGED, {"kind": kind.value, "address": address,
-                                                "state": CredentialState.GOOD.value, "reason": None})
+    record = credentials.reset(
+        kind, address, check=check, reset_by=request["reset_by"], reason=request["reason"], now=clock(),
+        announce=lambda: publish(notify.CREDENTIAL_STATUS_CHANGED, {
+            "kind": kind.value, "address": address, "state": CredentialState.GOOD.value, "reason": None}))
     return {"person_id": person_id, "kind": kind.value, "address": address,
             "previous_state": record.previous.state.value, "previous_reason": record.previous.reason,
             "state": CredentialState.GOOD.value, "reset_by": request["reset_by"], "reason": request["reason"],

@@ -53,6 +53,7 @@ from shared.contracts import directory, identity, notify
 from shared.contracts.common import MAX_PAGE_ROWS
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.permissions import INVITE_SCHOOL, has_role, may
+from shared.outbox import Announce, nothing_to_announce
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class InvitationStore(Protocol):
 
     def create_communication(self, communication: NewPersonalCommunication, *,
                              job_people: Sequence[str] | None = None, inviter: Mapping | None = None,
-                             job_id: str | None = None) -> None: ...
+                             job_id: str | None = None, announce: Announce = nothing_to_announce) -> None: ...
 
     def write_page(self, page: PersonalPage, *, now: datetime) -> None: ...
 
@@ -179,8 +180,8 @@ def start_invitations(request: dict, *, ports: Ports, new_id: Callable[[], str] 
     job_id, communication_id = new_id(), new_id()
     ports.invitations.create_communication(
         _communication(communication_id, district_id, district_name, inviter, dict(audience), ports.clock()),
-        job_people=person_ids, inviter=inviter, job_id=job_id)
-    ports.publish(notify.INVITATIONS_REQUESTED, {"job_id": job_id})
+        job_people=person_ids, inviter=inviter, job_id=job_id,
+        announce=lambda: ports.publish(notify.INVITATIONS_REQUESTED, {"job_id": job_id}))
     return _job_answer(ports.invitations, job_id, page=1, per_page=100, outcome=None)
 
 

@@ -20,6 +20,7 @@ from shared.contracts import moderation as contract
 from shared.contracts import notify
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.permissions import MODERATE_CONTENT, may, may_moderate, moderation_reach
+from shared.outbox import Announce, nothing_to_announce
 
 Clock = Callable[[], datetime]
 Publish = Callable[..., None]
@@ -29,9 +30,10 @@ NO_SUCH_MESSAGE = "No such message."
 class ModerationStore(Protocol):
     def message(self, message_id: str) -> ModeratedMessage | None: ...
 
-    def add_flag(self, flag: dict) -> tuple[dict, bool]: ...
+    def add_flag(self, flag: dict, *, announce_new: Announce = nothing_to_announce) -> tuple[dict, bool]: ...
 
-    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> Withdrawal | None: ...
+    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime,
+                   announce: Announce = nothing_to_announce) -> Withdrawal | None: ...
 
     def flagged_page(self, district_id: str, schools: frozenset[str] | None, *, pending_only: bool, offset: int,
                      limit: int) -> tuple[list[ModeratedMessage], int]: ...
@@ -50,10 +52,10 @@ def flag_message(request: dict, *, store: ModerationStore, publish: Publish, clo
     if refusal:
         raise InvalidRequest("You cannot flag this message.", fields={"message_id": [refusal]})
     now = clock()
-    flag, new = store.add_flag({"id": uuid.uuid4().hex, "message_id": message.id, "flagged_by": person_id,
-                                "reason": request["reason"], "created_at": now, "reviewed_at": None})
-    if new:
-        _publish_decision(publish, message, contract.FLAGGED, person_id, request["reason"], now)
+    flag, _ = store.add_flag(
+        {"id": uuid.uuid4().hex, "message_id": message.id, "flagged_by": person_id, "reason": request["reason"],
+         "created_at": now, "reviewed_at": None},
+        announce_new=lambda: _publish_decision(publish, message, contract.FLAGGED, person_id, request["reason"], now))
     return _flag_answer(flag, message.conversation_id)
 
 
@@ -89,9 +91,9 @@ def _decide(request: dict, action: str, *, store: ModerationStore, publish: Publ
     if refusal:
         raise Conflict(refusal)
     now = clock()
-    withdrawal = store.set_hidden(message.id, hidden_by=viewer["person_id"] if action == contract.HIDDEN else None,
-                                  now=now)
-    _publish_decision(publish, message, action, viewer["person_id"], request["reason"], now)
+    withdrawal = store.set_hidden(
+        message.id, hidden_by=viewer["person_id"] if action == contract.HIDDEN else None, now=now,
+        announce=lambda: _publish_decision(publish, message, action, viewer["person_id"], request["reason"], now))
     decided = store.message(message.id)
     return {**_flagged_answer(decided, store.flags_of([message.id]).get(message.id, [])),
             "deliveries": rules.withdrawal_answer(withdrawal, action)}

@@ -1,8 +1,10 @@
-"""Provider webhooks, as the gateway hands them over: verify, store, then apply idempotently.
+"""Provider webhooks one post at a time (the receive_provider_webhook RPC): verify, store, then apply
+idempotently; and the rules every path applies them by (plan_reports, write_plans, the inbound batches).
 
-A webhook whose signature does not verify, or a SendGrid batch signed outside
-the replay window, changes nothing (not even the receipts) and is answered
-accepted=false with the reason; the gateway turns that into a 403. An inbound
+The gateway verifies posts itself and hands them over on a durable queue, applied in batches by
+handlers_webhook_batches with the same rules. Through the RPC, a webhook whose signature does not verify,
+or a SendGrid batch signed outside the replay window, changes nothing (not even the receipts) and is
+answered accepted=false with the reason. An inbound
 text is stored once per MessageSid (Twilio signs no time: its replay is a no-op).
 A verified status report (Twilio status callback, SendGrid event batch) is
 stored and applied in one transaction: the receipt is written already applied,
@@ -22,8 +24,8 @@ Applying means:
   is filed into its conversation (handlers_conversation_replies).
 A report already recorded on its delivery (providers repeat themselves) is
 skipped, so a repeat never marks a credential again after a Reset Status.
-CREDENTIAL_STATUS_CHANGED is published for every credential whose state
-changed, after the change is committed.
+CREDENTIAL_STATUS_CHANGED is staged for every credential whose state
+changed, in the transaction of the change (the outbox publishes it).
 """
 from __future__ import annotations
 
@@ -35,18 +37,11 @@ from urllib.parse import parse_qsl
 
 from services.notify.adapters.credentials_repository import CredentialsRepository, Health
 from services.notify.adapters.delivery_repository import DeliveryRepository
-from services.notify.adapters.service_dependencies import WebhookSecrets
 from services.notify.adapters.webhooks import (
-    SENDGRID_SIGNATURE_HEADER,
-    SENDGRID_TIMESTAMP_HEADER,
-    TWILIO_SIGNATURE_HEADER,
     MalformedWebhook,
     parse_sendgrid_events,
     parse_twilio_inbound,
     parse_twilio_status,
-    sendgrid_signed_within,
-    verify_sendgrid,
-    verify_twilio,
 )
 from services.notify.adapters.webhooks_repository import WebhooksRepository
 from services.notify.domain.credential_status import OPT_OUT_REASON, state_after_keyword
@@ -60,7 +55,7 @@ from services.notify.domain.delivery import (
 from services.notify.domain.inbound_texts import InboundText
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.webhook_verdicts import judge_report, overturns
-from services.notify.worker.ports import (
+from services.notify.ports import (
     DeliveryResult,
     EventSource,
     FollowUpPublisher,
@@ -71,7 +66,9 @@ from services.notify.worker.ports import (
 # The workers' own F1 path, reused so a webhook's fallback is planned and queued exactly as a worker's.
 from services.notify.worker.process_job import plan_fallbacks, queue_fallbacks
 from shared.contracts import notify
+from shared.contracts.provider_webhooks import PROVIDER_OF_KIND, SENDGRID_EVENTS, TWILIO_INBOUND
 from shared.metrics import WEBHOOK_LAG_SECONDS
+from shared.provider_signatures import WebhookSecrets, refusal
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +80,6 @@ Publish = Callable[..., None]
 FileTexts = Callable[[Sequence[InboundText]], int]
 
 
-TWILIO_STATUS, TWILIO_INBOUND, SENDGRID_EVENTS = notify.WEBHOOK_KINDS
-PROVIDER_OF_KIND = {TWILIO_STATUS: "twilio", TWILIO_INBOUND: "twilio", SENDGRID_EVENTS: "sendgrid"}
 # Receipts not applied this long after they arrived are applied again by the recovery timer.
 UNAPPLIED_AFTER = timedelta(minutes=1)
 # Stored inbound texts applied in one go (file_texts reads and writes them with one statement per kind).
@@ -112,22 +107,16 @@ class WebhookPorts:
 def receive_provider_webhook(request: dict, *, secrets: WebhookSecrets, ports: WebhookPorts) -> dict:
     kind = request["kind"]
     headers = {name.lower(): value for name, value in request["headers"].items()}
-    if not verified(kind, request["url"], headers, request["body"], secrets):
-        log.warning("refused a %s webhook for %s: its signature does not verify", kind, request["url"])
-        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_SIGNATURE_REFUSED}
-    if kind == SENDGRID_EVENTS and not sendgrid_signed_within(headers.get(SENDGRID_TIMESTAMP_HEADER.lower()),
-                                                             ports.clock(), secrets.replay_window):
-        # Twilio signs no time: its replays meet the receipts' idempotency instead (a report already in a
-        # delivery's history changes nothing).
-        log.warning("refused a %s webhook signed at %s: outside the replay window of %s", kind,
-                    headers.get(SENDGRID_TIMESTAMP_HEADER.lower()), secrets.replay_window)
-        return {"accepted": False, "applied": 0, "refused": notify.WEBHOOK_REPLAY_REFUSED}
+    refused = refusal(kind, request["url"], headers, request["body"], secrets, ports.clock())
+    if refused is not None:
+        log.warning("refused a %s webhook for %s: %s", kind, request["url"], refused)
+        return {"accepted": False, "applied": 0, "refused": refused}
     payload = {"url": request["url"], "headers": headers, "body": request["body"]}
     if kind == TWILIO_INBOUND:
         # Stored (committed) before the provider is answered: from here on the text cannot be lost. Once per
         # MessageSid: Twilio signs no time, so a captured STOP or START verifies for ever; its replay is a no-op.
         receipt_id = ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload,
-                                          now=ports.clock(), message_id=_message_sid(request["body"]))
+                                          now=ports.clock(), message_id=message_sid(request["body"]))
         if receipt_id is None:
             log.warning("a %s webhook repeated a text already taken (its MessageSid): nothing done again", kind)
             return {"accepted": True, "applied": 0}
@@ -155,14 +144,6 @@ def apply_unapplied_webhooks(*, ports: WebhookPorts) -> int:
         else:
             _apply_status_receipt(receipt.id, receipt.kind, receipt.payload, ports)
     return len(stored)
-
-
-def verified(kind: str, url: str, headers: Mapping[str, str], body: str, secrets: WebhookSecrets) -> bool:
-    if kind == SENDGRID_EVENTS:
-        return verify_sendgrid(body, headers.get(SENDGRID_SIGNATURE_HEADER.lower()),
-                               headers.get(SENDGRID_TIMESTAMP_HEADER.lower()), secrets.sendgrid_public_key or "")
-    return verify_twilio(url, _form(body), headers.get(TWILIO_SIGNATURE_HEADER.lower()),
-                         secrets.twilio_auth_token or "")
 
 
 def apply_inbound_batch(*, ports: WebhookPorts, limit: int = INBOUND_BATCH) -> bool:
@@ -219,7 +200,7 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
     """
     now = ports.clock()
     try:
-        reports = _reports(kind, payload, now)
+        reports = reports_in(kind, payload, now)
     except MalformedWebhook as malformed:
         # Verified, so it is the provider's, but nothing in it can be applied: keep it, never retry it.
         log.error("%s webhook cannot be applied: %s", kind, malformed)
@@ -227,13 +208,14 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
     try:
         # One transaction (one connection checkout) reads what the reports are judged against and writes.
         with ports.webhooks.transaction():
-            plans = _plan_reports(reports, ports)
+            plans = plan_reports(reports, ports)
             if receipt_id is None:
                 ports.webhooks.add_receipt_in_transaction(provider=PROVIDER_OF_KIND[kind], kind=kind,
                                                           payload=payload, now=now)
             else:
                 ports.webhooks.mark_applied_in_transaction(receipt_id, now=now)
-            written = _write_plans(plans, ports, now)
+            written = write_plans(plans, ports, now)
+            publish_credential_changes(plans, written, ports.publish)
     except Exception:
         if receipt_id is None:
             ports.webhooks.store(provider=PROVIDER_OF_KIND[kind], kind=kind, payload=payload, now=now)
@@ -245,7 +227,7 @@ def _apply_status_receipt(receipt_id: str | None, kind: str, payload: Mapping, p
     return _after_commit(plans, written, ports, now)
 
 
-def _reports(kind: str, payload: Mapping, received_at: datetime) -> list[DeliveryReport]:
+def reports_in(kind: str, payload: Mapping, received_at: datetime) -> list[DeliveryReport]:
     if kind == SENDGRID_EVENTS:
         return parse_sendgrid_events(payload["body"])
     report = parse_twilio_status(payload["url"], _form(payload["body"]), received_at)
@@ -256,8 +238,9 @@ def apply_status_reports(reports: Iterable[DeliveryReport], *, ports: WebhookPor
     """Apply the reports not yet recorded on their deliveries, in one transaction; how many were applied."""
     now = ports.clock()
     with ports.webhooks.transaction():
-        plans = _plan_reports(list(reports), ports)
-        written = _write_plans(plans, ports, now)
+        plans = plan_reports(list(reports), ports)
+        written = write_plans(plans, ports, now)
+        publish_credential_changes(plans, written, ports.publish)
     return _after_commit(plans, written, ports, now)
 
 
@@ -280,7 +263,7 @@ class _Written:
     health: Mapping[tuple[CredentialKind, str], Health]
 
 
-def _plan_reports(reports: list[DeliveryReport], ports: WebhookPorts) -> list[_PagePlan]:
+def plan_reports(reports: list[DeliveryReport], ports: WebhookPorts) -> list[_PagePlan]:
     located = _locate(reports, ports.webhooks)
     targets, recorded = ports.webhooks.report_targets({delivery_id for delivery_id, _ in located})
     pages: dict[tuple[str, Channel], list[tuple[PageDelivery, DeliveryReport]]] = {}
@@ -344,7 +327,7 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
     return _PagePlan(record, before, may_complete, tuple(overturned))
 
 
-def _write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
+def write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
     """Inside the caller's transaction."""
     created = tuple((plan.record.communication_id, ports.deliveries.write_record(plan.record, now=now))
                     for plan in plans)
@@ -356,17 +339,31 @@ def _write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> 
 
 
 def _after_commit(plans: list[_PagePlan], written: _Written, ports: WebhookPorts, now: datetime) -> int:
+    complete_and_fall_back(plans, written, ports, now)
+    return applied_count(plans)
+
+
+def complete_and_fall_back(plans: list[_PagePlan], written: _Written, ports: WebhookPorts, now: datetime) -> None:
+    """After the reports' transaction: communications now complete, and the fallbacks it created queued."""
     for plan in plans:
         if plan.may_complete:
             ports.deliveries.complete_if_done(plan.record.communication_id, now=now)
     for communication_id, created in written.created:
         if created:
             queue_fallbacks(communication_id, created, ports.deliveries, ports.jobs, ports.clock)
+
+
+def publish_credential_changes(plans: list[_PagePlan], written: _Written, publish: Publish) -> None:
+    """CREDENTIAL_STATUS_CHANGED for each credential whose state the reports changed (inside the transaction:
+    the outbox stages them with the change)."""
     for plan in plans:
         for (kind, address), state in plan.before.items():
             now_health = written.health.get((kind, address))
             if now_health is not None and now_health.state is not state:
-                _publish_change(kind, address, now_health, ports.publish)
+                publish_change(kind, address, now_health, publish)
+
+
+def applied_count(plans: list[_PagePlan]) -> int:
     return sum(len(plan.record.results) for plan in plans)
 
 
@@ -389,19 +386,18 @@ def _apply_keyword(phone: str, keyword, ports: WebhookPorts) -> int:
         after = state_after_keyword(state, keyword)
         return after, OPT_OUT_REASON if after is CredentialState.OPTED_OUT else None
 
-    before, after = ports.credentials.change_state(CredentialKind.MOBILE_PHONE, phone, decide, now=ports.clock())
-    if after.state is before.state:
-        return 0
-    _publish_change(CredentialKind.MOBILE_PHONE, phone, after, ports.publish)
-    return 1
+    before, after = ports.credentials.change_state(
+        CredentialKind.MOBILE_PHONE, phone, decide, now=ports.clock(),
+        announce_change=lambda health: publish_change(CredentialKind.MOBILE_PHONE, phone, health, ports.publish))
+    return 0 if after.state is before.state else 1
 
 
-def _publish_change(kind: CredentialKind, address: str, health: Health, publish: Publish) -> None:
+def publish_change(kind: CredentialKind, address: str, health: Health, publish: Publish) -> None:
     publish(notify.CREDENTIAL_STATUS_CHANGED, {"kind": kind.value, "address": address, "state": health.state.value,
                                                 "reason": health.reason})
 
 
-def _message_sid(body: str) -> str | None:
+def message_sid(body: str) -> str | None:
     """Twilio's id of an inbound text (34 characters); None when it gives none."""
     return (_form(body).get("MessageSid") or "").strip()[:64] or None
 

@@ -5,8 +5,9 @@ Every event handler requeues its message on failure rather than losing it:
 applying a page twice, or planning an announcement twice, is harmless.
 A timer picks up work whose event or first attempt was lost: announcements
 stuck in planning, webhook receipts stored but not applied, deliveries left
-`queued` whose job is gone (handlers_sweeper). Inbound texts are stored on the
-provider's request and filed in batches right after it.
+`queued` whose job is gone (handlers_sweeper). Provider webhooks, verified by the
+gateway, come off its durable queue in batches (adapters/webhook_batches.py);
+inbound texts among them are stored, then filed in batches right after.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from services.notify import (
     handlers_sweeper,
     handlers_translations,
     handlers_verification,
+    handlers_webhook_batches,
     handlers_webhooks,
 )
 from services.notify.adapters.service_dependencies import (
@@ -46,6 +48,7 @@ from services.notify.adapters.service_dependencies import (
     SweepBound,
 )
 from services.notify.adapters.inbound_batches import InboundWakeup, files_inbound_batches
+from services.notify.adapters.webhook_batches import applies_webhook_batches
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.translation_dependency import TranslationProvider
 from shared.callers import CallerVerification
@@ -357,6 +360,13 @@ class NotifyService:
     @rpc_endpoint(notify.purge_dead_letters)
     def purge_dead_letters(self, request: dict) -> dict:
         return handlers_dead_letters.purge_dead_letters(request, dead_letters=self.dead_letters)
+
+    @applies_webhook_batches
+    def apply_provider_webhooks(self, webhooks: list[dict]) -> int:
+        # The gateway verified them; the queue's messages are acknowledged once this returns (committed).
+        applied = handlers_webhook_batches.apply_webhook_batch(webhooks, ports=self._webhook_ports())
+        self.publish.flush()  # the credential changes staged with the batch go out now, not at the relay's next look
+        return applied
 
     @files_inbound_batches
     def file_inbound_texts(self) -> bool:

@@ -29,7 +29,7 @@ from services.notify.domain.delivery import (
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.domain.report_order import PROVIDER_OF_CHANNEL, Effect, effect_of, report_kind
 from services.notify.domain.retry import DELIVERY_RETRY
-from services.notify.worker.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
+from services.notify.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
 from services.notify.worker.verdicts import Verdict, judge_receipt
 
 

@@ -33,6 +33,7 @@ from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, 
 from shared.contracts import rostering
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound
 from shared.metrics import SYNC_ROWS, SYNC_RUN_SECONDS
+from shared.outbox import nothing_to_announce
 
 STOPPED_UNEXPECTEDLY = "the import stopped unexpectedly; see the rostering service log"
 # A worker says its runs are alive this often; a run silent for ABANDONED_AFTER was left by a dead process.
@@ -52,8 +53,8 @@ def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], st
         reason = busy_refusal(request["path"], running)
         raise Conflict(reason, fields={"path": [reason]})
     run = SyncRun(run_id=new_id(), source=request["path"], started_at=ports.clock())
-    ports.runs.add(run)
-    ports.publish(rostering.PACKAGE_IMPORT_REQUESTED, {"run_id": run.run_id, **request})
+    ports.runs.add(run, announce=lambda: ports.publish(rostering.PACKAGE_IMPORT_REQUESTED,
+                                                       {"run_id": run.run_id, **request}))
     return run.as_payload(ports.clock())
 
 
@@ -81,20 +82,18 @@ def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: 
         raise Conflict(PACKAGE_GONE, fields={"run_id": [PACKAGE_GONE]})
     run.approve(request["decided_by"], clock())
     try:
-        runs.save(run)
+        runs.save(run, announce=lambda: publish(rostering.SYNC_RUN_APPROVED, {"run_id": run.run_id}))
     except DistrictBusy as busy:
         reason = busy_refusal(f"district {run.district_id}", busy.running)
         raise Conflict(reason, fields={"run_id": [reason]}) from None
-    publish(rostering.SYNC_RUN_APPROVED, {"run_id": run.run_id})
     return run.as_payload()
 
 
 def reject_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: Publish, clock: Clock) -> dict:
     run = _held_run(runs, request["run_id"])
     run.decline(request["decided_by"], clock(), request["reason"])
-    runs.save(run)
+    runs.save(run, announce=lambda: publish(rostering.SYNC_RUN_COMPLETED, run.completion_event()))
     held.release(run.run_id)
-    publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
     return run.as_payload()
 
 
@@ -175,10 +174,10 @@ def finish_run(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> No
         # Whatever stopped the run, it must not stay "running" forever.
         if run.state == RUNNING:
             run.fail(STOPPED_UNEXPECTEDLY, ports.clock())
-        ports.runs.save(run)
+        # A held run is not over: it completes when decided on (approve_sync_run, reject_sync_run).
+        ports.runs.save(run, announce=nothing_to_announce if run.state == AWAITING_APPROVAL else
+                        lambda: ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event()))
         _measure(run)
-    if run.state != AWAITING_APPROVAL:
-        ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
 
 
 def _measure(run: SyncRun) -> None:

@@ -14,6 +14,7 @@ from services.rostering.domain.run import SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
+from shared.outbox import Announce, nothing_to_announce
 
 # Reads the OneRoster CSV package at a path, for a phone region (adapters/sources/oneroster_csv/reader.py),
 # counting the records it reads in the RowCount given, if one is.
@@ -69,9 +70,10 @@ class Marks(Protocol):
 
 
 class SyncRuns(Protocol):
-    def add(self, run: SyncRun) -> None: ...
+    # `announce` stages the events telling of the run in the write's transaction (shared/outbox.py Announce).
+    def add(self, run: SyncRun, *, announce: Announce = nothing_to_announce) -> None: ...
 
-    def save(self, run: SyncRun) -> None: ...
+    def save(self, run: SyncRun, *, announce: Announce = nothing_to_announce) -> None: ...
 
     def get(self, run_id: str) -> SyncRun | None: ...
 
@@ -133,7 +135,7 @@ class DistrictSettings(Protocol):
 
     def get(self, district_id: str) -> SyncSettings: ...
 
-    def save(self, settings: SyncSettings) -> None: ...
+    def save(self, settings: SyncSettings, *, announce: Announce = nothing_to_announce) -> None: ...
 
     def with_source(self, source: str) -> list[SyncSettings]: ...
 

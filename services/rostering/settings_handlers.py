@@ -57,10 +57,9 @@ def update_district_sync_settings(request: dict, *, settings: DistrictSettings, 
     secrets_given = sorted(name for name in secret_names(updated.source) if name in connection_changes)
     if updated.source != current.source or secrets_given:
         updated = replace(updated, sealed_secrets=_sealed(current, updated, connection_changes, secrets))
-    settings.save(updated)
+    settings.save(updated, announce=lambda: _audit(current, updated, secrets_given, publish, new_id))
     # The directory locks what the sync owns as soon as the district syncs, not at its next run.
     directory.set_district_sync(updated.ownership())
-    _audit(current, updated, secrets_given, publish, new_id)
     return updated.as_payload()
 
 

@@ -43,8 +43,8 @@ def sync_district(request: dict, *, ports: ImportPorts, new_id: Callable[[], str
         reason = f"district {district} has a run in progress ({running}): wait for it to end"
         raise Conflict(reason, fields={"district": [reason]})
     run = SyncRun(run_id=new_id(), source=description, started_at=ports.clock(), district_id=district)
-    ports.runs.add(run)
-    ports.publish(rostering.DISTRICT_SYNC_REQUESTED, {"run_id": run.run_id, **request, "region": region})
+    ports.runs.add(run, announce=lambda: ports.publish(rostering.DISTRICT_SYNC_REQUESTED,
+                                                       {"run_id": run.run_id, **request, "region": region}))
     return run.as_payload(ports.clock())
 
 
@@ -92,8 +92,7 @@ def _refused_run(district: str, reason: str, ports: ImportPorts) -> dict:
     run = SyncRun(run_id=new_run_id(), source=f"the daily sync of district {district}", started_at=ports.clock(),
                   district_id=district)
     run.reject(reason, ports.clock())
-    ports.runs.add(run)
-    ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event())
+    ports.runs.add(run, announce=lambda: ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event()))
     return run.as_payload()
 
 

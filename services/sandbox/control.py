@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from services.sandbox.outbox import sendgrid_inbound_request, twilio_form_request
 from services.sandbox.rules import RuleError, RuleKind, is_email, make_rule
 from services.sandbox.signing import public_key_base64, public_key_pem
-from services.sandbox.state import ApiAnswer, Sandbox, json_answer, new_sid
+from services.sandbox.state import ApiAnswer, Sandbox, json_answer, json_object, new_sid, seconds_up_to
 from services.sandbox.twilio_api import API_VERSION, E164
 
 # Twilio's default Advanced Opt-Out keywords, as the provider applies them (our own
@@ -33,14 +33,6 @@ TWILIO_HELP = frozenset({"HELP", "INFO"})
 
 def _bad_request(message: str) -> ApiAnswer:
     return json_answer(400, {"error": message})
-
-
-def _json_body(raw: bytes) -> dict | None:
-    try:
-        payload = json.loads(raw or b"{}")
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
 
 
 def _filters(query: Mapping[str, str]) -> dict[str, str | None]:
@@ -70,7 +62,7 @@ def list_rules(sandbox: Sandbox) -> ApiAnswer:
 
 
 def add_rule(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
-    payload = _json_body(raw)
+    payload = json_object(raw)
     if payload is None:
         return _bad_request("expected a JSON object")
     try:
@@ -115,7 +107,7 @@ def receive_sms(sandbox: Sandbox, from_: str, to: str, body: str) -> ApiAnswer:
 
 
 def inbound_sms(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
-    payload = _json_body(raw)
+    payload = json_object(raw)
     if payload is None or not isinstance(payload.get("body"), str):
         return _bad_request("expected a JSON object with from, body and optionally to")
     from_ = payload.get("from", "")
@@ -124,7 +116,7 @@ def inbound_sms(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
 
 def inbound_email(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
     """An email someone sends to one of our reply addresses, as SendGrid's Inbound Parse posts it."""
-    payload = _json_body(raw)
+    payload = json_object(raw)
     if payload is None or not all(isinstance(payload.get(name), str) for name in ("from", "to", "text")):
         return _bad_request("expected a JSON object with from, to and text (html and message_id optional)")
     message_id = payload.get("message_id") or f"<{new_sid('EM')}@sandbox.example>"
@@ -141,7 +133,7 @@ def inbound_email(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
 
 
 def configure(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
-    payload = _json_body(raw)
+    payload = json_object(raw)
     if payload is None:
         return _bad_request("expected a JSON object")
     sandbox.configure(sendgrid_events_url=payload.get("sendgrid_events_url"),
@@ -160,12 +152,11 @@ def provider_latency(sandbox: Sandbox) -> ApiAnswer:
 def set_provider_latency(sandbox: Sandbox, raw: bytes) -> ApiAnswer:
     """A provider that takes `seconds` to answer each request, as a real one does over the internet: a fan-out
     then lasts long enough for a test to fault it midway on a fast machine."""
-    payload = _json_body(raw)
-    seconds = payload.get("seconds") if payload is not None else None
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
-            or not 0 <= seconds <= MAX_PROVIDER_LATENCY_SECONDS:
+    payload = json_object(raw)
+    seconds = seconds_up_to(payload.get("seconds"), MAX_PROVIDER_LATENCY_SECONDS) if payload is not None else None
+    if seconds is None:
         return _bad_request(f"seconds: a number from 0 to {MAX_PROVIDER_LATENCY_SECONDS:g}")
-    sandbox.provider_latency_seconds = float(seconds)
+    sandbox.provider_latency_seconds = seconds
     return provider_latency(sandbox)
 
 

@@ -14,7 +14,7 @@ import json
 import threading
 import time
 
-from services.sandbox.state import ApiAnswer, Sandbox, json_answer
+from services.sandbox.state import ApiAnswer, Sandbox, json_answer, json_object, seconds_up_to
 
 DEFAULT_FAILURE_STATUS = 503
 MAX_DELAY_SECONDS = 60.0
@@ -43,20 +43,17 @@ class TranslatorBehaviour:
         self.texts: list[dict] = []
 
     def configure(self, raw: bytes) -> ApiAnswer:
-        try:
-            payload = json.loads(raw or b"{}")
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
+        payload = json_object(raw)
+        if payload is None:
             return json_answer(400, {"error": "expected a JSON object"})
-        fail, status, delay = payload.get("fail", False), payload.get("status", DEFAULT_FAILURE_STATUS), \
-            payload.get("delay_seconds", 0.0)
-        if not isinstance(fail, bool) or not isinstance(status, int) or not 400 <= status <= 599 \
-                or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        fail, status = payload.get("fail", False), payload.get("status", DEFAULT_FAILURE_STATUS)
+        delay = seconds_up_to(payload.get("delay_seconds", 0.0), MAX_DELAY_SECONDS)
+        if not isinstance(fail, bool) or isinstance(status, bool) or not isinstance(status, int) \
+                or not 400 <= status <= 599 or delay is None:
             return json_answer(400, {"error": "fail is a boolean, status an HTTP error status, delay_seconds "
                                               f"0 to {MAX_DELAY_SECONDS}"})
         with self._lock:
-            self.fail, self.failure_status, self.delay_seconds = fail, status, float(delay)
+            self.fail, self.failure_status, self.delay_seconds = fail, status, delay
         return self.describe()
 
     def describe(self) -> ApiAnswer:

@@ -33,6 +33,22 @@ def json_answer(status: int, payload: object, **extra: object) -> ApiAnswer:
     return ApiAnswer(status, json.dumps(payload).encode(), {"Content-Type": "application/json"}, **extra)
 
 
+def json_object(raw: bytes) -> dict | None:
+    """A control request's JSON body (empty means {}); None when it is not a JSON object."""
+    try:
+        payload = json.loads(raw or b"{}")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def seconds_up_to(given: object, most: float) -> float | None:
+    """A number of seconds from 0 to `most` as a control request gave it; None otherwise (JSON true is no number)."""
+    if isinstance(given, bool) or not isinstance(given, (int, float)) or not 0 <= given <= most:
+        return None
+    return float(given)
+
+
 def new_sid(prefix: str) -> str:
     """Twilio's shape: two letters and 32 hex digits."""
     return prefix + secrets.token_hex(16)

@@ -10,6 +10,12 @@ from shared.contracts import notify_inbox as inbox
 from shared.contracts import notify_queues as queues
 from shared.contracts.base import ServiceContract
 from shared.contracts.common import ItemResult, Timestamp
+from shared.contracts.provider_webhooks import (  # noqa: F401 (re-exported)
+    WEBHOOK_KINDS,
+    WEBHOOK_REFUSALS,
+    WEBHOOK_REPLAY_REFUSED,
+    WEBHOOK_SIGNATURE_REFUSED,
+)
 from shared.contracts.notify_languages import AudiencePreview, OriginalText, TranslationLine
 from shared.contracts.health import declare_health_check
 
@@ -346,9 +352,7 @@ class CredentialStatusReset(Schema):
 
 # --- provider webhooks (received by the gateway, verified and applied here) ---------------------
 
-WEBHOOK_KINDS = ("twilio_status", "twilio_inbound", "sendgrid_events")
-# Why a webhook was refused: its signature does not verify, or it is signed outside the replay window (SendGrid).
-WEBHOOK_SIGNATURE_REFUSED, WEBHOOK_REPLAY_REFUSED = WEBHOOK_REFUSALS = ("signature", "replayed")
+# The kinds and the reasons for refusing one: shared/contracts/provider_webhooks.py, where the queue is declared.
 
 
 class ProviderWebhookRequest(Schema):
@@ -592,8 +596,10 @@ issue_printable_invitation = contract.rpc("issue_printable_invitation", request=
                                                       "code of the Join link, for a person to print.")
 receive_provider_webhook = contract.rpc("receive_provider_webhook", request=ProviderWebhookRequest,
                                         response=ProviderWebhookResult,
-                                        description="Verify, store and apply a provider webhook (delivery "
-                                                    "statuses, inbound SMS) the gateway received.")
+                                        description="Verify, store and apply one provider webhook (delivery "
+                                                    "statuses, inbound SMS) a caller holds. The gateway verifies "
+                                                    "posts itself and hands them over on the notify.webhooks "
+                                                    "queue (shared/contracts/provider_webhooks.py) instead.")
 
 start_conversation = contract.rpc("start_conversation", request=conversations.StartConversationRequest,
                                   response=conversations.Conversation,

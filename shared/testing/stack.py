@@ -190,13 +190,14 @@ def _answers(url: str) -> bool:
 
 @contextmanager
 def running_stack(amqp_uri: str, database_urls: Mapping[str, str], log_dir: Path, *, workers: int = 2,
-                  extra_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
-    """Every process of `make run` with `workers` notify workers, ready to answer; all stopped on the way out."""
+                  extra_env: Mapping[str, str] | None = None, ready_seconds: float = 60) -> Iterator[Stack]:
+    """Every process of `make run` with `workers` notify workers, ready to answer within `ready_seconds`; all
+    stopped on the way out."""
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(amqp_uri, database_urls, log_dir, extra_env)
     try:
         stack.start(process_commands(workers))
-        stack.wait_until_ready()
+        stack.wait_until_ready(ready_seconds)
         yield stack
     finally:
         stack.sandbox.close()

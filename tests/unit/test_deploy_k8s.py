@@ -190,7 +190,9 @@ def expected_secrets(process: str) -> set[str]:
     providers = {"TWILIO_AUTH_TOKEN", "SENDGRID_API_KEY", "DEEPL_AUTH_KEY", "FCM_CREDENTIALS_JSON",
                  "CONVERSATION_REPLY_SECRET"} if process in ("notify", NOTIFY_WORKER) else set()
     inbound = {"INBOUND_EMAIL_URL_SECRET"} if process == "notify" else set()
-    return {"AMQP_URI", *own, *(f"{name.upper()}_DATABASE_URL" for name in database), *providers, *inbound}
+    edge = {"TWILIO_AUTH_TOKEN"} if process == "gateway" else set()  # it verifies Twilio's webhooks
+    return {"AMQP_URI", *own, *(f"{name.upper()}_DATABASE_URL" for name in database), *providers, *inbound,
+            *edge}
 
 
 @pytest.mark.parametrize("process", sorted({*SERVICES, "gateway", NOTIFY_WORKER}))

@@ -1,7 +1,8 @@
 """The directory's repository: what a worker reads and writes, one method per question or unit of work.
 
-Bulk writes go one statement per page (INSERT with many rows, UPDATE
-executemany), after one query that fetches every stored row the page names.
+Bulk writes go one statement per page (INSERT from one array per column on
+PostgreSQL, shared/bulk_sql.py; UPDATE executemany), after one query that fetches
+every stored row the page names.
 Methods that write commit their own transaction.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import Table, bindparam, delete, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -35,6 +36,7 @@ from services.directory.domain.visibility import (
     Scope,
     ViewerFacts,
 )
+from shared.bulk_sql import insert_rows
 from shared.db import dialect_insert, read_without_transaction
 
 SCHOOL_FIELDS = ("name", "identifier")
@@ -162,7 +164,7 @@ class DirectoryRepository:
 
     def save_guardian_links(self, district_id: str, plan: UpsertPlan) -> None:
         if plan.creates:
-            self.session.execute(insert(guardian_links), [
+            insert_rows(self.session, guardian_links, [
                 # One statement for the page: every row names every column, a link the source gave no
                 # relationship as well.
                 {"id": row.id, "district_id": district_id, "relationship": None, **row.values}
@@ -207,7 +209,7 @@ class DirectoryRepository:
 
     def save_people(self, district_id: str, plan: UpsertPlan) -> None:
         if plan.creates:
-            self.session.execute(insert(people), [
+            insert_rows(self.session, people, [
                 {"id": row.id, "district_id": district_id, "source_id": row.key, **_person_columns(row.values)}
                 for row in plan.creates])
         if plan.updates:
@@ -215,10 +217,8 @@ class DirectoryRepository:
                          PERSON_FIELDS + ("given_name_key", "family_name_key"))
             self.session.execute(delete(person_schools).where(
                 person_schools.c.person_id.in_([row.id for row in plan.updates])))
-        links = [{"person_id": row.id, "school_id": school_id}
-                 for row in plan.changed for school_id in row.values["school_ids"]]
-        if links:
-            self.session.execute(insert(person_schools), links)
+        insert_rows(self.session, person_schools, [{"person_id": row.id, "school_id": school_id}
+                                                   for row in plan.changed for school_id in row.values["school_ids"]])
         # A student's schools are also what their guardians reach through them.
         self.refresh_reach(self.with_guardians({row.id for row in plan.changed}))
         self.session.commit()
@@ -438,10 +438,9 @@ class DirectoryRepository:
 
     def _write(self, table: Table, plan: UpsertPlan, fields: Sequence[str], *, extra: Mapping,
                commit: bool = True) -> None:
-        if plan.creates:
-            self.session.execute(insert(table), [
-                {"id": row.id, "source_id": row.key, **extra, **{name: row.values[name] for name in fields}}
-                for row in plan.creates])
+        insert_rows(self.session, table, [
+            {"id": row.id, "source_id": row.key, **extra, **{name: row.values[name] for name in fields}}
+            for row in plan.creates])
         if plan.updates:
             self._update(table, [(row.id, row.values) for row in plan.updates], fields)
         if commit:

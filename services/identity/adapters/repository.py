@@ -1,7 +1,8 @@
 """AccountRepository: identity's database, in the words of the domain.
 
-Each writing method is one unit of work and commits it, so a handler that
-publishes after calling one publishes only what is stored.
+Each writing method is one unit of work and commits it. A handler stages the events of a change before the
+write that commits it (shared/outbox.py), or, when whether there is a change is found only by the write (a
+first login, a join), hands the write an `announce` that stages them inside its transaction once it is certain.
 """
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.joined_credentials import Credential
 from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
 from services.identity.domain.verification import PendingVerification
+from shared.bulk_sql import insert_rows
 from shared.db import dialect_insert
+from shared.outbox import Announce, nothing_to_announce
 
 from .tables import (
     account_edits,
@@ -222,10 +225,8 @@ class AccountRepository:
         changed = [*created, *updated]
         if not changed:
             return
-        insert = dialect_insert(self.session, accounts)
-        replaced = {name: insert.excluded[name] for name in (*PROFILE_COLUMNS, "updated_at")}
-        statement = insert.on_conflict_do_update(index_elements=[accounts.c.person_id], set_=replaced)
-        self.session.execute(statement, [_account_row(account, now) for account in changed])
+        insert_rows(self.session, accounts, [_account_row(account, now) for account in changed],
+                    conflict=("person_id",), replace=(*PROFILE_COLUMNS, "updated_at"))
         self._disable_for_sync([a.person_id for a in changed if a.status == DISABLED and a.disabled_by_sync], now)
         self._lift_sync_disablement([a.person_id for a in updated if a.status != DISABLED], now)
         self.session.commit()
@@ -271,9 +272,10 @@ class AccountRepository:
         self.session.commit()
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
-                     rehashed_password: str | None, refresh_token: RefreshToken | None = None) -> bool:
-        """Store the session (and its first refresh token); on first login activate the account. True when this
-        login activated it."""
+                     rehashed_password: str | None, refresh_token: RefreshToken | None = None,
+                     announce_join: Announce = nothing_to_announce) -> bool:
+        """Store the session (and its first refresh token); on first login activate the account, with the events
+        `announce_join` stages. True when this login activated it."""
         self.session.execute(sessions.insert().values(
             jti=login_session.jti, person_id=login_session.person_id, issued_at=login_session.issued_at,
             expires_at=login_session.expires_at, revoked_at=None))
@@ -287,6 +289,8 @@ class AccountRepository:
                                        accounts.c.status == INVITEE)
                 .values(status=ACTIVE, joined_at=joined_at, updated_at=joined_at))
             joined = result.rowcount == 1
+            if joined:
+                announce_join()
         if rehashed_password is not None:
             self.session.execute(update(accounts).where(accounts.c.person_id == login_session.person_id)
                                  .values(password_hash=rehashed_password))
@@ -294,10 +298,11 @@ class AccountRepository:
         return joined
 
     def record_join(self, invitation: JoinToken, login_session: LoginSession, refresh_token: RefreshToken, *,
-                    password_hash: str, language: str, now: datetime) -> bool:
-        """Use the invitation up, activate its account with the password and language, and store the session;
-        all or nothing. False (nothing stored) when the invitation was used, replaced or expired meanwhile,
-        or the account joined another way."""
+                    password_hash: str, language: str, now: datetime,
+                    announce_join: Announce = nothing_to_announce) -> bool:
+        """Use the invitation up, activate its account with the password and language, and store the session,
+        with the events `announce_join` stages; all or nothing. False (nothing stored, nothing staged) when the
+        invitation was used, replaced or expired meanwhile, or the account joined another way."""
         used = self.session.execute(
             update(join_tokens).where(join_tokens.c.person_id == invitation.person_id,
                                       join_tokens.c.token_hash == invitation.token_hash,
@@ -314,6 +319,7 @@ class AccountRepository:
             jti=login_session.jti, person_id=login_session.person_id, issued_at=login_session.issued_at,
             expires_at=login_session.expires_at, revoked_at=None))
         self.session.execute(refresh_tokens.insert().values(_refresh_token_row(refresh_token)))
+        announce_join()
         self.session.commit()
         return True
 

@@ -23,6 +23,7 @@ from services.notify.domain.communications import CommunicationFacts, Communicat
 from services.notify.domain.delivery import QUEUED_CHANNELS, Channel, Communication, DeliveryStatus
 from services.notify.domain.planned_rows import PlannedRows
 from services.notify.domain.planner import PlanRecipient
+from shared.outbox import Announce, nothing_to_announce
 
 # Recipients planned per page: one query to read them, a few INSERTs to write their rows.
 PLAN_PAGE_SIZE = 10_000
@@ -41,8 +42,11 @@ class CommunicationsRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def create_announcement(self, announcement: NewAnnouncement, person_ids: Sequence[str]) -> None:
+    def create_announcement(self, announcement: NewAnnouncement, person_ids: Sequence[str], *,
+                            announce: Announce = nothing_to_announce) -> None:
+        """The announcement and its recipients, with the events `announce` stages."""
         with self.session.begin():
+            announce()
             self.session.execute(communications.insert().values(
                 id=announcement.id, district_id=announcement.district_id, kind=Communication.ANNOUNCEMENT.value,
                 subject=announcement.subject, body=announcement.body, priority=announcement.priority,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.tables import credential_health, deliveries, recipients, status_resets
 from services.notify.domain.delivery import PROVIDER_CHANNELS, CredentialKind, CredentialState, DeliveryStatus
 from shared.db import dialect_insert
+from shared.outbox import Announce, nothing_to_announce
 
 _PROVIDER_CHANNELS = [channel.value for channel in PROVIDER_CHANNELS]
 CredentialKey = tuple[CredentialKind, str]
@@ -91,11 +92,14 @@ class CredentialsRepository:
         return self._health(keys)
 
     def reset(self, kind: CredentialKind, address: str, *, check: Callable[[CredentialState], None],
-              reset_by: str, reason: str | None, now: datetime) -> ResetRecord:
-        """Clear the credential back to good and record who, when and why; `check` may refuse (and roll back)."""
+              reset_by: str, reason: str | None, now: datetime,
+              announce: Announce = nothing_to_announce) -> ResetRecord:
+        """Clear the credential back to good and record who, when and why, with the events `announce` stages;
+        `check` may refuse (and roll back)."""
         with self.session.begin():
             previous = self._locked_health(kind, address)
             check(previous.state)
+            announce()
             self._store_state(kind, address, CredentialState.GOOD, None, now)
             self.session.execute(status_resets.insert().values(
                 id=uuid.uuid4().hex, kind=kind.value, address=address, previous_state=previous.state.value,
@@ -104,15 +108,19 @@ class CredentialsRepository:
 
     def change_state(self, kind: CredentialKind, address: str,
                      decide: Callable[[CredentialState], tuple[CredentialState, str | None]], *,
-                     now: datetime) -> tuple[Health, Health]:
-        """Apply `decide` (current state -> new state and reason) under a lock; (before, after)."""
+                     now: datetime,
+                     announce_change: Callable[[Health], None] = lambda after: None) -> tuple[Health, Health]:
+        """Apply `decide` (current state -> new state and reason) under a lock; (before, after). A change is
+        announced (`announce_change(after)`, which stages its events) inside the change's transaction."""
         with self.session.begin():
             before = self._locked_health(kind, address)
             state, reason = decide(before.state)
             if state is before.state:
                 return before, before
             self._store_state(kind, address, state, reason, now)
-        return before, Health(state, reason, now)
+            after = Health(state, reason, now)
+            announce_change(after)
+        return before, after
 
     # --- SQL pieces. ---
 

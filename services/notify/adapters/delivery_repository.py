@@ -1,6 +1,6 @@
 """Deliveries in SQL: a page of rows per statement, never a statement per delivery.
 
-What the workers need (services.notify.worker.ports.DeliveryStore) and what the
+What the workers need (services.notify.ports.DeliveryStore) and what the
 notify service needs to create a communication's deliveries and report on them.
 Every method is its own unit of work. A delivery's status never moves
 backwards: every status write is guarded by STATUS_RANK in SQL, so a worker's
@@ -56,7 +56,7 @@ from services.notify.domain.preferences import parse_district_default
 from services.notify.domain.recipients import is_student
 from services.notify.domain.retry import SOFT_FAILURES_BEFORE_BAD
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CommunicationContent,
     CredentialChange,
     DeliveryResult,

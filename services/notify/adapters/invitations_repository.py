@@ -33,6 +33,7 @@ from services.notify.domain.personal_communications import (
     PersonalPage,
 )
 from shared.contracts.notify import PENDING
+from shared.outbox import Announce, nothing_to_announce
 
 RUNNING, COMPLETED = "running", "completed"
 
@@ -69,9 +70,11 @@ class InvitationsRepository:
 
     def create_communication(self, communication: NewPersonalCommunication, *,
                              job_people: Sequence[str] | None = None, inviter: Mapping | None = None,
-                             job_id: str | None = None) -> None:
-        """The communication, and with `job_id`, its invitation job with every person pending."""
+                             job_id: str | None = None, announce: Announce = nothing_to_announce) -> None:
+        """The communication, and with `job_id`, its invitation job with every person pending; with the events
+        `announce` stages."""
         with self.session.begin():
+            announce()
             self.session.execute(communications.insert().values(
                 id=communication.id, district_id=communication.district_id, kind=communication.kind.value,
                 subject=communication.subject, body=communication.body, sender_id=communication.sender_id,

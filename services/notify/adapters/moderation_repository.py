@@ -25,6 +25,7 @@ from services.notify.domain.delivery import QUEUED_CHANNELS, SENDABLE_STATUSES, 
 from services.notify.domain.delivery_rules import Reason
 from services.notify.domain.moderation import ModeratedMessage, Withdrawal
 from shared.db import as_utc, dialect_insert, read_one_snapshot
+from shared.outbox import Announce, nothing_to_announce
 
 # The send ledger's state of a delivery a moderator withdrew: the key is taken, so no worker's claim on it
 # succeeds (claim_sends only takes a key it wrote 'sending' itself). At most 8 characters (the column's).
@@ -57,11 +58,13 @@ class ModerationRepository:
         return ModeratedMessage(row.id, row.conversation_id, row.district_id, row.author_id, row.text,
                                 as_utc(row.created_at), as_utc(row.hidden_at), row.hidden_by, tuple(people), schools)
 
-    def add_flag(self, flag: dict) -> tuple[dict, bool]:
-        """The flag stored, and whether it is new: a person's second flag on a message answers their first."""
+    def add_flag(self, flag: dict, *, announce_new: Announce = nothing_to_announce) -> tuple[dict, bool]:
+        """The flag stored, and whether it is new: a person's second flag on a message answers their first. A new
+        flag commits with the events `announce_new` stages; a repeat stages none."""
         try:
             with self.session.begin():
                 self.session.execute(message_flags.insert().values(**flag))
+                announce_new()
             return flag, True
         except IntegrityError:
             pass
@@ -71,12 +74,14 @@ class ModerationRepository:
                 message_flags.c.flagged_by == flag["flagged_by"])).mappings().one()
         return dict(row), False
 
-    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime) -> Withdrawal | None:
+    def set_hidden(self, message_id: str, *, hidden_by: str | None, now: datetime,
+                   announce: Announce = nothing_to_announce) -> Withdrawal | None:
         """Hide the message (by `hidden_by`) or, with None, show it again; its pending flags are reviewed now.
 
         Hiding also withdraws, in the same transaction, its deliveries no provider has had yet; what it did is
-        answered (None on restoring, which sends nothing again)."""
+        answered (None on restoring, which sends nothing again). The events `announce` stages commit with it."""
         with self.session.begin():
+            announce()
             self.session.execute(update(conversation_messages).where(conversation_messages.c.id == message_id)
                                  .values(hidden_at=now if hidden_by else None, hidden_by=hidden_by))
             self.session.execute(update(message_flags).where(message_flags.c.message_id == message_id,

@@ -5,12 +5,16 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from services.notify.adapters.tables import district_languages, recipient_schools, recipients
 from services.notify.domain.recipients import Recipient
+from shared.bulk_sql import insert_rows
 from shared.db import dialect_insert
+
+# What a projected page replaces in a recipient's row: every column but its key.
+RECIPIENT_COLUMNS = tuple(column.name for column in recipients.columns if column.name != "person_id")
 
 
 class RecipientRepository:
@@ -23,10 +27,8 @@ class RecipientRepository:
             # Rows must exist before they can be locked: two pages creating the same person at
             # once would otherwise each start from a blank row and the later would erase the other.
             # The columns' server defaults make these new rows blank recipients.
-            self.session.execute(
-                self._dialect_insert(recipients).on_conflict_do_nothing(index_elements=["person_id"]),
-                [{"person_id": person_id} for person_id in person_ids],
-            )
+            insert_rows(self.session, recipients, [{"person_id": person_id} for person_id in person_ids],
+                        conflict=("person_id",))
             current = self._select(person_ids, for_update=True)
             changes = update(current)
             self._store(changes, current, now)
@@ -83,17 +85,9 @@ class RecipientRepository:
         if not changes:
             return
         # Every changed row exists and is locked; the upsert is only the fast way to update many:
-        # psycopg2 runs an executemany UPDATE as one round trip per row, while an INSERT goes out
-        # as a few multi-row statements per page.
-        upsert = self._dialect_insert(recipients)
-        self.session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["person_id"],
-                set_={column.name: upsert.excluded[column.name]
-                      for column in recipients.columns if column.name != "person_id"},
-            ),
-            [_recipient_row(recipient, now) for recipient in changes],
-        )
+        # psycopg2 runs an executemany UPDATE as one round trip per row, while this is one statement.
+        insert_rows(self.session, recipients, [_recipient_row(recipient, now) for recipient in changes],
+                    conflict=("person_id",), replace=RECIPIENT_COLUMNS)
         moved = [recipient for recipient in changes
                  if recipient.school_ids != current[recipient.person_id].school_ids]
         if not moved:
@@ -103,8 +97,7 @@ class RecipientRepository:
                 recipient_schools.c.person_id.in_([recipient.person_id for recipient in moved])))
         memberships = [{"person_id": recipient.person_id, "school_id": school_id}
                        for recipient in moved for school_id in recipient.school_ids]
-        if memberships:
-            self.session.execute(insert(recipient_schools), memberships)
+        insert_rows(self.session, recipient_schools, memberships)
 
     def _dialect_insert(self, table: Table):
         return dialect_insert(self.session, table)

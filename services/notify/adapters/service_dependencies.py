@@ -5,18 +5,16 @@ Each reads its configuration in setup(), when the container starts, never at imp
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
 from services.notify.adapters.providers import providers_from_env
-from services.notify.adapters.webhooks import DEFAULT_REPLAY_WINDOW
 from services.notify.domain.conversation_records import ReplySettings
-from services.notify.domain.stuck_jobs import DEFAULT_SWEEP_AFTER
 from services.notify.queue.dead_letters import DeadLetterQueue
 from services.notify.queue.publisher import DeliveryPublisher
-from shared.settings import value
+from shared.provider_signatures import WebhookSecrets, webhook_secrets_from_env
+from shared.settings import seconds, value
 
 
 class DeliveryQueue(DependencyProvider):
@@ -53,58 +51,18 @@ class SweepBound(DependencyProvider):
     """How long a delivery may stay `queued` with no job on its queue before the sweeper queues it again."""
 
     def setup(self) -> None:
-        raw = value(SWEEP_AFTER_VARIABLE)
-        if not raw:
-            self.bound = DEFAULT_SWEEP_AFTER
-            return
-        try:
-            seconds = float(raw)
-        except ValueError:
-            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be a number of seconds, not {raw!r}") from None
-        if seconds <= 0:
-            raise ValueError(f"{SWEEP_AFTER_VARIABLE} must be more than 0 seconds")
-        self.bound = timedelta(seconds=seconds)
+        self.bound = seconds(SWEEP_AFTER_VARIABLE)
 
     def get_dependency(self, worker_ctx) -> timedelta:
         return self.bound
 
 
-@dataclass(frozen=True)
-class WebhookSecrets:
-    """What proves a webhook came from the provider; None when that provider is not configured. A signed
-    SendGrid batch is fresh only within `replay_window` of its signed time."""
-
-    twilio_auth_token: str | None = field(repr=False)
-    sendgrid_public_key: str | None = field(repr=False)
-    replay_window: timedelta = DEFAULT_REPLAY_WINDOW
-
-
-REPLAY_WINDOW_VARIABLE = "NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS"
-
-
-def replay_window_from(raw: str | None) -> timedelta:
-    if not (raw or "").strip():
-        return DEFAULT_REPLAY_WINDOW
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be a number of seconds, not {raw!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"{REPLAY_WINDOW_VARIABLE} must be more than 0 seconds, not {raw!r}")
-    return timedelta(seconds=seconds)
-
-
 class ProviderWebhookSecrets(DependencyProvider):
-    """The Twilio auth token and the SendGrid Event Webhook key, from the environment (providers_from_env), and
-    the replay window of signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS)."""
+    """The Twilio auth token and the SendGrid Event Webhook key, from the environment, and the replay window of
+    signed SendGrid batches (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS): what the gateway verifies with too."""
 
     def setup(self) -> None:
-        settings = providers_from_env()
-        self.secrets = WebhookSecrets(
-            twilio_auth_token=settings.twilio.auth_token if settings.twilio else None,
-            sendgrid_public_key=settings.sendgrid.webhook_public_key if settings.sendgrid else None,
-            replay_window=replay_window_from(value(REPLAY_WINDOW_VARIABLE)),
-        )
+        self.secrets = webhook_secrets_from_env()
 
     def get_dependency(self, worker_ctx) -> WebhookSecrets:
         return self.secrets
@@ -115,20 +73,17 @@ class ProviderWebhookSecrets(DependencyProvider):
 DEFAULT_GATEWAY_ADDRESS = "127.0.0.1:8000"
 
 
-# Reply-To addresses are <token>@INBOUND_EMAIL_DOMAIN: the domain whose mail SendGrid's Inbound Parse posts to us.
-DEFAULT_INBOUND_EMAIL_DOMAIN = "replies.localhost"
-
-
 class ConversationReplies(DependencyProvider):
     """How replies come back, from the environment: CONVERSATION_REPLY_SECRET signs each Reply-To address,
-    INBOUND_EMAIL_URL_SECRET is the secret path segment of the Inbound Parse URL. Either unset: no email
-    replies (emails go without a Reply-To, and every inbound post is refused)."""
+    INBOUND_EMAIL_URL_SECRET is the secret path segment of the Inbound Parse URL, and Reply-To addresses are
+    <token>@INBOUND_EMAIL_DOMAIN, the domain whose mail Inbound Parse posts to us. Either secret unset: no
+    email replies (emails go without a Reply-To, and every inbound post is refused)."""
 
     def setup(self) -> None:
         token_secret = value("CONVERSATION_REPLY_SECRET") or ""
         self.settings = ReplySettings(
             token_secret=token_secret.encode() or None,
-            email_domain=value("INBOUND_EMAIL_DOMAIN") or DEFAULT_INBOUND_EMAIL_DOMAIN,
+            email_domain=value("INBOUND_EMAIL_DOMAIN"),
             url_secret=value("INBOUND_EMAIL_URL_SECRET"))
 
     def get_dependency(self, worker_ctx) -> ReplySettings:

@@ -1,27 +1,16 @@
-"""Provider webhooks in: verify the signature, then turn the payload into plain values.
+"""Provider webhooks in: turn a verified payload into plain values.
 
-No database and no framework here. The receiving endpoint (whoever mounts the
-paths below) must verify first and reject with no change when verification
-is False; then store or apply the parsed values idempotently (providers
+No database and no framework here. The gateway verifies each post first (shared/provider_signatures.py: the
+edge) and hands notify only what verified; notify stores or applies the parsed values idempotently (providers
 repeat and reorder webhooks, PLATFORM-NOTES "Reliability facts").
-
-Twilio signs form posts with HMAC-SHA1 of the exact URL it called plus the
-sorted parameters (X-Twilio-Signature); behind a proxy, pass the public URL.
-SendGrid signs (timestamp + raw body) with ECDSA P-256; the verification key
-comes from its settings page as base64, or as a PEM.
 """
 from __future__ import annotations
 
-import binascii
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
-
-from cryptography.exceptions import UnsupportedAlgorithm
-from sendgrid.helpers.eventwebhook import EventWebhook
-from twilio.request_validator import RequestValidator
 
 from services.notify.domain.outcomes import (
     DeliveryReport,
@@ -31,61 +20,19 @@ from services.notify.domain.outcomes import (
     twilio_call_status_outcome,
     twilio_message_status_outcome,
 )
+# Where the gateway receives them (the provider adapters build StatusCallback URLs from the first).
+from shared.contracts.provider_webhooks import (  # noqa: F401 (re-exported for the provider adapters)
+    SENDGRID_EVENTS_PATH,
+    TWILIO_INBOUND_PATH,
+    TWILIO_STATUS_PATH,
+)
 
-# Where notify's webhook endpoints live under NOTIFY_WEBHOOK_BASE_URL; the
-# provider adapters build StatusCallback URLs from the first.
-TWILIO_STATUS_PATH = "/webhooks/twilio/status"  # messages and calls
-TWILIO_INBOUND_PATH = "/webhooks/twilio/inbound"
-SENDGRID_EVENTS_PATH = "/webhooks/sendgrid/events"
 # The query parameter (Twilio) and custom_args key (SendGrid) that carry our delivery id.
 DELIVERY_ID_FIELD = "delivery_id"
-
-TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
-SENDGRID_SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
-SENDGRID_TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 
 
 class MalformedWebhook(ValueError):
     """A verified webhook whose payload is not what the provider documents."""
-
-
-def verify_twilio(url: str, params: Mapping[str, str], signature: str | None, auth_token: str) -> bool:
-    if not signature or not auth_token:
-        return False
-    return RequestValidator(auth_token).validate(url, dict(params), signature)
-
-
-def _bare_public_key(public_key_pem: str) -> str:
-    """EventWebhook wants the base64 body alone; accept a full PEM as well."""
-    return "".join(line.strip() for line in public_key_pem.strip().splitlines() if not line.startswith("-----"))
-
-
-def verify_sendgrid(raw_body: bytes | str, signature: str | None, timestamp: str | None,
-                    public_key_pem: str) -> bool:
-    if not signature or not timestamp or not public_key_pem:
-        return False
-    try:
-        payload = raw_body.decode("utf-8") if isinstance(raw_body, bytes) else raw_body
-        verifier = EventWebhook(_bare_public_key(public_key_pem))
-        return verifier.verify_signature(payload, signature, timestamp)
-    except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm):
-        # Undecodable body, malformed signature, a key that is not EC P-256: nothing was proven.
-        return False
-
-
-# SendGrid signs the time of each post (the timestamp header) with its body: a signed batch whose time is further
-# than this from ours is a replay, refused however good its signature (NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS).
-DEFAULT_REPLAY_WINDOW = timedelta(minutes=10)
-
-
-def sendgrid_signed_within(timestamp: str | None, now: datetime, window: timedelta) -> bool:
-    """Whether SendGrid's signed timestamp (Unix seconds) lies within `window` of `now`, either side (clocks
-    drift); a missing or unreadable one is not."""
-    try:
-        signed_at = datetime.fromtimestamp(int((timestamp or "").strip()), timezone.utc)
-    except (ValueError, OverflowError, OSError):
-        return False
-    return abs(now - signed_at) <= window
 
 
 def _delivery_id_from(url: str) -> str | None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from services.notify.adapters.tables import credential_health, deliveries, delivery_events, webhook_receipts
 from services.notify.domain.delivery import CREDENTIAL_OF_CHANNEL, Channel, CredentialState, DeliveryStatus
-from services.notify.worker.ports import DeliveryResult, PageDelivery
+from services.notify.ports import DeliveryResult, PageDelivery
 from shared.db import dialect_insert
 
 # The kind of credential a delivery's address is, from its channel (the app channel has none).
@@ -47,6 +47,18 @@ class WebhooksRepository:
                 provider_message_id=message_id).on_conflict_do_nothing(
                     index_elements=["kind", "provider_message_id"]))
         return receipt_id if stored.rowcount else None
+
+    def store_all_in_transaction(self, receipts: Sequence[tuple[str, str, Mapping, str | None, datetime]]) -> None:
+        """(provider, kind, payload, provider message id, received at) stored unapplied with one statement, each
+        once per kind and message id (a repeat is left out)."""
+        if not receipts:
+            return
+        self.session.execute(
+            dialect_insert(self.session, webhook_receipts).on_conflict_do_nothing(
+                index_elements=["kind", "provider_message_id"]),
+            [{"id": uuid.uuid4().hex, "provider": provider, "kind": kind, "received_at": received_at,
+              "payload": dict(payload), "provider_message_id": message_id}
+             for provider, kind, payload, message_id, received_at in receipts])
 
     def transaction(self) -> SessionTransaction:
         """One transaction on the store's shared session, for the *_in_transaction methods of every repository."""

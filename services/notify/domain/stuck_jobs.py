@@ -28,8 +28,6 @@ DEAD_AT_HEADER = "x-notify-dead-at"
 # A header value stays one readable line, whatever an exception's text holds.
 MAX_DETAIL_LENGTH = 500
 
-# Deliveries left `queued` this long with no job on their queue are put back on it (NOTIFY_SWEEP_AFTER_SECONDS).
-DEFAULT_SWEEP_AFTER = timedelta(minutes=10)
 # At most this many deliveries per sweep: a sweep is one timer tick, the next tick takes the rest.
 SWEEP_BATCH = 5000
 
@@ -107,7 +105,9 @@ class QueuedDelivery:
     updated_at: datetime
 
 
-def sweep_cutoff(now: datetime, sweep_after: timedelta = DEFAULT_SWEEP_AFTER) -> datetime:
+def sweep_cutoff(now: datetime, sweep_after: timedelta) -> datetime:
+    """Deliveries `queued` since before this, with no job on their queue, are put back on it (the bound is
+    NOTIFY_SWEEP_AFTER_SECONDS)."""
     if sweep_after <= timedelta(0):
         raise ValueError("the sweep bound must be positive")
     return now - sweep_after

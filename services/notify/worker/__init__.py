@@ -7,8 +7,8 @@ from __future__ import annotations
 
 
 def main() -> None:
-    # Imported here: the repository imports this package's ports, and an import of app at the top
-    # would import the repository back while this package is still half-initialised.
+    # Imported when the process starts, not with the package: the package's modules (process_job,
+    # verdicts…) are plain use cases that unit tests import without a broker client or a database driver.
     import sys
 
     from services.notify.worker.app import run_worker

@@ -26,7 +26,7 @@ from services.notify.domain.stuck_jobs import DeadLetter, DeadReason, dead_lette
 from services.notify.queue.consumer import Disposition, ReceivedJob
 from services.notify.queue.jobs import InvalidJob, parse_job
 from services.notify.queue.publisher import REQUEST_ID_HEADER, DelayedJob, PublishFailed, RawMessage
-from services.notify.worker.ports import DeliveryStore, FollowUpPublisher
+from services.notify.ports import DeliveryStore, FollowUpPublisher
 from services.notify.worker.process_job import JobAbandoned, PoisonJob, process_job
 from shared.logs import REQUEST_ID
 

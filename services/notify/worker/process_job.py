@@ -41,7 +41,7 @@ from services.notify.domain.planner import plan_fallback
 from services.notify.domain.retry import DELIVERY_RETRY, Draw, RetryPolicy
 from services.notify.queue.jobs import DeliveryJob, pages_of
 from services.notify.queue.publisher import DelayedJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CommunicationContent,
     DeliveryResult,
     DeliveryStore,
@@ -206,7 +206,7 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
     for start in range(0, len(claimed), batch_size):
         batch = claimed[start:start + batch_size]
         messages = [_message(delivery, communication) for delivery in batch]
-        provider_fault, no_answer = False, "the provider gave no answer for this message"
+        provider_outage, no_answer = False, "the provider gave no answer for this message"
         started = time.perf_counter()
         try:
             receipts = {receipt.delivery_id: receipt for receipt in provider.send(messages, answered)}
@@ -216,13 +216,13 @@ def _send(provider: ProviderChannel, claimed: Sequence[PageDelivery], communicat
         # whatever the cause; every message is then retried like a temporary failure.
         except Exception as error:  # noqa: BLE001 — turned into retries, never swallowed
             log.warning("%s provider could not take a batch of %d: %r", provider.channel.value, len(batch), error)
-            receipts, provider_fault, no_answer = {}, True, f"provider unavailable: {error}"
-        PROVIDER_CALL_SECONDS.labels(provider.channel.value, "no" if provider_fault else "yes").observe(
+            receipts, provider_outage, no_answer = {}, True, f"provider unavailable: {error}"
+        PROVIDER_CALL_SECONDS.labels(provider.channel.value, "no" if provider_outage else "yes").observe(
             time.perf_counter() - started)
         for delivery in batch:
             receipt = receipts.get(delivery.id) or ProviderReceipt(delivery.id, Outcome.TRANSIENT, reason=no_answer)
             PROVIDER_RECEIPTS.labels(provider.channel.value, receipt.outcome.value).inc()
-            verdicts.append(judge_receipt(delivery, receipt, policy, provider_fault=provider_fault))
+            verdicts.append(judge_receipt(delivery, receipt, policy, provider_outage=provider_outage))
     return verdicts
 
 

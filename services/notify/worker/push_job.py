@@ -15,7 +15,7 @@ from typing import Protocol
 from services.notify.domain.delivery import Channel, DeliveryStatus, Outcome, ProviderReceipt
 from services.notify.domain.push import PushAnswer, PushNotification, PushOutcome, notification_for, person_result
 from services.notify.domain.retry import RetryPolicy
-from services.notify.worker.ports import CommunicationContent, DeliveryResult, LedgerAction, PageDelivery
+from services.notify.ports import CommunicationContent, DeliveryResult, LedgerAction, PageDelivery
 from services.notify.worker.verdicts import Verdict, judge_receipt
 
 _RECEIPT_OUTCOMES = {PushOutcome.ACCEPTED: Outcome.ACCEPTED, PushOutcome.TRANSIENT: Outcome.TRANSIENT,

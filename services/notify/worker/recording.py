@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from services.notify.domain.delivery import Channel, ProviderReceipt
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CommunicationContent,
     DeliveryStore,
     FallbackContext,

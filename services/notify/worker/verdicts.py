@@ -18,7 +18,7 @@ from services.notify.domain.delivery import (
     ProviderReceipt,
 )
 from services.notify.domain.retry import RetryPolicy
-from services.notify.worker.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
+from services.notify.ports import CredentialChange, DeliveryResult, HealthChange, LedgerAction, PageDelivery
 
 _MARK_FOR = {Outcome.HARD_BOUNCE: HealthChange.BAD, Outcome.COMPLAINT: HealthChange.BAD,
              Outcome.OPT_OUT: HealthChange.OPTED_OUT}
@@ -39,8 +39,8 @@ class Verdict:
 
 
 def judge_receipt(delivery: PageDelivery, receipt: ProviderReceipt, policy: RetryPolicy, *,
-                  provider_fault: bool = False) -> Verdict:
-    """`provider_fault`: the provider could not take the batch at all, which says nothing about the
+                  provider_outage: bool = False) -> Verdict:
+    """`provider_outage`: the provider could not take the batch at all, which says nothing about the
     recipient, so running out of retries then does not count against the credential."""
     outcome = receipt.outcome
     answered = dict(outcome=outcome, attempted=True, provider_message_id=receipt.provider_message_id,
@@ -59,11 +59,11 @@ def judge_receipt(delivery: PageDelivery, receipt: ProviderReceipt, policy: Retr
     if outcome not in RETRYABLE_FAILURES:
         raise ValueError(f"no rule for the outcome {outcome!r}")
     reason = receipt.reason or outcome.value.replace("_", " ")
-    if not policy.exhausted(delivery.attempts + 1, provider_outage=provider_fault):
+    if not policy.exhausted(delivery.attempts + 1, provider_outage=provider_outage):
         return Verdict(delivery, _result(delivery, DeliveryStatus.QUEUED, LedgerAction.RELEASE, reason, **answered),
-                       retry=True, provider_outage=provider_fault)
+                       retry=True, provider_outage=provider_outage)
     exhausted = f"gave up after {delivery.attempts + 1} attempts: {reason}"
-    credential = None if provider_fault else _credential(delivery, HealthChange.SOFT_FAILURE, outcome, reason)
+    credential = None if provider_outage else _credential(delivery, HealthChange.SOFT_FAILURE, outcome, reason)
     return Verdict(delivery, _result(delivery, DeliveryStatus.FAILED, LedgerAction.MARK_SENT, exhausted, **answered),
                    credential=credential, fall_back=True)
 

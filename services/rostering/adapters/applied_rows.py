@@ -1,19 +1,20 @@
 """What each district's imports last applied, in the rostering database; every method commits its own unit of work.
 
 A district holds about a million remembered rows, so they move a page per
-statement: one executemany upsert (ON CONFLICT, on SQLite and PostgreSQL
-alike) per page remembered, one DELETE per chunk of keys forgotten.
+statement: one upsert (ON CONFLICT, on SQLite and PostgreSQL alike; on PostgreSQL
+from arrays, shared/bulk_sql.py) per page remembered, one DELETE per chunk of keys
+forgotten.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import applied_districts, applied_rows
 from services.rostering.domain.applied_rows import AppliedRow
+from shared.bulk_sql import insert_rows
 
 # Keys per DELETE ... IN (...): well under SQLite's bound-parameter limit.
 FORGET_CHUNK = 900
@@ -87,16 +88,11 @@ class AppliedRowRepository:
         if not rows:
             return
         number = self._district(district_key)
-        statement = self._upsert()
-        statement = statement.on_conflict_do_update(
-            index_elements=[applied_rows.c.district, applied_rows.c.entity, applied_rows.c.row_key],
-            set_={"fingerprint": statement.excluded.fingerprint, "target_id": statement.excluded.target_id},
-        )
-        self.session.execute(statement, [
+        insert_rows(self.session, applied_rows, [
             {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
              "target_id": row.target_id}
             for row_key, row in rows.items()
-        ])
+        ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id"))
         self.session.commit()
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None:
@@ -118,7 +114,3 @@ class AppliedRowRepository:
                 raise LookupError(f"nothing was ever applied for district {district_key!r}")
             self._districts[district_key] = number
         return self._districts[district_key]
-
-    def _upsert(self):
-        dialect = self.session.get_bind().dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(applied_rows)

@@ -1,4 +1,9 @@
-"""Sync runs in the rostering database; every method commits its own unit of work."""
+"""Sync runs in the rostering database; every method commits its own unit of work.
+
+A write that tells others of the run (queued, approved, completed) takes an `announce` that stages those events
+(shared/outbox.py) inside the write's own transaction: they commit with the run as saved, and a refused write
+(a district busy) rolls them back with it. Staged before the write instead, they would be dropped by the
+rollback that starts each write afresh."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -13,22 +18,25 @@ from services.rostering.domain.progress import RunProgress
 from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, EntityCounts, SyncRun
 from services.rostering.domain.run_ids import the_one, usable_prefix
 from shared.db import as_utc
+from shared.outbox import Announce, nothing_to_announce
 
 
 class SyncRunRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, run: SyncRun) -> None:
+    def add(self, run: SyncRun, *, announce: Announce = nothing_to_announce) -> None:
         self.session.execute(insert(sync_runs).values(id=run.run_id, **_columns(run)))
+        announce()
         self.session.commit()
 
-    def save(self, run: SyncRun) -> None:
+    def save(self, run: SyncRun, *, announce: Announce = nothing_to_announce) -> None:
         # Every method here commits its own work, so nothing is pending; but a statement that failed
         # (the reason the run is being saved as failed) leaves the transaction aborted: start afresh.
         self.session.rollback()
         try:
             self.session.execute(update(sync_runs).where(sync_runs.c.id == run.run_id).values(**_columns(run)))
+            announce()  # after the statement a busy district refuses: a refusal has staged nothing
             self.session.commit()
         except IntegrityError:  # a held run approved while another run of its district is running
             self.session.rollback()

@@ -14,6 +14,7 @@ from services.rostering.adapters.tables import district_settings
 from services.rostering.domain.settings import SyncSettings
 from shared.contracts.rostering import PROVIDER_SOURCES
 from shared.db import as_utc, dialect_insert
+from shared.outbox import Announce, nothing_to_announce
 
 COLUMNS = ("daily_sync", "sync_manages_guardians", "unarchive_classrooms_that_reappear",
            "sync_updates_contact_details_of_active_users", "enable_student_accounts_automatically",
@@ -31,13 +32,15 @@ class SettingsRepository:
         self.session.commit()
         return SyncSettings(district_id) if row is None else _settings(row)
 
-    def save(self, settings: SyncSettings) -> None:
+    def save(self, settings: SyncSettings, *, announce: Announce = nothing_to_announce) -> None:
+        """The settings, with the events `announce` stages (the audit of the change)."""
         values = {name: getattr(settings, name) for name in COLUMNS}
         values["connection"] = dict(settings.connection)
         values["secret_names"] = sorted(settings.secrets_set)
         statement = dialect_insert(self.session, district_settings).values(district_id=settings.district_id, **values)
         self.session.execute(statement.on_conflict_do_update(index_elements=[district_settings.c.district_id],
                                                              set_=values))
+        announce()
         self.session.commit()
 
     def scheduled(self) -> list[tuple[SyncSettings, date | None]]:

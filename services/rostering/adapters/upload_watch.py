@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from nameko.extensions import DependencyProvider
 
 from services.rostering.domain.sftp_pickup import Signature
-from shared.settings import value
+from shared.settings import seconds
 
 POLL_SECONDS_VARIABLE = "ROSTERING_SFTP_POLL_SECONDS"
-DEFAULT_POLL_SECONDS = 20.0
 TICK_SECONDS = 5
 
 
@@ -34,8 +33,7 @@ class Watch:
 
 class UploadWatch(DependencyProvider):
     def setup(self) -> None:
-        seconds = float(value(POLL_SECONDS_VARIABLE) or DEFAULT_POLL_SECONDS)
-        self.watch = Watch(timedelta(seconds=seconds))
+        self.watch = Watch(seconds(POLL_SECONDS_VARIABLE))
 
     def get_dependency(self, worker_ctx) -> Watch:
         return self.watch

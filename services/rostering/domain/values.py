@@ -15,9 +15,10 @@ from functools import lru_cache
 from typing import Any, Callable
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH, LOCAL_PART_MAX_LENGTH
+from email_validator import EmailNotValidError
 from phonenumbers.phonemetadata import PhoneMetadata
+
+from shared.credentials import normalised_email
 
 # A cache big enough to hold a district's repeated values (shared family phones, a handful of
 # email domains), bounded so a huge file cannot grow it without limit.
@@ -137,27 +138,10 @@ def split_list(value: str | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=VALUE_CACHE_SIZE)
 def normalise_email(value: str) -> str:
-    """The address validated and lower-cased, as email_validator would give it.
-
-    A plain ASCII local part (what email_validator returns unchanged) takes the
-    fast path: only its domain goes through email_validator, once per domain.
-    """
-    local, at, domain = value.rpartition("@")
-    if (at and len(local) <= LOCAL_PART_MAX_LENGTH and len(value) <= EMAIL_MAX_LENGTH and local.isascii()
-            and DOT_ATOM_TEXT.match(local)):
-        return f"{local}@{_email_domain(domain)}".lower()
-    return _validated_email(value)
-
-
-@lru_cache(maxsize=VALUE_CACHE_SIZE)
-def _email_domain(domain: str) -> str:
-    # A one-letter local part is always valid, so any failure here is the domain's.
-    return _validated_email(f"a@{domain}").partition("@")[2]
-
-
-def _validated_email(value: str) -> str:
+    """The address validated and lower-cased, as email_validator would give it (identity's own reading, with
+    its fast path for plain addresses: shared/credentials.py)."""
     try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
+        return normalised_email(value)
     except EmailNotValidError as exc:
         raise ValueError(f"invalid email address: {exc}") from exc
 

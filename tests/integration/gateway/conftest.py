@@ -26,6 +26,7 @@ class RunningGateway:
     notify: MagicMock
     http: requests.Session
     principals_by_token: dict[str, dict] = field(default_factory=dict)
+    container: object = None  # the running ServiceContainer, for tests that reach its dependencies
 
     def __post_init__(self) -> None:
         self.identity.issue_assertion.side_effect = self._issue_assertion
@@ -70,7 +71,8 @@ def start_gateway(container_factory, rabbit_config) -> Iterator:
         container.start()
         session = requests.Session()
         sessions.append(session)
-        return RunningGateway(f"http://{address}", identity_rpc, directory_rpc, notify_rpc, session)
+        return RunningGateway(f"http://{address}", identity_rpc, directory_rpc, notify_rpc, session,
+                              container=container)
 
     yield start
     for session in sessions:

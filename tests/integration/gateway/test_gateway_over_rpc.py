@@ -1,13 +1,19 @@
 """The gateway's real RPC proxies against stand-in identity, directory and notify services on the real broker:
 payloads cross the wire through the contracts and errors come back as their own types."""
+import json
+import time
 from datetime import datetime, timezone
 
+import pika
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.gateway.service import GatewayService
 from shared.contracts import callers, directory, identity, notify
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, NotFound, TooManyRequests
+from services.sandbox.signing import public_key_base64, sendgrid_signature
+from shared.contracts.provider_webhooks import WEBHOOK_QUEUE
 from shared.messaging import rpc_endpoint
 
 from gateway_http_support import (
@@ -55,7 +61,6 @@ class StandInDirectory:
 
 class StandInNotify:
     name = notify.NAME
-    webhooks_received: list[dict] = []  # what crossed the wire, for the test to compare
 
     @rpc_endpoint(notify.get_credential_health)
     def get_credential_health(self, request):
@@ -68,11 +73,6 @@ class StandInNotify:
         history = make_communication_history()
         return {**history, "items": [{**item, "sent_at": UPDATED_AT, "deliveries": [
             {**delivery, "updated_at": UPDATED_AT} for delivery in item["deliveries"]]} for item in history["items"]]}
-
-    @rpc_endpoint(notify.receive_provider_webhook)
-    def receive_provider_webhook(self, request):
-        StandInNotify.webhooks_received.append(request)
-        return {"accepted": True, "applied": 1}
 
 
 @pytest.fixture
@@ -104,20 +104,25 @@ def test_a_profile_is_assembled_from_three_services_over_rpc(gateway_url):
     assert response.json()["linked_students"] == make_person_profile()["linked_students"]
 
 
-def test_a_webhook_reaches_notify_over_rpc_with_its_body_and_signature_unchanged(gateway_url):
-    StandInNotify.webhooks_received.clear()
-    url = gateway_url(StandInNotify)
+def test_a_webhook_reaches_notifys_queue_with_its_body_unchanged(gateway_url, rabbit_config, monkeypatch):
+    key = ec.generate_private_key(ec.SECP256R1())
+    monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", public_key_base64(key))
+    url = gateway_url()
     body = '[{"email":"zoë@example.org","event":"bounce","reason":"550 5.1.1  two  spaces\\u00e9"}]\n'.encode()
-    signature = "MEUCIQD+/x9Zr0aBq3kL2wPq+7Jd/fQ1YhN5cWm8vTe0gAIgX2k=="
+    timestamp = str(int(time.time()))
 
     response = requests.post(f"{url}/webhooks/sendgrid/events", data=body, timeout=10, headers={
-        "Content-Type": "application/json", "X-Twilio-Email-Event-Webhook-Signature": signature,
-        "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
+        "Content-Type": "application/json", "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
+        "X-Twilio-Email-Event-Webhook-Signature": sendgrid_signature(key, timestamp, body)})
 
     assert response.status_code == 200
-    [received] = StandInNotify.webhooks_received
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit_config["AMQP_URI"]))
+    try:
+        _, _, queued = connection.channel().basic_get(WEBHOOK_QUEUE, auto_ack=True)
+    finally:
+        connection.close()
+    received = json.loads(queued)
     assert received["body"].encode("utf-8") == body
-    assert received["headers"]["X-Twilio-Email-Event-Webhook-Signature"] == signature
     assert received["url"] == f"{url}/webhooks/sendgrid/events"
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
-from services.notify.adapters.tables import credential_health, preferences, recipient_schools, recipients
+from services.notify.adapters.tables import (
+    credential_health,
+    deliveries,
+    preferences,
+    recipient_schools,
+    recipients,
+)
+from services.notify.domain.delivery import Channel, NewDelivery
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -58,3 +65,22 @@ class RecordedJobs(list):
 class Published(list):
     def __call__(self, event, payload) -> None:
         self.append((event, payload))
+
+
+GINA_EMAIL, GINA_MOBILE = "gina@example.org", "+15555550101"
+
+
+def email_sent_to_gina(engine, store) -> str:
+    """Gina (an email and a mobile) in the projection and one announcement's email to her, `sent` under the
+    provider message id batch-1; its delivery id."""
+    add_people(engine, [make_person("gina", "Gina", "Lopez", email=GINA_EMAIL, mobile_phone=GINA_MOBILE)])
+    repository = store.deliveries
+    communication_id = repository.create_communication(district_id="district-1", kind="announcement",
+                                                       subject="Snow day", body="Closed.", now=NOW)
+    [email_id] = repository.create_deliveries(communication_id, [NewDelivery("gina", Channel.EMAIL, GINA_EMAIL)],
+                                              now=NOW)
+    repository.mark_queued([email_id], now=NOW)
+    repository.mark_communication_queued(communication_id, now=NOW)
+    with engine.begin() as connection:
+        connection.execute(update(deliveries).values(status="sent", provider_message_id="batch-1"))
+    return email_id

@@ -11,16 +11,14 @@ from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from services.notify.adapters.service_dependencies import WebhookSecrets
-from services.notify.adapters.webhooks import (
-    SENDGRID_EVENTS_PATH,
+from services.sandbox.signing import public_key_base64, sendgrid_signature, twilio_signature
+from shared.contracts.provider_webhooks import SENDGRID_EVENTS_PATH, TWILIO_INBOUND_PATH, TWILIO_STATUS_PATH
+from shared.provider_signatures import (
     SENDGRID_SIGNATURE_HEADER,
     SENDGRID_TIMESTAMP_HEADER,
-    TWILIO_INBOUND_PATH,
     TWILIO_SIGNATURE_HEADER,
-    TWILIO_STATUS_PATH,
+    WebhookSecrets,
 )
-from services.sandbox.signing import public_key_base64, sendgrid_signature, twilio_signature
 
 PUBLIC_BASE = "https://gateway.example.org"
 TWILIO_TOKEN = "twilio-auth-token-for-webhook-tests"

@@ -30,7 +30,7 @@ from services.notify.domain.delivery import (
 )
 from services.notify.domain.retry import SOFT_FAILURES_BEFORE_BAD
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CredentialChange,
     DeliveryResult,
     EventSource,

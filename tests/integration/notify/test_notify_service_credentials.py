@@ -12,8 +12,10 @@ from services.notify.adapters.tables import communications, deliveries, status_r
 from services.notify.handlers_credentials import get_credential_health, reset_credential_status
 from services.notify.handlers_preferences import get_preferences
 from services.notify.handlers_reports import list_unreachable_contacts
+from shared.contracts import notify
 from shared.contracts.errors import InvalidRequest
-from tests.integration.notify.notify_service_world import NOW, Published, add_people, choose, make_person, mark
+from shared.testing.transaction_faults import outbox_events, staging_publish
+from tests.integration.notify.notify_service_world import NOW, add_people, choose, make_person, mark
 
 GINA_EMAIL, GINA_MOBILE = "gina@example.org", "+15555550101"
 PRINCIPAL_OF_SCHOOL_1 = {"person_id": "pat", "district_id": "district-1", "display_name": "Pat", "status": "active",
@@ -63,11 +65,11 @@ def test_a_profile_shows_each_credential_with_its_state_reason_and_latest_delive
 
 def test_reset_status_clears_bad_and_records_who_when_why_and_what_it_cleared(notify_engine, store, gina):
     mark(notify_engine, "email", GINA_EMAIL, "bad", "address bounced")
-    published = Published()
 
     answer = reset_credential_status({"person_id": "gina", "kind": "email", "reset_by": "pat",
                                       "reason": "Gina fixed her mailbox"},
-                                     credentials=store.credentials, suppressions=None, publish=published,
+                                     credentials=store.credentials, suppressions=None,
+                                     publish=staging_publish(store.credentials.session, notify.contract),
                                      clock=lambda: NOW)
 
     assert answer["state"] == "good" and answer["previous_state"] == "bad"
@@ -78,7 +80,9 @@ def test_reset_status_clears_bad_and_records_who_when_why_and_what_it_cleared(no
                                          status_resets.c.previous_reason, status_resets.c.reset_by,
                                          status_resets.c.reason)).all() == [
             ("email", GINA_EMAIL, "bad", "address bounced", "pat", "Gina fixed her mailbox")]
-    assert len(published) == 1
+    # In the outbox with the reset: no later commit was needed.
+    assert outbox_events(notify_engine) == [(notify.CREDENTIAL_STATUS_CHANGED.name, {
+        "kind": "email", "address": GINA_EMAIL, "state": "good", "reason": None})]
 
 
 def test_reset_status_refuses_an_opted_out_mobile_and_records_nothing(notify_engine, store, gina):
@@ -86,7 +90,8 @@ def test_reset_status_refuses_an_opted_out_mobile_and_records_nothing(notify_eng
 
     with pytest.raises(InvalidRequest) as refused:
         reset_credential_status({"person_id": "gina", "kind": "mobile_phone", "reset_by": "pat", "reason": None},
-                                credentials=store.credentials, suppressions=None, publish=Published(),
+                                credentials=store.credentials, suppressions=None,
+                                publish=staging_publish(store.credentials.session, notify.contract),
                                 clock=lambda: NOW)
 
     assert list(refused.value.fields) == ["kind"]
@@ -94,6 +99,7 @@ def test_reset_status_refuses_an_opted_out_mobile_and_records_nothing(notify_eng
         assert connection.execute(select(status_resets)).all() == []
     health = get_credential_health({"person_ids": ["gina"]}, credentials=store.credentials)["credentials"]
     assert health[1]["state"] == "opted_out"
+    assert outbox_events(notify_engine) == []  # not even carried by the session's next commit
 
 
 def test_preferences_fall_back_to_each_persons_district_default(notify_engine, store, gina):

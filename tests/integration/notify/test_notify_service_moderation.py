@@ -16,7 +16,7 @@ from services.notify.adapters.tables import deliveries
 from services.notify.domain.delivery import Channel, DeliveryStatus
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.service import NotifyService
-from services.notify.worker.ports import PageDelivery
+from services.notify.ports import PageDelivery
 from shared.contracts import directory, identity, notify
 from shared.contracts.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from shared.contracts.moderation import FLAGGED, HIDDEN, HIDDEN_NOTICE, RESTORED

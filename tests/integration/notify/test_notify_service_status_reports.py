@@ -15,14 +15,15 @@ from services.notify.handlers_credentials import get_credential_health
 from services.notify.handlers_webhooks import WebhookPorts, apply_status_reports
 from shared.contracts import notify
 from tests.integration.notify.notify_service_world import (
+    GINA_EMAIL,
+    GINA_MOBILE,
     NOW,
     Published,
     RecordedJobs,
     add_people,
+    email_sent_to_gina,
     make_person,
 )
-
-GINA_EMAIL, GINA_MOBILE = "gina@example.org", "+15555550101"
 
 
 @pytest.fixture
@@ -34,16 +35,7 @@ def store(notify_engine):
 
 @pytest.fixture
 def world(notify_engine, store):
-    add_people(notify_engine, [make_person("gina", "Gina", "Lopez", email=GINA_EMAIL, mobile_phone=GINA_MOBILE)])
-    repository = store.deliveries
-    communication_id = repository.create_communication(district_id="district-1", kind="announcement",
-                                                       subject="Snow day", body="Closed.", now=NOW)
-    [email_id] = repository.create_deliveries(communication_id, [NewDelivery("gina", Channel.EMAIL, GINA_EMAIL)],
-                                              now=NOW)
-    repository.mark_queued([email_id], now=NOW)
-    repository.mark_communication_queued(communication_id, now=NOW)
-    with notify_engine.begin() as connection:
-        connection.execute(update(deliveries).values(status="sent", provider_message_id="batch-1"))
+    email_id = email_sent_to_gina(notify_engine, store)
     jobs, published = RecordedJobs(), Published()
     ports = WebhookPorts(webhooks=store.webhooks, deliveries=store.deliveries, credentials=store.credentials,
                          jobs=jobs, publish=published, clock=lambda: NOW)

@@ -13,7 +13,7 @@ from services.notify.adapters.delivery_repository import DeliveryRepository
 from services.notify.adapters.tables import send_ledger
 from services.notify.domain.delivery import Channel, DeliveryStatus, Outcome, ProviderReceipt
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import JobRecord, LedgerAction
+from services.notify.ports import JobRecord, LedgerAction
 from shared.db import make_engine
 from shared.testing.faults import terminate_backends, with_application_name
 from tests.integration.notify.test_delivery_repository import (

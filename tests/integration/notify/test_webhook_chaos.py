@@ -2,8 +2,10 @@
 PostgreSQL terminates the callers' backends every 2 s.
 
 Twilio status callbacks (one report a request) and SendGrid event batches (any mix of deliveries, any
-batch size) arrive in one shuffled stream, applied through notify's receive_provider_webhook on
-PostgreSQL by concurrent callers, as the gateway's RPC workers would. Each delivery's true history is
+batch size) arrive in one shuffled stream, applied on PostgreSQL by concurrent callers in two ways: one post
+at a time through notify's receive_provider_webhook, and as the webhook queue hands them over, verified as
+the gateway verifies them and applied hundreds at a time (apply_webhook_batch; a batch meeting a database
+fault is applied again whole, as the queue's consumer does). Each delivery's true history is
 drawn first (delivered, a failure, a SendGrid bounce after delivered, a complaint after delivered, a
 Twilio undelivered after delivered, no ending yet); then every final state must be what
 domain/report_order.py says that history ends in, each failure fell back exactly once, a soft failure is
@@ -30,10 +32,12 @@ from sqlalchemy.orm import Session
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.tables import credential_health, deliveries, webhook_receipts
 from services.notify.domain.delivery import STATUS_RANK, Channel, DeliveryStatus, NewDelivery
+from services.notify.handlers_webhook_batches import apply_webhook_batch
 from services.notify.handlers_webhooks import WebhookPorts, apply_unapplied_webhooks, receive_provider_webhook
 from shared.contracts.errors import StorageUnavailable
 from shared.database_faults import DATABASE_BUSY, DATABASE_UNREACHABLE, database_answers
 from shared.db import make_engine
+from shared.provider_signatures import refusal
 from tests.integration.notify.notify_service_world import NOW, Published, RecordedJobs, add_people, make_person
 from tests.integration.notify.signed_webhooks import Signer, sendgrid_event
 
@@ -50,6 +54,10 @@ COMMUNICATIONS = 10
 # The callers' PostgreSQL backends are terminated this often while the stream runs: a webhook meeting it is
 # answered 503 and posted again, as a provider does.
 TERMINATE_EVERY = 2.0
+# The most posts the queue's consumer applies in one transaction (adapters/webhook_batches.MAX_BATCH); each batch
+# here takes a random number of them up to this.
+MAX_BATCH = 500
+ONE_AT_A_TIME, IN_BATCHES = "one post per call", "batches off the queue"
 
 # A history's name: what the provider says, in true order, and the ending it means (status, credential state).
 TWILIO_HISTORIES = {
@@ -223,8 +231,9 @@ class StatusWatcher:
         self.last = now
 
 
+@pytest.mark.parametrize("intake", [ONE_AT_A_TIME, IN_BATCHES])
 def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_never_step_back(engine, callers_engine,
-                                                                                             capsys):
+                                                                                             capsys, intake):
     rng = random.Random(SEED)
     truths = build_world(engine, rng)
     signer = Signer()
@@ -245,6 +254,9 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
         session, ports = ports_on(callers_engine[0], lambda: datetime.now(timezone.utc))
         try:
             while pending:
+                if intake == IN_BATCHES:
+                    take_a_batch(pending, ports)
+                    continue
                 request = pending.pop()
                 try:
                     # As notify's entrypoint does: a database fault is a 503, which the provider posts again.
@@ -259,6 +271,25 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
             failures.append(failure)
         finally:
             session.close()
+
+    def take_a_batch(pending: list, ports: WebhookPorts) -> None:
+        """As the gateway verifies and the queue's consumer applies: unacknowledged after a fault, so again."""
+        batch = [pending.pop() for _ in range(min(len(pending), rng.randint(1, MAX_BATCH)))]
+        received_at = datetime.now(timezone.utc)
+        verified = []
+        for request in batch:
+            headers = {name.lower(): value for name, value in request["headers"].items()}
+            refused = refusal(request["kind"], request["url"], headers, request["body"], signer.secrets, received_at)
+            answers["accepted" if refused is None else refused] += 1
+            verified.append({"kind": request["kind"], "url": request["url"], "body": request["body"],
+                             "received_at": received_at})
+        try:
+            with database_answers("notify", "a batch of webhooks"):
+                apply_webhook_batch(verified, ports=ports)
+        except StorageUnavailable as unavailable:
+            answers[f"batch met {unavailable.fields['database'][0]}, applied again"] += 1
+            pending[0:0] = batch
+            answers["accepted"] -= len(batch)
 
     def wave(requests: list) -> None:
         pending = list(requests)
@@ -304,7 +335,7 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
                                                                        expected_soft):
             wrong.append((truth.history, truth.channel.value, row.status, state, fallbacks[truth.delivery_id], soft))
     twilio_requests = sum(1 for request in requests if request["kind"] == "twilio_status")
-    report_figures(capsys, "webhook chaos: shuffled, repeated, concurrent", {
+    report_figures(capsys, f"webhook chaos: shuffled, repeated, concurrent ({intake})", {
         "deliveries": f"{DELIVERIES} ({sum(t.channel is Channel.SMS for t in truths)} SMS, "
                       f"{sum(t.channel is Channel.EMAIL for t in truths)} email)",
         "true reports": true_reports,
@@ -330,7 +361,8 @@ def test_a_thousand_deliveries_webhooks_shuffled_and_repeated_end_right_and_neve
     })
     assert failures == []
     assert answers["accepted"] == len(requests) and set(answers) <= {"accepted"} | {
-        f"503 {fault}, posted again" for fault in (DATABASE_UNREACHABLE, DATABASE_BUSY)}
+        f"503 {fault}, posted again" for fault in (DATABASE_UNREACHABLE, DATABASE_BUSY)} | {
+        f"batch met {fault}, applied again" for fault in (DATABASE_UNREACHABLE, DATABASE_BUSY)}
     assert wrong == []
     assert watcher.steps_back == []
     # The one move out of delivered: SendGrid's later bounce, and only where the true history had one.

@@ -18,22 +18,24 @@ from requests.structures import CaseInsensitiveDict
 from services.notify.adapters.providers import ProviderSettings, SendGridSettings, TwilioSettings
 from services.notify.adapters.webhooks import (
     SENDGRID_EVENTS_PATH,
-    SENDGRID_SIGNATURE_HEADER,
-    SENDGRID_TIMESTAMP_HEADER,
     TWILIO_INBOUND_PATH,
-    TWILIO_SIGNATURE_HEADER,
     TWILIO_STATUS_PATH,
     parse_sendgrid_events,
     parse_twilio_inbound,
     parse_twilio_status,
-    verify_sendgrid,
-    verify_twilio,
 )
 from services.notify.domain.delivery import Outcome
 from services.notify.domain.outcomes import DeliveryReport, InboundSms
 from services.sandbox.client import SandboxClient
 from services.sandbox.config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SENDGRID_API_KEY
 from services.sandbox.process import SandboxProcess, running_sandbox
+from shared.provider_signatures import (
+    SENDGRID_SIGNATURE_HEADER,
+    SENDGRID_TIMESTAMP_HEADER,
+    TWILIO_SIGNATURE_HEADER,
+    verify_sendgrid,
+    verify_twilio,
+)
 
 WAIT_SECONDS = 10.0
 FROM_NUMBER = "+15005550006"

@@ -8,7 +8,8 @@ from bench.stages.archive import departures_package
 from bench.stages.conversations import signed_replies
 from bench.stages.search import name_prefixes
 from bench.stages.sync import delta_package
-from services.notify.adapters.webhooks import parse_twilio_inbound, verify_twilio
+from services.notify.adapters.webhooks import parse_twilio_inbound
+from shared.provider_signatures import verify_twilio
 from services.rostering.adapters.sources.oneroster_csv.generator import Scale, write_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 

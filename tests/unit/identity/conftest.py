@@ -2,7 +2,7 @@
 import pytest
 
 from identity_builders import NOW
-from identity_fakes import Clock, InMemoryAccounts, RecordingPublisher
+from identity_fakes import Clock, InMemoryAccounts
 
 
 @pytest.fixture
@@ -11,8 +11,9 @@ def repo():
 
 
 @pytest.fixture
-def publish():
-    return RecordingPublisher()
+def publish(repo):
+    """The store's outbox: what a handler publishes counts once the store's write commits it."""
+    return repo.outbox
 
 
 @pytest.fixture

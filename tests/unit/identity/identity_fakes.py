@@ -15,6 +15,7 @@ from services.identity.domain.passwords import Argon2Passwords
 from services.identity.domain.sessions import PASSWORD_SET, LoginSession, PermissionChange, RefreshToken
 from services.identity.domain.join_tokens import JoinToken
 from services.identity.domain.verification import PendingVerification
+from shared.testing.recording_outbox import RecordingOutbox, writes_commit_with_outbox
 from identity_builders import make_account
 
 # Cheap Argon2 parameters and a fixed secret: what handler tests hash and sign with.
@@ -22,10 +23,17 @@ PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parall
 TOKENS = TokenSigner("k" * 40, timedelta(hours=12))
 
 
+@writes_commit_with_outbox(
+    "replace_join_tokens", "replace_district_languages", "replace_language", "record_join", "replace_verification",
+    "claim_try", "complete_verification", "save_accounts", "record_student_enablements", "record_archivals",
+    "record_login", "replace_password", "rotate_refresh_token", "revoke_session", "revoke_sessions_of",
+    "replace_permissions", "replace_manual_roles", "replace_contact_details")
 class InMemoryAccounts:
-    """Like AccountRepository, enablements and archivals are kept apart and looked up whenever an account is read."""
+    """Like AccountRepository, enablements and archivals are kept apart and looked up whenever an account is read.
+    Each write commits what the handler published through `outbox` (its `publish`), as identity's outbox does."""
 
     def __init__(self, accounts: Iterable[Account] = ()) -> None:
+        self.outbox = RecordingOutbox()
         self.accounts = {account.person_id: account for account in accounts}
         self.sessions: dict[str, LoginSession] = {}
         self.refresh_tokens: dict[str, RefreshToken] = {}
@@ -109,12 +117,14 @@ class InMemoryAccounts:
         self.accounts[person_id] = replace(self.accounts[person_id], language=language)
 
     def record_join(self, invitation: JoinToken, login_session: LoginSession, refresh_token: RefreshToken, *,
-                    password_hash: str, language: str, now: datetime) -> bool:
+                    password_hash: str, language: str, now: datetime, announce_join=lambda: None) -> bool:
         stored = self.join_tokens.get(invitation.person_id)
         account = self.accounts[invitation.person_id]
         if (stored is None or stored.token_hash != invitation.token_hash or stored.refusal_at(now) is not None
                 or account.status != INVITEE):
+            self.outbox.rollback()
             return False
+        announce_join()
         self.join_tokens[invitation.person_id] = replace(stored, used_at=now)
         self.accounts[account.person_id] = replace(account, status=ACTIVE, joined_at=now,
                                                    password_hash=password_hash, language=language)
@@ -163,7 +173,8 @@ class InMemoryAccounts:
             self.archived_people.pop(person_id, None)
 
     def record_login(self, login_session: LoginSession, *, joined_at: datetime | None,
-                     rehashed_password: str | None, refresh_token: RefreshToken | None = None) -> bool:
+                     rehashed_password: str | None, refresh_token: RefreshToken | None = None,
+                     announce_join=lambda: None) -> bool:
         self.sessions[login_session.jti] = login_session
         if refresh_token is not None:
             self.refresh_tokens[refresh_token.token_hash] = refresh_token
@@ -171,6 +182,7 @@ class InMemoryAccounts:
         joined = joined_at is not None and account.status == INVITEE
         if joined:
             account = replace(account, status=ACTIVE, joined_at=joined_at)
+            announce_join()
         if rehashed_password is not None:
             account = replace(account, password_hash=rehashed_password)
         self.accounts[account.person_id] = account
@@ -220,14 +232,6 @@ class InMemoryAccounts:
 
 def with_password(password: str, **overrides) -> Account:
     return make_account(password_hash=PASSWORDS.hash(password), **overrides)
-
-
-class RecordingPublisher:
-    def __init__(self) -> None:
-        self.published: list[tuple[str, dict]] = []
-
-    def __call__(self, event, payload: dict) -> None:
-        self.published.append((event.name, event.dump(payload)))
 
 
 class Clock:

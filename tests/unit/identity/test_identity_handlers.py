@@ -72,6 +72,22 @@ def test_the_first_login_activates_the_account_and_announces_the_join(repo, publ
                                                   "joined_at": NOW.isoformat()})]
 
 
+def test_a_first_login_raced_by_another_that_joined_first_announces_nothing(repo, publish, clock, monkeypatch):
+    repo.accounts["person-guardian-1"] = with_password("secret password")
+    record_login = repo.record_login
+
+    def joined_meanwhile(*args, **kwargs):
+        repo.accounts["person-guardian-1"] = replace(repo.accounts["person-guardian-1"], status="active",
+                                                     joined_at=NOW)
+        return record_login(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "record_login", joined_meanwhile)
+    result = login("dana.rivera@example.org", "secret password", repo=repo, publish=publish, clock=clock)
+
+    assert result["principal"]["status"] == "active"
+    assert publish.published == publish.staged == []  # the login that joined it announced it
+
+
 def test_a_later_login_announces_nothing(repo, publish, clock):
     repo.accounts["person-guardian-1"] = with_password("secret password", status="active", joined_at=NOW)
     clock.now = NOW + timedelta(days=3)

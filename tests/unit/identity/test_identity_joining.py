@@ -1,4 +1,5 @@
 """Join Now: an invitation, a new password and a language make an invitee an active, signed-in account."""
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -85,6 +86,22 @@ def test_an_invitation_serves_once(invitation, repo, publish, clock):
     assert refused.value.fields == {"join_code": [INVITATION_USED]}
     assert PASSWORDS.matches(repo.accounts["person-guardian-1"].password_hash, PASSWORD)
     assert publish.published == []
+
+
+def test_a_join_whose_invitation_was_used_meanwhile_changes_and_announces_nothing(invitation, repo, publish,
+                                                                                  clock, monkeypatch):
+    record_join = repo.record_join
+
+    def used_meanwhile(stored_invitation, *args, **kwargs):
+        repo.join_tokens["person-guardian-1"] = replace(repo.join_tokens["person-guardian-1"], used_at=clock.now)
+        return record_join(stored_invitation, *args, **kwargs)
+
+    monkeypatch.setattr(repo, "record_join", used_meanwhile)
+    with pytest.raises(Conflict):
+        join({"token": invitation["token"]}, repo=repo, publish=publish, clock=clock)
+
+    assert repo.accounts["person-guardian-1"].status == "invitee"
+    assert publish.published == publish.staged == []
 
 
 def test_an_invitation_ten_days_old_has_expired_and_changes_nothing(invitation, repo, publish, clock):

@@ -12,7 +12,7 @@ from services.identity.domain.password_policy import TOO_SHORT
 from shared.contracts import identity
 from shared.contracts.errors import InvalidRequest, NotAuthenticated, PermissionDenied
 from identity_builders import NOW
-from identity_fakes import PASSWORDS, TOKENS, Clock, InMemoryAccounts, RecordingPublisher, with_password
+from identity_fakes import PASSWORDS, TOKENS, Clock, InMemoryAccounts, with_password
 
 PASSWORD = "secret password"
 DANA = "dana.rivera@example.org"
@@ -26,7 +26,7 @@ def dana(repo):
 
 def sign_in(*, repo, clock, password=PASSWORD) -> dict:
     return handlers.login({"login": DANA, "password": password}, repo=repo, passwords=PASSWORDS, tokens=TOKENS,
-                          publish=RecordingPublisher(), clock=clock)
+                          publish=repo.outbox, clock=clock)
 
 
 def refresh(refresh_token, *, repo, clock) -> dict:
@@ -169,7 +169,7 @@ def test_signing_out_everywhere_ends_every_session_of_the_person_and_no_one_else
         repo.accounts[dana].profile, email="lee@example.org"))
     mine = [sign_in(repo=repo, clock=clock) for _ in range(3)]
     theirs = handlers.login({"login": "lee@example.org", "password": PASSWORD}, repo=repo, passwords=PASSWORDS,
-                            tokens=TOKENS, publish=RecordingPublisher(), clock=clock)
+                            tokens=TOKENS, publish=repo.outbox, clock=clock)
 
     ended = handlers_sessions.sign_out_everywhere({"token": mine[0]["token"]}, repo=repo, tokens=TOKENS, clock=clock)
 

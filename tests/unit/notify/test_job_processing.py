@@ -28,7 +28,7 @@ from services.notify.domain.planner import PlanRequest
 from services.notify.domain.retry import RetryPolicy
 from services.notify.queue.jobs import DeliveryJob
 from services.notify.queue.publisher import DelayedJob
-from services.notify.worker.ports import (
+from services.notify.ports import (
     CommunicationContent,
     FallbackContext,
     HealthChange,

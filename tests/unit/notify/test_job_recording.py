@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from services.notify.domain.delivery import Channel, DeliveryStatus, Outcome, ProviderReceipt
-from services.notify.worker.ports import JobRecord
+from services.notify.ports import JobRecord
 from services.notify.worker.recording import PatientRecording
 from tests.unit.notify.test_job_processing import NOW, FakeDeliveryStore, make_delivery
 

@@ -12,6 +12,7 @@ from services.notify.handlers_announcements import plan_announcement, send_annou
 from services.notify.queue.jobs import PAGE_SIZES
 from shared.contracts import notify
 from shared.contracts.errors import InvalidRequest
+from shared.testing.recording_outbox import RecordingOutbox, writes_commit_with_outbox
 from tests.unit.notify.planner_builders import SMS_APP, make_recipient
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
@@ -44,9 +45,13 @@ class FakeDirectory:
                 "refused": self.refused if after is None else []}
 
 
+@writes_commit_with_outbox("create_announcement", "write_plan", "mark_planned_queued")
 class FakeCommunications:
+    """Each write commits what the handler published through `outbox`, as notify's outbox does."""
+
     def __init__(self, *, state: CommunicationState = CommunicationState.PLANNING, planned: bool = False,
                  recipients=(), unqueued: list[tuple[str, Channel]] = ()):
+        self.outbox = RecordingOutbox(dumped=False)
         self.created: list[tuple[NewAnnouncement, list[str]]] = []
         self.state, self.planned, self.recipients = state, planned, list(recipients)
         self.unqueued = list(unqueued)
@@ -54,8 +59,9 @@ class FakeCommunications:
         self.marked_queued = 0
         self.stalled: list[str] = []
 
-    def create_announcement(self, announcement, person_ids):
+    def create_announcement(self, announcement, person_ids, *, announce=lambda: None):
         self.created.append((announcement, list(person_ids)))
+        announce()
 
     def communication(self, communication_id):
         if communication_id != "comm-1":
@@ -106,10 +112,10 @@ class Recorder(list):
 
 def test_sending_collects_every_page_of_the_audience_stores_them_and_asks_for_planning():
     directory = FakeDirectory(["a", "b", "c", "d", "e"], refused=[{"key": "x", "outcome": "not_found"}])
-    communications, published = FakeCommunications(), Recorder()
+    communications = FakeCommunications()
 
     answer = send_announcement(make_request(), directory_rpc=directory, communications=communications,
-                               publish=published, clock=lambda: NOW, new_id=lambda: "comm-1")
+                               publish=communications.outbox, clock=lambda: NOW, new_id=lambda: "comm-1")
 
     assert answer == {"communication_id": "comm-1", "state": "planning", "created_at": NOW, "recipient_count": 5,
                       "refused": [{"key": "x", "outcome": "not_found"}]}
@@ -117,7 +123,7 @@ def test_sending_collects_every_page_of_the_audience_stores_them_and_asks_for_pl
     assert person_ids == ["a", "b", "c", "d", "e"]
     assert (announcement.sender_id, announcement.district_id, announcement.audience["classroom_id"]) == (
         "tess", "district-1", "room-5")
-    assert published == [(notify.ANNOUNCEMENT_REQUESTED, {"communication_id": "comm-1"})]
+    assert communications.outbox.published == [(notify.ANNOUNCEMENT_REQUESTED.name, {"communication_id": "comm-1"})]
     assert [call["after"] for call in directory.calls] == [None, "b", "d"]
     assert all(call["viewer"] is SENDER for call in directory.calls)
 
@@ -184,11 +190,13 @@ def test_a_communication_already_queued_is_skipped(state):
 
 
 def test_announcements_stuck_in_planning_are_requested_again():
-    communications, published = FakeCommunications(), Recorder()
+    communications = FakeCommunications()
     communications.stalled = ["comm-1", "comm-2"]
 
-    assert stalled_announcements(communications=communications, publish=published, clock=lambda: NOW) == [
-        "comm-1", "comm-2"]
-    assert published == [(notify.ANNOUNCEMENT_REQUESTED, {"communication_id": "comm-1"}),
-                         (notify.ANNOUNCEMENT_REQUESTED, {"communication_id": "comm-2"})]
+    assert stalled_announcements(communications=communications, publish=communications.outbox,
+                                 clock=lambda: NOW) == ["comm-1", "comm-2"]
+    # Asking again changes nothing: the requests commit when the timer's handler returns.
+    communications.outbox.handler_returned()
+    assert communications.outbox.published == [(notify.ANNOUNCEMENT_REQUESTED.name, {"communication_id": "comm-1"}),
+                                               (notify.ANNOUNCEMENT_REQUESTED.name, {"communication_id": "comm-2"})]
     assert communications.asked_before < NOW - timedelta(minutes=1)

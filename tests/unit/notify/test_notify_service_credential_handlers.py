@@ -17,13 +17,18 @@ from services.notify.handlers_credentials import get_credential_health, reset_cr
 from shared.contracts import notify
 from services.notify.domain.email_suppression import SuppressionsUnavailable
 from shared.contracts.errors import InvalidRequest, NotFound, ProviderUnavailable
+from shared.testing.recording_outbox import RecordingOutbox, writes_commit_with_outbox
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 GINA = PersonCredentials("gina", "gina@example.org", "+15555550101")
 
 
+@writes_commit_with_outbox("reset")
 class FakeCredentials:
+    """Reset commits what the handler published through `outbox`, as notify's outbox does."""
+
     def __init__(self, people=(GINA,), health: dict | None = None):
+        self.outbox = RecordingOutbox(dumped=False)
         self.people = {person.person_id: person for person in people}
         self.health = dict(health or {})
         self.resets: list[tuple] = []
@@ -38,17 +43,13 @@ class FakeCredentials:
     def health_of(self, keys):
         return {key: self.health.get(key, GOOD) for key in keys}
 
-    def reset(self, kind, address, *, check, reset_by, reason, now):
+    def reset(self, kind, address, *, check, reset_by, reason, now, announce=lambda: None):
         previous = self.health.get((kind, address), GOOD)
         check(previous.state)
+        announce()
         self.health[(kind, address)] = GOOD
         self.resets.append((kind, address, reset_by, reason))
         return ResetRecord(previous, now)
-
-
-class Published(list):
-    def __call__(self, event, payload):
-        self.append((event, payload))
 
 
 class FakeSuppressions:
@@ -69,36 +70,34 @@ class FakeSuppressions:
         self.removed.append((address, list_name))
 
 
-def reset(credentials, kind="email", person_id="gina", published=None, suppressions=None):
+def reset(credentials, kind="email", person_id="gina", suppressions=None):
     return reset_credential_status({"person_id": person_id, "kind": kind, "reset_by": "admin-1",
                                     "reason": "family fixed their mailbox"},
                                    credentials=credentials, suppressions=suppressions,
-                                   publish=published if published is not None else Published(), clock=lambda: NOW)
+                                   publish=credentials.outbox, clock=lambda: NOW)
 
 
 def test_a_bad_email_is_reset_to_good_recorded_and_announced():
     credentials = FakeCredentials(health={(CredentialKind.EMAIL, GINA.email): Health(
         CredentialState.BAD, "address bounced", NOW)})
-    published = Published()
 
-    answer = reset(credentials, published=published)
+    answer = reset(credentials)
 
     assert (answer["previous_state"], answer["previous_reason"], answer["state"]) == ("bad", "address bounced", "good")
     assert credentials.resets == [(CredentialKind.EMAIL, GINA.email, "admin-1", "family fixed their mailbox")]
-    assert published == [(notify.CREDENTIAL_STATUS_CHANGED, {"kind": "email", "address": GINA.email,
-                                                             "state": "good", "reason": None})]
+    assert credentials.outbox.published == [(notify.CREDENTIAL_STATUS_CHANGED.name, {
+        "kind": "email", "address": GINA.email, "state": "good", "reason": None})]
 
 
 def test_an_opted_out_mobile_is_not_reset_and_the_refusal_names_kind():
     credentials = FakeCredentials(health={(CredentialKind.MOBILE_PHONE, GINA.mobile_phone): Health(
         CredentialState.OPTED_OUT, "recipient texted STOP", NOW)})
-    published = Published()
 
     with pytest.raises(InvalidRequest) as refused:
-        reset(credentials, kind="mobile_phone", published=published)
+        reset(credentials, kind="mobile_phone")
 
     assert "only START" in refused.value.fields["kind"][0]
-    assert credentials.resets == [] and published == []
+    assert credentials.resets == [] and credentials.outbox.published == credentials.outbox.staged == []
 
 
 def test_resetting_a_credential_the_person_does_not_have_names_kind():
@@ -146,13 +145,13 @@ def test_a_spam_report_or_an_unsubscribe_stays_on_the_providers_lists_and_the_an
 
 
 def test_when_the_provider_cannot_be_reached_nothing_is_reset_and_the_error_says_to_try_again():
-    credentials, published = FakeCredentials(health=BOUNCED), Published()
+    credentials = FakeCredentials(health=BOUNCED)
 
     with pytest.raises(ProviderUnavailable) as unavailable:
-        reset(credentials, suppressions=FakeSuppressions(failing=True), published=published)
+        reset(credentials, suppressions=FakeSuppressions(failing=True))
 
     assert "try again" in unavailable.value.message and "connection refused" in unavailable.value.fields["kind"][0]
-    assert credentials.resets == [] and published == []
+    assert credentials.resets == [] and credentials.outbox.published == []
 
 
 def test_the_provider_is_not_asked_about_an_email_that_reset_status_does_not_apply_to():

@@ -68,12 +68,13 @@ class FakeCredentials:
     def __init__(self, health: dict | None = None):
         self.health = dict(health or {})
 
-    def change_state(self, kind, address, decide, *, now):
+    def change_state(self, kind, address, decide, *, now, announce_change=lambda after: None):
         before = self.health.get((kind, address), GOOD)
         state, reason = decide(before.state)
         if state is before.state:
             return before, before
         self.health[(kind, address)] = Health(state, reason, now)
+        announce_change(self.health[(kind, address)])
         return before, self.health[(kind, address)]
 
 

@@ -8,7 +8,7 @@ import pytest
 from services.notify.domain.delivery import Channel, CredentialKind, DeliveryStatus, Outcome
 from services.notify.domain.outcomes import DeliveryReport
 from services.notify.webhook_verdicts import judge_report
-from services.notify.worker.ports import HealthChange, PageDelivery
+from services.notify.ports import HealthChange, PageDelivery
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 

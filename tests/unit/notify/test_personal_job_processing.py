@@ -14,7 +14,7 @@ from services.notify.domain.delivery import (
 )
 from services.notify.domain.messages import invitation_values, verification_values
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import CommunicationContent
+from services.notify.ports import CommunicationContent
 from tests.unit.notify.planner_builders import make_recipient
 from tests.unit.notify.test_job_processing import FakeChannel, FakeDeliveryStore, make_delivery, run
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from services.notify.domain.delivery import Channel, DeliveryStatus
 from services.notify.domain.push import PushAnswer, PushNotification, PushOutcome
 from services.notify.queue.jobs import DeliveryJob
-from services.notify.worker.ports import LedgerAction
+from services.notify.ports import LedgerAction
 from tests.unit.notify.test_job_processing import FakeDeliveryStore, FakeFollowUps, make_delivery, run
 from tests.unit.notify.test_translated_job_processing import TRANSLATED
 

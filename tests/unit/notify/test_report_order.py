@@ -19,7 +19,7 @@ from services.notify.domain.report_order import (
     status_after,
 )
 from services.notify.webhook_verdicts import judge_report, overturns
-from services.notify.worker.ports import HealthChange, PageDelivery
+from services.notify.ports import HealthChange, PageDelivery
 
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=timezone.utc)
 SENDGRID, TWILIO = Provider.SENDGRID, Provider.TWILIO

@@ -95,7 +95,7 @@ def test_a_sweep_takes_deliveries_queued_before_the_cutoff_on_swept_channels_onl
     candidates = [delivery(1, Channel.EMAIL, 11), delivery(2, Channel.EMAIL, 9), delivery(3, Channel.SMS, 60),
                   delivery(4, Channel.EMAIL, 10)]
 
-    swept = stuck(candidates, cutoff=sweep_cutoff(NOW), channels=[Channel.EMAIL])
+    swept = stuck(candidates, cutoff=sweep_cutoff(NOW, timedelta(minutes=10)), channels=[Channel.EMAIL])
 
     assert [d.id for d in swept] == ["d-1"]
 

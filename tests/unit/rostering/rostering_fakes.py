@@ -22,6 +22,7 @@ from services.rostering.domain.sync_schedule import SyncMarks
 from services.rostering.importing import ImportPorts
 from shared.contracts import directory, identity
 from shared.messaging import _CheckedProxy
+from shared.testing.recording_outbox import RecordingOutbox, writes_commit_with_outbox
 
 PAGE_FIELDS = {
     "upsert_schools": "schools",
@@ -193,21 +194,27 @@ def fake_identity() -> FakeService:
     return FakeService(identity.NAME)
 
 
+@writes_commit_with_outbox("add", "save", "take_up", "claim", "save_progress", "beat", "fail_abandoned")
 class FakeRuns:
-    def __init__(self):
+    """Each write commits what the handler published through `outbox`, as rostering's outbox does."""
+
+    def __init__(self, outbox: RecordingOutbox | None = None):
+        self.outbox = outbox or RecordingOutbox(dumped=False)
         self.stored: dict[str, SyncRun] = {}
         self.saved_states: list[str] = []
         self.owners: dict[str, str] = {}
         self.heartbeats: dict[str, datetime] = {}
         self.progress_writes: list = []
 
-    def add(self, run: SyncRun) -> None:
+    def add(self, run: SyncRun, *, announce=lambda: None) -> None:
         self.stored[run.run_id] = copy.deepcopy(run)
+        announce()
 
-    def save(self, run: SyncRun) -> None:
+    def save(self, run: SyncRun, *, announce=lambda: None) -> None:
         running = self.running_in(run.district_key, apart_from=run.run_id) if run.district_key else None
         if run.state == RUNNING and running is not None:
             raise DistrictBusy(running)
+        announce()
         self.saved_states.append(run.state)
         self.stored[run.run_id] = copy.deepcopy(run)
 
@@ -330,16 +337,19 @@ class FakeHeldRuns:
         return rows[offset:offset + limit], len(rows)
 
 
+@writes_commit_with_outbox("save", "claim_scheduled_day")
 class FakeSettings:
-    def __init__(self):
+    def __init__(self, outbox: RecordingOutbox | None = None):
+        self.outbox = outbox or RecordingOutbox(dumped=False)
         self.stored: dict[str, SyncSettings] = {}
         self.scheduled_on: dict[str, date] = {}
 
     def get(self, district_id: str) -> SyncSettings:
         return self.stored.get(district_id, SyncSettings(district_id))
 
-    def save(self, settings: SyncSettings) -> None:
+    def save(self, settings: SyncSettings, *, announce=lambda: None) -> None:
         self.stored[settings.district_id] = settings
+        announce()
 
     def scheduled(self) -> list[tuple[SyncSettings, date | None]]:
         return [(settings, self.scheduled_on.get(district_id)) for district_id, settings in sorted(self.stored.items())
@@ -442,11 +452,12 @@ class Importer:
         self.directory = fake_directory()
         self.identity = fake_identity()
         self.identity.calls = self.directory.calls  # one log shows the order across both services
-        self.runs = FakeRuns()
+        # rostering's `publish`: an event counts once the run or settings write it goes with commits.
+        self.outbox = RecordingOutbox(dumped=False)
+        self.runs = FakeRuns(self.outbox)
         self.applied = FakeAppliedRows()
         self.held = FakeHeldRuns()
-        self.settings = FakeSettings()
-        self.published: list[tuple[str, dict]] = []
+        self.settings = FakeSettings(self.outbox)
         self.ids = iter(f"run-{n}" for n in range(1, 100))
         self.clock = FakeClock()
         # What the reader answers for a path: the snapshot of the latest call, or a rejection.
@@ -471,7 +482,7 @@ class Importer:
         return ImportPorts(
             runs=self.runs, applied=self.applied, held=self.held, settings=self.settings,
             directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
-            publish=lambda event, payload: self.published.append((event.name, payload)),
+            publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
             ticking=ticking,
         )
@@ -489,6 +500,11 @@ class Importer:
         return handlers.import_package(
             {"path": path, "region": "US", "district_name": None, "full": False, "requested_by": None, **request},
             ports=self.ports(), new_id=lambda: next(self.ids))
+
+    @property
+    def published(self) -> list[tuple[str, dict]]:
+        """The events committed with their change, in order."""
+        return self.outbox.published
 
     def methods_called(self):
         """The calls that send rows (and the district, which always goes), in order."""

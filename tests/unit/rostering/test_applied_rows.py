@@ -1,4 +1,6 @@
 """Fingerprints of rows as sent, and choosing which rows of an import still need sending."""
+import sys
+
 from services.rostering.domain.applied_rows import (
     FINGERPRINT_BYTES,
     AppliedRow,
@@ -31,6 +33,21 @@ def test_a_fingerprint_is_sixteen_bytes_and_the_same_for_the_same_row_whatever_i
 
     assert len(fingerprint(row)) == FINGERPRINT_BYTES
     assert fingerprint(row) == fingerprint(reordered)
+
+
+def test_equal_rows_have_equal_fingerprints_whichever_string_objects_they_share():
+    # The reader shares repeated values (one string object for many rows) and Python interns some strings:
+    # neither may change what a row's fingerprint is.
+    shared = "".join(["Love", "lace"])
+    interned = sys.intern("Lovelace")
+    built_apart = person(family_name="".join(["Love", "lace"]), middle_name="".join(["Love", "lace"]))
+
+    assert fingerprint(person(family_name=shared, middle_name=shared)) == fingerprint(built_apart)
+    assert fingerprint(person(family_name=interned, middle_name=interned)) == fingerprint(built_apart)
+
+
+def test_values_of_other_types_make_other_fingerprints():
+    assert len({fingerprint(person(grade=value)) for value in ("1", 1, True, None, ["1"], "")}) == 6
 
 
 def test_any_changed_value_changes_the_fingerprint_nested_ones_and_none_included():

@@ -85,7 +85,7 @@ def test_an_approved_run_applies_exactly_the_held_diff_and_says_who_approved(run
 
     approved = handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
                                          runs=run_import.runs, held=run_import.held,
-                                         publish=lambda e, p: run_import.published.append((e.name, p)),
+                                         publish=run_import.outbox,
                                          clock=run_import.clock)
     assert approved["state"] == "running" and approved["decided_by"] == "admin-1"
     assert run_import.published[-1] == ("sync_run_approved.v1", {"run_id": held["run_id"]})

@@ -35,7 +35,7 @@ class Settings:
         return settings_handlers.update_district_sync_settings(
             request, settings=self.importer.settings, secrets=self.secrets,
             directory=self.importer.directory.proxy(directory_contract.contract),
-            publish=lambda event, payload: self.importer.published.append((event.name, payload)),
+            publish=self.importer.outbox,
             clock=self.importer.clock, new_id=lambda: next(self.changes))
 
     def shown(self) -> dict:
@@ -211,7 +211,7 @@ def connect(settings: Settings, **changes) -> dict:
     return settings_handlers.connect_district(
         request, settings=settings.importer.settings, secrets=settings.secrets,
         directory=settings.importer.directory.proxy(directory_contract.contract),
-        publish=lambda event, payload: settings.importer.published.append((event.name, payload)),
+        publish=settings.importer.outbox,
         clock=settings.importer.clock, new_id=lambda: next(settings.changes))
 
 

@@ -55,3 +55,7 @@ def test_a_bad_behaviour_is_refused():
     assert behaviour.configure(b'{"delay_seconds": -1}').status == 400
     assert behaviour.configure(b'{"status": 200, "fail": true}').status == 400
     assert behaviour.configure(b'[1]').status == 400
+    # JSON's true is a boolean to the sandbox, never the number 1.
+    assert behaviour.configure(b'{"delay_seconds": true}').status == 400
+    assert behaviour.configure(b'{"fail": true, "status": true}').status == 400
+    assert behaviour.configure(b'{"delay_seconds": 61}').status == 400

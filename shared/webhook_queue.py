@@ -1,0 +1,37 @@
+"""The broker objects of the verified-webhook queue (shared/contracts/provider_webhooks.py), declared alike by
+the gateway, which publishes to it (kombu, through nameko's publisher), and by notify, which consumes it (pika).
+Declaring again what exists changes nothing; both sides declare, so neither depends on the other starting first.
+"""
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+
+from shared.contracts.provider_webhooks import (
+    WEBHOOK_DEAD_EXCHANGE,
+    WEBHOOK_DEAD_QUEUE,
+    WEBHOOK_DEAD_QUEUE_ARGUMENTS,
+    WEBHOOK_EXCHANGE,
+    WEBHOOK_QUEUE,
+    WEBHOOK_QUEUE_ARGUMENTS,
+)
+
+WORK_EXCHANGE = Exchange(WEBHOOK_EXCHANGE, type="direct", durable=True)
+DEAD_EXCHANGE = Exchange(WEBHOOK_DEAD_EXCHANGE, type="fanout", durable=True)
+
+
+def kombu_declarations() -> list:
+    """For a kombu producer's `declare`: the dead-letter side first, so the work queue's exchange exists."""
+    return [Queue(WEBHOOK_DEAD_QUEUE, DEAD_EXCHANGE, routing_key="", durable=True,
+                  queue_arguments=dict(WEBHOOK_DEAD_QUEUE_ARGUMENTS)),
+            Queue(WEBHOOK_QUEUE, WORK_EXCHANGE, routing_key=WEBHOOK_QUEUE, durable=True,
+                  queue_arguments=dict(WEBHOOK_QUEUE_ARGUMENTS))]
+
+
+def declare_with_pika(channel) -> None:
+    """The same objects on a pika channel."""
+    channel.exchange_declare(WEBHOOK_DEAD_EXCHANGE, "fanout", durable=True)
+    channel.queue_declare(WEBHOOK_DEAD_QUEUE, durable=True, arguments=dict(WEBHOOK_DEAD_QUEUE_ARGUMENTS))
+    channel.queue_bind(WEBHOOK_DEAD_QUEUE, WEBHOOK_DEAD_EXCHANGE, routing_key="")
+    channel.exchange_declare(WEBHOOK_EXCHANGE, "direct", durable=True)
+    channel.queue_declare(WEBHOOK_QUEUE, durable=True, arguments=dict(WEBHOOK_QUEUE_ARGUMENTS))
+    channel.queue_bind(WEBHOOK_QUEUE, WEBHOOK_EXCHANGE, routing_key=WEBHOOK_QUEUE)
