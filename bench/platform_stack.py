@@ -8,6 +8,7 @@ everything measured goes through the platform's own entry points.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -30,6 +31,9 @@ from shared.testing.stack import Stack, running_stack
 # The viewers sign in once (stages/people.py) and a district run measures for longer than an access token
 # lives (15 minutes by default): their tokens last the run instead, as sign-in is not what is measured.
 BENCH_ENVIRONMENT = {"IDENTITY_TOKEN_TTL_SECONDS": str(12 * 3600)}
+# Starting a stack is not measured: on a box other runs load (average 14 on 2 cores) the seven processes took
+# more than the 60 s tests allow to import and connect, which lost a stage's figures.
+STACK_READY_SECONDS = 300.0
 
 
 def _sqlalchemy_url(database: str) -> str:
@@ -82,13 +86,18 @@ class Platform:
         From the management API, whose figures are refreshed every few seconds: good enough to tell
         whether event handling is still going on, which is all it is used for.
         """
+        return sum(messages for name, messages in self.queue_depths().items()
+                   if not name.startswith("notify.deliveries"))
+
+    def queue_depths(self) -> dict[str, int]:
+        """Each queue of the vhost: its messages ready or unacknowledged (the management API's figures, a few
+        seconds old at most)."""
         api = urlsplit(RABBIT_API)
         base = urlunsplit((api.scheme, f"{api.hostname}:{api.port}", "", "", ""))
         vhost = quote(urlsplit(self.vhost_uri).path.lstrip("/"), safe="")
         queues = requests.get(f"{base}/api/queues/{vhost}", params={"columns": "name,messages"},
                               auth=(api.username or "guest", api.password or "guest"), timeout=10).json()
-        return sum(queue.get("messages") or 0 for queue in queues
-                   if not queue["name"].startswith("notify.deliveries"))
+        return {queue["name"]: queue.get("messages") or 0 for queue in queues}
 
 
 # Six processes importing their libraries at once on a 2-core box shared with other runs took over a minute to
@@ -117,10 +126,29 @@ def operator_rpc(platform: Platform, contract, timeout: float) -> Iterator[Calla
         yield service
 
 
-def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: int) -> str:
+def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: float) -> str:
     """Each process's CPU milliseconds per item between two cpu_seconds() readings, the busiest first."""
     spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
     return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
+
+
+def cpu_spent(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    """The CPU seconds each process used between two cpu_seconds() (or cpu_with_bench()) readings."""
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def describe_cpu(spent: Mapping[str, float]) -> str:
+    """Their total first, then each process, the busiest first."""
+    busiest = sorted(((seconds, name) for name, seconds in spent.items()), reverse=True)
+    return f"{sum(spent.values()):.1f} s CPU (" + ", ".join(f"{name} {seconds:.1f}" for seconds, name in busiest
+                                                            if seconds >= 0.05) + ")"
+
+
+def cpu_with_bench(platform: Platform) -> dict[str, float]:
+    """cpu_seconds() of the stack with its PostgreSQL backends, and as "bench" the bench's own process: its
+    polling, and whatever loopback provider fake it serves."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {**platform.cpu_seconds(with_database=True), "bench": used.ru_utime + used.ru_stime}
 
 
 def process_kind(name: str) -> str:

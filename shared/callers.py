@@ -12,6 +12,7 @@ import functools
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -93,12 +94,33 @@ def sign_credential(private_key: Ed25519PrivateKey, *, kind: str, principal: Map
 
 def read_credential(token: str, public_key_of: Callable[[str], Ed25519PublicKey | None], now: datetime) -> Caller:
     """The caller `token` vouches for; NotAuthenticated when it is forged, malformed, expired or unknown."""
+    return verify_signature(token, public_key_of).current(now)
+
+
+@dataclass(frozen=True)
+class SignedCredential:
+    """A credential whose signature and claims were checked; whether it is current depends on the clock."""
+
+    caller: Caller
+    issued_at: datetime
+    expires_at: datetime
+
+    def current(self, now: datetime) -> Caller:
+        if now >= self.expires_at + CLOCK_LEEWAY:
+            raise _not_valid("expired")
+        if self.issued_at > now + CLOCK_LEEWAY:
+            raise _not_valid("issued in the future")
+        return self.caller
+
+
+def verify_signature(token: str, public_key_of: Callable[[str], Ed25519PublicKey | None]) -> SignedCredential:
+    """`token`'s signature and claims checked (not its times); NotAuthenticated when forged or malformed."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
         public_key = public_key_of(kid) if isinstance(kid, str) else None
         if public_key is None:
             raise _not_valid("signed by no key of identity")
-        # Times are checked against this service's clock below (with leeway), not the library's.
+        # Times are checked against this service's clock (SignedCredential.current, with leeway), not the library's.
         claims = jwt.decode(token, public_key, algorithms=[SIGNING_ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "kind", "principal"], "verify_exp": False,
                                      "verify_iat": False, "verify_nbf": False})
@@ -108,13 +130,31 @@ def read_credential(token: str, public_key_of: Callable[[str], Ed25519PublicKey 
         scopes = frozenset(claims.get("scopes") or ())
     except (jwt.PyJWTError, ValidationError, TypeError, ValueError, OverflowError, AttributeError) as error:
         raise _not_valid(str(error)) from None
-    if now >= expires_at + CLOCK_LEEWAY:
-        raise _not_valid("expired")
-    if issued_at > now + CLOCK_LEEWAY:
-        raise _not_valid("issued in the future")
     if claims["kind"] not in (USER, SERVICE) or claims["sub"] != principal["person_id"]:
         raise _not_valid("not a credential identity issues")
-    return Caller(kind=claims["kind"], principal=principal, scopes=scopes)
+    return SignedCredential(Caller(kind=claims["kind"], principal=principal, scopes=scopes), issued_at, expires_at)
+
+
+class VerifiedCredentials:
+    """The credentials this process verified lately, by their exact text: a caller presents the same one on
+    every call for minutes, and checking its signature and claims again gives the same answer (a quarter of
+    a millisecond each time). Whether it is still current is checked on every call. Only credentials that
+    verified are kept, at most `size`, the least recently used forgotten first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._kept: OrderedDict[str, SignedCredential] = OrderedDict()
+
+    def read(self, token: str, public_key_of: Callable[[str], Ed25519PublicKey | None], now: datetime) -> Caller:
+        signed = self._kept.get(token)
+        if signed is None:
+            signed = verify_signature(token, public_key_of)
+            self._kept[token] = signed
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(token)
+        return signed.current(now)
 
 
 def _not_valid(reason: str) -> NotAuthenticated:
@@ -214,30 +254,34 @@ class RemoteSigningKeys:
         return self._fetched_at is None or self._monotonic() - self._fetched_at >= KEY_REFRESH_SECONDS
 
 
+ReadCredential = Callable[[str, Callable[[str], Ed25519PublicKey | None], datetime], Caller]
+
+
 class CallerCheck:
     """One worker's view of its caller: the credential in its nameko context, read once when first needed."""
 
     def __init__(self, token: str | None, public_key_of: Callable[[str], Ed25519PublicKey | None], *,
                  enforce: bool, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 platform_token: str | None = None) -> None:
+                 platform_token: str | None = None, read: ReadCredential = read_credential) -> None:
         self._token = token
         self._platform_token = platform_token
         self._public_key_of = public_key_of
         self._enforce = enforce
         self._clock = clock
+        self._read = read
 
     @functools.cached_property
     def caller(self) -> Caller | None:
         if not self._token:
             return None
-        return read_credential(self._token, self._public_key_of, self._clock())
+        return self._read(self._token, self._public_key_of, self._clock())
 
     @functools.cached_property
     def platform_service(self) -> Caller | None:
         """The platform service making the call, from its own token; read only when a call needs it."""
         if not self._platform_token:
             return None
-        service = read_credential(self._platform_token, self._public_key_of, self._clock())
+        service = self._read(self._platform_token, self._public_key_of, self._clock())
         if not service.is_platform_service:
             raise _not_valid(f"{PLATFORM_SERVICE_CONTEXT_KEY} carries no platform service's token")
         return service
@@ -266,6 +310,7 @@ class CallerVerification(RpcProxy):
         self.enforce = bool(self.container.config.get(VERIFY_CALLERS_SETTING, True))
         self.own_keys = self.local_keys() if self.local_keys is not None else None
         self.remote_keys = RemoteSigningKeys()
+        self.verified = VerifiedCredentials()
 
     def get_dependency(self, worker_ctx) -> CallerCheck:
         if self.own_keys is not None:
@@ -278,7 +323,7 @@ class CallerVerification(RpcProxy):
 
             public_key_of = functools.partial(self.remote_keys.public_key_of, fetch=fetch)
         return CallerCheck(worker_ctx.data.get(CREDENTIAL_CONTEXT_KEY), public_key_of, enforce=self.enforce,
-                           platform_token=worker_ctx.data.get(PLATFORM_SERVICE_CONTEXT_KEY))
+                           platform_token=worker_ctx.data.get(PLATFORM_SERVICE_CONTEXT_KEY), read=self.verified.read)
 
 
 # --- nameko: the caller's side ----------------------------------------------------------------------------

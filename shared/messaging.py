@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.callers import credential_context
@@ -25,6 +25,7 @@ from shared.contracts.errors import ALL_ERRORS, InvalidRequest, PlatformError, r
 from shared.metrics import EVENTS_HANDLED, RPC_SECONDS
 from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import carry_request_id
+from shared.rpc_replies import Rpc
 
 register_with_nameko()
 
@@ -46,8 +47,9 @@ def _flush_events(service) -> None:
         flush()
 
 
-def rpc_endpoint(method: RpcMethod):
-    """Declare a nameko RPC entrypoint that implements `method` of a contract."""
+def rpc_endpoint(method: RpcMethod, *, confirm_reply: bool = True):
+    """Declare a nameko RPC entrypoint that implements `method` of a contract. `confirm_reply=False`: a read
+    whose reply need not wait for the broker's confirm (shared/rpc_replies.py says why that is safe)."""
 
     def decorate(fn):
         if fn.__name__ != method.name:
@@ -74,7 +76,7 @@ def rpc_endpoint(method: RpcMethod):
                 RPC_SECONDS.labels(method.service, method.name, outcome).observe(time.perf_counter() - started)
 
         entry.contract_method = method
-        return rpc(expected_exceptions=ALL_ERRORS)(entry)
+        return Rpc.decorator(expected_exceptions=ALL_ERRORS, confirm_reply=confirm_reply)(entry)
 
     return decorate
 

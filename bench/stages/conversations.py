@@ -10,7 +10,9 @@
   by SMS). Then Twilio inbound webhooks, signed as Twilio signs them, are posted to the gateway from those
   phones at INBOUND_OFFERED_PER_S for the scale's inbound seconds; every reply has its own MessageSid.
   The rate is the replies filed in the conversation store over the time from the first post until the
-  last one was filed; a reply not filed when the filing stopped moving is lost. Replies are offered above
+  last one was filed. Counting waits until the webhook queue is drained and notify has no stored text left
+  to file (however long that takes); a reply not filed then is lost. `inbound_replies_drain_s` is how long
+  the filing ran on after the last post. Replies are offered above
   the target rate, since a run offered exactly the target can only come in just under it. The stage ends
   once every filed reply was handed off to the staff member too (not timed).
 """
@@ -31,8 +33,10 @@ from bench.context import Context
 from bench.platform_stack import Platform, cpu_per_item, wait_for
 from bench.report import Row
 from bench.stages.people import Viewer
+from services.notify.domain.inbound_texts import TWILIO_SOURCE_PREFIX
 from services.sandbox.signing import twilio_signature
 from shared.contracts.conversations import MAX_PARTICIPANTS
+from shared.contracts.provider_webhooks import TWILIO_INBOUND, WEBHOOK_DEAD_QUEUE, WEBHOOK_QUEUE
 from shared.provider_signatures import TWILIO_SIGNATURE_HEADER
 from shared.testing.stack import BIN
 
@@ -45,7 +49,7 @@ HANDOFF_TIMEOUT_SECONDS = 60.0
 INBOUND_PHONES = 100
 INBOUND_OFFERED_PER_S = 250  # a quarter above the 200/s target
 INBOUND_CLIENTS = 16
-# Filing has stopped moving when the count of filed replies stood still this long after the last post.
+# With the queue and notify's stored texts both empty, a text not filed after this long without any change is lost.
 SETTLE_SECONDS = 10.0
 PROGRESS_SECONDS = 15.0
 
@@ -67,6 +71,7 @@ def run(ctx: Context, platform: Platform, admin: Viewer) -> list[Row]:
             Row("message_p95_ms", cuts[94] * 1000, "ms"),
             Row("inbound_replies_offered_per_s", inbound.offered_per_s, "replies/s"),
             Row("inbound_replies_per_s", inbound.filed_per_s, "replies/s"),
+            Row("inbound_replies_drain_s", inbound.drain_seconds, "s"),
             Row("inbound_replies_lost", inbound.sent - inbound.filed, "replies")]
 
 
@@ -135,6 +140,7 @@ class Inbound:
     filed: int
     offered_per_s: float
     filed_per_s: float
+    drain_seconds: float  # from the last post until the last reply was filed
 
 
 def inbound_replies(ctx: Context, platform: Platform, admin: Viewer, repliers: list[tuple[str, str]]) -> Inbound:
@@ -167,20 +173,20 @@ def inbound_replies(ctx: Context, platform: Platform, admin: Viewer, repliers: l
     if refused:
         ctx.progress(f"  {len(refused)} posts were not answered 200, e.g. {refused[0]}")
 
-    def filed() -> int:
-        return int(platform.scalar("notify", "SELECT count(*) FROM conversation_messages WHERE via = 'sms'"))
-
-    settled = _Settling(filed)
-    wait_for(ctx, "the texts back filed", lambda: settled.done(len(replies)), timeout=SETTLE_SECONDS * 30,
-             report=lambda: f"{settled.last:,} of {len(replies):,} filed")
-    sources = [f"twilio:{sid}" for sid, _ in replies]
+    posted_wall = time.time()
+    backlog = InboundSettling(inbound_backlog(platform, [sid for sid, _ in replies]), len(replies))
+    wait_for(ctx, "the webhook queue drained and the texts back filed", backlog.settled,
+             timeout=ctx.sizes.fanout_timeout_seconds, every=0.5, report=backlog.describe)
     count, last_filed = platform.query("notify", "SELECT count(*), extract(epoch FROM max(created_at)) "
-                                       "FROM conversation_messages WHERE source_ref = ANY(%s)", (sources,))[0]
-    elapsed = float(last_filed or time.time()) - started_wall
-    ctx.progress(f"  {count:,} of {len(replies):,} filed in {elapsed:.1f}s (offered at {offered:.0f}/s); "
+                                       "FROM conversation_messages WHERE source_ref = ANY(%s)",
+                                       ([f"{TWILIO_SOURCE_PREFIX}{sid}" for sid, _ in replies],))[0]
+    last_filed = float(last_filed or time.time())
+    elapsed = last_filed - started_wall
+    ctx.progress(f"  {count:,} of {len(replies):,} filed in {elapsed:.1f}s (offered at {offered:.0f}/s), the last "
+                 f"{max(0.0, last_filed - posted_wall):.1f}s after the last post; {backlog.describe()}; "
                  f"CPU per reply: {cpu_per_item(cpu_before, platform.cpu_seconds(), len(replies))}")
     _wait_replies_delivered(ctx, platform)
-    return Inbound(len(replies), int(count), offered, int(count) / elapsed)
+    return Inbound(len(replies), int(count), offered, int(count) / elapsed, max(0.0, last_filed - posted_wall))
 
 
 def _wait_replies_delivered(ctx: Context, platform: Platform) -> None:
@@ -249,14 +255,53 @@ def post_at_rate(ctx: Context, url: str, replies: list[tuple[str, dict[str, str]
     return len(replies) / (time.monotonic() - started), refused
 
 
-class _Settling:
-    """Done when every reply is counted, or the count stood still for SETTLE_SECONDS."""
+@dataclass(frozen=True)
+class Backlog:
+    """Where the posted texts are at one moment."""
 
-    def __init__(self, count: Callable[[], int]) -> None:
-        self.count, self.last, self.moved_at = count, -1, time.monotonic()
+    queued: int  # on notify.webhooks, ready or handed out (the management API's figure, a few seconds old)
+    dead: int  # on notify.webhooks.dead
+    stored: int  # taken off the queue and stored by notify, once per MessageSid
+    unfiled: int  # of those, not applied yet
+    filed: int  # conversation messages
 
-    def done(self, expected: int) -> bool:
-        value = self.count()
-        if value != self.last:
-            self.last, self.moved_at = value, time.monotonic()
-        return value >= expected or time.monotonic() - self.moved_at > SETTLE_SECONDS
+    def __str__(self) -> str:
+        return (f"{self.queued:,} on {WEBHOOK_QUEUE}, {self.dead:,} on {WEBHOOK_DEAD_QUEUE}, {self.stored:,} stored "
+                f"by notify ({self.unfiled:,} not yet filed), {self.filed:,} filed")
+
+
+class InboundSettling:
+    """Settled once every text is filed, or once nothing is left to file (the queue and notify's stored inbound
+    texts both empty) and nothing moved for SETTLE_SECONDS: only then is a text not filed lost. A slow filing
+    is waited for, however slow (up to the stage's timeout)."""
+
+    def __init__(self, snapshot: Callable[[], Backlog], expected: int) -> None:
+        self.snapshot, self.expected = snapshot, expected
+        self.last: Backlog | None = None
+        self.moved_at = time.monotonic()
+
+    def settled(self) -> bool:
+        now = self.snapshot()
+        if now != self.last:
+            self.last, self.moved_at = now, time.monotonic()
+        drained = now.queued == 0 and now.unfiled == 0
+        return now.filed >= self.expected or (drained and time.monotonic() - self.moved_at > SETTLE_SECONDS)
+
+    def describe(self) -> str:
+        return str(self.last or self.snapshot())
+
+
+def inbound_backlog(platform: Platform, sids: list[str]) -> Callable[[], Backlog]:
+    sources = [f"{TWILIO_SOURCE_PREFIX}{sid}" for sid in sids]
+
+    def snapshot() -> Backlog:
+        depths = platform.queue_depths()
+        stored, unfiled = platform.query("notify", (
+            "SELECT count(*), count(*) FILTER (WHERE applied_at IS NULL) FROM webhook_receipts "
+            "WHERE kind = %s AND provider_message_id = ANY(%s)"), (TWILIO_INBOUND, sids))[0]
+        filed = platform.scalar("notify", "SELECT count(*) FROM conversation_messages WHERE source_ref = ANY(%s)",
+                                (sources,))
+        return Backlog(depths.get(WEBHOOK_QUEUE, 0), depths.get(WEBHOOK_DEAD_QUEUE, 0), int(stored), int(unfiled),
+                       int(filed))
+
+    return snapshot

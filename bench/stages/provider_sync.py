@@ -17,10 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.context import Context
-from bench.platform_stack import Platform, operator_rpc, running_platform, wait_for
+from bench.platform_stack import Platform, cpu_spent, cpu_with_bench, operator_rpc, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
-from bench.stages.sync import DELTA_SHARE, change_of, projected_at, reporting_progress, run_counts, wait_drained
+from bench.stages.sync import (DELTA_SHARE, RUN_POLL_SECONDS, TimedRun, change_of, progress_of, projected_at,
+                               reporting_progress, timed_run, wait_drained)
 from schoolctl.broker import CLIENT_ID_VARIABLE
 from shared.contracts import directory, rostering
 from shared.contracts.callers import SERVICE_PRINCIPAL_PREFIX
@@ -46,7 +47,9 @@ def run(ctx: Context, provider: str) -> list[Row]:
         except Exception:
             print(platform.stack.logs())
             raise
-    return [Row(f"sync_{provider}_full_seconds", full, "s"), Row(f"sync_{provider}_delta_seconds", delta, "s")]
+    return [Row(f"sync_{provider}_full_seconds", full.seconds, "s"),
+            Row(f"sync_{provider}_full_cpu_seconds", full.cpu_seconds, "s"),
+            Row(f"sync_{provider}_delta_seconds", delta.seconds, "s")]
 
 
 @contextmanager
@@ -97,10 +100,11 @@ def change_users(provider: str, fake: FakeClassLink | FakeClever) -> int:
     return len(users)
 
 
-def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -> float:
+def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -> TimedRun:
     ctx.progress(f"sync: {label}")
     timeout = ctx.sizes.sync_timeout_seconds
     started_wall = time.time()
+    cpu_before = cpu_with_bench(platform)
     with reporting_progress(ctx, platform), operator_rpc(platform, rostering.contract, RPC_TIMEOUT_SECONDS) as rostering_rpc:
         run = rostering_rpc().sync_district({"district": district_id, "region": "US"})
         latest = [run]
@@ -109,15 +113,15 @@ def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -
             latest[0] = rostering_rpc().get_sync_run({"run_id": run["run_id"]})
             return latest[0]["state"] in FINISHED
 
-        wait_for(ctx, "the sync run", finished, timeout=timeout, every=0.2, report=lambda: latest[0]["state"])
+        wait_for(ctx, "the sync run", finished, timeout=timeout, every=RUN_POLL_SECONDS,
+                 report=lambda: progress_of(latest[0]))
     run = latest[0]
     if run["state"] != "completed":
         raise RuntimeError(f"the sync run ended {run['state']}: {run.get('message')}")
     ctx.progress(f"  run completed after {time.time() - started_wall:.1f}s; waiting for the events to drain")
     wait_drained(ctx, platform, timeout)
     elapsed = max(_epoch(run["finished_at"]), projected_at(platform)) - started_wall
-    ctx.progress(f"  {label}: {elapsed:.1f}s, {run_counts(run)}")
-    return elapsed
+    return timed_run(ctx, label, elapsed, run, cpu_spent(cpu_before, cpu_with_bench(platform)))
 
 
 def _epoch(instant: str | datetime) -> float:

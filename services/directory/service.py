@@ -77,7 +77,8 @@ class DirectoryService:
     def get_schools(self, request):
         return handlers.get_schools(request, repo=self.store.people)
 
-    @rpc_endpoint(directory.search_people)
+    # A read: its reply goes out without waiting for the broker's confirm (shared/rpc_replies.py).
+    @rpc_endpoint(directory.search_people, confirm_reply=False)
     def search_people(self, request):
         return handlers.search_people(request, repo=self.store.people, kept_facts=self.kept_facts)
 

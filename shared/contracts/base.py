@@ -29,7 +29,7 @@ class RpcMethod:
         return _load(self.request, payload or {}, f"{self.service}.{self.name}")
 
     def dump_response(self, result) -> dict:
-        return _instance(self.response).dump(result)
+        return schema_instance(self.response).dump(result)
 
     def dump_request(self, payload: dict) -> dict:
         """Refuse a malformed payload before it crosses the wire; send it as the caller wrote it.
@@ -39,7 +39,7 @@ class RpcMethod:
         """
         if _loads_plainly(self.request, payload):
             return payload
-        errors = _instance(self.request).validate(payload)
+        errors = schema_instance(self.request).validate(payload)
         if errors:
             raise InvalidRequest(f"invalid {self.service}.{self.name} payload", fields=errors)
         return payload
@@ -77,7 +77,7 @@ class Event:
         loaded and then dumped.
         """
         loaded = _load(self.payload, payload, f"{self.service}.{self.name}")
-        return loaded if _dumps_as_loaded(self.payload) else _instance(self.payload).dump(loaded)
+        return loaded if _dumps_as_loaded(self.payload) else schema_instance(self.payload).dump(loaded)
 
     def load(self, payload: dict) -> dict:
         """The payload as its schema loads it, out of its envelope (the event id is not the schema's)."""
@@ -112,7 +112,8 @@ class ServiceContract:
 
 
 @functools.cache
-def _instance(schema: type[Schema]) -> Schema:
+def schema_instance(schema: type[Schema]) -> Schema:
+    """The one instance of `schema` every caller shares."""
     # Building a schema (and its nested schemas) costs more than loading a row with it;
     # marshmallow 4 schemas hold no per-call state, so one instance per class serves all.
     return schema()
@@ -120,12 +121,12 @@ def _instance(schema: type[Schema]) -> Schema:
 
 @functools.cache
 def _plain_loader(schema: type[Schema]):
-    return compile_loader(_instance(schema))
+    return compile_loader(schema_instance(schema))
 
 
 @functools.cache
 def _dumps_as_loaded(schema: type[Schema]) -> bool:
-    return dumps_as_loaded(_instance(schema))
+    return dumps_as_loaded(schema_instance(schema))
 
 
 def _load_plainly(schema: type[Schema], payload) -> dict | None:
@@ -149,6 +150,6 @@ def _load(schema: type[Schema], payload: dict, where: str) -> dict:
     if loaded is not None:
         return loaded
     try:
-        return _instance(schema).load(payload)
+        return schema_instance(schema).load(payload)
     except ValidationError as error:
         raise InvalidRequest(f"invalid {where} payload", fields=error.normalized_messages()) from None

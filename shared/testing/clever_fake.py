@@ -19,7 +19,10 @@ next matching requests get instead; `on_request(...)` runs a hook before a reque
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from datetime import datetime, timezone
+from itertools import islice
+from operator import itemgetter
 from urllib.parse import parse_qsl, urlencode
 
 from shared.testing.loopback_provider import Answer, LoopbackProvider, json_answer
@@ -31,6 +34,7 @@ ROLES = ("student", "teacher", "staff", "district_admin", "contact")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 PREFIX = "/v3.0/"
+BY_ID = itemgetter("id")
 
 
 class FakeClever(LoopbackProvider):
@@ -82,21 +86,24 @@ class FakeClever(LoopbackProvider):
         limit = int(query.get("limit", DEFAULT_LIMIT))
         if limit > MAX_LIMIT:
             return json_answer(413, {"error": "limit is too large"})
+        after = query.get("starting_after")
         if collection == "events":
             objects = self.events
             if query.get("ending_before") == "last":
                 return self._listing(collection, query, objects[-limit:], more=False)
-        else:
-            objects = sorted(self.roster[collection], key=lambda item: item["id"])
-            if collection == "users" and "role" in query:
-                if query["role"] not in ROLES:
-                    return json_answer(400, {"error": f"unknown role {query['role']}"})
-                objects = [u for u in objects if query["role"] in (u.get("roles") or {})]
-        after = query.get("starting_after")
-        if after:
-            ids = [item["id"] for item in objects]
-            objects = objects[ids.index(after) + 1:] if after in ids else [i for i in objects if i["id"] > after]
-        return self._listing(collection, query, objects[:limit], more=len(objects) > limit)
+            if after:  # events are in the order they happened
+                ids = [item["id"] for item in objects]
+                objects = objects[ids.index(after) + 1:] if after in ids else [i for i in objects if i["id"] > after]
+            return self._listing(collection, query, objects[:limit], more=len(objects) > limit)
+        role = query.get("role") if collection == "users" else None
+        if role is not None and role not in ROLES:
+            return json_answer(400, {"error": f"unknown role {role}"})
+        # Sorted by id, a page is found and filled without reading the whole district again for each page.
+        listed = sorted(self.roster[collection], key=BY_ID)
+        following = islice(listed, bisect_right(listed, after, key=BY_ID) if after else 0, None)
+        held = (item for item in following if role in (item.get("roles") or {})) if role is not None else following
+        page = list(islice(held, limit + 1))
+        return self._listing(collection, query, page[:limit], more=len(page) > limit)
 
     def _listing(self, collection: str, query: dict[str, str], page: list[dict], *, more: bool) -> Answer:
         links = [{"rel": "self", "uri": f"{PREFIX}{collection}?{urlencode(query)}"}]

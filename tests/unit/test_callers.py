@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from shared.callers import (
     CLOCK_LEEWAY, KEY_REFRESH_SECONDS, SERVICE, USER, ActingAsItself, Caller, CallerCheck, RemoteSigningKeys, key_id,
-    principal_fields, public_key_pem, read_credential, refusal, sign_credential,
+    VerifiedCredentials, principal_fields, public_key_pem, read_credential, refusal, sign_credential,
 )
 from shared.contracts import directory, identity, notify, rostering
 from shared.contracts.callers import (
@@ -83,6 +83,37 @@ def test_a_credential_is_refused_once_it_expires_past_the_clock_leeway():
     with pytest.raises(NotAuthenticated) as refused:
         read_credential(token, identity_keys, NOW + timedelta(minutes=5) + CLOCK_LEEWAY)
     assert refused.value.fields == {"platform_credential": ["expired"]}
+
+
+def test_a_credential_verified_once_is_not_verified_again_but_still_expires():
+    verified, keys_asked = VerifiedCredentials(), []
+
+    def counting_keys(kid: str):
+        keys_asked.append(kid)
+        return identity_keys(kid)
+
+    token = assertion_of(ttl=timedelta(minutes=5))
+    for minutes in (0, 1, 4):
+        assert verified.read(token, counting_keys, NOW + timedelta(minutes=minutes)) == user()
+    assert len(keys_asked) == 1
+    with pytest.raises(NotAuthenticated) as refused:
+        verified.read(token, counting_keys, NOW + timedelta(minutes=5) + CLOCK_LEEWAY)
+    assert refused.value.fields == {"platform_credential": ["expired"]}
+    with pytest.raises(NotAuthenticated):
+        verified.read(assertion_of(now=NOW + CLOCK_LEEWAY + timedelta(seconds=1)), counting_keys, NOW)
+
+
+def test_a_forged_credential_is_refused_every_time_and_never_kept():
+    verified = VerifiedCredentials(size=2)
+    forged = assertion_of(key=Ed25519PrivateKey.generate())
+
+    for _ in range(2):
+        with pytest.raises(NotAuthenticated):
+            verified.read(forged, identity_keys, NOW)
+    tokens = [assertion_of(principal=make_principal(person_id=f"admin-{n}")) for n in range(3)]
+    for token in tokens:
+        verified.read(token, identity_keys, NOW)
+    assert list(verified._kept) == tokens[1:]
 
 
 def test_a_credential_signed_by_any_other_key_is_refused():

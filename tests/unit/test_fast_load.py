@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from shared.contracts import CONTRACTS, identity
-from shared.contracts.base import Event, RpcMethod, _instance, _load, _plain_loader
+from shared.contracts.base import Event, RpcMethod, schema_instance, _load, _plain_loader
 from shared.contracts.errors import InvalidRequest
 from shared.contracts.fast_load import compile_loader, dumps_as_loaded
 
@@ -75,7 +75,7 @@ def _typed(value):
 
 def _marshmallow(schema: type[Schema], payload):
     try:
-        return "loaded", _typed(_instance(schema).load(payload))
+        return "loaded", _typed(schema_instance(schema).load(payload))
     except ValidationError as error:
         return "refused", error.normalized_messages()
 
@@ -91,7 +91,7 @@ def _ours(schema: type[Schema], payload):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_loads_exactly_as_marshmallow(schema, data):
-    payload = data.draw(_payload(_instance(schema), 0, data.draw(st.booleans())))
+    payload = data.draw(_payload(schema_instance(schema), 0, data.draw(st.booleans())))
     assert _ours(schema, payload) == _marshmallow(schema, payload)
 
 
@@ -102,7 +102,7 @@ def test_the_import_pages_and_their_events_take_the_fast_path():
                    directory.PeopleUpserted, directory.UpsertEnrollmentsRequest,
                    directory.UpsertGuardianLinksRequest):
         assert _plain_loader(schema) is not None, schema.__name__
-    assert dumps_as_loaded(_instance(identity.AccountsUpserted))
+    assert dumps_as_loaded(schema_instance(identity.AccountsUpserted))
 
 
 def _account(**changes) -> dict:
@@ -157,7 +157,7 @@ def test_an_event_is_validated_before_it_is_published():
 
 def test_a_plain_event_goes_out_as_marshmallow_would_dump_it():
     payload = {"accounts": [{**_account(), "district_id": None, "mobile_phone": None, "status": "invitee"}]}
-    schema = _instance(identity.AccountsUpserted)
+    schema = schema_instance(identity.AccountsUpserted)
     assert identity.ACCOUNTS_UPSERTED.dump(payload) == schema.dump(schema.load(payload))
 
 

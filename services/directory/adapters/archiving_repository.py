@@ -72,7 +72,8 @@ class ArchivingRepository:
 
     def matching_ids(self, wanted: PeopleFilter, scope: Scope, limit: int) -> list[str]:
         """Ids of everyone the viewer's search finds, in name order, up to `limit`."""
-        return list(self.session.execute(search_sql.matching_ids(wanted, scope, limit)).scalars())
+        return list(self.session.execute(search_sql.matching_ids(wanted, scope, limit),
+                                         search_sql.parameters(wanted)).scalars())
 
     # --- by sync ------------------------------------------------------------------------------
 

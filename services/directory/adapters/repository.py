@@ -37,7 +37,7 @@ from services.directory.domain.visibility import (
     ViewerFacts,
 )
 from shared.bulk_sql import insert_rows
-from shared.db import dialect_insert
+from shared.db import dialect_insert, read_without_transaction
 
 SCHOOL_FIELDS = ("name", "identifier")
 CLASSROOM_FIELDS = ("school_id", "title", "class_code", "course_title", "grades", "archived")
@@ -362,6 +362,7 @@ class DirectoryRepository:
         (false when more than search_sql.TOTAL_COUNT_LIMIT match; the total is then that limit)."""
         # On PostgreSQL the page's rows carry their school ids: the whole search is one statement.
         with_schools = self.session.get_bind().dialect.name == "postgresql"
+        read_without_transaction(self.session)
         rows, counted = self._page_and_count(wanted, scope, with_schools)
         if with_schools:
             rows = [{**row, "school_ids": sorted(row[search_sql.SCHOOL_IDS] or ())} for row in rows]
@@ -373,19 +374,22 @@ class DirectoryRepository:
 
     def _page_and_count(self, wanted: PeopleFilter, scope: Scope, with_schools: bool) -> tuple[list[dict], int]:
         """The page's rows and how many match, counted up to one past search_sql.TOTAL_COUNT_LIMIT."""
+        values = search_sql.parameters(wanted)
+
         def count() -> int:
-            return self.session.execute(search_sql.count_query(wanted, scope)).scalar_one()
+            return self.session.execute(search_sql.count_query(wanted, scope), values).scalar_one()
 
         if not search_sql.finds_matches_first(wanted, scope):
             counted = count()
         else:
-            page = self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools)).all()
+            page = self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools),
+                                        values).all()
             # A page past the last match (or of no match at all) carries no count.
             counted = page[0]._mapping[search_sql.MATCHED] if page else count()
             if counted <= search_sql.TOTAL_COUNT_LIMIT:
                 return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED}
                         for row in page], counted
-        page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools))
+        page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools), values)
         return [dict(row._mapping) for row in page], counted
 
     # --- the reach table ----------------------------------------------------------------------

@@ -10,10 +10,31 @@ needs a join per person; only the page's own people are read from `people`.
 
 The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
 (`total_exact` false) instead of counting a whole district on every keystroke.
+
+A statement leaves the search's words, its page and the count's cap as parameters (`parameters`), so the
+statements of one viewer and one kind of filter are built once and kept (STATEMENTS_KEPT): each keystroke
+of a name reuses the statement, and SQLAlchemy its compiled SQL, instead of building and hashing a tree of
+a few hundred clauses again (a quarter of the directory's CPU per search before).
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, CompoundSelect, Label, Select, Subquery, func, or_, select, union
+import functools
+from dataclasses import replace
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Label,
+    Select,
+    Subquery,
+    Text,
+    bindparam,
+    func,
+    or_,
+    select,
+    union,
+)
 
 from services.directory.adapters import reach_sql, visibility_sql
 from services.directory.adapters.tables import enrollments, people, person_schools, reach
@@ -30,6 +51,52 @@ ORDER = (people.c.family_name_key, people.c.given_name_key, people.c.id)
 TOTAL_COUNT_LIMIT = 10_000
 MATCHED = "matched"
 SCHOOL_IDS = "school_ids"
+# The parameters of a search statement (see `parameters`).
+TERM = "term_{}"
+PAGE_LIMIT = "page_limit"
+PAGE_OFFSET = "page_offset"
+COUNT_CAP = "count_cap"
+# LIKE's escape character, as SQLAlchemy's `contains(..., autoescape=True)` uses it.
+LIKE_ESCAPE = "/"
+# Statements kept per directory process: a viewer's scope times the kinds of filter they use.
+STATEMENTS_KEPT = 512
+
+
+def parameters(wanted: PeopleFilter) -> dict:
+    """The values every statement below leaves as parameters: each word as a LIKE pattern (the word anywhere
+    in the name), the page, and the count's cap (one past TOTAL_COUNT_LIMIT)."""
+    values: dict = {TERM.format(n): f"%{_escaped(term)}%" for n, term in enumerate(wanted.terms)}
+    values.update({PAGE_LIMIT: wanted.limit, PAGE_OFFSET: wanted.offset, COUNT_CAP: TOTAL_COUNT_LIMIT + 1})
+    return values
+
+
+def _escaped(term: str) -> str:
+    return (term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%")
+            .replace("_", LIKE_ESCAPE + "_"))
+
+
+def _kept(build):
+    """`build(wanted, scope, **options)` once per viewer scope, kind of filter and options: the words and the
+    page are parameters, so they are blanked out of the key."""
+    kept = functools.lru_cache(maxsize=STATEMENTS_KEPT)(build)
+
+    @functools.wraps(build)
+    def statement(wanted: PeopleFilter, scope: v.Scope, **options):
+        return kept(replace(wanted, terms=("",) * len(wanted.terms), offset=0, limit=0), scope, **options)
+
+    return statement
+
+
+def _page_limit() -> ColumnElement[int]:
+    return bindparam(PAGE_LIMIT, type_=Integer)
+
+
+def _page_offset() -> ColumnElement[int]:
+    return bindparam(PAGE_OFFSET, type_=Integer)
+
+
+def _count_cap() -> ColumnElement[int]:
+    return bindparam(COUNT_CAP, type_=Integer)
 
 
 def sees_whole_district(scope: v.Scope) -> bool:
@@ -41,9 +108,10 @@ def filters(wanted: PeopleFilter, rows, person_id) -> list[ColumnElement[bool]]:
     where = []
     if not wanted.include_archived:
         where.append(~rows.c.archived)
-    for term in wanted.terms:
-        where.append(or_(rows.c.given_name_key.contains(term, autoescape=True),
-                         rows.c.family_name_key.contains(term, autoescape=True)))
+    for n in range(len(wanted.terms)):
+        pattern = bindparam(TERM.format(n), type_=Text)
+        where.append(or_(rows.c.given_name_key.like(pattern, escape=LIKE_ESCAPE),
+                         rows.c.family_name_key.like(pattern, escape=LIKE_ESCAPE)))
     if wanted.kind:
         where.append(rows.c[KIND_FLAGS[wanted.kind]])
     if wanted.school_id:
@@ -115,6 +183,7 @@ def finds_matches_first(wanted: PeopleFilter, scope: v.Scope) -> bool:
     return bool(wanted.terms) or not _district_wide(scope)
 
 
+@_kept
 def matches_first_page(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool = False) -> Select:
     """The page and, in a MATCHED column, how many match (up to one past TOTAL_COUNT_LIMIT), in one statement.
 
@@ -127,16 +196,15 @@ def matches_first_page(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool
     of them all: the caller asks page_query instead. `school_ids`: each row carries its person's school
     ids too (SCHOOL_IDS, PostgreSQL only), so the page needs no second statement.
     """
-    capped = TOTAL_COUNT_LIMIT + 1
     if _district_wide(scope):
         found = (select(*SUMMARY_COLUMNS, *ORDER[:2]).where(*_district_conditions(wanted, scope))
-                 .limit(capped).cte("matches").prefix_with("MATERIALIZED"))
+                 .limit(_count_cap()).cte("matches").prefix_with("MATERIALIZED"))
         return (select(*(found.c[column.name] for column in SUMMARY_COLUMNS), _count_of(found),
                        *_school_ids(found.c.id, school_ids))
-                .order_by(*_name_order(found)).limit(wanted.limit).offset(wanted.offset))
-    found = _scoped_union(wanted, scope).limit(capped).cte("matches").prefix_with("MATERIALIZED")
+                .order_by(*_name_order(found)).limit(_page_limit()).offset(_page_offset()))
+    found = _scoped_union(wanted, scope).limit(_count_cap()).cte("matches").prefix_with("MATERIALIZED")
     page = (select(found.c.id, _count_of(found)).order_by(*_name_order(found))
-            .limit(wanted.limit).offset(wanted.offset).subquery("page"))
+            .limit(_page_limit()).offset(_page_offset()).subquery("page"))
     return (select(*SUMMARY_COLUMNS, page.c[MATCHED], *_school_ids(people.c.id, school_ids))
             .join_from(people, page, page.c.id == people.c.id).order_by(*ORDER))
 
@@ -150,14 +218,15 @@ def _count_of(found) -> Label:
     return select(func.count()).select_from(found).scalar_subquery().label(MATCHED)
 
 
+@_kept
 def page_query(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool = False) -> Select:
     extra = _school_ids(people.c.id, school_ids)
     if _district_wide(scope):
         return (select(*SUMMARY_COLUMNS, *extra).where(*_district_conditions(wanted, scope))
-                .order_by(*ORDER).limit(wanted.limit).offset(wanted.offset))
+                .order_by(*ORDER).limit(_page_limit()).offset(_page_offset()))
     matches = _scoped_matches(wanted, scope)
     page = (select(matches.c.id).order_by(*_name_order(matches))
-            .limit(wanted.limit).offset(wanted.offset).subquery("page"))
+            .limit(_page_limit()).offset(_page_offset()).subquery("page"))
     return select(*SUMMARY_COLUMNS, *extra).join_from(people, page, page.c.id == people.c.id).order_by(*ORDER)
 
 
@@ -171,6 +240,7 @@ def _school_ids(person_id, wanted: bool) -> tuple[Label, ...]:
     return (func.array(schools).label(SCHOOL_IDS),)
 
 
+@_kept
 def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
     """How many match, counted up to one past TOTAL_COUNT_LIMIT."""
     if _district_wide(scope):
@@ -178,12 +248,13 @@ def count_query(wanted: PeopleFilter, scope: v.Scope) -> Select:
     else:
         matches = _scoped_matches(wanted, scope)
         matching = select(matches.c.id)
-    capped = matching.limit(TOTAL_COUNT_LIMIT + 1).subquery("capped")
+    capped = matching.limit(_count_cap()).subquery("capped")
     return select(func.count()).select_from(capped)
 
 
 def matching_ids(wanted: PeopleFilter, scope: v.Scope, limit: int) -> Select:
-    """The ids of every match in name order, up to `limit` (a bulk action over a search's results)."""
+    """The ids of every match in name order, up to `limit` (a bulk action over a search's results; run it with
+    `parameters(wanted)`)."""
     if _district_wide(scope):
         return (select(people.c.id).where(*_district_conditions(wanted, scope)).order_by(*ORDER).limit(limit))
     matches = _scoped_matches(wanted, scope)

@@ -145,6 +145,22 @@ def test_a_broker_that_cannot_take_a_verified_post_answers_503_with_retry_after(
     assert response.headers["Retry-After"] == "5"
 
 
+def test_a_queue_deleted_after_the_first_post_is_declared_again_and_the_next_post_still_queued(
+        gateway, queued, rabbit_config):
+    assert post_twilio(gateway, "/webhooks/twilio/status", STATUS).status_code == 200
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit_config["AMQP_URI"]))
+    try:
+        connection.channel().queue_delete(WEBHOOK_QUEUE)
+    finally:
+        connection.close()
+
+    response = post_twilio(gateway, "/webhooks/twilio/inbound", INBOUND)
+
+    assert response.status_code == 200
+    [(webhook, _)] = queued()
+    assert webhook["kind"] == "twilio_inbound"
+
+
 def test_webhooks_take_posts_only(gateway):
     response = gateway.get("/webhooks/twilio/status")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import pytest
+
 from bench import platform_stack
-from bench.platform_stack import cpu_per_item, operator_rpc, process_kind
+from bench.platform_stack import cpu_per_item, cpu_spent, describe_cpu, operator_rpc, process_kind
 from shared.contracts import rostering
 
 
@@ -17,6 +19,12 @@ def test_notify_workers_count_as_one_kind_and_names_become_metric_prefixes():
 def test_cpu_per_item_names_the_busiest_process_first_and_leaves_out_the_idle():
     assert cpu_per_item({"gateway": 1.0, "directory": 2.0}, {"gateway": 1.3, "directory": 2.6, "sandbox": 0.0001},
                         100) == "directory 6.0 ms, gateway 3.0 ms"
+
+
+def test_a_runs_cpu_is_each_process_since_the_first_reading_totalled_busiest_first():
+    spent = cpu_spent({"rostering": 1.0, "directory": 2.0}, {"rostering": 4.0, "directory": 7.5, "bench": 0.02})
+    assert spent == pytest.approx({"rostering": 3.0, "directory": 5.5, "bench": 0.02})
+    assert describe_cpu(spent) == "8.5 s CPU (directory 5.5, rostering 3.0)"
 
 
 def test_the_operators_token_is_renewed_before_identity_lets_it_expire(monkeypatch):

@@ -27,6 +27,14 @@ def test_with_ratios_uses_the_named_baseline_only():
     assert out["plan_recipients_per_s"].ratio is None
 
 
+def test_a_providers_full_run_and_its_cpu_are_each_divided_by_the_csv_imports():
+    rows = [Row("sync_full_seconds", 100.0, "s"), Row("sync_full_cpu_seconds", 20.0, "s"),
+            Row("sync_clever_full_seconds", 90.0, "s"), Row("sync_clever_full_cpu_seconds", 21.0, "s")]
+    out = {row.name: row for row in with_ratios(rows)}
+    assert out["sync_clever_full_seconds"].ratio == pytest.approx(0.9)
+    assert out["sync_clever_full_cpu_seconds"].ratio == pytest.approx(1.05)
+
+
 def test_a_missing_baseline_leaves_no_ratio():
     (row,) = with_ratios([Row("roster_read_rows_per_s", 20_000.0, "rows/s")])
     assert row.ratio is None

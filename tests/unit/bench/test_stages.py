@@ -5,7 +5,8 @@ import csv
 from urllib.parse import parse_qsl
 
 from bench.stages.archive import departures_package
-from bench.stages.conversations import signed_replies
+from bench.stages import conversations
+from bench.stages.conversations import Backlog, InboundSettling, signed_replies
 from bench.stages.search import name_prefixes
 from bench.stages.sync import delta_package
 from services.notify.adapters.webhooks import parse_twilio_inbound
@@ -71,3 +72,48 @@ def test_the_texts_back_are_signed_as_notify_verifies_them_distinct_and_never_a_
         assert not verify_twilio(url, params, reply["signature"], "another-token")
         sms = parse_twilio_inbound(params)
         assert (params["MessageSid"], sms.from_, sms.to, sms.keyword) == (sid, phones[n % 3], "+15550100", None)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _settling(monkeypatch, snapshots: list[Backlog], expected: int = 10) -> tuple[InboundSettling, _Clock]:
+    clock = _Clock()
+    monkeypatch.setattr(conversations.time, "monotonic", clock)
+    return InboundSettling(lambda: snapshots[0], expected), clock
+
+
+def test_a_slow_filing_is_waited_for_while_the_queue_or_notifys_stored_texts_hold_any(monkeypatch):
+    # Nothing moved for far longer than the settling time, but texts are still on the queue, then still
+    # stored unfiled: they are slow, not lost, so counting waits.
+    snapshots = [Backlog(queued=4, dead=0, stored=6, unfiled=0, filed=6)]
+    settling, clock = _settling(monkeypatch, snapshots)
+    assert not settling.settled()
+    clock.now += 10 * conversations.SETTLE_SECONDS
+    assert not settling.settled()
+
+    snapshots[0] = Backlog(queued=0, dead=0, stored=10, unfiled=4, filed=6)
+    assert not settling.settled()
+    clock.now += 10 * conversations.SETTLE_SECONDS
+    assert not settling.settled()
+
+
+def test_every_text_filed_settles_at_once(monkeypatch):
+    settling, _ = _settling(monkeypatch, [Backlog(queued=3, dead=0, stored=10, unfiled=0, filed=10)])
+    assert settling.settled()
+
+
+def test_texts_not_filed_once_everything_drained_and_still_are_lost(monkeypatch):
+    snapshots = [Backlog(queued=0, dead=2, stored=8, unfiled=0, filed=8)]
+    settling, clock = _settling(monkeypatch, snapshots)
+    assert not settling.settled()
+    clock.now += conversations.SETTLE_SECONDS / 2
+    assert not settling.settled()
+    clock.now += conversations.SETTLE_SECONDS
+    assert settling.settled()
+    assert "2 on notify.webhooks.dead" in settling.describe()

@@ -56,3 +56,20 @@ def test_on_postgresql_the_page_carries_its_school_ids_so_a_search_is_one_statem
             assert f"AS {search_sql.SCHOOL_IDS}" in sql
     asked_apart = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=postgresql.dialect()))
     assert "person_schools" not in asked_apart
+
+
+def test_a_viewers_next_word_or_page_reuses_the_statement_built_for_the_first():
+    first = search_sql.matches_first_page(wanted("oka"), SCHOOL_ADMIN, school_ids=True)
+    next_word = people_rules.people_filter({"query": "lop", "page": 3, "per_page": 25})
+    assert search_sql.matches_first_page(next_word, SCHOOL_ADMIN, school_ids=True) is first
+    assert search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN, school_ids=True) is not first
+    assert search_sql.matches_first_page(wanted("oka lop"), SCHOOL_ADMIN, school_ids=True) is not first
+
+
+def test_the_words_and_the_page_travel_as_parameters_with_like_wildcards_escaped():
+    values = search_sql.parameters(people_rules.people_filter({"query": "o%k_a/ Lop", "page": 3, "per_page": 10}))
+    assert values == {"term_0": "%o/%k/_a//%", "term_1": "%lop%", "page_limit": 10, "page_offset": 20,
+                      "count_cap": search_sql.TOTAL_COUNT_LIMIT + 1}
+    sql = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=postgresql.dialect()))
+    assert "LIKE %(term_0)s ESCAPE '/'" in sql
+    assert "LIMIT %(count_cap)s" in sql and "LIMIT %(page_limit)s OFFSET %(page_offset)s" in sql

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from operator import methodcaller
 from typing import Any
 
 from services.rostering.domain.columns import SCREEN
@@ -25,7 +26,7 @@ Cell = Callable[[dict], Any]
 
 
 def _field(name: str) -> Cell:
-    return lambda item: item.get(name)
+    return methodcaller("get", name)
 
 
 def _ref(name: str) -> Cell:
@@ -106,13 +107,15 @@ class JsonRecords:
         return len(self.header_cells)
 
     def __iter__(self) -> Iterator[tuple[int, list[str], str | None]]:
-        limit = self.cell_limit
+        limit, layout = self.cell_limit, self._cells
         for position, item in enumerate(self._objects, start=1):
             self.count += 1
             if not isinstance(item, dict):
                 yield position, [""] * (self.width + 1), NOT_AN_OBJECT
                 continue
-            cells = [_text(cell(item)) for cell in self._cells]
+            # Most cells are a plain string: stripped here, without a call to _text (a district has millions).
+            cells = [value.strip() if value.__class__ is str else _text(value)
+                     for value in [cell(item) for cell in layout]]
             joined = "".join(cells)
             flaw = SCREEN if _CONTROL.search(joined) or (len(joined) > limit and max(map(len, cells)) > limit) \
                 else None
