@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shared.callers import VERIFY_CALLERS_SETTING
@@ -56,10 +58,23 @@ def pg_schema_url(pg_test_database):
         return _pg_url(pg_test_database, schema)
 
     yield make
-    with engine.connect() as connection:
-        for schema in created:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    for schema in created:
+        _drop_schema(engine, schema)
     engine.dispose()
+
+
+def _drop_schema(engine, schema: str, attempts: int = 5) -> None:
+    # A process of the test still closing (a relay's or a timer's last query) can hold a lock the drop waits on
+    # while it waits on the drop's: PostgreSQL ends one of the two as a deadlock. Dropping again then succeeds.
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            return
+        except OperationalError as error:
+            if attempt == attempts or "deadlock detected" not in str(error.orig):
+                raise
+            time.sleep(0.2 * attempt)
 
 
 @pytest.fixture
