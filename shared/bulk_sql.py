@@ -19,11 +19,11 @@ import json
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import ARRAY, JSON, String, Table, Text, bindparam, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from shared.db import dialect_insert
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping], *, conflict: Sequence[str] = (),
@@ -33,12 +33,11 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping], *, conf
     if not rows:
         return
     columns = tuple(rows[0])
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         statement = _unnest_insert(table, columns, tuple(conflict), tuple(replace))
         session.execute(statement, {_parameter(name): _column_values(table, name, rows) for name in columns})
     else:
-        session.execute(_on_conflict(_DIALECT_INSERT[dialect](table), conflict, replace), rows)
+        session.execute(_on_conflict(dialect_insert(session, table), conflict, replace), rows)
 
 
 def _on_conflict(statement, conflict: Sequence[str], replace: Sequence[str]):
