@@ -329,8 +329,8 @@ def _plan_page(communication_id: str, channel: Channel, items: list[tuple[PageDe
 
 def write_plans(plans: list[_PagePlan], ports: WebhookPorts, now: datetime) -> _Written:
     """Inside the caller's transaction."""
-    created = tuple((plan.record.communication_id, ports.deliveries.write_record(plan.record, now=now))
-                    for plan in plans)
+    created = tuple(zip((plan.record.communication_id for plan in plans),
+                        ports.deliveries.write_records([plan.record for plan in plans], now=now)))
     ports.webhooks.overturn_delivered_in_transaction([result for plan in plans for result in plan.overturned],
                                                      now=now)
     changed = {key for plan in plans for key in plan.before}
