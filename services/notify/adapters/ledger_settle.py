@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.notify.adapters.ledger_answers import ANSWERED, SENDING
 from services.notify.domain.delivery import Channel
-from services.notify.ports import DeliveryResult, JobRecord, LedgerAction
+from services.notify.ports import DeliveryResult, HealthChange, JobRecord, LedgerAction
 
 SENT = "sent"  # the ledger key settled: never sent again (ledger_answers: sending, answered)
 _KEYS = "unnest(CAST(:c AS text[]), CAST(:ch AS text[]), CAST(:p AS text[])) AS k(c, ch, p)"
@@ -22,24 +22,32 @@ _SAME_KEY = "l.communication_id = k.c AND l.channel = k.ch AND l.person_id = k.p
 _MARK_SENT = text(f"UPDATE send_ledger AS l SET state = :sent FROM {_KEYS} WHERE {_SAME_KEY}")
 _RELEASE = text(f"DELETE FROM send_ledger AS l USING {_KEYS} WHERE {_SAME_KEY} AND l.state IN (:sending, :answered)")
 
+_REPEATABLE = {HealthChange.DELIVERED}
 PageResults = tuple[str, Channel, Sequence[DeliveryResult]]
 
 
 def disjoint_rounds(records: Sequence[JobRecord]) -> Iterator[list[JobRecord]]:
-    """The records in order, cut into runs in which no two share a delivery or a credential."""
+    """The records in order, cut into runs in which no two share a delivery, nor a credential unless every
+    change to it in the run is `delivered` (the same write however many times: a staff member's address
+    receiving every reply of a conversation)."""
     current: list[JobRecord] = []
     seen_deliveries: set[str] = set()
-    seen_credentials: set[tuple] = set()
+    seen_credentials: dict[tuple, set[HealthChange]] = {}
     for record in records:
         delivery_ids = ({result.delivery_id for result in record.results}
                         | {fallback.failed_delivery_id for fallback in record.fallbacks})
-        credentials = {(change.kind, change.address) for change in record.credentials}
-        if current and (delivery_ids & seen_deliveries or credentials & seen_credentials):
+        credentials: dict[tuple, set[HealthChange]] = {}
+        for change in record.credentials:
+            credentials.setdefault((change.kind, change.address), set()).add(change.change)
+        if current and (delivery_ids & seen_deliveries or any(
+                key in seen_credentials and seen_credentials[key] | changes != _REPEATABLE
+                for key, changes in credentials.items())):
             yield current
-            current, seen_deliveries, seen_credentials = [], set(), set()
+            current, seen_deliveries, seen_credentials = [], set(), {}
         current.append(record)
         seen_deliveries |= delivery_ids
-        seen_credentials |= credentials
+        for key, changes in credentials.items():
+            seen_credentials.setdefault(key, set()).update(changes)
     if current:
         yield current
 

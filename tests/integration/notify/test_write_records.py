@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from services.notify.adapters.ledger_settle import disjoint_rounds
 from services.notify.adapters.store import NotifyStore
 from services.notify.adapters.tables import credential_health, delivery_events, deliveries, send_ledger
 from services.notify.domain.delivery import Channel, CredentialKind, DeliveryStatus, NewDelivery, Outcome
@@ -81,3 +82,18 @@ def test_pages_touching_one_credential_are_written_in_their_order(notify_engine,
     with notify_engine.connect() as connection:
         [health] = connection.execute(select(credential_health)).all()
     assert health.soft_failures == 1
+
+
+def test_pages_delivered_to_one_address_are_written_in_one_round(notify_engine, store):
+    address = "staff@example.org"
+    sends = [sent_email(notify_engine, store, "sam", address) for _ in range(3)]
+    records = [record(*send, "sam", address, outcome=Outcome.DELIVERED, ledger=LedgerAction.MARK_SENT,
+                      change=HealthChange.DELIVERED) for send in sends]
+
+    assert [len(round_) for round_ in disjoint_rounds(records)] == [3]
+    with store.deliveries.session.begin():
+        store.deliveries.write_records(records, now=NOW)
+
+    with notify_engine.connect() as connection:
+        assert {row.state for row in connection.execute(select(send_ledger))} == {"sent"}
+        assert {row.status for row in connection.execute(select(deliveries))} == {"delivered"}
