@@ -97,7 +97,8 @@ class ConfirmedChannel:
             raise PublishNotConfirmed(str(outcome)) from outcome
         return outcome
 
-    def close(self) -> None:
+    def close(self, wait_seconds: float = 10.0) -> None:
+        """No more publishes; the connection closed and its owner ended, waiting for that `wait_seconds` at most."""
         self._closing = True
         connection = self._connection
         if connection is not None and not (connection.is_closing or connection.is_closed):
@@ -106,7 +107,8 @@ class ConfirmedChannel:
         if owner is not None and not owner.dead:
             if not self._wake_owner.ready():
                 self._wake_owner.send(None)  # an owner waiting for work sees the publisher closed
-            owner.wait()
+            with eventlet.Timeout(wait_seconds, False):
+                owner.wait()
 
     # -- on the caller's green thread
 

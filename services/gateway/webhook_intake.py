@@ -66,12 +66,13 @@ class WebhookQueuePublisher:
             if outcome != CONFIRMED:
                 raise PublishNotConfirmed(f"the broker {outcome} the post")
         except (PublishNotConfirmed, AMQPError, OSError) as failed:
+            self._declared = False  # the next post declares again first (a broker restarted bare, say)
             DEPENDENCY_FAILURES.labels("gateway", "broker", "webhook_queue_unavailable").inc()
             log.warning("the webhook queue did not take a %s post: %s", webhook["kind"], failed)
             raise WebhookQueueUnavailable(str(failed)) from failed
 
-    def close(self) -> None:
-        self._channel.close()
+    def close(self, wait_seconds: float = 10.0) -> None:
+        self._channel.close(wait_seconds)
 
     def _declare(self) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(self._amqp_uri))
@@ -99,7 +100,7 @@ class ProviderWebhookIntake(DependencyProvider):
         self.publisher.close()
 
     def kill(self) -> None:
-        self.publisher.close()
+        self.publisher.close(wait_seconds=1.0)
 
     def get_dependency(self, worker_ctx) -> WebhookIntake:
         return self.intake
