@@ -32,7 +32,8 @@ _log = logging.getLogger(__name__)
 _access_log = logging.getLogger("services.gateway.access")
 # Where the request's id waits in the WSGI environ for the worker that answers it (another green thread).
 REQUEST_ID_KEY = "gateway.request_id"
-# Set in the WSGI environ by a route answered at the edge (services/gateway/edge.py) that succeeded: no access line.
+# Set in the WSGI environ by a route answered at the edge (services/gateway/edge.py) that succeeded: its access
+# line is written at DEBUG, not INFO.
 QUIET_KEY = "gateway.quiet"
 # The longest request line (method, URI, version) answered; longer ones get 414.
 MAX_REQUEST_LINE_BYTES = 8192
