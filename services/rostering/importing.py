@@ -79,6 +79,7 @@ from services.rostering.sending import (
     calling,
     send_pages,
 )
+from shared.contracts import rostering
 
 APPROVED_RUN_CHANGED = ("the district's roster changed since this run was held (another import applied, or what "
                         "it would archive is not the same): nothing was applied; import the package again")
@@ -269,10 +270,12 @@ def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:
-    """A newer import of the district replaces any run still waiting for a decision."""
+    """A newer import of the district replaces any run still waiting for a decision: that run is over, and
+    says so as a decided run does (SYNC_RUN_COMPLETED, state superseded)."""
     for held in ports.runs.recent(100, state=AWAITING_APPROVAL, district_id=district_id):
         held.supersede(run.run_id, ports.clock())
-        ports.runs.save(held)
+        ports.runs.save(held, announce=lambda over=held: ports.publish(rostering.SYNC_RUN_COMPLETED,
+                                                                       over.completion_event()))
         ports.held.release(held.run_id)
 
 
