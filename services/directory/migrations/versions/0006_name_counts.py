@@ -1,7 +1,7 @@
 """name_counts: how many people of a district hold each name (per archived state and kind flags), so a
 district-wide search counts its matches and finds its first page's names without reading every match's
 row; on PostgreSQL kept by triggers on `people` (a statement's changes are logged, a transaction's log is
-folded in at its commit), filled from the existing rows.
+folded in at its commit, by a deferred trigger that one marking row of the log queues), filled from the existing rows.
 
 Revision ID: directory_0006
 Revises: directory_0005
@@ -38,21 +38,21 @@ BEGIN
       SELECT {KEY}, -1 FROM old_rows) AS changed
     GROUP BY {KEY} HAVING sum(change) <> 0;
   END IF;
-  IF FOUND THEN
+  IF FOUND AND current_setting('{PENDING}', true) IS DISTINCT FROM 'yes' THEN
+    -- The first changes since the transaction began (or since its last fold): a change of zero to one of
+    -- their names marks them, and only that row queues the fold for the commit.
+    INSERT INTO name_count_changes ({KEY}, people) SELECT {KEY}, 0 FROM name_count_changes LIMIT 1;
     PERFORM set_config('{PENDING}', 'yes', true);
   END IF;
   RETURN NULL;
 END $$
 """
 
-# At commit (a deferred trigger, fired per logged row): the first firing folds every change the transaction
-# logged, in key order, so two transactions committing at once take their names' row locks in one order.
+# At commit (a deferred trigger, fired by the marking row alone): every change the transaction logged is folded
+# in, in key order, so two transactions committing at once take their names' row locks in one order.
 FOLD_CHANGES = f"""
 CREATE FUNCTION directory_fold_name_count_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('{PENDING}', true) IS DISTINCT FROM 'yes' THEN
-    RETURN NULL;
-  END IF;
   PERFORM set_config('{PENDING}', 'no', true);
   WITH moved AS (DELETE FROM name_count_changes RETURNING {KEY}, people)
   INSERT INTO name_counts ({KEY}, people)
@@ -98,7 +98,8 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER people_{event}_name_counts AFTER {clause} "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION directory_log_name_count_changes()")
     op.execute("CREATE CONSTRAINT TRIGGER name_count_changes_fold AFTER INSERT ON name_count_changes "
-               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION directory_fold_name_count_changes()")
+               "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.people = 0) "
+               "EXECUTE FUNCTION directory_fold_name_count_changes()")
 
 
 def downgrade() -> None:
