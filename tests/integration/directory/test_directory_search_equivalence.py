@@ -140,3 +140,25 @@ def test_a_district_search_by_names_pages_like_the_whole_list(repo, district, di
     assert {page["total"] for page in pages} == {whole["total"]} == {len(whole["items"])}
     on_postgresql = directory_config["DATABASES"]["directory"].startswith("postgresql")
     assert bool(statements) == on_postgresql
+
+
+def test_name_counts_of_two_writers_of_one_new_name_add_up(repo, district, directory_config):
+    url = directory_config["DATABASES"]["directory"]
+    if not url.startswith("postgresql"):
+        pytest.skip("name_counts are kept by PostgreSQL triggers; SQLite searches never read them")
+    engine = make_engine(url)
+    writers = [Session(engine), Session(engine)]
+    try:
+        for n, writer in enumerate(writers):  # both log their change before either commits
+            writer.execute(insert(people).values(
+                id=f"p-twin-{n}", district_id=district.id, given_name="Io", family_name="Quill",
+                given_name_key="io", family_name_key="quill", is_student=True))
+        writers[1].commit()
+        writers[0].commit()
+    finally:
+        for writer in writers:
+            writer.close()
+        engine.dispose()
+    repo.session.rollback()
+    assert counted_names(repo) == names_of_people(repo)
+    assert counted_names(repo)[(district.id, "quill", "io", False, True, False, False)] == 2
