@@ -7,6 +7,8 @@ page). Everyone else searches `reach`: their scope is a few index ranges of
 it (a school's students, a class's guardians, ...), already carrying the
 columns a search filters and orders on, so neither the scope nor the total
 needs a join per person; only the page's own people are read from `people`.
+On PostgreSQL a whole district searched by name takes a third plan (names_first_page): its total and its
+page's names come from name_counts, so it reads only the page's people however many match.
 
 The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
 (`total_exact` false) instead of counting a whole district on every keystroke.
