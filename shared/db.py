@@ -97,14 +97,18 @@ def make_engine(url: str, **options) -> Engine:
     # psycopg2 otherwise sends an executemany UPDATE one row at a time.
     options.setdefault("executemany_mode", "values_plus_batch")
     if "pool_pre_ping" in options:
-        engine = create_engine(url, **options)
-        event.listen(engine, "checkin", end_autocommit)
-        return engine
+        return _ending_autocommit(create_engine(url, **options), options)
     # Instead of a ping (a round trip before every unit of work), each connection's socket is looked at as
     # it leaves the pool: one the server ended is replaced (check_server_ended).
     engine = create_engine(url, **options)
     event.listen(engine, "checkout", check_server_ended)
-    event.listen(engine, "checkin", end_autocommit)
+    return _ending_autocommit(engine, options)
+
+
+def _ending_autocommit(engine: Engine, options: dict) -> Engine:
+    """end_autocommit on check-in, unless the engine's own isolation level was chosen (AUTOCOMMIT included)."""
+    if "isolation_level" not in options:
+        event.listen(engine, "checkin", end_autocommit)
     return engine
 
 
