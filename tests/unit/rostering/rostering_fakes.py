@@ -310,6 +310,10 @@ class FakeAppliedRows:
         assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))
 
+    def count(self, district_key: str, entity: str) -> int:
+        assert district_key in self.targets, "start() comes first"
+        return len(self.rows.get((district_key, entity), {}))
+
     def remembered(self, entity: str, district_key: str = "district-1") -> set[str]:
         return set(self.rows.get((district_key, entity), {}))
 
