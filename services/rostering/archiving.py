@@ -65,8 +65,9 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
     full = snapshot.full_snapshot_files
     remembered = {entity: applied.keys(district_key, entity) for entity in ARCHIVED_ENTITIES
                   if FILE_OF[entity] in full}
-    person_keys = frozenset(remembered.get(PEOPLE, ())) | current_keys(snapshot)[PEOPLE]
-    return ArchivePlan(plan_archives(snapshot, remembered), person_keys)
+    listed = current_keys(snapshot)
+    person_keys = frozenset(remembered.get(PEOPLE, ())) | listed[PEOPLE]
+    return ArchivePlan(plan_archives(snapshot, remembered, listed), person_keys)
 
 
 def check(archives: ArchivePlan, *, district_id: str, directory: Any, threshold: float) -> ArchiveCheck:

@@ -52,13 +52,15 @@ def link_key(guardian_source_id: str, student_source_id: str) -> str:
     return f"{guardian_source_id}{LINK_SEPARATOR}{student_source_id}"
 
 
-def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]]) -> list[ArchiveRow]:
+def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
+                  listed: Mapping[str, frozenset[str]] | None = None) -> list[ArchiveRow]:
     """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones.
 
-    `remembered` maps each entity to the keys earlier runs applied. A key is archived once, tombstone
-    first (it names a line); a tombstone for a record this run also lists is not archived.
+    `remembered` maps each entity to the keys earlier runs applied; `listed` is current_keys(snapshot), when the
+    caller has it already. A key is archived once, tombstone first (it names a line); a tombstone for a record
+    this run also lists is not archived.
     """
-    listed = current_keys(snapshot)
+    listed = current_keys(snapshot) if listed is None else listed
     rows: dict[tuple[str, str], ArchiveRow] = {}
     for tombstone in snapshot.tombstones:
         entity = ENTITY_OF_FILE.get(tombstone.file)
