@@ -316,7 +316,9 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             applied.forget(district_key, STAGE_DIGESTS, [stage.entity])
 
         run.progress.applying(stage.entity, pages_of(len(plan.to_send), mapping.PAGE_ROWS), ports.clock())
-        ports.report_progress(run)
+        # A stage with nothing to send is over in a moment: its progress is written only as often as pages' is.
+        quiet = not plan.to_send
+        ports.report_progress(run, throttle if quiet else None)
         saved = 0
 
         def remember(results: list[dict]) -> None:
@@ -337,7 +339,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             applied.remember(district_key, STAGE_DIGESTS, {stage.entity: AppliedRow(whole, None)})
         refused = {refusal.label for refusal in result.refusals if refusal.label}
         run.record(stage.entity, result, mapping.source_lines(snapshot, stage.entity, refused))
-        ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
+        if not quiet or throttle.due(ports.clock()):
+            ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
         return result
 
     schools = apply(SCHOOLS, directory.upsert_schools, in_district, lambda: mapping.school_rows(snapshot))
