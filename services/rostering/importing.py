@@ -258,6 +258,7 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
             ports.held.keep(run.run_id, package=source.kept(), request=dict(request),
                             archive_digest=archives.digest, changes=_changes(checked, snapshot))
             return
+    archiving.started(applied, district_key)
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
     run.progress.archiving()
     ports.report_progress(run)

@@ -39,12 +39,16 @@ class ArchiveRow:
 
 def current_keys(snapshot: Snapshot) -> dict[str, frozenset[str]]:
     """The keys this run lists, per entity, as the apply stages name them."""
+    return {entity: frozenset(keys) for entity, keys in listed_keys(snapshot).items()}
+
+
+def listed_keys(snapshot: Snapshot) -> dict[str, list[str]]:
+    """current_keys in the order the source lists them (repeats included)."""
     return {
-        PEOPLE: frozenset(person.source_id for person in snapshot.people),
-        CLASSROOMS: frozenset(klass.source_id for klass in snapshot.classes),
-        ENROLLMENTS: frozenset(enrollment.source_id for enrollment in snapshot.enrollments),
-        GUARDIAN_LINKS: frozenset(link_key(link.guardian_source_id, link.student_source_id)
-                                  for link in snapshot.guardian_links),
+        PEOPLE: [person.source_id for person in snapshot.people],
+        CLASSROOMS: [klass.source_id for klass in snapshot.classes],
+        ENROLLMENTS: [enrollment.source_id for enrollment in snapshot.enrollments],
+        GUARDIAN_LINKS: [link_key(link.guardian_source_id, link.student_source_id) for link in snapshot.guardian_links],
     }
 
 
