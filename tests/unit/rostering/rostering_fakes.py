@@ -318,6 +318,19 @@ class FakeAppliedRows:
         return set(self.rows.get((district_key, entity), {}))
 
 
+def entities_read(applied: FakeAppliedRows, method: str) -> list[str]:
+    """The entities `applied.<method>` (load, keys) is asked for from now on, in order."""
+    read: list[str] = []
+    answer = getattr(applied, method)
+
+    def recording(district_key, entity):
+        read.append(entity)
+        return answer(district_key, entity)
+
+    setattr(applied, method, recording)
+    return read
+
+
 class FakeHeldRuns:
     def __init__(self):
         self.packages: dict[str, tuple[bytes, dict, str]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nameko.exceptions import RemoteError
 from rostering_builders import make_snapshot, make_student
-from rostering_fakes import Importer
+from rostering_fakes import Importer, entities_read
 
 from services.rostering.archiving import LISTED_KEYS
 from services.rostering.domain.snapshot import BULK, PackageFile
@@ -23,25 +23,13 @@ def district(count: int):
     return make_snapshot(files=BULK_FILES, people=students, enrollments=(), guardian_links=())
 
 
-def keys_read_from_now(importer) -> list[str]:
-    read = []
-    keys = importer.applied.keys
-
-    def recording(district_key, entity):
-        read.append(entity)
-        return keys(district_key, entity)
-
-    importer.applied.keys = recording
-    return read
-
-
 def archived(run_import, entity: str) -> set[str]:
     return {key for kind, key in run_import.directory.archived if kind == entity}
 
 
 def test_full_files_listing_the_same_keys_as_the_last_completed_run_read_no_remembered_keys(run_import):
     run_import(district(20))
-    read = keys_read_from_now(run_import)
+    read = entities_read(run_import.applied, "keys")
 
     again = run_import(district(20))
 
@@ -51,7 +39,7 @@ def test_full_files_listing_the_same_keys_as_the_last_completed_run_read_no_reme
 def test_a_key_listed_no_more_is_still_archived(run_import):
     run_import.allow_archiving_up_to(1.0)
     run_import(district(20))
-    read = keys_read_from_now(run_import)
+    read = entities_read(run_import.applied, "keys")
 
     run_import(district(19))
 

@@ -3,7 +3,7 @@ applied it sends nothing and reads none of its remembered rows; anything else is
 import pytest
 from nameko.exceptions import RemoteError
 from rostering_builders import make_enrollment, make_snapshot, make_student
-from rostering_fakes import Importer
+from rostering_fakes import Importer, entities_read
 
 from services.rostering.domain.applied_rows import STAGE_DIGESTS
 from services.rostering.domain.snapshot import BULK, DELTA, PackageFile
@@ -21,16 +21,8 @@ def run_import():
 
 def loads_from_now(importer):
     """The entities whose remembered rows are read from now on."""
-    loaded = []
-    load = importer.applied.load
-
-    def recording(district_key, entity):
-        loaded.append(entity)
-        return load(district_key, entity)
-
-    importer.applied.load = recording
     importer.directory.calls.clear()
-    return loaded
+    return entities_read(importer.applied, "load")
 
 
 def sent_enrollments(importer):
