@@ -108,6 +108,9 @@ class Route:
     # For a 201 or 202: where the created thing (or the work going on) can be read, from the answer.
     location: Callable[[Mapping[str, Any]], str] | None = None
     examples: Examples | None = None  # when the ones made from the schemas do not fit
+    # Answered in the web server's own green thread, without a nameko worker (services/gateway/edge.py): for
+    # public routes whose handler uses only the Backends' `webhooks` and `public_url` (provider webhooks).
+    edge: bool = False
 
     @property
     def lists(self) -> bool:

@@ -32,6 +32,9 @@ _log = logging.getLogger(__name__)
 _access_log = logging.getLogger("services.gateway.access")
 # Where the request's id waits in the WSGI environ for the worker that answers it (another green thread).
 REQUEST_ID_KEY = "gateway.request_id"
+# Set in the WSGI environ by a route answered at the edge (services/gateway/edge.py) that succeeded: its access
+# line is written at DEBUG, not INFO.
+QUIET_KEY = "gateway.quiet"
 # The longest request line (method, URI, version) answered; longer ones get 414.
 MAX_REQUEST_LINE_BYTES = 8192
 
@@ -64,10 +67,12 @@ class JsonWsgiApp(WsgiApp):
             origin = request.headers.get("Origin")
             self._add_headers(response, {REQUEST_ID_HEADER: environ[REQUEST_ID_KEY],
                                          **self.cors.response_headers(origin)})
-            _access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "request_id": environ[REQUEST_ID_KEY], "method": request.method, "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            level = logging.DEBUG if environ.get(QUIET_KEY) else logging.INFO
+            if _access_log.isEnabledFor(level):
+                _access_log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={
+                    "request_id": environ[REQUEST_ID_KEY], "method": request.method, "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             return response(environ, start_response)
         finally:
             REQUEST_ID.reset(context)

@@ -579,13 +579,14 @@ ROUTES: tuple[Route, ...] = (
                       "files nothing (SendGrid would only post it again)."),
     Route("receive_twilio_status", "POST", TWILIO_STATUS_PATH, "Twilio message and call status callbacks",
           "webhooks", webhooks.receive_twilio_status, WebhookAccepted, public=True,
-          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE),
+          raw_body=TWILIO_FORM, errors=(403,), description=WEBHOOK_NOTE, examples=WEBHOOK_EXAMPLE, edge=True),
     Route("receive_twilio_inbound", "POST", TWILIO_INBOUND_PATH, "Texts from handsets to our number (replies, "
           "STOP, START)", "webhooks", webhooks.receive_twilio_inbound, None, public=True, raw_body=TWILIO_FORM,
           errors=(403,), media_type=TWIML, description=WEBHOOK_NOTE + " Answers empty TwiML.",
-          examples=Examples(request={"From": "+15555550101", "Body": "STOP"}, response="<Response/>")),
+          examples=Examples(request={"From": "+15555550101", "Body": "STOP"}, response="<Response/>"), edge=True),
     Route("receive_sendgrid_events", "POST", SENDGRID_EVENTS_PATH, "SendGrid's event webhook (delivery events)",
           "webhooks", webhooks.receive_sendgrid_events, WebhookAccepted, public=True,
           raw_body=SENDGRID_EVENT_BATCH, errors=(403,), description=WEBHOOK_NOTE, examples=Examples(
-              request=[{"event": "bounce", "email": "dana.reyes@example.org", "sg_message_id": "3f2c9a1e"}])),
+              request=[{"event": "bounce", "email": "dana.reyes@example.org", "sg_message_id": "3f2c9a1e"}]),
+          edge=True),
 )

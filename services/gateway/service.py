@@ -10,6 +10,7 @@ from services.gateway.api import Backends, Route
 from services.gateway.domain.client_address import TrustedProxies
 from services.gateway.domain.signed_in import SignedInCache
 from services.gateway.domain.throttling import LoginThrottle
+from services.gateway.edge import edge_http
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.routes import ROUTES
@@ -82,6 +83,14 @@ class PublicUrl(DependencyProvider):
 
 
 def _entrypoint(route: Route):
+    if route.edge:
+        def answered_at_edge(self, request: Request, **path_values: str) -> Response:
+            raise AssertionError("answered by EdgeHttpEntrypoint.handle_request, never as a worker")
+
+        answered_at_edge.__name__ = answered_at_edge.__qualname__ = route.name
+        answered_at_edge.__doc__ = route.summary
+        return edge_http(route.method, route.rule, route=route)(answered_at_edge)
+
     def endpoint(self, request: Request, **path_values: str) -> Response:
         backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
                             rostering=self.rostering_rpc,

@@ -7,28 +7,22 @@ unreachable, refuses or does not confirm is `WebhookQueueUnavailable` (the provi
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from amqp.exceptions import AMQPError
-from kombu import Connection
-from kombu.exceptions import KombuError
-from nameko.amqp.publish import Publisher, UndeliverableMessage
+import pika
+from pika.exceptions import AMQPError
 from nameko.extensions import DependencyProvider
 
-from shared.contracts.provider_webhooks import WEBHOOK_CONTENT_TYPE, WEBHOOK_EXCHANGE, WEBHOOK_QUEUE, VerifiedWebhook
+from services.gateway.confirmed_channel import CONFIRMED, RETURNED, ConfirmedChannel, PublishNotConfirmed
+from shared.contracts.provider_webhooks import WEBHOOK_CONTENT_TYPE, WEBHOOK_EXCHANGE, WEBHOOK_QUEUE
 from shared.metrics import DEPENDENCY_FAILURES
 from shared.provider_signatures import WebhookSecrets, webhook_secrets_from_env
-from shared.webhook_queue import kombu_declarations
+from shared.webhook_queue import declare_with_pika, verified_webhook_json
 
 log = logging.getLogger(__name__)
-
-# A few quick tries on a dropped connection, then 503: the provider's own retry is the long one.
-RETRY_POLICY = {"max_retries": 2, "interval_start": 0.1, "interval_step": 0.4, "interval_max": 1.0}
-_SCHEMA = VerifiedWebhook()
 
 
 class WebhookQueueUnavailable(ConnectionError):
@@ -46,55 +40,67 @@ class WebhookIntake:
 
 
 class WebhookQueuePublisher:
-    """Declares the queue before its first post, not with every one: kombu copies and binds each declared entity
-    on every publish, 7 % of the gateway's CPU under a stream of posts (py-spy, 2026-12-05). `mandatory` still
-    guards every post: should the queue be gone since (deleted by hand), the post comes back unrouted and is
-    published once more after declaring again, so a post is never confirmed into nowhere."""
+    """Hands verified posts to the queue on one kept channel with confirms, shared by every request of the
+    process (services/gateway/confirmed_channel.py): each post waits for its own confirm while the others go out
+    behind it, instead of one full round trip after another.
+
+    The queue is declared before the first post, not with every one. `mandatory` still guards every post:
+    should the queue be gone since (deleted by hand), the post comes back unrouted and is published once more
+    after declaring again, so a post is never confirmed into nowhere."""
 
     def __init__(self, amqp_uri: str) -> None:
         self._amqp_uri = amqp_uri
-        self._publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True, retry=True,
-                                    retry_policy=RETRY_POLICY)
+        self._channel = ConfirmedChannel(amqp_uri)
         self._declared = False
 
     def hand_over(self, webhook: Mapping) -> None:
-        body = json.dumps(_SCHEMA.dump(webhook), separators=(",", ":"))
+        body = verified_webhook_json(**webhook)
         try:
             declared_now = not self._declared
             if declared_now:
                 self._declare()
-            try:
-                self._publish(body)
-            except UndeliverableMessage:
-                if declared_now:
-                    raise
+            outcome = self._publish(body)
+            if outcome == RETURNED and not declared_now:
                 self._declare()
-                self._publish(body)
-        except (UndeliverableMessage, AMQPError, KombuError, OSError) as failed:
+                outcome = self._publish(body)
+            if outcome != CONFIRMED:
+                raise PublishNotConfirmed(f"the broker {outcome} the post")
+        except (PublishNotConfirmed, AMQPError, OSError) as failed:
+            self._declared = False  # the next post declares again first (a broker restarted bare, say)
             DEPENDENCY_FAILURES.labels("gateway", "broker", "webhook_queue_unavailable").inc()
             log.warning("the webhook queue did not take a %s post: %s", webhook["kind"], failed)
             raise WebhookQueueUnavailable(str(failed)) from failed
 
+    def close(self, wait_seconds: float = 10.0) -> None:
+        self._channel.close(wait_seconds)
+
     def _declare(self) -> None:
-        # Declared outright (kombu's declaration cache would skip a queue it believes declared).
-        with Connection(self._amqp_uri, transport_options=dict(RETRY_POLICY)) as connection:
-            channel = connection.default_channel
-            for queue in kombu_declarations():
-                queue(channel).declare()
+        connection = pika.BlockingConnection(pika.URLParameters(self._amqp_uri))
+        try:
+            declare_with_pika(connection.channel())
+        finally:
+            if connection.is_open:
+                connection.close()
         self._declared = True
 
-    def _publish(self, body: str) -> None:
-        self._publisher.publish(body, exchange=WEBHOOK_EXCHANGE, routing_key=WEBHOOK_QUEUE, serializer=None,
-                                content_type=WEBHOOK_CONTENT_TYPE, content_encoding="utf-8")
+    def _publish(self, body: bytes) -> str:
+        return self._channel.publish(WEBHOOK_EXCHANGE, WEBHOOK_QUEUE, body, content_type=WEBHOOK_CONTENT_TYPE,
+                                     content_encoding="utf-8")
 
 
 class ProviderWebhookIntake(DependencyProvider):
     """TWILIO_AUTH_TOKEN, SENDGRID_WEBHOOK_PUBLIC_KEY and NOTIFY_WEBHOOK_REPLAY_WINDOW_SECONDS from the
-    environment, and one publisher (its connections pooled) for every worker."""
+    environment, and one publisher (one kept channel) for every request."""
 
     def setup(self) -> None:
         self.publisher = WebhookQueuePublisher(self.container.config["AMQP_URI"])
         self.intake = WebhookIntake(secrets=webhook_secrets_from_env(), hand_over=self.publisher.hand_over)
+
+    def stop(self) -> None:
+        self.publisher.close()
+
+    def kill(self) -> None:
+        self.publisher.close(wait_seconds=1.0)
 
     def get_dependency(self, worker_ctx) -> WebhookIntake:
         return self.intake

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
+from services.notify.adapters.ledger_settle import SENT, settle_ledgers
+from services.notify.adapters.ledger_settle import disjoint_rounds as _disjoint_rounds
 from services.notify.adapters.ledger_answers import ANSWERED, KEEP_ANSWER, SENDING, AnswerConnection, answer_rows
 from services.notify.adapters.tables import (
     communication_personal,
@@ -71,7 +73,6 @@ from services.notify.ports import (
 )
 from shared.db import dialect_insert
 
-SENT = "sent"  # the ledger key settled: never sent again (ledger_answers: sending, answered)
 _SENDABLE = [status.value for status in SENDABLE_STATUSES]
 
 
@@ -356,18 +357,36 @@ class DeliveryRepository:
     def write_record(self, record: JobRecord, *, now: datetime) -> list[tuple[str, Channel]]:
         """record_job's writes inside the caller's open transaction; the caller then calls
         complete_if_done once that transaction has committed (never from inside it)."""
-        created = self._insert_fallbacks(record.communication_id, record.fallbacks, now)
-        replaced = {failed_id for _, _, failed_id in created}
-        results = [replace(result, status=DeliveryStatus.FELL_BACK)
-                   if result.delivery_id in replaced else result for result in record.results]
-        self._update_deliveries(results, now)
-        self._settle_ledger(record.communication_id, record.channel, results)
-        self._insert_events([_event(result) for result in results] + [
-            {"delivery_id": fallback_id, "status": DeliveryStatus.PLANNED.value, "outcome": None,
-             "provider_code": None, "reason": f"fallback after {record.channel.value} failed"}
-            for fallback_id, _, _ in created], now, source=record.source)
-        self._apply_credential_changes(record.credentials, now)
-        return [(fallback_id, channel) for fallback_id, channel, _ in created]
+        return self.write_records([record], now=now)[0]
+
+    def write_records(self, records: Sequence[JobRecord], *, now: datetime) -> list[list[tuple[str, Channel]]]:
+        """write_record for many pages in the caller's open transaction, with one statement per kind for every
+        page of a round (the fallbacks aside, rare and per page): pages that share no delivery and no credential
+        go in one round, so writing them together is writing them one after the other. A page that shares one
+        with an earlier page starts the next round and sees what that page wrote. Each page's created fallbacks,
+        in the order of `records`."""
+        created: list[list[tuple[str, Channel]]] = []
+        for round_ in _disjoint_rounds(records):
+            results_of = []
+            events: dict[EventSource, list[dict]] = {}
+            for record in round_:
+                fallbacks = self._insert_fallbacks(record.communication_id, record.fallbacks, now)
+                replaced = {failed_id for _, _, failed_id in fallbacks}
+                results = [replace(result, status=DeliveryStatus.FELL_BACK)
+                           if result.delivery_id in replaced else result for result in record.results]
+                results_of.append((record, results))
+                events.setdefault(record.source, []).extend([_event(result) for result in results] + [
+                    {"delivery_id": fallback_id, "status": DeliveryStatus.PLANNED.value, "outcome": None,
+                     "provider_code": None, "reason": f"fallback after {record.channel.value} failed"}
+                    for fallback_id, _, _ in fallbacks])
+                created.append([(fallback_id, channel) for fallback_id, channel, _ in fallbacks])
+            self._update_deliveries([result for _, results in results_of for result in results], now)
+            settle_ledgers(self.session, [(record.communication_id, record.channel, results)
+                                          for record, results in results_of], fallback=self._settle_ledger)
+            for source, rows in events.items():
+                self._insert_events(rows, now, source=source)
+            self._apply_credential_changes([change for record in round_ for change in record.credentials], now)
+        return created
 
     def complete_if_done(self, communication_id: str, *, now: datetime) -> None:
         self._complete_if_done(communication_id, now)

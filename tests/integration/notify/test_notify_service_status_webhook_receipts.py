@@ -111,10 +111,10 @@ def test_when_applying_fails_the_receipt_is_kept_unapplied_and_the_timer_applies
                                                                                       monkeypatch):
     _, sms_id, ports = world
 
-    def broken(record, *, now):
+    def broken(records, *, now):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(store.deliveries, "write_record", broken)
+    monkeypatch.setattr(store.deliveries, "write_records", broken)
     with pytest.raises(RuntimeError):
         receive_provider_webhook(callback(sms_id, "delivered"), secrets=SECRETS, ports=ports)
     [receipt] = rows(notify_engine, webhook_receipts)
