@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run add-worker test test-unit bench migrate catalogue clean
+.PHONY: install run add-worker test test-durations test-unit bench migrate catalogue clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ add-worker: install
 migrate: install
 	$(BIN)/schoolctl dev migrate
 
+# The suite in TEST_GROUPS pytest runs side by side, split by measured durations (shared/testing/test_groups.py).
+TEST_GROUPS ?= 3
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m shared.testing.test_groups --groups $(TEST_GROUPS) -- $(PYTEST_ARGS)
+
+# The same, measuring every test's duration again for the split (tests/test_durations.json).
+test-durations: install
+	$(BIN)/python -m shared.testing.test_groups --groups $(TEST_GROUPS) -- --store-durations $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

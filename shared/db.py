@@ -97,11 +97,18 @@ def make_engine(url: str, **options) -> Engine:
     # psycopg2 otherwise sends an executemany UPDATE one row at a time.
     options.setdefault("executemany_mode", "values_plus_batch")
     if "pool_pre_ping" in options:
-        return create_engine(url, **options)
+        return _ending_autocommit(create_engine(url, **options), options)
     # Instead of a ping (a round trip before every unit of work), each connection's socket is looked at as
     # it leaves the pool: one the server ended is replaced (check_server_ended).
     engine = create_engine(url, **options)
     event.listen(engine, "checkout", check_server_ended)
+    return _ending_autocommit(engine, options)
+
+
+def _ending_autocommit(engine: Engine, options: dict) -> Engine:
+    """end_autocommit on check-in, unless the engine's own isolation level was chosen (AUTOCOMMIT included)."""
+    if "isolation_level" not in options:
+        event.listen(engine, "checkin", end_autocommit)
     return engine
 
 
@@ -191,8 +198,23 @@ def read_without_transaction(session: Session) -> None:
     on PostgreSQL a transaction costs two more round trips, BEGIN before the first statement and ROLLBACK
     when the session closes, each a wait and some CPU in both processes. The pool gives the connection
     back with its usual isolation level."""
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if session.in_transaction():
+        return
+    engine = session.get_bind()
+    if engine.dialect.driver == "psycopg2" and event.contains(engine, "checkin", end_autocommit):
+        # psycopg2's own switch: SQLAlchemy's isolation level AUTOCOMMIT, set back to READ COMMITTED as the
+        # connection returns, sent `SET default_transaction_isolation TO DEFAULT` to the server each time
+        # (a round trip per search); the `autocommit` attribute changes only what psycopg2 sends before a
+        # statement. end_autocommit turns it off again as the pool takes the connection back.
+        session.connection().connection.dbapi_connection.autocommit = True
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def end_autocommit(dbapi_connection, _record) -> None:
+    """A psycopg2 connection back in the pool begins transactions again (read_without_transaction)."""
+    if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 def read_one_snapshot(session: Session) -> None:

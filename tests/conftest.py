@@ -36,6 +36,8 @@ def pg_test_database():
     """One database for the run; each test gets its own schemas inside it."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        # pytest-xdist's processes all come here at once: one creates the database while the others wait.
+        connection.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": PG_TEST_DATABASE})
         exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
                                     {"n": PG_TEST_DATABASE}).scalar()
         if not exists:

@@ -20,8 +20,8 @@ from bench.context import Context
 from bench.platform_stack import Platform, cpu_spent, cpu_with_bench, operator_rpc, running_platform, wait_for
 from bench.report import Row
 from bench.stages.provider_rosters import classlink_roster, clever_roster
-from bench.stages.sync import (DELTA_SHARE, RUN_POLL_SECONDS, TimedRun, change_of, progress_of, projected_at,
-                               reporting_progress, timed_run, wait_drained)
+from bench.stages.sync import (DELTA_SHARE, RUN_POLL_SECONDS, TimedRun, change_of, finished_epoch, progress_of,
+                               projected_at, reporting_progress, timed_run, wait_drained)
 from schoolctl.broker import CLIENT_ID_VARIABLE
 from shared.contracts import directory, rostering
 from shared.contracts.callers import SERVICE_PRINCIPAL_PREFIX
@@ -120,11 +120,6 @@ def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -
         raise RuntimeError(f"the sync run ended {run['state']}: {run.get('message')}")
     ctx.progress(f"  run completed after {time.time() - started_wall:.1f}s; waiting for the events to drain")
     wait_drained(ctx, platform, timeout)
-    elapsed = max(_epoch(run["finished_at"]), projected_at(platform)) - started_wall
+    elapsed = max(finished_epoch(run), projected_at(platform)) - started_wall
     return timed_run(ctx, label, elapsed, run, cpu_spent(cpu_before, cpu_with_bench(platform)))
-
-
-def _epoch(instant: str | datetime) -> float:
-    moment = instant if isinstance(instant, datetime) else datetime.fromisoformat(str(instant).replace("Z", "+00:00"))
-    return moment.timestamp()
 

@@ -10,7 +10,7 @@ and forgets them from what the district's imports applied, so a record that come
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.rostering.domain import mapping
@@ -20,11 +20,12 @@ from services.rostering.domain.archive_plan import (
     GUARDIAN_LINKS,
     PEOPLE,
     ArchiveRow,
-    current_keys,
     digest,
+    listed_keys,
     plan_archives,
     split_link_keys,
 )
+from services.rostering.domain.applied_rows import AppliedRow, rows_digest
 from services.rostering.domain.guard import CheckedRow, GuardVerdict, diff_summary, judge
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.ports import AppliedRows
@@ -33,6 +34,12 @@ from services.rostering.sending import PAGES_IN_FLIGHT, calling
 ARCHIVE_PAGE = 2000
 NOT_FOUND = "not_found"
 WOULD_ARCHIVE = "done"
+# The entity under which a completed run remembers, per archived entity its full files listed, a digest of the keys
+# they listed (in their order). Once a run completes, every key remembered of such an entity is one it listed (the
+# rest were forgotten as stale or archived), so a run listing the very same keys has nothing of it to archive and
+# need not read its remembered keys. Forgotten before any row of a run is sent (started): a run that fails part way
+# leaves none.
+LISTED_KEYS = "listed_keys"
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class ArchivePlan:
     rows: list[ArchiveRow]
     # Every person key this district's imports ever applied or this one lists: how link keys are split.
     person_keys: frozenset[str]
+    # Entity -> the digest of the keys its full file lists: what the run remembers once it completes.
+    listed_digests: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -61,12 +70,23 @@ NOTHING = ArchiveCheck([], GuardVerdict(False, 0.0, 0.0, 0.0, None), None)
 
 
 def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> ArchivePlan:
-    """What this run archives; remembered keys are read only for entities listed by a full file."""
+    """What this run archives; remembered keys are read only for entities listed by a full file, and not even
+    then when the last completed run's full file listed the very same keys (LISTED_KEYS). Changes nothing."""
     full = snapshot.full_snapshot_files
-    remembered = {entity: applied.keys(district_key, entity) for entity in ARCHIVED_ENTITIES
-                  if FILE_OF[entity] in full}
-    person_keys = frozenset(remembered.get(PEOPLE, ())) | current_keys(snapshot)[PEOPLE]
-    return ArchivePlan(plan_archives(snapshot, remembered), person_keys)
+    in_order = listed_keys(snapshot)
+    digests = {entity: rows_digest(in_order[entity]) for entity in ARCHIVED_ENTITIES if FILE_OF[entity] in full}
+    kept = applied.load(district_key, LISTED_KEYS) if digests else {}
+    # Listed as last time: everything remembered of the entity is listed again, so nothing of it is archived.
+    remembered = {entity: set() if entity in kept and kept[entity].fingerprint == listed_digest
+                  else applied.keys(district_key, entity) for entity, listed_digest in digests.items()}
+    listed = {entity: frozenset(keys) for entity, keys in in_order.items()}
+    person_keys = frozenset(remembered.get(PEOPLE, ())) | listed[PEOPLE]
+    return ArchivePlan(plan_archives(snapshot, remembered, listed), person_keys, digests)
+
+
+def started(applied: AppliedRows, district_key: str) -> None:
+    """The run is about to change what is remembered: no listing digest holds until it completes."""
+    applied.forget(district_key, LISTED_KEYS, list(ARCHIVED_ENTITIES))
 
 
 def check(archives: ArchivePlan, *, district_id: str, directory: Any, threshold: float) -> ArchiveCheck:
@@ -94,6 +114,8 @@ def apply(archives: ArchivePlan, checked: ArchiveCheck | None, *, district_id: s
     _ask_all(directory, district_id, archives, rows, dry_run=False)
     for entity, planned in _by_entity(archives.rows):
         applied.forget(district_key, entity, [row.key for row in planned])
+    applied.remember(district_key, LISTED_KEYS, {entity: AppliedRow(listed_digest, None)
+                                                 for entity, listed_digest in archives.listed_digests.items()})
 
 
 def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequence[ArchiveRow], *,

@@ -22,9 +22,13 @@ from typing import Any
 from services.rostering import archiving
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import (
+    STAGE_DIGESTS,
+    AppliedRow,
     applied_by,
     plan_sends,
     plan_sends_from_sources,
+    plan_whole_stage,
+    rows_digest,
     stale_keys,
     with_unsent,
 )
@@ -79,6 +83,7 @@ from services.rostering.sending import (
     calling,
     send_pages,
 )
+from shared.contracts import rostering
 
 APPROVED_RUN_CHANGED = ("the district's roster changed since this run was held (another import applied, or what "
                         "it would archive is not the same): nothing was applied; import the package again")
@@ -254,6 +259,7 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
             ports.held.keep(run.run_id, package=source.kept(), request=dict(request),
                             archive_digest=archives.digest, changes=_changes(checked, snapshot))
             return
+    archiving.started(applied, district_key)
     _send_stages(snapshot, district_id, district_key, request, run, ports, settings)
     run.progress.archiving()
     ports.report_progress(run)
@@ -269,10 +275,12 @@ def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:
-    """A newer import of the district replaces any run still waiting for a decision."""
+    """A newer import of the district replaces any run still waiting for a decision: that run is over, and
+    says so as a decided run does (SYNC_RUN_COMPLETED, state superseded)."""
     for held in ports.runs.recent(100, state=AWAITING_APPROVAL, district_id=district_id):
         held.supersede(run.run_id, ports.clock())
-        ports.runs.save(held)
+        ports.runs.save(held, announce=lambda over=held: ports.publish(rostering.SYNC_RUN_COMPLETED,
+                                                                       over.completion_event()))
         ports.held.release(held.run_id)
 
 
@@ -283,27 +291,45 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     full_files = snapshot.full_snapshot_files
     throttle = ports.progress_throttle()
 
+    # Each stage's digest of its whole rows, as its last run applied them (applied_rows.py plan_whole_stage).
+    whole_digests = applied.load(district_key, STAGE_DIGESTS)
+
     def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]] | None = None,
               labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None) -> Tally:
         # A district's rows are a million small dicts and no cycles: built and compared with the
         # collector running, half the time would go to rescanning them.
         with collector_paused():
-            earlier = applied.load(district_key, stage.entity)
+            rows = build_rows() if sourced is None else None
+            # A stage that hands no ids on is also remembered whole: rows listed exactly as last applied go unread.
+            whole = rows_digest(rows) if rows is not None and not stage.gives_ids else None
+            plan = None if whole is None or request["full"] else plan_whole_stage(
+                rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
+                remembered_count=applied.count(district_key, stage.entity))
+            whole_unchanged = plan is not None
+            earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
             compared = {} if request["full"] else earlier
-            if sourced is None:
-                plan = plan_sends(build_rows(), key=stage.label, applied=compared, needs_ids=stage.gives_ids)
+            if rows is not None:
+                plan = plan or plan_sends(rows, key=stage.label, applied=compared, needs_ids=stage.gives_ids)
             else:
                 plan = plan_sends_from_sources(sourced.records, key=sourced.key, source=sourced.source,
                                                build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
         # Rows unchanged by what they send, with a source fingerprint not yet remembered: applied already.
         applied.remember(district_key, stage.entity, plan.resourced)
+        if whole is not None and plan.to_send:
+            # Rows are about to change: the stage's digest holds again only once every row is applied.
+            applied.forget(district_key, STAGE_DIGESTS, [stage.entity])
 
         run.progress.applying(stage.entity, pages_of(len(plan.to_send), mapping.PAGE_ROWS), ports.clock())
-        ports.report_progress(run)
+        # A stage with nothing to send is over in a moment: its progress is written only as often as pages' is.
+        quiet = not plan.to_send
+        ports.report_progress(run, throttle if quiet else None)
+        saved = 0
 
         def remember(results: list[dict]) -> None:
-            applied.remember(district_key, stage.entity,
-                             applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids, sources=plan.sources))
+            nonlocal saved
+            answered = applied_by(results, plan.fingerprints, keep_ids=stage.gives_ids, sources=plan.sources)
+            applied.remember(district_key, stage.entity, answered)
+            saved += len(answered)
             run.progress.page_applied(pages_of(len(results), mapping.PAGE_ROWS))
             ports.report_progress(run, throttle)
 
@@ -313,9 +339,12 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         result = with_unsent(sent, plan)
         if SOURCE_FILES[stage.entity] in full_files:
             applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
+        if whole is not None and not whole_unchanged and saved == len(plan.to_send) and not result.refusals:
+            applied.remember(district_key, STAGE_DIGESTS, {stage.entity: AppliedRow(whole, None)})
         refused = {refusal.label for refusal in result.refusals if refusal.label}
         run.record(stage.entity, result, mapping.source_lines(snapshot, stage.entity, refused))
-        ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
+        if not quiet or throttle.due(ports.clock()):
+            ports.runs.save(run)  # progress: get_sync_run shows each entity as it lands
         return result
 
     schools = apply(SCHOOLS, directory.upsert_schools, in_district, lambda: mapping.school_rows(snapshot))

@@ -42,14 +42,22 @@ def with_application_name(database_url: str, application_name: str) -> str:
         hide_password=False)
 
 
+# How long terminate_backends waits for each backend to end. Without a wait it returned as soon as the signal
+# was sent, and a test's next statement could still find the backend's socket quiet (its FATAL not yet
+# written): the directory's faults test failed about one run in three on a loaded box.
+TERMINATION_WAIT_MS = 5000
+
+
 def terminate_backends(database_url: str, application_name: str) -> int:
-    """pg_terminate_backend on every connection named `application_name`; how many there were."""
+    """pg_terminate_backend on every connection named `application_name`, waiting until each has ended (up to
+    TERMINATION_WAIT_MS: it has then told its client why and closed its socket); how many there were."""
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             return len(connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = :name AND pid <> pg_backend_pid()"), {"name": application_name}).all())
+                "SELECT pg_terminate_backend(pid, :wait_ms) FROM pg_stat_activity "
+                "WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                {"name": application_name, "wait_ms": TERMINATION_WAIT_MS}).all())
     finally:
         engine.dispose()
 

@@ -53,6 +53,10 @@ REACH_REFRESH_ROWS = 2000
 REACH_REFRESH_LOCK = 0x7265616368
 
 
+# Answers of DirectoryRepository._of_district kept per process: (district id, person ids) -> bool.
+OF_DISTRICT_KEPT = 4096
+_of_district_kept: dict[tuple[str, frozenset[str]], bool] = {}
+
 
 class DirectoryRepository:
     def __init__(self, session: Session):
@@ -379,6 +383,13 @@ class DirectoryRepository:
         def count() -> int:
             return self.session.execute(search_sql.count_query(wanted, scope), values).scalar_one()
 
+        if with_schools and search_sql.finds_by_names(wanted, scope) and self._of_district(
+                search_sql.individuals(scope), search_sql.names_district(scope)):
+            # PostgreSQL keeps name_counts: the page is the true first page whatever the total.
+            page = self.session.execute(search_sql.names_first_page(wanted, scope, school_ids=True), values).all()
+            counted = (page[0]._mapping[search_sql.MATCHED] if page
+                       else self.session.execute(search_sql.names_count(wanted, scope), values).scalar_one())
+            return _without_count(page), counted
         if not search_sql.finds_matches_first(wanted, scope):
             counted = count()
         else:
@@ -387,10 +398,23 @@ class DirectoryRepository:
             # A page past the last match (or of no match at all) carries no count.
             counted = page[0]._mapping[search_sql.MATCHED] if page else count()
             if counted <= search_sql.TOTAL_COUNT_LIMIT:
-                return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED}
-                        for row in page], counted
+                return _without_count(page), counted
         page = self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools), values)
         return [dict(row._mapping) for row in page], counted
+
+    def _of_district(self, person_ids: frozenset[str], district_id: str) -> bool:
+        """Whether every one of these people is of the district. A person's district never changes, so the
+        answer is kept for the process (OF_DISTRICT_KEPT answers; a person not found is not of it)."""
+        if not person_ids:
+            return True
+        key = (district_id, person_ids)
+        if key not in _of_district_kept:
+            if len(_of_district_kept) >= OF_DISTRICT_KEPT:
+                _of_district_kept.clear()
+            found = self.session.execute(select(func.count()).select_from(people).where(
+                people.c.id.in_(sorted(person_ids)), people.c.district_id == district_id)).scalar_one()
+            _of_district_kept[key] = found == len(person_ids)
+        return _of_district_kept[key]
 
     # --- the reach table ----------------------------------------------------------------------
 
@@ -473,3 +497,8 @@ def _person_columns(values: Mapping) -> dict:
     columns["given_name_key"] = name_key(values["given_name"])
     columns["family_name_key"] = name_key(values["family_name"])
     return columns
+
+
+def _without_count(page) -> list[dict]:
+    """A page's rows without the MATCHED column its statement carried the total in."""
+    return [{name: value for name, value in row._mapping.items() if name != search_sql.MATCHED} for row in page]

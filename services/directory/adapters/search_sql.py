@@ -7,6 +7,8 @@ page). Everyone else searches `reach`: their scope is a few index ranges of
 it (a school's students, a class's guardians, ...), already carrying the
 columns a search filters and orders on, so neither the scope nor the total
 needs a join per person; only the page's own people are read from `people`.
+On PostgreSQL a whole district searched by name takes a third plan (names_first_page): its total and its
+page's names come from name_counts, so it reads only the page's people however many match.
 
 The total is counted up to TOTAL_COUNT_LIMIT rows: beyond it the page says so
 (`total_exact` false) instead of counting a whole district on every keystroke.
@@ -30,14 +32,16 @@ from sqlalchemy import (
     Subquery,
     Text,
     bindparam,
+    cast,
     func,
     or_,
     select,
+    true,
     union,
 )
 
 from services.directory.adapters import reach_sql, visibility_sql
-from services.directory.adapters.tables import enrollments, people, person_schools, reach
+from services.directory.adapters.tables import enrollments, name_counts, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS, PeopleFilter
 
@@ -259,3 +263,77 @@ def matching_ids(wanted: PeopleFilter, scope: v.Scope, limit: int) -> Select:
         return (select(people.c.id).where(*_district_conditions(wanted, scope)).order_by(*ORDER).limit(limit))
     matches = _scoped_matches(wanted, scope)
     return select(matches.c.id).order_by(*_name_order(matches)).limit(limit)
+
+
+# --- the whole district by name counts (PostgreSQL) ----------------------------------------------
+
+def names_district(scope: v.Scope) -> str | None:
+    """The district whose people the scope admits, when it admits them all (a WholeDistrict grant) and
+    otherwise only grants within that district or chosen individuals (see `individuals`): the district
+    that name_counts can answer for once those individuals are known to be its own."""
+    districts = {grant.district_id for grant in scope.people if isinstance(grant, visibility_sql.DISTRICT_GRANTS)}
+    if (len(districts) == 1 and sees_whole_district(scope)
+            and all(isinstance(grant, (*visibility_sql.DISTRICT_GRANTS, v.Individuals)) for grant in scope.people)):
+        return districts.pop()
+    return None
+
+
+def individuals(scope: v.Scope) -> frozenset[str]:
+    """The people the scope's Individuals grants admit."""
+    return frozenset().union(*(grant.person_ids for grant in scope.people if isinstance(grant, v.Individuals)))
+
+
+def finds_by_names(wanted: PeopleFilter, scope: v.Scope) -> bool:
+    """Whether names_first_page can answer the search, once the scope's individuals are known to be of
+    names_district(scope): a whole district searched by name, filtered on nothing name_counts does not
+    carry (it carries archived and the kinds)."""
+    return (bool(wanted.terms) and names_district(scope) is not None
+            and not (wanted.school_id or wanted.classroom_id or wanted.students_only))
+
+
+def _names_district_people(wanted: PeopleFilter, scope: v.Scope) -> list[ColumnElement[bool]]:
+    """The district's people and the filters: the scope itself, its individuals being the district's."""
+    return [people.c.district_id == names_district(scope), *filters(wanted, people, people.c.id)]
+
+
+def _matching_names(wanted: PeopleFilter, scope: v.Scope):
+    """Each matching name (family and given key) and how many of the district's people hold it."""
+    return (select(name_counts.c.family_name_key, name_counts.c.given_name_key,
+                   func.sum(name_counts.c.people).label("held"))
+            .where(name_counts.c.district_id == names_district(scope), name_counts.c.people > 0,
+                   *filters(wanted, name_counts, None))
+            .group_by(name_counts.c.family_name_key, name_counts.c.given_name_key))
+
+
+def _capped_total(names) -> ColumnElement[int]:
+    """How many match, up to one past TOTAL_COUNT_LIMIT, as count_query counts them."""
+    total = func.least(func.coalesce(func.sum(names.c.held), 0), _count_cap())
+    return cast(select(total).select_from(names).scalar_subquery(), Integer)
+
+
+@_kept
+def names_first_page(wanted: PeopleFilter, scope: v.Scope, *, school_ids: bool = False) -> Select:
+    """The page, and in a MATCHED column the capped total, from name_counts: the total is a sum over the
+    matching names, and the page reads only the people of the names it spans (those whose running count
+    before them is under offset + limit), each name's people by the name-order index, in id order.
+    Whatever the total, this is the true page in name order."""
+    names = _matching_names(wanted, scope).cte("names")
+    before = func.sum(names.c.held).over(order_by=(names.c.family_name_key, names.c.given_name_key)) - names.c.held
+    running = select(names.c.family_name_key, names.c.given_name_key, before.label("before")).subquery("running")
+    spanned = (select(running.c.family_name_key, running.c.given_name_key)
+               .where(running.c.before < _page_limit() + _page_offset()).subquery("spanned"))
+    named = (select(*SUMMARY_COLUMNS, *ORDER[:2])
+             .where(*_names_district_people(wanted, scope),
+                    people.c.family_name_key == spanned.c.family_name_key,
+                    people.c.given_name_key == spanned.c.given_name_key)
+             .order_by(people.c.id).limit(_page_limit() + _page_offset()).lateral("named"))
+    return (select(*(named.c[column.name] for column in SUMMARY_COLUMNS), _capped_total(names).label(MATCHED),
+                   *_school_ids(named.c.id, school_ids))
+            .select_from(spanned).join(named, true())
+            .order_by(*_name_order(named)).limit(_page_limit()).offset(_page_offset()))
+
+
+@_kept
+def names_count(wanted: PeopleFilter, scope: v.Scope) -> Select:
+    """The capped total alone, from name_counts (for a page past the last match)."""
+    return select(_capped_total(_matching_names(wanted, scope).subquery("names")))

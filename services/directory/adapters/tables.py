@@ -185,6 +185,40 @@ for _column in (people.c.given_name_key, people.c.family_name_key):
           postgresql_ops={_column.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
+# How many people of a district hold each name (lower-cased keys), per archived state and kind flags: a
+# district-wide search counts its matches and finds the names of its first page here, then reads only that
+# page's people, where `people` would be read row by row for every match (thousands share a family name).
+# On PostgreSQL, triggers keep it: each statement that writes `people` adds its changes to
+# name_count_changes, and one statement at commit folds a transaction's changes into name_counts
+# (migration directory_0006). Rows are kept at zero rather than deleted. SQLite has no triggers here and
+# its searches never read it.
+NAME_COUNT_KEY = ("district_id", "family_name_key", "given_name_key", "archived", "is_student", "is_staff",
+                  "is_guardian")
+
+
+def _name_count_key_columns() -> list[Column]:
+    return [Column(name, ID if name == "district_id" else Text if name.endswith("_key") else Boolean,
+                   nullable=False) for name in NAME_COUNT_KEY]
+
+
+name_counts = Table(
+    "name_counts", metadata,
+    *_name_count_key_columns(),
+    Column("people", Integer, nullable=False),
+    PrimaryKeyConstraint(*NAME_COUNT_KEY),
+)
+for _column in (name_counts.c.given_name_key, name_counts.c.family_name_key):
+    Index(f"ix_name_counts_{_column.name}_trgm", _column, postgresql_using="gin",
+          postgresql_ops={_column.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+# A transaction's changes to name_counts (+1 / -1 per person and key) until its commit folds them: written
+# without conflicts, so writers never wait on each other's names before they commit.
+name_count_changes = Table(
+    "name_count_changes", metadata,
+    *_name_count_key_columns(),
+    Column("people", Integer, nullable=False),
+)
+
 # Who changed what in the directory, and how (DESIGN.md: every change a person makes is audited).
 audit_log = Table(
     "audit_log", metadata,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import applied_districts, applied_rows
@@ -61,6 +61,14 @@ class AppliedRowRepository:
             applied_rows.c.district == number, applied_rows.c.entity == entity)).scalars())
         self.session.commit()
         return keys
+
+    def count(self, district_key: str, entity: str) -> int:
+        """How many rows of the entity are remembered (the primary key's index answers it)."""
+        number = self._district(district_key)
+        counted = self.session.execute(select(func.count()).select_from(applied_rows).where(
+            applied_rows.c.district == number, applied_rows.c.entity == entity)).scalar_one()
+        self.session.commit()
+        return counted
 
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         number = self._district(district_key)

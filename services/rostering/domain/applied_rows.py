@@ -16,6 +16,11 @@ by a source fingerprint: the record's raw cells, what the row takes from
 other records (source_rows.py), and the version of the reading rules. A row whose
 source fingerprint is the one remembered is neither built nor fingerprinted:
 an unchanged import then spends no time building or digesting its rows.
+
+A stage whose rows are not built one per record (classrooms, enrollments, guardian links) is also remembered
+whole: one digest of its rows in order, kept when every row of it was applied (STAGE_DIGESTS). An import whose
+rows digest alike, with as many distinct keys as are remembered, sends none of them and needs neither the
+remembered rows nor a fingerprint per row (plan_whole_stage).
 """
 
 from __future__ import annotations
@@ -40,9 +45,24 @@ class AppliedRow(NamedTuple):
     source: bytes | None = None
 
 
+# The entity under which each stage's digest of its whole rows is remembered, keyed by the stage's entity.
+STAGE_DIGESTS = "stage_digests"
+# Rows digested per marshal call: a district's half million enrollments are never one buffer.
+DIGEST_CHUNK = 1000
+
+
 def fingerprint(row: Mapping) -> bytes:
     """A compact digest of a row's values and their types; equal rows, equal fingerprints."""
     return hashlib.blake2b(marshal.dumps(sorted(row.items()), MARSHAL_VERSION), digest_size=FINGERPRINT_BYTES).digest()
+
+
+def rows_digest(rows: Sequence[Mapping]) -> bytes:
+    """A digest of a stage's rows, in order, each field in the order the mapping built it: equal lists, equal
+    digests (rows listed in another order only make the stage compare row by row once)."""
+    hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    for start in range(0, len(rows), DIGEST_CHUNK):
+        hasher.update(marshal.dumps(rows[start:start + DIGEST_CHUNK], MARSHAL_VERSION))
+    return hasher.digest()
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,23 @@ def plan_sends_from_sources(records: Iterable[T], *, key: Callable[[T], str], so
         if source_digest is not None:
             sources[row_key] = source_digest
     return SendPlan(to_send, fingerprints, kept_ids, unsent, frozenset(keys), sources, resourced)
+
+
+def plan_whole_stage(rows: Sequence[dict], *, key: Callable[[dict], str], digest: bytes,
+                     remembered: AppliedRow | None, remembered_count: int) -> SendPlan | None:
+    """The plan of a stage whose rows are, in order, the ones the last run applied whole (`remembered`, its
+    STAGE_DIGESTS row): nothing to send, every row unchanged. None when the stage must compare row by row.
+
+    The digest is kept only once every row of a run was applied, and forgotten before any row of a later run
+    is sent, so every row of that run is remembered as it was sent; as many keys remembered as these rows have
+    means no other key is (nothing stale to forget).
+    """
+    if remembered is None or remembered.fingerprint != digest:
+        return None
+    keys = frozenset(key(row) for row in rows)
+    if len(keys) != remembered_count:
+        return None
+    return SendPlan([], {}, {}, len(rows), keys)
 
 
 def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes], *,

@@ -39,12 +39,16 @@ class ArchiveRow:
 
 def current_keys(snapshot: Snapshot) -> dict[str, frozenset[str]]:
     """The keys this run lists, per entity, as the apply stages name them."""
+    return {entity: frozenset(keys) for entity, keys in listed_keys(snapshot).items()}
+
+
+def listed_keys(snapshot: Snapshot) -> dict[str, list[str]]:
+    """current_keys in the order the source lists them (repeats included)."""
     return {
-        PEOPLE: frozenset(person.source_id for person in snapshot.people),
-        CLASSROOMS: frozenset(klass.source_id for klass in snapshot.classes),
-        ENROLLMENTS: frozenset(enrollment.source_id for enrollment in snapshot.enrollments),
-        GUARDIAN_LINKS: frozenset(link_key(link.guardian_source_id, link.student_source_id)
-                                  for link in snapshot.guardian_links),
+        PEOPLE: [person.source_id for person in snapshot.people],
+        CLASSROOMS: [klass.source_id for klass in snapshot.classes],
+        ENROLLMENTS: [enrollment.source_id for enrollment in snapshot.enrollments],
+        GUARDIAN_LINKS: [link_key(link.guardian_source_id, link.student_source_id) for link in snapshot.guardian_links],
     }
 
 
@@ -52,13 +56,15 @@ def link_key(guardian_source_id: str, student_source_id: str) -> str:
     return f"{guardian_source_id}{LINK_SEPARATOR}{student_source_id}"
 
 
-def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]]) -> list[ArchiveRow]:
+def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
+                  listed: Mapping[str, frozenset[str]] | None = None) -> list[ArchiveRow]:
     """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones.
 
-    `remembered` maps each entity to the keys earlier runs applied. A key is archived once, tombstone
-    first (it names a line); a tombstone for a record this run also lists is not archived.
+    `remembered` maps each entity to the keys earlier runs applied; `listed` is current_keys(snapshot), when the
+    caller has it already. A key is archived once, tombstone first (it names a line); a tombstone for a record
+    this run also lists is not archived.
     """
-    listed = current_keys(snapshot)
+    listed = current_keys(snapshot) if listed is None else listed
     rows: dict[tuple[str, str], ArchiveRow] = {}
     for tombstone in snapshot.tombstones:
         entity = ENTITY_OF_FILE.get(tombstone.file)

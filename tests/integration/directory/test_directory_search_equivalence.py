@@ -6,12 +6,14 @@ import itertools
 
 import pytest
 from directory_district import SEES
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.directory import handlers
 from services.directory.adapters.repository import DirectoryRepository
-from services.directory.adapters.tables import enrollments, people
+from services.directory.adapters import search_sql
+from services.directory.adapters.search_sql import names_first_page
+from services.directory.adapters.tables import NAME_COUNT_KEY, enrollments, name_counts, people
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 from shared.db import make_engine
@@ -87,3 +89,76 @@ def test_a_page_of_a_scoped_search_is_a_slice_of_the_whole_list(repo, district):
     pages = [handlers.search_people({"viewer": principal, "page": n, "per_page": 3}, repo=repo)["items"]
              for n in (1, 2, 3)]
     assert [item["id"] for page in pages for item in page] == [item["id"] for item in whole]
+
+
+def counted_names(repo) -> dict:
+    """name_counts as kept, without the names nobody holds any more."""
+    return {tuple(row[:-1]): row[-1] for row in repo.session.execute(
+        select(*(name_counts.c[name] for name in NAME_COUNT_KEY), name_counts.c.people)
+        .where(name_counts.c.people != 0))}
+
+
+def names_of_people(repo) -> dict:
+    key = [people.c[name] for name in NAME_COUNT_KEY]
+    return {tuple(row[:-1]): row[-1] for row in repo.session.execute(select(*key, func.count()).group_by(*key))}
+
+
+def test_name_counts_follow_every_write_to_people(repo, district, directory_config):
+    if not directory_config["DATABASES"]["directory"].startswith("postgresql"):
+        pytest.skip("name_counts are kept by PostgreSQL triggers; SQLite searches never read them")
+    session = repo.session
+    assert counted_names(repo) == names_of_people(repo)
+    # A rename, an archiving, a change that keeps the name, a new person and a deletion, in one transaction.
+    session.execute(update(people).where(people.c.id == district.ids["ana"])
+                    .values(family_name="Zed", family_name_key="zed"))
+    session.execute(update(people).where(people.c.id == district.ids["ben"]).values(archived=True))
+    session.execute(update(people).where(people.c.id == district.ids["eve"]).values(grade="12"))
+    session.execute(insert(people).values(id="p-new", district_id=district.id, given_name="Nia", family_name="Zed",
+                                          given_name_key="nia", family_name_key="zed", is_guardian=True))
+    session.execute(insert(people).values(id="p-gone", district_id=district.id, given_name="Om", family_name="Lo",
+                                          given_name_key="om", family_name_key="lo"))
+    session.execute(delete(people).where(people.c.id == "p-gone"))
+    session.commit()
+    assert counted_names(repo) == names_of_people(repo)
+    # A transaction rolled back leaves them as they were.
+    session.execute(update(people).where(people.c.id == district.ids["eve"])
+                    .values(given_name_key="someone else"))
+    session.rollback()
+    assert counted_names(repo) == names_of_people(repo)
+
+
+def test_a_district_search_by_names_pages_like_the_whole_list(repo, district, directory_config, monkeypatch):
+    principal = district.viewer("pat_district_admin")
+    statements = []
+    monkeypatch.setattr(search_sql, "names_first_page", lambda *args, **kwargs: statements.append(args) or
+                        names_first_page(*args, **kwargs))
+    request = {"viewer": principal, "query": "a"}
+    whole = handlers.search_people({**request, "page": 1, "per_page": 200}, repo=repo)
+    pages = [handlers.search_people({**request, "page": n, "per_page": 2}, repo=repo) for n in range(1, 12)]
+    assert [item["id"] for page in pages for item in page["items"]] == [item["id"] for item in whole["items"]]
+    assert len(whole["items"]) > 4
+    assert {page["total"] for page in pages} == {whole["total"]} == {len(whole["items"])}
+    on_postgresql = directory_config["DATABASES"]["directory"].startswith("postgresql")
+    assert bool(statements) == on_postgresql
+
+
+def test_name_counts_of_two_writers_of_one_new_name_add_up(repo, district, directory_config):
+    url = directory_config["DATABASES"]["directory"]
+    if not url.startswith("postgresql"):
+        pytest.skip("name_counts are kept by PostgreSQL triggers; SQLite searches never read them")
+    engine = make_engine(url)
+    writers = [Session(engine), Session(engine)]
+    try:
+        for n, writer in enumerate(writers):  # both log their change before either commits
+            writer.execute(insert(people).values(
+                id=f"p-twin-{n}", district_id=district.id, given_name="Io", family_name="Quill",
+                given_name_key="io", family_name_key="quill", is_student=True))
+        writers[1].commit()
+        writers[0].commit()
+    finally:
+        for writer in writers:
+            writer.close()
+        engine.dispose()
+    repo.session.rollback()
+    assert counted_names(repo) == names_of_people(repo)
+    assert counted_names(repo)[(district.id, "quill", "io", False, True, False, False)] == 2

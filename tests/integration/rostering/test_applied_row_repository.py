@@ -27,6 +27,17 @@ def test_rows_remembered_read_back_by_district_and_entity(applied):
     assert applied.load("district-1", "accounts") == {}
 
 
+def test_rows_remembered_are_counted_by_district_and_entity(applied):
+    applied.start("district-1", "d-1")
+    applied.start("named:springfield", "d-2")
+    applied.remember("district-1", "enrollments", {"enr-1": row(1), "enr-2": row(2)})
+    applied.remember("named:springfield", "enrollments", {"enr-1": row(3)})
+
+    assert applied.count("district-1", "enrollments") == 2
+    assert applied.count("named:springfield", "enrollments") == 1
+    assert applied.count("district-1", "guardian_links") == 0
+
+
 def test_remembering_a_row_again_replaces_its_fingerprint_and_id(applied):
     applied.start("district-1", "d-1")
     applied.remember("district-1", "people", {"student-1": row(1, "p-1")})

@@ -35,3 +35,21 @@ def test_a_session_already_in_a_transaction_stays_in_it(pg_schema_url):
         read_without_transaction(reader)
         assert not second_statement_began_its_transaction(reader)
     engine.dispose()
+
+
+def test_a_read_without_transaction_sends_nothing_to_the_server_as_its_connection_returns(pg_schema_url):
+    """The pool sets the connection back to transactions without a statement (SQLAlchemy's isolation level
+    AUTOCOMMIT, set back to READ COMMITTED on return, sent a SET for it)."""
+    engine = make_engine(pg_schema_url("no_set"), pool_size=1, max_overflow=0)
+    watcher = make_engine(pg_schema_url("no_set_watcher"), pool_size=1, max_overflow=0)
+    for _ in range(3):
+        with Session(engine) as reader:
+            read_without_transaction(reader)
+            pid = reader.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with watcher.connect() as watching:
+        last = watching.execute(text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar_one()
+    assert last == "SELECT pg_backend_pid()"
+    with Session(engine) as next_worker:
+        assert not second_statement_began_its_transaction(next_worker)
+    engine.dispose()
+    watcher.dispose()

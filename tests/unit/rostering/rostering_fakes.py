@@ -310,8 +310,25 @@ class FakeAppliedRows:
         assert district_key in self.targets, "start() comes first"
         return set(self.rows.get((district_key, entity), {}))
 
+    def count(self, district_key: str, entity: str) -> int:
+        assert district_key in self.targets, "start() comes first"
+        return len(self.rows.get((district_key, entity), {}))
+
     def remembered(self, entity: str, district_key: str = "district-1") -> set[str]:
         return set(self.rows.get((district_key, entity), {}))
+
+
+def entities_read(applied: FakeAppliedRows, method: str) -> list[str]:
+    """The entities `applied.<method>` (load, keys) is asked for from now on, in order."""
+    read: list[str] = []
+    answer = getattr(applied, method)
+
+    def recording(district_key, entity):
+        read.append(entity)
+        return answer(district_key, entity)
+
+    setattr(applied, method, recording)
+    return read
 
 
 class FakeHeldRuns:

@@ -7,6 +7,8 @@ from services.rostering.domain.applied_rows import (
     applied_by,
     fingerprint,
     plan_sends,
+    plan_whole_stage,
+    rows_digest,
     stale_keys,
     with_unsent,
 )
@@ -136,3 +138,26 @@ def test_keys_a_full_file_no_longer_lists_are_stale():
 
     assert stale_keys(applied, frozenset({"a", "c", "d"})) == ["b"]
     assert stale_keys(applied, frozenset({"a", "b", "c"})) == []
+
+
+def test_rows_digest_is_the_same_for_equal_rows_in_the_same_order_and_differs_otherwise():
+    rows = [{"source_id": f"enr-{n}", "role": "student", "grades": ["09"]} for n in range(2500)]
+    same = [dict(row) for row in rows]
+    changed = [*rows[:-1], {**rows[-1], "role": "aide"}]
+
+    assert rows_digest(rows) == rows_digest(same)
+    assert rows_digest(changed) != rows_digest(rows)
+    assert rows_digest(rows[::-1]) != rows_digest(rows)
+
+
+def test_a_whole_stage_is_unchanged_only_with_its_digest_and_as_many_keys_remembered():
+    rows = [{"source_id": "enr-1"}, {"source_id": "enr-2"}]
+    kept = AppliedRow(rows_digest(rows), None)
+
+    plan = plan_whole_stage(rows, key=lambda row: row["source_id"], digest=rows_digest(rows), remembered=kept,
+                            remembered_count=2)
+
+    assert (plan.to_send, plan.unsent, plan.keys) == ([], 2, frozenset({"enr-1", "enr-2"}))
+    for remembered, count in ((None, 2), (AppliedRow(b"\0" * 16, None), 2), (kept, 3)):
+        assert plan_whole_stage(rows, key=lambda row: row["source_id"], digest=rows_digest(rows),
+                                remembered=remembered, remembered_count=count) is None

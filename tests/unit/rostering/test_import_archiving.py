@@ -8,6 +8,7 @@ from rostering_fakes import Importer
 from services.rostering import handlers
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import BULK, DELTA, GuardianLink, PackageFile, Tombstone
+from shared.contracts import rostering
 from shared.contracts.errors import Conflict
 
 BULK_FILES = tuple(PackageFile(name, BULK, 3) for name in ("orgs.csv", "classes.csv", "users.csv", "enrollments.csv"))
@@ -136,6 +137,9 @@ def test_a_newer_import_supersedes_a_held_run_which_can_then_not_be_approved(run
     assert newer["state"] == "completed"
     old = handlers.get_sync_run({"run_id": held["run_id"]}, runs=run_import.runs, clock=run_import.clock)
     assert old["state"] == "superseded" and newer["run_id"] in old["message"]
+    completed = [payload for name, payload in run_import.outbox.published if name == rostering.SYNC_RUN_COMPLETED.name]
+    assert {"run_id": held["run_id"], "state": "superseded", "district_id": held["district_id"],
+            "error_count": 0} in completed
     with pytest.raises(Conflict):
         handlers.approve_sync_run({"run_id": held["run_id"], "decided_by": "admin-1", "reason": None},
                                   runs=run_import.runs, held=run_import.held, publish=lambda e, p: None,
