@@ -28,6 +28,8 @@ import pika
 from eventlet.event import Event
 from pika.spec import Basic
 
+from shared.amqp_confirms import settled_tags
+
 log = logging.getLogger(__name__)
 
 CONFIRMED, RETURNED, NACKED = "confirmed", "returned", "nacked"
@@ -201,11 +203,8 @@ class ConfirmedChannel:
     def _on_confirm(self, frame) -> None:
         method = frame.method
         outcome = NACKED if isinstance(method, Basic.Nack) else CONFIRMED
-        if method.multiple:
-            while self._outstanding and next(iter(self._outstanding)) <= method.delivery_tag:
-                self._settle(next(iter(self._outstanding)), outcome)
-        else:
-            self._settle(method.delivery_tag, outcome)
+        for tag in settled_tags(self._outstanding, method):
+            self._settle(tag, outcome)
 
     def _settle(self, tag: int, outcome: str) -> None:
         pending = self._outstanding.pop(tag, None)

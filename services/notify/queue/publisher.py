@@ -44,6 +44,7 @@ from services.notify.queue.topology import (
     retry_route,
     work_queue,
 )
+from shared.amqp_confirms import settled_tags
 from shared.logs import REQUEST_ID
 
 # PLATFORM-NOTES: ~1,000 unconfirmed messages is where confirms stop being the bottleneck.
@@ -383,12 +384,8 @@ class _ConfirmedChannel:
             return  # only a broken channel can still hear of an earlier publish, and it is never reused
         method = frame.method
         nacked = isinstance(method, Basic.Nack)
-        if method.multiple:
-            # Tags were handed out in order and the dict keeps that order: pop from the oldest.
-            while batch.outstanding and next(iter(batch.outstanding)) <= method.delivery_tag:
-                batch.settle(next(iter(batch.outstanding)), nacked)
-        else:
-            batch.settle(method.delivery_tag, nacked)
+        for tag in settled_tags(batch.outstanding, method):
+            batch.settle(tag, nacked)
         self._fill_window()
 
     def _on_return(self, _channel, _method, properties: pika.BasicProperties, _body: bytes) -> None:
