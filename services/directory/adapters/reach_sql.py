@@ -14,7 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools, reach
 from services.directory.domain import visibility as v
@@ -47,11 +61,31 @@ def rows_of(person_ids: Collection[str] | None) -> Select:
     long as one path is current, hence the grouping.
     """
     member = people.alias("member")
+    chosen = [member.c.id.in_(sorted(person_ids))] if person_ids is not None else []
+    return _grouped(_paths(member, chosen).subquery("paths"))
+
+
+def rows_of_each(person_ids: BindParameter) -> Select:
+    """`rows_of` on PostgreSQL for the people of an array parameter, derived person by person.
+
+    Each person's paths are a LATERAL subquery that starts from their own id, so every join is an index
+    lookup whatever the statistics say. Planned as one join over the whole page, a bulk import (whose
+    tables grow faster than ANALYZE follows, and whose first enrollments are all teachers') was planned
+    from the other end: every student's enrollments and guardians read for each page, a page of guardian
+    links taking seconds more the larger the district had grown.
+    """
+    chosen = func.unnest(person_ids).table_valued("id").render_derived(name="chosen")
+    member = people.alias("member")
+    paths = _paths(member, [member.c.id == chosen.c.id]).lateral("paths")
+    return _grouped(paths).select_from(chosen.join(paths, true()))
+
+
+def _paths(member, chosen: list[ColumnElement[bool]]) -> CompoundSelect:
+    """Each path to a holder of the `chosen` members (all when empty), one row per path."""
     student = people.alias("student")
     classroom = classrooms.alias("classroom")
 
     def reached(holder, relation: str, archived, *where) -> Select:
-        chosen = [member.c.id.in_(sorted(person_ids))] if person_ids is not None else []
         return select(holder.label("holder_id"), literal(relation).label("relation"),
                       member.c.id.label("person_id"),
                       *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
@@ -68,7 +102,7 @@ def rows_of(person_ids: Collection[str] | None) -> Select:
     students_of_classes = (children.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
                            .join(classroom, classroom.c.id == enrollments.c.classroom_id))
     through_child = or_(member.c.archived, student.c.archived)
-    paths = union_all(
+    return union_all(
         reached(person_schools.c.school_id, STUDENT, member.c.archived, member.c.is_student)
         .select_from(school_members),
         reached(person_schools.c.school_id, STAFF, member.c.archived, member.c.is_staff).select_from(school_members),
@@ -79,7 +113,10 @@ def rows_of(person_ids: Collection[str] | None) -> Select:
         # As in grant_members, an enrollment as a student is enough to make the child's guardians reached.
         reached(enrollments.c.classroom_id, GUARDIAN, through_child, member.c.is_guardian,
                 ~guardian_links.c.archived, current_class).select_from(students_of_classes),
-    ).subquery("paths")
+    )
+
+
+def _grouped(paths) -> Select:
     grouped = [paths.c[name] for name in COLUMNS if name != "archived"]
     # Archived only when every path to the holder is: the smallest flag over the paths.
     archived = (func.min(paths.c.path_archived) == 1).label("archived")

@@ -10,7 +10,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, func, literal, select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -419,25 +434,31 @@ class DirectoryRepository:
     # --- the reach table ----------------------------------------------------------------------
 
     def refresh_reach(self, person_ids: Collection[str]) -> None:
-        """Rewrite every reach row of these people from the tables it is derived from (in the caller's
-        transaction). Every write that changes a person, their schools, enrollments or guardian links
+        """Bring every reach row of these people up to date with the tables it is derived from (in the
+        caller's transaction). Every write that changes a person, their schools, enrollments or guardian links
         calls this for the people it touched."""
         ids = sorted(person_ids)
-        if ids and self.session.get_bind().dialect.name == "postgresql":
-            # Pages applied side by side share guardians; rewriting their rows in two orders at once
-            # deadlocked at district scale. One refresh at a time per database, until the writer commits:
-            # the refresh is a small tail of each page's transaction, so the pages still overlap elsewhere.
-            self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK)))
-        for start in range(0, len(ids), REACH_REFRESH_ROWS):
-            chunk = ids[start:start + REACH_REFRESH_ROWS]
-            self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
-            # Two pages applied at once can both refresh one guardian (of students on each page): the
-            # later writer finds the earlier one's committed rows and brings them up to date.
-            rows = dialect_insert(self.session, reach).from_select(
-                reach_sql.COLUMNS, reach_sql.rows_of(chunk))
-            self.session.execute(rows.on_conflict_do_update(
-                index_elements=[reach.c.holder_id, reach.c.relation, reach.c.person_id],
-                set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS}))
+        if not ids:
+            return
+        if self.session.get_bind().dialect.name != "postgresql":
+            for start in range(0, len(ids), REACH_REFRESH_ROWS):
+                self._rewrite_reach(ids[start:start + REACH_REFRESH_ROWS])
+            return
+        # Pages applied side by side share guardians; rewriting their rows in two orders at once
+        # deadlocked at district scale. One refresh at a time per database, until the writer commits:
+        # the refresh is a small tail of each page's transaction, so the pages still overlap elsewhere.
+        # The statement's estimated cost is far above jit_above_cost (each person's paths are costed as if
+        # large), yet it runs in milliseconds: compiling it took a second of the server's CPU per page.
+        self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK),
+                                    func.set_config("jit", "off", True)))
+        self.session.execute(_REFRESH_REACH, {"reach_ids": ids})
+
+    def _rewrite_reach(self, chunk: Sequence[str]) -> None:
+        self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
+        rows = dialect_insert(self.session, reach).from_select(reach_sql.COLUMNS, reach_sql.rows_of(chunk))
+        self.session.execute(rows.on_conflict_do_update(
+            index_elements=[reach.c.holder_id, reach.c.relation, reach.c.person_id],
+            set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS}))
 
     def with_guardians(self, person_ids: Collection[str]) -> set[str]:
         """These people and the guardians of those among them who are students."""
@@ -489,6 +510,29 @@ class DirectoryRepository:
 
     def _ids(self, query) -> frozenset[str]:
         return frozenset(self.session.execute(query).scalars())
+
+
+def _refresh_reach_statement():
+    """One statement for PostgreSQL: the people's rows derived afresh, rows no longer derived deleted, new ones
+    inserted, and only rows whose copied columns differ updated. A full import refreshes a student once for
+    their schools and again for their classes: their school rows, unchanged the second time, are left as they
+    are rather than deleted and written again (with every index entry of both)."""
+    ids = bindparam("reach_ids", type_=ARRAY(String))
+    desired = reach_sql.rows_of_each(ids).cte("desired")
+    key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
+    gone = (delete(reach).where(reach.c.person_id == any_(ids), ~exists().where(
+        *(desired.c[column.name] == column for column in key))).returning(reach.c.person_id).cte("gone"))
+    rows = postgresql.insert(reach).from_select(reach_sql.COLUMNS, select(
+        *(desired.c[name] for name in reach_sql.COLUMNS)))
+    # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
+    # finds the earlier one's committed rows and brings them up to date.
+    return rows.on_conflict_do_update(
+        index_elements=list(key), set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS},
+        where=or_(*(reach.c[name].is_distinct_from(rows.excluded[name]) for name in reach_sql.PERSON_COLUMNS)),
+    ).add_cte(gone)
+
+
+_REFRESH_REACH = _refresh_reach_statement()
 
 
 def _person_columns(values: Mapping) -> dict:
