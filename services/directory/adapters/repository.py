@@ -20,8 +20,10 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -520,8 +522,18 @@ def _refresh_reach_statement():
     ids = bindparam("reach_ids", type_=ARRAY(String))
     desired = reach_sql.rows_of_each(ids).cte("desired")
     key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
-    gone = (delete(reach).where(reach.c.person_id == any_(ids), ~exists().where(
-        *(desired.c[column.name] == column for column in key))).returning(reach.c.person_id).cte("gone"))
+    # The rows held now, read person by person too (OFFSET 0 keeps the subquery LATERAL, so each read is an
+    # index lookup: as one `person_id = ANY` the planner's estimate from lagging statistics chose to scan
+    # the whole table per page), and deleted by their row address (one refresh at a time: see refresh_reach).
+    chosen = func.unnest(ids).table_valued("id").render_derived(name="held_of")
+    held_rows = reach.alias("held_rows")
+    held = (select(literal_column("held_rows.ctid").label("row_address"), held_rows.c.holder_id,
+                   held_rows.c.relation, held_rows.c.person_id)
+            .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("held"))
+    stale = (select(held.c.row_address).select_from(chosen.join(held, true()))
+             .where(~exists().where(*(desired.c[column.name] == held.c[column.name] for column in key))))
+    gone = (delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery())))
+            .returning(reach.c.person_id).cte("gone"))
     rows = postgresql.insert(reach).from_select(reach_sql.COLUMNS, select(
         *(desired.c[name] for name in reach_sql.COLUMNS)))
     # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
