@@ -15,20 +15,29 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     ColumnElement,
     CompoundSelect,
+    Insert,
     Select,
+    String,
     and_,
+    any_,
+    bindparam,
     case,
+    delete,
+    exists,
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
     union_all,
 )
+from sqlalchemy.dialects import postgresql
 
 from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools, reach
 from services.directory.domain import visibility as v
@@ -39,6 +48,8 @@ from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
 PERSON_COLUMNS = ("district_id", "family_name_key", "given_name_key", "is_student", "is_staff", "is_guardian",
                   "archived", "student_account_enabled", "joined", "invited")
 COLUMNS = ("holder_id", "relation", "person_id") + PERSON_COLUMNS
+# REFRESH's parameter: the ids of the people whose rows it brings up to date, a list.
+REFRESH_IDS = "reach_ids"
 
 # Each reach grant of the domain, as the (holder kind, relation) rows that admit it.
 GRANT_RELATIONS = {
@@ -121,6 +132,39 @@ def _grouped(paths) -> Select:
     # Archived only when every path to the holder is: the smallest flag over the paths.
     archived = (func.min(paths.c.path_archived) == 1).label("archived")
     return select(*(archived if name == "archived" else paths.c[name] for name in COLUMNS)).group_by(*grouped)
+
+
+def _refresh_statement() -> Insert:
+    """One statement for PostgreSQL: the people's rows derived afresh, rows no longer derived deleted, new ones
+    inserted, and only rows whose copied columns differ updated. A full import refreshes a student once for
+    their schools and again for their classes: their school rows, unchanged the second time, are left as they
+    are rather than deleted and written again (with every index entry of both)."""
+    ids = bindparam(REFRESH_IDS, type_=ARRAY(String))
+    desired = rows_of_each(ids).cte("desired")
+    key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
+    # The rows held now, read person by person too (OFFSET 0 keeps the subquery LATERAL, so each read is an
+    # index lookup: as one `person_id = ANY` the planner's estimate from lagging statistics chose to scan
+    # the whole table per page), and deleted by their row address: no other writer moves them meanwhile,
+    # DirectoryRepository.refresh_reach holding the one lock every refresh takes.
+    chosen = func.unnest(ids).table_valued("id").render_derived(name="held_of")
+    held_rows = reach.alias("held_rows")
+    held = (select(literal_column("held_rows.ctid").label("row_address"), held_rows.c.holder_id,
+                   held_rows.c.relation, held_rows.c.person_id)
+            .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("held"))
+    stale = (select(held.c.row_address).select_from(chosen.join(held, true()))
+             .where(~exists().where(*(desired.c[column.name] == held.c[column.name] for column in key))))
+    gone = (delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery())))
+            .returning(reach.c.person_id).cte("gone"))
+    rows = postgresql.insert(reach).from_select(COLUMNS, select(*(desired.c[name] for name in COLUMNS)))
+    # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
+    # finds the earlier one's committed rows and brings them up to date.
+    return rows.on_conflict_do_update(
+        index_elements=list(key), set_={name: rows.excluded[name] for name in PERSON_COLUMNS},
+        where=or_(*(reach.c[name].is_distinct_from(rows.excluded[name]) for name in PERSON_COLUMNS)),
+    ).add_cte(gone)
+
+
+REFRESH = _refresh_statement()
 
 
 def grant_condition(grant: v.PersonGrant, rows=reach) -> ColumnElement[bool]:

@@ -10,24 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import (
-    ARRAY,
-    String,
-    Table,
-    any_,
-    bindparam,
-    delete,
-    exists,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    true,
-    union_all,
-    update,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Table, bindparam, delete, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -453,7 +436,7 @@ class DirectoryRepository:
         # large), yet it runs in milliseconds: compiling it took a second of the server's CPU per page.
         self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK),
                                     func.set_config("jit", "off", True)))
-        self.session.execute(_REFRESH_REACH, {"reach_ids": ids})
+        self.session.execute(reach_sql.REFRESH, {reach_sql.REFRESH_IDS: ids})
 
     def _rewrite_reach(self, chunk: Sequence[str]) -> None:
         self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
@@ -512,39 +495,6 @@ class DirectoryRepository:
 
     def _ids(self, query) -> frozenset[str]:
         return frozenset(self.session.execute(query).scalars())
-
-
-def _refresh_reach_statement():
-    """One statement for PostgreSQL: the people's rows derived afresh, rows no longer derived deleted, new ones
-    inserted, and only rows whose copied columns differ updated. A full import refreshes a student once for
-    their schools and again for their classes: their school rows, unchanged the second time, are left as they
-    are rather than deleted and written again (with every index entry of both)."""
-    ids = bindparam("reach_ids", type_=ARRAY(String))
-    desired = reach_sql.rows_of_each(ids).cte("desired")
-    key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
-    # The rows held now, read person by person too (OFFSET 0 keeps the subquery LATERAL, so each read is an
-    # index lookup: as one `person_id = ANY` the planner's estimate from lagging statistics chose to scan
-    # the whole table per page), and deleted by their row address (one refresh at a time: see refresh_reach).
-    chosen = func.unnest(ids).table_valued("id").render_derived(name="held_of")
-    held_rows = reach.alias("held_rows")
-    held = (select(literal_column("held_rows.ctid").label("row_address"), held_rows.c.holder_id,
-                   held_rows.c.relation, held_rows.c.person_id)
-            .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("held"))
-    stale = (select(held.c.row_address).select_from(chosen.join(held, true()))
-             .where(~exists().where(*(desired.c[column.name] == held.c[column.name] for column in key))))
-    gone = (delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery())))
-            .returning(reach.c.person_id).cte("gone"))
-    rows = postgresql.insert(reach).from_select(reach_sql.COLUMNS, select(
-        *(desired.c[name] for name in reach_sql.COLUMNS)))
-    # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
-    # finds the earlier one's committed rows and brings them up to date.
-    return rows.on_conflict_do_update(
-        index_elements=list(key), set_={name: rows.excluded[name] for name in reach_sql.PERSON_COLUMNS},
-        where=or_(*(reach.c[name].is_distinct_from(rows.excluded[name]) for name in reach_sql.PERSON_COLUMNS)),
-    ).add_cte(gone)
-
-
-_REFRESH_REACH = _refresh_reach_statement()
 
 
 def _person_columns(values: Mapping) -> dict:
