@@ -422,7 +422,7 @@ class DirectoryRepository:
         """Bring every reach row of these people up to date with the tables it is derived from (in the
         caller's transaction). Every write that changes a person, their schools, enrollments or guardian links
         calls this for the people it touched."""
-        ids = sorted(person_ids)
+        ids = sorted(set(person_ids))
         if not ids:
             return
         if self.session.get_bind().dialect.name != "postgresql":
