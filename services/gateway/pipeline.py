@@ -83,8 +83,9 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
 def _raw_request(request: Request, public_url: str | None) -> RawRequest:
     # eventlet's server keeps the path as sent (RAW_PATH_INFO); PATH_INFO is already percent-decoded.
     raw_path = request.environ.get("RAW_PATH_INFO") or request.path
-    url = called_url(public_url=public_url, request_host_url=request.host_url, raw_path=raw_path,
-                     query_string=request.query_string.decode("latin-1"))
+    # werkzeug works host_url out afresh on each read (IRI decoding included): only when no public URL wins.
+    url = called_url(public_url=public_url, request_host_url="" if public_url else request.host_url,
+                     raw_path=raw_path, query_string=request.query_string.decode("latin-1"))
     return RawRequest(url=url, headers=dict(request.headers.items()), body=_read_body(request))
 
 
