@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
+from services.notify.adapters.bulk_insert import insert_rows
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
 from services.notify.adapters.ledger_settle import SENT, settle_ledgers
 from services.notify.adapters.ledger_settle import disjoint_rounds as _disjoint_rounds
@@ -541,9 +542,12 @@ class DeliveryRepository:
 
     def _insert_events(self, events: Sequence[dict], now: datetime,
                        source: EventSource = EventSource.WORKER) -> None:
+        # A row per delivery of a page or a webhook batch: as arrays on PostgreSQL (adapters/bulk_insert.py),
+        # where SQLAlchemy's executemany spent ~15 us of the process's CPU on each row.
         if events:
-            self.session.execute(delivery_events.insert(), [
-                {**event, "id": new_id(), "source": source.value, "occurred_at": now} for event in events])
+            insert_rows(self.session, delivery_events, {"source": source.value, "occurred_at": now}, {
+                "id": [new_id() for _ in events],
+                **{name: [event[name] for event in events] for name in _EVENT_COLUMNS}})
 
     def _mark_credentials(self, marks: Mapping[tuple[str, str], CredentialChange], now: datetime) -> None:
         upsert = self._insert(credential_health)
@@ -616,6 +620,9 @@ _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "
 
 def _soft_reason(reason: str | None, *, turned_bad: bool) -> str | None:
     return _REPEATED + (reason or "") if turned_bad else reason
+
+
+_EVENT_COLUMNS = ("delivery_id", "status", "outcome", "provider_code", "reason")
 
 
 def _event(result: DeliveryResult) -> dict:
