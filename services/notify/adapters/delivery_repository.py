@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
@@ -434,7 +434,13 @@ class DeliveryRepository:
             self._mark_credentials(marks, now)
         if soft:
             self._count_soft_failures(soft, last_soft, now)
-        if delivered:
+        if delivered and self.session.get_bind().dialect.name == "postgresql":
+            # Nearly every delivery reports one, and most credentials have no row: one statement for the
+            # batch, not one each (PostgreSQL ~24 -> 2 us a key, this process ~17 -> 2).
+            keys = sorted(delivered)
+            self.session.execute(_CLEAR_DELIVERED, {"b_kinds": [kind for kind, _ in keys],
+                                                    "b_addresses": [address for _, address in keys], "b_now": now})
+        elif delivered:
             self.session.execute(
                 update(credential_health)
                 .where(credential_health.c.kind == bindparam("b_kind"),
@@ -621,6 +627,18 @@ _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "
 def _soft_reason(reason: str | None, *, turned_bad: bool) -> str | None:
     return _REPEATED + (reason or "") if turned_bad else reason
 
+
+# The rows that exist, locked in key order (byte order, as Python sorts the keys for every other write of
+# credential_health), so two transactions touching the same credentials cannot deadlock; then cleared.
+_CLEAR_DELIVERED = text("""
+    WITH locked AS (
+        SELECT c.kind, c.address FROM credential_health c
+        JOIN unnest(:b_kinds, :b_addresses) AS k(kind, address) ON c.kind = k.kind AND c.address = k.address
+        ORDER BY c.kind COLLATE "C", c.address COLLATE "C"
+        FOR UPDATE OF c)
+    UPDATE credential_health c SET soft_failures = 0, last_outcome = 'delivered', updated_at = :b_now
+    FROM locked WHERE c.kind = locked.kind AND c.address = locked.address
+""").bindparams(bindparam("b_kinds", type_=ARRAY(Text)), bindparam("b_addresses", type_=ARRAY(Text)))
 
 _EVENT_COLUMNS = ("delivery_id", "status", "outcome", "provider_code", "reason")
 
