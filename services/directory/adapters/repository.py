@@ -369,7 +369,8 @@ class DirectoryRepository:
         read_without_transaction(self.session)
         rows, counted = self._page_and_count(wanted, scope, with_schools)
         if with_schools:
-            rows = [{**row, "school_ids": sorted(row[search_sql.SCHOOL_IDS] or ())} for row in rows]
+            for row in rows:  # each a dict of its own (_page_and_count): no copy of it needed
+                row["school_ids"] = sorted(row.pop(search_sql.SCHOOL_IDS) or ())
         else:
             school_ids = self.school_ids_of([row["id"] for row in rows])
             rows = [{**row, "school_ids": sorted(school_ids[row["id"]])} for row in rows]
