@@ -6,7 +6,7 @@ refuses is taken out of its page and reported, and the rest of the page still go
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -65,12 +65,13 @@ def calling(name: str) -> Iterator[None]:
         raise ApplyFailed(f"{name} failed: {error}") from error
 
 
-def send_pages(stage: Stage, call: Any, payload: dict, rows: list[dict], *,
+def send_pages(stage: Stage, call: Any, payload: dict, rows: MutableSequence[dict], *,
                labels: Mapping[str, str] | None, on_answered: Callable[[list[dict]], None]) -> Tally:
     """Send `rows` a page per call, a few calls at a time, and tally the per-item results.
 
-    `rows` is emptied as the pages are made, and each window's pages and results are let go once they are
-    tallied: a district's stage of half a million rows is never held whole twice over (rows and results).
+    `rows` (a list, or applied_rows.RowsToSend, which builds its rows as they are read) is emptied a window at a
+    time as its pages are made, and each window's pages and results are let go once they are tallied: a district's
+    stage of half a million rows is never held whole, nor its results.
     Only stages whose ids a later stage needs (`stage.gives_ids`) keep the ids answered.
 
     `on_answered` gets each window's results once every page of it is answered:
@@ -82,11 +83,10 @@ def send_pages(stage: Stage, call: Any, payload: dict, rows: list[dict], *,
     refusals: list[Refusal] = []
     sent = 0
     answered_before: list[dict] = []
-    waiting = list(mapping.pages(rows))
-    rows.clear()
-    waiting.reverse()  # popped from the end, first page first
-    while waiting:
-        window = [waiting.pop() for _ in range(min(PAGES_IN_FLIGHT, len(waiting)))]
+    window_rows = mapping.PAGE_ROWS * PAGES_IN_FLIGHT
+    while rows:
+        window = list(mapping.pages(rows[:window_rows]))
+        del rows[:window_rows]
         replies = []
         for page in window:
             reply, accepted, refused = _dispatch(stage, call, payload, page)

@@ -1,4 +1,5 @@
 """send_pages lets a stage's rows and results go as its windows are answered, and tallies them as one."""
+from services.rostering.domain.applied_rows import plan_sends, plan_sends_from_sources
 from services.rostering.domain.run import EntityCounts, Tallying
 from services.rostering.sending import ENROLLMENTS, PAGES_IN_FLIGHT, PEOPLE, send_pages
 
@@ -60,3 +61,29 @@ def test_a_tally_taken_a_window_at_a_time_counts_items_without_a_result_once():
     assert counted.counts == EntityCounts(created=1, failed=3)
     assert [refusal.reason for refusal in counted.refusals] == [
         "not saved (failed)", "2 item(s) got no result from the service"]
+
+
+def test_rows_to_send_are_kept_as_their_records_and_built_again_a_slice_at_a_time():
+    built = []
+
+    def build(record):
+        built.append(record)
+        return {"source_id": record}
+
+    plan = plan_sends_from_sources(["a", "b", "c"], key=lambda record: record, source=lambda record: None,
+                                   build=build, applied={})
+    built.clear()
+
+    assert len(plan.to_send) == 3 and built == []
+    assert plan.to_send[:2] == [{"source_id": "a"}, {"source_id": "b"}] and built == ["a", "b"]
+    del plan.to_send[:2]
+    assert plan.to_send == [{"source_id": "c"}]
+
+
+def test_sending_a_plan_builds_each_row_once_more_and_leaves_the_plan_empty():
+    plan = plan_sends([enrollment(n) for n in range(1500)], key=ENROLLMENTS.label, applied={})
+
+    sent = send_pages(ENROLLMENTS, Echo("enrollments", ENROLLMENTS.label), {}, plan.to_send, labels=None,
+                      on_answered=lambda _: None)
+
+    assert len(plan.to_send) == 0 and sent.counts.created == 1500
