@@ -7,6 +7,7 @@ forgotten.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select, update
@@ -18,6 +19,8 @@ from shared.bulk_sql import insert_rows
 
 # Keys per DELETE ... IN (...): well under SQLite's bound-parameter limit.
 FORGET_CHUNK = 900
+# Rows per upsert statement remembered: a window of a stage is one statement.
+REMEMBER_CHUNK = 5000
 
 
 class AppliedRowRepository:
@@ -98,11 +101,16 @@ class AppliedRowRepository:
         if not rows:
             return
         number = self._district(district_key)
-        insert_rows(self.session, applied_rows, [
-            {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
-             "target_id": row.target_id, "source_fingerprint": row.source}
-            for row_key, row in rows.items()
-        ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id", "source_fingerprint"))
+        # One transaction, a statement per chunk: a run remembering a whole district at once (the first after the
+        # reading code changed remembers every row's new source fingerprint) never builds half a million
+        # parameter rows, nor one statement of them.
+        items = iter(rows.items())
+        while chunk := list(itertools.islice(items, REMEMBER_CHUNK)):
+            insert_rows(self.session, applied_rows, [
+                {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
+                 "target_id": row.target_id, "source_fingerprint": row.source}
+                for row_key, row in chunk
+            ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id", "source_fingerprint"))
         self.session.commit()
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None:
