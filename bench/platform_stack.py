@@ -126,10 +126,10 @@ def operator_rpc(platform: Platform, contract, timeout: float) -> Iterator[Calla
         yield service
 
 
-def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: float) -> str:
+def cpu_per_item(before: Mapping[str, float], after: Mapping[str, float], items: float, *, digits: int = 1) -> str:
     """Each process's CPU milliseconds per item between two cpu_seconds() readings, the busiest first."""
     spent = sorted(((after[name] - before.get(name, 0.0)) * 1000 / items, name) for name in after)
-    return ", ".join(f"{name} {ms:.1f} ms" for ms, name in reversed(spent) if ms >= 0.05)
+    return ", ".join(f"{name} {ms:.{digits}f} ms" for ms, name in reversed(spent) if ms >= 0.5 * 10 ** -digits)
 
 
 def cpu_spent(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:

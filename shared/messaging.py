@@ -18,6 +18,7 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared import amqp_producers
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract, event_id_of
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
@@ -28,6 +29,7 @@ from shared.request_tracing import carry_request_id
 from shared.rpc_replies import Rpc
 
 register_with_nameko()
+amqp_producers.install()
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,12 @@ raw body) with ECDSA P-256; the verification key comes from its settings page as
 from __future__ import annotations
 
 import binascii
+import functools
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -66,9 +68,54 @@ def refusal(kind: str, url: str, headers: Mapping[str, str], body: str, secrets:
 
 
 def verify_twilio(url: str, params: Mapping[str, str], signature: str | None, auth_token: str) -> bool:
+    """What the SDK's `RequestValidator.validate` answers for form parameters: the signature of the URL with or
+    of the URL without its port, computed by the SDK itself.
+
+    It runs twice for every Twilio callback, so the SDK's validate is not called: it signs both URLs every time
+    and looks each parameter up through two caught AttributeErrors (about 45 microseconds a post). Here the
+    URL as called is tried first (what Twilio signs, so the only one signed in the usual case) and the other
+    form only when that fails; the outcome is the same either way."""
     if not signature or not auth_token:
         return False
-    return RequestValidator(auth_token).validate(url, dict(params), signature)
+    validator = _twilio_validator(auth_token)
+    values = _FormValues(params)
+    given = signature.encode("utf-8", "surrogateescape")
+    first, second = _signed_url_forms(url)
+    for candidate in (first, second):
+        if candidate is not None and hmac.compare_digest(
+                validator.compute_signature(candidate, values).encode("utf-8"), given):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4)
+def _twilio_validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
+class _FormValues(dict):
+    """Form parameters, one value each, offering the `getall` the SDK's signing looks for first (a plain dict
+    makes it raise and catch two AttributeErrors per parameter)."""
+
+    def getall(self, name: str) -> list[str]:
+        return [self[name]]
+
+
+def _signed_url_forms(url: str) -> tuple[str, str | None]:
+    """The two URLs RequestValidator.validate signs (with the port, without it), the one that is the URL as
+    called first; the second is None when it is the same URL."""
+    parsed = urlsplit(url)
+    as_called = parsed.geturl()
+    try:
+        port = parsed.port
+    except ValueError:  # a port that is not a number: only the URL as called can match
+        return as_called, None
+    host = parsed.netloc.split(":")[0]
+    if port:
+        other = parsed._replace(netloc=host).geturl()
+    else:
+        other = parsed._replace(netloc=f"{parsed.netloc}:{443 if parsed.scheme == 'https' else 80}").geturl()
+    return as_called, (other if other != as_called else None)
 
 
 def _bare_public_key(public_key_pem: str) -> str:

@@ -21,6 +21,8 @@ from nameko.constants import (
 from nameko.rpc import Responder, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
+from shared.entrypoint_signatures import KeptSignature
+
 
 class UnconfirmedPublisher(Publisher):
     use_confirms = False
@@ -30,7 +32,7 @@ class UnconfirmedResponder(Responder):
     publisher_cls = UnconfirmedPublisher
 
 
-class Rpc(NamekoRpc):
+class Rpc(KeptSignature, NamekoRpc):
     """nameko's `rpc` entrypoint; `confirm_reply=False` publishes the reply without a confirm (reads only)."""
 
     def __init__(self, *, confirm_reply: bool = True, **kwargs) -> None:

@@ -18,6 +18,7 @@ from nameko.cli.run import run  # noqa: E402
 
 from shared.broker_faults import BROKER_REFUSED_CREDENTIALS, BrokerFault, check_broker  # noqa: E402
 from shared.config import SERVICE_CLASSES, service_config  # noqa: E402
+from shared.http_headers import install as install_header_parsing  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
 from shared.metrics import serve_metrics  # noqa: E402
 from shared.settings import exit_if_misconfigured, value  # noqa: E402
@@ -46,6 +47,7 @@ def main(argv=None) -> None:
     parser.add_argument("services", nargs="+", choices=sorted(SERVICE_CLASSES))
     args = parser.parse_args(argv)
     exit_if_misconfigured(args.services)
+    install_header_parsing()  # every request the gateway serves, every answer a service reads
     configure_logging(service=",".join(args.services))
     logging.getLogger(__name__).info("starting %s", ", ".join(args.services))
     serve_metrics(",".join(args.services))

@@ -18,6 +18,7 @@ its socket without blocking the hub, and a caller wakes it through the loop's th
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import uuid
 from collections import deque
@@ -81,6 +82,10 @@ class ConfirmedChannel:
         self._owner = None  # the green thread running the loop
         self._wake_owner = Event()
         self._closing = False
+        # Message ids tell a basic.return's message apart: unique per channel is enough, so a random prefix
+        # per publisher and a count, without a uuid4's read of the system's randomness per message.
+        self._id_prefix = f"{uuid.uuid4().hex[:16]}-"
+        self._ids = itertools.count(1)
 
     def publish(self, exchange: str, routing_key: str, body: bytes, *, content_type: str,
                 content_encoding: str | None = None) -> str:
@@ -88,7 +93,7 @@ class ConfirmedChannel:
             raise PublishNotConfirmed("the publisher is closed")
         pending = _Pending(exchange, routing_key, body, pika.BasicProperties(
             delivery_mode=PERSISTENT, content_type=content_type, content_encoding=content_encoding,
-            message_id=uuid.uuid4().hex))
+            message_id=f"{self._id_prefix}{next(self._ids)}"))
         self._waiting.append(pending)
         self._wake()
         outcome = pending.done.wait(self._settings.timeout_seconds)

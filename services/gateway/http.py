@@ -26,6 +26,7 @@ from services.gateway.domain.request_ids import HEADER as REQUEST_ID_HEADER
 from services.gateway.domain.request_ids import request_id
 from services.gateway.errors import problem_for
 from shared.contracts.errors import PermissionDenied
+from shared.entrypoint_signatures import KeptSignature
 from shared.logs import REQUEST_ID
 
 _log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ class JsonWebServer(WebServer):
         return server
 
 
-class JsonHttpEntrypoint(HttpRequestHandler):
+class JsonHttpEntrypoint(KeptSignature, HttpRequestHandler):
     """nameko's `@http`, bound to WEB_SERVER_ADDRESS like it, answering failures as JSON."""
 
     server = JsonWebServer()

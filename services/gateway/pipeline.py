@@ -1,11 +1,13 @@
 """One request, start to end: authenticate, check the permission, validate, run the handler, answer JSON."""
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 
 import eventlet
 from nameko.exceptions import RpcTimeout
+from werkzeug.sansio.utils import get_current_url
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.api import JSON, ApiCall, Backends, RawRequest, Route
@@ -83,9 +85,15 @@ def prepare(route: Route, request: Request, path_values: Mapping[str, str], back
 def _raw_request(request: Request, public_url: str | None) -> RawRequest:
     # eventlet's server keeps the path as sent (RAW_PATH_INFO); PATH_INFO is already percent-decoded.
     raw_path = request.environ.get("RAW_PATH_INFO") or request.path
-    url = called_url(public_url=public_url, request_host_url=request.host_url, raw_path=raw_path,
-                     query_string=request.query_string.decode("latin-1"))
+    # No public URL: the request's own host; werkzeug's host_url (IRI decoding included) once per host.
+    url = called_url(public_url=public_url,
+                     request_host_url="" if public_url else _host_url(request.scheme, request.host),
+                     raw_path=raw_path, query_string=request.query_string.decode("latin-1"))
     return RawRequest(url=url, headers=dict(request.headers.items()), body=_read_body(request))
+
+
+# What werkzeug's `Request.host_url` is, for the few hosts a gateway is called by.
+_host_url = functools.lru_cache(maxsize=64)(get_current_url)
 
 
 def _read_body(request: Request) -> bytes:

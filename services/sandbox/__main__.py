@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from services.sandbox.config import config_from
 from services.sandbox.server import SandboxServer
 from services.sandbox.signing import public_key_base64
+from shared.http_headers import install as install_header_parsing
 from shared.settings import exit_if_misconfigured
 
 
@@ -22,6 +23,7 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     exit_if_misconfigured(["sandbox"])
+    install_header_parsing()  # each API request's headers, each webhook answer's
     config = config_from(argv)
     logging.basicConfig(level=logging.INFO if config.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)

@@ -16,7 +16,15 @@ from twilio.request_validator import RequestValidator
 
 
 def twilio_signature(url: str, params: Mapping[str, str], auth_token: str) -> str:
-    return RequestValidator(auth_token).compute_signature(url, dict(params))
+    return RequestValidator(auth_token).compute_signature(url, _FormValues(params))
+
+
+class _FormValues(dict):
+    """The SDK's signing asks a mapping for `getall` first; a plain dict makes it raise and catch two
+    AttributeErrors per parameter, on every callback the sandbox signs."""
+
+    def getall(self, name: str) -> list[str]:
+        return [self[name]]
 
 
 def signing_key(pem: str | None) -> ec.EllipticCurvePrivateKey:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from marshmallow import Schema, ValidationError
 
 from shared.contracts.errors import InvalidRequest
-from shared.contracts.fast_load import NotPlain, compile_loader, dumps_as_loaded
+from shared.contracts.fast_load import NotPlain, compile_dumper, compile_loader, dumps_as_loaded
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class RpcMethod:
         return _load(self.request, payload or {}, f"{self.service}.{self.name}")
 
     def dump_response(self, result) -> dict:
-        return schema_instance(self.response).dump(result)
+        dumped = _dump_plainly(self.response, result)
+        return dumped if dumped is not None else schema_instance(self.response).dump(result)
 
     def dump_request(self, payload: dict) -> dict:
         """Refuse a malformed payload before it crosses the wire; send it as the caller wrote it.
@@ -138,6 +139,22 @@ def _load_plainly(schema: type[Schema], payload) -> dict | None:
     try:
         return loader(payload)
     except (NotPlain, ValidationError):
+        return None
+
+
+@functools.cache
+def _plain_dumper(schema: type[Schema]):
+    return compile_dumper(schema_instance(schema))
+
+
+def _dump_plainly(schema: type[Schema], data) -> dict | None:
+    """`data` dumped by the fast path, or None when marshmallow must dump it (shared/contracts/fast_load.py)."""
+    dumper = _plain_dumper(schema)
+    if dumper is None:
+        return None
+    try:
+        return dumper(data)
+    except NotPlain:
         return None
 
 

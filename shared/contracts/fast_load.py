@@ -106,15 +106,10 @@ def _value_loader(field: fields.Field) -> Loader:
     """Loads a value that is not None and not missing, as the field's `_deserialize` would leave it."""
     if field.pre_load or field.post_load or field.data_key is not None or field.attribute is not None:
         raise Unsupported("field options")
+    scalar = _scalar_type(field)
+    if scalar is not None:
+        return _plain(scalar)
     kind = type(field)
-    if kind is fields.String:
-        return _plain(str)
-    if kind is fields.Integer:
-        return _plain(int)
-    if kind is fields.Boolean:
-        if field.truthy is not fields.Boolean.truthy or field.falsy is not fields.Boolean.falsy:
-            raise Unsupported("custom truthy or falsy values")
-        return _plain(bool)
     if kind is fields.List:
         return _list_loader(field.inner)
     if kind is fields.Nested:
@@ -122,6 +117,17 @@ def _value_loader(field: fields.Field) -> Loader:
             raise Unsupported("nested options")
         return _schema_loader(field.schema)
     raise Unsupported(f"{kind.__name__} fields")
+
+
+_SCALARS = {fields.String: str, fields.Integer: int, fields.Boolean: bool}
+
+
+def _scalar_type(field: fields.Field) -> type | None:
+    """The one Python type a String, Integer or Boolean field passes through unchanged; None for other fields."""
+    if type(field) is fields.Boolean and (field.truthy is not fields.Boolean.truthy
+                                          or field.falsy is not fields.Boolean.falsy):
+        raise Unsupported("custom truthy or falsy values")
+    return _SCALARS.get(type(field))
 
 
 def _plain(python_type: type) -> Loader:
@@ -187,3 +193,88 @@ def _check_field_dump_identity(field: fields.Field) -> None:
         _check_field_dump_identity(field.inner)
     elif type(field) is fields.Nested:
         _check_dump_identity(field.schema)
+
+
+# --- dumping ------------------------------------------------------------------------------------------------
+#
+# An RPC answer is dumped through its response schema on its way out. For a page of rows that is marshmallow's
+# generic machinery per field per row (a tenth of the directory's CPU per search). `compile_dumper` gives what
+# `schema.dump(data)` gives when every value is already the plain JSON its field dumps unchanged: a dict with
+# each dump field's value that is present, in the schema's order, keys the schema does not know left out.
+# A missing key, a value of another type (an int for a String, a tuple for a List, 1 for a Boolean, an object
+# for a Nested) raises NotPlain, and marshmallow dumps it: marshmallow's answer stays the only answer.
+
+Dumper = Callable[[Any], Any]
+
+
+def compile_dumper(schema: Schema) -> Dumper | None:
+    """A function that dumps what marshmallow would dump unchanged, or None when the schema is not plain."""
+    try:
+        return _schema_dumper(schema)
+    except Unsupported:
+        return None
+
+
+def _schema_dumper(schema: Schema) -> Dumper:
+    if schema.many or schema.only is not None or schema.exclude or schema.dict_class is not dict:
+        raise Unsupported("schema options")
+    if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
+        raise Unsupported("dump hooks")
+    if type(schema).get_attribute is not Schema.get_attribute:
+        raise Unsupported("a schema's own attribute lookup")
+    plan = tuple((name, _value_dumper(field)) for name, field in schema.dump_fields.items())
+
+    def dump(data: Any) -> dict:
+        if type(data) is not dict:
+            raise _NOT_PLAIN
+        out = {}
+        for name, value_dumper in plan:
+            # A missing key is marshmallow's to judge: it looks the name up as an attribute too (dict.items).
+            value = data.get(name, missing)
+            if value is missing:
+                raise _NOT_PLAIN
+            out[name] = None if value is None else value_dumper(value)
+        return out
+
+    return dump
+
+
+def _value_dumper(field: fields.Field) -> Dumper:
+    """Dumps a value that is not None, as the field's `_serialize` would: itself, for a plain one."""
+    if field.data_key is not None or field.attribute is not None or field.dump_default is not missing:
+        raise Unsupported("field options")
+    if type(field) is fields.Integer and field.as_string:
+        raise Unsupported("integers dumped as strings")
+    scalar = _scalar_type(field)
+    if scalar is not None:
+        return _plain(scalar)
+    kind = type(field)
+    if kind is fields.List:
+        return _list_dumper(field.inner)
+    if kind is fields.Nested:
+        if field.many or field.only is not None or field.exclude:
+            raise Unsupported("nested options")
+        return _schema_dumper(field.schema)
+    raise Unsupported(f"{kind.__name__} fields")
+
+
+def _list_dumper(inner: fields.Field) -> Dumper:
+    # marshmallow dumps each item through the inner field's `_serialize`: no attribute lookup, None stays None.
+    item_dumper = _value_dumper(inner)
+    if type(inner) is fields.String:
+        def dump_strings(value):
+            if type(value) is not list:
+                raise _NOT_PLAIN
+            for item in value:
+                if type(item) is not str and item is not None:
+                    raise _NOT_PLAIN
+            return list(value)
+
+        return dump_strings
+
+    def dump(value):
+        if type(value) is not list:
+            raise _NOT_PLAIN
+        return [None if item is None else item_dumper(item) for item in value]
+
+    return dump

@@ -274,7 +274,7 @@ def compose_command() -> list[str]:
     for command in (["docker", "compose"], ["docker-compose"]):
         if shutil.which(command[0]) and subprocess.run([*command, "version"], capture_output=True).returncode == 0:
             return command
-    pytest.skip("docker compose is not installed here: compose.yaml is checked statically (test_deploy.py)")
+    pytest.skip("docker compose is not installed here: compose.yaml is checked against the Compose Specification (test_deploy_compose_spec.py)")
 
 
 def test_docker_compose_accepts_the_compose_file():

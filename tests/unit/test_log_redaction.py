@@ -60,3 +60,23 @@ def test_readable_lines_name_the_service_and_are_redacted():
     line = ReadableFormatter(service="notify-worker").format(record)
 
     assert line.startswith("[notify-worker] ") and "+***0101" in line and "+15555550101" not in line
+
+
+_FRAGMENTS = st.sampled_from([
+    "password", "PassWord", "passwd", "client_secret", "TOKEN", "api_key", "apikey", "auth_key", "Authorization",
+    "X-Signature", "Bearer ", "basic ", "=", ": ", '"', "'", "&", " ", "\n", "@", "a@b.org", "+", "+15551234567",
+    "https://", "amqp://user:pw@host", "://", "eyJ", "eyJhbGciOi.eyJzdWIiOi.c2ln", "abc", "123", "K", "ſ", "İ",
+    "ı", "é", "[redacted]", "***",
+])
+
+
+@given(st.lists(_FRAGMENTS, max_size=12).map("".join))
+def test_a_line_is_redacted_as_every_pattern_would_redact_it(line):
+    from shared.log_redaction import _redact_all
+
+    assert redact(line) == _redact_all(line)
+
+
+def test_a_case_folded_secret_key_is_still_redacted():
+    # The Kelvin sign matches k case-blind: "to\u212aen" is a token's key to the pattern.
+    assert "hunter2" not in redact("to\u212aen=hunter2")

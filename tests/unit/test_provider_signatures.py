@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from twilio.request_validator import RequestValidator
 
 from shared.provider_signatures import (
     REPLAY_WINDOW_VARIABLE,
@@ -68,6 +69,29 @@ def test_twilio_missing_signature_fails(signature):
 
 def test_twilio_without_a_configured_token_nothing_verifies():
     assert not verify_twilio(URL, PARAMS, twilio_signature(URL, PARAMS, token=""), "")
+
+
+URL_FORMS = [
+    "https://notify.lincoln.example.org/webhooks/twilio/status?delivery_id=d-1",
+    "https://notify.lincoln.example.org:443/webhooks/twilio/status?delivery_id=d-1",
+    "http://127.0.0.1:8080/webhooks/twilio/status?delivery_id=d-1",
+    "http://127.0.0.1/webhooks/twilio/status",
+    "http://127.0.0.1:80/webhooks/twilio/status",
+    "HTTPS://Notify.Example.org/webhooks/twilio/status?",
+    "https://notify.example.org/webhooks/twilio/status;v=1?delivery_id=d%201#part",
+]
+
+
+@pytest.mark.parametrize("called", URL_FORMS)
+@pytest.mark.parametrize("signed", URL_FORMS)
+@pytest.mark.parametrize("params", [PARAMS, {}, {"Body": "caf\u00e9 & more", "To": ""}])
+def test_twilio_verification_agrees_with_the_sdks_validator(called, signed, params):
+    """Whatever URL was signed and whatever URL was called, it accepts exactly what the SDK's own
+    RequestValidator.validate accepts (which signs the called URL with and without its port)."""
+    signature = twilio_signature(signed, params)
+    expected = RequestValidator(AUTH_TOKEN).validate(called, dict(params), signature)
+    assert verify_twilio(called, params, signature, AUTH_TOKEN) is expected
+    assert not verify_twilio(called, params, twilio_signature(signed, params, token="another-token"), AUTH_TOKEN)
 
 
 @pytest.fixture(scope="module")

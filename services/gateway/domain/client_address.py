@@ -9,6 +9,7 @@ stands left of it was written by that client and proves nothing.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,12 @@ def _ip(text: str | None) -> IpAddress | None:
     """An address as proxies write it: bare, `[v6]` or `[v6]:port`, or `v4:port`."""
     if not text:
         return None
+    return _parsed_ip(text)
+
+
+# Every request asks, mostly for the same few peers (a provider's posts, a load balancer's addresses).
+@functools.lru_cache(maxsize=1024)
+def _parsed_ip(text: str) -> IpAddress | None:
     text = text.strip()
     if text.startswith("["):
         text = text[1:].partition("]")[0]

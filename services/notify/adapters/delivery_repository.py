@@ -15,11 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
+from services.notify.adapters.bulk_insert import insert_rows
 from services.notify.adapters.devices_repository import forget_tokens, tokens_of
 from services.notify.adapters.ledger_settle import SENT, settle_ledgers
 from services.notify.adapters.ledger_settle import disjoint_rounds as _disjoint_rounds
@@ -433,7 +434,13 @@ class DeliveryRepository:
             self._mark_credentials(marks, now)
         if soft:
             self._count_soft_failures(soft, last_soft, now)
-        if delivered:
+        if delivered and self.session.get_bind().dialect.name == "postgresql":
+            # Nearly every delivery reports one, and most credentials have no row: one statement for the
+            # batch, not one each (PostgreSQL ~24 -> 2 us a key, this process ~17 -> 2).
+            keys = sorted(delivered)
+            self.session.execute(_CLEAR_DELIVERED, {"b_kinds": [kind for kind, _ in keys],
+                                                    "b_addresses": [address for _, address in keys], "b_now": now})
+        elif delivered:
             self.session.execute(
                 update(credential_health)
                 .where(credential_health.c.kind == bindparam("b_kind"),
@@ -541,9 +548,12 @@ class DeliveryRepository:
 
     def _insert_events(self, events: Sequence[dict], now: datetime,
                        source: EventSource = EventSource.WORKER) -> None:
+        # A row per delivery of a page or a webhook batch: as arrays on PostgreSQL (adapters/bulk_insert.py),
+        # where SQLAlchemy's executemany spent ~15 us of the process's CPU on each row.
         if events:
-            self.session.execute(delivery_events.insert(), [
-                {**event, "id": new_id(), "source": source.value, "occurred_at": now} for event in events])
+            insert_rows(self.session, delivery_events, {"source": source.value, "occurred_at": now}, {
+                "id": [new_id() for _ in events],
+                **{name: [event[name] for event in events] for name in _EVENT_COLUMNS}})
 
     def _mark_credentials(self, marks: Mapping[tuple[str, str], CredentialChange], now: datetime) -> None:
         upsert = self._insert(credential_health)
@@ -616,6 +626,21 @@ _REPEATED = f"{SOFT_FAILURES_BEFORE_BAD} soft failures in a row; last: "
 
 def _soft_reason(reason: str | None, *, turned_bad: bool) -> str | None:
     return _REPEATED + (reason or "") if turned_bad else reason
+
+
+# The rows that exist, locked in key order (byte order, as Python sorts the keys for every other write of
+# credential_health), so two transactions touching the same credentials cannot deadlock; then cleared.
+_CLEAR_DELIVERED = text("""
+    WITH locked AS (
+        SELECT c.kind, c.address FROM credential_health c
+        JOIN unnest(:b_kinds, :b_addresses) AS k(kind, address) ON c.kind = k.kind AND c.address = k.address
+        ORDER BY c.kind COLLATE "C", c.address COLLATE "C"
+        FOR UPDATE OF c)
+    UPDATE credential_health c SET soft_failures = 0, last_outcome = 'delivered', updated_at = :b_now
+    FROM locked WHERE c.kind = locked.kind AND c.address = locked.address
+""").bindparams(bindparam("b_kinds", type_=ARRAY(Text)), bindparam("b_addresses", type_=ARRAY(Text)))
+
+_EVENT_COLUMNS = ("delivery_id", "status", "outcome", "provider_code", "reason")
 
 
 def _event(result: DeliveryResult) -> dict:

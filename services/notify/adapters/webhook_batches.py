@@ -17,7 +17,6 @@ that was not applied:
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -37,11 +36,10 @@ from shared.contracts.provider_webhooks import (
     UNREADABLE_WEBHOOK,
     WEBHOOK_DEAD_EXCHANGE,
     WEBHOOK_QUEUE,
-    VerifiedWebhook,
 )
 from shared.database_faults import database_fault
 from shared.metrics import DEPENDENCY_FAILURES
-from shared.webhook_queue import declare_with_pika
+from shared.webhook_queue import declare_with_pika, load_verified_webhook
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,6 @@ MAX_BATCH = 500
 MAX_WAIT_SECONDS = 0.05
 HEARTBEAT_SECONDS = 30
 PAUSES_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
-_SCHEMA = VerifiedWebhook()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +121,7 @@ class WebhookBatches(Entrypoint):
         readable = []
         for message in batch:
             try:
-                readable.append((message, _SCHEMA.load(json.loads(message.body))))
+                readable.append((message, load_verified_webhook(message.body)))
             except (ValueError, ValidationError) as unreadable:
                 self._dead_letter(channel, message, UNREADABLE_WEBHOOK, str(unreadable))
         if not readable:

@@ -13,11 +13,13 @@ def main() -> None:
 
     from services.notify.worker.app import run_worker
     from services.notify.worker.settings import WorkerSettings
+    from shared.http_headers import install as install_header_parsing
     from shared.logs import configure_logging
     from shared.metrics import serve_metrics
     from shared.settings import exit_if_misconfigured
 
     exit_if_misconfigured(["notify-worker"])
+    install_header_parsing()  # each provider answer's headers
     configure_logging(service="notify-worker")
     serve_metrics("notify-worker")
     sys.exit(run_worker(WorkerSettings.from_env()))

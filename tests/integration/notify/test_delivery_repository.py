@@ -250,6 +250,22 @@ def test_a_delivery_breaks_the_pattern_of_soft_failures(repository, notify_engin
                                       credential_health.c.last_outcome)) == [("good", 0, "delivered")]
 
 
+def test_deliveries_in_one_batch_clear_each_credential_they_reached_and_add_no_rows(repository, notify_engine):
+    email, phone = CredentialKind.EMAIL, CredentialKind.MOBILE_PHONE
+    repository.apply_credential_changes([
+        CredentialChange(kind, address, HealthChange.SOFT_FAILURE, Outcome.SOFT_BOUNCE, "busy")
+        for kind, address in ((email, "b@example.org"), (phone, "+15555550102"), (email, "c@example.org"))], now=NOW)
+
+    repository.apply_credential_changes([
+        CredentialChange(kind, address, HealthChange.DELIVERED, Outcome.DELIVERED, None)
+        for kind, address in ((phone, "+15555550102"), (email, "b@example.org"), (email, "nobody@example.org"),
+                              (email, "b@example.org"))], now=NOW)
+
+    assert sorted(rows(notify_engine, select(credential_health.c.address, credential_health.c.soft_failures,
+                                             credential_health.c.last_outcome))) == [
+        ("+15555550102", 0, "delivered"), ("b@example.org", 0, "delivered"), ("c@example.org", 1, "soft_bounce")]
+
+
 def test_a_failed_delivery_with_a_fallback_becomes_fell_back_and_the_fallback_is_planned(repository, notify_engine):
     communication_id, [delivery_id] = planned(repository, emails(1))
 

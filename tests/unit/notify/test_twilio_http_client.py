@@ -33,6 +33,18 @@ class FakePools:
             raise self.error
         return self.answer
 
+    def connection_from_url(self, origin: str):
+        """The one host's pool, as the manager hands it out: it takes the path alone."""
+        manager = self
+
+        class FakePool:
+            def urlopen(self, method, path, **options):
+                assert path.startswith("/")
+                return manager.urlopen(method, origin + path, pool="host", **options)
+
+        self.pools_made = getattr(self, "pools_made", 0) + 1
+        return FakePool()
+
     def clear(self) -> None:
         self.cleared = True
 
@@ -103,3 +115,16 @@ def test_close_releases_the_pools():
     pools = FakePools()
     client_with(pools).close()
     assert pools.cleared
+
+
+def test_requests_to_the_api_host_go_straight_to_its_pool_asked_for_once():
+    pools = FakePools()
+    client = client_with(pools)
+
+    for _ in range(3):
+        client.request("POST", MESSAGES, data={"To": "x"})
+    client.request("GET", MESSAGES, allow_redirects=True)  # redirects are the manager's to follow
+
+    assert [call.get("pool") for call in pools.calls] == ["host", "host", "host", None]
+    assert pools.pools_made == 1
+    assert pools.calls[0]["url"] == "http://127.0.0.1:8025/2010-04-01/Accounts/AC1/Messages.json"

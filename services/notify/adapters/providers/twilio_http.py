@@ -86,6 +86,9 @@ class RebasedTwilioHttpClient(HttpClient):
         self._base = urlsplit(api_base.rstrip("/")) if api_base else None
         self._pools = _pool_manager(self.rebase(TWILIO_API), pool_size)
         self._auth_headers: dict[tuple[str, str], str] = {}
+        target = urlsplit(self.rebase(TWILIO_API))
+        self._origin = f"{target.scheme}://{target.netloc}"
+        self._pool = None  # the API host's, once asked for
 
     def rebase(self, url: str) -> str:
         if self._base is None:
@@ -117,10 +120,11 @@ class RebasedTwilioHttpClient(HttpClient):
         if self.logger.isEnabledFor(logging.INFO):
             self.log_request({"method": method, "url": url, "params": None, "headers": headers})
         self._test_only_last_response = None
+        pool, target = self._pool_for(url, allow_redirects)
         try:
-            answer = self._pools.urlopen(method, url, body=body, headers=headers, redirect=allow_redirects,
-                                         retries=False, timeout=urllib3.Timeout(connect=timeout, read=timeout),
-                                         assert_same_host=False)
+            answer = pool.urlopen(method, target, body=body, headers=headers, redirect=allow_redirects,
+                                  retries=False, timeout=urllib3.Timeout(connect=timeout, read=timeout),
+                                  assert_same_host=False)
         # No automatic retries: a POST that reached Twilio and timed out may have sent an SMS;
         # retrying is the worker's decision, with its send ledger.
         except NewConnectionError as error:  # a subclass of ConnectTimeoutError, for history's sake
@@ -135,6 +139,16 @@ class RebasedTwilioHttpClient(HttpClient):
         self._test_only_last_response = response
         return response
 
+    def _pool_for(self, url: str, allow_redirects: bool):
+        """Every request goes to the one API host: its keep-alive pool is asked for directly, without the
+        manager parsing each URL again to find it. Through a proxy, or following redirects, the manager's way."""
+        if allow_redirects or isinstance(self._pools, urllib3.ProxyManager) or \
+                not url.startswith(self._origin + "/"):
+            return self._pools, url
+        if self._pool is None:
+            self._pool = self._pools.connection_from_url(self._origin)
+        return self._pool, url[len(self._origin):]
+
     def _basic(self, auth: tuple[str, str]) -> str:
         key = (str(auth[0]), str(auth[1]))
         header = self._auth_headers.get(key)
@@ -144,6 +158,7 @@ class RebasedTwilioHttpClient(HttpClient):
         return header
 
     def close(self) -> None:
+        self._pool = None
         self._pools.clear()
 
 
