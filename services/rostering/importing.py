@@ -310,6 +310,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             compared = {} if request["full"] else earlier
             if rows is not None:
                 plan = plan or plan_sends(rows, key=stage.label, applied=compared, needs_ids=stage.gives_ids)
+                del rows  # the plan holds the rows to send; send_pages lets them go a page at a time
             else:
                 plan = plan_sends_from_sources(sourced.records, key=sourced.key, source=sourced.source,
                                                build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
@@ -319,9 +320,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             # Rows are about to change: the stage's digest holds again only once every row is applied.
             applied.forget(district_key, STAGE_DIGESTS, [stage.entity])
 
-        run.progress.applying(stage.entity, pages_of(len(plan.to_send), mapping.PAGE_ROWS), ports.clock())
+        sending = len(plan.to_send)
+        run.progress.applying(stage.entity, pages_of(sending, mapping.PAGE_ROWS), ports.clock())
         # A stage with nothing to send is over in a moment: its progress is written only as often as pages' is.
-        quiet = not plan.to_send
+        quiet = not sending
         ports.report_progress(run, throttle if quiet else None)
         saved = 0
 
@@ -339,7 +341,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         result = with_unsent(sent, plan)
         if SOURCE_FILES[stage.entity] in full_files:
             applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
-        if whole is not None and not whole_unchanged and saved == len(plan.to_send) and not result.refusals:
+        if whole is not None and not whole_unchanged and saved == sending and not result.refusals:
             applied.remember(district_key, STAGE_DIGESTS, {stage.entity: AppliedRow(whole, None)})
         refused = {refusal.label for refusal in result.refusals if refusal.label}
         run.record(stage.entity, result, mapping.source_lines(snapshot, stage.entity, refused))
@@ -351,40 +353,53 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     apply(CLASSROOMS, directory.upsert_classrooms,
           {**in_district, "unarchive_reappearing": settings.unarchive_classrooms_that_reappear},
           lambda: mapping.classroom_rows(snapshot))
-    with collector_paused():
-        schools_of_people = mapping.person_schools(snapshot)
-    people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
-        snapshot.people, key=lambda person: person.source_id,
-        source=lambda person: mapping.person_source(person, schools_of_people[person.source_id]),
-        build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])))
-    # Accounts are keyed by the directory's person ids; errors name the source's ids.
-    person_ids, school_ids = people.ids, schools.ids
-    district_source_id = mapping.district_source_of(snapshot)
 
-    def account_row(person: Person) -> dict | None:
-        person_id = person_ids.get(person.source_id)
-        if person_id is None:  # the directory refused the person: no account
-            return None
-        return mapping.account_row(person, person_id, schools_of_people[person.source_id], school_ids,
-                                   district_source_id)
+    def people_and_accounts() -> None:
+        # A scope of their own: the people's schools and ids (a quarter of a million each) are let go before the
+        # enrollments' rows are built, not held through the rest of the run.
+        with collector_paused():
+            schools_of_people = mapping.person_schools(snapshot)
+        people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
+            snapshot.people, key=lambda person: person.source_id,
+            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id]),
+            build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])))
+        # Accounts are keyed by the directory's person ids; errors name the source's ids.
+        person_ids, school_ids = people.ids, schools.ids
+        district_source_id = mapping.district_source_of(snapshot)
 
-    apply(ACCOUNTS, identity.upsert_accounts,
-          {**in_district, "region": request["region"],
-           "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
-          labels={person_id: source_id for source_id, person_id in people.ids.items()},
-          sourced=SourcedRows(
-              snapshot.people, key=lambda person: person_ids.get(person.source_id),
-              source=lambda person: mapping.account_source(
-                  person, person_ids.get(person.source_id), schools_of_people[person.source_id], school_ids,
-                  district_source_id, request["region"]),
-              build=account_row))
-    if settings.enable_student_accounts_automatically:
-        _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
-    with collector_paused():
-        enrollments, unmapped = mapping.enrollment_rows(snapshot)
-    run.errors += [unmapped_row(row) for row in unmapped]
-    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, lambda: enrollments)
-    enrolled.counts.failed += len(unmapped)
+        def account_row(person: Person) -> dict | None:
+            person_id = person_ids.get(person.source_id)
+            if person_id is None:  # the directory refused the person: no account
+                return None
+            return mapping.account_row(person, person_id, schools_of_people[person.source_id], school_ids,
+                                       district_source_id)
+
+        apply(ACCOUNTS, identity.upsert_accounts,
+              {**in_district, "region": request["region"],
+               "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
+              labels={person_id: source_id for source_id, person_id in people.ids.items()},
+              sourced=SourcedRows(
+                  snapshot.people, key=lambda person: person_ids.get(person.source_id),
+                  source=lambda person: mapping.account_source(
+                      person, person_ids.get(person.source_id), schools_of_people[person.source_id], school_ids,
+                      district_source_id, request["region"]),
+                  build=account_row))
+        if settings.enable_student_accounts_automatically:
+            _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
+
+    people_and_accounts()
+    unmapped_count = 0
+
+    def enrollment_rows() -> list[dict]:
+        # Built inside the stage, so that nothing but the stage's plan holds the rows while they are sent.
+        nonlocal unmapped_count
+        rows, unmapped = mapping.enrollment_rows(snapshot)
+        run.errors += [unmapped_row(row) for row in unmapped]
+        unmapped_count = len(unmapped)
+        return rows
+
+    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollment_rows)
+    enrolled.counts.failed += unmapped_count
     apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
 
 

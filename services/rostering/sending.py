@@ -6,7 +6,7 @@ refuses is taken out of its page and reported, and the rest of the page still go
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
 from services.rostering.domain import mapping
-from services.rostering.domain.run import Refusal, Tally, tally
+from services.rostering.domain.run import Refusal, Tally, Tallying
 from shared.contracts.errors import InvalidRequest, PlatformError
 
 # A few pages in flight keep the owning service's workers busy while replies
@@ -65,20 +65,28 @@ def calling(name: str) -> Iterator[None]:
         raise ApplyFailed(f"{name} failed: {error}") from error
 
 
-def send_pages(stage: Stage, call: Any, payload: dict, rows: Sequence[dict], *,
+def send_pages(stage: Stage, call: Any, payload: dict, rows: MutableSequence[dict], *,
                labels: Mapping[str, str] | None, on_answered: Callable[[list[dict]], None]) -> Tally:
     """Send `rows` a page per call, a few calls at a time, and tally the per-item results.
+
+    `rows` (a list, or applied_rows.RowsToSend, which builds its rows as they are read) is emptied a window at a
+    time as its pages are made, and each window's pages and results are let go once they are tallied: a district's
+    stage of half a million rows is never held whole, nor its results.
+    Only stages whose ids a later stage needs (`stage.gives_ids`) keep the ids answered.
 
     `on_answered` gets each window's results once every page of it is answered:
     while the next window's pages are being worked on, so the two overlap, and
     before any later reply is waited for, so a failure later on still leaves
     the answered windows handed over.
     """
-    results: list[dict] = []
+    counting = Tallying(stage.entity, labels, keep_ids=stage.gives_ids)
     refusals: list[Refusal] = []
     sent = 0
     answered_before: list[dict] = []
-    for window in mapping.pages(list(mapping.pages(rows)), PAGES_IN_FLIGHT):
+    window_rows = mapping.PAGE_ROWS * PAGES_IN_FLIGHT
+    while rows:
+        window = list(mapping.pages(rows[:window_rows]))
+        del rows[:window_rows]
         replies = []
         for page in window:
             reply, accepted, refused = _dispatch(stage, call, payload, page)
@@ -86,16 +94,18 @@ def send_pages(stage: Stage, call: Any, payload: dict, rows: Sequence[dict], *,
             sent += accepted
             if reply is not None:
                 replies.append(reply)
+        del window
         if answered_before:
             on_answered(answered_before)
+            counting.add(answered_before)
         answered: list[dict] = []
         for reply in replies:
             answered += reply.result()["results"]
-        results += answered
         answered_before = answered
     if answered_before:
         on_answered(answered_before)
-    counted = tally(stage.entity, results, sent=sent, labels=labels)
+        counting.add(answered_before)
+    counted = counting.done(sent)
     counted.counts.failed += len({refusal.label for refusal in refusals})
     return Tally(counted.counts, counted.ids, refusals + counted.refusals)
 

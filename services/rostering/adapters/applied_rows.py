@@ -7,6 +7,7 @@ forgotten.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select, update
@@ -18,6 +19,10 @@ from shared.bulk_sql import insert_rows
 
 # Keys per DELETE ... IN (...): well under SQLite's bound-parameter limit.
 FORGET_CHUNK = 900
+# Rows per upsert statement remembered: a window of a stage is one statement.
+REMEMBER_CHUNK = 5000
+# Rows fetched at a time when what a district applied is read back.
+LOAD_CHUNK = 10_000
 
 
 class AppliedRowRepository:
@@ -58,7 +63,8 @@ class AppliedRowRepository:
         """Only the keys: what a full file is compared with to find what it no longer lists."""
         number = self._district(district_key)
         keys = set(self.session.execute(select(applied_rows.c.row_key).where(
-            applied_rows.c.district == number, applied_rows.c.entity == entity)).scalars())
+            applied_rows.c.district == number, applied_rows.c.entity == entity)
+            .execution_options(yield_per=LOAD_CHUNK)).scalars())
         self.session.commit()
         return keys
 
@@ -72,14 +78,21 @@ class AppliedRowRepository:
 
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         number = self._district(district_key)
-        rows = self.session.execute(
+        # Read a chunk at a time (a server-side cursor on PostgreSQL): a district's quarter of a million rows,
+        # fetched whole, are held three times over at once (the driver's result, a row object and a buffer per
+        # value, the dict built from them), a few hundred MB for a moment.
+        result = self.session.execute(
             select(applied_rows.c.row_key, applied_rows.c.fingerprint, applied_rows.c.target_id,
                    applied_rows.c.source_fingerprint)
-            .where(applied_rows.c.district == number, applied_rows.c.entity == entity)).all()
+            .where(applied_rows.c.district == number, applied_rows.c.entity == entity)
+            .execution_options(yield_per=LOAD_CHUNK))
+        loaded: dict[str, AppliedRow] = {}
+        for chunk in result.partitions():
+            loaded.update((row_key, AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None))
+                          for row_key, digest, target_id, source in chunk)
         # Close the read transaction now: the worker goes on to wait on other services.
         self.session.commit()
-        return {row_key: AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None)
-                for row_key, digest, target_id, source in rows}
+        return loaded
 
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
         """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""
@@ -98,11 +111,16 @@ class AppliedRowRepository:
         if not rows:
             return
         number = self._district(district_key)
-        insert_rows(self.session, applied_rows, [
-            {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
-             "target_id": row.target_id, "source_fingerprint": row.source}
-            for row_key, row in rows.items()
-        ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id", "source_fingerprint"))
+        # One transaction, a statement per chunk: a run remembering a whole district at once (the first after the
+        # reading code changed remembers every row's new source fingerprint) never builds half a million
+        # parameter rows, nor one statement of them.
+        items = iter(rows.items())
+        while chunk := list(itertools.islice(items, REMEMBER_CHUNK)):
+            insert_rows(self.session, applied_rows, [
+                {"district": number, "entity": entity, "row_key": row_key, "fingerprint": row.fingerprint,
+                 "target_id": row.target_id, "source_fingerprint": row.source}
+                for row_key, row in chunk
+            ], conflict=("district", "entity", "row_key"), replace=("fingerprint", "target_id", "source_fingerprint"))
         self.session.commit()
 
     def forget(self, district_key: str, entity: str, keys: Sequence[str]) -> None:

@@ -65,11 +65,40 @@ def rows_digest(rows: Sequence[Mapping]) -> bytes:
     return hasher.digest()
 
 
+class RowsToSend(Sequence[dict]):
+    """A stage's rows to send, kept as the records they are built from and built again as they are read, a slice
+    at a time: a district's quarter of a million account rows (most of a kilobyte each) are never all held, only
+    the records (already in the snapshot) and the page going out. Building a row twice costs a few microseconds;
+    only rows to send are built twice. `del rows[:n]` lets the first n go (send_pages empties what it sends)."""
+
+    def __init__(self, records: list, build: Callable[[object], dict | None]) -> None:
+        self._records, self._build = records, build
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._build(record) for record in self._records[index]]
+        return self._build(self._records[index])
+
+    def __delitem__(self, index) -> None:
+        del self._records[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, RowsToSend)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RowsToSend({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class SendPlan:
     """The rows of one entity to send, and what is known of the ones left out."""
 
-    to_send: list[dict]
+    to_send: RowsToSend | list[dict]
     # Key -> fingerprint of every row to send: what to remember once the owning service saved it.
     fingerprints: dict[str, bytes]
     # Key -> the owning service's id, of rows not sent (when the stage hands back ids).
@@ -113,7 +142,7 @@ def plan_sends_from_sources(records: Iterable[T], *, key: Callable[[T], str], so
     unchanged by what it sends is not sent either; its new source fingerprint is remembered (`resourced`) so the
     next run skips it.
     """
-    to_send: list[dict] = []
+    to_send: list[T] = []  # the records, each built again as it is sent (RowsToSend)
     fingerprints: dict[str, bytes] = {}
     sources: dict[str, bytes] = {}
     resourced: dict[str, AppliedRow] = {}
@@ -138,11 +167,11 @@ def plan_sends_from_sources(records: Iterable[T], *, key: Callable[[T], str], so
             if not unchanged_source and source_digest is not None:
                 resourced[row_key] = known._replace(source=source_digest)
             continue
-        to_send.append(row)
+        to_send.append(record)
         fingerprints[row_key] = digest
         if source_digest is not None:
             sources[row_key] = source_digest
-    return SendPlan(to_send, fingerprints, kept_ids, unsent, frozenset(keys), sources, resourced)
+    return SendPlan(RowsToSend(to_send, build), fingerprints, kept_ids, unsent, frozenset(keys), sources, resourced)
 
 
 def plan_whole_stage(rows: Sequence[dict], *, key: Callable[[dict], str], digest: bytes,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .mapping import Unmapped
@@ -106,29 +106,51 @@ def tally(entity: str, results: Iterable[Mapping], *, sent: int,
     `labels` turns result keys into source ids where they differ (accounts
     are keyed by directory person ids).
     """
-    labels = labels or {}
-    counts = EntityCounts()
-    ids: dict[str, str] = {}
-    refusals: list[Refusal] = []
-    answered = 0
-    for result in results:
-        answered += 1
-        key, outcome = result["key"], result["outcome"]
-        if outcome in SAVED_OUTCOMES:
-            setattr(counts, outcome, getattr(counts, outcome) + 1)
-            if result.get("id"):
-                ids[key] = result["id"]
-        elif outcome == "skipped":
-            counts.skipped += 1
-        else:
-            counts.failed += 1
-            label = labels.get(key, key)
-            problems = result.get("problems") or [{"field": None, "reason": f"not saved ({outcome})"}]
-            refusals += [Refusal(entity, label, problem["field"], problem["reason"]) for problem in problems]
-    if answered < sent:
-        counts.failed += sent - answered
-        refusals.append(Refusal(entity, None, None, f"{sent - answered} item(s) got no result from the service"))
-    return Tally(counts, ids, refusals)
+    counting = Tallying(entity, labels)
+    counting.add(results)
+    return counting.done(sent)
+
+
+class Tallying:
+    """A tally taken a window of results at a time, so a stage's half million results are never all held.
+
+    Without `keep_ids` the ids of saved items are not kept: only stages whose ids later stages use need them.
+    """
+
+    def __init__(self, entity: str, labels: Mapping[str, str] | None = None, *, keep_ids: bool = True) -> None:
+        self.entity, self.labels, self.keep_ids = entity, labels or {}, keep_ids
+        self.counts = EntityCounts()
+        self.ids: dict[str, str] = {}
+        self.refusals: list[Refusal] = []
+        self.answered = 0
+
+    def add(self, results: Iterable[Mapping]) -> None:
+        counts, ids, keep_ids = self.counts, self.ids, self.keep_ids
+        for result in results:
+            self.answered += 1
+            key, outcome = result["key"], result["outcome"]
+            if outcome in SAVED_OUTCOMES:
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+                if keep_ids and result.get("id"):
+                    ids[key] = result["id"]
+            elif outcome == "skipped":
+                counts.skipped += 1
+            else:
+                counts.failed += 1
+                label = self.labels.get(key, key)
+                problems = result.get("problems") or [{"field": None, "reason": f"not saved ({outcome})"}]
+                self.refusals += [Refusal(self.entity, label, problem["field"], problem["reason"])
+                                  for problem in problems]
+
+    def done(self, sent: int) -> Tally:
+        """The tally of `sent` items: those without a result count as failed. The ids are handed over, not copied
+        (a district's people are a quarter of a million)."""
+        counts, refusals = replace(self.counts), list(self.refusals)
+        if self.answered < sent:
+            counts.failed += sent - self.answered
+            refusals.append(Refusal(self.entity, None, None,
+                                    f"{sent - self.answered} item(s) got no result from the service"))
+        return Tally(counts, self.ids, refusals)
 
 
 def named_as_reported(rows: Iterable[dict], names: Mapping[str, str]) -> list[dict]:

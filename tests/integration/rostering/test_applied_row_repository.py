@@ -1,7 +1,7 @@
 """What each district's imports applied, in the rostering database, on SQLite and PostgreSQL."""
 import pytest
 
-from services.rostering.adapters.applied_rows import FORGET_CHUNK, AppliedRowRepository
+from services.rostering.adapters.applied_rows import FORGET_CHUNK, REMEMBER_CHUNK, AppliedRowRepository
 from services.rostering.domain.applied_rows import AppliedRow
 
 
@@ -66,6 +66,15 @@ def test_a_page_of_thousands_is_remembered_and_forgotten_in_one_go(applied):
     applied.forget("district-1", "enrollments", [f"enr-{n}" for n in range(1, 3 * FORGET_CHUNK)])
 
     assert applied.load("district-1", "enrollments") == {"enr-0": row(0)}
+
+
+def test_more_rows_than_one_statement_takes_are_all_remembered(applied):
+    applied.start("district-1", "d-1")
+    many = {f"person-{n}": row(n % 256, f"p-{n}") for n in range(2 * REMEMBER_CHUNK + 1)}
+
+    applied.remember("district-1", "people", many)
+
+    assert applied.load("district-1", "people") == many
 
 
 def test_a_district_applied_to_another_directory_district_forgets_what_it_applied(applied):
