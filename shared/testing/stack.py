@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -33,16 +32,11 @@ from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_client_id, platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.readiness import StackNotReady, wait_for_services
+from shared.testing.ports import free_port
 from shared.settings import environment
 
 BIN = Path(sys.executable).parent
 STOP_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def process_commands(workers: int) -> dict[str, list[str]]:

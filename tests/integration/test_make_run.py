@@ -23,14 +23,9 @@ from services.notify.queue.topology import work_queue
 from services.sandbox.client import SandboxClient
 from services.sandbox.config import config_from
 from services.sandbox.signing import public_key_base64, signing_key
+from shared.testing.ports import free_port
 
 SCHOOLCTL = str(Path(sys.executable).parent / "schoolctl")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_without_a_broker_it_says_how_to_start_one_and_exits_69(monkeypatch):

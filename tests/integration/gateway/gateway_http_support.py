@@ -2,19 +2,13 @@
 check of the one error shape, and a free port to bind the gateway to."""
 from __future__ import annotations
 
-import socket
 
 import requests
 
 from shared.contracts import identity
+from shared.testing.ports import free_port  # noqa: F401  (the gateway tests import it from here)
 
 DISTRICT_WIDE = (identity.DISTRICT_ADMIN, identity.GUARDIAN, identity.STUDENT)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make_principal(role: str = identity.TEACHER, *, permissions: tuple[str, ...] = (), **overrides) -> dict:
