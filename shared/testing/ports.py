@@ -4,7 +4,9 @@ A port the kernel hands out for `bind(0)` lies in its ephemeral range, the range
 every process on the machine also takes its local port from: between the pick and the server's own bind, a
 client socket elsewhere (another test group's broker connection, say) could take it, and the server exits with
 "Address already in use" (seen with three test groups and benchmarks side by side). Picking below that range
-leaves only other servers to collide with, and the bind check leaves out the ones already listening.
+leaves only other servers to collide with, and the bind check leaves out the ones already listening. A port
+is handed out once per process: a stack picks all its ports before its processes bind any, so the bind check
+alone would not keep two of them apart.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LOWEST = 10_000
 _pick = random.Random()  # its own: tests that seed the module's generator must not make every group pick alike
+_handed_out: set[int] = set()
 
 
 def free_port() -> int:
@@ -23,12 +26,15 @@ def free_port() -> int:
         return _kernel_pick()
     for _ in range(200):
         port = _pick.randrange(LOWEST, below)
+        if port in _handed_out:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _handed_out.add(port)
+        return port
     return _kernel_pick()
 
 

@@ -32,3 +32,12 @@ def test_a_machine_with_a_low_ephemeral_range_gets_the_kernels_pick(monkeypatch)
 
     with socket.socket() as server:
         server.bind(("127.0.0.1", ports.free_port()))
+
+
+def test_a_port_is_handed_out_once_even_when_nothing_listens_on_it_yet(monkeypatch):
+    monkeypatch.setattr(ports, "_ephemeral_start", lambda: 65536)
+    monkeypatch.setattr(ports, "_handed_out", set())
+    choices = iter([20_001, 20_001, 20_001, 20_002])
+    monkeypatch.setattr(ports._pick, "randrange", lambda low, high: next(choices))
+
+    assert [ports.free_port(), ports.free_port()] == [20_001, 20_002]
