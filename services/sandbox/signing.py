@@ -8,23 +8,11 @@ signature; the verification key is shown as base64 of the DER public key.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from twilio.request_validator import RequestValidator
 
-
-def twilio_signature(url: str, params: Mapping[str, str], auth_token: str) -> str:
-    return RequestValidator(auth_token).compute_signature(url, _FormValues(params))
-
-
-class _FormValues(dict):
-    """The SDK's signing asks a mapping for `getall` first; a plain dict makes it raise and catch two
-    AttributeErrors per parameter, on every callback the sandbox signs."""
-
-    def getall(self, name: str) -> list[str]:
-        return [self[name]]
+from shared.provider_signatures import twilio_signature  # noqa: F401  (the sandbox's callbacks and tests sign with it)
 
 
 def signing_key(pem: str | None) -> ec.EllipticCurvePrivateKey:
