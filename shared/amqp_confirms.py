@@ -2,6 +2,7 @@
 delivery queue publisher, the gateway's confirmed channel)."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 
@@ -10,4 +11,4 @@ def settled_tags(outstanding: Mapping[int, object], method) -> list[int]:
     up to it (tags are handed out in order and the mapping keeps that order)."""
     if not method.multiple:
         return [method.delivery_tag]
-    return [tag for tag in outstanding if tag <= method.delivery_tag]
+    return list(itertools.takewhile(lambda tag: tag <= method.delivery_tag, outstanding))
