@@ -49,6 +49,8 @@ def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], st
     """Start an import: the run is answered at once, queued, and carried out by run_package_import."""
     known_region(request["region"])
     running = ports.runs.running_from(request["path"])
+    if running is not None and running.run_id in _failed_if_abandoned(ports):
+        running = None  # its worker died (the timer that fails such runs may not have run yet)
     if running is not None:
         reason = busy_refusal(request["path"], running)
         raise Conflict(reason, fields={"path": [reason]})
@@ -66,6 +68,11 @@ def run_package_import(payload: dict, *, ports: ImportPorts) -> str | None:
     request = {name: payload[name] for name in ("path", "region", "district_name", "full", "requested_by")}
     finish_run(run, ports, lambda: run_import(request, run, ports, source=CsvPackage(request["path"], ports)))
     return run.state
+
+
+def _failed_if_abandoned(ports: ImportPorts) -> list[str]:
+    now = ports.clock()
+    return ports.runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now)
 
 
 def keep_runs_alive(*, runs: SyncRuns, owner: str, clock: Clock) -> list[str]:

@@ -122,6 +122,33 @@ def test_a_second_request_for_a_package_being_imported_is_refused_at_once():
         importer.request_import()
 
 
+def test_a_package_whose_running_import_lost_its_worker_is_accepted_again_without_waiting_for_the_timer():
+    importer = Importer()
+    importer.packages_read["/exports/lincoln"] = make_snapshot()
+    dead = importer.request_import()
+    importer.runs.claim(importer.runs.stored[dead["run_id"]], "district-1", "dead-worker", importer.clock())
+    importer.clock.now += timedelta(minutes=5)
+
+    again = importer.request_import()
+
+    assert again["run_id"] != dead["run_id"]
+    assert importer.runs.get(dead["run_id"]).state == "failed"
+    assert importer.runs.get(dead["run_id"]).message == ABANDONED
+
+
+def test_a_package_whose_import_is_alive_is_still_refused_however_long_it_runs():
+    importer = Importer()
+    importer.packages_read["/exports/lincoln"] = make_snapshot()
+    first = importer.request_import()
+    importer.runs.claim(importer.runs.stored[first["run_id"]], "district-1", "worker-1", importer.clock())
+    importer.clock.now += timedelta(minutes=30)
+    importer.runs.beat("worker-1", importer.clock())
+
+    with pytest.raises(Exception, match=f"already being synced by run {first['short_id']}"):
+        importer.request_import()
+    assert importer.runs.get(first["run_id"]).state == "running"
+
+
 def test_a_run_whose_worker_died_is_failed_and_the_next_run_of_the_district_goes_ahead():
     importer = Importer()
     importer.packages_read["/exports/a"] = importer.packages_read["/exports/b"] = make_snapshot()
