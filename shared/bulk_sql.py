@@ -27,17 +27,19 @@ from shared.db import dialect_insert
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping], *, conflict: Sequence[str] = (),
-                replace: Sequence[str] = ()) -> None:
+                replace: Sequence[str] = ()) -> int:
     """Insert `rows` into `table` in the session's transaction; with `conflict` (the unique columns), a row
-    that is there already is left alone, or given the incoming values of the `replace` columns."""
+    that is there already is left alone, or given the incoming values of the `replace` columns. Returns the
+    driver's count of rows written (a row left alone is not counted; -1 where the driver cannot tell)."""
     if not rows:
-        return
+        return 0
     columns = tuple(rows[0])
     if session.get_bind().dialect.name == "postgresql":
         statement = _unnest_insert(table, columns, tuple(conflict), tuple(replace))
-        session.execute(statement, {_parameter(name): _column_values(table, name, rows) for name in columns})
+        result = session.execute(statement, {_parameter(name): _column_values(table, name, rows) for name in columns})
     else:
-        session.execute(_on_conflict(dialect_insert(session, table), conflict, replace), rows)
+        result = session.execute(_on_conflict(dialect_insert(session, table), conflict, replace), rows)
+    return result.rowcount
 
 
 def _on_conflict(statement, conflict: Sequence[str], replace: Sequence[str]):

@@ -17,12 +17,21 @@ from shared.db import dialect_insert
 RECIPIENT_COLUMNS = tuple(column.name for column in recipients.columns if column.name != "person_id")
 
 
+class _CreatedMeanwhile(Exception):
+    """Another page inserted a person this page was about to create: its transaction is given up."""
+
+
 class RecipientRepository:
     def __init__(self, session: Session):
         self.session = session
 
     def update_page(self, person_ids: Sequence[str],
                     update: Callable[[Mapping[str, Recipient]], Sequence[Recipient]], *, now: datetime) -> int:
+        try:
+            with self.session.begin():
+                return self._create_with_known_held(person_ids, update, now)
+        except _CreatedMeanwhile:
+            pass
         with self.session.begin():
             # Rows must exist before they can be locked: two pages creating the same person at
             # once would otherwise each start from a blank row and the later would erase the other.
@@ -32,6 +41,29 @@ class RecipientRepository:
             current = self._select(person_ids, for_update=True)
             changes = update(current)
             self._store(changes, current, now)
+        return len(changes)
+
+    def _create_with_known_held(self, person_ids: Sequence[str],
+                                update: Callable[[Mapping[str, Recipient]], Sequence[Recipient]],
+                                now: datetime) -> int:
+        """The page applied with its new people written once, as they end up: the known ones held, the others
+        inserted whole. Raises _CreatedMeanwhile when another page created one of them first.
+
+        In a full sync most of a page is new: a blank row written, locked, then every column and index entry
+        written again cost as much as the rest of the page. Here a new row is written once; if another page
+        inserted the same person meanwhile, this page gives up all it holds (it must not wait for the other's
+        rows while holding its own) and update_page applies it the careful way."""
+        current = self._select(person_ids, for_update=True)
+        unknown = {person_id: Recipient(person_id) for person_id in person_ids if person_id not in current}
+        current |= unknown
+        changes = update(current)
+        new = {recipient.person_id: recipient for recipient in changes if recipient.person_id in unknown}
+        rows = [_recipient_row(new.get(person_id, blank), now) for person_id, blank in unknown.items()]
+        if insert_rows(self.session, recipients, rows, conflict=("person_id",)) != len(rows):
+            raise _CreatedMeanwhile()
+        # The new rows are written; their schools are stored like any move from none.
+        self._store([recipient for recipient in changes if recipient.person_id not in new], current, now)
+        self._store_schools([recipient for recipient in new.values() if recipient.school_ids], {})
         return len(changes)
 
     def find(self, person_ids: Sequence[str]) -> list[Recipient]:
@@ -88,13 +120,15 @@ class RecipientRepository:
         # psycopg2 runs an executemany UPDATE as one round trip per row, while this is one statement.
         insert_rows(self.session, recipients, [_recipient_row(recipient, now) for recipient in changes],
                     conflict=("person_id",), replace=RECIPIENT_COLUMNS)
-        moved = [recipient for recipient in changes
-                 if recipient.school_ids != current[recipient.person_id].school_ids]
-        if not moved:
-            return
-        self.session.execute(
-            delete(recipient_schools).where(
-                recipient_schools.c.person_id.in_([recipient.person_id for recipient in moved])))
+        self._store_schools([recipient for recipient in changes
+                             if recipient.school_ids != current[recipient.person_id].school_ids], current)
+
+    def _store_schools(self, moved: Sequence[Recipient], current: Mapping[str, Recipient]) -> None:
+        """Replace the school rows of the `moved` recipients (those of `current` had rows before)."""
+        had_rows = [recipient.person_id for recipient in moved
+                    if recipient.person_id in current and current[recipient.person_id].school_ids]
+        if had_rows:
+            self.session.execute(delete(recipient_schools).where(recipient_schools.c.person_id.in_(had_rows)))
         memberships = [{"person_id": recipient.person_id, "school_id": school_id}
                        for recipient in moved for school_id in recipient.school_ids]
         insert_rows(self.session, recipient_schools, memberships)

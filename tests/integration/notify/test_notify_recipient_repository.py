@@ -128,3 +128,35 @@ def test_a_page_waits_for_a_concurrent_page_on_the_same_people_instead_of_overwr
 
     assert [(recipient.email, recipient.kinds) for recipient in found] == [
         ("new@example.org", ("guardian",)), ("new@example.org", ("guardian",))]
+
+
+def test_two_pages_creating_the_same_new_people_at_once_both_count(notify_database_url):
+    # The page that inserts second finds the people created meanwhile and applies itself over them.
+    engine = make_engine(notify_database_url)
+    first_has_read = eventlet.event.Event()
+
+    def identity_page_that_lingers(current):
+        # Called again when the page is applied over the people the other created.
+        if not first_has_read.ready():
+            first_has_read.send()
+            # Long enough for the directory page to create the people and commit.
+            eventlet.sleep(0.3)
+        return [replace(recipient, email="new@example.org") for recipient in current.values()]
+
+    def directory_page_while_the_first_is_open():
+        first_has_read.wait()
+        handlers.project_people_upserted(people_upserted(["p-1", "p-2"], school_ids=["s-1"]),
+                                         recipients=RecipientRepository(Session(engine)), clock=lambda: NOW)
+
+    try:
+        second = eventlet.spawn(directory_page_while_the_first_is_open)
+        stored = RecipientRepository(Session(engine)).update_page(["p-1", "p-2"], identity_page_that_lingers,
+                                                                  now=NOW)
+        second.wait()
+        found = RecipientRepository(Session(engine)).find(["p-1", "p-2"])
+    finally:
+        engine.dispose()
+
+    assert stored == 2
+    assert [(recipient.email, recipient.kinds, recipient.school_ids) for recipient in found] == [
+        ("new@example.org", ("guardian",), ("s-1",)), ("new@example.org", ("guardian",), ("s-1",))]

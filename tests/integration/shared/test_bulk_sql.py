@@ -81,6 +81,12 @@ def test_conflict_without_replace_leaves_the_stored_row(session):
     assert stored(session) == {"a": thing("a"), "b": thing("b")}
 
 
+def test_the_rows_written_are_counted_and_a_row_left_alone_is_not(session):
+    assert insert_rows(session, things, [thing("a"), thing("b")]) == 2
+
+    assert insert_rows(session, things, [thing("a", code="new"), thing("c")], conflict=("id",)) == 1
+
+
 def test_without_conflict_a_duplicate_fails_the_whole_page(session):
     insert_rows(session, things, [thing("a")])
     session.commit()
