@@ -158,7 +158,9 @@ reach = Table(
     "reach", metadata,
     Column("holder_id", ID, nullable=False),
     Column("relation", String(16), nullable=False),
-    Column("person_id", ID, ForeignKey("people.id"), nullable=False),
+    # No foreign key (directory_0008): each row is derived from a join on its person's row, in the statement
+    # that writes it, and people are never deleted; the key was checked row by row for nothing.
+    Column("person_id", ID, nullable=False),
     Column("district_id", ID, nullable=False),
     Column("family_name_key", Text, nullable=False),
     Column("given_name_key", Text, nullable=False),
