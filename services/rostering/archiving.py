@@ -9,7 +9,7 @@ and forgets them from what the district's imports applied, so a record that come
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +63,11 @@ class ArchiveCheck:
 
     @property
     def changes(self) -> list[dict]:
-        return [row.as_change() for row in self.checked]
+        return list(self.each_change())
+
+    def each_change(self) -> Iterator[dict]:
+        """The change rows one at a time: a district's 100,000 are stored as they are built (HeldRuns)."""
+        return (row.as_change() for row in self.checked)
 
 
 NOTHING = ArchiveCheck([], GuardVerdict(False, 0.0, 0.0, 0.0, None), None)

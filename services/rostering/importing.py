@@ -14,7 +14,7 @@ lost what it had (a database restored from backup, say).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +46,7 @@ from services.rostering.domain.run import (
     SyncRun,
     Tally,
     busy_refusal,
+    each_named_as_reported,
     named_as_reported,
     problem_row,
     unmapped_row,
@@ -265,13 +266,14 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
     ports.report_progress(run)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
-    if checked is not None and checked.changes:  # a held run's rows were kept when it was held
+    if checked is not None and checked.checked:  # a held run's rows were kept when it was held
         ports.held.record_changes(run.run_id, _changes(checked, snapshot))
     run.complete(ports.clock())
 
 
-def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
-    return named_as_reported(checked.changes, dict(snapshot.report_names))
+def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> Iterator[dict]:
+    """Built as they are stored: a held district's 105,000 change rows never all at once."""
+    return each_named_as_reported(checked.each_change(), dict(snapshot.report_names))
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:

@@ -338,10 +338,10 @@ class FakeHeldRuns:
 
     def keep(self, run_id, *, package, request, archive_digest, changes) -> None:
         self.packages[run_id] = (package, copy.deepcopy(request), archive_digest)
-        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(list(changes)))
 
     def record_changes(self, run_id, changes) -> None:
-        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(list(changes)))
 
     def package(self, run_id):
         return self.packages.get(run_id)
