@@ -5,7 +5,7 @@ tests implement them in memory (tests/unit/rostering/rostering_fakes.py).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
@@ -105,7 +105,7 @@ class AppliedRows(Protocol):
 
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
 
-    def keys(self, district_key: str, entity: str) -> set[str]: ...
+    def keys(self, district_key: str, entity: str) -> Iterator[str]: ...  # read through before another call
 
     def count(self, district_key: str, entity: str) -> int: ...
 

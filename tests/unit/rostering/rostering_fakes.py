@@ -306,9 +306,9 @@ class FakeAppliedRows:
             found.update({key: rows[key].target_id for key in keys if key in rows and rows[key].target_id})
         return found
 
-    def keys(self, district_key: str, entity: str) -> set[str]:
+    def keys(self, district_key: str, entity: str):
         assert district_key in self.targets, "start() comes first"
-        return set(self.rows.get((district_key, entity), {}))
+        return iter(list(self.rows.get((district_key, entity), {})))
 
     def count(self, district_key: str, entity: str) -> int:
         assert district_key in self.targets, "start() comes first"
