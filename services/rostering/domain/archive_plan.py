@@ -77,9 +77,10 @@ def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
         file = FILE_OF[entity]
         if file not in full:
             continue
+        reason = f"no longer in the full {file}"  # one string for the entity's rows, not one per row
         # Only the keys no longer listed are kept: `remembered` may be read as it is compared (archiving.plan).
         for key in sorted({key for key in remembered.get(entity, ()) if key not in listed[entity]}):
-            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, f"no longer in the full {file}"))
+            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, reason))
     return sorted(rows.values(), key=lambda row: (ARCHIVED_ENTITIES.index(row.entity), row.key))
 
 
