@@ -32,7 +32,7 @@ from services.rostering.domain.applied_rows import (
     stale_keys,
     with_unsent,
 )
-from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.collector import collector_paused, long_lived
 from services.rostering.domain.district_match import district_mismatch
 from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.progress import ProgressThrottle, RowCount, pages_of
@@ -162,12 +162,19 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
         run.progress.reading_rows(count.rows)
         ports.report_progress(run)
 
-    try:
-        with ports.ticking(rows_so_far) if count is not None else nullcontext():
-            snapshot = source.read(request["region"])
-    except SourceRejected as rejected:
-        run.reject(rejected.message, clock())
-        return
+    # The snapshot lives as long as the run and holds no cycles: the collector leaves it alone meanwhile.
+    with long_lived() as heap:
+        try:
+            with ports.ticking(rows_so_far) if count is not None else nullcontext():
+                snapshot = heap.keep(lambda: source.read(request["region"]))
+        except SourceRejected as rejected:
+            run.reject(rejected.message, clock())
+            return
+        _report_and_apply(snapshot, request, run, ports, source, approved_digest)
+
+
+def _report_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: ImportPorts, source: RosterSource,
+                      approved_digest: str | None) -> None:
     run.progress.read(rows_read(snapshot), rows_per_stage(snapshot), mapping.PAGE_ROWS)
     ports.report_progress(run)
     run.errors = [problem_row(problem) for problem in snapshot.problems]
