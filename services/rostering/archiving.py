@@ -9,7 +9,8 @@ and forgets them from what the district's imports applied, so a record that come
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,11 @@ class ArchiveCheck:
 
     @property
     def changes(self) -> list[dict]:
-        return [row.as_change() for row in self.checked]
+        return list(self.each_change())
+
+    def each_change(self) -> Iterator[dict]:
+        """The change rows one at a time: a district's 100,000 are stored as they are built (HeldRuns)."""
+        return (row.as_change() for row in self.checked)
 
 
 NOTHING = ArchiveCheck([], GuardVerdict(False, 0.0, 0.0, 0.0, None), None)
@@ -77,9 +82,14 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
     digests = {entity: rows_digest(in_order[entity]) for entity in ARCHIVED_ENTITIES if FILE_OF[entity] in full}
     kept = applied.load(district_key, LISTED_KEYS) if digests else {}
     # Listed as last time: everything remembered of the entity is listed again, so nothing of it is archived.
-    remembered = {entity: set() if entity in kept and kept[entity].fingerprint == listed_digest
+    # Otherwise its remembered keys are read as they are compared: a district's half a million enrollment keys
+    # are never held at once, only those no longer listed. People's are held whole: they split link keys.
+    remembered = {entity: () if entity in kept and kept[entity].fingerprint == listed_digest
                   else applied.keys(district_key, entity) for entity, listed_digest in digests.items()}
+    if PEOPLE in remembered:
+        remembered[PEOPLE] = set(remembered[PEOPLE])
     listed = {entity: frozenset(keys) for entity, keys in in_order.items()}
+    del in_order
     person_keys = frozenset(remembered.get(PEOPLE, ())) | listed[PEOPLE]
     return ArchivePlan(plan_archives(snapshot, remembered, listed), person_keys, digests)
 
@@ -93,7 +103,7 @@ def check(archives: ArchivePlan, *, district_id: str, directory: Any, threshold:
     """Ask the directory what each row would do (changing nothing), and judge the whole."""
     if not archives.rows:
         return NOTHING
-    checked = _ask_all(directory, district_id, archives, archives.rows, dry_run=True)
+    checked = list(_ask_all(directory, district_id, archives, archives.rows, dry_run=True))
     with calling("directory.get_district_counts"):
         counts = directory.get_district_counts({"district_id": district_id})
     with calling("directory.get_schools"):
@@ -111,7 +121,7 @@ def apply(archives: ArchivePlan, checked: ArchiveCheck | None, *, district_id: s
     if checked is not None:
         would = {(row.row.entity, row.row.key) for row in checked.checked if row.outcome == WOULD_ARCHIVE}
         rows = [row for row in rows if (row.entity, row.key) in would]
-    _ask_all(directory, district_id, archives, rows, dry_run=False)
+    deque(_ask_all(directory, district_id, archives, rows, dry_run=False), maxlen=0)  # the answers are not kept
     for entity, planned in _by_entity(archives.rows):
         applied.forget(district_key, entity, [row.key for row in planned])
     applied.remember(district_key, LISTED_KEYS, {entity: AppliedRow(listed_digest, None)
@@ -119,13 +129,13 @@ def apply(archives: ArchivePlan, checked: ArchiveCheck | None, *, district_id: s
 
 
 def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequence[ArchiveRow], *,
-             dry_run: bool) -> list[CheckedRow]:
-    """Every row, a page per call, entity by entity in plan order, a few calls in flight at a time.
+             dry_run: bool) -> Iterator[CheckedRow]:
+    """Every row, a page per call, entity by entity in plan order, a few calls in flight at a time, each
+    row with its answer as the answers come (read them through: the calls go as they are read).
 
     An entity's pages go only once the entity before it is answered: the directory relies on people
     being archived before their enrollments and links.
     """
-    checked: list[CheckedRow] = []
     for entity, entity_rows in _by_entity(rows):
         pages = list(mapping.pages(entity_rows, ARCHIVE_PAGE))
         for window in mapping.pages(pages, PAGES_IN_FLIGHT):
@@ -134,8 +144,8 @@ def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequ
             for page, (reply, unresolved) in zip(window, asked):
                 with calling("directory.archive_synced_records"):
                     answers = {answer["key"]: answer for answer in reply.result()["results"]} if reply else {}
-                checked += [_checked(row, None if row.key in unresolved else answers.get(row.key)) for row in page]
-    return checked
+                for row in page:
+                    yield _checked(row, None if row.key in unresolved else answers.get(row.key))
 
 
 def _send(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow], person_keys: frozenset[str], *,

@@ -14,7 +14,7 @@ lost what it had (a database restored from backup, say).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from services.rostering.domain.applied_rows import (
     stale_keys,
     with_unsent,
 )
-from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.collector import collector_paused, long_lived
 from services.rostering.domain.district_match import district_mismatch
 from services.rostering.domain.errors import SourceRejected
 from services.rostering.domain.progress import ProgressThrottle, RowCount, pages_of
@@ -46,6 +46,7 @@ from services.rostering.domain.run import (
     SyncRun,
     Tally,
     busy_refusal,
+    each_named_as_reported,
     named_as_reported,
     problem_row,
     unmapped_row,
@@ -161,12 +162,19 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
         run.progress.reading_rows(count.rows)
         ports.report_progress(run)
 
-    try:
-        with ports.ticking(rows_so_far) if count is not None else nullcontext():
-            snapshot = source.read(request["region"])
-    except SourceRejected as rejected:
-        run.reject(rejected.message, clock())
-        return
+    # The snapshot lives as long as the run and holds no cycles: the collector leaves it alone meanwhile.
+    with long_lived() as heap:
+        try:
+            with ports.ticking(rows_so_far) if count is not None else nullcontext():
+                snapshot = heap.keep(lambda: source.read(request["region"]))
+        except SourceRejected as rejected:
+            run.reject(rejected.message, clock())
+            return
+        _report_and_apply(snapshot, request, run, ports, source, approved_digest)
+
+
+def _report_and_apply(snapshot: Snapshot, request: Mapping, run: SyncRun, ports: ImportPorts, source: RosterSource,
+                      approved_digest: str | None) -> None:
     run.progress.read(rows_read(snapshot), rows_per_stage(snapshot), mapping.PAGE_ROWS)
     ports.report_progress(run)
     run.errors = [problem_row(problem) for problem in snapshot.problems]
@@ -265,13 +273,14 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
     ports.report_progress(run)
     archiving.apply(archives, checked, district_id=district_id, district_key=district_key, directory=directory,
                     applied=applied)
-    if checked is not None and checked.changes:  # a held run's rows were kept when it was held
+    if checked is not None and checked.checked:  # a held run's rows were kept when it was held
         ports.held.record_changes(run.run_id, _changes(checked, snapshot))
     run.complete(ports.clock())
 
 
-def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> list[dict]:
-    return named_as_reported(checked.changes, dict(snapshot.report_names))
+def _changes(checked: archiving.ArchiveCheck, snapshot: Snapshot) -> Iterator[dict]:
+    """Built as they are stored: a held district's 105,000 change rows never all at once."""
+    return each_named_as_reported(checked.each_change(), dict(snapshot.report_names))
 
 
 def _supersede_held_runs(district_id: str, run: SyncRun, ports: ImportPorts) -> None:

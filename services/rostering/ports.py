@@ -5,7 +5,7 @@ tests implement them in memory (tests/unit/rostering/rostering_fakes.py).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
@@ -105,7 +105,7 @@ class AppliedRows(Protocol):
 
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
 
-    def keys(self, district_key: str, entity: str) -> set[str]: ...
+    def keys(self, district_key: str, entity: str) -> Iterator[str]: ...  # read through before another call
 
     def count(self, district_key: str, entity: str) -> int: ...
 
@@ -121,9 +121,9 @@ class HeldRuns(Protocol):
     """Packages of runs held for approval, and the archive rows of every run."""
 
     def keep(self, run_id: str, *, package: bytes, request: dict, archive_digest: str,
-             changes: Sequence[dict]) -> None: ...
+             changes: Iterable[dict]) -> None: ...
 
-    def record_changes(self, run_id: str, changes: Sequence[dict]) -> None: ...
+    def record_changes(self, run_id: str, changes: Iterable[dict]) -> None: ...
 
     def package(self, run_id: str) -> tuple[bytes, dict, str] | None: ...
 

@@ -8,7 +8,7 @@ forgotten.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -59,14 +59,16 @@ class AppliedRowRepository:
         self.session.commit()
         return target
 
-    def keys(self, district_key: str, entity: str) -> set[str]:
-        """Only the keys: what a full file is compared with to find what it no longer lists."""
-        number = self._district(district_key)
-        keys = set(self.session.execute(select(applied_rows.c.row_key).where(
+    def keys(self, district_key: str, entity: str) -> Iterator[str]:
+        """Only the keys, read a chunk at a time as they are iterated (a server-side cursor on PostgreSQL): what
+        a full file is compared with to find what it no longer lists. Read them through before another call."""
+        return self._keys(self._district(district_key), entity)
+
+    def _keys(self, number: int, entity: str) -> Iterator[str]:
+        yield from self.session.execute(select(applied_rows.c.row_key).where(
             applied_rows.c.district == number, applied_rows.c.entity == entity)
-            .execution_options(yield_per=LOAD_CHUNK)).scalars())
+            .execution_options(yield_per=LOAD_CHUNK)).scalars()
         self.session.commit()
-        return keys
 
     def count(self, district_key: str, entity: str) -> int:
         """How many rows of the entity are remembered (the primary key's index answers it)."""

@@ -60,7 +60,7 @@ def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
                   listed: Mapping[str, frozenset[str]] | None = None) -> list[ArchiveRow]:
     """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones.
 
-    `remembered` maps each entity to the keys earlier runs applied; `listed` is current_keys(snapshot), when the
+    `remembered` maps each entity to the keys earlier runs applied (each read once); `listed` is current_keys(snapshot), when the
     caller has it already. A key is archived once, tombstone first (it names a line); a tombstone for a record
     this run also lists is not archived.
     """
@@ -77,8 +77,10 @@ def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
         file = FILE_OF[entity]
         if file not in full:
             continue
-        for key in sorted(set(remembered.get(entity, ())) - listed[entity]):
-            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, f"no longer in the full {file}"))
+        reason = f"no longer in the full {file}"  # one string for the entity's rows, not one per row
+        # Only the keys no longer listed are kept: `remembered` may be read as it is compared (archiving.plan).
+        for key in sorted({key for key in remembered.get(entity, ()) if key not in listed[entity]}):
+            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, reason))
     return sorted(rows.values(), key=lambda row: (ARCHIVED_ENTITIES.index(row.entity), row.key))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -155,11 +155,13 @@ class Tallying:
 
 def named_as_reported(rows: Iterable[dict], names: Mapping[str, str]) -> list[dict]:
     """Report rows (errors, warnings, changes) with each file named as the source's report calls it."""
-    rows = list(rows)
-    if not names:
-        return rows
-    return [{**row, "file": names.get(row["file"], row["file"])} if row.get("file") in names else row
-            for row in rows]
+    return list(each_named_as_reported(rows, names))
+
+
+def each_named_as_reported(rows: Iterable[dict], names: Mapping[str, str]) -> Iterator[dict]:
+    """named_as_reported one row at a time, for rows too many to hold twice (a district's changes)."""
+    for row in rows:
+        yield {**row, "file": names[row["file"]]} if row.get("file") in names else row
 
 
 def problem_row(problem: RowProblem) -> dict:

@@ -27,6 +27,18 @@ def test_rows_remembered_read_back_by_district_and_entity(applied):
     assert applied.load("district-1", "accounts") == {}
 
 
+def test_keys_are_read_a_chunk_at_a_time_and_the_session_serves_the_next_call(applied, monkeypatch):
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.LOAD_CHUNK", 2)
+    applied.start("district-1", "d-1")
+    applied.start("named:springfield", "d-2")
+    applied.remember("district-1", "enrollments", {f"enr-{n}": row(n) for n in range(5)})
+    applied.remember("named:springfield", "enrollments", {"enr-9": row(9)})
+
+    assert sorted(applied.keys("district-1", "enrollments")) == [f"enr-{n}" for n in range(5)]
+    assert list(applied.keys("district-1", "people")) == []
+    assert applied.count("named:springfield", "enrollments") == 1
+
+
 def test_rows_remembered_are_counted_by_district_and_entity(applied):
     applied.start("district-1", "d-1")
     applied.start("named:springfield", "d-2")

@@ -306,9 +306,9 @@ class FakeAppliedRows:
             found.update({key: rows[key].target_id for key in keys if key in rows and rows[key].target_id})
         return found
 
-    def keys(self, district_key: str, entity: str) -> set[str]:
+    def keys(self, district_key: str, entity: str):
         assert district_key in self.targets, "start() comes first"
-        return set(self.rows.get((district_key, entity), {}))
+        return iter(list(self.rows.get((district_key, entity), {})))
 
     def count(self, district_key: str, entity: str) -> int:
         assert district_key in self.targets, "start() comes first"
@@ -338,10 +338,10 @@ class FakeHeldRuns:
 
     def keep(self, run_id, *, package, request, archive_digest, changes) -> None:
         self.packages[run_id] = (package, copy.deepcopy(request), archive_digest)
-        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(list(changes)))
 
     def record_changes(self, run_id, changes) -> None:
-        self.rows.setdefault(run_id, []).extend(copy.deepcopy(changes))
+        self.rows.setdefault(run_id, []).extend(copy.deepcopy(list(changes)))
 
     def package(self, run_id):
         return self.packages.get(run_id)

@@ -1,6 +1,8 @@
 import gc
 
-from services.rostering.domain.collector import collector_paused
+import pytest
+
+from services.rostering.domain.collector import collector_paused, long_lived
 
 
 def test_the_collector_is_paused_inside_and_running_again_after():
@@ -20,3 +22,33 @@ def test_a_collector_paused_before_stays_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_a_block_keeps_is_left_out_of_collections_until_the_block_ends():
+    assert gc.get_freeze_count() == 0
+    with long_lived() as heap:
+        kept = heap.keep(lambda: [{"row": n} for n in range(1000)])
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(kept)
+
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_heap_thaws_only_when_the_last_of_two_overlapping_blocks_ends():
+    with long_lived() as first:
+        first.keep(list)
+        with long_lived() as second:
+            second.keep(list)
+        assert gc.get_freeze_count() > 0
+
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_read_that_fails_freezes_nothing_and_leaves_the_collector_running():
+    def failing_read():
+        raise ValueError("unreadable")
+
+    with long_lived() as heap, pytest.raises(ValueError):
+        heap.keep(failing_read)
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
