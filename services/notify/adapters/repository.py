@@ -36,7 +36,7 @@ class RecipientRepository:
             # Rows must exist before they can be locked: two pages creating the same person at
             # once would otherwise each start from a blank row and the later would erase the other.
             # The columns' server defaults make these new rows blank recipients.
-            insert_rows(self.session, recipients, [{"person_id": person_id} for person_id in person_ids],
+            insert_rows(self.session, recipients, [{"person_id": person_id} for person_id in sorted(person_ids)],
                         conflict=("person_id",))
             current = self._select(person_ids, for_update=True)
             changes = update(current)
@@ -58,7 +58,8 @@ class RecipientRepository:
         current |= unknown
         changes = update(current)
         new = {recipient.person_id: recipient for recipient in changes if recipient.person_id in unknown}
-        rows = [_recipient_row(new.get(person_id, blank), now) for person_id, blank in unknown.items()]
+        # In id order: two pages inserting some of the same new people wait for each other in one order, not in a cycle.
+        rows = [_recipient_row(new.get(person_id, blank), now) for person_id, blank in sorted(unknown.items())]
         if insert_rows(self.session, recipients, rows, conflict=("person_id",)) != len(rows):
             raise _CreatedMeanwhile()
         # The new rows are written; their schools are stored like any move from none.
