@@ -49,6 +49,8 @@ class LongLived:
         with collector_paused():
             made = make()
             if not self.frozen:
+                # What the read left for the collector goes first: frozen, it would stay until the thaw.
+                gc.collect()
                 # Frozen before the collector runs again: its first collection would scan all of it once more.
                 gc.freeze()
                 self.frozen = True

@@ -1,4 +1,5 @@
 import gc
+import weakref
 
 import pytest
 
@@ -32,6 +33,21 @@ def test_what_a_block_keeps_is_left_out_of_collections_until_the_block_ends():
         assert gc.get_freeze_count() >= len(kept)
 
     assert gc.get_freeze_count() == 0
+
+
+def test_garbage_the_read_left_in_cycles_is_freed_before_the_freeze_not_kept_until_the_thaw():
+    class Node:
+        pass
+
+    def read_leaving_a_cycle():
+        left_behind = Node()
+        left_behind.itself = left_behind  # only the collector can free it
+        read_leaving_a_cycle.left = weakref.ref(left_behind)
+        return ["snapshot"]
+
+    with long_lived() as heap:
+        heap.keep(read_leaving_a_cycle)
+        assert read_leaving_a_cycle.left() is None
 
 
 def test_the_heap_thaws_only_when_the_last_of_two_overlapping_blocks_ends():
