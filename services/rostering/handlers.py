@@ -17,8 +17,6 @@ from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.progress import QUEUED
 from services.rostering.domain.run import (
-    ABANDONED,
-    ABANDONED_AFTER,
     AWAITING_APPROVAL,
     RUNNING,
     DistrictBusy,
@@ -27,7 +25,7 @@ from services.rostering.domain.run import (
     problem_row,
 )
 from services.rostering.domain.run_ids import AmbiguousRunId
-from services.rostering.importing import CsvPackage, ImportPorts, run_import
+from services.rostering.importing import CsvPackage, ImportPorts, fail_abandoned_runs, run_import
 from services.rostering.ports import Clock, HeldRuns, Publish, SyncRuns
 from services.rostering.sending import CLASSROOMS, ENROLLMENTS, GUARDIAN_LINKS, PEOPLE, SCHOOLS, ApplyFailed
 from shared.contracts import rostering
@@ -49,7 +47,7 @@ def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], st
     """Start an import: the run is answered at once, queued, and carried out by run_package_import."""
     known_region(request["region"])
     running = ports.runs.running_from(request["path"])
-    if running is not None and running.run_id in _failed_if_abandoned(ports):
+    if running is not None and running.run_id in fail_abandoned_runs(ports.runs, ports.clock()):
         running = None  # its worker died (the timer that fails such runs may not have run yet)
     if running is not None:
         reason = busy_refusal(request["path"], running)
@@ -70,16 +68,11 @@ def run_package_import(payload: dict, *, ports: ImportPorts) -> str | None:
     return run.state
 
 
-def _failed_if_abandoned(ports: ImportPorts) -> list[str]:
-    now = ports.clock()
-    return ports.runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now)
-
-
 def keep_runs_alive(*, runs: SyncRuns, owner: str, clock: Clock) -> list[str]:
     """This worker's runs are alive; runs whose worker stopped beating are failed (their ids)."""
     now = clock()
     runs.beat(owner, now)
-    return runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now)
+    return fail_abandoned_runs(runs, now)
 
 
 def approve_sync_run(request: dict, *, runs: SyncRuns, held: HeldRuns, publish: Publish, clock: Clock) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from services.rostering import archiving
@@ -217,9 +218,14 @@ def _claim(run: SyncRun, district_key: str, ports: ImportPorts) -> None:
         ports.runs.claim(run, district_key, ports.owner, ports.clock())
     except DistrictBusy as busy:
         now = ports.clock()
-        if busy.running.run_id not in ports.runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now):
+        if busy.running.run_id not in fail_abandoned_runs(ports.runs, now):
             raise
         ports.runs.claim(run, district_key, ports.owner, now)
+
+
+def fail_abandoned_runs(runs: SyncRuns, now: datetime) -> list[str]:
+    """Fail the runs whose worker stopped beating ABANDONED_AFTER ago: its process died (their ids)."""
+    return runs.fail_abandoned(now - ABANDONED_AFTER, ABANDONED, now)
 
 
 def rows_read(snapshot: Snapshot) -> int:

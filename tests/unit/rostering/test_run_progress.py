@@ -122,11 +122,17 @@ def test_a_second_request_for_a_package_being_imported_is_refused_at_once():
         importer.request_import()
 
 
-def test_a_package_whose_running_import_lost_its_worker_is_accepted_again_without_waiting_for_the_timer():
+def _importing_lincoln(*, worker: str) -> tuple[Importer, dict]:
+    """An importer whose package /exports/lincoln is being imported by `worker` (the run as answered)."""
     importer = Importer()
     importer.packages_read["/exports/lincoln"] = make_snapshot()
-    dead = importer.request_import()
-    importer.runs.claim(importer.runs.stored[dead["run_id"]], "district-1", "dead-worker", importer.clock())
+    run = importer.request_import()
+    importer.runs.claim(importer.runs.stored[run["run_id"]], "district-1", worker, importer.clock())
+    return importer, run
+
+
+def test_a_package_whose_running_import_lost_its_worker_is_accepted_again_without_waiting_for_the_timer():
+    importer, dead = _importing_lincoln(worker="dead-worker")
     importer.clock.now += timedelta(minutes=5)
 
     again = importer.request_import()
@@ -137,10 +143,7 @@ def test_a_package_whose_running_import_lost_its_worker_is_accepted_again_withou
 
 
 def test_a_package_whose_import_is_alive_is_still_refused_however_long_it_runs():
-    importer = Importer()
-    importer.packages_read["/exports/lincoln"] = make_snapshot()
-    first = importer.request_import()
-    importer.runs.claim(importer.runs.stored[first["run_id"]], "district-1", "worker-1", importer.clock())
+    importer, first = _importing_lincoln(worker="worker-1")
     importer.clock.now += timedelta(minutes=30)
     importer.runs.beat("worker-1", importer.clock())
 
