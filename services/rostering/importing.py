@@ -14,10 +14,11 @@ lost what it had (a database restored from backup, say).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from services.rostering import archiving
@@ -25,11 +26,14 @@ from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import (
     STAGE_DIGESTS,
     AppliedRow,
+    RememberedSources,
     applied_by,
     plan_sends,
     plan_sends_from_sources,
     plan_whole_stage,
     rows_digest,
+    sourced_records,
+    sources_by_key,
     stale_keys,
     with_unsent,
 )
@@ -321,14 +325,24 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                 rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
                 remembered_count=applied.count(district_key, stage.entity))
             whole_unchanged = plan is not None
-            earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
+            records = None if sourced is None else sourced_records(sourced.records, key=sourced.key,
+                                                                   source=sourced.source)
+            earlier: Mapping[str, AppliedRow]
+            if records is not None and not request["full"]:
+                # Only the rows whose records changed are read back (a 1 % delta: 1 % of a quarter of a million).
+                earlier = applied.compare_sources(district_key, stage.entity, sources_by_key(records),
+                                                  needs_ids=stage.gives_ids)
+            else:
+                earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
             compared = {} if request["full"] else earlier
             if rows is not None:
                 plan = plan or plan_sends(rows, key=stage.label, applied=compared, needs_ids=stage.gives_ids)
                 del rows  # the plan holds the rows to send; send_pages lets them go a page at a time
             else:
-                plan = plan_sends_from_sources(sourced.records, key=sourced.key, source=sourced.source,
-                                               build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
+                plan = plan_sends_from_sources(records, key=attrgetter("key"), source=attrgetter("source"),
+                                               build=lambda record: sourced.build(record.record), applied=compared,
+                                               needs_ids=stage.gives_ids)
+                del records
         # Rows unchanged by what they send, with a source fingerprint not yet remembered: applied already.
         applied.remember(district_key, stage.entity, plan.resourced)
         if whole is not None and plan.to_send:
@@ -355,7 +369,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         run.progress.stage_applied(stage.entity)
         result = with_unsent(sent, plan)
         if SOURCE_FILES[stage.entity] in full_files:
-            applied.forget(district_key, stage.entity, stale_keys(earlier, plan.keys))
+            applied.forget(district_key, stage.entity, _stale(earlier, plan.keys,
+                                                              lambda: applied.keys(district_key, stage.entity)))
         if whole is not None and not whole_unchanged and saved == sending and not result.refusals:
             applied.remember(district_key, STAGE_DIGESTS, {stage.entity: AppliedRow(whole, None)})
         refused = {refusal.label for refusal in result.refusals if refusal.label}
@@ -416,6 +431,15 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollment_rows)
     enrolled.counts.failed += unmapped_count
     apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
+
+
+def _stale(earlier: Mapping[str, AppliedRow], listed: frozenset[str],
+           every_key: Callable[[], Iterable[str]]) -> list[str]:
+    """Remembered keys a full file no longer lists; with only the changed rows read back (RememberedSources),
+    every remembered key is read only when some are not listed."""
+    if isinstance(earlier, RememberedSources):
+        return earlier.stale_keys(listed, every_key)
+    return stale_keys(earlier, listed)
 
 
 def _enable_students(snapshot: Snapshot, person_ids: Mapping[str, str], district_id: str, district_key: str,

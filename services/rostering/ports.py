@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
-from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.applied_rows import AppliedRow, RememberedSources
 from services.rostering.domain.run import SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
@@ -106,6 +106,10 @@ class AppliedRows(Protocol):
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]: ...
 
     def keys(self, district_key: str, entity: str) -> Iterator[str]: ...  # read through before another call
+
+    # What is remembered of these keys, read whole only where the source fingerprint asked is not the one remembered.
+    def compare_sources(self, district_key: str, entity: str, asked: Mapping[str, bytes | None], *,
+                        needs_ids: bool) -> RememberedSources: ...
 
     def count(self, district_key: str, entity: str) -> int: ...
 

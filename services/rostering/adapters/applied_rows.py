@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import LargeBinary, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import applied_districts, applied_rows
-from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.applied_rows import AppliedRow, RememberedSources, remembered_sources
+from services.rostering.domain.source_rows import FINGERPRINT_BYTES
 from shared.bulk_sql import insert_rows
 
 # Keys per DELETE ... IN (...): well under SQLite's bound-parameter limit.
@@ -23,6 +24,35 @@ FORGET_CHUNK = 900
 REMEMBER_CHUNK = 5000
 # Rows fetched at a time when what a district applied is read back.
 LOAD_CHUNK = 10_000
+
+
+# The keys and source fingerprints asked go as one text of keys, a line each, and one bytea of the fingerprints
+# end to end (16 bytes each, in the keys' order; keys asked with none go apart): adapting a quarter of a million
+# values one by one costs rostering more than the comparison saves. What comes back is every row remembered by
+# another source fingerprint (summary false), then one summary row: the keys remembered by the one asked, each
+# line followed by a line of its id (empty for none), and how many rows of the entity are remembered.
+_COMPARE_SOURCES = text(f"""
+WITH asked AS (
+    SELECT listed.row_key,
+           substring(:sources FROM ((listed.position - 1) * {FINGERPRINT_BYTES} + 1)::int FOR {FINGERPRINT_BYTES})
+               AS source
+    FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS listed(row_key, position)
+    UNION ALL
+    SELECT unsourced.row_key, NULL FROM unnest(string_to_array(:unsourced, E'\\n')) AS unsourced(row_key)
+), compared AS (
+    SELECT asked.row_key, applied.fingerprint, applied.target_id, applied.source_fingerprint,
+           coalesce(applied.source_fingerprint = asked.source, false)
+               AND (applied.target_id IS NOT NULL OR NOT :needs_ids) AS same
+    FROM asked JOIN applied_rows AS applied
+      ON applied.district = :district AND applied.entity = :entity AND applied.row_key = asked.row_key
+)
+SELECT false AS summary, row_key, fingerprint, target_id, source_fingerprint, NULL::bigint AS remembered
+FROM compared WHERE NOT same
+UNION ALL
+SELECT true, string_agg(row_key || E'\\n' || coalesce(target_id, ''), E'\\n'), NULL, NULL, NULL,
+       (SELECT count(*) FROM applied_rows WHERE district = :district AND entity = :entity)
+FROM compared WHERE same
+""").bindparams(bindparam("sources", type_=LargeBinary))
 
 
 class AppliedRowRepository:
@@ -96,6 +126,31 @@ class AppliedRowRepository:
         self.session.commit()
         return loaded
 
+    def compare_sources(self, district_key: str, entity: str, asked: Mapping[str, bytes | None], *,
+                        needs_ids: bool) -> RememberedSources:
+        """What is remembered of the keys asked, compared with their source fingerprints where the rows are kept
+        (PostgreSQL): only rows remembered by another one are read back whole."""
+        if self.session.get_bind().dialect.name != "postgresql" or not _joinable(asked):
+            return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
+        sourced = [row_key for row_key, source in asked.items() if source is not None]
+        result = self.session.execute(_COMPARE_SOURCES, {
+            "keys": "\n".join(sourced), "sources": b"".join(asked[row_key] for row_key in sourced),
+            "unsourced": "\n".join(row_key for row_key, source in asked.items() if source is None),
+            "needs_ids": needs_ids, "district": self._district(district_key), "entity": entity})
+        differing: dict[str, AppliedRow] = {}
+        unchanged: dict[str, str | None] = {}
+        remembered = 0
+        for summary, row_key, digest, target_id, source, count in result:
+            if not summary:
+                differing[row_key] = AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None)
+                continue
+            remembered = count
+            if row_key:  # None when no key is remembered by the source fingerprint asked
+                lines = iter(row_key.split("\n"))
+                unchanged = {line: target or None for line, target in zip(lines, lines)}
+        self.session.commit()
+        return RememberedSources(differing, unchanged, asked, remembered)
+
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
         """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""
         found: dict[str, str] = {}
@@ -144,3 +199,9 @@ class AppliedRowRepository:
                 raise LookupError(f"nothing was ever applied for district {district_key!r}")
             self._districts[district_key] = number
         return self._districts[district_key]
+
+
+def _joinable(asked: Mapping[str, bytes | None]) -> bool:
+    """Keys that a line each keeps apart (none empty, none spanning lines), with fingerprints of the one size."""
+    return all(row_key and "\n" not in row_key for row_key in asked) and all(
+        len(source) == FINGERPRINT_BYTES for source in asked.values() if source is not None)

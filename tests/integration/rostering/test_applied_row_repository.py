@@ -2,7 +2,7 @@
 import pytest
 
 from services.rostering.adapters.applied_rows import FORGET_CHUNK, REMEMBER_CHUNK, AppliedRowRepository
-from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.applied_rows import AppliedRow, remembered_sources
 
 
 @pytest.fixture
@@ -105,3 +105,48 @@ def test_a_district_applied_to_another_directory_district_forgets_what_it_applie
 def test_nothing_is_read_or_written_for_a_district_not_started(applied):
     with pytest.raises(LookupError):
         applied.load("district-1", "people")
+
+
+def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_row_read_and_compared(applied,
+                                                                                                    monkeypatch):
+    applied.start("district-1", "d-1")
+    applied.start("named:springfield", "d-2")
+    source = {n: bytes([n]) * 16 for n in range(1, 4)}
+    applied.remember("district-1", "people", {
+        "same": AppliedRow(bytes([1]) * 16, "p-1", source[1]),
+        "same, no id": AppliedRow(bytes([2]) * 16, None, source[1]),
+        "changed": AppliedRow(bytes([3]) * 16, "p-3", source[1]),
+        "none remembered": AppliedRow(bytes([4]) * 16, "p-4"),
+        "asked without one": AppliedRow(bytes([5]) * 16, "p-5", source[1]),
+        "not asked": AppliedRow(bytes([6]) * 16, "p-6", source[1]),
+    })
+    applied.remember("named:springfield", "people", {"new": AppliedRow(bytes([7]) * 16, "p-7", source[2])})
+    applied.remember("district-1", "accounts", {"new": AppliedRow(bytes([8]) * 16, None, source[2])})
+    asked = {"same": source[1], "same, no id": source[1], "changed": source[2], "none remembered": source[1],
+             "asked without one": None, "new": source[2]}
+    if applied.session.get_bind().dialect.name == "postgresql":  # compared in the database, not read whole
+        monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
+
+    for needs_ids in (False, True):
+        compared = applied.compare_sources("district-1", "people", asked, needs_ids=needs_ids)
+        expected = remembered_sources(AppliedRowRepository.load(applied, "district-1", "people"), asked,
+                                      needs_ids=needs_ids)
+        assert (compared.differing, compared.unchanged, compared.count) == (
+            expected.differing, expected.unchanged, expected.count)
+    assert compared.unchanged == {"same": "p-1"}
+    assert set(compared.differing) == {"same, no id", "changed", "none remembered", "asked without one"}
+    assert compared.count == 6
+    nothing = applied.compare_sources("district-1", "guardian_links", asked, needs_ids=False)
+    assert (nothing.differing, nothing.unchanged, nothing.count) == ({}, {}, 0)
+
+
+def test_keys_a_line_each_cannot_hold_are_compared_all_the_same(applied):
+    applied.start("district-1", "d-1")
+    applied.remember("district-1", "people", {"two\nlines": AppliedRow(bytes([1]) * 16, "p-1", bytes([9]) * 16),
+                                              "plain": AppliedRow(bytes([2]) * 16, "p-2", bytes([9]) * 16)})
+
+    compared = applied.compare_sources("district-1", "people", {"two\nlines": bytes([9]) * 16, "plain": None, "": None},
+                                       needs_ids=True)
+
+    assert compared.unchanged == {"two\nlines": "p-1"}
+    assert compared.differing == {"plain": AppliedRow(bytes([2]) * 16, "p-2", bytes([9]) * 16)}

@@ -12,7 +12,7 @@ from rostering_builders import make_snapshot
 
 from services.rostering import handlers
 from shared.testing.synced_records import SyncedRecords
-from services.rostering.domain.applied_rows import AppliedRow
+from services.rostering.domain.applied_rows import AppliedRow, RememberedSources, remembered_sources
 from services.rostering.domain.errors import UnknownSource
 from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, SyncRun
 from services.rostering.domain.run_ids import the_one, usable_prefix
@@ -291,6 +291,9 @@ class FakeAppliedRows:
     def load(self, district_key: str, entity: str) -> dict[str, AppliedRow]:
         assert district_key in self.targets, "start() comes first"
         return dict(self.rows.get((district_key, entity), {}))
+
+    def compare_sources(self, district_key: str, entity: str, asked, *, needs_ids: bool) -> RememberedSources:
+        return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
 
     def remember(self, district_key: str, entity: str, rows) -> None:
         self.rows.setdefault((district_key, entity), {}).update(rows)

@@ -1,0 +1,98 @@
+"""Planning rows built one per record against only the remembered rows whose source fingerprint changed."""
+import random
+
+import pytest
+
+from services.rostering.domain.applied_rows import (
+    AppliedRow,
+    Sourced,
+    fingerprint,
+    plan_sends_from_sources,
+    remembered_sources,
+    sourced_records,
+    sources_by_key,
+    stale_keys,
+)
+
+
+def source_of(n: int) -> bytes:
+    return bytes([n % 256]) * 16
+
+
+def plan(records: list[Sourced], applied, needs_ids: bool):
+    return plan_sends_from_sources(records, key=lambda record: record.key, source=lambda record: record.source,
+                                   build=lambda record: record.record, applied=applied, needs_ids=needs_ids)
+
+
+def a_district(seed: int) -> tuple[list[Sourced], dict[str, AppliedRow]]:
+    """Records and remembered rows in every relation: unchanged, changed record, changed row, never remembered,
+    remembered without an id or a source fingerprint, without a source fingerprint now, a key two records share,
+    and remembered rows no record lists any more."""
+    chance = random.Random(seed)
+    records: list[Sourced] = []
+    applied: dict[str, AppliedRow] = {}
+    for n in range(300):
+        row_key = f"person-{chance.randrange(280)}"  # some keys twice
+        row = {"source_id": row_key, "given_name": f"name-{chance.randrange(3)}"}
+        source = None if chance.random() < 0.1 else source_of(chance.randrange(4))
+        records.append(Sourced(row, row_key, source))
+        if chance.random() < 0.8:
+            remembered_row = {"source_id": row_key, "given_name": f"name-{chance.randrange(3)}"}
+            applied[row_key] = AppliedRow(fingerprint(remembered_row), None if chance.random() < 0.1 else f"id-{n}",
+                                          None if chance.random() < 0.1 else source_of(chance.randrange(4)))
+    for n in range(20):
+        applied[f"gone-{n}"] = AppliedRow(source_of(n), f"gone-id-{n}", source_of(n))
+    records.append(Sourced({"source_id": "unkeyed"}, None, source_of(1)))  # an account of a person refused
+    return records, applied
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("needs_ids", [False, True])
+def test_a_plan_against_the_changed_rows_alone_is_the_plan_against_every_remembered_row(seed, needs_ids):
+    records, applied = a_district(seed)
+
+    compared = remembered_sources(applied, sources_by_key(records), needs_ids=needs_ids)
+
+    assert plan(records, compared, needs_ids) == plan(records, applied, needs_ids)
+    assert len(compared.unchanged) > 0 and len(compared.differing) > 0  # both kinds met
+
+
+def test_only_rows_remembered_by_another_source_fingerprint_or_without_the_id_needed_are_read_whole():
+    applied = {"same": AppliedRow(b"f" * 16, "id-1", source_of(1)),
+               "changed": AppliedRow(b"g" * 16, "id-2", source_of(1)),
+               "no id": AppliedRow(b"h" * 16, None, source_of(1)),
+               "asked without one": AppliedRow(b"i" * 16, "id-4", source_of(1)),
+               "not asked": AppliedRow(b"j" * 16, "id-5", source_of(1))}
+    asked = {"same": source_of(1), "changed": source_of(2), "no id": source_of(1), "asked without one": None,
+             "new": source_of(1)}
+
+    compared = remembered_sources(applied, asked, needs_ids=True)
+
+    assert compared.unchanged == {"same": "id-1"}
+    assert compared.differing == {key: applied[key] for key in ("changed", "no id", "asked without one")}
+    assert compared.count == 5
+    assert "new" not in compared and "not asked" not in compared
+    assert remembered_sources(applied, asked, needs_ids=False).unchanged == {"same": "id-1", "no id": None}
+
+
+def test_a_key_two_records_share_is_asked_without_a_source_fingerprint():
+    records = sourced_records([("a", 1), ("b", 2), ("a", 3), ("c", 4)], key=lambda record: record[0],
+                              source=lambda record: source_of(record[1]))
+
+    assert sources_by_key(records) == {"a": None, "b": source_of(2), "c": source_of(4)}
+
+
+def test_stale_keys_read_every_remembered_key_only_when_some_are_not_listed():
+    applied = {f"person-{n}": AppliedRow(source_of(n), f"id-{n}", source_of(n)) for n in range(5)}
+    asked = {f"person-{n}": source_of(n if n % 2 else n + 1) for n in range(6)}
+    compared = remembered_sources(applied, asked, needs_ids=True)
+
+    def nothing_to_read():
+        raise AssertionError("every key read although every remembered key is listed")
+
+    assert compared.stale_keys(frozenset(asked), nothing_to_read) == []
+    listed = frozenset(asked) - {"person-3"}
+    assert compared.stale_keys(listed, lambda: iter(applied)) == stale_keys(applied, listed) == ["person-3"]
+    applied["person-9"] = AppliedRow(source_of(9), "id-9", source_of(9))  # remembered, never asked
+    assert remembered_sources(applied, asked, needs_ids=True).stale_keys(
+        frozenset(asked), lambda: iter(applied)) == ["person-9"]
