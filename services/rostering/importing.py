@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from services.rostering import archiving
@@ -29,9 +28,12 @@ from services.rostering.domain.applied_rows import (
     RememberedSources,
     applied_by,
     plan_sends,
-    plan_sends_from_sources,
+    plan_sourced,
+    StageSummary,
+    plan_summarised_stage,
     plan_whole_stage,
     rows_digest,
+    summarised,
     sourced_records,
     sources_by_key,
     stale_keys,
@@ -116,6 +118,9 @@ class ImportPorts:
     # Calls a function about once a second while a block runs (the service's: adapters/ticking.py); by default
     # never, so a read shows its rows only once it is done.
     ticking: Callable[[Callable[[], None]], AbstractContextManager] = lambda tick: nullcontext()
+    # Starts work that needs no port (pure CPU) and gives what answers its result: the service's runs it while the
+    # run waits on other services' answers (eventlet.spawn); by default it runs when its result is asked for.
+    ahead: Callable[[Callable[[], Any]], Callable[[], Any]] = lambda work: work
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -314,16 +319,25 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     whole_digests = applied.load(district_key, STAGE_DIGESTS)
 
     def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]] | None = None,
-              labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None) -> Tally:
+              labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None,
+              summary: Callable[[], StageSummary] | None = None) -> Tally:
         # A district's rows are a million small dicts and no cycles: built and compared with the
         # collector running, half the time would go to rescanning them.
         with collector_paused():
-            rows = build_rows() if sourced is None else None
-            # A stage that hands no ids on is also remembered whole: rows listed exactly as last applied go unread.
-            whole = rows_digest(rows) if rows is not None and not stage.gives_ids else None
-            plan = None if whole is None or request["full"] else plan_whole_stage(
-                rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
+            # Summarised ahead (`summary`): the rows are built here only when they are not what was last applied.
+            ready = summary() if summary is not None else None
+            plan = None if ready is None else plan_summarised_stage(
+                ready, remembered=whole_digests.get(stage.entity),
                 remembered_count=applied.count(district_key, stage.entity))
+            rows = build_rows() if sourced is None and plan is None else None
+            # A stage that hands no ids on is also remembered whole: rows listed exactly as last applied go unread.
+            whole = None
+            if rows is not None and not stage.gives_ids:
+                whole = ready.digest if ready is not None else rows_digest(rows)
+            if ready is None:
+                plan = None if whole is None or request["full"] else plan_whole_stage(
+                    rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
+                    remembered_count=applied.count(district_key, stage.entity))
             whole_unchanged = plan is not None
             records = None if sourced is None else sourced_records(sourced.records, key=sourced.key,
                                                                    source=sourced.source)
@@ -335,13 +349,11 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             else:
                 earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
             compared = {} if request["full"] else earlier
-            if rows is not None:
+            if sourced is None:
                 plan = plan or plan_sends(rows, key=stage.label, applied=compared, needs_ids=stage.gives_ids)
                 del rows  # the plan holds the rows to send; send_pages lets them go a page at a time
             else:
-                plan = plan_sends_from_sources(records, key=attrgetter("key"), source=attrgetter("source"),
-                                               build=lambda record: sourced.build(record.record), applied=compared,
-                                               needs_ids=stage.gives_ids)
+                plan = plan_sourced(records, build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
                 del records
         # Rows unchanged by what they send, with a source fingerprint not yet remembered: applied already.
         applied.remember(district_key, stage.entity, plan.resourced)
@@ -417,20 +429,51 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 
+    def ahead(stage: Stage, work: Callable[[], Any]) -> Callable[[], Any] | None:
+        # A stage remembered whole is summarised while the people's and accounts' pages are in flight (the other
+        # services working, rostering waiting): only worth it when its summary can spare building its rows.
+        if request["full"] or whole_digests.get(stage.entity) is None:
+            return None
+        return ports.ahead(lambda: _paused(work))
+
+    enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot))
+    links_ahead = ahead(GUARDIAN_LINKS, lambda: summarised(mapping.guardian_link_rows(snapshot), GUARDIAN_LINKS.label))
     people_and_accounts()
     unmapped_count = 0
 
-    def enrollment_rows() -> list[dict]:
-        # Built inside the stage, so that nothing but the stage's plan holds the rows while they are sent.
+    def note_unmapped(unmapped: Sequence[mapping.Unmapped]) -> None:
         nonlocal unmapped_count
-        rows, unmapped = mapping.enrollment_rows(snapshot)
         run.errors += [unmapped_row(row) for row in unmapped]
         unmapped_count = len(unmapped)
+
+    def enrollments_summary() -> StageSummary:
+        summary, unmapped = enrollments_ahead()
+        note_unmapped(unmapped)
+        return summary
+
+    def enrollment_rows() -> list[dict]:
+        # Built inside the stage, so that nothing but the stage's plan holds the rows while they are sent.
+        rows, unmapped = mapping.enrollment_rows(snapshot)
+        if enrollments_ahead is None:  # else noted with the summary
+            note_unmapped(unmapped)
         return rows
 
-    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollment_rows)
+    enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollment_rows,
+                     summary=enrollments_summary if enrollments_ahead is not None else None)
     enrolled.counts.failed += unmapped_count
-    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot))
+    apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot),
+          summary=links_ahead)
+
+
+def _paused(work: Callable[[], Any]) -> Any:
+    with collector_paused():
+        return work()
+
+
+def _summarised_enrollments(snapshot: Snapshot) -> tuple[StageSummary, list[mapping.Unmapped]]:
+    """The enrollments' summary, and the ones no class role fits (reported by the stage); the rows are let go."""
+    rows, unmapped = mapping.enrollment_rows(snapshot)
+    return summarised(rows, ENROLLMENTS.label), unmapped
 
 
 def _stale(earlier: Mapping[str, AppliedRow], listed: frozenset[str],

@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
+import eventlet
 from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -38,6 +41,8 @@ from shared.platform_identity import PlatformIdentity
 from shared.request_tracing import RequestTracing
 
 
+T = TypeVar("T")
+
 # How often the daily schedule looks for districts whose time has come: a run starts within this of its time.
 SCHEDULE_EVERY_SECONDS = 60
 
@@ -61,6 +66,12 @@ def read_in_thread(path: str, region: str, rows: RowCount | None = None) -> Snap
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
     return tpool.execute(read_package, path, region=region, rows=rows)
+
+
+def started_ahead(work: Callable[[], T]) -> Callable[[], T]:
+    # A green thread: it runs while the run waits on another service's answer (the hub is free then), and its
+    # result is asked for when the stage that needs it comes.
+    return eventlet.spawn(work).wait
 
 
 def parse_in_thread(fetched: dict, region: str) -> Snapshot:
@@ -217,6 +228,6 @@ class RosteringService:
         ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                             directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                             clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks,
-                            owner=self.owner, ticking=every_second)
+                            owner=self.owner, ticking=every_second, ahead=started_ahead)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

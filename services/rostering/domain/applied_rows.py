@@ -243,6 +243,30 @@ class RememberedSources(Mapping[str, AppliedRow]):
         return [row_key for row_key in every_key() if row_key not in current]
 
 
+def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict | None],
+                 applied: Mapping[str, AppliedRow], needs_ids: bool = False) -> SendPlan:
+    """plan_sends_from_sources over records whose keys and source fingerprints are worked out (Sourced). Against
+    RememberedSources the records remembered by their very source fingerprint are counted as a whole, not one by
+    one: the same plan, with only the changed records (a 1 % delta: 1 % of them) walked through."""
+    unchanged = applied.unchanged if isinstance(applied, RememberedSources) else {}
+    walked = [record for record in records if record.key not in unchanged] if unchanged else records
+    plan = plan_sends_from_sources(walked, key=_key_of, source=_source_of, build=lambda record: build(record.record),
+                                   applied=applied.differing if unchanged else applied, needs_ids=needs_ids)
+    if not unchanged:
+        return plan
+    return replace(plan, kept_ids={**plan.kept_ids, **{row_key: target for row_key, target in unchanged.items()
+                                                       if target is not None}},
+                   unsent=plan.unsent + len(unchanged), keys=plan.keys.union(unchanged))
+
+
+def _key_of(record: Sourced) -> str | None:
+    return record.key
+
+
+def _source_of(record: Sourced) -> bytes | None:
+    return record.source
+
+
 def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, bytes | None], *,
                        needs_ids: bool) -> RememberedSources:
     """RememberedSources worked out from every remembered row of the entity (where they are read whole)."""
@@ -259,6 +283,27 @@ def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, by
     return RememberedSources(differing, unchanged, asked, len(applied))
 
 
+class StageSummary(NamedTuple):
+    """What plan_whole_stage needs of a stage's rows, without keeping them: worked out ahead, while other stages'
+    pages are in flight."""
+
+    digest: bytes
+    keys: frozenset[str]
+    rows: int
+
+
+def summarised(rows: Sequence[dict], key: Callable[[dict], str]) -> StageSummary:
+    return StageSummary(rows_digest(rows), frozenset(key(row) for row in rows), len(rows))
+
+
+def plan_summarised_stage(summary: StageSummary, *, remembered: AppliedRow | None,
+                          remembered_count: int) -> SendPlan | None:
+    """plan_whole_stage from a summary of the rows."""
+    if remembered is None or remembered.fingerprint != summary.digest or len(summary.keys) != remembered_count:
+        return None
+    return SendPlan([], {}, {}, summary.rows, summary.keys)
+
+
 def plan_whole_stage(rows: Sequence[dict], *, key: Callable[[dict], str], digest: bytes,
                      remembered: AppliedRow | None, remembered_count: int) -> SendPlan | None:
     """The plan of a stage whose rows are, in order, the ones the last run applied whole (`remembered`, its
@@ -270,10 +315,8 @@ def plan_whole_stage(rows: Sequence[dict], *, key: Callable[[dict], str], digest
     """
     if remembered is None or remembered.fingerprint != digest:
         return None
-    keys = frozenset(key(row) for row in rows)
-    if len(keys) != remembered_count:
-        return None
-    return SendPlan([], {}, {}, len(rows), keys)
+    return plan_summarised_stage(StageSummary(digest, frozenset(key(row) for row in rows), len(rows)),
+                                 remembered=remembered, remembered_count=remembered_count)
 
 
 def applied_by(results: Iterable[Mapping], fingerprints: Mapping[str, bytes], *,

@@ -1,5 +1,7 @@
 """Classrooms, enrollments and guardian links are also remembered whole: a stage listed exactly as its last run
 applied it sends nothing and reads none of its remembered rows; anything else is compared row by row."""
+from dataclasses import replace
+
 import pytest
 from nameko.exceptions import RemoteError
 from rostering_builders import make_enrollment, make_snapshot, make_student
@@ -14,9 +16,19 @@ BULK_FILES = tuple(PackageFile(name, BULK, 1) for name in ("orgs.csv", "classes.
 DELTA_FILES = tuple(PackageFile(f.name, DELTA, 1) for f in BULK_FILES)
 
 
-@pytest.fixture
-def run_import():
-    return Importer()
+def started_at_once(work):
+    """The service starts work ahead (ImportPorts.ahead) while it waits on answers: here before the stages go."""
+    done = work()
+    return lambda: done
+
+
+@pytest.fixture(params=["when asked", "at once"])
+def run_import(request):
+    importer = Importer()
+    if request.param == "at once":
+        ports = importer.ports
+        importer.ports = lambda: replace(ports(), ahead=started_at_once)
+    return importer
 
 
 def loads_from_now(importer):
@@ -109,3 +121,16 @@ def test_a_remembered_row_no_full_file_maps_any_more_is_forgotten_though_the_res
     run_import(make_snapshot(files=BULK_FILES, enrollments=(*make_snapshot().enrollments, as_parent)))
 
     assert run_import.applied.remembered("enrollments") == {"enr-1", "enr-2"}
+
+
+def test_a_stage_summarised_ahead_as_last_applied_builds_no_rows_and_still_reports_what_it_cannot_map(run_import):
+    guardian_enrolled = make_snapshot().enrollments[0]._replace(person_source_id="guardian-1", role="parent")
+    snapshot = make_snapshot(enrollments=(guardian_enrolled, *make_snapshot().enrollments[1:]))
+    run_import(snapshot)
+    loaded = loads_from_now(run_import)
+
+    again = run_import(snapshot)
+
+    assert "enrollments" not in loaded
+    assert again["counts"]["enrollments"]["failed"] == 1
+    assert [error["source_id"] for error in again["errors"] if error["file"] == "enrollments.csv"] == ["enr-1"]

@@ -8,6 +8,7 @@ from services.rostering.domain.applied_rows import (
     Sourced,
     fingerprint,
     plan_sends_from_sources,
+    plan_sourced,
     remembered_sources,
     sourced_records,
     sources_by_key,
@@ -54,6 +55,9 @@ def test_a_plan_against_the_changed_rows_alone_is_the_plan_against_every_remembe
     compared = remembered_sources(applied, sources_by_key(records), needs_ids=needs_ids)
 
     assert plan(records, compared, needs_ids) == plan(records, applied, needs_ids)
+    assert plan_sourced(records, build=lambda row: row, applied=compared, needs_ids=needs_ids) == plan(
+        records, applied, needs_ids)
+    assert plan_sourced(records, build=lambda row: row, applied={}, needs_ids=needs_ids) == plan(records, {}, needs_ids)
     assert len(compared.unchanged) > 0 and len(compared.differing) > 0  # both kinds met
 
 
