@@ -437,7 +437,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         return ports.ahead(lambda: _paused(work))
 
     enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot))
-    links_ahead = ahead(GUARDIAN_LINKS, lambda: summarised(mapping.guardian_link_rows(snapshot), GUARDIAN_LINKS.label))
+    links_ahead = ahead(GUARDIAN_LINKS, lambda: summarised(mapping.each_guardian_link_row(snapshot),
+                                                           GUARDIAN_LINKS.label))
     people_and_accounts()
     unmapped_count = 0
 
@@ -471,9 +472,10 @@ def _paused(work: Callable[[], Any]) -> Any:
 
 
 def _summarised_enrollments(snapshot: Snapshot) -> tuple[StageSummary, list[mapping.Unmapped]]:
-    """The enrollments' summary, and the ones no class role fits (reported by the stage); the rows are let go."""
-    rows, unmapped = mapping.enrollment_rows(snapshot)
-    return summarised(rows, ENROLLMENTS.label), unmapped
+    """The enrollments' summary, and the ones no class role fits (reported by the stage); no row is kept."""
+    unmapped: list[mapping.Unmapped] = []
+    summary = summarised(mapping.each_enrollment_row(snapshot, unmapped), ENROLLMENTS.label)
+    return summary, unmapped
 
 
 def _stale(earlier: Mapping[str, AppliedRow], listed: frozenset[str],

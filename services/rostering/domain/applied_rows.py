@@ -30,6 +30,7 @@ remembered rows nor a fingerprint per row (plan_whole_stage).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -292,8 +293,18 @@ class StageSummary(NamedTuple):
     rows: int
 
 
-def summarised(rows: Sequence[dict], key: Callable[[dict], str]) -> StageSummary:
-    return StageSummary(rows_digest(rows), frozenset(key(row) for row in rows), len(rows))
+def summarised(rows: Iterable[dict], key: Callable[[dict], str]) -> StageSummary:
+    """The rows' summary (their digest is rows_digest's), taken a DIGEST_CHUNK of rows at a time as they are made:
+    a district's half a million enrollment rows are never all held (the summary is made beside another stage)."""
+    hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    keys: set[str] = set()
+    count = 0
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, DIGEST_CHUNK)):
+        hasher.update(marshal.dumps(chunk, MARSHAL_VERSION))
+        keys.update(map(key, chunk))
+        count += len(chunk)
+    return StageSummary(hasher.digest(), frozenset(keys), count)
 
 
 def plan_summarised_stage(summary: StageSummary, *, remembered: AppliedRow | None,

@@ -201,9 +201,13 @@ def ordered_kinds(person: Person) -> list[str]:
 
 def enrollment_rows(snapshot: Snapshot) -> tuple[list[dict], list[Unmapped]]:
     """Class memberships, and the ones no class role fits (a guardian listed in a class)."""
-    people = {person.source_id: person for person in snapshot.people}
-    rows: list[dict] = []
     unmapped: list[Unmapped] = []
+    return list(each_enrollment_row(snapshot, unmapped)), unmapped
+
+
+def each_enrollment_row(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator[dict]:
+    """enrollment_rows one at a time, those no class role fits added to `unmapped`."""
+    people = {person.source_id: person for person in snapshot.people}
     for enrollment in snapshot.enrollments:
         person = people.get(enrollment.person_source_id)
         role = class_role(enrollment.role, person)
@@ -214,13 +218,12 @@ def enrollment_rows(snapshot: Snapshot) -> tuple[list[dict], list[Unmapped]]:
                 "is neither a student nor staff; row skipped", enrollment.line,
             ))
             continue
-        rows.append({
+        yield {
             "source_id": enrollment.source_id,
             "classroom_source_id": enrollment.class_source_id,
             "person_source_id": enrollment.person_source_id,
             "role": role,
-        })
-    return rows, unmapped
+        }
 
 
 def class_role(source_role: str | None, person: Person | None) -> str | None:
@@ -236,11 +239,15 @@ def class_role(source_role: str | None, person: Person | None) -> str | None:
 
 
 def guardian_link_rows(snapshot: Snapshot) -> list[dict]:
-    return [
+    return list(each_guardian_link_row(snapshot))
+
+
+def each_guardian_link_row(snapshot: Snapshot) -> Iterator[dict]:
+    return (
         {"guardian_source_id": link.guardian_source_id, "student_source_id": link.student_source_id,
          **({"relationship": link.relationship} if link.relationship is not None else {})}
         for link in snapshot.guardian_links
-    ]
+    )
 
 
 # --- identity accounts ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from services.rostering.domain.applied_rows import (
     plan_whole_stage,
     rows_digest,
     stale_keys,
+    summarised,
     with_unsent,
 )
 from services.rostering.domain.run import EntityCounts, Refusal, Tally
@@ -161,3 +162,12 @@ def test_a_whole_stage_is_unchanged_only_with_its_digest_and_as_many_keys_rememb
     for remembered, count in ((None, 2), (AppliedRow(b"\0" * 16, None), 2), (kept, 3)):
         assert plan_whole_stage(rows, key=lambda row: row["source_id"], digest=rows_digest(rows),
                                 remembered=remembered, remembered_count=count) is None
+
+
+def test_a_summary_taken_as_rows_are_made_digests_them_as_the_whole_list_and_counts_their_keys():
+    for count in (0, 1, 999, 1000, 1001, 2500):
+        rows = [{"source_id": f"enr-{n % 700}", "role": "student"} for n in range(count)]
+
+        summary = summarised((dict(row) for row in rows), key)
+
+        assert summary == (rows_digest(rows), frozenset(row["source_id"] for row in rows), count)
