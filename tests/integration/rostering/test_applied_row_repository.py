@@ -126,6 +126,7 @@ def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_ro
              "asked without one": None, "new": source[2]}
     if applied.session.get_bind().dialect.name == "postgresql":  # compared in the database, not read whole
         monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 2)  # a statement per two keys
 
     for needs_ids in (False, True):
         compared = applied.compare_sources("district-1", "people", asked, needs_ids=needs_ids)
