@@ -112,6 +112,9 @@ class ImportPorts:
     # Calls a function about once a second while a block runs (the service's: adapters/ticking.py); by default
     # never, so a read shows its rows only once it is done.
     ticking: Callable[[Callable[[], None]], AbstractContextManager] = lambda tick: nullcontext()
+    # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
+    # nothing, as in the unit tests.
+    give_back_memory: Callable[[], object] = lambda: None
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -171,6 +174,7 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
         except SourceRejected as rejected:
             run.reject(rejected.message, clock())
             return
+        ports.give_back_memory()  # what the read built and dropped (its rows' cells, the files' buffers)
         _report_and_apply(snapshot, request, run, ports, source, approved_digest)
 
 
