@@ -30,15 +30,15 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     literal,
     literal_column,
     or_,
     select,
     true,
     union_all,
+    update,
 )
-from sqlalchemy.dialects import postgresql
-
 from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS
@@ -47,7 +47,8 @@ from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
 # Copied from the person onto each of their rows: what a search filters and orders on.
 PERSON_COLUMNS = ("district_id", "family_name_key", "given_name_key", "is_student", "is_staff", "is_guardian",
                   "archived", "student_account_enabled", "joined", "invited")
-COLUMNS = ("holder_id", "relation", "person_id") + PERSON_COLUMNS
+KEY = ("holder_id", "relation", "person_id")
+COLUMNS = KEY + PERSON_COLUMNS
 # REFRESH's parameter: the ids of the people whose rows it brings up to date, a list.
 REFRESH_IDS = "reach_ids"
 
@@ -135,33 +136,38 @@ def _grouped(paths) -> Select:
 
 
 def _refresh_statement() -> Insert:
-    """One statement for PostgreSQL: the people's rows derived afresh, rows no longer derived deleted, new ones
-    inserted, and only rows whose copied columns differ updated. A full import refreshes a student once for
-    their schools and again for their classes: their school rows, unchanged the second time, are left as they
-    are rather than deleted and written again (with every index entry of both)."""
+    """One statement for PostgreSQL: the people's rows derived afresh and compared with the rows they hold; rows no
+    longer derived are deleted, rows whose copied columns differ updated, new rows inserted, and nothing else is
+    written. A full import refreshes a student once for their schools and again for their classes: their school
+    rows, unchanged the second time, are left as they are rather than written again (with every index entry).
+
+    Plain writes, no ON CONFLICT: the held rows read here are every row of these people, as no other transaction
+    writes them meanwhile (DirectoryRepository.refresh_reach takes the one lock every refresh holds until its
+    commit, and this statement's snapshot is taken after it). An upsert checked each new row's key before
+    inserting it and locked each held row it left alone: a fifth of the refresh's CPU on a page of new rows."""
     ids = bindparam(REFRESH_IDS, type_=ARRAY(String))
     desired = rows_of_each(ids).cte("desired")
-    key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
     # The rows held now, read person by person too (OFFSET 0 keeps the subquery LATERAL, so each read is an
     # index lookup: as one `person_id = ANY` the planner's estimate from lagging statistics chose to scan
-    # the whole table per page), and deleted by their row address: no other writer moves them meanwhile,
-    # DirectoryRepository.refresh_reach holding the one lock every refresh takes.
+    # the whole table per page), and deleted by their row address.
     chosen = func.unnest(ids).table_valued("id").render_derived(name="held_of")
     held_rows = reach.alias("held_rows")
-    held = (select(literal_column("held_rows.ctid").label("row_address"), held_rows.c.holder_id,
-                   held_rows.c.relation, held_rows.c.person_id)
-            .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("held"))
-    stale = (select(held.c.row_address).select_from(chosen.join(held, true()))
-             .where(~exists().where(*(desired.c[column.name] == held.c[column.name] for column in key))))
-    gone = (delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery())))
-            .returning(reach.c.person_id).cte("gone"))
-    rows = postgresql.insert(reach).from_select(COLUMNS, select(*(desired.c[name] for name in COLUMNS)))
-    # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
-    # finds the earlier one's committed rows and brings them up to date.
-    return rows.on_conflict_do_update(
-        index_elements=list(key), set_={name: rows.excluded[name] for name in PERSON_COLUMNS},
-        where=or_(*(reach.c[name].is_distinct_from(rows.excluded[name]) for name in PERSON_COLUMNS)),
-    ).add_cte(gone)
+    each_held = (select(literal_column("held_rows.ctid").label("row_address"), *(held_rows.c[name] for name in COLUMNS))
+                 .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("each_held"))
+    held = select(each_held).select_from(chosen.join(each_held, true())).cte("held")
+
+    def same_row(rows) -> ColumnElement[bool]:
+        return and_(*(rows.c[name] == desired.c[name] for name in KEY))
+
+    stale = select(held.c.row_address).where(~exists().where(same_row(held)))
+    gone = delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery()))).cte("gone")
+    differing = (select(desired).join_from(desired, held, same_row(held))
+                 .where(or_(*(held.c[name].is_distinct_from(desired.c[name]) for name in PERSON_COLUMNS)))
+                 .subquery("differing"))
+    changed = (update(reach).where(*(reach.c[name] == differing.c[name] for name in KEY))
+               .values({name: differing.c[name] for name in PERSON_COLUMNS}).cte("changed"))
+    new = select(*(desired.c[name] for name in COLUMNS)).where(~exists().where(same_row(held)))
+    return insert(reach).from_select(COLUMNS, new).add_cte(gone).add_cte(changed)
 
 
 REFRESH = _refresh_statement()
