@@ -80,51 +80,52 @@ def rows_of(person_ids: Collection[str] | None) -> Select:
 def rows_of_each(person_ids: BindParameter) -> Select:
     """`rows_of` on PostgreSQL for the people of an array parameter, derived person by person.
 
-    Each person's paths are a LATERAL subquery that starts from their own id, so every join is an index
-    lookup whatever the statistics say. Planned as one join over the whole page, a bulk import (whose
-    tables grow faster than ANALYZE follows, and whose first enrollments are all teachers') was planned
-    from the other end: every student's enrollments and guardians read for each page, a page of guardian
-    links taking seconds more the larger the district had grown.
+    Each person's row is read once, then their paths are a LATERAL subquery that starts from their id, so every
+    join is an index lookup whatever the statistics say, and a path for another kind of person (a guardian's
+    paths for a student) is skipped on the person's flag before any of its lookups. Planned as one join over
+    the whole page, a bulk import (whose tables grow faster than ANALYZE follows, and whose first enrollments
+    are all teachers') was planned from the other end: every student's enrollments and guardians read for each
+    page, a page of guardian links taking seconds more the larger the district had grown.
     """
     chosen = func.unnest(person_ids).table_valued("id").render_derived(name="chosen")
     member = people.alias("member")
-    paths = _paths(member, [member.c.id == chosen.c.id]).lateral("paths")
-    return _grouped(paths).select_from(chosen.join(paths, true()))
+    paths = _paths(member, [], member_outside=True).lateral("paths")
+    return _grouped(paths).select_from(chosen.join(member, member.c.id == chosen.c.id).join(paths, true()))
 
 
-def _paths(member, chosen: list[ColumnElement[bool]]) -> CompoundSelect:
-    """Each path to a holder of the `chosen` members (all when empty), one row per path."""
+def _paths(member, chosen: list[ColumnElement[bool]], *, member_outside: bool = False) -> CompoundSelect:
+    """Each path to a holder of the `chosen` members (all when empty), one row per path. With `member_outside`,
+    the member is a row of the enclosing query (a LATERAL subquery's), not read here."""
     student = people.alias("student")
     classroom = classrooms.alias("classroom")
 
-    def reached(holder, relation: str, archived, *where) -> Select:
-        return select(holder.label("holder_id"), literal(relation).label("relation"),
-                      member.c.id.label("person_id"),
-                      *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
-                      case((archived, 1), else_=0).label("path_archived")).where(*where, *chosen)
+    def reached(holder, relation: str, archived, source, *where) -> Select:
+        query = select(holder.label("holder_id"), literal(relation).label("relation"),
+                       member.c.id.label("person_id"),
+                       *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
+                       case((archived, 1), else_=0).label("path_archived")).select_from(source).where(*where, *chosen)
+        return query.correlate(member) if member_outside else query
 
-    school_members = person_schools.join(member, member.c.id == person_schools.c.person_id)
-    children = (guardian_links.join(member, member.c.id == guardian_links.c.guardian_id)
-                .join(student, student.c.id == guardian_links.c.student_id))
+    children = guardian_links.join(student, student.c.id == guardian_links.c.student_id)
+    of_guardian = and_(member.c.is_guardian, guardian_links.c.guardian_id == member.c.id, ~guardian_links.c.archived)
     students_of_schools = children.join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
     current_class = and_(enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE, ~enrollments.c.archived,
                          ~classroom.c.archived)
-    class_students = (enrollments.join(member, member.c.id == enrollments.c.person_id)
-                      .join(classroom, classroom.c.id == enrollments.c.classroom_id))
+    classes = enrollments.join(classroom, classroom.c.id == enrollments.c.classroom_id)
     students_of_classes = (children.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
                            .join(classroom, classroom.c.id == enrollments.c.classroom_id))
     through_child = or_(member.c.archived, student.c.archived)
+    in_school = person_schools.c.person_id == member.c.id
     return union_all(
-        reached(person_schools.c.school_id, STUDENT, member.c.archived, member.c.is_student)
-        .select_from(school_members),
-        reached(person_schools.c.school_id, STAFF, member.c.archived, member.c.is_staff).select_from(school_members),
-        reached(person_schools.c.school_id, GUARDIAN, through_child, member.c.is_guardian,
-                ~guardian_links.c.archived).select_from(students_of_schools),
-        reached(enrollments.c.classroom_id, STUDENT, member.c.archived, member.c.is_student, current_class)
-        .select_from(class_students),
+        reached(person_schools.c.school_id, STUDENT, member.c.archived, person_schools, member.c.is_student,
+                in_school),
+        reached(person_schools.c.school_id, STAFF, member.c.archived, person_schools, member.c.is_staff, in_school),
+        reached(person_schools.c.school_id, GUARDIAN, through_child, students_of_schools, of_guardian),
+        reached(enrollments.c.classroom_id, STUDENT, member.c.archived, classes, member.c.is_student,
+                enrollments.c.person_id == member.c.id, current_class),
         # As in grant_members, an enrollment as a student is enough to make the child's guardians reached.
-        reached(enrollments.c.classroom_id, GUARDIAN, through_child, member.c.is_guardian,
-                ~guardian_links.c.archived, current_class).select_from(students_of_classes),
+        reached(enrollments.c.classroom_id, GUARDIAN, through_child, students_of_classes, of_guardian,
+                current_class),
     )
 
 
