@@ -88,9 +88,12 @@ def rows_of_each(person_ids: BindParameter) -> Select:
     page, a page of guardian links taking seconds more the larger the district had grown.
     """
     chosen = func.unnest(person_ids).table_valued("id").render_derived(name="chosen")
-    member = people.alias("member")
+    # OFFSET 0 keeps the person's read LATERAL too: joined to the page's ids, a `people` whose statistics lag
+    # its growth could be planned as a scan of the whole table.
+    member = (select(people.c.id, *(people.c[name] for name in PERSON_COLUMNS))
+              .where(people.c.id == chosen.c.id).offset(0).lateral("member"))
     paths = _paths(member, [], member_outside=True).lateral("paths")
-    return _grouped(paths).select_from(chosen.join(member, member.c.id == chosen.c.id).join(paths, true()))
+    return _grouped(paths).select_from(chosen.join(member, true()).join(paths, true()))
 
 
 def _paths(member, chosen: list[ColumnElement[bool]], *, member_outside: bool = False) -> CompoundSelect:
