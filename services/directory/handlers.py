@@ -7,9 +7,10 @@ commits its change, so the change and its events commit together.
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+
+import uuid6
 
 from shared.contracts import directory
 from shared.contracts.base import Event
@@ -44,7 +45,10 @@ def announce_people(publish: Publish) -> Callable[[dict], None]:
 
 
 def new_uuid() -> str:
-    return uuid.uuid4().hex
+    """A new row's id, a version 7 UUID: time-ordered, so the rows a page creates together sit together at the end
+    of every index keyed by an id (with random ids each new entry landed on a random page of each index). 74 of its
+    bits are random, so it is no easier to guess; it gives away when its row was created."""
+    return uuid6.uuid7().hex
 
 
 # --- syncing pages of rows --------------------------------------------------------------------

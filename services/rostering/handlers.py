@@ -178,6 +178,8 @@ def finish_run(run: SyncRun, ports: ImportPorts, work: Callable[[], None]) -> No
         ports.runs.save(run, announce=nothing_to_announce if run.state == AWAITING_APPROVAL else
                         lambda: ports.publish(rostering.SYNC_RUN_COMPLETED, run.completion_event()))
         _measure(run)
+        # The run's snapshot and rows are gone: the process goes back to its resting size until the next run.
+        ports.give_back_memory()
 
 
 def _measure(run: SyncRun) -> None:

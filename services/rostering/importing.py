@@ -121,6 +121,9 @@ class ImportPorts:
     # Starts work that needs no port (pure CPU) and gives what answers its result: the service's runs it while the
     # run waits on other services' answers (eventlet.spawn); by default it runs when its result is asked for.
     ahead: Callable[[Callable[[], Any]], Callable[[], Any]] = lambda work: work
+    # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
+    # nothing, as in the unit tests.
+    give_back_memory: Callable[[], object] = lambda: None
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -180,6 +183,7 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
         except SourceRejected as rejected:
             run.reject(rejected.message, clock())
             return
+        ports.give_back_memory()  # what the read built and dropped (its rows' cells, the files' buffers)
         _report_and_apply(snapshot, request, run, ports, source, approved_digest)
 
 

@@ -16,6 +16,7 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.rostering import handlers, settings_handlers, sftp_notices, sftp_pickup, syncing
+from services.rostering.adapters.freed_memory import FreedMemory
 from services.rostering.adapters.packages import PackageFiles
 from services.rostering.adapters.secret_box import SettingsSecrets
 from services.rostering.adapters.sources.rest_roster import snapshot_of
@@ -58,6 +59,18 @@ class RunOwner(DependencyProvider):
         return self.owner
 
 
+class GivenBackMemory(DependencyProvider):
+    """A run's freed memory handed back to the system when it ends (adapters/freed_memory.py). Set up before the
+    first reading thread starts, so that those threads share one heap instead of keeping one each."""
+
+    def setup(self) -> None:
+        self.memory = FreedMemory()
+        self.memory.share_heaps()
+
+    def get_dependency(self, worker_ctx) -> Callable[[], bool]:
+        return self.memory.give_back
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -98,6 +111,7 @@ class RosteringService:
     relay = OutboxRelay(database="sync_state")
     processed_events = ProcessedEvents(database="sync_state")  # each event it handles, once
     owner = RunOwner()
+    give_back_memory = GivenBackMemory()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()
 
@@ -228,6 +242,7 @@ class RosteringService:
         ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                             directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
                             clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks,
-                            owner=self.owner, ticking=every_second, ahead=started_ahead)
+                            owner=self.owner, ticking=every_second, ahead=started_ahead,
+                            give_back_memory=self.give_back_memory)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

@@ -30,15 +30,15 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     literal,
     literal_column,
     or_,
     select,
     true,
     union_all,
+    update,
 )
-from sqlalchemy.dialects import postgresql
-
 from services.directory.adapters.tables import classrooms, enrollments, guardian_links, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS
@@ -47,7 +47,8 @@ from shared.contracts.directory import GUARDIAN, STAFF, STUDENT
 # Copied from the person onto each of their rows: what a search filters and orders on.
 PERSON_COLUMNS = ("district_id", "family_name_key", "given_name_key", "is_student", "is_staff", "is_guardian",
                   "archived", "student_account_enabled", "joined", "invited")
-COLUMNS = ("holder_id", "relation", "person_id") + PERSON_COLUMNS
+KEY = ("holder_id", "relation", "person_id")
+COLUMNS = KEY + PERSON_COLUMNS
 # REFRESH's parameter: the ids of the people whose rows it brings up to date, a list.
 REFRESH_IDS = "reach_ids"
 
@@ -79,51 +80,55 @@ def rows_of(person_ids: Collection[str] | None) -> Select:
 def rows_of_each(person_ids: BindParameter) -> Select:
     """`rows_of` on PostgreSQL for the people of an array parameter, derived person by person.
 
-    Each person's paths are a LATERAL subquery that starts from their own id, so every join is an index
-    lookup whatever the statistics say. Planned as one join over the whole page, a bulk import (whose
-    tables grow faster than ANALYZE follows, and whose first enrollments are all teachers') was planned
-    from the other end: every student's enrollments and guardians read for each page, a page of guardian
-    links taking seconds more the larger the district had grown.
+    Each person's row is read once, then their paths are a LATERAL subquery that starts from their id, so every
+    join is an index lookup whatever the statistics say, and a path for another kind of person (a guardian's
+    paths for a student) is skipped on the person's flag before any of its lookups. Planned as one join over
+    the whole page, a bulk import (whose tables grow faster than ANALYZE follows, and whose first enrollments
+    are all teachers') was planned from the other end: every student's enrollments and guardians read for each
+    page, a page of guardian links taking seconds more the larger the district had grown.
     """
     chosen = func.unnest(person_ids).table_valued("id").render_derived(name="chosen")
-    member = people.alias("member")
-    paths = _paths(member, [member.c.id == chosen.c.id]).lateral("paths")
-    return _grouped(paths).select_from(chosen.join(paths, true()))
+    # OFFSET 0 keeps the person's read LATERAL too: joined to the page's ids, a `people` whose statistics lag
+    # its growth could be planned as a scan of the whole table.
+    member = (select(people.c.id, *(people.c[name] for name in PERSON_COLUMNS))
+              .where(people.c.id == chosen.c.id).offset(0).lateral("member"))
+    paths = _paths(member, [], member_outside=True).lateral("paths")
+    return _grouped(paths).select_from(chosen.join(member, true()).join(paths, true()))
 
 
-def _paths(member, chosen: list[ColumnElement[bool]]) -> CompoundSelect:
-    """Each path to a holder of the `chosen` members (all when empty), one row per path."""
+def _paths(member, chosen: list[ColumnElement[bool]], *, member_outside: bool = False) -> CompoundSelect:
+    """Each path to a holder of the `chosen` members (all when empty), one row per path. With `member_outside`,
+    the member is a row of the enclosing query (a LATERAL subquery's), not read here."""
     student = people.alias("student")
     classroom = classrooms.alias("classroom")
 
-    def reached(holder, relation: str, archived, *where) -> Select:
-        return select(holder.label("holder_id"), literal(relation).label("relation"),
-                      member.c.id.label("person_id"),
-                      *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
-                      case((archived, 1), else_=0).label("path_archived")).where(*where, *chosen)
+    def reached(holder, relation: str, archived, source, *where) -> Select:
+        query = select(holder.label("holder_id"), literal(relation).label("relation"),
+                       member.c.id.label("person_id"),
+                       *(member.c[name] for name in PERSON_COLUMNS if name != "archived"),
+                       case((archived, 1), else_=0).label("path_archived")).select_from(source).where(*where, *chosen)
+        return query.correlate(member) if member_outside else query
 
-    school_members = person_schools.join(member, member.c.id == person_schools.c.person_id)
-    children = (guardian_links.join(member, member.c.id == guardian_links.c.guardian_id)
-                .join(student, student.c.id == guardian_links.c.student_id))
+    children = guardian_links.join(student, student.c.id == guardian_links.c.student_id)
+    of_guardian = and_(member.c.is_guardian, guardian_links.c.guardian_id == member.c.id, ~guardian_links.c.archived)
     students_of_schools = children.join(person_schools, person_schools.c.person_id == guardian_links.c.student_id)
     current_class = and_(enrollments.c.role == v.STUDENT_ENROLLMENT_ROLE, ~enrollments.c.archived,
                          ~classroom.c.archived)
-    class_students = (enrollments.join(member, member.c.id == enrollments.c.person_id)
-                      .join(classroom, classroom.c.id == enrollments.c.classroom_id))
+    classes = enrollments.join(classroom, classroom.c.id == enrollments.c.classroom_id)
     students_of_classes = (children.join(enrollments, enrollments.c.person_id == guardian_links.c.student_id)
                            .join(classroom, classroom.c.id == enrollments.c.classroom_id))
     through_child = or_(member.c.archived, student.c.archived)
+    in_school = person_schools.c.person_id == member.c.id
     return union_all(
-        reached(person_schools.c.school_id, STUDENT, member.c.archived, member.c.is_student)
-        .select_from(school_members),
-        reached(person_schools.c.school_id, STAFF, member.c.archived, member.c.is_staff).select_from(school_members),
-        reached(person_schools.c.school_id, GUARDIAN, through_child, member.c.is_guardian,
-                ~guardian_links.c.archived).select_from(students_of_schools),
-        reached(enrollments.c.classroom_id, STUDENT, member.c.archived, member.c.is_student, current_class)
-        .select_from(class_students),
+        reached(person_schools.c.school_id, STUDENT, member.c.archived, person_schools, member.c.is_student,
+                in_school),
+        reached(person_schools.c.school_id, STAFF, member.c.archived, person_schools, member.c.is_staff, in_school),
+        reached(person_schools.c.school_id, GUARDIAN, through_child, students_of_schools, of_guardian),
+        reached(enrollments.c.classroom_id, STUDENT, member.c.archived, classes, member.c.is_student,
+                enrollments.c.person_id == member.c.id, current_class),
         # As in grant_members, an enrollment as a student is enough to make the child's guardians reached.
-        reached(enrollments.c.classroom_id, GUARDIAN, through_child, member.c.is_guardian,
-                ~guardian_links.c.archived, current_class).select_from(students_of_classes),
+        reached(enrollments.c.classroom_id, GUARDIAN, through_child, students_of_classes, of_guardian,
+                current_class),
     )
 
 
@@ -135,33 +140,38 @@ def _grouped(paths) -> Select:
 
 
 def _refresh_statement() -> Insert:
-    """One statement for PostgreSQL: the people's rows derived afresh, rows no longer derived deleted, new ones
-    inserted, and only rows whose copied columns differ updated. A full import refreshes a student once for
-    their schools and again for their classes: their school rows, unchanged the second time, are left as they
-    are rather than deleted and written again (with every index entry of both)."""
+    """One statement for PostgreSQL: the people's rows derived afresh and compared with the rows they hold; rows no
+    longer derived are deleted, rows whose copied columns differ updated, new rows inserted, and nothing else is
+    written. A full import refreshes a student once for their schools and again for their classes: their school
+    rows, unchanged the second time, are left as they are rather than written again (with every index entry).
+
+    Plain writes, no ON CONFLICT: the held rows read here are every row of these people, as no other transaction
+    writes them meanwhile (DirectoryRepository.refresh_reach takes the one lock every refresh holds until its
+    commit, and this statement's snapshot is taken after it). An upsert checked each new row's key before
+    inserting it and locked each held row it left alone: a fifth of the refresh's CPU on a page of new rows."""
     ids = bindparam(REFRESH_IDS, type_=ARRAY(String))
     desired = rows_of_each(ids).cte("desired")
-    key = (reach.c.holder_id, reach.c.relation, reach.c.person_id)
     # The rows held now, read person by person too (OFFSET 0 keeps the subquery LATERAL, so each read is an
     # index lookup: as one `person_id = ANY` the planner's estimate from lagging statistics chose to scan
-    # the whole table per page), and deleted by their row address: no other writer moves them meanwhile,
-    # DirectoryRepository.refresh_reach holding the one lock every refresh takes.
+    # the whole table per page), and deleted by their row address.
     chosen = func.unnest(ids).table_valued("id").render_derived(name="held_of")
     held_rows = reach.alias("held_rows")
-    held = (select(literal_column("held_rows.ctid").label("row_address"), held_rows.c.holder_id,
-                   held_rows.c.relation, held_rows.c.person_id)
-            .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("held"))
-    stale = (select(held.c.row_address).select_from(chosen.join(held, true()))
-             .where(~exists().where(*(desired.c[column.name] == held.c[column.name] for column in key))))
-    gone = (delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery())))
-            .returning(reach.c.person_id).cte("gone"))
-    rows = postgresql.insert(reach).from_select(COLUMNS, select(*(desired.c[name] for name in COLUMNS)))
-    # Two pages applied at once can both refresh one guardian (of students on each page): the later writer
-    # finds the earlier one's committed rows and brings them up to date.
-    return rows.on_conflict_do_update(
-        index_elements=list(key), set_={name: rows.excluded[name] for name in PERSON_COLUMNS},
-        where=or_(*(reach.c[name].is_distinct_from(rows.excluded[name]) for name in PERSON_COLUMNS)),
-    ).add_cte(gone)
+    each_held = (select(literal_column("held_rows.ctid").label("row_address"), *(held_rows.c[name] for name in COLUMNS))
+                 .where(held_rows.c.person_id == chosen.c.id).offset(0).lateral("each_held"))
+    held = select(each_held).select_from(chosen.join(each_held, true())).cte("held")
+
+    def same_row(rows) -> ColumnElement[bool]:
+        return and_(*(rows.c[name] == desired.c[name] for name in KEY))
+
+    stale = select(held.c.row_address).where(~exists().where(same_row(held)))
+    gone = delete(reach).where(literal_column("reach.ctid") == any_(func.array(stale.scalar_subquery()))).cte("gone")
+    differing = (select(desired).join_from(desired, held, same_row(held))
+                 .where(or_(*(held.c[name].is_distinct_from(desired.c[name]) for name in PERSON_COLUMNS)))
+                 .subquery("differing"))
+    changed = (update(reach).where(*(reach.c[name] == differing.c[name] for name in KEY))
+               .values({name: differing.c[name] for name in PERSON_COLUMNS}).cte("changed"))
+    new = select(*(desired.c[name] for name in COLUMNS)).where(~exists().where(same_row(held)))
+    return insert(reach).from_select(COLUMNS, new).add_cte(gone).add_cte(changed)
 
 
 REFRESH = _refresh_statement()

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from .snapshot import ACTIVE, GUARDIAN, STUDENT, GuardianLink, Person, RowProblem, Snapshot
-from .values import normalise_email
+from .values import email_normaliser
 
 GUARDIANS_FILE = "guardians.csv"
 STUDENT_ID, NAME, EMAIL, SMS, PHONE, RELATIONSHIP = "Student ID", "Guardian Name", "Email", "SMS", "Phone", "Relationship"
@@ -80,6 +80,7 @@ def read_guardians(lines: Iterable[str], *, students: frozenset[str],
     guardians: dict[str, Person] = {}
     links: dict[GuardianLink, None] = {}
     rows = 0
+    normalise_email = email_normaliser()
     for cells in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):

@@ -20,7 +20,7 @@ from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
 from .same_person import EMAIL, combined, same_people
 from .snapshot import ACTIVE, Person, RoleAssignment
-from .values import COMMON_FLAGS, PhoneNormaliser, normalise_email, parse_flag, split_list
+from .values import COMMON_FLAGS, PhoneNormaliser, email_normaliser, parse_flag, split_list
 
 USER_COLUMNS = file_columns(
     "enabledUser", "orgSourcedIds", "role", "username", "userIds", "userId", "givenName", "familyName", "middleName",
@@ -80,6 +80,7 @@ class _UserRows:
                  assigned: AssignedRoles | None) -> None:
         self.file, self.orgs, self.assigned = file, orgs, assigned
         self.normalise_phone = phones.normalise
+        self.normalise_email = email_normaliser()
         self.claims: list[AgentClaim] = []
         self._assignments: dict[tuple[str, str | None, bool], RoleAssignment] = {}
         self._role_facts: dict[tuple[str, ...], tuple[frozenset[str], str | None]] = {}
@@ -117,7 +118,7 @@ class _UserRows:
                 org_ids.append(role_org)
         kinds, job_title = self._facts(roles)
         invalid: list[str] = []
-        email = self._credential(line, cells, self.email, "email", "email", normalise_email, invalid)
+        email = self._credential(line, cells, self.email, "email", "email", self.normalise_email, invalid)
         mobile_phone = self._credential(line, cells, self.sms, "sms", "mobile_phone", self.normalise_phone, invalid)
         home_phone = self._credential(line, cells, self.phone, "phone", "home_phone", self.normalise_phone, invalid)
         grades = cells[self.grades] or cells[self.grade]

@@ -165,7 +165,7 @@ def test_reach_refreshed_for_the_touched_people_equals_the_whole_rule(session, s
 
 
 @pytest.mark.postgres
-def test_refreshing_people_whose_rows_hold_leaves_those_rows_unwritten(migrated_pg_url):
+def test_refreshing_people_whose_rows_hold_leaves_those_rows_unwritten_and_unlocked(migrated_pg_url):
     engine = make_engine(migrated_pg_url("directory"))
     with Session(engine) as session:
         repo = DirectoryRepository(session)
@@ -181,4 +181,6 @@ def test_refreshing_people_whose_rows_hold_leaves_those_rows_unwritten(migrated_
         repo.refresh_reach(district.person_ids)
         session.commit()
         assert versions() == before
+        # Not even locked: a row lock would have left the refreshing transaction's id in xmax.
+        assert session.execute(text("SELECT count(*) FROM reach WHERE xmax <> '0'")).scalar_one() == 0
     engine.dispose()

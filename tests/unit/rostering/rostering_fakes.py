@@ -484,6 +484,8 @@ class Importer:
         self.packages_read: dict[str, Snapshot | Exception] = {}
         self.sources = FakeSources()
         self.marks = FakeMarks()
+        # When the import gave freed memory back: how many calls the directory and identity had had by then.
+        self.memory_given_back: list[int] = []
 
     def ports(self) -> ImportPorts:
         def read(path, region, rows=None):
@@ -504,7 +506,7 @@ class Importer:
             directory=self.directory.proxy(directory.contract), identity=self.identity.proxy(identity.contract),
             publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
-            ticking=ticking,
+            ticking=ticking, give_back_memory=lambda: self.memory_given_back.append(len(self.directory.calls)),
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):

@@ -266,3 +266,17 @@ def test_a_finished_run_is_measured_for_the_metrics(run_import):
 
     assert sample("school_sync_run_seconds_count", state="completed") == runs + 1
     assert sample("school_sync_rows_total", entity="people", result="created") == people + 3
+
+
+def test_freed_memory_is_given_back_once_the_source_is_read_and_again_when_the_run_ends(run_import):
+    run_import()
+
+    calls = len(run_import.directory.calls)
+    assert calls > 1
+    assert run_import.memory_given_back == [0, calls]  # before the first call (the district), after the last
+
+
+def test_a_rejected_package_gives_back_what_its_read_freed_when_its_run_ends(run_import):
+    run_import(rejection=PackageRejected("users.csv is missing from /exports/lincoln"))
+
+    assert run_import.memory_given_back == [0]

@@ -10,6 +10,7 @@ from oneroster_builders import located, make_enrollment_row, make_org_row, make_
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.values import (
     PhoneNormaliser,
+    email_normaliser,
     normalise_email,
     parse_boolean,
     parse_date,
@@ -135,6 +136,15 @@ def test_the_email_fast_path_agrees_with_email_validator():
         except ValueError:
             actual = None
         assert actual == expected, value
+
+
+def test_each_read_caches_its_emails_for_itself_and_nothing_keeps_them_after_it():
+    first, second = email_normaliser(), email_normaliser()
+
+    assert first("Ada@Example.org") == first("Ada@Example.org") == "ada@example.org"
+
+    assert (first.cache_info().currsize, second.cache_info().currsize) == (1, 0)
+    assert not hasattr(normalise_email, "cache_info")  # no cache of the whole process holds a district's addresses
 
 
 # --- phones -------------------------------------------------------------------------------------
