@@ -35,6 +35,7 @@ class Ports:
     runs: object
     publish: object
     clock: object = field(default=lambda: AT)
+    give_back_memory: object = field(default=lambda: None)
 
 
 def run_states(service_engine) -> dict[str, str]:
