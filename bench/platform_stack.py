@@ -22,6 +22,7 @@ import requests
 from bench.context import PG_DSN, RABBIT_API, Context, pg_dsn
 from bench.metrics.postgres import scratch_database
 from bench.metrics.rabbit import scratch_vhost
+from bench.process_memory import status_mb
 from shared.config import SERVICES
 from shared.messaging import cluster_rpc
 from shared.migrations import upgrade
@@ -172,14 +173,8 @@ def _backend_pids(databases: list[str]) -> list[tuple[int]]:
 
 
 def _peak_rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None  # it has exited
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024  # kB
-    return None
+    status = status_mb(pid, "VmHWM")
+    return None if status is None else status.get("VmHWM")
 
 
 def wait_for(ctx: Context, what: str, done: Callable[[], bool], *, timeout: float,

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.process_memory import status_mb
 from services.rostering.adapters.freed_memory import FreedMemory
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
@@ -26,13 +27,8 @@ SEED = 7
 
 def resident_mb() -> tuple[int, int]:
     """This process's resident set now and at its highest (VmRSS, VmHWM), in MB."""
-    found = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                found[name] = int(value.split()[0]) // 1024
-    return found["VmRSS"], found["VmHWM"]
+    status = status_mb("self", "VmRSS", "VmHWM")
+    return int(status["VmRSS"]), int(status["VmHWM"])
 
 
 def read_on_a_thread_of_its_own(package: Path, stays: threading.Event) -> tuple[Snapshot, float]:
