@@ -24,37 +24,41 @@ FORGET_CHUNK = 900
 REMEMBER_CHUNK = 5000
 # Rows fetched at a time when what a district applied is read back.
 LOAD_CHUNK = 10_000
-# Keys compared with their source fingerprints per statement (compare_sources).
+# Keys sent with their source fingerprints per statement, into the comparison's table (compare_sources).
 COMPARE_CHUNK = 50_000
 
 
-# The keys and source fingerprints asked go as one text of keys, a line each, and one bytea of the fingerprints
-# end to end (16 bytes each, in the keys' order; keys asked with none go apart): adapting a quarter of a million
-# values one by one costs rostering more than the comparison saves. What comes back is every row remembered by
-# another source fingerprint (summary false), then one summary row: the keys remembered by the one asked, each
-# line followed by a line of its id (empty for none), and how many rows of the entity are remembered.
-_COMPARE_SOURCES = text(f"""
-WITH asked AS (
-    SELECT listed.row_key,
-           substring(:sources FROM ((listed.position - 1) * {FINGERPRINT_BYTES} + 1)::int FOR {FINGERPRINT_BYTES})
-               AS source
-    FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS listed(row_key, position)
-    UNION ALL
-    SELECT unsourced.row_key, NULL FROM unnest(string_to_array(:unsourced, E'\\n')) AS unsourced(row_key)
-), compared AS (
-    SELECT asked.row_key, applied.fingerprint, applied.target_id, applied.source_fingerprint,
-           coalesce(applied.source_fingerprint = asked.source, false)
-               AND (applied.target_id IS NOT NULL OR NOT :needs_ids) AS same
-    FROM asked JOIN applied_rows AS applied
-      ON applied.district = :district AND applied.entity = :entity AND applied.row_key = asked.row_key
-)
-SELECT false AS summary, row_key, fingerprint, target_id, source_fingerprint, NULL::bigint AS remembered
-FROM compared WHERE NOT same
+# The keys asked go into a table of the comparison's transaction, a chunk per statement, so that one join compares
+# them all: joined a chunk at a time, the entity's remembered rows were hashed again for every chunk. psycopg2
+# refuses COPY under eventlet's wait callback, so each chunk goes as one text of keys, a line each, and one bytea of
+# the fingerprints end to end (16 bytes each, in the keys' order; keys asked with none go apart): adapting a
+# quarter of a million values one by one costs rostering more than the comparison saves. Each key is stored with
+# its place among those asked (sourced from 0 up, unsourced from -1 down), which is what comes back: the asked
+# key's own string is reused, not a copy of it made again for every row.
+_ASKED = text("CREATE TEMPORARY TABLE compared_keys (place integer, row_key text, source bytea) ON COMMIT DROP")
+_ASK = text(f"""
+INSERT INTO compared_keys (place, row_key, source)
+SELECT :sourced_from + listed.position - 1, listed.row_key,
+       substring(:sources FROM ((listed.position - 1) * {FINGERPRINT_BYTES} + 1)::int FOR {FINGERPRINT_BYTES})
+FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS listed(row_key, position)
 UNION ALL
-SELECT true, string_agg(row_key || E'\\n' || coalesce(target_id, ''), E'\\n'), NULL, NULL, NULL,
-       CASE WHEN :counted THEN (SELECT count(*) FROM applied_rows WHERE district = :district AND entity = :entity) END
-FROM compared WHERE same
+SELECT :unsourced_from - unsourced.position + 1, unsourced.row_key, NULL
+FROM unnest(string_to_array(:unsourced, E'\\n')) WITH ORDINALITY AS unsourced(row_key, position)
 """).bindparams(bindparam("sources", type_=LargeBinary))
+# Every asked key remembered, by its place: whether it is remembered by the source fingerprint asked (`same`),
+# its id, and, only when it is not, the row's fingerprints (all that is read back whole). psycopg2's own parameter
+# style: it is run on a named (server-side) cursor of the driver, not through SQLAlchemy (see compare_sources).
+_COMPARED = """
+SELECT compared.place, compared.same, compared.target_id,
+       CASE WHEN NOT compared.same THEN compared.fingerprint END,
+       CASE WHEN NOT compared.same THEN compared.source_fingerprint END
+FROM (SELECT asked.place, applied.target_id, applied.fingerprint, applied.source_fingerprint,
+             coalesce(applied.source_fingerprint = asked.source, false)
+                 AND (applied.target_id IS NOT NULL OR NOT %(needs_ids)s) AS same
+      FROM compared_keys AS asked JOIN applied_rows AS applied
+        ON applied.district = %(district)s AND applied.entity = %(entity)s AND applied.row_key = asked.row_key
+     ) AS compared
+"""
 
 
 _COMPARING = (text("SET LOCAL work_mem = '64MB'"), text("SET LOCAL max_parallel_workers_per_gather = 0"))
@@ -141,31 +145,56 @@ class AppliedRowRepository:
         # for a quarter of a million), and no parallel workers: starting them for the count took a second on a busy box.
         for setting in _COMPARING:
             self.session.execute(setting)
+        district = self._district(district_key)
+        remembered = self.session.execute(select(func.count()).select_from(applied_rows).where(
+            applied_rows.c.district == district, applied_rows.c.entity == entity)).scalar_one()
+        if not remembered:  # a first import: nothing to compare with
+            self.session.commit()
+            return RememberedSources({}, {}, asked, 0)
+        self.session.execute(_ASKED)
+        sourced, unsourced = self._ask(asked)
         differing: dict[str, AppliedRow] = {}
         unchanged: dict[str, str | None] = {}
-        remembered = 0
-        district = self._district(district_key)
-        # A chunk of keys per statement: the text sent and the summary answered for a quarter of a million keys at
-        # once raised rostering's peak by about 100 MB.
-        items = iter(asked.items())
-        while chunk := list(itertools.islice(items, COMPARE_CHUNK)):
-            sourced = [(row_key, source) for row_key, source in chunk if source is not None]
-            result = self.session.execute(_COMPARE_SOURCES, {
-                "keys": "\n".join(row_key for row_key, _ in sourced),
-                "sources": b"".join(source for _, source in sourced),
-                "unsourced": "\n".join(row_key for row_key, source in chunk if source is None),
-                "needs_ids": needs_ids, "district": district, "entity": entity, "counted": not remembered})
-            for summary, row_key, digest, target_id, source, count in result:
-                if not summary:
-                    differing[row_key] = AppliedRow(bytes(digest), target_id,
-                                                    bytes(source) if source is not None else None)
-                    continue
-                remembered = remembered or count
-                if row_key:  # None when no key is remembered by the source fingerprint asked
-                    lines = iter(row_key.split("\n"))
-                    unchanged.update((line, target or None) for line, target in zip(lines, lines))
+        for place, same, target_id, digest, source in self._compared(district, entity, needs_ids=needs_ids):
+            row_key = sourced[place] if place >= 0 else unsourced[-place - 1]
+            if same:
+                unchanged[row_key] = target_id
+            else:
+                differing[row_key] = AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None)
         self.session.commit()
         return RememberedSources(differing, unchanged, asked, remembered)
+
+    def _ask(self, asked: Mapping[str, bytes | None]) -> tuple[list[str], list[str]]:
+        """The keys asked put into the comparison's table; the keys with a source fingerprint and those without,
+        each in the order of their places there."""
+        sourced: list[str] = []
+        unsourced: list[str] = []
+        # A chunk of keys per statement: the text sent for a quarter of a million keys at once raised rostering's
+        # peak by about 100 MB.
+        items = iter(asked.items())
+        while chunk := list(itertools.islice(items, COMPARE_CHUNK)):
+            sourced_before, unsourced_before = len(sourced), len(unsourced)
+            sources = []
+            for row_key, source in chunk:
+                if source is None:
+                    unsourced.append(row_key)
+                else:
+                    sourced.append(row_key)
+                    sources.append(source)
+            self.session.execute(_ASK, {
+                "keys": "\n".join(sourced[sourced_before:]), "sources": b"".join(sources),
+                "unsourced": "\n".join(unsourced[unsourced_before:]),
+                "sourced_from": sourced_before, "unsourced_from": -unsourced_before - 1})
+        return sourced, unsourced
+
+    def _compared(self, district: int, entity: str, *, needs_ids: bool) -> Iterator[tuple]:
+        """The join's rows (_COMPARED), a chunk at a time on a server-side cursor, straight from the driver:
+        SQLAlchemy buffers a text statement's whole result in the session (+90 MB for a quarter of a million
+        rows) and, on a connection that streams it, doubles the CPU of reading it back (a Row per row)."""
+        with self.session.connection().connection.dbapi_connection.cursor(name="compared_rows") as rows:
+            rows.execute(_COMPARED, {"needs_ids": needs_ids, "district": district, "entity": entity})
+            while chunk := rows.fetchmany(LOAD_CHUNK):
+                yield from chunk
 
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
         """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""

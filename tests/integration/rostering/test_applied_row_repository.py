@@ -107,6 +107,17 @@ def test_nothing_is_read_or_written_for_a_district_not_started(applied):
         applied.load("district-1", "people")
 
 
+def compared_as_every_row_read(applied, asked, *, needs_ids):
+    """District-1's people compared with `asked` by the repository, checked against every remembered row read
+    whole and compared in memory; the repository's answer."""
+    compared = applied.compare_sources("district-1", "people", asked, needs_ids=needs_ids)
+    expected = remembered_sources(AppliedRowRepository.load(applied, "district-1", "people"), asked,
+                                  needs_ids=needs_ids)
+    assert (compared.differing, compared.unchanged, compared.count) == (
+        expected.differing, expected.unchanged, expected.count)
+    return compared
+
+
 def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_row_read_and_compared(applied,
                                                                                                     monkeypatch):
     applied.start("district-1", "d-1")
@@ -128,12 +139,8 @@ def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_ro
         monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
     monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 2)  # a statement per two keys
 
-    for needs_ids in (False, True):
-        compared = applied.compare_sources("district-1", "people", asked, needs_ids=needs_ids)
-        expected = remembered_sources(AppliedRowRepository.load(applied, "district-1", "people"), asked,
-                                      needs_ids=needs_ids)
-        assert (compared.differing, compared.unchanged, compared.count) == (
-            expected.differing, expected.unchanged, expected.count)
+    assert compared_as_every_row_read(applied, asked, needs_ids=False).unchanged == {"same": "p-1", "same, no id": None}
+    compared = compared_as_every_row_read(applied, asked, needs_ids=True)
     assert compared.unchanged == {"same": "p-1"}
     assert set(compared.differing) == {"same, no id", "changed", "none remembered", "asked without one"}
     assert compared.count == 6
@@ -151,3 +158,25 @@ def test_keys_a_line_each_cannot_hold_are_compared_all_the_same(applied):
 
     assert compared.unchanged == {"two\nlines": "p-1"}
     assert compared.differing == {"plain": AppliedRow(bytes([2]) * 16, "p-2", bytes([9]) * 16)}
+
+
+def test_thousands_of_keys_with_tabs_quotes_backslashes_and_accents_compare_as_every_row_read(applied, monkeypatch):
+    applied.start("district-1", "d-1")
+    odd = ("\t", "\\", "'", '"', "\\n", "\r", ",", "é", "名", "🙂", " ", "{}", "NULL", "\\x00")
+    keys = [f"{odd[n % len(odd)]}student{odd[n // len(odd) % len(odd)]}{n}" for n in range(2_500)]
+    source = {n: bytes([n % 251]) * 16 for n in range(2_500)}
+    applied.remember("district-1", "people", {
+        row_key: AppliedRow(bytes([n % 256]) * 16, None if n % 7 == 0 else f"p-{n}", None if n % 11 == 0 else source[n])
+        for n, row_key in enumerate(keys) if n % 13})
+    # Asked: most by the source remembered, some by another, some with none, some never remembered.
+    asked = {row_key: None if n % 17 == 0 else source[n] if n % 5 else bytes([n % 256]) * 15 + b"\x00"
+             for n, row_key in enumerate(keys)}
+    if applied.session.get_bind().dialect.name == "postgresql":
+        monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
+    # Several statements of keys into one comparison, read back several chunks at a time.
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 700)
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.LOAD_CHUNK", 300)
+
+    for needs_ids in (False, True):
+        compared = compared_as_every_row_read(applied, asked, needs_ids=needs_ids)
+        assert len(compared.unchanged) > 1_000 and len(compared.differing) > 500
