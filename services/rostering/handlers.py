@@ -47,8 +47,11 @@ def import_package(request: dict, *, ports: ImportPorts, new_id: Callable[[], st
     """Start an import: the run is answered at once, queued, and carried out by run_package_import."""
     known_region(request["region"])
     running = ports.runs.running_from(request["path"])
-    if running is not None and running.run_id in fail_abandoned_runs(ports.runs, ports.clock()):
-        running = None  # its worker died (the timer that fails such runs may not have run yet)
+    if running is not None:
+        # Its worker may have died: such runs are failed, here or by the timer that fails them (a restarted
+        # service's first beat may do it at this very moment), and the source is looked at again.
+        fail_abandoned_runs(ports.runs, ports.clock())
+        running = ports.runs.running_from(request["path"])
     if running is not None:
         reason = busy_refusal(request["path"], running)
         raise Conflict(reason, fields={"path": [reason]})

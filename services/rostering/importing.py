@@ -229,10 +229,11 @@ def _claim(run: SyncRun, district_key: str, ports: ImportPorts) -> None:
     """One running run per district; a run whose worker died is failed first, so the next one can go."""
     try:
         ports.runs.claim(run, district_key, ports.owner, ports.clock())
-    except DistrictBusy as busy:
+    except DistrictBusy:
+        # Whoever fails the dead worker's run (this call or the timer, at the same moment), the claim is tried
+        # again once: DistrictBusy still when the run is alive.
         now = ports.clock()
-        if busy.running.run_id not in fail_abandoned_runs(ports.runs, now):
-            raise
+        fail_abandoned_runs(ports.runs, now)
         ports.runs.claim(run, district_key, ports.owner, now)
 
 

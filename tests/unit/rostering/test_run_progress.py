@@ -142,6 +142,45 @@ def test_a_package_whose_running_import_lost_its_worker_is_accepted_again_withou
     assert importer.runs.get(dead["run_id"]).message == ABANDONED
 
 
+def _timer_fails_abandoned_first(importer: Importer, read: str) -> None:
+    """A restarted service's first beat fails the dead run just after the request has read it as running."""
+    runs = importer.runs
+    read_first = getattr(runs, read)
+
+    def read_then_timer(*args, **kwargs):
+        answer = read_first(*args, **kwargs)
+        handlers.keep_runs_alive(runs=runs, owner="restarted", clock=importer.clock)
+        return answer
+
+    setattr(runs, read, read_then_timer)
+
+
+def test_a_package_is_accepted_when_the_timer_fails_its_dead_run_at_the_same_moment():
+    importer, dead = _importing_lincoln(worker="dead-worker")
+    importer.clock.now += timedelta(minutes=5)
+    _timer_fails_abandoned_first(importer, "running_from")
+
+    again = importer.request_import()
+
+    assert again["run_id"] != dead["run_id"]
+    assert importer.runs.get(dead["run_id"]).message == ABANDONED
+
+
+def test_a_district_is_claimed_when_the_timer_fails_its_dead_run_at_the_same_moment():
+    importer = Importer()
+    importer.packages_read["/exports/a"] = importer.packages_read["/exports/b"] = make_snapshot()
+    dead = importer.request_import("/exports/a")
+    importer.runs.claim(importer.runs.stored[dead["run_id"]], "district-1", "dead-worker", importer.clock())
+    importer.clock.now += timedelta(minutes=5)
+    second = importer.request_import("/exports/b")
+    _timer_fails_abandoned_first(importer, "running_in")
+
+    handlers.run_package_import(importer.published[-1][1], ports=importer.ports())
+
+    assert importer.runs.get(second["run_id"]).state == "completed"
+    assert importer.runs.get(dead["run_id"]).message == ABANDONED
+
+
 def test_a_package_whose_import_is_alive_is_still_refused_however_long_it_runs():
     importer, first = _importing_lincoln(worker="worker-1")
     importer.clock.now += timedelta(minutes=30)
