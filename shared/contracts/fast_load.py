@@ -20,6 +20,7 @@ marshmallow would have returned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing
@@ -249,13 +250,49 @@ def _value_dumper(field: fields.Field) -> Dumper:
     if scalar is not None:
         return _plain(scalar)
     kind = type(field)
+    if kind is fields.Float and not field.as_string:
+        return _plain(float)  # marshmallow dumps float(value): a float itself
     if kind is fields.List:
         return _list_dumper(field.inner)
     if kind is fields.Nested:
         if field.many or field.only is not None or field.exclude:
             raise Unsupported("nested options")
         return _schema_dumper(field.schema)
+    if kind is fields.Dict:
+        return _dict_dumper(field)
+    if isinstance(field, fields.DateTime):
+        return _datetime_dumper(field)
     raise Unsupported(f"{kind.__name__} fields")
+
+
+def _dict_dumper(field: fields.Dict) -> Dumper:
+    # marshmallow dumps each key and value through the key and value fields' `_serialize`; plain str keys.
+    if field.key_field is not None and type(field.key_field) is not fields.String:
+        raise Unsupported("dict keys other than strings")
+    value_dumper = _value_dumper(field.value_field) if field.value_field is not None else None
+
+    def dump(value):
+        if type(value) is not dict:
+            raise _NOT_PLAIN
+        for key in value:
+            if type(key) is not str:
+                raise _NOT_PLAIN
+        if value_dumper is None:
+            return dict(value)
+        return {key: None if item is None else value_dumper(item) for key, item in value.items()}
+
+    return dump
+
+
+def _datetime_dumper(field: fields.DateTime) -> Dumper:
+    # A moment is never plain JSON: the field's own `_serialize` writes it, as marshmallow calls it with the
+    # value (DateTime and its subclasses here read neither the attribute's name nor the object).
+    def dump(value):
+        if not isinstance(value, datetime):
+            raise _NOT_PLAIN
+        return field._serialize(value, None, None)
+
+    return dump
 
 
 def _list_dumper(inner: fields.Field) -> Dumper:

@@ -2,6 +2,8 @@
 schema in every contract: the same loaded payload, or the same refusal with the same fields and reasons."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,6 +46,15 @@ def _value(field: fields.Field, depth: int, odd: bool) -> st.SearchStrategy:
         plain = st.lists(_value(field.inner, depth, odd), max_size=3)
     elif kind is fields.Nested and depth < 3:
         plain = _payload(field.schema, depth + 1, odd)
+    elif kind is fields.Float:
+        plain = st.floats(allow_nan=False)
+    elif kind is fields.Dict:
+        values = st.integers() if field.value_field is None else _value(field.value_field, depth + 1, odd)
+        plain = st.dictionaries(st.text(max_size=3), values, max_size=3)
+    elif isinstance(field, fields.DateTime):
+        # A moment is dumped from a datetime (naive ones too: SQLite hands those back) and loaded from its text.
+        moments = st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc)))
+        plain = st.one_of(moments, moments.map(datetime.isoformat))
     else:
         plain = st.none()
     if not odd:
