@@ -202,8 +202,10 @@ def _check_field_dump_identity(field: fields.Field) -> None:
 # generic machinery per field per row (a tenth of the directory's CPU per search). `compile_dumper` gives what
 # `schema.dump(data)` gives when every value is already the plain JSON its field dumps unchanged: a dict with
 # each dump field's value that is present, in the schema's order, keys the schema does not know left out.
-# A missing key, a value of another type (an int for a String, a tuple for a List, 1 for a Boolean, an object
-# for a Nested) raises NotPlain, and marshmallow dumps it: marshmallow's answer stays the only answer.
+# A missing key is left out, as marshmallow leaves it out (unless a dict has an attribute of that name, such as
+# `items`, which marshmallow would find). A value of another type (an int for a String, a tuple for a List, 1 for
+# a Boolean, an object for a Nested) raises NotPlain, and marshmallow dumps it: marshmallow's answer stays the only
+# answer.
 
 Dumper = Callable[[Any], Any]
 
@@ -223,17 +225,20 @@ def _schema_dumper(schema: Schema) -> Dumper:
         raise Unsupported("dump hooks")
     if type(schema).get_attribute is not Schema.get_attribute:
         raise Unsupported("a schema's own attribute lookup")
-    plan = tuple((name, _value_dumper(field)) for name, field in schema.dump_fields.items())
+    # marshmallow looks a missing key up as an attribute too: a dict's `items` is its method, which only
+    # marshmallow can judge; any other missing key is left out of the dump, as marshmallow leaves it out.
+    plan = tuple((name, _value_dumper(field), hasattr(dict, name)) for name, field in schema.dump_fields.items())
 
     def dump(data: Any) -> dict:
         if type(data) is not dict:
             raise _NOT_PLAIN
         out = {}
-        for name, value_dumper in plan:
-            # A missing key is marshmallow's to judge: it looks the name up as an attribute too (dict.items).
+        for name, value_dumper, a_dict_attribute in plan:
             value = data.get(name, missing)
             if value is missing:
-                raise _NOT_PLAIN
+                if a_dict_attribute:
+                    raise _NOT_PLAIN
+                continue
             out[name] = None if value is None else value_dumper(value)
         return out
 
