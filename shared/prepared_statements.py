@@ -56,13 +56,13 @@ class _Prepared:
 def _prepared_statement(conn, cursor, statement, parameters, context, executemany):
     if executemany or context is None or not context.execution_options.get(PREPARED):
         return statement, parameters
-    if not isinstance(parameters, dict):
+    if not isinstance(parameters, dict) or "$" in statement:  # a $ of its own would read as a parameter
         return statement, parameters
     body, names = _numbered(statement)
     types = tuple(_TYPES.get(type(parameters.get(name))) for name in names)
     if None in types:  # a value whose type this module does not declare: run the statement as it is
         return statement, parameters
-    prepared: _Prepared = conn.info.setdefault(_INFO_KEY, _Prepared())
+    prepared = _prepared_on(conn)
     key = (statement, types)
     execute = _execute_clause(names)
     known = prepared.names.get(key)
@@ -84,7 +84,15 @@ def _count_as_prepared(conn, cursor, statement, parameters, context, executemany
     pending = _pending.pop(context, None) if context is not None else None
     if pending is not None:
         key, name = pending
-        conn.info.setdefault(_INFO_KEY, _Prepared()).names[key] = name
+        _prepared_on(conn).names[key] = name
+
+
+def _prepared_on(conn) -> _Prepared:
+    """The statements prepared on the connection, kept in the pool's record of it."""
+    prepared = conn.info.get(_INFO_KEY)
+    if prepared is None:
+        prepared = conn.info[_INFO_KEY] = _Prepared()
+    return prepared
 
 
 @functools.lru_cache(maxsize=1024)

@@ -73,3 +73,10 @@ def test_a_value_of_a_type_it_does_not_declare_runs_plainly(engine):
         statement = text("SELECT :ratio * 2").execution_options(**{PREPARED: True})
         assert session.execute(statement, {"ratio": 0.25}).scalar_one() == 0.5
         assert prepared_on_server(session) == []
+
+
+def test_a_statement_with_a_dollar_sign_of_its_own_runs_plainly(engine):
+    with Session(engine) as session:
+        statement = text("SELECT $$a$$ || :tail").execution_options(**{PREPARED: True})
+        assert session.execute(statement, {"tail": "b"}).scalar_one() == "ab"
+        assert prepared_on_server(session) == []
