@@ -64,7 +64,8 @@ def dumps_as_loaded(schema: Schema) -> bool:
 
 
 def _schema_loader(schema: Schema) -> Loader:
-    if schema.many or schema.partial or schema.only is not None or schema.exclude:
+    # `exclude` is taken: marshmallow leaves excluded fields out of load_fields, and refuses them as unknown.
+    if schema.many or schema.partial or schema.only is not None:
         raise Unsupported("schema options")
     if any(schema._hooks[hook] for hook in _LOAD_HOOKS):
         raise Unsupported("load hooks")

@@ -106,6 +106,31 @@ def test_loads_exactly_as_marshmallow(schema, data):
     assert _ours(schema, payload) == _marshmallow(schema, payload)
 
 
+def _gateway_schemas() -> list[type[Schema]]:
+    """The gateway's query and body schemas: contract schemas, some with fields excluded (the viewer)."""
+    from services.gateway.routes import ROUTES
+
+    found = {schema.__name__: schema for route in ROUTES for schema in (route.query, route.body) if schema}
+    return [found[name] for name in sorted(found)]
+
+
+@pytest.mark.parametrize("schema", _gateway_schemas(), ids=lambda schema: schema.__name__)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_the_gateways_schemas_load_exactly_as_marshmallow(schema, data):
+    payload = data.draw(_payload(schema_instance(schema), 0, data.draw(st.booleans())))
+    if data.draw(st.booleans()) and schema_instance(schema).exclude:
+        payload[sorted(schema_instance(schema).exclude)[0]] = {}  # an excluded field sent anyway
+    assert _ours(schema, payload) == _marshmallow(schema, payload)
+
+
+def test_a_search_query_takes_the_fast_path():
+    from services.gateway.schemas import PeopleQuery
+
+    assert _plain_loader(PeopleQuery) is not None
+    assert _load(PeopleQuery, {"query": "oka"}, "query") == schema_instance(PeopleQuery).load({"query": "oka"})
+
+
 def test_the_import_pages_and_their_events_take_the_fast_path():
     from shared.contracts import directory
 
