@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
+from shared import prepared_statements
 from shared.table_statistics import StatisticsKeeper
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,12 @@ def make_engine(url: str, **options) -> Engine:
     # psycopg2 otherwise sends an executemany UPDATE one row at a time.
     options.setdefault("executemany_mode", "values_plus_batch")
     if "pool_pre_ping" in options:
-        return _ending_autocommit(create_engine(url, **options), options)
+        return prepared_statements.install(_ending_autocommit(create_engine(url, **options), options))
     # Instead of a ping (a round trip before every unit of work), each connection's socket is looked at as
     # it leaves the pool: one the server ended is replaced (check_server_ended).
     engine = create_engine(url, **options)
     event.listen(engine, "checkout", check_server_ended)
-    return _ending_autocommit(engine, options)
+    return prepared_statements.install(_ending_autocommit(engine, options))
 
 
 def _ending_autocommit(engine: Engine, options: dict) -> Engine:

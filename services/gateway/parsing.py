@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
-from shared.contracts.base import schema_instance
+from shared.contracts.base import load_with
 from shared.contracts.errors import InvalidRequest
 
 # The deepest body an endpoint takes is an audience in an announcement: a handful of levels.
@@ -58,7 +58,7 @@ def load(schema: type[Schema], data: object, what: str) -> dict:
     """Validate with the endpoint's schema; `what` says which part of the request was refused."""
     refuse_unusable(data, what)
     try:
-        loaded = schema_instance(schema).load(data)
+        loaded = load_with(schema, data)
     except ValidationError as error:
         raise InvalidRequest(f"The request {what} has invalid fields.", fields=error.normalized_messages()) from None
     refuse_unusable(loaded, what)  # a query's integers exist only once loaded

@@ -17,13 +17,15 @@ from typing import Any
 from services.rostering.domain import mapping
 from services.rostering.domain.archive_plan import (
     ARCHIVED_ENTITIES,
+    CLASSROOMS,
+    ENROLLMENTS,
     FILE_OF,
     GUARDIAN_LINKS,
     PEOPLE,
     ArchiveRow,
     digest,
     listed_keys,
-    plan_archives,
+    plan_entity,
     split_link_keys,
 )
 from services.rostering.domain.applied_rows import AppliedRow, rows_digest
@@ -46,8 +48,9 @@ LISTED_KEYS = "listed_keys"
 @dataclass(frozen=True)
 class ArchivePlan:
     rows: list[ArchiveRow]
-    # Every person key this district's imports ever applied or this one lists: how link keys are split.
-    person_keys: frozenset[str]
+    # Link key -> (guardian, student) source ids, for each link row that can be named (split_link_keys). Split
+    # when planned: the plan is kept through the run, a district's person keys need not be.
+    link_pairs: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Entity -> the digest of the keys its full file lists: what the run remembers once it completes.
     listed_digests: dict[str, bytes] = field(default_factory=dict)
 
@@ -74,24 +77,45 @@ class ArchiveCheck:
 NOTHING = ArchiveCheck([], GuardVerdict(False, 0.0, 0.0, 0.0, None), None)
 
 
+# The order the entities are planned in: an entity's listed keys are held only while it is planned, and the
+# people's (every person key, to split link keys) only until the links are planned, not through the enrollments.
+PLANNED = (PEOPLE, GUARDIAN_LINKS, CLASSROOMS, ENROLLMENTS)
+
+
 def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> ArchivePlan:
-    """What this run archives; remembered keys are read only for entities listed by a full file, and not even
-    then when the last completed run's full file listed the very same keys (LISTED_KEYS). Changes nothing."""
+    """What this run archives, an entity at a time; remembered keys are read only for entities listed by a full
+    file, and not even then when the last completed run's full file listed the very same keys (LISTED_KEYS).
+    Changes nothing."""
     full = snapshot.full_snapshot_files
-    in_order = listed_keys(snapshot)
-    digests = {entity: rows_digest(in_order[entity]) for entity in ARCHIVED_ENTITIES if FILE_OF[entity] in full}
-    kept = applied.load(district_key, LISTED_KEYS) if digests else {}
-    # Listed as last time: everything remembered of the entity is listed again, so nothing of it is archived.
-    # Otherwise its remembered keys are read as they are compared: a district's half a million enrollment keys
-    # are never held at once, only those no longer listed. People's are held whole: they split link keys.
-    remembered = {entity: () if entity in kept and kept[entity].fingerprint == listed_digest
-                  else applied.keys(district_key, entity) for entity, listed_digest in digests.items()}
-    if PEOPLE in remembered:
-        remembered[PEOPLE] = set(remembered[PEOPLE])
-    listed = {entity: frozenset(keys) for entity, keys in in_order.items()}
-    del in_order
-    person_keys = frozenset(remembered.get(PEOPLE, ())) | listed[PEOPLE]
-    return ArchivePlan(plan_archives(snapshot, remembered, listed), person_keys, digests)
+    kept = applied.load(district_key, LISTED_KEYS) if any(FILE_OF[entity] in full for entity in PLANNED) else {}
+    planned: dict[str, list[ArchiveRow]] = {}
+    digests: dict[str, bytes] = {}
+    person_keys: set[str] = set()
+    link_pairs: dict[str, tuple[str, str]] = {}
+    for entity in PLANNED:
+        in_order = listed_keys(snapshot, entity)
+        # Listed as last time: everything remembered of the entity is listed again, so nothing of it is archived.
+        # Otherwise its remembered keys are read as they are compared: a district's half a million enrollment keys
+        # are never held at once, only those no longer listed.
+        remembered: Iterable[str] = ()
+        if FILE_OF[entity] in full:
+            digests[entity] = rows_digest(in_order)
+            if entity not in kept or kept[entity].fingerprint != digests[entity]:
+                remembered = applied.keys(district_key, entity)
+        listed = set(in_order)
+        del in_order
+        if entity == PEOPLE:
+            remembered = [key for key in remembered if key not in listed]  # those listed are in `listed` already
+        planned[entity] = plan_entity(snapshot, entity, remembered, listed)
+        if entity == PEOPLE:
+            # Every person key this district's imports ever applied or this run lists: how link keys are split.
+            person_keys = listed
+            person_keys.update(remembered)
+        del listed, remembered
+        if entity == GUARDIAN_LINKS:
+            link_pairs = split_link_keys([row.key for row in planned[entity]], person_keys)
+            person_keys = set()
+    return ArchivePlan([row for entity in ARCHIVED_ENTITIES for row in planned[entity]], link_pairs, digests)
 
 
 def started(applied: AppliedRows, district_key: str) -> None:
@@ -139,7 +163,7 @@ def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequ
     for entity, entity_rows in _by_entity(rows):
         pages = list(mapping.pages(entity_rows, ARCHIVE_PAGE))
         for window in mapping.pages(pages, PAGES_IN_FLIGHT):
-            asked = [_send(directory, district_id, entity, page, archives.person_keys, dry_run=dry_run)
+            asked = [_send(directory, district_id, entity, page, archives.link_pairs, dry_run=dry_run)
                      for page in window]
             for page, (reply, unresolved) in zip(window, asked):
                 with calling("directory.archive_synced_records"):
@@ -148,16 +172,15 @@ def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequ
                     yield _checked(row, None if row.key in unresolved else answers.get(row.key))
 
 
-def _send(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow], person_keys: frozenset[str], *,
-          dry_run: bool) -> tuple[Any, set[str]]:
+def _send(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow],
+          link_pairs: dict[str, tuple[str, str]], *, dry_run: bool) -> tuple[Any, set[str]]:
     """The pending reply for one page (None when no row could be named), and the keys left unresolved."""
     request: dict = {"district_id": district_id, "entity": entity, "dry_run": dry_run}
     unresolved: set[str] = set()
     if entity == GUARDIAN_LINKS:
-        pairs = split_link_keys([row.key for row in rows], person_keys)
-        unresolved = {row.key for row in rows if row.key not in pairs}
+        unresolved = {row.key for row in rows if row.key not in link_pairs}
         request["links"] = [{"guardian_source_id": g, "student_source_id": s}
-                            for g, s in (pairs[row.key] for row in rows if row.key in pairs)]
+                            for g, s in (link_pairs[row.key] for row in rows if row.key in link_pairs)]
     else:
         request["source_ids"] = [row.key for row in rows]
     if not (request.get("links") or request.get("source_ids")):

@@ -162,11 +162,15 @@ def _loads_plainly(schema: type[Schema], payload) -> bool:
     return _load_plainly(schema, payload) is not None
 
 
-def _load(schema: type[Schema], payload: dict, where: str) -> dict:
+def load_with(schema: type[Schema], payload) -> dict:
+    """What `schema` loads from the payload: by the fast path when marshmallow would load it unchanged, else by
+    marshmallow itself (its ValidationError included)."""
     loaded = _load_plainly(schema, payload)
-    if loaded is not None:
-        return loaded
+    return loaded if loaded is not None else schema_instance(schema).load(payload)
+
+
+def _load(schema: type[Schema], payload: dict, where: str) -> dict:
     try:
-        return schema_instance(schema).load(payload)
+        return load_with(schema, payload)
     except ValidationError as error:
         raise InvalidRequest(f"invalid {where} payload", fields=error.normalized_messages()) from None

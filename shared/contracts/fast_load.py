@@ -20,6 +20,7 @@ marshmallow would have returned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, missing
@@ -63,7 +64,8 @@ def dumps_as_loaded(schema: Schema) -> bool:
 
 
 def _schema_loader(schema: Schema) -> Loader:
-    if schema.many or schema.partial or schema.only is not None or schema.exclude:
+    # `exclude` is taken: marshmallow leaves excluded fields out of load_fields, and refuses them as unknown.
+    if schema.many or schema.partial or schema.only is not None:
         raise Unsupported("schema options")
     if any(schema._hooks[hook] for hook in _LOAD_HOOKS):
         raise Unsupported("load hooks")
@@ -201,8 +203,10 @@ def _check_field_dump_identity(field: fields.Field) -> None:
 # generic machinery per field per row (a tenth of the directory's CPU per search). `compile_dumper` gives what
 # `schema.dump(data)` gives when every value is already the plain JSON its field dumps unchanged: a dict with
 # each dump field's value that is present, in the schema's order, keys the schema does not know left out.
-# A missing key, a value of another type (an int for a String, a tuple for a List, 1 for a Boolean, an object
-# for a Nested) raises NotPlain, and marshmallow dumps it: marshmallow's answer stays the only answer.
+# A missing key is left out, as marshmallow leaves it out (unless a dict has an attribute of that name, such as
+# `items`, which marshmallow would find). A value of another type (an int for a String, a tuple for a List, 1 for
+# a Boolean, an object for a Nested) raises NotPlain, and marshmallow dumps it: marshmallow's answer stays the only
+# answer.
 
 Dumper = Callable[[Any], Any]
 
@@ -222,17 +226,20 @@ def _schema_dumper(schema: Schema) -> Dumper:
         raise Unsupported("dump hooks")
     if type(schema).get_attribute is not Schema.get_attribute:
         raise Unsupported("a schema's own attribute lookup")
-    plan = tuple((name, _value_dumper(field)) for name, field in schema.dump_fields.items())
+    # marshmallow looks a missing key up as an attribute too: a dict's `items` is its method, which only
+    # marshmallow can judge; any other missing key is left out of the dump, as marshmallow leaves it out.
+    plan = tuple((name, _value_dumper(field), hasattr(dict, name)) for name, field in schema.dump_fields.items())
 
     def dump(data: Any) -> dict:
         if type(data) is not dict:
             raise _NOT_PLAIN
         out = {}
-        for name, value_dumper in plan:
-            # A missing key is marshmallow's to judge: it looks the name up as an attribute too (dict.items).
+        for name, value_dumper, a_dict_attribute in plan:
             value = data.get(name, missing)
             if value is missing:
-                raise _NOT_PLAIN
+                if a_dict_attribute:
+                    raise _NOT_PLAIN
+                continue
             out[name] = None if value is None else value_dumper(value)
         return out
 
@@ -249,13 +256,49 @@ def _value_dumper(field: fields.Field) -> Dumper:
     if scalar is not None:
         return _plain(scalar)
     kind = type(field)
+    if kind is fields.Float and not field.as_string:
+        return _plain(float)  # marshmallow dumps float(value): a float itself
     if kind is fields.List:
         return _list_dumper(field.inner)
     if kind is fields.Nested:
         if field.many or field.only is not None or field.exclude:
             raise Unsupported("nested options")
         return _schema_dumper(field.schema)
+    if kind is fields.Dict:
+        return _dict_dumper(field)
+    if isinstance(field, fields.DateTime):
+        return _datetime_dumper(field)
     raise Unsupported(f"{kind.__name__} fields")
+
+
+def _dict_dumper(field: fields.Dict) -> Dumper:
+    # marshmallow dumps each key and value through the key and value fields' `_serialize`; plain str keys.
+    if field.key_field is not None and type(field.key_field) is not fields.String:
+        raise Unsupported("dict keys other than strings")
+    value_dumper = _value_dumper(field.value_field) if field.value_field is not None else None
+
+    def dump(value):
+        if type(value) is not dict:
+            raise _NOT_PLAIN
+        for key in value:
+            if type(key) is not str:
+                raise _NOT_PLAIN
+        if value_dumper is None:
+            return dict(value)
+        return {key: None if item is None else value_dumper(item) for key, item in value.items()}
+
+    return dump
+
+
+def _datetime_dumper(field: fields.DateTime) -> Dumper:
+    # A moment is never plain JSON: the field's own `_serialize` writes it, as marshmallow calls it with the
+    # value (DateTime and its subclasses here read neither the attribute's name nor the object).
+    def dump(value):
+        if not isinstance(value, datetime):
+            raise _NOT_PLAIN
+        return field._serialize(value, None, None)
+
+    return dump
 
 
 def _list_dumper(inner: fields.Field) -> Dumper:

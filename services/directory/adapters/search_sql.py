@@ -44,6 +44,7 @@ from services.directory.adapters import reach_sql, visibility_sql
 from services.directory.adapters.tables import enrollments, name_counts, people, person_schools, reach
 from services.directory.domain import visibility as v
 from services.directory.domain.people import KIND_FLAGS, PeopleFilter
+from shared.prepared_statements import PREPARED
 
 SUMMARY_COLUMNS = (
     people.c.id, people.c.district_id, people.c.given_name, people.c.family_name,
@@ -81,8 +82,10 @@ def _escaped(term: str) -> str:
 
 def _kept(build):
     """`build(wanted, scope, **options)` once per viewer scope, kind of filter and options: the words and the
-    page are parameters, so they are blanked out of the key."""
-    kept = functools.lru_cache(maxsize=STATEMENTS_KEPT)(build)
+    page are parameters, so they are blanked out of the key. On PostgreSQL each runs as a server-side prepared
+    statement (shared/prepared_statements.py): viewers whose scopes have the same shape share its SQL text."""
+    kept = functools.lru_cache(maxsize=STATEMENTS_KEPT)(
+        lambda *args, **options: build(*args, **options).execution_options(**{PREPARED: True}))
 
     @functools.wraps(build)
     def statement(wanted: PeopleFilter, scope: v.Scope, **options):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, delete, exists, or_, select, true, update
+from sqlalchemy import case, delete, exists, or_, select, text, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,9 @@ _STUDENT_ENABLED = exists().where(student_enablements.c.person_id == accounts.c.
 _ARCHIVED = exists().where(archived_people.c.person_id == accounts.c.person_id).label("archived")
 
 
+_NO_PARALLEL_WORKERS = text("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 def _select_accounts(*extra):
     return select(accounts, _STUDENT_ENABLED, _ARCHIVED, *extra)
 
@@ -67,6 +70,7 @@ class AccountRepository:
         """The stored accounts among `person_ids`, in one query."""
         if not person_ids:
             return {}
+        self._without_parallel_workers()
         rows = self.session.execute(_select_accounts().where(accounts.c.person_id.in_(set(person_ids))))
         return {row.person_id: _account_from_row(row) for row in rows}
 
@@ -91,6 +95,7 @@ class AccountRepository:
             by_kind.setdefault(kind, set()).add(value)
         if not by_kind:
             return []
+        self._without_parallel_workers()
         query = _select_accounts().where(or_(*(accounts.c[kind].in_(values) for kind, values in by_kind.items())))
         if joined_only:
             query = query.where(accounts.c.joined_at.is_not(None))
@@ -111,6 +116,14 @@ class AccountRepository:
                                  ).where(accounts.c.person_id.in_(set(person_ids)))
         return [(_account_from_row(row), bool(row.email_shared), bool(row.mobile_shared))
                 for row in self.session.execute(query)]
+
+    def _without_parallel_workers(self) -> None:
+        # A sync page's reads look up a few hundred accounts by index. While the table grows between ANALYZEs
+        # the planner sometimes chose a parallel plan for them at district scale: two workers started and
+        # stopped for every page, as much of the server's CPU as the read itself, on a box of two cores.
+        # Until the transaction ends (the page's write follows in it).
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(_NO_PARALLEL_WORKERS)
 
     def session_with_account(self, jti: str) -> tuple[LoginSession, Account] | None:
         row = self.session.execute(_select_sessions_with_accounts().where(sessions.c.jti == jti)).first()

@@ -127,7 +127,9 @@ def in_district_language(recipient: Recipient, defaults: Mapping[str, str]) -> R
     district's default (`defaults` by district, DEFAULT_LANGUAGE for a district that chose none)."""
     if recipient.joined:
         return recipient
-    return replace(recipient, language=defaults.get(recipient.district_id or "", DEFAULT_LANGUAGE))
+    language = defaults.get(recipient.district_id or "", DEFAULT_LANGUAGE)
+    # Most often it is the language already held: replace() would copy the recipient for nothing.
+    return recipient if recipient.language == language else replace(recipient, language=language)
 
 
 def changed(before: Mapping[str, Recipient], after: Mapping[str, Recipient]) -> list[Recipient]:
@@ -171,4 +173,7 @@ def _apply_directory(recipient: Recipient, person: DirectoryFacts) -> Recipient:
 
 def _as_set(values: Iterable[str]) -> tuple[str, ...]:
     # Sorted and unique, so a page listing the same roles in another order changes nothing.
+    values = tuple(values)
+    if len(values) < 2:  # most people have one kind, one school, one role
+        return values
     return tuple(sorted(set(values)))

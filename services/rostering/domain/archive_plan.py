@@ -11,7 +11,7 @@ each saying what it archives, from which file and line, and why.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from .snapshot import Snapshot
@@ -37,54 +37,53 @@ class ArchiveRow:
     reason: str
 
 
-def current_keys(snapshot: Snapshot) -> dict[str, frozenset[str]]:
-    """The keys this run lists, per entity, as the apply stages name them."""
-    return {entity: frozenset(keys) for entity, keys in listed_keys(snapshot).items()}
-
-
-def listed_keys(snapshot: Snapshot) -> dict[str, list[str]]:
-    """current_keys in the order the source lists them (repeats included)."""
-    return {
-        PEOPLE: [person.source_id for person in snapshot.people],
-        CLASSROOMS: [klass.source_id for klass in snapshot.classes],
-        ENROLLMENTS: [enrollment.source_id for enrollment in snapshot.enrollments],
-        GUARDIAN_LINKS: [link_key(link.guardian_source_id, link.student_source_id) for link in snapshot.guardian_links],
-    }
+def listed_keys(snapshot: Snapshot, entity: str) -> list[str]:
+    """The keys this run lists of one entity, as the apply stages name them, in the source's order (repeats
+    included)."""
+    if entity == GUARDIAN_LINKS:
+        return [link_key(link.guardian_source_id, link.student_source_id) for link in snapshot.guardian_links]
+    records = {PEOPLE: snapshot.people, CLASSROOMS: snapshot.classes, ENROLLMENTS: snapshot.enrollments}[entity]
+    return [record.source_id for record in records]
 
 
 def link_key(guardian_source_id: str, student_source_id: str) -> str:
     return f"{guardian_source_id}{LINK_SEPARATOR}{student_source_id}"
 
 
-def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]],
-                  listed: Mapping[str, frozenset[str]] | None = None) -> list[ArchiveRow]:
-    """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones.
+def plan_archives(snapshot: Snapshot, remembered: Mapping[str, Iterable[str]]) -> list[ArchiveRow]:
+    """Rows to archive: remembered keys a full file of their entity no longer lists, then tombstones; an
+    entity at a time, people first (plan_entity).
 
-    `remembered` maps each entity to the keys earlier runs applied (each read once); `listed` is current_keys(snapshot), when the
-    caller has it already. A key is archived once, tombstone first (it names a line); a tombstone for a record
-    this run also lists is not archived.
+    `remembered` maps each entity to the keys earlier runs applied (each read once).
     """
-    listed = current_keys(snapshot) if listed is None else listed
-    rows: dict[tuple[str, str], ArchiveRow] = {}
+    return [row for entity in ARCHIVED_ENTITIES
+            for row in plan_entity(snapshot, entity, remembered.get(entity, ()), set(listed_keys(snapshot, entity)))]
+
+
+def plan_entity(snapshot: Snapshot, entity: str, remembered: Iterable[str], listed: Container[str]) -> list[ArchiveRow]:
+    """One entity's rows to archive, by key: its tombstones this run does not list, then the keys it
+    remembers (each read once, as they are compared) that a full file of the entity no longer lists.
+
+    `listed` is the set of listed_keys(snapshot, entity). A key is archived once, tombstone first (it names a
+    line); a tombstone for a record this run also lists is not archived.
+    """
+    rows: dict[str, ArchiveRow] = {}
     for tombstone in snapshot.tombstones:
-        entity = ENTITY_OF_FILE.get(tombstone.file)
-        if entity is not None and tombstone.source_id not in listed[entity]:
-            rows.setdefault((entity, tombstone.source_id), ArchiveRow(
+        if ENTITY_OF_FILE.get(tombstone.file) == entity and tombstone.source_id not in listed:
+            rows.setdefault(tombstone.source_id, ArchiveRow(
                 entity, tombstone.source_id, tombstone.file, tombstone.line,
                 f"marked {tombstone.status} in {tombstone.file}"))
-    full = snapshot.full_snapshot_files
-    for entity in ARCHIVED_ENTITIES:
-        file = FILE_OF[entity]
-        if file not in full:
-            continue
+    file = FILE_OF[entity]
+    if file in snapshot.full_snapshot_files:
         reason = f"no longer in the full {file}"  # one string for the entity's rows, not one per row
         # Only the keys no longer listed are kept: `remembered` may be read as it is compared (archiving.plan).
-        for key in sorted({key for key in remembered.get(entity, ()) if key not in listed[entity]}):
-            rows.setdefault((entity, key), ArchiveRow(entity, key, file, None, reason))
-    return sorted(rows.values(), key=lambda row: (ARCHIVED_ENTITIES.index(row.entity), row.key))
+        for key in remembered:
+            if key not in listed:
+                rows.setdefault(key, ArchiveRow(entity, key, file, None, reason))
+    return [rows[key] for key in sorted(rows)]
 
 
-def split_link_keys(keys: Iterable[str], person_keys: frozenset[str]) -> dict[str, tuple[str, str]]:
+def split_link_keys(keys: Iterable[str], person_keys: Container[str]) -> dict[str, tuple[str, str]]:
     """(guardian, student) source ids of remembered link keys.
 
     Source ids may themselves hold the separator, so a key is split where both halves are people this

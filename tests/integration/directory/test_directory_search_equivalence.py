@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from directory_district import SEES
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.directory import handlers
@@ -162,3 +162,15 @@ def test_name_counts_of_two_writers_of_one_new_name_add_up(repo, district, direc
     repo.session.rollback()
     assert counted_names(repo) == names_of_people(repo)
     assert counted_names(repo)[(district.id, "quill", "io", False, True, False, False)] == 2
+
+
+def test_each_kind_of_search_is_prepared_once_on_postgresql(repo, district, directory_config):
+    if not directory_config["DATABASES"]["directory"].startswith("postgresql"):
+        pytest.skip("prepared statements are PostgreSQL's")
+    principal = district.viewer("north_admin")
+    scope = v.scope_for(principal, repo.viewer_facts(principal["person_id"]))
+    for words in ("lop", "an", "o", "lop"):
+        repo.search_people(people_rules.people_filter({"query": words}), scope)
+        repo.session.close()  # as a worker's session ends: the pool's one connection goes back
+    prepared = repo.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+    assert prepared == 1
