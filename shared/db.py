@@ -15,6 +15,7 @@ makes psycopg2 yield to the hub while it waits on the server.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
@@ -153,16 +154,17 @@ Repo = TypeVar("Repo")
 class Database(DependencyProvider, Generic[Repo]):
     """Hands each worker `repository(session)` for the service's own database."""
 
-    def __init__(self, service: str, repository: Callable[[Session], Repo]):
+    def __init__(self, service: str, repository: Callable[[Session], Repo], *, vacuumed: Collection[str] = ()):
         self.service = service
         self.repository = repository
+        self.vacuumed = vacuumed  # tables read index-only: see shared/table_statistics.py
         self.engine: Engine | None = None
         self.sessions: dict = {}
 
     def setup(self):
         url = self.container.config["DATABASES"][self.service]
         self.engine = make_engine(url)
-        self.statistics = StatisticsKeeper(self.engine)
+        self.statistics = StatisticsKeeper(self.engine, vacuumed=self.vacuumed)
 
     def stop(self):
         if self.engine is not None:

@@ -9,12 +9,17 @@ instead of under 1 ms, and a directory search 770 ms instead of 18 ms.
 So each service process, at most every CHECK_EVERY_SECONDS and after a worker has finished, asks
 PostgreSQL which tables of its schema changed by more than autovacuum's own threshold since their
 last ANALYZE, and analyzes those. SQLite plans without such statistics; nothing is done there.
+
+A table a service reads index-only (its `vacuumed` tables) is VACUUMed as well, and sooner: an index-only
+scan skips the table only for pages the visibility map marks all-visible, which only VACUUM marks, and any
+write to a page unmarks it. Such a table is vacuumed once more than VACUUM_SCALE_FACTOR of its rows were
+inserted or left dead since its last VACUUM, so the tail of a bulk load is not left for the reads to fetch.
 """
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -24,40 +29,52 @@ log = logging.getLogger(__name__)
 # PostgreSQL's defaults for autovacuum_analyze_threshold and autovacuum_analyze_scale_factor.
 ANALYZE_BASE_ROWS = 50
 ANALYZE_SCALE_FACTOR = 0.1
+# A vacuumed table's rows written since its last VACUUM, as a share of its rows, that make it due again.
+VACUUM_SCALE_FACTOR = 0.01
 # A sync writes for minutes: checking every 20 s analyzes a growing table a dozen times at most.
 CHECK_EVERY_SECONDS = 20.0
 
 # reltuples is -1 until a table's first ANALYZE or VACUUM: such a table is stale after ANALYZE_BASE_ROWS.
 _STALE_TABLES = text("""
-    SELECT s.relname
-    FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
-    WHERE s.schemaname = current_schema()
-      AND s.n_mod_since_analyze > :base_rows + :scale_factor * greatest(c.reltuples, 0)
-    ORDER BY s.relname
+    SELECT relname, analyze_due, vacuum_due FROM (
+        SELECT s.relname,
+               s.n_mod_since_analyze > :base_rows + :scale_factor * greatest(c.reltuples, 0) AS analyze_due,
+               s.relname = ANY(:vacuumed) AND s.n_ins_since_vacuum + s.n_dead_tup
+                   > :base_rows + :vacuum_scale_factor * greatest(c.reltuples, 0) AS vacuum_due
+        FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
+        WHERE s.schemaname = current_schema()
+    ) AS tables
+    WHERE analyze_due OR vacuum_due
+    ORDER BY relname
 """)
+# What each table is due for, as a command. SKIP_LOCKED: a VACUUM another process runs is not waited for.
+_COMMANDS = {(True, False): "ANALYZE", (False, True): "VACUUM (SKIP_LOCKED)",
+             (True, True): "VACUUM (ANALYZE, SKIP_LOCKED)"}
 
 
-def analyze_stale_tables(engine: Engine) -> list[str]:
-    """ANALYZE the tables of the connection's schema whose statistics are stale; their names."""
+def analyze_stale_tables(engine: Engine, *, vacuumed: Collection[str] = ()) -> list[str]:
+    """ANALYZE the tables of the connection's schema whose statistics are stale, and VACUUM those of `vacuumed`
+    that are due (see above); the names of the tables either was done to."""
     if engine.dialect.name != "postgresql":
         return []
-    with engine.connect() as connection:
-        stale = list(connection.execute(_STALE_TABLES, {"base_rows": ANALYZE_BASE_ROWS,
-                                                        "scale_factor": ANALYZE_SCALE_FACTOR}).scalars())
+    # Each statement its own transaction (VACUUM runs in none): ANALYZE's lock conflicts only with DDL, VACUUM
+    # and itself.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        due = connection.execute(_STALE_TABLES, {
+            "base_rows": ANALYZE_BASE_ROWS, "scale_factor": ANALYZE_SCALE_FACTOR,
+            "vacuumed": sorted(vacuumed), "vacuum_scale_factor": VACUUM_SCALE_FACTOR}).all()
         quote = connection.dialect.identifier_preparer.quote
-        for name in stale:
-            # One short transaction per table: ANALYZE's lock conflicts only with DDL, VACUUM and itself.
-            connection.execute(text(f"ANALYZE {quote(name)}"))
-            connection.commit()
-    return stale
+        for name, analyze, vacuum in due:
+            connection.execute(text(f"{_COMMANDS[analyze, vacuum]} {quote(name)}"))
+    return [name for name, _, _ in due]
 
 
 class StatisticsKeeper:
     """Runs analyze_stale_tables after work, at most once per `every` seconds and one run at a time."""
 
     def __init__(self, engine: Engine, *, every: float = CHECK_EVERY_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.engine, self.every, self.clock = engine, every, clock
+                 clock: Callable[[], float] = time.monotonic, vacuumed: Collection[str] = ()) -> None:
+        self.engine, self.every, self.clock, self.vacuumed = engine, every, clock, frozenset(vacuumed)
         self._next_check = clock()
         self._checking = False
 
@@ -68,7 +85,7 @@ class StatisticsKeeper:
             return []
         self._checking, self._next_check = True, now + self.every
         try:
-            analyzed = analyze_stale_tables(self.engine)
+            analyzed = analyze_stale_tables(self.engine, vacuumed=self.vacuumed)
         except Exception:  # noqa: BLE001 — fresher statistics are an optimisation; the work itself succeeded
             log.warning("could not bring table statistics up to date", exc_info=True)
             return []

@@ -24,6 +24,7 @@ from services.directory import (
 )
 from services.directory.adapters.kept_facts import ViewerFactsKept
 from services.directory.adapters.store import DirectoryStore
+from services.directory.adapters.tables import READ_INDEX_ONLY
 
 
 def utc_now() -> datetime:
@@ -36,7 +37,7 @@ class DirectoryService:
     platform = PlatformIdentity()  # this service's own token on every call it makes: shared/platform_identity.py
     tracing = RequestTracing()  # the request id of whatever caused this work, on its log lines
     health = HealthCheck()  # its database answers: shared/health.py
-    store = Database(directory.NAME, DirectoryStore)
+    store = Database(directory.NAME, DirectoryStore, vacuumed=READ_INDEX_ONLY)
     kept_facts = ViewerFactsKept()  # each viewer's facts for a few seconds; every write drops them
     # Its events go to its outbox with the change they describe; the relay publishes them (shared/outbox.py).
     publish = Outbox(directory.contract, database="store")

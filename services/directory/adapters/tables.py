@@ -148,6 +148,10 @@ guardian_links = Table(
 # Covering: from students of a school or class to their guardians without reading the table.
 Index("ix_guardian_links_student_id_guardian_id", guardian_links.c.student_id, guardian_links.c.guardian_id)
 
+# The columns of a reach row that a search or an audience reads besides its key.
+REACH_KEY_CARRIES = ("family_name_key", "given_name_key", "archived", "is_student", "is_staff", "is_guardian",
+                     "student_account_enabled", "joined", "invited")
+
 # Who each school and classroom reaches, precomputed from the tables above so that a scope is an
 # index range rather than joins: (holder, relation) is a school's students, staff or guardians of
 # its students, or a classroom's students or their guardians. Each row carries copies of the
@@ -171,10 +175,15 @@ reach = Table(
     Column("student_account_enabled", Boolean, nullable=False),
     Column("joined", Boolean, nullable=False),
     Column("invited", Boolean, nullable=False, server_default=false()),
-    PrimaryKeyConstraint("holder_id", "relation", "person_id"),
+    # On PostgreSQL the key's entries also carry what a search reads of a row (directory_0009): a school
+    # administrator's search filters the school's thousands of rows in the index alone, index-only, and
+    # reads none of them from the table (which needs the table VACUUMed after bulk writes: READ_INDEX_ONLY).
+    PrimaryKeyConstraint("holder_id", "relation", "person_id", postgresql_include=REACH_KEY_CARRIES),
 )
 # Refreshing a person's rows starts from the person.
 Index("ix_reach_person_id", reach.c.person_id)
+# Tables a search reads index-only, kept VACUUMed after bulk writes (shared/table_statistics.py).
+READ_INDEX_ONLY = (reach.name,)
 
 # Name order without the district first: a district-wide list whose scope also admits a few
 # individuals (an OR) still walks names in order and stops after the page.

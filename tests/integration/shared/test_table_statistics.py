@@ -55,6 +55,37 @@ def test_a_table_is_analyzed_again_only_after_a_tenth_of_it_changed(pg_engine):
     assert planner_rows(pg_engine) == 5600
 
 
+def visible_pages(engine) -> tuple[int, int]:
+    """The table's pages marked all-visible (what an index-only scan needs) and its pages, as VACUUM counted."""
+    with engine.connect() as connection:
+        return tuple(connection.execute(text(
+            "SELECT relallvisible, relpages FROM pg_class WHERE oid = to_regclass('filled')")).one())
+
+
+@pytest.mark.postgres
+def test_a_table_read_index_only_is_vacuumed_so_its_pages_are_all_visible(pg_engine):
+    write_rows(pg_engine, 1, 5000)
+    assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
+
+    all_visible, pages = visible_pages(pg_engine)
+    assert pages > 0 and all_visible == pages
+    assert planner_rows(pg_engine) == 5000  # analyzed as well
+
+
+@pytest.mark.postgres
+def test_a_vacuumed_table_is_due_again_after_a_hundredth_of_it_changed(pg_engine):
+    write_rows(pg_engine, 1, 5000)
+    analyze_stale_tables(pg_engine, vacuumed=["filled"])
+
+    write_rows(pg_engine, 5001, 80)  # 80 < 50 + 1 % of 5,000
+    assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == []
+    write_rows(pg_engine, 5081, 40)
+    assert analyze_stale_tables(pg_engine) == []  # not stale for ANALYZE alone
+    assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
+    all_visible, pages = visible_pages(pg_engine)
+    assert all_visible == pages
+
+
 @pytest.mark.postgres
 def test_only_the_connections_own_schema_is_looked_at(pg_schema_url, pg_engine):
     write_rows(pg_engine, 1, 5000)

@@ -2,7 +2,7 @@
 district-wide list without a name, whose walk of the name order stops after one page."""
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from services.directory.adapters import search_sql
 from services.directory.domain import people as people_rules
@@ -67,9 +67,12 @@ def test_a_viewers_next_word_or_page_reuses_the_statement_built_for_the_first():
 
 
 def test_the_words_and_the_page_travel_as_parameters_with_like_wildcards_escaped():
-    values = search_sql.parameters(people_rules.people_filter({"query": "o%k_a/ Lop", "page": 3, "per_page": 10}))
-    assert values == {"term_0": "%o/%k/_a//%", "term_1": "%lop%", "page_limit": 10, "page_offset": 20,
+    values = search_sql.parameters(people_rules.people_filter({"query": "o%k_a\\/ Lop", "page": 3, "per_page": 10}))
+    assert values == {"term_0": "%o\\%k\\_a\\\\/%", "term_1": "%lop%", "page_limit": 10, "page_offset": 20,
                       "count_cap": search_sql.TOTAL_COUNT_LIMIT + 1}
     sql = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=postgresql.dialect()))
-    assert "LIKE %(term_0)s ESCAPE '/'" in sql
+    # The backslash is PostgreSQL's own escape character: no ESCAPE clause, no like_escape() per row tested.
+    assert "LIKE %(term_0)s" in sql and "ESCAPE" not in sql
     assert "LIMIT %(count_cap)s" in sql and "LIMIT %(page_limit)s OFFSET %(page_offset)s" in sql
+    on_sqlite = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=sqlite.dialect()))
+    assert "LIKE ? ESCAPE '\\'" in on_sqlite
