@@ -32,8 +32,9 @@ REFERENCE_COLUMNS = ("classSourcedId", "schoolSourcedId", "userSourcedId", "role
 
 # (line, sourcedId, dateLastModified, the REFERENCE_COLUMNS' cells..., extension cells): a live row.
 EnrollmentRow = tuple[int, str, "datetime | None", str, str, str, str, str, str, str, Extras]
-# Columns whose values repeat from row to row: one string object per value pickles (and unpickles) once.
-_REPEATING = (3, 4, 6, 7, 8, 9)
+# Columns whose values repeat from row to row (a student has about five enrollments): one string object
+# per value pickles, unpickles and is held once.
+_REPEATING = (3, 4, 5, 6, 7, 8, 9)
 
 
 def enrollments_file(name: str, mode: str, records: RecordStream, findings: Findings) -> EntityFile:
