@@ -32,6 +32,9 @@ REFERENCE_COLUMNS = ("classSourcedId", "schoolSourcedId", "userSourcedId", "role
 
 # (line, sourcedId, dateLastModified, the REFERENCE_COLUMNS' cells..., extension cells): a live row.
 EnrollmentRow = tuple[int, str, "datetime | None", str, str, str, str, str, str, str, Extras]
+# Rows handed over a chunk at a time: the reader lets each chunk go once it has built its enrollments, so
+# at most one chunk of cells is held beside them.
+CHUNK_ROWS = 1 << 16
 # Columns whose values repeat from row to row (a student has about five enrollments): one string object
 # per value pickles, unpickles and is held once.
 _REPEATING = (3, 4, 5, 6, 7, 8, 9)
@@ -62,14 +65,15 @@ def _rows_read_here(file: EntityFile) -> Iterator[EnrollmentRow]:
 class ReadAhead:
     """enrollments.csv as read elsewhere: a RecordStream for the header and count, plus the rows and findings.
 
-    `marks` are (row index, problems, warnings, tombstones): before that row, the findings up to those counts
-    were met. `bytes_read` is what the read took from the package's byte budget.
+    `chunks` hold the rows CHUNK_ROWS at a time, each chunk a tuple of columns; `marks` are (row index,
+    problems, warnings, tombstones): before that row, the findings up to those counts were met. `bytes_read`
+    is what the read took from the package's byte budget.
     """
 
     name: str
     header_cells: list[str]
     count: int
-    columns: tuple[tuple, ...] = ()
+    chunks: list[tuple[tuple, ...]] = field(default_factory=list)
     marks: list[tuple[int, int, int, int]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
@@ -87,7 +91,7 @@ class ReadAhead:
 
     def replayed(self, findings: Findings) -> Iterator[EnrollmentRow]:
         """The rows, each finding added to `findings` just before the row it came before, as when read here."""
-        rows = zip(*self.columns)
+        rows = self._rows()
         done, replayed = 0, (0, 0, 0)
         for index, *met in self.marks:
             yield from islice(rows, index - done)
@@ -96,6 +100,12 @@ class ReadAhead:
         yield from rows
         self._replay(findings, replayed, (len(self.problems), len(self.warnings), len(self.tombstones)))
         findings.said_too(self.said)
+
+    def _rows(self) -> Iterator[EnrollmentRow]:
+        """The rows of each chunk in turn, a chunk let go once its rows are handed out (replayed once only)."""
+        chunks, self.chunks = self.chunks[::-1], []
+        while chunks:
+            yield from zip(*chunks.pop())
 
     def _replay(self, findings: Findings, since: tuple[int, ...], until: tuple[int, ...]) -> tuple[int, ...]:
         findings.problems.extend(self.problems[since[0]:until[0]])
@@ -110,21 +120,26 @@ def read_ahead(records: RecordStream, mode: str) -> ReadAhead:
     # The header's own findings are left to the reader, which opens the file with the same header.
     findings = file.findings = Findings()
     problems, warnings, tombstones = findings.problems, findings.warnings, findings.tombstones
+    chunks: list[tuple[tuple, ...]] = []
     rows: list[EnrollmentRow] = []
     marks: list[tuple[int, int, int, int]] = []
     met = (0, 0, 0)
+    one_of_each: dict[str, str] = {}
     for row in enrollment_rows(file):
         if len(problems) != met[0] or len(warnings) != met[1] or len(tombstones) != met[2]:
             met = (len(problems), len(warnings), len(tombstones))
-            marks.append((len(rows), *met))
+            marks.append((len(chunks) * CHUNK_ROWS + len(rows), *met))
         rows.append(row)
-    columns = tuple(zip(*rows)) if rows else ()
-    del rows
-    columns = tuple(_shared(column) if at in _REPEATING else column for at, column in enumerate(columns))
-    return ReadAhead(records.name, records.header_cells, records.count, columns, marks, problems, warnings,
+        if len(rows) == CHUNK_ROWS:
+            chunks.append(_columns(rows, one_of_each))
+            rows = []
+    if rows:
+        chunks.append(_columns(rows, one_of_each))
+    return ReadAhead(records.name, records.header_cells, records.count, chunks, marks, problems, warnings,
                      tombstones, findings.said)
 
 
-def _shared(column: tuple[str, ...]) -> tuple[str, ...]:
-    one: dict[str, str] = {}
-    return tuple(map(one.setdefault, column, column))
+def _columns(rows: list[EnrollmentRow], one_of_each: dict[str, str]) -> tuple[tuple, ...]:
+    share = one_of_each.setdefault
+    return tuple(tuple(map(share, column, column)) if at in _REPEATING else column
+                 for at, column in enumerate(zip(*rows)))

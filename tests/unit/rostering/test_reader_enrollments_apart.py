@@ -21,6 +21,7 @@ from services.rostering.adapters.sources.oneroster_csv import enrollments_apart,
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.adapters.sources.oneroster_csv.package_limits import ByteBudget
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.domain import enrollment_rows
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.progress import RowCount
 
@@ -205,16 +206,24 @@ def test_a_child_that_outlasts_its_patience_is_killed_and_the_file_read_here(tmp
 
 
 def test_the_rows_come_from_the_child_when_it_reads_them(tmp_path, monkeypatch):
-    results = []
+    handed_over = []
     result = enrollments_apart.EnrollmentsApart.result
-    monkeypatch.setattr(enrollments_apart.EnrollmentsApart, "result", lambda self: results.append(result(self))
-                        or results[-1])
+
+    def counted(self):
+        read = result(self)
+        handed_over.append((read.count, sum(len(chunk[0]) for chunk in read.chunks)) if read else None)
+        return read
+    monkeypatch.setattr(enrollments_apart.EnrollmentsApart, "result", counted)
 
     read_both_ways(broken_enrollments_package(tmp_path))
 
-    (read,) = results
-    assert read is not None
-    assert read.count == 20 and len(read.columns[0]) == 14
+    assert handed_over == [(20, 14)]  # records, and live rows
+
+
+def test_rows_handed_over_in_many_chunks_keep_their_findings_in_place(tmp_path, monkeypatch):
+    monkeypatch.setattr(enrollment_rows, "CHUNK_ROWS", 2)
+
+    read_both_ways(broken_enrollments_package(tmp_path))
 
 
 def test_only_a_large_enrollments_file_is_read_apart():
