@@ -60,6 +60,7 @@ from services.rostering.domain.run import (
 )
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Person, Snapshot
+from services.rostering.domain.source_rows import SourceFingerprints
 from services.rostering.domain.student_enablement import (
     STUDENT_ACCOUNTS,
     added,
@@ -406,9 +407,11 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
             schools_of_people = mapping.person_schools(snapshot)
+        people_fingerprints, account_fingerprints = SourceFingerprints(), SourceFingerprints()
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
             snapshot.people, key=lambda person: person.source_id,
-            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id]),
+            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id],
+                                                        people_fingerprints),
             build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])))
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
@@ -429,7 +432,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                   snapshot.people, key=lambda person: person_ids.get(person.source_id),
                   source=lambda person: mapping.account_source(
                       person, person_ids.get(person.source_id), schools_of_people[person.source_id], school_ids,
-                      district_source_id, request["region"]),
+                      district_source_id, request["region"], account_fingerprints),
                   build=account_row))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
