@@ -1,28 +1,17 @@
 """The accounts' source fingerprints are worked out while the people's pages are in flight (ImportPorts.ahead), for
 the people whose directory ids are remembered; the accounts' stage reuses each one only when the directory confirms
 the id it was made with. Whether the work runs ahead or when asked, an import sends and remembers the same."""
-from dataclasses import replace
-
 import pytest
 from rostering_builders import make_guardian, make_snapshot, make_staff, make_student
-from rostering_fakes import Importer
+from rostering_fakes import AHEAD_WAYS, importer_starting_ahead
 
 from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import AppliedRow, SendPlan, remembered_ids, sources_ahead, summarised
 
 
-def started_at_once(work):
-    done = work()
-    return lambda: done
-
-
-@pytest.fixture(params=["when asked", "at once"])
+@pytest.fixture(params=AHEAD_WAYS)
 def run_import(request):
-    importer = Importer()
-    if request.param == "at once":
-        ports = importer.ports
-        importer.ports = lambda: replace(ports(), ahead=started_at_once)
-    return importer
+    return importer_starting_ahead(request.param)
 
 
 def district(**student_changes):
