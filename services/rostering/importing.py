@@ -35,7 +35,9 @@ from services.rostering.domain.applied_rows import (
     plan_whole_stage,
     remembered_ids,
     rows_digest,
-    sources_ahead,
+    Sourced,
+    sourced_ahead,
+    sourced_as_now,
     summarised,
     sourced_records,
     sources_by_key,
@@ -147,6 +149,13 @@ class SourcedRows:
     key: Callable[[Person], str | None]
     source: Callable[[Person], bytes | None]
     build: Callable[[Person], dict | None]
+    # The records with their keys and source fingerprints worked out already (ahead), when they were.
+    made: Callable[[], list[Sourced]] | None = None
+
+    def sourced(self) -> list[Sourced]:
+        if self.made is not None:
+            return self.made()
+        return sourced_records(self.records, key=self.key, source=self.source)
 
 
 @dataclass(frozen=True)
@@ -352,8 +361,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                     rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
                     remembered_count=applied.count(district_key, stage.entity))
             whole_unchanged = plan is not None
-            records = None if sourced is None else sourced_records(sourced.records, key=sourced.key,
-                                                                   source=sourced.source)
+            records = None if sourced is None else sourced.sourced()
             earlier: Mapping[str, AppliedRow]
             if records is not None and not request["full"]:
                 # Only the rows whose records changed are read back (a 1 % delta: 1 % of a quarter of a million).
@@ -423,15 +431,16 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             return mapping.account_source(person, person_id, schools_of_people[person.source_id], schools.ids,
                                           district_source_id, request["region"], account_fingerprints)
 
-        accounts_ahead: Callable[[], dict[str, tuple[str, bytes | None]]] = dict
+        accounts_ahead: Callable[[], list[Sourced]] | None = None
 
         def start_accounts_sources(plan: SendPlan, earlier: Mapping[str, AppliedRow]) -> None:
-            # While the people's pages are in flight, the accounts' source fingerprints of the people whose ids are
-            # remembered (all but the new ones): the accounts' stage reuses each whose id the directory confirms.
+            # While the people's pages are in flight, the accounts' keys and source fingerprints, by the ids
+            # remembered: once the directory has answered, only the people whose ids turn out otherwise (the new
+            # ones, any it refused or made anew) are worked out again.
             nonlocal accounts_ahead
             known = remembered_ids(plan, earlier)
             if known and not request["full"]:
-                accounts_ahead = ports.ahead(lambda: _paused(lambda: sources_ahead(
+                accounts_ahead = ports.ahead(lambda: _paused(lambda: sourced_ahead(
                     snapshot.people, key=_source_id, ids=known, source=account_source, pause=ports.let_others_run)))
 
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
@@ -442,14 +451,11 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             before_pages=start_accounts_sources)
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
-        made_ahead = accounts_ahead()
+        made_ahead = accounts_ahead
 
-        def account_source_now(person: Person) -> bytes | None:
-            person_id = person_ids.get(person.source_id)
-            made = made_ahead.get(person.source_id)
-            if made is not None and made[0] == person_id:
-                return made[1]
-            return account_source(person, person_id)
+        def accounts_sourced() -> list[Sourced]:
+            with collector_paused():
+                return sourced_as_now(made_ahead(), key=_source_id, ids=person_ids, source=account_source)
 
         def account_row(person: Person) -> dict | None:
             person_id = person_ids.get(person.source_id)
@@ -462,9 +468,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
               {**in_district, "region": request["region"],
                "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
               labels={person_id: source_id for source_id, person_id in people.ids.items()},
-              sourced=SourcedRows(snapshot.people, key=lambda person: person_ids.get(person.source_id),
-                                  source=account_source_now, build=account_row))
-        del made_ahead
+              sourced=SourcedRows(
+                  snapshot.people, key=lambda person: person_ids.get(person.source_id),
+                  source=lambda person: account_source(person, person_ids.get(person.source_id)),
+                  build=account_row, made=accounts_sourced if made_ahead is not None else None))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 

@@ -210,20 +210,29 @@ def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict
     return known
 
 
-def sources_ahead(records: Iterable[T], *, key: Callable[[T], str], ids: Mapping[str, str],
+def sourced_ahead(records: Iterable[T], *, key: Callable[[T], str], ids: Mapping[str, str],
                   source: Callable[[T, str], bytes | None],
-                  pause: Callable[[], object] = lambda: None) -> dict[str, tuple[str, bytes | None]]:
-    """Key -> (the id used, the source fingerprint) of each record whose id is known already (`ids`, by the
-    records' `key`): a later stage keyed by those ids reuses each fingerprint whose id turns out the same. `pause`
-    is called between chunks of SOURCES_CHUNK records."""
-    made: dict[str, tuple[str, bytes | None]] = {}
+                  pause: Callable[[], object] = lambda: None) -> list[Sourced]:
+    """The records Sourced by the ids known already (`ids`, by the records' `key`), before a later stage keyed by
+    those ids comes: a record without a known id has neither key nor source fingerprint. `pause` is called
+    between chunks of SOURCES_CHUNK records."""
+    made: list[Sourced] = []
     for count, record in enumerate(records, 1):
-        record_key = key(record)
-        target_id = ids.get(record_key)
-        if target_id is not None:
-            made[record_key] = (target_id, source(record, target_id))
+        target_id = ids.get(key(record))
+        made.append(Sourced(record, target_id, None if target_id is None else source(record, target_id)))
         if not count % SOURCES_CHUNK:
             pause()
+    return made
+
+
+def sourced_as_now(made: list[Sourced], *, key: Callable[[T], str], ids: Mapping[str, str],
+                   source: Callable[[T, str | None], bytes | None]) -> list[Sourced]:
+    """`made` (sourced_ahead) brought up to the ids as they are now: each record whose id is not the one it was
+    made with is Sourced again, in place."""
+    for index, made_as in enumerate(made):
+        target_id = ids.get(key(made_as.record))
+        if target_id != made_as.key:
+            made[index] = Sourced(made_as.record, target_id, source(made_as.record, target_id))
     return made
 
 

@@ -6,7 +6,15 @@ from rostering_builders import make_guardian, make_snapshot, make_staff, make_st
 from rostering_fakes import AHEAD_WAYS, importer_starting_ahead
 
 from services.rostering.domain import mapping
-from services.rostering.domain.applied_rows import AppliedRow, SendPlan, remembered_ids, sources_ahead, summarised
+from services.rostering.domain.applied_rows import (
+    AppliedRow,
+    SendPlan,
+    Sourced,
+    remembered_ids,
+    sourced_ahead,
+    sourced_as_now,
+    summarised,
+)
 
 
 @pytest.fixture(params=AHEAD_WAYS)
@@ -65,16 +73,27 @@ def test_remembered_ids_are_the_kept_ones_and_those_remembered_for_rows_about_to
     assert remembered_ids(plan, remembered) == {"unchanged": "id-1", "changed": "id-2"}
 
 
-def test_sources_ahead_are_made_for_records_with_a_known_id_and_pause_between_chunks(monkeypatch):
+def test_records_sourced_ahead_by_known_ids_pause_between_chunks_and_are_brought_up_to_the_ids_answered(monkeypatch):
     monkeypatch.setattr("services.rostering.domain.applied_rows.SOURCES_CHUNK", 2)
-    pauses = []
+    pauses, sourced = [], []
 
-    made = sources_ahead(["a", "b", "c", "d", "e"], key=str.upper, ids={"A": "id-a", "C": "id-c", "E": "id-e"},
-                         source=lambda record, target_id: f"{record}:{target_id}".encode(),
-                         pause=lambda: pauses.append(1))
+    def source(record, target_id):
+        sourced.append(record)
+        return None if target_id is None else f"{record}:{target_id}".encode()
 
-    assert made == {"A": ("id-a", b"a:id-a"), "C": ("id-c", b"c:id-c"), "E": ("id-e", b"e:id-e")}
+    made = sourced_ahead(["a", "b", "c", "d", "e"], key=str.upper, ids={"A": "id-a", "C": "id-c", "E": "id-e"},
+                         source=source, pause=lambda: pauses.append(1))
+
+    assert made == [Sourced("a", "id-a", b"a:id-a"), Sourced("b", None, None), Sourced("c", "id-c", b"c:id-c"),
+                    Sourced("d", None, None), Sourced("e", "id-e", b"e:id-e")]
     assert len(pauses) == 2
+    sourced.clear()
+    # The answers: b is new, c was made anew with another id, e was refused; a and d are as made.
+    now = sourced_as_now(made, key=str.upper, ids={"A": "id-a", "B": "id-b", "C": "id-c2"}, source=source)
+
+    assert now == [Sourced("a", "id-a", b"a:id-a"), Sourced("b", "id-b", b"b:id-b"), Sourced("c", "id-c2", b"c:id-c2"),
+                   Sourced("d", None, None), Sourced("e", None, None)]
+    assert sourced == ["b", "c", "e"]
 
 
 def test_a_summary_made_ahead_pauses_between_its_chunks_and_is_the_same(monkeypatch):
