@@ -26,13 +26,18 @@ from services.rostering.domain.applied_rows import (
     STAGE_DIGESTS,
     AppliedRow,
     RememberedSources,
+    SendPlan,
     applied_by,
     plan_sends,
     plan_sourced,
     StageSummary,
     plan_summarised_stage,
     plan_whole_stage,
+    remembered_ids,
     rows_digest,
+    Sourced,
+    sourced_ahead,
+    sourced_as_now,
     summarised,
     sourced_records,
     sources_by_key,
@@ -60,6 +65,7 @@ from services.rostering.domain.run import (
 )
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Person, Snapshot
+from services.rostering.domain.source_rows import SourceFingerprints
 from services.rostering.domain.student_enablement import (
     STUDENT_ACCOUNTS,
     added,
@@ -121,6 +127,9 @@ class ImportPorts:
     # Starts work that needs no port (pure CPU) and gives what answers its result: the service's runs it while the
     # run waits on other services' answers (eventlet.spawn); by default it runs when its result is asked for.
     ahead: Callable[[Callable[[], Any]], Callable[[], Any]] = lambda work: work
+    # Called by work started ahead between its chunks: the service's lets the run go on first when the answer it
+    # waits for has come (eventlet.sleep(0)), so the work fills the run's waits without making them longer.
+    let_others_run: Callable[[], object] = lambda: None
     # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
     # nothing, as in the unit tests.
     give_back_memory: Callable[[], object] = lambda: None
@@ -140,6 +149,13 @@ class SourcedRows:
     key: Callable[[Person], str | None]
     source: Callable[[Person], bytes | None]
     build: Callable[[Person], dict | None]
+    # The records with their keys and source fingerprints worked out already (ahead), when they were.
+    made: Callable[[], list[Sourced]] | None = None
+
+    def sourced(self) -> list[Sourced]:
+        if self.made is not None:
+            return self.made()
+        return sourced_records(self.records, key=self.key, source=self.source)
 
 
 @dataclass(frozen=True)
@@ -325,7 +341,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
 
     def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]] | None = None,
               labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None,
-              summary: Callable[[], StageSummary] | None = None) -> Tally:
+              summary: Callable[[], StageSummary] | None = None,
+              before_pages: Callable[[SendPlan, Mapping[str, AppliedRow]], object] | None = None) -> Tally:
         # A district's rows are a million small dicts and no cycles: built and compared with the
         # collector running, half the time would go to rescanning them.
         with collector_paused():
@@ -344,8 +361,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                     rows, key=stage.label, digest=whole, remembered=whole_digests.get(stage.entity),
                     remembered_count=applied.count(district_key, stage.entity))
             whole_unchanged = plan is not None
-            records = None if sourced is None else sourced_records(sourced.records, key=sourced.key,
-                                                                   source=sourced.source)
+            records = None if sourced is None else sourced.sourced()
             earlier: Mapping[str, AppliedRow]
             if records is not None and not request["full"]:
                 # Only the rows whose records changed are read back (a 1 % delta: 1 % of a quarter of a million).
@@ -381,6 +397,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             run.progress.page_applied(pages_of(len(results), mapping.PAGE_ROWS))
             ports.report_progress(run, throttle)
 
+        if before_pages is not None:  # told what goes, and what was remembered, before the pages go
+            before_pages(plan, earlier)
         with calling(stage.method):
             sent = send_pages(stage, call, payload, plan.to_send, labels=labels, on_answered=remember)
         run.progress.stage_applied(stage.entity)
@@ -406,13 +424,38 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
             schools_of_people = mapping.person_schools(snapshot)
+        people_fingerprints, account_fingerprints = SourceFingerprints(), SourceFingerprints()
+        district_source_id = mapping.district_source_of(snapshot)
+
+        def account_source(person: Person, person_id: str | None) -> bytes | None:
+            return mapping.account_source(person, person_id, schools_of_people[person.source_id], schools.ids,
+                                          district_source_id, request["region"], account_fingerprints)
+
+        accounts_ahead: Callable[[], list[Sourced]] | None = None
+
+        def start_accounts_sources(plan: SendPlan, earlier: Mapping[str, AppliedRow]) -> None:
+            # While the people's pages are in flight, the accounts' keys and source fingerprints, by the ids
+            # remembered: once the directory has answered, only the people whose ids turn out otherwise (the new
+            # ones, any it refused or made anew) are worked out again.
+            nonlocal accounts_ahead
+            known = remembered_ids(plan, earlier)
+            if known and not request["full"]:
+                accounts_ahead = ports.ahead(lambda: _paused(lambda: sourced_ahead(
+                    snapshot.people, key=_source_id, ids=known, source=account_source, pause=ports.let_others_run)))
+
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
             snapshot.people, key=lambda person: person.source_id,
-            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id]),
-            build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])))
+            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id],
+                                                        people_fingerprints),
+            build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])),
+            before_pages=start_accounts_sources)
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
-        district_source_id = mapping.district_source_of(snapshot)
+        made_ahead = accounts_ahead
+
+        def accounts_sourced() -> list[Sourced]:
+            with collector_paused():
+                return sourced_as_now(made_ahead(), key=_source_id, ids=person_ids, source=account_source)
 
         def account_row(person: Person) -> dict | None:
             person_id = person_ids.get(person.source_id)
@@ -427,10 +470,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
               labels={person_id: source_id for source_id, person_id in people.ids.items()},
               sourced=SourcedRows(
                   snapshot.people, key=lambda person: person_ids.get(person.source_id),
-                  source=lambda person: mapping.account_source(
-                      person, person_ids.get(person.source_id), schools_of_people[person.source_id], school_ids,
-                      district_source_id, request["region"]),
-                  build=account_row))
+                  source=lambda person: account_source(person, person_ids.get(person.source_id)),
+                  build=account_row, made=accounts_sourced if made_ahead is not None else None))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 
@@ -441,9 +482,9 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             return None
         return ports.ahead(lambda: _paused(work))
 
-    enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot))
+    enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot, ports.let_others_run))
     links_ahead = ahead(GUARDIAN_LINKS, lambda: summarised(mapping.each_guardian_link_row(snapshot),
-                                                           GUARDIAN_LINKS.label))
+                                                           GUARDIAN_LINKS.label, pause=ports.let_others_run))
     people_and_accounts()
     unmapped_count = 0
 
@@ -471,15 +512,20 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
           summary=links_ahead)
 
 
+def _source_id(person: Person) -> str:
+    return person.source_id
+
+
 def _paused(work: Callable[[], Any]) -> Any:
     with collector_paused():
         return work()
 
 
-def _summarised_enrollments(snapshot: Snapshot) -> tuple[StageSummary, list[mapping.Unmapped]]:
+def _summarised_enrollments(snapshot: Snapshot,
+                            pause: Callable[[], object]) -> tuple[StageSummary, list[mapping.Unmapped]]:
     """The enrollments' summary, and the ones no class role fits (reported by the stage); no row is kept."""
     unmapped: list[mapping.Unmapped] = []
-    summary = summarised(mapping.each_enrollment_row(snapshot, unmapped), ENROLLMENTS.label)
+    summary = summarised(mapping.each_enrollment_row(snapshot, unmapped), ENROLLMENTS.label, pause=pause)
     return summary, unmapped
 
 

@@ -54,6 +54,8 @@ class AppliedRow(NamedTuple):
 STAGE_DIGESTS = "stage_digests"
 # Rows digested per marshal call: a district's half million enrollments are never one buffer.
 DIGEST_CHUNK = 1000
+# Records whose source fingerprints are made between two pauses of work done ahead (sources_ahead).
+SOURCES_CHUNK = 2000
 
 
 def fingerprint(row: Mapping) -> bytes:
@@ -197,6 +199,43 @@ def sourced_records(records: Iterable[T], *, key: Callable[[T], str | None],
     return [Sourced(record, key(record), source(record)) for record in records]
 
 
+def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict[str, str]:
+    """Key -> id of every row of the plan whose id is known before its pages go: the rows left out (their ids
+    kept), and the rows to send that were remembered with an id (an update keeps it)."""
+    known = dict(plan.kept_ids)
+    for row_key in plan.fingerprints:
+        row = remembered.get(row_key)
+        if row is not None and row.target_id is not None:
+            known[row_key] = row.target_id
+    return known
+
+
+def sourced_ahead(records: Iterable[T], *, key: Callable[[T], str], ids: Mapping[str, str],
+                  source: Callable[[T, str], bytes | None],
+                  pause: Callable[[], object] = lambda: None) -> list[Sourced]:
+    """The records Sourced by the ids known already (`ids`, by the records' `key`), before a later stage keyed by
+    those ids comes: a record without a known id has neither key nor source fingerprint. `pause` is called
+    between chunks of SOURCES_CHUNK records."""
+    made: list[Sourced] = []
+    for count, record in enumerate(records, 1):
+        target_id = ids.get(key(record))
+        made.append(Sourced(record, target_id, None if target_id is None else source(record, target_id)))
+        if not count % SOURCES_CHUNK:
+            pause()
+    return made
+
+
+def sourced_as_now(made: list[Sourced], *, key: Callable[[T], str], ids: Mapping[str, str],
+                   source: Callable[[T, str | None], bytes | None]) -> list[Sourced]:
+    """`made` (sourced_ahead) brought up to the ids as they are now: each record whose id is not the one it was
+    made with is Sourced again, in place."""
+    for index, made_as in enumerate(made):
+        target_id = ids.get(key(made_as.record))
+        if target_id != made_as.key:
+            made[index] = Sourced(made_as.record, target_id, source(made_as.record, target_id))
+    return made
+
+
 def sources_by_key(records: Iterable[Sourced]) -> dict[str, bytes | None]:
     """Each key's source fingerprint, as asked of what is remembered (RememberedSources). A key two records share
     is asked with none, so its remembered row is read whole and each record compared against it."""
@@ -293,9 +332,11 @@ class StageSummary(NamedTuple):
     rows: int
 
 
-def summarised(rows: Iterable[dict], key: Callable[[dict], str]) -> StageSummary:
+def summarised(rows: Iterable[dict], key: Callable[[dict], str], *,
+               pause: Callable[[], object] = lambda: None) -> StageSummary:
     """The rows' summary (their digest is rows_digest's), taken a DIGEST_CHUNK of rows at a time as they are made:
-    a district's half a million enrollment rows are never all held (the summary is made beside another stage)."""
+    a district's half a million enrollment rows are never all held (the summary is made beside another stage,
+    and `pause` is called between chunks)."""
     hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
     keys: set[str] = set()
     count = 0
@@ -304,6 +345,7 @@ def summarised(rows: Iterable[dict], key: Callable[[dict], str]) -> StageSummary
         hasher.update(marshal.dumps(chunk, MARSHAL_VERSION))
         keys.update(map(key, chunk))
         count += len(chunk)
+        pause()
     return StageSummary(hasher.digest(), frozenset(keys), count)
 
 

@@ -6,7 +6,7 @@ carries a 10 MB cell or raw control characters.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 
 from .cell_rules import shown
 from .snapshot import RowProblem, Tombstone
@@ -19,7 +19,8 @@ class Findings:
         self.problems: list[RowProblem] = []
         self.warnings: list[RowProblem] = []
         self.tombstones: list[Tombstone] = []
-        self._said: set[Hashable] = set()
+        # The keys of the warnings said once (warning_once).
+        self.said: set[Hashable] = set()
 
     def problem(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
         self.problems.append(RowProblem(file, line, column, shown(value) if value else value, reason))
@@ -30,9 +31,13 @@ class Findings:
     def warning_once(self, key: Hashable, file: str, line: int | None, column: str | None, value: str | None,
                      reason: str) -> None:
         """A warning that would otherwise repeat on every row: said for the first row only."""
-        if key not in self._said:
-            self._said.add(key)
+        if key not in self.said:
+            self.said.add(key)
             self.warning(file, line, column, value, reason)
+
+    def said_too(self, keys: Iterable[Hashable]) -> None:
+        """Warnings said once while the same file was read elsewhere (enrollment_rows.ReadAhead)."""
+        self.said.update(keys)
 
     def file_problem(self, file: str, reason: str, *, value: str | None = None, line: int | None = None) -> None:
         self.problem(file, line, None, value, reason)

@@ -17,7 +17,7 @@ from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACH
 from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
 from shared.contracts.identity import STUDENT as STUDENT_ROLE
 
-from .source_rows import source_fingerprint
+from .source_rows import SourceFingerprints, source_fingerprint
 from .snapshot import GUARDIAN, STAFF, STUDENT, Org, Person, Snapshot
 
 # Small enough that one page is a short transaction on the other side, large
@@ -142,17 +142,29 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
     guardian with neither to the schools of their linked students.
     """
     schools = {org.source_id for org in snapshot.orgs if is_school(org)}
-    class_schools = {klass.source_id: klass.school_source_id for klass in snapshot.classes}
-    enrolled: dict[str, dict[str, None]] = defaultdict(dict)
-    for enrollment in snapshot.enrollments:
-        school = class_schools.get(enrollment.class_source_id) or enrollment.school_source_id
-        if school in schools:
-            enrolled[enrollment.person_source_id][school] = None
-
-    resolved = {}
+    resolved: dict[str, tuple[str, ...]] = {}
+    without_own: set[str] = set()
     for person in snapshot.people:
-        own = tuple(dict.fromkeys(org for org in person.org_source_ids if org in schools))
-        resolved[person.source_id] = own or tuple(enrolled.get(person.source_id, ()))
+        orgs = person.org_source_ids
+        if len(orgs) == 1:  # most people: one org
+            own = orgs if orgs[0] in schools else ()
+        else:
+            own = tuple(dict.fromkeys(org for org in orgs if org in schools))
+        resolved[person.source_id] = own
+        if not own:
+            without_own.add(person.source_id)
+
+    # Only the few people without a school org of their own are looked for among the half million enrollments.
+    if without_own:
+        class_schools = {klass.source_id: klass.school_source_id for klass in snapshot.classes}
+        enrolled: dict[str, dict[str, None]] = defaultdict(dict)
+        for enrollment in snapshot.enrollments:
+            if enrollment.person_source_id in without_own:
+                school = class_schools.get(enrollment.class_source_id) or enrollment.school_source_id
+                if school in schools:
+                    enrolled[enrollment.person_source_id][school] = None
+        for person_id in without_own:
+            resolved[person_id] = tuple(enrolled.get(person_id, ()))
 
     children: dict[str, dict[str, None]] = defaultdict(dict)
     for link in snapshot.guardian_links:
@@ -165,7 +177,7 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
 
 
 def person_rows(snapshot: Snapshot, schools: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
-    """`schools` is person_schools(snapshot), when the caller has it already (it walks every enrollment)."""
+    """`schools` is person_schools(snapshot), when the caller has it already (it may walk every enrollment)."""
     schools = person_schools(snapshot) if schools is None else schools
     return [person_row(person, schools[person.source_id]) for person in snapshot.people]
 
@@ -184,12 +196,15 @@ def person_row(person: Person, schools: Sequence[str]) -> dict:
     }
 
 
-def person_source(person: Person, schools: Sequence[str]) -> bytes | None:
+def person_source(person: Person, schools: Sequence[str],
+                  fingerprint: SourceFingerprints | None = None) -> bytes | None:
     """The source fingerprint of a person's directory row: the record, and what it takes from other records
-    (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can)."""
+    (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can).
+    `fingerprint`: the stage's own, when it makes them for every person."""
     if person.source_digest is None:
         return None
-    return source_fingerprint(person.source_digest, (person.roles, person.org_source_ids, tuple(schools)))
+    return (fingerprint or source_fingerprint)(person.source_digest,
+                                               (person.roles, person.org_source_ids, tuple(schools)))
 
 
 def ordered_kinds(person: Person) -> list[str]:
@@ -337,15 +352,17 @@ def account_row(person: Person, person_id: str, schools: Sequence[str], school_i
 
 
 def account_source(person: Person, person_id: str | None, schools: Sequence[str], school_ids: Mapping[str, str],
-                   district_source_id: str | None, region: str) -> bytes | None:
+                   district_source_id: str | None, region: str,
+                   fingerprint: SourceFingerprints | None = None) -> bytes | None:
     """The source fingerprint of a person's account row: the record; the ids the directory gave the person and
     their schools; roles, orgs and schools as for person_source; the district (an administrator's grant); and the
-    region its phone numbers were read in."""
+    region its phone numbers were read in. `fingerprint`: the stage's own, when it makes them for every person."""
     if person.source_digest is None or person_id is None:
         return None
-    context = (person_id, person.roles, person.org_source_ids, tuple(schools),
-               tuple(school_ids.get(school) for school in schools), district_source_id, region)
-    return source_fingerprint(person.source_digest, context)
+    schools = tuple(schools)
+    shared = (person.roles, person.org_source_ids, schools, tuple(map(school_ids.get, schools)), district_source_id,
+              region)
+    return (fingerprint or source_fingerprint)(person.source_digest, shared, person_id)
 
 
 # --- where a row came from -------------------------------------------------------------

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from .assigned_roles import PROFILE_COLUMNS, ROLE_COLUMNS, AssignedRoles
-from .enrollment_reader import ENROLLMENT_COLUMNS, read_enrollments
+from .enrollment_reader import read_enrollments
+from .enrollment_rows import ENROLLMENT_COLUMNS, ENROLLMENT_REQUIRED_COLUMNS, ENROLLMENT_REQUIRED_FIELDS
 from .errors import SourceRejected
 from .findings import Findings
 from .guardian_links import guardian_links
@@ -125,9 +126,8 @@ def assemble(files: EntityFiles, phones: PhoneNormaliser) -> Snapshot:
     known = {**people, **{alias: people[survivor] for alias, survivor in aliases.items()}} if aliases else people
     links = guardian_links(claims, known, users_file)
 
-    enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS,
-                                  required_columns=("sourcedId", "classSourcedId", "userSourcedId"),
-                                  required_fields=("classSourcedId", "userSourcedId"))
+    enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS, required_columns=ENROLLMENT_REQUIRED_COLUMNS,
+                                  required_fields=ENROLLMENT_REQUIRED_FIELDS)
     enrollments = (read_enrollments(enrollments_file, orgs=org_target,
                                     classes=_target(classes_file, "class", classes, CLASSES),
                                     people=users_file.target("user", known)) if enrollments_file else [])

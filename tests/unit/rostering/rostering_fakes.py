@@ -5,7 +5,7 @@ import copy
 import itertools
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from rostering_builders import make_snapshot
@@ -463,6 +463,24 @@ class FakeClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
+
+
+def started_at_once(work):
+    """The service starts work ahead (ImportPorts.ahead) while it waits on answers: here before the stages go."""
+    done = work()
+    return lambda: done
+
+
+AHEAD_WAYS = ("when asked", "at once")
+
+
+def importer_starting_ahead(way: str) -> Importer:
+    """An Importer whose work ahead runs when its result is asked for (the default) or at once."""
+    importer = Importer()
+    if way == "at once":
+        ports = importer.ports
+        importer.ports = lambda: replace(ports(), ahead=started_at_once)
+    return importer
 
 
 class Importer:

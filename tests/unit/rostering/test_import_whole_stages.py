@@ -1,11 +1,9 @@
 """Classrooms, enrollments and guardian links are also remembered whole: a stage listed exactly as its last run
 applied it sends nothing and reads none of its remembered rows; anything else is compared row by row."""
-from dataclasses import replace
-
 import pytest
 from nameko.exceptions import RemoteError
 from rostering_builders import make_enrollment, make_snapshot, make_student
-from rostering_fakes import Importer, entities_read
+from rostering_fakes import AHEAD_WAYS, entities_read, importer_starting_ahead
 
 from services.rostering.domain.applied_rows import STAGE_DIGESTS
 from services.rostering.domain.snapshot import BULK, DELTA, PackageFile
@@ -16,19 +14,9 @@ BULK_FILES = tuple(PackageFile(name, BULK, 1) for name in ("orgs.csv", "classes.
 DELTA_FILES = tuple(PackageFile(f.name, DELTA, 1) for f in BULK_FILES)
 
 
-def started_at_once(work):
-    """The service starts work ahead (ImportPorts.ahead) while it waits on answers: here before the stages go."""
-    done = work()
-    return lambda: done
-
-
-@pytest.fixture(params=["when asked", "at once"])
+@pytest.fixture(params=AHEAD_WAYS)
 def run_import(request):
-    importer = Importer()
-    if request.param == "at once":
-        ports = importer.ports
-        importer.ports = lambda: replace(ports(), ahead=started_at_once)
-    return importer
+    return importer_starting_ahead(request.param)
 
 
 def loads_from_now(importer):

@@ -190,3 +190,21 @@ def test_a_person_read_from_two_users_csv_records_has_no_source_digest(tmp_path)
 
     assert people["teacher-1"].source_digest is None
     assert people["student-1"].source_digest is not None
+
+
+def test_a_stages_fingerprints_equal_one_made_alone_and_tell_every_part_apart(monkeypatch):
+    shared = (("student",), ("school-1",), ("school-1",))
+    alone = source_fingerprint(b"cells", shared, "person-1")
+    # A memo holding two contexts at most is refilled as the stage goes on: answers never depend on it.
+    monkeypatch.setattr(source_rows, "SHARED_CONTEXTS", 2)
+    stage = source_rows.SourceFingerprints()
+
+    made = [stage(b"cells", context, own) for context in (shared, ("a",), ("b",), shared)
+            for own in ("person-1", None)]
+
+    assert made[0] == made[6] == alone
+    assert len(set(made[:6])) == 6  # each context, with an own part and without, differs
+    assert stage(b"cells", shared) != stage(b"other", shared)
+    # The own part and the shared context never run into each other.
+    assert stage(b"cells", ("ab",), "c") != stage(b"cells", ("a",), "bc")
+    assert stage(b"cells", ("person-1",)) != stage(b"cells", (), "person-1")

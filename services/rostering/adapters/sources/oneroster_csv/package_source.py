@@ -69,6 +69,7 @@ class PackageSource:
             raise PackageRejected(f"{path} is not a readable folder or zip: {exc}") from exc
         check_declared_sizes(sizes)
         self._openers = openers
+        self._sizes = {name: size for name, size, _ in sizes}
         self.by_folded_name: dict[str, str] = {}
         for name in openers:
             clash = self.by_folded_name.setdefault(name.lower(), name)
@@ -78,6 +79,19 @@ class PackageSource:
     def member(self, name: str) -> str | None:
         """The package's own name for a file, matched regardless of case."""
         return self.by_folded_name.get(name.lower())
+
+    def size(self, member: str) -> int:
+        """The file's size (a zip member's declared size)."""
+        return self._sizes.get(member, 0)
+
+    @property
+    def bytes_read(self) -> int:
+        """What the files opened so far took from the package's byte budget."""
+        return self._budget.spent
+
+    def has_room_for(self, count: int) -> bool:
+        """Whether the budget would still hold `count` more bytes, read elsewhere."""
+        return self._budget.spent + count <= self._budget.limit
 
     def records(self, member: str, canonical: str) -> CsvRecords:
         """The file's records, open until the package is closed."""

@@ -16,42 +16,68 @@ the package and file modes in package_source.py, the manifest in manifest.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 from services.rostering.domain.collector import collector_paused
+from services.rostering.domain.enrollment_rows import ReadAhead
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.findings import Findings
+from services.rostering.domain.package_files import ENROLLMENTS
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.values import PhoneNormaliser
 
-from .package_source import PackageSource, plan_files
+from .enrollments_apart import EnrollmentsApart, reads_apart
+from .package_source import FilePlan, PackageSource, plan_files
 
 __all__ = ["PackageRejected", "read_package"]
 
 
-def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None) -> Snapshot:
+def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None,
+                 enrollments_apart: bool | None = None) -> Snapshot:
     """Read every file of the package; `region` is the default country for phone numbers. `rows`, when
-    given, counts the records as they are read (a run's progress shows it while the read goes on)."""
+    given, counts the records as they are read (a run's progress shows it while the read goes on).
+
+    `enrollments_apart` says whether enrollments.csv is read in a child process beside the other files
+    (enrollments_apart.py); by default it is when the file is large (reads_apart). The Snapshot is the same.
+    """
     phones = PhoneNormaliser(region)
     with collector_paused():
-        return _read(Path(path), phones, rows)
+        return _read(Path(path), phones, rows, enrollments_apart)
 
 
-def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None = None) -> Snapshot:
+def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: bool | None) -> Snapshot:
     findings = Findings()
     with ExitStack() as stack:
         source = PackageSource(path, stack)
         plan = plan_files(source, findings)
+        elsewhere = _enrollments_elsewhere(path, source, plan, apart, stack)
 
         def stream_of(name: str):
             member = plan.members.get(name)
             if member is None:
                 return None
-            records = source.records(member, name)
+            records = (name == ENROLLMENTS and elsewhere()) or source.records(member, name)
             return plan.modes[name], (records if rows is None else rows.watching(records))
 
         files = EntityFiles(plan.version, findings, stream_of, plan.members.__contains__, PackageRejected)
         return assemble(files, phones)
+
+
+def _enrollments_elsewhere(path: Path, source: PackageSource, plan: FilePlan, apart: bool | None,
+                           stack: ExitStack) -> Callable[[], ReadAhead | None]:
+    """What reads enrollments.csv beside this process: its rows when asked, or None (read them here)."""
+    member = plan.members.get(ENROLLMENTS)
+    if member is None or not (reads_apart(source.size(member)) if apart is None else apart):
+        return lambda: None
+    child = EnrollmentsApart(path, member, plan.modes[ENROLLMENTS])
+    stack.callback(child.close)
+
+    def elsewhere() -> ReadAhead | None:
+        read = child.result()
+        # Past the package's byte budget with this file, it is read here, to be refused where a read here stops.
+        return read if read is not None and source.has_room_for(read.bytes_read) else None
+    return elsewhere
