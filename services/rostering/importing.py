@@ -451,11 +451,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             before_pages=start_accounts_sources)
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
-        made_ahead = accounts_ahead
 
         def accounts_sourced() -> list[Sourced]:
             with collector_paused():
-                return sourced_as_now(made_ahead(), key=_source_id, ids=person_ids, source=account_source)
+                return sourced_as_now(accounts_ahead(), key=_source_id, ids=person_ids, source=account_source)
 
         def account_row(person: Person) -> dict | None:
             person_id = person_ids.get(person.source_id)
@@ -471,7 +470,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
               sourced=SourcedRows(
                   snapshot.people, key=lambda person: person_ids.get(person.source_id),
                   source=lambda person: account_source(person, person_ids.get(person.source_id)),
-                  build=account_row, made=accounts_sourced if made_ahead is not None else None))
+                  build=account_row, made=accounts_sourced if accounts_ahead is not None else None))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 

@@ -141,6 +141,13 @@ def _plain(python_type: type) -> Loader:
     return load
 
 
+def _only_strings(items) -> None:
+    """NotPlain unless every item (a list's values, a dict's keys) is a str itself."""
+    for item in items:
+        if type(item) is not str:
+            raise _NOT_PLAIN
+
+
 def _list_loader(inner: fields.Field) -> Loader:
     # Each item goes through the inner field's whole deserialize: missing is impossible, None checked.
     allow_none, validators = inner.allow_none, tuple(inner.validators)
@@ -149,9 +156,7 @@ def _list_loader(inner: fields.Field) -> Loader:
         def load_strings(value):
             if type(value) is not list:
                 raise _NOT_PLAIN
-            for item in value:
-                if type(item) is not str:
-                    raise _NOT_PLAIN
+            _only_strings(value)
             return list(value)
 
         return load_strings
@@ -280,9 +285,7 @@ def _dict_dumper(field: fields.Dict) -> Dumper:
     def dump(value):
         if type(value) is not dict:
             raise _NOT_PLAIN
-        for key in value:
-            if type(key) is not str:
-                raise _NOT_PLAIN
+        _only_strings(value)
         if value_dumper is None:
             return dict(value)
         return {key: None if item is None else value_dumper(item) for key, item in value.items()}

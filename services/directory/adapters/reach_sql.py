@@ -177,8 +177,9 @@ def _refresh_statement() -> Insert:
 REFRESH = _refresh_statement()
 
 
-def grant_condition(grant: v.PersonGrant, rows=reach) -> ColumnElement[bool]:
-    """A reach row (of `rows`, the table or an alias of it) that admits its person under `grant`."""
+def _row_level_condition(grant: v.PersonGrant, rows) -> ColumnElement[bool]:
+    """A reach row (of `rows`, the table or an alias of it) that admits its person under a grant that is not a
+    reach grant (those are admitted_rows' ranges)."""
     match grant:
         case v.WholeDistrict(district_id):
             return rows.c.district_id == district_id
@@ -186,8 +187,7 @@ def grant_condition(grant: v.PersonGrant, rows=reach) -> ColumnElement[bool]:
             return and_(rows.c.district_id == district_id, rows.c[KIND_FLAGS[kind]])
         case v.Individuals(person_ids):
             return rows.c.person_id.in_(sorted(person_ids))
-    holders = sorted(_holders(grant))
-    return and_(rows.c.holder_id.in_(holders), rows.c.relation == GRANT_RELATIONS[type(grant)])
+    raise TypeError(f"no reach condition for {type(grant).__name__}")
 
 
 def admitted_rows(grants: Iterable[v.PersonGrant], rows=reach) -> ColumnElement[bool]:
@@ -200,12 +200,13 @@ def admitted_rows(grants: Iterable[v.PersonGrant], rows=reach) -> ColumnElement[
     The relations are written into the SQL: a list of parameters is built into an array again for every row
     the range holds (at district scale a school administrator's search spent more on that than on the range).
     """
-    grants = tuple(grants)
-    conditions = [grant_condition(grant, rows) for grant in grants if not isinstance(grant, REACH_GRANTS)]
+    conditions: list[ColumnElement[bool]] = []
     relations_of: dict[tuple[str, ...], set[str]] = {}
     for grant in grants:
         if isinstance(grant, REACH_GRANTS):
             relations_of.setdefault(tuple(sorted(_holders(grant))), set()).add(GRANT_RELATIONS[type(grant)])
+        else:
+            conditions.append(_row_level_condition(grant, rows))
     conditions += [and_(rows.c.holder_id.in_(holders),
                         rows.c.relation.in_([literal(relation, literal_execute=True) for relation in sorted(relations)]))
                    for holders, relations in relations_of.items()]

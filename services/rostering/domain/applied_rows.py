@@ -54,7 +54,7 @@ class AppliedRow(NamedTuple):
 STAGE_DIGESTS = "stage_digests"
 # Rows digested per marshal call: a district's half million enrollments are never one buffer.
 DIGEST_CHUNK = 1000
-# Records whose source fingerprints are made between two pauses of work done ahead (sources_ahead).
+# Records whose source fingerprints are made between two pauses of work done ahead (sourced_ahead).
 SOURCES_CHUNK = 2000
 
 

@@ -22,13 +22,12 @@ from .findings import Findings
 from .records import EntityFile, RecordStream, file_columns
 from .snapshot import Extras, RowProblem, Tombstone
 
-ENROLLMENT_COLUMNS = file_columns("classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary",
-                                  "beginDate", "endDate")
-ENROLLMENT_REQUIRED_COLUMNS = ("sourcedId", "classSourcedId", "userSourcedId")
-ENROLLMENT_REQUIRED_FIELDS = ("classSourcedId", "userSourcedId")
 # The cells an enrollment is built from, in EnrollmentRow's order.
 REFERENCE_COLUMNS = ("classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate",
                      "endDate")
+ENROLLMENT_COLUMNS = file_columns(*REFERENCE_COLUMNS)
+ENROLLMENT_REQUIRED_COLUMNS = ("sourcedId", "classSourcedId", "userSourcedId")
+ENROLLMENT_REQUIRED_FIELDS = ("classSourcedId", "userSourcedId")
 
 # (line, sourcedId, dateLastModified, the REFERENCE_COLUMNS' cells..., extension cells): a live row.
 EnrollmentRow = tuple[int, str, "datetime | None", str, str, str, str, str, str, str, Extras]
