@@ -55,20 +55,23 @@ def test_a_table_is_analyzed_again_only_after_a_tenth_of_it_changed(pg_engine):
     assert planner_rows(pg_engine) == 5600
 
 
-def visible_pages(engine) -> tuple[int, int]:
-    """The table's pages marked all-visible (what an index-only scan needs) and its pages, as VACUUM counted."""
+def vacuums(engine) -> int:
+    """How many times the table was VACUUMed by hand.
+
+    Its visibility map is not asserted: VACUUM marks a page all-visible only once no open transaction of the
+    database may still miss its rows, and the test groups that run side by side share this database.
+    """
     with engine.connect() as connection:
-        return tuple(connection.execute(text(
-            "SELECT relallvisible, relpages FROM pg_class WHERE oid = to_regclass('filled')")).one())
+        return connection.execute(text(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = to_regclass('filled')")).scalar()
 
 
 @pytest.mark.postgres
-def test_a_table_read_index_only_is_vacuumed_so_its_pages_are_all_visible(pg_engine):
+def test_a_table_read_index_only_is_vacuumed_and_analyzed(pg_engine):
     write_rows(pg_engine, 1, 5000)
     assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
 
-    all_visible, pages = visible_pages(pg_engine)
-    assert pages > 0 and all_visible == pages
+    assert vacuums(pg_engine) == 1
     assert planner_rows(pg_engine) == 5000  # analyzed as well
 
 
@@ -76,14 +79,14 @@ def test_a_table_read_index_only_is_vacuumed_so_its_pages_are_all_visible(pg_eng
 def test_a_vacuumed_table_is_due_again_after_a_hundredth_of_it_changed(pg_engine):
     write_rows(pg_engine, 1, 5000)
     analyze_stale_tables(pg_engine, vacuumed=["filled"])
+    assert vacuums(pg_engine) == 1
 
     write_rows(pg_engine, 5001, 80)  # 80 < 50 + 1 % of 5,000
     assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == []
     write_rows(pg_engine, 5081, 40)
     assert analyze_stale_tables(pg_engine) == []  # not stale for ANALYZE alone
     assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
-    all_visible, pages = visible_pages(pg_engine)
-    assert all_visible == pages
+    assert vacuums(pg_engine) == 2
 
 
 @pytest.mark.postgres
