@@ -80,7 +80,9 @@ def analyze_stale_tables(engine: Engine, *, vacuumed: Collection[str] = (),
         for name, analyze, vacuum, writes in due:
             vacuum = vacuum and settled(name, writes)
             if analyze or vacuum:
-                connection.execute(text(f"{_COMMANDS[analyze, vacuum]} {quote(name)}"))
+                command, started = f"{_COMMANDS[analyze, vacuum]} {quote(name)}", time.monotonic()
+                connection.execute(text(command))
+                log.info("%s took %.2f s", command, time.monotonic() - started)
                 done.append(name)
     return done
 
@@ -109,8 +111,6 @@ class StatisticsKeeper:
             return []
         finally:
             self._checking = False
-        if analyzed:
-            log.info("analyzed %s", ", ".join(analyzed))
         return analyzed
 
     def _settled(self, table: str, writes: int) -> bool:

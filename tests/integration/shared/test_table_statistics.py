@@ -135,7 +135,7 @@ def test_the_keeper_checks_at_most_once_per_interval(pg_engine):
 
 
 @pytest.mark.postgres
-def test_the_keeper_vacuums_a_table_read_index_only_once_its_writes_have_stopped(pg_engine):
+def test_the_keeper_vacuums_a_table_read_index_only_once_its_writes_have_stopped(pg_engine, caplog):
     clock = Clock()
     keeper = StatisticsKeeper(pg_engine, every=20.0, clock=clock, vacuumed=["filled"])
     write_rows(pg_engine, 1, 5000)
@@ -148,8 +148,10 @@ def test_the_keeper_vacuums_a_table_read_index_only_once_its_writes_have_stopped
     assert vacuums(pg_engine) == 0
 
     clock.now += 20.0  # nothing written since the previous check
-    assert keeper.after_work() == ["filled"]
+    with caplog.at_level(logging.INFO, logger="shared.table_statistics"):
+        assert keeper.after_work() == ["filled"]
     assert vacuums(pg_engine) == 1
+    assert "VACUUM (SKIP_LOCKED) filled took" in caplog.text
     clock.now += 20.0
     assert keeper.after_work() == []
 
