@@ -14,6 +14,7 @@ import logging
 import time
 from contextlib import contextmanager
 
+from nameko.constants import NON_PERSISTENT
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -49,9 +50,9 @@ def _flush_events(service) -> None:
         flush()
 
 
-def rpc_endpoint(method: RpcMethod, *, confirm_reply: bool = True):
-    """Declare a nameko RPC entrypoint that implements `method` of a contract. `confirm_reply=False`: a read
-    whose reply need not wait for the broker's confirm (shared/rpc_replies.py says why that is safe)."""
+def rpc_endpoint(method: RpcMethod):
+    """Declare a nameko RPC entrypoint that implements `method` of a contract. A `read` method's reply is
+    transient and need not wait for the broker's confirm (shared/rpc_replies.py says why that is safe)."""
 
     def decorate(fn):
         if fn.__name__ != method.name:
@@ -78,7 +79,7 @@ def rpc_endpoint(method: RpcMethod, *, confirm_reply: bool = True):
                 RPC_SECONDS.labels(method.service, method.name, outcome).observe(time.perf_counter() - started)
 
         entry.contract_method = method
-        return Rpc.decorator(expected_exceptions=ALL_ERRORS, confirm_reply=confirm_reply)(entry)
+        return Rpc.decorator(expected_exceptions=ALL_ERRORS, read=method.read)(entry)
 
     return decorate
 
@@ -139,6 +140,10 @@ class _CheckedProxy:
         if method is None:
             raise AttributeError(f"{self._contract.name} declares no RPC method {name!r}")
         remote = getattr(self._proxy, name)
+        if method.read:
+            # nameko builds a MethodProxy, and its Publisher, afresh for every lookup: only this call's request
+            # goes out transient (shared/rpc_replies.py says why a read's messages need not be persistent).
+            remote.publisher.delivery_mode = NON_PERSISTENT
 
         def call(payload: dict | None = None, **fields):
             request = method.dump_request(payload if payload is not None else fields)

@@ -1,12 +1,16 @@
-"""nameko's RPC entrypoint, with the choice of answering a read without waiting for the broker's confirm.
+"""nameko's RPC entrypoint, answering a read (a contract's `read` method) with a transient, unconfirmed reply.
 
-nameko publishes every RPC reply with publisher confirms: the worker waits for the broker's confirm
-before it acknowledges the request. A reply goes to the caller's own reply queue, which is neither
-durable nor shared: it lives only as long as the caller's connection to the broker. A confirm cannot
-make that reply survive anything the queue does not survive, so for a read it buys nothing the caller's
+nameko publishes every RPC message persistent, and every RPC reply with publisher confirms: the worker waits
+for the broker's confirm before it acknowledges the request. A reply goes to the caller's own reply queue,
+which lives only as long as its caller waits (it expires minutes after its consumer left). Neither a confirm
+nor persistence can make a reply outlive the wait it answers, so for a read they buy nothing the caller's
 own guard does not give already (a lost reply is a timeout or "disconnected waiting for reply" on the
-caller's side, and a read asked again changes nothing). It costs a round trip to the broker per call.
-Writes keep the confirm: their request is acknowledged only once the broker holds the answer.
+caller's side, and a read asked again changes nothing). A confirm costs a round trip to the broker per call;
+a persistent message costs the broker writes to its message store, as nameko declares both the service's and
+the reply queues durable. A read's request travels transient too (shared/messaging.py, ServiceRpc): a read
+lost with a restarting broker ends as the caller's timeout, like a lost reply. The request keeps its confirm,
+which is how the caller learns at once that no service would take it (UnknownService). Writes keep both:
+their request is acknowledged only once the broker holds the answer.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from nameko.constants import (
     AMQP_URI_CONFIG_KEY,
     DEFAULT_SERIALIZER,
     LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.rpc import Responder, get_rpc_exchange
@@ -24,26 +29,27 @@ from nameko.rpc import Rpc as NamekoRpc
 from shared.entrypoint_signatures import KeptSignature
 
 
-class UnconfirmedPublisher(Publisher):
+class ReadReplyPublisher(Publisher):
     use_confirms = False
+    delivery_mode = NON_PERSISTENT
 
 
-class UnconfirmedResponder(Responder):
-    publisher_cls = UnconfirmedPublisher
+class ReadResponder(Responder):
+    publisher_cls = ReadReplyPublisher
 
 
 class Rpc(KeptSignature, NamekoRpc):
-    """nameko's `rpc` entrypoint; `confirm_reply=False` publishes the reply without a confirm (reads only)."""
+    """nameko's `rpc` entrypoint; `read=True` publishes the reply transient and without a confirm (reads only)."""
 
-    def __init__(self, *, confirm_reply: bool = True, **kwargs) -> None:
-        self.confirm_reply = confirm_reply
+    def __init__(self, *, read: bool = False, **kwargs) -> None:
+        self.read = read
         super().__init__(**kwargs)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
-        if self.confirm_reply:
+        if not self.read:
             return super().handle_result(message, worker_ctx, result, exc_info)
         config = self.container.config
-        responder = UnconfirmedResponder(
+        responder = ReadResponder(
             config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
             config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))

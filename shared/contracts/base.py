@@ -24,6 +24,9 @@ class RpcMethod:
     response: type[Schema]
     # What the method does, for the catalogue (docs/contracts/); the request schema's docstring otherwise.
     description: str = ""
+    # Answering changes nothing, so a call lost with the broker is simply asked again: its request and its
+    # reply travel as transient messages, the reply without a publisher confirm (shared/rpc_replies.py).
+    read: bool = False
 
     def load_request(self, payload: dict | None) -> dict:
         return _load(self.request, payload or {}, f"{self.service}.{self.name}")
@@ -96,8 +99,9 @@ class ServiceContract:
     events: dict[str, Event] = field(default_factory=dict)
     subscriptions: list[Event] = field(default_factory=list)
 
-    def rpc(self, name: str, *, request: type[Schema], response: type[Schema], description: str = "") -> RpcMethod:
-        method = RpcMethod(self.name, name, request, response, description)
+    def rpc(self, name: str, *, request: type[Schema], response: type[Schema], description: str = "",
+            read: bool = False) -> RpcMethod:
+        method = RpcMethod(self.name, name, request, response, description, read)
         self.rpcs[name] = method
         return method
 

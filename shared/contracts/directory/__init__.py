@@ -61,7 +61,8 @@ upsert_guardian_links = contract.rpc("upsert_guardian_links", request=UpsertGuar
 get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools,
                            description="The schools of a district (or of every district), by name.")
 search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage,
-                             description="A page of the people the viewer may see that match the filters.")
+                             description="A page of the people the viewer may see that match the filters.",
+                             read=True)
 get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile,
                                    description="A student's profile as the viewer may see it: "
                                                "schools, classrooms, guardians, account status.")
