@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
-import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, Table, create_engine, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -166,16 +165,6 @@ class Database(DependencyProvider, Generic[Repo]):
         url = self.container.config["DATABASES"][self.service]
         self.engine = make_engine(url)
         self.statistics = StatisticsKeeper(self.engine, vacuumed=self.vacuumed)
-
-    def start(self):
-        if self.engine.dialect.name == "postgresql":
-            self.container.spawn_managed_thread(self._keep_statistics, identifier=f"{self.service}.statistics")
-
-    def _keep_statistics(self):
-        # Checks while no work comes too: a table read index-only is VACUUMed only once its writes have stopped.
-        while True:
-            eventlet.sleep(self.statistics.every)
-            self.statistics.after_work()
 
     def stop(self):
         if self.engine is not None:

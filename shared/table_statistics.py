@@ -14,10 +14,6 @@ A table a service reads index-only (its `vacuumed` tables) is VACUUMed as well, 
 scan skips the table only for pages the visibility map marks all-visible, which only VACUUM marks, and any
 write to a page unmarks it. Such a table is vacuumed once more than VACUUM_SCALE_FACTOR of its rows were
 inserted or left dead since its last VACUUM, so the tail of a bulk load is not left for the reads to fetch.
-The keeper VACUUMs such a table only once its writes have stopped: nothing inserted, updated or deleted between
-two checks. A VACUUM of a table that still takes a sync's writes is soon undone, and each one with dead rows
-reads every index of the table through. So the service process also checks every CHECK_EVERY_SECONDS while no
-work comes, and the VACUUM follows a sync's last write by one or two intervals.
 """
 from __future__ import annotations
 
@@ -40,8 +36,8 @@ CHECK_EVERY_SECONDS = 20.0
 
 # reltuples is -1 until a table's first ANALYZE or VACUUM: such a table is stale after ANALYZE_BASE_ROWS.
 _STALE_TABLES = text("""
-    SELECT relname, analyze_due, vacuum_due, writes FROM (
-        SELECT s.relname, s.n_tup_ins + s.n_tup_upd + s.n_tup_del AS writes,
+    SELECT relname, analyze_due, vacuum_due FROM (
+        SELECT s.relname,
                s.n_mod_since_analyze > :base_rows + :scale_factor * greatest(c.reltuples, 0) AS analyze_due,
                s.relname = ANY(:vacuumed) AND s.n_ins_since_vacuum + s.n_dead_tup
                    > :base_rows + :vacuum_scale_factor * greatest(c.reltuples, 0) AS vacuum_due
@@ -56,20 +52,11 @@ _COMMANDS = {(True, False): "ANALYZE", (False, True): "VACUUM (SKIP_LOCKED)",
              (True, True): "VACUUM (ANALYZE, SKIP_LOCKED)"}
 
 
-def _always_settled(table: str, writes: int) -> bool:
-    return True
-
-
-def analyze_stale_tables(engine: Engine, *, vacuumed: Collection[str] = (),
-                         settled: Callable[[str, int], bool] = _always_settled) -> list[str]:
+def analyze_stale_tables(engine: Engine, *, vacuumed: Collection[str] = ()) -> list[str]:
     """ANALYZE the tables of the connection's schema whose statistics are stale, and VACUUM those of `vacuumed`
-    that are due (see above) and `settled`; the names of the tables either was done to.
-
-    `settled(table, writes)` is asked of each vacuumed table that is due, with the rows ever inserted, updated and
-    deleted in it; a table not settled is only ANALYZEd, if that is due."""
+    that are due (see above); the names of the tables either was done to."""
     if engine.dialect.name != "postgresql":
         return []
-    done = []
     # Each statement its own transaction (VACUUM runs in none): ANALYZE's lock conflicts only with DDL, VACUUM
     # and itself.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -77,26 +64,21 @@ def analyze_stale_tables(engine: Engine, *, vacuumed: Collection[str] = (),
             "base_rows": ANALYZE_BASE_ROWS, "scale_factor": ANALYZE_SCALE_FACTOR,
             "vacuumed": sorted(vacuumed), "vacuum_scale_factor": VACUUM_SCALE_FACTOR}).all()
         quote = connection.dialect.identifier_preparer.quote
-        for name, analyze, vacuum, writes in due:
-            vacuum = vacuum and settled(name, writes)
-            if analyze or vacuum:
-                command, started = f"{_COMMANDS[analyze, vacuum]} {quote(name)}", time.monotonic()
-                connection.execute(text(command))
-                log.info("%s took %.2f s", command, time.monotonic() - started)
-                done.append(name)
-    return done
+        for name, analyze, vacuum in due:
+            command, started = f"{_COMMANDS[analyze, vacuum]} {quote(name)}", time.monotonic()
+            connection.execute(text(command))
+            log.info("%s took %.2f s", command, time.monotonic() - started)
+    return [name for name, _, _ in due]
 
 
 class StatisticsKeeper:
-    """Runs analyze_stale_tables after work, at most once per `every` seconds and one run at a time; a vacuumed
-    table is settled once its writes are the same as at the previous check."""
+    """Runs analyze_stale_tables after work, at most once per `every` seconds and one run at a time."""
 
     def __init__(self, engine: Engine, *, every: float = CHECK_EVERY_SECONDS,
                  clock: Callable[[], float] = time.monotonic, vacuumed: Collection[str] = ()) -> None:
         self.engine, self.every, self.clock, self.vacuumed = engine, every, clock, frozenset(vacuumed)
         self._next_check = clock()
         self._checking = False
-        self._writes_seen: dict[str, int] = {}
 
     def after_work(self) -> list[str]:
         """The tables analyzed now; empty when it was not yet time, or another check is running."""
@@ -105,14 +87,10 @@ class StatisticsKeeper:
             return []
         self._checking, self._next_check = True, now + self.every
         try:
-            analyzed = analyze_stale_tables(self.engine, vacuumed=self.vacuumed, settled=self._settled)
+            analyzed = analyze_stale_tables(self.engine, vacuumed=self.vacuumed)
         except Exception:  # noqa: BLE001 — fresher statistics are an optimisation; the work itself succeeded
             log.warning("could not bring table statistics up to date", exc_info=True)
             return []
         finally:
             self._checking = False
         return analyzed
-
-    def _settled(self, table: str, writes: int) -> bool:
-        seen, self._writes_seen[table] = self._writes_seen.get(table), writes
-        return seen == writes

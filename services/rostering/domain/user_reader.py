@@ -10,7 +10,6 @@ phone (kept, never used to contact).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -19,7 +18,7 @@ from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
 from .same_person import EMAIL, combined, same_people
-from .snapshot import ACTIVE, Person, RoleAssignment
+from .snapshot import ACTIVE, Person, RoleAssignment, new_record
 from .values import COMMON_FLAGS, PhoneNormaliser, email_normaliser, parse_flag, split_list
 
 USER_COLUMNS = file_columns(
@@ -30,6 +29,14 @@ USER_COLUMNS = file_columns(
 )
 # Some vendor exports name the agentSourcedIds column `agents`.
 AGENT_COLUMNS = ("agentSourcedIds", "agents")
+# enabledUser as nearly every export writes it (empty: the spec's default, enabled), for a lookup first.
+ENABLED = {"": True, **COMMON_FLAGS}
+# The credential columns, in the order their refusals are reported, and the Person field each fills; the
+# email comes first, so only phones follow a refusal.
+CREDENTIALS = (("email", "email"), ("sms", "mobile_phone"), ("phone", "home_phone"))
+# Contexts remembered per read at most: a district has a few hundred; a file whose every row cites other orgs
+# only stops adding to them.
+CONTEXTS_KEPT = 4096
 
 
 class AgentClaim(NamedTuple):
@@ -73,6 +80,16 @@ def merge_same_people(people: dict[str, Person], file: EntityFile) -> dict[str, 
     return aliases
 
 
+class _Context(NamedTuple):
+    """What a row's role and org cells make of it: the same for every row with the same cells."""
+
+    roles: tuple[str, ...]
+    org_ids: tuple[str, ...]
+    assignments: tuple[RoleAssignment, ...]
+    kinds: frozenset[str]
+    job_title: str | None
+
+
 class _UserRows:
     """Turns users.csv rows into people; the common shapes (one org, one role, a known id) go the short way."""
 
@@ -84,27 +101,61 @@ class _UserRows:
         self.claims: list[AgentClaim] = []
         self._assignments: dict[tuple[str, str | None, bool], RoleAssignment] = {}
         self._role_facts: dict[tuple[str, ...], tuple[frozenset[str], str | None]] = {}
+        # Contexts by their (role, orgSourcedIds, primaryOrgSourcedId) cells: a school's students share one.
+        self._contexts: dict[tuple[str, str, str], _Context] = {}
         (self.role, self.given, self.family, self.middle, self.org_list, self.primary_org, self.enabled,
          self.grades, self.grade, self.identifier, self.username, self.email, self.sms, self.phone) = (
             file.at(c) for c in ("role", "givenName", "familyName", "middleName", "orgSourcedIds",
                                  "primaryOrgSourcedId", "enabledUser", "grades", "grade", "identifier", "username",
                                  "email", "sms", "phone"))
+        self.credential_cells = (self.email, self.sms, self.phone)
         self.agent_columns = [(column, file.at(column)) for column in AGENT_COLUMNS if file.has(column)]
         self.with_extras = bool(file.header.extensions)
         self.raw_digest = raw_cells_hasher(file.records.header_cells)
 
     def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None) -> Person | None:
-        file = self.file
-        role = cells[self.role]
-        if role and not is_known_role(role):
-            file.findings.problem(file.name, line, "role", role, f"unknown role {role}; row skipped")
+        cited = (cells[self.role], cells[self.org_list], cells[self.primary_org])
+        context = self._contexts.get(cited) or self._context(line, cited, source_id)
+        if context is None:
             return None
-        org_ids = self._org_ids(line, cells)
+        email, mobile_phone, home_phone, invalid = self._credentials(line, cells)
+        for column, index in self.agent_columns:
+            agents = cells[index]
+            if agents:
+                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
+        grades = cells[self.grades] or cells[self.grade]
+        grade = (grades if "," not in grades else (split_list(grades) or (None,))[0]) if grades else None
+        enabled_user = ENABLED.get(cells[self.enabled])
+        if enabled_user is None:
+            enabled_user = self._enabled(line, cells[self.enabled])
+        # Every field in order (snapshot.new_record): keyword calls cost a district read about a second.
+        return new_record(Person, (
+            source_id, cells[self.given], cells[self.family], cells[self.middle] or None, context.kinds,
+            context.roles, context.job_title, grade, cells[self.identifier] or None, cells[self.username] or None,
+            context.org_ids, email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, context.assignments,
+            self.assigned.profiles_of(source_id) if self.assigned is not None else (),
+            self.file.extras(cells) if self.with_extras else (), invalid, line, self.raw_digest(cells),
+        ))
+
+    def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
+        """The row's roles, orgs and what they make; None (reported) when the row has no usable role.
+
+        Remembered by its cells when nothing was reported on the way and no 1.2 roles.csv is read (its roles
+        are the user's own): the next rows citing the same cells get the same context, and would report nothing.
+        """
+        file = self.file
+        findings = file.findings
+        met = len(findings.problems), len(findings.warnings)
+        role = cited[0]
+        if role and not is_known_role(role):
+            findings.problem(file.name, line, "role", role, f"unknown role {role}; row skipped")
+            return None
+        org_ids = self._org_ids(line, cited[1], cited[2])
         assignments = self._assignments_of(role, org_ids, source_id)
         if not assignments:
-            file.findings.problem(file.name, line, "role" if file.has("role") else None, None,
-                                  "the user has no role (no role column value and no active row in roles.csv); "
-                                  "row skipped")
+            findings.problem(file.name, line, "role" if file.has("role") else None, None,
+                             "the user has no role (no role column value and no active row in roles.csv); "
+                             "row skipped")
             return None
         if len(assignments) > 1:
             # Primary roles first, then in file order: the first staff role names the job.
@@ -116,41 +167,47 @@ class _UserRows:
             role_org = assignments[0].org_source_id
             if role_org is not None and role_org not in org_ids:
                 org_ids.append(role_org)
-        kinds, job_title = self._facts(roles)
-        invalid: list[str] = []
-        email = self._credential(line, cells, self.email, "email", "email", self.normalise_email, invalid)
-        mobile_phone = self._credential(line, cells, self.sms, "sms", "mobile_phone", self.normalise_phone, invalid)
-        home_phone = self._credential(line, cells, self.phone, "phone", "home_phone", self.normalise_phone, invalid)
-        grades = cells[self.grades] or cells[self.grade]
-        for column, index in self.agent_columns:
-            if cells[index]:
-                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(cells[index])]
-        given_name, family_name = cells[self.given], cells[self.family]
-        middle_name = cells[self.middle] or None
-        identifier = cells[self.identifier] or None
-        username = cells[self.username] or None
-        grade = (split_list(grades) or (None,))[0] if grades else None
-        enabled_user = self._enabled(line, cells[self.enabled])
-        profiles = self.assigned.profiles_of(source_id) if self.assigned is not None else ()
-        extras = file.extras(cells) if self.with_extras else ()
-        # Positional, in Person's field order: keyword calls cost a district read about a second.
-        return Person(
-            source_id, given_name, family_name, middle_name, kinds, roles, job_title, grade, identifier, username,
-            tuple(org_ids), email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, tuple(assignments),
-            profiles, extras, tuple(invalid), line, self.raw_digest(cells),
-        )
+        context = _Context(roles, tuple(org_ids), tuple(assignments), *self._facts(roles))
+        if (self.assigned is None and met == (len(findings.problems), len(findings.warnings))
+                and len(self._contexts) < CONTEXTS_KEPT):
+            self._contexts[cited] = context
+        return context
+
+    def _credentials(self, line: int, cells: list[str]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
+        """email, mobile and home phone normalised, and the fields whose value was refused (reported)."""
+        email, sms, phone = cells[self.email], cells[self.sms], cells[self.phone]
+        done = 0
+        try:
+            email = self.normalise_email(email) if email else None
+            done = 1
+            sms = self.normalise_phone(sms) if sms else None
+            done = 2
+            phone = self.normalise_phone(phone) if phone else None
+            return email, sms, phone, ()
+        except ValueError as why:
+            return self._with_refusal(line, cells, [email, sms, phone][:done], why)
+
+    def _with_refusal(self, line: int, cells: list[str], normalised: list[str | None],
+                      why: ValueError) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
+        """A row's credentials once one was refused (about 1 % of rows): those before it as normalised, the
+        refused one reported, those after it one at a time (each refusal reported, in column order)."""
+        refused = len(normalised)
+        column, field = CREDENTIALS[refused]
+        self.file.refused(line, column, cells[self.credential_cells[refused]], why)
+        invalid = [field]
+        values = [*normalised, None]
+        for index in range(refused + 1, len(CREDENTIALS)):
+            column, field = CREDENTIALS[index]
+            values.append(self._phone(line, cells[self.credential_cells[index]], column, field, invalid))
+        email, mobile_phone, home_phone = values
+        return email, mobile_phone, home_phone, tuple(invalid)
 
     def _enabled(self, line: int, raw: str) -> bool:
-        if not raw:
-            return True
-        flag = COMMON_FLAGS.get(raw)
-        if flag is None:
-            flag = self.file.value(line, "enabledUser", raw, parse_flag)
+        flag = self.file.value(line, "enabledUser", raw, parse_flag)
         return flag is not False  # an unreadable value (reported) leaves the user as the spec's default: enabled
 
-    def _org_ids(self, line: int, cells: list[str]) -> list[str]:
+    def _org_ids(self, line: int, raw: str, primary: str) -> list[str]:
         """orgSourcedIds (and a 1.2 primaryOrgSourcedId first), unknown orgs dropped and reported."""
-        raw, primary = cells[self.org_list], cells[self.primary_org]
         found = self.orgs.live.get(raw) if raw and not primary else None
         if found is not None:
             return [found.source_id]
@@ -180,13 +237,11 @@ class _UserRows:
             facts = self._role_facts[roles] = (kinds_of(roles), job_title_of(roles))
         return facts
 
-    def _credential(self, line: int, cells: list[str], index: int, column: str, field: str,
-                    normalise: Callable[[str], str], invalid: list[str]) -> str | None:
-        raw = cells[index]
+    def _phone(self, line: int, raw: str, column: str, field: str, invalid: list[str]) -> str | None:
         if not raw:
             return None
         try:
-            return normalise(raw)
+            return self.normalise_phone(raw)
         except ValueError as why:
             self.file.refused(line, column, raw, why)
             invalid.append(field)

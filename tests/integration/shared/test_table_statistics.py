@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import logging
-import time
-from types import SimpleNamespace
-
-import eventlet
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from shared.db import Database, make_engine
+from shared.db import make_engine
 from shared.table_statistics import StatisticsKeeper, analyze_stale_tables
 
 
@@ -71,9 +67,11 @@ def vacuums(engine) -> int:
 
 
 @pytest.mark.postgres
-def test_a_table_read_index_only_is_vacuumed_and_analyzed(pg_engine):
+def test_a_table_read_index_only_is_vacuumed_and_analyzed(pg_engine, caplog):
     write_rows(pg_engine, 1, 5000)
-    assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
+    with caplog.at_level(logging.INFO, logger="shared.table_statistics"):
+        assert analyze_stale_tables(pg_engine, vacuumed=["filled"]) == ["filled"]
+    assert "VACUUM (ANALYZE, SKIP_LOCKED) filled took" in caplog.text  # what it ran and what that cost
 
     assert vacuums(pg_engine) == 1
     assert planner_rows(pg_engine) == 5000  # analyzed as well
@@ -133,67 +131,6 @@ def test_the_keeper_checks_at_most_once_per_interval(pg_engine):
     assert keeper.after_work() == []  # not yet time, though the table doubled
     clock.now += 1.0
     assert keeper.after_work() == ["filled"]
-
-
-@pytest.mark.postgres
-def test_the_keeper_vacuums_a_table_read_index_only_once_its_writes_have_stopped(pg_engine, caplog):
-    clock = Clock()
-    keeper = StatisticsKeeper(pg_engine, every=20.0, clock=clock, vacuumed=["filled"])
-    write_rows(pg_engine, 1, 5000)
-    assert keeper.after_work() == ["filled"]  # analyzed while the writes go on, not vacuumed
-    assert vacuums(pg_engine) == 0
-
-    write_rows(pg_engine, 5001, 5000)
-    clock.now += 20.0
-    assert keeper.after_work() == ["filled"]
-    assert vacuums(pg_engine) == 0
-
-    clock.now += 20.0  # nothing written since the previous check
-    with caplog.at_level(logging.INFO, logger="shared.table_statistics"):
-        assert keeper.after_work() == ["filled"]
-    assert vacuums(pg_engine) == 1
-    assert "VACUUM (SKIP_LOCKED) filled took" in caplog.text
-    clock.now += 20.0
-    assert keeper.after_work() == []
-
-
-@pytest.mark.postgres
-def test_the_keeper_leaves_a_table_due_only_for_vacuum_while_it_is_written(pg_engine):
-    clock = Clock()
-    keeper = StatisticsKeeper(pg_engine, every=20.0, clock=clock, vacuumed=["filled"])
-    write_rows(pg_engine, 1, 5000)
-    analyze_stale_tables(pg_engine, vacuumed=["filled"])
-    write_rows(pg_engine, 5001, 200)  # due for VACUUM (1 %), not for ANALYZE (10 %)
-    assert keeper.after_work() == []
-
-    write_rows(pg_engine, 5201, 10)
-    clock.now += 20.0
-    assert keeper.after_work() == []
-    clock.now += 20.0
-    assert keeper.after_work() == ["filled"]
-    assert vacuums(pg_engine) == 2
-
-
-@pytest.mark.postgres
-def test_the_database_dependency_checks_while_no_work_comes(pg_engine):
-    threads = []
-    database = Database("stats", repository=lambda session: session, vacuumed=["filled"])
-    database.container = SimpleNamespace(
-        config={"DATABASES": {"stats": pg_engine.url.render_as_string(hide_password=False)}},
-        spawn_managed_thread=lambda run, identifier: threads.append(eventlet.spawn(run)))
-    database.setup()
-    database.statistics.every = 0.05
-    write_rows(pg_engine, 1, 5000)
-    try:
-        database.start()
-        give_up = time.monotonic() + 10
-        while vacuums(pg_engine) == 0 and time.monotonic() < give_up:
-            eventlet.sleep(0.05)  # no worker runs; the checks do
-        assert vacuums(pg_engine) == 1
-    finally:
-        for thread in threads:
-            thread.kill()
-        database.stop()
 
 
 def test_a_failing_check_is_logged_and_never_raised(caplog):

@@ -14,7 +14,7 @@ from oneroster_builders import (
 )
 
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
-from services.rostering.domain.snapshot import BULK, GuardianLink, PackageFile
+from services.rostering.domain.snapshot import BULK, Enrollment, GuardianLink, PackageFile, Person
 
 
 def test_clean_package_yields_every_entity_and_no_findings(tmp_path):
@@ -82,6 +82,7 @@ def test_every_user_column_lands_in_its_own_field(tmp_path):
         "extras": (), "invalid_fields": (), "line": 2, "source_digest": person.source_digest,
     }
     assert len(person.source_digest) == 16  # its record's cells (test_source_rows.py)
+    assert len(person) == len(Person._fields)  # built from a tuple of its fields (snapshot.new_record)
 
 
 def test_every_enrollment_column_lands_in_its_own_field(tmp_path):
@@ -96,6 +97,7 @@ def test_every_enrollment_column_lands_in_its_own_field(tmp_path):
         "end_date": date(2026, 6, 12), "status": "active", "date_last_modified": datetime(2026, 8, 1),
         "extras": (), "line": 2,
     }
+    assert len(enrollment) == len(Enrollment._fields)  # built from a tuple of its fields (snapshot.new_record)
 
 
 def test_roles_become_kinds_and_staff_roles_become_readable_job_titles(tmp_path):

@@ -188,3 +188,62 @@ def test_enabled_user_that_is_not_a_boolean_is_reported_and_read_as_enabled(tmp_
 
     assert people_by_id(snapshot)["student-1"].enabled_user is True
     assert located(snapshot.problems) == [("users.csv", 2, "enabledUser", "maybe")]
+
+
+def test_a_refused_mobile_number_leaves_the_email_and_home_phone_read(tmp_path):
+    write_package(tmp_path, users=[make_user_row(email="Ada@Example.org", sms="12", phone="(617) 253-1000")])
+
+    (person,) = read_package(tmp_path).people
+
+    assert (person.email, person.mobile_phone, person.home_phone) == ("ada@example.org", None, "+16172531000")
+    assert person.invalid_fields == ("mobile_phone",)
+
+
+def test_after_a_refused_email_each_later_refusal_is_reported_in_column_order(tmp_path):
+    users = [make_user_row(email="ada@", sms="617 253 1000", phone="12"),
+             make_user_row(sourcedId="student-2", email="ada@", sms="12", phone="")]
+    write_package(tmp_path, users=users)
+
+    snapshot = read_package(tmp_path)
+
+    ada, second = people_by_id(snapshot).values()
+    assert (ada.email, ada.mobile_phone, ada.home_phone, ada.invalid_fields) == (
+        None, "+16172531000", None, ("email", "home_phone"))
+    assert (second.mobile_phone, second.invalid_fields) == (None, ("email", "mobile_phone"))
+    assert located(snapshot.problems) == [
+        ("users.csv", 2, "email", "ada@"),
+        ("users.csv", 2, "phone", "12"),
+        ("users.csv", 3, "email", "ada@"),
+        ("users.csv", 3, "sms", "12"),
+    ]
+
+
+def test_every_user_naming_a_deleted_or_unknown_org_is_reported_not_only_the_first(tmp_path):
+    # Rows citing the same role and orgs share what those make, except where reading them reported something.
+    orgs = [make_org_row(), make_org_row(sourcedId="school-2", status="tobedeleted")]
+    users = [make_user_row(sourcedId=f"student-{n}", orgSourcedIds=cited)
+             for n, cited in enumerate(["school-1", "school-1,school-2", "school-1,school-2", "school-1,school-9",
+                                        "school-1,school-9", "school-1"])]
+    write_package(tmp_path, orgs=orgs, users=users)
+
+    snapshot = read_package(tmp_path)
+
+    assert {person.org_source_ids for person in snapshot.people} == {("school-1",)}
+    assert len(snapshot.people) == 6
+    assert located(snapshot.problems) == [
+        ("users.csv", 3, "orgSourcedIds", "school-2"),
+        ("users.csv", 4, "orgSourcedIds", "school-2"),
+        ("users.csv", 5, "orgSourcedIds", "school-9"),
+        ("users.csv", 6, "orgSourcedIds", "school-9"),
+    ]
+
+
+def test_every_row_with_an_unknown_role_or_none_is_reported(tmp_path):
+    users = [make_user_row(sourcedId=f"student-{n}", role=role) for n, role in enumerate(["wizard", "", "wizard", ""])]
+    write_package(tmp_path, users=users, enrollments=[])
+
+    snapshot = read_package(tmp_path)
+
+    assert snapshot.people == ()
+    assert [(line, column) for _, line, column, _ in located(snapshot.problems)] == [
+        (2, "role"), (3, "role"), (4, "role"), (5, "role")]
