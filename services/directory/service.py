@@ -78,7 +78,7 @@ class DirectoryService:
     def get_schools(self, request):
         return handlers.get_schools(request, repo=self.store.people)
 
-    # A read: its reply goes out without waiting for the broker's confirm (shared/rpc_replies.py).
+    # A read in its contract: request and reply travel transient, the reply unconfirmed (shared/rpc_replies.py).
     @rpc_endpoint(directory.search_people)
     def search_people(self, request):
         return handlers.search_people(request, repo=self.store.people, kept_facts=self.kept_facts)
