@@ -49,8 +49,11 @@ class LongLived:
         with collector_paused():
             made = make()
             if not self.frozen:
-                # What the read left for the collector goes first: frozen, it would stay until the thaw.
-                gc.collect()
+                # What the read left for the collector goes first: frozen, it would stay until the thaw. With the
+                # collector paused since `make()` began, all the read made is still in the youngest generation, so
+                # collecting that one finds all of it, without a walk of the older generations (the process's
+                # modules and whatever it held before the read: a third of a full collection's time).
+                gc.collect(0)
                 # Frozen before the collector runs again: its first collection would scan all of it once more.
                 gc.freeze()
                 self.frozen = True

@@ -50,6 +50,27 @@ def test_garbage_the_read_left_in_cycles_is_freed_before_the_freeze_not_kept_unt
         assert read_leaving_a_cycle.left() is None
 
 
+def test_the_collection_before_the_freeze_walks_only_the_youngest_generation_where_the_read_left_everything():
+    generations = []
+
+    def noted(phase, info):
+        if phase == "start":
+            generations.append(info["generation"])
+
+    def read():
+        made = [{"row": n} for n in range(1000)]
+        assert gc.get_count()[0] >= len(made)  # paused: all of it still young
+        return made
+
+    gc.callbacks.append(noted)
+    try:
+        with long_lived() as heap:
+            heap.keep(read)
+    finally:
+        gc.callbacks.remove(noted)
+    assert generations == [0]
+
+
 def test_the_heap_thaws_only_when_the_last_of_two_overlapping_blocks_ends():
     with long_lived() as first:
         first.keep(list)
