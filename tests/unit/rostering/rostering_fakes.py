@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -525,6 +525,7 @@ class Importer:
             publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
             ticking=ticking, give_back_memory=lambda: self.memory_given_back.append(len(self.directory.calls)),
+            applied_beside=lambda: nullcontext(self.applied),
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):
