@@ -36,7 +36,6 @@ from services.rostering.domain.applied_rows import (
     remembered_ids,
     rows_digest,
     Sourced,
-    compared_as_now,
     sourced_ahead,
     sourced_as_now,
     summarised,
@@ -134,9 +133,6 @@ class ImportPorts:
     # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
     # nothing, as in the unit tests.
     give_back_memory: Callable[[], object] = lambda: None
-    # What the runs applied on a session (and connection) of its own, for a comparison started ahead while the
-    # run's own session is in use (the service's: adapters/sync_state.py); None: compared when the stage comes.
-    applied_beside: Callable[[], AbstractContextManager[AppliedRows]] | None = None
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -155,8 +151,6 @@ class SourcedRows:
     build: Callable[[Person], dict | None]
     # The records with their keys and source fingerprints worked out already (ahead), when they were.
     made: Callable[[], list[Sourced]] | None = None
-    # What is remembered of the keys asked (their source fingerprints by key), when it was compared ahead.
-    compared: Callable[[Mapping[str, bytes | None]], RememberedSources] | None = None
 
     def sourced(self) -> list[Sourced]:
         if self.made is not None:
@@ -371,10 +365,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             earlier: Mapping[str, AppliedRow]
             if records is not None and not request["full"]:
                 # Only the rows whose records changed are read back (a 1 % delta: 1 % of a quarter of a million).
-                asked = sources_by_key(records)
-                earlier = sourced.compared(asked) if sourced.compared is not None else applied.compare_sources(
-                    district_key, stage.entity, asked, needs_ids=stage.gives_ids)
-                del asked
+                earlier = applied.compare_sources(district_key, stage.entity, sources_by_key(records),
+                                                  needs_ids=stage.gives_ids)
             else:
                 earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
             compared = {} if request["full"] else earlier
@@ -439,25 +431,17 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             return mapping.account_source(person, person_id, schools_of_people[person.source_id], schools.ids,
                                           district_source_id, request["region"], account_fingerprints)
 
-        accounts_ahead: Callable[[], AccountsAhead] | None = None
-
-        def accounts_sourced_and_compared(known: Mapping[str, str]) -> AccountsAhead:
-            made = sourced_ahead(snapshot.people, key=_source_id, ids=known, source=account_source,
-                                 pause=ports.let_others_run)
-            if ports.applied_beside is None:
-                return made, None
-            with ports.applied_beside() as beside:
-                return made, beside.compare_sources(district_key, ACCOUNTS.entity, sources_by_key(made),
-                                                    needs_ids=ACCOUNTS.gives_ids)
+        accounts_ahead: Callable[[], list[Sourced]] | None = None
 
         def start_accounts_sources(plan: SendPlan, earlier: Mapping[str, AppliedRow]) -> None:
             # While the people's pages are in flight, the accounts' keys and source fingerprints, by the ids
-            # remembered, and what is remembered of them: once the directory has answered, only the people whose
-            # ids turn out otherwise (the new ones, any it refused or made anew) are worked out and compared again.
+            # remembered: once the directory has answered, only the people whose ids turn out otherwise (the new
+            # ones, any it refused or made anew) are worked out again.
             nonlocal accounts_ahead
             known = remembered_ids(plan, earlier)
             if known and not request["full"]:
-                accounts_ahead = ports.ahead(lambda: _paused(lambda: accounts_sourced_and_compared(known)))
+                accounts_ahead = ports.ahead(lambda: _paused(lambda: sourced_ahead(
+                    snapshot.people, key=_source_id, ids=known, source=account_source, pause=ports.let_others_run)))
 
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
             snapshot.people, key=lambda person: person.source_id,
@@ -470,11 +454,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
 
         def accounts_sourced() -> list[Sourced]:
             with collector_paused():
-                return sourced_as_now(accounts_ahead()[0], key=_source_id, ids=person_ids, source=account_source)
-
-        def accounts_compared(asked: Mapping[str, bytes | None]) -> RememberedSources:
-            return compared_as_now(accounts_ahead()[1], asked, lambda again: ports.applied.compare_sources(
-                district_key, ACCOUNTS.entity, again, needs_ids=ACCOUNTS.gives_ids))
+                return sourced_as_now(accounts_ahead(), key=_source_id, ids=person_ids, source=account_source)
 
         def account_row(person: Person) -> dict | None:
             person_id = person_ids.get(person.source_id)
@@ -490,8 +470,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
               sourced=SourcedRows(
                   snapshot.people, key=lambda person: person_ids.get(person.source_id),
                   source=lambda person: account_source(person, person_ids.get(person.source_id)),
-                  build=account_row, made=accounts_sourced if accounts_ahead is not None else None,
-                  compared=accounts_compared if accounts_ahead is not None and ports.applied_beside else None))
+                  build=account_row, made=accounts_sourced if accounts_ahead is not None else None))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 
@@ -530,10 +509,6 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     enrolled.counts.failed += unmapped_count
     apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot),
           summary=links_ahead)
-
-
-# The accounts' records Sourced ahead, and what is remembered of them when it was compared ahead too.
-AccountsAhead = tuple[list[Sourced], RememberedSources | None]
 
 
 def _source_id(person: Person) -> str:

@@ -244,6 +244,6 @@ class RosteringService:
                             clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks,
                             owner=self.owner, ticking=every_second, ahead=started_ahead,
                             let_others_run=eventlet.sleep,
-                            give_back_memory=self.give_back_memory, applied_beside=state.applied_beside)
+                            give_back_memory=self.give_back_memory)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

@@ -323,25 +323,6 @@ def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, by
     return RememberedSources(differing, unchanged, asked, len(applied))
 
 
-def compared_as_now(ahead: RememberedSources, asked: Mapping[str, bytes | None],
-                    compare: Callable[[Mapping[str, bytes | None]], RememberedSources]) -> RememberedSources:
-    """A comparison made ahead (for the keys and source fingerprints asked then) made true for those asked now:
-    a key asked as it was then keeps its answer, a key asked otherwise or not then is compared now (`compare`, only
-    when there is one), and a key no longer asked is left out. What is remembered must not have changed between."""
-    then = ahead.asked
-    again = {row_key: source for row_key, source in asked.items()
-             if row_key not in then or then[row_key] != source}
-    if not again and len(asked) == len(then):
-        return RememberedSources(ahead.differing, ahead.unchanged, asked, ahead.count)
-    fresh = compare(again) if again else RememberedSources({}, {}, {}, ahead.count)
-    differing = {row_key: row for row_key, row in ahead.differing.items() if row_key in asked and row_key not in again}
-    unchanged = {row_key: target for row_key, target in ahead.unchanged.items()
-                 if row_key in asked and row_key not in again}
-    differing.update(fresh.differing)
-    unchanged.update(fresh.unchanged)
-    return RememberedSources(differing, unchanged, asked, ahead.count)
-
-
 class StageSummary(NamedTuple):
     """What plan_whole_stage needs of a stage's rows, without keeping them: worked out ahead, while other stages'
     pages are in flight."""

@@ -2,7 +2,6 @@
 import pytest
 
 from services.rostering.adapters.applied_rows import FORGET_CHUNK, REMEMBER_CHUNK, AppliedRowRepository
-from services.rostering.adapters.sync_state import SyncState
 from services.rostering.domain.applied_rows import AppliedRow, remembered_sources
 
 
@@ -181,22 +180,3 @@ def test_thousands_of_keys_with_tabs_quotes_backslashes_and_accents_compare_as_e
     for needs_ids in (False, True):
         compared = compared_as_every_row_read(applied, asked, needs_ids=needs_ids)
         assert len(compared.unchanged) > 1_000 and len(compared.differing) > 500
-
-
-def test_a_comparison_on_a_session_of_its_own_sees_what_the_runs_session_committed_and_leaves_it_free(
-        rostering_session):
-    state = SyncState(rostering_session)
-    state.applied.start("district-1", "d-1")
-    source = bytes([1]) * 16
-    state.applied.remember("district-1", "accounts", {
-        "p-1": AppliedRow(bytes([1]) * 16, None, source), "p-2": AppliedRow(bytes([2]) * 16, None, source)})
-    asked = {"p-1": source, "p-2": bytes([2]) * 16, "p-3": source}
-
-    with state.applied_beside() as beside:
-        assert beside.session is not rostering_session
-        compared = beside.compare_sources("district-1", "accounts", asked, needs_ids=False)
-        state.applied.remember("district-1", "accounts", {"p-3": AppliedRow(bytes([3]) * 16, None, source)})
-
-    assert (compared.unchanged, compared.differing, compared.count) == (
-        {"p-1": None}, {"p-2": AppliedRow(bytes([2]) * 16, None, source)}, 2)
-    assert state.applied.count("district-1", "accounts") == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
@@ -525,7 +525,6 @@ class Importer:
             publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
             ticking=ticking, give_back_memory=lambda: self.memory_given_back.append(len(self.directory.calls)),
-            applied_beside=lambda: nullcontext(self.applied),
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):

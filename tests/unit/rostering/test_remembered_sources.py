@@ -6,7 +6,6 @@ import pytest
 from services.rostering.domain.applied_rows import (
     AppliedRow,
     Sourced,
-    compared_as_now,
     fingerprint,
     plan_sends_from_sources,
     plan_sourced,
@@ -60,61 +59,6 @@ def test_a_plan_against_the_changed_rows_alone_is_the_plan_against_every_remembe
         records, applied, needs_ids)
     assert plan_sourced(records, build=lambda row: row, applied={}, needs_ids=needs_ids) == plan(records, {}, needs_ids)
     assert len(compared.unchanged) > 0 and len(compared.differing) > 0  # both kinds met
-
-
-def keys_asked_otherwise(records: list[Sourced], seed: int) -> list[Sourced]:
-    """The records as a later stage keys them once the ids are known: some keys become other ones (a person made
-    anew), some go (a person refused), some records get another source fingerprint, the rest stay."""
-    chance = random.Random(seed)
-    later = []
-    for record in records:
-        draw = chance.random()
-        if draw < 0.05:
-            later.append(record._replace(key=f"{record.key}-made-anew"))
-        elif draw < 0.1:
-            later.append(record._replace(key=None, source=None))
-        elif draw < 0.15:
-            later.append(record._replace(source=source_of(chance.randrange(8))))
-        else:
-            later.append(record)
-    return later
-
-
-@pytest.mark.parametrize("seed", range(20))
-@pytest.mark.parametrize("needs_ids", [False, True])
-def test_a_comparison_made_ahead_and_brought_up_to_the_keys_asked_now_is_the_comparison_made_now(seed, needs_ids):
-    records, applied = a_district(seed)
-    now = keys_asked_otherwise(records, seed)
-    asked_again = []
-
-    def compare(asked):
-        asked_again.append(dict(asked))
-        return remembered_sources(applied, asked, needs_ids=needs_ids)
-
-    ahead = remembered_sources(applied, sources_by_key(records), needs_ids=needs_ids)
-    brought = compared_as_now(ahead, sources_by_key(now), compare)
-
-    made_now = remembered_sources(applied, sources_by_key(now), needs_ids=needs_ids)
-    assert (brought.differing, brought.unchanged, dict(brought.asked), brought.count) == (
-        made_now.differing, made_now.unchanged, dict(made_now.asked), made_now.count)
-    assert plan_sourced(now, build=lambda row: row, applied=brought, needs_ids=needs_ids) == plan(
-        now, applied, needs_ids)
-    # Only what is asked otherwise is compared again.
-    then = sources_by_key(records)
-    assert asked_again == [{row_key: source for row_key, source in sources_by_key(now).items()
-                            if row_key not in then or then[row_key] != source}]
-
-
-def test_a_comparison_made_ahead_of_the_very_keys_asked_now_is_used_as_it_is():
-    records, applied = a_district(1)
-    ahead = remembered_sources(applied, sources_by_key(records), needs_ids=False)
-
-    def compare(asked):
-        raise AssertionError(f"compared again: {asked}")
-
-    brought = compared_as_now(ahead, sources_by_key(records), compare)
-
-    assert (brought.differing, brought.unchanged, brought.count) == (ahead.differing, ahead.unchanged, ahead.count)
 
 
 def test_only_rows_remembered_by_another_source_fingerprint_or_without_the_id_needed_are_read_whole():
