@@ -45,8 +45,7 @@ from .package_files import (
 )
 from .records import EntityFile, RecordStream, Target, unread_target
 from .snapshot import PackageFile, Snapshot
-from .user_reader import merge_same_people, read_users, users_file
-from .users_ahead import WorkedAhead
+from .user_reader import USER_COLUMNS, merge_same_people, read_users
 from .values import PhoneNormaliser
 
 # A collection's mode (bulk or delta) and its records, or None when the source does not have it.
@@ -79,10 +78,10 @@ class EntityFiles:
     def users(self) -> EntityFile:
         """users.csv, which must have sourcedId; a 1.1 file also needs role."""
         version = self.version
-        opened = self._stream_of(USERS)
-        if opened is None:
+        required = ("sourcedId", "givenName", "familyName") + (("role",) if version == V1_1 else ())
+        users = self.open(USERS, USER_COLUMNS, required_columns=required, required_fields=("givenName", "familyName"))
+        if users is None:
             raise self._rejected("the roster has no users", file=USERS)
-        users = self._opened[USERS] = users_file(*opened, self.findings, version)
         if not users.has("sourcedId"):
             raise self._rejected(users.refusal or "users.csv has no sourcedId column", file=USERS)
         if version == V1_2 and users.has("role"):
@@ -100,11 +99,10 @@ class EntityFiles:
                      for name, file in sorted(self._opened.items(), key=lambda item: order.index(item[0])))
 
 
-def assemble(files: EntityFiles, phones: PhoneNormaliser, ahead: WorkedAhead | None = None) -> Snapshot:
-    """Read every collection the source has into one Snapshot; findings are the files' own. `ahead`: users.csv's
-    credentials normalised elsewhere (users_ahead.py), the same values the reader would make."""
+def assemble(files: EntityFiles, phones: PhoneNormaliser) -> Snapshot:
+    """Read every collection the source has into one Snapshot; findings are the files' own."""
     findings = files.findings
-    users = files.users()
+    users_file = files.users()
 
     orgs_file = files.open(ORGS, ORG_COLUMNS, required_columns=("sourcedId", "type"))
     orgs = read_orgs(orgs_file) if orgs_file else {}
@@ -121,18 +119,18 @@ def assemble(files: EntityFiles, phones: PhoneNormaliser, ahead: WorkedAhead | N
                             session_target) if classes_file else {})
 
     assigned = _assigned_roles(files, org_target, findings) if files.version == V1_2 else None
-    people, claims = read_users(users, orgs=org_target, phones=phones, assigned=assigned, ahead=ahead)
+    people, claims = read_users(users_file, orgs=org_target, phones=phones, assigned=assigned)
     # 1.2 says a staff member is also a parent with a second role; 1.1 can only say it with a second row.
-    aliases = merge_same_people(people, users) if files.version == V1_1 else {}
+    aliases = merge_same_people(people, users_file) if files.version == V1_1 else {}
     # Every sourcedId a reference may name, an alias naming the person it was merged into.
     known = {**people, **{alias: people[survivor] for alias, survivor in aliases.items()}} if aliases else people
-    links = guardian_links(claims, known, users)
+    links = guardian_links(claims, known, users_file)
 
     enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS, required_columns=ENROLLMENT_REQUIRED_COLUMNS,
                                   required_fields=ENROLLMENT_REQUIRED_FIELDS)
     enrollments = (read_enrollments(enrollments_file, orgs=org_target,
                                     classes=_target(classes_file, "class", classes, CLASSES),
-                                    people=users.target("user", known)) if enrollments_file else [])
+                                    people=users_file.target("user", known)) if enrollments_file else [])
     return Snapshot(
         version=files.version,
         orgs=tuple(orgs.values()),

@@ -14,14 +14,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .assigned_roles import AssignedRoles
-from .findings import Findings
-from .package_files import USERS, V1_1
-from .records import EntityFile, RecordStream, Target, file_columns
+from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
 from .same_person import EMAIL, combined, same_people
 from .snapshot import ACTIVE, Person, RoleAssignment, new_record
-from .users_ahead import WorkedAhead, nothing_ahead
 from .values import COMMON_FLAGS, PhoneNormaliser, email_normaliser, parse_flag, split_list
 
 USER_COLUMNS = file_columns(
@@ -30,7 +27,6 @@ USER_COLUMNS = file_columns(
     "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName", "preferredMiddleName", "preferredFamilyName",
     "primaryOrgSourcedId", "pronouns",
 )
-USER_REQUIRED_FIELDS = ("givenName", "familyName")
 # Some vendor exports name the agentSourcedIds column `agents`.
 AGENT_COLUMNS = ("agentSourcedIds", "agents")
 # enabledUser as nearly every export writes it (empty: the spec's default, enabled), for a lookup first.
@@ -52,25 +48,14 @@ class AgentClaim(NamedTuple):
     agent: str
 
 
-def users_file(mode: str, records: RecordStream, findings: Findings, version: str) -> EntityFile:
-    """users.csv under the shared rules: wherever it is read, opened the same way. A 1.1 file also needs role."""
-    required = ("sourcedId", *USER_REQUIRED_FIELDS) + (("role",) if version == V1_1 else ())
-    return EntityFile(USERS, mode, records, findings, USER_COLUMNS, required, USER_REQUIRED_FIELDS)
-
-
-def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assigned: AssignedRoles | None,
-               ahead: WorkedAhead | None = None) -> tuple[dict[str, Person], list[AgentClaim]]:
-    """`ahead`, when given, holds credentials normalised elsewhere (users_ahead.py): the same values."""
-    ahead = ahead or nothing_ahead()
-    users = _UserRows(file, orgs, phones, assigned, ahead)
+def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser,
+               assigned: AssignedRoles | None) -> tuple[dict[str, Person], list[AgentClaim]]:
+    users = _UserRows(file, orgs, phones, assigned)
     people: dict[str, Person] = {}
     for line, cells, source_id, modified in file.rows():
-        if line > ahead.look_at:
-            ahead.catch_up(line)
         person = users.person(line, cells, source_id, modified)
         if person is not None:
             people[source_id] = person
-    ahead.end()
     if assigned is not None:
         assigned.report_unclaimed(file.target("user", people), file.seen)
     return people, users.claims
@@ -109,8 +94,8 @@ class _UserRows:
     """Turns users.csv rows into people; the common shapes (one org, one role, a known id) go the short way."""
 
     def __init__(self, file: EntityFile, orgs: Target, phones: PhoneNormaliser,
-                 assigned: AssignedRoles | None, ahead: WorkedAhead) -> None:
-        self.file, self.orgs, self.assigned, self.ahead = file, orgs, assigned, ahead
+                 assigned: AssignedRoles | None) -> None:
+        self.file, self.orgs, self.assigned = file, orgs, assigned
         self.normalise_phone = phones.normalise
         self.normalise_email = email_normaliser()
         self.claims: list[AgentClaim] = []
@@ -191,14 +176,13 @@ class _UserRows:
     def _credentials(self, line: int, cells: list[str]) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
         """email, mobile and home phone normalised, and the fields whose value was refused (reported)."""
         email, sms, phone = cells[self.email], cells[self.sms], cells[self.phone]
-        emails, phones = self.ahead.emails, self.ahead.phones
         done = 0
         try:
-            email = (emails.get(email) or self.normalise_email(email)) if email else None
+            email = self.normalise_email(email) if email else None
             done = 1
-            sms = (phones.get(sms) or self.normalise_phone(sms)) if sms else None
+            sms = self.normalise_phone(sms) if sms else None
             done = 2
-            phone = (phones.get(phone) or self.normalise_phone(phone)) if phone else None
+            phone = self.normalise_phone(phone) if phone else None
             return email, sms, phone, ()
         except ValueError as why:
             return self._with_refusal(line, cells, [email, sms, phone][:done], why)

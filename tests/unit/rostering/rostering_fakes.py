@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
-import signal
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -603,18 +601,3 @@ class FakeInbox:
 
     def write(self, folder: str, name: str, content: bytes) -> None:
         self.written[(folder, name)] = content
-
-
-# --- children that fail, for the reader's child processes ------------------------------
-
-
-def exit_at_once(*_args, **_kwargs):
-    os._exit(3)
-
-
-def killed(*_args, **_kwargs):
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
-def raising(*_args, **_kwargs):
-    raise MemoryError

@@ -1,5 +1,6 @@
 """enrollments.csv read in a child process beside the other files gives the Snapshot of a read in one process."""
 import os
+import signal
 import time
 from functools import partial
 
@@ -15,7 +16,6 @@ from oneroster_builders import (
     write_package,
     zip_folder,
 )
-from rostering_fakes import exit_at_once, killed, raising
 
 from services.rostering.adapters.sources.oneroster_csv import enrollments_apart, package_source
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
@@ -172,6 +172,18 @@ def test_the_byte_budget_holds_across_the_whole_package(tmp_path, monkeypatch, s
     refusal = rejection_both_ways(package)
 
     assert refusal.file == "enrollments.csv" and "stopped while reading enrollments.csv" in str(refusal)
+
+
+def exit_at_once(*_args, **_kwargs):
+    os._exit(3)
+
+
+def killed(*_args, **_kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def raising(*_args, **_kwargs):
+    raise MemoryError
 
 
 @pytest.mark.parametrize("child", [exit_at_once, killed, raising])

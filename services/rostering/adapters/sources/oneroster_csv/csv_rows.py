@@ -109,17 +109,6 @@ class CsvRecords:
     def width(self) -> int:
         return len(self.header_cells)
 
-    def plain_cells(self, columns: tuple[int, ...]) -> Iterator[tuple[str, ...]]:
-        """Some cells of each later record, trimmed, without the records' checks: for work that only looks at
-        values (a record too short for them is passed over; a cell too long for csv ends the stream)."""
-        needed = max(columns) + 1
-        try:
-            for cells in self._reader:
-                if len(cells) >= needed:
-                    yield tuple(cells[at].strip() for at in columns)
-        except csv.Error:
-            return
-
     def _next(self) -> list[str] | None:
         with self.unreadable_as_rejection():
             return next(self._reader, None)

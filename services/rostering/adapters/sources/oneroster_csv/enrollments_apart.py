@@ -10,24 +10,22 @@ parent's sockets, logging, hub or exit handlers. When the child fails in any
 way (an exception, a signal, no result within its patience) the reader reads
 the file itself, so a broken file is refused exactly as before. The child is
 always reaped: killed first when the reader stops early or stops waiting.
-When users.csv has a child of its own (users_ahead.py), this one starts
-reading once that one is done, so the two share the second core in turn.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import tempfile
 import time
 from contextlib import ExitStack
-from functools import partial
 from pathlib import Path
+from typing import NoReturn
 
 from services.rostering.domain.enrollment_rows import ReadAhead, read_ahead
 from services.rostering.domain.package_files import ENROLLMENTS
 
-from .forked import forked, stopped
 from .package_limits import MIB
 from .package_source import PackageSource
 
@@ -37,8 +35,6 @@ APART_BYTES = 4 * MIB
 # How long the reader waits for the child beyond the time it spent on the other files (the child reads less).
 PATIENCE_SECONDS = 60.0
 _POLL_SECONDS = 0.002
-# How long the child waits at most for the one before it (`after`) before it reads anyway.
-AFTER_SECONDS = 30.0
 
 
 def reads_apart(size: int) -> bool:
@@ -49,12 +45,16 @@ def reads_apart(size: int) -> bool:
 class EnrollmentsApart:
     """A child process reading one package's enrollments.csv; `result()` once, `close()` always."""
 
-    def __init__(self, path: Path, member: str, mode: str, after: Path | None = None) -> None:
-        """`after`: a file whose appearance (or its folder's going) the child waits for before it reads, at most
-        AFTER_SECONDS: another child's mark that it is done (users_ahead.py)."""
+    def __init__(self, path: Path, member: str, mode: str) -> None:
         self._out = tempfile.TemporaryFile()
         self._started = time.monotonic()
-        self._pid = forked(partial(_read, path, member, mode, self._out.fileno(), after))
+        self._pid: int | None
+        try:
+            self._pid = os.fork()
+        except OSError:
+            self._pid = None  # no process to spare: the reader reads the file itself
+        if self._pid == 0:
+            _read_and_exit(path, member, mode, self._out.fileno())
 
     def result(self) -> ReadAhead | None:
         """The child's read, or None when it did not end cleanly within its patience."""
@@ -91,21 +91,23 @@ class EnrollmentsApart:
 
     def _stop(self) -> None:
         pid, self._pid = self._pid, None
-        stopped(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
 
 
-def _read(path: Path, member: str, mode: str, out: int, after: Path | None) -> None:
-    """The child: read, and write the result (forked.py sees that it leaves without anything else)."""
-    _wait_for(after)
-    with ExitStack() as stack:
-        source = PackageSource(path, stack)
-        read = read_ahead(source.records(member, ENROLLMENTS), mode)
-        read.bytes_read = source.bytes_read
-    with open(out, "wb", closefd=False) as result:
-        pickle.dump(read, result, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _wait_for(mark: Path | None) -> None:
-    deadline = time.monotonic() + AFTER_SECONDS
-    while mark is not None and mark.parent.exists() and not mark.exists() and time.monotonic() < deadline:
-        time.sleep(_POLL_SECONDS)
+def _read_and_exit(path: Path, member: str, mode: str, out: int) -> NoReturn:
+    """The child: read, write the result, leave without running anything the parent set up for its own exit."""
+    code = 1
+    try:
+        with ExitStack() as stack:
+            source = PackageSource(path, stack)
+            read = read_ahead(source.records(member, ENROLLMENTS), mode)
+            read.bytes_read = source.bytes_read
+        with open(out, "wb", closefd=False) as result:
+            pickle.dump(read, result, protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    finally:
+        os._exit(code)  # whatever happened: an exception here is the reader's cue to read the file itself

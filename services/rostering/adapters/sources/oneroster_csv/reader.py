@@ -19,13 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import NamedTuple
 
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.enrollment_rows import ReadAhead
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.findings import Findings
-from services.rostering.domain.package_files import ENROLLMENTS, USERS
+from services.rostering.domain.package_files import ENROLLMENTS
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import Snapshot
@@ -33,41 +32,29 @@ from services.rostering.domain.values import PhoneNormaliser
 
 from .enrollments_apart import EnrollmentsApart, reads_apart
 from .package_source import FilePlan, PackageSource, plan_files
-from .users_ahead import UsersAhead
 
 __all__ = ["PackageRejected", "read_package"]
 
 
 def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None,
-                 enrollments_apart: bool | None = None, users_ahead: bool | None = None) -> Snapshot:
+                 enrollments_apart: bool | None = None) -> Snapshot:
     """Read every file of the package; `region` is the default country for phone numbers. `rows`, when
     given, counts the records as they are read (a run's progress shows it while the read goes on).
 
     `enrollments_apart` says whether enrollments.csv is read in a child process beside the other files
-    (enrollments_apart.py), `users_ahead` whether users.csv's digests and credentials are worked out in another
-    (users_ahead.py); by default each is when its file is large (reads_apart). The Snapshot is the same.
+    (enrollments_apart.py); by default it is when the file is large (reads_apart). The Snapshot is the same.
     """
     phones = PhoneNormaliser(region)
     with collector_paused():
-        return _read(Path(path), phones, rows, _Apart(enrollments_apart, users_ahead))
+        return _read(Path(path), phones, rows, enrollments_apart)
 
 
-class _Apart(NamedTuple):
-    """Which files are worked on in a child process: True, False, or None (by their size)."""
-
-    enrollments: bool | None
-    users: bool | None
-
-
-def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: _Apart) -> Snapshot:
+def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: bool | None) -> Snapshot:
     findings = Findings()
     with ExitStack() as stack:
         source = PackageSource(path, stack)
         plan = plan_files(source, findings)
-        # users.csv's child first: the reader needs its work first, and enrollments.csv's child waits for it.
-        users_child = _users_ahead(path, source, plan, apart.users, phones, stack)
-        elsewhere = _enrollments_elsewhere(path, source, plan, apart.enrollments, stack,
-                                           after=users_child.done_mark if users_child else None)
+        elsewhere = _enrollments_elsewhere(path, source, plan, apart, stack)
 
         def stream_of(name: str):
             member = plan.members.get(name)
@@ -77,27 +64,16 @@ def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: _Ap
             return plan.modes[name], (records if rows is None else rows.watching(records))
 
         files = EntityFiles(plan.version, findings, stream_of, plan.members.__contains__, PackageRejected)
-        return assemble(files, phones, users_child.worked() if users_child else None)
-
-
-def _users_ahead(path: Path, source: PackageSource, plan: FilePlan, apart: bool | None, phones: PhoneNormaliser,
-                 stack: ExitStack) -> UsersAhead | None:
-    """A child working ahead on users.csv's credentials, or None (all worked out here)."""
-    member = plan.members[USERS]
-    if not (reads_apart(source.size(member)) if apart is None else apart):
-        return None
-    child = UsersAhead(path, member, plan.modes[USERS], plan.version, phones)
-    stack.callback(child.close)
-    return child
+        return assemble(files, phones)
 
 
 def _enrollments_elsewhere(path: Path, source: PackageSource, plan: FilePlan, apart: bool | None,
-                           stack: ExitStack, after: Path | None) -> Callable[[], ReadAhead | None]:
+                           stack: ExitStack) -> Callable[[], ReadAhead | None]:
     """What reads enrollments.csv beside this process: its rows when asked, or None (read them here)."""
     member = plan.members.get(ENROLLMENTS)
     if member is None or not (reads_apart(source.size(member)) if apart is None else apart):
         return lambda: None
-    child = EnrollmentsApart(path, member, plan.modes[ENROLLMENTS], after)
+    child = EnrollmentsApart(path, member, plan.modes[ENROLLMENTS])
     stack.callback(child.close)
 
     def elsewhere() -> ReadAhead | None:
