@@ -59,16 +59,18 @@ upsert_guardian_links = contract.rpc("upsert_guardian_links", request=UpsertGuar
                                      description="Create or update a page of "
                                                  "guardian-student links from a roster sync.")
 get_schools = contract.rpc("get_schools", request=GetSchoolsRequest, response=Schools,
-                           description="The schools of a district (or of every district), by name.")
+                           description="The schools of a district (or of every district), by name.", read=True)
 search_people = contract.rpc("search_people", request=SearchPeopleRequest, response=PeoplePage,
                              description="A page of the people the viewer may see that match the filters.",
                              read=True)
 get_student_profile = contract.rpc("get_student_profile", request=GetProfileRequest, response=StudentProfile,
                                    description="A student's profile as the viewer may see it: "
-                                               "schools, classrooms, guardians, account status.")
+                                               "schools, classrooms, guardians, account status.",
+                                   read=True)
 get_person_profile = contract.rpc("get_person_profile", request=GetProfileRequest, response=PersonProfile,
                                   description="Anyone's profile as the viewer may see "
-                                              "it: kinds, schools, linked students.")
+                                              "it: kinds, schools, linked students.",
+                                  read=True)
 enable_student_accounts = contract.rpc("enable_student_accounts", request=EnableStudentAccountsRequest,
                                        response=BulkResult,
                                        description="Enable the accounts of students so they can sign in; "
