@@ -56,29 +56,19 @@ class _Prepared:
 def _prepared_statement(conn, cursor, statement, parameters, context, executemany):
     if executemany or context is None or not context.execution_options.get(PREPARED):
         return statement, parameters
-    statement, pending = as_prepared(conn.info, statement, parameters)
-    if pending is not None:
-        _pending[context] = pending
-    return statement, parameters
-
-
-def as_prepared(info: dict, statement: str, parameters) -> tuple[str, tuple | None]:
-    """The SQL to send for `statement` on the connection whose pool record's `info` this is: EXECUTE of its
-    prepared statement, or PREPARE and EXECUTE the first time; the statement as it is when it cannot be
-    prepared. Also what `count_as_prepared` needs once that SQL ran without error (None: nothing to count)."""
     if not isinstance(parameters, dict) or "$" in statement:  # a $ of its own would read as a parameter
-        return statement, None
+        return statement, parameters
     body, names = _numbered(statement)
     types = tuple(_TYPES.get(type(parameters.get(name))) for name in names)
     if None in types:  # a value whose type this module does not declare: run the statement as it is
-        return statement, None
-    prepared = _prepared_on(info)
+        return statement, parameters
+    prepared = _prepared_on(conn)
     key = (statement, types)
     execute = _execute_clause(names)
     known = prepared.names.get(key)
     if known is not None:
         prepared.names.move_to_end(key)
-        return f"EXECUTE {known}{execute}", None
+        return f"EXECUTE {known}{execute}", parameters
     name = f"prepared_{next(prepared.numbers)}"
     steps = []
     if len(prepared.names) >= MAX_PER_CONNECTION:
@@ -86,26 +76,22 @@ def as_prepared(info: dict, statement: str, parameters) -> tuple[str, tuple | No
         steps.append(f"DEALLOCATE {oldest}")
     declared = f" ({', '.join(types)})" if types else ""
     steps += [f"PREPARE {name}{declared} AS {body}", f"EXECUTE {name}{execute}"]
-    return ";\n".join(steps), (key, name)
-
-
-def count_as_prepared(info: dict, pending: tuple | None) -> None:
-    """The PREPARE that `as_prepared` sent ran: later executions on that connection EXECUTE it by name."""
-    if pending is not None:
-        key, name = pending
-        _prepared_on(info).names[key] = name
+    _pending[context] = (key, name)
+    return ";\n".join(steps), parameters
 
 
 def _count_as_prepared(conn, cursor, statement, parameters, context, executemany):
-    if context is not None:
-        count_as_prepared(conn.info, _pending.pop(context, None))
+    pending = _pending.pop(context, None) if context is not None else None
+    if pending is not None:
+        key, name = pending
+        _prepared_on(conn).names[key] = name
 
 
-def _prepared_on(info: dict) -> _Prepared:
-    """The statements prepared on a connection, kept in the pool's record of it (its `info`)."""
-    prepared = info.get(_INFO_KEY)
+def _prepared_on(conn) -> _Prepared:
+    """The statements prepared on the connection, kept in the pool's record of it."""
+    prepared = conn.info.get(_INFO_KEY)
     if prepared is None:
-        prepared = info[_INFO_KEY] = _Prepared()
+        prepared = conn.info[_INFO_KEY] = _Prepared()
     return prepared
 
 

@@ -37,7 +37,6 @@ from services.directory.domain.visibility import (
     ViewerFacts,
 )
 from shared.bulk_sql import insert_rows
-from shared.compiled_reads import read_dicts
 from shared.db import dialect_insert, read_without_transaction
 
 SCHOOL_FIELDS = ("name", "identifier")
@@ -388,20 +387,20 @@ class DirectoryRepository:
         if with_schools and search_sql.finds_by_names(wanted, scope) and self._of_district(
                 search_sql.individuals(scope), search_sql.names_district(scope)):
             # PostgreSQL keeps name_counts: the page is the true first page whatever the total.
-            page = read_dicts(self.session, search_sql.names_first_page(wanted, scope, school_ids=True), values)
+            page = _dicts(self.session.execute(search_sql.names_first_page(wanted, scope, school_ids=True), values))
             counted = (page[0][search_sql.MATCHED] if page
                        else self.session.execute(search_sql.names_count(wanted, scope), values).scalar_one())
             return _without_count(page), counted
         if not search_sql.finds_matches_first(wanted, scope):
             counted = count()
         else:
-            page = read_dicts(self.session, search_sql.matches_first_page(wanted, scope, school_ids=with_schools),
-                              values)
+            page = _dicts(self.session.execute(search_sql.matches_first_page(wanted, scope, school_ids=with_schools),
+                                               values))
             # A page past the last match (or of no match at all) carries no count.
             counted = page[0][search_sql.MATCHED] if page else count()
             if counted <= search_sql.TOTAL_COUNT_LIMIT:
                 return _without_count(page), counted
-        page = read_dicts(self.session, search_sql.page_query(wanted, scope, school_ids=with_schools), values)
+        page = _dicts(self.session.execute(search_sql.page_query(wanted, scope, school_ids=with_schools), values))
         return page, counted
 
     def _of_district(self, person_ids: frozenset[str], district_id: str) -> bool:
@@ -505,6 +504,12 @@ def _person_columns(values: Mapping) -> dict:
     columns["given_name_key"] = name_key(values["given_name"])
     columns["family_name_key"] = name_key(values["family_name"])
     return columns
+
+
+def _dicts(result) -> list[dict]:
+    """Each row as a dict of its own: zipped with the result's keys, a quarter of what a RowMapping's items cost."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row)) for row in result]
 
 
 def _without_count(page: list[dict]) -> list[dict]:
