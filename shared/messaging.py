@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from nameko.constants import NON_PERSISTENT
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy
+from nameko.rpc import MethodProxy, RpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared import amqp_producers
@@ -140,9 +140,10 @@ class _CheckedProxy:
         if method is None:
             raise AttributeError(f"{self._contract.name} declares no RPC method {name!r}")
         remote = getattr(self._proxy, name)
-        if method.read:
+        if method.read and isinstance(remote, MethodProxy):
             # nameko builds a MethodProxy, and its Publisher, afresh for every lookup: only this call's request
-            # goes out transient (shared/rpc_replies.py says why a read's messages need not be persistent).
+            # goes out transient (shared/rpc_replies.py says why a read's messages need not be persistent). A
+            # test's stand-in for a service, with no broker behind it, has no publisher to set.
             remote.publisher.delivery_mode = NON_PERSISTENT
 
         def call(payload: dict | None = None, **fields):
