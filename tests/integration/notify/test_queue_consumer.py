@@ -67,15 +67,12 @@ def wait_until(condition, timeout: float = WAIT_SECONDS):
         time.sleep(0.05)
 
 
-def returned_to_queue(amqp_uri: str, expected: int) -> int:
-    """The queue's depth once the broker has put back what a closed consumer held, or after WAIT_SECONDS.
+def wait_until_returned_to_queue(amqp_uri: str, expected: int) -> None:
+    """Fails unless the queue holds `expected` jobs within WAIT_SECONDS.
 
     The broker requeues a closed channel's unacknowledged deliveries on its own time: a new connection asking
     right after the close can still find them missing (CI, three test groups on two cores, found 1 of 4)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (found := depth(amqp_uri)) != expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return found
+    wait_until(lambda: depth(amqp_uri) == expected)
 
 
 def test_each_job_the_handler_finished_is_acked(rabbit_config):
@@ -128,7 +125,7 @@ def test_stop_finishes_the_job_in_hand_and_returns_the_prefetched_ones_to_the_qu
         release.set()
 
     assert len(finished) == 1 and consuming.error is None
-    assert returned_to_queue(uri, 4) == 4
+    wait_until_returned_to_queue(uri, 4)
 
 
 def test_the_job_in_hand_learns_its_connection_is_gone_and_the_broker_hands_it_out_again(
@@ -153,7 +150,7 @@ def test_the_job_in_hand_learns_its_connection_is_gone_and_the_broker_hands_it_o
         consuming.thread.join(WAIT_SECONDS)
 
     assert isinstance(consuming.error, pika.exceptions.AMQPConnectionError)
-    assert returned_to_queue(uri, 1) == 1  # back on the queue for another worker
+    wait_until_returned_to_queue(uri, 1)  # back on the queue for another worker
 
 
 def test_a_handler_that_crashes_ends_the_consumer_and_its_job_goes_back(rabbit_config):
@@ -167,7 +164,7 @@ def test_a_handler_that_crashes_ends_the_consumer_and_its_job_goes_back(rabbit_c
         consuming.thread.join(WAIT_SECONDS)
 
     assert isinstance(consuming.error, ConsumerCrashed)
-    assert returned_to_queue(uri, 1) == 1
+    wait_until_returned_to_queue(uri, 1)
 
 
 @pytest.mark.timeout(60)
