@@ -44,12 +44,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.directory_pages", description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=10_000)
     args = parser.parse_args(argv)
-    admin = create_engine(_sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                  {"name": DATABASE}).scalar():
-            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
+    create_database(DATABASE)
     owner = create_engine(_sqlalchemy_url(DATABASE), isolation_level="AUTOCOMMIT")
     schema = f"pages_{uuid.uuid4().hex[:8]}"
     with owner.connect() as connection:
@@ -66,6 +61,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         with owner.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         owner.dispose()
+
+
+def create_database(name: str) -> None:
+    """The scratch database, unless it is there already."""
+    admin = create_engine(_sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def _import(engine, students: int) -> None:

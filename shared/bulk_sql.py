@@ -1,4 +1,5 @@
-"""Many rows in one statement: on PostgreSQL an INSERT ... SELECT FROM unnest() of one array per column.
+"""Many rows in one statement: on PostgreSQL an INSERT ... SELECT (or an UPDATE ... FROM) unnest() of one array
+per column.
 
 SQLAlchemy's executemany of a page builds, compiles and binds a parameter dict per row (and psycopg2 quotes
 each value into a multi-row VALUES list the server parses anew): in a sync that was most of every service's
@@ -9,6 +10,7 @@ the ordinary INSERT, so both back ends keep the same ON CONFLICT behaviour.
     insert_rows(session, table, rows)                                   # plain INSERT
     insert_rows(session, table, rows, conflict=("person_id",))          # ... ON CONFLICT DO NOTHING
     insert_rows(session, table, rows, conflict=("person_id",), replace=("given_name", ...))   # DO UPDATE
+    update_rows(session, table, rows, key="id")     # each row's other columns set on the stored row of its id
 
 Every row carries the same keys (the first row's name the columns).
 """
@@ -18,7 +20,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ARRAY, JSON, String, Table, Text, bindparam, cast, func, select
+from sqlalchemy import ARRAY, JSON, String, Table, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -42,6 +44,24 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping], *, conf
     return result.rowcount
 
 
+def update_rows(session: Session, table: Table, rows: Sequence[Mapping], *, key: str) -> int:
+    """Set each row's values on the stored row whose `key` column equals the row's, in the session's
+    transaction; how many stored rows were updated. On PostgreSQL one UPDATE ... FROM unnest() for the page: an
+    executemany sends an UPDATE per row, and each fires the table's statement triggers again."""
+    if not rows:
+        return 0
+    columns = tuple(rows[0])
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _unnest_update(table, columns, key)
+        result = session.execute(statement, {_parameter(name): _column_values(table, name, rows) for name in columns})
+        return result.rowcount
+    statement = (update(table).where(table.c[key] == bindparam(_parameter(key)))
+                 .values({name: bindparam(_parameter(name)) for name in columns if name != key}))
+    result = session.connection().execute(statement, [{_parameter(name): row[name] for name in columns}
+                                                      for row in rows])
+    return result.rowcount
+
+
 def _on_conflict(statement, conflict: Sequence[str], replace: Sequence[str]):
     if not conflict:
         return statement
@@ -55,11 +75,25 @@ def _on_conflict(statement, conflict: Sequence[str], replace: Sequence[str]):
 def _unnest_insert(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], replace: tuple[str, ...]):
     # psycopg2's ARRAY binding names each array's type (`%(each_x)s::TEXT[]`), so even an all-NULL or empty
     # page unnests to the column's type.
-    arrays = [bindparam(_parameter(name), type_=ARRAY(_carried_as(table.c[name].type))) for name in columns]
-    unnested = func.unnest(*arrays).table_valued(*columns).render_derived()
-    selected = select(*(cast(unnested.c[name], table.c[name].type) if _is_json(table.c[name].type)
-                        else unnested.c[name] for name in columns))
+    unnested = _unnested(table, columns)
+    selected = select(*(_typed(table, unnested, name) for name in columns))
     return _on_conflict(postgresql.insert(table).from_select(list(columns), selected), conflict, replace)
+
+
+def _unnested(table: Table, columns: tuple[str, ...]):
+    arrays = [bindparam(_parameter(name), type_=ARRAY(_carried_as(table.c[name].type))) for name in columns]
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def _typed(table: Table, unnested, name: str):
+    return cast(unnested.c[name], table.c[name].type) if _is_json(table.c[name].type) else unnested.c[name]
+
+
+@functools.cache
+def _unnest_update(table: Table, columns: tuple[str, ...], key: str):
+    unnested = _unnested(table, columns)
+    return (update(table).where(table.c[key] == unnested.c[key])
+            .values({name: _typed(table, unnested, name) for name in columns if name != key}))
 
 
 def _column_values(table: Table, name: str, rows: Sequence[Mapping]) -> list:

@@ -21,6 +21,7 @@ from services.directory.domain import audience as audience_rules
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 from services.directory.domain.kept_facts import KeptViewerFacts
+from services.directory.domain.people_pages import page_writes
 from services.directory.domain.upserts import FAILED, Desired, Problem, plan_upserts, unknown_reference
 
 NewId = Callable[[], str]
@@ -116,11 +117,12 @@ def upsert_people(request: Mapping, *, repo: DirectoryRepository, publish: Publi
             "archived": False, "managed_by_sync": True,
             "school_ids": tuple(sorted({school_ids[s] for s in item["school_source_ids"] if s in school_ids})),
         }, tuple(unknown_reference("school_source_ids", "school", source) for source in unknown)))
-    plan = plan_upserts(desired, repo.stored_people(district_id, _sources(items)), new_id=new_id)
+    stored = repo.stored_people(district_id, _sources(items))
+    plan = plan_upserts(desired, stored, new_id=new_id)
     if plan.changed:  # staged first: it commits with the page
         publish(directory.PEOPLE_UPSERTED, {"people": [
             people_rules.person_change(row.id, district_id, row.values) for row in plan.changed]})
-    repo.save_people(district_id, plan)
+    repo.save_people(district_id, plan, page_writes(plan, stored))
     return plan.results()
 
 

@@ -1,8 +1,7 @@
 """The directory's repository: what a worker reads and writes, one method per question or unit of work.
 
-Bulk writes go one statement per page (INSERT from one array per column on
-PostgreSQL, shared/bulk_sql.py; UPDATE executemany), after one query that fetches
-every stored row the page names.
+Bulk writes go one statement per page (INSERT, or UPDATE, from one array per column on
+PostgreSQL, shared/bulk_sql.py), after one query that fetches every stored row the page names.
 Methods that write commit their own transaction.
 """
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, bindparam, delete, func, literal, select, union_all, update
+from sqlalchemy import Table, delete, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from services.directory.adapters import reach_sql, search_sql, visibility_sql
@@ -26,6 +25,7 @@ from services.directory.adapters.tables import (
     schools,
 )
 from services.directory.domain.people import PeopleFilter, kinds_of, name_key
+from services.directory.domain.people_pages import PeoplePageWrites
 from services.directory.domain.sync_lock import NO_SYNC, SyncOwnership
 from services.directory.domain.upserts import Stored, UpsertPlan
 from services.directory.domain.visibility import (
@@ -36,7 +36,7 @@ from services.directory.domain.visibility import (
     Scope,
     ViewerFacts,
 )
-from shared.bulk_sql import insert_rows
+from shared.bulk_sql import insert_rows, update_rows
 from shared.db import dialect_insert, read_without_transaction
 
 SCHOOL_FIELDS = ("name", "identifier")
@@ -211,7 +211,8 @@ class DirectoryRepository:
         return {row["source_id"]: Stored(row["id"], {**row, "school_ids": tuple(sorted(school_ids[row["id"]]))})
                 for row in rows}
 
-    def save_people(self, district_id: str, plan: UpsertPlan) -> None:
+    def save_people(self, district_id: str, plan: UpsertPlan, writes: PeoplePageWrites) -> None:
+        """`writes`: which of the plan's people have school links and reach rows to write (domain/people_pages.py)."""
         if plan.creates:
             insert_rows(self.session, people, [
                 {"id": row.id, "district_id": district_id, "source_id": row.key, **_person_columns(row.values)}
@@ -219,12 +220,14 @@ class DirectoryRepository:
         if plan.updates:
             self._update(people, [(row.id, _person_columns(row.values)) for row in plan.updates],
                          PERSON_FIELDS + ("given_name_key", "family_name_key"))
-            self.session.execute(delete(person_schools).where(
-                person_schools.c.person_id.in_([row.id for row in plan.updates])))
+        moved = [row.id for row in plan.updates if row.id in writes.school_links]
+        if moved:
+            self.session.execute(delete(person_schools).where(person_schools.c.person_id.in_(moved)))
         insert_rows(self.session, person_schools, [{"person_id": row.id, "school_id": school_id}
-                                                   for row in plan.changed for school_id in row.values["school_ids"]])
-        # A student's schools are also what their guardians reach through them.
-        self.refresh_reach(self.with_guardians({row.id for row in plan.changed}))
+                                                   for row in plan.changed if row.id in writes.school_links
+                                                   for school_id in row.values["school_ids"]])
+        # A student's schools and archived flag are also what their guardians reach through them.
+        self.refresh_reach(writes.reach | self.with_guardians(writes.through_students))
         self.session.commit()
 
     def person_row(self, person_id: str) -> dict | None:
@@ -478,11 +481,8 @@ class DirectoryRepository:
             self.session.commit()
 
     def _update(self, table: Table, rows: Iterable[tuple[str, Mapping]], fields: Sequence[str]) -> None:
-        """One UPDATE statement executed for many rows (executemany)."""
-        statement = (update(table).where(table.c.id == bindparam("row_id"))
-                     .values({name: bindparam(f"new_{name}") for name in fields}))
-        self.session.connection().execute(statement, [
-            {"row_id": row_id, **{f"new_{name}": values[name] for name in fields}} for row_id, values in rows])
+        update_rows(self.session, table, [{"id": row_id, **{name: values[name] for name in fields}}
+                                          for row_id, values in rows], key="id")
 
     def school_ids_of(self, person_ids: Collection[str]) -> defaultdict[str, set[str]]:
         return self._pairs(select(person_schools.c.person_id, person_schools.c.school_id)

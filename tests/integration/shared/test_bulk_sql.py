@@ -1,4 +1,5 @@
-"""insert_rows: a page in one statement (arrays unnested on PostgreSQL, executemany on SQLite), same result on both."""
+"""insert_rows and update_rows: a page in one statement (arrays unnested on PostgreSQL, executemany on SQLite), same
+result on both."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from services.identity.adapters.tables import UtcDateTime
-from shared.bulk_sql import insert_rows
+from shared.bulk_sql import insert_rows, update_rows
 
 metadata = MetaData()
 things = Table(
@@ -120,3 +121,26 @@ def test_text_that_looks_like_sql_or_arrays_is_stored_as_given(session):
 
     assert {key: row["document"] for key, row in stored(session).items()} == {
         value or "empty": value for value in awkward}
+
+
+def test_update_rows_sets_each_rows_values_on_its_stored_row_alone_and_counts_them(session):
+    insert_rows(session, things, [thing("a"), thing("b"), thing("c")])
+    updated = update_rows(session, things, [
+        {"id": "a", "flag": False, "document": {"z": [2]}, "code": None, "at": None},
+        {"id": "c", "flag": None, "document": [], "code": "new", "at": WHEN},
+        {"id": "nobody", "flag": True, "document": None, "code": "x", "at": None}], key="id")
+    session.commit()
+
+    assert updated == 2
+    assert stored(session) == {"a": thing("a", flag=False, document={"z": [2]}, code=None, at=None), "b": thing("b"),
+                               "c": thing("c", flag=None, document=[], code="new")}
+
+
+def test_update_rows_refuses_a_value_longer_than_its_column(pg_schema_url):
+    engine = create_engine(pg_schema_url("bulk"))
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        insert_rows(session, things, [thing("a")])
+        with pytest.raises(DataError):
+            update_rows(session, things, [{"id": "a", "code": "x" * 17}], key="id")
+    engine.dispose()
