@@ -189,6 +189,7 @@ class StatementTimes:
 def _serially(engine, district_id: str, pages: list[list[dict]], *, quiet: bool = False,
               explain: float | None = None) -> None:
     times = StatementTimes(engine)
+    engine.dispose()  # one connection from here on, the one whose backend's CPU is read
     try:
         with Session(engine) as session:
             repo = DirectoryRepository(session)

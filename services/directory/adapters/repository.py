@@ -227,7 +227,7 @@ class DirectoryRepository:
                                                    for row in plan.changed if row.id in writes.school_links
                                                    for school_id in row.values["school_ids"]])
         # A student's schools and archived flag are also what their guardians reach through them.
-        self.refresh_reach(writes.reach | self.with_guardians(writes.through_students))
+        self.refresh_reach(writes.reach | self.with_guardians(writes.through_students), renamed=writes.renamed)
         self.session.commit()
 
     def person_row(self, person_id: str) -> dict | None:
@@ -422,16 +422,19 @@ class DirectoryRepository:
 
     # --- the reach table ----------------------------------------------------------------------
 
-    def refresh_reach(self, person_ids: Collection[str]) -> None:
+    def refresh_reach(self, person_ids: Collection[str], *, renamed: Collection[str] = ()) -> None:
         """Bring every reach row of these people up to date with the tables it is derived from (in the
         caller's transaction). Every write that changes a person, their schools, enrollments or guardian links
-        calls this for the people it touched."""
+        calls this for the people it touched. `renamed`: people of whom nothing the rows copy but their names
+        changed: their rows are given the new names in place, their paths not derived again."""
         ids = sorted(set(person_ids))
-        if not ids:
+        renamed_alone = sorted(set(renamed) - set(ids))
+        if not ids and not renamed_alone:
             return
         if self.session.get_bind().dialect.name != "postgresql":
-            for start in range(0, len(ids), REACH_REFRESH_ROWS):
-                self._rewrite_reach(ids[start:start + REACH_REFRESH_ROWS])
+            everyone = sorted(set(ids) | set(renamed_alone))
+            for start in range(0, len(everyone), REACH_REFRESH_ROWS):
+                self._rewrite_reach(everyone[start:start + REACH_REFRESH_ROWS])
             return
         # Pages applied side by side share guardians; rewriting their rows in two orders at once
         # deadlocked at district scale. One refresh at a time per database, until the writer commits:
@@ -440,7 +443,10 @@ class DirectoryRepository:
         # large), yet it runs in milliseconds: compiling it took a second of the server's CPU per page.
         self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK),
                                     func.set_config("jit", "off", True)))
-        self.session.execute(reach_sql.REFRESH, {reach_sql.REFRESH_IDS: ids})
+        if ids:
+            self.session.execute(reach_sql.REFRESH, {reach_sql.REFRESH_IDS: ids})
+        if renamed_alone:
+            self.session.execute(reach_sql.RENAME, {reach_sql.REFRESH_IDS: renamed_alone})
 
     def _rewrite_reach(self, chunk: Sequence[str]) -> None:
         self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
