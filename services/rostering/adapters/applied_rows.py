@@ -259,7 +259,7 @@ class AppliedRowRepository:
 
 def _joinable(keys: list[str], sources: list[bytes]) -> bool:
     """Keys that a line each keeps apart (none empty, none spanning lines), with fingerprints of the one size."""
-    return ("" not in keys and "\n".join(keys).count("\n") == len(keys) - 1
+    return ("" not in keys and "\n".join(keys).count("\n") == max(len(keys) - 1, 0)
             and set(map(len, sources)) <= {FINGERPRINT_BYTES})
 
 

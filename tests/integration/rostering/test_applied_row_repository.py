@@ -146,6 +146,8 @@ def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_ro
     assert compared.count == 6
     nothing = applied.compare_sources("district-1", "guardian_links", asked, needs_ids=False)
     assert (nothing.differing, nothing.unchanged, nothing.count) == ({}, {}, 0)
+    none_asked = applied.compare_sources("district-1", "people", {}, needs_ids=True)
+    assert (none_asked.differing, none_asked.unchanged, none_asked.count) == ({}, {}, 6)
 
 
 def test_keys_a_line_each_cannot_hold_are_compared_all_the_same(applied):
