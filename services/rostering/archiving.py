@@ -19,6 +19,7 @@ from services.rostering.domain.archive_plan import (
     ARCHIVED_ENTITIES,
     CLASSROOMS,
     ENROLLMENTS,
+    ENTITY_OF_FILE,
     FILE_OF,
     GUARDIAN_LINKS,
     PEOPLE,
@@ -28,7 +29,7 @@ from services.rostering.domain.archive_plan import (
     plan_entity,
     split_link_keys,
 )
-from services.rostering.domain.applied_rows import AppliedRow, rows_digest
+from services.rostering.domain.applied_rows import AppliedRow, keys_digest
 from services.rostering.domain.guard import CheckedRow, GuardVerdict, diff_summary, judge
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.ports import AppliedRows
@@ -88,9 +89,13 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
     Changes nothing."""
     full = snapshot.full_snapshot_files
     kept = applied.load(district_key, LISTED_KEYS) if any(FILE_OF[entity] in full for entity in PLANNED) else {}
+    tombstoned = {ENTITY_OF_FILE.get(tombstone.file) for tombstone in snapshot.tombstones}
     planned: dict[str, list[ArchiveRow]] = {}
     digests: dict[str, bytes] = {}
-    person_keys: set[str] = set()
+    # Every person key this district's imports ever applied or this run lists (how link keys are split): those
+    # this run lists, and those remembered that it does not.
+    people_listed: list[str] = []
+    people_unlisted: list[str] = []
     link_pairs: dict[str, tuple[str, str]] = {}
     for entity in PLANNED:
         in_order = listed_keys(snapshot, entity)
@@ -98,23 +103,26 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
         # Otherwise its remembered keys are read as they are compared: a district's half a million enrollment keys
         # are never held at once, only those no longer listed.
         remembered: Iterable[str] = ()
+        compared = False
         if FILE_OF[entity] in full:
-            digests[entity] = rows_digest(in_order)
+            digests[entity] = keys_digest(in_order)
             if entity not in kept or kept[entity].fingerprint != digests[entity]:
-                remembered = applied.keys(district_key, entity)
-        listed = set(in_order)
-        del in_order
+                remembered, compared = applied.keys(district_key, entity), True
+        if compared or entity in tombstoned:
+            listed = set(in_order)
+            if entity == PEOPLE:
+                remembered = [key for key in remembered if key not in listed]  # those listed are in `listed` already
+            planned[entity] = plan_entity(snapshot, entity, remembered, listed)
+            del listed
+        else:  # nothing to compare and nothing marked for deletion: no set of its keys is needed
+            planned[entity] = []
         if entity == PEOPLE:
-            remembered = [key for key in remembered if key not in listed]  # those listed are in `listed` already
-        planned[entity] = plan_entity(snapshot, entity, remembered, listed)
-        if entity == PEOPLE:
-            # Every person key this district's imports ever applied or this run lists: how link keys are split.
-            person_keys = listed
-            person_keys.update(remembered)
-        del listed, remembered
+            people_listed, people_unlisted = in_order, list(remembered)
+        del in_order, remembered
         if entity == GUARDIAN_LINKS:
-            link_pairs = split_link_keys([row.key for row in planned[entity]], person_keys)
-            person_keys = set()
+            if planned[entity]:
+                link_pairs = split_link_keys([row.key for row in planned[entity]], {*people_listed, *people_unlisted})
+            people_listed, people_unlisted = [], []
     return ArchivePlan([row for entity in ARCHIVED_ENTITIES for row in planned[entity]], link_pairs, digests)
 
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from services.rostering import archiving
-from services.rostering.domain import mapping
+from services.rostering.domain import mapping, stage_summaries
 from services.rostering.domain.applied_rows import (
     STAGE_DIGESTS,
     AppliedRow,
@@ -38,7 +38,6 @@ from services.rostering.domain.applied_rows import (
     Sourced,
     sourced_ahead,
     sourced_as_now,
-    summarised,
     sourced_records,
     sources_by_key,
     stale_keys,
@@ -482,8 +481,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         return ports.ahead(lambda: _paused(work))
 
     enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot, ports.let_others_run))
-    links_ahead = ahead(GUARDIAN_LINKS, lambda: summarised(mapping.each_guardian_link_row(snapshot),
-                                                           GUARDIAN_LINKS.label, pause=ports.let_others_run))
+    links_ahead = ahead(GUARDIAN_LINKS, lambda: stage_summaries.guardian_links_summary(
+        snapshot, pause=ports.let_others_run))
     people_and_accounts()
     unmapped_count = 0
 
@@ -524,8 +523,7 @@ def _summarised_enrollments(snapshot: Snapshot,
                             pause: Callable[[], object]) -> tuple[StageSummary, list[mapping.Unmapped]]:
     """The enrollments' summary, and the ones no class role fits (reported by the stage); no row is kept."""
     unmapped: list[mapping.Unmapped] = []
-    summary = summarised(mapping.each_enrollment_row(snapshot, unmapped), ENROLLMENTS.label, pause=pause)
-    return summary, unmapped
+    return stage_summaries.enrollments_summary(snapshot, unmapped, pause=pause), unmapped
 
 
 def _stale(earlier: Mapping[str, AppliedRow], listed: frozenset[str],

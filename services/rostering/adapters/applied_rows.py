@@ -7,6 +7,7 @@ forgotten.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -26,38 +27,47 @@ REMEMBER_CHUNK = 5000
 LOAD_CHUNK = 10_000
 # Keys sent with their source fingerprints per statement, into the comparison's table (compare_sources).
 COMPARE_CHUNK = 50_000
+# Keys whose places and ids come back in one row of the comparison (_COMPARED), and such rows fetched at a time.
+PLACES_PER_ROW = 10_000
+COMPARED_ROWS_PER_FETCH = 4
+# What a key asked with no source fingerprint is sent with (its source is then set NULL by its place).
+NO_SOURCE = bytes(FINGERPRINT_BYTES)
 
 
 # The keys asked go into a table of the comparison's transaction, a chunk per statement, so that one join compares
 # them all: joined a chunk at a time, the entity's remembered rows were hashed again for every chunk. psycopg2
 # refuses COPY under eventlet's wait callback, so each chunk goes as one text of keys, a line each, and one bytea of
-# the fingerprints end to end (16 bytes each, in the keys' order; keys asked with none go apart): adapting a
-# quarter of a million values one by one costs rostering more than the comparison saves. Each key is stored with
-# its place among those asked (sourced from 0 up, unsourced from -1 down), which is what comes back: the asked
-# key's own string is reused, not a copy of it made again for every row.
+# their source fingerprints end to end (16 bytes each, in the keys' order): adapting a quarter of a million values
+# one by one costs rostering more than the comparison saves. Each key is stored with its place among those asked,
+# which is what comes back: the asked key's own string is reused, not a copy of it made again for every row. A key
+# asked with no source fingerprint goes with 16 zero bytes in the text, then its source is set NULL by its place.
 _ASKED = text("CREATE TEMPORARY TABLE compared_keys (place integer, row_key text, source bytea) ON COMMIT DROP")
 _ASK = text(f"""
 INSERT INTO compared_keys (place, row_key, source)
-SELECT :sourced_from + listed.position - 1, listed.row_key,
+SELECT :first_place + listed.position - 1, listed.row_key,
        substring(:sources FROM ((listed.position - 1) * {FINGERPRINT_BYTES} + 1)::int FOR {FINGERPRINT_BYTES})
 FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS listed(row_key, position)
-UNION ALL
-SELECT :unsourced_from - unsourced.position + 1, unsourced.row_key, NULL
-FROM unnest(string_to_array(:unsourced, E'\\n')) WITH ORDINALITY AS unsourced(row_key, position)
 """).bindparams(bindparam("sources", type_=LargeBinary))
-# Every asked key remembered, by its place: whether it is remembered by the source fingerprint asked (`same`),
-# its id, and, only when it is not, the row's fingerprints (all that is read back whole). psycopg2's own parameter
-# style: it is run on a named (server-side) cursor of the driver, not through SQLAlchemy (see compare_sources).
+_UNSOURCED = text("UPDATE compared_keys SET source = NULL WHERE place = ANY(:places)")
+# Every asked key remembered, by its place, whether it is remembered by the source fingerprint asked (`same`): the
+# places and ids of up to PLACES_PER_ROW keys come back as two arrays in one row (one aggregation lists them in one
+# order), and only the rows not the same bring their fingerprints too. Read back a row per key, a quarter of a
+# million keys cost rostering more CPU than the rest of the comparison: a tuple and five values made per key, and a
+# step of Python each. The join hands the keys over in their places' order, so rostering looks them up in order
+# (shuffled, its dicts took three times as long); that order is not asked for, as sorting cost PostgreSQL more than
+# it saves. psycopg2's own parameter style: it is run on a named (server-side) cursor of the driver, not through
+# SQLAlchemy (see _compared).
 _COMPARED = """
-SELECT compared.place, compared.same, compared.target_id,
-       CASE WHEN NOT compared.same THEN compared.fingerprint END,
-       CASE WHEN NOT compared.same THEN compared.source_fingerprint END
+SELECT compared.same, array_agg(compared.place), array_agg(compared.target_id),
+       array_agg(compared.fingerprint) FILTER (WHERE NOT compared.same),
+       array_agg(compared.source_fingerprint) FILTER (WHERE NOT compared.same)
 FROM (SELECT asked.place, applied.target_id, applied.fingerprint, applied.source_fingerprint,
              coalesce(applied.source_fingerprint = asked.source, false)
                  AND (applied.target_id IS NOT NULL OR NOT %(needs_ids)s) AS same
       FROM compared_keys AS asked JOIN applied_rows AS applied
         ON applied.district = %(district)s AND applied.entity = %(entity)s AND applied.row_key = asked.row_key
      ) AS compared
+GROUP BY compared.same, compared.place / %(places_per_row)s
 """
 
 
@@ -140,7 +150,14 @@ class AppliedRowRepository:
                         needs_ids: bool) -> RememberedSources:
         """What is remembered of the keys asked, compared with their source fingerprints where the rows are kept
         (PostgreSQL): only rows remembered by another one are read back whole."""
-        if self.session.get_bind().dialect.name != "postgresql" or not _joinable(asked):
+        if self.session.get_bind().dialect.name != "postgresql":
+            return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
+        # The keys and their source fingerprints by their places, a key asked with none sent with NO_SOURCE.
+        keys, sources = list(asked), list(asked.values())
+        unsourced = _places_of_none(sources)
+        for place in unsourced:
+            sources[place] = NO_SOURCE
+        if not _joinable(keys, sources):
             return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
         # Memory enough to join the keys without spilling to disk (the 4 MB default wrote 80 MB of temporary files
         # for a quarter of a million), no parallel workers (starting them for the count took a second on a busy
@@ -154,49 +171,40 @@ class AppliedRowRepository:
         if not remembered:  # a first import: nothing to compare with
             self.session.commit()
             return RememberedSources({}, {}, asked, 0)
-        self.session.execute(_ASKED)
-        sourced, unsourced = self._ask(asked)
+        self._ask(keys, sources, unsourced)
         differing: dict[str, AppliedRow] = {}
         unchanged: dict[str, str | None] = {}
-        for place, same, target_id, digest, source in self._compared(district, entity, needs_ids=needs_ids):
-            row_key = sourced[place] if place >= 0 else unsourced[-place - 1]
+        for same, places, target_ids, digests, sources_remembered in self._compared(district, entity,
+                                                                                     needs_ids=needs_ids):
+            row_keys = map(keys.__getitem__, places)
             if same:
-                unchanged[row_key] = target_id
+                unchanged.update(zip(row_keys, target_ids))
             else:
-                differing[row_key] = AppliedRow(bytes(digest), target_id, bytes(source) if source is not None else None)
+                differing.update(zip(row_keys, map(_applied_row, digests, target_ids, sources_remembered)))
         self.session.commit()
         return RememberedSources(differing, unchanged, asked, remembered)
 
-    def _ask(self, asked: Mapping[str, bytes | None]) -> tuple[list[str], list[str]]:
-        """The keys asked put into the comparison's table; the keys with a source fingerprint and those without,
-        each in the order of their places there."""
-        sourced: list[str] = []
-        unsourced: list[str] = []
+    def _ask(self, keys: list[str], sources: list[bytes], unsourced: list[int]) -> None:
+        """The keys asked put into the comparison's table by their places, each with its source fingerprint (NULL
+        for those at the places `unsourced`)."""
+        self.session.execute(_ASKED)
         # A chunk of keys per statement: the text sent for a quarter of a million keys at once raised rostering's
         # peak by about 100 MB.
-        items = iter(asked.items())
-        while chunk := list(itertools.islice(items, COMPARE_CHUNK)):
-            sourced_before, unsourced_before = len(sourced), len(unsourced)
-            sources = []
-            for row_key, source in chunk:
-                if source is None:
-                    unsourced.append(row_key)
-                else:
-                    sourced.append(row_key)
-                    sources.append(source)
-            self.session.execute(_ASK, {
-                "keys": "\n".join(sourced[sourced_before:]), "sources": b"".join(sources),
-                "unsourced": "\n".join(unsourced[unsourced_before:]),
-                "sourced_from": sourced_before, "unsourced_from": -unsourced_before - 1})
-        return sourced, unsourced
+        for first in range(0, len(keys), COMPARE_CHUNK):
+            self.session.execute(_ASK, {"keys": "\n".join(keys[first:first + COMPARE_CHUNK]),
+                                        "sources": b"".join(sources[first:first + COMPARE_CHUNK]),
+                                        "first_place": first})
+        if unsourced:
+            self.session.execute(_UNSOURCED, {"places": unsourced})
 
     def _compared(self, district: int, entity: str, *, needs_ids: bool) -> Iterator[tuple]:
-        """The join's rows (_COMPARED), a chunk at a time on a server-side cursor, straight from the driver:
+        """The join's rows (_COMPARED), a few at a time on a server-side cursor, straight from the driver:
         SQLAlchemy buffers a text statement's whole result in the session (+90 MB for a quarter of a million
         rows) and, on a connection that streams it, doubles the CPU of reading it back (a Row per row)."""
         with self.session.connection().connection.dbapi_connection.cursor(name="compared_rows") as rows:
-            rows.execute(_COMPARED, {"needs_ids": needs_ids, "district": district, "entity": entity})
-            while chunk := rows.fetchmany(LOAD_CHUNK):
+            rows.execute(_COMPARED, {"needs_ids": needs_ids, "district": district, "entity": entity,
+                                     "places_per_row": PLACES_PER_ROW})
+            while chunk := rows.fetchmany(COMPARED_ROWS_PER_FETCH):
                 yield from chunk
 
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
@@ -249,7 +257,20 @@ class AppliedRowRepository:
         return self._districts[district_key]
 
 
-def _joinable(asked: Mapping[str, bytes | None]) -> bool:
+def _joinable(keys: list[str], sources: list[bytes]) -> bool:
     """Keys that a line each keeps apart (none empty, none spanning lines), with fingerprints of the one size."""
-    return all(row_key and "\n" not in row_key for row_key in asked) and all(
-        len(source) == FINGERPRINT_BYTES for source in asked.values() if source is not None)
+    return ("" not in keys and "\n".join(keys).count("\n") == max(len(keys) - 1, 0)
+            and set(map(len, sources)) <= {FINGERPRINT_BYTES})
+
+
+def _places_of_none(sources: list[bytes | None]) -> list[int]:
+    """The places of the keys asked with no source fingerprint (a handful at most: keys two records share)."""
+    places: list[int] = []
+    with contextlib.suppress(ValueError):
+        while True:
+            places.append(sources.index(None, places[-1] + 1 if places else 0))
+    return places
+
+
+def _applied_row(digest: bytes, target_id: str | None, source: bytes | None) -> AppliedRow:
+    return AppliedRow(bytes(digest), target_id, None if source is None else bytes(source))

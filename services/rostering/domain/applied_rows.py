@@ -24,7 +24,8 @@ where the rows are remembered, which answers in full only the rows remembered by
 A stage whose rows are not built one per record (classrooms, enrollments, guardian links) is also remembered
 whole: one digest of its rows in order, kept when every row of it was applied (STAGE_DIGESTS). An import whose
 rows digest alike, with as many distinct keys as are remembered, sends none of them and needs neither the
-remembered rows nor a fingerprint per row (plan_whole_stage).
+remembered rows nor a fingerprint per row (plan_whole_stage). The rows are digested as columns (RowsDigest), so
+that a stage's summary can be made from the snapshot's records (stage_summaries.py) without a dict per row.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ import itertools
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
+from .mapping import Columns
 from .run import SAVED_OUTCOMES, Tally
 from .source_rows import FINGERPRINT_BYTES, MARSHAL_VERSION
 
@@ -65,10 +68,63 @@ def fingerprint(row: Mapping) -> bytes:
 
 def rows_digest(rows: Sequence[Mapping]) -> bytes:
     """A digest of a stage's rows, in order, each field in the order the mapping built it: equal lists, equal
-    digests (rows listed in another order only make the stage compare row by row once)."""
-    hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    digests (rows listed in another order only make the stage compare row by row once). RowsDigest's."""
+    digest = RowsDigest()
     for start in range(0, len(rows), DIGEST_CHUNK):
-        hasher.update(marshal.dumps(rows[start:start + DIGEST_CHUNK], MARSHAL_VERSION))
+        for fields, alike in itertools.groupby(rows[start:start + DIGEST_CHUNK], key=tuple):
+            alike = list(alike)
+            digest.add(fields, [list(map(itemgetter(name), alike)) for name in fields])
+    return digest.digest()
+
+
+class RowsDigest:
+    """rows_digest taken from columns of values, as many rows at a time as the caller has: whole stages are
+    summarised from the snapshot's records this way (stage_summaries.py), with no dict per row.
+
+    The rows are cut after every DIGEST_CHUNK rows and wherever the next row's fields differ; each piece is
+    marshalled as its fields' names and one list of values per field. How the caller splits its rows into calls
+    does not change the digest.
+    """
+
+    def __init__(self) -> None:
+        self._hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+        self._fields: tuple[str, ...] = ()
+        self._columns: list[list] = []  # the piece not digested yet
+        self._in_chunk = 0  # rows of the current DIGEST_CHUNK digested or held
+
+    def add(self, fields: tuple[str, ...], columns: Sequence[Sequence]) -> None:
+        """Rows alike in their fields: `columns` holds one sequence of values per field, all of one length."""
+        if not fields:
+            raise ValueError("a row without fields cannot be digested as columns")
+        count, start = len(columns[0]), 0
+        if count and fields != self._fields:  # no rows cut nothing
+            self._digest_held()
+            self._fields, self._columns = fields, [[] for _ in fields]
+        while start < count:
+            taken = min(DIGEST_CHUNK - self._in_chunk, count - start)
+            for held, column in zip(self._columns, columns):
+                held.extend(column[start:start + taken])
+            start += taken
+            self._in_chunk += taken
+            if self._in_chunk == DIGEST_CHUNK:
+                self._digest_held()
+                self._in_chunk = 0
+
+    def digest(self) -> bytes:
+        self._digest_held()
+        return self._hasher.digest()
+
+    def _digest_held(self) -> None:
+        if self._columns and self._columns[0]:
+            self._hasher.update(marshal.dumps((self._fields, self._columns), MARSHAL_VERSION))
+            self._columns = [[] for _ in self._fields]
+
+
+def keys_digest(keys: Sequence[str]) -> bytes:
+    """A digest of a list of keys, in order (what a full file lists, archiving.LISTED_KEYS)."""
+    hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
+    for start in range(0, len(keys), DIGEST_CHUNK):
+        hasher.update(marshal.dumps(keys[start:start + DIGEST_CHUNK], MARSHAL_VERSION))
     return hasher.digest()
 
 
@@ -332,21 +388,20 @@ class StageSummary(NamedTuple):
     rows: int
 
 
-def summarised(rows: Iterable[dict], key: Callable[[dict], str], *,
+def summarised(runs: Iterable[Columns], keys: Callable[[list[list]], Iterable[str]], *,
                pause: Callable[[], object] = lambda: None) -> StageSummary:
-    """The rows' summary (their digest is rows_digest's), taken a DIGEST_CHUNK of rows at a time as they are made:
-    a district's half a million enrollment rows are never all held (the summary is made beside another stage,
-    and `pause` is called between chunks)."""
-    hasher = hashlib.blake2b(digest_size=FINGERPRINT_BYTES)
-    keys: set[str] = set()
+    """The summary of the rows `runs` hold (their digest is rows_digest's), taken a run at a time as they are made
+    (the summary is made beside another stage, and `pause` is called after each run). `keys` gives the rows' keys
+    from a run's columns."""
+    digest = RowsDigest()
+    listed: set[str] = set()
     count = 0
-    rows = iter(rows)
-    while chunk := list(itertools.islice(rows, DIGEST_CHUNK)):
-        hasher.update(marshal.dumps(chunk, MARSHAL_VERSION))
-        keys.update(map(key, chunk))
-        count += len(chunk)
+    for fields, columns in runs:
+        digest.add(fields, columns)
+        listed.update(keys(columns))
+        count += len(columns[0])
         pause()
-    return StageSummary(hasher.digest(), frozenset(keys), count)
+    return StageSummary(digest.digest(), frozenset(listed), count)
 
 
 def plan_summarised_stage(summary: StageSummary, *, remembered: AppliedRow | None,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress, groupby
+from operator import attrgetter, not_
 from typing import TypeVar
 
 from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACHER
@@ -18,7 +20,7 @@ from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
 from shared.contracts.identity import STUDENT as STUDENT_ROLE
 
 from .source_rows import SourceFingerprints, source_fingerprint
-from .snapshot import GUARDIAN, STAFF, STUDENT, Org, Person, Snapshot
+from .snapshot import GUARDIAN, STAFF, STUDENT, Enrollment, GuardianLink, Org, Person, Snapshot
 
 # Small enough that one page is a short transaction on the other side, large
 # enough that a 260,000-person district is a few hundred calls, not 260,000.
@@ -58,6 +60,16 @@ ENROLLMENT_ROLES = {
 }
 
 T = TypeVar("T")
+
+# Fields of many records at once (map), as the records hold them.
+_source_ids = attrgetter("source_id")
+_org_ids = attrgetter("org_source_ids")
+_class_ids = attrgetter("class_source_id")
+_person_ids = attrgetter("person_source_id")
+_source_roles = attrgetter("role")
+_guardian_ids = attrgetter("guardian_source_id")
+_student_ids = attrgetter("student_source_id")
+_relationships = attrgetter("relationship")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,37 +154,40 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
     guardian with neither to the schools of their linked students.
     """
     schools = {org.source_id for org in snapshot.orgs if is_school(org)}
-    resolved: dict[str, tuple[str, ...]] = {}
-    without_own: set[str] = set()
-    for person in snapshot.people:
-        orgs = person.org_source_ids
-        if len(orgs) == 1:  # most people: one org
-            own = orgs if orgs[0] in schools else ()
-        else:
-            own = tuple(dict.fromkeys(org for org in orgs if org in schools))
-        resolved[person.source_id] = own
-        if not own:
-            without_own.add(person.source_id)
+    people = snapshot.people
+    orgs_of_people = list(map(_org_ids, people))
+    # A district's quarter of a million people share a few hundred lists of orgs (a school's students: one): each
+    # list's schools are worked out once.
+    own_schools = {orgs: tuple(dict.fromkeys(org for org in orgs if org in schools)) for orgs in set(orgs_of_people)}
+    ids = list(map(_source_ids, people))
+    own = list(map(own_schools.__getitem__, orgs_of_people))
+    resolved = dict(zip(ids, own))
+    if all(own_schools.values()):
+        return resolved
 
-    # Only the few people without a school org of their own are looked for among the half million enrollments.
-    if without_own:
-        class_schools = {klass.source_id: klass.school_source_id for klass in snapshot.classes}
-        enrolled: dict[str, dict[str, None]] = defaultdict(dict)
-        for enrollment in snapshot.enrollments:
-            if enrollment.person_source_id in without_own:
-                school = class_schools.get(enrollment.class_source_id) or enrollment.school_source_id
-                if school in schools:
-                    enrolled[enrollment.person_source_id][school] = None
-        for person_id in without_own:
-            resolved[person_id] = tuple(enrolled.get(person_id, ()))
+    # Only the few people without a school org of their own are looked for among the half million enrollments,
+    # and among the links.
+    ids_without_own = set(compress(ids, map(not_, own)))
+    class_schools = {klass.source_id: klass.school_source_id for klass in snapshot.classes}
+    enrolled: dict[str, dict[str, None]] = defaultdict(dict)
+    enrollments = snapshot.enrollments
+    for enrollment in compress(enrollments, map(ids_without_own.__contains__, map(_person_ids, enrollments))):
+        school = class_schools.get(enrollment.class_source_id) or enrollment.school_source_id
+        if school in schools:
+            enrolled[enrollment.person_source_id][school] = None
+    for person_id in ids_without_own:
+        resolved[person_id] = tuple(enrolled.get(person_id, ()))
 
+    guardians = [person for person in compress(people, map(ids_without_own.__contains__, ids))
+                 if GUARDIAN in person.kinds and not resolved[person.source_id]]
+    guardian_ids = set(map(_source_ids, guardians))
     children: dict[str, dict[str, None]] = defaultdict(dict)
-    for link in snapshot.guardian_links:
+    links = snapshot.guardian_links
+    for link in compress(links, map(guardian_ids.__contains__, map(_guardian_ids, links))):
         for school in resolved.get(link.student_source_id, ()):
             children[link.guardian_source_id][school] = None
-    for person in snapshot.people:
-        if GUARDIAN in person.kinds and not resolved[person.source_id]:
-            resolved[person.source_id] = tuple(children.get(person.source_id, ()))
+    for guardian in guardians:
+        resolved[guardian.source_id] = tuple(children.get(guardian.source_id, ()))
     return resolved
 
 
@@ -213,19 +228,58 @@ def ordered_kinds(person: Person) -> list[str]:
 
 # --- enrollments and guardian links ----------------------------------------------
 
+# Rows alike in their fields, as columns: the fields' names in a row's order, and one list of values per field.
+Columns = tuple[tuple[str, ...], list[list]]
+
+# Both stages' rows are made as columns (Columns, PAGE_ROWS records at a time): their summaries digest the columns
+# as they are (stage_summaries.py), and a row is a dict only where it is sent.
+ENROLLMENT_FIELDS = ("source_id", "classroom_source_id", "person_source_id", "role")
+GUARDIAN_LINK_FIELDS = ("guardian_source_id", "student_source_id")
+# Only where a guardians.csv says it.
+RELATIONSHIP_FIELD = "relationship"
+
+
+def rows_of(runs: Iterable[Columns]) -> Iterator[dict]:
+    """The rows that columns hold, one dict each, fields in order."""
+    for fields, columns in runs:
+        for values in zip(*columns):
+            yield dict(zip(fields, values))
+
 
 def enrollment_rows(snapshot: Snapshot) -> tuple[list[dict], list[Unmapped]]:
     """Class memberships, and the ones no class role fits (a guardian listed in a class)."""
     unmapped: list[Unmapped] = []
-    return list(each_enrollment_row(snapshot, unmapped)), unmapped
+    return list(rows_of(enrollment_columns(snapshot, unmapped))), unmapped
 
 
-def each_enrollment_row(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator[dict]:
-    """enrollment_rows one at a time, those no class role fits added to `unmapped`."""
-    people = {person.source_id: person for person in snapshot.people}
-    for enrollment in snapshot.enrollments:
-        person = people.get(enrollment.person_source_id)
-        role = class_role(enrollment.role, person)
+def enrollment_columns(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator[Columns]:
+    """The enrollments' rows (ENROLLMENT_FIELDS) as columns, those no class role fits added to `unmapped`."""
+    # A source role names the same class role whoever holds it, unless it names none: only then is the person
+    # looked up (class_role), so the people are put by id only if some enrollment needs it.
+    named: dict[str | None, str | None] = {}
+    people: dict[str, Person] | None = None
+    enrollments = snapshot.enrollments
+    for start in range(0, len(enrollments), PAGE_ROWS):
+        chunk = enrollments[start:start + PAGE_ROWS]
+        source_roles = list(map(_source_roles, chunk))
+        for source_role in set(source_roles).difference(named):
+            named[source_role] = ENROLLMENT_ROLES.get((source_role or "").lower())
+        roles = list(map(named.__getitem__, source_roles))
+        if None in roles:
+            if people is None:
+                people = {person.source_id: person for person in snapshot.people}
+            chunk, roles = _mapped_enrollments(chunk, roles, people, unmapped)
+        yield ENROLLMENT_FIELDS, [list(map(_source_ids, chunk)), list(map(_class_ids, chunk)),
+                                  list(map(_person_ids, chunk)), roles]
+
+
+def _mapped_enrollments(chunk: Sequence[Enrollment], roles: list[str | None], people: Mapping[str, Person],
+                        unmapped: list[Unmapped]) -> tuple[list[Enrollment], list[str]]:
+    mapped: list[Enrollment] = []
+    mapped_roles: list[str] = []
+    for enrollment, role in zip(chunk, roles):
+        if role is None:
+            role = class_role(enrollment.role, people.get(enrollment.person_source_id))
         if role is None:
             unmapped.append(Unmapped(
                 "enrollments.csv", enrollment.source_id, "role", enrollment.role,
@@ -233,12 +287,9 @@ def each_enrollment_row(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterato
                 "is neither a student nor staff; row skipped", enrollment.line,
             ))
             continue
-        yield {
-            "source_id": enrollment.source_id,
-            "classroom_source_id": enrollment.class_source_id,
-            "person_source_id": enrollment.person_source_id,
-            "role": role,
-        }
+        mapped.append(enrollment)
+        mapped_roles.append(role)
+    return mapped, mapped_roles
 
 
 def class_role(source_role: str | None, person: Person | None) -> str | None:
@@ -254,15 +305,29 @@ def class_role(source_role: str | None, person: Person | None) -> str | None:
 
 
 def guardian_link_rows(snapshot: Snapshot) -> list[dict]:
-    return list(each_guardian_link_row(snapshot))
+    return list(rows_of(guardian_link_columns(snapshot)))
 
 
-def each_guardian_link_row(snapshot: Snapshot) -> Iterator[dict]:
-    return (
-        {"guardian_source_id": link.guardian_source_id, "student_source_id": link.student_source_id,
-         **({"relationship": link.relationship} if link.relationship is not None else {})}
-        for link in snapshot.guardian_links
-    )
+def guardian_link_columns(snapshot: Snapshot) -> Iterator[Columns]:
+    """The guardian links' rows as columns: GUARDIAN_LINK_FIELDS, and the relationship where one is said."""
+    links = snapshot.guardian_links
+    for start in range(0, len(links), PAGE_ROWS):
+        chunk = links[start:start + PAGE_ROWS]
+        relationships = list(map(_relationships, chunk))
+        if relationships.count(None) == len(relationships):
+            yield GUARDIAN_LINK_FIELDS, [list(map(_guardian_ids, chunk)), list(map(_student_ids, chunk))]
+            continue
+        for said, alike in groupby(zip(chunk, relationships), key=_relationship_said):
+            linked = [link for link, _ in alike]
+            columns = [list(map(_guardian_ids, linked)), list(map(_student_ids, linked))]
+            if said:
+                yield (*GUARDIAN_LINK_FIELDS, RELATIONSHIP_FIELD), [*columns, list(map(_relationships, linked))]
+            else:
+                yield GUARDIAN_LINK_FIELDS, columns
+
+
+def _relationship_said(link_and_relationship: tuple[GuardianLink, str | None]) -> bool:
+    return link_and_relationship[1] is not None
 
 
 # --- identity accounts ---------------------------------------------------------------

@@ -146,6 +146,8 @@ def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_ro
     assert compared.count == 6
     nothing = applied.compare_sources("district-1", "guardian_links", asked, needs_ids=False)
     assert (nothing.differing, nothing.unchanged, nothing.count) == ({}, {}, 0)
+    none_asked = applied.compare_sources("district-1", "people", {}, needs_ids=True)
+    assert (none_asked.differing, none_asked.unchanged, none_asked.count) == ({}, {}, 6)
 
 
 def test_keys_a_line_each_cannot_hold_are_compared_all_the_same(applied):
@@ -160,23 +162,30 @@ def test_keys_a_line_each_cannot_hold_are_compared_all_the_same(applied):
     assert compared.differing == {"plain": AppliedRow(bytes([2]) * 16, "p-2", bytes([9]) * 16)}
 
 
-def test_thousands_of_keys_with_tabs_quotes_backslashes_and_accents_compare_as_every_row_read(applied, monkeypatch):
+def test_thousands_of_keys_and_ids_with_tabs_quotes_backslashes_and_accents_compare_as_every_row_read(applied,
+                                                                                                   monkeypatch):
     applied.start("district-1", "d-1")
     odd = ("\t", "\\", "'", '"', "\\n", "\r", ",", "é", "名", "🙂", " ", "{}", "NULL", "\\x00")
     keys = [f"{odd[n % len(odd)]}student{odd[n // len(odd) % len(odd)]}{n}" for n in range(2_500)]
+    # Ids as odd as the keys (they come back in arrays): quoted, braced, "NULL" itself, empty.
+    target_ids = [None if n % 7 == 0 else "" if n % 19 == 0 else "NULL" if n % 23 == 0 else
+                  f"{odd[n // 3 % len(odd)]}p-{n}{odd[n % len(odd)]}" for n in range(2_500)]
     source = {n: bytes([n % 251]) * 16 for n in range(2_500)}
     applied.remember("district-1", "people", {
-        row_key: AppliedRow(bytes([n % 256]) * 16, None if n % 7 == 0 else f"p-{n}", None if n % 11 == 0 else source[n])
+        row_key: AppliedRow(bytes([n % 256]) * 16, target_ids[n], None if n % 11 == 0 else source[n])
         for n, row_key in enumerate(keys) if n % 13})
     # Asked: most by the source remembered, some by another, some with none, some never remembered.
     asked = {row_key: None if n % 17 == 0 else source[n] if n % 5 else bytes([n % 256]) * 15 + b"\x00"
              for n, row_key in enumerate(keys)}
     if applied.session.get_bind().dialect.name == "postgresql":
         monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
-    # Several statements of keys into one comparison, read back several chunks at a time.
+    # Several statements of keys into one comparison, read back several rows of places at a time.
     monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 700)
-    monkeypatch.setattr("services.rostering.adapters.applied_rows.LOAD_CHUNK", 300)
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.PLACES_PER_ROW", 97)
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARED_ROWS_PER_FETCH", 3)
 
     for needs_ids in (False, True):
         compared = compared_as_every_row_read(applied, asked, needs_ids=needs_ids)
         assert len(compared.unchanged) > 1_000 and len(compared.differing) > 500
+        assert {"", "NULL"} <= set(compared.unchanged.values())  # ids an array's text could take for others
+        assert (None in compared.unchanged.values()) is not needs_ids

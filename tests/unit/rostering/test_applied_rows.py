@@ -1,9 +1,14 @@
 """Fingerprints of rows as sent, and choosing which rows of an import still need sending."""
+import itertools
+import random
 import sys
+
+import pytest
 
 from services.rostering.domain.applied_rows import (
     FINGERPRINT_BYTES,
     AppliedRow,
+    RowsDigest,
     applied_by,
     fingerprint,
     plan_sends,
@@ -164,10 +169,47 @@ def test_a_whole_stage_is_unchanged_only_with_its_digest_and_as_many_keys_rememb
                                 remembered=remembered, remembered_count=count) is None
 
 
-def test_a_summary_taken_as_rows_are_made_digests_them_as_the_whole_list_and_counts_their_keys():
+def test_rows_with_other_fields_digest_otherwise():
+    rows = [{"guardian_source_id": "g", "student_source_id": "s"}] * 3
+    said = [*rows[:2], {**rows[2], "relationship": "aunt"}]
+    renamed = [*rows[:2], {"guardian_source_id": "g", "child_source_id": "s"}]
+    reordered = [*rows[:2], {"student_source_id": "s", "guardian_source_id": "g"}]
+
+    assert len({rows_digest(rows), rows_digest(said), rows_digest(renamed), rows_digest(reordered)}) == 4
+    assert rows_digest([]) == rows_digest(())
+
+
+def as_columns(rows):
+    """Rows as RowsDigest takes them: each run of rows with the same fields, one column per field."""
+    return [(fields, [[row[name] for row in alike] for name in fields])
+            for fields, alike in ((fields, list(alike)) for fields, alike in itertools.groupby(rows, key=tuple))]
+
+
+def test_rows_given_as_columns_digest_as_the_rows_however_they_are_split_into_calls():
+    shuffle = random.Random(16)
+    for count in (1, 999, 1000, 1001, 2500):
+        rows = [{"source_id": f"enr-{n}", "role": shuffle.choice(["student", "aide"]),
+                 **({"relationship": "aunt"} if shuffle.random() < 0.01 else {}), "grades": ["09"]}
+                for n in range(count)]
+        cuts = sorted(shuffle.sample(range(1, count), min(count - 1, 7))) if count > 1 else []
+        digest = RowsDigest()
+        for start, end in zip([0, *cuts], [*cuts, count]):
+            for fields, columns in as_columns(rows[start:end]):
+                digest.add(fields, columns)
+            digest.add(("source_id",), [[]])  # no rows: nothing changes
+
+        assert digest.digest() == rows_digest(rows)
+
+
+def test_a_row_without_fields_is_refused():
+    with pytest.raises(ValueError):
+        rows_digest([{}])
+
+
+def test_a_summary_taken_as_columns_are_made_digests_the_rows_as_the_whole_list_and_counts_their_keys():
     for count in (0, 1, 999, 1000, 1001, 2500):
         rows = [{"source_id": f"enr-{n % 700}", "role": "student"} for n in range(count)]
 
-        summary = summarised((dict(row) for row in rows), key)
+        summary = summarised(as_columns(rows), keys=lambda columns: columns[0])
 
         assert summary == (rows_digest(rows), frozenset(row["source_id"] for row in rows), count)

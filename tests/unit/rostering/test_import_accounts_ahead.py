@@ -5,7 +5,7 @@ import pytest
 from rostering_builders import make_guardian, make_snapshot, make_staff, make_student
 from rostering_fakes import AHEAD_WAYS, importer_starting_ahead
 
-from services.rostering.domain import mapping
+from services.rostering.domain import mapping, stage_summaries
 from services.rostering.domain.applied_rows import (
     AppliedRow,
     SendPlan,
@@ -13,7 +13,6 @@ from services.rostering.domain.applied_rows import (
     remembered_ids,
     sourced_ahead,
     sourced_as_now,
-    summarised,
 )
 
 
@@ -97,11 +96,12 @@ def test_records_sourced_ahead_by_known_ids_pause_between_chunks_and_are_brought
 
 
 def test_a_summary_made_ahead_pauses_between_its_chunks_and_is_the_same(monkeypatch):
-    monkeypatch.setattr("services.rostering.domain.applied_rows.DIGEST_CHUNK", 2)
-    rows = [{"source_id": f"enr-{n}"} for n in range(5)]
+    monkeypatch.setattr("services.rostering.domain.mapping.PAGE_ROWS", 2)
+    snapshot = make_snapshot(enrollments=tuple(make_snapshot().enrollments[0]._replace(source_id=f"enr-{n}")
+                                               for n in range(5)))
     pauses = []
 
-    paused = summarised(iter(rows), lambda row: row["source_id"], pause=lambda: pauses.append(1))
+    paused = stage_summaries.enrollments_summary(snapshot, [], pause=lambda: pauses.append(1))
 
-    assert paused == summarised(iter(rows), lambda row: row["source_id"])
+    assert paused == stage_summaries.enrollments_summary(snapshot, [])
     assert len(pauses) == 3  # after each of the three chunks

@@ -171,6 +171,19 @@ def test_stale_guardian_links_are_archived_by_their_pair_even_when_ids_hold_a_co
     assert archived(run_import, "guardian_links") == {"g:1:student-10"}
 
 
+def test_the_links_of_a_guardian_no_longer_listed_are_archived_by_their_pair(run_import):
+    run_import.allow_archiving_up_to(1.0)
+    guardian = make_student(source_id="g:1", identifier=None, kinds=frozenset({"guardian"}))
+    links = tuple(GuardianLink("g:1", f"student-{n}") for n in range(1, 3))
+    run_import(make_snapshot(files=BULK_FILES, people=(*many_students(10), guardian), enrollments=(),
+                             guardian_links=links))
+
+    run_import(make_snapshot(files=BULK_FILES, people=many_students(10), enrollments=(), guardian_links=()))
+
+    assert archived(run_import, "people") == {"g:1"}
+    assert archived(run_import, "guardian_links") == {"g:1:student-1", "g:1:student-2"}
+
+
 def test_a_preview_shows_the_diff_and_what_would_be_sent_and_applies_nothing(run_import):
     run_import(district(20))
     calls_before = len(run_import.directory.calls)
