@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from services.rostering import archiving
@@ -36,6 +37,7 @@ from services.rostering.domain.applied_rows import (
     remembered_ids,
     rows_digest,
     Sourced,
+    Sources,
     sourced_ahead,
     sourced_as_now,
     sourced_records,
@@ -146,7 +148,7 @@ class SourcedRows:
 
     records: Sequence[Person]
     key: Callable[[Person], str | None]
-    source: Callable[[Person], bytes | None]
+    sources: Sources
     build: Callable[[Person], dict | None]
     # The records with their keys and source fingerprints worked out already (ahead), when they were.
     made: Callable[[], list[Sourced]] | None = None
@@ -154,7 +156,7 @@ class SourcedRows:
     def sourced(self) -> list[Sourced]:
         if self.made is not None:
             return self.made()
-        return sourced_records(self.records, key=self.key, source=self.source)
+        return sourced_records(self.records, key=self.key, sources=self.sources)
 
 
 @dataclass(frozen=True)
@@ -423,12 +425,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
             schools_of_people = mapping.person_schools(snapshot)
-        people_fingerprints, account_fingerprints = SourceFingerprints(), SourceFingerprints()
+        people_fingerprints = SourceFingerprints()
         district_source_id = mapping.district_source_of(snapshot)
-
-        def account_source(person: Person, person_id: str | None) -> bytes | None:
-            return mapping.account_source(person, person_id, schools_of_people[person.source_id], schools.ids,
-                                          district_source_id, request["region"], account_fingerprints)
+        account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
+                                                 request["region"])
 
         accounts_ahead: Callable[[], list[Sourced]] | None = None
 
@@ -440,12 +440,12 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             known = remembered_ids(plan, earlier)
             if known and not request["full"]:
                 accounts_ahead = ports.ahead(lambda: _paused(lambda: sourced_ahead(
-                    snapshot.people, key=_source_id, ids=known, source=account_source, pause=ports.let_others_run)))
+                    snapshot.people, key=_source_id, ids=known, sources=account_sources,
+                    pause=ports.let_others_run)))
 
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
-            snapshot.people, key=lambda person: person.source_id,
-            source=lambda person: mapping.person_source(person, schools_of_people[person.source_id],
-                                                        people_fingerprints),
+            snapshot.people, key=_source_id,
+            sources=lambda people, _keys: mapping.person_sources(people, schools_of_people, people_fingerprints),
             build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])),
             before_pages=start_accounts_sources)
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
@@ -453,7 +453,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
 
         def accounts_sourced() -> list[Sourced]:
             with collector_paused():
-                return sourced_as_now(accounts_ahead(), key=_source_id, ids=person_ids, source=account_source)
+                return sourced_as_now(accounts_ahead(), key=_source_id, ids=person_ids, sources=account_sources)
 
         def account_row(person: Person) -> dict | None:
             person_id = person_ids.get(person.source_id)
@@ -467,8 +467,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
               labels={person_id: source_id for source_id, person_id in people.ids.items()},
               sourced=SourcedRows(
-                  snapshot.people, key=lambda person: person_ids.get(person.source_id),
-                  source=lambda person: account_source(person, person_ids.get(person.source_id)),
+                  snapshot.people, key=lambda person: person_ids.get(person.source_id), sources=account_sources,
                   build=account_row, made=accounts_sourced if accounts_ahead is not None else None))
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
@@ -510,8 +509,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
           summary=links_ahead)
 
 
-def _source_id(person: Person) -> str:
-    return person.source_id
+_source_id = attrgetter("source_id")  # a person's
 
 
 def _paused(work: Callable[[], Any]) -> Any:

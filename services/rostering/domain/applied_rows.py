@@ -35,7 +35,7 @@ import itertools
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import NamedTuple, TypeVar
 
 from .mapping import Columns
@@ -250,9 +250,24 @@ class Sourced(NamedTuple):
     source: bytes | None
 
 
-def sourced_records(records: Iterable[T], *, key: Callable[[T], str | None],
-                    source: Callable[[T], bytes | None]) -> list[Sourced]:
-    return [Sourced(record, key(record), source(record)) for record in records]
+_record_of = itemgetter(0)  # Sourced.record
+_key_of = itemgetter(1)  # Sourced.key
+_source_of = itemgetter(2)  # Sourced.source
+
+
+# The source fingerprints of records, given the records and their rows' keys (both in order): one call for many
+# records, so that a stage's quarter of a million are fingerprinted in one loop (source_rows.SourceFingerprints.many).
+Sources = Callable[[Sequence[T], Sequence[str | None]], Sequence[bytes | None]]
+
+
+def sourced_records(records: Sequence[T], *, key: Callable[[T], str | None], sources: Sources) -> list[Sourced]:
+    keys = list(map(key, records))
+    return _sourced(records, keys, sources(records, keys))
+
+
+def _sourced(records: Sequence, keys: Sequence[str | None], sources: Sequence[bytes | None]) -> list[Sourced]:
+    # Sourced without its Python-level __new__ (a tuple of every field in order, as snapshot.new_record).
+    return list(map(tuple.__new__, itertools.repeat(Sourced), zip(records, keys, sources, strict=True)))
 
 
 def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict[str, str]:
@@ -266,39 +281,48 @@ def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict
     return known
 
 
-def sourced_ahead(records: Iterable[T], *, key: Callable[[T], str], ids: Mapping[str, str],
-                  source: Callable[[T, str], bytes | None],
+def sourced_ahead(records: Sequence[T], *, key: Callable[[T], str], ids: Mapping[str, str], sources: Sources,
                   pause: Callable[[], object] = lambda: None) -> list[Sourced]:
     """The records Sourced by the ids known already (`ids`, by the records' `key`), before a later stage keyed by
-    those ids comes: a record without a known id has neither key nor source fingerprint. `pause` is called
-    between chunks of SOURCES_CHUNK records."""
+    those ids comes: a record without a known id has neither key nor source fingerprint (`sources` gives None for
+    a None key). `pause` is called after each full chunk of SOURCES_CHUNK records."""
     made: list[Sourced] = []
-    for count, record in enumerate(records, 1):
-        target_id = ids.get(key(record))
-        made.append(Sourced(record, target_id, None if target_id is None else source(record, target_id)))
-        if not count % SOURCES_CHUNK:
+    for start in range(0, len(records), SOURCES_CHUNK):
+        chunk = records[start:start + SOURCES_CHUNK]
+        target_ids = list(map(ids.get, map(key, chunk)))
+        made += _sourced(chunk, target_ids, sources(chunk, target_ids))
+        if len(chunk) == SOURCES_CHUNK:
             pause()
     return made
 
 
 def sourced_as_now(made: list[Sourced], *, key: Callable[[T], str], ids: Mapping[str, str],
-                   source: Callable[[T, str | None], bytes | None]) -> list[Sourced]:
+                   sources: Sources) -> list[Sourced]:
     """`made` (sourced_ahead) brought up to the ids as they are now: each record whose id is not the one it was
     made with is Sourced again, in place."""
-    for index, made_as in enumerate(made):
-        target_id = ids.get(key(made_as.record))
-        if target_id != made_as.key:
-            made[index] = Sourced(made_as.record, target_id, source(made_as.record, target_id))
+    now = list(map(ids.get, map(key, map(_record_of, made))))
+    moved = list(itertools.compress(itertools.count(), map(ne, map(_key_of, made), now)))
+    records = [made[index].record for index in moved]
+    target_ids = [now[index] for index in moved]
+    for index, made_again in zip(moved, _sourced(records, target_ids, sources(records, target_ids)), strict=True):
+        made[index] = made_again
     return made
 
 
-def sources_by_key(records: Iterable[Sourced]) -> dict[str, bytes | None]:
+def sources_by_key(records: Sequence[Sourced]) -> dict[str, bytes | None]:
     """Each key's source fingerprint, as asked of what is remembered (RememberedSources). A key two records share
     is asked with none, so its remembered row is read whole and each record compared against it."""
-    sources: dict[str, bytes | None] = {}
-    for record in records:
-        if record.key is not None:
-            sources[record.key] = None if record.key in sources else record.source
+    keys = list(map(_key_of, records))
+    sources = dict(zip(keys, map(_source_of, records)))
+    sources.pop(None, None)
+    if len(sources) == len(keys) - keys.count(None):
+        return sources  # no key shared: the usual case, worked out without a loop in Python
+    met: set[str] = set()
+    for row_key in keys:
+        if row_key in met:
+            sources[row_key] = None
+        elif row_key is not None:
+            met.add(row_key)
     return sources
 
 
@@ -353,14 +377,6 @@ def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict |
     return replace(plan, kept_ids={**plan.kept_ids, **{row_key: target for row_key, target in unchanged.items()
                                                        if target is not None}},
                    unsent=plan.unsent + len(unchanged), keys=plan.keys.union(unchanged))
-
-
-def _key_of(record: Sourced) -> str | None:
-    return record.key
-
-
-def _source_of(record: Sourced) -> bytes | None:
-    return record.source
 
 
 def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, bytes | None], *,

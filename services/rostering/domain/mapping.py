@@ -70,6 +70,8 @@ _source_roles = attrgetter("role")
 _guardian_ids = attrgetter("guardian_source_id")
 _student_ids = attrgetter("student_source_id")
 _relationships = attrgetter("relationship")
+_raw_digests = attrgetter("source_digest")
+_person_roles = attrgetter("roles")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,15 +213,26 @@ def person_row(person: Person, schools: Sequence[str]) -> dict:
     }
 
 
-def person_source(person: Person, schools: Sequence[str],
-                  fingerprint: SourceFingerprints | None = None) -> bytes | None:
+def person_source(person: Person, schools: Sequence[str]) -> bytes | None:
     """The source fingerprint of a person's directory row: the record, and what it takes from other records
-    (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can).
-    `fingerprint`: the stage's own, when it makes them for every person."""
+    (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can). A stage
+    makes its people's all at once (person_sources)."""
     if person.source_digest is None:
         return None
-    return (fingerprint or source_fingerprint)(person.source_digest,
-                                               (person.roles, person.org_source_ids, tuple(schools)))
+    return source_fingerprint(person.source_digest, (person.roles, person.org_source_ids, tuple(schools)))
+
+
+def person_sources(people: Sequence[Person], schools: Mapping[str, Sequence[str]],
+                   fingerprints: SourceFingerprints) -> list[bytes | None]:
+    """person_source of each of `people`, in order, made by the stage's SourceFingerprints."""
+    return fingerprints.many(map(_raw_digests, people), _contexts(people, schools))
+
+
+def _contexts(people: Sequence[Person], schools: Mapping[str, Sequence[str]]) -> Iterator[tuple]:
+    """Each person's roles, orgs and schools: what person_source takes from other records, and what decides the
+    rest of what account_source does."""
+    return zip(map(_person_roles, people), map(_org_ids, people),
+               map(tuple, map(schools.__getitem__, map(_source_ids, people))))
 
 
 def ordered_kinds(person: Person) -> list[str]:
@@ -417,17 +430,39 @@ def account_row(person: Person, person_id: str, schools: Sequence[str], school_i
 
 
 def account_source(person: Person, person_id: str | None, schools: Sequence[str], school_ids: Mapping[str, str],
-                   district_source_id: str | None, region: str,
-                   fingerprint: SourceFingerprints | None = None) -> bytes | None:
+                   district_source_id: str | None, region: str) -> bytes | None:
     """The source fingerprint of a person's account row: the record; the ids the directory gave the person and
     their schools; roles, orgs and schools as for person_source; the district (an administrator's grant); and the
-    region its phone numbers were read in. `fingerprint`: the stage's own, when it makes them for every person."""
+    region its phone numbers were read in. A run makes its accounts' all at once (AccountSources)."""
     if person.source_digest is None or person_id is None:
         return None
-    schools = tuple(schools)
-    shared = (person.roles, person.org_source_ids, schools, tuple(map(school_ids.get, schools)), district_source_id,
-              region)
-    return (fingerprint or source_fingerprint)(person.source_digest, shared, person_id)
+    shared = _account_shared((person.roles, person.org_source_ids, tuple(schools)), school_ids, district_source_id,
+                             region)
+    return source_fingerprint(person.source_digest, shared, person_id)
+
+
+def _account_shared(context: tuple, school_ids: Mapping[str, str], district_source_id: str | None,
+                    region: str) -> tuple:
+    """What an account's source fingerprint takes beside the record and its person id, from the person's context
+    (_contexts)."""
+    roles, orgs, schools = context
+    return roles, orgs, schools, tuple(map(school_ids.get, schools)), district_source_id, region
+
+
+class AccountSources:
+    """account_source of many people at once, for one run: the schools' ids, the district and the region are the
+    run's, so a person's context (roles, orgs, schools) decides the rest, hashed once (SourceFingerprints).
+    """
+
+    def __init__(self, schools: Mapping[str, Sequence[str]], school_ids: Mapping[str, str],
+                 district_source_id: str | None, region: str) -> None:
+        self._schools = schools
+        self._fingerprints = SourceFingerprints(
+            lambda context: _account_shared(context, school_ids, district_source_id, region))
+
+    def __call__(self, people: Sequence[Person], person_ids: Sequence[str | None]) -> list[bytes | None]:
+        """Each person's, in order, by the directory id beside them (None where there is none: no account)."""
+        return self._fingerprints.many(map(_raw_digests, people), _contexts(people, self._schools), person_ids)
 
 
 # --- where a row came from -------------------------------------------------------------

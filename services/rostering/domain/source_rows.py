@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 
 FINGERPRINT_BYTES = 16
@@ -43,36 +44,66 @@ def raw_cells_hasher(header: Sequence[str]) -> Callable[[Sequence[str]], bytes]:
     return digest
 
 
-# Contexts marshalled and kept per stage at most: a district's people share a few thousand (a school's students
-# have one); a source whose every record differs only refills the memo.
+# Contexts kept per stage at most: a district's people share a few hundred (a school's students have one); a
+# source whose every record differs only refills the memo.
 SHARED_CONTEXTS = 20_000
 
 
 class SourceFingerprints:
-    """Source fingerprints of one stage's rows: a record's raw digest, what it takes from elsewhere, READING_VERSION
-    and the reading code's own digest.
+    """Source fingerprints of one stage's rows: READING_VERSION and the reading code's own digest, what a record
+    takes from elsewhere (`shared`, plain values many records have alike), what only it has (`own`, its ids,
+    marshalled) and its raw digest, hashed in that order (each part but the last marshalled, so none runs into the
+    next).
 
-    A district's quarter of a million records share a few thousand contexts (a school's students: one role, one
-    org, one school), so a context is marshalled once and the version and code are hashed once, not for every
-    record: a third of the CPU of hashing them all whole.
+    A district's quarter of a million records share a few hundred contexts (a school's students: one role, one
+    org, one school), so the hashing of the version, the code and a context is done once per context and copied
+    for each of its records. A stage whose shared part a record's context decides (an account's: the person's
+    roles, orgs and schools, with the run's school ids, district and region) gives `shared`, asked once per
+    distinct context; by default a context is its shared part itself. `many` makes a stage's fingerprints in one
+    loop: per record, building and hashing its shared part, and calls four deep, cost most of their CPU.
     """
 
-    def __init__(self) -> None:
-        self._start = hashlib.blake2b(marshal.dumps((READING_VERSION, reading_code()), MARSHAL_VERSION),
-                                      digest_size=FINGERPRINT_BYTES)
-        self._shared: dict[tuple, bytes] = {}
+    def __init__(self, shared: Callable[[Hashable], tuple] | None = None) -> None:
+        self._start = _version_and_code()
+        self._shared = shared
+        self._started: dict[Hashable, hashlib.blake2b] = {}  # context -> the start with its shared part hashed
 
-    def __call__(self, raw: bytes, shared: tuple, own: str | None = None) -> bytes:
-        """`shared`: plain values many records have alike; `own`: what only this record has (its ids)."""
-        packed = self._shared.get(shared)
-        if packed is None:
-            if len(self._shared) >= SHARED_CONTEXTS:
-                self._shared.clear()
-            packed = self._shared[shared] = marshal.dumps(shared, MARSHAL_VERSION)
-        hasher = self._start.copy()
-        hasher.update(marshal.dumps((raw, own), MARSHAL_VERSION))
-        hasher.update(packed)
-        return hasher.digest()
+    def __call__(self, raw: bytes, context: Hashable, own: str | None = None) -> bytes:
+        """One record's fingerprint."""
+        return self.many((raw,), (context,), None if own is None else (own,))[0]
+
+    def many(self, raws: Iterable[bytes | None], contexts: Iterable[Hashable],
+             owns: Iterable[str | None] | None = None) -> list[bytes | None]:
+        """One fingerprint per record, in order: None for a record without its raw digest, or (given `owns`)
+        without its own part."""
+        started_of, made = self._started, []
+        append, dumps = made.append, marshal.dumps
+        own_needed = owns is not None
+        for raw, context, own in zip(raws, contexts, owns if own_needed else repeat(None)):
+            if raw is None or (own_needed and own is None):
+                append(None)
+                continue
+            started = started_of.get(context)
+            if started is None:
+                started = self._start_context(context)
+            hasher = started.copy()
+            hasher.update(dumps(own, MARSHAL_VERSION) + raw)
+            append(hasher.digest())
+        return made
+
+    def _start_context(self, context: Hashable) -> hashlib.blake2b:
+        if len(self._started) >= SHARED_CONTEXTS:
+            self._started.clear()
+        shared = context if self._shared is None else self._shared(context)
+        started = self._started[context] = self._start.copy()
+        started.update(marshal.dumps(shared, MARSHAL_VERSION))
+        return started
+
+
+def _version_and_code() -> hashlib.blake2b:
+    """A hasher holding what every source fingerprint starts with: READING_VERSION and the reading code's digest."""
+    return hashlib.blake2b(marshal.dumps((READING_VERSION, reading_code()), MARSHAL_VERSION),
+                           digest_size=FINGERPRINT_BYTES)
 
 
 def source_fingerprint(raw: bytes, shared: tuple, own: str | None = None) -> bytes:

@@ -76,19 +76,20 @@ def test_records_sourced_ahead_by_known_ids_pause_between_chunks_and_are_brought
     monkeypatch.setattr("services.rostering.domain.applied_rows.SOURCES_CHUNK", 2)
     pauses, sourced = [], []
 
-    def source(record, target_id):
-        sourced.append(record)
-        return None if target_id is None else f"{record}:{target_id}".encode()
+    def sources(records, target_ids):
+        sourced.extend(records)
+        return [None if target_id is None else f"{record}:{target_id}".encode()
+                for record, target_id in zip(records, target_ids)]
 
     made = sourced_ahead(["a", "b", "c", "d", "e"], key=str.upper, ids={"A": "id-a", "C": "id-c", "E": "id-e"},
-                         source=source, pause=lambda: pauses.append(1))
+                         sources=sources, pause=lambda: pauses.append(1))
 
     assert made == [Sourced("a", "id-a", b"a:id-a"), Sourced("b", None, None), Sourced("c", "id-c", b"c:id-c"),
                     Sourced("d", None, None), Sourced("e", "id-e", b"e:id-e")]
     assert len(pauses) == 2
     sourced.clear()
     # The answers: b is new, c was made anew with another id, e was refused; a and d are as made.
-    now = sourced_as_now(made, key=str.upper, ids={"A": "id-a", "B": "id-b", "C": "id-c2"}, source=source)
+    now = sourced_as_now(made, key=str.upper, ids={"A": "id-a", "B": "id-b", "C": "id-c2"}, sources=sources)
 
     assert now == [Sourced("a", "id-a", b"a:id-a"), Sourced("b", "id-b", b"b:id-b"), Sourced("c", "id-c2", b"c:id-c2"),
                    Sourced("d", None, None), Sourced("e", None, None)]

@@ -81,7 +81,7 @@ def test_only_rows_remembered_by_another_source_fingerprint_or_without_the_id_ne
 
 def test_a_key_two_records_share_is_asked_without_a_source_fingerprint():
     records = sourced_records([("a", 1), ("b", 2), ("a", 3), ("c", 4)], key=lambda record: record[0],
-                              source=lambda record: source_of(record[1]))
+                              sources=lambda records, keys: [source_of(record[1]) for record in records])
 
     assert sources_by_key(records) == {"a": None, "b": source_of(2), "c": source_of(4)}
 
