@@ -35,7 +35,7 @@ import itertools
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from operator import itemgetter, ne
+from operator import itemgetter, ne, not_
 from typing import NamedTuple, TypeVar
 
 from .mapping import Columns
@@ -369,14 +369,16 @@ def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict |
     RememberedSources the records remembered by their very source fingerprint are counted as a whole, not one by
     one: the same plan, with only the changed records (a 1 % delta: 1 % of them) walked through."""
     unchanged = applied.unchanged if isinstance(applied, RememberedSources) else {}
-    walked = [record for record in records if record.key not in unchanged] if unchanged else records
+    walked = list(itertools.compress(records, map(not_, map(unchanged.__contains__, map(_key_of, records))))) \
+        if unchanged else records
     plan = plan_sends_from_sources(walked, key=_key_of, source=_source_of, build=lambda record: build(record.record),
                                    applied=applied.differing if unchanged else applied, needs_ids=needs_ids)
     if not unchanged:
         return plan
-    return replace(plan, kept_ids={**plan.kept_ids, **{row_key: target for row_key, target in unchanged.items()
-                                                       if target is not None}},
-                   unsent=plan.unsent + len(unchanged), keys=plan.keys.union(unchanged))
+    kept_ids = {**plan.kept_ids, **unchanged}
+    if None in unchanged.values():  # remembered without an id (a stage that needs none)
+        kept_ids = {**plan.kept_ids, **{row_key: target for row_key, target in unchanged.items() if target is not None}}
+    return replace(plan, kept_ids=kept_ids, unsent=plan.unsent + len(unchanged), keys=plan.keys.union(unchanged))
 
 
 def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, bytes | None], *,
