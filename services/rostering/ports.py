@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
 from services.rostering.domain.applied_rows import AppliedRow, RememberedSources
-from services.rostering.domain.run import SyncRun
+from services.rostering.domain.run import FollowedRun, SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
@@ -78,6 +78,8 @@ class SyncRuns(Protocol):
     def get(self, run_id: str) -> SyncRun | None: ...
 
     def find(self, run_id: str) -> SyncRun | None: ...  # by id or unique prefix (AmbiguousRunId)
+
+    def follow(self, run_id: str) -> FollowedRun | None: ...  # as find, its findings counted, not read
 
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None: ...  # `owner` works on it from now
 

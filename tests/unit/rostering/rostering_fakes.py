@@ -14,7 +14,7 @@ from services.rostering import handlers
 from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow, RememberedSources, remembered_sources
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, SyncRun
+from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, FollowedRun, SyncRun
 from services.rostering.domain.run_ids import the_one, usable_prefix
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
@@ -227,6 +227,12 @@ class FakeRuns:
             return self.get(run_id)
         found = the_one(prefix, [known for known in self.stored if known.startswith(prefix)])
         return None if found is None else self.get(found)
+
+    def follow(self, run_id: str) -> FollowedRun | None:
+        run = self.find(run_id)
+        if run is None:
+            return None
+        return FollowedRun(replace(run, errors=[], warnings=[], diff=None), len(run.errors), len(run.warnings))
 
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
         self.owners[run.run_id], self.heartbeats[run.run_id] = owner, at
