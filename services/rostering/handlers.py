@@ -162,7 +162,8 @@ def follow_sync_run(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
 
 
 def list_sync_runs(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
-    found = runs.recent(request["limit"], state=request.get("state"), district_id=request.get("district_id"))
+    found = runs.recent_followed(request["limit"], state=request.get("state"),
+                                 district_id=request.get("district_id"))
     now = clock()
     return {"runs": [run.as_summary(now) for run in found]}
 

@@ -97,6 +97,9 @@ class SyncRuns(Protocol):
 
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]: ...
 
+    def recent_followed(self, limit: int, *, state: str | None = None,
+                        district_id: str | None = None) -> list[FollowedRun]: ...  # as recent, findings counted
+
 
 class AppliedRows(Protocol):
     """What each district's imports last applied, by entity and row key."""

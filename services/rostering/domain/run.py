@@ -291,8 +291,12 @@ class FollowedRun:
     def as_payload(self, now: datetime | None = None) -> dict:
         """The run as the rostering contract's FollowedSyncRun describes it."""
         run = self.run
-        return {**run.as_summary(now), "error_count": self.error_count, "warning_count": self.warning_count,
-                "counts": {entity: asdict(counts) for entity, counts in run.counts.items()}, "message": run.message}
+        return {**self.as_summary(now), "counts": {entity: asdict(counts) for entity, counts in run.counts.items()},
+                "message": run.message}
+
+    def as_summary(self, now: datetime | None = None) -> dict:
+        """The run as the rostering contract's SyncRunSummary describes it."""
+        return {**self.run.as_summary(now), "error_count": self.error_count, "warning_count": self.warning_count}
 
 
 class DistrictBusy(Exception):

@@ -138,6 +138,23 @@ def test_a_run_with_no_findings_is_followed_with_counts_of_none(runs):
     assert (followed.error_count, followed.warning_count) == (0, 0) and followed.run.state == "running"
 
 
+def test_recent_runs_followed_are_the_recent_runs_with_their_findings_counted(runs):
+    for day, errors in ((1, 2), (3, 0), (2, 5)):
+        run = make_run(run_id=f"run-{day}", district_id="d-1" if day < 3 else "d-2",
+                       started_at=datetime(2025, 9, day, 6, 0, tzinfo=timezone.utc))
+        runs.add(run)
+        run.errors += [{"file": "users.csv", "line": line, "column": None, "value": None, "reason": "bad"}
+                       for line in range(errors)]
+        runs.save(run)
+
+    followed = runs.recent_followed(2, district_id="d-1")
+
+    assert [(each.run.run_id, each.error_count, each.warning_count) for each in followed] == [
+        ("run-2", 5, 0), ("run-1", 2, 0)]
+    assert [each.run for each in followed] == [replace(run, errors=[]) for run in runs.recent(2, district_id="d-1")]
+    assert [each.run.run_id for each in runs.recent_followed(5, state="running")] == ["run-3", "run-2", "run-1"]
+
+
 def test_following_an_unknown_or_ambiguous_run_is_as_finding_it(runs):
     for run_id in ("abcd1234ef", "abcd9999ef"):
         runs.add(make_run(run_id=run_id))

@@ -230,8 +230,10 @@ class FakeRuns:
 
     def follow(self, run_id: str) -> FollowedRun | None:
         run = self.find(run_id)
-        if run is None:
-            return None
+        return None if run is None else self._followed(run)
+
+    @staticmethod
+    def _followed(run: SyncRun) -> FollowedRun:
         return FollowedRun(replace(run, errors=[], warnings=[], diff=None), len(run.errors), len(run.warnings))
 
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
@@ -277,6 +279,10 @@ class FakeRuns:
         chosen = [run for run in newest_first if state in (None, run.state)
                   and district_id in (None, run.district_id)]
         return copy.deepcopy(chosen[:limit])
+
+    def recent_followed(self, limit: int, *, state: str | None = None,
+                        district_id: str | None = None) -> list[FollowedRun]:
+        return [self._followed(run) for run in self.recent(limit, state=state, district_id=district_id)]
 
 
 class FakeAppliedRows:
