@@ -232,8 +232,9 @@ def _seed_demo_district(uri: str, operator: IssuedCredential) -> tuple[dict, int
         runs = rpc(rostering.contract)
         started = runs.import_package({"path": str(package), "region": "US"})
         # The import answers at once and goes on in rostering: the accounts exist once its run has ended.
-        run = follow(lambda run_id: runs.get_sync_run({"run_id": run_id}), started["run_id"],
-                     deadline=time.monotonic() + DEMO_IMPORT_SECONDS, console=Console(stderr=True))
+        ended = follow(lambda run_id: runs.follow_sync_run({"run_id": run_id}), started["run_id"],
+                       deadline=time.monotonic() + DEMO_IMPORT_SECONDS, console=Console(stderr=True))
+        run = runs.get_sync_run({"run_id": ended["run_id"]})
         for login, password in ((DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD), (DEMO_GUARDIAN_EMAIL, DEMO_GUARDIAN_PASSWORD)):
             rpc(identity.contract).set_password({"login": login, "password": password})
     with cluster_rpc(uri) as rpc:

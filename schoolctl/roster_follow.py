@@ -30,8 +30,10 @@ def followed(run_id: str, amqp_uri: str | None, timeout: float) -> dict:
         with connected_as_operator(amqp_uri, min(timeout, POLL_CALL_SECONDS)) as operator:
             service = operator.rpc(rostering.contract)
             try:
-                return follow(lambda wanted: service.get_sync_run({"run_id": wanted}), run_id, deadline=deadline,
-                              console=console)
+                ended = follow(lambda wanted: service.follow_sync_run({"run_id": wanted}), run_id,
+                               deadline=deadline, console=console)
+                # Polled without its findings; the whole run, listing them, once it has ended.
+                return service.get_sync_run({"run_id": ended["run_id"]})
             except NotAuthenticated as refused:
                 if time.monotonic() - issued_at < FRESH_TOKEN_SECONDS:
                     raise fail(f"rostering refused the operator's token: {refused.message}",

@@ -98,7 +98,10 @@ class _BarDisplay:
 
 def follow(get_run: Callable[[str], dict], run_id: str, *, deadline: float, console: Console,
            sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> dict:
-    """Poll the run until it ends, showing its progress; StillRunning if it has not by `deadline` (clock time)."""
+    """Poll the run until it ends, showing its progress; StillRunning if it has not by `deadline` (clock time).
+
+    `get_run` answers the run as rostering's follow_sync_run does (its findings counted, not listed), and so
+    does `follow`: the caller asks for the whole run once it has ended."""
     display = _BarDisplay(console) if console.is_terminal else _LineDisplay(console)
     with display:
         run = get_run(run_id)

@@ -71,7 +71,7 @@ def sync_departures(ctx: Context, platform: Platform, admin: Viewer) -> list[Row
                 {"run_id": held["run_id"], "decided_by": signed["principal"]["person_id"]})
 
         def finished() -> bool:
-            return service().get_sync_run({"run_id": held["run_id"]})["state"] != "running"
+            return service().follow_sync_run({"run_id": held["run_id"]})["state"] != "running"
 
         wait_for(ctx, "the approved run", finished, timeout=timeout, every=0.5,
                  report=lambda: "still running")

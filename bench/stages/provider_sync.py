@@ -110,7 +110,7 @@ def timed_sync(ctx: Context, platform: Platform, district_id: str, label: str) -
         latest = [run]
 
         def finished() -> bool:
-            latest[0] = rostering_rpc().get_sync_run({"run_id": run["run_id"]})
+            latest[0] = rostering_rpc().follow_sync_run({"run_id": run["run_id"]})
             return latest[0]["state"] in FINISHED
 
         wait_for(ctx, "the sync run", finished, timeout=timeout, every=RUN_POLL_SECONDS,

@@ -95,13 +95,14 @@ def timed_run(ctx: Context, label: str, elapsed: float, run: dict, cpu: dict[str
 
 
 def imported(ctx: Context, platform: Platform, package: Path, timeout: float) -> dict:
-    """Start an import and wait for its run to end (completed, held, failed), as `schoolctl roster import` does."""
+    """Start an import and wait for its run to end (completed, held, failed), polling it as `schoolctl roster
+    import` does (follow_sync_run: its findings counted, not listed). The run as last polled."""
     with operator_rpc(platform, rostering.contract, timeout) as service:
         run_id = service().import_package({"path": str(package), "region": "US", "district_name": None})["run_id"]
         last = {}
 
         def ended() -> bool:
-            last.update(service().get_sync_run({"run_id": run_id}))
+            last.update(service().follow_sync_run({"run_id": run_id}))
             return last["state"] != "running"
 
         wait_for(ctx, f"run {run_id[:8]}", ended, timeout=timeout, every=RUN_POLL_SECONDS,

@@ -25,6 +25,7 @@ from services.gateway.domain.cors import CorsPolicy
 from services.gateway.domain.request_ids import HEADER as REQUEST_ID_HEADER
 from services.gateway.domain.request_ids import request_id
 from services.gateway.errors import problem_for
+from shared import fast_json
 from shared.contracts.errors import PermissionDenied
 from shared.entrypoint_signatures import KeptSignature
 from shared.logs import REQUEST_ID
@@ -41,7 +42,8 @@ MAX_REQUEST_LINE_BYTES = 8192
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body), status=status, headers=headers, mimetype=JSON)
+    # orjson for JSON's own types, the standard library for anything else (shared/fast_json.py).
+    return Response(fast_json.dumps(body, json.dumps), status=status, headers=headers, mimetype=JSON)
 
 
 def error_response(error: BaseException) -> Response:

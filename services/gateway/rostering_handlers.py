@@ -25,11 +25,10 @@ def show_sync_run(call: ApiCall, backends: Backends) -> dict:
 
 
 def follow_sync_run(call: ApiCall, backends: Backends) -> dict:
-    run = _run_of_callers_district(call, backends)
-    # The findings and the archive diff can be long: a client polling every second reads them once, at the end.
-    followed = {name: value for name, value in run.items() if name not in ("errors", "warnings", "diff")}
-    return {**followed, "error_count": len(run["errors"]), "warning_count": len(run["warnings"]),
-            "poll_after_seconds": POLL_AFTER_SECONDS if run["state"] == "running" else None}
+    # The findings and the archive diff can be long: a client polling every second reads them once, at the end,
+    # and rostering does not even read them for a poll.
+    run = _of_callers_district(call, backends.rostering.follow_sync_run({"run_id": call.path["id"]}))
+    return {**run, "poll_after_seconds": POLL_AFTER_SECONDS if run["state"] == "running" else None}
 
 
 def list_sync_run_changes(call: ApiCall, backends: Backends) -> dict:
@@ -59,9 +58,11 @@ def change_sync_settings(call: ApiCall, backends: Backends) -> dict:
 
 
 def _run_of_callers_district(call: ApiCall, backends: Backends) -> dict:
-    district_id = district_of(call.principal)
-    run = backends.rostering.get_sync_run({"run_id": call.path["id"]})
-    if run["district_id"] != district_id:
+    return _of_callers_district(call, backends.rostering.get_sync_run({"run_id": call.path["id"]}))
+
+
+def _of_callers_district(call: ApiCall, run: dict) -> dict:
+    if run["district_id"] != district_of(call.principal):
         # Another district's run does not exist for this caller.
         raise NotFound("no such sync run", fields={"id": [f"{call.path['id']} is not a sync run of your district"]})
     return run

@@ -207,13 +207,9 @@ class RejectSyncRunBody(rostering.DecideSyncRunRequest):
         exclude = ("run_id", "decided_by")
 
 
-class SyncRunFollowed(rostering.SyncRunSummary):
+class SyncRunFollowed(rostering.FollowedSyncRun):
     """A run as a client following it polls it: state, progress and counts, without its (long) findings."""
 
-    counts = fields.Dict(keys=fields.String(), values=fields.Nested(rostering.EntityCounts), required=True,
-                         metadata={"description": "what the owning services did so far, by entity"})
-    message = fields.String(allow_none=True, metadata={
-        "description": "how the run ended or why it is held; null while it runs"})
     poll_after_seconds = fields.Float(required=True, allow_none=True, metadata={
         "description": "how long to wait before asking again; null once the run has ended"})
 

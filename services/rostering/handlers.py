@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 import phonenumbers
 
@@ -37,6 +38,8 @@ STOPPED_UNEXPECTEDLY = "the import stopped unexpectedly; see the rostering servi
 # A worker says its runs are alive this often; a run silent for ABANDONED_AFTER was left by a dead process.
 HEARTBEAT_SECONDS = 10
 PACKAGE_GONE = "the held package is no longer kept: import it again"
+# A run as one of SyncRuns' reads gives it (a SyncRun, a FollowedRun).
+Found = TypeVar("Found")
 
 
 def new_run_id() -> str:
@@ -154,8 +157,13 @@ def get_sync_run(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
     return _run(runs, request["run_id"]).as_payload(clock())
 
 
+def follow_sync_run(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
+    return _found(runs.follow, request["run_id"]).as_payload(clock())
+
+
 def list_sync_runs(request: dict, *, runs: SyncRuns, clock: Clock) -> dict:
-    found = runs.recent(request["limit"], state=request.get("state"), district_id=request.get("district_id"))
+    found = runs.recent_followed(request["limit"], state=request.get("state"),
+                                 district_id=request.get("district_id"))
     now = clock()
     return {"runs": [run.as_summary(now) for run in found]}
 
@@ -216,8 +224,12 @@ def known_region(region: str) -> None:
 
 
 def _run(runs: SyncRuns, run_id: str) -> SyncRun:
+    return _found(runs.find, run_id)
+
+
+def _found(find: Callable[[str], Found | None], run_id: str) -> Found:
     try:
-        run = runs.find(run_id)
+        run = find(run_id)
     except AmbiguousRunId as ambiguous:
         raise InvalidRequest(str(ambiguous), fields={"run_id": [str(ambiguous)]}) from None
     if run is None:

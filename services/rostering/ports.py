@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Protocol
 
 from services.rostering.domain.applied_rows import AppliedRow, RememberedSources
-from services.rostering.domain.run import SyncRun
+from services.rostering.domain.run import FollowedRun, SyncRun
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.sync_schedule import SyncMarks
@@ -79,6 +79,8 @@ class SyncRuns(Protocol):
 
     def find(self, run_id: str) -> SyncRun | None: ...  # by id or unique prefix (AmbiguousRunId)
 
+    def follow(self, run_id: str) -> FollowedRun | None: ...  # as find, its findings counted, not read
+
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None: ...  # `owner` works on it from now
 
     # Make the run its district's one running run, worked on by `owner` (DistrictBusy when another is).
@@ -94,6 +96,9 @@ class SyncRuns(Protocol):
     def fail_abandoned(self, silent_since: datetime, message: str, at: datetime) -> list[str]: ...
 
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]: ...
+
+    def recent_followed(self, limit: int, *, state: str | None = None,
+                        district_id: str | None = None) -> list[FollowedRun]: ...  # as recent, findings counted
 
 
 class AppliedRows(Protocol):

@@ -135,6 +135,10 @@ class RosteringService:
     def get_sync_run(self, request):
         return handlers.get_sync_run(request, runs=self.sync_state.runs, clock=utc_now)
 
+    @rpc_endpoint(rostering.follow_sync_run)
+    def follow_sync_run(self, request):
+        return handlers.follow_sync_run(request, runs=self.sync_state.runs, clock=utc_now)
+
     @rpc_endpoint(rostering.list_sync_runs)
     def list_sync_runs(self, request):
         return handlers.list_sync_runs(request, runs=self.sync_state.runs, clock=utc_now)

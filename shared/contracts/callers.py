@@ -155,8 +155,9 @@ SCOPE_METHODS = MappingProxyType({
     # The operator's `schoolctl roster`: imports, runs, decisions and settings, as the credential's principal;
     # and `schoolctl republish district`: the roster's owners publish a district's state again.
     ROSTERING_MANAGE: frozenset(map(method_name, (
-        rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.list_sync_runs,
-        rostering.get_sync_run_changes, rostering.approve_sync_run, rostering.reject_sync_run,
+        rostering.import_package, rostering.preview_import, rostering.get_sync_run, rostering.follow_sync_run,
+        rostering.list_sync_runs, rostering.get_sync_run_changes, rostering.approve_sync_run,
+        rostering.reject_sync_run,
         rostering.get_district_sync_settings, rostering.update_district_sync_settings, rostering.sync_district,
         rostering.plan_district_sync, rostering.connect_district, directory.republish_district,
         identity.republish_district))),
@@ -176,8 +177,8 @@ PLATFORM_METHODS = MappingProxyType({service: frozenset(map(method_name, methods
         directory.get_schools, identity.get_accounts, identity.get_district_languages,
         notify.get_credential_health, notify.get_district_settings, notify.get_preferences,
         notify.receive_provider_webhook, notify.receive_email_reply,
-        rostering.get_sync_run, rostering.get_sync_run_changes, rostering.list_sync_runs,
-        rostering.get_district_sync_settings, *HEALTH_CHECKS)),
+        rostering.get_sync_run, rostering.follow_sync_run, rostering.get_sync_run_changes,
+        rostering.list_sync_runs, rostering.get_district_sync_settings, *HEALTH_CHECKS)),
     # Manual directory actions create accounts and find who already holds a typed credential.
     (directory.NAME, (identity.upsert_accounts, identity.get_accounts, identity.match_credentials)),
     # Codes that prove control of a credential go out through notify's queue; a person sees their credentials' health.

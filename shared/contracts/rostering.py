@@ -243,6 +243,16 @@ class SyncRuns(Schema):
     runs = fields.List(fields.Nested(SyncRunSummary), required=True, metadata={"description": "the runs, newest first"})
 
 
+class FollowedSyncRun(SyncRunSummary):
+    """A run as a client following it polls it: state, progress and counts, its findings counted but not listed
+    (a district's run can hold thousands; get_sync_run lists them, once the run has ended)."""
+
+    counts = fields.Dict(keys=fields.String(), values=fields.Nested(EntityCounts), required=True,
+                         metadata={"description": "what the owning services did so far, by entity"})
+    message = fields.String(allow_none=True, metadata={
+        "description": "how the run ended or why it is held; null while it runs"})
+
+
 class ArchiveChange(Schema):
     """One record a run archives (or would archive), with where the package says so."""
 
@@ -336,6 +346,9 @@ sync_district = contract.rpc("sync_district", request=SyncDistrictRequest, respo
 get_sync_run = contract.rpc("get_sync_run", request=GetSyncRunRequest, response=SyncRun,
                             description="A sync run: its state, counts, row errors "
                                         "and warnings, and what it archives.")
+follow_sync_run = contract.rpc("follow_sync_run", request=GetSyncRunRequest, response=FollowedSyncRun,
+                               description="A sync run as a client polls it while it runs: state, progress and counts, "
+                                           "with its row errors and warnings counted, not listed.", read=True)
 list_sync_runs = contract.rpc("list_sync_runs", request=ListSyncRunsRequest, response=SyncRuns,
                               description="The latest sync runs, newest first, optionally of one district or state.")
 get_sync_run_changes = contract.rpc("get_sync_run_changes", request=GetSyncRunChangesRequest, response=SyncRunChanges,

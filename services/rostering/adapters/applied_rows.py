@@ -7,15 +7,21 @@ forgotten.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
-from sqlalchemy import LargeBinary, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import applied_districts, applied_rows
-from services.rostering.domain.applied_rows import AppliedRow, RememberedSources, remembered_sources
+from services.rostering.domain.applied_rows import (
+    AppliedRow,
+    RememberedColumns,
+    RememberedSources,
+    remembered_in_columns,
+    remembered_sources,
+)
 from services.rostering.domain.source_rows import FINGERPRINT_BYTES
 from shared.bulk_sql import insert_rows
 
@@ -25,54 +31,51 @@ FORGET_CHUNK = 900
 REMEMBER_CHUNK = 5000
 # Rows fetched at a time when what a district applied is read back.
 LOAD_CHUNK = 10_000
-# Keys sent with their source fingerprints per statement, into the comparison's table (compare_sources).
-COMPARE_CHUNK = 50_000
-# Keys whose places and ids come back in one row of the comparison (_COMPARED), and such rows fetched at a time.
-PLACES_PER_ROW = 10_000
-COMPARED_ROWS_PER_FETCH = 4
-# What a key asked with no source fingerprint is sent with (its source is then set NULL by its place).
+# Remembered rows per aggregated row of the comparison (_REMEMBERED): what rostering holds of them at once.
+ROWS_PER_RUN = 50_000
+# Asked fewer keys than this share of the rows remembered (an incremental sync's changed records), only their rows
+# are read, found by the primary key's index: of a district's 260,000 people, reading every row cost about as much
+# as looking up 80,000 keys (0.42 against 0.39 s), 2,600 keys took 0.04 s.
+BY_KEY_BELOW = 0.25
+# What a row remembered with no source fingerprint is aggregated with, to keep the others at their places.
 NO_SOURCE = bytes(FINGERPRINT_BYTES)
 
-
-# The keys asked go into a table of the comparison's transaction, a chunk per statement, so that one join compares
-# them all: joined a chunk at a time, the entity's remembered rows were hashed again for every chunk. psycopg2
-# refuses COPY under eventlet's wait callback, so each chunk goes as one text of keys, a line each, and one bytea of
-# their source fingerprints end to end (16 bytes each, in the keys' order): adapting a quarter of a million values
-# one by one costs rostering more than the comparison saves. Each key is stored with its place among those asked,
-# which is what comes back: the asked key's own string is reused, not a copy of it made again for every row. A key
-# asked with no source fingerprint goes with 16 zero bytes in the text, then its source is set NULL by its place.
-_ASKED = text("CREATE TEMPORARY TABLE compared_keys (place integer, row_key text, source bytea) ON COMMIT DROP")
-_ASK = text(f"""
-INSERT INTO compared_keys (place, row_key, source)
-SELECT :first_place + listed.position - 1, listed.row_key,
-       substring(:sources FROM ((listed.position - 1) * {FINGERPRINT_BYTES} + 1)::int FOR {FINGERPRINT_BYTES})
-FROM unnest(string_to_array(:keys, E'\\n')) WITH ORDINALITY AS listed(row_key, position)
-""").bindparams(bindparam("sources", type_=LargeBinary))
-_UNSOURCED = text("UPDATE compared_keys SET source = NULL WHERE place = ANY(:places)")
-# Every asked key remembered, by its place, whether it is remembered by the source fingerprint asked (`same`): the
-# places and ids of up to PLACES_PER_ROW keys come back as two arrays in one row (one aggregation lists them in one
-# order), and only the rows not the same bring their fingerprints too. Read back a row per key, a quarter of a
-# million keys cost rostering more CPU than the rest of the comparison: a tuple and five values made per key, and a
-# step of Python each. The join hands the keys over in their places' order, so rostering looks them up in order
-# (shuffled, its dicts took three times as long); that order is not asked for, as sorting cost PostgreSQL more than
-# it saves. psycopg2's own parameter style: it is run on a named (server-side) cursor of the driver, not through
-# SQLAlchemy (see _compared).
-_COMPARED = """
-SELECT compared.same, array_agg(compared.place), array_agg(compared.target_id),
-       array_agg(compared.fingerprint) FILTER (WHERE NOT compared.same),
-       array_agg(compared.source_fingerprint) FILTER (WHERE NOT compared.same)
-FROM (SELECT asked.place, applied.target_id, applied.fingerprint, applied.source_fingerprint,
-             coalesce(applied.source_fingerprint = asked.source, false)
-                 AND (applied.target_id IS NOT NULL OR NOT %(needs_ids)s) AS same
-      FROM compared_keys AS asked JOIN applied_rows AS applied
-        ON applied.district = %(district)s AND applied.entity = %(entity)s AND applied.row_key = asked.row_key
-     ) AS compared
-GROUP BY compared.same, compared.place / %(places_per_row)s
+# The entity's remembered rows as columns (RememberedColumns), up to ROWS_PER_RUN rows in each row of the answer,
+# every column in one order (one aggregation makes them all):
+# - the keys and the ids as two texts, a line each. A NULL id is an empty line: the ids are counted, and the keys
+#   whose id is the empty string are listed. As arrays, the keys and ids took PostgreSQL half as long again to
+#   write out (0.32 against 0.21 s for a district's people) and rostering four times as long to parse as to split.
+# - the source fingerprints and the fingerprints as two byteas, 16 bytes a row end to end. A NULL source is sent as
+#   NO_SOURCE, and the keys of such rows are listed.
+# The keys asked are not sent (but for a few, `keys`, read by the index): putting a quarter of a million of them
+# into a table to join with cost PostgreSQL twice the CPU of aggregating the rows, and rostering compares them with
+# the keys asked in dicts (remembered_in_columns). The rows are numbered in the order they are read, so a run is a
+# stretch of the table: the package's order, more or less, in which the dicts are quickest to look up and fill. A
+# row the columns cannot hold (a line break in its key or id, a fingerprint not 16 bytes long) makes the lines
+# disagree with `count`, or `widths` false. psycopg2's own parameter style: it is run on a named (server-side)
+# cursor of the driver, not through SQLAlchemy (see _remembered_columns).
+_REMEMBERED = f"""
+SELECT count(*), string_agg(row_key, E'\\n'), string_agg(coalesce(target_id, ''), E'\\n'), count(target_id),
+       array_agg(row_key) FILTER (WHERE target_id = ''),
+       string_agg(coalesce(source_fingerprint, %(no_source)s), ''::bytea),
+       array_agg(row_key) FILTER (WHERE source_fingerprint IS NULL), string_agg(fingerprint, ''::bytea),
+       bool_and(octet_length(fingerprint) = {FINGERPRINT_BYTES}
+                AND coalesce(octet_length(source_fingerprint), {FINGERPRINT_BYTES}) = {FINGERPRINT_BYTES}) AS widths
+FROM (SELECT row_key, target_id, source_fingerprint, fingerprint, row_number() OVER () AS place
+      FROM applied_rows WHERE district = %(district)s AND entity = %(entity)s
+                              AND (%(keys)s::text[] IS NULL OR row_key = ANY(%(keys)s::text[]))) AS remembered
+GROUP BY remembered.place / %(rows_per_run)s
 """
 
 
+# Memory enough to aggregate the rows without spilling to disk, and no parallel workers (starting them took a second
+# on a busy box); the cursor's plan made for reading every row.
 _COMPARING = (text("SET LOCAL work_mem = '64MB'"), text("SET LOCAL max_parallel_workers_per_gather = 0"),
               text("SET LOCAL cursor_tuple_fraction = 1"))
+
+
+class _UnevenColumns(Exception):
+    """A remembered row the columns cannot hold (_REMEMBERED)."""
 
 
 class AppliedRowRepository:
@@ -148,64 +151,41 @@ class AppliedRowRepository:
 
     def compare_sources(self, district_key: str, entity: str, asked: Mapping[str, bytes | None], *,
                         needs_ids: bool) -> RememberedSources:
-        """What is remembered of the keys asked, compared with their source fingerprints where the rows are kept
-        (PostgreSQL): only rows remembered by another one are read back whole."""
+        """What is remembered of the keys asked, compared with their source fingerprints. On PostgreSQL the entity's
+        remembered rows come back as columns, a run at a time (_REMEMBERED), and are compared as they come."""
         if self.session.get_bind().dialect.name != "postgresql":
             return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
-        # The keys and their source fingerprints by their places, a key asked with none sent with NO_SOURCE.
-        keys, sources = list(asked), list(asked.values())
-        unsourced = _places_of_none(sources)
-        for place in unsourced:
-            sources[place] = NO_SOURCE
-        if not _joinable(keys, sources):
-            return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
-        # Memory enough to join the keys without spilling to disk (the 4 MB default wrote 80 MB of temporary files
-        # for a quarter of a million), no parallel workers (starting them for the count took a second on a busy
-        # box), and the cursor's plan made for reading every row: planned for the first tenth, as a cursor's is by
-        # default, the join was slower by half.
+        district = self._district(district_key)
+        counted = self.session.execute(select(func.count()).select_from(applied_rows).where(
+            applied_rows.c.district == district, applied_rows.c.entity == entity)).scalar_one()
+        if not asked or not counted:  # a first import: nothing to compare with
+            self.session.commit()
+            return RememberedSources({}, {}, asked, counted)
+        by_key = len(asked) < BY_KEY_BELOW * counted
         for setting in _COMPARING:
             self.session.execute(setting)
-        district = self._district(district_key)
-        remembered = self.session.execute(select(func.count()).select_from(applied_rows).where(
-            applied_rows.c.district == district, applied_rows.c.entity == entity)).scalar_one()
-        if not remembered:  # a first import: nothing to compare with
-            self.session.commit()
-            return RememberedSources({}, {}, asked, 0)
-        self._ask(keys, sources, unsourced)
-        differing: dict[str, AppliedRow] = {}
-        unchanged: dict[str, str | None] = {}
-        for same, places, target_ids, digests, sources_remembered in self._compared(district, entity,
-                                                                                     needs_ids=needs_ids):
-            row_keys = map(keys.__getitem__, places)
-            if same:
-                unchanged.update(zip(row_keys, target_ids))
-            else:
-                differing.update(zip(row_keys, map(_applied_row, digests, target_ids, sources_remembered)))
+        try:
+            compared = remembered_in_columns(
+                self._remembered_columns(district, entity, list(asked) if by_key else None), asked, needs_ids=needs_ids)
+        except _UnevenColumns:
+            return remembered_sources(self.load(district_key, entity), asked, needs_ids=needs_ids)
         self.session.commit()
-        return RememberedSources(differing, unchanged, asked, remembered)
+        return replace(compared, count=counted)  # read by key, the rows compared are not all the entity's
 
-    def _ask(self, keys: list[str], sources: list[bytes], unsourced: list[int]) -> None:
-        """The keys asked put into the comparison's table by their places, each with its source fingerprint (NULL
-        for those at the places `unsourced`)."""
-        self.session.execute(_ASKED)
-        # A chunk of keys per statement: the text sent for a quarter of a million keys at once raised rostering's
-        # peak by about 100 MB.
-        for first in range(0, len(keys), COMPARE_CHUNK):
-            self.session.execute(_ASK, {"keys": "\n".join(keys[first:first + COMPARE_CHUNK]),
-                                        "sources": b"".join(sources[first:first + COMPARE_CHUNK]),
-                                        "first_place": first})
-        if unsourced:
-            self.session.execute(_UNSOURCED, {"places": unsourced})
-
-    def _compared(self, district: int, entity: str, *, needs_ids: bool) -> Iterator[tuple]:
-        """The join's rows (_COMPARED), a few at a time on a server-side cursor, straight from the driver:
-        SQLAlchemy buffers a text statement's whole result in the session (+90 MB for a quarter of a million
-        rows) and, on a connection that streams it, doubles the CPU of reading it back (a Row per row)."""
-        with self.session.connection().connection.dbapi_connection.cursor(name="compared_rows") as rows:
-            rows.execute(_COMPARED, {"needs_ids": needs_ids, "district": district, "entity": entity,
-                                     "places_per_row": PLACES_PER_ROW})
-            while chunk := rows.fetchmany(COMPARED_ROWS_PER_FETCH):
-                yield from chunk
+    def _remembered_columns(self, district: int, entity: str, keys: list[str] | None) -> Iterator[RememberedColumns]:
+        """The entity's remembered rows (of `keys` only, if given) as columns (_REMEMBERED), one run at a time on a
+        server-side cursor, straight from the driver: SQLAlchemy would buffer a text statement's whole result."""
+        with self.session.connection().connection.dbapi_connection.cursor(name="remembered_columns") as runs:
+            runs.execute(_REMEMBERED, {"no_source": NO_SOURCE, "district": district, "entity": entity, "keys": keys,
+                                       "rows_per_run": ROWS_PER_RUN})
+            while run := runs.fetchone():
+                count, row_keys, target_ids, with_ids, empty_ids, sources, unsourced, fingerprints, widths = run
+                row_keys, target_ids = row_keys.split("\n"), target_ids.split("\n")
+                if not widths or len(row_keys) != count or len(target_ids) != count:
+                    raise _UnevenColumns(entity)
+                del run
+                yield RememberedColumns(row_keys, _ids(row_keys, target_ids, with_ids, empty_ids),
+                                        _sources(row_keys, bytes(sources), unsourced), bytes(fingerprints))
 
     def target_ids(self, district_id: str, entity: str, keys: Sequence[str]) -> dict[str, str]:
         """The ids the owning service gave these rows of the directory district `district_id` (found ones only)."""
@@ -257,20 +237,24 @@ class AppliedRowRepository:
         return self._districts[district_key]
 
 
-def _joinable(keys: list[str], sources: list[bytes]) -> bool:
-    """Keys that a line each keeps apart (none empty, none spanning lines), with fingerprints of the one size."""
-    return ("" not in keys and "\n".join(keys).count("\n") == max(len(keys) - 1, 0)
-            and set(map(len, sources)) <= {FINGERPRINT_BYTES})
+def _ids(row_keys: list[str], lines: list[str], with_ids: int, empty: list[str] | None) -> list[str | None]:
+    """A run's ids from their lines: an empty line is a NULL id, unless its key is among those whose id is the empty
+    string (`empty`). Every row has an id (people), or none has (accounts), but for a few."""
+    if not with_ids:
+        return [None] * len(lines)
+    if with_ids == len(lines):
+        return lines
+    ids = [line or None for line in lines]
+    if empty:
+        empty = set(empty)
+        ids = ["" if row_key in empty else target_id for row_key, target_id in zip(row_keys, ids)]
+    return ids
 
 
-def _places_of_none(sources: list[bytes | None]) -> list[int]:
-    """The places of the keys asked with no source fingerprint (a handful at most: keys two records share)."""
-    places: list[int] = []
-    with contextlib.suppress(ValueError):
-        while True:
-            places.append(sources.index(None, places[-1] + 1 if places else 0))
-    return places
-
-
-def _applied_row(digest: bytes, target_id: str | None, source: bytes | None) -> AppliedRow:
-    return AppliedRow(bytes(digest), target_id, None if source is None else bytes(source))
+def _sources(row_keys: list[str], sources: bytes, unsourced: list[str] | None) -> list[bytes | None]:
+    """A run's source fingerprints cut from the bytes they came in, None for the keys `unsourced`."""
+    cut: list[bytes | None] = [sources[at:at + FINGERPRINT_BYTES] for at in range(0, len(sources), FINGERPRINT_BYTES)]
+    if unsourced:
+        unsourced = set(unsourced)
+        cut = [None if row_key in unsourced else source for row_key, source in zip(row_keys, cut)]
+    return cut

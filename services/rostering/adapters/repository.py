@@ -6,19 +6,23 @@ A write that tells others of the run (queued, approved, completed) takes an `ann
 rollback that starts each write afresh."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.rostering.adapters.tables import sync_runs
 from services.rostering.domain.progress import RunProgress
-from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, EntityCounts, SyncRun
+from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, EntityCounts, FollowedRun, SyncRun
 from services.rostering.domain.run_ids import the_one, usable_prefix
 from shared.db import as_utc
 from shared.outbox import Announce, nothing_to_announce
+
+T = TypeVar("T")
 
 
 class SyncRunRepository:
@@ -104,15 +108,12 @@ class SyncRunRepository:
 
     def find(self, run_id: str) -> SyncRun | None:
         """The run with this id, or the one whose id starts with it (AmbiguousRunId when several do)."""
-        run = self.get(run_id)
-        prefix = usable_prefix(run_id)
-        if run is not None or prefix is None:
-            return run
-        matches = self.session.execute(select(sync_runs.c.id).where(
-            sync_runs.c.id.startswith(prefix, autoescape=True)).limit(6)).scalars().all()
-        self.session.commit()
-        found = the_one(prefix, list(matches))
-        return None if found is None else self.get(found)
+        return self._by_id_or_prefix(run_id, self.get)
+
+    def follow(self, run_id: str) -> FollowedRun | None:
+        """As find, read as FollowedRun: its findings counted in the database, neither they nor its archive diff
+        read back (a poll of a district's run read thousands of row errors every half second)."""
+        return self._by_id_or_prefix(run_id, self._followed)
 
     def get(self, run_id: str) -> SyncRun | None:
         row = self.session.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
@@ -120,15 +121,46 @@ class SyncRunRepository:
         self.session.commit()
         return None if row is None else _run(row)
 
+    def _followed(self, run_id: str) -> FollowedRun | None:
+        row = self.session.execute(_FOLLOWED.where(sync_runs.c.id == run_id)).mappings().first()
+        self.session.commit()
+        return None if row is None else _followed(row)
+
+    def _by_id_or_prefix(self, run_id: str, read: Callable[[str], T | None]) -> T | None:
+        run = read(run_id)
+        prefix = usable_prefix(run_id)
+        if run is not None or prefix is None:
+            return run
+        matches = self.session.execute(select(sync_runs.c.id).where(
+            sync_runs.c.id.startswith(prefix, autoescape=True)).limit(6)).scalars().all()
+        self.session.commit()
+        found = the_one(prefix, list(matches))
+        return None if found is None else read(found)
+
     def recent(self, limit: int, *, state: str | None = None, district_id: str | None = None) -> list[SyncRun]:
-        query = select(sync_runs).order_by(sync_runs.c.started_at.desc(), sync_runs.c.id).limit(limit)
+        rows = self._recent(select(sync_runs), limit, state, district_id)
+        return [_run(row) for row in rows]
+
+    def recent_followed(self, limit: int, *, state: str | None = None,
+                        district_id: str | None = None) -> list[FollowedRun]:
+        """As recent, each run read as FollowedRun: a list of a hundred district runs read no findings."""
+        return [_followed(row) for row in self._recent(_FOLLOWED, limit, state, district_id)]
+
+    def _recent(self, query: Select, limit: int, state: str | None, district_id: str | None) -> list:
+        query = query.order_by(sync_runs.c.started_at.desc(), sync_runs.c.id).limit(limit)
         if state is not None:
             query = query.where(sync_runs.c.state == state)
         if district_id is not None:
             query = query.where(sync_runs.c.district_id == district_id)
         rows = self.session.execute(query).mappings().all()
         self.session.commit()
-        return [_run(row) for row in rows]
+        return rows
+
+
+# Every column but the findings and the diff, and how many findings there are (JSON arrays, counted where they lie).
+_FOLLOWED = select(*(column for column in sync_runs.c if column.name not in ("errors", "warnings", "diff")),
+                   func.json_array_length(sync_runs.c.errors).label("error_count"),
+                   func.json_array_length(sync_runs.c.warnings).label("warning_count"))
 
 
 def _columns(run: SyncRun) -> dict:
@@ -147,6 +179,11 @@ def _columns(run: SyncRun) -> dict:
         "decided_at": run.decided_at,
         "progress": run.progress.as_stored(),
     }
+
+
+def _followed(row) -> FollowedRun:
+    return FollowedRun(_run({**row, "errors": (), "warnings": (), "diff": None}), row["error_count"],
+                       row["warning_count"])
 
 
 def _run(row) -> SyncRun:

@@ -17,9 +17,9 @@ other records (source_rows.py), and the version of the reading rules. A row whos
 source fingerprint is the one remembered is neither built nor fingerprinted:
 an unchanged import then spends no time building or digesting its rows.
 
-Rows built one per record are not read back whole to be compared: their keys and source fingerprints go to
-where the rows are remembered, which answers in full only the rows remembered by another source fingerprint
-(RememberedSources), so an import that changed 1 % of a district reads back 1 % of its rows.
+Rows built one per record are not read back a row at a time to be compared: where the rows are kept, they come
+back as a few big values of columns (RememberedColumns), compared with the keys and source fingerprints asked in C
+(remembered_in_columns); only the rows remembered by another source fingerprint are made whole (RememberedSources).
 
 A stage whose rows are not built one per record (classrooms, enrollments, guardian links) is also remembered
 whole: one digest of its rows in order, kept when every row of it was applied (STAGE_DIGESTS). An import whose
@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import marshal
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter, ne, not_
@@ -395,6 +396,53 @@ def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, by
         else:
             differing[row_key] = known
     return RememberedSources(differing, unchanged, asked, len(applied))
+
+
+class RememberedColumns(NamedTuple):
+    """A run of an entity's remembered rows as columns, in one order: where the rows are kept, they come back
+    this way (a few big values rather than a row each), and are compared by remembered_in_columns."""
+
+    row_keys: list[str]
+    target_ids: list[str | None]
+    # Each row's source fingerprint; None where it has none.
+    sources: list[bytes | None]
+    # Each row's fingerprint, end to end: FINGERPRINT_BYTES each, sliced only for the rows that differ.
+    fingerprints: bytes
+
+
+# What a key not asked is looked up as: distinct from None, a key asked with no source fingerprint.
+_NOT_ASKED = object()
+
+
+def remembered_in_columns(runs: Iterable[RememberedColumns], asked: Mapping[str, bytes | None], *,
+                          needs_ids: bool) -> RememberedSources:
+    """remembered_sources of the entity's remembered rows given as columns, a run at a time (every remembered row
+    of the entity in one of them, each run let go once compared): a key remembered but not asked is passed over,
+    as a whole load's would be.
+
+    The rows are compared in C, a column at a time (map, compress: about 0.03 s less CPU per 260,000 rows than a
+    step of Python per row); only the rows that differ are walked one by one. Each run's keys are looked up among
+    those asked in the rows' order, the order the unchanged dict is filled in.
+    """
+    differing: dict[str, AppliedRow] = {}
+    unchanged: dict[str, str | None] = {}
+    count = 0
+    asked_source_of = asked.get
+    for row_keys, target_ids, sources, fingerprints in runs:
+        count += len(row_keys)
+        asked_sources = list(map(asked_source_of, row_keys, itertools.repeat(_NOT_ASKED)))
+        same = list(map(operator.eq, asked_sources, sources))
+        if None in sources:  # a key asked with none is not remembered by none
+            same = list(map(operator.and_, same, map(operator.is_not, sources, itertools.repeat(None))))
+        if needs_ids and None in target_ids:
+            same = list(map(operator.and_, same, map(operator.is_not, target_ids, itertools.repeat(None))))
+        unchanged.update(zip(itertools.compress(row_keys, same), itertools.compress(target_ids, same)))
+        for place in itertools.compress(range(len(row_keys)), map(operator.not_, same)):
+            if asked_sources[place] is not _NOT_ASKED:
+                at = place * FINGERPRINT_BYTES
+                differing[row_keys[place]] = AppliedRow(fingerprints[at:at + FINGERPRINT_BYTES], target_ids[place],
+                                                        sources[place])
+    return RememberedSources(differing, unchanged, asked, count)
 
 
 class StageSummary(NamedTuple):

@@ -278,6 +278,27 @@ class SyncRun:
                 "error_count": len(self.errors)}
 
 
+@dataclass(frozen=True)
+class FollowedRun:
+    """A run as read to be followed while it runs: everything but its findings and archive diff, which are not
+    read at all (a district's run holds thousands of row errors, and a client polls every half second); their
+    counts stand for the findings. Not a SyncRun, so it is never saved in place of one."""
+
+    run: SyncRun  # its errors, warnings and diff left unread: empty
+    error_count: int
+    warning_count: int
+
+    def as_payload(self, now: datetime | None = None) -> dict:
+        """The run as the rostering contract's FollowedSyncRun describes it."""
+        run = self.run
+        return {**self.as_summary(now), "counts": {entity: asdict(counts) for entity, counts in run.counts.items()},
+                "message": run.message}
+
+    def as_summary(self, now: datetime | None = None) -> dict:
+        """The run as the rostering contract's SyncRunSummary describes it."""
+        return {**self.run.as_summary(now), "error_count": self.error_count, "warning_count": self.warning_count}
+
+
 class DistrictBusy(Exception):
     """Another run of the district is running: `running` is that run."""
 

@@ -1,6 +1,7 @@
 """What a browser frontend relies on, over real HTTP: the interactive reference, X-Request-Id, CORS for the
 configured origins, and that nothing a request carries (NUL, lone surrogates, huge numbers, deep JSON, a long
 URI) turns into a 500."""
+import json
 import logging
 import socket
 
@@ -195,7 +196,7 @@ def test_an_over_long_uri_answers_414_in_the_error_shape(gateway):
 
     assert head.startswith(b"HTTP/1.1 414 ")
     assert b"Content-Type: application/json" in head and b"X-Request-Id: " in head
-    assert b'"code": "request_uri_too_long"' in body
+    assert json.loads(body)["error"]["code"] == "request_uri_too_long"
 
 
 @pytest.mark.parametrize("headers, says", [
@@ -207,4 +208,4 @@ def test_over_long_headers_answer_431_in_the_error_shape(gateway, headers, says)
 
     assert head.startswith(b"HTTP/1.1 431 ")
     assert b"Content-Type: application/json" in head and b"X-Request-Id: " in head
-    assert b'"code": "request_header_fields_too_large"' in body and says in body
+    assert json.loads(body)["error"]["code"] == "request_header_fields_too_large" and says in body

@@ -1,4 +1,6 @@
 """What each district's imports applied, in the rostering database, on SQLite and PostgreSQL."""
+import random
+
 import pytest
 
 from services.rostering.adapters.applied_rows import FORGET_CHUNK, REMEMBER_CHUNK, AppliedRowRepository
@@ -137,7 +139,7 @@ def test_source_fingerprints_compared_where_the_rows_are_kept_answer_as_every_ro
              "asked without one": None, "new": source[2]}
     if applied.session.get_bind().dialect.name == "postgresql":  # compared in the database, not read whole
         monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
-    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 2)  # a statement per two keys
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.ROWS_PER_RUN", 2)  # two remembered rows a run
 
     assert compared_as_every_row_read(applied, asked, needs_ids=False).unchanged == {"same": "p-1", "same, no id": None}
     compared = compared_as_every_row_read(applied, asked, needs_ids=True)
@@ -179,13 +181,52 @@ def test_thousands_of_keys_and_ids_with_tabs_quotes_backslashes_and_accents_comp
              for n, row_key in enumerate(keys)}
     if applied.session.get_bind().dialect.name == "postgresql":
         monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
-    # Several statements of keys into one comparison, read back several rows of places at a time.
-    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARE_CHUNK", 700)
-    monkeypatch.setattr("services.rostering.adapters.applied_rows.PLACES_PER_ROW", 97)
-    monkeypatch.setattr("services.rostering.adapters.applied_rows.COMPARED_ROWS_PER_FETCH", 3)
+    # The remembered rows read back in several runs.
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.ROWS_PER_RUN", 97)
 
     for needs_ids in (False, True):
         compared = compared_as_every_row_read(applied, asked, needs_ids=needs_ids)
         assert len(compared.unchanged) > 1_000 and len(compared.differing) > 500
         assert {"", "NULL"} <= set(compared.unchanged.values())  # ids an array's text could take for others
         assert (None in compared.unchanged.values()) is not needs_ids
+
+
+def a_random_district(chance: random.Random, *, line_breaks: bool) -> tuple[dict[str, AppliedRow],
+                                                                             dict[str, bytes | None]]:
+    """Remembered people and the keys asked of them, in every relation: remembered by the source asked, by another,
+    by none; asked with none; never remembered; remembered and not asked. Keys and ids odd at times (the empty
+    string, quotes, with `line_breaks` a line break), ids absent or empty, sources shared by several rows."""
+    odd = ("", "\t", "'", '"', "\\", ",", "{}", "NULL", "é", "🙂") + (("\n",) * 3 if line_breaks else ())
+    sources = [bytes([n]) * 16 for n in range(5)]
+    remembered: dict[str, AppliedRow] = {}
+    asked: dict[str, bytes | None] = {}
+    for n in range(chance.randrange(1, 400)):
+        row_key = f"{chance.choice(odd) if chance.random() < 0.1 else ''}person-{n}"
+        if chance.random() < 0.85:
+            target_id = None if chance.random() < 0.15 else "" if chance.random() < 0.05 else (
+                f"{chance.choice(odd) if chance.random() < 0.1 else ''}p-{n}")
+            remembered[row_key] = AppliedRow(chance.randbytes(16), target_id,
+                                             None if chance.random() < 0.1 else chance.choice(sources))
+        if chance.random() < 0.9:
+            asked[row_key] = None if chance.random() < 0.05 else chance.choice(sources)
+    return remembered, asked
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_districts_compare_as_every_row_read_in_runs_of_any_size_and_by_key(applied, monkeypatch, seed):
+    chance = random.Random(seed)
+    line_breaks = seed % 3 == 0  # which the columns cannot hold: every row read whole then
+    remembered, asked = a_random_district(chance, line_breaks=line_breaks)
+    if applied.session.get_bind().dialect.name == "postgresql" and not line_breaks:
+        monkeypatch.setattr(applied, "load", lambda *_: pytest.fail("every remembered row read"))
+    applied.start("district-1", "d-1")
+    applied.remember("district-1", "people", remembered)
+    applied.remember("district-1", "accounts", {"not people": AppliedRow(bytes(16), None, bytes(16))})
+    monkeypatch.setattr("services.rostering.adapters.applied_rows.ROWS_PER_RUN", chance.choice((1, 7, 50, 50_000)))
+
+    for by_key_below in (0, 10):  # every remembered row read; only the rows of the keys asked
+        monkeypatch.setattr("services.rostering.adapters.applied_rows.BY_KEY_BELOW", by_key_below)
+        for needs_ids in (False, True):
+            for some in (asked, dict(chance.sample(sorted(asked.items()), len(asked) // 3))):
+                compared = compared_as_every_row_read(applied, some, needs_ids=needs_ids)
+                assert compared.asked is some

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -109,6 +110,58 @@ def test_a_run_is_found_by_a_unique_prefix_of_its_id(runs):
     assert runs.find("0000") is None
     with pytest.raises(AmbiguousRunId, match="abcd names more than one run"):
         runs.find("abcd")
+
+
+def test_a_run_followed_is_read_with_its_findings_counted_not_listed(runs):
+    run = make_run(run_id="abcd1234ef", district_id="d-1")
+    runs.add(run)
+    run.counts["people"] = EntityCounts(created=3, failed=2)
+    run.errors += [{"file": "users.csv", "line": line, "column": "email", "value": "ada@", "reason": "invalid"}
+                   for line in (3, 5)]
+    run.warnings.append({"file": "users.csv", "line": 4, "column": None, "value": None, "reason": "ignored"})
+    run.progress.read(1200, {"people": 1100}, 1000)
+    run.hold("archives too much", {"threshold": 0.1}, AT + timedelta(minutes=2))
+    runs.save(run)
+
+    followed = runs.follow("abcd")
+
+    assert (followed.error_count, followed.warning_count) == (2, 1)
+    assert followed.run == replace(runs.get("abcd1234ef"), errors=[], warnings=[], diff=None)
+    assert followed.as_payload(AT)["counts"]["people"]["failed"] == 2
+
+
+def test_a_run_with_no_findings_is_followed_with_counts_of_none(runs):
+    runs.add(make_run())
+
+    followed = runs.follow("run-1")
+
+    assert (followed.error_count, followed.warning_count) == (0, 0) and followed.run.state == "running"
+
+
+def test_recent_runs_followed_are_the_recent_runs_with_their_findings_counted(runs):
+    for day, errors in ((1, 2), (3, 0), (2, 5)):
+        run = make_run(run_id=f"run-{day}", district_id="d-1" if day < 3 else "d-2",
+                       started_at=datetime(2025, 9, day, 6, 0, tzinfo=timezone.utc))
+        runs.add(run)
+        run.errors += [{"file": "users.csv", "line": line, "column": None, "value": None, "reason": "bad"}
+                       for line in range(errors)]
+        runs.save(run)
+
+    followed = runs.recent_followed(2, district_id="d-1")
+
+    assert [(each.run.run_id, each.error_count, each.warning_count) for each in followed] == [
+        ("run-2", 5, 0), ("run-1", 2, 0)]
+    assert [each.run for each in followed] == [replace(run, errors=[]) for run in runs.recent(2, district_id="d-1")]
+    assert [each.run.run_id for each in runs.recent_followed(5, state="running")] == ["run-3", "run-2", "run-1"]
+
+
+def test_following_an_unknown_or_ambiguous_run_is_as_finding_it(runs):
+    for run_id in ("abcd1234ef", "abcd9999ef"):
+        runs.add(make_run(run_id=run_id))
+
+    assert runs.follow("nope") is None and runs.follow("0000") is None
+    with pytest.raises(AmbiguousRunId, match="abcd names more than one run"):
+        runs.follow("abcd")
 
 
 def test_a_run_taken_up_but_never_claimed_is_failed_when_its_worker_goes_silent(runs):

@@ -2,6 +2,8 @@
 both ways (shared/rpc_replies.py says why); a read to a service nobody runs is still refused at once."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from unittest import mock
 
 import pytest
@@ -11,6 +13,7 @@ from nameko.constants import NON_PERSISTENT, PERSISTENT
 from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from shared import fast_json
 from shared.contracts.base import ServiceContract
 from shared.messaging import ServiceRpc, rpc_endpoint
 
@@ -23,6 +26,10 @@ class Asked(Schema):
     asked = fields.String()
 
 
+class Anything(Schema):
+    thing = fields.Raw()
+
+
 front = ServiceContract("read_front")
 back = ServiceContract("read_back")
 nobody = ServiceContract("read_nobody")
@@ -31,6 +38,7 @@ ask_write = front.rpc("ask_write", request=Nothing, response=Asked)
 ask_nobody = front.rpc("ask_nobody", request=Nothing, response=Asked)
 back_read = back.rpc("look", request=Nothing, response=Asked, read=True)
 back_write = back.rpc("change", request=Nothing, response=Asked)
+back_anything = back.rpc("look_anything", request=Anything, response=Anything, read=True)
 nobody_read = nobody.rpc("look", request=Nothing, response=Asked, read=True)
 
 
@@ -63,6 +71,14 @@ class Back:
     def change(self, request):
         return {"asked": "change"}
 
+    @rpc_endpoint(back_anything)
+    def look_anything(self, request):
+        # A moment (kombu writes it as a typed value), or something no JSON writer takes.
+        return {"thing": {"at": AT, "name": "Zoë"} if request["thing"] == "moment" else object()}
+
+
+AT = datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc)
+
 
 @pytest.fixture
 def published():
@@ -79,10 +95,12 @@ def published():
 
 
 def _between_front_and_back(sent: list[tuple[str, int, object]]) -> list[tuple[str, int]]:
-    """Front's request to back and back's reply to front: what follows the request to read_back."""
+    """Front's request to back and back's reply to front (its body read as JSON when written ahead): what follows
+    the request to read_back."""
     start = next(index for index, (key, _, _) in enumerate(sent) if key.startswith(f"{back.name}."))
     request, reply = sent[start], sent[start + 1]
-    return [(request[0], request[1]), (reply[1], reply[2])]
+    body = json.loads(reply[2]) if isinstance(reply[2], bytes) else reply[2]
+    return [(request[0], request[1]), (reply[1], body)]
 
 
 @pytest.mark.parametrize(("ask", "method", "mode"), [("ask_read", "look", NON_PERSISTENT),
@@ -106,3 +124,31 @@ def test_a_read_of_a_service_nobody_runs_is_refused_at_once(container_factory, r
         proxy.ask_nobody({})
 
     assert refused.value.exc_type == UnknownService.__name__
+
+
+def test_a_reads_reply_is_written_once_and_read_back_as_written(container_factory, rabbit_config):
+    container_factory(Back, rabbit_config).start()
+    writes = []
+
+    def counted(value):
+        writes.append(value)
+        return fast_json.dumps(value, fast_json.kombu_json.dumps)
+
+    with mock.patch.object(fast_json, "dumps_like_kombu", counted), \
+            ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
+        answer = proxy.look_anything({"thing": "moment"})
+
+    assert answer == {"thing": {"at": AT, "name": "Zoë"}}
+    assert writes == [{"result": answer, "error": None}]
+
+
+def test_a_read_whose_result_no_writer_takes_answers_unserializable_value(container_factory, rabbit_config):
+    container_factory(Back, rabbit_config).start()
+
+    with ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy, pytest.raises(Exception) as refused:
+        proxy.look_anything({"thing": "anything else"})
+    with ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
+        answered_after = proxy.look_anything({"thing": "moment"})
+
+    assert refused.value.exc_type == "UnserializableValueError"
+    assert answered_after == {"thing": {"at": AT, "name": "Zoë"}}

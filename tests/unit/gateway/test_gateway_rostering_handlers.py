@@ -15,6 +15,8 @@ def backends_with_run(district_id: str = "d1") -> Backends:
     backends = Backends(identity=Mock(), directory=Mock(), rostering=Mock(name="rostering"))
     backends.rostering.get_sync_run.return_value = {"run_id": "r1", "district_id": district_id,
                                                     "state": "awaiting_approval"}
+    backends.rostering.follow_sync_run.return_value = {"run_id": "r1", "district_id": district_id,
+                                                       "state": "awaiting_approval", "error_count": 0}
     return backends
 
 
@@ -55,15 +57,16 @@ def test_the_caller_approves_and_rejects_as_themselves_never_as_the_body_says():
                                                                 "reason": "cut short"})
 
 
-def test_following_a_run_answers_its_counts_of_findings_and_when_to_ask_again():
+def test_following_a_run_asks_rostering_for_it_without_findings_and_says_when_to_ask_again():
     backends = backends_with_run()
-    backends.rostering.get_sync_run.return_value = {
-        "run_id": "r1", "district_id": "d1", "state": "running", "errors": [{"reason": "bad"}] * 3, "warnings": []}
+    backends.rostering.follow_sync_run.return_value = {
+        "run_id": "r1", "district_id": "d1", "state": "running", "error_count": 3, "warning_count": 0}
 
     followed = handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)
 
+    backends.rostering.follow_sync_run.assert_called_once_with({"run_id": "r1"})
+    backends.rostering.get_sync_run.assert_not_called()
     assert (followed["error_count"], followed["warning_count"]) == (3, 0)
-    assert "errors" not in followed and "warnings" not in followed
     assert followed["poll_after_seconds"] == handlers.POLL_AFTER_SECONDS
-    backends.rostering.get_sync_run.return_value = {**followed, "state": "completed", "errors": [], "warnings": []}
+    backends.rostering.follow_sync_run.return_value = {**followed, "state": "completed"}
     assert handlers.follow_sync_run(ApiCall(admin(), path={"id": "r1"}), backends)["poll_after_seconds"] is None

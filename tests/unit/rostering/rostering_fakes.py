@@ -14,7 +14,7 @@ from services.rostering import handlers
 from shared.testing.synced_records import SyncedRecords
 from services.rostering.domain.applied_rows import AppliedRow, RememberedSources, remembered_sources
 from services.rostering.domain.errors import UnknownSource
-from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, SyncRun
+from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, FollowedRun, SyncRun
 from services.rostering.domain.run_ids import the_one, usable_prefix
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
@@ -228,6 +228,14 @@ class FakeRuns:
         found = the_one(prefix, [known for known in self.stored if known.startswith(prefix)])
         return None if found is None else self.get(found)
 
+    def follow(self, run_id: str) -> FollowedRun | None:
+        run = self.find(run_id)
+        return None if run is None else self._followed(run)
+
+    @staticmethod
+    def _followed(run: SyncRun) -> FollowedRun:
+        return FollowedRun(replace(run, errors=[], warnings=[], diff=None), len(run.errors), len(run.warnings))
+
     def take_up(self, run: SyncRun, owner: str, at: datetime) -> None:
         self.owners[run.run_id], self.heartbeats[run.run_id] = owner, at
 
@@ -271,6 +279,10 @@ class FakeRuns:
         chosen = [run for run in newest_first if state in (None, run.state)
                   and district_id in (None, run.district_id)]
         return copy.deepcopy(chosen[:limit])
+
+    def recent_followed(self, limit: int, *, state: str | None = None,
+                        district_id: str | None = None) -> list[FollowedRun]:
+        return [self._followed(run) for run in self.recent(limit, state=state, district_id=district_id)]
 
 
 class FakeAppliedRows:

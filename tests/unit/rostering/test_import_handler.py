@@ -193,6 +193,20 @@ def test_completed_run_is_stored_and_announced(run_import):
     assert rostering.get_sync_run.dump_response(run)["counts"]["people"]["created"] == 3
 
 
+def test_a_followed_run_counts_its_findings_and_lists_none_of_them(run_import):
+    run = run_import(make_snapshot(problems=(make_problem(), make_problem(line=9))))
+
+    followed = handlers.follow_sync_run({"run_id": run["run_id"][:6]}, runs=run_import.runs, clock=run_import.clock)
+
+    assert (followed["error_count"], followed["warning_count"]) == (2, 0)
+    assert "errors" not in followed and "warnings" not in followed and "diff" not in followed
+    assert {name: followed[name] for name in ("run_id", "state", "counts", "message", "progress")} == {
+        name: run[name] for name in ("run_id", "state", "counts", "message", "progress")}
+    assert rostering.follow_sync_run.dump_response(followed).keys() == followed.keys()
+    with pytest.raises(NotFound):
+        handlers.follow_sync_run({"run_id": "nope"}, runs=run_import.runs, clock=run_import.clock)
+
+
 def test_unknown_run_is_not_found(run_import):
     with pytest.raises(NotFound):
         handlers.get_sync_run({"run_id": "nope"}, runs=run_import.runs, clock=run_import.clock)

@@ -5,10 +5,12 @@ import pytest
 
 from services.rostering.domain.applied_rows import (
     AppliedRow,
+    RememberedColumns,
     Sourced,
     fingerprint,
     plan_sends_from_sources,
     plan_sourced,
+    remembered_in_columns,
     remembered_sources,
     sourced_records,
     sources_by_key,
@@ -100,3 +102,26 @@ def test_stale_keys_read_every_remembered_key_only_when_some_are_not_listed():
     applied["person-9"] = AppliedRow(source_of(9), "id-9", source_of(9))  # remembered, never asked
     assert remembered_sources(applied, asked, needs_ids=True).stale_keys(
         frozenset(asked), lambda: iter(applied)) == ["person-9"]
+
+
+def as_columns(applied: dict[str, AppliedRow], run_rows: int) -> list[RememberedColumns]:
+    rows = list(applied.items())
+    return [RememberedColumns([row_key for row_key, _ in run], [row.target_id for _, row in run],
+                              [row.source for _, row in run], b"".join(row.fingerprint for _, row in run))
+            for run in (rows[start:start + run_rows] for start in range(0, len(rows), run_rows))]
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("needs_ids", [False, True])
+def test_remembered_rows_compared_as_columns_a_run_at_a_time_answer_as_the_rows_compared_whole(seed, needs_ids):
+    records, applied = a_district(seed)
+    asked = sources_by_key(records)
+
+    for run_rows in (1, 33, 1_000):
+        compared = remembered_in_columns(as_columns(applied, run_rows), asked, needs_ids=needs_ids)
+
+        expected = remembered_sources(applied, asked, needs_ids=needs_ids)
+        assert (compared.differing, compared.unchanged, compared.count) == (
+            expected.differing, expected.unchanged, expected.count)
+        assert plan_sourced(records, build=lambda row: row, applied=compared, needs_ids=needs_ids) == plan(
+            records, applied, needs_ids)
