@@ -432,7 +432,7 @@ class DirectoryRepository:
         if not ids and not renamed_alone:
             return
         if self.session.get_bind().dialect.name != "postgresql":
-            everyone = sorted(set(ids) | set(renamed_alone))
+            everyone = sorted([*ids, *renamed_alone])  # apart already
             for start in range(0, len(everyone), REACH_REFRESH_ROWS):
                 self._rewrite_reach(everyone[start:start + REACH_REFRESH_ROWS])
             return

@@ -244,7 +244,8 @@ class SyncRun:
             raise ValueError(f"run {self.run_id} already finished ({self.state})")
         self.state, self.finished_at, self.message = state, at, message
 
-    def _heading(self, now: datetime | None) -> dict:
+    def heading(self, now: datetime | None) -> dict:
+        """What every view of the run starts with: its ids, state, times and progress."""
         return {
             "run_id": self.run_id,
             "short_id": short(self.run_id),
@@ -261,17 +262,16 @@ class SyncRun:
     def as_payload(self, now: datetime | None = None) -> dict:
         """The run as the rostering contract's SyncRun describes it (`now` gives a running run its ETA)."""
         return {
-            **self._heading(now),
-            "counts": {entity: asdict(counts) for entity, counts in self.counts.items()},
+            **self.heading(now),
+            "counts": self.counts_payload(),
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "message": self.message,
             "diff": self.diff,
         }
 
-    def as_summary(self, now: datetime | None = None) -> dict:
-        """The run as the rostering contract's SyncRunSummary describes it."""
-        return {**self._heading(now), "error_count": len(self.errors), "warning_count": len(self.warnings)}
+    def counts_payload(self) -> dict:
+        return {entity: asdict(counts) for entity, counts in self.counts.items()}
 
     def completion_event(self) -> dict:
         return {"run_id": self.run_id, "state": self.state, "district_id": self.district_id,
@@ -290,13 +290,11 @@ class FollowedRun:
 
     def as_payload(self, now: datetime | None = None) -> dict:
         """The run as the rostering contract's FollowedSyncRun describes it."""
-        run = self.run
-        return {**self.as_summary(now), "counts": {entity: asdict(counts) for entity, counts in run.counts.items()},
-                "message": run.message}
+        return {**self.as_summary(now), "counts": self.run.counts_payload(), "message": self.run.message}
 
     def as_summary(self, now: datetime | None = None) -> dict:
         """The run as the rostering contract's SyncRunSummary describes it."""
-        return {**self.run.as_summary(now), "error_count": self.error_count, "warning_count": self.warning_count}
+        return {**self.run.heading(now), "error_count": self.error_count, "warning_count": self.warning_count}
 
 
 class DistrictBusy(Exception):
