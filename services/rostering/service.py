@@ -28,6 +28,7 @@ from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
 from services.rostering.adapters.ticking import every_second
 from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
+from services.rostering.domain.people_read_before import PeopleReadBefore
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
@@ -75,10 +76,21 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def read_in_thread(path: str, region: str, rows: RowCount | None = None) -> Snapshot:
+class KeptPeople(DependencyProvider):
+    """The people this process's last read of users built, for its next read (domain/people_read_before.py)."""
+
+    def setup(self) -> None:
+        self.read_before = PeopleReadBefore()
+
+    def get_dependency(self, worker_ctx) -> PeopleReadBefore:
+        return self.read_before
+
+
+def read_in_thread(path: str, region: str, rows: RowCount | None = None, *,
+                   read_before: PeopleReadBefore | None = None) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
-    return tpool.execute(read_package, path, region=region, rows=rows)
+    return tpool.execute(read_package, path, region=region, rows=rows, read_before=read_before)
 
 
 def started_ahead(work: Callable[[], T]) -> Callable[[], T]:
@@ -87,9 +99,9 @@ def started_ahead(work: Callable[[], T]) -> Callable[[], T]:
     return eventlet.spawn(work).wait
 
 
-def parse_in_thread(fetched: dict, region: str) -> Snapshot:
+def parse_in_thread(fetched: dict, region: str, *, read_before: PeopleReadBefore | None = None) -> Snapshot:
     # A provider's roster is fetched on the hub (network waits yield); reading it is CPU, as a package's is.
-    return tpool.execute(snapshot_of, fetched, region)
+    return tpool.execute(snapshot_of, fetched, region, read_before)
 
 
 class RosteringService:
@@ -112,6 +124,7 @@ class RosteringService:
     processed_events = ProcessedEvents(database="sync_state")  # each event it handles, once
     owner = RunOwner()
     give_back_memory = GivenBackMemory()
+    kept_people = KeptPeople()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()
 
@@ -230,7 +243,7 @@ class RosteringService:
         sources = ports.sources
 
         def staged(description: str, folder: Path) -> StagedDrop:
-            return StagedDrop(description, folder, read=read_in_thread,
+            return StagedDrop(description, folder, read=self._read,
                               guardians_managed=sftp_pickup.guardians_managed(ports))
 
         return sftp_pickup.PickupPorts(inboxes=sources.sftp_inboxes, region_of=sources.region_of,
@@ -238,14 +251,20 @@ class RosteringService:
                                        max_drop_bytes=PACKAGE_BYTES)
 
     def _sources(self, ports: ImportPorts) -> ConfiguredSources:
-        return ConfiguredSources(ports.settings, self.settings_secrets, parse=parse_in_thread, read=read_in_thread,
+        return ConfiguredSources(ports.settings, self.settings_secrets, parse=self._parse, read=self._read,
                                  guardians_managed=sftp_pickup.guardians_managed(ports))
+
+    def _read(self, path: str, region: str, rows: RowCount | None = None) -> Snapshot:
+        return read_in_thread(path, region, rows, read_before=self.kept_people)
+
+    def _parse(self, fetched: dict, region: str) -> Snapshot:
+        return parse_in_thread(fetched, region, read_before=self.kept_people)
 
     def _ports(self) -> ImportPorts:
         state = self.sync_state
         ports = ImportPorts(runs=state.runs, applied=state.applied, held=state.held, settings=state.settings,
                             directory=self.directory_rpc, identity=self.identity_rpc, publish=self.publish,
-                            clock=utc_now, read=read_in_thread, packages=PackageFiles(), marks=state.marks,
+                            clock=utc_now, read=self._read, packages=PackageFiles(), marks=state.marks,
                             owner=self.owner, ticking=every_second, ahead=started_ahead,
                             let_others_run=eventlet.sleep,
                             give_back_memory=self.give_back_memory)

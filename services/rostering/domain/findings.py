@@ -21,6 +21,8 @@ class Findings:
         self.tombstones: list[Tombstone] = []
         # The keys of the warnings said once (warning_once).
         self.said: set[Hashable] = set()
+        # How often warning_once was asked, said or not: a row that asked leaned on what earlier rows said.
+        self.asked_once = 0
 
     def problem(self, file: str, line: int | None, column: str | None, value: str | None, reason: str) -> None:
         self.problems.append(RowProblem(file, line, column, shown(value) if value else value, reason))
@@ -31,9 +33,15 @@ class Findings:
     def warning_once(self, key: Hashable, file: str, line: int | None, column: str | None, value: str | None,
                      reason: str) -> None:
         """A warning that would otherwise repeat on every row: said for the first row only."""
+        self.asked_once += 1
         if key not in self.said:
             self.said.add(key)
             self.warning(file, line, column, value, reason)
+
+    def mark(self) -> tuple[int, int, int]:
+        """Changes whenever a finding is reported or a warning_once asked: equal marks before and after a row's
+        reading say it was read silently, so reading the same cells again would report nothing either."""
+        return len(self.problems), len(self.warnings), self.asked_once
 
     def said_too(self, keys: Iterable[Hashable]) -> None:
         """Warnings said once while the same file was read elsewhere (enrollment_rows.ReadAhead)."""

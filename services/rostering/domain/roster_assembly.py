@@ -43,6 +43,7 @@ from .package_files import (
     V1_1,
     V1_2,
 )
+from .people_read_before import PeopleReadBefore
 from .records import EntityFile, RecordStream, Target, unread_target
 from .snapshot import PackageFile, Snapshot
 from .user_reader import USER_COLUMNS, merge_same_people, read_users
@@ -99,8 +100,9 @@ class EntityFiles:
                      for name, file in sorted(self._opened.items(), key=lambda item: order.index(item[0])))
 
 
-def assemble(files: EntityFiles, phones: PhoneNormaliser) -> Snapshot:
-    """Read every collection the source has into one Snapshot; findings are the files' own."""
+def assemble(files: EntityFiles, phones: PhoneNormaliser, read_before: PeopleReadBefore | None = None) -> Snapshot:
+    """Read every collection the source has into one Snapshot; findings are the files' own. `read_before`: the
+    people this process's last read built, kept for the next (people_read_before.py); the Snapshot is the same."""
     findings = files.findings
     users_file = files.users()
 
@@ -119,7 +121,8 @@ def assemble(files: EntityFiles, phones: PhoneNormaliser) -> Snapshot:
                             session_target) if classes_file else {})
 
     assigned = _assigned_roles(files, org_target, findings) if files.version == V1_2 else None
-    people, claims = read_users(users_file, orgs=org_target, phones=phones, assigned=assigned)
+    people, claims = read_users(users_file, orgs=org_target, phones=phones, assigned=assigned,
+                                read_before=read_before)
     # 1.2 says a staff member is also a parent with a second role; 1.1 can only say it with a second row.
     aliases = merge_same_people(people, users_file) if files.version == V1_1 else {}
     # Every sourcedId a reference may name, an alias naming the person it was merged into.

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .assigned_roles import AssignedRoles
+from .people_read_before import PeopleReadBefore, Reported, people_basis
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
@@ -48,16 +49,36 @@ class AgentClaim(NamedTuple):
     agent: str
 
 
-def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser,
-               assigned: AssignedRoles | None) -> tuple[dict[str, Person], list[AgentClaim]]:
+def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assigned: AssignedRoles | None,
+               read_before: PeopleReadBefore | None = None) -> tuple[dict[str, Person], list[AgentClaim]]:
+    """The people of users.csv by sourcedId, and the agents their rows name. Given `read_before`, a row the last
+    read built silently on the same basis is not built again (people_read_before.py); the people are the same."""
     users = _UserRows(file, orgs, phones, assigned)
+    basis = people_basis(file, orgs, phones.region) if read_before is not None and assigned is None else None
+    earlier = read_before.take(basis) if read_before is not None else None
+    built: dict[bytes, Person | Reported] | None = {} if basis is not None else None
+    findings, raw_digest = file.findings, users.raw_digest
     people: dict[str, Person] = {}
     for line, cells, source_id, modified in file.rows():
-        person = users.person(line, cells, source_id, modified)
+        digest = raw_digest(cells)
+        kept = earlier.get(digest) if earlier is not None else None
+        if kept is None:
+            person, kept = users.read_row(line, cells, source_id, modified, digest)
+        else:
+            person = kept.replayed(line, findings) if type(kept) is Reported else kept
+            if person is not None:
+                users.claim_agents(line, cells, source_id)
+                if person.line != line:
+                    person = person._replace(line=line)
+                    kept = kept if type(kept) is Reported else person
+        if built is not None and kept is not None:
+            built[digest] = kept
         if person is not None:
             people[source_id] = person
     if assigned is not None:
         assigned.report_unclaimed(file.target("user", people), file.seen)
+    if built is not None:
+        read_before.keep(basis, built)
     return people, users.claims
 
 
@@ -113,16 +134,31 @@ class _UserRows:
         self.with_extras = bool(file.header.extensions)
         self.raw_digest = raw_cells_hasher(file.records.header_cells)
 
-    def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None) -> Person | None:
+    def read_row(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
+                 digest: bytes) -> tuple[Person | None, Person | Reported | None]:
+        """The row's person, and what a later read of the same cells may take instead of reading the row again
+        (people_read_before.py): the person itself, or with what its reading reported; None when the reading
+        leaned on a warning said once for an earlier row, or reported on another line."""
+        findings = self.file.findings
+        problems, warnings, asked = findings.mark()
+        person = self.person(line, cells, source_id, modified, digest)
+        now = findings.mark()
+        if now == (problems, warnings, asked):
+            return person, person
+        reported = Reported(person, tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]))
+        if now[2] != asked or any(finding.line != line for finding in (*reported.problems, *reported.warnings)):
+            return person, None
+        return person, reported
+
+    def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
+               digest: bytes) -> Person | None:
+        """The row's person (`digest`: its raw cells' digest), or None when the row has no usable role."""
         cited = (cells[self.role], cells[self.org_list], cells[self.primary_org])
         context = self._contexts.get(cited) or self._context(line, cited, source_id)
         if context is None:
             return None
         email, mobile_phone, home_phone, invalid = self._credentials(line, cells)
-        for column, index in self.agent_columns:
-            agents = cells[index]
-            if agents:
-                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
+        self.claim_agents(line, cells, source_id)
         grades = cells[self.grades] or cells[self.grade]
         grade = (grades if "," not in grades else (split_list(grades) or (None,))[0]) if grades else None
         enabled_user = ENABLED.get(cells[self.enabled])
@@ -134,8 +170,15 @@ class _UserRows:
             context.roles, context.job_title, grade, cells[self.identifier] or None, cells[self.username] or None,
             context.org_ids, email, mobile_phone, home_phone, enabled_user, ACTIVE, modified, context.assignments,
             self.assigned.profiles_of(source_id) if self.assigned is not None else (),
-            self.file.extras(cells) if self.with_extras else (), invalid, line, self.raw_digest(cells),
+            self.file.extras(cells) if self.with_extras else (), invalid, line, digest,
         ))
+
+    def claim_agents(self, line: int, cells: list[str], source_id: str) -> None:
+        """The agents the row names, to be resolved once every user has been read."""
+        for column, index in self.agent_columns:
+            agents = cells[index]
+            if agents:
+                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
 
     def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
         """The row's roles, orgs and what they make; None (reported) when the row has no usable role.

@@ -27,6 +27,7 @@ from services.rostering.domain.package_files import (
     USERS,
     V1_2,
 )
+from services.rostering.domain.people_read_before import PeopleReadBefore
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import BULK, DELTA, RowProblem, Snapshot
 from services.rostering.domain.values import PhoneNormaliser
@@ -62,10 +63,10 @@ class KeptRoster:
         return self._content
 
 
-def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
+def snapshot_of(fetched: dict[str, Any], region: str, read_before: PeopleReadBefore | None = None) -> Snapshot:
     """What was fetched, read under the shared OneRoster rules; a finding's line is the record's position, and a
     run's report names the collection by its endpoint (report_names: ClassLink's, unless what was fetched names
-    its own, as a Clever read laid out as OneRoster collections does)."""
+    its own, as a Clever read laid out as OneRoster collections does). `read_before`: as read_package's."""
     version, collections = fetched["version"], fetched["collections"]
     streams: dict[str, tuple[str, JsonRecords]] = {}
     for name, file in COLLECTIONS.items():
@@ -80,7 +81,7 @@ def snapshot_of(fetched: dict[str, Any], region: str) -> Snapshot:
     findings = Findings()
     files = EntityFiles(version, findings, streams.get, streams.__contains__)
     with collector_paused():
-        snapshot = assemble(files, PhoneNormaliser(region))
+        snapshot = assemble(files, PhoneNormaliser(region), read_before)
     names = fetched.get("report_names")
     named = _record_ids(collections, version, {p.file for p in (*snapshot.problems, *snapshot.warnings)})
     return replace(snapshot, report_names=tuple(map(tuple, names)) if names else REPORT_NAMES,

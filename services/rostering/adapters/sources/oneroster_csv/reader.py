@@ -25,6 +25,7 @@ from services.rostering.domain.enrollment_rows import ReadAhead
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.findings import Findings
 from services.rostering.domain.package_files import ENROLLMENTS
+from services.rostering.domain.people_read_before import PeopleReadBefore
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import Snapshot
@@ -37,7 +38,7 @@ __all__ = ["PackageRejected", "read_package"]
 
 
 def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None,
-                 enrollments_apart: bool | None = None) -> Snapshot:
+                 enrollments_apart: bool | None = None, read_before: PeopleReadBefore | None = None) -> Snapshot:
     """Read every file of the package; `region` is the default country for phone numbers. `rows`, when
     given, counts the records as they are read (a run's progress shows it while the read goes on).
 
@@ -46,10 +47,11 @@ def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None 
     """
     phones = PhoneNormaliser(region)
     with collector_paused():
-        return _read(Path(path), phones, rows, enrollments_apart)
+        return _read(Path(path), phones, rows, enrollments_apart, read_before)
 
 
-def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: bool | None) -> Snapshot:
+def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: bool | None,
+          read_before: PeopleReadBefore | None) -> Snapshot:
     findings = Findings()
     with ExitStack() as stack:
         source = PackageSource(path, stack)
@@ -64,7 +66,7 @@ def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: boo
             return plan.modes[name], (records if rows is None else rows.watching(records))
 
         files = EntityFiles(plan.version, findings, stream_of, plan.members.__contains__, PackageRejected)
-        return assemble(files, phones)
+        return assemble(files, phones, read_before)
 
 
 def _enrollments_elsewhere(path: Path, source: PackageSource, plan: FilePlan, apart: bool | None,
