@@ -4,8 +4,8 @@ A district's nightly users file repeats nearly all of its rows byte for byte. Bu
 (the context its roles and orgs make, its email and phones normalised, the record itself) was most of the read's
 CPU, and most of a 1 % delta's. A person depends on the row's cells and on a few things outside them: the file's
 header, the orgs its cells resolve against, the phone region. A row whose cells digest (source_rows.raw_cells_hasher,
-computed for every row anyway) as a row the last read built silently, on the same basis, is therefore the same
-person, and is taken from there with its line brought up to date.
+computed for every row anyway) as a row the last read built, on the same basis, is therefore the same person,
+and is taken from there with its line brought up to date.
 
 What a row's reading reported goes with it (Reported): a row with an email that does not normalise, read again,
 reports the same problem on its new line without the validator's second look. A row whose reading leaned on a
@@ -19,9 +19,8 @@ objects its snapshot holds.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 from .findings import Findings
@@ -63,29 +62,23 @@ def people_basis(file: EntityFile, orgs: Target, region: str) -> PeopleBasis:
 
 
 class PeopleReadBefore:
-    """The people built silently by the last read that kept any, by their row's raw digest, with their basis.
+    """The people built by the last read that kept any, by their row's raw digest, with their basis.
 
     Reads run in threads (eventlet's tpool), two districts' possibly at once: a read takes what is kept (so
-    nothing is held twice while it builds its own) and keeps what it built when it is done.
+    nothing is held twice while it builds its own) and keeps what it built when it is done. Taking and keeping
+    are each one operation on a dict, which the interpreter does whole: no lock, which under eventlet's monkey
+    patching would be a green one, not meant for the pool's real threads.
     """
 
     def __init__(self, most: int = KEPT_PEOPLE_AT_MOST) -> None:
         self._most = most
-        self._lock = threading.Lock()
-        self._kept: tuple[PeopleBasis, Mapping[bytes, Person | Reported]] | None = None
+        self._slot: dict[str, tuple[PeopleBasis, Mapping[bytes, Person | Reported]]] = {}
 
     def take(self, basis: PeopleBasis | None) -> Mapping[bytes, Person | Reported] | None:
         """What the last read built on `basis`, or None; either way nothing stays kept."""
-        with self._lock:
-            kept, self._kept = self._kept, None
+        kept = self._slot.pop("kept", None)
         return kept[1] if kept is not None and basis is not None and kept[0] == basis else None
 
     def keep(self, basis: PeopleBasis, built: Mapping[bytes, Person | Reported]) -> None:
-        if len(built) > self._most:
-            return
-        with self._lock:
-            self._kept = (basis, built)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._kept = None
+        if len(built) <= self._most:
+            self._slot["kept"] = (basis, built)

@@ -52,7 +52,7 @@ class AgentClaim(NamedTuple):
 def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assigned: AssignedRoles | None,
                read_before: PeopleReadBefore | None = None) -> tuple[dict[str, Person], list[AgentClaim]]:
     """The people of users.csv by sourcedId, and the agents their rows name. Given `read_before`, a row the last
-    read built silently on the same basis is not built again (people_read_before.py); the people are the same."""
+    read built on the same basis is not built again (people_read_before.py): the people and findings are the same."""
     users = _UserRows(file, orgs, phones, assigned)
     basis = people_basis(file, orgs, phones.region) if read_before is not None and assigned is None else None
     earlier = read_before.take(basis) if read_before is not None else None
