@@ -55,8 +55,10 @@ _STALE_TABLES = text("""
     ORDER BY relname
 """)
 # What each table is due for, as a command. SKIP_LOCKED: a VACUUM another process runs is not waited for.
-_COMMANDS = {(True, False): "ANALYZE", (False, True): "VACUUM (SKIP_LOCKED)",
-             (True, True): "VACUUM (ANALYZE, SKIP_LOCKED)"}
+# PARALLEL 0: the indexes vacuumed by this backend alone, not with a parallel worker beside it, so that on a
+# small box the maintenance takes one core and leaves the others to the reads and writes it follows.
+_COMMANDS = {(True, False): "ANALYZE", (False, True): "VACUUM (SKIP_LOCKED, PARALLEL 0)",
+             (True, True): "VACUUM (ANALYZE, SKIP_LOCKED, PARALLEL 0)"}
 
 
 def stale_tables(connection: Connection, *, vacuumed: Collection[str] = ()) -> list[tuple[str, bool, bool]]:
