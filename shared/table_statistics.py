@@ -38,8 +38,9 @@ ANALYZE_SCALE_FACTOR = 0.1
 VACUUM_SCALE_FACTOR = 0.01
 # A sync writes for minutes: checking every 20 s analyzes a growing table a dozen times at most.
 CHECK_EVERY_SECONDS = 20.0
-# The shortest pause of the keeper's own thread: a check that outlasts an interval is not asked after at once.
-SHORTEST_PAUSE_SECONDS = 1.0
+# The shortest pause of the keeper's own thread, as a share of its interval: after a check that outlasted an
+# interval, the next is not asked for at once.
+SHORTEST_PAUSE_SHARE = 0.05
 
 # reltuples is -1 until a table's first ANALYZE or VACUUM: such a table is stale after ANALYZE_BASE_ROWS.
 _STALE_TABLES = text("""
@@ -124,4 +125,4 @@ class StatisticsKeeper:
         wait = self.every
         while not pause(wait):
             self.check_when_due()
-            wait = max(self._next_check - self.clock(), SHORTEST_PAUSE_SECONDS)
+            wait = max(self._next_check - self.clock(), SHORTEST_PAUSE_SHARE * self.every)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import table_statistics
-from shared.table_statistics import SHORTEST_PAUSE_SECONDS, StatisticsKeeper
+from shared.table_statistics import SHORTEST_PAUSE_SHARE, StatisticsKeeper
 from shared.testing.clocks import SteppedClock
 
 EVERY = 20.0
@@ -103,8 +103,9 @@ def test_a_check_longer_than_an_interval_is_followed_by_a_pause_not_a_spin(clock
 
     keeper.keep_up(pause=pauses)
 
-    assert checks.at == [1020.0, 1071.0]  # each allowed an interval after the last one began, and overdue
-    assert pauses.asked == [EVERY, SHORTEST_PAUSE_SECONDS, SHORTEST_PAUSE_SECONDS]
+    # The second was due 20 s after the first began, long before it ended: it waits the shortest pause only.
+    assert checks.at == [1020.0, 1070.0 + SHORTEST_PAUSE_SHARE * EVERY]
+    assert pauses.asked == [EVERY, SHORTEST_PAUSE_SHARE * EVERY, SHORTEST_PAUSE_SHARE * EVERY]
 
 
 def test_a_stop_asked_during_a_pause_ends_the_thread_without_a_check(clock, checks):

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
+from shared import table_statistics
 from shared.db import Database, make_engine
 from shared.table_statistics import StatisticsKeeper, analyze_stale_tables, stale_tables
 from shared.testing.clocks import SteppedClock
@@ -204,3 +205,15 @@ def test_a_sqlite_service_runs_no_keeper_thread(container_factory, tmp_path):
     container.start()
     assert keeper_threads(container) == []
     container.stop()
+
+
+@pytest.mark.postgres
+def test_the_keepers_thread_checks_once_an_interval_not_in_a_loop(container_factory, pg_engine, monkeypatch):
+    checked = []
+    monkeypatch.setattr(table_statistics, "analyze_stale_tables",
+                        lambda engine, *, vacuumed=(): checked.append(time.monotonic()) or [])
+    container = container_factory(QuietService, {"DATABASES": {"quiet": pg_engine.url.render_as_string(False)}})
+    container.start()
+    time.sleep(1.1)
+    container.stop()
+    assert 3 <= len(checked) <= 6  # every 0.2 s, the first after a whole interval
