@@ -111,7 +111,7 @@ def _import(engine, students: int) -> None:
         totals = [0, 0.0, 0.0]
         statistics = StatisticsKeeper(engine, vacuumed=READ_INDEX_ONLY)
         for name, rows, apply in stages:
-            figures = _stage(rows, apply, lambda: _cpu_seconds_of(backend), statistics.after_work)
+            figures = _stage(rows, apply, lambda: _cpu_seconds_of(backend), statistics.check_when_due)
             for index, figure in enumerate(figures[:3]):
                 totals[index] += figure
             _print(name, *figures)

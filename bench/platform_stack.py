@@ -59,6 +59,10 @@ class Platform:
     def scalar(self, service: str, sql: str, params: tuple = ()) -> object:
         return self.query(service, sql, params)[0][0]
 
+    def database_url(self, service: str) -> str:
+        """A service's scratch database as a SQLAlchemy URL, to observe it with the project's own queries."""
+        return _sqlalchemy_url(self.databases[service])
+
     def cpu_seconds(self, *, with_database: bool = False) -> dict[str, float]:
         """CPU time (user + system) each process of the stack has used so far, from /proc (Linux); with
         `with_database`, also `postgres`: the PostgreSQL backends connected to the stack's databases now

@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
+from eventlet.event import Event
+
 from nameko.extensions import DependencyProvider
 from sqlalchemy import MetaData, Table, create_engine, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,7 +29,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from shared import prepared_statements
-from shared.table_statistics import StatisticsKeeper
+from shared.table_statistics import CHECK_EVERY_SECONDS, StatisticsKeeper
 
 log = logging.getLogger(__name__)
 
@@ -154,23 +156,49 @@ Repo = TypeVar("Repo")
 class Database(DependencyProvider, Generic[Repo]):
     """Hands each worker `repository(session)` for the service's own database."""
 
-    def __init__(self, service: str, repository: Callable[[Session], Repo], *, vacuumed: Collection[str] = ()):
+    def __init__(self, service: str, repository: Callable[[Session], Repo], *, vacuumed: Collection[str] = (),
+                 statistics_every: float = CHECK_EVERY_SECONDS):
         self.service = service
         self.repository = repository
         self.vacuumed = vacuumed  # tables read index-only: see shared/table_statistics.py
+        self.statistics_every = statistics_every
         self.engine: Engine | None = None
         self.sessions: dict = {}
+        # The statistics keeper's own thread while the container runs (PostgreSQL only), and its stop signal.
+        self._keeping = None
+        self._stopping: Event | None = None
 
     def setup(self):
         url = self.container.config["DATABASES"][self.service]
         self.engine = make_engine(url)
-        self.statistics = StatisticsKeeper(self.engine, vacuumed=self.vacuumed)
+        self.statistics = StatisticsKeeper(self.engine, every=self.statistics_every, vacuumed=self.vacuumed)
+
+    def start(self):
+        # Statistics kept up when the service goes quiet after writes, not left for the next worker to find.
+        if self.engine.dialect.name == "postgresql":
+            self._stopping = Event()
+            self._keeping = self.container.spawn_managed_thread(
+                lambda: self.statistics.keep_up(pause=self._stop_asked_within),
+                identifier=f"{self.service}.table_statistics")
+
+    def _stop_asked_within(self, seconds: float) -> bool:
+        self._stopping.wait(timeout=seconds)
+        return self._stopping.ready()
 
     def stop(self):
+        # The keeper's thread first, and a check it has under way ends before the engine goes.
+        if self._keeping is not None:
+            if not self._stopping.ready():
+                self._stopping.send()
+            self._keeping.wait()
+            self._keeping = None
         if self.engine is not None:
             self.engine.dispose()
 
     def kill(self):
+        if self._keeping is not None:
+            self._keeping.kill()
+            self._keeping = None
         self.stop()
 
     def get_dependency(self, worker_ctx) -> Repo:
@@ -183,7 +211,7 @@ class Database(DependencyProvider, Generic[Repo]):
         if session is not None:
             session.close()
         # After the worker's answer went out; most calls find it is not time yet and return at once.
-        self.statistics.after_work()
+        self.statistics.check_when_due()
 
 
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}

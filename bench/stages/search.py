@@ -1,7 +1,17 @@
-"""search_p50_ms, search_p95_ms, search_p99_ms, search_requests_per_s: gateway directory search under load;
-search50_*: the same with 50 clients.
+"""search_p50_ms, search_p95_ms, search_p99_ms, search_requests_per_s: gateway directory search under load, on a
+settled directory; search50_*: the same with 50 clients; search_after_writes_*: the same 10 clients right after the
+stage before.
 
-10 (then 50) threads, each with its own keep-alive connection, for the scale's search seconds. Each
+First 10 clients search right after the stage before (in a district run: the archive stage, which archived and
+put back some 50,000 people), while the directory may still be bringing its statistics and its index-only tables
+up to date (search_after_writes_*, printed for information, no target). Then the bench waits until the
+directory's database is settled (bench/database_settling.py: nothing due by its statistics keeper's rule, no
+VACUUM or ANALYZE running), for at most BOUND_SECONDS: `search_settle_seconds` is the wait, and
+`search_settle_still_due` what was still due or running when the measured runs began (0 once settled; a bound
+hit shows as NOT met, and the figures after it were measured unsettled). Then 10 and 50 clients search for the
+targets.
+
+Each client is a thread with its own keep-alive connection, for the scale's search seconds. Each
 request is one viewer (district administrator, school administrator or teacher, in turn) searching
 for a name prefix taken from the package, first page of 25, as the directory screen asks. Every
 answer must be a 200; anything else stops the stage.
@@ -22,20 +32,40 @@ import urllib.parse
 from pathlib import Path
 
 from bench.context import Context
+from bench.database_settling import BOUND_SECONDS, wait_until_database_settled
 from bench.platform_stack import Platform, cpu_per_item
 from bench.report import Row
 from bench.stages.people import Viewer
+from services.directory.adapters.tables import READ_INDEX_ONLY
 
-# Clients searching at once -> the prefix of their rows.
+# Clients searching at once -> the prefix of their rows, once the directory has settled.
 LOADS = {10: "search", 50: "search50"}
+# The same 10 clients right after the stage before, before the wait.
+AFTER_WRITES = (10, "search_after_writes")
 
 
 def run(ctx: Context, platform: Platform, viewers: dict[str, Viewer]) -> list[Row]:
     queries = name_prefixes(ctx.package())
-    rows = []
+    clients, prefix = AFTER_WRITES
+    rows = searching(ctx, platform, viewers, queries, clients=clients, prefix=prefix)
+    rows += settled_directory(ctx, platform)
     for clients, prefix in LOADS.items():
         rows += searching(ctx, platform, viewers, queries, clients=clients, prefix=prefix)
     return rows
+
+
+def settled_directory(ctx: Context, platform: Platform) -> list[Row]:
+    """Wait until the directory's database is settled (at most BOUND_SECONDS): search_settle_seconds, and
+    search_settle_still_due, what was left when the bound was hit (0 once settled)."""
+    ctx.progress(f"search: waiting until the directory's database is settled (at most {BOUND_SECONDS:.0f}s)")
+    settling = wait_until_database_settled(platform.database_url("directory"), vacuumed=READ_INDEX_ONLY,
+                                           bound=BOUND_SECONDS, progress=ctx.progress)
+    if settling.left:
+        ctx.progress(f"  NOT settled after {settling.seconds:.1f}s, searching anyway: {'; '.join(settling.left)}")
+    else:
+        ctx.progress(f"  settled after {settling.seconds:.1f}s")
+    return [Row("search_settle_seconds", settling.seconds, "s"),
+            Row("search_settle_still_due", len(settling.left), "items")]
 
 
 def searching(ctx: Context, platform: Platform, viewers: dict[str, Viewer], queries: list[str], *,

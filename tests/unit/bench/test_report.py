@@ -127,3 +127,18 @@ def test_the_search_rows_carry_their_targets_at_10_and_50_clients():
     by_name = {row.name: row for row in rows}
     assert [target_status(row, by_name) for row in rows] == [
         "<= 50.00 (met)", "<= 100 (NOT met)", "<= 150 (met)"]
+
+
+def test_the_search_right_after_writes_is_shown_as_information_beside_the_settled_targets():
+    rows = [Row("search_after_writes_p95_ms", 61.8, "ms"), Row("search_settle_seconds", 14.2, "s"),
+            Row("search_settle_still_due", 0, "items"), Row("search_p95_ms", 40.0, "ms")]
+    table = format_table(rows)
+    assert target_status(rows[0]).startswith("no target: right after the stage before")
+    assert target_status(rows[1]).startswith("no target: the wait")
+    assert target_status(rows[2]) == "<= 0 (met); tables due or maintenance running as search_* began"
+    assert target_status(rows[3]) == "<= 50.00 (met)"
+    assert "search_after_writes_p95_ms" in table and "search_settle_seconds" in table
+
+
+def test_a_search_measured_before_the_directory_settled_is_never_hidden():
+    assert target_status(Row("search_settle_still_due", 2, "items")).startswith("<= 0 (NOT met)")
