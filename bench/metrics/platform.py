@@ -4,7 +4,8 @@
 One stack for the five stages, in order: the district is imported (full, unchanged, delta), viewers
 sign in and a quarter of the students are enabled, departures are archived by a held and approved sync
 and about 20,000 people by hand (and the district restored after each), then search runs under load (right
-after the archive stage, then once the directory's database has settled: stages/search.py), then conversation messages and texts back go through the idle stack, then the priority announcement goes
+after the archive stage, then once the directory's database has settled: stages/search.py), then
+conversation messages and texts back go through the idle stack, then the priority announcement goes
 out with one and with two notify workers. `--stages` measures some of them only; the full import always
 runs when any of them is measured, as every other stage needs the district.
 Then (stages `classlink`, `clever`) the same district is synced from a loopback ClassLink tenant and a
