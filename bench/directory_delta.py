@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
 from bench.directory_pages import PAGE_ROWS, District, create_database
-from bench.platform_stack import _cpu_seconds_of, _sqlalchemy_url
+from bench.platform_stack import cpu_seconds_of, sqlalchemy_url
 from services.directory import handlers
 from services.directory.adapters.repository import DirectoryRepository
 from shared.contracts import directory
@@ -53,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     schema = f"delta_{args.students}"
     create_database(DATABASE)
-    owner = create_engine(_sqlalchemy_url(DATABASE), isolation_level="AUTOCOMMIT")
-    url = f"{_sqlalchemy_url(DATABASE)}?options=-csearch_path%3D{schema},public"
+    owner = create_engine(sqlalchemy_url(DATABASE), isolation_level="AUTOCOMMIT")
+    url = f"{sqlalchemy_url(DATABASE)}?options=-csearch_path%3D{schema},public"
     try:
         with owner.connect() as connection:
             built = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :name"),
@@ -199,14 +199,14 @@ def _serially(engine, district_id: str, pages: list[list[dict]], *, quiet: bool 
             session.commit()
             publish = _publisher(session)
             for page in pages:
-                started, cpu = time.perf_counter(), _cpu_seconds_of(backend)
+                started, cpu = time.perf_counter(), cpu_seconds_of(backend)
                 handlers.upsert_people({"district_id": district_id, "people": page}, repo=repo, publish=publish)
                 ended = time.perf_counter()
                 times.seconds["COMMIT (the name counts folded)"] += ended - times.commit_started
                 times.calls["COMMIT (the name counts folded)"] += 1
                 if not quiet:
                     print(f"  serially: {len(page):5d} people, {ended - started:.3f} s, backend CPU "
-                          f"{_cpu_seconds_of(backend) - cpu:.3f} s", flush=True)
+                          f"{cpu_seconds_of(backend) - cpu:.3f} s", flush=True)
     finally:
         times.close()
     if not quiet:

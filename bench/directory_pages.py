@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
-from bench.platform_stack import _cpu_seconds_of, _sqlalchemy_url
+from bench.platform_stack import cpu_seconds_of, sqlalchemy_url
 from services.directory import handlers
 from services.directory.adapters.repository import DirectoryRepository
 from services.directory.adapters.tables import READ_INDEX_ONLY
@@ -45,12 +45,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=10_000)
     args = parser.parse_args(argv)
     create_database(DATABASE)
-    owner = create_engine(_sqlalchemy_url(DATABASE), isolation_level="AUTOCOMMIT")
+    owner = create_engine(sqlalchemy_url(DATABASE), isolation_level="AUTOCOMMIT")
     schema = f"pages_{uuid.uuid4().hex[:8]}"
     with owner.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        url = f"{_sqlalchemy_url(DATABASE)}?options=-csearch_path%3D{schema},public"
+        url = f"{sqlalchemy_url(DATABASE)}?options=-csearch_path%3D{schema},public"
         upgrade("directory", url)
         engine = make_engine(url)
         try:
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def create_database(name: str) -> None:
     """The scratch database, unless it is there already."""
-    admin = create_engine(_sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).scalar():
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -111,7 +111,7 @@ def _import(engine, students: int) -> None:
         totals = [0, 0.0, 0.0]
         statistics = StatisticsKeeper(engine, vacuumed=READ_INDEX_ONLY)
         for name, rows, apply in stages:
-            figures = _stage(rows, apply, lambda: _cpu_seconds_of(backend), statistics.check_when_due)
+            figures = _stage(rows, apply, lambda: cpu_seconds_of(backend), statistics.check_when_due)
             for index, figure in enumerate(figures[:3]):
                 totals[index] += figure
             _print(name, *figures)

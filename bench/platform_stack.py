@@ -37,7 +37,8 @@ BENCH_ENVIRONMENT = {"IDENTITY_TOKEN_TTL_SECONDS": str(12 * 3600)}
 STACK_READY_SECONDS = 300.0
 
 
-def _sqlalchemy_url(database: str) -> str:
+def sqlalchemy_url(database: str) -> str:
+    """`database` on the bench's PostgreSQL (PG_DSN) as a SQLAlchemy URL; the in-process bench tools use it too."""
     parts = dict(part.split("=", 1) for part in PG_DSN.split())
     user = parts.get("user", "postgres")
     return f"postgresql+psycopg2://{user}@{parts.get('host', '127.0.0.1')}:{parts.get('port', '5432')}/{database}"
@@ -61,7 +62,7 @@ class Platform:
 
     def database_url(self, service: str) -> str:
         """A service's scratch database as a SQLAlchemy URL, to observe it with the project's own queries."""
-        return _sqlalchemy_url(self.databases[service])
+        return sqlalchemy_url(self.databases[service])
 
     def cpu_seconds(self, *, with_database: bool = False) -> dict[str, float]:
         """CPU time (user + system) each process of the stack has used so far, from /proc (Linux); with
@@ -69,11 +70,11 @@ class Platform:
         (a backend that closed since an earlier reading takes its CPU with it: a low bound)."""
         used = {}
         for name, process in self.stack.processes.items():
-            seconds = _cpu_seconds_of(process.pid)
+            seconds = cpu_seconds_of(process.pid)
             if seconds is not None:
                 used[name] = seconds
         if with_database:
-            used["postgres"] = sum(_cpu_seconds_of(pid) or 0.0 for (pid,) in _backend_pids(list(self.databases.values())))
+            used["postgres"] = sum(cpu_seconds_of(pid) or 0.0 for (pid,) in _backend_pids(list(self.databases.values())))
         return used
 
     def note_peak_rss(self) -> None:
@@ -161,7 +162,7 @@ def process_kind(name: str) -> str:
     return "notify_worker" if "worker" in name else name.replace("-", "_")
 
 
-def _cpu_seconds_of(pid: int) -> float | None:
+def cpu_seconds_of(pid: int) -> float | None:
     try:
         # Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -204,9 +205,9 @@ def running_platform(ctx: Context, *, workers: int = 0,
         vhost_uri = cleanup.enter_context(scratch_vhost())
         databases = {service: cleanup.enter_context(scratch_database()) for service in SERVICES}
         for service, database in databases.items():
-            upgrade(service, _sqlalchemy_url(database))
+            upgrade(service, sqlalchemy_url(database))
         ctx.progress(f"starting every service, the gateway and the sandbox ({workers} notify workers)")
-        urls = {service: _sqlalchemy_url(database) for service, database in databases.items()}
+        urls = {service: sqlalchemy_url(database) for service, database in databases.items()}
         stack = cleanup.enter_context(running_stack(vhost_uri, urls, ctx.workdir / "logs", workers=workers,
                                                     extra_env={**BENCH_ENVIRONMENT, **(extra_env or {})},
                                                     ready_seconds=STACK_READY_SECONDS))

@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.directory_pages import create_database  # noqa: E402
-from bench.platform_stack import _cpu_seconds_of, _sqlalchemy_url  # noqa: E402
+from bench.platform_stack import cpu_seconds_of, sqlalchemy_url  # noqa: E402
 from bench.process_memory import status_mb  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
@@ -138,10 +138,10 @@ def measure(repository, backend: int, entity: str, asked, *, needs_ids: bool) ->
     given_back()
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM back to VmRSS
     before = status_mb("self", "VmRSS")["VmRSS"]
-    backend_before, cpu_before, started = _cpu_seconds_of(backend), time.process_time(), time.perf_counter()
+    backend_before, cpu_before, started = cpu_seconds_of(backend), time.process_time(), time.perf_counter()
     answer = repository.compare_sources(DISTRICT, entity, asked, needs_ids=needs_ids)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_before
-    backend_cpu = _cpu_seconds_of(backend) - backend_before
+    backend_cpu = cpu_seconds_of(backend) - backend_before
     memory = status_mb("self", "VmRSS", "VmHWM")
     return (f"{seconds:6.3f} s  rostering CPU {cpu:5.3f} s  PostgreSQL CPU {backend_cpu:5.2f} s  "
             f"peak +{memory['VmHWM'] - before:5.1f} MB  after +{memory['VmRSS'] - before:5.1f} MB  "
@@ -168,7 +168,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="once per comparison, its memory (tracemalloc)")
     args = parser.parse_args()
     create_database(DATABASE)
-    url = _sqlalchemy_url(DATABASE)
+    url = sqlalchemy_url(DATABASE)
     if args.build:
         upgrade("rostering", url)
         psycopg2.extensions.set_wait_callback(None)  # psycopg2 refuses COPY under eventlet's wait callback
