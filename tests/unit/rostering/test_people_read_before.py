@@ -78,6 +78,25 @@ def test_rows_that_moved_keep_their_new_lines(tmp_path):
         "teacher-1": 2, "student-2": 3, "student-1": 4, "student-0": 5}
 
 
+def test_the_agents_a_kept_row_names_are_claimed_again_on_its_line(tmp_path):
+    student = make_user_row(sourcedId="student-1", agentSourcedIds="guardian-1,guardian-9")
+    guardian = make_guardian_row(agentSourcedIds="student-1")
+    kept = PeopleReadBefore()
+    first = read_package(write_package(tmp_path / "a", orgs=ORGS, users=[student, guardian]), read_before=kept)
+    assert [(link.guardian_source_id, link.line) for link in first.guardian_links] == [("guardian-1", 2)]
+    assert [problem.line for problem in first.problems] == [2]  # guardian-9: unknown, its claim on line 2
+
+    moved = read_both_ways(write_package(tmp_path / "b", orgs=ORGS, users=[make_teacher_row(), guardian, student]),
+                           kept)
+    # The guardian's own claim now comes first, from its new line; the student's unknown agent is on line 4.
+    assert [(link.guardian_source_id, link.line, link.column) for link in moved.guardian_links] == [
+        ("guardian-1", 3, "agentSourcedIds")]
+    assert [problem.line for problem in moved.problems] == [4]
+    again = read_both_ways(write_package(tmp_path / "c", orgs=ORGS, users=[make_teacher_row(), guardian, student]),
+                           kept)
+    assert again.guardian_links == moved.guardian_links and again.problems == moved.problems
+
+
 def test_rows_with_findings_report_them_on_every_read(tmp_path):
     users = [*students(2), make_user_row(sourcedId="odd", email="nope", sms="12", orgSourcedIds="school-9"),
              make_user_row(sourcedId="nobody", role="wizard")]
