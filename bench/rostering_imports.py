@@ -23,7 +23,6 @@ from bench.stages.sync import delta_package
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.people_read_before import PeopleReadBefore
-from services.rostering.domain.source_rows import FingerprintsMadeBefore
 
 FAKES = Path(__file__).resolve().parents[1] / "tests" / "unit" / "rostering"
 SEED = 7
@@ -58,9 +57,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=4, help="deltas after the full import")
     parser.add_argument("--rebuild-people", action="store_true",
                         help="build every users row on every read (the service keeps the people of its last read)")
-    parser.add_argument("--fingerprint-anew", action="store_true",
-                        help="make every person's and account's source fingerprint on every import (the service "
-                             "keeps those of its last run)")
     args = parser.parse_args()
     sys.path.insert(0, str(FAKES))
     from rostering_fakes import Importer  # the unit tests' fakes, on the path only for this tool
@@ -69,8 +65,6 @@ def main() -> None:
         original = write_district(Path(scratch) / "package", scale=SCALES[args.scale], seed=SEED)
         changed = delta_package(original, Path(scratch) / "delta")
         importer, collector = Importer(), CollectorClock()
-        if args.fingerprint_anew:
-            importer.fingerprints_made_before = FingerprintsMadeBefore(most=0)
         read_before = None if args.rebuild_people else PeopleReadBefore()
         packages = [("full", original)] + [("delta", (changed, original)[n % 2]) for n in range(args.runs)]
         for label, package in packages:

@@ -66,7 +66,7 @@ from services.rostering.domain.run import (
 )
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Person, Snapshot
-from services.rostering.domain.source_rows import FingerprintsMadeBefore, SourceFingerprints
+from services.rostering.domain.source_rows import SourceFingerprints
 from services.rostering.domain.student_enablement import (
     STUDENT_ACCOUNTS,
     added,
@@ -134,9 +134,6 @@ class ImportPorts:
     # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
     # nothing, as in the unit tests.
     give_back_memory: Callable[[], object] = lambda: None
-    # The people's and accounts' source fingerprints this process's last run made, for its next (the service's
-    # lives as long as the process; by default each import's own, as in the unit tests, so none carries over).
-    fingerprints_made_before: FingerprintsMadeBefore = field(default_factory=FingerprintsMadeBefore)
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -428,11 +425,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
             schools_of_people = mapping.person_schools(snapshot)
-        made_before = ports.fingerprints_made_before
-        people_fingerprints = SourceFingerprints(made_before=made_before.take(PEOPLE.entity))
+        people_fingerprints = SourceFingerprints()
         district_source_id = mapping.district_source_of(snapshot)
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
-                                                 request["region"], made_before.take(ACCOUNTS.entity))
+                                                 request["region"])
 
         accounts_ahead: Callable[[], list[Sourced]] | None = None
 
@@ -452,7 +448,6 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             sources=lambda people, _keys: mapping.person_sources(people, schools_of_people, people_fingerprints),
             build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])),
             before_pages=start_accounts_sources)
-        made_before.keep(PEOPLE.entity, people_fingerprints.made())
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
 
@@ -474,7 +469,6 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
               sourced=SourcedRows(
                   snapshot.people, key=lambda person: person_ids.get(person.source_id), sources=account_sources,
                   build=account_row, made=accounts_sourced if accounts_ahead is not None else None))
-        made_before.keep(ACCOUNTS.entity, account_sources.made())
         if settings.enable_student_accounts_automatically:
             _enable_students(snapshot, people.ids, district_id, district_key, request, run, ports)
 

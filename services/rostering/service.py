@@ -29,7 +29,6 @@ from services.rostering.adapters.sync_state import SyncState
 from services.rostering.adapters.ticking import every_second
 from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
 from services.rostering.domain.people_read_before import PeopleReadBefore
-from services.rostering.domain.source_rows import FingerprintsMadeBefore
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.importing import ImportPorts
@@ -87,17 +86,6 @@ class KeptPeople(DependencyProvider):
         return self.read_before
 
 
-class KeptFingerprints(DependencyProvider):
-    """The people's and accounts' source fingerprints this process's last run made, for its next
-    (domain/source_rows.py, FingerprintsMadeBefore)."""
-
-    def setup(self) -> None:
-        self.made_before = FingerprintsMadeBefore()
-
-    def get_dependency(self, worker_ctx) -> FingerprintsMadeBefore:
-        return self.made_before
-
-
 def read_in_thread(path: str, region: str, rows: RowCount | None = None, *,
                    read_before: PeopleReadBefore | None = None) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
@@ -137,7 +125,6 @@ class RosteringService:
     owner = RunOwner()
     give_back_memory = GivenBackMemory()
     kept_people = KeptPeople()
-    kept_fingerprints = KeptFingerprints()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()
 
@@ -280,7 +267,6 @@ class RosteringService:
                             clock=utc_now, read=self._read, packages=PackageFiles(), marks=state.marks,
                             owner=self.owner, ticking=every_second, ahead=started_ahead,
                             let_others_run=eventlet.sleep,
-                            give_back_memory=self.give_back_memory,
-                            fingerprints_made_before=self.kept_fingerprints)
+                            give_back_memory=self.give_back_memory)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

@@ -19,7 +19,7 @@ from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACH
 from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
 from shared.contracts.identity import STUDENT as STUDENT_ROLE
 
-from .source_rows import MadeFingerprints, SourceFingerprints, source_fingerprint
+from .source_rows import SourceFingerprints, source_fingerprint
 from .snapshot import GUARDIAN, STAFF, STUDENT, Enrollment, GuardianLink, Org, Person, Snapshot
 
 # Small enough that one page is a short transaction on the other side, large
@@ -455,18 +455,14 @@ class AccountSources:
     """
 
     def __init__(self, schools: Mapping[str, Sequence[str]], school_ids: Mapping[str, str],
-                 district_source_id: str | None, region: str, made_before: MadeFingerprints | None = None) -> None:
+                 district_source_id: str | None, region: str) -> None:
         self._schools = schools
         self._fingerprints = SourceFingerprints(
-            lambda context: _account_shared(context, school_ids, district_source_id, region), made_before)
+            lambda context: _account_shared(context, school_ids, district_source_id, region))
 
     def __call__(self, people: Sequence[Person], person_ids: Sequence[str | None]) -> list[bytes | None]:
         """Each person's, in order, by the directory id beside them (None where there is none: no account)."""
         return self._fingerprints.many(map(_raw_digests, people), _contexts(people, self._schools), person_ids)
-
-    def made(self) -> MadeFingerprints:
-        """What this run made, for the next (source_rows.FingerprintsMadeBefore)."""
-        return self._fingerprints.made()
 
 
 # --- where a row came from -------------------------------------------------------------

@@ -7,10 +7,8 @@ header, the orgs its cells resolve against, the phone region. A row whose cells 
 computed for every row anyway) as a row the last read built, on the same basis, is therefore the same person,
 and is taken from there with its line brought up to date.
 
-What a row's reading reported goes with it (KeptRow): a row with an email that does not normalise, read again,
-reports the same problem on its new line without the validator's second look. So do the agents a row names (the
-claims its guardian links are made from): read again, it claims them on its line without its cells split again.
-Claims depend on the cells and the header only, which the basis holds. A row whose reading leaned on a
+What a row's reading reported goes with it (Reported): a row with an email that does not normalise, read again,
+reports the same problem on its new line without the validator's second look. A row whose reading leaned on a
 warning said once for an earlier row (Findings.mark) is built again each time, so that every read reports exactly
 what a read from nothing would. A 1.2 package's roles.csv and userProfiles.csv give people roles from other files:
 such reads keep nothing.
@@ -23,14 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from .findings import Findings
 from .records import EntityFile, Target
 from .snapshot import Person, RowProblem
-
-if TYPE_CHECKING:
-    from .user_reader import AgentClaim
 
 # A district of a quarter of a million users keeps about 200 MB of people between its runs.
 KEPT_PEOPLE_AT_MOST = 400_000
@@ -47,38 +42,18 @@ class PeopleBasis(NamedTuple):
     deleted_orgs: frozenset[tuple[str, str]]
 
 
-class KeptRow(NamedTuple):
-    """A row whose reading made more than its person: what it reported and the agents it claims, all on its own
-    line. Its person is None when the row was skipped (it claims nothing then)."""
+class Reported(NamedTuple):
+    """A row whose reading reported findings, all on its own line: its person (None: the row was skipped)."""
 
     person: Person | None
     problems: tuple[RowProblem, ...]
     warnings: tuple[RowProblem, ...]
-    claims: tuple[AgentClaim, ...]
 
-    def read_again(self, line: int, findings: Findings, claims: list[AgentClaim]) -> tuple[Person | None, KeptRow]:
-        """The row read once more, on `line` now: its findings reported and its agents claimed again, its person;
-        and what the next read may take (itself, or itself on its new line when the row moved)."""
-        kept = self
-        if self.line != line:
-            # Moved: kept on its new line, as a nightly file's rows mostly stay where they were the night before.
-            kept = KeptRow(self.person if self.person is None else self.person._replace(line=line),
-                           tuple(replace(problem, line=line) for problem in self.problems),
-                           tuple(replace(warning, line=line) for warning in self.warnings),
-                           tuple(claim._replace(line=line) for claim in self.claims))
-        if kept.problems:
-            findings.problems += kept.problems
-        if kept.warnings:
-            findings.warnings += kept.warnings
-        claims += kept.claims
-        return kept.person, kept
-
-    @property
-    def line(self) -> int | None:
-        """The row's line when it was kept (every finding and claim is on it)."""
-        if self.person is not None:
-            return self.person.line
-        return (self.problems or self.warnings)[0].line
+    def replayed(self, line: int, findings: Findings) -> Person | None:
+        """The findings reported once more, on the row's `line` now; the person (its line as it was)."""
+        findings.problems += [replace(problem, line=line) for problem in self.problems]
+        findings.warnings += [replace(warning, line=line) for warning in self.warnings]
+        return self.person
 
 
 def people_basis(file: EntityFile, orgs: Target, region: str) -> PeopleBasis:
@@ -97,13 +72,13 @@ class PeopleReadBefore:
 
     def __init__(self, most: int = KEPT_PEOPLE_AT_MOST) -> None:
         self._most = most
-        self._slot: dict[str, tuple[PeopleBasis, Mapping[bytes, Person | KeptRow]]] = {}
+        self._slot: dict[str, tuple[PeopleBasis, Mapping[bytes, Person | Reported]]] = {}
 
-    def take(self, basis: PeopleBasis | None) -> Mapping[bytes, Person | KeptRow] | None:
+    def take(self, basis: PeopleBasis | None) -> Mapping[bytes, Person | Reported] | None:
         """What the last read built on `basis`, or None; either way nothing stays kept."""
         kept = self._slot.pop("kept", None)
         return kept[1] if kept is not None and basis is not None and kept[0] == basis else None
 
-    def keep(self, basis: PeopleBasis, built: Mapping[bytes, Person | KeptRow]) -> None:
+    def keep(self, basis: PeopleBasis, built: Mapping[bytes, Person | Reported]) -> None:
         if len(built) <= self._most:
             self._slot["kept"] = (basis, built)

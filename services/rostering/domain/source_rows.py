@@ -12,7 +12,6 @@ import marshal
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
 
 FINGERPRINT_BYTES = 16
 
@@ -48,18 +47,6 @@ def raw_cells_hasher(header: Sequence[str]) -> Callable[[Sequence[str]], bytes]:
 # Contexts kept per stage at most: a district's people share a few hundred (a school's students have one); a
 # source whose every record differs only refills the memo.
 SHARED_CONTEXTS = 20_000
-# Records whose fingerprints are kept per stage between runs at most (FingerprintsMadeBefore), as for people
-# (people_read_before.KEPT_PEOPLE_AT_MOST).
-KEPT_FINGERPRINTS_AT_MOST = 400_000
-
-
-class MadeFingerprints(NamedTuple):
-    """A stage's source fingerprints as one run made them, for the next run's (FingerprintsMadeBefore): by each
-    record's raw digest, the marshalled shared part and the own part it was made with, and the fingerprint."""
-
-    start: bytes  # the digest of what every fingerprint started with (READING_VERSION, the reading code)
-    by_raw: dict[bytes, tuple[bytes, str | None, bytes]]
-    shared: dict[bytes, bytes]  # each marshalled shared part met, to itself: equal parts compare as one object
 
 
 class SourceFingerprints:
@@ -74,24 +61,12 @@ class SourceFingerprints:
     roles, orgs and schools, with the run's school ids, district and region) gives `shared`, asked once per
     distinct context; by default a context is its shared part itself. `many` makes a stage's fingerprints in one
     loop: per record, building and hashing its shared part, and calls four deep, cost most of their CPU.
-
-    Given what the stage's last run made (`made_before`, FingerprintsMadeBefore), a record whose raw digest, own
-    part and marshalled shared part are all those its fingerprint was made from then, under the same version and
-    code, has that fingerprint again without hashing: the same bytes hashed give the same digest. A nightly file
-    repeats nearly every record in an unchanged context.
     """
 
-    def __init__(self, shared: Callable[[Hashable], tuple] | None = None,
-                 made_before: MadeFingerprints | None = None) -> None:
+    def __init__(self, shared: Callable[[Hashable], tuple] | None = None) -> None:
         self._start = _version_and_code()
         self._shared = shared
-        self._started: dict[Hashable, tuple[hashlib.blake2b, bytes]] = {}  # context -> (the start with its
-        # shared part hashed, that part marshalled)
-        start = self._start.digest()
-        if made_before is not None and made_before.start != start:
-            made_before = None
-        self._before = made_before.by_raw if made_before is not None else {}
-        self._made = MadeFingerprints(start, {}, made_before.shared if made_before is not None else {})
+        self._started: dict[Hashable, hashlib.blake2b] = {}  # context -> the start with its shared part hashed
 
     def __call__(self, raw: bytes, context: Hashable, own: str | None = None) -> bytes:
         """One record's fingerprint."""
@@ -101,8 +76,8 @@ class SourceFingerprints:
              owns: Iterable[str | None] | None = None) -> list[bytes | None]:
         """One fingerprint per record, in order: None for a record without its raw digest, or (given `owns`)
         without its own part."""
-        started_of, made, before, made_now = self._started, [], self._before, self._made.by_raw
-        append, dumps, made_before = made.append, marshal.dumps, before.get
+        started_of, made = self._started, []
+        append, dumps = made.append, marshal.dumps
         own_needed = owns is not None
         for raw, context, own in zip(raws, contexts, owns if own_needed else repeat(None)):
             if raw is None or (own_needed and own is None):
@@ -111,54 +86,18 @@ class SourceFingerprints:
             started = started_of.get(context)
             if started is None:
                 started = self._start_context(context)
-            earlier = made_before(raw)
-            # The shared part compares as the very object when it is the last run's (MadeFingerprints.shared).
-            if earlier is not None and earlier[0] == started[1] and earlier[1] == own:
-                made_now[raw] = earlier
-                append(earlier[2])
-                continue
-            hasher = started[0].copy()
+            hasher = started.copy()
             hasher.update(dumps(own, MARSHAL_VERSION) + raw)
-            digest = hasher.digest()
-            made_now[raw] = (started[1], own, digest)
-            append(digest)
+            append(hasher.digest())
         return made
 
-    def made(self) -> MadeFingerprints:
-        """What this stage made, for its next run (FingerprintsMadeBefore.keep)."""
-        return self._made
-
-    def _start_context(self, context: Hashable) -> tuple[hashlib.blake2b, bytes]:
+    def _start_context(self, context: Hashable) -> hashlib.blake2b:
         if len(self._started) >= SHARED_CONTEXTS:
             self._started.clear()
-        shared = marshal.dumps(context if self._shared is None else self._shared(context), MARSHAL_VERSION)
-        known = self._made.shared
-        shared = known.get(shared) or (known.setdefault(shared, shared) if len(known) < SHARED_CONTEXTS else shared)
-        hasher = self._start.copy()
-        hasher.update(shared)
-        started = self._started[context] = (hasher, shared)
+        shared = context if self._shared is None else self._shared(context)
+        started = self._started[context] = self._start.copy()
+        started.update(marshal.dumps(shared, MARSHAL_VERSION))
         return started
-
-
-class FingerprintsMadeBefore:
-    """Each stage's source fingerprints as this process's last run made them (MadeFingerprints), for its next.
-
-    One run's per stage at most, and only up to `most` records: a run takes them (nothing is held twice while it
-    makes its own) and keeps what it made. Nothing here needs to name a district: a fingerprint is taken only for
-    the very bytes it was made from, so another district's run finds nothing to take and makes every one.
-    Taking and keeping are each one operation on a dict (as PeopleReadBefore's): no lock.
-    """
-
-    def __init__(self, most: int = KEPT_FINGERPRINTS_AT_MOST) -> None:
-        self._most = most
-        self._stages: dict[str, MadeFingerprints] = {}
-
-    def take(self, stage: str) -> MadeFingerprints | None:
-        return self._stages.pop(stage, None)
-
-    def keep(self, stage: str, made: MadeFingerprints) -> None:
-        if len(made.by_raw) <= self._most:
-            self._stages[stage] = made
 
 
 def _version_and_code() -> hashlib.blake2b:

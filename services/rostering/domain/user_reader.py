@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .assigned_roles import AssignedRoles
-from .people_read_before import KeptRow, PeopleReadBefore, people_basis
+from .people_read_before import PeopleReadBefore, Reported, people_basis
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
@@ -56,20 +56,21 @@ def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assig
     users = _UserRows(file, orgs, phones, assigned)
     basis = people_basis(file, orgs, phones.region) if read_before is not None and assigned is None else None
     earlier = read_before.take(basis) if read_before is not None else None
-    built: dict[bytes, Person | KeptRow] | None = {} if basis is not None else None
-    findings, raw_digest, claims = file.findings, users.raw_digest, users.claims
+    built: dict[bytes, Person | Reported] | None = {} if basis is not None else None
+    findings, raw_digest = file.findings, users.raw_digest
     people: dict[str, Person] = {}
     for line, cells, source_id, modified in file.rows():
         digest = raw_digest(cells)
         kept = earlier.get(digest) if earlier is not None else None
         if kept is None:
             person, kept = users.read_row(line, cells, source_id, modified, digest)
-        elif type(kept) is KeptRow:
-            person, kept = kept.read_again(line, findings, claims)
         else:
-            person = kept
-            if person.line != line:
-                person = kept = person._replace(line=line)
+            person = kept.replayed(line, findings) if type(kept) is Reported else kept
+            if person is not None:
+                users.claim_agents(line, cells, source_id)
+                if person.line != line:
+                    person = person._replace(line=line)
+                    kept = kept if type(kept) is Reported else person
         if built is not None and kept is not None:
             built[digest] = kept
         if person is not None:
@@ -134,22 +135,20 @@ class _UserRows:
         self.raw_digest = raw_cells_hasher(file.records.header_cells)
 
     def read_row(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
-                 digest: bytes) -> tuple[Person | None, Person | KeptRow | None]:
+                 digest: bytes) -> tuple[Person | None, Person | Reported | None]:
         """The row's person, and what a later read of the same cells may take instead of reading the row again
-        (people_read_before.py): the person itself, or with what its reading reported and the agents it claimed;
-        None when the reading leaned on a warning said once for an earlier row, or reported on another line."""
+        (people_read_before.py): the person itself, or with what its reading reported; None when the reading
+        leaned on a warning said once for an earlier row, or reported on another line."""
         findings = self.file.findings
         problems, warnings, asked = findings.mark()
-        claimed = len(self.claims)
         person = self.person(line, cells, source_id, modified, digest)
         now = findings.mark()
-        if now == (problems, warnings, asked) and claimed == len(self.claims):
+        if now == (problems, warnings, asked):
             return person, person
-        kept = KeptRow(person, tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]),
-                       tuple(self.claims[claimed:]))
-        if now[2] != asked or any(finding.line != line for finding in (*kept.problems, *kept.warnings)):
+        reported = Reported(person, tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]))
+        if now[2] != asked or any(finding.line != line for finding in (*reported.problems, *reported.warnings)):
             return person, None
-        return person, kept
+        return person, reported
 
     def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
                digest: bytes) -> Person | None:

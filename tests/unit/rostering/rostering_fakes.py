@@ -18,7 +18,6 @@ from services.rostering.domain.run import FAILED, RUNNING, DistrictBusy, Followe
 from services.rostering.domain.run_ids import the_one, usable_prefix
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Snapshot
-from services.rostering.domain.source_rows import FingerprintsMadeBefore
 from services.rostering.domain.sync_schedule import SyncMarks
 from services.rostering.importing import ImportPorts
 from shared.contracts import directory, identity
@@ -517,8 +516,6 @@ class Importer:
         self.marks = FakeMarks()
         # When the import gave freed memory back: how many calls the directory and identity had had by then.
         self.memory_given_back: list[int] = []
-        # The people's and accounts' source fingerprints carried from one import to the next, as the service's.
-        self.fingerprints_made_before = FingerprintsMadeBefore()
 
     def ports(self) -> ImportPorts:
         def read(path, region, rows=None):
@@ -540,7 +537,6 @@ class Importer:
             publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
             ticking=ticking, give_back_memory=lambda: self.memory_given_back.append(len(self.directory.calls)),
-            fingerprints_made_before=self.fingerprints_made_before,
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):
