@@ -163,6 +163,7 @@ def process_kind(name: str) -> str:
 
 
 def cpu_seconds_of(pid: int) -> float | None:
+    """The user and system CPU a live process has used so far, in seconds; None once it has exited."""
     try:
         # Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()

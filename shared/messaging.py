@@ -179,7 +179,12 @@ class ServiceRpc(RpcProxy):
             if self.platform is not None:
                 self.platform.present(worker_ctx)
 
-        return _CheckedProxy(self.contract, super().get_dependency(worker_ctx), before_call)
+        return _CheckedProxy(self.contract, self.service_proxy(worker_ctx), before_call)
+
+    def service_proxy(self, worker_ctx):
+        """The nameko proxy the contract's calls go through (the gateway's publishes its reads' requests on a
+        kept channel: services/gateway/read_requests.py)."""
+        return super().get_dependency(worker_ctx)
 
 
 class EventPublisher(EventDispatcher):

@@ -103,20 +103,21 @@ class ReadResponder(Responder):
         # The reply is written as its request was, as nameko writes it.
         serializer = registry.type_to_name[self.message.properties["content_type"]]
         try:
-            content_type, content_encoding, body = _written({"result": result, "error": error}, serializer)
+            content_type, content_encoding, body = written_like_kombu({"result": result, "error": error}, serializer)
         except Exception:  # whatever the writer refuses, as nameko's own check catches it
             exc_info = sys.exc_info()
             error = serialize(UnserializableValueError(result))  # always writable: a dict of str
             result = None
-            content_type, content_encoding, body = _written({"result": result, "error": error}, serializer)
+            content_type, content_encoding, body = written_like_kombu({"result": result, "error": error}, serializer)
         self.held.publish(body, content_type=content_type, content_encoding=content_encoding,
                           exchange=self.exchange, routing_key=self.message.properties["reply_to"],
                           correlation_id=self.message.properties.get("correlation_id"))
         return result, exc_info
 
 
-def _written(payload: dict, serializer: str) -> tuple[str, str, str | bytes]:
-    """(content type, content encoding, body) as kombu's serializer `serializer` writes the payload."""
+def written_like_kombu(payload: dict, serializer: str) -> tuple[str, str, str | bytes]:
+    """(content type, content encoding, body) as kombu's serializer `serializer` writes the payload, JSON through
+    orjson where it writes the same (shared/fast_json.py)."""
     if serializer == "json":
         return fast_json.JSON_CONTENT_TYPE, fast_json.UTF8, fast_json.dumps_like_kombu(payload)
     return registry.dumps(payload, serializer)

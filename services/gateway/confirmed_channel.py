@@ -7,7 +7,8 @@ a caller hands it a message and waits for that message's own confirm, while othe
 the same channel behind it. The broker confirms them in order, often several in one frame (`multiple`).
 
 What a caller learns for its message, and only for its message:
-- `CONFIRMED`: the broker holds it (persistent, routed to a queue: every message is `mandatory`);
+- `CONFIRMED`: the broker holds it (routed to a queue: every message is `mandatory`; persistent unless the
+  caller asks for a transient one);
 - `RETURNED`: no queue took it (the broker sends basic.return before the confirm of the same message);
 - `NACKED`, or `PublishNotConfirmed` raised: the broker refused it, the connection failed before its confirm,
   the broker could not be reached, or no confirm came within the timeout. The message may or may not be held;
@@ -88,11 +89,13 @@ class ConfirmedChannel:
         self._ids = itertools.count(1)
 
     def publish(self, exchange: str, routing_key: str, body: bytes, *, content_type: str,
-                content_encoding: str | None = None) -> str:
+                content_encoding: str | None = None, delivery_mode: int = PERSISTENT, reply_to: str | None = None,
+                correlation_id: str | None = None, headers: dict | None = None) -> str:
         if self._closing:
             raise PublishNotConfirmed("the publisher is closed")
         pending = _Pending(exchange, routing_key, body, pika.BasicProperties(
-            delivery_mode=PERSISTENT, content_type=content_type, content_encoding=content_encoding,
+            delivery_mode=delivery_mode, content_type=content_type, content_encoding=content_encoding,
+            reply_to=reply_to, correlation_id=correlation_id, headers=headers,
             message_id=f"{self._id_prefix}{next(self._ids)}"))
         self._waiting.append(pending)
         self._wake()

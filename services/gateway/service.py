@@ -13,13 +13,13 @@ from services.gateway.domain.throttling import LoginThrottle
 from services.gateway.edge import edge_http
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
+from services.gateway.read_requests import GatewayServiceRpc
 from services.gateway.routes import ROUTES
 from services.gateway.webhook_intake import ProviderWebhookIntake
 from services.gateway.sign_in_settings import login_throttle, signed_in_cache, trusted_proxies
 from shared.callers import CallerCredential
 from shared.platform_identity import PlatformIdentity
 from shared.contracts import directory, identity, notify, rostering
-from shared.messaging import ServiceRpc
 from shared.request_tracing import RequestTracing
 
 NAME = "gateway"
@@ -122,10 +122,10 @@ def serving(routes: Iterable[Route]):
 class GatewayService:
     name = NAME
 
-    identity_rpc = ServiceRpc(identity.contract)
-    directory_rpc = ServiceRpc(directory.contract)
-    notify_rpc = ServiceRpc(notify.contract)
-    rostering_rpc = ServiceRpc(rostering.contract)
+    identity_rpc = GatewayServiceRpc(identity.contract)
+    directory_rpc = GatewayServiceRpc(directory.contract)
+    notify_rpc = GatewayServiceRpc(notify.contract)
+    rostering_rpc = GatewayServiceRpc(rostering.contract)
     deadline = RequestDeadline()
     login_attempts = LoginAttempts()
     signed_in = SignedInAnswers()

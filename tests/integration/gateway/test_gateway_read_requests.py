@@ -1,0 +1,184 @@
+"""The gateway's proxies over the real broker (services/gateway/read_requests.py): a read's request goes out on the
+kept channel, transient, with the caller's context, and its reply comes back; a write keeps nameko's publisher; a
+read of a service nobody runs is UnknownService at once (503 over HTTP); a request the broker refuses is a
+ConnectionError."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from unittest import mock
+
+import pytest
+import requests
+from kombu.messaging import Producer
+from marshmallow import Schema, fields
+from nameko.constants import NON_PERSISTENT, PERSISTENT
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from services.gateway.confirmed_channel import NACKED, ConfirmedChannel
+from services.gateway.read_requests import GatewayServiceRpc
+from services.gateway.service import GatewayService
+from shared.contracts import callers, identity
+from shared.contracts.base import ServiceContract
+from shared.messaging import rpc_endpoint
+
+from gateway_http_support import assert_error, free_port, make_principal
+
+
+class Asking(Schema):
+    what = fields.String()  # "read", "write" or "nobody"
+
+
+class Said(Schema):
+    said = fields.String()
+
+
+front, back, nobody = (ServiceContract(f"kept_{name}") for name in ("front", "back", "nobody"))
+ask = front.rpc("ask", request=Asking, response=Said)
+back_read = back.rpc("look", request=Asking, response=Said, read=True)
+back_write = back.rpc("change", request=Asking, response=Said)
+nobody.rpc("look", request=Asking, response=Said, read=True)
+
+
+class Front:
+    """Asks back (or a service nobody runs) through the gateway's proxies."""
+
+    name = front.name
+    back_rpc, nobody_rpc = GatewayServiceRpc(back), GatewayServiceRpc(nobody)
+
+    @rpc_endpoint(ask)
+    def ask(self, request):
+        what = request["what"]
+        proxy = self.nobody_rpc if what == "nobody" else self.back_rpc
+        return (proxy.change if what == "write" else proxy.look)(what=what)
+
+
+class ContextSeen(DependencyProvider):
+    """The context data of every worker of its service, in order."""
+
+    seen: list[dict] = []
+
+    def worker_setup(self, worker_ctx) -> None:
+        ContextSeen.seen.append(dict(worker_ctx.context_data))
+
+
+class Back:
+    name = back.name
+    context = ContextSeen()
+
+    @rpc_endpoint(back_read)
+    def look(self, request):
+        return {"said": f"looked for a {request['what']}"}
+
+    @rpc_endpoint(back_write)
+    def change(self, request):
+        return {"said": f"changed for a {request['what']}"}
+
+
+@pytest.fixture
+def sent():
+    """("kept" or "nameko", routing key, delivery mode) of every message this process publishes, in order."""
+    messages: list[tuple[str, str, int]] = []
+    kept_publish, nameko_publish = ConfirmedChannel.publish, Producer.publish
+
+    def on_kept_channel(self, exchange, routing_key, body, **properties):
+        messages.append(("kept", routing_key, properties.get("delivery_mode")))
+        return kept_publish(self, exchange, routing_key, body, **properties)
+
+    def through_nameko(self, body, routing_key=None, delivery_mode=None, *args, **kwargs):
+        messages.append(("nameko", routing_key, delivery_mode))
+        return nameko_publish(self, body, routing_key, delivery_mode, *args, **kwargs)
+
+    ContextSeen.seen = []
+    with mock.patch.object(ConfirmedChannel, "publish", on_kept_channel), \
+            mock.patch.object(Producer, "publish", through_nameko):
+        yield messages
+
+
+def _to_back(messages: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    return [message for message in messages if message[1].startswith(f"{back.name}.")]
+
+
+def test_a_read_goes_out_on_the_kept_channel_transient_with_the_callers_context(container_factory, rabbit_config,
+                                                                                  sent):
+    for service in (Front, Back):
+        container_factory(service, rabbit_config).start()
+
+    with ServiceRpcProxy(front.name, rabbit_config, context_data={"request_id": "req-1"}) as proxy:
+        assert [proxy.ask({"what": "read"}) for _ in range(3)] == [{"said": "looked for a read"}] * 3
+
+    assert _to_back(sent) == [("kept", "kept_back.look", NON_PERSISTENT)] * 3
+    assert [seen["request_id"] for seen in ContextSeen.seen] == ["req-1"] * 3
+    assert all(seen["call_id_stack"][0].startswith("standalone_rpc_proxy") and len(seen["call_id_stack"]) == 3
+               for seen in ContextSeen.seen)
+
+
+def test_a_write_keeps_namekos_publisher(container_factory, rabbit_config, sent):
+    for service in (Front, Back):
+        container_factory(service, rabbit_config).start()
+
+    with ServiceRpcProxy(front.name, rabbit_config) as proxy:
+        assert proxy.ask({"what": "write"}) == {"said": "changed for a write"}
+
+    assert _to_back(sent) == [("nameko", "kept_back.change", PERSISTENT)]
+
+
+def test_a_context_the_channel_cannot_carry_goes_through_nameko(container_factory, rabbit_config, sent):
+    for service in (Front, Back):
+        container_factory(service, rabbit_config).start()
+
+    with ServiceRpcProxy(front.name, rabbit_config, context_data={"weight": 1.5}) as proxy:
+        assert proxy.ask({"what": "read"}) == {"said": "looked for a read"}
+
+    assert _to_back(sent) == [("nameko", "kept_back.look", NON_PERSISTENT)]
+    assert ContextSeen.seen[0]["weight"] == 1.5
+
+
+def test_a_read_of_a_service_nobody_runs_is_unknown_service_at_once(container_factory, rabbit_config):
+    container_factory(Front, rabbit_config).start()
+
+    started = time.monotonic()
+    with ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy, pytest.raises(RemoteError) as refused:
+        proxy.ask({"what": "nobody"})
+
+    assert refused.value.exc_type == UnknownService.__name__
+    assert time.monotonic() - started < 5
+
+
+def test_a_read_the_broker_refuses_is_a_connection_error(container_factory, rabbit_config):
+    container_factory(Front, rabbit_config).start()
+    container_factory(Back, rabbit_config).start()
+
+    with mock.patch.object(ConfirmedChannel, "publish", return_value=NACKED), \
+            ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy, pytest.raises(RemoteError) as refused:
+        proxy.ask({"what": "read"})
+
+    assert refused.value.exc_type == "PublishNotConfirmed"
+    assert "nacked the request to kept_back.look" in refused.value.value
+
+
+EXPIRES_AT = datetime(2030, 1, 1, tzinfo=timezone.utc)
+ADMIN = make_principal(identity.DISTRICT_ADMIN, person_id="admin-1")
+
+
+class SignedInIdentity:
+    name = identity.NAME
+
+    @rpc_endpoint(callers.issue_assertion)
+    def issue_assertion(self, request):
+        return {"principal": ADMIN, "assertion": "assertion-of-admin-1", "expires_at": EXPIRES_AT}
+
+
+def test_a_search_with_no_directory_running_answers_503_at_once(container_factory, rabbit_config):
+    address = f"127.0.0.1:{free_port()}"
+    container_factory(SignedInIdentity, rabbit_config).start()
+    container_factory(GatewayService, {**rabbit_config, "WEB_SERVER_ADDRESS": address}).start()
+
+    started = time.monotonic()
+    response = requests.get(f"http://{address}/api/v1/directory/people", params={"query": "smi"},
+                            headers={"Authorization": "Bearer any"}, timeout=10)
+
+    assert_error(response, 503, "service_unavailable")
+    assert time.monotonic() - started < 5
