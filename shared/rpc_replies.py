@@ -16,22 +16,32 @@ A read's reply is also written once, where nameko writes every reply twice: firs
 result can be written at all, then to publish it. Written once, the failure it checks for is met the same way
 (the caller gets UnserializableValueError, the worker's result becomes that error), and a reply in JSON is
 written by orjson (shared/fast_json.py): a search's page of 25 people took about 50 us each time.
+
+And a read's reply goes out through one kombu producer the service holds (`HeldReplyProducer`), where nameko
+takes a producer from kombu's pool for every reply: the pool gives it back without its channel and revives it on
+a pooled connection at the next acquire, about 30 us of the 90 a reply cost to publish. The producer publishes
+as nameko's did (the same arguments, kombu's retries on a lost connection or channel), one reply at a time.
 """
 from __future__ import annotations
 
 import sys
+import threading
 
+from kombu import Connection, Producer
 from kombu.serialization import registry
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
     AMQP_URI_CONFIG_KEY,
+    DEFAULT_RETRY_POLICY,
     DEFAULT_SERIALIZER,
+    DEFAULT_TRANSPORT_OPTIONS,
     LOGIN_METHOD_CONFIG_KEY,
     NON_PERSISTENT,
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.exceptions import UnserializableValueError, serialize
+from nameko.extensions import SharedExtension
 from nameko.rpc import Responder, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
@@ -44,8 +54,48 @@ class ReadReplyPublisher(Publisher):
     delivery_mode = NON_PERSISTENT
 
 
+class HeldReplyProducer(SharedExtension):
+    """The service's read replies published through one kombu producer, on a broker connection of its own opened
+    at the first reply and closed when the container stops. Replies go out one at a time: a producer's channel
+    takes one message's frames at a time, and a green thread can be switched away in the middle of a send."""
+
+    def setup(self) -> None:
+        self._producer: Producer | None = None
+        self._one_at_a_time = threading.Lock()  # green under eventlet's monkey patching, as nameko's services run
+
+    def publish(self, body, **options) -> None:
+        """nameko's Publisher.publish of a read reply (ReadReplyPublisher), on the held producer."""
+        with self._one_at_a_time:
+            if self._producer is None:
+                config = self.container.config
+                # The settings nameko's get_producer builds its pool's connections with.
+                connection = Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                        login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+                                        transport_options={**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False})
+                self._producer = Producer(connection)  # its channel is opened by the first publish
+            self._producer.publish(
+                body, headers={}, delivery_mode=ReadReplyPublisher.delivery_mode,
+                mandatory=ReadReplyPublisher.mandatory, priority=ReadReplyPublisher.priority,
+                expiration=ReadReplyPublisher.expiration, compression=ReadReplyPublisher.compression, declare=[],
+                retry=True, retry_policy=DEFAULT_RETRY_POLICY, serializer=ReadReplyPublisher.serializer,
+                **options)
+
+    def stop(self) -> None:
+        # The container stops its shared extensions once its workers are done: no reply is under way.
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.connection.release()
+
+    def kill(self) -> None:
+        self.stop()
+
+
 class ReadResponder(Responder):
-    publisher_cls = ReadReplyPublisher
+    """nameko's Responder for a read: the reply written once, and published by `held` (HeldReplyProducer)."""
+
+    def __init__(self, held: HeldReplyProducer, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.held = held
 
     def send_response(self, result, exc_info):
         """nameko's Responder.send_response, the reply written once (the module's docstring says why)."""
@@ -59,8 +109,7 @@ class ReadResponder(Responder):
             error = serialize(UnserializableValueError(result))  # always writable: a dict of str
             result = None
             content_type, content_encoding, body = written_like_kombu({"result": result, "error": error}, serializer)
-        publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
-        publisher.publish(body, content_type=content_type, content_encoding=content_encoding,
+        self.held.publish(body, content_type=content_type, content_encoding=content_encoding,
                           exchange=self.exchange, routing_key=self.message.properties["reply_to"],
                           correlation_id=self.message.properties.get("correlation_id"))
         return result, exc_info
@@ -77,6 +126,8 @@ def written_like_kombu(payload: dict, serializer: str) -> tuple[str, str, str | 
 class Rpc(KeptSignature, NamekoRpc):
     """nameko's `rpc` entrypoint; `read=True` publishes the reply transient and without a confirm (reads only)."""
 
+    read_replies = HeldReplyProducer()
+
     def __init__(self, *, read: bool = False, **kwargs) -> None:
         self.read = read
         super().__init__(**kwargs)
@@ -86,7 +137,7 @@ class Rpc(KeptSignature, NamekoRpc):
             return super().handle_result(message, worker_ctx, result, exc_info)
         config = self.container.config
         responder = ReadResponder(
-            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            self.read_replies, config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
             config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
             ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         result, exc_info = responder.send_response(result, exc_info)

@@ -1,8 +1,10 @@
 """A contract's `read` method travels transient both ways over the real broker, and a write stays persistent
-both ways (shared/rpc_replies.py says why); a read to a service nobody runs is still refused at once."""
+both ways (shared/rpc_replies.py says why); a read to a service nobody runs is still refused at once; a service's
+read replies go out through the one producer it holds, which finds the broker again when its connection is lost."""
 from __future__ import annotations
 
 import json
+import socket
 from datetime import datetime, timezone
 from unittest import mock
 
@@ -13,9 +15,10 @@ from nameko.constants import NON_PERSISTENT, PERSISTENT
 from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from shared import fast_json
+from shared import fast_json, rpc_replies
 from shared.contracts.base import ServiceContract
 from shared.messaging import ServiceRpc, rpc_endpoint
+from shared.rpc_replies import HeldReplyProducer
 
 
 class Nothing(Schema):
@@ -152,3 +155,45 @@ def test_a_read_whose_result_no_writer_takes_answers_unserializable_value(contai
 
     assert refused.value.exc_type == "UnserializableValueError"
     assert answered_after == {"thing": {"at": AT, "name": "Zoë"}}
+
+
+def _held(container) -> HeldReplyProducer:
+    return container.shared_extensions[HeldReplyProducer]
+
+
+def test_a_services_read_replies_go_out_through_one_producer_it_holds_until_it_stops(container_factory,
+                                                                                   rabbit_config):
+    container = container_factory(Back, rabbit_config)
+    container.start()
+    opened = []
+    original = rpc_replies.Connection
+
+    def counted(*args, **kwargs):
+        opened.append(original(*args, **kwargs))
+        return opened[-1]
+
+    with mock.patch.object(rpc_replies, "Connection", counted), \
+            ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
+        at_once = [proxy.look.call_async({}) for _ in range(20)]
+        answers = [reply.result() for reply in at_once] + [proxy.look({}) for _ in range(3)]
+        producer = _held(container)._producer
+
+    assert answers == [{"asked": "look"}] * 23
+    assert len(opened) == 1 and producer.connection is opened[0] and opened[0].connected
+    container.stop()
+    assert _held(container)._producer is None and not opened[0].connected
+
+
+def test_a_read_is_answered_after_the_held_producers_connection_was_lost(container_factory, rabbit_config):
+    container = container_factory(Back, rabbit_config)
+    container.start()
+
+    with ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
+        assert proxy.look({}) == {"asked": "look"}
+        held = _held(container)._producer.connection
+        lost = held.connection  # py-amqp's connection under kombu's
+        lost.sock.shutdown(socket.SHUT_RDWR)  # as a broker gone away leaves it
+        answered = proxy.look({})
+
+    assert answered == {"asked": "look"}
+    assert held.connection is not lost and held.connected  # kombu connected again and published
