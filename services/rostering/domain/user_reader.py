@@ -41,12 +41,15 @@ CONTEXTS_KEPT = 4096
 
 
 class AgentClaim(NamedTuple):
-    """An agent id named on a user row, resolved once every user has been read."""
+    """The agent ids one cell of a user row names, resolved once every user has been read.
+
+    One claim per cell, not per agent: a district's rows name some 400,000 agents, and a delta reads them all.
+    """
 
     line: int
     column: str
     claimant: str
-    agent: str
+    agents: tuple[str, ...]
 
 
 def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assigned: AssignedRoles | None,
@@ -176,9 +179,11 @@ class _UserRows:
     def claim_agents(self, line: int, cells: list[str], source_id: str) -> None:
         """The agents the row names, to be resolved once every user has been read."""
         for column, index in self.agent_columns:
-            agents = cells[index]
-            if agents:
-                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
+            cell = cells[index]
+            if cell:
+                agents = split_list(cell)
+                if agents:
+                    self.claims.append(AgentClaim(line, column, source_id, agents))
 
     def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
         """The row's roles, orgs and what they make; None (reported) when the row has no usable role.
