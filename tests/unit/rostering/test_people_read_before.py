@@ -97,6 +97,26 @@ def test_the_agents_a_kept_row_names_are_claimed_again_on_its_line(tmp_path):
     assert again.guardian_links == moved.guardian_links and again.problems == moved.problems
 
 
+def test_a_row_listing_agents_in_either_column_or_both_claims_them_again(tmp_path):
+    users = [make_user_row(sourcedId="student-1", agentSourcedIds="", agents="guardian-1, guardian-9,guardian-1"),
+             make_user_row(sourcedId="student-2", username="grace", identifier="S002",
+                           agentSourcedIds="guardian-1,guardian-8", agents="guardian-1,guardian-7"),
+             make_guardian_row(agentSourcedIds="student-2,student-1", agents="")]
+    kept = PeopleReadBefore()
+    first = read_package(write_package(tmp_path / "a", orgs=ORGS, users=users), read_before=kept)
+    assert [(link.student_source_id, link.line, link.column) for link in first.guardian_links] == [
+        ("student-1", 2, "agents"), ("student-2", 3, "agentSourcedIds")]
+    assert [(problem.line, problem.column) for problem in first.problems] == [
+        (2, "agents"), (3, "agentSourcedIds"), (3, "agents")]
+
+    moved = read_both_ways(write_package(tmp_path / "b", orgs=ORGS, users=[users[2], *users[:2]]), kept)
+    assert [(link.student_source_id, link.line, link.column) for link in moved.guardian_links] == [
+        ("student-2", 2, "agentSourcedIds"), ("student-1", 2, "agentSourcedIds")]
+    assert [(problem.line, problem.column) for problem in moved.problems] == [
+        (3, "agents"), (4, "agentSourcedIds"), (4, "agents")]
+    read_both_ways(write_package(tmp_path / "c", orgs=ORGS, users=[users[2], *users[:2]]), kept)
+
+
 def test_rows_with_findings_report_them_on_every_read(tmp_path):
     users = [*students(2), make_user_row(sourcedId="odd", email="nope", sms="12", orgSourcedIds="school-9"),
              make_user_row(sourcedId="nobody", role="wizard")]
@@ -166,17 +186,19 @@ EMAILS = ("", "ada@lincoln.k12.us", "ADA@Lincoln.K12.US", "not-an-email")
 PHONES = ("", "(617) 253-1000", "+44 20 7946 0958", "12")
 ORG_CELLS = ("school-1", "school-2", "school-1,school-2", "school-9", "")
 ROLES = ("student", "parent", "teacher", "wizard", "")
-AGENTS = ("", "user-0", "user-1,user-2", "user-9")
+# Cells of several agents are kept split (people_read_before.NamesAgents): repeats, spaces and unknown ids too.
+AGENTS = ("", "user-0", "user-1,user-2", "user-9", "user-2, user-0,user-2", "user-1,user-9")
 
 user_rows = st.builds(
-    lambda n, given, email, sms, orgs, role, agents, enabled: make_user_row(
+    lambda n, given, email, sms, orgs, role, agents, vendor_agents, enabled: make_user_row(
         sourcedId=f"user-{n}", username=f"u{n}", identifier=f"I{n}", givenName=given, email=email, sms=sms,
-        orgSourcedIds=orgs, role=role, agentSourcedIds=agents, enabledUser=enabled),
+        orgSourcedIds=orgs, role=role, agentSourcedIds=agents, agents=vendor_agents, enabledUser=enabled),
     st.integers(0, 5), st.sampled_from(GIVEN_NAMES), st.sampled_from(EMAILS), st.sampled_from(PHONES),
     st.sampled_from(ORG_CELLS), st.sampled_from(ROLES), st.sampled_from(AGENTS),
-    st.sampled_from(("true", "TRUE", "yes", "", "maybe")))
+    st.sampled_from(AGENTS[:3]), st.sampled_from(("true", "TRUE", "yes", "", "maybe")))
+# `agents`: some vendors' name for agentSourcedIds; a file with both claims from both.
 FIELDS = {"givenName": GIVEN_NAMES, "email": EMAILS, "sms": PHONES, "orgSourcedIds": ORG_CELLS, "role": ROLES,
-          "agentSourcedIds": AGENTS}
+          "agentSourcedIds": AGENTS, "agents": AGENTS}
 # An edit between two reads: most rows stay as they were, as in a district's nightly file.
 edits = st.one_of(
     st.tuples(st.just("change"), st.integers(0, 7), st.sampled_from(sorted(FIELDS)), st.integers(0, 4)),
