@@ -28,48 +28,44 @@ def guardian_links(claims: list[AgentClaim], people: Mapping[str, Person], users
     """The merged links; `people` maps every sourcedId (aliases too) to the person it names."""
     # Pairs, not GuardianLinks, while merging: a district has a few hundred thousand claims.
     links: dict[tuple[str, str], AgentClaim] = {}
+    findings, file = users.findings, users.name
     for claim in claims:
         claimant = people[claim.claimant]
-        for agent_id in claim.agents:
-            agent = people.get(agent_id)
-            if agent is not None and STUDENT in claimant.kinds and GUARDIAN in agent.kinds:
-                links.setdefault((agent.source_id, claimant.source_id), claim)  # the common cases, checked first
-            elif agent is not None and claimant.kinds == GUARDIAN_ONLY and STUDENT in agent.kinds:
-                links.setdefault((claimant.source_id, agent.source_id), claim)
+        agent = people.get(claim.agent)
+        if agent is not None and STUDENT in claimant.kinds and GUARDIAN in agent.kinds:
+            links.setdefault((agent.source_id, claimant.source_id), claim)  # the common cases, checked first
+            continue
+        if agent is not None and claimant.kinds == GUARDIAN_ONLY and STUDENT in agent.kinds:
+            links.setdefault((claimant.source_id, agent.source_id), claim)
+            continue
+        if agent is None:
+            status = users.deleted.get(claim.agent)
+            if status is not None:
+                findings.problem(file, claim.line, claim.column, claim.agent,
+                                 f"user {claim.agent} is marked {status}; link dropped")
+            elif users.mode == BULK or claim.agent in users.seen:
+                findings.problem(file, claim.line, claim.column, claim.agent,
+                                 f"unknown user {claim.agent}; link dropped")
             else:
-                _link_or_problem(links, claim, claimant, agent_id, agent, users)
+                # A delta names only what changed: the other side may be a person from an earlier sync.
+                pair = (claim.agent, claimant.source_id) if STUDENT in claimant.kinds else (claimant.source_id,
+                                                                                          claim.agent)
+                links.setdefault(pair, claim)
+            continue
+        if STUDENT in claimant.kinds:
+            guardian, student = agent, claimant
+        elif STUDENT in agent.kinds:
+            guardian, student = claimant, agent
+        else:
+            findings.problem(file, claim.line, claim.column, claim.agent,
+                             f"neither {claim.claimant} nor {claim.agent} is a student; link dropped")
+            continue
+        if guardian is student or GUARDIAN not in guardian.kinds:
+            findings.problem(file, claim.line, claim.column, claim.agent, _not_a_guardian(guardian))
+            continue
+        links.setdefault((guardian.source_id, student.source_id), claim)
     return [GuardianLink(guardian, student, line, column)
             for (guardian, student), (line, column, _, _) in links.items()]
-
-
-def _link_or_problem(links: dict[tuple[str, str], AgentClaim], claim: AgentClaim, claimant: Person, agent_id: str,
-                     agent: Person | None, users: EntityFile) -> None:
-    """The link one of `claim`'s agents makes beyond the common cases, or the problem that drops it."""
-    findings, file = users.findings, users.name
-    if agent is None:
-        status = users.deleted.get(agent_id)
-        if status is not None:
-            findings.problem(file, claim.line, claim.column, agent_id,
-                             f"user {agent_id} is marked {status}; link dropped")
-        elif users.mode == BULK or agent_id in users.seen:
-            findings.problem(file, claim.line, claim.column, agent_id, f"unknown user {agent_id}; link dropped")
-        else:
-            # A delta names only what changed: the other side may be a person from an earlier sync.
-            pair = (agent_id, claimant.source_id) if STUDENT in claimant.kinds else (claimant.source_id, agent_id)
-            links.setdefault(pair, claim)
-        return
-    if STUDENT in claimant.kinds:
-        guardian, student = agent, claimant
-    elif STUDENT in agent.kinds:
-        guardian, student = claimant, agent
-    else:
-        findings.problem(file, claim.line, claim.column, agent_id,
-                         f"neither {claim.claimant} nor {agent_id} is a student; link dropped")
-        return
-    if guardian is student or GUARDIAN not in guardian.kinds:
-        findings.problem(file, claim.line, claim.column, agent_id, _not_a_guardian(guardian))
-        return
-    links.setdefault((guardian.source_id, student.source_id), claim)
 
 
 def _not_a_guardian(person: Person) -> str:

@@ -8,9 +8,7 @@ computed for every row anyway) as a row the last read built, on the same basis, 
 and is taken from there with its line brought up to date.
 
 What a row's reading reported goes with it (Reported): a row with an email that does not normalise, read again,
-reports the same problem on its new line without the validator's second look. So do the agents a row's cell lists
-(NamesAgents): read again, the row claims them on its new line without the cell split again. Claims depend on the
-cells and the header only, both in the basis. A row whose reading leaned on a
+reports the same problem on its new line without the validator's second look. A row whose reading leaned on a
 warning said once for an earlier row (Findings.mark) is built again each time, so that every read reports exactly
 what a read from nothing would. A 1.2 package's roles.csv and userProfiles.csv give people roles from other files:
 such reads keep nothing.
@@ -21,9 +19,9 @@ objects its snapshot holds.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 from .findings import Findings
 from .records import EntityFile, Target
@@ -42,39 +40,6 @@ class PeopleBasis(NamedTuple):
     org_state: str
     live_orgs: frozenset[str]
     deleted_orgs: frozenset[tuple[str, str]]
-
-
-class NamesAgents(tuple):
-    """A kept row whose agent cell lists several agents: its person (or Reported), then the agents' source ids.
-
-    Flat, and its column in its type (AGENT_CELL_KEEPERS), to be small: a district keeps some 150,000 of them.
-    The agents are the named people's own source-id strings where they are people (user_reader.read_users), so
-    that between runs a row holds nothing but this tuple. A cell naming one agent is not split, and its row
-    is kept bare: there is nothing to save.
-    """
-
-    __slots__ = ()
-    column: ClassVar[str]
-
-
-class AgentSourcedIdsCell(NamesAgents):
-    __slots__ = ()
-    column = "agentSourcedIds"
-
-
-class AgentsCell(NamesAgents):
-    """Some vendor exports name the agentSourcedIds column `agents`."""
-
-    __slots__ = ()
-    column = "agents"
-
-
-AGENT_CELL_KEEPERS = {keeper.column: keeper for keeper in (AgentSourcedIdsCell, AgentsCell)}
-
-
-def names_agents(column: str, row: Person | Reported, agents: Iterable[str]) -> NamesAgents:
-    """`row` kept with the agents its `column` cell lists, in the cell's order."""
-    return AGENT_CELL_KEEPERS[column]((row, *agents))
 
 
 class Reported(NamedTuple):
@@ -107,13 +72,13 @@ class PeopleReadBefore:
 
     def __init__(self, most: int = KEPT_PEOPLE_AT_MOST) -> None:
         self._most = most
-        self._slot: dict[str, tuple[PeopleBasis, Mapping[bytes, Person | Reported | NamesAgents]]] = {}
+        self._slot: dict[str, tuple[PeopleBasis, Mapping[bytes, Person | Reported]]] = {}
 
-    def take(self, basis: PeopleBasis | None) -> Mapping[bytes, Person | Reported | NamesAgents] | None:
+    def take(self, basis: PeopleBasis | None) -> Mapping[bytes, Person | Reported] | None:
         """What the last read built on `basis`, or None; either way nothing stays kept."""
         kept = self._slot.pop("kept", None)
         return kept[1] if kept is not None and basis is not None and kept[0] == basis else None
 
-    def keep(self, basis: PeopleBasis, built: Mapping[bytes, Person | Reported | NamesAgents]) -> None:
+    def keep(self, basis: PeopleBasis, built: Mapping[bytes, Person | Reported]) -> None:
         if len(built) <= self._most:
             self._slot["kept"] = (basis, built)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from .assigned_roles import AssignedRoles
-from .people_read_before import NamesAgents, PeopleReadBefore, Reported, names_agents, people_basis
+from .people_read_before import PeopleReadBefore, Reported, people_basis
 from .records import EntityFile, Target, file_columns
 from .role_vocabulary import is_known_role, job_title_of, kinds_of
 from .source_rows import raw_cells_hasher
@@ -41,15 +41,12 @@ CONTEXTS_KEPT = 4096
 
 
 class AgentClaim(NamedTuple):
-    """The agent ids one cell of a user row names, resolved once every user has been read.
-
-    One claim per cell, not per agent: a district's rows name some 400,000 agents, and a delta reads them all.
-    """
+    """An agent id named on a user row, resolved once every user has been read."""
 
     line: int
     column: str
     claimant: str
-    agents: tuple[str, ...]
+    agent: str
 
 
 def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assigned: AssignedRoles | None,
@@ -59,8 +56,7 @@ def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assig
     users = _UserRows(file, orgs, phones, assigned)
     basis = people_basis(file, orgs, phones.region) if read_before is not None and assigned is None else None
     earlier = read_before.take(basis) if read_before is not None else None
-    built: dict[bytes, Person | Reported | NamesAgents] | None = {} if basis is not None else None
-    naming_now: list[bytes] = []  # the rows read this time that keep the agents they name
+    built: dict[bytes, Person | Reported] | None = {} if basis is not None else None
     findings, raw_digest = file.findings, users.raw_digest
     people: dict[str, Person] = {}
     for line, cells, source_id, modified in file.rows():
@@ -68,21 +64,13 @@ def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assig
         kept = earlier.get(digest) if earlier is not None else None
         if kept is None:
             person, kept = users.read_row(line, cells, source_id, modified, digest)
-            if isinstance(kept, NamesAgents):
-                naming_now.append(digest)
         else:
-            named = kept if isinstance(kept, NamesAgents) else None
-            row = kept if named is None else named[0]
-            person = row.replayed(line, findings) if type(row) is Reported else row
+            person = kept.replayed(line, findings) if type(kept) is Reported else kept
             if person is not None:
-                if named is None:
-                    users.claim_agents(line, cells, source_id)
-                else:
-                    users.claim_named(line, source_id, named)
+                users.claim_agents(line, cells, source_id)
                 if person.line != line:
                     person = person._replace(line=line)
-                    if type(row) is not Reported:
-                        kept = person if named is None else names_agents(named.column, person, named[1:])
+                    kept = kept if type(kept) is Reported else person
         if built is not None and kept is not None:
             built[digest] = kept
         if person is not None:
@@ -90,11 +78,6 @@ def read_users(file: EntityFile, *, orgs: Target, phones: PhoneNormaliser, assig
     if assigned is not None:
         assigned.report_unclaimed(file.target("user", people), file.seen)
     if built is not None:
-        for digest in naming_now:
-            # The agents held as the named people's own source ids: between runs, nothing more than the tuple.
-            named = built[digest]
-            built[digest] = names_agents(named.column, named[0], (
-                people[agent].source_id if agent in people else agent for agent in named[1:]))
         read_before.keep(basis, built)
     return people, users.claims
 
@@ -152,25 +135,20 @@ class _UserRows:
         self.raw_digest = raw_cells_hasher(file.records.header_cells)
 
     def read_row(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
-                 digest: bytes) -> tuple[Person | None, Person | Reported | NamesAgents | None]:
+                 digest: bytes) -> tuple[Person | None, Person | Reported | None]:
         """The row's person, and what a later read of the same cells may take instead of reading the row again
-        (people_read_before.py): the person itself, or with what its reading reported, either with the agents
-        its cell lists when it lists several; None when the reading leaned on a warning said once for an earlier
-        row, or reported on another line."""
+        (people_read_before.py): the person itself, or with what its reading reported; None when the reading
+        leaned on a warning said once for an earlier row, or reported on another line."""
         findings = self.file.findings
         problems, warnings, asked = findings.mark()
-        claimed = len(self.claims)
         person = self.person(line, cells, source_id, modified, digest)
         now = findings.mark()
-        kept: Person | Reported | None = person
-        if now != (problems, warnings, asked):
-            kept = Reported(person, tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]))
-            if now[2] != asked or any(finding.line != line for finding in (*kept.problems, *kept.warnings)):
-                return person, None
-        if len(self.claims) - claimed == 1 and len(self.claims[-1].agents) > 1:
-            claim = self.claims[-1]
-            return person, names_agents(claim.column, kept, claim.agents)
-        return person, kept
+        if now == (problems, warnings, asked):
+            return person, person
+        reported = Reported(person, tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]))
+        if now[2] != asked or any(finding.line != line for finding in (*reported.problems, *reported.warnings)):
+            return person, None
+        return person, reported
 
     def person(self, line: int, cells: list[str], source_id: str, modified: datetime | None,
                digest: bytes) -> Person | None:
@@ -198,15 +176,9 @@ class _UserRows:
     def claim_agents(self, line: int, cells: list[str], source_id: str) -> None:
         """The agents the row names, to be resolved once every user has been read."""
         for column, index in self.agent_columns:
-            cell = cells[index]
-            if cell:
-                agents = split_list(cell)
-                if agents:
-                    self.claims.append(AgentClaim(line, column, source_id, agents))
-
-    def claim_named(self, line: int, source_id: str, named: NamesAgents) -> None:
-        """The agents a kept row's cell lists, claimed again without the cell split."""
-        self.claims.append(AgentClaim(line, named.column, source_id, named[1:]))
+            agents = cells[index]
+            if agents:
+                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
 
     def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
         """The row's roles, orgs and what they make; None (reported) when the row has no usable role.

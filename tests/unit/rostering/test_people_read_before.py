@@ -186,7 +186,7 @@ EMAILS = ("", "ada@lincoln.k12.us", "ADA@Lincoln.K12.US", "not-an-email")
 PHONES = ("", "(617) 253-1000", "+44 20 7946 0958", "12")
 ORG_CELLS = ("school-1", "school-2", "school-1,school-2", "school-9", "")
 ROLES = ("student", "parent", "teacher", "wizard", "")
-# Cells of several agents are kept split (people_read_before.NamesAgents): repeats, spaces and unknown ids too.
+# Cells of several agents: repeats, spaces and unknown ids too.
 AGENTS = ("", "user-0", "user-1,user-2", "user-9", "user-2, user-0,user-2", "user-1,user-9")
 
 user_rows = st.builds(
