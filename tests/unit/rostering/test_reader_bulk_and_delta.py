@@ -126,6 +126,14 @@ def test_delta_guardian_link_to_a_person_from_an_earlier_sync_is_kept(tmp_path):
     assert read_package(tmp_path).guardian_links == (GuardianLink("guardian-from-2025", "student-1"),)
 
 
+def test_delta_guardian_naming_a_student_from_an_earlier_sync_is_linked_guardian_first(tmp_path):
+    # The other side is unknown to this file, so which side is the guardian comes from the row's own role.
+    write_package(tmp_path, modes={"users": "delta"},
+                  users=[make_guardian_row(agentSourcedIds="student-from-2025", dateLastModified=MODIFIED)])
+
+    assert read_package(tmp_path).guardian_links == (GuardianLink("guardian-1", "student-from-2025"),)
+
+
 def test_delta_reference_to_a_deleted_row_is_still_a_row_error(tmp_path):
     users = [make_guardian_row(status="tobedeleted", dateLastModified=MODIFIED),
              delta_user(agentSourcedIds="guardian-1")]
