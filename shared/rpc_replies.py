@@ -50,6 +50,8 @@ from shared.entrypoint_signatures import KeptSignature
 
 
 class ReadReplyPublisher(Publisher):
+    """How a read's reply is published: the held producer below publishes with these settings."""
+
     use_confirms = False
     delivery_mode = NON_PERSISTENT
 
@@ -71,7 +73,8 @@ class HeldReplyProducer(SharedExtension):
                 # The settings nameko's get_producer builds its pool's connections with.
                 connection = Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
                                         login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-                                        transport_options={**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False})
+                                        transport_options={**DEFAULT_TRANSPORT_OPTIONS,
+                                                           "confirm_publish": ReadReplyPublisher.use_confirms})
                 self._producer = Producer(connection)  # its channel is opened by the first publish
             self._producer.publish(
                 body, headers={}, delivery_mode=ReadReplyPublisher.delivery_mode,
