@@ -14,7 +14,10 @@ the client CPU of one HTTP call per message is the limit, per core).
 
 `stop()` (from a signal handler or another thread) cancels the consumer,
 returns jobs not yet started to the queue, lets the job in hand finish and be
-acked, then `run()` returns.
+acked, then `run()` returns. Jobs go back only once the broker has confirmed
+the cancel: a job requeued to a consumer still registered comes straight back
+to it, and each round counts towards the work queue's delivery limit, so a
+few stops could dead-letter a job that never failed.
 """
 from __future__ import annotations
 
@@ -99,6 +102,8 @@ class JobConsumer:
         self._settled = 0
         self.connected = False  # run() got as far as consuming: a connection lost later is a new outage
         self._lost = threading.Event()  # the connection went away under the job in hand
+        # No delivery comes after this: the consumers are cancelled, or the connection is closing.
+        self._deliveries_over = threading.Event()
 
     def stop(self) -> None:
         """Finish the job in hand and return from run(); safe from a signal handler."""
@@ -135,6 +140,7 @@ class JobConsumer:
                     for tag in consumer_tags:
                         channel.basic_cancel(tag)  # also returns deliveries pika holds undispatched
                     consumer_tags = []
+                    self._deliveries_over.set()
                     self._inbox.put(_STOP)
             # The last acks and requeues were handed over just before the processing thread ended.
             deadline = time.monotonic() + SETTLE_SECONDS
@@ -142,6 +148,7 @@ class JobConsumer:
                 connection.process_data_events(time_limit=POLL_SECONDS)
         finally:
             self._stopping.set()
+            self._deliveries_over.set()
             self._inbox.put(_STOP)
             if worker is not None:
                 # On a lost connection the job in hand stops sending after the answer in hand (still_held);
@@ -153,9 +160,7 @@ class JobConsumer:
             raise ConsumerCrashed(f"the job handler raised: {self._crash!r}") from self._crash
 
     def _on_message(self, connection, channel: BlockingChannel, method, properties, body: bytes) -> None:
-        if self._stopping.is_set():
-            channel.basic_nack(method.delivery_tag, requeue=True)
-            return
+        # Even when stopping: the processing thread requeues it once the consumers are cancelled.
         self._inbox.put((method.delivery_tag, ReceivedJob(body, properties.message_id, method.redelivered,
                                                           dict(properties.headers or {}), self._held)))
 
@@ -170,6 +175,7 @@ class JobConsumer:
             delivery_tag, job = item
             if self._stopping.is_set():
                 disposition = Disposition.REQUEUE
+                self._deliveries_over.wait()
             else:
                 try:
                     disposition = self._handle(job)

@@ -128,6 +128,42 @@ def test_stop_finishes_the_job_in_hand_and_returns_the_prefetched_ones_to_the_qu
     wait_until_returned_to_queue(uri, 4)
 
 
+def delivery_counts(amqp_uri: str, queue: str = WORK_QUEUE) -> list[int]:
+    """How many times the broker handed out each job the queue holds (taken with basic_get, then put back)."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        channel = connection.channel()
+        counts = []
+        while (got := channel.basic_get(queue, auto_ack=False))[0] is not None:
+            counts.append(int((got[1].headers or {}).get("x-delivery-count", 0)))
+        return counts
+    finally:
+        connection.close()
+
+
+def test_a_stop_hands_each_job_it_returns_back_once(rabbit_config):
+    """A job requeued while its consumer is still registered comes straight back to it, and every round counts
+    towards the work queue's delivery limit: stops alone could dead-letter a job that never failed."""
+    uri = rabbit_config["AMQP_URI"]
+    DeliveryPublisher(uri).publish_jobs(jobs(5))
+    started, release = threading.Event(), threading.Event()
+
+    def handle(message: ReceivedJob) -> Disposition:
+        started.set()
+        release.wait(WAIT_SECONDS)
+        return Disposition.ACK
+
+    with Consuming(uri, handle, prefetch=3) as consuming:
+        assert started.wait(WAIT_SECONDS)
+        consuming.consumer.stop()
+        release.set()
+
+    wait_until_returned_to_queue(uri, 4)
+    counts = delivery_counts(uri)
+    assert len(counts) == 4 and max(counts) <= 1, counts
+    assert depth(uri, DEAD_QUEUE) == 0
+
+
 def test_the_job_in_hand_learns_its_connection_is_gone_and_the_broker_hands_it_out_again(
         rabbit_config, rabbit_manager):
     uri = rabbit_config["AMQP_URI"]
