@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    false,
     func,
     or_,
     select,
@@ -193,14 +194,18 @@ def _scoped_matches(wanted: PeopleFilter, scope: v.Scope) -> Subquery:
 
 
 def _scoped_union(wanted: PeopleFilter, scope: v.Scope) -> CompoundSelect:
-    """(id, name keys) of every match, once each: reach rows the scope admits, and the chosen individuals."""
-    in_reach = (select(reach.c.person_id.label("id"), reach.c.family_name_key, reach.c.given_name_key)
-                .where(reach_sql.admitted_rows(g for g in scope.people if isinstance(g, reach_sql.REACH_GRANTS)),
-                       *filters(wanted, reach, reach.c.person_id)))
+    """(id, name keys) of every match, once each: reach rows the scope admits, and the chosen individuals.
+
+    Each range of reach is a branch of its own: a teacher's school (its staff) and classes (their students and
+    guardians) as one OR were read by a bitmap scan from the table (67 pages for 326 rows at district scale),
+    each alone is read index-only."""
+    ranges = reach_sql.admitted_ranges(g for g in scope.people if isinstance(g, reach_sql.REACH_GRANTS)) or [false()]
+    in_reach = [select(reach.c.person_id.label("id"), reach.c.family_name_key, reach.c.given_name_key)
+                .where(admitted, *filters(wanted, reach, reach.c.person_id)) for admitted in ranges]
     individuals = [g for g in scope.people if isinstance(g, v.Individuals)]
     chosen = (select(people.c.id, people.c.family_name_key, people.c.given_name_key)
               .where(visibility_sql.admitted_by(individuals), *filters(wanted, people, people.c.id)))
-    return union(in_reach, chosen)
+    return union(*in_reach, chosen)
 
 
 def _unsupported(scope: v.Scope) -> list[v.PersonGrant]:

@@ -2,9 +2,11 @@
 district-wide list without a name, whose walk of the name order stops after one page."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.dialects import postgresql, sqlite
 
-from services.directory.adapters import search_sql
+from services.directory.adapters import reach_sql, search_sql
 from services.directory.domain import people as people_rules
 from services.directory.domain import visibility as v
 
@@ -76,3 +78,29 @@ def test_the_words_and_the_page_travel_as_parameters_with_like_wildcards_escaped
     assert "LIMIT %(count_cap)s" in sql and "LIMIT %(page_limit)s OFFSET %(page_offset)s" in sql
     on_sqlite = str(search_sql.matches_first_page(wanted("oka"), DISTRICT_ADMIN).compile(dialect=sqlite.dialect()))
     assert "LIKE ? ESCAPE '\\'" in on_sqlite
+
+
+TEACHER = v.scope_for({"person_id": "teacher", "district_id": "district-1", "permissions": [],
+                       "roles": [{"role": "teacher", "school_ids": ["school-1"]}]},
+                      v.ViewerFacts(taught_classroom_ids=frozenset({"class-1"})))
+
+
+def test_a_school_admitted_under_every_relation_is_its_range_of_reach_alone():
+    school = str(search_sql.matches_first_page(wanted("oka"), SCHOOL_ADMIN).compile(dialect=postgresql.dialect()))
+    assert "reach.holder_id IN (__[POSTCOMPILE_holder_id_1])" in school
+    assert "reach.relation" not in school
+
+
+def test_each_range_of_reach_is_a_branch_of_its_own_with_its_relations():
+    # A teacher's school admits its staff only, their classes students and guardians.
+    classes = str(search_sql.matches_first_page(wanted("oka"), TEACHER).compile(dialect=postgresql.dialect()))
+    branches = classes.split(" UNION ")
+    assert len(branches) == 3 and "FROM people" in branches[2]
+    for branch in branches[:2]:
+        assert branch.count("FROM reach") == 1 and branch.count("reach.relation IN") == 1
+        assert branch.count("LIKE %(term_0)s") == 2
+
+
+def test_reach_rows_hold_no_relation_but_those_a_range_alone_admits():
+    derived = str(reach_sql.rows_of(None).compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    assert set(re.findall(r"'(\w+)' AS relation", derived)) == reach_sql.EVERY_RELATION
