@@ -37,13 +37,17 @@ class LongLived:
     def __init__(self) -> None:
         self.frozen = False
 
-    def keep(self, make: Callable[[], T]) -> T:
+    def keep(self, make: Callable[[], T], *, leaves_no_cycles: bool = False) -> T:
         """`make()` with the collector paused, then everything alive frozen (gc.freeze) until the block ends.
 
         A run's snapshot is millions of objects with no cycles. Left to the collector, every collection of the
         oldest generation while the run goes on rescans all of them (each stage's rows, the remembered rows
         loaded, a page's answers all trigger some): seconds of a 1 % delta import at district scale. Frozen, they
         are still freed by their reference counts; only a cycle among them waits for the thaw.
+
+        `leaves_no_cycles`: `make()` is known (tested) to leave no garbage in cycles, so nothing is collected
+        before the freeze. That collection walks every object the read made and finds nothing: at district scale
+        about 790,000 objects, 0.3 s of a 1 % delta's CPU.
         """
         global _frozen_blocks
         with collector_paused():
@@ -53,7 +57,8 @@ class LongLived:
                 # collector paused since `make()` began, all the read made is still in the youngest generation, so
                 # collecting that one finds all of it, without a walk of the older generations (the process's
                 # modules and whatever it held before the read: a third of a full collection's time).
-                gc.collect(0)
+                if not leaves_no_cycles:
+                    gc.collect(0)
                 # Frozen before the collector runs again: its first collection would scan all of it once more.
                 gc.freeze()
                 self.frozen = True

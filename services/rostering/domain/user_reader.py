@@ -178,7 +178,9 @@ class _UserRows:
         for column, index in self.agent_columns:
             agents = cells[index]
             if agents:
-                self.claims += [AgentClaim(line, column, source_id, agent) for agent in split_list(agents)]
+                # new_record: AgentClaim's own __new__ is a Python call, and a district names 400,000 agents.
+                self.claims += [new_record(AgentClaim, (line, column, source_id, agent))
+                                for agent in split_list(agents)]
 
     def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
         """The row's roles, orgs and what they make; None (reported) when the row has no usable role.

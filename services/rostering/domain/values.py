@@ -165,11 +165,21 @@ class PhoneNormaliser:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown phone region {region!r}")
         self.region = region
+        # The cache wraps the rules, not a method of this object: the cache would hold the object and the object
+        # the cache, a cycle only the collector frees, and a package's read leaves none (LongLived.keep's
+        # leaves_no_cycles). Without one, the cache goes with the read by its reference count.
+        self.normalise = lru_cache(maxsize=VALUE_CACHE_SIZE)(_PhoneRules(region).normalise)
+
+
+class _PhoneRules:
+    """How PhoneNormaliser turns one number to E.164: a short way for a valid US number, phonenumbers' otherwise."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
         self._nanp_region = phonenumbers.country_code_for_region(region) == _NANP_COUNTRY_CODE
         self._nanp_tests = _main_region_tests(_NANP_COUNTRY_CODE, _NANP_NATIONAL_LENGTH)
-        self.normalise = lru_cache(maxsize=VALUE_CACHE_SIZE)(self._normalise)
 
-    def _normalise(self, value: str) -> str:
+    def normalise(self, value: str) -> str:
         if self._nanp_tests is not None and (self._nanp_region or value.startswith("+1")):
             match = _NANP.fullmatch(value)
             if match is not None:

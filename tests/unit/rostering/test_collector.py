@@ -89,3 +89,21 @@ def test_a_read_that_fails_freezes_nothing_and_leaves_the_collector_running():
         heap.keep(failing_read)
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+def test_a_read_known_to_leave_no_cycles_is_frozen_without_a_collection_first():
+    collections = []
+
+    def noted(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(noted)
+    try:
+        with long_lived() as heap:
+            kept = heap.keep(lambda: [{"row": n} for n in range(1000)], leaves_no_cycles=True)
+            assert gc.get_freeze_count() >= len(kept)
+            assert collections == []
+    finally:
+        gc.callbacks.remove(noted)
+    assert gc.get_freeze_count() == 0

@@ -1,13 +1,16 @@
 """A read given the people the last read built gives the Snapshot a read from nothing gives, and reuses them."""
+import gc
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oneroster_builders import (
     family_package,
     make_district_row,
+    make_enrollment_row,
     make_guardian_row,
     make_org_row,
     make_role_row,
@@ -237,3 +240,22 @@ def test_any_sequence_of_packages_reads_as_if_from_nothing(users, changes, regio
             users, orgs = edited(users, orgs, change)
             org_rows = {"both": ORGS, "one": ORGS[:2], "none": None}[orgs]
             read_both_ways(package_of(Path(scratch) / str(n), users, org_rows), kept, region=region)
+
+
+@pytest.mark.parametrize("enrollments_apart", [False, True])
+def test_a_package_read_leaves_nothing_in_cycles_for_the_collector(tmp_path, enrollments_apart):
+    """What the service's LongLived.keep relies on to freeze a CSV read without a collection first."""
+    users = [*students(3), make_user_row(sourcedId="student-9", email="not an email", sms="12"),
+             make_guardian_row(agentSourcedIds="student-0,student-1,nobody", sms="(617) 253-1000")]
+    package = write_package(tmp_path / "p", orgs=ORGS, users=users,
+                            enrollments=[make_enrollment_row(userSourcedId="student-0")])
+    kept = PeopleReadBefore()
+    for _ in range(2):  # from nothing, then through what the first read kept
+        gc.collect()
+        gc.disable()
+        try:
+            snapshot = read_package(package, read_before=kept, enrollments_apart=enrollments_apart)
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+        assert snapshot.problems and snapshot.guardian_links and snapshot.enrollments
