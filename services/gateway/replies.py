@@ -4,8 +4,8 @@ nameko's QueueConsumer runs every message it takes in a green thread of its own 
 an entrypoint's worker may block without holding up the consumer. A reply needs none of that: nameko's
 ReplyListener acknowledges it and sends its body to the caller waiting on its correlation id (an eventlet Event,
 which never blocks), or drops a reply nobody waits for. In the gateway, whose only consumer is the reply listener,
-that thread was 4 to 5 % of the gateway's CPU per search (a green thread made, scheduled and linked per reply:
-the diary, 2026-12-07, "The gateway's replies handled where they are consumed").
+that thread was about 4 % of the gateway's samples under search (a green thread made, scheduled and linked per
+reply: the diary, 2026-12-07, "The gateway's replies read through orjson and handled where they are consumed").
 
 Here the reply listener's messages are handled where they are consumed: the same acknowledgement first, the same
 correlation ids matched, the same body handed over. Anything else registered with this consumer would still run
