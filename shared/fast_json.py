@@ -18,8 +18,7 @@ with the standard library and a hook that turns `{"__type__": ..., "__value__": 
 reads an integer beyond 64 bits as a float, and refuses NaN, Infinity and numbers beyond a double's range. So a
 text goes to kombu's reader whenever it could hold any of these: the name `__value__` (written out, or as a
 `\\u` escape: any escape sends it there), a run of 19 or more digits, or anything orjson refuses. A search's
-page of 25 people (about 6 KB): kombu's reader about 70 us, orjson with the checks
-about 40.
+page of 25 people (about 6 KB): kombu's reader about 70 us, orjson with the checks about 40.
 `install_kombu_reader()` makes it kombu's reader of `application/json` in this process.
 """
 from __future__ import annotations
