@@ -13,8 +13,13 @@ to any reader. Where the two still differ, the standard library wrote what no JS
 Infinity: orjson writes null) or refused to write (a uuid.UUID, an Enum of neither str nor int: orjson
 writes its value).
 
-Reading stays kombu's and the standard library's: orjson reads an integer beyond 64 bits as a float, and telling
-such a text apart costs about what orjson saves.
+`loads_like_kombu`: what kombu's `json` serializer reads, through orjson where it reads the same. kombu reads
+with the standard library and a hook that turns `{"__type__": ..., "__value__": ...}` into a typed value; orjson
+reads an integer beyond 64 bits as a float, and refuses NaN, Infinity and numbers beyond a double's range. So a
+text goes to kombu's reader whenever it could hold any of these: the name `__value__` (written out, or as a
+`\\u` escape: any escape sends it there), a run of 19 or more digits, or anything orjson refuses. A search's
+page of 25 people (about 6 KB): kombu's reader about 70 us, orjson with the checks about 40.
+`install_kombu_reader()` makes it kombu's reader of `application/json` in this process.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from kombu.serialization import registry
 from kombu.utils import json as kombu_json
 
 JSON_CONTENT_TYPE = "application/json"
@@ -29,6 +35,11 @@ UTF8 = "utf-8"
 # Left to `default` (which refuses them, so `fallback` writes them): what orjson would write otherwise than the
 # standard library, kombu's writer included.
 _PASSED_ON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+# Digits become 0, so that a run of digits is found by one substring search; 19 digits can be beyond 64 bits.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONGEST_SAFE_DIGITS = b"0" * 19
+# What kombu's reader may read otherwise than orjson: its typed values' name and any escape (which can spell it).
+_KOMBU_TYPED_VALUE, _ESCAPE = b"__value__", b"\\u"
 
 
 def _refuse(value: Any) -> Any:
@@ -47,3 +58,25 @@ def dumps(value: Any, fallback: Callable[[Any], str | bytes]) -> bytes:
 def dumps_like_kombu(value: Any) -> bytes:
     """What kombu's `json` serializer writes (its typed values included), through orjson for JSON's own types."""
     return dumps(value, kombu_json.dumps)
+
+
+def loads_like_kombu(data: Any) -> Any:
+    """What kombu's `json` serializer reads from `data`, through orjson where it reads the same (the module's
+    docstring); a failure is kombu's own."""
+    if isinstance(data, bytes) and not _read_by_kombu_only(data):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass  # kombu reads it, or raises its own error
+    return kombu_json.loads(data)
+
+
+def _read_by_kombu_only(data: bytes) -> bool:
+    return (_ESCAPE in data or _KOMBU_TYPED_VALUE in data
+            or _LONGEST_SAFE_DIGITS in data.translate(_DIGITS_AS_ZERO))
+
+
+def install_kombu_reader() -> None:
+    """kombu reads `application/json` in this process with `loads_like_kombu` (kombu's writer stays)."""
+    registry.register("json", kombu_json.dumps, loads_like_kombu, content_type=JSON_CONTENT_TYPE,
+                      content_encoding=UTF8)

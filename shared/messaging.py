@@ -19,7 +19,7 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import MethodProxy, RpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared import amqp_producers
+from shared import amqp_producers, fast_json
 from shared.callers import credential_context
 from shared.contracts.base import Event, RpcMethod, ServiceContract, event_id_of
 from shared.contracts.callers import PLATFORM_SERVICE_CONTEXT_KEY
@@ -31,6 +31,7 @@ from shared.rpc_replies import Rpc
 
 register_with_nameko()
 amqp_producers.install()
+fast_json.install_kombu_reader()  # JSON messages read through orjson where it reads what kombu reads
 
 log = logging.getLogger(__name__)
 

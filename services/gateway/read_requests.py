@@ -27,6 +27,7 @@ from nameko.extensions import SharedExtension
 from nameko.rpc import MethodProxy, RpcReply, ServiceProxy, get_rpc_exchange
 
 from services.gateway.confirmed_channel import CONFIRMED, RETURNED, ConfirmedChannel, PublishNotConfirmed
+from services.gateway.replies import GatewayReplyListener
 from shared.contracts.base import ServiceContract
 from shared.messaging import ServiceRpc
 from shared.rpc_replies import written_like_kombu
@@ -107,9 +108,11 @@ class _ReadsOnKeptChannel(ServiceProxy):
 
 
 class GatewayServiceRpc(ServiceRpc):
-    """shared.messaging.ServiceRpc, a read's request published on the process's kept channel."""
+    """shared.messaging.ServiceRpc, a read's request published on the process's kept channel, every reply handled
+    where it is consumed (services/gateway/replies.py)."""
 
     read_requests = KeptReadChannel()
+    rpc_reply_listener = GatewayReplyListener()
 
     def service_proxy(self, worker_ctx):
         return _ReadsOnKeptChannel(worker_ctx, self.target_service, self.rpc_reply_listener, self.contract,

@@ -69,3 +69,55 @@ def test_non_ascii_text_is_written_as_utf8_and_reads_back_the_same():
 
     assert written == '{"name":"Zoë Ōkafor"}'.encode()
     assert json.loads(written) == {"name": "Zoë Ōkafor"}
+
+
+# Everything JSON holds, ints of any size, NaN and the infinities included (kombu's writer writes them).
+ANY_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20)
+TYPED_VALUES = st.fixed_dictionaries({"__type__": st.sampled_from(["datetime", "date", "decimal", "uuid", "nope"]),
+                                      "__value__": st.sampled_from(["2026-12-07T05:00:00", "2026-12-07", "1.5",
+                                                                    "not a value"])})
+
+
+def _read(read, data: bytes) -> object:
+    """What `read(data)` read, written back by repr (so -0.0 and NaN compare), or the type of what it raised."""
+    try:
+        return repr(read(data))
+    except Exception as refused:  # noqa: BLE001 - the refusal is the outcome compared
+        return type(refused)
+
+
+@given(ANY_JSON_VALUES | st.dictionaries(st.text(max_size=10), TYPED_VALUES, max_size=3))
+def test_what_kombu_or_orjson_writes_is_read_as_kombu_reads_it(value):
+    for written in (kombu_json.dumps(value).encode(), json.dumps(value, ensure_ascii=False).encode(),
+                    _outcome(fast_json.dumps_like_kombu, value)):
+        if isinstance(written, bytes):
+            assert _read(fast_json.loads_like_kombu, written) == _read(kombu_json.loads, written)
+
+
+@given(st.binary(max_size=40) | st.lists(st.sampled_from(
+    ['{', '}', '[', ']', ',', ':', '"', '\\u005f', '\\', '-', '0', '1', '9', '.', 'e', 'E', '+', 'NaN', 'Infinity',
+     'true', 'null', ' ', '"__type__"', '"__value__"', '\ufeff', '\x01', 'é']), max_size=30).map(
+        lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
+def test_any_bytes_are_read_or_refused_as_kombu_reads_or_refuses_them(data):
+    assert _read(fast_json.loads_like_kombu, data) == _read(kombu_json.loads, data)
+
+
+@pytest.mark.parametrize("data", [
+    b'{"big": 18446744073709551616}', b'{"low": -9223372036854775809}', b'[NaN, Infinity, -Infinity]', b'1e400',
+    b'{"at": {"__type__": "datetime", "__value__": "2026-12-07T05:00:00"}}',
+    b'{"at": {"__type__": "datetime", "\\u005f_value__": "2026-12-07T05:00:00"}}', b'"\\ud800"', b'-0.0'])
+def test_what_orjson_would_read_otherwise_is_read_by_kombu(data):
+    assert _read(fast_json.loads_like_kombu, data) == _read(kombu_json.loads, data)
+
+
+def test_kombu_reads_json_messages_with_the_reader_once_installed():
+    from kombu.serialization import registry
+
+    fast_json.install_kombu_reader()
+
+    assert registry.loads(b'{"page": [1, 2.5, "Zo\xc3\xab"]}', "application/json", "utf-8") == {
+        "page": [1, 2.5, "Zoë"]}
+    assert registry._decoders["application/json"] is fast_json.loads_like_kombu

@@ -1,7 +1,8 @@
 """The gateway's proxies over the real broker (services/gateway/read_requests.py): a read's request goes out on the
 kept channel, transient, with the caller's context, and its reply comes back; a write keeps nameko's publisher; a
 read of a service nobody runs is UnknownService at once (503 over HTTP); a request the broker refuses is a
-ConnectionError."""
+ConnectionError. Replies are handled where they are consumed (services/gateway/replies.py), each by its own
+caller, and a reply nobody waits for is dropped."""
 from __future__ import annotations
 
 import time
@@ -10,15 +11,18 @@ from unittest import mock
 
 import pytest
 import requests
+from kombu import Connection
 from kombu.messaging import Producer
 from marshmallow import Schema, fields
 from nameko.constants import NON_PERSISTENT, PERSISTENT
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.extensions import DependencyProvider
+from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.gateway.confirmed_channel import NACKED, ConfirmedChannel
 from services.gateway.read_requests import GatewayServiceRpc
+from services.gateway.replies import ConsumerOfReplies
 from services.gateway.service import GatewayService
 from shared.contracts import callers, identity
 from shared.contracts.base import ServiceContract
@@ -157,6 +161,55 @@ def test_a_read_the_broker_refuses_is_a_connection_error(container_factory, rabb
 
     assert refused.value.exc_type == "PublishNotConfirmed"
     assert "nacked the request to kept_back.look" in refused.value.value
+
+
+@pytest.fixture
+def threads_spawned():
+    """The identifier of every managed thread this process's containers spawn, in order."""
+    spawned: list[str] = []
+    spawn = ServiceContainer.spawn_managed_thread
+
+    def counted(self, fn, identifier=None):
+        spawned.append(identifier or getattr(fn, "__name__", "?"))
+        return spawn(self, fn, identifier)
+
+    with mock.patch.object(ServiceContainer, "spawn_managed_thread", counted):
+        yield spawned
+
+
+def test_replies_to_reads_and_writes_at_once_each_reach_their_own_caller_without_a_thread_each(
+        container_factory, rabbit_config, threads_spawned):
+    for service in (Front, Back):
+        container_factory(service, rabbit_config).start()
+    asked = [f"read {n}" if n % 3 else "write" for n in range(30)]
+
+    with ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy:
+        answers = [proxy.ask.call_async({"what": what}) for what in asked]
+        said = [answer.result()["said"] for answer in answers]
+
+    assert said == [f"changed for a {what}" if what == "write" else f"looked for a {what}" for what in asked]
+    assert not [name for name in threads_spawned if name.startswith("ReplyListener")]
+    # Counted as nameko names them: each request Back took was handled in a thread of its own.
+    assert len([name for name in threads_spawned if name.startswith("RpcConsumer.handle_message")]) >= 30
+
+
+def test_a_reply_nobody_waits_for_is_dropped_and_the_next_read_answered(container_factory, rabbit_config):
+    container = container_factory(Front, rabbit_config)
+    container_factory(Back, rabbit_config).start()
+    container.start()
+    [consumer] = [extension for extension in container.extensions if isinstance(extension, ConsumerOfReplies)]
+    [listener] = consumer._providers
+
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        Producer(connection).publish({"result": "stray", "error": None}, serializer="json",
+                                     exchange="nameko-rpc", routing_key=listener.routing_key,
+                                     correlation_id="nobody-waits-for-this")
+    time.sleep(0.5)
+    with ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy:
+        assert proxy.ask({"what": "read"}) == {"said": "looked for a read"}
+
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        assert connection.default_channel.queue_declare(listener.queue.name, passive=True).message_count == 0
 
 
 EXPIRES_AT = datetime(2030, 1, 1, tzinfo=timezone.utc)
