@@ -199,7 +199,7 @@ def run_import(request: Mapping, run: SyncRun, ports: ImportPorts, *, source: Ro
         try:
             with ports.ticking(rows_so_far) if count is not None else nullcontext():
                 snapshot = heap.keep(lambda: source.read(request["region"]),
-                                     leaves_no_cycles=getattr(source, "read_leaves_no_cycles", False))
+                                     leaves_no_cycles=source.read_leaves_no_cycles)
         except SourceRejected as rejected:
             run.reject(rejected.message, clock())
             return

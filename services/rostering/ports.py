@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, ClassVar, Protocol
 
 from services.rostering.domain.applied_rows import AppliedRow, RememberedSources
 from services.rostering.domain.run import FollowedRun, SyncRun
@@ -32,6 +32,9 @@ class RosterSource(Protocol):
     """
 
     description: str  # what the run names as its source: a package's path, "ClassLink tenant 1234"
+    # True only for a source whose read is proven (by a test) to leave nothing in reference cycles: the run
+    # freezes such a read without walking it first (LongLived.keep).
+    read_leaves_no_cycles: ClassVar[bool]
 
     def read(self, region: str) -> Snapshot: ...
 

@@ -49,6 +49,8 @@ Parse = Callable[[dict, str], Snapshot]
 class KeptRoster:
     """What a held run fetched from its provider, as the source its approval applies."""
 
+    read_leaves_no_cycles = False  # as the providers' own sources
+
     def __init__(self, description: str, content: bytes, *, parse: Parse | None = None) -> None:
         self.description, self._content, self._parse = description, content, parse or snapshot_of
 

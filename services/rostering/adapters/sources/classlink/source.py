@@ -26,6 +26,7 @@ from .connection import ClassLinkConnection
 
 class ClassLinkSource:
     event_cursor = None  # a OneRoster server has no change feed: incremental runs filter by dateLastModified
+    read_leaves_no_cycles = False  # its HTTP client's objects were never checked for cycles
 
     def __init__(self, connection: ClassLinkConnection, *, changed_since: datetime | None = None,
                  client: RosterServerClient | None = None, parse: Parse | None = None) -> None:

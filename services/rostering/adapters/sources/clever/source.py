@@ -40,6 +40,7 @@ DELTA_REPORT_NAMES = ((ORGS, "/districts, /schools"), (SESSIONS, "/terms"), (COU
 
 
 class CleverSource:
+    read_leaves_no_cycles = False  # its HTTP client's objects were never checked for cycles
     def __init__(self, connection: CleverConnection, *, after_event: str | None = None,
                  client: CleverClient | None = None, parse: Parse | None = None) -> None:
         self._connection, self._after_event = connection, after_event

@@ -35,6 +35,8 @@ GuardiansManaged = Callable[[Snapshot], bool]
 class StagedDrop:
     """A run's source read from the staging folder a pickup downloaded into."""
 
+    read_leaves_no_cycles = False  # its guardians.csv read was never checked for cycles
+
     def __init__(self, description: str, folder: Path, *, read: Reader, guardians_managed: GuardiansManaged) -> None:
         self.description, self._folder = description, folder
         self._read, self._guardians_managed = read, guardians_managed
@@ -75,6 +77,8 @@ class StagedDrop:
 
 class KeptDrop:
     """A held run's drop, read again from what it kept."""
+
+    read_leaves_no_cycles = StagedDrop.read_leaves_no_cycles
 
     def __init__(self, description: str, content: bytes, *, read: Reader, guardians_managed: GuardiansManaged) -> None:
         self.description, self._content = description, content
