@@ -18,7 +18,8 @@ with the standard library and a hook that turns `{"__type__": ..., "__value__": 
 reads an integer beyond 64 bits as a float, and refuses NaN, Infinity and numbers beyond a double's range. So a
 text goes to kombu's reader whenever it could hold any of these: the name `__value__` (written out, or as a
 `\\u` escape: any escape sends it there), a run of 19 or more digits, or anything orjson refuses. A search's
-page of 25 people (about 6 KB): kombu's reader about 70 us, orjson with the checks about 40.
+page of 25 people (about 6 KB): kombu's reader about 70 us, orjson with the checks about 40. A str (what py-amqp
+hands kombu: it decodes every body) is read as its UTF-8 bytes, the same checks on them.
 `install_kombu_reader()` makes it kombu's reader of `application/json` in this process.
 """
 from __future__ import annotations
@@ -63,12 +64,27 @@ def dumps_like_kombu(value: Any) -> bytes:
 def loads_like_kombu(data: Any) -> Any:
     """What kombu's `json` serializer reads from `data`, through orjson where it reads the same (the module's
     docstring); a failure is kombu's own."""
-    if isinstance(data, bytes) and not _read_by_kombu_only(data):
+    text = _utf8_of(data)
+    if text is not None and not _read_by_kombu_only(text):
         try:
-            return orjson.loads(data)
+            return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass  # kombu reads it, or raises its own error
     return kombu_json.loads(data)
+
+
+def _utf8_of(data: Any) -> bytes | None:
+    """`data` as UTF-8 bytes; None when it is neither bytes nor a str that encodes (a lone surrogate). A message
+    consumed over py-amqp arrives as a str: its channels decode every body by its content encoding before kombu
+    sees it, so a reader of bytes alone never saw a service's messages."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        try:
+            return data.encode(UTF8)
+        except UnicodeEncodeError:
+            return None
+    return None
 
 
 def _read_by_kombu_only(data: bytes) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,6 +96,9 @@ def test_what_kombu_or_orjson_writes_is_read_as_kombu_reads_it(value):
                     _outcome(fast_json.dumps_like_kombu, value)):
         if isinstance(written, bytes):
             assert _read(fast_json.loads_like_kombu, written) == _read(kombu_json.loads, written)
+            # py-amqp hands kombu a message's body decoded by its content encoding.
+            text = written.decode("utf-8")
+            assert _read(fast_json.loads_like_kombu, text) == _read(kombu_json.loads, text)
 
 
 @given(st.binary(max_size=40) | st.lists(st.sampled_from(
@@ -103,6 +107,17 @@ def test_what_kombu_or_orjson_writes_is_read_as_kombu_reads_it(value):
         lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
 def test_any_bytes_are_read_or_refused_as_kombu_reads_or_refuses_them(data):
     assert _read(fast_json.loads_like_kombu, data) == _read(kombu_json.loads, data)
+    text = data.decode("utf-8", "surrogatepass") if _decodes(data) else None
+    if text is not None:  # as py-amqp hands it over, a lone surrogate included
+        assert _read(fast_json.loads_like_kombu, text) == _read(kombu_json.loads, text)
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize("data", [
@@ -111,6 +126,16 @@ def test_any_bytes_are_read_or_refused_as_kombu_reads_or_refuses_them(data):
     b'{"at": {"__type__": "datetime", "\\u005f_value__": "2026-12-07T05:00:00"}}', b'"\\ud800"', b'-0.0'])
 def test_what_orjson_would_read_otherwise_is_read_by_kombu(data):
     assert _read(fast_json.loads_like_kombu, data) == _read(kombu_json.loads, data)
+    text = data.decode("utf-8")
+    assert _read(fast_json.loads_like_kombu, text) == _read(kombu_json.loads, text)
+
+
+def test_a_message_body_py_amqp_decoded_is_read_by_orjson(monkeypatch):
+    read_by_orjson, orjson_loads = [], orjson.loads
+    monkeypatch.setattr(fast_json.orjson, "loads", lambda data: read_by_orjson.append(data) or orjson_loads(data))
+
+    assert fast_json.loads_like_kombu('{"page": [1, 2.5, "Zoë"]}') == {"page": [1, 2.5, "Zoë"]}
+    assert read_by_orjson == ['{"page": [1, 2.5, "Zoë"]}'.encode()]
 
 
 def test_kombu_reads_json_messages_with_the_reader_once_installed():
