@@ -109,7 +109,8 @@ class Route:
     location: Callable[[Mapping[str, Any]], str] | None = None
     examples: Examples | None = None  # when the ones made from the schemas do not fit
     # Answered in the web server's own green thread, without a nameko worker (services/gateway/edge.py): for
-    # public routes whose handler uses only the Backends' `webhooks` and `public_url` (provider webhooks).
+    # public routes whose handler uses only the Backends' `webhooks` and `public_url` (provider webhooks). Every
+    # other GET route is answered without a worker too, with the Backends a worker gets; writes keep the worker.
     edge: bool = False
 
     @property

@@ -1,7 +1,10 @@
-"""The gateway's nameko service: one HTTP entrypoint per row of the route table."""
+"""The gateway's nameko service: one HTTP entrypoint per row of the route table (a GET's and a provider webhook's
+answered without a nameko worker: services/gateway/edge.py)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request, Response
@@ -10,7 +13,7 @@ from services.gateway.api import Backends, Route
 from services.gateway.domain.client_address import TrustedProxies
 from services.gateway.domain.signed_in import SignedInCache
 from services.gateway.domain.throttling import LoginThrottle
-from services.gateway.edge import edge_http
+from services.gateway.edge import edge_http, read_http
 from services.gateway.http import json_http
 from services.gateway.pipeline import answer
 from services.gateway.read_requests import GatewayServiceRpc
@@ -82,23 +85,35 @@ class PublicUrl(DependencyProvider):
         return self.url
 
 
+def _backends(dependency: Callable[[str], Any]) -> Backends:
+    """What a handler may use, from the service's dependencies by attribute name (a worker's, or those built for a
+    read answered without one: services/gateway/edge.py)."""
+    return Backends(identity=dependency("identity_rpc"), directory=dependency("directory_rpc"),
+                    notify=dependency("notify_rpc"), rostering=dependency("rostering_rpc"),
+                    login_attempts=dependency("login_attempts"), signed_in=dependency("signed_in"),
+                    public_url=dependency("public_url"), trusted_proxies=dependency("trusted_proxies"),
+                    webhooks=dependency("webhooks"), present_credential=dependency("credential"))
+
+
+def _answered_without_worker(route: Route):
+    def answered_without_worker(self, request: Request, **path_values: str) -> Response:
+        raise AssertionError("answered by the entrypoint's handle_request, never as a worker")
+
+    answered_without_worker.__name__ = answered_without_worker.__qualname__ = route.name
+    answered_without_worker.__doc__ = route.summary
+    return answered_without_worker
+
+
 def _entrypoint(route: Route):
     if route.edge:
-        def answered_at_edge(self, request: Request, **path_values: str) -> Response:
-            raise AssertionError("answered by EdgeHttpEntrypoint.handle_request, never as a worker")
-
-        answered_at_edge.__name__ = answered_at_edge.__qualname__ = route.name
-        answered_at_edge.__doc__ = route.summary
-        return edge_http(route.method, route.rule, route=route)(answered_at_edge)
+        return edge_http(route.method, route.rule, route=route)(_answered_without_worker(route))
+    if route.method == "GET":
+        return read_http(route.method, route.rule, route=route, backends_of=_backends)(
+            _answered_without_worker(route))
 
     def endpoint(self, request: Request, **path_values: str) -> Response:
-        backends = Backends(identity=self.identity_rpc, directory=self.directory_rpc, notify=self.notify_rpc,
-                            rostering=self.rostering_rpc,
-                            login_attempts=self.login_attempts, signed_in=self.signed_in,
-                            public_url=self.public_url,
-                            trusted_proxies=self.trusted_proxies, webhooks=self.webhooks,
-                            present_credential=self.credential)
-        return answer(route, request, path_values, backends, deadline=self.deadline)
+        return answer(route, request, path_values, _backends(functools.partial(getattr, self)),
+                      deadline=self.deadline)
 
     endpoint.__name__ = endpoint.__qualname__ = route.name
     endpoint.__doc__ = route.summary
