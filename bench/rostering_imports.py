@@ -22,6 +22,7 @@ from pathlib import Path
 from bench.stages.sync import delta_package
 from services.rostering.adapters.sources.oneroster_csv.generator import SCALES, write_district
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.domain.enrollments_read_before import EnrollmentsReadBefore
 from services.rostering.domain.people_read_before import PeopleReadBefore
 
 FAKES = Path(__file__).resolve().parents[1] / "tests" / "unit" / "rostering"
@@ -57,6 +58,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=4, help="deltas after the full import")
     parser.add_argument("--rebuild-people", action="store_true",
                         help="build every users row on every read (the service keeps the people of its last read)")
+    parser.add_argument("--reread-enrollments", action="store_true",
+                        help="read enrollments.csv on every read (the service takes its last read's enrollments "
+                             "when the file's bytes are the same)")
     args = parser.parse_args()
     sys.path.insert(0, str(FAKES))
     from rostering_fakes import Importer  # the unit tests' fakes, on the path only for this tool
@@ -66,10 +70,11 @@ def main() -> None:
         changed = delta_package(original, Path(scratch) / "delta")
         importer, collector = Importer(), CollectorClock()
         read_before = None if args.rebuild_people else PeopleReadBefore()
+        enrollments_before = None if args.reread_enrollments else EnrollmentsReadBefore()
         packages = [("full", original)] + [("delta", (changed, original)[n % 2]) for n in range(args.runs)]
         for label, package in packages:
             started = cpu_seconds()
-            snapshot = read_package(package, read_before=read_before)
+            snapshot = read_package(package, read_before=read_before, enrollments_before=enrollments_before)
             read, read_collector = cpu_seconds() - started, collector.taken()
             run = importer(snapshot)
             del snapshot

@@ -28,6 +28,7 @@ from services.rostering.adapters.sources.sftp.inbox import SftpInbox
 from services.rostering.adapters.sync_state import SyncState
 from services.rostering.adapters.ticking import every_second
 from services.rostering.adapters.upload_watch import TICK_SECONDS, UploadWatch
+from services.rostering.domain.enrollments_read_before import EnrollmentsReadBefore
 from services.rostering.domain.people_read_before import PeopleReadBefore
 from services.rostering.domain.progress import RowCount
 from services.rostering.domain.snapshot import Snapshot
@@ -86,11 +87,23 @@ class KeptPeople(DependencyProvider):
         return self.read_before
 
 
+class KeptEnrollmentReads(DependencyProvider):
+    """This process's last read of a package's enrollments.csv, for its next (domain/enrollments_read_before.py)."""
+
+    def setup(self) -> None:
+        self.read_before = EnrollmentsReadBefore()
+
+    def get_dependency(self, worker_ctx) -> EnrollmentsReadBefore:
+        return self.read_before
+
+
 def read_in_thread(path: str, region: str, rows: RowCount | None = None, *,
-                   read_before: PeopleReadBefore | None = None) -> Snapshot:
+                   read_before: PeopleReadBefore | None = None,
+                   enrollments_before: EnrollmentsReadBefore | None = None) -> Snapshot:
     # Parsing a district's CSVs takes seconds of CPU and blocking file reads; on
     # the hub that would starve broker heartbeats, so it runs in a real thread.
-    return tpool.execute(read_package, path, region=region, rows=rows, read_before=read_before)
+    return tpool.execute(read_package, path, region=region, rows=rows, read_before=read_before,
+                         enrollments_before=enrollments_before)
 
 
 def started_ahead(work: Callable[[], T]) -> Callable[[], T]:
@@ -125,6 +138,7 @@ class RosteringService:
     owner = RunOwner()
     give_back_memory = GivenBackMemory()
     kept_people = KeptPeople()
+    kept_enrollments = KeptEnrollmentReads()
     sftp_watch = UploadWatch()
     notices_watch = UploadWatch()
 
@@ -255,7 +269,8 @@ class RosteringService:
                                  guardians_managed=sftp_pickup.guardians_managed(ports))
 
     def _read(self, path: str, region: str, rows: RowCount | None = None) -> Snapshot:
-        return read_in_thread(path, region, rows, read_before=self.kept_people)
+        return read_in_thread(path, region, rows, read_before=self.kept_people,
+                              enrollments_before=self.kept_enrollments)
 
     def _parse(self, fetched: dict, region: str) -> Snapshot:
         return parse_in_thread(fetched, region, read_before=self.kept_people)

@@ -15,8 +15,11 @@ from .snapshot import ACTIVE, Enrollment, new_record
 from .values import COMMON_FLAGS, parse_date, parse_flag
 
 
-def read_enrollments(file: EntityFile, *, orgs: Target, classes: Target, people: Target) -> list[Enrollment]:
+def read_enrollments(file: EntityFile, *, orgs: Target, classes: Target,
+                     people: Target) -> tuple[list[Enrollment], int]:
+    """The file's enrollments, and how many live rows were skipped for a reference that resolves to nothing."""
     enrollments: list[Enrollment] = []
+    skipped = 0
     resolve, memo_value = file.resolve, file.memo_value
     live_class, live_person, live_org = classes.live.get, people.live.get, orgs.live.get
     dates: dict[str, date] = {}
@@ -33,10 +36,12 @@ def read_enrollments(file: EntityFile, *, orgs: Target, classes: Target, people:
             school_id = found.source_id if found is not None else resolve(line, "schoolSourcedId", school_id, orgs,
                                                                           "row skipped")
             if school_id is None:
+                skipped += 1
                 continue
         else:
             school_id = None
         if class_id is None or person_id is None:
+            skipped += 1
             continue
         is_primary = COMMON_FLAGS.get(flag) if flag else False
         if is_primary is None:
@@ -47,4 +52,4 @@ def read_enrollments(file: EntityFile, *, orgs: Target, classes: Target, people:
         # Every field in order (snapshot.new_record): keyword calls cost a district read about half a second.
         enrollments.append(new_record(Enrollment, (source_id, class_id, school_id, person_id, role, is_primary,
                                                   begin_date, end_date, ACTIVE, modified, extras, line)))
-    return enrollments
+    return enrollments, skipped

@@ -12,11 +12,12 @@ so every reference can be checked against what it names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
 from .assigned_roles import PROFILE_COLUMNS, ROLE_COLUMNS, AssignedRoles
 from .enrollment_reader import read_enrollments
 from .enrollment_rows import ENROLLMENT_COLUMNS, ENROLLMENT_REQUIRED_COLUMNS, ENROLLMENT_REQUIRED_FIELDS
+from .enrollments_read_before import EnrollmentsAgain
 from .errors import SourceRejected
 from .findings import Findings
 from .guardian_links import guardian_links
@@ -45,7 +46,7 @@ from .package_files import (
 )
 from .people_read_before import PeopleReadBefore
 from .records import EntityFile, RecordStream, Target, unread_target
-from .snapshot import PackageFile, Snapshot
+from .snapshot import Enrollment, PackageFile, Snapshot
 from .user_reader import USER_COLUMNS, merge_same_people, read_users
 from .values import PhoneNormaliser
 
@@ -100,9 +101,11 @@ class EntityFiles:
                      for name, file in sorted(self._opened.items(), key=lambda item: order.index(item[0])))
 
 
-def assemble(files: EntityFiles, phones: PhoneNormaliser, read_before: PeopleReadBefore | None = None) -> Snapshot:
+def assemble(files: EntityFiles, phones: PhoneNormaliser, read_before: PeopleReadBefore | None = None,
+             enrollments_again: EnrollmentsAgain | None = None) -> Snapshot:
     """Read every collection the source has into one Snapshot; findings are the files' own. `read_before`: the
-    people this process's last read built, kept for the next (people_read_before.py); the Snapshot is the same."""
+    people this process's last read built, kept for the next (people_read_before.py); `enrollments_again`: the
+    last read's enrollments, likewise (enrollments_read_before.py). The Snapshot is the same either way."""
     findings = files.findings
     users_file = files.users()
 
@@ -131,9 +134,15 @@ def assemble(files: EntityFiles, phones: PhoneNormaliser, read_before: PeopleRea
 
     enrollments_file = files.open(ENROLLMENTS, ENROLLMENT_COLUMNS, required_columns=ENROLLMENT_REQUIRED_COLUMNS,
                                   required_fields=ENROLLMENT_REQUIRED_FIELDS)
-    enrollments = (read_enrollments(enrollments_file, orgs=org_target,
-                                    classes=_target(classes_file, "class", classes, CLASSES),
-                                    people=users_file.target("user", known)) if enrollments_file else [])
+    enrollments: Sequence[Enrollment] = ()
+    if enrollments_file is not None:
+        class_target, person_target = _target(classes_file, "class", classes, CLASSES), users_file.target("user", known)
+        if enrollments_again is None:
+            enrollments = read_enrollments(enrollments_file, orgs=org_target, classes=class_target,
+                                           people=person_target)[0]
+        else:
+            enrollments = enrollments_again.read(enrollments_file, orgs=org_target, classes=class_target,
+                                                 people=person_target, aliases=aliases)
     return Snapshot(
         version=files.version,
         orgs=tuple(orgs.values()),

@@ -22,6 +22,7 @@ from oneroster_builders import (
 )
 
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.domain.enrollments_read_before import EnrollmentsReadBefore
 from services.rostering.domain.people_read_before import PeopleReadBefore
 
 ORGS = [make_district_row(), make_org_row(), make_org_row(sourcedId="school-2", name="Adams Middle")]
@@ -249,12 +250,13 @@ def test_a_package_read_leaves_nothing_in_cycles_for_the_collector(tmp_path, enr
              make_guardian_row(agentSourcedIds="student-0,student-1,nobody", sms="(617) 253-1000")]
     package = write_package(tmp_path / "p", orgs=ORGS, users=users,
                             enrollments=[make_enrollment_row(userSourcedId="student-0")])
-    kept = PeopleReadBefore()
+    kept, enrollments = PeopleReadBefore(), EnrollmentsReadBefore()
     for _ in range(2):  # from nothing, then through what the first read kept
         gc.collect()
         gc.disable()
         try:
-            snapshot = read_package(package, read_before=kept, enrollments_apart=enrollments_apart)
+            snapshot = read_package(package, read_before=kept, enrollments_apart=enrollments_apart,
+                                    enrollments_before=enrollments)
             assert gc.collect() == 0
         finally:
             gc.enable()

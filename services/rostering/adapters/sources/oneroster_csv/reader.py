@@ -22,11 +22,13 @@ from pathlib import Path
 
 from services.rostering.domain.collector import collector_paused
 from services.rostering.domain.enrollment_rows import ReadAhead
+from services.rostering.domain.enrollments_read_before import EnrollmentsAgain, EnrollmentsReadBefore
 from services.rostering.domain.errors import PackageRejected
 from services.rostering.domain.findings import Findings
 from services.rostering.domain.package_files import ENROLLMENTS
 from services.rostering.domain.people_read_before import PeopleReadBefore
 from services.rostering.domain.progress import RowCount
+from services.rostering.domain.records import RecordStream
 from services.rostering.domain.roster_assembly import EntityFiles, assemble
 from services.rostering.domain.snapshot import Snapshot
 from services.rostering.domain.values import PhoneNormaliser
@@ -38,35 +40,60 @@ __all__ = ["PackageRejected", "read_package"]
 
 
 def read_package(path: str | Path, *, region: str = "US", rows: RowCount | None = None,
-                 enrollments_apart: bool | None = None, read_before: PeopleReadBefore | None = None) -> Snapshot:
+                 enrollments_apart: bool | None = None, read_before: PeopleReadBefore | None = None,
+                 enrollments_before: EnrollmentsReadBefore | None = None) -> Snapshot:
     """Read every file of the package; `region` is the default country for phone numbers. `rows`, when
     given, counts the records as they are read (a run's progress shows it while the read goes on).
 
     `enrollments_apart` says whether enrollments.csv is read in a child process beside the other files
-    (enrollments_apart.py); by default it is when the file is large (reads_apart). The Snapshot is the same.
+    (enrollments_apart.py); by default it is when the file is large (reads_apart). `read_before` and
+    `enrollments_before` keep what this read builds for the next, and take what the last one built where it
+    holds (people_read_before.py, enrollments_read_before.py). The Snapshot is the same either way.
     """
     phones = PhoneNormaliser(region)
     with collector_paused():
-        return _read(Path(path), phones, rows, enrollments_apart, read_before)
+        return _read(Path(path), phones, rows, enrollments_apart, read_before, enrollments_before)
 
 
 def _read(path: Path, phones: PhoneNormaliser, rows: RowCount | None, apart: bool | None,
-          read_before: PeopleReadBefore | None) -> Snapshot:
+          read_before: PeopleReadBefore | None, enrollments_before: EnrollmentsReadBefore | None) -> Snapshot:
     findings = Findings()
     with ExitStack() as stack:
         source = PackageSource(path, stack)
         plan = plan_files(source, findings)
-        elsewhere = _enrollments_elsewhere(path, source, plan, apart, stack)
+        again = _enrollments_again(source, plan, enrollments_before)
+        # Enrollments whose bytes are the last read's are most likely taken whole: no child reads them ahead.
+        elsewhere = (_enrollments_elsewhere(path, source, plan, apart, stack)
+                     if again is None or again.same_bytes is None else lambda: None)
 
         def stream_of(name: str):
             member = plan.members.get(name)
             if member is None:
                 return None
-            records = (name == ENROLLMENTS and elsewhere()) or source.records(member, name)
+            records = (name == ENROLLMENTS and (_same_bytes(again, source, member) or elsewhere())
+                       or source.records(member, name))
             return plan.modes[name], (records if rows is None else rows.watching(records))
 
         files = EntityFiles(plan.version, findings, stream_of, plan.members.__contains__, PackageRejected)
-        return assemble(files, phones, read_before)
+        return assemble(files, phones, read_before, again)
+
+
+def _enrollments_again(source: PackageSource, plan: FilePlan,
+                       before: EnrollmentsReadBefore | None) -> EnrollmentsAgain | None:
+    member = plan.members.get(ENROLLMENTS)
+    if before is None or member is None:
+        return None
+    return EnrollmentsAgain(before, plan.modes[ENROLLMENTS], source.size(member), lambda: source.file_bytes(member))
+
+
+def _same_bytes(again: EnrollmentsAgain | None, source: PackageSource, member: str) -> RecordStream | None:
+    """enrollments.csv as the last read's file, when its bytes are that file's and the package has room for it."""
+    if again is None or again.same_bytes is None:
+        return None
+    if not source.has_room_for(again.same_bytes.file.length):
+        again.let_go()  # read here, to be refused where a read here stops
+        return None
+    return again.records(ENROLLMENTS, lambda: source.records(member, ENROLLMENTS))
 
 
 def _enrollments_elsewhere(path: Path, source: PackageSource, plan: FilePlan, apart: bool | None,
