@@ -53,12 +53,12 @@ class EnrollmentsBasis(NamedTuple):
 
 
 class KeptEnrollments(NamedTuple):
-    """One read of enrollments.csv: the file (its bytes, declared size, mode, header and record count), what it
-    was resolved against, and what it made: the enrollments and the findings its rows reported, in order."""
+    """One read of enrollments.csv: the file (its bytes, declared size, header and record count), what it was
+    resolved against (its mode among it), and what it made: the enrollments and the findings its rows reported,
+    in order."""
 
     file: FileBytes
     size: int
-    mode: str
     header_cells: tuple[str, ...]
     count: int
     basis: EnrollmentsBasis
@@ -118,10 +118,10 @@ class EnrollmentsAgain:
 
     def __init__(self, keeper: EnrollmentsReadBefore, mode: str, size: int,
                  file_bytes: Callable[[], FileBytes | None]) -> None:
-        self._keeper, self._mode, self._size, self._file_bytes = keeper, mode, size, file_bytes
+        self._keeper, self._size, self._file_bytes = keeper, size, file_bytes
         self._bytes: FileBytes | None = None
         kept = keeper.take()
-        if kept is not None and kept.mode == mode and kept.size == size and self.file() == kept.file:
+        if kept is not None and kept.basis.mode == mode and kept.size == size and self.file() == kept.file:
             self._kept: KeptEnrollments | None = kept
         else:
             self._kept = None
@@ -170,7 +170,7 @@ class EnrollmentsAgain:
         file_bytes = self.file() if file.read and not skipped and UNREAD not in basis[1:4] else None
         if file_bytes is not None:
             self._keeper.keep(KeptEnrollments(
-                file_bytes, self._size, self._mode, tuple(records.header_cells), records.count, basis, enrollments,
+                file_bytes, self._size, tuple(records.header_cells), records.count, basis, enrollments,
                 tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]),
                 tuple(findings.tombstones[tombstones:]), frozenset(findings.said - said)))
         return enrollments
