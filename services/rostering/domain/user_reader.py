@@ -185,12 +185,14 @@ class _UserRows:
     def _context(self, line: int, cited: tuple[str, str, str], source_id: str) -> _Context | None:
         """The row's roles, orgs and what they make; None (reported) when the row has no usable role.
 
-        Remembered by its cells when nothing was reported on the way and no 1.2 roles.csv is read (its roles
-        are the user's own): the next rows citing the same cells get the same context, and would report nothing.
+        Remembered by its cells when nothing was reported or asked once on the way (Findings.mark) and no 1.2
+        roles.csv is read (its roles are the user's own): the next rows citing the same cells get the same context,
+        and would report nothing. A context that asked a warning said once is made again for each row, so each row
+        asks it too, and the people kept for the next read (people_read_before.py) leave out every row that did.
         """
         file = self.file
         findings = file.findings
-        met = len(findings.problems), len(findings.warnings)
+        met = findings.mark()
         role = cited[0]
         if role and not is_known_role(role):
             findings.problem(file.name, line, "role", role, f"unknown role {role}; row skipped")
@@ -213,7 +215,7 @@ class _UserRows:
             if role_org is not None and role_org not in org_ids:
                 org_ids.append(role_org)
         context = _Context(roles, tuple(org_ids), tuple(assignments), *self._facts(roles))
-        if (self.assigned is None and met == (len(findings.problems), len(findings.warnings))
+        if (self.assigned is None and met == findings.mark()
                 and len(self._contexts) < CONTEXTS_KEPT):
             self._contexts[cited] = context
         return context

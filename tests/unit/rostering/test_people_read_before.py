@@ -261,3 +261,13 @@ def test_a_package_read_leaves_nothing_in_cycles_for_the_collector(tmp_path, enr
         finally:
             gc.enable()
         assert snapshot.problems and snapshot.guardian_links and snapshot.enrollments
+
+
+def test_a_warning_said_once_is_said_on_its_first_row_whichever_row_comes_first(tmp_path):
+    # Without orgs.csv the first row citing an org is warned once that orgs are not checked. The third row used to
+    # take the context the second had remembered without asking for that warning, so it was kept as a person that
+    # says nothing: read first next time, it left the warning to the row after it.
+    kept, first = PeopleReadBefore(), students(3)
+    read_both_ways(package_of(tmp_path / "first", first, None), kept)
+    rotated = read_both_ways(package_of(tmp_path / "rotated", first[2:] + first[:2], None), kept)
+    assert [(w.line, w.column) for w in rotated.warnings if w.file == "users.csv"] == [(2, "orgSourcedIds")]
