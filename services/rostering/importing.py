@@ -346,6 +346,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
     def apply(stage: Stage, call: Any, payload: dict, build_rows: Callable[[], Sequence[dict]] | None = None,
               labels: Mapping[str, str] | None = None, sourced: SourcedRows | None = None,
               summary: Callable[[], StageSummary] | None = None,
+              each_row: Callable[[], Iterable[dict]] | None = None,
               before_pages: Callable[[SendPlan, Mapping[str, AppliedRow]], object] | None = None) -> Tally:
         # A district's rows are a million small dicts and no cycles: built and compared with the
         # collector running, half the time would go to rescanning them.
@@ -355,10 +356,14 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             plan = None if ready is None else plan_summarised_stage(
                 ready, remembered=whole_digests.get(stage.entity),
                 remembered_count=applied.count(district_key, stage.entity))
-            rows = build_rows() if sourced is None and plan is None else None
+            # Summarised and not what was last applied: the summary holds the digest, so the rows are only compared,
+            # built one at a time (`each_row`) as they are, and only those to send kept. Built as a list, a district's
+            # half a million enrollments (about 100 MB of dicts) were held beside the half a million rows remembered.
+            streamed = sourced is None and plan is None and ready is not None and each_row is not None
+            rows = build_rows() if sourced is None and plan is None and not streamed else None
             # A stage that hands no ids on is also remembered whole: rows listed exactly as last applied go unread.
             whole = None
-            if rows is not None and not stage.gives_ids:
+            if (rows is not None or streamed) and not stage.gives_ids:
                 whole = ready.digest if ready is not None else rows_digest(rows)
             if ready is None:
                 plan = None if whole is None or request["full"] else plan_whole_stage(
@@ -375,7 +380,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
                 earlier = {} if whole_unchanged else applied.load(district_key, stage.entity)
             compared = {} if request["full"] else earlier
             if sourced is None:
-                plan = plan or plan_sends(rows, key=stage.label, applied=compared, needs_ids=stage.gives_ids)
+                plan = plan or plan_sends(each_row() if streamed else rows, key=stage.label, applied=compared,
+                                          needs_ids=stage.gives_ids)
                 del rows  # the plan holds the rows to send; send_pages lets them go a page at a time
             else:
                 plan = plan_sourced(records, build=sourced.build, applied=compared, needs_ids=stage.gives_ids)
@@ -505,11 +511,16 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             note_unmapped(unmapped)
         return rows
 
+    def each_enrollment_row() -> Iterator[dict]:
+        # Only with the summary, which noted the ones no class role fits.
+        return mapping.rows_of(mapping.enrollment_columns(snapshot, []))
+
     enrolled = apply(ENROLLMENTS, directory.upsert_enrollments, in_district, enrollment_rows,
-                     summary=enrollments_summary if enrollments_ahead is not None else None)
+                     summary=enrollments_summary if enrollments_ahead is not None else None,
+                     each_row=each_enrollment_row)
     enrolled.counts.failed += unmapped_count
     apply(GUARDIAN_LINKS, directory.upsert_guardian_links, in_district, lambda: mapping.guardian_link_rows(snapshot),
-          summary=links_ahead)
+          summary=links_ahead, each_row=lambda: mapping.rows_of(mapping.guardian_link_columns(snapshot)))
 
 
 _source_id = attrgetter("source_id")  # a person's

@@ -5,8 +5,9 @@ from nameko.exceptions import RemoteError
 from rostering_builders import make_enrollment, make_snapshot, make_student
 from rostering_fakes import AHEAD_WAYS, entities_read, importer_starting_ahead
 
+from services.rostering.domain import mapping
 from services.rostering.domain.applied_rows import STAGE_DIGESTS
-from services.rostering.domain.snapshot import BULK, DELTA, PackageFile
+from services.rostering.domain.snapshot import BULK, DELTA, GuardianLink, PackageFile
 
 WHOLE_STAGES = {"classrooms", "enrollments", "guardian_links"}
 BULK_FILES = tuple(PackageFile(name, BULK, 1) for name in ("orgs.csv", "classes.csv", "users.csv",
@@ -122,3 +123,30 @@ def test_a_stage_summarised_ahead_as_last_applied_builds_no_rows_and_still_repor
     assert "enrollments" not in loaded
     assert again["counts"]["enrollments"]["failed"] == 1
     assert [error["source_id"] for error in again["errors"] if error["file"] == "enrollments.csv"] == ["enr-1"]
+
+
+def test_a_stage_summarised_ahead_that_changed_is_compared_row_by_row_without_a_list_of_its_rows(run_import,
+                                                                                                monkeypatch):
+    guardian_enrolled = make_snapshot().enrollments[0]._replace(person_source_id="guardian-1", role="parent")
+    enrollments = (guardian_enrolled, *make_snapshot().enrollments[1:])
+    run_import(make_snapshot(enrollments=enrollments))
+
+    def whole_list(snapshot):
+        raise AssertionError("a summarised stage's rows are built one at a time, only those to send kept")
+
+    # A district's half a million enrollment rows, as one list, were held beside every remembered row.
+    monkeypatch.setattr(mapping, "enrollment_rows", whole_list)
+    monkeypatch.setattr(mapping, "guardian_link_rows", whole_list)
+    run_import.directory.calls.clear()
+    changed = make_snapshot().enrollments[1]._replace(role="aide")
+    again = run_import(make_snapshot(enrollments=(guardian_enrolled, changed),
+                                     guardian_links=(GuardianLink("guardian-1", "student-1"),
+                                                     GuardianLink("guardian-1", "teacher-1", relationship="aunt"))))
+
+    assert sent_enrollments(run_import) == ["enr-2"]
+    assert again["counts"]["enrollments"] == {**again["counts"]["enrollments"], "updated": 1, "failed": 1}
+    assert [error["source_id"] for error in again["errors"] if error["file"] == "enrollments.csv"] == ["enr-1"]
+    assert [(row["guardian_source_id"], row["student_source_id"])
+            for page in run_import.directory.method_calls("upsert_guardian_links") for row in page["links"]] == [
+        ("guardian-1", "teacher-1")]
+    assert again["counts"]["guardian_links"] == {**again["counts"]["guardian_links"], "created": 1, "unchanged": 1}
