@@ -18,6 +18,7 @@ from oneroster_builders import (
     write_package,
     zip_folder,
 )
+from rostering_fakes import Importer
 
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain import stage_summaries
@@ -183,6 +184,25 @@ def test_enrollments_read_again_or_not_kept_make_their_digest_anew(tmp_path):
     assert summary_through(keepers.enrollments, changed) == summary_through(None, changed)
     assert summary_through(keepers.enrollments, first) == summary_through(None, first)  # no longer the kept read's
     assert keepers.enrollments.made_of(first.enrollments, stage_summaries.ENROLLMENTS_DIGEST) is None
+
+
+def test_a_run_given_the_same_enrollments_takes_their_digest_instead_of_their_rows(tmp_path, monkeypatch):
+    keepers, importer = Keepers(), Importer()
+    importer.enrollment_digests = keepers.enrollments  # as the service wires its keeper
+    assert importer(keepers.read(package(tmp_path / "a")))["counts"]["enrollments"]["created"] == 4
+    # The next run summarises the enrollments ahead (the stage is remembered whole now), and keeps the digest.
+    assert importer(keepers.read(package(tmp_path / "a")))["counts"]["enrollments"]["unchanged"] == 4
+    users = students(4)
+    users[1] = {**users[1], "givenName": "Renamed"}
+    third = keepers.read(package(tmp_path / "b", users=users))
+
+    def no_rows(*_):
+        raise AssertionError("the enrollments' rows were made again")
+
+    monkeypatch.setattr("services.rostering.domain.mapping.enrollment_columns", no_rows)
+    run = importer(third)
+    assert run["state"] == "completed"
+    assert run["counts"]["enrollments"]["unchanged"] == 4 and run["counts"]["people"]["updated"] == 1
 
 
 @pytest.mark.parametrize("role", ["", "mentor"])
