@@ -71,6 +71,7 @@ def main() -> None:
         importer, collector = Importer(), CollectorClock()
         read_before = None if args.rebuild_people else PeopleReadBefore()
         enrollments_before = None if args.reread_enrollments else EnrollmentsReadBefore()
+        importer.enrollment_digests = enrollments_before  # as the service: the stage digest kept with them
         packages = [("full", original)] + [("delta", (changed, original)[n % 2]) for n in range(args.runs)]
         for label, package in packages:
             started = cpu_seconds()

@@ -134,6 +134,9 @@ class ImportPorts:
     # Hands what the process freed back to the system (the service's: adapters/freed_memory.py); by default
     # nothing, as in the unit tests.
     give_back_memory: Callable[[], object] = lambda: None
+    # What runs worked out of the enrollments the last read kept, kept with them (the service's: its
+    # EnrollmentsReadBefore); by default none, and every run works it out.
+    enrollment_digests: stage_summaries.KeptDigests | None = None
 
     def report_progress(self, run: SyncRun, throttle: ProgressThrottle | None = None) -> None:
         """Write the run's progress now, or (given a throttle) only when the last write is old enough."""
@@ -488,7 +491,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             return None
         return ports.ahead(lambda: _paused(work))
 
-    enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot, ports.let_others_run))
+    enrollments_ahead = ahead(ENROLLMENTS, lambda: _summarised_enrollments(snapshot, ports.let_others_run,
+                                                                           ports.enrollment_digests))
     links_ahead = ahead(GUARDIAN_LINKS, lambda: stage_summaries.guardian_links_summary(
         snapshot, pause=ports.let_others_run))
     people_and_accounts()
@@ -531,11 +535,11 @@ def _paused(work: Callable[[], Any]) -> Any:
         return work()
 
 
-def _summarised_enrollments(snapshot: Snapshot,
-                            pause: Callable[[], object]) -> tuple[StageSummary, list[mapping.Unmapped]]:
+def _summarised_enrollments(snapshot: Snapshot, pause: Callable[[], object],
+                            kept: stage_summaries.KeptDigests | None) -> tuple[StageSummary, list[mapping.Unmapped]]:
     """The enrollments' summary, and the ones no class role fits (reported by the stage); no row is kept."""
     unmapped: list[mapping.Unmapped] = []
-    return stage_summaries.enrollments_summary(snapshot, unmapped, pause=pause), unmapped
+    return stage_summaries.enrollments_summary(snapshot, unmapped, pause=pause, kept=kept), unmapped
 
 
 def _stale(earlier: Mapping[str, AppliedRow], listed: frozenset[str],

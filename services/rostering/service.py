@@ -282,6 +282,6 @@ class RosteringService:
                             clock=utc_now, read=self._read, packages=PackageFiles(), marks=state.marks,
                             owner=self.owner, ticking=every_second, ahead=started_ahead,
                             let_others_run=eventlet.sleep,
-                            give_back_memory=self.give_back_memory)
+                            give_back_memory=self.give_back_memory, enrollment_digests=self.kept_enrollments)
         # The sources read a held SFTP drop's guardians.csv by the district's settings, which these ports hold.
         return replace(ports, sources=self._sources(ports))

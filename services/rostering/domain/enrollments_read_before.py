@@ -19,6 +19,9 @@ file is read last). Otherwise the file is read here, as it would be, and the kep
 
 One read is kept per process (one district's; another district's file drops it), taken whole by the next read:
 its enrollments are the objects that read's snapshot holds, so nothing is held twice during a run.
+
+The kept read also carries what a run worked out of those very enrollments alone (the enrollments' stage digest,
+stage_summaries.py): a few bytes, let go with the read, and asked for only by the enrollments they were made of.
 """
 from __future__ import annotations
 
@@ -67,6 +70,8 @@ class KeptEnrollments(NamedTuple):
     warnings: tuple[RowProblem, ...]
     tombstones: tuple[Tombstone, ...]
     said: frozenset
+    # What runs worked out of these enrollments alone, by name (EnrollmentsReadBefore.made_of): taken whole with them.
+    made: dict[str, bytes]
 
 
 class EnrollmentsReadBefore:
@@ -84,6 +89,18 @@ class EnrollmentsReadBefore:
 
     def keep(self, kept: KeptEnrollments) -> None:
         self._slot["kept"] = kept
+
+    def made_of(self, enrollments: tuple[Enrollment, ...], name: str) -> bytes | None:
+        """What a run kept as `name` (keep_made_of) of these very enrollments, while they are the kept read's."""
+        kept = self._slot.get("kept")
+        return kept.made.get(name) if kept is not None and kept.enrollments is enrollments else None
+
+    def keep_made_of(self, enrollments: tuple[Enrollment, ...], name: str, value: bytes) -> None:
+        """Keep `value`, worked out of `enrollments` alone, with them: only while they are the kept read's (the
+        object itself, which the keeper holds, so no other tuple can be taken for it)."""
+        kept = self._slot.get("kept")
+        if kept is not None and kept.enrollments is enrollments:
+            kept.made[name] = value
 
 
 class SameBytes:
@@ -172,7 +189,7 @@ class EnrollmentsAgain:
             self._keeper.keep(KeptEnrollments(
                 file_bytes, self._size, tuple(records.header_cells), records.count, basis, enrollments,
                 tuple(findings.problems[problems:]), tuple(findings.warnings[warnings:]),
-                tuple(findings.tombstones[tombstones:]), frozenset(findings.said - said)))
+                tuple(findings.tombstones[tombstones:]), frozenset(findings.said - said), {}))
         return enrollments
 
 

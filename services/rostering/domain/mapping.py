@@ -286,6 +286,12 @@ def enrollment_columns(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator
                                   list(map(_person_ids, chunk)), roles]
 
 
+def every_role_named(enrollments: Sequence[Enrollment]) -> bool:
+    """Whether every enrollment's own role names its class role: then its row is the record's alone (no person is
+    looked up, none is left out), whatever the people are."""
+    return all(ENROLLMENT_ROLES.get((role or "").lower()) for role in set(map(_source_roles, enrollments)))
+
+
 def _mapped_enrollments(chunk: Sequence[Enrollment], roles: list[str | None], people: Mapping[str, Person],
                         unmapped: list[Unmapped]) -> tuple[list[Enrollment], list[str]]:
     mapped: list[Enrollment] = []

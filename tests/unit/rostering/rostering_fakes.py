@@ -518,6 +518,8 @@ class Importer:
         self.marks = FakeMarks()
         # When the import gave freed memory back: how many calls the directory and identity had had by then.
         self.memory_given_back: list[int] = []
+        # What the service keeps with the enrollments of its last read (its EnrollmentsReadBefore): none by default.
+        self.enrollment_digests = None
 
     def ports(self) -> ImportPorts:
         def read(path, region, rows=None):
@@ -539,6 +541,7 @@ class Importer:
             publish=self.outbox,
             clock=self.clock, read=read, packages=FakePackages(), sources=self.sources, marks=self.marks,
             ticking=ticking, give_back_memory=lambda: self.memory_given_back.append(len(self.directory.calls)),
+            enrollment_digests=self.enrollment_digests,
         )
 
     def __call__(self, snapshot=None, *, rejection=None, **request):

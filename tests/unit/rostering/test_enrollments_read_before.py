@@ -18,8 +18,10 @@ from oneroster_builders import (
     write_package,
     zip_folder,
 )
+from rostering_fakes import Importer
 
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.domain import stage_summaries
 from services.rostering.domain.enrollments_read_before import EnrollmentsReadBefore
 from services.rostering.domain.people_read_before import PeopleReadBefore
 
@@ -148,19 +150,96 @@ def test_people_merged_otherwise_read_the_file_again(tmp_path):
     assert not apart.aliases and apart.enrollments[-1].person_source_id == "guardian-1"
 
 
+# --- the enrollments' stage digest, kept with the enrollments it was made of ------------------------------------
+
+def summary_through(kept: EnrollmentsReadBefore | None, snapshot):
+    """The enrollments' summary (and what it reported) as a run makes it, given what the service keeps or not."""
+    unmapped = []
+    return stage_summaries.enrollments_summary(snapshot, unmapped, kept=kept), unmapped
+
+
+def test_the_same_enrollments_take_their_digest_from_the_kept_read(tmp_path, monkeypatch):
+    keepers = Keepers()
+    first = keepers.read(package(tmp_path / "a"))
+    assert summary_through(keepers.enrollments, first) == summary_through(None, first)
+    users = students(4)
+    users[1] = {**users[1], "givenName": "Renamed"}
+    second = keepers.read(package(tmp_path / "b", users=users))
+    assert second.enrollments is first.enrollments
+    from_nothing = summary_through(None, second)
+
+    def no_rows(*_):
+        raise AssertionError("the enrollments' rows were made again")
+
+    monkeypatch.setattr("services.rostering.domain.mapping.enrollment_columns", no_rows)
+    assert summary_through(keepers.enrollments, second) == from_nothing
+
+
+def test_enrollments_read_again_or_not_kept_make_their_digest_anew(tmp_path):
+    keepers = Keepers()
+    first = keepers.read(package(tmp_path / "a"))
+    summary_through(keepers.enrollments, first)
+    changed = keepers.read(package(tmp_path / "b", enrollments=enrollments_of(3)))
+    assert changed.enrollments is not first.enrollments
+    assert summary_through(keepers.enrollments, changed) == summary_through(None, changed)
+    assert summary_through(keepers.enrollments, first) == summary_through(None, first)  # no longer the kept read's
+    assert keepers.enrollments.made_of(first.enrollments, stage_summaries.ENROLLMENTS_DIGEST) is None
+
+
+def test_a_run_given_the_same_enrollments_takes_their_digest_instead_of_their_rows(tmp_path, monkeypatch):
+    keepers, importer = Keepers(), Importer()
+    importer.enrollment_digests = keepers.enrollments  # as the service wires its keeper
+    assert importer(keepers.read(package(tmp_path / "a")))["counts"]["enrollments"]["created"] == 4
+    # The next run summarises the enrollments ahead (the stage is remembered whole now), and keeps the digest.
+    assert importer(keepers.read(package(tmp_path / "a")))["counts"]["enrollments"]["unchanged"] == 4
+    users = students(4)
+    users[1] = {**users[1], "givenName": "Renamed"}
+    third = keepers.read(package(tmp_path / "b", users=users))
+
+    def no_rows(*_):
+        raise AssertionError("the enrollments' rows were made again")
+
+    monkeypatch.setattr("services.rostering.domain.mapping.enrollment_columns", no_rows)
+    run = importer(third)
+    assert run["state"] == "completed"
+    assert run["counts"]["enrollments"]["unchanged"] == 4 and run["counts"]["people"]["updated"] == 1
+
+
+@pytest.mark.parametrize("role", ["", "mentor"])
+def test_an_enrollment_whose_role_its_person_decides_keeps_no_digest(tmp_path, role):
+    """A row with no class role of its own takes the person's kind: users.csv can change it under the same bytes."""
+    rows = [*enrollments_of(3), make_enrollment_row(sourcedId="enr-x", userSourcedId="student-3", role=role,
+                                                    classSourcedId="class-1")]
+    keepers = Keepers()
+    first = keepers.read(package(tmp_path / "a", enrollments=rows))
+    assert summary_through(keepers.enrollments, first) == summary_through(None, first)
+    users = students(4)
+    users[3] = {**users[3], "role": "teacher"}  # the same id, now staff: the row's class role is teacher
+    second = keepers.read(package(tmp_path / "b", users=users, enrollments=rows))
+    assert second.enrollments is first.enrollments
+    assert summary_through(keepers.enrollments, second) == summary_through(None, second)
+    assert summary_through(None, second) != summary_through(None, first)
+    users[3] = {**users[3], "role": "parent"}  # a guardian in a class: reported, its row left out
+    third = keepers.read(package(tmp_path / "c", users=users, enrollments=rows))
+    assert summary_through(keepers.enrollments, third) == summary_through(None, third)
+    assert summary_through(None, third)[1]
+
+
 # --- random packages: any sequence of reads through the keepers reads as reads from nothing ---------------------
 
 USER_IDS = tuple(f"student-{n}" for n in range(4))
 enrollment_rows = st.builds(
-    lambda n, status, user, klass, school, begin: make_enrollment_row(
+    lambda n, status, user, klass, school, begin, role: make_enrollment_row(
         sourcedId=f"enr-{n}", status=status, userSourcedId=user, classSourcedId=klass, schoolSourcedId=school,
-        beginDate=begin),
+        beginDate=begin, role=role),
     st.integers(0, 6), st.sampled_from(("active", "active", "", "tobedeleted")),
     st.sampled_from((*USER_IDS, "student-9")), st.sampled_from(("class-1", "class-2", "class-9")),
-    st.sampled_from(("school-1", "school-2", "")), st.sampled_from(("", "2025-08-25", "soon")))
+    st.sampled_from(("school-1", "school-2", "")), st.sampled_from(("", "2025-08-25", "soon")),
+    st.sampled_from(("student", "student", "Teacher", "", "mentor")))
 # An edit between two reads: most leave enrollments.csv as it was, as a district's nightly files do.
 edits = st.one_of(
     st.tuples(st.just("rename"), st.integers(0, 3)),
+    st.tuples(st.just("role"), st.integers(0, 3), st.sampled_from(("student", "teacher", "parent"))),
     st.tuples(st.just("drop user"), st.integers(0, 3)),
     st.tuples(st.just("mark user"), st.integers(0, 3)),
     st.tuples(st.just("restore users")),
@@ -183,6 +262,9 @@ def test_any_sequence_of_packages_reads_as_if_from_nothing(enrollments, changes)
             if kind == "rename":
                 users = [{**user, "givenName": f"Renamed{n}"} if user["sourcedId"] == f"student-{what[0]}" else user
                          for user in users]
+            elif kind == "role":
+                users = [{**user, "role": what[1]} if user["sourcedId"] == f"student-{what[0]}" else user
+                         for user in users]
             elif kind == "drop user":
                 users = [user for user in users if user["sourcedId"] != f"student-{what[0]}"]
             elif kind == "mark user":
@@ -200,5 +282,7 @@ def test_any_sequence_of_packages_reads_as_if_from_nothing(enrollments, changes)
                 enrollments = [*enrollments, what[0]]
             elif kind == "mode":
                 modes = {**modes, what[0]: what[1]}
-            keepers.read(package(Path(scratch) / str(n), users=users, enrollments=enrollments, classes=classes,
-                                 orgs=orgs, modes=modes))
+            snapshot = keepers.read(package(Path(scratch) / str(n), users=users, enrollments=enrollments,
+                                            classes=classes, orgs=orgs, modes=modes))
+            # The enrollments' summary as a run makes it, through the digest kept with them or not.
+            assert summary_through(keepers.enrollments, snapshot) == summary_through(None, snapshot)
