@@ -51,9 +51,10 @@ def _flush_events(service) -> None:
         flush()
 
 
-def rpc_endpoint(method: RpcMethod):
+def rpc_endpoint(method: RpcMethod, *, without_worker: bool = False):
     """Declare a nameko RPC entrypoint that implements `method` of a contract. A `read` method's reply is
-    transient and need not wait for the broker's confirm (shared/rpc_replies.py says why that is safe)."""
+    transient and need not wait for the broker's confirm (shared/rpc_replies.py says why that is safe);
+    `without_worker`: a read answered without a nameko worker (shared/reads_without_worker.py)."""
 
     def decorate(fn):
         if fn.__name__ != method.name:
@@ -80,7 +81,7 @@ def rpc_endpoint(method: RpcMethod):
                 RPC_SECONDS.labels(method.service, method.name, outcome).observe(time.perf_counter() - started)
 
         entry.contract_method = method
-        return Rpc.decorator(expected_exceptions=ALL_ERRORS, read=method.read)(entry)
+        return Rpc.decorator(expected_exceptions=ALL_ERRORS, read=method.read, without_worker=without_worker)(entry)
 
     return decorate
 

@@ -24,6 +24,7 @@ as nameko's did (the same arguments, kombu's retries on a lost connection or cha
 """
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 
@@ -40,13 +41,14 @@ from nameko.constants import (
     NON_PERSISTENT,
     SERIALIZER_CONFIG_KEY,
 )
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import MalformedRequest, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
 from nameko.rpc import Responder, get_rpc_exchange
 from nameko.rpc import Rpc as NamekoRpc
 
 from shared import fast_json
 from shared.entrypoint_signatures import KeptSignature
+from shared.reads_without_worker import ReadsInHand
 
 
 class ReadReplyPublisher(Publisher):
@@ -127,13 +129,39 @@ def written_like_kombu(payload: dict, serializer: str) -> tuple[str, str, str | 
 
 
 class Rpc(KeptSignature, NamekoRpc):
-    """nameko's `rpc` entrypoint; `read=True` publishes the reply transient and without a confirm (reads only)."""
+    """nameko's `rpc` entrypoint; `read=True` publishes the reply transient and without a confirm (reads only);
+    `without_worker=True` (reads only) answers it without a nameko worker (shared/reads_without_worker.py)."""
 
     read_replies = HeldReplyProducer()
+    reads_in_hand = ReadsInHand()
 
-    def __init__(self, *, read: bool = False, **kwargs) -> None:
+    def __init__(self, *, read: bool = False, without_worker: bool = False, **kwargs) -> None:
+        if without_worker and not read:
+            raise TypeError("only a read is answered without a worker: a write keeps nameko's")
         self.read = read
+        self.without_worker = without_worker
         super().__init__(**kwargs)
+
+    def stop(self) -> None:
+        super().stop()  # no more requests for it
+        if self.without_worker:
+            self.reads_in_hand.wait_for_those_in_hand()
+
+    def handle_message(self, body, message):
+        if not self.without_worker:
+            return super().handle_message(body, message)
+        # nameko's Rpc.handle_message, the read handed to reads_in_hand instead of a worker.
+        try:
+            args, kwargs = body["args"], body["kwargs"]
+        except KeyError:
+            raise MalformedRequest("Message missing `args` or `kwargs`")
+        self.check_signature(args, kwargs)
+        context_data = self.unpack_message_headers(message)
+        if self.container._being_killed:  # as spawn_worker refuses it: the request goes back to the queue
+            self.rpc_consumer.requeue_message(message)
+            return None
+        self.reads_in_hand.answer(self, args, kwargs, context_data, functools.partial(self.handle_result, message))
+        return None
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         if not self.read:

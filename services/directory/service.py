@@ -74,20 +74,21 @@ class DirectoryService:
     def upsert_guardian_links(self, request):
         return handlers.upsert_guardian_links(request, repo=self.store.people)
 
-    @rpc_endpoint(directory.get_schools)
+    @rpc_endpoint(directory.get_schools, without_worker=True)
     def get_schools(self, request):
         return handlers.get_schools(request, repo=self.store.people)
 
-    # A read in its contract: request and reply travel transient, the reply unconfirmed (shared/rpc_replies.py).
-    @rpc_endpoint(directory.search_people)
+    # A read in its contract: request and reply travel transient, the reply unconfirmed (shared/rpc_replies.py);
+    # each read is answered without a nameko worker (shared/reads_without_worker.py).
+    @rpc_endpoint(directory.search_people, without_worker=True)
     def search_people(self, request):
         return handlers.search_people(request, repo=self.store.people, kept_facts=self.kept_facts)
 
-    @rpc_endpoint(directory.get_student_profile)
+    @rpc_endpoint(directory.get_student_profile, without_worker=True)
     def get_student_profile(self, request):
         return handlers.get_student_profile(request, repo=self.store.people)
 
-    @rpc_endpoint(directory.get_person_profile)
+    @rpc_endpoint(directory.get_person_profile, without_worker=True)
     def get_person_profile(self, request):
         return handlers.get_person_profile(request, repo=self.store.people)
 
