@@ -105,20 +105,23 @@ def answer_read(reads: ReadsInHand, entrypoint, args, kwargs, context_data, hand
     service = reads.read_service()
     worker_ctx = service.worker_ctx = WorkerContext(reads.container, service, entrypoint, args, kwargs,
                                                     data=context_data)
-    for setup in reads.hooks("worker_setup"):
-        setup(worker_ctx)
-    result = exc_info = None
+    # As in nameko's worker, the teardown hooks run whatever escapes (the session closed, the request id reset).
     try:
-        result = getattr(service, entrypoint.method_name)(*args, **kwargs)
-    except Exception as exc:
-        if isinstance(exc, entrypoint.expected_exceptions):
-            log.warning("(expected) error handling worker %s: %s", worker_ctx, exc, exc_info=True)
-        else:
-            log.exception("error handling worker %s: %s", worker_ctx, exc)
-        exc_info = sys.exc_info()
-    result, exc_info = handle_result(worker_ctx, result, exc_info)
-    for told in reads.hooks("worker_result"):
-        told(worker_ctx, result, exc_info)
-    del exc_info
-    for teardown in reads.hooks("worker_teardown"):
-        teardown(worker_ctx)
+        for setup in reads.hooks("worker_setup"):
+            setup(worker_ctx)
+        result = exc_info = None
+        try:
+            result = getattr(service, entrypoint.method_name)(*args, **kwargs)
+        except Exception as exc:
+            if isinstance(exc, entrypoint.expected_exceptions):
+                log.warning("(expected) error handling worker %s: %s", worker_ctx, exc, exc_info=True)
+            else:
+                log.exception("error handling worker %s: %s", worker_ctx, exc)
+            exc_info = sys.exc_info()
+        result, exc_info = handle_result(worker_ctx, result, exc_info)
+        for told in reads.hooks("worker_result"):
+            told(worker_ctx, result, exc_info)
+        del exc_info
+    finally:
+        for teardown in reads.hooks("worker_teardown"):
+            teardown(worker_ctx)

@@ -19,6 +19,7 @@ from shared.logs import REQUEST_ID
 from shared.messaging import rpc_endpoint
 from shared.reads_without_worker import ReadsInHand
 from shared.request_tracing import REQUEST_ID_CONTEXT_KEY, RequestTracing
+from shared.rpc_replies import Rpc
 
 
 class Asked(Schema):
@@ -216,6 +217,22 @@ def test_an_error_that_escapes_a_read_kills_the_container_as_a_workers_does(star
         proxy.look.call_async({})
         with pytest.raises(RuntimeError), eventlet.Timeout(10):
             started.wait()
+
+
+def test_a_reads_hooks_tear_down_even_when_its_reply_cannot_be_sent(started, rabbit_config, monkeypatch):
+    # As nameko's worker does: the session closed and the request id reset, even as the error kills the container.
+    def unsendable(self, message, worker_ctx, result, exc_info):
+        raise RuntimeError("the reply could not go out")
+
+    monkeypatch.setattr(Rpc, "handle_result", unsendable)
+    with ServiceRpcProxy(contract.name, rabbit_config, timeout=2) as proxy:
+        proxy.look.call_async({})
+        with pytest.raises(RuntimeError), eventlet.Timeout(10):
+            started.wait()
+
+    assert events[:2] == ["used.setup", "used.made"]
+    assert "used.teardown" in events
+    assert not any(event.startswith("used.result") for event in events)
 
 
 def test_at_most_max_workers_reads_are_in_hand_and_the_next_waits_its_turn(monkeypatch):
