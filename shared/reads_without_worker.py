@@ -41,7 +41,11 @@ class ReadsInHand(SharedExtension):
 
     def setup(self) -> None:
         self._pool = GreenPool(self.container.max_workers)
-        self._read_services: dict[type, type] = {}
+        # The container's one service class, its dependencies injected when a read first asks for them.
+        service_cls = self.container.service_cls
+        self._read_service_cls = type(f"{service_cls.__name__}Read", (service_cls,),
+                                      {provider.attr_name: _Injected(provider)
+                                       for provider in self.container.dependencies})
         # Each provider's hooks that do something, by hook name, in the container's order.
         self._hooks = {hook: [getattr(provider, hook) for provider in self.container.dependencies
                               if getattr(type(provider), hook) is not getattr(DependencyProvider, hook)]
@@ -55,13 +59,7 @@ class ReadsInHand(SharedExtension):
 
     def read_service(self):
         """A service instance whose dependencies are injected when the read first asks for them."""
-        service_cls = self.container.service_cls
-        read_cls = self._read_services.get(service_cls)
-        if read_cls is None:
-            read_cls = self._read_services[service_cls] = type(
-                f"{service_cls.__name__}Read", (service_cls,),
-                {provider.attr_name: _Injected(provider) for provider in self.container.dependencies})
-        return read_cls()
+        return self._read_service_cls()
 
     def hooks(self, hook: str) -> list:
         return self._hooks[hook]

@@ -208,15 +208,20 @@ def test_a_stopping_service_answers_the_read_in_hand_before_its_dependencies_sto
     assert events.index("read.answered") < events.index("used.stopped")
 
 
+def a_read_kills_the_container(started, rabbit_config) -> None:
+    """Ask for a read and wait until the error it meets kills the container."""
+    with ServiceRpcProxy(contract.name, rabbit_config, timeout=2) as proxy:
+        proxy.look.call_async({})
+        with pytest.raises(RuntimeError), eventlet.Timeout(10):
+            started.wait()
+
+
 def test_an_error_that_escapes_a_read_kills_the_container_as_a_workers_does(started, rabbit_config, monkeypatch):
     def escaping(*args, **kwargs):
         raise RuntimeError("lost")
 
     monkeypatch.setattr(reads_without_worker, "answer_read", escaping)
-    with ServiceRpcProxy(contract.name, rabbit_config, timeout=2) as proxy:
-        proxy.look.call_async({})
-        with pytest.raises(RuntimeError), eventlet.Timeout(10):
-            started.wait()
+    a_read_kills_the_container(started, rabbit_config)
 
 
 def test_a_reads_hooks_tear_down_even_when_its_reply_cannot_be_sent(started, rabbit_config, monkeypatch):
@@ -225,10 +230,7 @@ def test_a_reads_hooks_tear_down_even_when_its_reply_cannot_be_sent(started, rab
         raise RuntimeError("the reply could not go out")
 
     monkeypatch.setattr(Rpc, "handle_result", unsendable)
-    with ServiceRpcProxy(contract.name, rabbit_config, timeout=2) as proxy:
-        proxy.look.call_async({})
-        with pytest.raises(RuntimeError), eventlet.Timeout(10):
-            started.wait()
+    a_read_kills_the_container(started, rabbit_config)
 
     assert events[:2] == ["used.setup", "used.made"]
     assert "used.teardown" in events
@@ -238,6 +240,7 @@ def test_a_reads_hooks_tear_down_even_when_its_reply_cannot_be_sent(started, rab
 def test_at_most_max_workers_reads_are_in_hand_and_the_next_waits_its_turn(monkeypatch):
     class Container:
         max_workers = 2
+        service_cls = WorkerLess
         dependencies = ()
 
     reads = ReadsInHand()
