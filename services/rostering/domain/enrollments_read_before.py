@@ -92,15 +92,19 @@ class EnrollmentsReadBefore:
 
     def made_of(self, enrollments: tuple[Enrollment, ...], name: str) -> bytes | None:
         """What a run kept as `name` (keep_made_of) of these very enrollments, while they are the kept read's."""
-        kept = self._slot.get("kept")
-        return kept.made.get(name) if kept is not None and kept.enrollments is enrollments else None
+        kept = self._kept_with(enrollments)
+        return kept.made.get(name) if kept is not None else None
 
     def keep_made_of(self, enrollments: tuple[Enrollment, ...], name: str, value: bytes) -> None:
-        """Keep `value`, worked out of `enrollments` alone, with them: only while they are the kept read's (the
-        object itself, which the keeper holds, so no other tuple can be taken for it)."""
-        kept = self._slot.get("kept")
-        if kept is not None and kept.enrollments is enrollments:
+        """Keep `value`, worked out of `enrollments` alone, with them: only while they are the kept read's."""
+        kept = self._kept_with(enrollments)
+        if kept is not None:
             kept.made[name] = value
+
+    def _kept_with(self, enrollments: tuple[Enrollment, ...]) -> KeptEnrollments | None:
+        # The object itself, which the keeper holds, so no other tuple can be taken for it.
+        kept = self._slot.get("kept")
+        return kept if kept is not None and kept.enrollments is enrollments else None
 
 
 class SameBytes:

@@ -276,7 +276,7 @@ def enrollment_columns(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator
         chunk = enrollments[start:start + PAGE_ROWS]
         source_roles = list(map(_source_roles, chunk))
         for source_role in set(source_roles).difference(named):
-            named[source_role] = ENROLLMENT_ROLES.get((source_role or "").lower())
+            named[source_role] = _class_role_named(source_role)
         roles = list(map(named.__getitem__, source_roles))
         if None in roles:
             if people is None:
@@ -289,7 +289,12 @@ def enrollment_columns(snapshot: Snapshot, unmapped: list[Unmapped]) -> Iterator
 def every_role_named(enrollments: Sequence[Enrollment]) -> bool:
     """Whether every enrollment's own role names its class role: then its row is the record's alone (no person is
     looked up, none is left out), whatever the people are."""
-    return all(ENROLLMENT_ROLES.get((role or "").lower()) for role in set(map(_source_roles, enrollments)))
+    return all(map(_class_role_named, set(map(_source_roles, enrollments))))
+
+
+def _class_role_named(source_role: str | None) -> str | None:
+    """The class role an enrollment's own role names, whoever holds it; None when it names none."""
+    return ENROLLMENT_ROLES.get((source_role or "").lower())
 
 
 def _mapped_enrollments(chunk: Sequence[Enrollment], roles: list[str | None], people: Mapping[str, Person],
