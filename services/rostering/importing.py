@@ -294,7 +294,7 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
     if approved_digest is None:
         _supersede_held_runs(district_id, run, ports)
 
-    archives = archiving.plan(snapshot, applied, district_key)
+    archives = archiving.plan(snapshot, applied, district_key, ports.enrollment_digests)
     if approved_digest is not None:
         # Approved: the diff was checked, shown and kept when the run was held; only its identity is checked.
         if approved_digest != archives.digest:
