@@ -32,6 +32,7 @@ from services.rostering.domain.archive_plan import (
 from services.rostering.domain.applied_rows import AppliedRow, keys_digest
 from services.rostering.domain.guard import CheckedRow, GuardVerdict, diff_summary, judge
 from services.rostering.domain.snapshot import Snapshot
+from services.rostering.domain.stage_summaries import KeptDigests
 from services.rostering.ports import AppliedRows
 from services.rostering.sending import PAGES_IN_FLIGHT, calling
 
@@ -44,6 +45,8 @@ WOULD_ARCHIVE = "done"
 # need not read its remembered keys. Forgotten before any row of a run is sent (started): a run that fails part way
 # leaves none.
 LISTED_KEYS = "listed_keys"
+# The name the enrollments' listed keys' digest is kept under, with the enrollments (KeptDigests).
+ENROLLMENTS_LISTED_DIGEST = "enrollments listed keys digest"
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,12 @@ NOTHING = ArchiveCheck([], GuardVerdict(False, 0.0, 0.0, 0.0, None), None)
 PLANNED = (PEOPLE, GUARDIAN_LINKS, CLASSROOMS, ENROLLMENTS)
 
 
-def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> ArchivePlan:
+def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str,
+         kept_digests: KeptDigests | None = None) -> ArchivePlan:
     """What this run archives, an entity at a time; remembered keys are read only for entities listed by a full
     file, and not even then when the last completed run's full file listed the very same keys (LISTED_KEYS).
-    Changes nothing."""
+    Given `kept_digests`, the digest of the enrollments' keys is taken from there when a run kept it with these very
+    enrollments (_enrollments_listed_digest). Changes nothing."""
     full = snapshot.full_snapshot_files
     kept = applied.load(district_key, LISTED_KEYS) if any(FILE_OF[entity] in full for entity in PLANNED) else {}
     tombstoned = {ENTITY_OF_FILE.get(tombstone.file) for tombstone in snapshot.tombstones}
@@ -98,18 +103,21 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
     people_unlisted: list[str] = []
     link_pairs: dict[str, tuple[str, str]] = {}
     for entity in PLANNED:
-        in_order = listed_keys(snapshot, entity)
+        # The enrollments' keys (a district's half a million) are listed only when compared or tombstoned, if their
+        # digest can be kept.
+        in_order = None if entity == ENROLLMENTS and kept_digests is not None else listed_keys(snapshot, entity)
         # Listed as last time: everything remembered of the entity is listed again, so nothing of it is archived.
         # Otherwise its remembered keys are read as they are compared: a district's half a million enrollment keys
         # are never held at once, only those no longer listed.
         remembered: Iterable[str] = ()
         compared = False
         if FILE_OF[entity] in full:
-            digests[entity] = keys_digest(in_order)
+            digests[entity] = keys_digest(in_order) if in_order is not None else _enrollments_listed_digest(
+                snapshot, kept_digests)
             if entity not in kept or kept[entity].fingerprint != digests[entity]:
                 remembered, compared = applied.keys(district_key, entity), True
         if compared or entity in tombstoned:
-            listed = set(in_order)
+            listed = set(in_order if in_order is not None else listed_keys(snapshot, entity))
             if entity == PEOPLE:
                 remembered = [key for key in remembered if key not in listed]  # those listed are in `listed` already
             planned[entity] = plan_entity(snapshot, entity, remembered, listed)
@@ -124,6 +132,18 @@ def plan(snapshot: Snapshot, applied: AppliedRows, district_key: str) -> Archive
                 link_pairs = split_link_keys([row.key for row in planned[entity]], {*people_listed, *people_unlisted})
             people_listed, people_unlisted = [], []
     return ArchivePlan([row for entity in ARCHIVED_ENTITIES for row in planned[entity]], link_pairs, digests)
+
+
+def _enrollments_listed_digest(snapshot: Snapshot, kept: KeptDigests) -> bytes:
+    """keys_digest of the enrollments' listed keys: their own ids, in order, so a function of the enrollments alone,
+    kept with them (the read kept for the next, EnrollmentsReadBefore) and taken by a run given the very same ones
+    (enrollments.csv with the last read's bytes, taken whole): 520,000 ids neither listed nor digested again."""
+    enrollments = snapshot.enrollments
+    made = kept.made_of(enrollments, ENROLLMENTS_LISTED_DIGEST)
+    if made is None:
+        made = keys_digest(listed_keys(snapshot, ENROLLMENTS))
+        kept.keep_made_of(enrollments, ENROLLMENTS_LISTED_DIGEST, made)
+    return made
 
 
 def started(applied: AppliedRows, district_key: str) -> None:

@@ -66,7 +66,6 @@ from services.rostering.domain.run import (
 )
 from services.rostering.domain.settings import SyncSettings
 from services.rostering.domain.snapshot import Person, Snapshot
-from services.rostering.domain.source_rows import SourceFingerprints
 from services.rostering.domain.student_enablement import (
     STUDENT_ACCOUNTS,
     added,
@@ -294,7 +293,7 @@ def _apply(snapshot: Snapshot, district_row: dict, request: Mapping, run: SyncRu
     if approved_digest is None:
         _supersede_held_runs(district_id, run, ports)
 
-    archives = archiving.plan(snapshot, applied, district_key)
+    archives = archiving.plan(snapshot, applied, district_key, ports.enrollment_digests)
     if approved_digest is not None:
         # Approved: the diff was checked, shown and kept when the run was held; only its identity is checked.
         if approved_digest != archives.digest:
@@ -437,10 +436,12 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
             schools_of_people = mapping.person_schools(snapshot)
-        people_fingerprints = SourceFingerprints()
+            # Each person's context numbered once, for both stages' source fingerprints.
+            contexts = mapping.PersonContexts(schools_of_people, snapshot.people)
+        person_sources = mapping.PersonSources(schools_of_people, contexts)
         district_source_id = mapping.district_source_of(snapshot)
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
-                                                 request["region"])
+                                                 request["region"], contexts)
 
         accounts_ahead: Callable[[], list[Sourced]] | None = None
 
@@ -457,7 +458,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
 
         people = apply(PEOPLE, directory.upsert_people, in_district, sourced=SourcedRows(
             snapshot.people, key=_source_id,
-            sources=lambda people, _keys: mapping.person_sources(people, schools_of_people, people_fingerprints),
+            sources=lambda people, _keys: person_sources(people),
             build=lambda person: mapping.person_row(person, schools_of_people[person.source_id])),
             before_pages=start_accounts_sources)
         # Accounts are keyed by the directory's person ids; errors name the source's ids.

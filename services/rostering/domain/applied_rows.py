@@ -359,7 +359,10 @@ class RememberedSources(Mapping[str, AppliedRow]):
     def stale_keys(self, current: frozenset[str], every_key: Callable[[], Iterable[str]]) -> list[str]:
         """stale_keys() without reading every remembered key when none is stale: as many of the asked keys
         remembered and listed as the entity has remembered rows means no other key is remembered."""
-        if sum(1 for row_key in self if row_key in current) == self.count:
+        # Counted by map over each dict (their keys are apart: a key asked is differing or unchanged), not by a
+        # generator over this Mapping: a district's quarter of a million people and accounts, each stage each run.
+        listed = sum(map(current.__contains__, self.differing)) + sum(map(current.__contains__, self.unchanged))
+        if listed == self.count:
             return []
         return [row_key for row_key in every_key() if row_key not in current]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, groupby
-from operator import attrgetter, not_
+from itertools import compress, count, groupby
+from operator import attrgetter, is_, not_
 from typing import TypeVar
 
 from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACHER
@@ -216,16 +216,24 @@ def person_row(person: Person, schools: Sequence[str]) -> dict:
 def person_source(person: Person, schools: Sequence[str]) -> bytes | None:
     """The source fingerprint of a person's directory row: the record, and what it takes from other records
     (its roles and orgs, which roles.csv and orgs.csv can change; its schools, which enrollments can). A stage
-    makes its people's all at once (person_sources)."""
+    makes its people's all at once (PersonSources)."""
     if person.source_digest is None:
         return None
     return source_fingerprint(person.source_digest, (person.roles, person.org_source_ids, tuple(schools)))
 
 
-def person_sources(people: Sequence[Person], schools: Mapping[str, Sequence[str]],
-                   fingerprints: SourceFingerprints) -> list[bytes | None]:
-    """person_source of each of `people`, in order, made by the stage's SourceFingerprints."""
-    return fingerprints.many(map(_raw_digests, people), _contexts(people, schools))
+class PersonSources:
+    """person_source of many people at once, for one stage: a person's context (roles, orgs, schools) is hashed
+    once (SourceFingerprints)."""
+
+    def __init__(self, schools: Mapping[str, Sequence[str]], contexts: PersonContexts | None = None) -> None:
+        """`contexts`: the run's (PersonContexts of its people), when it has them."""
+        self._contexts = PersonContexts(schools) if contexts is None else contexts
+        self._fingerprints = SourceFingerprints(self._contexts.context)
+
+    def __call__(self, people: Sequence[Person]) -> list[bytes | None]:
+        """Each person's, in order."""
+        return self._fingerprints.many(map(_raw_digests, people), self._contexts.numbers(people))
 
 
 def _contexts(people: Sequence[Person], schools: Mapping[str, Sequence[str]]) -> Iterator[tuple]:
@@ -233,6 +241,51 @@ def _contexts(people: Sequence[Person], schools: Mapping[str, Sequence[str]]) ->
     rest of what account_source does."""
     return zip(map(_person_roles, people), map(_org_ids, people),
                map(tuple, map(schools.__getitem__, map(_source_ids, people))))
+
+
+class PersonContexts:
+    """Each person's context (_contexts: roles, orgs, schools), numbered, for the people's and the accounts' source
+    fingerprints (SourceFingerprints, whose `shared` is then `context`).
+
+    A district's quarter of a million people share a few hundred contexts. Asked per stage, each person's context
+    was a new tuple of three tuples (their schools looked up by source id, in a dict too big for the caches),
+    hashed again to find its context's hasher: half the fingerprints' loop, in both stages. Made for a run's
+    people (`people`), every person's number is worked out once, in their order: a stage asks for the run's people
+    whole or a run of them at a time (sourced_ahead's chunks, each after the last), and such a run is found by
+    comparing the people themselves, object by object, with the run's from where the last run asked ended (or
+    from the start). Any other people (the few a stage sources again) are numbered by their context's tuple.
+    Asked from a run's green threads (one OS thread): no call is interleaved with another.
+    """
+
+    def __init__(self, schools: Mapping[str, Sequence[str]], people: Sequence[Person] = ()) -> None:
+        self._schools = schools
+        # The next number for each context not met yet; numbers follow the order contexts are first met.
+        self._numbered: defaultdict[tuple, int] = defaultdict(count().__next__)
+        self._distinct: list[tuple] = []
+        self._people = tuple(people)
+        self._in_order = list(self._number(self._people))
+        self._next = 0  # where the run of people asked next is looked for first
+
+    def numbers(self, people: Sequence[Person]) -> Iterator[int] | list[int]:
+        """Each person's context number, in order."""
+        asked = len(people)
+        for start in dict.fromkeys((self._next, 0)):
+            end = start + asked
+            # The very objects, in order (`is`, a pointer each: no person is read): another Person with equal
+            # fields would do as well, but is not looked for.
+            if end <= len(self._people) and all(map(is_, people, self._people[start:end])):
+                self._next = end
+                return self._in_order[start:end]
+        return self._number(people)
+
+    def context(self, number: int) -> tuple:
+        """The context a number stands for."""
+        if number >= len(self._distinct):
+            self._distinct = list(self._numbered)
+        return self._distinct[number]
+
+    def _number(self, people: Sequence[Person]) -> Iterator[int]:
+        return map(self._numbered.__getitem__, _contexts(people, self._schools))
 
 
 def ordered_kinds(person: Person) -> list[str]:
@@ -466,14 +519,16 @@ class AccountSources:
     """
 
     def __init__(self, schools: Mapping[str, Sequence[str]], school_ids: Mapping[str, str],
-                 district_source_id: str | None, region: str) -> None:
-        self._schools = schools
+                 district_source_id: str | None, region: str, contexts: PersonContexts | None = None) -> None:
+        """`contexts`: the run's (PersonContexts of its people), when it has them."""
+        self._contexts = PersonContexts(schools) if contexts is None else contexts
+        context = self._contexts.context
         self._fingerprints = SourceFingerprints(
-            lambda context: _account_shared(context, school_ids, district_source_id, region))
+            lambda number: _account_shared(context(number), school_ids, district_source_id, region))
 
     def __call__(self, people: Sequence[Person], person_ids: Sequence[str | None]) -> list[bytes | None]:
         """Each person's, in order, by the directory id beside them (None where there is none: no account)."""
-        return self._fingerprints.many(map(_raw_digests, people), _contexts(people, self._schools), person_ids)
+        return self._fingerprints.many(map(_raw_digests, people), self._contexts.numbers(people), person_ids)
 
 
 # --- where a row came from -------------------------------------------------------------

@@ -18,9 +18,12 @@ from oneroster_builders import (
     write_package,
     zip_folder,
 )
-from rostering_fakes import Importer
+from rostering_fakes import FakeAppliedRows, Importer
 
+from services.rostering import archiving
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
+from services.rostering.domain.applied_rows import AppliedRow, keys_digest
+from services.rostering.domain.archive_plan import ARCHIVED_ENTITIES, listed_keys
 from services.rostering.domain import stage_summaries
 from services.rostering.domain.enrollments_read_before import EnrollmentsReadBefore
 from services.rostering.domain.people_read_before import PeopleReadBefore
@@ -223,6 +226,98 @@ def test_an_enrollment_whose_role_its_person_decides_keeps_no_digest(tmp_path, r
     third = keepers.read(package(tmp_path / "c", users=users, enrollments=rows))
     assert summary_through(keepers.enrollments, third) == summary_through(None, third)
     assert summary_through(None, third)[1]
+
+
+# --- the digest of the enrollments' listed keys (the archive plan's), kept with the enrollments it was made of -------
+
+def archive_plan_through(kept: EnrollmentsReadBefore | None, snapshot, applied: FakeAppliedRows):
+    """The archive plan as a run makes it, given what the service keeps or not."""
+    return archiving.plan(snapshot, applied, "district-1", kept)
+
+
+def completed_run_of(snapshot) -> FakeAppliedRows:
+    """What a completed import of `snapshot` leaves remembered: the keys it listed and the digests of its listings."""
+    applied = FakeAppliedRows()
+    applied.start("district-1", "district-id-1")
+    for entity in ARCHIVED_ENTITIES:
+        applied.remember("district-1", entity, {key: AppliedRow(b"f", None) for key in listed_keys(snapshot, entity)})
+    listed_digests = archive_plan_through(None, snapshot, applied).listed_digests
+    applied.remember("district-1", archiving.LISTED_KEYS,
+                     {entity: AppliedRow(listed, None) for entity, listed in listed_digests.items()})
+    return applied
+
+
+def no_enrollment_keys(monkeypatch):
+    listed = archiving.listed_keys
+
+    def listed_but_enrollments(snapshot, entity):
+        assert entity != "enrollments", "the enrollments' keys were listed again"
+        return listed(snapshot, entity)
+
+    monkeypatch.setattr(archiving, "listed_keys", listed_but_enrollments)
+
+
+def test_the_same_enrollments_take_their_listed_keys_digest_from_the_kept_read(tmp_path, monkeypatch):
+    keepers = Keepers()
+    first = keepers.read(package(tmp_path / "a"))
+    applied = completed_run_of(first)
+    assert archive_plan_through(keepers.enrollments, first, applied) == archive_plan_through(None, first, applied)
+    users = students(4)
+    users[1] = {**users[1], "givenName": "Renamed"}
+    second = keepers.read(package(tmp_path / "b", users=users))
+    assert second.enrollments is first.enrollments
+    from_nothing = archive_plan_through(None, second, applied)
+
+    no_enrollment_keys(monkeypatch)
+    taken = archive_plan_through(keepers.enrollments, second, applied)
+    assert taken == from_nothing and not taken.rows
+    assert taken.listed_digests["enrollments"] == keys_digest([enrollment.source_id
+                                                               for enrollment in first.enrollments])
+
+
+def test_an_enrollment_gone_is_archived_though_the_last_read_kept_its_listed_keys_digest(tmp_path):
+    keepers = Keepers()
+    first = keepers.read(package(tmp_path / "a"))
+    applied = completed_run_of(first)
+    archive_plan_through(keepers.enrollments, first, applied)  # kept with the first read's enrollments
+    fewer = keepers.read(package(tmp_path / "b", enrollments=enrollments_of(3)))
+    assert fewer.enrollments is not first.enrollments
+
+    archives = archive_plan_through(keepers.enrollments, fewer, applied)
+
+    assert archives == archive_plan_through(None, fewer, applied)
+    assert [(row.entity, row.key) for row in archives.rows] == [("enrollments", "enr-3")]
+    assert keepers.enrollments.made_of(first.enrollments, archiving.ENROLLMENTS_LISTED_DIGEST) is None
+
+
+def test_a_tombstoned_enrollment_is_archived_though_the_listed_keys_digest_was_kept(tmp_path):
+    keepers = Keepers()
+    rows = enrollments_of(4)
+    first = keepers.read(package(tmp_path / "a", enrollments=rows))
+    applied = completed_run_of(first)
+    archive_plan_through(keepers.enrollments, first, applied)
+    rows[2] = {**rows[2], "status": "tobedeleted"}
+    marked = keepers.read(package(tmp_path / "b", enrollments=rows, modes={"enrollments": "delta"}))
+
+    archives = archive_plan_through(keepers.enrollments, marked, applied)
+
+    assert archives == archive_plan_through(None, marked, applied)
+    assert [(row.entity, row.key) for row in archives.rows] == [("enrollments", "enr-2")]
+
+
+def test_a_run_given_the_same_enrollments_does_not_list_their_keys_for_the_archive_plan(tmp_path, monkeypatch):
+    keepers, importer = Keepers(), Importer()
+    importer.enrollment_digests = keepers.enrollments  # as the service wires its keeper
+    assert importer(keepers.read(package(tmp_path / "a")))["state"] == "completed"
+    users = students(4)
+    users[1] = {**users[1], "givenName": "Renamed"}
+    second = keepers.read(package(tmp_path / "b", users=users))
+
+    no_enrollment_keys(monkeypatch)
+    run = importer(second)
+
+    assert run["state"] == "completed"
+    assert run["counts"]["enrollments"]["unchanged"] == 4 and run["counts"]["people"]["updated"] == 1
 
 
 # --- random packages: any sequence of reads through the keepers reads as reads from nothing ---------------------

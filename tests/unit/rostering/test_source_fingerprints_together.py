@@ -62,7 +62,7 @@ def test_people_source_fingerprints_made_together_are_each_made_alone(seed, monk
     people, schools = random_people(chance)
     monkeypatch.setattr(source_rows, "SHARED_CONTEXTS", 3)
 
-    together = mapping.person_sources(people, schools, source_rows.SourceFingerprints())
+    together = mapping.PersonSources(schools)(people)
 
     assert together == [mapping.person_source(person, schools[person.source_id]) for person in people]
 
@@ -74,6 +74,54 @@ def test_a_stages_fingerprints_made_in_several_calls_are_those_made_in_one():
 
     assert sources(people[:150], ids[:150]) + sources(people[150:], ids[150:]) == mapping.AccountSources(
         schools, SCHOOL_IDS, "district-1", "US")(people, ids)
+
+
+# --- a run's people's contexts numbered once (PersonContexts), for both stages ------------------------------------
+
+def alone(people, ids, schools, district="district-1", region="US"):
+    """Each person's and account's source fingerprint, made one at a time."""
+    return ([mapping.person_source(person, schools[person.source_id]) for person in people],
+            [mapping.account_source(person, person_id, schools[person.source_id], SCHOOL_IDS, district, region)
+             for person, person_id in zip(people, ids)])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_run_s_people_asked_whole_or_a_run_at_a_time_are_each_made_alone(seed, monkeypatch):
+    chance = random.Random(seed)
+    people, schools = random_people(chance)
+    ids = random_ids(chance, people)
+    monkeypatch.setattr(source_rows, "SHARED_CONTEXTS", chance.choice([2, source_rows.SHARED_CONTEXTS]))
+    contexts = mapping.PersonContexts(schools, tuple(people))
+    accounts = mapping.AccountSources(schools, SCHOOL_IDS, "district-1", "US", contexts)
+
+    made_people = mapping.PersonSources(schools, contexts)(people)
+    # As sourced_ahead asks: a run of people at a time, each after the last; then some again, out of order.
+    cuts = sorted(chance.sample(range(1, len(people)), 5))
+    made_accounts = [source for start, end in zip([0, *cuts], [*cuts, len(people)])
+                     for source in accounts(people[start:end], ids[start:end])]
+    again = sorted(chance.sample(range(len(people)), 30))
+
+    assert (made_people, made_accounts) == alone(people, ids, schools)
+    assert accounts([people[n] for n in again], [ids[n] for n in again]) == [made_accounts[n] for n in again]
+    assert accounts(people[100:150], ids[100:150]) == made_accounts[100:150]
+
+
+@pytest.mark.parametrize("change", [
+    {"roles": ("teacher",)}, {"org_source_ids": ("school-2",)}, {"source_digest": b"changed-cells"},
+])
+def test_a_person_not_the_run_s_own_is_fingerprinted_by_their_own_context(change):
+    """Another Person object under a run's person's source id (the same place in the run) is not taken for them."""
+    people, schools = random_people(random.Random(3), 20)
+    people = [person._replace(roles=("student",), org_source_ids=("school-1",)) for person in people]
+    ids = [f"id-{n}" for n in range(len(people))]
+    contexts = mapping.PersonContexts(schools, tuple(people))
+    changed = [*people[:7], people[7]._replace(**change), *people[8:]]
+
+    made = (mapping.PersonSources(schools, contexts)(changed),
+            mapping.AccountSources(schools, SCHOOL_IDS, "district-1", "US", contexts)(changed, ids))
+
+    assert made == alone(changed, ids, schools)
+    assert made[0][7] != alone(people, ids, schools)[0][7] and made[1][7] != alone(people, ids, schools)[1][7]
 
 
 ACCOUNT = {"person_id": "person-1", "raw": b"ada-cells", "roles": ("student",), "orgs": ("school-1",),
@@ -111,10 +159,10 @@ def test_an_account_without_a_person_id_or_a_raw_digest_has_no_source_fingerprin
 
 def test_the_reading_rules_version_is_part_of_fingerprints_made_together(monkeypatch):
     people, schools = random_people(random.Random(3), 20)
-    before = mapping.person_sources(people, schools, source_rows.SourceFingerprints())
+    before = mapping.PersonSources(schools)(people)
     monkeypatch.setattr(source_rows, "READING_VERSION", source_rows.READING_VERSION + 1)
 
-    after = mapping.person_sources(people, schools, source_rows.SourceFingerprints())
+    after = mapping.PersonSources(schools)(people)
 
     assert all(old != new for old, new in zip(before, after) if old is not None)
 
