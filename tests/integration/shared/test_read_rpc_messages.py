@@ -1,17 +1,22 @@
 """A contract's `read` method travels transient both ways over the real broker, and a write stays persistent
 both ways (shared/rpc_replies.py says why); a read to a service nobody runs is still refused at once; a service's
-read replies go out through the one producer it holds, which finds the broker again when its connection is lost."""
+read replies go out on the one channel it holds, which finds the broker again when its connection is lost, with
+the properties kombu's Producer gave them."""
 from __future__ import annotations
 
+import functools
 import json
 import socket
+import time
 from datetime import datetime, timezone
 from unittest import mock
 
 import pytest
+from kombu import Connection, Exchange, Queue
+from kombu.exceptions import OperationalError
 from kombu.messaging import Producer
 from marshmallow import Schema, fields
-from nameko.constants import NON_PERSISTENT, PERSISTENT
+from nameko.constants import DEFAULT_RETRY_POLICY, NON_PERSISTENT, PERSISTENT
 from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -85,15 +90,22 @@ AT = datetime(2026, 12, 6, 20, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def published():
-    """(routing key, delivery mode, body) of every message this process publishes, in order."""
+    """(routing key, delivery mode, body) of every message this process publishes, in order: through kombu's
+    Producer, or a read's reply on a service's held channel."""
     sent: list[tuple[str, int, object]] = []
     original = Producer.publish
+    original_reply = HeldReplyProducer._publish_on_channel
 
     def recording(self, body, routing_key=None, delivery_mode=None, *args, **kwargs):
         sent.append((routing_key, delivery_mode, body))
         return original(self, body, routing_key, delivery_mode, *args, **kwargs)
 
-    with mock.patch.object(Producer, "publish", recording):
+    def recording_reply(self, message, exchange, routing_key):
+        sent.append((routing_key, message.properties["delivery_mode"], message.body))
+        return original_reply(self, message, exchange, routing_key)
+
+    with mock.patch.object(Producer, "publish", recording), \
+            mock.patch.object(HeldReplyProducer, "_publish_on_channel", recording_reply):
         yield sent
 
 
@@ -161,7 +173,7 @@ def _held(container) -> HeldReplyProducer:
     return container.shared_extensions[HeldReplyProducer]
 
 
-def test_a_services_read_replies_go_out_through_one_producer_it_holds_until_it_stops(container_factory,
+def test_a_services_read_replies_go_out_on_one_connection_it_holds_until_it_stops(container_factory,
                                                                                    rabbit_config):
     container = container_factory(Back, rabbit_config)
     container.start()
@@ -176,12 +188,12 @@ def test_a_services_read_replies_go_out_through_one_producer_it_holds_until_it_s
             ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
         at_once = [proxy.look.call_async({}) for _ in range(20)]
         answers = [reply.result() for reply in at_once] + [proxy.look({}) for _ in range(3)]
-        producer = _held(container)._producer
+        held = _held(container)._connection
 
     assert answers == [{"asked": "look"}] * 23
-    assert len(opened) == 1 and producer.connection is opened[0] and opened[0].connected
+    assert len(opened) == 1 and held is opened[0] and opened[0].connected
     container.stop()
-    assert _held(container)._producer is None and not opened[0].connected
+    assert _held(container)._connection is None and not opened[0].connected
 
 
 def test_a_read_is_answered_after_the_held_producers_connection_was_lost(container_factory, rabbit_config):
@@ -190,10 +202,93 @@ def test_a_read_is_answered_after_the_held_producers_connection_was_lost(contain
 
     with ServiceRpcProxy(back.name, rabbit_config, timeout=10) as proxy:
         assert proxy.look({}) == {"asked": "look"}
-        held = _held(container)._producer.connection
+        held = _held(container)._connection
         lost = held.connection  # py-amqp's connection under kombu's
         lost.sock.shutdown(socket.SHUT_RDWR)  # as a broker gone away leaves it
         answered = proxy.look({})
 
     assert answered == {"asked": "look"}
     assert held.connection is not lost and held.connected  # kombu connected again and published
+
+
+def _replies_queue(connection, name: str):
+    """A queue of the RPC exchange taking the messages routed to `name`."""
+    queue = Queue(name, exchange=Exchange("nameko-rpc", type="topic", durable=True), routing_key=name,
+                  auto_delete=True)
+    queue(connection.default_channel).declare()
+    return queue
+
+
+@pytest.mark.parametrize(("content_type", "content_encoding", "body", "correlation_id"), [
+    (fast_json.JSON_CONTENT_TYPE, fast_json.UTF8, b'{"result": {"asked": "Zo\xc3\xab"}, "error": null}', "1b2c-3d"),
+    ("application/x-yaml", "utf-8", "result: {asked: Zoë}\n", "é" * 40),  # a str body, an id not ASCII
+    (fast_json.JSON_CONTENT_TYPE, fast_json.UTF8, b"{}", None),
+])
+def test_a_reads_reply_reaches_the_broker_as_kombus_producer_published_it(container_factory, rabbit_config,
+                                                                           content_type, content_encoding, body,
+                                                                           correlation_id):
+    container = container_factory(Back, rabbit_config)
+    container.start()
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        queue = _replies_queue(connection, "read-reply-as-kombu")
+        # What HeldReplyProducer published before it wrote replies on its channel itself: kombu's Producer with
+        # nameko's Publisher arguments for a read (rpc_replies.ReadReplyPublisher).
+        Producer(connection).publish(
+            body, headers={}, delivery_mode=NON_PERSISTENT, mandatory=False, priority=0, expiration=None,
+            compression=None, declare=[], retry=True, retry_policy=DEFAULT_RETRY_POLICY, serializer="json",
+            content_type=content_type, content_encoding=content_encoding,
+            exchange=Exchange("nameko-rpc", type="topic", durable=True), routing_key=queue.name,
+            correlation_id=correlation_id)
+        _held(container).publish(body, content_type=content_type, content_encoding=content_encoding,
+                                 exchange="nameko-rpc", routing_key=queue.name, correlation_id=correlation_id)
+        channel = connection.default_channel.connection.channel()  # py-amqp's own, the message as it arrived
+        by_kombu, by_held = (_got(channel, queue.name) for _ in range(2))
+
+    assert by_held.properties == by_kombu.properties
+    assert by_held.body == by_kombu.body
+    assert by_held.properties["delivery_mode"] == NON_PERSISTENT
+    assert by_held.properties.get("correlation_id") == correlation_id
+
+
+def _got(channel, queue_name: str):
+    for _ in range(50):
+        message = channel.basic_get(queue_name, no_ack=True)
+        if message is not None:
+            return message
+        time.sleep(0.1)
+    raise AssertionError(f"nothing arrived in {queue_name}")
+
+
+@pytest.mark.parametrize(("failures", "answered"), [(1, True), (3, True), (4, False)])
+def test_a_reply_whose_publish_meets_a_lost_connection_is_retried_as_kombus_retry_policy_retries_it(
+        container_factory, rabbit_config, failures, answered):
+    """nameko's retry policy: three retries after the first attempt, the connection opened again before each."""
+    container = container_factory(Back, rabbit_config)
+    container.start()
+    held = _held(container)
+    original = HeldReplyProducer._publish_on_channel
+    attempts = []
+
+    def lost_at_first(self, message, exchange, routing_key):
+        attempts.append(self._connection.connection)
+        if len(attempts) <= failures:
+            raise ConnectionResetError("the broker went away")
+        return original(self, message, exchange, routing_key)
+
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        queue = _replies_queue(connection, "read-reply-retried")
+        with mock.patch.object(HeldReplyProducer, "_publish_on_channel", lost_at_first):
+            publish = functools.partial(held.publish, b"{}", content_type=fast_json.JSON_CONTENT_TYPE,
+                                        content_encoding=fast_json.UTF8, exchange="nameko-rpc",
+                                        routing_key=queue.name, correlation_id="retried")
+            if answered:
+                publish()
+            else:
+                with pytest.raises(OperationalError):
+                    publish()
+        if answered:
+            assert _got(connection.default_channel.connection.channel(), queue.name).body == "{}"  # py-amqp reads it as text of its encoding
+
+    assert len(attempts) == min(failures + 1, 4)
+    # Each retry on a connection opened again, as kombu's ensure revives the producer.
+    assert len({id(opened) for opened in attempts}) == len(attempts)
