@@ -13,7 +13,7 @@ SCANNED = ("services", "shared", "schoolctl", "bench")
 ENVIRONMENT_READS = re.compile(r"\bos\.environ\b|\bgetenv\b|\bputenv\b|\benviron\.get\(|\benviron\[")
 # Not the process environment: the gateway's WSGI request environ.
 NOT_THE_ENVIRONMENT = {
-    "services/gateway/http.py": ("environ[REQUEST_ID_KEY]", "environ.get(QUIET_KEY)"),
+    "services/gateway/http.py": ("environ[REQUEST_ID_KEY]", "environ.get(QUIET_KEY)", 'environ["REQUEST_METHOD"]'),
     "services/gateway/pipeline.py": ("request.environ.get(",),
     "services/gateway/edge.py": ("request.environ[QUIET_KEY]",),
 }
