@@ -96,13 +96,19 @@ class HeldReplyProducer(SharedExtension):
     def _connect(self) -> None:
         config = self.container.config
         # The settings nameko's get_producer builds its pool's connections with.
-        self._connection = Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
-                                      login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-                                      transport_options={**DEFAULT_TRANSPORT_OPTIONS,
-                                                         "confirm_publish": ReadReplyPublisher.use_confirms})
-        self._channel = self._connection.default_channel  # the channel kombu's Producer would have published on
-        self._recoverable = (self._connection.recoverable_connection_errors
-                             + self._connection.recoverable_channel_errors)
+        connection = Connection(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+                                transport_options={**DEFAULT_TRANSPORT_OPTIONS,
+                                                   "confirm_publish": ReadReplyPublisher.use_confirms})
+        try:
+            channel = connection.default_channel  # the channel kombu's Producer would have published on
+        except BaseException:
+            # Held only once it has its channel: a broker that cannot be reached now is tried again at the next
+            # reply, as kombu's Producer, made without a channel, tried again at each publish.
+            connection.release()
+            raise
+        self._connection, self._channel = connection, channel
+        self._recoverable = connection.recoverable_connection_errors + connection.recoverable_channel_errors
 
     def _publish_on_channel(self, message: ReadReply, exchange: str, routing_key: str) -> None:
         self._channel.basic_publish(message, exchange=exchange, routing_key=routing_key,

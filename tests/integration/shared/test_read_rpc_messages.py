@@ -292,3 +292,27 @@ def test_a_reply_whose_publish_meets_a_lost_connection_is_retried_as_kombus_retr
     assert len(attempts) == min(failures + 1, 4)
     # Each retry on a connection opened again, as kombu's ensure revives the producer.
     assert len({id(opened) for opened in attempts}) == len(attempts)
+
+
+def test_a_reply_that_could_not_reach_the_broker_at_first_leaves_the_next_reply_its_own_try(container_factory,
+                                                                                             rabbit_config):
+    container = container_factory(Back, rabbit_config)
+    container.start()
+    held = _held(container)
+
+    def unreachable(connection):
+        raise OperationalError("connection refused")
+
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        queue = _replies_queue(connection, "read-reply-after-a-refused-connect")
+        with mock.patch.object(Connection, "default_channel", property(unreachable)):
+            with pytest.raises(OperationalError):
+                held.publish(b"{}", content_type=fast_json.JSON_CONTENT_TYPE, content_encoding=fast_json.UTF8,
+                             exchange="nameko-rpc", routing_key=queue.name, correlation_id="first")
+        assert held._connection is None  # nothing half made is held
+
+        held.publish(b"{}", content_type=fast_json.JSON_CONTENT_TYPE, content_encoding=fast_json.UTF8,
+                     exchange="nameko-rpc", routing_key=queue.name, correlation_id="second")
+        channel = connection.default_channel.connection.channel()
+
+        assert _got(channel, queue.name).properties["correlation_id"] == "second"
