@@ -63,6 +63,9 @@ def fuzz(platform, token: str, folder: Path, *selection: str) -> tuple[subproces
     return run, json.loads(report.read_text()) if report.exists() else {}
 
 
+# The suite's 300 s per test is for a test that hangs; this one runs 260 s on an idle box and twice that on a slow
+# one (2026-12-07 afternoon), its fuzzing run bounded by RUN_SECONDS.
+@pytest.mark.timeout(900)
 def test_no_request_the_document_allows_or_mangles_answers_a_5xx_or_an_answer_it_does_not_describe(
         platform, tmp_path):
     import_demo_district(platform, tmp_path / "district")
