@@ -73,7 +73,6 @@ class HeldReplyProducer(SharedExtension):
     def setup(self) -> None:
         self._connection: Connection | None = None
         self._channel = None
-        self._recoverable: tuple[type[BaseException], ...] = ()
         self._one_at_a_time = threading.Lock()  # green under eventlet's monkey patching, as nameko's services run
 
     def publish(self, body: str | bytes, *, content_type: str, content_encoding: str, exchange: str,
@@ -108,7 +107,12 @@ class HeldReplyProducer(SharedExtension):
             connection.release()
             raise
         self._connection, self._channel = connection, channel
-        self._recoverable = connection.recoverable_connection_errors + connection.recoverable_channel_errors
+
+    @property
+    def _recoverable(self) -> tuple[type[BaseException], ...]:
+        # Read only when a publish raised (an except clause's expression is evaluated then), from the connection
+        # the publish was on: what kombu's ensure would retry.
+        return self._connection.recoverable_connection_errors + self._connection.recoverable_channel_errors
 
     def _publish_on_channel(self, message: ReadReply, exchange: str, routing_key: str) -> None:
         self._channel.basic_publish(message, exchange=exchange, routing_key=routing_key,

@@ -219,6 +219,12 @@ def _replies_queue(connection, name: str):
     return queue
 
 
+def _publish_empty_reply(held: HeldReplyProducer, queue: Queue, correlation_id: str) -> None:
+    """An empty JSON reply published by the held producer to `queue` of the RPC exchange."""
+    held.publish(b"{}", content_type=fast_json.JSON_CONTENT_TYPE, content_encoding=fast_json.UTF8,
+                 exchange="nameko-rpc", routing_key=queue.name, correlation_id=correlation_id)
+
+
 @pytest.mark.parametrize(("content_type", "content_encoding", "body", "correlation_id"), [
     (fast_json.JSON_CONTENT_TYPE, fast_json.UTF8, b'{"result": {"asked": "Zo\xc3\xab"}, "error": null}', "1b2c-3d"),
     ("application/x-yaml", "utf-8", "result: {asked: Zoë}\n", "é" * 40),  # a str body, an id not ASCII
@@ -278,9 +284,7 @@ def test_a_reply_whose_publish_meets_a_lost_connection_is_retried_as_kombus_retr
     with Connection(rabbit_config["AMQP_URI"]) as connection:
         queue = _replies_queue(connection, "read-reply-retried")
         with mock.patch.object(HeldReplyProducer, "_publish_on_channel", lost_at_first):
-            publish = functools.partial(held.publish, b"{}", content_type=fast_json.JSON_CONTENT_TYPE,
-                                        content_encoding=fast_json.UTF8, exchange="nameko-rpc",
-                                        routing_key=queue.name, correlation_id="retried")
+            publish = functools.partial(_publish_empty_reply, held, queue, "retried")
             if answered:
                 publish()
             else:
@@ -307,12 +311,10 @@ def test_a_reply_that_could_not_reach_the_broker_at_first_leaves_the_next_reply_
         queue = _replies_queue(connection, "read-reply-after-a-refused-connect")
         with mock.patch.object(Connection, "default_channel", property(unreachable)):
             with pytest.raises(OperationalError):
-                held.publish(b"{}", content_type=fast_json.JSON_CONTENT_TYPE, content_encoding=fast_json.UTF8,
-                             exchange="nameko-rpc", routing_key=queue.name, correlation_id="first")
+                _publish_empty_reply(held, queue, "first")
         assert held._connection is None  # nothing half made is held
 
-        held.publish(b"{}", content_type=fast_json.JSON_CONTENT_TYPE, content_encoding=fast_json.UTF8,
-                     exchange="nameko-rpc", routing_key=queue.name, correlation_id="second")
+        _publish_empty_reply(held, queue, "second")
         channel = connection.default_channel.connection.channel()
 
         assert _got(channel, queue.name).properties["correlation_id"] == "second"
