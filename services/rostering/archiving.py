@@ -185,31 +185,19 @@ def _ask_all(directory: Any, district_id: str, archives: ArchivePlan, rows: Sequ
     """Every row, a page per call, entity by entity in plan order, a few calls in flight at a time, each
     row with its answer as the answers come (read them through: the calls go as they are read).
 
-    The calls slide: as soon as the oldest page in flight is answered, the entity's next page goes, so the
-    directory always has PAGES_IN_FLIGHT pages to work on. Sent a window at a time, each window waited
-    for its slowest page before the next went, and the directory's pages of people, which take turns on
-    its reach refresh, left it idle at each window's end. Answers still come in plan order.
-
     An entity's pages go only once the entity before it is answered: the directory relies on people
     being archived before their enrollments and links.
     """
     for entity, entity_rows in _by_entity(rows):
-        in_flight: deque[tuple[list[ArchiveRow], Any, set[str]]] = deque()
-        for page in mapping.pages(entity_rows, ARCHIVE_PAGE):
-            if len(in_flight) == PAGES_IN_FLIGHT:
-                yield from _answered(*in_flight.popleft())
-            in_flight.append((page, *_send(directory, district_id, entity, page, archives.link_pairs,
-                                           dry_run=dry_run)))
-        while in_flight:
-            yield from _answered(*in_flight.popleft())
-
-
-def _answered(page: list[ArchiveRow], reply: Any, unresolved: set[str]) -> Iterator[CheckedRow]:
-    """A page's rows with the directory's answers, once its reply has come."""
-    with calling("directory.archive_synced_records"):
-        answers = {answer["key"]: answer for answer in reply.result()["results"]} if reply else {}
-    for row in page:
-        yield _checked(row, None if row.key in unresolved else answers.get(row.key))
+        pages = list(mapping.pages(entity_rows, ARCHIVE_PAGE))
+        for window in mapping.pages(pages, PAGES_IN_FLIGHT):
+            asked = [_send(directory, district_id, entity, page, archives.link_pairs, dry_run=dry_run)
+                     for page in window]
+            for page, (reply, unresolved) in zip(window, asked):
+                with calling("directory.archive_synced_records"):
+                    answers = {answer["key"]: answer for answer in reply.result()["results"]} if reply else {}
+                for row in page:
+                    yield _checked(row, None if row.key in unresolved else answers.get(row.key))
 
 
 def _send(directory: Any, district_id: str, entity: str, rows: Sequence[ArchiveRow],

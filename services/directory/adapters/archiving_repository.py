@@ -131,13 +131,11 @@ class ArchivingRepository:
         touched = self._touched_by(entity, ids)
         self._set(table, ids, True)
         if entity == "people":
-            # Announced before the reach rows change (they are not in the event): the refresh takes the database's
-            # one reach lock until the commit, and reading the people's rows and staging the event inside it kept
-            # the other pages in flight waiting for it.
-            announce(self.people.person_rows(ids))
             self._archive_reach_of(ids, touched)
         else:
             self.people.refresh_reach(touched)
+        if entity == "people":
+            announce(self.people.person_rows(ids))
         self.session.commit()
 
     def district_counts(self, district_id: str) -> dict:
