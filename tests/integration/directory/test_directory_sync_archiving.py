@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from directory_district import CLASSROOMS, ENROLLMENTS, LINKS, PEOPLE
+from directory_district import CLASSROOMS, ENROLLMENTS, LINKS, PEOPLE, EventRecorder
+from nameko.testing.services import entrypoint_waiter
+
+from shared.contracts import directory
 
 pytestmark = pytest.mark.postgres
 
@@ -49,6 +52,21 @@ def test_archived_people_enrollments_links_and_classrooms_leave_audiences_and_co
     assert directory_rpc.get_district_counts({"district_id": district.id}) == {
         "people": 10, "people_by_kind": {"student": 4, "staff": 4, "guardian": 3},
         "classrooms": 2, "enrollments": 4, "guardian_links": 3}
+
+
+def test_people_archived_by_sync_are_announced_archived_as_they_are_now_in_one_event_per_page(
+        directory_rpc, district, recorder):
+    with entrypoint_waiter(recorder, "on_people_upserted"):
+        archive_synced(directory_rpc, district, "people", "ben", "eve")
+
+    [(event, payload)] = EventRecorder.received
+    assert event == directory.PEOPLE_UPSERTED.name
+    announced = {district.source_of(change["person_id"]): change for change in payload["people"]}
+    assert set(announced) == {"ben", "eve"}
+    assert all(change["archived"] for change in announced.values())
+    assert announced["ben"]["school_ids"] == [district.ids["sch-north"]]
+    # Their guardians, reached only through them, are rebuilt in the same page: Gus leaves North's audience.
+    assert "gus" not in audience(directory_rpc, district, school_id=district.ids["sch-north"], include_staff=True)
 
 
 def test_what_reappears_in_the_sync_is_current_again(directory_rpc, district):
