@@ -2,7 +2,8 @@
 kept channel, transient, with the caller's context, and its reply comes back; a write keeps nameko's publisher; a
 read of a service nobody runs is UnknownService at once (503 over HTTP); a request the broker refuses is a
 ConnectionError. Replies are handled where they are consumed (services/gateway/replies.py), each by its own
-caller, and a reply nobody waits for is dropped."""
+caller, and a reply nobody waits for is dropped; they are read through a transport that reads ahead, on every
+connection the consumer opens."""
 from __future__ import annotations
 
 import time
@@ -22,11 +23,12 @@ from nameko.standalone.rpc import ServiceRpcProxy
 
 from services.gateway.confirmed_channel import NACKED, ConfirmedChannel
 from services.gateway.read_requests import GatewayServiceRpc
-from services.gateway.replies import ConsumerOfReplies
+from services.gateway.replies import ConsumerOfReplies, ReadAheadTransport
 from services.gateway.service import GatewayService
 from shared.contracts import callers, identity
 from shared.contracts.base import ServiceContract
 from shared.messaging import rpc_endpoint
+from shared.testing.faults import close_vhost_connections
 
 from gateway_http_support import assert_error, free_port, make_principal
 
@@ -210,6 +212,45 @@ def test_a_reply_nobody_waits_for_is_dropped_and_the_next_read_answered(containe
 
     with Connection(rabbit_config["AMQP_URI"]) as connection:
         assert connection.default_channel.queue_declare(listener.queue.name, passive=True).message_count == 0
+
+
+
+@pytest.fixture
+def frames_read_ahead():
+    """How many frames each read-ahead transport of this process has read, by transport (the consumer's
+    connections: a new one after the broker drops the old)."""
+    read: dict[ReadAheadTransport, int] = {}
+    read_frame = ReadAheadTransport.read_frame
+
+    def counted(self, *args, **kwargs):
+        frame = read_frame(self, *args, **kwargs)
+        read[self] = read.get(self, 0) + 1
+        return frame
+
+    with mock.patch.object(ReadAheadTransport, "read_frame", counted):
+        yield read
+
+
+def test_replies_are_read_ahead_and_again_on_the_connection_after_the_broker_drops_one(
+        container_factory, rabbit_config, rabbit_manager, frames_read_ahead):
+    for service in (Front, Back):
+        container_factory(service, rabbit_config).start()
+
+    with ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy:
+        assert proxy.ask({"what": "read 1"}) == {"said": "looked for a read 1"}
+    assert len(frames_read_ahead) == 1  # the consumer's one connection
+
+    assert close_vhost_connections(rabbit_manager, rabbit_config["vhost"], at_least=4)
+    deadline = time.monotonic() + 20
+    while len(frames_read_ahead) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the consumer opens a new connection
+    with ServiceRpcProxy(front.name, rabbit_config, timeout=10) as proxy:
+        answers = [proxy.ask.call_async({"what": f"read {n}"}) for n in range(2, 12)]
+        said = [answer.result()["said"] for answer in answers]
+
+    assert said == [f"looked for a read {n}" for n in range(2, 12)]
+    [_, read_on_second] = frames_read_ahead.values()
+    assert read_on_second >= 3 * 10  # each reply's method, header and body frames, and the connection's own
 
 
 EXPIRES_AT = datetime(2030, 1, 1, tzinfo=timezone.utc)
