@@ -266,7 +266,7 @@ class PersonContexts:
         self._in_order = list(self._number(self._people))
         self._next = 0  # where the run of people asked next is looked for first
 
-    def numbers(self, people: Sequence[Person]) -> Iterator[int] | list[int]:
+    def numbers(self, people: Sequence[Person]) -> Iterable[int]:
         """Each person's context number, in order."""
         asked = len(people)
         for start in dict.fromkeys((self._next, 0)):
