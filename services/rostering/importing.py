@@ -436,9 +436,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # A scope of their own: the people's schools and ids (a quarter of a million each) are let go before the
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
-            schools_of_people = mapping.person_schools(snapshot)
+            people_schools = mapping.people_schools(snapshot)
+            schools_of_people = people_schools.by_source_id
             # Each person's context numbered once, for both stages' source fingerprints.
-            contexts = mapping.PersonContexts(schools_of_people, snapshot.people)
+            contexts = mapping.PersonContexts(people_schools, snapshot.people)
         person_sources = mapping.PersonSources(schools_of_people, contexts)
         district_source_id = mapping.district_source_of(snapshot)
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
