@@ -140,7 +140,7 @@ def preview_import(request: dict, *, ports: ImportPorts) -> dict:
     entities = _pending_rows(snapshot, district_key, request["full"] or district_id is None, ports)
     checked = archiving.NOTHING
     if district_id is not None:
-        archives = archiving.plan(snapshot, ports.applied, district_key)
+        archives = archiving.plan(snapshot, ports.applied, district_key, ports.enrollment_digests)
         try:
             checked = archiving.check(archives, district_id=district_id, directory=ports.directory,
                                       threshold=ports.settings.get(district_id).mass_change_threshold)

@@ -14,6 +14,7 @@ lost what it had (a database restored from backup, say).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -435,9 +436,10 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # A scope of their own: the people's schools and ids (a quarter of a million each) are let go before the
         # enrollments' rows are built, not held through the rest of the run.
         with collector_paused():
-            schools_of_people = mapping.person_schools(snapshot)
+            people_schools = mapping.people_schools(snapshot)
+            schools_of_people = people_schools.by_source_id
             # Each person's context numbered once, for both stages' source fingerprints.
-            contexts = mapping.PersonContexts(schools_of_people, snapshot.people)
+            contexts = mapping.PersonContexts(people_schools, snapshot.people)
         person_sources = mapping.PersonSources(schools_of_people, contexts)
         district_source_id = mapping.district_source_of(snapshot)
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
@@ -478,7 +480,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         apply(ACCOUNTS, identity.upsert_accounts,
               {**in_district, "region": request["region"],
                "update_contact_details_of_active_users": settings.sync_updates_contact_details_of_active_users},
-              labels={person_id: source_id for source_id, person_id in people.ids.items()},
+              labels=SourceIdsOf(people.ids),
               sourced=SourcedRows(
                   snapshot.people, key=lambda person: person_ids.get(person.source_id), sources=account_sources,
                   build=account_row, made=accounts_sourced if accounts_ahead is not None else None))
@@ -529,6 +531,28 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
 
 
 _source_id = attrgetter("source_id")  # a person's
+
+
+class SourceIdsOf(Mapping[str, str]):
+    """Each directory person id's source id: the people's ids (source id -> person id) turned round, only once a
+    key is asked. Accounts are keyed by person ids and their refusals name source ids; a run refuses few accounts or
+    none, so a district's quarter of a million ids are seldom turned round (0.07 s of a 1 % delta's CPU)."""
+
+    def __init__(self, person_ids: Mapping[str, str]) -> None:
+        self._person_ids = person_ids
+
+    @functools.cached_property
+    def _source_ids(self) -> dict[str, str]:
+        return {person_id: source_id for source_id, person_id in self._person_ids.items()}
+
+    def __getitem__(self, person_id: str) -> str:
+        return self._source_ids[person_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._source_ids)
+
+    def __len__(self) -> int:
+        return len(self._source_ids)
 
 
 def _paused(work: Callable[[], Any]) -> Any:

@@ -90,7 +90,8 @@ def send_pages(stage: Stage, call: Any, payload: dict, rows: MutableSequence[dic
         replies = []
         for page in window:
             reply, accepted, refused = _dispatch(stage, call, payload, page)
-            refusals += [replace(r, label=labels.get(r.label, r.label)) for r in refused] if labels else refused
+            # `labels` is asked only of refused items, never made true or false (importing.SourceIdsOf is lazy).
+            refusals += refused if labels is None else [replace(r, label=labels.get(r.label, r.label)) for r in refused]
             sent += accepted
             if reply is not None:
                 replies.append(reply)

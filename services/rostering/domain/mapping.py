@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, groupby
 from operator import attrgetter, is_, not_
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from shared.contracts.identity import DISTRICT_ADMIN, ROLES, SCHOOL_ADMIN, TEACHER
 from shared.contracts.identity import GUARDIAN as GUARDIAN_ROLE
@@ -148,7 +148,19 @@ def classroom_rows(snapshot: Snapshot) -> list[dict]:
 
 
 def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
-    """The schools each person belongs to, by source id.
+    """The schools each person belongs to, by source id (PeopleSchools)."""
+    return people_schools(snapshot).by_source_id
+
+
+class PeopleSchools(NamedTuple):
+    by_source_id: dict[str, tuple[str, ...]]
+    # Each person's, in the people's order, when no two people share a source id (else None): a run's people's
+    # contexts are made from it without a look-up per person in a dict of a quarter of a million (PersonContexts).
+    in_order: list[tuple[str, ...]] | None
+
+
+def people_schools(snapshot: Snapshot) -> PeopleSchools:
+    """The schools each person belongs to.
 
     A person's own school orgs come first. Exports often name only the
     district on a user and leave the school to the enrollments, so a person
@@ -164,8 +176,9 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
     ids = list(map(_source_ids, people))
     own = list(map(own_schools.__getitem__, orgs_of_people))
     resolved = dict(zip(ids, own))
+    distinct_ids = len(resolved) == len(ids)
     if all(own_schools.values()):
-        return resolved
+        return PeopleSchools(resolved, own if distinct_ids else None)
 
     # Only the few people without a school org of their own are looked for among the half million enrollments,
     # and among the links.
@@ -190,7 +203,11 @@ def person_schools(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
             children[link.guardian_source_id][school] = None
     for guardian in guardians:
         resolved[guardian.source_id] = tuple(children.get(guardian.source_id, ()))
-    return resolved
+    if not distinct_ids:
+        return PeopleSchools(resolved, None)
+    for place in compress(count(), map(not_, own)):
+        own[place] = resolved[ids[place]]
+    return PeopleSchools(resolved, own)
 
 
 def person_rows(snapshot: Snapshot, schools: Mapping[str, Sequence[str]] | None = None) -> list[dict]:
@@ -236,11 +253,13 @@ class PersonSources:
         return self._fingerprints.many(map(_raw_digests, people), self._contexts.numbers(people))
 
 
-def _contexts(people: Sequence[Person], schools: Mapping[str, Sequence[str]]) -> Iterator[tuple]:
+def _contexts(people: Sequence[Person], schools: Mapping[str, Sequence[str]],
+              in_order: Iterable[tuple[str, ...]] | None = None) -> Iterator[tuple]:
     """Each person's roles, orgs and schools: what person_source takes from other records, and what decides the
-    rest of what account_source does."""
-    return zip(map(_person_roles, people), map(_org_ids, people),
-               map(tuple, map(schools.__getitem__, map(_source_ids, people))))
+    rest of what account_source does. `in_order`: the people's schools in their order, when the caller has them."""
+    if in_order is None:
+        in_order = map(tuple, map(schools.__getitem__, map(_source_ids, people)))
+    return zip(map(_person_roles, people), map(_org_ids, people), in_order)
 
 
 class PersonContexts:
@@ -257,16 +276,21 @@ class PersonContexts:
     Asked from a run's green threads (one OS thread): no call is interleaved with another.
     """
 
-    def __init__(self, schools: Mapping[str, Sequence[str]], people: Sequence[Person] = ()) -> None:
+    def __init__(self, schools: Mapping[str, Sequence[str]] | PeopleSchools, people: Sequence[Person] = ()) -> None:
+        """`schools`: the people's by source id, or PeopleSchools of `people` (their schools in order, if it has
+        them, make the run's contexts without a look-up by source id)."""
+        in_order = None
+        if isinstance(schools, PeopleSchools):
+            schools, in_order = schools
         self._schools = schools
         # The next number for each context not met yet; numbers follow the order contexts are first met.
         self._numbered: defaultdict[tuple, int] = defaultdict(count().__next__)
         self._distinct: list[tuple] = []
         self._people = tuple(people)
-        self._in_order = list(self._number(self._people))
+        self._in_order = list(map(self._numbered.__getitem__, _contexts(self._people, schools, in_order)))
         self._next = 0  # where the run of people asked next is looked for first
 
-    def numbers(self, people: Sequence[Person]) -> Iterator[int] | list[int]:
+    def numbers(self, people: Sequence[Person]) -> Iterable[int]:
         """Each person's context number, in order."""
         asked = len(people)
         for start in dict.fromkeys((self._next, 0)):

@@ -118,7 +118,8 @@ class Tallying:
     """
 
     def __init__(self, entity: str, labels: Mapping[str, str] | None = None, *, keep_ids: bool = True) -> None:
-        self.entity, self.labels, self.keep_ids = entity, labels or {}, keep_ids
+        # `labels` is asked only of refused items, never made true or false (importing.SourceIdsOf is lazy).
+        self.entity, self.labels, self.keep_ids = entity, {} if labels is None else labels, keep_ids
         self.counts = EntityCounts()
         self.ids: dict[str, str] = {}
         self.refusals: list[Refusal] = []

@@ -20,7 +20,7 @@ from oneroster_builders import (
 )
 from rostering_fakes import FakeAppliedRows, Importer
 
-from services.rostering import archiving
+from services.rostering import archiving, handlers
 from services.rostering.adapters.sources.oneroster_csv.reader import read_package
 from services.rostering.domain.applied_rows import AppliedRow, keys_digest
 from services.rostering.domain.archive_plan import ARCHIVED_ENTITIES, listed_keys
@@ -305,19 +305,38 @@ def test_a_tombstoned_enrollment_is_archived_though_the_listed_keys_digest_was_k
     assert [(row.entity, row.key) for row in archives.rows] == [("enrollments", "enr-2")]
 
 
-def test_a_run_given_the_same_enrollments_does_not_list_their_keys_for_the_archive_plan(tmp_path, monkeypatch):
+def imported_then_one_renamed(tmp_path):
+    """An importer wired with the keepers as the service wires them, after importing a package, and the same
+    package with one user renamed read through the keepers (its enrollments the kept read's)."""
     keepers, importer = Keepers(), Importer()
-    importer.enrollment_digests = keepers.enrollments  # as the service wires its keeper
+    importer.enrollment_digests = keepers.enrollments
     assert importer(keepers.read(package(tmp_path / "a")))["state"] == "completed"
     users = students(4)
     users[1] = {**users[1], "givenName": "Renamed"}
-    second = keepers.read(package(tmp_path / "b", users=users))
+    return keepers, importer, keepers.read(package(tmp_path / "b", users=users))
+
+
+def test_a_run_given_the_same_enrollments_does_not_list_their_keys_for_the_archive_plan(tmp_path, monkeypatch):
+    _, importer, second = imported_then_one_renamed(tmp_path)
 
     no_enrollment_keys(monkeypatch)
     run = importer(second)
 
     assert run["state"] == "completed"
     assert run["counts"]["enrollments"]["unchanged"] == 4 and run["counts"]["people"]["updated"] == 1
+
+
+def test_a_preview_of_the_same_enrollments_does_not_list_their_keys_for_the_archive_plan(tmp_path, monkeypatch):
+    keepers, importer, second = imported_then_one_renamed(tmp_path)
+    importer.packages_read["/exports/next"] = second
+    request = {"path": "/exports/next", "region": "US", "district_name": None, "full": False, "requested_by": None}
+    importer.enrollment_digests = None
+    from_nothing = handlers.preview_import(request, ports=importer.ports())
+    assert from_nothing["entities"]["people"] == {"to_send": 1, "unchanged": 3}
+
+    importer.enrollment_digests = keepers.enrollments
+    no_enrollment_keys(monkeypatch)
+    assert handlers.preview_import(request, ports=importer.ports()) == from_nothing
 
 
 # --- random packages: any sequence of reads through the keepers reads as reads from nothing ---------------------

@@ -3,6 +3,7 @@ people without a school org: on any snapshot they must be what a walk over every
 gives."""
 import random
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 from rostering_builders import make_class, make_district, make_enrollment, make_guardian, make_org, make_snapshot, \
@@ -68,3 +69,32 @@ def test_the_people_schools_are_those_of_a_walk_over_everyone(seed):
     snapshot = random_district(seed)
 
     assert mapping.person_schools(snapshot) == person_schools_one_by_one(snapshot)
+
+
+def with_distinct_people(snapshot):
+    return replace(snapshot, people=tuple({person.source_id: person for person in snapshot.people}.values()))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_people_schools_in_their_order_are_each_person_s_by_source_id(seed):
+    snapshot = with_distinct_people(random_district(seed))
+    schools = mapping.people_schools(snapshot)
+
+    assert schools.by_source_id == person_schools_one_by_one(snapshot)
+    assert schools.in_order == [schools.by_source_id[person.source_id] for person in snapshot.people]
+    in_order = mapping.PersonContexts(schools, snapshot.people)
+    by_source_id = mapping.PersonContexts(schools.by_source_id, snapshot.people)
+    assert [in_order.context(number) for number in in_order.numbers(snapshot.people)] == \
+        [by_source_id.context(number) for number in by_source_id.numbers(snapshot.people)]
+
+
+def everyone_at_a_school_two_sharing_an_id():
+    people = (make_student(source_id="s-1"), make_student(source_id="s-1", org_source_ids=("school-2",)))
+    return make_snapshot(orgs=(make_district(), make_org(), make_org(source_id="school-2")), people=people)
+
+
+@pytest.mark.parametrize("snapshot", [random_district(0), everyone_at_a_school_two_sharing_an_id()])
+def test_people_sharing_a_source_id_have_their_schools_by_source_id_only(snapshot):
+    assert len({person.source_id for person in snapshot.people}) < len(snapshot.people)
+
+    assert mapping.people_schools(snapshot).in_order is None

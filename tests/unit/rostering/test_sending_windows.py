@@ -1,7 +1,8 @@
 """send_pages lets a stage's rows and results go as its windows are answered, and tallies them as one."""
 from services.rostering.domain.applied_rows import plan_sends, plan_sends_from_sources
 from services.rostering.domain.run import EntityCounts, Tallying
-from services.rostering.sending import ENROLLMENTS, PAGES_IN_FLIGHT, PEOPLE, send_pages
+from services.rostering.importing import SourceIdsOf
+from services.rostering.sending import ACCOUNTS, ENROLLMENTS, PAGES_IN_FLIGHT, PEOPLE, send_pages
 
 
 class _Reply:
@@ -87,3 +88,17 @@ def test_sending_a_plan_builds_each_row_once_more_and_leaves_the_plan_empty():
                       on_answered=lambda _: None)
 
     assert len(plan.to_send) == 0 and sent.counts.created == 1500
+
+
+def test_the_accounts_source_ids_are_worked_out_only_when_an_account_is_refused():
+    person_ids = {f"p-{n}": f"id-p-{n}" for n in range(3)}
+    accounts = [{"person_id": person_id} for person_id in person_ids.values()]
+    labels = SourceIdsOf(person_ids)
+
+    send_pages(ACCOUNTS, Echo("accounts", ACCOUNTS.label), {}, accounts, labels=labels, on_answered=lambda _: None)
+
+    assert "_source_ids" not in vars(labels)  # no account refused: the people's ids were not turned round
+    counting = Tallying("accounts", labels)
+    counting.add([{"key": "id-p-1", "id": None, "outcome": "failed", "problems": []}])
+    assert [refusal.label for refusal in counting.done(sent=1).refusals] == ["p-1"]
+    assert dict(labels) == {"id-p-0": "p-0", "id-p-1": "p-1", "id-p-2": "p-2"}
