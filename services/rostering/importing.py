@@ -439,7 +439,8 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
             people_schools = mapping.people_schools(snapshot)
             schools_of_people = people_schools.by_source_id
             # Each person's context numbered once, for both stages' source fingerprints.
-            contexts = mapping.PersonContexts(people_schools, snapshot.people)
+            contexts = mapping.PersonContexts(schools_of_people, snapshot.people,
+                                              schools_in_order=people_schools.in_order)
         person_sources = mapping.PersonSources(schools_of_people, contexts)
         district_source_id = mapping.district_source_of(snapshot)
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,

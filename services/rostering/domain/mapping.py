@@ -276,18 +276,16 @@ class PersonContexts:
     Asked from a run's green threads (one OS thread): no call is interleaved with another.
     """
 
-    def __init__(self, schools: Mapping[str, Sequence[str]] | PeopleSchools, people: Sequence[Person] = ()) -> None:
-        """`schools`: the people's by source id, or PeopleSchools of `people` (their schools in order, if it has
-        them, make the run's contexts without a look-up by source id)."""
-        in_order = None
-        if isinstance(schools, PeopleSchools):
-            schools, in_order = schools
+    def __init__(self, schools: Mapping[str, Sequence[str]], people: Sequence[Person] = (), *,
+                 schools_in_order: Sequence[tuple[str, ...]] | None = None) -> None:
+        """`schools`: the people's by source id; `schools_in_order`, when the caller has them (PeopleSchools),
+        `people`'s own in their order, so that the run's contexts are made without a look-up by source id."""
         self._schools = schools
         # The next number for each context not met yet; numbers follow the order contexts are first met.
         self._numbered: defaultdict[tuple, int] = defaultdict(count().__next__)
         self._distinct: list[tuple] = []
         self._people = tuple(people)
-        self._in_order = list(map(self._numbered.__getitem__, _contexts(self._people, schools, in_order)))
+        self._in_order = list(self._number(self._people, schools_in_order))
         self._next = 0  # where the run of people asked next is looked for first
 
     def numbers(self, people: Sequence[Person]) -> Iterable[int]:
@@ -308,8 +306,9 @@ class PersonContexts:
             self._distinct = list(self._numbered)
         return self._distinct[number]
 
-    def _number(self, people: Sequence[Person]) -> Iterator[int]:
-        return map(self._numbered.__getitem__, _contexts(people, self._schools))
+    def _number(self, people: Sequence[Person],
+                schools_in_order: Iterable[tuple[str, ...]] | None = None) -> Iterator[int]:
+        return map(self._numbered.__getitem__, _contexts(people, self._schools, schools_in_order))
 
 
 def ordered_kinds(person: Person) -> list[str]:

@@ -82,7 +82,7 @@ def test_the_people_schools_in_their_order_are_each_person_s_by_source_id(seed):
 
     assert schools.by_source_id == person_schools_one_by_one(snapshot)
     assert schools.in_order == [schools.by_source_id[person.source_id] for person in snapshot.people]
-    in_order = mapping.PersonContexts(schools, snapshot.people)
+    in_order = mapping.PersonContexts(schools.by_source_id, snapshot.people, schools_in_order=schools.in_order)
     by_source_id = mapping.PersonContexts(schools.by_source_id, snapshot.people)
     assert [in_order.context(number) for number in in_order.numbers(snapshot.people)] == \
         [by_source_id.context(number) for number in by_source_id.numbers(snapshot.people)]
