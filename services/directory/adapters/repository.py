@@ -436,17 +436,36 @@ class DirectoryRepository:
             for start in range(0, len(everyone), REACH_REFRESH_ROWS):
                 self._rewrite_reach(everyone[start:start + REACH_REFRESH_ROWS])
             return
-        # Pages applied side by side share guardians; rewriting their rows in two orders at once
-        # deadlocked at district scale. One refresh at a time per database, until the writer commits:
-        # the refresh is a small tail of each page's transaction, so the pages still overlap elsewhere.
-        # The statement's estimated cost is far above jit_above_cost (each person's paths are costed as if
-        # large), yet it runs in milliseconds: compiling it took a second of the server's CPU per page.
-        self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK),
-                                    func.set_config("jit", "off", True)))
+        self._hold_reach_lock()
         if ids:
             self.session.execute(reach_sql.REFRESH, {reach_sql.REFRESH_IDS: ids})
         if renamed_alone:
             self.session.execute(reach_sql.RENAME, {reach_sql.REFRESH_IDS: renamed_alone})
+
+    def mark_children_archived(self, guardian_ids: Collection[str]) -> None:
+        """After children of these current guardians were archived in the caller's transaction, and nothing else
+        that reach copies or derives from changed: their rows that no current child reaches any more are marked
+        archived (reach_sql.CHILDREN_ARCHIVED), what refresh_reach would do, without deriving their paths again.
+        SQLite's refresh, rows rewritten outright, is used there as for every other change."""
+        ids = sorted(set(guardian_ids))
+        if not ids:
+            return
+        if self.session.get_bind().dialect.name != "postgresql":
+            self.refresh_reach(ids)
+            return
+        self._hold_reach_lock()
+        self.session.execute(reach_sql.CHILDREN_ARCHIVED, {reach_sql.REFRESH_IDS: ids})
+
+    def _hold_reach_lock(self) -> None:
+        """PostgreSQL: the lock every write of other people's reach rows holds until its commit.
+
+        Pages applied side by side share guardians; rewriting their rows in two orders at once
+        deadlocked at district scale. One refresh at a time per database, until the writer commits:
+        the refresh is a small tail of each page's transaction, so the pages still overlap elsewhere.
+        The statement's estimated cost is far above jit_above_cost (each person's paths are costed as if
+        large), yet it runs in milliseconds: compiling it took a second of the server's CPU per page."""
+        self.session.execute(select(func.pg_advisory_xact_lock(REACH_REFRESH_LOCK),
+                                    func.set_config("jit", "off", True)))
 
     def _rewrite_reach(self, chunk: Sequence[str]) -> None:
         self.session.execute(delete(reach).where(reach.c.person_id.in_(chunk)))
