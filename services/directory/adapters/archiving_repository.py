@@ -173,7 +173,7 @@ class ArchivingRepository:
     def _archive_reach_of(self, person_ids: Sequence[str], touched: set[str]) -> None:
         """After archiving people: every row of theirs turns archived (the rows stay), and their guardians,
         reached through them, keep current only the rows a current child still reaches (only those guardians
-        still current). All those guardians lost is children, so their rows are marked rather than derived
+        still current). What those guardians lost is children, so their rows are marked rather than derived
         again: at district scale the departures' pages queued one after another behind that refresh's lock."""
         for chunk in chunks(person_ids):
             self.session.execute(update(reach).where(reach.c.person_id.in_(chunk)).values(archived=True))
