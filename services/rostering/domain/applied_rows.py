@@ -35,6 +35,7 @@ import itertools
 import marshal
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from operator import itemgetter, ne, not_
 from typing import NamedTuple, TypeVar
@@ -168,8 +169,8 @@ class SendPlan:
     # Key -> the owning service's id, of rows not sent (when the stage hands back ids).
     kept_ids: dict[str, str]
     unsent: int
-    # Key of every row, sent or not.
-    keys: frozenset[str]
+    # Key of every row, sent or not (plan_sourced's: ListedKeys).
+    keys: AbstractSet[str]
     # Key -> source fingerprint of rows sent (to remember with them) or left out as unchanged by what they send.
     sources: dict[str, bytes] = field(default_factory=dict)
     # Rows left out as unchanged by what they send whose source fingerprint is new: remembered without sending.
@@ -356,15 +357,50 @@ class RememberedSources(Mapping[str, AppliedRow]):
     def __len__(self) -> int:
         return len(self.differing) + len(self.unchanged)
 
-    def stale_keys(self, current: frozenset[str], every_key: Callable[[], Iterable[str]]) -> list[str]:
+    def stale_keys(self, current: AbstractSet[str], every_key: Callable[[], Iterable[str]]) -> list[str]:
         """stale_keys() without reading every remembered key when none is stale: as many of the asked keys
         remembered and listed as the entity has remembered rows means no other key is remembered."""
         # Counted by map over each dict (their keys are apart: a key asked is differing or unchanged), not by a
         # generator over this Mapping: a district's quarter of a million people and accounts, each stage each run.
-        listed = sum(map(current.__contains__, self.differing)) + sum(map(current.__contains__, self.unchanged))
+        if isinstance(current, ListedKeys) and current.unchanged is self.unchanged:
+            # plan_sourced's keys: every unchanged key is listed, and a differing one only among those walked.
+            listed = sum(map(current.walked.__contains__, self.differing)) + len(self.unchanged)
+        else:
+            listed = sum(map(current.__contains__, self.differing)) + sum(map(current.__contains__, self.unchanged))
         if listed == self.count:
             return []
+        if isinstance(current, ListedKeys):
+            current = frozenset(current)  # probed once per remembered key: in C, not through __contains__
         return [row_key for row_key in every_key() if row_key not in current]
+
+
+class ListedKeys(AbstractSet[str]):
+    """A plan's keys as plan_sourced has them: the keys of the records walked, and those remembered unchanged (no
+    key is both). Merged, a district's quarter of a million keys made a frozenset only to be counted again by
+    RememberedSources.stale_keys, which knows every unchanged key is listed: 0.04 s to merge and 0.05 s to count,
+    a stage, of a 1 % delta's people and accounts."""
+
+    __slots__ = ("walked", "unchanged")
+
+    def __init__(self, walked: frozenset[str], unchanged: Mapping[str, object]) -> None:
+        self.walked, self.unchanged = walked, unchanged
+
+    def __contains__(self, row_key: object) -> bool:
+        return row_key in self.walked or row_key in self.unchanged
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.walked
+        yield from self.unchanged
+
+    def __len__(self) -> int:
+        return len(self.walked) + len(self.unchanged)
+
+    @classmethod
+    def _from_iterable(cls, keys: Iterable[str]) -> frozenset[str]:
+        return frozenset(keys)  # what Set's operators (|, &, -) make
+
+    def __repr__(self) -> str:
+        return f"ListedKeys({set(self)!r})"
 
 
 def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict | None],
@@ -382,7 +418,7 @@ def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict |
     kept_ids = {**plan.kept_ids, **unchanged}
     if None in unchanged.values():  # remembered without an id (a stage that needs none)
         kept_ids = {**plan.kept_ids, **{row_key: target for row_key, target in unchanged.items() if target is not None}}
-    return replace(plan, kept_ids=kept_ids, unsent=plan.unsent + len(unchanged), keys=plan.keys.union(unchanged))
+    return replace(plan, kept_ids=kept_ids, unsent=plan.unsent + len(unchanged), keys=ListedKeys(plan.keys, unchanged))
 
 
 def remembered_sources(applied: Mapping[str, AppliedRow], asked: Mapping[str, bytes | None], *,

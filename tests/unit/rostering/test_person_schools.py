@@ -98,3 +98,24 @@ def test_people_sharing_a_source_id_have_their_schools_by_source_id_only(snapsho
     assert len({person.source_id for person in snapshot.people}) < len(snapshot.people)
 
     assert mapping.people_schools(snapshot).in_order is None
+
+
+class UnwalkedLinks(tuple):
+    """Guardian links that fail the test if anything walks them."""
+
+    def __iter__(self):
+        raise AssertionError("the guardian links were walked")
+
+
+@pytest.mark.parametrize("without_school", [make_student, make_staff])
+def test_the_links_are_not_walked_when_no_guardian_lacks_a_school(without_school):
+    people = (make_student(source_id="s-1"), without_school(source_id="p-2", org_source_ids=("district-1",)),
+              make_guardian(source_id="g-1", org_source_ids=("school-1",)))
+    enrollments = (make_enrollment(source_id="e-1", class_source_id="class-1", person_source_id="p-2"),)
+    snapshot = make_snapshot(orgs=(make_district(), make_org()), people=people,
+                             classes=(make_class(source_id="class-1"),), enrollments=enrollments,
+                             guardian_links=UnwalkedLinks((GuardianLink("g-1", "s-1"),)))
+
+    schools = mapping.people_schools(snapshot)
+
+    assert schools.in_order == [("school-1",), ("school-1",), ("school-1",)]

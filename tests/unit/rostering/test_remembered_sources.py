@@ -5,6 +5,7 @@ import pytest
 
 from services.rostering.domain.applied_rows import (
     AppliedRow,
+    ListedKeys,
     RememberedColumns,
     Sourced,
     fingerprint,
@@ -125,3 +126,30 @@ def test_remembered_rows_compared_as_columns_a_run_at_a_time_answer_as_the_rows_
             expected.differing, expected.unchanged, expected.count)
         assert plan_sourced(records, build=lambda row: row, applied=compared, needs_ids=needs_ids) == plan(
             records, applied, needs_ids)
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("needs_ids", [False, True])
+def test_a_plan_s_keys_kept_apart_give_the_stale_keys_of_the_keys_merged(seed, needs_ids):
+    records, applied = a_district(seed)
+    # Some records make no row (an account of a person the directory refused): their keys are not listed.
+    records = [record._replace(record=None) if n % 7 == 0 else record for n, record in enumerate(records)]
+    stale_or_not = set()
+    for listed_records in (records, records[::3]):
+        every = plan(listed_records, applied, needs_ids).keys
+        asked = {record.key for record in listed_records}
+        # Every remembered row; only those listed; only those asked (a row of no record is stale, though asked).
+        for remembered in ({row_key: row for row_key, row in applied.items() if row_key in kept}
+                           for kept in (applied, every, asked)):
+            compared = remembered_sources(remembered, sources_by_key(listed_records), needs_ids=needs_ids)
+
+            keys = plan_sourced(listed_records, build=lambda row: row, applied=compared, needs_ids=needs_ids).keys
+
+            assert isinstance(keys, ListedKeys) and keys == every and set(keys) == every and len(keys) == len(every)
+            assert all(row_key in keys for row_key in remembered) == all(row_key in every for row_key in remembered)
+            assert [row_key in keys for row_key in (*remembered, "never")] == [
+                row_key in every for row_key in (*remembered, "never")]
+            stale = stale_keys(remembered, every)
+            assert compared.stale_keys(keys, lambda: iter(remembered)) == stale
+            stale_or_not.add(bool(stale))
+    assert stale_or_not == {True, False}  # both kinds met
