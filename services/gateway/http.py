@@ -13,6 +13,7 @@ import json
 import logging
 import time
 
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from eventlet.wsgi import MAX_HEADER_LINE, MAX_TOTAL_HEADER_SIZE, HeaderLineTooLong, HeadersTooLarge
@@ -193,6 +194,19 @@ class JsonHttpProtocol(HttpOnlyProtocol):
 
 
 class JsonWebServer(WebServer):
+    def start(self):
+        # nameko's start, but listening without SO_REUSEPORT, which eventlet.listen sets by default: with it a
+        # second gateway given the same address (a second `make run`, another test stack's gateway handed the
+        # same port) bound it as well, and the kernel split the connections between the two. A sign-in answered
+        # by one platform and the next request by the other's identity got "the session is not valid". Without
+        # it the second gateway fails to start: the address is in use.
+        if not self._starting:
+            self._starting = True
+            self._sock = eventlet.listen(self.bind_addr, reuse_port=False)
+            self._sock.settimeout(None)  # as nameko: kombu issue 838
+            self._serv = self.get_wsgi_server(self._sock, self.get_wsgi_app())
+            self._gt = self.container.spawn_managed_thread(self.run)
+
     def get_wsgi_app(self):
         return JsonWsgiApp(self, CorsPolicy.from_setting(self.container.config.get("GATEWAY_CORS_ORIGINS")))
 

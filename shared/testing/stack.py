@@ -32,6 +32,7 @@ from shared.messaging import cluster_rpc
 from shared.platform_identity import platform_client_id, platform_environment
 from shared.sealed_secrets import sealed_secrets_environment
 from shared.readiness import StackNotReady, wait_for_services
+from shared.testing.parent_death import ending_with_this_process
 from shared.testing.ports import free_port
 from shared.settings import environment
 
@@ -140,8 +141,9 @@ class Stack:
             self.metrics_urls[name] = f"http://127.0.0.1:{free_port()}/metrics"
             env = {**self.env, "METRICS_ADDRESS": self.metrics_urls[name].removeprefix("http://")
                    .removesuffix("/metrics")}
+            # Killed by the kernel if this process ends without stopping them (a test ended by its timeout).
             self.processes[name] = subprocess.Popen(command, env=env, stdout=self._logs[name],
-                                                    stderr=subprocess.STDOUT)
+                                                    stderr=subprocess.STDOUT, preexec_fn=ending_with_this_process())
 
     def stop(self, names: Iterable[str] | None = None) -> None:
         """Terminate (SIGTERM, as an operator scaling down would), then wait; kill what does not stop."""
