@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import uuid
+from urllib.parse import urlparse
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -144,6 +146,25 @@ def identity_token_secret(monkeypatch):
 def service_config(rabbit_config, database_urls, identity_token_secret):
     """nameko config for a container under test: own vhost, own schemas."""
     return {**rabbit_config, "DATABASES": database_urls, "max_workers": 10}
+
+
+@pytest.fixture(scope="session")
+def vhost_pipeline(vhost_pipeline, rabbit_manager, request):
+    """nameko's pipeline of ready vhosts, each named from the operating system's randomness.
+
+    nameko names them from the global `random`, which Hypothesis seeds alike in every process while a property
+    test runs; the pipeline makes its next vhosts in a green thread whenever a test yields, so two test groups
+    side by side could make the same name, share one vhost, and one delete it under the other."""
+    username = urlparse(request.config.getoption("RABBIT_AMQP_URI")).username
+
+    def create() -> str:
+        vhost = f"nameko_test_{secrets.token_hex(8)}"
+        rabbit_manager.create_vhost(vhost)
+        rabbit_manager.set_vhost_permissions(vhost, username, ".*", ".*", ".*")
+        return vhost
+
+    vhost_pipeline.create = create  # read by the pipeline's creating thread for each vhost it makes
+    return vhost_pipeline
 
 
 @pytest.fixture
