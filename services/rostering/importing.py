@@ -37,8 +37,8 @@ from services.rostering.domain.applied_rows import (
     plan_whole_stage,
     remembered_ids,
     rows_digest,
-    Sourced,
     Sources,
+    SourcedColumns,
     sourced_ahead,
     sourced_as_now,
     sourced_records,
@@ -154,9 +154,9 @@ class SourcedRows:
     sources: Sources
     build: Callable[[Person], dict | None]
     # The records with their keys and source fingerprints worked out already (ahead), when they were.
-    made: Callable[[], list[Sourced]] | None = None
+    made: Callable[[], SourcedColumns] | None = None
 
-    def sourced(self) -> list[Sourced]:
+    def sourced(self) -> SourcedColumns:
         if self.made is not None:
             return self.made()
         return sourced_records(self.records, key=self.key, sources=self.sources)
@@ -446,7 +446,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         account_sources = mapping.AccountSources(schools_of_people, schools.ids, district_source_id,
                                                  request["region"], contexts)
 
-        accounts_ahead: Callable[[], list[Sourced]] | None = None
+        accounts_ahead: Callable[[], SourcedColumns] | None = None
 
         def start_accounts_sources(plan: SendPlan, earlier: Mapping[str, AppliedRow]) -> None:
             # While the people's pages are in flight, the accounts' keys and source fingerprints, by the ids
@@ -467,7 +467,7 @@ def _send_stages(snapshot: Snapshot, district_id: str, district_key: str, reques
         # Accounts are keyed by the directory's person ids; errors name the source's ids.
         person_ids, school_ids = people.ids, schools.ids
 
-        def accounts_sourced() -> list[Sourced]:
+        def accounts_sourced() -> SourcedColumns:
             with collector_paused():
                 return sourced_as_now(accounts_ahead(), key=_source_id, ids=person_ids, sources=account_sources)
 

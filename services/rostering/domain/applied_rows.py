@@ -130,7 +130,22 @@ def keys_digest(keys: Sequence[str]) -> bytes:
     return hasher.digest()
 
 
-class RowsToSend(Sequence[dict]):
+class ReadAsList(Sequence[T]):
+    """A sequence made from other values as it is read, equal to a list of the same items and shown as one."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, ReadAsList)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class RowsToSend(ReadAsList[dict]):
     """A stage's rows to send, kept as the records they are built from and built again as they are read, a slice
     at a time: a district's quarter of a million account rows (most of a kilobyte each) are never all held, only
     the records (already in the snapshot) and the page going out. Building a row twice costs a few microseconds;
@@ -149,14 +164,6 @@ class RowsToSend(Sequence[dict]):
 
     def __delitem__(self, index) -> None:
         del self._records[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (list, RowsToSend)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"RowsToSend({list(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -257,19 +264,51 @@ _key_of = itemgetter(1)  # Sourced.key
 _source_of = itemgetter(2)  # Sourced.source
 
 
+class SourcedColumns(ReadAsList[Sourced]):
+    """A stage's source records with their rows' keys and source fingerprints as three lists in one order, not a
+    Sourced tuple per record: a district's quarter of a million tuples cost 0.15 s to make, a stage, and every later
+    pass over them (their keys for the dict asked, for the plan's walk) reached into each tuple again. Read as a
+    Sequence it is the Sourced records, one made per item asked."""
+
+    __slots__ = ("records", "keys", "sources")
+
+    def __init__(self, records: Sequence, keys: list[str | None], sources: list[bytes | None]) -> None:
+        if not len(records) == len(keys) == len(sources):
+            raise ValueError("a record, its key and its source fingerprint each need a place of their own")
+        self.records, self.keys, self.sources = records, keys, sources
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(_sourced(self.records[index], self.keys[index], self.sources[index]))
+        return Sourced(self.records[index], self.keys[index], self.sources[index])
+
+    def __iter__(self) -> Iterator[Sourced]:
+        return _sourced(self.records, self.keys, self.sources)
+
+
+def sourced_columns(records: Sequence[Sourced]) -> SourcedColumns:
+    """Sourced records as columns (a caller's list of them, as the tests build); columns are taken as they are."""
+    if isinstance(records, SourcedColumns):
+        return records
+    return SourcedColumns(list(map(_record_of, records)), list(map(_key_of, records)), list(map(_source_of, records)))
+
+
 # The source fingerprints of records, given the records and their rows' keys (both in order): one call for many
 # records, so that a stage's quarter of a million are fingerprinted in one loop (source_rows.SourceFingerprints.many).
 Sources = Callable[[Sequence[T], Sequence[str | None]], Sequence[bytes | None]]
 
 
-def sourced_records(records: Sequence[T], *, key: Callable[[T], str | None], sources: Sources) -> list[Sourced]:
+def sourced_records(records: Sequence[T], *, key: Callable[[T], str | None], sources: Sources) -> SourcedColumns:
     keys = list(map(key, records))
-    return _sourced(records, keys, sources(records, keys))
+    return SourcedColumns(records, keys, list(sources(records, keys)))
 
 
-def _sourced(records: Sequence, keys: Sequence[str | None], sources: Sequence[bytes | None]) -> list[Sourced]:
+def _sourced(records: Iterable, keys: Iterable[str | None], sources: Iterable[bytes | None]) -> Iterator[Sourced]:
     # Sourced without its Python-level __new__ (a tuple of every field in order, as snapshot.new_record).
-    return list(map(tuple.__new__, itertools.repeat(Sourced), zip(records, keys, sources, strict=True)))
+    return map(tuple.__new__, itertools.repeat(Sourced), zip(records, keys, sources, strict=True))
 
 
 def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict[str, str]:
@@ -284,38 +323,42 @@ def remembered_ids(plan: SendPlan, remembered: Mapping[str, AppliedRow]) -> dict
 
 
 def sourced_ahead(records: Sequence[T], *, key: Callable[[T], str], ids: Mapping[str, str], sources: Sources,
-                  pause: Callable[[], object] = lambda: None) -> list[Sourced]:
+                  pause: Callable[[], object] = lambda: None) -> SourcedColumns:
     """The records Sourced by the ids known already (`ids`, by the records' `key`), before a later stage keyed by
     those ids comes: a record without a known id has neither key nor source fingerprint (`sources` gives None for
     a None key). `pause` is called after each full chunk of SOURCES_CHUNK records."""
-    made: list[Sourced] = []
+    target_ids: list[str | None] = []
+    made: list[bytes | None] = []
     for start in range(0, len(records), SOURCES_CHUNK):
         chunk = records[start:start + SOURCES_CHUNK]
-        target_ids = list(map(ids.get, map(key, chunk)))
-        made += _sourced(chunk, target_ids, sources(chunk, target_ids))
+        chunk_ids = list(map(ids.get, map(key, chunk)))
+        target_ids += chunk_ids
+        made += sources(chunk, chunk_ids)
         if len(chunk) == SOURCES_CHUNK:
             pause()
-    return made
+    return SourcedColumns(records, target_ids, made)
 
 
-def sourced_as_now(made: list[Sourced], *, key: Callable[[T], str], ids: Mapping[str, str],
-                   sources: Sources) -> list[Sourced]:
+def sourced_as_now(made: SourcedColumns, *, key: Callable[[T], str], ids: Mapping[str, str],
+                   sources: Sources) -> SourcedColumns:
     """`made` (sourced_ahead) brought up to the ids as they are now: each record whose id is not the one it was
     made with is Sourced again, in place."""
-    now = list(map(ids.get, map(key, map(_record_of, made))))
-    moved = list(itertools.compress(itertools.count(), map(ne, map(_key_of, made), now)))
-    records = [made[index].record for index in moved]
+    made = sourced_columns(made)
+    now = list(map(ids.get, map(key, made.records)))
+    moved = list(itertools.compress(itertools.count(), map(ne, made.keys, now)))
+    records = [made.records[index] for index in moved]
     target_ids = [now[index] for index in moved]
-    for index, made_again in zip(moved, _sourced(records, target_ids, sources(records, target_ids)), strict=True):
-        made[index] = made_again
+    for index, target_id, source in zip(moved, target_ids, sources(records, target_ids), strict=True):
+        made.keys[index], made.sources[index] = target_id, source
     return made
 
 
 def sources_by_key(records: Sequence[Sourced]) -> dict[str, bytes | None]:
     """Each key's source fingerprint, as asked of what is remembered (RememberedSources). A key two records share
     is asked with none, so its remembered row is read whole and each record compared against it."""
-    keys = list(map(_key_of, records))
-    sources = dict(zip(keys, map(_source_of, records)))
+    columns = sourced_columns(records)
+    keys = columns.keys
+    sources = dict(zip(keys, columns.sources))
     sources.pop(None, None)
     if len(sources) == len(keys) - keys.count(None):
         return sources  # no key shared: the usual case, worked out without a loop in Python
@@ -409,8 +452,11 @@ def plan_sourced(records: Sequence[Sourced], *, build: Callable[[object], dict |
     RememberedSources the records remembered by their very source fingerprint are counted as a whole, not one by
     one: the same plan, with only the changed records (a 1 % delta: 1 % of them) walked through."""
     unchanged = applied.unchanged if isinstance(applied, RememberedSources) else {}
-    walked = list(itertools.compress(records, map(not_, map(unchanged.__contains__, map(_key_of, records))))) \
-        if unchanged else records
+    walked: Sequence[Sourced] = records
+    if unchanged:  # the records' keys probed as a list, and a Sourced made only for the few walked
+        columns = sourced_columns(records)
+        walked = list(map(columns.__getitem__, itertools.compress(
+            itertools.count(), map(not_, map(unchanged.__contains__, columns.keys)))))
     plan = plan_sends_from_sources(walked, key=_key_of, source=_source_of, build=lambda record: build(record.record),
                                    applied=applied.differing if unchanged else applied, needs_ids=needs_ids)
     if not unchanged:

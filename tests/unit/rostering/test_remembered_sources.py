@@ -8,11 +8,13 @@ from services.rostering.domain.applied_rows import (
     ListedKeys,
     RememberedColumns,
     Sourced,
+    SourcedColumns,
     fingerprint,
     plan_sends_from_sources,
     plan_sourced,
     remembered_in_columns,
     remembered_sources,
+    sourced_columns,
     sourced_records,
     sources_by_key,
     stale_keys,
@@ -153,3 +155,35 @@ def test_a_plan_s_keys_kept_apart_give_the_stale_keys_of_the_keys_merged(seed, n
             assert compared.stale_keys(keys, lambda: iter(remembered)) == stale
             stale_or_not.add(bool(stale))
     assert stale_or_not == {True, False}  # both kinds met
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("needs_ids", [False, True])
+def test_records_as_columns_are_asked_compared_and_planned_as_the_same_records_one_tuple_each(seed, needs_ids):
+    # What a stage has now (SourcedColumns, from sourced_records and sourced_ahead) against what it had (a list of
+    # Sourced): the same keys asked, in the same order, the same rows remembered unchanged and the same plan.
+    records, applied = a_district(seed)
+    columns = sourced_columns(records)
+    assert isinstance(columns, SourcedColumns) and columns == records and list(columns) == records
+
+    asked = sources_by_key(columns)
+    assert list(asked.items()) == list(sources_by_key(records).items())
+    for compared in (remembered_sources(applied, asked, needs_ids=needs_ids),
+                     remembered_in_columns(as_columns(applied, 33), asked, needs_ids=needs_ids), {}):
+        made = plan_sourced(columns, build=lambda row: row, applied=compared, needs_ids=needs_ids)
+        assert made == plan_sourced(records, build=lambda row: row, applied=compared, needs_ids=needs_ids)
+        assert made == plan(records, compared or {}, needs_ids)
+        assert list(made.to_send) == list(plan(records, compared or {}, needs_ids).to_send)
+        assert list(made.fingerprints) == list(plan(records, compared or {}, needs_ids).fingerprints)  # in order
+
+
+def test_records_as_columns_read_as_a_sequence_of_sourced_records():
+    columns = sourced_records(["a", "b", "c"], key=str.upper, sources=lambda records, keys: [None, b"b", b"c"])
+
+    assert isinstance(columns, SourcedColumns)
+    assert list(columns) == [Sourced("a", "A", None), Sourced("b", "B", b"b"), Sourced("c", "C", b"c")]
+    assert columns[1] == Sourced("b", "B", b"b") and columns[-1] == Sourced("c", "C", b"c")
+    assert columns[1:] == [Sourced("b", "B", b"b"), Sourced("c", "C", b"c")]
+    assert len(columns) == 3 and sourced_columns(columns) is columns
+    with pytest.raises(ValueError):
+        SourcedColumns(["a"], ["A", "B"], [None])
